@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from ipfin.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("ipfin.web.urls")),
+]
+
+handler400 = "ipfin.web.views.error_400"
+handler403 = "ipfin.web.views.error_403"
+handler404 = "ipfin.web.views.error_404"
+handler500 = "ipfin.web.views.error_500"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from ipfin.accounts.models import Notification, Organisation, OrganisationKind
+from ipfin.accounts.permissions import Perm, permissions_of, require
+from ipfin.accounts.services import organisation_create
+
+router = Router()
+
+
+class MeOut(Schema):
+    username: str
+    organisation: str | None
+    organisation_kind: str | None
+    role: str
+    permissions: list[str]
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    org = user.organisation  # type: ignore[union-attr]
+    return MeOut(
+        username=user.get_username(),
+        organisation=org.name if org else None,
+        organisation_kind=org.kind if org else None,
+        role=user.role,  # type: ignore[union-attr]
+        permissions=sorted(p.value for p in permissions_of(user)),
+    )
+
+
+class NotificationOut(Schema):
+    id: int
+    verb: str
+    message_zh: str
+    message_en: str
+    object_type: str
+    object_id: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get("/notifications", response=list[NotificationOut])
+def notifications(request: HttpRequest) -> list[Notification]:
+    org_id = getattr(request.user, "organisation_id", None)
+    return list(Notification.objects.filter(organisation_id=org_id)[:100])
+
+
+class OrganisationIn(Schema):
+    kind: OrganisationKind
+    name: str
+    uscc: str | None = None
+    region: str = ""
+
+
+class OrganisationOut(Schema):
+    id: int
+    kind: str
+    name: str
+    uscc: str | None
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
+    # Registering organisations is the IP office's administration task.
+    require(request.user, Perm.REGISTRY_WRITE)
+    org = organisation_create(actor=request.user, **payload.dict())
+    return Status(201, org)

@@ -1,0 +1,102 @@
+"""Organisations, users, API tokens, in-app notifications and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业")
+    BANK = "bank", _("银行")
+    INSURER = "insurer", _("保险机构")
+    GUARANTOR = "guarantor", _("担保机构")
+    VALUATION_AGENCY = "valuation_agency", _("评估机构")
+    TRADING_CENTRE = "trading_centre", _("知识产权交易中心")
+    PARK = "park", _("园区")
+    IP_OFFICE = "ip_office", _("知识产权局")
+    REGULATOR = "regulator", _("金融监管机构")
+    RISK_FUND = "risk_fund", _("风险补偿基金")
+
+
+class Organisation(models.Model):
+    kind = models.CharField(_("机构类型"), max_length=32, choices=OrganisationKind.choices)
+    name = models.CharField(_("名称"), max_length=200)
+    # 统一社会信用代码: validated with its check characters by ipfin.accounts.domain.validate_uscc
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True
+    )
+    region = models.CharField(_("地区"), max_length=100, blank=True)
+    industry = models.CharField(_("行业"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("业务人员")
+    EXAMINER = "examiner", _("审查员")
+    ADMIN = "admin", _("管理员")
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    @property
+    def organisation_kind(self) -> str | None:
+        return self.organisation.kind if self.organisation_id else None  # type: ignore[union-attr]
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for system clients. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Notification(models.Model):
+    """An in-app notification for every member of an organisation (or one user)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    verb = models.CharField(max_length=64)
+    message_zh = models.CharField(max_length=500)
+    message_en = models.CharField(max_length=500)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "read_at"])]
+
+
+class LoginFailure(models.Model):
+    """Failed login attempts, counted per username and per client address for throttling."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

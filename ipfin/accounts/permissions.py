@@ -1,0 +1,96 @@
+"""The one permission layer. UI views, API endpoints and services all ask here.
+
+Two questions only:
+- `require(user, perm)`: may this user perform this kind of action at all? (role-based)
+- `tenant_scope(user, ...)`: which rows of a tenant-owned table may this user see? (row-based)
+Selectors apply `tenant_scope`; services call `require` before they write. Nothing else filters by
+tenant on its own.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+
+from ipfin.accounts.models import OrganisationKind, Role
+from ipfin.common.errors import NotAuthenticated, PermissionDenied
+
+
+class Perm(StrEnum):
+    REGISTRY_WRITE = "registry.write"  # create rights, record legal events
+    PLEDGE_APPLY = "pledge.apply"  # file, correct, change, release (pledgee side)
+    PLEDGE_DECIDE = "pledge.decide"  # examine: approve, reject, request correction
+    PLEDGE_VIEW_ALL = "pledge.view_all"  # see every application, not only one's own
+    AUDIT_READ = "audit.read"
+    STATS_READ = "stats.read"
+
+
+# (organisation kind, role) -> permissions; None as role means "any role of that kind".
+_GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
+    (OrganisationKind.BANK, None): frozenset({Perm.PLEDGE_APPLY}),
+    (OrganisationKind.IP_OFFICE, Role.EXAMINER): frozenset(
+        {Perm.PLEDGE_DECIDE, Perm.PLEDGE_VIEW_ALL, Perm.REGISTRY_WRITE, Perm.AUDIT_READ}
+    ),
+    (OrganisationKind.IP_OFFICE, Role.ADMIN): frozenset(
+        {
+            Perm.PLEDGE_DECIDE,
+            Perm.PLEDGE_VIEW_ALL,
+            Perm.REGISTRY_WRITE,
+            Perm.AUDIT_READ,
+            Perm.STATS_READ,
+        }
+    ),
+    (OrganisationKind.REGULATOR, None): frozenset({Perm.STATS_READ, Perm.AUDIT_READ}),
+}
+
+
+def permissions_of(user: Any) -> frozenset[Perm]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if getattr(user, "is_superuser", False):
+        return frozenset(Perm)
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return frozenset()
+    return _GRANTS.get((org.kind, None), frozenset()) | _GRANTS.get(
+        (org.kind, user.role), frozenset()
+    )
+
+
+def has_perm(user: Any, perm: Perm) -> bool:
+    return perm in permissions_of(user)
+
+
+def require_login(user: Any) -> None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotAuthenticated("请先登录。", "Authentication required.")
+
+
+def require(user: Any, perm: Perm) -> None:
+    require_login(user)
+    if not has_perm(user, perm):
+        raise PermissionDenied(
+            "您没有执行此操作的权限。", "You do not have permission to do this.", code="forbidden"
+        )
+
+
+def tenant_scope(user: Any, *org_fields: str, view_all: Perm | None = None) -> Q | None:
+    """The rows of a tenant-owned table this user may see.
+
+    `org_fields` name the foreign keys to Organisation that make a row "one's own" (e.g. the pledgee
+    bank and the pledgor enterprise). Returns None when the user may see every row (`view_all`
+    granted), a Q otherwise; an anonymous user or one without an organisation sees nothing.
+    """
+    if view_all is not None and has_perm(user, view_all):
+        return None
+    org_id = (
+        getattr(user, "organisation_id", None) if getattr(user, "is_authenticated", False) else None
+    )
+    if org_id is None:
+        return Q(pk__in=[])
+    q = Q()
+    for field in org_fields:
+        q |= Q(**{field: org_id})
+    return q

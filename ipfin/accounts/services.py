@@ -1,0 +1,92 @@
+"""Writes for accounts: organisations, users, API tokens, notifications."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.accounts.models import ApiToken, Notification, Organisation, Role, User, hash_token
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed
+
+
+def clean_uscc(raw: str) -> str:
+    """Validate a unified social credit code; a bad one is a 422 with the reason, never a 500."""
+    try:
+        return validate_uscc(raw)
+    except UsccError as exc:
+        raise ValidationFailed(exc.message_zh, exc.message_en, code=exc.code) from exc
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Any,
+    kind: str,
+    name: str,
+    uscc: str | None = None,
+    region: str = "",
+    industry: str = "",
+) -> Organisation:
+    code = clean_uscc(uscc) if uscc else None
+    if code and Organisation.objects.filter(uscc=code).exists():
+        raise Conflict(
+            "该统一社会信用代码已注册。",
+            "An organisation with this code exists.",
+            code="uscc_taken",
+        )
+    org = Organisation.objects.create(
+        kind=kind, name=name, uscc=code, region=region, industry=industry
+    )
+    audit_record(
+        actor=actor,
+        action="organisation.create",
+        obj=org,
+        after={"kind": kind, "name": name, "uscc": code},
+    )
+    return org
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    organisation: Organisation | None,
+    role: str = Role.MEMBER,
+    **extra: Any,
+) -> User:
+    user = User(username=username, organisation=organisation, role=role, **extra)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def api_token_issue(*, user: User) -> str:
+    """Create a bearer token for `user` and return it; only its hash is stored."""
+    raw = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, token_hash=hash_token(raw), prefix=raw[:8])
+    audit_record(
+        actor=user, action="api_token.issue", object_type="accounts.apitoken", object_id=raw[:8]
+    )
+    return raw
+
+
+def notify(
+    *,
+    organisation_id: int,
+    verb: str,
+    message_zh: str,
+    message_en: str,
+    obj: Any = None,
+) -> Notification:
+    return Notification.objects.create(
+        organisation_id=organisation_id,
+        verb=verb,
+        message_zh=message_zh,
+        message_en=message_en,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+    )

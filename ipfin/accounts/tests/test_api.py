@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from ipfin.accounts.domain import make_uscc
+from ipfin.accounts.models import ApiToken, Organisation, hash_token
+from ipfin.audit.models import AuditRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_me_requires_authentication(api_client):
+    resp = api_client().get("/api/v1/me")
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "not_authenticated"
+
+
+def test_bad_bearer_token_is_401_not_anonymous(api_client):
+    from conftest import ApiClient
+
+    resp = ApiClient("not-a-token").get("/api/v1/me")
+    assert resp.status_code == 401
+
+
+def test_me_with_token(api_client, bank_a_user):
+    resp = api_client(bank_a_user).get("/api/v1/me")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["username"] == "bank_a"
+    assert body["organisation_kind"] == "bank"
+    assert "pledge.apply" in body["permissions"]
+    assert "pledge.decide" not in body["permissions"]
+
+
+def test_issue_token_command_prints_a_working_token(bank_a_user, api_client):
+    out = StringIO()
+    call_command("issue_token", "bank_a", stdout=out)
+    raw = out.getvalue().strip()
+    assert len(raw) >= 40
+    # only the hash is stored
+    assert ApiToken.objects.filter(token_hash=hash_token(raw)).exists()
+    assert not ApiToken.objects.filter(token_hash=raw).exists()
+    from conftest import ApiClient
+
+    assert ApiClient(raw).get("/api/v1/me").json()["username"] == "bank_a"
+
+
+def test_revoked_token_is_refused(bank_a_user):
+    from django.utils import timezone
+
+    from conftest import ApiClient
+    from ipfin.accounts.services import api_token_issue
+
+    raw = api_token_issue(user=bank_a_user)
+    ApiToken.objects.filter(token_hash=hash_token(raw)).update(revoked_at=timezone.now())
+    assert ApiClient(raw).get("/api/v1/me").status_code == 401
+
+
+def test_organisation_with_bad_uscc_is_422_and_nothing_stored(api_client, examiner):
+    before = Organisation.objects.count()
+    good = make_uscc(seq=42)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    resp = api_client(examiner).post_json(
+        "/api/v1/organisations", {"kind": "enterprise", "name": "坏代码公司", "uscc": bad}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "uscc_check_char"
+    assert Organisation.objects.count() == before
+
+
+@pytest.mark.parametrize("raw", ["", "123", "91110108MA01ABCDE!", "I" * 18, "x" * 300])
+def test_organisation_with_malformed_uscc_never_500(api_client, examiner, raw):
+    resp = api_client(examiner).post_json(
+        "/api/v1/organisations", {"kind": "enterprise", "name": "某公司", "uscc": raw}
+    )
+    # an empty code means "none given"; everything else malformed is a 422
+    assert resp.status_code in (201, 422) if raw == "" else resp.status_code == 422
+
+
+def test_organisation_create_audited(api_client, examiner):
+    code = make_uscc(seq=4242)
+    resp = api_client(examiner).post_json(
+        "/api/v1/organisations", {"kind": "enterprise", "name": "新企业", "uscc": code.lower()}
+    )
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["uscc"] == code
+    rec = AuditRecord.objects.get(action="organisation.create")
+    assert rec.actor == examiner
+    assert rec.organisation_id == examiner.organisation_id
+    assert rec.after["uscc"] == code
+
+
+def test_bank_cannot_register_organisations(api_client, bank_a_user):
+    resp = api_client(bank_a_user).post_json(
+        "/api/v1/organisations", {"kind": "enterprise", "name": "X", "uscc": make_uscc(seq=7)}
+    )
+    assert resp.status_code == 403
+    assert not Organisation.objects.filter(name="X").exists()
+
+
+def test_unknown_organisation_kind_is_422(api_client, examiner):
+    resp = api_client(examiner).post_json("/api/v1/organisations", {"kind": "pirate", "name": "X"})
+    assert resp.status_code == 422

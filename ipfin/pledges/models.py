@@ -1,0 +1,145 @@
+"""Pledge registration: the application, the rights it covers, its documents and its changes.
+
+One row per pledge from application to release; `state` follows the transition table in
+`ipfin.pledges.domain`. The database itself guarantees that a right is covered by at most one
+active pledge or pending application (`one_active_pledge_per_right`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PledgeStateChoices(models.TextChoices):
+    SUBMITTED = "submitted", _("待审查")
+    CORRECTION_REQUESTED = "correction_requested", _("待补正")
+    REGISTERED = "registered", _("已登记")
+    REJECTED = "rejected", _("不予登记")
+    RELEASED = "released", _("已注销")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Pledge(models.Model):
+    state = models.CharField(
+        _("状态"), max_length=24, choices=PledgeStateChoices.choices, default="submitted"
+    )
+    pledgee = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="pledges_as_pledgee",
+        verbose_name=_("质权人"),
+    )
+    pledgor = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="pledges_as_pledgor",
+        verbose_name=_("出质人"),
+    )
+    debt_amount = models.DecimalField(_("被担保主债权数额"), max_digits=16, decimal_places=2)
+    term_start = models.DateField(_("债务履行期限起"))
+    term_end = models.DateField(_("债务履行期限止"))
+    contract_no = models.CharField(_("质押合同编号"), max_length=100)
+    scope = models.TextField(_("担保范围"), blank=True)
+    forfeiture_clause = models.BooleanField(_("含流质条款"), default=False)
+    co_owner_consent = models.BooleanField(_("共有人同意"), default=False)
+    proceed_despite_invalidation = models.BooleanField(
+        _("双方知悉无效程序仍请求登记"), default=False
+    )
+    checks = models.JSONField(_("预审结果"), default=list, encoder=DjangoJSONEncoder)
+    registration_no = models.CharField(
+        _("登记号"), max_length=32, unique=True, null=True, blank=True
+    )
+    effective_date = models.DateField(_("生效日"), null=True, blank=True)
+    deadline = models.DateField(_("审查期限"), null=True, blank=True)
+    decision_reason = models.TextField(_("审查意见"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    released_on = models.DateField(_("注销日"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("质押登记")
+        verbose_name_plural = _("质押登记")
+        constraints = [
+            models.CheckConstraint(condition=Q(debt_amount__gt=0), name="pledge_debt_positive"),
+            models.CheckConstraint(
+                condition=Q(term_end__gte=models.F("term_start")), name="pledge_term_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="registered") | Q(registration_no__isnull=False),
+                name="pledge_registered_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.registration_no or f"#{self.pk}"
+
+
+class PledgeItem(models.Model):
+    """A right covered by a pledge. `active` is true while the pledge is pending or registered."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="items")
+    right = models.ForeignKey(
+        "registry.Right", on_delete=models.PROTECT, related_name="pledge_items"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "right"], name="pledge_item_once"),
+            # 专利权质押登记办法: a right already pledged may not be pledged again. Enforced by the
+            # database so that two concurrent applications can never both hold the right.
+            models.UniqueConstraint(
+                fields=["right"], condition=Q(active=True), name="one_active_pledge_per_right"
+            ),
+        ]
+
+
+class PledgeDocument(models.Model):
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=32, default="contract")
+    file = models.FileField(upload_to="pledge_documents/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+
+class PledgeChange(models.Model):
+    """A change registration (变更登记) of a registered pledge: what changed, from what to what."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="changes")
+    changed_on = models.DateField()
+    before = models.JSONField(encoder=DjangoJSONEncoder)
+    after = models.JSONField(encoder=DjangoJSONEncoder)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RegistrationCounter(models.Model):
+    """Per-year sequence of registration numbers, taken under a row lock."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
