@@ -1,0 +1,106 @@
+"""Money: `Decimal` yuan with fen (0.01 yuan) precision.
+
+The one rounding rule of the project lives here: ROUND_HALF_UP to the fen (`to_fen`). Every amount
+that is stored, compared or shown goes through it; nothing else rounds money (house style, "Money,
+time, numbers"). Floats are refused everywhere: 0.1 + 0.2 is not a sum of money.
+
+- `to_fen`: any exact number → `Decimal` rounded to the fen (negative amounts allowed: adjustments).
+- `parse_money`: user / API input → a non-negative amount of at most two decimals, or `ValueError`.
+- `money_str`: canonical text, exactly two decimals, no separators ("1234.50"): API and CSV output.
+- `format_yuan_zh` / `wan_yuan`: UI display in 元 or 万元 (10,000 yuan).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+__all__ = ["FEN", "WAN", "format_yuan_zh", "money_str", "parse_money", "to_fen", "wan_yuan"]
+
+FEN = Decimal("0.01")
+WAN = Decimal(10_000)
+_ZERO = Decimal("0.00")
+
+# Plain ASCII digits, an optional decimal point with one or two decimals. No sign, no thousands
+# separators, no exponent, no full-width digits: input shape is checked strictly so that the UI and
+# the API accept exactly the same strings.
+_MONEY_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+
+
+def _to_decimal(x: object) -> Decimal:
+    """Exact conversion to a finite `Decimal`; float and bool are refused with `TypeError`."""
+    if isinstance(x, bool | float):
+        raise TypeError(f"money must be Decimal, int or str, not {type(x).__name__}")
+    if isinstance(x, Decimal):
+        value = x
+    elif isinstance(x, int | str):
+        try:
+            value = Decimal(x)
+        except InvalidOperation:
+            raise ValueError(f"not a number: {x!r}") from None
+    else:
+        raise TypeError(f"money must be Decimal, int or str, not {type(x).__name__}")
+    if not value.is_finite():
+        raise ValueError(f"money must be finite, got {value}")
+    return value
+
+
+def _quantize_fen(value: Decimal) -> Decimal:
+    try:
+        result = value.quantize(FEN, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # Only reachable for amounts beyond the decimal context's 28 significant digits.
+        raise ValueError(f"amount out of range: {value}") from None
+    # -0.001 rounds to -0.00; show and store it as 0.00.
+    return _ZERO if result.is_zero() else result
+
+
+def to_fen(x: Decimal | int | str) -> Decimal:
+    """`x` rounded ROUND_HALF_UP to the fen (0.005 → 0.01, -0.005 → -0.01).
+
+    Raises `TypeError` for float (and bool), `ValueError` for NaN, infinity or an unparsable string.
+    """
+    return _quantize_fen(_to_decimal(x))
+
+
+def parse_money(raw: str | int | Decimal) -> Decimal:
+    """Parse an amount entered by a user or sent to the API; returns it quantized to the fen.
+
+    Accepts "1234", "1234.5", "1234.50" (surrounding whitespace ignored), non-negative ints and
+    `Decimal`s. Raises `ValueError` for negatives, NaN / infinity, more than two decimal places
+    (literal places: "1.500" and Decimal("1.500") are refused, as Django's DecimalValidator does),
+    thousands separators and anything else that is not a plain amount; `TypeError` for float.
+    """
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not _MONEY_RE.fullmatch(text):
+            raise ValueError(f"not an amount of money (digits, at most two decimals): {raw!r}")
+        return _quantize_fen(Decimal(text))
+    value = _to_decimal(raw)
+    if value < 0 or value.is_signed():
+        raise ValueError(f"amount must not be negative: {value}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"amount has more than two decimal places: {value}")
+    return _quantize_fen(value)
+
+
+def money_str(x: Decimal) -> str:
+    """Canonical text: rounded to the fen, exactly two decimals ("1234.50", "-5.00")."""
+    return f"{to_fen(x):f}"
+
+
+def wan_yuan(x: Decimal) -> Decimal:
+    """The amount in 万元 (÷ 10,000), rounded ROUND_HALF_UP to two decimals.
+
+    Rounded once, from the exact amount (not from the fen-rounded one, which could round twice).
+    """
+    return _quantize_fen(_to_decimal(x).scaleb(-4))
+
+
+def format_yuan_zh(x: Decimal) -> str:
+    """UI text: "1,250.00 万元" from 10,000 yuan up (by absolute value), "9,999.99 元" below."""
+    value = _to_decimal(x)
+    if abs(_quantize_fen(value)) >= WAN:
+        return f"{wan_yuan(value):,.2f} 万元"
+    return f"{_quantize_fen(value):,.2f} 元"

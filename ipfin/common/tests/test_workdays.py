@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type information
+import pytest
+from chinese_calendar import constants as chinese_calendar_data
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.common import workdays
+from ipfin.common.workdays import (
+    HOLIDAY_DATA_DUE,
+    add_working_days,
+    covered_years,
+    holiday_data_missing,
+    is_working_day,
+    working_days_between,
+)
+
+# Years around the end of the package's data, so that properties exercise both the package data and
+# the Monday-to-Friday fallback, whatever version is installed.
+_LAST = max(day.year for day in chinese_calendar_data.holidays)
+starts = st.dates(min_value=date(2023, 1, 1), max_value=date(_LAST + 2, 12, 31))
+counts = st.integers(min_value=0, max_value=300)
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget which fallback years were already warned about in this process."""
+    monkeypatch.setattr(workdays, "_warned_years", set())
+
+
+def d(iso: str) -> date:
+    return date.fromisoformat(iso)
+
+
+# --- covered_years ----------------------------------------------------------------------------
+
+
+def test_covered_years_come_from_the_package_data() -> None:
+    years = {day.year for day in chinese_calendar_data.holidays}
+    covered = covered_years()
+    assert covered.start == min(years) == 2004
+    assert covered.stop - 1 == max(years)
+    assert 2025 in covered
+    assert 2026 in covered  # chinese-calendar 1.11.0 carries the 2026 arrangement
+
+
+def test_covered_years_agree_with_the_package_range_check() -> None:
+    covered = covered_years()
+    chinese_calendar.is_workday(date(covered.start, 6, 1))
+    chinese_calendar.is_workday(date(covered.stop - 1, 6, 1))
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(covered.stop, 1, 1))
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(covered.start - 1, 12, 31))
+
+
+# --- is_working_day with real arrangements ----------------------------------------------------
+# Checked against chinese-calendar 1.11.0 data and the State Council notices:
+# 2025: National Day + Mid-Autumn off 10-01..10-08; Sun 09-28 and Sat 10-11 are working days.
+# 2026: New Year off 01-01..01-03, Sun 01-04 working; Spring Festival off 02-15..02-23, Sat 02-14
+#       and Sat 02-28 working; Dragon Boat off 06-19..06-21; Mid-Autumn off 09-25..09-27, Sun 09-20
+#       working; National Day off 10-01..10-07, Sat 10-10 working.
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        ("2025-09-26", True),  # Friday
+        ("2025-09-27", False),  # Saturday
+        ("2025-09-28", True),  # Sunday, adjusted working day
+        ("2025-09-30", True),  # Tuesday
+        ("2025-10-01", False),  # National Day
+        ("2025-10-06", False),  # Mid-Autumn (Monday)
+        ("2025-10-08", False),  # Wednesday, holiday
+        ("2025-10-09", True),  # Thursday
+        ("2025-10-11", True),  # Saturday, adjusted working day
+        ("2025-10-12", False),  # Sunday
+        ("2026-01-01", False),  # New Year (Thursday)
+        ("2026-01-02", False),  # Friday, holiday
+        ("2026-01-04", True),  # Sunday, adjusted working day
+        ("2026-02-14", True),  # Saturday, adjusted working day
+        ("2026-02-16", False),  # Monday, Spring Festival
+        ("2026-02-23", False),  # Monday, Spring Festival
+        ("2026-02-24", True),  # Tuesday
+        ("2026-02-28", True),  # Saturday, adjusted working day
+        ("2026-06-19", False),  # Dragon Boat (Friday)
+        ("2026-09-20", True),  # Sunday, adjusted working day
+        ("2026-09-25", False),  # Mid-Autumn (Friday)
+        ("2026-10-07", False),  # Wednesday, National Day
+        ("2026-10-08", True),  # Thursday
+        ("2026-10-10", True),  # Saturday, adjusted working day
+        ("2026-11-23", True),  # an ordinary Monday
+    ],
+)
+def test_is_working_day_real_arrangements(day: str, working: bool) -> None:
+    assert is_working_day(d(day)) is working
+
+
+def test_is_working_day_accepts_datetime() -> None:
+    assert is_working_day(datetime(2025, 10, 1, 9, 30)) is False
+    assert is_working_day(datetime(2025, 9, 28, 9, 30)) is True
+
+
+# --- add_working_days with real arrangements --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        ("2025-09-30", 1, "2025-10-09"),  # across National Day + Mid-Autumn 2025
+        ("2025-09-26", 1, "2025-09-28"),  # Friday + 1 is the adjusted working Sunday
+        ("2025-09-26", 2, "2025-09-29"),
+        ("2025-10-09", 2, "2025-10-11"),  # Thu, Fri, then the adjusted working Saturday
+        ("2025-10-10", 3, "2025-10-14"),  # Sat 10-11, Mon 10-13, Tue 10-14
+        ("2025-09-30", 7, "2025-10-16"),  # 10-09, 10-10, 10-11 (Sat), 10-13 .. 10-16
+        ("2025-12-31", 1, "2026-01-04"),  # across New Year 2026 and the year boundary
+        ("2026-02-13", 1, "2026-02-14"),  # Friday + 1 is the adjusted working Saturday
+        ("2026-02-13", 2, "2026-02-24"),  # across Spring Festival 2026
+        ("2026-09-30", 1, "2026-10-08"),  # across National Day 2026
+        ("2026-09-18", 1, "2026-09-20"),  # Friday + 1 is the adjusted working Sunday
+        ("2026-11-20", 1, "2026-11-23"),  # ordinary Friday + 1 is Monday
+        ("2026-11-20", 3, "2026-11-25"),  # the local 3-working-day window
+        ("2025-10-01", 0, "2025-10-01"),  # n = 0 returns start, even on a holiday
+    ],
+)
+def test_add_working_days_real_arrangements(start: str, n: int, expected: str) -> None:
+    assert add_working_days(d(start), n) == d(expected)
+
+
+def test_add_working_days_rejects_negative_n() -> None:
+    with pytest.raises(ValueError):
+        add_working_days(d("2025-10-09"), -1)
+
+
+# --- working_days_between ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("2025-09-30", "2025-10-09", 1),
+        ("2025-09-30", "2025-10-08", 0),  # only holidays in between
+        ("2025-09-26", "2025-10-12", 6),  # 09-28, 09-29, 09-30, 10-09, 10-10, 10-11
+        ("2026-02-13", "2026-02-28", 6),  # 02-14, 02-24, 02-25, 02-26, 02-27, 02-28
+        ("2026-11-23", "2026-11-23", 0),  # empty interval
+        ("2026-11-24", "2026-11-23", 0),  # b before a
+        ("2026-11-22", "2026-11-23", 1),  # b counted, a not
+    ],
+)
+def test_working_days_between(a: str, b: str, expected: int) -> None:
+    assert working_days_between(d(a), d(b)) == expected
+
+
+def test_working_days_in_october_2025() -> None:
+    # 31 days less the holidays 10-01..10-08 and the weekend days 10-12, 10-18, 10-19, 10-25, 10-26
+    # (Saturday 10-11 is an adjusted working day).
+    assert working_days_between(d("2025-09-30"), d("2025-10-31")) == 31 - 8 - 5
+
+
+# --- fallback outside the package data --------------------------------------------------------
+
+
+def _first_monday(year: int) -> date:
+    day = date(year, 1, 1)
+    while day.weekday() != 0:
+        day += timedelta(days=1)
+    return day
+
+
+def test_fallback_after_the_last_covered_year_is_monday_to_friday(fresh_warnings: None) -> None:
+    monday = _first_monday(covered_years().stop)
+    assert [is_working_day(monday + timedelta(days=i)) for i in range(7)] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_fallback_before_the_first_covered_year(fresh_warnings: None) -> None:
+    assert covered_years().start == 2004
+    assert is_working_day(d("2003-10-01")) is True  # a Wednesday: a holiday, unknown to the data
+    assert is_working_day(d("2003-10-04")) is False  # Saturday
+
+
+def test_fallback_add_working_days_skips_weekends_only(fresh_warnings: None) -> None:
+    friday = _first_monday(covered_years().stop + 1) + timedelta(days=4)
+    assert add_working_days(friday, 1) == friday + timedelta(days=3)
+    assert add_working_days(friday, 5) == friday + timedelta(days=7)
+
+
+def test_fallback_warns_once_per_year(
+    fresh_warnings: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    first_missing = covered_years().stop
+    with caplog.at_level(logging.WARNING, logger="ipfin.workdays"):
+        for i in range(20):
+            is_working_day(date(first_missing, 3, 1) + timedelta(days=i))
+        add_working_days(date(first_missing, 6, 1), 10)
+        is_working_day(date(first_missing + 1, 3, 1))
+        is_working_day(date(first_missing + 1, 3, 2))
+        is_working_day(d("2025-10-09"))  # covered: no warning
+    records = [r for r in caplog.records if r.name == "ipfin.workdays"]
+    assert [r.levelno for r in records] == [logging.WARNING, logging.WARNING]
+    assert str(first_missing) in records[0].getMessage()
+    assert "pip install -U chinese-calendar" in records[0].getMessage()
+    assert str(first_missing + 1) in records[1].getMessage()
+
+
+def test_no_warning_for_covered_years(
+    fresh_warnings: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="ipfin.workdays"):
+        add_working_days(d("2025-01-01"), 250)
+    assert [r for r in caplog.records if r.name == "ipfin.workdays"] == []
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@given(starts, st.integers(min_value=1, max_value=300))
+def test_add_working_days_lands_on_a_working_day(start: date, n: int) -> None:
+    assert is_working_day(add_working_days(start, n))
+
+
+@given(starts, counts)
+def test_working_days_between_inverts_add_working_days(start: date, n: int) -> None:
+    assert working_days_between(start, add_working_days(start, n)) == n
+
+
+@given(starts, counts)
+def test_add_working_days_is_strictly_monotone_in_n(start: date, n: int) -> None:
+    assert add_working_days(start, n) < add_working_days(start, n + 1)
+
+
+@given(starts, counts)
+def test_add_working_days_skips_only_non_working_days(start: date, n: int) -> None:
+    end = add_working_days(start, n + 1)
+    previous = add_working_days(start, n)
+    day = previous + timedelta(days=1)
+    while day < end:
+        assert not is_working_day(day)
+        day += timedelta(days=1)
+
+
+@given(starts, st.integers(min_value=0, max_value=60), st.integers(min_value=0, max_value=60))
+def test_working_days_between_is_additive(start: date, x: int, y: int) -> None:
+    middle = start + timedelta(days=x)
+    end = middle + timedelta(days=y)
+    assert working_days_between(start, end) == (
+        working_days_between(start, middle) + working_days_between(middle, end)
+    )
+
+
+@given(starts)
+def test_no_run_of_more_than_nine_days_off(start: date) -> None:
+    # No arrangement in the data gives more than 9 consecutive days off (Spring Festival 2026: 9).
+    assert add_working_days(start, 1) - start <= timedelta(days=10)
+
+
+# --- holiday_data_missing ---------------------------------------------------------------------
+
+
+def test_holiday_data_due_is_15_december() -> None:
+    assert HOLIDAY_DATA_DUE == (12, 15)
+
+
+def test_holiday_data_missing_relative_to_the_covered_years() -> None:
+    last = covered_years().stop - 1
+    assert holiday_data_missing(date(last, 1, 1)) is None
+    assert holiday_data_missing(date(last, 12, 14)) is None
+    assert holiday_data_missing(date(last, 12, 15)) == last + 1
+    assert holiday_data_missing(date(last, 12, 31)) == last + 1
+    assert holiday_data_missing(date(last + 1, 1, 1)) == last + 1
+    assert holiday_data_missing(date(last + 3, 7, 1)) == last + 3
+    assert holiday_data_missing(date(last - 1, 12, 20)) is None  # next year is covered
+
+
+def test_holiday_data_missing_with_data_up_to_2026(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workdays, "covered_years", lambda: range(2004, 2027))
+    assert holiday_data_missing(d("2026-11-23")) is None
+    assert holiday_data_missing(d("2026-12-14")) is None
+    assert holiday_data_missing(d("2026-12-15")) == 2027
+    assert holiday_data_missing(d("2027-01-04")) == 2027
+    assert holiday_data_missing(d("2003-06-01")) == 2003
+
+
+def test_holiday_calendar_data_is_current() -> None:
+    """Fails from 15 December while next year's holiday data is missing: upgrade the package."""
+    year = holiday_data_missing(date.today())
+    if year is not None:
+        covered = covered_years()
+        pytest.fail(
+            f"chinese_calendar has no data for {year}: upgrade the package "
+            f"(pip install -U chinese-calendar) and raise its pin in pyproject.toml. The installed "
+            f"version covers {covered.start}-{covered.stop - 1}; the State Council publishes each "
+            f"year's holiday arrangement in autumn and the data is due by "
+            f"{HOLIDAY_DATA_DUE[1]} December. Until then working-day deadlines in {year} fall back "
+            f"to Monday-Friday and ignore holidays."
+        )

@@ -1,0 +1,610 @@
+"""Legal status of IP rights, derived from the register's facts as of a date. Pure: no Django.
+
+`legal_status(facts, on)` reads the register as it stood on `on` (events dated later are ignored)
+and returns one `StatusResult`. Number formats (申请号 / 注册号 / 登记号) are validated and put into
+canonical form by `normalize_number`.
+
+Date conventions: `expiry_date` is the first day a right is NOT in force; `grace_until` is the
+last day (inclusive) of a grace period.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class RightKind(StrEnum):
+    INVENTION = "invention"
+    UTILITY_MODEL = "utility_model"
+    DESIGN = "design"
+    TRADEMARK = "trademark"
+    COPYRIGHT = "copyright"
+    IC_LAYOUT = "ic_layout"
+
+
+PATENT_KINDS: frozenset[RightKind] = frozenset(
+    {RightKind.INVENTION, RightKind.UTILITY_MODEL, RightKind.DESIGN}
+)
+
+
+class EventType(StrEnum):
+    ANNUITY_PAID = "annuity_paid"
+    INVALIDATION_REQUESTED = "invalidation_requested"
+    INVALIDATION_DISMISSED = "invalidation_dismissed"
+    INVALIDATED = "invalidated"
+    PRESERVATION = "preservation"
+    PRESERVATION_LIFTED = "preservation_lifted"
+    DISPUTE = "dispute"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    TRANSFER = "transfer"
+    LICENCE = "licence"
+    SURRENDER = "surrender"
+    RESTORED = "restored"
+    RENEWED = "renewed"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    IN_FORCE = "in_force"
+    GRACE_PERIOD = "grace_period"
+    LAPSED = "lapsed"
+    EXPIRED = "expired"
+    INVALIDATED = "invalidated"
+    SURRENDERED = "surrendered"
+
+
+TERMINAL_STATUSES: frozenset[Status] = frozenset(
+    {Status.LAPSED, Status.EXPIRED, Status.INVALIDATED, Status.SURRENDERED}
+)
+
+SCOPE_WHOLE = "whole"
+SCOPE_PARTIAL = "partial"
+
+# Patent Law 2020 art. 42 (in force 2021-06-01): designs filed on or after this day get 15 years.
+DESIGN_15_YEAR_TERM_FROM = date(2021, 6, 1)
+# 专利法实施细则 (2023) r. 116 / 专利收费标准: the grace period for a late annuity is 6 months.
+GRACE_MONTHS = 6
+# Trademark Law art. 40: 10-year terms, renewal with 6 months' grace after expiry.
+TRADEMARK_TERM_YEARS = 10
+# 专利收费标准 (滞纳金): 5% of the annuity per full month late beyond the first.
+LATE_FEE_STEP = Decimal("0.05")
+
+
+@dataclass(frozen=True)
+class Event:
+    type: EventType
+    date: date
+    year: int | None = None  # annuity_paid: the patent year paid
+    scope: str | None = None  # invalidated: "whole" (also when None) or "partial"
+
+    def __post_init__(self) -> None:
+        if self.type is EventType.ANNUITY_PAID and self.year is None:
+            raise ValueError("an annuity_paid event needs the patent year it pays")
+        if self.year is not None and self.year < 1:
+            raise ValueError(f"patent year must be >= 1, got {self.year}")
+        if self.scope not in (None, SCOPE_WHOLE, SCOPE_PARTIAL):
+            raise ValueError(f"invalidation scope must be 'whole' or 'partial', got {self.scope!r}")
+
+
+@dataclass(frozen=True)
+class RightFacts:
+    kind: RightKind
+    filing_date: date
+    grant_date: date | None
+    events: tuple[Event, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Mirrors the database constraint right_grant_not_before_filing.
+        if self.grant_date is not None and self.grant_date < self.filing_date:
+            raise ValueError("grant_date is before filing_date")
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    status: Status
+    since: date | None  # the day the status took effect
+    expiry_date: date  # first day no longer in force by lapse of the term (renewals included)
+    grace_until: date | None  # last day of the current grace period, if in one
+    unpaid_year: int | None  # the unpaid annuity year (grace_period / lapsed)
+    late_fee_rate: Decimal | None  # late-fee rate if the annuity were paid on `on` (grace only)
+    invalidation_pending: bool
+    preserved: bool
+    disputed: bool
+    next_annuity: tuple[int, date] | None  # (year, due date) of the next unpaid annuity after `on`
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def add_years(d: date, years: int) -> date:
+    """Same day `years` later; 29 February becomes 28 February in a non-leap year."""
+    year = d.year + years
+    if d.month == 2 and d.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return d.replace(year=year)
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (31 August + 6 → 28/29 February)."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last_day))
+
+
+# --- terms ---------------------------------------------------------------------------------------
+
+
+def term_expiry(
+    kind: RightKind, filing_date: date, grant_date: date | None, renewals: int = 0
+) -> date:
+    """First day the right is no longer in force because its term has run out.
+
+    Patent Law 2020 art. 42: invention 20 years, utility model 10, design 15 (10 if filed before
+    2021-06-01), all from the filing date. 集成电路布图设计保护条例 art. 12: 10 years (counted here
+    from the filing date). Copyright Law art. 23 (legal-person works, software): until 31 December
+    of the 50th year after the year of creation / first publication (`filing_date`). Trademark Law
+    arts. 39-40: 10 years from registration (`grant_date`), plus 10 for each renewal.
+    """
+    if renewals < 0:
+        raise ValueError("renewals must be >= 0")
+    if kind is RightKind.TRADEMARK:
+        if grant_date is None:
+            raise ValueError("a trademark's term runs from its registration: grant_date is None")
+        return add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals))
+    if renewals:
+        raise ValueError(f"only trademarks are renewed, not {kind}")
+    if kind is RightKind.COPYRIGHT:
+        return date(filing_date.year + 51, 1, 1)
+    return add_years(filing_date, _term_years(kind, filing_date))
+
+
+def _term_years(kind: RightKind, filing_date: date) -> int:
+    if kind is RightKind.INVENTION:
+        return 20
+    if kind is RightKind.DESIGN:
+        return 15 if filing_date >= DESIGN_15_YEAR_TERM_FROM else 10
+    if kind in (RightKind.UTILITY_MODEL, RightKind.IC_LAYOUT):
+        return 10
+    raise ValueError(f"{kind} has no term in years from filing")
+
+
+# --- annuities (patents) -------------------------------------------------------------------------
+
+
+def first_annuity_year(filing_date: date, grant_date: date) -> int:
+    """The patent year containing the grant date: year k runs [filing + (k-1) y, filing + k y)."""
+    if grant_date < filing_date:
+        raise ValueError("grant_date is before filing_date")
+    k = grant_date.year - filing_date.year + 1
+    if add_years(filing_date, k - 1) > grant_date:
+        k -= 1
+    return k
+
+
+def annuity_due_date(filing_date: date, grant_date: date, year: int) -> date:
+    """Due date of annuity `year`. Annuities are owed from the year of grant (专利法实施细则
+    r. 115, 2023): that year's is due on the grant date, each later year's before the year starts,
+    i.e. on the filing anniversary."""
+    first = first_annuity_year(filing_date, grant_date)
+    if year < first:
+        raise ValueError(f"annuity year {year} falls before the grant (first year {first})")
+    if year == first:
+        return grant_date
+    return add_years(filing_date, year - 1)
+
+
+def annuity_schedule(
+    kind: RightKind, filing_date: date, grant_date: date
+) -> tuple[tuple[int, date], ...]:
+    """Every owed (year, due date): from the grant year on, while the due date is before expiry."""
+    if kind not in PATENT_KINDS:
+        return ()
+    expiry = term_expiry(kind, filing_date, grant_date)
+    schedule: list[tuple[int, date]] = []
+    year = first_annuity_year(filing_date, grant_date)
+    while (due := annuity_due_date(filing_date, grant_date, year)) < expiry:
+        schedule.append((year, due))
+        year += 1
+    return tuple(schedule)
+
+
+def grace_end(due: date) -> date:
+    """Last day of the 6-month grace period after an unpaid due date (inclusive)."""
+    return add_months(due, GRACE_MONTHS)
+
+
+def late_fee_rate(due: date, paid: date) -> Decimal:
+    """Late fee as a share of the annuity (专利收费标准, 滞纳金).
+
+    Nothing if paid within one month of the due date, then 5% for each full month overdue beyond the
+    first: month m (add_months(due, m-1) < paid <= add_months(due, m)) costs 5% x (m-1), so 25% in
+    the sixth. Past the grace period it is too late: ValueError."""
+    if paid > grace_end(due):
+        raise ValueError(f"paid {paid} after the grace period ending {grace_end(due)}")
+    month = 1
+    while paid > add_months(due, month):
+        month += 1
+    return LATE_FEE_STEP * (month - 1)
+
+
+# Annuities in yuan by patent year: (first year, last year, amount).
+# Source: 国家知识产权局《专利收费标准》, 专利年费 (the fee list as published after
+# 发改价格〔2017〕270号 / 财税〔2017〕8号).
+# Design years 11-15 exist only since the 15-year design term (Patent Law 2020); the 3,000 yuan
+# figure is the project's assumption from the brief: confirm against the current CNIPA fee list.
+# These are the full fees: 费减 (fee reductions, commonly to 15%) are applied elsewhere.
+_ANNUITY_TABLE: dict[RightKind, tuple[tuple[int, int, int], ...]] = {
+    RightKind.INVENTION: (
+        (1, 3, 900),
+        (4, 6, 1200),
+        (7, 9, 2000),
+        (10, 12, 4000),
+        (13, 15, 6000),
+        (16, 20, 8000),
+    ),
+    RightKind.UTILITY_MODEL: ((1, 3, 600), (4, 5, 900), (6, 8, 1200), (9, 10, 2000)),
+    RightKind.DESIGN: ((1, 3, 600), (4, 5, 900), (6, 8, 1200), (9, 10, 2000), (11, 15, 3000)),
+}
+
+
+def annuity_amount(kind: RightKind, year: int) -> Decimal:
+    """Official annuity of patent `year` in yuan; ValueError outside the term or for non-patents."""
+    bands = _ANNUITY_TABLE.get(kind)
+    if bands is None:
+        raise ValueError(f"{kind} has no annuities")
+    for first, last, amount in bands:
+        if first <= year <= last:
+            return Decimal(amount)
+    raise ValueError(f"{kind} has no annuity for year {year}")
+
+
+# --- legal status --------------------------------------------------------------------------------
+
+# Tie-break when terminating facts take effect on the same day: the automatic ones first.
+_TERMINATION_PRIORITY = {
+    Status.EXPIRED: 0,
+    Status.LAPSED: 1,
+    Status.INVALIDATED: 2,
+    Status.SURRENDERED: 3,
+}
+
+
+@dataclass(frozen=True)
+class _Procedures:
+    invalidation_pending: bool = False
+    preserved: bool = False
+    disputed: bool = False
+
+
+def _open_procedures(events: Iterable[Event]) -> _Procedures:
+    invalidation = preserved = disputed = False
+    for event in events:
+        match event.type:
+            case EventType.INVALIDATION_REQUESTED:
+                invalidation = True
+            # A decision, whole or partial, closes the procedure (专利法 art. 46).
+            case EventType.INVALIDATION_DISMISSED | EventType.INVALIDATED:
+                invalidation = False
+            case EventType.PRESERVATION:
+                preserved = True
+            case EventType.PRESERVATION_LIFTED:
+                preserved = False
+            case EventType.DISPUTE:
+                disputed = True
+            case EventType.DISPUTE_RESOLVED:
+                disputed = False
+            case _:
+                pass
+    return _Procedures(invalidation, preserved, disputed)
+
+
+def _trademark_term(grant_date: date, events: Iterable[Event]) -> tuple[date, date | None]:
+    """(expiry, date of the renewal that ended a grace period, if any).
+
+    Trademark Law art. 40: each renewal adds 10 years; a renewal recorded after the 6 months' grace
+    of the term it would extend comes too late (the mark is cancelled) and is not counted."""
+    renewals = 0
+    ended_grace: date | None = None
+    for event in events:
+        if event.type is not EventType.RENEWED:
+            continue
+        expiry = add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals))
+        if event.date > add_months(expiry, GRACE_MONTHS):
+            continue
+        if event.date >= expiry:
+            ended_grace = event.date
+        renewals += 1
+    return add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals)), ended_grace
+
+
+def legal_status(facts: RightFacts, on: date) -> StatusResult:
+    """The legal status of a right on `on`, from the register as it stood on that day.
+
+    Events dated after `on` are ignored; events of the same date apply in the order given.
+    """
+    events = sorted((e for e in facts.events if e.date <= on), key=lambda e: e.date)
+    procedures = _open_procedures(events)
+    kind = facts.kind
+    start = facts.filing_date if kind is RightKind.COPYRIGHT else facts.grant_date
+
+    def result(
+        status: Status,
+        since: date | None,
+        expiry: date,
+        *,
+        grace_until: date | None = None,
+        unpaid_year: int | None = None,
+        fee_rate: Decimal | None = None,
+        next_annuity: tuple[int, date] | None = None,
+    ) -> StatusResult:
+        return StatusResult(
+            status=status,
+            since=since,
+            expiry_date=expiry,
+            grace_until=grace_until,
+            unpaid_year=unpaid_year,
+            late_fee_rate=fee_rate,
+            invalidation_pending=procedures.invalidation_pending,
+            preserved=procedures.preserved,
+            disputed=procedures.disputed,
+            next_annuity=next_annuity,
+        )
+
+    # Not yet granted / registered (copyright needs no registration: Copyright Law art. 2).
+    if start is None or start > on:
+        if kind is RightKind.TRADEMARK:
+            # Unregistered mark: no term has started; filing + 10 y is the earliest possible
+            # expiry (registration always comes after filing), given because the field is a date.
+            expiry = add_years(start or facts.filing_date, TRADEMARK_TERM_YEARS)
+        else:
+            expiry = term_expiry(kind, facts.filing_date, facts.grant_date)
+        return result(Status.PENDING, facts.filing_date, expiry)
+
+    in_force_since = start
+    terminations: list[tuple[date, Status, int | None]] = []
+    grace: tuple[date, date, int | None] | None = None  # (since, until, unpaid year)
+
+    if kind is RightKind.TRADEMARK:
+        expiry, renewed_in_grace = _trademark_term(start, events)
+        if renewed_in_grace is not None:
+            in_force_since = max(in_force_since, renewed_in_grace)
+        if on >= expiry:
+            if on <= add_months(expiry, GRACE_MONTHS):
+                grace = (expiry, add_months(expiry, GRACE_MONTHS), None)
+            else:
+                terminations.append((expiry, Status.EXPIRED, None))
+    else:
+        expiry = term_expiry(kind, facts.filing_date, facts.grant_date)
+        if on >= expiry:
+            terminations.append((expiry, Status.EXPIRED, None))
+
+    schedule = annuity_schedule(kind, facts.filing_date, start) if kind in PATENT_KINDS else ()
+    due_of = dict(schedule)
+    settled: set[int] = set()  # paid in time (within grace) or cured by a restoration
+    for event in events:  # sorted by date: the first payment in time is the one that counts
+        if event.type is not EventType.ANNUITY_PAID or event.year is None:
+            continue
+        due = due_of.get(event.year)
+        # A payment after the grace period comes too late and has no effect.
+        if due is None or event.year in settled or event.date > grace_end(due):
+            continue
+        settled.add(event.year)
+        if event.date > due:  # this payment ended a grace period
+            in_force_since = max(in_force_since, event.date)
+    for event in events:
+        if event.type is EventType.RESTORED:
+            # 专利法实施细则 r. 6: restoration cures the earliest uncured lapse before it.
+            for year, due in schedule:
+                if year not in settled and due < event.date:
+                    settled.add(year)
+                    in_force_since = max(in_force_since, event.date)
+                    break
+    outstanding = next(((y, d) for y, d in schedule if y not in settled and d <= on), None)
+    if outstanding is not None:
+        year, due = outstanding
+        if on <= grace_end(due):
+            grace = (due, grace_end(due), year)
+        else:
+            # 专利法 art. 44(1): unpaid annuity ends the patent, from the unpaid due date.
+            terminations.append((due, Status.LAPSED, year))
+
+    for event in events:
+        if event.type is EventType.INVALIDATED and event.scope != SCOPE_PARTIAL:
+            terminations.append((event.date, Status.INVALIDATED, None))
+        elif event.type is EventType.SURRENDER:
+            terminations.append((event.date, Status.SURRENDERED, None))
+
+    if terminations:
+        # The terminating fact with the earliest effective date decides.
+        since, status, unpaid = min(terminations, key=lambda t: (t[0], _TERMINATION_PRIORITY[t[1]]))
+        return result(
+            status, since, expiry, unpaid_year=unpaid if status is Status.LAPSED else None
+        )
+    if grace is not None:
+        since, until, unpaid = grace
+        rate = late_fee_rate(since, on) if unpaid is not None else None
+        return result(
+            Status.GRACE_PERIOD, since, expiry, grace_until=until, unpaid_year=unpaid, fee_rate=rate
+        )
+    upcoming = next(((y, d) for y, d in schedule if y not in settled and d > on), None)
+    return result(Status.IN_FORCE, in_force_since, expiry, next_annuity=upcoming)
+
+
+# --- number formats ------------------------------------------------------------------------------
+
+
+class NumberErrorCode(StrEnum):
+    BAD_FORMAT = "number_bad_format"
+    BAD_CHECK_DIGIT = "number_bad_check_digit"
+    UNKNOWN_PATENT_TYPE = "number_unknown_patent_type"
+    KIND_MISMATCH = "number_kind_mismatch"
+
+
+class NumberFormatError(ValueError):
+    """A number that is not a valid 申请号 / 注册号 / 登记号 for its kind; `code` is stable."""
+
+    def __init__(self, code: NumberErrorCode, message_zh: str, message_en: str) -> None:
+        super().__init__(code, message_zh, message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message_en}"
+
+
+_KIND_ZH = {
+    RightKind.INVENTION: "发明专利",
+    RightKind.UTILITY_MODEL: "实用新型专利",
+    RightKind.DESIGN: "外观设计专利",
+    RightKind.TRADEMARK: "商标",
+    RightKind.COPYRIGHT: "著作权",
+    RightKind.IC_LAYOUT: "集成电路布图设计",
+}
+
+# CNIPA application-number standard (ZC 0006-2003): weights over the body digits, sum mod 11,
+# 10 is written X. New style (since 1 October 2003): 12 digits; old style: 8 digits.
+_WEIGHTS_NEW = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+_WEIGHTS_OLD = (2, 3, 4, 5, 6, 7, 8, 9)
+# The type digit (5th new style, 3rd old style): 8 and 9 are PCT national-phase applications.
+_PATENT_TYPE = {
+    "1": RightKind.INVENTION,
+    "8": RightKind.INVENTION,
+    "2": RightKind.UTILITY_MODEL,
+    "9": RightKind.UTILITY_MODEL,
+    "3": RightKind.DESIGN,
+}
+
+# re.ASCII: \d must not accept other scripts' digits (NFKC leaves e.g. Arabic-Indic digits alone).
+_PATENT_RE = re.compile(r"(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])", re.ASCII)
+_TRADEMARK_RE = re.compile(r"第?(\d{1,10})号?", re.ASCII)
+_SOFTWARE_RE = re.compile(r"((?:19|20)\d{2})SR(\d{6,8})", re.ASCII)
+_WORKS_RE = re.compile(r"国作登字-((?:19|20)\d{2})-([A-Z])-(\d{8})", re.ASCII)
+_IC_LAYOUT_RE = re.compile(r"BS\.?(\d{8,10})(?:\.?([0-9X]))?", re.ASCII)
+_COPYRIGHT_EXAMPLES = "2019SR0123456 / 国作登字-2019-F-00123456"
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+
+
+def _clean(raw: str) -> str:
+    # NFKC folds full-width digits, letters, '．' and '－'; whitespace anywhere is dropped.
+    text = unicodedata.normalize("NFKC", raw).translate(_DASHES).upper()
+    return "".join(text.split())
+
+
+def _bad_format(raw: str, what_zh: str, what_en: str, expected: str) -> NumberFormatError:
+    return NumberFormatError(
+        NumberErrorCode.BAD_FORMAT,
+        f"“{raw}”不是有效的{what_zh}，格式应为 {expected}",
+        f"{raw!r} is not a valid {what_en}; expected {expected}",
+    )
+
+
+def cn_application_check_digit(body: str) -> str:
+    """Check character ('0'-'9' or 'X') of a CN patent application number body (12 or 8 digits)."""
+    if not body.isascii() or not body.isdigit() or len(body) not in (12, 8):
+        raise NumberFormatError(
+            NumberErrorCode.BAD_FORMAT,
+            f"“{body}”不是 12 位（或旧式 8 位）申请号主体",
+            f"{body!r} is not a 12-digit (or old-style 8-digit) application number body",
+        )
+    weights = _WEIGHTS_NEW if len(body) == 12 else _WEIGHTS_OLD
+    remainder = sum(int(digit) * weight for digit, weight in zip(body, weights, strict=True)) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def _parse_patent(raw: str) -> tuple[str, RightKind]:
+    """(canonical number, kind by its type digit) of a CN application number, or raise."""
+    match = _PATENT_RE.fullmatch(_clean(raw))
+    if match is None:
+        raise _bad_format(raw, "专利申请号", "patent application number", "201220249767.4")
+    body, check = match.groups()
+    expected = cn_application_check_digit(body)
+    if check != expected:
+        raise NumberFormatError(
+            NumberErrorCode.BAD_CHECK_DIGIT,
+            f"申请号“{raw}”的校验位为 {check}，应为 {expected}",
+            f"application number {raw!r} has check digit {check}; expected {expected}",
+        )
+    type_digit = body[4] if len(body) == 12 else body[2]
+    kind = _PATENT_TYPE.get(type_digit)
+    if kind is None:
+        raise NumberFormatError(
+            NumberErrorCode.UNKNOWN_PATENT_TYPE,
+            f"申请号“{raw}”的专利类型位 {type_digit} 无效（应为 1、2、3、8 或 9）",
+            f"application number {raw!r} has type digit {type_digit}; expected 1, 2, 3, 8 or 9",
+        )
+    return f"{body}.{check}", kind
+
+
+def normalize_number(kind: RightKind, raw: str) -> str:
+    """Validate a number for `kind` and return its canonical form; raise NumberFormatError.
+
+    - Patents: `DDDDDDDDDDDD.C` (old style `DDDDDDDD.C`); a leading CN / ZL, spaces and a missing
+      dot are accepted; the check digit is verified, then the type digit against `kind`.
+    - Trademarks: registration number of 1-10 digits (第…号 accepted), leading zeros dropped.
+    - Copyright: `YYYYSR` + 6-8 digits (software) or `国作登字-YYYY-L-NNNNNNNN` (works).
+    - IC layouts: `BS.` + 8-10 digits with an optional check character, not verified.
+    Full-width characters are folded (NFKC) and whitespace is ignored everywhere.
+    """
+    text = _clean(raw)
+    if kind in PATENT_KINDS:
+        canonical, number_kind = _parse_patent(raw)
+        if number_kind is not kind:
+            raise NumberFormatError(
+                NumberErrorCode.KIND_MISMATCH,
+                f"申请号“{raw}”是{_KIND_ZH[number_kind]}，不是{_KIND_ZH[kind]}",
+                f"application number {raw!r} is a {number_kind.replace('_', ' ')}, not a "
+                f"{kind.replace('_', ' ')}",
+            )
+        return canonical
+    if kind is RightKind.TRADEMARK:
+        match = _TRADEMARK_RE.fullmatch(text)
+        if match is None or int(match[1]) == 0:
+            raise _bad_format(raw, "商标注册号", "trademark registration number", "1-10 digits")
+        return str(int(match[1]))
+    if kind is RightKind.COPYRIGHT:
+        if (match := _SOFTWARE_RE.fullmatch(text)) is not None:
+            return f"{match[1]}SR{match[2]}"
+        if (match := _WORKS_RE.fullmatch(text)) is not None:
+            return f"国作登字-{match[1]}-{match[2]}-{match[3]}"
+        raise _bad_format(raw, "著作权登记号", "copyright registration number", _COPYRIGHT_EXAMPLES)
+    if kind is RightKind.IC_LAYOUT:
+        match = _IC_LAYOUT_RE.fullmatch(text)
+        if match is None:
+            raise _bad_format(
+                raw, "集成电路布图设计登记号", "IC layout registration number", "BS.12500123.4"
+            )
+        digits, check = match.groups()
+        return f"BS.{digits}.{check}" if check else f"BS.{digits}"
+    raise ValueError(f"unknown right kind {kind!r}")  # pragma: no cover - exhaustive above
+
+
+def kind_from_application_no(number: str) -> RightKind | None:
+    """The kind a number denotes, or None if it is not valid for any kind it could denote.
+
+    Patent numbers by their type digit (check digit verified), software / works copyright and IC
+    layouts by their prefixes. Trademarks are never inferred: a bare 1-10 digit number is ambiguous.
+    """
+    text = _clean(number)
+    if text.startswith("BS"):
+        kind = RightKind.IC_LAYOUT
+    elif "SR" in text or text.startswith("国作登字"):
+        kind = RightKind.COPYRIGHT
+    else:
+        try:
+            return _parse_patent(number)[1]
+        except NumberFormatError:
+            return None
+    try:
+        normalize_number(kind, number)
+    except NumberFormatError:
+        return None
+    return kind
