@@ -17,6 +17,12 @@ from ipfin.accounts.services import api_token_issue, user_create
 _seq = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2 costs ~0.3 s per user on this machine; tests check behaviour, not hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_org(db: Any) -> Callable[..., Organisation]:
     def make(

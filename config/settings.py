@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ipfin.registry",
     "ipfin.pledges",
     "ipfin.web",
+    "ipfin.demo",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_ipfin.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / os.environ.get("IPFIN_TEST_DB", "test_ipfin.sqlite3"))
+    }
+elif os.environ.get("IPFIN_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["IPFIN_TEST_DB"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,228 @@
+"""REST adapters of pledge registration: parse → one selector / service → serialise.
+
+Every endpoint on a pledge first reads it through `pledge_get`, which answers 404 for another
+tenant's pledge (never 403), then calls the service, which checks the permission for the action.
+Pre-check results carry `message` in the request's language (Chinese unless Accept-Language asks
+for English) next to `message_zh` and `message_en`, also inside 422 / 409 error bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from ninja import Body, File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from ipfin.api import ApiAuth
+from ipfin.common.errors import DomainError
+from ipfin.common.money import money_str
+from ipfin.pledges import selectors, services
+from ipfin.pledges.domain import allowed_actions
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.schemas import (
+    ChangeIn,
+    CheckOut,
+    DecisionIn,
+    DocumentOut,
+    PledgeIn,
+    PledgeOut,
+    PledgeSummaryOut,
+    PrecheckIn,
+    PublicPledgeOut,
+    ReleaseIn,
+    ResubmitIn,
+)
+
+router = Router()
+
+
+# --- serialisation -------------------------------------------------------------------------------
+
+
+def _english() -> bool:
+    return (get_language() or "").lower().startswith("en")
+
+
+def localise_checks(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored / raised check results with `message` in the request's language."""
+    key = "message_en" if _english() else "message_zh"
+    return [{**check, "message": check.get(key, "")} for check in checks]
+
+
+@contextmanager
+def _localised_errors() -> Iterator[None]:
+    """Give the pre-check results inside a refused request (422 / 409) their `message` too."""
+    try:
+        yield
+    except DomainError as exc:
+        checks = exc.extra.get("checks")
+        if isinstance(checks, list):
+            exc.extra["checks"] = localise_checks(checks)
+        raise
+
+
+def _summary(pledge: Pledge) -> dict[str, Any]:
+    return {
+        "id": pledge.pk,
+        "state": pledge.state,
+        "state_label": str(pledge.get_state_display()),
+        "registration_no": pledge.registration_no,
+        "pledgee": {"id": pledge.pledgee.pk, "name": pledge.pledgee.name},
+        "pledgor": {
+            "id": pledge.pledgor.pk,
+            "name": pledge.pledgor.name,
+            "uscc": pledge.pledgor.uscc,
+        },
+        "rights": [
+            {
+                "number": item.right.number,
+                "kind": item.right.kind,
+                "title": item.right.title,
+                "active": item.active,
+            }
+            for item in pledge.items.all()
+        ],
+        "debt_amount": money_str(pledge.debt_amount),
+        "term_start": pledge.term_start,
+        "term_end": pledge.term_end,
+        "contract_no": pledge.contract_no,
+        "deadline": pledge.deadline,
+        "effective_date": pledge.effective_date,
+        "released_on": pledge.released_on,
+        "submitted_at": pledge.submitted_at,
+    }
+
+
+def _detail(pledge: Pledge) -> dict[str, Any]:
+    return {
+        **_summary(pledge),
+        "scope": pledge.scope,
+        "forfeiture_clause": pledge.forfeiture_clause,
+        "co_owner_consent": pledge.co_owner_consent,
+        "proceed_despite_invalidation": pledge.proceed_despite_invalidation,
+        "checks": localise_checks(list(pledge.checks or [])),
+        "decision_reason": pledge.decision_reason,
+        "decided_at": pledge.decided_at,
+        "documents": list(pledge.documents.all()),
+        "changes": list(pledge.changes.order_by("created_at", "id")),
+        "allowed_actions": sorted(a.value for a in allowed_actions(pledge.state)),
+    }
+
+
+def _fresh(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    return _detail(selectors.pledge_get(actor=request.user, pledge_id=pledge_id))
+
+
+# --- endpoints -----------------------------------------------------------------------------------
+
+
+@router.post("/pledges", response={201: PledgeOut})
+def submit(request: HttpRequest, payload: PledgeIn) -> Status[dict[str, Any]]:
+    """File a pledge registration (bank = pledgee). 422 / 409 with every check when refused."""
+    with _localised_errors():
+        pledge, _checks = services.pledge_submit(actor=request.user, **payload.dict())
+    return Status(201, _fresh(request, pledge.pk))
+
+
+class ChecksOut(Schema):
+    checks: list[CheckOut]
+
+
+@router.post("/pledges/precheck", response=ChecksOut)
+def precheck(request: HttpRequest, payload: PrecheckIn) -> dict[str, Any]:
+    """Run the pre-check without filing (the application form's live results)."""
+    with _localised_errors():
+        checks = selectors.pledge_precheck(
+            actor=request.user, today=timezone.localdate(), **payload.dict()
+        )
+    return {"checks": localise_checks([c.as_dict() for c in checks])}
+
+
+@router.get("/pledges", response=list[PledgeSummaryOut])
+def pledge_list(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
+    """The caller's own pledges (as pledgee or pledgor); the IP office sees all."""
+    return [_summary(p) for p in selectors.pledge_list(actor=request.user, state=state)[:500]]
+
+
+@router.get("/pledges/public", response=list[PublicPledgeOut], auth=ApiAuth(optional=True))
+def public_search(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    """The public register of pledges: registered and released ones (no amounts, no pending
+    applications), by registration number, right number, pledgor or pledgee name."""
+    return selectors.pledges_public_search(q=q[:200])
+
+
+@router.get("/pledges/queue", response=list[PledgeSummaryOut])
+def queue(request: HttpRequest) -> list[dict[str, Any]]:
+    """Applications waiting for an examiner's decision, the nearest deadline first."""
+    return [_summary(p) for p in selectors.examiner_queue(actor=request.user)]
+
+
+@router.get("/pledges/{int:pledge_id}", response=PledgeOut)
+def pledge_detail(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/documents", response={201: DocumentOut})
+def upload_document(request: HttpRequest, pledge_id: int, file: File[UploadedFile]) -> Status[Any]:
+    """Upload the pledge contract (multipart field `file`; PDF only)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    document = services.pledge_document_upload(
+        actor=request.user, pledge=pledge, uploaded_file=file
+    )
+    return Status(201, document)
+
+
+@router.post("/pledges/{int:pledge_id}/decision", response=PledgeOut)
+def decide(request: HttpRequest, pledge_id: int, payload: DecisionIn) -> dict[str, Any]:
+    """The examiner's decision: approve (→ registration_no), reject or correct (reason needed)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    with _localised_errors():
+        services.pledge_decide(actor=request.user, pledge=pledge, **payload.dict())
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/resubmit", response=PledgeOut)
+def resubmit(request: HttpRequest, pledge_id: int, payload: ResubmitIn) -> dict[str, Any]:
+    """Correct and resubmit an application sent back by the examiner (pledgee)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    with _localised_errors():
+        services.pledge_resubmit(
+            actor=request.user, pledge=pledge, **payload.dict(exclude_none=True)
+        )
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/change", response=PledgeOut)
+def change(request: HttpRequest, pledge_id: int, payload: ChangeIn) -> dict[str, Any]:
+    """变更登记 of a registered pledge (pledgee): debt amount, term end, scope."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    with _localised_errors():
+        services.pledge_change(actor=request.user, pledge=pledge, **payload.dict())
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/release", response=PledgeOut)
+def release(
+    request: HttpRequest, pledge_id: int, payload: Body[ReleaseIn | None] = None
+) -> dict[str, Any]:
+    """注销登记 (pledgee); `released_on` defaults to today."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    released_on = payload.released_on if payload is not None else None
+    services.pledge_release(actor=request.user, pledge=pledge, released_on=released_on)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/withdraw", response=PledgeOut)
+def withdraw(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """Withdraw an application not yet decided (pledgee)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    services.pledge_withdraw(actor=request.user, pledge=pledge)
+    return _fresh(request, pledge_id)
+
+
+__all__ = ["localise_checks", "router"]

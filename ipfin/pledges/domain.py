@@ -1,0 +1,736 @@
+"""Pledge registration rules: the state machine, the automated pre-check and registration numbers.
+
+Pure: no Django, no clock, no database. The services load the facts (the register as it stands on
+`today`), call `run_prechecks` and `next_state`, and save.
+
+Sources of the pre-check rules:
+- 专利权质押登记办法 (CNIPA announcement No. 461, 2021), art. 12: the cases in which a patent
+  pledge is not registered (pledgor not the owner; patent terminated, invalidated or not granted;
+  annuity unpaid; dispute or court preservation; term past the patent's expiry; forfeiture clause;
+  co-owners' consent missing; already pledged; invalidation procedure started unless the parties,
+  informed, still ask to proceed).
+- 注册商标专用权质押登记程序规定 (CNIPA announcement No. 358, 2020), art. 5: the pledgor's
+  identical or similar marks on the same or similar goods must be pledged together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from ipfin.registry.domain import TERMINAL_STATUSES, RightKind, Status
+
+__all__ = [
+    "ACTIVE_STATES",
+    "BLOCKING_RULES",
+    "FINAL_STATES",
+    "NEAR_EXPIRY_DAYS",
+    "TRANSITIONS",
+    "WARNING_RULES",
+    "CheckResult",
+    "IllegalTransition",
+    "MarkFacts",
+    "OwnerFacts",
+    "PledgeAction",
+    "PledgeApplication",
+    "PledgeErrorCode",
+    "PledgeState",
+    "PledgedRight",
+    "Rule",
+    "allowed_actions",
+    "blocking_failures",
+    "format_registration_no",
+    "goods_overlap",
+    "is_registration_no",
+    "marks_similar",
+    "next_state",
+    "normalize_mark",
+    "run_prechecks",
+    "term_checks",
+]
+
+
+# --- the state machine ---------------------------------------------------------------------------
+
+
+class PledgeState(StrEnum):
+    SUBMITTED = "submitted"  # 待审查
+    CORRECTION_REQUESTED = "correction_requested"  # 待补正
+    REGISTERED = "registered"  # 已登记
+    REJECTED = "rejected"  # 不予登记
+    RELEASED = "released"  # 已注销
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+class PledgeAction(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CORRECTION = "request_correction"
+    RESUBMIT = "resubmit"
+    CHANGE = "change"
+    RELEASE = "release"
+    WITHDRAW = "withdraw"
+
+
+# A pledge in one of these states holds its rights: no other application may cover them.
+ACTIVE_STATES: frozenset[PledgeState] = frozenset(
+    {PledgeState.SUBMITTED, PledgeState.CORRECTION_REQUESTED, PledgeState.REGISTERED}
+)
+FINAL_STATES: frozenset[PledgeState] = frozenset(
+    {PledgeState.REJECTED, PledgeState.RELEASED, PledgeState.WITHDRAWN}
+)
+
+# (state before, action) -> state after; `None` is "no application yet". Nothing else is allowed.
+TRANSITIONS: dict[tuple[PledgeState | None, PledgeAction], PledgeState] = {
+    (None, PledgeAction.SUBMIT): PledgeState.SUBMITTED,
+    (PledgeState.SUBMITTED, PledgeAction.APPROVE): PledgeState.REGISTERED,
+    (PledgeState.SUBMITTED, PledgeAction.REJECT): PledgeState.REJECTED,
+    (PledgeState.SUBMITTED, PledgeAction.REQUEST_CORRECTION): PledgeState.CORRECTION_REQUESTED,
+    (PledgeState.SUBMITTED, PledgeAction.WITHDRAW): PledgeState.WITHDRAWN,
+    (PledgeState.CORRECTION_REQUESTED, PledgeAction.RESUBMIT): PledgeState.SUBMITTED,
+    (PledgeState.CORRECTION_REQUESTED, PledgeAction.WITHDRAW): PledgeState.WITHDRAWN,
+    # 变更登记: the pledge stays registered with the changed particulars.
+    (PledgeState.REGISTERED, PledgeAction.CHANGE): PledgeState.REGISTERED,
+    # 注销登记
+    (PledgeState.REGISTERED, PledgeAction.RELEASE): PledgeState.RELEASED,
+}
+
+_STATE_ZH = {
+    PledgeState.SUBMITTED: "待审查",
+    PledgeState.CORRECTION_REQUESTED: "待补正",
+    PledgeState.REGISTERED: "已登记",
+    PledgeState.REJECTED: "不予登记",
+    PledgeState.RELEASED: "已注销",
+    PledgeState.WITHDRAWN: "已撤回",
+}
+_ACTION_ZH = {
+    PledgeAction.SUBMIT: "提交",
+    PledgeAction.APPROVE: "准予登记",
+    PledgeAction.REJECT: "不予登记",
+    PledgeAction.REQUEST_CORRECTION: "要求补正",
+    PledgeAction.RESUBMIT: "补正后重新提交",
+    PledgeAction.CHANGE: "变更登记",
+    PledgeAction.RELEASE: "注销登记",
+    PledgeAction.WITHDRAW: "撤回",
+}
+
+
+class PledgeErrorCode(StrEnum):
+    ILLEGAL_TRANSITION = "illegal_transition"
+
+
+class IllegalTransition(Exception):
+    """An action that the state machine does not allow in the pledge's current state (→ 409)."""
+
+    code = PledgeErrorCode.ILLEGAL_TRANSITION
+
+    def __init__(self, state: PledgeState | None, action: PledgeAction) -> None:
+        self.state = state
+        self.action = action
+        state_zh = _STATE_ZH[state] if state is not None else "未申请"
+        self.message_zh = f"质押登记当前状态为“{state_zh}”，不能{_ACTION_ZH[action]}。"
+        self.message_en = (
+            f"A pledge in state {state.value if state else 'none'} cannot be {action.value}."
+        )
+        super().__init__(self.message_en)
+
+
+def next_state(state: PledgeState | str | None, action: PledgeAction | str) -> PledgeState:
+    """The state after `action`, or `IllegalTransition`; `ValueError` for an unknown name."""
+    current = PledgeState(state) if state is not None else None
+    act = PledgeAction(action)
+    try:
+        return TRANSITIONS[(current, act)]
+    except KeyError:
+        raise IllegalTransition(current, act) from None
+
+
+def allowed_actions(state: PledgeState | str | None) -> frozenset[PledgeAction]:
+    current = PledgeState(state) if state is not None else None
+    return frozenset(action for (before, action) in TRANSITIONS if before == current)
+
+
+# --- registration numbers ------------------------------------------------------------------------
+
+_REGISTRATION_NO_RE = re.compile(r"Y(\d{4})(\d{9})")
+_MAX_SEQUENCE = 10**9 - 1
+
+
+def format_registration_no(year: int, sequence: int) -> str:
+    """质押登记号: "Y" + year (4 digits) + the year's sequence (9 digits), e.g. Y2026000000001."""
+    if not 1000 <= year <= 9999:
+        raise ValueError(f"year must have four digits, got {year}")
+    if not 1 <= sequence <= _MAX_SEQUENCE:
+        raise ValueError(f"sequence must be in [1, {_MAX_SEQUENCE}], got {sequence}")
+    return f"Y{year:04d}{sequence:09d}"
+
+
+def is_registration_no(text: str) -> bool:
+    return _REGISTRATION_NO_RE.fullmatch(text.strip().upper()) is not None
+
+
+# --- pre-check inputs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerFacts:
+    """A current registered owner of a right."""
+
+    name: str
+    uscc: str
+    share: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class MarkFacts:
+    """A trademark as the similar-marks rule sees it: its text and the goods it covers."""
+
+    number: str
+    mark_text: str
+    nice_classes: tuple[int, ...] = ()
+    similar_groups: tuple[str, ...] = ()  # 类似群 codes, e.g. "0901"
+
+
+@dataclass(frozen=True)
+class PledgedRight:
+    """One right of the application, as the register shows it on the application's `today`.
+
+    The status fields mirror `ipfin.registry.domain.StatusResult` (expiry_date is the first day the
+    right is no longer in force). `mark` is set for trademarks.
+    """
+
+    number: str
+    kind: RightKind
+    status: Status
+    expiry_date: date
+    since: date | None = None
+    grace_until: date | None = None
+    unpaid_year: int | None = None
+    invalidation_pending: bool = False
+    preserved: bool = False
+    disputed: bool = False
+    owners: tuple[OwnerFacts, ...] = ()
+    already_pledged_or_pending: bool = False
+    exclusive_licence: bool = False
+    mark: MarkFacts | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class PledgeApplication:
+    pledgor_uscc: str
+    term_start: date
+    term_end: date
+    today: date
+    forfeiture_clause: bool = False
+    co_owner_consent: bool = False
+    # Both parties' explicit declaration that they proceed although an invalidation is pending.
+    proceed_despite_invalidation: bool = False
+
+
+# --- pre-check results ---------------------------------------------------------------------------
+
+
+class Rule(StrEnum):
+    """Stable names of the pre-check rules (API, UI and stored results use them)."""
+
+    NO_FORFEITURE_CLAUSE = "no_forfeiture_clause"
+    PLEDGOR_IS_OWNER = "pledgor_is_owner"
+    RIGHT_GRANTED = "right_granted"
+    RIGHT_NOT_TERMINATED = "right_not_terminated"
+    ANNUITY_NOT_IN_GRACE = "annuity_not_in_grace"
+    NO_INVALIDATION_PENDING = "no_invalidation_pending"
+    NO_DISPUTE_OR_PRESERVATION = "no_dispute_or_preservation"
+    TERM_WITHIN_RIGHT = "term_within_right"
+    CO_OWNERS_CONSENT = "co_owners_consent"
+    NOT_ALREADY_PLEDGED = "not_already_pledged"
+    TRADEMARK_SIMILAR_MARKS_TOGETHER = "trademark_similar_marks_together"
+    TERM_END_NEAR_EXPIRY = "term_end_near_expiry"
+    RIGHT_LICENSED_EXCLUSIVELY = "right_licensed_exclusively"
+
+
+WARNING_RULES: frozenset[Rule] = frozenset(
+    {Rule.TERM_END_NEAR_EXPIRY, Rule.RIGHT_LICENSED_EXCLUSIVELY}
+)
+BLOCKING_RULES: frozenset[Rule] = frozenset(Rule) - WARNING_RULES
+
+# A debt term that ends within this many days of the right's expiry gets a warning.
+NEAR_EXPIRY_DAYS = 365
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule's outcome. `blocking` is the rule's weight (False: a warning); it stops the
+    application only when it has not `passed`."""
+
+    rule: str
+    passed: bool
+    blocking: bool
+    message_zh: str
+    message_en: str
+    right_number: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.blocking and not self.passed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "blocking": self.blocking,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "right": self.right_number,
+        }
+
+
+def blocking_failures(checks: Iterable[CheckResult]) -> list[CheckResult]:
+    return [check for check in checks if check.blocks]
+
+
+@dataclass
+class _Collector:
+    results: list[CheckResult] = field(default_factory=list)
+
+    def add(self, rule: Rule, passed: bool, zh: str, en: str, right: str | None = None) -> None:
+        self.results.append(
+            CheckResult(
+                rule=rule.value,
+                passed=passed,
+                blocking=rule in BLOCKING_RULES,
+                message_zh=zh,
+                message_en=en,
+                right_number=right,
+            )
+        )
+
+
+_STATUS_ZH = {
+    Status.PENDING: "申请中（尚未授权/注册）",
+    Status.IN_FORCE: "有效",
+    Status.GRACE_PERIOD: "滞纳期",
+    Status.LAPSED: "未缴年费终止",
+    Status.EXPIRED: "期限届满终止",
+    Status.INVALIDATED: "宣告无效",
+    Status.SURRENDERED: "放弃",
+}
+
+
+def _norm_uscc(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+# --- the rules, one right at a time --------------------------------------------------------------
+
+
+def _check_owner(c: _Collector, app: PledgeApplication, r: PledgedRight) -> None:
+    pledgor = _norm_uscc(app.pledgor_uscc)
+    owners = [o for o in r.owners if o.uscc]
+    if any(_norm_uscc(o.uscc) == pledgor for o in owners):
+        c.add(
+            Rule.PLEDGOR_IS_OWNER,
+            True,
+            f"{r.number}：出质人是登记的权利人。",
+            f"{r.number}: the pledgor is the registered owner.",
+            r.number,
+        )
+        return
+    names = "、".join(o.name for o in r.owners) or "无"
+    names_en = ", ".join(o.name for o in r.owners) or "none"
+    c.add(
+        Rule.PLEDGOR_IS_OWNER,
+        False,
+        f"{r.number}：出质人（{pledgor}）不是登记的权利人（登记权利人：{names}）。",
+        f"{r.number}: the pledgor ({pledgor}) is not the registered owner (owners: {names_en}).",
+        r.number,
+    )
+
+
+def _check_granted(c: _Collector, r: PledgedRight) -> None:
+    if r.status is Status.PENDING:
+        c.add(
+            Rule.RIGHT_GRANTED,
+            False,
+            f"{r.number}：尚未授权或注册（仍为申请），不能出质。",
+            f"{r.number}: not yet granted or registered (still an application); it cannot be "
+            "pledged.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.RIGHT_GRANTED,
+            True,
+            f"{r.number}：已授权/注册。",
+            f"{r.number}: granted / registered.",
+            r.number,
+        )
+
+
+def _check_not_terminated(c: _Collector, r: PledgedRight) -> None:
+    if r.status in TERMINAL_STATUSES:
+        since = f"（自 {r.since.isoformat()} 起）" if r.since else ""
+        since_en = f" since {r.since.isoformat()}" if r.since else ""
+        c.add(
+            Rule.RIGHT_NOT_TERMINATED,
+            False,
+            f"{r.number}：权利已终止——{_STATUS_ZH[r.status]}{since}，不能出质。",
+            f"{r.number}: the right has ended ({r.status.value}{since_en}); it cannot be pledged.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.RIGHT_NOT_TERMINATED,
+            True,
+            f"{r.number}：权利未终止、未被宣告无效。",
+            f"{r.number}: the right has not ended and has not been invalidated.",
+            r.number,
+        )
+
+
+def _check_grace(c: _Collector, r: PledgedRight) -> None:
+    if r.status is not Status.GRACE_PERIOD:
+        c.add(
+            Rule.ANNUITY_NOT_IN_GRACE,
+            True,
+            f"{r.number}：不在年费（续展）滞纳期内。",
+            f"{r.number}: not in an annuity (renewal) grace period.",
+            r.number,
+        )
+        return
+    until = r.grace_until.isoformat() if r.grace_until else "?"
+    if r.kind is RightKind.TRADEMARK:
+        zh = f"{r.number}：商标注册有效期已届满，处于续展宽展期（至 {until}），须先办理续展。"
+        en = (
+            f"{r.number}: the trademark's term has ended and it is in the renewal grace period "
+            f"(until {until}); renew it first."
+        )
+    else:
+        year = f"第{r.unpaid_year}年度" if r.unpaid_year else ""
+        year_en = f" for year {r.unpaid_year}" if r.unpaid_year else ""
+        zh = f"{r.number}：{year}年费未缴，处于滞纳期（至 {until}），须先缴纳年费及滞纳金。"
+        en = (
+            f"{r.number}: the annuity{year_en} is unpaid and the patent is in the grace period "
+            f"(until {until}); pay the annuity and the late fee first."
+        )
+    c.add(Rule.ANNUITY_NOT_IN_GRACE, False, zh, en, r.number)
+
+
+def _check_invalidation(c: _Collector, app: PledgeApplication, r: PledgedRight) -> None:
+    if not r.invalidation_pending:
+        c.add(
+            Rule.NO_INVALIDATION_PENDING,
+            True,
+            f"{r.number}：无正在进行的无效宣告程序。",
+            f"{r.number}: no invalidation procedure pending.",
+            r.number,
+        )
+    elif app.proceed_despite_invalidation:
+        c.add(
+            Rule.NO_INVALIDATION_PENDING,
+            True,
+            f"{r.number}：无效宣告程序正在进行；双方当事人已声明知悉并仍请求办理质押登记。",
+            f"{r.number}: an invalidation procedure is pending; both parties have declared that "
+            "they are aware of it and still ask for registration.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.NO_INVALIDATION_PENDING,
+            False,
+            f"{r.number}：无效宣告程序已经启动。如双方当事人知悉后仍请求登记，须明确声明。",
+            f"{r.number}: an invalidation procedure has started. If both parties, aware of it, "
+            "still ask for registration, they must declare so explicitly.",
+            r.number,
+        )
+
+
+def _check_dispute(c: _Collector, r: PledgedRight) -> None:
+    reasons_zh = [
+        zh
+        for flag, zh in ((r.disputed, "存在权属纠纷"), (r.preserved, "被法院保全（冻结）"))
+        if flag
+    ]
+    reasons_en = [
+        en
+        for flag, en in (
+            (r.disputed, "an ownership dispute"),
+            (r.preserved, "a court preservation"),
+        )
+        if flag
+    ]
+    if reasons_zh:
+        c.add(
+            Rule.NO_DISPUTE_OR_PRESERVATION,
+            False,
+            f"{r.number}：{'且'.join(reasons_zh)}，相关程序中止，不能办理质押登记。",
+            f"{r.number}: {' and '.join(reasons_en)} suspends procedures; it cannot be pledged.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.NO_DISPUTE_OR_PRESERVATION,
+            True,
+            f"{r.number}：无权属纠纷，未被保全。",
+            f"{r.number}: no ownership dispute, no court preservation.",
+            r.number,
+        )
+
+
+def _check_term(c: _Collector, term_end: date, r: PledgedRight) -> None:
+    last_day = r.expiry_date - timedelta(days=1)
+    if term_end >= r.expiry_date:
+        c.add(
+            Rule.TERM_WITHIN_RIGHT,
+            False,
+            f"{r.number}：债务履行期限届满日 {term_end.isoformat()} 超过权利有效期"
+            f"（至 {last_day.isoformat()}）。",
+            f"{r.number}: the debt term ends on {term_end.isoformat()}, after the right expires "
+            f"(in force through {last_day.isoformat()}).",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.TERM_WITHIN_RIGHT,
+            True,
+            f"{r.number}：债务履行期限在权利有效期（至 {last_day.isoformat()}）内。",
+            f"{r.number}: the debt term ends within the right's term (through "
+            f"{last_day.isoformat()}).",
+            r.number,
+        )
+
+
+def _check_near_expiry(c: _Collector, term_end: date, r: PledgedRight) -> None:
+    days = (r.expiry_date - term_end).days
+    if days <= NEAR_EXPIRY_DAYS:
+        c.add(
+            Rule.TERM_END_NEAR_EXPIRY,
+            False,
+            f"{r.number}：债务履行期限届满日距权利期限届满（{r.expiry_date.isoformat()}）"
+            f"不足一年，质物价值可能随之减损。",
+            f"{r.number}: the debt term ends less than a year before the right expires "
+            f"({r.expiry_date.isoformat()}); the collateral may lose value.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.TERM_END_NEAR_EXPIRY,
+            True,
+            f"{r.number}：债务履行期限届满日距权利期限届满一年以上。",
+            f"{r.number}: the debt term ends more than a year before the right expires.",
+            r.number,
+        )
+
+
+def _check_co_owners(c: _Collector, app: PledgeApplication, r: PledgedRight) -> None:
+    owners = {_norm_uscc(o.uscc) or o.name for o in r.owners}
+    if len(owners) <= 1:
+        c.add(
+            Rule.CO_OWNERS_CONSENT,
+            True,
+            f"{r.number}：单一权利人，无需共有人同意。",
+            f"{r.number}: a single owner; no co-owners' consent needed.",
+            r.number,
+        )
+    elif app.co_owner_consent:
+        c.add(
+            Rule.CO_OWNERS_CONSENT,
+            True,
+            f"{r.number}：共有权利（{len(owners)} 个权利人），已声明全体共有人同意出质。",
+            f"{r.number}: co-owned ({len(owners)} owners); all co-owners' consent is declared.",
+            r.number,
+        )
+    else:
+        names = "、".join(o.name for o in r.owners)
+        c.add(
+            Rule.CO_OWNERS_CONSENT,
+            False,
+            f"{r.number}：共有权利（{names}），缺少全体共有人同意出质的声明。",
+            f"{r.number}: co-owned by {len(owners)} owners; all co-owners' consent is missing.",
+            r.number,
+        )
+
+
+def _check_not_pledged(c: _Collector, r: PledgedRight) -> None:
+    if r.already_pledged_or_pending:
+        c.add(
+            Rule.NOT_ALREADY_PLEDGED,
+            False,
+            f"{r.number}：已被质押或已有未决的质押登记申请。",
+            f"{r.number}: already pledged or under a pending pledge application.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.NOT_ALREADY_PLEDGED,
+            True,
+            f"{r.number}：未被质押，无未决的质押登记申请。",
+            f"{r.number}: not pledged, no pending pledge application.",
+            r.number,
+        )
+
+
+def _check_licence(c: _Collector, r: PledgedRight) -> None:
+    if r.exclusive_licence:
+        c.add(
+            Rule.RIGHT_LICENSED_EXCLUSIVELY,
+            False,
+            f"{r.number}：已备案独占实施许可，出质人自身不能实施，质物价值与处置可能受影响。",
+            f"{r.number}: an exclusive licence is recorded; the pledgor may not use the right "
+            "itself, which can affect its value and disposal.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.RIGHT_LICENSED_EXCLUSIVELY,
+            True,
+            f"{r.number}：无独占许可备案。",
+            f"{r.number}: no exclusive licence recorded.",
+            r.number,
+        )
+
+
+# --- trademarks: identical or similar marks pledged together -------------------------------------
+
+SIMILARITY_RATIO = 0.75
+MIN_CONTAINED_CHARS = 2
+
+
+def normalize_mark(text: str) -> str:
+    """Mark text compared: NFKC (full-width → half-width), case-folded, letters and digits only."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def marks_similar(a: str, b: str) -> bool:
+    """Identical or similar mark text: equal once normalised, one containing the other (at least two
+    characters), or a difflib ratio of at least 0.75. A mark without text (figurative) is never
+    judged similar here."""
+    na, nb = normalize_mark(a), normalize_mark(b)
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    short, long_ = (na, nb) if len(na) <= len(nb) else (nb, na)
+    if len(short) >= MIN_CONTAINED_CHARS and short in long_:
+        return True
+    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SIMILARITY_RATIO
+
+
+def goods_overlap(a: MarkFacts, b: MarkFacts) -> bool:
+    """Same or similar goods: a shared 类似群 (similar group); when either mark lacks its groups, a
+    shared Nice class."""
+    groups_a = {g.strip() for g in a.similar_groups if g.strip()}
+    groups_b = {g.strip() for g in b.similar_groups if g.strip()}
+    if groups_a and groups_b:
+        return bool(groups_a & groups_b)
+    return bool(set(a.nice_classes) & set(b.nice_classes))
+
+
+def _similar(a: MarkFacts, b: MarkFacts) -> bool:
+    return marks_similar(a.mark_text, b.mark_text) and goods_overlap(a, b)
+
+
+def _check_similar_marks(
+    c: _Collector, r: PledgedRight, in_application: set[str], others: Sequence[MarkFacts]
+) -> None:
+    mark = r.mark or MarkFacts(number=r.number, mark_text="")
+    missing = [
+        other
+        for other in others
+        if other.number not in in_application and other.number != r.number and _similar(mark, other)
+    ]
+    if not missing:
+        c.add(
+            Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,
+            True,
+            f"{r.number}：出质人在相同或类似商品上的相同或近似商标均已一并出质（或没有）。",
+            f"{r.number}: the pledgor's identical or similar marks on the same or similar goods "
+            "are all in this application (or there are none).",
+            r.number,
+        )
+        return
+    listed_zh = "、".join(f"第{m.number}号“{m.mark_text}”" for m in missing)
+    listed_en = ", ".join(f"No. {m.number} {m.mark_text!r}" for m in missing)
+    c.add(
+        Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,
+        False,
+        f"{r.number}：出质人在相同或类似商品上的相同或近似商标应当一并质押，缺少：{listed_zh}。",
+        f"{r.number}: the pledgor's identical or similar marks on the same or similar goods must "
+        f"be pledged together; missing: {listed_en}.",
+        r.number,
+    )
+
+
+# --- the pre-check -------------------------------------------------------------------------------
+
+
+def term_checks(term_end: date, rights: Sequence[PledgedRight]) -> list[CheckResult]:
+    """The term rules alone (term_within_right, term_end_near_expiry), for a change of term."""
+    c = _Collector()
+    for r in rights:
+        _check_term(c, term_end, r)
+        _check_near_expiry(c, term_end, r)
+    return c.results
+
+
+def run_prechecks(
+    application: PledgeApplication,
+    rights: Sequence[PledgedRight],
+    other_marks: Sequence[MarkFacts] = (),
+) -> list[CheckResult]:
+    """Every rule's result, passed or not, so that the applicant sees the whole list.
+
+    `other_marks` are the pledgor's current (registered, not terminated) trademarks; those that are
+    not in the application are the candidates for the similar-marks rule. Order: the application's
+    own rules, then each right's rules in a fixed order.
+    """
+    c = _Collector()
+    if application.forfeiture_clause:
+        c.add(
+            Rule.NO_FORFEITURE_CLAUSE,
+            False,
+            "质押合同约定债务人不履行到期债务时质物归质权人所有（流质条款），不予登记。",
+            "The pledge contract lets the pledged right pass to the pledgee on default (a "
+            "forfeiture clause); it cannot be registered.",
+        )
+    else:
+        c.add(
+            Rule.NO_FORFEITURE_CLAUSE,
+            True,
+            "质押合同不含流质条款。",
+            "The pledge contract has no forfeiture clause.",
+        )
+    in_application = {r.number for r in rights}
+    has_trademark = False
+    for r in rights:
+        _check_owner(c, application, r)
+        _check_granted(c, r)
+        _check_not_terminated(c, r)
+        _check_grace(c, r)
+        _check_invalidation(c, application, r)
+        _check_dispute(c, r)
+        _check_term(c, application.term_end, r)
+        _check_co_owners(c, application, r)
+        _check_not_pledged(c, r)
+        if r.kind is RightKind.TRADEMARK:
+            has_trademark = True
+            _check_similar_marks(c, r, in_application, other_marks)
+        _check_near_expiry(c, application.term_end, r)
+        _check_licence(c, r)
+    if not has_trademark:
+        c.add(
+            Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,
+            True,
+            "申请不含商标，商标一并质押规则不适用。",
+            "No trademark in this application; the rule on pledging similar marks together does "
+            "not apply.",
+        )
+    return c.results

@@ -1,0 +1,177 @@
+"""Input and output schemas of the pledge API. Shape and type only: the rules live in the services.
+
+Money is a string with exactly two decimals (yuan); on input `debt_amount` may also be a JSON
+number. Dates are ISO 8601.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+
+
+def _money_input(value: Any) -> str:
+    """A string or JSON number as text for the service's money parser (which refuses more than
+    two decimals, negatives and the like with a 422 naming the field). A float is taken by its
+    shortest repr, so 1234.5 arrives as "1234.5", never as a binary approximation."""
+    if isinstance(value, bool):
+        raise ValueError("debt_amount must be a string or a number")
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    raise ValueError("debt_amount must be a string or a number")
+
+
+MoneyIn = Annotated[str, BeforeValidator(_money_input)]
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class PledgeIn(Schema):
+    pledgor_uscc: str = Field(..., max_length=40, description="出质人统一社会信用代码")
+    rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
+    debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
+    term_start: dt.date
+    term_end: dt.date
+    contract_no: str = Field(..., max_length=100)
+    scope: str = Field("", max_length=2000, description="担保范围")
+    forfeiture_clause: bool = Field(False, description="合同含流质条款")
+    co_owner_consent: bool = Field(False, description="全体共有人同意出质")
+    proceed_despite_invalidation: bool = Field(
+        False, description="双方知悉无效宣告程序仍请求登记 (both parties' declaration)"
+    )
+
+
+class PrecheckIn(Schema):
+    pledgor_uscc: str = Field(..., max_length=40)
+    rights: list[str] = Field(..., min_length=1, max_length=200)
+    term_start: dt.date
+    term_end: dt.date
+    forfeiture_clause: bool = False
+    co_owner_consent: bool = False
+    proceed_despite_invalidation: bool = False
+
+
+class DecisionIn(Schema):
+    decision: Literal["approve", "reject", "correct"]
+    reason: str = Field("", max_length=2000)
+    effective_date: dt.date | None = None
+
+
+class ReleaseIn(Schema):
+    released_on: dt.date | None = None
+
+
+class ChangeIn(Schema):
+    debt_amount: MoneyIn | None = None
+    term_end: dt.date | None = None
+    scope: str | None = Field(None, max_length=2000)
+    reason: str = Field(..., max_length=2000)
+
+
+class ResubmitIn(Schema):
+    rights: list[str] | None = Field(None, min_length=1, max_length=200)
+    debt_amount: MoneyIn | None = None
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    contract_no: str | None = Field(None, max_length=100)
+    scope: str | None = Field(None, max_length=2000)
+    forfeiture_clause: bool | None = None
+    co_owner_consent: bool | None = None
+    proceed_despite_invalidation: bool | None = None
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class CheckOut(Schema):
+    rule: str
+    passed: bool
+    blocking: bool = Field(..., description="false: a warning, which never stops the application")
+    message: str = Field(..., description="in the request's language (Chinese by default)")
+    message_zh: str
+    message_en: str
+    right: str | None = Field(None, description="the right the result is about, if any")
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class PledgorRef(Schema):
+    id: int
+    name: str
+    uscc: str | None
+
+
+class PledgeRightOut(Schema):
+    number: str
+    kind: str
+    title: str
+    active: bool
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+class ChangeOut(Schema):
+    changed_on: dt.date
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+
+
+class PledgeSummaryOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    registration_no: str | None
+    pledgee: OrganisationRef
+    pledgor: PledgorRef
+    rights: list[PledgeRightOut]
+    debt_amount: str
+    term_start: dt.date
+    term_end: dt.date
+    contract_no: str
+    deadline: dt.date | None
+    effective_date: dt.date | None
+    released_on: dt.date | None
+    submitted_at: dt.datetime
+
+
+class PledgeOut(PledgeSummaryOut):
+    scope: str
+    forfeiture_clause: bool
+    co_owner_consent: bool
+    proceed_despite_invalidation: bool
+    checks: list[CheckOut]
+    decision_reason: str
+    decided_at: dt.datetime | None
+    documents: list[DocumentOut]
+    changes: list[ChangeOut]
+    allowed_actions: list[str]
+
+
+class PublicPledgeOut(Schema):
+    registration_no: str | None
+    state: str
+    effective_date: dt.date | None
+    released_on: dt.date | None
+    pledgee: str
+    pledgor: str
+    rights: list[dict[str, str]]

@@ -1,0 +1,294 @@
+"""Reads of pledge registrations, each limited to what the actor may see.
+
+- `pledge_list` / `pledge_get`: a bank sees the pledges it holds as pledgee, an enterprise those it
+  gave as pledgor, the IP office all (`Perm.PLEDGE_VIEW_ALL`). Another tenant's pledge is a 404,
+  never a 403, so that its existence is not revealed.
+- `pledges_public_for_right` / `pledges_public_search`: the public register (registered and
+  released pledges only; no amounts, no pending applications).
+- `pledge_facts` / `pledge_precheck`: the register's facts about the rights of an application, as
+  the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from ipfin.accounts.permissions import Perm, require, require_login, tenant_scope
+from ipfin.accounts.services import clean_uscc
+from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.pledges.domain import (
+    CheckResult,
+    MarkFacts,
+    OwnerFacts,
+    PledgeApplication,
+    PledgedRight,
+    PledgeState,
+    run_prechecks,
+)
+from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.registry.domain import RightKind, Status
+from ipfin.registry.models import Right, RightEvent
+from ipfin.registry.selectors import (
+    current_owners,
+    number_candidates,
+    owner_rights,
+    right_get,
+    rights_status_bulk,
+)
+
+__all__ = [
+    "PUBLIC_STATES",
+    "examiner_queue",
+    "pledge_facts",
+    "pledge_get",
+    "pledge_list",
+    "pledge_precheck",
+    "pledges_public_for_right",
+    "pledges_public_search",
+    "resolve_rights",
+]
+
+# What the public register shows: registrations in force and released ones, never applications.
+PUBLIC_STATES = (PledgeState.REGISTERED.value, PledgeState.RELEASED.value)
+# A trademark of the pledgor that still stands on the register (for 商标一并质押).
+_CURRENT_MARK_STATUSES = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
+MAX_RIGHTS_PER_APPLICATION = 200
+
+
+def _pledges() -> QuerySet[Pledge]:
+    return Pledge.objects.select_related("pledgee", "pledgor").prefetch_related(
+        Prefetch("items", queryset=PledgeItem.objects.select_related("right").order_by("id"))
+    )
+
+
+def _valid_state(state: str) -> str:
+    try:
+        return PledgeState(state).value
+    except ValueError:
+        raise ValidationFailed(
+            f"未知的质押登记状态“{state}”。",
+            f"Unknown pledge state {state!r}.",
+            code="state_invalid",
+            extra={"allowed": [s.value for s in PledgeState]},
+        ) from None
+
+
+def pledge_list(*, actor: Any, state: str | None = None) -> QuerySet[Pledge]:
+    """The pledges `actor` may see, newest first; optionally in one state."""
+    require_login(actor)
+    pledges = _pledges()
+    scope = tenant_scope(actor, "pledgee_id", "pledgor_id", view_all=Perm.PLEDGE_VIEW_ALL)
+    if scope is not None:
+        pledges = pledges.filter(scope)
+    if state:
+        pledges = pledges.filter(state=_valid_state(state))
+    return pledges.order_by("-submitted_at", "-id")
+
+
+def pledge_get(*, actor: Any, pledge_id: int) -> Pledge:
+    """One pledge `actor` may see, with its rights, documents and changes; NotFound otherwise."""
+    pledge = (
+        pledge_list(actor=actor)
+        .prefetch_related("documents", "changes")
+        .filter(pk=pledge_id)
+        .first()
+    )
+    if pledge is None:
+        raise NotFound(
+            "未找到该质押登记。", "No such pledge registration.", code="pledge_not_found"
+        )
+    return pledge
+
+
+def examiner_queue(*, actor: Any) -> QuerySet[Pledge]:
+    """Applications waiting for a decision, the nearest deadline first (IP office examiners)."""
+    require(actor, Perm.PLEDGE_DECIDE)
+    return _pledges().filter(state=PledgeState.SUBMITTED).order_by("deadline", "submitted_at", "id")
+
+
+# --- the public register -------------------------------------------------------------------------
+
+
+def _public_row(pledge: Pledge, rights: list[Right]) -> dict[str, Any]:
+    return {
+        "registration_no": pledge.registration_no,
+        "state": pledge.state,
+        "effective_date": pledge.effective_date,
+        "released_on": pledge.released_on,
+        "pledgee": pledge.pledgee.name,
+        "pledgor": pledge.pledgor.name,
+        "rights": [{"number": r.number, "kind": r.kind, "title": r.title} for r in rights],
+    }
+
+
+def pledges_public_for_right(right: Right) -> list[dict[str, Any]]:
+    """The right's registered and released pledges as the public register shows them, oldest first:
+    registration_no, state, effective_date, released_on, pledgee and pledgor names."""
+    items = (
+        PledgeItem.objects.filter(right=right, pledge__state__in=PUBLIC_STATES)
+        .select_related("pledge__pledgee", "pledge__pledgor")
+        .order_by("pledge__effective_date", "pledge_id")
+    )
+    rows = []
+    for item in items:
+        row = _public_row(item.pledge, [])
+        del row["rights"]
+        rows.append(row)
+    return rows
+
+
+def pledges_public_search(*, q: str = "", limit: int = 50) -> list[dict[str, Any]]:
+    """Registered and released pledges matching a registration number, a right's number (any
+    spelling), or a pledgor's or pledgee's name; the latest registrations when `q` is empty."""
+    pledges = _pledges().filter(state__in=PUBLIC_STATES)
+    text = q.strip()
+    if text:
+        matching_items = PledgeItem.objects.filter(
+            Q(right__number__in=number_candidates(text)) | Q(right__number__icontains=text)
+        ).values("pledge_id")
+        pledges = pledges.filter(
+            Q(registration_no__iexact=text)
+            | Q(pk__in=matching_items)
+            | Q(pledgor__name__icontains=text)
+            | Q(pledgee__name__icontains=text)
+        )
+    pledges = pledges.order_by("-effective_date", "-id")[: max(0, min(limit, 200))]
+    return [_public_row(p, [item.right for item in p.items.all()]) for p in pledges]
+
+
+# --- the facts behind the pre-check --------------------------------------------------------------
+
+
+def resolve_rights(numbers: Sequence[str]) -> list[Right]:
+    """The rights named by `numbers` (any accepted spelling), deduplicated, in the order given.
+
+    An unknown number is a 422 naming it (the request refers to it; the right is not the resource).
+    """
+    if not numbers:
+        raise ValidationFailed(
+            "请至少选择一项出质的知识产权。",
+            "At least one right must be pledged.",
+            code="rights_required",
+        )
+    if len(numbers) > MAX_RIGHTS_PER_APPLICATION:
+        raise ValidationFailed(
+            f"一次申请最多包含 {MAX_RIGHTS_PER_APPLICATION} 项知识产权。",
+            f"An application may cover at most {MAX_RIGHTS_PER_APPLICATION} rights.",
+            code="rights_too_many",
+        )
+    found: dict[int, Right] = {}
+    for number in numbers:
+        try:
+            right = right_get(number=str(number))
+        except NotFound as exc:
+            raise ValidationFailed(
+                exc.detail_zh, exc.detail_en, code="right_not_found", extra={"right": number}
+            ) from exc
+        found.setdefault(right.pk, right)
+    return list(found.values())
+
+
+def _mark(right: Right) -> MarkFacts:
+    return MarkFacts(
+        number=right.number,
+        mark_text=right.mark_text,
+        nice_classes=tuple(int(c) for c in right.nice_classes or ()),
+        similar_groups=tuple(str(g) for g in right.similar_groups or ()),
+    )
+
+
+def pledge_facts(
+    *,
+    pledgor_uscc: str,
+    rights: Sequence[Right],
+    on: date,
+    exclude_pledge_id: int | None = None,
+) -> tuple[list[PledgedRight], list[MarkFacts]]:
+    """The rights as the pre-check sees them on `on`, and the pledgor's other current trademarks.
+
+    `already_pledged_or_pending` comes from the active PledgeItems of other pledges than
+    `exclude_pledge_id` (the pledge being examined or corrected). Callers that are about to write
+    lock the Right rows first, so that this read cannot go stale before the insert.
+    """
+    ids = [r.pk for r in rights]
+    statuses = rights_status_bulk(rights, on=on)
+    held = PledgeItem.objects.filter(right_id__in=ids, active=True)
+    if exclude_pledge_id is not None:
+        held = held.exclude(pledge_id=exclude_pledge_id)
+    held_ids = set(held.values_list("right_id", flat=True))
+    # 专利实施许可合同备案: an exclusive licence recorded on or before the day (a warning only).
+    exclusive_ids = set(
+        RightEvent.objects.filter(
+            right_id__in=ids, type="licence", date__lte=on, payload__licence_type="exclusive"
+        ).values_list("right_id", flat=True)
+    )
+    facts = []
+    for right in rights:
+        status = statuses[right.pk]
+        kind = RightKind(right.kind)
+        facts.append(
+            PledgedRight(
+                number=right.number,
+                kind=kind,
+                title=right.title,
+                status=status.status,
+                since=status.since,
+                expiry_date=status.expiry_date,
+                grace_until=status.grace_until,
+                unpaid_year=status.unpaid_year,
+                invalidation_pending=status.invalidation_pending,
+                preserved=status.preserved,
+                disputed=status.disputed,
+                owners=tuple(
+                    OwnerFacts(name=o.name, uscc=o.uscc, share=o.share)
+                    for o in current_owners(right, on=on)
+                ),
+                already_pledged_or_pending=right.pk in held_ids,
+                exclusive_licence=right.pk in exclusive_ids,
+                mark=_mark(right) if kind is RightKind.TRADEMARK else None,
+            )
+        )
+    other_marks: list[MarkFacts] = []
+    if any(f.kind is RightKind.TRADEMARK for f in facts):
+        others = list(owner_rights(uscc=pledgor_uscc, on=on, kind="trademark").exclude(pk__in=ids))
+        other_status = rights_status_bulk(others, on=on)
+        other_marks = [
+            _mark(r) for r in others if other_status[r.pk].status in _CURRENT_MARK_STATUSES
+        ]
+    return facts, other_marks
+
+
+def pledge_precheck(
+    *,
+    actor: Any,
+    pledgor_uscc: str,
+    rights: Sequence[str],
+    term_start: date,
+    term_end: date,
+    forfeiture_clause: bool = False,
+    co_owner_consent: bool = False,
+    proceed_despite_invalidation: bool = False,
+    today: date,
+) -> list[CheckResult]:
+    """Run the pre-check without filing anything (the application form's live results).
+
+    Only for those who may file (banks); unknown rights are a 422 naming the number.
+    """
+    require(actor, Perm.PLEDGE_APPLY)
+    pledgor_uscc = clean_uscc(pledgor_uscc)
+    resolved = resolve_rights(rights)
+    facts, other_marks = pledge_facts(pledgor_uscc=pledgor_uscc, rights=resolved, on=today)
+    application = PledgeApplication(
+        pledgor_uscc=pledgor_uscc,
+        term_start=term_start,
+        term_end=term_end,
+        today=today,
+        forfeiture_clause=forfeiture_clause,
+        co_owner_consent=co_owner_consent,
+        proceed_despite_invalidation=proceed_despite_invalidation,
+    )
+    return run_prechecks(application, facts, other_marks)

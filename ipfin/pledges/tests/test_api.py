@@ -1,0 +1,567 @@
+"""The pledge REST API over the real HTTP stack: every status code, the JSON contract, languages,
+tenancy over every endpoint, and the full flow submit → correct → resubmit → approve → change →
+release."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.audit.models import AuditRecord
+from ipfin.pledges.domain import Rule
+from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument, PledgeItem
+from ipfin.pledges.services import pledge_decide
+from ipfin.registry.models import Right
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+Client = Callable[[User | None], Any]
+
+
+def body(
+    right_numbers: list[str], enterprise: Organisation, today: date, **kw: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "pledgor_uscc": enterprise.uscc,
+        "rights": right_numbers,
+        "debt_amount": "5000000.00",
+        "term_start": today.isoformat(),
+        "term_end": (today + timedelta(days=730)).isoformat(),
+        "contract_no": "ZY-2026-001",
+        "forfeiture_clause": False,
+        "co_owner_consent": False,
+    }
+    data.update(kw)
+    return data
+
+
+@pytest.fixture
+def bank_a_api(api_client: Client, bank_a_user: User) -> Any:
+    return api_client(bank_a_user)
+
+
+@pytest.fixture
+def bank_b_api(api_client: Client, bank_b_user: User) -> Any:
+    return api_client(bank_b_user)
+
+
+@pytest.fixture
+def examiner_api(api_client: Client, examiner: User) -> Any:
+    return api_client(examiner)
+
+
+@pytest.fixture
+def filed(bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date) -> dict[str, Any]:
+    response = bank_a_api.post_json("/api/v1/pledges", body([right.number], enterprise_a, today))
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def registered(filed: dict[str, Any], examiner_api: Any) -> dict[str, Any]:
+    response = examiner_api.post_json(
+        f"/api/v1/pledges/{filed['id']}/decision", {"decision": "approve"}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# --- POST /pledges -------------------------------------------------------------------------------
+
+
+def test_submit_201_contract(filed: dict[str, Any], right: Right, today: date) -> None:
+    assert filed["state"] == "submitted"
+    assert isinstance(filed["id"], int)
+    assert filed["debt_amount"] == "5000000.00"
+    assert filed["registration_no"] is None
+    assert filed["rights"] == [
+        {"number": right.number, "kind": "invention", "title": right.title, "active": True}
+    ]
+    assert date.fromisoformat(filed["deadline"]) > today
+    assert {c["rule"] for c in filed["checks"]} == {r.value for r in Rule}
+    check = next(c for c in filed["checks"] if c["rule"] == "pledgor_is_owner")
+    assert set(check) == {
+        "rule",
+        "passed",
+        "blocking",
+        "message",
+        "message_zh",
+        "message_en",
+        "right",
+    }
+    assert check["passed"] is True and check["blocking"] is True
+    assert check["message"] == check["message_zh"]
+    assert check["right"] == right.number
+
+
+def test_submit_in_english(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 201
+    for check in response.json()["checks"]:
+        assert check["message"] == check["message_en"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"), [(1234.5, "1234.50"), (1000, "1000.00"), ("88.8", "88.80")]
+)
+def test_debt_amount_string_or_number(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date, amount: Any, text: str
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today, debt_amount=amount)
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["debt_amount"] == text
+
+
+@pytest.mark.parametrize(
+    "amount", ["0", 0, -1, "1.234", 1.005, "1e3", "abc", True, None, [], "100000000000000"]
+)
+def test_bad_debt_amount_is_422(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date, amount: Any
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today, debt_amount=amount)
+    )
+    assert response.status_code == 422, response.content
+    assert "detail" in response.json()
+    assert Pledge.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"term_end": "2026-02-30"},
+        {"term_start": "not a date"},
+        {"rights": []},
+        {"rights": "201910123456.7"},
+        {"pledgor_uscc": "91110108MA01ABCD1X"},
+        {"contract_no": ""},
+    ],
+)
+def test_bad_input_is_422_never_500(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date, change: dict[str, Any]
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today, **change)
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"]
+    assert Pledge.objects.count() == 0
+
+
+def test_unknown_right_is_422_naming_it(
+    bank_a_api: Any, enterprise_a: Organisation, today: date
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body(["201910999999.9"], enterprise_a, today)
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "right_not_found"
+    assert response.json()["right"] == "201910999999.9"
+
+
+def test_bad_uscc_422_has_the_validator_code(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today, pledgor_uscc="123")
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "uscc_length"
+
+
+def test_blocking_rule_is_422_with_checks_and_nothing_stored(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> None:
+    response = bank_a_api.post_json(
+        "/api/v1/pledges",
+        body([right.number], enterprise_a, today, forfeiture_clause=True),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    data = response.json()
+    assert data["code"] == "precheck_failed"
+    assert "forfeiture" in data["detail"]
+    failed = [c for c in data["checks"] if not c["passed"]]
+    assert [c["rule"] for c in failed] == ["no_forfeiture_clause"]
+    assert failed[0]["message"] == failed[0]["message_en"]
+    assert len(data["checks"]) == len(Rule)
+    assert Pledge.objects.count() == 0
+    assert not AuditRecord.objects.filter(action__startswith="pledge.").exists()
+
+
+def test_already_pledged_is_409_with_checks(
+    filed: dict[str, Any], bank_b_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> None:
+    response = bank_b_api.post_json("/api/v1/pledges", body([right.number], enterprise_a, today))
+    assert response.status_code == 409
+    data = response.json()
+    assert data["code"] == "right_already_pledged"
+    assert data["detail"]
+    assert [c["rule"] for c in data["checks"] if not c["passed"]] == ["not_already_pledged"]
+    assert all("message" in c for c in data["checks"])
+    assert Pledge.objects.count() == 1
+
+
+def test_precheck_endpoint_files_nothing(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> None:
+    data = body([right.number], enterprise_a, today, forfeiture_clause=True)
+    for key in ("debt_amount", "contract_no"):
+        data.pop(key)
+    response = bank_a_api.post_json("/api/v1/pledges/precheck", data)
+    assert response.status_code == 200
+    failed = [c["rule"] for c in response.json()["checks"] if not c["passed"]]
+    assert failed == ["no_forfeiture_clause"]
+    assert Pledge.objects.count() == 0
+
+
+# --- authentication, permission, tenancy ---------------------------------------------------------
+
+
+def _endpoints(pledge_id: int) -> list[tuple[str, str, Any]]:
+    return [
+        ("get", f"/api/v1/pledges/{pledge_id}", None),
+        ("post", f"/api/v1/pledges/{pledge_id}/decision", {"decision": "reject", "reason": "x"}),
+        ("post", f"/api/v1/pledges/{pledge_id}/release", {}),
+        ("post", f"/api/v1/pledges/{pledge_id}/change", {"scope": "x", "reason": "y"}),
+        ("post", f"/api/v1/pledges/{pledge_id}/resubmit", {}),
+        ("post", f"/api/v1/pledges/{pledge_id}/withdraw", {}),
+        ("upload", f"/api/v1/pledges/{pledge_id}/documents", None),
+    ]
+
+
+def _call(client: Any, method: str, path: str, data: Any) -> Any:
+    if method == "get":
+        return client.get(path)
+    if method == "upload":
+        return client.post(path, {"file": SimpleUploadedFile("c.pdf", PDF, "application/pdf")})
+    return client.post_json(path, data)
+
+
+def test_anonymous_gets_401_everywhere(api_client: Client, filed: dict[str, Any]) -> None:
+    anonymous = api_client(None)
+    for method, path, data in [
+        *_endpoints(filed["id"]),
+        ("get", "/api/v1/pledges", None),
+        ("get", "/api/v1/pledges/queue", None),
+        ("post", "/api/v1/pledges", {}),
+    ]:
+        response = _call(anonymous, method, path, data)
+        assert response.status_code == 401, (method, path)
+        assert response.json()["detail"]
+
+
+def test_bad_token_is_401(filed: dict[str, Any]) -> None:
+    from django.test import Client as DjangoClient
+
+    client = DjangoClient(headers={"Authorization": "Bearer nope"})
+    assert client.get(f"/api/v1/pledges/{filed['id']}").status_code == 401
+
+
+def test_other_bank_gets_404_on_every_endpoint(filed: dict[str, Any], bank_b_api: Any) -> None:
+    before = Pledge.objects.values().get(pk=filed["id"])
+    for method, path, data in _endpoints(filed["id"]):
+        response = _call(bank_b_api, method, path, data)
+        assert response.status_code == 404, (method, path, response.content)
+        assert response.json()["code"] == "pledge_not_found"
+    assert bank_b_api.get("/api/v1/pledges").json() == []
+    assert Pledge.objects.values().get(pk=filed["id"]) == before
+    assert PledgeDocument.objects.count() == 0
+
+
+def test_other_bank_gets_404_on_a_registered_pledge(
+    registered: dict[str, Any], bank_b_api: Any
+) -> None:
+    for method, path, data in _endpoints(registered["id"]):
+        assert _call(bank_b_api, method, path, data).status_code == 404, (method, path)
+    assert Pledge.objects.get(pk=registered["id"]).state == "registered"
+
+
+def test_enterprise_sees_its_own_but_cannot_act(
+    filed: dict[str, Any], api_client: Client, enterprise_a_user: User, enterprise_b_user: User
+) -> None:
+    own = api_client(enterprise_a_user)
+    assert own.get(f"/api/v1/pledges/{filed['id']}").status_code == 200
+    assert [p["id"] for p in own.get("/api/v1/pledges").json()] == [filed["id"]]
+    for method, path, data in _endpoints(filed["id"])[1:]:
+        response = _call(own, method, path, data)
+        assert response.status_code == 403, (method, path)
+    stranger = api_client(enterprise_b_user)
+    assert stranger.get(f"/api/v1/pledges/{filed['id']}").status_code == 404
+    assert stranger.get("/api/v1/pledges").json() == []
+    assert Pledge.objects.get(pk=filed["id"]).state == "submitted"
+
+
+def test_pledgee_cannot_decide_and_bank_has_no_queue(
+    filed: dict[str, Any], bank_a_api: Any
+) -> None:
+    response = bank_a_api.post_json(
+        f"/api/v1/pledges/{filed['id']}/decision", {"decision": "approve"}
+    )
+    assert response.status_code == 403
+    assert bank_a_api.get("/api/v1/pledges/queue").status_code == 403
+    assert Pledge.objects.get(pk=filed["id"]).state == "submitted"
+
+
+def test_enterprise_cannot_file(
+    api_client: Client,
+    enterprise_a_user: User,
+    right: Right,
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    response = api_client(enterprise_a_user).post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today)
+    )
+    assert response.status_code == 403
+    assert Pledge.objects.count() == 0
+
+
+def test_missing_pledge_is_404(examiner_api: Any) -> None:
+    assert examiner_api.get("/api/v1/pledges/999999").status_code == 404
+
+
+# --- lists and the queue -------------------------------------------------------------------------
+
+
+def test_lists_are_per_tenant_and_examiner_sees_all(
+    filed: dict[str, Any],
+    bank_b_api: Any,
+    bank_a_api: Any,
+    examiner_api: Any,
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    other = bank_b_api.post_json(
+        "/api/v1/pledges", body([make_right().number], enterprise_a, today)
+    ).json()
+    assert [p["id"] for p in bank_a_api.get("/api/v1/pledges").json()] == [filed["id"]]
+    assert [p["id"] for p in bank_b_api.get("/api/v1/pledges").json()] == [other["id"]]
+    assert {p["id"] for p in examiner_api.get("/api/v1/pledges").json()} == {
+        filed["id"],
+        other["id"],
+    }
+    queue = examiner_api.get("/api/v1/pledges/queue")
+    assert queue.status_code == 200
+    assert [p["id"] for p in queue.json()] == [filed["id"], other["id"]]
+    assert bank_a_api.get("/api/v1/pledges?state=registered").json() == []
+    assert bank_a_api.get("/api/v1/pledges?state=bogus").status_code == 422
+
+
+def test_list_query_count_does_not_grow(
+    bank_a_api: Any,
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    today: date,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for _ in range(3):
+        bank_a_api.post_json("/api/v1/pledges", body([make_right().number], enterprise_a, today))
+    # token lookup, token touch, pledges (with pledgee / pledgor), items (with rights)
+    with django_assert_max_num_queries(4):
+        response = bank_a_api.get("/api/v1/pledges")
+    assert len(response.json()) == 3
+
+
+# --- decisions, documents, change, release -------------------------------------------------------
+
+
+def test_decision_approve_returns_state_and_registration_no(
+    registered: dict[str, Any], today: date
+) -> None:
+    assert registered["state"] == "registered"
+    assert registered["registration_no"] == f"Y{today.year}000000001"
+    assert registered["effective_date"] == today.isoformat()
+
+
+def test_decision_errors(filed: dict[str, Any], examiner_api: Any) -> None:
+    path = f"/api/v1/pledges/{filed['id']}/decision"
+    assert examiner_api.post_json(path, {"decision": "maybe"}).status_code == 422
+    response = examiner_api.post_json(path, {"decision": "reject"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "reason_required"
+    assert (
+        examiner_api.post_json(
+            path, {"decision": "approve", "effective_date": "2026-13-01"}
+        ).status_code
+        == 422
+    )
+    assert examiner_api.post_json(path, {"decision": "approve"}).status_code == 200
+    again = examiner_api.post_json(path, {"decision": "approve"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "illegal_transition"
+
+
+def test_upload_document(filed: dict[str, Any], bank_a_api: Any) -> None:
+    path = f"/api/v1/pledges/{filed['id']}/documents"
+    response = bank_a_api.post(
+        path, {"file": SimpleUploadedFile("质押合同.pdf", PDF, "application/pdf")}
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["original_name"] == "质押合同.pdf"
+    assert data["size"] == len(PDF)
+    assert len(data["sha256"]) == 64
+    detail = bank_a_api.get(f"/api/v1/pledges/{filed['id']}").json()
+    assert [d["sha256"] for d in detail["documents"]] == [data["sha256"]]
+    bad = bank_a_api.post(path, {"file": SimpleUploadedFile("x.pdf", b"<html>", "application/pdf")})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "file_not_pdf"
+    assert bank_a_api.post(path, {}).status_code == 422  # no file field
+
+
+def test_upload_too_large_is_413(filed: dict[str, Any], bank_a_api: Any, settings: Any) -> None:
+    settings.IPFIN_CONTRACT_MAX_BYTES = 10
+    response = bank_a_api.post(
+        f"/api/v1/pledges/{filed['id']}/documents",
+        {"file": SimpleUploadedFile("c.pdf", PDF, "application/pdf")},
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+    assert PledgeDocument.objects.count() == 0
+
+
+def test_release_without_a_body_and_bad_dates(
+    registered: dict[str, Any], bank_a_api: Any, today: date
+) -> None:
+    path = f"/api/v1/pledges/{registered['id']}/release"
+    assert bank_a_api.post_json(path, {"released_on": "2026-02-30"}).status_code == 422
+    response = bank_a_api.post(path, "", content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "released"
+    assert response.json()["released_on"] == today.isoformat()
+    assert bank_a_api.post_json(path, {}).status_code == 409
+
+
+def test_public_register(
+    registered: dict[str, Any],
+    api_client: Client,
+    right: Right,
+    make_right: Callable[..., Right],
+    bank_b_api: Any,
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    bank_b_api.post_json(
+        "/api/v1/pledges", body([make_right().number], enterprise_a, today)
+    )  # pending
+    anonymous = api_client(None)
+    for q in (registered["registration_no"], right.number, "甲科技", "甲银行"):
+        response = anonymous.get("/api/v1/pledges/public", {"q": q})
+        assert response.status_code == 200
+        rows = response.json()
+        assert [r["registration_no"] for r in rows] == [registered["registration_no"]], q
+        assert "debt_amount" not in rows[0]
+    assert len(anonymous.get("/api/v1/pledges/public").json()) == 1  # the pending one is not public
+
+
+# --- the whole flow ------------------------------------------------------------------------------
+
+
+def test_full_flow(
+    bank_a_api: Any,
+    examiner_api: Any,
+    api_client: Client,
+    enterprise_a_user: User,
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    r1, r2 = make_right(), make_right()
+    created = bank_a_api.post_json(
+        "/api/v1/pledges", body([r1.number], enterprise_a, today, debt_amount="3000000")
+    )
+    assert created.status_code == 201
+    pledge_id = created.json()["id"]
+    upload = bank_a_api.post(
+        f"/api/v1/pledges/{pledge_id}/documents",
+        {"file": SimpleUploadedFile("合同.pdf", PDF, "application/pdf")},
+    )
+    assert upload.status_code == 201
+
+    correct = examiner_api.post_json(
+        f"/api/v1/pledges/{pledge_id}/decision",
+        {"decision": "correct", "reason": "请将第二项专利一并列入"},
+    )
+    assert correct.json()["state"] == "correction_requested"
+    assert correct.json()["registration_no"] is None
+
+    resubmitted = bank_a_api.post_json(
+        f"/api/v1/pledges/{pledge_id}/resubmit",
+        {"rights": [r1.number, r2.number], "debt_amount": 3500000},
+    )
+    assert resubmitted.status_code == 200, resubmitted.content
+    assert resubmitted.json()["state"] == "submitted"
+    assert resubmitted.json()["debt_amount"] == "3500000.00"
+    assert [r["number"] for r in resubmitted.json()["rights"]] == [r1.number, r2.number]
+    assert [p["id"] for p in examiner_api.get("/api/v1/pledges/queue").json()] == [pledge_id]
+
+    approved = examiner_api.post_json(
+        f"/api/v1/pledges/{pledge_id}/decision", {"decision": "approve", "reason": ""}
+    )
+    assert approved.status_code == 200
+    assert approved.json()["state"] == "registered"
+    registration_no = approved.json()["registration_no"]
+    assert registration_no.startswith(f"Y{today.year}")
+    assert examiner_api.get("/api/v1/pledges/queue").json() == []
+
+    changed = bank_a_api.post_json(
+        f"/api/v1/pledges/{pledge_id}/change", {"debt_amount": "4000000.00", "reason": "增加授信"}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["debt_amount"] == "4000000.00"
+    assert changed.json()["changes"][0]["after"] == {"debt_amount": "4000000.00"}
+
+    released = bank_a_api.post_json(
+        f"/api/v1/pledges/{pledge_id}/release", {"released_on": today.isoformat()}
+    )
+    assert released.status_code == 200
+    assert released.json()["state"] == "released"
+    assert released.json()["registration_no"] == registration_no
+
+    seen = api_client(enterprise_a_user).get(f"/api/v1/pledges/{pledge_id}").json()
+    assert seen["state"] == "released"
+    assert not PledgeItem.objects.filter(pledge_id=pledge_id, active=True).exists()
+    assert PledgeChange.objects.filter(pledge_id=pledge_id).count() == 1
+    actions = list(
+        AuditRecord.objects.filter(object_type="pledges.pledge", object_id=str(pledge_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "pledge.submit",
+        "pledge.document_upload",
+        "pledge.request_correction",
+        "pledge.resubmit",
+        "pledge.approve",
+        "pledge.change",
+        "pledge.release",
+    ]
+    public = api_client(None).get("/api/v1/pledges/public", {"q": registration_no}).json()
+    assert [(p["state"], p["released_on"]) for p in public] == [("released", today.isoformat())]
+
+
+def test_service_and_api_agree_on_the_state_machine(
+    filed: dict[str, Any], examiner: User, bank_a_api: Any
+) -> None:
+    pledge_decide(
+        actor=examiner,
+        pledge=Pledge.objects.get(pk=filed["id"]),
+        decision="reject",
+        reason="不符合要求",
+    )
+    response = bank_a_api.post_json(f"/api/v1/pledges/{filed['id']}/withdraw", {})
+    assert response.status_code == 409
+    assert response.json()["code"] == "illegal_transition"
+    assert response.json()["state"] == "rejected"

@@ -1,0 +1,125 @@
+"""Never two active pledges or pending applications on one right, also under truly concurrent
+requests: N threads, each with its own database connection, file at the same moment.
+
+PostgreSQL only (the `postgres_only` hook in conftest.py skips these on SQLite, whose single writer
+serialises the transactions anyway); the database constraint itself is tested on both back ends in
+test_services.py (test_database_alone_rejects_a_second_active_item).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.common.errors import Conflict
+from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.pledges.services import pledge_decide, pledge_submit
+from ipfin.registry.models import Right
+
+THREADS = 8
+
+
+def run_at_once(work: Callable[[int], Any]) -> list[tuple[str, Any]]:
+    """Run work(0..THREADS-1) in threads released together by a barrier; each thread uses its own
+    connection and closes it. Returns ("ok", value) / ("conflict", code) / ("error", repr)."""
+    barrier = threading.Barrier(THREADS)
+    results: list[tuple[str, Any]] = [("error", "did not run")] * THREADS
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = ("ok", work(i))
+        except Conflict as exc:
+            results[i] = ("conflict", exc.code)
+        except Exception as exc:  # reported, and the test fails on it
+            results[i] = ("error", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return results
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_applications_for_one_right_exactly_one_wins(
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    bank_b_user: User,
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    assert connection.vendor == "postgresql"
+    contested, second = make_right(), make_right()
+    user_ids = [bank_a_user.pk, bank_b_user.pk]
+
+    def submit(i: int) -> int:
+        actor = User.objects.select_related("organisation").get(pk=user_ids[i % 2])
+        # Half ask for (contested, second), half for (second, contested): the locks are taken in
+        # id order, so overlapping applications queue up instead of deadlocking.
+        numbers = [contested.number, second.number]
+        pledge, _ = pledge_submit(
+            actor=actor,
+            pledgor_uscc=enterprise_a.uscc or "",
+            rights=numbers if i % 2 else numbers[::-1],
+            debt_amount="1000000.00",
+            term_start=today,
+            term_end=today + timedelta(days=365),
+            contract_no=f"RACE-{i}",
+        )
+        return pledge.pk
+
+    results = run_at_once(submit)
+    outcomes = sorted(kind for kind, _ in results)
+    assert outcomes == ["conflict"] * (THREADS - 1) + ["ok"], results
+    assert {value for kind, value in results if kind == "conflict"} == {"right_already_pledged"}
+    winner = next(value for kind, value in results if kind == "ok")
+    assert Pledge.objects.count() == 1
+    assert list(
+        PledgeItem.objects.filter(right=contested, active=True).values_list("pledge_id", flat=True)
+    ) == [winner]
+    assert PledgeItem.objects.filter(active=True).count() == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_get_distinct_registration_numbers(
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    examiner: User,
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    pledge_ids = [
+        pledge_submit(
+            actor=bank_a_user,
+            pledgor_uscc=enterprise_a.uscc or "",
+            rights=[make_right().number],
+            debt_amount="10.00",
+            term_start=today,
+            term_end=today + timedelta(days=30),
+            contract_no=f"C-{i}",
+        )[0].pk
+        for i in range(THREADS)
+    ]
+
+    def approve(i: int) -> str:
+        actor = User.objects.select_related("organisation").get(pk=examiner.pk)
+        pledge = Pledge.objects.get(pk=pledge_ids[i])
+        return pledge_decide(actor=actor, pledge=pledge, decision="approve").registration_no or ""
+
+    results = run_at_once(approve)
+    assert all(kind == "ok" for kind, _ in results), results
+    numbers = sorted(value for _, value in results)
+    assert numbers == [f"Y{today.year}{seq:09d}" for seq in range(1, THREADS + 1)]

@@ -1,0 +1,158 @@
+"""Pledge reads: tenant scope, the examiner's queue, the public register, live pre-check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.common.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.selectors import (
+    examiner_queue,
+    pledge_get,
+    pledge_list,
+    pledge_precheck,
+    pledges_public_for_right,
+    pledges_public_search,
+)
+from ipfin.pledges.services import pledge_decide, pledge_release
+from ipfin.registry.models import Right
+
+Submit = Callable[..., tuple[Pledge, list[Any]]]
+
+
+def test_pledge_list_is_limited_to_the_tenant(
+    submit: Submit,
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    bank_b_user: User,
+    examiner: User,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    enterprise_b: Organisation,
+) -> None:
+    mine, _ = submit([make_right()])
+    theirs, _ = submit(
+        [make_right(owners=[enterprise_b])], actor=bank_b_user, pledgor_uscc=enterprise_b.uscc
+    )
+    assert list(pledge_list(actor=bank_a_user)) == [mine]
+    assert list(pledge_list(actor=bank_b_user)) == [theirs]
+    assert list(pledge_list(actor=enterprise_a_user)) == [mine]
+    assert list(pledge_list(actor=enterprise_b_user)) == [theirs]
+    assert set(pledge_list(actor=examiner)) == {mine, theirs}
+    assert list(pledge_list(actor=examiner, state="registered")) == []
+    with pytest.raises(ValidationFailed):
+        pledge_list(actor=examiner, state="nonsense")
+
+
+def test_pledge_get_hides_other_tenants(
+    submit: Submit, right: Right, bank_a_user: User, bank_b_user: User, examiner: User
+) -> None:
+    pledge, _ = submit([right])
+    assert pledge_get(actor=bank_a_user, pledge_id=pledge.pk) == pledge
+    assert pledge_get(actor=examiner, pledge_id=pledge.pk) == pledge
+    with pytest.raises(NotFound):
+        pledge_get(actor=bank_b_user, pledge_id=pledge.pk)
+    with pytest.raises(NotFound):
+        pledge_get(actor=bank_a_user, pledge_id=pledge.pk + 1000)
+
+
+def test_anonymous_reads_nothing(submit: Submit, right: Right) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    submit([right])
+    with pytest.raises(NotAuthenticated):
+        pledge_list(actor=AnonymousUser())
+
+
+def test_examiner_queue_orders_by_deadline_and_holds_only_submitted(
+    submit: Submit, make_right: Callable[..., Right], examiner: User, bank_a_user: User, today: date
+) -> None:
+    later, _ = submit([make_right()], today=today)
+    sooner, _ = submit([make_right()], today=today - timedelta(days=14))
+    decided, _ = submit([make_right()])
+    pledge_decide(actor=examiner, pledge=decided, decision="correct", reason="补正")
+    assert list(examiner_queue(actor=examiner)) == [sooner, later]
+    with pytest.raises(PermissionDenied):
+        examiner_queue(actor=bank_a_user)
+
+
+def test_public_register_shows_registered_and_released_only(
+    submit: Submit, make_right: Callable[..., Right], examiner: User, bank_a_user: User, today: date
+) -> None:
+    right = make_right()
+    first, _ = submit([right])
+    first = pledge_decide(actor=examiner, pledge=first, decision="approve")
+    assert [row["registration_no"] for row in pledges_public_for_right(right)] == [
+        first.registration_no
+    ]
+    pledge_release(actor=bank_a_user, pledge=first)
+    pending, _ = submit([right])  # a pending application is not published
+    rows = pledges_public_for_right(right)
+    assert rows == [
+        {
+            "registration_no": first.registration_no,
+            "state": "released",
+            "effective_date": today,
+            "released_on": today,
+            "pledgee": "甲银行",
+            "pledgor": "甲科技有限公司",
+        }
+    ]
+    assert pending.state == "submitted"
+
+
+def test_public_search(submit: Submit, make_right: Callable[..., Right], examiner: User) -> None:
+    right, other = make_right(), make_right()
+    pledge, _ = submit([right])
+    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    submit([other])  # pending: never found
+    assert pledge.registration_no is not None
+    for q in (
+        pledge.registration_no,
+        pledge.registration_no.lower(),
+        right.number,
+        "CN" + right.number,
+        "甲科技",
+        "甲银行",
+    ):
+        rows = pledges_public_search(q=q)
+        assert [r["registration_no"] for r in rows] == [pledge.registration_no], q
+        assert [r["number"] for r in rows[0]["rights"]] == [right.number]
+        assert "debt_amount" not in rows[0]
+    assert pledges_public_search(q=other.number) == []
+    assert pledges_public_search(q="无此企业") == []
+    assert len(pledges_public_search(q="")) == 1
+
+
+def test_live_precheck_runs_the_rules_without_filing(
+    right: Right,
+    bank_a_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    checks = pledge_precheck(
+        actor=bank_a_user,
+        pledgor_uscc=(enterprise_a.uscc or "").lower(),
+        rights=[right.number],
+        term_start=today,
+        term_end=today + timedelta(days=30),
+        forfeiture_clause=True,
+        today=today,
+    )
+    assert [c.rule for c in checks if c.blocks] == ["no_forfeiture_clause"]
+    assert Pledge.objects.count() == 0
+    with pytest.raises(PermissionDenied):
+        pledge_precheck(
+            actor=enterprise_a_user,
+            pledgor_uscc=enterprise_a.uscc or "",
+            rights=[right.number],
+            term_start=today,
+            term_end=today,
+            today=today,
+        )

@@ -1,0 +1,190 @@
+"""REST adapters of the register: parse → one service or selector → serialise.
+
+Reads are public (the register is open to inspection); writes are the IP office's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Status
+
+from ipfin.api import ApiAuth
+from ipfin.common.money import money_str
+from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
+from ipfin.registry.models import Right, RightOwner
+from ipfin.registry.schemas import (
+    AnnuityOut,
+    EventCreatedOut,
+    EventIn,
+    EventOut,
+    OwnerOut,
+    PledgeEntryOut,
+    RightIn,
+    RightOut,
+    RightPageOut,
+    StatusOnOut,
+    StatusOut,
+)
+from ipfin.registry.selectors import (
+    current_owners,
+    owner_history,
+    right_get,
+    right_status,
+    rights_search,
+    rights_status_bulk,
+    share_str,
+)
+from ipfin.registry.services import right_create, right_event_record
+
+router = Router()
+_public = ApiAuth(optional=True)
+MAX_PAGE_SIZE = 100
+
+
+def _status_out(right: Right, result: StatusResult) -> StatusOut:
+    annuity: AnnuityOut | None = None
+    if result.next_annuity is not None:
+        year, due = result.next_annuity
+        try:
+            amount: str | None = money_str(annuity_amount(RightKind(right.kind), year))
+        except ValueError:
+            amount = None
+        annuity = AnnuityOut(year=year, due_date=due, amount=amount)
+    return StatusOut(
+        status=result.status.value,
+        since=result.since,
+        expiry_date=result.expiry_date,
+        grace_until=result.grace_until,
+        unpaid_year=result.unpaid_year,
+        late_fee_rate=str(result.late_fee_rate) if result.late_fee_rate is not None else None,
+        invalidation_pending=result.invalidation_pending,
+        preserved=result.preserved,
+        disputed=result.disputed,
+        next_annuity=annuity,
+    )
+
+
+def _owner_out(owner: RightOwner) -> OwnerOut:
+    return OwnerOut(
+        name=owner.name,
+        uscc=owner.uscc,
+        share=share_str(owner.share),
+        organisation_id=owner.organisation_id,
+        valid_from=owner.valid_from,
+        valid_to=owner.valid_to,
+    )
+
+
+def _right_out(right: Right, *, pledges: list[dict[str, Any]]) -> RightOut:
+    today = timezone.localdate()
+    events = list(right.events.all())
+    return RightOut(
+        number=right.number,
+        kind=right.kind,
+        title=right.title,
+        filing_date=right.filing_date,
+        grant_date=right.grant_date,
+        publication_no=right.publication_no,
+        ipc_main=right.ipc_main,
+        mark_text=right.mark_text,
+        nice_classes=right.nice_classes or [],
+        similar_groups=right.similar_groups or [],
+        owners=[_owner_out(o) for o in current_owners(right, on=today)],
+        holder_history=[_owner_out(o) for o in owner_history(right)],
+        events=[EventOut(id=e.pk, type=e.type, date=e.date, payload=e.payload) for e in events],
+        status=_status_out(right, right_status(right, on=today)),
+        pledges=[PledgeEntryOut(**p) for p in pledges],
+    )
+
+
+@router.post("/rights", response={201: RightOut})
+def create_right(request: HttpRequest, payload: RightIn) -> Status[RightOut]:
+    data = payload.model_dump()
+    data["owners"] = [o.model_dump(exclude_none=True) for o in payload.owners]
+    right = right_create(actor=request.user, **data)
+    # A right just entered in the register has no pledges yet.
+    return Status(201, _right_out(right, pledges=[]))
+
+
+@router.post("/rights/{number}/events", response={201: EventCreatedOut})
+def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[dict[str, Any]]:
+    right = right_get(number=number)
+    event = right_event_record(
+        actor=request.user,
+        right=right,
+        type=payload.type,
+        date=payload.date,
+        payload=payload.payload(),
+    )
+    status = right_status(right, on=timezone.localdate())
+    return Status(
+        201,
+        {
+            "id": event.pk,
+            "type": event.type,
+            "date": event.date,
+            "payload": event.payload,
+            "status": _status_out(right, status),
+        },
+    )
+
+
+@router.get("/rights", response=RightPageOut, auth=_public)
+def list_rights(
+    request: HttpRequest,
+    q: str = "",
+    kind: RightKind | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:
+    rights = rights_search(q=q, kind=kind.value if kind else None)
+    count = rights.count()
+    start = (page - 1) * page_size
+    current = Prefetch(
+        "owners", queryset=RightOwner.objects.filter(valid_to__isnull=True), to_attr="current"
+    )
+    items = list(rights.prefetch_related(current)[start : start + page_size])
+    statuses = rights_status_bulk(items, on=timezone.localdate())
+    return {
+        "items": [
+            {
+                "number": r.number,
+                "kind": r.kind,
+                "title": r.title,
+                "filing_date": r.filing_date,
+                "grant_date": r.grant_date,
+                "publication_no": r.publication_no,
+                "mark_text": r.mark_text,
+                "owners": [o.name for o in r.current],  # type: ignore[attr-defined]
+                "status": _status_out(r, statuses[r.pk]),
+            }
+            for r in items
+        ],
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": max(1, math.ceil(count / page_size)),
+    }
+
+
+@router.get("/rights/{number}", response=RightOut, auth=_public)
+def get_right(request: HttpRequest, number: str) -> RightOut:
+    from ipfin.pledges.selectors import pledges_public_for_right
+
+    right = right_get(number=number)
+    prefetch_related_objects([right], "events")  # read once: for the log and for the status
+    return _right_out(right, pledges=list(pledges_public_for_right(right)))
+
+
+@router.get("/rights/{number}/status", response=StatusOnOut, auth=_public)
+def get_status(request: HttpRequest, number: str, on: dt.date | None = None) -> StatusOnOut:
+    right = right_get(number=number)
+    day = on or timezone.localdate()
+    status = _status_out(right, right_status(right, on=day))
+    return StatusOnOut(number=right.number, on=day, **status.model_dump())

@@ -1,0 +1,154 @@
+"""Input and output schemas of the registry API. Shape and type only: the rules live in services.
+
+Dates are ISO 8601; money is a string with two decimals; rates and shares are decimal strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+from ipfin.registry.domain import RightKind
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class OwnerIn(Schema):
+    name: str = Field(..., max_length=300)
+    uscc: str | None = Field(None, max_length=40, description="统一社会信用代码 (optional)")
+    share: Decimal | None = Field(
+        None, description="fraction in (0, 1]; all omitted → equal shares; given → sum exactly 1"
+    )
+
+
+class RightIn(Schema):
+    number: str = Field(..., max_length=60, description="申请号 / 注册号, any accepted spelling")
+    kind: RightKind
+    title: str = Field(..., max_length=500)
+    filing_date: dt.date
+    grant_date: dt.date | None = None
+    owners: list[OwnerIn] = Field(..., max_length=100)
+    publication_no: str = Field("", max_length=40)
+    ipc_main: str = Field("", max_length=64)
+    mark_text: str = Field("", max_length=200)
+    nice_classes: list[int] = Field(default_factory=list, max_length=45)
+    similar_groups: list[str] = Field(default_factory=list, max_length=500)
+
+
+class EventIn(Schema):
+    """A legal event; the type-specific fields sit at the top level next to `type` and `date`."""
+
+    type: str = Field(..., description="annuity_paid, invalidation_requested, transfer, ...")
+    date: dt.date
+    year: int | None = Field(None, description="annuity_paid: the patent year paid")
+    scope: str | None = Field(None, description="invalidated: whole (default) | partial")
+    licence_type: str | None = Field(None, description="licence: exclusive | sole | ordinary")
+    licensee: str | None = Field(None, max_length=300, description="licence: the licensee")
+    licensee_uscc: str | None = Field(None, max_length=40)
+    owners: list[OwnerIn] | None = Field(None, max_length=100, description="transfer: new owners")
+    requester: str | None = Field(None, max_length=300, description="invalidation_requested")
+    court: str | None = Field(None, max_length=300, description="preservation: the court")
+    note: str | None = Field(None, max_length=1000)
+
+    def payload(self) -> dict[str, Any]:
+        """The type-specific fields that were given, as the service takes them."""
+        return self.model_dump(exclude={"type", "date"}, exclude_none=True)
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class AnnuityOut(Schema):
+    year: int
+    due_date: dt.date
+    amount: str | None = Field(None, description="official annuity in yuan, before 费减")
+
+
+class StatusOut(Schema):
+    status: str
+    since: dt.date | None
+    expiry_date: dt.date
+    grace_until: dt.date | None
+    unpaid_year: int | None
+    late_fee_rate: str | None
+    invalidation_pending: bool
+    preserved: bool
+    disputed: bool
+    next_annuity: AnnuityOut | None
+
+
+class StatusOnOut(StatusOut):
+    number: str
+    on: dt.date
+
+
+class OwnerOut(Schema):
+    name: str
+    uscc: str
+    share: str
+    organisation_id: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    date: dt.date
+    payload: dict[str, Any]
+
+
+class EventCreatedOut(EventOut):
+    status: StatusOut
+
+
+class PledgeEntryOut(Schema):
+    """An entry of the public pledge register (公告)."""
+
+    registration_no: str | None
+    state: str
+    effective_date: dt.date | None
+    released_on: dt.date | None
+    pledgee: str | None
+    pledgor: str | None
+
+
+class RightSummaryOut(Schema):
+    number: str
+    kind: str
+    title: str
+    filing_date: dt.date
+    grant_date: dt.date | None
+    publication_no: str
+    mark_text: str
+    owners: list[str]
+    status: StatusOut
+
+
+class RightOut(Schema):
+    number: str
+    kind: str
+    title: str
+    filing_date: dt.date
+    grant_date: dt.date | None
+    publication_no: str
+    ipc_main: str
+    mark_text: str
+    nice_classes: list[int]
+    similar_groups: list[str]
+    owners: list[OwnerOut] = Field(..., description="current owners")
+    holder_history: list[OwnerOut] = Field(..., description="every owner over time")
+    events: list[EventOut]
+    status: StatusOut = Field(..., description="legal status today")
+    pledges: list[PledgeEntryOut] = Field(..., description="public pledge register entries")
+
+
+class RightPageOut(Schema):
+    items: list[RightSummaryOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int

@@ -1,0 +1,240 @@
+"""Reads of the register: rights, their owners on a date, and their legal status on a date.
+
+The register is public (专利法实施细则 r. 118: the register is open to inspection), so these reads
+take no actor. Legal status is never stored: it is derived from the event log by the pure
+`domain.legal_status`; this module only loads the facts, in as few queries as possible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.registry.domain import (
+    SCOPE_PARTIAL,
+    SCOPE_WHOLE,
+    Event,
+    EventType,
+    NumberFormatError,
+    RightFacts,
+    RightKind,
+    StatusResult,
+    kind_from_application_no,
+    legal_status,
+    normalize_number,
+)
+from ipfin.registry.models import Right, RightEvent, RightOwner
+
+_EVENT_TYPES = {t.value: t for t in EventType}
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def number_candidates(raw: str) -> list[str]:
+    """The canonical numbers a user's input may denote, most specific first.
+
+    Input may be non-canonical: CN / ZL prefix, no dot, spaces, full-width digits, 第…号. A patent
+    number with a valid check digit gives its one canonical form; a bare run of digits may also be
+    a trademark registration number; the stripped input itself is the last resort (imported data
+    whose number fits no known format is still found by its exact text).
+    """
+    text = raw.strip()
+    if not text:
+        return []
+    candidates: list[str] = []
+    kind = kind_from_application_no(text)
+    if kind is not None:
+        candidates.append(normalize_number(kind, text))
+    with contextlib.suppress(NumberFormatError):
+        candidates.append(normalize_number(RightKind.TRADEMARK, text))
+    candidates.append(text)
+    return list(dict.fromkeys(candidates))
+
+
+def right_get(*, number: str) -> Right:
+    """The right with this number (any accepted spelling); NotFound (404) if there is none."""
+    candidates = number_candidates(number)
+    found = {r.number: r for r in Right.objects.filter(number__in=candidates)} if candidates else {}
+    for candidate in candidates:
+        if candidate in found:
+            return found[candidate]
+    raise NotFound(
+        f"未找到编号为“{number}”的知识产权。",
+        f"No IP right with number {number!r} is registered.",
+        code="right_not_found",
+    )
+
+
+# --- facts and status ----------------------------------------------------------------------------
+
+
+def _domain_event(event: RightEvent) -> Event | None:
+    """The status-relevant part of a stored event; None for types the domain does not know."""
+    event_type = _EVENT_TYPES.get(event.type)
+    if event_type is None:
+        return None
+    payload: dict[str, Any] = event.payload if isinstance(event.payload, dict) else {}
+    year: int | None = None
+    if event_type is EventType.ANNUITY_PAID:
+        try:
+            year = int(payload.get("year"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None  # a payment of no identifiable year settles nothing
+        if year < 1:
+            return None
+    scope = payload.get("scope")
+    if scope not in (SCOPE_WHOLE, SCOPE_PARTIAL):
+        scope = None
+    return Event(type=event_type, date=event.date, year=year, scope=scope)
+
+
+def _facts(right: Right, events: Iterable[RightEvent]) -> RightFacts:
+    domain_events = (e for e in map(_domain_event, events) if e is not None)
+    return RightFacts(
+        kind=RightKind(right.kind),
+        filing_date=right.filing_date,
+        grant_date=right.grant_date,
+        events=tuple(domain_events),
+    )
+
+
+def right_facts(right: Right, *, on: date | None = None) -> RightFacts:
+    """The domain's view of a right, with its events (only those dated on or before `on`, if given).
+
+    Uses `right.events` as prefetched when the caller prefetched them.
+    """
+    events = [e for e in right.events.all() if on is None or e.date <= on]
+    return _facts(right, events)
+
+
+def right_status(right: Right, *, on: date) -> StatusResult:
+    """The legal status of `right` as the register stood on `on`."""
+    return legal_status(right_facts(right, on=on), on)
+
+
+def rights_status_bulk(rights: Sequence[Right], *, on: date) -> dict[int, StatusResult]:
+    """Status on `on` of many rights: one query for all their events. Keyed by right id."""
+    rights = list(rights)
+    by_right: dict[int, list[RightEvent]] = defaultdict(list)
+    if rights:
+        events = RightEvent.objects.filter(
+            right_id__in=[r.pk for r in rights], date__lte=on
+        ).order_by("date", "id")
+        for event in events:
+            by_right[event.right_id].append(event)
+    return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on) for r in rights}
+
+
+def share_str(share: Decimal | str) -> str:
+    """A co-owner's share as a plain decimal string without trailing zeros ("0.5", "1")."""
+    return format(Decimal(str(share)).normalize(), "f")
+
+
+def status_as_dict(result: StatusResult) -> dict[str, Any]:
+    """A StatusResult in JSON-ready form (ISO dates, decimal strings), for audit records."""
+
+    def iso(d: date | None) -> str | None:
+        return d.isoformat() if d is not None else None
+
+    rate: Decimal | None = result.late_fee_rate
+    return {
+        "status": result.status.value,
+        "since": iso(result.since),
+        "expiry_date": iso(result.expiry_date),
+        "grace_until": iso(result.grace_until),
+        "unpaid_year": result.unpaid_year,
+        "late_fee_rate": str(rate) if rate is not None else None,
+        "invalidation_pending": result.invalidation_pending,
+        "preserved": result.preserved,
+        "disputed": result.disputed,
+        "next_annuity": (
+            {"year": result.next_annuity[0], "due_date": result.next_annuity[1].isoformat()}
+            if result.next_annuity is not None
+            else None
+        ),
+    }
+
+
+# --- owners --------------------------------------------------------------------------------------
+
+
+def _owned_on(on: date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+def current_owners(right: Right, *, on: date) -> list[RightOwner]:
+    """The registered owners (co-owners with their shares) on `on`; `valid_to` is exclusive."""
+    return list(
+        RightOwner.objects.filter(_owned_on(on), right=right)
+        .select_related("organisation")
+        .order_by("valid_from", "id")
+    )
+
+
+def owner_history(right: Right) -> list[RightOwner]:
+    """Every owner the right has had, oldest first (closed rows carry `valid_to`)."""
+    return list(right.owners.select_related("organisation").order_by("valid_from", "id"))
+
+
+def _clean_uscc(raw: str) -> str:
+    return "".join(raw.split()).upper()
+
+
+def owner_rights(*, uscc: str, on: date, kind: str | None = None) -> QuerySet[Right]:
+    """Rights owned on `on`, wholly or in part, by the holder with this credit code."""
+    owned = RightOwner.objects.filter(_owned_on(on), right=OuterRef("pk"), uscc=_clean_uscc(uscc))
+    rights = Right.objects.filter(Exists(owned))
+    if kind is not None:
+        rights = rights.filter(kind=_valid_kind(kind))
+    return rights.order_by("number")
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def _valid_kind(kind: str) -> str:
+    try:
+        return RightKind(kind).value
+    except ValueError:
+        raise ValidationFailed(
+            f"未知的知识产权类型“{kind}”。",
+            f"Unknown IP right kind {kind!r}.",
+            code="unknown_kind",
+        ) from None
+
+
+def rights_search(
+    *, q: str = "", kind: str | None = None, owner_uscc: str | None = None
+) -> QuerySet[Right]:
+    """Rights matching `q` in number (any spelling), publication number, title, mark or the name of
+    a current owner; optionally of one kind and/or currently owned by one credit code."""
+    rights = Right.objects.all()
+    text = q.strip()
+    if text:
+        owner_named = RightOwner.objects.filter(
+            right=OuterRef("pk"), valid_to__isnull=True, name__icontains=text
+        )
+        rights = rights.filter(
+            Q(number__in=number_candidates(text))
+            | Q(number__icontains=text)
+            | Q(publication_no__icontains=text)
+            | Q(title__icontains=text)
+            | Q(mark_text__icontains=text)
+            | Exists(owner_named)
+        )
+    if kind:
+        rights = rights.filter(kind=_valid_kind(kind))
+    if owner_uscc:
+        owned = RightOwner.objects.filter(
+            right=OuterRef("pk"), valid_to__isnull=True, uscc=_clean_uscc(owner_uscc)
+        )
+        rights = rights.filter(Exists(owned))
+    return rights.order_by("number")

@@ -1,0 +1,672 @@
+"""Writes to the register: create a right, record a legal event. Only the IP office writes here.
+
+Each service checks the permission, validates with the pure domain (numbers, terms, annuity
+years), saves inside one transaction, writes the audit record (with the legal status today before
+and after) and notifies the organisations that own the right.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.accounts.models import Organisation
+from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.services import notify
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.money import money_str
+from ipfin.registry.domain import (
+    GRACE_MONTHS,
+    PATENT_KINDS,
+    SCOPE_PARTIAL,
+    SCOPE_WHOLE,
+    TERMINAL_STATUSES,
+    TRADEMARK_TERM_YEARS,
+    EventType,
+    NumberFormatError,
+    RightKind,
+    Status,
+    StatusResult,
+    add_months,
+    add_years,
+    annuity_amount,
+    annuity_schedule,
+    grace_end,
+    late_fee_rate,
+    legal_status,
+    normalize_number,
+)
+from ipfin.registry.models import Right, RightEvent, RightOwner
+from ipfin.registry.selectors import right_facts, right_status, share_str, status_as_dict
+
+# Fields of Right that right_create accepts besides the required ones.
+RIGHT_EXTRA_FIELDS = frozenset(
+    {
+        "publication_no",
+        "ipc_main",
+        "ipc_codes",
+        "inventors",
+        "address",
+        "region",
+        "abstract",
+        "mark_text",
+        "nice_classes",
+        "similar_groups",
+        "source",
+    }
+)
+LICENCE_TYPES = ("exclusive", "sole", "ordinary")  # 独占 / 排他 / 普通
+_SHARE_QUANTUM = Decimal("0.000001")  # RightOwner.share has six decimal places
+_NICE_CLASSES = range(1, 46)  # 尼斯分类 classes 1-45
+
+# Payload fields each event type accepts ("note": free text such as a court case or decision no.).
+_PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
+    EventType.ANNUITY_PAID: frozenset({"year"}),
+    EventType.INVALIDATION_REQUESTED: frozenset({"requester"}),
+    EventType.INVALIDATION_DISMISSED: frozenset(),
+    EventType.INVALIDATED: frozenset({"scope"}),
+    EventType.PRESERVATION: frozenset({"court"}),
+    EventType.PRESERVATION_LIFTED: frozenset({"court"}),
+    EventType.DISPUTE: frozenset(),
+    EventType.DISPUTE_RESOLVED: frozenset(),
+    EventType.TRANSFER: frozenset({"owners"}),
+    EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc"}),
+    EventType.SURRENDER: frozenset(),
+    EventType.RESTORED: frozenset(),
+    EventType.RENEWED: frozenset(),
+}
+
+_EVENT_ZH = {
+    EventType.ANNUITY_PAID: "缴纳年费",
+    EventType.INVALIDATION_REQUESTED: "无效宣告请求",
+    EventType.INVALIDATION_DISMISSED: "维持有效",
+    EventType.INVALIDATED: "宣告无效",
+    EventType.PRESERVATION: "财产保全",
+    EventType.PRESERVATION_LIFTED: "解除保全",
+    EventType.DISPUTE: "权属纠纷",
+    EventType.DISPUTE_RESOLVED: "权属纠纷结案",
+    EventType.TRANSFER: "转让",
+    EventType.LICENCE: "许可备案",
+    EventType.SURRENDER: "放弃",
+    EventType.RESTORED: "恢复权利",
+    EventType.RENEWED: "续展",
+}
+
+
+def _invalid(code: str, message_zh: str, message_en: str, **extra: Any) -> ValidationFailed:
+    return ValidationFailed(message_zh, message_en, code=code, extra=extra or None)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- owners --------------------------------------------------------------------------------------
+
+
+def _parse_share(raw: Any, index: int) -> Decimal:
+    if isinstance(raw, bool):
+        raw = None  # true/false is no share: fall through to the error below
+    try:
+        share = Decimal(str(raw)) if isinstance(raw, int | float | str | Decimal) else None
+    except InvalidOperation:
+        share = None
+    if share is None or not share.is_finite() or not Decimal(0) < share <= Decimal(1):
+        raise _invalid(
+            "owner_share_invalid",
+            f"第{index + 1}个权利人的份额“{raw}”无效：应为大于 0、不超过 1 的小数。",
+            f"Owner {index + 1}: share {raw!r} must be a fraction greater than 0 and at most 1.",
+        )
+    if share != share.quantize(_SHARE_QUANTUM, rounding=ROUND_DOWN):
+        raise _invalid(
+            "owner_share_precision",
+            f"第{index + 1}个权利人的份额“{raw}”最多保留 6 位小数。",
+            f"Owner {index + 1}: share {raw!r} has more than six decimal places.",
+        )
+    return share
+
+
+def _equal_shares(n: int) -> list[Decimal]:
+    """n equal shares summing to exactly 1; the rounding remainder goes to the first owner."""
+    base = (Decimal(1) / n).quantize(_SHARE_QUANTUM, rounding=ROUND_DOWN)
+    return [base + (Decimal(1) - base * n), *([base] * (n - 1))]
+
+
+def clean_owners(owners: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Validated owners: [{name, uscc ('' if none), share (Decimal)}]; ValidationFailed (422).
+
+    Shares are fractions in (0, 1] summing to exactly 1; when every share is omitted the owners
+    hold equal shares (共有, 专利法 art. 14); giving some shares and not others is an error.
+    """
+    if not owners:
+        raise _invalid("owners_required", "至少需要一个权利人。", "At least one owner is required.")
+    cleaned: list[dict[str, Any]] = []
+    for index, owner in enumerate(owners):
+        if not isinstance(owner, dict):
+            raise _invalid(
+                "owner_invalid",
+                f"第{index + 1}个权利人格式无效。",
+                f"Owner {index + 1} must be an object {{name, uscc, share}}.",
+            )
+        name = str(owner.get("name") or "").strip()
+        if not name:
+            raise _invalid(
+                "owner_name_required",
+                f"第{index + 1}个权利人缺少名称。",
+                f"Owner {index + 1} has no name.",
+            )
+        raw_uscc = owner.get("uscc") or ""
+        uscc = ""
+        if raw_uscc:
+            try:
+                uscc = validate_uscc(str(raw_uscc))
+            except UsccError as exc:
+                raise ValidationFailed(
+                    f"第{index + 1}个权利人：{exc.message_zh}",
+                    f"Owner {index + 1}: {exc.message_en}",
+                    code=exc.code,
+                ) from exc
+        cleaned.append({"name": name, "uscc": uscc, "share": owner.get("share")})
+    codes = [o["uscc"] for o in cleaned if o["uscc"]]
+    if len(codes) != len(set(codes)):
+        raise _invalid(
+            "owner_duplicate",
+            "同一统一社会信用代码的权利人重复出现。",
+            "The same credit code appears for more than one owner.",
+        )
+    given = [o["share"] is not None for o in cleaned]
+    if not any(given):
+        for owner, share in zip(cleaned, _equal_shares(len(cleaned)), strict=True):
+            owner["share"] = share
+        if cleaned[-1]["share"] <= 0:
+            raise _invalid("owner_share_invalid", "权利人过多。", "Too many owners.")
+        return cleaned
+    if not all(given):
+        raise _invalid(
+            "owner_share_missing",
+            "请为每个权利人填写份额，或全部留空（均等份额）。",
+            "Give every owner a share, or none (equal shares).",
+        )
+    for index, owner in enumerate(cleaned):
+        owner["share"] = _parse_share(owner["share"], index)
+    total = sum((o["share"] for o in cleaned), Decimal(0))
+    if total != 1:
+        raise _invalid(
+            "owner_shares_sum",
+            f"权利人份额之和应为 1，实际为 {total}。",
+            f"Owners' shares must sum to exactly 1, not {total}.",
+        )
+    return cleaned
+
+
+def _open_owners(
+    right: Right, owners: list[dict[str, Any]], since: datetime.date
+) -> list[RightOwner]:
+    """Open RightOwner rows from `since`, linked to a registered organisation by credit code."""
+    codes = [o["uscc"] for o in owners if o["uscc"]]
+    orgs = (
+        dict(Organisation.objects.filter(uscc__in=codes).values_list("uscc", "id")) if codes else {}
+    )
+    return RightOwner.objects.bulk_create(
+        [
+            RightOwner(
+                right=right,
+                name=o["name"],
+                uscc=o["uscc"],
+                organisation_id=orgs.get(o["uscc"]),
+                share=Decimal(str(o["share"])),
+                valid_from=since,
+            )
+            for o in owners
+        ]
+    )
+
+
+def _owners_json(owners: Sequence[dict[str, Any] | RightOwner]) -> list[dict[str, str]]:
+    """Owners as stored in event payloads and audit records: shares as decimal strings."""
+    rows = [
+        o if isinstance(o, dict) else {"name": o.name, "uscc": o.uscc, "share": o.share}
+        for o in owners
+    ]
+    return [{"name": o["name"], "uscc": o["uscc"], "share": share_str(o["share"])} for o in rows]
+
+
+def _notify_owners(org_ids: set[int], right: Right, verb: str, zh: str, en: str) -> None:
+    for org_id in sorted(org_ids):
+        notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=right)
+
+
+# --- create --------------------------------------------------------------------------------------
+
+
+def _clean_kind(kind: str) -> RightKind:
+    try:
+        return RightKind(kind)
+    except ValueError:
+        raise _invalid(
+            "unknown_kind", f"未知的知识产权类型“{kind}”。", f"Unknown IP right kind {kind!r}."
+        ) from None
+
+
+def clean_number(kind: RightKind, number: str) -> str:
+    """The canonical number; a bad format or check digit is a 422 with the domain's code."""
+    try:
+        return normalize_number(kind, number)
+    except NumberFormatError as exc:
+        raise ValidationFailed(exc.message_zh, exc.message_en, code=exc.code.value) from exc
+
+
+def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(extra) - RIGHT_EXTRA_FIELDS
+    if unknown:
+        raise TypeError(f"right_create() got unexpected fields: {sorted(unknown)}")
+    fields = {k: v for k, v in extra.items() if v is not None}
+    classes = fields.get("nice_classes", [])
+    if not isinstance(classes, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) and c in _NICE_CLASSES for c in classes
+    ):
+        raise _invalid(
+            "nice_classes_invalid",
+            "商品/服务类别应为 1 至 45 之间的整数。",
+            "Nice classes must be integers from 1 to 45.",
+        )
+    groups = fields.get("similar_groups", [])
+    if not isinstance(groups, list) or not all(
+        isinstance(g, str) and g.isascii() and g.isdigit() and len(g) == 4 for g in groups
+    ):
+        raise _invalid(
+            "similar_groups_invalid",
+            "类似群应为 4 位数字编号（如 0901）。",
+            "Similar groups must be 4-digit codes such as 0901.",
+        )
+    if (classes or groups) and kind is not RightKind.TRADEMARK:
+        raise _invalid(
+            "nice_classes_not_trademark",
+            "只有商标有商品/服务类别和类似群。",
+            "Only trademarks have Nice classes and similar groups.",
+        )
+    return fields
+
+
+@transaction.atomic
+def right_create(
+    *,
+    actor: Any,
+    number: str,
+    kind: str,
+    title: str,
+    filing_date: datetime.date,
+    grant_date: datetime.date | None = None,
+    owners: list[dict[str, Any]],
+    **extra: Any,
+) -> Right:
+    """Enter a right into the register with its owners (from the filing date)."""
+    require(actor, Perm.REGISTRY_WRITE)
+    right_kind = _clean_kind(kind)
+    canonical = clean_number(right_kind, number)
+    title = (title or "").strip()
+    if not title:
+        raise _invalid("title_required", "请填写名称。", "A title is required.")
+    if grant_date is not None and grant_date < filing_date:
+        raise _invalid(
+            "grant_before_filing",
+            f"授权/注册日 {grant_date} 早于申请日 {filing_date}。",
+            f"The grant date {grant_date} is before the filing date {filing_date}.",
+        )
+    fields = _clean_extra(right_kind, extra)
+    cleaned_owners = clean_owners(owners)
+    if Right.objects.filter(number=canonical).exists():
+        raise Conflict(
+            f"编号为 {canonical} 的知识产权已登记。",
+            f"An IP right numbered {canonical} is already registered.",
+            code="right_exists",
+        )
+    right = Right(
+        number=canonical,
+        kind=right_kind.value,
+        title=title,
+        filing_date=filing_date,
+        grant_date=grant_date,
+        **fields,
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent insert of the same number
+            right.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"编号为 {canonical} 的知识产权已登记。",
+            f"An IP right numbered {canonical} is already registered.",
+            code="right_exists",
+        ) from exc
+    rows = _open_owners(right, cleaned_owners, filing_date)
+    status = right_status(right, on=_today())
+    audit_record(
+        actor=actor,
+        action="right.create",
+        obj=right,
+        before=None,
+        after={
+            "number": canonical,
+            "kind": right_kind.value,
+            "title": title,
+            "filing_date": filing_date.isoformat(),
+            "grant_date": grant_date.isoformat() if grant_date else None,
+            "owners": _owners_json(cleaned_owners),
+            "status": status_as_dict(status),
+        },
+    )
+    _notify_owners(
+        {r.organisation_id for r in rows if r.organisation_id},
+        right,
+        "right.create",
+        f"您的知识产权 {canonical}（{title}）已登记入册。",
+        f"Your IP right {canonical} ({title}) has been entered in the register.",
+    )
+    return right
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def _clean_event_type(raw: str) -> EventType:
+    try:
+        return EventType(raw)
+    except ValueError:
+        raise _invalid(
+            "unknown_event_type",
+            f"未知的事件类型“{raw}”。",
+            f"Unknown event type {raw!r}.",
+            allowed=[t.value for t in EventType],
+        ) from None
+
+
+def _require_kinds(right: Right, event_type: EventType, kinds: frozenset[RightKind]) -> None:
+    if RightKind(right.kind) not in kinds:
+        names = ", ".join(sorted(k.value for k in kinds))
+        raise _invalid(
+            "event_not_for_kind",
+            f"{_EVENT_ZH[event_type]}不适用于此类知识产权（{right.get_kind_display()}）。",
+            f"A {event_type.value} event does not apply to a {right.kind}; only to: {names}.",
+        )
+
+
+def _require_granted(right: Right, event_type: EventType) -> datetime.date:
+    if right.grant_date is None:
+        raise _invalid(
+            "right_not_granted",
+            f"该知识产权尚未授权/注册，不能记录{_EVENT_ZH[event_type]}。",
+            f"The right is not granted or registered yet: no {event_type.value} can be recorded.",
+        )
+    return right.grant_date
+
+
+def _clean_annuity(
+    right: Right, on: datetime.date, state: StatusResult, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """annuity_paid: `year` must be a year the patent owes (from the grant year to the last)."""
+    _require_kinds(right, EventType.ANNUITY_PAID, PATENT_KINDS)
+    grant = _require_granted(right, EventType.ANNUITY_PAID)
+    kind = RightKind(right.kind)
+    schedule = dict(annuity_schedule(kind, right.filing_date, grant))
+    year = payload.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or year not in schedule:
+        first, last = min(schedule, default=None), max(schedule, default=None)
+        raise _invalid(
+            "annuity_year_invalid",
+            f"年费年度“{year}”无效：该专利应缴第 {first} 至第 {last} 年的年费。",
+            f"Annuity year {year!r} is not owed: this patent owes years {first} to {last}.",
+            first_year=first,
+            last_year=last,
+        )
+    if right.events.filter(type=EventType.ANNUITY_PAID, payload__year=year).exists():
+        raise _invalid(
+            "annuity_already_paid",
+            f"第 {year} 年的年费已缴纳。",
+            f"The annuity for year {year} has already been paid.",
+        )
+    due = schedule[year]
+    if on > grace_end(due):
+        raise _invalid(
+            "annuity_too_late",
+            f"第 {year} 年年费的滞纳期已于 {grace_end(due)} 届满，专利权已终止；请先办理恢复权利。",
+            f"The grace period for year {year} ended on {grace_end(due)}: the patent has lapsed; "
+            "restoration is needed first.",
+        )
+    if state.status in TERMINAL_STATUSES:
+        raise _invalid(
+            "right_terminated",
+            f"该专利在 {on} 已终止（{state.status.value}），不能缴纳年费。",
+            f"The patent is {state.status.value} on {on}: no annuity can be paid.",
+        )
+    amount = annuity_amount(kind, year)
+    rate = late_fee_rate(due, on) if on > due else Decimal("0.00")
+    return {
+        "year": year,
+        "due_date": due.isoformat(),
+        "amount": money_str(amount),
+        "late_fee_rate": str(rate),
+        "late_fee": money_str(amount * rate),
+    }
+
+
+def _clean_renewal(right: Right, on: datetime.date, state: StatusResult) -> dict[str, Any]:
+    """renewed: trademarks only, within 12 months before expiry or 6 months' grace after it
+    (商标法 art. 40)."""
+    _require_kinds(right, EventType.RENEWED, frozenset({RightKind.TRADEMARK}))
+    _require_granted(right, EventType.RENEWED)
+    expiry = state.expiry_date
+    opens, closes = add_months(expiry, -12), add_months(expiry, GRACE_MONTHS)
+    if not opens <= on <= closes:
+        raise _invalid(
+            "renewal_out_of_window",
+            f"续展应在 {opens} 至 {closes} 之间办理（有效期至 {expiry}）。",
+            f"A renewal must be filed between {opens} and {closes} (the term ends {expiry}).",
+        )
+    return {"term_until": add_years(expiry, TRADEMARK_TERM_YEARS).isoformat()}
+
+
+def _clean_licence(payload: dict[str, Any]) -> dict[str, Any]:
+    licence_type = payload.get("licence_type")
+    if licence_type not in LICENCE_TYPES:
+        raise _invalid(
+            "licence_type_invalid",
+            "许可类型应为 exclusive（独占）、sole（排他）或 ordinary（普通）。",
+            "licence_type must be exclusive, sole or ordinary.",
+        )
+    licensee = str(payload.get("licensee") or "").strip()
+    if not licensee:
+        raise _invalid("licensee_required", "请填写被许可人。", "A licensee is required.")
+    cleaned = {"licence_type": licence_type, "licensee": licensee}
+    if payload.get("licensee_uscc"):
+        try:
+            cleaned["licensee_uscc"] = validate_uscc(str(payload["licensee_uscc"]))
+        except UsccError as exc:
+            raise ValidationFailed(
+                f"被许可人：{exc.message_zh}", f"Licensee: {exc.message_en}", code=exc.code
+            ) from exc
+    return cleaned
+
+
+def _require_open(status_flag: bool, code: str, zh: str, en: str) -> None:
+    if not status_flag:
+        raise _invalid(code, zh, en)
+
+
+def _clean_payload(
+    right: Right, event_type: EventType, on: datetime.date, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """Check the type-specific fields and return the payload to store."""
+    unexpected = set(payload) - _PAYLOAD_FIELDS[event_type] - {"note"}
+    if unexpected:
+        raise _invalid(
+            "event_field_not_allowed",
+            f"{_EVENT_ZH[event_type]}事件不接受字段：{', '.join(sorted(unexpected))}。",
+            f"A {event_type.value} event does not take: {', '.join(sorted(unexpected))}.",
+        )
+    cleaned: dict[str, Any] = {}
+    if payload.get("note"):
+        cleaned["note"] = str(payload["note"]).strip()
+    state = legal_status(right_facts(right, on=on), on)
+    match event_type:
+        case EventType.ANNUITY_PAID:
+            cleaned |= _clean_annuity(right, on, state, payload)
+        case EventType.RENEWED:
+            cleaned |= _clean_renewal(right, on, state)
+        case EventType.INVALIDATED:
+            _require_granted(right, event_type)
+            scope = payload.get("scope") or SCOPE_WHOLE
+            if scope not in (SCOPE_WHOLE, SCOPE_PARTIAL):
+                raise _invalid(
+                    "invalidation_scope_invalid",
+                    "无效宣告范围应为 whole（全部无效）或 partial（部分无效）。",
+                    "scope must be whole or partial.",
+                )
+            cleaned["scope"] = scope
+        case EventType.INVALIDATION_REQUESTED:
+            _require_granted(right, event_type)
+            if payload.get("requester"):
+                cleaned["requester"] = str(payload["requester"]).strip()
+        case EventType.INVALIDATION_DISMISSED:
+            _require_open(
+                state.invalidation_pending,
+                "no_pending_invalidation",
+                "该知识产权没有未决的无效宣告请求。",
+                "The right has no pending invalidation request.",
+            )
+        case EventType.PRESERVATION_LIFTED:
+            _require_open(
+                state.preserved,
+                "not_preserved",
+                "该知识产权未被保全。",
+                "The right is not under preservation.",
+            )
+        case EventType.DISPUTE_RESOLVED:
+            _require_open(
+                state.disputed,
+                "no_dispute",
+                "该知识产权没有未决的权属纠纷。",
+                "The right has no pending ownership dispute.",
+            )
+        case EventType.PRESERVATION:
+            if payload.get("court"):
+                cleaned["court"] = str(payload["court"]).strip()
+        case EventType.LICENCE:
+            cleaned |= _clean_licence(payload)
+        case EventType.TRANSFER:
+            owners = clean_owners(payload.get("owners"))
+            cleaned["owners"] = _owners_json(owners)
+        case EventType.SURRENDER:
+            if state.status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
+                raise _invalid(
+                    "surrender_not_in_force",
+                    f"该知识产权在 {on} 的状态为{state.status.value}，不能放弃。",
+                    f"The right is {state.status.value} on {on}: it cannot be surrendered.",
+                )
+        case EventType.RESTORED:
+            _require_kinds(right, event_type, PATENT_KINDS)
+            if state.status is not Status.LAPSED:
+                raise _invalid(
+                    "restore_not_lapsed",
+                    f"该专利在 {on} 未因未缴年费而终止，无需恢复。",
+                    f"The patent had not lapsed on {on}: there is nothing to restore.",
+                )
+        case _:  # dispute: nothing to check beyond the date
+            pass
+    return cleaned
+
+
+def _transfer_owners(right: Right, on: datetime.date, owners: list[dict[str, Any]]) -> set[int]:
+    """Close the current holders at `on` (valid_to is exclusive) and open the new ones from `on`.
+    Returns the organisations concerned (old and new holders)."""
+    current = list(RightOwner.objects.filter(right=right, valid_to__isnull=True))
+    latest = max((o.valid_from for o in current), default=None)
+    if latest is not None and on < latest:
+        raise _invalid(
+            "transfer_before_current_owners",
+            f"转让日 {on} 早于现权利人的登记日 {latest}。",
+            f"The transfer date {on} is before the current owners' start {latest}.",
+        )
+    RightOwner.objects.filter(pk__in=[o.pk for o in current]).update(valid_to=on)
+    opened = _open_owners(right, owners, on)
+    return {o.organisation_id for o in [*current, *opened] if o.organisation_id}
+
+
+@transaction.atomic
+def right_event_record(
+    *,
+    actor: Any,
+    right: Right,
+    type: str,  # the event's type, as the API names it (shadows the builtin here only)
+    date: datetime.date,
+    payload: dict[str, Any] | None = None,
+) -> RightEvent:
+    """Record a legal event (annuity paid, invalidation, preservation, transfer, licence, ...)."""
+    require(actor, Perm.REGISTRY_WRITE)
+    event_type = _clean_event_type(type)
+    # One writer per right at a time: the checks below read the event log.
+    right = Right.objects.select_for_update().get(pk=right.pk)
+    if date < right.filing_date:
+        raise _invalid(
+            "event_before_filing",
+            f"事件日期 {date} 早于申请日 {right.filing_date}。",
+            f"The event date {date} is before the filing date {right.filing_date}.",
+        )
+    cleaned = _clean_payload(right, event_type, date, dict(payload or {}))
+    today = _today()
+    before = right_status(right, on=today)
+    org_ids = {
+        o.organisation_id
+        for o in RightOwner.objects.filter(right=right, valid_to__isnull=True)
+        if o.organisation_id
+    }
+    before_owners = None
+    if event_type is EventType.TRANSFER:
+        before_owners = _owners_json(
+            list(RightOwner.objects.filter(right=right, valid_to__isnull=True))
+        )
+        org_ids |= _transfer_owners(right, date, cleaned["owners"])
+    event = RightEvent.objects.create(
+        right=right, type=event_type.value, date=date, payload=cleaned, recorded_by=actor
+    )
+    after = right_status(right, on=today)
+    audit_before: dict[str, Any] = {"status": status_as_dict(before)}
+    audit_after: dict[str, Any] = {
+        "status": status_as_dict(after),
+        "event": {"id": event.pk, "type": event_type.value, "date": date.isoformat(), **cleaned},
+    }
+    if before_owners is not None:
+        audit_before["owners"] = before_owners
+        audit_after["owners"] = cleaned["owners"]
+    audit_record(
+        actor=actor,
+        action=f"right.event.{event_type.value}",
+        obj=right,
+        before=audit_before,
+        after=audit_after,
+    )
+    _notify_owners(
+        org_ids,
+        right,
+        f"right.event.{event_type.value}",
+        f"您的知识产权 {right.number} 已登记{_EVENT_ZH[event_type]}（{date}）。",
+        f"A {event_type.value.replace('_', ' ')} event dated {date} was recorded on your IP right "
+        f"{right.number}.",
+    )
+    return event
+
+
+__all__ = [
+    "LICENCE_TYPES",
+    "RIGHT_EXTRA_FIELDS",
+    "clean_number",
+    "clean_owners",
+    "right_create",
+    "right_event_record",
+]
