@@ -1,0 +1,77 @@
+"""`make demo` relies on load_demo: it must load real patents plus generated parties, leave pledges in
+every state, and give the printed logins working passwords."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from ipfin.accounts.domain import validate_uscc
+from ipfin.accounts.models import Organisation
+from ipfin.audit.models import AuditRecord
+from ipfin.demo.loader import DEMO_PASSWORD
+from ipfin.pledges.domain import PledgeState
+from ipfin.pledges.models import Pledge
+from ipfin.registry.models import Right
+from ipfin.registry.selectors import right_status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_output() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_prints_the_logins_and_they_work(demo_output):
+    for username in ("bank_a", "bank_b", "examiner", "enterprise_a", "regulator"):
+        assert username in demo_output
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    assert DEMO_PASSWORD in demo_output
+
+
+def test_demo_has_pledges_in_every_state_through_the_services(demo_output):
+    states = set(Pledge.objects.values_list("state", flat=True))
+    assert states >= {
+        PledgeState.SUBMITTED,
+        PledgeState.CORRECTION_REQUESTED,
+        PledgeState.REGISTERED,
+        PledgeState.REJECTED,
+        PledgeState.RELEASED,
+    }
+    # written through the services: every pledge has its audit trail
+    for pledge in Pledge.objects.all():
+        assert AuditRecord.objects.filter(
+            object_type="pledges.pledge", object_id=str(pledge.pk)
+        ).exists()
+
+
+def test_demo_loads_the_real_patents(demo_output):
+    if not (settings.IPFIN_SHARED_DATA_DIR / "cn-patents-cnipr-export").exists():
+        pytest.skip("../shared/data is not beside the project")
+    # the 199 CNIPR utility models are real rows from ../shared/data
+    assert Right.objects.filter(source__contains="cnipr_export_199").count() == 199
+    assert Right.objects.filter(number="201220249767.4").exists()
+
+
+def test_demo_has_the_troubled_rights_the_prechecks_catch(demo_output):
+    today = timezone.localdate()
+    statuses = {right_status(r, on=today).status for r in Right.objects.filter(source="demo")}
+    assert {"in_force", "grace_period", "pending"} <= {str(s) for s in statuses}
+    for org in Organisation.objects.exclude(uscc=None):
+        assert validate_uscc(org.uscc) == org.uscc
+
+
+def test_demo_second_run_adds_nothing(demo_output):
+    counts = (Right.objects.count(), Pledge.objects.count(), Organisation.objects.count())
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert counts == (Right.objects.count(), Pledge.objects.count(), Organisation.objects.count())
