@@ -23,10 +23,11 @@ demo: $(STAMP)
 # The browser test drives Debian's Chromium; install it when we can (as root), else it is skipped
 # with a reason (under CI=true a missing browser is a failure).
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "installing Debian's chromium and a CJK font for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "chromium not installed and not root: browser tests will be skipped"; fi
 
 test: $(STAMP) browser

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
@@ -181,7 +182,7 @@ def _load_parties(real_dir: Path) -> list[str]:
     from ipfin.pledges import services as pledges
     from ipfin.registry.services import right_event_record
 
-    today = date.today()
+    today = timezone.localdate()
     office = Organisation.objects.create(
         kind=OrganisationKind.IP_OFFICE, name="示范市知识产权局", region="示范市"
     )

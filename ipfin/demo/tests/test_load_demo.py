@@ -1,5 +1,5 @@
-"""`make demo` relies on load_demo: it must load real patents plus generated parties, leave pledges in
-every state, and give the printed logins working passwords."""
+"""`make demo` relies on load_demo: it must load real patents plus generated parties, leave pledges
+in every state, and give the printed logins working passwords."""
 
 from __future__ import annotations
 

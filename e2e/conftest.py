@@ -1,0 +1,84 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's
+`live_server`.
+
+Playwright's sync API runs an asyncio event loop in the test's thread, and Django refuses ORM
+calls from a thread with a running loop unless told that this is safe: here it is (the test thread
+only sets up and checks data; the server runs in its own thread).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium, except under CI=true, where a missing browser fails."""
+    if CHROMIUM.exists():
+        return
+    reason = (
+        f"Debian's Chromium is not installed at {CHROMIUM} "
+        "(apt-get install chromium, or `make browser` as root)"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but the browser test cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true", for the browser tests only (restored
+    afterwards: a subprocess started by another test must not inherit it, `check --deploy`
+    rightly refuses it)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While Playwright's loop runs, Django keeps the test's database connections apart
+            # from the ones opened before (asgiref locals follow the context): close them here,
+            # or PostgreSQL refuses to drop the test database at the end of the session.
+            connections.close_all()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """Where the test saves a screenshot of each main page (var/screenshots/)."""
+    from django.conf import settings
+
+    path = Path(settings.VAR_DIR) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Path) -> None:
+    """Uploaded contracts go to a temporary directory, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,222 @@
+"""Forms of the web UI. They check shape and type only (house style): every business rule is the
+services' job, so the UI and the API can never disagree."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ipfin.common.money import parse_money
+
+# One right number per line; commas and semicolons (also full-width, and 、) separate too.
+_NUMBER_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class _Form(forms.Form):
+    """No label suffix: the layout separates labels (":" is wrong in Chinese text)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MoneyField(forms.CharField):
+    """An amount in yuan: digits, at most two decimals, more than zero (Decimal, never float)."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            amount = parse_money(text)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(
+                _("请输入金额（元），最多两位小数，不含千位分隔符。"), code="invalid_money"
+            ) from None
+        if amount <= 0:
+            raise forms.ValidationError(_("金额必须大于零。"), code="not_positive")
+        return amount
+
+
+def split_right_numbers(raw: str) -> list[str]:
+    numbers: list[str] = []
+    for part in _NUMBER_SEPARATORS.split(raw or ""):
+        number = part.strip()
+        if number and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+class _PledgeParticulars(_Form):
+    """The particulars of a pledge application (the pledge contract's content)."""
+
+    rights = forms.CharField(
+        label=_("出质的知识产权（申请号/注册号，每行一个）"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    debt_amount = MoneyField(
+        label=_("被担保主债权数额（元）"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    term_start = forms.DateField(label=_("债务履行期限起"), widget=DateInput())
+    term_end = forms.DateField(label=_("债务履行期限止"), widget=DateInput())
+    contract_no = forms.CharField(label=_("质押合同编号"), max_length=100)
+    scope = forms.CharField(
+        label=_("担保范围"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    forfeiture_clause = forms.BooleanField(label=_("质押合同含流质条款"), required=False)
+    co_owner_consent = forms.BooleanField(label=_("全体共有人同意出质"), required=False)
+    proceed_despite_invalidation = forms.BooleanField(
+        label=_("双方已知悉无效宣告程序，仍请求办理登记"), required=False
+    )
+
+    def clean_rights(self) -> list[str]:
+        numbers = split_right_numbers(self.cleaned_data["rights"])
+        if not numbers:
+            raise forms.ValidationError(_("请至少填写一项知识产权。"), code="no_rights")
+        return numbers
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("term_start"), data.get("term_end")
+        if start and end and end < start:
+            self.add_error("term_end", _("债务履行期限止不能早于起始日。"))
+        return data
+
+
+class PledgeApplicationForm(_PledgeParticulars):
+    pledgor_uscc = forms.CharField(
+        label=_("出质人统一社会信用代码"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    contract = forms.FileField(
+        label=_("质押合同（PDF）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    field_order = ["pledgor_uscc", "rights"]
+
+    def clean_pledgor_uscc(self) -> str:
+        return str(self.cleaned_data["pledgor_uscc"]).strip().upper()
+
+    def precheck_kwargs(self) -> dict[str, Any]:
+        """The cleaned values under the names of pledge_precheck."""
+        data = self.cleaned_data
+        return {
+            "pledgor_uscc": data["pledgor_uscc"],
+            "rights": data["rights"],
+            "term_start": data["term_start"],
+            "term_end": data["term_end"],
+            "forfeiture_clause": data["forfeiture_clause"],
+            "co_owner_consent": data["co_owner_consent"],
+            "proceed_despite_invalidation": data["proceed_despite_invalidation"],
+        }
+
+    def submit_kwargs(self) -> dict[str, Any]:
+        """The cleaned values under the names of pledge_submit."""
+        data = self.cleaned_data
+        return {
+            **self.precheck_kwargs(),
+            "debt_amount": data["debt_amount"],
+            "contract_no": data["contract_no"],
+            "scope": data["scope"],
+        }
+
+
+class DocumentUploadForm(_Form):
+    file = forms.FileField(
+        label=_("质押合同（PDF）"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+class DecisionForm(_Form):
+    decision = forms.ChoiceField(
+        label=_("审查决定"),
+        choices=[
+            ("approve", _("准予登记")),
+            ("reject", _("不予登记")),
+            ("correct", _("通知补正")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("理由 / 审查意见"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SearchForm(_Form):
+    q = forms.CharField(label=_("关键词"), required=False, max_length=200)
+
+
+class PledgeCorrectionForm(_PledgeParticulars):
+    """The corrected application (补正) of a pledge the examiner sent back: the same particulars,
+    prefilled; the pledgor stays the same."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "correction")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_pledge(cls, pledge: Any) -> PledgeCorrectionForm:
+        return cls(
+            initial={
+                "rights": "\n".join(item.right.number for item in pledge.items.all()),
+                "debt_amount": pledge.debt_amount,
+                "term_start": pledge.term_start,
+                "term_end": pledge.term_end,
+                "contract_no": pledge.contract_no,
+                "scope": pledge.scope,
+                "forfeiture_clause": pledge.forfeiture_clause,
+                "co_owner_consent": pledge.co_owner_consent,
+                "proceed_despite_invalidation": pledge.proceed_despite_invalidation,
+            }
+        )
+
+    def resubmit_kwargs(self) -> dict[str, Any]:
+        """The cleaned values under the names of pledge_resubmit."""
+        return dict(self.cleaned_data)
+
+
+class PledgeChangeForm(_Form):
+    """变更登记: what changes (each optional) and why."""
+
+    debt_amount = MoneyField(
+        label=_("变更后的被担保主债权数额（元）"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    term_end = forms.DateField(
+        label=_("变更后的债务履行期限止"), required=False, widget=DateInput()
+    )
+    scope = forms.CharField(
+        label=_("变更后的担保范围"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(label=_("变更理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "change")
+        super().__init__(*args, **kwargs)
+
+    def change_kwargs(self) -> dict[str, Any]:
+        """The cleaned values under the names of pledge_change (None: unchanged)."""
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"],
+            "debt_amount": data.get("debt_amount"),
+            "term_end": data.get("term_end"),
+            "scope": data["scope"] if data.get("scope") else None,
+        }

@@ -1,0 +1,28 @@
+"""Display labels for values the pure domain modules keep as plain codes (they import no Django,
+so they carry no translatable labels): legal statuses of rights and pre-check outcomes."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+STATUS_LABELS: dict[str, Promise] = {
+    "pending": _("申请中（未授权）"),
+    "in_force": _("有效"),
+    "grace_period": _("滞纳期"),
+    "lapsed": _("终止（未缴年费）"),
+    "expired": _("期限届满"),
+    "invalidated": _("宣告无效"),
+    "surrendered": _("放弃"),
+}
+
+# Synthetic timeline entries that are facts of the right rather than events of its log.
+TIMELINE_FILED = _("申请")
+TIMELINE_GRANTED = _("授权/注册")
+TIMELINE_EXPIRY = _("保护期限届满")
+
+
+def status_label(code: object) -> str:
+    value = getattr(code, "value", code)
+    label = STATUS_LABELS.get(str(value))
+    return str(label) if label is not None else str(value)

@@ -1,0 +1,135 @@
+"""What the right's page shows, composed from the register's facts for display.
+
+The timeline walks the right's event log and asks the pure `legal_status` (via the facts the
+registry selectors load) what the register said on each date: no rule is re-implemented here, and
+no query is made beyond the right's (prefetched) events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ipfin.registry.domain import RightFacts, Status, legal_status
+from ipfin.registry.models import EventTypeChoices, Right, RightEvent
+from ipfin.web.labels import TIMELINE_EXPIRY, TIMELINE_FILED, TIMELINE_GRANTED, status_label
+
+_EVENT_LABELS = dict(EventTypeChoices.choices)
+
+
+def licence_type_label(code: str) -> str:
+    return {
+        "exclusive": _("独占许可"),
+        "sole": _("排他许可"),
+        "ordinary": _("普通许可"),
+    }.get(code, code)
+
+
+def event_label(code: str) -> str:
+    label = _EVENT_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def event_detail(event: RightEvent) -> str:
+    """The event's particulars in one line (annuity year, court, licensee, new owners ...)."""
+    payload: dict[str, Any] = event.payload if isinstance(event.payload, dict) else {}
+    parts: list[str] = []
+    match event.type:
+        case "annuity_paid":
+            if payload.get("year") is not None:
+                parts.append(_("第 %(year)s 年年费") % {"year": payload["year"]})
+            if payload.get("amount"):
+                parts.append(_("金额 %(amount)s 元") % {"amount": payload["amount"]})
+            if payload.get("late_fee") and payload.get("late_fee") != "0.00":
+                parts.append(_("滞纳金 %(fee)s 元") % {"fee": payload["late_fee"]})
+        case "invalidated":
+            parts.append(_("部分无效") if payload.get("scope") == "partial" else _("全部无效"))
+        case "invalidation_requested":
+            if payload.get("requester"):
+                parts.append(_("请求人：%(who)s") % {"who": payload["requester"]})
+        case "preservation" | "preservation_lifted":
+            if payload.get("court"):
+                parts.append(str(payload["court"]))
+        case "licence":
+            parts.append(licence_type_label(str(payload.get("licence_type", ""))))
+            if payload.get("licensee"):
+                parts.append(_("被许可人：%(who)s") % {"who": payload["licensee"]})
+        case "transfer":
+            owners = payload.get("owners") or []
+            names = "、".join(str(o.get("name", "")) for o in owners if isinstance(o, dict))
+            if names:
+                parts.append(_("受让人：%(names)s") % {"names": names})
+        case "renewed":
+            if payload.get("term_until"):
+                parts.append(_("续展至 %(day)s") % {"day": payload["term_until"]})
+        case _:
+            pass
+    if payload.get("note"):
+        parts.append(str(payload["note"]))
+    return "；".join(parts)
+
+
+@dataclass
+class TimelineEntry:
+    day: date
+    label: str
+    detail: str = ""
+    status: str = ""  # the status code on that day, after the entry
+    status_label: str = ""
+    changed: bool = False  # whether the status differs from the day before
+    future: bool = False
+    css: list[str] = field(default_factory=list)
+
+
+# Entries that are not events: the day today's status took effect, and the term's end.
+_SINCE_ORDER = 10_000
+_EXPIRY_ORDER = 10_001
+
+
+def right_timeline(
+    right: Right, facts: RightFacts, events: list[RightEvent], *, today: date
+) -> list[TimelineEntry]:
+    """Filing, grant, every recorded event, the day the current status took effect (lapse,
+    grace period and expiry happen without an event) and the term's end, oldest first."""
+    raw: list[tuple[date, int, str, str]] = [(right.filing_date, 0, str(TIMELINE_FILED), "")]
+    if right.grant_date:
+        raw.append((right.grant_date, 1, str(TIMELINE_GRANTED), ""))
+    raw.extend(
+        (event.date, 2 + index, event_label(event.type), event_detail(event))
+        for index, event in enumerate(events)
+    )
+    current = legal_status(facts, today)
+    event_days = {day for day, *_rest in raw}
+    if current.since and current.since not in event_days:
+        raw.append((current.since, _SINCE_ORDER, status_label(current.status), ""))
+    if current.expiry_date not in event_days:
+        raw.append((current.expiry_date, _EXPIRY_ORDER, str(TIMELINE_EXPIRY), ""))
+    raw.sort(key=lambda r: (r[0], r[1]))
+    entries: list[TimelineEntry] = []
+    previous: str | None = None
+    for day, order, label, detail in raw:
+        if order == _SINCE_ORDER:
+            # A lapse takes effect from the unpaid due date although the register only shows it
+            # once the grace period has run out: the effect is today's status, from that day.
+            status = current.status
+        elif day > today and order == _EXPIRY_ORDER:
+            # The term's end ahead: its effect is expiry, whatever annuities fall due meanwhile.
+            status = Status.EXPIRED
+        else:
+            status = legal_status(facts, day).status
+        entries.append(
+            TimelineEntry(
+                day=day,
+                label=label,
+                detail=detail,
+                status=status.value,
+                status_label=status_label(status),
+                changed=status.value != previous,
+                future=day > today,
+            )
+        )
+        previous = status.value
+    return entries

@@ -1,0 +1,554 @@
+"""The web UI over the real stack: Django's test client, the real database, data entered through
+the services. Each page renders for its role and refuses the others; forms create and move pledges;
+errors are friendly pages with the right status; list pages have pinned query counts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from ipfin.pledges.models import Pledge, PledgeDocument
+from ipfin.pledges.services import pledge_decide
+from ipfin.registry.domain import RightKind, annuity_due_date, annuity_schedule
+from ipfin.registry.services import right_event_record
+from ipfin.web.tests.factories import file_pledge, make_patent
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _html(resp) -> str:
+    return resp.content.decode()
+
+
+def _form_data(right, enterprise, **kw):
+    today = timezone.localdate()
+    data = {
+        "pledgor_uscc": enterprise.uscc,
+        "rights": right.number,
+        "debt_amount": "3000000.00",
+        "term_start": today.isoformat(),
+        "term_end": (today + timedelta(days=365)).isoformat(),
+        "contract_no": "ZY-2026-001",
+        "scope": "主债权及利息",
+    }
+    data.update(kw)
+    return data
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def test_anonymous_home_goes_to_the_public_query():
+    resp = Client().get("/")
+    assert resp.status_code == 302
+    assert resp["Location"] == "/public/"
+
+
+@pytest.mark.parametrize("path", ["/pledges/", "/pledges/new/", "/pledges/1/", "/examiner/queue/"])
+def test_private_pages_send_anonymous_users_to_login(path):
+    resp = Client().get(path)
+    assert resp.status_code == 302
+    assert resp["Location"].startswith("/login/?next=")
+
+
+def test_login_then_back_to_the_page_asked_for(bank_a_user):
+    client = Client()
+    page = client.get("/login/?next=/pledges/new/")
+    assert 'name="next" value="/pledges/new/"' in _html(page)
+    resp = client.post(
+        "/login/", {"username": "bank_a", "password": "pw-for-tests-1", "next": "/pledges/new/"}
+    )
+    assert resp.status_code == 302
+    assert resp["Location"] == "/pledges/new/"
+
+
+def test_login_refuses_an_offsite_next(bank_a_user):
+    resp = Client().post(
+        "/login/",
+        {"username": "bank_a", "password": "pw-for-tests-1", "next": "https://evil.example/"},
+    )
+    assert resp.status_code == 302
+    assert resp["Location"] == "/"
+
+
+def test_wrong_role_is_refused_with_a_friendly_403(client_for, bank_a_user, examiner):
+    queue = client_for(bank_a_user).get("/examiner/queue/")
+    assert queue.status_code == 403
+    assert "您没有执行此操作的权限" in _html(queue)
+    assert "Traceback" not in _html(queue)
+    form = client_for(examiner).get("/pledges/new/")
+    assert form.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path"),
+    [
+        ("enterprise_a_user", "get", "/pledges/new/"),
+        ("enterprise_a_user", "get", "/examiner/queue/"),
+        ("regulator_user", "get", "/examiner/queue/"),
+        ("regulator_user", "get", "/pledges/new/"),
+        ("bank_a_user", "post", "/pledges/{id}/decision/"),
+        ("enterprise_a_user", "post", "/pledges/{id}/decision/"),
+    ],
+)
+def test_each_role_is_refused_what_is_not_its_job(request, client_for, pledge, who, method, path):
+    client = client_for(request.getfixturevalue(who))
+    url = path.format(id=pledge.pk)
+    resp = getattr(client, method)(url, {"decision": "approve", "reason": ""})
+    assert resp.status_code == 403
+    # a page refused outright, or the pledge page again with the refusal
+    marker = 'data-testid="error-page"' if method == "get" else 'data-testid="action-error"'
+    assert marker in _html(resp)
+    assert "您没有执行此操作的权限" in _html(resp)
+    pledge.refresh_from_db()
+    assert pledge.state == "submitted" and pledge.registration_no is None
+
+
+def test_another_bank_gets_404_for_the_pledge_and_its_actions(client_for, bank_b_user, pledge):
+    pledge_decide(actor=_examiner_of(pledge), pledge=pledge, decision="approve")
+    client = client_for(bank_b_user)
+    assert client.get(f"/pledges/{pledge.pk}/").status_code == 404
+    assert client.post(f"/pledges/{pledge.pk}/release/").status_code == 404
+    assert client.get("/pledges/").content.count(b"data-pledge-id") == 0
+    pledge.refresh_from_db()
+    assert pledge.state == "registered"  # nothing changed
+
+
+def _examiner_of(pledge):
+    from ipfin.accounts.models import User
+
+    return User.objects.get(username="examiner")
+
+
+# --- home pages ----------------------------------------------------------------------------------
+
+
+def test_bank_home_shows_its_pledges_by_state_and_notifications(
+    client_for, bank_a_user, pledge, bank_b_user
+):
+    resp = client_for(bank_a_user).get("/")
+    html = _html(resp)
+    assert resp.status_code == 200
+    assert 'data-testid="home-bank"' in html
+    assert f'data-pledge-id="{pledge.pk}"' in html
+    assert re.search(r'data-state="submitted">1<', html)
+    assert "新建质押登记申请" in html
+    other = _html(client_for(bank_b_user).get("/"))
+    assert f'data-pledge-id="{pledge.pk}"' not in other
+
+
+def test_examiner_home_and_queue_highlight_overdue_applications(
+    client_for, examiner, bank_a_user, enterprise_a
+):
+    today = timezone.localdate()
+    late = file_pledge(
+        bank_user=bank_a_user,
+        pledgor=enterprise_a,
+        rights=[make_patent(examiner=examiner, owner=enterprise_a)],
+        today=today - timedelta(days=30),
+        term_start=today - timedelta(days=30),
+    )
+    fresh = file_pledge(
+        bank_user=bank_a_user,
+        pledgor=enterprise_a,
+        rights=[make_patent(examiner=examiner, owner=enterprise_a)],
+    )
+    assert late.deadline < today <= fresh.deadline
+    client = client_for(examiner)
+    home = _html(client.get("/"))
+    assert 'data-testid="home-examiner"' in home
+    queue = client.get("/examiner/queue/")
+    html = _html(queue)
+    assert queue.status_code == 200
+    # nearest deadline first; only the overdue one is highlighted
+    assert html.index(f'data-pledge-id="{late.pk}"') < html.index(f'data-pledge-id="{fresh.pk}"')
+    late_row = re.search(rf'<tr data-pledge-id="{late.pk}"[^>]*>', html).group(0)
+    fresh_row = re.search(rf'<tr data-pledge-id="{fresh.pk}"[^>]*>', html).group(0)
+    assert "overdue-row" in late_row
+    assert "overdue-row" not in fresh_row
+    assert html.count("已超期") == 1
+
+
+def test_enterprise_home_lists_its_rights_with_status_and_its_pledges(
+    client_for, enterprise_a_user, patent, make_pledge
+):
+    pledge = make_pledge()
+    html = _html(client_for(enterprise_a_user).get("/"))
+    assert patent.number in html
+    assert 'class="badge in_force"' in html
+    assert f'data-pledge-id="{pledge.pk}"' in html
+    assert "新建质押登记申请" not in html  # an enterprise does not file
+
+
+def test_regulator_home_shows_counts_by_state_and_registered_amount(
+    client_for, regulator_user, examiner, make_pledge
+):
+    registered = make_pledge(debt_amount="12500000.00")
+    pledge_decide(actor=examiner, pledge=registered, decision="approve")
+    make_pledge(debt_amount="1000000.00")  # still submitted: not in the registered amount
+    html = _html(client_for(regulator_user).get("/"))
+    assert 'data-testid="home-regulator"' in html
+    assert re.search(r'data-state="registered">1<', html)
+    assert re.search(r'data-state="submitted">1<', html)
+    assert 'data-testid="registered-amount">1,250.00 万元<' in html
+    assert 'data-testid="registered-count">1<' in html
+
+
+# --- the register --------------------------------------------------------------------------------
+
+
+def test_right_search_finds_by_number_and_shows_status(patent):
+    resp = Client().get("/rights/", {"q": patent.number, "kind": "invention"})
+    html = _html(resp)
+    assert resp.status_code == 200
+    assert f'data-right="{patent.number}"' in html
+    assert 'data-status="in_force"' in html
+    none = _html(Client().get("/rights/", {"q": patent.number, "kind": "trademark"}))
+    assert f'data-right="{patent.number}"' not in none
+
+
+def test_right_page_shows_status_timeline_owners_and_public_pledges(
+    client_for, patent, enterprise_a, examiner, bank_a_user
+):
+    pledge = file_pledge(bank_user=bank_a_user, pledgor=enterprise_a, rights=[patent])
+    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    pledge.refresh_from_db()
+    resp = Client().get(f"/rights/{patent.number}/")
+    html = _html(resp)
+    assert resp.status_code == 200
+    assert 'data-testid="right-status" data-status="in_force"' in html
+    assert "缴纳年费" in html and "第 " in html  # the annuity events in the timeline
+    assert "保护期限届满" in html  # the term's end, ahead
+    assert enterprise_a.name in html and "现权利人" in html
+    assert f'data-registration-no="{pledge.registration_no}"' in html
+    assert "5,000,000" not in html and "500.00 万元" not in html  # no debt amount in public
+
+
+def test_timeline_shows_a_lapse_from_the_unpaid_due_date(examiner, enterprise_a):
+    today = timezone.localdate()
+    filing, grant = today - timedelta(days=6 * 365), today - timedelta(days=4 * 365)
+    patent = make_patent(
+        examiner=examiner, owner=enterprise_a, filing_date=filing, grant_date=grant, paid=False
+    )
+    first_year, _due = annuity_schedule(RightKind.INVENTION, filing, grant)[0]
+    right_event_record(
+        actor=examiner, right=patent, type="annuity_paid", date=grant, payload={"year": first_year}
+    )
+    unpaid_due = annuity_due_date(filing, grant, first_year + 1)
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    assert 'data-testid="right-status" data-status="lapsed"' in html
+    timeline = html[html.index('data-testid="right-timeline"') :]
+    row = re.search(rf"<td>{unpaid_due:%Y-%m-%d}</td>.*?</tr>", timeline, re.S).group(0)
+    assert 'class="badge lapsed"' in row
+    assert "终止（未缴年费）" in row
+
+
+def test_right_page_for_an_unknown_number_is_a_friendly_404():
+    resp = Client().get("/rights/202110999999.9/")
+    assert resp.status_code == 404
+    assert 'data-testid="error-page"' in _html(resp)
+
+
+# --- the application form ------------------------------------------------------------------------
+
+
+def test_live_precheck_returns_the_partial_with_every_rule(
+    client_for, bank_a_user, patent, enterprise_a
+):
+    client = client_for(bank_a_user)
+    resp = client.post("/pledges/new/", _form_data(patent, enterprise_a), HTTP_HX_REQUEST="true")
+    html = _html(resp)
+    assert resp.status_code == 200
+    assert "<html" not in html  # only the partial
+    assert 'id="precheck"' in html
+    outcomes = re.findall(r'data-outcome="(\w+)"', html)
+    assert len(outcomes) >= 10
+    assert set(outcomes) == {"pass"}
+    assert 'data-rule="pledgor_is_owner"' in html
+    assert not Pledge.objects.exists()  # a pre-check saves nothing
+
+
+def test_live_precheck_marks_a_blocking_failure(client_for, bank_a_user, patent, enterprise_a):
+    data = _form_data(patent, enterprise_a, forfeiture_clause="on")
+    html = _html(client_for(bank_a_user).post("/pledges/new/", data, HTTP_HX_REQUEST="true"))
+    assert re.search(r'data-rule="no_forfeiture_clause" data-outcome="fail"', html)
+    assert "✗" in html
+
+
+def test_live_precheck_of_an_incomplete_form_lists_what_is_missing(client_for, bank_a_user):
+    resp = client_for(bank_a_user).post(
+        "/pledges/new/", {"pledgor_uscc": "", "rights": ""}, HTTP_HX_REQUEST="true"
+    )
+    html = _html(resp)
+    assert 'data-testid="precheck-incomplete"' in html
+    assert "出质人统一社会信用代码" in html
+
+
+def test_live_precheck_reports_an_unknown_right(client_for, bank_a_user, enterprise_a, patent):
+    data = _form_data(patent, enterprise_a, rights="202110999999.9")
+    html = _html(client_for(bank_a_user).post("/pledges/new/", data, HTTP_HX_REQUEST="true"))
+    assert 'data-testid="precheck-error"' in html
+
+
+def test_form_renders_with_htmx_wiring(client_for, bank_a_user):
+    resp = client_for(bank_a_user).get("/pledges/new/")
+    html = _html(resp)
+    assert resp.status_code == 200
+    assert 'hx-post="/pledges/new/"' in html
+    assert 'hx-params="not contract"' in html
+    assert "django_htmx/htmx-2.min.js" in html
+    assert 'for="id_pledgor_uscc"' in html  # labelled fields
+
+
+def test_posting_the_form_files_the_pledge_and_stores_the_contract(
+    client_for, bank_a_user, patent, enterprise_a
+):
+    data = _form_data(patent, enterprise_a)
+    data["contract"] = SimpleUploadedFile("合同.pdf", PDF, content_type="application/pdf")
+    resp = client_for(bank_a_user).post("/pledges/new/", data)
+    pledge = Pledge.objects.get()
+    assert resp.status_code == 302
+    assert resp["Location"] == f"/pledges/{pledge.pk}/"
+    assert pledge.state == "submitted"
+    assert pledge.pledgee_id == bank_a_user.organisation_id
+    assert str(pledge.debt_amount) == "3000000.00"
+    document = PledgeDocument.objects.get(pledge=pledge)
+    assert document.sha256 == hashlib.sha256(PDF).hexdigest()
+    page = _html(client_for(bank_a_user).get(resp["Location"]))
+    assert document.sha256 in page
+    assert "300.00 万元" in page
+
+
+def test_a_refused_application_shows_the_checks_and_stores_nothing(
+    client_for, bank_a_user, patent, enterprise_a
+):
+    data = _form_data(patent, enterprise_a, forfeiture_clause="on")
+    resp = client_for(bank_a_user).post("/pledges/new/", data)
+    assert resp.status_code == 422
+    html = _html(resp)
+    assert 'data-testid="submit-error"' in html
+    assert 'data-rule="no_forfeiture_clause" data-outcome="fail"' in html
+    assert not Pledge.objects.exists()
+
+
+def test_a_right_already_under_application_is_a_409(client_for, bank_a_user, pledge, enterprise_a):
+    right = pledge.items.get().right
+    resp = client_for(bank_a_user).post("/pledges/new/", _form_data(right, enterprise_a))
+    assert resp.status_code == 409
+    assert 'data-rule="not_already_pledged" data-outcome="fail"' in _html(resp)
+    assert Pledge.objects.count() == 1
+
+
+def test_a_malformed_form_is_a_400_with_field_errors(client_for, bank_a_user, patent, enterprise_a):
+    data = _form_data(patent, enterprise_a, debt_amount="1,000.5x")
+    resp = client_for(bank_a_user).post("/pledges/new/", data)
+    assert resp.status_code == 400
+    assert "请输入金额" in _html(resp)
+    assert not Pledge.objects.exists()
+
+
+# --- the pledge page and its actions -------------------------------------------------------------
+
+
+def test_pledge_page_shows_the_parties_the_actions_they_may_take(
+    client_for, pledge, bank_a_user, examiner, enterprise_a_user
+):
+    bank = _html(client_for(bank_a_user).get(f"/pledges/{pledge.pk}/"))
+    assert 'id="upload-form"' in bank and 'id="decision-form"' not in bank
+    exam = _html(client_for(examiner).get(f"/pledges/{pledge.pk}/"))
+    assert 'id="decision-form"' in exam and 'id="upload-form"' not in exam
+    owner = client_for(enterprise_a_user).get(f"/pledges/{pledge.pk}/")
+    assert owner.status_code == 200
+    assert 'id="upload-form"' not in _html(owner) and 'id="decision-form"' not in _html(owner)
+
+
+def test_examiner_approves_through_the_form_and_the_public_sees_the_registration(
+    client_for, examiner, pledge
+):
+    resp = client_for(examiner).post(
+        f"/pledges/{pledge.pk}/decision/", {"decision": "approve", "reason": ""}
+    )
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.state == "registered" and pledge.registration_no
+    public = _html(Client().get("/public/", {"q": pledge.items.get().right.number}))
+    assert f'data-registration-no="{pledge.registration_no}" data-state="registered"' in public
+    assert "万元" not in public  # no debt amounts for the public
+
+
+def test_pending_applications_are_not_public(pledge):
+    right = pledge.items.get().right
+    public = _html(Client().get("/public/", {"q": right.number}))
+    assert f'data-right="{right.number}"' in public  # the right itself is found
+    assert "data-registration-no=" not in public
+
+
+def test_a_refused_decision_shows_the_page_again_with_the_reason(client_for, examiner, pledge):
+    resp = client_for(examiner).post(f"/pledges/{pledge.pk}/decision/", {"decision": "reject"})
+    assert resp.status_code == 422
+    assert 'data-testid="action-error"' in _html(resp)
+    pledge.refresh_from_db()
+    assert pledge.state == "submitted"
+
+
+def test_correction_request_then_resubmission(client_for, examiner, bank_a_user, pledge):
+    client_for(examiner).post(
+        f"/pledges/{pledge.pk}/decision/", {"decision": "correct", "reason": "合同编号有误"}
+    )
+    pledge.refresh_from_db()
+    assert pledge.state == "correction_requested"
+    bank = client_for(bank_a_user)
+    page = _html(bank.get(f"/pledges/{pledge.pk}/"))
+    assert 'id="resubmit-form"' in page and "合同编号有误" in page
+    today = timezone.localdate()
+    resp = bank.post(
+        f"/pledges/{pledge.pk}/resubmit/",
+        {
+            "correction-rights": pledge.items.get().right.number,
+            "correction-debt_amount": "4000000.00",
+            "correction-term_start": today.isoformat(),
+            "correction-term_end": (today + timedelta(days=400)).isoformat(),
+            "correction-contract_no": "ZY-2026-002",
+            "correction-scope": "",
+        },
+    )
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.state == "submitted"
+    assert pledge.contract_no == "ZY-2026-002"
+    assert str(pledge.debt_amount) == "4000000.00"
+
+
+def test_change_and_release_by_the_pledgee(client_for, examiner, bank_a_user, pledge):
+    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    bank = client_for(bank_a_user)
+    resp = bank.post(
+        f"/pledges/{pledge.pk}/change/",
+        {"change-debt_amount": "6000000.00", "change-reason": "追加授信"},
+    )
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert str(pledge.debt_amount) == "6000000.00"
+    assert pledge.changes.count() == 1
+    resp = bank.post(f"/pledges/{pledge.pk}/release/")
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.state == "released" and pledge.released_on == timezone.localdate()
+    public = _html(Client().get("/public/", {"q": pledge.registration_no}))
+    assert f'data-registration-no="{pledge.registration_no}" data-state="released"' in public
+
+
+def test_releasing_twice_is_a_friendly_409(client_for, examiner, bank_a_user, pledge):
+    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    bank = client_for(bank_a_user)
+    bank.post(f"/pledges/{pledge.pk}/release/")
+    again = bank.post(f"/pledges/{pledge.pk}/release/")
+    assert again.status_code == 409
+    assert 'data-testid="action-error"' in _html(again)
+
+
+def test_contract_upload_on_the_pledge_page_and_download_by_the_parties(
+    client_for, bank_a_user, bank_b_user, enterprise_a_user, pledge
+):
+    bank = client_for(bank_a_user)
+    resp = bank.post(
+        f"/pledges/{pledge.pk}/documents/",
+        {"file": SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")},
+    )
+    assert resp.status_code == 302
+    document = pledge.documents.get()
+    url = f"/pledges/{pledge.pk}/documents/{document.pk}/"
+    download = client_for(enterprise_a_user).get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert client_for(bank_b_user).get(url).status_code == 404
+
+
+def test_a_non_pdf_upload_is_refused_with_a_message(client_for, bank_a_user, pledge):
+    resp = client_for(bank_a_user).post(
+        f"/pledges/{pledge.pk}/documents/",
+        {"file": SimpleUploadedFile("contract.pdf", b"not a pdf", content_type="application/pdf")},
+    )
+    assert resp.status_code == 422
+    assert "PDF" in _html(resp)
+    assert not pledge.documents.exists()
+
+
+# --- language, errors, query counts --------------------------------------------------------------
+
+
+def test_chinese_by_default_and_english_after_switching(bank_a_user):
+    client = Client()
+    assert "公开查询" in _html(client.get("/public/"))
+    resp = client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
+    assert resp.status_code == 302
+    html = _html(client.get("/public/"))
+    assert 'lang="en"' in html
+    assert "Public query" in html
+    assert "公开查询" not in html
+
+
+def test_english_pledge_form_shows_english_labels_and_precheck(
+    client_for, bank_a_user, patent, enterprise_a
+):
+    client = client_for(bank_a_user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    form = _html(client.get("/pledges/new/"))
+    assert "New pledge registration application" in form
+    partial = _html(
+        client.post("/pledges/new/", _form_data(patent, enterprise_a), HTTP_HX_REQUEST="true")
+    )
+    assert "The pledge contract has no forfeiture clause." in partial
+
+
+def test_server_error_page_shows_no_traceback(settings, monkeypatch):
+    settings.DEBUG = False
+    from ipfin.web import views
+
+    def boom(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views.pledge_selectors, "pledges_public_search", boom)
+    resp = Client(raise_request_exception=False).get("/public/")
+    html = _html(resp)
+    assert resp.status_code == 500
+    assert "服务器内部错误" in html
+    assert "Traceback" not in html and "secret internals" not in html
+
+
+def test_list_pages_have_pinned_query_counts(
+    client_for,
+    bank_a_user,
+    examiner,
+    enterprise_a_user,
+    make_pledge,
+    django_assert_max_num_queries,
+):
+    """Constant in the number of rows: each page loads its rows and their relations in a fixed
+    number of queries (session and user included)."""
+    pledges = [make_pledge() for _ in range(4)]
+    pledge_decide(actor=examiner, pledge=pledges[0], decision="approve")
+    bank, exam = client_for(bank_a_user), client_for(examiner)
+    number = pledges[0].items.get().right.number
+    for client, path, limit in [
+        (bank, "/pledges/", 6),
+        (bank, "/", 7),
+        (exam, "/examiner/queue/", 5),
+        (exam, "/", 8),
+        (client_for(enterprise_a_user), "/", 9),
+        (bank, f"/pledges/{pledges[0].pk}/", 7),
+        (Client(), f"/public/?q={number}", 4),
+        (Client(), "/public/", 2),
+        (Client(), "/rights/?q=测试", 2),
+        (Client(), f"/rights/{number}/", 4),
+    ]:
+        with django_assert_max_num_queries(limit):
+            assert client.get(path).status_code == 200

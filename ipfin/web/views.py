@@ -1,0 +1,556 @@
+"""The server-rendered UI. Views stay thin: parse the request, call one selector or service of the
+registry and pledges apps, render. Permissions come from ipfin.accounts.permissions only (has_perm
+to decide which buttons to show; the services enforce). A DomainError becomes a friendly page or
+message with its own status (401 → the login page), never a stack trace."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Q, Sum, prefetch_related_objects
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.accounts.models import Notification, OrganisationKind
+from ipfin.accounts.permissions import Perm, has_perm, require, tenant_scope
+from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
+from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.pledges import selectors as pledge_selectors
+from ipfin.pledges import services as pledge_services
+from ipfin.pledges.models import Pledge, PledgeStateChoices
+from ipfin.registry import selectors as registry_selectors
+from ipfin.registry.models import RightKindChoices
+from ipfin.web.forms import (
+    DecisionForm,
+    DocumentUploadForm,
+    PledgeApplicationForm,
+    PledgeChangeForm,
+    PledgeCorrectionForm,
+    SearchForm,
+)
+from ipfin.web.presenters import event_detail, licence_type_label, right_timeline
+
+SEARCH_LIMIT = 50
+LIST_LIMIT = 100
+
+View = Callable[..., HttpResponse]
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def _error_page(
+    request: HttpRequest, status: int, message: str, *, checks: Any = None
+) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": f"http_{status}"}, status=status)
+    context = {"status": status, "message": message, "checks": checks}
+    return render(request, "web/error.html", context, status=status)
+
+
+def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if isinstance(exc, NotAuthenticated):
+        return redirect_to_login(request.get_full_path())
+    return _error_page(
+        request, exc.status, exc.detail(get_language()), checks=exc.extra.get("checks")
+    )
+
+
+def domain_errors(view: View) -> View:
+    """Render a DomainError raised by a selector or service as a page with the error's status."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return domain_error_response(request, exc)
+
+    return wrapped
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, _("请求无效。"))
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, _("您没有访问此页面的权限。"))
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, _("页面不存在。"))
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, 500, _("服务器内部错误，我们已记录此问题。"))
+
+
+# --- login ---------------------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, raw: str | None) -> str | None:
+    if raw and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    error = ""
+    status = 200
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        password = request.POST.get("password", "")
+        if login_locked(request, username):
+            error = _("登录失败次数过多，请稍后再试。")
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=password)
+            if user is None:
+                login_failed(request, username)
+                error = _("用户名或密码错误。")
+                status = 401
+            else:
+                login_succeeded(request, username)
+                login(request, user)
+                return redirect(next_url or "web:home")
+    context = {"error": error, "next": next_url or ""}
+    return render(request, "web/login.html", context, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:public_query")
+
+
+# --- home pages ----------------------------------------------------------------------------------
+
+
+def _notifications(user: Any, limit: int = 10) -> list[Notification]:
+    """The user's organisation's notifications (addressed to all its members or to this user)."""
+    scope = tenant_scope(user, "organisation_id")
+    if scope is None:  # pragma: no cover - tenant_scope without view_all never returns None
+        scope = Q()
+    rows = Notification.objects.filter(scope).filter(Q(user__isnull=True) | Q(user=user))
+    return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def _state_counts(pledges: Any) -> list[dict[str, Any]]:
+    """Pledges per state (one aggregate query), every state listed, in the state machine's order."""
+    counts = dict(
+        pledges.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return [
+        {"state": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in PledgeStateChoices.choices
+    ]
+
+
+def _home_role(user: Any) -> str:
+    if has_perm(user, Perm.PLEDGE_DECIDE):
+        return "examiner"
+    if has_perm(user, Perm.PLEDGE_APPLY):
+        return "bank"
+    if has_perm(user, Perm.STATS_READ):
+        return "regulator"
+    if user.organisation_kind == OrganisationKind.ENTERPRISE:
+        return "enterprise"
+    return "other"
+
+
+def _regulator_stats(user: Any) -> dict[str, Any]:
+    """Set-based aggregates over every pledge: counts by state and the registered amount."""
+    require(user, Perm.STATS_READ)
+    rows = (
+        Pledge.objects.order_by()
+        .values("state")
+        .annotate(n=Count("id"), amount=Sum("debt_amount"))
+        .values_list("state", "n", "amount")
+    )
+    by_state = {state: (n, amount) for state, n, amount in rows}
+    states = [
+        {
+            "state": value,
+            "label": label,
+            "count": by_state.get(value, (0, None))[0],
+            "amount": by_state.get(value, (0, None))[1],
+        }
+        for value, label in PledgeStateChoices.choices
+    ]
+    registered = by_state.get(PledgeStateChoices.REGISTERED.value, (0, None))
+    return {"states": states, "registered_count": registered[0], "registered_amount": registered[1]}
+
+
+@domain_errors
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("web:public_query")
+    today = timezone.localdate()
+    role = _home_role(user)
+    context: dict[str, Any] = {"role": role, "today": today, "notifications": _notifications(user)}
+    if role == "examiner":
+        queue = pledge_selectors.examiner_queue(actor=user)
+        context["queue"] = list(queue[:LIST_LIMIT])
+        context["queue_count"] = queue.count()
+        context["overdue_count"] = queue.filter(deadline__lt=today).count()
+    elif role in ("bank", "enterprise"):
+        pledges = pledge_selectors.pledge_list(actor=user)
+        context["state_counts"] = _state_counts(pledges)
+        context["pledges"] = list(pledges[:20])
+    elif role == "regulator":
+        context["stats"] = _regulator_stats(user)
+    if role == "enterprise" and user.organisation.uscc:
+        rights = list(registry_selectors.owner_rights(uscc=user.organisation.uscc, on=today))
+        statuses = registry_selectors.rights_status_bulk(rights, on=today)
+        context["rights"] = [(r, statuses[r.pk]) for r in rights]
+    return render(request, "web/home.html", context)
+
+
+# --- the register --------------------------------------------------------------------------------
+
+
+@domain_errors
+def right_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    kind = request.GET.get("kind") or ""
+    if kind not in RightKindChoices.values:
+        kind = ""
+    today = timezone.localdate()
+    rows: list[Any] = []
+    searched = bool(q or kind)
+    if searched:
+        rights = list(registry_selectors.rights_search(q=q, kind=kind or None)[:SEARCH_LIMIT])
+        statuses = registry_selectors.rights_status_bulk(rights, on=today)
+        rows = [(r, statuses[r.pk]) for r in rights]
+    context = {
+        "form": form,
+        "q": q,
+        "kind": kind,
+        "kinds": RightKindChoices.choices,
+        "rows": rows,
+        "searched": searched,
+        "limit": SEARCH_LIMIT,
+        "today": today,
+    }
+    return render(request, "web/right_search.html", context)
+
+
+@domain_errors
+def right_detail(request: HttpRequest, number: str) -> HttpResponse:
+    today = timezone.localdate()
+    right = registry_selectors.right_get(number=number)
+    # One query for the event log; the selectors below use the prefetched events.
+    prefetch_related_objects([right], "events")
+    events = list(right.events.all())
+    facts = registry_selectors.right_facts(right)
+    status = registry_selectors.right_status(right, on=today)
+    owners = registry_selectors.owner_history(right)
+    licences = [
+        {
+            "event": e,
+            "type": licence_type_label(str(e.payload.get("licence_type", ""))),
+            "licensee": e.payload.get("licensee", ""),
+            "detail": event_detail(e),
+        }
+        for e in events
+        if e.type == "licence"
+    ]
+    context = {
+        "right": right,
+        "status": status,
+        "today": today,
+        "timeline": right_timeline(right, facts, events, today=today),
+        "owners": owners,
+        "licences": licences,
+        "public_pledges": pledge_selectors.pledges_public_for_right(right),
+    }
+    return render(request, "web/right_detail.html", context)
+
+
+# --- public query --------------------------------------------------------------------------------
+
+
+@domain_errors
+def public_query(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    today = timezone.localdate()
+    rights: list[Any] = []
+    if q:
+        found = list(registry_selectors.rights_search(q=q)[:SEARCH_LIMIT])
+        statuses = registry_selectors.rights_status_bulk(found, on=today)
+        rights = [(r, statuses[r.pk]) for r in found]
+    pledges = pledge_selectors.pledges_public_search(q=q, limit=SEARCH_LIMIT)
+    context = {"form": form, "q": q, "rights": rights, "pledges": pledges, "today": today}
+    return render(request, "web/public_query.html", context)
+
+
+# --- pledges -------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def pledge_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    if state not in PledgeStateChoices.values:
+        state = None
+    pledges = pledge_selectors.pledge_list(actor=request.user, state=state)
+    context = {
+        "pledges": list(pledges[:LIST_LIMIT]),
+        "state": state,
+        "states": PledgeStateChoices.choices,
+        "state_counts": _state_counts(pledge_selectors.pledge_list(actor=request.user)),
+        "can_apply": has_perm(request.user, Perm.PLEDGE_APPLY),
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/pledge_list.html", context)
+
+
+def _precheck_partial(request: HttpRequest, form: PledgeApplicationForm) -> HttpResponse:
+    """The live pre-check: every rule with its outcome, or what is still missing."""
+    context: dict[str, Any] = {"form": form, "checks": None, "precheck_error": ""}
+    if form.is_valid():
+        try:
+            context["checks"] = pledge_selectors.pledge_precheck(
+                actor=request.user, today=timezone.localdate(), **form.precheck_kwargs()
+            )
+        except DomainError as exc:
+            context["precheck_error"] = exc.detail(get_language())
+    return render(request, "web/pledge_form.html#precheck", context)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def pledge_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.PLEDGE_APPLY)
+    if request.method == "POST" and request.htmx:
+        return _precheck_partial(request, PledgeApplicationForm(request.POST))
+    status = 200
+    checks: Any = None
+    error = ""
+    if request.method == "POST":
+        form = PledgeApplicationForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pledge, checks = pledge_services.pledge_submit(
+                    actor=request.user, **form.submit_kwargs()
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotAuthenticated):
+                    raise
+                status, error = exc.status, exc.detail(get_language())
+                checks = exc.extra.get("checks")
+            else:
+                messages.success(
+                    request, _("质押登记申请已提交，等待审查。编号 #%(id)s") % {"id": pledge.pk}
+                )
+                if data.get("contract"):
+                    try:
+                        pledge_services.pledge_document_upload(
+                            actor=request.user, pledge=pledge, uploaded_file=data["contract"]
+                        )
+                    except DomainError as exc:
+                        messages.error(
+                            request,
+                            _("申请已提交，但合同上传失败：%(reason)s")
+                            % {"reason": exc.detail(get_language())},
+                        )
+                    else:
+                        messages.success(request, _("质押合同已上传。"))
+                return redirect("web:pledge_detail", pledge_id=pledge.pk)
+        else:
+            status = 400
+    else:
+        form = PledgeApplicationForm(initial={"term_start": timezone.localdate()})
+    context = {"form": form, "checks": checks, "submit_error": error, "precheck_error": ""}
+    return render(request, "web/pledge_form.html", context, status=status)
+
+
+def _pledge_context(request: HttpRequest, pledge: Pledge) -> dict[str, Any]:
+    user = request.user
+    state = pledge.state
+    can_apply = has_perm(user, Perm.PLEDGE_APPLY) and pledge.pledgee_id == user.organisation_id
+    can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
+    return {
+        "pledge": pledge,
+        "items": list(pledge.items.all()),
+        "documents": list(pledge.documents.all()),
+        "changes": list(pledge.changes.all()),
+        "today": timezone.localdate(),
+        "can_upload": can_apply and state in ("submitted", "correction_requested"),
+        "can_decide": can_decide and state == "submitted",
+        "can_release": can_apply and state == "registered",
+        "can_change": can_apply and state == "registered",
+        "can_resubmit": can_apply and state == "correction_requested",
+        "can_withdraw": can_apply and state in ("submitted", "correction_requested"),
+        "upload_form": DocumentUploadForm(),
+        "decision_form": DecisionForm(),
+        "change_form": PledgeChangeForm(),
+        "correction_form": PledgeCorrectionForm.for_pledge(pledge),
+    }
+
+
+@login_required
+@domain_errors
+def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    return render(request, "web/pledge_detail.html", _pledge_context(request, pledge))
+
+
+def _pledge_action(
+    request: HttpRequest,
+    pledge_id: int,
+    act: Callable[[Pledge], str],
+    *,
+    form_name: str | None = None,
+    form: Any = None,
+) -> HttpResponse:
+    """Run one service on the pledge; on success redirect with a message, on a DomainError show
+    the pledge page again with the error at the error's status."""
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    status = 400
+    error = _("请检查填写的内容。")
+    if form is None or form.is_valid():
+        try:
+            done = act(pledge)
+        except DomainError as exc:
+            if isinstance(exc, NotAuthenticated):
+                raise
+            status, error = exc.status, exc.detail(get_language())
+        else:
+            messages.success(request, done)
+            return redirect("web:pledge_detail", pledge_id=pledge.pk)
+        pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    context = _pledge_context(request, pledge)
+    context["action_error"] = error
+    if form_name and form is not None:
+        context[form_name] = form
+    return render(request, "web/pledge_detail.html", context, status=status)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_document_upload(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DocumentUploadForm(request.POST, request.FILES)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_document_upload(
+            actor=request.user, pledge=pledge, uploaded_file=form.cleaned_data["file"]
+        )
+        return _("质押合同已上传。")
+
+    return _pledge_action(request, pledge_id, act, form_name="upload_form", form=form)
+
+
+@login_required
+@domain_errors
+def pledge_document_download(
+    request: HttpRequest, pledge_id: int, document_id: int
+) -> HttpResponse:
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    document = next((d for d in pledge.documents.all() if d.pk == document_id), None)
+    if document is None:
+        return error_404(request)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        decided = pledge_services.pledge_decide(
+            actor=request.user,
+            pledge=pledge,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if decided.registration_no:
+            return _("已准予登记，登记号 %(no)s。") % {"no": decided.registration_no}
+        return _("审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
+
+    return _pledge_action(request, pledge_id, act, form_name="decision_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_release(actor=request.user, pledge=pledge)
+        return _("质押登记已注销。")
+
+    return _pledge_action(request, pledge_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = PledgeChangeForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_change(actor=request.user, pledge=pledge, **form.change_kwargs())
+        return _("变更登记已完成。")
+
+    return _pledge_action(request, pledge_id, act, form_name="change_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_resubmit(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = PledgeCorrectionForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_resubmit(actor=request.user, pledge=pledge, **form.resubmit_kwargs())
+        return _("补正后已重新提交，等待审查。")
+
+    return _pledge_action(request, pledge_id, act, form_name="correction_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_withdraw(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_withdraw(actor=request.user, pledge=pledge)
+        return _("质押登记申请已撤回。")
+
+    return _pledge_action(request, pledge_id, act)
+
+
+# --- examiner ------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def examiner_queue(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    queue = pledge_selectors.examiner_queue(actor=request.user)
+    context = {"queue": list(queue[:LIST_LIMIT]), "today": today, "limit": LIST_LIMIT}
+    return render(request, "web/examiner_queue.html", context)
