@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 
 from ipfin.accounts.models import Notification, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, permissions_of, require
+from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.services import organisation_create
 
 router = Router()
@@ -46,8 +47,7 @@ class NotificationOut(Schema):
 
 @router.get("/notifications", response=list[NotificationOut])
 def notifications(request: HttpRequest) -> list[Notification]:
-    org_id = getattr(request.user, "organisation_id", None)
-    return list(Notification.objects.filter(organisation_id=org_id)[:100])
+    return notification_list(actor=request.user)
 
 
 class OrganisationIn(Schema):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from ipfin.accounts.permissions import Perm, require, require_login, tenant_scope
 from ipfin.accounts.services import clean_uscc
@@ -29,7 +29,7 @@ from ipfin.pledges.domain import (
     PledgeState,
     run_prechecks,
 )
-from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
 from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
@@ -292,3 +292,26 @@ def pledge_precheck(
         proceed_despite_invalidation=proceed_despite_invalidation,
     )
     return run_prechecks(application, facts, other_marks)
+
+
+def pledge_stats(*, actor: Any) -> dict[str, Any]:
+    """Set-based aggregates over every pledge, for regulators: counts and amounts by state."""
+    require(actor, Perm.STATS_READ)
+    rows = (
+        Pledge.objects.order_by()
+        .values("state")
+        .annotate(n=Count("id"), amount=Sum("debt_amount"))
+        .values_list("state", "n", "amount")
+    )
+    by_state = {state: (n, amount) for state, n, amount in rows}
+    states = [
+        {
+            "state": value,
+            "label": label,
+            "count": by_state.get(value, (0, None))[0],
+            "amount": by_state.get(value, (0, None))[1],
+        }
+        for value, label in PledgeStateChoices.choices
+    ]
+    registered = by_state.get(PledgeStateChoices.REGISTERED.value, (0, None))
+    return {"states": states, "registered_count": registered[0], "registered_amount": registered[1]}

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Q, Sum, prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm, require, tenant_scope
+from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
 from ipfin.common.errors import DomainError, NotAuthenticated
 from ipfin.pledges import selectors as pledge_selectors
@@ -142,12 +143,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def _notifications(user: Any, limit: int = 10) -> list[Notification]:
-    """The user's organisation's notifications (addressed to all its members or to this user)."""
-    scope = tenant_scope(user, "organisation_id")
-    if scope is None:  # pragma: no cover - tenant_scope without view_all never returns None
-        scope = Q()
-    rows = Notification.objects.filter(scope).filter(Q(user__isnull=True) | Q(user=user))
-    return list(rows.order_by("-created_at", "-id")[:limit])
+    return notification_list(actor=user, limit=limit)
 
 
 def _state_counts(pledges: Any) -> list[dict[str, Any]]:
@@ -174,26 +170,7 @@ def _home_role(user: Any) -> str:
 
 
 def _regulator_stats(user: Any) -> dict[str, Any]:
-    """Set-based aggregates over every pledge: counts by state and the registered amount."""
-    require(user, Perm.STATS_READ)
-    rows = (
-        Pledge.objects.order_by()
-        .values("state")
-        .annotate(n=Count("id"), amount=Sum("debt_amount"))
-        .values_list("state", "n", "amount")
-    )
-    by_state = {state: (n, amount) for state, n, amount in rows}
-    states = [
-        {
-            "state": value,
-            "label": label,
-            "count": by_state.get(value, (0, None))[0],
-            "amount": by_state.get(value, (0, None))[1],
-        }
-        for value, label in PledgeStateChoices.choices
-    ]
-    registered = by_state.get(PledgeStateChoices.REGISTERED.value, (0, None))
-    return {"states": states, "registered_count": registered[0], "registered_amount": registered[1]}
+    return pledge_selectors.pledge_stats(actor=user)
 
 
 @domain_errors

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from ipfin.accounts.models import Notification
+from ipfin.accounts.permissions import require_login, tenant_scope
+
+
+def notification_list(*, actor: Any, limit: int = 100) -> list[Notification]:
+    """The actor's organisation's notifications: those addressed to all members or to the actor."""
+    require_login(actor)
+    scope = tenant_scope(actor, "organisation_id")
+    rows = Notification.objects.filter(scope or Q()).filter(Q(user__isnull=True) | Q(user=actor))
+    return list(rows.order_by("-created_at", "-id")[:limit])
