@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("IPFIN_VAR_DIR", BASE_DIR / "var"))
@@ -38,6 +39,9 @@ def _secret_key() -> str:
     key = os.environ.get("DJANGO_SECRET_KEY")
     if key:
         return key
+    if HTTPS:
+        # A deployment's secret comes from its environment, never from a file we made up.
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_HTTPS=1")
     # The embedded demo needs no configuration: keep one random key per installation.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():

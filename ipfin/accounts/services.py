@@ -8,7 +8,16 @@ from typing import Any
 from django.db import transaction
 
 from ipfin.accounts.domain import UsccError, validate_uscc
-from ipfin.accounts.models import ApiToken, Notification, Organisation, Role, User, hash_token
+from ipfin.accounts.models import (
+    ApiToken,
+    Notification,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    hash_token,
+)
+from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
 
@@ -31,6 +40,19 @@ def organisation_create(
     region: str = "",
     industry: str = "",
 ) -> Organisation:
+    require(actor, Perm.REGISTRY_WRITE)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            "机构名称不能为空。", "The organisation name is required.", code="name_required"
+        )
+    if kind == OrganisationKind.ENTERPRISE and not (uscc or "").strip():
+        # An enterprise is identified by its credit code everywhere (pledgor, owner, white list).
+        raise ValidationFailed(
+            "企业须提供统一社会信用代码。",
+            "An enterprise needs its unified social credit code.",
+            code="uscc_required",
+        )
     code = clean_uscc(uscc) if uscc else None
     if code and Organisation.objects.filter(uscc=code).exists():
         raise Conflict(

@@ -76,8 +76,8 @@ def test_organisation_with_malformed_uscc_never_500(api_client, examiner, raw):
     resp = api_client(examiner).post_json(
         "/api/v1/organisations", {"kind": "enterprise", "name": "某公司", "uscc": raw}
     )
-    # an empty code means "none given"; everything else malformed is a 422
-    assert resp.status_code in (201, 422) if raw == "" else resp.status_code == 422
+    assert resp.status_code == 422
+    assert resp.json()["code"].startswith("uscc_")
 
 
 def test_organisation_create_audited(api_client, examiner):
@@ -104,3 +104,29 @@ def test_bank_cannot_register_organisations(api_client, bank_a_user):
 def test_unknown_organisation_kind_is_422(api_client, examiner):
     resp = api_client(examiner).post_json("/api/v1/organisations", {"kind": "pirate", "name": "X"})
     assert resp.status_code == 422
+
+
+def test_enterprise_without_credit_code_is_422(api_client, examiner):
+    resp = api_client(examiner).post_json(
+        "/api/v1/organisations", {"kind": "enterprise", "name": "无代码企业"}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "uscc_required"
+    assert not Organisation.objects.filter(name="无代码企业").exists()
+
+
+def test_organisation_name_required(api_client, examiner):
+    resp = api_client(examiner).post_json(
+        "/api/v1/organisations", {"kind": "bank", "name": "   ", "uscc": make_uscc(seq=99)}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "name_required"
+
+
+def test_organisation_create_service_checks_permission_itself(bank_a_user):
+    from ipfin.accounts.services import organisation_create
+    from ipfin.common.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        organisation_create(actor=bank_a_user, kind="bank", name="自封银行")
+    assert not Organisation.objects.filter(name="自封银行").exists()

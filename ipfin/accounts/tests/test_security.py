@@ -37,6 +37,22 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     assert "no issues" in proc.stdout
 
 
+def test_https_deployment_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**os.environ, "DJANGO_HTTPS": "1", "IPFIN_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SECRET_KEY", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipfin", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in proc.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
 @pytest.mark.django_db
 def test_login_is_throttled_after_repeated_failures(make_user, bank_a, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
