@@ -10,7 +10,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.accounts.models import User
 from ipfin.common.money import parse_money
+from ipfin.registry.models import RightKindChoices
 
 # One right number per line; commas and semicolons (also full-width, and 、) separate too.
 _NUMBER_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -158,8 +160,43 @@ class DecisionForm(_Form):
     )
 
 
+class LoginForm(_Form):
+    """Shape only: a username the user table can hold (no NUL, which PostgreSQL refuses in any
+    string; at most the column's length) and a password. Anything else is a failed login."""
+
+    username = forms.CharField(
+        label=_("用户名"), max_length=getattr(User._meta.get_field("username"), "max_length", 150)
+    )
+    password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
+
+
 class SearchForm(_Form):
+    """A search term: no NUL (PostgreSQL refuses it), at most 200 characters."""
+
     q = forms.CharField(label=_("关键词"), required=False, max_length=200)
+
+
+class RightSearchForm(SearchForm):
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        required=False,
+        choices=[("", _("全部类型")), *RightKindChoices.choices],
+    )
+
+
+# A right's number as typed (CN/ZL prefixes, spaces, 第…号) may be longer than its canonical
+# form, but not by much: the register's numbers are at most 40 characters.
+RIGHT_NUMBER_SPELLING_MAX = 64
+
+
+def right_number_or_none(raw: str) -> str | None:
+    """The right number taken from a URL if it could name a right (no NUL, not over-long),
+    else None: the caller answers 404 without asking the register."""
+    field = forms.CharField(max_length=RIGHT_NUMBER_SPELLING_MAX)
+    try:
+        return str(field.clean(raw))
+    except forms.ValidationError:
+        return None
 
 
 class PledgeCorrectionForm(_PledgeParticulars):

@@ -8,14 +8,22 @@ no query is made beyond the right's (prefetched) events.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ipfin.registry.domain import RightFacts, Status, legal_status
+from ipfin.registry.domain import RightFacts, Status, StatusResult, legal_status
 from ipfin.registry.models import EventTypeChoices, Right, RightEvent
-from ipfin.web.labels import TIMELINE_EXPIRY, TIMELINE_FILED, TIMELINE_GRANTED, status_label
+from ipfin.web.labels import (
+    ANNUITY_CAVEAT,
+    ANNUITY_CAVEAT_AFTER_YEAR,
+    TIMELINE_EXPIRY,
+    TIMELINE_EXPIRY_DETAIL,
+    TIMELINE_FILED,
+    TIMELINE_GRANTED,
+    status_label,
+)
 
 _EVENT_LABELS = dict(EventTypeChoices.choices)
 
@@ -72,6 +80,49 @@ def event_detail(event: RightEvent) -> str:
     return "；".join(parts)
 
 
+def last_day_of_protection(status: StatusResult) -> date:
+    """The last day the term protects the right: the day before `expiry_date` (which the domain
+    gives as the first day no longer in force)."""
+    return status.expiry_date - timedelta(days=1)
+
+
+# --- status inferred from an imported source's silence on annuities ------------------------------
+
+# Right.source of rights the register keeps itself (the API's right_create leaves it empty, the demo
+# says "demo"); anything else names the file a right was imported from ("<folder>/<file>", see
+# ipfin.registry.importers.source_label).
+REGISTER_SOURCES = frozenset({"", "demo", "api"})
+_UNPAID_STATUSES = frozenset({Status.GRACE_PERIOD.value, Status.LAPSED.value})
+
+
+def annuities_inferred(right: Right, status: StatusResult) -> bool:
+    """Whether the right's grace period or lapse rests only on an imported source recording no
+    later annuity payment: the register infers non-payment, the source does not state it."""
+    code = getattr(status.status, "value", status.status)
+    return code in _UNPAID_STATUSES and right.source not in REGISTER_SOURCES
+
+
+def annuity_caveat(
+    right: Right, status: StatusResult, events: list[RightEvent], *, today: date
+) -> str:
+    """The caveat the right's page shows under an inferred grace period or lapse ("" if none),
+    naming the last annuity year the source records as paid. Presentation only: the status is
+    the register's."""
+    if not annuities_inferred(right, status):
+        return ""
+    years: list[int] = []
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        if event.type == "annuity_paid" and event.date <= today:
+            try:
+                years.append(int(payload.get("year")))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+    if not years:
+        return str(ANNUITY_CAVEAT)
+    return str(ANNUITY_CAVEAT_AFTER_YEAR) % {"year": max(years)}
+
+
 @dataclass
 class TimelineEntry:
     day: date
@@ -103,10 +154,15 @@ def right_timeline(
     )
     current = legal_status(facts, today)
     event_days = {day for day, *_rest in raw}
-    if current.since and current.since not in event_days:
+    expired_by_term = current.status is Status.EXPIRED and current.since == current.expiry_date
+    if current.since and current.since not in event_days and not expired_by_term:
         raw.append((current.since, _SINCE_ORDER, status_label(current.status), ""))
     if current.expiry_date not in event_days:
-        raw.append((current.expiry_date, _EXPIRY_ORDER, str(TIMELINE_EXPIRY), ""))
+        # Dated on the first day no longer in force, and naming the last day protected, so the
+        # date cannot be read as the last day of the term.
+        until = last_day_of_protection(current).strftime("%Y-%m-%d")
+        detail = str(TIMELINE_EXPIRY_DETAIL) % {"day": until}
+        raw.append((current.expiry_date, _EXPIRY_ORDER, str(TIMELINE_EXPIRY), detail))
     raw.sort(key=lambda r: (r[0], r[1]))
     entries: list[TimelineEntry] = []
     previous: str | None = None

@@ -6,6 +6,7 @@ message with its own status (401 → the login page), never a stack trace."""
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.accounts.models import Notification, OrganisationKind
+from ipfin.accounts.models import LoginFailure, Notification, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
@@ -35,12 +36,20 @@ from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import (
     DecisionForm,
     DocumentUploadForm,
+    LoginForm,
     PledgeApplicationForm,
     PledgeChangeForm,
     PledgeCorrectionForm,
+    RightSearchForm,
     SearchForm,
+    right_number_or_none,
 )
-from ipfin.web.presenters import event_detail, licence_type_label, right_timeline
+from ipfin.web.presenters import (
+    annuity_caveat,
+    event_detail,
+    licence_type_label,
+    right_timeline,
+)
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -101,11 +110,26 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, raw: str | None) -> str | None:
-    if raw and url_has_allowed_host_and_scheme(
-        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Control characters (NUL included) have no place in a redirect target's Location header.
+    if (
+        raw
+        and not any(unicodedata.category(c) == "Cc" for c in raw)
+        and url_has_allowed_host_and_scheme(
+            raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return raw
     return None
+
+
+_THROTTLE_USERNAME_MAX: int = getattr(LoginFailure._meta.get_field("username"), "max_length", 150)
+
+
+def _throttle_username(raw: str) -> str:
+    """The name a login attempt is counted under: what was typed, without NUL (PostgreSQL refuses
+    it), lowercased (as the throttle counts) and cut to the column's length, so any input, valid
+    or not, counts as a failure of the account it names."""
+    return raw.replace("\x00", "").strip().lower()[:_THROTTLE_USERNAME_MAX]
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,13 +138,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
-        username = request.POST.get("username", "").strip()
-        password = request.POST.get("password", "")
+        form = LoginForm(request.POST)
+        username = _throttle_username(request.POST.get("username", ""))
         if login_locked(request, username):
             error = _("登录失败次数过多，请稍后再试。")
             status = 429
         else:
-            user = authenticate(request, username=username, password=password)
+            # A NUL or an over-long name is no account's: the same failure as a wrong password.
+            user = (
+                authenticate(
+                    request,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                )
+                if form.is_valid()
+                else None
+            )
             if user is None:
                 login_failed(request, username)
                 error = _("用户名或密码错误。")
@@ -204,11 +237,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @domain_errors
 def right_search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET)
-    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    kind = request.GET.get("kind") or ""
-    if kind not in RightKindChoices.values:
-        kind = ""
+    form = RightSearchForm(request.GET)
+    valid = form.is_valid()  # a NUL or over-long term, an unknown kind: a form error, no search
+    q = form.cleaned_data["q"].strip() if valid else ""
+    kind = form.cleaned_data["kind"] if valid else ""
     today = timezone.localdate()
     rows: list[Any] = []
     searched = bool(q or kind)
@@ -226,12 +258,14 @@ def right_search(request: HttpRequest) -> HttpResponse:
         "limit": SEARCH_LIMIT,
         "today": today,
     }
-    return render(request, "web/right_search.html", context)
+    return render(request, "web/right_search.html", context, status=200 if valid else 400)
 
 
 @domain_errors
 def right_detail(request: HttpRequest, number: str) -> HttpResponse:
     today = timezone.localdate()
+    if right_number_or_none(number) is None:  # NUL or over-long: no right has such a number
+        return error_404(request)
     right = registry_selectors.right_get(number=number)
     # One query for the event log; the selectors below use the prefetched events.
     prefetch_related_objects([right], "events")
@@ -257,6 +291,7 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
         "owners": owners,
         "licences": licences,
         "public_pledges": pledge_selectors.pledges_public_for_right(right),
+        "annuity_caveat": annuity_caveat(right, status, events, today=today),
     }
     return render(request, "web/right_detail.html", context)
 
@@ -267,7 +302,8 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
 @domain_errors
 def public_query(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    valid = form.is_valid()  # a NUL or over-long term: a form error, no search
+    q = form.cleaned_data["q"].strip() if valid else ""
     today = timezone.localdate()
     rights: list[Any] = []
     if q:
@@ -276,7 +312,7 @@ def public_query(request: HttpRequest) -> HttpResponse:
         rights = [(r, statuses[r.pk]) for r in found]
     pledges = pledge_selectors.pledges_public_search(q=q, limit=SEARCH_LIMIT)
     context = {"form": form, "q": q, "rights": rights, "pledges": pledges, "today": today}
-    return render(request, "web/public_query.html", context)
+    return render(request, "web/public_query.html", context, status=200 if valid else 400)
 
 
 # --- pledges -------------------------------------------------------------------------------------

@@ -8,18 +8,27 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from ipfin.common.money import format_yuan_zh
+from ipfin.common.money import format_yuan_zh, to_fen
+from ipfin.web import presenters
 from ipfin.web.labels import status_label as _status_label
 
 register = template.Library()
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 @register.filter
 def yuan(value: Any) -> str:
-    """An amount as 元 / 万元 (ipfin.common.money.format_yuan_zh); empty for None."""
+    """An amount in the page's language: "1,250.00 万元" / "9,999.99 元" in Chinese
+    (ipfin.common.money.format_yuan_zh), "CNY 12,500,000.00" in English; empty for None."""
     if value is None or value == "":
         return ""
-    return format_yuan_zh(value if isinstance(value, Decimal) else Decimal(str(value)))
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if _english():
+        return f"CNY {to_fen(amount):,.2f}"
+    return format_yuan_zh(amount)
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -31,8 +40,7 @@ def _field(obj: Any, name: str) -> Any:
 @register.filter
 def localized(obj: Any, base: str) -> str:
     """`obj.<base>_en` when the page is in English, else `obj.<base>_zh` (dicts or objects)."""
-    english = (get_language() or "").startswith("en")
-    value = _field(obj, f"{base}_en" if english else f"{base}_zh")
+    value = _field(obj, f"{base}_en" if _english() else f"{base}_zh")
     if not value:
         value = _field(obj, f"{base}_zh") or _field(obj, base) or ""
     return str(value)
@@ -70,3 +78,16 @@ def share_pct(value: Any) -> str:
 def check_right(check: Any) -> str:
     """The right a pre-check result is about (`right_number` on results, `right` when stored)."""
     return str(_field(check, "right_number") or _field(check, "right") or "")
+
+
+@register.filter
+def annuities_inferred(right: Any, status: Any) -> bool:
+    """`{% if right|annuities_inferred:status %}`: the grace period or lapse rests only on an
+    imported source recording no later annuity payment (ipfin.web.presenters)."""
+    return presenters.annuities_inferred(right, status)
+
+
+@register.filter
+def protected_until(status: Any) -> Any:
+    """The last day of protection: the day before the status's expiry_date."""
+    return presenters.last_day_of_protection(status)

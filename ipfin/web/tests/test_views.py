@@ -226,7 +226,7 @@ def test_right_page_shows_status_timeline_owners_and_public_pledges(
     assert resp.status_code == 200
     assert 'data-testid="right-status" data-status="in_force"' in html
     assert "缴纳年费" in html and "第 " in html  # the annuity events in the timeline
-    assert "保护期限届满" in html  # the term's end, ahead
+    assert "期限届满失效" in html  # the term's end, ahead
     assert enterprise_a.name in html and "现权利人" in html
     assert f'data-registration-no="{pledge.registration_no}"' in html
     assert "5,000,000" not in html and "500.00 万元" not in html  # no debt amount in public
@@ -552,3 +552,227 @@ def test_list_pages_have_pinned_query_counts(
     ]:
         with django_assert_max_num_queries(limit):
             assert client.get(path).status_code == 200
+
+
+# --- bad input is an ordinary failure, never a 500 (NUL, over-long) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "counted_as"),
+    [
+        ("bank_a\x00", "bank_a"),  # NUL: PostgreSQL refuses it in any string
+        ("b" * 151, "b" * 150),  # longer than the username column
+        ("İ" * 150, ("İ" * 150).lower()[:150]),  # longer than the column once lowercased
+    ],
+)
+def test_login_with_a_nul_or_overlong_username_is_an_ordinary_failed_login(
+    bank_a_user, username, counted_as
+):
+    from ipfin.accounts.models import LoginFailure
+
+    resp = Client().post("/login/", {"username": username, "password": "pw-for-tests-1"})
+    assert resp.status_code == 401
+    assert 'data-testid="login-error"' in _html(resp)
+    assert "_auth_user_id" not in Client().session
+    failure = LoginFailure.objects.get()
+    assert failure.username == counted_as  # counted for throttling, within the column
+
+
+def test_nul_usernames_count_towards_the_lockout(settings, bank_a_user):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    client = Client()
+    for _attempt in range(2):
+        bad = client.post("/login/", {"username": "bank_a\x00", "password": "x"})
+        assert bad.status_code == 401
+    # bank_a is now locked: even the right password is refused until the window has passed
+    locked = client.post("/login/", {"username": "bank_a", "password": "pw-for-tests-1"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_with_a_nul_password_or_next_does_not_crash(bank_a_user):
+    resp = Client().post("/login/", {"username": "bank_a", "password": "pw-for-tests-1\x00"})
+    assert resp.status_code == 401
+    ok = Client().post(
+        "/login/", {"username": "bank_a", "password": "pw-for-tests-1", "next": "/pledges/\x00x"}
+    )
+    assert ok.status_code == 302
+    assert ok["Location"] == "/"  # a next with control characters is not followed
+
+
+@pytest.mark.parametrize("number", ["a%00b", "2021%001000001.2", "1" * 300])
+def test_right_page_for_a_nul_or_overlong_number_is_a_404(number):
+    resp = Client().get(f"/rights/{number}/")
+    assert resp.status_code == 404
+    assert 'data-testid="error-page"' in _html(resp)
+
+
+@pytest.mark.parametrize("path", ["/rights/", "/public/"])
+@pytest.mark.parametrize("q", ["a\x00b", "x" * 201])
+def test_search_with_a_nul_or_overlong_query_shows_a_form_error(patent, path, q):
+    resp = Client().get(path, {"q": q, "kind": "invention"})
+    html = _html(resp)
+    assert resp.status_code == 400
+    assert 'data-testid="search-error"' in html
+    assert f'data-right="{patent.number}"' not in html  # nothing searched
+
+
+def test_right_search_with_an_unknown_kind_shows_a_form_error(patent):
+    resp = Client().get("/rights/", {"q": patent.number, "kind": "x\x00"})
+    assert resp.status_code == 400
+    assert 'data-testid="search-error"' in _html(resp)
+
+
+def test_pledge_list_with_a_nul_state_or_a_huge_id_is_no_500(client_for, bank_a_user, pledge):
+    client = client_for(bank_a_user)
+    listed = client.get("/pledges/", {"state": "x\x00"})
+    assert listed.status_code == 200
+    assert f'data-pledge-id="{pledge.pk}"' in _html(listed)  # unknown state: no filter
+    assert client.get("/pledges/99999999999999999999999/").status_code == 404
+
+
+def test_precheck_with_nul_or_overlong_fields_lists_them_as_incomplete(
+    client_for, bank_a_user, patent, enterprise_a
+):
+    data = _form_data(patent, enterprise_a, rights=f"{patent.number}\x00", contract_no="c" * 101)
+    resp = client_for(bank_a_user).post("/pledges/new/", data, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200
+    assert 'data-testid="precheck-incomplete"' in _html(resp)
+    full = client_for(bank_a_user).post("/pledges/new/", data)
+    assert full.status_code == 400
+    assert not Pledge.objects.exists()
+
+
+# --- amounts in the page's language --------------------------------------------------------------
+
+
+def test_amounts_are_in_wan_yuan_in_chinese_and_cny_in_english(client_for, bank_a_user, pledge):
+    client = client_for(bank_a_user)
+    zh = _html(client.get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="debt-amount">500.00 万元<' in zh
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    en = _html(client.get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="debt-amount">CNY 5,000,000.00<' in en
+    assert "万元" not in en and "元" not in en.split('data-testid="debt-amount"')[1][:40]
+    listed = _html(client.get("/pledges/"))
+    assert "CNY 5,000,000.00" in listed and "万元" not in listed
+
+
+# --- the term's end: last day of protection, then the day it ends -------------------------------
+
+
+def test_right_page_shows_the_last_day_of_protection_and_the_day_the_term_ends(patent):
+    from ipfin.registry.selectors import right_status
+
+    expiry = right_status(patent, on=timezone.localdate()).expiry_date  # first day not in force
+    last_day = expiry - timedelta(days=1)
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    summary = html[html.index('data-testid="right-summary"') : html.index("right-timeline")]
+    assert re.search(
+        rf'<dt>保护期限至</dt><dd data-testid="protected-until">{last_day:%Y-%m-%d}</dd>', summary
+    )
+    assert "保护期限届满日" not in html  # no label a reader could take for the last day in force
+    timeline = html[html.index('data-testid="right-timeline"') :]
+    row = re.search(rf"<td>{expiry:%Y-%m-%d}</td>.*?</tr>", timeline, re.S).group(0)
+    assert "期限届满失效" in row
+    assert f"保护期限至 {last_day:%Y-%m-%d}" in row
+    assert 'class="badge expired"' in row
+
+
+def test_english_right_page_says_protected_until(patent):
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = _html(client.get(f"/rights/{patent.number}/"))
+    assert "<dt>Protected until</dt>" in html
+    assert "Term expired: no longer in force" in html
+
+
+# --- status inferred from an imported source's silence on annuities ------------------------------
+
+IMPORTED = "cn-patents-cnipr-export/cnipr_export_199.csv"
+
+
+def _imported_lapsed_patent(examiner, enterprise_a, source=IMPORTED):
+    """An imported patent the source records only the grant-year annuity for (as the importer
+    does), granted four years ago: lapsed from its second patent year by inference."""
+    today = timezone.localdate()
+    filing, grant = today - timedelta(days=6 * 365), today - timedelta(days=4 * 365)
+    patent = make_patent(
+        examiner=examiner,
+        owner=enterprise_a,
+        filing_date=filing,
+        grant_date=grant,
+        paid=False,
+        source=source,
+    )
+    first_year, _due = annuity_schedule(RightKind.INVENTION, filing, grant)[0]
+    right_event_record(
+        actor=examiner, right=patent, type="annuity_paid", date=grant, payload={"year": first_year}
+    )
+    return patent, first_year
+
+
+def test_an_imported_lapsed_right_carries_the_annuity_caveat(examiner, enterprise_a):
+    patent, first_year = _imported_lapsed_patent(examiner, enterprise_a)
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    assert 'data-status="lapsed"' in html  # the status is the register's, unchanged
+    assert 'data-testid="annuity-caveat"' in html
+    assert (
+        f"年费缴纳信息来自数据源：数据源未载明第 {first_year} 年之后的年费缴纳记录，"
+        "状态按未缴推定。" in html
+    )
+    search = _html(Client().get("/rights/", {"q": patent.number}))
+    row = re.search(rf'<tr data-right="{patent.number}">.*?</tr>', search, re.S).group(0)
+    assert 'data-status="lapsed"' in row
+    assert 'data-testid="annuity-caveat"' in row and "年费按未缴推定" in row
+
+
+def test_the_annuity_caveat_in_english(examiner, enterprise_a):
+    patent, first_year = _imported_lapsed_patent(examiner, enterprise_a)
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = _html(client.get(f"/rights/{patent.number}/"))
+    assert (
+        "Annuity payments come from the imported source, which records none after year "
+        f"{first_year}; the status assumes they were not paid." in html
+    )
+
+
+@pytest.mark.parametrize("source", ["", "demo", "api"])
+def test_no_annuity_caveat_for_rights_kept_in_the_register_itself(examiner, enterprise_a, source):
+    patent, _year = _imported_lapsed_patent(examiner, enterprise_a, source=source)
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    assert 'data-status="lapsed"' in html
+    assert "annuity-caveat" not in html
+    search = _html(Client().get("/rights/", {"q": patent.number}))
+    assert "annuity-caveat" not in search
+
+
+def test_no_annuity_caveat_for_an_imported_right_in_force(examiner, enterprise_a):
+    patent = make_patent(examiner=examiner, owner=enterprise_a, source=IMPORTED)
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    assert 'data-status="in_force"' in html
+    assert "annuity-caveat" not in html
+
+
+def test_an_expired_right_has_one_timeline_entry_for_the_end_of_its_term(examiner, enterprise_a):
+    today = timezone.localdate()
+    filing = today - timedelta(days=21 * 365)
+    patent = make_patent(
+        examiner=examiner,
+        owner=enterprise_a,
+        kind="utility_model",  # 10 years
+        filing_date=filing,
+        grant_date=filing + timedelta(days=400),
+    )
+    from ipfin.registry.selectors import right_status
+
+    status = right_status(patent, on=today)
+    assert status.status.value == "expired" and status.since == status.expiry_date
+    html = _html(Client().get(f"/rights/{patent.number}/"))
+    timeline = html[html.index('data-testid="right-timeline"') :]
+    rows = re.findall(rf"<td>{status.expiry_date:%Y-%m-%d}</td>.*?</tr>", timeline, re.S)
+    assert len(rows) == 1  # not also a bare "期限届满" on the same day
+    assert "期限届满失效" in rows[0] and 'class="badge expired"' in rows[0]
+    last_day = status.expiry_date - timedelta(days=1)
+    assert f'data-testid="protected-until">{last_day:%Y-%m-%d}<' in html
