@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.accounts.models import LoginFailure, Notification, OrganisationKind
+from ipfin.accounts.models import Notification, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
@@ -122,16 +122,6 @@ def _safe_next(request: HttpRequest, raw: str | None) -> str | None:
     return None
 
 
-_THROTTLE_USERNAME_MAX: int = getattr(LoginFailure._meta.get_field("username"), "max_length", 150)
-
-
-def _throttle_username(raw: str) -> str:
-    """The name a login attempt is counted under: what was typed, without NUL (PostgreSQL refuses
-    it), lowercased (as the throttle counts) and cut to the column's length, so any input, valid
-    or not, counts as a failure of the account it names."""
-    return raw.replace("\x00", "").strip().lower()[:_THROTTLE_USERNAME_MAX]
-
-
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
@@ -139,7 +129,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         form = LoginForm(request.POST)
-        username = _throttle_username(request.POST.get("username", ""))
+        username = request.POST.get("username", "")
         if login_locked(request, username):
             error = _("登录失败次数过多，请稍后再试。")
             status = 429
