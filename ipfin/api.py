@@ -7,20 +7,23 @@ and it adds no serializer layer of its own between the endpoints and our service
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from ipfin.accounts.models import ApiToken, hash_token
-from ipfin.common.errors import DomainError
+from ipfin.common.errors import DomainError, ValidationFailed
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -66,6 +69,96 @@ class ApiAuth(AuthBase):
         return None
 
 
+# --- request parsing: every JSON body, query string and form of the API comes through here --------
+
+
+def _unstorable(text: str) -> bool:
+    """True for text no database of ours can store: a NUL character (PostgreSQL text cannot hold
+    one, neither can jsonb) or an unpaired surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find_unstorable(data: Any, root: str) -> list[str | int] | None:
+    """The location (as pydantic writes it: ["body", "owners", 1, "name"]) of the first string in
+    `data`, a key or a value at any depth, that cannot be stored; None if there is none."""
+    stack: list[tuple[Any, list[str | int]]] = [(data, [root])]
+    while stack:  # iterative: a deeply nested body cannot exhaust the interpreter's stack
+        value, loc = stack.pop()
+        if isinstance(value, str):
+            if _unstorable(value):
+                return loc
+        elif isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and _unstorable(key):
+                    return [*loc, key]
+            # Pushed in reverse, so that the first offending field in document order is reported.
+            stack.extend((item, [*loc, key]) for key, item in reversed(value.items()))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, [*loc, i]) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _reject_unstorable(data: Any, root: str) -> None:
+    loc = _find_unstorable(data, root)
+    if loc is None:
+        return
+    field = ".".join(str(part) for part in loc[1:]) or root
+    raise ValidationFailed(
+        f"“{field}”含有无法保存的字符（NUL 控制字符或无效的 Unicode 代理字符）。",
+        f"{field!r} contains a character that cannot be stored (NUL or an unpaired surrogate).",
+        code="invalid_text",
+        extra={"loc": loc},
+    )
+
+
+class InvalidJson(ValidationFailed):
+    code = "invalid_json"
+
+
+class ApiParser(Parser):
+    """JSON bodies, query strings and forms, checked once for every endpoint.
+
+    - A body that is not JSON (malformed, not UTF-8, or form-encoded) is a 422 `invalid_json`; the
+      API contract knows 401/403/404/409/422, not the 400 django-ninja answers by default.
+    - Text that cannot be stored (NUL, unpaired surrogates) is a 422 `invalid_text` naming the
+      field, whatever the field and however deep, before any service or query sees it.
+    Column lengths are the schemas' business (`max_length` on each field, matching the model).
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            reason = (
+                f" ({exc.msg}, line {exc.lineno} column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            content_type = request.content_type or "none"
+            raise InvalidJson(
+                f"请求体不是有效的 JSON{reason}。请以 Content-Type: application/json 发送 JSON 对象"
+                f"（本次为 {content_type}）。",
+                f"The request body is not valid JSON{reason}. Send a JSON object with "
+                f"Content-Type: application/json (this request: {content_type}).",
+            ) from exc
+        _reject_unstorable(data, "body")
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = super().parse_querydict(data, list_fields, request)
+        root = "query" if data is request.GET else "form"
+        _reject_unstorable(result, root)
+        return result
+
+
 api = NinjaAPI(
     title="ipfin API",
     version="1",
@@ -75,6 +168,7 @@ api = NinjaAPI(
     openapi_url="/schema",
     docs_url="/docs",
     auth=ApiAuth(),
+    parser=ApiParser(),
 )
 
 
@@ -99,6 +193,9 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):
+        # django-ninja wraps whatever the body parser raises in a 400; ours say what they are.
+        return _domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, str(exc), "http_error")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from ipfin.accounts.models import Notification, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, permissions_of, require
@@ -50,11 +50,19 @@ def notifications(request: HttpRequest) -> list[Notification]:
     return notification_list(actor=request.user)
 
 
+def _column_length(field: str) -> int:
+    length = Organisation._meta.get_field(field).max_length
+    assert length is not None
+    return length
+
+
 class OrganisationIn(Schema):
+    # Lengths are the columns' (a longer value is a 422, not a database error on PostgreSQL); NUL
+    # characters are refused for every field by the API's parser (ipfin/api.py).
     kind: OrganisationKind
-    name: str
-    uscc: str | None = None
-    region: str = ""
+    name: str = Field(..., max_length=_column_length("name"))
+    uscc: str | None = None  # validated and normalised to its 18 characters by the service
+    region: str = Field("", max_length=_column_length("region"))
 
 
 class OrganisationOut(Schema):

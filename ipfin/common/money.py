@@ -5,7 +5,8 @@ that is stored, compared or shown goes through it; nothing else rounds money (ho
 time, numbers"). Floats are refused everywhere: 0.1 + 0.2 is not a sum of money.
 
 - `to_fen`: any exact number → `Decimal` rounded to the fen (negative amounts allowed: adjustments).
-- `parse_money`: user / API input → a non-negative amount of at most two decimals, or `ValueError`.
+- `parse_money`: user / API input → a non-negative amount of at most two decimals, at most
+  `MAX_AMOUNT`, or `ValueError` (`AmountTooLarge` above the bound).
 - `money_str`: canonical text, exactly two decimals, no separators ("1234.50"): API and CSV output.
 - `format_yuan_zh` / `wan_yuan`: UI display in 元 or 万元 (10,000 yuan).
 """
@@ -15,16 +16,39 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["FEN", "WAN", "format_yuan_zh", "money_str", "parse_money", "to_fen", "wan_yuan"]
+__all__ = [
+    "FEN",
+    "MAX_AMOUNT",
+    "WAN",
+    "AmountTooLarge",
+    "format_yuan_zh",
+    "money_str",
+    "parse_money",
+    "to_fen",
+    "wan_yuan",
+]
 
 FEN = Decimal("0.01")
 WAN = Decimal(10_000)
+# The largest amount any input may carry: 15 significant digits. SQLite stores DECIMAL columns as
+# REAL (an IEEE double, exact to 15 significant digits), so a 16-digit amount would come back
+# changed ("12345678901234.56" as "...34.60") or not fit its column's precision at all; 15 digits
+# round-trip on SQLite and PostgreSQL alike. Just under 10 trillion yuan: far above any loan.
+MAX_AMOUNT = Decimal("9999999999999.99")
 _ZERO = Decimal("0.00")
 
 # Plain ASCII digits, an optional decimal point with one or two decimals. No sign, no thousands
 # separators, no exponent, no full-width digits: input shape is checked strictly so that the UI and
 # the API accept exactly the same strings.
 _MONEY_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+
+
+class AmountTooLarge(ValueError):
+    """An amount above `MAX_AMOUNT` (a `ValueError`, so that callers catching that refuse it)."""
+
+    def __init__(self, value: Decimal) -> None:
+        super().__init__(f"amount above the maximum of {MAX_AMOUNT}: {value}")
+        self.value = value
 
 
 def _to_decimal(x: object) -> Decimal:
@@ -67,21 +91,26 @@ def parse_money(raw: str | int | Decimal) -> Decimal:
     """Parse an amount entered by a user or sent to the API; returns it quantized to the fen.
 
     Accepts "1234", "1234.5", "1234.50" (surrounding whitespace ignored), non-negative ints and
-    `Decimal`s. Raises `ValueError` for negatives, NaN / infinity, more than two decimal places
-    (literal places: "1.500" and Decimal("1.500") are refused, as Django's DecimalValidator does),
-    thousands separators and anything else that is not a plain amount; `TypeError` for float.
+    `Decimal`s, up to `MAX_AMOUNT`. Raises `AmountTooLarge` (a `ValueError`) above it;
+    `ValueError` for negatives, NaN / infinity, more than two decimal places (literal places:
+    "1.500" and Decimal("1.500") are refused, as Django's DecimalValidator does), thousands
+    separators and anything else that is not a plain amount; `TypeError` for float.
     """
     if isinstance(raw, str):
         text = raw.strip()
         if not _MONEY_RE.fullmatch(text):
             raise ValueError(f"not an amount of money (digits, at most two decimals): {raw!r}")
-        return _quantize_fen(Decimal(text))
-    value = _to_decimal(raw)
-    if value < 0 or value.is_signed():
-        raise ValueError(f"amount must not be negative: {value}")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise ValueError(f"amount has more than two decimal places: {value}")
+        value = Decimal(text)
+    else:
+        value = _to_decimal(raw)
+        if value < 0 or value.is_signed():
+            raise ValueError(f"amount must not be negative: {value}")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            raise ValueError(f"amount has more than two decimal places: {value}")
+    # Compared exactly, before rounding: at most two decimals here, so nothing rounds across it.
+    if value > MAX_AMOUNT:
+        raise AmountTooLarge(value)
     return _quantize_fen(value)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Body, File, Router, Schema, Status
+from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ipfin.api import ApiAuth
@@ -37,6 +37,7 @@ from ipfin.pledges.schemas import (
     ReleaseIn,
     ResubmitIn,
 )
+from ipfin.registry.selectors import MAX_SEARCH_LENGTH
 
 router = Router()
 
@@ -150,10 +151,12 @@ def pledge_list(request: HttpRequest, state: str | None = None) -> list[dict[str
 
 
 @router.get("/pledges/public", response=list[PublicPledgeOut], auth=ApiAuth(optional=True))
-def public_search(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+def public_search(
+    request: HttpRequest, q: str = Query("", max_length=MAX_SEARCH_LENGTH)
+) -> list[dict[str, Any]]:
     """The public register of pledges: registered and released ones (no amounts, no pending
     applications), by registration number, right number, pledgor or pledgee name."""
-    return selectors.pledges_public_search(q=q[:200])
+    return selectors.pledges_public_search(q=q)
 
 
 @router.get("/pledges/queue", response=list[PledgeSummaryOut])

@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+from ipfin.pledges.models import Pledge
+from ipfin.registry.schemas import column_length
+
 
 def _money_input(value: Any) -> str:
     """A string or JSON number as text for the service's money parser (which refuses more than
@@ -30,6 +33,9 @@ def _money_input(value: Any) -> str:
 
 
 MoneyIn = Annotated[str, BeforeValidator(_money_input)]
+# Text stored in a column is limited to the column's length (a longer value is a 422, not a
+# database error on PostgreSQL); NUL characters are refused for every field by the API's parser.
+_CONTRACT_NO_LENGTH = column_length(Pledge, "contract_no")
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -41,7 +47,7 @@ class PledgeIn(Schema):
     debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
     term_start: dt.date
     term_end: dt.date
-    contract_no: str = Field(..., max_length=100)
+    contract_no: str = Field(..., max_length=_CONTRACT_NO_LENGTH)
     scope: str = Field("", max_length=2000, description="担保范围")
     forfeiture_clause: bool = Field(False, description="合同含流质条款")
     co_owner_consent: bool = Field(False, description="全体共有人同意出质")
@@ -82,7 +88,7 @@ class ResubmitIn(Schema):
     debt_amount: MoneyIn | None = None
     term_start: dt.date | None = None
     term_end: dt.date | None = None
-    contract_no: str | None = Field(None, max_length=100)
+    contract_no: str | None = Field(None, max_length=_CONTRACT_NO_LENGTH)
     scope: str | None = Field(None, max_length=2000)
     forfeiture_clause: bool | None = None
     co_owner_consent: bool | None = None

@@ -33,6 +33,7 @@ from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
 from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
+    clean_search_text,
     current_owners,
     number_candidates,
     owner_rights,
@@ -145,7 +146,7 @@ def pledges_public_search(*, q: str = "", limit: int = 50) -> list[dict[str, Any
     """Registered and released pledges matching a registration number, a right's number (any
     spelling), or a pledgor's or pledgee's name; the latest registrations when `q` is empty."""
     pledges = _pledges().filter(state__in=PUBLIC_STATES)
-    text = q.strip()
+    text = clean_search_text(q)  # a 422 for NUL or over-long text, before any query
     if text:
         matching_items = PledgeItem.objects.filter(
             Q(right__number__in=number_candidates(text)) | Q(right__number__icontains=text)

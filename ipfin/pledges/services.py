@@ -30,7 +30,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import clean_uscc, notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, ValidationFailed
-from ipfin.common.money import money_str, parse_money
+from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 from ipfin.common.workdays import add_working_days
 from ipfin.pledges.domain import (
     CheckResult,
@@ -66,8 +66,6 @@ __all__ = [
     "pledge_withdraw",
 ]
 
-# Pledge.debt_amount is NUMERIC(16, 2): below 10^14 yuan.
-_MAX_DEBT = Decimal(10) ** 14
 _PDF_MAGIC = b"%PDF-"
 _PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
 DECISIONS = {
@@ -94,9 +92,19 @@ def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
 
 
 def _clean_debt(raw: Decimal | str | int) -> Decimal:
-    """The secured debt: a positive amount in yuan with at most two decimals."""
+    """The secured debt: a positive amount in yuan with at most two decimals, at most MAX_AMOUNT.
+
+    The one path of every incoming amount (submit, resubmit, change): `parse_money` holds the
+    bound, so that an amount the database cannot give back unchanged is never stored."""
     try:
         amount = parse_money(raw)
+    except AmountTooLarge:
+        raise _invalid(
+            "debt_amount_too_large",
+            f"被担保主债权数额不能超过 {MAX_AMOUNT:,} 元。",
+            f"The debt amount may not exceed {MAX_AMOUNT:,} yuan.",
+            max_amount=money_str(MAX_AMOUNT),
+        ) from None
     except (TypeError, ValueError):
         amount = None
     if amount is None or amount <= 0:
@@ -104,12 +112,6 @@ def _clean_debt(raw: Decimal | str | int) -> Decimal:
             "debt_amount_invalid",
             f"被担保主债权数额“{raw}”无效：应为大于 0 的金额，最多两位小数。",
             f"Debt amount {str(raw)!r} is invalid: a positive amount with at most two decimals.",
-        )
-    if amount >= _MAX_DEBT:
-        raise _invalid(
-            "debt_amount_too_large",
-            "被担保主债权数额过大。",
-            "The debt amount is too large.",
         )
     return amount
 

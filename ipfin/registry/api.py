@@ -32,6 +32,7 @@ from ipfin.registry.schemas import (
     StatusOut,
 )
 from ipfin.registry.selectors import (
+    MAX_SEARCH_LENGTH,
     current_owners,
     owner_history,
     right_get,
@@ -45,6 +46,9 @@ from ipfin.registry.services import right_create, right_event_record
 router = Router()
 _public = ApiAuth(optional=True)
 MAX_PAGE_SIZE = 100
+# Pages beyond this are refused (422): 10 million rights at the largest page size, and an offset
+# that no database overflows (page=2**63-1 was a 500).
+MAX_PAGE = 100_000
 
 
 def _status_out(right: Right, result: StatusResult) -> StatusOut:
@@ -138,9 +142,9 @@ def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[
 @router.get("/rights", response=RightPageOut, auth=_public)
 def list_rights(
     request: HttpRequest,
-    q: str = "",
+    q: str = Query("", max_length=MAX_SEARCH_LENGTH),
     kind: RightKind | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     rights = rights_search(q=q, kind=kind.value if kind else None)

@@ -9,15 +9,26 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Model
 from ninja import Field, Schema
 
 from ipfin.registry.domain import RightKind
+from ipfin.registry.models import Right, RightOwner
 
 # --- input ---------------------------------------------------------------------------------------
+# Text stored in a column is limited to the column's length here (a longer value is a 422, not a
+# database error on PostgreSQL); NUL characters are refused for every field by the API's parser.
+
+
+def column_length(model: type[Model], field: str) -> int:
+    """The max_length of a model's CharField, for the schema field that fills it."""
+    length = model._meta.get_field(field).max_length
+    assert length is not None, f"{model.__name__}.{field} has no max_length"
+    return length
 
 
 class OwnerIn(Schema):
-    name: str = Field(..., max_length=300)
+    name: str = Field(..., max_length=column_length(RightOwner, "name"))
     uscc: str | None = Field(None, max_length=40, description="统一社会信用代码 (optional)")
     share: Decimal | None = Field(
         None, description="fraction in (0, 1]; all omitted → equal shares; given → sum exactly 1"
@@ -27,13 +38,13 @@ class OwnerIn(Schema):
 class RightIn(Schema):
     number: str = Field(..., max_length=60, description="申请号 / 注册号, any accepted spelling")
     kind: RightKind
-    title: str = Field(..., max_length=500)
+    title: str = Field(..., max_length=column_length(Right, "title"))
     filing_date: dt.date
     grant_date: dt.date | None = None
     owners: list[OwnerIn] = Field(..., max_length=100)
-    publication_no: str = Field("", max_length=40)
-    ipc_main: str = Field("", max_length=64)
-    mark_text: str = Field("", max_length=200)
+    publication_no: str = Field("", max_length=column_length(Right, "publication_no"))
+    ipc_main: str = Field("", max_length=column_length(Right, "ipc_main"))
+    mark_text: str = Field("", max_length=column_length(Right, "mark_text"))
     nice_classes: list[int] = Field(default_factory=list, max_length=45)
     similar_groups: list[str] = Field(default_factory=list, max_length=500)
 

@@ -33,6 +33,21 @@ from ipfin.registry.domain import (
 from ipfin.registry.models import Right, RightEvent, RightOwner
 
 _EVENT_TYPES = {t.value: t for t in EventType}
+# The longest number the register can hold (Right.number's column): a longer input names nothing.
+MAX_NUMBER_LENGTH: int = Right._meta.get_field("number").max_length or 40
+# Search text longer than this is refused: no number, title or name worth finding is that long.
+MAX_SEARCH_LENGTH = 200
+# The dates the register reasons about. Nothing in it is older than REGISTER_FLOOR (China's patent
+# law dates from 1985, its trademark law from 1982; the floor leaves room for old copyright), and a
+# status is computed up to STATUS_DATE_MAX: far beyond every term, and far from date.max, which the
+# term arithmetic (expiry = filing + 20 years, renewals + 10 years) would overflow.
+REGISTER_FLOOR = date(1900, 1, 1)
+STATUS_DATE_MAX = date(2999, 12, 31)
+
+
+def _unsearchable(text: str) -> bool:
+    """A NUL character cannot be in any stored text (and PostgreSQL refuses it in a query)."""
+    return "\x00" in text
 
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -47,7 +62,8 @@ def number_candidates(raw: str) -> list[str]:
     whose number fits no known format is still found by its exact text).
     """
     text = raw.strip()
-    if not text:
+    if not text or _unsearchable(text) or len(text) > MAX_NUMBER_LENGTH * 2:
+        # Nothing the register holds; never sent to the database (a NUL is an error there).
         return []
     candidates: list[str] = []
     kind = kind_from_application_no(text)
@@ -56,7 +72,7 @@ def number_candidates(raw: str) -> list[str]:
     with contextlib.suppress(NumberFormatError):
         candidates.append(normalize_number(RightKind.TRADEMARK, text))
     candidates.append(text)
-    return list(dict.fromkeys(candidates))
+    return [c for c in dict.fromkeys(candidates) if len(c) <= MAX_NUMBER_LENGTH]
 
 
 def right_get(*, number: str) -> Right:
@@ -115,13 +131,29 @@ def right_facts(right: Right, *, on: date | None = None) -> RightFacts:
     return _facts(right, events)
 
 
+def check_status_date(on: date) -> date:
+    """`on` if a status can be computed for it (REGISTER_FLOOR to STATUS_DATE_MAX), else a 422."""
+    if not REGISTER_FLOOR <= on <= STATUS_DATE_MAX:
+        raise ValidationFailed(
+            f"查询日期 {on} 超出范围：应在 {REGISTER_FLOOR} 至 {STATUS_DATE_MAX} 之间。",
+            f"The date {on} is out of range: it must be from {REGISTER_FLOOR} to "
+            f"{STATUS_DATE_MAX}.",
+            code="date_out_of_range",
+            extra={"min": REGISTER_FLOOR.isoformat(), "max": STATUS_DATE_MAX.isoformat()},
+        )
+    return on
+
+
 def right_status(right: Right, *, on: date) -> StatusResult:
-    """The legal status of `right` as the register stood on `on`."""
+    """The legal status of `right` as the register stood on `on` (a 422 outside the range a
+    status can be computed for: see `check_status_date`)."""
+    check_status_date(on)
     return legal_status(right_facts(right, on=on), on)
 
 
 def rights_status_bulk(rights: Sequence[Right], *, on: date) -> dict[int, StatusResult]:
     """Status on `on` of many rights: one query for all their events. Keyed by right id."""
+    check_status_date(on)
     rights = list(rights)
     by_right: dict[int, list[RightEvent]] = defaultdict(list)
     if rights:
@@ -211,13 +243,27 @@ def _valid_kind(kind: str) -> str:
         ) from None
 
 
+def clean_search_text(q: str) -> str:
+    """Search text, stripped; a 422 for text no stored value can contain (NUL) or that is longer
+    than MAX_SEARCH_LENGTH, rather than an error from the database."""
+    text = q.strip()
+    if _unsearchable(text) or len(text) > MAX_SEARCH_LENGTH:
+        raise ValidationFailed(
+            f"查询内容无效：不能含有 NUL 字符，且不超过 {MAX_SEARCH_LENGTH} 个字符。",
+            f"Invalid search text: no NUL character, at most {MAX_SEARCH_LENGTH} characters.",
+            code="search_invalid",
+            extra={"max_length": MAX_SEARCH_LENGTH},
+        )
+    return text
+
+
 def rights_search(
     *, q: str = "", kind: str | None = None, owner_uscc: str | None = None
 ) -> QuerySet[Right]:
     """Rights matching `q` in number (any spelling), publication number, title, mark or the name of
     a current owner; optionally of one kind and/or currently owned by one credit code."""
     rights = Right.objects.all()
-    text = q.strip()
+    text = clean_search_text(q)
     if text:
         owner_named = RightOwner.objects.filter(
             right=OuterRef("pk"), valid_to__isnull=True, name__icontains=text

@@ -44,7 +44,13 @@ from ipfin.registry.domain import (
     normalize_number,
 )
 from ipfin.registry.models import Right, RightEvent, RightOwner
-from ipfin.registry.selectors import right_facts, right_status, share_str, status_as_dict
+from ipfin.registry.selectors import (
+    REGISTER_FLOOR,
+    right_facts,
+    right_status,
+    share_str,
+    status_as_dict,
+)
 
 # Fields of Right that right_create accepts besides the required ones.
 RIGHT_EXTRA_FIELDS = frozenset(
@@ -106,6 +112,30 @@ def _invalid(code: str, message_zh: str, message_en: str, **extra: Any) -> Valid
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+_DATE_FIELDS_ZH = {"filing_date": "申请日", "grant_date": "授权/注册日", "date": "事件日期"}
+
+
+def check_fact_date(field: str, value: datetime.date, *, today: datetime.date) -> None:
+    """The register records facts: a filing, a grant or an event has happened, so its date is not
+    after today, and not before REGISTER_FLOOR (nothing in the register is older). A 422 naming
+    the field otherwise (code date_in_future / date_too_early)."""
+    name_zh = _DATE_FIELDS_ZH.get(field, field)
+    if value > today:
+        raise _invalid(
+            "date_in_future",
+            f"{name_zh} {value} 晚于今日 {today}：登记簿只记载已发生的事实。",
+            f"{field} {value} is after today ({today}): the register records facts that happened.",
+            field=field,
+        )
+    if value < REGISTER_FLOOR:
+        raise _invalid(
+            "date_too_early",
+            f"{name_zh} {value} 早于 {REGISTER_FLOOR}。",
+            f"{field} {value} is before {REGISTER_FLOOR}.",
+            field=field,
+        )
 
 
 # --- owners --------------------------------------------------------------------------------------
@@ -314,6 +344,10 @@ def right_create(
     title = (title or "").strip()
     if not title:
         raise _invalid("title_required", "请填写名称。", "A title is required.")
+    today = _today()
+    check_fact_date("filing_date", filing_date, today=today)
+    if grant_date is not None:
+        check_fact_date("grant_date", grant_date, today=today)
     if grant_date is not None and grant_date < filing_date:
         raise _invalid(
             "grant_before_filing",
@@ -346,7 +380,7 @@ def right_create(
             code="right_exists",
         ) from exc
     rows = _open_owners(right, cleaned_owners, filing_date)
-    status = right_status(right, on=_today())
+    status = right_status(right, on=today)
     audit_record(
         actor=actor,
         action="right.create",
@@ -610,6 +644,8 @@ def right_event_record(
     """Record a legal event (annuity paid, invalidation, preservation, transfer, licence, ...)."""
     require(actor, Perm.REGISTRY_WRITE)
     event_type = _clean_event_type(type)
+    today = _today()
+    check_fact_date("date", date, today=today)
     # One writer per right at a time: the checks below read the event log.
     right = Right.objects.select_for_update().get(pk=right.pk)
     if date < right.filing_date:
@@ -619,7 +655,6 @@ def right_event_record(
             f"The event date {date} is before the filing date {right.filing_date}.",
         )
     cleaned = _clean_payload(right, event_type, date, dict(payload or {}))
-    today = _today()
     before = right_status(right, on=today)
     org_ids = {
         o.organisation_id
@@ -665,6 +700,7 @@ def right_event_record(
 __all__ = [
     "LICENCE_TYPES",
     "RIGHT_EXTRA_FIELDS",
+    "check_fact_date",
     "clean_number",
     "clean_owners",
     "right_create",

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipfin.common.money import FEN, format_yuan_zh, money_str, parse_money, to_fen, wan_yuan
+from ipfin.common.money import (
+    FEN,
+    MAX_AMOUNT,
+    AmountTooLarge,
+    format_yuan_zh,
+    money_str,
+    parse_money,
+    to_fen,
+    wan_yuan,
+)
 
 # Amounts up to a trillion yuan, any number of decimals: far beyond any loan, far inside the
 # 28-digit decimal context.
@@ -246,3 +255,53 @@ def test_format_yuan_zh(x: Decimal, expected: str) -> None:
 def test_format_yuan_zh_rejects_float() -> None:
     with pytest.raises(TypeError):
         format_yuan_zh(12500000.0)  # type: ignore[arg-type]
+
+
+# --- the upper bound ------------------------------------------------------------------------------
+
+
+def test_max_amount_has_fifteen_significant_digits_and_survives_a_double() -> None:
+    # SQLite stores DECIMAL columns as REAL (IEEE double, 15 significant digits exact): the bound
+    # must come back unchanged, and so must every amount below it.
+    assert str(MAX_AMOUNT) == "9999999999999.99"
+    assert len(MAX_AMOUNT.as_tuple().digits) == 15
+    assert Decimal(repr(float(MAX_AMOUNT))) == MAX_AMOUNT
+
+
+@pytest.mark.parametrize(
+    "raw", ["9999999999999.99", " 9999999999999.99 ", Decimal("9999999999999.99"), 9999999999999]
+)
+def test_parse_money_accepts_up_to_the_bound(raw: str | int | Decimal) -> None:
+    assert parse_money(raw) <= MAX_AMOUNT
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "10000000000000.00",  # the bound plus one fen
+        "10000000000000",
+        10000000000000,
+        Decimal("10000000000000.00"),
+        Decimal("1E+14"),
+        "12345678901234.56",  # 16 significant digits: SQLite gave back ...34.60
+        "99999999999999.99",
+        "1" * 40,  # beyond the decimal context's 28 digits
+        10**40,
+    ],
+)
+def test_parse_money_refuses_amounts_above_the_bound(raw: str | int | Decimal) -> None:
+    with pytest.raises(AmountTooLarge) as exc:
+        parse_money(raw)
+    assert isinstance(exc.value, ValueError)  # callers that catch ValueError still refuse it
+
+
+@given(st.integers(min_value=0, max_value=10**20))
+def test_parse_money_result_never_exceeds_the_bound(fen: int) -> None:
+    text = f"{fen // 100}.{fen % 100:02d}"
+    try:
+        amount = parse_money(text)
+    except AmountTooLarge:
+        assert Decimal(text) > MAX_AMOUNT
+    else:
+        assert amount == Decimal(text) <= MAX_AMOUNT
+        assert Decimal(repr(float(amount))) == amount  # exact through SQLite's REAL

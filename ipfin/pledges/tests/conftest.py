@@ -162,3 +162,18 @@ def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
 @pytest.fixture
 def enterprise_b_user(make_user: Callable[..., User], enterprise_b: Organisation) -> User:
     return make_user("enterprise_b", enterprise_b)
+
+
+@pytest.fixture
+def bank_a_api(api_client: Callable[..., Any], bank_a_user: User) -> Any:
+    return api_client(bank_a_user)
+
+
+@pytest.fixture
+def bank_b_api(api_client: Callable[..., Any], bank_b_user: User) -> Any:
+    return api_client(bank_b_user)
+
+
+@pytest.fixture
+def examiner_api(api_client: Callable[..., Any], examiner: User) -> Any:
+    return api_client(examiner)

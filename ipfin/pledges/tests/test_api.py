@@ -40,21 +40,6 @@ def body(
 
 
 @pytest.fixture
-def bank_a_api(api_client: Client, bank_a_user: User) -> Any:
-    return api_client(bank_a_user)
-
-
-@pytest.fixture
-def bank_b_api(api_client: Client, bank_b_user: User) -> Any:
-    return api_client(bank_b_user)
-
-
-@pytest.fixture
-def examiner_api(api_client: Client, examiner: User) -> Any:
-    return api_client(examiner)
-
-
-@pytest.fixture
 def filed(bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date) -> dict[str, Any]:
     response = bank_a_api.post_json("/api/v1/pledges", body([right.number], enterprise_a, today))
     assert response.status_code == 201, response.content

@@ -46,3 +46,15 @@ def make_right(examiner: User) -> Callable[..., Right]:
         return right_create(actor=kw.pop("actor", examiner), **kw)
 
     return make
+
+
+@pytest.fixture
+def office(api_client: Callable[..., Any], examiner: User) -> Any:
+    """The IP office's API client (an examiner)."""
+    return api_client(examiner)
+
+
+@pytest.fixture
+def public(api_client: Callable[..., Any]) -> Any:
+    """An anonymous API client: what the register publishes."""
+    return api_client()

@@ -22,16 +22,6 @@ MakeRight = Callable[..., Right]
 RIGHTS = "/api/v1/rights"
 
 
-@pytest.fixture
-def office(api_client: Callable[..., Any], examiner: User) -> Any:
-    return api_client(examiner)
-
-
-@pytest.fixture
-def public(api_client: Callable[..., Any]) -> Any:
-    return api_client()
-
-
 def _right_body(**kw: Any) -> dict[str, Any]:
     body = {
         "number": "CN2012202497674",

@@ -343,7 +343,7 @@ def test_trademark_renewal(examiner: User, make_right: MakeRight):
     patent = make_right()
     _reject(
         "event_not_for_kind", _event, examiner=examiner, right=patent, type="renewed",
-        on=date(2034, 1, 1),
+        on=date(2024, 1, 1),
     )  # fmt: skip
 
 
