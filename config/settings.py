@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ipfin.audit",
     "ipfin.registry",
     "ipfin.pledges",
+    "ipfin.valuation",
     "ipfin.web",
     "ipfin.demo",
 ]
