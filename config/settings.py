@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ipfin.registry",
     "ipfin.pledges",
     "ipfin.valuation",
+    "ipfin.financing",
     "ipfin.web",
     "ipfin.demo",
 ]

@@ -22,6 +22,13 @@ class OrganisationKind(models.TextChoices):
     RISK_FUND = "risk_fund", _("风险补偿基金")
 
 
+class EnterpriseSize(models.TextChoices):
+    MICRO = "micro", _("微型")
+    SMALL = "small", _("小型")
+    MEDIUM = "medium", _("中型")
+    LARGE = "large", _("大型")
+
+
 class Organisation(models.Model):
     kind = models.CharField(_("机构类型"), max_length=32, choices=OrganisationKind.choices)
     name = models.CharField(_("名称"), max_length=200)
@@ -31,6 +38,19 @@ class Organisation(models.Model):
     )
     region = models.CharField(_("地区"), max_length=100, blank=True)
     industry = models.CharField(_("行业"), max_length=100, blank=True)
+    # Enterprises: the park they are in (园区) and their size class (企业规模, per the
+    # 工信部联企业[2011]300号 划型标准), used by product eligibility, white-list rules and
+    # subsidy policies.
+    park = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="park_members",
+        limit_choices_to={"kind": "park"},
+        verbose_name=_("所在园区"),
+    )
+    size = models.CharField(_("企业规模"), max_length=8, choices=EnterpriseSize.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
