@@ -1,0 +1,239 @@
+"""Loan status: the five-category risk classification (五级分类) and the loan state machine.
+
+Pure: no Django, no clock (`today` is passed in).
+
+Five categories, from days past due. Source: 《商业银行金融资产风险分类办法》
+(原中国银保监会、中国人民银行令2023年第1号, in force 1 July 2023), articles 9–12. Overdue days
+set a *floor*: the bank may classify a loan worse on its own assessment, never better:
+- art. 9: principal, interest or income overdue → at least 关注 (special mention), except a short
+  overdue for operational or technical reasons (within 7 days);
+- art. 10: overdue more than 90 days → at least 次级 (substandard);
+- art. 11: overdue more than 270 days → at least 可疑 (doubtful);
+- art. 12: overdue more than 360 days → 损失 (loss).
+
+So by days past due alone: 0 → 正常; 1–90 → 关注; 91–270 → 次级; 271–360 → 可疑; 361+ → 损失
+("more than 90 days" is 91 days and up: a loan exactly 90 days late is still 关注). 次级, 可疑 and
+损失 are non-performing (不良); hence "90+ days past due is non-performing" reads as more than 90.
+
+The loan life cycle (after Apache Fineract's explicit loan states): applied → approved → disbursed →
+repaying → closed, with declined (from applied) and written_off (from disbursed or repaying).
+Closing a loan is what asks the pledgee to release the pledge (a service's side effect).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FINAL_STATES",
+    "NON_PERFORMING",
+    "OVERDUE_FLOORS",
+    "TECHNICAL_OVERDUE_DAYS",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "LoanAction",
+    "LoanErrorCode",
+    "LoanState",
+    "RiskCategory",
+    "allowed_actions",
+    "category_floor",
+    "classify",
+    "days_past_due",
+    "is_non_performing",
+    "next_state",
+    "worse",
+]
+
+
+# --- five-category classification ----------------------------------------------------------------
+
+
+class RiskCategory(StrEnum):
+    NORMAL = "normal"  # 正常
+    SPECIAL_MENTION = "special_mention"  # 关注
+    SUBSTANDARD = "substandard"  # 次级
+    DOUBTFUL = "doubtful"  # 可疑
+    LOSS = "loss"  # 损失
+
+    @property
+    def label_zh(self) -> str:
+        return _CATEGORY_ZH[self]
+
+    @property
+    def severity(self) -> int:
+        """0 (正常) … 4 (损失): the order in which categories get worse."""
+        return _SEVERITY[self]
+
+
+_CATEGORY_ZH = {
+    RiskCategory.NORMAL: "正常",
+    RiskCategory.SPECIAL_MENTION: "关注",
+    RiskCategory.SUBSTANDARD: "次级",
+    RiskCategory.DOUBTFUL: "可疑",
+    RiskCategory.LOSS: "损失",
+}
+_SEVERITY = {category: i for i, category in enumerate(RiskCategory)}
+
+NON_PERFORMING: frozenset[RiskCategory] = frozenset(
+    {RiskCategory.SUBSTANDARD, RiskCategory.DOUBTFUL, RiskCategory.LOSS}
+)
+
+# (more than this many days past due, at least this category), worst first. 办法 arts. 10–12.
+OVERDUE_FLOORS: tuple[tuple[int, RiskCategory], ...] = (
+    (360, RiskCategory.LOSS),
+    (270, RiskCategory.DOUBTFUL),
+    (90, RiskCategory.SUBSTANDARD),
+    (0, RiskCategory.SPECIAL_MENTION),
+)
+# 办法 art. 9: an overdue of at most 7 days for operational or technical reasons does not make a
+# loan 关注.
+TECHNICAL_OVERDUE_DAYS = 7
+
+
+def days_past_due(oldest_unpaid_due_date: date | None, today: date) -> int:
+    """Days the oldest unpaid instalment is late on `today` (0: none unpaid, or not yet due)."""
+    if oldest_unpaid_due_date is None:
+        return 0
+    return max(0, (today - oldest_unpaid_due_date).days)
+
+
+def category_floor(days: int, *, technical_overdue: bool = False) -> RiskCategory:
+    """The least severe category a loan `days` past due may have.
+
+    `technical_overdue`: the bank has recorded that the overdue has an operational or technical
+    cause; within `TECHNICAL_OVERDUE_DAYS` it leaves the loan 正常 (办法 art. 9).
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"days past due must be a non-negative integer, got {days!r}")
+    if technical_overdue and days <= TECHNICAL_OVERDUE_DAYS:
+        return RiskCategory.NORMAL
+    for threshold, category in OVERDUE_FLOORS:
+        if days > threshold:
+            return category
+    return RiskCategory.NORMAL
+
+
+def worse(a: RiskCategory, b: RiskCategory) -> RiskCategory:
+    return a if a.severity >= b.severity else b
+
+
+def classify(
+    days: int,
+    *,
+    assessed: RiskCategory | str | None = None,
+    technical_overdue: bool = False,
+) -> RiskCategory:
+    """The loan's category: the bank's own assessment, but never better than the overdue floor."""
+    floor = category_floor(days, technical_overdue=technical_overdue)
+    return floor if assessed is None else worse(floor, RiskCategory(assessed))
+
+
+def is_non_performing(category_or_days: RiskCategory | str | int) -> bool:
+    """不良: 次级, 可疑 or 损失; given days past due, more than 90 days."""
+    if isinstance(category_or_days, str):  # a RiskCategory is a str too
+        return RiskCategory(category_or_days) in NON_PERFORMING
+    return category_floor(category_or_days) in NON_PERFORMING
+
+
+# --- the loan state machine ----------------------------------------------------------------------
+
+
+class LoanState(StrEnum):
+    APPLIED = "applied"  # 已申请
+    APPROVED = "approved"  # 已审批
+    DECLINED = "declined"  # 已拒绝
+    DISBURSED = "disbursed"  # 已放款
+    REPAYING = "repaying"  # 还款中
+    CLOSED = "closed"  # 已结清
+    WRITTEN_OFF = "written_off"  # 已核销
+
+
+class LoanAction(StrEnum):
+    APPLY = "apply"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    DISBURSE = "disburse"
+    REPAY = "repay"
+    CLOSE = "close"
+    WRITE_OFF = "write_off"
+
+
+ACTIVE_STATES: frozenset[LoanState] = frozenset(
+    {LoanState.APPLIED, LoanState.APPROVED, LoanState.DISBURSED, LoanState.REPAYING}
+)
+FINAL_STATES: frozenset[LoanState] = frozenset(
+    {LoanState.DECLINED, LoanState.CLOSED, LoanState.WRITTEN_OFF}
+)
+
+# (state before, action) -> state after; `None` is "no loan yet". Nothing else is allowed.
+TRANSITIONS: dict[tuple[LoanState | None, LoanAction], LoanState] = {
+    (None, LoanAction.APPLY): LoanState.APPLIED,
+    (LoanState.APPLIED, LoanAction.APPROVE): LoanState.APPROVED,
+    (LoanState.APPLIED, LoanAction.DECLINE): LoanState.DECLINED,
+    (LoanState.APPROVED, LoanAction.DISBURSE): LoanState.DISBURSED,
+    # The first repayment (partial, early or late) starts repaying; later ones keep it there.
+    (LoanState.DISBURSED, LoanAction.REPAY): LoanState.REPAYING,
+    (LoanState.REPAYING, LoanAction.REPAY): LoanState.REPAYING,
+    # Closure once principal, interest and penalties are all repaid: the service checks the
+    # amounts, then asks the pledgee to release the pledge.
+    (LoanState.REPAYING, LoanAction.CLOSE): LoanState.CLOSED,
+    # 核销: a loss written off, whether or not anything was ever repaid.
+    (LoanState.DISBURSED, LoanAction.WRITE_OFF): LoanState.WRITTEN_OFF,
+    (LoanState.REPAYING, LoanAction.WRITE_OFF): LoanState.WRITTEN_OFF,
+}
+
+_STATE_ZH = {
+    LoanState.APPLIED: "已申请",
+    LoanState.APPROVED: "已审批",
+    LoanState.DECLINED: "已拒绝",
+    LoanState.DISBURSED: "已放款",
+    LoanState.REPAYING: "还款中",
+    LoanState.CLOSED: "已结清",
+    LoanState.WRITTEN_OFF: "已核销",
+}
+_ACTION_ZH = {
+    LoanAction.APPLY: "申请",
+    LoanAction.APPROVE: "审批通过",
+    LoanAction.DECLINE: "拒绝",
+    LoanAction.DISBURSE: "放款",
+    LoanAction.REPAY: "还款",
+    LoanAction.CLOSE: "结清",
+    LoanAction.WRITE_OFF: "核销",
+}
+
+
+class LoanErrorCode(StrEnum):
+    ILLEGAL_TRANSITION = "illegal_transition"
+
+
+class IllegalTransition(Exception):
+    """An action that the state machine does not allow in the loan's current state (→ 409)."""
+
+    code = LoanErrorCode.ILLEGAL_TRANSITION
+
+    def __init__(self, state: LoanState | None, action: LoanAction) -> None:
+        self.state = state
+        self.action = action
+        state_zh = _STATE_ZH[state] if state is not None else "未申请"
+        self.message_zh = f"贷款当前状态为“{state_zh}”，不能{_ACTION_ZH[action]}。"
+        self.message_en = (
+            f"A loan in state {state.value if state else 'none'} does not allow {action.value}."
+        )
+        super().__init__(self.message_en)
+
+
+def next_state(state: LoanState | str | None, action: LoanAction | str) -> LoanState:
+    """The state after `action`, or `IllegalTransition`; `ValueError` for an unknown name."""
+    current = LoanState(state) if state is not None else None
+    act = LoanAction(action)
+    try:
+        return TRANSITIONS[(current, act)]
+    except KeyError:
+        raise IllegalTransition(current, act) from None
+
+
+def allowed_actions(state: LoanState | str | None) -> frozenset[LoanAction]:
+    current = LoanState(state) if state is not None else None
+    return frozenset(action for (before, action) in TRANSITIONS if before == current)

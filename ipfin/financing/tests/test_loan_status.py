@@ -1,0 +1,196 @@
+"""Five-category classification and the loan state machine. Pure: no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.financing.domain.loan_status import (
+    ACTIVE_STATES,
+    FINAL_STATES,
+    TRANSITIONS,
+    IllegalTransition,
+    LoanAction,
+    LoanErrorCode,
+    LoanState,
+    RiskCategory,
+    allowed_actions,
+    category_floor,
+    classify,
+    days_past_due,
+    is_non_performing,
+    next_state,
+)
+
+N, SM, SS, DB, LS = (
+    RiskCategory.NORMAL,
+    RiskCategory.SPECIAL_MENTION,
+    RiskCategory.SUBSTANDARD,
+    RiskCategory.DOUBTFUL,
+    RiskCategory.LOSS,
+)
+
+
+# --- five categories -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (0, N),
+        (1, SM),  # 办法 art. 9: any overdue → at least 关注
+        (90, SM),  # "超过90天" is more than 90: day 90 is still 关注
+        (91, SS),  # art. 10
+        (270, SS),
+        (271, DB),  # art. 11: more than 270 days
+        (360, DB),
+        (361, LS),  # art. 12: more than 360 days
+        (5000, LS),
+    ],
+)
+def test_category_floor_at_each_threshold(days: int, expected: RiskCategory) -> None:
+    assert category_floor(days) is expected
+
+
+@pytest.mark.parametrize(("days", "expected"), [(1, N), (7, N), (8, SM), (91, SS)])
+def test_technical_overdue_within_7_days_stays_normal(days: int, expected: RiskCategory) -> None:
+    # 办法 art. 9: short overdue for operational or technical reasons (7 days) is excepted.
+    assert category_floor(days, technical_overdue=True) is expected
+
+
+def test_non_performing_is_more_than_90_days() -> None:
+    assert [is_non_performing(d) for d in (0, 1, 90, 91, 271, 361)] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [is_non_performing(c) for c in RiskCategory] == [False, False, True, True, True]
+    assert is_non_performing("doubtful")
+
+
+def test_the_bank_may_classify_worse_never_better() -> None:
+    assert classify(0, assessed=SS) is SS  # worse on the bank's own assessment
+    assert classify(100, assessed=N) is SS  # never better than the overdue floor
+    assert classify(100, assessed="loss") is LS
+    assert classify(30) is SM
+
+
+@given(a=st.integers(0, 2000), b=st.integers(0, 2000))
+def test_more_days_never_a_better_category(a: int, b: int) -> None:
+    lo, hi = sorted((a, b))
+    assert category_floor(lo).severity <= category_floor(hi).severity
+
+
+def test_days_past_due() -> None:
+    today = date(2024, 6, 30)
+    assert days_past_due(None, today) == 0
+    assert days_past_due(date(2024, 7, 1), today) == 0  # not yet due
+    assert days_past_due(date(2024, 6, 30), today) == 0  # due today: not late yet
+    assert days_past_due(date(2024, 3, 31), today) == 91
+
+
+def test_labels_and_bad_input() -> None:
+    assert [c.label_zh for c in RiskCategory] == ["正常", "关注", "次级", "可疑", "损失"]
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ValueError):
+            category_floor(bad)  # type: ignore[arg-type]
+
+
+# --- the state machine ---------------------------------------------------------------------------
+
+
+def test_happy_path() -> None:
+    state = None
+    path = [
+        (LoanAction.APPLY, LoanState.APPLIED),
+        (LoanAction.APPROVE, LoanState.APPROVED),
+        (LoanAction.DISBURSE, LoanState.DISBURSED),
+        (LoanAction.REPAY, LoanState.REPAYING),
+        (LoanAction.REPAY, LoanState.REPAYING),
+        (LoanAction.CLOSE, LoanState.CLOSED),
+    ]
+    for action, expected in path:
+        state = next_state(state, action)
+        assert state is expected
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "expected"),
+    [
+        (None, "apply", "applied"),
+        ("applied", "approve", "approved"),
+        ("applied", "decline", "declined"),
+        ("approved", "disburse", "disbursed"),
+        ("disbursed", "repay", "repaying"),
+        ("repaying", "repay", "repaying"),
+        ("repaying", "close", "closed"),
+        ("disbursed", "write_off", "written_off"),
+        ("repaying", "write_off", "written_off"),
+    ],
+)
+def test_each_allowed_transition(state: str | None, action: str, expected: str) -> None:
+    assert next_state(state, action) == expected
+    assert LoanAction(action) in allowed_actions(state)
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (None, "approve"),
+        ("applied", "disburse"),  # never paid out unapproved
+        ("approved", "repay"),
+        ("disbursed", "close"),  # closing needs the repayments first
+        ("applied", "write_off"),
+        ("declined", "approve"),
+        ("closed", "repay"),
+        ("written_off", "repay"),
+        ("repaying", "apply"),
+    ],
+)
+def test_illegal_transitions_raise_with_a_stable_code(state: str | None, action: str) -> None:
+    with pytest.raises(IllegalTransition) as info:
+        next_state(state, action)
+    assert info.value.code is LoanErrorCode.ILLEGAL_TRANSITION
+    assert info.value.message_zh and info.value.message_en
+    assert info.value.message_zh != info.value.message_en
+
+
+def test_illegal_transition_messages() -> None:
+    with pytest.raises(IllegalTransition) as info:
+        next_state("closed", "repay")
+    assert info.value.message_zh == "贷款当前状态为“已结清”，不能还款。"
+    assert info.value.message_en == "A loan in state closed does not allow repay."
+
+
+def test_unknown_state_or_action_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        next_state("lost", "apply")
+    with pytest.raises(ValueError):
+        next_state("applied", "approve_twice")
+
+
+@pytest.mark.parametrize("state", [None, *LoanState])
+@pytest.mark.parametrize("action", list(LoanAction))
+def test_transition_table_is_the_only_truth(state: LoanState | None, action: LoanAction) -> None:
+    if (state, action) in TRANSITIONS:
+        assert next_state(state, action) is TRANSITIONS[(state, action)]
+        assert action in allowed_actions(state)
+    else:
+        with pytest.raises(IllegalTransition):
+            next_state(state, action)
+        assert action not in allowed_actions(state)
+
+
+def test_final_states_have_no_way_out_and_active_states_do() -> None:
+    assert set(LoanState) == ACTIVE_STATES | FINAL_STATES
+    assert not ACTIVE_STATES & FINAL_STATES
+    for state in FINAL_STATES:
+        assert allowed_actions(state) == frozenset()
+    for state in ACTIVE_STATES:
+        assert allowed_actions(state)
