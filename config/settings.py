@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "ipfin.pledges",
     "ipfin.valuation",
     "ipfin.financing",
+    "ipfin.loans",
+    "ipfin.whitelist",
     "ipfin.web",
     "ipfin.demo",
 ]

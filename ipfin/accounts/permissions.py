@@ -25,13 +25,56 @@ class Perm(StrEnum):
     PLEDGE_VIEW_ALL = "pledge.view_all"  # see every application, not only one's own
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
+    VALUATION_WRITE = "valuation.write"  # make, issue and recheck valuations (banks, agencies)
+    VALUATION_VIEW_ALL = "valuation.view_all"  # see every valuation (IP office, regulators)
+    PRODUCT_PUBLISH = "financing.product_publish"  # publish products (banks, insurers, guarantors)
+    POLICY_PUBLISH = "financing.policy_publish"  # publish policies (IP office, parks)
+    DEMAND_FILE = "financing.demand_file"  # file financing demands (enterprises, their parks)
+    DEMAND_RESPOND = "financing.demand_respond"  # answer demands in the feedback ledger (banks)
+    FINANCING_VIEW_ALL = "financing.view_all"  # every demand and ledger row (IP office, regulators)
+    WHITELIST_MANAGE = "whitelist.manage"  # rules, imports, batches, pushes (IP office)
+    WHITELIST_FOLLOW_UP = "whitelist.follow_up"  # follow-ups and recommendations (banks)
+    LOAN_MANAGE = "loans.manage"  # approve, disburse, record repayments, close (banks)
+    LOAN_VIEW_ALL = "loans.view_all"  # every loan (IP office, regulators)
+    SUBSIDY_APPLY = "loans.subsidy_apply"  # claim interest subsidies (enterprises)
+    SUBSIDY_REVIEW = "loans.subsidy_review"  # review and allocate subsidies (IP office)
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
 _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
-    (OrganisationKind.BANK, None): frozenset({Perm.PLEDGE_APPLY}),
+    (OrganisationKind.BANK, None): frozenset(
+        {
+            Perm.PLEDGE_APPLY,
+            Perm.VALUATION_WRITE,
+            Perm.PRODUCT_PUBLISH,
+            Perm.DEMAND_RESPOND,
+            Perm.WHITELIST_FOLLOW_UP,
+            Perm.LOAN_MANAGE,
+        }
+    ),
+    (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH}),
+    (OrganisationKind.GUARANTOR, None): frozenset({Perm.PRODUCT_PUBLISH}),
+    (OrganisationKind.ENTERPRISE, None): frozenset({Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY}),
+    (OrganisationKind.PARK, None): frozenset({Perm.DEMAND_FILE, Perm.POLICY_PUBLISH}),
+    # Financing is the IP office's business whatever the role; pledge decisions stay with examiners.
+    (OrganisationKind.IP_OFFICE, None): frozenset(
+        {
+            Perm.POLICY_PUBLISH,
+            Perm.FINANCING_VIEW_ALL,
+            Perm.WHITELIST_MANAGE,
+            Perm.LOAN_VIEW_ALL,
+            Perm.SUBSIDY_REVIEW,
+        }
+    ),
+    (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),
     (OrganisationKind.IP_OFFICE, Role.EXAMINER): frozenset(
-        {Perm.PLEDGE_DECIDE, Perm.PLEDGE_VIEW_ALL, Perm.REGISTRY_WRITE, Perm.AUDIT_READ}
+        {
+            Perm.PLEDGE_DECIDE,
+            Perm.PLEDGE_VIEW_ALL,
+            Perm.REGISTRY_WRITE,
+            Perm.AUDIT_READ,
+            Perm.VALUATION_VIEW_ALL,
+        }
     ),
     (OrganisationKind.IP_OFFICE, Role.ADMIN): frozenset(
         {
@@ -40,9 +83,18 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.REGISTRY_WRITE,
             Perm.AUDIT_READ,
             Perm.STATS_READ,
+            Perm.VALUATION_VIEW_ALL,
         }
     ),
-    (OrganisationKind.REGULATOR, None): frozenset({Perm.STATS_READ, Perm.AUDIT_READ}),
+    (OrganisationKind.REGULATOR, None): frozenset(
+        {
+            Perm.STATS_READ,
+            Perm.AUDIT_READ,
+            Perm.VALUATION_VIEW_ALL,
+            Perm.FINANCING_VIEW_ALL,
+            Perm.LOAN_VIEW_ALL,
+        }
+    ),
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WhitelistConfig(AppConfig):
+    name = "ipfin.whitelist"
+    label = "whitelist"
+    verbose_name = "白名单"
