@@ -1,0 +1,748 @@
+"""价值度: the explainable indicator score of a patent (legal, technical, economic value degrees).
+
+The structure follows the patent value analysis index system of CNIPA and the China Technology
+Exchange (《专利价值分析指标体系操作手册》): a patent's value degree (专利价值度, PVD) combines a
+legal value degree (法律价值度, LVD), a technical value degree (技术价值度, TVD) and an
+economic value degree (经济价值度, EVD) with weights α, β, γ:
+
+    PVD = α·LVD + β·TVD + γ·EVD,    α + β + γ = 1,
+    LVD = 100·Σ_{i ∈ legal} w_i·p_i  (likewise TVD, EVD; the w_i of each dimension sum to 1),
+
+where p_i ∈ [0, 1] is indicator i normalised. The indicators that can be computed from the
+register are computed; those the manual leaves to an expert's judgement are inputs (0–100).
+
+Normalisation (the OECD patent-quality indicators' approach, Squicciarini, Dernis & Criscuolo 2013,
+"Measuring Patent Quality", OECD STI Working Paper 2013/03): a raw count means little across
+fields and vintages (a 2008 patent has had more time to be cited than a 2022 one; claims are
+drafted differently in G06F and in A01K), so each data indicator is turned into its percentile
+rank within its cohort, the rights of the same filing year and the same technology field (IPC
+subclass), with the mid-rank for ties:
+
+    p = (count_less + ½·count_equal) / cohort_size         (higher is better)
+    p = 1 − (count_less + ½·count_equal) / cohort_size     (lower is better)
+      = (count_greater + ½·count_equal) / cohort_size
+
+counted among the cohort's rights whose value is known. An unknown value (NaN) is neutral,
+p = ½, and is marked missing (`raw` None in `explain`). A cohort where everyone is equal gives
+everyone ½. Expert inputs are already on the manual's absolute 0–100 scale and are not ranked:
+p = score / 100 (½ if absent).
+
+Every right's score is the sum of its indicators' points, contribution_i = 100·α_d·w_i·p_i, so a
+bank can see exactly which indicator added what (Σ contributions == score).
+
+Indicators (name — dimension, direction, source — why it signals value):
+
+legal (法律价值度)
+- remaining_life_years — ↑, data — 有效期: the remaining legal term bounds how long the right
+  can earn (the income approach's n ≤ remaining legal term); OECD "patent age" effects.
+- granted (0/1) — ↑, data — 法律状态: a granted right can be enforced and pledged; a pending
+  application cannot be enforced and may never be granted.
+- invalidation_count — ↓, data — 稳定性: invalidation requests (无效宣告请求) on record are
+  challenges to validity; for a right used as collateral every open challenge is a risk that
+  the pledged value disappears. (The literature also reads challenges as a sign that a patent is
+  worth fighting over — Harhoff, Scherer & Vopel 2003 — but the legal dimension scores stability.)
+- litigation_count — ↓, data — 依赖性/侵权纠纷: disputes and preservations (财产保全) on record;
+  a preserved right cannot be freely pledged, transferred or disposed of.
+- co_owner_count — ↓, data — 权属: co-owned rights need all co-owners' consent to be pledged,
+  transferred or exclusively licensed (专利法 2020 art. 14). (The count of owners beyond the
+  first or the count of all owners rank identically: percentiles are shift-invariant.)
+- expert_legal — ↑, expert — the manual's expert items (不可规避性, 侵权可判定性, ...), 0–100.
+
+technical (技术价值度)
+- claims_count — ↑, data — 保护范围: more claims, broader and more robust protection (OECD
+  "number of claims"; Tong & Frame 1994).
+- cited_by_count — ↑, data — 技术先进性: forward citations measure the technological
+  importance of the invention for later inventions (OECD "forward citations"; Trajtenberg 1990).
+- ipc_subclass_count — ↑, data — 技术应用范围: the number of distinct IPC subclasses the patent
+  is classified in measures its technological breadth (OECD "patent scope"; Lerner 1994).
+- expert_technical — ↑, expert — 成熟度, 可替代性, 先进性 judged by an expert, 0–100.
+
+economic (经济价值度)
+- family_size — ↑, data — 多国申请: protection sought in several jurisdictions costs money,
+  so applicants do it for valuable inventions (OECD "family size"; Harhoff et al. 2003).
+- licence_count — ↑, data — 市场应用: recorded licences are market evidence that someone pays to
+  use the right.
+- transfer_count — ↑, data — 市场交易: recorded assignments are market evidence of a buyer
+  (OECD / Serrano 2010: traded patents are more valuable).
+- expert_economic — ↑, expert — 市场规模, 市场占有率, 竞争情况 judged by an expert, 0–100.
+
+Default weights (`ScoreWeights.default()`; any other set may be passed, validated to sum to 1):
+α legal 0.40 (a bank lends against an enforceable, unencumbered right first), β technical 0.30,
+γ economic 0.30; inside each dimension the weights in `DEFAULT_INDICATOR_WEIGHTS`.
+
+Grades (`GRADES`, thresholds `GRADE_THRESHOLDS` on the 0–100 score; a score within 1e-9 below a
+threshold counts as reaching it, so that float round-off never flips a grade):
+    A ≥ 65   strong: well above its cohort on most indicators
+    B ≥ 55   above its cohort's middle
+    C ≥ 45   around the middle (a right with every indicator unknown scores exactly 50: C)
+    D < 45   weak: below its cohort on most indicators
+Because the score is built from percentiles, a right at the middle of its cohort on every indicator
+scores 50, and averaging fourteen percentiles pulls scores towards 50 (count data is tied at zero
+for most rights; absent expert inputs sit at ½). On the benchmark's realistic synthetic register
+(`benchmarks/valuation_score_core.py`) these thresholds give about 0.5% A, 20% B, 59% C, 20% D.
+Grades say how a right stands against its peers, not an amount of money.
+
+Performance: `score_rights` is columnar (no Python loop over rights). Each indicator's values get
+an order-preserving integer code — counts are their own codes; a remaining term computed from
+whole days (days/365.25) or months is recognised as fixed-point and coded exactly, verified by
+the round trip — and are ranked with one histogram over (cohort, code) cells (`np.bincount`, a
+cumulative sum along each cohort's row, one gather) while the table is small, else with two
+stable radix sorts (code, then cohort) and one pass over the runs of equal (cohort, code). Values
+with no such code take a comparison argsort instead of the first radix sort. The percentiles are
+exactly those of the definition either way. `score_rights_reference` is the plain per-row Python
+implementation of the same score (the benchmark's baseline and the tests' oracle).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ipfin.valuation.engine.errors import ValuationInputError
+
+__all__ = [
+    "DEFAULT_DIMENSION_WEIGHTS",
+    "DEFAULT_INDICATOR_WEIGHTS",
+    "DIMENSIONS",
+    "GRADES",
+    "GRADE_THRESHOLDS",
+    "INDICATORS",
+    "INDICATOR_NAMES",
+    "IndicatorContribution",
+    "IndicatorSpec",
+    "RightScore",
+    "ScoreBatch",
+    "ScoreWeights",
+    "cohort_codes",
+    "explain",
+    "score_rights",
+    "score_rights_reference",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Dimension = Literal["legal", "technical", "economic"]
+Source = Literal["data", "expert"]
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    name: str
+    dimension: Dimension
+    label_zh: str
+    label_en: str
+    source: Source
+    higher_is_better: bool
+
+
+DIMENSIONS: tuple[Dimension, ...] = ("legal", "technical", "economic")
+DIMENSION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "legal": ("法律价值度", "legal value"),
+        "technical": ("技术价值度", "technical value"),
+        "economic": ("经济价值度", "economic value"),
+    }
+)
+
+_S = IndicatorSpec
+INDICATORS: tuple[IndicatorSpec, ...] = (
+    _S("remaining_life_years", "legal", "剩余保护期", "remaining legal term", "data", True),
+    _S("granted", "legal", "授权状态", "granted", "data", True),
+    _S("invalidation_count", "legal", "无效宣告请求次数", "invalidation requests", "data", False),
+    _S("litigation_count", "legal", "纠纷与保全次数", "disputes and preservations", "data", False),
+    _S("co_owner_count", "legal", "共有人数", "co-owners", "data", False),
+    _S("expert_legal", "legal", "法律专家评分", "expert legal assessment", "expert", True),
+    _S("claims_count", "technical", "权利要求数", "claims", "data", True),
+    _S("cited_by_count", "technical", "被引用次数", "forward citations", "data", True),
+    _S("ipc_subclass_count", "technical", "IPC小类数（技术覆盖面）",
+       "IPC subclasses (technology breadth)", "data", True),
+    _S("expert_technical", "technical", "技术专家评分", "expert technical assessment", "expert",
+       True),
+    _S("family_size", "economic", "同族专利数", "patent family size", "data", True),
+    _S("licence_count", "economic", "许可次数", "licences", "data", True),
+    _S("transfer_count", "economic", "转让次数", "transfers", "data", True),
+    _S("expert_economic", "economic", "经济专家评分", "expert economic assessment", "expert", True),
+)  # fmt: skip
+del _S
+INDICATOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in INDICATORS)
+_SPEC_BY_NAME: Mapping[str, IndicatorSpec] = MappingProxyType({s.name: s for s in INDICATORS})
+# Counts: non-negative integers. Everything else is checked by its own rule in `_checked_columns`.
+_COUNT_INDICATORS = frozenset(
+    {"invalidation_count", "litigation_count", "co_owner_count", "claims_count", "cited_by_count",
+     "ipc_subclass_count", "family_size", "licence_count", "transfer_count"}
+)  # fmt: skip
+
+DEFAULT_DIMENSION_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"legal": 0.40, "technical": 0.30, "economic": 0.30}
+)
+DEFAULT_INDICATOR_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        # legal: 0.30 + 0.20 + 0.10 + 0.10 + 0.10 + 0.20 = 1
+        "remaining_life_years": 0.30,
+        "granted": 0.20,
+        "invalidation_count": 0.10,
+        "litigation_count": 0.10,
+        "co_owner_count": 0.10,
+        "expert_legal": 0.20,
+        # technical: 0.25 + 0.30 + 0.20 + 0.25 = 1
+        "claims_count": 0.25,
+        "cited_by_count": 0.30,
+        "ipc_subclass_count": 0.20,
+        "expert_technical": 0.25,
+        # economic: 0.30 + 0.25 + 0.20 + 0.25 = 1
+        "family_size": 0.30,
+        "licence_count": 0.25,
+        "transfer_count": 0.20,
+        "expert_economic": 0.25,
+    }
+)
+
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+# Lower bounds of A, B, C (D is everything below the last).
+GRADE_THRESHOLDS: tuple[float, ...] = (65.0, 55.0, 45.0)
+_GRADE_EPS = 1e-9
+# Below this dimension weight a value degree is summed from percentiles, not divided out of points.
+_DIMENSION_DIVISOR_MIN = 1e-6
+_WEIGHT_TOLERANCE = 1e-9
+# Histogram ranking while the (cohort × distinct value) table stays this small relative to n.
+_HIST_CELLS_MIN = 1 << 16
+_HIST_CELLS_PER_ROW = 2
+# Integer codes up to this are handled with bincount lookups (larger ones: a comparison sort).
+_INT_LOOKUP_MAX = 1 << 22
+# Fixed-point scales tried for fractional values: years counted in days (/365.25, /365, /366) or
+# in months (/12); see `_integer_codes`.
+_FIXED_POINT_DENOMINATORS = (365.25, 365.0, 366.0, 12.0)
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """α, β, γ per dimension (sum 1) and w_i per indicator (each dimension's sum 1).
+
+    An indicator left out of `indicators` weighs 0; an unknown name, a negative or non-finite
+    weight, or a set not summing to 1 (tolerance 1e-9) is refused by `validate()`.
+    """
+
+    dimensions: Mapping[str, float]
+    indicators: Mapping[str, float]
+
+    @classmethod
+    def default(cls) -> ScoreWeights:
+        return cls(dict(DEFAULT_DIMENSION_WEIGHTS), dict(DEFAULT_INDICATOR_WEIGHTS))
+
+    def validate(self) -> None:
+        def refuse(zh: str, en: str) -> ValuationInputError:
+            return ValuationInputError("weights", zh, en)
+
+        for kind, weights, known in (
+            ("dimension", self.dimensions, DIMENSIONS),
+            ("indicator", self.indicators, INDICATOR_NAMES),
+        ):
+            for name, weight in weights.items():
+                if name not in known:
+                    raise refuse(f"未知的权重项：{name}", f"unknown {kind} weight: {name}")
+                is_number = isinstance(weight, int | float) and not isinstance(weight, bool)
+                if not is_number or not math.isfinite(weight) or weight < 0:
+                    raise refuse(
+                        f"权重必须是非负有限数：{name}={weight!r}",
+                        f"a weight must be a non-negative finite number: {name}={weight!r}",
+                    )
+        total = math.fsum(self.dimensions.values())
+        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
+            raise refuse(
+                f"法律、技术、经济价值度的权重之和须为 1，实为 {total:.12g}",
+                f"the legal, technical and economic weights must sum to 1, got {total:.12g}",
+            )
+        for dimension in DIMENSIONS:
+            names = [s.name for s in INDICATORS if s.dimension == dimension]
+            subtotal = math.fsum(self.indicators.get(name, 0.0) for name in names)
+            if abs(subtotal - 1.0) > _WEIGHT_TOLERANCE:
+                label_zh = DIMENSION_LABELS[dimension][0]
+                raise refuse(
+                    f"{label_zh}内各指标权重之和须为 1，实为 {subtotal:.12g}",
+                    f"the {dimension} indicator weights must sum to 1, got {subtotal:.12g}",
+                )
+
+    def points_per_unit(self) -> dict[str, float]:
+        """100·α_d·w_i for each indicator: the points a percentile of 1 is worth."""
+        return {
+            s.name: 100.0 * float(self.dimensions.get(s.dimension, 0.0))
+            * float(self.indicators.get(s.name, 0.0))
+            for s in INDICATORS
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScoreBatch:
+    """Scores of n rights. `contributions[name][k]` are the points indicator `name` adds to right
+    k's score (Σ over indicators == score[k]); `dimensions` are LVD, TVD, EVD on 0–100."""
+
+    score: FloatArray
+    grade: NDArray[np.int8]
+    dimensions: dict[str, FloatArray]
+    percentiles: dict[str, FloatArray]
+    contributions: dict[str, FloatArray]
+
+    def __len__(self) -> int:
+        return int(self.score.shape[0])
+
+    def grade_labels(self) -> list[str]:
+        return [GRADES[g] for g in self.grade.tolist()]
+
+
+@dataclass(frozen=True)
+class IndicatorContribution:
+    name: str
+    dimension: str
+    label_zh: str
+    label_en: str
+    raw: float | None
+    percentile: float
+    points: float
+
+
+@dataclass(frozen=True)
+class RightScore:
+    score: float
+    grade: str
+    dimensions: dict[str, float]
+    contributions: tuple[IndicatorContribution, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cohorts
+
+
+def _ipc_subclass(value: object) -> str:
+    """The IPC subclass (4 characters, e.g. "G06F") of an IPC code or subclass; "" if unknown."""
+    if value is None:
+        return ""
+    text = str(value).strip().upper().replace(" ", "")
+    return text[:4]
+
+
+def cohort_codes(
+    filing_year: NDArray[np.int64] | Iterable[int],
+    tech_field: Iterable[object] | NDArray[np.object_],
+) -> IntArray:
+    """Cohort code 0..C−1 of each right: its (filing year, IPC subclass), factorised.
+
+    `tech_field` may hold IPC subclasses ("G06F") or full IPC codes ("G06F16/33"): the first four
+    characters are the subclass. An unknown field (None, "") forms its own cohort per year. Codes
+    are numbered in (year, subclass) order, so they do not depend on the order of the rows.
+    """
+    years = np.asarray(filing_year, dtype=np.int64).ravel()
+    fields = [_ipc_subclass(f) for f in tech_field]
+    if len(fields) != years.shape[0]:
+        raise ValuationInputError(
+            "tech_field",
+            f"申请年份（{years.shape[0]} 个）与技术领域（{len(fields)} 个）数量不一致",
+            f"{years.shape[0]} filing years but {len(fields)} technology fields",
+        )
+    if years.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    distinct = sorted(set(fields))
+    index = {field: code for code, field in enumerate(distinct)}
+    field_code = np.fromiter((index[f] for f in fields), dtype=np.int64, count=len(fields))
+    key = (years - years.min()) * len(distinct) + field_code
+    _, inverse = np.unique(key, return_inverse=True)
+    return inverse.astype(np.int64).ravel()
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks (shared by the batch and the reference implementation)
+
+
+def _refuse_column(name: str, zh: str, en: str) -> ValuationInputError:
+    return ValuationInputError(name, zh, en)
+
+
+def _checked_columns(
+    columns: Mapping[str, NDArray[np.float64]], n: int
+) -> dict[str, FloatArray | None]:
+    """Every indicator's column as 1-D float64 of length n (None if not given), checked."""
+    unknown = sorted(set(columns) - set(INDICATOR_NAMES))
+    if unknown:
+        raise ValuationInputError(
+            "columns",
+            f"未知的指标列：{', '.join(unknown)}",
+            f"unknown indicator column(s): {', '.join(unknown)}",
+        )
+    checked: dict[str, FloatArray | None] = {}
+    for spec in INDICATORS:
+        raw = columns.get(spec.name)
+        if raw is None:
+            checked[spec.name] = None
+            continue
+        name = spec.name
+        values = np.asarray(raw, dtype=np.float64)
+        if values.ndim != 1 or values.shape[0] != n:
+            raise _refuse_column(
+                name,
+                f"指标列 {name} 的长度须为 {n}",
+                f"indicator column {name} must be one-dimensional of length {n}",
+            )
+        if n == 0 or np.isnan(values).all():
+            checked[name] = values
+            continue
+        # fmin / fmax skip NaN (unknown values) but not ±inf; no temporary arrays.
+        low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+        if math.isinf(low) or math.isinf(high):
+            raise _refuse_column(name, f"{name} 含有无穷大", f"{name} contains infinity")
+        if name in _COUNT_INDICATORS:
+            # floor(v) < v is False for NaN, so unknown values pass.
+            if low < 0 or (np.floor(values) < values).any():
+                raise _refuse_column(
+                    name, f"{name} 须为非负整数", f"{name} must be a non-negative whole number"
+                )
+        elif name == "granted":
+            if low < 0 or high > 1 or ((values > 0) & (values < 1)).any():
+                raise _refuse_column(name, "granted 只能为 0 或 1", "granted must be 0 or 1")
+        elif name == "remaining_life_years":
+            if low < 0:
+                raise _refuse_column(
+                    name, "剩余保护期不能为负", "the remaining legal term cannot be negative"
+                )
+        elif spec.source == "expert" and (low < 0 or high > 100):
+            raise _refuse_column(
+                name, f"{name} 须在 0 至 100 之间", f"{name} must lie between 0 and 100"
+            )
+        checked[name] = values
+    return checked
+
+
+def _checked_cohort(cohort: NDArray[np.int64]) -> tuple[IntArray, int]:
+    """(cohort codes 0..C−1, C); sparse or non-contiguous codes are factorised again."""
+    codes = np.asarray(cohort)
+    if codes.ndim != 1 or (codes.size and not np.issubdtype(codes.dtype, np.integer)):
+        raise ValuationInputError(
+            "cohort", "队列编码须为一维整数数组", "cohort must be a one-dimensional integer array"
+        )
+    codes = codes.astype(np.int64, copy=False)
+    n = codes.shape[0]
+    if n == 0:
+        return codes, 0
+    low, high = int(codes.min()), int(codes.max())
+    if low < 0 or high >= 2 * n + _HIST_CELLS_MIN:
+        _, inverse = np.unique(codes, return_inverse=True)
+        codes = inverse.astype(np.int64).ravel()
+        high = int(codes.max())
+    return codes, high + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The columnar core
+
+
+def _integer_codes(
+    values: FloatArray, valid: NDArray[np.bool_], whole: bool
+) -> tuple[IntArray, int] | None:
+    """(codes, V): an order-preserving, one-to-one integer code of every known value in 0..V−1
+    (V − 1 the largest code), unknown values coded V; None if no such code is cheap to find.
+
+    Whole numbers ≥ 0 (every count) are their own codes. Other values are tried as fixed-point
+    numbers: a remaining term computed from whole days as days/365.25 (or /365, /366) or from
+    whole months as months/12 is coded rint(value·d), kept only if code/d gives back every value
+    exactly — then equal codes mean equal values and the order is the values' order.
+    """
+    top = float(np.fmax.reduce(values))  # fmax and fmin skip NaN
+    if float(np.fmin.reduce(values)) < 0:
+        return None
+    if not whole and (np.floor(values) < values).any():  # False for NaN
+        known = values[valid]
+        for denominator in _FIXED_POINT_DENOMINATORS:
+            if top * denominator > _INT_LOOKUP_MAX:
+                continue
+            scaled = np.rint(known * denominator)
+            if np.array_equal(scaled / denominator, known):
+                codes = np.full(values.shape[0], int(scaled.max()) + 1, dtype=np.int64)
+                codes[valid] = scaled
+                return codes, int(scaled.max()) + 1
+        return None
+    if top > _INT_LOOKUP_MAX:
+        return None
+    # Unknown values go to the code after the largest value: they sort last and are left out.
+    codes = np.where(valid, values, top + 1).astype(np.int64)
+    return codes, int(top) + 1
+
+
+def _dense(codes: IntArray, distinct: int) -> tuple[IntArray, int]:
+    """The same codes renumbered without gaps (citations 0..900 of which 150 occur: 0..149)."""
+    present = np.bincount(codes, minlength=distinct + 1)[:distinct] > 0
+    lookup = np.cumsum(present, dtype=np.int64) - 1
+    dense = int(lookup[-1]) + 1
+    return np.append(lookup, dense)[codes], dense
+
+
+def _histogram_percentile(
+    codes: IntArray, distinct: int, cohort: IntArray, n_cohorts: int, higher_is_better: bool
+) -> FloatArray:
+    """Percentiles from one (cohort × code) histogram: in each cohort's row, count_less is the
+    cumulative count before the cell and count_equal the cell; the unknown cell is left out."""
+    width = distinct + 1
+    key = cohort * width + codes
+    hist = np.bincount(key, minlength=n_cohorts * width).reshape(n_cohorts, width)
+    hist[:, distinct] = 0
+    cumulative = np.cumsum(hist, axis=1)
+    size = np.maximum(cumulative[:, -1], 1)
+    table = ((cumulative - hist) + 0.5 * hist) / size[:, None]
+    if not higher_is_better:
+        table = 1.0 - table
+    table[:, distinct] = 0.5
+    result: FloatArray = table.ravel()[key]
+    return result
+
+
+def _sorted_percentile(
+    keys: FloatArray | IntArray,
+    valid: NDArray[np.bool_],
+    cohort: IntArray,
+    n_cohorts: int,
+    higher_is_better: bool,
+) -> FloatArray:
+    """Percentiles by sorting rows by (cohort, key): by key first, then stably by cohort, so
+    that each run of equal (cohort, key) is one tie group, unknown values last in each cohort.
+
+    `keys` are the values themselves (NaN unknown) or their integer codes (unknown = the
+    largest code). Keys and cohort codes that fit 16 bits are sorted by NumPy's stable radix
+    sort, O(n); float keys by a comparison argsort.
+    """
+    n = keys.shape[0]
+    radix = np.iinfo(np.uint16).max
+    if keys.dtype == np.int64 and int(keys.max()) <= radix:
+        order = np.argsort(keys.astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(keys)  # NaN last
+    if n_cohorts <= radix:
+        small_cohort = cohort.astype(np.uint16)
+        order = order[np.argsort(small_cohort[order], kind="stable")]
+    else:
+        order = order[np.argsort(cohort[order], kind="stable")]
+    sorted_keys = keys[order]
+    sorted_cohort = cohort[order]
+    change = np.empty(n, dtype=np.bool_)
+    change[0] = True
+    # NaN != NaN: each unknown float value is a run of its own (they all get ½ below).
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
+    change[1:] |= sorted_cohort[1:] != sorted_cohort[:-1]
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.append(starts, n))
+    run_cohort = sorted_cohort[starts]
+    per_cohort = np.bincount(cohort, minlength=n_cohorts)
+    cohort_start = np.cumsum(per_cohort) - per_cohort
+    known_size = np.bincount(cohort[valid], minlength=n_cohorts)
+    less = starts - cohort_start[run_cohort]
+    run_pct = (less + 0.5 * lengths) / np.maximum(known_size, 1)[run_cohort]
+    if not higher_is_better:
+        run_pct = 1.0 - run_pct
+    run_pct[~valid[order[starts]]] = 0.5
+    result = np.empty(n, dtype=np.float64)
+    result[order] = np.repeat(run_pct, lengths)
+    return result
+
+
+def _cohort_percentile(
+    values: FloatArray,
+    cohort: IntArray,
+    n_cohorts: int,
+    higher_is_better: bool,
+    whole: bool = False,
+) -> FloatArray:
+    """Mid-rank percentile of each value within its cohort (see the module docstring).
+
+    `whole`: the values are already known to be whole numbers ≥ 0 (checked counts)."""
+    n = values.shape[0]
+    valid = ~np.isnan(values)
+    if not valid.any():
+        return np.full(n, 0.5)
+    coded = _integer_codes(values, valid, whole)
+    if coded is None:
+        return _sorted_percentile(values, valid, cohort, n_cohorts, higher_is_better)
+    codes, distinct = coded
+    limit = max(_HIST_CELLS_MIN, _HIST_CELLS_PER_ROW * n)
+    if n_cohorts * (distinct + 1) > limit:
+        codes, distinct = _dense(codes, distinct)
+    if n_cohorts * (distinct + 1) <= limit:
+        return _histogram_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
+    return _sorted_percentile(codes, valid, cohort, n_cohorts, higher_is_better)
+
+
+def _expert_percentile(values: FloatArray) -> FloatArray:
+    """Expert scores are absolute (0–100): p = score/100, unknown → ½."""
+    result = values / 100.0
+    result[np.isnan(values)] = 0.5
+    return result
+
+
+def _grade(score: FloatArray) -> NDArray[np.int8]:
+    grade = np.zeros(score.shape[0], dtype=np.int8)
+    for threshold in GRADE_THRESHOLDS:
+        grade += score < threshold - _GRADE_EPS
+    return grade
+
+
+def _grade_one(score: float) -> int:
+    return sum(1 for threshold in GRADE_THRESHOLDS if score < threshold - _GRADE_EPS)
+
+
+def score_rights(
+    columns: Mapping[str, NDArray[np.float64]],
+    cohort: NDArray[np.int64],
+    weights: ScoreWeights | None = None,
+) -> ScoreBatch:
+    """Score n rights at once: percentiles, contributions, LVD/TVD/EVD, score and grade.
+
+    `columns` maps indicator names (`INDICATOR_NAMES`) to float64 arrays of length n, NaN for
+    unknown; a column not given is unknown for every right. `cohort` holds each right's cohort
+    code (`cohort_codes`). Impossible values (negative counts, non-whole counts, granted not 0/1,
+    expert scores outside 0–100, infinities) raise `ValuationInputError` naming the column.
+    """
+    weights = weights or ScoreWeights.default()
+    weights.validate()
+    codes, n_cohorts = _checked_cohort(cohort)
+    n = codes.shape[0]
+    checked = _checked_columns(columns, n)
+    points_per_unit = weights.points_per_unit()
+    percentiles: dict[str, FloatArray] = {}
+    contributions: dict[str, FloatArray] = {}
+    # One block, a row per indicator (INDICATORS is ordered by dimension): each dimension's
+    # points are then one reduction over its rows.
+    block = np.empty((len(INDICATORS), n))
+    for row, spec in enumerate(INDICATORS):
+        values = checked[spec.name]
+        if values is None:
+            pct = np.full(n, 0.5)
+        elif spec.source == "expert":
+            pct = _expert_percentile(values)
+        else:
+            whole = spec.name in _COUNT_INDICATORS or spec.name == "granted"
+            pct = _cohort_percentile(values, codes, n_cohorts, spec.higher_is_better, whole)
+        percentiles[spec.name] = pct
+        contributions[spec.name] = np.multiply(pct, points_per_unit[spec.name], out=block[row])
+    score = np.zeros(n)
+    dimensions: dict[str, FloatArray] = {}
+    for dimension in DIMENSIONS:
+        rows = [k for k, other in enumerate(INDICATORS) if other.dimension == dimension]
+        points = block[rows[0] : rows[-1] + 1].sum(axis=0)
+        score += points
+        alpha = float(weights.dimensions.get(dimension, 0.0))
+        if alpha >= _DIMENSION_DIVISOR_MIN:
+            dimensions[dimension] = points / alpha  # Σ 100·α·w_i·p_i / α
+        else:  # a dimension weighted (almost) 0 still shows its value degree
+            degree = np.zeros(n)
+            for k in rows:
+                name = INDICATORS[k].name
+                degree += percentiles[name] * (100.0 * float(weights.indicators.get(name, 0.0)))
+            dimensions[dimension] = degree
+    np.clip(score, 0.0, 100.0, out=score)
+    return ScoreBatch(score, _grade(score), dimensions, percentiles, contributions)
+
+
+def score_rights_reference(
+    columns: Mapping[str, NDArray[np.float64]],
+    cohort: NDArray[np.int64],
+    weights: ScoreWeights | None = None,
+) -> ScoreBatch:
+    """The same score as `score_rights`, computed the plain way: right by right, in Python.
+
+    For each indicator the cohort's known values are put in a sorted list once; then each
+    right's count_less and count_equal come from `bisect`. This is the oracle the tests compare
+    `score_rights` against and the baseline of the `valuation_score_core` benchmark.
+    """
+    weights = weights or ScoreWeights.default()
+    weights.validate()
+    codes, _ = _checked_cohort(cohort)
+    n = codes.shape[0]
+    checked = _checked_columns(columns, n)
+    points_per_unit = weights.points_per_unit()
+    cohort_list: list[int] = codes.tolist()
+    pct_lists: dict[str, list[float]] = {}
+    for spec in INDICATORS:
+        column = checked[spec.name]
+        values: list[float] = [math.nan] * n if column is None else column.tolist()
+        pct_list: list[float] = []
+        if spec.source == "expert":
+            for value in values:
+                pct_list.append(0.5 if math.isnan(value) else value / 100.0)
+        else:
+            known: dict[int, list[float]] = {}
+            for code, value in zip(cohort_list, values, strict=True):
+                if not math.isnan(value):
+                    known.setdefault(code, []).append(value)
+            for peers in known.values():
+                peers.sort()
+            for code, value in zip(cohort_list, values, strict=True):
+                if math.isnan(value):
+                    pct_list.append(0.5)
+                    continue
+                peers = known[code]
+                less = bisect_left(peers, value)
+                equal = bisect_right(peers, value) - less
+                pct = (less + 0.5 * equal) / len(peers)
+                pct_list.append(pct if spec.higher_is_better else 1.0 - pct)
+        pct_lists[spec.name] = pct_list
+    scores: list[float] = []
+    grades: list[int] = []
+    contribution_lists: dict[str, list[float]] = {name: [] for name in INDICATOR_NAMES}
+    dimension_lists: dict[str, list[float]] = {d: [] for d in DIMENSIONS}
+    for k in range(n):
+        total = 0.0
+        by_dimension = dict.fromkeys(DIMENSIONS, 0.0)
+        for spec in INDICATORS:
+            pct = pct_lists[spec.name][k]
+            points = pct * points_per_unit[spec.name]
+            contribution_lists[spec.name].append(points)
+            total += points
+            by_dimension[spec.dimension] += pct * (
+                100.0 * float(weights.indicators.get(spec.name, 0.0))
+            )
+        total = min(max(total, 0.0), 100.0)
+        scores.append(total)
+        grades.append(_grade_one(total))
+        for dimension in DIMENSIONS:
+            dimension_lists[dimension].append(by_dimension[dimension])
+    return ScoreBatch(
+        np.array(scores, dtype=np.float64),
+        np.array(grades, dtype=np.int8),
+        {d: np.array(v, dtype=np.float64) for d, v in dimension_lists.items()},
+        {name: np.array(v, dtype=np.float64) for name, v in pct_lists.items()},
+        {name: np.array(v, dtype=np.float64) for name, v in contribution_lists.items()},
+    )
+
+
+def explain(batch: ScoreBatch, columns: Mapping[str, NDArray[np.float64]], i: int) -> RightScore:
+    """Right i's explainable result: each indicator's raw value (None if unknown), percentile
+    and points, the three value degrees, the score and the grade."""
+    n = len(batch)
+    if not -n <= i < n:
+        raise IndexError(f"right {i} is not in a batch of {n}")
+    contributions = []
+    for spec in INDICATORS:
+        column = columns.get(spec.name)
+        raw: float | None = None
+        if column is not None:
+            value = float(column[i])
+            raw = None if math.isnan(value) else value
+        contributions.append(
+            IndicatorContribution(
+                name=spec.name,
+                dimension=spec.dimension,
+                label_zh=spec.label_zh,
+                label_en=spec.label_en,
+                raw=raw,
+                percentile=float(batch.percentiles[spec.name][i]),
+                points=float(batch.contributions[spec.name][i]),
+            )
+        )
+    return RightScore(
+        score=float(batch.score[i]),
+        grade=GRADES[int(batch.grade[i])],
+        dimensions={d: float(batch.dimensions[d][i]) for d in DIMENSIONS},
+        contributions=tuple(contributions),
+    )
