@@ -5,6 +5,9 @@ from ipfin.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("loans/", include("ipfin.loans.urls")),
+    path("whitelist/", include("ipfin.whitelist.urls")),
+    path("financing/", include("ipfin.financing.urls")),
     path("", include("ipfin.web.urls")),
 ]
 

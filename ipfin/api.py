@@ -203,10 +203,15 @@ def _register_routers() -> None:
     from ipfin.accounts.api import router as accounts_router
     from ipfin.pledges.api import router as pledges_router
     from ipfin.registry.api import router as registry_router
+    from ipfin.valuation.api import router as valuation_router
 
     api.add_router("/v1/", registry_router, tags=["registry"])
     api.add_router("/v1/", pledges_router, tags=["pledges"])
     api.add_router("/v1/", accounts_router, tags=["accounts"])
+    api.add_router("/v1/", valuation_router, tags=["valuation"])
+    api.add_router("/v1/", "ipfin.financing.api.router", tags=["financing"])
+    api.add_router("/v1/", "ipfin.whitelist.api.router", tags=["whitelist"])
+    api.add_router("/v1/", "ipfin.loans.api.router", tags=["loans"])
 
 
 _register_routers()

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -115,6 +117,20 @@ class ProductVersion(models.Model):
             ),
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A loan records the version it was granted on: the terms it points at never change.
+        if not self._state.adding:
+            raise ValueError("a ProductVersion is immutable: publish a new version instead")
+        super().save(*args, **kwargs)
+
+    @property
+    def rate_text(self) -> str:
+        """ "LPR(1y) + 50bp" as the catalogue shows it; empty without a rate."""
+        if not self.lpr_tenor or self.rate_spread_bp is None:
+            return ""
+        sign = "+" if self.rate_spread_bp >= 0 else "−"
+        return f"LPR({self.lpr_tenor}) {sign} {abs(self.rate_spread_bp)}bp"
+
 
 class LprQuote(models.Model):
     """One published LPR fixing (全国银行间同业拆借中心, the 20th of each month)."""
@@ -216,6 +232,9 @@ class Demand(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The loan that financed it (ipfin.loans), recorded by `demand_mark_financed`. A plain id, not
+    # a foreign key: loans depend on financing, not the other way round.
+    financed_loan_id = models.PositiveBigIntegerField(_("融资贷款"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -254,6 +273,8 @@ class DemandResponse(models.Model):
     )
     reminder_count = models.PositiveIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The day (as `ledger_remind` counts it) of the last reminder: at most one a day.
+    last_reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "id"]

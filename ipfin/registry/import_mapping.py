@@ -192,6 +192,12 @@ class RightRecord:
     nice_classes: tuple[int, ...] = ()
     owners: tuple[str, ...] = ()
     events: tuple[EventRecord, ...] = ()
+    # Value indicators (None = the source does not say): Lens "Cited Count" (forward citations)
+    # and "Simple Family Size"; the legal-status export's 简单同族数量. No source here gives a
+    # claims count (CNKI has claim texts but no application number: its rows are not imported).
+    claims_count: int | None = None
+    cited_by_count: int | None = None
+    family_size: int | None = None
 
     @property
     def owners_from(self) -> date:
@@ -287,6 +293,21 @@ def normalize_ipc(value: Any) -> str:
 def ipc_list(value: Any, separator: str = ";") -> tuple[str, ...]:
     codes = (normalize_ipc(code) for code in split_names(value, separator))
     return tuple(dict.fromkeys(code for code in codes if code))
+
+
+def count_or_none(value: Any) -> int | None:
+    """A non-negative count from a cell ("12", 12, "12.0"); None when empty or not a count (an
+    indicator a source gets wrong is left unknown rather than refusing the whole right)."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not number.is_integer() or number < 0 or number > 2**31 - 1:
+        return None
+    return int(number)
 
 
 def equal_shares(n: int) -> tuple[Decimal, ...]:
@@ -516,6 +537,7 @@ def _legal_status(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> Righ
         abstract=_text(row.get("申请摘要")),
         owners=split_names(row.get("当前权利人")) or split_names(row.get("申请人")),
         events=events,
+        family_size=count_or_none(row.get("简单同族数量")),
     )
 
 
@@ -653,6 +675,8 @@ def _lens(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> RightRecord 
         inventors=_join(split_names(row.get("Inventors"), ";;")),
         owners=split_names(row.get("Applicants"), ";;"),
         events=grant_annuity_event(kind, filing, grant),
+        cited_by_count=count_or_none(row.get("Cited Count")),
+        family_size=count_or_none(row.get("Simple Family Size")),
     )
 
 

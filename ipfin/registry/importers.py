@@ -79,6 +79,9 @@ MERGED_FIELDS = (
     "abstract",
     "mark_text",
     "nice_classes",
+    "claims_count",
+    "cited_by_count",
+    "family_size",
 )
 _MAX_LENGTH = {f.name: f.max_length for f in Right._meta.concrete_fields if f.max_length}
 _OWNER_NAME_MAX: int = getattr(RightOwner._meta.get_field("name"), "max_length", None) or 300
@@ -346,6 +349,9 @@ def _right_values(record: RightRecord) -> dict[str, Any]:
         "abstract": record.abstract,
         "mark_text": record.mark_text,
         "nice_classes": list(record.nice_classes),
+        "claims_count": record.claims_count,
+        "cited_by_count": record.cited_by_count,
+        "family_size": record.family_size,
     }
 
 

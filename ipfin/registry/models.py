@@ -58,6 +58,11 @@ class Right(models.Model):
     nice_classes = models.JSONField(_("类别"), default=list, blank=True)
     similar_groups = models.JSONField(_("类似群"), default=list, blank=True)
     source = models.CharField(_("数据来源"), max_length=100, blank=True)
+    # Indicators of a patent's technical and economic value (价值度), when a source gives them;
+    # null = unknown (never 0: a source that does not say is not a source that says none).
+    claims_count = models.PositiveIntegerField(_("权利要求项数"), null=True, blank=True)
+    cited_by_count = models.PositiveIntegerField(_("被引证次数"), null=True, blank=True)
+    family_size = models.PositiveIntegerField(_("简单同族数量"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,667 @@
+"""Reads of the financing catalogue, the demand library and the feedback ledger.
+
+- Catalogue (`product_list`, `product_get`, `product_compare`, `product_version_get`,
+  `product_current_version`, `policy_list`, `lpr_rate`): public, for anyone, logged in or not.
+  The catalogue is small (hundreds of products at most): filters on a version's terms (ranges,
+  JSON lists) run in Python over the current versions, which read in two queries.
+- `demand_list` / `demand_get`: an enterprise sees its own demands, a park its members' (and those
+  it filed), a bank the demands pushed to it, the IP office and regulators all
+  (`Perm.FINANCING_VIEW_ALL`). Another tenant's demand is a 404.
+- `demand_matches`: the facts of a demand (its rights' kinds, their issued valuations, the
+  enterprise's "IP + credit" score, the LPR of the day) put through the pure matching
+  (`ipfin.financing.domain.matching`), with the reasons for every product, matched or not.
+- `ledger_list`: the feedback ledger rows the actor may see, each with its `overdue` flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ipfin.accounts.models import Organisation
+from ipfin.accounts.permissions import Perm, require_login, tenant_scope
+from ipfin.common.errors import DomainError, NotFound, ValidationFailed
+from ipfin.common.money import parse_money
+from ipfin.financing.domain.matching import DemandFacts, Match, ProductTerms, match_products
+from ipfin.financing.models import (
+    Demand,
+    DemandResponse,
+    DemandState,
+    LprQuote,
+    LprTenor,
+    Policy,
+    PolicyKind,
+    Product,
+    ProductKind,
+    ProductVersion,
+)
+from ipfin.registry.domain import RightKind
+from ipfin.registry.models import Right, RightKindChoices
+from ipfin.registry.selectors import clean_search_text
+from ipfin.valuation.models import EnterpriseCreditProfile, Valuation, ValuationState
+from ipfin.valuation.selectors import credit_score_get
+
+__all__ = [
+    "MAX_COMPARE",
+    "REPAYMENT_LABELS",
+    "DemandMatches",
+    "compare_rows",
+    "demand_facts",
+    "demand_get",
+    "demand_list",
+    "demand_matches",
+    "ledger_get",
+    "ledger_list",
+    "lpr_rate",
+    "policy_list",
+    "product_annual_rate",
+    "product_compare",
+    "product_current_version",
+    "product_get",
+    "product_list",
+    "product_version_get",
+]
+
+MAX_COMPARE = 5
+REPAYMENT_LABELS = {
+    "annuity": _("等额本息"),
+    "equal_principal": _("等额本金"),
+    "interest_only": _("先息后本"),
+}
+_KIND_LABELS = dict(RightKindChoices.choices)
+BP = Decimal(10_000)  # basis points in one
+
+
+# --- LPR -----------------------------------------------------------------------------------------
+
+
+def _valid_tenor(tenor: str) -> str:
+    if tenor not in LprTenor.values:
+        raise ValidationFailed(
+            f"LPR期限应为 {'、'.join(LprTenor.values)}。",
+            f"The LPR tenor must be one of {', '.join(LprTenor.values)}.",
+            code="lpr_tenor_invalid",
+            extra={"field": "lpr_tenor"},
+        )
+    return tenor
+
+
+def lpr_rate(*, tenor: str, on: date) -> Decimal:
+    """The LPR of `tenor` ("1y" or "5y") in force on `on`: the latest fixing on or before it, as a
+    fraction (0.0300 = 3.00 %). A 422 `lpr_unavailable` before the first stored fixing."""
+    rate = (
+        LprQuote.objects.filter(tenor=_valid_tenor(tenor), date__lte=on)
+        .order_by("-date")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ValidationFailed(
+            f"{on} 之前没有 {tenor} LPR 报价记录。",
+            f"No {tenor} LPR fixing is recorded on or before {on}.",
+            code="lpr_unavailable",
+        )
+    return Decimal(rate)
+
+
+class _LprCache:
+    """The LPR of each tenor on one day, read once per request."""
+
+    def __init__(self, on: date) -> None:
+        self.on = on
+        self._rates: dict[str, Decimal | None] = {}
+
+    def rate(self, tenor: str) -> Decimal | None:
+        if tenor not in self._rates:
+            try:
+                self._rates[tenor] = lpr_rate(tenor=tenor, on=self.on)
+            except ValidationFailed:
+                self._rates[tenor] = None
+        return self._rates[tenor]
+
+
+def product_annual_rate(version: ProductVersion, *, on: date) -> Decimal | None:
+    """LPR (of the version's tenor, on `on`) + spread; None for a version without a rate."""
+    if not version.lpr_tenor or version.rate_spread_bp is None:
+        return None
+    base = _LprCache(on).rate(version.lpr_tenor)
+    return None if base is None else base + Decimal(version.rate_spread_bp) / BP
+
+
+# --- products ------------------------------------------------------------------------------------
+
+
+def _with_current(products: Iterable[Product]) -> list[Product]:
+    """The products, each with `.current` (its latest version) set: one query for the versions."""
+    rows = list(products)
+    ids = [p.pk for p in rows]
+    latest = (
+        ProductVersion.objects.filter(product_id=OuterRef("product_id"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    versions = {
+        v.product_id: v
+        for v in ProductVersion.objects.filter(product_id__in=ids, version=Subquery(latest))
+    }
+    for p in rows:
+        p.current = versions.get(p.pk)  # type: ignore[attr-defined]
+    return [p for p in rows if getattr(p, "current", None) is not None]
+
+
+def _valid_choice(value: str, allowed: Sequence[str], name: str) -> str:
+    if value not in allowed:
+        raise ValidationFailed(
+            f"“{name}”的取值“{value}”无效。",
+            f"Invalid value {value!r} for {name!r}.",
+            code="filter_invalid",
+            extra={"field": name, "allowed": list(allowed)},
+        )
+    return value
+
+
+def _prefix_ok(value: str, allowed: Sequence[str]) -> bool:
+    return not allowed or any(value.startswith(a) for a in allowed if a)
+
+
+def _text_of(product: Product) -> str:
+    current: ProductVersion = product.current  # type: ignore[attr-defined]
+    return " ".join([product.name, product.code, product.provider.name, current.description])
+
+
+def product_list(
+    *,
+    actor: Any = None,
+    kind: str | None = None,
+    provider: int | None = None,
+    right_kind: str | None = None,
+    amount: Decimal | str | None = None,
+    term: int | None = None,
+    region: str | None = None,
+    park: int | None = None,
+    industry: str | None = None,
+    text: str | None = None,
+    include_withdrawn: bool = False,
+) -> list[Product]:
+    """Products on sale with `.current` (the latest version) set, by provider and code.
+
+    Filters (all optional; a product without a restriction passes it): `kind`, `provider` (an
+    organisation id), `right_kind` (accepted), `amount` and `term` (months) within the ranges,
+    `region` and `industry` (the product's lists admit them by prefix), `park` (an organisation id),
+    `text` (name, code, provider, description). `include_withdrawn` adds the actor's own
+    withdrawn products (a provider's view of its catalogue).
+    """
+    products = Product.objects.select_related("provider")
+    own_org = getattr(actor, "organisation_id", None) if actor is not None else None
+    if include_withdrawn and own_org is not None:
+        products = products.filter(Q(is_active=True) | Q(provider_id=own_org))
+    else:
+        products = products.filter(is_active=True)
+    if kind:
+        products = products.filter(kind=_valid_choice(kind, ProductKind.values, "kind"))
+    if provider is not None:
+        products = products.filter(provider_id=provider)
+    if right_kind:
+        _valid_choice(right_kind, [k.value for k in RightKind], "right_kind")
+    wanted_amount: Decimal | None = None
+    if amount not in (None, ""):
+        try:
+            wanted_amount = parse_money(amount)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValidationFailed(
+                "金额应为不超过两位小数的非负数。",
+                "The amount must be a non-negative number with at most two decimals.",
+                code="filter_invalid",
+                extra={"field": "amount"},
+            ) from None
+    needle = clean_search_text(text or "").lower()
+    rows = _with_current(products.order_by("provider__name", "code", "id"))
+    result = []
+    for p in rows:
+        v: ProductVersion = p.current  # type: ignore[attr-defined]
+        if right_kind and v.accepted_right_kinds and right_kind not in v.accepted_right_kinds:
+            continue
+        if wanted_amount is not None and not (
+            (v.amount_min is None or wanted_amount >= v.amount_min)
+            and (v.amount_max is None or wanted_amount <= v.amount_max)
+        ):
+            continue
+        if term is not None and not (
+            (v.term_min_months is None or term >= v.term_min_months)
+            and (v.term_max_months is None or term <= v.term_max_months)
+        ):
+            continue
+        if region and not _prefix_ok(region, v.regions):
+            continue
+        if industry and not _prefix_ok(industry, v.industries):
+            continue
+        if park is not None and v.park_ids and park not in v.park_ids:
+            continue
+        if needle and needle not in _text_of(p).lower():
+            continue
+        result.append(p)
+    return result
+
+
+def _product_not_found() -> NotFound:
+    return NotFound("未找到该金融产品。", "No such product.", code="product_not_found")
+
+
+def product_get(*, pk: int, actor: Any = None) -> Product:
+    """One product (withdrawn ones too: a loan may point at them) with `.current` and
+    `.history` (every version, newest first)."""
+    product = Product.objects.select_related("provider").filter(pk=pk).first()
+    if product is None:
+        raise _product_not_found()
+    product.history = list(product.versions.order_by("-version"))  # type: ignore[attr-defined]
+    product.current = product.history[0] if product.history else None  # type: ignore[attr-defined]
+    if product.current is None:  # type: ignore[attr-defined]
+        raise _product_not_found()
+    return product
+
+
+def product_version_get(*, pk: int) -> ProductVersion:
+    """One version of a product (the terms a loan was granted on); NotFound otherwise."""
+    version = ProductVersion.objects.select_related("product__provider").filter(pk=pk).first()
+    if version is None:
+        raise NotFound(
+            "未找到该产品版本。", "No such product version.", code="product_version_not_found"
+        )
+    return version
+
+
+def product_current_version(product: Product) -> ProductVersion:
+    """The latest version of `product`."""
+    version = product.versions.order_by("-version").first()
+    if version is None:
+        raise _product_not_found()
+    return version
+
+
+def product_compare(*, ids: Sequence[int]) -> list[Product]:
+    """Two to five products side by side, in the order asked, with `.current`; a 404 naming the
+    first unknown id, a 422 for fewer than two or more than five."""
+    wanted = list(dict.fromkeys(ids))
+    if not 2 <= len(wanted) <= MAX_COMPARE:
+        raise ValidationFailed(
+            f"请选择 2 至 {MAX_COMPARE} 个产品进行比较。",
+            f"Choose between 2 and {MAX_COMPARE} products to compare.",
+            code="compare_count",
+            extra={"max": MAX_COMPARE},
+        )
+    found = {
+        p.pk: p
+        for p in _with_current(Product.objects.select_related("provider").filter(pk__in=wanted))
+    }
+    for pk in wanted:
+        if pk not in found:
+            raise NotFound(
+                f"未找到编号为 {pk} 的金融产品。",
+                f"No product with id {pk}.",
+                code="product_not_found",
+                extra={"id": pk},
+            )
+    return [found[pk] for pk in wanted]
+
+
+def _range(low: Any, high: Any) -> str:
+    if low is None and high is None:
+        return "—"
+    return f"{'' if low is None else low} – {'' if high is None else high}"
+
+
+def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list[dict[str, Any]]:
+    """The comparison table: one row per term, one value per product (text, as shown)."""
+    day = on or timezone.localdate()
+    lpr = _LprCache(day)
+
+    def rate(v: ProductVersion) -> str:
+        if not v.lpr_tenor or v.rate_spread_bp is None:
+            return "—"
+        base = lpr.rate(v.lpr_tenor)
+        total = "" if base is None else f" = {(base + Decimal(v.rate_spread_bp) / BP) * 100:.2f}%"
+        return f"{v.rate_text}{total}"
+
+    def pct(x: Decimal | None) -> str:
+        return "—" if x is None else f"{x * 100:.2f}%"
+
+    def money(x: Decimal | None) -> str:
+        return "" if x is None else f"{x:,.2f}"
+
+    def listed(xs: Sequence[Any], labels: dict[str, Any] | None = None) -> str:
+        if not xs:
+            return "—"
+        return "、".join(str((labels or {}).get(x, x)) for x in xs)
+
+    spec: list[tuple[str, str, str, Any]] = [
+        ("provider", "提供机构", "Provider", lambda p, v: p.provider.name),
+        ("kind", "产品类型", "Kind", lambda p, v: str(p.get_kind_display())),
+        ("version", "版本", "Version", lambda p, v: str(v.version)),
+        (
+            "amount",
+            "金额范围（元）",
+            "Amount range (yuan)",
+            lambda p, v: _range(money(v.amount_min) or None, money(v.amount_max) or None),
+        ),
+        (
+            "term",
+            "期限范围（月）",
+            "Term range (months)",
+            lambda p, v: _range(v.term_min_months, v.term_max_months),
+        ),
+        ("rate", "利率", "Rate", lambda p, v: rate(v)),
+        ("max_pledge_rate", "最高质押率", "Max pledge rate", lambda p, v: pct(v.max_pledge_rate)),
+        (
+            "accepted_right_kinds",
+            "接受的权利类型",
+            "Accepted rights",
+            lambda p, v: listed(v.accepted_right_kinds, _KIND_LABELS),
+        ),
+        (
+            "package_allowed",
+            "组合质押",
+            "Packages",
+            lambda p, v: "✓" if v.package_allowed else "✗",
+        ),
+        (
+            "repayment_methods",
+            "还款方式",
+            "Repayment",
+            lambda p, v: listed(v.repayment_methods, REPAYMENT_LABELS),
+        ),
+        ("regions", "适用地区", "Regions", lambda p, v: listed(v.regions)),
+        ("industries", "适用行业", "Industries", lambda p, v: listed(v.industries)),
+        ("park_ids", "适用园区", "Parks", lambda p, v: listed(v.park_ids)),
+        ("premium_rate", "费率", "Premium / fee rate", lambda p, v: pct(v.premium_rate)),
+        ("coverage_ratio", "保障比例", "Coverage ratio", lambda p, v: pct(v.coverage_ratio)),
+        (
+            "coverage_max",
+            "最高保额（元）",
+            "Max coverage (yuan)",
+            lambda p, v: money(v.coverage_max) or "—",
+        ),
+    ]
+    return [
+        {
+            "key": key,
+            "label_zh": zh,
+            "label_en": en,
+            "values": [fn(p, p.current) for p in products],  # type: ignore[attr-defined]
+        }
+        for key, zh, en, fn in spec
+    ]
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+def policy_list(
+    *, kind: str | None = None, text: str | None = None, include_inactive: bool = False
+) -> QuerySet[Policy]:
+    """Published policies, newest first (public)."""
+    policies = Policy.objects.select_related("issuer")
+    if not include_inactive:
+        policies = policies.filter(is_active=True)
+    if kind:
+        policies = policies.filter(kind=_valid_choice(kind, PolicyKind.values, "kind"))
+    needle = clean_search_text(text or "")
+    if needle:
+        policies = policies.filter(
+            Q(title__icontains=needle)
+            | Q(summary__icontains=needle)
+            | Q(issuer__name__icontains=needle)
+        )
+    return policies.order_by("-created_at", "-id")
+
+
+# --- demands -------------------------------------------------------------------------------------
+
+
+def _demand_scope(actor: Any) -> Q | None:
+    scope = tenant_scope(
+        actor,
+        "enterprise_id",
+        "filed_by_org_id",
+        "enterprise__park_id",
+        view_all=Perm.FINANCING_VIEW_ALL,
+    )
+    if scope is None:
+        return None
+    org_id = getattr(actor, "organisation_id", None)
+    if org_id is not None:
+        # A bank sees the demands pushed to it (a subquery: no duplicate rows from the join).
+        scope |= Q(pk__in=DemandResponse.objects.filter(bank_id=org_id).values("demand_id"))
+    return scope
+
+
+def demand_list(*, actor: Any, state: str | None = None) -> QuerySet[Demand]:
+    """The demands `actor` may see, newest first; optionally in one state."""
+    require_login(actor)
+    demands = Demand.objects.select_related("enterprise", "filed_by_org").prefetch_related(
+        Prefetch("rights", queryset=Right.objects.order_by("number"))
+    )
+    scope = _demand_scope(actor)
+    if scope is not None:
+        demands = demands.filter(scope)
+    if state:
+        demands = demands.filter(state=_valid_choice(state, DemandState.values, "state"))
+    return demands.order_by("-created_at", "-id")
+
+
+def demand_get(*, actor: Any, pk: int) -> Demand:
+    """One demand `actor` may see; NotFound otherwise (also for another tenant's demand)."""
+    demand = demand_list(actor=actor).filter(pk=pk).first()
+    if demand is None:
+        raise NotFound("未找到该融资需求。", "No such financing demand.", code="demand_not_found")
+    return demand
+
+
+@dataclass(frozen=True)
+class ValuationCover:
+    """The issued valuations that value the offered rights, without counting a right twice."""
+
+    value: Decimal | None
+    valuation_ids: tuple[int, ...]
+    rights_valued: int
+    rights_total: int
+
+
+@dataclass(frozen=True)
+class CreditInfo:
+    total: int | None
+    grade: str | None
+
+
+@dataclass
+class DemandMatches:
+    demand: Demand
+    facts: DemandFacts
+    valuation: ValuationCover
+    credit: CreditInfo
+    matches: list[Match]
+    products: dict[int, Product] = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> list[Match]:
+        return [m for m in self.matches if m.eligible]
+
+    @property
+    def ineligible(self) -> list[Match]:
+        return [m for m in self.matches if not m.eligible]
+
+
+def _valuation_cover(right_ids: set[int]) -> ValuationCover:
+    """The latest issued (or rechecked) valuations whose rights are all among `right_ids`, newest
+    first, each taken only if none of its rights is valued already; their values summed."""
+    candidates = (
+        Valuation.objects.filter(
+            state__in=[ValuationState.ISSUED, ValuationState.RECHECKED],
+            items__right_id__in=right_ids,
+        )
+        .distinct()
+        .prefetch_related("items")
+        .order_by("-valuation_date", "-issued_at", "-id")
+    )
+    covered: set[int] = set()
+    chosen: list[Valuation] = []
+    for valuation in candidates:
+        rights = {item.right_id for item in valuation.items.all()}
+        if rights <= right_ids and not rights & covered:
+            chosen.append(valuation)
+            covered |= rights
+    if not chosen:
+        return ValuationCover(None, (), 0, len(right_ids))
+    return ValuationCover(
+        sum((v.value for v in chosen), Decimal(0)),
+        tuple(v.pk for v in chosen),
+        len(covered),
+        len(right_ids),
+    )
+
+
+@dataclass(frozen=True)
+class _EnterpriseReader:
+    """Reads the "IP + credit" score as the enterprise itself would (the matching of its own
+    demand), whoever looks at the matches: the ranking must not depend on the viewer."""
+
+    organisation: Organisation
+    is_authenticated: bool = True
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.pk
+
+
+def _credit_info(enterprise: Organisation, on: date) -> CreditInfo:
+    if (
+        not enterprise.uscc
+        or not EnterpriseCreditProfile.objects.filter(organisation=enterprise).exists()
+    ):
+        return CreditInfo(None, None)
+    try:
+        card = credit_score_get(actor=_EnterpriseReader(enterprise), uscc=enterprise.uscc, on=on)
+    except DomainError:  # a profile the scorecard refuses: no score rather than no matching
+        return CreditInfo(None, None)
+    return CreditInfo(int(card["total"]), str(card["grade"]))
+
+
+def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCover, CreditInfo]:
+    """A demand as matching sees it on `on`."""
+    rights = list(demand.rights.all())
+    cover = _valuation_cover({r.pk for r in rights})
+    credit = _credit_info(demand.enterprise, on)
+    reference = _LprCache(on).rate(LprTenor.ONE_YEAR)
+    enterprise = demand.enterprise
+    facts = DemandFacts(
+        amount=demand.amount,
+        term_months=demand.term_months,
+        right_kinds=tuple(r.kind for r in rights),
+        region=enterprise.region,
+        park_id=enterprise.park_id,
+        industry=enterprise.industry,
+        valuation=cover.value,
+        credit_score=credit.total,
+        reference_rate=reference if reference is not None else Decimal("0.03"),
+    )
+    return facts, cover, credit
+
+
+def _terms(product: Product, lpr: _LprCache) -> ProductTerms:
+    v: ProductVersion = product.current  # type: ignore[attr-defined]
+    rate: Decimal | None = None
+    if v.lpr_tenor and v.rate_spread_bp is not None:
+        base = lpr.rate(v.lpr_tenor)
+        rate = None if base is None else base + Decimal(v.rate_spread_bp) / BP
+    return ProductTerms(
+        product_id=product.pk,
+        version_id=v.pk,
+        provider_id=product.provider_id,
+        kind=product.kind,
+        active=product.is_active,
+        amount_min=v.amount_min,
+        amount_max=v.amount_max,
+        term_min_months=v.term_min_months,
+        term_max_months=v.term_max_months,
+        rate=rate,
+        accepted_right_kinds=tuple(str(k) for k in v.accepted_right_kinds or ()),
+        package_allowed=v.package_allowed,
+        max_pledge_rate=v.max_pledge_rate,
+        regions=tuple(str(r) for r in v.regions or ()),
+        park_ids=tuple(int(x) for x in v.park_ids or ()),
+        industries=tuple(str(i) for i in v.industries or ()),
+    )
+
+
+def demand_matches(*, actor: Any, demand: Demand, on: date | None = None) -> DemandMatches:
+    """Every loan product (and every other product, with the rule it fails) ranked for `demand`,
+    with the reasons; 404 for a demand the actor may not see."""
+    demand = demand_get(actor=actor, pk=demand.pk)
+    day = on or timezone.localdate()
+    facts, cover, credit = demand_facts(demand, on=day)
+    lpr = _LprCache(day)
+    products = _with_current(Product.objects.select_related("provider").order_by("id"))
+    terms = [_terms(p, lpr) for p in products]
+    return DemandMatches(
+        demand=demand,
+        facts=facts,
+        valuation=cover,
+        credit=credit,
+        matches=match_products(facts, terms),
+        products={p.pk: p for p in products},
+    )
+
+
+# --- the feedback ledger -------------------------------------------------------------------------
+
+
+def ledger_list(
+    *, actor: Any, today: date | None = None, overdue_only: bool = False
+) -> QuerySet[DemandResponse]:
+    """Ledger rows `actor` may see (bank: its own; enterprise: those of its demands; park: its
+    members'; IP office and regulators: all), the nearest deadline first, each annotated with
+    `overdue` (unanswered, past its due date, the demand still open)."""
+    require_login(actor)
+    day = today or timezone.localdate()
+    rows = DemandResponse.objects.select_related(
+        "demand__enterprise", "bank", "product_version__product"
+    ).annotate(
+        overdue=ExpressionWrapper(
+            Q(response="") & Q(due_date__lt=day) & Q(demand__state=DemandState.OPEN),
+            output_field=BooleanField(),
+        )
+    )
+    scope = tenant_scope(
+        actor,
+        "bank_id",
+        "demand__enterprise_id",
+        "demand__filed_by_org_id",
+        "demand__enterprise__park_id",
+        view_all=Perm.FINANCING_VIEW_ALL,
+    )
+    if scope is not None:
+        rows = rows.filter(scope)
+    if overdue_only:
+        rows = rows.filter(overdue=True)
+    return rows.order_by("due_date", "id")
+
+
+def ledger_get(*, actor: Any, pk: int) -> DemandResponse:
+    row = ledger_list(actor=actor).filter(pk=pk).first()
+    if row is None:
+        raise NotFound("未找到该对接记录。", "No such ledger row.", code="ledger_not_found")
+    return row

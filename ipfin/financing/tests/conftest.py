@@ -1,0 +1,210 @@
+"""Financing fixtures: a park with a member enterprise, users of each role, rights entered through
+the real registry services (in force today), products published and demands filed through the real
+financing services."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.financing.models import Demand, ProductVersion
+from ipfin.financing.services import demand_file, product_publish
+from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
+from ipfin.registry.models import Right
+from ipfin.registry.services import right_create, right_event_record
+
+_seq = itertools.count(1)
+_TYPE_DIGIT = {"invention": "1", "utility_model": "2", "design": "3"}
+
+
+def patent_no(kind: str = "invention", year: int = 2021) -> str:
+    body = f"{year:04d}{_TYPE_DIGIT[kind]}{6_500_000 + next(_seq):07d}"
+    return f"{body}.{cn_application_check_digit(body)}"
+
+
+@pytest.fixture
+def today() -> date:
+    return timezone.localdate()
+
+
+@pytest.fixture
+def park(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org(OrganisationKind.PARK, "高新区园区")
+
+
+@pytest.fixture
+def enterprise_a(make_org: Callable[..., Organisation], park: Organisation) -> Organisation:
+    """Overrides the shared fixture: in the park, in 江苏省苏州市, industry C3911."""
+    return make_org(
+        OrganisationKind.ENTERPRISE,
+        "甲科技有限公司",
+        park=park,
+        region="江苏省苏州市",
+        industry="C3911",
+        size="small",
+    )
+
+
+@pytest.fixture
+def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org(OrganisationKind.ENTERPRISE, "乙制造有限公司", region="浙江省杭州市")
+
+
+@pytest.fixture
+def enterprise_b_user(make_user: Callable[..., User], enterprise_b: Organisation) -> User:
+    return make_user("enterprise_b", enterprise_b)
+
+
+@pytest.fixture
+def park_user(make_user: Callable[..., User], park: Organisation) -> User:
+    return make_user("park", park)
+
+
+@pytest.fixture
+def office_user(make_user: Callable[..., User], ip_office: Organisation) -> User:
+    return make_user("office", ip_office)
+
+
+@pytest.fixture
+def regulator_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
+    return make_user("regulator", make_org(OrganisationKind.REGULATOR, "金融监管局", uscc=None))
+
+
+@pytest.fixture
+def insurer_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
+    return make_user("insurer", make_org(OrganisationKind.INSURER, "丙保险"))
+
+
+@pytest.fixture
+def make_right(examiner: User, enterprise_a: Organisation, today: date) -> Callable[..., Right]:
+    """A right in force today (annuities paid), by default an invention of enterprise_a."""
+
+    def make(**kw: Any) -> Right:
+        kind = kw.setdefault("kind", "invention")
+        filing = kw.setdefault("filing_date", today - timedelta(days=3 * 365))
+        kw.setdefault("number", patent_no(kind, filing.year) if kind in _TYPE_DIGIT else None)
+        if kw["number"] is None:
+            kw["number"] = str(7_500_000 + next(_seq))
+        kw.setdefault("title", "一种测试装置" if kind != "trademark" else "商标")
+        if kind == "trademark":
+            kw.setdefault("mark_text", "测试")
+            kw.setdefault("nice_classes", [9])
+            kw.setdefault("similar_groups", ["0901"])
+        kw.setdefault("grant_date", today - timedelta(days=365))
+        owner = kw.pop("owner", enterprise_a)
+        kw["owners"] = [{"name": owner.name, "uscc": owner.uscc}]
+        right = right_create(actor=examiner, **kw)
+        if kind in _TYPE_DIGIT and right.grant_date is not None:
+            schedule = annuity_schedule(RightKind(kind), right.filing_date, right.grant_date)
+            for year, due in schedule:
+                if due <= today:
+                    right_event_record(
+                        actor=examiner,
+                        right=right,
+                        type="annuity_paid",
+                        date=due,
+                        payload={"year": year},
+                    )
+        return right
+
+    return make
+
+
+@pytest.fixture
+def right(make_right: Callable[..., Right]) -> Right:
+    return make_right()
+
+
+LOAN_TERMS: dict[str, Any] = {
+    "description": "知识产权质押贷款",
+    "amount_min": "100000",
+    "amount_max": "5000000",
+    "term_min_months": 6,
+    "term_max_months": 36,
+    "lpr_tenor": "1y",
+    "rate_spread_bp": 50,
+    "accepted_right_kinds": ["invention", "utility_model", "trademark"],
+    "package_allowed": True,
+    "max_pledge_rate": "0.5",
+    "repayment_methods": ["annuity", "interest_only"],
+}
+
+
+@pytest.fixture
+def publish() -> Callable[..., ProductVersion]:
+    """Publish through the service; defaults: a loan with LOAN_TERMS, overridable per key."""
+
+    def do(actor: User, code: str = "IP-LOAN", kind: str = "loan", **terms: Any) -> ProductVersion:
+        name = terms.pop("name", f"{code} 产品")
+        base = dict(LOAN_TERMS) if kind == "loan" else {"premium_rate": "0.01"}
+        base.update(terms)
+        return product_publish(actor=actor, code=code, kind=kind, name=name, terms=base)
+
+    return do
+
+
+@pytest.fixture
+def file_demand(
+    enterprise_a_user: User, enterprise_a: Organisation, right: Right
+) -> Callable[..., Demand]:
+    """File through the service; defaults: enterprise_a for itself, 1,000,000.00 yuan, 12 months,
+    offering `right`."""
+
+    def do(**kw: Any) -> Demand:
+        kw.setdefault("actor", enterprise_a_user)
+        kw.setdefault("enterprise_uscc", enterprise_a.uscc)
+        kw.setdefault("amount", "1000000.00")
+        kw.setdefault("term_months", 12)
+        kw.setdefault("purpose", "研发投入")
+        kw.setdefault("rights", [right.number])
+        return demand_file(**kw)
+
+    return do
+
+
+@pytest.fixture
+def bank_a_loan(bank_a_user: User, publish: Callable[..., ProductVersion]) -> ProductVersion:
+    return publish(bank_a_user, "A-LOAN")
+
+
+@pytest.fixture
+def bank_b_loan(bank_b_user: User, publish: Callable[..., ProductVersion]) -> ProductVersion:
+    # Dearer than bank_a's: LPR + 150 bp.
+    return publish(bank_b_user, "B-LOAN", rate_spread_bp=150)
+
+
+@pytest.fixture
+def valuation_of(
+    make_user: Callable[..., User], make_org: Callable[..., Organisation]
+) -> Callable[..., Any]:
+    """An issued valuation of `rights` worth `cost` × 0.88 (cost approach: 10 % profit, 2 of 10
+    years used: cost × 1.1 × 8/10), made by a valuation agency through the real services."""
+    from ipfin.valuation.services.valuations import valuation_create, valuation_issue
+
+    agency = make_org(OrganisationKind.VALUATION_AGENCY, "评估所")
+    user = make_user(f"agency-{agency.pk}", agency)
+
+    def make(rights: list[Right], cost: str) -> Any:
+        valuation = valuation_create(
+            actor=user,
+            rights=[r.number for r in rights],
+            method="cost",
+            inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+        )
+        return valuation_issue(actor=user, valuation=valuation)
+
+    return make
+
+
+def D(x: str) -> Decimal:
+    return Decimal(x)
+
+
+__all__ = ["LOAN_TERMS", "D", "Role", "patent_no"]

@@ -1,0 +1,308 @@
+"""The financing pages: they render for every role (and anonymously where public), the forms work
+end to end (publish, file, push, answer), another tenant's demand is a 404, overdue rows are
+highlighted, and the list pages' query counts are pinned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
+from ipfin.financing.services import demand_push
+from ipfin.registry.models import Right
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def users(
+    enterprise_a_user: User,
+    park_user: User,
+    bank_a_user: User,
+    office_user: User,
+    regulator_user: User,
+    insurer_user: User,
+) -> list[User]:
+    return [enterprise_a_user, park_user, bank_a_user, office_user, regulator_user, insurer_user]
+
+
+def test_public_pages_render_for_everyone(
+    users: list[User], bank_a_loan: ProductVersion, bank_b_loan: ProductVersion
+) -> None:
+    a, b = bank_a_loan.product_id, bank_b_loan.product_id
+    for user in [None, *users]:
+        client = client_for(user)
+        page = client.get("/financing/products/")
+        assert page.status_code == 200
+        assert f'data-product-id="{a}"' in page.content.decode()
+        assert client.get(f"/financing/products/{a}/").status_code == 200
+        compare = client.get(f"/financing/products/compare/?ids={a}&ids={b}")
+        assert compare.status_code == 200 and 'data-row="rate"' in compare.content.decode()
+        assert client.get("/financing/policies/").status_code == 200
+    assert client_for(None).get(f"/financing/products/compare/?ids={a}").status_code == 422
+    assert client_for(None).get("/financing/products/999999/").status_code == 404
+
+
+def test_catalogue_filters_and_query_count(
+    bank_a_loan: ProductVersion,
+    bank_b_user: User,
+    publish: Callable[..., ProductVersion],
+    django_assert_max_num_queries: Any,
+) -> None:
+    for i in range(8):
+        publish(bank_b_user, f"B-{i}", amount_min="3000000")
+    client = client_for(None)
+    with django_assert_max_num_queries(8):
+        page = client.get("/financing/products/?amount=1000000&kind=loan").content.decode()
+    assert f'data-product-id="{bank_a_loan.product_id}"' in page
+    assert page.count("data-product-id=") == 1
+    assert client.get("/financing/products/?amount=-3").status_code == 400
+
+
+def test_bank_publishes_through_the_form(bank_a_user: User) -> None:
+    client = client_for(bank_a_user)
+    assert client.get("/financing/products/new/").status_code == 200
+    form = {
+        "code": "WEB-1",
+        "kind": "loan",
+        "name": "网页发布",
+        "amount_max": "3000000",
+        "term_min_months": "6",
+        "term_max_months": "24",
+        "lpr_tenor": "1y",
+        "rate_spread_bp": "60",
+        "max_pledge_rate": "0.4",
+        "accepted_right_kinds": ["invention", "trademark"],
+        "package_allowed": "on",
+        "repayment_methods": ["annuity"],
+        "regions": "江苏省，浙江省",
+    }
+    response = client.post("/financing/products/new/", form)
+    assert response.status_code == 302
+    version = ProductVersion.objects.get()
+    assert version.regions == ["江苏省", "浙江省"] and version.rate_spread_bp == 60
+    page = client.get(f"/financing/products/{version.product_id}/?x=1").content.decode()
+    assert "LPR(1y) + 60bp" in page and 'data-testid="product-withdraw"' in page
+    prefilled = client.get(f"/financing/products/new/?from={version.product_id}").content.decode()
+    assert 'value="WEB-1"' in prefilled
+    response = client.post("/financing/products/new/", {**form, "rate_spread_bp": "70"})
+    assert response.status_code == 302
+    assert sorted(ProductVersion.objects.values_list("version", "rate_spread_bp")) == [
+        (1, 60),
+        (2, 70),
+    ]
+    # A rule the service enforces comes back as a message with its status; nothing stored.
+    response = client.post("/financing/products/new/", {**form, "code": "WEB-2", "lpr_tenor": ""})
+    assert response.status_code == 422 and Product.objects.count() == 1
+    client.post(f"/financing/products/{version.product_id}/withdraw/")
+    assert not Product.objects.get().is_active
+
+
+def test_publishing_pages_refuse_others(enterprise_a_user: User, bank_a_user: User) -> None:
+    assert client_for(enterprise_a_user).get("/financing/products/new/").status_code == 403
+    assert client_for(bank_a_user).get("/financing/policies/new/").status_code == 403
+    assert client_for(None).get("/financing/products/new/").status_code == 302  # to the login
+
+
+def test_office_publishes_a_policy(office_user: User) -> None:
+    client = client_for(office_user)
+    assert client.get("/financing/policies/new/").status_code == 200
+    response = client.post(
+        "/financing/policies/new/",
+        {
+            "kind": "subsidy",
+            "title": "2026年度贴息",
+            "subsidy_share": "0.5",
+            "cap_per_enterprise": "100000",
+            "annual_budget": "5000000",
+            "year": "2026",
+        },
+    )
+    assert response.status_code == 302
+    assert Policy.objects.get().annual_budget == 5_000_000
+    assert "2026年度贴息" in client.get("/financing/policies/").content.decode()
+
+
+def test_demand_pages_for_each_role(
+    users: list[User],
+    enterprise_a_user: User,
+    bank_a_loan: ProductVersion,
+    file_demand: Callable[..., Demand],
+) -> None:
+    demand = file_demand()
+    demand_push(actor=enterprise_a_user, demand=demand)
+    for user in users:
+        client = client_for(user)
+        assert client.get("/financing/demands/").status_code == 200, user
+        assert client.get("/financing/ledger/").status_code == 200, user
+        detail = client.get(f"/financing/demands/{demand.pk}/")
+        # The insurer and the regulator: the insurer sees nothing, the regulator everything.
+        expected = 404 if user.username == "insurer" else 200
+        assert detail.status_code == expected, user
+    anonymous = client_for(None)
+    assert anonymous.get("/financing/demands/").status_code == 302
+    assert anonymous.get("/financing/ledger/").status_code == 302
+
+
+def test_enterprise_files_sees_matches_and_pushes(
+    enterprise_a_user: User,
+    enterprise_a: Organisation,
+    right: Right,
+    bank_a_loan: ProductVersion,
+    insurer_user: User,
+    publish: Callable[..., ProductVersion],
+    bank_b_user: User,
+) -> None:
+    publish(insurer_user, "INS", kind="insurance")
+    publish(bank_b_user, "SMALL", amount_max="500000")
+    client = client_for(enterprise_a_user)
+    page = client.get("/financing/demands/new/").content.decode()
+    assert right.number in page  # the enterprise's own rights are listed
+    response = client.post(
+        "/financing/demands/new/",
+        {
+            "enterprise_uscc": enterprise_a.uscc,
+            "amount": "1000000",
+            "term_months": "12",
+            "purpose": "研发投入",
+            "rights": right.number,
+        },
+    )
+    assert response.status_code == 302
+    demand = Demand.objects.get()
+    page = client.get(f"/financing/demands/{demand.pk}/").content.decode()
+    assert f'data-product-id="{bank_a_loan.product_id}" data-rank="1"' in page
+    assert 'data-component="enterprise_score"' in page and "中性分" in page
+    assert 'data-rule="product_kind_loan"' in page  # why the insurance does not match
+    assert 'data-rule="amount_in_range"' in page  # why bank_b's small loan does not
+    response = client.post(f"/financing/demands/{demand.pk}/push/", follow=True)
+    assert "已推送至 1 家银行" in response.content.decode()
+    assert DemandResponse.objects.get().bank_id == bank_a_loan.product.provider_id
+    # A second push adds nothing and says so.
+    response = client.post(f"/financing/demands/{demand.pk}/push/", follow=True)
+    assert DemandResponse.objects.count() == 1
+    assert "未新增推送" in response.content.decode()
+
+
+def test_park_files_for_a_member(park_user: User, enterprise_a: Organisation, right: Right) -> None:
+    client = client_for(park_user)
+    page = client.get("/financing/demands/new/").content.decode()
+    assert enterprise_a.name in page
+    response = client.post(
+        "/financing/demands/new/",
+        {
+            "enterprise_uscc": enterprise_a.uscc,
+            "amount": "500000",
+            "term_months": "6",
+            "purpose": "流动资金",
+            "rights": right.number,
+        },
+    )
+    assert response.status_code == 302
+    assert Demand.objects.get().filed_by_org_id == park_user.organisation_id
+    # A refused filing (a right that does not exist) is a message, nothing stored.
+    response = client.post(
+        "/financing/demands/new/",
+        {
+            "enterprise_uscc": enterprise_a.uscc,
+            "amount": "500000",
+            "term_months": "6",
+            "purpose": "流动资金",
+            "rights": "CN0000",
+        },
+    )
+    assert response.status_code == 422 and Demand.objects.count() == 1
+
+
+def test_bank_answers_in_the_ledger_and_overdue_is_highlighted(
+    enterprise_a_user: User,
+    bank_a_user: User,
+    bank_b_user: User,
+    bank_a_loan: ProductVersion,
+    file_demand: Callable[..., Demand],
+    django_assert_max_num_queries: Any,
+) -> None:
+    demand = file_demand()
+    (row,) = demand_push(actor=enterprise_a_user, demand=demand, today=date(2025, 6, 3))
+    bank = client_for(bank_a_user)
+    with django_assert_max_num_queries(12):
+        page = bank.get("/financing/ledger/").content.decode()
+    assert f'data-ledger-id="{row.pk}" data-overdue="1" class="overdue-row"' in page
+    assert 'data-testid="respond-form"' in page
+    response = bank.post(
+        f"/financing/ledger/{row.pk}/respond/", {"response": "declined", "reason": ""}, follow=True
+    )
+    assert DemandResponse.objects.get().response == ""
+    assert response.status_code == 200
+    bank.post(
+        f"/financing/ledger/{row.pk}/respond/",
+        {"response": "interested", "next": f"/financing/demands/{demand.pk}/"},
+    )
+    assert DemandResponse.objects.get().response == "interested"
+    page = bank.get("/financing/ledger/").content.decode()
+    assert 'data-overdue="0"' in page
+    # Another bank: no row, no form, and a 404 when it tries anyway.
+    other = client_for(bank_b_user)
+    assert "data-ledger-id" not in other.get("/financing/ledger/").content.decode()
+    response = other.post(f"/financing/ledger/{row.pk}/respond/", {"response": "declined"})
+    assert response.status_code == 404
+    assert client_for(bank_b_user).get(f"/financing/demands/{demand.pk}/").status_code == 404
+
+
+def test_withdraw_from_the_page(
+    enterprise_a_user: User, file_demand: Callable[..., Demand]
+) -> None:
+    demand = file_demand()
+    client = client_for(enterprise_a_user)
+    assert (
+        'data-testid="demand-withdraw"'
+        in client.get(f"/financing/demands/{demand.pk}/").content.decode()
+    )
+    client.post(f"/financing/demands/{demand.pk}/withdraw/")
+    assert Demand.objects.get().state == "withdrawn"
+
+
+def test_nav_links(enterprise_a_user: User, bank_a_user: User) -> None:
+    page = client_for(None).get("/financing/products/").content.decode()
+    assert 'data-testid="nav-products"' in page and 'data-testid="nav-demands"' not in page
+    for user in (enterprise_a_user, bank_a_user):
+        page = client_for(user).get("/financing/policies/").content.decode()
+        assert 'data-testid="nav-demands"' in page and 'data-testid="nav-ledger"' in page
+
+
+def test_enterprise_applies_for_a_loan_after_an_interested_answer(
+    enterprise_a_user: User,
+    bank_a_user: User,
+    bank_a_loan: ProductVersion,
+    file_demand: Callable[..., Demand],
+) -> None:
+    from ipfin.financing.services import demand_respond
+    from ipfin.loans.models import Loan
+
+    demand = file_demand()
+    (row,) = demand_push(actor=enterprise_a_user, demand=demand)
+    client = client_for(enterprise_a_user)
+    url = f"/financing/demands/{demand.pk}/"
+    assert 'data-testid="demand-apply"' not in client.get(url).content.decode()
+    client.post(f"{url}apply/", {"row": row.pk})  # not answered yet: refused
+    assert not Loan.objects.exists()
+    demand_respond(actor=bank_a_user, response_id=row.pk, response="interested")
+    assert 'data-testid="demand-apply"' in client.get(url).content.decode()
+    response = client.post(f"{url}apply/", {"row": row.pk})
+    loan = Loan.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/loans/{loan.pk}/")
+    assert (loan.demand_id, loan.product_version_id) == (demand.pk, bank_a_loan.pk)
+    assert loan.requested_amount == demand.amount and loan.requested_months == 12
+    assert loan.method == "annuity"  # the product's first repayment method

@@ -1,0 +1,338 @@
+"""REST adapters of loans and interest subsidies: parse → one selector / service → serialise.
+
+- POST /schedules/preview: a repayment schedule from its terms, nothing saved; open to anyone (a
+  calculator). A bad field is a 422 `{detail, code, field}`.
+- POST /loans (enterprise, its park, or the bank), GET /loans, GET /loans/{id} (schedule,
+  repayments and today's position), POST /loans/{id}/approve | decline | disburse | repayments |
+  close (the lending bank).
+- POST /subsidies/claims (enterprise), GET /subsidies/claims, POST /subsidies/claims/{id}/review
+  and POST /subsidies/allocate (IP office).
+
+Every endpoint on a loan or a claim first reads it through its selector, which answers 404 for
+another tenant's (never 403); the service then checks the permission for the action.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Router, Status
+
+from ipfin.api import ApiAuth
+from ipfin.common.money import money_str
+from ipfin.financing.domain.loan_status import allowed_actions
+from ipfin.loans import selectors, services
+from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
+from ipfin.loans.schemas import (
+    AllocateIn,
+    ApproveIn,
+    ClaimIn,
+    ClaimOut,
+    DeclineIn,
+    DisburseIn,
+    LoanIn,
+    LoanOut,
+    LoanSummaryOut,
+    RepaymentIn,
+    ReviewIn,
+    RunOut,
+    SchedulePreviewIn,
+    SchedulePreviewOut,
+)
+
+router = Router()
+LIST_LIMIT = 500
+
+
+def _money(value: Decimal | None) -> str | None:
+    return money_str(value) if value is not None else None
+
+
+def _rate(value: Decimal | None) -> str | None:
+    return f"{value:f}" if value is not None else None
+
+
+# --- schedule preview ----------------------------------------------------------------------------
+
+
+@router.post("/schedules/preview", response=SchedulePreviewOut, auth=ApiAuth(optional=True))
+def schedule_preview(request: HttpRequest, payload: SchedulePreviewIn) -> dict[str, Any]:
+    """The instalments of a loan (annuity 等额本息, equal_principal 等额本金, interest_only
+    先息后本) under 30/360, actual/360 or actual/365, each to the fen, the last absorbing the
+    rounding; nothing is saved."""
+    schedule = services.schedule_preview(data=payload.dict())
+    return {
+        "installments": [
+            {
+                "n": row.n,
+                "due_date": row.due_date,
+                "principal": money_str(row.principal),
+                "interest": money_str(row.interest),
+                "payment": money_str(row.payment),
+                "balance": money_str(row.balance),
+            }
+            for row in schedule.installments
+        ],
+        "total_interest": money_str(schedule.total_interest),
+        "total_payment": money_str(schedule.total_payment),
+    }
+
+
+# --- loans ---------------------------------------------------------------------------------------
+
+
+def _summary(loan: Loan) -> dict[str, Any]:
+    return {
+        "id": loan.pk,
+        "state": loan.state,
+        "state_label": str(loan.get_state_display()),
+        "bank": {"id": loan.bank.pk, "name": loan.bank.name},
+        "enterprise": {"id": loan.enterprise.pk, "name": loan.enterprise.name},
+        "requested_amount": money_str(loan.requested_amount),
+        "principal": _money(loan.principal),
+        "annual_rate": _rate(loan.annual_rate),
+        "months": loan.months,
+        "method": loan.method,
+        "day_count": loan.day_count,
+        "disbursed_on": loan.disbursed_on,
+        "maturity_date": loan.maturity_date,
+        "outstanding_principal": money_str(loan.outstanding_principal),
+        "days_past_due": loan.days_past_due,
+        "classification": loan.classification,
+        "classification_label": str(loan.get_classification_display()),
+    }
+
+
+def release_pledge_due(loan: Loan) -> bool:
+    """Closed, its pledge still registered and relied on by no other active loan."""
+    return (
+        loan.state == "closed"
+        and loan.pledge is not None
+        and loan.pledge.state == "registered"
+        and not services.other_loans_on_pledge(loan)
+    )
+
+
+def loan_detail(loan: Loan) -> dict[str, Any]:
+    position = selectors.loan_position(loan, timezone.localdate())
+    installments = list(loan.installments.all())
+    return {
+        **_summary(loan),
+        "product_version_id": loan.product_version_id,
+        "demand_id": loan.demand_id,
+        "purpose": loan.purpose,
+        "requested_months": loan.requested_months,
+        "lpr_rate": _rate(loan.lpr_rate),
+        "rate_spread_bp": loan.rate_spread_bp,
+        "penalty_surcharge": _rate(loan.penalty_surcharge),
+        "pledge": (
+            {
+                "id": loan.pledge.pk,
+                "registration_no": loan.pledge.registration_no,
+                "state": loan.pledge.state,
+            }
+            if loan.pledge is not None
+            else None
+        ),
+        "valuation_id": loan.valuation_id,
+        "valuation_value": _money(loan.valuation_value),
+        "pledge_rate": _rate(loan.pledge_rate),
+        "approved_on": loan.approved_on,
+        "closed_on": loan.closed_on,
+        "decline_reason": loan.decline_reason,
+        "rights": [r.number for r in loan.rights.all()],
+        "installments": [
+            {
+                "n": i.n,
+                "due_date": i.due_date,
+                "principal": money_str(i.principal),
+                "interest": money_str(i.interest),
+                "payment": money_str(i.principal + i.interest),
+                "principal_paid": money_str(i.principal_paid),
+                "interest_paid": money_str(i.interest_paid),
+                "penalty": money_str(i.penalty),
+                "penalty_paid": money_str(i.penalty_paid),
+                "settled_on": i.settled_on,
+            }
+            for i in installments
+        ],
+        "repayments": [
+            {
+                "id": r.pk,
+                "paid_on": r.paid_on,
+                "amount": money_str(r.amount),
+                "penalty": money_str(r.penalty_part),
+                "interest": money_str(r.interest_part),
+                "principal": money_str(r.principal_part),
+                "prepaid_principal": money_str(r.prepaid_principal),
+                "full_repayment": r.full_repayment,
+                "lines": list(r.lines or []),
+            }
+            for r in loan.repayments.all()
+        ],
+        "position": (
+            {
+                "on": position.on,
+                "outstanding_principal": money_str(position.outstanding_principal),
+                "amount_due": money_str(position.amount_due),
+                "amount_to_settle": money_str(position.amount_to_settle),
+            }
+            if position is not None
+            else None
+        ),
+        "release_pledge": release_pledge_due(loan),
+        "allowed_actions": sorted(a.value for a in allowed_actions(loan.state)),
+    }
+
+
+def _fresh(request: HttpRequest, loan_id: int) -> dict[str, Any]:
+    return loan_detail(selectors.loan_get(actor=request.user, loan_id=loan_id))
+
+
+@router.post("/loans", response={201: LoanOut})
+def loan_apply(request: HttpRequest, payload: LoanIn) -> Status[dict[str, Any]]:
+    """Apply for a loan: the enterprise (or its park) for itself, or the bank recording an
+    application for its own product."""
+    loan = services.loan_apply(actor=request.user, **payload.dict())
+    return Status(201, _fresh(request, loan.pk))
+
+
+@router.get("/loans", response=list[LoanSummaryOut])
+def loan_list(
+    request: HttpRequest, state: str | None = None, classification: str | None = None
+) -> list[dict[str, Any]]:
+    """The caller's loans (bank: granted; enterprise: its own); IP office and regulators: all."""
+    loans = selectors.loan_list(actor=request.user, state=state, classification=classification)
+    return [_summary(loan) for loan in loans[:LIST_LIMIT]]
+
+
+@router.get("/loans/{int:loan_id}", response=LoanOut)
+def loan_get(request: HttpRequest, loan_id: int) -> dict[str, Any]:
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/approve", response=LoanOut)
+def loan_approve(request: HttpRequest, loan_id: int, payload: ApproveIn) -> dict[str, Any]:
+    """Credit approval: limit, rate, term, method and the pledge registration relied on."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_approve(actor=request.user, loan=loan, **payload.dict())
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/decline", response=LoanOut)
+def loan_decline(request: HttpRequest, loan_id: int, payload: DeclineIn) -> dict[str, Any]:
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_decline(actor=request.user, loan=loan, reason=payload.reason)
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/disburse", response=LoanOut)
+def loan_disburse(
+    request: HttpRequest, loan_id: int, payload: Body[DisburseIn | None] = None
+) -> dict[str, Any]:
+    """Disburse (default: today); the schedule is made from the approved terms."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    on = payload.disbursed_on if payload is not None else None
+    services.loan_disburse(actor=request.user, loan=loan, disbursed_on=on)
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/repayments", response={201: LoanOut})
+def loan_repay(request: HttpRequest, loan_id: int, payload: RepaymentIn) -> Status[dict[str, Any]]:
+    """Record a repayment (default paid today): allocated penalty → interest → principal, oldest
+    instalment first, the rest repaid early. An amount above what settles the loan is a 422
+    carrying `amount_to_settle`."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_repay(
+        actor=request.user, loan=loan, amount=payload.amount, paid_on=payload.paid_on
+    )
+    return Status(201, _fresh(request, loan_id))
+
+
+@router.post("/loans/{int:loan_id}/close", response=LoanOut)
+def loan_close(request: HttpRequest, loan_id: int) -> dict[str, Any]:
+    """Close a loan repaid in full; `release_pledge` tells the bank to release the pledge."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_close(actor=request.user, loan=loan)
+    return _fresh(request, loan_id)
+
+
+# --- subsidies -----------------------------------------------------------------------------------
+
+
+def _claim(claim: SubsidyClaim) -> dict[str, Any]:
+    return {
+        "id": claim.pk,
+        "policy_id": claim.policy_id,
+        "policy_title": claim.policy.title,
+        "enterprise": {"id": claim.enterprise.pk, "name": claim.enterprise.name},
+        "year": claim.year,
+        "state": claim.state,
+        "state_label": str(claim.get_state_display()),
+        "interest_paid": money_str(claim.interest_paid),
+        "loan_ids": sorted(loan.pk for loan in claim.loans.all()),
+        "eligible": _money(claim.eligible),
+        "capped": _money(claim.capped),
+        "awarded": _money(claim.awarded),
+        "review_reason": claim.review_reason,
+        "submitted_at": claim.submitted_at,
+    }
+
+
+@router.post("/subsidies/claims", response={201: ClaimOut})
+def claim_submit(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, Any]]:
+    """Claim a policy's interest subsidy for a year (enterprise); the interest is computed from
+    the repayments recorded on its eligible loans."""
+    claim = services.subsidy_claim_submit(actor=request.user, **payload.dict())
+    return Status(201, _claim(selectors.subsidy_claim_get(actor=request.user, claim_id=claim.pk)))
+
+
+@router.get("/subsidies/claims", response=list[ClaimOut])
+def claim_list(
+    request: HttpRequest,
+    policy_id: int | None = None,
+    year: int | None = None,
+    state: str | None = None,
+) -> list[dict[str, Any]]:
+    claims = selectors.subsidy_claim_list(
+        actor=request.user, policy_id=policy_id, year=year, state=state
+    ).prefetch_related("loans")
+    return [_claim(c) for c in claims[:LIST_LIMIT]]
+
+
+@router.post("/subsidies/claims/{int:claim_id}/review", response=ClaimOut)
+def claim_review(request: HttpRequest, claim_id: int, payload: ReviewIn) -> dict[str, Any]:
+    """Approve, or reject with a reason (IP office)."""
+    claim = selectors.subsidy_claim_get(actor=request.user, claim_id=claim_id)
+    services.subsidy_claim_review(actor=request.user, claim=claim, **payload.dict())
+    return _claim(selectors.subsidy_claim_get(actor=request.user, claim_id=claim_id))
+
+
+def _run(run: SubsidyAllocationRun) -> dict[str, Any]:
+    claims = run.claims.select_related("policy", "enterprise").prefetch_related("loans")
+    return {
+        "id": run.pk,
+        "policy_id": run.policy_id,
+        "year": run.year,
+        "budget": money_str(run.budget),
+        "cap_per_enterprise": _money(run.cap_per_enterprise),
+        "share": _rate(run.share),
+        "total_awarded": money_str(run.total_awarded),
+        "scaled": run.scaled,
+        "scale_factor": f"{run.scale_factor:f}",
+        "claims": [_claim(c) for c in claims.order_by("pk")],
+    }
+
+
+@router.post("/subsidies/allocate", response={201: RunOut})
+def allocate(request: HttpRequest, payload: AllocateIn) -> Status[dict[str, Any]]:
+    """Allocate a policy's budget for a year among its approved claims (IP office), pro rata
+    to the fen when over budget."""
+    run = services.subsidy_allocate(actor=request.user, **payload.dict())
+    return Status(201, _run(run))
+
+
+__all__ = ["loan_detail", "release_pledge_due", "router"]

@@ -1,0 +1,120 @@
+"""Forms of the loans UI. Shape and type only: every rule is the services' (the UI and the API can
+never disagree). Rates are entered in percent (3.45 = 3.45 %) and handed to the services as the
+fractions they take."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ipfin.loans.models import DayCountChoices, MethodChoices
+from ipfin.web.forms import DateInput, MoneyField, _Form
+
+_HUNDRED = Decimal(100)
+
+
+class PercentField(forms.DecimalField):
+    """A rate in percent, returned as a fraction: 3.45 → Decimal("0.0345")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal("99.9999"))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Decimal | None:
+        percent = super().clean(value)
+        return None if percent is None else percent / _HUNDRED
+
+
+class ScheduleForm(_Form):
+    principal = MoneyField(label=_("贷款本金（元）"))
+    annual_rate = PercentField(label=_("年利率（%）"))
+    months = forms.IntegerField(label=_("期数（月）"), min_value=1, max_value=360)
+    method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
+    start_date = forms.DateField(label=_("放款日"), widget=DateInput())
+    day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
+
+
+class LoanApplyForm(_Form):
+    enterprise_uscc = forms.CharField(label=_("借款企业统一社会信用代码"), max_length=40)
+    product_version_id = forms.TypedChoiceField(
+        label=_("贷款产品"), coerce=int, required=False, empty_value=None
+    )
+    amount = MoneyField(label=_("申请金额（元）"))
+    months = forms.IntegerField(label=_("申请期限（月）"), min_value=1, max_value=360)
+    method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
+    day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
+    purpose = forms.CharField(
+        label=_("资金用途"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["product_version_id"]
+        field.choices = [("", _("（不选产品，直接申请）")), *products]  # type: ignore[attr-defined]
+
+
+class ApproveForm(_Form):
+    principal = MoneyField(label=_("授信额度（元）"))
+    months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360)
+    method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
+    day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
+    annual_rate = PercentField(label=_("年利率（%，留空则按产品LPR加点）"), required=False)
+    pledge_id = forms.TypedChoiceField(label=_("质押登记"), coerce=int)
+    valuation_id = forms.TypedChoiceField(
+        label=_("评估报告（留空则取最新）"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        pledges: list[tuple[int, str]],
+        valuations: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pledge_id"].choices = pledges  # type: ignore[attr-defined]
+        self.fields["valuation_id"].choices = [("", "—"), *valuations]  # type: ignore[attr-defined]
+
+
+class DeclineForm(_Form):
+    reason = forms.CharField(
+        label=_("拒绝理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DisburseForm(_Form):
+    disbursed_on = forms.DateField(label=_("放款日"), widget=DateInput())
+
+
+class RepaymentForm(_Form):
+    amount = MoneyField(label=_("还款金额（元）"))
+    paid_on = forms.DateField(label=_("还款日"), widget=DateInput())
+
+
+class ClaimForm(_Form):
+    policy_id = forms.TypedChoiceField(label=_("贴息政策"), coerce=int)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, policies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_id"].choices = policies  # type: ignore[attr-defined]
+
+
+class ReviewForm(_Form):
+    decision = forms.ChoiceField(
+        label=_("审核决定"), choices=[("approve", _("通过")), ("reject", _("不通过"))]
+    )
+    reason = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
+
+
+class AllocateForm(ClaimForm):
+    pass

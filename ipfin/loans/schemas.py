@@ -1,0 +1,220 @@
+"""Input and output schemas of the loans API. Shape and type only: the rules (and every 422 that
+names a field) live in the services.
+
+Money is a string with exactly two decimals (yuan); on input an amount may also be a JSON number.
+Rates are fractions (0.0435 = 4.35 %), as strings or numbers. Dates are ISO 8601.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from ipfin.pledges.schemas import MoneyIn
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class SchedulePreviewIn(Schema):
+    """Every field is parsed by the service, so that a bad value is a 422 naming its field."""
+
+    principal: Any = Field(None, description='yuan, e.g. "1000000.00"')
+    annual_rate: Any = Field(None, description='a fraction, e.g. "0.0435" for 4.35 %')
+    months: Any = Field(None, description="1–360")
+    method: Any = Field(None, description="annuity | equal_principal | interest_only")
+    start_date: Any = Field(None, description="YYYY-MM-DD: the disbursement date")
+    day_count: Any = Field("30/360", description="30/360 | actual/360 | actual/365")
+
+
+class LoanIn(Schema):
+    enterprise_uscc: str = Field(..., max_length=40, description="借款企业统一社会信用代码")
+    product_version_id: int | None = Field(None, description="the product version applied for")
+    amount: MoneyIn = Field(..., description="申请金额 (yuan)")
+    months: int = Field(..., description="申请期限（月）")
+    method: str = Field(..., max_length=20, description="annuity | equal_principal | interest_only")
+    day_count: str = Field("30/360", max_length=12)
+    demand_id: int | None = Field(None, description="the matched financing demand, if any")
+    rights: list[str] = Field(default_factory=list, max_length=200)
+    bank_id: int | None = Field(None, description="the bank, for a direct application")
+    purpose: str = Field("", max_length=2000)
+
+
+class ApproveIn(Schema):
+    principal: MoneyIn = Field(..., description="授信额度 (yuan)")
+    months: int
+    pledge_id: int = Field(..., description="a registered pledge of this bank over the borrower")
+    method: str | None = Field(None, max_length=20)
+    day_count: str | None = Field(None, max_length=12)
+    annual_rate: Any = Field(
+        None, description="a fraction; omitted: the product's LPR on the day + its spread"
+    )
+    valuation_id: int | None = Field(
+        None, description="omitted: the latest issued valuation of the pledged rights"
+    )
+    penalty_surcharge: Any = Field(None, description="罚息加收比例, default 0.5 (= +50 %)")
+
+
+class DeclineIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class DisburseIn(Schema):
+    disbursed_on: dt.date | None = None
+
+
+class RepaymentIn(Schema):
+    amount: MoneyIn
+    paid_on: dt.date | None = None
+
+
+class ClaimIn(Schema):
+    policy_id: int
+    year: int
+
+
+class ReviewIn(Schema):
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=2000)
+
+
+class AllocateIn(Schema):
+    policy_id: int
+    year: int
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class InstallmentRowOut(Schema):
+    n: int
+    due_date: dt.date
+    principal: str
+    interest: str
+    payment: str
+    balance: str
+
+
+class SchedulePreviewOut(Schema):
+    installments: list[InstallmentRowOut]
+    total_interest: str
+    total_payment: str
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class LoanSummaryOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    bank: OrgRef
+    enterprise: OrgRef
+    requested_amount: str
+    principal: str | None
+    annual_rate: str | None
+    months: int | None
+    method: str
+    day_count: str
+    disbursed_on: dt.date | None
+    maturity_date: dt.date | None
+    outstanding_principal: str
+    days_past_due: int
+    classification: str
+    classification_label: str
+
+
+class InstallmentOut(Schema):
+    n: int
+    due_date: dt.date
+    principal: str
+    interest: str
+    payment: str
+    principal_paid: str
+    interest_paid: str
+    penalty: str
+    penalty_paid: str
+    settled_on: dt.date | None
+
+
+class RepaymentOut(Schema):
+    id: int
+    paid_on: dt.date
+    amount: str
+    penalty: str
+    interest: str
+    principal: str
+    prepaid_principal: str
+    full_repayment: bool
+    lines: list[dict[str, Any]]
+
+
+class PositionOut(Schema):
+    on: dt.date
+    outstanding_principal: str
+    amount_due: str
+    amount_to_settle: str
+
+
+class PledgeRef(Schema):
+    id: int
+    registration_no: str | None
+    state: str
+
+
+class LoanOut(LoanSummaryOut):
+    product_version_id: int | None
+    demand_id: int | None
+    purpose: str
+    requested_months: int
+    lpr_rate: str | None
+    rate_spread_bp: int | None
+    penalty_surcharge: str
+    pledge: PledgeRef | None
+    valuation_id: int | None
+    valuation_value: str | None
+    pledge_rate: str | None
+    approved_on: dt.date | None
+    closed_on: dt.date | None
+    decline_reason: str
+    rights: list[str]
+    installments: list[InstallmentOut]
+    repayments: list[RepaymentOut]
+    position: PositionOut | None
+    release_pledge: bool = Field(
+        ..., description="closed, and the pledge it relied on waits for the pledgee's release"
+    )
+    allowed_actions: list[str]
+
+
+class ClaimOut(Schema):
+    id: int
+    policy_id: int
+    policy_title: str
+    enterprise: OrgRef
+    year: int
+    state: str
+    state_label: str
+    interest_paid: str
+    loan_ids: list[int]
+    eligible: str | None
+    capped: str | None
+    awarded: str | None
+    review_reason: str
+    submitted_at: dt.datetime
+
+
+class RunOut(Schema):
+    id: int
+    policy_id: int
+    year: int
+    budget: str
+    cap_per_enterprise: str | None
+    share: str
+    total_awarded: str
+    scaled: bool
+    scale_factor: str
+    claims: list[ClaimOut]

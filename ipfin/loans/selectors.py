@@ -1,0 +1,207 @@
+"""Reads of loans and subsidy claims, each limited to what the actor may see.
+
+- `loan_list` / `loan_get`: a bank sees the loans it granted, an enterprise its own, a park its
+  members', the IP office and regulators all (`Perm.LOAN_VIEW_ALL`). Another tenant's loan is a
+  404, never a 403, so that its existence is not revealed.
+- `loan_position`: what is due and what would settle the loan on a day (penalties brought up to
+  that day), from the pure `ipfin.loans.domain`.
+- `bank_pledges_for`: the registered pledges a bank holds over an enterprise (the approval form).
+- `subsidy_claim_list` / `subsidy_claim_get`: an enterprise sees its own claims, the IP office and
+  regulators all. `subsidy_policies`, `subsidy_runs`: the subsidy policies and allocation runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
+from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.financing.models import Policy, PolicyKind
+from ipfin.loans.domain import amount_due, amount_to_settle
+from ipfin.loans.models import (
+    ClaimState,
+    Installment,
+    Loan,
+    LoanStateChoices,
+    Repayment,
+    RiskCategoryChoices,
+    SubsidyAllocationRun,
+    SubsidyClaim,
+)
+from ipfin.loans.services import instalment_states, loan_terms
+from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+
+__all__ = [
+    "LoanPosition",
+    "bank_pledges_for",
+    "loan_get",
+    "loan_list",
+    "loan_position",
+    "subsidy_claim_get",
+    "subsidy_claim_list",
+    "subsidy_policies",
+    "subsidy_runs",
+]
+
+
+def _choice(value: str, allowed: list[str], field: str) -> str:
+    if value not in allowed:
+        raise ValidationFailed(
+            f"“{field}”的取值“{value}”无效。",
+            f"Invalid value {value!r} for {field!r}.",
+            code="filter_invalid",
+            extra={"field": field, "allowed": allowed},
+        )
+    return value
+
+
+def loan_list(
+    *, actor: Any, state: str | None = None, classification: str | None = None
+) -> QuerySet[Loan]:
+    """The loans `actor` may see, newest first; optionally in one state or category."""
+    require_login(actor)
+    loans = Loan.objects.select_related("bank", "enterprise", "pledge", "product_version__product")
+    scope = tenant_scope(
+        actor, "bank_id", "enterprise_id", "enterprise__park_id", view_all=Perm.LOAN_VIEW_ALL
+    )
+    if scope is not None:
+        loans = loans.filter(scope)
+    if state:
+        loans = loans.filter(state=_choice(state, list(LoanStateChoices.values), "state"))
+    if classification:
+        loans = loans.filter(
+            classification=_choice(
+                classification, list(RiskCategoryChoices.values), "classification"
+            )
+        )
+    return loans.order_by("-created_at", "-id")
+
+
+def loan_get(*, actor: Any, loan_id: int) -> Loan:
+    """One loan `actor` may see, with its schedule and repayments; NotFound otherwise."""
+    loan = (
+        loan_list(actor=actor)
+        .select_related("valuation", "demand")
+        .prefetch_related(
+            Prefetch("installments", queryset=Installment.objects.order_by("n")),
+            Prefetch(
+                "repayments",
+                queryset=Repayment.objects.select_related("recorded_by").order_by("paid_on", "id"),
+            ),
+            "rights",
+        )
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None:
+        raise NotFound("未找到该贷款。", "No such loan.", code="loan_not_found")
+    return loan
+
+
+@dataclass(frozen=True)
+class LoanPosition:
+    on: date
+    outstanding_principal: Decimal
+    amount_due: Decimal  # penalties to `on` and the instalments due on or before it
+    amount_to_settle: Decimal  # what repays the loan in full on `on`
+
+
+def loan_position(loan: Loan, on: date) -> LoanPosition | None:
+    """The loan's position on `on` (None before disbursement or after closure)."""
+    if loan.state not in (LoanStateChoices.DISBURSED, LoanStateChoices.REPAYING):
+        return None
+    if loan.disbursed_on is None or on < loan.disbursed_on:
+        return None
+    states = instalment_states(list(loan.installments.all()))
+    terms = loan_terms(loan)
+    return LoanPosition(
+        on=on,
+        outstanding_principal=Decimal(loan.outstanding_principal),
+        amount_due=amount_due(states, terms, on),
+        amount_to_settle=amount_to_settle(states, terms, on),
+    )
+
+
+def bank_pledges_for(*, actor: Any, enterprise_id: int) -> QuerySet[Pledge]:
+    """The registered pledges the actor's bank holds over the enterprise, newest first."""
+    require(actor, Perm.LOAN_MANAGE)
+    return (
+        Pledge.objects.filter(
+            pledgee_id=actor.organisation_id,
+            pledgor_id=enterprise_id,
+            state=PledgeStateChoices.REGISTERED,
+        )
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=PledgeItem.objects.filter(active=True).select_related("right"),
+            )
+        )
+        .order_by("-effective_date", "-id")
+    )
+
+
+# --- subsidies -----------------------------------------------------------------------------------
+
+
+def _sees_all_claims(actor: Any) -> bool:
+    return has_perm(actor, Perm.SUBSIDY_REVIEW) or has_perm(actor, Perm.LOAN_VIEW_ALL)
+
+
+def subsidy_claim_list(
+    *,
+    actor: Any,
+    policy_id: int | None = None,
+    year: int | None = None,
+    state: str | None = None,
+) -> QuerySet[SubsidyClaim]:
+    """The claims `actor` may see (enterprise: its own; IP office, regulators: all)."""
+    require_login(actor)
+    claims = SubsidyClaim.objects.select_related("policy", "enterprise", "allocation_run")
+    if not _sees_all_claims(actor):
+        scope = tenant_scope(actor, "enterprise_id")
+        assert scope is not None
+        claims = claims.filter(scope)
+    if policy_id is not None:
+        claims = claims.filter(policy_id=policy_id)
+    if year is not None:
+        claims = claims.filter(year=year)
+    if state:
+        claims = claims.filter(state=_choice(state, list(ClaimState.values), "state"))
+    return claims.order_by("-year", "-submitted_at", "-id")
+
+
+def subsidy_claim_get(*, actor: Any, claim_id: int) -> SubsidyClaim:
+    claim = subsidy_claim_list(actor=actor).prefetch_related("loans").filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("未找到该贴息申请。", "No such subsidy claim.", code="claim_not_found")
+    return claim
+
+
+def subsidy_policies() -> QuerySet[Policy]:
+    """Active interest-subsidy policies with a share and a budget, newest first (public)."""
+    return (
+        Policy.objects.filter(
+            kind=PolicyKind.SUBSIDY,
+            is_active=True,
+            subsidy_share__isnull=False,
+            annual_budget__isnull=False,
+        )
+        .select_related("issuer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def subsidy_runs(*, actor: Any) -> QuerySet[SubsidyAllocationRun]:
+    """Allocation runs: the IP office and regulators see them (the figures are public policy
+    outcomes, but the enterprises see their own awards on their claims)."""
+    require_login(actor)
+    runs = SubsidyAllocationRun.objects.select_related("policy").order_by("-year", "-id")
+    if not _sees_all_claims(actor):
+        return runs.filter(Q(pk__in=[]))
+    return runs

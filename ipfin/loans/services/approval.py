@@ -1,0 +1,303 @@
+"""Writes of credit approval (授信审批) and of declining an application."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+
+from ipfin.audit.services import audit_record
+from ipfin.common.money import money_str
+from ipfin.financing.domain.loan_status import LoanAction
+from ipfin.financing.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
+from ipfin.loans.models import Loan
+from ipfin.loans.services._common import (
+    decimal_in,
+    int_in,
+    invalid,
+    money_in,
+    notify_orgs,
+    today_or,
+    transition,
+)
+from ipfin.loans.services._loan import (
+    _PLEDGE_RATE_PLACES,
+    _RATE_PLACES,
+    _USABLE_VALUATIONS,
+    BP,
+    _check_product_terms,
+    _day_count,
+    _label,
+    _lock,
+    _method,
+    _require_bank,
+    _snapshot,
+)
+from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.valuation.models import Valuation
+
+__all__ = [
+    "loan_approve",
+    "loan_decline",
+    "pledge_valuations",
+]
+
+
+def _pledge_for(loan: Loan, pledge_id: Any) -> Pledge:
+    """A registered pledge held by the loan's bank over the enterprise's rights (a 422 otherwise;
+    another bank's pledge reads as unknown)."""
+    pledge = (
+        Pledge.objects.select_for_update().filter(pk=int_in(pledge_id, "pledge_id")).first()
+        if pledge_id not in (None, "")
+        else None
+    )
+    if pledge is None or pledge.pledgee_id != loan.bank_id:
+        raise invalid(
+            "pledge_id",
+            "pledge_not_found",
+            "请选择本行作为质权人的质押登记。",
+            "Choose a pledge registration held by your bank.",
+        )
+    if pledge.pledgor_id != loan.enterprise_id:
+        raise invalid(
+            "pledge_id",
+            "pledge_other_pledgor",
+            "该质押登记的出质人不是借款企业。",
+            "The pledgor of this registration is not the borrower.",
+        )
+    if pledge.state != PledgeStateChoices.REGISTERED:
+        raise invalid(
+            "pledge_id",
+            "pledge_not_registered",
+            f"该质押登记尚未生效或已结束（{pledge.get_state_display()}）。",
+            f"The pledge is not registered (state {pledge.state}).",
+        )
+    return pledge
+
+
+def _pledged_right_ids(pledge: Pledge) -> set[int]:
+    return set(
+        PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
+    )
+
+
+def pledge_valuations(actor: Any, pledge: Pledge) -> list[Valuation]:
+    """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
+    `pledge`, the latest first: the valuations an approval may rely on."""
+    from ipfin.valuation.selectors import valuation_list
+
+    right_ids = _pledged_right_ids(pledge)
+    candidates = (
+        valuation_list(actor=actor)
+        .filter(state__in=_USABLE_VALUATIONS, items__right_id__in=right_ids)
+        .distinct()
+        .prefetch_related("items")
+        .order_by("-valuation_date", "-issued_at", "-id")
+    )
+    return [v for v in candidates if {i.right_id for i in v.items.all()} <= right_ids]
+
+
+def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
+    usable = pledge_valuations(actor, pledge)
+    if valuation_id not in (None, ""):
+        wanted = int_in(valuation_id, "valuation_id")
+        chosen = next((v for v in usable if v.pk == wanted), None)
+        if chosen is None:
+            raise invalid(
+                "valuation_id",
+                "valuation_not_usable",
+                "该评估报告不可用：须为已出具的、评估质押登记中的知识产权的报告。",
+                "The valuation cannot be used: it must be issued and value rights of the pledge.",
+            )
+        return chosen
+    if not usable:
+        raise invalid(
+            "valuation_id",
+            "valuation_required",
+            "没有可用的评估报告：请先对质押的知识产权进行评估并出具报告。",
+            "No usable valuation: value the pledged rights and issue the report first.",
+        )
+    return usable[0]
+
+
+def _approved_rate(
+    loan: Loan, annual_rate: Any, on: date
+) -> tuple[Decimal, Decimal | None, int | None]:
+    """(annual rate, LPR, spread in bp): the rate given, or the product's LPR on the approval day
+    plus its spread."""
+    if annual_rate not in (None, ""):
+        rate = decimal_in(annual_rate, "annual_rate")
+        if rate != rate.quantize(_RATE_PLACES):
+            raise invalid(
+                "annual_rate",
+                "rate_precision",
+                "年利率最多保留六位小数。",
+                "annual_rate may have at most six decimals.",
+            )
+        return rate, None, None
+    version = loan.product_version
+    if version is None or not version.lpr_tenor or version.rate_spread_bp is None:
+        raise invalid(
+            "annual_rate",
+            "rate_required",
+            "请填写年利率（该贷款没有按LPR加点定价的产品）。",
+            "Give the annual rate (the loan has no product priced at LPR + spread).",
+        )
+    from ipfin.financing.selectors import lpr_rate
+
+    lpr = lpr_rate(tenor=version.lpr_tenor, on=on)
+    return lpr + Decimal(version.rate_spread_bp) / BP, lpr, version.rate_spread_bp
+
+
+def loan_approve(
+    *,
+    actor: Any,
+    loan: Loan,
+    principal: Decimal | str | int,
+    months: int | str,
+    pledge_id: int | str,
+    method: str | None = None,
+    day_count: str | None = None,
+    annual_rate: Decimal | str | None = None,
+    valuation_id: int | str | None = None,
+    penalty_surcharge: Decimal | str | None = None,
+    today: date | None = None,
+) -> Loan:
+    """Credit approval (授信审批): the limit, rate, term and method, and the pledge registration the
+    loan relies on. Records the valuation relied on (the one given, else the latest usable one)
+    and the pledge rate = principal ÷ valuation value; refuses a pledge rate above the product's
+    maximum and a principal above the debt the pledge secures."""
+    _require_bank(actor, loan)
+    day = today_or(today)
+    with transaction.atomic():
+        locked = _lock(loan)
+        new_state = transition(locked.state, LoanAction.APPROVE)
+        before = _snapshot(locked)
+        amount = money_in(principal, "principal")
+        term = int_in(months, "months")
+        how = _method(method if method not in (None, "") else locked.method)
+        basis = _day_count(day_count if day_count not in (None, "") else locked.day_count)
+        rate, lpr, spread = _approved_rate(locked, annual_rate, day)
+        surcharge = (
+            decimal_in(penalty_surcharge, "penalty_surcharge")
+            if penalty_surcharge not in (None, "")
+            else locked.penalty_surcharge
+        )
+        if not Decimal(0) <= surcharge <= MAX_PENALTY_SURCHARGE or surcharge != surcharge.quantize(
+            Decimal("0.001")
+        ):
+            raise invalid(
+                "penalty_surcharge",
+                "penalty_surcharge_invalid",
+                "罚息加收比例须在0到1之间（通常0.3–0.5），最多三位小数。",
+                "penalty_surcharge must be between 0 and 1 (usually 0.3–0.5), three decimals.",
+            )
+        # The schedule's own checks (rate a fraction below 1, 1–360 months...), a 422 each.
+        repayment_schedule(
+            principal=amount,
+            annual_rate=rate,
+            months=term,
+            method=how,
+            start_date=day,
+            day_count=basis,
+        )
+        version = locked.product_version
+        if version is not None:
+            _check_product_terms(
+                version, amount=amount, months=term, method=how, amount_field="principal"
+            )
+        pledge = _pledge_for(locked, pledge_id)
+        if amount > pledge.debt_amount:
+            raise invalid(
+                "principal",
+                "pledge_debt_exceeded",
+                f"授信额度超过该质押登记担保的主债权数额 {money_str(pledge.debt_amount)} 元。",
+                f"The principal exceeds the {money_str(pledge.debt_amount)} yuan debt the "
+                "pledge secures.",
+            )
+        valuation = _valuation_for(actor, pledge, valuation_id)
+        value = valuation.value
+        if value <= 0:
+            raise invalid(
+                "valuation_id",
+                "valuation_zero",
+                "评估值为零，不能计算质押率。",
+                "The valuation is zero: no pledge rate can be computed.",
+            )
+        pledge_rate = amount / value
+        cap = version.max_pledge_rate if version is not None else None
+        if cap is not None and amount > cap * value:  # exact: no rounding before the test
+            raise invalid(
+                "principal",
+                "pledge_rate_exceeded",
+                f"质押率 {pledge_rate * 100:.2f}% 超过产品最高质押率 {cap * 100:.2f}%"
+                f"（评估值 {money_str(value)} 元，最高可贷 {money_str(cap * value)} 元）。",
+                f"The pledge rate {pledge_rate * 100:.2f}% exceeds the product's maximum "
+                f"{cap * 100:.2f}% (valuation {money_str(value)} yuan: at most "
+                f"{money_str(cap * value)} yuan).",
+                pledge_rate=f"{pledge_rate.quantize(_PLEDGE_RATE_PLACES, ROUND_HALF_UP):f}",
+                max_pledge_rate=f"{cap:f}",
+            )
+        locked.state = new_state
+        locked.principal = amount
+        locked.annual_rate = rate.quantize(_RATE_PLACES)
+        locked.lpr_rate = lpr
+        locked.rate_spread_bp = spread
+        locked.penalty_surcharge = surcharge
+        locked.months = term
+        locked.method = how
+        locked.day_count = basis
+        locked.pledge = pledge
+        locked.valuation = valuation
+        locked.valuation_value = value
+        locked.pledge_rate = pledge_rate.quantize(_PLEDGE_RATE_PLACES, ROUND_HALF_UP)
+        locked.approved_on = day
+        locked.approved_by = actor
+        locked.save()
+        audit_record(
+            actor=actor, action="loan.approve", obj=locked, before=before, after=_snapshot(locked)
+        )
+        label_zh, label_en = _label(locked)
+        notify_orgs(
+            [locked.enterprise_id],
+            locked,
+            "loan.approve",
+            f"{label_zh} 已获批：额度 {money_str(amount)} 元，年利率 {rate * 100:.4f}%，"
+            f"{term} 个月。",
+            f"{label_en} was approved: {money_str(amount)} yuan at {rate * 100:.4f}% a year, "
+            f"{term} months.",
+        )
+    return locked
+
+
+def loan_decline(*, actor: Any, loan: Loan, reason: str) -> Loan:
+    """The bank declines the application, with its reason."""
+    _require_bank(actor, loan)
+    text = (reason or "").strip()
+    with transaction.atomic():
+        locked = _lock(loan)
+        new_state = transition(locked.state, LoanAction.DECLINE)
+        if not text:
+            raise invalid("reason", "reason_required", "请说明拒绝理由。", "A reason is required.")
+        before = _snapshot(locked)
+        locked.state = new_state
+        locked.decline_reason = text[:2000]
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="loan.decline",
+            obj=locked,
+            before=before,
+            after={**_snapshot(locked), "reason": locked.decline_reason},
+        )
+        label_zh, label_en = _label(locked)
+        notify_orgs(
+            [locked.enterprise_id],
+            locked,
+            "loan.decline",
+            f"{label_zh} 的申请未获批准：{locked.decline_reason}",
+            f"The application for {label_en} was declined: {locked.decline_reason}",
+        )
+    return locked

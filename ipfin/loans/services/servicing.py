@@ -1,0 +1,378 @@
+"""Writes of a disbursed loan: disbursement, repayments, closure and the daily classification."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict
+from ipfin.common.money import money_str
+from ipfin.financing.domain.loan_status import (
+    LoanAction,
+    LoanState,
+    RiskCategory,
+    classify,
+    days_past_due,
+    is_non_performing,
+)
+from ipfin.financing.domain.schedules import repayment_schedule
+from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
+from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.services._common import invalid, money_in, notify_orgs, today_or, transition
+from ipfin.loans.services._loan import (
+    _label,
+    _lock,
+    _require_bank,
+    _snapshot,
+    instalment_states,
+    loan_terms,
+    other_loans_on_pledge,
+)
+from ipfin.pledges.models import Pledge, PledgeStateChoices
+
+__all__ = [
+    "loan_classify",
+    "loan_close",
+    "loan_disburse",
+    "loan_repay",
+]
+
+
+def loan_disburse(
+    *, actor: Any, loan: Loan, disbursed_on: date | None = None, today: date | None = None
+) -> Loan:
+    """Disbursement (放款): the schedule is made from the approved terms, starting on the
+    disbursement day (`repayment_schedule`); a loan from a demand marks the demand financed."""
+    _require_bank(actor, loan)
+    day = today_or(today)
+    with transaction.atomic():
+        locked = _lock(loan)
+        new_state = transition(locked.state, LoanAction.DISBURSE)
+        start = disbursed_on or day
+        assert locked.approved_on is not None and locked.principal is not None
+        if not locked.approved_on <= start <= day:
+            raise invalid(
+                "disbursed_on",
+                "disbursed_on_invalid",
+                f"放款日应在审批日 {locked.approved_on} 与今日 {day} 之间。",
+                f"The disbursement date must be between the approval on {locked.approved_on} "
+                f"and today {day}.",
+            )
+        pledge = Pledge.objects.filter(pk=locked.pledge_id).first()
+        if pledge is None or pledge.state != PledgeStateChoices.REGISTERED:
+            raise Conflict(
+                "贷款所依赖的质押登记已不再有效，不能放款。",
+                "The pledge registration the loan relies on is no longer in force.",
+                code="pledge_not_registered",
+            )
+        before = _snapshot(locked)
+        assert locked.annual_rate is not None and locked.months is not None
+        schedule = repayment_schedule(
+            principal=Decimal(locked.principal),
+            annual_rate=Decimal(locked.annual_rate),
+            months=locked.months,
+            method=locked.method,
+            start_date=start,
+            day_count=locked.day_count,
+        )
+        Installment.objects.bulk_create(
+            [
+                Installment(
+                    loan=locked,
+                    n=row.n,
+                    due_date=row.due_date,
+                    principal=row.principal,
+                    interest=row.interest,
+                )
+                for row in schedule.installments
+            ]
+        )
+        locked.state = new_state
+        locked.disbursed_on = start
+        locked.maturity_date = schedule.installments[-1].due_date
+        locked.outstanding_principal = locked.principal
+        locked.days_past_due = 0
+        locked.classification = RiskCategory.NORMAL
+        locked.classified_on = day
+        locked.disbursed_by = actor
+        locked.save()
+        if locked.demand_id is not None:
+            from ipfin.financing.services import demand_mark_financed
+
+            demand_mark_financed(demand=locked.demand, loan_id=locked.pk, actor=actor)
+        audit_record(
+            actor=actor,
+            action="loan.disburse",
+            obj=locked,
+            before=before,
+            after={**_snapshot(locked), "total_interest": money_str(schedule.total_interest)},
+        )
+        label_zh, label_en = _label(locked)
+        first = schedule.installments[0]
+        notify_orgs(
+            [locked.enterprise_id],
+            locked,
+            "loan.disburse",
+            f"{label_zh} 已放款 {money_str(locked.principal)} 元；首期 {first.due_date} 应还 "
+            f"{money_str(first.payment)} 元。",
+            f"{label_en}: {money_str(locked.principal)} yuan disbursed; the first instalment of "
+            f"{money_str(first.payment)} yuan is due on {first.due_date}.",
+        )
+    return locked
+
+
+def _line_json(line: Any) -> dict[str, Any]:
+    return {
+        "n": line.n,
+        "penalty": money_str(line.penalty),
+        "interest": money_str(line.interest),
+        "principal": money_str(line.principal),
+    }
+
+
+def loan_repay(
+    *,
+    actor: Any,
+    loan: Loan,
+    amount: Decimal | str | int,
+    paid_on: date | None = None,
+    today: date | None = None,
+) -> Repayment:
+    """Record a repayment received on `paid_on` (default today) and allocate it: penalty →
+    interest → principal, oldest first; the rest is an early repayment (`ipfin.loans.domain`).
+    Repayments are recorded in date order; the loan's days past due and classification are
+    brought up to today."""
+    _require_bank(actor, loan)
+    day = today_or(today)
+    value = money_in(amount, "amount")
+    with transaction.atomic():
+        locked = _lock(loan)
+        new_state = transition(locked.state, LoanAction.REPAY)
+        on = paid_on or day
+        assert locked.disbursed_on is not None
+        last = (
+            Repayment.objects.filter(loan=locked)
+            .order_by("-paid_on")
+            .values_list("paid_on", flat=True)
+        ).first()
+        lower = max(locked.disbursed_on, last) if last is not None else locked.disbursed_on
+        if not lower <= on <= day:
+            raise invalid(
+                "paid_on",
+                "paid_on_invalid",
+                f"还款日应在 {lower} 与今日 {day} 之间（还款按日期顺序登记）。",
+                f"paid_on must be between {lower} and today {day} (repayments are recorded in "
+                "date order).",
+            )
+        before = _snapshot(locked)
+        rows = list(Installment.objects.select_for_update().filter(loan=locked).order_by("n"))
+        states = instalment_states(rows)
+        allocation = apply_repayment(states, loan_terms(locked), value, on)
+        for row, state in zip(rows, states, strict=True):
+            row.principal = state.principal
+            row.interest = state.interest
+            row.principal_paid = state.principal_paid
+            row.interest_paid = state.interest_paid
+            row.penalty = state.penalty
+            row.penalty_paid = state.penalty_paid
+            row.penalty_through = state.penalty_through
+            row.settled_on = state.settled_on
+        Installment.objects.bulk_update(
+            rows,
+            [
+                "principal",
+                "interest",
+                "principal_paid",
+                "interest_paid",
+                "penalty",
+                "penalty_paid",
+                "penalty_through",
+                "settled_on",
+            ],
+        )
+        repayment = Repayment.objects.create(
+            loan=locked,
+            paid_on=on,
+            amount=allocation.amount,
+            penalty_part=allocation.penalty,
+            interest_part=allocation.interest,
+            principal_part=allocation.principal,
+            prepaid_principal=allocation.prepaid_principal,
+            full_repayment=allocation.full_repayment,
+            lines=[_line_json(line) for line in allocation.lines],
+            recorded_by=actor,
+        )
+        dpd = days_past_due(oldest_unpaid_due_date(states), day)
+        locked.state = new_state
+        locked.outstanding_principal = outstanding_principal(states)
+        locked.days_past_due = dpd
+        locked.classification = classify(dpd).value
+        locked.classified_on = day
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="loan.repay",
+            obj=locked,
+            before=before,
+            after={
+                **_snapshot(locked),
+                "repayment_id": repayment.pk,
+                "paid_on": on.isoformat(),
+                "amount": money_str(allocation.amount),
+                "penalty": money_str(allocation.penalty),
+                "interest": money_str(allocation.interest),
+                "principal": money_str(allocation.principal),
+                "prepaid_principal": money_str(allocation.prepaid_principal),
+                "full_repayment": allocation.full_repayment,
+            },
+        )
+        label_zh, label_en = _label(locked)
+        done_zh = "，贷款已全部还清，待银行办理结清" if allocation.full_repayment else ""
+        done_en = (
+            "; the loan is repaid in full, to be closed by the bank"
+            if (allocation.full_repayment)
+            else ""
+        )
+        notify_orgs(
+            [locked.enterprise_id],
+            locked,
+            "loan.repay",
+            f"{label_zh} 收到还款 {money_str(allocation.amount)} 元（{on}）：罚息 "
+            f"{money_str(allocation.penalty)}、利息 {money_str(allocation.interest)}、本金 "
+            f"{money_str(allocation.principal)}{done_zh}。",
+            f"{label_en}: {money_str(allocation.amount)} yuan received on {on} (penalty "
+            f"{money_str(allocation.penalty)}, interest {money_str(allocation.interest)}, "
+            f"principal {money_str(allocation.principal)}){done_en}.",
+        )
+    return repayment
+
+
+def loan_close(*, actor: Any, loan: Loan, today: date | None = None) -> Loan:
+    """Closure (结清) of a loan repaid in full: every instalment settled, no principal left. Asks
+    the pledgee to release the pledge (see the module doc): a notification to the bank whose
+    object is the pledge, unless another active loan still relies on the registration."""
+    _require_bank(actor, loan)
+    day = today_or(today)
+    with transaction.atomic():
+        locked = _lock(loan)
+        new_state = transition(locked.state, LoanAction.CLOSE)
+        unsettled = Installment.objects.filter(loan=locked, settled_on__isnull=True).count()
+        if unsettled or locked.outstanding_principal != 0:
+            raise Conflict(
+                f"贷款尚未还清（{unsettled} 期未结清，剩余本金 "
+                f"{money_str(locked.outstanding_principal)} 元），不能结清。",
+                f"The loan is not repaid ({unsettled} instalments open, "
+                f"{money_str(locked.outstanding_principal)} yuan principal outstanding).",
+                code="loan_not_repaid",
+            )
+        before = _snapshot(locked)
+        locked.state = new_state
+        locked.closed_on = day
+        locked.closed_by = actor
+        locked.days_past_due = 0
+        locked.classification = RiskCategory.NORMAL
+        locked.classified_on = day
+        locked.save()
+        others = other_loans_on_pledge(locked)
+        pledge = Pledge.objects.filter(pk=locked.pledge_id).first()
+        release_requested = (
+            pledge is not None and pledge.state == PledgeStateChoices.REGISTERED and not others
+        )
+        audit_record(
+            actor=actor,
+            action="loan.close",
+            obj=locked,
+            before=before,
+            after={
+                **_snapshot(locked),
+                "release_requested": release_requested,
+                "other_loans_on_pledge": others,
+            },
+        )
+        label_zh, label_en = _label(locked)
+        if pledge is not None and release_requested:
+            reg = pledge.registration_no
+            notify_orgs(
+                [locked.bank_id],
+                pledge,
+                "loan.release_request",
+                f"{label_zh} 已结清：请办理质押登记 {reg} 的注销登记。",
+                f"{label_en} is closed: please release pledge registration {reg}.",
+            )
+        elif pledge is not None and others:
+            notify_orgs(
+                [locked.bank_id],
+                pledge,
+                "loan.close",
+                f"{label_zh} 已结清；质押登记 {pledge.registration_no} 仍为贷款 "
+                f"{'、'.join(f'#{pk}' for pk in others)} 提供担保，暂不注销。",
+                f"{label_en} is closed; pledge {pledge.registration_no} still secures loan(s) "
+                f"{', '.join(f'#{pk}' for pk in others)}: not to be released yet.",
+            )
+        notify_orgs(
+            [locked.enterprise_id],
+            locked,
+            "loan.close",
+            f"{label_zh} 已结清（{day}）"
+            + ("，已通知质权人办理质押注销登记。" if release_requested else "。"),
+            f"{label_en} is closed ({day})"
+            + ("; the pledgee was asked to release the pledge." if release_requested else "."),
+        )
+    return locked
+
+
+def loan_classify(*, today: date | None = None) -> dict[str, int]:
+    """Bring every disbursed loan's days past due and five-category classification up to `today`
+    (the system's daily job, `ipfin classify_loans`). One query reads each active loan's oldest
+    unsettled due date; only the loans whose figures change are written, in one bulk update, and
+    each change of category is audited. Returns counts: checked, changed, non_performing."""
+    day = today_or(today)
+    active = (
+        Loan.objects.filter(state__in=[LoanState.DISBURSED, LoanState.REPAYING])
+        .annotate(
+            oldest_unpaid=Min(
+                "installments__due_date", filter=Q(installments__settled_on__isnull=True)
+            )
+        )
+        .only("pk", "days_past_due", "classification", "classified_on")
+        .order_by("pk")
+    )
+    changed: list[Loan] = []
+    checked = non_performing = 0
+    with transaction.atomic():
+        for loan in active:
+            checked += 1
+            dpd = days_past_due(loan.oldest_unpaid, day)  # type: ignore[attr-defined]
+            category = classify(dpd).value
+            non_performing += is_non_performing(category)
+            if loan.days_past_due == dpd and loan.classification == category:
+                continue
+            if loan.classification != category:
+                audit_record(
+                    actor=None,
+                    action="loan.classify",
+                    obj=loan,
+                    before={
+                        "classification": loan.classification,
+                        "days_past_due": loan.days_past_due,
+                    },
+                    after={"classification": category, "days_past_due": dpd, "on": day.isoformat()},
+                )
+            loan.days_past_due = dpd
+            loan.classification = category
+            loan.classified_on = day
+            changed.append(loan)
+        Loan.objects.bulk_update(
+            changed, ["days_past_due", "classification", "classified_on"], batch_size=1000
+        )
+        if changed:
+            Loan.objects.filter(pk__in=[loan.pk for loan in changed]).update(
+                updated_at=timezone.now()
+            )
+    return {"checked": checked, "changed": len(changed), "non_performing": non_performing}

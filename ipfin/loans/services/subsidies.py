@@ -1,0 +1,376 @@
+"""Writes of interest subsidies (贴息): claims, their review and the allocation of the budget.
+
+- `subsidy_claim_submit` (the enterprise, `Perm.SUBSIDY_APPLY`): a claim under a subsidy policy
+  for a year. The interest claimed is computed here, never entered: the interest parts of the
+  repayments recorded in that year on the enterprise's eligible loans (`eligible_interest`).
+  Eligible loans are IP-pledge loans (a pledge registration recorded at approval), unless the
+  policy's conditions say `"ip_pledge_loan": false`; the enterprise's size and region must be
+  among the policy's `sizes` and `regions` when these are given (a region matches by prefix:
+  "江苏省" admits "江苏省南京市").
+- `subsidy_claim_review` (the IP office, `Perm.SUBSIDY_REVIEW`): approve, or reject with a reason.
+- `subsidy_allocate` (the IP office): once every claim of the policy and year is reviewed, the
+  approved claims share the policy's budget by `ipfin.financing.domain.subsidy.allocate_subsidy`
+  (share of the interest, cap per enterprise, pro rata to the fen when over budget, remainder by
+  largest remainder with ties to the older claim). One run per policy and year: it is final.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation
+from ipfin.accounts.permissions import Perm, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, NotFound
+from ipfin.common.money import money_str
+from ipfin.financing.domain.loan_status import LoanState
+from ipfin.financing.domain.subsidy import SubsidyClaim as ClaimIn
+from ipfin.financing.domain.subsidy import SubsidyPolicy, allocate_subsidy
+from ipfin.financing.models import Policy, PolicyKind
+from ipfin.loans.models import ClaimState, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
+from ipfin.loans.services._common import int_in, invalid, notify_orgs, office_ids, today_or
+
+__all__ = [
+    "eligible_interest",
+    "enterprise_eligibility",
+    "subsidy_allocate",
+    "subsidy_claim_review",
+    "subsidy_claim_submit",
+    "subsidy_policy",
+]
+
+_DISBURSED = (LoanState.DISBURSED, LoanState.REPAYING, LoanState.CLOSED, LoanState.WRITTEN_OFF)
+_ZERO = Decimal("0.00")
+
+
+def subsidy_policy(policy_id: Any) -> Policy:
+    """An active interest-subsidy policy with its share and budget set (a 422 naming the field
+    otherwise: the id comes in the request's body)."""
+    pk = int_in(policy_id, "policy_id")
+    policy = Policy.objects.select_related("issuer").filter(pk=pk).first()
+    if policy is None or policy.kind != PolicyKind.SUBSIDY or not policy.is_active:
+        raise invalid(
+            "policy_id",
+            "policy_not_found",
+            "未找到有效的贴息政策。",
+            "No such active interest-subsidy policy.",
+        )
+    if policy.subsidy_share is None or policy.annual_budget is None:
+        raise invalid(
+            "policy_id",
+            "policy_incomplete",
+            "该贴息政策未设定贴息比例或年度预算。",
+            "The policy has no subsidy share or annual budget.",
+        )
+    return policy
+
+
+def _conditions(policy: Policy) -> dict[str, Any]:
+    return policy.conditions if isinstance(policy.conditions, dict) else {}
+
+
+def enterprise_eligibility(policy: Policy, enterprise: Organisation) -> list[tuple[str, str, str]]:
+    """The policy's conditions the enterprise does not meet: (code, zh, en) each; empty if none."""
+    conditions = _conditions(policy)
+    failures = []
+    sizes = [str(s) for s in conditions.get("sizes") or []]
+    if sizes and enterprise.size not in sizes:
+        failures.append(
+            (
+                "policy_size",
+                f"企业规模（{enterprise.get_size_display() or '未填写'}）不在政策适用范围内。",
+                f"The enterprise's size ({enterprise.size or 'not given'}) is not covered.",
+            )
+        )
+    regions = [str(r) for r in conditions.get("regions") or [] if r]
+    if regions and not any(enterprise.region.startswith(r) for r in regions):
+        failures.append(
+            (
+                "policy_region",
+                f"企业所在地区（{enterprise.region or '未填写'}）不在政策适用范围内。",
+                f"The enterprise's region ({enterprise.region or 'not given'}) is not covered.",
+            )
+        )
+    return failures
+
+
+def eligible_interest(
+    *, policy: Policy, enterprise: Organisation, year: int
+) -> tuple[Decimal, list[int]]:
+    """The interest paid in `year` on the enterprise's eligible loans (see the module doc), from
+    the recorded repayments, and those loans' ids (one query)."""
+    loans = Loan.objects.filter(enterprise=enterprise, state__in=_DISBURSED)
+    if _conditions(policy).get("ip_pledge_loan", True) is not False:
+        loans = loans.filter(pledge__isnull=False)
+    rows = (
+        Repayment.objects.filter(
+            loan__in=loans, paid_on__gte=date(year, 1, 1), paid_on__lte=date(year, 12, 31)
+        )
+        .order_by()
+        .values("loan_id")
+        .annotate(interest=Sum("interest_part"))
+        .order_by("loan_id")
+    )
+    total = _ZERO
+    ids = []
+    for row in rows:
+        interest = Decimal(row["interest"] or 0)
+        if interest > 0:
+            total += interest
+            ids.append(row["loan_id"])
+    # SQLite sums DECIMAL columns as REAL: back to the fen exactly.
+    return total.quantize(Decimal("0.01")), ids
+
+
+def subsidy_claim_submit(
+    *, actor: Any, policy_id: int | str, year: int | str, today: date | None = None
+) -> SubsidyClaim:
+    """The enterprise claims the subsidy of `policy_id` for the interest it paid in `year`."""
+    require(actor, Perm.SUBSIDY_APPLY)
+    enterprise: Organisation = actor.organisation
+    policy = subsidy_policy(policy_id)
+    claim_year = int_in(year, "year")
+    day = today_or(today)
+    if not 2000 <= claim_year <= day.year:
+        raise invalid(
+            "year",
+            "year_invalid",
+            f"年度应在2000年至{day.year}年之间。",
+            f"year must be between 2000 and {day.year}.",
+        )
+    if policy.year is not None and policy.year != claim_year:
+        raise invalid(
+            "year",
+            "policy_year",
+            f"该政策适用于 {policy.year} 年度。",
+            f"The policy applies to the year {policy.year}.",
+        )
+    failures = enterprise_eligibility(policy, enterprise)
+    if failures:
+        raise invalid(
+            "policy_id",
+            failures[0][0],
+            "；".join(f[1] for f in failures),
+            " ".join(f[2] for f in failures),
+        )
+    if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
+        raise Conflict(
+            f"{claim_year} 年度的贴息已核定，不再受理申请。",
+            f"The {claim_year} subsidy has been allocated: no more claims.",
+            code="allocation_done",
+        )
+    if (
+        SubsidyClaim.objects.filter(policy=policy, enterprise=enterprise, year=claim_year)
+        .exclude(state=ClaimState.REJECTED)
+        .exists()
+    ):
+        raise _claim_exists(claim_year)
+    interest, loan_ids = eligible_interest(policy=policy, enterprise=enterprise, year=claim_year)
+    if interest <= 0:
+        raise invalid(
+            "year",
+            "no_eligible_interest",
+            f"{claim_year} 年度没有符合条件的贷款利息支付记录。",
+            f"No interest was paid in {claim_year} on an eligible loan.",
+        )
+    try:
+        with transaction.atomic():
+            claim = SubsidyClaim.objects.create(
+                policy=policy,
+                enterprise=enterprise,
+                year=claim_year,
+                interest_paid=interest,
+                submitted_by=actor,
+            )
+            claim.loans.set(loan_ids)
+            audit_record(
+                actor=actor,
+                action="subsidy.claim_submit",
+                obj=claim,
+                before=None,
+                after={
+                    "policy_id": policy.pk,
+                    "year": claim_year,
+                    "interest_paid": money_str(interest),
+                    "loan_ids": loan_ids,
+                },
+            )
+            notify_orgs(
+                [*office_ids(), policy.issuer_id],
+                claim,
+                "subsidy.claim_submit",
+                f"{enterprise.name} 申请 {claim_year} 年度贴息（{policy.title}），实付利息 "
+                f"{money_str(interest)} 元。",
+                f"{enterprise.name} claims the {claim_year} subsidy ({policy.title}) on "
+                f"{money_str(interest)} yuan of interest paid.",
+            )
+    except IntegrityError:  # a concurrent claim won the race: the partial unique index
+        raise _claim_exists(claim_year) from None
+    return claim
+
+
+def _claim_exists(year: int) -> Conflict:
+    return Conflict(
+        f"已提交过 {year} 年度该政策的贴息申请。",
+        f"A claim under this policy for {year} exists already.",
+        code="claim_exists",
+    )
+
+
+def _claim_not_found() -> NotFound:
+    return NotFound("未找到该贴息申请。", "No such subsidy claim.", code="claim_not_found")
+
+
+def subsidy_claim_review(
+    *, actor: Any, claim: SubsidyClaim, decision: str, reason: str = ""
+) -> SubsidyClaim:
+    """The office approves a submitted claim, or rejects it with a reason."""
+    require(actor, Perm.SUBSIDY_REVIEW)
+    if decision not in ("approve", "reject"):
+        raise invalid(
+            "decision",
+            "decision_invalid",
+            "审核决定应为 approve（通过）或 reject（不通过）。",
+            "decision must be approve or reject.",
+        )
+    text = (reason or "").strip()
+    with transaction.atomic():
+        locked = SubsidyClaim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None:
+            raise _claim_not_found()
+        if locked.state != ClaimState.SUBMITTED:
+            raise Conflict(
+                "该申请已审核。", "The claim has been reviewed already.", code="claim_reviewed"
+            )
+        if decision == "reject" and not text:
+            raise invalid(
+                "reason", "reason_required", "不通过时须说明理由。", "A reason is required."
+            )
+        before = {"state": locked.state}
+        locked.state = ClaimState.APPROVED if decision == "approve" else ClaimState.REJECTED
+        locked.review_reason = text[:2000]
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=f"subsidy.claim_{decision}",
+            obj=locked,
+            before=before,
+            after={"state": locked.state, "reason": locked.review_reason},
+        )
+        if decision == "approve":
+            zh = f"您的 {locked.year} 年度贴息申请 #{locked.pk} 已审核通过，待核定金额。"
+            en = f"Your {locked.year} subsidy claim #{locked.pk} was approved; amount to follow."
+        else:
+            zh = f"您的 {locked.year} 年度贴息申请 #{locked.pk} 未通过：{locked.review_reason}"
+            en = (
+                f"Your {locked.year} subsidy claim #{locked.pk} was rejected: "
+                f"{locked.review_reason}"
+            )
+        notify_orgs([locked.enterprise_id], locked, f"subsidy.claim_{decision}", zh, en)
+    return locked
+
+
+def subsidy_allocate(*, actor: Any, policy_id: int | str, year: int | str) -> SubsidyAllocationRun:
+    """Allocate the policy's budget for `year` among its approved claims (see the module doc)."""
+    require(actor, Perm.SUBSIDY_REVIEW)
+    policy = subsidy_policy(policy_id)
+    claim_year = int_in(year, "year")
+    with transaction.atomic():
+        Policy.objects.select_for_update().filter(pk=policy.pk).first()  # one run at a time
+        if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
+            raise Conflict(
+                f"{claim_year} 年度的贴息已核定。",
+                f"The {claim_year} subsidy has been allocated already.",
+                code="allocation_done",
+            )
+        pending = SubsidyClaim.objects.filter(
+            policy=policy, year=claim_year, state=ClaimState.SUBMITTED
+        ).count()
+        if pending:
+            raise Conflict(
+                f"还有 {pending} 件申请未审核，请先审核。",
+                f"{pending} claims still wait for review.",
+                code="claims_pending_review",
+                extra={"pending": pending},
+            )
+        claims = list(
+            SubsidyClaim.objects.select_for_update()
+            .filter(policy=policy, year=claim_year, state=ClaimState.APPROVED)
+            .order_by("pk")
+        )
+        if not claims:
+            raise invalid(
+                "policy_id",
+                "no_approved_claims",
+                f"{claim_year} 年度没有已通过的申请。",
+                f"No approved claims for {claim_year}.",
+            )
+        assert policy.subsidy_share is not None and policy.annual_budget is not None
+        budget = Decimal(policy.annual_budget)
+        cap = Decimal(policy.cap_per_enterprise) if policy.cap_per_enterprise is not None else None
+        share = Decimal(policy.subsidy_share)
+        # Zero-padded ids: the allocation's ties go to the smaller key, i.e. the older claim.
+        allocation = allocate_subsidy(
+            [
+                ClaimIn(
+                    claim_id=f"{c.pk:012d}",
+                    enterprise_id=str(c.enterprise_id),
+                    interest_paid=Decimal(c.interest_paid).quantize(Decimal("0.01")),
+                )
+                for c in claims
+            ],
+            SubsidyPolicy(share=share, cap_per_enterprise=cap, budget=budget),
+        )
+        run = SubsidyAllocationRun.objects.create(
+            policy=policy,
+            year=claim_year,
+            budget=budget,
+            cap_per_enterprise=cap,
+            share=share,
+            total_awarded=allocation.total_awarded,
+            scaled=allocation.scaled,
+            scale_factor=allocation.scale_factor,
+            claims_count=len(claims),
+            run_by=actor,
+        )
+        for claim, line in zip(claims, allocation.lines, strict=True):
+            claim.eligible = line.eligible
+            claim.capped = line.capped
+            claim.awarded = line.awarded
+            claim.allocation_run = run
+            claim.state = ClaimState.ALLOCATED
+        SubsidyClaim.objects.bulk_update(
+            claims, ["eligible", "capped", "awarded", "allocation_run", "state"]
+        )
+        audit_record(
+            actor=actor,
+            action="subsidy.allocate",
+            obj=run,
+            before=None,
+            after={
+                "policy_id": policy.pk,
+                "year": claim_year,
+                "budget": money_str(budget),
+                "total_awarded": money_str(allocation.total_awarded),
+                "scaled": allocation.scaled,
+                "scale_factor": f"{allocation.scale_factor:f}",
+                "awards": {str(c.pk): money_str(c.awarded or _ZERO) for c in claims},
+            },
+        )
+        for claim in claims:
+            notify_orgs(
+                [claim.enterprise_id],
+                claim,
+                "subsidy.allocate",
+                f"您的 {claim_year} 年度贴息已核定：{money_str(claim.awarded or _ZERO)} 元。",
+                f"Your {claim_year} interest subsidy: {money_str(claim.awarded or _ZERO)} yuan.",
+            )
+    return run

@@ -1,0 +1,194 @@
+"""Loan fixtures, all through the real services: a right in force (the pledge tests' `make_right`),
+a registered pledge of bank_a over it (filed by the bank, approved by the examiner), an issued
+valuation of it by bank_a (cost approach: 1,000,000 × 1.1 × 8/10 = 880,000.00), bank_a's loan
+product (1y LPR + 50 bp, max pledge rate 50 %), and a `lend` helper that takes a loan from
+application to disbursement on given dates."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.financing.models import Policy, ProductVersion
+from ipfin.financing.services import policy_publish, product_publish
+from ipfin.loans import services
+from ipfin.loans.models import Loan
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.services import pledge_decide, pledge_submit
+
+# The pledge tests' factories: rights entered by the examiner, in force today. Imported, not copied.
+from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
+    make_right,
+    pay_annuities,
+    today,
+)
+from ipfin.registry.models import Right
+from ipfin.valuation.models import Valuation
+from ipfin.valuation.services.valuations import valuation_create, valuation_issue
+
+_seq = itertools.count(1)
+
+D = Decimal
+VALUATION_VALUE = D("880000.00")
+LOAN_TERMS: dict[str, Any] = {
+    "description": "知识产权质押贷款",
+    "amount_min": "100000",
+    "amount_max": "5000000",
+    "term_min_months": 3,
+    "term_max_months": 36,
+    "lpr_tenor": "1y",
+    "rate_spread_bp": 50,
+    "accepted_right_kinds": ["invention", "utility_model", "trademark"],
+    "package_allowed": True,
+    "max_pledge_rate": "0.5",
+    "repayment_methods": ["annuity", "equal_principal", "interest_only"],
+}
+
+
+@pytest.fixture
+def office_user(make_user: Callable[..., User], ip_office: Organisation) -> User:
+    return make_user("office", ip_office)
+
+
+@pytest.fixture
+def regulator_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
+    return make_user("regulator", make_org(OrganisationKind.REGULATOR, "金融监管局", uscc=None))
+
+
+@pytest.fixture
+def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org(OrganisationKind.ENTERPRISE, "乙制造有限公司")
+
+
+@pytest.fixture
+def enterprise_b_user(make_user: Callable[..., User], enterprise_b: Organisation) -> User:
+    return make_user("enterprise_b", enterprise_b)
+
+
+@pytest.fixture
+def product(bank_a_user: User) -> ProductVersion:
+    return product_publish(
+        actor=bank_a_user, code="IPL", kind="loan", name="知识产权质押贷", terms=LOAN_TERMS
+    )
+
+
+@pytest.fixture
+def pledge_over(
+    bank_a_user: User,
+    examiner: User,
+    make_right: Callable[..., Right],  # noqa: F811 - the imported fixture
+    today: date,  # noqa: F811 - the imported fixture
+) -> Callable[..., tuple[Pledge, Right]]:
+    """A registered pledge of bank_a over a new right of `enterprise` (default 5,000,000.00)."""
+
+    def make(enterprise: Organisation, debt: str = "5000000.00") -> tuple[Pledge, Right]:
+        right = make_right(owners=[enterprise])
+        pledge, _checks = pledge_submit(
+            actor=bank_a_user,
+            pledgor_uscc=enterprise.uscc or "",
+            rights=[right.number],
+            debt_amount=debt,
+            term_start=today,
+            term_end=today + timedelta(days=3 * 365),
+            contract_no=f"ZY-L-{next(_seq):05d}",
+        )
+        return pledge_decide(actor=examiner, pledge=pledge, decision="approve"), right
+
+    return make
+
+
+@pytest.fixture
+def value_right(bank_a_user: User) -> Callable[..., Valuation]:
+    def make(right: Right, cost: str = "1000000") -> Valuation:
+        valuation = valuation_create(
+            actor=bank_a_user,
+            rights=[right.number],
+            method="cost",
+            inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+        )
+        return valuation_issue(actor=bank_a_user, valuation=valuation)
+
+    return make
+
+
+@pytest.fixture
+def pledged(
+    enterprise_a: Organisation,
+    pledge_over: Callable[..., tuple[Pledge, Right]],
+    value_right: Callable[..., Valuation],
+) -> tuple[Pledge, Valuation]:
+    """bank_a's registered pledge over enterprise_a's right, valued at 880,000.00."""
+    pledge, right = pledge_over(enterprise_a)
+    valuation = value_right(right)
+    assert valuation.value == VALUATION_VALUE
+    return pledge, valuation
+
+
+@pytest.fixture
+def lend(bank_a_user: User, enterprise_a: Organisation) -> Callable[..., Loan]:
+    """Apply (the bank, no product unless given), approve with an explicit rate, and disburse
+    on `start`; stops earlier with `until="applied"` or `"approved"`."""
+
+    def make(
+        pledge: Pledge,
+        *,
+        principal: str = "120000.00",
+        rate: str = "0.12",
+        months: int = 3,
+        method: str = "equal_principal",
+        day_count: str = "30/360",
+        start: date = date(2025, 1, 15),
+        enterprise: Organisation | None = None,
+        product_version_id: int | None = None,
+        until: str = "disbursed",
+    ) -> Loan:
+        org = enterprise or enterprise_a
+        loan = services.loan_apply(
+            actor=bank_a_user,
+            enterprise_uscc=org.uscc or "",
+            product_version_id=product_version_id,
+            amount=principal,
+            months=months,
+            method=method,
+            day_count=day_count,
+        )
+        if until == "applied":
+            return loan
+        loan = services.loan_approve(
+            actor=bank_a_user,
+            loan=loan,
+            principal=principal,
+            months=months,
+            pledge_id=pledge.pk,
+            annual_rate=rate,
+            today=start,
+        )
+        if until == "approved":
+            return loan
+        return services.loan_disburse(actor=bank_a_user, loan=loan, today=start)
+
+    return make
+
+
+@pytest.fixture
+def subsidy_policy(office_user: User) -> Policy:
+    """50 % of the interest paid in 2025, at most 1,000.00 per enterprise, budget 1,000.01."""
+    return policy_publish(
+        actor=office_user,
+        kind="subsidy",
+        title="2025年知识产权质押贷款贴息",
+        conditions={"ip_pledge_loan": True, "sizes": ["micro", "small", "medium"]},
+        subsidy_share="0.5",
+        cap_per_enterprise="1000.00",
+        annual_budget="1000.01",
+        year=2025,
+    )
+
+
+__all__ = ["LOAN_TERMS", "VALUATION_VALUE", "D", "Role"]

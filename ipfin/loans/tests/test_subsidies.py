@@ -1,0 +1,221 @@
+"""Interest subsidy end to end on the real database: repayments → claims → review → allocation
+within the budget, to the fen.
+
+Policy (conftest `subsidy_policy`): 50 % of the interest paid in 2025, cap 1,000.00 per
+enterprise, budget 1,000.01, sizes micro/small/medium. Interest-only loans at 12 % (1 % a month):
+- A: 120,000.00, one instalment paid in 2025: 1,200.00 → eligible   600.00
+- B: 120,000.00, two instalments paid:       2,400.00 → eligible 1,200.00 → capped 1,000.00
+- C:  80,000.00 from 2024-11-15, paid 2024-12-15 (another year) and 2025-01-15: 800.00 → 400.00
+Capped total 2,000.00 > budget 1,000.01: scaled by 100,001 / 200,000 = 0.500005:
+  A 300.003 → 300.00, B 500.005 → 500.00, C 200.002 → 200.00; one fen left over goes to the
+  largest remainder (B's 0.5 fen): B 500.01. Total 1,000.01 = the budget exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.common.errors import ValidationFailed
+from ipfin.financing.models import Policy
+from ipfin.loans import services
+from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
+from ipfin.pledges.models import Pledge
+from ipfin.registry.models import Right
+from ipfin.valuation.models import Valuation
+
+D = Decimal
+
+
+@pytest.fixture
+def borrowers(
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    pledge_over: Callable[..., tuple[Pledge, Right]],
+    value_right: Callable[..., Valuation],
+    lend: Callable[..., Loan],
+    bank_a_user: User,
+) -> dict[str, tuple[Organisation, User]]:
+    out: dict[str, tuple[Organisation, User]] = {}
+    plans = {
+        "A": ("small", "120000.00", date(2025, 1, 15), [("1200.00", date(2025, 2, 15))]),
+        "B": (
+            "medium",
+            "120000.00",
+            date(2025, 1, 15),
+            [("1200.00", date(2025, 2, 15)), ("1200.00", date(2025, 3, 15))],
+        ),
+        "C": (
+            "micro",
+            "80000.00",
+            date(2024, 11, 15),
+            [("800.00", date(2024, 12, 15)), ("800.00", date(2025, 1, 15))],
+        ),
+        "D": ("large", "120000.00", date(2025, 1, 15), [("1200.00", date(2025, 2, 15))]),
+    }
+    for key, (size, principal, start, payments) in plans.items():
+        org = make_org(OrganisationKind.ENTERPRISE, f"企业{key}", size=size, region="江苏省南京市")
+        pledge, right = pledge_over(org)
+        value_right(right)
+        loan = lend(
+            pledge, principal=principal, method="interest_only", start=start, enterprise=org
+        )
+        for amount, paid_on in payments:
+            services.loan_repay(
+                actor=bank_a_user, loan=loan, amount=amount, paid_on=paid_on, today=paid_on
+            )
+        out[key] = (org, make_user(f"ent-{key}", org))
+    return out
+
+
+def test_subsidy_end_to_end_scaled_to_the_budget(
+    api_client: Callable[..., Any],
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    office_user: User,
+) -> None:
+    office = api_client(office_user)
+    claim_ids = {}
+    for key in "ABC":
+        resp = api_client(borrowers[key][1]).post_json(
+            "/api/v1/subsidies/claims", {"policy_id": subsidy_policy.pk, "year": 2025}
+        )
+        assert resp.status_code == 201, resp.content
+        claim_ids[key] = resp.json()["id"]
+    assert {k: SubsidyClaim.objects.get(pk=pk).interest_paid for k, pk in claim_ids.items()} == {
+        "A": D("1200.00"),
+        "B": D("2400.00"),
+        "C": D("800.00"),
+    }
+    # D is a large enterprise: outside the policy.
+    resp = api_client(borrowers["D"][1]).post_json(
+        "/api/v1/subsidies/claims", {"policy_id": subsidy_policy.pk, "year": 2025}
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "policy_size"
+    # A second claim for the same year is a conflict.
+    resp = api_client(borrowers["A"][1]).post_json(
+        "/api/v1/subsidies/claims", {"policy_id": subsidy_policy.pk, "year": 2025}
+    )
+    assert resp.status_code == 409 and resp.json()["code"] == "claim_exists"
+    # An enterprise sees its own claims only.
+    mine = api_client(borrowers["A"][1]).get("/api/v1/subsidies/claims").json()
+    assert [c["id"] for c in mine] == [claim_ids["A"]]
+
+    allocate = {"policy_id": subsidy_policy.pk, "year": 2025}
+    resp = office.post_json("/api/v1/subsidies/allocate", allocate)
+    assert resp.status_code == 409 and resp.json()["code"] == "claims_pending_review"
+    for key in "ABC":
+        resp = office.post_json(
+            f"/api/v1/subsidies/claims/{claim_ids[key]}/review", {"decision": "approve"}
+        )
+        assert resp.status_code == 200, resp.content
+    resp = office.post_json("/api/v1/subsidies/allocate", allocate)
+    assert resp.status_code == 201, resp.content
+    run = resp.json()
+    assert (run["scaled"], run["total_awarded"], run["scale_factor"]) == (
+        True,
+        "1000.01",
+        "0.5000050000",
+    )
+    awards = {
+        c["enterprise"]["name"][-1]: (c["eligible"], c["capped"], c["awarded"])
+        for c in run["claims"]
+    }
+    assert awards == {
+        "A": ("600.00", "600.00", "300.00"),
+        "B": ("1200.00", "1000.00", "500.01"),
+        "C": ("400.00", "400.00", "200.00"),
+    }
+    total = sum(D(c["awarded"]) for c in run["claims"])
+    assert total == subsidy_policy.annual_budget  # never over budget, exact
+    assert all(D(c["awarded"]) <= D("1000.00") for c in run["claims"])  # never over the cap
+    # Final: one run per policy and year.
+    resp = office.post_json("/api/v1/subsidies/allocate", allocate)
+    assert resp.status_code == 409 and resp.json()["code"] == "allocation_done"
+    assert SubsidyAllocationRun.objects.count() == 1
+
+
+def test_under_budget_every_claim_gets_its_capped_amount(
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    office_user: User,
+) -> None:
+    Policy.objects.filter(pk=subsidy_policy.pk).update(annual_budget=D("5000.00"))
+    for key in "AB":
+        claim = services.subsidy_claim_submit(
+            actor=borrowers[key][1], policy_id=subsidy_policy.pk, year=2025, today=date(2026, 1, 5)
+        )
+        services.subsidy_claim_review(actor=office_user, claim=claim, decision="approve")
+    run = services.subsidy_allocate(actor=office_user, policy_id=subsidy_policy.pk, year=2025)
+    assert (run.scaled, run.total_awarded, run.scale_factor) == (False, D("1600.00"), D(1))
+    assert sorted(SubsidyClaim.objects.values_list("awarded", flat=True)) == [
+        D("600.00"),
+        D("1000.00"),
+    ]
+
+
+def test_rejection_needs_a_reason_and_excludes_the_claim(
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    office_user: User,
+) -> None:
+    claim = services.subsidy_claim_submit(
+        actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2025
+    )
+    with pytest.raises(ValidationFailed) as err:
+        services.subsidy_claim_review(actor=office_user, claim=claim, decision="reject")
+    assert err.value.code == "reason_required"
+    services.subsidy_claim_review(
+        actor=office_user, claim=claim, decision="reject", reason="材料不全"
+    )
+    claim.refresh_from_db()
+    assert claim.state == "rejected"
+    # Rejected: the enterprise may claim again.
+    again = services.subsidy_claim_submit(
+        actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2025
+    )
+    assert again.pk != claim.pk
+
+
+def test_no_interest_paid_in_the_year_is_refused(
+    borrowers: dict[str, tuple[Organisation, User]], subsidy_policy: Policy
+) -> None:
+    Policy.objects.filter(pk=subsidy_policy.pk).update(year=None)
+    with pytest.raises(ValidationFailed) as err:
+        services.subsidy_claim_submit(
+            actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2024
+        )
+    assert err.value.code == "no_eligible_interest"
+    assert not SubsidyClaim.objects.exists()
+
+
+def test_only_the_office_reviews_and_allocates(
+    api_client: Callable[..., Any],
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    bank_a_user: User,
+) -> None:
+    claim = services.subsidy_claim_submit(
+        actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2025
+    )
+    enterprise = api_client(borrowers["A"][1])
+    resp = enterprise.post_json(
+        f"/api/v1/subsidies/claims/{claim.pk}/review", {"decision": "approve"}
+    )
+    assert resp.status_code == 403
+    # A bank cannot even see the claim.
+    resp = api_client(bank_a_user).post_json(
+        f"/api/v1/subsidies/claims/{claim.pk}/review", {"decision": "approve"}
+    )
+    assert resp.status_code == 404
+    resp = enterprise.post_json(
+        "/api/v1/subsidies/allocate", {"policy_id": subsidy_policy.pk, "year": 2025}
+    )
+    assert resp.status_code == 403
+    claim.refresh_from_db()
+    assert claim.state == "submitted"

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from ipfin.loans import views
+
+app_name = "loans"
+
+urlpatterns = [
+    path("", views.loan_list, name="loan_list"),
+    path("new/", views.loan_new, name="loan_new"),
+    path("calculator/", views.schedule_calculator, name="calculator"),
+    path("<int:loan_id>/", views.loan_detail, name="loan_detail"),
+    path("<int:loan_id>/approve/", views.loan_approve, name="loan_approve"),
+    path("<int:loan_id>/decline/", views.loan_decline, name="loan_decline"),
+    path("<int:loan_id>/disburse/", views.loan_disburse, name="loan_disburse"),
+    path("<int:loan_id>/repayments/", views.loan_repay, name="loan_repay"),
+    path("<int:loan_id>/close/", views.loan_close, name="loan_close"),
+    path("subsidies/", views.subsidy_claims, name="subsidy_claims"),
+    path("subsidies/<int:claim_id>/review/", views.subsidy_review, name="subsidy_review"),
+    path("subsidies/allocate/", views.subsidy_allocate, name="subsidy_allocate"),
+]

@@ -1,0 +1,418 @@
+"""The loans UI: loan list and page (approve with a registered pledge, disburse, record
+repayments, close → release prompt), the application form, the schedule calculator (public) and
+the subsidy pages (enterprise claims; office review and allocation). Views stay thin: parse,
+call one selector or service, render; the services enforce every rule and permission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.common.money import money_str
+from ipfin.financing.models import ProductKind, ProductVersion
+from ipfin.loans import selectors, services
+from ipfin.loans.api import release_pledge_due
+from ipfin.loans.forms import (
+    AllocateForm,
+    ApproveForm,
+    ClaimForm,
+    DeclineForm,
+    DisburseForm,
+    LoanApplyForm,
+    RepaymentForm,
+    ReviewForm,
+    ScheduleForm,
+)
+from ipfin.loans.models import Loan, LoanStateChoices, RiskCategoryChoices
+from ipfin.web.views import domain_errors
+
+LIST_LIMIT = 100
+
+
+def _fail(exc: DomainError) -> tuple[int, str]:
+    if isinstance(exc, NotAuthenticated):
+        raise exc
+    return exc.status, exc.detail(get_language())
+
+
+# --- calculator ----------------------------------------------------------------------------------
+
+
+@domain_errors
+def schedule_calculator(request: HttpRequest) -> HttpResponse:
+    """Public: the schedule of a loan from its terms (GET form; nothing saved)."""
+    schedule = None
+    error = ""
+    status = 200
+    if request.GET:
+        form = ScheduleForm(request.GET)
+        if form.is_valid():
+            try:
+                schedule = services.schedule_preview(data=form.cleaned_data)
+            except DomainError as exc:
+                status, error = _fail(exc)
+        else:
+            status = 400
+    else:
+        form = ScheduleForm(
+            initial={
+                "start_date": timezone.localdate(),
+                "method": "annuity",
+                "day_count": "30/360",
+                "months": 12,
+            }
+        )
+    context = {"form": form, "schedule": schedule, "error": error}
+    return render(request, "loans/calculator.html", context, status=status)
+
+
+# --- loans ---------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def loan_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    if state not in LoanStateChoices.values:
+        state = None
+    category = request.GET.get("classification") or None
+    if category not in RiskCategoryChoices.values:
+        category = None
+    loans = selectors.loan_list(actor=request.user, state=state, classification=category)
+    context = {
+        "loans": list(loans[:LIST_LIMIT]),
+        "state": state,
+        "classification": category,
+        "states": LoanStateChoices.choices,
+        "categories": RiskCategoryChoices.choices,
+        "can_apply": has_perm(request.user, Perm.LOAN_MANAGE)
+        or has_perm(request.user, Perm.DEMAND_FILE),
+    }
+    return render(request, "loans/loan_list.html", context)
+
+
+def _product_choices() -> list[tuple[int, str]]:
+    """The current version of every loan product on sale."""
+    versions = (
+        ProductVersion.objects.filter(product__kind=ProductKind.LOAN, product__is_active=True)
+        .select_related("product__provider")
+        .order_by("product__provider__name", "product__code", "-version")
+    )
+    seen: set[int] = set()
+    choices = []
+    for v in versions:
+        if v.product_id in seen:
+            continue
+        seen.add(v.product_id)
+        choices.append((v.pk, f"{v.product.provider.name} · {v.product.name} (v{v.version})"))
+    return choices
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def loan_new(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, Perm.LOAN_MANAGE):
+        require(request.user, Perm.DEMAND_FILE)
+    products = _product_choices()
+    error = ""
+    status = 200
+    if request.method == "POST":
+        form = LoanApplyForm(request.POST, products=products)
+        if form.is_valid():
+            try:
+                loan = services.loan_apply(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                status, error = _fail(exc)
+            else:
+                messages.success(request, _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk})
+                return redirect("loans:loan_detail", loan_id=loan.pk)
+        else:
+            status = 400
+    else:
+        org = request.user.organisation  # type: ignore[union-attr]
+        initial: dict[str, Any] = {"method": "annuity", "day_count": "30/360", "months": 12}
+        if org is not None and org.kind == "enterprise":
+            initial["enterprise_uscc"] = org.uscc
+        form = LoanApplyForm(initial=initial, products=products)
+    return render(request, "loans/loan_form.html", {"form": form, "error": error}, status=status)
+
+
+def _pledge_label(pledge: Any) -> str:
+    rights = "、".join(item.right.number for item in pledge.items.all())
+    return f"{pledge.registration_no} · {money_str(pledge.debt_amount)} · {rights}"
+
+
+def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    today = timezone.localdate()
+    can_manage = has_perm(user, Perm.LOAN_MANAGE) and loan.bank_id == user.organisation_id  # type: ignore[union-attr]
+    installments = list(loan.installments.all())
+    context: dict[str, Any] = {
+        "loan": loan,
+        "installments": installments,
+        "repayments": list(loan.repayments.all()),
+        "position": selectors.loan_position(loan, today),
+        "today": today,
+        "can_manage": can_manage,
+        "release_pledge": can_manage and release_pledge_due(loan),
+    }
+    if not can_manage:
+        return context
+    if loan.state == LoanStateChoices.APPLIED:
+        pledges = list(selectors.bank_pledges_for(actor=user, enterprise_id=loan.enterprise_id))
+        valuations: dict[int, str] = {}
+        for pledge in pledges:
+            for v in services.pledge_valuations(user, pledge):
+                valuations[v.pk] = f"#{v.pk} · {money_str(v.value)} · {v.valuation_date}"
+        context["approve_form"] = forms.get("approve_form") or ApproveForm(
+            initial={
+                "principal": loan.requested_amount,
+                "months": loan.requested_months,
+                "method": loan.method,
+                "day_count": loan.day_count,
+            },
+            pledges=[(p.pk, _pledge_label(p)) for p in pledges],
+            valuations=list(valuations.items()),
+        )
+        context["decline_form"] = forms.get("decline_form") or DeclineForm()
+    elif loan.state == LoanStateChoices.APPROVED:
+        context["disburse_form"] = forms.get("disburse_form") or DisburseForm(
+            initial={"disbursed_on": today}
+        )
+    elif loan.state in (LoanStateChoices.DISBURSED, LoanStateChoices.REPAYING):
+        context["repayment_form"] = forms.get("repayment_form") or RepaymentForm(
+            initial={"paid_on": today}
+        )
+        context["can_close"] = loan.state == LoanStateChoices.REPAYING and all(
+            i.settled_on is not None for i in installments
+        )
+    return context
+
+
+@login_required
+@domain_errors
+def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    return render(request, "loans/loan_detail.html", _loan_context(request, loan))
+
+
+def _loan_action(
+    request: HttpRequest,
+    loan_id: int,
+    act: Callable[[Loan], str],
+    *,
+    form_name: str | None = None,
+    form: Any = None,
+) -> HttpResponse:
+    """Run one service on the loan; on success redirect with a message, on a refusal show the
+    loan page again with the error at the error's status."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    status, error = 400, _("请检查填写的内容。")
+    if form is None or form.is_valid():
+        try:
+            done = act(loan)
+        except DomainError as exc:
+            status, error = _fail(exc)
+        else:
+            messages.success(request, done)
+            return redirect("loans:loan_detail", loan_id=loan.pk)
+        loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    extra = {form_name: form} if form_name and form is not None else {}
+    context = _loan_context(request, loan, **extra)
+    context["action_error"] = error
+    return render(request, "loans/loan_detail.html", context, status=status)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_approve(request: HttpRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    ctx = _loan_context(request, loan)
+    base = ctx.get("approve_form")
+    form = ApproveForm(
+        request.POST,
+        pledges=list(base.fields["pledge_id"].choices) if base else [],
+        valuations=[c for c in base.fields["valuation_id"].choices if c[0] != ""] if base else [],
+    )
+
+    def act(target: Loan) -> str:
+        services.loan_approve(actor=request.user, loan=target, **form.cleaned_data)
+        return _("授信审批已通过。")
+
+    return _loan_action(request, loan_id, act, form_name="approve_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_decline(request: HttpRequest, loan_id: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+
+    def act(loan: Loan) -> str:
+        services.loan_decline(actor=request.user, loan=loan, reason=form.cleaned_data["reason"])
+        return _("已拒绝该贷款申请。")
+
+    return _loan_action(request, loan_id, act, form_name="decline_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_disburse(request: HttpRequest, loan_id: int) -> HttpResponse:
+    form = DisburseForm(request.POST)
+
+    def act(loan: Loan) -> str:
+        services.loan_disburse(
+            actor=request.user, loan=loan, disbursed_on=form.cleaned_data["disbursed_on"]
+        )
+        return _("已放款，还款计划已生成。")
+
+    return _loan_action(request, loan_id, act, form_name="disburse_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
+    form = RepaymentForm(request.POST)
+
+    def act(loan: Loan) -> str:
+        repayment = services.loan_repay(
+            actor=request.user,
+            loan=loan,
+            amount=form.cleaned_data["amount"],
+            paid_on=form.cleaned_data["paid_on"],
+        )
+        return _(
+            "已登记还款 %(amount)s 元：罚息 %(penalty)s，利息 %(interest)s，本金 %(principal)s。"
+        ) % {
+            "amount": money_str(repayment.amount),
+            "penalty": money_str(repayment.penalty_part),
+            "interest": money_str(repayment.interest_part),
+            "principal": money_str(repayment.principal_part),
+        }
+
+    return _loan_action(request, loan_id, act, form_name="repayment_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_close(request: HttpRequest, loan_id: int) -> HttpResponse:
+    def act(loan: Loan) -> str:
+        services.loan_close(actor=request.user, loan=loan)
+        return _("贷款已结清。")
+
+    return _loan_action(request, loan_id, act)
+
+
+# --- subsidies -----------------------------------------------------------------------------------
+
+
+def _policy_choices() -> list[tuple[int, str]]:
+    return [(p.pk, f"{p.title} · {p.issuer.name}") for p in selectors.subsidy_policies()]
+
+
+def _subsidy_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    policies = _policy_choices()
+    year = timezone.localdate().year
+    can_apply = has_perm(user, Perm.SUBSIDY_APPLY)
+    can_review = has_perm(user, Perm.SUBSIDY_REVIEW)
+    context: dict[str, Any] = {
+        "claims": list(selectors.subsidy_claim_list(actor=user).prefetch_related("loans")[:200]),
+        "runs": list(selectors.subsidy_runs(actor=user)[:50]),
+        "can_apply": can_apply,
+        "can_review": can_review,
+        "review_form": ReviewForm(),
+    }
+    if can_apply:
+        context["claim_form"] = forms.get("claim_form") or ClaimForm(
+            initial={"year": year - 1}, policies=policies
+        )
+    if can_review:
+        context["allocate_form"] = forms.get("allocate_form") or AllocateForm(
+            initial={"year": year - 1}, policies=policies
+        )
+    return context
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def subsidy_claims(request: HttpRequest) -> HttpResponse:
+    """The enterprise's claims and its claim form; the office's review and allocation page."""
+    if request.method == "GET":
+        return render(request, "loans/subsidies.html", _subsidy_context(request))
+    form = ClaimForm(request.POST, policies=_policy_choices())
+    status, error = 400, _("请检查填写的内容。")
+    if form.is_valid():
+        try:
+            claim = services.subsidy_claim_submit(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            status, error = _fail(exc)
+        else:
+            messages.success(
+                request,
+                _("贴息申请已提交：实付利息 %(interest)s 元。")
+                % {"interest": money_str(claim.interest_paid)},
+            )
+            return redirect("loans:subsidy_claims")
+    context = _subsidy_context(request, claim_form=form)
+    context["action_error"] = error
+    return render(request, "loans/subsidies.html", context, status=status)
+
+
+@login_required
+@domain_errors
+@require_POST
+def subsidy_review(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = selectors.subsidy_claim_get(actor=request.user, claim_id=claim_id)
+    form = ReviewForm(request.POST)
+    status, error = 400, _("请检查填写的内容。")
+    if form.is_valid():
+        try:
+            services.subsidy_claim_review(actor=request.user, claim=claim, **form.cleaned_data)
+        except DomainError as exc:
+            status, error = _fail(exc)
+        else:
+            messages.success(request, _("审核决定已保存。"))
+            return redirect("loans:subsidy_claims")
+    context = _subsidy_context(request)
+    context["action_error"] = error
+    return render(request, "loans/subsidies.html", context, status=status)
+
+
+@login_required
+@domain_errors
+@require_POST
+def subsidy_allocate(request: HttpRequest) -> HttpResponse:
+    form = AllocateForm(request.POST, policies=_policy_choices())
+    status, error = 400, _("请检查填写的内容。")
+    if form.is_valid():
+        try:
+            run = services.subsidy_allocate(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            status, error = _fail(exc)
+        else:
+            messages.success(
+                request,
+                _("贴息已核定：共 %(total)s 元。") % {"total": money_str(run.total_awarded)},
+            )
+            return redirect("loans:subsidy_claims")
+    context = _subsidy_context(request, allocate_form=form)
+    context["action_error"] = error
+    return render(request, "loans/subsidies.html", context, status=status)

@@ -1,0 +1,214 @@
+"""REST adapters of valuation: parse → one service / selector → serialise.
+
+- POST /valuations/preview: any approach from its inputs, nothing saved; open to anyone (a
+  calculator, for bank systems too).
+- POST /valuations (banks and valuation agencies), GET /valuations, GET /valuations/{id},
+  POST /valuations/{id}/issue (the maker), POST /valuations/{id}/recheck (the client bank).
+- GET/PUT /valuations/bank-model: the caller's bank's internal model.
+- GET /rights/{number}/score: the public indicator score with each indicator's contribution.
+- GET/PUT /enterprises/{uscc}/credit-score: the "IP + credit" scorecard and its profile.
+
+Every endpoint on a valuation first reads it through `valuation_get` (404 for another tenant's),
+then calls the service, which checks the permission for the action.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from ipfin.accounts.permissions import Perm, require
+from ipfin.api import ApiAuth
+from ipfin.common.money import money_str
+from ipfin.valuation import selectors, services
+from ipfin.valuation.models import Valuation
+from ipfin.valuation.schemas import (
+    BankModelIn,
+    BankModelOut,
+    CreditProfileIn,
+    CreditScoreOut,
+    PreviewIn,
+    RightScoreOut,
+    ValuationIn,
+    ValuationOut,
+    ValuationSummaryOut,
+)
+from ipfin.valuation.services.approaches import dec_str
+
+router = Router()
+_public = ApiAuth(optional=True)
+LIST_LIMIT = 500
+
+
+def _money(value: Decimal | None) -> str | None:
+    return money_str(value) if value is not None else None
+
+
+def _org(org: Any) -> dict[str, Any] | None:
+    return {"id": org.pk, "name": org.name} if org is not None else None
+
+
+def _summary(valuation: Valuation) -> dict[str, Any]:
+    return {
+        "id": valuation.pk,
+        "state": valuation.state,
+        "method": valuation.method,
+        "value": money_str(valuation.value),
+        "valuation_date": valuation.valuation_date,
+        "organisation": _org(valuation.organisation),
+        "client_bank": _org(valuation.client_bank),
+        "flagged": valuation.flagged,
+        "created_at": valuation.created_at,
+    }
+
+
+def _detail(valuation: Valuation) -> dict[str, Any]:
+    return {
+        **_summary(valuation),
+        "rights": [
+            {
+                "number": item.right.number,
+                "kind": item.right.kind,
+                "title": item.right.title,
+                "reference_value": _money(item.reference_value),
+                "internal_value": _money(item.internal_value),
+            }
+            for item in valuation.items.all()
+        ],
+        "inputs": valuation.inputs,
+        "result": valuation.result,
+        "issued_at": valuation.issued_at,
+        "rechecked_at": valuation.rechecked_at,
+        "internal_value": _money(valuation.internal_value),
+        "deviation": dec_str(valuation.deviation) if valuation.deviation is not None else None,
+        "threshold": dec_str(valuation.threshold) if valuation.threshold is not None else None,
+        "recheck": valuation.recheck,
+    }
+
+
+def _fresh(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
+    return _detail(selectors.valuation_get(actor=request.user, pk=valuation_id))
+
+
+# --- preview -------------------------------------------------------------------------------------
+
+
+@router.post("/valuations/preview", response=dict[str, Any], auth=_public)
+def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
+    """Compute an approach without saving: {method, value: "123.45", ...the explanation}."""
+    return services.valuation_preview(data=payload.model_dump(exclude_none=True))
+
+
+# --- valuations ----------------------------------------------------------------------------------
+
+
+@router.post("/valuations", response={201: ValuationOut})
+def create(request: HttpRequest, payload: ValuationIn) -> Status[dict[str, Any]]:
+    """Value one right or a package and store a draft (banks and valuation agencies)."""
+    valuation = services.valuation_create(actor=request.user, **payload.dict())
+    return Status(201, _fresh(request, valuation.pk))
+
+
+@router.get("/valuations", response=list[ValuationSummaryOut])
+def valuation_list(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
+    """The caller's valuations (made or received as client bank); supervisors see all."""
+    valuations = selectors.valuation_list(actor=request.user, state=state)[:LIST_LIMIT]
+    return [_summary(v) for v in valuations]
+
+
+def _bank_model_out(request: HttpRequest) -> dict[str, Any]:
+    model = selectors.bank_model_of(getattr(request.user, "organisation_id", None))
+    return {
+        "haircuts": {k: str(v) for k, v in model.haircuts.items()},
+        "max_pledge_rates": {k: str(v) for k, v in model.max_pledge_rates.items()},
+        "recheck_threshold": str(model.recheck_threshold),
+        "score_floor": str(model.score_floor),
+    }
+
+
+@router.get("/valuations/bank-model", response=BankModelOut)
+def bank_model(request: HttpRequest) -> dict[str, Any]:
+    """The caller's bank's internal valuation model (the default one until it sets its own)."""
+    require(request.user, Perm.VALUATION_WRITE)
+    return _bank_model_out(request)
+
+
+@router.put("/valuations/bank-model", response=BankModelOut)
+def bank_model_put(request: HttpRequest, payload: BankModelIn) -> dict[str, Any]:
+    """Set the caller's bank's internal model (only the fields given change)."""
+    services.bank_model_update(actor=request.user, **payload.dict(exclude_none=True))
+    return _bank_model_out(request)
+
+
+@router.get("/valuations/{int:valuation_id}", response=ValuationOut)
+def valuation_detail(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
+    return _fresh(request, valuation_id)
+
+
+@router.post("/valuations/{int:valuation_id}/issue", response=ValuationOut)
+def issue(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
+    """Issue (出具) a draft (the organisation that made it)."""
+    valuation = selectors.valuation_get(actor=request.user, pk=valuation_id)
+    services.valuation_issue(actor=request.user, valuation=valuation)
+    return _fresh(request, valuation_id)
+
+
+@router.post("/valuations/{int:valuation_id}/recheck", response=ValuationOut)
+def recheck(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
+    """Recheck (复核) an issued report against the client bank's internal model."""
+    valuation = selectors.valuation_get(actor=request.user, pk=valuation_id)
+    services.valuation_recheck(actor=request.user, valuation=valuation)
+    return _fresh(request, valuation_id)
+
+
+# --- the indicator score -------------------------------------------------------------------------
+
+
+class ScoreWeightsQuery(Schema):
+    legal: str | None = None
+    technical: str | None = None
+    economic: str | None = None
+
+
+@router.get("/rights/{number}/score", response=RightScoreOut, auth=_public)
+def right_score(
+    request: HttpRequest, number: str, weights: Query[ScoreWeightsQuery]
+) -> dict[str, Any]:
+    """The right's 价值度 score, grade and each indicator's contribution (public). Optional
+    dimension weights (legal, technical, economic; summing to 1) recompute it on the fly."""
+    given = {k: v for k, v in weights.dict().items() if v is not None}
+    return selectors.right_score_get(number=number, dimensions=given or None)
+
+
+# --- "IP + credit" -------------------------------------------------------------------------------
+
+
+def _credit_out(data: dict[str, Any]) -> dict[str, Any]:
+    profile = dict(data["profile"])
+    for key in ("rd_expense_ratio", "revenue_growth", "debt_ratio"):
+        value = profile[key]
+        profile[key] = str(value) if value is not None else None
+    profile["revenue"] = _money(profile["revenue"])
+    return {**data, "profile": profile}
+
+
+@router.get("/enterprises/{uscc}/credit-score", response=CreditScoreOut)
+def credit_score(request: HttpRequest, uscc: str) -> dict[str, Any]:
+    """The "IP + credit" scorecard (the enterprise itself, banks, the IP office, regulators)."""
+    return _credit_out(selectors.credit_score_get(actor=request.user, uscc=uscc))
+
+
+@router.put("/enterprises/{uscc}/credit-score", response=CreditScoreOut)
+def credit_profile_put(request: HttpRequest, uscc: str, payload: CreditProfileIn) -> dict[str, Any]:
+    """Update the profile behind the scorecard (the enterprise itself or a bank); only the
+    fields given change. Returns the new scorecard."""
+    services.credit_profile_update(
+        actor=request.user, uscc=uscc, **payload.model_dump(exclude_unset=True)
+    )
+    return _credit_out(selectors.credit_score_get(actor=request.user, uscc=uscc))
+
+
+__all__ = ["router"]

@@ -1,0 +1,81 @@
+"""`ipfin score_portfolio`: score every right in the register (价值度 indicator score) and store
+the scores set-based (see ipfin.valuation.services.scoring). A progress bar on stderr when it is
+a terminal (or with --progress), a summary line on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from ipfin.common.errors import DomainError
+from ipfin.valuation.services.scoring import portfolio_score
+
+
+class TqdmProgress:
+    """One tqdm bar per stage (read, score, write), on the command's stderr."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.bar: tqdm[Any] | None = None
+
+    def start(self, label: str, total: int) -> None:
+        self.finish()
+        self.bar = tqdm(total=total, desc=label, unit="项", file=self.stream, leave=True)
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None and n:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class Command(BaseCommand):
+    help = "为登记簿中的全部知识产权计算价值度评分并批量保存（可重复运行）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="显示进度条（默认：仅当 stderr 是终端时）",
+        )
+        parser.add_argument(
+            "--on", type=dt.date.fromisoformat, default=None, help="评分基准日（默认今日）"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        show = options["progress"]
+        if show is None:
+            show = bool(getattr(stream, "isatty", lambda: False)())
+        progress = TqdmProgress(stream) if show else None
+        try:
+            run = portfolio_score(on=options["on"], progress=progress)
+        except DomainError as exc:
+            raise CommandError(exc.detail_zh) from exc
+        finally:
+            if progress is not None:
+                progress.finish()
+        seconds = run.seconds or {}
+        self.stdout.write(
+            _(
+                "评分完成：%(n)s 项知识产权，读取 %(read).2f 秒，评分 %(score).2f 秒，"
+                "写入 %(write).2f 秒（批次 #%(run)s）"
+            )
+            % {
+                "n": run.rights_scored,
+                "read": seconds.get("read", 0.0),
+                "score": seconds.get("score", 0.0),
+                "write": seconds.get("write", 0.0),
+                "run": run.pk,
+            }
+        )

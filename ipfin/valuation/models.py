@@ -1,0 +1,355 @@
+"""Valuations of IP rights, banks' internal valuation models, portfolio scores and enterprise
+credit profiles.
+
+- `Valuation`: one valuation report of one right or a package of rights (`ValuationRight`), made
+  by a valuation agency or a bank, optionally for a client bank; draft → issued → rechecked
+  (`ValuationState`; transitions in `ipfin.valuation.services`). `inputs` keeps what was
+  submitted (decimals as strings), `result` the engine's explanation (per-year table, adjusted
+  comparables, P10/P50/P90...), `value` the figure in yuan. A recheck by the client bank stores
+  its internal value, the deviation, the threshold applied and whether the report was flagged.
+- `BankValuationModel`: a bank's own model (haircuts by right kind, maximum pledge rates by
+  product, recheck threshold, score floor); a bank without one uses the engine's
+  `BankModel.default()` (ipfin.valuation.engine.bank).
+- `RightScore`: the indicator score (价值度) of one right, one row per right (the right's id is
+  the key), written set-based by `ipfin score_portfolio` (`ScoreRun`). One float column per
+  indicator (ipfin.valuation.engine.indicator.INDICATOR_NAMES) for its points (`c_<name>`):
+  plain columns, so that a million rows go in with one binary COPY (no JSON to build per row).
+  The cohort percentile is not stored: it is points / (100·α_d·w_i), with the run's weights.
+- `EnterpriseCreditProfile`: the non-registry facts of the "IP + credit" scorecard.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+
+class ValuationMethod(models.TextChoices):
+    INCOME = "income", _("收益法（收益分成法）")
+    COST = "cost", _("成本法")
+    MARKET = "market", _("市场法")
+    BANK_INTERNAL = "bank_internal", _("银行内部评估")
+
+
+class ValuationState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ISSUED = "issued", _("已出具")
+    RECHECKED = "rechecked", _("已复核")
+
+
+class Valuation(models.Model):
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="valuations_made",
+        verbose_name=_("评估机构"),
+    )
+    client_bank = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="valuations_received",
+        verbose_name=_("委托银行"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rights = models.ManyToManyField(
+        "registry.Right", through="ValuationRight", related_name="valuations"
+    )
+    method = models.CharField(_("评估方法"), max_length=16, choices=ValuationMethod.choices)
+    inputs = models.JSONField(_("评估参数"), default=dict, encoder=DjangoJSONEncoder)
+    result = models.JSONField(_("评估结果说明"), default=dict, encoder=DjangoJSONEncoder)
+    value = models.DecimalField(_("评估值（元）"), max_digits=15, decimal_places=2)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ValuationState.choices, default=ValuationState.DRAFT
+    )
+    valuation_date = models.DateField(_("评估基准日"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    issued_at = models.DateTimeField(_("出具时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The client bank's recheck (复核) against its internal model.
+    internal_value = models.DecimalField(
+        _("银行内部评估值（元）"), max_digits=15, decimal_places=2, null=True, blank=True
+    )
+    deviation = models.DecimalField(
+        _("偏离度"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    threshold = models.DecimalField(
+        _("偏离阈值"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    flagged = models.BooleanField(_("偏离超限"), default=False)
+    recheck = models.JSONField(_("复核说明"), default=dict, encoder=DjangoJSONEncoder)
+    rechecked_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    rechecked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("价值评估")
+        verbose_name_plural = _("价值评估")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="valuation_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state__in=ValuationState.values), name="valuation_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=ValuationMethod.values), name="valuation_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(issued_at__isnull=False),
+                name="valuation_issued_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rechecked")
+                | (
+                    Q(rechecked_at__isnull=False)
+                    & Q(internal_value__isnull=False)
+                    & Q(deviation__isnull=False)
+                    & Q(threshold__isnull=False)
+                ),
+                name="valuation_rechecked_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(internal_value__isnull=True) | Q(internal_value__gte=0),
+                name="valuation_internal_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deviation__isnull=True) | Q(deviation__gte=0),
+                name="valuation_deviation_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "state"]),
+            models.Index(fields=["client_bank", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_method_display()} {self.value}"
+
+
+class ValuationRight(models.Model):
+    """A right in a valuation's package, in the order given. On a recheck: the share of the
+    report's value allotted to the right (`reference_value`) and the bank's internal value."""
+
+    valuation = models.ForeignKey(Valuation, on_delete=models.CASCADE, related_name="items")
+    right = models.ForeignKey(
+        "registry.Right", on_delete=models.PROTECT, related_name="valuation_items"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    reference_value = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+    internal_value = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["valuation_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["valuation", "right"], name="valuation_right_once"),
+            models.CheckConstraint(
+                condition=Q(reference_value__isnull=True) | Q(reference_value__gte=0),
+                name="valuation_right_reference_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(internal_value__isnull=True) | Q(internal_value__gte=0),
+                name="valuation_right_internal_not_negative",
+            ),
+        ]
+
+
+class BankValuationModel(models.Model):
+    """A bank's internal valuation model: haircuts {kind: rate}, max_pledge_rates
+    {product: rate} (rates as decimal strings), the recheck threshold and the score floor (see
+    ipfin.valuation.engine.bank)."""
+
+    bank = models.OneToOneField(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="valuation_model",
+    )
+    haircuts = models.JSONField(_("折扣率（按权利类型）"), default=dict)
+    max_pledge_rates = models.JSONField(_("最高质押率（按产品）"), default=dict)
+    recheck_threshold = models.DecimalField(
+        _("复核偏离阈值"), max_digits=7, decimal_places=6, default=Decimal("0.30")
+    )
+    score_floor = models.DecimalField(
+        _("评分系数下限"), max_digits=7, decimal_places=6, default=Decimal("0.50")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("银行内部评估模型")
+        verbose_name_plural = _("银行内部评估模型")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recheck_threshold__gte=0) & Q(recheck_threshold__lte=10),
+                name="bank_model_threshold_in_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_floor__gte=0) & Q(score_floor__lte=1),
+                name="bank_model_score_floor_in_0_1",
+            ),
+        ]
+
+
+class ScoreRun(models.Model):
+    """One run of `ipfin score_portfolio`: when, how many rights, with which weights."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rights_scored = models.PositiveIntegerField(default=0)
+    weights = models.JSONField(default=dict)
+    seconds = models.JSONField(default=dict)  # per stage: read, score, write
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+
+class RightScore(models.Model):
+    """The stored indicator score of one right (latest run): the score, its grade, the three value
+    degrees and what each indicator adds to the score (`c_<name>`, summing to the score)."""
+
+    # The right's id is the key; db_constraint off: the portfolio write is a bulk COPY of a
+    # million rows, and a foreign-key trigger per row would cost more than the write itself.
+    # Django still cascades the ORM deletion of a right; score_portfolio rewrites every row.
+    right = models.OneToOneField(
+        "registry.Right",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="score",
+    )
+    run = models.ForeignKey(
+        ScoreRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    scored_at = models.DateTimeField(db_default=Now())
+    score = models.FloatField()
+    grade = models.CharField(max_length=2)
+    legal = models.FloatField()
+    technical = models.FloatField()
+    economic = models.FloatField()
+    cohort_size = models.IntegerField()
+    c_remaining_life_years = models.FloatField()
+    c_granted = models.FloatField()
+    c_invalidation_count = models.FloatField()
+    c_litigation_count = models.FloatField()
+    c_co_owner_count = models.FloatField()
+    c_claims_count = models.FloatField()
+    c_cited_by_count = models.FloatField()
+    c_ipc_subclass_count = models.FloatField()
+    c_family_size = models.FloatField()
+    c_licence_count = models.FloatField()
+    c_transfer_count = models.FloatField()
+    c_expert_legal = models.FloatField()
+    c_expert_technical = models.FloatField()
+    c_expert_economic = models.FloatField()
+
+    class Meta:
+        verbose_name = _("价值度评分")
+        verbose_name_plural = _("价值度评分")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="right_score_in_0_100"
+            ),
+        ]
+
+
+class RatingChoices(models.TextChoices):
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    BBB = "BBB", "BBB"
+    BB = "BB", "BB"
+    B = "B", "B"
+    CCC = "CCC", "CCC"
+    CC = "CC", "CC"
+    C = "C", "C"
+
+
+class TaxCreditChoices(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    M = "M", "M"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class EnterpriseCreditProfile(models.Model):
+    """What the "IP + credit" scorecard needs beyond the register (which gives the IP group).
+
+    `established_on` rather than years in business: the years are counted on the day of scoring.
+    """
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="credit_profile",
+    )
+    rd_expense_ratio = models.DecimalField(
+        _("研发费用占比"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    high_tech = models.BooleanField(_("高新技术企业"), default=False)
+    specialised_sme = models.BooleanField(_("专精特新企业"), default=False)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    credit_rating = models.CharField(
+        _("信用评级"), max_length=3, choices=RatingChoices.choices, blank=True
+    )
+    overdue_count_24m = models.PositiveIntegerField(_("近24个月逾期次数"), default=0)
+    revenue = models.DecimalField(
+        _("营业收入（元）"), max_digits=15, decimal_places=2, null=True, blank=True
+    )
+    revenue_growth = models.DecimalField(
+        _("营业收入增长率"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    debt_ratio = models.DecimalField(
+        _("资产负债率"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    tax_credit_grade = models.CharField(
+        _("纳税信用等级"), max_length=1, choices=TaxCreditChoices.choices, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("企业信用画像")
+        verbose_name_plural = _("企业信用画像")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rd_expense_ratio__isnull=True)
+                | (Q(rd_expense_ratio__gte=0) & Q(rd_expense_ratio__lte=10)),
+                name="credit_profile_rd_ratio_in_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue__isnull=True) | Q(revenue__gte=0),
+                name="credit_profile_revenue_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(debt_ratio__isnull=True)
+                | (Q(debt_ratio__gte=0) & Q(debt_ratio__lte=5)),
+                name="credit_profile_debt_ratio_in_0_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_rating="") | Q(credit_rating__in=RatingChoices.values),
+                name="credit_profile_rating_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_credit_grade="") | Q(tax_credit_grade__in=TaxCreditChoices.values),
+                name="credit_profile_tax_grade_valid",
+            ),
+        ]

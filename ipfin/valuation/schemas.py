@@ -1,0 +1,284 @@
+"""Input and output schemas of the valuation API. Shape and type only: the rules (ranges, sums,
+life within the legal term...) live in the services and the engine, so that the API and the UI
+refuse exactly the same inputs, with a 422 {detail, code: "valuation_input", field}.
+
+Decimals are strings ("0.25"); on input a JSON number is accepted too (taken by its shortest
+repr: 0.1 is "0.1", never a binary approximation). Money out: strings with two decimals (yuan).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator, WithJsonSchema
+
+
+def _decimal_text(value: Any) -> Any:
+    """A string or JSON number as text for the service's decimal parser (which names the field
+    of anything that is not a plain decimal); other JSON types are left for the type check."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+DecimalIn = Annotated[
+    str,
+    BeforeValidator(_decimal_text),
+    WithJsonSchema({"type": "string", "format": "decimal", "examples": ["0.25"]}),
+]
+
+
+# --- preview input -------------------------------------------------------------------------------
+# One flat schema for the three approaches: `method` picks the approach and the service checks the
+# fields it needs (a missing, non-numeric or impossible one is a 422 naming it, e.g. "life_years"
+# or "comparables[2].weight"), so that every refusal has the same {detail, code, field} shape.
+# The JSON schema below documents the types; validation of the values is the service's.
+
+_DEC = {"type": "string", "format": "decimal"}
+_RANGE = {"type": "object", "properties": {"low": _DEC, "high": _DEC}, "required": ["low", "high"]}
+
+
+_PARTS = {
+    "type": "object",
+    "properties": {k: _DEC for k in ("risk_free", "technology", "market", "management", "legal")},
+    "required": ["risk_free"],
+}
+_MONTE_CARLO = {
+    "type": "object",
+    "properties": {
+        "growth": _RANGE,
+        "share_rate": _RANGE,
+        "discount_rate": _RANGE,
+        "life_years": _RANGE,
+        "first_year_revenue": _DEC,
+        "draws": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "seed": {"type": "integer", "minimum": 0},
+    },
+}
+_FACTORS = ("price", "technical", "economic", "remaining_life_ratio", "time", "weight")
+_COMPARABLES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {**{k: _DEC for k in _FACTORS}, "label": {"type": "string"}},
+        "required": list(_FACTORS),
+    },
+}
+# Any JSON value, documented with the given schema (the service checks and names the field).
+LooseDecimal = Annotated[Any, WithJsonSchema(_DEC)]
+LooseMethod = Annotated[
+    Any, WithJsonSchema({"type": "string", "enum": ["income", "cost", "market"]})
+]
+LooseRevenues = Annotated[Any, WithJsonSchema({"type": "array", "items": _DEC})]
+LooseBool = Annotated[Any, WithJsonSchema({"type": "boolean"})]
+LooseParts = Annotated[Any, WithJsonSchema(_PARTS)]
+LooseMonteCarlo = Annotated[Any, WithJsonSchema(_MONTE_CARLO)]
+LooseComparables = Annotated[Any, WithJsonSchema(_COMPARABLES)]
+
+
+class PreviewIn(Schema):
+    """income: V = Σ R_t·K·(1−d)^(t−1)·(1−T)·f_t / (1+r)^(t or t−½), len(revenues) =
+    ⌈life_years⌉ (a fractional last year counts pro rata); cost: V = C·I·(1+p)·n_rem/(n_used +
+    n_rem)·(1−f); market: V = Σ w_i·P_i·a_i·b_i·c_i·d_i / Σ w_i (weights normalised by Σ w)."""
+
+    method: LooseMethod = Field(..., description="income | cost | market")
+    # income (收益分成法)
+    revenues: LooseRevenues = Field(
+        None, description="income: R_1..R_n, n = ⌈life_years⌉ (required)"
+    )
+    share_rate: LooseDecimal = Field(None, description="income: 分成率 K (required)")
+    share_decay: LooseDecimal = Field(None, description="income: 分成率年衰减 d (default 0)")
+    tax_rate: LooseDecimal = Field(None, description="income: 所得税税率 T (required)")
+    discount_rate: LooseDecimal = Field(
+        None, description="income: 折现率 r (required unless discount_rate_parts)"
+    )
+    life_years: LooseDecimal = Field(None, description="income: 收益期限 N, years (required)")
+    mid_year: LooseBool = Field(
+        None, description="income: 期中折现, every year at t − ½ (default false)"
+    )
+    discount_rate_parts: LooseParts = Field(
+        None, description="income: 折现率累加法, r = the sum of the parts"
+    )
+    monte_carlo: LooseMonteCarlo = Field(None, description="income: uniform ranges → P10/P50/P90")
+    # cost (成本法)
+    cost: LooseDecimal = Field(None, description="cost: 开发成本 C, yuan (required)")
+    profit_rate: LooseDecimal = Field(None, description="cost: 合理利润率 p (required)")
+    used_years: LooseDecimal = Field(None, description="cost: 已使用年限 (required)")
+    remaining_years: LooseDecimal = Field(None, description="cost: 剩余经济寿命 (required)")
+    obsolescence: LooseDecimal = Field(None, description="cost: 经济性贬值率 f (default 0)")
+    price_index: LooseDecimal = Field(None, description="cost: 价格指数 I (default 1)")
+    # market (市场法)
+    comparables: LooseComparables = Field(
+        None, description="market: 可比案例 (required, weight > 0)"
+    )
+
+
+# --- valuations ----------------------------------------------------------------------------------
+
+
+class ValuationIn(Schema):
+    rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
+    method: Literal["income", "cost", "market", "bank_internal"]
+    inputs: dict[str, Any] = Field(
+        ...,
+        description="the preview's fields for income / cost / market (without `method`); "
+        "bank_internal: {reference_values: {number: amount}, loan_amount, product}",
+    )
+    client_bank_uscc: str | None = Field(None, max_length=40, description="委托银行")
+    valuation_date: dt.date | None = Field(None, description="评估基准日 (default today)")
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class ValuationRightOut(Schema):
+    number: str
+    kind: str
+    title: str
+    reference_value: str | None
+    internal_value: str | None
+
+
+class ValuationOut(Schema):
+    id: int
+    state: str
+    method: str
+    value: str
+    valuation_date: dt.date
+    organisation: OrganisationRef
+    client_bank: OrganisationRef | None
+    rights: list[ValuationRightOut]
+    inputs: dict[str, Any]
+    result: dict[str, Any]
+    created_at: dt.datetime
+    issued_at: dt.datetime | None
+    rechecked_at: dt.datetime | None
+    internal_value: str | None
+    deviation: str | None
+    threshold: str | None
+    flagged: bool
+    recheck: dict[str, Any]
+
+
+class ValuationSummaryOut(Schema):
+    id: int
+    state: str
+    method: str
+    value: str
+    valuation_date: dt.date
+    organisation: OrganisationRef
+    client_bank: OrganisationRef | None
+    flagged: bool
+    created_at: dt.datetime
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+
+class ContributionOut(Schema):
+    name: str
+    dimension: str
+    label_zh: str
+    label_en: str
+    source: str
+    higher_is_better: bool
+    raw: float | None = Field(..., description="the indicator's value; null = unknown (neutral)")
+    percentile: float | None = Field(
+        ..., description="rank within the cohort, 0–1 (null for an indicator of weight 0)"
+    )
+    points: float = Field(..., description="points added to the score (they sum to it)")
+
+
+class CohortOut(Schema):
+    filing_year: int
+    tech_field: str
+    size: int
+
+
+class RightScoreOut(Schema):
+    number: str
+    score: float
+    grade: str
+    dimensions: dict[str, float]
+    contributions: list[ContributionOut]
+    cohort: CohortOut
+    stored: bool = Field(..., description="from the last score_portfolio run, or computed now")
+    run_id: int | None
+    scored_at: dt.datetime | None
+
+
+# --- credit --------------------------------------------------------------------------------------
+
+
+class CreditProfileIn(Schema):
+    rd_expense_ratio: DecimalIn | None = None
+    high_tech: bool | None = None
+    specialised_sme: bool | None = None
+    established_on: dt.date | None = None
+    credit_rating: str | None = Field(None, max_length=3)
+    overdue_count_24m: int | None = Field(None, ge=0, le=10_000)
+    revenue: DecimalIn | None = None
+    revenue_growth: DecimalIn | None = None
+    debt_ratio: DecimalIn | None = None
+    tax_credit_grade: str | None = Field(None, max_length=1)
+
+
+class CreditFactorOut(Schema):
+    factor: str
+    group: str
+    label_zh: str
+    label_en: str
+    value: str
+    points: int
+    max_points: int
+
+
+class CreditProfileOut(Schema):
+    rd_expense_ratio: str | None
+    high_tech: bool
+    specialised_sme: bool
+    established_on: dt.date | None
+    credit_rating: str | None
+    overdue_count_24m: int
+    revenue: str | None
+    revenue_growth: str | None
+    debt_ratio: str | None
+    tax_credit_grade: str | None
+    updated_at: dt.datetime | None
+
+
+class CreditScoreOut(Schema):
+    uscc: str | None
+    name: str
+    on: dt.date
+    total: int
+    grade: str
+    groups: dict[str, int]
+    factors: list[CreditFactorOut]
+    profile: CreditProfileOut
+
+
+# --- banks' models -------------------------------------------------------------------------------
+
+
+class BankModelIn(Schema):
+    haircuts: dict[str, DecimalIn] | None = None
+    max_pledge_rates: dict[str, DecimalIn] | None = None
+    recheck_threshold: DecimalIn | None = None
+    score_floor: DecimalIn | None = None
+
+
+class BankModelOut(Schema):
+    haircuts: dict[str, str]
+    max_pledge_rates: dict[str, str]
+    recheck_threshold: str
+    score_floor: str

@@ -1,0 +1,270 @@
+"""Writes of a bank's internal valuation model and of an enterprise's credit profile.
+
+Both: permission first, validation of every field (a 422 naming it), one row upserted, the audit
+record with before and after. A refused update changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ipfin.accounts.models import OrganisationKind
+from ipfin.accounts.permissions import Perm, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import PermissionDenied, ValidationFailed
+from ipfin.common.money import money_str, parse_money
+from ipfin.valuation.engine.bank import BankModel
+from ipfin.valuation.models import (
+    BankValuationModel,
+    EnterpriseCreditProfile,
+    RatingChoices,
+    TaxCreditChoices,
+)
+from ipfin.valuation.selectors import bank_model_of, credit_profile_of
+from ipfin.valuation.services.approaches import parse_bool, parse_decimal
+
+__all__ = ["bank_model_update", "credit_profile_update"]
+
+_RATE_PLACES = 6
+
+
+def _invalid(field: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed(zh, en, code="valuation_input", extra={"field": field})
+
+
+def _rate(raw: Any, field: str, low: Decimal, high: Decimal) -> Decimal:
+    value = parse_decimal(raw, field)
+    if not low <= value <= high:
+        raise _invalid(
+            field,
+            f"“{field}”应在 {low} 至 {high} 之间。",
+            f"{field!r} must be from {low} to {high}.",
+        )
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -_RATE_PLACES:
+        raise _invalid(
+            field,
+            f"“{field}”最多 {_RATE_PLACES} 位小数。",
+            f"{field!r} has more than {_RATE_PLACES} decimal places.",
+        )
+    return value
+
+
+def _rates(raw: Any, field: str, low: Decimal) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise _invalid(field, f"“{field}”应为对象。", f"{field!r} must be an object.")
+    return {
+        str(key): str(_rate(value, f"{field}.{key}", low, Decimal(1))) for key, value in raw.items()
+    }
+
+
+def _model_dict(model: BankModel) -> dict[str, Any]:
+    return {
+        "haircuts": {k: str(v) for k, v in model.haircuts.items()},
+        "max_pledge_rates": {k: str(v) for k, v in model.max_pledge_rates.items()},
+        "recheck_threshold": str(model.recheck_threshold),
+        "score_floor": str(model.score_floor),
+    }
+
+
+def bank_model_update(
+    *,
+    actor: Any,
+    haircuts: dict[str, Any] | None = None,
+    max_pledge_rates: dict[str, Any] | None = None,
+    recheck_threshold: Any = None,
+    score_floor: Any = None,
+) -> BankValuationModel:
+    """Set the actor's bank's internal model; fields left None keep their value (the default
+    model's, for a bank that had none). Haircuts are in [0, 1] by right kind, pledge rates in
+    (0, 1] by product, the threshold in [0, 10], the floor in [0, 1]."""
+    require(actor, Perm.VALUATION_WRITE)
+    if actor.organisation.kind != OrganisationKind.BANK:
+        raise PermissionDenied(
+            "只有银行可以设置内部评估模型。",
+            "Only a bank can set an internal valuation model.",
+            code="forbidden",
+        )
+    current = bank_model_of(actor.organisation_id)
+    new = _model_dict(current)
+    if haircuts is not None:
+        new["haircuts"] = {**new["haircuts"], **_rates(haircuts, "haircuts", Decimal(0))}
+    if max_pledge_rates is not None:
+        rates = _rates(max_pledge_rates, "max_pledge_rates", Decimal(0))
+        for product, rate in rates.items():
+            if Decimal(rate) == 0:
+                raise _invalid(
+                    f"max_pledge_rates.{product}",
+                    "最高质押率必须大于 0。",
+                    "A maximum pledge rate must be greater than 0.",
+                )
+        new["max_pledge_rates"] = rates
+    if recheck_threshold is not None:
+        new["recheck_threshold"] = str(
+            _rate(recheck_threshold, "recheck_threshold", Decimal(0), Decimal(10))
+        )
+    if score_floor is not None:
+        new["score_floor"] = str(_rate(score_floor, "score_floor", Decimal(0), Decimal(1)))
+    # The engine's own checks (unknown kinds, empty product codes) before anything is saved.
+    BankModel(
+        haircuts={k: Decimal(v) for k, v in new["haircuts"].items()},
+        max_pledge_rates={k: Decimal(v) for k, v in new["max_pledge_rates"].items()},
+        recheck_threshold=Decimal(new["recheck_threshold"]),
+        score_floor=Decimal(new["score_floor"]),
+    )
+    with transaction.atomic():
+        row, _created = BankValuationModel.objects.select_for_update().get_or_create(
+            bank_id=actor.organisation_id
+        )
+        row.haircuts = new["haircuts"]
+        row.max_pledge_rates = new["max_pledge_rates"]
+        row.recheck_threshold = Decimal(new["recheck_threshold"])
+        row.score_floor = Decimal(new["score_floor"])
+        row.updated_by = actor
+        row.save()
+        audit_record(
+            actor=actor,
+            action="valuation.bank_model_update",
+            obj=row,
+            object_id=row.bank_id,
+            before=_model_dict(current),
+            after=new,
+        )
+    return row
+
+
+# --- the credit profile --------------------------------------------------------------------------
+
+
+def _profile_dict(p: EnterpriseCreditProfile) -> dict[str, Any]:
+    def dec(value: Decimal | None) -> str | None:
+        return str(value) if value is not None else None
+
+    return {
+        "rd_expense_ratio": dec(p.rd_expense_ratio),
+        "high_tech": p.high_tech,
+        "specialised_sme": p.specialised_sme,
+        "established_on": p.established_on.isoformat() if p.established_on else None,
+        "credit_rating": p.credit_rating or None,
+        "overdue_count_24m": p.overdue_count_24m,
+        "revenue": money_str(p.revenue) if p.revenue is not None else None,
+        "revenue_growth": dec(p.revenue_growth),
+        "debt_ratio": dec(p.debt_ratio),
+        "tax_credit_grade": p.tax_credit_grade or None,
+    }
+
+
+def _optional_rate(raw: Any, field: str, low: Decimal, high: Decimal) -> Decimal | None:
+    if raw is None or raw == "":
+        return None
+    return _rate(raw, field, low, high)
+
+
+def _choice(raw: Any, field: str, allowed: list[str]) -> str:
+    if raw is None or raw == "":
+        return ""
+    text = str(raw).strip().upper()
+    if text not in allowed:
+        raise _invalid(
+            field,
+            f"“{field}”应为 {'、'.join(allowed)} 之一。",
+            f"{field!r} must be one of {', '.join(allowed)}.",
+        )
+    return text
+
+
+def credit_profile_update(
+    *, actor: Any, uscc: str, today: date | None = None, **fields: Any
+) -> EnterpriseCreditProfile:
+    """Set facts of the enterprise `uscc`'s credit profile (the enterprise itself, or a bank);
+    only the fields given change. Fields: rd_expense_ratio [0, 10], high_tech, specialised_sme,
+    established_on (not in the future), credit_rating (AAA..C), overdue_count_24m (≥ 0),
+    revenue (yuan, ≥ 0), revenue_growth (≥ −1), debt_ratio [0, 5], tax_credit_grade (A/B/M/C/D).
+    """
+    org, profile = credit_profile_of(actor=actor, uscc=uscc)
+    own = getattr(actor, "organisation", None)
+    if actor.organisation_id != org.pk and (own is None or own.kind != OrganisationKind.BANK):
+        raise PermissionDenied(
+            "只有企业本身或银行可以更新企业信用信息。",
+            "Only the enterprise itself or a bank can update its credit profile.",
+            code="forbidden",
+        )
+    known = set(_profile_dict(profile))
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise _invalid(unknown[0], f"未知字段“{unknown[0]}”。", f"Unknown field {unknown[0]!r}.")
+    day = today or timezone.localdate()
+    before = _profile_dict(profile) if profile.pk else None
+    if "rd_expense_ratio" in fields:
+        profile.rd_expense_ratio = _optional_rate(
+            fields["rd_expense_ratio"], "rd_expense_ratio", Decimal(0), Decimal(10)
+        )
+    for flag in ("high_tech", "specialised_sme"):
+        if flag in fields:
+            setattr(profile, flag, parse_bool(fields[flag], flag))
+    if "established_on" in fields:
+        value = fields["established_on"]
+        if value is not None and not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                raise _invalid(
+                    "established_on", "成立日期应为 YYYY-MM-DD。", "established_on: YYYY-MM-DD."
+                ) from None
+        if value is not None and value > day:
+            raise _invalid(
+                "established_on", "成立日期不能晚于今日。", "established_on is in the future."
+            )
+        profile.established_on = value
+    if "credit_rating" in fields:
+        profile.credit_rating = _choice(
+            fields["credit_rating"], "credit_rating", list(RatingChoices.values)
+        )
+    if "tax_credit_grade" in fields:
+        profile.tax_credit_grade = _choice(
+            fields["tax_credit_grade"], "tax_credit_grade", list(TaxCreditChoices.values)
+        )
+    if "overdue_count_24m" in fields:
+        count = parse_decimal(fields["overdue_count_24m"] or 0, "overdue_count_24m")
+        if count < 0 or count != count.to_integral_value() or count > 10_000:
+            raise _invalid(
+                "overdue_count_24m",
+                "逾期次数应为 0 至 10000 的整数。",
+                "overdue_count_24m must be a whole number from 0 to 10000.",
+            )
+        profile.overdue_count_24m = int(count)
+    if "revenue" in fields:
+        raw = fields["revenue"]
+        try:
+            profile.revenue = None if raw is None or raw == "" else parse_money(raw)
+        except (TypeError, ValueError):
+            raise _invalid(
+                "revenue",
+                "营业收入应为非负金额，最多两位小数。",
+                "revenue must be a non-negative amount with at most two decimals.",
+            ) from None
+    if "revenue_growth" in fields:
+        profile.revenue_growth = _optional_rate(
+            fields["revenue_growth"], "revenue_growth", Decimal(-1), Decimal(1000)
+        )
+    if "debt_ratio" in fields:
+        profile.debt_ratio = _optional_rate(
+            fields["debt_ratio"], "debt_ratio", Decimal(0), Decimal(5)
+        )
+    with transaction.atomic():
+        profile.updated_by = actor
+        profile.save()
+        audit_record(
+            actor=actor,
+            action="valuation.credit_profile_update",
+            obj=profile,
+            object_id=org.pk,
+            before=before,
+            after=_profile_dict(profile),
+        )
+    return profile

@@ -1,0 +1,183 @@
+"""`ipfin score_portfolio` on a small register (runs on SQLite and on PostgreSQL: the binary COPY
+path there): one row per right, re-runs idempotent, the columns read set-based agree with the
+register's own per-right rules."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.audit.models import AuditRecord
+from ipfin.registry.domain import TERMINAL_STATUSES
+from ipfin.registry.models import Right
+from ipfin.registry.selectors import right_status
+from ipfin.registry.services import right_event_record
+from ipfin.valuation.engine.indicator import INDICATOR_NAMES
+from ipfin.valuation.models import RightScore, ScoreRun
+from ipfin.valuation.portfolio import read_portfolio
+from ipfin.valuation.selectors import right_score_get
+from ipfin.valuation.tests.conftest import patent_no
+
+
+@pytest.fixture
+def register(
+    make_right: Callable[..., Right],
+    examiner: User,
+    enterprise_a: Organisation,
+    make_org: Callable[..., Organisation],
+    today: date,
+) -> dict[str, Right]:
+    """A small register: rights in force, a pending application, a lapsed and an invalidated
+    patent, a co-owned one with licences and a preservation, a trademark, and old rights."""
+    partner = make_org("enterprise", "乙科技有限公司")
+    rights = {
+        "plain": make_right(ipc_main="G06F16/33", ipc_codes="G06F16/33;G06F17/30"),
+        "broad": make_right(ipc_main="G06F3/01", ipc_codes="G06F3/01;H04L9/00;A61B5/00"),
+        "pending": make_right(grant_date=None, ipc_main="G06F1/00"),
+        "lapsed": make_right(paid=False, grant_date=today - timedelta(days=300)),
+        "invalidated": make_right(ipc_main="H01M10/42"),
+        "shared": make_right(owners=[enterprise_a, partner], ipc_main="H01M10/42"),
+        "utility": make_right(kind="utility_model", ipc_main="H01M10/44"),
+        "old": make_right(
+            number=patent_no("invention", 2006),
+            filing_date=date(2006, 5, 1),
+            grant_date=date(2009, 5, 1),
+            ipc_main="G06F16/33",
+        ),
+        "mark": make_right(kind="trademark", mark_text="星火", nice_classes=[9]),
+    }
+    event = right_event_record
+    event(actor=examiner, right=rights["invalidated"], type="invalidation_requested",
+          date=today - timedelta(days=20))  # fmt: skip
+    event(actor=examiner, right=rights["invalidated"], type="invalidated", date=today,
+          payload={"scope": "whole"})  # fmt: skip
+    for _ in range(2):
+        event(actor=examiner, right=rights["shared"], type="licence", date=today,
+              payload={"licence_type": "ordinary", "licensee": "丙公司"})  # fmt: skip
+    event(actor=examiner, right=rights["shared"], type="preservation", date=today)
+    Right.objects.filter(pk=rights["plain"].pk).update(cited_by_count=12, family_size=3)
+    Right.objects.filter(pk=rights["broad"].pk).update(cited_by_count=0, claims_count=20)
+    return rights
+
+
+def _run(**kw: Any) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("score_portfolio", stdout=out, stderr=err, **kw)
+    return out.getvalue(), err.getvalue()
+
+
+def _scores() -> dict[int, tuple[float, str]]:
+    return {s.right_id: (s.score, s.grade) for s in RightScore.objects.all()}
+
+
+def test_scores_every_right_once_and_reruns_idempotently(register: dict[str, Right]) -> None:
+    out, err = _run(progress=False)
+    n = Right.objects.count()
+    assert n == len(register)
+    assert f"{n} 项知识产权" in out
+    assert err == ""  # no bar when asked not to
+    assert RightScore.objects.count() == n
+    assert set(RightScore.objects.values_list("right_id", flat=True)) == {
+        r.pk for r in register.values()
+    }
+    first_run = ScoreRun.objects.get()
+    assert first_run.rights_scored == n and first_run.finished_at is not None
+    assert set(first_run.seconds) == {"read", "score", "write"}
+    first = _scores()
+
+    _run(progress=False)
+    assert RightScore.objects.count() == n
+    assert _scores() == first
+    assert set(RightScore.objects.values_list("run_id", flat=True)) == {
+        ScoreRun.objects.order_by("-id").first().pk  # type: ignore[union-attr]
+    }
+    assert AuditRecord.objects.filter(action="valuation.score_portfolio").count() == 2
+
+
+def test_each_stored_row_explains_its_score(register: dict[str, Right]) -> None:
+    _run(progress=False)
+    for row in RightScore.objects.all():
+        points = sum(getattr(row, f"c_{name}") for name in INDICATOR_NAMES)
+        assert points == pytest.approx(row.score)
+        assert row.legal + row.technical + row.economic >= 0
+        assert all(getattr(row, f"c_{name}") >= 0 for name in INDICATOR_NAMES)
+        assert row.grade in {"A", "B", "C", "D"}
+    # The same cohort (2006 × G06F) holds the old invention alone: every percentile ½.
+    old = RightScore.objects.get(right_id=register["old"].pk)
+    assert old.cohort_size == 1
+
+
+def test_progress_bar_on_request(register: dict[str, Right]) -> None:
+    _out, err = _run(progress=True)
+    assert "读取" in err and "评分" in err and "写入" in err
+
+
+def test_columns_agree_with_the_register(register: dict[str, Right], today: date) -> None:
+    portfolio = read_portfolio(on=today)
+    index = {int(pk): i for i, pk in enumerate(portfolio.right_id)}
+    col = portfolio.columns
+
+    def value(name: str, key: str) -> float:
+        return float(col[name][index[register[key].pk]])
+
+    # Remaining life: 0 for every right the register says has ended, else the days to expiry.
+    for key, right in register.items():
+        status = right_status(right, on=today)
+        expected = (
+            0.0
+            if status.status in TERMINAL_STATUSES
+            else max((status.expiry_date - today).days, 0) / 365.25
+        )
+        assert value("remaining_life_years", key) == pytest.approx(expected, abs=1.5 / 365), key
+    assert right_status(register["lapsed"], on=today).status.value == "lapsed"
+    assert value("remaining_life_years", "lapsed") == 0
+    assert value("remaining_life_years", "invalidated") == 0
+    assert value("granted", "plain") == 1 and value("granted", "pending") == 0
+    assert value("invalidation_count", "invalidated") == 1
+    assert value("licence_count", "shared") == 2
+    assert value("litigation_count", "shared") == 1
+    assert value("co_owner_count", "shared") == 2 and value("co_owner_count", "plain") == 1
+    assert value("ipc_subclass_count", "plain") == 1  # G06F twice
+    assert value("ipc_subclass_count", "broad") == 3  # G06F, H04L, A61B
+    assert np.isnan(value("ipc_subclass_count", "mark"))
+    assert value("cited_by_count", "plain") == 12 and value("cited_by_count", "broad") == 0
+    assert np.isnan(value("cited_by_count", "pending"))
+    assert value("claims_count", "broad") == 20
+    # Cohorts: filing year × IPC subclass (or kind): plain, broad, pending share 20xx × G06F.
+    cohort = portfolio.cohort
+    assert cohort[index[register["plain"].pk]] == cohort[index[register["broad"].pk]]
+    assert cohort[index[register["plain"].pk]] != cohort[index[register["old"].pk]]
+    assert cohort[index[register["mark"].pk]] != cohort[index[register["plain"].pk]]
+
+
+def test_stored_score_equals_the_one_computed_on_the_fly(register: dict[str, Right]) -> None:
+    fly = right_score_get(number=register["plain"].number)
+    assert fly["stored"] is False
+    _run(progress=False)
+    stored = right_score_get(number=register["plain"].number)
+    assert stored["stored"] is True and stored["run_id"] is not None
+    assert stored["score"] == pytest.approx(fly["score"])
+    assert stored["cohort"]["size"] == fly["cohort"]["size"] == 3
+    by_name = {c["name"]: c for c in fly["contributions"]}
+    for c in stored["contributions"]:
+        assert c["points"] == pytest.approx(by_name[c["name"]]["points"])
+        assert c["percentile"] == pytest.approx(by_name[c["name"]]["percentile"])
+        assert c["raw"] == by_name[c["name"]]["raw"]
+
+
+def test_empty_register(db: Any) -> None:
+    out, _err = _run(progress=False)
+    assert "0 项知识产权" in out
+    assert RightScore.objects.count() == 0
+
+
+def test_one_points_column_per_engine_indicator() -> None:
+    columns = {f.name for f in RightScore._meta.concrete_fields if f.name.startswith("c_")}
+    assert columns == {f"c_{name}" for name in INDICATOR_NAMES}

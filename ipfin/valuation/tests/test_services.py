@@ -1,0 +1,460 @@
+"""Valuation services on the real database: permissions (a refusal changes nothing), audit
+records, notifications, the state machine, the recheck's split and flag, banks' models and
+credit profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.accounts.models import Notification, Organisation, User
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.registry.models import Right
+from ipfin.registry.services import right_event_record
+from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.models import (
+    BankValuationModel,
+    EnterpriseCreditProfile,
+    RightScore,
+    ScoreRun,
+    Valuation,
+    ValuationRight,
+)
+from ipfin.valuation.selectors import bank_model_of
+from ipfin.valuation.services import (
+    bank_model_update,
+    credit_profile_update,
+    remaining_legal_years,
+    split_by_score,
+    valuation_create,
+    valuation_issue,
+    valuation_recheck,
+)
+from ipfin.valuation.tests.conftest import INCOME_VALUE
+
+
+def _create(actor: User, rights: list[Right], inputs: dict[str, Any], **kw: Any) -> Valuation:
+    return valuation_create(
+        actor=actor, rights=[r.number for r in rights], method="income", inputs=inputs, **kw
+    )
+
+
+# --- create --------------------------------------------------------------------------------------
+
+
+def test_create_stores_a_draft_with_inputs_result_and_audit(
+    agency_user: User,
+    bank_a: Organisation,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right(kind="utility_model")
+    valuation = _create(
+        agency_user, [first, second, first], income_inputs, client_bank_uscc=bank_a.uscc
+    )
+    valuation.refresh_from_db()
+    assert valuation.state == "draft"
+    assert valuation.value == Decimal(INCOME_VALUE)
+    assert valuation.organisation_id == agency_user.organisation_id
+    assert valuation.client_bank_id == bank_a.pk
+    assert valuation.created_by_id == agency_user.pk
+    # A package of two rights, in the order given, without the repeat.
+    assert list(
+        ValuationRight.objects.filter(valuation=valuation).values_list("right_id", "position")
+    ) == [(first.pk, 0), (second.pk, 1)]
+    assert valuation.inputs["revenues"] == ["1000000"] * 5
+    assert valuation.inputs["share_rate"] == "0.25"
+    # The package's legal term: the longer of the two (invention, about 17 years left).
+    assert Decimal(valuation.result["remaining_legal_years"]) > 16
+    audit = AuditRecord.objects.get(action="valuation.create")
+    assert audit.object_id == str(valuation.pk)
+    assert audit.after["rights"] == [first.number, second.number]
+    assert audit.after["value"] == INCOME_VALUE
+    # A draft notifies nobody.
+    assert not Notification.objects.filter(verb__startswith="valuation.").exists()
+
+
+@pytest.mark.parametrize("who", ["enterprise_a_user", "examiner"])
+def test_create_without_permission_changes_nothing(
+    request: pytest.FixtureRequest,
+    who: str,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    right = make_right()
+    actor = request.getfixturevalue(who)
+    audits = AuditRecord.objects.count()
+    with pytest.raises(PermissionDenied):
+        _create(actor, [right], income_inputs)
+    assert Valuation.objects.count() == 0
+    assert ValuationRight.objects.count() == 0
+    assert AuditRecord.objects.count() == audits
+
+
+def test_create_income_life_beyond_the_remaining_term_is_refused(
+    agency_user: User, make_right: Callable[..., Right], income_inputs: dict[str, Any]
+) -> None:
+    right = make_right()
+    legal = remaining_legal_years(right, on=date.today())
+    life = int(legal) + 1
+    inputs = {**income_inputs, "revenues": ["100"] * life, "life_years": str(life)}
+    with pytest.raises(ValuationInputError) as caught:
+        _create(agency_user, [right], inputs)
+    assert caught.value.field == "life_years"
+    assert Valuation.objects.count() == 0
+    # Within the term it goes through.
+    whole = int(legal)
+    ok = _create(
+        agency_user, [right], {**inputs, "revenues": ["100"] * whole, "life_years": str(whole)}
+    )
+    assert ok.pk
+
+
+def test_remaining_legal_years_of_an_invention(
+    make_right: Callable[..., Right], today: date
+) -> None:
+    filed = today - timedelta(days=3 * 365)
+    right = make_right(filing_date=filed)
+    years = remaining_legal_years(right, on=today)
+    # 20-year term from filing: 17 years left, give or take the leap days.
+    assert Decimal("16.9") < years <= Decimal("17.01")
+
+
+def test_remaining_legal_years_is_zero_once_invalidated(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    right = make_right()
+    right_event_record(
+        actor=examiner, right=right, type="invalidated", date=today, payload={"scope": "whole"}
+    )
+    assert remaining_legal_years(right, on=today) == 0
+
+
+def test_create_with_a_client_bank_that_is_not_a_bank(
+    agency_user: User,
+    enterprise_a: Organisation,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    right = make_right()
+    with pytest.raises(ValidationFailed) as caught:
+        _create(agency_user, [right], income_inputs, client_bank_uscc=enterprise_a.uscc)
+    assert caught.value.code == "client_bank_unknown"
+    assert Valuation.objects.count() == 0
+
+
+def test_create_cost_and_market(agency_user: User, make_right: Callable[..., Right]) -> None:
+    right = make_right()
+    cost = valuation_create(
+        actor=agency_user,
+        rights=[right.number],
+        method="cost",
+        inputs={"cost": "100000", "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+    )
+    # 100,000 × 1.1 × 8/10 = 88,000.00
+    assert cost.value == Decimal("88000.00")
+    market = valuation_create(
+        actor=agency_user,
+        rights=[right.number],
+        method="market",
+        inputs={
+            "comparables": [
+                {
+                    "price": "500000",
+                    "technical": "1.2",
+                    "economic": "1",
+                    "remaining_life_ratio": "1",
+                    "time": "1",
+                    "weight": "1",
+                },
+            ]
+        },
+    )
+    # 500,000 × 1.2 = 600,000.00
+    assert market.value == Decimal("600000.00")
+
+
+def test_bank_internal_is_for_banks_only(
+    agency_user: User, make_right: Callable[..., Right]
+) -> None:
+    right = make_right()
+    with pytest.raises(PermissionDenied):
+        valuation_create(
+            actor=agency_user,
+            rights=[right.number],
+            method="bank_internal",
+            inputs={"reference_values": {right.number: "100"}},
+        )
+    assert Valuation.objects.count() == 0
+
+
+def test_bank_internal_uses_stored_scores(
+    bank_a_user: User, make_right: Callable[..., Right]
+) -> None:
+    right = make_right()
+    run = ScoreRun.objects.create(started_at="2026-01-01T00:00:00Z")
+    _store_score(right, run, 80.0)
+    valuation = valuation_create(
+        actor=bank_a_user,
+        rights=[right.number],
+        method="bank_internal",
+        inputs={"reference_values": {right.number: "1000000"}},
+    )
+    # 1,000,000 × (1 − 0.20) × max(0.5, 80/100) = 640,000.00
+    assert valuation.value == Decimal("640000.00")
+    assert valuation.result["lines"][0]["score_factor"] == "0.800000"
+
+
+def _store_score(right: Right, run: ScoreRun, score: float) -> RightScore:
+    values: dict[str, Any] = {
+        f"c_{name}": 0.0
+        for name in (
+            "remaining_life_years", "granted", "invalidation_count", "litigation_count",
+            "co_owner_count", "claims_count", "cited_by_count", "ipc_subclass_count",
+            "family_size", "licence_count", "transfer_count", "expert_legal",
+            "expert_technical", "expert_economic",
+        )
+    }  # fmt: skip
+    values["c_granted"] = score
+    return RightScore.objects.create(
+        right=right, run=run, score=score, grade="A", legal=score, technical=0.0, economic=0.0,
+        cohort_size=1, **values,
+    )  # fmt: skip
+
+
+# --- issue ---------------------------------------------------------------------------------------
+
+
+def test_issue_notifies_the_client_bank_and_is_audited(
+    agency_user: User,
+    bank_a: Organisation,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    valuation = _create(agency_user, [make_right()], income_inputs, client_bank_uscc=bank_a.uscc)
+    issued = valuation_issue(actor=agency_user, valuation=valuation)
+    assert issued.state == "issued"
+    assert issued.issued_at is not None and issued.issued_by_id == agency_user.pk
+    audit = AuditRecord.objects.get(action="valuation.issue")
+    assert audit.before["state"] == "draft" and audit.after["state"] == "issued"
+    note = Notification.objects.get(verb="valuation.issue")
+    assert note.organisation_id == bank_a.pk
+    assert INCOME_VALUE in note.message_zh
+
+
+def test_issue_by_another_organisation_or_twice_changes_nothing(
+    agency_user: User,
+    bank_b_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    valuation = _create(agency_user, [make_right()], income_inputs)
+    with pytest.raises(NotFound):
+        valuation_issue(actor=bank_b_user, valuation=valuation)
+    valuation.refresh_from_db()
+    assert valuation.state == "draft" and valuation.issued_at is None
+    valuation_issue(actor=agency_user, valuation=valuation)
+    audits = AuditRecord.objects.count()
+    with pytest.raises(Conflict):
+        valuation_issue(actor=agency_user, valuation=valuation)
+    assert AuditRecord.objects.count() == audits
+
+
+# --- recheck -------------------------------------------------------------------------------------
+
+
+def _issued(
+    agency_user: User, bank: Organisation, rights: list[Right], inputs: dict[str, Any]
+) -> Valuation:
+    valuation = _create(agency_user, rights, inputs, client_bank_uscc=bank.uscc)
+    return valuation_issue(actor=agency_user, valuation=valuation)
+
+
+def test_recheck_flags_a_deviating_report_and_notifies_the_maker(
+    agency_user: User,
+    agency: Organisation,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right(kind="utility_model")
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    rechecked.refresh_from_db()
+    # Unscored: the report's 710,772.52 split equally, 355,386.26 each. Default model, floor 0.5:
+    # invention 355,386.26 × 0.80 × 0.5 = 142,154.504 → 142,154.50
+    # utility   355,386.26 × 0.65 × 0.5 = 115,500.5345 → 115,500.53
+    # internal 257,655.03; deviation (710,772.52 − 257,655.03) / 257,655.03 = 1.7586208 → flagged
+    assert rechecked.state == "rechecked"
+    items = list(rechecked.items.order_by("position"))
+    assert [i.reference_value for i in items] == [Decimal("355386.26")] * 2
+    assert [i.internal_value for i in items] == [Decimal("142154.50"), Decimal("115500.53")]
+    assert rechecked.internal_value == Decimal("257655.03")
+    assert rechecked.deviation == Decimal("1.758621")
+    assert rechecked.flagged is True
+    assert rechecked.recheck["split"] == "equal"
+    assert rechecked.rechecked_by_id == bank_a_user.pk
+    assert AuditRecord.objects.filter(action="valuation.recheck").count() == 1
+    note = Notification.objects.get(verb="valuation.recheck")
+    assert note.organisation_id == agency.pk
+
+
+def test_recheck_splits_by_stored_score(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right()
+    run = ScoreRun.objects.create(started_at="2026-01-01T00:00:00Z")
+    _store_score(first, run, 75.0)
+    _store_score(second, run, 25.0)
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    items = list(rechecked.items.order_by("position"))
+    # 710,772.52 × 75/100 = 533,079.39; × 25/100 = 177,693.13 (sum exact)
+    assert [i.reference_value for i in items] == [Decimal("533079.39"), Decimal("177693.13")]
+    assert rechecked.recheck["split"] == "score"
+
+
+def test_recheck_refused_for_maker_other_bank_and_drafts(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    draft = _create(agency_user, [make_right()], income_inputs, client_bank_uscc=bank_a.uscc)
+    with pytest.raises(Conflict):
+        valuation_recheck(actor=bank_a_user, valuation=draft)
+    issued = valuation_issue(actor=agency_user, valuation=draft)
+    with pytest.raises(PermissionDenied):
+        valuation_recheck(actor=agency_user, valuation=issued)
+    with pytest.raises(NotFound):
+        valuation_recheck(actor=bank_b_user, valuation=issued)
+    issued.refresh_from_db()
+    assert issued.state == "issued" and issued.internal_value is None
+    assert not AuditRecord.objects.filter(action="valuation.recheck").exists()
+
+
+# --- the split -----------------------------------------------------------------------------------
+
+
+def test_split_examples() -> None:
+    # 100.00 in thirds: 33.34 + 33.33 + 33.33 (the first takes the remaining fen).
+    assert split_by_score(Decimal("100"), [None, None, None]) == [
+        Decimal("33.34"), Decimal("33.33"), Decimal("33.33")
+    ]  # fmt: skip
+    assert split_by_score(Decimal("10"), [60.0, 20.0]) == [Decimal("7.50"), Decimal("2.50")]
+    # All scores 0: equal.
+    assert split_by_score(Decimal("10"), [0.0, 0.0]) == [Decimal("5.00"), Decimal("5.00")]
+    assert split_by_score(Decimal("10"), []) == []
+
+
+@given(
+    total=st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False),
+    scores=st.lists(
+        st.one_of(st.none(), st.floats(min_value=0, max_value=100)), min_size=1, max_size=20
+    ),
+)
+def test_split_sums_exactly_and_is_never_negative(
+    total: Decimal, scores: list[float | None]
+) -> None:
+    parts = split_by_score(total, scores)
+    assert sum(parts, Decimal(0)) == total
+    assert all(p >= 0 and p == p.quantize(Decimal("0.01")) for p in parts)
+    assert len(parts) == len(scores)
+
+
+# --- banks' models -------------------------------------------------------------------------------
+
+
+def test_bank_model_update_and_default(bank_a_user: User, bank_a: Organisation) -> None:
+    assert bank_model_of(bank_a.pk).recheck_threshold == Decimal("0.30")  # the default
+    bank_model_update(actor=bank_a_user, haircuts={"invention": "0.10"}, recheck_threshold="0.2")
+    model = bank_model_of(bank_a.pk)
+    assert model.haircuts["invention"] == Decimal("0.10")
+    assert model.haircuts["utility_model"] == Decimal("0.35")  # kept from the default
+    assert model.recheck_threshold == Decimal("0.2")
+    audit = AuditRecord.objects.get(action="valuation.bank_model_update")
+    assert audit.before["haircuts"]["invention"] == "0.20"
+    assert audit.after["haircuts"]["invention"] == "0.10"
+
+
+def test_bank_model_refusals_change_nothing(agency_user: User, bank_a_user: User) -> None:
+    with pytest.raises(PermissionDenied):
+        bank_model_update(actor=agency_user, recheck_threshold="0.2")
+    for kwargs in (
+        {"haircuts": {"invention": "1.5"}},
+        {"haircuts": {"patent": "0.1"}},
+        {"max_pledge_rates": {"loan": "0"}},
+        {"score_floor": "abc"},
+        {"recheck_threshold": "-0.1"},
+    ):
+        with pytest.raises(ValidationFailed):
+            bank_model_update(actor=bank_a_user, **kwargs)
+    assert BankValuationModel.objects.count() == 0
+    assert not AuditRecord.objects.filter(action="valuation.bank_model_update").exists()
+
+
+# --- credit profiles -----------------------------------------------------------------------------
+
+
+def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
+    enterprise_a: Organisation, enterprise_a_user: User, bank_a_user: User, today: date
+) -> None:
+    assert enterprise_a.uscc is not None
+    credit_profile_update(
+        actor=enterprise_a_user,
+        uscc=enterprise_a.uscc,
+        high_tech=True,
+        rd_expense_ratio="0.06",
+        established_on="2015-03-01",
+    )
+    credit_profile_update(actor=bank_a_user, uscc=enterprise_a.uscc, credit_rating="aa")
+    profile = EnterpriseCreditProfile.objects.get(organisation=enterprise_a)
+    assert profile.high_tech is True
+    assert profile.rd_expense_ratio == Decimal("0.06")
+    assert profile.established_on == date(2015, 3, 1)
+    assert profile.credit_rating == "AA"
+    assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
+
+
+def test_credit_profile_refusals_change_nothing(
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    agency_user: User,
+    examiner: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    today: date,
+) -> None:
+    assert enterprise_a.uscc is not None
+    other = make_user("ent_b", make_org("enterprise", "乙公司"))
+    with pytest.raises(NotFound):
+        credit_profile_update(actor=other, uscc=enterprise_a.uscc, high_tech=True)
+    with pytest.raises(NotFound):  # an agency may not even see it
+        credit_profile_update(actor=agency_user, uscc=enterprise_a.uscc, high_tech=True)
+    with pytest.raises(PermissionDenied):  # the IP office sees it but does not set it
+        credit_profile_update(actor=examiner, uscc=enterprise_a.uscc, high_tech=True)
+    for kwargs in (
+        {"credit_rating": "ZZ"},
+        {"tax_credit_grade": "Q"},
+        {"established_on": (today + timedelta(days=1)).isoformat()},
+        {"overdue_count_24m": "-1"},
+        {"revenue": "12.345"},
+        {"nickname": "x"},
+    ):
+        with pytest.raises(ValidationFailed):
+            credit_profile_update(actor=enterprise_a_user, uscc=enterprise_a.uscc, **kwargs)
+    assert EnterpriseCreditProfile.objects.count() == 0

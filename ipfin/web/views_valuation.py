@@ -1,0 +1,317 @@
+"""The valuation pages: a calculator per right (live preview over HTMX, save as a draft), the
+valuation's page (inputs, calculation, contribution chart, P10–P90 range, issue and recheck), its
+PDF report, and the list of the valuations the user may see.
+
+Views stay thin: parse the form → one call of ipfin.valuation.services / selectors → render. An
+engine error (`ValuationInputError`) is shown next to the field it names; any other DomainError
+becomes the page's message with its status (see ipfin.web.views.domain_errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.accounts.permissions import Perm, has_perm
+from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.registry import selectors as registry_selectors
+from ipfin.valuation import presentation
+from ipfin.valuation import report as valuation_report
+from ipfin.valuation import selectors as valuation_selectors
+from ipfin.valuation import services as valuation_services
+from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
+from ipfin.web.forms import right_number_or_none
+from ipfin.web.forms_valuation import ValuationForm
+from ipfin.web.views import domain_errors, error_404
+
+LIST_LIMIT = 100
+CHART_WIDTH = 720
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _can_write(user: Any) -> bool:
+    return has_perm(user, Perm.VALUATION_WRITE)
+
+
+# --- the calculator ------------------------------------------------------------------------------
+
+
+def _field_of(exc: DomainError) -> str | None:
+    """The input an error is about: the engine's field, or the client bank's code."""
+    field = exc.extra.get("field")
+    if isinstance(field, str) and field:
+        return field
+    if exc.code.startswith(("client_bank", "uscc")):  # the only credit code on the form
+        return "client_bank_uscc"
+    return None
+
+
+def _show_error(form: ValuationForm, exc: DomainError) -> str:
+    """Put `exc` next to the field it names; returns it as text when it names none."""
+    if isinstance(exc, NotAuthenticated):
+        raise exc
+    field = _field_of(exc)
+    if field is None:
+        return exc.detail(get_language())
+    form.add_input_error(field, exc.detail(get_language()))
+    return ""
+
+
+def _preview(form: ValuationForm) -> tuple[dict[str, Any] | None, str, int]:
+    """The engine's result for the form's inputs, or why there is none: (result, error text for
+    the result block, status). Field errors go onto the form (400 shape, 422 engine)."""
+    if not form.is_valid():
+        return None, "", 400
+    try:
+        return valuation_services.valuation_preview(data=form.payload()), "", 200
+    except DomainError as exc:
+        return None, _show_error(form, exc), exc.status
+
+
+def _result_context(method: str, result: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the result block shows, shared by the preview and the valuation's page."""
+    mc = result.get("monte_carlo")
+    value = result.get("value")
+    return {
+        "value": value,
+        "value_text": presentation.value_text(value),
+        "method_label": presentation.method_name(method),
+        "formula": presentation.method_formula(method),
+        "table": presentation.calculation_table(method, result, inputs),
+        "monte_carlo": mc if isinstance(mc, dict) else None,
+        "range": (
+            range_bar(mc["p10"], mc["p50"], mc["p90"], value)
+            if isinstance(mc, dict) and all(mc.get(k) is not None for k in ("p10", "p50", "p90"))
+            else None
+        ),
+    }
+
+
+def _calculator_context(
+    request: HttpRequest, right: Any, form: ValuationForm, result: dict[str, Any] | None, error: str
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "right": right,
+        "form": form,
+        "result": None,
+        "preview_error": error,
+        "can_save": _can_write(request.user),
+    }
+    if result is not None:
+        context["result"] = _result_context(form.chosen_method, result, form.payload())
+    if form.is_bound:
+        errors = form.errors.as_data()
+        context["missing"] = [
+            form[name].label
+            for name, errs in errors.items()
+            if name in form.fields and any(e.code == "required" for e in errs)
+        ]
+    return context
+
+
+_INITIAL = {
+    "method": "income",
+    "share_decay": "0",
+    "tax_rate": "25",
+    "discount_rate": "12",
+    "share_rate": "25",
+    "price_index": "1",
+    "obsolescence": "0",
+}
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
+    if right_number_or_none(number) is None:
+        return error_404(request)
+    right = registry_selectors.right_get(number=number)
+    if request.method == "GET":
+        form = ValuationForm(initial=_INITIAL)
+        context = _calculator_context(request, right, form, None, "")
+        return render(request, "web/valuation_calculator.html", context)
+    form = ValuationForm(request.POST)
+    result, error, status = _preview(form)
+    if request.htmx:
+        # The live preview: only the result block, field errors travelling out of band. Always a
+        # 200: htmx swaps no 4xx response, and an error is what the block must show then.
+        context = _calculator_context(request, right, form, result, error)
+        # Per field, out of band: its errors other than "required" (a field not filled in yet is
+        # listed in the result block, not flagged while the user types); [] clears old ones.
+        errors = form.errors.as_data()
+        context["field_errors"] = [
+            (name, [m for e in errors.get(name, []) if e.code != "required" for m in e.messages])
+            for name in form.fields
+        ]
+        return render(request, "web/valuation_calculator.html#preview", context)
+    if "save" in request.POST and result is not None:
+        try:
+            valuation = valuation_services.valuation_create(
+                actor=request.user,
+                rights=[right.number],
+                method=form.chosen_method,
+                inputs=form.payload(),
+                client_bank_uscc=form.cleaned_data.get("client_bank_uscc") or None,
+            )
+        except DomainError as exc:
+            result, error, status = None, _show_error(form, exc), exc.status
+        else:
+            messages.success(request, _("评估已保存为草稿，编号 #%(id)s。") % {"id": valuation.pk})
+            return redirect("web:valuation_detail", valuation_id=valuation.pk)
+    context = _calculator_context(request, right, form, result, error)
+    return render(request, "web/valuation_calculator.html", context, status=status)
+
+
+# --- a valuation ---------------------------------------------------------------------------------
+
+
+def _score(right: Any) -> Any:
+    """The right's indicator score, or None when it has none yet."""
+    try:
+        return valuation_selectors.right_score_get(number=right.number)
+    except DomainError:
+        return None
+
+
+def _detail_context(request: HttpRequest, valuation: Any) -> dict[str, Any]:
+    user = request.user
+    rights = presentation.valuation_rights(valuation)
+    on = presentation.valuation_date(valuation)
+    statuses = registry_selectors.rights_status_bulk(rights, on=on) if rights else {}
+    score = _score(rights[0]) if rights else None
+    bars, chart_height = (
+        svg_bar_rows(
+            contribution_bars(_field(score, "contributions") or []),
+            language=get_language(),
+            width=CHART_WIDTH,
+            label_width=290,
+        )
+        if score is not None
+        else ([], 0.0)
+    )
+    state = valuation.state
+    own = valuation.organisation_id == user.organisation_id
+    client = valuation.client_bank_id is not None and valuation.client_bank_id == (
+        user.organisation_id
+    )
+    inputs = valuation.inputs if isinstance(valuation.inputs, dict) else {}
+    result = valuation.result if isinstance(valuation.result, dict) else {}
+    result = {**result, "value": str(valuation.value)}
+    return {
+        "valuation": valuation,
+        "report_number": presentation.report_number(valuation),
+        "rights": [(r, statuses.get(r.pk)) for r in rights],
+        "input_rows": presentation.input_rows(valuation.method, inputs),
+        **_result_context(valuation.method, result, inputs),
+        "score": score,
+        "score_dimensions": _dimensions(score),
+        "bars": bars,
+        "chart_width": CHART_WIDTH,
+        "chart_height": chart_height,
+        "can_issue": _can_write(user) and state == "draft" and own,
+        # The services decide; these only choose the buttons (maker issues, client bank rechecks).
+        "can_recheck": _can_write(user) and state == "issued" and client,
+        "recheck_text": presentation.recheck_text(valuation),
+    }
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _dimensions(score: Any) -> list[tuple[str, float]]:
+    if score is None:
+        return []
+    dims = _field(score, "dimensions") or {}
+    labels = (
+        ("legal", _("法律价值度")),
+        ("technical", _("技术价值度")),
+        ("economic", _("经济价值度")),
+    )
+    return [(label, float(dims[key])) for key, label in labels if key in dims]
+
+
+@login_required
+@domain_errors
+def valuation_detail(request: HttpRequest, valuation_id: int) -> HttpResponse:
+    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+    return render(request, "web/valuation_detail.html", _detail_context(request, valuation))
+
+
+def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: str) -> HttpResponse:
+    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+    try:
+        act(actor=request.user, valuation=valuation)
+    except DomainError as exc:
+        if isinstance(exc, NotAuthenticated):
+            raise
+        valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+        context = _detail_context(request, valuation)
+        context["action_error"] = exc.detail(get_language())
+        return render(request, "web/valuation_detail.html", context, status=exc.status)
+    messages.success(request, done)
+    return redirect("web:valuation_detail", valuation_id=valuation_id)
+
+
+@login_required
+@domain_errors
+@require_POST
+def valuation_issue(request: HttpRequest, valuation_id: int) -> HttpResponse:
+    return _valuation_action(
+        request, valuation_id, valuation_services.valuation_issue, _("评估报告已出具。")
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
+    return _valuation_action(
+        request,
+        valuation_id,
+        valuation_services.valuation_recheck,
+        _("已按本行内部估值模型完成复核。"),
+    )
+
+
+@login_required
+@domain_errors
+def valuation_report_pdf(request: HttpRequest, valuation_id: int) -> HttpResponse:
+    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+    rights = presentation.valuation_rights(valuation)
+    pdf = valuation_report.valuation_report_pdf(
+        valuation, score=_score(rights[0]) if rights else None, language=_language()
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{presentation.report_number(valuation)}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@domain_errors
+def valuation_list(request: HttpRequest) -> HttpResponse:
+    valuations = valuation_selectors.valuation_list(actor=request.user).prefetch_related(
+        "items__right"
+    )
+    context = {
+        "valuations": list(valuations[:LIST_LIMIT]),
+        "limit": LIST_LIMIT,
+        "can_write": _can_write(request.user),
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/valuation_list.html", context)

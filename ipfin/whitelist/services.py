@@ -1,0 +1,821 @@
+"""Writes of the white list: imports, rules, batches (create, publish, push), banks' follow-ups and
+recommendations, the office's decisions on them.
+
+Each service checks the permission, validates, saves in one transaction, appends the audit record
+("whitelist.<action>") and notifies the other party in-app. A refused action changes nothing.
+Another tenant's batch or entry is a 404 (the selectors decide what an actor may see).
+
+Re-importing a list kind versions it (see ipfin.whitelist.models): the new import is the current
+list of its kind and earlier imports stay, with their reports; screening reads current lists only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
+from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.services import clean_uscc, notify
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
+from ipfin.valuation.engine.credit import CreditScore
+from ipfin.whitelist import selectors
+from ipfin.whitelist.domain import (
+    EnterpriseRef,
+    ImportFormatError,
+    RowMatch,
+    detect_header,
+    extract_rows,
+    match_rows,
+    name_variants,
+    normalise_name,
+)
+from ipfin.whitelist.models import (
+    AMOUNT_STATUSES,
+    BankRecommendation,
+    BatchState,
+    EntrySource,
+    FollowUpStatus,
+    ImportedList,
+    ImportedListEntry,
+    ListKind,
+    RecommendationState,
+    ScreeningRule,
+    WhitelistBatch,
+    WhitelistEntry,
+    WhitelistFollowUp,
+    WhitelistPush,
+)
+
+__all__ = [
+    "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_ROWS",
+    "FileTooLarge",
+    "batch_create",
+    "batch_publish",
+    "batch_push",
+    "follow_up_record",
+    "list_import",
+    "recommendation_create",
+    "recommendation_decide",
+    "rule_create",
+]
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 50_000
+_IN_CHUNK = 2_000  # values per IN (...) list: far below SQLite's and PostgreSQL's limits
+_XLSX_MAGIC = b"PK\x03\x04"
+MAX_CRITERIA_VALUES = 100
+
+
+class FileTooLarge(ValidationFailed):
+    status = 413
+    code = "file_too_large"
+
+
+def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
+    return ValidationFailed(zh, en, code=code, extra=extra or None)
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    items = sorted(set(values))
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def _office_ids() -> list[int]:
+    return list(
+        Organisation.objects.filter(kind=OrganisationKind.IP_OFFICE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _notify(org_ids: Iterable[int], obj: Any, verb: str, zh: str, en: str) -> None:
+    for org_id in dict.fromkeys(org_ids):
+        notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=obj)
+
+
+def _clean_text(raw: str | None, *, field: str, max_length: int, required: bool) -> str:
+    text = (raw or "").strip()
+    if required and not text:
+        raise _invalid(f"{field}_required", f"请填写{_FIELD_ZH[field]}。", f"{field} is required.")
+    if len(text) > max_length:
+        raise _invalid(
+            f"{field}_too_long",
+            f"{_FIELD_ZH[field]}不能超过 {max_length} 个字符。",
+            f"{field} may have at most {max_length} characters.",
+        )
+    return text
+
+
+_FIELD_ZH = {
+    "name": "名称",
+    "title": "批次名称",
+    "reason": "原因",
+    "note": "备注",
+}
+
+
+def _clean_amount(raw: Decimal | str | int | None, *, field: str = "amount") -> Decimal:
+    try:
+        amount = parse_money(raw) if raw is not None else None
+    except AmountTooLarge:
+        raise _invalid(
+            "amount_too_large",
+            f"金额不能超过 {MAX_AMOUNT:,} 元。",
+            f"The amount may not exceed {MAX_AMOUNT:,} yuan.",
+            field=field,
+            max_amount=money_str(MAX_AMOUNT),
+        ) from None
+    except (TypeError, ValueError):
+        amount = None
+    if amount is None or amount <= 0:
+        raise _invalid(
+            "amount_invalid",
+            f"金额“{raw if raw is not None else ''}”无效：应为大于 0 的金额，最多两位小数。",
+            f"Amount {raw!r} is invalid: a positive amount with at most two decimals.",
+            field=field,
+        )
+    return amount
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+def _read_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, bytes]:
+    """The file's safe name and its bytes, after the size and type checks (≤ 5 MB; .csv/.xlsx)."""
+    name = (uploaded_file.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    size = uploaded_file.size or 0
+    if size > MAX_IMPORT_BYTES:
+        raise FileTooLarge(
+            f"文件过大：最大 {MAX_IMPORT_BYTES // (1024 * 1024)} MB。",
+            f"The file is too large: at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
+            extra={"max_bytes": MAX_IMPORT_BYTES},
+        )
+    if size == 0:
+        raise _invalid("file_empty", "文件为空。", "The file is empty.")
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise _invalid(
+            "file_type",
+            "名单须为 CSV（.csv）或 Excel（.xlsx）文件。",
+            "The list must be a CSV (.csv) or Excel (.xlsx) file.",
+        )
+    uploaded_file.seek(0)
+    data: bytes = uploaded_file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:  # the declared size may lie
+        raise FileTooLarge(
+            "文件过大。", "The file is too large.", extra={"max_bytes": MAX_IMPORT_BYTES}
+        )
+    return name, data
+
+
+def _too_many_rows() -> ValidationFailed:
+    return _invalid(
+        "too_many_rows",
+        f"名单不能超过 {MAX_IMPORT_ROWS} 行。",
+        f"A list may have at most {MAX_IMPORT_ROWS} rows.",
+        max_rows=MAX_IMPORT_ROWS,
+    )
+
+
+def _csv_rows(data: bytes) -> list[list[object]]:
+    # UTF-8 (with or without BOM) first; Excel in a Chinese locale saves CSV as GBK / GB 18030.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string but a truncated multibyte tail
+        raise _invalid("file_unreadable", "无法识别文件编码。", "Unknown text encoding.")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[object]] = []
+    for row in csv.reader(io.StringIO(text), dialect):
+        rows.append(list(row))
+        if len(rows) > MAX_IMPORT_ROWS + 1:
+            raise _too_many_rows()
+    return rows
+
+
+def _xlsx_rows(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook  # only the import path needs it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not data.startswith(_XLSX_MAGIC):
+        raise _invalid(
+            "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        raise _invalid(
+            "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[object]] = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > MAX_IMPORT_ROWS + 1:
+                raise _too_many_rows()
+        return rows
+    finally:
+        workbook.close()
+
+
+def _lookups(
+    matches_in: Sequence[Any],
+) -> tuple[dict[str, EnterpriseRef], dict[str, list[EnterpriseRef]]]:
+    """The organisations the rows may name: by canonical code, enterprises by normalised name."""
+    codes: set[str] = set()
+    names: set[str] = set()
+    for row in matches_in:
+        if row.uscc:
+            with contextlib.suppress(UsccError):
+                codes.add(validate_uscc(row.uscc))
+        elif row.name:
+            names |= name_variants(row.name)
+    by_uscc: dict[str, EnterpriseRef] = {}
+    for chunk in _chunks(codes):
+        for pk, name, uscc, kind in Organisation.objects.filter(uscc__in=chunk).values_list(
+            "pk", "name", "uscc", "kind"
+        ):
+            by_uscc[uscc] = EnterpriseRef(pk, name, uscc, kind == OrganisationKind.ENTERPRISE)
+    by_name: dict[str, list[EnterpriseRef]] = defaultdict(list)
+    for chunk in _chunks(names):
+        for pk, name, uscc in Organisation.objects.filter(
+            kind=OrganisationKind.ENTERPRISE, name__in=chunk
+        ).values_list("pk", "name", "uscc"):
+            by_name[normalise_name(name)].append(EnterpriseRef(pk, name, uscc or ""))
+    return by_uscc, by_name
+
+
+def _valid_kind(kind: str) -> str:
+    if kind not in ListKind.values:
+        raise _invalid(
+            "list_kind_invalid",
+            f"未知的名单类型“{kind}”。",
+            f"Unknown list kind {kind!r}.",
+            allowed=list(ListKind.values),
+        )
+    return kind
+
+
+def list_import(
+    *, actor: Any, uploaded_file: UploadedFile[bytes], kind: str, name: str = ""
+) -> ImportedList:
+    """Import a list (CSV or .xlsx): every data row is stored with its match or the reason it did
+    not match; the import becomes the current list of its kind (earlier ones stay, not current).
+    A file that cannot be read as a list (type, size, no header) is refused and nothing changes."""
+    require(actor, Perm.WHITELIST_MANAGE)
+    kind = _valid_kind(kind)
+    title = _clean_text(name, field="name", max_length=200, required=False) or str(
+        ListKind(kind).label
+    )
+    filename, data = _read_upload(uploaded_file)
+    sheet = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)
+    try:
+        header = detect_header(sheet)
+    except ImportFormatError as exc:
+        raise _invalid(exc.code, exc.message_zh, exc.message_en) from exc
+    raw_rows = extract_rows(sheet, header)
+    if not raw_rows:
+        raise _invalid("list_empty", "名单没有数据行。", "The list has no data rows.")
+    by_uscc, by_name = _lookups(raw_rows)
+    matches = match_rows(raw_rows, by_uscc, by_name)
+    matched = sum(1 for m in matches if m.matched)
+    with transaction.atomic():
+        # Lock the kind's rows so that two imports of one kind take consecutive versions.
+        list(ImportedList.objects.select_for_update().filter(kind=kind).values_list("pk"))
+        version = (ImportedList.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+        ImportedList.objects.filter(kind=kind, is_current=True).update(is_current=False)
+        try:
+            with transaction.atomic():
+                imported = ImportedList.objects.create(
+                    name=title,
+                    kind=kind,
+                    version=version,
+                    is_current=True,
+                    filename=filename,
+                    rows_total=len(matches),
+                    rows_matched=matched,
+                    imported_by=actor,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "同类名单正在导入，请稍后重试。",
+                "A list of this kind is being imported; please try again.",
+                code="import_in_progress",
+            ) from None
+        ImportedListEntry.objects.bulk_create(
+            [_entry(imported, m) for m in matches], batch_size=1000
+        )
+        audit_record(
+            actor=actor,
+            action="whitelist.list_import",
+            obj=imported,
+            after={
+                "kind": kind,
+                "version": version,
+                "filename": filename,
+                "rows_total": len(matches),
+                "rows_matched": matched,
+            },
+        )
+    return imported
+
+
+def _entry(imported: ImportedList, match: RowMatch) -> ImportedListEntry:
+    return ImportedListEntry(
+        imported_list=imported,
+        row_no=match.row.row_no,
+        uscc=match.uscc[:40],
+        name=match.row.name[:300],
+        organisation_id=match.enterprise_id,
+        matched=match.matched,
+        matched_by=match.matched_by,
+        reason=match.reason.value if match.reason is not None else "",
+        detail_zh=match.detail_zh[:500],
+        detail_en=match.detail_en[:500],
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def _text_list(values: Sequence[str] | None, *, field: str, max_length: int = 100) -> list[str]:
+    items = list(dict.fromkeys(v.strip() for v in values or () if isinstance(v, str) and v.strip()))
+    if len(items) > MAX_CRITERIA_VALUES or any(len(v) > max_length for v in items):
+        raise _invalid(
+            f"{field}_invalid",
+            f"{field} 最多 {MAX_CRITERIA_VALUES} 项，每项不超过 {max_length} 个字符。",
+            f"{field}: at most {MAX_CRITERIA_VALUES} values of at most {max_length} characters.",
+            field=field,
+        )
+    return items
+
+
+def _choice_list(values: Sequence[str] | None, *, field: str, allowed: Sequence[str]) -> list[str]:
+    items = _text_list(values, field=field)
+    unknown = [v for v in items if v not in allowed]
+    if unknown:
+        raise _invalid(
+            f"{field}_invalid",
+            f"{field} 含未知取值：{'、'.join(unknown)}。",
+            f"{field} has unknown values: {', '.join(unknown)}.",
+            field=field,
+            allowed=list(allowed),
+        )
+    return items
+
+
+def rule_create(
+    *,
+    actor: Any,
+    name: str,
+    min_credit_score: int | None = None,
+    industries: Sequence[str] | None = None,
+    park_ids: Sequence[int] | None = None,
+    regions: Sequence[str] | None = None,
+    sizes: Sequence[str] | None = None,
+    required_list_kinds: Sequence[str] | None = None,
+) -> ScreeningRule:
+    require(actor, Perm.WHITELIST_MANAGE)
+    title = _clean_text(name, field="name", max_length=200, required=True)
+    if min_credit_score is not None and not 0 <= min_credit_score <= 100:
+        raise _invalid(
+            "min_credit_score_invalid",
+            "最低评分应在 0 到 100 之间。",
+            "min_credit_score must be from 0 to 100.",
+            field="min_credit_score",
+        )
+    parks = sorted(set(park_ids or ()))
+    if parks:
+        known = set(
+            Organisation.objects.filter(pk__in=parks, kind=OrganisationKind.PARK).values_list(
+                "pk", flat=True
+            )
+        )
+        unknown = [p for p in parks if p not in known]
+        if unknown:
+            raise _invalid(
+                "park_unknown",
+                f"未知的园区：{unknown}。",
+                f"Unknown parks: {unknown}.",
+                field="park_ids",
+            )
+    rule = ScreeningRule.objects.create(
+        owner_id=actor.organisation_id,
+        name=title,
+        min_credit_score=min_credit_score,
+        industries=_text_list(industries, field="industries"),
+        park_ids=parks,
+        regions=_text_list(regions, field="regions"),
+        sizes=_choice_list(sizes, field="sizes", allowed=EnterpriseSize.values),
+        required_list_kinds=_choice_list(
+            required_list_kinds, field="required_list_kinds", allowed=ListKind.values
+        ),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="whitelist.rule_create",
+        obj=rule,
+        after={"name": title, **selectors.criteria_of(rule).as_dict()},
+    )
+    return rule
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+def _snapshot(rule: ScreeningRule, on: date) -> dict[str, Any]:
+    """The criteria, and which version of each required list they read."""
+    criteria = selectors.criteria_of(rule)
+    lists = {
+        kind: {"id": pk, "version": version, "name": list_name}
+        for pk, kind, version, list_name in ImportedList.objects.filter(
+            is_current=True, kind__in=criteria.required_list_kinds
+        ).values_list("pk", "kind", "version", "name")
+    }
+    return {
+        "rule_id": rule.pk,
+        "rule_name": rule.name,
+        **criteria.as_dict(),
+        "lists": lists,
+        "scored_on": on.isoformat(),
+    }
+
+
+def _score_fields(score: CreditScore | None) -> dict[str, Any]:
+    return {
+        "credit_score": score.total if score is not None else None,
+        "credit_grade": score.grade if score is not None else "",
+    }
+
+
+def batch_create(
+    *, actor: Any, rule: ScreeningRule, title: str = "", on: date | None = None
+) -> WhitelistBatch:
+    """A draft batch: the enterprises the rule selects today, with their scores (a snapshot)."""
+    require(actor, Perm.WHITELIST_MANAGE)
+    day = on or timezone.localdate()
+    text = _clean_text(title, field="title", max_length=200, required=False) or (
+        f"{rule.name} {day.isoformat()}"
+    )
+    selected = selectors.screening_selected(selectors.criteria_of(rule), day)
+    with transaction.atomic():
+        batch = WhitelistBatch.objects.create(
+            rule=rule,
+            title=text,
+            state=BatchState.DRAFT,
+            criteria=_snapshot(rule, day),
+            scored_on=day,
+            created_by=actor,
+        )
+        WhitelistEntry.objects.bulk_create(
+            [
+                WhitelistEntry(
+                    batch=batch,
+                    enterprise=s.organisation,
+                    source=EntrySource.SCREENING,
+                    reasons=[r.as_dict() for r in s.verdict.met],
+                    **_score_fields(s.score),
+                )
+                for s in selected
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="whitelist.batch_create",
+            obj=batch,
+            after={"rule_id": rule.pk, "title": text, "entries": len(selected)},
+        )
+    return batch
+
+
+def _lock_batch(batch: WhitelistBatch) -> WhitelistBatch:
+    return WhitelistBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+def batch_publish(*, actor: Any, batch: WhitelistBatch) -> WhitelistBatch:
+    require(actor, Perm.WHITELIST_MANAGE)
+    with transaction.atomic():
+        locked = _lock_batch(batch)
+        if locked.state != BatchState.DRAFT:
+            raise Conflict(
+                "该批次已发布。", "The batch is already published.", code="batch_published"
+            )
+        count = locked.entries.count()
+        if count == 0:
+            raise _invalid(
+                "batch_empty", "批次中没有企业，不能发布。", "An empty batch cannot be published."
+            )
+        locked.state = BatchState.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.published_by = actor
+        locked.save(update_fields=["state", "published_at", "published_by"])
+        audit_record(
+            actor=actor,
+            action="whitelist.batch_publish",
+            obj=locked,
+            before={"state": BatchState.DRAFT},
+            after={"state": BatchState.PUBLISHED, "entries": count},
+        )
+    return locked
+
+
+def batch_push(
+    *, actor: Any, batch: WhitelistBatch, bank_ids: Sequence[int]
+) -> tuple[list[WhitelistPush], list[int]]:
+    """Push a published batch to banks: (new pushes, ids of banks it had already gone to)."""
+    require(actor, Perm.WHITELIST_MANAGE)
+    wanted = sorted(set(bank_ids))
+    if not wanted:
+        raise _invalid("banks_required", "请选择至少一家银行。", "Choose at least one bank.")
+    banks = {
+        b.pk: b for b in Organisation.objects.filter(pk__in=wanted, kind=OrganisationKind.BANK)
+    }
+    unknown = [pk for pk in wanted if pk not in banks]
+    if unknown:
+        raise _invalid(
+            "bank_unknown",
+            f"以下机构不是平台上的银行：{unknown}。",
+            f"These are not banks on the platform: {unknown}.",
+            bank_ids=unknown,
+        )
+    with transaction.atomic():
+        locked = _lock_batch(batch)
+        if locked.state != BatchState.PUBLISHED:
+            raise Conflict(
+                "批次发布后才能推送。",
+                "A batch is pushed only once published.",
+                code="batch_not_published",
+            )
+        already = set(
+            WhitelistPush.objects.filter(batch=locked, bank_id__in=wanted).values_list(
+                "bank_id", flat=True
+            )
+        )
+        new = [
+            WhitelistPush(batch=locked, bank=banks[pk], pushed_by=actor)
+            for pk in wanted
+            if pk not in already
+        ]
+        for push in new:
+            push.save()
+        count = locked.entries.count()
+        audit_record(
+            actor=actor,
+            action="whitelist.batch_push",
+            obj=locked,
+            after={"banks": [p.bank_id for p in new], "already": sorted(already)},
+        )
+        for push in new:
+            _notify(
+                [push.bank_id],
+                locked,
+                "whitelist.push",
+                f"知识产权局向您推送了白名单“{locked.title}”（{count} 家企业），请跟进对接。",
+                f"The IP office pushed you the white list “{locked.title}” ({count} enterprises) "
+                "to follow up.",
+            )
+    return new, sorted(already)
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+
+def follow_up_record(
+    *,
+    actor: Any,
+    entry: WhitelistEntry,
+    status: str,
+    amount: Decimal | str | int | None = None,
+    reason: str = "",
+    note: str = "",
+) -> WhitelistFollowUp:
+    """A bank's follow-up on one enterprise of a batch pushed to it. Credit granted and loan
+    disbursed need the amount; a decline needs the reason. Rows are history: the latest counts."""
+    require(actor, Perm.WHITELIST_FOLLOW_UP)
+    entry = selectors.entry_get(actor=actor, pk=entry.pk)  # 404 unless pushed to this bank
+    if status not in FollowUpStatus.values:
+        raise _invalid(
+            "status_invalid",
+            f"未知的跟进状态“{status}”。",
+            f"Unknown follow-up status {status!r}.",
+            allowed=list(FollowUpStatus.values),
+        )
+    if status in AMOUNT_STATUSES:
+        clean_amount: Decimal | None = _clean_amount(amount)
+    else:
+        if amount not in (None, ""):
+            raise _invalid(
+                "amount_not_allowed",
+                "只有“已授信”和“已放款”需要填写金额。",
+                "Only credit granted and loan disbursed carry an amount.",
+                field="amount",
+            )
+        clean_amount = None
+    reason_text = _clean_text(
+        reason, field="reason", max_length=500, required=status == FollowUpStatus.DECLINED
+    )
+    note_text = _clean_text(note, field="note", max_length=500, required=False)
+    with transaction.atomic():
+        follow_up = WhitelistFollowUp.objects.create(
+            entry=entry,
+            bank_id=actor.organisation_id,
+            status=status,
+            amount=clean_amount,
+            reason=reason_text,
+            note=note_text,
+            recorded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="whitelist.follow_up",
+            obj=follow_up,
+            after={
+                "batch_id": entry.batch_id,
+                "enterprise_id": entry.enterprise_id,
+                "status": status,
+                "amount": money_str(clean_amount) if clean_amount is not None else None,
+                "reason": reason_text,
+            },
+        )
+        if status in AMOUNT_STATUSES:
+            label_zh = dict(FollowUpStatus.choices)[status]
+            _notify(
+                _office_ids(),
+                entry.batch,
+                "whitelist.follow_up",
+                f"{actor.organisation.name} 对白名单企业 {entry.enterprise.name} {label_zh}，"
+                f"金额 {money_str(clean_amount or Decimal(0))} 元。",
+                f"{actor.organisation.name} recorded {status.replace('_', ' ')} for "
+                f"{entry.enterprise.name}: {money_str(clean_amount or Decimal(0))} yuan.",
+            )
+    return follow_up
+
+
+# --- recommendations -----------------------------------------------------------------------------
+
+
+def recommendation_create(
+    *,
+    actor: Any,
+    enterprise_uscc: str,
+    reason: str,
+    intended_amount: Decimal | str | int | None = None,
+) -> BankRecommendation:
+    """A bank recommends an enterprise to the office for the white list."""
+    require(actor, Perm.WHITELIST_FOLLOW_UP)
+    code = clean_uscc(enterprise_uscc)
+    enterprise = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE).first()
+    if enterprise is None:
+        raise _invalid(
+            "enterprise_unknown",
+            f"平台上没有统一社会信用代码为 {code} 的企业。",
+            f"No enterprise with credit code {code} is on the platform.",
+            field="enterprise_uscc",
+        )
+    reason_text = _clean_text(reason, field="reason", max_length=1000, required=True)
+    amount = (
+        _clean_amount(intended_amount, field="intended_amount")
+        if intended_amount not in (None, "")
+        else None
+    )
+    try:
+        with transaction.atomic():
+            recommendation = BankRecommendation.objects.create(
+                bank_id=actor.organisation_id,
+                enterprise=enterprise,
+                reason=reason_text,
+                intended_amount=amount,
+                created_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action="whitelist.recommend",
+                obj=recommendation,
+                after={
+                    "enterprise_id": enterprise.pk,
+                    "reason": reason_text,
+                    "intended_amount": money_str(amount) if amount is not None else None,
+                },
+            )
+            _notify(
+                _office_ids(),
+                recommendation,
+                "whitelist.recommend",
+                f"{actor.organisation.name} 推荐企业 {enterprise.name} 进入白名单：{reason_text}",
+                f"{actor.organisation.name} recommends {enterprise.name} for the white list: "
+                f"{reason_text}",
+            )
+    except IntegrityError:
+        raise Conflict(
+            "您对该企业的推荐尚在处理中。",
+            "Your recommendation of this enterprise is still open.",
+            code="recommendation_open",
+        ) from None
+    return recommendation
+
+
+def recommendation_decide(
+    *,
+    actor: Any,
+    recommendation: BankRecommendation,
+    decision: str,
+    batch: WhitelistBatch | None = None,
+    reason: str = "",
+    on: date | None = None,
+) -> BankRecommendation:
+    """The office takes a recommended enterprise into a draft batch (with its score as of today,
+    or none when it has no credit profile) or declines it with a reason."""
+    require(actor, Perm.WHITELIST_MANAGE)
+    if decision not in ("accept", "decline"):
+        raise _invalid(
+            "decision_invalid", "处理决定应为 accept 或 decline。", "decision: accept or decline."
+        )
+    reason_text = _clean_text(
+        reason, field="reason", max_length=1000, required=decision == "decline"
+    )
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        locked = BankRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+        if locked.state != RecommendationState.RECEIVED:
+            raise Conflict(
+                "该推荐已处理。", "The recommendation was already decided.", code="already_decided"
+            )
+        if decision == "accept":
+            if batch is None:
+                raise _invalid(
+                    "batch_required", "请选择纳入的批次。", "Choose the batch to add it to."
+                )
+            target = _lock_batch(batch)
+            if target.state != BatchState.DRAFT:
+                raise Conflict(
+                    "只能纳入草稿批次。",
+                    "Only a draft batch can take an enterprise.",
+                    code="batch_not_draft",
+                )
+            enterprise = locked.enterprise
+            scored = selectors.credit_scores_bulk([enterprise], on=day).get(enterprise.pk)
+            score = scored if isinstance(scored, CreditScore) else None
+            WhitelistEntry.objects.get_or_create(
+                batch=target,
+                enterprise=enterprise,
+                defaults={
+                    "source": EntrySource.RECOMMENDATION,
+                    "reasons": [
+                        {
+                            "code": "recommended",
+                            "zh": f"{locked.bank.name} 推荐：{locked.reason}",
+                            "en": f"recommended by {locked.bank.name}: {locked.reason}",
+                        }
+                    ],
+                    **_score_fields(score),
+                },
+            )
+            locked.state = RecommendationState.ACCEPTED
+            locked.batch = target
+            zh = f"您推荐的企业 {enterprise.name} 已纳入白名单批次“{target.title}”。"
+            en = (
+                f"{enterprise.name}, which you recommended, is in white-list batch "
+                f"“{target.title}”."
+            )
+        else:
+            locked.state = RecommendationState.DECLINED
+            zh = f"您推荐的企业 {locked.enterprise.name} 未被采纳：{reason_text}"
+            en = f"Your recommendation of {locked.enterprise.name} was declined: {reason_text}"
+        locked.decision_reason = reason_text
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=f"whitelist.recommendation_{decision}",
+            obj=locked,
+            before={"state": RecommendationState.RECEIVED},
+            after={"state": locked.state, "batch_id": locked.batch_id, "reason": reason_text},
+        )
+        _notify([locked.bank_id], locked, f"whitelist.recommendation_{decision}", zh, en)
+    return locked

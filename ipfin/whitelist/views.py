@@ -1,0 +1,410 @@
+"""The white-list pages. The IP office: imports with their reports, screening rules with the
+preview (who is in, who is out and why), batches (create, publish, push), recommendations from
+banks, conversion figures both ways, Excel exports. A bank: the batches pushed to it, a follow-up
+form per enterprise, recommending an enterprise, its own figures.
+
+Views stay thin: parse the form → one selector or service → render or redirect. A refused write
+comes back as a message on the page it came from; a GET of something the user may not see is the
+error page with its status (404 for another tenant's batch), via ipfin.web.views.domain_errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.web.views import domain_errors
+from ipfin.whitelist import exports, selectors, services
+from ipfin.whitelist.forms import (
+    BatchForm,
+    FollowUpForm,
+    ImportForm,
+    PushForm,
+    RecommendationDecisionForm,
+    RecommendationForm,
+    RuleForm,
+)
+from ipfin.whitelist.models import BatchState, RecommendationState
+
+LIST_LIMIT = 100
+PREVIEW_LIMIT = 200
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    if isinstance(exc, NotAuthenticated):
+        raise exc
+    messages.error(request, exc.detail(get_language()))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else str(error))
+
+
+def _base(request: HttpRequest, section: str) -> dict[str, Any]:
+    return {"section": section, "is_office": selectors.is_office(request.user)}
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                imported = services.list_import(
+                    actor=request.user,
+                    uploaded_file=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    name=form.cleaned_data["name"],
+                )
+            except DomainError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已导入 %(total)s 行，匹配 %(matched)s 行。")
+                    % {"total": imported.rows_total, "matched": imported.rows_matched},
+                )
+                return redirect("whitelist:import_detail", import_id=imported.pk)
+        else:
+            _form_errors(request, form)
+    else:
+        form = ImportForm()
+    imports = list(selectors.imported_list_list(actor=request.user)[:LIST_LIMIT])
+    return render(
+        request,
+        "whitelist/import_list.html",
+        {**_base(request, "imports"), "form": form, "imports": imports},
+    )
+
+
+@login_required
+@domain_errors
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    imported = selectors.imported_list_get(actor=request.user, pk=import_id)
+    rows = list(imported.entries.select_related("organisation").order_by("row_no"))
+    return render(
+        request,
+        "whitelist/import_detail.html",
+        {
+            **_base(request, "imports"),
+            "imported": imported,
+            "unmatched": [r for r in rows if not r.matched],
+            "matched": [r for r in rows if r.matched],
+        },
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def rule_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            try:
+                rule = services.rule_create(actor=request.user, **form.payload())
+            except DomainError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, _("筛选规则已保存。"))
+                return redirect("whitelist:rule_detail", rule_id=rule.pk)
+        else:
+            _form_errors(request, form)
+    else:
+        form = RuleForm()
+    rules = list(selectors.rule_list(actor=request.user)[:LIST_LIMIT])
+    return render(
+        request,
+        "whitelist/rule_list.html",
+        {**_base(request, "rules"), "form": form, "rules": rules},
+    )
+
+
+@login_required
+@domain_errors
+def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """The rule and its preview: who is in, who is out and why; a form to make a draft batch."""
+    rule = selectors.rule_get(actor=request.user, pk=rule_id)
+    on = timezone.localdate()
+    included, excluded = selectors.screening_preview(
+        actor=request.user, criteria=selectors.criteria_of(rule), on=on
+    )
+    return render(
+        request,
+        "whitelist/rule_detail.html",
+        {
+            **_base(request, "rules"),
+            "rule": rule,
+            "on": on,
+            "included": included,
+            "excluded": excluded[:PREVIEW_LIMIT],
+            "excluded_count": len(excluded),
+            "limit": PREVIEW_LIMIT,
+            "form": BatchForm(initial={"title": f"{rule.name} {on.isoformat()}"}),
+        },
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def batch_create(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = selectors.rule_get(actor=request.user, pk=rule_id)
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("whitelist:rule_detail", rule_id=rule.pk)
+    try:
+        batch = services.batch_create(
+            actor=request.user, rule=rule, title=form.cleaned_data["title"]
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect("whitelist:rule_detail", rule_id=rule.pk)
+    messages.success(request, _("已生成草稿批次。"))
+    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = list(selectors.batch_list(actor=request.user)[:LIST_LIMIT])
+    return render(
+        request, "whitelist/batch_list.html", {**_base(request, "batches"), "batches": batches}
+    )
+
+
+@login_required
+@domain_errors
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    user = request.user
+    batch = selectors.batch_get(actor=user, pk=batch_id)
+    office = selectors.is_office(user)
+    pushes = selectors.batch_pushes(batch, actor=user)
+    pushed_ids = {p.bank_id for p in pushes}
+    context: dict[str, Any] = {
+        **_base(request, "batches"),
+        "batch": batch,
+        "rows": selectors.entries_with_latest(batch, actor=user),
+        "pushes": pushes,
+        "can_publish": office and batch.state == BatchState.DRAFT,
+        "can_push": office and batch.state == BatchState.PUBLISHED,
+        "can_follow_up": not office,
+        "follow_up_form": FollowUpForm(),
+    }
+    if context["can_push"]:
+        banks = [b for b in selectors.banks_for_push() if b.pk not in pushed_ids]
+        context["push_form"] = PushForm(banks=banks) if banks else None
+    if batch.state == BatchState.PUBLISHED:
+        (context["figures"],) = selectors.conversion_figures(actor=user, by=(), batch_id=batch.pk)
+        context["bank_figures"] = selectors.conversion_figures(
+            actor=user, by=("bank",), batch_id=batch.pk
+        )
+    return render(request, "whitelist/batch_detail.html", context)
+
+
+@login_required
+@domain_errors
+@require_POST
+def batch_publish(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get(actor=request.user, pk=batch_id)
+    try:
+        services.batch_publish(actor=request.user, batch=batch)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("批次已发布。"))
+    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@domain_errors
+@require_POST
+def batch_push(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get(actor=request.user, pk=batch_id)
+    form = PushForm(request.POST, banks=selectors.banks_for_push())
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("whitelist:batch_detail", batch_id=batch.pk)
+    try:
+        new, _already = services.batch_push(
+            actor=request.user,
+            batch=batch,
+            bank_ids=[int(b) for b in form.cleaned_data["bank_ids"]],
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("已推送给 %(n)s 家银行。") % {"n": len(new)})
+    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@domain_errors
+def batch_export(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get(actor=request.user, pk=batch_id)
+    return _xlsx(
+        exports.batch_workbook(actor=request.user, batch=batch), f"whitelist-{batch.pk}.xlsx"
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def follow_up(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_get(actor=request.user, pk=entry_id)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("whitelist:batch_detail", batch_id=entry.batch_id)
+    data = form.cleaned_data
+    try:
+        services.follow_up_record(
+            actor=request.user,
+            entry=entry,
+            status=data["status"],
+            amount=data["amount"] or None,
+            reason=data["reason"],
+            note=data["note"],
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("已记录对 %(name)s 的跟进。") % {"name": entry.enterprise.name})
+    return redirect("whitelist:batch_detail", batch_id=entry.batch_id)
+
+
+# --- recommendations -----------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def recommendation_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    office = selectors.is_office(user)
+    form = RecommendationForm()
+    if request.method == "POST":
+        form = RecommendationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.recommendation_create(
+                    actor=user,
+                    enterprise_uscc=data["enterprise_uscc"],
+                    reason=data["reason"],
+                    intended_amount=data["intended_amount"] or None,
+                )
+            except DomainError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(request, _("推荐已提交知识产权局。"))
+                return redirect("whitelist:recommendation_list")
+        else:
+            _form_errors(request, form)
+    recommendations = list(selectors.recommendation_list(actor=user)[:LIST_LIMIT])
+    drafts = (
+        list(selectors.batch_list(actor=user, state=BatchState.DRAFT)[:LIST_LIMIT])
+        if office
+        else []
+    )
+    return render(
+        request,
+        "whitelist/recommendation_list.html",
+        {
+            **_base(request, "recommendations"),
+            "recommendations": recommendations,
+            "form": None if office else form,
+            "decision_form": RecommendationDecisionForm(batches=drafts) if office else None,
+            "received": RecommendationState.RECEIVED,
+        },
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def recommendation_decide(request: HttpRequest, rec_id: int) -> HttpResponse:
+    user = request.user
+    recommendation = selectors.recommendation_get(actor=user, pk=rec_id)
+    drafts = selectors.batch_list(actor=user, state=BatchState.DRAFT)
+    form = RecommendationDecisionForm(request.POST, batches=drafts)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("whitelist:recommendation_list")
+    data = form.cleaned_data
+    batch_id = data.get("batch_id")
+    try:
+        services.recommendation_decide(
+            actor=user,
+            recommendation=recommendation,
+            decision=data["decision"],
+            batch=selectors.batch_get(actor=user, pk=batch_id) if batch_id else None,
+            reason=data["reason"],
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("推荐已处理。"))
+    return redirect("whitelist:recommendation_list")
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def figures(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    (total,) = selectors.conversion_figures(actor=user, by=())
+    return render(
+        request,
+        "whitelist/figures.html",
+        {
+            **_base(request, "figures"),
+            "total_rows": [total],
+            "by_batch": selectors.conversion_figures(actor=user, by=("batch",)),
+            "by_bank": selectors.conversion_figures(actor=user, by=("bank",)),
+            "recommendations": selectors.recommendation_figures(actor=user),
+        },
+    )
+
+
+@login_required
+@domain_errors
+def figures_export(request: HttpRequest) -> HttpResponse:
+    return _xlsx(exports.figures_workbook(actor=request.user), "whitelist-figures.xlsx")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("whitelist:batch_list")
