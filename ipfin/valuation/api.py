@@ -3,7 +3,8 @@
 - POST /valuations/preview: any approach from its inputs, nothing saved; open to anyone (a
   calculator, for bank systems too).
 - POST /valuations (banks and valuation agencies), GET /valuations, GET /valuations/{id},
-  POST /valuations/{id}/issue (the maker), POST /valuations/{id}/recheck (the client bank).
+  POST /valuations/{id}/issue (the maker), POST /valuations/{id}/recheck (the client bank; an
+  optional body {reference_values: {number: "amount"}}, else its own bank_internal valuations).
 - GET/PUT /valuations/bank-model: the caller's bank's internal model.
 - GET /rights/{number}/score: the public indicator score with each indicator's contribution.
 - GET/PUT /enterprises/{uscc}/credit-score: the "IP + credit" scorecard and its profile.
@@ -31,6 +32,7 @@ from ipfin.valuation.schemas import (
     CreditProfileIn,
     CreditScoreOut,
     PreviewIn,
+    RecheckIn,
     RightScoreOut,
     ValuationIn,
     ValuationOut,
@@ -157,10 +159,17 @@ def issue(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
 
 
 @router.post("/valuations/{int:valuation_id}/recheck", response=ValuationOut)
-def recheck(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
-    """Recheck (复核) an issued report against the client bank's internal model."""
+def recheck(
+    request: HttpRequest, valuation_id: int, payload: RecheckIn | None = None
+) -> dict[str, Any]:
+    """Recheck (复核) an issued report against the client bank's own value of its rights:
+    `reference_values` {number: "amount"}, or (no body, or none given) the bank's latest
+    bank_internal valuation of each right. Deviation = |report − Σ bank values| / Σ bank values,
+    flagged above the bank model's threshold; a right with no bank figure is a 422
+    `recheck_needs_bank_value`."""
     valuation = selectors.valuation_get(actor=request.user, pk=valuation_id)
-    services.valuation_recheck(actor=request.user, valuation=valuation)
+    given = payload.reference_values if payload is not None else None
+    services.valuation_recheck(actor=request.user, valuation=valuation, reference_values=given)
     return _fresh(request, valuation_id)
 
 

@@ -140,8 +140,9 @@ class Valuation(models.Model):
 
 
 class ValuationRight(models.Model):
-    """A right in a valuation's package, in the order given. On a recheck: the share of the
-    report's value allotted to the right (`reference_value`) and the bank's internal value."""
+    """A right in a valuation's package, in the order given. On a recheck: the client bank's own
+    value of the right (`reference_value`, the figure the report is compared with) and its
+    collateral value under the bank's model, after haircut and score factor (`internal_value`)."""
 
     valuation = models.ForeignKey(Valuation, on_delete=models.CASCADE, related_name="items")
     right = models.ForeignKey(

@@ -7,7 +7,9 @@ the page and the filed report agree.
 - `calculation_table`: the per-year income table, the cost breakdown, the adjusted comparables or
   the bank's internal valuation lines;
 - `value_text` / `yuan_text` / `percent`: amounts in 元 and 万元 (ipfin.common.money), rates;
-- `report_number`, `valuation_date`, `valuation_rights`, `recheck_text`: the report's facts.
+- `report_number`, `valuation_date`, `valuation_rights`: the report's facts;
+- `recheck_text`, `recheck_note`, `recheck_table`: the client bank's recheck (its own value of the
+  rights against the report's, the basis of its figures, the collateral value for information).
 
 Strings are gettext'd: they follow the active language (the PDF renders under
 `translation.override`).
@@ -36,6 +38,8 @@ __all__ = [
     "method_formula",
     "method_name",
     "percent",
+    "recheck_note",
+    "recheck_table",
     "recheck_text",
     "report_number",
     "right_rows",
@@ -462,19 +466,103 @@ def state_label(state: str) -> str:
     }.get(state, state)
 
 
+def _amount_text(value: Any) -> str:
+    """An amount to the fen in 元 (never rounded to 万元: the recheck compares exact figures)."""
+    amount = _decimal(value)
+    if amount is None:
+        return "—"
+    if is_english():
+        return f"CNY {to_fen(amount):,.2f}"
+    return f"{to_fen(amount):,.2f} 元"
+
+
 def recheck_text(valuation: Any) -> str | None:
+    """The recheck's verdict: "银行内部评估值 X 元，外部评估值 Y 元，偏离度 Z%（阈值 T%）：偏离在
+    阈值以内。" The internal value is the bank's own value of the rights (Σ its reference values),
+    held against the report's value. None before a recheck."""
     internal = field_of(valuation, "internal_value")
     if internal is None:
         return None
-    deviation = field_of(valuation, "deviation")
     flagged = bool(field_of(valuation, "flagged"))
-    threshold = field_of(valuation, "threshold")
-    text = _("银行内部估值 %(internal)s，外部评估值偏离 %(deviation)s") % {
-        "internal": yuan_text(internal),
-        "deviation": percent(deviation),
+    text = _("银行内部评估值 %(internal)s，外部评估值 %(external)s，偏离度 %(deviation)s") % {
+        "internal": _amount_text(internal),
+        "external": _amount_text(field_of(valuation, "value")),
+        "deviation": percent(field_of(valuation, "deviation")),
     }
+    threshold = field_of(valuation, "threshold")
     if threshold is not None:
         text += _("（阈值 %(threshold)s）") % {"threshold": percent(threshold)}
     text += "：" if not is_english() else ": "
     text += _("偏离超过阈值，已标记，需复核。") if flagged else _("偏离在阈值以内。")
     return text
+
+
+def _basis_text(basis: str) -> str:
+    """ "given" → 复核时填写; "bank_internal #12" → 本行内部评估 #12 (one or several)."""
+    parts = []
+    for part in (p.strip() for p in basis.split(",")):
+        if part == "given":
+            parts.append(_("复核时填写"))
+        elif part.startswith("bank_internal"):
+            ref = part.removeprefix("bank_internal").strip()
+            parts.append(_("本行内部评估 %(ref)s") % {"ref": ref})
+        elif part:
+            parts.append(part)
+    return "、".join(parts) if not is_english() else ", ".join(parts)
+
+
+def recheck_note(valuation: Any) -> str | None:
+    """Where the bank's figures came from, and, for information, the collateral value (haircuts
+    and score factor on the bank's values) and the loan it supports. None before a recheck."""
+    detail = field_of(valuation, "recheck")
+    if field_of(valuation, "internal_value") is None or not isinstance(detail, Mapping):
+        return None
+    text = _("本行评估值来源：%(basis)s。") % {
+        "basis": _basis_text(str(detail.get("basis") or "")) or "—"
+    }
+    if detail.get("collateral_value") is not None:
+        text += " " if is_english() else ""
+        text += _(
+            "供参考：按本行模型折扣及评分系数计算的押品价值 %(collateral)s，"
+            "按产品 %(product)s 的最高质押率可贷 %(loan)s（不影响复核结论）。"
+        ) % {
+            "collateral": _amount_text(detail.get("collateral_value")),
+            "product": detail.get("product") or "—",
+            "loan": _amount_text(detail.get("max_loan_amount")),
+        }
+    return text
+
+
+def recheck_table(valuation: Any) -> CalculationTable | None:
+    """One row per right: the bank's value (what the report is compared with), the report's value
+    apportioned by score (a reading aid), the score factor, the haircut and the collateral value."""
+    detail = field_of(valuation, "recheck")
+    lines = detail.get("lines") if isinstance(detail, Mapping) else None
+    if not lines:
+        return None
+    rows = [
+        [
+            str(field_of(line, "number") or ""),
+            _kind_label(str(field_of(line, "kind") or "")),
+            _number(field_of(line, "reference_value"), 2),
+            _number(field_of(line, "external_share"), 2),
+            _number(field_of(line, "score_factor")),
+            percent(field_of(line, "haircut")),
+            _number(field_of(line, "collateral_value"), 2),
+        ]
+        for line in lines
+    ]
+    return CalculationTable(
+        title=_("复核明细：本行评估值与外部评估值（按价值度评分分摊，仅供对照）"),
+        headers=[
+            _("申请号/注册号"),
+            _("类型"),
+            _("本行评估值（元）"),
+            _("外部评估值分摊（元）"),
+            _("评分系数"),
+            _("折扣率"),
+            _("押品价值（元）"),
+        ],
+        rows=rows,
+        numeric=[False, False, True, True, True, True, True],
+    )

@@ -5,7 +5,9 @@ issuer, right holder and dates, the rights valued with their legal status on the
 the approach and its formula in words with the term of GB/T 42748-2023《专利评估指引》, the
 inputs, the calculation (per-year income table, cost breakdown or adjusted comparables), the value
 in 元 and 万元, the Monte Carlo P10–P90 range when one was run, the right's indicator score with a
-bar chart of each indicator's contribution, the recheck result, the issuer and date, and a
+bar chart of each indicator's contribution, the recheck (the bank's own value of the rights
+against the report's, the deviation and threshold, where the bank's figures came from and, for
+information, its collateral value and loan, one line per right), the issuer and date, and a
 disclaimer.
 
 Chinese renders with ReportLab's built-in CID font STSong-Light (Adobe's Asian font pack names it;
@@ -52,6 +54,8 @@ from ipfin.valuation.presentation import (
     issue_date,
     method_formula,
     method_name,
+    recheck_note,
+    recheck_table,
     recheck_text,
     report_number,
     right_rows,
@@ -402,6 +406,16 @@ def _build(valuation: Any, score: Any) -> bytes:
     recheck = recheck_text(valuation)
     if recheck:
         story += [heading(_("估值复核")), _p(recheck, st.body)]
+        note = recheck_note(valuation)
+        if note:
+            story.append(_p(note, st.small))
+        lines = recheck_table(valuation)
+        if lines is not None:
+            story += [
+                Spacer(1, 2 * mm),
+                _p(lines.title, st.small),
+                _table(lines.headers, lines.rows, st, numeric=lines.numeric),
+            ]
     story += [
         heading(_("出具")),
         _facts_table(

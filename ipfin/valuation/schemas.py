@@ -135,6 +135,15 @@ class ValuationIn(Schema):
     valuation_date: dt.date | None = Field(None, description="评估基准日 (default today)")
 
 
+class RecheckIn(Schema):
+    reference_values: dict[str, DecimalIn] | None = Field(
+        None,
+        description="the bank's own value of each right of the report {number: amount}, as its "
+        "internal model takes them (method bank_internal); omitted: the bank's latest "
+        "bank_internal valuation of each right",
+    )
+
+
 class OrganisationRef(Schema):
     id: int
     name: str

@@ -351,3 +351,55 @@ class ValuationForm(_Form):
             self.add_error(field, message)
         else:
             self.add_error(None, message)
+
+
+class RecheckForm(_Form):
+    """The client bank's recheck: its own value of each right of the report, one amount (元) per
+    right, named `reference_<i>` in the package's order. Shape only (an amount, at most two
+    decimals); an empty one is passed on as not given, and the service says which right has no
+    figure (`recheck_needs_bank_value`), shown next to that right's input."""
+
+    def __init__(
+        self,
+        numbers: list[str],
+        *args: Any,
+        sources: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.numbers = list(numbers)
+        self.sources = sources or {}
+        for i, number in enumerate(self.numbers):
+            self.fields[self.field_name(i)] = AmountField(
+                label=_("%(number)s 的本行评估值（元）") % {"number": number}
+            )
+
+    @staticmethod
+    def field_name(index: int) -> str:
+        return f"reference_{index}"
+
+    @property
+    def rows(self) -> list[tuple[str, Any, str]]:
+        """(number, bound field, where the prefilled figure came from) per right."""
+        return [
+            (number, self[self.field_name(i)], self.sources.get(number, ""))
+            for i, number in enumerate(self.numbers)
+        ]
+
+    def reference_values(self) -> dict[str, str]:
+        """{number: amount} as the service takes them ("" when left empty)."""
+        values: dict[str, str] = {}
+        for i, number in enumerate(self.numbers):
+            amount = self.cleaned_data.get(self.field_name(i))
+            values[number] = f"{amount:f}" if amount is not None else ""
+        return values
+
+    def add_service_error(self, field: str, right: str | None, message: str) -> None:
+        """Put a service error on the input of the right it names: field
+        "reference_values.<number>", or "reference_values" with the right's number; otherwise on
+        the form."""
+        number = field.removeprefix("reference_values.") if "." in field else right
+        if number in self.numbers:
+            self.add_error(self.field_name(self.numbers.index(number)), message)
+        else:
+            self.add_error(None, message)

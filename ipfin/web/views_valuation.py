@@ -28,8 +28,9 @@ from ipfin.valuation import report as valuation_report
 from ipfin.valuation import selectors as valuation_selectors
 from ipfin.valuation import services as valuation_services
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
+from ipfin.valuation.services.valuations import bank_reference_values
 from ipfin.web.forms import right_number_or_none
-from ipfin.web.forms_valuation import ValuationForm
+from ipfin.web.forms_valuation import RecheckForm, ValuationForm
 from ipfin.web.views import domain_errors, error_404
 
 LIST_LIMIT = 100
@@ -185,7 +186,25 @@ def _score(right: Any) -> Any:
         return None
 
 
-def _detail_context(request: HttpRequest, valuation: Any) -> dict[str, Any]:
+def _recheck_form(request: HttpRequest, valuation: Any) -> RecheckForm:
+    """The recheck form: one amount per right of the report, prefilled with the bank's own latest
+    bank_internal valuation of the right when it has one (the source shown next to the input)."""
+    rights = presentation.valuation_rights(valuation)
+    own = bank_reference_values(actor=request.user, rights=rights)
+    initial = {
+        RecheckForm.field_name(i): f"{own[r.number][0]:f}"
+        for i, r in enumerate(rights)
+        if r.number in own
+    }
+    sources = {
+        number: _("本行内部评估 #%(id)s") % {"id": vid} for number, (_amount, vid) in own.items()
+    }
+    return RecheckForm([r.number for r in rights], initial=initial, sources=sources)
+
+
+def _detail_context(
+    request: HttpRequest, valuation: Any, recheck_form: RecheckForm | None = None
+) -> dict[str, Any]:
     user = request.user
     rights = presentation.valuation_rights(valuation)
     on = presentation.valuation_date(valuation)
@@ -209,6 +228,10 @@ def _detail_context(request: HttpRequest, valuation: Any) -> dict[str, Any]:
     inputs = valuation.inputs if isinstance(valuation.inputs, dict) else {}
     result = valuation.result if isinstance(valuation.result, dict) else {}
     result = {**result, "value": str(valuation.value)}
+    # The services decide; these only choose the buttons (maker issues, client bank rechecks).
+    can_recheck = _can_write(user) and state == "issued" and client
+    if can_recheck and recheck_form is None:
+        recheck_form = _recheck_form(request, valuation)
     return {
         "valuation": valuation,
         "report_number": presentation.report_number(valuation),
@@ -221,9 +244,11 @@ def _detail_context(request: HttpRequest, valuation: Any) -> dict[str, Any]:
         "chart_width": CHART_WIDTH,
         "chart_height": chart_height,
         "can_issue": _can_write(user) and state == "draft" and own,
-        # The services decide; these only choose the buttons (maker issues, client bank rechecks).
-        "can_recheck": _can_write(user) and state == "issued" and client,
+        "can_recheck": can_recheck,
+        "recheck_form": recheck_form if can_recheck else None,
         "recheck_text": presentation.recheck_text(valuation),
+        "recheck_note": presentation.recheck_note(valuation),
+        "recheck_table": presentation.recheck_table(valuation),
     }
 
 
@@ -280,12 +305,44 @@ def valuation_issue(request: HttpRequest, valuation_id: int) -> HttpResponse:
 @domain_errors
 @require_POST
 def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
-    return _valuation_action(
-        request,
-        valuation_id,
-        valuation_services.valuation_recheck,
-        _("已按本行内部估值模型完成复核。"),
-    )
+    """The client bank's recheck with its own value of each right (the form's amounts); a post
+    without them (no `reference_<i>` field) lets the service take the bank's own bank_internal
+    valuations. A refusal is shown on the page: next to the right it names, or as the message."""
+    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+    rights = presentation.valuation_rights(valuation)
+    form = RecheckForm([r.number for r in rights], request.POST)
+    posted = any(RecheckForm.field_name(i) in request.POST for i in range(len(rights)))
+    status = 400
+    if form.is_valid():
+        try:
+            valuation_services.valuation_recheck(
+                actor=request.user,
+                valuation=valuation,
+                reference_values=form.reference_values() if posted else None,
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotAuthenticated):
+                raise
+            status = exc.status
+            field = exc.extra.get("field")
+            if isinstance(field, str) and field.startswith("reference_values"):
+                right = exc.extra.get("right")
+                form.add_service_error(
+                    field, right if isinstance(right, str) else None, exc.detail(get_language())
+                )
+                error = ""
+            else:
+                error = exc.detail(get_language())
+        else:
+            messages.success(request, _("已按本行评估值完成复核。"))
+            return redirect("web:valuation_detail", valuation_id=valuation_id)
+    else:
+        error = ""
+    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+    context = _detail_context(request, valuation, recheck_form=form)
+    if error:
+        context["action_error"] = error
+    return render(request, "web/valuation_detail.html", context, status=status)
 
 
 @login_required

@@ -7,18 +7,37 @@ notifies the other party in-app. A refused action changes nothing.
 States (Apache Fineract style: one service per transition):
     draft --issue (the maker)--> issued --recheck (the client bank)--> rechecked
 
-Recheck (复核): the client bank values the report's rights with its internal model
-(`engine.bank.internal_valuation`) and compares with the report. The model values each right
-from a reference value; the reference value of a right is the report's value split over its
-rights in proportion to each right's stored indicator score (`RightScore`, from
-`ipfin score_portfolio`), or equally when any right of the package is unscored (or every score
-is 0). The split is exact to the fen (largest remainder: the parts sum to the report's value).
-The report is flagged when |external − internal| / internal exceeds the bank's threshold.
+Recheck (评估复核, issue 4: "a recheck flags an external report whose value deviates from the
+internal one by more than the bank's threshold"). The figure the report is held against must be
+the bank's own, independent of the report: a figure derived from the report's value (say, the
+report split over its rights and cut by the bank's haircuts) deviates from it only by the haircut
+and the score, so a fair report and an inflated one would look alike, and nearly every report
+would be flagged. So:
+
+- the bank's value of each right of the report (its reference value, 参考价值) is what the bank's
+  internal model takes as input, the same figure as `inputs["reference_values"][number]` of a
+  `bank_internal` valuation: given with the recheck (`reference_values`, basis "given"), or else
+  taken from the bank's own most recent `bank_internal` valuation covering that right (basis
+  "bank_internal #<id>"). A right with no bank figure is a 422 `recheck_needs_bank_value`
+  naming it, and nothing changes;
+- like is compared with like, market value with market value: deviation = |external − B| / B with
+  B = Σ the bank's reference values (`engine.bank.recheck`, internal = B); the report is flagged
+  when the deviation exceeds the bank model's threshold. B = 0 is a 422 (no deviation to measure);
+- for information only, the bank's collateral value (押品价值: `engine.bank.internal_valuation`,
+  haircut by right kind and score factor on each reference value) and the loan it supports
+  (`max_loan_amount`, the model's first product) are stored in `Valuation.recheck`, with the
+  basis, the threshold, the deviation and one line per right: the bank's reference value, the
+  report's share of its value (`external_share`: the report's single figure apportioned over the
+  package by stored indicator score, equally when a right is unscored — a reading aid, since a
+  report values the package as a whole; nothing is decided on it), and the collateral value.
+
+Stored: `Valuation.internal_value` = B (the figure compared), `ValuationRight.reference_value` =
+the bank's value of the right, `ValuationRight.internal_value` = its collateral value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -34,7 +53,7 @@ from ipfin.common.errors import Conflict, NotFound, PermissionDenied, Validation
 from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
 from ipfin.registry.domain import TERMINAL_STATUSES
 from ipfin.registry.models import Right
-from ipfin.registry.selectors import right_get, right_status
+from ipfin.registry.selectors import number_candidates, right_get, right_status
 from ipfin.valuation.engine.bank import (
     CollateralRight,
     internal_valuation,
@@ -54,6 +73,7 @@ from ipfin.valuation.services.approaches import compute, dec_str, parse_decimal
 
 __all__ = [
     "MAX_RIGHTS_PER_VALUATION",
+    "bank_reference_values",
     "remaining_legal_years",
     "split_by_score",
     "valuation_create",
@@ -241,20 +261,13 @@ def _bank_internal(
                 f"The reference value of {right.number} is missing.",
                 field=field,
             )
-        amount = parse_decimal(by_number[right.number], field)
-        if amount < 0 or amount > MAX_AMOUNT:
-            raise _invalid(
-                "valuation_input",
-                f"{right.number} 的参考价值应在 0 至 {MAX_AMOUNT:,} 元之间。",
-                f"The reference value of {right.number} must be between 0 and {MAX_AMOUNT:,}.",
-                field=field,
-            )
+        amount = _reference_amount(right.number, by_number[right.number])
         score = scores.get(right.pk)
         collateral.append(
             CollateralRight(
                 number=right.number,
                 kind=right.kind,
-                reference_value=to_fen(amount),
+                reference_value=amount,
                 score=Decimal(repr(score)) if score is not None else None,
             )
         )
@@ -289,6 +302,21 @@ def _bank_internal(
         "max_loan_amount": money_str(max_loan_amount(result.value, product, model)),
     }
     return result.value, echo, details
+
+
+def _reference_amount(number: str, raw: Any) -> Decimal:
+    """The bank's reference value of the right `number`, to the fen: a 422 naming
+    `reference_values.<number>` unless it is a number from 0 to `MAX_AMOUNT`."""
+    field = f"reference_values.{number}"
+    amount = parse_decimal(raw, field)
+    if amount < 0 or amount > MAX_AMOUNT:
+        raise _invalid(
+            "valuation_input",
+            f"{number} 的参考价值应在 0 至 {MAX_AMOUNT:,} 元之间。",
+            f"The reference value of {number} must be between 0 and {MAX_AMOUNT:,}.",
+            field=field,
+        )
+    return to_fen(amount)
 
 
 def _line(line: Any) -> dict[str, Any]:
@@ -417,9 +445,8 @@ def valuation_issue(*, actor: Any, valuation: Valuation) -> Valuation:
 # --- recheck -------------------------------------------------------------------------------------
 
 
-def valuation_recheck(*, actor: Any, valuation: Valuation) -> Valuation:
-    """The client bank rechecks (复核) an issued report against its internal model (see the
-    module docstring); the maker is notified, with the flag."""
+def _recheck_actor_check(actor: Any, valuation: Valuation) -> None:
+    """Only the client bank rechecks: the maker gets a 403, anyone else a 404."""
     require(actor, Perm.VALUATION_WRITE)
     org_id = actor.organisation_id
     if valuation.client_bank_id != org_id:
@@ -430,30 +457,143 @@ def valuation_recheck(*, actor: Any, valuation: Valuation) -> Valuation:
                 code="forbidden",
             )
         raise _not_found()
+
+
+def _own_internal_values(bank_id: int, rights: Sequence[Right]) -> dict[int, tuple[Decimal, int]]:
+    """{right id: (reference value, valuation id)} from the bank's own most recent
+    `bank_internal` valuation covering each right (any state: it is the bank's own figure). One
+    read; a valuation whose inputs lack the right's figure is skipped for an older one."""
+    items = (
+        ValuationRight.objects.filter(
+            right_id__in=[r.pk for r in rights],
+            valuation__organisation_id=bank_id,
+            valuation__method=ValuationMethod.BANK_INTERNAL,
+        )
+        .select_related("valuation", "right")
+        .order_by("-valuation__created_at", "-valuation_id")
+    )
+    found: dict[int, tuple[Decimal, int]] = {}
+    for item in items:
+        if item.right_id in found:
+            continue
+        inputs = item.valuation.inputs if isinstance(item.valuation.inputs, dict) else {}
+        given = inputs.get("reference_values")
+        raw = given.get(item.right.number) if isinstance(given, dict) else None
+        if raw in (None, ""):
+            continue
+        try:
+            found[item.right_id] = (to_fen(Decimal(str(raw))), item.valuation_id)
+        except (ArithmeticError, ValueError):  # pragma: no cover - stored by _bank_internal
+            continue
+    return found
+
+
+def bank_reference_values(*, actor: Any, rights: Sequence[Right]) -> dict[str, tuple[Decimal, int]]:
+    """What a recheck by `actor`'s bank takes when no figures are given: {number: (the bank's
+    reference value, the id of its bank_internal valuation)} for those of `rights` that have one
+    (the recheck form is prefilled with them). Only the actor's own organisation's valuations are
+    read."""
+    own = _own_internal_values(actor.organisation_id, rights)
+    return {r.number: own[r.pk] for r in rights if r.pk in own}
+
+
+def _missing_bank_value(number: str) -> ValidationFailed:
+    return _invalid(
+        "recheck_needs_bank_value",
+        f"缺少本行对 {number} 的评估值：请填写参考价值，或先用内部评估模型评估该项权利。",
+        f"The bank has no value of {number}: give its reference value, or first value the right "
+        "with the bank's internal model.",
+        field="reference_values",
+        right=number,
+    )
+
+
+def _given_values(rights: Sequence[Right], given: Mapping[str, Any]) -> dict[int, Decimal]:
+    """{right id: amount} from `reference_values` as given ({number: amount}, any accepted
+    spelling of the number); a key naming no right of the report is a 422 (a typo would otherwise
+    leave a right without its figure); an empty amount counts as not given."""
+    if not isinstance(given, Mapping):
+        raise _invalid(
+            "valuation_input",
+            "参考价值（reference_values）应为 {权利号: 金额}。",
+            "reference_values must map each right's number to an amount.",
+            field="reference_values",
+        )
+    values: dict[int, Decimal] = {}
+    for key, raw in given.items():
+        text = str(key)
+        candidates = set(number_candidates(text))
+        right = next((r for r in rights if r.number in candidates), None)
+        if right is None or right.pk in values:
+            raise _invalid(
+                "valuation_input",
+                f"“{text[:40]}”不是本评估报告的权利，或重复填写。",
+                f"{text[:40]!r} is not a right of this valuation, or is given twice.",
+                field=f"reference_values.{text[:40]}",
+            )
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        values[right.pk] = _reference_amount(right.number, raw)
+    return values
+
+
+def valuation_recheck(
+    *,
+    actor: Any,
+    valuation: Valuation,
+    reference_values: Mapping[str, Any] | None = None,
+) -> Valuation:
+    """The client bank rechecks (复核) an issued report against its own value of the report's
+    rights (see the module docstring): `reference_values` {number: amount}, as the bank's
+    internal model takes them, or (None) the bank's own latest bank_internal valuation of each
+    right. A right without a bank figure is a 422 `recheck_needs_bank_value` (nothing changes).
+    The maker is notified, with the figures and the flag."""
+    _recheck_actor_check(actor, valuation)
+    org_id = actor.organisation_id
     with transaction.atomic():
         locked = _lock(valuation)
         _transition(locked, ValuationState.ISSUED, "rechecked")
-        before = _snapshot(locked)
         items = list(locked.items.select_related("right").order_by("position", "id"))
-        scores = _stored_scores([item.right for item in items])
-        ordered_scores = [scores.get(item.right_id) for item in items]
-        references = split_by_score(locked.value, ordered_scores)
+        rights = [item.right for item in items]
+        if reference_values is not None:
+            given = _given_values(rights, reference_values)
+            figures = {pk: (amount, "given") for pk, amount in given.items()}
+        else:
+            own = _own_internal_values(org_id, rights)
+            figures = {pk: (amount, f"bank_internal #{vid}") for pk, (amount, vid) in own.items()}
+        for right in rights:
+            if right.pk not in figures:
+                raise _missing_bank_value(right.number)
+        bank_total = sum((figures[r.pk][0] for r in rights), Decimal(0))
+        if bank_total <= 0:
+            raise _invalid(
+                "recheck_bank_value_zero",
+                "本行对这些权利的评估值合计为 0，无法计算偏离度。",
+                "The bank's values of these rights sum to 0: there is no deviation to measure.",
+                field="reference_values",
+            )
         model = bank_model_of(org_id)
-        internal = internal_valuation(
+        outcome = recheck(locked.value, bank_total, model.recheck_threshold)
+        scores = _stored_scores(rights)
+        ordered_scores = [scores.get(r.pk) for r in rights]
+        shares = split_by_score(locked.value, ordered_scores)
+        collateral = internal_valuation(
             [
                 CollateralRight(
-                    number=item.right.number,
-                    kind=item.right.kind,
-                    reference_value=reference,
+                    number=right.number,
+                    kind=right.kind,
+                    reference_value=figures[right.pk][0],
                     score=Decimal(repr(score)) if score is not None else None,
                 )
-                for item, reference, score in zip(items, references, ordered_scores, strict=True)
+                for right, score in zip(rights, ordered_scores, strict=True)
             ],
             model,
         )
-        outcome = recheck(locked.value, internal.value, model.recheck_threshold)
-        for item, reference, line in zip(items, references, internal.lines, strict=True):
-            item.reference_value = reference
+        product = next(iter(model.max_pledge_rates))
+        bases = list(dict.fromkeys(figures[r.pk][1] for r in rights))
+        before = _snapshot(locked, [r.number for r in rights])
+        for item, line in zip(items, collateral.lines, strict=True):
+            item.reference_value = line.reference_value
             item.internal_value = line.value
         ValuationRight.objects.bulk_update(items, ["reference_value", "internal_value"])
         locked.state = ValuationState.RECHECKED
@@ -462,10 +602,33 @@ def valuation_recheck(*, actor: Any, valuation: Valuation) -> Valuation:
         locked.threshold = outcome.threshold
         locked.flagged = outcome.flagged
         locked.recheck = {
-            "split": "score" if all(s is not None for s in ordered_scores) else "equal",
-            "lines": [_line(line) for line in internal.lines],
+            "basis": ", ".join(bases),
+            "external_value": money_str(locked.value),
+            "bank_value": money_str(bank_total),
             "deviation": dec_str(outcome.deviation),
             "threshold": dec_str(outcome.threshold),
+            "flagged": outcome.flagged,
+            "collateral_value": money_str(collateral.value),
+            "product": product,
+            "max_loan_amount": money_str(max_loan_amount(collateral.value, product, model)),
+            # The report's one figure apportioned by stored score (equally when unscored): a
+            # reading aid per right, not the report's own per-right value; no flag rests on it.
+            "external_share_split": (
+                "score" if all(s is not None for s in ordered_scores) else "equal"
+            ),
+            "lines": [
+                {
+                    "number": line.number,
+                    "kind": line.kind,
+                    "basis": figures[right.pk][1],
+                    "reference_value": money_str(line.reference_value),
+                    "external_share": money_str(share),
+                    "score_factor": dec_str(line.score_factor),
+                    "haircut": dec_str(line.haircut),
+                    "collateral_value": money_str(line.value),
+                }
+                for right, line, share in zip(rights, collateral.lines, shares, strict=True)
+            ],
         }
         locked.rechecked_at = timezone.now()
         locked.rechecked_by = actor
@@ -475,24 +638,42 @@ def valuation_recheck(*, actor: Any, valuation: Valuation) -> Valuation:
             action="valuation.recheck",
             obj=locked,
             before=before,
-            after=_snapshot(locked, before["rights"]),
+            after={
+                **_snapshot(locked, before["rights"]),
+                "basis": locked.recheck["basis"],
+                "reference_values": {
+                    line.number: money_str(line.reference_value) for line in collateral.lines
+                },
+            },
         )
-        bank = actor.organisation.name
-        pct = (outcome.deviation * 100).quantize(Decimal("0.1"))
-        if outcome.flagged:
-            zh = f"{bank} 复核评估报告 #{locked.pk}：偏离度 {pct}% 超过阈值，已标记。"
-            en = (
-                f"{bank} rechecked valuation #{locked.pk}: deviation {pct}% above the "
-                "threshold (flagged)."
-            )
-        else:
-            zh = f"{bank} 复核评估报告 #{locked.pk}：偏离度 {pct}%，在阈值以内。"
-            en = f"{bank} rechecked valuation #{locked.pk}: deviation {pct}%, within the threshold."
-        notify(
-            organisation_id=locked.organisation_id,
-            verb="valuation.recheck",
-            message_zh=zh,
-            message_en=en,
-            obj=locked,
-        )
+        _notify_recheck(actor, locked)
     return locked
+
+
+def _notify_recheck(actor: Any, valuation: Valuation) -> None:
+    bank = actor.organisation.name
+    internal = money_str(valuation.internal_value or Decimal(0))
+    external = money_str(valuation.value)
+    pct = ((valuation.deviation or Decimal(0)) * 100).quantize(Decimal("0.1"))
+    limit = ((valuation.threshold or Decimal(0)) * 100).quantize(Decimal("0.1"))
+    zh = (
+        f"{bank} 复核评估报告 #{valuation.pk}：银行内部评估值 {internal} 元，外部评估值 "
+        f"{external} 元，偏离度 {pct}%（阈值 {limit}%）"
+    )
+    en = (
+        f"{bank} rechecked valuation #{valuation.pk}: bank's internal value {internal} yuan, "
+        f"external value {external} yuan, deviation {pct}% (threshold {limit}%)"
+    )
+    if valuation.flagged:
+        zh += "，超过阈值，已标记。"
+        en += ", above the threshold (flagged)."
+    else:
+        zh += "，在阈值以内。"
+        en += ", within the threshold."
+    notify(
+        organisation_id=valuation.organisation_id,
+        verb="valuation.recheck",
+        message_zh=zh,
+        message_en=en,
+        obj=valuation,
+    )

@@ -307,21 +307,74 @@ def test_agency_flow_create_issue_and_bank_recheck_flags(
     # The maker cannot recheck its own report.
     assert agency_api.post_json(f"/api/v1/valuations/{valuation_id}/recheck").status_code == 403
 
-    rechecked = bank_a_api.post_json(f"/api/v1/valuations/{valuation_id}/recheck")
+    # The bank has no value of its own for the right (no figure given, no bank_internal
+    # valuation of it): a 422 naming the right; nothing changes.
+    url = f"/api/v1/valuations/{valuation_id}/recheck"
+    for refused in (
+        bank_a_api.generic("POST", url),  # no body at all
+        bank_a_api.post_json(url, {"reference_values": None}),
+    ):
+        assert refused.status_code == 422, refused.json()
+        assert refused.json()["code"] == "recheck_needs_bank_value"
+        assert refused.json()["field"] == "reference_values"
+        assert refused.json()["right"] == right.number
+    unchanged = bank_a_api.get(f"/api/v1/valuations/{valuation_id}").json()
+    assert unchanged["state"] == "issued" and unchanged["internal_value"] is None
+    assert not AuditRecord.objects.filter(action="valuation.recheck").exists()
+
+    # The bank's own value of the right: 300,000 (as its internal model takes it).
+    rechecked = bank_a_api.post_json(url, {"reference_values": {right.number: "300000"}})
     assert rechecked.status_code == 200, rechecked.json()
     data = rechecked.json()
-    # Unscored right: the whole 710,772.52 is its reference value; the default model: invention
-    # haircut 0.20, score factor = floor 0.5 → 710,772.52 × 0.8 × 0.5 = 284,309.008 → 284,309.01.
-    # Deviation |710,772.52 − 284,309.01| / 284,309.01 = 1.5000 > 0.30 → flagged.
+    # Deviation |710,772.52 − 300,000| / 300,000 = 410,772.52 / 300,000 = 1.3692417 > 0.30:
+    # the report is far above the bank's own value → flagged.
     assert data["state"] == "rechecked"
-    assert data["internal_value"] == "284309.01"
-    assert Decimal(data["deviation"]) == Decimal("1.500000")
+    assert data["internal_value"] == "300000.00"
+    assert Decimal(data["deviation"]) == Decimal("1.369242")
     assert data["threshold"] == "0.300000"
     assert data["flagged"] is True
-    assert data["rights"][0]["reference_value"] == INCOME_VALUE
-    assert data["rights"][0]["internal_value"] == "284309.01"
+    assert data["rights"][0]["reference_value"] == "300000.00"
+    # Collateral (information): default model, unscored: 300,000 × (1 − 0.20) × 0.5 = 120,000.00.
+    assert data["rights"][0]["internal_value"] == "120000.00"
+    assert data["recheck"]["basis"] == "given"
+    assert data["recheck"]["collateral_value"] == "120000.00"
+    assert data["recheck"]["max_loan_amount"] == "60000.00"  # 120,000 × 0.50
     # Done once: a second recheck is a conflict.
-    assert bank_a_api.post_json(f"/api/v1/valuations/{valuation_id}/recheck").status_code == 409
+    assert bank_a_api.post_json(url).status_code == 409
+    assert AuditRecord.objects.filter(action="valuation.recheck").count() == 1
+
+
+def test_recheck_of_a_fair_report_with_the_figure_as_a_json_number(
+    agency_api: Any, bank_a_api: Any, bank_a: Organisation, make_right: Callable[..., Right]
+) -> None:
+    right = make_right()
+    created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
+    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
+    response = bank_a_api.post_json(
+        f"/api/v1/valuations/{created['id']}/recheck",
+        {"reference_values": {right.number: 700000}},
+    )
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    # |710,772.52 − 700,000| / 700,000 = 10,772.52 / 700,000 = 0.0153893 ≤ 0.30: not flagged.
+    assert data["internal_value"] == "700000.00"
+    assert data["deviation"] == "0.015389"
+    assert data["flagged"] is False
+
+
+def test_recheck_refuses_a_figure_that_is_not_an_amount(
+    agency_api: Any, bank_a_api: Any, bank_a: Organisation, make_right: Callable[..., Right]
+) -> None:
+    right = make_right()
+    created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
+    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
+    url = f"/api/v1/valuations/{created['id']}/recheck"
+    bad = bank_a_api.post_json(url, {"reference_values": {right.number: "lots"}})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == f"reference_values.{right.number}"
+    zero = bank_a_api.post_json(url, {"reference_values": {right.number: "0"}})
+    assert zero.status_code == 422 and zero.json()["code"] == "recheck_bank_value_zero"
+    assert Valuation.objects.get(pk=created["id"]).state == "issued"
 
 
 def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
@@ -331,10 +384,10 @@ def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
     make_right: Callable[..., Right],
 ) -> None:
     right = make_right()
-    # The bank sets its model: no haircut on inventions, no score cut, threshold 10%.
+    # The bank sets its model: no haircut on inventions, no score cut, threshold 15%.
     model = bank_a_api.put(
         "/api/v1/valuations/bank-model",
-        {"haircuts": {"invention": "0"}, "score_floor": "1", "recheck_threshold": "0.10"},
+        {"haircuts": {"invention": "0"}, "score_floor": "1", "recheck_threshold": "0.15"},
         content_type="application/json",
     )
     assert model.status_code == 200, model.json()
@@ -365,13 +418,22 @@ def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
     assert refused.status_code == 422
     assert refused.json()["code"] == "internal_valuation_not_allowed"
 
-    # An agency's report for the bank, within 10% of the bank's model: not flagged.
+    # An agency's report for the bank, rechecked with no body: the bank's own figure comes from
+    # its internal valuation above (800,000). |710,772.52 − 800,000| / 800,000 = 89,227.48 /
+    # 800,000 = 0.1115344 ≤ 0.15: not flagged.
     created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
     agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
-    rechecked = bank_a_api.post_json(f"/api/v1/valuations/{created['id']}/recheck").json()
-    assert rechecked["internal_value"] == INCOME_VALUE
-    assert rechecked["deviation"] == "0.000000"
-    assert rechecked["flagged"] is False
+    rechecked = bank_a_api.generic("POST", f"/api/v1/valuations/{created['id']}/recheck")
+    assert rechecked.status_code == 200, rechecked.json()
+    data = rechecked.json()
+    assert data["internal_value"] == "800000.00"
+    assert data["deviation"] == "0.111534"
+    assert data["threshold"] == "0.150000"
+    assert data["flagged"] is False
+    assert data["recheck"]["basis"] == f"bank_internal #{internal.json()['id']}"
+    # Collateral with this model: 800,000 × 1 × 1 = 800,000; max loan 400,000 as above.
+    assert data["recheck"]["collateral_value"] == "800000.00"
+    assert data["recheck"]["max_loan_amount"] == "400000.00"
 
 
 def test_bank_values_and_issues_its_own_report(
@@ -441,6 +503,13 @@ def test_tenancy_other_bank_gets_404_supervisors_see_all(
     assert bank_b_api.get(f"/api/v1/valuations/{valuation_id}").status_code == 404
     assert bank_b_api.post_json(f"/api/v1/valuations/{valuation_id}/issue").status_code == 404
     assert bank_b_api.post_json(f"/api/v1/valuations/{valuation_id}/recheck").status_code == 404
+    assert (
+        bank_b_api.post_json(
+            f"/api/v1/valuations/{valuation_id}/recheck",
+            {"reference_values": {right.number: "1"}},
+        ).status_code
+        == 404
+    )
     assert bank_b_api.get("/api/v1/valuations").json() == []
     assert [v["id"] for v in bank_a_api.get("/api/v1/valuations").json()] == [valuation_id]
     for supervisor in (examiner, regulator_user):

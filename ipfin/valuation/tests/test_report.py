@@ -162,7 +162,12 @@ def test_monte_carlo_score_and_recheck_sections(agency_user, bank_a, bank_a_user
         client_bank_uscc=bank_a.uscc,
     )
     valuation = valuation_issue(actor=agency_user, valuation=valuation)
-    valuation = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    # The bank's own value of the right: 300,000. Deviation |325,413.22 − 300,000| / 300,000 =
+    # 25,413.22 / 300,000 = 0.0847107 → 8.4711% ≤ 30%. Collateral (information): 300,000 × 0.80
+    # × 0.5 = 120,000.00; loan at 50%: 60,000.00.
+    valuation = valuation_recheck(
+        actor=bank_a_user, valuation=valuation, reference_values={right.number: "300000"}
+    )
     mc = valuation.result["monte_carlo"]
     score = {
         "score": 71.25,
@@ -197,8 +202,19 @@ def test_monte_carlo_score_and_recheck_sections(agency_user, bank_a, bank_a_user
     assert "剩余保护期" in text
     assert "权利要求项数（无数据）" in text
     assert "估值复核" in text
-    assert presentation.yuan_text(valuation.internal_value) in text
-    assert presentation.percent(valuation.deviation) in text
+    flat = text.replace("\n", "")
+    assert (
+        "银行内部评估值 300,000.00 元，外部评估值 325,413.22 元，偏离度 8.4711%（阈值 30%）"
+        "：偏离在阈值以内。"
+    ) in flat
+    assert "本行评估值来源：复核时填写。" in flat
+    assert "120,000.00" in flat and "60,000.00" in flat  # collateral and loan, for information
+    assert "复核明细" in flat
+    english = _text(report.valuation_report_pdf(valuation, score=score, language="en"))
+    assert (
+        "Bank's internal value CNY 300,000.00, external value CNY 325,413.22, deviation 8.4711%"
+        in english.replace("\n", " ")
+    )
     assert "甲银行" in text  # the client bank
     assert "草稿 DRAFT" not in text  # issued: no draft marker in the header
 

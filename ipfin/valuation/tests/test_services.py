@@ -1,5 +1,6 @@
 """Valuation services on the real database: permissions (a refusal changes nothing), audit
-records, notifications, the state machine, the recheck's split and flag, banks' models and
+records, notifications, the state machine, the recheck (the bank's own figures against the report,
+the fallback to its own internal valuation, the refusals that change nothing), banks' models and
 credit profiles."""
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ipfin.valuation.services import (
     valuation_issue,
     valuation_recheck,
 )
+from ipfin.valuation.services.valuations import bank_reference_values
 from ipfin.valuation.tests.conftest import INCOME_VALUE
 
 
@@ -268,6 +270,9 @@ def test_issue_by_another_organisation_or_twice_changes_nothing(
 
 
 # --- recheck -------------------------------------------------------------------------------------
+# The report rechecked below: INCOME_VALUE = 710,772.52 (conftest: 5 × 187,500 discounted at 10%).
+# The bank holds it against its OWN value of the rights (its internal model's reference values),
+# never against a figure derived from the report.
 
 
 def _issued(
@@ -277,7 +282,16 @@ def _issued(
     return valuation_issue(actor=agency_user, valuation=valuation)
 
 
-def test_recheck_flags_a_deviating_report_and_notifies_the_maker(
+def _bank_internal(bank_user: User, values: dict[Right, str]) -> Valuation:
+    return valuation_create(
+        actor=bank_user,
+        rights=[r.number for r in values],
+        method="bank_internal",
+        inputs={"reference_values": {r.number: v for r, v in values.items()}},
+    )
+
+
+def test_recheck_of_a_fair_report_is_within_the_threshold(
     agency_user: User,
     agency: Organisation,
     bank_a: Organisation,
@@ -287,27 +301,112 @@ def test_recheck_flags_a_deviating_report_and_notifies_the_maker(
 ) -> None:
     first, second = make_right(), make_right(kind="utility_model")
     valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
-    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    rechecked = valuation_recheck(
+        actor=bank_a_user,
+        valuation=valuation,
+        reference_values={first.number: "400000", second.number: "300000.00"},
+    )
     rechecked.refresh_from_db()
-    # Unscored: the report's 710,772.52 split equally, 355,386.26 each. Default model, floor 0.5:
-    # invention 355,386.26 × 0.80 × 0.5 = 142,154.504 → 142,154.50
-    # utility   355,386.26 × 0.65 × 0.5 = 115,500.5345 → 115,500.53
-    # internal 257,655.03; deviation (710,772.52 − 257,655.03) / 257,655.03 = 1.7586208 → flagged
+    # The bank's own value B = 400,000 + 300,000 = 700,000.00 (the figure compared).
+    # Deviation |710,772.52 − 700,000| / 700,000 = 10,772.52 / 700,000 = 0.0153893 ≤ 0.30.
     assert rechecked.state == "rechecked"
+    assert rechecked.internal_value == Decimal("700000.00")
+    assert rechecked.deviation == Decimal("0.015389")
+    assert rechecked.threshold == Decimal("0.30")
+    assert rechecked.flagged is False
+    # For information, the collateral value with the default model (unscored: factor 0.5):
+    # invention 400,000 × (1 − 0.20) × 0.5 = 160,000.00; utility 300,000 × (1 − 0.35) × 0.5 =
+    # 97,500.00; total 257,500.00; loan at ip_pledge's 50%: 128,750.00.
     items = list(rechecked.items.order_by("position"))
-    assert [i.reference_value for i in items] == [Decimal("355386.26")] * 2
-    assert [i.internal_value for i in items] == [Decimal("142154.50"), Decimal("115500.53")]
-    assert rechecked.internal_value == Decimal("257655.03")
-    assert rechecked.deviation == Decimal("1.758621")
-    assert rechecked.flagged is True
-    assert rechecked.recheck["split"] == "equal"
+    assert [i.reference_value for i in items] == [Decimal("400000.00"), Decimal("300000.00")]
+    assert [i.internal_value for i in items] == [Decimal("160000.00"), Decimal("97500.00")]
+    detail = rechecked.recheck
+    assert detail["basis"] == "given"
+    assert detail["bank_value"] == "700000.00"
+    assert detail["external_value"] == INCOME_VALUE
+    assert detail["collateral_value"] == "257500.00"
+    assert (detail["product"], detail["max_loan_amount"]) == ("ip_pledge", "128750.00")
+    # The report's value apportioned equally (both unscored): 710,772.52 / 2 = 355,386.26 each.
+    assert detail["external_share_split"] == "equal"
+    assert [line["external_share"] for line in detail["lines"]] == ["355386.26"] * 2
+    assert [line["collateral_value"] for line in detail["lines"]] == ["160000.00", "97500.00"]
     assert rechecked.rechecked_by_id == bank_a_user.pk
-    assert AuditRecord.objects.filter(action="valuation.recheck").count() == 1
+    audit = AuditRecord.objects.get(action="valuation.recheck")
+    assert audit.before["state"] == "issued" and audit.before["internal_value"] is None
+    assert audit.after["internal_value"] == "700000.00"
+    assert audit.after["basis"] == "given"
+    assert audit.after["reference_values"] == {
+        first.number: "400000.00",
+        second.number: "300000.00",
+    }
     note = Notification.objects.get(verb="valuation.recheck")
     assert note.organisation_id == agency.pk
+    assert "700000.00" in note.message_zh and "1.5%" in note.message_zh
+    assert "在阈值以内" in note.message_zh
 
 
-def test_recheck_splits_by_stored_score(
+def test_recheck_flags_an_inflated_report_from_the_banks_own_internal_valuation(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right(kind="utility_model")
+    # Bank A valued the rights with its own model, first older figures, then newer ones; bank B's
+    # (another tenant) later figures must never be used for bank A.
+    _bank_internal(bank_a_user, {first: "900000", second: "900000"})
+    newest = _bank_internal(bank_a_user, {first: "200000", second: "100000"})
+    _bank_internal(bank_b_user, {first: "710000", second: "1"})
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    rechecked.refresh_from_db()
+    # B = 200,000 + 100,000 = 300,000 (bank A's latest): |710,772.52 − 300,000| / 300,000 =
+    # 410,772.52 / 300,000 = 1.3692417 > 0.30 → flagged.
+    assert rechecked.internal_value == Decimal("300000.00")
+    assert rechecked.deviation == Decimal("1.369242")
+    assert rechecked.flagged is True
+    assert rechecked.recheck["basis"] == f"bank_internal #{newest.pk}"
+    assert [line["basis"] for line in rechecked.recheck["lines"]] == [
+        f"bank_internal #{newest.pk}"
+    ] * 2
+    # Collateral: 200,000 × 0.80 × 0.5 = 80,000.00; 100,000 × 0.65 × 0.5 = 32,500.00.
+    items = list(rechecked.items.order_by("position"))
+    assert [i.reference_value for i in items] == [Decimal("200000.00"), Decimal("100000.00")]
+    assert [i.internal_value for i in items] == [Decimal("80000.00"), Decimal("32500.00")]
+    assert rechecked.recheck["collateral_value"] == "112500.00"
+    note = Notification.objects.get(verb="valuation.recheck")
+    assert "已标记" in note.message_zh and "136.9%" in note.message_zh
+
+
+def test_recheck_takes_each_rights_figure_from_the_banks_latest_valuation_of_it(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right()
+    of_first = _bank_internal(bank_a_user, {first: "500000"})
+    of_second = _bank_internal(bank_a_user, {second: "250000"})
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    assert bank_reference_values(actor=bank_a_user, rights=[first, second]) == {
+        first.number: (Decimal("500000.00"), of_first.pk),
+        second.number: (Decimal("250000.00"), of_second.pk),
+    }
+    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    # B = 500,000 + 250,000 = 750,000; |710,772.52 − 750,000| / 750,000 = 39,227.48 / 750,000
+    # = 0.0523033 ≤ 0.30.
+    assert rechecked.internal_value == Decimal("750000.00")
+    assert rechecked.deviation == Decimal("0.052303")
+    assert rechecked.flagged is False
+    assert rechecked.recheck["basis"] == (
+        f"bank_internal #{of_first.pk}, bank_internal #{of_second.pk}"
+    )
+
+
+def test_recheck_collateral_uses_the_score_but_the_flag_does_not(
     agency_user: User,
     bank_a: Organisation,
     bank_a_user: User,
@@ -319,11 +418,117 @@ def test_recheck_splits_by_stored_score(
     _store_score(first, run, 75.0)
     _store_score(second, run, 25.0)
     valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
-    rechecked = valuation_recheck(actor=bank_a_user, valuation=valuation)
+    rechecked = valuation_recheck(
+        actor=bank_a_user,
+        valuation=valuation,
+        reference_values={first.number: "400000", second.number: "300000"},
+    )
+    # The same bank values as the fair report: the same deviation 0.015389, whatever the scores.
+    assert rechecked.deviation == Decimal("0.015389") and rechecked.flagged is False
+    # Collateral: factor max(0.5, 0.75) = 0.75 → 400,000 × 0.80 × 0.75 = 240,000.00;
+    # max(0.5, 0.25) = 0.5 → 300,000 × 0.80 × 0.5 = 120,000.00.
     items = list(rechecked.items.order_by("position"))
-    # 710,772.52 × 75/100 = 533,079.39; × 25/100 = 177,693.13 (sum exact)
-    assert [i.reference_value for i in items] == [Decimal("533079.39"), Decimal("177693.13")]
-    assert rechecked.recheck["split"] == "score"
+    assert [i.internal_value for i in items] == [Decimal("240000.00"), Decimal("120000.00")]
+    # The report apportioned by score: 710,772.52 × 75/100 = 533,079.39; × 25/100 = 177,693.13.
+    lines = rechecked.recheck["lines"]
+    assert [line["external_share"] for line in lines] == ["533079.39", "177693.13"]
+    assert [line["score_factor"] for line in lines] == ["0.750000", "0.500000"]
+    assert rechecked.recheck["external_share_split"] == "score"
+
+
+def _assert_unchanged(valuation: Valuation) -> None:
+    valuation.refresh_from_db()
+    assert valuation.state == "issued"
+    assert valuation.internal_value is None and valuation.deviation is None
+    assert valuation.recheck == {} and valuation.rechecked_at is None
+    assert not valuation.items.filter(reference_value__isnull=False).exists()
+    assert not valuation.items.filter(internal_value__isnull=False).exists()
+    assert not AuditRecord.objects.filter(action="valuation.recheck").exists()
+    assert not Notification.objects.filter(verb="valuation.recheck").exists()
+
+
+def test_recheck_without_a_bank_figure_is_422_and_changes_nothing(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    first, second = make_right(), make_right()
+    # Bank A has a figure for the first right only; bank B's figure of the second is not bank A's.
+    _bank_internal(bank_a_user, {first: "500000"})
+    _bank_internal(bank_b_user, {second: "500000"})
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    with pytest.raises(ValidationFailed) as caught:
+        valuation_recheck(actor=bank_a_user, valuation=valuation)
+    assert caught.value.code == "recheck_needs_bank_value"
+    assert caught.value.extra == {"field": "reference_values", "right": second.number}
+    assert second.number in caught.value.detail_zh and second.number in caught.value.detail_en
+    _assert_unchanged(valuation)
+    # Figures given, one missing or left empty: the same refusal, naming it.
+    for partial in ({first.number: "1"}, {first.number: "1", second.number: " "}):
+        with pytest.raises(ValidationFailed) as caught:
+            valuation_recheck(actor=bank_a_user, valuation=valuation, reference_values=partial)
+        assert caught.value.code == "recheck_needs_bank_value"
+        assert caught.value.extra["right"] == second.number
+    _assert_unchanged(valuation)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "field"),
+    [
+        # B = 0 + 0: no deviation to measure.
+        ({"{a}": "0", "{b}": "0"}, "recheck_bank_value_zero", "reference_values"),
+        ({"{a}": "-1", "{b}": "1"}, "valuation_input", "reference_values.{a}"),
+        ({"{a}": "abc", "{b}": "1"}, "valuation_input", "reference_values.{a}"),
+        ({"{a}": [1], "{b}": "1"}, "valuation_input", "reference_values.{a}"),
+        # A number that is not a right of the report (a typo would leave a right without figure).
+        (
+            {"{a}": "1", "{b}": "1", "2099100000001.9": "1"},
+            "valuation_input",
+            "reference_values.2099100000001.9",
+        ),
+    ],
+)
+def test_recheck_refuses_impossible_bank_figures(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+    raw: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    first, second = make_right(), make_right()
+    valuation = _issued(agency_user, bank_a, [first, second], income_inputs)
+    names = {"a": first.number, "b": second.number}
+    figures = {k.format(**names): v for k, v in raw.items()}
+    with pytest.raises(ValidationFailed) as caught:
+        valuation_recheck(actor=bank_a_user, valuation=valuation, reference_values=figures)
+    assert caught.value.code == code
+    assert caught.value.extra["field"] == field.format(**names)
+    _assert_unchanged(valuation)
+
+
+def test_recheck_takes_any_accepted_spelling_of_a_number(
+    agency_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_right: Callable[..., Right],
+    income_inputs: dict[str, Any],
+) -> None:
+    right = make_right()
+    valuation = _issued(agency_user, bank_a, [right], income_inputs)
+    # "CN" prefix and no dot: the same application number.
+    spelled = "CN" + right.number.replace(".", "")
+    rechecked = valuation_recheck(
+        actor=bank_a_user, valuation=valuation, reference_values={spelled: "710772.52"}
+    )
+    # B = the report's value exactly: deviation 0.
+    assert rechecked.internal_value == Decimal(INCOME_VALUE)
+    assert rechecked.deviation == Decimal("0") and rechecked.flagged is False
 
 
 def test_recheck_refused_for_maker_other_bank_and_drafts(
@@ -334,17 +539,22 @@ def test_recheck_refused_for_maker_other_bank_and_drafts(
     make_right: Callable[..., Right],
     income_inputs: dict[str, Any],
 ) -> None:
-    draft = _create(agency_user, [make_right()], income_inputs, client_bank_uscc=bank_a.uscc)
+    right = make_right()
+    figures = {right.number: "700000"}
+    draft = _create(agency_user, [right], income_inputs, client_bank_uscc=bank_a.uscc)
     with pytest.raises(Conflict):
-        valuation_recheck(actor=bank_a_user, valuation=draft)
+        valuation_recheck(actor=bank_a_user, valuation=draft, reference_values=figures)
     issued = valuation_issue(actor=agency_user, valuation=draft)
     with pytest.raises(PermissionDenied):
-        valuation_recheck(actor=agency_user, valuation=issued)
+        valuation_recheck(actor=agency_user, valuation=issued, reference_values=figures)
     with pytest.raises(NotFound):
-        valuation_recheck(actor=bank_b_user, valuation=issued)
-    issued.refresh_from_db()
-    assert issued.state == "issued" and issued.internal_value is None
-    assert not AuditRecord.objects.filter(action="valuation.recheck").exists()
+        valuation_recheck(actor=bank_b_user, valuation=issued, reference_values=figures)
+    _assert_unchanged(issued)
+    # Once rechecked, a second recheck is a conflict.
+    valuation_recheck(actor=bank_a_user, valuation=issued, reference_values=figures)
+    with pytest.raises(Conflict):
+        valuation_recheck(actor=bank_a_user, valuation=issued, reference_values=figures)
+    assert AuditRecord.objects.filter(action="valuation.recheck").count() == 1
 
 
 # --- the split -----------------------------------------------------------------------------------

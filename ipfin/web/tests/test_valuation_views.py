@@ -1,7 +1,8 @@
 """The valuation pages over the real stack: Django's test client, the real database, valuations
 made through the services. A bank user and a valuation agency's user open the calculator, the live
 preview computes hand-checked values, saving stores a draft, the maker issues, the client bank
-rechecks, another bank sees a 404, the PDF opens, and the pages switch to English."""
+rechecks with its own value of the rights (prefilled from its internal valuation), another bank
+sees a 404, the PDF opens, and the pages switch to English."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.test import Client
 
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import OrganisationKind
+from ipfin.audit.models import AuditRecord
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.services import valuation_create, valuation_issue
 from ipfin.web.forms_valuation import ValuationForm, parse_comparables, parse_revenues
@@ -284,28 +286,85 @@ def test_maker_issues_and_client_bank_rechecks(client_for, agency_user, bank_a_u
     resp = agency_client.post(f"/valuations/{valuation.pk}/issue/")
     assert resp.status_code == 302
     assert Valuation.objects.get().state == "issued"
-    # the bank sees the recheck button; the agency does not, and may not recheck
-    assert 'data-testid="valuation-recheck"' in _html(
-        bank_client.get(f"/valuations/{valuation.pk}/")
-    )
+    # the bank sees the recheck form, one amount per right (nothing to prefill: the bank has not
+    # valued the right itself); the agency does not, and may not recheck
+    bank_page = _html(bank_client.get(f"/valuations/{valuation.pk}/"))
+    assert 'data-testid="valuation-recheck"' in bank_page
+    assert f'data-testid="recheck-right" data-number="{right.number}"' in bank_page
+    assert 'name="reference_0"' in bank_page and 'name="reference_0" value=' not in bank_page
     assert 'data-testid="valuation-recheck"' not in _html(
         agency_client.get(f"/valuations/{valuation.pk}/")
     )
-    resp = agency_client.post(f"/valuations/{valuation.pk}/recheck/")
+    url = f"/valuations/{valuation.pk}/recheck/"
+    resp = agency_client.post(url, {"reference_0": "300000"})
     assert resp.status_code == 403
     assert 'data-testid="action-error"' in _html(resp)
     assert Valuation.objects.get().state == "issued"
-    resp = bank_client.post(f"/valuations/{valuation.pk}/recheck/")
+    # no figure: the service's 422 goes next to the right's input; nothing changes
+    resp = bank_client.post(url, {"reference_0": ""})
+    assert resp.status_code == 422
+    html = _html(resp)
+    assert 'id="err-reference_0" class="field-error"><ul class="errorlist"' in html
+    assert "缺少本行对" in html and right.number in html
+    # not an amount: the form's own check, on the field
+    resp = bank_client.post(url, {"reference_0": "3e5"})
+    assert resp.status_code == 400
+    assert 'id="err-reference_0" class="field-error"><ul class="errorlist"' in _html(resp)
+    assert Valuation.objects.get().state == "issued"
+    assert not AuditRecord.objects.filter(action="valuation.recheck").exists()
+    # the bank's own value 200,000: |325,413.22 − 200,000| / 200,000 = 125,413.22 / 200,000
+    # = 0.6270661 → 62.7066% > 30%: the report is flagged
+    resp = bank_client.post(url, {"reference_0": "200000"})
     assert resp.status_code == 302
     rechecked = Valuation.objects.get()
     assert rechecked.state == "rechecked"
-    assert rechecked.internal_value is not None
+    assert rechecked.internal_value == Decimal("200000.00")
+    assert rechecked.deviation == Decimal("0.627066")
+    assert rechecked.flagged is True
+    assert rechecked.recheck["basis"] == "given"
     html = _html(bank_client.get(f"/valuations/{valuation.pk}/"))
     assert 'data-testid="valuation-recheck-result"' in html
-    assert f'data-flagged="{"true" if rechecked.flagged else "false"}"' in html
+    assert 'data-flagged="true"' in html
+    assert (
+        "银行内部评估值 200,000.00 元，外部评估值 325,413.22 元，偏离度 62.7066%（阈值 30%）"
+        "：偏离超过阈值，已标记，需复核。"
+    ) in html
+    assert 'data-testid="valuation-recheck-lines"' in html
+    # collateral for information: 200,000 × 0.80 × 0.5 = 80,000.00
+    assert "80,000.00" in html
+    assert 'data-testid="valuation-recheck-form"' not in html  # done
     # issuing twice is a conflict shown on the page
     resp = agency_client.post(f"/valuations/{valuation.pk}/issue/")
     assert resp.status_code == 409
+
+
+def test_recheck_form_is_prefilled_from_the_banks_own_internal_valuation(
+    client_for, bank_a_user, issued, right, django_assert_max_num_queries
+):
+    internal = valuation_create(
+        actor=bank_a_user,
+        rights=[right.number],
+        method="bank_internal",
+        inputs={"reference_values": {right.number: "320000"}},
+    )
+    client = client_for(bank_a_user)
+    # the agency's page (10, pinned above) + the form's prefill: one read, whatever the rights
+    with django_assert_max_num_queries(11):
+        html = _html(client.get(f"/valuations/{issued.pk}/"))
+    assert 'name="reference_0" value="320000.00"' in html
+    assert f"本行内部评估 #{internal.pk}" in html
+    # a post without figures: the service takes the bank's internal valuation itself
+    # |325,413.22 − 320,000| / 320,000 = 5,413.22 / 320,000 = 0.0169163 → 1.6916% ≤ 30%
+    resp = client.post(f"/valuations/{issued.pk}/recheck/")
+    assert resp.status_code == 302
+    rechecked = Valuation.objects.get(pk=issued.pk)
+    assert rechecked.internal_value == Decimal("320000.00")
+    assert rechecked.flagged is False
+    assert rechecked.recheck["basis"] == f"bank_internal #{internal.pk}"
+    html = _html(client.get(f"/valuations/{issued.pk}/"))
+    assert 'data-flagged="false"' in html
+    assert "偏离度 1.6916%（阈值 30%）：偏离在阈值以内。" in html
+    assert f"本行评估值来源：本行内部评估 #{internal.pk}。" in html
 
 
 def test_another_bank_gets_404(client_for, bank_b_user, issued):
@@ -316,6 +375,7 @@ def test_another_bank_gets_404(client_for, bank_b_user, issued):
     ):
         assert client.get(path).status_code == 404
     assert client.post(f"/valuations/{issued.pk}/recheck/").status_code == 404
+    assert client.post(f"/valuations/{issued.pk}/recheck/", {"reference_0": "1"}).status_code == 404
     assert Valuation.objects.get().state == "issued"
     assert f'data-valuation-id="{issued.pk}"' not in _html(client.get("/valuations/"))
 
