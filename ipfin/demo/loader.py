@@ -3,25 +3,32 @@
 Everything is written through the same services the UI and the API use, so the demo also has its
 audit trail and notifications. Dates are relative to today, so that the states stay true whenever it
 is run: rights in force, one in its annuity grace period, one with an invalidation pending, one
-under court preservation, a co-owned one, trademarks with a similar mark, pledges in every state.
+under court preservation, a co-owned one, trademarks with a similar mark, pledges in every state;
+then valuations, and the financing side: a park, an insurer and a guarantor, the catalogue and the
+policies, credit profiles, demands with their feedback ledger, a loan in each stage (approved;
+disbursed with a late instalment, 关注; closed, its pledge waiting for release) and a subsidy claim.
+The two registrations the loans rely on were filed half a year ago (`_History`), so that the loans'
+approval, disbursement and repayments come after them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ipfin.accounts.domain import make_uscc
-from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind, Role, User
 from ipfin.accounts.services import user_create
+from ipfin.pledges.models import Pledge
 from ipfin.registry.domain import (
     RightKind,
     add_months,
@@ -38,14 +45,17 @@ BANKS = [
     ("bank_a", "华夏示范银行北京中关村支行", "110108"),
     ("bank_b", "长江示范银行苏州工业园区支行", "320571"),
 ]
+# (name, division, industry, size per 工信部联企业[2011]300号)
 ENTERPRISES = [
-    ("北京智芯微电子科技有限公司", "110108", "集成电路"),
-    ("苏州纳米新材料股份有限公司", "320571", "新材料"),
-    ("杭州云图软件有限公司", "330106", "软件和信息技术服务"),
-    ("深圳创维光电技术有限公司", "440305", "光电设备"),
-    ("武汉华中生物医药有限公司", "420111", "生物医药"),
-    ("成都天府无人机科技有限公司", "510107", "航空装备"),
+    ("北京智芯微电子科技有限公司", "110108", "集成电路", EnterpriseSize.SMALL),
+    ("苏州纳米新材料股份有限公司", "320571", "新材料", EnterpriseSize.MEDIUM),
+    ("杭州云图软件有限公司", "330106", "软件和信息技术服务", EnterpriseSize.SMALL),
+    ("深圳创维光电技术有限公司", "440305", "光电设备", EnterpriseSize.MEDIUM),
+    ("武汉华中生物医药有限公司", "420111", "生物医药", EnterpriseSize.MICRO),
+    ("成都天府无人机科技有限公司", "510107", "航空装备", EnterpriseSize.SMALL),
 ]
+# The park enterprise A is in (园区); its user files demands on behalf of its members.
+PARK = ("park", "海淀示范科技园区管理委员会", "110108")
 
 
 @dataclass
@@ -162,6 +172,7 @@ def _adopt_real_owner(ctx: _Ctx, name: str, division: str) -> Organisation | Non
         uscc=make_uscc(division=division, seq=900_000 + ctx.next_seq()),
         region="河南省郑州市",
         industry="科学研究和技术服务",
+        size=EnterpriseSize.MEDIUM,
     )
     owned.update(organisation=org, uscc=org.uscc)
     for right in Right.objects.filter(owners__in=owned, grant_date__isnull=False).distinct():
@@ -175,7 +186,205 @@ def load_demo(*, data_dir: str | None = None, stdout: TextIO | None = None) -> l
     real_dir = Path(data_dir) if data_dir else Path(settings.IPFIN_SHARED_DATA_DIR)
     imported = _import_real_patents(real_dir, stdout)
     with transaction.atomic():
-        return [f"导入真实专利 / real rights imported: {imported}", *_load_parties(real_dir)]
+        summary = [f"导入真实专利 / real rights imported: {imported}", *_load_parties(real_dir)]
+    # Scores first: a bank's recheck weighs the rights of a package by their stored scores.
+    scored = _score_portfolio(stdout)
+    with transaction.atomic():
+        summary += _load_valuations()
+    with transaction.atomic():
+        summary += _load_financing()
+    if scored:
+        summary.append("价值度评分 / rights scored: ipfin score_portfolio")
+    return summary
+
+
+def _score_portfolio(stdout: TextIO | None) -> bool:
+    """`ipfin score_portfolio` over the demo register, when the command is installed."""
+    from django.core.management import get_commands
+
+    if "score_portfolio" not in get_commands():
+        return False
+    call_command("score_portfolio", stdout=stdout or StringIO())
+    return True
+
+
+# A valuation agency (fictitious) and what it and the banks valued: GB/T 42748-2023's three
+# approaches, an issued report waiting for the client bank's recheck, and a recheck that flags a
+# report whose value is far above the bank's internal valuation.
+AGENCY = ("agency", "中评示范资产评估有限公司", "110105")
+
+
+def _demo_right(title: str) -> Right:
+    return Right.objects.get(source="demo", title=title)
+
+
+def _load_valuations() -> list[str]:
+    from ipfin.valuation import services as valuations
+    from ipfin.valuation.models import Valuation
+
+    username, name, division = AGENCY
+    agency_org = Organisation.objects.create(
+        kind=OrganisationKind.VALUATION_AGENCY,
+        name=name,
+        uscc=make_uscc(division=division, seq=800),
+        region=division,
+    )
+    agency = user_create(
+        username=username, password=DEMO_PASSWORD, organisation=agency_org, first_name="评估师"
+    )
+    bank_a = User.objects.get(username="bank_a")
+    bank_b = User.objects.get(username="bank_b")
+    bank_a_uscc = bank_a.organisation.uscc
+
+    # 1. 收益分成法 for bank A's pledged chip patent, with the discount rate built up and a Monte
+    #    Carlo range; issued, waiting for bank A's recheck. Life 4.5 years: 5 revenues, the fifth
+    #    counting one half.
+    chip = valuations.valuation_create(
+        actor=agency,
+        rights=[_demo_right("一种低功耗存算一体芯片及其制备方法").number],
+        method="income",
+        inputs={
+            "revenues": ["3000000", "3400000", "3800000", "4100000", "4300000"],
+            "share_rate": "0.12",
+            "share_decay": "0.05",
+            "tax_rate": "0.15",
+            "discount_rate_parts": {
+                "risk_free": "0.025",
+                "technology": "0.04",
+                "market": "0.03",
+                "management": "0.015",
+                "legal": "0.01",
+            },
+            "life_years": "4.5",
+            "mid_year": True,
+            "monte_carlo": {
+                "growth": {"low": "0.03", "high": "0.12"},
+                "share_rate": {"low": "0.10", "high": "0.14"},
+                "discount_rate": {"low": "0.10", "high": "0.14"},
+                "life_years": {"low": "4", "high": "6"},
+                "draws": 10000,
+                "seed": 2026,
+            },
+        },
+        client_bank_uscc=bank_a_uscc,
+    )
+    valuations.valuation_issue(actor=agency, valuation=chip)
+
+    # 2. A report far above what the revenues support (a 30 % share of 20 million a year):
+    #    bank A's recheck flags it.
+    inflated = valuations.valuation_create(
+        actor=agency,
+        rights=[_demo_right("片上网络路由仲裁方法").number],
+        method="income",
+        inputs={
+            "revenues": ["20000000", "22000000", "24000000"],
+            "share_rate": "0.30",
+            "tax_rate": "0.15",
+            "discount_rate": "0.08",
+            "life_years": "3",
+        },
+        client_bank_uscc=bank_a_uscc,
+    )
+    inflated = valuations.valuation_issue(actor=agency, valuation=inflated)
+    # Bank A's own figure for the right (its reference value, what its internal model takes).
+    valuations.valuation_recheck(
+        actor=bank_a,
+        valuation=inflated,
+        reference_values={_demo_right("片上网络路由仲裁方法").number: "3000000"},
+    )
+
+    # 3. 成本法 of a utility model (a draft of the agency's).
+    valuations.valuation_create(
+        actor=agency,
+        rights=[_demo_right("一种芯片封装散热结构").number],
+        method="cost",
+        inputs={
+            "cost": "600000",
+            "price_index": "1.05",
+            "profit_rate": "0.15",
+            "used_years": "2",
+            "remaining_years": "6",
+            "obsolescence": "0.10",
+        },
+    )
+
+    # 4. 市场法 by bank B itself, from two comparable transactions, issued.
+    market = valuations.valuation_create(
+        actor=bank_b,
+        rights=[_demo_right("高导热石墨烯复合膜及其制备方法").number],
+        method="market",
+        inputs={
+            "comparables": [
+                {
+                    "price": "1200000",
+                    "technical": "1.05",
+                    "economic": "0.9",
+                    "remaining_life_ratio": "0.85",
+                    "time": "1.02",
+                    "weight": "2",
+                    "label": "同领域导热膜专利转让",
+                },
+                {
+                    "price": "900000",
+                    "technical": "1.1",
+                    "economic": "1.0",
+                    "remaining_life_ratio": "0.9",
+                    "time": "1.0",
+                    "weight": "1",
+                    "label": "同类专利普通许可",
+                },
+            ]
+        },
+    )
+    valuations.valuation_issue(actor=bank_b, valuation=market)
+    return [
+        f"价值评估 / valuations: {Valuation.objects.count()}",
+        f"评估机构登录 / valuation agency login: {username} (password {DEMO_PASSWORD})",
+    ]
+
+
+@dataclass(frozen=True)
+class _History:
+    """The demo's past, relative to today: two pledges registered half a year ago, the loans
+    granted on them since (bank A's disbursed four and a bit months ago, bank B's three)."""
+
+    today: date
+    pledges_filed: date
+    pledges_registered: date
+    valued: date
+    loan_a_disbursed: date
+    loan_b_disbursed: date
+
+    @classmethod
+    def ending(cls, today: date) -> _History:
+        filed = add_months(today, -6)
+        return cls(
+            today=today,
+            pledges_filed=filed,
+            pledges_registered=filed + timedelta(days=3),
+            valued=filed + timedelta(days=7),
+            loan_a_disbursed=add_months(today, -4) - timedelta(days=20),
+            loan_b_disbursed=add_months(today, -3) - timedelta(days=5),
+        )
+
+
+def _register_in_the_past(examiner: User, pledge: Pledge, history: _History) -> None:
+    """Register `pledge` as the examiner did on `history.pledges_registered`. pledge_submit stamps
+    the filing with the clock and pledge_decide refuses an effective date before the filing: the
+    demo sets the filing time back to the day it was filed (`pledge_submit(today=...)`), the one
+    write outside the services, then decides through the service on the registration day."""
+    from ipfin.pledges import services as pledges
+
+    filed_at = timezone.make_aware(datetime.combine(history.pledges_filed, time(10, 0)))
+    Pledge.objects.filter(pk=pledge.pk).update(submitted_at=filed_at)
+    pledge.refresh_from_db()
+    pledges.pledge_decide(
+        actor=examiner,
+        pledge=pledge,
+        decision="approve",
+        reason="材料齐全",
+        today=history.pledges_registered,
+    )
 
 
 def _load_parties(real_dir: Path) -> list[str]:
@@ -211,15 +420,25 @@ def _load_parties(real_dir: Path) -> list[str]:
             username=username, password=DEMO_PASSWORD, organisation=bank
         )
 
+    park_user, park_name, park_division = PARK
+    park = Organisation.objects.create(
+        kind=OrganisationKind.PARK,
+        name=park_name,
+        region=park_division,
+        uscc=make_uscc(division=park_division, seq=600),
+    )
+    user_create(username=park_user, password=DEMO_PASSWORD, organisation=park, first_name="园区")
     firms = [
         Organisation.objects.create(
             kind=OrganisationKind.ENTERPRISE,
             name=name,
             industry=industry,
             region=division,
+            size=size,
+            park=park if i == 0 else None,
             uscc=make_uscc(division=division, seq=1000 + i),
         )
-        for i, (name, division, industry) in enumerate(ENTERPRISES)
+        for i, (name, division, industry, size) in enumerate(ENTERPRISES)
     ]
     user_create(username="enterprise_a", password=DEMO_PASSWORD, organisation=firms[0])
     a, b, c, d, e, f = firms
@@ -360,15 +579,18 @@ def _load_parties(real_dir: Path) -> list[str]:
     # Pledges in every state.
     ba, bb = bank_users["bank_a"], bank_users["bank_b"]
     term_start = today - timedelta(days=10)
+    # The registrations bank A's and bank B's loans rely on were filed half a year ago.
+    history = _History.ending(today)
 
     def submit(bank: User, pledgor: Organisation, rights: list[Right], amount: str, **kw: Any):
+        start = kw.get("today") or term_start
         pledge, _checks = pledges.pledge_submit(
             actor=bank,
             pledgor_uscc=pledgor.uscc,
             rights=[r.number for r in rights],
             debt_amount=Decimal(amount),
-            term_start=term_start,
-            term_end=kw.pop("term_end", add_years(term_start, 2)),
+            term_start=start,
+            term_end=kw.pop("term_end", add_years(start, 2)),
             contract_no=f"ZY-{today.year}-{pledgor.pk:03d}{len(rights)}{amount[:2]}",
             scope="主债权本金、利息、违约金及实现质权的费用",
             co_owner_consent=kw.pop("consent", False),
@@ -388,8 +610,9 @@ def _load_parties(real_dir: Path) -> list[str]:
             ),
         ],
         "5000000.00",
+        today=history.pledges_filed,
     )
-    pledges.pledge_decide(actor=examiner, pledge=registered, decision="approve", reason="材料齐全")
+    _register_in_the_past(examiner, registered, history)
     released = submit(ba, b, [b_um], "800000.00")
     pledges.pledge_decide(actor=examiner, pledge=released, decision="approve", reason="材料齐全")
     pledges.pledge_release(actor=ba, pledge=released)
@@ -405,8 +628,10 @@ def _load_parties(real_dir: Path) -> list[str]:
     pledges.pledge_decide(
         actor=examiner, pledge=rejected, decision="reject", reason="出质人与质权人签章不一致"
     )
-    b_registered = submit(bb, b, [b_mat, a_shared], "6000000.00", consent=True)
-    pledges.pledge_decide(actor=examiner, pledge=b_registered, decision="approve", reason="")
+    b_registered = submit(
+        bb, b, [b_mat, a_shared], "6000000.00", consent=True, today=history.pledges_filed
+    )
+    _register_in_the_past(examiner, b_registered, history)
     submit(bb, f, [f_uav], "1500000.00")
     if real_org is not None:
         real_rights = list(
@@ -422,5 +647,391 @@ def _load_parties(real_dir: Path) -> list[str]:
     return [
         f"机构 / organisations: {Organisation.objects.count()}",
         f"知识产权 / rights: {Right.objects.count()}",
-        f"质押 / pledges: {registered._meta.model.objects.count()}",
+        f"质押 / pledges: {Pledge.objects.count()}",
+    ]
+
+
+# --- financing -----------------------------------------------------------------------------------
+# An insurer and a guarantor (fictitious) with a product each, the banks' loan products (LPR +
+# spread; bank A's published twice), the IP office's interest subsidy and risk-compensation
+# policies and a park policy, credit profiles, two demands (one answered by both banks, one
+# overdue), a loan in each stage and a subsidy claim.
+PROVIDERS = [
+    ("insurer", OrganisationKind.INSURER, "人保示范财产保险股份有限公司北京分公司", "110102"),
+    ("guarantor", OrganisationKind.GUARANTOR, "示范市科技融资担保有限公司", "110108"),
+]
+BANK_A_LOAN = {
+    "description": "以发明专利、实用新型和注册商标质押，可组合质押；按1年期LPR加点定价。",
+    "amount_min": "100000",
+    "amount_max": "5000000",
+    "term_min_months": 3,
+    "term_max_months": 36,
+    "lpr_tenor": "1y",
+    "rate_spread_bp": 50,
+    "accepted_right_kinds": ["invention", "utility_model", "trademark"],
+    "package_allowed": True,
+    "max_pledge_rate": "0.5",
+    "repayment_methods": ["annuity", "equal_principal", "interest_only"],
+}
+# Version 2: a lower spread and a higher pledge rate; 先息后本 no longer offered.
+BANK_A_LOAN_V2 = {
+    **BANK_A_LOAN,
+    "rate_spread_bp": 45,
+    "max_pledge_rate": "0.6",
+    "repayment_methods": ["annuity", "equal_principal"],
+}
+BANK_B_LOAN = {
+    "description": "面向科技型中小企业，仅接受专利质押；按5年期以上LPR加点定价。",
+    "amount_min": "100000",
+    "amount_max": "3000000",
+    "term_min_months": 6,
+    "term_max_months": 60,
+    "lpr_tenor": "5y",
+    "rate_spread_bp": 30,
+    "accepted_right_kinds": ["invention", "utility_model"],
+    "package_allowed": True,
+    "max_pledge_rate": "0.4",
+    "repayment_methods": ["equal_principal", "annuity"],
+}
+ENTERPRISE_PROFILES: dict[str, dict[str, Any]] = {
+    "北京智芯微电子科技有限公司": {
+        "rd_expense_ratio": "0.18",
+        "high_tech": True,
+        "specialised_sme": True,
+        "established_on": "2016-03-18",
+        "credit_rating": "A",
+        "revenue": "42000000",
+        "revenue_growth": "0.22",
+        "debt_ratio": "0.46",
+        "tax_credit_grade": "A",
+    },
+    "苏州纳米新材料股份有限公司": {
+        "rd_expense_ratio": "0.09",
+        "high_tech": True,
+        "established_on": "2012-07-02",
+        "credit_rating": "AA",
+        "revenue": "186000000",
+        "revenue_growth": "0.08",
+        "debt_ratio": "0.52",
+        "tax_credit_grade": "A",
+    },
+    "杭州云图软件有限公司": {
+        "rd_expense_ratio": "0.25",
+        "high_tech": True,
+        "established_on": "2019-11-11",
+        "credit_rating": "BBB",
+        "revenue": "15000000",
+        "revenue_growth": "0.35",
+        "debt_ratio": "0.38",
+        "tax_credit_grade": "B",
+    },
+    "深圳创维光电技术有限公司": {
+        "rd_expense_ratio": "0.06",
+        "established_on": "2010-05-20",
+        "credit_rating": "BB",
+        "overdue_count_24m": 2,
+        "revenue": "98000000",
+        "revenue_growth": "-0.05",
+        "debt_ratio": "0.71",
+        "tax_credit_grade": "M",
+    },
+    "武汉华中生物医药有限公司": {
+        "rd_expense_ratio": "0.40",
+        "specialised_sme": True,
+        "established_on": "2021-04-08",
+        "revenue": "3000000",
+        "revenue_growth": "0.60",
+        "debt_ratio": "0.30",
+    },
+    "成都天府无人机科技有限公司": {
+        "rd_expense_ratio": "0.15",
+        "high_tech": True,
+        "established_on": "2018-09-01",
+        "credit_rating": "A",
+        "revenue": "27000000",
+        "revenue_growth": "0.18",
+        "debt_ratio": "0.44",
+        "tax_credit_grade": "B",
+    },
+}
+
+
+def _enterprise(name: str) -> Organisation:
+    return Organisation.objects.get(kind=OrganisationKind.ENTERPRISE, name=name)
+
+
+def _pay_due(loan: Any, bank: User, on: date, today: date) -> None:
+    """The bank records the enterprise paying what is due on `on` (penalties included)."""
+    from ipfin.loans import selectors as loan_selectors
+    from ipfin.loans import services as loans
+
+    loan.refresh_from_db()
+    position = loan_selectors.loan_position(loan, on)
+    assert position is not None and position.amount_due > 0
+    loans.loan_repay(actor=bank, loan=loan, amount=position.amount_due, paid_on=on, today=today)
+
+
+def _load_financing() -> list[str]:
+    from ipfin.financing import services as financing
+    from ipfin.financing.models import Demand, DemandResponse, Policy, ProductVersion
+    from ipfin.loans import selectors as loan_selectors
+    from ipfin.loans import services as loans
+    from ipfin.loans.models import Loan, SubsidyClaim
+    from ipfin.valuation import services as valuations
+    from ipfin.valuation.services.profiles import credit_profile_update
+
+    today = timezone.localdate()
+    history = _History.ending(today)
+    examiner = User.objects.get(username="examiner")
+    bank_a = User.objects.get(username="bank_a")
+    bank_b = User.objects.get(username="bank_b")
+    enterprise_a = User.objects.get(username="enterprise_a")
+    park = User.objects.get(username=PARK[0])
+    firm_a = enterprise_a.organisation
+    assert firm_a is not None
+    firm_b = _enterprise(ENTERPRISES[1][0])
+
+    # Credit profiles: enterprise A keeps its own; a bank records the others' (both may).
+    for name, facts in ENTERPRISE_PROFILES.items():
+        org = _enterprise(name)
+        actor = enterprise_a if org.pk == firm_a.pk else bank_a
+        credit_profile_update(actor=actor, uscc=org.uscc or "", today=today, **facts)
+
+    # The catalogue.
+    provider_users = []
+    for i, (username, kind, name, division) in enumerate(PROVIDERS):
+        org = Organisation.objects.create(
+            kind=kind, name=name, region=division, uscc=make_uscc(division=division, seq=650 + i)
+        )
+        provider_users.append(
+            user_create(username=username, password=DEMO_PASSWORD, organisation=org)
+        )
+    insurer, guarantor = provider_users
+    financing.product_publish(
+        actor=insurer,
+        code="IPI-01",
+        kind="insurance",
+        name="知识产权质押融资保证保险",
+        terms={
+            "description": "为知识产权质押贷款提供保证保险，保险公司承担约定比例的贷款损失。",
+            "amount_max": "5000000",
+            "term_max_months": 36,
+            "premium_rate": "0.015",
+            "coverage_ratio": "0.7",
+            "coverage_max": "3500000",
+        },
+    )
+    financing.product_publish(
+        actor=guarantor,
+        code="KJD-01",
+        kind="guarantee",
+        name="科技担保·知识产权反担保",
+        terms={
+            "description": "融资担保公司为企业贷款提供连带责任保证，企业以知识产权提供反担保。",
+            "amount_max": "10000000",
+            "term_max_months": 36,
+            "premium_rate": "0.01",
+            "coverage_ratio": "0.8",
+            "coverage_max": "8000000",
+        },
+    )
+    a_v1 = financing.product_publish(
+        actor=bank_a, code="ZC-IPL", kind="loan", name="知识产权质押贷", terms=BANK_A_LOAN
+    )
+    b_loan = financing.product_publish(
+        actor=bank_b, code="KC-IPL", kind="loan", name="科创知识产权贷", terms=BANK_B_LOAN
+    )
+
+    # Policies: the IP office's interest subsidy for the year the demo's interest was paid in (the
+    # late third instalment of bank A's loan), its risk-compensation pool, and a park policy.
+    loan_a_late = add_months(history.loan_a_disbursed, 3) + timedelta(days=9)
+    subsidy_year = loan_a_late.year
+    subsidy = financing.policy_publish(
+        actor=examiner,
+        kind="subsidy",
+        title=f"示范市{subsidy_year}年度知识产权质押贷款贴息",
+        summary="对以知识产权质押方式获得的贷款，按当年实际支付利息的50%给予贴息，"
+        "每家企业每年最高10万元；预算用完时按比例核减。",
+        conditions={"ip_pledge_loan": True, "sizes": ["micro", "small", "medium"]},
+        subsidy_share="0.5",
+        cap_per_enterprise="100000.00",
+        annual_budget="3000000.00",
+        year=subsidy_year,
+    )
+    financing.policy_publish(
+        actor=examiner,
+        kind="risk_compensation",
+        title="示范市知识产权质押融资风险补偿资金池",
+        summary="合作银行的知识产权质押贷款形成不良的，风险补偿资金池按本金损失的40%给予补偿，"
+        "单笔最高200万元。",
+        conditions={"ip_pledge_loan": True, "banks": "合作银行"},
+    )
+    financing.policy_publish(
+        actor=park,
+        kind="other",
+        title="园区企业融资担保费补贴",
+        summary="园区入驻企业通过合作担保机构获得贷款的，按担保费的50%给予补贴。",
+        conditions={"park_members": True},
+    )
+
+    # Valuations the past loans relied on: each bank's own, on the day after registration.
+    def cost_valuation(bank: User, rights: list[Right], cost: str) -> Any:
+        valuation = valuations.valuation_create(
+            actor=bank,
+            rights=[r.number for r in rights],
+            method="cost",
+            inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+            valuation_date=history.valued,
+        )
+        return valuations.valuation_issue(actor=bank, valuation=valuation)
+
+    registered = Pledge.objects.filter(state="registered")
+    registered_a = registered.get(pledgee_id=bank_a.organisation_id, pledgor=firm_a)
+    registered_b = registered.get(pledgee_id=bank_b.organisation_id, pledgor=firm_b)
+    chip = _demo_right("一种低功耗存算一体芯片及其制备方法")
+    bus = _demo_right("片上网络路由仲裁方法")
+    # 3,500,000 × 1.1 × 8/10 = 3,080,000.00
+    value_a = cost_valuation(bank_a, [chip, bus], "3500000")
+    # 1,500,000 × 1.1 × 8/10 = 1,320,000.00
+    value_b = cost_valuation(bank_b, [_demo_right("高导热石墨烯复合膜及其制备方法")], "1500000")
+
+    # 1. Bank A's loan to enterprise A on version 1: disbursed four months ago, instalments 1 and
+    #    2 paid on their days, 3 paid 9 days late (penalty interest), 4 unpaid → 关注.
+    d0 = history.loan_a_disbursed
+    loan_a = loans.loan_apply(
+        actor=enterprise_a,
+        enterprise_uscc=firm_a.uscc or "",
+        product_version_id=a_v1.pk,
+        amount="1000000",
+        months=12,
+        method="annuity",
+        purpose="流片及量产备货",
+    )
+    loans.loan_approve(
+        actor=bank_a,
+        loan=loan_a,
+        principal="1000000",
+        months=12,
+        pledge_id=registered_a.pk,
+        valuation_id=value_a.pk,
+        today=d0,
+    )
+    loans.loan_disburse(actor=bank_a, loan=loan_a, today=d0)
+    for n in (1, 2):
+        _pay_due(loan_a, bank_a, add_months(d0, n), today)
+    _pay_due(loan_a, bank_a, loan_a_late, today)
+
+    # Bank A lowers its spread: version 2. Loan 1 keeps the terms of version 1.
+    a_v2 = financing.product_publish(
+        actor=bank_a, code="ZC-IPL", kind="loan", name="知识产权质押贷", terms=BANK_A_LOAN_V2
+    )
+
+    # 2. Bank B's loan to enterprise B (recorded by the bank): two instalments paid, settled early
+    #    last week, closed today; the registration is no longer needed: the release prompt.
+    d0 = history.loan_b_disbursed
+    loan_b = loans.loan_apply(
+        actor=bank_b,
+        enterprise_uscc=firm_b.uscc or "",
+        product_version_id=b_loan.pk,
+        amount="500000",
+        months=6,
+        method="equal_principal",
+        purpose="石墨烯导热膜产线技改",
+    )
+    loans.loan_approve(
+        actor=bank_b,
+        loan=loan_b,
+        principal="500000",
+        months=6,
+        pledge_id=registered_b.pk,
+        valuation_id=value_b.pk,
+        today=d0,
+    )
+    loans.loan_disburse(actor=bank_b, loan=loan_b, today=d0)
+    for n in (1, 2):
+        _pay_due(loan_b, bank_b, add_months(d0, n), today)
+    settle_on = today - timedelta(days=6)
+    loan_b.refresh_from_db()
+    position = loan_selectors.loan_position(loan_b, settle_on)
+    assert position is not None
+    loans.loan_repay(
+        actor=bank_b, loan=loan_b, amount=position.amount_to_settle, paid_on=settle_on, today=today
+    )
+    loans.loan_close(actor=bank_b, loan=loan_b, today=today)
+
+    # 3. Demands. Enterprise A's for 1,500,000 over its two pledged chip patents, pushed to both
+    #    banks: bank A is interested, bank B declines; the loan from it is approved.
+    demand = financing.demand_file(
+        actor=enterprise_a,
+        enterprise_uscc=firm_a.uscc or "",
+        amount="1500000",
+        term_months=12,
+        purpose="新一代存算一体芯片研发及设备采购",
+        rights=[chip.number, bus.number],
+        today=today,
+    )
+    rows = {
+        row.bank_id: row
+        for row in financing.demand_push(actor=enterprise_a, demand=demand, today=today)
+    }
+    financing.demand_respond(
+        actor=bank_a,
+        response_id=rows[bank_a.organisation_id].pk,
+        response="interested",
+        reason="可按最高额质押追加授信，请提交近两年财务报表。",
+    )
+    financing.demand_respond(
+        actor=bank_b,
+        response_id=rows[bank_b.organisation_id].pk,
+        response="declined",
+        reason="拟质押专利已在他行办理质押登记。",
+    )
+    loan_c = loans.loan_apply(
+        actor=enterprise_a,
+        enterprise_uscc=firm_a.uscc or "",
+        product_version_id=a_v2.pk,
+        amount="1500000",
+        months=12,
+        method="annuity",
+        demand_id=demand.pk,
+    )
+    loans.loan_approve(
+        actor=bank_a,
+        loan=loan_c,
+        principal="1500000",
+        months=12,
+        pledge_id=registered_a.pk,
+        valuation_id=value_a.pk,
+        today=today,
+    )
+    # The park's demand for enterprise A over its "芯途" trademark, pushed two weeks ago: bank A
+    # (the only product taking trademarks) has not answered by the deadline; reminded today.
+    overdue = financing.demand_file(
+        actor=park,
+        enterprise_uscc=firm_a.uscc or "",
+        amount="800000",
+        term_months=6,
+        purpose="园区代报：补充流动资金",
+        rights=[Right.objects.get(source="demo", mark_text="芯途").number],
+        today=today,
+    )
+    financing.demand_push(actor=park, demand=overdue, today=today - timedelta(days=14))
+    financing.ledger_remind(today=today)
+
+    # 4. Enterprise A claims the interest subsidy on the interest it paid in that year.
+    loans.subsidy_claim_submit(
+        actor=enterprise_a, policy_id=subsidy.pk, year=subsidy_year, today=today
+    )
+
+    states = dict(Loan.objects.order_by().values_list("state").annotate(n=models.Count("id")))
+    return [
+        f"金融产品 / products: {ProductVersion.objects.values('product').distinct().count()} "
+        f"({ProductVersion.objects.count()} versions)",
+        f"政策 / policies: {Policy.objects.count()}",
+        "银行自评（贷款审批依据）/ the banks' own valuations the loans rely on: 2",
+        f"融资需求 / demands: {Demand.objects.count()}, "
+        f"对接台账 / ledger rows: {DemandResponse.objects.count()}",
+        "贷款 / loans: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())),
+        f"贴息申请 / subsidy claims: {SubsidyClaim.objects.count()}",
+        f"园区登录 / park login: {PARK[0]} (password {DEMO_PASSWORD})",
     ]

@@ -32,6 +32,10 @@ class Command(BaseCommand):
             ("examiner", "知识产权局 审查员 / IP office examiner"),
             ("enterprise_a", "企业A 财务 / enterprise A finance staff"),
             ("regulator", "金融监管 分析员 / regulator analyst"),
+            ("park", "园区 管委会 / park administration (files demands for member firms)"),
+            ("agency", "评估机构 评估师 / valuation agency appraiser"),
+            ("insurer", "保险机构 / insurer (publishes insurance products)"),
+            ("guarantor", "担保机构 / guarantor (publishes guarantee products)"),
         ]:
             self.stdout.write(f"  {username:<13} {what}")
         self.stdout.write("")
