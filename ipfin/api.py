@@ -10,64 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.security.base import AuthBase
-from ninja.utils import check_csrf
 
-from ipfin.accounts.models import ApiToken, hash_token
+from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError, ValidationFailed
-
-_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class ApiAuth(AuthBase):
-    """`Authorization: Bearer <token>` for system clients, the session for the web UI.
-
-    With `optional=True` an anonymous caller gets through as AnonymousUser (public register reads);
-    a bad bearer token is still a 401, never silently anonymous.
-    """
-
-    openapi_type = "http"
-    openapi_scheme = "bearer"
-
-    def __init__(self, *, optional: bool = False) -> None:
-        super().__init__()
-        self.optional = optional
-
-    def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization")
-        if header:
-            scheme, _, raw = header.partition(" ")
-            if scheme.lower() != "bearer" or not raw.strip():
-                raise AuthenticationError()
-            token = (
-                ApiToken.objects.select_related("user__organisation")
-                .filter(token_hash=hash_token(raw.strip()), revoked_at__isnull=True)
-                .first()
-            )
-            if token is None or not token.user.is_active:
-                raise AuthenticationError()
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-            request.user = token.user
-            return token.user
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            # A session is a browser: unsafe methods need the CSRF token, as for any form.
-            if request.method not in _SAFE_METHODS and check_csrf(request) is not None:
-                raise HttpError(403, "CSRF verification failed.")
-            return user
-        if self.optional:
-            return AnonymousUser()
-        return None
-
 
 # --- request parsing: every JSON body, query string and form of the API comes through here --------
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema, Status
 
-from ipfin.api import ApiAuth
+from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import money_str
 from ipfin.financing import selectors, services

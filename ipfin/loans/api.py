@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Router, Status
 
-from ipfin.api import ApiAuth
+from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str
 from ipfin.financing.domain.loan_status import allowed_actions
 from ipfin.loans import selectors, services

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from ipfin.api import ApiAuth
+from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
 from ipfin.pledges import selectors, services

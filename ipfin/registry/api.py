@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from ipfin.api import ApiAuth
+from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.models import Right, RightOwner

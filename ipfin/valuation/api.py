@@ -21,8 +21,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
-from ipfin.api import ApiAuth
 from ipfin.common.money import money_str
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import Valuation
