@@ -221,7 +221,7 @@ def product_list(
     wanted_amount: Decimal | None = None
     if amount not in (None, ""):
         try:
-            wanted_amount = parse_money(amount)  # type: ignore[arg-type]
+            wanted_amount = parse_money(amount)
         except (TypeError, ValueError):
             raise ValidationFailed(
                 "金额应为不超过两位小数的非负数。",

@@ -119,7 +119,7 @@ def _invalid(field: str, zh: str, en: str, code: str = "validation_failed") -> V
 
 
 def _own_org(actor: Any) -> Organisation:
-    org = getattr(actor, "organisation", None)
+    org: Organisation | None = getattr(actor, "organisation", None)
     if org is None:
         raise PermissionDenied(
             "您的账号未关联机构。",

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from ipfin.financing.domain.loan_status import LoanState, RiskCategory
 from ipfin.financing.domain.schedules import DayCount, RepaymentMethod
 
-_MONEY = {"max_digits": 15, "decimal_places": 2}
+# Money columns spell out max_digits=15, decimal_places=2 (a **kwargs dict defeats django-stubs).
 # Plain strings (not the enums): migrations then never import the domain module.
 _APPROVED_STATES = ["approved", "disbursed", "repaying", "closed", "written_off"]
 _DISBURSED_STATES = ["disbursed", "repaying", "closed", "written_off"]
@@ -107,10 +107,12 @@ class Loan(models.Model):
     )
     purpose = models.TextField(_("资金用途"), blank=True)
     # The application.
-    requested_amount = models.DecimalField(_("申请金额"), **_MONEY)
+    requested_amount = models.DecimalField(_("申请金额"), max_digits=15, decimal_places=2)
     requested_months = models.PositiveIntegerField(_("申请期限（月）"))
     # The terms approved (授信审批).
-    principal = models.DecimalField(_("授信额度"), null=True, blank=True, **_MONEY)
+    principal = models.DecimalField(
+        _("授信额度"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
     annual_rate = models.DecimalField(
         _("年利率"), max_digits=8, decimal_places=6, null=True, blank=True
     )
@@ -133,7 +135,9 @@ class Loan(models.Model):
         related_name="loans",
         verbose_name=_("评估报告"),
     )
-    valuation_value = models.DecimalField(_("评估值"), null=True, blank=True, **_MONEY)
+    valuation_value = models.DecimalField(
+        _("评估值"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
     pledge_rate = models.DecimalField(
         _("质押率"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -143,7 +147,9 @@ class Loan(models.Model):
     closed_on = models.DateField(_("结清日"), null=True, blank=True)
     decline_reason = models.TextField(_("拒绝理由"), blank=True)
     # Kept up to date by the repayment service and `classify_loans`.
-    outstanding_principal = models.DecimalField(_("剩余本金"), default=0, **_MONEY)
+    outstanding_principal = models.DecimalField(
+        _("剩余本金"), default=0, max_digits=15, decimal_places=2
+    )
     days_past_due = models.PositiveIntegerField(_("逾期天数"), default=0)
     classification = models.CharField(
         _("五级分类"),
@@ -244,12 +250,12 @@ class Installment(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="installments")
     n = models.PositiveIntegerField(_("期次"))
     due_date = models.DateField(_("到期日"))
-    principal = models.DecimalField(_("应还本金"), **_MONEY)
-    interest = models.DecimalField(_("应还利息"), **_MONEY)
-    principal_paid = models.DecimalField(_("已还本金"), default=0, **_MONEY)
-    interest_paid = models.DecimalField(_("已还利息"), default=0, **_MONEY)
-    penalty = models.DecimalField(_("罚息及复利"), default=0, **_MONEY)
-    penalty_paid = models.DecimalField(_("已还罚息"), default=0, **_MONEY)
+    principal = models.DecimalField(_("应还本金"), max_digits=15, decimal_places=2)
+    interest = models.DecimalField(_("应还利息"), max_digits=15, decimal_places=2)
+    principal_paid = models.DecimalField(_("已还本金"), default=0, max_digits=15, decimal_places=2)
+    interest_paid = models.DecimalField(_("已还利息"), default=0, max_digits=15, decimal_places=2)
+    penalty = models.DecimalField(_("罚息及复利"), default=0, max_digits=15, decimal_places=2)
+    penalty_paid = models.DecimalField(_("已还罚息"), default=0, max_digits=15, decimal_places=2)
     penalty_through = models.DateField(_("罚息计至"), null=True, blank=True)
     settled_on = models.DateField(_("结清日"), null=True, blank=True)
 
@@ -296,11 +302,13 @@ class Repayment(models.Model):
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="repayments")
     paid_on = models.DateField(_("还款日"))
-    amount = models.DecimalField(_("还款金额"), **_MONEY)
-    penalty_part = models.DecimalField(_("其中罚息及复利"), **_MONEY)
-    interest_part = models.DecimalField(_("其中利息"), **_MONEY)
-    principal_part = models.DecimalField(_("其中本金"), **_MONEY)
-    prepaid_principal = models.DecimalField(_("其中提前还本"), default=0, **_MONEY)
+    amount = models.DecimalField(_("还款金额"), max_digits=15, decimal_places=2)
+    penalty_part = models.DecimalField(_("其中罚息及复利"), max_digits=15, decimal_places=2)
+    interest_part = models.DecimalField(_("其中利息"), max_digits=15, decimal_places=2)
+    principal_part = models.DecimalField(_("其中本金"), max_digits=15, decimal_places=2)
+    prepaid_principal = models.DecimalField(
+        _("其中提前还本"), default=0, max_digits=15, decimal_places=2
+    )
     full_repayment = models.BooleanField(_("全部结清"), default=False)
     # Per instalment: [{"n", "penalty", "interest", "principal"}], money as strings.
     lines = models.JSONField(default=list)
@@ -341,10 +349,12 @@ class SubsidyAllocationRun(models.Model):
         "financing.Policy", on_delete=models.PROTECT, related_name="subsidy_runs"
     )
     year = models.PositiveIntegerField(_("年度"))
-    budget = models.DecimalField(_("年度预算"), **_MONEY)
-    cap_per_enterprise = models.DecimalField(_("单户年度上限"), null=True, blank=True, **_MONEY)
+    budget = models.DecimalField(_("年度预算"), max_digits=15, decimal_places=2)
+    cap_per_enterprise = models.DecimalField(
+        _("单户年度上限"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
     share = models.DecimalField(_("贴息比例"), max_digits=5, decimal_places=4)
-    total_awarded = models.DecimalField(_("核定总额"), **_MONEY)
+    total_awarded = models.DecimalField(_("核定总额"), max_digits=15, decimal_places=2)
     scaled = models.BooleanField(_("按比例压缩"), default=False)
     scale_factor = models.DecimalField(_("压缩系数"), max_digits=12, decimal_places=10)
     claims_count = models.PositiveIntegerField(_("申请数"), default=0)
@@ -381,10 +391,16 @@ class SubsidyClaim(models.Model):
     )
     loans = models.ManyToManyField(Loan, related_name="subsidy_claims", blank=True)
     # Interest actually paid in the year on the eligible loans, from the recorded repayments.
-    interest_paid = models.DecimalField(_("年度实付利息"), **_MONEY)
-    eligible = models.DecimalField(_("按比例可贴息"), null=True, blank=True, **_MONEY)
-    capped = models.DecimalField(_("封顶后"), null=True, blank=True, **_MONEY)
-    awarded = models.DecimalField(_("核定贴息"), null=True, blank=True, **_MONEY)
+    interest_paid = models.DecimalField(_("年度实付利息"), max_digits=15, decimal_places=2)
+    eligible = models.DecimalField(
+        _("按比例可贴息"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    capped = models.DecimalField(
+        _("封顶后"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    awarded = models.DecimalField(
+        _("核定贴息"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
     allocation_run = models.ForeignKey(
         SubsidyAllocationRun,
         on_delete=models.PROTECT,

@@ -261,7 +261,7 @@ def _open_owners(
 
 def _owners_json(owners: Sequence[dict[str, Any] | RightOwner]) -> list[dict[str, str]]:
     """Owners as stored in event payloads and audit records: shares as decimal strings."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         o if isinstance(o, dict) else {"name": o.name, "uscc": o.uscc, "share": o.share}
         for o in owners
     ]

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -515,8 +515,8 @@ def conversion_figures(
         total = latest.aggregate(**follow_aggregates)
         rows[()].update({k: v for k, v in total.items() if v is not None})
     for row in rows.values():
-        for key in ("credit_granted_amount", "loan_disbursed_amount"):
-            row[key] = to_fen(row[key])  # SQLite sums DECIMAL columns as REAL-backed numbers
+        for field in ("credit_granted_amount", "loan_disbursed_amount"):
+            row[field] = to_fen(row[field])  # SQLite sums DECIMAL columns as REAL-backed numbers
     names = _group_names(by, rows.keys())
     result = []
     for key, row in rows.items():
@@ -545,7 +545,18 @@ def _group_names(by: Sequence[str], keys: Iterable[tuple[Any, ...]]) -> dict[str
     return names
 
 
-def recommendation_figures(*, actor: Any) -> list[dict[str, Any]]:
+class RecommendationFigures(TypedDict):
+    """One bank's row of `recommendation_figures`."""
+
+    bank: int
+    bank__name: str
+    received: int
+    accepted: int
+    declined: int
+    open: int
+
+
+def recommendation_figures(*, actor: Any) -> list[RecommendationFigures]:
     """Per bank: recommendations received, accepted into a batch, declined, still open."""
     _require_party(actor)
     rows = BankRecommendation.objects.all()

@@ -259,6 +259,7 @@ def _lookups(
         for pk, name, uscc, kind in Organisation.objects.filter(uscc__in=chunk).values_list(
             "pk", "name", "uscc", "kind"
         ):
+            assert uscc is not None  # matched by uscc__in, so never NULL
             by_uscc[uscc] = EnterpriseRef(pk, name, uscc, kind == OrganisationKind.ENTERPRISE)
     by_name: dict[str, list[EnterpriseRef]] = defaultdict(list)
     for chunk in _chunks(names):

@@ -64,7 +64,11 @@ def loan_disburse(
                 f"The disbursement date must be between the approval on {locked.approved_on} "
                 f"and today {day}.",
             )
-        pledge = Pledge.objects.filter(pk=locked.pledge_id).first()
+        pledge = (
+            Pledge.objects.filter(pk=locked.pledge_id).first()
+            if locked.pledge_id is not None
+            else None
+        )
         if pledge is None or pledge.state != PledgeStateChoices.REGISTERED:
             raise Conflict(
                 "贷款所依赖的质押登记已不再有效，不能放款。",
@@ -102,10 +106,11 @@ def loan_disburse(
         locked.classified_on = day
         locked.disbursed_by = actor
         locked.save()
-        if locked.demand_id is not None:
+        demand = locked.demand  # None (no query) when the loan came from no demand
+        if demand is not None:
             from ipfin.financing.services import demand_mark_financed
 
-            demand_mark_financed(demand=locked.demand, loan_id=locked.pk, actor=actor)
+            demand_mark_financed(demand=demand, loan_id=locked.pk, actor=actor)
         audit_record(
             actor=actor,
             action="loan.disburse",
@@ -280,7 +285,11 @@ def loan_close(*, actor: Any, loan: Loan, today: date | None = None) -> Loan:
         locked.classified_on = day
         locked.save()
         others = other_loans_on_pledge(locked)
-        pledge = Pledge.objects.filter(pk=locked.pledge_id).first()
+        pledge = (
+            Pledge.objects.filter(pk=locked.pledge_id).first()
+            if locked.pledge_id is not None
+            else None
+        )
         release_requested = (
             pledge is not None and pledge.state == PledgeStateChoices.REGISTERED and not others
         )
@@ -348,7 +357,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
     with transaction.atomic():
         for loan in active:
             checked += 1
-            dpd = days_past_due(loan.oldest_unpaid, day)  # type: ignore[attr-defined]
+            dpd = days_past_due(loan.oldest_unpaid, day)
             category = classify(dpd).value
             non_performing += is_non_performing(category)
             if loan.days_past_due == dpd and loan.classification == category:
