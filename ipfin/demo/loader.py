@@ -959,12 +959,13 @@ def _load_financing() -> list[str]:
     )
     loans.loan_close(actor=bank_b, loan=loan_b, today=today)
 
-    # 3. Demands. Enterprise A's for 1,500,000 over its two pledged chip patents, pushed to both
-    #    banks: bank A is interested, bank B declines; the loan from it is approved.
+    # 3. Demands. Enterprise A's for 1,200,000 over its two pledged chip patents, pushed to both
+    #    banks (covered by bank A's own valuation of both, 3,080,000: × 0.6 for bank A, × 0.4 =
+    #    1,232,000 for bank B): bank A is interested, bank B declines; the loan from it is approved.
     demand = financing.demand_file(
         actor=enterprise_a,
         enterprise_uscc=firm_a.uscc or "",
-        amount="1500000",
+        amount="1200000",
         term_months=12,
         purpose="新一代存算一体芯片研发及设备采购",
         rights=[chip.number, bus.number],
@@ -990,7 +991,7 @@ def _load_financing() -> list[str]:
         actor=enterprise_a,
         enterprise_uscc=firm_a.uscc or "",
         product_version_id=a_v2.pk,
-        amount="1500000",
+        amount="1200000",
         months=12,
         method="annuity",
         demand_id=demand.pk,
@@ -998,7 +999,7 @@ def _load_financing() -> list[str]:
     loans.loan_approve(
         actor=bank_a,
         loan=loan_c,
-        principal="1500000",
+        principal="1200000",
         months=12,
         pledge_id=registered_a.pk,
         valuation_id=value_a.pk,

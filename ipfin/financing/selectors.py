@@ -506,21 +506,26 @@ class DemandMatches:
 
 
 def _valuation_cover(right_ids: set[int]) -> ValuationCover:
-    """The latest issued (or rechecked) valuations whose rights are all among `right_ids`, newest
-    first, each taken only if none of its rights is valued already; their values summed."""
+    """Issued (or rechecked) valuations whose rights are all among `right_ids`, taken widest first
+    (a package valuation of more of the offered rights before valuations of fewer), newest first
+    among equals, each only if none of its rights is valued already; their values summed. Reports
+    a bank's recheck flagged as deviating are left out: no coverage rests on a disputed figure."""
     candidates = (
         Valuation.objects.filter(
             state__in=[ValuationState.ISSUED, ValuationState.RECHECKED],
             items__right_id__in=right_ids,
         )
+        .exclude(flagged=True)
         .distinct()
         .prefetch_related("items")
         .order_by("-valuation_date", "-issued_at", "-id")
     )
     covered: set[int] = set()
     chosen: list[Valuation] = []
-    for valuation in candidates:
-        rights = {item.right_id for item in valuation.items.all()}
+    with_rights = [(v, {item.right_id for item in v.items.all()}) for v in candidates]
+    # Stable sort: the newest-first order of the query is kept among valuations of equal width.
+    with_rights.sort(key=lambda pair: -len(pair[1]))
+    for valuation, rights in with_rights:
         if rights <= right_ids and not rights & covered:
             chosen.append(valuation)
             covered |= rights

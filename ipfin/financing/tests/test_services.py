@@ -398,6 +398,28 @@ def test_matches_use_valuation_credit_and_lpr(
     assert not coverage.passed and "440,000.00" in coverage.message_zh
 
 
+def test_a_flagged_report_gives_no_valuation_coverage(
+    file_demand: Callable[..., Demand],
+    enterprise_a_user: User,
+    right: Right,
+    bank_a_loan: ProductVersion,
+    valuation_of: Callable[..., Any],
+) -> None:
+    from ipfin.valuation.models import Valuation
+
+    demand = file_demand()
+    day = date(2025, 6, 2)
+    fair = valuation_of([right], "1000000")  # 880,000.00
+    inflated = valuation_of([right], "5000000")  # 4,400,000.00, the newer report
+    report = selectors.demand_matches(actor=enterprise_a_user, demand=demand, on=day)
+    assert report.valuation.value == D("4400000.00")
+    # A bank's recheck flags the inflated report: coverage falls back to the fair one.
+    Valuation.objects.filter(pk=inflated.pk).update(flagged=True)
+    report = selectors.demand_matches(actor=enterprise_a_user, demand=demand, on=day)
+    assert report.valuation.value == D("880000.00")
+    assert report.valuation.valuation_ids == (fair.pk,)
+
+
 def test_push_creates_rows_per_bank_with_deadline(
     file_demand: Callable[..., Demand],
     enterprise_a_user: User,

@@ -85,13 +85,15 @@ def _pledged_right_ids(pledge: Pledge) -> set[int]:
 
 def pledge_valuations(actor: Any, pledge: Pledge) -> list[Valuation]:
     """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
-    `pledge`, the latest first: the valuations an approval may rely on."""
+    `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
+    flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
     from ipfin.valuation.selectors import valuation_list
 
     right_ids = _pledged_right_ids(pledge)
     candidates = (
         valuation_list(actor=actor)
         .filter(state__in=_USABLE_VALUATIONS, items__right_id__in=right_ids)
+        .exclude(flagged=True)
         .distinct()
         .prefetch_related("items")
         .order_by("-valuation_date", "-issued_at", "-id")
@@ -108,8 +110,9 @@ def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
             raise invalid(
                 "valuation_id",
                 "valuation_not_usable",
-                "该评估报告不可用：须为已出具的、评估质押登记中的知识产权的报告。",
-                "The valuation cannot be used: it must be issued and value rights of the pledge.",
+                "该评估报告不可用：须为已出具的、评估质押登记中的知识产权的报告，且未被复核标记为偏离。",
+                "The valuation cannot be used: it must be issued, value rights of the pledge and "
+                "not be flagged by the recheck.",
             )
         return chosen
     if not usable:

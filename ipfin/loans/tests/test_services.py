@@ -351,6 +351,30 @@ def test_approval_without_a_valuation_of_the_pledged_rights_is_refused(
     assert err.value.code == "valuation_required"
 
 
+def test_a_valuation_flagged_by_the_recheck_cannot_back_an_approval(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], bank_a_user: User
+) -> None:
+    pledge, valuation = pledged
+    # The report deviates from the bank's own value beyond its threshold (what the recheck sets).
+    Valuation.objects.filter(pk=valuation.pk).update(flagged=True)
+    loan = lend(pledge, until="applied")
+    for chosen in (None, valuation.pk):  # neither by default nor when named explicitly
+        with pytest.raises(ValidationFailed) as err:
+            services.loan_approve(
+                actor=bank_a_user,
+                loan=loan,
+                principal="120000",
+                months=3,
+                pledge_id=pledge.pk,
+                annual_rate="0.05",
+                valuation_id=chosen,
+            )
+        expected = "valuation_required" if chosen is None else "valuation_not_usable"
+        assert err.value.code == expected
+    loan.refresh_from_db()
+    assert loan.state == "applied" and loan.valuation_id is None
+
+
 def test_another_bank_gets_404_and_changes_nothing(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], bank_b_user: User
 ) -> None:
