@@ -13,6 +13,7 @@ happens in the browser.
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.common.money import format_yuan_zh
-from ipfin.financing.models import Demand, ProductVersion
+from ipfin.financing.models import Demand, LprQuote, ProductVersion
 from ipfin.financing.services import product_publish
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
@@ -98,8 +99,19 @@ def _setup(
     return patent, pledge, ours, theirs
 
 
+@pytest.fixture
+def lpr_fixings(transactional_db: None) -> None:
+    """The published LPR fixings, as the data migration seeds them. An earlier transactional test
+    (e.g. the PostgreSQL concurrency tests) ends with a flush, which empties tables filled by data
+    migrations too; the approval below prices the loan at LPR + spread."""
+    seeded = importlib.import_module("ipfin.financing.migrations.0003_seed_lpr_quotes")
+    for day, tenor, rate in seeded.FIXINGS:
+        LprQuote.objects.update_or_create(date=day, tenor=tenor, defaults={"rate": rate})
+
+
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("lpr_fixings")
 def test_demand_match_answer_loan_repayment_release(
     live_server: Any,
     browser: Any,
