@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
 from ipfin.registry.domain import TERMINAL_STATUSES, RightKind, Status
 
 __all__ = [
@@ -122,39 +123,27 @@ _ACTION_ZH = {
 }
 
 
-class PledgeErrorCode(StrEnum):
-    ILLEGAL_TRANSITION = "illegal_transition"
+PledgeErrorCode = WorkflowErrorCode
 
-
-class IllegalTransition(Exception):
-    """An action that the state machine does not allow in the pledge's current state (→ 409)."""
-
-    code = PledgeErrorCode.ILLEGAL_TRANSITION
-
-    def __init__(self, state: PledgeState | None, action: PledgeAction) -> None:
-        self.state = state
-        self.action = action
-        state_zh = _STATE_ZH[state] if state is not None else "未申请"
-        self.message_zh = f"质押登记当前状态为“{state_zh}”，不能{_ACTION_ZH[action]}。"
-        self.message_en = (
-            f"A pledge in state {state.value if state else 'none'} cannot be {action.value}."
-        )
-        super().__init__(self.message_en)
+_WORKFLOW: Workflow[PledgeState, PledgeAction] = Workflow(
+    state_type=PledgeState,
+    action_type=PledgeAction,
+    transitions=TRANSITIONS,
+    state_zh=_STATE_ZH,
+    action_zh=_ACTION_ZH,
+    message_zh="质押登记当前状态为“{state}”，不能{action}。",
+    message_en="A pledge in state {state} cannot be {action}.",
+)
 
 
 def next_state(state: PledgeState | str | None, action: PledgeAction | str) -> PledgeState:
-    """The state after `action`, or `IllegalTransition`; `ValueError` for an unknown name."""
-    current = PledgeState(state) if state is not None else None
-    act = PledgeAction(action)
-    try:
-        return TRANSITIONS[(current, act)]
-    except KeyError:
-        raise IllegalTransition(current, act) from None
+    """The state after `action`, or `IllegalTransition` (→ 409); `ValueError` for an unknown
+    name."""
+    return _WORKFLOW.next_state(state, action)
 
 
 def allowed_actions(state: PledgeState | str | None) -> frozenset[PledgeAction]:
-    current = PledgeState(state) if state is not None else None
-    return frozenset(action for (before, action) in TRANSITIONS if before == current)
+    return _WORKFLOW.allowed_actions(state)
 
 
 # --- registration numbers ------------------------------------------------------------------------

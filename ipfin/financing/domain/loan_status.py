@@ -25,6 +25,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
+
 __all__ = [
     "ACTIVE_STATES",
     "FINAL_STATES",
@@ -204,36 +206,24 @@ _ACTION_ZH = {
 }
 
 
-class LoanErrorCode(StrEnum):
-    ILLEGAL_TRANSITION = "illegal_transition"
+LoanErrorCode = WorkflowErrorCode
 
-
-class IllegalTransition(Exception):
-    """An action that the state machine does not allow in the loan's current state (→ 409)."""
-
-    code = LoanErrorCode.ILLEGAL_TRANSITION
-
-    def __init__(self, state: LoanState | None, action: LoanAction) -> None:
-        self.state = state
-        self.action = action
-        state_zh = _STATE_ZH[state] if state is not None else "未申请"
-        self.message_zh = f"贷款当前状态为“{state_zh}”，不能{_ACTION_ZH[action]}。"
-        self.message_en = (
-            f"A loan in state {state.value if state else 'none'} does not allow {action.value}."
-        )
-        super().__init__(self.message_en)
+_WORKFLOW: Workflow[LoanState, LoanAction] = Workflow(
+    state_type=LoanState,
+    action_type=LoanAction,
+    transitions=TRANSITIONS,
+    state_zh=_STATE_ZH,
+    action_zh=_ACTION_ZH,
+    message_zh="贷款当前状态为“{state}”，不能{action}。",
+    message_en="A loan in state {state} does not allow {action}.",
+)
 
 
 def next_state(state: LoanState | str | None, action: LoanAction | str) -> LoanState:
-    """The state after `action`, or `IllegalTransition`; `ValueError` for an unknown name."""
-    current = LoanState(state) if state is not None else None
-    act = LoanAction(action)
-    try:
-        return TRANSITIONS[(current, act)]
-    except KeyError:
-        raise IllegalTransition(current, act) from None
+    """The state after `action`, or `IllegalTransition` (→ 409); `ValueError` for an unknown
+    name."""
+    return _WORKFLOW.next_state(state, action)
 
 
 def allowed_actions(state: LoanState | str | None) -> frozenset[LoanAction]:
-    current = LoanState(state) if state is not None else None
-    return frozenset(action for (before, action) in TRANSITIONS if before == current)
+    return _WORKFLOW.allowed_actions(state)
