@@ -9,15 +9,13 @@ purpose, such as other jurisdictions, are not errors). See ipfin.registry.import
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
+from ipfin.common.progress import add_progress_argument, command_progress
 from ipfin.registry.import_mapping import Problem
 from ipfin.registry.importers import (
     DEFAULT_BATCH_SIZE,
@@ -32,47 +30,17 @@ SKIP_LABELS = {
 }
 
 
-class TqdmProgress:
-    """One tqdm bar per file, on the command's stderr."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.bar: tqdm[Any] | None = None
-
-    def start(self, label: str, total: int) -> None:
-        self.finish()
-        self.bar = tqdm(total=total, desc=label, unit="行", file=self.stream, leave=True)
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None and n:
-            self.bar.update(n)
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
 class Command(BaseCommand):
     help = "导入专利 / 商标数据（文件或目录）到登记簿：可重复运行，错误行单独报告。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="数据文件或目录")
-        parser.add_argument(
-            "--progress",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="显示进度条（默认：仅当 stderr 是终端时）",
-        )
+        add_progress_argument(parser)
         parser.add_argument("--report", metavar="FILE", help="把错误行写入此 CSV 文件")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        show = options["progress"]
-        if show is None:
-            show = bool(getattr(stream, "isatty", lambda: False)())
-        progress = TqdmProgress(stream) if show else None
+        progress = command_progress(self, options["progress"], unit="行")
         if options["batch_size"] < 1:
             raise CommandError(_("--batch-size 必须为正整数"))
         try:

@@ -4,60 +4,28 @@ a terminal (or with --progress), a summary line on stdout."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from ipfin.common.errors import DomainError
+from ipfin.common.progress import add_progress_argument, command_progress
 from ipfin.valuation.services.scoring import portfolio_score
-
-
-class TqdmProgress:
-    """One tqdm bar per stage (read, score, write), on the command's stderr."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.bar: tqdm[Any] | None = None
-
-    def start(self, label: str, total: int) -> None:
-        self.finish()
-        self.bar = tqdm(total=total, desc=label, unit="项", file=self.stream, leave=True)
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None and n:
-            self.bar.update(n)
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 class Command(BaseCommand):
     help = "为登记簿中的全部知识产权计算价值度评分并批量保存（可重复运行）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--progress",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="显示进度条（默认：仅当 stderr 是终端时）",
-        )
+        add_progress_argument(parser)
         parser.add_argument(
             "--on", type=dt.date.fromisoformat, default=None, help="评分基准日（默认今日）"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        show = options["progress"]
-        if show is None:
-            show = bool(getattr(stream, "isatty", lambda: False)())
-        progress = TqdmProgress(stream) if show else None
+        progress = command_progress(self, options["progress"], unit="项")
         try:
             run = portfolio_score(on=options["on"], progress=progress)
         except DomainError as exc:
