@@ -3,7 +3,8 @@
 Everything is written through the same services the UI and the API use, so the demo also has its
 audit trail and notifications. Dates are relative to today, so that the states stay true whenever it
 is run: rights in force, one in its annuity grace period, one with an invalidation pending, one
-under court preservation, a co-owned one, trademarks with a similar mark, pledges in every state;
+under court preservation, a co-owned one, trademarks with a similar mark, transfers and licences
+recorded with their price (the market approach's comparables), pledges in every state;
 then valuations, and the financing side: a park, an insurer and a guarantor, the catalogue and the
 policies, credit profiles, demands with their feedback ledger, a loan in each stage (approved;
 disbursed with a late instalment, 关注; closed, its pledge waiting for release) and a subsidy claim.
@@ -54,6 +55,8 @@ ENTERPRISES = [
     ("武汉华中生物医药有限公司", "420111", "生物医药", EnterpriseSize.MICRO),
     ("成都天府无人机科技有限公司", "510107", "航空装备", EnterpriseSize.SMALL),
 ]
+# The first holder of one of enterprise D's patents (no account on the platform).
+OPTICS_INSTITUTE = "示范光电技术研究院"
 # The park enterprise A is in (园区); its user files demands on behalf of its members.
 PARK = ("park", "海淀示范科技园区管理委员会", "110108")
 
@@ -93,7 +96,7 @@ def _pay_annuities(ctx: _Ctx, right: Right, *, until: date, skip_year: int | Non
 
 def _patent(
     ctx: _Ctx,
-    owner: Organisation | list[tuple[Organisation, Decimal]],
+    owner: Organisation | list[tuple[Organisation, Decimal]] | str,
     kind: RightKind,
     title: str,
     *,
@@ -112,11 +115,12 @@ def _patent(
         grant = add_years(ctx.today, -granted_years_ago) - timedelta(days=11)
     if grant is not None and grant < filing:
         grant = filing + timedelta(days=300)
-    owners = (
-        [{"name": o.name, "uscc": o.uscc, "share": str(s)} for o, s in owner]
-        if isinstance(owner, list)
-        else [{"name": owner.name, "uscc": owner.uscc}]
-    )
+    if isinstance(owner, str):  # a holder with no account on the platform (no credit code)
+        owners: list[dict[str, str]] = [{"name": owner}]
+    elif isinstance(owner, list):
+        owners = [{"name": o.name, "uscc": o.uscc or "", "share": str(s)} for o, s in owner]
+    else:
+        owners = [{"name": owner.name, "uscc": owner.uscc or ""}]
     return right_create(
         actor=ctx.examiner,
         number=_application_no(filing, type_digit, ctx.next_seq()),
@@ -533,8 +537,23 @@ def _load_parties(real_dir: Path) -> list[str]:
         granted_years_ago=2,
         ipc="G06T17/05",
     )
+    # Filed by a research institute and bought by enterprise D three years ago (a priced
+    # transfer: a comparable of the market approach, like the priced licences below).
     d_opt = _patent(
-        ctx, d, inv, "一种激光投影匀光装置", filed_years_ago=8, granted_years_ago=5, ipc="G03B21/20"
+        ctx,
+        OPTICS_INSTITUTE,
+        inv,
+        "一种激光投影匀光装置",
+        filed_years_ago=8,
+        granted_years_ago=5,
+        ipc="G03B21/20",
+    )
+    right_event_record(
+        actor=examiner,
+        right=d_opt,
+        type="transfer",
+        date=add_years(today, -3),
+        payload={"owners": [{"name": d.name, "uscc": d.uscc}], "price": "2800000.00"},
     )
     d_frozen = _patent(
         ctx, d, um, "一种可调焦背光模组", filed_years_ago=4, granted_years_ago=3, ipc="G02F1/13357"
@@ -566,12 +585,40 @@ def _load_parties(real_dir: Path) -> list[str]:
         date=today - timedelta(days=15),
         payload={"court": "深圳市南山区人民法院"},
     )
+    # Licences recorded with their fees (许可使用费): the market approach's comparables in the
+    # calculator ("从登记簿载入可比交易").
     right_event_record(
         actor=examiner,
         right=c_sw,
         type="licence",
         date=today - timedelta(days=200),
-        payload={"licence_type": "ordinary", "licensee": "示范地图服务有限公司"},
+        payload={
+            "licence_type": "ordinary",
+            "licensee": "示范地图服务有限公司",
+            "price": "450000.00",
+        },
+    )
+    right_event_record(
+        actor=examiner,
+        right=f_uav,
+        type="licence",
+        date=today - timedelta(days=150),
+        payload={
+            "licence_type": "exclusive",
+            "licensee": "示范低空物流有限公司",
+            "price": "1500000.00",
+        },
+    )
+    right_event_record(
+        actor=examiner,
+        right=a_inval,
+        type="licence",
+        date=add_years(today, -2),
+        payload={
+            "licence_type": "ordinary",
+            "licensee": "示范通信设备有限公司",
+            "price": "700000.00",
+        },
     )
 
     real_org = _adopt_real_owner(ctx, "中科大数据研究院", "410100")

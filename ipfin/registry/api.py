@@ -118,6 +118,9 @@ def create_right(request: HttpRequest, payload: RightIn) -> Status[RightOut]:
 
 @router.post("/rights/{number}/events", response={201: EventCreatedOut})
 def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[dict[str, Any]]:
+    """Record a legal event (the IP office). A transfer or a licence may carry its `price`
+    (转让价款 / 许可使用费, yuan, "1200000.00"): stored in the payload, it makes the event a
+    comparable of the market approach (GET /rights/{number}/comparables)."""
     right = right_get(number=number)
     event = right_event_record(
         actor=request.user,

@@ -62,6 +62,14 @@ class EventIn(Schema):
     owners: list[OwnerIn] | None = Field(None, max_length=100, description="transfer: new owners")
     requester: str | None = Field(None, max_length=300, description="invalidation_requested")
     court: str | None = Field(None, max_length=300, description="preservation: the court")
+    price: str | None = Field(
+        None,
+        max_length=40,
+        description="transfer: 转让价款 / licence: 许可使用费, yuan as a string with at most two "
+        'decimals ("1200000.00"); optional; stored as payload.price; a bad amount is a 422 '
+        "price_invalid",
+        examples=["1200000.00"],
+    )
     note: str | None = Field(None, max_length=1000)
 
     def payload(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, parse_money
 from ipfin.registry.domain import (
     GRACE_MONTHS,
     PATENT_KINDS,
@@ -72,7 +72,9 @@ LICENCE_TYPES = ("exclusive", "sole", "ordinary")  # 独占 / 排他 / 普通
 _SHARE_QUANTUM = Decimal("0.000001")  # RightOwner.share has six decimal places
 _NICE_CLASSES = range(1, 46)  # 尼斯分类 classes 1-45
 
-# Payload fields each event type accepts ("note": free text such as a court case or decision no.).
+# Payload fields each event type accepts ("note": free text such as a court case or decision no.;
+# "price": the consideration recorded with a transfer, 转让价款, or a licence, 许可使用费, in yuan:
+# the market approach's comparables, see ipfin.valuation.selectors.market_comparables).
 _PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.ANNUITY_PAID: frozenset({"year"}),
     EventType.INVALIDATION_REQUESTED: frozenset({"requester"}),
@@ -82,8 +84,8 @@ _PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.PRESERVATION_LIFTED: frozenset({"court"}),
     EventType.DISPUTE: frozenset(),
     EventType.DISPUTE_RESOLVED: frozenset(),
-    EventType.TRANSFER: frozenset({"owners"}),
-    EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc"}),
+    EventType.TRANSFER: frozenset({"owners", "price"}),
+    EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc", "price"}),
     EventType.SURRENDER: frozenset(),
     EventType.RESTORED: frozenset(),
     EventType.RENEWED: frozenset(),
@@ -528,6 +530,25 @@ def _clean_licence(payload: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _clean_price(event_type: EventType, raw: Any) -> dict[str, Any]:
+    """The optional consideration of a transfer (转让价款) or a licence (许可使用费): an amount in
+    yuan (a string of digits with at most two decimals, as every amount the API takes; see
+    ipfin.common.money.parse_money), stored as its canonical text; absent or null: not recorded."""
+    if raw is None:
+        return {}
+    try:
+        return {"price": money_str(parse_money(raw))}
+    except (ValueError, TypeError):
+        name_zh = "转让价款" if event_type is EventType.TRANSFER else "许可使用费"
+        raise _invalid(
+            "price_invalid",
+            f"{name_zh}“{str(raw)[:40]}”无效：应为不超过两位小数的非负金额（元），不含千位分隔符。",
+            f"price {str(raw)[:40]!r} is not an amount in yuan (digits, at most two decimals, "
+            "no separators).",
+            field="price",
+        ) from None
+
+
 def _require_open(status_flag: bool, code: str, zh: str, en: str) -> None:
     if not status_flag:
         raise _invalid(code, zh, en)
@@ -593,9 +614,11 @@ def _clean_payload(
                 cleaned["court"] = str(payload["court"]).strip()
         case EventType.LICENCE:
             cleaned |= _clean_licence(payload)
+            cleaned |= _clean_price(event_type, payload.get("price"))
         case EventType.TRANSFER:
             owners = clean_owners(payload.get("owners"))
             cleaned["owners"] = _owners_json(owners)
+            cleaned |= _clean_price(event_type, payload.get("price"))
         case EventType.SURRENDER:
             if state.status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
                 raise _invalid(

@@ -6,7 +6,10 @@
   POST /valuations/{id}/issue (the maker), POST /valuations/{id}/recheck (the client bank; an
   optional body {reference_values: {number: "amount"}}, else its own bank_internal valuations).
 - GET/PUT /valuations/bank-model: the caller's bank's internal model.
-- GET /rights/{number}/score: the public indicator score with each indicator's contribution.
+- GET /rights/{number}/score: the public indicator score with each indicator's contribution
+  (optional dimension weights and an expert's assessments recompute it).
+- GET /rights/{number}/comparables: the register's priced transfers and licences of similar
+  rights, with suggested market-approach factors (public).
 - GET/PUT /enterprises/{uscc}/credit-score: the "IP + credit" scorecard and its profile.
 
 Every endpoint on a valuation first reads it through `valuation_get` (404 for another tenant's),
@@ -15,20 +18,24 @@ then calls the service, which checks the permission for the action.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.money import money_str
+from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.schemas import (
     BankModelIn,
     BankModelOut,
+    ComparableOut,
     CreditProfileIn,
     CreditScoreOut,
     PreviewIn,
@@ -176,20 +183,52 @@ def recheck(
 # --- the indicator score -------------------------------------------------------------------------
 
 
-class ScoreWeightsQuery(Schema):
-    legal: str | None = None
-    technical: str | None = None
-    economic: str | None = None
+class ScoreQuery(Schema):
+    # Strings: the selector parses them, so that a bad value is a 422 naming its field.
+    legal: str | None = Field(None, description="dimension weight α (with technical, economic)")
+    technical: str | None = Field(None, description="dimension weight β")
+    economic: str | None = Field(None, description="dimension weight γ")
+    expert_legal: str | None = Field(None, description="an expert's legal assessment, 0–100")
+    expert_technical: str | None = Field(
+        None, description="an expert's technical assessment, 0–100"
+    )
+    expert_economic: str | None = Field(None, description="an expert's economic assessment, 0–100")
+
+
+_DIMENSION_PARAMS = ("legal", "technical", "economic")
 
 
 @router.get("/rights/{number}/score", response=RightScoreOut, auth=_public)
-def right_score(
-    request: HttpRequest, number: str, weights: Query[ScoreWeightsQuery]
-) -> dict[str, Any]:
+def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> dict[str, Any]:
     """The right's 价值度 score, grade and each indicator's contribution (public). Optional
-    dimension weights (legal, technical, economic; summing to 1) recompute it on the fly."""
-    given = {k: v for k, v in weights.dict().items() if v is not None}
-    return selectors.right_score_get(number=number, dimensions=given or None)
+    dimension weights (legal, technical, economic; summing to 1) recompute it on the fly;
+    optional expert assessments (expert_legal, expert_technical, expert_economic; 0–100) replace
+    the neutral ½ of those indicators, the data indicators keeping their cohort percentiles
+    (`experts` in the result echoes those used). A bad value is a 422 naming its field."""
+    given = {k: v for k, v in query.dict().items() if v is not None}
+    weights = {k: v for k, v in given.items() if k in _DIMENSION_PARAMS}
+    experts = {k: v for k, v in given.items() if k not in _DIMENSION_PARAMS}
+    return selectors.right_score_get(
+        number=number, dimensions=weights or None, experts=experts or None
+    )
+
+
+@router.get("/rights/{number}/comparables", response=list[ComparableOut], auth=_public)
+def right_comparables(
+    request: HttpRequest,
+    number: str,
+    on: dt.date | None = None,
+    limit: int = Query(10, ge=1, le=selectors.MAX_COMPARABLES),
+) -> list[dict[str, Any]]:
+    """Comparables for the market approach (public): the register's transfers and licences
+    recorded with a price, of other rights of the same kind, most similar first (IPC subclass >
+    class > section; then the most recent), as of `on` (the valuation date, default today).
+    Each `comparable` is a suggested entry of the preview's `comparables` (price, technical,
+    economic, remaining_life_ratio, time, weight): the remaining-life ratio and the similarity
+    weight computed, the other factors 1 for the valuer to set; `event` is its source. A
+    licence's price is a licence fee (`is_licence`): the valuer decides whether to use it."""
+    right = right_get(number=number)
+    return selectors.market_comparables(right=right, on=on or timezone.localdate(), limit=limit)
 
 
 # --- "IP + credit" -------------------------------------------------------------------------------

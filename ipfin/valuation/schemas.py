@@ -223,6 +223,58 @@ class RightScoreOut(Schema):
     stored: bool = Field(..., description="from the last score_portfolio run, or computed now")
     run_id: int | None
     scored_at: dt.datetime | None
+    experts: dict[str, str] = Field(
+        ...,
+        description="the expert assessments used (expert_legal, expert_technical, "
+        "expert_economic: 0–100 as given); those absent count as neutral (½)",
+    )
+
+
+# --- market comparables --------------------------------------------------------------------------
+
+
+class ComparableSourceOut(Schema):
+    id: int
+    type: str = Field(..., description="transfer (转让) | licence (许可)")
+    date: dt.date
+    price: str = Field(..., description="转让价款 / 许可使用费 as recorded, yuan")
+    licence_type: str | None = Field(None, description="licence: exclusive | sole | ordinary")
+
+
+class ComparableFactorsOut(Schema):
+    """One entry of the preview's `comparables`, as suggested (decimals as strings)."""
+
+    price: str
+    technical: str
+    economic: str
+    remaining_life_ratio: str
+    time: str
+    weight: str
+
+
+class ComparableNoteOut(Schema):
+    code: str
+    zh: str
+    en: str
+
+
+class ComparableOut(Schema):
+    number: str
+    title: str
+    kind: str
+    ipc_main: str
+    similarity: str = Field(..., description="subclass | class | section | kind")
+    event: ComparableSourceOut
+    is_licence: bool = Field(..., description="a licence fee, not the right's price")
+    label: str
+    subject_remaining_years: str = Field(..., description="n_rem: the right's, on `on`")
+    comparable_remaining_years: str = Field(
+        ..., description="n_rem,i: the comparable's, on its transaction date"
+    )
+    comparable: ComparableFactorsOut = Field(
+        ..., description="post as an entry of comparables to /valuations/preview"
+    )
+    notes: list[ComparableNoteOut]
 
 
 # --- credit --------------------------------------------------------------------------------------

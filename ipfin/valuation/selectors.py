@@ -6,7 +6,11 @@
 - `right_score_get`: the public indicator score of a right with each indicator's contribution:
   the stored `RightScore` (from `ipfin score_portfolio`), or, when none is stored yet (or other
   weights are asked for), computed on the fly over the right's cohort (one set-based read of the
-  cohort's rows, `ipfin.valuation.portfolio.read_portfolio`).
+  cohort's rows, `ipfin.valuation.portfolio.read_portfolio`). An expert's assessments (the
+  expert_legal / expert_technical / expert_economic indicators, 0–100) may be given: they replace
+  the neutral ½ of those indicators only; the data indicators keep their cohort percentiles.
+- `market_comparables`: the register's priced transfers and licences of other rights of the same
+  kind, most similar first, with suggested adjustment factors for the market approach.
 - `credit_score_get`: the "IP + credit" scorecard of an enterprise, for the enterprise itself,
   banks and the valuation supervisors (IP office, regulators).
 - `bank_model_of`: a bank's internal model as the engine takes it (the default when it has none).
@@ -14,29 +18,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, QuerySet
+from django.db.models import Avg, Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login, tenant_scope
 from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
-from ipfin.registry.domain import Status
-from ipfin.registry.models import Right
-from ipfin.registry.selectors import owner_rights, right_get, rights_status_bulk
+from ipfin.registry.domain import TERMINAL_STATUSES, EventType, Status, StatusResult, legal_status
+from ipfin.registry.models import Right, RightEvent
+from ipfin.registry.selectors import (
+    owner_rights,
+    right_facts,
+    right_get,
+    right_status,
+    rights_status_bulk,
+)
 from ipfin.valuation.engine.bank import BankModel
 from ipfin.valuation.engine.credit import CreditScore, EnterpriseProfile, credit_score
+from ipfin.valuation.engine.errors import ValuationInputError
 from ipfin.valuation.engine.indicator import (
     DIMENSIONS,
     INDICATORS,
     ScoreWeights,
     explain,
+    grade_of,
     score_rights,
 )
 from ipfin.valuation.models import (
@@ -50,9 +64,12 @@ from ipfin.valuation.models import (
 from ipfin.valuation.portfolio import cohort_filter, read_portfolio, tech_field
 
 __all__ = [
+    "EXPERT_INDICATORS",
+    "MAX_COMPARABLES",
     "bank_model_of",
     "credit_profile_of",
     "credit_score_get",
+    "market_comparables",
     "right_score_get",
     "valuation_get",
     "valuation_list",
@@ -141,57 +158,128 @@ def _raw_values(right: Right, on: date) -> dict[str, float | None]:
     return raw
 
 
+# The indicators an expert assesses (《专利价值分析指标体系操作手册》's expert items), on the
+# manual's absolute 0–100 scale: p = score / 100, ½ when not given (engine.indicator).
+EXPERT_INDICATORS: tuple[str, ...] = tuple(s.name for s in INDICATORS if s.source == "expert")
+_EXPERT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _experts(given: Mapping[str, Any] | None) -> dict[str, Decimal]:
+    """The expert assessments given ({indicator: 0–100}); None or "" is not given. Anything else
+    that is not a plain decimal from 0 to 100 is a 422 `valuation_input` naming the field."""
+    parsed: dict[str, Decimal] = {}
+    for name, raw in (given or {}).items():
+        if name not in EXPERT_INDICATORS:
+            raise ValuationInputError(
+                name, f"未知的专家评分项：{name}", f"unknown expert assessment: {name}"
+            )
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        text = str(raw).strip() if isinstance(raw, str | int | Decimal) else ""
+        if isinstance(raw, bool) or not _EXPERT_TEXT.fullmatch(text) or Decimal(text) > 100:
+            raise ValuationInputError(
+                name,
+                f"专家评分 {name} 应为 0 至 100 之间的数值，收到“{str(raw)[:20]}”。",
+                f"the expert assessment {name} must be a number from 0 to 100, got "
+                f"{str(raw)[:20]!r}.",
+            )
+        parsed[name] = Decimal(text)
+    return parsed
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _stored_score(
+    right: Right,
+    stored: RightScore,
+    cohort: dict[str, Any],
+    day: date,
+    experts: Mapping[str, Decimal],
+) -> dict[str, Any]:
+    """The stored score, with the expert indicators given replaced: each changes the score by
+    100·α_d·w_i·(p_new − p_old) and its value degree by 100·w_i·(p_new − p_old); every data
+    indicator keeps the points (the cohort percentile) of the stored run."""
+    raw = _raw_values(right, day)
+    run = ScoreRun.objects.filter(pk=stored.run_id).first()
+    run_weights = run.weights if run is not None else {}
+    weights = ScoreWeights(
+        dimensions=run_weights.get("dimensions") or ScoreWeights.default().dimensions,
+        indicators=run_weights.get("indicators") or ScoreWeights.default().indicators,
+    )
+    points_per_unit = weights.points_per_unit()
+    score = float(stored.score)
+    dimensions = {d: float(getattr(stored, d)) for d in DIMENSIONS}
+    contributions = []
+    for spec in INDICATORS:
+        points = float(getattr(stored, f"c_{spec.name}"))
+        unit = points_per_unit[spec.name]
+        # points = 100·α_d·w_i·p, so p is points over the unit (none for a weight of 0).
+        percentile = min(max(points / unit, 0.0), 1.0) if unit > 0 else None
+        value = raw.get(spec.name)
+        if spec.name in experts:
+            value = float(experts[spec.name])
+            new = value / 100.0
+            # A stored run has no expert input (read_portfolio has no expert columns): ½.
+            old = percentile if percentile is not None else 0.5
+            new_points = unit * new
+            score += new_points - points
+            weight = float(weights.indicators.get(spec.name, 0.0))
+            dimensions[spec.dimension] += 100.0 * weight * (new - old)
+            points, percentile = new_points, (new if unit > 0 else None)
+        contributions.append(_contribution_dict(spec.name, value, percentile, points))
+    score = min(max(score, 0.0), 100.0)
+    return {
+        "number": right.number,
+        "score": score,
+        "grade": stored.grade if not experts else grade_of(score),
+        "dimensions": dimensions,
+        "contributions": contributions,
+        "cohort": {**cohort, "size": stored.cohort_size},
+        "stored": True,
+        "run_id": stored.run_id,
+        "scored_at": stored.scored_at,
+    }
+
+
 def right_score_get(
     *,
     number: str,
     dimensions: Mapping[str, Any] | None = None,
     on: date | None = None,
+    experts: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The indicator score of the right `number` (404 if unknown) with each indicator's raw value,
     cohort percentile and points (the points sum to the score). `dimensions` (legal, technical,
-    economic weights summing to 1; a 422 otherwise) recomputes with those weights."""
+    economic weights summing to 1; a 422 otherwise) recomputes with those weights. `experts`
+    ({expert_legal, expert_technical, expert_economic: 0–100}; a 422 otherwise) are an expert's
+    assessments of this right: only those indicators change; `experts` in the result echoes
+    the ones used (decimal strings)."""
     right = right_get(number=number)
     day = on or timezone.localdate()
     weights = _weights(dimensions)
+    given = _experts(experts)
+    echo = {name: _plain(value) for name, value in given.items()}
     field = tech_field(right.ipc_main, right.kind)
     cohort = {"filing_year": right.filing_date.year, "tech_field": field}
     stored = RightScore.objects.filter(right_id=right.pk).first() if weights is None else None
     if stored is not None:
-        raw = _raw_values(right, day)
-        run = ScoreRun.objects.filter(pk=stored.run_id).first()
-        run_weights = run.weights if run is not None else {}
-        points_per_unit = ScoreWeights(
-            dimensions=run_weights.get("dimensions") or ScoreWeights.default().dimensions,
-            indicators=run_weights.get("indicators") or ScoreWeights.default().indicators,
-        ).points_per_unit()
-        contributions = []
-        for spec in INDICATORS:
-            points = getattr(stored, f"c_{spec.name}")
-            unit = points_per_unit[spec.name]
-            # points = 100·α_d·w_i·p, so p is points over the unit (none for a weight of 0).
-            percentile = min(max(points / unit, 0.0), 1.0) if unit > 0 else None
-            contributions.append(
-                _contribution_dict(spec.name, raw.get(spec.name), percentile, points)
-            )
-        return {
-            "number": right.number,
-            "score": stored.score,
-            "grade": stored.grade,
-            "dimensions": {d: getattr(stored, d) for d in DIMENSIONS},
-            "contributions": contributions,
-            "cohort": {**cohort, "size": stored.cohort_size},
-            "stored": True,
-            "run_id": stored.run_id,
-            "scored_at": stored.scored_at,
-        }
+        return {**_stored_score(right, stored, cohort, day, given), "experts": echo}
     portfolio = read_portfolio(
         on=day, where=cohort_filter(), params=[right.filing_date.year, field]
     )
     index = int(np.flatnonzero(portfolio.right_id == right.pk)[0])
-    batch = score_rights(
-        portfolio.columns, np.zeros(len(portfolio), dtype=np.int64), weights=weights
-    )
-    result = explain(batch, portfolio.columns, index)
+    columns = dict(portfolio.columns)
+    for name, value in given.items():
+        # Only this right's assessment is known; the expert indicators are not cohort-ranked,
+        # so the other rows (unknown, ½) change nothing for it.
+        column = np.full(len(portfolio), np.nan)
+        column[index] = float(value)
+        columns[name] = column
+    batch = score_rights(columns, np.zeros(len(portfolio), dtype=np.int64), weights=weights)
+    result = explain(batch, columns, index)
     return {
         "number": right.number,
         "score": result.score,
@@ -204,7 +292,184 @@ def right_score_get(
         "stored": False,
         "run_id": None,
         "scored_at": None,
+        "experts": echo,
     }
+
+
+# --- market comparables --------------------------------------------------------------------------
+
+MAX_COMPARABLES = 50
+# Candidates read per comparable asked for: room for those skipped (no remaining term then).
+_CANDIDATES_PER_COMPARABLE = 5
+_DAYS_PER_YEAR = Decimal("365.25")
+_YEARS = Decimal("0.01")
+_RATIO = Decimal("0.0001")
+# Similarity of a comparable's IPC main classification to the right's, strongest first: the
+# level's name, the prefix length compared (after removing blanks, upper case) and the weight it
+# suggests. A right without an IPC code (trademarks, copyright, unclassified patents) is compared
+# by kind alone, with the weakest weight.
+_SIMILARITY: tuple[tuple[str, int, str], ...] = (
+    ("subclass", 4, "1"),  # same IPC subclass, e.g. G06F
+    ("class", 3, "0.6"),  # same IPC class, e.g. G06
+    ("section", 1, "0.3"),  # same IPC section, e.g. G
+)
+_KIND_ONLY = ("kind", 0, "0.3")
+_PRICED_TYPES = (EventType.TRANSFER.value, EventType.LICENCE.value)
+_LICENCE_ZH = {"exclusive": "独占许可", "sole": "排他许可", "ordinary": "普通许可"}
+_NOTE_FACTORS = {
+    "code": "factors_are_the_valuers",
+    "zh": "技术、经济系数默认为 1，由评估师判断；时间系数默认为 1：交易日至评估基准日的价格指数"
+    "由评估师输入（平台未收录可引用的技术交易价格指数）。",
+    "en": "The technical and economic factors default to 1: the valuer's judgement. The time "
+    "factor defaults to 1: the price index from the transaction date to the valuation date is "
+    "the valuer's input (the platform holds no citable index of technology transaction prices).",
+}
+_NOTE_LICENCE = {
+    "code": "licence_fee",
+    "zh": "许可使用费不是权利本身的交易价格：独占许可最接近转让，普通许可通常远低于转让价；"
+    "是否采用、如何修正由评估师决定。",
+    "en": "A licence fee is not a price of the right itself: an exclusive licence comes closest "
+    "to an assignment, an ordinary one is usually far below it. Whether and how to use it is the "
+    "valuer's decision.",
+}
+
+
+def _remaining_years(status: StatusResult, on: date) -> Decimal:
+    """Years (to 0.01, rounded down) from `on` to the end of the legal term; 0 once the right has
+    ended. The rule of ipfin.valuation.services.valuations.remaining_legal_years, on a status
+    already computed (so that many rights need no query each)."""
+    if status.status in TERMINAL_STATUSES:
+        return Decimal(0)
+    days = max((status.expiry_date - on).days, 0)
+    return (Decimal(days) / _DAYS_PER_YEAR).quantize(_YEARS, rounding=ROUND_DOWN)
+
+
+def _ipc_key(ipc_main: str) -> str:
+    return "".join(ipc_main.split()).upper()
+
+
+def _priced_candidates(right: Right, on: date, limit: int) -> QuerySet[RightEvent]:
+    """One query: the priced transfers and licences (dated on or before `on`, price above 0) of
+    other rights of the same kind, in the same IPC section when the right has an IPC code, with
+    their similarity level (3 subclass, 2 class, 1 section; 0 kind only), most similar first,
+    then the most recent. The rights come with them (select_related) and their events in one
+    more query (prefetch), for their legal status on each transaction's date."""
+    events = (
+        RightEvent.objects.filter(
+            type__in=_PRICED_TYPES,
+            date__lte=on,
+            right__kind=right.kind,
+            payload__has_key="price",
+        )
+        .exclude(right_id=right.pk)
+        .exclude(payload__price="0.00")
+    )
+    key = _ipc_key(right.ipc_main)
+    if key:
+        events = events.annotate(
+            ipc=Upper(Replace(F("right__ipc_main"), Value(" "), Value("")))
+        ).filter(ipc__startswith=key[:1])
+        whens = [
+            When(ipc__startswith=key[:length], then=Value(len(_SIMILARITY) - rank))
+            for rank, (_name, length, _weight) in enumerate(_SIMILARITY)
+            if len(key) >= length
+        ]
+        similarity: Case | Value = Case(*whens, default=Value(1), output_field=IntegerField())
+    else:
+        similarity = Value(0, output_field=IntegerField())
+    return (
+        events.annotate(similarity=similarity)
+        .select_related("right")
+        .prefetch_related("right__events")
+        .order_by("-similarity", "-date", "-id")[: limit * _CANDIDATES_PER_COMPARABLE]
+    )
+
+
+def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[str, Any]]:
+    """Comparables for the market approach (市场法, GB/T 42748-2023): the register's transfers
+    (转让) and licences (许可) recorded with a price, of other rights of the same kind, most similar
+    first (same IPC main subclass, then class, then section; ties: the most recent). At most
+    `limit` (1–MAX_COMPARABLES); three queries whatever the number (the right's events, the
+    candidates, their rights' events).
+
+    Each comes with the preview's comparable (`comparable`: price, technical, economic,
+    remaining_life_ratio, time, weight; decimals as strings) as a suggestion for the valuer:
+    - remaining_life_ratio c_i = n_rem / n_rem,i: the right's remaining legal years on `on` over
+      the comparable's on its transaction date (0.01 years, rounded down, as
+      `remaining_legal_years`; the ratio to 4 decimals, half up). A comparable with no remaining
+      term on its date is skipped;
+    - weight: the similarity (1 subclass, 0.6 class, 0.3 section or kind only);
+    - technical = economic = time = 1: the valuer's judgement and price index (see the notes);
+    and its source (the event's id, type, date, price, licence type). A licence's price is its
+    fee, not the right's price: `is_licence` marks it, the valuer decides.
+
+    A right with no remaining legal term on `on` has no market value to compare: a 422
+    `right_not_in_force` (the ratio would be 0, which the approach refuses).
+    """
+    if not 1 <= limit <= MAX_COMPARABLES:
+        raise ValidationFailed(
+            f"可比交易数量应为 1 至 {MAX_COMPARABLES}。",
+            f"limit must be from 1 to {MAX_COMPARABLES}.",
+            code="limit_invalid",
+            extra={"field": "limit"},
+        )
+    subject_years = _remaining_years(right_status(right, on=on), on)
+    if subject_years <= 0:
+        raise ValidationFailed(
+            f"{right.number} 在 {on} 已无剩余法定保护期，无法按可比交易修正。",
+            f"{right.number} has no remaining legal term on {on}: there is nothing to compare.",
+            code="right_not_in_force",
+            extra={"field": "on"},
+        )
+    levels = {len(_SIMILARITY) - rank: level for rank, level in enumerate(_SIMILARITY)}
+    levels[0] = _KIND_ONLY
+    found: list[dict[str, Any]] = []
+    for event in _priced_candidates(right, on, limit):
+        other = event.right
+        years = _remaining_years(
+            legal_status(right_facts(other, on=event.date), event.date), event.date
+        )
+        if years <= 0:
+            continue
+        level, _length, weight = levels[event.similarity]  # type: ignore[attr-defined]
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        is_licence = event.type == EventType.LICENCE.value
+        licence_type = payload.get("licence_type") if is_licence else None
+        ratio = (subject_years / years).quantize(_RATIO, rounding=ROUND_HALF_UP)
+        price = str(payload["price"])
+        kind_zh = _LICENCE_ZH.get(str(licence_type), "许可") if is_licence else "转让"
+        found.append(
+            {
+                "number": other.number,
+                "title": other.title,
+                "kind": other.kind,
+                "ipc_main": other.ipc_main,
+                "similarity": level,
+                "event": {
+                    "id": event.pk,
+                    "type": event.type,
+                    "date": event.date,
+                    "price": price,
+                    "licence_type": licence_type,
+                },
+                "is_licence": is_licence,
+                "label": f"{kind_zh} {event.date.isoformat()} {other.number}",
+                "subject_remaining_years": str(subject_years),
+                "comparable_remaining_years": str(years),
+                "comparable": {
+                    "price": price,
+                    "technical": "1",
+                    "economic": "1",
+                    "remaining_life_ratio": _plain(ratio),
+                    "time": "1",
+                    "weight": weight,
+                },
+                "notes": [_NOTE_FACTORS, *([_NOTE_LICENCE] if is_licence else [])],
+            }
+        )
+        if len(found) == limit:
+            break
+    return found
 
 
 # --- banks' models -------------------------------------------------------------------------------

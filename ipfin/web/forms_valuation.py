@@ -185,6 +185,19 @@ def parse_comparables(raw: str) -> list[dict[str, str]]:
     return comparables
 
 
+def comparables_text(comparables: list[dict[str, str]]) -> str:
+    """The comparables box's text for the API's comparables (the inverse of
+    `parse_comparables`): one line each, "price, technical, economic, life, time, weight,
+    label"."""
+    lines = []
+    for c in comparables:
+        numbers = [c[k] for k in ("price", "technical", "economic", "remaining_life_ratio")]
+        numbers += [c["time"], c["weight"]]
+        label = " ".join(str(c.get("label") or "").split())[:100]
+        lines.append(", ".join(numbers) + (f", {label}" if label else ""))
+    return "\n".join(lines)
+
+
 class ValuationForm(_Form):
     """The calculator: one approach and its inputs. Only the chosen approach's fields count."""
 
@@ -351,6 +364,27 @@ class ValuationForm(_Form):
             self.add_error(field, message)
         else:
             self.add_error(None, message)
+
+
+class ExpertScoreForm(_Form):
+    """An expert's assessments of the right (0–100 each, optional) for the score panel: shape
+    only (a short text); the range is the score's rule (ipfin.valuation.selectors.right_score_get),
+    its error shown next to the field it names."""
+
+    expert_legal = _NumberText(label=_("法律专家评分"), required=False)
+    expert_technical = _NumberText(label=_("技术专家评分"), required=False)
+    expert_economic = _NumberText(label=_("经济专家评分"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update({"inputmode": "decimal", "size": 5, "placeholder": "0–100"})
+
+    def experts(self) -> dict[str, str]:
+        """The assessments given, as the score takes them ({indicator: text})."""
+        if not self.is_valid():
+            return {}
+        return {name: str(v).strip() for name, v in self.cleaned_data.items() if v}
 
 
 class RecheckForm(_Form):

@@ -1,6 +1,7 @@
-"""The valuation pages: a calculator per right (live preview over HTMX, save as a draft), the
-valuation's page (inputs, calculation, contribution chart, P10–P90 range, issue and recheck), its
-PDF report, and the list of the valuations the user may see.
+"""The valuation pages: a calculator per right (live preview over HTMX, save as a draft; the
+market approach's comparables loaded from the register on request), the valuation's page (inputs,
+calculation, contribution chart with optional expert assessments, P10–P90 range, issue and
+recheck), its PDF report, and the list of the valuations the user may see.
 
 Views stay thin: parse the form → one call of ipfin.valuation.services / selectors → render. An
 engine error (`ValuationInputError`) is shown next to the field it names; any other DomainError
@@ -30,7 +31,12 @@ from ipfin.valuation import services as valuation_services
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
 from ipfin.valuation.services.valuations import bank_reference_values
 from ipfin.web.forms import right_number_or_none
-from ipfin.web.forms_valuation import RecheckForm, ValuationForm
+from ipfin.web.forms_valuation import (
+    ExpertScoreForm,
+    RecheckForm,
+    ValuationForm,
+    comparables_text,
+)
 from ipfin.web.views import domain_errors, error_404
 
 LIST_LIMIT = 100
@@ -132,6 +138,50 @@ _INITIAL = {
 }
 
 
+def _comparable_label(item: dict[str, Any]) -> str:
+    """What a register comparable is, in the page's language: "转让 2024-03-01 2019…"."""
+    event = item["event"]
+    if event["type"] == "licence":
+        kinds = {"exclusive": _("独占许可"), "sole": _("排他许可"), "ordinary": _("普通许可")}
+        what = kinds.get(str(event["licence_type"]), _("许可"))
+    else:
+        what = _("转让")
+    return f"{what} {event['date'].isoformat()} {item['number']}"
+
+
+def _register_comparables(right: Any) -> tuple[list[dict[str, Any]], str]:
+    """The register's comparables for `right` as of today (each with its `label` in the page's
+    language), or why there are none to load (a refusal of the selector, as text)."""
+    try:
+        found = valuation_selectors.market_comparables(right=right, on=timezone.localdate())
+    except DomainError as exc:
+        if isinstance(exc, NotAuthenticated):
+            raise
+        return [], exc.detail(get_language())
+    return [{**item, "label": _comparable_label(item)} for item in found], ""
+
+
+def _calculator_with_comparables(request: HttpRequest, right: Any) -> HttpResponse:
+    """The calculator on the market approach with the comparables box filled from the register
+    (one row per comparable, its source listed below the box) and the value computed; or, when
+    the register has none, the box left empty and the page saying so."""
+    found, refusal = _register_comparables(right)
+    rows = [{**item["comparable"], "label": item["label"]} for item in found]
+    data = {**_INITIAL, "method": "market", "comparables": comparables_text(rows)}
+    if found:
+        form = ValuationForm(data)
+        result, error, status = _preview(form)
+    else:
+        form, result, error, status = ValuationForm(initial=data), None, "", 200
+    context = _calculator_context(request, right, form, result, error)
+    context.update(
+        register_comparables=found,
+        register_comparables_loaded=True,
+        register_comparables_refusal=refusal,
+    )
+    return render(request, "web/valuation_calculator.html", context, status=status)
+
+
 @login_required
 @domain_errors
 @require_http_methods(["GET", "POST"])
@@ -140,6 +190,8 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
         return error_404(request)
     right = registry_selectors.right_get(number=number)
     if request.method == "GET":
+        if request.GET.get("comparables") == "register":
+            return _calculator_with_comparables(request, right)
         form = ValuationForm(initial=_INITIAL)
         context = _calculator_context(request, right, form, None, "")
         return render(request, "web/valuation_calculator.html", context)
@@ -186,6 +238,21 @@ def _score(right: Any) -> Any:
         return None
 
 
+def _score_with_experts(right: Any, form: ExpertScoreForm) -> Any:
+    """The score with the expert assessments of `form` (GET: expert_legal, ...); one the score
+    refuses (outside 0–100, not a number) is shown next to its input and the score shown
+    without them."""
+    experts = form.experts()
+    if not experts:
+        return _score(right)
+    try:
+        return valuation_selectors.right_score_get(number=right.number, experts=experts)
+    except DomainError as exc:
+        field = exc.extra.get("field")
+        form.add_error(field if field in form.fields else None, exc.detail(get_language()))
+        return _score(right)
+
+
 def _recheck_form(request: HttpRequest, valuation: Any) -> RecheckForm:
     """The recheck form: one amount per right of the report, prefilled with the bank's own latest
     bank_internal valuation of the right when it has one (the source shown next to the input)."""
@@ -209,7 +276,8 @@ def _detail_context(
     rights = presentation.valuation_rights(valuation)
     on = presentation.valuation_date(valuation)
     statuses = registry_selectors.rights_status_bulk(rights, on=on) if rights else {}
-    score = _score(rights[0]) if rights else None
+    expert_form = ExpertScoreForm(request.GET or None)
+    score = _score_with_experts(rights[0], expert_form) if rights else None
     bars, chart_height = (
         svg_bar_rows(
             contribution_bars(_field(score, "contributions") or []),
@@ -240,6 +308,8 @@ def _detail_context(
         **_result_context(valuation.method, result, inputs),
         "score": score,
         "score_dimensions": _dimensions(score),
+        "expert_form": expert_form,
+        "score_experts": _experts_used(expert_form, score),
         "bars": bars,
         "chart_width": CHART_WIDTH,
         "chart_height": chart_height,
@@ -256,6 +326,12 @@ def _field(obj: Any, name: str) -> Any:
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
+
+
+def _experts_used(form: ExpertScoreForm, score: Any) -> list[tuple[str, str]]:
+    """(label, value) of each expert assessment the shown score counts."""
+    used = (_field(score, "experts") or {}) if score is not None else {}
+    return [(str(form.fields[name].label), value) for name, value in used.items()]
 
 
 def _dimensions(score: Any) -> list[tuple[str, float]]:

@@ -56,3 +56,24 @@ def test_demo_valuations_cover_the_approaches_and_states(demo_output):
         assert AuditRecord.objects.filter(
             object_type="valuation.valuation", object_id=str(valuation.pk)
         ).exists()
+
+
+def test_demo_calculator_has_comparables_from_the_register(demo_output):
+    from django.utils import timezone
+
+    from ipfin.registry.models import Right
+    from ipfin.valuation.selectors import market_comparables
+
+    today = timezone.localdate()
+    bus = Right.objects.get(source="demo", title="片上网络路由仲裁方法")  # G06F15/78
+    found = market_comparables(right=bus, on=today)
+    # The map-tiling licence (G06T: same class G06) first, then section G's transfer and licence.
+    assert [c["similarity"] for c in found] == ["class", "section", "section"]
+    assert found[0]["is_licence"] and found[0]["event"]["price"] == "450000.00"
+    assert {c["event"]["type"] for c in found} == {"licence", "transfer"}
+    transfer = next(c for c in found if c["event"]["type"] == "transfer")
+    assert transfer["event"]["price"] == "2800000.00"
+    # The optics patent's holder history: the institute first, enterprise D since the transfer.
+    optics = Right.objects.get(number=transfer["number"])
+    holders = list(optics.owners.order_by("valid_from").values_list("name", flat=True))
+    assert holders == ["示范光电技术研究院", "深圳创维光电技术有限公司"]

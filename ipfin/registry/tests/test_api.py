@@ -470,3 +470,53 @@ def test_openapi_schema_lists_the_registry(public: Any):
     assert {"/api/v1/rights", "/api/v1/rights/{number}", "/api/v1/rights/{number}/status"} <= set(
         paths
     )
+
+
+# --- prices of transfers and licences ------------------------------------------------------------
+
+
+def test_priced_licence_and_transfer_through_the_api(
+    office: Any, public: Any, make_right: MakeRight
+):
+    number = make_right().number
+    url = f"{RIGHTS}/{number}/events"
+    licence = office.post_json(
+        url,
+        {
+            "type": "licence",
+            "date": "2019-10-01",
+            "licence_type": "exclusive",
+            "licensee": "丙公司",
+            "price": "800000",
+        },
+    )
+    assert licence.status_code == 201, licence.content
+    assert licence.json()["payload"]["price"] == "800000.00"
+    transfer = office.post_json(
+        url,
+        {"type": "transfer", "date": "2019-11-01", "owners": [{"name": "乙"}], "price": "2.5"},
+    )
+    assert transfer.status_code == 201, transfer.content
+    events = public.get(f"{RIGHTS}/{number}").json()["events"]
+    assert [e["payload"].get("price") for e in events] == ["800000.00", "2.50"]
+
+
+@pytest.mark.parametrize(
+    ("price", "code"),
+    [("12.345", "price_invalid"), ("-3", "price_invalid"), ("1,000", "price_invalid"),
+     (1000, "invalid_input")],
+)  # fmt: skip
+def test_a_bad_price_through_the_api_is_422(
+    office: Any, make_right: MakeRight, price: Any, code: str
+):
+    number = make_right().number
+    response = office.post_json(
+        f"{RIGHTS}/{number}/events",
+        {"type": "licence", "date": "2019-10-01", "licence_type": "sole", "licensee": "丙",
+         "price": price},
+    )  # fmt: skip
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == code
+    if code == "price_invalid":
+        assert response.json()["field"] == "price"
+    assert not RightEvent.objects.exists()

@@ -472,3 +472,71 @@ def test_event_audit_has_before_and_after_status(examiner: User, make_right: Mak
     assert record.after["status"]["status"] == "in_force"
     assert record.after["event"]["id"] == event.pk
     assert record.after["event"]["year"] == before.unpaid_year
+
+
+# --- prices of transfers and licences (the market approach's comparables) -----------------------
+
+
+def test_transfer_and_licence_store_their_price(examiner: User, make_right: MakeRight):
+    right = make_right()
+    licence = _event(
+        examiner,
+        right,
+        "licence",
+        date(2019, 11, 1),
+        licence_type="ordinary",
+        licensee="丙公司",
+        price="450000",
+    )
+    # 许可使用费 stored as canonical money text: two decimals.
+    assert licence.payload == {
+        "licence_type": "ordinary",
+        "licensee": "丙公司",
+        "price": "450000.00",
+    }
+    transfer = _event(
+        examiner, right, "transfer", date(2020, 1, 2), owners=[{"name": "乙公司"}], price="1.5"
+    )
+    assert transfer.payload["price"] == "1.50"
+    audit = AuditRecord.objects.get(action="right.event.transfer")
+    assert audit.after["event"]["price"] == "1.50"
+    # Absent (or null): nothing recorded, as before.
+    unpriced = _event(
+        examiner, right, "licence", date(2020, 2, 1), licence_type="sole", licensee="丁", price=None
+    )
+    assert "price" not in unpriced.payload
+
+
+@pytest.mark.parametrize("price", ["-1", "1,000", "1.234", "abc", "", "1e6", 1.5, True, "１００"])
+def test_a_bad_price_is_refused_and_nothing_is_recorded(
+    examiner: User, make_right: MakeRight, price: Any
+):
+    right = make_right()
+    error = _reject(
+        "price_invalid",
+        _event,
+        examiner=examiner,
+        right=right,
+        type="licence",
+        on=date(2019, 1, 1),
+        licence_type="ordinary",
+        licensee="丙",
+        price=price,
+    )
+    assert error.extra == {"field": "price"}
+    assert not RightEvent.objects.exists()
+    assert not AuditRecord.objects.filter(action__startswith="right.event").exists()
+
+
+def test_only_transfers_and_licences_take_a_price(examiner: User, make_right: MakeRight):
+    right = make_right()
+    _reject(
+        "event_field_not_allowed",
+        _event,
+        examiner=examiner,
+        right=right,
+        type="dispute",
+        on=date(2019, 1, 1),
+        price="100",
+    )
+    assert not RightEvent.objects.exists()

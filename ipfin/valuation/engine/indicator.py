@@ -122,6 +122,7 @@ __all__ = [
     "ScoreWeights",
     "cohort_codes",
     "explain",
+    "grade_of",
     "score_rights",
     "score_rights_reference",
 ]
@@ -589,6 +590,11 @@ def _grade(score: FloatArray) -> NDArray[np.int8]:
 
 def _grade_one(score: float) -> int:
     return sum(1 for threshold in GRADE_THRESHOLDS if score < threshold - _GRADE_EPS)
+
+
+def grade_of(score: float) -> str:
+    """The grade (one of GRADES) of one score: the same thresholds as `score_rights`."""
+    return GRADES[_grade_one(score)]
 
 
 def score_rights(

@@ -7,16 +7,22 @@ sees a 404, the PDF opens, and the pages switch to English."""
 from __future__ import annotations
 
 import io
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdf
 import pytest
+from django.template.defaultfilters import floatformat
 from django.test import Client
+from django.utils import timezone
 
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import OrganisationKind
 from ipfin.audit.models import AuditRecord
+from ipfin.registry.services import right_event_record
 from ipfin.valuation.models import Valuation
+from ipfin.valuation.selectors import market_comparables, right_score_get
 from ipfin.valuation.services import valuation_create, valuation_issue
 from ipfin.web.forms_valuation import ValuationForm, parse_comparables, parse_revenues
 from ipfin.web.tests.factories import make_patent
@@ -474,3 +480,92 @@ def test_revenues_and_comparables_parse_or_name_the_bad_item():
     }
     with pytest.raises(Exception, match="第 1 行"):
         parse_comparables("800000, 1.1")
+
+
+# --- market comparables from the register --------------------------------------------------------
+
+
+def _subject_and_comparable(examiner, enterprise_a, price="800000"):
+    """A G06F invention and another, transferred 100 days ago for `price`."""
+    today = timezone.localdate()
+    subject = make_patent(examiner=examiner, owner=enterprise_a, ipc_main="G06F16/33")
+    other = make_patent(
+        examiner=examiner,
+        owner=enterprise_a,
+        title="一种数据检索方法",
+        ipc_main="G06F17/30",
+        filing_date=today - timedelta(days=5 * 365),
+        grant_date=today - timedelta(days=3 * 365),
+    )
+    right_event_record(
+        actor=examiner,
+        right=other,
+        type="transfer",
+        date=today - timedelta(days=100),
+        payload={"owners": [{"name": "受让方有限公司"}], "price": price},
+    )
+    return subject, other
+
+
+def test_calculator_links_to_the_register_comparables(client_for, agency_user, right):
+    html = _html(client_for(agency_user).get(_calculator(right)))
+    assert f'href="{_calculator(right)}?comparables=register"' in html
+    assert 'data-testid="load-comparables"' in html
+
+
+def test_loading_comparables_fills_the_rows_and_shows_their_source(
+    client_for, agency_user, examiner, enterprise_a
+):
+    subject, other = _subject_and_comparable(examiner, enterprise_a)
+    (suggested,) = market_comparables(right=subject, on=timezone.localdate())
+    ratio = suggested["comparable"]["remaining_life_ratio"]
+    resp = client_for(agency_user).get(_calculator(subject) + "?comparables=register")
+    assert resp.status_code == 200
+    html = _html(resp)
+    day = (timezone.localdate() - timedelta(days=100)).isoformat()
+    # The row as the comparables box takes it: price, technical, economic, life, time, weight,
+    # then where it comes from.
+    assert f"800000.00, 1, 1, {ratio}, 1, 1, 转让 {day} {other.number}" in html
+    assert 'data-testid="register-comparables"' in html
+    assert f'data-event-id="{suggested["event"]["id"]}"' in html
+    assert "同 IPC 小类" in html and other.title in html
+    assert re.search(r'<input type="radio" name="method" value="market"[^>]*checked>', html)
+    # One comparable, weights normalised: V = 800,000 × ratio, to the fen.
+    value = (Decimal("800000") * Decimal(ratio)).quantize(Decimal("0.01"))
+    assert f'data-value="{value}"' in html
+
+
+def test_loading_comparables_when_the_register_has_none(client_for, agency_user, right):
+    resp = client_for(agency_user).get(_calculator(right) + "?comparables=register")
+    assert resp.status_code == 200
+    html = _html(resp)
+    assert 'data-testid="register-comparables-none"' in html
+    assert "没有同类知识产权登记了价款的转让或许可" in html
+    assert 'data-testid="register-comparables"' not in html
+
+
+# --- expert assessments in the score panel -------------------------------------------------------
+
+
+def test_expert_inputs_recompute_the_shown_score(client_for, agency_user, issued, right):
+    client = client_for(agency_user)
+    page = _html(client.get(f"/valuations/{issued.pk}/"))
+    assert 'data-testid="expert-form"' in page and 'name="expert_technical"' in page
+    assert 'data-testid="score-experts"' not in page
+    before = right_score_get(number=right.number)["score"]
+    html = _html(client.get(f"/valuations/{issued.pk}/?expert_technical=100"))
+    # + 0.30 × 0.25 × (1.0 − 0.5) × 100 = 3.75 points
+    after = right_score_get(number=right.number, experts={"expert_technical": "100"})["score"]
+    assert after == pytest.approx(before + 3.75)
+    assert f'data-testid="score-value">{floatformat(after, 1)}<' in html
+    assert 'data-testid="score-experts"' in html and "技术专家评分 100" in html
+
+
+def test_an_expert_value_out_of_range_is_shown_on_its_input(client_for, agency_user, issued, right):
+    resp = client_for(agency_user).get(f"/valuations/{issued.pk}/?expert_legal=150")
+    assert resp.status_code == 200
+    html = _html(resp)
+    assert "expert_legal 应为 0 至 100 之间的数值" in html
+    assert 'data-testid="score-experts"' not in html
+    shown = right_score_get(number=right.number)["score"]
+    assert f'data-testid="score-value">{floatformat(shown, 1)}<' in html
