@@ -29,7 +29,8 @@ from ipfin.financing.models import Demand, LprQuote, ProductVersion
 from ipfin.financing.services import product_publish
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
-from ipfin.pledges.services import pledge_decide, pledge_submit
+from ipfin.pledges.samples import contract_file
+from ipfin.pledges.services import pledge_decide, pledge_document_upload, pledge_submit
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
 from ipfin.web.tests.factories import make_patent
 
@@ -77,6 +78,9 @@ def _setup(
         term_start=today,
         term_end=today + timedelta(days=3 * 365),
         contract_no="ZY-E2E-FIN-0001",
+    )
+    pledge_document_upload(
+        actor=bank_a_user, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
     )
     pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     valuation = valuation_create(

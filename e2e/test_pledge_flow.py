@@ -127,6 +127,9 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     shot("05_examiner_queue")
     page.get_by_test_id(f"queue-open-{pledge_id}").click()
     page.wait_for_url(f"{base}/pledges/{pledge_id}/")
+    # The contract the bank uploaded with the application is there: approval is offered.
+    expect(page.get_by_test_id("contract-missing")).to_have_count(0)
+    expect(page.locator("input[name=decision][value=approve]")).to_be_enabled()
     page.check("input[name=decision][value=approve]")
     shot("06_examiner_decision")
     page.get_by_test_id("decision-submit").click()

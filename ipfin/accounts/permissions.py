@@ -34,6 +34,7 @@ class Perm(StrEnum):
     FINANCING_VIEW_ALL = "financing.view_all"  # every demand and ledger row (IP office, regulators)
     WHITELIST_MANAGE = "whitelist.manage"  # rules, imports, batches, pushes (IP office)
     WHITELIST_FOLLOW_UP = "whitelist.follow_up"  # follow-ups and recommendations (banks)
+    WHITELIST_VIEW_ALL = "whitelist.view_all"  # read batches, figures (office, regulators)
     LOAN_MANAGE = "loans.manage"  # approve, disburse, record repayments, close (banks)
     LOAN_VIEW_ALL = "loans.view_all"  # every loan (IP office, regulators)
     SUBSIDY_APPLY = "loans.subsidy_apply"  # claim interest subsidies (enterprises)
@@ -62,6 +63,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.POLICY_PUBLISH,
             Perm.FINANCING_VIEW_ALL,
             Perm.WHITELIST_MANAGE,
+            Perm.WHITELIST_VIEW_ALL,
             Perm.LOAN_VIEW_ALL,
             Perm.SUBSIDY_REVIEW,
         }
@@ -93,6 +95,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.VALUATION_VIEW_ALL,
             Perm.FINANCING_VIEW_ALL,
             Perm.LOAN_VIEW_ALL,
+            Perm.WHITELIST_VIEW_ALL,
         }
     ),
 }

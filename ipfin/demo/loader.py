@@ -29,7 +29,7 @@ from django.utils import timezone
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind, Role, User
 from ipfin.accounts.services import user_create
-from ipfin.pledges.models import Pledge
+from ipfin.pledges.models import Pledge, PledgeDocument
 from ipfin.registry.domain import (
     RightKind,
     add_months,
@@ -375,12 +375,14 @@ class _History:
 def _register_in_the_past(examiner: User, pledge: Pledge, history: _History) -> None:
     """Register `pledge` as the examiner did on `history.pledges_registered`. pledge_submit stamps
     the filing with the clock and pledge_decide refuses an effective date before the filing: the
-    demo sets the filing time back to the day it was filed (`pledge_submit(today=...)`), the one
-    write outside the services, then decides through the service on the registration day."""
+    demo sets the filing time (and the contract's upload time) back to the day it was filed
+    (`pledge_submit(today=...)`), the one write outside the services, then decides through the
+    service on the registration day."""
     from ipfin.pledges import services as pledges
 
     filed_at = timezone.make_aware(datetime.combine(history.pledges_filed, time(10, 0)))
     Pledge.objects.filter(pk=pledge.pk).update(submitted_at=filed_at)
+    PledgeDocument.objects.filter(pledge=pledge).update(uploaded_at=filed_at)
     pledge.refresh_from_db()
     pledges.pledge_decide(
         actor=examiner,
@@ -393,6 +395,7 @@ def _register_in_the_past(examiner: User, pledge: Pledge, history: _History) -> 
 
 def _load_parties(real_dir: Path) -> list[str]:
     from ipfin.pledges import services as pledges
+    from ipfin.pledges.samples import contract_file
     from ipfin.registry.services import right_event_record
 
     today = timezone.localdate()
@@ -630,7 +633,10 @@ def _load_parties(real_dir: Path) -> list[str]:
     history = _History.ending(today)
 
     def submit(bank: User, pledgor: Organisation, rights: list[Right], amount: str, **kw: Any):
+        """File the application and, unless `contract=False`, upload its signed contract (a
+        generated PDF) as the bank does: the examiner approves only once it is stored."""
         start = kw.get("today") or term_start
+        with_contract = kw.pop("contract", True)
         pledge, _checks = pledges.pledge_submit(
             actor=bank,
             pledgor_uscc=pledgor.uscc,
@@ -643,6 +649,10 @@ def _load_parties(real_dir: Path) -> list[str]:
             co_owner_consent=kw.pop("consent", False),
             **kw,
         )
+        if with_contract:
+            pledges.pledge_document_upload(
+                actor=bank, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
+            )
         return pledge
 
     registered = submit(
@@ -679,7 +689,8 @@ def _load_parties(real_dir: Path) -> list[str]:
         bb, b, [b_mat, a_shared], "6000000.00", consent=True, today=history.pledges_filed
     )
     _register_in_the_past(examiner, b_registered, history)
-    submit(bb, f, [f_uav], "1500000.00")
+    # Filed, its contract not uploaded yet: the examiner may only ask for it (approval disabled).
+    submit(bb, f, [f_uav], "1500000.00", contract=False)
     if real_org is not None:
         real_rights = list(
             Right.objects.filter(owners__organisation=real_org, grant_date__isnull=False)

@@ -4,7 +4,7 @@
   calculator). A bad field is a 422 `{detail, code, field}`.
 - POST /loans (enterprise, its park, or the bank), GET /loans, GET /loans/{id} (schedule,
   repayments and today's position), POST /loans/{id}/approve | decline | disburse | repayments |
-  close (the lending bank).
+  close | write-off | classification (the lending bank).
 - POST /subsidies/claims (enterprise), GET /subsidies/claims, POST /subsidies/claims/{id}/review
   and POST /subsidies/allocate (IP office).
 
@@ -31,6 +31,7 @@ from ipfin.loans.schemas import (
     ApproveIn,
     ClaimIn,
     ClaimOut,
+    ClassifyIn,
     DeclineIn,
     DisburseIn,
     LoanIn,
@@ -41,6 +42,7 @@ from ipfin.loans.schemas import (
     RunOut,
     SchedulePreviewIn,
     SchedulePreviewOut,
+    WriteOffIn,
 )
 
 router = Router()
@@ -143,6 +145,11 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
         "approved_on": loan.approved_on,
         "closed_on": loan.closed_on,
         "decline_reason": loan.decline_reason,
+        "assessed_classification": loan.assessed_classification,
+        "assessed_reason": loan.assessed_reason,
+        "assessed_on": loan.assessed_on,
+        "written_off_on": loan.written_off_on,
+        "write_off_reason": loan.write_off_reason,
         "rights": [r.number for r in loan.rights.all()],
         "installments": [
             {
@@ -257,6 +264,25 @@ def loan_close(request: HttpRequest, loan_id: int) -> dict[str, Any]:
     """Close a loan repaid in full; `release_pledge` tells the bank to release the pledge."""
     loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
     services.loan_close(actor=request.user, loan=loan)
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/classification", response=LoanOut)
+def loan_classify_manual(request: HttpRequest, loan_id: int, payload: ClassifyIn) -> dict[str, Any]:
+    """The bank's own five-category classification, with its reason: never better than the
+    floor from the days past due; the loan's classification is the worse of the two."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_classify_manual(
+        actor=request.user, loan=loan, category=payload.category, reason=payload.reason
+    )
+    return _fresh(request, loan_id)
+
+
+@router.post("/loans/{int:loan_id}/write-off", response=LoanOut)
+def loan_write_off(request: HttpRequest, loan_id: int, payload: WriteOffIn) -> dict[str, Any]:
+    """核销 a loan classified 损失 (409 `write_off_not_loss` otherwise), with its reason."""
+    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
+    services.loan_write_off(actor=request.user, loan=loan, reason=payload.reason)
     return _fresh(request, loan_id)
 
 

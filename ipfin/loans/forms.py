@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.loans.models import DayCountChoices, MethodChoices
+from ipfin.loans.models import DayCountChoices, MethodChoices, RiskCategoryChoices
 from ipfin.web.forms import DateInput, MoneyField, _Form
 
 _HUNDRED = Decimal(100)
@@ -88,6 +88,19 @@ class ApproveForm(_Form):
 class DeclineForm(_Form):
     reason = forms.CharField(
         label=_("拒绝理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClassifyForm(_Form):
+    category = forms.ChoiceField(label=_("银行认定分类"), choices=RiskCategoryChoices.choices)
+    reason = forms.CharField(
+        label=_("认定理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WriteOffForm(_Form):
+    reason = forms.CharField(
+        label=_("核销理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

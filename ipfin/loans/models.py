@@ -158,6 +158,22 @@ class Loan(models.Model):
         default=RiskCategory.NORMAL.value,
     )
     classified_on = models.DateField(_("分类日"), null=True, blank=True)
+    # The bank's own classification (办法 arts. 9–12 make days past due a floor only): the
+    # effective `classification` is the worse of the floor and this (`loan_classify_manual`).
+    assessed_classification = models.CharField(
+        _("银行认定分类"), max_length=16, choices=RiskCategoryChoices.choices, blank=True
+    )
+    assessed_reason = models.TextField(_("认定理由"), blank=True)
+    assessed_on = models.DateField(_("认定日"), null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # 核销 (`loan_write_off`): the principal outstanding on the day is the amount written off.
+    written_off_on = models.DateField(_("核销日"), null=True, blank=True)
+    write_off_reason = models.TextField(_("核销理由"), blank=True)
+    written_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -232,6 +248,23 @@ class Loan(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="declined") | ~Q(decline_reason=""),
                 name="loan_decline_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(assessed_classification="")
+                | (
+                    Q(assessed_classification__in=RiskCategoryChoices.values)
+                    & ~Q(assessed_reason="")
+                ),
+                name="loan_assessment_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="written_off")
+                | (
+                    Q(written_off_on__isnull=False)
+                    & ~Q(write_off_reason="")
+                    & Q(classification="loss")
+                ),
+                name="loan_written_off_is_loss",
             ),
             models.CheckConstraint(
                 condition=Q(outstanding_principal__gte=0)

@@ -60,6 +60,17 @@ class DeclineIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
+class WriteOffIn(Schema):
+    reason: str = Field(..., max_length=2000, description="核销理由")
+
+
+class ClassifyIn(Schema):
+    category: str = Field(
+        ..., max_length=20, description="normal | special_mention | substandard | doubtful | loss"
+    )
+    reason: str = Field(..., max_length=2000, description="认定理由")
+
+
 class DisburseIn(Schema):
     disbursed_on: dt.date | None = None
 
@@ -180,6 +191,13 @@ class LoanOut(LoanSummaryOut):
     approved_on: dt.date | None
     closed_on: dt.date | None
     decline_reason: str
+    assessed_classification: str = Field(
+        ..., description="the bank's own category ('' if none); classification is the worse"
+    )
+    assessed_reason: str
+    assessed_on: dt.date | None
+    written_off_on: dt.date | None
+    write_off_reason: str
     rights: list[str]
     installments: list[InstallmentOut]
     repayments: list[RepaymentOut]

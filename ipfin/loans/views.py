@@ -27,12 +27,14 @@ from ipfin.loans.forms import (
     AllocateForm,
     ApproveForm,
     ClaimForm,
+    ClassifyForm,
     DeclineForm,
     DisburseForm,
     LoanApplyForm,
     RepaymentForm,
     ReviewForm,
     ScheduleForm,
+    WriteOffForm,
 )
 from ipfin.loans.models import Loan, LoanStateChoices, RiskCategoryChoices
 from ipfin.web.views import domain_errors
@@ -198,6 +200,12 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         context["can_close"] = loan.state == LoanStateChoices.REPAYING and all(
             i.settled_on is not None for i in installments
         )
+        context["classify_form"] = forms.get("classify_form") or ClassifyForm(
+            initial={"category": loan.assessed_classification or loan.classification}
+        )
+        # 核销 only for a loan classified 损失 (the service checks it again as of today).
+        if loan.classification == RiskCategoryChoices.LOSS:
+            context["write_off_form"] = forms.get("write_off_form") or WriteOffForm()
     return context
 
 
@@ -317,6 +325,39 @@ def loan_close(request: HttpRequest, loan_id: int) -> HttpResponse:
         return _("贷款已结清。")
 
     return _loan_action(request, loan_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_classify_manual(request: HttpRequest, loan_id: int) -> HttpResponse:
+    form = ClassifyForm(request.POST)
+
+    def act(loan: Loan) -> str:
+        done = services.loan_classify_manual(
+            actor=request.user,
+            loan=loan,
+            category=form.cleaned_data["category"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("五级分类已认定为：%(category)s。") % {
+            "category": done.get_classification_display()
+        }
+
+    return _loan_action(request, loan_id, act, form_name="classify_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_write_off(request: HttpRequest, loan_id: int) -> HttpResponse:
+    form = WriteOffForm(request.POST)
+
+    def act(loan: Loan) -> str:
+        services.loan_write_off(actor=request.user, loan=loan, reason=form.cleaned_data["reason"])
+        return _("贷款已核销。")
+
+    return _loan_action(request, loan_id, act, form_name="write_off_form", form=form)
 
 
 # --- subsidies -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ipfin.pledges.schemas import (
     DocumentOut,
     PledgeIn,
     PledgeOut,
+    PledgePageOut,
     PledgeSummaryOut,
     PrecheckIn,
     PublicPledgeOut,
@@ -40,6 +41,9 @@ from ipfin.pledges.schemas import (
 from ipfin.registry.selectors import MAX_SEARCH_LENGTH
 
 router = Router()
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1  # well past any list, and within every database's OFFSET range
 
 
 # --- serialisation -------------------------------------------------------------------------------
@@ -144,10 +148,21 @@ def precheck(request: HttpRequest, payload: PrecheckIn) -> dict[str, Any]:
     return {"checks": localise_checks([c.as_dict() for c in checks])}
 
 
-@router.get("/pledges", response=list[PledgeSummaryOut])
-def pledge_list(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
-    """The caller's own pledges (as pledgee or pledgor); the IP office sees all."""
-    return [_summary(p) for p in selectors.pledge_list(actor=request.user, state=state)[:500]]
+@router.get("/pledges", response=PledgePageOut)
+def pledge_list(
+    request: HttpRequest,
+    state: str | None = None,
+    limit: int = Query(
+        PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"page size, 1–{MAX_PAGE_SIZE}"
+    ),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="rows to skip before the page"),
+) -> dict[str, Any]:
+    """The caller's own pledges (as pledgee or pledgor), newest first, one page at a time with
+    the total; the IP office sees all. A limit or offset out of range is a 422 (`invalid_input`).
+    """
+    page = selectors.pledge_page(actor=request.user, state=state, limit=limit, offset=offset)
+    items = [_summary(p) for p in page.items]
+    return {"total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/pledges/public", response=list[PublicPledgeOut], auth=ApiAuth(optional=True))

@@ -173,6 +173,13 @@ class PledgeOut(PledgeSummaryOut):
     allowed_actions: list[str]
 
 
+class PledgePageOut(Schema):
+    total: int = Field(..., description="pledges the caller may see (in `state`), over all pages")
+    limit: int = Field(..., description="the page size asked for")
+    offset: int = Field(..., description="rows skipped before this page")
+    items: list[PledgeSummaryOut] = Field(..., description="newest first")
+
+
 class PublicPledgeOut(Schema):
     registration_no: str | None
     state: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
@@ -47,6 +47,7 @@ __all__ = [
     "pledge_facts",
     "pledge_get",
     "pledge_list",
+    "pledge_page",
     "pledge_precheck",
     "pledges_public_for_right",
     "pledges_public_search",
@@ -88,6 +89,20 @@ def pledge_list(*, actor: Any, state: str | None = None) -> QuerySet[Pledge]:
     if state:
         pledges = pledges.filter(state=_valid_state(state))
     return pledges.order_by("-submitted_at", "-id")
+
+
+class PledgePage(NamedTuple):
+    total: int  # every pledge of the list, over all pages
+    items: list[Pledge]
+
+
+def pledge_page(*, actor: Any, state: str | None = None, limit: int, offset: int) -> PledgePage:
+    """One page of `pledge_list` (newest first) and the list's total: two queries, plus one for
+    the page's rights. The caller bounds `limit` and `offset` (the API: 1–500, ≥ 0)."""
+    pledges = pledge_list(actor=actor, state=state)
+    total = pledges.count()
+    items = list(pledges[offset : offset + limit]) if offset < total else []
+    return PledgePage(total=total, items=items)
 
 
 def pledge_get(*, actor: Any, pledge_id: int) -> Pledge:

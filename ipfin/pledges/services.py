@@ -56,6 +56,7 @@ from ipfin.pledges.selectors import pledge_facts, resolve_rights
 from ipfin.registry.models import Right
 
 __all__ = [
+    "CONTRACT",
     "FileTooLarge",
     "pledge_change",
     "pledge_decide",
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 _PDF_MAGIC = b"%PDF-"
+CONTRACT = "contract"  # PledgeDocument.kind of the signed pledge contract
 _PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
 DECISIONS = {
     "approve": PledgeAction.APPROVE,
@@ -416,7 +418,7 @@ def _sha256(uploaded_file: UploadedFile[bytes]) -> str:
 
 
 def pledge_document_upload(
-    *, actor: Any, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = "contract"
+    *, actor: Any, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = CONTRACT
 ) -> PledgeDocument:
     """Attach the signed pledge contract (PDF only: %PDF- header, .pdf name, PDF content type),
     stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the pledge is active."""
@@ -509,7 +511,8 @@ def pledge_decide(
 
     Approval re-runs the pre-check against the register as it is on the decision day (a right may
     have lapsed meanwhile) and refuses with the results (422) when a blocking rule fails; it then
-    assigns the registration number and the effective date (default: the decision day). Rejection
+    assigns the registration number and the effective date (default: the decision day). Approval
+    also needs the pledge contract uploaded (422 `contract_missing` otherwise). Rejection
     and a correction request need a reason; rejection frees the rights.
     """
     require(actor, Perm.PLEDGE_DECIDE)
@@ -533,6 +536,15 @@ def pledge_decide(
                 "A reason is required to reject or to request a correction.",
             )
         if action is PledgeAction.APPROVE:
+            # 专利权质押登记办法: the application for registration comes with the pledge contract,
+            # and the register keeps it (with its SHA-256): no approval without one stored.
+            if not PledgeDocument.objects.filter(pledge=locked, kind=CONTRACT).exists():
+                raise _invalid(
+                    "contract_missing",
+                    "尚未上传质押合同，不能准予登记；可要求申请人补正。",
+                    "No pledge contract has been uploaded: the application cannot be approved; "
+                    "request a correction instead.",
+                )
             effective = effective_date or day
             submitted_on = timezone.localdate(locked.submitted_at)
             if not submitted_on <= effective <= day:

@@ -437,6 +437,20 @@ def valuation_rights(valuation: Any) -> list[Any]:
     return list(rights.all()) if hasattr(rights, "all") else list(rights)
 
 
+# The report scores at most this many rights of a package (one chart each), with a note beyond.
+REPORT_SCORE_LIMIT = 10
+
+
+def score_limit_note(total: int) -> str | None:
+    """The note under the report's scores when the package has more rights than it scores."""
+    if total <= REPORT_SCORE_LIMIT:
+        return None
+    return _("本次评估共 %(total)s 项知识产权，价值度评分仅列出前 %(limit)s 项。") % {
+        "total": total,
+        "limit": REPORT_SCORE_LIMIT,
+    }
+
+
 def right_rows(rights: Sequence[Any], on: date) -> list[list[str]]:
     from ipfin.registry.selectors import current_owners, rights_status_bulk
     from ipfin.web.labels import status_label

@@ -1,11 +1,12 @@
 """The valuation report: a PDF a bank can file (ReportLab).
 
-`valuation_report_pdf(valuation, score=..., language=...)` lays out: title and report number,
+`valuation_report_pdf(valuation, scores=..., language=...)` lays out: title and report number,
 issuer, right holder and dates, the rights valued with their legal status on the valuation date,
 the approach and its formula in words with the term of GB/T 42748-2023《专利评估指引》, the
 inputs, the calculation (per-year income table, cost breakdown or adjusted comparables), the value
-in 元 and 万元, the Monte Carlo P10–P90 range when one was run, the right's indicator score with a
-bar chart of each indicator's contribution, the recheck (the bank's own value of the rights
+in 元 and 万元, the Monte Carlo P10–P90 range when one was run, each right's indicator score with
+a bar chart of each indicator's contribution (at most `REPORT_SCORE_LIMIT` rights of a package,
+with a note beyond), the recheck (the bank's own value of the rights
 against the report's, the deviation and threshold, where the bank's figures came from and, for
 information, its collateral value and loan, one line per right), the issuer and date, and a
 disclaimer.
@@ -47,6 +48,7 @@ from reportlab.platypus import (
 
 from ipfin.valuation.charts import Bar, contribution_bars, range_bar
 from ipfin.valuation.presentation import (
+    REPORT_SCORE_LIMIT,
     calculation_table,
     field_of,
     input_rows,
@@ -59,6 +61,7 @@ from ipfin.valuation.presentation import (
     recheck_text,
     report_number,
     right_rows,
+    score_limit_note,
     state_label,
     valuation_date,
     valuation_rights,
@@ -228,19 +231,59 @@ def _range_chart(mc: Mapping[str, Any], value: Any, width: float) -> Drawing:
     return drawing
 
 
-def valuation_report_pdf(valuation: Any, *, score: Any = None, language: str = "zh") -> bytes:
+def valuation_report_pdf(
+    valuation: Any,
+    *,
+    score: Any = None,
+    scores: Sequence[tuple[Any, Any]] | None = None,
+    language: str = "zh",
+) -> bytes:
     """The valuation report as PDF bytes, in Chinese (`language="zh"`) or English ("en").
 
     `valuation` is a `Valuation` (method, inputs, result, value, state, rights, organisation,
-    recheck fields); `score` the indicator score of the (first) right valued, with its
-    contributions, or None to leave the score section out.
+    recheck fields); `scores` the indicator scores of the rights valued, (right, score or None)
+    in the package's order, each with its contributions: the first `REPORT_SCORE_LIMIT` are
+    shown, and a note says how many rights the package has beyond. `score` alone is the first
+    right's score (`scores=[(first right, score)]`). Neither: no score section.
     """
+    if scores is None and score is not None:
+        rights = valuation_rights(valuation)
+        scores = [(rights[0] if rights else None, score)]
     _register_font()
     with translation.override("en" if language.startswith("en") else "zh-hans"):
-        return _build(valuation, score)
+        return _build(valuation, list(scores or []))
 
 
-def _build(valuation: Any, score: Any) -> bytes:
+def _score_block(right: Any, score: Any, st: _Styles, width: float, *, named: bool) -> list[Any]:
+    """One right's score: the total, grade and dimensions, then its contribution chart. `named`
+    puts the right's number and title first (a package of several rights)."""
+    label = f"{field_of(right, 'number') or ''} {field_of(right, 'title') or ''}".strip()
+    if score is None:
+        return [_p(f"{label}：{_('暂无价值度评分。')}", st.body)]
+    bars = contribution_bars(field_of(score, "contributions") or [])
+    dims = field_of(score, "dimensions") or {}
+    dim_text = "，".join(
+        f"{name} {float(dims[key]):.1f}"
+        for key, name in (
+            ("legal", _("法律")),
+            ("technical", _("技术")),
+            ("economic", _("经济")),
+        )
+        if key in dims
+    )
+    summary = _("综合得分 %(score)s（等级 %(grade)s）；%(dims)s。") % {
+        "score": f"{float(field_of(score, 'score') or 0):.1f}",
+        "grade": field_of(score, "grade") or "—",
+        "dims": dim_text,
+    }
+    return [
+        _p(f"{label}：{summary}" if named and label else summary, st.body),
+        Spacer(1, 2 * mm),
+        _contribution_chart(bars, width),
+    ]
+
+
+def _build(valuation: Any, scores: list[tuple[Any, Any]]) -> bytes:
     st = _styles()
     buffer = io.BytesIO()
     number = report_number(valuation)
@@ -366,31 +409,14 @@ def _build(valuation: Any, score: Any) -> bytes:
             _range_chart(mc, value, width * 0.98),
             _p(_("浅蓝区间：P10 至 P90；蓝线：P50；红线：评估值。"), st.small),
         ]
-    if score is not None:
-        bars = contribution_bars(field_of(score, "contributions") or [])
-        dims = field_of(score, "dimensions") or {}
-        dim_text = "，".join(
-            f"{label} {float(dims[key]):.1f}"
-            for key, label in (
-                ("legal", _("法律")),
-                ("technical", _("技术")),
-                ("economic", _("经济")),
-            )
-            if key in dims
-        )
+    if scores:
+        shown = scores[:REPORT_SCORE_LIMIT]
+        named = len(rights) > 1 or len(shown) > 1
+        blocks = [_score_block(r, sc, st, width, named=named) for r, sc in shown]
         story.append(
             KeepTogether(
                 [
                     heading(_("价值度评分")),
-                    _p(
-                        _("综合得分 %(score)s（等级 %(grade)s）；%(dims)s。")
-                        % {
-                            "score": f"{float(field_of(score, 'score') or 0):.1f}",
-                            "grade": field_of(score, "grade") or "—",
-                            "dims": dim_text,
-                        },
-                        st.body,
-                    ),
                     _p(
                         _(
                             "各指标按同申请年、同技术领域的同组专利百分位排名标准化；"
@@ -398,11 +424,14 @@ def _build(valuation: Any, score: Any) -> bytes:
                         ),
                         st.small,
                     ),
-                    Spacer(1, 2 * mm),
-                    _contribution_chart(bars, width),
+                    *blocks[0],
                 ]
             )
         )
+        story += [KeepTogether([Spacer(1, 3 * mm), *block]) for block in blocks[1:]]
+        note = score_limit_note(max(len(rights), len(scores)))
+        if note:
+            story.append(_p(note, st.small))
     recheck = recheck_text(valuation)
     if recheck:
         story += [heading(_("估值复核")), _p(recheck, st.body)]

@@ -257,3 +257,52 @@ class PledgeChangeForm(_Form):
             "term_end": data.get("term_end"),
             "scope": data["scope"] if data.get("scope") else None,
         }
+
+
+class RightEventForm(_Form):
+    """A transfer (转让) or a licence (许可备案) recorded by an examiner on the right's page, with
+    its optional price (转让价款 / 许可使用费, yuan): the market approach's comparables. Shape only;
+    the registry service checks the rules (licence type and licensee required, owners, dates)."""
+
+    type = forms.ChoiceField(
+        label=_("事件"), choices=[("transfer", _("转让")), ("licence", _("许可备案"))]
+    )
+    date = forms.DateField(label=_("事件日期"), widget=DateInput())
+    price = MoneyField(
+        label=_("价款（元）"),
+        required=False,
+        help_text=_("转让价款或许可使用费，选填；记录后可作为市场法的可比交易。"),
+    )
+    owner_name = forms.CharField(label=_("受让人（转让）"), required=False, max_length=300)
+    owner_uscc = forms.CharField(label=_("受让人统一社会信用代码"), required=False, max_length=40)
+    licence_type = forms.ChoiceField(
+        label=_("许可类型（许可）"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("exclusive", _("独占许可")),
+            ("sole", _("排他许可")),
+            ("ordinary", _("普通许可")),
+        ],
+    )
+    licensee = forms.CharField(label=_("被许可人（许可）"), required=False, max_length=300)
+    licensee_uscc = forms.CharField(
+        label=_("被许可人统一社会信用代码"), required=False, max_length=40
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=1000)
+
+    def payload(self) -> dict[str, Any]:
+        """The registry service's payload for the chosen type (ipfin.registry.services)."""
+        data = self.cleaned_data
+        payload: dict[str, Any] = {}
+        if data["type"] == "transfer":
+            payload["owners"] = [{"name": data["owner_name"], "uscc": data["owner_uscc"]}]
+        else:
+            for key in ("licence_type", "licensee", "licensee_uscc"):
+                if data[key]:
+                    payload[key] = data[key]
+        if data["price"] is not None:
+            payload["price"] = data["price"]
+        if data["note"]:
+            payload["note"] = data["note"]
+        return payload

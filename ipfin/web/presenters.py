@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ipfin.common.money import format_yuan_zh, to_fen
 from ipfin.registry.domain import RightFacts, Status, StatusResult, legal_status
 from ipfin.registry.models import EventTypeChoices, Right, RightEvent
 from ipfin.web.labels import (
@@ -41,6 +44,15 @@ def event_label(code: str) -> str:
     return str(label) if label is not None else code
 
 
+def price_text(raw: Any) -> str:
+    """A recorded price (canonical text in yuan) as the `yuan` template filter shows it; not
+    imported from the filter's module, which imports this one."""
+    amount = to_fen(Decimal(str(raw)))
+    if (get_language() or "").startswith("en"):
+        return f"CNY {amount:,.2f}"
+    return format_yuan_zh(amount)
+
+
 def event_detail(event: RightEvent) -> str:
     """The event's particulars in one line (annuity year, court, licensee, new owners ...)."""
     payload: dict[str, Any] = event.payload if isinstance(event.payload, dict) else {}
@@ -65,11 +77,15 @@ def event_detail(event: RightEvent) -> str:
             parts.append(licence_type_label(str(payload.get("licence_type", ""))))
             if payload.get("licensee"):
                 parts.append(_("被许可人：%(who)s") % {"who": payload["licensee"]})
+            if payload.get("price"):
+                parts.append(_("许可使用费 %(amount)s") % {"amount": price_text(payload["price"])})
         case "transfer":
             owners = payload.get("owners") or []
             names = "、".join(str(o.get("name", "")) for o in owners if isinstance(o, dict))
             if names:
                 parts.append(_("受让人：%(names)s") % {"names": names})
+            if payload.get("price"):
+                parts.append(_("转让价款 %(amount)s") % {"amount": price_text(payload["price"])})
         case "renewed":
             if payload.get("term_until"):
                 parts.append(_("续展至 %(day)s") % {"day": payload["term_until"]})

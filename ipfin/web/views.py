@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -32,6 +33,7 @@ from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges import services as pledge_services
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.registry import selectors as registry_selectors
+from ipfin.registry import services as registry_services
 from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import (
     DecisionForm,
@@ -40,6 +42,7 @@ from ipfin.web.forms import (
     PledgeApplicationForm,
     PledgeChangeForm,
     PledgeCorrectionForm,
+    RightEventForm,
     RightSearchForm,
     SearchForm,
     right_number_or_none,
@@ -252,11 +255,34 @@ def right_search(request: HttpRequest) -> HttpResponse:
 
 
 @domain_errors
+@require_http_methods(["GET", "POST"])
 def right_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The right's page; an examiner records a transfer or a licence (with its price) by POST."""
     today = timezone.localdate()
     if right_number_or_none(number) is None:  # NUL or over-long: no right has such a number
         return error_404(request)
     right = registry_selectors.right_get(number=number)
+    can_record = has_perm(request.user, Perm.REGISTRY_WRITE)
+    event_form = RightEventForm() if can_record else None
+    if request.method == "POST":
+        require(request.user, Perm.REGISTRY_WRITE)
+        event_form = RightEventForm(request.POST)
+        if event_form.is_valid():
+            try:
+                registry_services.right_event_record(
+                    actor=request.user,
+                    right=right,
+                    type=event_form.cleaned_data["type"],
+                    date=event_form.cleaned_data["date"],
+                    payload=event_form.payload(),
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotAuthenticated):
+                    raise
+                messages.error(request, exc.detail(get_language()))
+            else:
+                messages.success(request, _("事件已登记。"))
+                return redirect("web:right_detail", number=right.number)
     # One query for the event log; the selectors below use the prefetched events.
     prefetch_related_objects([right], "events")
     events = list(right.events.all())
@@ -282,6 +308,7 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
         "licences": licences,
         "public_pledges": pledge_selectors.pledges_public_for_right(right),
         "annuity_caveat": annuity_caveat(right, status, events, today=today),
+        "event_form": event_form,
     }
     return render(request, "web/right_detail.html", context)
 
@@ -388,15 +415,44 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/pledge_form.html", context, status=status)
 
 
-def _pledge_context(request: HttpRequest, pledge: Pledge) -> dict[str, Any]:
+class _RadioSelectWithDisabled(forms.RadioSelect):
+    """Radio buttons of which some choices are shown but cannot be picked (`disabled`)."""
+
+    def __init__(self, disabled: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.disabled = disabled
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def _without_approve(form: DecisionForm) -> DecisionForm:
+    """The decision form with 准予登记 disabled: the service refuses it without a contract
+    (`contract_missing`), so the page does not offer it; the other decisions stay possible."""
+    field = form.fields["decision"]
+    widget = _RadioSelectWithDisabled(frozenset({"approve"}), attrs=field.widget.attrs)
+    widget.choices = getattr(field, "choices", [])
+    field.widget = widget
+    return form
+
+
+def _pledge_context(
+    request: HttpRequest, pledge: Pledge, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The pledge page's context; `bound` replaces blank forms (a submitted one with errors)."""
     user = request.user
     state = pledge.state
     can_apply = has_perm(user, Perm.PLEDGE_APPLY) and pledge.pledgee_id == user.organisation_id
     can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
-    return {
+    documents = list(pledge.documents.all())
+    context: dict[str, Any] = {
         "pledge": pledge,
         "items": list(pledge.items.all()),
-        "documents": list(pledge.documents.all()),
+        "documents": documents,
+        "has_contract": any(d.kind == pledge_services.CONTRACT for d in documents),
         "changes": list(pledge.changes.all()),
         "today": timezone.localdate(),
         "can_upload": can_apply and state in ("submitted", "correction_requested"),
@@ -409,7 +465,11 @@ def _pledge_context(request: HttpRequest, pledge: Pledge) -> dict[str, Any]:
         "decision_form": DecisionForm(),
         "change_form": PledgeChangeForm(),
         "correction_form": PledgeCorrectionForm.for_pledge(pledge),
+        **(bound or {}),
     }
+    if not context["has_contract"]:
+        _without_approve(context["decision_form"])
+    return context
 
 
 @login_required
@@ -443,10 +503,9 @@ def _pledge_action(
             messages.success(request, done)
             return redirect("web:pledge_detail", pledge_id=pledge.pk)
         pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
-    context = _pledge_context(request, pledge)
+    forms_shown = {form_name: form} if form_name and form is not None else None
+    context = _pledge_context(request, pledge, forms_shown)
     context["action_error"] = error
-    if form_name and form is not None:
-        context[form_name] = form
     return render(request, "web/pledge_detail.html", context, status=status)
 
 

@@ -426,9 +426,9 @@ def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
 def valuation_report_pdf(request: HttpRequest, valuation_id: int) -> HttpResponse:
     valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
     rights = presentation.valuation_rights(valuation)
-    pdf = valuation_report.valuation_report_pdf(
-        valuation, score=_score(rights[0]) if rights else None, language=_language()
-    )
+    # Every right of the package is scored, up to the report's limit (a note says how many more).
+    scores = [(right, _score(right)) for right in rights[: presentation.REPORT_SCORE_LIMIT]]
+    pdf = valuation_report.valuation_report_pdf(valuation, scores=scores, language=_language())
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{presentation.report_number(valuation)}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -262,7 +262,7 @@ def _batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
         for row in rows
     ]
     # A bank is not shown the office's criteria snapshot in full: the scores are the office's.
-    criteria = batch.criteria if selectors.is_office(actor) else {}
+    criteria = batch.criteria if selectors.sees_all(actor) else {}
     return {
         **_summary(batch, len(entries)),
         "criteria": criteria,

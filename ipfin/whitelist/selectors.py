@@ -2,7 +2,9 @@
 
 - Imported lists and screening rules are the IP office's (`Perm.WHITELIST_MANAGE`); anyone else
   is refused (403: no other role ever manages them).
-- Batches: the office sees all; a bank sees the published batches pushed to it, and only its own
+- Batches, follow-ups, figures and recommendations: whoever holds `Perm.WHITELIST_VIEW_ALL` (the
+  office; regulators, read-only: every write is a service that requires MANAGE or FOLLOW_UP) sees
+  all; a bank sees the published batches pushed to it, and only its own
   follow-ups on them; another batch is a 404, never a 403. Recommendations: the office sees all,
   a bank its own.
 - `credit_scores_bulk`: the "IP + credit" score (ipfin.valuation.engine.credit) of many
@@ -81,6 +83,7 @@ __all__ = [
     "follow_up_rows",
     "imported_list_get",
     "imported_list_list",
+    "is_bank",
     "is_office",
     "latest_follow_ups",
     "recommendation_figures",
@@ -90,13 +93,25 @@ __all__ = [
     "rule_list",
     "screening_candidates",
     "screening_preview",
+    "sees_all",
 ]
 
 _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 
 
 def is_office(actor: Any) -> bool:
+    """May manage white lists (imports, rules, batches, pushes): the IP office."""
     return has_perm(actor, Perm.WHITELIST_MANAGE)
+
+
+def sees_all(actor: Any) -> bool:
+    """May read every batch, follow-up and figure: the office, and regulators (read-only)."""
+    return has_perm(actor, Perm.WHITELIST_VIEW_ALL)
+
+
+def is_bank(actor: Any) -> bool:
+    """Follows white lists up: a bank."""
+    return _bank_id(actor) is not None
 
 
 def _bank_id(actor: Any) -> int | None:
@@ -108,9 +123,9 @@ def _bank_id(actor: Any) -> int | None:
 
 
 def _require_party(actor: Any) -> None:
-    """The office or a bank; anyone else has no business with white lists."""
+    """The office, a regulator or a bank; anyone else has no business with white lists."""
     require_login(actor)
-    if not is_office(actor) and _bank_id(actor) is None:
+    if not sees_all(actor) and _bank_id(actor) is None:
         raise PermissionDenied(
             "您没有查看白名单的权限。", "You may not see white lists.", code="forbidden"
         )
@@ -335,9 +350,9 @@ def screening_selected(criteria: Criteria, on: date) -> list[ScoredEnterprise]:
 
 
 def _batch_scope(actor: Any) -> Q | None:
-    """None for the office (all batches); the published batches pushed to the actor's bank."""
+    """None for view-all (all batches); the published batches pushed to the actor's bank."""
     _require_party(actor)
-    if is_office(actor):
+    if sees_all(actor):
         return None
     bank_id = _bank_id(actor)
     return Q(state=BatchState.PUBLISHED) & Q(
@@ -376,7 +391,7 @@ def batch_entries(batch: WhitelistBatch) -> QuerySet[WhitelistEntry]:
 
 def batch_pushes(batch: WhitelistBatch, *, actor: Any) -> list[WhitelistPush]:
     rows = batch.pushes.select_related("bank", "pushed_by")
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     return list(rows)
 
@@ -401,7 +416,7 @@ def latest_follow_ups(*, actor: Any, batch: WhitelistBatch | None = None) -> Que
     """The latest follow-up of each (entry, bank): the pair's state. A bank sees its own."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(pk=Subquery(_latest_id().values("pk")[:1]))
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     if batch is not None:
         rows = rows.filter(entry__batch=batch)
@@ -411,7 +426,7 @@ def latest_follow_ups(*, actor: Any, batch: WhitelistBatch | None = None) -> Que
 def follow_up_history(*, actor: Any, entry: WhitelistEntry) -> QuerySet[WhitelistFollowUp]:
     _require_party(actor)
     rows = entry.follow_ups.select_related("bank", "recorded_by")
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     return rows.order_by("recorded_at", "id")
 
@@ -420,7 +435,7 @@ def follow_up_rows(*, actor: Any, batch: WhitelistBatch) -> QuerySet[WhitelistFo
     """Every follow-up on the batch (history), a bank's own only."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(entry__batch=batch)
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     return rows.select_related("entry__enterprise", "bank", "recorded_by").order_by(
         "entry__enterprise__name", "bank__name", "recorded_at", "id"
@@ -477,14 +492,15 @@ def conversion_figures(
     credit granted or loan disbursed (a disbursal implies the credit), with the amount of the
     pair's latest credit-granted row (the disbursed amount when the bank recorded none);
     `loan_disbursed` = pairs whose latest is disbursed, with that amount; `declined` = latest
-    declined. A bank sees its own pairs; the office all. Each figure is one SQL aggregate.
+    declined. A bank sees its own pairs; view-all (office, regulators) all. Each figure is one
+    SQL aggregate.
     """
     _require_party(actor)
     push_keys = [_GROUPS[g][0] for g in by]
     follow_keys = [_GROUPS[g][1] for g in by]
     pushes = WhitelistPush.objects.filter(batch__state=BatchState.PUBLISHED)
     latest = WhitelistFollowUp.objects.filter(pk=Subquery(_latest_id().values("pk")[:1]))
-    if not is_office(actor):
+    if not sees_all(actor):
         pushes = pushes.filter(bank_id=_bank_id(actor))
         latest = latest.filter(bank_id=_bank_id(actor))
     if batch_id is not None:
@@ -560,7 +576,7 @@ def recommendation_figures(*, actor: Any) -> list[RecommendationFigures]:
     """Per bank: recommendations received, accepted into a batch, declined, still open."""
     _require_party(actor)
     rows = BankRecommendation.objects.all()
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     return list(
         rows.values("bank", "bank__name")
@@ -580,7 +596,7 @@ def recommendation_figures(*, actor: Any) -> list[RecommendationFigures]:
 def recommendation_list(*, actor: Any, state: str | None = None) -> QuerySet[BankRecommendation]:
     _require_party(actor)
     rows = BankRecommendation.objects.select_related("bank", "enterprise", "batch", "created_by")
-    if not is_office(actor):
+    if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     if state:
         rows = rows.filter(state=state)

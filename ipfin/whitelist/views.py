@@ -53,7 +53,11 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 
 def _base(request: HttpRequest, section: str) -> dict[str, Any]:
-    return {"section": section, "is_office": selectors.is_office(request.user)}
+    return {
+        "section": section,
+        "is_office": selectors.is_office(request.user),
+        "sees_all": selectors.sees_all(request.user),
+    }
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -218,7 +222,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "pushes": pushes,
         "can_publish": office and batch.state == BatchState.DRAFT,
         "can_push": office and batch.state == BatchState.PUBLISHED,
-        "can_follow_up": not office,
+        "can_follow_up": selectors.is_bank(user),
         "follow_up_form": FollowUpForm(),
     }
     if context["can_push"]:
@@ -343,7 +347,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         {
             **_base(request, "recommendations"),
             "recommendations": recommendations,
-            "form": None if office else form,
+            "form": form if selectors.is_bank(user) else None,
             "decision_form": RecommendationDecisionForm(batches=drafts) if office else None,
             "received": RecommendationState.RECEIVED,
         },

@@ -3,6 +3,8 @@ in every state, and give the printed logins working passwords."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, time
 from io import StringIO
 
 import pytest
@@ -12,11 +14,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ipfin.accounts.domain import validate_uscc
-from ipfin.accounts.models import Organisation
+from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import ValidationFailed
 from ipfin.demo.loader import DEMO_PASSWORD
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge
+from ipfin.pledges.services import pledge_decide
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import right_status
 
@@ -51,6 +55,27 @@ def test_demo_has_pledges_in_every_state_through_the_services(demo_output):
         assert AuditRecord.objects.filter(
             object_type="pledges.pledge", object_id=str(pledge.pk)
         ).exists()
+
+
+def test_demo_pledges_carry_their_contract_except_the_one_awaiting_it(demo_output):
+    # Every pledge the examiner registered rests on a stored contract PDF with its SHA-256.
+    decided = Pledge.objects.exclude(registration_no=None)
+    assert decided.count() >= 3
+    for pledge in decided:
+        document = pledge.documents.get(kind="contract")
+        content = document.file.read()
+        assert content.startswith(b"%PDF-")
+        assert hashlib.sha256(content).hexdigest() == document.sha256
+        assert document.uploaded_at <= timezone.make_aware(
+            datetime.combine(pledge.effective_date, time.max)
+        )
+    # One application in the queue still lacks its contract: approval is not possible yet.
+    waiting = Pledge.objects.filter(state=PledgeState.SUBMITTED, documents=None)
+    assert waiting.count() == 1
+    examiner = User.objects.get(username="examiner")
+    with pytest.raises(ValidationFailed) as exc:
+        pledge_decide(actor=examiner, pledge=waiting.get(), decision="approve")
+    assert exc.value.code == "contract_missing"
 
 
 def test_demo_loads_the_real_patents(demo_output):

@@ -3,6 +3,7 @@
 - `origination`: `schedule_preview` (nothing saved), `loan_apply`;
 - `approval`: `loan_approve`, `loan_decline`;
 - `servicing`: `loan_disburse`, `loan_repay`, `loan_close`, `loan_classify`;
+- `risk`: `loan_classify_manual` (the bank's own classification), `loan_write_off` (核销);
 - `subsidies`: `subsidy_claim_submit`, `subsidy_claim_review`, `subsidy_allocate`.
 
 One function per transition of the state machine (`ipfin.financing.domain.loan_status`). Each
@@ -14,7 +15,8 @@ Who does what:
 - `loan_apply`: the enterprise for itself, its park on its behalf (both `Perm.DEMAND_FILE`), or
   the bank recording an application it received (`Perm.LOAN_MANAGE`, its own product only). The
   bank is the product's provider (or `bank_id` for a direct application without a product).
-- `loan_approve`, `loan_decline`, `loan_disburse`, `loan_repay`, `loan_close`: the lending bank
+- `loan_approve`, `loan_decline`, `loan_disburse`, `loan_repay`, `loan_close`,
+  `loan_classify_manual`, `loan_write_off`: the lending bank
   (`Perm.LOAN_MANAGE`); another bank gets a 404, as if the loan did not exist.
 - `loan_classify`: the system (management command `classify_loans`), no actor.
 
@@ -39,6 +41,7 @@ from ipfin.loans.services._loan import (
 )
 from ipfin.loans.services.approval import loan_approve, loan_decline, pledge_valuations
 from ipfin.loans.services.origination import loan_apply, schedule_preview
+from ipfin.loans.services.risk import loan_classify_manual, loan_write_off
 from ipfin.loans.services.servicing import loan_classify, loan_close, loan_disburse, loan_repay
 from ipfin.loans.services.subsidies import (
     eligible_interest,
@@ -57,11 +60,13 @@ __all__ = [
     "loan_apply",
     "loan_approve",
     "loan_classify",
+    "loan_classify_manual",
     "loan_close",
     "loan_decline",
     "loan_disburse",
     "loan_repay",
     "loan_terms",
+    "loan_write_off",
     "other_loans_on_pledge",
     "pledge_valuations",
     "schedule_preview",

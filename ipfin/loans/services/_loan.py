@@ -97,6 +97,8 @@ def _snapshot(loan: Loan) -> dict[str, Any]:
         "outstanding_principal": money(loan.outstanding_principal),
         "days_past_due": loan.days_past_due,
         "classification": loan.classification,
+        "assessed_classification": loan.assessed_classification,
+        "written_off_on": loan.written_off_on.isoformat() if loan.written_off_on else None,
         "closed_on": loan.closed_on.isoformat() if loan.closed_on else None,
     }
 

@@ -45,9 +45,9 @@ __all__ = [
 ]
 
 
-def _pledge_for(loan: Loan, pledge_id: Any) -> Pledge:
-    """A registered pledge held by the loan's bank over the enterprise's rights (a 422 otherwise;
-    another bank's pledge reads as unknown)."""
+def _pledge_for(loan: Loan, pledge_id: Any, on: date) -> Pledge:
+    """A registered pledge held by the loan's bank over the enterprise's rights, in force on the
+    approval day `on` (a 422 otherwise; another bank's pledge reads as unknown)."""
     pledge = (
         Pledge.objects.select_for_update().filter(pk=int_in(pledge_id, "pledge_id")).first()
         if pledge_id not in (None, "")
@@ -73,6 +73,18 @@ def _pledge_for(loan: Loan, pledge_id: Any) -> Pledge:
             "pledge_not_registered",
             f"该质押登记尚未生效或已结束（{pledge.get_state_display()}）。",
             f"The pledge is not registered (state {pledge.state}).",
+        )
+    # 质权自登记时设立 (民法典 art. 444): an approval may not rely on a registration that takes
+    # effect only after the approval day.
+    if pledge.effective_date is not None and pledge.effective_date > on:
+        raise invalid(
+            "pledge_id",
+            "pledge_not_yet_effective",
+            f"该质押登记 {pledge.effective_date} 才生效，晚于审批日 {on}。",
+            f"The pledge registration takes effect on {pledge.effective_date}, after the "
+            f"approval day {on}.",
+            effective_date=pledge.effective_date.isoformat(),
+            approved_on=on.isoformat(),
         )
     return pledge
 
@@ -211,7 +223,7 @@ def loan_approve(
             _check_product_terms(
                 version, amount=amount, months=term, method=how, amount_field="principal"
             )
-        pledge = _pledge_for(locked, pledge_id)
+        pledge = _pledge_for(locked, pledge_id, day)
         if amount > pledge.debt_amount:
             raise invalid(
                 "principal",

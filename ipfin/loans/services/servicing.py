@@ -217,7 +217,7 @@ def loan_repay(
         locked.state = new_state
         locked.outstanding_principal = outstanding_principal(states)
         locked.days_past_due = dpd
-        locked.classification = classify(dpd).value
+        locked.classification = classify(dpd, assessed=locked.assessed_classification or None).value
         locked.classified_on = day
         locked.save()
         audit_record(
@@ -349,7 +349,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
                 "installments__due_date", filter=Q(installments__settled_on__isnull=True)
             )
         )
-        .only("pk", "days_past_due", "classification", "classified_on")
+        .only("pk", "days_past_due", "classification", "classified_on", "assessed_classification")
         .order_by("pk")
     )
     changed: list[Loan] = []
@@ -358,7 +358,8 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
         for loan in active:
             checked += 1
             dpd = days_past_due(loan.oldest_unpaid, day)
-            category = classify(dpd).value
+            # The effective category: the worse of the overdue floor and the bank's own.
+            category = classify(dpd, assessed=loan.assessed_classification or None).value
             non_performing += is_non_performing(category)
             if loan.days_past_due == dpd and loan.classification == category:
                 continue
@@ -371,7 +372,12 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
                         "classification": loan.classification,
                         "days_past_due": loan.days_past_due,
                     },
-                    after={"classification": category, "days_past_due": dpd, "on": day.isoformat()},
+                    after={
+                        "classification": category,
+                        "days_past_due": dpd,
+                        "assessed_classification": loan.assessed_classification,
+                        "on": day.isoformat(),
+                    },
                 )
             loan.days_past_due = dpd
             loan.classification = category

@@ -24,9 +24,11 @@ from ipfin.pledges.services import pledge_decide, pledge_submit
 
 # The pledge tests' factories: rights entered by the examiner, in force today. Imported, not copied.
 from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
+    _media_root,
     make_right,
     pay_annuities,
     today,
+    upload_contract,
 )
 from ipfin.registry.models import Right
 from ipfin.valuation.models import Valuation
@@ -36,6 +38,7 @@ _seq = itertools.count(1)
 
 D = Decimal
 VALUATION_VALUE = D("880000.00")
+REGISTERED_ON = date(2024, 1, 2)  # the pledges' effective date (see `pledge_over`)
 LOAN_TERMS: dict[str, Any] = {
     "description": "知识产权质押贷款",
     "amount_min": "100000",
@@ -84,6 +87,7 @@ def pledge_over(
     examiner: User,
     make_right: Callable[..., Right],  # noqa: F811 - the imported fixture
     today: date,  # noqa: F811 - the imported fixture
+    upload_contract: Callable[..., Any],  # noqa: F811 - the imported fixture
 ) -> Callable[..., tuple[Pledge, Right]]:
     """A registered pledge of bank_a over a new right of `enterprise` (default 5,000,000.00)."""
 
@@ -98,7 +102,14 @@ def pledge_over(
             term_end=today + timedelta(days=3 * 365),
             contract_no=f"ZY-L-{next(_seq):05d}",
         )
-        return pledge_decide(actor=examiner, pledge=pledge, decision="approve"), right
+        upload_contract(pledge)  # the examiner approves no registration without its contract
+        registered = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+        # The loans in these tests are dated 2025 and an approval may not rely on a registration
+        # effective after the approval day; pledge_decide allows no effective date before the
+        # filing (today), so the registration is backdated here, the one step not via a service.
+        Pledge.objects.filter(pk=registered.pk).update(effective_date=REGISTERED_ON)
+        registered.refresh_from_db()
+        return registered, right
 
     return make
 
@@ -191,4 +202,4 @@ def subsidy_policy(office_user: User) -> Policy:
     )
 
 
-__all__ = ["LOAN_TERMS", "VALUATION_VALUE", "D", "Role"]
+__all__ = ["LOAN_TERMS", "REGISTERED_ON", "VALUATION_VALUE", "D", "Role"]

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.domain import CheckResult
-from ipfin.pledges.models import Pledge
-from ipfin.pledges.services import pledge_submit
+from ipfin.pledges.models import Pledge, PledgeDocument
+from ipfin.pledges.samples import contract_file
+from ipfin.pledges.services import pledge_document_upload, pledge_submit
 from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_create, right_event_record
@@ -177,3 +178,18 @@ def bank_b_api(api_client: Callable[..., Any], bank_b_user: User) -> Any:
 @pytest.fixture
 def examiner_api(api_client: Callable[..., Any], examiner: User) -> Any:
     return api_client(examiner)
+
+
+@pytest.fixture
+def upload_contract(bank_a_user: User) -> Callable[..., PledgeDocument]:
+    """Upload a generated contract PDF through the real service, as the pledgee's user (default
+    bank_a's): what the bank does before the examiner may approve."""
+
+    def upload(pledge: Pledge, actor: User | None = None) -> PledgeDocument:
+        return pledge_document_upload(
+            actor=actor or bank_a_user,
+            pledge=pledge,
+            uploaded_file=contract_file(pledge.contract_no),
+        )
+
+    return upload

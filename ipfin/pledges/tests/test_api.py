@@ -16,6 +16,8 @@ from ipfin.audit.models import AuditRecord
 from ipfin.pledges.domain import Rule
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument, PledgeItem
 from ipfin.pledges.services import pledge_decide
+from ipfin.pledges.services import pledge_submit as submit_service
+from ipfin.pledges.services import pledge_withdraw as withdraw_service
 from ipfin.registry.models import Right
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -46,8 +48,25 @@ def filed(bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
     return response.json()
 
 
+def upload_contract(client: Any, pledge_id: int) -> Any:
+    """The pledgee uploads the contract PDF (multipart); the examiner may approve only then."""
+    response = client.post(
+        f"/api/v1/pledges/{pledge_id}/documents",
+        {"file": SimpleUploadedFile("合同.pdf", PDF, "application/pdf")},
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def ids(response: Any) -> list[int]:
+    """The pledge ids of one page of GET /pledges."""
+    assert response.status_code == 200, response.content
+    return [p["id"] for p in response.json()["items"]]
+
+
 @pytest.fixture
-def registered(filed: dict[str, Any], examiner_api: Any) -> dict[str, Any]:
+def registered(filed: dict[str, Any], bank_a_api: Any, examiner_api: Any) -> dict[str, Any]:
+    upload_contract(bank_a_api, filed["id"])
     response = examiner_api.post_json(
         f"/api/v1/pledges/{filed['id']}/decision", {"decision": "approve"}
     )
@@ -259,7 +278,12 @@ def test_other_bank_gets_404_on_every_endpoint(filed: dict[str, Any], bank_b_api
         response = _call(bank_b_api, method, path, data)
         assert response.status_code == 404, (method, path, response.content)
         assert response.json()["code"] == "pledge_not_found"
-    assert bank_b_api.get("/api/v1/pledges").json() == []
+    assert bank_b_api.get("/api/v1/pledges").json() == {
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+        "items": [],
+    }
     assert Pledge.objects.values().get(pk=filed["id"]) == before
     assert PledgeDocument.objects.count() == 0
 
@@ -277,13 +301,13 @@ def test_enterprise_sees_its_own_but_cannot_act(
 ) -> None:
     own = api_client(enterprise_a_user)
     assert own.get(f"/api/v1/pledges/{filed['id']}").status_code == 200
-    assert [p["id"] for p in own.get("/api/v1/pledges").json()] == [filed["id"]]
+    assert ids(own.get("/api/v1/pledges")) == [filed["id"]]
     for method, path, data in _endpoints(filed["id"])[1:]:
         response = _call(own, method, path, data)
         assert response.status_code == 403, (method, path)
     stranger = api_client(enterprise_b_user)
     assert stranger.get(f"/api/v1/pledges/{filed['id']}").status_code == 404
-    assert stranger.get("/api/v1/pledges").json() == []
+    assert ids(stranger.get("/api/v1/pledges")) == []
     assert Pledge.objects.get(pk=filed["id"]).state == "submitted"
 
 
@@ -331,32 +355,131 @@ def test_lists_are_per_tenant_and_examiner_sees_all(
     other = bank_b_api.post_json(
         "/api/v1/pledges", body([make_right().number], enterprise_a, today)
     ).json()
-    assert [p["id"] for p in bank_a_api.get("/api/v1/pledges").json()] == [filed["id"]]
-    assert [p["id"] for p in bank_b_api.get("/api/v1/pledges").json()] == [other["id"]]
-    assert {p["id"] for p in examiner_api.get("/api/v1/pledges").json()} == {
-        filed["id"],
-        other["id"],
-    }
+    assert ids(bank_a_api.get("/api/v1/pledges")) == [filed["id"]]
+    assert ids(bank_b_api.get("/api/v1/pledges")) == [other["id"]]
+    assert ids(examiner_api.get("/api/v1/pledges")) == [other["id"], filed["id"]]  # newest first
     queue = examiner_api.get("/api/v1/pledges/queue")
     assert queue.status_code == 200
     assert [p["id"] for p in queue.json()] == [filed["id"], other["id"]]
-    assert bank_a_api.get("/api/v1/pledges?state=registered").json() == []
+    assert ids(bank_a_api.get("/api/v1/pledges?state=registered")) == []
     assert bank_a_api.get("/api/v1/pledges?state=bogus").status_code == 422
 
 
-def test_list_query_count_does_not_grow(
+def test_list_query_count_is_pinned_per_page(
     bank_a_api: Any,
     make_right: Callable[..., Right],
     enterprise_a: Organisation,
     today: date,
-    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
 ) -> None:
-    for _ in range(3):
+    for _ in range(4):
         bank_a_api.post_json("/api/v1/pledges", body([make_right().number], enterprise_a, today))
-    # token lookup, token touch, pledges (with pledgee / pledgor), items (with rights)
-    with django_assert_max_num_queries(4):
-        response = bank_a_api.get("/api/v1/pledges")
-    assert len(response.json()) == 3
+    # token lookup, token touch, the total (COUNT), the page (with pledgee / pledgor), its items
+    # (with rights): five, whether the page holds 1 pledge or 4.
+    for limit in (1, 4):
+        with django_assert_num_queries(5):
+            response = bank_a_api.get("/api/v1/pledges", {"limit": limit})
+        assert response.json()["total"] == 4
+        assert len(response.json()["items"]) == limit
+    # Past the end: the count only, no page query.
+    with django_assert_num_queries(3):
+        response = bank_a_api.get("/api/v1/pledges", {"offset": 4})
+    assert response.json() == {"total": 4, "limit": 50, "offset": 4, "items": []}
+
+
+def test_list_pages_never_mix_tenants(
+    bank_a_api: Any,
+    bank_b_api: Any,
+    examiner_api: Any,
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    filed: dict[str, list[int]] = {"a": [], "b": []}
+    for n in range(7):  # interleaved: A B A B A B B (3 for bank A, 4 for bank B)
+        bank, client = ("b", bank_b_api) if n in (1, 3, 5, 6) else ("a", bank_a_api)
+        response = client.post_json(
+            "/api/v1/pledges", body([make_right().number], enterprise_a, today)
+        )
+        assert response.status_code == 201
+        filed[bank].append(response.json()["id"])
+    newest_first = {k: sorted(v, reverse=True) for k, v in filed.items()}
+    for key, client in (("a", bank_a_api), ("b", bank_b_api)):
+        seen: list[int] = []
+        for offset in range(0, 6, 2):
+            page = client.get("/api/v1/pledges", {"limit": 2, "offset": offset}).json()
+            assert (page["total"], page["limit"], page["offset"]) == (len(filed[key]), 2, offset)
+            seen += [p["id"] for p in page["items"]]
+        assert seen == newest_first[key]  # every own row once, in order, never the other's
+    everything = examiner_api.get("/api/v1/pledges", {"limit": 3, "offset": 3}).json()
+    assert everything["total"] == 7
+    assert [p["id"] for p in everything["items"]] == sorted(
+        [*filed["a"], *filed["b"]], reverse=True
+    )[3:6]
+    # The state filter and the total agree.
+    assert bank_b_api.get("/api/v1/pledges", {"state": "submitted", "limit": 1}).json()[
+        "total"
+    ] == len(filed["b"])
+
+
+def test_list_default_page_is_50_and_at_most_500(
+    bank_a_api: Any,
+    bank_a_user: User,
+    right: Right,
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    # 51 applications over one right: each withdrawn before the next is filed (a withdrawn
+    # application stays in the list and frees the right).
+    for _ in range(51):
+        pledge, _checks = submit_service(
+            actor=bank_a_user,
+            pledgor_uscc=enterprise_a.uscc or "",
+            rights=[right.number],
+            debt_amount="1000000.00",
+            term_start=today,
+            term_end=today + timedelta(days=365),
+            contract_no="ZY-PAGE",
+        )
+        withdraw_service(actor=bank_a_user, pledge=pledge)
+    first = bank_a_api.get("/api/v1/pledges").json()
+    assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (51, 50, 0, 50)
+    rest = bank_a_api.get("/api/v1/pledges", {"offset": 50}).json()
+    assert len(rest["items"]) == 1
+    assert rest["items"][0]["id"] == min(p.pk for p in Pledge.objects.all())
+    whole = bank_a_api.get("/api/v1/pledges", {"limit": 500}).json()
+    assert (whole["limit"], len(whole["items"])) == (500, 51)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": -5},
+        {"limit": "ten"},
+        {"offset": -1},
+        {"offset": 2**31},
+        {"offset": "1.5"},
+    ],
+)
+def test_list_bad_paging_is_422(filed: dict[str, Any], bank_a_api: Any, params: Any) -> None:
+    response = bank_a_api.get("/api/v1/pledges", params)
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_input"
+
+
+def test_list_paging_in_the_openapi_schema(api_client: Client) -> None:
+    schema = api_client(None).get("/api/schema").json()
+    operation = schema["paths"]["/api/v1/pledges"]["get"]
+    params = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert params["limit"]["default"] == 50
+    assert (params["limit"]["minimum"], params["limit"]["maximum"]) == (1, 500)
+    assert (params["offset"]["default"], params["offset"]["minimum"]) == (0, 0)
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert set(page["required"]) == {"total", "limit", "offset", "items"}
+    assert page["properties"]["items"]["items"]["$ref"].endswith("/PledgeSummaryOut")
 
 
 # --- decisions, documents, change, release -------------------------------------------------------
@@ -370,7 +493,7 @@ def test_decision_approve_returns_state_and_registration_no(
     assert registered["effective_date"] == today.isoformat()
 
 
-def test_decision_errors(filed: dict[str, Any], examiner_api: Any) -> None:
+def test_decision_errors(filed: dict[str, Any], examiner_api: Any, bank_a_api: Any) -> None:
     path = f"/api/v1/pledges/{filed['id']}/decision"
     assert examiner_api.post_json(path, {"decision": "maybe"}).status_code == 422
     response = examiner_api.post_json(path, {"decision": "reject"})
@@ -382,6 +505,17 @@ def test_decision_errors(filed: dict[str, Any], examiner_api: Any) -> None:
         ).status_code
         == 422
     )
+    # No contract uploaded yet: approval is refused (zh / en) and nothing changes.
+    before = Pledge.objects.values().get(pk=filed["id"])
+    missing = examiner_api.post_json(path, {"decision": "approve"})
+    assert missing.status_code == 422
+    assert missing.json()["code"] == "contract_missing"
+    assert "质押合同" in missing.json()["detail"]
+    missing_en = examiner_api.post_json(path, {"decision": "approve"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert missing_en.status_code == 422
+    assert "contract" in missing_en.json()["detail"]
+    assert Pledge.objects.values().get(pk=filed["id"]) == before
+    upload_contract(bank_a_api, filed["id"])
     assert examiner_api.post_json(path, {"decision": "approve"}).status_code == 200
     again = examiner_api.post_json(path, {"decision": "approve"})
     assert again.status_code == 409
@@ -469,11 +603,7 @@ def test_full_flow(
     )
     assert created.status_code == 201
     pledge_id = created.json()["id"]
-    upload = bank_a_api.post(
-        f"/api/v1/pledges/{pledge_id}/documents",
-        {"file": SimpleUploadedFile("合同.pdf", PDF, "application/pdf")},
-    )
-    assert upload.status_code == 201
+    upload_contract(bank_a_api, pledge_id)
 
     correct = examiner_api.post_json(
         f"/api/v1/pledges/{pledge_id}/decision",

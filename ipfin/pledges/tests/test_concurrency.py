@@ -100,6 +100,7 @@ def test_concurrent_approvals_get_distinct_registration_numbers(
     examiner: User,
     enterprise_a: Organisation,
     today: date,
+    upload_contract: Callable[..., Any],
 ) -> None:
     pledge_ids = [
         pledge_submit(
@@ -113,6 +114,8 @@ def test_concurrent_approvals_get_distinct_registration_numbers(
         )[0].pk
         for i in range(THREADS)
     ]
+    for pledge_id in pledge_ids:
+        upload_contract(Pledge.objects.get(pk=pledge_id))
 
     def approve(i: int) -> str:
         actor = User.objects.select_related("organisation").get(pk=examiner.pk)

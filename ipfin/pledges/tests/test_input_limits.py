@@ -64,6 +64,7 @@ def _nothing_stored() -> None:
 
 
 def test_largest_amount_is_stored_exactly_and_every_read_works(
+    upload_contract: Callable[..., Any],
     bank_a_api: Any,
     examiner_api: Any,
     api_client: Client,
@@ -80,10 +81,11 @@ def test_largest_amount_is_stored_exactly_and_every_read_works(
     assert created.json()["debt_amount"] == TOP
     assert Pledge.objects.get().debt_amount == MAX_AMOUNT
     assert bank_a_api.get(f"{PLEDGES}/{pledge_id}").json()["debt_amount"] == TOP
-    assert [p["debt_amount"] for p in bank_a_api.get(PLEDGES).json()] == [TOP]
+    assert [p["debt_amount"] for p in bank_a_api.get(PLEDGES).json()["items"]] == [TOP]
     assert [p["debt_amount"] for p in examiner_api.get(f"{PLEDGES}/queue").json()] == [TOP]
     ours = api_client(enterprise_a_user).get(PLEDGES)
-    assert [p["debt_amount"] for p in ours.json()] == [TOP]
+    assert [p["debt_amount"] for p in ours.json()["items"]] == [TOP]
+    upload_contract(Pledge.objects.get(pk=pledge_id))
     approved = examiner_api.post_json(f"{PLEDGES}/{pledge_id}/decision", {"decision": "approve"})
     assert approved.status_code == 200, approved.content
     anonymous = api_client(None)
@@ -135,9 +137,14 @@ def test_resubmit_amount_is_bounded(
 
 
 def test_change_amount_is_bounded_over_the_api(
-    submit: Callable[..., Any], right: Right, examiner: User, bank_a_api: Any
+    submit: Callable[..., Any],
+    right: Right,
+    examiner: User,
+    bank_a_api: Any,
+    upload_contract: Callable[..., Any],
 ) -> None:
     pledge, _checks = submit([right])
+    upload_contract(pledge)
     pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     path = f"{PLEDGES}/{pledge.pk}/change"
     for amount in ABOVE:
@@ -153,9 +160,14 @@ def test_change_amount_is_bounded_over_the_api(
 
 
 def test_change_service_bound(
-    submit: Callable[..., Any], right: Right, examiner: User, bank_a_user: User
+    submit: Callable[..., Any],
+    right: Right,
+    examiner: User,
+    bank_a_user: User,
+    upload_contract: Callable[..., Any],
 ) -> None:
     pledge, _checks = submit([right])
+    upload_contract(pledge)
     pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     with pytest.raises(ValidationFailed) as exc:
         pledge_change(actor=bank_a_user, pledge=pledge, reason="x", debt_amount=MAX_AMOUNT + 1)
@@ -226,6 +238,7 @@ def test_nul_in_decision_change_and_resubmit_is_422(
     examiner_api: Any,
     bank_a_api: Any,
     examiner: User,
+    upload_contract: Callable[..., Any],
 ) -> None:
     submitted, _checks = submit([make_right()])
     response = examiner_api.post_json(
@@ -245,6 +258,7 @@ def test_nul_in_decision_change_and_resubmit_is_422(
     assert submitted.state == "correction_requested"
 
     registered, _checks = submit([make_right()])
+    upload_contract(registered)
     pledge_decide(actor=examiner, pledge=registered, decision="approve")
     response = bank_a_api.post_json(
         f"{PLEDGES}/{registered.pk}/change", {"reason": f"变更{NUL}", "scope": "本金及利息"}
@@ -309,7 +323,12 @@ def test_malformed_submit_body_is_422_invalid_json(
 
 
 def test_malformed_body_on_release_and_decision(
-    submit: Callable[..., Any], right: Right, examiner: User, examiner_api: Any, bank_a_api: Any
+    submit: Callable[..., Any],
+    right: Right,
+    examiner: User,
+    examiner_api: Any,
+    bank_a_api: Any,
+    upload_contract: Callable[..., Any],
 ) -> None:
     pledge, _checks = submit([right])
     decision = examiner_api.post(
@@ -317,6 +336,7 @@ def test_malformed_body_on_release_and_decision(
     )
     assert decision.status_code == 422, decision.content
     assert decision.json()["code"] == "invalid_json"
+    upload_contract(pledge)
     pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     release = bank_a_api.post(
         f"{PLEDGES}/{pledge.pk}/release",

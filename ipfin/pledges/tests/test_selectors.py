@@ -15,6 +15,7 @@ from ipfin.pledges.selectors import (
     examiner_queue,
     pledge_get,
     pledge_list,
+    pledge_page,
     pledge_precheck,
     pledges_public_for_right,
     pledges_public_search,
@@ -69,6 +70,23 @@ def test_anonymous_reads_nothing(submit: Submit, right: Right) -> None:
         pledge_list(actor=AnonymousUser())
 
 
+def test_pledge_page_counts_the_tenants_rows_only(
+    submit: Submit,
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    bank_b_user: User,
+    examiner: User,
+) -> None:
+    mine = [submit([make_right()])[0] for _ in range(3)]
+    theirs, _ = submit([make_right()], actor=bank_b_user)
+    assert pledge_page(actor=bank_a_user, limit=2, offset=0) == (3, [mine[2], mine[1]])
+    assert pledge_page(actor=bank_a_user, limit=2, offset=2) == (3, [mine[0]])
+    assert pledge_page(actor=bank_a_user, limit=2, offset=3) == (3, [])
+    assert pledge_page(actor=bank_b_user, limit=50, offset=0) == (1, [theirs])
+    assert pledge_page(actor=examiner, limit=1, offset=0) == (4, [theirs])
+    assert pledge_page(actor=examiner, state="registered", limit=5, offset=0) == (0, [])
+
+
 def test_examiner_queue_orders_by_deadline_and_holds_only_submitted(
     submit: Submit, make_right: Callable[..., Right], examiner: User, bank_a_user: User, today: date
 ) -> None:
@@ -82,10 +100,16 @@ def test_examiner_queue_orders_by_deadline_and_holds_only_submitted(
 
 
 def test_public_register_shows_registered_and_released_only(
-    submit: Submit, make_right: Callable[..., Right], examiner: User, bank_a_user: User, today: date
+    submit: Submit,
+    make_right: Callable[..., Right],
+    examiner: User,
+    bank_a_user: User,
+    today: date,
+    upload_contract: Callable[..., Any],
 ) -> None:
     right = make_right()
     first, _ = submit([right])
+    upload_contract(first)
     first = pledge_decide(actor=examiner, pledge=first, decision="approve")
     assert [row["registration_no"] for row in pledges_public_for_right(right)] == [
         first.registration_no
@@ -106,9 +130,15 @@ def test_public_register_shows_registered_and_released_only(
     assert pending.state == "submitted"
 
 
-def test_public_search(submit: Submit, make_right: Callable[..., Right], examiner: User) -> None:
+def test_public_search(
+    submit: Submit,
+    make_right: Callable[..., Right],
+    examiner: User,
+    upload_contract: Callable[..., Any],
+) -> None:
     right, other = make_right(), make_right()
     pledge, _ = submit([right])
+    upload_contract(pledge)
     pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     submit([other])  # pending: never found
     assert pledge.registration_no is not None

@@ -43,6 +43,7 @@ from ipfin.registry.models import Right
 from ipfin.registry.services import right_event_record
 
 Submit = Callable[..., tuple[Pledge, list[Any]]]
+UploadContract = Callable[..., PledgeDocument]
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 
@@ -78,8 +79,11 @@ def pdf_file(
 
 
 @pytest.fixture
-def registered(submit: Submit, right: Right, examiner: User) -> Pledge:
+def registered(
+    submit: Submit, right: Right, examiner: User, upload_contract: UploadContract
+) -> Pledge:
     pledge, _ = submit([right])
+    upload_contract(pledge)
     return pledge_decide(actor=examiner, pledge=pledge, decision="approve")
 
 
@@ -473,9 +477,12 @@ def test_approve_assigns_sequential_registration_numbers(
     bank_a: Organisation,
     enterprise_a: Organisation,
     today: date,
+    upload_contract: UploadContract,
 ) -> None:
     p1, _ = submit([make_right()])
     p2, _ = submit([make_right()])
+    upload_contract(p1)
+    upload_contract(p2)
     r1 = pledge_decide(actor=examiner, pledge=p1, decision="approve")
     r2 = pledge_decide(actor=examiner, pledge=p2, decision="approve", effective_date=today)
     assert r1.state == r2.state == "registered"
@@ -498,9 +505,10 @@ def test_approve_assigns_sequential_registration_numbers(
 
 
 def test_approve_rechecks_the_register(
-    submit: Submit, right: Right, examiner: User, today: date
+    submit: Submit, right: Right, examiner: User, today: date, upload_contract: UploadContract
 ) -> None:
     pledge, _ = submit([right])
+    upload_contract(pledge)
     _event(examiner, right, "preservation", today)
     before, row = counts(), state_of(pledge)
     with pytest.raises(ValidationFailed) as exc:
@@ -512,9 +520,10 @@ def test_approve_rechecks_the_register(
 
 
 def test_effective_date_must_be_between_filing_and_today(
-    submit: Submit, right: Right, examiner: User, today: date
+    submit: Submit, right: Right, examiner: User, today: date, upload_contract: UploadContract
 ) -> None:
     pledge, _ = submit([right])
+    upload_contract(pledge)
     for bad in (today + timedelta(days=1), today - timedelta(days=30)):
         with pytest.raises(ValidationFailed) as exc:
             pledge_decide(actor=examiner, pledge=pledge, decision="approve", effective_date=bad)
@@ -581,6 +590,40 @@ def test_decisions_are_for_examiners_and_follow_the_state_machine(
         pledge_decide(actor=examiner, pledge=registered, decision="approve")
     assert conflict.value.code == "illegal_transition"
     assert state_of(registered) == row
+
+
+def test_approve_needs_the_contract_and_changes_nothing_without_it(
+    submit: Submit,
+    right: Right,
+    examiner: User,
+    bank_a_user: User,
+    upload_contract: UploadContract,
+    today: date,
+) -> None:
+    pledge, _ = submit([right])
+    before, row = counts(), state_of(pledge)
+    with pytest.raises(ValidationFailed) as exc:
+        pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    assert (exc.value.status, exc.value.code) == (422, "contract_missing")
+    assert "质押合同" in exc.value.detail_zh and "contract" in exc.value.detail_en
+    assert counts() == before  # no number taken, no audit record, no notification
+    assert state_of(pledge) == row
+    # A document of another kind is not the contract.
+    pledge_document_upload(actor=bank_a_user, pledge=pledge, uploaded_file=pdf_file(), kind="annex")
+    with pytest.raises(ValidationFailed) as exc:
+        pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    assert exc.value.code == "contract_missing"
+    assert RegistrationCounter.objects.count() == 0
+    # A correction may still be asked for without it; once uploaded, approval goes through.
+    corrected = pledge_decide(
+        actor=examiner, pledge=pledge, decision="correct", reason="请上传质押合同"
+    )
+    assert corrected.state == "correction_requested"
+    resubmitted, _ = pledge_resubmit(actor=bank_a_user, pledge=corrected)
+    upload_contract(resubmitted)
+    approved = pledge_decide(actor=examiner, pledge=resubmitted, decision="approve")
+    assert approved.state == "registered"
+    assert approved.registration_no == f"Y{today.year}000000001"
 
 
 # --- resubmission --------------------------------------------------------------------------------

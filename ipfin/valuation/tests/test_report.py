@@ -250,3 +250,75 @@ def test_percent_and_value_text():
     assert presentation.percent(Decimal("0.25")) == "25%"
     assert presentation.value_text(Decimal("9999.99")) == "9,999.99 元（1.00 万元）"
     assert presentation.value_text(None) == "—"
+
+
+def _score(total: float, grade: str, label_zh: str, points: float) -> dict:
+    return {
+        "score": total,
+        "grade": grade,
+        "dimensions": {"legal": total, "technical": total, "economic": total},
+        "contributions": [
+            {
+                "name": "remaining_life_years",
+                "dimension": "legal",
+                "label_zh": label_zh,
+                "label_en": label_zh,
+                "raw": 10.0,
+                "percentile": 0.5,
+                "points": points,
+            }
+        ],
+    }
+
+
+def test_a_package_report_scores_every_right(agency_user, examiner, enterprise_a, right):
+    second = make_patent(examiner=examiner, owner=enterprise_a, title="一种柔性显示基板")
+    valuation = valuation_create(
+        actor=agency_user, rights=[right.number, second.number], method="income", inputs=INCOME
+    )
+    scores = [
+        (right, _score(71.5, "B", "剩余保护期", 12.5)),
+        (second, _score(43.0, "D", "同族规模", 3.0)),
+    ]
+    flat = _text(report.valuation_report_pdf(valuation, scores=scores)).replace("\n", "")
+    # Both rights, each with its own total (to one decimal) and grade.
+    assert f"{right.number} 一种低功耗存算一体芯片：综合得分 71.5（等级 B）" in flat
+    assert f"{second.number} 一种柔性显示基板：综合得分 43.0（等级 D）" in flat
+    assert "剩余保护期" in flat and "同族规模" in flat  # each right's contribution chart
+    assert flat.count("：综合得分") == 2
+    assert "价值度评分仅列出前" not in flat  # two rights: no cap note
+
+
+def test_the_pdf_view_scores_both_rights_of_a_package(
+    agency_user, examiner, enterprise_a, right, client
+):
+    second = make_patent(examiner=examiner, owner=enterprise_a, title="一种柔性显示基板")
+    valuation = valuation_create(
+        actor=agency_user, rights=[right.number, second.number], method="income", inputs=INCOME
+    )
+    client.force_login(agency_user)
+    response = client.get(f"/valuations/{valuation.pk}/report.pdf")
+    assert response.status_code == 200
+    flat = _text(response.content).replace("\n", "")
+    assert f"{right.number} 一种低功耗存算一体芯片：综合得分" in flat
+    assert f"{second.number} 一种柔性显示基板：综合得分" in flat
+
+
+def test_the_report_scores_at_most_ten_rights_with_a_note(agency_user, right):
+    valuation = valuation_create(
+        actor=agency_user, rights=[right.number], method="income", inputs=INCOME
+    )
+    # 12 scored rights given; the report shows REPORT_SCORE_LIMIT = 10 and says how many exist.
+    scores = [
+        (
+            {"number": f"CN-{i:02d}", "title": f"专利{i:02d}"},
+            _score(50.0 + i, "C", "剩余保护期", 1.0),
+        )
+        for i in range(12)
+    ]
+    assert presentation.REPORT_SCORE_LIMIT == 10
+    flat = _text(report.valuation_report_pdf(valuation, scores=scores)).replace("\n", "")
+    assert flat.count("：综合得分") == 10
+    assert "CN-09 专利09：综合得分 59.0" in flat
+    assert "CN-10" not in flat and "CN-11" not in flat
+    assert "本次评估共 12 项知识产权，价值度评分仅列出前 10 项。" in flat

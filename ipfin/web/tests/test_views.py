@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ipfin.pledges.models import Pledge, PledgeDocument
-from ipfin.pledges.services import pledge_decide
+from ipfin.pledges.samples import contract_file
+from ipfin.pledges.services import pledge_decide, pledge_document_upload
 from ipfin.registry.domain import RightKind, annuity_due_date, annuity_schedule
 from ipfin.registry.services import right_event_record
 from ipfin.web.tests.factories import file_pledge, make_patent
@@ -26,6 +27,14 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def _html(resp) -> str:
     return resp.content.decode()
+
+
+def _approve(examiner, pledge):
+    """The pledgee uploads the contract (the examiner approves only then), the examiner approves."""
+    pledge_document_upload(
+        actor=pledge.created_by, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
+    )
+    return pledge_decide(actor=examiner, pledge=pledge, decision="approve")
 
 
 def _form_data(right, enterprise, **kw):
@@ -113,7 +122,7 @@ def test_each_role_is_refused_what_is_not_its_job(request, client_for, pledge, w
 
 
 def test_another_bank_gets_404_for_the_pledge_and_its_actions(client_for, bank_b_user, pledge):
-    pledge_decide(actor=_examiner_of(pledge), pledge=pledge, decision="approve")
+    _approve(_examiner_of(pledge), pledge)
     client = client_for(bank_b_user)
     assert client.get(f"/pledges/{pledge.pk}/").status_code == 404
     assert client.post(f"/pledges/{pledge.pk}/release/").status_code == 404
@@ -192,7 +201,7 @@ def test_regulator_home_shows_counts_by_state_and_registered_amount(
     client_for, regulator_user, examiner, make_pledge
 ):
     registered = make_pledge(debt_amount="12500000.00")
-    pledge_decide(actor=examiner, pledge=registered, decision="approve")
+    _approve(examiner, registered)
     make_pledge(debt_amount="1000000.00")  # still submitted: not in the registered amount
     html = _html(client_for(regulator_user).get("/"))
     assert 'data-testid="home-regulator"' in html
@@ -219,7 +228,7 @@ def test_right_page_shows_status_timeline_owners_and_public_pledges(
     client_for, patent, enterprise_a, examiner, bank_a_user
 ):
     pledge = file_pledge(bank_user=bank_a_user, pledgor=enterprise_a, rights=[patent])
-    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    _approve(examiner, pledge)
     pledge.refresh_from_db()
     resp = Client().get(f"/rights/{patent.number}/")
     html = _html(resp)
@@ -371,8 +380,14 @@ def test_pledge_page_shows_the_parties_the_actions_they_may_take(
 
 
 def test_examiner_approves_through_the_form_and_the_public_sees_the_registration(
-    client_for, examiner, pledge
+    client_for, examiner, bank_a_user, pledge
 ):
+    pledge_document_upload(
+        actor=bank_a_user, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
+    )
+    page = _html(client_for(examiner).get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="contract-missing"' not in page
+    assert re.search(r'<input[^>]*value="approve"[^>]*>', page).group(0).count("disabled") == 0
     resp = client_for(examiner).post(
         f"/pledges/{pledge.pk}/decision/", {"decision": "approve", "reason": ""}
     )
@@ -382,6 +397,42 @@ def test_examiner_approves_through_the_form_and_the_public_sees_the_registration
     public = _html(Client().get("/public/", {"q": pledge.items.get().right.number}))
     assert f'data-registration-no="{pledge.registration_no}" data-state="registered"' in public
     assert "万元" not in public  # no debt amounts for the public
+
+
+def test_without_a_contract_approve_is_disabled_and_refused_but_correction_is_possible(
+    client_for, examiner, bank_a_user, pledge
+):
+    exam = client_for(examiner)
+    page = _html(exam.get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="contract-missing"' in page and "尚未上传质押合同" in page
+    radios = {value: tag for tag, value in re.findall(r'(<input[^>]*value="(\w+)"[^>]*>)', page)}
+    assert " disabled" in radios["approve"]
+    assert " disabled" not in radios["reject"] and " disabled" not in radios["correct"]
+    bank = _html(client_for(bank_a_user).get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="contract-needed"' in bank
+    # A forged POST is refused by the service: 422, the reason, nothing changed.
+    row = Pledge.objects.filter(pk=pledge.pk).values().get()
+    resp = exam.post(f"/pledges/{pledge.pk}/decision/", {"decision": "approve", "reason": ""})
+    assert resp.status_code == 422
+    assert 'data-testid="action-error"' in _html(resp) and "尚未上传质押合同" in _html(resp)
+    assert " disabled" in re.search(r'<input[^>]*value="approve"[^>]*>', _html(resp)).group(0)
+    assert Pledge.objects.filter(pk=pledge.pk).values().get() == row
+    resp = exam.post(
+        f"/pledges/{pledge.pk}/decision/", {"decision": "correct", "reason": "请上传质押合同"}
+    )
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.state == "correction_requested"
+
+
+def test_without_a_contract_the_english_page_says_so(client_for, examiner, pledge):
+    client = client_for(examiner)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = _html(client.get(f"/pledges/{pledge.pk}/"))
+    assert "No pledge contract uploaded yet" in page
+    resp = client.post(f"/pledges/{pledge.pk}/decision/", {"decision": "approve", "reason": ""})
+    assert resp.status_code == 422
+    assert "No pledge contract has been uploaded" in _html(resp)
 
 
 def test_pending_applications_are_not_public(pledge):
@@ -428,7 +479,7 @@ def test_correction_request_then_resubmission(client_for, examiner, bank_a_user,
 
 
 def test_change_and_release_by_the_pledgee(client_for, examiner, bank_a_user, pledge):
-    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    _approve(examiner, pledge)
     bank = client_for(bank_a_user)
     resp = bank.post(
         f"/pledges/{pledge.pk}/change/",
@@ -447,7 +498,7 @@ def test_change_and_release_by_the_pledgee(client_for, examiner, bank_a_user, pl
 
 
 def test_releasing_twice_is_a_friendly_409(client_for, examiner, bank_a_user, pledge):
-    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    _approve(examiner, pledge)
     bank = client_for(bank_a_user)
     bank.post(f"/pledges/{pledge.pk}/release/")
     again = bank.post(f"/pledges/{pledge.pk}/release/")
@@ -535,7 +586,7 @@ def test_list_pages_have_pinned_query_counts(
     """Constant in the number of rows: each page loads its rows and their relations in a fixed
     number of queries (session and user included)."""
     pledges = [make_pledge() for _ in range(4)]
-    pledge_decide(actor=examiner, pledge=pledges[0], decision="approve")
+    _approve(examiner, pledges[0])
     bank, exam = client_for(bank_a_user), client_for(examiner)
     number = pledges[0].items.get().right.number
     for client, path, limit in [

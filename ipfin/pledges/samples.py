@@ -1,0 +1,43 @@
+"""A generated pledge contract (a small one-page PDF) for the demo data and the tests.
+
+The examiner approves only an application whose contract is stored (`pledge_decide`), so every
+pledge the demo or a test registers first uploads one through `pledge_document_upload`, the same
+service the bank's form and the API call: this module only makes the file.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+__all__ = ["contract_file", "contract_pdf"]
+
+_FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese (no font file)
+
+
+def contract_pdf(contract_no: str) -> bytes:
+    """A one-page PDF titled 质押合同 with the contract number; the same number, the same bytes
+    (no creation date or random document id), so that its SHA-256 is reproducible."""
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    canvas.setTitle(f"质押合同 {contract_no}")
+    canvas.setFont(_FONT, 18)
+    canvas.drawString(72, 770, "知识产权质押合同")
+    canvas.setFont(_FONT, 11)
+    canvas.drawString(72, 740, f"合同编号 / Contract no.: {contract_no}")
+    canvas.drawString(72, 720, "（演示与测试用样本 / sample for the demo and the tests）")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def contract_file(contract_no: str, name: str = "质押合同.pdf") -> SimpleUploadedFile:
+    """`contract_pdf` as an uploaded file, ready for `pledge_document_upload`."""
+    return SimpleUploadedFile(name, contract_pdf(contract_no), content_type="application/pdf")
