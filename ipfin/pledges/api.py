@@ -22,7 +22,7 @@ from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
 from ipfin.pledges import selectors, services
-from ipfin.pledges.domain import allowed_actions
+from ipfin.pledges.domain import PledgeAction, allowed_actions
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.schemas import (
     ChangeIn,
@@ -103,7 +103,17 @@ def _summary(pledge: Pledge) -> dict[str, Any]:
     }
 
 
+def _allowed(pledge: Pledge, documents: list[Any]) -> list[str]:
+    """What may happen next: the state machine's actions, less approval while no contract is
+    stored (the service refuses that with `contract_missing`)."""
+    actions = allowed_actions(pledge.state)
+    if not any(doc.kind == "contract" for doc in documents):
+        actions -= {PledgeAction.APPROVE}
+    return sorted(a.value for a in actions)
+
+
 def _detail(pledge: Pledge) -> dict[str, Any]:
+    documents = list(pledge.documents.all())
     return {
         **_summary(pledge),
         "scope": pledge.scope,
@@ -113,9 +123,9 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
         "checks": localise_checks(list(pledge.checks or [])),
         "decision_reason": pledge.decision_reason,
         "decided_at": pledge.decided_at,
-        "documents": list(pledge.documents.all()),
+        "documents": documents,
         "changes": list(pledge.changes.order_by("created_at", "id")),
-        "allowed_actions": sorted(a.value for a in allowed_actions(pledge.state)),
+        "allowed_actions": _allowed(pledge, documents),
     }
 
 

@@ -515,7 +515,12 @@ def test_decision_errors(filed: dict[str, Any], examiner_api: Any, bank_a_api: A
     assert missing_en.status_code == 422
     assert "contract" in missing_en.json()["detail"]
     assert Pledge.objects.values().get(pk=filed["id"]) == before
+    # What may happen next says the same: no approval offered until the contract is stored.
+    detail = f"/api/v1/pledges/{filed['id']}"
+    assert "approve" not in examiner_api.get(detail).json()["allowed_actions"]
+    assert "reject" in examiner_api.get(detail).json()["allowed_actions"]
     upload_contract(bank_a_api, filed["id"])
+    assert "approve" in examiner_api.get(detail).json()["allowed_actions"]
     assert examiner_api.post_json(path, {"decision": "approve"}).status_code == 200
     again = examiner_api.post_json(path, {"decision": "approve"})
     assert again.status_code == 409
