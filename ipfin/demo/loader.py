@@ -818,6 +818,20 @@ def _enterprise(name: str) -> Organisation:
     return Organisation.objects.get(kind=OrganisationKind.ENTERPRISE, name=name)
 
 
+def _profile_keeper(org: Organisation) -> User:
+    """Who records `org`'s credit profile in the demo: a bank it has pledged rights to (only such
+    a bank may), else the enterprise's own login (enterprise_<letter>, created here)."""
+    bank_user = (
+        User.objects.filter(organisation__pledges_as_pledgee__pledgor=org).order_by("pk").first()
+    )
+    if bank_user is not None:
+        return bank_user
+    letter = "abcdefghij"[[name for name, *_ in ENTERPRISES].index(org.name)]
+    return User.objects.filter(username=f"enterprise_{letter}").first() or user_create(
+        username=f"enterprise_{letter}", password=DEMO_PASSWORD, organisation=org
+    )
+
+
 def _pay_due(loan: Any, bank: User, on: date, today: date) -> None:
     """The bank records the enterprise paying what is due on `on` (penalties included)."""
     from ipfin.loans import selectors as loan_selectors
@@ -849,10 +863,11 @@ def _load_financing() -> list[str]:
     assert firm_a is not None
     firm_b = _enterprise(ENTERPRISES[1][0])
 
-    # Credit profiles: enterprise A keeps its own; a bank records the others' (both may).
+    # Credit profiles: enterprise A keeps its own; for the others a bank they have pledged rights
+    # to records them (only such a bank may), or, with no bank yet, the enterprise's own login.
     for name, facts in ENTERPRISE_PROFILES.items():
         org = _enterprise(name)
-        actor = enterprise_a if org.pk == firm_a.pk else bank_a
+        actor = enterprise_a if org.pk == firm_a.pk else _profile_keeper(org)
         credit_profile_update(actor=actor, uscc=org.uscc or "", today=today, **facts)
 
     # The catalogue.

@@ -18,6 +18,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import PermissionDenied, ValidationFailed
 from ipfin.common.money import money_str, parse_money
+from ipfin.pledges.models import Pledge
 from ipfin.valuation.engine.bank import BankModel
 from ipfin.valuation.models import (
     BankValuationModel,
@@ -181,17 +182,25 @@ def _choice(raw: Any, field: str, allowed: list[str]) -> str:
 def credit_profile_update(
     *, actor: Any, uscc: str, today: date | None = None, **fields: Any
 ) -> EnterpriseCreditProfile:
-    """Set facts of the enterprise `uscc`'s credit profile (the enterprise itself, or a bank);
-    only the fields given change. Fields: rd_expense_ratio [0, 10], high_tech, specialised_sme,
+    """Set facts of the enterprise `uscc`'s credit profile; only the fields given change. Who may:
+    the enterprise itself, or a bank it is a customer of (the pledgee of one of its pledge
+    applications, in any state) — not any bank: the profile feeds the "IP + credit" score that
+    white-list screening and matching rely on, so a stranger must not be able to move it.
+    Fields: rd_expense_ratio [0, 10], high_tech, specialised_sme,
     established_on (not in the future), credit_rating (AAA..C), overdue_count_24m (≥ 0),
     revenue (yuan, ≥ 0), revenue_growth (≥ −1), debt_ratio [0, 5], tax_credit_grade (A/B/M/C/D).
     """
     org, profile = credit_profile_of(actor=actor, uscc=uscc)
     own = getattr(actor, "organisation", None)
-    if actor.organisation_id != org.pk and (own is None or own.kind != OrganisationKind.BANK):
+    if actor.organisation_id != org.pk and not (
+        own is not None
+        and own.kind == OrganisationKind.BANK
+        and Pledge.objects.filter(pledgee_id=own.pk, pledgor_id=org.pk).exists()
+    ):
         raise PermissionDenied(
-            "只有企业本身或银行可以更新企业信用信息。",
-            "Only the enterprise itself or a bank can update its credit profile.",
+            "只有企业本身或其质押贷款银行可以更新企业信用信息。",
+            "Only the enterprise itself or a bank it has pledged rights to can update its credit "
+            "profile.",
             code="forbidden",
         )
     known = set(_profile_dict(profile))

@@ -17,6 +17,7 @@ from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
     make_right,
     patent_no,
     pay_annuities,
+    submit,
     today,
 )
 

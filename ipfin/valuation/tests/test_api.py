@@ -587,9 +587,12 @@ def test_credit_score_enterprise_bank_and_others(
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
     make_right: Callable[..., Right],
+    submit: Callable[..., Any],
+    bank_b_user: User,
     public: Any,
 ) -> None:
-    make_right()  # an invention in force owned by enterprise_a
+    right = make_right()  # an invention in force owned by enterprise_a
+    submit([right])  # filed by bank_a for enterprise_a: bank_a's customer
     url = f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
     own = api_client(enterprise_a_user)
     response = own.get(url)
@@ -610,6 +613,13 @@ def test_credit_score_enterprise_bank_and_others(
     assert put.json()["profile"]["credit_rating"] == "AA"
     assert put.json()["profile"]["revenue"] == "50000000.00"
     assert put.json()["total"] > data["total"]
+    assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 1
+
+    # A bank the enterprise has no pledge with reads the score but cannot set its facts.
+    stranger = api_client(bank_b_user)
+    assert stranger.get(url).status_code == 200
+    refused = stranger.put(url, {"credit_rating": "C"}, content_type="application/json")
+    assert refused.status_code == 403
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 1
 
     bad = own.put(url, {"debt_ratio": "9"}, content_type="application/json")

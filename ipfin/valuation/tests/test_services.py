@@ -621,9 +621,16 @@ def test_bank_model_refusals_change_nothing(agency_user: User, bank_a_user: User
 
 
 def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
-    enterprise_a: Organisation, enterprise_a_user: User, bank_a_user: User, today: date
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    bank_a_user: User,
+    bank_b_user: User,
+    make_right: Callable[..., Right],
+    submit: Callable[..., Any],
+    today: date,
 ) -> None:
     assert enterprise_a.uscc is not None
+    submit([make_right()])  # bank_a files a pledge for enterprise_a: it is bank_a's customer
     credit_profile_update(
         actor=enterprise_a_user,
         uscc=enterprise_a.uscc,
@@ -636,6 +643,12 @@ def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
     assert profile.high_tech is True
     assert profile.rd_expense_ratio == Decimal("0.06")
     assert profile.established_on == date(2015, 3, 1)
+    assert profile.credit_rating == "AA"
+    assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
+    # Another bank, with no pledge of enterprise_a's, may read but not set its facts.
+    with pytest.raises(PermissionDenied):
+        credit_profile_update(actor=bank_b_user, uscc=enterprise_a.uscc, credit_rating="c")
+    profile.refresh_from_db()
     assert profile.credit_rating == "AA"
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
 

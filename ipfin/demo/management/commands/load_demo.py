@@ -31,6 +31,7 @@ class Command(BaseCommand):
             ("bank_b", "银行B 信贷员 / bank B loan officer"),
             ("examiner", "知识产权局 审查员 / IP office examiner"),
             ("enterprise_a", "企业A 财务 / enterprise A finance staff"),
+            ("enterprise_d", "企业D 财务 / enterprise D finance staff"),
             ("regulator", "金融监管 分析员 / regulator analyst"),
             ("park", "园区 管委会 / park administration (files demands for member firms)"),
             ("agency", "评估机构 评估师 / valuation agency appraiser"),

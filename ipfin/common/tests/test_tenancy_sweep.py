@@ -1,0 +1,575 @@
+"""Cross-tenant sweep over the whole REST API, on the demo data set.
+
+Every operation in the OpenAPI document is classified below: public (the allowlist, each with its
+reason), tenant-owned (its path parameter maps to the rows that belong to bank A's tenancy, derived
+from the models' tenant fields, not from the selectors under test), or a list / create endpoint.
+Then, as bank B, as an enterprise that is no party to bank A's business, and anonymously:
+
+- GET of another tenant's object is 401/403/404, never 200 and never 500;
+- no list endpoint shows an id that belongs to another tenant only;
+- POST/PUT of an action on another tenant's object is refused (401/403/404/422), never 2xx or
+  500, and nothing changed (the row itself and the row counts of the dependent tables).
+
+Each check is also run once the other way round where it can pass (bank A reads its own object,
+bank A's list shows its own ids), so the sweep cannot pass by looking at the wrong ids or keys.
+`test_every_operation_is_classified` fails for a new endpoint until it is classified here.
+The demo is loaded once for the module, inside an outer transaction rolled back at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.forms.models import model_to_dict
+from django.test import Client, override_settings
+
+from ipfin.accounts.models import Notification, Organisation, User
+from ipfin.accounts.services import api_token_issue, user_create
+from ipfin.api import api
+from ipfin.demo.loader import DEMO_PASSWORD, ENTERPRISES
+from ipfin.financing.models import Demand, DemandResponse, Product
+from ipfin.loans.models import Installment, Loan, Repayment, SubsidyClaim
+from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
+from ipfin.registry.models import Right, RightEvent
+from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
+from ipfin.whitelist import services as whitelist_services
+from ipfin.whitelist.models import (
+    BankRecommendation,
+    ImportedList,
+    ScreeningRule,
+    WhitelistBatch,
+    WhitelistEntry,
+    WhitelistFollowUp,
+    WhitelistPush,
+)
+
+pytestmark = pytest.mark.django_db
+
+PREFIX = "/api/v1"
+SCHEMA: dict[str, Any] = api.get_openapi_schema()
+OPERATIONS: list[tuple[str, str]] = sorted(
+    (method.upper(), path.removeprefix(PREFIX))
+    for path, ops in SCHEMA["paths"].items()
+    for method in ops
+)
+
+# Public reads: the same answer for every caller, nothing tenant-owned in them.
+PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", "/rights"): "the register of rights is public (专利法 art. 39, 商标法 art. 33: 公告)",
+    ("GET", "/rights/{number}"): "one right of the public register",
+    ("GET", "/rights/{number}/status"): "legal status derived from the public register",
+    ("GET", "/rights/{number}/score"): "indicator score computed from public register data",
+    ("GET", "/rights/{number}/comparables"): "priced transfers/licences recorded in the register",
+    ("GET", "/pledges/public"): "registered pledges are published (专利权质押登记办法 公告)",
+    ("GET", "/products"): "the product catalogue is published to every enterprise",
+    ("GET", "/products/{product_id}"): "one published product of the catalogue",
+    ("GET", "/products/compare"): "comparison of published products",
+    ("GET", "/lpr"): "the published loan prime rate (全国银行间同业拆借中心)",
+    ("GET", "/policies"): "published government policies",
+    ("POST", "/valuations/preview"): "a calculator: stores nothing, reads only public data",
+    ("POST", "/schedules/preview"): "a repayment-schedule calculator: stores nothing",
+    ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
+    ("POST", "/pledges/precheck"): "checks a draft against the public register, stores nothing",
+}
+
+# Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
+CREATES = {
+    ("POST", "/rights"),
+    ("POST", "/pledges"),
+    ("POST", "/organisations"),
+    ("POST", "/valuations"),
+    ("PUT", "/valuations/bank-model"),  # the caller's own bank's model (keyed by its organisation)
+    ("POST", "/products"),
+    ("POST", "/policies"),
+    ("POST", "/demands"),
+    ("POST", "/whitelist/imports"),
+    ("POST", "/whitelist/rules"),
+    ("POST", "/whitelist/batches"),
+    ("POST", "/whitelist/recommendations"),
+    ("POST", "/loans"),
+    ("POST", "/subsidies/claims"),
+    ("POST", "/subsidies/allocate"),
+}
+
+
+@dataclass(frozen=True)
+class Owned:
+    """The rows of one path parameter that a caller of organisation `x` (None: anonymous) must
+    not reach, given bank A (`a`). `related` are the tables an action on the row may write."""
+
+    model: type[models.Model]
+    foreign: Callable[[Organisation, Organisation | None], QuerySet[Any]]
+    related: tuple[type[models.Model], ...] = ()
+    lookup: str = "pk"  # the path parameter's value: this field of the row
+
+
+def _not_party(qs: QuerySet[Any], x: Organisation | None, *fields: str) -> QuerySet[Any]:
+    if x is None:
+        return qs
+    party = Q()
+    for f in fields:
+        party |= Q(**{f: x.pk})
+    return qs.exclude(party)
+
+
+def _pledges(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    return _not_party(Pledge.objects.filter(pledgee=a), x, "pledgee", "pledgor")
+
+
+def _valuations(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    rows = Valuation.objects.filter(Q(organisation=a) | Q(client_bank=a))
+    return _not_party(rows, x, "organisation", "client_bank")
+
+
+def _loans(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    return _not_party(Loan.objects.filter(bank=a), x, "bank", "enterprise", "enterprise__park")
+
+
+def _demands(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # A demand reaches a bank only when it is pushed to it (a DemandResponse row for the bank).
+    rows = Demand.objects.filter(pk__in=DemandResponse.objects.filter(bank=a).values("demand"))
+    if x is not None:
+        rows = rows.exclude(pk__in=DemandResponse.objects.filter(bank=x).values("demand"))
+    return _not_party(rows, x, "enterprise", "filed_by_org", "enterprise__park")
+
+
+def _ledger(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    rows = DemandResponse.objects.filter(bank=a)
+    return _not_party(
+        rows, x, "bank", "demand__enterprise", "demand__filed_by_org", "demand__enterprise__park"
+    )
+
+
+def _batches(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # Bank A's: pushed to it; plus drafts, which no bank sees.
+    rows = WhitelistBatch.objects.filter(Q(pushes__bank=a) | Q(published_at=None)).distinct()
+    if x is not None:
+        rows = rows.exclude(pushes__bank=x)
+    return rows
+
+
+def _entries(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    return WhitelistEntry.objects.filter(batch__in=_batches(a, x))
+
+
+def _recommendations(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    return _not_party(BankRecommendation.objects.filter(bank=a), x, "bank", "enterprise")
+
+
+def _office_only(model: type[models.Model]) -> Callable[..., QuerySet[Any]]:
+    # Imported lists and screening rules are the IP office's working material: no bank's.
+    return lambda a, x: model._default_manager.all()
+
+
+def _claims(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # Claims belong to the claimant enterprise; the IP office reviews them.
+    return _not_party(SubsidyClaim.objects.all(), x, "enterprise")
+
+
+def _products(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    return _not_party(Product.objects.filter(provider=a), x, "provider")
+
+
+def _credit(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # An enterprise's credit scorecard: itself, any bank and the supervisors may read it; the
+    # enterprise or a bank it has pledged rights to may update its facts (a stranger bank's
+    # update is refused: ipfin/valuation/tests, services.profiles.credit_profile_update). For
+    # the sweep's reads it is "foreign" to another enterprise only.
+    if x is not None and x.kind == "bank":
+        return Organisation.objects.none()
+    rows = Organisation.objects.filter(pk__in=Loan.objects.filter(bank=a).values("enterprise"))
+    return _not_party(rows, x, "pk", "park")
+
+
+def _rights(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # Writing to the register (events) is the examiner's; nobody else's right or own.
+    return Right.objects.filter(pledge_items__pledge__pledgee=a).distinct()
+
+
+OWNED: dict[str, Owned] = {
+    "pledge_id": Owned(Pledge, _pledges, (PledgeDocument, PledgeChange)),
+    "valuation_id": Owned(Valuation, _valuations),
+    "loan_id": Owned(Loan, _loans, (Installment, Repayment)),
+    "demand_id": Owned(Demand, _demands, (DemandResponse,)),
+    "row_id": Owned(DemandResponse, _ledger),
+    "batch_id": Owned(WhitelistBatch, _batches, (WhitelistPush, WhitelistEntry)),
+    "entry_id": Owned(WhitelistEntry, _entries, (WhitelistFollowUp,)),
+    "rec_id": Owned(BankRecommendation, _recommendations, (WhitelistEntry,)),
+    "import_id": Owned(ImportedList, _office_only(ImportedList)),
+    "rule_id": Owned(ScreeningRule, _office_only(ScreeningRule)),
+    "claim_id": Owned(SubsidyClaim, _claims),
+    "product_id": Owned(Product, _products),
+    "uscc": Owned(Organisation, _credit, (EnterpriseCreditProfile,), lookup="uscc"),
+    "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
+}
+
+# List endpoints: the path parameter whose rows the items are (their "id"), or None for lists
+# that are the caller's own by construction or public (checked for status only).
+LISTS: dict[str, str | None] = {
+    "/pledges": "pledge_id",
+    "/pledges/queue": "pledge_id",
+    "/valuations": "valuation_id",
+    "/demands": "demand_id",
+    "/ledger": "row_id",
+    "/loans": "loan_id",
+    "/subsidies/claims": "claim_id",
+    "/whitelist/batches": "batch_id",
+    "/whitelist/recommendations": "rec_id",
+    "/whitelist/imports": "import_id",
+    "/whitelist/rules": "rule_id",
+    "/notifications": None,  # checked against Notification.organisation below
+    "/me": None,  # the caller's own user
+    "/valuations/bank-model": None,  # the caller's own bank's model
+    "/whitelist/figures": None,  # aggregates; a bank's figures are its own follow-ups
+    "/whitelist/figures/export.xlsx": None,
+}
+
+ACCEPTED_READ = {401, 403, 404}
+ACCEPTED_WRITE = {401, 403, 404, 422}
+# A single case the sweep found and that is not fixed here: (method, path, caller) -> reason.
+KNOWN: dict[tuple[str, str, str], str] = {}
+
+
+def _path_params(method: str, path: str) -> list[str]:
+    op = SCHEMA["paths"][PREFIX + path][method.lower()]
+    return [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
+
+
+class _Api(Client):
+    def __init__(self, token: str | None) -> None:
+        super().__init__(headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+@dataclass
+class Demo:
+    bank_a: Organisation
+    clients: dict[str, _Api]  # bank_a (the owner), bank_b, enterprise_b, anonymous
+    orgs: dict[str, Organisation | None]
+
+
+@pytest.fixture(scope="module")
+def demo(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    media = Path(tmp_path_factory.mktemp("media"))
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=media,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),
+    ):
+        call_command("load_demo", stdout=StringIO())
+        users = {u.username: u for u in User.objects.select_related("organisation")}
+        bank_a = users["bank_a"].organisation
+        bank_b = users["bank_b"].organisation
+        assert bank_a is not None and bank_b is not None
+        # An enterprise with an account that is not enterprise_a (the demo logs in only A).
+        firm_b = Organisation.objects.get(name=ENTERPRISES[1][0])
+        enterprise_b = user_create(
+            username="enterprise_b", password=DEMO_PASSWORD, organisation=firm_b
+        )
+        _whitelist(users["examiner"], users["bank_a"], bank_a)
+        demo = Demo(
+            bank_a=bank_a,
+            clients={
+                "bank_a": _Api(api_token_issue(user=users["bank_a"])),
+                "bank_b": _Api(api_token_issue(user=users["bank_b"])),
+                "enterprise_b": _Api(api_token_issue(user=enterprise_b)),
+                "anonymous": _Api(None),
+            },
+            orgs={"bank_a": bank_a, "bank_b": bank_b, "enterprise_b": firm_b, "anonymous": None},
+        )
+        yield demo
+        transaction.set_rollback(True)
+
+
+def _whitelist(office: User, bank_user: User, bank_a: Organisation) -> None:
+    """The demo has no white list: an imported list, one batch published and pushed to bank A
+    only, a draft, and a recommendation by bank A, all through the services."""
+    names = "单位名称\n" + ENTERPRISES[0][0] + "\n"
+    upload = SimpleUploadedFile("list.csv", names.encode("utf-8-sig"), content_type="text/csv")
+    whitelist_services.list_import(actor=office, uploaded_file=upload, kind="high_tech")
+    rule = whitelist_services.rule_create(actor=office, name="演示全部企业")
+    batch = whitelist_services.batch_create(actor=office, rule=rule, title="甲银行批次")
+    whitelist_services.batch_publish(actor=office, batch=batch)
+    whitelist_services.batch_push(actor=office, batch=batch, bank_ids=[bank_a.pk])
+    whitelist_services.batch_create(actor=office, rule=rule, title="草稿")
+    firm = Organisation.objects.get(name=ENTERPRISES[2][0])
+    assert firm.uscc is not None
+    whitelist_services.recommendation_create(
+        actor=bank_user, enterprise_uscc=firm.uscc, reason="甲银行客户"
+    )
+
+
+def _foreign(demo: Demo, param: str, caller: str) -> list[Any]:
+    owned = OWNED[param]
+    rows = owned.foreign(demo.bank_a, demo.orgs[caller])
+    return list(rows.values_list(owned.lookup, flat=True).distinct())
+
+
+def _url(path: str, param: str, value: Any) -> str:
+    return PREFIX + path.replace("{" + param + "}", str(value))
+
+
+def _status_ok(status: int, accepted: set[int]) -> bool:
+    return status in accepted
+
+
+def _outcome(method: str, path: str, caller: str, failures: list[str]) -> None:
+    reason = KNOWN.get((method, path, caller))
+    if reason is not None:
+        if not failures:
+            pytest.fail(f"known finding no longer reproduces, remove it from KNOWN: {reason}")
+        pytest.xfail(reason)
+    assert not failures, "\n".join(failures)
+
+
+# --- the classification ---------------------------------------------------------------------
+
+
+def test_every_operation_is_classified() -> None:
+    unclassified = []
+    for method, path in OPERATIONS:
+        params = _path_params(method, path)
+        if (method, path) in PUBLIC or (method, path) in CREATES:
+            continue
+        if method == "GET" and not params and path in LISTS:
+            continue
+        if params and all(p in OWNED for p in params):
+            continue
+        unclassified.append(f"{method} {path}")
+    assert not unclassified, unclassified
+    assert len(OPERATIONS) >= 80  # the sweep really read the schema
+
+
+GET_BY_ID = [
+    (m, p) for m, p in OPERATIONS if m == "GET" and _path_params(m, p) and (m, p) not in PUBLIC
+]
+WRITE_BY_ID = [(m, p) for m, p in OPERATIONS if m in {"POST", "PUT"} and _path_params(m, p)]
+LIST_PATHS = [p for m, p in OPERATIONS if m == "GET" and p in LISTS]
+CALLERS = ["bank_b", "enterprise_b", "anonymous"]
+
+
+# --- reads by id ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), GET_BY_ID)
+def test_get_of_another_tenants_object_is_refused(
+    demo: Demo, method: str, path: str, caller: str
+) -> None:
+    (param,) = _path_params(method, path)
+    values = _foreign(demo, param, caller)
+    failures = []
+    for value in values:
+        response = demo.clients[caller].get(_url(path, param, value))
+        if not _status_ok(response.status_code, ACCEPTED_READ):
+            failures.append(f"{caller} GET {path} {param}={value}: {response.status_code}")
+    _outcome(method, path, caller, failures)
+
+
+@pytest.mark.parametrize(("method", "path"), GET_BY_ID)
+def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
+    # The other way round: bank A reaches the ids the sweep uses (they are real and reachable),
+    # except the office's own material and what is public/another party's by construction.
+    (param,) = _path_params(method, path)
+    if param in {"import_id", "rule_id", "uscc"}:
+        pytest.skip("not bank A's: office material / any bank may read")
+    values = _foreign(demo, param, "bank_b")
+    if param in {"batch_id", "entry_id"}:  # drafts are the office's: only what was pushed
+        pushed = WhitelistPush.objects.filter(bank=demo.bank_a).values("batch")
+        rows = OWNED[param].model._default_manager.filter(
+            **{"pk__in" if param == "batch_id" else "batch__in": pushed}
+        )
+        values = list(rows.values_list("pk", flat=True))
+    assert values, f"the demo has no {param} of bank A"
+    for value in values:
+        response = demo.clients["bank_a"].get(_url(path, param, value))
+        assert response.status_code == 200, (path, value, response.status_code)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def _items(payload: Any) -> list[Any]:
+    if isinstance(payload, dict) and isinstance(payload.get("items"), list):
+        return list(payload["items"])
+    if isinstance(payload, list):
+        return payload
+    return []
+
+
+def _ids(payload: Any) -> set[Any]:
+    return {item["id"] for item in _items(payload) if isinstance(item, dict) and "id" in item}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_list_shows_no_other_tenants_rows(demo: Demo, path: str, caller: str) -> None:
+    response = demo.clients[caller].get(PREFIX + path)
+    failures = []
+    if response.status_code >= 500:
+        failures.append(f"{caller} GET {path}: {response.status_code}")
+    elif response.status_code == 200 and response["Content-Type"].startswith("application/json"):
+        payload = response.json()
+        param = LISTS[path]
+        if param is not None:
+            leaked = _ids(payload) & set(_foreign(demo, param, caller))
+            if leaked:
+                failures.append(f"{caller} GET {path} shows {param} {sorted(leaked)}")
+        elif path == "/whitelist/figures":
+            failures += _figures_leaks(payload, demo, caller)
+        elif path == "/notifications":
+            org = demo.orgs[caller]
+            others = Notification.objects.filter(pk__in=_ids(payload)).exclude(organisation=org)
+            if others.exists():
+                failures.append(f"{caller} GET {path} shows another organisation's notifications")
+    elif response.status_code == 200 and caller == "anonymous":
+        failures.append(f"anonymous GET {path}: 200")
+    _outcome("GET", path, caller, failures)
+
+
+def _figures_leaks(payload: Any, demo: Demo, caller: str) -> list[str]:
+    # A bank's conversion figures are its own pairs: no other bank's row, no batch not pushed to it.
+    org = demo.orgs[caller]
+    rows = payload["by_bank"] + payload["recommendations"]
+    banks = {r["bank_id"] for r in rows if r["bank_id"] is not None}
+    batches = {r["batch_id"] for r in payload["by_batch"]} & set(_foreign(demo, "batch_id", caller))
+    leaks = [f"{caller} figures show bank {b}" for b in banks if org is None or b != org.pk]
+    return leaks + [f"{caller} figures show batch {b}" for b in sorted(batches)]
+
+
+def test_owner_figures_show_its_own_rows(demo: Demo) -> None:
+    # The keys _figures_leaks reads are the right ones: bank A's figures carry bank A's rows.
+    payload = demo.clients["bank_a"].get(PREFIX + "/whitelist/figures").json()
+    assert {r["bank_id"] for r in payload["by_bank"]} == {demo.bank_a.pk}
+    assert {r["bank_id"] for r in payload["recommendations"]} == {demo.bank_a.pk}
+    assert payload["by_batch"] and payload["total"]["pushed"] > 0
+
+
+QUERY_BY_ID = [
+    (path, q["name"])
+    for m, path in OPERATIONS
+    if m == "GET"
+    for q in SCHEMA["paths"][PREFIX + path]["get"].get("parameters", [])
+    if q["in"] == "query" and q["name"] in OWNED
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("path", "param"), QUERY_BY_ID)
+def test_query_parameter_with_another_tenants_id_is_refused(
+    demo: Demo, path: str, param: str, caller: str
+) -> None:
+    # e.g. /whitelist/figures?batch_id=: the figures of a batch pushed to another bank.
+    failures = []
+    for value in _foreign(demo, param, caller):
+        response = demo.clients[caller].get(PREFIX + path, {param: value})
+        if response.status_code not in ACCEPTED_READ:
+            failures.append(f"{caller} GET {path}?{param}={value}: {response.status_code}")
+    _outcome("GET", f"{path}?{param}", caller, failures)
+
+
+@pytest.mark.parametrize("path", [p for p in LIST_PATHS if LISTS[p] is not None])
+def test_owner_list_shows_its_rows(demo: Demo, path: str) -> None:
+    # The key extraction works: bank A sees at least one of its rows where it has any.
+    param = LISTS[path]
+    assert param is not None
+    response = demo.clients["bank_a"].get(PREFIX + path)
+    own = set(_foreign(demo, param, "bank_b"))
+    if param in {"import_id", "rule_id", "claim_id"} or path == "/pledges/queue":
+        assert response.status_code in {200, 403}
+        pytest.skip("bank A has no rows of its own here")
+    assert response.status_code == 200, response.content[:300]
+    assert _ids(response.json()) & own, (path, own)
+
+
+# --- writes by id ---------------------------------------------------------------------------
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    for alternative in schema.get("anyOf", ()):
+        if alternative.get("type") != "null":
+            return _resolve(alternative)
+    return schema
+
+
+def _sample(schema: dict[str, Any]) -> Any:
+    schema = _resolve(schema)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        required = schema.get("required", [])
+        return {k: _sample(v) for k, v in schema.get("properties", {}).items() if k in required}
+    if kind == "array":
+        return [_sample(schema.get("items", {}))]
+    return {
+        "integer": 1,
+        "number": "1",
+        "boolean": True,
+        "string": "2026-01-01" if schema.get("format") == "date" else "1",
+    }.get(str(kind))
+
+
+def _body(method: str, path: str) -> dict[str, Any]:
+    """A body of the right shape (the required fields with plausible values), so that the
+    request gets past the schema to the selector that must refuse it; {} without a JSON body."""
+    op = SCHEMA["paths"][PREFIX + path][method.lower()]
+    content = op.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        return {"file": SimpleUploadedFile("contract.pdf", b"%PDF-1.4\n%%EOF\n")}
+    schema = content.get("application/json", {}).get("schema")
+    body = _sample(schema) if schema else {}
+    return body if isinstance(body, dict) else {}
+
+
+def _snapshot(owned: Owned, value: Any) -> tuple[dict[str, Any], tuple[int, ...]]:
+    row = owned.model._default_manager.get(**{owned.lookup: value})
+    counts = tuple(m._default_manager.count() for m in owned.related)
+    return model_to_dict(row), counts
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), WRITE_BY_ID)
+def test_action_on_another_tenants_object_is_refused_and_changes_nothing(
+    demo: Demo, method: str, path: str, caller: str
+) -> None:
+    (param,) = _path_params(method, path)
+    owned = OWNED[param]
+    values = _foreign(demo, param, caller)
+    if param in {"uscc", "number"}:
+        values = values[:3]
+    client = demo.clients[caller]
+    failures = []
+    for value in values:
+        before = _snapshot(owned, value)
+        url = _url(path, param, value)
+        body = _body(method, path)
+        if "file" in body:
+            response = client.post(url, body)
+        elif method == "PUT":
+            response = client.put(url, body, content_type="application/json")
+        else:
+            response = client.post(url, body, content_type="application/json")
+        if not _status_ok(response.status_code, ACCEPTED_WRITE):
+            failures.append(
+                f"{caller} {method} {path} {param}={value}: {response.status_code} "
+                f"{response.content[:200]!r}"
+            )
+        if _snapshot(owned, value) != before:
+            failures.append(f"{caller} {method} {path} {param}={value} changed the row")
+    _outcome(method, path, caller, failures)
