@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.common.errors import DomainError, NotAuthenticated, ValidationFailed
+from ipfin.common.errors import DomainError, ValidationFailed
 from ipfin.financing import selectors, services
 from ipfin.financing.forms import (
     DemandForm,
@@ -28,7 +28,7 @@ from ipfin.financing.forms import (
 )
 from ipfin.financing.models import DemandState, PolicyKind, ResponseKind
 from ipfin.registry.selectors import owner_rights
-from ipfin.web.views import domain_errors
+from ipfin.web.views import action_refusal, domain_errors
 
 LIST_LIMIT = 200
 
@@ -38,9 +38,7 @@ def _detail(exc: DomainError) -> str:
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
-    if isinstance(exc, NotAuthenticated):
-        raise exc
-    messages.error(request, _detail(exc))
+    messages.error(request, action_refusal(exc)[1])
 
 
 # --- catalogue -----------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
 from ipfin.financing.models import ProductKind, ProductVersion
 from ipfin.loans import selectors, services
@@ -37,15 +36,9 @@ from ipfin.loans.forms import (
     WriteOffForm,
 )
 from ipfin.loans.models import Loan, LoanStateChoices, RiskCategoryChoices
-from ipfin.web.views import domain_errors
+from ipfin.web.views import action_refusal, domain_errors, run_action
 
 LIST_LIMIT = 100
-
-
-def _fail(exc: DomainError) -> tuple[int, str]:
-    if isinstance(exc, NotAuthenticated):
-        raise exc
-    return exc.status, exc.detail(get_language())
 
 
 # --- calculator ----------------------------------------------------------------------------------
@@ -63,7 +56,7 @@ def schedule_calculator(request: HttpRequest) -> HttpResponse:
             try:
                 schedule = services.schedule_preview(data=form.cleaned_data)
             except DomainError as exc:
-                status, error = _fail(exc)
+                status, error = action_refusal(exc)
         else:
             status = 400
     else:
@@ -136,7 +129,7 @@ def loan_new(request: HttpRequest) -> HttpResponse:
             try:
                 loan = services.loan_apply(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                status, error = _fail(exc)
+                status, error = action_refusal(exc)
             else:
                 messages.success(request, _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk})
                 return redirect("loans:loan_detail", loan_id=loan.pk)
@@ -224,23 +217,24 @@ def _loan_action(
     form_name: str | None = None,
     form: Any = None,
 ) -> HttpResponse:
-    """Run one service on the loan; on success redirect with a message, on a refusal show the
-    loan page again with the error at the error's status."""
+    """Run one service on the loan (`run_action`): redirect with its message, or show the loan
+    page again with the form and the error at the error's status."""
     loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
-    status, error = 400, _("请检查填写的内容。")
-    if form is None or form.is_valid():
-        try:
-            done = act(loan)
-        except DomainError as exc:
-            status, error = _fail(exc)
-        else:
-            messages.success(request, done)
-            return redirect("loans:loan_detail", loan_id=loan.pk)
-        loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
-    extra = {form_name: form} if form_name and form is not None else {}
-    context = _loan_context(request, loan, **extra)
-    context["action_error"] = error
-    return render(request, "loans/loan_detail.html", context, status=status)
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        fresh = selectors.loan_get(actor=request.user, loan_id=loan_id)
+        extra = {form_name: form} if form_name and form is not None else {}
+        context = _loan_context(request, fresh, **extra)
+        context["action_error"] = error
+        return render(request, "loans/loan_detail.html", context, status=status)
+
+    return run_action(
+        request,
+        lambda: act(loan),
+        form=form,
+        on_success=lambda: redirect("loans:loan_detail", loan_id=loan.pk),
+        on_failure=shown_again,
+    )
 
 
 @login_required
@@ -399,22 +393,20 @@ def subsidy_claims(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "loans/subsidies.html", _subsidy_context(request))
     form = ClaimForm(request.POST, policies=_policy_choices())
-    status, error = 400, _("请检查填写的内容。")
-    if form.is_valid():
-        try:
-            claim = services.subsidy_claim_submit(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            status, error = _fail(exc)
-        else:
-            messages.success(
-                request,
-                _("贴息申请已提交：实付利息 %(interest)s 元。")
-                % {"interest": money_str(claim.interest_paid)},
-            )
-            return redirect("loans:subsidy_claims")
-    context = _subsidy_context(request, claim_form=form)
-    context["action_error"] = error
-    return render(request, "loans/subsidies.html", context, status=status)
+
+    def submit() -> str:
+        claim = services.subsidy_claim_submit(actor=request.user, **form.cleaned_data)
+        return _("贴息申请已提交：实付利息 %(interest)s 元。") % {
+            "interest": money_str(claim.interest_paid)
+        }
+
+    return run_action(
+        request,
+        submit,
+        form=form,
+        on_success=lambda: redirect("loans:subsidy_claims"),
+        on_failure=_subsidy_page_again(request, claim_form=form),
+    )
 
 
 @login_required
@@ -423,18 +415,18 @@ def subsidy_claims(request: HttpRequest) -> HttpResponse:
 def subsidy_review(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = selectors.subsidy_claim_get(actor=request.user, claim_id=claim_id)
     form = ReviewForm(request.POST)
-    status, error = 400, _("请检查填写的内容。")
-    if form.is_valid():
-        try:
-            services.subsidy_claim_review(actor=request.user, claim=claim, **form.cleaned_data)
-        except DomainError as exc:
-            status, error = _fail(exc)
-        else:
-            messages.success(request, _("审核决定已保存。"))
-            return redirect("loans:subsidy_claims")
-    context = _subsidy_context(request)
-    context["action_error"] = error
-    return render(request, "loans/subsidies.html", context, status=status)
+
+    def review() -> str:
+        services.subsidy_claim_review(actor=request.user, claim=claim, **form.cleaned_data)
+        return _("审核决定已保存。")
+
+    return run_action(
+        request,
+        review,
+        form=form,
+        on_success=lambda: redirect("loans:subsidy_claims"),
+        on_failure=_subsidy_page_again(request),
+    )
 
 
 @login_required
@@ -442,18 +434,26 @@ def subsidy_review(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def subsidy_allocate(request: HttpRequest) -> HttpResponse:
     form = AllocateForm(request.POST, policies=_policy_choices())
-    status, error = 400, _("请检查填写的内容。")
-    if form.is_valid():
-        try:
-            run = services.subsidy_allocate(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            status, error = _fail(exc)
-        else:
-            messages.success(
-                request,
-                _("贴息已核定：共 %(total)s 元。") % {"total": money_str(run.total_awarded)},
-            )
-            return redirect("loans:subsidy_claims")
-    context = _subsidy_context(request, allocate_form=form)
-    context["action_error"] = error
-    return render(request, "loans/subsidies.html", context, status=status)
+
+    def allocate() -> str:
+        run = services.subsidy_allocate(actor=request.user, **form.cleaned_data)
+        return _("贴息已核定：共 %(total)s 元。") % {"total": money_str(run.total_awarded)}
+
+    return run_action(
+        request,
+        allocate,
+        form=form,
+        on_success=lambda: redirect("loans:subsidy_claims"),
+        on_failure=_subsidy_page_again(request, allocate_form=form),
+    )
+
+
+def _subsidy_page_again(request: HttpRequest, **forms: Any) -> Callable[[int, str], HttpResponse]:
+    """The subsidies page shown again after a refused or invalid post, with its form and error."""
+
+    def render_again(status: int, error: str) -> HttpResponse:
+        context = _subsidy_context(request, **forms)
+        context["action_error"] = error
+        return render(request, "loans/subsidies.html", context, status=status)
+
+    return render_again

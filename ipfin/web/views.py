@@ -72,6 +72,39 @@ def _error_page(
     return render(request, "web/error.html", context, status=status)
 
 
+def action_refusal(exc: DomainError) -> tuple[int, str]:
+    """A service's refusal of a form action as (status, message in the page's language), for the
+    page that shows the form again. Not being logged in is no refusal: it is raised on, to the
+    login redirect of `domain_errors`."""
+    if isinstance(exc, NotAuthenticated):
+        raise exc
+    return exc.status, exc.detail(get_language())
+
+
+def run_action(
+    request: HttpRequest,
+    act: Callable[[], str],
+    *,
+    form: Any = None,
+    on_success: Callable[[], HttpResponse],
+    on_failure: Callable[[int, str], HttpResponse],
+) -> HttpResponse:
+    """The one shape of every form action: when the form (if any) is valid, run the service in
+    `act`; on success flash its message and answer `on_success()`; on an invalid form (400) or a
+    refusal (its status and message) answer `on_failure(status, message)`, which shows the page
+    again with the form and the error."""
+    status, error = 400, _("请检查填写的内容。")
+    if form is None or form.is_valid():
+        try:
+            done = act()
+        except DomainError as exc:
+            status, error = action_refusal(exc)
+        else:
+            messages.success(request, done)
+            return on_success()
+    return on_failure(status, error)
+
+
 def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotAuthenticated):
         return redirect_to_login(request.get_full_path())
@@ -277,9 +310,7 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
                     payload=event_form.payload(),
                 )
             except DomainError as exc:
-                if isinstance(exc, NotAuthenticated):
-                    raise
-                messages.error(request, exc.detail(get_language()))
+                messages.error(request, action_refusal(exc)[1])
             else:
                 messages.success(request, _("事件已登记。"))
                 return redirect("web:right_detail", number=right.number)
@@ -385,9 +416,7 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user, **form.submit_kwargs()
                 )
             except DomainError as exc:
-                if isinstance(exc, NotAuthenticated):
-                    raise
-                status, error = exc.status, exc.detail(get_language())
+                status, error = action_refusal(exc)
                 checks = exc.extra.get("checks")
             else:
                 messages.success(
@@ -487,26 +516,24 @@ def _pledge_action(
     form_name: str | None = None,
     form: Any = None,
 ) -> HttpResponse:
-    """Run one service on the pledge; on success redirect with a message, on a DomainError show
-    the pledge page again with the error at the error's status."""
+    """Run one service on the pledge (`run_action`): redirect with its message, or show the
+    pledge page again with the form and the error at the error's status."""
     pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
-    status = 400
-    error = _("请检查填写的内容。")
-    if form is None or form.is_valid():
-        try:
-            done = act(pledge)
-        except DomainError as exc:
-            if isinstance(exc, NotAuthenticated):
-                raise
-            status, error = exc.status, exc.detail(get_language())
-        else:
-            messages.success(request, done)
-            return redirect("web:pledge_detail", pledge_id=pledge.pk)
-        pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
-    forms_shown = {form_name: form} if form_name and form is not None else None
-    context = _pledge_context(request, pledge, forms_shown)
-    context["action_error"] = error
-    return render(request, "web/pledge_detail.html", context, status=status)
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        fresh = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+        forms_shown = {form_name: form} if form_name and form is not None else None
+        context = _pledge_context(request, fresh, forms_shown)
+        context["action_error"] = error
+        return render(request, "web/pledge_detail.html", context, status=status)
+
+    return run_action(
+        request,
+        lambda: act(pledge),
+        form=form,
+        on_success=lambda: redirect("web:pledge_detail", pledge_id=pledge.pk),
+        on_failure=shown_again,
+    )
 
 
 @login_required

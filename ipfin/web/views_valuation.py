@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm
-from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.common.errors import DomainError
 from ipfin.registry import selectors as registry_selectors
 from ipfin.valuation import presentation
 from ipfin.valuation import report as valuation_report
@@ -37,7 +37,7 @@ from ipfin.web.forms_valuation import (
     ValuationForm,
     comparables_text,
 )
-from ipfin.web.views import domain_errors, error_404
+from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
 
 LIST_LIMIT = 100
 CHART_WIDTH = 720
@@ -66,12 +66,11 @@ def _field_of(exc: DomainError) -> str | None:
 
 def _show_error(form: ValuationForm, exc: DomainError) -> str:
     """Put `exc` next to the field it names; returns it as text when it names none."""
-    if isinstance(exc, NotAuthenticated):
-        raise exc
+    message = action_refusal(exc)[1]
     field = _field_of(exc)
     if field is None:
-        return exc.detail(get_language())
-    form.add_input_error(field, exc.detail(get_language()))
+        return message
+    form.add_input_error(field, message)
     return ""
 
 
@@ -155,9 +154,7 @@ def _register_comparables(right: Any) -> tuple[list[dict[str, Any]], str]:
     try:
         found = valuation_selectors.market_comparables(right=right, on=timezone.localdate())
     except DomainError as exc:
-        if isinstance(exc, NotAuthenticated):
-            raise
-        return [], exc.detail(get_language())
+        return [], action_refusal(exc)[1]
     return [{**item, "label": _comparable_label(item)} for item in found], ""
 
 
@@ -355,17 +352,23 @@ def valuation_detail(request: HttpRequest, valuation_id: int) -> HttpResponse:
 
 def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: str) -> HttpResponse:
     valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
-    try:
+
+    def run() -> str:
         act(actor=request.user, valuation=valuation)
-    except DomainError as exc:
-        if isinstance(exc, NotAuthenticated):
-            raise
-        valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
-        context = _detail_context(request, valuation)
-        context["action_error"] = exc.detail(get_language())
-        return render(request, "web/valuation_detail.html", context, status=exc.status)
-    messages.success(request, done)
-    return redirect("web:valuation_detail", valuation_id=valuation_id)
+        return done
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        fresh = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+        context = _detail_context(request, fresh)
+        context["action_error"] = error
+        return render(request, "web/valuation_detail.html", context, status=status)
+
+    return run_action(
+        request,
+        run,
+        on_success=lambda: redirect("web:valuation_detail", valuation_id=valuation_id),
+        on_failure=shown_again,
+    )
 
 
 @login_required
@@ -397,18 +400,14 @@ def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
                 reference_values=form.reference_values() if posted else None,
             )
         except DomainError as exc:
-            if isinstance(exc, NotAuthenticated):
-                raise
-            status = exc.status
+            status, message = action_refusal(exc)
             field = exc.extra.get("field")
             if isinstance(field, str) and field.startswith("reference_values"):
                 right = exc.extra.get("right")
-                form.add_service_error(
-                    field, right if isinstance(right, str) else None, exc.detail(get_language())
-                )
+                form.add_service_error(field, right if isinstance(right, str) else None, message)
                 error = ""
             else:
-                error = exc.detail(get_language())
+                error = message
         else:
             messages.success(request, _("已按本行评估值完成复核。"))
             return redirect("web:valuation_detail", valuation_id=valuation_id)

@@ -17,12 +17,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.common.errors import DomainError, NotAuthenticated
-from ipfin.web.views import domain_errors
+from ipfin.common.errors import DomainError
+from ipfin.web.views import action_refusal, domain_errors
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.forms import (
     BatchForm,
@@ -40,9 +39,7 @@ PREVIEW_LIMIT = 200
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
-    if isinstance(exc, NotAuthenticated):
-        raise exc
-    messages.error(request, exc.detail(get_language()))
+    messages.error(request, action_refusal(exc)[1])
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
