@@ -53,8 +53,8 @@ from ipfin.financing.models import (
 from ipfin.registry.domain import RightKind
 from ipfin.registry.models import Right, RightKindChoices
 from ipfin.registry.selectors import clean_search_text
-from ipfin.valuation.models import EnterpriseCreditProfile, Valuation, ValuationState
-from ipfin.valuation.selectors import credit_score_get
+from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
+from ipfin.valuation.selectors import credit_score_get, reliable_valuations_of
 
 __all__ = [
     "MAX_COMPARE",
@@ -510,23 +510,13 @@ def _valuation_cover(right_ids: set[int]) -> ValuationCover:
     (a package valuation of more of the offered rights before valuations of fewer), newest first
     among equals, each only if none of its rights is valued already; their values summed. Reports
     a bank's recheck flagged as deviating are left out: no coverage rests on a disputed figure."""
-    candidates = (
-        Valuation.objects.filter(
-            state__in=[ValuationState.ISSUED, ValuationState.RECHECKED],
-            items__right_id__in=right_ids,
-        )
-        .exclude(flagged=True)
-        .distinct()
-        .prefetch_related("items")
-        .order_by("-valuation_date", "-issued_at", "-id")
-    )
     covered: set[int] = set()
     chosen: list[Valuation] = []
-    with_rights = [(v, {item.right_id for item in v.items.all()}) for v in candidates]
-    # Stable sort: the newest-first order of the query is kept among valuations of equal width.
+    with_rights = reliable_valuations_of(right_ids)
+    # Stable sort: the newest-first order of the selector is kept among valuations of equal width.
     with_rights.sort(key=lambda pair: -len(pair[1]))
     for valuation, rights in with_rights:
-        if rights <= right_ids and not rights & covered:
+        if not rights & covered:
             chosen.append(valuation)
             covered |= rights
     if not chosen:

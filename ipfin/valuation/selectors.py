@@ -70,6 +70,7 @@ __all__ = [
     "credit_profile_of",
     "credit_score_get",
     "market_comparables",
+    "reliable_valuations_of",
     "right_score_get",
     "valuation_get",
     "valuation_list",
@@ -104,6 +105,32 @@ def valuation_list(*, actor: Any, state: str | None = None) -> QuerySet[Valuatio
     if state:
         valuations = valuations.filter(state=_valid_state(state))
     return valuations.order_by("-created_at", "-id")
+
+
+def reliable_valuations_of(
+    right_ids: set[int], *, within: QuerySet[Valuation] | None = None
+) -> list[tuple[Valuation, frozenset[int]]]:
+    """The valuations a loan approval or a demand's valuation coverage may rest on — issued (or
+    rechecked) and not flagged by a bank's recheck (no figure disputed beyond a threshold) — whose
+    rights are all among `right_ids`, newest first, each with its rights. `within` narrows the
+    candidates (e.g. to what an actor may see); all valuations otherwise."""
+    candidates = (
+        (Valuation.objects.all() if within is None else within)
+        .filter(
+            state__in=[ValuationState.ISSUED, ValuationState.RECHECKED],
+            items__right_id__in=right_ids,
+        )
+        .exclude(flagged=True)
+        .distinct()
+        .prefetch_related("items")
+        .order_by("-valuation_date", "-issued_at", "-id")
+    )
+    found = []
+    for valuation in candidates:
+        rights = frozenset(item.right_id for item in valuation.items.all())
+        if rights <= right_ids:
+            found.append((valuation, rights))
+    return found
 
 
 def valuation_get(*, actor: Any, pk: int) -> Valuation:

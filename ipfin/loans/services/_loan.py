@@ -16,14 +16,12 @@ from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain import InstalmentState, LoanTerms
 from ipfin.loans.models import Installment, Loan
 from ipfin.loans.services._common import invalid
-from ipfin.valuation.models import ValuationState
 
 BP = Decimal(10_000)
 _RATE_PLACES = Decimal("0.000001")  # the annual_rate column: six decimals (0.0335 = 3.35 %)
 _PLEDGE_RATE_PLACES = Decimal("0.000001")
 # Loans that still rely on their pledge: approved (the pledge chosen) up to the last repayment.
 ACTIVE_LOAN_STATES = (LoanState.APPROVED, LoanState.DISBURSED, LoanState.REPAYING)
-_USABLE_VALUATIONS = (ValuationState.ISSUED, ValuationState.RECHECKED)
 
 
 def _not_found() -> NotFound:

@@ -25,7 +25,6 @@ from ipfin.loans.services._common import (
 from ipfin.loans.services._loan import (
     _PLEDGE_RATE_PLACES,
     _RATE_PLACES,
-    _USABLE_VALUATIONS,
     BP,
     _check_product_terms,
     _day_count,
@@ -99,18 +98,11 @@ def pledge_valuations(actor: Any, pledge: Pledge) -> list[Valuation]:
     """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
     `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
     flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
-    from ipfin.valuation.selectors import valuation_list
+    from ipfin.valuation.selectors import reliable_valuations_of, valuation_list
 
     right_ids = _pledged_right_ids(pledge)
-    candidates = (
-        valuation_list(actor=actor)
-        .filter(state__in=_USABLE_VALUATIONS, items__right_id__in=right_ids)
-        .exclude(flagged=True)
-        .distinct()
-        .prefetch_related("items")
-        .order_by("-valuation_date", "-issued_at", "-id")
-    )
-    return [v for v in candidates if {i.right_id for i in v.items.all()} <= right_ids]
+    found = reliable_valuations_of(right_ids, within=valuation_list(actor=actor))
+    return [valuation for valuation, _rights in found]
 
 
 def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
