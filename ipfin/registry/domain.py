@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 
@@ -118,6 +118,19 @@ class StatusResult:
     preserved: bool
     disputed: bool
     next_annuity: tuple[int, date] | None  # (year, due date) of the next unpaid annuity after `on`
+
+
+_DAYS_PER_YEAR = Decimal("365.25")
+
+
+def remaining_term_years(status: StatusResult, on: date) -> Decimal:
+    """Years (to 0.01, rounded down; 365.25 days a year) from `on` to the end of the legal term of
+    a right whose status on `on` is `status`; 0 once the right has ended (lapsed, expired,
+    invalidated, surrendered). A valuation's economic life may not exceed it."""
+    if status.status in TERMINAL_STATUSES:
+        return Decimal(0)
+    days = max((status.expiry_date - on).days, 0)
+    return (Decimal(days) / _DAYS_PER_YEAR).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login, tenant_scope
 from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
-from ipfin.registry.domain import TERMINAL_STATUSES, EventType, Status, StatusResult, legal_status
+from ipfin.registry.domain import EventType, Status, legal_status, remaining_term_years
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
     owner_rights,
@@ -328,8 +328,6 @@ def right_score_get(
 MAX_COMPARABLES = 50
 # Candidates read per comparable asked for: room for those skipped (no remaining term then).
 _CANDIDATES_PER_COMPARABLE = 5
-_DAYS_PER_YEAR = Decimal("365.25")
-_YEARS = Decimal("0.01")
 _RATIO = Decimal("0.0001")
 # Similarity of a comparable's IPC main classification to the right's, strongest first: the
 # level's name, the prefix length compared (after removing blanks, upper case) and the weight it
@@ -359,16 +357,6 @@ _NOTE_LICENCE = {
     "to an assignment, an ordinary one is usually far below it. Whether and how to use it is the "
     "valuer's decision.",
 }
-
-
-def _remaining_years(status: StatusResult, on: date) -> Decimal:
-    """Years (to 0.01, rounded down) from `on` to the end of the legal term; 0 once the right has
-    ended. The rule of ipfin.valuation.services.valuations.remaining_legal_years, on a status
-    already computed (so that many rights need no query each)."""
-    if status.status in TERMINAL_STATUSES:
-        return Decimal(0)
-    days = max((status.expiry_date - on).days, 0)
-    return (Decimal(days) / _DAYS_PER_YEAR).quantize(_YEARS, rounding=ROUND_DOWN)
 
 
 def _ipc_key(ipc_main: str) -> str:
@@ -440,7 +428,7 @@ def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[
             code="limit_invalid",
             extra={"field": "limit"},
         )
-    subject_years = _remaining_years(right_status(right, on=on), on)
+    subject_years = remaining_term_years(right_status(right, on=on), on)
     if subject_years <= 0:
         raise ValidationFailed(
             f"{right.number} 在 {on} 已无剩余法定保护期，无法按可比交易修正。",
@@ -453,7 +441,7 @@ def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[
     found: list[dict[str, Any]] = []
     for event in _priced_candidates(right, on, limit):
         other = event.right
-        years = _remaining_years(
+        years = remaining_term_years(
             legal_status(right_facts(other, on=event.date), event.date), event.date
         )
         if years <= 0:

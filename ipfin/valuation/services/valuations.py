@@ -51,7 +51,7 @@ from ipfin.accounts.services import clean_uscc, notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
-from ipfin.registry.domain import TERMINAL_STATUSES
+from ipfin.registry.domain import remaining_term_years
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import number_candidates, right_get, right_status
 from ipfin.valuation.engine.bank import (
@@ -82,7 +82,6 @@ __all__ = [
 ]
 
 MAX_RIGHTS_PER_VALUATION = 200
-_DAYS_PER_YEAR = Decimal("365.25")
 
 
 def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
@@ -129,11 +128,7 @@ def remaining_legal_years(right: Right, *, on: date) -> Decimal:
     """Years (to 0.01, rounded down) from `on` to the end of the right's legal term, by its legal
     status on that day (ipfin.registry.domain.legal_status); 0 once the right has ended (lapsed,
     expired, invalidated, surrendered)."""
-    status = right_status(right, on=on)
-    if status.status in TERMINAL_STATUSES:
-        return Decimal(0)
-    days = max((status.expiry_date - on).days, 0)
-    return (Decimal(days) / _DAYS_PER_YEAR).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return remaining_term_years(right_status(right, on=on), on)
 
 
 def split_by_score(total: Decimal, scores: Sequence[float | None]) -> list[Decimal]:
