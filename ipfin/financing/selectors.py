@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Perm, require_login, tenant_scope
-from ipfin.common.errors import DomainError, NotFound, ValidationFailed
+from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.common.money import parse_money
 from ipfin.financing.domain.matching import DemandFacts, Match, ProductTerms, match_products
 from ipfin.financing.models import (
@@ -53,8 +53,9 @@ from ipfin.financing.models import (
 from ipfin.registry.domain import RightKind
 from ipfin.registry.models import Right, RightKindChoices
 from ipfin.registry.selectors import clean_search_text
-from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
-from ipfin.valuation.selectors import credit_score_get, reliable_valuations_of
+from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.models import Valuation
+from ipfin.valuation.selectors import credit_scores_bulk, reliable_valuations_of
 
 __all__ = [
     "MAX_COMPARE",
@@ -529,30 +530,14 @@ def _valuation_cover(right_ids: set[int]) -> ValuationCover:
     )
 
 
-@dataclass(frozen=True)
-class _EnterpriseReader:
-    """Reads the "IP + credit" score as the enterprise itself would (the matching of its own
-    demand), whoever looks at the matches: the ranking must not depend on the viewer."""
-
-    organisation: Organisation
-    is_authenticated: bool = True
-
-    @property
-    def organisation_id(self) -> int:
-        return self.organisation.pk
-
-
 def _credit_info(enterprise: Organisation, on: date) -> CreditInfo:
-    if (
-        not enterprise.uscc
-        or not EnterpriseCreditProfile.objects.filter(organisation=enterprise).exists()
-    ):
+    """The enterprise's "IP + credit" score as matching uses it: the same whoever looks at the
+    matches; none without a profile, or with one the scorecard refuses (no score rather than no
+    matching)."""
+    card = credit_scores_bulk([enterprise], on=on).get(enterprise.pk)
+    if card is None or isinstance(card, ValuationInputError):
         return CreditInfo(None, None)
-    try:
-        card = credit_score_get(actor=_EnterpriseReader(enterprise), uscc=enterprise.uscc, on=on)
-    except DomainError:  # a profile the scorecard refuses: no score rather than no matching
-        return CreditInfo(None, None)
-    return CreditInfo(int(card["total"]), str(card["grade"]))
+    return CreditInfo(int(card.total), str(card.grade))
 
 
 def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCover, CreditInfo]:

@@ -198,14 +198,15 @@ def status_as_dict(result: StatusResult) -> dict[str, Any]:
 # --- owners --------------------------------------------------------------------------------------
 
 
-def _owned_on(on: date) -> Q:
+def owned_on(on: date) -> Q:
+    """RightOwner rows in force on `on` (holder history: valid_to is exclusive, null = current)."""
     return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
 def current_owners(right: Right, *, on: date) -> list[RightOwner]:
     """The registered owners (co-owners with their shares) on `on`; `valid_to` is exclusive."""
     return list(
-        RightOwner.objects.filter(_owned_on(on), right=right)
+        RightOwner.objects.filter(owned_on(on), right=right)
         .select_related("organisation")
         .order_by("valid_from", "id")
     )
@@ -222,7 +223,7 @@ def _clean_uscc(raw: str) -> str:
 
 def owner_rights(*, uscc: str, on: date, kind: str | None = None) -> QuerySet[Right]:
     """Rights owned on `on`, wholly or in part, by the holder with this credit code."""
-    owned = RightOwner.objects.filter(_owned_on(on), right=OuterRef("pk"), uscc=_clean_uscc(uscc))
+    owned = RightOwner.objects.filter(owned_on(on), right=OuterRef("pk"), uscc=_clean_uscc(uscc))
     rights = Right.objects.filter(Exists(owned))
     if kind is not None:
         rights = rights.filter(kind=_valid_kind(kind))

@@ -7,9 +7,8 @@
   all; a bank sees the published batches pushed to it, and only its own
   follow-ups on them; another batch is a 404, never a 403. Recommendations: the office sees all,
   a bank its own.
-- `credit_scores_bulk`: the "IP + credit" score (ipfin.valuation.engine.credit) of many
-  enterprises in a fixed number of queries, with the same inputs as
-  `ipfin.valuation.selectors.credit_score_get` (tests hold the two equal).
+- The "IP + credit" scores of many enterprises come from `ipfin.valuation.selectors.
+  credit_scores_bulk` (a fixed number of queries).
 - `screening_preview`: every enterprise, in or out, with the criteria met and failed.
   `screening_candidates`: the set-based query that narrows the enterprises before scoring.
 - `conversion_figures`: pushed → contacted → credit granted → disbursed / declined, per batch, per
@@ -18,7 +17,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,11 +41,10 @@ from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.common.money import to_fen
 from ipfin.registry.domain import Status
-from ipfin.registry.models import Right, RightOwner
-from ipfin.registry.selectors import rights_status_bulk
-from ipfin.valuation.engine.credit import CreditScore, EnterpriseProfile, credit_score
+from ipfin.valuation.engine.credit import CreditScore
 from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.models import EnterpriseCreditProfile, RightScore
+from ipfin.valuation.models import EnterpriseCreditProfile
+from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist.domain import (
     ConversionRates,
     Criteria,
@@ -77,7 +74,6 @@ __all__ = [
     "batch_get",
     "batch_list",
     "conversion_figures",
-    "credit_scores_bulk",
     "criteria_of",
     "entry_get",
     "follow_up_rows",
@@ -173,74 +169,6 @@ def criteria_of(rule: ScreeningRule) -> Criteria:
 
 
 # --- "IP + credit" scores, many at once ----------------------------------------------------------
-
-
-def _years_between(start: date | None, end: date) -> Decimal:
-    # As ipfin.valuation.selectors counts years in business (tests hold the two equal).
-    if start is None or start > end:
-        return Decimal(0)
-    return (Decimal((end - start).days) / Decimal("365.25")).quantize(Decimal("0.1"))
-
-
-def _owned_on(on: date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-
-
-def credit_scores_bulk(
-    orgs: Sequence[Organisation], *, on: date
-) -> dict[int, CreditScore | ValuationInputError]:
-    """The scorecard of every enterprise in `orgs` that has a credit profile, keyed by its id
-    (those without one are absent). Five queries whatever the number: profiles, owned rights,
-    the rights, their events (legal status), their stored scores. A profile the engine refuses
-    (impossible stored values) gives its `ValuationInputError` instead of a score."""
-    ids = [org.pk for org in orgs]
-    profiles = {
-        p.organisation_id: p
-        for p in EnterpriseCreditProfile.objects.filter(organisation_id__in=ids)
-    }
-    code_of = {org.pk: org.uscc for org in orgs if org.pk in profiles and org.uscc}
-    owned: dict[str, set[int]] = defaultdict(set)
-    for uscc, right_id in RightOwner.objects.filter(
-        _owned_on(on), uscc__in=set(code_of.values())
-    ).values_list("uscc", "right_id"):
-        owned[uscc].add(right_id)
-    all_ids = set().union(*owned.values()) if owned else set()
-    rights = {r.pk: r for r in Right.objects.filter(pk__in=all_ids)}
-    statuses = rights_status_bulk(list(rights.values()), on=on)
-    valid_ids = {pk for pk, st in statuses.items() if st.status in _IN_FORCE}
-    scores = dict(
-        RightScore.objects.filter(right_id__in=valid_ids).values_list("right_id", "score")
-    )
-    result: dict[int, CreditScore | ValuationInputError] = {}
-    for org_id, profile in profiles.items():
-        valid = [rights[pk] for pk in owned.get(code_of.get(org_id, ""), ()) if pk in valid_ids]
-        right_scores = [scores[r.pk] for r in valid if r.pk in scores]
-        average = math.fsum(right_scores) / len(right_scores) if right_scores else None
-        try:
-            result[org_id] = credit_score(
-                EnterpriseProfile(
-                    valid_invention_count=sum(1 for r in valid if r.kind == "invention"),
-                    valid_right_count=len(valid),
-                    avg_right_score=(
-                        Decimal(repr(float(average))).quantize(Decimal("0.01"))
-                        if average is not None
-                        else None
-                    ),
-                    rd_expense_ratio=profile.rd_expense_ratio,
-                    high_tech=profile.high_tech,
-                    specialised_sme=profile.specialised_sme,
-                    years_in_business=_years_between(profile.established_on, on),
-                    credit_rating=profile.credit_rating or None,
-                    overdue_count_24m=profile.overdue_count_24m,
-                    revenue=profile.revenue,
-                    revenue_growth=profile.revenue_growth,
-                    debt_ratio=profile.debt_ratio,
-                    tax_credit_grade=profile.tax_credit_grade or None,
-                )
-            )
-        except ValuationInputError as exc:
-            result[org_id] = exc
-    return result
 
 
 # --- screening -----------------------------------------------------------------------------------

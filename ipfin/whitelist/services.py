@@ -34,6 +34,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 from ipfin.valuation.engine.credit import CreditScore
+from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
 from ipfin.whitelist.domain import (
     EnterpriseRef,
@@ -779,7 +780,7 @@ def recommendation_decide(
                     code="batch_not_draft",
                 )
             enterprise = locked.enterprise
-            scored = selectors.credit_scores_bulk([enterprise], on=day).get(enterprise.pk)
+            scored = credit_scores_bulk([enterprise], on=day).get(enterprise.pk)
             score = scored if isinstance(scored, CreditScore) else None
             WhitelistEntry.objects.get_or_create(
                 batch=target,

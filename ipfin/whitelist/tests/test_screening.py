@@ -20,7 +20,7 @@ from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures reused: righ
 )
 from ipfin.registry.models import Right
 from ipfin.valuation.models import RightScore
-from ipfin.valuation.selectors import credit_score_get
+from ipfin.valuation.selectors import credit_score_get, credit_scores_bulk
 from ipfin.whitelist import selectors, services
 from ipfin.whitelist.domain import Criteria, EnterpriseFacts, screen
 from ipfin.whitelist.models import ScreeningRule
@@ -65,7 +65,7 @@ def test_bulk_scores_equal_the_valuation_scorecard(
     _store_score(invention, 61.25)
     _store_score(utility, 48.5)
     day = timezone.localdate()
-    bulk = selectors.credit_scores_bulk([rich, plain], on=day)
+    bulk = credit_scores_bulk([rich, plain], on=day)
     for org in (rich, plain):
         expected = credit_score_get(actor=bank_a_user, uscc=org.uscc or "", on=day)
         got = bulk[org.pk]
@@ -83,7 +83,7 @@ def test_bulk_scores_skip_enterprises_without_a_profile(
     make_enterprise: Callable[..., Organisation],
 ) -> None:
     org = make_enterprise("无画像", None)
-    assert selectors.credit_scores_bulk([org], on=timezone.localdate()) == {}
+    assert credit_scores_bulk([org], on=timezone.localdate()) == {}
 
 
 def test_bulk_scores_run_a_fixed_number_of_queries(
@@ -91,7 +91,7 @@ def test_bulk_scores_run_a_fixed_number_of_queries(
 ) -> None:
     orgs = [make_enterprise(f"企业{i}", {"high_tech": i % 2 == 0}) for i in range(12)]
     with django_assert_max_num_queries(5):
-        scores = selectors.credit_scores_bulk(orgs, on=timezone.localdate())
+        scores = credit_scores_bulk(orgs, on=timezone.localdate())
     assert len(scores) == 12
 
 
