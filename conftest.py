@@ -102,3 +102,8 @@ def examiner(make_user: Callable[..., User], ip_office: Organisation) -> User:
 @pytest.fixture
 def enterprise_a_user(make_user: Callable[..., User], enterprise_a: Organisation) -> User:
     return make_user("enterprise_a", enterprise_a)
+
+
+@pytest.fixture
+def office_admin(make_user: Callable[..., User], ip_office: Organisation) -> User:
+    return make_user("office_admin", ip_office, Role.ADMIN)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ipfin.common",
     "ipfin.accounts",
     "ipfin.audit",
+    "ipfin.holidays",
     "ipfin.registry",
     "ipfin.pledges",
     "ipfin.valuation",

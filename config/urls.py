@@ -8,6 +8,7 @@ urlpatterns = [
     path("loans/", include("ipfin.loans.urls")),
     path("whitelist/", include("ipfin.whitelist.urls")),
     path("financing/", include("ipfin.financing.urls")),
+    path("calendar/", include("ipfin.holidays.urls")),
     path("", include("ipfin.web.urls")),
 ]
 

@@ -164,6 +164,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.financing.api.router", tags=["financing"])
     api.add_router("/v1/", "ipfin.whitelist.api.router", tags=["whitelist"])
     api.add_router("/v1/", "ipfin.loans.api.router", tags=["loans"])
+    api.add_router("/v1/", "ipfin.holidays.api.router", tags=["calendar"])
 
 
 _register_routers()

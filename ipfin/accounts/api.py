@@ -16,6 +16,10 @@ router = Router()
 class MeOut(Schema):
     username: str
     organisation: str | None
+    organisation_id: int | None
+    # The organisation's 统一社会信用代码, so that an integrating system learns its own; null for
+    # organisations without one (the IP office, regulators).
+    organisation_uscc: str | None
     organisation_kind: str | None
     role: str
     permissions: list[str]
@@ -28,6 +32,8 @@ def me(request: HttpRequest) -> MeOut:
     return MeOut(
         username=user.get_username(),
         organisation=org.name if org else None,
+        organisation_id=org.pk if org else None,
+        organisation_uscc=(org.uscc or None) if org else None,
         organisation_kind=org.kind if org else None,
         role=user.role,  # type: ignore[union-attr]
         permissions=sorted(p.value for p in permissions_of(user)),

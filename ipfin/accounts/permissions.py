@@ -39,6 +39,7 @@ class Perm(StrEnum):
     LOAN_VIEW_ALL = "loans.view_all"  # every loan (IP office, regulators)
     SUBSIDY_APPLY = "loans.subsidy_apply"  # claim interest subsidies (enterprises)
     SUBSIDY_REVIEW = "loans.subsidy_review"  # review and allocate subsidies (IP office)
+    CALENDAR_MANAGE = "calendar.manage"  # record each year's holiday arrangement (IP office admin)
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -86,6 +87,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.AUDIT_READ,
             Perm.STATS_READ,
             Perm.VALUATION_VIEW_ALL,
+            # Deadlines are counted on it: the administrators keep it, not the examiners whose
+            # own deadlines it sets.
+            Perm.CALENDAR_MANAGE,
         }
     ),
     (OrganisationKind.REGULATOR, None): frozenset(

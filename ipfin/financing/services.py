@@ -35,7 +35,6 @@ from ipfin.accounts.services import clean_uscc, notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, money_str, parse_money
-from ipfin.common.workdays import add_working_days
 from ipfin.financing import selectors
 from ipfin.financing.domain.schedules import RepaymentMethod
 from ipfin.financing.models import (
@@ -50,6 +49,7 @@ from ipfin.financing.models import (
     ProductVersion,
     ResponseKind,
 )
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.selectors import resolve_rights
 from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.selectors import owner_rights, rights_status_bulk
@@ -784,7 +784,7 @@ def demand_push(*, actor: Any, demand: Demand, today: date | None = None) -> lis
             "No bank has a product this demand is eligible for; nothing was pushed.",
             code="no_eligible_product",
         )
-    due = add_working_days(day, ledger_response_days())
+    due = working_calendar().add_working_days(day, ledger_response_days())
     created: list[DemandResponse] = []
     with transaction.atomic():
         locked = _lock_demand(demand)

@@ -31,7 +31,7 @@ from ipfin.accounts.services import clean_uscc, notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
-from ipfin.common.workdays import add_working_days
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
     CheckResult,
     IllegalTransition,
@@ -87,6 +87,12 @@ class FileTooLarge(ValidationFailed):
 
 def _today(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
+
+
+def _examination_deadline(day: date) -> date:
+    """The examiner's deadline: the configured number of working days after `day`, on the
+    official working-day calendar."""
+    return working_calendar().add_working_days(day, settings.IPFIN_EXAMINATION_WORKING_DAYS)
 
 
 def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
@@ -344,7 +350,7 @@ def pledge_submit(
         co_owner_consent=co_owner_consent,
         proceed_despite_invalidation=proceed_despite_invalidation,
         created_by=actor,
-        deadline=add_working_days(day, settings.IPFIN_EXAMINATION_WORKING_DAYS),
+        deadline=_examination_deadline(day),
     )
     state = _transition(None, PledgeAction.SUBMIT)
     assert pledgor.uscc is not None  # _clean_pledgor found it by its code
@@ -667,7 +673,9 @@ def pledge_resubmit(
             ) from None
         locked.state = new_state
         locked.checks = _checks_json(checks)
-        locked.deadline = add_working_days(day, settings.IPFIN_EXAMINATION_WORKING_DAYS)
+        locked.deadline = working_calendar().add_working_days(
+            day, settings.IPFIN_EXAMINATION_WORKING_DAYS
+        )
         locked.save()
         audit_record(
             actor=actor,

@@ -29,6 +29,7 @@ from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
 from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges import services as pledge_services
 from ipfin.pledges.models import Pledge, PledgeStateChoices
@@ -240,6 +241,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     role = _home_role(user)
     context: dict[str, Any] = {"role": role, "today": today, "notifications": _notifications(user)}
+    if user.organisation_kind == OrganisationKind.IP_OFFICE:
+        # From 15 December, next year's holiday arrangement is due: the office is told here.
+        context["missing_year"] = missing_arrangement_year(today)
     if role == "examiner":
         queue = pledge_selectors.examiner_queue(actor=user)
         context["queue"] = list(queue[:LIST_LIMIT])

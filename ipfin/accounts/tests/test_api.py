@@ -35,6 +35,18 @@ def test_me_with_token(api_client, bank_a_user):
     assert "pledge.decide" not in body["permissions"]
 
 
+def test_me_tells_an_integrating_system_its_organisation_and_credit_code(
+    api_client, bank_a_user, examiner
+):
+    body = api_client(bank_a_user).get("/api/v1/me").json()
+    assert body["organisation_id"] == bank_a_user.organisation_id
+    assert body["organisation_uscc"] == bank_a_user.organisation.uscc
+    assert len(body["organisation_uscc"]) == 18
+    office = api_client(examiner).get("/api/v1/me").json()
+    assert office["organisation_id"] == examiner.organisation_id
+    assert office["organisation_uscc"] is None  # the IP office has no credit code here
+
+
 def test_issue_token_command_prints_a_working_token(bank_a_user, api_client):
     out = StringIO()
     call_command("issue_token", "bank_a", stdout=out)

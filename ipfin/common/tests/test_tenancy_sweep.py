@@ -79,6 +79,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/schedules/preview"): "a repayment-schedule calculator: stores nothing",
     ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
     ("POST", "/pledges/precheck"): "checks a draft against the public register, stores nothing",
+    ("GET", "/calendar"): "the State Council's published holiday arrangements",
+    ("GET", "/calendar/{year}"): "one year's published holiday arrangement",
+    ("GET", "/calendar/working-days"): "a working-day calculator over the published arrangements",
 }
 
 # Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
@@ -98,6 +101,8 @@ CREATES = {
     ("POST", "/loans"),
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
+    # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
+    ("PUT", "/calendar/{year}"),
 }
 
 
@@ -356,7 +361,11 @@ def test_every_operation_is_classified() -> None:
 GET_BY_ID = [
     (m, p) for m, p in OPERATIONS if m == "GET" and _path_params(m, p) and (m, p) not in PUBLIC
 ]
-WRITE_BY_ID = [(m, p) for m, p in OPERATIONS if m in {"POST", "PUT"} and _path_params(m, p)]
+WRITE_BY_ID = [
+    (m, p)
+    for m, p in OPERATIONS
+    if m in {"POST", "PUT"} and _path_params(m, p) and (m, p) not in CREATES
+]
 LIST_PATHS = [p for m, p in OPERATIONS if m == "GET" and p in LISTS]
 CALLERS = ["bank_b", "enterprise_b", "anonymous"]
 

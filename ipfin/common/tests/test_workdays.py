@@ -12,10 +12,15 @@ from hypothesis import strategies as st
 from ipfin.common import workdays
 from ipfin.common.workdays import (
     HOLIDAY_DATA_DUE,
+    PACKAGE_CALENDAR,
+    CalendarSource,
+    WorkingCalendar,
+    YearArrangement,
     add_working_days,
     covered_years,
     holiday_data_missing,
     is_working_day,
+    package_arrangement,
     working_days_between,
 )
 
@@ -292,16 +297,75 @@ def test_holiday_data_missing_with_data_up_to_2026(monkeypatch: pytest.MonkeyPat
     assert holiday_data_missing(d("2003-06-01")) == 2003
 
 
-def test_holiday_calendar_data_is_current() -> None:
-    """Fails from 15 December while next year's holiday data is missing: upgrade the package."""
-    year = holiday_data_missing(date.today())
-    if year is not None:
-        covered = covered_years()
-        pytest.fail(
-            f"chinese_calendar has no data for {year}: upgrade the package "
-            f"(pip install -U chinese-calendar) and raise its pin in pyproject.toml. The installed "
-            f"version covers {covered.start}-{covered.stop - 1}; the State Council publishes each "
-            f"year's holiday arrangement in autumn and the data is due by "
-            f"{HOLIDAY_DATA_DUE[1]} December. Until then working-day deadlines in {year} fall back "
-            f"to Monday-Friday and ignore holidays."
-        )
+# --- the working-day calendar with the office's own arrangements ---------------------------------
+
+
+def _office(
+    year: int, holidays: list[str], workdays: tuple[str, ...] | list[str] = ()
+) -> YearArrangement:
+    return YearArrangement(
+        year=year,
+        holidays=frozenset(d(x) for x in holidays),
+        workdays=frozenset(d(x) for x in workdays),
+        source=CalendarSource.OFFICE,
+    )
+
+
+# An arrangement for a year the package does not carry (made up for the test: not the State
+# Council's notice, which is not known here).
+_FAR = covered_years().stop + 3
+_FAR_NEW_YEAR = date(_FAR, 1, 1)
+
+
+def test_office_arrangement_is_used_for_a_year_the_package_lacks(fresh_warnings: None) -> None:
+    holidays = [(_FAR_NEW_YEAR + timedelta(days=i)).isoformat() for i in range(3)]
+    calendar = WorkingCalendar(office={_FAR: _office(_FAR, holidays)})
+    assert calendar.source(_FAR) is CalendarSource.OFFICE
+    assert PACKAGE_CALENDAR.source(_FAR) is CalendarSource.MISSING
+    weekdays = [day for day in (d(x) for x in holidays) if day.weekday() < 5]
+    assert weekdays  # three consecutive days contain at least one weekday
+    for day in weekdays:
+        assert calendar.is_working_day(day) is False
+        assert PACKAGE_CALENDAR.is_working_day(day) is True
+
+
+def test_office_arrangement_overrides_the_package_for_its_year() -> None:
+    # 2026-11-23 is an ordinary Monday in the package; an office record that says otherwise wins.
+    calendar = WorkingCalendar(office={2026: _office(2026, ["2026-11-23"], ["2026-11-22"])})
+    assert calendar.source(2026) is CalendarSource.OFFICE
+    assert calendar.is_working_day(d("2026-11-23")) is False
+    assert calendar.is_working_day(d("2026-11-22")) is True  # a Sunday worked
+    assert calendar.is_working_day(d("2026-10-01")) is True  # the package's holiday is not used
+    assert calendar.add_working_days(d("2026-11-20"), 1) == d("2026-11-22")
+    assert is_working_day(d("2026-10-01")) is False  # the package alone still says holiday
+
+
+def test_year_arrangement_refuses_days_of_another_year_and_double_days() -> None:
+    with pytest.raises(ValueError, match="another year"):
+        _office(2027, ["2026-12-31"])
+    with pytest.raises(ValueError, match="both"):
+        _office(2027, ["2027-01-02"], ["2027-01-02"])
+
+
+def test_package_arrangement_agrees_with_the_package_for_every_covered_day() -> None:
+    for year in (2004, 2015, 2025, covered_years().stop - 1):
+        arrangement = package_arrangement(year)
+        assert arrangement is not None and arrangement.source is CalendarSource.PACKAGE
+        day = date(year, 1, 1)
+        while day.year == year:
+            assert arrangement.is_working_day(day) is chinese_calendar.is_workday(day), day
+            day += timedelta(days=1)
+    assert package_arrangement(covered_years().stop) is None
+    assert package_arrangement(2026).festivals[d("2026-02-14")] == "春节"  # type: ignore[union-attr]
+
+
+def test_missing_year_is_a_warning_from_15_december_not_a_build_failure() -> None:
+    """The arrangement for next year is due from 15 December: missing, it is reported (office home
+    page, system check) on fixed dates, never by failing the build on today's date."""
+    last = covered_years().stop - 1
+    assert PACKAGE_CALENDAR.missing_year(date(last, 12, 14)) is None
+    assert PACKAGE_CALENDAR.missing_year(date(last, 12, 15)) == last + 1
+    entered = WorkingCalendar(office={last + 1: _office(last + 1, [f"{last + 1}-01-01"])})
+    assert entered.missing_year(date(last, 12, 15)) is None
+    assert entered.missing_year(date(last + 1, 12, 15)) == last + 2
+    assert holiday_data_missing(date(last, 12, 15), entered) is None

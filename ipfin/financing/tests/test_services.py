@@ -16,7 +16,6 @@ from django.utils import timezone
 from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ipfin.common.workdays import add_working_days
 from ipfin.financing import selectors, services
 from ipfin.financing.models import (
     Demand,
@@ -26,6 +25,7 @@ from ipfin.financing.models import (
     Product,
     ProductVersion,
 )
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_event_record
 from ipfin.valuation.models import EnterpriseCreditProfile
@@ -440,7 +440,7 @@ def test_push_creates_rows_per_bank_with_deadline(
     )
     row_a = next(r for r in rows if r.bank_id == bank_a_user.organisation_id)
     assert row_a.product_version_id == bank_a_loan.pk  # the bank's best product
-    assert all(r.due_date == add_working_days(day, 3) for r in rows)
+    assert all(r.due_date == working_calendar().add_working_days(day, 3) for r in rows)
     assert rows[0].due_date > date(2025, 10, 8)  # the holiday does not count
     assert Notification.objects.filter(verb="demand.push").count() == 2
     assert AuditRecord.objects.filter(action="demand.push").count() == 1

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ipfin.common.workdays import add_working_days
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges import services
 from ipfin.pledges.domain import Rule
 from ipfin.pledges.models import (
@@ -106,7 +106,7 @@ def test_submit_stores_the_application_with_every_check(
     assert pledge.pledgor_id == enterprise_a.pk
     assert pledge.debt_amount == Decimal("1234567.50")
     assert pledge.scope == "本金、利息"
-    assert pledge.deadline == add_working_days(today, 5)
+    assert pledge.deadline == working_calendar().add_working_days(today, 5)
     assert pledge.registration_no is None
     assert [(i.right_id, i.active) for i in pledge.items.all()] == [(right.pk, True)]
     assert {c.rule for c in checks} == {r.value for r in Rule}
@@ -130,7 +130,7 @@ def test_submit_deadline_follows_the_setting(
 ) -> None:
     settings.IPFIN_EXAMINATION_WORKING_DAYS = 3
     pledge, _ = submit([right])
-    assert pledge.deadline == add_working_days(today, 3)
+    assert pledge.deadline == working_calendar().add_working_days(today, 3)
 
 
 def test_submit_deduplicates_rights_in_any_spelling(
@@ -655,7 +655,7 @@ def test_resubmit_applies_corrections_and_rechecks(
         PledgeItem.objects.filter(pledge=pledge).values_list("right_id", flat=True)
     ) == sorted([keep.pk, add.pk])
     assert not PledgeItem.objects.filter(right=drop).exists()
-    assert resubmitted.deadline == add_working_days(today, 5)
+    assert resubmitted.deadline == working_calendar().add_working_days(today, 5)
     assert {c.right_number for c in checks if c.right_number} == {keep.number, add.number}
     audit = AuditRecord.objects.get(action="pledge.resubmit")
     assert audit.before["rights"] == [keep.number, drop.number]

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ninja import Field, Schema
+
+from ipfin.holidays.domain import MAX_FESTIVAL_LENGTH, MAX_RANGE_DAYS
+from ipfin.holidays.services import MAX_NOTICE_LENGTH
+
+# Far more than any year has (2026: 33 days off, 6 adjusted working days): a bound on the body.
+MAX_HOLIDAYS = 120
+MAX_WORKDAYS = 60
+MAX_WORKING_DAYS_QUERY = 366
+
+
+class ErrorOut(Schema):
+    detail: Any
+    code: str
+
+
+class DayIn(Schema):
+    date: date
+    festival: str = Field("", max_length=MAX_FESTIVAL_LENGTH)
+
+
+class ArrangementIn(Schema):
+    notice: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_NOTICE_LENGTH,
+        description="The notice's title and number, e.g. 国务院办公厅关于2027年部分节假日安排的通知"
+        "（国办发明电〔2026〕×号）.",
+    )
+    published_on: date | None = None
+    holidays: list[DayIn] = Field(
+        ..., min_length=1, max_length=MAX_HOLIDAYS, description="Every day off (放假)."
+    )
+    workdays: list[DayIn] = Field(
+        default_factory=list,
+        max_length=MAX_WORKDAYS,
+        description="The weekend days worked instead (调休上班): Saturdays and Sundays only.",
+    )
+
+
+class DayOut(Schema):
+    date: date
+    festival: str
+    festival_en: str
+
+
+class YearOut(Schema):
+    year: int
+    source: str = Field(
+        ...,
+        description="office: the IP office's record of the State Council notice; package: the "
+        "chinese_calendar package; missing: neither (Monday to Friday count as working days).",
+    )
+    notice: str
+    published_on: date | None
+    holidays: list[DayOut]
+    workdays: list[DayOut]
+
+
+class YearSummaryOut(Schema):
+    year: int
+    source: str
+    notice: str
+    published_on: date | None
+    holidays_count: int
+    workdays_count: int
+
+
+class WorkingDayOut(Schema):
+    start: date
+    days: int
+    date: date
+    sources: dict[str, str] = Field(
+        ..., description="Each year the count crossed and where its arrangement came from."
+    )
+
+
+__all__ = [
+    "MAX_RANGE_DAYS",
+    "MAX_WORKING_DAYS_QUERY",
+    "ArrangementIn",
+    "DayIn",
+    "DayOut",
+    "ErrorOut",
+    "WorkingDayOut",
+    "YearOut",
+    "YearSummaryOut",
+]

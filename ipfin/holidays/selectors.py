@@ -1,0 +1,96 @@
+"""Reads of the working-day calendar. The calendar is public information (the State Council's
+notices): no actor is needed to read it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from ipfin.common.workdays import (
+    PACKAGE_CALENDAR,
+    CalendarSource,
+    WorkingCalendar,
+    YearArrangement,
+    covered_years,
+)
+from ipfin.holidays.domain import ArrangementDay, DayKind, to_year_arrangement
+from ipfin.holidays.models import HolidayArrangement, HolidayArrangementDay
+
+__all__ = [
+    "YearView",
+    "calendar_years",
+    "missing_arrangement_year",
+    "working_calendar",
+    "year_view",
+]
+
+
+def working_calendar() -> WorkingCalendar:
+    """The calendar every deadline is counted on: the office's arrangements (one query), then the
+    package's, then Monday to Friday."""
+    by_year: dict[int, list[ArrangementDay]] = defaultdict(list)
+    rows = HolidayArrangementDay.objects.values_list("arrangement__year", "day", "kind", "festival")
+    for year, day, kind, festival in rows:
+        by_year[year].append(ArrangementDay(day, DayKind(kind), festival))
+    return WorkingCalendar(
+        office={year: to_year_arrangement(year, days) for year, days in by_year.items()}
+    )
+
+
+def missing_arrangement_year(today: date) -> int | None:
+    """The year whose holiday arrangement is due but missing on `today` (see
+    `WorkingCalendar.missing_year`). The office's records are read only when the package lacks a
+    year that is due: a page that asks costs no query in the ordinary case."""
+    if PACKAGE_CALENDAR.missing_year(today) is None:
+        return None
+    return working_calendar().missing_year(today)
+
+
+@dataclass(frozen=True)
+class YearView:
+    """One year of the calendar as the page and the API show it."""
+
+    year: int
+    source: CalendarSource
+    notice: str
+    published_on: date | None
+    arrangement: YearArrangement | None
+
+    def days(self, kind: DayKind) -> list[tuple[date, str]]:
+        if self.arrangement is None:
+            return []
+        listed = self.arrangement.holidays if kind is DayKind.HOLIDAY else self.arrangement.workdays
+        return [(d, self.arrangement.festivals.get(d, "")) for d in sorted(listed)]
+
+
+def year_view(year: int, calendar: WorkingCalendar | None = None) -> YearView:
+    calendar = calendar or working_calendar()
+    record = HolidayArrangement.objects.filter(year=year).first()
+    return YearView(
+        year=year,
+        source=calendar.source(year),
+        notice=record.notice if record else "",
+        published_on=record.published_on if record else None,
+        arrangement=calendar.arrangement(year),
+    )
+
+
+def calendar_years(today: date) -> list[YearView]:
+    """Every year from next year back to the package's first, newest first (two queries)."""
+    calendar = working_calendar()
+    records = {r.year: r for r in HolidayArrangement.objects.all()}
+    last = max([today.year + 1, *records])
+    views = []
+    for year in range(last, covered_years().start - 1, -1):
+        record = records.get(year)
+        views.append(
+            YearView(
+                year=year,
+                source=calendar.source(year),
+                notice=record.notice if record else "",
+                published_on=record.published_on if record else None,
+                arrangement=calendar.arrangement(year),
+            )
+        )
+    return views
