@@ -198,7 +198,7 @@ class PledgedRight:
     number: str
     kind: RightKind
     status: Status
-    expiry_date: date
+    expiry_date: date | None  # None: the term cannot be computed (`term_note` says why)
     since: date | None = None
     grace_until: date | None = None
     unpaid_year: int | None = None
@@ -210,6 +210,8 @@ class PledgedRight:
     exclusive_licence: bool = False
     mark: MarkFacts | None = None
     title: str = ""
+    term_note: tuple[str, str] | None = None  # (zh, en) why the term cannot be computed
+    same_day_invention: str = ""  # a utility model's same-day invention application
 
 
 @dataclass(frozen=True)
@@ -474,6 +476,18 @@ def _check_dispute(c: _Collector, r: PledgedRight) -> None:
 
 
 def _check_term(c: _Collector, term_end: date, r: PledgedRight) -> None:
+    if r.expiry_date is None:
+        # Never a guessed date: the examiner cannot see that the debt term ends within the right's.
+        note_zh, note_en = r.term_note or ("保护期无法计算。", "The term cannot be computed.")
+        c.add(
+            Rule.TERM_WITHIN_RIGHT,
+            False,
+            f"{r.number}：{note_zh}无法核对债务履行期限是否超过权利有效期；请先补录相关事实。",
+            f"{r.number}: {note_en} Whether the debt term ends within the right's term cannot be "
+            "checked; record the missing facts first.",
+            r.number,
+        )
+        return
     last_day = r.expiry_date - timedelta(days=1)
     if term_end >= r.expiry_date:
         c.add(
@@ -497,6 +511,8 @@ def _check_term(c: _Collector, term_end: date, r: PledgedRight) -> None:
 
 
 def _check_near_expiry(c: _Collector, term_end: date, r: PledgedRight) -> None:
+    if r.expiry_date is None:
+        return  # term_within_right already says why the term is unknown
     days = (r.expiry_date - term_end).days
     if days <= NEAR_EXPIRY_DAYS:
         c.add(

@@ -38,6 +38,7 @@ from ipfin.registry.selectors import (
     number_candidates,
     owner_rights,
     right_get,
+    right_term_note,
     rights_status_bulk,
 )
 
@@ -266,6 +267,8 @@ def pledge_facts(
                 already_pledged_or_pending=right.pk in held_ids,
                 exclusive_licence=right.pk in exclusive_ids,
                 mark=_mark(right) if kind is RightKind.TRADEMARK else None,
+                term_note=right_term_note(right) if status.expiry_date is None else None,
+                same_day_invention=right.same_day_invention,
             )
         )
     other_marks: list[MarkFacts] = []

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
@@ -30,6 +31,7 @@ from ipfin.registry.schemas import (
     RightPageOut,
     StatusOnOut,
     StatusOut,
+    TermFactsIn,
 )
 from ipfin.registry.selectors import (
     MAX_SEARCH_LENGTH,
@@ -37,11 +39,12 @@ from ipfin.registry.selectors import (
     owner_history,
     right_get,
     right_status,
+    right_term_note,
     rights_search,
     rights_status_bulk,
     share_str,
 )
-from ipfin.registry.services import right_create, right_event_record
+from ipfin.registry.services import right_create, right_event_record, right_term_facts_set
 
 router = Router()
 _public = ApiAuth(optional=True)
@@ -60,10 +63,14 @@ def _status_out(right: Right, result: StatusResult) -> StatusOut:
         except ValueError:
             amount = None
         annuity = AnnuityOut(year=year, due_date=due, amount=amount)
+    note = right_term_note(right) if result.expiry_date is None else None
+    english = (get_language() or "").startswith("en")
     return StatusOut(
         status=result.status.value,
         since=result.since,
         expiry_date=result.expiry_date,
+        term_note=(note[1] if english else note[0]) if note else None,
+        renewal_pending=result.renewal_pending,
         grace_until=result.grace_until,
         unpaid_year=result.unpaid_year,
         late_fee_rate=str(result.late_fee_rate) if result.late_fee_rate is not None else None,
@@ -99,6 +106,12 @@ def _right_out(right: Right, *, pledges: list[dict[str, Any]]) -> RightOut:
         mark_text=right.mark_text,
         nice_classes=right.nice_classes or [],
         similar_groups=right.similar_groups or [],
+        first_commercial_use=right.first_commercial_use,
+        created_on=right.created_on,
+        author_kind=right.author_kind or None,
+        author_died_on=right.author_died_on,
+        first_published_on=right.first_published_on,
+        same_day_invention=right.same_day_invention or None,
         owners=[_owner_out(o) for o in current_owners(right, on=today)],
         holder_history=[_owner_out(o) for o in owner_history(right)],
         events=[EventOut(id=e.pk, type=e.type, date=e.date, payload=e.payload) for e in events],
@@ -114,6 +127,23 @@ def create_right(request: HttpRequest, payload: RightIn) -> Status[RightOut]:
     right = right_create(actor=request.user, **data)
     # A right just entered in the register has no pledges yet.
     return Status(201, _right_out(right, pledges=[]))
+
+
+@router.patch("/rights/{number}", response=RightOut)
+def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> RightOut:
+    """Record or correct what a right's true term depends on (the IP office): first commercial
+    use and creation of an IC layout (条例 art. 12), the author, the author's death, creation and
+    first publication of a copyright (著作权法 art. 23), a utility model's same-day invention
+    application. Only the fields sent change; null clears one. The answer's status shows the
+    term that follows."""
+    from ipfin.pledges.selectors import pledges_public_for_right
+
+    right = right_get(number=number)
+    right = right_term_facts_set(
+        actor=request.user, right=right, **payload.model_dump(exclude_unset=True)
+    )
+    prefetch_related_objects([right], "events")
+    return _right_out(right, pledges=list(pledges_public_for_right(right)))
 
 
 @router.post("/rights/{number}/events", response={201: EventCreatedOut})

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
@@ -36,6 +36,7 @@ PATENT_KINDS: frozenset[RightKind] = frozenset(
 
 class EventType(StrEnum):
     ANNUITY_PAID = "annuity_paid"
+    TERM_COMPENSATION = "term_compensation"
     INVALIDATION_REQUESTED = "invalidation_requested"
     INVALIDATION_DISMISSED = "invalidation_dismissed"
     INVALIDATED = "invalidated"
@@ -47,7 +48,23 @@ class EventType(StrEnum):
     LICENCE = "licence"
     SURRENDER = "surrender"
     RESTORED = "restored"
+    RENEWAL_FILED = "renewal_filed"
     RENEWED = "renewed"
+
+
+class CompensationKind(StrEnum):
+    """专利权期限补偿 (专利法 2020 art. 42): for an unreasonable delay in granting an invention
+    (¶2) and for the time a new drug's market approval took (¶3)."""
+
+    GRANT_DELAY = "grant_delay"
+    DRUG_APPROVAL = "drug_approval"
+
+
+class AuthorKind(StrEnum):
+    """Whose work a copyright protects decides its term (著作权法 2020 art. 23)."""
+
+    PERSON = "person"  # 自然人
+    ORGANISATION = "organisation"  # 法人或者非法人组织
 
 
 class Status(StrEnum):
@@ -75,6 +92,15 @@ GRACE_MONTHS = 6
 TRADEMARK_TERM_YEARS = 10
 # 专利收费标准 (滞纳金): 5% of the annuity per full month late beyond the first.
 LATE_FEE_STEP = Decimal("0.05")
+# 专利法 art. 42 ¶3: a new drug's compensation is at most 5 years.
+DRUG_COMPENSATION_MAX_YEARS = 5
+# 集成电路布图设计保护条例 art. 12: 10 years from the earlier of filing and first commercial
+# exploitation anywhere; never more than 15 years after creation.
+IC_LAYOUT_TERM_YEARS = 10
+IC_LAYOUT_CREATION_CAP_YEARS = 15
+# 著作权法 arts. 21-23: 50 years, to 31 December of the 50th year (after death, first publication
+# or, unpublished, creation).
+COPYRIGHT_TERM_YEARS = 50
 
 
 @dataclass(frozen=True)
@@ -83,10 +109,16 @@ class Event:
     date: date
     year: int | None = None  # annuity_paid: the patent year paid
     scope: str | None = None  # invalidated: "whole" (also when None) or "partial"
+    days: int | None = None  # term_compensation: the days of compensation granted
+    compensation: CompensationKind | None = None  # term_compensation: on which ground
 
     def __post_init__(self) -> None:
         if self.type is EventType.ANNUITY_PAID and self.year is None:
             raise ValueError("an annuity_paid event needs the patent year it pays")
+        if self.type is EventType.TERM_COMPENSATION and (
+            self.days is None or self.days < 1 or self.compensation is None
+        ):
+            raise ValueError("a term_compensation event needs its days (>= 1) and its kind")
         if self.year is not None and self.year < 1:
             raise ValueError(f"patent year must be >= 1, got {self.year}")
         if self.scope not in (None, SCOPE_WHOLE, SCOPE_PARTIAL):
@@ -99,6 +131,13 @@ class RightFacts:
     filing_date: date
     grant_date: date | None
     events: tuple[Event, ...] = ()
+    # IC layouts (条例 art. 12): first commercial exploitation anywhere; creation (also copyright).
+    first_commercial_use: date | None = None
+    created_on: date | None = None
+    # Copyright (著作权法 art. 23): whose work it is, the author's death, first publication.
+    author_kind: AuthorKind | None = None
+    author_died_on: date | None = None
+    first_published_on: date | None = None
 
     def __post_init__(self) -> None:
         # Mirrors the database constraint right_grant_not_before_filing.
@@ -110,7 +149,10 @@ class RightFacts:
 class StatusResult:
     status: Status
     since: date | None  # the day the status took effect
-    expiry_date: date  # first day no longer in force by lapse of the term (renewals included)
+    # First day no longer in force by lapse of the term (renewals and term compensation included);
+    # None when the register lacks what the term depends on (a natural person's copyright without
+    # the author's date of death, ...): never a guessed date.
+    expiry_date: date | None
     grace_until: date | None  # last day of the current grace period, if in one
     unpaid_year: int | None  # the unpaid annuity year (grace_period / lapsed)
     late_fee_rate: Decimal | None  # late-fee rate if the annuity were paid on `on` (grace only)
@@ -118,17 +160,26 @@ class StatusResult:
     preserved: bool
     disputed: bool
     next_annuity: tuple[int, date] | None  # (year, due date) of the next unpaid annuity after `on`
+    # Trademarks: a renewal filed in time and not yet approved (商标法 art. 40).
+    renewal_pending: bool = False
 
 
 _DAYS_PER_YEAR = Decimal("365.25")
 
 
+class TermUnknown(ValueError):
+    """The end of a right's term cannot be computed from the register (see `term_note`)."""
+
+
 def remaining_term_years(status: StatusResult, on: date) -> Decimal:
     """Years (to 0.01, rounded down; 365.25 days a year) from `on` to the end of the legal term of
     a right whose status on `on` is `status`; 0 once the right has ended (lapsed, expired,
-    invalidated, surrendered). A valuation's economic life may not exceed it."""
+    invalidated, surrendered). A valuation's economic life may not exceed it. `TermUnknown` when
+    the term's end cannot be computed."""
     if status.status in TERMINAL_STATUSES:
         return Decimal(0)
+    if status.expiry_date is None:
+        raise TermUnknown("the end of the right's term cannot be computed from the register")
     days = max((status.expiry_date - on).days, 0)
     return (Decimal(days) / _DAYS_PER_YEAR).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
@@ -161,10 +212,11 @@ def term_expiry(
     """First day the right is no longer in force because its term has run out.
 
     Patent Law 2020 art. 42: invention 20 years, utility model 10, design 15 (10 if filed before
-    2021-06-01), all from the filing date. 集成电路布图设计保护条例 art. 12: 10 years (counted here
-    from the filing date). Copyright Law art. 23 (legal-person works, software): until 31 December
-    of the 50th year after the year of creation / first publication (`filing_date`). Trademark Law
-    arts. 39-40: 10 years from registration (`grant_date`), plus 10 for each renewal.
+    2021-06-01), all from the filing date (term compensation: `patent_expiry`). 集成电路布图设计
+    保护条例 art. 12: 10 years from the filing date (the earlier first commercial use and the
+    15-year cap: `ic_layout_expiry`). Trademark Law arts. 39-40: 10 years from registration
+    (`grant_date`), plus 10 for each renewal. Copyright has no term from a filing date: see
+    `copyright_expiry`.
     """
     if renewals < 0:
         raise ValueError("renewals must be >= 0")
@@ -175,8 +227,111 @@ def term_expiry(
     if renewals:
         raise ValueError(f"only trademarks are renewed, not {kind}")
     if kind is RightKind.COPYRIGHT:
-        return date(filing_date.year + 51, 1, 1)
+        raise ValueError("a copyright's term depends on its author: use copyright_expiry")
     return add_years(filing_date, _term_years(kind, filing_date))
+
+
+def max_drug_compensation_days(base_expiry: date) -> int:
+    """专利法 art. 42 ¶3: a new drug's compensation is at most 5 years, counted in days from the
+    invention's own (20-year) expiry."""
+    return (add_years(base_expiry, DRUG_COMPENSATION_MAX_YEARS) - base_expiry).days
+
+
+def compensation_days(events: Iterable[Event]) -> int:
+    """The days of term compensation granted by the events (专利法 art. 42 ¶2 and ¶3)."""
+    return sum(e.days or 0 for e in events if e.type is EventType.TERM_COMPENSATION)
+
+
+def patent_expiry(kind: RightKind, filing_date: date, events: Iterable[Event] = ()) -> date:
+    """First day a patent is out of force by its term: the basic term (`term_expiry`) extended by
+    the term compensation granted to an invention (专利法 art. 42 ¶2, ¶3); the compensated days
+    follow the basic term's last day without a gap."""
+    base = term_expiry(kind, filing_date, None)
+    if kind is not RightKind.INVENTION:
+        return base
+    return base + timedelta(days=compensation_days(events))
+
+
+def ic_layout_expiry(
+    filing_date: date, first_commercial_use: date | None = None, created_on: date | None = None
+) -> date:
+    """集成电路布图设计保护条例 art. 12: 10 years from the earlier of the filing date and the first
+    commercial exploitation anywhere, and in any case no protection 15 years after creation,
+    whichever ends first (years counted by anniversary, as for patents: `add_years`)."""
+    start = min(filing_date, first_commercial_use) if first_commercial_use else filing_date
+    end = add_years(start, IC_LAYOUT_TERM_YEARS)
+    if created_on is not None:
+        end = min(end, add_years(created_on, IC_LAYOUT_CREATION_CAP_YEARS))
+    return end
+
+
+def _end_of_50th_year_after(day: date) -> date:
+    """The first day after 31 December of the 50th year after `day`'s year."""
+    return date(day.year + COPYRIGHT_TERM_YEARS + 1, 1, 1)
+
+
+def copyright_expiry(
+    author_kind: AuthorKind | None,
+    *,
+    author_died_on: date | None = None,
+    first_published_on: date | None = None,
+    created_on: date | None = None,
+) -> date | None:
+    """First day a copyright's economic rights are no longer protected (著作权法 2020 art. 23;
+    计算机软件保护条例 art. 14), or None when the register lacks what it depends on:
+
+    - a natural person's work: the author's life and 50 years after death, to 31 December of the
+      50th year (`author_died_on`; unknown → None);
+    - a legal person's or other organisation's work, and its software: 50 years after first
+      publication, to 31 December of the 50th year; a work not published within 50 years of its
+      creation is no longer protected after those 50 years (`first_published_on`, `created_on`;
+      both unknown → None);
+    - whose work it is unknown → None.
+    """
+    if author_kind is AuthorKind.PERSON:
+        return _end_of_50th_year_after(author_died_on) if author_died_on else None
+    if author_kind is not AuthorKind.ORGANISATION:
+        return None
+    if created_on is not None:
+        unpublished_end = _end_of_50th_year_after(created_on)
+        if first_published_on is None or first_published_on >= unpublished_end:
+            return unpublished_end
+    if first_published_on is not None:
+        return _end_of_50th_year_after(first_published_on)
+    return None
+
+
+def term_note(facts: RightFacts) -> tuple[str, str] | None:
+    """Why the term's end cannot be computed (Chinese, English), or None when it can."""
+    if facts.kind is not RightKind.COPYRIGHT:
+        return None
+    if facts.author_kind is AuthorKind.PERSON and facts.author_died_on is None:
+        return (
+            "自然人作品的保护期为作者终生及其死亡后五十年（著作权法第二十三条），登记簿未记载作者"
+            "死亡日期，保护期无法计算。",
+            "A natural person's work is protected for the author's life and 50 years after death "
+            "(Copyright Law art. 23); the register has no date of the author's death, so the term "
+            "cannot be computed.",
+        )
+    if facts.author_kind is AuthorKind.ORGANISATION and not (
+        facts.first_published_on or facts.created_on
+    ):
+        return (
+            "法人或非法人组织作品的保护期自首次发表起算（著作权法第二十三条），登记簿未记载首次"
+            "发表日期或创作完成日期，保护期无法计算。",
+            "An organisation's work is protected for 50 years after first publication (Copyright "
+            "Law art. 23); the register has neither the first publication nor the creation date, "
+            "so the term cannot be computed.",
+        )
+    if facts.author_kind is None:
+        return (
+            "著作权保护期取决于作者是自然人还是法人或非法人组织（著作权法第二十三条），登记簿未"
+            "记载，保护期无法计算。",
+            "A copyright's term depends on whether its author is a natural person or an "
+            "organisation (Copyright Law art. 23); the register does not say, so the term cannot "
+            "be computed.",
+        )
+    return None
 
 
 def _term_years(kind: RightKind, filing_date: date) -> int:
@@ -215,12 +370,17 @@ def annuity_due_date(filing_date: date, grant_date: date, year: int) -> date:
 
 
 def annuity_schedule(
-    kind: RightKind, filing_date: date, grant_date: date
+    kind: RightKind, filing_date: date, grant_date: date, expiry: date | None = None
 ) -> tuple[tuple[int, date], ...]:
-    """Every owed (year, due date): from the grant year on, while the due date is before expiry."""
+    """Every owed (year, due date): from the grant year on, while the due date is before expiry.
+
+    `expiry` is the term's end with any term compensation (default: the basic term). Annuities go
+    on in the compensation period (专利法 art. 42 ¶2, ¶3): years 21, 22, ... each due on its
+    filing anniversary, with the same grace period."""
     if kind not in PATENT_KINDS:
         return ()
-    expiry = term_expiry(kind, filing_date, grant_date)
+    if expiry is None:
+        expiry = term_expiry(kind, filing_date, grant_date)
     schedule: list[tuple[int, date]] = []
     year = first_annuity_year(filing_date, grant_date)
     while (due := annuity_due_date(filing_date, grant_date, year)) < expiry:
@@ -262,6 +422,11 @@ _ANNUITY_TABLE: dict[RightKind, tuple[tuple[int, int, int], ...]] = {
         (10, 12, 4000),
         (13, 15, 6000),
         (16, 20, 8000),
+        # The compensation period (专利法 art. 42 ¶2, ¶3; 专利法实施细则 2023 r. 115): the
+        # 20th year's annuity each year — the project's reading of the fee list: confirm against
+        # the current CNIPA 专利收费标准. Five years of drug compensation plus the longest grant
+        # delays seen stay well within year 40.
+        (21, 40, 8000),
     ),
     RightKind.UTILITY_MODEL: ((1, 3, 600), (4, 5, 900), (6, 8, 1200), (9, 10, 2000)),
     RightKind.DESIGN: ((1, 3, 600), (4, 5, 900), (6, 8, 1200), (9, 10, 2000), (11, 15, 3000)),
@@ -319,23 +484,66 @@ def _open_procedures(events: Iterable[Event]) -> _Procedures:
     return _Procedures(invalidation, preserved, disputed)
 
 
-def _trademark_term(grant_date: date, events: Iterable[Event]) -> tuple[date, date | None]:
-    """(expiry, date of the renewal that ended a grace period, if any).
+@dataclass(frozen=True)
+class _TrademarkTerm:
+    expiry: date
+    ended_grace: date | None  # the renewal that ended a grace period, if any
+    renewal_pending: bool  # a renewal filed in time for the current term, not yet approved
 
-    Trademark Law art. 40: each renewal adds 10 years; a renewal recorded after the 6 months' grace
-    of the term it would extend comes too late (the mark is cancelled) and is not counted."""
+
+def renewal_window(expiry: date) -> tuple[date, date]:
+    """商标法 art. 40: a renewal may be filed in the 12 months before the term ends and in the 6
+    months' grace after it (both ends included)."""
+    return add_months(expiry, -12), add_months(expiry, GRACE_MONTHS)
+
+
+def _trademark_term(grant_date: date, events: Iterable[Event]) -> _TrademarkTerm:
+    """The trademark's term as its renewals stand (商标法 art. 40).
+
+    Each approved renewal (`renewed`) adds 10 years. It counts when it was applied for in time: a
+    `renewal_filed` inside the window of the term it extends, or the approval itself dated inside
+    that window (a register that records only the approval). Otherwise it comes too late and the
+    mark is cancelled (注销) from the end of its term."""
     renewals = 0
     ended_grace: date | None = None
+    filed_in_time = False
     for event in events:
-        if event.type is not EventType.RENEWED:
-            continue
         expiry = add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals))
-        if event.date > add_months(expiry, GRACE_MONTHS):
-            continue
-        if event.date >= expiry:
-            ended_grace = event.date
-        renewals += 1
-    return add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals)), ended_grace
+        opens, closes = renewal_window(expiry)
+        if event.type is EventType.RENEWAL_FILED:
+            filed_in_time = filed_in_time or opens <= event.date <= closes
+        elif event.type is EventType.RENEWED:
+            if not (filed_in_time or opens <= event.date <= closes):
+                continue
+            if event.date >= expiry:
+                ended_grace = event.date
+            renewals += 1
+            filed_in_time = False
+    return _TrademarkTerm(
+        add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals)), ended_grace, filed_in_time
+    )
+
+
+def right_expiry(facts: RightFacts, events: Iterable[Event] = ()) -> date | None:
+    """First day the right is out of force by its term, with the events given (term compensation,
+    renewals): patents (`patent_expiry`), IC layouts (`ic_layout_expiry`), copyright
+    (`copyright_expiry`, None when unknown), trademarks (from registration with their renewals;
+    an unregistered mark: filing + 10 years, the earliest its term could end)."""
+    kind = facts.kind
+    if kind is RightKind.TRADEMARK:
+        if facts.grant_date is None:
+            return add_years(facts.filing_date, TRADEMARK_TERM_YEARS)
+        return _trademark_term(facts.grant_date, events).expiry
+    if kind is RightKind.IC_LAYOUT:
+        return ic_layout_expiry(facts.filing_date, facts.first_commercial_use, facts.created_on)
+    if kind is RightKind.COPYRIGHT:
+        return copyright_expiry(
+            facts.author_kind,
+            author_died_on=facts.author_died_on,
+            first_published_on=facts.first_published_on,
+            created_on=facts.created_on,
+        )
+    return patent_expiry(kind, facts.filing_date, events)
 
 
 def legal_status(facts: RightFacts, on: date) -> StatusResult:
@@ -351,7 +559,7 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
     def result(
         status: Status,
         since: date | None,
-        expiry: date,
+        expiry: date | None,
         *,
         grace_until: date | None = None,
         unpaid_year: int | None = None,
@@ -369,37 +577,46 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
             preserved=procedures.preserved,
             disputed=procedures.disputed,
             next_annuity=next_annuity,
+            renewal_pending=renewal_pending,
         )
 
+    renewal_pending = False
     # Not yet granted / registered (copyright needs no registration: Copyright Law art. 2).
     if start is None or start > on:
         if kind is RightKind.TRADEMARK:
             # Unregistered mark: no term has started; filing + 10 y is the earliest possible
             # expiry (registration always comes after filing), given because the field is a date.
-            expiry = add_years(start or facts.filing_date, TRADEMARK_TERM_YEARS)
-        else:
-            expiry = term_expiry(kind, facts.filing_date, facts.grant_date)
-        return result(Status.PENDING, facts.filing_date, expiry)
+            return result(
+                Status.PENDING,
+                facts.filing_date,
+                add_years(start or facts.filing_date, TRADEMARK_TERM_YEARS),
+            )
+        return result(Status.PENDING, facts.filing_date, right_expiry(facts, events))
 
     in_force_since = start
     terminations: list[tuple[date, Status, int | None]] = []
     grace: tuple[date, date, int | None] | None = None  # (since, until, unpaid year)
 
+    expiry: date | None
     if kind is RightKind.TRADEMARK:
-        expiry, renewed_in_grace = _trademark_term(start, events)
-        if renewed_in_grace is not None:
-            in_force_since = max(in_force_since, renewed_in_grace)
+        term = _trademark_term(start, events)
+        expiry, renewal_pending = term.expiry, term.renewal_pending
+        if term.ended_grace is not None:
+            in_force_since = max(in_force_since, term.ended_grace)
         if on >= expiry:
-            if on <= add_months(expiry, GRACE_MONTHS):
+            # A renewal filed in time keeps the mark from cancellation until it is decided.
+            if on <= add_months(expiry, GRACE_MONTHS) or renewal_pending:
                 grace = (expiry, add_months(expiry, GRACE_MONTHS), None)
             else:
                 terminations.append((expiry, Status.EXPIRED, None))
     else:
-        expiry = term_expiry(kind, facts.filing_date, facts.grant_date)
-        if on >= expiry:
+        expiry = right_expiry(facts, events)
+        if expiry is not None and on >= expiry:
             terminations.append((expiry, Status.EXPIRED, None))
 
-    schedule = annuity_schedule(kind, facts.filing_date, start) if kind in PATENT_KINDS else ()
+    schedule = (
+        annuity_schedule(kind, facts.filing_date, start, expiry) if kind in PATENT_KINDS else ()
+    )
     due_of = dict(schedule)
     settled: set[int] = set()  # paid in time (within grace) or cured by a restoration
     for event in events:  # sorted by date: the first payment in time is the one that counts
@@ -474,7 +691,7 @@ class NumberFormatError(ValueError):
         return f"{self.code}: {self.message_en}"
 
 
-_KIND_ZH = {
+KIND_ZH = {
     RightKind.INVENTION: "发明专利",
     RightKind.UTILITY_MODEL: "实用新型专利",
     RightKind.DESIGN: "外观设计专利",
@@ -573,7 +790,7 @@ def normalize_number(kind: RightKind, raw: str) -> str:
         if number_kind is not kind:
             raise NumberFormatError(
                 NumberErrorCode.KIND_MISMATCH,
-                f"申请号“{raw}”是{_KIND_ZH[number_kind]}，不是{_KIND_ZH[kind]}",
+                f"申请号“{raw}”是{KIND_ZH[number_kind]}，不是{KIND_ZH[kind]}",
                 f"application number {raw!r} is a {number_kind.replace('_', ' ')}, not a "
                 f"{kind.replace('_', ' ')}",
             )

@@ -24,6 +24,7 @@ class RightKindChoices(models.TextChoices):
 
 class EventTypeChoices(models.TextChoices):
     ANNUITY_PAID = "annuity_paid", _("缴纳年费")
+    TERM_COMPENSATION = "term_compensation", _("专利权期限补偿")
     INVALIDATION_REQUESTED = "invalidation_requested", _("无效宣告请求")
     INVALIDATION_DISMISSED = "invalidation_dismissed", _("维持有效（无效请求被驳回）")
     INVALIDATED = "invalidated", _("宣告无效")
@@ -35,7 +36,13 @@ class EventTypeChoices(models.TextChoices):
     LICENCE = "licence", _("许可备案")
     SURRENDER = "surrender", _("放弃")
     RESTORED = "restored", _("恢复权利")
-    RENEWED = "renewed", _("续展")
+    RENEWAL_FILED = "renewal_filed", _("续展申请")
+    RENEWED = "renewed", _("核准续展")
+
+
+class AuthorKindChoices(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("法人或非法人组织")
 
 
 class Right(models.Model):
@@ -63,6 +70,20 @@ class Right(models.Model):
     claims_count = models.PositiveIntegerField(_("权利要求项数"), null=True, blank=True)
     cited_by_count = models.PositiveIntegerField(_("被引证次数"), null=True, blank=True)
     family_size = models.PositiveIntegerField(_("简单同族数量"), null=True, blank=True)
+    # What the true term depends on beyond the filing date (null = not recorded):
+    # IC layouts (条例 art. 12) and copyright (著作权法 art. 23).
+    first_commercial_use = models.DateField(_("首次商业利用日"), null=True, blank=True)
+    created_on = models.DateField(_("创作完成日"), null=True, blank=True)
+    author_kind = models.CharField(
+        _("作者类型"), max_length=16, choices=AuthorKindChoices.choices, blank=True, default=""
+    )
+    author_died_on = models.DateField(_("作者死亡日期"), null=True, blank=True)
+    first_published_on = models.DateField(_("首次发表日"), null=True, blank=True)
+    # A utility model: the same applicant's same-day invention application for the same creation
+    # (专利法 art. 9; 专利权质押登记办法: a refusal ground unless both parties still proceed).
+    same_day_invention = models.CharField(
+        _("同日申请的发明专利"), max_length=40, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Model
 from ninja import Field, Schema
 
-from ipfin.registry.domain import RightKind
+from ipfin.registry.domain import AuthorKind, CompensationKind, RightKind
 from ipfin.registry.models import Right, RightOwner
 
 # --- input ---------------------------------------------------------------------------------------
@@ -47,14 +47,63 @@ class RightIn(Schema):
     mark_text: str = Field("", max_length=column_length(Right, "mark_text"))
     nice_classes: list[int] = Field(default_factory=list, max_length=45)
     similar_groups: list[str] = Field(default_factory=list, max_length=500)
+    first_commercial_use: dt.date | None = Field(
+        None, description="IC layouts: first commercial exploitation anywhere (条例 art. 12)"
+    )
+    created_on: dt.date | None = Field(
+        None, description="IC layouts and copyright: the day the creation was completed"
+    )
+    author_kind: AuthorKind | None = Field(
+        None,
+        description="copyright: person (自然人: life + 50 years) or organisation "
+        "(法人或非法人组织: "
+        "50 years after first publication), 著作权法 art. 23",
+    )
+    author_died_on: dt.date | None = Field(
+        None, description="copyright of a natural person: the author's death"
+    )
+    first_published_on: dt.date | None = Field(
+        None, description="copyright of an organisation: first publication"
+    )
+    same_day_invention: str | None = Field(
+        None,
+        max_length=40,
+        description="utility models: the same applicant's invention application for the same "
+        "creation filed the same day (申请号)",
+    )
+
+
+class TermFactsIn(Schema):
+    """The facts a right's true term depends on; only the fields given change (null clears)."""
+
+    first_commercial_use: dt.date | None = None
+    created_on: dt.date | None = None
+    author_kind: AuthorKind | None = None
+    author_died_on: dt.date | None = None
+    first_published_on: dt.date | None = None
+    same_day_invention: str | None = Field(None, max_length=40)
 
 
 class EventIn(Schema):
     """A legal event; the type-specific fields sit at the top level next to `type` and `date`."""
 
-    type: str = Field(..., description="annuity_paid, invalidation_requested, transfer, ...")
+    type: str = Field(
+        ...,
+        description="annuity_paid, term_compensation, invalidation_requested, transfer, licence, "
+        "renewal_filed, renewed, ...",
+    )
     date: dt.date
     year: int | None = Field(None, description="annuity_paid: the patent year paid")
+    days: int | None = Field(
+        None,
+        ge=1,
+        le=36500,
+        description="term_compensation: the days granted (专利法 art. 42; drug_approval at most "
+        "5 years)",
+    )
+    kind: CompensationKind | None = Field(
+        None, description="term_compensation: grant_delay (art. 42 ¶2) | drug_approval (¶3)"
+    )
     scope: str | None = Field(None, description="invalidated: whole (default) | partial")
     licence_type: str | None = Field(None, description="licence: exclusive | sole | ordinary")
     licensee: str | None = Field(None, max_length=300, description="licence: the licensee")
@@ -89,7 +138,17 @@ class AnnuityOut(Schema):
 class StatusOut(Schema):
     status: str
     since: dt.date | None
-    expiry_date: dt.date
+    expiry_date: dt.date | None = Field(
+        ...,
+        description="first day no longer in force by the term (term compensation and renewals "
+        "included); null when the register lacks what the term depends on (term_note says what)",
+    )
+    term_note: str | None = Field(
+        None, description="why the term cannot be computed, in the request's language"
+    )
+    renewal_pending: bool = Field(
+        False, description="trademarks: a renewal filed in time and not yet approved"
+    )
     grace_until: dt.date | None
     unpaid_year: int | None
     late_fee_rate: str | None
@@ -158,6 +217,12 @@ class RightOut(Schema):
     mark_text: str
     nice_classes: list[int]
     similar_groups: list[str]
+    first_commercial_use: dt.date | None
+    created_on: dt.date | None
+    author_kind: str | None
+    author_died_on: dt.date | None
+    first_published_on: dt.date | None
+    same_day_invention: str | None
     owners: list[OwnerOut] = Field(..., description="current owners")
     holder_history: list[OwnerOut] = Field(..., description="every owner over time")
     events: list[EventOut]

@@ -20,6 +20,8 @@ from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
     SCOPE_WHOLE,
+    AuthorKind,
+    CompensationKind,
     Event,
     EventType,
     NumberFormatError,
@@ -29,6 +31,7 @@ from ipfin.registry.domain import (
     kind_from_application_no,
     legal_status,
     normalize_number,
+    term_note,
 )
 from ipfin.registry.models import Right, RightEvent, RightOwner
 
@@ -109,6 +112,15 @@ def _domain_event(event: RightEvent) -> Event | None:
     scope = payload.get("scope")
     if scope not in (SCOPE_WHOLE, SCOPE_PARTIAL):
         scope = None
+    if event_type is EventType.TERM_COMPENSATION:
+        try:
+            days = int(payload.get("days"))  # type: ignore[arg-type]
+            compensation = CompensationKind(str(payload.get("kind")))
+        except (TypeError, ValueError):
+            return None  # a compensation of no identifiable length extends nothing
+        if days < 1:
+            return None
+        return Event(type=event_type, date=event.date, days=days, compensation=compensation)
     return Event(type=event_type, date=event.date, year=year, scope=scope)
 
 
@@ -119,6 +131,11 @@ def _facts(right: Right, events: Iterable[RightEvent]) -> RightFacts:
         filing_date=right.filing_date,
         grant_date=right.grant_date,
         events=tuple(domain_events),
+        first_commercial_use=right.first_commercial_use,
+        created_on=right.created_on,
+        author_kind=AuthorKind(right.author_kind) if right.author_kind else None,
+        author_died_on=right.author_died_on,
+        first_published_on=right.first_published_on,
     )
 
 
@@ -129,6 +146,11 @@ def right_facts(right: Right, *, on: date | None = None) -> RightFacts:
     """
     events = [e for e in right.events.all() if on is None or e.date <= on]
     return _facts(right, events)
+
+
+def right_term_note(right: Right) -> tuple[str, str] | None:
+    """Why the right's term cannot be computed from the register (Chinese, English), or None."""
+    return term_note(_facts(right, ()))
 
 
 def check_status_date(on: date) -> date:
@@ -187,6 +209,7 @@ def status_as_dict(result: StatusResult) -> dict[str, Any]:
         "invalidation_pending": result.invalidation_pending,
         "preserved": result.preserved,
         "disputed": result.disputed,
+        "renewal_pending": result.renewal_pending,
         "next_annuity": (
             {"year": result.next_annuity[0], "due_date": result.next_annuity[1].isoformat()}
             if result.next_annuity is not None

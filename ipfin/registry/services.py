@@ -23,25 +23,29 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
 from ipfin.common.money import money_str, parse_money
 from ipfin.registry.domain import (
-    GRACE_MONTHS,
+    KIND_ZH,
     PATENT_KINDS,
     SCOPE_PARTIAL,
     SCOPE_WHOLE,
     TERMINAL_STATUSES,
     TRADEMARK_TERM_YEARS,
+    AuthorKind,
+    CompensationKind,
     EventType,
     NumberFormatError,
     RightKind,
     Status,
     StatusResult,
-    add_months,
     add_years,
     annuity_amount,
     annuity_schedule,
     grace_end,
     late_fee_rate,
     legal_status,
+    max_drug_compensation_days,
     normalize_number,
+    renewal_window,
+    term_expiry,
 )
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
@@ -52,9 +56,39 @@ from ipfin.registry.selectors import (
     status_as_dict,
 )
 
+# The facts a right's true term depends on (and the same-day invention of a utility model): set
+# at creation or later by the office (right_term_facts_set).
+TERM_FACT_FIELDS = (
+    "first_commercial_use",
+    "created_on",
+    "author_kind",
+    "author_died_on",
+    "first_published_on",
+    "same_day_invention",
+)
+_TERM_FACT_KINDS: dict[str, frozenset[RightKind]] = {
+    "first_commercial_use": frozenset({RightKind.IC_LAYOUT}),
+    "created_on": frozenset({RightKind.IC_LAYOUT, RightKind.COPYRIGHT}),
+    "author_kind": frozenset({RightKind.COPYRIGHT}),
+    "author_died_on": frozenset({RightKind.COPYRIGHT}),
+    "first_published_on": frozenset({RightKind.COPYRIGHT}),
+    "same_day_invention": frozenset({RightKind.UTILITY_MODEL}),
+}
+_TERM_FACT_ZH = {
+    "first_commercial_use": "首次商业利用日",
+    "created_on": "创作完成日",
+    "author_kind": "作者类型",
+    "author_died_on": "作者死亡日期",
+    "first_published_on": "首次发表日",
+    "same_day_invention": "同日申请的发明专利",
+}
+# A copyright's author may have died long before the register began.
+_EARLIEST_FACT = datetime.date(1900, 1, 1)
+
 # Fields of Right that right_create accepts besides the required ones.
 RIGHT_EXTRA_FIELDS = frozenset(
     {
+        *TERM_FACT_FIELDS,
         "publication_no",
         "ipc_main",
         "ipc_codes",
@@ -77,6 +111,7 @@ _NICE_CLASSES = range(1, 46)  # 尼斯分类 classes 1-45
 # the market approach's comparables, see ipfin.valuation.selectors.market_comparables).
 _PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.ANNUITY_PAID: frozenset({"year"}),
+    EventType.TERM_COMPENSATION: frozenset({"days", "kind"}),
     EventType.INVALIDATION_REQUESTED: frozenset({"requester"}),
     EventType.INVALIDATION_DISMISSED: frozenset(),
     EventType.INVALIDATED: frozenset({"scope"}),
@@ -88,11 +123,13 @@ _PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc", "price"}),
     EventType.SURRENDER: frozenset(),
     EventType.RESTORED: frozenset(),
+    EventType.RENEWAL_FILED: frozenset(),
     EventType.RENEWED: frozenset(),
 }
 
 _EVENT_ZH = {
     EventType.ANNUITY_PAID: "缴纳年费",
+    EventType.TERM_COMPENSATION: "专利权期限补偿",
     EventType.INVALIDATION_REQUESTED: "无效宣告请求",
     EventType.INVALIDATION_DISMISSED: "维持有效",
     EventType.INVALIDATED: "宣告无效",
@@ -104,7 +141,8 @@ _EVENT_ZH = {
     EventType.LICENCE: "许可备案",
     EventType.SURRENDER: "放弃",
     EventType.RESTORED: "恢复权利",
-    EventType.RENEWED: "续展",
+    EventType.RENEWAL_FILED: "续展申请",
+    EventType.RENEWED: "核准续展",
 }
 
 
@@ -327,6 +365,102 @@ def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def clean_term_facts(
+    kind: RightKind,
+    filing_date: datetime.date,
+    facts: dict[str, Any],
+    *,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """The facts a right's true term depends on, checked (422 naming the field otherwise):
+
+    - each belongs to its kinds: first commercial use to IC layouts (条例 art. 12), creation to IC
+      layouts and copyright, the author and publication to copyright (著作权法 art. 23), the
+      same-day invention to utility models (专利法 art. 9);
+    - dates are facts: not after today, not before 1900; creation comes before filing, first
+      use and publication; the author's death is recorded only for a natural person's work;
+    - the same-day invention is a valid invention application number; if it is in the register,
+      it was filed on the same day.
+    Returns the fields with empty values as the model stores them ('' or None)."""
+    cleaned: dict[str, Any] = {}
+    for field, value in facts.items():
+        if value in (None, ""):
+            cleaned[field] = "" if field in ("author_kind", "same_day_invention") else None
+            continue
+        if kind not in _TERM_FACT_KINDS[field]:
+            raise _invalid(
+                "field_not_for_kind",
+                f"{_TERM_FACT_ZH[field]}不适用于{KIND_ZH[kind]}。",
+                f"{field} does not apply to a {kind.value.replace('_', ' ')}.",
+                field=field,
+            )
+        if isinstance(value, datetime.date) and not _EARLIEST_FACT <= value <= today:
+            raise _invalid(
+                "date_out_of_range",
+                f"{_TERM_FACT_ZH[field]} {value} 应在 {_EARLIEST_FACT} 至今日 {today} 之间。",
+                f"{field} {value} must be between {_EARLIEST_FACT} and today ({today}).",
+                field=field,
+            )
+        cleaned[field] = value
+    if cleaned.get("author_kind"):
+        try:
+            cleaned["author_kind"] = AuthorKind(cleaned["author_kind"]).value
+        except ValueError:
+            raise _invalid(
+                "author_kind_invalid",
+                "作者类型应为 person（自然人）或 organisation（法人或非法人组织）。",
+                "author_kind must be person or organisation.",
+                field="author_kind",
+            ) from None
+    if cleaned.get("same_day_invention"):
+        try:
+            number = normalize_number(RightKind.INVENTION, str(cleaned["same_day_invention"]))
+        except NumberFormatError as exc:
+            raise ValidationFailed(
+                f"同日申请的发明专利：{exc.message_zh}",
+                f"same_day_invention: {exc.message_en}",
+                code=exc.code.value,
+                extra={"field": "same_day_invention"},
+            ) from exc
+        invention = Right.objects.filter(number=number).only("filing_date").first()
+        if invention is not None and invention.filing_date != filing_date:
+            raise _invalid(
+                "same_day_invention_not_same_day",
+                f"发明专利申请 {number} 的申请日为 {invention.filing_date}，与本实用新型的申请日 "
+                f"{filing_date} 不是同一日。",
+                f"Invention application {number} was filed on {invention.filing_date}, not on "
+                f"this utility model's filing date {filing_date}.",
+                field="same_day_invention",
+            )
+        cleaned["same_day_invention"] = number
+    return cleaned
+
+
+def _check_term_fact_order(right: Right) -> None:
+    """Creation before filing, first commercial use and first publication; a death date only for
+    a natural person's work (after the facts are merged onto the right)."""
+    created = right.created_on
+    for field, later in (
+        ("filing_date", right.filing_date),
+        ("first_commercial_use", right.first_commercial_use),
+        ("first_published_on", right.first_published_on),
+    ):
+        if created is not None and later is not None and later < created:
+            raise _invalid(
+                "created_after",
+                f"创作完成日 {created} 晚于{_TERM_FACT_ZH.get(field, '申请日')} {later}。",
+                f"The creation date {created} is after {field} {later}.",
+                field="created_on",
+            )
+    if right.author_died_on is not None and right.author_kind != AuthorKind.PERSON:
+        raise _invalid(
+            "author_died_not_person",
+            "只有自然人作品记载作者死亡日期（作者类型应为 person）。",
+            "A date of death is recorded only for a natural person's work (author_kind person).",
+            field="author_died_on",
+        )
+
+
 @transaction.atomic
 def right_create(
     *,
@@ -357,6 +491,8 @@ def right_create(
             f"The grant date {grant_date} is before the filing date {filing_date}.",
         )
     fields = _clean_extra(right_kind, extra)
+    facts = {f: fields.pop(f) for f in TERM_FACT_FIELDS if f in fields}
+    fields |= clean_term_facts(right_kind, filing_date, facts, today=today)
     cleaned_owners = clean_owners(owners)
     if Right.objects.filter(number=canonical).exists():
         raise Conflict(
@@ -372,6 +508,7 @@ def right_create(
         grant_date=grant_date,
         **fields,
     )
+    _check_term_fact_order(right)
     try:
         with transaction.atomic():  # a savepoint: a concurrent insert of the same number
             right.save()
@@ -394,6 +531,7 @@ def right_create(
             "title": title,
             "filing_date": filing_date.isoformat(),
             "grant_date": grant_date.isoformat() if grant_date else None,
+            **_term_facts_json(right),
             "owners": _owners_json(cleaned_owners),
             "status": status_as_dict(status),
         },
@@ -405,6 +543,44 @@ def right_create(
         f"您的知识产权 {canonical}（{title}）已登记入册。",
         f"Your IP right {canonical} ({title}) has been entered in the register.",
     )
+    return right
+
+
+def _term_facts_json(right: Right) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    return {f: plain(getattr(right, f)) for f in TERM_FACT_FIELDS if getattr(right, f)}
+
+
+@transaction.atomic
+def right_term_facts_set(*, actor: Any, right: Right, **facts: Any) -> Right:
+    """The office records (or corrects, or clears with None) the facts a right's true term
+    depends on — first commercial use, creation, author, the author's death, first publication —
+    and a utility model's same-day invention. Audited with the facts and the status before and
+    after."""
+    require(actor, Perm.REGISTRY_WRITE)
+    unknown = set(facts) - set(TERM_FACT_FIELDS)
+    if unknown:
+        raise TypeError(f"right_term_facts_set() got unexpected fields: {sorted(unknown)}")
+    if not facts:
+        raise _invalid("nothing_to_change", "没有需要变更的内容。", "Nothing would change.")
+    today = _today()
+    right = Right.objects.select_for_update().get(pk=right.pk)
+    cleaned = clean_term_facts(RightKind(right.kind), right.filing_date, facts, today=today)
+    before = {
+        "facts": _term_facts_json(right),
+        "status": status_as_dict(right_status(right, on=today)),
+    }
+    for field, value in cleaned.items():
+        setattr(right, field, value)
+    _check_term_fact_order(right)
+    right.save(update_fields=[*cleaned, "updated_at"])
+    after = {
+        "facts": _term_facts_json(right),
+        "status": status_as_dict(right_status(right, on=today)),
+    }
+    audit_record(actor=actor, action="right.term_facts", obj=right, before=before, after=after)
     return right
 
 
@@ -492,13 +668,25 @@ def _clean_annuity(
     }
 
 
-def _clean_renewal(right: Right, on: datetime.date, state: StatusResult) -> dict[str, Any]:
-    """renewed: trademarks only, within 12 months before expiry or 6 months' grace after it
-    (商标法 art. 40)."""
-    _require_kinds(right, EventType.RENEWED, frozenset({RightKind.TRADEMARK}))
-    _require_granted(right, EventType.RENEWED)
+def _clean_renewal(
+    right: Right, event_type: EventType, on: datetime.date, state: StatusResult
+) -> dict[str, Any]:
+    """renewal_filed and renewed (商标法 art. 40): trademarks only. A renewal is applied for within
+    12 months before the term ends or in the 6 months' grace after it; its approval (renewed) is
+    recorded in that window too, or later when the application was filed in time."""
+    _require_kinds(right, event_type, frozenset({RightKind.TRADEMARK}))
+    _require_granted(right, event_type)
     expiry = state.expiry_date
-    opens, closes = add_months(expiry, -12), add_months(expiry, GRACE_MONTHS)
+    assert expiry is not None  # a registered trademark's term is always known
+    opens, closes = renewal_window(expiry)
+    if event_type is EventType.RENEWAL_FILED and state.renewal_pending:
+        raise Conflict(
+            "该商标已有未决的续展申请。",
+            "A renewal of this trademark is already pending.",
+            code="renewal_already_pending",
+        )
+    if event_type is EventType.RENEWED and state.renewal_pending and on >= opens:
+        return {"term_until": add_years(expiry, TRADEMARK_TERM_YEARS).isoformat()}
     if not opens <= on <= closes:
         raise _invalid(
             "renewal_out_of_window",
@@ -506,6 +694,53 @@ def _clean_renewal(right: Right, on: datetime.date, state: StatusResult) -> dict
             f"A renewal must be filed between {opens} and {closes} (the term ends {expiry}).",
         )
     return {"term_until": add_years(expiry, TRADEMARK_TERM_YEARS).isoformat()}
+
+
+def _clean_compensation(right: Right, on: datetime.date, payload: dict[str, Any]) -> dict[str, Any]:
+    """term_compensation {days, kind} (专利法 2020 art. 42): inventions only, once granted; one
+    compensation of each kind (grant_delay ¶2, drug_approval ¶3); a drug compensation of at most
+    5 years. The days are what the office granted (the 14-year cap of ¶3 is the office's
+    computation, not re-done here)."""
+    _require_kinds(right, EventType.TERM_COMPENSATION, frozenset({RightKind.INVENTION}))
+    _require_granted(right, EventType.TERM_COMPENSATION)
+    try:
+        kind = CompensationKind(str(payload.get("kind")))
+    except ValueError:
+        raise _invalid(
+            "compensation_kind_invalid",
+            "期限补偿类型应为 grant_delay（授权过程不合理延迟，专利法第四十二条第二款）或 "
+            "drug_approval（新药上市审评审批占用时间，第三款）。",
+            "kind must be grant_delay (art. 42 ¶2) or drug_approval (art. 42 ¶3).",
+            field="kind",
+        ) from None
+    days = payload.get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise _invalid(
+            "compensation_days_invalid",
+            "补偿天数应为正整数。",
+            "days must be a positive whole number.",
+            field="days",
+        )
+    base = term_expiry(RightKind.INVENTION, right.filing_date, right.grant_date)
+    if kind is CompensationKind.DRUG_APPROVAL and days > max_drug_compensation_days(base):
+        raise _invalid(
+            "drug_compensation_over_5_years",
+            f"新药相关发明专利的补偿期限不超过五年（专利法第四十二条第三款），即不超过 "
+            f"{max_drug_compensation_days(base)} 天。",
+            f"A new drug's term compensation is at most 5 years (Patent Law art. 42 ¶3): at most "
+            f"{max_drug_compensation_days(base)} days.",
+            field="days",
+        )
+    granted_before = RightEvent.objects.filter(
+        right=right, type=EventType.TERM_COMPENSATION.value, payload__kind=kind.value
+    ).exists()
+    if granted_before:
+        raise Conflict(
+            "该专利已登记同一类型的期限补偿。",
+            f"A {kind.value} term compensation is already recorded for this patent.",
+            code="compensation_already_recorded",
+        )
+    return {"days": days, "kind": kind.value}
 
 
 def _clean_licence(payload: dict[str, Any]) -> dict[str, Any]:
@@ -572,8 +807,10 @@ def _clean_payload(
     match event_type:
         case EventType.ANNUITY_PAID:
             cleaned |= _clean_annuity(right, on, state, payload)
-        case EventType.RENEWED:
-            cleaned |= _clean_renewal(right, on, state)
+        case EventType.RENEWED | EventType.RENEWAL_FILED:
+            cleaned |= _clean_renewal(right, event_type, on, state)
+        case EventType.TERM_COMPENSATION:
+            cleaned |= _clean_compensation(right, on, payload)
         case EventType.INVALIDATED:
             _require_granted(right, event_type)
             scope = payload.get("scope") or SCOPE_WHOLE
@@ -728,4 +965,5 @@ __all__ = [
     "clean_owners",
     "right_create",
     "right_event_record",
+    "right_term_facts_set",
 ]

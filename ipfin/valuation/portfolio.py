@@ -10,9 +10,11 @@ over); on SQLite (the embedded default, small registers) through the cursor. The
 year × IPC main subclass, or × kind for rights without IPC) is then numbered in NumPy, and the
 columns derived:
 
-- remaining_life_years: from the term of the kind (Patent Law art. 42: invention 20 years,
-  utility model 10, design 15 from 2021-06-01 else 10; IC layout 10; copyright to the end of the
-  50th year; trademark 10 years from registration per renewal), 0 once whole-invalidated,
+- remaining_life_years: from the true term of the kind (Patent Law art. 42: invention 20 years
+  plus its term compensation, utility model 10, design 15 from 2021-06-01 else 10; IC layout 10
+  years from the earlier of filing and first commercial use, at most 15 after creation; copyright
+  to 31 December of the 50th year after the author's death or first publication, NaN when the
+  register lacks them; trademark 10 years from registration per renewal), 0 once whole-invalidated,
   surrendered, or lapsed for an unpaid annuity (the next annuity after the highest year paid is
   past its six months' grace: the register's own rule, computed on columns — a gap in the years
   paid, a payment after the grace period and a restoration are not looked at here, only in
@@ -88,7 +90,14 @@ _RAW = (
     "paid_year",
     "owners",
     "ipc_count",
+    "comp",
+    "fcu_day",
+    "created_day",
+    "author",
+    "died_day",
+    "published_day",
 )
+_AUTHOR_CODES = {"person": 1, "organisation": 2}
 
 
 @dataclass
@@ -143,6 +152,10 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
             "CASE WHEN (e.payload ->> 'year') ~ '^[0-9]{1,4}$' "
             "THEN CAST(e.payload ->> 'year' AS integer) END"
         )
+        comp_days = (
+            "CASE WHEN (e.payload ->> 'days') ~ '^[0-9]{1,5}$' "
+            "THEN CAST(e.payload ->> 'days' AS integer) END"
+        )
         # Distinct subclasses of the codes; a right with one code (no separator: about half of
         # them) skips the per-row subquery.
         ipc = (
@@ -156,12 +169,17 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
         days = "CAST(julianday({col}) - 2440587.5 AS INTEGER)"
         scope = "json_extract(e.payload, '$.scope')"
         paid = "CAST(json_extract(e.payload, '$.year') AS INTEGER)"
+        comp_days = "CAST(json_extract(e.payload, '$.days') AS INTEGER)"
         ipc = "r.ipc_codes"
         int_t = "INTEGER"
     field = f"hashtextextended({_FIELD_SQL}, 0)" if vendor == "postgresql" else _FIELD_SQL
     year = _year_sql(vendor)
     kind = "CASE r.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in KIND_CODES.items())
     kind += f" ELSE {_MISSING} END"
+    author = "CASE r.author_kind " + " ".join(
+        f"WHEN '{k}' THEN {v}" for k, v in _AUTHOR_CODES.items()
+    )
+    author += " ELSE 0 END"
     right_t = Right._meta.db_table
     event_t = RightEvent._meta.db_table
     owner_t = RightOwner._meta.db_table
@@ -186,10 +204,13 @@ WITH ev AS (
         SUM(CASE WHEN e.type = 'transfer' THEN 1 ELSE 0 END) AS tra,
         SUM(CASE WHEN e.type = 'renewed' THEN 1 ELSE 0 END) AS ren,
         SUM(CASE WHEN e.type = 'surrender' THEN 1 ELSE 0 END) AS sur,
-        MAX(CASE WHEN e.type = 'annuity_paid' THEN {paid} END) AS paid_year
+        MAX(CASE WHEN e.type = 'annuity_paid' THEN {paid} END) AS paid_year,
+        SUM(CASE WHEN e.type = 'term_compensation' THEN COALESCE({comp_days}, 0) ELSE 0 END)
+            AS comp
     FROM {event_t} e
     WHERE e.date <= {day} AND e.type IN ('invalidation_requested', 'invalidated', 'dispute',
-        'preservation', 'licence', 'transfer', 'renewed', 'surrender', 'annuity_paid') {subset}
+        'preservation', 'licence', 'transfer', 'renewed', 'surrender', 'annuity_paid',
+        'term_compensation') {subset}
     GROUP BY e.right_id
 ), ow AS (
     SELECT o.right_id, COUNT(*) AS n
@@ -217,7 +238,13 @@ SELECT
     {cast("COALESCE(ev.sur, 0)")},
     {cast(f"COALESCE(ev.paid_year, {_MISSING})")},
     {cast("COALESCE(ow.n, 0)")},
-    {cast(ipc) if vendor == "postgresql" else ipc}
+    {cast(ipc) if vendor == "postgresql" else ipc},
+    {cast("COALESCE(ev.comp, 0)")},
+    {cast("COALESCE(" + days.format(col="r.first_commercial_use") + f", {_MISSING})")},
+    {cast("COALESCE(" + days.format(col="r.created_on") + f", {_MISSING})")},
+    {cast(author)},
+    {cast("COALESCE(" + days.format(col="r.author_died_on") + f", {_MISSING})")},
+    {cast("COALESCE(" + days.format(col="r.first_published_on") + f", {_MISSING})")}
 FROM {right_t} r
 LEFT JOIN ev ON ev.right_id = r.id
 LEFT JOIN ow ON ow.right_id = r.id
@@ -376,6 +403,19 @@ def _year_of(days: NDArray[np.int64]) -> NDArray[np.int64]:
     return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
+def _end_of_50th_year(days: NDArray[np.int64]) -> NDArray[np.int64]:
+    """1 January of the 51st year after each day's year (the first day out of a copyright's
+    50 years, to 31 December); _MISSING stays _MISSING."""
+    first_out = (
+        (_year_of(np.where(days == _MISSING, 0, days)) + 51 - 1970)
+        .astype("datetime64[Y]")
+        .astype("datetime64[D]")
+        .astype(np.int64)
+    )
+    result: NDArray[np.int64] = np.where(days == _MISSING, _MISSING, first_out)
+    return result
+
+
 def _nan_if(values: NDArray[np.int64], missing: NDArray[np.bool_]) -> NDArray[np.float64]:
     out = values.astype(np.float64)
     out[missing] = np.nan
@@ -401,11 +441,35 @@ def score_columns(
         default=0,
     ).astype(np.int64)  # fmt: skip
     expiry = _add_years(np.where(kind == 3, grant_or_filing, filing), term_years)
-    # Copyright: until 31 December of the 50th year after creation (first day out: 1 January).
-    copyright_end = (
-        (_year_of(filing) + 51 - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    ).astype(np.int64)
+    # Inventions: term compensation (专利法 art. 42 ¶2, ¶3) extends the term by its days.
+    expiry = np.where(kind == 0, expiry + raw["comp"], expiry)
+    # IC layouts (条例 art. 12): 10 years from the earlier of filing and first commercial use,
+    # never more than 15 years after creation.
+    fcu, created = raw["fcu_day"], raw["created_day"]
+    ic_start = np.where(fcu != _MISSING, np.minimum(filing, fcu), filing)
+    ic_end = _add_years(ic_start, np.full(n, 10, dtype=np.int64))
+    ic_cap = _add_years(np.where(created != _MISSING, created, filing), np.full(n, 15, np.int64))
+    ic_end = np.where(created != _MISSING, np.minimum(ic_end, ic_cap), ic_end)
+    expiry = np.where(kind == 5, ic_end, expiry)
+    # Copyright (著作权法 art. 23; ipfin.registry.domain.copyright_expiry): to 31 December of the
+    # 50th year after the author's death (a person's work) or first publication (an
+    # organisation's; unpublished 50 years after creation: unprotected). Unknown: NaN life.
+    died, published = raw["died_day"], raw["published_day"]
+    person, organisation = raw["author"] == 1, raw["author"] == 2
+    created_end = _end_of_50th_year(created)
+    published_end = _end_of_50th_year(published)
+    org_end = np.where(
+        (created != _MISSING) & ((published == _MISSING) | (published >= created_end)),
+        created_end,
+        np.where(published != _MISSING, published_end, _MISSING),
+    )
+    copyright_end = np.where(
+        person & (died != _MISSING),
+        _end_of_50th_year(died),
+        np.where(organisation, org_end, _MISSING),
+    )
     expiry = np.where(kind == 4, copyright_end, expiry)
+    term_unknown = (kind == 4) & (copyright_end == _MISSING)
 
     # Annuities (patents, from the grant): lapsed when the first unpaid year's due date is more
     # than six months past and before the expiry.
@@ -418,6 +482,7 @@ def score_columns(
 
     ended = lapsed | (raw["inv_whole"] > 0) | (raw["sur"] > 0)
     remaining = np.where(ended, 0.0, np.maximum(expiry - today, 0) / 365.25)
+    remaining = np.where(term_unknown & ~ended, np.nan, remaining)
 
     columns: dict[str, NDArray[np.float64]] = {
         "remaining_life_years": remaining.astype(np.float64),

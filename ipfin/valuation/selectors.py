@@ -35,7 +35,13 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login, tenant_scope
 from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
-from ipfin.registry.domain import EventType, Status, legal_status, remaining_term_years
+from ipfin.registry.domain import (
+    EventType,
+    Status,
+    TermUnknown,
+    legal_status,
+    remaining_term_years,
+)
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
     owned_on,
@@ -432,7 +438,16 @@ def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[
             code="limit_invalid",
             extra={"field": "limit"},
         )
-    subject_years = remaining_term_years(right_status(right, on=on), on)
+    try:
+        subject_years = remaining_term_years(right_status(right, on=on), on)
+    except TermUnknown:
+        raise ValidationFailed(
+            f"{right.number} 的保护期无法根据登记簿计算，无法按可比交易修正。",
+            f"{right.number}'s term cannot be computed from the register: there is nothing to "
+            "compare.",
+            code="term_unknown",
+            extra={"field": "on"},
+        ) from None
     if subject_years <= 0:
         raise ValidationFailed(
             f"{right.number} 在 {on} 已无剩余法定保护期，无法按可比交易修正。",
@@ -445,9 +460,12 @@ def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[
     found: list[dict[str, Any]] = []
     for event in _priced_candidates(right, on, limit):
         other = event.right
-        years = remaining_term_years(
-            legal_status(right_facts(other, on=event.date), event.date), event.date
-        )
+        try:
+            years = remaining_term_years(
+                legal_status(right_facts(other, on=event.date), event.date), event.date
+            )
+        except TermUnknown:
+            continue  # no life ratio without the comparable's term
         if years <= 0:
             continue
         level, _length, weight = levels[event.similarity]  # type: ignore[attr-defined]

@@ -65,6 +65,13 @@ def event_detail(event: RightEvent) -> str:
                 parts.append(_("金额 %(amount)s 元") % {"amount": payload["amount"]})
             if payload.get("late_fee") and payload.get("late_fee") != "0.00":
                 parts.append(_("滞纳金 %(fee)s 元") % {"fee": payload["late_fee"]})
+        case "term_compensation":
+            if payload.get("days"):
+                parts.append(_("补偿 %(days)s 天") % {"days": payload["days"]})
+            if payload.get("kind") == "drug_approval":
+                parts.append(_("新药上市审评审批占用时间（专利法第四十二条第三款）"))
+            elif payload.get("kind") == "grant_delay":
+                parts.append(_("授权过程不合理延迟（专利法第四十二条第二款）"))
         case "invalidated":
             parts.append(_("部分无效") if payload.get("scope") == "partial" else _("全部无效"))
         case "invalidation_requested":
@@ -96,9 +103,11 @@ def event_detail(event: RightEvent) -> str:
     return "；".join(parts)
 
 
-def last_day_of_protection(status: StatusResult) -> date:
+def last_day_of_protection(status: StatusResult) -> date | None:
     """The last day the term protects the right: the day before `expiry_date` (which the domain
-    gives as the first day no longer in force)."""
+    gives as the first day no longer in force); None when the term cannot be computed."""
+    if status.expiry_date is None:
+        return None
     return status.expiry_date - timedelta(days=1)
 
 
@@ -173,10 +182,11 @@ def right_timeline(
     expired_by_term = current.status is Status.EXPIRED and current.since == current.expiry_date
     if current.since and current.since not in event_days and not expired_by_term:
         raw.append((current.since, _SINCE_ORDER, status_label(current.status), ""))
-    if current.expiry_date not in event_days:
+    last_day = last_day_of_protection(current)
+    if current.expiry_date is not None and last_day and current.expiry_date not in event_days:
         # Dated on the first day no longer in force, and naming the last day protected, so the
         # date cannot be read as the last day of the term.
-        until = last_day_of_protection(current).strftime("%Y-%m-%d")
+        until = last_day.strftime("%Y-%m-%d")
         detail = str(TIMELINE_EXPIRY_DETAIL) % {"day": until}
         raw.append((current.expiry_date, _EXPIRY_ORDER, str(TIMELINE_EXPIRY), detail))
     raw.sort(key=lambda r: (r[0], r[1]))

@@ -35,6 +35,7 @@ from ipfin.pledges import services as pledge_services
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.registry import selectors as registry_selectors
 from ipfin.registry import services as registry_services
+from ipfin.registry.domain import compensation_days
 from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import (
     DecisionForm,
@@ -344,8 +345,17 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
         "public_pledges": pledge_selectors.pledges_public_for_right(right),
         "annuity_caveat": annuity_caveat(right, status, events, today=today),
         "event_form": event_form,
+        "term_note": _localized_pair(registry_selectors.right_term_note(right)),
+        "compensation_days": compensation_days(facts.events),
     }
     return render(request, "web/right_detail.html", context)
+
+
+def _localized_pair(pair: tuple[str, str] | None) -> str:
+    """The (Chinese, English) text in the page's language; '' for None."""
+    if pair is None:
+        return ""
+    return pair[1] if (get_language() or "").startswith("en") else pair[0]
 
 
 # --- public query --------------------------------------------------------------------------------

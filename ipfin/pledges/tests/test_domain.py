@@ -555,3 +555,20 @@ def test_check_result_as_dict() -> None:
     }
     assert check.blocks
     assert not dataclasses.replace(check, passed=True).blocks
+
+
+# --- the term rule when the term cannot be computed (著作权法 art. 23) ----------------------------
+
+
+def test_term_unknown_blocks_with_the_reason_zzf_art23() -> None:
+    """A copyright whose term the register cannot compute: the examiner cannot see that the debt
+    term ends within it, so the rule does not pass and says why (never a guessed date)."""
+    note = ("登记簿未记载作者死亡日期。", "The register has no date of the author's death.")
+    work = right("2019SR0123456", kind=RightKind.COPYRIGHT, expiry_date=None, term_note=note)
+    checks = run_prechecks(app(), [work])
+    term = [c for c in checks if c.rule == Rule.TERM_WITHIN_RIGHT]
+    assert len(term) == 1 and term[0].blocks
+    assert "作者死亡日期" in term[0].message_zh and "author's death" in term[0].message_en
+    assert not any(c.rule == Rule.TERM_END_NEAR_EXPIRY for c in checks)
+    known = run_prechecks(app(), [right("2019SR0123456", kind=RightKind.COPYRIGHT)])
+    assert not any(c.blocks for c in known if c.rule == Rule.TERM_WITHIN_RIGHT)

@@ -350,6 +350,8 @@ def test_status_on_a_date_ignores_later_events(office: Any, public: Any, make_ri
         "preserved": False,
         "disputed": False,
         "next_annuity": None,
+        "term_note": None,
+        "renewal_pending": False,
     }
     # A preservation recorded after D does not show on D.
     assert office.post_json(url, {"type": "preservation", "date": "2019-07-01"}).status_code == 201

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,8 @@ from hypothesis import strategies as st
 from ipfin.registry.domain import (
     PATENT_KINDS,
     TERMINAL_STATUSES,
+    AuthorKind,
+    CompensationKind,
     Event,
     EventType,
     NumberErrorCode,
@@ -22,18 +26,27 @@ from ipfin.registry.domain import (
     RightKind,
     Status,
     StatusResult,
+    TermUnknown,
     add_months,
     add_years,
     annuity_amount,
     annuity_due_date,
     annuity_schedule,
     cn_application_check_digit,
+    compensation_days,
+    copyright_expiry,
     first_annuity_year,
+    ic_layout_expiry,
     kind_from_application_no,
     late_fee_rate,
     legal_status,
+    max_drug_compensation_days,
     normalize_number,
+    remaining_term_years,
+    renewal_window,
+    right_expiry,
     term_expiry,
+    term_note,
 )
 
 D = date
@@ -115,9 +128,6 @@ def test_add_months(start: date, months: int, expected: date) -> None:
         (DESIGN, D(2021, 6, 1), D(2021, 12, 1), 0, D(2036, 6, 1)),
         (IC, D(2019, 7, 1), D(2019, 12, 1), 0, D(2029, 7, 1)),
         (IC, D(2019, 7, 1), None, 0, D(2029, 7, 1)),
-        # Copyright: protected through 31 Dec 2069 (50th year after 2019), so expiry is 2070-01-01.
-        (COPYRIGHT, D(2019, 5, 20), None, 0, D(2070, 1, 1)),
-        (COPYRIGHT, D(2019, 1, 1), None, 0, D(2070, 1, 1)),
         (TM, D(2010, 9, 1), D(2012, 4, 14), 0, D(2022, 4, 14)),
         (TM, D(2010, 9, 1), D(2012, 4, 14), 1, D(2032, 4, 14)),
         (TM, D(2010, 9, 1), D(2012, 4, 14), 2, D(2042, 4, 14)),
@@ -266,7 +276,7 @@ def test_annuity_totals_over_the_whole_term() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "year"),
-    [(INV, 0), (INV, 21), (UM, 11), (DESIGN, 16), (TM, 1), (COPYRIGHT, 1), (IC, 1)],
+    [(INV, 0), (INV, 41), (UM, 11), (DESIGN, 16), (TM, 1), (COPYRIGHT, 1), (IC, 1)],
 )
 def test_annuity_amount_outside_the_table(kind: RightKind, year: int) -> None:
     with pytest.raises(ValueError):
@@ -659,8 +669,17 @@ def test_trademark_surrendered_in_grace() -> None:
     assert (result.status, result.since) == (Status.SURRENDERED, D(2022, 5, 1))
 
 
-def test_copyright_in_force_from_filing_until_end_of_50th_year() -> None:
-    facts = RightFacts(COPYRIGHT, D(2019, 5, 20), None)
+def test_copyright_of_an_organisation_50_years_after_publication_zzf_art23() -> None:
+    """著作权法 art. 23 ¶2: a legal person's work, 50 years after first publication, to 31 December
+    of the 50th year: published 2019-05-20 → protected through 2069-12-31."""
+    facts = RightFacts(
+        COPYRIGHT,
+        D(2019, 5, 20),
+        None,
+        author_kind=AuthorKind.ORGANISATION,
+        first_published_on=D(2019, 3, 1),
+        created_on=D(2018, 6, 1),
+    )
     assert legal_status(facts, D(2019, 5, 19)).status is Status.PENDING
     result = legal_status(facts, D(2019, 5, 20))
     assert (result.status, result.since, result.expiry_date, result.next_annuity) == (
@@ -672,6 +691,46 @@ def test_copyright_in_force_from_filing_until_end_of_50th_year() -> None:
     assert legal_status(facts, D(2069, 12, 31)).status is Status.IN_FORCE
     expired = legal_status(facts, D(2070, 1, 1))
     assert (expired.status, expired.since) == (Status.EXPIRED, D(2070, 1, 1))
+
+
+def test_copyright_of_a_natural_person_life_plus_50_years_zzf_art23() -> None:
+    """著作权法 art. 23 ¶1: the author's life and 50 years after death, to 31 December of the 50th
+    year: died 2001-07-01 → protected through 2051-12-31, whatever the publication."""
+    assert copyright_expiry(
+        AuthorKind.PERSON, author_died_on=D(2001, 7, 1), first_published_on=D(1990, 1, 1)
+    ) == D(2052, 1, 1)
+    assert copyright_expiry(AuthorKind.PERSON, author_died_on=D(2001, 12, 31)) == D(2052, 1, 1)
+
+
+def test_copyright_term_unknown_is_never_guessed_zzf_art23() -> None:
+    """A natural person's work without the date of death, an organisation's work without
+    publication or creation, a work whose author's kind is not recorded: no date at all."""
+    assert copyright_expiry(AuthorKind.PERSON, first_published_on=D(2019, 1, 1)) is None
+    assert copyright_expiry(AuthorKind.ORGANISATION) is None
+    assert copyright_expiry(None, first_published_on=D(2019, 1, 1)) is None
+    for facts in (
+        RightFacts(COPYRIGHT, D(2019, 5, 20), None, author_kind=AuthorKind.PERSON),
+        RightFacts(COPYRIGHT, D(2019, 5, 20), None, author_kind=AuthorKind.ORGANISATION),
+        RightFacts(COPYRIGHT, D(2019, 5, 20), None),
+    ):
+        result = legal_status(facts, D(2025, 1, 1))
+        assert (result.status, result.expiry_date) == (Status.IN_FORCE, None)
+        note = term_note(facts)
+        assert note is not None and "著作权法第二十三条" in note[0] and "art. 23" in note[1]
+        with pytest.raises(TermUnknown):
+            remaining_term_years(result, D(2025, 1, 1))
+
+
+def test_unpublished_organisation_work_unprotected_50_years_after_creation_zzf_art23() -> None:
+    """著作权法 art. 23 ¶2: not published within 50 years of creation → no longer protected."""
+    assert copyright_expiry(AuthorKind.ORGANISATION, created_on=D(1980, 3, 1)) == D(2031, 1, 1)
+    late = copyright_expiry(
+        AuthorKind.ORGANISATION, created_on=D(1970, 3, 1), first_published_on=D(2021, 1, 1)
+    )
+    assert late == D(2021, 1, 1)  # published in the 51st year: too late, ended with 2020
+    assert copyright_expiry(
+        AuthorKind.ORGANISATION, created_on=D(1970, 3, 1), first_published_on=D(2020, 12, 31)
+    ) == D(2071, 1, 1)
 
 
 def test_ic_layout_pending_in_force_expired_without_annuities() -> None:
@@ -915,11 +974,19 @@ EVENT_TYPES = list(EventType)
 
 
 def _event(type_: EventType, when: date, year: int, scope: str | None) -> Event:
+    compensation = type_ is EventType.TERM_COMPENSATION
     return Event(
         type_,
         when,
         year=year if type_ is EventType.ANNUITY_PAID else None,
         scope=scope if type_ is EventType.INVALIDATED else None,
+        # Term compensation: 40 to 840 days, on either ground.
+        days=40 * year if compensation else None,
+        compensation=(
+            (CompensationKind.DRUG_APPROVAL if scope else CompensationKind.GRANT_DELAY)
+            if compensation
+            else None
+        ),
     )
 
 
@@ -972,7 +1039,20 @@ def right_facts(draw: st.DrawFn) -> RightFacts:
                 continue
             events.append(paid(year, due + timedelta(days=draw(PAYMENT_OFFSETS))))
     events.extend(draw(random_events(filing, -100, 9000)))
-    return RightFacts(kind, filing, grant, tuple(draw(st.permutations(events))))
+    terms: dict[str, Any] = {}
+    if kind is RightKind.IC_LAYOUT:
+        terms["first_commercial_use"] = draw(st.none() | FACT_OFFSETS.map(lambda n: filing + n))
+        terms["created_on"] = draw(st.none() | FACT_OFFSETS.map(lambda n: filing - abs(n)))
+    if kind is COPYRIGHT:
+        terms["author_kind"] = draw(st.sampled_from([None, *AuthorKind]))
+        terms["created_on"] = draw(st.none() | FACT_OFFSETS.map(lambda n: filing - abs(n)))
+        terms["first_published_on"] = draw(st.none() | FACT_OFFSETS.map(lambda n: filing + n))
+        terms["author_died_on"] = draw(st.none() | FACT_OFFSETS.map(lambda n: filing + 10 * n))
+    return RightFacts(kind, filing, grant, tuple(draw(st.permutations(events))), **terms)
+
+
+# Days around a date, for the term facts (first use, creation, publication, death).
+FACT_OFFSETS = spread(-3000, 3000).map(lambda n: timedelta(days=n))
 
 
 ON_OFFSETS = spread(-30, 9500)
@@ -984,10 +1064,11 @@ def on_date(facts: RightFacts) -> st.SearchStrategy[date]:
     anchors = [facts.filing_date, *(e.date for e in facts.events)]
     if facts.grant_date is not None:
         anchors.append(facts.grant_date)
-        if facts.kind is not TM:
-            anchors.append(term_expiry(facts.kind, facts.filing_date, facts.grant_date))
+        expiry = right_expiry(facts, facts.events)
+        if facts.kind is not TM and expiry is not None:
+            anchors.append(expiry)
         if facts.kind in PATENT_KINDS:
-            schedule = annuity_schedule(facts.kind, facts.filing_date, facts.grant_date)
+            schedule = annuity_schedule(facts.kind, facts.filing_date, facts.grant_date, expiry)
             anchors.extend(due for _, due in schedule)
     earliest = facts.filing_date - timedelta(days=30)
     anywhere = ON_OFFSETS.map(lambda n: facts.filing_date + timedelta(days=n))
@@ -1003,12 +1084,10 @@ def test_status_never_depends_on_events_after_on(data: st.DataObject) -> None:
     facts = data.draw(right_facts())
     on = data.draw(on_date(facts))
     later = tuple(data.draw(random_events(on, 1, 4000)))
-    extended = RightFacts(facts.kind, facts.filing_date, facts.grant_date, facts.events + later)
+    extended = replace(facts, events=facts.events + later)
     assert legal_status(extended, on) == legal_status(facts, on)
     truncated = tuple(e for e in facts.events if e.date <= on)
-    assert legal_status(facts, on) == legal_status(
-        RightFacts(facts.kind, facts.filing_date, facts.grant_date, truncated), on
-    )
+    assert legal_status(facts, on) == legal_status(replace(facts, events=truncated), on)
 
 
 @settings(max_examples=100)
@@ -1031,12 +1110,19 @@ def test_status_invariants(data: st.DataObject) -> None:
         assert (result.grace_until, result.late_fee_rate) == (None, None)
     if result.status is Status.LAPSED:
         assert facts.kind in PATENT_KINDS and facts.grant_date is not None
-        due_dates = dict(annuity_schedule(facts.kind, facts.filing_date, facts.grant_date))
+        due_dates = dict(
+            annuity_schedule(facts.kind, facts.filing_date, facts.grant_date, result.expiry_date)
+        )
         assert result.unpaid_year is not None
         assert result.since == due_dates[result.unpaid_year]
         assert on > add_months(result.since, 6)
     if result.status is Status.EXPIRED:
-        assert result.since == result.expiry_date <= on
+        assert result.since == result.expiry_date
+        assert result.expiry_date is not None and result.expiry_date <= on
+    # Never a guessed date: the term is unknown exactly when the register lacks what it needs.
+    assert (result.expiry_date is None) == (
+        facts.kind is COPYRIGHT and term_note(facts) is not None
+    )
     paid_by_on = {e.year for e in facts.events if e.type is EventType.ANNUITY_PAID and e.date <= on}
     if result.next_annuity is not None:
         assert result.status is Status.IN_FORCE and facts.kind in PATENT_KINDS
@@ -1045,7 +1131,9 @@ def test_status_invariants(data: st.DataObject) -> None:
     elif result.status is Status.IN_FORCE and facts.kind in PATENT_KINDS:
         # No next annuity: every year still to fall due has been paid in advance.
         assert facts.grant_date is not None
-        schedule = annuity_schedule(facts.kind, facts.filing_date, facts.grant_date)
+        schedule = annuity_schedule(
+            facts.kind, facts.filing_date, facts.grant_date, result.expiry_date
+        )
         assert all(year in paid_by_on for year, due in schedule if due > on)
 
 
@@ -1056,8 +1144,8 @@ def test_adding_an_annuity_payment_keeps_in_force(data: st.DataObject) -> None:
     on = data.draw(on_date(facts))
     if legal_status(facts, on).status is not Status.IN_FORCE:
         return
-    payment = paid(data.draw(st.integers(1, 21)), data.draw(on_date(facts)))
-    more = RightFacts(facts.kind, facts.filing_date, facts.grant_date, (*facts.events, payment))
+    payment = paid(data.draw(st.integers(1, 25)), data.draw(on_date(facts)))
+    more = replace(facts, events=(*facts.events, payment))
     assert legal_status(more, on).status is Status.IN_FORCE
 
 
@@ -1066,7 +1154,7 @@ def test_adding_an_annuity_payment_keeps_in_force(data: st.DataObject) -> None:
 def test_terminal_status_is_permanent_without_restoration_or_renewal(data: st.DataObject) -> None:
     facts = data.draw(right_facts())
     events = tuple(e for e in facts.events if e.type not in (EventType.RESTORED, EventType.RENEWED))
-    facts = RightFacts(facts.kind, facts.filing_date, facts.grant_date, events)
+    facts = replace(facts, events=events)
     on = data.draw(on_date(facts))
     first = legal_status(facts, on)
     if first.status not in TERMINAL_STATUSES:
@@ -1107,3 +1195,143 @@ def test_fully_paid_patent_in_force_until_expiry_then_expired(
     after = expiry + timedelta(days=data.draw(st.integers(0, 4000)))
     result = legal_status(facts, after)
     assert (result.status, result.since, result.expiry_date) == (Status.EXPIRED, expiry, expiry)
+
+
+# --- true terms: term compensation, IC layouts, trademark renewals --------------------------------
+
+
+def compensation(
+    days: int, on: date, kind: CompensationKind = CompensationKind.GRANT_DELAY
+) -> Event:
+    return Event(EventType.TERM_COMPENSATION, on, days=days, compensation=kind)
+
+
+def test_term_compensation_extends_the_invention_zlf_art42() -> None:
+    """专利法 art. 42 ¶2: 300 days for a grant delay; the compensated days follow the 20 years."""
+    base = invention()
+    extended = replace(base, events=(compensation(300, D(2017, 10, 1)),))
+    assert right_expiry(base) == D(2035, 3, 10)
+    assert right_expiry(extended, extended.events) == D(2035, 3, 10) + timedelta(days=300)
+    result = legal_status(extended, D(2030, 1, 1))
+    assert result.expiry_date == D(2036, 1, 4)
+    # Before the compensation was granted the register showed the 20-year term.
+    assert legal_status(extended, D(2017, 9, 30)).expiry_date == D(2035, 3, 10)
+
+
+def test_annuities_go_on_in_the_compensation_period_zlf_art42() -> None:
+    """Years 21, 22 ... of a compensated invention fall due on their anniversaries with the same
+    6 months' grace; unpaid, the patent lapses from the due date."""
+    grant = D(2017, 8, 1)
+    facts = replace(invention(), events=(compensation(500, D(2017, 10, 1)),))
+    expiry = right_expiry(facts, facts.events)
+    assert expiry == D(2035, 3, 10) + timedelta(days=500)
+    schedule = dict(annuity_schedule(INV, FILED, grant, expiry))
+    assert schedule[21] == D(2035, 3, 10) and schedule[22] == D(2036, 3, 10)
+    assert 23 not in schedule  # 2037-03-10 is after the compensated term (2036-07-22)
+    assert annuity_amount(INV, 21) == annuity_amount(INV, 20) == Decimal(8000)
+    paid_all = tuple(paid(y, due) for y, due in annuity_schedule(INV, FILED, grant, expiry))
+    in_comp = replace(facts, events=(*facts.events, *paid_all))
+    assert legal_status(in_comp, D(2036, 5, 1)).status is Status.IN_FORCE
+    assert legal_status(in_comp, D(2036, 7, 22)).status is Status.EXPIRED
+    unpaid_22 = replace(facts, events=(*facts.events, *(p for p in paid_all if p.year != 22)))
+    assert legal_status(unpaid_22, D(2036, 5, 1)).status is Status.GRACE_PERIOD
+    before_end = legal_status(unpaid_22, D(2036, 7, 20))
+    # The grace period ends 2036-09-10, after the term: the term's end comes first.
+    assert before_end.status is Status.GRACE_PERIOD
+    assert legal_status(unpaid_22, D(2036, 7, 22)).status is Status.EXPIRED
+
+
+def test_compensation_extends_only_inventions_zlf_art42() -> None:
+    um = RightFacts(UM, D(2016, 1, 1), D(2016, 9, 1), (compensation(100, D(2017, 1, 1)),))
+    assert right_expiry(um, um.events) == D(2026, 1, 1)
+    assert compensation_days(um.events) == 100
+
+
+def test_drug_compensation_at_most_5_years_zlf_art42_3() -> None:
+    """专利法 art. 42 ¶3: at most 5 years, counted in days from the 20-year expiry."""
+    assert max_drug_compensation_days(D(2035, 3, 10)) == (D(2040, 3, 10) - D(2035, 3, 10)).days
+    assert max_drug_compensation_days(D(2035, 3, 10)) == 1827  # includes 2036 and 2040's 29 Feb
+
+
+@pytest.mark.parametrize(
+    ("filing", "first_use", "created", "expected"),
+    [
+        (D(2019, 7, 1), None, None, D(2029, 7, 1)),  # 10 years from filing
+        (D(2019, 7, 1), D(2018, 3, 1), None, D(2028, 3, 1)),  # earlier first commercial use
+        (D(2019, 7, 1), D(2020, 3, 1), None, D(2029, 7, 1)),  # later use: filing decides
+        (D(2019, 7, 1), None, D(2006, 1, 1), D(2021, 1, 1)),  # 15 years after creation first
+        (D(2019, 7, 1), D(2018, 3, 1), D(2010, 1, 1), D(2025, 1, 1)),
+        (D(2019, 7, 1), None, D(2016, 2, 29), D(2029, 7, 1)),  # cap 2031-02-28 is later
+    ],
+)
+def test_ic_layout_term_tiaoli_art12(
+    filing: date, first_use: date | None, created: date | None, expected: date
+) -> None:
+    """集成电路布图设计保护条例 art. 12: 10 years from the earlier of filing and first commercial
+    exploitation, no protection 15 years after creation, whichever ends first."""
+    assert ic_layout_expiry(filing, first_use, created) == expected
+    facts = RightFacts(IC, filing, filing, first_commercial_use=first_use, created_on=created)
+    assert legal_status(facts, expected - timedelta(days=1)).status is Status.IN_FORCE
+    assert legal_status(facts, expected).status is Status.EXPIRED
+
+
+def trademark_renewals(*events: Event) -> RightFacts:
+    return RightFacts(TM, D(2010, 9, 1), D(2012, 4, 14), tuple(events))
+
+
+def test_trademark_renewal_window_shangbiaofa_art40() -> None:
+    """商标法 art. 40: 12 months before the term ends, 6 months' grace after (both included)."""
+    assert renewal_window(D(2022, 4, 14)) == (D(2021, 4, 14), D(2022, 10, 14))
+
+
+def test_trademark_renewal_filed_in_grace_keeps_the_mark_until_approved_shangbiaofa_art40() -> None:
+    filed = Event(EventType.RENEWAL_FILED, D(2022, 9, 1))  # in the grace period
+    facts = trademark_renewals(filed)
+    in_grace = legal_status(facts, D(2022, 9, 2))
+    assert (in_grace.status, in_grace.renewal_pending) == (Status.GRACE_PERIOD, True)
+    # Past the grace period the filed renewal still awaits its decision: no cancellation yet.
+    waiting = legal_status(facts, D(2022, 12, 1))
+    assert (waiting.status, waiting.renewal_pending) == (Status.GRACE_PERIOD, True)
+    approved = trademark_renewals(filed, Event(EventType.RENEWED, D(2022, 12, 15)))
+    result = legal_status(approved, D(2023, 1, 1))
+    assert (result.status, result.expiry_date, result.renewal_pending) == (
+        Status.IN_FORCE,
+        D(2032, 4, 14),
+        False,
+    )
+    # Without the renewal, cancelled (注销) from the end of its term.
+    lapsed = legal_status(trademark_renewals(), D(2022, 12, 1))
+    assert (lapsed.status, lapsed.since) == (Status.EXPIRED, D(2022, 4, 14))
+
+
+def test_trademark_renewal_filed_too_late_counts_for_nothing_shangbiaofa_art40() -> None:
+    late = trademark_renewals(
+        Event(EventType.RENEWAL_FILED, D(2022, 10, 15)), Event(EventType.RENEWED, D(2022, 12, 1))
+    )
+    result = legal_status(late, D(2023, 1, 1))
+    assert (result.status, result.since, result.renewal_pending) == (
+        Status.EXPIRED,
+        D(2022, 4, 14),
+        False,
+    )
+    early = trademark_renewals(Event(EventType.RENEWAL_FILED, D(2021, 4, 13)))
+    assert legal_status(early, D(2021, 5, 1)).renewal_pending is False
+
+
+@settings(max_examples=100)
+@given(data=st.data())
+def test_compensation_moves_expiry_and_nothing_before_it(data: st.DataObject) -> None:
+    """Property: a compensation of n days moves an invention's expiry by exactly n days and leaves
+    its status on every day before the old expiry unchanged."""
+    facts = data.draw(right_facts())
+    if facts.kind is not INV or facts.grant_date is None:
+        return
+    base = right_expiry(facts, facts.events)
+    assert base is not None
+    days = data.draw(st.integers(1, 1800))
+    granted = facts.grant_date + timedelta(days=1)
+    more = replace(facts, events=(*facts.events, compensation(days, granted)))
+    assert right_expiry(more, more.events) == base + timedelta(days=days)
+    on = data.draw(on_date(facts))
+    if on < granted:
+        assert legal_status(more, on) == legal_status(facts, on)

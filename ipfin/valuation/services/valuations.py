@@ -51,9 +51,9 @@ from ipfin.accounts.services import clean_uscc, notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
-from ipfin.registry.domain import remaining_term_years
+from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
-from ipfin.registry.selectors import number_candidates, right_get, right_status
+from ipfin.registry.selectors import number_candidates, right_get, right_status, right_term_note
 from ipfin.valuation.engine.bank import (
     CollateralRight,
     internal_valuation,
@@ -126,9 +126,21 @@ def _resolve_rights(numbers: Sequence[str]) -> list[Right]:
 
 def remaining_legal_years(right: Right, *, on: date) -> Decimal:
     """Years (to 0.01, rounded down) from `on` to the end of the right's legal term, by its legal
-    status on that day (ipfin.registry.domain.legal_status); 0 once the right has ended (lapsed,
-    expired, invalidated, surrendered)."""
-    return remaining_term_years(right_status(right, on=on), on)
+    status on that day (ipfin.registry.domain.legal_status; term compensation, IC-layout and
+    copyright terms included); 0 once the right has ended (lapsed, expired, invalidated,
+    surrendered). A 422 `term_unknown` when the register lacks what the term depends on: the
+    income period cannot be bounded by a guessed date."""
+    try:
+        return remaining_term_years(right_status(right, on=on), on)
+    except TermUnknown:
+        note_zh, note_en = right_term_note(right) or ("保护期无法计算。", "The term is unknown.")
+        raise ValidationFailed(
+            f"{right.number}：{note_zh}收益期限无法以剩余法定保护期限约束，请先补录相关事实。",
+            f"{right.number}: {note_en} The income period cannot be bounded by the remaining "
+            "legal term; record the missing facts first.",
+            code="term_unknown",
+            extra={"right": right.number},
+        ) from None
 
 
 def split_by_score(total: Decimal, scores: Sequence[float | None]) -> list[Decimal]:

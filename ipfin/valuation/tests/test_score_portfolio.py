@@ -157,6 +157,71 @@ def test_columns_agree_with_the_register(register: dict[str, Right], today: date
     assert cohort[index[register["mark"].pk]] != cohort[index[register["plain"].pk]]
 
 
+def test_columnar_terms_agree_with_the_domain_true_terms(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    """The set-based remaining life follows the same true terms as `legal_status`: term
+    compensation (专利法 art. 42), IC layouts (条例 art. 12), copyright (著作权法 art. 23); an
+    unknown copyright term is NaN (unknown), never a guessed number."""
+    rights = {
+        "compensated": make_right(),
+        "ic": make_right(
+            kind="ic_layout",
+            number="BS.12500777.1",
+            filing_date=today - timedelta(days=1000),
+            first_commercial_use=today - timedelta(days=1500),
+            created_on=today - timedelta(days=2000),
+        ),
+        "ic_capped": make_right(
+            kind="ic_layout",
+            number="BS.12500778.X",
+            filing_date=today - timedelta(days=1000),
+            created_on=date(2013, 6, 1),
+        ),
+        "work_org": make_right(
+            kind="copyright",
+            number="2020SR0654321",
+            filing_date=today - timedelta(days=500),
+            grant_date=today - timedelta(days=400),
+            author_kind="organisation",
+            first_published_on=today - timedelta(days=600),
+        ),
+        "work_person": make_right(
+            kind="copyright",
+            number="2020SR0654322",
+            filing_date=today - timedelta(days=500),
+            grant_date=today - timedelta(days=400),
+            author_kind="person",
+            author_died_on=date(1990, 3, 1),
+        ),
+        "work_unknown": make_right(
+            kind="copyright",
+            number="2020SR0654323",
+            filing_date=today - timedelta(days=500),
+            grant_date=today - timedelta(days=400),
+            author_kind="person",
+        ),
+    }
+    right_event_record(actor=examiner, right=rights["compensated"], type="term_compensation",
+                       date=today, payload={"days": 900, "kind": "grant_delay"})  # fmt: skip
+    portfolio = read_portfolio(on=today)
+    index = {int(pk): i for i, pk in enumerate(portfolio.right_id)}
+    life = portfolio.columns["remaining_life_years"]
+    for key, right in rights.items():
+        status = right_status(right, on=today)
+        got = float(life[index[right.pk]])
+        if status.expiry_date is None:
+            assert key == "work_unknown" and np.isnan(got)
+            continue
+        expected = (
+            0.0
+            if status.status in TERMINAL_STATUSES
+            else max((status.expiry_date - today).days, 0) / 365.25
+        )
+        assert got == pytest.approx(expected, abs=1.5 / 365), key
+    assert right_status(rights["ic_capped"], on=today).expiry_date == date(2028, 6, 1)
+
+
 def test_stored_score_equals_the_one_computed_on_the_fly(register: dict[str, Right]) -> None:
     fly = right_score_get(number=register["plain"].number)
     assert fly["stored"] is False

@@ -139,6 +139,38 @@ def test_remaining_legal_years_is_zero_once_invalidated(
     assert remaining_legal_years(right, on=today) == 0
 
 
+def test_remaining_legal_years_include_term_compensation_zlf_art42(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    right = make_right()
+    before = remaining_legal_years(right, on=today)
+    right_event_record(
+        actor=examiner,
+        right=right,
+        type="term_compensation",
+        date=today,
+        payload={"days": 730, "kind": "drug_approval"},
+    )
+    after = remaining_legal_years(right, on=today)
+    assert Decimal("1.99") <= after - before <= Decimal("2.01")
+
+
+def test_remaining_legal_years_unknown_is_a_422_not_a_guess_zzf_art23(
+    make_right: Callable[..., Right], today: date
+) -> None:
+    work = make_right(
+        kind="copyright",
+        number="2020SR0123456",
+        author_kind="person",
+        filing_date=today - timedelta(days=400),
+        grant_date=today - timedelta(days=300),
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        remaining_legal_years(work, on=today)
+    assert caught.value.code == "term_unknown"
+    assert "作者死亡日期" in caught.value.detail_zh
+
+
 def test_create_with_a_client_bank_that_is_not_a_bank(
     agency_user: User,
     enterprise_a: Organisation,
