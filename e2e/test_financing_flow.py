@@ -24,12 +24,13 @@ import pytest
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.services import user_create
 from ipfin.common.money import format_yuan_zh
 from ipfin.financing.models import Demand, LprQuote, ProductVersion
 from ipfin.financing.services import product_publish
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
-from ipfin.pledges.samples import contract_file
+from ipfin.pledges.samples import contract_file, other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_document_upload, pledge_submit
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
 from ipfin.web.tests.factories import make_patent
@@ -79,6 +80,9 @@ def _setup(
         term_end=today + timedelta(days=3 * 365),
         contract_no="ZY-E2E-FIN-0001",
     )
+    if not User.objects.filter(organisation=enterprise_a).exists():
+        user_create(username="enterprise_a_signer", password="pw-e2e-1", organisation=enterprise_a)
+    pledge = other_party_confirms(pledge)  # the pledgor signs the joint application
     pledge_document_upload(
         actor=bank_a_user, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
     )
@@ -243,6 +247,7 @@ def test_demand_match_answer_loan_repayment_release(
     prompt = page.get_by_test_id("release-prompt")
     expect(prompt).to_contain_text(pledge.registration_no)
     shot("08_loan_closed_release_prompt")
+    prompt.locator("input[name=release-acknowledge]").check()  # an irreversible act, confirmed
     prompt.get_by_test_id("release-submit").click()
     page.wait_for_url(f"{base}/pledges/{pledge.pk}/")
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "released")

@@ -54,6 +54,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     examiner: User,
     bank_a_user: User,
     enterprise_a: Organisation,
+    enterprise_a_user: User,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -112,9 +113,30 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     page.get_by_test_id("pledge-submit").click()
     page.wait_for_url(re.compile(r".*/pledges/\d+/$"))
     pledge_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
-    expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "submitted")
+    # A joint application (办法 arts. 3, 7): it waits for the pledgor's signature.
+    expect(page.get_by_test_id("pledge-state")).to_have_attribute(
+        "data-state", "awaiting_confirmation"
+    )
+    expect(page.get_by_test_id("awaiting-other")).to_be_visible()
     expect(page.get_by_test_id("document-sha256")).to_have_text(hashlib.sha256(PDF).hexdigest())
     shot("04_pledge_submitted")
+    _logout(page, base)
+
+    # --- the pledgor reads the pre-check and confirms -------------------------------------------
+    _login(page, base, "enterprise_a")
+    expect(page.get_by_test_id("home-to-confirm")).to_be_visible()
+    page.get_by_test_id(f"to-confirm-{pledge_id}").click()
+    page.wait_for_url(f"{base}/pledges/{pledge_id}/")
+    expect(page.get_by_test_id("pledge-checks")).to_contain_text("出质人是登记的权利人")
+    # Signing is a deliberate act: without ticking the declaration nothing happens.
+    page.get_by_test_id("confirm-submit").click()
+    expect(page.get_by_test_id("pledge-state")).to_have_attribute(
+        "data-state", "awaiting_confirmation"
+    )
+    page.check("#confirm-form input[name=acknowledge]")
+    shot("04b_pledgor_confirms")
+    page.get_by_test_id("confirm-submit").click()
+    expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "submitted")
     _logout(page, base)
 
     # --- the examiner approves from the queue ---------------------------------------------------
@@ -159,6 +181,8 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     # --- the bank releases ----------------------------------------------------------------------
     _login(page, base, "bank_a")
     page.goto(f"{base}/pledges/{pledge_id}/")
+    page.select_option("#id_release-basis", "debt_discharged")
+    page.check("#id_release-acknowledge")
     page.get_by_test_id("release-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "released")
     shot("09_pledge_released")

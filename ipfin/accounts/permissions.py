@@ -21,6 +21,7 @@ from ipfin.common.errors import NotAuthenticated, PermissionDenied
 class Perm(StrEnum):
     REGISTRY_WRITE = "registry.write"  # create rights, record legal events
     PLEDGE_APPLY = "pledge.apply"  # file, correct, change, release (pledgee side)
+    PLEDGE_CO_SIGN = "pledge.co_sign"  # file or confirm jointly as pledgor (enterprises)
     PLEDGE_DECIDE = "pledge.decide"  # examine: approve, reject, request correction
     PLEDGE_VIEW_ALL = "pledge.view_all"  # see every application, not only one's own
     AUDIT_READ = "audit.read"
@@ -56,7 +57,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH}),
     (OrganisationKind.GUARANTOR, None): frozenset({Perm.PRODUCT_PUBLISH}),
-    (OrganisationKind.ENTERPRISE, None): frozenset({Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY}),
+    (OrganisationKind.ENTERPRISE, None): frozenset(
+        {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN}
+    ),
     (OrganisationKind.PARK, None): frozenset({Perm.DEMAND_FILE, Perm.POLICY_PUBLISH}),
     # Financing is the IP office's business whatever the role; pledge decisions stay with examiners.
     (OrganisationKind.IP_OFFICE, None): frozenset(

@@ -395,7 +395,7 @@ def _register_in_the_past(examiner: User, pledge: Pledge, history: _History) -> 
 
 def _load_parties(real_dir: Path) -> list[str]:
     from ipfin.pledges import services as pledges
-    from ipfin.pledges.samples import contract_file
+    from ipfin.pledges.samples import contract_file, other_party_confirms
     from ipfin.registry.services import right_event_record
 
     today = timezone.localdate()
@@ -633,10 +633,12 @@ def _load_parties(real_dir: Path) -> list[str]:
     history = _History.ending(today)
 
     def submit(bank: User, pledgor: Organisation, rights: list[Right], amount: str, **kw: Any):
-        """File the application and, unless `contract=False`, upload its signed contract (a
+        """File the application; unless `confirm=False` the pledgor's user confirms it (a joint
+        application, 办法 arts. 3, 7); unless `contract=False` upload its signed contract (a
         generated PDF) as the bank does: the examiner approves only once it is stored."""
         start = kw.get("today") or term_start
         with_contract = kw.pop("contract", True)
+        confirm = kw.pop("confirm", True)
         pledge, _checks = pledges.pledge_submit(
             actor=bank,
             pledgor_uscc=pledgor.uscc,
@@ -649,6 +651,8 @@ def _load_parties(real_dir: Path) -> list[str]:
             co_owner_consent=kw.pop("consent", False),
             **kw,
         )
+        if confirm:
+            pledge = other_party_confirms(pledge, user=_signer(pledgor), today=kw.get("today"))
         if with_contract:
             pledges.pledge_document_upload(
                 actor=bank, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
@@ -670,6 +674,14 @@ def _load_parties(real_dir: Path) -> list[str]:
         today=history.pledges_filed,
     )
     _register_in_the_past(examiner, registered, history)
+    # Bank A asks to extend the registered pledge's term: a change registration (变更登记) that
+    # waits for enterprise A's confirmation; the registered terms stand until it is approved.
+    pledges.pledge_change(
+        actor=ba,
+        pledge=registered,
+        term_end=add_months(registered.term_end, 3),
+        reason="借款展期三个月",
+    )
     released = submit(ba, b, [b_um], "800000.00")
     pledges.pledge_decide(actor=examiner, pledge=released, decision="approve", reason="材料齐全")
     pledges.pledge_release(actor=ba, pledge=released)
@@ -691,6 +703,13 @@ def _load_parties(real_dir: Path) -> list[str]:
     _register_in_the_past(examiner, b_registered, history)
     # Filed, its contract not uploaded yet: the examiner may only ask for it (approval disabled).
     submit(bb, f, [f_uav], "1500000.00", contract=False)
+    # Filed by bank B for enterprise A, waiting for the enterprise's confirmation (enterprise_a
+    # sees the pre-check and the confirm / decline buttons).
+    a_memory = _patent(
+        ctx, a, inv, "一种片上存储控制器", filed_years_ago=4, granted_years_ago=2, ipc="G06F12/08"
+    )
+    _pay_annuities(ctx, a_memory, until=today)
+    submit(bb, a, [a_memory], "900000.00", confirm=False)
     if real_org is not None:
         real_rights = list(
             Right.objects.filter(owners__organisation=real_org, grant_date__isnull=False)
@@ -816,6 +835,21 @@ ENTERPRISE_PROFILES: dict[str, dict[str, Any]] = {
 
 def _enterprise(name: str) -> Organisation:
     return Organisation.objects.get(kind=OrganisationKind.ENTERPRISE, name=name)
+
+
+def _signer(org: Organisation) -> User:
+    """Who signs a joint pledge application for enterprise `org` in the demo: its own login
+    (enterprise_<letter> for the demo's enterprises, created here; signer_<id> for others)."""
+    existing = User.objects.filter(organisation=org).order_by("pk").first()
+    if existing is not None:
+        return existing
+    names = [name for name, *_ in ENTERPRISES]
+    username = (
+        f"enterprise_{'abcdefghij'[names.index(org.name)]}"
+        if org.name in names
+        else f"signer_{org.pk}"
+    )
+    return user_create(username=username, password=DEMO_PASSWORD, organisation=org)
 
 
 def _profile_keeper(org: Organisation) -> User:

@@ -22,13 +22,17 @@ from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
 from ipfin.pledges import selectors, services
-from ipfin.pledges.domain import PledgeAction, allowed_actions
-from ipfin.pledges.models import Pledge
+from ipfin.pledges.domain import PledgeAction, allowed_actions, allowed_change_actions
+from ipfin.pledges.models import Pledge, PledgeChange
 from ipfin.pledges.schemas import (
+    ChangeDecisionIn,
     ChangeIn,
+    ChangeOut,
     CheckOut,
     DecisionIn,
+    DeclineIn,
     DocumentOut,
+    ErrorOut,
     PledgeIn,
     PledgeOut,
     PledgePageOut,
@@ -76,6 +80,8 @@ def _summary(pledge: Pledge) -> dict[str, Any]:
         "id": pledge.pk,
         "state": pledge.state,
         "state_label": str(pledge.get_state_display()),
+        "initiator": pledge.initiator,
+        "confirm_by": pledge.confirm_by,
         "registration_no": pledge.registration_no,
         "pledgee": {"id": pledge.pledgee.pk, "name": pledge.pledgee.name},
         "pledgor": {
@@ -103,10 +109,14 @@ def _summary(pledge: Pledge) -> dict[str, Any]:
     }
 
 
+# Done by the platform itself (the daily job), never offered to a user.
+_SYSTEM_ACTIONS = frozenset({PledgeAction.LAPSE})
+
+
 def _allowed(pledge: Pledge, documents: list[Any]) -> list[str]:
     """What may happen next: the state machine's actions, less approval while no contract is
     stored (the service refuses that with `contract_missing`)."""
-    actions = allowed_actions(pledge.state)
+    actions = allowed_actions(pledge.state) - _SYSTEM_ACTIONS
     if not any(doc.kind == "contract" for doc in documents):
         actions -= {PledgeAction.APPROVE}
     return sorted(a.value for a in actions)
@@ -120,12 +130,36 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
         "forfeiture_clause": pledge.forfeiture_clause,
         "co_owner_consent": pledge.co_owner_consent,
         "proceed_despite_invalidation": pledge.proceed_despite_invalidation,
+        "proceed_despite_same_day": pledge.proceed_despite_same_day,
+        "confirmed_at": pledge.confirmed_at,
+        "release_basis": pledge.release_basis or None,
         "checks": localise_checks(list(pledge.checks or [])),
         "decision_reason": pledge.decision_reason,
         "decided_at": pledge.decided_at,
         "documents": documents,
-        "changes": list(pledge.changes.order_by("created_at", "id")),
+        "changes": [change_out(c) for c in pledge.changes.order_by("created_at", "id")],
         "allowed_actions": _allowed(pledge, documents),
+    }
+
+
+def change_out(change: PledgeChange) -> dict[str, Any]:
+    return {
+        "change_id": change.pk,
+        "pledge_id": change.pledge_id,
+        "state": change.state,
+        "state_label": str(change.get_state_display()),
+        "initiator": change.initiator,
+        "changed_on": change.changed_on,
+        "before": change.before,
+        "after": change.after,
+        "reason": change.reason,
+        "confirm_by": change.confirm_by,
+        "deadline": change.deadline,
+        "effective_date": change.effective_date,
+        "decision_reason": change.decision_reason,
+        "allowed_actions": sorted(
+            a.value for a in allowed_change_actions(change.state) - _SYSTEM_ACTIONS
+        ),
     }
 
 
@@ -136,9 +170,15 @@ def _fresh(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
 # --- endpoints -----------------------------------------------------------------------------------
 
 
-@router.post("/pledges", response={201: PledgeOut})
+_WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post("/pledges", response={201: PledgeOut, **_WRITE})
 def submit(request: HttpRequest, payload: PledgeIn) -> Status[dict[str, Any]]:
-    """File a pledge registration (bank = pledgee). 422 / 409 with every check when refused."""
+    """File a joint pledge application (专利权质押登记办法 arts. 3, 7): a bank names the pledgor
+    (`pledgor_uscc`), an enterprise the pledgee bank (`pledgee_uscc`). The answer's state is
+    `awaiting_confirmation`: the other party confirms (POST /pledges/{id}/confirm) before the
+    examiner sees it. 422 / 409 with every check when the pre-check refuses it."""
     with _localised_errors():
         pledge, _checks = services.pledge_submit(actor=request.user, **payload.dict())
     return Status(201, _fresh(request, pledge.pk))
@@ -205,18 +245,44 @@ def upload_document(request: HttpRequest, pledge_id: int, file: File[UploadedFil
     return Status(201, document)
 
 
-@router.post("/pledges/{int:pledge_id}/decision", response=PledgeOut)
+@router.post("/pledges/{int:pledge_id}/confirm", response={200: PledgeOut, **_WRITE})
+def confirm(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """The other party signs the joint application (办法 arts. 3, 7) after reading its pre-check:
+    it reaches the examiner (state submitted) and the examination deadline starts. The party that
+    filed gets 403 (`awaiting_other_party`), anyone else 404; past the confirmation deadline the
+    application has lapsed (409)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    with _localised_errors():
+        services.pledge_confirm(actor=request.user, pledge=pledge)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/decline", response={200: PledgeOut, **_WRITE})
+def decline(
+    request: HttpRequest, pledge_id: int, payload: Body[DeclineIn | None] = None
+) -> dict[str, Any]:
+    """The other party refuses to sign: the application ends (state declined), its rights free."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    reason = payload.reason if payload is not None else ""
+    services.pledge_decline(actor=request.user, pledge=pledge, reason=reason)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/decision", response={200: PledgeOut, **_WRITE})
 def decide(request: HttpRequest, pledge_id: int, payload: DecisionIn) -> dict[str, Any]:
-    """The examiner's decision: approve (→ registration_no), reject or correct (reason needed)."""
+    """The examiner's decision on a confirmed application: approve (→ registration_no, effective
+    the day of approval: 民法典 art. 444), reject or correct (reason needed). An application
+    still awaiting the other party's confirmation cannot be decided (409)."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     with _localised_errors():
         services.pledge_decide(actor=request.user, pledge=pledge, **payload.dict())
     return _fresh(request, pledge_id)
 
 
-@router.post("/pledges/{int:pledge_id}/resubmit", response=PledgeOut)
+@router.post("/pledges/{int:pledge_id}/resubmit", response={200: PledgeOut, **_WRITE})
 def resubmit(request: HttpRequest, pledge_id: int, payload: ResubmitIn) -> dict[str, Any]:
-    """Correct and resubmit an application sent back by the examiner (pledgee)."""
+    """Correct and resubmit an application sent back by the examiner (either party). Unchanged
+    particulars: back to the examiner; changed ones: the other party confirms again."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     with _localised_errors():
         services.pledge_resubmit(
@@ -225,29 +291,84 @@ def resubmit(request: HttpRequest, pledge_id: int, payload: ResubmitIn) -> dict[
     return _fresh(request, pledge_id)
 
 
-@router.post("/pledges/{int:pledge_id}/change", response=PledgeOut)
-def change(request: HttpRequest, pledge_id: int, payload: ChangeIn) -> dict[str, Any]:
-    """变更登记 of a registered pledge (pledgee): debt amount, term end, scope."""
+@router.post("/pledges/{int:pledge_id}/change", response={201: ChangeOut, **_WRITE})
+def change(request: HttpRequest, pledge_id: int, payload: ChangeIn) -> Status[dict[str, Any]]:
+    """File a change registration (变更登记) of a registered pledge (either party): debt amount,
+    term end, scope. The answer is the change application (`change_id`, state
+    awaiting_confirmation); the registered terms change only when the examiner approves it, and
+    until then the public register shows them unchanged."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     with _localised_errors():
-        services.pledge_change(actor=request.user, pledge=pledge, **payload.dict())
-    return _fresh(request, pledge_id)
+        filed = services.pledge_change(actor=request.user, pledge=pledge, **payload.dict())
+    return Status(201, change_out(filed))
 
 
-@router.post("/pledges/{int:pledge_id}/release", response=PledgeOut)
+@router.get("/pledge-changes/queue", response={200: list[ChangeOut], 401: ErrorOut, 403: ErrorOut})
+def change_queue(request: HttpRequest) -> list[dict[str, Any]]:
+    """Confirmed change applications waiting for a decision (IP office examiners)."""
+    return [change_out(c) for c in selectors.change_queue(actor=request.user)]
+
+
+@router.get(
+    "/pledge-changes/{int:change_id}",
+    response={200: ChangeOut, 401: ErrorOut, 404: ErrorOut},
+)
+def change_detail(request: HttpRequest, change_id: int) -> dict[str, Any]:
+    return change_out(selectors.pledge_change_get(actor=request.user, change_id=change_id))
+
+
+@router.post("/pledge-changes/{int:change_id}/confirm", response={200: ChangeOut, **_WRITE})
+def change_confirm(request: HttpRequest, change_id: int) -> dict[str, Any]:
+    """The other party signs the change application: it goes to the examiner."""
+    found = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    return change_out(services.pledge_change_confirm(actor=request.user, change=found))
+
+
+@router.post("/pledge-changes/{int:change_id}/decline", response={200: ChangeOut, **_WRITE})
+def change_decline(
+    request: HttpRequest, change_id: int, payload: Body[DeclineIn | None] = None
+) -> dict[str, Any]:
+    found = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    reason = payload.reason if payload is not None else ""
+    return change_out(
+        services.pledge_change_decline(actor=request.user, change=found, reason=reason)
+    )
+
+
+@router.post("/pledge-changes/{int:change_id}/withdraw", response={200: ChangeOut, **_WRITE})
+def change_withdraw(request: HttpRequest, change_id: int) -> dict[str, Any]:
+    found = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    return change_out(services.pledge_change_withdraw(actor=request.user, change=found))
+
+
+@router.post("/pledge-changes/{int:change_id}/decision", response={200: ChangeOut, **_WRITE})
+def change_decide(
+    request: HttpRequest, change_id: int, payload: ChangeDecisionIn
+) -> dict[str, Any]:
+    """The examiner's decision on a confirmed change: approve (the new terms take effect today),
+    reject or correct (reason needed)."""
+    found = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    with _localised_errors():
+        decided = services.pledge_change_decide(actor=request.user, change=found, **payload.dict())
+    return change_out(decided)
+
+
+@router.post("/pledges/{int:pledge_id}/release", response={200: PledgeOut, **_WRITE})
 def release(
     request: HttpRequest, pledge_id: int, payload: Body[ReleaseIn | None] = None
 ) -> dict[str, Any]:
-    """注销登记 (pledgee); `released_on` defaults to today."""
+    """注销登记, registered at once on the office's behalf, filed by the pledgee (`basis`:
+    debt_discharged or pledge_waived) or jointly (`joint`); `released_on` defaults to today."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     released_on = payload.released_on if payload is not None else None
-    services.pledge_release(actor=request.user, pledge=pledge, released_on=released_on)
+    basis = payload.basis if payload is not None else "debt_discharged"
+    services.pledge_release(actor=request.user, pledge=pledge, released_on=released_on, basis=basis)
     return _fresh(request, pledge_id)
 
 
-@router.post("/pledges/{int:pledge_id}/withdraw", response=PledgeOut)
+@router.post("/pledges/{int:pledge_id}/withdraw", response={200: PledgeOut, **_WRITE})
 def withdraw(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
-    """Withdraw an application not yet decided (pledgee)."""
+    """Withdraw an application not yet decided (either party)."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     services.pledge_withdraw(actor=request.user, pledge=pledge)
     return _fresh(request, pledge_id)

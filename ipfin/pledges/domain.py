@@ -3,12 +3,18 @@
 Pure: no Django, no clock, no database. The services load the facts (the register as it stands on
 `today`), call `run_prechecks` and `next_state`, and save.
 
-Sources of the pre-check rules:
-- 专利权质押登记办法 (CNIPA announcement No. 461, 2021), art. 12: the cases in which a patent
-  pledge is not registered (pledgor not the owner; patent terminated, invalidated or not granted;
-  annuity unpaid; dispute or court preservation; term past the patent's expiry; forfeiture clause;
-  co-owners' consent missing; already pledged; invalidation procedure started unless the parties,
-  informed, still ask to proceed).
+Sources of the workflow and the pre-check rules:
+- 专利权质押登记办法 (CNIPA announcement No. 461, 2021), arts. 3 and 7: the pledgor and the
+  pledgee apply jointly (共同办理; a form signed or sealed by both): an application filed by one
+  party waits for the other's confirmation before it reaches the examiner. 民法典 art. 444: the
+  pledge arises on registration (never back-dated).
+- 办法 art. 12: the cases in which a patent pledge is not registered (pledgor not the owner;
+  patent terminated, invalidated or not granted; annuity unpaid; dispute or court preservation;
+  term past the patent's expiry; co-owners' consent missing; already pledged; an invalidation
+  procedure started, or the same applicant's same-day invention and utility model for the same
+  creation, unless the parties, informed, still ask to proceed). The 2010 rules' forfeiture-clause
+  ground (流质条款, 物权法 art. 211) is gone: under 民法典 art. 428 such a clause voids nothing and
+  the pledgee may only seek priority repayment from the right, so it is a warning here.
 - 注册商标专用权质押登记程序规定 (CNIPA announcement No. 358, 2020), art. 5: the pledgor's
   identical or similar marks on the same or similar goods must be pledged together.
 """
@@ -30,10 +36,13 @@ from ipfin.registry.domain import TERMINAL_STATUSES, RightKind, Status
 __all__ = [
     "ACTIVE_STATES",
     "BLOCKING_RULES",
+    "CHANGE_TRANSITIONS",
+    "CONFIRMATION_WORKING_DAYS",
     "FINAL_STATES",
     "NEAR_EXPIRY_DAYS",
     "TRANSITIONS",
     "WARNING_RULES",
+    "ChangeState",
     "CheckResult",
     "IllegalTransition",
     "MarkFacts",
@@ -45,11 +54,13 @@ __all__ = [
     "PledgedRight",
     "Rule",
     "allowed_actions",
+    "allowed_change_actions",
     "blocking_failures",
     "format_registration_no",
     "goods_overlap",
     "is_registration_no",
     "marks_similar",
+    "next_change_state",
     "next_state",
     "normalize_mark",
     "run_prechecks",
@@ -61,20 +72,27 @@ __all__ = [
 
 
 class PledgeState(StrEnum):
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # 待对方确认 (filed by one party)
     SUBMITTED = "submitted"  # 待审查
     CORRECTION_REQUESTED = "correction_requested"  # 待补正
     REGISTERED = "registered"  # 已登记
     REJECTED = "rejected"  # 不予登记
     RELEASED = "released"  # 已注销
     WITHDRAWN = "withdrawn"  # 已撤回
+    DECLINED = "declined"  # 对方拒绝
+    LAPSED = "lapsed"  # 逾期未确认
 
 
 class PledgeAction(StrEnum):
-    SUBMIT = "submit"
+    SUBMIT = "submit"  # one party files (signs) the joint application
+    CONFIRM = "confirm"  # the other party signs it: it reaches the examiner
+    DECLINE = "decline"  # the other party refuses to sign
+    LAPSE = "lapse"  # unconfirmed for CONFIRMATION_WORKING_DAYS: it lapses
     APPROVE = "approve"
     REJECT = "reject"
     REQUEST_CORRECTION = "request_correction"
-    RESUBMIT = "resubmit"
+    RESUBMIT = "resubmit"  # corrected without changing what both parties signed
+    AMEND = "amend"  # corrected with changed particulars: the other party signs again
     CHANGE = "change"
     RELEASE = "release"
     WITHDRAW = "withdraw"
@@ -82,20 +100,40 @@ class PledgeAction(StrEnum):
 
 # A pledge in one of these states holds its rights: no other application may cover them.
 ACTIVE_STATES: frozenset[PledgeState] = frozenset(
-    {PledgeState.SUBMITTED, PledgeState.CORRECTION_REQUESTED, PledgeState.REGISTERED}
+    {
+        PledgeState.AWAITING_CONFIRMATION,
+        PledgeState.SUBMITTED,
+        PledgeState.CORRECTION_REQUESTED,
+        PledgeState.REGISTERED,
+    }
 )
 FINAL_STATES: frozenset[PledgeState] = frozenset(
-    {PledgeState.REJECTED, PledgeState.RELEASED, PledgeState.WITHDRAWN}
+    {
+        PledgeState.REJECTED,
+        PledgeState.RELEASED,
+        PledgeState.WITHDRAWN,
+        PledgeState.DECLINED,
+        PledgeState.LAPSED,
+    }
 )
+# An unconfirmed application holds its rights for at most this many working days, then lapses.
+CONFIRMATION_WORKING_DAYS = 10
 
 # (state before, action) -> state after; `None` is "no application yet". Nothing else is allowed.
 TRANSITIONS: dict[tuple[PledgeState | None, PledgeAction], PledgeState] = {
-    (None, PledgeAction.SUBMIT): PledgeState.SUBMITTED,
+    # 办法 arts. 3, 7: filed by one party, it becomes an application when the other signs it.
+    (None, PledgeAction.SUBMIT): PledgeState.AWAITING_CONFIRMATION,
+    (PledgeState.AWAITING_CONFIRMATION, PledgeAction.CONFIRM): PledgeState.SUBMITTED,
+    (PledgeState.AWAITING_CONFIRMATION, PledgeAction.DECLINE): PledgeState.DECLINED,
+    (PledgeState.AWAITING_CONFIRMATION, PledgeAction.WITHDRAW): PledgeState.WITHDRAWN,
+    (PledgeState.AWAITING_CONFIRMATION, PledgeAction.LAPSE): PledgeState.LAPSED,
     (PledgeState.SUBMITTED, PledgeAction.APPROVE): PledgeState.REGISTERED,
     (PledgeState.SUBMITTED, PledgeAction.REJECT): PledgeState.REJECTED,
     (PledgeState.SUBMITTED, PledgeAction.REQUEST_CORRECTION): PledgeState.CORRECTION_REQUESTED,
     (PledgeState.SUBMITTED, PledgeAction.WITHDRAW): PledgeState.WITHDRAWN,
+    # A corrected application whose particulars changed goes back to the other party to sign.
     (PledgeState.CORRECTION_REQUESTED, PledgeAction.RESUBMIT): PledgeState.SUBMITTED,
+    (PledgeState.CORRECTION_REQUESTED, PledgeAction.AMEND): PledgeState.AWAITING_CONFIRMATION,
     (PledgeState.CORRECTION_REQUESTED, PledgeAction.WITHDRAW): PledgeState.WITHDRAWN,
     # 变更登记: the pledge stays registered with the changed particulars.
     (PledgeState.REGISTERED, PledgeAction.CHANGE): PledgeState.REGISTERED,
@@ -104,6 +142,9 @@ TRANSITIONS: dict[tuple[PledgeState | None, PledgeAction], PledgeState] = {
 }
 
 _STATE_ZH = {
+    PledgeState.AWAITING_CONFIRMATION: "待对方确认",
+    PledgeState.DECLINED: "对方拒绝",
+    PledgeState.LAPSED: "逾期未确认",
     PledgeState.SUBMITTED: "待审查",
     PledgeState.CORRECTION_REQUESTED: "待补正",
     PledgeState.REGISTERED: "已登记",
@@ -113,10 +154,14 @@ _STATE_ZH = {
 }
 _ACTION_ZH = {
     PledgeAction.SUBMIT: "提交",
+    PledgeAction.CONFIRM: "确认",
+    PledgeAction.DECLINE: "拒绝",
+    PledgeAction.LAPSE: "逾期失效",
     PledgeAction.APPROVE: "准予登记",
     PledgeAction.REJECT: "不予登记",
     PledgeAction.REQUEST_CORRECTION: "要求补正",
     PledgeAction.RESUBMIT: "补正后重新提交",
+    PledgeAction.AMEND: "修改申请内容后重新提交",
     PledgeAction.CHANGE: "变更登记",
     PledgeAction.RELEASE: "注销登记",
     PledgeAction.WITHDRAW: "撤回",
@@ -134,6 +179,62 @@ _WORKFLOW: Workflow[PledgeState, PledgeAction] = Workflow(
     message_zh="质押登记当前状态为“{state}”，不能{action}。",
     message_en="A pledge in state {state} cannot be {action}.",
 )
+
+
+# --- change registration (变更登记): the parties' joint application, then the office's decision --
+
+
+class ChangeState(StrEnum):
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    SUBMITTED = "submitted"
+    CORRECTION_REQUESTED = "correction_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+
+
+CHANGE_TRANSITIONS: dict[tuple[ChangeState | None, PledgeAction], ChangeState] = {
+    (None, PledgeAction.CHANGE): ChangeState.AWAITING_CONFIRMATION,
+    (ChangeState.AWAITING_CONFIRMATION, PledgeAction.CONFIRM): ChangeState.SUBMITTED,
+    (ChangeState.AWAITING_CONFIRMATION, PledgeAction.DECLINE): ChangeState.DECLINED,
+    (ChangeState.AWAITING_CONFIRMATION, PledgeAction.LAPSE): ChangeState.LAPSED,
+    (ChangeState.AWAITING_CONFIRMATION, PledgeAction.WITHDRAW): ChangeState.WITHDRAWN,
+    (ChangeState.SUBMITTED, PledgeAction.APPROVE): ChangeState.APPROVED,
+    (ChangeState.SUBMITTED, PledgeAction.REJECT): ChangeState.REJECTED,
+    (ChangeState.SUBMITTED, PledgeAction.REQUEST_CORRECTION): ChangeState.CORRECTION_REQUESTED,
+    (ChangeState.SUBMITTED, PledgeAction.WITHDRAW): ChangeState.WITHDRAWN,
+    (ChangeState.CORRECTION_REQUESTED, PledgeAction.WITHDRAW): ChangeState.WITHDRAWN,
+}
+
+_CHANGE_WORKFLOW: Workflow[ChangeState, PledgeAction] = Workflow(
+    state_type=ChangeState,
+    action_type=PledgeAction,
+    transitions=CHANGE_TRANSITIONS,
+    state_zh={
+        ChangeState.AWAITING_CONFIRMATION: "待对方确认",
+        ChangeState.SUBMITTED: "待审查",
+        ChangeState.CORRECTION_REQUESTED: "待补正",
+        ChangeState.APPROVED: "已变更",
+        ChangeState.REJECTED: "不予变更",
+        ChangeState.WITHDRAWN: "已撤回",
+        ChangeState.DECLINED: "对方拒绝",
+        ChangeState.LAPSED: "逾期未确认",
+    },
+    action_zh=_ACTION_ZH,
+    message_zh="变更登记申请当前状态为“{state}”，不能{action}。",
+    message_en="A change application in state {state} cannot be {action}.",
+)
+
+
+def next_change_state(state: ChangeState | str | None, action: PledgeAction | str) -> ChangeState:
+    """The change application's state after `action`, or `IllegalTransition` (→ 409)."""
+    return _CHANGE_WORKFLOW.next_state(state, action)
+
+
+def allowed_change_actions(state: ChangeState | str | None) -> frozenset[PledgeAction]:
+    return _CHANGE_WORKFLOW.allowed_actions(state)
 
 
 def next_state(state: PledgeState | str | None, action: PledgeAction | str) -> PledgeState:
@@ -224,6 +325,8 @@ class PledgeApplication:
     co_owner_consent: bool = False
     # Both parties' explicit declaration that they proceed although an invalidation is pending.
     proceed_despite_invalidation: bool = False
+    # ... and although a utility model has a same-day invention application for the same creation.
+    proceed_despite_same_day: bool = False
 
 
 # --- pre-check results ---------------------------------------------------------------------------
@@ -233,6 +336,7 @@ class Rule(StrEnum):
     """Stable names of the pre-check rules (API, UI and stored results use them)."""
 
     NO_FORFEITURE_CLAUSE = "no_forfeiture_clause"
+    NO_SAME_DAY_INVENTION = "no_same_day_invention"
     PLEDGOR_IS_OWNER = "pledgor_is_owner"
     RIGHT_GRANTED = "right_granted"
     RIGHT_NOT_TERMINATED = "right_not_terminated"
@@ -247,8 +351,10 @@ class Rule(StrEnum):
     RIGHT_LICENSED_EXCLUSIVELY = "right_licensed_exclusively"
 
 
+# Warnings never stop an application. The forfeiture clause is one since 民法典 art. 428 (see the
+# module docstring): the 2021 办法 no longer names it among the grounds for refusal.
 WARNING_RULES: frozenset[Rule] = frozenset(
-    {Rule.TERM_END_NEAR_EXPIRY, Rule.RIGHT_LICENSED_EXCLUSIVELY}
+    {Rule.TERM_END_NEAR_EXPIRY, Rule.RIGHT_LICENSED_EXCLUSIVELY, Rule.NO_FORFEITURE_CLAUSE}
 )
 BLOCKING_RULES: frozenset[Rule] = frozenset(Rule) - WARNING_RULES
 
@@ -439,6 +545,46 @@ def _check_invalidation(c: _Collector, app: PledgeApplication, r: PledgedRight) 
             f"{r.number}：无效宣告程序已经启动。如双方当事人知悉后仍请求登记，须明确声明。",
             f"{r.number}: an invalidation procedure has started. If both parties, aware of it, "
             "still ask for registration, they must declare so explicitly.",
+            r.number,
+        )
+
+
+def _check_same_day(c: _Collector, app: PledgeApplication, r: PledgedRight) -> None:
+    """专利权质押登记办法 (refusal ground): the same applicant filed an invention and a utility
+    model for the same creation on the same day (专利法 art. 9) — unless both parties, told of
+    it, still ask to proceed."""
+    if r.kind is not RightKind.UTILITY_MODEL:
+        return
+    if not r.same_day_invention:
+        c.add(
+            Rule.NO_SAME_DAY_INVENTION,
+            True,
+            f"{r.number}：登记簿未记载同日申请的发明专利。",
+            f"{r.number}: the register records no same-day invention application.",
+            r.number,
+        )
+    elif app.proceed_despite_same_day:
+        c.add(
+            Rule.NO_SAME_DAY_INVENTION,
+            True,
+            f"{r.number}：同一申请人同日对同样的发明创造已申请发明专利（{r.same_day_invention}）；"
+            "双方当事人已声明知悉并仍请求办理质押登记。",
+            f"{r.number}: the same applicant filed invention application {r.same_day_invention} "
+            "for the same creation on the same day; both parties have declared that they are "
+            "aware of it and still ask for registration.",
+            r.number,
+        )
+    else:
+        c.add(
+            Rule.NO_SAME_DAY_INVENTION,
+            False,
+            f"{r.number}：同一申请人同日对同样的发明创造既申请实用新型又申请发明专利"
+            f"（{r.same_day_invention}），实用新型专利权可能因取得发明专利权而终止。如双方当事人"
+            "知悉后仍请求登记，须明确声明。",
+            f"{r.number}: the same applicant filed an invention application "
+            f"({r.same_day_invention}) for the same creation on the same day; the utility model "
+            "may end when the invention is granted. If both parties, aware of it, still ask for "
+            "registration, they must declare so explicitly.",
             r.number,
         )
 
@@ -702,9 +848,13 @@ def run_prechecks(
         c.add(
             Rule.NO_FORFEITURE_CLAUSE,
             False,
-            "质押合同约定债务人不履行到期债务时质物归质权人所有（流质条款），不予登记。",
+            "质押合同约定债务人不履行到期债务时质押财产归质权人所有（流质条款）。依民法典第四百"
+            "二十八条，该约定不发生质押财产归质权人所有的效力，质权人只能依法就质押财产优先受偿；"
+            "这不妨碍登记。",
             "The pledge contract lets the pledged right pass to the pledgee on default (a "
-            "forfeiture clause); it cannot be registered.",
+            "forfeiture clause). Under Civil Code art. 428 the clause does not make the right "
+            "the pledgee's: the pledgee may only seek priority repayment from it by law. This "
+            "does not prevent registration.",
         )
     else:
         c.add(
@@ -721,6 +871,7 @@ def run_prechecks(
         _check_not_terminated(c, r)
         _check_grace(c, r)
         _check_invalidation(c, application, r)
+        _check_same_day(c, application, r)
         _check_dispute(c, r)
         _check_term(c, application.term_end, r)
         _check_co_owners(c, application, r)
@@ -730,6 +881,14 @@ def run_prechecks(
             _check_similar_marks(c, r, in_application, other_marks)
         _check_near_expiry(c, application.term_end, r)
         _check_licence(c, r)
+    if not any(r.kind is RightKind.UTILITY_MODEL for r in rights):
+        c.add(
+            Rule.NO_SAME_DAY_INVENTION,
+            True,
+            "申请不含实用新型专利，同日申请发明专利的规则不适用。",
+            "No utility model in this application; the rule on a same-day invention application "
+            "does not apply.",
+        )
     if not has_trademark:
         c.add(
             Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,

@@ -15,18 +15,46 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PledgeStateChoices(models.TextChoices):
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("待对方确认")
     SUBMITTED = "submitted", _("待审查")
     CORRECTION_REQUESTED = "correction_requested", _("待补正")
     REGISTERED = "registered", _("已登记")
     REJECTED = "rejected", _("不予登记")
     RELEASED = "released", _("已注销")
     WITHDRAWN = "withdrawn", _("已撤回")
+    DECLINED = "declined", _("对方拒绝")
+    LAPSED = "lapsed", _("逾期未确认")
+
+
+class PartyChoices(models.TextChoices):
+    """The two parties of a joint application (专利权质押登记办法 art. 3: 共同办理)."""
+
+    PLEDGEE = "pledgee", _("质权人")
+    PLEDGOR = "pledgor", _("出质人")
+
+
+class ReleaseBasisChoices(models.TextChoices):
+    DEBT_DISCHARGED = "debt_discharged", _("主债务已履行完毕")
+    PLEDGE_WAIVED = "pledge_waived", _("质权人放弃质权")
+    JOINT = "joint", _("双方共同申请注销")
 
 
 class Pledge(models.Model):
     state = models.CharField(
-        _("状态"), max_length=24, choices=PledgeStateChoices.choices, default="submitted"
+        _("状态"),
+        max_length=24,
+        choices=PledgeStateChoices.choices,
+        default=PledgeStateChoices.AWAITING_CONFIRMATION,
     )
+    # Who filed (signed first); the other party confirms (signs) before the examiner sees it.
+    initiator = models.CharField(
+        _("发起方"), max_length=8, choices=PartyChoices.choices, default=PartyChoices.PLEDGEE
+    )
+    confirm_by = models.DateField(_("确认期限"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     pledgee = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,
@@ -49,6 +77,9 @@ class Pledge(models.Model):
     proceed_despite_invalidation = models.BooleanField(
         _("双方知悉无效程序仍请求登记"), default=False
     )
+    proceed_despite_same_day = models.BooleanField(
+        _("双方知悉同日申请发明专利仍请求登记"), default=False
+    )
     checks = models.JSONField(_("预审结果"), default=list, encoder=DjangoJSONEncoder)
     registration_no = models.CharField(
         _("登记号"), max_length=32, unique=True, null=True, blank=True
@@ -61,6 +92,12 @@ class Pledge(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     released_on = models.DateField(_("注销日"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    release_basis = models.CharField(
+        _("注销依据"), max_length=16, choices=ReleaseBasisChoices.choices, blank=True, default=""
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -124,18 +161,70 @@ class PledgeDocument(models.Model):
         ordering = ["uploaded_at", "id"]
 
 
+class ChangeStateChoices(models.TextChoices):
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("待对方确认")
+    SUBMITTED = "submitted", _("待审查")
+    CORRECTION_REQUESTED = "correction_requested", _("待补正")
+    APPROVED = "approved", _("已变更")
+    REJECTED = "rejected", _("不予变更")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    DECLINED = "declined", _("对方拒绝")
+    LAPSED = "lapsed", _("逾期未确认")
+
+
+# A change application in one of these states is open: one at a time per pledge.
+OPEN_CHANGE_STATES = ("awaiting_confirmation", "submitted", "correction_requested")
+
+
 class PledgeChange(models.Model):
-    """A change registration (变更登记) of a registered pledge: what changed, from what to what."""
+    """A change registration (变更登记) of a registered pledge: the parties' joint application
+    (what would change, from what to what) and the office's decision. The pledge's registered
+    terms change only on approval (`effective_date`)."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="changes")
-    changed_on = models.DateField()
+    state = models.CharField(
+        _("状态"),
+        max_length=24,
+        choices=ChangeStateChoices.choices,
+        default=ChangeStateChoices.AWAITING_CONFIRMATION,
+    )
+    initiator = models.CharField(
+        _("发起方"), max_length=8, choices=PartyChoices.choices, default=PartyChoices.PLEDGEE
+    )
+    changed_on = models.DateField()  # the day the change was filed
     before = models.JSONField(encoder=DjangoJSONEncoder)
     after = models.JSONField(encoder=DjangoJSONEncoder)
     reason = models.TextField(blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    confirm_by = models.DateField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateField(_("审查期限"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    effective_date = models.DateField(_("变更生效日"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge"],
+                condition=Q(state__in=OPEN_CHANGE_STATES),
+                name="one_open_change_per_pledge",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(effective_date__isnull=False),
+                name="pledge_change_approved_has_date",
+            ),
+        ]
 
 
 class RegistrationCounter(models.Model):

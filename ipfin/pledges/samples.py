@@ -1,13 +1,17 @@
-"""A generated pledge contract (a small one-page PDF) for the demo data and the tests.
+"""Scenario helpers shared by the demo data and the tests, written through the real services:
+a generated pledge contract (a small one-page PDF) and the other party's confirmation.
 
 The examiner approves only an application whose contract is stored (`pledge_decide`), so every
 pledge the demo or a test registers first uploads one through `pledge_document_upload`, the same
-service the bank's form and the API call: this module only makes the file.
+service the bank's form and the API call; and only a joint application, so the other party
+confirms it through `pledge_confirm` (专利权质押登记办法 arts. 3, 7).
 """
 
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from reportlab.lib.pagesizes import A4
@@ -15,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["contract_file", "contract_pdf"]
+__all__ = ["contract_file", "contract_pdf", "other_party_confirms"]
 
 _FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese (no font file)
 
@@ -41,3 +45,16 @@ def contract_pdf(contract_no: str) -> bytes:
 def contract_file(contract_no: str, name: str = "质押合同.pdf") -> SimpleUploadedFile:
     """`contract_pdf` as an uploaded file, ready for `pledge_document_upload`."""
     return SimpleUploadedFile(name, contract_pdf(contract_no), content_type="application/pdf")
+
+
+def other_party_confirms(pledge: Any, *, user: Any = None, today: date | None = None) -> Any:
+    """The party that did not file confirms the application through `pledge_confirm`, as `user`
+    (default: the first user of that party's organisation). Returns the confirmed pledge."""
+    from ipfin.accounts.models import User
+    from ipfin.pledges.services import pledge_confirm
+
+    org_id = pledge.pledgor_id if pledge.initiator == "pledgee" else pledge.pledgee_id
+    signer = user or User.objects.filter(organisation_id=org_id).order_by("pk").first()
+    if signer is None:
+        raise LookupError(f"organisation {org_id} has no user to confirm pledge #{pledge.pk}")
+    return pledge_confirm(actor=signer, pledge=pledge, today=today)

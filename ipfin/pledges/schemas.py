@@ -41,8 +41,24 @@ _CONTRACT_NO_LENGTH = column_length(Pledge, "contract_no")
 # --- input ---------------------------------------------------------------------------------------
 
 
+class ErrorOut(Schema):
+    detail: Any
+    code: str
+
+
 class PledgeIn(Schema):
-    pledgor_uscc: str = Field(..., max_length=40, description="出质人统一社会信用代码")
+    """A joint application (专利权质押登记办法 arts. 3, 7) filed by one party: a bank names the
+    pledgor (`pledgor_uscc`), an enterprise names the pledgee bank (`pledgee_uscc`). It awaits the
+    other party's confirmation (state awaiting_confirmation)."""
+
+    pledgor_uscc: str | None = Field(
+        None, max_length=40, description="出质人统一社会信用代码 (required when a bank files)"
+    )
+    pledgee_uscc: str | None = Field(
+        None,
+        max_length=40,
+        description="质权人（银行）统一社会信用代码 (required when an enterprise files)",
+    )
     rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
     debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
     term_start: dt.date
@@ -54,26 +70,49 @@ class PledgeIn(Schema):
     proceed_despite_invalidation: bool = Field(
         False, description="双方知悉无效宣告程序仍请求登记 (both parties' declaration)"
     )
+    proceed_despite_same_day: bool = Field(
+        False,
+        description="双方知悉同一申请人同日就同样的发明创造申请了发明专利，仍请求登记实用新型的"
+        "质押 (both parties' declaration)",
+    )
 
 
 class PrecheckIn(Schema):
-    pledgor_uscc: str = Field(..., max_length=40)
+    pledgor_uscc: str = Field("", max_length=40, description="an enterprise's own by default")
     rights: list[str] = Field(..., min_length=1, max_length=200)
     term_start: dt.date
     term_end: dt.date
     forfeiture_clause: bool = False
     co_owner_consent: bool = False
     proceed_despite_invalidation: bool = False
+    proceed_despite_same_day: bool = False
 
 
 class DecisionIn(Schema):
     decision: Literal["approve", "reject", "correct"]
     reason: str = Field("", max_length=2000)
-    effective_date: dt.date | None = None
+    effective_date: dt.date | None = Field(
+        None,
+        description="the day of the approval if given: a pledge arises on registration (民法典 "
+        "art. 444), any other date is a 422",
+    )
+
+
+class DeclineIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class ChangeDecisionIn(Schema):
+    decision: Literal["approve", "reject", "correct"]
+    reason: str = Field("", max_length=2000)
 
 
 class ReleaseIn(Schema):
     released_on: dt.date | None = None
+    basis: Literal["debt_discharged", "pledge_waived", "joint"] = Field(
+        "debt_discharged",
+        description="主债务已履行完毕 / 质权人放弃质权 / 双方共同申请注销",
+    )
 
 
 class ChangeIn(Schema):
@@ -93,6 +132,7 @@ class ResubmitIn(Schema):
     forfeiture_clause: bool | None = None
     co_owner_consent: bool | None = None
     proceed_despite_invalidation: bool | None = None
+    proceed_despite_same_day: bool | None = None
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -136,16 +176,32 @@ class DocumentOut(Schema):
 
 
 class ChangeOut(Schema):
-    changed_on: dt.date
+    """A change registration application (变更登记): the registered terms change on approval."""
+
+    change_id: int
+    pledge_id: int
+    state: str
+    state_label: str
+    initiator: str = Field(..., description="pledgee | pledgor: who filed it")
+    changed_on: dt.date = Field(..., description="the day it was filed")
     before: dict[str, Any]
     after: dict[str, Any]
     reason: str
+    confirm_by: dt.date | None
+    deadline: dt.date | None
+    effective_date: dt.date | None = Field(..., description="the approval day")
+    decision_reason: str
+    allowed_actions: list[str]
 
 
 class PledgeSummaryOut(Schema):
     id: int
     state: str
     state_label: str
+    initiator: str = Field(..., description="pledgee | pledgor: who filed the joint application")
+    confirm_by: dt.date | None = Field(
+        ..., description="the other party confirms by this day, or the application lapses"
+    )
     registration_no: str | None
     pledgee: OrganisationRef
     pledgor: PledgorRef
@@ -165,6 +221,9 @@ class PledgeOut(PledgeSummaryOut):
     forfeiture_clause: bool
     co_owner_consent: bool
     proceed_despite_invalidation: bool
+    proceed_despite_same_day: bool
+    confirmed_at: dt.datetime | None
+    release_basis: str | None
     checks: list[CheckOut]
     decision_reason: str
     decided_at: dt.datetime | None

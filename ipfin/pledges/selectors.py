@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from ipfin.accounts.permissions import Perm, require, require_login, tenant_scope
+from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
 from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.pledges.domain import (
+    ChangeState,
     CheckResult,
     MarkFacts,
     OwnerFacts,
@@ -29,7 +30,7 @@ from ipfin.pledges.domain import (
     PledgeState,
     run_prechecks,
 )
-from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.pledges.models import Pledge, PledgeChange, PledgeItem, PledgeStateChoices
 from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
@@ -44,7 +45,10 @@ from ipfin.registry.selectors import (
 
 __all__ = [
     "PUBLIC_STATES",
+    "awaiting_my_confirmation",
+    "change_queue",
     "examiner_queue",
+    "pledge_change_get",
     "pledge_facts",
     "pledge_get",
     "pledge_list",
@@ -122,9 +126,66 @@ def pledge_get(*, actor: Any, pledge_id: int) -> Pledge:
 
 
 def examiner_queue(*, actor: Any) -> QuerySet[Pledge]:
-    """Applications waiting for a decision, the nearest deadline first (IP office examiners)."""
+    """Confirmed applications waiting for a decision, the nearest deadline first (IP office
+    examiners). An application still awaiting the other party's confirmation is not there."""
     require(actor, Perm.PLEDGE_DECIDE)
     return _pledges().filter(state=PledgeState.SUBMITTED).order_by("deadline", "submitted_at", "id")
+
+
+def awaiting_my_confirmation(*, actor: Any) -> tuple[list[Pledge], list[PledgeChange]]:
+    """Applications and change applications the actor's organisation is asked to confirm (it is
+    a party and the other party filed), oldest deadline first."""
+    require_login(actor)
+    org_id = getattr(actor, "organisation_id", None)
+    if org_id is None:
+        return [], []
+    other_filed = Q(initiator="pledgee", pledgor_id=org_id) | Q(
+        initiator="pledgor", pledgee_id=org_id
+    )
+    pledges = list(
+        Pledge.objects.select_related("pledgee", "pledgor")
+        .filter(other_filed, state=PledgeState.AWAITING_CONFIRMATION)
+        .order_by("confirm_by", "id")
+    )
+    changes = list(
+        PledgeChange.objects.filter(
+            Q(initiator="pledgee", pledge__pledgor_id=org_id)
+            | Q(initiator="pledgor", pledge__pledgee_id=org_id),
+            state=ChangeState.AWAITING_CONFIRMATION,
+        )
+        .select_related("pledge")
+        .order_by("confirm_by", "id")
+    )
+    return pledges, changes
+
+
+def change_queue(*, actor: Any) -> QuerySet[PledgeChange]:
+    """Confirmed change applications waiting for a decision, the nearest deadline first."""
+    require(actor, Perm.PLEDGE_DECIDE)
+    return (
+        PledgeChange.objects.filter(state=ChangeState.SUBMITTED)
+        .select_related("pledge__pledgee", "pledge__pledgor")
+        .order_by("deadline", "created_at", "id")
+    )
+
+
+def pledge_change_get(*, actor: Any, change_id: int) -> PledgeChange:
+    """One change application of a pledge `actor` may see; NotFound (404) otherwise."""
+    require_login(actor)
+    scope = tenant_scope(
+        actor, "pledge__pledgee_id", "pledge__pledgor_id", view_all=Perm.PLEDGE_VIEW_ALL
+    )
+    changes = PledgeChange.objects.select_related("pledge__pledgee", "pledge__pledgor")
+    if scope is not None:
+        changes = changes.filter(scope)
+    change = changes.filter(pk=change_id).first()
+    if change is None:
+        raise NotFound(
+            "未找到该变更登记申请。",
+            "No such change application.",
+            code="pledge_change_not_found",
+        )
+    return change
 
 
 # --- the public register -------------------------------------------------------------------------
@@ -291,13 +352,18 @@ def pledge_precheck(
     forfeiture_clause: bool = False,
     co_owner_consent: bool = False,
     proceed_despite_invalidation: bool = False,
+    proceed_despite_same_day: bool = False,
     today: date,
 ) -> list[CheckResult]:
     """Run the pre-check without filing anything (the application form's live results).
 
-    Only for those who may file (banks); unknown rights are a 422 naming the number.
+    Only for those who may file: banks, and enterprises for themselves as pledgor (their own
+    credit code whatever `pledgor_uscc` says); unknown rights are a 422 naming the number.
     """
-    require(actor, Perm.PLEDGE_APPLY)
+    if has_perm(actor, Perm.PLEDGE_CO_SIGN) and not has_perm(actor, Perm.PLEDGE_APPLY):
+        pledgor_uscc = actor.organisation.uscc or ""
+    else:
+        require(actor, Perm.PLEDGE_APPLY)
     pledgor_uscc = clean_uscc(pledgor_uscc)
     resolved = resolve_rights(rights)
     facts, other_marks = pledge_facts(pledgor_uscc=pledgor_uscc, rights=resolved, on=today)
@@ -309,6 +375,7 @@ def pledge_precheck(
         forfeiture_clause=forfeiture_clause,
         co_owner_consent=co_owner_consent,
         proceed_despite_invalidation=proceed_despite_invalidation,
+        proceed_despite_same_day=proceed_despite_same_day,
     )
     return run_prechecks(application, facts, other_marks)
 

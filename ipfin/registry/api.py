@@ -21,6 +21,7 @@ from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.schemas import (
     AnnuityOut,
+    EventConflictOut,
     EventCreatedOut,
     EventIn,
     EventOut,
@@ -146,11 +147,14 @@ def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> R
     return _right_out(right, pledges=list(pledges_public_for_right(right)))
 
 
-@router.post("/rights/{number}/events", response={201: EventCreatedOut})
+@router.post("/rights/{number}/events", response={201: EventCreatedOut, 409: EventConflictOut})
 def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[dict[str, Any]]:
     """Record a legal event (the IP office). A transfer or a licence may carry its `price`
     (转让价款 / 许可使用费, yuan, "1200000.00"): stored in the payload, it makes the event a
-    comparable of the market approach (GET /rights/{number}/comparables)."""
+    comparable of the market approach (GET /rights/{number}/comparables). A transfer, licence or
+    surrender of a right under a registered pledge needs the pledgee's consent on record
+    (`pledgee_consent` true and `consent_document`; 民法典 art. 444 ¶2): a 409
+    `pledgee_consent_required` listing the pledges' registration numbers otherwise."""
     right = right_get(number=number)
     event = right_event_record(
         actor=request.user,

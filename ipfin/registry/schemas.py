@@ -14,6 +14,7 @@ from ninja import Field, Schema
 
 from ipfin.registry.domain import AuthorKind, CompensationKind, RightKind
 from ipfin.registry.models import Right, RightOwner
+from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
 
 # --- input ---------------------------------------------------------------------------------------
 # Text stored in a column is limited to the column's length here (a longer value is a 422, not a
@@ -119,6 +120,20 @@ class EventIn(Schema):
         "price_invalid",
         examples=["1200000.00"],
     )
+    pledgee_consent: bool | None = Field(
+        None,
+        description="transfer, licence, surrender: the pledgee agreed in writing (质权人书面同意). "
+        "Required, with consent_document, while the right is under a registered pledge "
+        "(民法典 art. 444 ¶2; a pledged patent is not surrendered without the pledgee's "
+        "agreement): a 409 pledgee_consent_required naming the pledges otherwise",
+    )
+    consent_document: str | None = Field(
+        None,
+        max_length=CONSENT_DOCUMENT_MAX_LENGTH,
+        description="transfer, licence, surrender: the pledgee's consent letter, its number or "
+        "title (同意文件编号); stored in the payload with pledgee_consent",
+        examples=["甲银行质权人同意函〔2026〕12号"],
+    )
     note: str | None = Field(None, max_length=1000)
 
     def payload(self) -> dict[str, Any]:
@@ -181,6 +196,20 @@ class EventOut(Schema):
 
 class EventCreatedOut(EventOut):
     status: StatusOut
+
+
+class EventConflictOut(Schema):
+    """A 409 refusing an event: pledgee_consent_required (a transfer, licence or surrender of a
+    right under a registered pledge without the pledgee's consent on record), or another conflict
+    with the register (renewal_already_pending, compensation_already_recorded)."""
+
+    detail: str
+    code: str
+    pledges: list[str] | None = Field(
+        None,
+        description="pledgee_consent_required: the registration numbers of the registered "
+        "pledges holding the right",
+    )
 
 
 class PledgeEntryOut(Schema):

@@ -253,6 +253,28 @@ def owner_rights(*, uscc: str, on: date, kind: str | None = None) -> QuerySet[Ri
     return rights.order_by("number")
 
 
+# --- pledges -------------------------------------------------------------------------------------
+
+
+def registered_pledges_of(right: Right) -> list[tuple[str, str]]:
+    """(registration_no, pledgee's name) of each registered pledge now holding `right`, by number.
+
+    A pledge holds a right from its registration (质权自登记时设立, 民法典 art. 444 ¶1) until its
+    release; an application still pending holds it in the queue but creates no pledge right yet.
+    Public, as the pledge register is. ipfin.pledges imports the registry, hence the late import.
+    """
+    from ipfin.pledges.models import PledgeItem, PledgeStateChoices
+
+    rows = (
+        PledgeItem.objects.filter(
+            right=right, active=True, pledge__state=PledgeStateChoices.REGISTERED
+        )
+        .order_by("pledge__registration_no")
+        .values_list("pledge__registration_no", "pledge__pledgee__name")
+    )
+    return [(str(number), str(pledgee)) for number, pledgee in rows]
+
+
 # --- search --------------------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ from ipfin.registry.domain import (
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
     REGISTER_FLOOR,
+    registered_pledges_of,
     right_facts,
     right_status,
     share_str,
@@ -106,6 +107,14 @@ LICENCE_TYPES = ("exclusive", "sole", "ordinary")  # 独占 / 排他 / 普通
 _SHARE_QUANTUM = Decimal("0.000001")  # RightOwner.share has six decimal places
 _NICE_CLASSES = range(1, 46)  # 尼斯分类 classes 1-45
 
+# The dealings with a right that need the pledgee's consent while it is pledged (民法典 art. 444
+# ¶2: transfer, licence; 专利审查指南: surrender), and the fields recording that consent:
+# "pledgee_consent" (true: the pledgee agreed in writing) and "consent_document" (the consent
+# letter's number or title). See `_require_pledgee_consent`.
+PLEDGEE_CONSENT_EVENTS = frozenset({EventType.TRANSFER, EventType.LICENCE, EventType.SURRENDER})
+_CONSENT_FIELDS = frozenset({"pledgee_consent", "consent_document"})
+CONSENT_DOCUMENT_MAX_LENGTH = 200
+
 # Payload fields each event type accepts ("note": free text such as a court case or decision no.;
 # "price": the consideration recorded with a transfer, 转让价款, or a licence, 许可使用费, in yuan:
 # the market approach's comparables, see ipfin.valuation.selectors.market_comparables).
@@ -119,9 +128,10 @@ _PAYLOAD_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.PRESERVATION_LIFTED: frozenset({"court"}),
     EventType.DISPUTE: frozenset(),
     EventType.DISPUTE_RESOLVED: frozenset(),
-    EventType.TRANSFER: frozenset({"owners", "price"}),
-    EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc", "price"}),
-    EventType.SURRENDER: frozenset(),
+    EventType.TRANSFER: frozenset({"owners", "price"}) | _CONSENT_FIELDS,
+    EventType.LICENCE: frozenset({"licence_type", "licensee", "licensee_uscc", "price"})
+    | _CONSENT_FIELDS,
+    EventType.SURRENDER: _CONSENT_FIELDS,
     EventType.RESTORED: frozenset(),
     EventType.RENEWAL_FILED: frozenset(),
     EventType.RENEWED: frozenset(),
@@ -784,6 +794,97 @@ def _clean_price(event_type: EventType, raw: Any) -> dict[str, Any]:
         ) from None
 
 
+def _clean_consent(payload: dict[str, Any]) -> dict[str, Any]:
+    """The pledgee's consent to a transfer, licence or surrender, as given (both optional here):
+    `pledgee_consent` true or false, `consent_document` the consent letter's number or title (text
+    of at most CONSENT_DOCUMENT_MAX_LENGTH characters; blank is not recorded). Whether the right's
+    pledge makes consent necessary is `_require_pledgee_consent`'s business."""
+    cleaned: dict[str, Any] = {}
+    consent = payload.get("pledgee_consent")
+    if consent is not None:
+        if not isinstance(consent, bool):
+            raise _invalid(
+                "pledgee_consent_invalid",
+                "质权人同意（pledgee_consent）应为 true 或 false。",
+                "pledgee_consent must be true or false.",
+                field="pledgee_consent",
+            )
+        cleaned["pledgee_consent"] = consent
+    document = payload.get("consent_document")
+    if document is not None:
+        text = document.strip() if isinstance(document, str) else None
+        if text is None or len(text) > CONSENT_DOCUMENT_MAX_LENGTH:
+            raise _invalid(
+                "consent_document_invalid",
+                f"同意文件编号应为不超过 {CONSENT_DOCUMENT_MAX_LENGTH} 个字符的文字。",
+                f"consent_document must be text of at most {CONSENT_DOCUMENT_MAX_LENGTH} "
+                "characters.",
+                field="consent_document",
+                max_length=CONSENT_DOCUMENT_MAX_LENGTH,
+            )
+        if text:
+            cleaned["consent_document"] = text
+    return cleaned
+
+
+def _require_pledgee_consent(right: Right, event_type: EventType, cleaned: dict[str, Any]) -> None:
+    """A transfer, licence or surrender of a right under a registered pledge needs the pledgee's
+    consent on record: `pledgee_consent` true and a `consent_document` named. Otherwise a 409
+    `pledgee_consent_required` naming the pledge(s) and the pledgee(s).
+
+    - 民法典 art. 444 ¶2: 知识产权中的财产权出质后，出质人不得转让或者许可他人使用，但是出质人与
+      质权人协商同意的除外.
+    - Surrender (放弃): the 专利审查指南 lets no pledged patent be surrendered without the pledgee's
+      agreement; the register applies the same to every kind of right (a surrender would destroy
+      the pledgee's security as surely as a transfer).
+    A pending application creates no pledge right yet (质权自登记时设立) and a released pledge none
+    any more: neither asks for consent (`registered_pledges_of`).
+    """
+    if event_type not in PLEDGEE_CONSENT_EVENTS:
+        return
+    if cleaned.get("pledgee_consent") is True and cleaned.get("consent_document"):
+        return
+    pledges = registered_pledges_of(right)
+    if not pledges:
+        return
+    numbers = [number for number, _pledgee in pledges]
+    named_zh = "、".join(f"质押登记号 {number}，质权人 {pledgee}" for number, pledgee in pledges)
+    named_en = "; ".join(f"registration {number}, pledgee {pledgee}" for number, pledgee in pledges)
+    record_zh = (
+        "请记载质权人的书面同意（质权人同意 pledgee_consent 及同意文件编号 consent_document）。"
+    )
+    record_en = (
+        "Record the pledgee's written consent (pledgee_consent true and consent_document, the "
+        "consent letter's number)."
+    )
+    if event_type is EventType.SURRENDER:
+        rule_zh = (
+            "依《专利审查指南》，已出质的专利权未经质权人同意不得放弃；本登记簿对已出质的各类"
+            "知识产权同样要求质权人同意。"
+        )
+        rule_en = (
+            "Under the Patent Examination Guidelines a pledged patent may not be surrendered "
+            "without the pledgee's agreement; the register asks the same for every pledged right."
+        )
+    else:
+        rule_zh = (
+            "依《民法典》第四百四十四条第二款，知识产权中的财产权出质后，出质人不得转让或者许可他人"
+            "使用，但是出质人与质权人协商同意的除外。"
+        )
+        rule_en = (
+            "Under Civil Code art. 444 ¶2 a pledged IP right may not be transferred or licensed "
+            "without the pledgee's agreement."
+        )
+    raise Conflict(
+        f"该知识产权已出质（{named_zh}），登记{_EVENT_ZH[event_type]}须经质权人同意。"
+        f"{rule_zh}{record_zh}",
+        f"The right is pledged ({named_en}): a {event_type.value} needs the pledgee's consent. "
+        f"{rule_en} {record_en}",
+        code="pledgee_consent_required",
+        extra={"pledges": numbers},
+    )
+
+
 def _require_open(status_flag: bool, code: str, zh: str, en: str) -> None:
     if not status_flag:
         raise _invalid(code, zh, en)
@@ -873,6 +974,8 @@ def _clean_payload(
                 )
         case _:  # dispute: nothing to check beyond the date
             pass
+    if event_type in PLEDGEE_CONSENT_EVENTS:
+        cleaned |= _clean_consent(payload)
     return cleaned
 
 
@@ -915,6 +1018,8 @@ def right_event_record(
             f"The event date {date} is before the filing date {right.filing_date}.",
         )
     cleaned = _clean_payload(right, event_type, date, dict(payload or {}))
+    # Before any write (the owners of a transfer included): a refusal changes nothing.
+    _require_pledgee_consent(right, event_type, cleaned)
     before = right_status(right, on=today)
     org_ids = {
         o.organisation_id
@@ -958,7 +1063,9 @@ def right_event_record(
 
 
 __all__ = [
+    "CONSENT_DOCUMENT_MAX_LENGTH",
     "LICENCE_TYPES",
+    "PLEDGEE_CONSENT_EVENTS",
     "RIGHT_EXTRA_FIELDS",
     "check_fact_date",
     "clean_number",

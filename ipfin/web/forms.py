@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ipfin.accounts.models import User
 from ipfin.common.money import parse_money
 from ipfin.registry.models import RightKindChoices
+from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
 
 # One right number per line; commas and semicolons (also full-width, and 、) separate too.
 _NUMBER_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -81,6 +82,12 @@ class _PledgeParticulars(_Form):
     proceed_despite_invalidation = forms.BooleanField(
         label=_("双方已知悉无效宣告程序，仍请求办理登记"), required=False
     )
+    proceed_despite_same_day = forms.BooleanField(
+        label=_(
+            "双方已知悉同一申请人同日就同样的发明创造申请了发明专利，仍请求办理实用新型质押登记"
+        ),
+        required=False,
+    )
 
     def clean_rights(self) -> list[str]:
         numbers = split_right_numbers(self.cleaned_data["rights"])
@@ -97,8 +104,17 @@ class _PledgeParticulars(_Form):
 
 
 class PledgeApplicationForm(_PledgeParticulars):
+    """One party's filing of the joint application (办法 arts. 3, 7): a bank names the pledgor
+    enterprise, an enterprise (`as_pledgor=True`) names the pledgee bank."""
+
     pledgor_uscc = forms.CharField(
         label=_("出质人统一社会信用代码"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    pledgee_uscc = forms.CharField(
+        label=_("质权人（银行）统一社会信用代码"),
         max_length=18,
         min_length=18,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -109,33 +125,86 @@ class PledgeApplicationForm(_PledgeParticulars):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
-    field_order = ["pledgor_uscc", "rights"]
+    field_order = ["pledgor_uscc", "pledgee_uscc", "rights"]
+
+    def __init__(self, *args: Any, as_pledgor: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_pledgor = as_pledgor
+        del self.fields["pledgor_uscc" if as_pledgor else "pledgee_uscc"]
 
     def clean_pledgor_uscc(self) -> str:
         return str(self.cleaned_data["pledgor_uscc"]).strip().upper()
 
+    def clean_pledgee_uscc(self) -> str:
+        return str(self.cleaned_data["pledgee_uscc"]).strip().upper()
+
     def precheck_kwargs(self) -> dict[str, Any]:
-        """The cleaned values under the names of pledge_precheck."""
+        """The cleaned values under the names of pledge_precheck (an enterprise checks for
+        itself: the selector takes its own credit code)."""
         data = self.cleaned_data
         return {
-            "pledgor_uscc": data["pledgor_uscc"],
+            "pledgor_uscc": data.get("pledgor_uscc", ""),
             "rights": data["rights"],
             "term_start": data["term_start"],
             "term_end": data["term_end"],
             "forfeiture_clause": data["forfeiture_clause"],
             "co_owner_consent": data["co_owner_consent"],
             "proceed_despite_invalidation": data["proceed_despite_invalidation"],
+            "proceed_despite_same_day": data["proceed_despite_same_day"],
         }
 
     def submit_kwargs(self) -> dict[str, Any]:
         """The cleaned values under the names of pledge_submit."""
         data = self.cleaned_data
-        return {
+        kwargs = {
             **self.precheck_kwargs(),
             "debt_amount": data["debt_amount"],
             "contract_no": data["contract_no"],
             "scope": data["scope"],
         }
+        if self.as_pledgor:
+            kwargs["pledgee_uscc"] = data["pledgee_uscc"]
+            del kwargs["pledgor_uscc"]
+        return kwargs
+
+
+class ConfirmForm(_Form):
+    """The other party's signature: a deliberate act, so it is declared, not just clicked."""
+
+    acknowledge = forms.BooleanField(
+        label=_("我方已阅读上述申请内容和预审结果，同意与对方共同申请办理质押登记"),
+        error_messages={"required": _("请勾选确认后再提交。")},
+    )
+
+
+class DeclineForm(_Form):
+    reason = forms.CharField(
+        label=_("拒绝理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReleaseForm(_Form):
+    """注销登记: on what ground, and an explicit confirmation (it cannot be undone)."""
+
+    basis = forms.ChoiceField(
+        label=_("注销依据"),
+        choices=[
+            ("debt_discharged", _("主债务已履行完毕")),
+            ("pledge_waived", _("质权人放弃质权")),
+            ("joint", _("双方共同申请注销")),
+        ],
+    )
+    acknowledge = forms.BooleanField(
+        label=_("确认注销：注销后知识产权即解除质押，不能恢复"),
+        error_messages={"required": _("请勾选确认后再提交。")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "release")
+        super().__init__(*args, **kwargs)
 
 
 class DocumentUploadForm(_Form):
@@ -220,6 +289,7 @@ class PledgeCorrectionForm(_PledgeParticulars):
                 "forfeiture_clause": pledge.forfeiture_clause,
                 "co_owner_consent": pledge.co_owner_consent,
                 "proceed_despite_invalidation": pledge.proceed_despite_invalidation,
+                "proceed_despite_same_day": pledge.proceed_despite_same_day,
             }
         )
 
@@ -261,8 +331,10 @@ class PledgeChangeForm(_Form):
 
 class RightEventForm(_Form):
     """A transfer (转让) or a licence (许可备案) recorded by an examiner on the right's page, with
-    its optional price (转让价款 / 许可使用费, yuan): the market approach's comparables. Shape only;
-    the registry service checks the rules (licence type and licensee required, owners, dates)."""
+    its optional price (转让价款 / 许可使用费, yuan): the market approach's comparables, and the
+    pledgee's written consent (质权人同意, needed while the right is under a registered pledge:
+    民法典 art. 444 ¶2). Shape only; the registry service checks the rules (licence type and
+    licensee required, owners, dates, the pledgee's consent)."""
 
     type = forms.ChoiceField(
         label=_("事件"), choices=[("transfer", _("转让")), ("licence", _("许可备案"))]
@@ -289,10 +361,19 @@ class RightEventForm(_Form):
     licensee_uscc = forms.CharField(
         label=_("被许可人统一社会信用代码"), required=False, max_length=40
     )
+    # The page explains when consent is needed (a registered pledge holds the right).
+    pledgee_consent = forms.BooleanField(label=_("质权人已书面同意"), required=False)
+    consent_document = forms.CharField(
+        label=_("同意文件编号"),
+        required=False,
+        max_length=CONSENT_DOCUMENT_MAX_LENGTH,
+        help_text=_("质权人同意函的编号或标题；权利已出质时必填。"),
+    )
     note = forms.CharField(label=_("备注"), required=False, max_length=1000)
 
     def payload(self) -> dict[str, Any]:
-        """The registry service's payload for the chosen type (ipfin.registry.services)."""
+        """The registry service's payload for the chosen type (ipfin.registry.services). The
+        pledgee's consent goes in only when given (an unticked box records nothing)."""
         data = self.cleaned_data
         payload: dict[str, Any] = {}
         if data["type"] == "transfer":
@@ -303,6 +384,10 @@ class RightEventForm(_Form):
                     payload[key] = data[key]
         if data["price"] is not None:
             payload["price"] = data["price"]
+        if data["pledgee_consent"]:
+            payload["pledgee_consent"] = True
+        if data["consent_document"]:
+            payload["consent_document"] = data["consent_document"]
         if data["note"]:
             payload["note"] = data["note"]
         return payload

@@ -29,6 +29,28 @@ urlpatterns = [
     path("pledges/<int:pledge_id>/change/", views.pledge_change, name="pledge_change"),
     path("pledges/<int:pledge_id>/resubmit/", views.pledge_resubmit, name="pledge_resubmit"),
     path("pledges/<int:pledge_id>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
+    path("pledges/<int:pledge_id>/confirm/", views.pledge_confirm, name="pledge_confirm"),
+    path("pledges/<int:pledge_id>/decline/", views.pledge_decline, name="pledge_decline"),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/confirm/",
+        views.pledge_change_confirm,
+        name="pledge_change_confirm",
+    ),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/decline/",
+        views.pledge_change_decline,
+        name="pledge_change_decline",
+    ),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/withdraw/",
+        views.pledge_change_withdraw,
+        name="pledge_change_withdraw",
+    ),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/decision/",
+        views.pledge_change_decide,
+        name="pledge_change_decide",
+    ),
     path("examiner/queue/", views.examiner_queue, name="examiner_queue"),
     # Valuations. The calculator's right number comes last (rights/<path:number>/ would swallow
     # any suffix), so the calculator answers its own HTMX preview on the same URL.

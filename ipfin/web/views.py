@@ -28,7 +28,7 @@ from ipfin.accounts.models import Notification, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
-from ipfin.common.errors import DomainError, NotAuthenticated
+from ipfin.common.errors import DomainError, NotAuthenticated, NotFound
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges import services as pledge_services
@@ -38,12 +38,15 @@ from ipfin.registry import services as registry_services
 from ipfin.registry.domain import compensation_days
 from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import (
+    ConfirmForm,
     DecisionForm,
+    DeclineForm,
     DocumentUploadForm,
     LoginForm,
     PledgeApplicationForm,
     PledgeChangeForm,
     PledgeCorrectionForm,
+    ReleaseForm,
     RightEventForm,
     RightSearchForm,
     SearchForm,
@@ -251,6 +254,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["queue_count"] = queue.count()
         context["overdue_count"] = queue.filter(deadline__lt=today).count()
     elif role in ("bank", "enterprise"):
+        to_confirm, changes_to_confirm = pledge_selectors.awaiting_my_confirmation(actor=user)
+        context["to_confirm"] = to_confirm
+        context["changes_to_confirm"] = changes_to_confirm
         pledges = pledge_selectors.pledge_list(actor=user)
         context["state_counts"] = _state_counts(pledges)
         context["pledges"] = list(pledges[:20])
@@ -392,7 +398,8 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": PledgeStateChoices.choices,
         "state_counts": _state_counts(pledge_selectors.pledge_list(actor=request.user)),
-        "can_apply": has_perm(request.user, Perm.PLEDGE_APPLY),
+        "can_apply": has_perm(request.user, Perm.PLEDGE_APPLY)
+        or has_perm(request.user, Perm.PLEDGE_CO_SIGN),
         "today": timezone.localdate(),
     }
     return render(request, "web/pledge_list.html", context)
@@ -415,14 +422,22 @@ def _precheck_partial(request: HttpRequest, form: PledgeApplicationForm) -> Http
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def pledge_new(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.PLEDGE_APPLY)
+    """A bank files for an enterprise, an enterprise files naming its bank (办法 arts. 3, 7):
+    either way the application then awaits the other party's confirmation."""
+    as_pledgor = has_perm(request.user, Perm.PLEDGE_CO_SIGN) and not has_perm(
+        request.user, Perm.PLEDGE_APPLY
+    )
+    if not as_pledgor:
+        require(request.user, Perm.PLEDGE_APPLY)
     if request.method == "POST" and request.htmx:
-        return _precheck_partial(request, PledgeApplicationForm(request.POST))
+        return _precheck_partial(
+            request, PledgeApplicationForm(request.POST, as_pledgor=as_pledgor)
+        )
     status = 200
     checks: Any = None
     error = ""
     if request.method == "POST":
-        form = PledgeApplicationForm(request.POST, request.FILES)
+        form = PledgeApplicationForm(request.POST, request.FILES, as_pledgor=as_pledgor)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -434,9 +449,11 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
                 checks = exc.extra.get("checks")
             else:
                 messages.success(
-                    request, _("质押登记申请已提交，等待审查。编号 #%(id)s") % {"id": pledge.pk}
+                    request,
+                    _("质押登记申请 #%(id)s 已提交，待对方于 %(day)s 前确认后进入审查。")
+                    % {"id": pledge.pk, "day": pledge.confirm_by},
                 )
-                if data.get("contract"):
+                if data.get("contract") and not as_pledgor:
                     try:
                         pledge_services.pledge_document_upload(
                             actor=request.user, pledge=pledge, uploaded_file=data["contract"]
@@ -453,8 +470,16 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     else:
-        form = PledgeApplicationForm(initial={"term_start": timezone.localdate()})
-    context = {"form": form, "checks": checks, "submit_error": error, "precheck_error": ""}
+        form = PledgeApplicationForm(
+            initial={"term_start": timezone.localdate()}, as_pledgor=as_pledgor
+        )
+    context = {
+        "form": form,
+        "checks": checks,
+        "submit_error": error,
+        "precheck_error": "",
+        "as_pledgor": as_pledgor,
+    }
     return render(request, "web/pledge_form.html", context, status=status)
 
 
@@ -482,32 +507,77 @@ def _without_approve(form: DecisionForm) -> DecisionForm:
     return form
 
 
+def _party(user: Any, pledge: Pledge) -> str | None:
+    """The user's side of the pledge if it may act for it (the pledgee bank, the pledgor
+    enterprise), else None: which buttons to show; the services enforce."""
+    org_id = getattr(user, "organisation_id", None)
+    if org_id == pledge.pledgee_id and has_perm(user, Perm.PLEDGE_APPLY):
+        return "pledgee"
+    if org_id == pledge.pledgor_id and has_perm(user, Perm.PLEDGE_CO_SIGN):
+        return "pledgor"
+    return None
+
+
+_OPEN_APPLICATION = ("awaiting_confirmation", "submitted", "correction_requested")
+
+
+def _change_rows(user: Any, pledge: Pledge, party: str | None) -> list[dict[str, Any]]:
+    """Each change application with what this user may do with it."""
+    can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
+    rows = []
+    for change in pledge.changes.all():
+        awaiting = change.state == "awaiting_confirmation"
+        rows.append(
+            {
+                "change": change,
+                "can_confirm": awaiting and party is not None and party != change.initiator,
+                "can_withdraw": party is not None and change.state in _OPEN_APPLICATION,
+                "can_decide": can_decide and change.state == "submitted",
+            }
+        )
+    return rows
+
+
 def _pledge_context(
     request: HttpRequest, pledge: Pledge, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The pledge page's context; `bound` replaces blank forms (a submitted one with errors)."""
     user = request.user
     state = pledge.state
-    can_apply = has_perm(user, Perm.PLEDGE_APPLY) and pledge.pledgee_id == user.organisation_id
+    party = _party(user, pledge)
+    pledgee = party == "pledgee"
     can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
     documents = list(pledge.documents.all())
+    change_rows = _change_rows(user, pledge, party)
+    open_change = any(r["change"].state in _OPEN_APPLICATION for r in change_rows)
     context: dict[str, Any] = {
         "pledge": pledge,
+        "party": party,
         "items": list(pledge.items.all()),
         "documents": documents,
         "has_contract": any(d.kind == pledge_services.CONTRACT for d in documents),
-        "changes": list(pledge.changes.all()),
+        "change_rows": change_rows,
         "today": timezone.localdate(),
-        "can_upload": can_apply and state in ("submitted", "correction_requested"),
+        "can_confirm": party is not None
+        and party != pledge.initiator
+        and state == "awaiting_confirmation",
+        "awaiting_other": party is not None
+        and party == pledge.initiator
+        and state == "awaiting_confirmation",
+        "can_upload": pledgee and state in _OPEN_APPLICATION,
         "can_decide": can_decide and state == "submitted",
-        "can_release": can_apply and state == "registered",
-        "can_change": can_apply and state == "registered",
-        "can_resubmit": can_apply and state == "correction_requested",
-        "can_withdraw": can_apply and state in ("submitted", "correction_requested"),
+        "can_release": pledgee and state == "registered",
+        "can_change": party is not None and state == "registered" and not open_change,
+        "can_resubmit": party is not None and state == "correction_requested",
+        "can_withdraw": party is not None and state in _OPEN_APPLICATION,
         "upload_form": DocumentUploadForm(),
         "decision_form": DecisionForm(),
+        "change_decision_form": DecisionForm(prefix="change-decision"),
         "change_form": PledgeChangeForm(),
         "correction_form": PledgeCorrectionForm.for_pledge(pledge),
+        "confirm_form": ConfirmForm(),
+        "decline_form": DeclineForm(),
+        "release_form": ReleaseForm(),
         **(bound or {}),
     }
     if not context["has_contract"]:
@@ -603,11 +673,127 @@ def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
 @domain_errors
 @require_POST
 def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = ReleaseForm(request.POST)
+
     def act(pledge: Pledge) -> str:
-        pledge_services.pledge_release(actor=request.user, pledge=pledge)
+        pledge_services.pledge_release(
+            actor=request.user, pledge=pledge, basis=form.cleaned_data["basis"]
+        )
         return _("质押登记已注销。")
 
-    return _pledge_action(request, pledge_id, act)
+    return _pledge_action(request, pledge_id, act, form_name="release_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_confirm(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """The other party signs the joint application (办法 arts. 3, 7)."""
+    form = ConfirmForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        confirmed = pledge_services.pledge_confirm(actor=request.user, pledge=pledge)
+        return _("已确认共同申请，申请已提交审查，审查期限 %(day)s。") % {"day": confirmed.deadline}
+
+    return _pledge_action(request, pledge_id, act, form_name="confirm_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_decline(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_decline(
+            actor=request.user, pledge=pledge, reason=form.cleaned_data["reason"]
+        )
+        return _("已拒绝该质押登记申请。")
+
+    return _pledge_action(request, pledge_id, act, form_name="decline_form", form=form)
+
+
+def _change_action(
+    request: HttpRequest,
+    pledge_id: int,
+    change_id: int,
+    act: Callable[[Any], str],
+    *,
+    form_name: str | None = None,
+    form: Any = None,
+) -> HttpResponse:
+    """One service on a change application of the pledge (404 for a change of another pledge)."""
+
+    def on_pledge(pledge: Pledge) -> str:
+        change = pledge_selectors.pledge_change_get(actor=request.user, change_id=change_id)
+        if change.pledge_id != pledge.pk:
+            raise NotFound(
+                "未找到该变更登记申请。",
+                "No such change application.",
+                code="pledge_change_not_found",
+            )
+        return act(change)
+
+    return _pledge_action(request, pledge_id, on_pledge, form_name=form_name, form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_confirm(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = ConfirmForm(request.POST)
+
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_confirm(actor=request.user, change=change)
+        return _("已确认变更登记申请，申请已提交审查。")
+
+    return _change_action(request, pledge_id, change_id, act, form_name="confirm_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_decline(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_decline(
+            actor=request.user, change=change, reason=form.cleaned_data["reason"]
+        )
+        return _("已拒绝该变更登记申请。")
+
+    return _change_action(request, pledge_id, change_id, act, form_name="decline_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_withdraw(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_withdraw(actor=request.user, change=change)
+        return _("变更登记申请已撤回。")
+
+    return _change_action(request, pledge_id, change_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_decide(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST, prefix="change-decision")
+
+    def act(change: Any) -> str:
+        decided = pledge_services.pledge_change_decide(
+            actor=request.user,
+            change=change,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("变更登记审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
+
+    return _change_action(
+        request, pledge_id, change_id, act, form_name="change_decision_form", form=form
+    )
 
 
 @login_required
@@ -617,8 +803,12 @@ def pledge_change(request: HttpRequest, pledge_id: int) -> HttpResponse:
     form = PledgeChangeForm(request.POST)
 
     def act(pledge: Pledge) -> str:
-        pledge_services.pledge_change(actor=request.user, pledge=pledge, **form.change_kwargs())
-        return _("变更登记已完成。")
+        change = pledge_services.pledge_change(
+            actor=request.user, pledge=pledge, **form.change_kwargs()
+        )
+        return _(
+            "变更登记申请已提交，待对方于 %(day)s 前确认后进入审查；登记内容在准予变更前不变。"
+        ) % {"day": change.confirm_by}
 
     return _pledge_action(request, pledge_id, act, form_name="change_form", form=form)
 
@@ -630,7 +820,11 @@ def pledge_resubmit(request: HttpRequest, pledge_id: int) -> HttpResponse:
     form = PledgeCorrectionForm(request.POST)
 
     def act(pledge: Pledge) -> str:
-        pledge_services.pledge_resubmit(actor=request.user, pledge=pledge, **form.resubmit_kwargs())
+        resubmitted, _checks = pledge_services.pledge_resubmit(
+            actor=request.user, pledge=pledge, **form.resubmit_kwargs()
+        )
+        if resubmitted.state == "awaiting_confirmation":
+            return _("补正后的申请内容有变化，已提交对方确认。")
         return _("补正后已重新提交，等待审查。")
 
     return _pledge_action(request, pledge_id, act, form_name="correction_form", form=form)
@@ -655,5 +849,11 @@ def pledge_withdraw(request: HttpRequest, pledge_id: int) -> HttpResponse:
 def examiner_queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     queue = pledge_selectors.examiner_queue(actor=request.user)
-    context = {"queue": list(queue[:LIST_LIMIT]), "today": today, "limit": LIST_LIMIT}
+    changes = pledge_selectors.change_queue(actor=request.user)
+    context = {
+        "queue": list(queue[:LIST_LIMIT]),
+        "change_queue": list(changes[:LIST_LIMIT]),
+        "today": today,
+        "limit": LIST_LIMIT,
+    }
     return render(request, "web/examiner_queue.html", context)

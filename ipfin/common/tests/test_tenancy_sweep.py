@@ -130,6 +130,11 @@ def _pledges(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
     return _not_party(Pledge.objects.filter(pledgee=a), x, "pledgee", "pledgor")
 
 
+def _pledge_changes(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    rows = PledgeChange.objects.filter(pledge__pledgee=a)
+    return _not_party(rows, x, "pledge__pledgee", "pledge__pledgor")
+
+
 def _valuations(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
     rows = Valuation.objects.filter(Q(organisation=a) | Q(client_bank=a))
     return _not_party(rows, x, "organisation", "client_bank")
@@ -202,6 +207,7 @@ def _rights(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
 
 OWNED: dict[str, Owned] = {
     "pledge_id": Owned(Pledge, _pledges, (PledgeDocument, PledgeChange)),
+    "change_id": Owned(PledgeChange, _pledge_changes),
     "valuation_id": Owned(Valuation, _valuations),
     "loan_id": Owned(Loan, _loans, (Installment, Repayment)),
     "demand_id": Owned(Demand, _demands, (DemandResponse,)),
@@ -222,6 +228,7 @@ OWNED: dict[str, Owned] = {
 LISTS: dict[str, str | None] = {
     "/pledges": "pledge_id",
     "/pledges/queue": "pledge_id",
+    "/pledge-changes/queue": None,  # examiners only: every sweep caller gets 401 / 403
     "/valuations": "valuation_id",
     "/demands": "demand_id",
     "/ledger": "row_id",
@@ -279,9 +286,10 @@ def demo(
         bank_a = users["bank_a"].organisation
         bank_b = users["bank_b"].organisation
         assert bank_a is not None and bank_b is not None
-        # An enterprise with an account that is not enterprise_a (the demo logs in only A).
+        # An enterprise with an account that is not enterprise_a (the demo's own login of B,
+        # which signs its pledge applications, or a new one).
         firm_b = Organisation.objects.get(name=ENTERPRISES[1][0])
-        enterprise_b = user_create(
+        enterprise_b = users.get("enterprise_b") or user_create(
             username="enterprise_b", password=DEMO_PASSWORD, organisation=firm_b
         )
         _whitelist(users["examiner"], users["bank_a"], bank_a)

@@ -44,6 +44,7 @@ def test_demo_prints_the_logins_and_they_work(demo_output):
 def test_demo_has_pledges_in_every_state_through_the_services(demo_output):
     states = set(Pledge.objects.values_list("state", flat=True))
     assert states >= {
+        PledgeState.AWAITING_CONFIRMATION,
         PledgeState.SUBMITTED,
         PledgeState.CORRECTION_REQUESTED,
         PledgeState.REGISTERED,

@@ -35,7 +35,9 @@ from ipfin.loans.services._loan import (
     _snapshot,
 )
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
-from ipfin.valuation.models import Valuation
+from ipfin.valuation.engine.bank import internal_valuation_allowed
+from ipfin.valuation.models import Valuation, ValuationMethod
+from ipfin.valuation.services.valuations import internal_valuation_refused
 
 __all__ = [
     "loan_approve",
@@ -105,7 +107,16 @@ def pledge_valuations(actor: Any, pledge: Pledge) -> list[Valuation]:
     return [valuation for valuation, _rights in found]
 
 
-def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
+def _may_rest_on(valuation: Valuation, amount: Decimal) -> bool:
+    """A bank's internal valuation backs a loan of at most 10,000,000.00 yuan, that figure
+    included (seed 000: 1000万元以下; 民法典 art. 1259); above it an external valuation report is
+    the platform's rule."""
+    return valuation.method != ValuationMethod.BANK_INTERNAL or internal_valuation_allowed(amount)
+
+
+def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any, amount: Decimal) -> Valuation:
+    """The valuation given, else the latest usable one a loan of `amount` may rest on (above the
+    internal-valuation line, the latest that is not the bank's internal valuation)."""
     usable = pledge_valuations(actor, pledge)
     if valuation_id not in (None, ""):
         wanted = int_in(valuation_id, "valuation_id")
@@ -118,6 +129,8 @@ def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
                 "The valuation cannot be used: it must be issued, value rights of the pledge and "
                 "not be flagged by the recheck.",
             )
+        if not _may_rest_on(chosen, amount):
+            raise internal_valuation_refused(amount, field="valuation_id")
         return chosen
     if not usable:
         raise invalid(
@@ -126,7 +139,10 @@ def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any) -> Valuation:
             "没有可用的评估报告：请先对质押的知识产权进行评估并出具报告。",
             "No usable valuation: value the pledged rights and issue the report first.",
         )
-    return usable[0]
+    fitting = [v for v in usable if _may_rest_on(v, amount)]
+    if not fitting:  # only internal valuations, for a loan above the line
+        raise internal_valuation_refused(amount, field="valuation_id")
+    return fitting[0]
 
 
 def _approved_rate(
@@ -175,7 +191,8 @@ def loan_approve(
     """Credit approval (授信审批): the limit, rate, term and method, and the pledge registration the
     loan relies on. Records the valuation relied on (the one given, else the latest usable one)
     and the pledge rate = principal ÷ valuation value; refuses a pledge rate above the product's
-    maximum and a principal above the debt the pledge secures."""
+    maximum, a principal above the debt the pledge secures, and a principal above 10,000,000.00
+    yuan resting on the bank's internal valuation (422 internal_valuation_not_allowed)."""
     _require_bank(actor, loan)
     day = today_or(today)
     with transaction.atomic():
@@ -224,7 +241,7 @@ def loan_approve(
                 f"The principal exceeds the {money_str(pledge.debt_amount)} yuan debt the "
                 "pledge secures.",
             )
-        valuation = _valuation_for(actor, pledge, valuation_id)
+        valuation = _valuation_for(actor, pledge, valuation_id, amount)
         value = valuation.value
         if value <= 0:
             raise invalid(

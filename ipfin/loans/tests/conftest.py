@@ -20,6 +20,7 @@ from ipfin.financing.services import policy_publish, product_publish
 from ipfin.loans import services
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
+from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_submit
 
 # The pledge tests' factories: rights entered by the examiner, in force today. Imported, not copied.
@@ -27,6 +28,7 @@ from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
     _media_root,
     make_right,
     pay_annuities,
+    signer_for,
     today,
     upload_contract,
 )
@@ -88,6 +90,7 @@ def pledge_over(
     make_right: Callable[..., Right],  # noqa: F811 - the imported fixture
     today: date,  # noqa: F811 - the imported fixture
     upload_contract: Callable[..., Any],  # noqa: F811 - the imported fixture
+    make_user: Callable[..., User],
 ) -> Callable[..., tuple[Pledge, Right]]:
     """A registered pledge of bank_a over a new right of `enterprise` (default 5,000,000.00)."""
 
@@ -102,6 +105,8 @@ def pledge_over(
             term_end=today + timedelta(days=3 * 365),
             contract_no=f"ZY-L-{next(_seq):05d}",
         )
+        signer_for(enterprise, make_user)
+        pledge = other_party_confirms(pledge)  # a joint application (办法 arts. 3, 7)
         upload_contract(pledge)  # the examiner approves no registration without its contract
         registered = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
         # The loans in these tests are dated 2025 and an approval may not rely on a registration

@@ -20,7 +20,7 @@ from django.utils import timezone
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.domain import CheckResult
 from ipfin.pledges.models import Pledge, PledgeDocument
-from ipfin.pledges.samples import contract_file
+from ipfin.pledges.samples import contract_file, other_party_confirms
 from ipfin.pledges.services import pledge_document_upload, pledge_submit
 from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
 from ipfin.registry.models import Right
@@ -133,21 +133,33 @@ def make_trademark(make_right: Callable[..., Right]) -> Callable[..., Right]:
 
 @pytest.fixture
 def submit(
-    bank_a_user: User, enterprise_a: Organisation, today: date
+    bank_a_user: User, enterprise_a: Organisation, today: date, make_user: Callable[..., User]
 ) -> Callable[..., tuple[Pledge, list[CheckResult]]]:
-    """File an application through the service; defaults: bank_a for enterprise_a, 5,000,000.00
-    yuan for two years."""
+    """File an application through the service and, unless `confirm=False`, have the pledgor's
+    user confirm it (办法 arts. 3, 7: a joint application), so that it is with the examiner;
+    defaults: bank_a for enterprise_a, 5,000,000.00 yuan for two years."""
 
     def do(rights: list[Right], **kw: Any) -> tuple[Pledge, list[CheckResult]]:
+        confirm = kw.pop("confirm", True)
         kw.setdefault("actor", bank_a_user)
         kw.setdefault("pledgor_uscc", enterprise_a.uscc)
         kw.setdefault("debt_amount", "5000000.00")
         kw.setdefault("term_start", today)
         kw.setdefault("term_end", today + timedelta(days=2 * 365))
         kw.setdefault("contract_no", f"ZY-{next(_seq):05d}")
-        return pledge_submit(rights=[r.number for r in rights], **kw)
+        pledge, checks = pledge_submit(rights=[r.number for r in rights], **kw)
+        if confirm:
+            signer_for(pledge.pledgor, make_user)
+            pledge = other_party_confirms(pledge, today=kw.get("today"))
+        return pledge, checks
 
     return do
+
+
+def signer_for(org: Organisation, make_user: Callable[..., User]) -> User:
+    """A user of `org` to sign for it: its first, or a new one."""
+    existing = User.objects.filter(organisation=org).order_by("pk").first()
+    return existing or make_user(f"signer-{org.pk}", org)
 
 
 @pytest.fixture

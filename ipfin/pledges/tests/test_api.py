@@ -42,9 +42,25 @@ def body(
 
 
 @pytest.fixture
-def filed(bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date) -> dict[str, Any]:
+def enterprise_a_api(api_client: Callable[..., Any], enterprise_a_user: User) -> Any:
+    return api_client(enterprise_a_user)
+
+
+@pytest.fixture
+def awaiting(
+    bank_a_api: Any, right: Right, enterprise_a: Organisation, today: date
+) -> dict[str, Any]:
+    """Filed by bank A: awaiting enterprise A's confirmation (办法 arts. 3, 7)."""
     response = bank_a_api.post_json("/api/v1/pledges", body([right.number], enterprise_a, today))
     assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def filed(awaiting: dict[str, Any], enterprise_a_api: Any) -> dict[str, Any]:
+    """Filed by bank A and confirmed by enterprise A: with the examiner."""
+    response = enterprise_a_api.post_json(f"/api/v1/pledges/{awaiting['id']}/confirm")
+    assert response.status_code == 200, response.content
     return response.json()
 
 
@@ -188,15 +204,20 @@ def test_blocking_rule_is_422_with_checks_and_nothing_stored(
 ) -> None:
     response = bank_a_api.post_json(
         "/api/v1/pledges",
-        body([right.number], enterprise_a, today, forfeiture_clause=True),
+        body(
+            [right.number],
+            enterprise_a,
+            today,
+            term_end=(today + timedelta(days=40 * 365)).isoformat(),
+        ),
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 422
     data = response.json()
     assert data["code"] == "precheck_failed"
-    assert "forfeiture" in data["detail"]
-    failed = [c for c in data["checks"] if not c["passed"]]
-    assert [c["rule"] for c in failed] == ["no_forfeiture_clause"]
+    assert "after the right expires" in data["detail"]
+    failed = [c for c in data["checks"] if not c["passed"] and c["blocking"]]
+    assert [c["rule"] for c in failed] == ["term_within_right"]
     assert failed[0]["message"] == failed[0]["message_en"]
     assert len(data["checks"]) == len(Rule)
     assert Pledge.objects.count() == 0
@@ -296,15 +317,21 @@ def test_other_bank_gets_404_on_a_registered_pledge(
     assert Pledge.objects.get(pk=registered["id"]).state == "registered"
 
 
-def test_enterprise_sees_its_own_but_cannot_act(
+def test_pledgor_sees_its_own_and_acts_only_as_a_party(
     filed: dict[str, Any], api_client: Client, enterprise_a_user: User, enterprise_b_user: User
 ) -> None:
+    """The pledgor is a party (办法 art. 3): it reads its applications, but the examiner decides,
+    only the pledgee releases and uploads the contract (403), and a submitted application cannot
+    be changed or resubmitted (409)."""
     own = api_client(enterprise_a_user)
     assert own.get(f"/api/v1/pledges/{filed['id']}").status_code == 200
     assert ids(own.get("/api/v1/pledges")) == [filed["id"]]
+    expected = {"decision": 403, "release": 403, "documents": 403, "change": 409, "resubmit": 409}
     for method, path, data in _endpoints(filed["id"])[1:]:
+        if path.endswith("/withdraw"):
+            continue  # a party may withdraw: not tried here
         response = _call(own, method, path, data)
-        assert response.status_code == 403, (method, path)
+        assert response.status_code == expected[path.rsplit("/", 1)[-1]], (method, path)
     stranger = api_client(enterprise_b_user)
     assert stranger.get(f"/api/v1/pledges/{filed['id']}").status_code == 404
     assert ids(stranger.get("/api/v1/pledges")) == []
@@ -322,18 +349,87 @@ def test_pledgee_cannot_decide_and_bank_has_no_queue(
     assert Pledge.objects.get(pk=filed["id"]).state == "submitted"
 
 
-def test_enterprise_cannot_file(
-    api_client: Client,
-    enterprise_a_user: User,
+def test_enterprise_files_naming_the_bank_banfa_art3(
+    enterprise_a_api: Any,
+    bank_a_api: Any,
+    bank_a: Organisation,
     right: Right,
     enterprise_a: Organisation,
     today: date,
 ) -> None:
-    response = api_client(enterprise_a_user).post_json(
+    """An enterprise may start the joint application, naming the pledgee bank; the bank confirms."""
+    missing = enterprise_a_api.post_json(
         "/api/v1/pledges", body([right.number], enterprise_a, today)
     )
-    assert response.status_code == 403
-    assert Pledge.objects.count() == 0
+    assert missing.status_code == 422 and missing.json()["code"] == "pledgee_required"
+    response = enterprise_a_api.post_json(
+        "/api/v1/pledges", body([right.number], enterprise_a, today, pledgee_uscc=bank_a.uscc)
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["state"], data["initiator"]) == ("awaiting_confirmation", "pledgor")
+    assert data["pledgee"]["id"] == bank_a.pk
+    own = enterprise_a_api.post_json(f"/api/v1/pledges/{data['id']}/confirm")
+    assert own.status_code == 403 and own.json()["code"] == "awaiting_other_party"
+    confirmed = bank_a_api.post_json(f"/api/v1/pledges/{data['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "submitted"
+
+
+def test_awaiting_confirmation_then_confirm_over_the_api_banfa_art3_art7(
+    awaiting: dict[str, Any],
+    enterprise_a_api: Any,
+    bank_b_api: Any,
+    examiner_api: Any,
+    api_client: Client,
+    enterprise_b_user: User,
+    today: date,
+) -> None:
+    assert awaiting["state"] == "awaiting_confirmation"
+    assert awaiting["deadline"] is None and awaiting["confirm_by"] > today.isoformat()
+    assert "confirm" in awaiting["allowed_actions"] and "lapse" not in awaiting["allowed_actions"]
+    # The pledgor reads the pre-check results before it signs.
+    seen = enterprise_a_api.get(f"/api/v1/pledges/{awaiting['id']}").json()
+    assert {c["rule"] for c in seen["checks"]} == {r.value for r in Rule}
+    assert examiner_api.get("/api/v1/pledges/queue").json() == []
+    undecidable = examiner_api.post_json(
+        f"/api/v1/pledges/{awaiting['id']}/decision", {"decision": "reject", "reason": "x"}
+    )
+    assert undecidable.status_code == 409
+    for stranger in (bank_b_api, api_client(enterprise_b_user)):
+        assert stranger.post_json(f"/api/v1/pledges/{awaiting['id']}/confirm").status_code == 404
+    confirmed = enterprise_a_api.post_json(f"/api/v1/pledges/{awaiting['id']}/confirm")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["state"] == "submitted" and confirmed.json()["deadline"]
+    assert [p["id"] for p in examiner_api.get("/api/v1/pledges/queue").json()] == [awaiting["id"]]
+    again = enterprise_a_api.post_json(f"/api/v1/pledges/{awaiting['id']}/confirm")
+    assert again.status_code == 409
+
+
+def test_decline_over_the_api(awaiting: dict[str, Any], enterprise_a_api: Any) -> None:
+    response = enterprise_a_api.post_json(
+        f"/api/v1/pledges/{awaiting['id']}/decline", {"reason": "合同金额与约定不符"}
+    )
+    assert response.status_code == 200
+    assert response.json()["state"] == "declined"
+    assert response.json()["rights"][0]["active"] is False
+
+
+def test_back_dated_effective_date_is_422_minfadian_art444(
+    filed: dict[str, Any], bank_a_api: Any, examiner_api: Any, today: date
+) -> None:
+    upload_contract(bank_a_api, filed["id"])
+    response = examiner_api.post_json(
+        f"/api/v1/pledges/{filed['id']}/decision",
+        {"decision": "approve", "effective_date": (today - timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "effective_date_invalid"
+    assert "第四百四十四条" in response.json()["detail"]
+    assert Pledge.objects.get(pk=filed["id"]).state == "submitted"
+    approved = examiner_api.post_json(
+        f"/api/v1/pledges/{filed['id']}/decision", {"decision": "approve"}
+    )
+    assert approved.json()["effective_date"] == today.isoformat()
 
 
 def test_missing_pledge_is_404(examiner_api: Any) -> None:
@@ -345,6 +441,7 @@ def test_missing_pledge_is_404(examiner_api: Any) -> None:
 
 def test_lists_are_per_tenant_and_examiner_sees_all(
     filed: dict[str, Any],
+    enterprise_a_api: Any,
     bank_b_api: Any,
     bank_a_api: Any,
     examiner_api: Any,
@@ -355,6 +452,7 @@ def test_lists_are_per_tenant_and_examiner_sees_all(
     other = bank_b_api.post_json(
         "/api/v1/pledges", body([make_right().number], enterprise_a, today)
     ).json()
+    other = enterprise_a_api.post_json(f"/api/v1/pledges/{other['id']}/confirm").json()
     assert ids(bank_a_api.get("/api/v1/pledges")) == [filed["id"]]
     assert ids(bank_b_api.get("/api/v1/pledges")) == [other["id"]]
     assert ids(examiner_api.get("/api/v1/pledges")) == [other["id"], filed["id"]]  # newest first
@@ -417,7 +515,7 @@ def test_list_pages_never_mix_tenants(
         [*filed["a"], *filed["b"]], reverse=True
     )[3:6]
     # The state filter and the total agree.
-    assert bank_b_api.get("/api/v1/pledges", {"state": "submitted", "limit": 1}).json()[
+    assert bank_b_api.get("/api/v1/pledges", {"state": "awaiting_confirmation", "limit": 1}).json()[
         "total"
     ] == len(filed["b"])
 
@@ -603,11 +701,13 @@ def test_full_flow(
     today: date,
 ) -> None:
     r1, r2 = make_right(), make_right()
+    pledgor = api_client(enterprise_a_user)
     created = bank_a_api.post_json(
         "/api/v1/pledges", body([r1.number], enterprise_a, today, debt_amount="3000000")
     )
     assert created.status_code == 201
     pledge_id = created.json()["id"]
+    assert pledgor.post_json(f"/api/v1/pledges/{pledge_id}/confirm").status_code == 200
     upload_contract(bank_a_api, pledge_id)
 
     correct = examiner_api.post_json(
@@ -622,6 +722,9 @@ def test_full_flow(
         {"rights": [r1.number, r2.number], "debt_amount": 3500000},
     )
     assert resubmitted.status_code == 200, resubmitted.content
+    # Corrected particulars: the pledgor signs the corrected application again.
+    assert resubmitted.json()["state"] == "awaiting_confirmation"
+    resubmitted = pledgor.post_json(f"/api/v1/pledges/{pledge_id}/confirm")
     assert resubmitted.json()["state"] == "submitted"
     assert resubmitted.json()["debt_amount"] == "3500000.00"
     assert [r["number"] for r in resubmitted.json()["rights"]] == [r1.number, r2.number]
@@ -639,15 +742,34 @@ def test_full_flow(
     changed = bank_a_api.post_json(
         f"/api/v1/pledges/{pledge_id}/change", {"debt_amount": "4000000.00", "reason": "增加授信"}
     )
-    assert changed.status_code == 200
-    assert changed.json()["debt_amount"] == "4000000.00"
-    assert changed.json()["changes"][0]["after"] == {"debt_amount": "4000000.00"}
+    assert changed.status_code == 201, changed.content
+    change_id = changed.json()["change_id"]
+    assert changed.json()["state"] == "awaiting_confirmation"
+    assert changed.json()["after"] == {"debt_amount": "4000000.00"}
+    # Until the office registers the change, the registered terms stand.
+    assert pledgor.get(f"/api/v1/pledges/{pledge_id}").json()["debt_amount"] == "3500000.00"
+    confirmed = pledgor.post_json(f"/api/v1/pledge-changes/{change_id}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "submitted"
+    assert [c["change_id"] for c in examiner_api.get("/api/v1/pledge-changes/queue").json()] == [
+        change_id
+    ]
+    decided = examiner_api.post_json(
+        f"/api/v1/pledge-changes/{change_id}/decision", {"decision": "approve", "reason": ""}
+    )
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["state"] == "approved"
+    assert decided.json()["effective_date"] == today.isoformat()
+    after = bank_a_api.get(f"/api/v1/pledges/{pledge_id}").json()
+    assert after["debt_amount"] == "4000000.00"
+    assert after["changes"][0]["after"] == {"debt_amount": "4000000.00"}
 
     released = bank_a_api.post_json(
-        f"/api/v1/pledges/{pledge_id}/release", {"released_on": today.isoformat()}
+        f"/api/v1/pledges/{pledge_id}/release",
+        {"released_on": today.isoformat(), "basis": "debt_discharged"},
     )
     assert released.status_code == 200
     assert released.json()["state"] == "released"
+    assert released.json()["release_basis"] == "debt_discharged"
     assert released.json()["registration_no"] == registration_no
 
     seen = api_client(enterprise_a_user).get(f"/api/v1/pledges/{pledge_id}").json()
@@ -661,13 +783,21 @@ def test_full_flow(
     )
     assert actions == [
         "pledge.submit",
+        "pledge.confirm",
         "pledge.document_upload",
         "pledge.request_correction",
-        "pledge.resubmit",
+        "pledge.amend",
+        "pledge.confirm",
         "pledge.approve",
-        "pledge.change",
+        "pledge.change_approve",
         "pledge.release",
     ]
+    change_actions = list(
+        AuditRecord.objects.filter(object_type="pledges.pledgechange", object_id=str(change_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert change_actions == ["pledge.change_file", "pledge.change_confirm"]
     public = api_client(None).get("/api/v1/pledges/public", {"q": registration_no}).json()
     assert [(p["state"], p["released_on"]) for p in public] == [("released", today.isoformat())]
 

@@ -19,6 +19,7 @@ from django.db import connection
 from ipfin.accounts.models import Organisation, User
 from ipfin.common.errors import Conflict
 from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_submit
 from ipfin.registry.models import Right
 
@@ -99,6 +100,7 @@ def test_concurrent_approvals_get_distinct_registration_numbers(
     bank_a_user: User,
     examiner: User,
     enterprise_a: Organisation,
+    enterprise_a_user: User,
     today: date,
     upload_contract: Callable[..., Any],
 ) -> None:
@@ -115,6 +117,8 @@ def test_concurrent_approvals_get_distinct_registration_numbers(
         for i in range(THREADS)
     ]
     for pledge_id in pledge_ids:
+        # A joint application: the pledgor confirms before the examiner may decide (办法 art. 3).
+        other_party_confirms(Pledge.objects.get(pk=pledge_id), user=enterprise_a_user)
         upload_contract(Pledge.objects.get(pk=pledge_id))
 
     def approve(i: int) -> str:

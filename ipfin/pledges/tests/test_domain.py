@@ -18,6 +18,7 @@ from ipfin.pledges.domain import (
     FINAL_STATES,
     TRANSITIONS,
     WARNING_RULES,
+    ChangeState,
     CheckResult,
     IllegalTransition,
     MarkFacts,
@@ -34,6 +35,7 @@ from ipfin.pledges.domain import (
     goods_overlap,
     is_registration_no,
     marks_similar,
+    next_change_state,
     next_state,
     normalize_mark,
     run_prechecks,
@@ -103,8 +105,12 @@ def outcome(
 # --- state machine -------------------------------------------------------------------------------
 
 
-def test_happy_path_transitions() -> None:
+def test_happy_path_transitions_banfa_art3_art7() -> None:
+    """办法 arts. 3, 7: filed by one party, an application awaits the other party's signature
+    before it reaches the examiner."""
     s = next_state(None, PledgeAction.SUBMIT)
+    assert s is PledgeState.AWAITING_CONFIRMATION
+    s = next_state(s, PledgeAction.CONFIRM)
     assert s is PledgeState.SUBMITTED
     s = next_state(s, PledgeAction.REQUEST_CORRECTION)
     assert s is PledgeState.CORRECTION_REQUESTED
@@ -116,6 +122,28 @@ def test_happy_path_transitions() -> None:
     assert next_state(s, PledgeAction.RELEASE) is PledgeState.RELEASED
     assert next_state("submitted", "reject") is PledgeState.REJECTED
     assert next_state("correction_requested", "withdraw") is PledgeState.WITHDRAWN
+    assert next_state("correction_requested", "amend") is PledgeState.AWAITING_CONFIRMATION
+    assert next_state("awaiting_confirmation", "decline") is PledgeState.DECLINED
+    assert next_state("awaiting_confirmation", "lapse") is PledgeState.LAPSED
+    assert next_state("awaiting_confirmation", "withdraw") is PledgeState.WITHDRAWN
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject", "request_correction"])
+def test_an_unconfirmed_application_cannot_be_decided_banfa_art3(decision: str) -> None:
+    with pytest.raises(IllegalTransition):
+        next_state(PledgeState.AWAITING_CONFIRMATION, decision)
+
+
+def test_change_applications_follow_their_own_table_banfa_art3() -> None:
+    s = next_change_state(None, PledgeAction.CHANGE)
+    assert s is ChangeState.AWAITING_CONFIRMATION
+    assert next_change_state(s, "confirm") is ChangeState.SUBMITTED
+    assert next_change_state("submitted", "approve") is ChangeState.APPROVED
+    assert next_change_state("submitted", "request_correction") is ChangeState.CORRECTION_REQUESTED
+    with pytest.raises(IllegalTransition):
+        next_change_state(ChangeState.AWAITING_CONFIRMATION, "approve")
+    with pytest.raises(IllegalTransition):
+        next_change_state(ChangeState.APPROVED, "withdraw")
 
 
 @pytest.mark.parametrize(
@@ -207,15 +235,35 @@ def test_clean_application_passes_every_rule_and_lists_them_all() -> None:
         assert c.message_zh and c.message_en
 
 
-def test_no_forfeiture_clause() -> None:
+def test_forfeiture_clause_is_a_warning_minfadian_art428() -> None:
+    """民法典 art. 428: a forfeiture clause voids nothing — the pledgee may only seek priority
+    repayment; the 2021 办法 no longer names it among the grounds for refusal."""
     assert outcome(Rule.NO_FORFEITURE_CLAUSE, app(), [right()]).passed
-    failed = outcome(Rule.NO_FORFEITURE_CLAUSE, app(forfeiture_clause=True), [right()])
-    assert failed.blocks
-    assert "流质" in failed.message_zh
-    assert failed.right_number is None
+    warned = outcome(Rule.NO_FORFEITURE_CLAUSE, app(forfeiture_clause=True), [right()])
+    assert not warned.passed and not warned.blocking and not warned.blocks
+    assert "流质" in warned.message_zh and "民法典第四百二十八条" in warned.message_zh
+    assert "优先受偿" in warned.message_zh
+    assert "Civil Code art. 428" in warned.message_en and "priority" in warned.message_en
+    assert warned.right_number is None
+    assert Rule.NO_FORFEITURE_CLAUSE in WARNING_RULES
 
 
-def test_pledgor_is_owner() -> None:
+def test_same_day_invention_refuses_unless_both_parties_proceed_banfa() -> None:
+    """专利权质押登记办法 (refusal ground, 专利法 art. 9): the same applicant's same-day invention
+    and utility model for the same creation — unless the parties, informed, still proceed."""
+    um = right("201920123456.1", kind=RightKind.UTILITY_MODEL, same_day_invention="201910123456.7")
+    failed = outcome(Rule.NO_SAME_DAY_INVENTION, app(), [um])
+    assert failed.blocks and "201910123456.7" in failed.message_zh
+    declared = outcome(Rule.NO_SAME_DAY_INVENTION, app(proceed_despite_same_day=True), [um])
+    assert declared.passed and "知悉" in declared.message_zh
+    plain = right("201920123457.X", kind=RightKind.UTILITY_MODEL)
+    assert outcome(Rule.NO_SAME_DAY_INVENTION, app(), [plain]).passed
+    # Not a utility model: one application-level "does not apply".
+    checks = run_prechecks(app(), [right()])
+    assert result(checks, Rule.NO_SAME_DAY_INVENTION).right_number is None
+
+
+def test_pledgor_is_owner_banfa_art12() -> None:
     assert outcome(Rule.PLEDGOR_IS_OWNER, app(pledgor_uscc=PLEDGOR.lower()), [right()]).passed
     failed = outcome(Rule.PLEDGOR_IS_OWNER, app(pledgor_uscc=OTHER), [right()])
     assert failed.blocks
@@ -223,12 +271,12 @@ def test_pledgor_is_owner() -> None:
     assert outcome(Rule.PLEDGOR_IS_OWNER, app(), [right(owners=())]).blocks
 
 
-def test_pledgor_is_owner_among_co_owners() -> None:
+def test_pledgor_is_owner_among_co_owners_banfa_art12() -> None:
     owners = (OwnerFacts("乙", OTHER, Decimal("0.5")), OwnerFacts("甲", PLEDGOR, Decimal("0.5")))
     assert outcome(Rule.PLEDGOR_IS_OWNER, app(), [right(owners=owners)]).passed
 
 
-def test_right_granted() -> None:
+def test_right_granted_banfa_art12() -> None:
     assert outcome(Rule.RIGHT_GRANTED, app(), [right()]).passed
     failed = outcome(Rule.RIGHT_GRANTED, app(), [right(status=Status.PENDING)])
     assert failed.blocks
@@ -236,7 +284,7 @@ def test_right_granted() -> None:
 
 
 @pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES))
-def test_right_not_terminated_blocks_each_terminal_status(status: Status) -> None:
+def test_right_not_terminated_blocks_each_terminal_status_banfa_art12(status: Status) -> None:
     failed = outcome(
         Rule.RIGHT_NOT_TERMINATED, app(), [right(status=status, since=date(2025, 5, 1))]
     )
@@ -246,11 +294,11 @@ def test_right_not_terminated_blocks_each_terminal_status(status: Status) -> Non
 
 
 @pytest.mark.parametrize("status", [Status.IN_FORCE, Status.GRACE_PERIOD, Status.PENDING])
-def test_right_not_terminated_passes_otherwise(status: Status) -> None:
+def test_right_not_terminated_passes_otherwise_banfa_art12(status: Status) -> None:
     assert outcome(Rule.RIGHT_NOT_TERMINATED, app(), [right(status=status)]).passed
 
 
-def test_annuity_not_in_grace() -> None:
+def test_annuity_not_in_grace_banfa_art12() -> None:
     assert outcome(Rule.ANNUITY_NOT_IN_GRACE, app(), [right()]).passed
     failed = outcome(
         Rule.ANNUITY_NOT_IN_GRACE,
@@ -263,7 +311,7 @@ def test_annuity_not_in_grace() -> None:
     assert "2026-08-10" in failed.message_en
 
 
-def test_annuity_not_in_grace_trademark_renewal_wording() -> None:
+def test_annuity_not_in_grace_trademark_renewal_wording_shangbiaofa_art40() -> None:
     failed = outcome(
         Rule.ANNUITY_NOT_IN_GRACE,
         app(),
@@ -273,7 +321,7 @@ def test_annuity_not_in_grace_trademark_renewal_wording() -> None:
     assert "续展" in failed.message_zh
 
 
-def test_no_invalidation_pending() -> None:
+def test_no_invalidation_pending_unless_both_proceed_banfa_art12() -> None:
     assert outcome(Rule.NO_INVALIDATION_PENDING, app(), [right()]).passed
     pending = [right(invalidation_pending=True)]
     failed = outcome(Rule.NO_INVALIDATION_PENDING, app(), pending)
@@ -289,7 +337,9 @@ def test_no_invalidation_pending() -> None:
     ("disputed", "preserved", "word"),
     [(True, False, "权属纠纷"), (False, True, "保全"), (True, True, "且")],
 )
-def test_no_dispute_or_preservation_blocks(disputed: bool, preserved: bool, word: str) -> None:
+def test_no_dispute_or_preservation_blocks_banfa_art12(
+    disputed: bool, preserved: bool, word: str
+) -> None:
     failed = outcome(
         Rule.NO_DISPUTE_OR_PRESERVATION, app(), [right(disputed=disputed, preserved=preserved)]
     )
@@ -297,11 +347,11 @@ def test_no_dispute_or_preservation_blocks(disputed: bool, preserved: bool, word
     assert word in failed.message_zh
 
 
-def test_no_dispute_or_preservation_passes() -> None:
+def test_no_dispute_or_preservation_passes_banfa_art12() -> None:
     assert outcome(Rule.NO_DISPUTE_OR_PRESERVATION, app(), [right()]).passed
 
 
-def test_term_within_right_boundary() -> None:
+def test_term_within_right_boundary_banfa_art12() -> None:
     last_in_force = EXPIRY - timedelta(days=1)
     assert outcome(Rule.TERM_WITHIN_RIGHT, app(term_end=last_in_force), [right()]).passed
     failed = outcome(Rule.TERM_WITHIN_RIGHT, app(term_end=EXPIRY), [right()])
@@ -309,7 +359,7 @@ def test_term_within_right_boundary() -> None:
     assert last_in_force.isoformat() in failed.message_zh
 
 
-def test_co_owners_consent() -> None:
+def test_co_owners_consent_banfa_art12() -> None:
     co = (OwnerFacts("甲", PLEDGOR, Decimal("0.6")), OwnerFacts("乙", OTHER, Decimal("0.4")))
     assert outcome(Rule.CO_OWNERS_CONSENT, app(), [right()]).passed
     failed = outcome(Rule.CO_OWNERS_CONSENT, app(), [right(owners=co)])
@@ -318,7 +368,7 @@ def test_co_owners_consent() -> None:
     assert outcome(Rule.CO_OWNERS_CONSENT, app(co_owner_consent=True), [right(owners=co)]).passed
 
 
-def test_not_already_pledged() -> None:
+def test_not_already_pledged_banfa_art12() -> None:
     assert outcome(Rule.NOT_ALREADY_PLEDGED, app(), [right()]).passed
     failed = outcome(Rule.NOT_ALREADY_PLEDGED, app(), [right(already_pledged_or_pending=True)])
     assert failed.blocks
@@ -343,7 +393,7 @@ def test_exclusive_licence_is_a_warning() -> None:
 # --- trademarks pledged together -----------------------------------------------------------------
 
 
-def test_similar_mark_on_similar_goods_must_be_pledged_together() -> None:
+def test_similar_mark_on_similar_goods_must_be_pledged_together_tm_pledge_rules_art5() -> None:
     tm = trademark("30001", "星河")
     other = MarkFacts("30002", "星河科技", nice_classes=(9,), similar_groups=("0901",))
     failed = outcome(Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER, app(), [tm], other_marks=[other])
@@ -352,7 +402,7 @@ def test_similar_mark_on_similar_goods_must_be_pledged_together() -> None:
     assert "30002" in failed.message_en
 
 
-def test_similar_mark_in_the_same_application_passes() -> None:
+def test_similar_mark_in_the_same_application_passes_tm_pledge_rules_art5() -> None:
     tm1, tm2 = trademark("30001", "星河"), trademark("30002", "星河科技")
     others = [tm2.mark] if tm2.mark else []
     checks = run_prechecks(app(), [tm1, tm2], others)
@@ -360,7 +410,7 @@ def test_similar_mark_in_the_same_application_passes() -> None:
     assert result(checks, Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER, "30002").passed
 
 
-def test_similar_mark_on_other_goods_is_not_required() -> None:
+def test_similar_mark_on_other_goods_is_not_required_tm_pledge_rules_art5() -> None:
     tm = trademark("30001", "星河")
     other = MarkFacts("30003", "星河", nice_classes=(30,), similar_groups=("3002",))
     assert outcome(Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER, app(), [tm], other_marks=[other]).passed
@@ -433,7 +483,6 @@ def test_goods_overlap() -> None:
 # --- properties ----------------------------------------------------------------------------------
 
 _BLOCKING_FLIPS: dict[Rule, tuple[dict[str, object], dict[str, object]]] = {
-    Rule.NO_FORFEITURE_CLAUSE: ({"forfeiture_clause": True}, {}),
     Rule.PLEDGOR_IS_OWNER: ({"pledgor_uscc": OTHER}, {}),
     Rule.RIGHT_GRANTED: ({}, {"status": Status.PENDING}),
     Rule.RIGHT_NOT_TERMINATED: ({}, {"status": Status.LAPSED}),
@@ -461,9 +510,16 @@ def test_flipping_one_fact_fails_exactly_its_rule(rule: Rule) -> None:
     assert {c.rule for c in blocking_failures(checks)} == {rule.value}
 
 
-def test_every_blocking_rule_has_a_flip_or_a_trademark_case() -> None:
-    assert set(_BLOCKING_FLIPS) | {Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER} == set(BLOCKING_RULES)
-    assert {Rule.TERM_END_NEAR_EXPIRY, Rule.RIGHT_LICENSED_EXCLUSIVELY} == WARNING_RULES
+def test_every_blocking_rule_has_a_flip_or_a_trademark_or_utility_model_case() -> None:
+    assert set(_BLOCKING_FLIPS) | {
+        Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,
+        Rule.NO_SAME_DAY_INVENTION,
+    } == set(BLOCKING_RULES)
+    assert {
+        Rule.TERM_END_NEAR_EXPIRY,
+        Rule.RIGHT_LICENSED_EXCLUSIVELY,
+        Rule.NO_FORFEITURE_CLAUSE,
+    } == WARNING_RULES
 
 
 _rights = st.builds(
@@ -501,7 +557,11 @@ def test_every_rule_reports_for_every_right(
         proceed_despite_invalidation=proceed,
     )
     checks = run_prechecks(application, rights)
-    per_right_rules = set(Rule) - {Rule.NO_FORFEITURE_CLAUSE, Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER}
+    per_right_rules = set(Rule) - {
+        Rule.NO_FORFEITURE_CLAUSE,
+        Rule.TRADEMARK_SIMILAR_MARKS_TOGETHER,
+        Rule.NO_SAME_DAY_INVENTION,  # utility models only: these rights are inventions
+    }
     for r in rights:
         mine = [c for c in checks if c.right_number == r.number]
         assert {c.rule for c in mine} == {rule.value for rule in per_right_rules}
@@ -518,7 +578,8 @@ def test_every_rule_reports_for_every_right(
             not r.invalidation_pending or proceed
         )
     blocked = bool(blocking_failures(checks))
-    clean = not forfeiture and all(
+    # A forfeiture clause only warns (民法典 art. 428): it never blocks.
+    clean = all(
         r.status in (Status.IN_FORCE,)
         and not r.already_pledged_or_pending
         and (not r.invalidation_pending or proceed)

@@ -79,6 +79,8 @@ def test_largest_amount_is_stored_exactly_and_every_read_works(
     assert created.status_code == 201, created.content
     pledge_id = created.json()["id"]
     assert created.json()["debt_amount"] == TOP
+    confirmed = api_client(enterprise_a_user).post_json(f"{PLEDGES}/{pledge_id}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["debt_amount"] == TOP
     assert Pledge.objects.get().debt_amount == MAX_AMOUNT
     assert bank_a_api.get(f"{PLEDGES}/{pledge_id}").json()["debt_amount"] == TOP
     assert [p["debt_amount"] for p in bank_a_api.get(PLEDGES).json()["items"]] == [TOP]
@@ -133,7 +135,8 @@ def test_resubmit_amount_is_bounded(
     assert (pledge.state, pledge.debt_amount) == ("correction_requested", Decimal("5000000.00"))
     resubmitted, _checks = pledge_resubmit(actor=bank_a_user, pledge=pledge, debt_amount=TOP)
     resubmitted.refresh_from_db()
-    assert (resubmitted.state, resubmitted.debt_amount) == ("submitted", MAX_AMOUNT)
+    # A changed amount is a changed particular: the pledgor signs again.
+    assert (resubmitted.state, resubmitted.debt_amount) == ("awaiting_confirmation", MAX_AMOUNT)
 
 
 def test_change_amount_is_bounded_over_the_api(
@@ -155,8 +158,8 @@ def test_change_amount_is_bounded_over_the_api(
     assert pledge.debt_amount == Decimal("5000000.00")
     assert not PledgeChange.objects.exists()
     response = bank_a_api.post_json(path, {"reason": "增加授信", "debt_amount": TOP})
-    assert response.status_code == 200, response.content
-    assert response.json()["debt_amount"] == TOP
+    assert response.status_code == 201, response.content
+    assert response.json()["after"] == {"debt_amount": TOP}
 
 
 def test_change_service_bound(

@@ -161,6 +161,7 @@ def test_public_search(
 
 def test_live_precheck_runs_the_rules_without_filing(
     right: Right,
+    examiner: User,
     bank_a_user: User,
     enterprise_a: Organisation,
     enterprise_a_user: User,
@@ -171,15 +172,26 @@ def test_live_precheck_runs_the_rules_without_filing(
         pledgor_uscc=(enterprise_a.uscc or "").lower(),
         rights=[right.number],
         term_start=today,
-        term_end=today + timedelta(days=30),
+        term_end=today + timedelta(days=40 * 365),
         forfeiture_clause=True,
         today=today,
     )
-    assert [c.rule for c in checks if c.blocks] == ["no_forfeiture_clause"]
+    assert [c.rule for c in checks if c.blocks] == ["term_within_right"]
+    assert "no_forfeiture_clause" in [c.rule for c in checks if not c.passed]  # a warning
     assert Pledge.objects.count() == 0
+    # An enterprise checks a draft for itself as pledgor, whatever code it sends.
+    own = pledge_precheck(
+        actor=enterprise_a_user,
+        pledgor_uscc="",
+        rights=[right.number],
+        term_start=today,
+        term_end=today,
+        today=today,
+    )
+    assert not [c for c in own if c.blocks]
     with pytest.raises(PermissionDenied):
         pledge_precheck(
-            actor=enterprise_a_user,
+            actor=examiner,
             pledgor_uscc=enterprise_a.uscc or "",
             rights=[right.number],
             term_start=today,

@@ -19,7 +19,6 @@ from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.holidays.selectors import working_calendar
-from ipfin.pledges import services
 from ipfin.pledges.domain import Rule
 from ipfin.pledges.models import (
     Pledge,
@@ -28,16 +27,23 @@ from ipfin.pledges.models import (
     PledgeItem,
     RegistrationCounter,
 )
+from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import (
     FileTooLarge,
     pledge_change,
+    pledge_change_confirm,
+    pledge_change_decide,
+    pledge_confirm,
     pledge_decide,
+    pledge_decline,
     pledge_document_upload,
     pledge_release,
     pledge_resubmit,
     pledge_submit,
     pledge_withdraw,
+    pledges_lapse_unconfirmed,
 )
+from ipfin.pledges.services import common as service_common
 from ipfin.registry.domain import add_months
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_event_record
@@ -90,7 +96,7 @@ def registered(
 # --- submit --------------------------------------------------------------------------------------
 
 
-def test_submit_stores_the_application_with_every_check(
+def test_submit_files_a_joint_application_awaiting_the_other_party_banfa_art3_art7(
     submit: Submit,
     right: Right,
     bank_a: Organisation,
@@ -99,14 +105,18 @@ def test_submit_stores_the_application_with_every_check(
     ip_office: Organisation,
     today: date,
 ) -> None:
-    pledge, checks = submit([right], debt_amount="1234567.5", scope="本金、利息")
+    """办法 arts. 3, 7: filed by the bank, the application awaits the pledgor's signature; the
+    examiner's deadline has not started and the office is not told yet."""
+    pledge, checks = submit([right], debt_amount="1234567.5", scope="本金、利息", confirm=False)
     pledge.refresh_from_db()
-    assert pledge.state == "submitted"
+    assert pledge.state == "awaiting_confirmation"
+    assert pledge.initiator == "pledgee"
     assert pledge.pledgee_id == bank_a.pk
     assert pledge.pledgor_id == enterprise_a.pk
     assert pledge.debt_amount == Decimal("1234567.50")
     assert pledge.scope == "本金、利息"
-    assert pledge.deadline == working_calendar().add_working_days(today, 5)
+    assert pledge.deadline is None
+    assert pledge.confirm_by == working_calendar().add_working_days(today, 10)
     assert pledge.registration_no is None
     assert [(i.right_id, i.active) for i in pledge.items.all()] == [(right.pk, True)]
     assert {c.rule for c in checks} == {r.value for r in Rule}
@@ -116,13 +126,177 @@ def test_submit_stores_the_application_with_every_check(
     assert audit.actor_id == bank_a_user.pk
     assert audit.object_id == str(pledge.pk)
     assert audit.before is None
-    assert audit.after["state"] == "submitted"
+    assert audit.after["state"] == "awaiting_confirmation"
     assert audit.after["rights"] == [right.number]
     assert audit.after["debt_amount"] == "1234567.50"
     notified = set(
         Notification.objects.filter(verb="pledge.submit").values_list("organisation_id", flat=True)
     )
-    assert notified == {enterprise_a.pk, ip_office.pk}
+    assert notified == {enterprise_a.pk}
+
+
+def test_confirmation_sends_it_to_the_examiner_and_starts_the_deadline_banfa_art3_art7(
+    submit: Submit,
+    right: Right,
+    bank_a: Organisation,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    ip_office: Organisation,
+    today: date,
+) -> None:
+    pledge, _ = submit([right], confirm=False)
+    confirmed = pledge_confirm(actor=enterprise_a_user, pledge=pledge, today=today)
+    assert confirmed.state == "submitted"
+    assert confirmed.deadline == working_calendar().add_working_days(today, 5)
+    assert confirmed.confirmed_by_id == enterprise_a_user.pk
+    audit = AuditRecord.objects.get(action="pledge.confirm")
+    assert (audit.before["state"], audit.after["state"]) == ("awaiting_confirmation", "submitted")
+    assert Notification.objects.filter(verb="pledge.submit", organisation=ip_office).exists()
+    assert Notification.objects.filter(verb="pledge.confirm", organisation=bank_a).exists()
+
+
+def test_only_the_other_party_confirms_banfa_art3(
+    submit: Submit,
+    right: Right,
+    bank_a_user: User,
+    bank_b_user: User,
+    examiner: User,
+    enterprise_b_user: User,
+) -> None:
+    """The filer cannot sign for the other party (403); a stranger gets 404, as if the
+    application did not exist; nothing changes."""
+    pledge, _ = submit([right], confirm=False)
+    before, row = counts(), state_of(pledge)
+    with pytest.raises(PermissionDenied) as own:
+        pledge_confirm(actor=bank_a_user, pledge=pledge)
+    assert own.value.code == "awaiting_other_party"
+    for stranger in (bank_b_user, examiner, enterprise_b_user):
+        with pytest.raises(NotFound):
+            pledge_confirm(actor=stranger, pledge=pledge)
+        with pytest.raises(NotFound):
+            pledge_decline(actor=stranger, pledge=pledge)
+    assert counts() == before
+    assert state_of(pledge) == row
+
+
+def test_examiner_cannot_decide_an_unconfirmed_application_banfa_art3(
+    submit: Submit, right: Right, examiner: User, upload_contract: UploadContract
+) -> None:
+    pledge, _ = submit([right], confirm=False)
+    upload_contract(pledge)
+    before, row = counts(), state_of(pledge)
+    for decision in ("approve", "reject", "correct"):
+        with pytest.raises(Conflict) as exc:
+            pledge_decide(actor=examiner, pledge=pledge, decision=decision, reason="x")
+        assert exc.value.status == 409
+    assert counts() == before
+    assert state_of(pledge) == row
+
+
+def test_decline_ends_the_application_and_frees_its_rights_banfa_art3(
+    submit: Submit, right: Right, enterprise_a_user: User, bank_a: Organisation, bank_b_user: User
+) -> None:
+    pledge, _ = submit([right], confirm=False)
+    declined = pledge_decline(actor=enterprise_a_user, pledge=pledge, reason="金额有误")
+    assert declined.state == "declined"
+    assert not PledgeItem.objects.filter(pledge=pledge, active=True).exists()
+    assert Notification.objects.filter(verb="pledge.decline", organisation=bank_a).exists()
+    again, _ = submit([right], actor=bank_b_user, confirm=False)  # the right is free again
+    assert again.state == "awaiting_confirmation"
+
+
+def test_unconfirmed_application_lapses_after_10_working_days_banfa_art3(
+    submit: Submit,
+    make_right: Callable[..., Right],
+    bank_a: Organisation,
+    bank_b_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    """It holds its rights for at most 10 working days; then it lapses with a notice to both,
+    by the daily job or when someone else files for the same right, and cannot be confirmed."""
+    # Its next annuity falls due months from now: still in force on the days filed below.
+    right = make_right(filing_date=today - timedelta(days=3 * 365 - 150))
+    pledge, _ = submit([right], confirm=False)
+    last_day = working_calendar().add_working_days(today, 10)
+    assert pledges_lapse_unconfirmed(on=last_day) == 0  # the 10th working day still counts
+    with pytest.raises(Conflict):  # another bank cannot take the right meanwhile
+        submit([right], actor=bank_b_user, confirm=False, today=last_day)
+    after = last_day + timedelta(days=1)
+    other, _ = submit([right], actor=bank_b_user, confirm=False, today=after)
+    pledge.refresh_from_db()
+    assert pledge.state == "lapsed"
+    assert other.state == "awaiting_confirmation"
+    assert set(
+        Notification.objects.filter(verb="pledge.lapse").values_list("organisation_id", flat=True)
+    ) == {bank_a.pk, enterprise_a.pk}
+    audit = AuditRecord.objects.get(action="pledge.lapse")
+    assert audit.actor_id is None and audit.after["state"] == "lapsed"
+    with pytest.raises(Conflict):
+        pledge_confirm(actor=enterprise_a_user, pledge=pledge, today=after)
+    assert pledges_lapse_unconfirmed(on=after) == 0  # idempotent
+
+
+def test_lapse_job_lapses_every_overdue_application_once(
+    submit: Submit, make_right: Callable[..., Right], today: date
+) -> None:
+    first, _ = submit([make_right()], confirm=False)
+    second, _ = submit([make_right()], confirm=False)
+    kept, _ = submit([make_right()])  # confirmed: never lapses
+    later = working_calendar().add_working_days(today, 11)
+    assert pledges_lapse_unconfirmed(on=later) == 2
+    assert pledges_lapse_unconfirmed(on=later) == 0
+    states = dict(Pledge.objects.values_list("pk", "state"))
+    assert (states[first.pk], states[second.pk], states[kept.pk]) == (
+        "lapsed",
+        "lapsed",
+        "submitted",
+    )
+
+
+def test_enterprise_files_naming_the_bank_and_the_bank_confirms_banfa_art3(
+    right: Right,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    today: date,
+) -> None:
+    pledge, _ = pledge_submit(
+        actor=enterprise_a_user,
+        pledgee_uscc=bank_a.uscc,
+        rights=[right.number],
+        debt_amount="300000.00",
+        term_start=today,
+        term_end=today + timedelta(days=365),
+        contract_no="QY-1",
+    )
+    assert (pledge.state, pledge.initiator) == ("awaiting_confirmation", "pledgor")
+    assert (pledge.pledgee_id, pledge.pledgor_id) == (bank_a.pk, enterprise_a.pk)
+    with pytest.raises(PermissionDenied):
+        pledge_confirm(actor=enterprise_a_user, pledge=pledge)
+    assert pledge_confirm(actor=bank_a_user, pledge=pledge).state == "submitted"
+
+
+def test_enterprise_filing_needs_a_bank_as_pledgee(
+    right: Right, enterprise_a_user: User, enterprise_b: Organisation, today: date
+) -> None:
+    base = {
+        "actor": enterprise_a_user,
+        "rights": [right.number],
+        "debt_amount": "1.00",
+        "term_start": today,
+        "term_end": today + timedelta(days=30),
+        "contract_no": "QY-2",
+    }
+    with pytest.raises(ValidationFailed) as missing:
+        pledge_submit(**base)
+    assert missing.value.code == "pledgee_required"
+    with pytest.raises(ValidationFailed) as not_bank:
+        pledge_submit(**base, pledgee_uscc=enterprise_b.uscc)
+    assert not_bank.value.code == "pledgee_not_bank"
+    assert Pledge.objects.count() == 0
 
 
 def test_submit_deadline_follows_the_setting(
@@ -162,16 +336,28 @@ def test_submit_mixed_kinds(
     assert [(c.right_number, c.passed) for c in tm_check] == [(mark.number, True)]
 
 
-def test_blocking_rule_refuses_with_422_and_stores_nothing(submit: Submit, right: Right) -> None:
+def test_blocking_rule_refuses_with_422_and_stores_nothing(
+    submit: Submit, right: Right, today: date
+) -> None:
     before = counts()
     with pytest.raises(ValidationFailed) as exc:
-        submit([right], forfeiture_clause=True)
+        submit([right], term_end=today + timedelta(days=40 * 365))
     assert exc.value.status == 422
     assert exc.value.code == "precheck_failed"
-    assert failed_rules(exc) == {"no_forfeiture_clause"}
+    assert failed_rules(exc) == {"term_within_right"}
     assert len(exc.value.extra["checks"]) == len(Rule)  # every rule's result, not only the failure
-    assert "流质" in exc.value.detail_zh
+    assert "超过权利有效期" in exc.value.detail_zh
     assert counts() == before
+
+
+def test_forfeiture_clause_warns_but_does_not_refuse_minfadian_art428(
+    submit: Submit, right: Right
+) -> None:
+    pledge, checks = submit([right], forfeiture_clause=True)
+    warning = next(c for c in checks if c.rule == "no_forfeiture_clause")
+    assert not warning.passed and not warning.blocking
+    assert "民法典第四百二十八条" in warning.message_zh
+    assert pledge.state == "submitted" and pledge.forfeiture_clause is True
 
 
 def test_already_pledged_is_a_409_with_the_checks(
@@ -188,13 +374,18 @@ def test_already_pledged_is_a_409_with_the_checks(
     assert PledgeItem.objects.get(right=right, active=True).pledge_id == first.pk
 
 
-def test_only_banks_may_file(
-    submit: Submit, right: Right, enterprise_a_user: User, examiner: User
+def test_only_the_parties_may_file(
+    submit: Submit,
+    right: Right,
+    examiner: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
 ) -> None:
+    regulator = make_user("regulator", make_org("regulator", "金融监管局", uscc=None))
     before = counts()
-    for actor in (enterprise_a_user, examiner):
+    for actor in (examiner, regulator):
         with pytest.raises(PermissionDenied):
-            submit([right], actor=actor)
+            submit([right], actor=actor, confirm=False)
     assert counts() == before
 
 
@@ -446,7 +637,7 @@ def test_integrity_error_from_a_lost_race_is_a_409(
     letting the first read of the register miss the competing application, as a read taken just
     before the other transaction committed would."""
     first, _ = submit([right])
-    real = services.pledge_facts
+    real = service_common.pledge_facts
     calls: list[int] = []
 
     def stale_first_read(**kw: Any) -> Any:
@@ -456,7 +647,7 @@ def test_integrity_error_from_a_lost_race_is_a_409(
             facts = [dataclasses.replace(f, already_pledged_or_pending=False) for f in facts]
         return facts, marks
 
-    monkeypatch.setattr(services, "pledge_facts", stale_first_read)
+    monkeypatch.setattr(service_common, "pledge_facts", stale_first_read)
     before = counts()
     with pytest.raises(Conflict) as exc:
         submit([right], actor=bank_b_user)
@@ -648,6 +839,10 @@ def test_resubmit_applies_corrections_and_rechecks(
         scope="本金",
         today=today,
     )
+    # The particulars both parties signed changed: the pledgor signs the corrected one again.
+    assert resubmitted.state == "awaiting_confirmation"
+    assert resubmitted.deadline is None
+    resubmitted = other_party_confirms(resubmitted, today=today)
     assert resubmitted.state == "submitted"
     assert resubmitted.debt_amount == Decimal("800000.00")
     assert resubmitted.scope == "本金"
@@ -657,10 +852,21 @@ def test_resubmit_applies_corrections_and_rechecks(
     assert not PledgeItem.objects.filter(right=drop).exists()
     assert resubmitted.deadline == working_calendar().add_working_days(today, 5)
     assert {c.right_number for c in checks if c.right_number} == {keep.number, add.number}
-    audit = AuditRecord.objects.get(action="pledge.resubmit")
+    audit = AuditRecord.objects.get(action="pledge.amend")
     assert audit.before["rights"] == [keep.number, drop.number]
     assert audit.after["rights"] == [keep.number, add.number]
-    assert Notification.objects.filter(verb="pledge.resubmit", organisation=ip_office).exists()
+    assert Notification.objects.filter(verb="pledge.submit", organisation=ip_office).exists()
+
+
+def test_resubmit_unchanged_goes_straight_back_to_the_examiner(
+    submit: Submit, right: Right, examiner: User, bank_a_user: User, today: date
+) -> None:
+    pledge, _ = submit([right])
+    pledge_decide(actor=examiner, pledge=pledge, decision="correct", reason="请上传合同")
+    resubmitted, _checks = pledge_resubmit(actor=bank_a_user, pledge=pledge, today=today)
+    assert resubmitted.state == "submitted"
+    assert resubmitted.deadline == working_calendar().add_working_days(today, 5)
+    assert AuditRecord.objects.filter(action="pledge.resubmit").count() == 1
 
 
 def test_refused_resubmission_changes_nothing(
@@ -671,9 +877,12 @@ def test_refused_resubmission_changes_nothing(
     before, row = counts(), state_of(pledge)
     with pytest.raises(ValidationFailed) as exc:
         pledge_resubmit(
-            actor=bank_a_user, pledge=pledge, forfeiture_clause=True, debt_amount="1.00"
+            actor=bank_a_user,
+            pledge=pledge,
+            term_end=pledge.term_start + timedelta(days=40 * 365),
+            debt_amount="1.00",
         )
-    assert failed_rules(exc) == {"no_forfeiture_clause"}
+    assert failed_rules(exc) == {"term_within_right"}
     assert counts() == before
     assert state_of(pledge) == row
 
@@ -690,11 +899,19 @@ def test_resubmit_only_after_a_correction_request(
 # --- change, release, withdrawal -----------------------------------------------------------------
 
 
-def test_change_writes_a_change_registration(
-    registered: Pledge, bank_a_user: User, enterprise_a: Organisation, today: date
+def test_change_is_a_joint_application_the_office_registers_banfa_art3(
+    registered: Pledge,
+    bank_a_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    examiner: User,
+    ip_office: Organisation,
+    today: date,
 ) -> None:
+    """变更登记 is the office's act on the parties' joint application: filed by one party,
+    confirmed by the other, approved by the examiner; the registered terms stand until then."""
     new_end = registered.term_end + timedelta(days=90)
-    changed = pledge_change(
+    change = pledge_change(
         actor=bank_a_user,
         pledge=registered,
         debt_amount="6000000",
@@ -702,19 +919,61 @@ def test_change_writes_a_change_registration(
         reason="展期",
         today=today,
     )
-    assert changed.state == "registered"
-    assert changed.debt_amount == Decimal("6000000.00")
-    assert changed.term_end == new_end
-    change = PledgeChange.objects.get(pledge=registered)
+    assert (change.state, change.initiator) == ("awaiting_confirmation", "pledgee")
     assert change.before == {
         "debt_amount": "5000000.00",
         "term_end": registered.term_end.isoformat(),
     }
     assert change.after == {"debt_amount": "6000000.00", "term_end": new_end.isoformat()}
-    assert change.reason == "展期"
-    assert change.changed_on == today
-    assert AuditRecord.objects.filter(action="pledge.change").count() == 1
-    assert Notification.objects.filter(verb="pledge.change", organisation=enterprise_a).count() == 1
+    assert change.reason == "展期" and change.changed_on == today
+    registered.refresh_from_db()
+    assert registered.debt_amount == Decimal("5000000.00")  # the registered terms stand
+    assert Notification.objects.filter(
+        verb="pledge.change_file", organisation=enterprise_a
+    ).exists()
+    with pytest.raises(PermissionDenied):
+        pledge_change_confirm(actor=bank_a_user, change=change)
+    with pytest.raises(Conflict):  # not confirmed: the examiner cannot decide it
+        pledge_change_decide(actor=examiner, change=change, decision="approve")
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change, today=today)
+    assert change.state == "submitted"
+    assert change.deadline == working_calendar().add_working_days(today, 5)
+    assert Notification.objects.filter(
+        verb="pledge.change_confirm", organisation=ip_office
+    ).exists()
+    registered.refresh_from_db()
+    assert registered.debt_amount == Decimal("5000000.00")
+    change = pledge_change_decide(actor=examiner, change=change, decision="approve", today=today)
+    assert (change.state, change.effective_date) == ("approved", today)
+    registered.refresh_from_db()
+    assert registered.state == "registered"
+    assert registered.debt_amount == Decimal("6000000.00")
+    assert registered.term_end == new_end
+    audit = AuditRecord.objects.get(action="pledge.change_approve")
+    assert audit.before["debt_amount"] == "5000000.00"
+    assert audit.after["debt_amount"] == "6000000.00"
+
+
+def test_one_open_change_at_a_time_and_a_rejection_changes_nothing(
+    registered: Pledge,
+    bank_a_user: User,
+    enterprise_a_user: User,
+    examiner: User,
+) -> None:
+    change = pledge_change(actor=enterprise_a_user, pledge=registered, scope="本金", reason="x")
+    assert change.initiator == "pledgor"
+    with pytest.raises(Conflict) as pending:
+        pledge_change(actor=bank_a_user, pledge=registered, scope="利息", reason="y")
+    assert pending.value.code == "change_pending"
+    change = pledge_change_confirm(actor=bank_a_user, change=change)
+    with pytest.raises(ValidationFailed):
+        pledge_change_decide(actor=examiner, change=change, decision="reject")  # reason needed
+    change = pledge_change_decide(actor=examiner, change=change, decision="reject", reason="无据")
+    assert change.state == "rejected" and change.effective_date is None
+    registered.refresh_from_db()
+    assert registered.scope != "本金"
+    # Closed: a new change may be filed.
+    assert pledge_change(actor=bank_a_user, pledge=registered, scope="利息", reason="y").pk
 
 
 def test_change_refused_changes_nothing(
@@ -791,6 +1050,8 @@ def test_withdraw_pending_application(
 def test_other_bank_and_other_roles_cannot_act(
     registered: Pledge, bank_b_user: User, examiner: User, enterprise_a_user: User
 ) -> None:
+    """Not a party: 404, as if the pledge did not exist. The pledgor may act as a party, but only
+    the pledgee uploads the contract and releases (403)."""
     before, row = counts(), state_of(registered)
     for call in (
         lambda a: pledge_release(actor=a, pledge=registered),
@@ -799,11 +1060,21 @@ def test_other_bank_and_other_roles_cannot_act(
         lambda a: pledge_resubmit(actor=a, pledge=registered),
         lambda a: pledge_document_upload(actor=a, pledge=registered, uploaded_file=pdf_file()),
     ):
-        with pytest.raises(NotFound):
-            call(bank_b_user)
-        for actor in (examiner, enterprise_a_user):
-            with pytest.raises(PermissionDenied):
-                call(actor)
+        for stranger in (bank_b_user, examiner):
+            with pytest.raises(NotFound):
+                call(stranger)
+    for pledgee_only in (
+        lambda a: pledge_release(actor=a, pledge=registered),
+        lambda a: pledge_document_upload(actor=a, pledge=registered, uploaded_file=pdf_file()),
+    ):
+        with pytest.raises(PermissionDenied):
+            pledgee_only(enterprise_a_user)
+    for wrong_state in (
+        lambda a: pledge_withdraw(actor=a, pledge=registered),
+        lambda a: pledge_resubmit(actor=a, pledge=registered),
+    ):
+        with pytest.raises(Conflict):
+            wrong_state(enterprise_a_user)
     assert counts() == before
     assert state_of(registered) == row
 
@@ -861,3 +1132,27 @@ def test_upload_size_limit(submit: Submit, right: Right, bank_a_user: User, sett
         pledge_document_upload(actor=bank_a_user, pledge=pledge, uploaded_file=pdf_file(b""))
     assert empty.value.code == "file_empty"
     assert PledgeDocument.objects.count() == 0
+
+
+def test_lapse_command_is_the_daily_job_and_idempotent_banfa_art3(
+    submit: Submit,
+    make_right: Callable[..., Right],
+    registered: Pledge,
+    bank_a_user: User,
+    today: date,
+) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    submit([make_right()], confirm=False)
+    pledge_change(actor=bank_a_user, pledge=registered, scope="本金", reason="x", today=today)
+    later = working_calendar().add_working_days(today, 11).isoformat()
+    out = io.StringIO()
+    call_command("lapse_pledge_applications", "--today", later, stdout=out)
+    assert json.loads(out.getvalue()) == {"applications_lapsed": 1, "changes_lapsed": 1}
+    out = io.StringIO()
+    call_command("lapse_pledge_applications", "--today", later, stdout=out)
+    assert json.loads(out.getvalue()) == {"applications_lapsed": 0, "changes_lapsed": 0}
+    assert PledgeChange.objects.get().state == "lapsed"

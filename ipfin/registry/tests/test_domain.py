@@ -137,7 +137,7 @@ def test_add_months(start: date, months: int, expected: date) -> None:
         (TM, D(2010, 9, 1), D(2012, 2, 29), 1, D(2032, 2, 29)),
     ],
 )
-def test_term_expiry(
+def test_term_expiry_zhuanlifa_art42_shangbiaofa_art39(
     kind: RightKind, filing: date, grant: date | None, renewals: int, expected: date
 ) -> None:
     assert term_expiry(kind, filing, grant, renewals) == expected
@@ -172,7 +172,7 @@ def test_first_annuity_year(filing: date, grant: date, expected: int) -> None:
     assert first_annuity_year(filing, grant) == expected
 
 
-def test_annuity_due_dates_worked_example() -> None:
+def test_annuity_due_dates_worked_example_shishi_xize_r115() -> None:
     assert annuity_due_date(FILED, GRANTED, 3) == D(2017, 8, 1)
     assert annuity_due_date(FILED, GRANTED, 4) == D(2018, 3, 10)
     assert annuity_due_date(FILED, GRANTED, 20) == D(2034, 3, 10)
@@ -223,7 +223,7 @@ def test_annuity_schedule_leap_day_filing() -> None:
         (D(2018, 9, 10), "0.25"),  # last day of grace
     ],
 )
-def test_late_fee_rate_each_month(paid_on: date, rate: str) -> None:
+def test_late_fee_rate_each_month_shoufei_biaozhun(paid_on: date, rate: str) -> None:
     assert late_fee_rate(D(2018, 3, 10), paid_on) == Decimal(rate)
 
 
@@ -315,7 +315,7 @@ def test_in_force_from_grant_with_next_annuity() -> None:
     assert legal_status(invention(), D(2018, 3, 9)).status is Status.IN_FORCE
 
 
-def test_first_annuity_unpaid_on_grant_date_is_grace() -> None:
+def test_first_annuity_unpaid_on_grant_date_is_grace_shishi_xize_r115() -> None:
     facts = RightFacts(INV, FILED, GRANTED)
     result = legal_status(facts, GRANTED)
     assert (result.status, result.since, result.unpaid_year) == (Status.GRACE_PERIOD, GRANTED, 3)
@@ -324,7 +324,7 @@ def test_first_annuity_unpaid_on_grant_date_is_grace() -> None:
     assert legal_status(facts, D(2018, 2, 2)).since == GRANTED
 
 
-def test_worked_example_grace_then_lapse() -> None:
+def test_worked_example_grace_then_lapse_zhuanlifa_art44() -> None:
     facts = invention()
     on_due = legal_status(facts, D(2018, 3, 10))
     assert on_due.status is Status.GRACE_PERIOD

@@ -1,9 +1,10 @@
 """A bank's internal valuation of pledged rights, the loan it supports, and the recheck.
 
 Policy: the IP pledge financing notices (e.g. 银保监发〔2019〕34号) encourage banks to build their
-own valuation capability; for loans under 10 million yuan a bank may rely on its internal
-valuation instead of an external appraisal report (issue 4), and an external report may be
-rechecked against the bank's own figure (评估复核).
+own valuation capability; for loans of up to 10 million yuan, that figure included (seed 000:
+鼓励银行对1000万元以下的知识产权质押贷款采用内部评估; 民法典 art. 1259: 以下 includes the figure),
+a bank may rely on its internal valuation instead of an external appraisal report, and an
+external report may be rechecked against the bank's own figure (评估复核).
 
 Internal value of one right (`internal_valuation`):
 
@@ -54,9 +55,11 @@ __all__ = [
     "recheck",
 ]
 
-# Loans strictly below this may use the bank's internal valuation (the engine contract; note that
-# 民法典 art. 1259 reads "以下" in a legal text as including the number itself — a policy choice
-# for the lead, kept in this one constant and `internal_valuation_allowed`).
+# Loans up to and including this may rest on the bank's internal valuation: the seed (知识产权质押
+# 融资 seed 000) encourages internal valuation for loans of "1000万元以下", and 民法典 art. 1259
+# reads 以下 as including the figure itself, so 10,000,000.00 is within. Above it, an external
+# valuation report is the platform's rule. Kept in this one constant and
+# `internal_valuation_allowed`.
 SMALL_LOAN_LIMIT = Decimal("10000000")
 RIGHT_KINDS: tuple[str, ...] = (
     "invention",
@@ -242,13 +245,14 @@ def max_loan_amount(internal_value: Decimal, product: str, model: BankModel) -> 
 
 
 def internal_valuation_allowed(loan_amount: Decimal) -> bool:
-    """May this loan rest on the bank's internal valuation? Only below `SMALL_LOAN_LIMIT`."""
+    """May this loan rest on the bank's internal valuation? Up to `SMALL_LOAN_LIMIT` inclusive
+    (seed 000: 1000万元以下; 民法典 art. 1259: 以下 includes the figure)."""
     amount = _decimal("loan_amount", loan_amount)
     if amount <= 0:
         raise ValuationInputError(
             "loan_amount", "贷款金额须大于 0", "the loan amount must be greater than 0"
         )
-    return amount < SMALL_LOAN_LIMIT
+    return amount <= SMALL_LOAN_LIMIT
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import number_candidates, right_get, right_status, right_term_note
 from ipfin.valuation.engine.bank import (
+    SMALL_LOAN_LIMIT,
     CollateralRight,
     internal_valuation,
     internal_valuation_allowed,
@@ -74,6 +75,7 @@ from ipfin.valuation.services.approaches import compute, dec_str, parse_decimal
 __all__ = [
     "MAX_RIGHTS_PER_VALUATION",
     "bank_reference_values",
+    "internal_valuation_refused",
     "remaining_legal_years",
     "split_by_score",
     "valuation_create",
@@ -94,6 +96,28 @@ def _today(today: date | None) -> date:
 
 def _not_found() -> NotFound:
     return NotFound("未找到该评估报告。", "No such valuation.", code="valuation_not_found")
+
+
+def internal_valuation_refused(loan_amount: Decimal, *, field: str) -> ValidationFailed:
+    """The 422 `internal_valuation_not_allowed` (naming `field`) for a loan of `loan_amount` that
+    may not rest on a bank's internal valuation: one above SMALL_LOAN_LIMIT, 10,000,000.00 yuan
+    (`engine.bank.internal_valuation_allowed`; seed 000: 1000万元以下, which includes the figure,
+    民法典 art. 1259). One text for the bank_internal valuation and the loan approval
+    (ipfin.loans)."""
+    limit = f"{SMALL_LOAN_LIMIT:,.2f}"
+    return _invalid(
+        "internal_valuation_not_allowed",
+        f"贷款金额 {to_fen(loan_amount):,.2f} 元超过 {limit} 元：按本平台规则，超过 {limit} 元的"
+        "知识产权质押贷款须有外部评估报告，不能只依据银行内部评估（知识产权质押融资 seed 000：鼓励"
+        "银行对1000万元以下的知识产权质押贷款采用内部评估；“以下”含本数，民法典第一千二百五十九条）。",
+        f"A loan of {to_fen(loan_amount):,.2f} yuan is above {limit} yuan: above that line an "
+        "external valuation report is the platform's rule, the bank's internal valuation alone is "
+        "not enough (IP pledge financing seed 000: 鼓励银行对1000万元以下的知识产权质押贷款采用"
+        "内部评估, banks are encouraged to value internally for IP pledge loans of 10 million "
+        "yuan or less; 以下 includes the figure, Civil Code art. 1259).",
+        field=field,
+        limit=money_str(SMALL_LOAN_LIMIT),
+    )
 
 
 # --- rights --------------------------------------------------------------------------------------
@@ -239,8 +263,8 @@ def _bank_internal(
 ) -> tuple[Decimal, dict[str, Any], dict[str, Any]]:
     """A bank's own valuation with its internal model (no external report): the reference value
     of each right is given in `inputs["reference_values"]` ({number: amount}); `loan_amount`
-    (optional) must stay under the 10 million yuan limit of internal valuation; `product` picks
-    the maximum pledge rate."""
+    (optional) must be at most 10,000,000.00 yuan, the limit of internal valuation, that figure
+    included (`internal_valuation_refused`); `product` picks the maximum pledge rate."""
     if actor.organisation.kind != OrganisationKind.BANK:
         raise PermissionDenied(
             "只有银行可以使用内部评估模型。",
@@ -291,12 +315,7 @@ def _bank_internal(
                 field="loan_amount",
             ) from None
         if not internal_valuation_allowed(loan_amount):
-            raise _invalid(
-                "internal_valuation_not_allowed",
-                "贷款金额 1000 万元及以上须有外部评估报告，不能只用银行内部评估。",
-                "A loan of 10 million yuan or more needs an external valuation report.",
-                field="loan_amount",
-            )
+            raise internal_valuation_refused(loan_amount, field="loan_amount")
     result = internal_valuation(collateral, model)
     echo = {
         "reference_values": {c.number: str(c.reference_value) for c in collateral},

@@ -406,13 +406,17 @@ def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
     # 800,000 × (1 − 0) × max(1, ·) = 800,000; max loan at the first product's rate 0.50.
     assert internal.json()["value"] == "800000.00"
     assert internal.json()["result"]["max_loan_amount"] == "400000.00"
-    # A loan of 10 million yuan needs an external report.
+    # A loan above 10 million yuan needs an external report. (This once refused 10,000,000 itself;
+    # seed 000's 1000万元以下 includes the figure, 民法典 art. 1259: one fen more is refused.)
     refused = bank_a_api.post_json(
         "/api/v1/valuations",
         {
             "rights": [right.number],
             "method": "bank_internal",
-            "inputs": {"reference_values": {right.number: "800000"}, "loan_amount": "10000000"},
+            "inputs": {
+                "reference_values": {right.number: "800000"},
+                "loan_amount": "10000000.01",
+            },
         },
     )
     assert refused.status_code == 422

@@ -55,10 +55,17 @@ def test_max_loan_amount_rounds_down_to_the_fen():
     assert error.value.field == "internal_value"
 
 
-def test_internal_valuation_only_below_ten_million():
+def test_internal_valuation_up_to_ten_million_inclusive_minfadian_art1259():
+    """Seed 000 encourages internal valuation for loans of 1000万元以下, and 民法典 art. 1259 reads
+    以下 as including the figure: 10,000,000.00 may rest on the internal valuation, one fen more
+    may not. This test once encoded a strict boundary (< 10,000,000, so 10,000,000.00 needed an
+    external report); the statute wins over that engine contract."""
     assert D(10_000_000) == SMALL_LOAN_LIMIT
     assert internal_valuation_allowed(D("9999999.99"))
-    assert not internal_valuation_allowed(D("10000000.00"))
+    assert internal_valuation_allowed(D("10000000.00"))
+    assert internal_valuation_allowed(D("10000000"))
+    assert internal_valuation_allowed(D("0.01"))
+    assert not internal_valuation_allowed(D("10000000.01"))
     assert not internal_valuation_allowed(D("25000000"))
     with pytest.raises(ValuationInputError) as error:
         internal_valuation_allowed(D(0))

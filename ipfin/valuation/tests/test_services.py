@@ -246,6 +246,37 @@ def test_bank_internal_uses_stored_scores(
     assert valuation.result["lines"][0]["score_factor"] == "0.800000"
 
 
+def test_bank_internal_for_a_loan_of_ten_million_inclusive_minfadian_art1259(
+    bank_a_user: User, make_right: Callable[..., Right]
+) -> None:
+    """Seed 000: internal valuation for loans of 1000万元以下; 民法典 art. 1259: 以下 includes the
+    figure. 10,000,000.00 may rest on the bank's internal valuation; 10,000,000.01 may not, and
+    the refusal says why, citing the seed, in both languages."""
+    right = make_right()
+
+    def create(loan_amount: str) -> Valuation:
+        return valuation_create(
+            actor=bank_a_user,
+            rights=[right.number],
+            method="bank_internal",
+            inputs={"reference_values": {right.number: "30000000"}, "loan_amount": loan_amount},
+        )
+
+    at_the_line = create("10000000.00")
+    assert at_the_line.inputs["loan_amount"] == "10000000.00"
+    count = Valuation.objects.count()
+    with pytest.raises(ValidationFailed) as info:
+        create("10000000.01")
+    error = info.value
+    assert (error.code, error.extra["field"]) == ("internal_valuation_not_allowed", "loan_amount")
+    assert "10,000,000.01" in error.detail_zh and "10,000,000.00" in error.detail_zh
+    assert "外部评估报告" in error.detail_zh and "seed 000" in error.detail_zh
+    assert "鼓励银行对1000万元以下的知识产权质押贷款采用内部评估" in error.detail_zh
+    assert "10,000,000.00 yuan" in error.detail_en and "seed 000" in error.detail_en
+    assert "external valuation report is the platform's rule" in error.detail_en
+    assert Valuation.objects.count() == count
+
+
 def _store_score(right: Right, run: ScoreRun, score: float) -> RightScore:
     values: dict[str, Any] = {
         f"c_{name}": 0.0

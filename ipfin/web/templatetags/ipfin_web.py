@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.money import format_yuan_zh, to_fen
 from ipfin.web import presenters
@@ -91,3 +92,25 @@ def annuities_inferred(right: Any, status: Any) -> bool:
 def protected_until(status: Any) -> Any:
     """The last day of protection: the day before the status's expiry_date."""
     return presenters.last_day_of_protection(status)
+
+
+_CHANGE_FIELDS = {
+    "debt_amount": _("被担保主债权数额"),
+    "term_end": _("债务履行期限止"),
+    "scope": _("担保范围"),
+}
+
+
+@register.filter
+def change_field_label(key: str) -> str:
+    """A changed particular of a pledge as users call it (never the field's code)."""
+    label = _CHANGE_FIELDS.get(str(key))
+    return str(label) if label is not None else str(key)
+
+
+@register.filter
+def change_value(value: Any, key: str) -> str:
+    """A changed particular's value as the page shows it: amounts formatted, blanks marked."""
+    if key == "debt_amount" and value not in (None, ""):
+        return yuan(value)
+    return str(value) if value not in (None, "") else "—"

@@ -10,7 +10,9 @@ from typing import Any
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.services import user_create
 from ipfin.pledges.models import Pledge
+from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_submit
 from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
 from ipfin.registry.models import Right
@@ -68,8 +70,10 @@ def make_patent(
 def file_pledge(
     *, bank_user: User, pledgor: Organisation, rights: list[Right], **kw: Any
 ) -> Pledge:
-    """An application filed by `bank_user` through pledge_submit (5,000,000.00 yuan, two years)."""
+    """An application filed by `bank_user` through pledge_submit (5,000,000.00 yuan, two years)
+    and, unless `confirm=False`, confirmed by a user of the pledgor (created if it has none)."""
     today = timezone.localdate()
+    confirm = kw.pop("confirm", True)
     kw.setdefault("debt_amount", "5000000.00")
     kw.setdefault("term_start", today)
     kw.setdefault("term_end", today + timedelta(days=2 * 365))
@@ -77,4 +81,10 @@ def file_pledge(
     pledge, _checks = pledge_submit(
         actor=bank_user, pledgor_uscc=pledgor.uscc, rights=[r.number for r in rights], **kw
     )
+    if confirm:
+        if not User.objects.filter(organisation=pledgor).exists():
+            user_create(
+                username=f"signer-{pledgor.pk}", password="pw-for-tests-1", organisation=pledgor
+            )
+        pledge = other_party_confirms(pledge, today=kw.get("today"))
     return pledge

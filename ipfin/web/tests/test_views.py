@@ -100,7 +100,6 @@ def test_wrong_role_is_refused_with_a_friendly_403(client_for, bank_a_user, exam
 @pytest.mark.parametrize(
     ("who", "method", "path"),
     [
-        ("enterprise_a_user", "get", "/pledges/new/"),
         ("enterprise_a_user", "get", "/examiner/queue/"),
         ("regulator_user", "get", "/examiner/queue/"),
         ("regulator_user", "get", "/pledges/new/"),
@@ -194,7 +193,11 @@ def test_enterprise_home_lists_its_rights_with_status_and_its_pledges(
     assert patent.number in html
     assert 'class="badge in_force"' in html
     assert f'data-pledge-id="{pledge.pk}"' in html
-    assert "新建质押登记申请" not in html  # an enterprise does not file
+    # An enterprise may start the joint application itself (办法 arts. 3, 7), naming its bank.
+    assert 'data-testid="nav-pledge-new"' in html
+    form = _html(client_for(enterprise_a_user).get("/pledges/new/"))
+    assert 'name="pledgee_uscc"' in form and 'name="pledgor_uscc"' not in form
+    assert 'data-testid="joint-note"' in form
 
 
 def test_regulator_home_shows_counts_by_state_and_registered_amount(
@@ -286,10 +289,20 @@ def test_live_precheck_returns_the_partial_with_every_rule(
 
 
 def test_live_precheck_marks_a_blocking_failure(client_for, bank_a_user, patent, enterprise_a):
+    term_end = (timezone.localdate() + timedelta(days=40 * 365)).isoformat()
+    data = _form_data(patent, enterprise_a, term_end=term_end)
+    html = _html(client_for(bank_a_user).post("/pledges/new/", data, HTTP_HX_REQUEST="true"))
+    assert re.search(r'data-rule="term_within_right" data-outcome="fail"', html)
+    assert "✗" in html
+
+
+def test_live_precheck_shows_a_forfeiture_clause_as_a_warning_minfadian_art428(
+    client_for, bank_a_user, patent, enterprise_a
+):
     data = _form_data(patent, enterprise_a, forfeiture_clause="on")
     html = _html(client_for(bank_a_user).post("/pledges/new/", data, HTTP_HX_REQUEST="true"))
-    assert re.search(r'data-rule="no_forfeiture_clause" data-outcome="fail"', html)
-    assert "✗" in html
+    assert re.search(r'data-rule="no_forfeiture_clause" data-outcome="warn"', html)
+    assert "民法典第四百二十八条" in html
 
 
 def test_live_precheck_of_an_incomplete_form_lists_what_is_missing(client_for, bank_a_user):
@@ -326,7 +339,7 @@ def test_posting_the_form_files_the_pledge_and_stores_the_contract(
     pledge = Pledge.objects.get()
     assert resp.status_code == 302
     assert resp["Location"] == f"/pledges/{pledge.pk}/"
-    assert pledge.state == "submitted"
+    assert pledge.state == "awaiting_confirmation"  # the pledgor signs next (办法 arts. 3, 7)
     assert pledge.pledgee_id == bank_a_user.organisation_id
     assert str(pledge.debt_amount) == "3000000.00"
     document = PledgeDocument.objects.get(pledge=pledge)
@@ -339,12 +352,13 @@ def test_posting_the_form_files_the_pledge_and_stores_the_contract(
 def test_a_refused_application_shows_the_checks_and_stores_nothing(
     client_for, bank_a_user, patent, enterprise_a
 ):
-    data = _form_data(patent, enterprise_a, forfeiture_clause="on")
+    term_end = (timezone.localdate() + timedelta(days=40 * 365)).isoformat()
+    data = _form_data(patent, enterprise_a, term_end=term_end)
     resp = client_for(bank_a_user).post("/pledges/new/", data)
     assert resp.status_code == 422
     html = _html(resp)
     assert 'data-testid="submit-error"' in html
-    assert 'data-rule="no_forfeiture_clause" data-outcome="fail"' in html
+    assert 'data-rule="term_within_right" data-outcome="fail"' in html
     assert not Pledge.objects.exists()
 
 
@@ -473,7 +487,8 @@ def test_correction_request_then_resubmission(client_for, examiner, bank_a_user,
     )
     assert resp.status_code == 302
     pledge.refresh_from_db()
-    assert pledge.state == "submitted"
+    # Changed particulars: the pledgor signs the corrected application again.
+    assert pledge.state == "awaiting_confirmation"
     assert pledge.contract_no == "ZY-2026-002"
     assert str(pledge.debt_amount) == "4000000.00"
 
@@ -487,9 +502,18 @@ def test_change_and_release_by_the_pledgee(client_for, examiner, bank_a_user, pl
     )
     assert resp.status_code == 302
     pledge.refresh_from_db()
-    assert str(pledge.debt_amount) == "6000000.00"
-    assert pledge.changes.count() == 1
-    resp = bank.post(f"/pledges/{pledge.pk}/release/")
+    assert str(pledge.debt_amount) == "5000000.00"  # until the office approves the change
+    change = pledge.changes.get()
+    assert change.state == "awaiting_confirmation"
+    # Release is irreversible: without the explicit confirmation nothing happens.
+    unconfirmed = bank.post(f"/pledges/{pledge.pk}/release/", {"release-basis": "debt_discharged"})
+    assert unconfirmed.status_code == 400
+    pledge.refresh_from_db()
+    assert pledge.state == "registered"
+    resp = bank.post(
+        f"/pledges/{pledge.pk}/release/",
+        {"release-basis": "debt_discharged", "release-acknowledge": "on"},
+    )
     assert resp.status_code == 302
     pledge.refresh_from_db()
     assert pledge.state == "released" and pledge.released_on == timezone.localdate()
@@ -500,8 +524,9 @@ def test_change_and_release_by_the_pledgee(client_for, examiner, bank_a_user, pl
 def test_releasing_twice_is_a_friendly_409(client_for, examiner, bank_a_user, pledge):
     _approve(examiner, pledge)
     bank = client_for(bank_a_user)
-    bank.post(f"/pledges/{pledge.pk}/release/")
-    again = bank.post(f"/pledges/{pledge.pk}/release/")
+    release = {"release-basis": "debt_discharged", "release-acknowledge": "on"}
+    bank.post(f"/pledges/{pledge.pk}/release/", release)
+    again = bank.post(f"/pledges/{pledge.pk}/release/", release)
     assert again.status_code == 409
     assert 'data-testid="action-error"' in _html(again)
 
@@ -591,10 +616,10 @@ def test_list_pages_have_pinned_query_counts(
     number = pledges[0].items.get().right.number
     for client, path, limit in [
         (bank, "/pledges/", 6),
-        (bank, "/", 7),
-        (exam, "/examiner/queue/", 5),
+        (bank, "/", 9),  # +2 since the joint application: what awaits the bank's confirmation
+        (exam, "/examiner/queue/", 6),  # +1: the change applications awaiting a decision
         (exam, "/", 8),
-        (client_for(enterprise_a_user), "/", 9),
+        (client_for(enterprise_a_user), "/", 11),  # +2 likewise, for the pledgor
         (bank, f"/pledges/{pledges[0].pk}/", 7),
         (Client(), f"/public/?q={number}", 4),
         (Client(), "/public/", 2),

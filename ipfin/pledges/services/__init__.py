@@ -1,0 +1,49 @@
+"""Writes of pledge registration: one function per transition of the state machines.
+
+- applications: the joint application (submit, confirm, decline, lapse), the examiner's decision,
+  correction, release, withdrawal;
+- changes: change registration (变更登记) as its own joint application;
+- documents: the pledge contract.
+"""
+
+from ipfin.pledges.services.applications import (
+    DECISIONS,
+    pledge_confirm,
+    pledge_decide,
+    pledge_decline,
+    pledge_release,
+    pledge_resubmit,
+    pledge_submit,
+    pledge_withdraw,
+    pledges_lapse_unconfirmed,
+)
+from ipfin.pledges.services.changes import (
+    pledge_change,
+    pledge_change_confirm,
+    pledge_change_decide,
+    pledge_change_decline,
+    pledge_change_withdraw,
+    pledge_changes_lapse_unconfirmed,
+)
+from ipfin.pledges.services.documents import CONTRACT, FileTooLarge, pledge_document_upload
+
+__all__ = [
+    "CONTRACT",
+    "DECISIONS",
+    "FileTooLarge",
+    "pledge_change",
+    "pledge_change_confirm",
+    "pledge_change_decide",
+    "pledge_change_decline",
+    "pledge_change_withdraw",
+    "pledge_changes_lapse_unconfirmed",
+    "pledge_confirm",
+    "pledge_decide",
+    "pledge_decline",
+    "pledge_document_upload",
+    "pledge_release",
+    "pledge_resubmit",
+    "pledge_submit",
+    "pledge_withdraw",
+    "pledges_lapse_unconfirmed",
+]

@@ -1,0 +1,116 @@
+"""The pledge contract: uploaded by the pledgee bank, kept with its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.pledges.domain import PledgeState
+from ipfin.pledges.models import Pledge, PledgeDocument
+from ipfin.pledges.services.common import invalid, lock_pledge, require_pledgee
+
+__all__ = ["CONTRACT", "FileTooLarge", "pledge_document_upload"]
+
+_PDF_MAGIC = b"%PDF-"
+CONTRACT = "contract"  # PledgeDocument.kind of the signed pledge contract
+_PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
+# While the application or the registration is alive, its contract may be (re)uploaded.
+_OPEN_STATES = (
+    PledgeState.AWAITING_CONFIRMATION,
+    PledgeState.SUBMITTED,
+    PledgeState.CORRECTION_REQUESTED,
+    PledgeState.REGISTERED,
+)
+
+
+class FileTooLarge(ValidationFailed):
+    status = 413
+    code = "file_too_large"
+
+
+def _read_head(uploaded_file: UploadedFile[bytes], n: int) -> bytes:
+    uploaded_file.seek(0)
+    head: bytes = uploaded_file.read(n)
+    uploaded_file.seek(0)
+    return head
+
+
+def _sha256(uploaded_file: UploadedFile[bytes]) -> str:
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def pledge_document_upload(
+    *, actor: Any, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = CONTRACT
+) -> PledgeDocument:
+    """Attach the signed pledge contract (PDF only: %PDF- header, .pdf name, PDF content type),
+    stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the pledge is active."""
+    require_pledgee(actor, pledge)
+    name = (uploaded_file.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    size = uploaded_file.size or 0
+    if size > settings.IPFIN_CONTRACT_MAX_BYTES:
+        limit_mb = settings.IPFIN_CONTRACT_MAX_BYTES / (1024 * 1024)
+        raise FileTooLarge(
+            f"文件过大：最大 {limit_mb:g} MB。",
+            f"The file is too large: at most {limit_mb:g} MB.",
+            extra={"max_bytes": settings.IPFIN_CONTRACT_MAX_BYTES},
+        )
+    if size == 0:
+        raise invalid("file_empty", "文件为空。", "The file is empty.")
+    content_type = (uploaded_file.content_type or "").split(";")[0].strip().lower()
+    if (
+        not name.lower().endswith(".pdf")
+        or (content_type and content_type not in _PDF_CONTENT_TYPES)
+        or _read_head(uploaded_file, len(_PDF_MAGIC)) != _PDF_MAGIC
+    ):
+        raise invalid(
+            "file_not_pdf",
+            "质押合同须为 PDF 文件。",
+            "The pledge contract must be a PDF file.",
+        )
+    sha256 = _sha256(uploaded_file)
+    with transaction.atomic():
+        locked = lock_pledge(pledge)
+        if locked.state not in _OPEN_STATES:
+            raise Conflict(
+                "该质押登记已结束，不能再上传文件。",
+                "The pledge is closed: no more documents can be uploaded.",
+                code="pledge_closed",
+            )
+        # The stored name is ours (no user-controlled path); the original name is kept apart.
+        uploaded_file.name = f"{locked.pk}-{uuid.uuid4().hex}.pdf"
+        document = PledgeDocument(
+            pledge=locked,
+            kind=kind,
+            file=uploaded_file,
+            original_name=name,
+            size=size,
+            sha256=sha256,
+            uploaded_by=actor,
+        )
+        document.save()
+        audit_record(
+            actor=actor,
+            action="pledge.document_upload",
+            obj=locked,
+            before=None,
+            after={
+                "document_id": document.pk,
+                "kind": kind,
+                "name": name,
+                "size": size,
+                "sha256": sha256,
+            },
+        )
+    return document
