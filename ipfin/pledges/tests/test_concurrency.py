@@ -17,10 +17,11 @@ import pytest
 from django.db import connection
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict
-from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.pledges.models import Pledge, PledgeChange, PledgeItem
 from ipfin.pledges.samples import other_party_confirms
-from ipfin.pledges.services import pledge_decide, pledge_submit
+from ipfin.pledges.services import pledge_change, pledge_confirm, pledge_decide, pledge_submit
 from ipfin.registry.models import Right
 
 THREADS = 8
@@ -130,3 +131,71 @@ def test_concurrent_approvals_get_distinct_registration_numbers(
     assert all(kind == "ok" for kind, _ in results), results
     numbers = sorted(value for _, value in results)
     assert numbers == [f"Y{today.year}{seq:09d}" for seq in range(1, THREADS + 1)]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirmations_confirm_once_banfa_art3(
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    """The pledgor's users press "confirm" at the same moment: one confirmation, one audit record,
+    the others a 409; the examiner's deadline is set once."""
+    pledge, _ = pledge_submit(
+        actor=bank_a_user,
+        pledgor_uscc=enterprise_a.uscc or "",
+        rights=[make_right().number],
+        debt_amount="10.00",
+        term_start=today,
+        term_end=today + timedelta(days=30),
+        contract_no="C-CONFIRM",
+    )
+
+    def confirm(i: int) -> str:
+        actor = User.objects.select_related("organisation").get(pk=enterprise_a_user.pk)
+        return pledge_confirm(actor=actor, pledge=Pledge.objects.get(pk=pledge.pk)).state
+
+    results = run_at_once(confirm)
+    assert sorted(kind for kind, _ in results) == ["conflict"] * (THREADS - 1) + ["ok"], results
+    assert AuditRecord.objects.filter(action="pledge.confirm").count() == 1
+    assert Pledge.objects.get(pk=pledge.pk).state == "submitted"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_change_applications_one_open_at_a_time_banfa_art3(
+    make_right: Callable[..., Right],
+    bank_a_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    examiner: User,
+    today: date,
+    upload_contract: Callable[..., Any],
+) -> None:
+    pledge, _ = pledge_submit(
+        actor=bank_a_user,
+        pledgor_uscc=enterprise_a.uscc or "",
+        rights=[make_right().number],
+        debt_amount="10.00",
+        term_start=today,
+        term_end=today + timedelta(days=30),
+        contract_no="C-CHANGE",
+    )
+    other_party_confirms(pledge, user=enterprise_a_user)
+    upload_contract(pledge)
+    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    user_ids = [bank_a_user.pk, enterprise_a_user.pk]
+
+    def change(i: int) -> int:
+        actor = User.objects.select_related("organisation").get(pk=user_ids[i % 2])
+        return pledge_change(
+            actor=actor, pledge=Pledge.objects.get(pk=pledge.pk), scope=f"范围 {i}", reason="x"
+        ).pk
+
+    results = run_at_once(change)
+    assert sorted(kind for kind, _ in results) == ["conflict"] * (THREADS - 1) + ["ok"], results
+    assert {value for kind, value in results if kind == "conflict"} == {"change_pending"}
+    assert PledgeChange.objects.filter(pledge_id=pledge.pk).count() == 1
