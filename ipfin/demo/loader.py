@@ -409,6 +409,14 @@ def _load_parties(real_dir: Path) -> list[str]:
         role=Role.EXAMINER,
         first_name="审查员",
     )
+    # The office's administrator keeps the working-day calendar (each year's holiday notice).
+    user_create(
+        username="office_admin",
+        password=DEMO_PASSWORD,
+        organisation=office,
+        role=Role.ADMIN,
+        first_name="管理员",
+    )
     ctx = _Ctx(today=today, examiner=examiner)
     regulator_org = Organisation.objects.create(
         kind=OrganisationKind.REGULATOR, name="示范市金融监管局"

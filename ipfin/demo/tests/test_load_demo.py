@@ -35,7 +35,8 @@ def demo_output() -> str:
 
 
 def test_demo_prints_the_logins_and_they_work(demo_output):
-    for username in ("bank_a", "bank_b", "examiner", "enterprise_a", "regulator", "park"):
+    logins = ("bank_a", "bank_b", "examiner", "office_admin", "enterprise_a", "regulator", "park")
+    for username in logins:
         assert username in demo_output
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None
     assert DEMO_PASSWORD in demo_output

@@ -30,7 +30,11 @@ class Command(BaseCommand):
             ("bank_a", "银行A 信贷员 / bank A loan officer"),
             ("bank_b", "银行B 信贷员 / bank B loan officer"),
             ("examiner", "知识产权局 审查员 / IP office examiner"),
-            ("enterprise_a", "企业A 财务 / enterprise A finance staff"),
+            ("office_admin", "知识产权局 管理员 / IP office administrator (working-day calendar)"),
+            (
+                "enterprise_a",
+                "企业A 财务 / enterprise A finance staff (confirms pledge applications)",
+            ),
             ("enterprise_d", "企业D 财务 / enterprise D finance staff"),
             ("regulator", "金融监管 分析员 / regulator analyst"),
             ("park", "园区 管委会 / park administration (files demands for member firms)"),
