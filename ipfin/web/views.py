@@ -49,6 +49,7 @@ from ipfin.web.forms import (
     ReleaseForm,
     RightEventForm,
     RightSearchForm,
+    RightTermFactsForm,
     SearchForm,
     right_number_or_none,
 )
@@ -308,7 +309,21 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
     right = registry_selectors.right_get(number=number)
     can_record = has_perm(request.user, Perm.REGISTRY_WRITE)
     event_form = RightEventForm() if can_record else None
-    if request.method == "POST":
+    terms_form = RightTermFactsForm.for_right(right) if can_record else None
+    if request.method == "POST" and request.POST.get("form") == "term_facts":
+        require(request.user, Perm.REGISTRY_WRITE)
+        terms_form = RightTermFactsForm(request.POST, kind=right.kind)
+        if terms_form.is_valid():
+            try:
+                registry_services.right_term_facts_set(
+                    actor=request.user, right=right, **terms_form.facts()
+                )
+            except DomainError as exc:
+                messages.error(request, action_refusal(exc)[1])
+            else:
+                messages.success(request, _("保护期相关事实已登记。"))
+                return redirect("web:right_detail", number=right.number)
+    elif request.method == "POST":
         require(request.user, Perm.REGISTRY_WRITE)
         event_form = RightEventForm(request.POST)
         if event_form.is_valid():
@@ -351,6 +366,7 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
         "public_pledges": pledge_selectors.pledges_public_for_right(right),
         "annuity_caveat": annuity_caveat(right, status, events, today=today),
         "event_form": event_form,
+        "terms_form": terms_form,
         "term_note": _localized_pair(registry_selectors.right_term_note(right)),
         "compensation_days": compensation_days(facts.events),
     }

@@ -101,3 +101,82 @@ def test_only_the_registry_writer_sees_and_uses_the_form(
     assert Client().post(f"/rights/{patent.number}/", data).status_code in (302, 401)
     assert RightEvent.objects.count() == before
     assert RightOwner.objects.get(right=patent, valid_to__isnull=True).name == enterprise_a.name
+
+
+def test_examiner_records_term_compensation_on_the_page_zlf_art42(
+    client_for: Callable[[User], Client], examiner: User, patent: Right
+) -> None:
+    client = client_for(examiner)
+    before = _page(client, patent)
+    response = client.post(
+        f"/rights/{patent.number}/",
+        {
+            "type": "term_compensation",
+            "date": timezone.localdate().isoformat(),
+            "compensation_days": "120",
+            "compensation_kind": "grant_delay",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert RightEvent.objects.get(right=patent, type="term_compensation").payload == {
+        "days": 120,
+        "kind": "grant_delay",
+    }
+    page = _page(client, patent)
+    assert 'data-testid="term-compensation"' in page and "含专利权期限补偿 120 天" in page
+    assert "补偿 120 天" in page and "专利法第四十二条第二款" in page
+    assert 'data-testid="term-compensation"' not in before
+
+
+def test_examiner_records_a_copyright_author_and_the_term_follows_zzf_art23(
+    client_for: Callable[[User], Client], examiner: User, enterprise_a: Organisation
+) -> None:
+    from ipfin.registry.services import right_create
+
+    work = right_create(
+        actor=examiner,
+        number="2019SR0765432",
+        kind="copyright",
+        title="示范软件",
+        filing_date=timezone.localdate().replace(year=2019),
+        grant_date=None,
+        owners=[{"name": enterprise_a.name, "uscc": enterprise_a.uscc}],
+    )
+    client = client_for(examiner)
+    page = _page(client, work)
+    assert 'data-testid="term-unknown"' in page  # whose work it is is not recorded: no date
+    assert 'name="terms-author_kind"' in page and 'name="terms-first_commercial_use"' not in page
+    response = client.post(
+        f"/rights/{work.number}/",
+        {
+            "form": "term_facts",
+            "terms-author_kind": "organisation",
+            "terms-first_published_on": "2018-03-01",
+            "terms-created_on": "2018-01-01",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = _page(client, work)
+    assert 'data-testid="term-unknown"' not in page
+    assert "2068-12-31" in page  # 31 December of the 50th year after 2018
+    refused = client.post(
+        f"/rights/{work.number}/",
+        {
+            "form": "term_facts",
+            "terms-author_kind": "organisation",
+            "terms-author_died_on": "2020-01-01",
+        },
+        follow=True,
+    )
+    assert "只有自然人作品记载作者死亡日期" in html_lib.unescape(refused.content.decode())
+    work.refresh_from_db()
+    assert work.author_died_on is None
+
+
+def test_only_the_office_sees_and_posts_the_term_facts_form(
+    client_for: Callable[[User], Client], bank_a_user: User, patent: Right
+) -> None:
+    client = client_for(bank_a_user)
+    assert 'data-testid="right-term-facts-form"' not in _page(client, patent)
+    response = client.post(f"/rights/{patent.number}/", {"form": "term_facts"})
+    assert response.status_code == 403
