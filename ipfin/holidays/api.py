@@ -37,7 +37,9 @@ class YearPath(Schema):
 
 
 class WorkingDaysQuery(Schema):
-    start: date
+    start: date = NinjaField(
+        ..., ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR - 2, 12, 31)
+    )  # a year's count from the last allowed day stays far from date.max
     days: int = NinjaField(..., ge=0, le=MAX_WORKING_DAYS_QUERY)
 
 

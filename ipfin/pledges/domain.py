@@ -205,8 +205,9 @@ CHANGE_TRANSITIONS: dict[tuple[ChangeState | None, PledgeAction], ChangeState] =
     (ChangeState.SUBMITTED, PledgeAction.REJECT): ChangeState.REJECTED,
     (ChangeState.SUBMITTED, PledgeAction.REQUEST_CORRECTION): ChangeState.CORRECTION_REQUESTED,
     (ChangeState.SUBMITTED, PledgeAction.WITHDRAW): ChangeState.WITHDRAWN,
-    (ChangeState.CORRECTION_REQUESTED, PledgeAction.WITHDRAW): ChangeState.WITHDRAWN,
 }
+# A change sent back for correction is closed: the parties file the corrected change anew (one
+# open change application per pledge), so nothing is left waiting on a dead end.
 
 _CHANGE_WORKFLOW: Workflow[ChangeState, PledgeAction] = Workflow(
     state_type=ChangeState,

@@ -36,7 +36,6 @@ class PartyChoices(models.TextChoices):
 class ReleaseBasisChoices(models.TextChoices):
     DEBT_DISCHARGED = "debt_discharged", _("主债务已履行完毕")
     PLEDGE_WAIVED = "pledge_waived", _("质权人放弃质权")
-    JOINT = "joint", _("双方共同申请注销")
 
 
 class Pledge(models.Model):
@@ -173,7 +172,7 @@ class ChangeStateChoices(models.TextChoices):
 
 
 # A change application in one of these states is open: one at a time per pledge.
-OPEN_CHANGE_STATES = ("awaiting_confirmation", "submitted", "correction_requested")
+OPEN_CHANGE_STATES = ("awaiting_confirmation", "submitted")
 
 
 class PledgeChange(models.Model):

@@ -108,10 +108,12 @@ class ChangeDecisionIn(Schema):
 
 
 class ReleaseIn(Schema):
-    released_on: dt.date | None = None
-    basis: Literal["debt_discharged", "pledge_waived", "joint"] = Field(
+    released_on: dt.date | None = Field(
+        None, description="today if given: a release is registered at once, never back-dated"
+    )
+    basis: Literal["debt_discharged", "pledge_waived"] = Field(
         "debt_discharged",
-        description="主债务已履行完毕 / 质权人放弃质权 / 双方共同申请注销",
+        description="主债务已履行完毕 / 质权人放弃质权 (the pledgee's declaration)",
     )
 
 

@@ -21,6 +21,7 @@ from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.schemas import (
     AnnuityOut,
+    ErrorOut,
     EventConflictOut,
     EventCreatedOut,
     EventIn,
@@ -130,7 +131,10 @@ def create_right(request: HttpRequest, payload: RightIn) -> Status[RightOut]:
     return Status(201, _right_out(right, pledges=[]))
 
 
-@router.patch("/rights/{number}", response=RightOut)
+@router.patch(
+    "/rights/{number}",
+    response={200: RightOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> RightOut:
     """Record or correct what a right's true term depends on (the IP office): first commercial
     use and creation of an IC layout (条例 art. 12), the author, the author's death, creation and
@@ -147,7 +151,17 @@ def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> R
     return _right_out(right, pledges=list(pledges_public_for_right(right)))
 
 
-@router.post("/rights/{number}/events", response={201: EventCreatedOut, 409: EventConflictOut})
+@router.post(
+    "/rights/{number}/events",
+    response={
+        201: EventCreatedOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: EventConflictOut,
+        422: ErrorOut,
+    },
+)
 def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[dict[str, Any]]:
     """Record a legal event (the IP office). A transfer or a licence may carry its `price`
     (转让价款 / 许可使用费, yuan, "1200000.00"): stored in the payload, it makes the event a

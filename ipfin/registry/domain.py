@@ -285,20 +285,22 @@ def copyright_expiry(
     - a legal person's or other organisation's work, and its software: 50 years after first
       publication, to 31 December of the 50th year; a work not published within 50 years of its
       creation is no longer protected after those 50 years (`first_published_on`, `created_on`;
-      both unknown → None);
+      the publication not recorded → None: "not recorded" is not "unpublished");
     - whose work it is unknown → None.
     """
     if author_kind is AuthorKind.PERSON:
         return _end_of_50th_year_after(author_died_on) if author_died_on else None
     if author_kind is not AuthorKind.ORGANISATION:
         return None
+    if first_published_on is None:
+        # Not recorded is not "unpublished": a publication later than the creation would give a
+        # later end, so no date is given (the 50 years from creation are only a lower bound).
+        return None
     if created_on is not None:
         unpublished_end = _end_of_50th_year_after(created_on)
-        if first_published_on is None or first_published_on >= unpublished_end:
-            return unpublished_end
-    if first_published_on is not None:
-        return _end_of_50th_year_after(first_published_on)
-    return None
+        if first_published_on >= unpublished_end:
+            return unpublished_end  # published only after its 50 unpublished years: too late
+    return _end_of_50th_year_after(first_published_on)
 
 
 def term_note(facts: RightFacts) -> tuple[str, str] | None:
@@ -313,15 +315,13 @@ def term_note(facts: RightFacts) -> tuple[str, str] | None:
             "(Copyright Law art. 23); the register has no date of the author's death, so the term "
             "cannot be computed.",
         )
-    if facts.author_kind is AuthorKind.ORGANISATION and not (
-        facts.first_published_on or facts.created_on
-    ):
+    if facts.author_kind is AuthorKind.ORGANISATION and not facts.first_published_on:
         return (
             "法人或非法人组织作品的保护期自首次发表起算（著作权法第二十三条），登记簿未记载首次"
-            "发表日期或创作完成日期，保护期无法计算。",
+            "发表日期，保护期无法计算。",
             "An organisation's work is protected for 50 years after first publication (Copyright "
-            "Law art. 23); the register has neither the first publication nor the creation date, "
-            "so the term cannot be computed.",
+            "Law art. 23); the register has no date of first publication, so the term cannot be "
+            "computed.",
         )
     if facts.author_kind is None:
         return (

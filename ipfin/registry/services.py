@@ -446,6 +446,32 @@ def clean_term_facts(
     return cleaned
 
 
+def _applicants(right: Right) -> set[str]:
+    """The right's applicants as the register knows them: its first owners (those from the
+    filing date), by credit code or, without one, by name."""
+    first = RightOwner.objects.filter(right=right, valid_from=right.filing_date)
+    return {o.uscc or o.name for o in first}
+
+
+def _check_same_applicant(right: Right) -> None:
+    """专利法 art. 9: the same-day rule concerns the SAME applicant's invention and utility model.
+    When the named invention is in the register, one of its applicants must be one of the
+    utility model's (422 `same_day_invention_other_applicant` otherwise)."""
+    if not right.same_day_invention:
+        return
+    invention = Right.objects.filter(number=right.same_day_invention).first()
+    if invention is None or _applicants(invention) & _applicants(right):
+        return
+    raise _invalid(
+        "same_day_invention_other_applicant",
+        f"发明专利申请 {invention.number} 的申请人与本实用新型的申请人不同，不属于同一申请人同日"
+        "申请的情形。",
+        f"Invention application {invention.number} has other applicants than this utility "
+        "model: it is not the same applicant's same-day application.",
+        field="same_day_invention",
+    )
+
+
 def _check_term_fact_order(right: Right) -> None:
     """Creation before filing, first commercial use and first publication; a death date only for
     a natural person's work (after the facts are merged onto the right)."""
@@ -529,6 +555,7 @@ def right_create(
             code="right_exists",
         ) from exc
     rows = _open_owners(right, cleaned_owners, filing_date)
+    _check_same_applicant(right)
     status = right_status(right, on=today)
     audit_record(
         actor=actor,
@@ -586,6 +613,7 @@ def right_term_facts_set(*, actor: Any, right: Right, **facts: Any) -> Right:
         setattr(right, field, value)
     _check_term_fact_order(right)
     right.save(update_fields=[*cleaned, "updated_at"])
+    _check_same_applicant(right)
     after = {
         "facts": _term_facts_json(right),
         "status": status_as_dict(right_status(right, on=today)),
@@ -827,7 +855,9 @@ def _clean_consent(payload: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _require_pledgee_consent(right: Right, event_type: EventType, cleaned: dict[str, Any]) -> None:
+def _require_pledgee_consent(
+    right: Right, event_type: EventType, on: datetime.date, cleaned: dict[str, Any]
+) -> None:
     """A transfer, licence or surrender of a right under a registered pledge needs the pledgee's
     consent on record: `pledgee_consent` true and a `consent_document` named. Otherwise a 409
     `pledgee_consent_required` naming the pledge(s) and the pledgee(s).
@@ -838,21 +868,21 @@ def _require_pledgee_consent(right: Right, event_type: EventType, cleaned: dict[
       agreement; the register applies the same to every kind of right (a surrender would destroy
       the pledgee's security as surely as a transfer).
     A pending application creates no pledge right yet (质权自登记时设立) and a released pledge none
-    any more: neither asks for consent (`registered_pledges_of`).
+    any more: neither asks for consent. Whether the right was pledged is read as of the event's
+    date `on` (`registered_pledges_of`), so a dealing dated inside a pledge's life needs consent
+    even when recorded after the release.
     """
     if event_type not in PLEDGEE_CONSENT_EVENTS:
         return
     if cleaned.get("pledgee_consent") is True and cleaned.get("consent_document"):
         return
-    pledges = registered_pledges_of(right)
+    pledges = registered_pledges_of(right, on)
     if not pledges:
         return
     numbers = [number for number, _pledgee in pledges]
     named_zh = "、".join(f"质押登记号 {number}，质权人 {pledgee}" for number, pledgee in pledges)
     named_en = "; ".join(f"registration {number}, pledgee {pledgee}" for number, pledgee in pledges)
-    record_zh = (
-        "请记载质权人的书面同意（质权人同意 pledgee_consent 及同意文件编号 consent_document）。"
-    )
+    record_zh = "请记载质权人的书面同意（勾选“质权人已书面同意”并填写同意文件编号）。"
     record_en = (
         "Record the pledgee's written consent (pledgee_consent true and consent_document, the "
         "consent letter's number)."
@@ -1019,7 +1049,7 @@ def right_event_record(
         )
     cleaned = _clean_payload(right, event_type, date, dict(payload or {}))
     # Before any write (the owners of a transfer included): a refusal changes nothing.
-    _require_pledgee_consent(right, event_type, cleaned)
+    _require_pledgee_consent(right, event_type, date, cleaned)
     before = right_status(right, on=today)
     org_ids = {
         o.organisation_id

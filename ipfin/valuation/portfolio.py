@@ -453,15 +453,15 @@ def score_columns(
     expiry = np.where(kind == 5, ic_end, expiry)
     # Copyright (著作权法 art. 23; ipfin.registry.domain.copyright_expiry): to 31 December of the
     # 50th year after the author's death (a person's work) or first publication (an
-    # organisation's; unpublished 50 years after creation: unprotected). Unknown: NaN life.
+    # organisation's; published only after 50 years from creation: ended then). Unknown: NaN.
     died, published = raw["died_day"], raw["published_day"]
     person, organisation = raw["author"] == 1, raw["author"] == 2
     created_end = _end_of_50th_year(created)
     published_end = _end_of_50th_year(published)
     org_end = np.where(
-        (created != _MISSING) & ((published == _MISSING) | (published >= created_end)),
-        created_end,
-        np.where(published != _MISSING, published_end, _MISSING),
+        published == _MISSING,
+        _MISSING,  # publication not recorded: unknown, never "unpublished"
+        np.where((created != _MISSING) & (published >= created_end), created_end, published_end),
     )
     copyright_end = np.where(
         person & (died != _MISSING),

@@ -133,3 +133,10 @@ def test_openapi_declares_public_reads_without_security(api_client: Any) -> None
     put = paths["/api/v1/calendar/{year}"]["put"]
     assert put["security"]
     assert {"200", "401", "403", "422"} <= set(put["responses"])
+
+
+def test_working_days_from_the_end_of_time_is_422_not_500(api_client: Any) -> None:
+    response = api_client().get(
+        "/api/v1/calendar/working-days", {"start": "9999-12-25", "days": 366}
+    )
+    assert response.status_code == 422

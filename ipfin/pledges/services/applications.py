@@ -39,6 +39,7 @@ from ipfin.pledges.models import (
     ReleaseBasisChoices,
 )
 from ipfin.pledges.selectors import resolve_rights
+from ipfin.pledges.services.changes_close import close_open_changes
 from ipfin.pledges.services.common import (
     DECISIONS,
     PARTY_ZH,
@@ -290,6 +291,8 @@ def pledge_confirm(*, actor: Any, pledge: Pledge, today: date | None = None) -> 
     pledges_lapse_unconfirmed(on=day, right_ids=_item_right_ids(pledge))
     with transaction.atomic():
         locked = lock_pledge(pledge)
+        # Again under the lock: a concurrent amendment may have made the actor the filer.
+        require_other_party(actor, locked.initiator, locked)
         new_state = transition(locked.state, PledgeAction.CONFIRM)
         before = snapshot(locked)
         rights = _active_rights_of(locked)
@@ -334,6 +337,7 @@ def pledge_decline(*, actor: Any, pledge: Pledge, reason: str = "") -> Pledge:
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = lock_pledge(pledge)
+        require_other_party(actor, locked.initiator, locked)
         new_state = transition(locked.state, PledgeAction.DECLINE)
         before = snapshot(locked)
         release_items(locked)
@@ -594,6 +598,10 @@ def pledge_resubmit(
 # --- release, withdrawal -------------------------------------------------------------------------
 
 
+# What the pledgee alone may declare; a joint filing would need the pledgor's signature too.
+PLEDGEE_RELEASE_BASES = (ReleaseBasisChoices.DEBT_DISCHARGED, ReleaseBasisChoices.PLEDGE_WAIVED)
+
+
 def pledge_release(
     *,
     actor: Any,
@@ -602,33 +610,35 @@ def pledge_release(
     basis: str = ReleaseBasisChoices.DEBT_DISCHARGED,
     today: date | None = None,
 ) -> Pledge:
-    """注销登记, registered at once on the office's behalf: filed by the pledgee (its declaration
-    that the debt is discharged or that it waives the pledge) or jointly with the pledgor (`basis`
-    debt_discharged | pledge_waived | joint). The rights are free from then on; who filed it and
-    the date are recorded, and the public register shows the release date."""
+    """注销登记, registered at once on the office's behalf on the pledgee's declaration that the
+    debt is discharged or that it waives the pledge (`basis` debt_discharged | pledge_waived).
+    Like the registration itself (民法典 art. 444) it is never back-dated: the release date is the
+    day it is registered (`released_on`, if given, must be that day; 422 otherwise). The rights are
+    free from then on; who filed it, on what ground and the date are recorded, the public register
+    shows the date, and open change applications of the pledge are closed."""
     require_pledgee(actor, pledge)
     day = today_or(today)
-    if basis not in ReleaseBasisChoices.values:
+    if basis not in PLEDGEE_RELEASE_BASES:
         raise invalid(
             "release_basis_invalid",
-            "注销依据应为 debt_discharged（主债务已履行完毕）、pledge_waived（质权人放弃质权）"
-            "或 joint（双方共同申请）。",
-            "basis must be debt_discharged, pledge_waived or joint.",
+            "注销依据应为 debt_discharged（主债务已履行完毕）或 pledge_waived（质权人放弃质权）。",
+            "basis must be debt_discharged or pledge_waived.",
             field="basis",
         )
     with transaction.atomic():
         locked = lock_pledge(pledge)
         new_state = transition(locked.state, PledgeAction.RELEASE)
         released = released_on or day
-        effective = locked.effective_date or day
-        if not effective <= released <= day:
+        if released != day:
             raise invalid(
                 "released_on_invalid",
-                f"注销日应在登记生效日 {effective} 与今日 {day} 之间。",
-                f"The release date must be between the effective date {effective} and today {day}.",
+                f"注销登记即时办理，注销日即今日 {day}，不能为 {released}。",
+                f"A release is registered at once: its date is today, {day}, not {released}.",
+                field="released_on",
             )
         before = snapshot(locked)
         release_items(locked)
+        close_open_changes(locked, actor)
         locked.state = new_state
         locked.released_on = released
         locked.released_by = actor

@@ -66,6 +66,11 @@ def _lock_change(change: PledgeChange) -> PledgeChange:
     return PledgeChange.objects.select_for_update().select_related("pledge").get(pk=change.pk)
 
 
+def _require_registered(change: PledgeChange) -> None:
+    """A change application concerns a registered pledge: 409 once it is released."""
+    transition(change.pledge.state, PledgeAction.CHANGE)
+
+
 def _term_refusal(pledge: Pledge, term_end: date, day: date) -> None:
     """A new term end must still fall within every pledged right's term (办法 art. 12)."""
     facts, _marks = pledge_facts(
@@ -86,9 +91,12 @@ def _term_refusal(pledge: Pledge, term_end: date, day: date) -> None:
         )
 
 
+_FIELDS_EN = {"debt_amount": "secured debt", "term_end": "end of the debt term", "scope": "scope"}
+
+
 def _describe(after: dict[str, Any]) -> tuple[str, str]:
     zh = "，".join(f"{_FIELDS_ZH[k]}改为 {v}" for k, v in after.items())
-    en = ", ".join(f"{k} to {v}" for k, v in after.items())
+    en = ", ".join(f"{_FIELDS_EN[k]} to {v}" for k, v in after.items())
     return zh, en
 
 
@@ -187,6 +195,8 @@ def pledge_change_confirm(
     pledge_changes_lapse_unconfirmed(on=day, change_ids=[change.pk])
     with transaction.atomic():
         locked = _lock_change(change)
+        require_other_party(actor, locked.initiator, locked.pledge)
+        _require_registered(locked)
         new_state = change_transition(locked.state, PledgeAction.CONFIRM)
         locked.state = new_state
         locked.confirmed_by = actor
@@ -215,6 +225,7 @@ def pledge_change_decline(*, actor: Any, change: PledgeChange, reason: str = "")
     require_other_party(actor, change.initiator, change.pledge)
     with transaction.atomic():
         locked = _lock_change(change)
+        require_other_party(actor, locked.initiator, locked.pledge)
         locked.state = change_transition(locked.state, PledgeAction.DECLINE)
         locked.decision_reason = (reason or "").strip()
         locked.save()
@@ -287,8 +298,8 @@ def pledge_change_decide(
             )
         pledge = lock_pledge(locked.pledge)
         pledge_before = snapshot(pledge)
+        transition(pledge.state, PledgeAction.CHANGE)  # 409 unless still registered
         if action is PledgeAction.APPROVE:
-            transition(pledge.state, PledgeAction.CHANGE)  # still registered
             after = locked.after
             if "term_end" in after:
                 term_end = date.fromisoformat(after["term_end"])

@@ -14,19 +14,19 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeDocument
-from ipfin.pledges.services.common import invalid, lock_pledge, require_pledgee
+from ipfin.pledges.services.common import invalid, lock_pledge, notify_orgs, require_pledgee
 
 __all__ = ["CONTRACT", "FileTooLarge", "pledge_document_upload"]
 
 _PDF_MAGIC = b"%PDF-"
 CONTRACT = "contract"  # PledgeDocument.kind of the signed pledge contract
 _PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream"})
-# While the application or the registration is alive, its contract may be (re)uploaded.
+# While the application is open its contract may be (re)uploaded; a registration's record is
+# fixed (a different contract is a change registration's business).
 _OPEN_STATES = (
     PledgeState.AWAITING_CONFIRMATION,
     PledgeState.SUBMITTED,
     PledgeState.CORRECTION_REQUESTED,
-    PledgeState.REGISTERED,
 )
 
 
@@ -84,8 +84,8 @@ def pledge_document_upload(
         locked = lock_pledge(pledge)
         if locked.state not in _OPEN_STATES:
             raise Conflict(
-                "该质押登记已结束，不能再上传文件。",
-                "The pledge is closed: no more documents can be uploaded.",
+                "该质押登记已登记或已结束，不能再上传合同。",
+                "The pledge is registered or closed: no more contracts can be uploaded.",
                 code="pledge_closed",
             )
         # The stored name is ours (no user-controlled path); the original name is kept apart.
@@ -113,4 +113,15 @@ def pledge_document_upload(
                 "sha256": sha256,
             },
         )
+        if locked.confirmed_at is not None:
+            # The pledgor signed before this file came: it is told, and can read it on the page.
+            notify_orgs(
+                [locked.pledgor_id],
+                locked,
+                "pledge.document_upload",
+                f"质权人在您确认后为质押登记申请 #{locked.pk} 上传了质押合同“{name}”"
+                f"（SHA-256 {sha256[:12]}…），请核对。",
+                f"After your confirmation the pledgee uploaded the contract {name!r} to pledge "
+                f"application #{locked.pk} (SHA-256 {sha256[:12]}…): please check it.",
+            )
     return document

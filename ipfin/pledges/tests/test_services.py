@@ -1156,3 +1156,91 @@ def test_lapse_command_is_the_daily_job_and_idempotent_banfa_art3(
     call_command("lapse_pledge_applications", "--today", later, stdout=out)
     assert json.loads(out.getvalue()) == {"applications_lapsed": 0, "changes_lapsed": 0}
     assert PledgeChange.objects.get().state == "lapsed"
+
+
+# --- review findings: what the law's letter and an attacker would try -----------------------------
+
+
+def test_release_is_never_back_dated_minfadian_art444(
+    registered: Pledge, bank_a_user: User, today: date
+) -> None:
+    """注销登记 is the office's act, registered at once: the release date is the day it is
+    registered, as the registration itself is (民法典 art. 444)."""
+    before, row = counts(), state_of(registered)
+    with pytest.raises(ValidationFailed) as exc:
+        pledge_release(actor=bank_a_user, pledge=registered, released_on=today - timedelta(days=1))
+    assert exc.value.code == "released_on_invalid"
+    with pytest.raises(ValidationFailed) as basis:
+        pledge_release(actor=bank_a_user, pledge=registered, basis="joint")
+    assert basis.value.code == "release_basis_invalid"
+    assert counts() == before and state_of(registered) == row
+    released = pledge_release(actor=bank_a_user, pledge=registered, basis="pledge_waived")
+    assert (released.released_on, released.release_basis) == (today, "pledge_waived")
+    assert released.released_by_id == bank_a_user.pk
+
+
+def test_release_closes_open_changes_and_a_change_of_a_released_pledge_goes_nowhere(
+    registered: Pledge, bank_a_user: User, enterprise_a_user: User, examiner: User
+) -> None:
+    change = pledge_change(actor=bank_a_user, pledge=registered, scope="本金", reason="x")
+    pledge_release(actor=bank_a_user, pledge=registered)
+    change.refresh_from_db()
+    assert change.state == "withdrawn"
+    assert AuditRecord.objects.filter(action="pledge.change_close").count() == 1
+    with pytest.raises(Conflict):
+        pledge_change_confirm(actor=enterprise_a_user, change=change)
+    with pytest.raises(Conflict):
+        pledge_change(actor=bank_a_user, pledge=registered, scope="利息", reason="y")
+
+
+def test_a_change_sent_back_for_correction_is_closed_and_may_be_filed_anew(
+    registered: Pledge, bank_a_user: User, enterprise_a_user: User, examiner: User
+) -> None:
+    change = pledge_change(actor=bank_a_user, pledge=registered, scope="本金", reason="x")
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    change = pledge_change_decide(
+        actor=examiner, change=change, decision="correct", reason="请写明担保范围的具体项目"
+    )
+    assert change.state == "correction_requested"
+    again = pledge_change(actor=bank_a_user, pledge=registered, scope="本金、利息", reason="补正")
+    assert again.state == "awaiting_confirmation"
+
+
+def test_no_new_contract_once_registered_and_a_late_one_is_told_to_the_pledgor(
+    submit: Submit,
+    right: Right,
+    bank_a_user: User,
+    enterprise_a: Organisation,
+    examiner: User,
+    upload_contract: UploadContract,
+) -> None:
+    """The contract is what both parties signed: one uploaded after the pledgor's confirmation is
+    notified to the pledgor; once registered, the record is fixed (409)."""
+    pledge, _ = submit([right])  # confirmed by the pledgor
+    upload_contract(pledge)
+    assert Notification.objects.filter(
+        verb="pledge.document_upload", organisation=enterprise_a
+    ).exists()
+    pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    with pytest.raises(Conflict) as exc:
+        pledge_document_upload(actor=bank_a_user, pledge=pledge, uploaded_file=pdf_file())
+    assert exc.value.code == "pledge_closed"
+
+
+def test_the_filer_cannot_confirm_through_a_stale_read_of_the_application_banfa_art3(
+    submit: Submit,
+    right: Right,
+    examiner: User,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    """The enterprise amends the bank's application (it becomes the filer) while holding an older
+    read of it: its confirmation is checked again under the row lock and refused."""
+    pledge, _ = submit([right])
+    pledge_decide(actor=examiner, pledge=pledge, decision="correct", reason="金额有误")
+    stale = Pledge.objects.get(pk=pledge.pk)  # initiator: the pledgee, as read before
+    pledge_resubmit(actor=enterprise_a_user, pledge=pledge, debt_amount="4000000.00", today=today)
+    with pytest.raises(PermissionDenied) as exc:
+        pledge_confirm(actor=enterprise_a_user, pledge=stale)
+    assert exc.value.code == "awaiting_other_party"
+    assert Pledge.objects.get(pk=pledge.pk).state == "awaiting_confirmation"

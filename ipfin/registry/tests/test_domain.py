@@ -722,8 +722,9 @@ def test_copyright_term_unknown_is_never_guessed_zzf_art23() -> None:
 
 
 def test_unpublished_organisation_work_unprotected_50_years_after_creation_zzf_art23() -> None:
-    """著作权法 art. 23 ¶2: not published within 50 years of creation → no longer protected."""
-    assert copyright_expiry(AuthorKind.ORGANISATION, created_on=D(1980, 3, 1)) == D(2031, 1, 1)
+    """著作权法 art. 23 ¶2: not published within 50 years of creation → no longer protected. A
+    publication the register does not record is unknown, not "unpublished": no date."""
+    assert copyright_expiry(AuthorKind.ORGANISATION, created_on=D(1980, 3, 1)) is None
     late = copyright_expiry(
         AuthorKind.ORGANISATION, created_on=D(1970, 3, 1), first_published_on=D(2021, 1, 1)
     )

@@ -62,8 +62,9 @@ def pledge_right(
             term_end=date(2029, 1, 5),
             contract_no="C-1",
             created_by=bank_a_user,
-            effective_date=date(2026, 1, 8) if state != "submitted" else None,
-            released_on=date(2026, 3, 1) if released else None,
+            # Registered a week before the dealings (ON); a released one ended before them.
+            effective_date=date(2018, 5, 25) if state != "submitted" else None,
+            released_on=date(2018, 5, 30) if released else None,
         )
         PledgeItem.objects.create(pledge=pledge, right=right, active=not released)
         return pledge
@@ -337,3 +338,23 @@ def test_examiner_form_licenses_an_unpledged_right_without_consent_minfadian_art
     assert done.status_code == 302, done.content.decode()[:2000]
     event = RightEvent.objects.get(right=right, type="licence")
     assert "pledgee_consent" not in event.payload and "consent_document" not in event.payload
+
+
+def test_a_dealing_dated_while_the_pledge_held_needs_consent_even_after_release_minfadian_art444(
+    make_right: MakeRight, examiner: User, pledge_right: Callable[..., Pledge]
+) -> None:
+    """Consent is a matter of the dealing's date: a licence dated while the pledge held the right
+    needs the pledgee's consent even when it is recorded after the release."""
+    right = make_right()
+    pledge = pledge_right(right, state="released")  # registered 2018-05-25, released 2018-05-30
+    inside = date(2018, 5, 28)
+    with pytest.raises(Conflict) as info:
+        right_event_record(
+            actor=examiner,
+            right=right,
+            type="licence",
+            date=inside,
+            payload={"licence_type": "ordinary", "licensee": "丙公司"},
+        )
+    assert info.value.code == "pledgee_consent_required"
+    assert info.value.extra["pledges"] == [pledge.registration_no]

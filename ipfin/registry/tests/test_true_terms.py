@@ -228,3 +228,57 @@ def test_trademark_renewal_filed_then_approved_after_the_grace_period_shangbiaof
     _record(examiner, mark, "renewed", expiry + timedelta(days=200))
     after = right_status(mark, on=expiry + timedelta(days=201))
     assert (after.status.value, after.expiry_date) == ("in_force", add_years(expiry, 10))
+
+
+def test_same_day_invention_of_another_applicant_is_refused_zlf_art9(
+    make_right: MakeRight, examiner: Any
+) -> None:
+    """The rule concerns the SAME applicant's invention and utility model (专利法 art. 9)."""
+    um = make_right(
+        kind="utility_model",
+        filing_date=date(2016, 4, 1),
+        grant_date=date(2016, 9, 1),
+        owners=[{"name": "甲科技有限公司"}],
+    )
+    other = make_right(filing_date=date(2016, 4, 1), grant_date=None, owners=[{"name": "乙公司"}])
+    with pytest.raises(ValidationFailed) as caught:
+        right_term_facts_set(actor=examiner, right=um, same_day_invention=other.number)
+    assert caught.value.code == "same_day_invention_other_applicant"
+    um.refresh_from_db()
+    assert um.same_day_invention == ""
+
+
+def test_term_facts_endpoint_declares_its_statuses(
+    office: Any, make_right: MakeRight, api_client: Any, bank_a_user: Any
+) -> None:
+    from ipfin.api import api
+
+    right = make_right()
+    assert (
+        api_client(bank_a_user)
+        .patch(
+            f"/api/v1/rights/{right.number}", {"created_on": None}, content_type="application/json"
+        )
+        .status_code
+        == 403
+    )
+    assert (
+        office.patch(
+            f"/api/v1/rights/{right.number}",
+            {"author_kind": "person"},
+            content_type="application/json",
+        ).status_code
+        == 422
+    )
+    assert (
+        office.patch(
+            "/api/v1/rights/201510999999.9", {"created_on": None}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+    document = api.get_openapi_schema()
+    patch = document["paths"]["/api/v1/rights/{number}"]["patch"]
+    assert {200, 401, 403, 404, 422} <= {int(code) for code in patch["responses"]}
+    events = document["paths"]["/api/v1/rights/{number}/events"]["post"]
+    assert {201, 401, 403, 404, 409, 422} <= {int(code) for code in events["responses"]}
