@@ -133,6 +133,7 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
         "proceed_despite_same_day": pledge.proceed_despite_same_day,
         "confirmed_at": pledge.confirmed_at,
         "release_basis": pledge.release_basis or None,
+        "release_requested_on": pledge.release_requested_on,
         "checks": localise_checks(list(pledge.checks or [])),
         "decision_reason": pledge.decision_reason,
         "decided_at": pledge.decided_at,
@@ -363,6 +364,15 @@ def release(
     released_on = payload.released_on if payload is not None else None
     basis = payload.basis if payload is not None else "debt_discharged"
     services.pledge_release(actor=request.user, pledge=pledge, released_on=released_on, basis=basis)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/release-request", response={200: PledgeOut, **_WRITE})
+def release_request(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """The pledgor asks for a joint release (注销登记 filed jointly); the pledgee completes it with
+    POST /pledges/{id}/release `{"basis": "joint"}`. The pledgee gets 403, a stranger 404."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    services.pledge_release_request(actor=request.user, pledge=pledge)
     return _fresh(request, pledge_id)
 
 

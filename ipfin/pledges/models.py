@@ -36,6 +36,7 @@ class PartyChoices(models.TextChoices):
 class ReleaseBasisChoices(models.TextChoices):
     DEBT_DISCHARGED = "debt_discharged", _("主债务已履行完毕")
     PLEDGE_WAIVED = "pledge_waived", _("质权人放弃质权")
+    JOINT = "joint", _("双方共同申请注销")
 
 
 class Pledge(models.Model):
@@ -94,6 +95,11 @@ class Pledge(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # 注销登记 filed jointly: the pledgor's request, which the pledgee's release completes.
+    release_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    release_requested_on = models.DateField(_("出质人申请注销日"), null=True, blank=True)
     release_basis = models.CharField(
         _("注销依据"), max_length=16, choices=ReleaseBasisChoices.choices, blank=True, default=""
     )

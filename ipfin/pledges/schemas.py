@@ -111,9 +111,10 @@ class ReleaseIn(Schema):
     released_on: dt.date | None = Field(
         None, description="today if given: a release is registered at once, never back-dated"
     )
-    basis: Literal["debt_discharged", "pledge_waived"] = Field(
+    basis: Literal["debt_discharged", "pledge_waived", "joint"] = Field(
         "debt_discharged",
-        description="主债务已履行完毕 / 质权人放弃质权 (the pledgee's declaration)",
+        description="主债务已履行完毕 / 质权人放弃质权 (the pledgee's declaration) / 双方共同申请 "
+        "(joint: needs the pledgor's request, POST /pledges/{id}/release-request)",
     )
 
 
@@ -226,6 +227,9 @@ class PledgeOut(PledgeSummaryOut):
     proceed_despite_same_day: bool
     confirmed_at: dt.datetime | None
     release_basis: str | None
+    release_requested_on: dt.date | None = Field(
+        ..., description="the pledgor's request for a joint release, if any"
+    )
     checks: list[CheckOut]
     decision_reason: str
     decided_at: dt.datetime | None

@@ -194,6 +194,7 @@ class ReleaseForm(_Form):
         choices=[
             ("debt_discharged", _("主债务已履行完毕")),
             ("pledge_waived", _("质权人放弃质权")),
+            ("joint", _("双方共同申请注销（出质人已申请）")),
         ],
     )
     acknowledge = forms.BooleanField(

@@ -30,6 +30,11 @@ urlpatterns = [
     path("pledges/<int:pledge_id>/resubmit/", views.pledge_resubmit, name="pledge_resubmit"),
     path("pledges/<int:pledge_id>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
     path("pledges/<int:pledge_id>/confirm/", views.pledge_confirm, name="pledge_confirm"),
+    path(
+        "pledges/<int:pledge_id>/release-request/",
+        views.pledge_release_request,
+        name="pledge_release_request",
+    ),
     path("pledges/<int:pledge_id>/decline/", views.pledge_decline, name="pledge_decline"),
     path(
         "pledges/<int:pledge_id>/changes/<int:change_id>/confirm/",

@@ -583,6 +583,9 @@ def _pledge_context(
         "can_upload": pledgee and state in _OPEN_APPLICATION,
         "can_decide": can_decide and state == "submitted",
         "can_release": pledgee and state == "registered",
+        "can_request_release": party == "pledgor"
+        and state == "registered"
+        and pledge.release_requested_on is None,
         "can_change": party is not None and state == "registered" and not open_change,
         "can_resubmit": party is not None and state == "correction_requested",
         "can_withdraw": party is not None and state in _OPEN_APPLICATION,
@@ -698,6 +701,19 @@ def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
         return _("质押登记已注销。")
 
     return _pledge_action(request, pledge_id, act, form_name="release_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_release_request(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """The pledgor asks the pledgee to release the pledge jointly."""
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_release_request(actor=request.user, pledge=pledge)
+        return _("已申请共同注销，待质权人办理注销登记。")
+
+    return _pledge_action(request, pledge_id, act)
 
 
 @login_required

@@ -29,7 +29,7 @@ from django.utils import timezone
 from ipfin.accounts.models import OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict
+from ipfin.common.errors import Conflict, PermissionDenied
 from ipfin.pledges.domain import CheckResult, PledgeAction, PledgeState, format_registration_no
 from ipfin.pledges.models import (
     Pledge,
@@ -80,6 +80,7 @@ __all__ = [
     "pledge_decide",
     "pledge_decline",
     "pledge_release",
+    "pledge_release_request",
     "pledge_resubmit",
     "pledge_submit",
     "pledge_withdraw",
@@ -598,8 +599,47 @@ def pledge_resubmit(
 # --- release, withdrawal -------------------------------------------------------------------------
 
 
-# What the pledgee alone may declare; a joint filing would need the pledgor's signature too.
-PLEDGEE_RELEASE_BASES = (ReleaseBasisChoices.DEBT_DISCHARGED, ReleaseBasisChoices.PLEDGE_WAIVED)
+def pledge_release_request(*, actor: Any, pledge: Pledge, today: date | None = None) -> Pledge:
+    """The pledgor's half of a joint release (注销登记 filed jointly): its request is recorded and
+    the pledgee told; the pledgee's release with `basis="joint"` then registers it at once. Only
+    the pledgor of a registered pledge (403 for the pledgee, 404 for anyone else, 409 otherwise)."""
+    party = require_party(actor, pledge)
+    if party != PLEDGOR:
+        raise PermissionDenied(
+            "共同注销由出质人申请、质权人办理；质权人可直接申请注销。",
+            "The pledgor requests a joint release; the pledgee may release on its own.",
+            code="pledgor_only",
+        )
+    day = today_or(today)
+    with transaction.atomic():
+        locked = lock_pledge(pledge)
+        transition(locked.state, PledgeAction.RELEASE)  # 409 unless registered
+        if locked.release_requested_on is not None:
+            raise Conflict(
+                "已申请共同注销，等待质权人办理。",
+                "A joint release is already requested and awaits the pledgee.",
+                code="release_already_requested",
+            )
+        before = snapshot(locked)
+        locked.release_requested_by = actor
+        locked.release_requested_on = day
+        locked.save(update_fields=["release_requested_by", "release_requested_on", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="pledge.release_request",
+            obj=locked,
+            before=before,
+            after=snapshot(locked, before["rights"]),
+        )
+        label_zh, label_en = label(locked)
+        notify_orgs(
+            [locked.pledgee_id],
+            locked,
+            "pledge.release_request",
+            f"出质人申请与贵行共同注销{label_zh}，请核实后办理注销登记。",
+            f"The pledgor asks to release {label_en} jointly: check and file the release.",
+        )
+    return locked
 
 
 def pledge_release(
@@ -611,23 +651,32 @@ def pledge_release(
     today: date | None = None,
 ) -> Pledge:
     """注销登记, registered at once on the office's behalf on the pledgee's declaration that the
-    debt is discharged or that it waives the pledge (`basis` debt_discharged | pledge_waived).
+    debt is discharged or that it waives the pledge (`basis` debt_discharged | pledge_waived), or
+    jointly (`joint`: the pledgor's request on record, `pledge_release_request`; 409 without it).
     Like the registration itself (民法典 art. 444) it is never back-dated: the release date is the
     day it is registered (`released_on`, if given, must be that day; 422 otherwise). The rights are
     free from then on; who filed it, on what ground and the date are recorded, the public register
     shows the date, and open change applications of the pledge are closed."""
     require_pledgee(actor, pledge)
     day = today_or(today)
-    if basis not in PLEDGEE_RELEASE_BASES:
+    if basis not in ReleaseBasisChoices.values:
         raise invalid(
             "release_basis_invalid",
-            "注销依据应为 debt_discharged（主债务已履行完毕）或 pledge_waived（质权人放弃质权）。",
-            "basis must be debt_discharged or pledge_waived.",
+            "注销依据应为 debt_discharged（主债务已履行完毕）、pledge_waived（质权人放弃质权）"
+            "或 joint（双方共同申请）。",
+            "basis must be debt_discharged, pledge_waived or joint.",
             field="basis",
         )
     with transaction.atomic():
         locked = lock_pledge(pledge)
         new_state = transition(locked.state, PledgeAction.RELEASE)
+        if basis == ReleaseBasisChoices.JOINT and locked.release_requested_on is None:
+            raise Conflict(
+                "出质人尚未申请共同注销：请以质权人名义申请注销（主债务已履行完毕或放弃质权）。",
+                "The pledgor has not requested a joint release: release as the pledgee (debt "
+                "discharged or pledge waived).",
+                code="joint_release_not_requested",
+            )
         released = released_on or day
         if released != day:
             raise invalid(

@@ -357,6 +357,9 @@ def snapshot(pledge: Pledge, numbers: Sequence[str] | None = None) -> dict[str, 
         "effective_date": pledge.effective_date.isoformat() if pledge.effective_date else None,
         "released_on": pledge.released_on.isoformat() if pledge.released_on else None,
         "release_basis": pledge.release_basis or None,
+        "release_requested_on": (
+            pledge.release_requested_on.isoformat() if pledge.release_requested_on else None
+        ),
     }
 
 

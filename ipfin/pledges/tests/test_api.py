@@ -815,3 +815,28 @@ def test_service_and_api_agree_on_the_state_machine(
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
     assert response.json()["state"] == "rejected"
+
+
+def test_joint_release_over_the_api(
+    registered: dict[str, Any], enterprise_a_api: Any, bank_a_api: Any, today: date
+) -> None:
+    not_asked = bank_a_api.post_json(
+        f"/api/v1/pledges/{registered['id']}/release", {"basis": "joint"}
+    )
+    assert not_asked.status_code == 409
+    assert not_asked.json()["code"] == "joint_release_not_requested"
+    bank_asks = bank_a_api.post_json(f"/api/v1/pledges/{registered['id']}/release-request")
+    assert bank_asks.status_code == 403
+    asked = enterprise_a_api.post_json(f"/api/v1/pledges/{registered['id']}/release-request")
+    assert asked.status_code == 200
+    assert asked.json()["release_requested_on"] == today.isoformat()
+    released = bank_a_api.post_json(
+        f"/api/v1/pledges/{registered['id']}/release", {"basis": "joint"}
+    )
+    assert released.status_code == 200
+    assert (released.json()["state"], released.json()["release_basis"]) == ("released", "joint")
+    back_dated = bank_a_api.post_json(
+        f"/api/v1/pledges/{registered['id']}/release",
+        {"released_on": (today - timedelta(days=1)).isoformat()},
+    )
+    assert back_dated.status_code == 409  # already released: the state machine says no first

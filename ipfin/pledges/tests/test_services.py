@@ -38,6 +38,7 @@ from ipfin.pledges.services import (
     pledge_decline,
     pledge_document_upload,
     pledge_release,
+    pledge_release_request,
     pledge_resubmit,
     pledge_submit,
     pledge_withdraw,
@@ -1171,8 +1172,11 @@ def test_release_is_never_back_dated_minfadian_art444(
         pledge_release(actor=bank_a_user, pledge=registered, released_on=today - timedelta(days=1))
     assert exc.value.code == "released_on_invalid"
     with pytest.raises(ValidationFailed) as basis:
-        pledge_release(actor=bank_a_user, pledge=registered, basis="joint")
+        pledge_release(actor=bank_a_user, pledge=registered, basis="by whim")
     assert basis.value.code == "release_basis_invalid"
+    with pytest.raises(Conflict) as joint:  # "jointly" needs the pledgor's request on record
+        pledge_release(actor=bank_a_user, pledge=registered, basis="joint")
+    assert joint.value.code == "joint_release_not_requested"
     assert counts() == before and state_of(registered) == row
     released = pledge_release(actor=bank_a_user, pledge=registered, basis="pledge_waived")
     assert (released.released_on, released.release_basis) == (today, "pledge_waived")
@@ -1244,3 +1248,34 @@ def test_the_filer_cannot_confirm_through_a_stale_read_of_the_application_banfa_
         pledge_confirm(actor=enterprise_a_user, pledge=stale)
     assert exc.value.code == "awaiting_other_party"
     assert Pledge.objects.get(pk=pledge.pk).state == "awaiting_confirmation"
+
+
+def test_joint_release_is_the_pledgors_request_completed_by_the_pledgee(
+    registered: Pledge,
+    bank_a: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    """注销登记 filed jointly: the pledgor asks, the pledgee files; registered at once."""
+    with pytest.raises(PermissionDenied):
+        pledge_release_request(actor=bank_a_user, pledge=registered)
+    with pytest.raises(NotFound):
+        pledge_release_request(actor=bank_b_user, pledge=registered)
+    with pytest.raises(PermissionDenied):  # the pledgor alone cannot release
+        pledge_release(actor=enterprise_a_user, pledge=registered, basis="joint")
+    requested = pledge_release_request(actor=enterprise_a_user, pledge=registered)
+    assert requested.release_requested_on == today
+    assert Notification.objects.filter(verb="pledge.release_request", organisation=bank_a).exists()
+    with pytest.raises(Conflict):
+        pledge_release_request(actor=enterprise_a_user, pledge=registered)
+    released = pledge_release(actor=bank_a_user, pledge=registered, basis="joint")
+    assert (released.state, released.release_basis, released.released_on) == (
+        "released",
+        "joint",
+        today,
+    )
+    audit = AuditRecord.objects.get(action="pledge.release")
+    assert audit.after["release_basis"] == "joint"
+    assert audit.after["release_requested_on"] == today.isoformat()

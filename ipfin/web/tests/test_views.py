@@ -852,3 +852,23 @@ def test_an_expired_right_has_one_timeline_entry_for_the_end_of_its_term(examine
     assert "期限届满失效" in rows[0] and 'class="badge expired"' in rows[0]
     last_day = status.expiry_date - timedelta(days=1)
     assert f'data-testid="protected-until">{last_day:%Y-%m-%d}<' in html
+
+
+def test_joint_release_through_the_pages(
+    client_for, examiner, bank_a_user, enterprise_a_user, pledge
+):
+    _approve(examiner, pledge)
+    owner = client_for(enterprise_a_user)
+    assert 'data-testid="release-request"' in _html(owner.get(f"/pledges/{pledge.pk}/"))
+    assert owner.post(f"/pledges/{pledge.pk}/release-request/").status_code == 302
+    bank = client_for(bank_a_user)
+    page = _html(bank.get(f"/pledges/{pledge.pk}/"))
+    assert 'data-testid="release-requested"' in page
+    resp = bank.post(
+        f"/pledges/{pledge.pk}/release/",
+        {"release-basis": "joint", "release-acknowledge": "on"},
+    )
+    assert resp.status_code == 302
+    pledge.refresh_from_db()
+    assert (pledge.state, pledge.release_basis) == ("released", "joint")
+    assert "双方共同申请注销" in _html(owner.get(f"/pledges/{pledge.pk}/"))
