@@ -4,7 +4,9 @@ bearer token over Django's test client (real HTTP stack, real database)."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,32 @@ from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.accounts.services import api_token_issue, user_create
 
 _seq = itertools.count(1)
+
+
+def under_ci() -> bool:
+    """Whether this run is CI's: `CI` set to true, 1 or yes (any case). Under CI what a test needs
+    and lacks (the browser, the real data) is a failure, never a skip."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip the test without `condition`, except under CI, where it fails."""
+    if condition:
+        return
+    if under_ci():
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real data sets of ../shared/data (settings.IPFIN_SHARED_DATA_DIR, found relative to the
+    project root): required under CI, the test is skipped without them elsewhere."""
+    from django.conf import settings
+
+    path = Path(settings.IPFIN_SHARED_DATA_DIR)
+    need(path.is_dir(), f"the real data sets are not at {path} (../shared/data beside the project)")
+    return path
 
 
 @pytest.fixture(autouse=True)

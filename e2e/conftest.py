@@ -8,13 +8,14 @@ only sets up and checks data; the server runs in its own thread).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connections
+
+from conftest import need
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,16 +30,12 @@ CHROMIUM_ARGS = [
 
 
 def require_chromium() -> None:
-    """Skip without Debian's Chromium, except under CI=true, where a missing browser fails."""
-    if CHROMIUM.exists():
-        return
-    reason = (
+    """Skip without Debian's Chromium, except under CI (CI=true or 1), where it fails."""
+    need(
+        CHROMIUM.exists(),
         f"Debian's Chromium is not installed at {CHROMIUM} "
-        "(apt-get install chromium, or `make browser` as root)"
+        "(apt-get install chromium, or `make browser` as root)",
     )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but the browser test cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

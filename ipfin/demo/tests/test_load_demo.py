@@ -8,7 +8,6 @@ from datetime import datetime, time
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.utils import timezone
@@ -80,9 +79,7 @@ def test_demo_pledges_carry_their_contract_except_the_one_awaiting_it(demo_outpu
     assert exc.value.code == "contract_missing"
 
 
-def test_demo_loads_the_real_patents(demo_output):
-    if not (settings.IPFIN_SHARED_DATA_DIR / "cn-patents-cnipr-export").exists():
-        pytest.skip("../shared/data is not beside the project")
+def test_demo_loads_the_real_patents(shared_data, demo_output):
     # the 199 CNIPR utility models are real rows from ../shared/data
     assert Right.objects.filter(source__contains="cnipr_export_199").count() == 199
     assert Right.objects.filter(number="201220249767.4").exists()

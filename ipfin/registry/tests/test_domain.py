@@ -876,17 +876,16 @@ def test_kind_from_application_no(number: str, kind: RightKind | None) -> None:
     assert kind_from_application_no(number) == kind
 
 
-SHARED_DATA = Path("/work/shared/data")
 REAL_NUMBER_FILES = (
-    SHARED_DATA / "cn-patents-cnipr-export" / "cnipr_export_199.csv",
-    SHARED_DATA / "cn-patents-legal-status-sample" / "patent_table_sample.csv",
+    Path("cn-patents-cnipr-export") / "cnipr_export_199.csv",
+    Path("cn-patents-legal-status-sample") / "patent_table_sample.csv",
 )
 
 
-@pytest.mark.skipif(not SHARED_DATA.exists(), reason="shared real-data samples not mounted")
-def test_every_real_application_number_passes() -> None:
+def test_every_real_application_number_passes(shared_data: Path) -> None:
     checked = 0
-    for path in REAL_NUMBER_FILES:
+    for relative in REAL_NUMBER_FILES:
+        path = shared_data / relative
         with path.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
                 number = row["申请号"]

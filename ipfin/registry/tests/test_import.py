@@ -51,6 +51,7 @@ LENS_PIZZA = DATA / "lens-patent-samples" / "pizza_lens_1000.csv"
 CNKI_CITATIONS = DATA / "cn-patents-cnki-citations" / "cnki_patent_citations.csv"
 CNKI_CHEM = DATA / "cn-patents-cnki-material-chem" / "cnki_material_chem_18_19.csv"
 
+
 CNIPR_HEADER = (
     "申请号,公开（公告）号,公开（公告）日,申请日,专利号,名称,主分类号,分类号,分案原申请号,优先权,"
     "申请（专利权）人,发明（设计）人,地址,颁证日,国际申请,国际公布,进入国家日期,专利代理机构,代理人,"
@@ -105,7 +106,7 @@ def facts(right: Right) -> RightFacts:
 
 
 @pytest.mark.django_db
-def test_cnipr_export_loads_199_granted_utility_models() -> None:
+def test_cnipr_export_loads_199_granted_utility_models(shared_data: Path) -> None:
     out, err = run(CNIPR)
 
     assert counts() == (199, 228, 199)  # 179 sole, 13 x 2, 5 x 3, 2 x 4 owners; one event each
@@ -148,7 +149,7 @@ def test_cnipr_export_loads_199_granted_utility_models() -> None:
 
 
 @pytest.mark.django_db
-def test_second_run_creates_nothing_and_reports_unchanged() -> None:
+def test_second_run_creates_nothing_and_reports_unchanged(shared_data: Path) -> None:
     run(CNIPR, "--batch-size", "50")  # four batches, each its own transaction
     before = counts()
     stamps = dict(Right.objects.values_list("number", "updated_at"))
@@ -161,7 +162,7 @@ def test_second_run_creates_nothing_and_reports_unchanged() -> None:
 
 
 @pytest.mark.django_db
-def test_legal_status_sample_grants_and_in_force_annuities() -> None:
+def test_legal_status_sample_grants_and_in_force_annuities(shared_data: Path) -> None:
     run(LEGAL_STATUS)
 
     assert Right.objects.count() == 10
@@ -201,7 +202,7 @@ def test_legal_status_sample_grants_and_in_force_annuities() -> None:
 
 
 @pytest.mark.django_db
-def test_qichacha_patents_and_trademarks() -> None:
+def test_qichacha_patents_and_trademarks(shared_data: Path) -> None:
     out, _ = run(QCC)
 
     assert Right.objects.count() == 6
@@ -228,7 +229,9 @@ def test_qichacha_patents_and_trademarks() -> None:
 
 
 @pytest.mark.django_db
-def test_cnki_exports_have_no_application_number_and_are_skipped_not_failed() -> None:
+def test_cnki_exports_have_no_application_number_and_are_skipped_not_failed(
+    shared_data: Path,
+) -> None:
     out, err = run(CNKI_CITATIONS, CNKI_CHEM)
 
     assert counts() == (0, 0, 0)
@@ -237,7 +240,9 @@ def test_cnki_exports_have_no_application_number_and_are_skipped_not_failed() ->
 
 
 @pytest.mark.django_db
-def test_lens_cn_rows_load_others_skipped_and_bad_dates_reported(tmp_path: Path) -> None:
+def test_lens_cn_rows_load_others_skipped_and_bad_dates_reported(
+    shared_data: Path, tmp_path: Path
+) -> None:
     report = tmp_path / "bad.csv"
     out, err = run(LENS_DRONES, LENS_PIZZA, "--report", report)
 
@@ -263,7 +268,7 @@ def test_lens_cn_rows_load_others_skipped_and_bad_dates_reported(tmp_path: Path)
 
 
 @pytest.mark.django_db
-def test_whole_data_directory_twice() -> None:
+def test_whole_data_directory_twice(shared_data: Path) -> None:
     out, _ = run(DATA)
 
     assert counts() == (581, 616, 412)
@@ -442,7 +447,7 @@ def test_json_with_a_non_record_element_reports_it(tmp_path: Path) -> None:
 # --- the pure mapping (no database) --------------------------------------------------------------
 
 
-def test_detect_format_by_header() -> None:
+def test_detect_format_by_header(shared_data: Path) -> None:
     assert detect_format(CNIPR_HEADER.split(",")) is Format.CNIPR
     assert detect_format(["\ufeff申请号", "授权公告日", "专利类型", "法律状态", "专利名称"]) is (
         Format.LEGAL_STATUS
@@ -499,7 +504,7 @@ def test_map_rows_lens_other_jurisdiction_is_a_skip_not_an_error() -> None:
     assert (outcome.code, outcome.skipped) == (Problem.NOT_CN, True)
 
 
-def test_map_rows_pending_cnipr_invention_has_no_grant_and_no_event() -> None:
+def test_map_rows_pending_cnipr_invention_has_no_grant_and_no_event(shared_data: Path) -> None:
     row = cnipr_row("CN201210249766.4", **{"公开（公告）号": "CN102644312A"})
     [record] = map_rows(Format.CNIPR, [(2, row)], source="x/y.csv")
     assert isinstance(record, RightRecord)

@@ -198,8 +198,7 @@ def test_credit_score_visibility(
 # --- the registry's value indicators, from the real exports --------------------------------------
 
 
-@pytest.mark.skipif(not LENS_DRONES.exists(), reason="needs ../shared/data")
-def test_lens_cited_count_and_family_size_are_mapped() -> None:
+def test_lens_cited_count_and_family_size_are_mapped(shared_data: Path) -> None:
     import csv
 
     with LENS_DRONES.open(encoding="utf-8-sig", newline="") as handle:
