@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
-from ipfin.common.money import format_yuan_zh
 from ipfin.financing.models import Demand, LprQuote, ProductVersion
 from ipfin.financing.services import product_publish
 from ipfin.loans.models import Loan
@@ -37,6 +36,9 @@ from ipfin.web.tests.factories import make_patent
 
 PASSWORD = "pw-for-tests-1"
 AMOUNT = Decimal("800000.00")
+# How a Chinese finance page writes it, worked out by hand (800,000 yuan ÷ 10,000 = 80 万元, two
+# decimals), not by the formatter under test.
+AMOUNT_ZH = "80.00 万元"
 LOAN_TERMS: dict[str, Any] = {
     "amount_min": "100000",
     "amount_max": "5000000",
@@ -156,7 +158,7 @@ def test_demand_match_answer_loan_repayment_release(
     page.wait_for_url(re.compile(r".*/financing/demands/\d+/$"))
     demand_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     expect(page.get_by_test_id("demand-state")).to_have_attribute("data-state", "open")
-    expect(page.get_by_test_id("demand-amount")).to_have_text(format_yuan_zh(AMOUNT))
+    expect(page.get_by_test_id("demand-amount")).to_have_text(AMOUNT_ZH)
     # 800,000.00 against a valuation of 1,760,000.00
     expect(page.get_by_test_id("match-valuation")).to_contain_text("176.00 万元")
     match = page.locator(f'[data-testid=eligible-table] tr[data-product-id="{ours.product_id}"]')
@@ -203,7 +205,7 @@ def test_demand_match_answer_loan_repayment_release(
     loan_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "applied")
     expect(page.get_by_test_id("loan-summary")).to_contain_text("知识产权质押贷 (v1)")
-    expect(page.get_by_test_id("loan-summary")).to_contain_text(format_yuan_zh(AMOUNT))
+    expect(page.get_by_test_id("loan-summary")).to_contain_text(AMOUNT_ZH)
     shot("04_loan_applied")
     _logout(page, base)
 
@@ -218,7 +220,7 @@ def test_demand_match_answer_loan_repayment_release(
     page.get_by_test_id("approve-submit").click()
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "approved")
     expect(page.get_by_test_id("messages")).to_contain_text("授信审批已通过")
-    expect(page.get_by_test_id("principal")).to_have_text(format_yuan_zh(AMOUNT))
+    expect(page.get_by_test_id("principal")).to_have_text(AMOUNT_ZH)
     expect(page.get_by_test_id("annual-rate")).to_contain_text("+ 50bp")
     # pledge rate 800,000 / 1,760,000 = 0.454545
     expect(page.get_by_test_id("pledge-rate")).to_have_text("0.454545")
@@ -229,7 +231,7 @@ def test_demand_match_answer_loan_repayment_release(
     expect(page.locator("[data-testid=installments] tbody tr")).to_have_count(12)
     expect(page.get_by_test_id("classification")).to_have_text("正常")
     # nothing has accrued on the day of disbursement: settling costs the principal
-    expect(page.get_by_test_id("amount-to-settle")).to_have_text(format_yuan_zh(AMOUNT))
+    expect(page.get_by_test_id("amount-to-settle")).to_have_text(AMOUNT_ZH)
     shot("06_loan_disbursed")
 
     # --- ... records the repayment that settles it, closes it ------------------------------------
