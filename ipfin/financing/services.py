@@ -36,7 +36,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, money_str, parse_money
 from ipfin.financing import selectors
-from ipfin.financing.domain.schedules import RepaymentMethod
+from ipfin.financing.domain.terms import RepaymentMethod
 from ipfin.financing.models import (
     Demand,
     DemandResponse,

@@ -23,8 +23,8 @@ from ninja import Body, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import allowed_actions
 from ipfin.loans import selectors, services
+from ipfin.loans.domain.status import allowed_actions
 from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.schemas import (
     AllocateIn,

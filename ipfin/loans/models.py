@@ -1,7 +1,7 @@
 """Loans from application to closure, their instalments and repayments, and interest subsidies.
 
 - `Loan`: one loan of a bank to an enterprise; `state` follows the transition table in
-  `ipfin.financing.domain.loan_status` (applied → approved → disbursed → repaying → closed, with
+  `ipfin.loans.domain.status` (applied → approved → disbursed → repaying → closed, with
   declined and written_off). The terms granted, the pledge registration it relies on, the
   valuation and the pledge rate are recorded at approval and never change afterwards.
 - `Installment`: the repayment schedule made at disbursement (`repayment_schedule`), with what has
@@ -23,8 +23,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.financing.domain.loan_status import LoanState, RiskCategory
-from ipfin.financing.domain.schedules import DayCount, RepaymentMethod
+from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
+from ipfin.loans.domain.status import LoanState, RiskCategory
 
 # Money columns spell out max_digits=15, decimal_places=2 (a **kwargs dict defeats django-stubs).
 # Plain strings (not the enums): migrations then never import the domain module.

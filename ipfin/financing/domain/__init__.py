@@ -1,10 +1,7 @@
 """Financing rules: pure, typed, no Django import (house style, "Where logic lives").
 
-- `schedules`: repayment schedules (等额本息, 等额本金, 先息后本), day counts, accrued and
-  penalty interest.
-- `subsidy`: interest subsidy (贴息) awards, per-enterprise caps and pro-rata budget scaling.
-- `loan_status`: five-category classification (五级分类) from days past due, and the loan
-  life-cycle state machine.
+- `terms`: the product vocabulary shared with loans (`RepaymentMethod`, `DayCount`); the loan
+  rules themselves (schedules, status, subsidy) are `ipfin.loans.domain`'s.
 - `matching`: a financing demand against the product catalogue: hard eligibility rules, then a
   0–100 score (valuation coverage, rate, term fit, enterprise score), each part explained.
 

@@ -6,7 +6,7 @@
 - `risk`: `loan_classify_manual` (the bank's own classification), `loan_write_off` (核销);
 - `subsidies`: `subsidy_claim_submit`, `subsidy_claim_review`, `subsidy_allocate`.
 
-One function per transition of the state machine (`ipfin.financing.domain.loan_status`). Each
+One function per transition of the state machine (`ipfin.loans.domain.status`). Each
 service checks the permission, loads and locks the loan, asks the pure domain, saves, appends the
 audit record (action "loan.<action>", state before and after) and notifies the other party
 in-app. A refused action changes nothing.

@@ -14,7 +14,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.services import notify
 from ipfin.common.errors import Conflict, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, parse_money
-from ipfin.financing.domain.loan_status import IllegalTransition, LoanAction, LoanState, next_state
+from ipfin.loans.domain.status import IllegalTransition, LoanAction, LoanState, next_state
 
 
 def today_or(today: date | None) -> date:

@@ -10,10 +10,10 @@ from typing import Any
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import NotFound
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import LoanState
-from ipfin.financing.domain.schedules import DayCount, RepaymentMethod
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain import InstalmentState, LoanTerms
+from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
+from ipfin.loans.domain.status import LoanState
 from ipfin.loans.models import Installment, Loan
 from ipfin.loans.services._common import invalid
 

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from ipfin.audit.services import audit_record
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import LoanAction
-from ipfin.financing.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
+from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
+from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
     decimal_in,

@@ -14,9 +14,9 @@ from ipfin.accounts.services import clean_uscc
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import NotFound
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import LoanAction
-from ipfin.financing.domain.schedules import DayCount, Schedule, repayment_schedule
 from ipfin.financing.models import Demand, DemandState, ProductKind, ProductVersion
+from ipfin.loans.domain.schedules import DayCount, Schedule, repayment_schedule
+from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
     date_in,

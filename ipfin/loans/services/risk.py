@@ -29,7 +29,7 @@ from django.db.models import Min
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import (
+from ipfin.loans.domain.status import (
     LoanAction,
     LoanState,
     RiskCategory,

@@ -13,7 +13,9 @@ from django.utils import timezone
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import (
+from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
+from ipfin.loans.domain.schedules import repayment_schedule
+from ipfin.loans.domain.status import (
     LoanAction,
     LoanState,
     RiskCategory,
@@ -21,8 +23,6 @@ from ipfin.financing.domain.loan_status import (
     days_past_due,
     is_non_performing,
 )
-from ipfin.financing.domain.schedules import repayment_schedule
-from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.services._common import invalid, money_in, notify_orgs, today_or, transition
 from ipfin.loans.services._loan import (

@@ -9,7 +9,7 @@
   "江苏省" admits "江苏省南京市").
 - `subsidy_claim_review` (the IP office, `Perm.SUBSIDY_REVIEW`): approve, or reject with a reason.
 - `subsidy_allocate` (the IP office): once every claim of the policy and year is reviewed, the
-  approved claims share the policy's budget by `ipfin.financing.domain.subsidy.allocate_subsidy`
+  approved claims share the policy's budget by `ipfin.loans.domain.subsidy.allocate_subsidy`
   (share of the interest, cap per enterprise, pro rata to the fen when over budget, remainder by
   largest remainder with ties to the older claim). One run per policy and year: it is final.
 """
@@ -29,10 +29,10 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound
 from ipfin.common.money import money_str
-from ipfin.financing.domain.loan_status import LoanState
-from ipfin.financing.domain.subsidy import SubsidyClaim as ClaimIn
-from ipfin.financing.domain.subsidy import SubsidyPolicy, allocate_subsidy
 from ipfin.financing.models import Policy, PolicyKind
+from ipfin.loans.domain.status import LoanState
+from ipfin.loans.domain.subsidy import SubsidyClaim as ClaimIn
+from ipfin.loans.domain.subsidy import SubsidyPolicy, allocate_subsidy
 from ipfin.loans.models import ClaimState, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services._common import int_in, invalid, notify_orgs, office_ids, today_or
 

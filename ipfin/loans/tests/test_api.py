@@ -11,8 +11,8 @@ import numpy_financial as npf
 import pytest
 
 from ipfin.accounts.models import Organisation, User
-from ipfin.financing.domain.schedules import repayment_schedule
 from ipfin.financing.models import ProductVersion
+from ipfin.loans.domain.schedules import repayment_schedule
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.models import Valuation

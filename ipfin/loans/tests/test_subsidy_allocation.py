@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
-from ipfin.financing.domain.subsidy import (
+from ipfin.loans.domain.subsidy import (
     Allocation,
     SubsidyClaim,
     SubsidyPolicy,

@@ -2,7 +2,7 @@
 
 Pure: no Django, no clock (`paid_on` is passed in). Amounts are `Decimal` yuan rounded to the fen
 with `ipfin.common.money.to_fen`; the schedule and the interest / penalty formulas are those of
-`ipfin.financing.domain.schedules` (`repayment_schedule`, `accrued_interest`, `late_charges`).
+`ipfin.loans.domain.schedules` (`repayment_schedule`, `accrued_interest`, `late_charges`).
 
 The loan is its instalments (`InstalmentState`): each has a principal part and an interest part
 due on its due date, what has been paid of each, and the penalty charged on it so far.
@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, to_fen
-from ipfin.financing.domain.schedules import (
+from ipfin.loans.domain.schedules import (
     DayCount,
     accrued_interest,
     late_charges,

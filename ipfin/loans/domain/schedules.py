@@ -46,10 +46,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, localcontext
-from enum import StrEnum
 
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, to_fen
+from ipfin.financing.domain.terms import METHOD_ZH, DayCount, RepaymentMethod
 
 __all__ = [
     "DEFAULT_PENALTY_SURCHARGE",
@@ -74,25 +74,6 @@ MAX_MONTHS = 360
 _ZERO = Decimal("0.00")
 _ONE = Decimal(1)
 _TWELVE = Decimal(12)
-
-
-class RepaymentMethod(StrEnum):
-    ANNUITY = "annuity"  # 等额本息
-    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
-    INTEREST_ONLY = "interest_only"  # 先息后本（到期还本）
-
-
-class DayCount(StrEnum):
-    THIRTY_360 = "30/360"
-    ACTUAL_360 = "actual/360"
-    ACTUAL_365 = "actual/365"
-
-
-_METHOD_ZH = {
-    RepaymentMethod.ANNUITY: "等额本息",
-    RepaymentMethod.EQUAL_PRINCIPAL: "等额本金",
-    RepaymentMethod.INTEREST_ONLY: "先息后本",
-}
 
 
 @dataclass(frozen=True)
@@ -358,7 +339,7 @@ def repayment_schedule(
 
 def method_label_zh(method: str) -> str:
     """等额本息 / 等额本金 / 先息后本."""
-    return _METHOD_ZH[_check_method(method)]
+    return METHOD_ZH[_check_method(method)]
 
 
 # --- late payment --------------------------------------------------------------------------------

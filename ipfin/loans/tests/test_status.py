@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipfin.financing.domain.loan_status import (
+from ipfin.loans.domain.status import (
     ACTIVE_STATES,
     FINAL_STATES,
     TRANSITIONS,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, to_fen
-from ipfin.financing.domain.schedules import (
+from ipfin.loans.domain.schedules import (
     DayCount,
     RepaymentMethod,
     Schedule,

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
-from ipfin.financing.domain.schedules import repayment_schedule
 from ipfin.loans.domain import (
     InstalmentState,
     LoanTerms,
@@ -25,6 +24,7 @@ from ipfin.loans.domain import (
     oldest_unpaid_due_date,
     outstanding_principal,
 )
+from ipfin.loans.domain.schedules import repayment_schedule
 
 D = Decimal
 START = date(2025, 1, 15)
