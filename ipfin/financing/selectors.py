@@ -38,6 +38,7 @@ from ipfin.accounts.permissions import Perm, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.common.money import parse_money
 from ipfin.financing.domain.matching import DemandFacts, Match, ProductTerms, match_products
+from ipfin.financing.domain.terms import lpr_plus_spread
 from ipfin.financing.models import (
     Demand,
     DemandResponse,
@@ -141,7 +142,7 @@ def product_annual_rate(version: ProductVersion, *, on: date) -> Decimal | None:
     if not version.lpr_tenor or version.rate_spread_bp is None:
         return None
     base = _LprCache(on).rate(version.lpr_tenor)
-    return None if base is None else base + Decimal(version.rate_spread_bp) / BP
+    return None if base is None else lpr_plus_spread(base, version.rate_spread_bp)
 
 
 # --- products ------------------------------------------------------------------------------------
@@ -335,7 +336,7 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         if not v.lpr_tenor or v.rate_spread_bp is None:
             return "—"
         base = lpr.rate(v.lpr_tenor)
-        total = "" if base is None else f" = {(base + Decimal(v.rate_spread_bp) / BP) * 100:.2f}%"
+        total = "" if base is None else f" = {lpr_plus_spread(base, v.rate_spread_bp) * 100:.2f}%"
         return f"{v.rate_text}{total}"
 
     def pct(x: Decimal | None) -> str:
@@ -566,7 +567,7 @@ def _terms(product: Product, lpr: _LprCache) -> ProductTerms:
     rate: Decimal | None = None
     if v.lpr_tenor and v.rate_spread_bp is not None:
         base = lpr.rate(v.lpr_tenor)
-        rate = None if base is None else base + Decimal(v.rate_spread_bp) / BP
+        rate = None if base is None else lpr_plus_spread(base, v.rate_spread_bp)
     return ProductTerms(
         product_id=product.pk,
         version_id=v.pk,

@@ -108,16 +108,6 @@ def _summary(loan: Loan) -> dict[str, Any]:
     }
 
 
-def release_pledge_due(loan: Loan) -> bool:
-    """Closed, its pledge still registered and relied on by no other active loan."""
-    return (
-        loan.state == "closed"
-        and loan.pledge is not None
-        and loan.pledge.state == "registered"
-        and not services.other_loans_on_pledge(loan)
-    )
-
-
 def loan_detail(loan: Loan) -> dict[str, Any]:
     position = selectors.loan_position(loan, timezone.localdate())
     installments = list(loan.installments.all())
@@ -190,7 +180,7 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
             if position is not None
             else None
         ),
-        "release_pledge": release_pledge_due(loan),
+        "release_pledge": selectors.release_pledge_due(loan),
         "allowed_actions": sorted(a.value for a in allowed_actions(loan.state)),
     }
 
@@ -361,4 +351,4 @@ def allocate(request: HttpRequest, payload: AllocateIn) -> Status[dict[str, Any]
     return Status(201, _run(run))
 
 
-__all__ = ["loan_detail", "release_pledge_due", "router"]
+__all__ = ["loan_detail", "router"]

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,7 +23,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.financing.models import Policy, PolicyKind
-from ipfin.loans.domain import amount_due, amount_to_settle
+from ipfin.loans.domain import InstalmentState, LoanTerms, amount_due, amount_to_settle
+from ipfin.loans.domain.status import ACTIVE_STATES, release_due
 from ipfin.loans.models import (
     ClaimState,
     Installment,
@@ -33,7 +35,6 @@ from ipfin.loans.models import (
     SubsidyAllocationRun,
     SubsidyClaim,
 )
-from ipfin.loans.services import instalment_states, loan_terms
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
 
 __all__ = [
@@ -205,3 +206,53 @@ def subsidy_runs(*, actor: Any) -> QuerySet[SubsidyAllocationRun]:
     if not _sees_all_claims(actor):
         return runs.filter(Q(pk__in=[]))
     return runs
+
+
+# --- rows as the pure rules take them; what a closed loan asks of its pledge --------------------
+
+
+def loan_terms(loan: Loan) -> LoanTerms:
+    assert loan.annual_rate is not None and loan.disbursed_on is not None
+    return LoanTerms(
+        annual_rate=Decimal(loan.annual_rate),
+        day_count=loan.day_count,
+        disbursed_on=loan.disbursed_on,
+        penalty_surcharge=Decimal(loan.penalty_surcharge),
+    )
+
+
+def instalment_states(rows: Sequence[Installment]) -> list[InstalmentState]:
+    return [
+        InstalmentState(
+            n=r.n,
+            due_date=r.due_date,
+            principal=Decimal(r.principal),
+            interest=Decimal(r.interest),
+            principal_paid=Decimal(r.principal_paid),
+            interest_paid=Decimal(r.interest_paid),
+            penalty=Decimal(r.penalty),
+            penalty_paid=Decimal(r.penalty_paid),
+            penalty_through=r.penalty_through,
+            settled_on=r.settled_on,
+        )
+        for r in rows
+    ]
+
+
+def other_loans_on_pledge(loan: Loan) -> list[int]:
+    """Other loans that still rely on the loan's pledge registration (any loan not closed,
+    declined or written off: a loan is given its pledge on approval)."""
+    if loan.pledge_id is None:
+        return []
+    return list(
+        Loan.objects.filter(pledge_id=loan.pledge_id, state__in=ACTIVE_STATES)
+        .exclude(pk=loan.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def release_pledge_due(loan: Loan) -> bool:
+    """Whether the bank should now release the loan's pledge (`release_due`)."""
+    pledge_state = loan.pledge.state if loan.pledge is not None else None
+    return release_due(loan.state, pledge_state, other_loans_on_pledge(loan))

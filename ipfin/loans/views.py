@@ -21,7 +21,6 @@ from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
 from ipfin.financing.models import ProductKind, ProductVersion
 from ipfin.loans import selectors, services
-from ipfin.loans.api import release_pledge_due
 from ipfin.loans.forms import (
     AllocateForm,
     ApproveForm,
@@ -161,7 +160,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "position": selectors.loan_position(loan, today),
         "today": today,
         "can_manage": can_manage,
-        "release_pledge": can_manage and release_pledge_due(loan),
+        "release_pledge": can_manage and selectors.release_pledge_due(loan),
     }
     if not can_manage:
         return context

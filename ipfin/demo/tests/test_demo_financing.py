@@ -20,7 +20,7 @@ from ipfin.demo.loader import DEMO_PASSWORD, ENTERPRISES
 from ipfin.financing.models import Demand, Policy, Product, ProductKind
 from ipfin.financing.selectors import ledger_list, lpr_rate
 from ipfin.loans.models import Loan, SubsidyClaim
-from ipfin.loans.services import other_loans_on_pledge
+from ipfin.loans.selectors import other_loans_on_pledge
 from ipfin.valuation.models import EnterpriseCreditProfile
 from ipfin.valuation.selectors import credit_score_get
 

@@ -4,9 +4,12 @@ loans app's (`ipfin.loans.domain.schedules`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
-__all__ = ["METHOD_ZH", "DayCount", "RepaymentMethod"]
+__all__ = ["BP", "METHOD_ZH", "DayCount", "RepaymentMethod", "lpr_plus_spread"]
+
+BP = Decimal(10_000)  # basis points in one
 
 
 class RepaymentMethod(StrEnum):
@@ -26,3 +29,9 @@ METHOD_ZH = {
     RepaymentMethod.EQUAL_PRINCIPAL: "等额本金",
     RepaymentMethod.INTEREST_ONLY: "先息后本",
 }
+
+
+def lpr_plus_spread(lpr: Decimal, spread_bp: int) -> Decimal:
+    """A product's annual rate: the loan prime rate (LPR) of its tenor plus its spread in basis
+    points (LPR + 加点), exact (no rounding: the rate has at most six decimals)."""
+    return lpr + Decimal(spread_bp) / BP

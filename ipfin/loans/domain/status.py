@@ -22,6 +22,7 @@ Closing a loan is what asks the pledgee to release the pledge (a service's side 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
@@ -45,6 +46,7 @@ __all__ = [
     "days_past_due",
     "is_non_performing",
     "next_state",
+    "release_due",
     "worse",
 ]
 
@@ -227,3 +229,13 @@ def next_state(state: LoanState | str | None, action: LoanAction | str) -> LoanS
 
 def allowed_actions(state: LoanState | str | None) -> frozenset[LoanAction]:
     return _WORKFLOW.allowed_actions(state)
+
+
+def release_due(
+    loan_state: str, pledge_state: str | None, other_active_loans: Sequence[int]
+) -> bool:
+    """A loan's pledge is due for release (注销登记) when the loan is closed, its pledge is still
+    registered and no other active loan relies on the same registration."""
+    return (
+        loan_state == LoanState.CLOSED and pledge_state == "registered" and not other_active_loans
+    )

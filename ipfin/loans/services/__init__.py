@@ -33,12 +33,6 @@ relies on the same registration; the UI shows the bank the release prompt right 
 Import from here: `from ipfin.loans.services import loan_apply, subsidy_allocate`.
 """
 
-from ipfin.loans.services._loan import (
-    ACTIVE_LOAN_STATES,
-    instalment_states,
-    loan_terms,
-    other_loans_on_pledge,
-)
 from ipfin.loans.services.approval import loan_approve, loan_decline, pledge_valuations
 from ipfin.loans.services.origination import loan_apply, schedule_preview
 from ipfin.loans.services.risk import loan_classify_manual, loan_write_off
@@ -53,10 +47,8 @@ from ipfin.loans.services.subsidies import (
 )
 
 __all__ = [
-    "ACTIVE_LOAN_STATES",
     "eligible_interest",
     "enterprise_eligibility",
-    "instalment_states",
     "loan_apply",
     "loan_approve",
     "loan_classify",
@@ -65,9 +57,7 @@ __all__ = [
     "loan_decline",
     "loan_disburse",
     "loan_repay",
-    "loan_terms",
     "loan_write_off",
-    "other_loans_on_pledge",
     "pledge_valuations",
     "schedule_preview",
     "subsidy_allocate",

@@ -3,7 +3,6 @@ the product's ranges, and the loan as the pure domain sees it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,17 +10,14 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import NotFound
 from ipfin.common.money import money_str
 from ipfin.financing.models import ProductVersion
-from ipfin.loans.domain import InstalmentState, LoanTerms
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
-from ipfin.loans.domain.status import LoanState
-from ipfin.loans.models import Installment, Loan
+from ipfin.loans.models import Loan
 from ipfin.loans.services._common import invalid
 
 BP = Decimal(10_000)
 _RATE_PLACES = Decimal("0.000001")  # the annual_rate column: six decimals (0.0335 = 3.35 %)
 _PLEDGE_RATE_PLACES = Decimal("0.000001")
 # Loans that still rely on their pledge: approved (the pledge chosen) up to the last repayment.
-ACTIVE_LOAN_STATES = (LoanState.APPROVED, LoanState.DISBURSED, LoanState.REPAYING)
 
 
 def _not_found() -> NotFound:
@@ -138,43 +134,3 @@ def _check_product_terms(
             f"该产品不提供此还款方式（可选：{'、'.join(version.repayment_methods)}）。",
             f"The product does not offer this method ({', '.join(version.repayment_methods)}).",
         )
-
-
-def loan_terms(loan: Loan) -> LoanTerms:
-    assert loan.annual_rate is not None and loan.disbursed_on is not None
-    return LoanTerms(
-        annual_rate=Decimal(loan.annual_rate),
-        day_count=loan.day_count,
-        disbursed_on=loan.disbursed_on,
-        penalty_surcharge=Decimal(loan.penalty_surcharge),
-    )
-
-
-def instalment_states(rows: Sequence[Installment]) -> list[InstalmentState]:
-    return [
-        InstalmentState(
-            n=r.n,
-            due_date=r.due_date,
-            principal=Decimal(r.principal),
-            interest=Decimal(r.interest),
-            principal_paid=Decimal(r.principal_paid),
-            interest_paid=Decimal(r.interest_paid),
-            penalty=Decimal(r.penalty),
-            penalty_paid=Decimal(r.penalty_paid),
-            penalty_through=r.penalty_through,
-            settled_on=r.settled_on,
-        )
-        for r in rows
-    ]
-
-
-def other_loans_on_pledge(loan: Loan) -> list[int]:
-    """Other loans that still rely on the loan's pledge registration."""
-    if loan.pledge_id is None:
-        return []
-    return list(
-        Loan.objects.filter(pledge_id=loan.pledge_id, state__in=ACTIVE_LOAN_STATES)
-        .exclude(pk=loan.pk)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )

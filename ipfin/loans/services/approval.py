@@ -10,6 +10,7 @@ from django.db import transaction
 
 from ipfin.audit.services import audit_record
 from ipfin.common.money import money_str
+from ipfin.financing.domain.terms import lpr_plus_spread
 from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
@@ -25,7 +26,6 @@ from ipfin.loans.services._common import (
 from ipfin.loans.services._loan import (
     _PLEDGE_RATE_PLACES,
     _RATE_PLACES,
-    BP,
     _check_product_terms,
     _day_count,
     _label,
@@ -171,7 +171,7 @@ def _approved_rate(
     from ipfin.financing.selectors import lpr_rate
 
     lpr = lpr_rate(tenor=version.lpr_tenor, on=on)
-    return lpr + Decimal(version.rate_spread_bp) / BP, lpr, version.rate_spread_bp
+    return lpr_plus_spread(lpr, version.rate_spread_bp), lpr, version.rate_spread_bp
 
 
 def loan_approve(

@@ -22,17 +22,16 @@ from ipfin.loans.domain.status import (
     classify,
     days_past_due,
     is_non_performing,
+    release_due,
 )
 from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.selectors import instalment_states, loan_terms, other_loans_on_pledge
 from ipfin.loans.services._common import invalid, money_in, notify_orgs, today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,
     _require_bank,
     _snapshot,
-    instalment_states,
-    loan_terms,
-    other_loans_on_pledge,
 )
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 
@@ -290,8 +289,8 @@ def loan_close(*, actor: Any, loan: Loan, today: date | None = None) -> Loan:
             if locked.pledge_id is not None
             else None
         )
-        release_requested = (
-            pledge is not None and pledge.state == PledgeStateChoices.REGISTERED and not others
+        release_requested = release_due(
+            locked.state, pledge.state if pledge is not None else None, others
         )
         audit_record(
             actor=actor,

@@ -23,6 +23,7 @@ from ipfin.loans.domain.status import (
     days_past_due,
     is_non_performing,
     next_state,
+    release_due,
 )
 
 N, SM, SS, DB, LS = (
@@ -194,3 +195,20 @@ def test_final_states_have_no_way_out_and_active_states_do() -> None:
         assert allowed_actions(state) == frozenset()
     for state in ACTIVE_STATES:
         assert allowed_actions(state)
+
+
+@pytest.mark.parametrize(
+    ("loan_state", "pledge_state", "others", "due"),
+    [
+        ("closed", "registered", [], True),
+        ("closed", "registered", [7], False),  # another loan still relies on the registration
+        ("closed", "released", [], False),
+        ("closed", None, [], False),
+        ("repaying", "registered", [], False),
+        ("written_off", "registered", [], False),
+    ],
+)
+def test_release_due_once_the_last_loan_on_the_pledge_is_closed(
+    loan_state: str, pledge_state: str | None, others: list[int], due: bool
+) -> None:
+    assert release_due(loan_state, pledge_state, others) is due
