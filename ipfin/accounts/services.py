@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import (
     ApiToken,
     Notification,
@@ -20,14 +20,6 @@ from ipfin.accounts.models import (
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
-
-
-def clean_uscc(raw: str) -> str:
-    """Validate a unified social credit code; a bad one is a 422 with the reason, never a 500."""
-    try:
-        return validate_uscc(raw)
-    except UsccError as exc:
-        raise ValidationFailed(exc.message_zh, exc.message_en, code=exc.code) from exc
 
 
 @transaction.atomic

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
-from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.pledges.domain import (
     ChangeState,

@@ -31,9 +31,9 @@ from django.db.models import Avg, Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login, tenant_scope
-from ipfin.accounts.services import clean_uscc
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.registry.domain import (
     EventType,

@@ -27,9 +27,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.services import clean_uscc, notify
+from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.accounts.services import clean_uscc
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import NotFound
 from ipfin.common.money import money_str

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require, require_login
-from ipfin.accounts.services import clean_uscc, notify
+from ipfin.accounts.services import notify
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 from ipfin.holidays.selectors import working_calendar

@@ -45,9 +45,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.services import clean_uscc, notify
+from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
