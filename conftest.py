@@ -135,3 +135,15 @@ def enterprise_a_user(make_user: Callable[..., User], enterprise_a: Organisation
 @pytest.fixture
 def office_admin(make_user: Callable[..., User], ip_office: Organisation) -> User:
     return make_user("office_admin", ip_office, Role.ADMIN)
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    """A UI test client with `user` logged in (a real session)."""
+
+    def make(user: User) -> Client:
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client
+
+    return make

@@ -9,6 +9,7 @@ urlpatterns = [
     path("whitelist/", include("ipfin.whitelist.urls")),
     path("financing/", include("ipfin.financing.urls")),
     path("calendar/", include("ipfin.holidays.urls")),
+    path("valuations/", include("ipfin.valuation.urls")),
     path("", include("ipfin.web.urls")),
 ]
 

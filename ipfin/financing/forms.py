@@ -28,7 +28,7 @@ def split_list(raw: str) -> list[str]:
     return items
 
 
-class _Form(forms.Form):
+class BaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -43,7 +43,7 @@ def _parks() -> list[tuple[str, str]]:
     ]
 
 
-class ProductFilterForm(_Form):
+class ProductFilterForm(BaseForm):
     """The catalogue's filters; the same names as the API's query parameters."""
 
     kind = forms.ChoiceField(
@@ -77,7 +77,7 @@ class ProductFilterForm(_Form):
         }
 
 
-class ProductForm(_Form):
+class ProductForm(BaseForm):
     code = forms.CharField(label=_("产品代码"), max_length=40)
     kind = forms.ChoiceField(label=_("产品类型"), choices=ProductKind.choices)
     name = forms.CharField(label=_("产品名称"), max_length=200)
@@ -185,7 +185,7 @@ class ProductForm(_Form):
         }
 
 
-class PolicyForm(_Form):
+class PolicyForm(BaseForm):
     kind = forms.ChoiceField(label=_("政策类型"), choices=PolicyKind.choices)
     title = forms.CharField(label=_("政策名称"), max_length=200)
     summary = forms.CharField(
@@ -207,7 +207,7 @@ class PolicyForm(_Form):
         return data
 
 
-class DemandForm(_Form):
+class DemandForm(BaseForm):
     enterprise_uscc = forms.ChoiceField(label=_("企业"))
     amount = MoneyField(
         label=_("融资金额（元）"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
@@ -238,7 +238,7 @@ class DemandForm(_Form):
         }
 
 
-class RespondForm(_Form):
+class RespondForm(BaseForm):
     response = forms.ChoiceField(label=_("反馈"), choices=ResponseKind.choices)
     reason = forms.CharField(
         label=_("说明（不予受理时必填）"),

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.loans.models import DayCountChoices, MethodChoices, RiskCategoryChoices
-from ipfin.web.forms import DateInput, MoneyField, _Form
+from ipfin.web.forms import BaseForm, DateInput, MoneyField
 
 _HUNDRED = Decimal(100)
 
@@ -31,7 +31,7 @@ class PercentField(forms.DecimalField):
         return None if percent is None else percent / _HUNDRED
 
 
-class ScheduleForm(_Form):
+class ScheduleForm(BaseForm):
     principal = MoneyField(label=_("贷款本金（元）"))
     annual_rate = PercentField(label=_("年利率（%）"))
     months = forms.IntegerField(label=_("期数（月）"), min_value=1, max_value=360)
@@ -40,7 +40,7 @@ class ScheduleForm(_Form):
     day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
 
 
-class LoanApplyForm(_Form):
+class LoanApplyForm(BaseForm):
     enterprise_uscc = forms.CharField(label=_("借款企业统一社会信用代码"), max_length=40)
     product_version_id = forms.TypedChoiceField(
         label=_("贷款产品"), coerce=int, required=False, empty_value=None
@@ -62,7 +62,7 @@ class LoanApplyForm(_Form):
         field.choices = [("", _("（不选产品，直接申请）")), *products]  # type: ignore[attr-defined]
 
 
-class ApproveForm(_Form):
+class ApproveForm(BaseForm):
     principal = MoneyField(label=_("授信额度（元）"))
     months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360)
     method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
@@ -85,35 +85,35 @@ class ApproveForm(_Form):
         self.fields["valuation_id"].choices = [("", "—"), *valuations]  # type: ignore[attr-defined]
 
 
-class DeclineForm(_Form):
+class DeclineForm(BaseForm):
     reason = forms.CharField(
         label=_("拒绝理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ClassifyForm(_Form):
+class ClassifyForm(BaseForm):
     category = forms.ChoiceField(label=_("银行认定分类"), choices=RiskCategoryChoices.choices)
     reason = forms.CharField(
         label=_("认定理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class WriteOffForm(_Form):
+class WriteOffForm(BaseForm):
     reason = forms.CharField(
         label=_("核销理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class DisburseForm(_Form):
+class DisburseForm(BaseForm):
     disbursed_on = forms.DateField(label=_("放款日"), widget=DateInput())
 
 
-class RepaymentForm(_Form):
+class RepaymentForm(BaseForm):
     amount = MoneyField(label=_("还款金额（元）"))
     paid_on = forms.DateField(label=_("还款日"), widget=DateInput())
 
 
-class ClaimForm(_Form):
+class ClaimForm(BaseForm):
     policy_id = forms.TypedChoiceField(label=_("贴息政策"), coerce=int)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
 
@@ -122,7 +122,7 @@ class ClaimForm(_Form):
         self.fields["policy_id"].choices = policies  # type: ignore[attr-defined]
 
 
-class ReviewForm(_Form):
+class ReviewForm(BaseForm):
     decision = forms.ChoiceField(
         label=_("审核决定"), choices=[("approve", _("通过")), ("reject", _("不通过"))]
     )

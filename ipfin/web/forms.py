@@ -26,7 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class _Form(forms.Form):
+class BaseForm(forms.Form):
     """No label suffix: the layout separates labels (":" is wrong in Chinese text)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -61,7 +61,7 @@ def split_right_numbers(raw: str) -> list[str]:
     return numbers
 
 
-class _PledgeParticulars(_Form):
+class _PledgeParticulars(BaseForm):
     """The particulars of a pledge application (the pledge contract's content)."""
 
     rights = forms.CharField(
@@ -168,7 +168,7 @@ class PledgeApplicationForm(_PledgeParticulars):
         return kwargs
 
 
-class ConfirmForm(_Form):
+class ConfirmForm(BaseForm):
     """The other party's signature: a deliberate act, so it is declared, not just clicked."""
 
     acknowledge = forms.BooleanField(
@@ -177,7 +177,7 @@ class ConfirmForm(_Form):
     )
 
 
-class DeclineForm(_Form):
+class DeclineForm(BaseForm):
     reason = forms.CharField(
         label=_("拒绝理由"),
         required=False,
@@ -186,7 +186,7 @@ class DeclineForm(_Form):
     )
 
 
-class ReleaseForm(_Form):
+class ReleaseForm(BaseForm):
     """注销登记: on what ground, and an explicit confirmation (it cannot be undone)."""
 
     basis = forms.ChoiceField(
@@ -207,14 +207,14 @@ class ReleaseForm(_Form):
         super().__init__(*args, **kwargs)
 
 
-class DocumentUploadForm(_Form):
+class DocumentUploadForm(BaseForm):
     file = forms.FileField(
         label=_("质押合同（PDF）"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
 
-class DecisionForm(_Form):
+class DecisionForm(BaseForm):
     decision = forms.ChoiceField(
         label=_("审查决定"),
         choices=[
@@ -229,7 +229,7 @@ class DecisionForm(_Form):
     )
 
 
-class LoginForm(_Form):
+class LoginForm(BaseForm):
     """Shape only: a username the user table can hold (no NUL, which PostgreSQL refuses in any
     string; at most the column's length) and a password. Anything else is a failed login."""
 
@@ -239,7 +239,7 @@ class LoginForm(_Form):
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
 
-class SearchForm(_Form):
+class SearchForm(BaseForm):
     """A search term: no NUL (PostgreSQL refuses it), at most 200 characters."""
 
     q = forms.CharField(label=_("关键词"), required=False, max_length=200)
@@ -298,7 +298,7 @@ class PledgeCorrectionForm(_PledgeParticulars):
         return dict(self.cleaned_data)
 
 
-class PledgeChangeForm(_Form):
+class PledgeChangeForm(BaseForm):
     """变更登记: what changes (each optional) and why."""
 
     debt_amount = MoneyField(
@@ -329,7 +329,7 @@ class PledgeChangeForm(_Form):
         }
 
 
-class RightEventForm(_Form):
+class RightEventForm(BaseForm):
     """A transfer (转让) or a licence (许可备案) recorded by an examiner on the right's page, with
     its optional price (转让价款 / 许可使用费, yuan): the market approach's comparables, and the
     pledgee's written consent (质权人同意, needed while the right is under a registered pledge:
@@ -417,7 +417,7 @@ class RightEventForm(_Form):
         return payload
 
 
-class RightTermFactsForm(_Form):
+class RightTermFactsForm(BaseForm):
     """What a right's true term rests on, as the examiner records it (only the fields of the
     right's kind are shown): IC layouts (条例 art. 12), copyright (著作权法 art. 23), a utility
     model's same-day invention (专利法 art. 9). Shape only: the registry service checks the

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ipfin.web import views, views_valuation
+from ipfin.web import views
 
 app_name = "web"
 
@@ -57,32 +57,4 @@ urlpatterns = [
         name="pledge_change_decide",
     ),
     path("examiner/queue/", views.examiner_queue, name="examiner_queue"),
-    # Valuations. The calculator's right number comes last (rights/<path:number>/ would swallow
-    # any suffix), so the calculator answers its own HTMX preview on the same URL.
-    path("valuations/", views_valuation.valuation_list, name="valuation_list"),
-    path(
-        "valuations/<int:valuation_id>/",
-        views_valuation.valuation_detail,
-        name="valuation_detail",
-    ),
-    path(
-        "valuations/<int:valuation_id>/issue/",
-        views_valuation.valuation_issue,
-        name="valuation_issue",
-    ),
-    path(
-        "valuations/<int:valuation_id>/recheck/",
-        views_valuation.valuation_recheck,
-        name="valuation_recheck",
-    ),
-    path(
-        "valuations/<int:valuation_id>/report.pdf",
-        views_valuation.valuation_report_pdf,
-        name="valuation_report_pdf",
-    ),
-    path(
-        "valuations/right/<path:number>/",
-        views_valuation.valuation_calculator,
-        name="valuation_calculator",
-    ),
 ]

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.pledges.models import Pledge
@@ -19,18 +18,6 @@ from ipfin.web.tests.factories import file_pledge, make_patent
 def _media_root(settings: Any, tmp_path: Path) -> None:
     """Uploaded contracts go to a temporary directory, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for() -> Callable[[User], Client]:
-    """A test client with `user` logged in (a real session, CSRF checks on)."""
-
-    def make(user: User) -> Client:
-        client = Client(enforce_csrf_checks=False)
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

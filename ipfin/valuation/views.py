@@ -29,14 +29,14 @@ from ipfin.valuation import report as valuation_report
 from ipfin.valuation import selectors as valuation_selectors
 from ipfin.valuation import services as valuation_services
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
-from ipfin.valuation.services.valuations import bank_reference_values
-from ipfin.web.forms import right_number_or_none
-from ipfin.web.forms_valuation import (
+from ipfin.valuation.forms import (
     ExpertScoreForm,
     RecheckForm,
     ValuationForm,
     comparables_text,
 )
+from ipfin.valuation.services.valuations import bank_reference_values
+from ipfin.web.forms import right_number_or_none
 from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
 
 LIST_LIMIT = 100
@@ -176,7 +176,7 @@ def _calculator_with_comparables(request: HttpRequest, right: Any) -> HttpRespon
         register_comparables_loaded=True,
         register_comparables_refusal=refusal,
     )
-    return render(request, "web/valuation_calculator.html", context, status=status)
+    return render(request, "valuation/calculator.html", context, status=status)
 
 
 @login_required
@@ -191,7 +191,7 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
             return _calculator_with_comparables(request, right)
         form = ValuationForm(initial=_INITIAL)
         context = _calculator_context(request, right, form, None, "")
-        return render(request, "web/valuation_calculator.html", context)
+        return render(request, "valuation/calculator.html", context)
     form = ValuationForm(request.POST)
     result, error, status = _preview(form)
     if request.htmx:
@@ -205,7 +205,7 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
             (name, [m for e in errors.get(name, []) if e.code != "required" for m in e.messages])
             for name in form.fields
         ]
-        return render(request, "web/valuation_calculator.html#preview", context)
+        return render(request, "valuation/calculator.html#preview", context)
     if "save" in request.POST and result is not None:
         try:
             valuation = valuation_services.valuation_create(
@@ -219,9 +219,9 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
             result, error, status = None, _show_error(form, exc), exc.status
         else:
             messages.success(request, _("评估已保存为草稿，编号 #%(id)s。") % {"id": valuation.pk})
-            return redirect("web:valuation_detail", valuation_id=valuation.pk)
+            return redirect("valuation:valuation_detail", valuation_id=valuation.pk)
     context = _calculator_context(request, right, form, result, error)
-    return render(request, "web/valuation_calculator.html", context, status=status)
+    return render(request, "valuation/calculator.html", context, status=status)
 
 
 # --- a valuation ---------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def _dimensions(score: Any) -> list[tuple[str, float]]:
 @domain_errors
 def valuation_detail(request: HttpRequest, valuation_id: int) -> HttpResponse:
     valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
-    return render(request, "web/valuation_detail.html", _detail_context(request, valuation))
+    return render(request, "valuation/detail.html", _detail_context(request, valuation))
 
 
 def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: str) -> HttpResponse:
@@ -361,12 +361,12 @@ def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: s
         fresh = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
         context = _detail_context(request, fresh)
         context["action_error"] = error
-        return render(request, "web/valuation_detail.html", context, status=status)
+        return render(request, "valuation/detail.html", context, status=status)
 
     return run_action(
         request,
         run,
-        on_success=lambda: redirect("web:valuation_detail", valuation_id=valuation_id),
+        on_success=lambda: redirect("valuation:valuation_detail", valuation_id=valuation_id),
         on_failure=shown_again,
     )
 
@@ -410,14 +410,14 @@ def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
                 error = message
         else:
             messages.success(request, _("已按本行评估值完成复核。"))
-            return redirect("web:valuation_detail", valuation_id=valuation_id)
+            return redirect("valuation:valuation_detail", valuation_id=valuation_id)
     else:
         error = ""
     valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
     context = _detail_context(request, valuation, recheck_form=form)
     if error:
         context["action_error"] = error
-    return render(request, "web/valuation_detail.html", context, status=status)
+    return render(request, "valuation/detail.html", context, status=status)
 
 
 @login_required
@@ -446,4 +446,4 @@ def valuation_list(request: HttpRequest) -> HttpResponse:
         "can_write": _can_write(request.user),
         "today": timezone.localdate(),
     }
-    return render(request, "web/valuation_list.html", context)
+    return render(request, "valuation/list.html", context)

@@ -41,7 +41,7 @@ def _plain(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-class _Form(forms.Form):
+class BaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -198,7 +198,7 @@ def comparables_text(comparables: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-class ValuationForm(_Form):
+class ValuationForm(BaseForm):
     """The calculator: one approach and its inputs. Only the chosen approach's fields count."""
 
     method = forms.ChoiceField(
@@ -366,7 +366,7 @@ class ValuationForm(_Form):
             self.add_error(None, message)
 
 
-class ExpertScoreForm(_Form):
+class ExpertScoreForm(BaseForm):
     """An expert's assessments of the right (0–100 each, optional) for the score panel: shape
     only (a short text); the range is the score's rule (ipfin.valuation.selectors.right_score_get),
     its error shown next to the field it names."""
@@ -387,7 +387,7 @@ class ExpertScoreForm(_Form):
         return {name: str(v).strip() for name, v in self.cleaned_data.items() if v}
 
 
-class RecheckForm(_Form):
+class RecheckForm(BaseForm):
     """The client bank's recheck: its own value of each right of the report, one amount (元) per
     right, named `reference_<i>` in the package's order. Shape only (an amount, at most two
     decimals); an empty one is passed on as not given, and the service says which right has no
