@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ipfin.loans",
     "ipfin.whitelist",
     "ipfin.web",
+    "ipfin.portal",
     "ipfin.demo",
 ]
 
@@ -138,9 +139,9 @@ elif os.environ.get("IPFIN_TEST_DB"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:home"
-LOGOUT_REDIRECT_URL = "web:public_query"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:public_query"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,7 +10,9 @@ urlpatterns = [
     path("financing/", include("ipfin.financing.urls")),
     path("calendar/", include("ipfin.holidays.urls")),
     path("valuations/", include("ipfin.valuation.urls")),
-    path("", include("ipfin.web.urls")),
+    path("", include("ipfin.pledges.urls")),
+    path("", include("ipfin.registry.urls")),
+    path("", include("ipfin.portal.urls")),
 ]
 
 handler400 = "ipfin.web.views.error_400"

@@ -452,8 +452,8 @@ def score_limit_note(total: int) -> str | None:
 
 
 def right_rows(rights: Sequence[Any], on: date) -> list[list[str]]:
+    from ipfin.registry.labels import status_label
     from ipfin.registry.selectors import current_owners, rights_status_bulk
-    from ipfin.web.labels import status_label
 
     statuses = rights_status_bulk(list(rights), on=on) if rights else {}
     rows = []

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.permissions import Perm, has_perm
 from ipfin.common.errors import DomainError
 from ipfin.registry import selectors as registry_selectors
+from ipfin.registry.forms import right_number_or_none
 from ipfin.valuation import presentation
 from ipfin.valuation import report as valuation_report
 from ipfin.valuation import selectors as valuation_selectors
@@ -36,7 +37,6 @@ from ipfin.valuation.forms import (
     comparables_text,
 )
 from ipfin.valuation.services.valuations import bank_reference_values
-from ipfin.web.forms import right_number_or_none
 from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
 
 LIST_LIMIT = 100

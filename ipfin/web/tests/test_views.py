@@ -587,7 +587,7 @@ def test_english_pledge_form_shows_english_labels_and_precheck(
 
 def test_server_error_page_shows_no_traceback(settings, monkeypatch):
     settings.DEBUG = False
-    from ipfin.web import views
+    from ipfin.portal import views
 
     def boom(**kwargs):
         raise RuntimeError("secret internals")

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 
 from ipfin.common.money import format_yuan_zh, to_fen
 from ipfin.registry.domain import RightFacts, Status, StatusResult, legal_status
-from ipfin.registry.models import EventTypeChoices, Right, RightEvent
-from ipfin.web.labels import (
+from ipfin.registry.labels import (
     ANNUITY_CAVEAT,
     ANNUITY_CAVEAT_AFTER_YEAR,
     TIMELINE_EXPIRY,
@@ -27,6 +26,7 @@ from ipfin.web.labels import (
     TIMELINE_GRANTED,
     status_label,
 )
+from ipfin.registry.models import EventTypeChoices, Right, RightEvent
 
 _EVENT_LABELS = dict(EventTypeChoices.choices)
 

@@ -1,16 +1,10 @@
 from django.urls import path
 
-from ipfin.web import views
+from ipfin.pledges import views
 
-app_name = "web"
+app_name = "pledges"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("public/", views.public_query, name="public_query"),
-    path("rights/", views.right_search, name="right_search"),
-    path("rights/<path:number>/", views.right_detail, name="right_detail"),
     path("pledges/", views.pledge_list, name="pledge_list"),
     path("pledges/new/", views.pledge_new, name="pledge_new"),
     path("pledges/<int:pledge_id>/", views.pledge_detail, name="pledge_detail"),

@@ -1,0 +1,541 @@
+"""The pledge registration pages: the list, the joint application form with its live pre-check,
+a pledge's page with every action a party or the examiner may take, and the examiner's queue.
+Views stay thin: parse, call one selector or service, render; the services enforce."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.common.errors import DomainError, NotFound
+from ipfin.pledges import selectors as pledge_selectors
+from ipfin.pledges import services as pledge_services
+from ipfin.pledges.forms import (
+    ConfirmForm,
+    DecisionForm,
+    DeclineForm,
+    DocumentUploadForm,
+    PledgeApplicationForm,
+    PledgeChangeForm,
+    PledgeCorrectionForm,
+    ReleaseForm,
+)
+from ipfin.pledges.models import Pledge, PledgeStateChoices
+from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
+
+SEARCH_LIMIT = 50
+LIST_LIMIT = 100
+
+# --- pledges -------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def pledge_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    if state not in PledgeStateChoices.values:
+        state = None
+    pledges = pledge_selectors.pledge_list(actor=request.user, state=state)
+    context = {
+        "pledges": list(pledges[:LIST_LIMIT]),
+        "state": state,
+        "states": PledgeStateChoices.choices,
+        "state_counts": state_counts(pledge_selectors.pledge_list(actor=request.user)),
+        "can_apply": has_perm(request.user, Perm.PLEDGE_APPLY)
+        or has_perm(request.user, Perm.PLEDGE_CO_SIGN),
+        "today": timezone.localdate(),
+    }
+    return render(request, "pledges/pledge_list.html", context)
+
+
+def _precheck_partial(request: HttpRequest, form: PledgeApplicationForm) -> HttpResponse:
+    """The live pre-check: every rule with its outcome, or what is still missing."""
+    context: dict[str, Any] = {"form": form, "checks": None, "precheck_error": ""}
+    if form.is_valid():
+        try:
+            context["checks"] = pledge_selectors.pledge_precheck(
+                actor=request.user, today=timezone.localdate(), **form.precheck_kwargs()
+            )
+        except DomainError as exc:
+            context["precheck_error"] = exc.detail(get_language())
+    return render(request, "pledges/pledge_form.html#precheck", context)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def pledge_new(request: HttpRequest) -> HttpResponse:
+    """A bank files for an enterprise, an enterprise files naming its bank (办法 arts. 3, 7):
+    either way the application then awaits the other party's confirmation."""
+    as_pledgor = has_perm(request.user, Perm.PLEDGE_CO_SIGN) and not has_perm(
+        request.user, Perm.PLEDGE_APPLY
+    )
+    if not as_pledgor:
+        require(request.user, Perm.PLEDGE_APPLY)
+    if request.method == "POST" and request.htmx:
+        return _precheck_partial(
+            request, PledgeApplicationForm(request.POST, as_pledgor=as_pledgor)
+        )
+    status = 200
+    checks: Any = None
+    error = ""
+    if request.method == "POST":
+        form = PledgeApplicationForm(request.POST, request.FILES, as_pledgor=as_pledgor)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pledge, checks = pledge_services.pledge_submit(
+                    actor=request.user, **form.submit_kwargs()
+                )
+            except DomainError as exc:
+                status, error = action_refusal(exc)
+                checks = exc.extra.get("checks")
+            else:
+                messages.success(
+                    request,
+                    _("质押登记申请 #%(id)s 已提交，待对方于 %(day)s 前确认后进入审查。")
+                    % {"id": pledge.pk, "day": pledge.confirm_by},
+                )
+                if data.get("contract") and not as_pledgor:
+                    try:
+                        pledge_services.pledge_document_upload(
+                            actor=request.user, pledge=pledge, uploaded_file=data["contract"]
+                        )
+                    except DomainError as exc:
+                        messages.error(
+                            request,
+                            _("申请已提交，但合同上传失败：%(reason)s")
+                            % {"reason": exc.detail(get_language())},
+                        )
+                    else:
+                        messages.success(request, _("质押合同已上传。"))
+                return redirect("pledges:pledge_detail", pledge_id=pledge.pk)
+        else:
+            status = 400
+    else:
+        form = PledgeApplicationForm(
+            initial={"term_start": timezone.localdate()}, as_pledgor=as_pledgor
+        )
+    context = {
+        "form": form,
+        "checks": checks,
+        "submit_error": error,
+        "precheck_error": "",
+        "as_pledgor": as_pledgor,
+    }
+    return render(request, "pledges/pledge_form.html", context, status=status)
+
+
+class _RadioSelectWithDisabled(forms.RadioSelect):
+    """Radio buttons of which some choices are shown but cannot be picked (`disabled`)."""
+
+    def __init__(self, disabled: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.disabled = disabled
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def _without_approve(form: DecisionForm) -> DecisionForm:
+    """The decision form with 准予登记 disabled: the service refuses it without a contract
+    (`contract_missing`), so the page does not offer it; the other decisions stay possible."""
+    field = form.fields["decision"]
+    widget = _RadioSelectWithDisabled(frozenset({"approve"}), attrs=field.widget.attrs)
+    widget.choices = getattr(field, "choices", [])
+    field.widget = widget
+    return form
+
+
+def _party(user: Any, pledge: Pledge) -> str | None:
+    """The user's side of the pledge if it may act for it (the pledgee bank, the pledgor
+    enterprise), else None: which buttons to show; the services enforce."""
+    org_id = getattr(user, "organisation_id", None)
+    if org_id == pledge.pledgee_id and has_perm(user, Perm.PLEDGE_APPLY):
+        return "pledgee"
+    if org_id == pledge.pledgor_id and has_perm(user, Perm.PLEDGE_CO_SIGN):
+        return "pledgor"
+    return None
+
+
+_OPEN_APPLICATION = ("awaiting_confirmation", "submitted", "correction_requested")
+
+
+def _change_rows(user: Any, pledge: Pledge, party: str | None) -> list[dict[str, Any]]:
+    """Each change application with what this user may do with it."""
+    can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
+    rows = []
+    for change in pledge.changes.all():
+        awaiting = change.state == "awaiting_confirmation"
+        rows.append(
+            {
+                "change": change,
+                "can_confirm": awaiting and party is not None and party != change.initiator,
+                "can_withdraw": party is not None and change.state in _OPEN_APPLICATION,
+                "can_decide": can_decide and change.state == "submitted",
+            }
+        )
+    return rows
+
+
+def _pledge_context(
+    request: HttpRequest, pledge: Pledge, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The pledge page's context; `bound` replaces blank forms (a submitted one with errors)."""
+    user = request.user
+    state = pledge.state
+    party = _party(user, pledge)
+    pledgee = party == "pledgee"
+    can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
+    documents = list(pledge.documents.all())
+    change_rows = _change_rows(user, pledge, party)
+    open_change = any(r["change"].state in _OPEN_APPLICATION for r in change_rows)
+    context: dict[str, Any] = {
+        "pledge": pledge,
+        "party": party,
+        "items": list(pledge.items.all()),
+        "documents": documents,
+        "has_contract": any(d.kind == pledge_services.CONTRACT for d in documents),
+        "change_rows": change_rows,
+        "today": timezone.localdate(),
+        "can_confirm": party is not None
+        and party != pledge.initiator
+        and state == "awaiting_confirmation",
+        "awaiting_other": party is not None
+        and party == pledge.initiator
+        and state == "awaiting_confirmation",
+        "can_upload": pledgee and state in _OPEN_APPLICATION,
+        "can_decide": can_decide and state == "submitted",
+        "can_release": pledgee and state == "registered",
+        "can_request_release": party == "pledgor"
+        and state == "registered"
+        and pledge.release_requested_on is None,
+        "can_change": party is not None and state == "registered" and not open_change,
+        "can_resubmit": party is not None and state == "correction_requested",
+        "can_withdraw": party is not None and state in _OPEN_APPLICATION,
+        "upload_form": DocumentUploadForm(),
+        "decision_form": DecisionForm(),
+        "change_decision_form": DecisionForm(prefix="change-decision"),
+        "change_form": PledgeChangeForm(),
+        "correction_form": PledgeCorrectionForm.for_pledge(pledge),
+        "confirm_form": ConfirmForm(),
+        "decline_form": DeclineForm(),
+        "release_form": ReleaseForm(),
+        **(bound or {}),
+    }
+    if not context["has_contract"]:
+        _without_approve(context["decision_form"])
+    return context
+
+
+@login_required
+@domain_errors
+def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    return render(request, "pledges/pledge_detail.html", _pledge_context(request, pledge))
+
+
+def _pledge_action(
+    request: HttpRequest,
+    pledge_id: int,
+    act: Callable[[Pledge], str],
+    *,
+    form_name: str | None = None,
+    form: Any = None,
+) -> HttpResponse:
+    """Run one service on the pledge (`run_action`): redirect with its message, or show the
+    pledge page again with the form and the error at the error's status."""
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        fresh = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+        forms_shown = {form_name: form} if form_name and form is not None else None
+        context = _pledge_context(request, fresh, forms_shown)
+        context["action_error"] = error
+        return render(request, "pledges/pledge_detail.html", context, status=status)
+
+    return run_action(
+        request,
+        lambda: act(pledge),
+        form=form,
+        on_success=lambda: redirect("pledges:pledge_detail", pledge_id=pledge.pk),
+        on_failure=shown_again,
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_document_upload(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DocumentUploadForm(request.POST, request.FILES)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_document_upload(
+            actor=request.user, pledge=pledge, uploaded_file=form.cleaned_data["file"]
+        )
+        return _("质押合同已上传。")
+
+    return _pledge_action(request, pledge_id, act, form_name="upload_form", form=form)
+
+
+@login_required
+@domain_errors
+def pledge_document_download(
+    request: HttpRequest, pledge_id: int, document_id: int
+) -> HttpResponse:
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    document = next((d for d in pledge.documents.all() if d.pk == document_id), None)
+    if document is None:
+        return error_404(request)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        decided = pledge_services.pledge_decide(
+            actor=request.user,
+            pledge=pledge,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if decided.registration_no:
+            return _("已准予登记，登记号 %(no)s。") % {"no": decided.registration_no}
+        return _("审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
+
+    return _pledge_action(request, pledge_id, act, form_name="decision_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = ReleaseForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_release(
+            actor=request.user, pledge=pledge, basis=form.cleaned_data["basis"]
+        )
+        return _("质押登记已注销。")
+
+    return _pledge_action(request, pledge_id, act, form_name="release_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_release_request(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """The pledgor asks the pledgee to release the pledge jointly."""
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_release_request(actor=request.user, pledge=pledge)
+        return _("已申请共同注销，待质权人办理注销登记。")
+
+    return _pledge_action(request, pledge_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_confirm(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """The other party signs the joint application (办法 arts. 3, 7)."""
+    form = ConfirmForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        confirmed = pledge_services.pledge_confirm(actor=request.user, pledge=pledge)
+        return _("已确认共同申请，申请已提交审查，审查期限 %(day)s。") % {"day": confirmed.deadline}
+
+    return _pledge_action(request, pledge_id, act, form_name="confirm_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_decline(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_decline(
+            actor=request.user, pledge=pledge, reason=form.cleaned_data["reason"]
+        )
+        return _("已拒绝该质押登记申请。")
+
+    return _pledge_action(request, pledge_id, act, form_name="decline_form", form=form)
+
+
+def _change_action(
+    request: HttpRequest,
+    pledge_id: int,
+    change_id: int,
+    act: Callable[[Any], str],
+    *,
+    form_name: str | None = None,
+    form: Any = None,
+) -> HttpResponse:
+    """One service on a change application of the pledge (404 for a change of another pledge)."""
+
+    def on_pledge(pledge: Pledge) -> str:
+        change = pledge_selectors.pledge_change_get(actor=request.user, change_id=change_id)
+        if change.pledge_id != pledge.pk:
+            raise NotFound(
+                "未找到该变更登记申请。",
+                "No such change application.",
+                code="pledge_change_not_found",
+            )
+        return act(change)
+
+    return _pledge_action(request, pledge_id, on_pledge, form_name=form_name, form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_confirm(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = ConfirmForm(request.POST)
+
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_confirm(actor=request.user, change=change)
+        return _("已确认变更登记申请，申请已提交审查。")
+
+    return _change_action(request, pledge_id, change_id, act, form_name="confirm_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_decline(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_decline(
+            actor=request.user, change=change, reason=form.cleaned_data["reason"]
+        )
+        return _("已拒绝该变更登记申请。")
+
+    return _change_action(request, pledge_id, change_id, act, form_name="decline_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_withdraw(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    def act(change: Any) -> str:
+        pledge_services.pledge_change_withdraw(actor=request.user, change=change)
+        return _("变更登记申请已撤回。")
+
+    return _change_action(request, pledge_id, change_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_decide(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST, prefix="change-decision")
+
+    def act(change: Any) -> str:
+        decided = pledge_services.pledge_change_decide(
+            actor=request.user,
+            change=change,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("变更登记审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
+
+    return _change_action(
+        request, pledge_id, change_id, act, form_name="change_decision_form", form=form
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = PledgeChangeForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        change = pledge_services.pledge_change(
+            actor=request.user, pledge=pledge, **form.change_kwargs()
+        )
+        return _(
+            "变更登记申请已提交，待对方于 %(day)s 前确认后进入审查；登记内容在准予变更前不变。"
+        ) % {"day": change.confirm_by}
+
+    return _pledge_action(request, pledge_id, act, form_name="change_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_resubmit(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = PledgeCorrectionForm(request.POST)
+
+    def act(pledge: Pledge) -> str:
+        resubmitted, _checks = pledge_services.pledge_resubmit(
+            actor=request.user, pledge=pledge, **form.resubmit_kwargs()
+        )
+        if resubmitted.state == "awaiting_confirmation":
+            return _("补正后的申请内容有变化，已提交对方确认。")
+        return _("补正后已重新提交，等待审查。")
+
+    return _pledge_action(request, pledge_id, act, form_name="correction_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_withdraw(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    def act(pledge: Pledge) -> str:
+        pledge_services.pledge_withdraw(actor=request.user, pledge=pledge)
+        return _("质押登记申请已撤回。")
+
+    return _pledge_action(request, pledge_id, act)
+
+
+# --- examiner ------------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def examiner_queue(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    queue = pledge_selectors.examiner_queue(actor=request.user)
+    changes = pledge_selectors.change_queue(actor=request.user)
+    context = {
+        "queue": list(queue[:LIST_LIMIT]),
+        "change_queue": list(changes[:LIST_LIMIT]),
+        "today": today,
+        "limit": LIST_LIMIT,
+    }
+    return render(request, "pledges/examiner_queue.html", context)
+
+
+def state_counts(pledges: Any) -> list[dict[str, Any]]:
+    """Pledges per state (one aggregate query), every state listed, in the state machine's order."""
+    counts = dict(
+        pledges.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return [
+        {"state": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in PledgeStateChoices.choices
+    ]

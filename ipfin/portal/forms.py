@@ -1,0 +1,19 @@
+"""The login form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ipfin.accounts.models import User
+from ipfin.web.forms import BaseForm
+
+
+class LoginForm(BaseForm):
+    """Shape only: a username the user table can hold (no NUL, which PostgreSQL refuses in any
+    string; at most the column's length) and a password. Anything else is a failed login."""
+
+    username = forms.CharField(
+        label=_("用户名"), max_length=getattr(User._meta.get_field("username"), "max_length", 150)
+    )
+    password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)

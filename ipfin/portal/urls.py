@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ipfin.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("public/", views.public_query, name="public_query"),
+]
