@@ -3,16 +3,17 @@ preview (who is in, who is out and why), batches (create, publish, push), recomm
 banks, conversion figures both ways, Excel exports. A bank: the batches pushed to it, a follow-up
 form per enterprise, recommending an enterprise, its own figures.
 
-Views stay thin: parse the form → one selector or service → render or redirect. A refused write
-comes back as a message on the page it came from; a GET of something the user may not see is the
-error page with its status (404 for another tenant's batch), via ipfin.web.views.domain_errors.
+Views stay thin: parse the form → one selector or service → render or redirect. Every form action
+runs through the UI kernel's `run_action`: a refused write or an invalid form shows the page it came
+from again, with the form and the error in place, at the error's status (400 for the form, else the
+refusal's own: 403, 404, 409, 422); a GET of something the user may not see is the error page with
+its status (404 for another tenant's batch), via ipfin.web.views.domain_errors.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.common.errors import DomainError
-from ipfin.web.views import action_refusal, domain_errors
+from ipfin.web.views import domain_errors, run_action
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.forms import (
     BatchForm,
@@ -36,17 +36,6 @@ from ipfin.whitelist.models import BatchState, RecommendationState
 
 LIST_LIMIT = 100
 PREVIEW_LIMIT = 200
-
-
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, action_refusal(exc)[1])
-
-
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else str(error))
 
 
 def _base(request: HttpRequest, section: str) -> dict[str, Any]:
@@ -70,34 +59,37 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                imported = services.list_import(
-                    actor=request.user,
-                    uploaded_file=form.cleaned_data["file"],
-                    kind=form.cleaned_data["kind"],
-                    name=form.cleaned_data["name"],
-                )
-            except DomainError as exc:
-                _fail(request, exc)
-            else:
-                messages.success(
-                    request,
-                    _("已导入 %(total)s 行，匹配 %(matched)s 行。")
-                    % {"total": imported.rows_total, "matched": imported.rows_matched},
-                )
-                return redirect("whitelist:import_detail", import_id=imported.pk)
-        else:
-            _form_errors(request, form)
-    else:
-        form = ImportForm()
-    imports = list(selectors.imported_list_list(actor=request.user)[:LIST_LIMIT])
-    return render(
+    form = ImportForm(request.POST or None, request.FILES or None)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        imports = list(selectors.imported_list_list(actor=request.user)[:LIST_LIMIT])
+        context = {**_base(request, "imports"), "form": form, "imports": imports}
+        return render(
+            request, "whitelist/import_list.html", {**context, "action_error": error}, status=status
+        )
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        imported = made["imported"] = services.list_import(
+            actor=request.user,
+            uploaded_file=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+        )
+        return _("已导入 %(total)s 行，匹配 %(matched)s 行。") % {
+            "total": imported.rows_total,
+            "matched": imported.rows_matched,
+        }
+
+    return run_action(
         request,
-        "whitelist/import_list.html",
-        {**_base(request, "imports"), "form": form, "imports": imports},
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:import_detail", import_id=made["imported"].pk),
+        on_failure=page,
     )
 
 
@@ -125,25 +117,27 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = RuleForm(request.POST)
-        if form.is_valid():
-            try:
-                rule = services.rule_create(actor=request.user, **form.payload())
-            except DomainError as exc:
-                _fail(request, exc)
-            else:
-                messages.success(request, _("筛选规则已保存。"))
-                return redirect("whitelist:rule_detail", rule_id=rule.pk)
-        else:
-            _form_errors(request, form)
-    else:
-        form = RuleForm()
-    rules = list(selectors.rule_list(actor=request.user)[:LIST_LIMIT])
-    return render(
+    form = RuleForm(request.POST or None)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        rules = list(selectors.rule_list(actor=request.user)[:LIST_LIMIT])
+        context = {**_base(request, "rules"), "form": form, "rules": rules, "action_error": error}
+        return render(request, "whitelist/rule_list.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        made["rule"] = services.rule_create(actor=request.user, **form.payload())
+        return _("筛选规则已保存。")
+
+    return run_action(
         request,
-        "whitelist/rule_list.html",
-        {**_base(request, "rules"), "form": form, "rules": rules},
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:rule_detail", rule_id=made["rule"].pk),
+        on_failure=page,
     )
 
 
@@ -152,6 +146,12 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
     """The rule and its preview: who is in, who is out and why; a form to make a draft batch."""
     rule = selectors.rule_get(actor=request.user, pk=rule_id)
+    return _rule_page(request, rule)
+
+
+def _rule_page(
+    request: HttpRequest, rule: Any, form: Any = None, status: int = 200, error: str = ""
+) -> HttpResponse:
     on = timezone.localdate()
     included, excluded = selectors.screening_preview(
         actor=request.user, criteria=selectors.criteria_of(rule), on=on
@@ -167,8 +167,10 @@ def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
             "excluded": excluded[:PREVIEW_LIMIT],
             "excluded_count": len(excluded),
             "limit": PREVIEW_LIMIT,
-            "form": BatchForm(initial={"title": f"{rule.name} {on.isoformat()}"}),
+            "form": form or BatchForm(initial={"title": f"{rule.name} {on.isoformat()}"}),
+            "action_error": error,
         },
+        status=status,
     )
 
 
@@ -178,18 +180,21 @@ def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
 def batch_create(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = selectors.rule_get(actor=request.user, pk=rule_id)
     form = BatchForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("whitelist:rule_detail", rule_id=rule.pk)
-    try:
-        batch = services.batch_create(
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        made["batch"] = services.batch_create(
             actor=request.user, rule=rule, title=form.cleaned_data["title"]
         )
-    except DomainError as exc:
-        _fail(request, exc)
-        return redirect("whitelist:rule_detail", rule_id=rule.pk)
-    messages.success(request, _("已生成草稿批次。"))
-    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+        return _("已生成草稿批次。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:batch_detail", batch_id=made["batch"].pk),
+        on_failure=lambda status, error: _rule_page(request, rule, form, status, error),
+    )
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -207,8 +212,15 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get(actor=request.user, pk=batch_id)
+    return _batch_page(request, batch)
+
+
+def _batch_page(
+    request: HttpRequest, batch: Any, status: int = 200, error: str = "", **bound: Any
+) -> HttpResponse:
+    """The batch's page; `bound` replaces a blank form (a submitted one with its errors)."""
     user = request.user
-    batch = selectors.batch_get(actor=user, pk=batch_id)
     office = selectors.is_office(user)
     pushes = selectors.batch_pushes(batch, actor=user)
     pushed_ids = {p.bank_id for p in pushes}
@@ -221,6 +233,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "can_push": office and batch.state == BatchState.PUBLISHED,
         "can_follow_up": selectors.is_bank(user),
         "follow_up_form": FollowUpForm(),
+        "action_error": error,
     }
     if context["can_push"]:
         banks = [b for b in selectors.banks_for_push() if b.pk not in pushed_ids]
@@ -230,7 +243,19 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         context["bank_figures"] = selectors.conversion_figures(
             actor=user, by=("bank",), batch_id=batch.pk
         )
-    return render(request, "whitelist/batch_detail.html", context)
+    context.update(bound)
+    return render(request, "whitelist/batch_detail.html", context, status=status)
+
+
+def _on_batch(request: HttpRequest, batch: Any, act: Any, form: Any = None, **bound: Any) -> Any:
+    """A form action on the batch's page: back to it, or the page again with the error."""
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:batch_detail", batch_id=batch.pk),
+        on_failure=lambda status, error: _batch_page(request, batch, status, error, **bound),
+    )
 
 
 @login_required
@@ -238,13 +263,12 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_POST
 def batch_publish(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get(actor=request.user, pk=batch_id)
-    try:
+
+    def act() -> str:
         services.batch_publish(actor=request.user, batch=batch)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("批次已发布。"))
-    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+        return _("批次已发布。")
+
+    return _on_batch(request, batch, act)
 
 
 @login_required
@@ -253,20 +277,16 @@ def batch_publish(request: HttpRequest, batch_id: int) -> HttpResponse:
 def batch_push(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get(actor=request.user, pk=batch_id)
     form = PushForm(request.POST, banks=selectors.banks_for_push())
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("whitelist:batch_detail", batch_id=batch.pk)
-    try:
+
+    def act() -> str:
         new, _already = services.batch_push(
             actor=request.user,
             batch=batch,
             bank_ids=[int(b) for b in form.cleaned_data["bank_ids"]],
         )
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("已推送给 %(n)s 家银行。") % {"n": len(new)})
-    return redirect("whitelist:batch_detail", batch_id=batch.pk)
+        return _("已推送给 %(n)s 家银行。") % {"n": len(new)}
+
+    return _on_batch(request, batch, act, form=form, push_form=form)
 
 
 @login_required
@@ -284,11 +304,9 @@ def batch_export(request: HttpRequest, batch_id: int) -> HttpResponse:
 def follow_up(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_get(actor=request.user, pk=entry_id)
     form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("whitelist:batch_detail", batch_id=entry.batch_id)
-    data = form.cleaned_data
-    try:
+
+    def act() -> str:
+        data = form.cleaned_data
         services.follow_up_record(
             actor=request.user,
             entry=entry,
@@ -297,11 +315,9 @@ def follow_up(request: HttpRequest, entry_id: int) -> HttpResponse:
             reason=data["reason"],
             note=data["note"],
         )
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("已记录对 %(name)s 的跟进。") % {"name": entry.enterprise.name})
-    return redirect("whitelist:batch_detail", batch_id=entry.batch_id)
+        return _("已记录对 %(name)s 的跟进。") % {"name": entry.enterprise.name}
+
+    return _on_batch(request, entry.batch, act, form=form)
 
 
 # --- recommendations -----------------------------------------------------------------------------
@@ -311,27 +327,34 @@ def follow_up(request: HttpRequest, entry_id: int) -> HttpResponse:
 @domain_errors
 @require_http_methods(["GET", "POST"])
 def recommendation_list(request: HttpRequest) -> HttpResponse:
+    form = RecommendationForm(request.POST or None)
+    if request.method != "POST":
+        return _recommendation_page(request, form)
+
+    def act() -> str:
+        data = form.cleaned_data
+        services.recommendation_create(
+            actor=request.user,
+            enterprise_uscc=data["enterprise_uscc"],
+            reason=data["reason"],
+            intended_amount=data["intended_amount"] or None,
+        )
+        return _("推荐已提交知识产权局。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:recommendation_list"),
+        on_failure=lambda status, error: _recommendation_page(request, form, status, error),
+    )
+
+
+def _recommendation_page(
+    request: HttpRequest, form: Any = None, status: int = 200, error: str = ""
+) -> HttpResponse:
     user = request.user
     office = selectors.is_office(user)
-    form = RecommendationForm()
-    if request.method == "POST":
-        form = RecommendationForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.recommendation_create(
-                    actor=user,
-                    enterprise_uscc=data["enterprise_uscc"],
-                    reason=data["reason"],
-                    intended_amount=data["intended_amount"] or None,
-                )
-            except DomainError as exc:
-                _fail(request, exc)
-            else:
-                messages.success(request, _("推荐已提交知识产权局。"))
-                return redirect("whitelist:recommendation_list")
-        else:
-            _form_errors(request, form)
     recommendations = list(selectors.recommendation_list(actor=user)[:LIST_LIMIT])
     drafts = (
         list(selectors.batch_list(actor=user, state=BatchState.DRAFT)[:LIST_LIMIT])
@@ -344,10 +367,12 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         {
             **_base(request, "recommendations"),
             "recommendations": recommendations,
-            "form": form if selectors.is_bank(user) else None,
+            "form": (form or RecommendationForm()) if selectors.is_bank(user) else None,
             "decision_form": RecommendationDecisionForm(batches=drafts) if office else None,
             "received": RecommendationState.RECEIVED,
+            "action_error": error,
         },
+        status=status,
     )
 
 
@@ -359,12 +384,10 @@ def recommendation_decide(request: HttpRequest, rec_id: int) -> HttpResponse:
     recommendation = selectors.recommendation_get(actor=user, pk=rec_id)
     drafts = selectors.batch_list(actor=user, state=BatchState.DRAFT)
     form = RecommendationDecisionForm(request.POST, batches=drafts)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("whitelist:recommendation_list")
-    data = form.cleaned_data
-    batch_id = data.get("batch_id")
-    try:
+
+    def act() -> str:
+        data = form.cleaned_data
+        batch_id = data.get("batch_id")
         services.recommendation_decide(
             actor=user,
             recommendation=recommendation,
@@ -372,11 +395,15 @@ def recommendation_decide(request: HttpRequest, rec_id: int) -> HttpResponse:
             batch=selectors.batch_get(actor=user, pk=batch_id) if batch_id else None,
             reason=data["reason"],
         )
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("推荐已处理。"))
-    return redirect("whitelist:recommendation_list")
+        return _("推荐已处理。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("whitelist:recommendation_list"),
+        on_failure=lambda status, error: _recommendation_page(request, None, status, error),
+    )
 
 
 # --- figures -------------------------------------------------------------------------------------
