@@ -1,23 +1,25 @@
 """Pages of the financing catalogue, the demand library and the feedback ledger. Thin: parse the
 request, call one selector or service of ipfin.financing, render. Buttons are shown by
-`has_perm`; the services enforce. A DomainError becomes a page or a message with its status."""
+`has_perm`; the services enforce. A DomainError becomes a page with its status; a refused or
+invalid form action shows its page again with the error in place (the UI kernel's
+`run_action`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.common.errors import DomainError, ValidationFailed
+from ipfin.common.errors import ValidationFailed
 from ipfin.financing import selectors, services
 from ipfin.financing.forms import (
     DemandForm,
@@ -28,17 +30,9 @@ from ipfin.financing.forms import (
 )
 from ipfin.financing.models import DemandState, PolicyKind, ResponseKind
 from ipfin.registry.selectors import owner_rights
-from ipfin.web.views import action_refusal, domain_errors
+from ipfin.web.views import domain_errors, run_action
 
 LIST_LIMIT = 200
-
-
-def _detail(exc: DomainError) -> str:
-    return exc.detail(get_language())
-
-
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, action_refusal(exc)[1])
 
 
 # --- catalogue -----------------------------------------------------------------------------------
@@ -88,6 +82,12 @@ def product_compare(request: HttpRequest) -> HttpResponse:
 
 @domain_errors
 def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+    return _product_page(request, product_id)
+
+
+def _product_page(
+    request: HttpRequest, product_id: int, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     product = selectors.product_get(pk=product_id)
     today = timezone.localdate()
     own = (
@@ -102,8 +102,9 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
         "own": own,
         "repayment_labels": selectors.REPAYMENT_LABELS,
         "today": today,
+        "action_error": error,
     }
-    return render(request, "financing/product_detail.html", context)
+    return render(request, "financing/product_detail.html", context, status=status)
 
 
 @login_required
@@ -111,32 +112,47 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def product_new(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.PRODUCT_PUBLISH)
-    status = 200
-    if request.method == "POST":
-        form = ProductForm(request.POST)
-        if form.is_valid():
-            try:
-                version = services.product_publish(actor=request.user, **form.publish_kwargs())
-            except DomainError as exc:
-                _fail(request, exc)
-                status = exc.status
-            else:
-                messages.success(
-                    request,
-                    _("产品已发布（第 %(n)s 版）。") % {"n": version.version},
-                )
-                return redirect("financing:product_detail", product_id=version.product_id)
-        else:
-            status = 400
-    else:
+    if request.method != "POST":
         initial: dict[str, Any] = {"package_allowed": True}
         source = request.GET.get("from")
         if source and source.isdigit():
             product = selectors.product_get(pk=int(source))
             if product.provider_id == request.user.organisation_id:
                 initial = ProductForm.initial_from(product.current)  # type: ignore[attr-defined]
-        form = ProductForm(initial=initial)
-    return render(request, "financing/product_form.html", {"form": form}, status=status)
+        return _form_page(request, "financing/product_form.html", ProductForm(initial=initial))
+    form = ProductForm(request.POST)
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        version = made["version"] = services.product_publish(
+            actor=request.user, **form.publish_kwargs()
+        )
+        return _("产品已发布（第 %(n)s 版）。") % {"n": version.version}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect(
+            "financing:product_detail", product_id=made["version"].product_id
+        ),
+        on_failure=lambda status, error: _form_page(
+            request, "financing/product_form.html", form, status=status, error=error
+        ),
+    )
+
+
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    form: Any,
+    *,
+    status: int = 200,
+    error: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    context = {"form": form, "action_error": error, **extra}
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -144,15 +160,19 @@ def product_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def product_withdraw(request: HttpRequest, product_id: int) -> HttpResponse:
     product = selectors.product_get(pk=product_id)
-    try:
+
+    def act() -> str:
         services.product_withdraw(actor=request.user, product=product)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        _fail(request, exc)
-    else:
-        messages.success(request, _("产品已下架。"))
-    return redirect("financing:product_detail", product_id=product_id)
+        return _("产品已下架。")
+
+    return run_action(
+        request,
+        act,
+        on_success=lambda: redirect("financing:product_detail", product_id=product_id),
+        on_failure=lambda status, error: _product_page(
+            request, product_id, status=status, error=error
+        ),
+    )
 
 
 # --- policies ------------------------------------------------------------------------------------
@@ -177,23 +197,23 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def policy_new(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.POLICY_PUBLISH)
-    status = 200
-    if request.method == "POST":
-        form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_publish(actor=request.user, **form.publish_kwargs())
-            except DomainError as exc:
-                _fail(request, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("政策已发布。"))
-                return redirect("financing:policy_list")
-        else:
-            status = 400
-    else:
-        form = PolicyForm()
-    return render(request, "financing/policy_form.html", {"form": form}, status=status)
+    if request.method != "POST":
+        return _form_page(request, "financing/policy_form.html", PolicyForm())
+    form = PolicyForm(request.POST)
+
+    def act() -> str:
+        services.policy_publish(actor=request.user, **form.publish_kwargs())
+        return _("政策已发布。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("financing:policy_list"),
+        on_failure=lambda status, error: _form_page(
+            request, "financing/policy_form.html", form, status=status, error=error
+        ),
+    )
 
 
 # --- demands -------------------------------------------------------------------------------------
@@ -233,33 +253,42 @@ def _enterprises_for(user: Any) -> list[Organisation]:
 def demand_new(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.DEMAND_FILE)
     enterprises = _enterprises_for(request.user)
-    status = 200
-    if request.method == "POST":
-        form = DemandForm(request.POST, enterprises=enterprises)
-        if form.is_valid():
-            try:
-                demand = services.demand_file(actor=request.user, **form.file_kwargs())
-            except DomainError as exc:
-                _fail(request, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("融资需求已提交，编号 #%(id)s。") % {"id": demand.pk})
-                return redirect("financing:demand_detail", demand_id=demand.pk)
-        else:
-            status = 400
-    else:
-        form = DemandForm(enterprises=enterprises)
     own_rights: list[Any] = []
     org = request.user.organisation
     if org is not None and org.kind == OrganisationKind.ENTERPRISE and org.uscc:
         own_rights = list(owner_rights(uscc=org.uscc, on=timezone.localdate())[:50])
-    context = {"form": form, "own_rights": own_rights}
-    return render(request, "financing/demand_form.html", context, status=status)
+    template = "financing/demand_form.html"
+    if request.method != "POST":
+        form = DemandForm(enterprises=enterprises)
+        return _form_page(request, template, form, own_rights=own_rights)
+    form = DemandForm(request.POST, enterprises=enterprises)
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        demand = made["demand"] = services.demand_file(actor=request.user, **form.file_kwargs())
+        return _("融资需求已提交，编号 #%(id)s。") % {"id": demand.pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("financing:demand_detail", demand_id=made["demand"].pk),
+        on_failure=lambda status, error: _form_page(
+            request, template, form, status=status, error=error, own_rights=own_rights
+        ),
+    )
 
 
 @login_required
 @domain_errors
 def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
+    return _demand_page(request, demand_id)
+
+
+def _demand_page(
+    request: HttpRequest, demand_id: int, *, status: int = 200, error: str = ""
+) -> HttpResponse:
+    """The demand's page; after a refused action, again with the refusal at its status."""
     user = request.user
     demand = selectors.demand_get(actor=user, pk=demand_id)
     today = timezone.localdate()
@@ -283,8 +312,21 @@ def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
         "can_apply": may_act and demand.state == DemandState.OPEN,
         "respond_form": RespondForm(),
         "today": today,
+        "action_error": error,
     }
-    return render(request, "financing/demand_detail.html", context)
+    return render(request, "financing/demand_detail.html", context, status=status)
+
+
+def _demand_action(request: HttpRequest, demand_id: int, act: Callable[[], str]) -> HttpResponse:
+    """A button on the demand's page: back to the page, with the refusal in place if refused."""
+    return run_action(
+        request,
+        act,
+        on_success=lambda: redirect("financing:demand_detail", demand_id=demand_id),
+        on_failure=lambda status, error: _demand_page(
+            request, demand_id, status=status, error=error
+        ),
+    )
 
 
 @login_required
@@ -292,18 +334,14 @@ def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
 @require_POST
 def demand_push(request: HttpRequest, demand_id: int) -> HttpResponse:
     demand = selectors.demand_get(actor=request.user, pk=demand_id)
-    try:
+
+    def act() -> str:
         created = services.demand_push(actor=request.user, demand=demand)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        _fail(request, exc)
-    else:
         if created:
-            messages.success(request, _("已推送至 %(n)s 家银行，等待反馈。") % {"n": len(created)})
-        else:
-            messages.info(request, _("符合条件的银行均已推送过，未新增推送。"))
-    return redirect("financing:demand_detail", demand_id=demand_id)
+            return _("已推送至 %(n)s 家银行，等待反馈。") % {"n": len(created)}
+        return _("符合条件的银行均已推送过，未新增推送。")
+
+    return _demand_action(request, demand_id, act)
 
 
 @login_required
@@ -315,20 +353,26 @@ def demand_apply(request: HttpRequest, demand_id: int) -> HttpResponse:
     from ipfin.loans.services import loan_apply  # the UI joins the two apps; the models do not
 
     demand = selectors.demand_get(actor=request.user, pk=demand_id)
-    row = next(
-        (
-            r
-            for r in selectors.ledger_list(actor=request.user).filter(demand=demand)
-            if str(r.pk) == request.POST.get("row", "")
-        ),
-        None,
-    )
-    if row is None or row.response != ResponseKind.INTERESTED or row.product_version is None:
-        messages.error(request, _("只能以已表示有意向的银行产品申请贷款。"))
-        return redirect("financing:demand_detail", demand_id=demand_id)
-    methods = list(row.product_version.repayment_methods) or ["annuity"]
-    try:
-        loan = loan_apply(
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        row = next(
+            (
+                r
+                for r in selectors.ledger_list(actor=request.user).filter(demand=demand)
+                if str(r.pk) == request.POST.get("row", "")
+            ),
+            None,
+        )
+        if row is None or row.response != ResponseKind.INTERESTED or row.product_version is None:
+            raise ValidationFailed(
+                "只能以已表示有意向的银行产品申请贷款。",
+                "A loan can only be applied for with the product of a bank that answered "
+                "'interested'.",
+                code="demand_apply_not_interested",
+            )
+        methods = list(row.product_version.repayment_methods) or ["annuity"]
+        loan = made["loan"] = loan_apply(
             actor=request.user,
             enterprise_uscc=demand.enterprise.uscc or "",
             product_version_id=row.product_version_id,
@@ -339,13 +383,16 @@ def demand_apply(request: HttpRequest, demand_id: int) -> HttpResponse:
             demand_id=demand.pk,
             rights=[r.number for r in demand.rights.all()],
         )
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        _fail(request, exc)
-        return redirect("financing:demand_detail", demand_id=demand_id)
-    messages.success(request, _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk})
-    return redirect("loans:loan_detail", loan_id=loan.pk)
+        return _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk}
+
+    return run_action(
+        request,
+        act,
+        on_success=lambda: redirect("loans:loan_detail", loan_id=made["loan"].pk),
+        on_failure=lambda status, error: _demand_page(
+            request, demand_id, status=status, error=error
+        ),
+    )
 
 
 @login_required
@@ -353,15 +400,12 @@ def demand_apply(request: HttpRequest, demand_id: int) -> HttpResponse:
 @require_POST
 def demand_withdraw(request: HttpRequest, demand_id: int) -> HttpResponse:
     demand = selectors.demand_get(actor=request.user, pk=demand_id)
-    try:
+
+    def act() -> str:
         services.demand_withdraw(actor=request.user, demand=demand)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        _fail(request, exc)
-    else:
-        messages.success(request, _("融资需求已撤回。"))
-    return redirect("financing:demand_detail", demand_id=demand_id)
+        return _("融资需求已撤回。")
+
+    return _demand_action(request, demand_id, act)
 
 
 # --- the feedback ledger -------------------------------------------------------------------------
@@ -370,6 +414,10 @@ def demand_withdraw(request: HttpRequest, demand_id: int) -> HttpResponse:
 @login_required
 @domain_errors
 def ledger(request: HttpRequest) -> HttpResponse:
+    return _ledger_page(request)
+
+
+def _ledger_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
     today = timezone.localdate()
     overdue_only = request.GET.get("overdue") == "1"
     rows = list(
@@ -385,32 +433,51 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "respond_form": RespondForm(),
         "responses": ResponseKind.choices,
         "today": today,
+        "action_error": error,
     }
-    return render(request, "financing/ledger.html", context)
+    return render(request, "financing/ledger.html", context, status=status)
+
+
+def _demand_of(next_url: str) -> int | None:
+    """The demand whose page `next` names, if it names one."""
+    try:
+        match = resolve(next_url)
+    except Resolver404:
+        return None
+    if match.view_name == "financing:demand_detail":
+        return int(match.kwargs["demand_id"])
+    return None
 
 
 @login_required
 @domain_errors
 @require_POST
 def ledger_respond(request: HttpRequest, row_id: int) -> HttpResponse:
+    """A bank's answer, from the ledger or from the demand's page (`next`): back to that page,
+    with the refusal in place if refused."""
     form = RespondForm(request.POST)
     next_url = request.POST.get("next") or ""
-    if form.is_valid():
-        try:
-            services.demand_respond(
-                actor=request.user,
-                response_id=row_id,
-                response=form.cleaned_data["response"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            _fail(request, exc)
-        else:
-            messages.success(request, _("反馈已记录。"))
-    else:
-        messages.error(request, _("请选择反馈，说明不超过 2000 字。"))
-    if next_url.startswith("/financing/") and "\x00" not in next_url:
-        return redirect(next_url)
-    return redirect("financing:ledger")
+    demand_id = _demand_of(next_url) if next_url.startswith("/financing/") else None
+
+    def act() -> str:
+        services.demand_respond(
+            actor=request.user,
+            response_id=row_id,
+            response=form.cleaned_data["response"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("反馈已记录。")
+
+    def back() -> HttpResponse:
+        if demand_id is not None:
+            return redirect("financing:demand_detail", demand_id=demand_id)
+        return redirect("financing:ledger")
+
+    def again(status: int, error: str) -> HttpResponse:
+        if status == 400:
+            error = _("请选择反馈，说明不超过 2000 字。")
+        if demand_id is not None:
+            return _demand_page(request, demand_id, status=status, error=error)
+        return _ledger_page(request, status=status, error=error)
+
+    return run_action(request, act, form=form, on_success=back, on_failure=again)

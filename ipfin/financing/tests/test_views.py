@@ -106,6 +106,8 @@ def test_bank_publishes_through_the_form(bank_a_user: User) -> None:
     # A rule the service enforces comes back as a message with its status; nothing stored.
     response = client.post("/financing/products/new/", {**form, "code": "WEB-2", "lpr_tenor": ""})
     assert response.status_code == 422 and Product.objects.count() == 1
+    page = response.content.decode()
+    assert 'data-testid="action-error"' in page and 'value="WEB-2"' in page  # the form kept
     client.post(f"/financing/products/{version.product_id}/withdraw/")
     assert not Product.objects.get().is_active
 
@@ -241,11 +243,24 @@ def test_bank_answers_in_the_ledger_and_overdue_is_highlighted(
         page = bank.get("/financing/ledger/").content.decode()
     assert f'data-ledger-id="{row.pk}" data-overdue="1" class="overdue-row"' in page
     assert 'data-testid="respond-form"' in page
+    # A decline without a reason is refused: the ledger again, the refusal in place, at 422.
     response = bank.post(
-        f"/financing/ledger/{row.pk}/respond/", {"response": "declined", "reason": ""}, follow=True
+        f"/financing/ledger/{row.pk}/respond/", {"response": "declined", "reason": ""}
     )
     assert DemandResponse.objects.get().response == ""
-    assert response.status_code == 200
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="action-error"' in page and f'data-ledger-id="{row.pk}"' in page
+    # The same refusal from the demand's page shows the demand's page again.
+    response = bank.post(
+        f"/financing/ledger/{row.pk}/respond/",
+        {"response": "declined", "reason": "", "next": f"/financing/demands/{demand.pk}/"},
+    )
+    assert response.status_code == 422
+    assert 'data-testid="demand-state"' in response.content.decode()
+    # No answer chosen at all: the form's own mistake, 400.
+    response = bank.post(f"/financing/ledger/{row.pk}/respond/", {"response": ""})
+    assert response.status_code == 400 and "请选择反馈" in response.content.decode()
     bank.post(
         f"/financing/ledger/{row.pk}/respond/",
         {"response": "interested", "next": f"/financing/demands/{demand.pk}/"},
@@ -296,8 +311,9 @@ def test_enterprise_applies_for_a_loan_after_an_interested_answer(
     client = client_for(enterprise_a_user)
     url = f"/financing/demands/{demand.pk}/"
     assert 'data-testid="demand-apply"' not in client.get(url).content.decode()
-    client.post(f"{url}apply/", {"row": row.pk})  # not answered yet: refused
+    refused = client.post(f"{url}apply/", {"row": row.pk})  # not answered yet: refused
     assert not Loan.objects.exists()
+    assert refused.status_code == 422 and 'data-testid="action-error"' in refused.content.decode()
     demand_respond(actor=bank_a_user, response_id=row.pk, response="interested")
     assert 'data-testid="demand-apply"' in client.get(url).content.decode()
     response = client.post(f"{url}apply/", {"row": row.pk})
