@@ -31,8 +31,8 @@ from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import contract_file, other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_document_upload, pledge_submit
+from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
-from ipfin.web.tests.factories import make_patent
 
 PASSWORD = "pw-for-tests-1"
 AMOUNT = Decimal("800000.00")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.pledges.models import Pledge
-from ipfin.web.tests.factories import make_patent
+from ipfin.registry.tests.factories import make_patent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "pw-for-tests-1"

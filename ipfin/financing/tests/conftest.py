@@ -4,34 +4,16 @@ financing services."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.financing.models import Demand, ProductVersion
 from ipfin.financing.services import demand_file, product_publish
-from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
 from ipfin.registry.models import Right
-from ipfin.registry.services import right_create, right_event_record
-
-_seq = itertools.count(1)
-_TYPE_DIGIT = {"invention": "1", "utility_model": "2", "design": "3"}
-
-
-def patent_no(kind: str = "invention", year: int = 2021) -> str:
-    body = f"{year:04d}{_TYPE_DIGIT[kind]}{6_500_000 + next(_seq):07d}"
-    return f"{body}.{cn_application_check_digit(body)}"
-
-
-@pytest.fixture
-def today() -> date:
-    return timezone.localdate()
 
 
 @pytest.fixture
@@ -58,68 +40,13 @@ def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
 
 
 @pytest.fixture
-def enterprise_b_user(make_user: Callable[..., User], enterprise_b: Organisation) -> User:
-    return make_user("enterprise_b", enterprise_b)
-
-
-@pytest.fixture
 def park_user(make_user: Callable[..., User], park: Organisation) -> User:
     return make_user("park", park)
 
 
 @pytest.fixture
-def office_user(make_user: Callable[..., User], ip_office: Organisation) -> User:
-    return make_user("office", ip_office)
-
-
-@pytest.fixture
-def regulator_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
-    return make_user("regulator", make_org(OrganisationKind.REGULATOR, "金融监管局", uscc=None))
-
-
-@pytest.fixture
 def insurer_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
     return make_user("insurer", make_org(OrganisationKind.INSURER, "丙保险"))
-
-
-@pytest.fixture
-def make_right(examiner: User, enterprise_a: Organisation, today: date) -> Callable[..., Right]:
-    """A right in force today (annuities paid), by default an invention of enterprise_a."""
-
-    def make(**kw: Any) -> Right:
-        kind = kw.setdefault("kind", "invention")
-        filing = kw.setdefault("filing_date", today - timedelta(days=3 * 365))
-        kw.setdefault("number", patent_no(kind, filing.year) if kind in _TYPE_DIGIT else None)
-        if kw["number"] is None:
-            kw["number"] = str(7_500_000 + next(_seq))
-        kw.setdefault("title", "一种测试装置" if kind != "trademark" else "商标")
-        if kind == "trademark":
-            kw.setdefault("mark_text", "测试")
-            kw.setdefault("nice_classes", [9])
-            kw.setdefault("similar_groups", ["0901"])
-        kw.setdefault("grant_date", today - timedelta(days=365))
-        owner = kw.pop("owner", enterprise_a)
-        kw["owners"] = [{"name": owner.name, "uscc": owner.uscc}]
-        right = right_create(actor=examiner, **kw)
-        if kind in _TYPE_DIGIT and right.grant_date is not None:
-            schedule = annuity_schedule(RightKind(kind), right.filing_date, right.grant_date)
-            for year, due in schedule:
-                if due <= today:
-                    right_event_record(
-                        actor=examiner,
-                        right=right,
-                        type="annuity_paid",
-                        date=due,
-                        payload={"year": year},
-                    )
-        return right
-
-    return make
-
-
-@pytest.fixture
-def right(make_right: Callable[..., Right]) -> Right:
-    return make_right()
 
 
 LOAN_TERMS: dict[str, Any] = {
@@ -207,4 +134,4 @@ def D(x: str) -> Decimal:
     return Decimal(x)
 
 
-__all__ = ["LOAN_TERMS", "D", "Role", "patent_no"]
+__all__ = ["LOAN_TERMS", "D", "Role"]

@@ -282,7 +282,7 @@ def test_filing_refusals_change_nothing(
         file_demand(actor=enterprise_b_user)  # for another enterprise
     with pytest.raises(PermissionDenied):
         file_demand(actor=park_user, enterprise_uscc=enterprise_b.uscc)  # not a member
-    other = make_right(owner=enterprise_b)
+    other = make_right(owners=[enterprise_b])
     with pytest.raises(ValidationFailed) as exc:
         file_demand(rights=[other.number])
     assert exc.value.code == "right_not_owned" and exc.value.extra["right"] == other.number

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.accounts.models import Organisation, Role, User
 from ipfin.financing.models import Policy, ProductVersion
 from ipfin.financing.services import policy_publish, product_publish
 from ipfin.loans import services
@@ -22,16 +22,7 @@ from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_submit
-
-# The pledge tests' factories: rights entered by the examiner, in force today. Imported, not copied.
-from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
-    _media_root,
-    make_right,
-    pay_annuities,
-    signer_for,
-    today,
-    upload_contract,
-)
+from ipfin.pledges.tests.factories import signer_for
 from ipfin.registry.models import Right
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
@@ -57,26 +48,6 @@ LOAN_TERMS: dict[str, Any] = {
 
 
 @pytest.fixture
-def office_user(make_user: Callable[..., User], ip_office: Organisation) -> User:
-    return make_user("office", ip_office)
-
-
-@pytest.fixture
-def regulator_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
-    return make_user("regulator", make_org(OrganisationKind.REGULATOR, "金融监管局", uscc=None))
-
-
-@pytest.fixture
-def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
-    return make_org(OrganisationKind.ENTERPRISE, "乙制造有限公司")
-
-
-@pytest.fixture
-def enterprise_b_user(make_user: Callable[..., User], enterprise_b: Organisation) -> User:
-    return make_user("enterprise_b", enterprise_b)
-
-
-@pytest.fixture
 def product(bank_a_user: User) -> ProductVersion:
     return product_publish(
         actor=bank_a_user, code="IPL", kind="loan", name="知识产权质押贷", terms=LOAN_TERMS
@@ -87,9 +58,9 @@ def product(bank_a_user: User) -> ProductVersion:
 def pledge_over(
     bank_a_user: User,
     examiner: User,
-    make_right: Callable[..., Right],  # noqa: F811 - the imported fixture
-    today: date,  # noqa: F811 - the imported fixture
-    upload_contract: Callable[..., Any],  # noqa: F811 - the imported fixture
+    make_right: Callable[..., Right],
+    today: date,
+    upload_contract: Callable[..., Any],
     make_user: Callable[..., User],
 ) -> Callable[..., tuple[Pledge, Right]]:
     """A registered pledge of bank_a over a new right of `enterprise` (default 5,000,000.00)."""
@@ -105,7 +76,7 @@ def pledge_over(
             term_end=today + timedelta(days=3 * 365),
             contract_no=f"ZY-L-{next(_seq):05d}",
         )
-        signer_for(enterprise, make_user)
+        signer_for(enterprise)
         pledge = other_party_confirms(pledge)  # a joint application (办法 arts. 3, 7)
         upload_contract(pledge)  # the examiner approves no registration without its contract
         registered = pledge_decide(actor=examiner, pledge=pledge, decision="approve")

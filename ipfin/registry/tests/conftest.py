@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -10,19 +9,9 @@ from typing import Any
 import pytest
 
 from ipfin.accounts.models import User
-from ipfin.registry.domain import cn_application_check_digit
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_create
-
-_seq = itertools.count(1)
-_TYPE_DIGIT = {"invention": "1", "utility_model": "2", "design": "3"}
-
-
-def patent_no(kind: str = "invention", year: int = 2015, seq: int | None = None) -> str:
-    """A canonical CN application number with a correct check digit, unique per call."""
-    body = f"{year:04d}{_TYPE_DIGIT[kind]}{(seq if seq is not None else next(_seq)):07d}"
-    return f"{body}.{cn_application_check_digit(body)}"
-
+from ipfin.registry.tests.factories import PATENT_TYPE_DIGIT, next_number, patent_no
 
 # A real utility-model number (the issue's example) and its check digit.
 REAL_UTILITY_MODEL_NO = "201220249767.4"
@@ -37,7 +26,9 @@ def make_right(examiner: User) -> Callable[..., Right]:
         kw.setdefault("kind", "invention")
         if "number" not in kw:
             kw["number"] = (
-                patent_no(kw["kind"]) if kw["kind"] in _TYPE_DIGIT else str(100000 + next(_seq))
+                patent_no(kw["kind"], 2015)
+                if kw["kind"] in PATENT_TYPE_DIGIT
+                else str(100000 + next_number())
             )
         kw.setdefault("title", "一种测试装置")
         kw.setdefault("filing_date", date(2015, 3, 10))

@@ -14,7 +14,8 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.registry.domain import add_years
 from ipfin.registry.models import Right, RightEvent
-from ipfin.registry.tests.conftest import REAL_UTILITY_MODEL_NO, patent_no
+from ipfin.registry.tests.conftest import REAL_UTILITY_MODEL_NO
+from ipfin.registry.tests.factories import patent_no
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import number_candidates, right_get, rights_search
-from ipfin.registry.tests.conftest import patent_no
+from ipfin.registry.tests.factories import patent_no
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ from ipfin.common.errors import Conflict, NotAuthenticated, PermissionDenied, Va
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import current_owners, right_status
 from ipfin.registry.services import right_create, right_event_record
-from ipfin.registry.tests.conftest import REAL_UTILITY_MODEL_NO, patent_no
+from ipfin.registry.tests.conftest import REAL_UTILITY_MODEL_NO
+from ipfin.registry.tests.factories import patent_no
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from ipfin.registry.domain import add_years
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import right_status
 from ipfin.registry.services import right_event_record, right_term_facts_set
-from ipfin.registry.tests.conftest import patent_no
+from ipfin.registry.tests.factories import patent_no
 
 pytestmark = pytest.mark.django_db
 

@@ -9,17 +9,7 @@ from typing import Any
 
 import pytest
 
-from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
-
-# The pledge tests' factories: rights entered by the examiner through right_create, in force
-# today (annuities paid), owned by enterprise_a. Imported, not copied.
-from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures
-    make_right,
-    patent_no,
-    pay_annuities,
-    submit,
-    today,
-)
+from ipfin.accounts.models import Organisation, OrganisationKind, User
 
 
 @pytest.fixture
@@ -33,23 +23,8 @@ def agency_user(make_user: Callable[..., User], agency: Organisation) -> User:
 
 
 @pytest.fixture
-def regulator_user(make_user: Callable[..., User], make_org: Callable[..., Organisation]) -> User:
-    return make_user("regulator", make_org(OrganisationKind.REGULATOR, "金融监管局"), Role.MEMBER)
-
-
-@pytest.fixture
 def agency_api(api_client: Callable[..., Any], agency_user: User) -> Any:
     return api_client(agency_user)
-
-
-@pytest.fixture
-def bank_a_api(api_client: Callable[..., Any], bank_a_user: User) -> Any:
-    return api_client(bank_a_user)
-
-
-@pytest.fixture
-def bank_b_api(api_client: Callable[..., Any], bank_b_user: User) -> Any:
-    return api_client(bank_b_user)
 
 
 @pytest.fixture

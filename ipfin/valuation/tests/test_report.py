@@ -11,10 +11,10 @@ import pypdf
 import pytest
 
 from ipfin.accounts.models import OrganisationKind
+from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation import presentation, report
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
 from ipfin.valuation.services import valuation_create, valuation_issue, valuation_recheck
-from ipfin.web.tests.factories import make_patent
 
 pytestmark = pytest.mark.django_db
 

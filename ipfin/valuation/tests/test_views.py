@@ -21,11 +21,11 @@ from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import OrganisationKind
 from ipfin.audit.models import AuditRecord
 from ipfin.registry.services import right_event_record
+from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation.forms import ValuationForm, parse_comparables, parse_revenues
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.selectors import market_comparables, right_score_get
 from ipfin.valuation.services import valuation_create, valuation_issue
-from ipfin.web.tests.factories import make_patent
 
 pytestmark = pytest.mark.django_db
 

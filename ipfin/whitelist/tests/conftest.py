@@ -49,23 +49,8 @@ def xlsx_file(rows: Sequence[Sequence[object]], name: str = "list.xlsx") -> Simp
 
 
 @pytest.fixture
-def office_user(make_user: Callable[..., User], ip_office: Organisation) -> User:
-    return make_user("office", ip_office)
-
-
-@pytest.fixture
 def office_api(api_client: Callable[..., Any], office_user: User) -> Any:
     return api_client(office_user)
-
-
-@pytest.fixture
-def bank_a_api(api_client: Callable[..., Any], bank_a_user: User) -> Any:
-    return api_client(bank_a_user)
-
-
-@pytest.fixture
-def bank_b_api(api_client: Callable[..., Any], bank_b_user: User) -> Any:
-    return api_client(bank_b_user)
 
 
 @pytest.fixture

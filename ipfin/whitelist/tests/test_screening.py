@@ -13,11 +13,6 @@ from django.db import models
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
-from ipfin.pledges.tests.conftest import (  # noqa: F401 - fixtures reused: rights in force
-    make_right,
-    pay_annuities,
-    today,
-)
 from ipfin.registry.models import Right
 from ipfin.valuation.models import RightScore
 from ipfin.valuation.selectors import credit_score_get, credit_scores_bulk
@@ -41,7 +36,7 @@ def _store_score(right: Right, score: float) -> None:
 def test_bulk_scores_equal_the_valuation_scorecard(
     examiner: User,
     make_enterprise: Callable[..., Organisation],
-    make_right: Callable[..., Right],  # noqa: F811
+    make_right: Callable[..., Right],
     bank_a_user: User,
 ) -> None:
     rich = make_enterprise(
