@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -120,27 +119,34 @@ def loan_new(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, Perm.LOAN_MANAGE):
         require(request.user, Perm.DEMAND_FILE)
     products = _product_choices()
-    error = ""
-    status = 200
     if request.method == "POST":
         form = LoanApplyForm(request.POST, products=products)
-        if form.is_valid():
-            try:
-                loan = services.loan_apply(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                status, error = action_refusal(exc)
-            else:
-                messages.success(request, _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk})
-                return redirect("loans:loan_detail", loan_id=loan.pk)
-        else:
-            status = 400
     else:
         org = request.user.organisation  # type: ignore[union-attr]
         initial: dict[str, Any] = {"method": "annuity", "day_count": "30/360", "months": 12}
         if org is not None and org.kind == "enterprise":
             initial["enterprise_uscc"] = org.uscc
         form = LoanApplyForm(initial=initial, products=products)
-    return render(request, "loans/loan_form.html", {"form": form, "error": error}, status=status)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {"form": form, "action_error": error}
+        return render(request, "loans/loan_form.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        loan = made["loan"] = services.loan_apply(actor=request.user, **form.cleaned_data)
+        return _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("loans:loan_detail", loan_id=made["loan"].pk),
+        on_failure=page,
+    )
 
 
 def _pledge_label(pledge: Any) -> str:

@@ -33,7 +33,7 @@ from ipfin.pledges.forms import (
     ReleaseForm,
 )
 from ipfin.pledges.models import Pledge, PledgeStateChoices
-from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
+from ipfin.web.views import domain_errors, error_404, run_action
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -88,54 +88,62 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
         return _precheck_partial(
             request, PledgeApplicationForm(request.POST, as_pledgor=as_pledgor)
         )
-    status = 200
-    checks: Any = None
-    error = ""
     if request.method == "POST":
         form = PledgeApplicationForm(request.POST, request.FILES, as_pledgor=as_pledgor)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                pledge, checks = pledge_services.pledge_submit(
-                    actor=request.user, **form.submit_kwargs()
-                )
-            except DomainError as exc:
-                status, error = action_refusal(exc)
-                checks = exc.extra.get("checks")
-            else:
-                messages.success(
-                    request,
-                    _("质押登记申请 #%(id)s 已提交，待对方于 %(day)s 前确认后进入审查。")
-                    % {"id": pledge.pk, "day": pledge.confirm_by},
-                )
-                if data.get("contract") and not as_pledgor:
-                    try:
-                        pledge_services.pledge_document_upload(
-                            actor=request.user, pledge=pledge, uploaded_file=data["contract"]
-                        )
-                    except DomainError as exc:
-                        messages.error(
-                            request,
-                            _("申请已提交，但合同上传失败：%(reason)s")
-                            % {"reason": exc.detail(get_language())},
-                        )
-                    else:
-                        messages.success(request, _("质押合同已上传。"))
-                return redirect("pledges:pledge_detail", pledge_id=pledge.pk)
-        else:
-            status = 400
     else:
         form = PledgeApplicationForm(
             initial={"term_start": timezone.localdate()}, as_pledgor=as_pledgor
         )
-    context = {
-        "form": form,
-        "checks": checks,
-        "submit_error": error,
-        "precheck_error": "",
-        "as_pledgor": as_pledgor,
-    }
-    return render(request, "pledges/pledge_form.html", context, status=status)
+    shown: dict[str, Any] = {"checks": None}
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {
+            "form": form,
+            "checks": shown["checks"],
+            "action_error": error,
+            "precheck_error": "",
+            "as_pledgor": as_pledgor,
+        }
+        return render(request, "pledges/pledge_form.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        pledge, _checks = pledge_services.pledge_submit(actor=request.user, **form.submit_kwargs())
+        made["pledge"] = pledge
+        contract = form.cleaned_data.get("contract")
+        if contract and not as_pledgor:
+            # The application stands without its contract: a failed upload is said, not undone.
+            try:
+                pledge_services.pledge_document_upload(
+                    actor=request.user, pledge=pledge, uploaded_file=contract
+                )
+            except DomainError as exc:
+                messages.error(
+                    request,
+                    _("申请已提交，但合同上传失败：%(reason)s")
+                    % {"reason": exc.detail(get_language())},
+                )
+            else:
+                messages.success(request, _("质押合同已上传。"))
+        return _("质押登记申请 #%(id)s 已提交，待对方于 %(day)s 前确认后进入审查。") % {
+            "id": pledge.pk,
+            "day": pledge.confirm_by,
+        }
+
+    def keep_checks(exc: DomainError) -> None:
+        shown["checks"] = exc.extra.get("checks")  # the pre-check's table: why it was refused
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("pledges:pledge_detail", pledge_id=made["pledge"].pk),
+        on_failure=page,
+        on_refusal=keep_checks,
+    )
 
 
 class _RadioSelectWithDisabled(forms.RadioSelect):

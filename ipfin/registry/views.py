@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.common.errors import DomainError
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.registry import selectors as registry_selectors
 from ipfin.registry import services as registry_services
@@ -33,7 +31,7 @@ from ipfin.registry.presenters import (
     licence_type_label,
     right_timeline,
 )
-from ipfin.web.views import action_refusal, domain_errors, error_404
+from ipfin.web.views import domain_errors, error_404, run_action
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -71,48 +69,72 @@ def right_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def right_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The right's page; an examiner records a transfer or a licence (with its price) by POST."""
-    today = timezone.localdate()
     if right_number_or_none(number) is None:  # NUL or over-long: no right has such a number
         return error_404(request)
     right = registry_selectors.right_get(number=number)
     can_record = has_perm(request.user, Perm.REGISTRY_WRITE)
     event_form = RightEventForm() if can_record else None
     terms_form = RightTermFactsForm.for_right(right) if can_record else None
-    if request.method == "POST" and request.POST.get("form") == "term_facts":
-        require(request.user, Perm.REGISTRY_WRITE)
+    if request.method != "POST":
+        return _right_page(request, right, event_form=event_form, terms_form=terms_form)
+    require(request.user, Perm.REGISTRY_WRITE)
+    if request.POST.get("form") == "term_facts":
         terms_form = RightTermFactsForm(request.POST, kind=right.kind)
-        if terms_form.is_valid():
-            try:
-                registry_services.right_term_facts_set(
-                    actor=request.user, right=right, **terms_form.facts()
-                )
-            except DomainError as exc:
-                messages.error(request, action_refusal(exc)[1])
-            else:
-                messages.success(request, _("保护期相关事实已登记。"))
-                return redirect("registry:right_detail", number=right.number)
-    elif request.method == "POST":
-        require(request.user, Perm.REGISTRY_WRITE)
+        form: Any = terms_form
+
+        def act() -> str:
+            registry_services.right_term_facts_set(
+                actor=request.user, right=right, **terms_form.facts()
+            )
+            return _("保护期相关事实已登记。")
+
+    else:
         event_form = RightEventForm(request.POST)
-        if event_form.is_valid():
-            try:
-                registry_services.right_event_record(
-                    actor=request.user,
-                    right=right,
-                    type=event_form.cleaned_data["type"],
-                    date=event_form.cleaned_data["date"],
-                    payload=event_form.payload(),
-                )
-            except DomainError as exc:
-                messages.error(request, action_refusal(exc)[1])
-            else:
-                messages.success(request, _("事件已登记。"))
-                return redirect("registry:right_detail", number=right.number)
+        form = event_form
+
+        def act() -> str:
+            registry_services.right_event_record(
+                actor=request.user,
+                right=right,
+                type=event_form.cleaned_data["type"],
+                date=event_form.cleaned_data["date"],
+                payload=event_form.payload(),
+            )
+            return _("事件已登记。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("registry:right_detail", number=right.number),
+        on_failure=lambda status, error: _right_page(
+            request,
+            right,
+            event_form=event_form,
+            terms_form=terms_form,
+            status=status,
+            error=error,
+        ),
+    )
+
+
+def _right_page(
+    request: HttpRequest,
+    right: Any,
+    *,
+    event_form: Any,
+    terms_form: Any,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    """The right's page; after a refused or invalid recording, again with the forms as filled and
+    the refusal in place, at its status."""
+    today = timezone.localdate()
     # One query for the event log; the selectors below use the prefetched events.
     prefetch_related_objects([right], "events")
     events = list(right.events.all())
     facts = registry_selectors.right_facts(right)
-    status = registry_selectors.right_status(right, on=today)
+    right_status = registry_selectors.right_status(right, on=today)
     owners = registry_selectors.owner_history(right)
     licences = [
         {
@@ -126,19 +148,20 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
     ]
     context = {
         "right": right,
-        "status": status,
+        "status": right_status,
         "today": today,
         "timeline": right_timeline(right, facts, events, today=today),
         "owners": owners,
         "licences": licences,
         "public_pledges": pledge_selectors.pledges_public_for_right(right),
-        "annuity_caveat": annuity_caveat(right, status, events, today=today),
+        "annuity_caveat": annuity_caveat(right, right_status, events, today=today),
         "event_form": event_form,
         "terms_form": terms_form,
         "term_note": _localized_pair(registry_selectors.right_term_note(right)),
         "compensation_days": compensation_days(facts.events),
+        "action_error": error,
     }
-    return render(request, "registry/right_detail.html", context)
+    return render(request, "registry/right_detail.html", context, status=status)
 
 
 def _localized_pair(pair: tuple[str, str] | None) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
 
 METHODS = ("income", "cost", "market")
@@ -343,6 +344,18 @@ class ValuationForm(BaseForm):
             payload["comparables"] = data.get("comparables") or []
         return payload
 
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        """The engine's or the service's refusal next to the input it is about: the engine's
+        field (its API spelling, see `add_input_error`), or the client bank's code, the only
+        credit code on the form."""
+        field = exc.extra.get("field")
+        if not (isinstance(field, str) and field):
+            if not exc.code.startswith(("client_bank", "uscc")):
+                return False
+            field = "client_bank_uscc"
+        self.add_input_error(field, message)
+        return True
+
     def add_input_error(self, field: str, message: str) -> None:
         """Put an engine error (`ValuationInputError.field`, the API's spelling) on the form
         field it is about: "comparables[2].weight" → the comparables box, "line 3"."""
@@ -427,6 +440,15 @@ class RecheckForm(BaseForm):
             amount = self.cleaned_data.get(self.field_name(i))
             values[number] = f"{amount:f}" if amount is not None else ""
         return values
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        """A refusal about one right's value goes next to its input (`add_service_error`)."""
+        field = exc.extra.get("field")
+        if not (isinstance(field, str) and field.startswith("reference_values")):
+            return False
+        right = exc.extra.get("right")
+        self.add_service_error(field, right if isinstance(right, str) else None, message)
+        return True
 
     def add_service_error(self, field: str, right: str | None, message: str) -> None:
         """Put a service error on the input of the right it names: field

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -54,24 +53,10 @@ def _can_write(user: Any) -> bool:
 # --- the calculator ------------------------------------------------------------------------------
 
 
-def _field_of(exc: DomainError) -> str | None:
-    """The input an error is about: the engine's field, or the client bank's code."""
-    field = exc.extra.get("field")
-    if isinstance(field, str) and field:
-        return field
-    if exc.code.startswith(("client_bank", "uscc")):  # the only credit code on the form
-        return "client_bank_uscc"
-    return None
-
-
 def _show_error(form: ValuationForm, exc: DomainError) -> str:
     """Put `exc` next to the field it names; returns it as text when it names none."""
     message = action_refusal(exc)[1]
-    field = _field_of(exc)
-    if field is None:
-        return message
-    form.add_input_error(field, message)
-    return ""
+    return "" if form.add_refusal(exc, message) else message
 
 
 def _preview(form: ValuationForm) -> tuple[dict[str, Any] | None, str, int]:
@@ -206,22 +191,34 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
             for name in form.fields
         ]
         return render(request, "valuation/calculator.html#preview", context)
-    if "save" in request.POST and result is not None:
-        try:
-            valuation = valuation_services.valuation_create(
-                actor=request.user,
-                rights=[right.number],
-                method=form.chosen_method,
-                inputs=form.payload(),
-                client_bank_uscc=form.cleaned_data.get("client_bank_uscc") or None,
-            )
-        except DomainError as exc:
-            result, error, status = None, _show_error(form, exc), exc.status
-        else:
-            messages.success(request, _("评估已保存为草稿，编号 #%(id)s。") % {"id": valuation.pk})
-            return redirect("valuation:valuation_detail", valuation_id=valuation.pk)
-    context = _calculator_context(request, right, form, result, error)
-    return render(request, "valuation/calculator.html", context, status=status)
+    if "save" not in request.POST or result is None:
+        context = _calculator_context(request, right, form, result, error)
+        return render(request, "valuation/calculator.html", context, status=status)
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        valuation = made["valuation"] = valuation_services.valuation_create(
+            actor=request.user,
+            rights=[right.number],
+            method=form.chosen_method,
+            inputs=form.payload(),
+            client_bank_uscc=form.cleaned_data.get("client_bank_uscc") or None,
+        )
+        return _("评估已保存为草稿，编号 #%(id)s。") % {"id": valuation.pk}
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        context = _calculator_context(request, right, form, None, error)
+        return render(request, "valuation/calculator.html", context, status=status)
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect(
+            "valuation:valuation_detail", valuation_id=made["valuation"].pk
+        ),
+        on_failure=shown_again,
+    )
 
 
 # --- a valuation ---------------------------------------------------------------------------------
@@ -391,33 +388,27 @@ def valuation_recheck(request: HttpRequest, valuation_id: int) -> HttpResponse:
     rights = presentation.valuation_rights(valuation)
     form = RecheckForm([r.number for r in rights], request.POST)
     posted = any(RecheckForm.field_name(i) in request.POST for i in range(len(rights)))
-    status = 400
-    if form.is_valid():
-        try:
-            valuation_services.valuation_recheck(
-                actor=request.user,
-                valuation=valuation,
-                reference_values=form.reference_values() if posted else None,
-            )
-        except DomainError as exc:
-            status, message = action_refusal(exc)
-            field = exc.extra.get("field")
-            if isinstance(field, str) and field.startswith("reference_values"):
-                right = exc.extra.get("right")
-                form.add_service_error(field, right if isinstance(right, str) else None, message)
-                error = ""
-            else:
-                error = message
-        else:
-            messages.success(request, _("已按本行评估值完成复核。"))
-            return redirect("valuation:valuation_detail", valuation_id=valuation_id)
-    else:
-        error = ""
-    valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
-    context = _detail_context(request, valuation, recheck_form=form)
-    if error:
-        context["action_error"] = error
-    return render(request, "valuation/detail.html", context, status=status)
+
+    def act() -> str:
+        valuation_services.valuation_recheck(
+            actor=request.user,
+            valuation=valuation,
+            reference_values=form.reference_values() if posted else None,
+        )
+        return _("已按本行评估值完成复核。")
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        fresh = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
+        context = {**_detail_context(request, fresh, recheck_form=form), "action_error": error}
+        return render(request, "valuation/detail.html", context, status=status)
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("valuation:valuation_detail", valuation_id=valuation_id),
+        on_failure=shown_again,
+    )
 
 
 @login_required

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
 
 # One right number per line; commas and semicolons (also full-width, and 、) separate too.
@@ -24,11 +26,31 @@ class DateInput(forms.DateInput):
 
 
 class BaseForm(forms.Form):
-    """No label suffix: the layout separates labels (":" is wrong in Chinese text)."""
+    """No label suffix: the layout separates labels (":" is wrong in Chinese text). A service's
+    refusal about one input is shown next to it (`add_refusal`, called by `run_action`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        """Put a service's refusal on the inputs it names: `extra["field"]`, or each entry of
+        `extra["problems"]` (field, message_zh, message_en; one naming no input of the form goes
+        to the form's own errors). Answers whether the form shows the refusal; if it does not,
+        the page shows it above the form. A form whose inputs are spelled
+        otherwise than the service's fields overrides this."""
+        english = (get_language() or "").startswith("en")
+        placed = False
+        for problem in exc.extra.get("problems", []):
+            field = problem.get("field")
+            text = problem["message_en" if english else "message_zh"]
+            self.add_error(field if field in self.fields else None, text)
+            placed = True
+        field = exc.extra.get("field")
+        if not placed and isinstance(field, str) and field in self.fields:
+            self.add_error(field, message)
+            placed = True
+        return placed
 
 
 class MoneyField(forms.CharField):

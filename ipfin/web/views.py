@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ipfin.common.errors import DomainError, NotAuthenticated
@@ -21,6 +21,9 @@ SEARCH_LIMIT = 50
 LIST_LIMIT = 100
 
 View = Callable[..., HttpResponse]
+
+# What the page says above a form whose inputs carry the errors.
+CHECK_INPUTS = gettext_lazy("请检查填写的内容。")
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -51,21 +54,29 @@ def run_action(
     form: Any = None,
     on_success: Callable[[], HttpResponse],
     on_failure: Callable[[int, str], HttpResponse],
+    on_refusal: Callable[[DomainError], None] | None = None,
 ) -> HttpResponse:
     """The one shape of every form action: when the form (if any) is valid, run the service in
     `act`; on success flash its message and answer `on_success()`; on an invalid form (400) or a
-    refusal (its status and message) answer `on_failure(status, message)`, which shows the page
-    again with the form and the error."""
-    status, error = 400, _("请检查填写的内容。")
+    refusal (its status) answer `on_failure(status, message)`, which shows the page again with
+    the form and the error. A refusal about one input goes next to it (the form's
+    `add_refusal`) and the message above the form then says to check the inputs; `on_refusal`
+    takes what else the page shows of it (the pre-check's table, say)."""
+    status, error = 400, CHECK_INPUTS
     if form is None or form.is_valid():
         try:
             done = act()
         except DomainError as exc:
             status, error = action_refusal(exc)
+            if on_refusal is not None:
+                on_refusal(exc)
+            add_refusal = getattr(form, "add_refusal", None)
+            if add_refusal is not None and add_refusal(exc, error):
+                error = CHECK_INPUTS
         else:
             messages.success(request, done)
             return on_success()
-    return on_failure(status, error)
+    return on_failure(status, str(error))
 
 
 def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:

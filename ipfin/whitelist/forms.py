@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
+from ipfin.web.forms import BaseForm
 from ipfin.whitelist.models import FollowUpStatus, ListKind
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -20,7 +21,7 @@ def split_values(text: str) -> list[str]:
     return [v.strip() for v in _SEPARATORS.split(text or "") if v.strip()]
 
 
-class ImportForm(forms.Form):
+class ImportForm(BaseForm):
     kind = forms.ChoiceField(label=_("名单类型"), choices=ListKind.choices)
     name = forms.CharField(label=_("名单名称"), max_length=200, required=False)
     file = forms.FileField(
@@ -29,7 +30,7 @@ class ImportForm(forms.Form):
     )
 
 
-class RuleForm(forms.Form):
+class RuleForm(BaseForm):
     name = forms.CharField(label=_("规则名称"), max_length=200)
     min_credit_score = forms.IntegerField(
         label=_("最低“知识产权+信用”评分"), min_value=0, max_value=100, required=False
@@ -74,11 +75,11 @@ class RuleForm(forms.Form):
         }
 
 
-class BatchForm(forms.Form):
+class BatchForm(BaseForm):
     title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
 
 
-class PushForm(forms.Form):
+class PushForm(BaseForm):
     bank_ids = forms.MultipleChoiceField(label=_("推送给银行"), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args: Any, banks: Any = (), **kwargs: Any) -> None:
@@ -86,14 +87,14 @@ class PushForm(forms.Form):
         self.fields["bank_ids"].choices = [(b.pk, b.name) for b in banks]  # type: ignore[attr-defined]
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(BaseForm):
     status = forms.ChoiceField(label=_("跟进状态"), choices=FollowUpStatus.choices)
     amount = forms.CharField(label=_("金额（元，授信或放款时填写）"), max_length=20, required=False)
     reason = forms.CharField(label=_("原因（未通过时填写）"), max_length=500, required=False)
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(BaseForm):
     enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=40)
     reason = forms.CharField(
         label=_("推荐理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
@@ -101,7 +102,7 @@ class RecommendationForm(forms.Form):
     intended_amount = forms.CharField(label=_("拟授信金额（元）"), max_length=20, required=False)
 
 
-class RecommendationDecisionForm(forms.Form):
+class RecommendationDecisionForm(BaseForm):
     decision = forms.ChoiceField(
         label=_("处理"), choices=[("accept", _("纳入批次")), ("decline", _("不予采纳"))]
     )

@@ -215,7 +215,7 @@ def test_a_refused_application_shows_the_checks_and_stores_nothing(
     resp = client_for(bank_a_user).post("/pledges/new/", data)
     assert resp.status_code == 422
     html = _html(resp)
-    assert 'data-testid="submit-error"' in html
+    assert 'data-testid="action-error"' in html
     assert 'data-rule="term_within_right" data-outcome="fail"' in html
     assert not Pledge.objects.exists()
 

@@ -304,9 +304,10 @@ def test_examiner_form_refuses_a_transfer_without_consent_minfadian_art444(
     }
     before = _snapshot(right)
     refused = client.post(f"/rights/{right.number}/", form)
-    assert refused.status_code == 200
+    assert refused.status_code == 409  # the page again, at the refusal's status
     text = html_lib.unescape(refused.content.decode())
-    # The refusal, as the page's error message (the public register below names the pledge too).
+    # The refusal, above the form (the public register below names the pledge too).
+    assert 'data-testid="action-error"' in text
     assert f"该知识产权已出质（质押登记号 {REG_NO}，质权人 甲银行），登记转让须经质权人同意" in text
     assert _snapshot(right) == before
     done = client.post(

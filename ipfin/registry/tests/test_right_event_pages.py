@@ -76,7 +76,7 @@ def test_a_bad_price_is_a_form_error_and_records_nothing(
             "price": "1,200,000",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the page again, the form's mistake next to its input
     assert "请输入金额（元）" in response.content.decode()
     assert RightEvent.objects.count() == before
 
