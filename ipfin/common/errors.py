@@ -57,3 +57,10 @@ class Conflict(DomainError):
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
+
+
+def invalid(field: str | None, code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
+    """The one way to say "this input is wrong": a 422 with its stable `code`, the input it is
+    about in `extra["field"]` (None: the request as a whole) and any further `extra` data."""
+    data = {"field": field, **extra} if field is not None else extra
+    return ValidationFailed(zh, en, code=code, extra=data or None)

@@ -34,7 +34,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.money import MAX_AMOUNT, money_str, parse_money
 from ipfin.financing import selectors
 from ipfin.financing.domain.terms import RepaymentMethod
@@ -115,10 +115,6 @@ def _today(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
 
 
-def _invalid(field: str, zh: str, en: str, code: str = "validation_failed") -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra={"field": field})
-
-
 def _own_org(actor: Any) -> Organisation:
     org: Organisation | None = getattr(actor, "organisation", None)
     if org is None:
@@ -133,10 +129,11 @@ def _own_org(actor: Any) -> Organisation:
 def _text(raw: Any, field: str, *, required: bool, max_length: int = MAX_TEXT) -> str:
     text = "" if raw is None else str(raw).strip()
     if required and not text:
-        raise _invalid(field, f"请填写“{field}”。", f"{field!r} is required.", "required")
+        raise invalid(field, "required", f"请填写“{field}”。", f"{field!r} is required.")
     if len(text) > max_length:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"“{field}”不能超过 {max_length} 个字符。",
             f"{field!r} may be at most {max_length} characters.",
         )
@@ -149,15 +146,15 @@ def _money(raw: Any, field: str, *, positive: bool = False) -> Decimal | None:
     try:
         value = parse_money(raw)
     except (TypeError, ValueError):
-        raise _invalid(
+        raise invalid(
             field,
+            "amount_invalid",
             f"“{field}”应为不超过 {MAX_AMOUNT:,} 元、最多两位小数的金额。",
             f"{field!r} must be an amount of at most {MAX_AMOUNT:,} yuan with two decimals.",
-            "amount_invalid",
         ) from None
     if positive and value <= 0:
-        raise _invalid(
-            field, f"“{field}”必须大于零。", f"{field!r} must be positive.", "amount_invalid"
+        raise invalid(
+            field, "amount_invalid", f"“{field}”必须大于零。", f"{field!r} must be positive."
         )
     return value
 
@@ -173,8 +170,9 @@ def _int(raw: Any, field: str, low: int, high: int) -> int | None:
         except ValueError:
             value = None
     if value is None or not low <= value <= high:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"“{field}”应为 {low} 至 {high} 之间的整数。",
             f"{field!r} must be an integer between {low} and {high}.",
         )
@@ -199,8 +197,9 @@ def _fraction(raw: Any, field: str, *, allow_zero: bool, allow_one: bool) -> Dec
         and value.as_tuple().exponent >= -6  # type: ignore[operator]
     )
     if not ok or value is None:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"“{field}”应为 0 至 1 之间的小数（例如 0.5 表示 50%），最多六位小数。",
             f"{field!r} must be a fraction between 0 and 1 (0.5 = 50 %), at most six decimals.",
         )
@@ -211,27 +210,32 @@ def _str_list(raw: Any, field: str, allowed: Sequence[str] | None = None) -> lis
     if raw is None or raw == "":
         return []
     if isinstance(raw, str) or not isinstance(raw, list | tuple):
-        raise _invalid(field, f"“{field}”应为列表。", f"{field!r} must be a list.")
+        raise invalid(
+            field, "validation_failed", f"“{field}”应为列表。", f"{field!r} must be a list."
+        )
     items: list[str] = []
     for item in raw:
         text = str(item).strip()
         if not text or len(text) > 100:
-            raise _invalid(
+            raise invalid(
                 field,
+                "validation_failed",
                 f"“{field}”的每一项应为 1 至 100 个字符。",
                 f"Each item of {field!r} must be 1 to 100 characters.",
             )
         if allowed is not None and text not in allowed:
-            raise _invalid(
+            raise invalid(
                 field,
+                "validation_failed",
                 f"“{field}”含有无效的取值“{text}”（可选：{'、'.join(allowed)}）。",
                 f"{field!r} has an invalid value {text!r} (allowed: {', '.join(allowed)}).",
             )
         if text not in items:
             items.append(text)
     if len(items) > MAX_LIST_ITEMS:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"“{field}”最多 {MAX_LIST_ITEMS} 项。",
             f"{field!r} may have at most {MAX_LIST_ITEMS} items.",
         )
@@ -242,7 +246,9 @@ def _park_ids(raw: Any) -> list[int]:
     if raw is None or raw == "":
         return []
     if not isinstance(raw, list | tuple):
-        raise _invalid("park_ids", "“park_ids”应为列表。", "'park_ids' must be a list.")
+        raise invalid(
+            "park_ids", "validation_failed", "“park_ids”应为列表。", "'park_ids' must be a list."
+        )
     ids = sorted({_int(x, "park_ids", 1, 2**62) or 0 for x in raw})
     parks = set(
         Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.PARK).values_list(
@@ -251,8 +257,9 @@ def _park_ids(raw: Any) -> list[int]:
     )
     unknown = [i for i in ids if i not in parks]
     if unknown:
-        raise _invalid(
+        raise invalid(
             "park_ids",
+            "validation_failed",
             f"以下编号不是园区：{unknown}。",
             f"These ids are not parks: {unknown}.",
         )
@@ -268,7 +275,9 @@ def _bool(raw: Any, field: str, default: bool) -> bool:
         return True
     if str(raw).lower() in ("false", "0", "off", "no"):
         return False
-    raise _invalid(field, f"“{field}”应为是或否。", f"{field!r} must be true or false.")
+    raise invalid(
+        field, "validation_failed", f"“{field}”应为是或否。", f"{field!r} must be true or false."
+    )
 
 
 def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,11 +285,14 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
     the UI's input. Loans need an LPR tenor and a spread; insurance and guarantees a premium rate.
     """
     if not isinstance(terms, Mapping):
-        raise _invalid("terms", "产品条款应为对象。", "terms must be an object.")
+        raise invalid(
+            "terms", "validation_failed", "产品条款应为对象。", "terms must be an object."
+        )
     unknown = sorted(set(terms) - set(_TERM_KEYS))
     if unknown:
-        raise _invalid(
+        raise invalid(
             unknown[0],
+            "validation_failed",
             f"未知的产品条款：{'、'.join(unknown)}。",
             f"Unknown product terms: {', '.join(unknown)}.",
         )
@@ -320,8 +332,9 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
         "coverage_max": _money(terms.get("coverage_max"), "coverage_max", positive=True),
     }
     if t["lpr_tenor"] and t["lpr_tenor"] not in LprTenor.values:
-        raise _invalid(
+        raise invalid(
             "lpr_tenor",
+            "validation_failed",
             "LPR期限应为 1y（1年期）或 5y（5年期以上）。",
             "lpr_tenor must be 1y or 5y.",
         )
@@ -330,33 +343,37 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
         and t["amount_max"] is not None
         and t["amount_min"] > t["amount_max"]
     ):
-        raise _invalid(
-            "amount_min", "最低金额不能高于最高金额。", "amount_min may not exceed amount_max."
+        raise invalid(
+            "amount_min",
+            "validation_failed",
+            "最低金额不能高于最高金额。",
+            "amount_min may not exceed amount_max.",
         )
     if (
         t["term_min_months"] is not None
         and t["term_max_months"] is not None
         and t["term_min_months"] > t["term_max_months"]
     ):
-        raise _invalid(
+        raise invalid(
             "term_min_months",
+            "validation_failed",
             "最短期限不能长于最长期限。",
             "term_min_months may not exceed term_max_months.",
         )
     if kind == ProductKind.LOAN:
         if not t["lpr_tenor"] or t["rate_spread_bp"] is None:
-            raise _invalid(
+            raise invalid(
                 "rate_spread_bp",
+                "rate_required",
                 "贷款产品须公布利率：LPR期限和加点（基点）。",
                 "A loan product must publish its rate: the LPR tenor and the spread (bp).",
-                "rate_required",
             )
     elif t["premium_rate"] is None:
-        raise _invalid(
+        raise invalid(
             "premium_rate",
+            "premium_required",
             "保险和担保产品须公布费率。",
             "Insurance and guarantee products must publish their premium or fee rate.",
-            "premium_required",
         )
     return t
 
@@ -400,17 +417,18 @@ def product_publish(
     code = _text(code, "code", required=True, max_length=40)
     name = _text(name, "name", required=True, max_length=200)
     if kind not in ProductKind.values:
-        raise _invalid(
+        raise invalid(
             "kind",
+            "validation_failed",
             "产品类型应为 loan、insurance 或 guarantee。",
             "kind must be loan, insurance or guarantee.",
         )
     if PROVIDER_KINDS.get(provider.kind) != kind:
-        raise _invalid(
+        raise invalid(
             "kind",
+            "kind_not_for_provider",
             f"{provider.get_kind_display()}不能发布此类产品。",
             f"A {provider.kind} cannot publish {kind} products.",
-            "kind_not_for_provider",
         )
     clean = clean_terms(kind, terms)
     with transaction.atomic():
@@ -489,13 +507,16 @@ def policy_publish(
     require(actor, Perm.POLICY_PUBLISH)
     issuer = _own_org(actor)
     if kind not in PolicyKind.values:
-        raise _invalid(
+        raise invalid(
             "kind",
+            "validation_failed",
             "政策类型应为 subsidy、risk_compensation 或 other。",
             "kind must be subsidy, risk_compensation or other.",
         )
     if conditions is not None and not isinstance(conditions, Mapping):
-        raise _invalid("conditions", "适用条件应为对象。", "conditions must be an object.")
+        raise invalid(
+            "conditions", "validation_failed", "适用条件应为对象。", "conditions must be an object."
+        )
     fields: dict[str, Any] = {
         "kind": kind,
         "title": _text(title, "title", required=True, max_length=200),
@@ -513,15 +534,18 @@ def policy_publish(
     if kind == PolicyKind.SUBSIDY and (
         fields["subsidy_share"] is None or fields["annual_budget"] is None or fields["year"] is None
     ):
-        raise _invalid(
+        raise invalid(
             "subsidy_share",
+            "subsidy_terms_required",
             "贴息政策须规定贴息比例、年度预算和年度。",
             "An interest subsidy needs its share, its annual budget and its year.",
-            "subsidy_terms_required",
         )
     if valid_from and valid_to and valid_to < valid_from:
-        raise _invalid(
-            "valid_to", "截止日不能早于生效日。", "valid_to may not be before valid_from."
+        raise invalid(
+            "valid_to",
+            "validation_failed",
+            "截止日不能早于生效日。",
+            "valid_to may not be before valid_from.",
         )
     with transaction.atomic():
         policy = Policy.objects.create(issuer=issuer, **fields)
@@ -576,11 +600,11 @@ def _enterprise_for(actor: Any, enterprise_uscc: str) -> Organisation:
     org = _own_org(actor)
     enterprise = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE).first()
     if enterprise is None:
-        raise _invalid(
+        raise invalid(
             "enterprise_uscc",
+            "enterprise_unknown",
             f"统一社会信用代码为 {code} 的企业尚未在平台注册。",
             f"No enterprise with credit code {code} is registered on the platform.",
-            "enterprise_unknown",
         )
     own = enterprise.pk == org.pk
     member = org.kind == OrganisationKind.PARK and enterprise.park_id == org.pk
@@ -610,10 +634,12 @@ def demand_file(
     enterprise = _enterprise_for(actor, enterprise_uscc)
     value = _money(amount, "amount", positive=True)
     if value is None:
-        raise _invalid("amount", "请填写融资金额。", "The amount is required.", "amount_invalid")
+        raise invalid("amount", "amount_invalid", "请填写融资金额。", "The amount is required.")
     months = _int(term_months, "term_months", 1, MAX_TERM_MONTHS)
     if months is None:
-        raise _invalid("term_months", "请填写融资期限。", "The term is required.")
+        raise invalid(
+            "term_months", "validation_failed", "请填写融资期限。", "The term is required."
+        )
     text = _text(purpose, "purpose", required=True)
     offered = resolve_rights(list(rights))
     assert enterprise.uscc is not None  # enterprises are registered with their code
@@ -850,8 +876,9 @@ def demand_respond(
         if row is None:  # first: another bank's row is a 404 whatever it sends
             raise NotFound("未找到该对接记录。", "No such ledger row.", code="ledger_not_found")
         if response not in ResponseKind.values:
-            raise _invalid(
+            raise invalid(
                 "response",
+                "validation_failed",
                 "反馈应为 interested、need_info 或 declined。",
                 "response must be interested, need_info or declined.",
             )

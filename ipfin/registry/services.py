@@ -20,7 +20,7 @@ from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str, parse_money
 from ipfin.registry.domain import (
     KIND_ZH,
@@ -156,10 +156,6 @@ _EVENT_ZH = {
 }
 
 
-def _invalid(code: str, message_zh: str, message_en: str, **extra: Any) -> ValidationFailed:
-    return ValidationFailed(message_zh, message_en, code=code, extra=extra or None)
-
-
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -173,18 +169,18 @@ def check_fact_date(field: str, value: datetime.date, *, today: datetime.date) -
     the field otherwise (code date_in_future / date_too_early)."""
     name_zh = _DATE_FIELDS_ZH.get(field, field)
     if value > today:
-        raise _invalid(
+        raise invalid(
+            field,
             "date_in_future",
             f"{name_zh} {value} 晚于今日 {today}：登记簿只记载已发生的事实。",
             f"{field} {value} is after today ({today}): the register records facts that happened.",
-            field=field,
         )
     if value < REGISTER_FLOOR:
-        raise _invalid(
+        raise invalid(
+            field,
             "date_too_early",
             f"{name_zh} {value} 早于 {REGISTER_FLOOR}。",
             f"{field} {value} is before {REGISTER_FLOOR}.",
-            field=field,
         )
 
 
@@ -199,13 +195,15 @@ def _parse_share(raw: Any, index: int) -> Decimal:
     except InvalidOperation:
         share = None
     if share is None or not share.is_finite() or not Decimal(0) < share <= Decimal(1):
-        raise _invalid(
+        raise invalid(
+            None,
             "owner_share_invalid",
             f"第{index + 1}个权利人的份额“{raw}”无效：应为大于 0、不超过 1 的小数。",
             f"Owner {index + 1}: share {raw!r} must be a fraction greater than 0 and at most 1.",
         )
     if share != share.quantize(_SHARE_QUANTUM, rounding=ROUND_DOWN):
-        raise _invalid(
+        raise invalid(
+            None,
             "owner_share_precision",
             f"第{index + 1}个权利人的份额“{raw}”最多保留 6 位小数。",
             f"Owner {index + 1}: share {raw!r} has more than six decimal places.",
@@ -226,18 +224,22 @@ def clean_owners(owners: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]
     hold equal shares (共有, 专利法 art. 14); giving some shares and not others is an error.
     """
     if not owners:
-        raise _invalid("owners_required", "至少需要一个权利人。", "At least one owner is required.")
+        raise invalid(
+            None, "owners_required", "至少需要一个权利人。", "At least one owner is required."
+        )
     cleaned: list[dict[str, Any]] = []
     for index, owner in enumerate(owners):
         if not isinstance(owner, dict):
-            raise _invalid(
+            raise invalid(
+                None,
                 "owner_invalid",
                 f"第{index + 1}个权利人格式无效。",
                 f"Owner {index + 1} must be an object {{name, uscc, share}}.",
             )
         name = str(owner.get("name") or "").strip()
         if not name:
-            raise _invalid(
+            raise invalid(
+                None,
                 "owner_name_required",
                 f"第{index + 1}个权利人缺少名称。",
                 f"Owner {index + 1} has no name.",
@@ -256,7 +258,8 @@ def clean_owners(owners: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]
         cleaned.append({"name": name, "uscc": uscc, "share": owner.get("share")})
     codes = [o["uscc"] for o in cleaned if o["uscc"]]
     if len(codes) != len(set(codes)):
-        raise _invalid(
+        raise invalid(
+            None,
             "owner_duplicate",
             "同一统一社会信用代码的权利人重复出现。",
             "The same credit code appears for more than one owner.",
@@ -266,10 +269,11 @@ def clean_owners(owners: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]
         for owner, share in zip(cleaned, _equal_shares(len(cleaned)), strict=True):
             owner["share"] = share
         if cleaned[-1]["share"] <= 0:
-            raise _invalid("owner_share_invalid", "权利人过多。", "Too many owners.")
+            raise invalid(None, "owner_share_invalid", "权利人过多。", "Too many owners.")
         return cleaned
     if not all(given):
-        raise _invalid(
+        raise invalid(
+            None,
             "owner_share_missing",
             "请为每个权利人填写份额，或全部留空（均等份额）。",
             "Give every owner a share, or none (equal shares).",
@@ -278,7 +282,8 @@ def clean_owners(owners: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]
         owner["share"] = _parse_share(owner["share"], index)
     total = sum((o["share"] for o in cleaned), Decimal(0))
     if total != 1:
-        raise _invalid(
+        raise invalid(
+            None,
             "owner_shares_sum",
             f"权利人份额之和应为 1，实际为 {total}。",
             f"Owners' shares must sum to exactly 1, not {total}.",
@@ -330,8 +335,11 @@ def _clean_kind(kind: str) -> RightKind:
     try:
         return RightKind(kind)
     except ValueError:
-        raise _invalid(
-            "unknown_kind", f"未知的知识产权类型“{kind}”。", f"Unknown IP right kind {kind!r}."
+        raise invalid(
+            None,
+            "unknown_kind",
+            f"未知的知识产权类型“{kind}”。",
+            f"Unknown IP right kind {kind!r}.",
         ) from None
 
 
@@ -352,7 +360,8 @@ def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(classes, list) or not all(
         isinstance(c, int) and not isinstance(c, bool) and c in _NICE_CLASSES for c in classes
     ):
-        raise _invalid(
+        raise invalid(
+            None,
             "nice_classes_invalid",
             "商品/服务类别应为 1 至 45 之间的整数。",
             "Nice classes must be integers from 1 to 45.",
@@ -361,13 +370,15 @@ def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(groups, list) or not all(
         isinstance(g, str) and g.isascii() and g.isdigit() and len(g) == 4 for g in groups
     ):
-        raise _invalid(
+        raise invalid(
+            None,
             "similar_groups_invalid",
             "类似群应为 4 位数字编号（如 0901）。",
             "Similar groups must be 4-digit codes such as 0901.",
         )
     if (classes or groups) and kind is not RightKind.TRADEMARK:
-        raise _invalid(
+        raise invalid(
+            None,
             "nice_classes_not_trademark",
             "只有商标有商品/服务类别和类似群。",
             "Only trademarks have Nice classes and similar groups.",
@@ -398,29 +409,29 @@ def clean_term_facts(
             cleaned[field] = "" if field in ("author_kind", "same_day_invention") else None
             continue
         if kind not in _TERM_FACT_KINDS[field]:
-            raise _invalid(
+            raise invalid(
+                field,
                 "field_not_for_kind",
                 f"{_TERM_FACT_ZH[field]}不适用于{KIND_ZH[kind]}。",
                 f"{field} does not apply to a {kind.value.replace('_', ' ')}.",
-                field=field,
             )
         if isinstance(value, datetime.date) and not _EARLIEST_FACT <= value <= today:
-            raise _invalid(
+            raise invalid(
+                field,
                 "date_out_of_range",
                 f"{_TERM_FACT_ZH[field]} {value} 应在 {_EARLIEST_FACT} 至今日 {today} 之间。",
                 f"{field} {value} must be between {_EARLIEST_FACT} and today ({today}).",
-                field=field,
             )
         cleaned[field] = value
     if cleaned.get("author_kind"):
         try:
             cleaned["author_kind"] = AuthorKind(cleaned["author_kind"]).value
         except ValueError:
-            raise _invalid(
+            raise invalid(
+                "author_kind",
                 "author_kind_invalid",
                 "作者类型应为 person（自然人）或 organisation（法人或非法人组织）。",
                 "author_kind must be person or organisation.",
-                field="author_kind",
             ) from None
     if cleaned.get("same_day_invention"):
         try:
@@ -434,13 +445,13 @@ def clean_term_facts(
             ) from exc
         invention = Right.objects.filter(number=number).only("filing_date").first()
         if invention is not None and invention.filing_date != filing_date:
-            raise _invalid(
+            raise invalid(
+                "same_day_invention",
                 "same_day_invention_not_same_day",
                 f"发明专利申请 {number} 的申请日为 {invention.filing_date}，与本实用新型的申请日 "
                 f"{filing_date} 不是同一日。",
                 f"Invention application {number} was filed on {invention.filing_date}, not on "
                 f"this utility model's filing date {filing_date}.",
-                field="same_day_invention",
             )
         cleaned["same_day_invention"] = number
     return cleaned
@@ -462,13 +473,13 @@ def _check_same_applicant(right: Right) -> None:
     invention = Right.objects.filter(number=right.same_day_invention).first()
     if invention is None or _applicants(invention) & _applicants(right):
         return
-    raise _invalid(
+    raise invalid(
+        "same_day_invention",
         "same_day_invention_other_applicant",
         f"发明专利申请 {invention.number} 的申请人与本实用新型的申请人不同，不属于同一申请人同日"
         "申请的情形。",
         f"Invention application {invention.number} has other applicants than this utility "
         "model: it is not the same applicant's same-day application.",
-        field="same_day_invention",
     )
 
 
@@ -482,18 +493,18 @@ def _check_term_fact_order(right: Right) -> None:
         ("first_published_on", right.first_published_on),
     ):
         if created is not None and later is not None and later < created:
-            raise _invalid(
+            raise invalid(
+                "created_on",
                 "created_after",
                 f"创作完成日 {created} 晚于{_TERM_FACT_ZH.get(field, '申请日')} {later}。",
                 f"The creation date {created} is after {field} {later}.",
-                field="created_on",
             )
     if right.author_died_on is not None and right.author_kind != AuthorKind.PERSON:
-        raise _invalid(
+        raise invalid(
+            "author_died_on",
             "author_died_not_person",
             "只有自然人作品记载作者死亡日期（作者类型应为 person）。",
             "A date of death is recorded only for a natural person's work (author_kind person).",
-            field="author_died_on",
         )
 
 
@@ -515,13 +526,14 @@ def right_create(
     canonical = clean_number(right_kind, number)
     title = (title or "").strip()
     if not title:
-        raise _invalid("title_required", "请填写名称。", "A title is required.")
+        raise invalid(None, "title_required", "请填写名称。", "A title is required.")
     today = _today()
     check_fact_date("filing_date", filing_date, today=today)
     if grant_date is not None:
         check_fact_date("grant_date", grant_date, today=today)
     if grant_date is not None and grant_date < filing_date:
-        raise _invalid(
+        raise invalid(
+            None,
             "grant_before_filing",
             f"授权/注册日 {grant_date} 早于申请日 {filing_date}。",
             f"The grant date {grant_date} is before the filing date {filing_date}.",
@@ -601,7 +613,7 @@ def right_term_facts_set(*, actor: Any, right: Right, **facts: Any) -> Right:
     if unknown:
         raise TypeError(f"right_term_facts_set() got unexpected fields: {sorted(unknown)}")
     if not facts:
-        raise _invalid("nothing_to_change", "没有需要变更的内容。", "Nothing would change.")
+        raise invalid(None, "nothing_to_change", "没有需要变更的内容。", "Nothing would change.")
     today = _today()
     right = Right.objects.select_for_update().get(pk=right.pk)
     cleaned = clean_term_facts(RightKind(right.kind), right.filing_date, facts, today=today)
@@ -629,7 +641,8 @@ def _clean_event_type(raw: str) -> EventType:
     try:
         return EventType(raw)
     except ValueError:
-        raise _invalid(
+        raise invalid(
+            None,
             "unknown_event_type",
             f"未知的事件类型“{raw}”。",
             f"Unknown event type {raw!r}.",
@@ -640,7 +653,8 @@ def _clean_event_type(raw: str) -> EventType:
 def _require_kinds(right: Right, event_type: EventType, kinds: frozenset[RightKind]) -> None:
     if RightKind(right.kind) not in kinds:
         names = ", ".join(sorted(k.value for k in kinds))
-        raise _invalid(
+        raise invalid(
+            None,
             "event_not_for_kind",
             f"{_EVENT_ZH[event_type]}不适用于此类知识产权（{right.get_kind_display()}）。",
             f"A {event_type.value} event does not apply to a {right.kind}; only to: {names}.",
@@ -649,7 +663,8 @@ def _require_kinds(right: Right, event_type: EventType, kinds: frozenset[RightKi
 
 def _require_granted(right: Right, event_type: EventType) -> datetime.date:
     if right.grant_date is None:
-        raise _invalid(
+        raise invalid(
+            None,
             "right_not_granted",
             f"该知识产权尚未授权/注册，不能记录{_EVENT_ZH[event_type]}。",
             f"The right is not granted or registered yet: no {event_type.value} can be recorded.",
@@ -668,7 +683,8 @@ def _clean_annuity(
     year = payload.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or year not in schedule:
         first, last = min(schedule, default=None), max(schedule, default=None)
-        raise _invalid(
+        raise invalid(
+            None,
             "annuity_year_invalid",
             f"年费年度“{year}”无效：该专利应缴第 {first} 至第 {last} 年的年费。",
             f"Annuity year {year!r} is not owed: this patent owes years {first} to {last}.",
@@ -676,21 +692,24 @@ def _clean_annuity(
             last_year=last,
         )
     if right.events.filter(type=EventType.ANNUITY_PAID, payload__year=year).exists():
-        raise _invalid(
+        raise invalid(
+            None,
             "annuity_already_paid",
             f"第 {year} 年的年费已缴纳。",
             f"The annuity for year {year} has already been paid.",
         )
     due = schedule[year]
     if on > grace_end(due):
-        raise _invalid(
+        raise invalid(
+            None,
             "annuity_too_late",
             f"第 {year} 年年费的滞纳期已于 {grace_end(due)} 届满，专利权已终止；请先办理恢复权利。",
             f"The grace period for year {year} ended on {grace_end(due)}: the patent has lapsed; "
             "restoration is needed first.",
         )
     if state.status in TERMINAL_STATUSES:
-        raise _invalid(
+        raise invalid(
+            None,
             "right_terminated",
             f"该专利在 {on} 已终止（{state.status.value}），不能缴纳年费。",
             f"The patent is {state.status.value} on {on}: no annuity can be paid.",
@@ -726,7 +745,8 @@ def _clean_renewal(
     if event_type is EventType.RENEWED and state.renewal_pending and on >= opens:
         return {"term_until": add_years(expiry, TRADEMARK_TERM_YEARS).isoformat()}
     if not opens <= on <= closes:
-        raise _invalid(
+        raise invalid(
+            None,
             "renewal_out_of_window",
             f"续展应在 {opens} 至 {closes} 之间办理（有效期至 {expiry}）。",
             f"A renewal must be filed between {opens} and {closes} (the term ends {expiry}).",
@@ -744,30 +764,30 @@ def _clean_compensation(right: Right, on: datetime.date, payload: dict[str, Any]
     try:
         kind = CompensationKind(str(payload.get("kind")))
     except ValueError:
-        raise _invalid(
+        raise invalid(
+            "kind",
             "compensation_kind_invalid",
             "期限补偿类型应为 grant_delay（授权过程不合理延迟，专利法第四十二条第二款）或 "
             "drug_approval（新药上市审评审批占用时间，第三款）。",
             "kind must be grant_delay (art. 42 ¶2) or drug_approval (art. 42 ¶3).",
-            field="kind",
         ) from None
     days = payload.get("days")
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise _invalid(
+        raise invalid(
+            "days",
             "compensation_days_invalid",
             "补偿天数应为正整数。",
             "days must be a positive whole number.",
-            field="days",
         )
     base = term_expiry(RightKind.INVENTION, right.filing_date, right.grant_date)
     if kind is CompensationKind.DRUG_APPROVAL and days > max_drug_compensation_days(base):
-        raise _invalid(
+        raise invalid(
+            "days",
             "drug_compensation_over_5_years",
             f"新药相关发明专利的补偿期限不超过五年（专利法第四十二条第三款），即不超过 "
             f"{max_drug_compensation_days(base)} 天。",
             f"A new drug's term compensation is at most 5 years (Patent Law art. 42 ¶3): at most "
             f"{max_drug_compensation_days(base)} days.",
-            field="days",
         )
     granted_before = RightEvent.objects.filter(
         right=right, type=EventType.TERM_COMPENSATION.value, payload__kind=kind.value
@@ -784,14 +804,15 @@ def _clean_compensation(right: Right, on: datetime.date, payload: dict[str, Any]
 def _clean_licence(payload: dict[str, Any]) -> dict[str, Any]:
     licence_type = payload.get("licence_type")
     if licence_type not in LICENCE_TYPES:
-        raise _invalid(
+        raise invalid(
+            None,
             "licence_type_invalid",
             "许可类型应为 exclusive（独占）、sole（排他）或 ordinary（普通）。",
             "licence_type must be exclusive, sole or ordinary.",
         )
     licensee = str(payload.get("licensee") or "").strip()
     if not licensee:
-        raise _invalid("licensee_required", "请填写被许可人。", "A licensee is required.")
+        raise invalid(None, "licensee_required", "请填写被许可人。", "A licensee is required.")
     cleaned = {"licence_type": licence_type, "licensee": licensee}
     if payload.get("licensee_uscc"):
         try:
@@ -813,12 +834,12 @@ def _clean_price(event_type: EventType, raw: Any) -> dict[str, Any]:
         return {"price": money_str(parse_money(raw))}
     except (ValueError, TypeError):
         name_zh = "转让价款" if event_type is EventType.TRANSFER else "许可使用费"
-        raise _invalid(
+        raise invalid(
+            "price",
             "price_invalid",
             f"{name_zh}“{str(raw)[:40]}”无效：应为不超过两位小数的非负金额（元），不含千位分隔符。",
             f"price {str(raw)[:40]!r} is not an amount in yuan (digits, at most two decimals, "
             "no separators).",
-            field="price",
         ) from None
 
 
@@ -831,23 +852,23 @@ def _clean_consent(payload: dict[str, Any]) -> dict[str, Any]:
     consent = payload.get("pledgee_consent")
     if consent is not None:
         if not isinstance(consent, bool):
-            raise _invalid(
+            raise invalid(
+                "pledgee_consent",
                 "pledgee_consent_invalid",
                 "质权人同意（pledgee_consent）应为 true 或 false。",
                 "pledgee_consent must be true or false.",
-                field="pledgee_consent",
             )
         cleaned["pledgee_consent"] = consent
     document = payload.get("consent_document")
     if document is not None:
         text = document.strip() if isinstance(document, str) else None
         if text is None or len(text) > CONSENT_DOCUMENT_MAX_LENGTH:
-            raise _invalid(
+            raise invalid(
+                "consent_document",
                 "consent_document_invalid",
                 f"同意文件编号应为不超过 {CONSENT_DOCUMENT_MAX_LENGTH} 个字符的文字。",
                 f"consent_document must be text of at most {CONSENT_DOCUMENT_MAX_LENGTH} "
                 "characters.",
-                field="consent_document",
                 max_length=CONSENT_DOCUMENT_MAX_LENGTH,
             )
         if text:
@@ -917,7 +938,7 @@ def _require_pledgee_consent(
 
 def _require_open(status_flag: bool, code: str, zh: str, en: str) -> None:
     if not status_flag:
-        raise _invalid(code, zh, en)
+        raise invalid(None, code, zh, en)
 
 
 def _clean_payload(
@@ -926,7 +947,8 @@ def _clean_payload(
     """Check the type-specific fields and return the payload to store."""
     unexpected = set(payload) - _PAYLOAD_FIELDS[event_type] - {"note"}
     if unexpected:
-        raise _invalid(
+        raise invalid(
+            None,
             "event_field_not_allowed",
             f"{_EVENT_ZH[event_type]}事件不接受字段：{', '.join(sorted(unexpected))}。",
             f"A {event_type.value} event does not take: {', '.join(sorted(unexpected))}.",
@@ -946,7 +968,8 @@ def _clean_payload(
             _require_granted(right, event_type)
             scope = payload.get("scope") or SCOPE_WHOLE
             if scope not in (SCOPE_WHOLE, SCOPE_PARTIAL):
-                raise _invalid(
+                raise invalid(
+                    None,
                     "invalidation_scope_invalid",
                     "无效宣告范围应为 whole（全部无效）或 partial（部分无效）。",
                     "scope must be whole or partial.",
@@ -989,7 +1012,8 @@ def _clean_payload(
             cleaned |= _clean_price(event_type, payload.get("price"))
         case EventType.SURRENDER:
             if state.status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
-                raise _invalid(
+                raise invalid(
+                    None,
                     "surrender_not_in_force",
                     f"该知识产权在 {on} 的状态为{state.status.value}，不能放弃。",
                     f"The right is {state.status.value} on {on}: it cannot be surrendered.",
@@ -997,7 +1021,8 @@ def _clean_payload(
         case EventType.RESTORED:
             _require_kinds(right, event_type, PATENT_KINDS)
             if state.status is not Status.LAPSED:
-                raise _invalid(
+                raise invalid(
+                    None,
                     "restore_not_lapsed",
                     f"该专利在 {on} 未因未缴年费而终止，无需恢复。",
                     f"The patent had not lapsed on {on}: there is nothing to restore.",
@@ -1015,7 +1040,8 @@ def _transfer_owners(right: Right, on: datetime.date, owners: list[dict[str, Any
     current = list(RightOwner.objects.filter(right=right, valid_to__isnull=True))
     latest = max((o.valid_from for o in current), default=None)
     if latest is not None and on < latest:
-        raise _invalid(
+        raise invalid(
+            None,
             "transfer_before_current_owners",
             f"转让日 {on} 早于现权利人的登记日 {latest}。",
             f"The transfer date {on} is before the current owners' start {latest}.",
@@ -1042,7 +1068,8 @@ def right_event_record(
     # One writer per right at a time: the checks below read the event log.
     right = Right.objects.select_for_update().get(pk=right.pk)
     if date < right.filing_date:
-        raise _invalid(
+        raise invalid(
+            None,
             "event_before_filing",
             f"事件日期 {date} 早于申请日 {right.filing_date}。",
             f"The event date {date} is before the filing date {right.filing_date}.",

@@ -32,7 +32,7 @@ from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 from ipfin.valuation.engine.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
@@ -90,10 +90,6 @@ class FileTooLarge(ValidationFailed):
     code = "file_too_large"
 
 
-def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra=extra or None)
-
-
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
     items = sorted(set(values))
     for start in range(0, len(items), _IN_CHUNK):
@@ -116,9 +112,12 @@ def _notify(org_ids: Iterable[int], obj: Any, verb: str, zh: str, en: str) -> No
 def _clean_text(raw: str | None, *, field: str, max_length: int, required: bool) -> str:
     text = (raw or "").strip()
     if required and not text:
-        raise _invalid(f"{field}_required", f"请填写{_FIELD_ZH[field]}。", f"{field} is required.")
+        raise invalid(
+            None, f"{field}_required", f"请填写{_FIELD_ZH[field]}。", f"{field} is required."
+        )
     if len(text) > max_length:
-        raise _invalid(
+        raise invalid(
+            None,
             f"{field}_too_long",
             f"{_FIELD_ZH[field]}不能超过 {max_length} 个字符。",
             f"{field} may have at most {max_length} characters.",
@@ -138,21 +137,21 @@ def _clean_amount(raw: Decimal | str | int | None, *, field: str = "amount") -> 
     try:
         amount = parse_money(raw) if raw is not None else None
     except AmountTooLarge:
-        raise _invalid(
+        raise invalid(
+            field,
             "amount_too_large",
             f"金额不能超过 {MAX_AMOUNT:,} 元。",
             f"The amount may not exceed {MAX_AMOUNT:,} yuan.",
-            field=field,
             max_amount=money_str(MAX_AMOUNT),
         ) from None
     except (TypeError, ValueError):
         amount = None
     if amount is None or amount <= 0:
-        raise _invalid(
+        raise invalid(
+            field,
             "amount_invalid",
             f"金额“{raw if raw is not None else ''}”无效：应为大于 0 的金额，最多两位小数。",
             f"Amount {raw!r} is invalid: a positive amount with at most two decimals.",
-            field=field,
         )
     return amount
 
@@ -171,9 +170,10 @@ def _read_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, bytes]:
             extra={"max_bytes": MAX_IMPORT_BYTES},
         )
     if size == 0:
-        raise _invalid("file_empty", "文件为空。", "The file is empty.")
+        raise invalid(None, "file_empty", "文件为空。", "The file is empty.")
     if not name.lower().endswith((".csv", ".xlsx")):
-        raise _invalid(
+        raise invalid(
+            None,
             "file_type",
             "名单须为 CSV（.csv）或 Excel（.xlsx）文件。",
             "The list must be a CSV (.csv) or Excel (.xlsx) file.",
@@ -188,7 +188,8 @@ def _read_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, bytes]:
 
 
 def _too_many_rows() -> ValidationFailed:
-    return _invalid(
+    return invalid(
+        None,
         "too_many_rows",
         f"名单不能超过 {MAX_IMPORT_ROWS} 行。",
         f"A list may have at most {MAX_IMPORT_ROWS} rows.",
@@ -205,7 +206,7 @@ def _csv_rows(data: bytes) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string but a truncated multibyte tail
-        raise _invalid("file_unreadable", "无法识别文件编码。", "Unknown text encoding.")
+        raise invalid(None, "file_unreadable", "无法识别文件编码。", "Unknown text encoding.")
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
@@ -223,14 +224,14 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not data.startswith(_XLSX_MAGIC):
-        raise _invalid(
-            "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
+        raise invalid(
+            None, "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
         )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise _invalid(
-            "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
+        raise invalid(
+            None, "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
         ) from None
     try:
         sheet = workbook.worksheets[0]
@@ -274,7 +275,8 @@ def _lookups(
 
 def _valid_kind(kind: str) -> str:
     if kind not in ListKind.values:
-        raise _invalid(
+        raise invalid(
+            None,
             "list_kind_invalid",
             f"未知的名单类型“{kind}”。",
             f"Unknown list kind {kind!r}.",
@@ -299,10 +301,10 @@ def list_import(
     try:
         header = detect_header(sheet)
     except ImportFormatError as exc:
-        raise _invalid(exc.code, exc.message_zh, exc.message_en) from exc
+        raise invalid(None, exc.code, exc.message_zh, exc.message_en) from exc
     raw_rows = extract_rows(sheet, header)
     if not raw_rows:
-        raise _invalid("list_empty", "名单没有数据行。", "The list has no data rows.")
+        raise invalid(None, "list_empty", "名单没有数据行。", "The list has no data rows.")
     by_uscc, by_name = _lookups(raw_rows)
     matches = match_rows(raw_rows, by_uscc, by_name)
     matched = sum(1 for m in matches if m.matched)
@@ -368,11 +370,11 @@ def _entry(imported: ImportedList, match: RowMatch) -> ImportedListEntry:
 def _text_list(values: Sequence[str] | None, *, field: str, max_length: int = 100) -> list[str]:
     items = list(dict.fromkeys(v.strip() for v in values or () if isinstance(v, str) and v.strip()))
     if len(items) > MAX_CRITERIA_VALUES or any(len(v) > max_length for v in items):
-        raise _invalid(
+        raise invalid(
+            field,
             f"{field}_invalid",
             f"{field} 最多 {MAX_CRITERIA_VALUES} 项，每项不超过 {max_length} 个字符。",
             f"{field}: at most {MAX_CRITERIA_VALUES} values of at most {max_length} characters.",
-            field=field,
         )
     return items
 
@@ -381,11 +383,11 @@ def _choice_list(values: Sequence[str] | None, *, field: str, allowed: Sequence[
     items = _text_list(values, field=field)
     unknown = [v for v in items if v not in allowed]
     if unknown:
-        raise _invalid(
+        raise invalid(
+            field,
             f"{field}_invalid",
             f"{field} 含未知取值：{'、'.join(unknown)}。",
             f"{field} has unknown values: {', '.join(unknown)}.",
-            field=field,
             allowed=list(allowed),
         )
     return items
@@ -405,11 +407,11 @@ def rule_create(
     require(actor, Perm.WHITELIST_MANAGE)
     title = _clean_text(name, field="name", max_length=200, required=True)
     if min_credit_score is not None and not 0 <= min_credit_score <= 100:
-        raise _invalid(
+        raise invalid(
+            "min_credit_score",
             "min_credit_score_invalid",
             "最低评分应在 0 到 100 之间。",
             "min_credit_score must be from 0 to 100.",
-            field="min_credit_score",
         )
     parks = sorted(set(park_ids or ()))
     if parks:
@@ -420,11 +422,8 @@ def rule_create(
         )
         unknown = [p for p in parks if p not in known]
         if unknown:
-            raise _invalid(
-                "park_unknown",
-                f"未知的园区：{unknown}。",
-                f"Unknown parks: {unknown}.",
-                field="park_ids",
+            raise invalid(
+                "park_ids", "park_unknown", f"未知的园区：{unknown}。", f"Unknown parks: {unknown}."
             )
     rule = ScreeningRule.objects.create(
         owner_id=actor.organisation_id,
@@ -530,8 +529,11 @@ def batch_publish(*, actor: Any, batch: WhitelistBatch) -> WhitelistBatch:
             )
         count = locked.entries.count()
         if count == 0:
-            raise _invalid(
-                "batch_empty", "批次中没有企业，不能发布。", "An empty batch cannot be published."
+            raise invalid(
+                None,
+                "batch_empty",
+                "批次中没有企业，不能发布。",
+                "An empty batch cannot be published.",
             )
         locked.state = BatchState.PUBLISHED
         locked.published_at = timezone.now()
@@ -554,13 +556,14 @@ def batch_push(
     require(actor, Perm.WHITELIST_MANAGE)
     wanted = sorted(set(bank_ids))
     if not wanted:
-        raise _invalid("banks_required", "请选择至少一家银行。", "Choose at least one bank.")
+        raise invalid(None, "banks_required", "请选择至少一家银行。", "Choose at least one bank.")
     banks = {
         b.pk: b for b in Organisation.objects.filter(pk__in=wanted, kind=OrganisationKind.BANK)
     }
     unknown = [pk for pk in wanted if pk not in banks]
     if unknown:
-        raise _invalid(
+        raise invalid(
+            None,
             "bank_unknown",
             f"以下机构不是平台上的银行：{unknown}。",
             f"These are not banks on the platform: {unknown}.",
@@ -622,7 +625,8 @@ def follow_up_record(
     require(actor, Perm.WHITELIST_FOLLOW_UP)
     entry = selectors.entry_get(actor=actor, pk=entry.pk)  # 404 unless pushed to this bank
     if status not in FollowUpStatus.values:
-        raise _invalid(
+        raise invalid(
+            None,
             "status_invalid",
             f"未知的跟进状态“{status}”。",
             f"Unknown follow-up status {status!r}.",
@@ -632,11 +636,11 @@ def follow_up_record(
         clean_amount: Decimal | None = _clean_amount(amount)
     else:
         if amount not in (None, ""):
-            raise _invalid(
+            raise invalid(
+                "amount",
                 "amount_not_allowed",
                 "只有“已授信”和“已放款”需要填写金额。",
                 "Only credit granted and loan disbursed carry an amount.",
-                field="amount",
             )
         clean_amount = None
     reason_text = _clean_text(
@@ -694,11 +698,11 @@ def recommendation_create(
     code = clean_uscc(enterprise_uscc)
     enterprise = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE).first()
     if enterprise is None:
-        raise _invalid(
+        raise invalid(
+            "enterprise_uscc",
             "enterprise_unknown",
             f"平台上没有统一社会信用代码为 {code} 的企业。",
             f"No enterprise with credit code {code} is on the platform.",
-            field="enterprise_uscc",
         )
     reason_text = _clean_text(reason, field="reason", max_length=1000, required=True)
     amount = (
@@ -755,8 +759,11 @@ def recommendation_decide(
     or none when it has no credit profile) or declines it with a reason."""
     require(actor, Perm.WHITELIST_MANAGE)
     if decision not in ("accept", "decline"):
-        raise _invalid(
-            "decision_invalid", "处理决定应为 accept 或 decline。", "decision: accept or decline."
+        raise invalid(
+            None,
+            "decision_invalid",
+            "处理决定应为 accept 或 decline。",
+            "decision: accept or decline.",
         )
     reason_text = _clean_text(
         reason, field="reason", max_length=1000, required=decision == "decline"
@@ -770,8 +777,8 @@ def recommendation_decide(
             )
         if decision == "accept":
             if batch is None:
-                raise _invalid(
-                    "batch_required", "请选择纳入的批次。", "Choose the batch to add it to."
+                raise invalid(
+                    None, "batch_required", "请选择纳入的批次。", "Choose the batch to add it to."
                 )
             target = _lock_batch(batch)
             if target.state != BatchState.DRAFT:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from ipfin.common.errors import ValidationFailed
+from ipfin.common.errors import invalid
 from ipfin.common.money import MAX_AMOUNT, to_fen
 from ipfin.loans.domain.schedules import (
     DayCount,
@@ -128,13 +128,9 @@ class Allocation:
     lines: tuple[AllocationLine, ...] = field(default=())
 
 
-def _invalid(field_name: str, code: str, zh: str, en: str, **extra: object) -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra={"field": field_name, **extra})
-
-
 def _check_amount(amount: object) -> Decimal:
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
-        raise _invalid(
+        raise invalid(
             "amount",
             "amount_invalid",
             "还款金额必须是精确的十进制数。",
@@ -142,7 +138,7 @@ def _check_amount(amount: object) -> Decimal:
         )
     value = Decimal(amount)
     if not value.is_finite() or value <= 0 or value > MAX_AMOUNT or to_fen(value) != value:
-        raise _invalid(
+        raise invalid(
             "amount",
             "amount_invalid",
             "还款金额须大于0，最多两位小数。",
@@ -264,7 +260,7 @@ def apply_repayment(
     only when the repayment is accepted."""
     value = _check_amount(amount)
     if paid_on < terms.disbursed_on:
-        raise _invalid(
+        raise invalid(
             "paid_on",
             "paid_on_invalid",
             f"还款日不能早于放款日 {terms.disbursed_on}。",
@@ -272,9 +268,9 @@ def apply_repayment(
         )
     settle = amount_to_settle(instalments, terms, paid_on)
     if settle == 0:
-        raise _invalid("amount", "loan_repaid", "该贷款已全部还清。", "The loan is already repaid.")
+        raise invalid("amount", "loan_repaid", "该贷款已全部还清。", "The loan is already repaid.")
     if value > settle:
-        raise _invalid(
+        raise invalid(
             "amount",
             "overpayment",
             f"还款金额超过结清所需金额 {settle} 元。",

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, localcontext
 
-from ipfin.common.errors import ValidationFailed
+from ipfin.common.errors import invalid
 from ipfin.common.money import MAX_AMOUNT, to_fen
 from ipfin.financing.domain.terms import METHOD_ZH, DayCount, RepaymentMethod
 
@@ -98,35 +98,42 @@ class Schedule:
 # --- validation ----------------------------------------------------------------------------------
 
 
-def _invalid(field: str, zh: str, en: str) -> ValidationFailed:
-    return ValidationFailed(zh, en, extra={"field": field})
-
-
 def _decimal(value: object, field: str, label_zh: str) -> Decimal:
     """An exact, finite `Decimal` (int accepted); float, bool and anything else are refused."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"{label_zh}必须是精确的十进制数。",
             f"{field} must be an exact decimal number.",
         )
     result = Decimal(value)
     if not result.is_finite():
-        raise _invalid(field, f"{label_zh}必须是有限数。", f"{field} must be finite.")
+        raise invalid(
+            field, "validation_failed", f"{label_zh}必须是有限数。", f"{field} must be finite."
+        )
     return result
 
 
 def _check_principal(principal: object, field: str = "principal") -> Decimal:
     value = _decimal(principal, field, "本金")
     if value <= 0:
-        raise _invalid(field, "本金必须大于0。", f"{field} must be greater than 0.")
+        raise invalid(
+            field, "validation_failed", "本金必须大于0。", f"{field} must be greater than 0."
+        )
     if value > MAX_AMOUNT:
-        raise _invalid(
-            field, f"本金不能超过{MAX_AMOUNT}元。", f"{field} must be at most {MAX_AMOUNT}."
+        raise invalid(
+            field,
+            "validation_failed",
+            f"本金不能超过{MAX_AMOUNT}元。",
+            f"{field} must be at most {MAX_AMOUNT}.",
         )
     if to_fen(value) != value:
-        raise _invalid(
-            field, "本金最多保留两位小数（分）。", f"{field} must have at most two decimals."
+        raise invalid(
+            field,
+            "validation_failed",
+            "本金最多保留两位小数（分）。",
+            f"{field} must have at most two decimals.",
         )
     return value
 
@@ -135,14 +142,18 @@ def _check_amount(amount: object, field: str) -> Decimal:
     """A non-negative amount of money (fen precision, at most MAX_AMOUNT)."""
     value = _decimal(amount, field, "金额")
     if value < 0 or value > MAX_AMOUNT:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"金额必须在0到{MAX_AMOUNT}元之间。",
             f"{field} must be between 0 and {MAX_AMOUNT}.",
         )
     if to_fen(value) != value:
-        raise _invalid(
-            field, "金额最多保留两位小数（分）。", f"{field} must have at most two decimals."
+        raise invalid(
+            field,
+            "validation_failed",
+            "金额最多保留两位小数（分）。",
+            f"{field} must have at most two decimals.",
         )
     return value
 
@@ -150,8 +161,9 @@ def _check_amount(amount: object, field: str) -> Decimal:
 def _check_rate(rate: object, field: str = "annual_rate") -> Decimal:
     value = _decimal(rate, field, "年利率")
     if not Decimal(0) <= value < _ONE:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             "年利率以小数表示（4.35%写作0.0435），须不小于0且小于1。",
             f"{field} is a fraction (4.35% is 0.0435) and must be at least 0 and below 1.",
         )
@@ -160,10 +172,13 @@ def _check_rate(rate: object, field: str = "annual_rate") -> Decimal:
 
 def _check_months(months: object) -> int:
     if isinstance(months, bool) or not isinstance(months, int):
-        raise _invalid("months", "期数必须是整数。", "months must be an integer.")
+        raise invalid(
+            "months", "validation_failed", "期数必须是整数。", "months must be an integer."
+        )
     if not 1 <= months <= MAX_MONTHS:
-        raise _invalid(
+        raise invalid(
             "months",
+            "validation_failed",
             f"期数必须在1到{MAX_MONTHS}个月之间。",
             f"months must be between 1 and {MAX_MONTHS}.",
         )
@@ -175,8 +190,9 @@ def _check_method(method: object) -> RepaymentMethod:
         return RepaymentMethod(str(method))
     except ValueError:
         names = ", ".join(m.value for m in RepaymentMethod)
-        raise _invalid(
+        raise invalid(
             "method",
+            "validation_failed",
             f"未知的还款方式：{method}（可选：{names}）。",
             f"unknown method {method!r}: {names}",
         ) from None
@@ -187,8 +203,9 @@ def _check_day_count(day_count: object) -> DayCount:
         return DayCount(str(day_count))
     except ValueError:
         names = ", ".join(d.value for d in DayCount)
-        raise _invalid(
+        raise invalid(
             "day_count",
+            "validation_failed",
             f"未知的计息基准：{day_count}（可选：{names}）。",
             f"unknown day_count {day_count!r}: {names}",
         ) from None
@@ -197,7 +214,7 @@ def _check_day_count(day_count: object) -> DayCount:
 def _check_date(value: object, field: str) -> date:
     # A datetime is a date subclass; refused so that a time of day never shifts a day count.
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise _invalid(field, "日期格式不正确。", f"{field} must be a date.")
+        raise invalid(field, "validation_failed", "日期格式不正确。", f"{field} must be a date.")
     return value
 
 
@@ -255,7 +272,12 @@ def accrued_interest(
     last = _check_date(end, "end")
     basis = _check_day_count(day_count)
     if last < first:
-        raise _invalid("end", "截止日期不能早于起始日期。", "end must not be before start.")
+        raise invalid(
+            "end",
+            "validation_failed",
+            "截止日期不能早于起始日期。",
+            "end must not be before start.",
+        )
     return to_fen(amount * rate * _year_fraction(first, last, basis))
 
 
@@ -292,8 +314,8 @@ def repayment_schedule(
     try:
         dates = due_dates(start, n)
     except ValueError:  # a due date past the year 9999
-        raise _invalid(
-            "start_date", "到期日超出日期范围。", "a due date is out of range."
+        raise invalid(
+            "start_date", "validation_failed", "到期日超出日期范围。", "a due date is out of range."
         ) from None
 
     monthly_rate = rate / _TWELVE
@@ -358,8 +380,9 @@ def penalty_rate(contract_rate: Decimal, surcharge: Decimal = DEFAULT_PENALTY_SU
     rate = _check_rate(contract_rate, "contract_rate")
     extra = _decimal(surcharge, "surcharge", "罚息加收比例")
     if not Decimal(0) <= extra <= MAX_PENALTY_SURCHARGE:
-        raise _invalid(
+        raise invalid(
             "surcharge",
+            "validation_failed",
             "罚息加收比例须在0到100%之间（通常为30%–50%）。",
             "surcharge must be between 0 and 1 (usually 0.3–0.5).",
         )

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ipfin.common.errors import ValidationFailed
+from ipfin.common.errors import invalid
 from ipfin.common.money import MAX_AMOUNT, to_fen
 
 __all__ = [
@@ -81,23 +81,28 @@ class Allocation:
     scale_factor: Decimal
 
 
-def _invalid(field: str, zh: str, en: str) -> ValidationFailed:
-    return ValidationFailed(zh, en, extra={"field": field})
-
-
 def _amount(value: object, field: str, label_zh: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise _invalid(field, f"{label_zh}必须是精确的十进制数。", f"{field} must be a decimal.")
+        raise invalid(
+            field,
+            "validation_failed",
+            f"{label_zh}必须是精确的十进制数。",
+            f"{field} must be a decimal.",
+        )
     amount = Decimal(value)
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        raise _invalid(
+        raise invalid(
             field,
+            "validation_failed",
             f"{label_zh}必须在0到{MAX_AMOUNT}元之间。",
             f"{field} must be between 0 and {MAX_AMOUNT}.",
         )
     if to_fen(amount) != amount:
-        raise _invalid(
-            field, f"{label_zh}最多保留两位小数（分）。", f"{field} must have at most two decimals."
+        raise invalid(
+            field,
+            "validation_failed",
+            f"{label_zh}最多保留两位小数（分）。",
+            f"{field} must have at most two decimals.",
         )
     return amount
 
@@ -134,11 +139,17 @@ def largest_remainder(total: int, weights: Sequence[tuple[str, int]]) -> dict[st
 def _check_policy(policy: SubsidyPolicy) -> tuple[Decimal, int | None, int]:
     share = policy.share
     if isinstance(share, bool) or not isinstance(share, Decimal | int):
-        raise _invalid("share", "贴息比例必须是精确的十进制数。", "share must be a decimal.")
+        raise invalid(
+            "share",
+            "validation_failed",
+            "贴息比例必须是精确的十进制数。",
+            "share must be a decimal.",
+        )
     share = Decimal(share)
     if not share.is_finite() or not Decimal(0) < share <= 1:
-        raise _invalid(
+        raise invalid(
             "share",
+            "validation_failed",
             "贴息比例以小数表示（50%写作0.5），须大于0且不超过1。",
             "share is a fraction (50% is 0.5), above 0 and at most 1.",
         )
@@ -160,13 +171,16 @@ def allocate_subsidy(claims: Iterable[SubsidyClaim], policy: SubsidyPolicy) -> A
     by_enterprise: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for claim in items:
         if not claim.claim_id or claim.claim_id in seen:
-            raise _invalid(
+            raise invalid(
                 "claim_id",
+                "validation_failed",
                 f"申请编号为空或重复：{claim.claim_id!r}。",
                 f"claim_id empty or repeated: {claim.claim_id!r}.",
             )
         if not claim.enterprise_id:
-            raise _invalid("enterprise_id", "企业不能为空。", "enterprise_id is required.")
+            raise invalid(
+                "enterprise_id", "validation_failed", "企业不能为空。", "enterprise_id is required."
+            )
         seen.add(claim.claim_id)
         paid = _amount(claim.interest_paid, "interest_paid", "实付利息")
         eligible[claim.claim_id] = _fen(to_fen(paid * share))

@@ -12,17 +12,13 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.services import notify
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, invalid
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, parse_money
 from ipfin.loans.domain.status import IllegalTransition, LoanAction, LoanState, next_state
 
 
 def today_or(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
-
-
-def invalid(field: str, code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra={"field": field, **extra})
 
 
 def money_in(raw: Any, field: str, *, positive: bool = True) -> Decimal:

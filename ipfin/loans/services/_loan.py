@@ -7,12 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from ipfin.accounts.permissions import Perm, require
-from ipfin.common.errors import NotFound
+from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
 from ipfin.loans.models import Loan
-from ipfin.loans.services._common import invalid
 
 BP = Decimal(10_000)
 _RATE_PLACES = Decimal("0.000001")  # the annual_rate column: six decimals (0.0335 = 3.35 %)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from ipfin.audit.services import audit_record
+from ipfin.common.errors import invalid
 from ipfin.common.money import money_str
 from ipfin.financing.domain.terms import lpr_plus_spread
 from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
@@ -17,7 +18,6 @@ from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
     decimal_in,
     int_in,
-    invalid,
     money_in,
     notify_orgs,
     today_or,

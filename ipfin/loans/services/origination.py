@@ -12,7 +12,7 @@ from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import NotFound
+from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
 from ipfin.financing.models import Demand, DemandState, ProductKind, ProductVersion
 from ipfin.loans.domain.schedules import DayCount, Schedule, repayment_schedule
@@ -22,7 +22,6 @@ from ipfin.loans.services._common import (
     date_in,
     decimal_in,
     int_in,
-    invalid,
     money_in,
     notify_orgs,
     transition,

@@ -11,7 +11,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict
+from ipfin.common.errors import Conflict, invalid
 from ipfin.common.money import money_str
 from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.domain.schedules import repayment_schedule
@@ -26,7 +26,7 @@ from ipfin.loans.domain.status import (
 )
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms, other_loans_on_pledge
-from ipfin.loans.services._common import invalid, money_in, notify_orgs, today_or, transition
+from ipfin.loans.services._common import money_in, notify_orgs, today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,

@@ -29,7 +29,7 @@ from django.utils import timezone
 from ipfin.accounts.models import OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, PermissionDenied
+from ipfin.common.errors import Conflict, PermissionDenied, invalid
 from ipfin.pledges.domain import CheckResult, PledgeAction, PledgeState, format_registration_no
 from ipfin.pledges.models import (
     Pledge,
@@ -54,7 +54,6 @@ from ipfin.pledges.services.common import (
     decision_action,
     examination_deadline,
     insert_items,
-    invalid,
     ip_office_ids,
     label,
     lock_pledge,
@@ -165,27 +164,27 @@ def _filing_parties(
     if has_perm(actor, Perm.PLEDGE_APPLY):
         if not pledgor_uscc:
             raise invalid(
+                "pledgor_uscc",
                 "pledgor_required",
                 "请填写出质人的统一社会信用代码。",
                 "The pledgor's credit code (pledgor_uscc) is required.",
-                field="pledgor_uscc",
             )
         pledgor = clean_party_org(pledgor_uscc, OrganisationKind.ENTERPRISE, "pledgor_uscc")
         return org, pledgor, PLEDGEE
     if has_perm(actor, Perm.PLEDGE_CO_SIGN):
         if not pledgee_uscc:
             raise invalid(
+                "pledgee_uscc",
                 "pledgee_required",
                 "请填写质权人（银行）的统一社会信用代码。",
                 "The pledgee bank's credit code (pledgee_uscc) is required.",
-                field="pledgee_uscc",
             )
         if pledgor_uscc and "".join(pledgor_uscc.split()).upper() != (org.uscc or ""):
             raise invalid(
+                "pledgor_uscc",
                 "pledgor_not_self",
                 "企业只能以自身作为出质人提交申请。",
                 "An enterprise files only as the pledgor itself.",
-                field="pledgor_uscc",
             )
         pledgee = clean_party_org(pledgee_uscc, OrganisationKind.BANK, "pledgee_uscc")
         return pledgee, org, PLEDGOR
@@ -406,6 +405,7 @@ def pledge_decide(
         before = snapshot(locked)
         if action is not PledgeAction.APPROVE and not reason:
             raise invalid(
+                None,
                 "reason_required",
                 "不予登记或要求补正时须说明理由。",
                 "A reason is required to reject or to request a correction.",
@@ -415,6 +415,7 @@ def pledge_decide(
             # and the register keeps it (with its SHA-256): no approval without one stored.
             if not PledgeDocument.objects.filter(pledge=locked, kind=CONTRACT).exists():
                 raise invalid(
+                    None,
                     "contract_missing",
                     "尚未上传质押合同，不能准予登记；可要求申请人补正。",
                     "No pledge contract has been uploaded: the application cannot be approved; "
@@ -422,12 +423,12 @@ def pledge_decide(
                 )
             if effective_date is not None and effective_date != day:
                 raise invalid(
+                    "effective_date",
                     "effective_date_invalid",
                     f"质权自办理出质登记时设立（民法典第四百四十四条），登记生效日即准予登记之日 "
                     f"{day}，不能为 {effective_date}。",
                     f"The pledge arises on registration (Civil Code art. 444): its effective date "
                     f"is the day of the approval, {day}, not {effective_date}.",
-                    field="effective_date",
                 )
             checks = precheck(
                 locked,
@@ -661,11 +662,11 @@ def pledge_release(
     day = today_or(today)
     if basis not in ReleaseBasisChoices.values:
         raise invalid(
+            "basis",
             "release_basis_invalid",
             "注销依据应为 debt_discharged（主债务已履行完毕）、pledge_waived（质权人放弃质权）"
             "或 joint（双方共同申请）。",
             "basis must be debt_discharged, pledge_waived or joint.",
-            field="basis",
         )
     with transaction.atomic():
         locked = lock_pledge(pledge)
@@ -680,10 +681,10 @@ def pledge_release(
         released = released_on or day
         if released != day:
             raise invalid(
+                "released_on",
                 "released_on_invalid",
                 f"注销登记即时办理，注销日即今日 {day}，不能为 {released}。",
                 f"A release is registered at once: its date is today, {day}, not {released}.",
-                field="released_on",
             )
         before = snapshot(locked)
         release_items(locked)

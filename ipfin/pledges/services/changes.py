@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str
 from ipfin.pledges.domain import ChangeState, PledgeAction, blocking_failures, term_checks
 from ipfin.pledges.models import OPEN_CHANGE_STATES, Pledge, PledgeChange
@@ -32,7 +32,6 @@ from ipfin.pledges.services.common import (
     confirmation_deadline,
     decision_action,
     examination_deadline,
-    invalid,
     ip_office_ids,
     label,
     lock_pledge,
@@ -122,7 +121,7 @@ def pledge_change(
         transition(locked.state, PledgeAction.CHANGE)  # 409 unless registered
         if not reason:
             raise invalid(
-                "reason_required", "请说明变更理由。", "A reason for the change is required."
+                None, "reason_required", "请说明变更理由。", "A reason for the change is required."
             )
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
@@ -140,7 +139,9 @@ def pledge_change(
             before["scope"] = locked.scope
             after["scope"] = scope.strip()
         if not after:
-            raise invalid("nothing_to_change", "没有需要变更的内容。", "Nothing would change.")
+            raise invalid(
+                None, "nothing_to_change", "没有需要变更的内容。", "Nothing would change."
+            )
         if PledgeChange.objects.filter(pledge=locked, state__in=OPEN_CHANGE_STATES).exists():
             raise Conflict(
                 "该质押登记已有未办结的变更申请。",
@@ -292,6 +293,7 @@ def pledge_change_decide(
         new_state = change_transition(locked.state, action)
         if action is not PledgeAction.APPROVE and not reason:
             raise invalid(
+                None,
                 "reason_required",
                 "不予变更或要求补正时须说明理由。",
                 "A reason is required to reject or to request a correction.",

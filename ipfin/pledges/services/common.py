@@ -16,7 +16,7 @@ from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require, require_login
 from ipfin.accounts.services import notify
-from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
@@ -57,10 +57,6 @@ def confirmation_deadline(day: date) -> date:
     return working_calendar().add_working_days(day, CONFIRMATION_WORKING_DAYS)
 
 
-def invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra=extra or None)
-
-
 def clean_debt(raw: Decimal | str | int) -> Decimal:
     """The secured debt: a positive amount in yuan with at most two decimals, at most MAX_AMOUNT.
 
@@ -70,6 +66,7 @@ def clean_debt(raw: Decimal | str | int) -> Decimal:
         amount = parse_money(raw)
     except AmountTooLarge:
         raise invalid(
+            None,
             "debt_amount_too_large",
             f"被担保主债权数额不能超过 {MAX_AMOUNT:,} 元。",
             f"The debt amount may not exceed {MAX_AMOUNT:,} yuan.",
@@ -79,6 +76,7 @@ def clean_debt(raw: Decimal | str | int) -> Decimal:
         amount = None
     if amount is None or amount <= 0:
         raise invalid(
+            None,
             "debt_amount_invalid",
             f"被担保主债权数额“{raw}”无效：应为大于 0 的金额，最多两位小数。",
             f"Debt amount {str(raw)!r} is invalid: a positive amount with at most two decimals.",
@@ -89,6 +87,7 @@ def clean_debt(raw: Decimal | str | int) -> Decimal:
 def clean_term(term_start: date, term_end: date) -> None:
     if term_end < term_start:
         raise invalid(
+            None,
             "term_invalid",
             f"债务履行期限止日 {term_end} 早于起日 {term_start}。",
             f"The debt term ends ({term_end}) before it starts ({term_start}).",
@@ -99,6 +98,7 @@ def clean_contract_no(contract_no: str) -> str:
     text = (contract_no or "").strip()
     if not text or len(text) > 100:
         raise invalid(
+            None,
             "contract_no_invalid",
             "请填写质押合同编号（不超过 100 个字符）。",
             "A pledge contract number (at most 100 characters) is required.",
@@ -114,10 +114,10 @@ def clean_party_org(uscc: str, kind: str, field: str) -> Organisation:
     org = Organisation.objects.filter(uscc=code).first()
     if org is None:
         raise invalid(
+            field,
             f"{field.removesuffix('_uscc')}_unknown",
             f"统一社会信用代码为 {code} 的机构尚未在平台注册。",
             f"No organisation with credit code {code} is registered on the platform.",
-            field=field,
         )
     if org.kind != kind:
         zh, en = (
@@ -127,10 +127,10 @@ def clean_party_org(uscc: str, kind: str, field: str) -> Organisation:
             ("出质人", "pledgor") if field == "pledgor_uscc" else ("质权人", "pledgee")
         )
         raise invalid(
+            field,
             f"{field.removesuffix('_uscc')}_not_{'enterprise' if zh == '企业' else 'bank'}",
             f"{org.name} 不是{zh}，不能作为{role_zh}。",
             f"{org.name} is not {en} and cannot be the {role_en}.",
-            field=field,
         )
     return org
 
@@ -237,6 +237,7 @@ def decision_action(decision: str, approve_zh: str) -> PledgeAction:
     if action is None:
         reject_zh = "不予登记" if approve_zh == "准予登记" else "不予变更"
         raise invalid(
+            None,
             "decision_invalid",
             f"审查决定应为 approve（{approve_zh}）、reject（{reject_zh}）或 correct（要求补正）。",
             "decision must be approve, reject or correct.",

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeDocument
-from ipfin.pledges.services.common import invalid, lock_pledge, notify_orgs, require_pledgee
+from ipfin.pledges.services.common import lock_pledge, notify_orgs, require_pledgee
 
 __all__ = ["CONTRACT", "FileTooLarge", "pledge_document_upload"]
 
@@ -67,7 +67,7 @@ def pledge_document_upload(
             extra={"max_bytes": settings.IPFIN_CONTRACT_MAX_BYTES},
         )
     if size == 0:
-        raise invalid("file_empty", "文件为空。", "The file is empty.")
+        raise invalid(None, "file_empty", "文件为空。", "The file is empty.")
     content_type = (uploaded_file.content_type or "").split(";")[0].strip().lower()
     if (
         not name.lower().endswith(".pdf")
@@ -75,6 +75,7 @@ def pledge_document_upload(
         or _read_head(uploaded_file, len(_PDF_MAGIC)) != _PDF_MAGIC
     ):
         raise invalid(
+            None,
             "file_not_pdf",
             "质押合同须为 PDF 文件。",
             "The pledge contract must be a PDF file.",

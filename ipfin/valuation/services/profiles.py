@@ -16,7 +16,7 @@ from django.utils import timezone
 from ipfin.accounts.models import OrganisationKind
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import PermissionDenied, ValidationFailed
+from ipfin.common.errors import PermissionDenied, invalid
 from ipfin.common.money import money_str, parse_money
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.engine.bank import BankModel
@@ -34,22 +34,20 @@ __all__ = ["bank_model_update", "credit_profile_update"]
 _RATE_PLACES = 6
 
 
-def _invalid(field: str, zh: str, en: str) -> ValidationFailed:
-    return ValidationFailed(zh, en, code="valuation_input", extra={"field": field})
-
-
 def _rate(raw: Any, field: str, low: Decimal, high: Decimal) -> Decimal:
     value = parse_decimal(raw, field)
     if not low <= value <= high:
-        raise _invalid(
+        raise invalid(
             field,
+            "valuation_input",
             f"“{field}”应在 {low} 至 {high} 之间。",
             f"{field!r} must be from {low} to {high}.",
         )
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -_RATE_PLACES:
-        raise _invalid(
+        raise invalid(
             field,
+            "valuation_input",
             f"“{field}”最多 {_RATE_PLACES} 位小数。",
             f"{field!r} has more than {_RATE_PLACES} decimal places.",
         )
@@ -58,7 +56,9 @@ def _rate(raw: Any, field: str, low: Decimal, high: Decimal) -> Decimal:
 
 def _rates(raw: Any, field: str, low: Decimal) -> dict[str, str]:
     if not isinstance(raw, dict):
-        raise _invalid(field, f"“{field}”应为对象。", f"{field!r} must be an object.")
+        raise invalid(
+            field, "valuation_input", f"“{field}”应为对象。", f"{field!r} must be an object."
+        )
     return {
         str(key): str(_rate(value, f"{field}.{key}", low, Decimal(1))) for key, value in raw.items()
     }
@@ -99,8 +99,9 @@ def bank_model_update(
         rates = _rates(max_pledge_rates, "max_pledge_rates", Decimal(0))
         for product, rate in rates.items():
             if Decimal(rate) == 0:
-                raise _invalid(
+                raise invalid(
                     f"max_pledge_rates.{product}",
+                    "valuation_input",
                     "最高质押率必须大于 0。",
                     "A maximum pledge rate must be greater than 0.",
                 )
@@ -171,8 +172,9 @@ def _choice(raw: Any, field: str, allowed: list[str]) -> str:
         return ""
     text = str(raw).strip().upper()
     if text not in allowed:
-        raise _invalid(
+        raise invalid(
             field,
+            "valuation_input",
             f"“{field}”应为 {'、'.join(allowed)} 之一。",
             f"{field!r} must be one of {', '.join(allowed)}.",
         )
@@ -206,7 +208,12 @@ def credit_profile_update(
     known = set(_profile_dict(profile))
     unknown = sorted(set(fields) - known)
     if unknown:
-        raise _invalid(unknown[0], f"未知字段“{unknown[0]}”。", f"Unknown field {unknown[0]!r}.")
+        raise invalid(
+            unknown[0],
+            "valuation_input",
+            f"未知字段“{unknown[0]}”。",
+            f"Unknown field {unknown[0]!r}.",
+        )
     day = today or timezone.localdate()
     before = _profile_dict(profile) if profile.pk else None
     if "rd_expense_ratio" in fields:
@@ -222,12 +229,18 @@ def credit_profile_update(
             try:
                 value = date.fromisoformat(str(value))
             except ValueError:
-                raise _invalid(
-                    "established_on", "成立日期应为 YYYY-MM-DD。", "established_on: YYYY-MM-DD."
+                raise invalid(
+                    "established_on",
+                    "valuation_input",
+                    "成立日期应为 YYYY-MM-DD。",
+                    "established_on: YYYY-MM-DD.",
                 ) from None
         if value is not None and value > day:
-            raise _invalid(
-                "established_on", "成立日期不能晚于今日。", "established_on is in the future."
+            raise invalid(
+                "established_on",
+                "valuation_input",
+                "成立日期不能晚于今日。",
+                "established_on is in the future.",
             )
         profile.established_on = value
     if "credit_rating" in fields:
@@ -241,8 +254,9 @@ def credit_profile_update(
     if "overdue_count_24m" in fields:
         count = parse_decimal(fields["overdue_count_24m"] or 0, "overdue_count_24m")
         if count < 0 or count != count.to_integral_value() or count > 10_000:
-            raise _invalid(
+            raise invalid(
                 "overdue_count_24m",
+                "valuation_input",
                 "逾期次数应为 0 至 10000 的整数。",
                 "overdue_count_24m must be a whole number from 0 to 10000.",
             )
@@ -252,8 +266,9 @@ def credit_profile_update(
         try:
             profile.revenue = None if raw is None or raw == "" else parse_money(raw)
         except (TypeError, ValueError):
-            raise _invalid(
+            raise invalid(
                 "revenue",
+                "valuation_input",
                 "营业收入应为非负金额，最多两位小数。",
                 "revenue must be a non-negative amount with at most two decimals.",
             ) from None

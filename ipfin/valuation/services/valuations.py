@@ -50,7 +50,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
 from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
@@ -87,10 +87,6 @@ __all__ = [
 MAX_RIGHTS_PER_VALUATION = 200
 
 
-def _invalid(code: str, zh: str, en: str, **extra: Any) -> ValidationFailed:
-    return ValidationFailed(zh, en, code=code, extra=extra or None)
-
-
 def _today(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
 
@@ -106,7 +102,8 @@ def internal_valuation_refused(loan_amount: Decimal, *, field: str) -> Validatio
     民法典 art. 1259). One text for the bank_internal valuation and the loan approval
     (ipfin.loans)."""
     limit = f"{SMALL_LOAN_LIMIT:,.2f}"
-    return _invalid(
+    return invalid(
+        field,
         "internal_valuation_not_allowed",
         f"贷款金额 {to_fen(loan_amount):,.2f} 元超过 {limit} 元：按本平台规则，超过 {limit} 元的"
         "知识产权质押贷款须有外部评估报告，不能只依据银行内部评估（知识产权质押融资 seed 000：鼓励"
@@ -116,7 +113,6 @@ def internal_valuation_refused(loan_amount: Decimal, *, field: str) -> Validatio
         "not enough (IP pledge financing seed 000: 鼓励银行对1000万元以下的知识产权质押贷款采用"
         "内部评估, banks are encouraged to value internally for IP pledge loans of 10 million "
         "yuan or less; 以下 includes the figure, Civil Code art. 1259).",
-        field=field,
         limit=money_str(SMALL_LOAN_LIMIT),
     )
 
@@ -128,11 +124,12 @@ def _resolve_rights(numbers: Sequence[str]) -> list[Right]:
     """The rights named (any accepted spelling), deduplicated, in the order given; an unknown
     number is a 422 naming it."""
     if not numbers:
-        raise _invalid(
-            "rights_required", "请至少选择一项知识产权。", "At least one right is required."
+        raise invalid(
+            None, "rights_required", "请至少选择一项知识产权。", "At least one right is required."
         )
     if len(numbers) > MAX_RIGHTS_PER_VALUATION:
-        raise _invalid(
+        raise invalid(
+            None,
             "rights_too_many",
             f"一次评估最多包含 {MAX_RIGHTS_PER_VALUATION} 项知识产权。",
             f"A valuation may cover at most {MAX_RIGHTS_PER_VALUATION} rights.",
@@ -245,13 +242,15 @@ def _client_bank(actor: Any, client_bank_uscc: str | None) -> Organisation | Non
     code = clean_uscc(client_bank_uscc)
     bank = Organisation.objects.filter(uscc=code, kind=OrganisationKind.BANK).first()
     if bank is None:
-        raise _invalid(
+        raise invalid(
+            None,
             "client_bank_unknown",
             f"统一社会信用代码为 {code} 的银行尚未在平台注册。",
             f"No bank with credit code {code} is registered on the platform.",
         )
     if bank.pk == actor.organisation_id:
-        raise _invalid(
+        raise invalid(
+            None,
             "client_bank_self",
             "委托银行不能是评估机构本身。",
             "The client bank cannot be the valuer itself.",
@@ -274,11 +273,11 @@ def _bank_internal(
         )
     raw = inputs.get("reference_values")
     if not isinstance(raw, dict):
-        raise _invalid(
+        raise invalid(
+            "reference_values",
             "valuation_input",
             "请按权利号填写参考价值（reference_values）。",
             "reference_values must map each right's number to an amount.",
-            field="reference_values",
         )
     model = bank_model_of(actor.organisation_id)
     scores = _stored_scores(rights)
@@ -287,11 +286,11 @@ def _bank_internal(
     for right in rights:
         field = f"reference_values.{right.number}"
         if right.number not in by_number:
-            raise _invalid(
+            raise invalid(
+                field,
                 "valuation_input",
                 f"缺少 {right.number} 的参考价值。",
                 f"The reference value of {right.number} is missing.",
-                field=field,
             )
         amount = _reference_amount(right.number, by_number[right.number])
         score = scores.get(right.pk)
@@ -309,11 +308,11 @@ def _bank_internal(
         try:
             loan_amount = parse_money(inputs["loan_amount"])
         except (TypeError, ValueError):
-            raise _invalid(
+            raise invalid(
+                "loan_amount",
                 "valuation_input",
                 "贷款金额应为非负金额，最多两位小数。",
                 "loan_amount must be a non-negative amount with at most two decimals.",
-                field="loan_amount",
             ) from None
         if not internal_valuation_allowed(loan_amount):
             raise internal_valuation_refused(loan_amount, field="loan_amount")
@@ -337,11 +336,11 @@ def _reference_amount(number: str, raw: Any) -> Decimal:
     field = f"reference_values.{number}"
     amount = parse_decimal(raw, field)
     if amount < 0 or amount > MAX_AMOUNT:
-        raise _invalid(
+        raise invalid(
+            field,
             "valuation_input",
             f"{number} 的参考价值应在 0 至 {MAX_AMOUNT:,} 元之间。",
             f"The reference value of {number} must be between 0 and {MAX_AMOUNT:,}.",
-            field=field,
         )
     return to_fen(amount)
 
@@ -377,20 +376,21 @@ def valuation_create(
     """
     require(actor, Perm.VALUATION_WRITE)
     if method not in ValuationMethod.values:
-        raise _invalid(
+        raise invalid(
+            "method",
             "valuation_input",
             "评估方法应为 income、cost、market 或 bank_internal。",
             "method must be income, cost, market or bank_internal.",
-            field="method",
         )
     if not isinstance(inputs, dict):
-        raise _invalid(
-            "valuation_input", "评估参数应为对象。", "inputs must be an object.", field="inputs"
+        raise invalid(
+            "inputs", "valuation_input", "评估参数应为对象。", "inputs must be an object."
         )
     day = _today(today)
     base_date = valuation_date or day
     if base_date > day:
-        raise _invalid(
+        raise invalid(
+            None,
             "valuation_date_invalid",
             "评估基准日不能晚于今日。",
             "The valuation date cannot be in the future.",
@@ -525,12 +525,12 @@ def bank_reference_values(*, actor: Any, rights: Sequence[Right]) -> dict[str, t
 
 
 def _missing_bank_value(number: str) -> ValidationFailed:
-    return _invalid(
+    return invalid(
+        "reference_values",
         "recheck_needs_bank_value",
         f"缺少本行对 {number} 的评估值：请填写参考价值，或先用内部评估模型评估该项权利。",
         f"The bank has no value of {number}: give its reference value, or first value the right "
         "with the bank's internal model.",
-        field="reference_values",
         right=number,
     )
 
@@ -540,11 +540,11 @@ def _given_values(rights: Sequence[Right], given: Mapping[str, Any]) -> dict[int
     spelling of the number); a key naming no right of the report is a 422 (a typo would otherwise
     leave a right without its figure); an empty amount counts as not given."""
     if not isinstance(given, Mapping):
-        raise _invalid(
+        raise invalid(
+            "reference_values",
             "valuation_input",
             "参考价值（reference_values）应为 {权利号: 金额}。",
             "reference_values must map each right's number to an amount.",
-            field="reference_values",
         )
     values: dict[int, Decimal] = {}
     for key, raw in given.items():
@@ -552,11 +552,11 @@ def _given_values(rights: Sequence[Right], given: Mapping[str, Any]) -> dict[int
         candidates = set(number_candidates(text))
         right = next((r for r in rights if r.number in candidates), None)
         if right is None or right.pk in values:
-            raise _invalid(
+            raise invalid(
+                f"reference_values.{text[:40]}",
                 "valuation_input",
                 f"“{text[:40]}”不是本评估报告的权利，或重复填写。",
                 f"{text[:40]!r} is not a right of this valuation, or is given twice.",
-                field=f"reference_values.{text[:40]}",
             )
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
@@ -593,11 +593,11 @@ def valuation_recheck(
                 raise _missing_bank_value(right.number)
         bank_total = sum((figures[r.pk][0] for r in rights), Decimal(0))
         if bank_total <= 0:
-            raise _invalid(
+            raise invalid(
+                "reference_values",
                 "recheck_bank_value_zero",
                 "本行对这些权利的评估值合计为 0，无法计算偏离度。",
                 "The bank's values of these rights sum to 0: there is no deviation to measure.",
-                field="reference_values",
             )
         model = bank_model_of(org_id)
         outcome = recheck(locked.value, bank_total, model.recheck_threshold)
