@@ -7,7 +7,8 @@ time, numbers"). Floats are refused everywhere: 0.1 + 0.2 is not a sum of money.
 - `to_fen`: any exact number → `Decimal` rounded to the fen (negative amounts allowed: adjustments).
 - `parse_money`: user / API input → a non-negative amount of at most two decimals, at most
   `MAX_AMOUNT`, or `ValueError` (`AmountTooLarge` above the bound).
-- `money_str`: canonical text, exactly two decimals, no separators ("1234.50"): API and CSV output.
+- `money_str`: canonical text, exactly two decimals, no separators ("1234.50"): API and CSV output;
+  `money_str_or_none` for an optional amount.
 - `format_yuan_zh` / `wan_yuan`: UI display in 元 or 万元 (10,000 yuan).
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "AmountTooLarge",
     "format_yuan_zh",
     "money_str",
+    "money_str_or_none",
     "parse_money",
     "to_fen",
     "wan_yuan",
@@ -117,6 +119,11 @@ def parse_money(raw: str | int | Decimal) -> Decimal:
 def money_str(x: Decimal) -> str:
     """Canonical text: rounded to the fen, exactly two decimals ("1234.50", "-5.00")."""
     return f"{to_fen(x):f}"
+
+
+def money_str_or_none(x: Decimal | None) -> str | None:
+    """`money_str`, or None for an amount not given: the API's one money serialiser."""
+    return None if x is None else money_str(x)
 
 
 def wan_yuan(x: Decimal) -> Decimal:

@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import ValidationFailed
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, money_str_or_none
 from ipfin.financing import selectors, services
 from ipfin.financing.domain.matching import Match
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
@@ -50,10 +50,6 @@ def _dec(x: Decimal | None) -> str | None:
     return None if x is None else str(x)
 
 
-def _money(x: Decimal | None) -> str | None:
-    return None if x is None else money_str(x)
-
-
 # --- serialisation -------------------------------------------------------------------------------
 
 
@@ -63,8 +59,8 @@ def _version(v: ProductVersion, on: date) -> dict[str, Any]:
         "id": v.pk,
         "version": v.version,
         "description": v.description,
-        "amount_min": _money(v.amount_min),
-        "amount_max": _money(v.amount_max),
+        "amount_min": money_str_or_none(v.amount_min),
+        "amount_max": money_str_or_none(v.amount_max),
         "term_min_months": v.term_min_months,
         "term_max_months": v.term_max_months,
         "lpr_tenor": v.lpr_tenor,
@@ -79,7 +75,7 @@ def _version(v: ProductVersion, on: date) -> dict[str, Any]:
         "industries": list(v.industries),
         "premium_rate": _dec(v.premium_rate),
         "coverage_ratio": _dec(v.coverage_ratio),
-        "coverage_max": _money(v.coverage_max),
+        "coverage_max": money_str_or_none(v.coverage_max),
         "published_at": v.published_at,
     }
 
@@ -107,8 +103,8 @@ def _policy(p: Policy) -> dict[str, Any]:
         "issuer": {"id": p.issuer.pk, "name": p.issuer.name},
         "conditions": p.conditions or {},
         "subsidy_share": _dec(p.subsidy_share),
-        "cap_per_enterprise": _money(p.cap_per_enterprise),
-        "annual_budget": _money(p.annual_budget),
+        "cap_per_enterprise": money_str_or_none(p.cap_per_enterprise),
+        "annual_budget": money_str_or_none(p.annual_budget),
         "year": p.year,
         "valid_from": p.valid_from,
         "valid_to": p.valid_to,
@@ -308,7 +304,7 @@ def demand_matches(request: HttpRequest, demand_id: int) -> dict[str, Any]:
     report = selectors.demand_matches(actor=request.user, demand=demand, on=today)
     return {
         "demand_id": demand.pk,
-        "valuation": _money(report.valuation.value),
+        "valuation": money_str_or_none(report.valuation.value),
         "valuation_ids": list(report.valuation.valuation_ids),
         "rights_valued": report.valuation.rights_valued,
         "rights_total": report.valuation.rights_total,

@@ -35,7 +35,8 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from ipfin.common.money import MAX_AMOUNT, money_str, parse_money
+from ipfin.common.inputs import optional_amount_in
+from ipfin.common.money import money_str
 from ipfin.financing import selectors
 from ipfin.financing.domain.terms import RepaymentMethod
 from ipfin.financing.models import (
@@ -138,25 +139,6 @@ def _text(raw: Any, field: str, *, required: bool, max_length: int = MAX_TEXT) -
             f"{field!r} may be at most {max_length} characters.",
         )
     return text
-
-
-def _money(raw: Any, field: str, *, positive: bool = False) -> Decimal | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        value = parse_money(raw)
-    except (TypeError, ValueError):
-        raise invalid(
-            field,
-            "amount_invalid",
-            f"“{field}”应为不超过 {MAX_AMOUNT:,} 元、最多两位小数的金额。",
-            f"{field!r} must be an amount of at most {MAX_AMOUNT:,} yuan with two decimals.",
-        ) from None
-    if positive and value <= 0:
-        raise invalid(
-            field, "amount_invalid", f"“{field}”必须大于零。", f"{field!r} must be positive."
-        )
-    return value
 
 
 def _int(raw: Any, field: str, low: int, high: int) -> int | None:
@@ -300,8 +282,8 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
         "description": _text(
             terms.get("description"), "description", required=False, max_length=5000
         ),
-        "amount_min": _money(terms.get("amount_min"), "amount_min"),
-        "amount_max": _money(terms.get("amount_max"), "amount_max", positive=True),
+        "amount_min": optional_amount_in(terms.get("amount_min"), "amount_min", positive=False),
+        "amount_max": optional_amount_in(terms.get("amount_max"), "amount_max"),
         "term_min_months": _int(
             terms.get("term_min_months"), "term_min_months", 1, MAX_TERM_MONTHS
         ),
@@ -329,7 +311,7 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
         "coverage_ratio": _fraction(
             terms.get("coverage_ratio"), "coverage_ratio", allow_zero=False, allow_one=True
         ),
-        "coverage_max": _money(terms.get("coverage_max"), "coverage_max", positive=True),
+        "coverage_max": optional_amount_in(terms.get("coverage_max"), "coverage_max"),
     }
     if t["lpr_tenor"] and t["lpr_tenor"] not in LprTenor.values:
         raise invalid(
@@ -525,8 +507,8 @@ def policy_publish(
         "subsidy_share": _fraction(
             subsidy_share, "subsidy_share", allow_zero=False, allow_one=True
         ),
-        "cap_per_enterprise": _money(cap_per_enterprise, "cap_per_enterprise", positive=True),
-        "annual_budget": _money(annual_budget, "annual_budget", positive=True),
+        "cap_per_enterprise": optional_amount_in(cap_per_enterprise, "cap_per_enterprise"),
+        "annual_budget": optional_amount_in(annual_budget, "annual_budget"),
         "year": _int(year, "year", 2000, 2100),
         "valid_from": valid_from,
         "valid_to": valid_to,
@@ -632,7 +614,7 @@ def demand_file(
     require(actor, Perm.DEMAND_FILE)
     day = _today(today)
     enterprise = _enterprise_for(actor, enterprise_uscc)
-    value = _money(amount, "amount", positive=True)
+    value = optional_amount_in(amount, "amount")
     if value is None:
         raise invalid("amount", "amount_invalid", "请填写融资金额。", "The amount is required.")
     months = _int(term_months, "term_months", 1, MAX_TERM_MONTHS)

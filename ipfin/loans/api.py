@@ -22,7 +22,7 @@ from django.utils import timezone
 from ninja import Body, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, money_str_or_none
 from ipfin.loans import selectors, services
 from ipfin.loans.domain.status import allowed_actions
 from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
@@ -47,10 +47,6 @@ from ipfin.loans.schemas import (
 
 router = Router()
 LIST_LIMIT = 500
-
-
-def _money(value: Decimal | None) -> str | None:
-    return money_str(value) if value is not None else None
 
 
 def _rate(value: Decimal | None) -> str | None:
@@ -94,7 +90,7 @@ def _summary(loan: Loan) -> dict[str, Any]:
         "bank": {"id": loan.bank.pk, "name": loan.bank.name},
         "enterprise": {"id": loan.enterprise.pk, "name": loan.enterprise.name},
         "requested_amount": money_str(loan.requested_amount),
-        "principal": _money(loan.principal),
+        "principal": money_str_or_none(loan.principal),
         "annual_rate": _rate(loan.annual_rate),
         "months": loan.months,
         "method": loan.method,
@@ -130,7 +126,7 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
             else None
         ),
         "valuation_id": loan.valuation_id,
-        "valuation_value": _money(loan.valuation_value),
+        "valuation_value": money_str_or_none(loan.valuation_value),
         "pledge_rate": _rate(loan.pledge_rate),
         "approved_on": loan.approved_on,
         "closed_on": loan.closed_on,
@@ -290,9 +286,9 @@ def _claim(claim: SubsidyClaim) -> dict[str, Any]:
         "state_label": str(claim.get_state_display()),
         "interest_paid": money_str(claim.interest_paid),
         "loan_ids": sorted(loan.pk for loan in claim.loans.all()),
-        "eligible": _money(claim.eligible),
-        "capped": _money(claim.capped),
-        "awarded": _money(claim.awarded),
+        "eligible": money_str_or_none(claim.eligible),
+        "capped": money_str_or_none(claim.capped),
+        "awarded": money_str_or_none(claim.awarded),
         "review_reason": claim.review_reason,
         "submitted_at": claim.submitted_at,
     }
@@ -334,7 +330,7 @@ def _run(run: SubsidyAllocationRun) -> dict[str, Any]:
         "policy_id": run.policy_id,
         "year": run.year,
         "budget": money_str(run.budget),
-        "cap_per_enterprise": _money(run.cap_per_enterprise),
+        "cap_per_enterprise": money_str_or_none(run.cap_per_enterprise),
         "share": _rate(run.share),
         "total_awarded": money_str(run.total_awarded),
         "scaled": run.scaled,

@@ -117,7 +117,7 @@ class EventIn(Schema):
         max_length=40,
         description="transfer: 转让价款 / licence: 许可使用费, yuan as a string with at most two "
         'decimals ("1200000.00"); optional; stored as payload.price; a bad amount is a 422 '
-        "price_invalid",
+        "amount_invalid (amount_too_large above 9999999999999.99) with field price",
         examples=["1200000.00"],
     )
     pledgee_consent: bool | None = Field(

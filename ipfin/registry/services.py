@@ -21,7 +21,8 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
-from ipfin.common.money import money_str, parse_money
+from ipfin.common.inputs import amount_in
+from ipfin.common.money import money_str
 from ipfin.registry.domain import (
     KIND_ZH,
     PATENT_KINDS,
@@ -830,17 +831,8 @@ def _clean_price(event_type: EventType, raw: Any) -> dict[str, Any]:
     ipfin.common.money.parse_money), stored as its canonical text; absent or null: not recorded."""
     if raw is None:
         return {}
-    try:
-        return {"price": money_str(parse_money(raw))}
-    except (ValueError, TypeError):
-        name_zh = "转让价款" if event_type is EventType.TRANSFER else "许可使用费"
-        raise invalid(
-            "price",
-            "price_invalid",
-            f"{name_zh}“{str(raw)[:40]}”无效：应为不超过两位小数的非负金额（元），不含千位分隔符。",
-            f"price {str(raw)[:40]!r} is not an amount in yuan (digits, at most two decimals, "
-            "no separators).",
-        ) from None
+    name_zh = "转让价款" if event_type is EventType.TRANSFER else "许可使用费"
+    return {"price": money_str(amount_in(raw, "price", positive=False, label_zh=name_zh))}
 
 
 def _clean_consent(payload: dict[str, Any]) -> dict[str, Any]:

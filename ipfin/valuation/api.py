@@ -19,7 +19,6 @@ then calls the service, which checks the permission for the action.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,7 +27,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, money_str_or_none
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import Valuation
@@ -50,10 +49,6 @@ from ipfin.valuation.services.approaches import dec_str
 router = Router()
 _public = ApiAuth(optional=True)
 LIST_LIMIT = 500
-
-
-def _money(value: Decimal | None) -> str | None:
-    return money_str(value) if value is not None else None
 
 
 def _org(org: Any) -> dict[str, Any] | None:
@@ -82,8 +77,8 @@ def _detail(valuation: Valuation) -> dict[str, Any]:
                 "number": item.right.number,
                 "kind": item.right.kind,
                 "title": item.right.title,
-                "reference_value": _money(item.reference_value),
-                "internal_value": _money(item.internal_value),
+                "reference_value": money_str_or_none(item.reference_value),
+                "internal_value": money_str_or_none(item.internal_value),
             }
             for item in valuation.items.all()
         ],
@@ -91,7 +86,7 @@ def _detail(valuation: Valuation) -> dict[str, Any]:
         "result": valuation.result,
         "issued_at": valuation.issued_at,
         "rechecked_at": valuation.rechecked_at,
-        "internal_value": _money(valuation.internal_value),
+        "internal_value": money_str_or_none(valuation.internal_value),
         "deviation": dec_str(valuation.deviation) if valuation.deviation is not None else None,
         "threshold": dec_str(valuation.threshold) if valuation.threshold is not None else None,
         "recheck": valuation.recheck,
@@ -239,7 +234,7 @@ def _credit_out(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("rd_expense_ratio", "revenue_growth", "debt_ratio"):
         value = profile[key]
         profile[key] = str(value) if value is not None else None
-    profile["revenue"] = _money(profile["revenue"])
+    profile["revenue"] = money_str_or_none(profile["revenue"])
     return {**data, "profile": profile}
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, money_str_or_none
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.models import (
     FollowUpStatus,
@@ -73,10 +73,6 @@ def _org(org: Any) -> dict[str, Any]:
 
 def _enterprise(org: Any) -> dict[str, Any]:
     return {"id": org.pk, "name": org.name, "uscc": org.uscc}
-
-
-def _money(value: Decimal | None) -> str | None:
-    return money_str(value) if value is not None else None
 
 
 def _rate(value: Decimal | None) -> str | None:
@@ -238,7 +234,7 @@ def _follow_up(f: WhitelistFollowUp) -> dict[str, Any]:
         "bank": _org(f.bank),
         "status": f.status,
         "status_label": str(FollowUpStatus(f.status).label),
-        "amount": _money(f.amount),
+        "amount": money_str_or_none(f.amount),
         "reason": f.reason,
         "note": f.note,
         "recorded_at": f.recorded_at,
@@ -348,7 +344,7 @@ def _recommendation(r: Any) -> dict[str, Any]:
         "bank": _org(r.bank),
         "enterprise": _enterprise(r.enterprise),
         "reason": r.reason,
-        "intended_amount": _money(r.intended_amount),
+        "intended_amount": money_str_or_none(r.intended_amount),
         "state": r.state,
         "batch_id": r.batch_id,
         "decision_reason": r.decision_reason,

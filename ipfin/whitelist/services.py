@@ -33,7 +33,8 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
-from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
+from ipfin.common.inputs import amount_in
+from ipfin.common.money import money_str
 from ipfin.valuation.engine.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
@@ -131,29 +132,6 @@ _FIELD_ZH = {
     "reason": "原因",
     "note": "备注",
 }
-
-
-def _clean_amount(raw: Decimal | str | int | None, *, field: str = "amount") -> Decimal:
-    try:
-        amount = parse_money(raw) if raw is not None else None
-    except AmountTooLarge:
-        raise invalid(
-            field,
-            "amount_too_large",
-            f"金额不能超过 {MAX_AMOUNT:,} 元。",
-            f"The amount may not exceed {MAX_AMOUNT:,} yuan.",
-            max_amount=money_str(MAX_AMOUNT),
-        ) from None
-    except (TypeError, ValueError):
-        amount = None
-    if amount is None or amount <= 0:
-        raise invalid(
-            field,
-            "amount_invalid",
-            f"金额“{raw if raw is not None else ''}”无效：应为大于 0 的金额，最多两位小数。",
-            f"Amount {raw!r} is invalid: a positive amount with at most two decimals.",
-        )
-    return amount
 
 
 # --- import --------------------------------------------------------------------------------------
@@ -633,7 +611,7 @@ def follow_up_record(
             allowed=list(FollowUpStatus.values),
         )
     if status in AMOUNT_STATUSES:
-        clean_amount: Decimal | None = _clean_amount(amount)
+        clean_amount: Decimal | None = amount_in(amount, "amount")
     else:
         if amount not in (None, ""):
             raise invalid(
@@ -706,9 +684,7 @@ def recommendation_create(
         )
     reason_text = _clean_text(reason, field="reason", max_length=1000, required=True)
     amount = (
-        _clean_amount(intended_amount, field="intended_amount")
-        if intended_amount not in (None, "")
-        else None
+        amount_in(intended_amount, "intended_amount") if intended_amount not in (None, "") else None
     )
     try:
         with transaction.atomic():

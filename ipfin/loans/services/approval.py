@@ -10,15 +10,13 @@ from django.db import transaction
 
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import invalid
+from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str
 from ipfin.financing.domain.terms import lpr_plus_spread
 from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
-    decimal_in,
-    int_in,
-    money_in,
     notify_orgs,
     today_or,
     transition,
@@ -199,7 +197,7 @@ def loan_approve(
         locked = _lock(loan)
         new_state = transition(locked.state, LoanAction.APPROVE)
         before = _snapshot(locked)
-        amount = money_in(principal, "principal")
+        amount = amount_in(principal, "principal")
         term = int_in(months, "months")
         how = _method(method if method not in (None, "") else locked.method)
         basis = _day_count(day_count if day_count not in (None, "") else locked.day_count)

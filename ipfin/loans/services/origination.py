@@ -13,16 +13,13 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import NotFound, invalid
+from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str
 from ipfin.financing.models import Demand, DemandState, ProductKind, ProductVersion
 from ipfin.loans.domain.schedules import DayCount, Schedule, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
-    date_in,
-    decimal_in,
-    int_in,
-    money_in,
     notify_orgs,
     transition,
 )
@@ -47,7 +44,7 @@ def schedule_preview(*, data: Mapping[str, Any]) -> Schedule:
     start_date, day_count as sent by a form or a JSON body); nothing is saved. Every refusal is
     a 422 naming the field."""
     return repayment_schedule(
-        principal=money_in(_required(data, "principal"), "principal"),
+        principal=amount_in(_required(data, "principal"), "principal"),
         annual_rate=decimal_in(_required(data, "annual_rate"), "annual_rate"),
         months=int_in(_required(data, "months"), "months"),
         method=str(_required(data, "method")),
@@ -163,7 +160,7 @@ def loan_apply(
             "只能为本企业（或本园区的企业）申请贷款。",
             "You may apply only for your own enterprise (or an enterprise of your park).",
         )
-    value = money_in(amount, "amount")
+    value = amount_in(amount, "amount")
     term = int_in(months, "months")
     how = _method(method)
     basis = _day_count(day_count)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
+from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.domain.schedules import repayment_schedule
@@ -26,7 +27,7 @@ from ipfin.loans.domain.status import (
 )
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms, other_loans_on_pledge
-from ipfin.loans.services._common import money_in, notify_orgs, today_or, transition
+from ipfin.loans.services._common import notify_orgs, today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,
@@ -154,7 +155,7 @@ def loan_repay(
     brought up to today."""
     _require_bank(actor, loan)
     day = today_or(today)
-    value = money_in(amount, "amount")
+    value = amount_in(amount, "amount")
     with transaction.atomic():
         locked = _lock(loan)
         new_state = transition(locked.state, LoanAction.REPAY)

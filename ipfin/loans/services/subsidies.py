@@ -28,13 +28,14 @@ from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, invalid
+from ipfin.common.inputs import int_in
 from ipfin.common.money import money_str
 from ipfin.financing.models import Policy, PolicyKind
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.domain.subsidy import SubsidyClaim as ClaimIn
 from ipfin.loans.domain.subsidy import SubsidyPolicy, allocate_subsidy
 from ipfin.loans.models import ClaimState, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
-from ipfin.loans.services._common import int_in, notify_orgs, office_ids, today_or
+from ipfin.loans.services._common import notify_orgs, office_ids, today_or
 
 __all__ = [
     "eligible_interest",

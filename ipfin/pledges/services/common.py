@@ -17,7 +17,8 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require, require_login
 from ipfin.accounts.services import notify
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
+from ipfin.common.inputs import amount_in
+from ipfin.common.money import money_str
 from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
     CONFIRMATION_WORKING_DAYS,
@@ -58,30 +59,11 @@ def confirmation_deadline(day: date) -> date:
 
 
 def clean_debt(raw: Decimal | str | int) -> Decimal:
-    """The secured debt: a positive amount in yuan with at most two decimals, at most MAX_AMOUNT.
-
-    The one path of every incoming amount (submit, resubmit, change): `parse_money` holds the
-    bound, so that an amount the database cannot give back unchanged is never stored."""
-    try:
-        amount = parse_money(raw)
-    except AmountTooLarge:
-        raise invalid(
-            None,
-            "debt_amount_too_large",
-            f"被担保主债权数额不能超过 {MAX_AMOUNT:,} 元。",
-            f"The debt amount may not exceed {MAX_AMOUNT:,} yuan.",
-            max_amount=money_str(MAX_AMOUNT),
-        ) from None
-    except (TypeError, ValueError):
-        amount = None
-    if amount is None or amount <= 0:
-        raise invalid(
-            None,
-            "debt_amount_invalid",
-            f"被担保主债权数额“{raw}”无效：应为大于 0 的金额，最多两位小数。",
-            f"Debt amount {str(raw)!r} is invalid: a positive amount with at most two decimals.",
-        )
-    return amount
+    """The secured debt: a positive amount in yuan with at most two decimals, at most MAX_AMOUNT
+    (`amount_in`, field `debt_amount`). The one path of every incoming debt amount (submit,
+    resubmit, change), so that an amount the database cannot give back unchanged is never
+    stored."""
+    return amount_in(raw, "debt_amount", label_zh="被担保主债权数额", label_en="The debt amount")
 
 
 def clean_term(term_start: date, term_end: date) -> None:

@@ -106,7 +106,7 @@ def test_amount_above_the_bound_is_422_and_stores_nothing(
     )
     assert response.status_code == 422, response.content
     data = response.json()
-    assert data["code"] == "debt_amount_too_large"
+    assert data["code"] == "amount_too_large" and data["field"] == "debt_amount"
     assert data["max_amount"] == TOP
     assert "9,999,999,999,999.99" in data["detail"]
     _nothing_stored()
@@ -115,7 +115,7 @@ def test_amount_above_the_bound_is_422_and_stores_nothing(
 def test_amount_bound_in_the_service(submit: Callable[..., Any], right: Right) -> None:
     with pytest.raises(ValidationFailed) as exc:
         submit([right], debt_amount=MAX_AMOUNT + Decimal("0.01"))
-    assert exc.value.code == "debt_amount_too_large"
+    assert exc.value.code == "amount_too_large"
     _nothing_stored()
     pledge, _checks = submit([right], debt_amount=MAX_AMOUNT)
     pledge.refresh_from_db()
@@ -130,7 +130,7 @@ def test_resubmit_amount_is_bounded(
     for amount in ("10000000000000.00", "12345678901234.56"):
         with pytest.raises(ValidationFailed) as exc:
             pledge_resubmit(actor=bank_a_user, pledge=pledge, debt_amount=amount)
-        assert exc.value.code == "debt_amount_too_large"
+        assert exc.value.code == "amount_too_large"
     pledge.refresh_from_db()
     assert (pledge.state, pledge.debt_amount) == ("correction_requested", Decimal("5000000.00"))
     resubmitted, _checks = pledge_resubmit(actor=bank_a_user, pledge=pledge, debt_amount=TOP)
@@ -153,7 +153,7 @@ def test_change_amount_is_bounded_over_the_api(
     for amount in ABOVE:
         response = bank_a_api.post_json(path, {"reason": "增加授信", "debt_amount": amount})
         assert response.status_code == 422, (amount, response.content)
-        assert response.json()["code"] == "debt_amount_too_large"
+        assert response.json()["code"] == "amount_too_large"
     pledge.refresh_from_db()
     assert pledge.debt_amount == Decimal("5000000.00")
     assert not PledgeChange.objects.exists()
@@ -174,7 +174,7 @@ def test_change_service_bound(
     pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     with pytest.raises(ValidationFailed) as exc:
         pledge_change(actor=bank_a_user, pledge=pledge, reason="x", debt_amount=MAX_AMOUNT + 1)
-    assert exc.value.code == "debt_amount_too_large"
+    assert exc.value.code == "amount_too_large"
     assert not PledgeChange.objects.exists()
 
 

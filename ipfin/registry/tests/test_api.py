@@ -506,7 +506,7 @@ def test_priced_licence_and_transfer_through_the_api(
 
 @pytest.mark.parametrize(
     ("price", "code"),
-    [("12.345", "price_invalid"), ("-3", "price_invalid"), ("1,000", "price_invalid"),
+    [("12.345", "amount_invalid"), ("-3", "amount_invalid"), ("1,000", "amount_invalid"),
      (1000, "invalid_input")],
 )  # fmt: skip
 def test_a_bad_price_through_the_api_is_422(
@@ -520,6 +520,6 @@ def test_a_bad_price_through_the_api_is_422(
     )  # fmt: skip
     assert response.status_code == 422, response.content
     assert response.json()["code"] == code
-    if code == "price_invalid":
+    if code == "amount_invalid":
         assert response.json()["field"] == "price"
     assert not RightEvent.objects.exists()

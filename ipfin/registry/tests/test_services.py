@@ -514,7 +514,7 @@ def test_a_bad_price_is_refused_and_nothing_is_recorded(
 ):
     right = make_right()
     error = _reject(
-        "price_invalid",
+        "amount_invalid",  # the same code as every other amount; the field says which
         _event,
         examiner=examiner,
         right=right,

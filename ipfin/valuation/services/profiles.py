@@ -17,7 +17,8 @@ from ipfin.accounts.models import OrganisationKind
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import PermissionDenied, invalid
-from ipfin.common.money import money_str, parse_money
+from ipfin.common.inputs import optional_amount_in
+from ipfin.common.money import money_str
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.engine.bank import BankModel
 from ipfin.valuation.models import (
@@ -263,15 +264,7 @@ def credit_profile_update(
         profile.overdue_count_24m = int(count)
     if "revenue" in fields:
         raw = fields["revenue"]
-        try:
-            profile.revenue = None if raw is None or raw == "" else parse_money(raw)
-        except (TypeError, ValueError):
-            raise invalid(
-                "revenue",
-                "valuation_input",
-                "营业收入应为非负金额，最多两位小数。",
-                "revenue must be a non-negative amount with at most two decimals.",
-            ) from None
+        profile.revenue = optional_amount_in(raw, "revenue", positive=False, label_zh="营业收入")
     if "revenue_growth" in fields:
         profile.revenue_growth = _optional_rate(
             fields["revenue_growth"], "revenue_growth", Decimal(-1), Decimal(1000)

@@ -51,7 +51,8 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from ipfin.common.money import FEN, MAX_AMOUNT, money_str, parse_money, to_fen
+from ipfin.common.inputs import amount_in
+from ipfin.common.money import FEN, MAX_AMOUNT, money_str, to_fen
 from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import number_candidates, right_get, right_status, right_term_note
@@ -305,15 +306,9 @@ def _bank_internal(
     product = str(inputs.get("product") or next(iter(model.max_pledge_rates)))
     loan_amount: Decimal | None = None
     if inputs.get("loan_amount") not in (None, ""):
-        try:
-            loan_amount = parse_money(inputs["loan_amount"])
-        except (TypeError, ValueError):
-            raise invalid(
-                "loan_amount",
-                "valuation_input",
-                "贷款金额应为非负金额，最多两位小数。",
-                "loan_amount must be a non-negative amount with at most two decimals.",
-            ) from None
+        loan_amount = amount_in(
+            inputs["loan_amount"], "loan_amount", positive=False, label_zh="贷款金额"
+        )
         if not internal_valuation_allowed(loan_amount):
             raise internal_valuation_refused(loan_amount, field="loan_amount")
     result = internal_valuation(collateral, model)

@@ -1,0 +1,115 @@
+"""What users and systems send, parsed into values or refused with a 422 that names the input
+(`extra["field"]`) and says what is wrong with one code per kind of mistake, whichever service or
+form it came through:
+
+- `amount_invalid`: not an amount of yuan with at most two decimals (or not positive where it
+  must be); `amount_too_large`: above `MAX_AMOUNT` (with `extra["max_amount"]`);
+- `decimal_invalid`: not an exact, finite number (a float only by its shortest text);
+- `integer_invalid`: not a whole number (or outside the bounds given);
+- `date_invalid`: not a date written YYYY-MM-DD.
+
+Pure: no Django, so that the domain modules may use it too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ipfin.common.errors import invalid
+from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
+
+__all__ = ["amount_in", "date_in", "decimal_in", "int_in", "optional_amount_in"]
+
+
+def amount_in(
+    raw: Any,
+    field: str,
+    *,
+    positive: bool = True,
+    label_zh: str = "金额",
+    label_en: str | None = None,
+) -> Decimal:
+    """An amount in yuan (`parse_money`: digits, at most two decimals, at most MAX_AMOUNT), more
+    than zero unless `positive=False`. The labels name the amount in the message."""
+    label = label_en or field
+    try:
+        amount = parse_money(raw)
+    except AmountTooLarge:
+        raise invalid(
+            field,
+            "amount_too_large",
+            f"{label_zh}不能超过 {MAX_AMOUNT:,} 元。",
+            f"{label} may not exceed {MAX_AMOUNT:,} yuan.",
+            max_amount=money_str(MAX_AMOUNT),
+        ) from None
+    except (TypeError, ValueError):
+        amount = None
+    if amount is None or (positive and amount <= 0):
+        shown = "" if raw is None else str(raw)[:40]
+        raise invalid(
+            field,
+            "amount_invalid",
+            f"{label_zh}“{shown}”无效：应为{'大于 0 的' if positive else ''}金额，最多两位小数。",
+            f"{label} {shown!r} is invalid: "
+            f"{'a positive' if positive else 'an'} amount with at most two decimals.",
+        )
+    return amount
+
+
+def optional_amount_in(raw: Any, field: str, **kwargs: Any) -> Decimal | None:
+    """`amount_in`, or None when the amount is not given (None or blank)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return amount_in(raw, field, **kwargs)
+
+
+def decimal_in(raw: Any, field: str) -> Decimal:
+    """An exact decimal (a rate): a Decimal, an int or a string; a float only by its shortest
+    text (0.0435 → "0.0435"), never by its binary value."""
+    if isinstance(raw, bool) or raw is None:
+        raise invalid(
+            field, "decimal_invalid", f"{field}必须是数字。", f"{field} must be a number."
+        )
+    text = repr(raw) if isinstance(raw, float) else str(raw).strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise invalid(
+            field, "decimal_invalid", f"{field}必须是数字。", f"{field} must be a number."
+        ) from None
+    if not value.is_finite():
+        raise invalid(
+            field, "decimal_invalid", f"{field}必须是有限数。", f"{field} must be finite."
+        )
+    return value
+
+
+def int_in(raw: Any, field: str) -> int:
+    """A whole number: an int or a string of ASCII digits (no sign, no bool)."""
+    if isinstance(raw, bool):
+        raise invalid(
+            field, "integer_invalid", f"{field}必须是整数。", f"{field} must be an integer."
+        )
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    raise invalid(field, "integer_invalid", f"{field}必须是整数。", f"{field} must be an integer.")
+
+
+def date_in(raw: Any, field: str) -> date:
+    """A date: a `date` (not a datetime) or its ISO text YYYY-MM-DD."""
+    if isinstance(raw, date) and not hasattr(raw, "hour"):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise invalid(
+            field,
+            "date_invalid",
+            f"{field}应为 YYYY-MM-DD 格式的日期。",
+            f"{field} must be a date (YYYY-MM-DD).",
+        ) from None
