@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -104,3 +105,10 @@ def notify(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
     )
+
+
+def notify_orgs(org_ids: Iterable[int | None], obj: Any, verb: str, zh: str, en: str) -> None:
+    """`notify` each organisation once, in the order given; None (no such party) is skipped."""
+    for org_id in dict.fromkeys(org_ids):
+        if org_id is not None:
+            notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=obj)

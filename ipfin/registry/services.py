@@ -18,7 +18,7 @@ from django.utils import timezone
 from ipfin.accounts.domain import UsccError, validate_uscc
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.services import notify
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
@@ -324,11 +324,6 @@ def _owners_json(owners: Sequence[dict[str, Any] | RightOwner]) -> list[dict[str
     return [{"name": o["name"], "uscc": o["uscc"], "share": share_str(o["share"])} for o in rows]
 
 
-def _notify_owners(org_ids: set[int], right: Right, verb: str, zh: str, en: str) -> None:
-    for org_id in sorted(org_ids):
-        notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=right)
-
-
 # --- create --------------------------------------------------------------------------------------
 
 
@@ -586,8 +581,8 @@ def right_create(
             "status": status_as_dict(status),
         },
     )
-    _notify_owners(
-        {r.organisation_id for r in rows if r.organisation_id},
+    notify_orgs(
+        sorted({r.organisation_id for r in rows if r.organisation_id}),
         right,
         "right.create",
         f"您的知识产权 {canonical}（{title}）已登记入册。",
@@ -1100,8 +1095,8 @@ def right_event_record(
         before=audit_before,
         after=audit_after,
     )
-    _notify_owners(
-        org_ids,
+    notify_orgs(
+        sorted(org_ids),
         right,
         f"right.event.{event_type.value}",
         f"您的知识产权 {right.number} 已登记{_EVENT_ZH[event_type]}（{date}）。",

@@ -30,7 +30,8 @@ from ipfin.accounts.domain import UsccError, validate_uscc
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.services import notify
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
@@ -95,19 +96,6 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
     items = sorted(set(values))
     for start in range(0, len(items), _IN_CHUNK):
         yield items[start : start + _IN_CHUNK]
-
-
-def _office_ids() -> list[int]:
-    return list(
-        Organisation.objects.filter(kind=OrganisationKind.IP_OFFICE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def _notify(org_ids: Iterable[int], obj: Any, verb: str, zh: str, en: str) -> None:
-    for org_id in dict.fromkeys(org_ids):
-        notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=obj)
 
 
 def _clean_text(raw: str | None, *, field: str, max_length: int, required: bool) -> str:
@@ -575,7 +563,7 @@ def batch_push(
             after={"banks": [p.bank_id for p in new], "already": sorted(already)},
         )
         for push in new:
-            _notify(
+            notify_orgs(
                 [push.bank_id],
                 locked,
                 "whitelist.push",
@@ -649,8 +637,8 @@ def follow_up_record(
         )
         if status in AMOUNT_STATUSES:
             label_zh = dict(FollowUpStatus.choices)[status]
-            _notify(
-                _office_ids(),
+            notify_orgs(
+                ip_office_ids(),
                 entry.batch,
                 "whitelist.follow_up",
                 f"{actor.organisation.name} 对白名单企业 {entry.enterprise.name} {label_zh}，"
@@ -705,8 +693,8 @@ def recommendation_create(
                     "intended_amount": money_str(amount) if amount is not None else None,
                 },
             )
-            _notify(
-                _office_ids(),
+            notify_orgs(
+                ip_office_ids(),
                 recommendation,
                 "whitelist.recommend",
                 f"{actor.organisation.name} 推荐企业 {enterprise.name} 进入白名单：{reason_text}",
@@ -803,5 +791,5 @@ def recommendation_decide(
             before={"state": RecommendationState.RECEIVED},
             after={"state": locked.state, "batch_id": locked.batch_id, "reason": reason_text},
         )
-        _notify([locked.bank_id], locked, f"whitelist.recommendation_{decision}", zh, en)
+        notify_orgs([locked.bank_id], locked, f"whitelist.recommendation_{decision}", zh, en)
     return locked

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
@@ -17,7 +18,6 @@ from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedu
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
-    notify_orgs,
     today_or,
     transition,
 )

@@ -11,6 +11,7 @@ from django.db import transaction
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import NotFound, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
@@ -20,7 +21,6 @@ from ipfin.loans.domain.schedules import DayCount, Schedule, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
 from ipfin.loans.services._common import (
-    notify_orgs,
     transition,
 )
 from ipfin.loans.services._loan import _check_product_terms, _day_count, _label, _method, _snapshot

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Min
 
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.money import money_str
@@ -38,7 +39,7 @@ from ipfin.loans.domain.status import (
     days_past_due,
 )
 from ipfin.loans.models import Installment, Loan
-from ipfin.loans.services._common import notify_orgs, today_or, transition
+from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import _label, _lock, _require_bank, _snapshot
 
 __all__ = ["loan_classify_manual", "loan_write_off"]

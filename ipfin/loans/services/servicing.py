@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import amount_in
@@ -27,7 +28,7 @@ from ipfin.loans.domain.status import (
 )
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms, other_loans_on_pledge
-from ipfin.loans.services._common import notify_orgs, today_or, transition
+from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,

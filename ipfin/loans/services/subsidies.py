@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import int_in
@@ -35,7 +37,7 @@ from ipfin.loans.domain.status import LoanState
 from ipfin.loans.domain.subsidy import SubsidyClaim as ClaimIn
 from ipfin.loans.domain.subsidy import SubsidyPolicy, allocate_subsidy
 from ipfin.loans.models import ClaimState, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
-from ipfin.loans.services._common import notify_orgs, office_ids, today_or
+from ipfin.loans.services._common import today_or
 
 __all__ = [
     "eligible_interest",
@@ -203,7 +205,7 @@ def subsidy_claim_submit(
                 },
             )
             notify_orgs(
-                [*office_ids(), policy.issuer_id],
+                [*ip_office_ids(), policy.issuer_id],
                 claim,
                 "subsidy.claim_submit",
                 f"{enterprise.name} 申请 {claim_year} 年度贴息（{policy.title}），实付利息 "

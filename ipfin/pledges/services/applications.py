@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from ipfin.accounts.models import OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, PermissionDenied, invalid
 from ipfin.pledges.domain import CheckResult, PledgeAction, PledgeState, format_registration_no
@@ -54,11 +56,9 @@ from ipfin.pledges.services.common import (
     decision_action,
     examination_deadline,
     insert_items,
-    ip_office_ids,
     label,
     lock_pledge,
     lock_rights,
-    notify_orgs,
     other_party_id,
     party_org_id,
     precheck,

@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str
@@ -32,10 +34,8 @@ from ipfin.pledges.services.common import (
     confirmation_deadline,
     decision_action,
     examination_deadline,
-    ip_office_ids,
     label,
     lock_pledge,
-    notify_orgs,
     other_party_id,
     party_org_id,
     require_other_party,

@@ -15,7 +15,6 @@ from django.utils import timezone
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, require, require_login
-from ipfin.accounts.services import notify
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
@@ -345,19 +344,6 @@ def snapshot(pledge: Pledge, numbers: Sequence[str] | None = None) -> dict[str, 
             pledge.release_requested_on.isoformat() if pledge.release_requested_on else None
         ),
     }
-
-
-def ip_office_ids() -> list[int]:
-    return list(
-        Organisation.objects.filter(kind=OrganisationKind.IP_OFFICE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def notify_orgs(org_ids: Iterable[int], obj: Any, verb: str, zh: str, en: str) -> None:
-    for org_id in dict.fromkeys(org_ids):
-        notify(organisation_id=org_id, verb=verb, message_zh=zh, message_en=en, obj=obj)
 
 
 def label(pledge: Pledge) -> tuple[str, str]:

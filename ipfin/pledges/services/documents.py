@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeDocument
-from ipfin.pledges.services.common import lock_pledge, notify_orgs, require_pledgee
+from ipfin.pledges.services.common import lock_pledge, require_pledgee
 
 __all__ = ["CONTRACT", "FileTooLarge", "pledge_document_upload"]
 
