@@ -15,7 +15,9 @@ time, numbers"). Floats are refused everywhere: 0.1 + 0.2 is not a sum of money.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "FEN",
@@ -23,12 +25,20 @@ __all__ = [
     "WAN",
     "AmountTooLarge",
     "format_yuan_zh",
+    "largest_remainder",
     "money_str",
     "money_str_or_none",
     "parse_money",
     "to_fen",
     "wan_yuan",
 ]
+
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+K = TypeVar("K", bound=_Ordered)
 
 FEN = Decimal("0.01")
 WAN = Decimal(10_000)
@@ -140,3 +150,25 @@ def format_yuan_zh(x: Decimal) -> str:
     if abs(_quantize_fen(value)) >= WAN:
         return f"{wan_yuan(value):,.2f} 万元"
     return f"{_quantize_fen(value):,.2f} 元"
+
+
+def largest_remainder(total: int, weights: Sequence[tuple[K, int]]) -> dict[K, int]:
+    """Split `total` integer units (fen) in proportion to `weights` ((key, weight ≥ 0) pairs, keys
+    unique), the parts summing exactly to `total` (Hamilton's method): each key gets the floor
+    of its exact quota, and the units left over (fewer than the keys) go one each to the largest
+    remainders, equal remainders to the smaller key. All weights 0: every part 0. Exact integer
+    arithmetic throughout."""
+    weight_sum = sum(w for _, w in weights)
+    if total == 0 or weight_sum == 0:
+        return {key: 0 for key, _ in weights}
+    shares: dict[K, int] = {}
+    remainders: list[tuple[int, K]] = []
+    for key, weight in weights:
+        quotient, remainder = divmod(total * weight, weight_sum)
+        shares[key] = quotient
+        remainders.append((remainder, key))
+    left = total - sum(shares.values())
+    remainders.sort(key=lambda item: (-item[0], item[1]))
+    for _, key in remainders[:left]:
+        shares[key] += 1
+    return shares

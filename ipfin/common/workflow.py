@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-__all__ = ["IllegalTransition", "Workflow", "WorkflowErrorCode"]
+from ipfin.common.errors import Conflict
+
+__all__ = ["IllegalTransition", "Workflow", "WorkflowErrorCode", "transition_conflict"]
 
 S = TypeVar("S", bound=StrEnum)
 A = TypeVar("A", bound=StrEnum)
@@ -77,3 +79,17 @@ class Workflow(Generic[S, A]):
     def allowed_actions(self, state: S | str | None) -> frozenset[A]:
         current = self.state_type(state) if state is not None else None
         return frozenset(action for (before, action) in self.transitions if before == current)
+
+
+def transition_conflict(exc: IllegalTransition) -> Conflict:
+    """A refused transition as the services answer it: a 409 with the workflow's code, both
+    messages, and the state and action it was refused for."""
+    return Conflict(
+        exc.message_zh,
+        exc.message_en,
+        code=exc.code.value,
+        extra={
+            "state": exc.state.value if exc.state is not None else None,
+            "action": exc.action.value,
+        },
+    )

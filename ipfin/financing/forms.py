@@ -3,7 +3,6 @@ rules (`clean_terms`, demand filing), so the UI and the API can never disagree."
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,24 +13,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.financing.models import LprTenor, PolicyKind, ProductKind, ProductVersion, ResponseKind
 from ipfin.financing.selectors import REPAYMENT_LABELS
 from ipfin.registry.models import RightKindChoices
-from ipfin.web.forms import DateInput, MoneyField, split_right_numbers
-
-_LIST_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
-
-
-def split_list(raw: str) -> list[str]:
-    items: list[str] = []
-    for part in _LIST_SEPARATORS.split(raw or ""):
-        text = part.strip()
-        if text and text not in items:
-            items.append(text)
-    return items
-
-
-class BaseForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
 
 
 def _parks() -> list[tuple[str, str]]:
@@ -234,7 +216,7 @@ class DemandForm(BaseForm):
             "amount": data["amount"],
             "term_months": data["term_months"],
             "purpose": data["purpose"],
-            "rights": split_right_numbers(data["rights"]),
+            "rights": split_list(data["rights"]),
         }
 
 

@@ -11,29 +11,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.loans.models import DayCountChoices, MethodChoices, RiskCategoryChoices
-from ipfin.web.forms import BaseForm, DateInput, MoneyField
+from ipfin.web.forms import BaseForm, DateInput, MoneyField, PercentField
 
-_HUNDRED = Decimal(100)
-
-
-class PercentField(forms.DecimalField):
-    """A rate in percent, returned as a fraction: 3.45 → Decimal("0.0345")."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 10)
-        kwargs.setdefault("decimal_places", 4)
-        kwargs.setdefault("min_value", Decimal(0))
-        kwargs.setdefault("max_value", Decimal("99.9999"))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> Decimal | None:
-        percent = super().clean(value)
-        return None if percent is None else percent / _HUNDRED
+# An annual rate: 0 to 99.9999 %, at most four decimals of a percent.
+_RATE_BOUNDS: dict[str, Any] = {
+    "min_percent": Decimal(0),
+    "max_percent": Decimal("99.9999"),
+    "max_decimals": 4,
+}
 
 
 class ScheduleForm(BaseForm):
     principal = MoneyField(label=_("贷款本金（元）"))
-    annual_rate = PercentField(label=_("年利率（%）"))
+    annual_rate = PercentField(label=_("年利率（%）"), required=True, **_RATE_BOUNDS)
     months = forms.IntegerField(label=_("期数（月）"), min_value=1, max_value=360)
     method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
     start_date = forms.DateField(label=_("放款日"), widget=DateInput())
@@ -67,7 +57,7 @@ class ApproveForm(BaseForm):
     months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360)
     method = forms.ChoiceField(label=_("还款方式"), choices=MethodChoices.choices)
     day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
-    annual_rate = PercentField(label=_("年利率（%，留空则按产品LPR加点）"), required=False)
+    annual_rate = PercentField(label=_("年利率（%，留空则按产品LPR加点）"), **_RATE_BOUNDS)
     pledge_id = forms.TypedChoiceField(label=_("质押登记"), coerce=int)
     valuation_id = forms.TypedChoiceField(
         label=_("评估报告（留空则取最新）"), coerce=int, required=False, empty_value=None

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_right_numbers
+from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
 
 
 class _PledgeParticulars(BaseForm):
@@ -40,7 +40,7 @@ class _PledgeParticulars(BaseForm):
     )
 
     def clean_rights(self) -> list[str]:
-        numbers = split_right_numbers(self.cleaned_data["rights"])
+        numbers = split_list(self.cleaned_data["rights"])
         if not numbers:
             raise forms.ValidationError(_("请至少填写一项知识产权。"), code="no_rights")
         return numbers

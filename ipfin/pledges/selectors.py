@@ -38,8 +38,8 @@ from ipfin.registry.selectors import (
     current_owners,
     number_candidates,
     owner_rights,
-    right_get,
     right_term_note,
+    rights_named,
     rights_status_bulk,
 )
 
@@ -242,32 +242,10 @@ def pledges_public_search(*, q: str = "", limit: int = 50) -> list[dict[str, Any
 
 
 def resolve_rights(numbers: Sequence[str]) -> list[Right]:
-    """The rights named by `numbers` (any accepted spelling), deduplicated, in the order given.
-
-    An unknown number is a 422 naming it (the request refers to it; the right is not the resource).
-    """
-    if not numbers:
-        raise ValidationFailed(
-            "请至少选择一项出质的知识产权。",
-            "At least one right must be pledged.",
-            code="rights_required",
-        )
-    if len(numbers) > MAX_RIGHTS_PER_APPLICATION:
-        raise ValidationFailed(
-            f"一次申请最多包含 {MAX_RIGHTS_PER_APPLICATION} 项知识产权。",
-            f"An application may cover at most {MAX_RIGHTS_PER_APPLICATION} rights.",
-            code="rights_too_many",
-        )
-    found: dict[int, Right] = {}
-    for number in numbers:
-        try:
-            right = right_get(number=str(number))
-        except NotFound as exc:
-            raise ValidationFailed(
-                exc.detail_zh, exc.detail_en, code="right_not_found", extra={"right": number}
-            ) from exc
-        found.setdefault(right.pk, right)
-    return list(found.values())
+    """The rights an application names (`rights_named`: at most MAX_RIGHTS_PER_APPLICATION)."""
+    return rights_named(
+        numbers, at_most=MAX_RIGHTS_PER_APPLICATION, per_zh="一次申请", per_en="An application"
+    )
 
 
 def _mark(right: Right) -> MarkFacts:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.common.errors import NotFound, ValidationFailed, invalid
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
     SCOPE_WHOLE,
@@ -90,6 +90,34 @@ def right_get(*, number: str) -> Right:
         f"No IP right with number {number!r} is registered.",
         code="right_not_found",
     )
+
+
+def rights_named(numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: str) -> list[Right]:
+    """The rights a request names (any accepted spelling), deduplicated, in the order given: at
+    least one, at most `at_most` ("{per_zh}最多包含 … 项", "{per_en} may cover at most …").
+    An unknown number is a 422 `right_not_found` naming it: the request refers to the right, the
+    right is not the resource."""
+    if not numbers:
+        raise invalid(
+            None, "rights_required", "请至少选择一项知识产权。", "At least one right is required."
+        )
+    if len(numbers) > at_most:
+        raise invalid(
+            None,
+            "rights_too_many",
+            f"{per_zh}最多包含 {at_most} 项知识产权。",
+            f"{per_en} may cover at most {at_most} rights.",
+        )
+    found: dict[int, Right] = {}
+    for number in numbers:
+        try:
+            right = right_get(number=str(number))
+        except NotFound as exc:
+            raise ValidationFailed(
+                exc.detail_zh, exc.detail_en, code="right_not_found", extra={"right": number}
+            ) from exc
+        found.setdefault(right.pk, right)
+    return list(found.values())
 
 
 # --- facts and status ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
+from ipfin.web.forms import BaseForm, NumberText, PercentField
 
 METHODS = ("income", "cost", "market")
 
@@ -30,7 +31,6 @@ _LIST_SEPARATORS = re.compile(r"[\s,;，；、]+")
 _COMPARABLE_SEPARATORS = re.compile(r"[\s,;，；]+")
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _LEADING_ZERO = re.compile(r"0[0-9]")
-_PERCENT = re.compile(r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*[%％]?")
 MAX_REVENUE_YEARS = 100
 MAX_COMPARABLES = 50
 _HUNDRED = Decimal(100)
@@ -42,49 +42,7 @@ def _plain(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-class BaseForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class _NumberText(forms.CharField):
-    """A short text field cleaned to a number: the length is checked on the text (a Decimal has no
-    length for Django's MaxLengthValidator)."""
-
-    MAX_CHARS = 24
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        if text not in self.empty_values and len(str(text)) > self.MAX_CHARS:
-            raise forms.ValidationError(_("输入过长。"), code="max_length")
-        return text
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        return {**super().widget_attrs(widget), "maxlength": str(self.MAX_CHARS)}
-
-
-class PercentField(_NumberText):
-    """A rate typed as a percentage ("8.25", "8.25%"), cleaned to the decimal fraction 0.0825."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 8}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        match = _PERCENT.fullmatch(str(text).strip())
-        if match is None:
-            raise forms.ValidationError(
-                _("请输入百分数，如 25 或 25%（表示 25%）。"), code="invalid_percent"
-            )
-        return Decimal(match.group(1)) / _HUNDRED
-
-
-class NumberField(_NumberText):
+class NumberField(NumberText):
     """A plain decimal number ("4.5"), kept exact as a Decimal."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -101,7 +59,7 @@ class NumberField(_NumberText):
         return Decimal(str(text).strip())
 
 
-class AmountField(_NumberText):
+class AmountField(NumberText):
     """An amount in yuan ≥ 0, at most two decimals (ipfin.common.money.parse_money)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -384,9 +342,9 @@ class ExpertScoreForm(BaseForm):
     only (a short text); the range is the score's rule (ipfin.valuation.selectors.right_score_get),
     its error shown next to the field it names."""
 
-    expert_legal = _NumberText(label=_("法律专家评分"), required=False)
-    expert_technical = _NumberText(label=_("技术专家评分"), required=False)
-    expert_economic = _NumberText(label=_("经济专家评分"), required=False)
+    expert_legal = NumberText(label=_("法律专家评分"), required=False)
+    expert_technical = NumberText(label=_("技术专家评分"), required=False)
+    expert_economic = NumberText(label=_("经济专家评分"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

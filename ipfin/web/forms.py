@@ -14,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
 
-# One right number per line; commas and semicolons (also full-width, and 、) separate too.
-_NUMBER_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+# List items: one per line; commas and semicolons (also full-width, and 、) separate too.
+_LIST_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+# A percentage: a signed decimal, an optional % sign (also full-width).
+_PERCENT = re.compile(r"([+-]?[0-9]+(?:\.[0-9]+)?)\s*[%％]?")
+_HUNDRED = Decimal(100)
 
 
 class DateInput(forms.DateInput):
@@ -71,13 +74,79 @@ class MoneyField(forms.CharField):
         return amount
 
 
-def split_right_numbers(raw: str) -> list[str]:
-    numbers: list[str] = []
-    for part in _NUMBER_SEPARATORS.split(raw or ""):
-        number = part.strip()
-        if number and number not in numbers:
-            numbers.append(number)
-    return numbers
+def split_list(raw: str) -> list[str]:
+    """The one list splitter of the forms: items separated by lines, commas, semicolons (also
+    full-width) or 、, stripped, blanks dropped, each once in the order first given:
+    "新材料，软件、新材料" → ["新材料", "软件"]."""
+    items: list[str] = []
+    for part in _LIST_SEPARATORS.split(raw or ""):
+        item = part.strip()
+        if item and item not in items:
+            items.append(item)
+    return items
+
+
+class NumberText(forms.CharField):
+    """A short text field cleaned to a number: the length is checked on the text (a Decimal has no
+    length for Django's MaxLengthValidator)."""
+
+    MAX_CHARS = 24
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if text not in self.empty_values and len(str(text)) > self.MAX_CHARS:
+            raise forms.ValidationError(_("输入过长。"), code="max_length")
+        return text
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "maxlength": str(self.MAX_CHARS)}
+
+
+class PercentField(NumberText):
+    """A rate typed as a percentage ("8.25", "8.25%"), cleaned to the exact decimal fraction
+    (0.0825). Optional unless `required=True`; `min_percent` / `max_percent` bound it (inclusive)
+    and `max_decimals` limits the decimals typed."""
+
+    def __init__(
+        self,
+        *,
+        min_percent: Decimal | None = None,
+        max_percent: Decimal | None = None,
+        max_decimals: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 8}))
+        super().__init__(**kwargs)
+        self.min_percent = min_percent
+        self.max_percent = max_percent
+        self.max_decimals = max_decimals
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        match = _PERCENT.fullmatch(str(text).strip())
+        if match is None:
+            raise forms.ValidationError(
+                _("请输入百分数，如 25 或 25%（表示 25%）。"), code="invalid_percent"
+            )
+        percent = Decimal(match.group(1))
+        decimals = -int(percent.as_tuple().exponent)
+        if self.max_decimals is not None and decimals > self.max_decimals:
+            raise forms.ValidationError(
+                _("百分数最多 %(n)s 位小数。") % {"n": self.max_decimals}, code="max_decimals"
+            )
+        low, high = self.min_percent, self.max_percent
+        if low is not None and percent < low:
+            raise forms.ValidationError(
+                _("不能小于 %(low)s%%。") % {"low": low}, code="percent_too_small"
+            )
+        if high is not None and percent > high:
+            raise forms.ValidationError(
+                _("不能大于 %(high)s%%。") % {"high": high}, code="percent_too_large"
+            )
+        return percent / _HUNDRED
 
 
 class SearchForm(BaseForm):

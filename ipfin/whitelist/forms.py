@@ -3,22 +3,14 @@ the API can never disagree)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
-from ipfin.web.forms import BaseForm
+from ipfin.web.forms import BaseForm, split_list
 from ipfin.whitelist.models import FollowUpStatus, ListKind
-
-_SEPARATORS = re.compile(r"[,，、;；\n]+")
-
-
-def split_values(text: str) -> list[str]:
-    """Values separated by commas, 、, semicolons or lines: "新材料，软件" → ["新材料", "软件"]."""
-    return [v.strip() for v in _SEPARATORS.split(text or "") if v.strip()]
 
 
 class ImportForm(BaseForm):
@@ -67,8 +59,8 @@ class RuleForm(BaseForm):
         return {
             "name": data["name"],
             "min_credit_score": data.get("min_credit_score"),
-            "industries": split_values(data.get("industries", "")),
-            "regions": split_values(data.get("regions", "")),
+            "industries": split_list(data.get("industries", "")),
+            "regions": split_list(data.get("regions", "")),
             "park_ids": [int(p) for p in data.get("park_ids") or []],
             "sizes": list(data.get("sizes") or []),
             "required_list_kinds": list(data.get("required_list_kinds") or []),

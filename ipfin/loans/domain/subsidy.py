@@ -30,12 +30,12 @@ the awards are computed from the exact fractions.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ipfin.common.errors import invalid
-from ipfin.common.money import MAX_AMOUNT, to_fen
+from ipfin.common.money import MAX_AMOUNT, largest_remainder, to_fen
 
 __all__ = [
     "Allocation",
@@ -113,27 +113,6 @@ def _fen(amount: Decimal) -> int:
 
 def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
-
-
-def largest_remainder(total: int, weights: Sequence[tuple[str, int]]) -> dict[str, int]:
-    """Split `total` (integer units) in proportion to `weights` ((key, weight ≥ 0) pairs, keys
-    unique, Σ weights ≥ total). Ties between equal remainders go to the smaller key.
-    """
-    weight_sum = sum(w for _, w in weights)
-    if total == 0 or weight_sum == 0:
-        return {key: 0 for key, _ in weights}
-    shares: dict[str, int] = {}
-    remainders: list[tuple[int, str]] = []
-    for key, weight in weights:
-        quotient, remainder = divmod(total * weight, weight_sum)
-        shares[key] = quotient
-        remainders.append((remainder, key))
-    left = total - sum(shares.values())
-    # Largest remainder first; equal remainders by key ascending. Exact integer comparison.
-    remainders.sort(key=lambda item: (-item[0], item[1]))
-    for _, key in remainders[:left]:
-        shares[key] += 1
-    return shares
 
 
 def _check_policy(policy: SubsidyPolicy) -> tuple[Decimal, int | None, int]:

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from ipfin.common.errors import Conflict
+from ipfin.common.workflow import transition_conflict
 from ipfin.loans.domain.status import IllegalTransition, LoanAction, LoanState, next_state
 
 
@@ -18,9 +18,4 @@ def transition(state: str | None, action: LoanAction) -> LoanState:
     try:
         return next_state(state, action)
     except IllegalTransition as exc:
-        raise Conflict(
-            exc.message_zh,
-            exc.message_en,
-            code=exc.code.value,
-            extra={"state": state, "action": action.value},
-        ) from exc
+        raise transition_conflict(exc) from exc

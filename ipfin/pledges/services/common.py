@@ -18,6 +18,7 @@ from ipfin.accounts.permissions import Perm, require, require_login
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
+from ipfin.common.workflow import transition_conflict
 from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
     CONFIRMATION_WORKING_DAYS,
@@ -181,27 +182,18 @@ def other_party_id(pledge: Pledge, party: str) -> int:
 # --- the state machines --------------------------------------------------------------------------
 
 
-def _conflict(exc: IllegalTransition, state: str | None, action: PledgeAction) -> Conflict:
-    return Conflict(
-        exc.message_zh,
-        exc.message_en,
-        code=exc.code.value,
-        extra={"state": state, "action": action.value},
-    )
-
-
 def transition(state: str | None, action: PledgeAction) -> PledgeState:
     try:
         return next_state(state, action)
     except IllegalTransition as exc:
-        raise _conflict(exc, state, action) from exc
+        raise transition_conflict(exc) from exc
 
 
 def change_transition(state: str | None, action: PledgeAction) -> ChangeState:
     try:
         return next_change_state(state, action)
     except IllegalTransition as exc:
-        raise _conflict(exc, state, action) from exc
+        raise transition_conflict(exc) from exc
 
 
 DECISIONS = {

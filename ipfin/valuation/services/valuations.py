@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -52,10 +52,15 @@ from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
-from ipfin.common.money import FEN, MAX_AMOUNT, money_str, to_fen
+from ipfin.common.money import FEN, MAX_AMOUNT, largest_remainder, money_str, to_fen
 from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
-from ipfin.registry.selectors import number_candidates, right_get, right_status, right_term_note
+from ipfin.registry.selectors import (
+    number_candidates,
+    right_status,
+    right_term_note,
+    rights_named,
+)
 from ipfin.valuation.engine.bank import (
     SMALL_LOAN_LIMIT,
     CollateralRight,
@@ -122,29 +127,10 @@ def internal_valuation_refused(loan_amount: Decimal, *, field: str) -> Validatio
 
 
 def _resolve_rights(numbers: Sequence[str]) -> list[Right]:
-    """The rights named (any accepted spelling), deduplicated, in the order given; an unknown
-    number is a 422 naming it."""
-    if not numbers:
-        raise invalid(
-            None, "rights_required", "请至少选择一项知识产权。", "At least one right is required."
-        )
-    if len(numbers) > MAX_RIGHTS_PER_VALUATION:
-        raise invalid(
-            None,
-            "rights_too_many",
-            f"一次评估最多包含 {MAX_RIGHTS_PER_VALUATION} 项知识产权。",
-            f"A valuation may cover at most {MAX_RIGHTS_PER_VALUATION} rights.",
-        )
-    found: dict[int, Right] = {}
-    for number in numbers:
-        try:
-            right = right_get(number=str(number))
-        except NotFound as exc:
-            raise ValidationFailed(
-                exc.detail_zh, exc.detail_en, code="right_not_found", extra={"right": number}
-            ) from exc
-        found.setdefault(right.pk, right)
-    return list(found.values())
+    """The rights a valuation names (`rights_named`: at most MAX_RIGHTS_PER_VALUATION)."""
+    return rights_named(
+        numbers, at_most=MAX_RIGHTS_PER_VALUATION, per_zh="一次评估", per_en="A valuation"
+    )
 
 
 def remaining_legal_years(right: Right, *, on: date) -> Decimal:
@@ -176,15 +162,12 @@ def split_by_score(total: Decimal, scores: Sequence[float | None]) -> list[Decim
         weights = [Decimal(1)] * n
     else:
         weights = [Decimal(repr(float(s or 0.0))) for s in scores]
-    weight_sum = sum(weights, Decimal(0))
+    # Exact integer weights: each score's decimal text scaled by the longest fraction among them.
+    places = max(max(-int(w.as_tuple().exponent), 0) for w in weights)
+    units = [int(w.scaleb(places)) for w in weights]
     fen_total = int((to_fen(total) / FEN).to_integral_value())
-    exact = [Decimal(fen_total) * w / weight_sum for w in weights]
-    floors = [int(x.to_integral_value(rounding=ROUND_DOWN)) for x in exact]
-    left = fen_total - sum(floors)
-    order = sorted(range(n), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return [Decimal(f) * FEN for f in floors]
+    parts = largest_remainder(fen_total, list(enumerate(units)))
+    return [Decimal(parts[i]) * FEN for i in range(n)]
 
 
 def _stored_scores(rights: Sequence[Right]) -> dict[int, float]:
