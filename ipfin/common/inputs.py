@@ -20,7 +20,45 @@ from typing import Any
 from ipfin.common.errors import invalid
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 
-__all__ = ["amount_in", "date_in", "decimal_in", "int_in", "optional_amount_in"]
+__all__ = [
+    "amount_in",
+    "date_in",
+    "decimal_in",
+    "exact_decimal",
+    "exact_decimal_in",
+    "int_in",
+    "optional_amount_in",
+]
+
+
+def exact_decimal(value: object, *, text: bool = False) -> Decimal | None:
+    """The one exact-number check of the pure rules: `value` as a finite `Decimal` if it is a
+    Decimal or an int (with `text=True` also a string of a number); None for anything else: a
+    float (its binary value is not the number that was meant), a bool, NaN or an infinity. The
+    caller raises its own error with the field it knows."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        return None
+    if isinstance(value, str) and not text:
+        return None
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def exact_decimal_in(value: object, field: str, label_zh: str | None = None) -> Decimal:
+    """`exact_decimal` for the pure rules that take numbers from code (a Decimal or an int): a 422
+    `decimal_invalid` naming `field` for a float, a bool, a string, NaN or an infinity."""
+    number = exact_decimal(value)
+    if number is None:
+        raise invalid(
+            field,
+            "decimal_invalid",
+            f"{label_zh or field}必须是精确的有限十进制数。",
+            f"{field} must be an exact, finite decimal number (a Decimal or an int).",
+        )
+    return number
 
 
 def amount_in(

@@ -44,6 +44,7 @@ from datetime import date
 from decimal import Decimal
 
 from ipfin.common.errors import invalid
+from ipfin.common.inputs import exact_decimal_in
 from ipfin.common.money import MAX_AMOUNT, to_fen
 from ipfin.loans.domain.schedules import (
     DayCount,
@@ -129,15 +130,8 @@ class Allocation:
 
 
 def _check_amount(amount: object) -> Decimal:
-    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
-        raise invalid(
-            "amount",
-            "amount_invalid",
-            "还款金额必须是精确的十进制数。",
-            "amount must be a decimal.",
-        )
-    value = Decimal(amount)
-    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT or to_fen(value) != value:
+    value = exact_decimal_in(amount, "amount", "还款金额")
+    if value <= 0 or value > MAX_AMOUNT or to_fen(value) != value:
         raise invalid(
             "amount",
             "amount_invalid",

@@ -48,6 +48,7 @@ from datetime import date, datetime
 from decimal import Decimal, localcontext
 
 from ipfin.common.errors import invalid
+from ipfin.common.inputs import exact_decimal_in
 from ipfin.common.money import MAX_AMOUNT, to_fen
 from ipfin.financing.domain.terms import METHOD_ZH, DayCount, RepaymentMethod
 
@@ -98,25 +99,8 @@ class Schedule:
 # --- validation ----------------------------------------------------------------------------------
 
 
-def _decimal(value: object, field: str, label_zh: str) -> Decimal:
-    """An exact, finite `Decimal` (int accepted); float, bool and anything else are refused."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise invalid(
-            field,
-            "validation_failed",
-            f"{label_zh}必须是精确的十进制数。",
-            f"{field} must be an exact decimal number.",
-        )
-    result = Decimal(value)
-    if not result.is_finite():
-        raise invalid(
-            field, "validation_failed", f"{label_zh}必须是有限数。", f"{field} must be finite."
-        )
-    return result
-
-
 def _check_principal(principal: object, field: str = "principal") -> Decimal:
-    value = _decimal(principal, field, "本金")
+    value = exact_decimal_in(principal, field, "本金")
     if value <= 0:
         raise invalid(
             field, "validation_failed", "本金必须大于0。", f"{field} must be greater than 0."
@@ -140,7 +124,7 @@ def _check_principal(principal: object, field: str = "principal") -> Decimal:
 
 def _check_amount(amount: object, field: str) -> Decimal:
     """A non-negative amount of money (fen precision, at most MAX_AMOUNT)."""
-    value = _decimal(amount, field, "金额")
+    value = exact_decimal_in(amount, field, "金额")
     if value < 0 or value > MAX_AMOUNT:
         raise invalid(
             field,
@@ -159,7 +143,7 @@ def _check_amount(amount: object, field: str) -> Decimal:
 
 
 def _check_rate(rate: object, field: str = "annual_rate") -> Decimal:
-    value = _decimal(rate, field, "年利率")
+    value = exact_decimal_in(rate, field, "年利率")
     if not Decimal(0) <= value < _ONE:
         raise invalid(
             field,
@@ -378,7 +362,7 @@ MAX_PENALTY_SURCHARGE = Decimal(1)  # +100 %: the misused-loan ceiling of the sa
 def penalty_rate(contract_rate: Decimal, surcharge: Decimal = DEFAULT_PENALTY_SURCHARGE) -> Decimal:
     """The annual penalty rate: contract rate × (1 + surcharge); 4.35 % at +50 % is 6.525 %."""
     rate = _check_rate(contract_rate, "contract_rate")
-    extra = _decimal(surcharge, "surcharge", "罚息加收比例")
+    extra = exact_decimal_in(surcharge, "surcharge", "罚息加收比例")
     if not Decimal(0) <= extra <= MAX_PENALTY_SURCHARGE:
         raise invalid(
             "surcharge",

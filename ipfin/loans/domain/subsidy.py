@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ipfin.common.errors import invalid
+from ipfin.common.inputs import exact_decimal_in
 from ipfin.common.money import MAX_AMOUNT, largest_remainder, to_fen
 
 __all__ = [
@@ -82,15 +83,8 @@ class Allocation:
 
 
 def _amount(value: object, field: str, label_zh: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise invalid(
-            field,
-            "validation_failed",
-            f"{label_zh}必须是精确的十进制数。",
-            f"{field} must be a decimal.",
-        )
-    amount = Decimal(value)
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+    amount = exact_decimal_in(value, field, label_zh)
+    if amount < 0 or amount > MAX_AMOUNT:
         raise invalid(
             field,
             "validation_failed",
@@ -116,16 +110,8 @@ def _yuan(fen: int) -> Decimal:
 
 
 def _check_policy(policy: SubsidyPolicy) -> tuple[Decimal, int | None, int]:
-    share = policy.share
-    if isinstance(share, bool) or not isinstance(share, Decimal | int):
-        raise invalid(
-            "share",
-            "validation_failed",
-            "贴息比例必须是精确的十进制数。",
-            "share must be a decimal.",
-        )
-    share = Decimal(share)
-    if not share.is_finite() or not Decimal(0) < share <= 1:
+    share = exact_decimal_in(policy.share, "share", "贴息比例")
+    if not Decimal(0) < share <= 1:
         raise invalid(
             "share",
             "validation_failed",

@@ -39,7 +39,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from ipfin.common.money import FEN, to_fen
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "RIGHT_KINDS",
@@ -93,26 +93,9 @@ DEFAULT_MAX_PLEDGE_RATES: Mapping[str, Decimal] = MappingProxyType(
 )
 
 
-def _decimal(field: str, value: object) -> Decimal:
-    """A finite Decimal from Decimal, int or str; float (and bool) refused."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValuationInputError(
-            field,
-            f"{field} 须为十进制数（Decimal、整数或字符串），不能是 {type(value).__name__}",
-            f"{field} must be a Decimal, int or str, not {type(value).__name__}",
-        )
-    try:
-        result = Decimal(value)
-    except ArithmeticError:
-        result = Decimal("NaN")
-    if not result.is_finite():
-        raise ValuationInputError(field, f"{field} 不是有限数：{value!r}", f"{field} is not finite")
-    return result
-
-
 def _rate(field: str, value: object, *, zero_allowed: bool) -> Decimal:
     """A rate in [0, 1] (or (0, 1] when zero is not allowed)."""
-    rate = _decimal(field, value)
+    rate = decimal_input(field, value, text=True)
     if rate < 0 or rate > _ONE or (rate == 0 and not zero_allowed):
         interval = "[0, 1]" if zero_allowed else "(0, 1]"
         raise ValuationInputError(
@@ -149,7 +132,7 @@ class BankModel:
                     "max_pledge_rates", "产品代码不能为空", "a product code cannot be empty"
                 )
             _rate(f"max_pledge_rates.{product}", rate, zero_allowed=False)
-        threshold = _decimal("recheck_threshold", self.recheck_threshold)
+        threshold = decimal_input("recheck_threshold", self.recheck_threshold, text=True)
         if threshold < 0:
             raise ValuationInputError(
                 "recheck_threshold", "复核阈值不能为负", "the recheck threshold cannot be negative"
@@ -197,7 +180,7 @@ def internal_valuation(rights: Sequence[CollateralRight], model: BankModel) -> I
         raise ValuationInputError("rights", "至少需要一项权利", "at least one right is needed")
     lines = []
     for i, right in enumerate(rights):
-        reference = _decimal(f"rights[{i}].reference_value", right.reference_value)
+        reference = decimal_input(f"rights[{i}].reference_value", right.reference_value, text=True)
         if reference < 0:
             raise ValuationInputError(
                 f"rights[{i}].reference_value",
@@ -215,7 +198,7 @@ def internal_valuation(rights: Sequence[CollateralRight], model: BankModel) -> I
         if right.score is None:
             factor = floor
         else:
-            score = _decimal(f"rights[{i}].score", right.score)
+            score = decimal_input(f"rights[{i}].score", right.score, text=True)
             if not _ZERO <= score <= _HUNDRED:
                 raise ValuationInputError(
                     f"rights[{i}].score",
@@ -230,7 +213,7 @@ def internal_valuation(rights: Sequence[CollateralRight], model: BankModel) -> I
 
 def max_loan_amount(internal_value: Decimal, product: str, model: BankModel) -> Decimal:
     """internal value × the product's maximum pledge rate, rounded down to the fen."""
-    value = _decimal("internal_value", internal_value)
+    value = decimal_input("internal_value", internal_value, text=True)
     if value < 0:
         raise ValuationInputError(
             "internal_value", "内部评估值不能为负", "the internal value cannot be negative"
@@ -247,7 +230,7 @@ def max_loan_amount(internal_value: Decimal, product: str, model: BankModel) -> 
 def internal_valuation_allowed(loan_amount: Decimal) -> bool:
     """May this loan rest on the bank's internal valuation? Up to `SMALL_LOAN_LIMIT` inclusive
     (seed 000: 1000万元以下; 民法典 art. 1259: 以下 includes the figure)."""
-    amount = _decimal("loan_amount", loan_amount)
+    amount = decimal_input("loan_amount", loan_amount, text=True)
     if amount <= 0:
         raise ValuationInputError(
             "loan_amount", "贷款金额须大于 0", "the loan amount must be greater than 0"
@@ -266,9 +249,9 @@ class RecheckResult:
 
 def recheck(external_value: Decimal, internal_value: Decimal, threshold: Decimal) -> RecheckResult:
     """Flag an external report deviating from the internal value by more than `threshold`."""
-    external = _decimal("external_value", external_value)
-    internal = _decimal("internal_value", internal_value)
-    limit = _decimal("threshold", threshold)
+    external = decimal_input("external_value", external_value, text=True)
+    internal = decimal_input("internal_value", internal_value, text=True)
+    limit = decimal_input("threshold", threshold, text=True)
     if external < 0:
         raise ValuationInputError(
             "external_value", "外部评估值不能为负", "the external value cannot be negative"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
 from ipfin.valuation.engine.income import PRECISION, rounded_value
 
 __all__ = ["CostInputs", "CostResult", "cost_value"]
@@ -53,17 +53,6 @@ class CostResult:
     obsolescence: Decimal
 
 
-def _number(value: Decimal, field: str) -> Decimal:
-    if not isinstance(value, Decimal | int) or isinstance(value, bool):
-        raise ValuationInputError(
-            field, f"{field} 必须是十进制数。", f"{field} must be a decimal number."
-        )
-    value = Decimal(value)
-    if not value.is_finite():
-        raise ValuationInputError(field, f"{field} 必须是有限数值。", f"{field} must be finite.")
-    return value
-
-
 def cost_value(inputs: CostInputs) -> CostResult:
     """成本法: V = C · I · (1 + p) · n_rem / (n_used + n_rem) · (1 − f), rounded once to the fen.
 
@@ -72,12 +61,12 @@ def cost_value(inputs: CostInputs) -> CostResult:
     to divide by); f outside [0, 1] ("obsolescence"); I ≤ 0 ("price_index").
     """
     with localcontext(prec=PRECISION):
-        cost = _number(inputs.cost, "cost")
-        profit = _number(inputs.profit_rate, "profit_rate")
-        used = _number(inputs.used_years, "used_years")
-        remaining = _number(inputs.remaining_years, "remaining_years")
-        obsolescence = _number(inputs.obsolescence, "obsolescence")
-        index = _number(inputs.price_index, "price_index")
+        cost = decimal_input("cost", inputs.cost)
+        profit = decimal_input("profit_rate", inputs.profit_rate)
+        used = decimal_input("used_years", inputs.used_years)
+        remaining = decimal_input("remaining_years", inputs.remaining_years)
+        obsolescence = decimal_input("obsolescence", inputs.obsolescence)
+        index = decimal_input("price_index", inputs.price_index)
         if cost < 0:
             raise ValuationInputError(
                 "cost", "开发成本不能为负数。", "The development cost cannot be negative."

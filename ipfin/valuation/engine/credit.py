@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "CREDIT_GRADES",
@@ -166,19 +166,6 @@ def _refuse(field: str, zh: str, en: str) -> ValuationInputError:
     return ValuationInputError(field, zh, en)
 
 
-def _number(field: str, value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise _refuse(
-            field,
-            f"{field} 须为整数或十进制数，不能是 {type(value).__name__}",
-            f"{field} must be an int or a Decimal, not {type(value).__name__}",
-        )
-    number = Decimal(value)
-    if not number.is_finite():
-        raise _refuse(field, f"{field} 不是有限数", f"{field} is not a finite number")
-    return number
-
-
 def _count(field: str, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _refuse(field, f"{field} 须为整数", f"{field} must be a whole number")
@@ -241,7 +228,10 @@ def credit_score(profile: EnterpriseProfile) -> CreditScore:
         )
     overdue = _count("overdue_count_24m", p.overdue_count_24m)
     years = _in_range(
-        "years_in_business", _number("years_in_business", p.years_in_business), Decimal(0), None
+        "years_in_business",
+        decimal_input("years_in_business", p.years_in_business),
+        Decimal(0),
+        None,
     )
 
     def optional(
@@ -250,7 +240,7 @@ def credit_score(profile: EnterpriseProfile) -> CreditScore:
         value = getattr(p, field)
         if value is None:
             return UNKNOWN_POINTS[field]
-        return _bin(_in_range(field, _number(field, value), low, high), bins)
+        return _bin(_in_range(field, decimal_input(field, value), low, high), bins)
 
     points: dict[str, int] = {
         "valid_invention_count": _bin(inventions, _INVENTION_BINS),

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ipfin.common.money import MAX_AMOUNT, to_fen
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "DISCOUNT_RATE_PART_LABELS",
@@ -151,17 +151,6 @@ def rounded_value(total: Decimal, field: str) -> Decimal:
     return to_fen(total)
 
 
-def _finite(value: Decimal, field: str) -> Decimal:
-    if not isinstance(value, Decimal | int) or isinstance(value, bool):
-        raise ValuationInputError(
-            field, f"{field} 必须是十进制数。", f"{field} must be a decimal number."
-        )
-    value = Decimal(value)
-    if not value.is_finite():
-        raise ValuationInputError(field, f"{field} 必须是有限数值。", f"{field} must be finite.")
-    return value
-
-
 def _validate_life(life: Decimal, legal: Decimal | None) -> None:
     if life <= 0:
         raise ValuationInputError(
@@ -225,16 +214,16 @@ def income_value(inputs: IncomeInputs) -> IncomeResult:
     revenue ("revenues" / "revenues[i]").
     """
     with localcontext(prec=PRECISION):
-        life = _finite(inputs.life_years, "life_years")
+        life = decimal_input("life_years", inputs.life_years)
         legal = (
             None
             if inputs.remaining_legal_years is None
-            else _finite(inputs.remaining_legal_years, "remaining_legal_years")
+            else decimal_input("remaining_legal_years", inputs.remaining_legal_years)
         )
-        share_rate = _finite(inputs.share_rate, "share_rate")
-        share_decay = _finite(inputs.share_decay, "share_decay")
-        tax = _finite(inputs.tax_rate, "tax_rate")
-        r = _finite(inputs.discount_rate, "discount_rate")
+        share_rate = decimal_input("share_rate", inputs.share_rate)
+        share_decay = decimal_input("share_decay", inputs.share_decay)
+        tax = decimal_input("tax_rate", inputs.tax_rate)
+        r = decimal_input("discount_rate", inputs.discount_rate)
         _validate_life(life, legal)
         _validate_rates(share_rate, share_decay, tax, r)
 
@@ -249,7 +238,7 @@ def income_value(inputs: IncomeInputs) -> IncomeResult:
             )
         revenues = []
         for i, raw in enumerate(inputs.revenues):
-            revenue = _finite(raw, f"revenues[{i}]")
+            revenue = decimal_input(f"revenues[{i}]", raw)
             if revenue < 0:
                 raise ValuationInputError(
                     f"revenues[{i}]",

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
 from ipfin.valuation.engine.income import PRECISION, rounded_value
 
 __all__ = ["AdjustedComparable", "Comparable", "MarketResult", "market_value"]
@@ -69,17 +69,6 @@ class MarketResult:
     comparables: tuple[AdjustedComparable, ...]
 
 
-def _number(value: Decimal, field: str) -> Decimal:
-    if not isinstance(value, Decimal | int) or isinstance(value, bool):
-        raise ValuationInputError(
-            field, f"{field} 必须是十进制数。", f"{field} must be a decimal number."
-        )
-    value = Decimal(value)
-    if not value.is_finite():
-        raise ValuationInputError(field, f"{field} 必须是有限数值。", f"{field} must be finite.")
-    return value
-
-
 def market_value(comparables: Sequence[Comparable]) -> MarketResult:
     """市场法: V = Σ w_i · P_i · a_i · b_i · c_i · d_i / Σ w_i, rounded once to the fen.
 
@@ -97,14 +86,14 @@ def market_value(comparables: Sequence[Comparable]) -> MarketResult:
         adjusted: list[tuple[str, Decimal, Decimal, Decimal]] = []
         for i, comparable in enumerate(comparables):
             prefix = f"comparables[{i}]"
-            price = _number(comparable.price, f"{prefix}.price")
+            price = decimal_input(f"{prefix}.price", comparable.price)
             if price < 0:
                 raise ValuationInputError(
                     f"{prefix}.price",
                     f"第 {i + 1} 个可比案例的交易价格不能为负数。",
                     f"The price of comparable {i + 1} cannot be negative.",
                 )
-            weight = _number(comparable.weight, f"{prefix}.weight")
+            weight = decimal_input(f"{prefix}.weight", comparable.weight)
             if weight <= 0:
                 raise ValuationInputError(
                     f"{prefix}.weight",
@@ -113,7 +102,7 @@ def market_value(comparables: Sequence[Comparable]) -> MarketResult:
                 )
             adjusted_price = price
             for name, (zh, en) in _FACTORS.items():
-                factor = _number(getattr(comparable, name), f"{prefix}.{name}")
+                factor = decimal_input(f"{prefix}.{name}", getattr(comparable, name))
                 if factor <= 0:
                     raise ValuationInputError(
                         f"{prefix}.{name}",
