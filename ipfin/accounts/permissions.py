@@ -10,12 +10,17 @@ tenant on its own.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
-from ipfin.accounts.models import OrganisationKind, Role
+from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.common.errors import NotAuthenticated, PermissionDenied
+
+# Who calls a selector: a logged-in user or nobody (the public reads). A service's actor is a
+# `User`; `require` and `require_login` answer the user they let through.
+Actor: TypeAlias = User | AnonymousUser
 
 
 class Perm(StrEnum):
@@ -125,17 +130,35 @@ def has_perm(user: Any, perm: Perm) -> bool:
     return perm in permissions_of(user)
 
 
-def require_login(user: Any) -> None:
-    if user is None or not getattr(user, "is_authenticated", False):
+def require_login(user: Any) -> User:
+    """The logged-in user, or NotAuthenticated (401)."""
+    if not isinstance(user, User) or not user.is_authenticated:
         raise NotAuthenticated("请先登录。", "Authentication required.")
+    return user
 
 
-def require(user: Any, perm: Perm) -> None:
-    require_login(user)
-    if not has_perm(user, perm):
+def require(user: Any, perm: Perm) -> User:
+    """The logged-in user holding `perm`: NotAuthenticated (401) or PermissionDenied (403)
+    otherwise."""
+    logged_in = require_login(user)
+    if not has_perm(logged_in, perm):
         raise PermissionDenied(
             "您没有执行此操作的权限。", "You do not have permission to do this.", code="forbidden"
         )
+    return logged_in
+
+
+def acting_organisation(user: User) -> Organisation:
+    """The organisation a user acts for; PermissionDenied `no_organisation` (403) for an account
+    that belongs to none (a superuser may hold every permission and still have none)."""
+    org: Organisation | None = user.organisation
+    if org is None:
+        raise PermissionDenied(
+            "您的账号未关联机构。",
+            "Your account belongs to no organisation.",
+            code="no_organisation",
+        )
+    return org
 
 
 def tenant_scope(user: Any, *org_fields: str, view_all: Perm | None = None) -> Q | None:

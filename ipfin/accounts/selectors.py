@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 
 from ipfin.accounts.models import Notification, Organisation, OrganisationKind
-from ipfin.accounts.permissions import require_login, tenant_scope
+from ipfin.accounts.permissions import Actor, require_login, tenant_scope
 
 
-def notification_list(*, actor: Any, limit: int = 100) -> list[Notification]:
+def notification_list(*, actor: Actor, limit: int = 100) -> list[Notification]:
     """The actor's organisation's notifications: those addressed to all members or to the actor."""
     require_login(actor)
     scope = tenant_scope(actor, "organisation_id")

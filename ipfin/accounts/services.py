@@ -26,7 +26,7 @@ from ipfin.common.errors import Conflict, ValidationFailed
 @transaction.atomic
 def organisation_create(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     name: str,
     uscc: str | None = None,

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.permissions import Actor, Perm, require
 from ipfin.audit.models import AuditRecord
 
 
 def audit_list(
-    *, actor: Any, object_type: str | None = None, object_id: str | None = None
+    *, actor: Actor, object_type: str | None = None, object_id: str | None = None
 ) -> QuerySet[AuditRecord]:
     require(actor, Perm.AUDIT_READ)
     qs = AuditRecord.objects.select_related("actor", "organisation")

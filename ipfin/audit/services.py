@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db import models
 
+from ipfin.accounts.models import User
 from ipfin.audit.models import AuditRecord
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str | None = None,
@@ -19,14 +20,14 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if actor is not None and actor.is_authenticated else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     return AuditRecord.objects.create(
-        actor=actor if authenticated else None,
-        actor_username=actor.get_username() if authenticated else "system",
-        organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
+        actor=user,
+        actor_username=user.get_username() if user is not None else "system",
+        organisation_id=user.organisation_id if user is not None else None,
         action=action,
         object_type=object_type or "",
         object_id=str(object_id or ""),

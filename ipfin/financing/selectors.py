@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import Organisation
-from ipfin.accounts.permissions import Perm, require_login, tenant_scope
+from ipfin.accounts.permissions import Actor, Perm, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.common.money import parse_money
 from ipfin.financing.domain.matching import DemandFacts, Match, ProductTerms, match_products
@@ -188,7 +188,7 @@ def _text_of(product: Product) -> str:
 
 def product_list(
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     kind: str | None = None,
     provider: int | None = None,
     right_kind: str | None = None,
@@ -264,7 +264,7 @@ def _product_not_found() -> NotFound:
     return NotFound("未找到该金融产品。", "No such product.", code="product_not_found")
 
 
-def product_get(*, pk: int, actor: Any = None) -> Product:
+def product_get(*, pk: int, actor: Actor | None = None) -> Product:
     """One product (withdrawn ones too: a loan may point at them) with `.current` and
     `.history` (every version, newest first)."""
     product = Product.objects.select_related("provider").filter(pk=pk).first()
@@ -434,7 +434,7 @@ def policy_list(
 # --- demands -------------------------------------------------------------------------------------
 
 
-def _demand_scope(actor: Any) -> Q | None:
+def _demand_scope(actor: Actor) -> Q | None:
     scope = tenant_scope(
         actor,
         "enterprise_id",
@@ -451,7 +451,7 @@ def _demand_scope(actor: Any) -> Q | None:
     return scope
 
 
-def demand_list(*, actor: Any, state: str | None = None) -> QuerySet[Demand]:
+def demand_list(*, actor: Actor, state: str | None = None) -> QuerySet[Demand]:
     """The demands `actor` may see, newest first; optionally in one state."""
     require_login(actor)
     demands = Demand.objects.select_related("enterprise", "filed_by_org").prefetch_related(
@@ -465,7 +465,7 @@ def demand_list(*, actor: Any, state: str | None = None) -> QuerySet[Demand]:
     return demands.order_by("-created_at", "-id")
 
 
-def demand_get(*, actor: Any, pk: int) -> Demand:
+def demand_get(*, actor: Actor, pk: int) -> Demand:
     """One demand `actor` may see; NotFound otherwise (also for another tenant's demand)."""
     demand = demand_list(actor=actor).filter(pk=pk).first()
     if demand is None:
@@ -588,7 +588,7 @@ def _terms(product: Product, lpr: _LprCache) -> ProductTerms:
     )
 
 
-def demand_matches(*, actor: Any, demand: Demand, on: date | None = None) -> DemandMatches:
+def demand_matches(*, actor: Actor, demand: Demand, on: date | None = None) -> DemandMatches:
     """Every loan product (and every other product, with the rule it fails) ranked for `demand`,
     with the reasons; 404 for a demand the actor may not see."""
     demand = demand_get(actor=actor, pk=demand.pk)
@@ -611,7 +611,7 @@ def demand_matches(*, actor: Any, demand: Demand, on: date | None = None) -> Dem
 
 
 def ledger_list(
-    *, actor: Any, today: date | None = None, overdue_only: bool = False
+    *, actor: Actor, today: date | None = None, overdue_only: bool = False
 ) -> QuerySet[DemandResponse]:
     """Ledger rows `actor` may see (bank: its own; enterprise: those of its demands; park: its
     members'; IP office and regulators: all), the nearest deadline first, each annotated with
@@ -641,7 +641,7 @@ def ledger_list(
     return rows.order_by("due_date", "id")
 
 
-def ledger_get(*, actor: Any, pk: int) -> DemandResponse:
+def ledger_get(*, actor: Actor, pk: int) -> DemandResponse:
     row = ledger_list(actor=actor).filter(pk=pk).first()
     if row is None:
         raise NotFound("未找到该对接记录。", "No such ledger row.", code="ledger_not_found")

@@ -30,8 +30,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
@@ -114,17 +114,6 @@ def ledger_response_days() -> int:
 
 def _today(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
-
-
-def _own_org(actor: Any) -> Organisation:
-    org: Organisation | None = getattr(actor, "organisation", None)
-    if org is None:
-        raise PermissionDenied(
-            "您的账号未关联机构。",
-            "Your account belongs to no organisation.",
-            code="no_organisation",
-        )
-    return org
 
 
 def _text(raw: Any, field: str, *, required: bool, max_length: int = MAX_TEXT) -> str:
@@ -390,12 +379,12 @@ def _version_snapshot(v: ProductVersion) -> dict[str, Any]:
 
 
 def product_publish(
-    *, actor: Any, code: str, kind: str, name: str, terms: Mapping[str, Any]
+    *, actor: User, code: str, kind: str, name: str, terms: Mapping[str, Any]
 ) -> ProductVersion:
     """Publish the terms of the actor's product `code`: version 1 of a new product, else the next
     version (the earlier versions stay as they were). Puts a withdrawn product back on sale."""
     require(actor, Perm.PRODUCT_PUBLISH)
-    provider = _own_org(actor)
+    provider = acting_organisation(actor)
     code = _text(code, "code", required=True, max_length=40)
     name = _text(name, "name", required=True, max_length=200)
     if kind not in ProductKind.values:
@@ -447,7 +436,7 @@ def product_publish(
     return version
 
 
-def product_withdraw(*, actor: Any, product: Product) -> Product:
+def product_withdraw(*, actor: User, product: Product) -> Product:
     """Take the actor's own product off sale (its versions stay; loans keep pointing at them)."""
     require(actor, Perm.PRODUCT_PUBLISH)
     if product.provider_id != getattr(actor, "organisation_id", None):
@@ -472,7 +461,7 @@ def product_withdraw(*, actor: Any, product: Product) -> Product:
 
 def policy_publish(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     title: str,
     summary: str = "",
@@ -487,7 +476,7 @@ def policy_publish(
     """Publish a policy of the actor's organisation (IP office or park). An interest subsidy (贴息)
     needs its share of interest, the cap per enterprise and year, the annual budget and the year."""
     require(actor, Perm.POLICY_PUBLISH)
-    issuer = _own_org(actor)
+    issuer = acting_organisation(actor)
     if kind not in PolicyKind.values:
         raise invalid(
             "kind",
@@ -540,7 +529,7 @@ def policy_publish(
     return policy
 
 
-def policy_withdraw(*, actor: Any, policy: Policy) -> Policy:
+def policy_withdraw(*, actor: User, policy: Policy) -> Policy:
     require(actor, Perm.POLICY_PUBLISH)
     if policy.issuer_id != getattr(actor, "organisation_id", None):
         raise NotFound("未找到该政策。", "No such policy.", code="policy_not_found")
@@ -576,10 +565,10 @@ def _demand_snapshot(demand: Demand, numbers: Sequence[str] | None = None) -> di
     }
 
 
-def _enterprise_for(actor: Any, enterprise_uscc: str) -> Organisation:
+def _enterprise_for(actor: User, enterprise_uscc: str) -> Organisation:
     """The enterprise a demand is filed for: the actor's own, or a member of the actor's park."""
     code = clean_uscc(enterprise_uscc)
-    org = _own_org(actor)
+    org = acting_organisation(actor)
     enterprise = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE).first()
     if enterprise is None:
         raise invalid(
@@ -601,7 +590,7 @@ def _enterprise_for(actor: Any, enterprise_uscc: str) -> Organisation:
 
 def demand_file(
     *,
-    actor: Any,
+    actor: User,
     enterprise_uscc: str,
     amount: Decimal | str | int,
     term_months: int,
@@ -647,7 +636,7 @@ def demand_file(
                 code="right_not_in_force",
                 extra={"right": right.number, "status": str(statuses[right.pk].status)},
             )
-    filer = _own_org(actor)
+    filer = acting_organisation(actor)
     with transaction.atomic():
         demand = Demand.objects.create(
             enterprise=enterprise,
@@ -677,7 +666,7 @@ def demand_file(
     return demand
 
 
-def _may_act_for(actor: Any, demand: Demand) -> bool:
+def _may_act_for(actor: User, demand: Demand) -> bool:
     """The enterprise of the demand, its park, or whoever filed it."""
     org_id = getattr(actor, "organisation_id", None)
     return org_id is not None and org_id in (
@@ -709,7 +698,7 @@ def _require_open(demand: Demand) -> None:
         )
 
 
-def demand_withdraw(*, actor: Any, demand: Demand) -> Demand:
+def demand_withdraw(*, actor: User, demand: Demand) -> Demand:
     """The enterprise (or its park) withdraws an open demand; banks it was pushed to are told."""
     require(actor, Perm.DEMAND_FILE)
     if not _may_act_for(actor, demand):
@@ -740,7 +729,7 @@ def demand_withdraw(*, actor: Any, demand: Demand) -> Demand:
     return locked
 
 
-def demand_mark_financed(*, demand: Demand, loan_id: int, actor: Any = None) -> Demand:
+def demand_mark_financed(*, demand: Demand, loan_id: int, actor: User | None = None) -> Demand:
     """Record that the loan `loan_id` financed `demand` (called by ipfin.loans on disbursement).
     Idempotent for the same loan; a 409 for a demand withdrawn or financed by another loan."""
     with transaction.atomic():
@@ -773,7 +762,7 @@ def demand_mark_financed(*, demand: Demand, loan_id: int, actor: Any = None) -> 
 # --- the feedback ledger -------------------------------------------------------------------------
 
 
-def demand_push(*, actor: Any, demand: Demand, today: date | None = None) -> list[DemandResponse]:
+def demand_push(*, actor: User, demand: Demand, today: date | None = None) -> list[DemandResponse]:
     """Push an open demand to every bank with at least one eligible product (one ledger row per
     bank, its best product and score, a deadline in working days); banks already pushed to keep
     their row. Returns the new rows; a 422 `no_eligible_product` when no bank has one."""
@@ -844,7 +833,7 @@ _RESPONSE_TEXT = {
 
 
 def demand_respond(
-    *, actor: Any, response_id: int, response: str, reason: str = ""
+    *, actor: User, response_id: int, response: str, reason: str = ""
 ) -> DemandResponse:
     """The bank of a ledger row answers: interested, need_info or declined (with a reason). It may
     change its answer while the demand is open. Another bank's row is a 404."""
@@ -881,7 +870,7 @@ def demand_respond(
             after={"response": response, "reason": text, "demand_id": demand.pk},
         )
         zh, en = _RESPONSE_TEXT[ResponseKind(response)]
-        bank = _own_org(actor).name
+        bank = acting_organisation(actor).name
         for org_id in dict.fromkeys([demand.enterprise_id, demand.filed_by_org_id]):
             notify(
                 organisation_id=org_id,

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import ValidationFailed
@@ -46,7 +47,7 @@ def _snapshot(record: HolidayArrangement | None) -> dict[str, Any] | None:
 
 def arrangement_save(
     *,
-    actor: Any,
+    actor: User,
     year: int,
     notice: str,
     published_on: date | None,

@@ -16,11 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
+from ipfin.accounts.permissions import (
+    Actor,
+    Perm,
+    acting_organisation,
+    has_perm,
+    require,
+    require_login,
+    tenant_scope,
+)
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.financing.models import Policy, PolicyKind
 from ipfin.loans.domain import InstalmentState, LoanTerms, amount_due, amount_to_settle
@@ -62,7 +69,7 @@ def _choice(value: str, allowed: list[str], field: str) -> str:
 
 
 def loan_list(
-    *, actor: Any, state: str | None = None, classification: str | None = None
+    *, actor: Actor, state: str | None = None, classification: str | None = None
 ) -> QuerySet[Loan]:
     """The loans `actor` may see, newest first; optionally in one state or category."""
     require_login(actor)
@@ -83,7 +90,7 @@ def loan_list(
     return loans.order_by("-created_at", "-id")
 
 
-def loan_get(*, actor: Any, loan_id: int) -> Loan:
+def loan_get(*, actor: Actor, loan_id: int) -> Loan:
     """One loan `actor` may see, with its schedule and repayments; NotFound otherwise."""
     loan = (
         loan_list(actor=actor)
@@ -128,12 +135,12 @@ def loan_position(loan: Loan, on: date) -> LoanPosition | None:
     )
 
 
-def bank_pledges_for(*, actor: Any, enterprise_id: int) -> QuerySet[Pledge]:
+def bank_pledges_for(*, actor: Actor, enterprise_id: int) -> QuerySet[Pledge]:
     """The registered pledges the actor's bank holds over the enterprise, newest first."""
-    require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(require(actor, Perm.LOAN_MANAGE))
     return (
         Pledge.objects.filter(
-            pledgee_id=actor.organisation_id,
+            pledgee_id=bank.pk,
             pledgor_id=enterprise_id,
             state=PledgeStateChoices.REGISTERED,
         )
@@ -150,13 +157,13 @@ def bank_pledges_for(*, actor: Any, enterprise_id: int) -> QuerySet[Pledge]:
 # --- subsidies -----------------------------------------------------------------------------------
 
 
-def _sees_all_claims(actor: Any) -> bool:
+def _sees_all_claims(actor: Actor) -> bool:
     return has_perm(actor, Perm.SUBSIDY_REVIEW) or has_perm(actor, Perm.LOAN_VIEW_ALL)
 
 
 def subsidy_claim_list(
     *,
-    actor: Any,
+    actor: Actor,
     policy_id: int | None = None,
     year: int | None = None,
     state: str | None = None,
@@ -177,7 +184,7 @@ def subsidy_claim_list(
     return claims.order_by("-year", "-submitted_at", "-id")
 
 
-def subsidy_claim_get(*, actor: Any, claim_id: int) -> SubsidyClaim:
+def subsidy_claim_get(*, actor: Actor, claim_id: int) -> SubsidyClaim:
     claim = subsidy_claim_list(actor=actor).prefetch_related("loans").filter(pk=claim_id).first()
     if claim is None:
         raise NotFound("未找到该贴息申请。", "No such subsidy claim.", code="claim_not_found")
@@ -198,7 +205,7 @@ def subsidy_policies() -> QuerySet[Policy]:
     )
 
 
-def subsidy_runs(*, actor: Any) -> QuerySet[SubsidyAllocationRun]:
+def subsidy_runs(*, actor: Actor) -> QuerySet[SubsidyAllocationRun]:
     """Allocation runs: the IP office and regulators see them (the figures are public policy
     outcomes, but the enterprises see their own awards on their claims)."""
     require_login(actor)

@@ -18,7 +18,15 @@ from typing import Any, NamedTuple
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.permissions import Perm, has_perm, require, require_login, tenant_scope
+from ipfin.accounts.permissions import (
+    Actor,
+    Perm,
+    acting_organisation,
+    has_perm,
+    require,
+    require_login,
+    tenant_scope,
+)
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.pledges.domain import (
     ChangeState,
@@ -84,7 +92,7 @@ def _valid_state(state: str) -> str:
         ) from None
 
 
-def pledge_list(*, actor: Any, state: str | None = None) -> QuerySet[Pledge]:
+def pledge_list(*, actor: Actor, state: str | None = None) -> QuerySet[Pledge]:
     """The pledges `actor` may see, newest first; optionally in one state."""
     require_login(actor)
     pledges = _pledges()
@@ -101,7 +109,7 @@ class PledgePage(NamedTuple):
     items: list[Pledge]
 
 
-def pledge_page(*, actor: Any, state: str | None = None, limit: int, offset: int) -> PledgePage:
+def pledge_page(*, actor: Actor, state: str | None = None, limit: int, offset: int) -> PledgePage:
     """One page of `pledge_list` (newest first) and the list's total: two queries, plus one for
     the page's rights. The caller bounds `limit` and `offset` (the API: 1–500, ≥ 0)."""
     pledges = pledge_list(actor=actor, state=state)
@@ -110,7 +118,7 @@ def pledge_page(*, actor: Any, state: str | None = None, limit: int, offset: int
     return PledgePage(total=total, items=items)
 
 
-def pledge_get(*, actor: Any, pledge_id: int) -> Pledge:
+def pledge_get(*, actor: Actor, pledge_id: int) -> Pledge:
     """One pledge `actor` may see, with its rights, documents and changes; NotFound otherwise."""
     pledge = (
         pledge_list(actor=actor)
@@ -125,14 +133,14 @@ def pledge_get(*, actor: Any, pledge_id: int) -> Pledge:
     return pledge
 
 
-def examiner_queue(*, actor: Any) -> QuerySet[Pledge]:
+def examiner_queue(*, actor: Actor) -> QuerySet[Pledge]:
     """Confirmed applications waiting for a decision, the nearest deadline first (IP office
     examiners). An application still awaiting the other party's confirmation is not there."""
     require(actor, Perm.PLEDGE_DECIDE)
     return _pledges().filter(state=PledgeState.SUBMITTED).order_by("deadline", "submitted_at", "id")
 
 
-def awaiting_my_confirmation(*, actor: Any) -> tuple[list[Pledge], list[PledgeChange]]:
+def awaiting_my_confirmation(*, actor: Actor) -> tuple[list[Pledge], list[PledgeChange]]:
     """Applications and change applications the actor's organisation is asked to confirm (it is
     a party and the other party filed), oldest deadline first."""
     require_login(actor)
@@ -159,7 +167,7 @@ def awaiting_my_confirmation(*, actor: Any) -> tuple[list[Pledge], list[PledgeCh
     return pledges, changes
 
 
-def change_queue(*, actor: Any) -> QuerySet[PledgeChange]:
+def change_queue(*, actor: Actor) -> QuerySet[PledgeChange]:
     """Confirmed change applications waiting for a decision, the nearest deadline first."""
     require(actor, Perm.PLEDGE_DECIDE)
     return (
@@ -169,7 +177,7 @@ def change_queue(*, actor: Any) -> QuerySet[PledgeChange]:
     )
 
 
-def pledge_change_get(*, actor: Any, change_id: int) -> PledgeChange:
+def pledge_change_get(*, actor: Actor, change_id: int) -> PledgeChange:
     """One change application of a pledge `actor` may see; NotFound (404) otherwise."""
     require_login(actor)
     scope = tenant_scope(
@@ -322,7 +330,7 @@ def pledge_facts(
 
 def pledge_precheck(
     *,
-    actor: Any,
+    actor: Actor,
     pledgor_uscc: str,
     rights: Sequence[str],
     term_start: date,
@@ -339,7 +347,7 @@ def pledge_precheck(
     credit code whatever `pledgor_uscc` says); unknown rights are a 422 naming the number.
     """
     if has_perm(actor, Perm.PLEDGE_CO_SIGN) and not has_perm(actor, Perm.PLEDGE_APPLY):
-        pledgor_uscc = actor.organisation.uscc or ""
+        pledgor_uscc = acting_organisation(require_login(actor)).uscc or ""
     else:
         require(actor, Perm.PLEDGE_APPLY)
     pledgor_uscc = clean_uscc(pledgor_uscc)
@@ -358,7 +366,7 @@ def pledge_precheck(
     return run_prechecks(application, facts, other_marks)
 
 
-def pledge_stats(*, actor: Any) -> dict[str, Any]:
+def pledge_stats(*, actor: Actor) -> dict[str, Any]:
     """Set-based aggregates over every pledge, for regulators: counts and amounts by state."""
     require(actor, Perm.STATS_READ)
     rows = (

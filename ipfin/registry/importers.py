@@ -39,6 +39,7 @@ from typing import Any, Protocol, TextIO
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.registry.import_mapping import (
@@ -596,7 +597,7 @@ def write_records(
 
 def rights_import(
     *,
-    actor: Any,
+    actor: User,
     paths: Iterable[Path | str],
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,

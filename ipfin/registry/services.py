@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ipfin.accounts.domain import UsccError, validate_uscc
-from ipfin.accounts.models import Organisation
+from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -507,7 +507,7 @@ def _check_term_fact_order(right: Right) -> None:
 @transaction.atomic
 def right_create(
     *,
-    actor: Any,
+    actor: User,
     number: str,
     kind: str,
     title: str,
@@ -599,7 +599,7 @@ def _term_facts_json(right: Right) -> dict[str, Any]:
 
 
 @transaction.atomic
-def right_term_facts_set(*, actor: Any, right: Right, **facts: Any) -> Right:
+def right_term_facts_set(*, actor: User, right: Right, **facts: Any) -> Right:
     """The office records (or corrects, or clears with None) the facts a right's true term
     depends on — first commercial use, creation, author, the author's death, first publication —
     and a utility model's same-day invention. Audited with the facts and the status before and
@@ -1041,7 +1041,7 @@ def _transfer_owners(right: Right, on: datetime.date, owners: list[dict[str, Any
 @transaction.atomic
 def right_event_record(
     *,
-    actor: Any,
+    actor: User,
     right: Right,
     type: str,  # the event's type, as the API names it (shadows the builtin here only)
     date: datetime.date,

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm, require_login, tenant_scope
+from ipfin.accounts.permissions import Actor, Perm, has_perm, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.registry.domain import (
     EventType,
@@ -103,7 +103,7 @@ def _valid_state(state: str) -> str:
     return state
 
 
-def valuation_list(*, actor: Any, state: str | None = None) -> QuerySet[Valuation]:
+def valuation_list(*, actor: Actor, state: str | None = None) -> QuerySet[Valuation]:
     """The valuations `actor` may see, newest first; optionally in one state."""
     require_login(actor)
     valuations = Valuation.objects.select_related("organisation", "client_bank")
@@ -143,7 +143,7 @@ def reliable_valuations_of(
     return found
 
 
-def valuation_get(*, actor: Any, pk: int) -> Valuation:
+def valuation_get(*, actor: Actor, pk: int) -> Valuation:
     """One valuation `actor` may see, with its rights in order; NotFound otherwise."""
     valuation = valuation_list(actor=actor).prefetch_related("items__right").filter(pk=pk).first()
     if valuation is None:
@@ -544,7 +544,7 @@ def _enterprise(uscc: str) -> Organisation:
     return org
 
 
-def may_see_credit(actor: Any, org: Organisation) -> bool:
+def may_see_credit(actor: Actor, org: Organisation) -> bool:
     """The enterprise itself, any bank (its lenders-to-be) and the supervisors."""
     if getattr(actor, "organisation_id", None) == org.pk:
         return True
@@ -554,7 +554,7 @@ def may_see_credit(actor: Any, org: Organisation) -> bool:
     return own is not None and own.kind == OrganisationKind.BANK
 
 
-def credit_profile_of(*, actor: Any, uscc: str) -> tuple[Organisation, EnterpriseCreditProfile]:
+def credit_profile_of(*, actor: Actor, uscc: str) -> tuple[Organisation, EnterpriseCreditProfile]:
     """The enterprise and its stored profile (an unsaved empty one if none); 404 for an actor
     who may not see it."""
     require_login(actor)
@@ -638,7 +638,7 @@ def credit_scores_bulk(
     return result
 
 
-def credit_score_get(*, actor: Any, uscc: str, on: date | None = None) -> dict[str, Any]:
+def credit_score_get(*, actor: Actor, uscc: str, on: date | None = None) -> dict[str, Any]:
     """The scorecard of the enterprise `uscc`: its IP from the register (valid rights it owns on
     `on`, valid inventions, their average stored score) and its stored profile."""
     org, profile = credit_profile_of(actor=actor, uscc=uscc)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ipfin.accounts.models import User
 from ipfin.whitelist import selectors
 from ipfin.whitelist.models import FollowUpStatus, WhitelistBatch
 
@@ -57,7 +58,7 @@ def _local(dt: Any) -> Any:
     return timezone.localtime(dt).replace(tzinfo=None) if dt is not None else None
 
 
-def batch_workbook(*, actor: Any, batch: WhitelistBatch) -> bytes:
+def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
     """Sheets: 白名单 (the entries), 跟进情况 (each enterprise × bank pushed to, with the latest
     follow-up, 待跟进 when none), 跟进记录 (every follow-up row)."""
     wb = Workbook()
@@ -190,7 +191,7 @@ def _figure_values(row: dict[str, Any]) -> list[Any]:
     ]
 
 
-def figures_workbook(*, actor: Any) -> bytes:
+def figures_workbook(*, actor: User) -> bytes:
     """Sheets: 按批次, 按银行, 合计 (conversion figures), 银行推荐 (recommendations per bank)."""
     wb = Workbook()
     for title, by, label, first in (

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm, require, require_login
+from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.common.money import to_fen
 from ipfin.registry.domain import Status
@@ -95,22 +95,22 @@ __all__ = [
 _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 
 
-def is_office(actor: Any) -> bool:
+def is_office(actor: Actor) -> bool:
     """May manage white lists (imports, rules, batches, pushes): the IP office."""
     return has_perm(actor, Perm.WHITELIST_MANAGE)
 
 
-def sees_all(actor: Any) -> bool:
+def sees_all(actor: Actor) -> bool:
     """May read every batch, follow-up and figure: the office, and regulators (read-only)."""
     return has_perm(actor, Perm.WHITELIST_VIEW_ALL)
 
 
-def is_bank(actor: Any) -> bool:
+def is_bank(actor: Actor) -> bool:
     """Follows white lists up: a bank."""
     return _bank_id(actor) is not None
 
 
-def _bank_id(actor: Any) -> int | None:
+def _bank_id(actor: Actor) -> int | None:
     """The actor's bank, if the actor may follow white lists up (a bank)."""
     if has_perm(actor, Perm.WHITELIST_FOLLOW_UP):
         org_id: int | None = getattr(actor, "organisation_id", None)
@@ -118,7 +118,7 @@ def _bank_id(actor: Any) -> int | None:
     return None
 
 
-def _require_party(actor: Any) -> None:
+def _require_party(actor: Actor) -> None:
     """The office, a regulator or a bank; anyone else has no business with white lists."""
     require_login(actor)
     if not sees_all(actor) and _bank_id(actor) is None:
@@ -130,13 +130,13 @@ def _require_party(actor: Any) -> None:
 # --- imported lists and rules --------------------------------------------------------------------
 
 
-def imported_list_list(*, actor: Any, kind: str | None = None) -> QuerySet[ImportedList]:
+def imported_list_list(*, actor: Actor, kind: str | None = None) -> QuerySet[ImportedList]:
     require(actor, Perm.WHITELIST_MANAGE)
     rows = ImportedList.objects.select_related("imported_by")
     return rows.filter(kind=kind) if kind else rows
 
 
-def imported_list_get(*, actor: Any, pk: int) -> ImportedList:
+def imported_list_get(*, actor: Actor, pk: int) -> ImportedList:
     require(actor, Perm.WHITELIST_MANAGE)
     found = ImportedList.objects.filter(pk=pk).first()
     if found is None:
@@ -144,12 +144,12 @@ def imported_list_get(*, actor: Any, pk: int) -> ImportedList:
     return found
 
 
-def rule_list(*, actor: Any) -> QuerySet[ScreeningRule]:
+def rule_list(*, actor: Actor) -> QuerySet[ScreeningRule]:
     require(actor, Perm.WHITELIST_MANAGE)
     return ScreeningRule.objects.select_related("owner")
 
 
-def rule_get(*, actor: Any, pk: int) -> ScreeningRule:
+def rule_get(*, actor: Actor, pk: int) -> ScreeningRule:
     require(actor, Perm.WHITELIST_MANAGE)
     found = ScreeningRule.objects.select_related("owner").filter(pk=pk).first()
     if found is None:
@@ -259,7 +259,7 @@ def _scored(orgs: Sequence[Organisation], criteria: Criteria, on: date) -> list[
 
 
 def screening_preview(
-    *, actor: Any, criteria: Criteria, on: date
+    *, actor: Actor, criteria: Criteria, on: date
 ) -> tuple[list[ScoredEnterprise], list[ScoredEnterprise]]:
     """(in, out): every enterprise on the platform, with why it is in or out."""
     require(actor, Perm.WHITELIST_MANAGE)
@@ -277,7 +277,7 @@ def screening_selected(criteria: Criteria, on: date) -> list[ScoredEnterprise]:
 # --- batches -------------------------------------------------------------------------------------
 
 
-def _batch_scope(actor: Any) -> Q | None:
+def _batch_scope(actor: Actor) -> Q | None:
     """None for view-all (all batches); the published batches pushed to the actor's bank."""
     _require_party(actor)
     if sees_all(actor):
@@ -288,7 +288,7 @@ def _batch_scope(actor: Any) -> Q | None:
     )
 
 
-def batch_list(*, actor: Any, state: str | None = None) -> QuerySet[WhitelistBatch]:
+def batch_list(*, actor: Actor, state: str | None = None) -> QuerySet[WhitelistBatch]:
     scope = _batch_scope(actor)
     rows = WhitelistBatch.objects.select_related("rule").annotate(
         entry_count=Count("entries", distinct=True)
@@ -300,7 +300,7 @@ def batch_list(*, actor: Any, state: str | None = None) -> QuerySet[WhitelistBat
     return rows.order_by("-created_at", "-id")
 
 
-def batch_get(*, actor: Any, pk: int) -> WhitelistBatch:
+def batch_get(*, actor: Actor, pk: int) -> WhitelistBatch:
     scope = _batch_scope(actor)
     rows = WhitelistBatch.objects.select_related("rule", "published_by", "created_by")
     if scope is not None:
@@ -317,14 +317,14 @@ def batch_entries(batch: WhitelistBatch) -> QuerySet[WhitelistEntry]:
     )
 
 
-def batch_pushes(batch: WhitelistBatch, *, actor: Any) -> list[WhitelistPush]:
+def batch_pushes(batch: WhitelistBatch, *, actor: Actor) -> list[WhitelistPush]:
     rows = batch.pushes.select_related("bank", "pushed_by")
     if not sees_all(actor):
         rows = rows.filter(bank_id=_bank_id(actor))
     return list(rows)
 
 
-def entry_get(*, actor: Any, pk: int) -> WhitelistEntry:
+def entry_get(*, actor: Actor, pk: int) -> WhitelistEntry:
     """An entry of a batch the actor may see (404 otherwise)."""
     entry = WhitelistEntry.objects.select_related("batch", "enterprise").filter(pk=pk).first()
     if entry is None:
@@ -340,7 +340,7 @@ def _latest_id(status: str | None = None) -> QuerySet[WhitelistFollowUp]:
     return rows.order_by("-recorded_at", "-id")
 
 
-def latest_follow_ups(*, actor: Any, batch: WhitelistBatch | None = None) -> QuerySet[Any]:
+def latest_follow_ups(*, actor: Actor, batch: WhitelistBatch | None = None) -> QuerySet[Any]:
     """The latest follow-up of each (entry, bank): the pair's state. A bank sees its own."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(pk=Subquery(_latest_id().values("pk")[:1]))
@@ -351,7 +351,7 @@ def latest_follow_ups(*, actor: Any, batch: WhitelistBatch | None = None) -> Que
     return rows.select_related("bank", "entry__enterprise", "recorded_by")
 
 
-def follow_up_history(*, actor: Any, entry: WhitelistEntry) -> QuerySet[WhitelistFollowUp]:
+def follow_up_history(*, actor: Actor, entry: WhitelistEntry) -> QuerySet[WhitelistFollowUp]:
     _require_party(actor)
     rows = entry.follow_ups.select_related("bank", "recorded_by")
     if not sees_all(actor):
@@ -359,7 +359,7 @@ def follow_up_history(*, actor: Any, entry: WhitelistEntry) -> QuerySet[Whitelis
     return rows.order_by("recorded_at", "id")
 
 
-def follow_up_rows(*, actor: Any, batch: WhitelistBatch) -> QuerySet[WhitelistFollowUp]:
+def follow_up_rows(*, actor: Actor, batch: WhitelistBatch) -> QuerySet[WhitelistFollowUp]:
     """Every follow-up on the batch (history), a bank's own only."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(entry__batch=batch)
@@ -411,7 +411,7 @@ def _rates(row: dict[str, Any]) -> ConversionRates:
 
 
 def conversion_figures(
-    *, actor: Any, by: Sequence[str] = ("batch",), batch_id: int | None = None
+    *, actor: Actor, by: Sequence[str] = ("batch",), batch_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Conversion figures grouped by `by` (any of "batch", "bank"; () for one total row).
 
@@ -500,7 +500,7 @@ class RecommendationFigures(TypedDict):
     open: int
 
 
-def recommendation_figures(*, actor: Any) -> list[RecommendationFigures]:
+def recommendation_figures(*, actor: Actor) -> list[RecommendationFigures]:
     """Per bank: recommendations received, accepted into a batch, declined, still open."""
     _require_party(actor)
     rows = BankRecommendation.objects.all()
@@ -521,7 +521,7 @@ def recommendation_figures(*, actor: Any) -> list[RecommendationFigures]:
 # --- recommendations -----------------------------------------------------------------------------
 
 
-def recommendation_list(*, actor: Any, state: str | None = None) -> QuerySet[BankRecommendation]:
+def recommendation_list(*, actor: Actor, state: str | None = None) -> QuerySet[BankRecommendation]:
     _require_party(actor)
     rows = BankRecommendation.objects.select_related("bank", "enterprise", "batch", "created_by")
     if not sees_all(actor):
@@ -531,14 +531,14 @@ def recommendation_list(*, actor: Any, state: str | None = None) -> QuerySet[Ban
     return rows
 
 
-def recommendation_get(*, actor: Any, pk: int) -> BankRecommendation:
+def recommendation_get(*, actor: Actor, pk: int) -> BankRecommendation:
     found = recommendation_list(actor=actor).filter(pk=pk).first()
     if found is None:
         raise NotFound("未找到该推荐。", "No such recommendation.", code="recommendation_not_found")
     return found
 
 
-def entries_with_latest(batch: WhitelistBatch, *, actor: Any) -> list[dict[str, Any]]:
+def entries_with_latest(batch: WhitelistBatch, *, actor: Actor) -> list[dict[str, Any]]:
     """The batch's entries, each with the latest follow-up per bank the actor may see."""
     latest: dict[int, list[WhitelistFollowUp]] = defaultdict(list)
     for follow_up in latest_follow_ups(actor=actor, batch=batch).order_by("bank__name"):

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from ipfin.accounts.domain import UsccError, validate_uscc
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -252,7 +252,7 @@ def _valid_kind(kind: str) -> str:
 
 
 def list_import(
-    *, actor: Any, uploaded_file: UploadedFile[bytes], kind: str, name: str = ""
+    *, actor: User, uploaded_file: UploadedFile[bytes], kind: str, name: str = ""
 ) -> ImportedList:
     """Import a list (CSV or .xlsx): every data row is stored with its match or the reason it did
     not match; the import becomes the current list of its kind (earlier ones stay, not current).
@@ -361,7 +361,7 @@ def _choice_list(values: Sequence[str] | None, *, field: str, allowed: Sequence[
 
 def rule_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     min_credit_score: int | None = None,
     industries: Sequence[str] | None = None,
@@ -392,7 +392,7 @@ def rule_create(
                 "park_ids", "park_unknown", f"未知的园区：{unknown}。", f"Unknown parks: {unknown}."
             )
     rule = ScreeningRule.objects.create(
-        owner_id=actor.organisation_id,
+        owner=acting_organisation(actor),
         name=title,
         min_credit_score=min_credit_score,
         industries=_text_list(industries, field="industries"),
@@ -442,7 +442,7 @@ def _score_fields(score: CreditScore | None) -> dict[str, Any]:
 
 
 def batch_create(
-    *, actor: Any, rule: ScreeningRule, title: str = "", on: date | None = None
+    *, actor: User, rule: ScreeningRule, title: str = "", on: date | None = None
 ) -> WhitelistBatch:
     """A draft batch: the enterprises the rule selects today, with their scores (a snapshot)."""
     require(actor, Perm.WHITELIST_MANAGE)
@@ -485,7 +485,7 @@ def _lock_batch(batch: WhitelistBatch) -> WhitelistBatch:
     return WhitelistBatch.objects.select_for_update().get(pk=batch.pk)
 
 
-def batch_publish(*, actor: Any, batch: WhitelistBatch) -> WhitelistBatch:
+def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
     require(actor, Perm.WHITELIST_MANAGE)
     with transaction.atomic():
         locked = _lock_batch(batch)
@@ -516,7 +516,7 @@ def batch_publish(*, actor: Any, batch: WhitelistBatch) -> WhitelistBatch:
 
 
 def batch_push(
-    *, actor: Any, batch: WhitelistBatch, bank_ids: Sequence[int]
+    *, actor: User, batch: WhitelistBatch, bank_ids: Sequence[int]
 ) -> tuple[list[WhitelistPush], list[int]]:
     """Push a published batch to banks: (new pushes, ids of banks it had already gone to)."""
     require(actor, Perm.WHITELIST_MANAGE)
@@ -579,7 +579,7 @@ def batch_push(
 
 def follow_up_record(
     *,
-    actor: Any,
+    actor: User,
     entry: WhitelistEntry,
     status: str,
     amount: Decimal | str | int | None = None,
@@ -616,7 +616,7 @@ def follow_up_record(
     with transaction.atomic():
         follow_up = WhitelistFollowUp.objects.create(
             entry=entry,
-            bank_id=actor.organisation_id,
+            bank=acting_organisation(actor),
             status=status,
             amount=clean_amount,
             reason=reason_text,
@@ -641,9 +641,9 @@ def follow_up_record(
                 ip_office_ids(),
                 entry.batch,
                 "whitelist.follow_up",
-                f"{actor.organisation.name} 对白名单企业 {entry.enterprise.name} {label_zh}，"
+                f"{acting_organisation(actor)} 对白名单企业 {entry.enterprise.name} {label_zh}，"
                 f"金额 {money_str(clean_amount or Decimal(0))} 元。",
-                f"{actor.organisation.name} recorded {status.replace('_', ' ')} for "
+                f"{acting_organisation(actor)} recorded {status.replace('_', ' ')} for "
                 f"{entry.enterprise.name}: {money_str(clean_amount or Decimal(0))} yuan.",
             )
     return follow_up
@@ -654,7 +654,7 @@ def follow_up_record(
 
 def recommendation_create(
     *,
-    actor: Any,
+    actor: User,
     enterprise_uscc: str,
     reason: str,
     intended_amount: Decimal | str | int | None = None,
@@ -677,7 +677,7 @@ def recommendation_create(
     try:
         with transaction.atomic():
             recommendation = BankRecommendation.objects.create(
-                bank_id=actor.organisation_id,
+                bank=acting_organisation(actor),
                 enterprise=enterprise,
                 reason=reason_text,
                 intended_amount=amount,
@@ -697,8 +697,8 @@ def recommendation_create(
                 ip_office_ids(),
                 recommendation,
                 "whitelist.recommend",
-                f"{actor.organisation.name} 推荐企业 {enterprise.name} 进入白名单：{reason_text}",
-                f"{actor.organisation.name} recommends {enterprise.name} for the white list: "
+                f"{recommendation.bank.name} 推荐企业 {enterprise.name} 进入白名单：{reason_text}",
+                f"{recommendation.bank.name} recommends {enterprise.name} for the white list: "
                 f"{reason_text}",
             )
     except IntegrityError:
@@ -712,7 +712,7 @@ def recommendation_create(
 
 def recommendation_decide(
     *,
-    actor: Any,
+    actor: User,
     recommendation: BankRecommendation,
     decision: str,
     batch: WhitelistBatch | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
@@ -23,7 +24,7 @@ def _not_found() -> NotFound:
     return NotFound("未找到该贷款。", "No such loan.", code="loan_not_found")
 
 
-def _require_bank(actor: Any, loan: Loan) -> None:
+def _require_bank(actor: User, loan: Loan) -> None:
     """Only the lending bank acts on its loan; another organisation gets a 404."""
     require(actor, Perm.LOAN_MANAGE)
     if loan.bank_id != getattr(actor, "organisation_id", None):

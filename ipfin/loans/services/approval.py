@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import invalid
@@ -94,7 +95,7 @@ def _pledged_right_ids(pledge: Pledge) -> set[int]:
     )
 
 
-def pledge_valuations(actor: Any, pledge: Pledge) -> list[Valuation]:
+def pledge_valuations(actor: User, pledge: Pledge) -> list[Valuation]:
     """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
     `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
     flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
@@ -112,7 +113,7 @@ def _may_rest_on(valuation: Valuation, amount: Decimal) -> bool:
     return valuation.method != ValuationMethod.BANK_INTERNAL or internal_valuation_allowed(amount)
 
 
-def _valuation_for(actor: Any, pledge: Pledge, valuation_id: Any, amount: Decimal) -> Valuation:
+def _valuation_for(actor: User, pledge: Pledge, valuation_id: Any, amount: Decimal) -> Valuation:
     """The valuation given, else the latest usable one a loan of `amount` may rest on (above the
     internal-valuation line, the latest that is not the bank's internal valuation)."""
     usable = pledge_valuations(actor, pledge)
@@ -174,7 +175,7 @@ def _approved_rate(
 
 def loan_approve(
     *,
-    actor: Any,
+    actor: User,
     loan: Loan,
     principal: Decimal | str | int,
     months: int | str,
@@ -294,7 +295,7 @@ def loan_approve(
     return locked
 
 
-def loan_decline(*, actor: Any, loan: Loan, reason: str) -> Loan:
+def loan_decline(*, actor: User, loan: Loan, reason: str) -> Loan:
     """The bank declines the application, with its reason."""
     _require_bank(actor, loan)
     text = (reason or "").strip()

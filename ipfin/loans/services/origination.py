@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import NotFound, invalid
@@ -107,7 +107,7 @@ def _bank(bank_id: int | None) -> Organisation:
     return bank
 
 
-def _demand(actor: Any, demand_id: int, enterprise: Organisation) -> Demand:
+def _demand(actor: User, demand_id: int, enterprise: Organisation) -> Demand:
     from ipfin.financing.selectors import demand_get
 
     try:
@@ -133,7 +133,7 @@ def _demand(actor: Any, demand_id: int, enterprise: Organisation) -> Demand:
 
 def loan_apply(
     *,
-    actor: Any,
+    actor: User,
     enterprise_uscc: str,
     product_version_id: int | None,
     amount: Decimal | str | int,
@@ -169,7 +169,7 @@ def loan_apply(
         bank = version.product.provider
         _check_product_terms(version, amount=value, months=term, method=how, amount_field="amount")
     elif acting_bank:
-        bank = actor.organisation
+        bank = acting_organisation(actor)
     else:
         bank = _bank(bank_id)
     if acting_bank and bank.pk != org_id:

@@ -21,11 +21,11 @@ reason (`loan_classify_manual`), so that both decisions are audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Min
 
+from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
@@ -64,7 +64,7 @@ def _days_past_due_on(loan: Loan, day: date) -> int:
 
 def loan_classify_manual(
     *,
-    actor: Any,
+    actor: User,
     loan: Loan,
     category: str,
     reason: str,
@@ -127,7 +127,7 @@ def loan_classify_manual(
     return locked
 
 
-def loan_write_off(*, actor: Any, loan: Loan, reason: str, today: date | None = None) -> Loan:
+def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None = None) -> Loan:
     """核销: the lending bank writes off a disbursed loan classified 损失 (by its days past due or
     its own assessment, as of `today`), with its reason; the principal outstanding is the amount
     written off. Notifies the enterprise. Refused (nothing changes) for any other category."""

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
@@ -46,7 +47,7 @@ __all__ = [
 
 
 def loan_disburse(
-    *, actor: Any, loan: Loan, disbursed_on: date | None = None, today: date | None = None
+    *, actor: User, loan: Loan, disbursed_on: date | None = None, today: date | None = None
 ) -> Loan:
     """Disbursement (放款): the schedule is made from the approved terms, starting on the
     disbursement day (`repayment_schedule`); a loan from a demand marks the demand financed."""
@@ -144,7 +145,7 @@ def _line_json(line: Any) -> dict[str, Any]:
 
 def loan_repay(
     *,
-    actor: Any,
+    actor: User,
     loan: Loan,
     amount: Decimal | str | int,
     paid_on: date | None = None,
@@ -259,7 +260,7 @@ def loan_repay(
     return repayment
 
 
-def loan_close(*, actor: Any, loan: Loan, today: date | None = None) -> Loan:
+def loan_close(*, actor: User, loan: Loan, today: date | None = None) -> Loan:
     """Closure (结清) of a loan repaid in full: every instalment settled, no principal left. Asks
     the pledgee to release the pledge (see the module doc): a notification to the bank whose
     object is the pledge, unless another active loan still relies on the registration."""

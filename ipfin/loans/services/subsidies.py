@@ -24,8 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ipfin.accounts.models import Organisation
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -132,11 +132,11 @@ def eligible_interest(
 
 
 def subsidy_claim_submit(
-    *, actor: Any, policy_id: int | str, year: int | str, today: date | None = None
+    *, actor: User, policy_id: int | str, year: int | str, today: date | None = None
 ) -> SubsidyClaim:
     """The enterprise claims the subsidy of `policy_id` for the interest it paid in `year`."""
     require(actor, Perm.SUBSIDY_APPLY)
-    enterprise: Organisation = actor.organisation
+    enterprise: Organisation = acting_organisation(actor)
     policy = subsidy_policy(policy_id)
     claim_year = int_in(year, "year")
     day = today_or(today)
@@ -231,7 +231,7 @@ def _claim_not_found() -> NotFound:
 
 
 def subsidy_claim_review(
-    *, actor: Any, claim: SubsidyClaim, decision: str, reason: str = ""
+    *, actor: User, claim: SubsidyClaim, decision: str, reason: str = ""
 ) -> SubsidyClaim:
     """The office approves a submitted claim, or rejects it with a reason."""
     require(actor, Perm.SUBSIDY_REVIEW)
@@ -281,7 +281,7 @@ def subsidy_claim_review(
     return locked
 
 
-def subsidy_allocate(*, actor: Any, policy_id: int | str, year: int | str) -> SubsidyAllocationRun:
+def subsidy_allocate(*, actor: User, policy_id: int | str, year: int | str) -> SubsidyAllocationRun:
     """Allocate the policy's budget for `year` among its approved claims (see the module doc)."""
     require(actor, Perm.SUBSIDY_REVIEW)
     policy = subsidy_policy(policy_id)

@@ -26,8 +26,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ipfin.accounts.models import OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm, require, require_login
+from ipfin.accounts.models import OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require, require_login
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -155,12 +155,11 @@ def pledges_lapse_unconfirmed(*, on: date | None = None, right_ids: Sequence[int
 
 
 def _filing_parties(
-    actor: Any, pledgor_uscc: str | None, pledgee_uscc: str | None
+    actor: User, pledgor_uscc: str | None, pledgee_uscc: str | None
 ) -> tuple[Any, Any, str]:
     """(pledgee, pledgor, initiator) of an application filed by `actor`: a bank files as pledgee
     naming the pledgor enterprise; an enterprise files as pledgor naming the pledgee bank."""
-    require_login(actor)
-    org = actor.organisation
+    org = acting_organisation(require_login(actor))
     if has_perm(actor, Perm.PLEDGE_APPLY):
         if not pledgor_uscc:
             raise invalid(
@@ -194,7 +193,7 @@ def _filing_parties(
 
 def pledge_submit(
     *,
-    actor: Any,
+    actor: User,
     rights: Sequence[str],
     debt_amount: Decimal | str | int,
     term_start: date,
@@ -273,15 +272,15 @@ def pledge_submit(
             [other_party_id(draft, initiator)],
             draft,
             "pledge.submit",
-            f"{actor.organisation.name}（{PARTY_ZH[initiator]}）提交了质押登记申请 #{draft.pk}"
+            f"{acting_organisation(actor)}（{PARTY_ZH[initiator]}）提交了质押登记申请 #{draft.pk}"
             f"（{numbers_zh}），请查看预审结果并于 {draft.confirm_by} 前确认或拒绝。",
-            f"{actor.organisation.name} ({initiator}) filed pledge application #{draft.pk} "
+            f"{acting_organisation(actor)} ({initiator}) filed pledge application #{draft.pk} "
             f"({numbers_en}): read the pre-check and confirm or decline by {draft.confirm_by}.",
         )
     return draft, checks
 
 
-def pledge_confirm(*, actor: Any, pledge: Pledge, today: date | None = None) -> Pledge:
+def pledge_confirm(*, actor: User, pledge: Pledge, today: date | None = None) -> Pledge:
     """The other party signs the joint application (办法 arts. 3, 7): the pre-check runs again on
     today's register, and a confirmed application reaches the examiner (submitted), whose working-
     day deadline starts now. Past its confirmation deadline the application lapses instead (409).
@@ -317,8 +316,8 @@ def pledge_confirm(*, actor: Any, pledge: Pledge, today: date | None = None) -> 
             [party_org_id(locked, locked.initiator)],
             locked,
             "pledge.confirm",
-            f"{actor.organisation.name} 已确认质押登记申请 #{locked.pk}，申请已提交审查。",
-            f"{actor.organisation.name} confirmed pledge application #{locked.pk}; it is now "
+            f"{acting_organisation(actor)} 已确认质押登记申请 #{locked.pk}，申请已提交审查。",
+            f"{acting_organisation(actor)} confirmed pledge application #{locked.pk}; it is now "
             "with the examiner.",
         )
         notify_orgs(
@@ -331,7 +330,7 @@ def pledge_confirm(*, actor: Any, pledge: Pledge, today: date | None = None) -> 
     return locked
 
 
-def pledge_decline(*, actor: Any, pledge: Pledge, reason: str = "") -> Pledge:
+def pledge_decline(*, actor: User, pledge: Pledge, reason: str = "") -> Pledge:
     """The other party refuses to sign: the application ends and its rights are free."""
     require_other_party(actor, pledge.initiator, pledge)
     reason = (reason or "").strip()
@@ -356,8 +355,8 @@ def pledge_decline(*, actor: Any, pledge: Pledge, reason: str = "") -> Pledge:
             [party_org_id(locked, locked.initiator)],
             locked,
             "pledge.decline",
-            f"{actor.organisation.name} 拒绝确认质押登记申请 #{locked.pk}{why_zh}",
-            f"{actor.organisation.name} declined pledge application #{locked.pk}{why_en}",
+            f"{acting_organisation(actor)} 拒绝确认质押登记申请 #{locked.pk}{why_zh}",
+            f"{acting_organisation(actor)} declined pledge application #{locked.pk}{why_en}",
         )
     return locked
 
@@ -377,7 +376,7 @@ def _active_rights_of(pledge: Pledge) -> list[Any]:
 
 def pledge_decide(
     *,
-    actor: Any,
+    actor: User,
     pledge: Pledge,
     decision: str,
     reason: str = "",
@@ -478,7 +477,7 @@ def pledge_decide(
 
 def pledge_resubmit(
     *,
-    actor: Any,
+    actor: User,
     pledge: Pledge,
     rights: Sequence[str] | None = None,
     debt_amount: Decimal | str | int | None = None,
@@ -600,7 +599,7 @@ def pledge_resubmit(
 # --- release, withdrawal -------------------------------------------------------------------------
 
 
-def pledge_release_request(*, actor: Any, pledge: Pledge, today: date | None = None) -> Pledge:
+def pledge_release_request(*, actor: User, pledge: Pledge, today: date | None = None) -> Pledge:
     """The pledgor's half of a joint release (注销登记 filed jointly): its request is recorded and
     the pledgee told; the pledgee's release with `basis="joint"` then registers it at once. Only
     the pledgor of a registered pledge (403 for the pledgee, 404 for anyone else, 409 otherwise)."""
@@ -645,7 +644,7 @@ def pledge_release_request(*, actor: Any, pledge: Pledge, today: date | None = N
 
 def pledge_release(
     *,
-    actor: Any,
+    actor: User,
     pledge: Pledge,
     released_on: date | None = None,
     basis: str = ReleaseBasisChoices.DEBT_DISCHARGED,
@@ -712,7 +711,7 @@ def pledge_release(
     return locked
 
 
-def pledge_withdraw(*, actor: Any, pledge: Pledge) -> Pledge:
+def pledge_withdraw(*, actor: User, pledge: Pledge) -> Pledge:
     """Either party withdraws an application not yet decided: awaiting confirmation, with the
     examiner, or sent back for correction."""
     party = require_party(actor, pledge)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
@@ -101,7 +102,7 @@ def _describe(after: dict[str, Any]) -> tuple[str, str]:
 
 def pledge_change(
     *,
-    actor: Any,
+    actor: User,
     pledge: Pledge,
     reason: str,
     debt_amount: Decimal | str | int | None = None,
@@ -188,7 +189,7 @@ def pledge_change(
 
 
 def pledge_change_confirm(
-    *, actor: Any, change: PledgeChange, today: date | None = None
+    *, actor: User, change: PledgeChange, today: date | None = None
 ) -> PledgeChange:
     """The other party signs the change application: it goes to the examiner."""
     require_other_party(actor, change.initiator, change.pledge)
@@ -222,7 +223,7 @@ def pledge_change_confirm(
     return locked
 
 
-def pledge_change_decline(*, actor: Any, change: PledgeChange, reason: str = "") -> PledgeChange:
+def pledge_change_decline(*, actor: User, change: PledgeChange, reason: str = "") -> PledgeChange:
     require_other_party(actor, change.initiator, change.pledge)
     with transaction.atomic():
         locked = _lock_change(change)
@@ -247,7 +248,7 @@ def pledge_change_decline(*, actor: Any, change: PledgeChange, reason: str = "")
     return locked
 
 
-def pledge_change_withdraw(*, actor: Any, change: PledgeChange) -> PledgeChange:
+def pledge_change_withdraw(*, actor: User, change: PledgeChange) -> PledgeChange:
     """Either party withdraws a change application not yet decided."""
     party = require_party(actor, change.pledge)
     with transaction.atomic():
@@ -274,7 +275,7 @@ def pledge_change_withdraw(*, actor: Any, change: PledgeChange) -> PledgeChange:
 
 def pledge_change_decide(
     *,
-    actor: Any,
+    actor: User,
     change: PledgeChange,
     decision: str,
     reason: str = "",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ipfin.accounts.models import User
 from ipfin.audit.services import audit_record
 from ipfin.pledges.models import OPEN_CHANGE_STATES, ChangeStateChoices, Pledge, PledgeChange
 
 
-def close_open_changes(pledge: Pledge, actor: Any) -> None:
+def close_open_changes(pledge: Pledge, actor: User) -> None:
     """A released pledge has nothing left to change: its open change applications are withdrawn,
     each with an audit record. Called inside the release's transaction."""
     for change in PledgeChange.objects.select_for_update().filter(

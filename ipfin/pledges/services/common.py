@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.models import Organisation, OrganisationKind
+from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, require, require_login
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
@@ -120,7 +120,7 @@ def clean_party_org(uscc: str, kind: str, field: str) -> Organisation:
 # --- the parties ---------------------------------------------------------------------------------
 
 
-def party_of(actor: Any, pledge: Pledge) -> str | None:
+def party_of(actor: User, pledge: Pledge) -> str | None:
     org_id = getattr(actor, "organisation_id", None)
     if org_id is not None and org_id == pledge.pledgee_id:
         return PLEDGEE
@@ -133,7 +133,7 @@ def not_found() -> NotFound:
     return NotFound("未找到该质押登记。", "No such pledge registration.", code="pledge_not_found")
 
 
-def require_party(actor: Any, pledge: Pledge) -> str:
+def require_party(actor: User, pledge: Pledge) -> str:
     """The actor's side of the pledge, with its side's permission (the pledgee bank: PLEDGE_APPLY,
     the pledgor enterprise: PLEDGE_CO_SIGN). Anyone else gets a 404, as if the pledge did not
     exist; a party without the permission a 403."""
@@ -145,7 +145,7 @@ def require_party(actor: Any, pledge: Pledge) -> str:
     return party
 
 
-def require_pledgee(actor: Any, pledge: Pledge) -> None:
+def require_pledgee(actor: User, pledge: Pledge) -> None:
     """Only the pledgee bank acts here (upload the contract, release). A party without the
     permission: 403; anyone else: 404."""
     party = require_party(actor, pledge)
@@ -157,7 +157,7 @@ def require_pledgee(actor: Any, pledge: Pledge) -> None:
         )
 
 
-def require_other_party(actor: Any, initiator: str, pledge: Pledge) -> str:
+def require_other_party(actor: User, initiator: str, pledge: Pledge) -> str:
     """The party that did not file: only it confirms or declines (办法 art. 3: both sign)."""
     party = require_party(actor, pledge)
     if party == initiator:

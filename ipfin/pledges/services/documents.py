@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
@@ -53,7 +53,7 @@ def _sha256(uploaded_file: UploadedFile[bytes]) -> str:
 
 
 def pledge_document_upload(
-    *, actor: Any, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = CONTRACT
+    *, actor: User, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = CONTRACT
 ) -> PledgeDocument:
     """Attach the signed pledge contract (PDF only: %PDF- header, .pdf name, PDF content type),
     stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the pledge is active."""

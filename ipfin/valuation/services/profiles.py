@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ipfin.accounts.models import OrganisationKind
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.models import OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import PermissionDenied, invalid
 from ipfin.common.inputs import optional_amount_in
@@ -76,7 +76,7 @@ def _model_dict(model: BankModel) -> dict[str, Any]:
 
 def bank_model_update(
     *,
-    actor: Any,
+    actor: User,
     haircuts: dict[str, Any] | None = None,
     max_pledge_rates: dict[str, Any] | None = None,
     recheck_threshold: Any = None,
@@ -86,7 +86,7 @@ def bank_model_update(
     model's, for a bank that had none). Haircuts are in [0, 1] by right kind, pledge rates in
     (0, 1] by product, the threshold in [0, 10], the floor in [0, 1]."""
     require(actor, Perm.VALUATION_WRITE)
-    if actor.organisation.kind != OrganisationKind.BANK:
+    if acting_organisation(actor).kind != OrganisationKind.BANK:
         raise PermissionDenied(
             "只有银行可以设置内部评估模型。",
             "Only a bank can set an internal valuation model.",
@@ -183,7 +183,7 @@ def _choice(raw: Any, field: str, allowed: list[str]) -> str:
 
 
 def credit_profile_update(
-    *, actor: Any, uscc: str, today: date | None = None, **fields: Any
+    *, actor: User, uscc: str, today: date | None = None, **fields: Any
 ) -> EnterpriseCreditProfile:
     """Set facts of the enterprise `uscc`'s credit profile; only the fields given change. Who may:
     the enterprise itself, or a bank it is a customer of (the pledgee of one of its pledge

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.utils import timezone
 
+from ipfin.accounts.models import User
 from ipfin.audit.services import audit_record
 from ipfin.valuation.engine.indicator import ScoreWeights, score_rights
 from ipfin.valuation.models import ScoreRun
@@ -36,7 +37,7 @@ class ScoreProgress(Protocol):
 
 def portfolio_score(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     on: date | None = None,
     weights: ScoreWeights | None = None,
     progress: ScoreProgress | None = None,

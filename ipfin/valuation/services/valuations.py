@@ -46,8 +46,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
-from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
@@ -220,7 +220,7 @@ def _transition(valuation: Valuation, expected: ValuationState, action: str) -> 
 # --- create --------------------------------------------------------------------------------------
 
 
-def _client_bank(actor: Any, client_bank_uscc: str | None) -> Organisation | None:
+def _client_bank(actor: User, client_bank_uscc: str | None) -> Organisation | None:
     if not client_bank_uscc:
         return None
     code = clean_uscc(client_bank_uscc)
@@ -243,13 +243,13 @@ def _client_bank(actor: Any, client_bank_uscc: str | None) -> Organisation | Non
 
 
 def _bank_internal(
-    actor: Any, rights: Sequence[Right], inputs: dict[str, Any]
+    actor: User, rights: Sequence[Right], inputs: dict[str, Any]
 ) -> tuple[Decimal, dict[str, Any], dict[str, Any]]:
     """A bank's own valuation with its internal model (no external report): the reference value
     of each right is given in `inputs["reference_values"]` ({number: amount}); `loan_amount`
     (optional) must be at most 10,000,000.00 yuan, the limit of internal valuation, that figure
     included (`internal_valuation_refused`); `product` picks the maximum pledge rate."""
-    if actor.organisation.kind != OrganisationKind.BANK:
+    if acting_organisation(actor).kind != OrganisationKind.BANK:
         raise PermissionDenied(
             "只有银行可以使用内部评估模型。",
             "Only a bank can value with its internal model.",
@@ -336,7 +336,7 @@ def _line(line: Any) -> dict[str, Any]:
 
 def valuation_create(
     *,
-    actor: Any,
+    actor: User,
     rights: Sequence[str],
     method: str,
     inputs: dict[str, Any],
@@ -385,7 +385,7 @@ def valuation_create(
         value, echo, details = outcome.value, outcome.inputs, outcome.details
     with transaction.atomic():
         valuation = Valuation.objects.create(
-            organisation_id=actor.organisation_id,
+            organisation=acting_organisation(actor),
             client_bank=client,
             created_by=actor,
             method=method,
@@ -414,7 +414,7 @@ def valuation_create(
 # --- issue ---------------------------------------------------------------------------------------
 
 
-def valuation_issue(*, actor: Any, valuation: Valuation) -> Valuation:
+def valuation_issue(*, actor: User, valuation: Valuation) -> Valuation:
     """The maker issues (出具) its draft: the client bank, if any, is notified."""
     require(actor, Perm.VALUATION_WRITE)
     if valuation.organisation_id != actor.organisation_id:
@@ -435,7 +435,7 @@ def valuation_issue(*, actor: Any, valuation: Valuation) -> Valuation:
             after=_snapshot(locked, before["rights"]),
         )
         if locked.client_bank_id is not None:
-            maker = actor.organisation.name
+            maker = acting_organisation(actor).name
             amount = money_str(locked.value)
             notify(
                 organisation_id=locked.client_bank_id,
@@ -450,10 +450,10 @@ def valuation_issue(*, actor: Any, valuation: Valuation) -> Valuation:
 # --- recheck -------------------------------------------------------------------------------------
 
 
-def _recheck_actor_check(actor: Any, valuation: Valuation) -> None:
+def _recheck_actor_check(actor: User, valuation: Valuation) -> None:
     """Only the client bank rechecks: the maker gets a 403, anyone else a 404."""
     require(actor, Perm.VALUATION_WRITE)
-    org_id = actor.organisation_id
+    org_id = acting_organisation(actor).pk
     if valuation.client_bank_id != org_id:
         if valuation.organisation_id == org_id:
             raise PermissionDenied(
@@ -493,12 +493,14 @@ def _own_internal_values(bank_id: int, rights: Sequence[Right]) -> dict[int, tup
     return found
 
 
-def bank_reference_values(*, actor: Any, rights: Sequence[Right]) -> dict[str, tuple[Decimal, int]]:
+def bank_reference_values(
+    *, actor: User, rights: Sequence[Right]
+) -> dict[str, tuple[Decimal, int]]:
     """What a recheck by `actor`'s bank takes when no figures are given: {number: (the bank's
     reference value, the id of its bank_internal valuation)} for those of `rights` that have one
     (the recheck form is prefilled with them). Only the actor's own organisation's valuations are
     read."""
-    own = _own_internal_values(actor.organisation_id, rights)
+    own = _own_internal_values(acting_organisation(actor).pk, rights)
     return {r.number: own[r.pk] for r in rights if r.pk in own}
 
 
@@ -544,7 +546,7 @@ def _given_values(rights: Sequence[Right], given: Mapping[str, Any]) -> dict[int
 
 def valuation_recheck(
     *,
-    actor: Any,
+    actor: User,
     valuation: Valuation,
     reference_values: Mapping[str, Any] | None = None,
 ) -> Valuation:
@@ -554,7 +556,7 @@ def valuation_recheck(
     right. A right without a bank figure is a 422 `recheck_needs_bank_value` (nothing changes).
     The maker is notified, with the figures and the flag."""
     _recheck_actor_check(actor, valuation)
-    org_id = actor.organisation_id
+    org_id = acting_organisation(actor).pk
     with transaction.atomic():
         locked = _lock(valuation)
         _transition(locked, ValuationState.ISSUED, "rechecked")
@@ -655,8 +657,8 @@ def valuation_recheck(
     return locked
 
 
-def _notify_recheck(actor: Any, valuation: Valuation) -> None:
-    bank = actor.organisation.name
+def _notify_recheck(actor: User, valuation: Valuation) -> None:
+    bank = acting_organisation(actor).name
     internal = money_str(valuation.internal_value or Decimal(0))
     external = money_str(valuation.value)
     pct = ((valuation.deviation or Decimal(0)) * 100).quantize(Decimal("0.1"))
