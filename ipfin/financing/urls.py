@@ -18,7 +18,6 @@ urlpatterns = [
     path("demands/new/", views.demand_new, name="demand_new"),
     path("demands/<int:demand_id>/", views.demand_detail, name="demand_detail"),
     path("demands/<int:demand_id>/push/", views.demand_push, name="demand_push"),
-    path("demands/<int:demand_id>/apply/", views.demand_apply, name="demand_apply"),
     path("demands/<int:demand_id>/withdraw/", views.demand_withdraw, name="demand_withdraw"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/<int:row_id>/respond/", views.ledger_respond, name="ledger_respond"),

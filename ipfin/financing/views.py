@@ -282,10 +282,10 @@ def demand_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @domain_errors
 def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
-    return _demand_page(request, demand_id)
+    return demand_page(request, demand_id)
 
 
-def _demand_page(
+def demand_page(
     request: HttpRequest, demand_id: int, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     """The demand's page; after a refused action, again with the refusal at its status."""
@@ -323,7 +323,7 @@ def _demand_action(request: HttpRequest, demand_id: int, act: Callable[[], str])
         request,
         act,
         on_success=lambda: redirect("financing:demand_detail", demand_id=demand_id),
-        on_failure=lambda status, error: _demand_page(
+        on_failure=lambda status, error: demand_page(
             request, demand_id, status=status, error=error
         ),
     )
@@ -342,57 +342,6 @@ def demand_push(request: HttpRequest, demand_id: int) -> HttpResponse:
         return _("符合条件的银行均已推送过，未新增推送。")
 
     return _demand_action(request, demand_id, act)
-
-
-@login_required
-@domain_errors
-@require_POST
-def demand_apply(request: HttpRequest, demand_id: int) -> HttpResponse:
-    """Apply for a loan from the demand with the product of a bank that answered "interested":
-    ipfin.loans' `loan_apply`, which checks who may apply and the product's terms."""
-    from ipfin.loans.services import loan_apply  # the UI joins the two apps; the models do not
-
-    demand = selectors.demand_get(actor=request.user, pk=demand_id)
-    made: dict[str, Any] = {}
-
-    def act() -> str:
-        row = next(
-            (
-                r
-                for r in selectors.ledger_list(actor=request.user).filter(demand=demand)
-                if str(r.pk) == request.POST.get("row", "")
-            ),
-            None,
-        )
-        if row is None or row.response != ResponseKind.INTERESTED or row.product_version is None:
-            raise ValidationFailed(
-                "只能以已表示有意向的银行产品申请贷款。",
-                "A loan can only be applied for with the product of a bank that answered "
-                "'interested'.",
-                code="demand_apply_not_interested",
-            )
-        methods = list(row.product_version.repayment_methods) or ["annuity"]
-        loan = made["loan"] = loan_apply(
-            actor=request.user,
-            enterprise_uscc=demand.enterprise.uscc or "",
-            product_version_id=row.product_version_id,
-            amount=demand.amount,
-            months=demand.term_months,
-            method=methods[0],
-            day_count="30/360",
-            demand_id=demand.pk,
-            rights=[r.number for r in demand.rights.all()],
-        )
-        return _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk}
-
-    return run_action(
-        request,
-        act,
-        on_success=lambda: redirect("loans:loan_detail", loan_id=made["loan"].pk),
-        on_failure=lambda status, error: _demand_page(
-            request, demand_id, status=status, error=error
-        ),
-    )
 
 
 @login_required
@@ -477,7 +426,7 @@ def ledger_respond(request: HttpRequest, row_id: int) -> HttpResponse:
         if status == 400:
             error = _("请选择反馈，说明不超过 2000 字。")
         if demand_id is not None:
-            return _demand_page(request, demand_id, status=status, error=error)
+            return demand_page(request, demand_id, status=status, error=error)
         return _ledger_page(request, status=status, error=error)
 
     return run_action(request, act, form=form, on_success=back, on_failure=again)

@@ -43,6 +43,8 @@ from ipfin.loans.models import (
     SubsidyClaim,
 )
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.valuation.models import Valuation
+from ipfin.valuation.selectors import reliable_valuations_of, valuation_list
 
 __all__ = [
     "LoanPosition",
@@ -263,3 +265,14 @@ def release_pledge_due(loan: Loan) -> bool:
     """Whether the bank should now release the loan's pledge (`release_due`)."""
     pledge_state = loan.pledge.state if loan.pledge is not None else None
     return release_due(loan.state, pledge_state, other_loans_on_pledge(loan))
+
+
+def pledge_valuations(*, actor: Actor, pledge: Pledge) -> list[Valuation]:
+    """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
+    `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
+    flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
+    right_ids = set(
+        PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
+    )
+    found = reliable_valuations_of(right_ids, within=valuation_list(actor=actor))
+    return [valuation for valuation, _rights in found]

@@ -7,6 +7,11 @@ app_name = "loans"
 urlpatterns = [
     path("", views.loan_list, name="loan_list"),
     path("new/", views.loan_new, name="loan_new"),
+    path(
+        "from-demand/<int:demand_id>/",
+        views.loan_apply_from_demand,
+        name="loan_apply_from_demand",
+    ),
     path("calculator/", views.schedule_calculator, name="calculator"),
     path("<int:loan_id>/", views.loan_detail, name="loan_detail"),
     path("<int:loan_id>/approve/", views.loan_approve, name="loan_approve"),

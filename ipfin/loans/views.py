@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.common.errors import DomainError
+from ipfin.common.errors import DomainError, ValidationFailed
 from ipfin.common.money import money_str
-from ipfin.financing.models import ProductKind, ProductVersion
+from ipfin.financing import selectors as financing_selectors
+from ipfin.financing.models import ProductKind, ProductVersion, ResponseKind
+from ipfin.financing.views import demand_page
 from ipfin.loans import selectors, services
 from ipfin.loans.forms import (
     AllocateForm,
@@ -174,7 +176,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         pledges = list(selectors.bank_pledges_for(actor=user, enterprise_id=loan.enterprise_id))
         valuations: dict[int, str] = {}
         for pledge in pledges:
-            for v in services.pledge_valuations(user, pledge):
+            for v in selectors.pledge_valuations(actor=user, pledge=pledge):
                 valuations[v.pk] = f"#{v.pk} · {money_str(v.value)} · {v.valuation_date}"
         context["approve_form"] = forms.get("approve_form") or ApproveForm(
             initial={
@@ -462,3 +464,56 @@ def _subsidy_page_again(request: HttpRequest, **forms: Any) -> Callable[[int, st
         return render(request, "loans/subsidies.html", context, status=status)
 
     return render_again
+
+
+# --- from a financing demand ---------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_POST
+def loan_apply_from_demand(request: HttpRequest, demand_id: int) -> HttpResponse:
+    """Apply for a loan from a financing demand with the product of a bank that answered
+    "interested" (`loan_apply`, which checks who may apply and the product's terms); a refusal
+    shows the demand's page again with it."""
+    demand = financing_selectors.demand_get(actor=request.user, pk=demand_id)
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        row = next(
+            (
+                r
+                for r in financing_selectors.ledger_list(actor=request.user).filter(demand=demand)
+                if str(r.pk) == request.POST.get("row", "")
+            ),
+            None,
+        )
+        if row is None or row.response != ResponseKind.INTERESTED or row.product_version is None:
+            raise ValidationFailed(
+                "只能以已表示有意向的银行产品申请贷款。",
+                "A loan can only be applied for with the product of a bank that answered "
+                "'interested'.",
+                code="demand_apply_not_interested",
+            )
+        methods = list(row.product_version.repayment_methods) or ["annuity"]
+        loan = made["loan"] = services.loan_apply(
+            actor=request.user,
+            enterprise_uscc=demand.enterprise.uscc or "",
+            product_version_id=row.product_version_id,
+            amount=demand.amount,
+            months=demand.term_months,
+            method=methods[0],
+            day_count="30/360",
+            demand_id=demand.pk,
+            rights=[r.number for r in demand.rights.all()],
+        )
+        return _("贷款申请已提交。编号 #%(id)s") % {"id": loan.pk}
+
+    return run_action(
+        request,
+        act,
+        on_success=lambda: redirect("loans:loan_detail", loan_id=made["loan"].pk),
+        on_failure=lambda status, error: demand_page(
+            request, demand_id, status=status, error=error
+        ),
+    )

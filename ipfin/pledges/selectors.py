@@ -62,6 +62,7 @@ __all__ = [
     "pledge_list",
     "pledge_page",
     "pledge_precheck",
+    "pledges_holding",
     "pledges_public_for_right",
     "pledges_public_search",
     "resolve_rights",
@@ -209,6 +210,28 @@ def _public_row(pledge: Pledge, rights: list[Right]) -> dict[str, Any]:
         "pledgor": pledge.pledgor.name,
         "rights": [{"number": r.number, "kind": r.kind, "title": r.title} for r in rights],
     }
+
+
+def pledges_holding(right: Right, on: date) -> list[tuple[str, str]]:
+    """(registration_no, pledgee's name) of each pledge holding `right` on `on`, by number: those
+    registered (effective) on or before `on` and not released by then.
+
+    A pledge holds a right from its registration (质权自登记时设立, 民法典 art. 444 ¶1) until its
+    release; an application still pending holds it in the queue but creates no pledge right yet.
+    Public, as the pledge register is; the register asks for it through
+    ipfin.registry.encumbrances.
+    """
+    rows = (
+        PledgeItem.objects.filter(
+            right=right,
+            pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
+            pledge__effective_date__lte=on,
+        )
+        .filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
+        .order_by("pledge__registration_no")
+        .values_list("pledge__registration_no", "pledge__pledgee__name")
+    )
+    return [(str(number), str(pledgee)) for number, pledgee in rows]
 
 
 def pledges_public_for_right(right: Right) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from ninja import Query, Router, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
+from ipfin.registry.encumbrances import public_pledges_for_right
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.schemas import (
     AnnuityOut,
@@ -141,14 +142,12 @@ def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> R
     first publication of a copyright (著作权法 art. 23), a utility model's same-day invention
     application. Only the fields sent change; null clears one. The answer's status shows the
     term that follows."""
-    from ipfin.pledges.selectors import pledges_public_for_right
-
     right = right_get(number=number)
     right = right_term_facts_set(
         actor=request.user, right=right, **payload.model_dump(exclude_unset=True)
     )
     prefetch_related_objects([right], "events")
-    return _right_out(right, pledges=list(pledges_public_for_right(right)))
+    return _right_out(right, pledges=list(public_pledges_for_right(right)))
 
 
 @router.post(
@@ -230,11 +229,9 @@ def list_rights(
 
 @router.get("/rights/{number}", response=RightOut, auth=_public)
 def get_right(request: HttpRequest, number: str) -> RightOut:
-    from ipfin.pledges.selectors import pledges_public_for_right
-
     right = right_get(number=number)
     prefetch_related_objects([right], "events")  # read once: for the log and for the status
-    return _right_out(right, pledges=list(pledges_public_for_right(right)))
+    return _right_out(right, pledges=list(public_pledges_for_right(right)))
 
 
 @router.get("/rights/{number}/status", response=StatusOnOut, auth=_public)

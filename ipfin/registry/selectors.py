@@ -284,29 +284,6 @@ def owner_rights(*, uscc: str, on: date, kind: str | None = None) -> QuerySet[Ri
 # --- pledges -------------------------------------------------------------------------------------
 
 
-def registered_pledges_of(right: Right, on: date) -> list[tuple[str, str]]:
-    """(registration_no, pledgee's name) of each pledge holding `right` on `on`, by number: those
-    registered (effective) on or before `on` and not released by then.
-
-    A pledge holds a right from its registration (质权自登记时设立, 民法典 art. 444 ¶1) until its
-    release; an application still pending holds it in the queue but creates no pledge right yet.
-    Public, as the pledge register is. ipfin.pledges imports the registry, hence the late import.
-    """
-    from ipfin.pledges.models import PledgeItem, PledgeStateChoices
-
-    rows = (
-        PledgeItem.objects.filter(
-            right=right,
-            pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
-            pledge__effective_date__lte=on,
-        )
-        .filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
-        .order_by("pledge__registration_no")
-        .values_list("pledge__registration_no", "pledge__pledgee__name")
-    )
-    return [(str(number), str(pledgee)) for number, pledgee in rows]
-
-
 # --- search --------------------------------------------------------------------------------------
 
 

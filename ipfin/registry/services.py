@@ -48,10 +48,10 @@ from ipfin.registry.domain import (
     renewal_window,
     term_expiry,
 )
+from ipfin.registry.encumbrances import registered_pledges_of
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
     REGISTER_FLOOR,
-    registered_pledges_of,
     right_facts,
     right_status,
     share_str,

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.pledges import selectors as pledge_selectors
 from ipfin.registry import selectors as registry_selectors
 from ipfin.registry import services as registry_services
 from ipfin.registry.domain import compensation_days
+from ipfin.registry.encumbrances import public_pledges_for_right
 from ipfin.registry.forms import (
     RightEventForm,
     RightSearchForm,
@@ -153,7 +153,7 @@ def _right_page(
         "timeline": right_timeline(right, facts, events, today=today),
         "owners": owners,
         "licences": licences,
-        "public_pledges": pledge_selectors.pledges_public_for_right(right),
+        "public_pledges": public_pledges_for_right(right),
         "annuity_caveat": annuity_caveat(right, right_status, events, today=today),
         "event_form": event_form,
         "terms_form": terms_form,

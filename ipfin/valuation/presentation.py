@@ -27,6 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ipfin.common.money import format_yuan_zh, to_fen, wan_yuan
+from ipfin.registry.labels import status_label
+from ipfin.registry.models import RightKindChoices
+from ipfin.registry.selectors import current_owners, rights_status_bulk
 
 __all__ = [
     "CalculationTable",
@@ -261,8 +264,6 @@ def input_rows(method: str, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _kind_label(code: str) -> str:
-    from ipfin.registry.models import RightKindChoices
-
     return str(dict(RightKindChoices.choices).get(code, code))
 
 
@@ -452,8 +453,6 @@ def score_limit_note(total: int) -> str | None:
 
 
 def right_rows(rights: Sequence[Any], on: date) -> list[list[str]]:
-    from ipfin.registry.labels import status_label
-    from ipfin.registry.selectors import current_owners, rights_status_bulk
 
     statuses = rights_status_bulk(list(rights), on=on) if rights else {}
     rows = []

@@ -22,12 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from django.db.models import (
     Count,
     Exists,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -37,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
+from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login, tenant_scope
 from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.common.money import to_fen
 from ipfin.registry.domain import Status
@@ -95,6 +96,9 @@ __all__ = [
 _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 
 
+_M = TypeVar("_M", bound=Model)
+
+
 def is_office(actor: Actor) -> bool:
     """May manage white lists (imports, rules, batches, pushes): the IP office."""
     return has_perm(actor, Perm.WHITELIST_MANAGE)
@@ -116,6 +120,13 @@ def _bank_id(actor: Actor) -> int | None:
         org_id: int | None = getattr(actor, "organisation_id", None)
         return org_id
     return None
+
+
+def _own_bank_rows(rows: QuerySet[_M], actor: Actor) -> QuerySet[_M]:
+    """`rows` (of a table with a `bank`) limited to the actor's bank, all of them for those who
+    see all (tenant_scope, the one tenant filter)."""
+    scope = tenant_scope(actor, "bank", view_all=Perm.WHITELIST_VIEW_ALL)
+    return rows if scope is None else rows.filter(scope)
 
 
 def _require_party(actor: Actor) -> None:
@@ -319,8 +330,7 @@ def batch_entries(batch: WhitelistBatch) -> QuerySet[WhitelistEntry]:
 
 def batch_pushes(batch: WhitelistBatch, *, actor: Actor) -> list[WhitelistPush]:
     rows = batch.pushes.select_related("bank", "pushed_by")
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     return list(rows)
 
 
@@ -344,8 +354,7 @@ def latest_follow_ups(*, actor: Actor, batch: WhitelistBatch | None = None) -> Q
     """The latest follow-up of each (entry, bank): the pair's state. A bank sees its own."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(pk=Subquery(_latest_id().values("pk")[:1]))
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     if batch is not None:
         rows = rows.filter(entry__batch=batch)
     return rows.select_related("bank", "entry__enterprise", "recorded_by")
@@ -354,8 +363,7 @@ def latest_follow_ups(*, actor: Actor, batch: WhitelistBatch | None = None) -> Q
 def follow_up_history(*, actor: Actor, entry: WhitelistEntry) -> QuerySet[WhitelistFollowUp]:
     _require_party(actor)
     rows = entry.follow_ups.select_related("bank", "recorded_by")
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     return rows.order_by("recorded_at", "id")
 
 
@@ -363,8 +371,7 @@ def follow_up_rows(*, actor: Actor, batch: WhitelistBatch) -> QuerySet[Whitelist
     """Every follow-up on the batch (history), a bank's own only."""
     _require_party(actor)
     rows = WhitelistFollowUp.objects.filter(entry__batch=batch)
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     return rows.select_related("entry__enterprise", "bank", "recorded_by").order_by(
         "entry__enterprise__name", "bank__name", "recorded_at", "id"
     )
@@ -428,9 +435,8 @@ def conversion_figures(
     follow_keys = [_GROUPS[g][1] for g in by]
     pushes = WhitelistPush.objects.filter(batch__state=BatchState.PUBLISHED)
     latest = WhitelistFollowUp.objects.filter(pk=Subquery(_latest_id().values("pk")[:1]))
-    if not sees_all(actor):
-        pushes = pushes.filter(bank_id=_bank_id(actor))
-        latest = latest.filter(bank_id=_bank_id(actor))
+    pushes = _own_bank_rows(pushes, actor)
+    latest = _own_bank_rows(latest, actor)
     if batch_id is not None:
         pushes = pushes.filter(batch_id=batch_id)
         latest = latest.filter(entry__batch_id=batch_id)
@@ -504,8 +510,7 @@ def recommendation_figures(*, actor: Actor) -> list[RecommendationFigures]:
     """Per bank: recommendations received, accepted into a batch, declined, still open."""
     _require_party(actor)
     rows = BankRecommendation.objects.all()
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     return list(
         rows.values("bank", "bank__name")
         .annotate(
@@ -524,8 +529,7 @@ def recommendation_figures(*, actor: Actor) -> list[RecommendationFigures]:
 def recommendation_list(*, actor: Actor, state: str | None = None) -> QuerySet[BankRecommendation]:
     _require_party(actor)
     rows = BankRecommendation.objects.select_related("bank", "enterprise", "batch", "created_by")
-    if not sees_all(actor):
-        rows = rows.filter(bank_id=_bank_id(actor))
+    rows = _own_bank_rows(rows, actor)
     if state:
         rows = rows.filter(state=state)
     return rows

@@ -311,12 +311,14 @@ def test_enterprise_applies_for_a_loan_after_an_interested_answer(
     client = client_for(enterprise_a_user)
     url = f"/financing/demands/{demand.pk}/"
     assert 'data-testid="demand-apply"' not in client.get(url).content.decode()
-    refused = client.post(f"{url}apply/", {"row": row.pk})  # not answered yet: refused
+    apply_url = f"/loans/from-demand/{demand.pk}/"  # the loans app's page, from the demand
+    refused = client.post(apply_url, {"row": row.pk})  # not answered yet: refused
     assert not Loan.objects.exists()
     assert refused.status_code == 422 and 'data-testid="action-error"' in refused.content.decode()
     demand_respond(actor=bank_a_user, response_id=row.pk, response="interested")
-    assert 'data-testid="demand-apply"' in client.get(url).content.decode()
-    response = client.post(f"{url}apply/", {"row": row.pk})
+    page = client.get(url).content.decode()
+    assert 'data-testid="demand-apply"' in page and f'action="{apply_url}"' in page
+    response = client.post(apply_url, {"row": row.pk})
     loan = Loan.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/loans/{loan.pk}/")
     assert (loan.demand_id, loan.product_version_id) == (demand.pk, bank_a_loan.pk)

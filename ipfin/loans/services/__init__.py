@@ -33,7 +33,7 @@ relies on the same registration; the UI shows the bank the release prompt right 
 Import from here: `from ipfin.loans.services import loan_apply, subsidy_allocate`.
 """
 
-from ipfin.loans.services.approval import loan_approve, loan_decline, pledge_valuations
+from ipfin.loans.services.approval import loan_approve, loan_decline
 from ipfin.loans.services.origination import loan_apply, schedule_preview
 from ipfin.loans.services.risk import loan_classify_manual, loan_write_off
 from ipfin.loans.services.servicing import loan_classify, loan_close, loan_disburse, loan_repay
@@ -58,7 +58,6 @@ __all__ = [
     "loan_disburse",
     "loan_repay",
     "loan_write_off",
-    "pledge_valuations",
     "schedule_preview",
     "subsidy_allocate",
     "subsidy_claim_review",

@@ -15,6 +15,8 @@ from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str
 from ipfin.financing.domain.terms import lpr_plus_spread
+from ipfin.financing.selectors import lpr_rate
+from ipfin.loans import selectors as loan_selectors
 from ipfin.loans.domain.schedules import MAX_PENALTY_SURCHARGE, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
@@ -33,7 +35,7 @@ from ipfin.loans.services._loan import (
     _require_bank,
     _snapshot,
 )
-from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.valuation.engine.bank import internal_valuation_allowed
 from ipfin.valuation.models import Valuation, ValuationMethod
 from ipfin.valuation.services.valuations import internal_valuation_refused
@@ -41,7 +43,6 @@ from ipfin.valuation.services.valuations import internal_valuation_refused
 __all__ = [
     "loan_approve",
     "loan_decline",
-    "pledge_valuations",
 ]
 
 
@@ -89,23 +90,6 @@ def _pledge_for(loan: Loan, pledge_id: Any, on: date) -> Pledge:
     return pledge
 
 
-def _pledged_right_ids(pledge: Pledge) -> set[int]:
-    return set(
-        PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
-    )
-
-
-def pledge_valuations(actor: User, pledge: Pledge) -> list[Valuation]:
-    """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
-    `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
-    flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
-    from ipfin.valuation.selectors import reliable_valuations_of, valuation_list
-
-    right_ids = _pledged_right_ids(pledge)
-    found = reliable_valuations_of(right_ids, within=valuation_list(actor=actor))
-    return [valuation for valuation, _rights in found]
-
-
 def _may_rest_on(valuation: Valuation, amount: Decimal) -> bool:
     """A bank's internal valuation backs a loan of at most 10,000,000.00 yuan, that figure
     included (seed 000: 1000万元以下; 民法典 art. 1259); above it an external valuation report is
@@ -116,7 +100,7 @@ def _may_rest_on(valuation: Valuation, amount: Decimal) -> bool:
 def _valuation_for(actor: User, pledge: Pledge, valuation_id: Any, amount: Decimal) -> Valuation:
     """The valuation given, else the latest usable one a loan of `amount` may rest on (above the
     internal-valuation line, the latest that is not the bank's internal valuation)."""
-    usable = pledge_valuations(actor, pledge)
+    usable = loan_selectors.pledge_valuations(actor=actor, pledge=pledge)
     if valuation_id not in (None, ""):
         wanted = int_in(valuation_id, "valuation_id")
         chosen = next((v for v in usable if v.pk == wanted), None)
@@ -167,7 +151,6 @@ def _approved_rate(
             "请填写年利率（该贷款没有按LPR加点定价的产品）。",
             "Give the annual rate (the loan has no product priced at LPR + spread).",
         )
-    from ipfin.financing.selectors import lpr_rate
 
     lpr = lpr_rate(tenor=version.lpr_tenor, on=on)
     return lpr_plus_spread(lpr, version.rate_spread_bp), lpr, version.rate_spread_bp

@@ -17,6 +17,7 @@ from ipfin.common.errors import NotFound, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str
 from ipfin.financing.models import Demand, DemandState, ProductKind, ProductVersion
+from ipfin.financing.selectors import demand_get, product_current_version, product_version_get
 from ipfin.loans.domain.schedules import DayCount, Schedule, repayment_schedule
 from ipfin.loans.domain.status import LoanAction
 from ipfin.loans.models import Loan
@@ -54,7 +55,6 @@ def schedule_preview(*, data: Mapping[str, Any]) -> Schedule:
 
 
 def _product_version(pk: int) -> ProductVersion:
-    from ipfin.financing.selectors import product_current_version, product_version_get
 
     try:
         version = product_version_get(pk=pk)
@@ -108,7 +108,6 @@ def _bank(bank_id: int | None) -> Organisation:
 
 
 def _demand(actor: User, demand_id: int, enterprise: Organisation) -> Demand:
-    from ipfin.financing.selectors import demand_get
 
     try:
         demand = demand_get(actor=actor, pk=demand_id)

@@ -16,6 +16,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
+from ipfin.financing.services import demand_mark_financed
 from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.domain.schedules import repayment_schedule
 from ipfin.loans.domain.status import (
@@ -110,8 +111,6 @@ def loan_disburse(
         locked.save()
         demand = locked.demand  # None (no query) when the loan came from no demand
         if demand is not None:
-            from ipfin.financing.services import demand_mark_financed
-
             demand_mark_financed(demand=demand, loan_id=locked.pk, actor=actor)
         audit_record(
             actor=actor,

@@ -18,7 +18,7 @@ import pytest
 from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import ValidationFailed
-from ipfin.loans import services
+from ipfin.loans import selectors, services
 from ipfin.loans.models import Loan
 from ipfin.loans.tests.conftest import REGISTERED_ON
 from ipfin.pledges.models import Pledge, PledgeItem
@@ -163,7 +163,8 @@ def test_above_ten_million_the_latest_external_report_is_chosen_minfadian_art125
     the latest it may rest on: the internal valuation up to the line, the external report above."""
     external = value_right(right, cost="20000000")  # 20,000,000 × 1.1 × 8/10 = 17,600,000.00
     internal = _value_internally(right, bank_a_user)
-    assert services.pledge_valuations(bank_a_user, pledge) == [internal, external]  # newest first
+    newest_first = [internal, external]
+    assert selectors.pledge_valuations(actor=bank_a_user, pledge=pledge) == newest_first
     at_the_line = _approve(
         bank_a_user, _applied(bank_a_user, enterprise_a, AT_THE_LINE), pledge, AT_THE_LINE
     )
