@@ -20,7 +20,7 @@ from ninja import Query, Router, Schema, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import money_str, money_str_or_none
-from ipfin.financing import selectors, services
+from ipfin.financing import presentation, selectors, services
 from ipfin.financing.domain.matching import Match
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
 from ipfin.financing.schemas import (
@@ -89,7 +89,7 @@ def _product(p: Product, on: date) -> dict[str, Any]:
         "name": p.name,
         "provider": {"id": p.provider.pk, "name": p.provider.name},
         "is_active": p.is_active,
-        "current": _version(p.current, on),  # type: ignore[attr-defined]
+        "current": _version(selectors.current_terms(p), on),
     }
 
 
@@ -214,7 +214,7 @@ def product_compare(request: HttpRequest, ids: str) -> dict[str, Any]:
     en = _english()
     rows = [
         {"key": r["key"], "label": r["label_en"] if en else r["label_zh"], "values": r["values"]}
-        for r in selectors.compare_rows(products, on=today)
+        for r in presentation.compare_rows(products, on=today)
     ]
     return {"products": [_product(p, today) for p in products], "rows": rows}
 
@@ -226,7 +226,7 @@ def product_detail(request: HttpRequest, product_id: int) -> dict[str, Any]:
     today = timezone.localdate()
     return {
         **_product(product, today),
-        "versions": [_version(v, today) for v in product.history],  # type: ignore[attr-defined]
+        "versions": [_version(v, today) for v in selectors.product_history(product)],
     }
 
 

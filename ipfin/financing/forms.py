@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.financing.models import LprTenor, PolicyKind, ProductKind, ProductVersion, ResponseKind
-from ipfin.financing.selectors import REPAYMENT_LABELS
+from ipfin.financing.presentation import REPAYMENT_LABELS
 from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
 

@@ -44,6 +44,16 @@ class Product(models.Model):
     name = models.CharField(_("产品名称"), max_length=200)
     is_active = models.BooleanField(_("上架"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The latest version, kept by `product_publish` (the one writer of versions), so that the
+    # catalogue reads and filters the terms on sale in SQL.
+    current_version = models.ForeignKey(
+        "ProductVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("当前版本"),
+    )
 
     class Meta:
         ordering = ["provider_id", "code"]

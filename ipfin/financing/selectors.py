@@ -2,8 +2,8 @@
 
 - Catalogue (`product_list`, `product_get`, `product_compare`, `product_version_get`,
   `product_current_version`, `policy_list`, `lpr_rate`): public, for anyone, logged in or not.
-  The catalogue is small (hundreds of products at most): filters on a version's terms (ranges,
-  JSON lists) run in Python over the current versions, which read in two queries.
+  Each product points at its terms on sale (`current_version`): ranges, kind, provider and text
+  filter in SQL; the version's JSON lists by the matching's pure `admits`.
 - `demand_list` / `demand_get`: an enterprise sees its own demands, a park its members' (and those
   it filed), a bank the demands pushed to it, the IP office and regulators all
   (`Perm.FINANCING_VIEW_ALL`). Another tenant's demand is a 404.
@@ -15,29 +15,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Actor, Perm, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.common.money import parse_money
-from ipfin.financing.domain.matching import DemandFacts, Match, ProductTerms, match_products
+from ipfin.financing.domain.matching import (
+    DemandFacts,
+    Match,
+    ProductTerms,
+    admits,
+    match_products,
+)
 from ipfin.financing.domain.terms import lpr_plus_spread
 from ipfin.financing.models import (
     Demand,
@@ -52,7 +54,7 @@ from ipfin.financing.models import (
     ProductVersion,
 )
 from ipfin.registry.domain import RightKind
-from ipfin.registry.models import Right, RightKindChoices
+from ipfin.registry.models import Right
 from ipfin.registry.selectors import clean_search_text
 from ipfin.valuation.engine.errors import ValuationInputError
 from ipfin.valuation.models import Valuation
@@ -60,9 +62,7 @@ from ipfin.valuation.selectors import credit_scores_bulk, reliable_valuations_of
 
 __all__ = [
     "MAX_COMPARE",
-    "REPAYMENT_LABELS",
     "DemandMatches",
-    "compare_rows",
     "demand_facts",
     "demand_get",
     "demand_list",
@@ -80,12 +80,6 @@ __all__ = [
 ]
 
 MAX_COMPARE = 5
-REPAYMENT_LABELS = {
-    "annuity": _("等额本息"),
-    "equal_principal": _("等额本金"),
-    "interest_only": _("先息后本"),
-}
-_KIND_LABELS = dict(RightKindChoices.choices)
 BP = Decimal(10_000)  # basis points in one
 
 
@@ -148,24 +142,6 @@ def product_annual_rate(version: ProductVersion, *, on: date) -> Decimal | None:
 # --- products ------------------------------------------------------------------------------------
 
 
-def _with_current(products: Iterable[Product]) -> list[Product]:
-    """The products, each with `.current` (its latest version) set: one query for the versions."""
-    rows = list(products)
-    ids = [p.pk for p in rows]
-    latest = (
-        ProductVersion.objects.filter(product_id=OuterRef("product_id"))
-        .order_by("-version")
-        .values("version")[:1]
-    )
-    versions = {
-        v.product_id: v
-        for v in ProductVersion.objects.filter(product_id__in=ids, version=Subquery(latest))
-    }
-    for p in rows:
-        p.current = versions.get(p.pk)  # type: ignore[attr-defined]
-    return [p for p in rows if getattr(p, "current", None) is not None]
-
-
 def _valid_choice(value: str, allowed: Sequence[str], name: str) -> str:
     if value not in allowed:
         raise ValidationFailed(
@@ -177,13 +153,28 @@ def _valid_choice(value: str, allowed: Sequence[str], name: str) -> str:
     return value
 
 
-def _prefix_ok(value: str, allowed: Sequence[str]) -> bool:
-    return not allowed or any(value.startswith(a) for a in allowed if a)
+def _on_sale() -> QuerySet[Product]:
+    """Products with their provider and the terms on sale (the current version)."""
+    return Product.objects.select_related("provider", "current_version").filter(
+        current_version__isnull=False
+    )
 
 
-def _text_of(product: Product) -> str:
-    current: ProductVersion = product.current  # type: ignore[attr-defined]
-    return " ".join([product.name, product.code, product.provider.name, current.description])
+def current_terms(product: Product) -> ProductVersion:
+    """The terms `product` is on sale with (its current version): every product the selectors
+    answer has one."""
+    version = product.current_version
+    if version is None:
+        raise _product_not_found()
+    return version
+
+
+def _within(low_field: str, high_field: str, value: object) -> Q:
+    """The current version's `low_field` ≤ value ≤ `high_field`, a missing bound admitting."""
+    low, high = f"current_version__{low_field}", f"current_version__{high_field}"
+    return (Q(**{f"{low}__isnull": True}) | Q(**{f"{low}__lte": value})) & (
+        Q(**{f"{high}__isnull": True}) | Q(**{f"{high}__gte": value})
+    )
 
 
 def product_list(
@@ -200,15 +191,16 @@ def product_list(
     text: str | None = None,
     include_withdrawn: bool = False,
 ) -> list[Product]:
-    """Products on sale with `.current` (the latest version) set, by provider and code.
+    """Products on sale (`current_version` loaded), by provider and code.
 
     Filters (all optional; a product without a restriction passes it): `kind`, `provider` (an
-    organisation id), `right_kind` (accepted), `amount` and `term` (months) within the ranges,
-    `region` and `industry` (the product's lists admit them by prefix), `park` (an organisation id),
-    `text` (name, code, provider, description). `include_withdrawn` adds the actor's own
-    withdrawn products (a provider's view of its catalogue).
+    organisation id), `amount` and `term` (months) within the ranges, `text` (name, code,
+    provider, description) in SQL; `right_kind` (accepted), `region` and `industry` (admitted by
+    prefix) and `park` (an organisation id) on the version's lists by the matching's `admits`
+    (JSON lists: no portable SQL). `include_withdrawn` adds the actor's own withdrawn products (a
+    provider's view of its catalogue).
     """
-    products = Product.objects.select_related("provider")
+    products = _on_sale()
     own_org = getattr(actor, "organisation_id", None) if actor is not None else None
     if include_withdrawn and own_org is not None:
         products = products.filter(Q(is_active=True) | Q(provider_id=own_org))
@@ -220,7 +212,6 @@ def product_list(
         products = products.filter(provider_id=provider)
     if right_kind:
         _valid_choice(right_kind, [k.value for k in RightKind], "right_kind")
-    wanted_amount: Decimal | None = None
     if amount not in (None, ""):
         try:
             wanted_amount = parse_money(amount)
@@ -231,33 +222,25 @@ def product_list(
                 code="filter_invalid",
                 extra={"field": "amount"},
             ) from None
-    needle = clean_search_text(text or "").lower()
-    rows = _with_current(products.order_by("provider__name", "code", "id"))
-    result = []
-    for p in rows:
-        v: ProductVersion = p.current  # type: ignore[attr-defined]
-        if right_kind and v.accepted_right_kinds and right_kind not in v.accepted_right_kinds:
-            continue
-        if wanted_amount is not None and not (
-            (v.amount_min is None or wanted_amount >= v.amount_min)
-            and (v.amount_max is None or wanted_amount <= v.amount_max)
-        ):
-            continue
-        if term is not None and not (
-            (v.term_min_months is None or term >= v.term_min_months)
-            and (v.term_max_months is None or term <= v.term_max_months)
-        ):
-            continue
-        if region and not _prefix_ok(region, v.regions):
-            continue
-        if industry and not _prefix_ok(industry, v.industries):
-            continue
-        if park is not None and v.park_ids and park not in v.park_ids:
-            continue
-        if needle and needle not in _text_of(p).lower():
-            continue
-        result.append(p)
-    return result
+        products = products.filter(_within("amount_min", "amount_max", wanted_amount))
+    if term is not None:
+        products = products.filter(_within("term_min_months", "term_max_months", term))
+    needle = clean_search_text(text or "")
+    if needle:
+        products = products.filter(
+            Q(name__icontains=needle)
+            | Q(code__icontains=needle)
+            | Q(provider__name__icontains=needle)
+            | Q(current_version__description__icontains=needle)
+        )
+    rows = list(products.order_by("provider__name", "code", "id"))
+    return [
+        p
+        for p in rows
+        if admits(
+            product_terms(p), right_kind=right_kind, region=region, industry=industry, park=park
+        )
+    ]
 
 
 def _product_not_found() -> NotFound:
@@ -265,16 +248,16 @@ def _product_not_found() -> NotFound:
 
 
 def product_get(*, pk: int, actor: Actor | None = None) -> Product:
-    """One product (withdrawn ones too: a loan may point at them) with `.current` and
-    `.history` (every version, newest first)."""
-    product = Product.objects.select_related("provider").filter(pk=pk).first()
+    """One product (withdrawn ones too: a loan may point at them), `current_version` loaded."""
+    product = _on_sale().filter(pk=pk).first()
     if product is None:
         raise _product_not_found()
-    product.history = list(product.versions.order_by("-version"))  # type: ignore[attr-defined]
-    product.current = product.history[0] if product.history else None  # type: ignore[attr-defined]
-    if product.current is None:  # type: ignore[attr-defined]
-        raise _product_not_found()
     return product
+
+
+def product_history(product: Product) -> list[ProductVersion]:
+    """Every version of `product`, newest first."""
+    return list(product.versions.order_by("-version"))
 
 
 def product_version_get(*, pk: int) -> ProductVersion:
@@ -288,7 +271,8 @@ def product_version_get(*, pk: int) -> ProductVersion:
 
 
 def product_current_version(product: Product) -> ProductVersion:
-    """The latest version of `product`."""
+    """The latest version of `product` as stored now (a write, such as a loan application, takes
+    the terms from the database, not from a product read earlier)."""
     version = product.versions.order_by("-version").first()
     if version is None:
         raise _product_not_found()
@@ -296,7 +280,7 @@ def product_current_version(product: Product) -> ProductVersion:
 
 
 def product_compare(*, ids: Sequence[int]) -> list[Product]:
-    """Two to five products side by side, in the order asked, with `.current`; a 404 naming the
+    """Two to five products side by side, in the order asked; a 404 naming the
     first unknown id, a 422 for fewer than two or more than five."""
     wanted = list(dict.fromkeys(ids))
     if not 2 <= len(wanted) <= MAX_COMPARE:
@@ -306,10 +290,7 @@ def product_compare(*, ids: Sequence[int]) -> list[Product]:
             code="compare_count",
             extra={"max": MAX_COMPARE},
         )
-    found = {
-        p.pk: p
-        for p in _with_current(Product.objects.select_related("provider").filter(pk__in=wanted))
-    }
+    found = {p.pk: p for p in _on_sale().filter(pk__in=wanted)}
     for pk in wanted:
         if pk not in found:
             raise NotFound(
@@ -319,94 +300,6 @@ def product_compare(*, ids: Sequence[int]) -> list[Product]:
                 extra={"id": pk},
             )
     return [found[pk] for pk in wanted]
-
-
-def _range(low: Any, high: Any) -> str:
-    if low is None and high is None:
-        return "—"
-    return f"{'' if low is None else low} – {'' if high is None else high}"
-
-
-def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list[dict[str, Any]]:
-    """The comparison table: one row per term, one value per product (text, as shown)."""
-    day = on or timezone.localdate()
-    lpr = _LprCache(day)
-
-    def rate(v: ProductVersion) -> str:
-        if not v.lpr_tenor or v.rate_spread_bp is None:
-            return "—"
-        base = lpr.rate(v.lpr_tenor)
-        total = "" if base is None else f" = {lpr_plus_spread(base, v.rate_spread_bp) * 100:.2f}%"
-        return f"{v.rate_text}{total}"
-
-    def pct(x: Decimal | None) -> str:
-        return "—" if x is None else f"{x * 100:.2f}%"
-
-    def money(x: Decimal | None) -> str:
-        return "" if x is None else f"{x:,.2f}"
-
-    def listed(xs: Sequence[Any], labels: dict[str, Any] | None = None) -> str:
-        if not xs:
-            return "—"
-        return "、".join(str((labels or {}).get(x, x)) for x in xs)
-
-    spec: list[tuple[str, str, str, Any]] = [
-        ("provider", "提供机构", "Provider", lambda p, v: p.provider.name),
-        ("kind", "产品类型", "Kind", lambda p, v: str(p.get_kind_display())),
-        ("version", "版本", "Version", lambda p, v: str(v.version)),
-        (
-            "amount",
-            "金额范围（元）",
-            "Amount range (yuan)",
-            lambda p, v: _range(money(v.amount_min) or None, money(v.amount_max) or None),
-        ),
-        (
-            "term",
-            "期限范围（月）",
-            "Term range (months)",
-            lambda p, v: _range(v.term_min_months, v.term_max_months),
-        ),
-        ("rate", "利率", "Rate", lambda p, v: rate(v)),
-        ("max_pledge_rate", "最高质押率", "Max pledge rate", lambda p, v: pct(v.max_pledge_rate)),
-        (
-            "accepted_right_kinds",
-            "接受的权利类型",
-            "Accepted rights",
-            lambda p, v: listed(v.accepted_right_kinds, _KIND_LABELS),
-        ),
-        (
-            "package_allowed",
-            "组合质押",
-            "Packages",
-            lambda p, v: "✓" if v.package_allowed else "✗",
-        ),
-        (
-            "repayment_methods",
-            "还款方式",
-            "Repayment",
-            lambda p, v: listed(v.repayment_methods, REPAYMENT_LABELS),
-        ),
-        ("regions", "适用地区", "Regions", lambda p, v: listed(v.regions)),
-        ("industries", "适用行业", "Industries", lambda p, v: listed(v.industries)),
-        ("park_ids", "适用园区", "Parks", lambda p, v: listed(v.park_ids)),
-        ("premium_rate", "费率", "Premium / fee rate", lambda p, v: pct(v.premium_rate)),
-        ("coverage_ratio", "保障比例", "Coverage ratio", lambda p, v: pct(v.coverage_ratio)),
-        (
-            "coverage_max",
-            "最高保额（元）",
-            "Max coverage (yuan)",
-            lambda p, v: money(v.coverage_max) or "—",
-        ),
-    ]
-    return [
-        {
-            "key": key,
-            "label_zh": zh,
-            "label_en": en,
-            "values": [fn(p, p.current) for p in products],  # type: ignore[attr-defined]
-        }
-        for key, zh, en, fn in spec
-    ]
 
 
 # --- policies ------------------------------------------------------------------------------------
@@ -563,11 +456,17 @@ def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCov
 
 
 def _terms(product: Product, lpr: _LprCache) -> ProductTerms:
-    v: ProductVersion = product.current  # type: ignore[attr-defined]
+    v = current_terms(product)
     rate: Decimal | None = None
     if v.lpr_tenor and v.rate_spread_bp is not None:
         base = lpr.rate(v.lpr_tenor)
         rate = None if base is None else lpr_plus_spread(base, v.rate_spread_bp)
+    return product_terms(product, rate=rate)
+
+
+def product_terms(product: Product, *, rate: Decimal | None = None) -> ProductTerms:
+    """The matching's view of `product`'s terms on sale (`rate`: today's, when known)."""
+    v = current_terms(product)
     return ProductTerms(
         product_id=product.pk,
         version_id=v.pk,
@@ -595,7 +494,7 @@ def demand_matches(*, actor: Actor, demand: Demand, on: date | None = None) -> D
     day = on or timezone.localdate()
     facts, cover, credit = demand_facts(demand, on=day)
     lpr = _LprCache(day)
-    products = _with_current(Product.objects.select_related("provider").order_by("id"))
+    products = list(_on_sale().order_by("id"))
     terms = [_terms(p, lpr) for p in products]
     return DemandMatches(
         demand=demand,

@@ -419,7 +419,8 @@ def product_publish(
         )
         product.name = name
         product.is_active = True
-        product.save(update_fields=["name", "is_active"])
+        product.current_version = version
+        product.save(update_fields=["name", "is_active", "current_version"])
         audit_record(
             actor=actor,
             action="product.publish",

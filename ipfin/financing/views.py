@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.common.errors import ValidationFailed
-from ipfin.financing import selectors, services
+from ipfin.financing import presentation, selectors, services
 from ipfin.financing.forms import (
     DemandForm,
     PolicyForm,
@@ -48,7 +48,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if mine:
         products = [p for p in products if p.provider_id == request.user.organisation_id]
     today = timezone.localdate()
-    rows = [(p, selectors.product_annual_rate(p.current, on=today)) for p in products[:LIST_LIMIT]]
+    rows = [
+        (p, selectors.product_annual_rate(selectors.current_terms(p), on=today))
+        for p in products[:LIST_LIMIT]
+    ]
     context = {
         "form": form,
         "rows": rows,
@@ -76,7 +79,7 @@ def product_compare(request: HttpRequest) -> HttpResponse:
             if part.strip().isdigit():
                 ids.append(int(part))
     products = selectors.product_compare(ids=ids)
-    rows = selectors.compare_rows(products, on=timezone.localdate())
+    rows = presentation.compare_rows(products, on=timezone.localdate())
     return render(request, "financing/product_compare.html", {"products": products, "rows": rows})
 
 
@@ -89,6 +92,7 @@ def _product_page(
     request: HttpRequest, product_id: int, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     product = selectors.product_get(pk=product_id)
+    current = selectors.current_terms(product)
     today = timezone.localdate()
     own = (
         has_perm(request.user, Perm.PRODUCT_PUBLISH)
@@ -96,11 +100,11 @@ def _product_page(
     )
     context = {
         "product": product,
-        "current": product.current,  # type: ignore[attr-defined]
-        "history": product.history,  # type: ignore[attr-defined]
-        "rate": selectors.product_annual_rate(product.current, on=today),  # type: ignore[attr-defined]
+        "current": current,
+        "history": selectors.product_history(product),
+        "rate": selectors.product_annual_rate(current, on=today),
         "own": own,
-        "repayment_labels": selectors.REPAYMENT_LABELS,
+        "repayment_labels": presentation.REPAYMENT_LABELS,
         "today": today,
         "action_error": error,
     }
@@ -118,7 +122,7 @@ def product_new(request: HttpRequest) -> HttpResponse:
         if source and source.isdigit():
             product = selectors.product_get(pk=int(source))
             if product.provider_id == request.user.organisation_id:
-                initial = ProductForm.initial_from(product.current)  # type: ignore[attr-defined]
+                initial = ProductForm.initial_from(selectors.current_terms(product))
         return _form_page(request, "financing/product_form.html", ProductForm(initial=initial))
     form = ProductForm(request.POST)
     made: dict[str, Any] = {}

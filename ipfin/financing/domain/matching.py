@@ -233,6 +233,26 @@ def _prefix_match(value: str, allowed: Iterable[str]) -> bool:
     return bool(value) and any(value.startswith(a) for a in allowed if a)
 
 
+def admits(
+    p: ProductTerms,
+    *,
+    right_kind: str | None = None,
+    region: str | None = None,
+    industry: str | None = None,
+    park: int | None = None,
+) -> bool:
+    """The catalogue's filters on a product's listed terms, as the matching rules read them: a
+    product without a list admits every value; a region or an industry is admitted by prefix
+    (江苏省苏州市 by 江苏省, C3911 by C39)."""
+    if right_kind and p.accepted_right_kinds and right_kind not in p.accepted_right_kinds:
+        return False
+    if region and p.regions and not _prefix_match(region, p.regions):
+        return False
+    if industry and p.industries and not _prefix_match(industry, p.industries):
+        return False
+    return park is None or not p.park_ids or park in p.park_ids
+
+
 # --- stage 1: hard rules -------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ipfin.financing import selectors, services
+from ipfin.financing import presentation, selectors, services
 from ipfin.financing.models import (
     Demand,
     DemandResponse,
@@ -200,7 +200,7 @@ def test_compare(bank_a_loan: ProductVersion, bank_b_loan: ProductVersion) -> No
     ids = [bank_b_loan.product_id, bank_a_loan.product_id]
     products = selectors.product_compare(ids=ids)
     assert [p.pk for p in products] == ids
-    rows = {r["key"]: r["values"] for r in selectors.compare_rows(products, on=date(2025, 6, 1))}
+    rows = {r["key"]: r["values"] for r in presentation.compare_rows(products, on=date(2025, 6, 1))}
     # 1y LPR 3.00 % on 2025-06-01: + 150 bp = 4.50 %, + 50 bp = 3.50 %.
     assert rows["rate"] == ["LPR(1y) + 150bp = 4.50%", "LPR(1y) + 50bp = 3.50%"]
     assert rows["max_pledge_rate"] == ["50.00%", "50.00%"]
