@@ -5,7 +5,7 @@ revenue per year (1–100 million yuan), share rate K 2–30 %, income tax rate 
 rate r 8–20 %, end-of-year discounting and no share-rate decay (d = 0): the peer library models
 neither decay nor fractional years, so these are the inputs on which both compute the same value.
 
-- value: `ipfin.valuation.engine.income.income_value_batch` over all 100,000 rights at once
+- value: `ipfin.valuation.domain.income.income_value_batch` over all 100,000 rights at once
   (float64 arrays, input validation included), best of 5 runs;
 - baseline: the peer library `intangible-valuation` (PyPI; the optional `bench` extra, never
   imported by ipfin), whose closest equivalent is its Relief-from-Royalty method
@@ -83,7 +83,7 @@ def _best_of(runs: int, call: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def run() -> list[dict[str, Any]]:
-    from ipfin.valuation.engine.income import income_value_batch
+    from ipfin.valuation.domain.income import income_value_batch
 
     relief_from_royalty, peer_name = _peer()
     inputs = generate_inputs()

@@ -54,7 +54,7 @@ def synthetic_rights(
     n: int = RIGHTS, seed: int = SEED
 ) -> tuple[dict[str, np.ndarray[Any, np.dtype[np.float64]]], np.ndarray[Any, np.dtype[np.int64]]]:
     """(indicator columns, cohort codes) of n synthetic rights."""
-    from ipfin.valuation.engine.indicator import cohort_codes
+    from ipfin.valuation.domain.indicator import cohort_codes
 
     rng = np.random.default_rng(seed)
     names = np.array(_subclass_names(rng, SUBCLASSES), dtype=object)
@@ -104,7 +104,7 @@ def _sample(
 
 
 def _check_agreement(batch: Any, reference: Any) -> None:
-    from ipfin.valuation.engine.indicator import INDICATOR_NAMES
+    from ipfin.valuation.domain.indicator import INDICATOR_NAMES
 
     pairs = [("score", batch.score, reference.score)]
     pairs += [
@@ -122,7 +122,7 @@ def _check_agreement(batch: Any, reference: Any) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    from ipfin.valuation.engine.indicator import score_rights, score_rights_reference
+    from ipfin.valuation.domain.indicator import score_rights, score_rights_reference
 
     columns, cohort = synthetic_rights()
     # One untimed warm-up: the first call also pays for the allocator fetching fresh pages.

@@ -217,7 +217,7 @@ def load_register(n: int = RIGHTS, seed: int = SEED) -> dict[str, int]:
 
 def _baseline() -> float:
     """Seconds to read the rows and write as many RightScore rows with constant values."""
-    from ipfin.valuation.engine.indicator import INDICATOR_NAMES, ScoreBatch
+    from ipfin.valuation.domain.indicator import INDICATOR_NAMES, ScoreBatch
     from ipfin.valuation.models import ScoreRun
     from ipfin.valuation.portfolio import read_portfolio, write_scores
 

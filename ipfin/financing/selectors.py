@@ -56,7 +56,7 @@ from ipfin.financing.models import (
 from ipfin.registry.domain import RightKind
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import clean_search_text
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.selectors import credit_scores_bulk, reliable_valuations_of
 

@@ -9,10 +9,10 @@ credit profiles.
   its internal value, the deviation, the threshold applied and whether the report was flagged.
 - `BankValuationModel`: a bank's own model (haircuts by right kind, maximum pledge rates by
   product, recheck threshold, score floor); a bank without one uses the engine's
-  `BankModel.default()` (ipfin.valuation.engine.bank).
+  `BankModel.default()` (ipfin.valuation.domain.bank).
 - `RightScore`: the indicator score (价值度) of one right, one row per right (the right's id is
   the key), written set-based by `ipfin score_portfolio` (`ScoreRun`). One float column per
-  indicator (ipfin.valuation.engine.indicator.INDICATOR_NAMES) for its points (`c_<name>`):
+  indicator (ipfin.valuation.domain.indicator.INDICATOR_NAMES) for its points (`c_<name>`):
   plain columns, so that a million rows go in with one binary COPY (no JSON to build per row).
   The cohort percentile is not stored: it is points / (100·α_d·w_i), with the run's weights.
 - `EnterpriseCreditProfile`: the non-registry facts of the "IP + credit" scorecard.
@@ -170,7 +170,7 @@ class ValuationRight(models.Model):
 class BankValuationModel(models.Model):
     """A bank's internal valuation model: haircuts {kind: rate}, max_pledge_rates
     {product: rate} (rates as decimal strings), the recheck threshold and the score floor (see
-    ipfin.valuation.engine.bank)."""
+    ipfin.valuation.domain.bank)."""
 
     bank = models.OneToOneField(
         "accounts.Organisation",

@@ -42,7 +42,7 @@ from django.db import connection, transaction
 from numpy.typing import NDArray
 
 from ipfin.registry.models import Right, RightEvent, RightOwner
-from ipfin.valuation.engine.indicator import GRADES, INDICATOR_NAMES, ScoreBatch
+from ipfin.valuation.domain.indicator import GRADES, INDICATOR_NAMES, ScoreBatch
 from ipfin.valuation.models import RightScore
 
 __all__ = [

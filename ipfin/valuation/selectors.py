@@ -51,10 +51,10 @@ from ipfin.registry.selectors import (
     right_status,
     rights_status_bulk,
 )
-from ipfin.valuation.engine.bank import BankModel
-from ipfin.valuation.engine.credit import CreditScore, EnterpriseProfile, credit_score
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.indicator import (
+from ipfin.valuation.domain.bank import BankModel
+from ipfin.valuation.domain.credit import CreditScore, EnterpriseProfile, credit_score
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.indicator import (
     DIMENSIONS,
     INDICATORS,
     ScoreWeights,

@@ -42,8 +42,8 @@ from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_l
 from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.common.money import to_fen
 from ipfin.registry.domain import Status
-from ipfin.valuation.engine.credit import CreditScore
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.credit import CreditScore
+from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.models import EnterpriseCreditProfile
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist.domain import (

@@ -36,7 +36,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
-from ipfin.valuation.engine.credit import CreditScore
+from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
 from ipfin.whitelist.domain import (

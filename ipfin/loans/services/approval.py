@@ -36,7 +36,7 @@ from ipfin.loans.services._loan import (
     _snapshot,
 )
 from ipfin.pledges.models import Pledge, PledgeStateChoices
-from ipfin.valuation.engine.bank import internal_valuation_allowed
+from ipfin.valuation.domain.bank import internal_valuation_allowed
 from ipfin.valuation.models import Valuation, ValuationMethod
 from ipfin.valuation.services.valuations import internal_valuation_refused
 

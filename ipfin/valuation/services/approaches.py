@@ -17,15 +17,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ipfin.common.money import MAX_AMOUNT, money_str
-from ipfin.valuation.engine.cost import CostInputs, cost_value
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.income import (
+from ipfin.valuation.domain.cost import CostInputs, cost_value
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.income import (
     DiscountRateParts,
     IncomeInputs,
     income_value,
 )
-from ipfin.valuation.engine.market import Comparable, market_value
-from ipfin.valuation.engine.montecarlo import MonteCarloInputs, Range, income_monte_carlo
+from ipfin.valuation.domain.market import Comparable, market_value
+from ipfin.valuation.domain.montecarlo import MonteCarloInputs, Range, income_monte_carlo
 
 __all__ = ["APPROACHES", "ApproachResult", "compute", "parse_bool", "parse_decimal", "preview"]
 

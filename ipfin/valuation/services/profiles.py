@@ -20,7 +20,7 @@ from ipfin.common.errors import PermissionDenied, invalid
 from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
 from ipfin.pledges.models import Pledge
-from ipfin.valuation.engine.bank import BankModel
+from ipfin.valuation.domain.bank import BankModel
 from ipfin.valuation.models import (
     BankValuationModel,
     EnterpriseCreditProfile,

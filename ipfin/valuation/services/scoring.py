@@ -1,7 +1,7 @@
 """`portfolio_score`: score every right of the register and store the scores, set-based.
 
 Read (one query, ipfin.valuation.portfolio.read_portfolio) → score (one call of the columnar
-engine, ipfin.valuation.engine.indicator.score_rights, over every right at once: the percentiles
+engine, ipfin.valuation.domain.indicator.score_rights, over every right at once: the percentiles
 are cohort-relative, so the cohorts must be complete) → write (one transaction that replaces
 every RightScore: binary COPY on PostgreSQL, executemany on SQLite). A `ScoreRun` row records
 when, how many, with which weights and how long each stage took; one audit record per run.
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ipfin.accounts.models import User
 from ipfin.audit.services import audit_record
-from ipfin.valuation.engine.indicator import ScoreWeights, score_rights
+from ipfin.valuation.domain.indicator import ScoreWeights, score_rights
 from ipfin.valuation.models import ScoreRun
 from ipfin.valuation.portfolio import read_portfolio, write_scores
 

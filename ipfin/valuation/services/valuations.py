@@ -61,7 +61,7 @@ from ipfin.registry.selectors import (
     right_term_note,
     rights_named,
 )
-from ipfin.valuation.engine.bank import (
+from ipfin.valuation.domain.bank import (
     SMALL_LOAN_LIMIT,
     CollateralRight,
     internal_valuation,

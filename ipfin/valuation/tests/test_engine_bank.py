@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipfin.valuation.engine.bank import (
+from ipfin.valuation.domain.bank import (
     SMALL_LOAN_LIMIT,
     BankModel,
     CollateralRight,
@@ -17,7 +17,7 @@ from ipfin.valuation.engine.bank import (
     max_loan_amount,
     recheck,
 )
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.errors import ValuationInputError
 
 D = Decimal
 MODEL = BankModel.default()

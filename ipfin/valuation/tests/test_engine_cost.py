@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipfin.common.money import to_fen
-from ipfin.valuation.engine.cost import CostInputs, cost_value
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.cost import CostInputs, cost_value
+from ipfin.valuation.domain.errors import ValuationInputError
 
 D = Decimal
 

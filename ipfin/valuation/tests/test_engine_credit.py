@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipfin.valuation.engine.credit import (
+from ipfin.valuation.domain.credit import (
     GROUP_MAX,
     UNKNOWN_POINTS,
     EnterpriseProfile,
     credit_score,
 )
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.errors import ValuationInputError
 
 D = Decimal
 

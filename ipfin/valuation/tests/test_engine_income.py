@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.income import (
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.income import (
     DiscountRateParts,
     IncomeInputs,
     IncomeResult,

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from ipfin.valuation.engine import indicator as ind
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.indicator import (
+from ipfin.valuation.domain import indicator as ind
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.indicator import (
     DIMENSIONS,
     GRADES,
     INDICATOR_NAMES,

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.income import IncomeInputs, income_value
-from ipfin.valuation.engine.montecarlo import MonteCarloInputs, Range, income_monte_carlo
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.income import IncomeInputs, income_value
+from ipfin.valuation.domain.montecarlo import MonteCarloInputs, Range, income_monte_carlo
 
 D = Decimal
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ipfin.registry.models import Right
-from ipfin.valuation.engine.indicator import GRADE_THRESHOLDS, GRADES
+from ipfin.valuation.domain.indicator import GRADE_THRESHOLDS, GRADES
 from ipfin.valuation.selectors import right_score_get
 from ipfin.valuation.services.scoring import portfolio_score
 

@@ -20,7 +20,7 @@ from ipfin.registry.models import Right
 from ipfin.registry.selectors import right_status
 from ipfin.registry.services import right_event_record
 from ipfin.registry.tests.factories import patent_no
-from ipfin.valuation.engine.indicator import INDICATOR_NAMES
+from ipfin.valuation.domain.indicator import INDICATOR_NAMES
 from ipfin.valuation.models import RightScore, ScoreRun
 from ipfin.valuation.portfolio import read_portfolio
 from ipfin.valuation.selectors import right_score_get

@@ -20,7 +20,7 @@ from ipfin.common.errors import NotAuthenticated, NotFound, ValidationFailed
 from ipfin.registry.import_mapping import Format, RightRecord, map_rows
 from ipfin.registry.importers import rights_import
 from ipfin.registry.models import Right
-from ipfin.valuation.engine.indicator import INDICATOR_NAMES
+from ipfin.valuation.domain.indicator import INDICATOR_NAMES
 from ipfin.valuation.models import RightScore, Valuation
 from ipfin.valuation.selectors import (
     credit_score_get,

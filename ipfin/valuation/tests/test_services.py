@@ -19,7 +19,7 @@ from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_event_record
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.models import (
     BankValuationModel,
     EnterpriseCreditProfile,

@@ -1,7 +1,7 @@
 """White-list fixtures: the IP office user, enterprises with credit profiles of known scores, lists
 built in the test as CSV or .xlsx (openpyxl), and a published batch pushed to bank A.
 
-An empty credit profile scores 29 points (ipfin.valuation.engine.credit, unknown values): average
+An empty credit profile scores 29 points (ipfin.valuation.domain.credit, unknown values): average
 right score 5 + R&D 2 + rating 4 + overdue 0 → 10 + tax grade 3 + revenue 1 + growth 2 + debt 2,
 everything else 0. `high_tech=True` adds 5 (34); `credit_rating="AAA"` adds 12 − 4 = 8.
 """

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
+from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "CREDIT_GRADES",

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
-from ipfin.valuation.engine.income import PRECISION, rounded_value
+from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
+from ipfin.valuation.domain.income import PRECISION, rounded_value
 
 __all__ = ["CostInputs", "CostResult", "cost_value"]
 

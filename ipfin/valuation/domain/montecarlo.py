@@ -22,8 +22,8 @@ from decimal import Decimal
 import numpy as np
 from numpy.typing import NDArray
 
-from ipfin.valuation.engine.errors import ValuationInputError
-from ipfin.valuation.engine.income import MAX_LIFE_YEARS, income_value_batch, rounded_value
+from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.domain.income import MAX_LIFE_YEARS, income_value_batch, rounded_value
 
 __all__ = ["MAX_DRAWS", "MonteCarloInputs", "MonteCarloResult", "Range", "income_monte_carlo"]
 

@@ -105,7 +105,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ipfin.valuation.engine.errors import ValuationInputError
+from ipfin.valuation.domain.errors import ValuationInputError
 
 __all__ = [
     "DEFAULT_DIMENSION_WEIGHTS",

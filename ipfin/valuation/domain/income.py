@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ipfin.common.money import MAX_AMOUNT, to_fen
-from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
+from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "DISCOUNT_RATE_PART_LABELS",

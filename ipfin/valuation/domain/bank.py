@@ -39,7 +39,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from ipfin.common.money import FEN, to_fen
-from ipfin.valuation.engine.errors import ValuationInputError, decimal_input
+from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
 
 __all__ = [
     "RIGHT_KINDS",
