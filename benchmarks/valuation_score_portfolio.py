@@ -94,6 +94,16 @@ def _check_digits(bodies: list[str]) -> list[str]:
     return [cn_application_check_digit(body) for body in bodies]
 
 
+# The columns each COPY line fills, in order. Every column without a value of its own in the
+# database (NOT NULL, no database default) must be here: a test holds it to the model.
+RIGHT_COLUMNS = [
+    "number", "kind", "title", "filing_date", "grant_date", "publication_no", "ipc_main",
+    "ipc_codes", "inventors", "address", "region", "abstract", "mark_text", "nice_classes",
+    "similar_groups", "source", "created_at", "updated_at", "cited_by_count",
+    "claims_count", "family_size", "author_kind", "same_day_invention",
+]  # fmt: skip
+
+
 def _copy(table: str, columns: list[str], lines: list[str]) -> None:
     from django.db import connection
 
@@ -149,21 +159,15 @@ def load_register(n: int = RIGHTS, seed: int = SEED) -> dict[str, int]:
     right_lines = [
         f"{b}.{d}\t{'utility_model' if u else 'invention'}\t一种装置{i}\t{f}\t{g}\t\t"
         f"{m}1/00\t{m}1/00{(';' + s + '3/02') if e else ''}{(';' + m + '5/00') if e > 1 else ''}"
-        f"\t\t\t\t\t\t[]\t[]\tbench\t{now}\t{now}\t{opt(c)}\t{opt(cl)}\t{opt(fa)}\n"
+        f"\t\t\t\t\t\t[]\t[]\tbench\t{now}\t{now}\t{opt(c)}\t{opt(cl)}\t{opt(fa)}\t\t\n"
         for i, (b, d, u, f, g, m, s, e, c, cl, fa) in enumerate(
             zip(bodies, digits, utility.tolist(), filing_s, grant_s, main_s, second_s,
                 extra_codes.tolist(), cited.tolist(), claims.tolist(), family.tolist(),
                 strict=True)
         )
     ]  # fmt: skip
-    right_columns = [
-        "number", "kind", "title", "filing_date", "grant_date", "publication_no", "ipc_main",
-        "ipc_codes", "inventors", "address", "region", "abstract", "mark_text", "nice_classes",
-        "similar_groups", "source", "created_at", "updated_at", "cited_by_count",
-        "claims_count", "family_size",
-    ]  # fmt: skip
     with transaction.atomic():
-        _copy("registry_right", right_columns, right_lines)
+        _copy("registry_right", RIGHT_COLUMNS, right_lines)
         del right_lines
         with connection.cursor() as cursor:
             cursor.execute("SELECT min(id) FROM registry_right")
