@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ipfin.accounts.domain import make_uscc
@@ -167,6 +168,19 @@ def enterprise_a_user(make_user: Callable[..., User], enterprise_a: Organisation
 @pytest.fixture
 def office_admin(make_user: Callable[..., User], ip_office: Organisation) -> User:
     return make_user("office_admin", ip_office, Role.ADMIN)
+
+
+@pytest.fixture
+def count_queries() -> Callable[[Callable[[], object]], int]:
+    """The number of SQL queries `fn()` runs on the real database. Query-count tests measure a
+    page or a read at two sizes with it: a count that grows with the rows is an N+1."""
+
+    def count(fn: Callable[[], object]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        return len(captured.captured_queries)
+
+    return count
 
 
 @pytest.fixture

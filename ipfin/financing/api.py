@@ -8,6 +8,7 @@ in the request's language (`message` / `detail`) next to both languages where st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -53,8 +54,7 @@ def _dec(x: Decimal | None) -> str | None:
 # --- serialisation -------------------------------------------------------------------------------
 
 
-def _version(v: ProductVersion, on: date) -> dict[str, Any]:
-    rate = selectors.product_annual_rate(v, on=on)
+def _version(v: ProductVersion, rate: Decimal | None) -> dict[str, Any]:
     return {
         "id": v.pk,
         "version": v.version,
@@ -80,7 +80,13 @@ def _version(v: ProductVersion, on: date) -> dict[str, Any]:
     }
 
 
-def _product(p: Product, on: date) -> dict[str, Any]:
+def _products(products: Sequence[Product], on: date) -> list[dict[str, Any]]:
+    """The products with their terms on sale and today's rates (one LPR read per tenor)."""
+    rates = selectors.annual_rates([selectors.current_terms(p) for p in products], on=on)
+    return [_product(p, rates[selectors.current_terms(p).pk]) for p in products]
+
+
+def _product(p: Product, rate: Decimal | None) -> dict[str, Any]:
     return {
         "id": p.pk,
         "code": p.code,
@@ -89,7 +95,7 @@ def _product(p: Product, on: date) -> dict[str, Any]:
         "name": p.name,
         "provider": {"id": p.provider.pk, "name": p.provider.name},
         "is_active": p.is_active,
-        "current": _version(selectors.current_terms(p), on),
+        "current": _version(selectors.current_terms(p), rate),
     }
 
 
@@ -132,7 +138,7 @@ def _demand(d: Demand) -> dict[str, Any]:
 def _match(m: Match, product: Product, on: date) -> dict[str, Any]:
     en = _english()
     return {
-        "product": _product(product, on),
+        "product": _products([product], on)[0],
         "eligible": m.eligible,
         "rank": m.rank,
         "score": _dec(m.score),
@@ -195,7 +201,7 @@ def product_list(request: HttpRequest, filters: Query[ProductFilterIn]) -> list[
     data = filters.dict()
     products = selectors.product_list(actor=request.user, text=data.pop("q"), **data)
     today = timezone.localdate()
-    return [_product(p, today) for p in products[:LIST_LIMIT]]
+    return _products(products[:LIST_LIMIT], today)
 
 
 @router.get("/products/compare", response=CompareOut, auth=_public)
@@ -216,7 +222,7 @@ def product_compare(request: HttpRequest, ids: str) -> dict[str, Any]:
         {"key": r["key"], "label": r["label_en"] if en else r["label_zh"], "values": r["values"]}
         for r in presentation.compare_rows(products, on=today)
     ]
-    return {"products": [_product(p, today) for p in products], "rows": rows}
+    return {"products": _products(products, today), "rows": rows}
 
 
 @router.get("/products/{int:product_id}", response=ProductDetailOut, auth=_public)
@@ -224,9 +230,11 @@ def product_detail(request: HttpRequest, product_id: int) -> dict[str, Any]:
     """A product with every version it has had, newest first."""
     product = selectors.product_get(pk=product_id)
     today = timezone.localdate()
+    history = selectors.product_history(product)
+    rates = selectors.annual_rates(history, on=today)
     return {
-        **_product(product, today),
-        "versions": [_version(v, today) for v in selectors.product_history(product)],
+        **_products([product], today)[0],
+        "versions": [_version(v, rates[v.pk]) for v in history],
     }
 
 
@@ -236,14 +244,14 @@ def product_publish(request: HttpRequest, payload: ProductIn) -> Status[dict[str
     data = payload.dict()
     version = services.product_publish(actor=request.user, **data)
     product = selectors.product_get(pk=version.product_id)
-    return Status(201, _product(product, timezone.localdate()))
+    return Status(201, _products([product], timezone.localdate())[0])
 
 
 @router.post("/products/{int:product_id}/withdraw", response=ProductOut)
 def product_withdraw(request: HttpRequest, product_id: int) -> dict[str, Any]:
     """Take the caller's own product off sale."""
     services.product_withdraw(actor=request.user, product=selectors.product_get(pk=product_id))
-    return _product(selectors.product_get(pk=product_id), timezone.localdate())
+    return _products([selectors.product_get(pk=product_id)], timezone.localdate())[0]
 
 
 class LprOut(Schema):

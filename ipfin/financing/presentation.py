@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.financing.models import Product, ProductVersion
-from ipfin.financing.selectors import current_terms, product_annual_rate
+from ipfin.financing.selectors import annual_rates, current_terms
 from ipfin.registry.models import RightKindChoices
 
 REPAYMENT_LABELS = {
@@ -33,11 +33,12 @@ def _range(low: Any, high: Any) -> str:
 def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list[dict[str, Any]]:
     """The comparison table: one row per term, one value per product (text, as shown)."""
     day = on or timezone.localdate()
+    rates = annual_rates([current_terms(p) for p in products], on=day)
 
     def rate(v: ProductVersion) -> str:
         if not v.lpr_tenor or v.rate_spread_bp is None:
             return "—"
-        annual = product_annual_rate(v, on=day)
+        annual = rates[v.pk]
         return v.rate_text + ("" if annual is None else f" = {annual * 100:.2f}%")
 
     def pct(x: Decimal | None) -> str:

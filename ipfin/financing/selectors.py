@@ -132,11 +132,24 @@ class _LprCache:
 
 
 def product_annual_rate(version: ProductVersion, *, on: date) -> Decimal | None:
-    """LPR (of the version's tenor, on `on`) + spread; None for a version without a rate."""
-    if not version.lpr_tenor or version.rate_spread_bp is None:
-        return None
-    base = _LprCache(on).rate(version.lpr_tenor)
-    return None if base is None else lpr_plus_spread(base, version.rate_spread_bp)
+    """LPR (of the version's tenor, on `on`) + spread; None for a version without a rate. For
+    several versions, `annual_rates` (one LPR read per tenor)."""
+    return annual_rates([version], on=on)[version.pk]
+
+
+def annual_rates(versions: Sequence[ProductVersion], *, on: date) -> dict[int, Decimal | None]:
+    """{version id: LPR (of its tenor, on `on`) + spread, None without a rate}: one LPR read per
+    tenor, whatever the number of versions."""
+    lpr = _LprCache(on)
+    rates: dict[int, Decimal | None] = {}
+    for v in versions:
+        base = lpr.rate(v.lpr_tenor) if v.lpr_tenor and v.rate_spread_bp is not None else None
+        rates[v.pk] = (
+            None
+            if base is None or v.rate_spread_bp is None
+            else lpr_plus_spread(base, v.rate_spread_bp)
+        )
+    return rates
 
 
 # --- products ------------------------------------------------------------------------------------

@@ -48,10 +48,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if mine:
         products = [p for p in products if p.provider_id == request.user.organisation_id]
     today = timezone.localdate()
-    rows = [
-        (p, selectors.product_annual_rate(selectors.current_terms(p), on=today))
-        for p in products[:LIST_LIMIT]
-    ]
+    shown = products[:LIST_LIMIT]
+    rates = selectors.annual_rates([selectors.current_terms(p) for p in shown], on=today)
+    rows = [(p, rates[selectors.current_terms(p).pk]) for p in shown]
     context = {
         "form": form,
         "rows": rows,

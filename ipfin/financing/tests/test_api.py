@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -73,6 +74,24 @@ def test_publish_and_read_products(api_client: Client, bank_a_user: User) -> Non
     assert len(anonymous.get("/api/v1/products?amount=200000&term=12").json()) == 1
     assert anonymous.get("/api/v1/products?amount=20000").json() == []
     assert anonymous.get("/api/v1/products/999999").status_code == 404
+
+
+def test_the_catalogue_and_a_products_history_read_the_same_queries_at_two_sizes(
+    api_client: Client,
+    bank_a_user: User,
+    publish: Callable[..., ProductVersion],
+    count_queries: Callable[[Callable[[], object]], int],
+) -> None:
+    anonymous = api_client(None)
+    first = publish(bank_a_user, "P-0")
+    listing = partial(anonymous.get, "/api/v1/products")
+    history = partial(anonymous.get, f"/api/v1/products/{first.product_id}")
+    small = (count_queries(listing), count_queries(history))
+    for i in range(1, 7):
+        publish(bank_a_user, f"P-{i}")  # six more products
+        publish(bank_a_user, "P-0", rate_spread_bp=50 + i)  # and six more versions of the first
+    assert (count_queries(listing), count_queries(history)) == small
+    assert len(listing().json()) == 7 and len(history().json()["versions"]) == 7
 
 
 def test_publish_errors(api_client: Client, bank_a_user: User, enterprise_a_user: User) -> None:
