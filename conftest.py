@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
-from ipfin.accounts.services import api_token_issue, user_create
+from ipfin.accounts.services import api_token_issue, organisation_create, user_create
 from ipfin.pledges.domain import CheckResult
 from ipfin.pledges.models import Pledge, PledgeDocument
 from ipfin.pledges.samples import contract_file, other_party_confirms
@@ -91,7 +91,8 @@ def make_org(db: Any) -> Callable[..., Organisation]:
     ) -> Organisation:
         n = next(_seq)
         kw.setdefault("uscc", make_uscc(seq=n * 7919))
-        return Organisation.objects.create(kind=kind, name=name or f"{kind}-{n}", **kw)
+        # Through the service the demo and the office use (actor None: the platform's setup).
+        return organisation_create(actor=None, kind=kind, name=name or f"{kind}-{n}", **kw)
 
     return make
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
+from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
 from ipfin.financing.models import Demand, LprQuote, ProductVersion
 from ipfin.financing.services import product_publish
 from ipfin.loans.models import Loan
@@ -39,15 +40,10 @@ AMOUNT = Decimal("800000.00")
 # How a Chinese finance page writes it, worked out by hand (800,000 yuan ÷ 10,000 = 80 万元, two
 # decimals), not by the formatter under test.
 AMOUNT_ZH = "80.00 万元"
+# Bank A's loan product of the demo (scenario `catalogue`), patents only, no 先息后本.
 LOAN_TERMS: dict[str, Any] = {
-    "amount_min": "100000",
-    "amount_max": "5000000",
-    "term_min_months": 3,
-    "term_max_months": 36,
-    "lpr_tenor": "1y",
-    "rate_spread_bp": 50,
+    **BANK_A_LOAN,
     "accepted_right_kinds": ["invention", "utility_model"],
-    "max_pledge_rate": "0.5",
     "repayment_methods": ["annuity", "equal_principal"],
 }
 

@@ -26,14 +26,20 @@ from ipfin.common.errors import Conflict, ValidationFailed
 @transaction.atomic
 def organisation_create(
     *,
-    actor: User,
+    actor: User | None,
     kind: str,
     name: str,
     uscc: str | None = None,
     region: str = "",
     industry: str = "",
+    size: str = "",
+    park: Organisation | None = None,
 ) -> Organisation:
-    require(actor, Perm.REGISTRY_WRITE)
+    """Register an organisation. `actor` is the IP office user who registers it; None only for
+    the platform's own setup from the command line (`load_demo`, a deployment's first office),
+    which no request can reach: every request's actor is a User."""
+    if actor is not None:
+        require(actor, Perm.REGISTRY_WRITE)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
@@ -54,13 +60,19 @@ def organisation_create(
             code="uscc_taken",
         )
     org = Organisation.objects.create(
-        kind=kind, name=name, uscc=code, region=region, industry=industry
+        kind=kind, name=name, uscc=code, region=region, industry=industry, size=size, park=park
     )
     audit_record(
         actor=actor,
         action="organisation.create",
         obj=org,
-        after={"kind": kind, "name": name, "uscc": code},
+        after={
+            "kind": kind,
+            "name": name,
+            "uscc": code,
+            "size": size,
+            "park": park.pk if park is not None else None,
+        },
     )
     return org
 
@@ -71,11 +83,23 @@ def user_create(
     password: str,
     organisation: Organisation | None,
     role: str = Role.MEMBER,
+    actor: User | None = None,
     **extra: Any,
 ) -> User:
+    """A login for `organisation`, audited (`actor` None: the platform's own setup)."""
     user = User(username=username, organisation=organisation, role=role, **extra)
     user.set_password(password)
     user.save()
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after={
+            "username": username,
+            "organisation": organisation.pk if organisation is not None else None,
+            "role": str(role),
+        },
+    )
     return user
 
 

@@ -19,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["contract_file", "contract_pdf", "other_party_confirms"]
+__all__ = ["contract_file", "contract_pdf", "file_pledge", "other_party_confirms"]
 
 _FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese (no font file)
 
@@ -58,3 +58,30 @@ def other_party_confirms(pledge: Any, *, user: Any = None, today: date | None = 
     if signer is None:
         raise LookupError(f"organisation {org_id} has no user to confirm pledge #{pledge.pk}")
     return pledge_confirm(actor=signer, pledge=pledge, today=today)
+
+
+def file_pledge(
+    *,
+    filer: Any,
+    pledgor: Any,
+    rights: list[Any],
+    confirm: bool = True,
+    signer: Any = None,
+    contract: bool = False,
+    **submit: Any,
+) -> Any:
+    """A joint application filed by `filer` (a user of the pledgee bank) through `pledge_submit`
+    with the `submit` fields; unless `confirm=False` the pledgor confirms it (as `signer`, default
+    its first user); if `contract`, the filer uploads the signed contract (a generated PDF)."""
+    from ipfin.pledges.services import pledge_document_upload, pledge_submit
+
+    pledge, _checks = pledge_submit(
+        actor=filer, pledgor_uscc=pledgor.uscc, rights=[r.number for r in rights], **submit
+    )
+    if confirm:
+        pledge = other_party_confirms(pledge, user=signer, today=submit.get("today"))
+    if contract:
+        pledge_document_upload(
+            actor=filer, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
+        )
+    return pledge

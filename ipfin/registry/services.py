@@ -591,6 +591,33 @@ def right_create(
     return right
 
 
+@transaction.atomic
+def owners_link(*, actor: User, organisation: Organisation, name: str) -> int:
+    """Link the register's current owner rows recorded under `name` without a credit code to the
+    registered `organisation`, which then holds those rights on the platform (may pledge them,
+    is notified of their events). The national sources carry applicants' names, not their codes:
+    the office makes the match once the organisation has an account. Returns the rows linked."""
+    require(actor, Perm.REGISTRY_WRITE)
+    if not organisation.uscc:
+        raise ValidationFailed(
+            "须先登记该机构的统一社会信用代码。",
+            "The organisation needs its unified social credit code first.",
+            code="uscc_required",
+        )
+    rows = RightOwner.objects.filter(
+        name=name.strip(), valid_to__isnull=True, organisation__isnull=True, uscc=""
+    )
+    ids = list(rows.select_for_update().values_list("pk", flat=True))
+    RightOwner.objects.filter(pk__in=ids).update(organisation=organisation, uscc=organisation.uscc)
+    audit_record(
+        actor=actor,
+        action="right_owner.link",
+        obj=organisation,
+        after={"name": name.strip(), "owner_rows": len(ids)},
+    )
+    return len(ids)
+
+
 def _term_facts_json(right: Right) -> dict[str, Any]:
     def plain(value: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime.date) else value

@@ -99,7 +99,7 @@ def test_organisation_create_audited(api_client, examiner):
     )
     assert resp.status_code == 201, resp.content
     assert resp.json()["uscc"] == code
-    rec = AuditRecord.objects.get(action="organisation.create")
+    rec = AuditRecord.objects.get(action="organisation.create", object_id=str(resp.json()["id"]))
     assert rec.actor == examiner
     assert rec.organisation_id == examiner.organisation_id
     assert rec.after["uscc"] == code
@@ -142,3 +142,26 @@ def test_organisation_create_service_checks_permission_itself(bank_a_user):
     with pytest.raises(PermissionDenied):
         organisation_create(actor=bank_a_user, kind="bank", name="自封银行")
     assert not Organisation.objects.filter(name="自封银行").exists()
+
+
+def test_the_platforms_setup_registers_organisations_and_logins_audited_as_system(db):
+    """load_demo and a deployment's first office register without a user (actor None); the
+    trail still says who: "system"."""
+    from ipfin.accounts.models import EnterpriseSize
+    from ipfin.accounts.services import organisation_create, user_create
+
+    park = organisation_create(actor=None, kind="park", name="示范园区", uscc=make_uscc(seq=41))
+    firm = organisation_create(
+        actor=None, kind="enterprise", name="园区企业", uscc=make_uscc(seq=42),
+        size=EnterpriseSize.SMALL, park=park,
+    )  # fmt: skip
+    assert (firm.park, firm.size) == (park, "small")
+    user = user_create(username="firm_user", password="pw-for-tests-1", organisation=firm)
+    records = AuditRecord.objects.filter(actor_username="system").order_by("pk")
+    assert [(r.action, r.object_id) for r in records] == [
+        ("organisation.create", str(park.pk)),
+        ("organisation.create", str(firm.pk)),
+        ("user.create", str(user.pk)),
+    ]
+    assert records[1].after["park"] == park.pk
+    assert records[2].after == {"username": "firm_user", "organisation": firm.pk, "role": "member"}

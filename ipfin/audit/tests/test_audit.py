@@ -46,7 +46,9 @@ def test_audit_list_requires_permission(bank_a_user, examiner):
     from ipfin.audit.selectors import audit_list
     from ipfin.common.errors import PermissionDenied
 
+    before = audit_list(actor=examiner).count()  # the fixtures' user.create records
     audit_record(actor=bank_a_user, action="a", object_type="x", object_id=1)
     with pytest.raises(PermissionDenied):
         audit_list(actor=bank_a_user)
-    assert audit_list(actor=examiner).count() == 1
+    assert audit_list(actor=examiner).count() == before + 1
+    assert audit_list(actor=examiner).first().action == "a"

@@ -35,13 +35,13 @@ from django.test import Client, override_settings
 from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.accounts.services import api_token_issue, user_create
 from ipfin.api import api
-from ipfin.demo.loader import DEMO_PASSWORD, ENTERPRISES
+from ipfin.demo.scenarios.base import DEMO_PASSWORD
+from ipfin.demo.scenarios.parties import ENTERPRISES
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyClaim
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
 from ipfin.registry.models import Right, RightEvent
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
-from ipfin.whitelist import services as whitelist_services
 from ipfin.whitelist.models import (
     BankRecommendation,
     ImportedList,
@@ -292,7 +292,6 @@ def demo(
         enterprise_b = users.get("enterprise_b") or user_create(
             username="enterprise_b", password=DEMO_PASSWORD, organisation=firm_b
         )
-        _whitelist(users["examiner"], users["bank_a"], bank_a)
         demo = Demo(
             bank_a=bank_a,
             clients={
@@ -308,24 +307,6 @@ def demo(
         )
         yield demo
         transaction.set_rollback(True)
-
-
-def _whitelist(office: User, bank_user: User, bank_a: Organisation) -> None:
-    """The demo has no white list: an imported list, one batch published and pushed to bank A
-    only, a draft, and a recommendation by bank A, all through the services."""
-    names = "单位名称\n" + ENTERPRISES[0][0] + "\n"
-    upload = SimpleUploadedFile("list.csv", names.encode("utf-8-sig"), content_type="text/csv")
-    whitelist_services.list_import(actor=office, uploaded_file=upload, kind="high_tech")
-    rule = whitelist_services.rule_create(actor=office, name="演示全部企业")
-    batch = whitelist_services.batch_create(actor=office, rule=rule, title="甲银行批次")
-    whitelist_services.batch_publish(actor=office, batch=batch)
-    whitelist_services.batch_push(actor=office, batch=batch, bank_ids=[bank_a.pk])
-    whitelist_services.batch_create(actor=office, rule=rule, title="草稿")
-    firm = Organisation.objects.get(name=ENTERPRISES[2][0])
-    assert firm.uscc is not None
-    whitelist_services.recommendation_create(
-        actor=bank_user, enterprise_uscc=firm.uscc, reason="甲银行客户"
-    )
 
 
 def _foreign(demo: Demo, param: str, caller: str) -> list[Any]:

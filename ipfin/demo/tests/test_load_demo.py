@@ -99,3 +99,27 @@ def test_demo_second_run_adds_nothing(demo_output):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert counts == (Right.objects.count(), Pledge.objects.count(), Organisation.objects.count())
+
+
+def test_demo_parties_are_registered_through_the_services(shared_data, demo_output):
+    # Every organisation and every login of the demo has its audit record (written by
+    # organisation_create / user_create, never by the model directly).
+    for model, action in ((Organisation, "organisation.create"), (User, "user.create")):
+        ids = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+        audited = set(AuditRecord.objects.filter(action=action).values_list("object_id", flat=True))
+        assert ids and ids == audited
+    # The real applicant's owner rows were linked by the office (owners_link), not by an update.
+    (link,) = AuditRecord.objects.filter(action="right_owner.link")
+    assert link.after["name"] == "中科大数据研究院" and link.after["owner_rows"] > 0
+    assert Right.objects.filter(owners__organisation_id=int(link.object_id)).exists()
+
+
+def test_demo_has_a_white_list_pushed_to_bank_a(demo_output):
+    from ipfin.whitelist.models import WhitelistBatch
+
+    bank_a = User.objects.get(username="bank_a").organisation
+    published = WhitelistBatch.objects.exclude(published_at=None)
+    assert published.count() == 1
+    assert list(published.get().pushes.values_list("bank", flat=True)) == [bank_a.pk]
+    assert WhitelistBatch.objects.filter(published_at=None).count() == 1
+    assert "白名单批次 / white-list batches: 2" in demo_output

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
 from ipfin.financing.models import Demand, ProductVersion
 from ipfin.financing.services import demand_file, product_publish
 from ipfin.registry.models import Right
@@ -49,17 +50,11 @@ def insurer_user(make_user: Callable[..., User], make_org: Callable[..., Organis
     return make_user("insurer", make_org(OrganisationKind.INSURER, "丙保险"))
 
 
+# Bank A's loan product of the demo (scenario `catalogue`) from 6 months, without 等额本金.
 LOAN_TERMS: dict[str, Any] = {
+    **BANK_A_LOAN,
     "description": "知识产权质押贷款",
-    "amount_min": "100000",
-    "amount_max": "5000000",
     "term_min_months": 6,
-    "term_max_months": 36,
-    "lpr_tenor": "1y",
-    "rate_spread_bp": 50,
-    "accepted_right_kinds": ["invention", "utility_model", "trademark"],
-    "package_allowed": True,
-    "max_pledge_rate": "0.5",
     "repayment_methods": ["annuity", "interest_only"],
 }
 

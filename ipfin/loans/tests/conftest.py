@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ipfin.accounts.models import Organisation, Role, User
+from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
 from ipfin.financing.models import Policy, ProductVersion
 from ipfin.financing.services import policy_publish, product_publish
 from ipfin.loans import services
@@ -32,19 +33,8 @@ _seq = itertools.count(1)
 D = Decimal
 VALUATION_VALUE = D("880000.00")
 REGISTERED_ON = date(2024, 1, 2)  # the pledges' effective date (see `pledge_over`)
-LOAN_TERMS: dict[str, Any] = {
-    "description": "知识产权质押贷款",
-    "amount_min": "100000",
-    "amount_max": "5000000",
-    "term_min_months": 3,
-    "term_max_months": 36,
-    "lpr_tenor": "1y",
-    "rate_spread_bp": 50,
-    "accepted_right_kinds": ["invention", "utility_model", "trademark"],
-    "package_allowed": True,
-    "max_pledge_rate": "0.5",
-    "repayment_methods": ["annuity", "equal_principal", "interest_only"],
-}
+# Bank A's loan product of the demo (scenario `catalogue`), as the tests' product.
+LOAN_TERMS: dict[str, Any] = {**BANK_A_LOAN, "description": "知识产权质押贷款"}
 
 
 @pytest.fixture

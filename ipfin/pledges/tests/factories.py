@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
+from ipfin.pledges import samples
 from ipfin.pledges.models import Pledge
-from ipfin.pledges.samples import contract_file, other_party_confirms
-from ipfin.pledges.services import pledge_decide, pledge_document_upload, pledge_submit
+from ipfin.pledges.samples import contract_file
+from ipfin.pledges.services import pledge_decide, pledge_document_upload
 from ipfin.registry.models import Right
 
 _seq = itertools.count(1)
@@ -38,13 +39,11 @@ def file_pledge(
     kw.setdefault("term_start", today)
     kw.setdefault("term_end", today + timedelta(days=2 * 365))
     kw.setdefault("contract_no", f"WEB-{next(_seq):05d}")
-    pledge, _checks = pledge_submit(
-        actor=bank_user, pledgor_uscc=pledgor.uscc, rights=[r.number for r in rights], **kw
-    )
     if confirm:
         signer_for(pledgor)
-        pledge = other_party_confirms(pledge, today=kw.get("today"))
-    return pledge
+    return samples.file_pledge(
+        filer=bank_user, pledgor=pledgor, rights=rights, confirm=confirm, **kw
+    )
 
 
 def approve(examiner: User, pledge: Pledge) -> Pledge:

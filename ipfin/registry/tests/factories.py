@@ -10,37 +10,23 @@ from typing import Any
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
-from ipfin.registry.domain import RightKind, annuity_schedule, cn_application_check_digit
 from ipfin.registry.models import Right
-from ipfin.registry.services import right_create, right_event_record
+from ipfin.registry.samples import PATENT_TYPE_DIGIT, application_no, pay_annuities
+from ipfin.registry.services import right_create
+
+__all__ = ["PATENT_TYPE_DIGIT", "make_patent", "next_number", "patent_no", "pay_annuities"]
 
 _seq = itertools.count(1)
-PATENT_TYPE_DIGIT = {"invention": "1", "utility_model": "2", "design": "3"}
 
 
 def patent_no(kind: str = "invention", year: int = 2021) -> str:
     """A canonical CN application number (with its mod-11 check digit), unique in this process."""
-    body = f"{year:04d}{PATENT_TYPE_DIGIT[kind]}{next(_seq):07d}"
-    return f"{body}.{cn_application_check_digit(body)}"
+    return application_no(kind, year, next(_seq))
 
 
 def next_number() -> int:
     """A number unique in this process, for trademark and copyright registration numbers."""
     return next(_seq)
-
-
-def pay_annuities(right: Right, *, examiner: User, until: date | None = None) -> None:
-    """Record every annuity of a granted patent due up to `until` (default today) as paid on its
-    due date."""
-    if right.kind not in PATENT_TYPE_DIGIT or right.grant_date is None:
-        return
-    limit = until or timezone.localdate()
-    schedule = annuity_schedule(RightKind(right.kind), right.filing_date, right.grant_date)
-    for year, due in schedule:
-        if due <= limit:
-            right_event_record(
-                actor=examiner, right=right, type="annuity_paid", date=due, payload={"year": year}
-            )
 
 
 def make_patent(

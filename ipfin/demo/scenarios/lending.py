@@ -1,0 +1,212 @@
+"""Scenario 6: lending. Each bank values its registered pledge the day after registration (the
+valuation its loan is approved on); bank A's loan to enterprise A is disbursed with instalments 1
+and 2 paid on their days, 3 paid 9 days late (penalty interest) and 4 unpaid (关注); bank B's loan
+to enterprise B is settled early and closed, its pledge waiting for release; enterprise A's demand
+is answered by both banks and a loan from it approved; the park's demand is overdue and reminded;
+enterprise A claims the interest subsidy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.demo.scenarios.base import History, demo_right
+from ipfin.demo.scenarios.catalogue import BANK_A_LOAN_V2, Catalogue
+from ipfin.demo.scenarios.parties import Cast
+from ipfin.financing import services as financing
+from ipfin.financing.models import ProductVersion
+from ipfin.loans import selectors as loan_selectors
+from ipfin.loans import services as loans
+from ipfin.loans.models import Loan
+from ipfin.pledges.models import Pledge
+from ipfin.registry.domain import add_months
+from ipfin.registry.models import Right
+from ipfin.valuation import services as valuations
+from ipfin.valuation.models import Valuation
+
+
+@dataclass(frozen=True)
+class Collateral:
+    """A registered pledge and the bank's own valuation a loan on it is approved on."""
+
+    pledge: Pledge
+    valuation: Valuation
+
+
+def _pay_due(loan: Loan, bank: User, on: date, today: date) -> None:
+    """The bank records the enterprise paying what is due on `on` (penalties included)."""
+    loan.refresh_from_db()
+    position = loan_selectors.loan_position(loan, on)
+    assert position is not None and position.amount_due > 0
+    loans.loan_repay(actor=bank, loan=loan, amount=position.amount_due, paid_on=on, today=today)
+
+
+def _cost_valuation(bank: User, rights: list[Right], cost: str, on: date) -> Valuation:
+    """The bank's own cost-approach valuation on `on` (profit 10 %, 2 of 10 years used)."""
+    valuation = valuations.valuation_create(
+        actor=bank,
+        rights=[r.number for r in rights],
+        method="cost",
+        inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+        valuation_date=on,
+    )
+    return valuations.valuation_issue(actor=bank, valuation=valuation)
+
+
+def _collateral(bank: User, pledgor: Organisation, valuation: Valuation) -> Collateral:
+    pledge = Pledge.objects.get(
+        state="registered", pledgee_id=bank.organisation_id, pledgor=pledgor
+    )
+    return Collateral(pledge, valuation)
+
+
+def lend(cast: Cast, catalogue: Catalogue, history: History) -> None:
+    firm_a, firm_b = cast.firms[0], cast.firms[1]
+    chip = demo_right("一种低功耗存算一体芯片及其制备方法")
+    bus = demo_right("片上网络路由仲裁方法")
+    graphene = demo_right("高导热石墨烯复合膜及其制备方法")
+    # 3,500,000 × 1.1 × 8/10 = 3,080,000.00
+    a = _collateral(
+        cast.bank_a, firm_a, _cost_valuation(cast.bank_a, [chip, bus], "3500000", history.valued)
+    )
+    # 1,500,000 × 1.1 × 8/10 = 1,320,000.00
+    b = _collateral(
+        cast.bank_b, firm_b, _cost_valuation(cast.bank_b, [graphene], "1500000", history.valued)
+    )
+    _bank_a_loan(cast, catalogue.bank_a_loan, a, history)
+    # Bank A lowers its spread: version 2. Loan 1 keeps the terms of version 1.
+    a_v2 = financing.product_publish(
+        actor=cast.bank_a, code="ZC-IPL", kind="loan", name="知识产权质押贷", terms=BANK_A_LOAN_V2
+    )
+    _bank_b_loan(cast, catalogue.bank_b_loan, b, history)
+    _demands(cast, a_v2, a, [chip, bus], history.today)
+    loans.subsidy_claim_submit(
+        actor=cast.enterprise_a,
+        policy_id=catalogue.subsidy.pk,
+        year=catalogue.subsidy_year,
+        today=history.today,
+    )
+
+
+def _approved(
+    bank: User, loan: Loan, principal: str, months: int, on: Collateral, today: date
+) -> Loan:
+    return loans.loan_approve(
+        actor=bank,
+        loan=loan,
+        principal=principal,
+        months=months,
+        pledge_id=on.pledge.pk,
+        valuation_id=on.valuation.pk,
+        today=today,
+    )
+
+
+def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: History) -> None:
+    """Enterprise A's application on version 1, disbursed four months ago: instalments 1 and 2
+    paid on their days, 3 paid 9 days late (penalty interest), 4 unpaid → 关注."""
+    d0, today = history.loan_a_disbursed, history.today
+    loan = loans.loan_apply(
+        actor=cast.enterprise_a,
+        enterprise_uscc=cast.firms[0].uscc or "",
+        product_version_id=product.pk,
+        amount="1000000",
+        months=12,
+        method="annuity",
+        purpose="流片及量产备货",
+    )
+    _approved(cast.bank_a, loan, "1000000", 12, on, d0)
+    loans.loan_disburse(actor=cast.bank_a, loan=loan, today=d0)
+    for n in (1, 2):
+        _pay_due(loan, cast.bank_a, add_months(d0, n), today)
+    _pay_due(loan, cast.bank_a, history.loan_a_late_payment, today)
+
+
+def _bank_b_loan(cast: Cast, product: ProductVersion, on: Collateral, history: History) -> None:
+    """Bank B's loan to enterprise B (recorded by the bank): two instalments paid, settled early
+    last week, closed today; the registration is no longer needed: the release prompt."""
+    d0, today = history.loan_b_disbursed, history.today
+    loan = loans.loan_apply(
+        actor=cast.bank_b,
+        enterprise_uscc=cast.firms[1].uscc or "",
+        product_version_id=product.pk,
+        amount="500000",
+        months=6,
+        method="equal_principal",
+        purpose="石墨烯导热膜产线技改",
+    )
+    _approved(cast.bank_b, loan, "500000", 6, on, d0)
+    loans.loan_disburse(actor=cast.bank_b, loan=loan, today=d0)
+    for n in (1, 2):
+        _pay_due(loan, cast.bank_b, add_months(d0, n), today)
+    settle_on = today - timedelta(days=6)
+    loan.refresh_from_db()
+    position = loan_selectors.loan_position(loan, settle_on)
+    assert position is not None
+    loans.loan_repay(
+        actor=cast.bank_b,
+        loan=loan,
+        amount=position.amount_to_settle,
+        paid_on=settle_on,
+        today=today,
+    )
+    loans.loan_close(actor=cast.bank_b, loan=loan, today=today)
+
+
+def _demands(
+    cast: Cast, product: ProductVersion, on: Collateral, rights: list[Right], today: date
+) -> None:
+    """Enterprise A's demand for 1,200,000 over its two pledged chip patents, pushed to both
+    banks (covered by bank A's own valuation of both, 3,080,000: × 0.6 for bank A, × 0.4 =
+    1,232,000 for bank B): bank A is interested, bank B declines; the loan from it is approved.
+    The park's demand for enterprise A over its "芯途" trademark, pushed two weeks ago: bank A (the
+    only product taking trademarks) has not answered by the deadline; reminded today."""
+    firm_a = cast.firms[0]
+    demand = financing.demand_file(
+        actor=cast.enterprise_a,
+        enterprise_uscc=firm_a.uscc or "",
+        amount="1200000",
+        term_months=12,
+        purpose="新一代存算一体芯片研发及设备采购",
+        rights=[r.number for r in rights],
+        today=today,
+    )
+    assert cast.bank_a.organisation_id is not None and cast.bank_b.organisation_id is not None
+    rows = {
+        row.bank_id: row
+        for row in financing.demand_push(actor=cast.enterprise_a, demand=demand, today=today)
+    }
+    financing.demand_respond(
+        actor=cast.bank_a,
+        response_id=rows[cast.bank_a.organisation_id].pk,
+        response="interested",
+        reason="可按最高额质押追加授信，请提交近两年财务报表。",
+    )
+    financing.demand_respond(
+        actor=cast.bank_b,
+        response_id=rows[cast.bank_b.organisation_id].pk,
+        response="declined",
+        reason="拟质押专利已在他行办理质押登记。",
+    )
+    loan = loans.loan_apply(
+        actor=cast.enterprise_a,
+        enterprise_uscc=firm_a.uscc or "",
+        product_version_id=product.pk,
+        amount="1200000",
+        months=12,
+        method="annuity",
+        demand_id=demand.pk,
+    )
+    _approved(cast.bank_a, loan, "1200000", 12, on, today)
+    overdue = financing.demand_file(
+        actor=cast.park,
+        enterprise_uscc=firm_a.uscc or "",
+        amount="800000",
+        term_months=6,
+        purpose="园区代报：补充流动资金",
+        rights=[Right.objects.get(source="demo", mark_text="芯途").number],
+        today=today,
+    )
+    financing.demand_push(actor=cast.park, demand=overdue, today=today - timedelta(days=14))
+    financing.ledger_remind(today=today)
