@@ -4,11 +4,11 @@ Meant for a daily cron job; prints the number of reminders sent."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from ipfin.common.commands import add_day_argument
 from ipfin.financing.services import ledger_remind
 
 
@@ -16,18 +16,8 @@ class Command(BaseCommand):
     help = "Remind banks of overdue, unanswered financing demands in the feedback ledger."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--today", help="the day to count from (YYYY-MM-DD; default: today)", default=None
-        )
+        add_day_argument(parser, help="the day to count from (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = None
-        if options["today"]:
-            try:
-                today = dt.date.fromisoformat(options["today"])
-            except ValueError:
-                raise CommandError(
-                    f"--today must be YYYY-MM-DD, got {options['today']!r}"
-                ) from None
-        sent = ledger_remind(today=today)
+        sent = ledger_remind(today=options["today"])
         self.stdout.write(f"reminders sent: {sent}")

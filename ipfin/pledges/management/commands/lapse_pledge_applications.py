@@ -6,11 +6,11 @@ JSON counts."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from ipfin.common.commands import add_day_argument
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
 
@@ -18,15 +18,10 @@ class Command(BaseCommand):
     help = "Lapse pledge and change applications left unconfirmed past their deadline."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", help="as of this day (YYYY-MM-DD); default today")
+        add_day_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = None
-        if options.get("today"):
-            try:
-                today = date.fromisoformat(options["today"])
-            except ValueError as exc:
-                raise CommandError(f"--today must be YYYY-MM-DD: {options['today']!r}") from exc
+        today = options["today"]
         counts = {
             "applications_lapsed": pledges_lapse_unconfirmed(on=today),
             "changes_lapsed": pledge_changes_lapse_unconfirmed(on=today),

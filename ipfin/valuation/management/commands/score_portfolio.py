@@ -4,12 +4,12 @@ a terminal (or with --progress), a summary line on stdout."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from ipfin.common.commands import add_day_argument
 from ipfin.common.errors import DomainError
 from ipfin.common.progress import add_progress_argument, command_progress
 from ipfin.valuation.services.scoring import portfolio_score
@@ -20,9 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_progress_argument(parser)
-        parser.add_argument(
-            "--on", type=dt.date.fromisoformat, default=None, help="评分基准日（默认今日）"
-        )
+        add_day_argument(parser, "--on", help="评分基准日 / the scoring day (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = command_progress(self, options["progress"], unit="项")
