@@ -242,8 +242,8 @@ def _score_with_experts(right: Any, form: ExpertScoreForm) -> Any:
     try:
         return valuation_selectors.right_score_get(number=right.number, experts=experts)
     except DomainError as exc:
-        field = exc.extra.get("field")
-        form.add_error(field if field in form.fields else None, exc.detail(get_language()))
+        if message := _show_error(form, exc):  # names no input: the form's own error
+            form.add_error(None, message)
         return _score(right)
 
 
