@@ -2,6 +2,8 @@
 
 Reads only, through the selectors, so an export holds exactly what its reader may see (a bank:
 its own follow-ups). Amounts are numbers with two decimals (format #,##0.00), rates percentages.
+Every row goes through `ipfin.common.excel.append_row`: text that a spreadsheet would run as a
+formula (a bank's note `=HYPERLINK(...)`) is written as quoted text (OWASP CSV Injection).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipfin.accounts.models import User
+from ipfin.common.excel import append_row
 from ipfin.whitelist import selectors
 from ipfin.whitelist.models import FollowUpStatus, WhitelistBatch
 
@@ -30,7 +33,7 @@ _STATUS_ZH = dict(FollowUpStatus.choices)
 def _sheet(wb: Workbook, title: str, header: Sequence[str], *, first: bool = False) -> Worksheet:
     ws: Worksheet = wb.active if first else wb.create_sheet()  # type: ignore[assignment]
     ws.title = title
-    ws.append(list(header))
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -81,7 +84,8 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
     )
     for n, entry in enumerate(entries, 1):
         org = entry.enterprise
-        ws.append(
+        append_row(
+            ws,
             [
                 n,
                 org.name,
@@ -92,7 +96,7 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
                 entry.credit_grade,
                 entry.get_source_display(),
                 "；".join(str(r.get("zh", "")) for r in entry.reasons or []),
-            ]
+            ],
         )
     pushes = selectors.batch_pushes(batch, actor=actor)
     latest = {
@@ -115,7 +119,8 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
     for entry in entries:
         for push in pushes:
             f = latest.get((entry.pk, push.bank_id))
-            ws.append(
+            append_row(
+                ws,
                 [
                     entry.enterprise.name,
                     entry.enterprise.uscc,
@@ -125,7 +130,7 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
                     f.amount if f else None,
                     f.reason if f else "",
                     _local(f.recorded_at) if f else None,
-                ]
+                ],
             )
     _format(ws, money_cols=[6])
     ws = _sheet(
@@ -144,7 +149,8 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
         ],
     )
     for f in selectors.follow_up_rows(actor=actor, batch=batch):
-        ws.append(
+        append_row(
+            ws,
             [
                 f.entry.enterprise.name,
                 f.entry.enterprise.uscc,
@@ -155,7 +161,7 @@ def batch_workbook(*, actor: User, batch: WhitelistBatch) -> bytes:
                 f.note,
                 f.recorded_by.get_username(),
                 _local(f.recorded_at),
-            ]
+            ],
         )
     _format(ws, money_cols=[5])
     return _save(wb)
@@ -200,15 +206,15 @@ def figures_workbook(*, actor: User) -> bytes:
     ):
         ws = _sheet(wb, title, [label, *_FIGURE_HEADER], first=first)
         for row in selectors.conversion_figures(actor=actor, by=by):
-            ws.append([row[f"{by[0]}_name"], *_figure_values(row)])
+            append_row(ws, [row[f"{by[0]}_name"], *_figure_values(row)])
         _format(ws, money_cols=[5, 7], percent_cols=[9, 10, 11])
     ws = _sheet(wb, "合计", _FIGURE_HEADER)
     for row in selectors.conversion_figures(actor=actor, by=()):
-        ws.append(_figure_values(row))
+        append_row(ws, _figure_values(row))
     _format(ws, money_cols=[4, 6], percent_cols=[8, 9, 10])
     ws = _sheet(wb, "银行推荐", ["银行", "推荐", "已纳入批次", "未采纳", "待处理"])
     for row in selectors.recommendation_figures(actor=actor):
-        ws.append(
-            [row["bank__name"], row["received"], row["accepted"], row["declined"], row["open"]]
+        append_row(
+            ws, [row["bank__name"], row["received"], row["accepted"], row["declined"], row["open"]]
         )
     return _save(wb)

