@@ -8,9 +8,19 @@ and it adds no serializer layer of its own between the endpoints and our service
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from ninja import NinjaAPI
@@ -19,7 +29,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from ipfin.accounts.auth import ApiAuth
-from ipfin.common.errors import DomainError, ValidationFailed
+from ipfin.common.errors import DomainError, ValidationFailed, invalid
+from ipfin.common.inputs import MAX_FILE_NAME_LENGTH
 
 # --- request parsing: every JSON body, query string and form of the API comes through here --------
 
@@ -115,7 +126,10 @@ api = NinjaAPI(
     title="ipfin API",
     version="1",
     description="知识产权金融服务平台 — IP registry and pledge registration. "
-    "Money is a string with two decimals (yuan); dates are ISO 8601.",
+    "Money is a string with two decimals (yuan); dates are ISO 8601. "
+    "Errors are JSON {detail, code}. Any request Django cannot read is refused before the "
+    "endpoint: 413 `body_too_large` (over the upload limit), 400 `too_many_fields` / "
+    "`too_many_files` / `multipart_invalid` / `bad_request`, 422 `file_name_too_long`.",
     urls_namespace="api",
     openapi_url="/schema",
     docs_url="/docs",
@@ -143,6 +157,112 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "Authentication required.", "not_authenticated")
 
 
+# --- requests Django refuses to read (its limits, a malformed multipart body): 4xx, never a 500 ---
+# Django raises these when the endpoint first touches request.body / GET / POST / FILES; the HTML
+# side answers them 400 (django.core.handlers.exception), the API with its {detail, code} body.
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    code = "body_too_large"
+
+
+class RequestUnreadable(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+# Django's multipart parser reads at most 1,024 bytes of each part's headers
+# (django.http.multipartparser.MAX_TOTAL_HEADER_SIZE); past that it gives up with this message.
+# The part headers a client controls are the field name, the file name and the content type: the
+# file name is the one that grows.
+_PART_HEADERS_TOO_LONG = "Request max total header size exceeded."
+
+
+def _suspicious(request: HttpRequest, exc: Exception) -> None:
+    # The logger Django's own handler uses for these, so that monitoring sees API and UI alike.
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s: %s", exc, request.path)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    _suspicious(request, exc)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _domain_error(
+        request,
+        BodyTooLarge(
+            f"请求体过大：最多 {limit} 字节（上传的文件不计在内）。",
+            f"The request body is too large: at most {limit} bytes (uploaded files apart).",
+            extra={"max_bytes": limit},
+        ),
+    )
+
+
+@api.exception_handler(TooManyFieldsSent)
+def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+    _suspicious(request, exc)
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return _domain_error(
+        request,
+        RequestUnreadable(
+            f"参数过多：查询参数或表单字段最多 {limit} 个。",
+            f"Too many parameters: at most {limit} query parameters or form fields.",
+            code="too_many_fields",
+            extra={"max_fields": limit},
+        ),
+    )
+
+
+@api.exception_handler(TooManyFilesSent)
+def _too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
+    _suspicious(request, exc)
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    return _domain_error(
+        request,
+        RequestUnreadable(
+            f"文件过多：一次最多上传 {limit} 个文件。",
+            f"Too many files: at most {limit} files in one request.",
+            code="too_many_files",
+            extra={"max_files": limit},
+        ),
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def _bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, SuspiciousOperation):
+        _suspicious(request, exc)
+    return _domain_error(
+        request,
+        RequestUnreadable(f"请求无法读取：{exc}", f"The request cannot be read: {exc}"),
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def _multipart_invalid(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    if str(exc) == _PART_HEADERS_TOO_LONG:
+        return _domain_error(
+            request,
+            invalid(
+                "file",
+                "file_name_too_long",
+                f"文件名过长：最多 {MAX_FILE_NAME_LENGTH} 个字符。",
+                f"The file name is too long: at most {MAX_FILE_NAME_LENGTH} characters "
+                "(the multipart part's headers exceed 1,024 bytes).",
+                max_length=MAX_FILE_NAME_LENGTH,
+            ),
+        )
+    return _domain_error(
+        request,
+        RequestUnreadable(
+            f"无法读取 multipart/form-data 请求体：{exc}",
+            f"The multipart/form-data body cannot be read: {exc}",
+            code="multipart_invalid",
+        ),
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, DomainError):
@@ -165,6 +285,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.whitelist.api.router", tags=["whitelist"])
     api.add_router("/v1/", "ipfin.loans.api.router", tags=["loans"])
     api.add_router("/v1/", "ipfin.holidays.api.router", tags=["calendar"])
+    api.add_router("/v1/", "ipfin.audit.api.router", tags=["audit"])
 
 
 _register_routers()
@@ -173,7 +294,5 @@ _register_routers()
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never a stack trace to the caller; the log keeps it.
-    import logging
-
     logging.getLogger("ipfin.api").exception("unhandled error on %s", request.path)
     return _error(request, 500, "Internal error.", "internal_error")

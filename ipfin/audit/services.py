@@ -1,15 +1,32 @@
-"""Writing the audit trail. Called by every service that changes something that matters."""
+"""Writing the audit trail. Called by every service that changes something that matters.
+
+Each record is chained (ipfin.audit.domain): the writer locks the chain's head row, takes the next
+place and the previous hash, and stores the record with its hash, all in the caller's transaction,
+so that a rolled-back write leaves no record and concurrent writers queue for the head instead of
+forking the chain."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
 
 from ipfin.accounts.models import User
-from ipfin.audit.models import AuditRecord
+from ipfin.audit.domain import GENESIS, chain_hash, first_break, iter_links
+from ipfin.audit.models import AuditChainHead, AuditRecord, AuditVerification
+
+__all__ = ["audit_record", "audit_verify"]
 
 
+def _as_stored(value: dict[str, Any] | None) -> Any:
+    """`value` as the JSON column gives it back (Decimals and dates as strings)."""
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+@transaction.atomic
 def audit_record(
     *,
     actor: User | None,
@@ -24,13 +41,58 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
-    return AuditRecord.objects.create(
-        actor=user,
-        actor_username=user.get_username() if user is not None else "system",
-        organisation_id=user.organisation_id if user is not None else None,
-        action=action,
-        object_type=object_type or "",
-        object_id=str(object_id or ""),
-        before=before,
-        after=after,
+    fields: dict[str, Any] = {
+        "at": timezone.now(),
+        "actor_id": user.pk if user is not None else None,
+        "actor_username": user.get_username() if user is not None else "system",
+        "organisation_id": user.organisation_id if user is not None else None,
+        "action": action,
+        "object_type": object_type or "",
+        "object_id": "" if object_id is None else str(object_id),
+        "before": _as_stored(before),
+        "after": _as_stored(after),
+    }
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # an emptied database (the migration creates the row): the chain starts
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    digest = chain_hash(head.hash, fields)
+    record = AuditRecord(seq=head.seq + 1, prev_hash=head.hash, hash=digest, **fields)
+    record.save()
+    AuditChainHead.objects.filter(pk=1).update(seq=record.seq, hash=digest)
+    return record
+
+
+def audit_verify() -> AuditVerification:
+    """Walk the whole chain in order and record the outcome: intact, or the first broken record
+    and why (a record changed, removed or inserted; the head not at the last record)."""
+    rows = (
+        AuditRecord.objects.order_by("seq")
+        .values("seq", "id", "prev_hash", "hash", *AuditRecord.HASHED)
+        .iterator(chunk_size=2000)
+    )
+    checked, broken = first_break(iter_links(rows))
+    if broken is None:
+        head = AuditChainHead.objects.filter(pk=1).first()
+        last = AuditRecord.objects.order_by("-seq").values("seq", "id", "hash").first()
+        head_state = (head.seq, head.hash) if head else (0, GENESIS)
+        last_state = (last["seq"], last["hash"]) if last else (0, GENESIS)
+        if head_state != last_state:
+            return AuditVerification.objects.create(
+                checked=checked,
+                intact=False,
+                broken_seq=head_state[0],
+                broken_record_id=last["id"] if last else None,
+                reason_zh="链尾与最后一条记录不一致：末尾的记录已被删除。",
+                reason_en="The chain's head is not the last record: records at the end were "
+                "removed.",
+            )
+        return AuditVerification.objects.create(checked=checked, intact=True)
+    return AuditVerification.objects.create(
+        checked=checked,
+        intact=False,
+        broken_seq=broken.seq,
+        broken_record_id=broken.record_id,
+        reason_zh=broken.reason_zh,
+        reason_en=broken.reason_en,
     )

@@ -17,3 +17,11 @@ class LoginForm(BaseForm):
         label=_("用户名"), max_length=getattr(User._meta.get_field("username"), "max_length", 150)
     )
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
+
+
+class AuditFilterForm(BaseForm):
+    """The audit trail's filters (all optional): the object's type and id, the action."""
+
+    object_type = forms.CharField(label=_("对象类型"), max_length=64, required=False)
+    object_id = forms.CharField(label=_("对象编号"), max_length=64, required=False)
+    action = forms.CharField(label=_("操作"), max_length=64, required=False)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("public/", views.public_query, name="public_query"),
+    path("audit/", views.audit_trail, name="audit_trail"),
 ]

@@ -8,6 +8,8 @@ import unicodedata
 from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,10 +21,11 @@ from ipfin.accounts.models import Notification, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm
 from ipfin.accounts.selectors import notification_list
 from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
+from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges.views import state_counts
-from ipfin.portal.forms import LoginForm
+from ipfin.portal.forms import AuditFilterForm, LoginForm
 from ipfin.registry import selectors as registry_selectors
 from ipfin.web.forms import SearchForm
 from ipfin.web.views import domain_errors
@@ -120,6 +123,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.organisation_kind == OrganisationKind.IP_OFFICE:
         # From 15 December, next year's holiday arrangement is due: the office is told here.
         context["missing_year"] = missing_arrangement_year(today)
+    if has_perm(user, Perm.AUDIT_READ):
+        context["audit_check"] = audit_selectors.audit_verification_latest(actor=user)
     if role == "examiner":
         queue = pledge_selectors.examiner_queue(actor=user)
         context["queue"] = list(queue[:LIST_LIMIT])
@@ -139,6 +144,35 @@ def home(request: HttpRequest) -> HttpResponse:
         statuses = registry_selectors.rights_status_bulk(rights, on=today)
         context["rights"] = [(r, statuses[r.pk]) for r in rights]
     return render(request, "portal/home.html", context)
+
+
+# --- the audit trail (office and regulator) ------------------------------------------------------
+
+AUDIT_PAGE = 50
+
+
+@login_required
+@domain_errors
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """The audit trail, newest first, filtered by object and action, 50 a page; the last walk of
+    its hash chain on top."""
+    form = AuditFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    records = audit_selectors.audit_list(
+        actor=request.user,
+        object_type=filters.get("object_type") or None,
+        object_id=filters.get("object_id") or None,
+        action=filters.get("action") or None,
+    )
+    page = Paginator(records, AUDIT_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "audit_check": audit_selectors.audit_verification_latest(actor=request.user),
+    }
+    return render(
+        request, "portal/audit_trail.html", context, status=200 if form.is_valid() else 400
+    )
 
 
 # --- public query --------------------------------------------------------------------------------

@@ -243,6 +243,8 @@ LISTS: dict[str, str | None] = {
     "/valuations/bank-model": None,  # the caller's own bank's model
     "/whitelist/figures": None,  # aggregates; a bank's figures are its own follow-ups
     "/whitelist/figures/export.xlsx": None,
+    "/audit": None,  # the office and the regulator only: every sweep caller gets 401 / 403
+    "/audit/verification": None,
 }
 
 ACCEPTED_READ = {401, 403, 404}

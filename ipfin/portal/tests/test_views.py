@@ -128,7 +128,7 @@ def test_list_pages_run_the_same_queries_at_two_sizes(
         (bank, "/pledges/", 6),
         (bank, "/", 9),  # +2 since the joint application: what awaits the bank's confirmation
         (exam, "/examiner/queue/", 6),  # +1: the change applications awaiting a decision
-        (exam, "/", 8),
+        (exam, "/", 9),  # +1: the last walk of the audit chain
         (firm, "/", 11),  # +2 likewise, for the pledgor
         (bank, f"/pledges/{first.pk}/", 7),
         (Client(), f"/public/?q={number}", 4),

@@ -1,0 +1,37 @@
+"""`ipfin audit_verify`: walk the audit trail's hash chain (a daily job) and record the outcome,
+shown to the office. Prints JSON; exits non-zero when the chain is broken, naming the first broken
+record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ipfin.audit.services import audit_verify
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify the audit trail's hash chain; non-zero exit when a record was changed or removed."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = audit_verify()
+        self.stdout.write(
+            json.dumps(
+                {
+                    "intact": result.intact,
+                    "checked": result.checked,
+                    "broken_seq": result.broken_seq,
+                    "broken_record_id": result.broken_record_id,
+                    "reason": result.reason_en or None,
+                }
+            )
+        )
+        if not result.intact:
+            raise CommandError(
+                f"audit chain broken at record #{result.broken_record_id} "
+                f"(seq {result.broken_seq}): {result.reason_en}"
+            )
