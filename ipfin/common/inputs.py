@@ -6,7 +6,9 @@ form it came through:
   must be); `amount_too_large`: above `MAX_AMOUNT` (with `extra["max_amount"]`);
 - `decimal_invalid`: not an exact, finite number (a float only by its shortest text);
 - `integer_invalid`: not a whole number (or outside the bounds given);
-- `date_invalid`: not a date written YYYY-MM-DD.
+- `date_invalid`: not a date written YYYY-MM-DD;
+- `file_name_too_long`: an uploaded file's name longer than `MAX_FILE_NAME_LENGTH` characters
+  (with `extra["max_length"]`).
 
 Pure: no Django, so that the domain modules may use it too.
 """
@@ -21,14 +23,19 @@ from ipfin.common.errors import invalid
 from ipfin.common.money import MAX_AMOUNT, AmountTooLarge, money_str, parse_money
 
 __all__ = [
+    "MAX_FILE_NAME_LENGTH",
     "amount_in",
     "date_in",
     "decimal_in",
     "exact_decimal",
     "exact_decimal_in",
+    "file_name_in",
     "int_in",
     "optional_amount_in",
 ]
+
+# The longest name of an uploaded file we keep (the columns that hold one are at least this long).
+MAX_FILE_NAME_LENGTH = 200
 
 
 def exact_decimal(value: object, *, text: bool = False) -> Decimal | None:
@@ -151,3 +158,21 @@ def date_in(raw: Any, field: str) -> date:
             f"{field}应为 YYYY-MM-DD 格式的日期。",
             f"{field} must be a date (YYYY-MM-DD).",
         ) from None
+
+
+def file_name_in(raw: str | None, field: str = "file") -> str:
+    """The name of an uploaded file without any directory part (a client may send a path, either
+    slash), or a 422 `file_name_too_long` naming `field` when it is longer than
+    `MAX_FILE_NAME_LENGTH` characters: refused rather than cut, because a cut name loses the
+    extension the type checks read and the name the parties recognise."""
+    name = (raw or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if len(name) > MAX_FILE_NAME_LENGTH:
+        raise invalid(
+            field,
+            "file_name_too_long",
+            f"文件名过长：最多 {MAX_FILE_NAME_LENGTH} 个字符（本次 {len(name)} 个）。",
+            f"The file name is too long: at most {MAX_FILE_NAME_LENGTH} characters "
+            f"(this one: {len(name)}).",
+            max_length=MAX_FILE_NAME_LENGTH,
+        )
+    return name

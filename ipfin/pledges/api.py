@@ -236,9 +236,13 @@ def pledge_detail(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
     return _fresh(request, pledge_id)
 
 
-@router.post("/pledges/{int:pledge_id}/documents", response={201: DocumentOut})
+@router.post(
+    "/pledges/{int:pledge_id}/documents",
+    response={201: DocumentOut, 400: ErrorOut, 413: ErrorOut, **_WRITE},
+)
 def upload_document(request: HttpRequest, pledge_id: int, file: File[UploadedFile]) -> Status[Any]:
-    """Upload the pledge contract (multipart field `file`; PDF only)."""
+    """Upload the pledge contract (multipart field `file`; PDF only; a name of at most 200
+    characters, else 422 `file_name_too_long`; too large: 413 `file_too_large`)."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     document = services.pledge_document_upload(
         actor=request.user, pledge=pledge, uploaded_file=file

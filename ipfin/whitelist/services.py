@@ -34,7 +34,7 @@ from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
-from ipfin.common.inputs import amount_in
+from ipfin.common.inputs import amount_in, file_name_in
 from ipfin.common.money import money_str
 from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
@@ -126,8 +126,9 @@ _FIELD_ZH = {
 
 
 def _read_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, bytes]:
-    """The file's safe name and its bytes, after the size and type checks (≤ 5 MB; .csv/.xlsx)."""
-    name = (uploaded_file.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    """The file's name (≤ 200 characters) and its bytes, after the size and type checks (≤ 5 MB;
+    .csv/.xlsx)."""
+    name = file_name_in(uploaded_file.name)
     size = uploaded_file.size or 0
     if size > MAX_IMPORT_BYTES:
         raise FileTooLarge(

@@ -13,6 +13,7 @@ from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.common.inputs import file_name_in
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeDocument
 from ipfin.pledges.services.common import lock_pledge, require_pledgee
@@ -58,7 +59,7 @@ def pledge_document_upload(
     """Attach the signed pledge contract (PDF only: %PDF- header, .pdf name, PDF content type),
     stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the pledge is active."""
     require_pledgee(actor, pledge)
-    name = (uploaded_file.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    name = file_name_in(uploaded_file.name)
     size = uploaded_file.size or 0
     if size > settings.IPFIN_CONTRACT_MAX_BYTES:
         limit_mb = settings.IPFIN_CONTRACT_MAX_BYTES / (1024 * 1024)
