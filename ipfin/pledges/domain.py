@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from ipfin.common.errors import invalid
 from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
 from ipfin.registry.domain import TERMINAL_STATUSES, RightKind, Status
 
@@ -38,6 +39,7 @@ __all__ = [
     "BLOCKING_RULES",
     "CHANGE_TRANSITIONS",
     "CONFIRMATION_WORKING_DAYS",
+    "EARLIEST_TERM_START",
     "FINAL_STATES",
     "NEAR_EXPIRY_DAYS",
     "TRANSITIONS",
@@ -56,6 +58,7 @@ __all__ = [
     "allowed_actions",
     "allowed_change_actions",
     "blocking_failures",
+    "check_debt_term",
     "format_registration_no",
     "goods_overlap",
     "is_registration_no",
@@ -328,6 +331,58 @@ class PledgeApplication:
     proceed_despite_invalidation: bool = False
     # ... and although a utility model has a same-day invention application for the same creation.
     proceed_despite_same_day: bool = False
+
+
+# --- the debt term as entered ---------------------------------------------------------------------
+
+# No debt term of an IP pledge here starts before China's Patent Law took effect (1985-04-01): an
+# earlier start is a mistyped year, not a debt to secure.
+EARLIEST_TERM_START = date(1985, 4, 1)
+
+
+def check_debt_term(term_start: date, term_end: date, *, filed_on: date) -> None:
+    """The secured debt's term as filed on `filed_on` (an application, its correction, or a change
+    of the term's end), or a 422 naming the date at fault, one code per mistake:
+
+    - `term_invalid`: the term ends before it starts;
+    - `term_ended`: the term ended before the filing day (field `term_end`): a debt already due
+      when the parties file is not secured by a new registration here, so a term like 1900-01-01 →
+      1901-01-01 is refused instead of being registered; ending on the filing day itself is
+      accepted;
+    - `term_start_too_early`: the term starts before EARLIEST_TERM_START (field `term_start`).
+
+    An input sanity rule of this platform, not a ground of refusal of 专利权质押登记办法 art. 12
+    (those are the pre-check rules below, which the examiner's decision rests on), and not a rule
+    of 民法典 arts. 425 / 440, which define the pledge and the pledgeable rights but say nothing of
+    when the secured debt's term may lie; hence a 422 on the input, not a pre-check result.
+    """
+    if term_end < term_start:
+        raise invalid(
+            None,
+            "term_invalid",
+            f"债务履行期限止日 {term_end} 早于起日 {term_start}。",
+            f"The debt term ends ({term_end}) before it starts ({term_start}).",
+        )
+    if term_end < filed_on:
+        raise invalid(
+            "term_end",
+            "term_ended",
+            f"债务履行期限止日 {term_end} 早于申请日 {filed_on}："
+            "履行期限已届满的债务不能办理质押登记。",
+            f"The end of the debt term, {term_end}, is before the filing day {filed_on}: a debt "
+            "whose term has ended cannot be secured by a new registration.",
+            filed_on=filed_on.isoformat(),
+        )
+    if term_start < EARLIEST_TERM_START:
+        raise invalid(
+            "term_start",
+            "term_start_too_early",
+            f"债务履行期限起日 {term_start} 早于 {EARLIEST_TERM_START}（专利法施行之日），"
+            "请核对年份。",
+            f"The start of the debt term, {term_start}, is before {EARLIEST_TERM_START} (the day "
+            "China's Patent Law took effect): check the year.",
+            min=EARLIEST_TERM_START.isoformat(),
+        )
 
 
 # --- pre-check results ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ipfin.pledges.domain import (
     PledgeApplication,
     PledgedRight,
     PledgeState,
+    check_debt_term,
     run_prechecks,
 )
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeItem, PledgeStateChoices
@@ -367,12 +368,14 @@ def pledge_precheck(
     """Run the pre-check without filing anything (the application form's live results).
 
     Only for those who may file: banks, and enterprises for themselves as pledgor (their own
-    credit code whatever `pledgor_uscc` says); unknown rights are a 422 naming the number.
+    credit code whatever `pledgor_uscc` says); unknown rights are a 422 naming the number, a
+    term the application would be refused for (`check_debt_term`) the same 422 as filing it.
     """
     if has_perm(actor, Perm.PLEDGE_CO_SIGN) and not has_perm(actor, Perm.PLEDGE_APPLY):
         pledgor_uscc = acting_organisation(require_login(actor)).uscc or ""
     else:
         require(actor, Perm.PLEDGE_APPLY)
+    check_debt_term(term_start, term_end, filed_on=today)
     pledgor_uscc = clean_uscc(pledgor_uscc)
     resolved = resolve_rights(rights)
     facts, other_marks = pledge_facts(pledgor_uscc=pledgor_uscc, rights=resolved, on=today)

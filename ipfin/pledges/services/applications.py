@@ -32,7 +32,13 @@ from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, PermissionDenied, invalid
-from ipfin.pledges.domain import CheckResult, PledgeAction, PledgeState, format_registration_no
+from ipfin.pledges.domain import (
+    CheckResult,
+    PledgeAction,
+    PledgeState,
+    check_debt_term,
+    format_registration_no,
+)
 from ipfin.pledges.models import (
     Pledge,
     PledgeDocument,
@@ -51,7 +57,6 @@ from ipfin.pledges.services.common import (
     clean_contract_no,
     clean_debt,
     clean_party_org,
-    clean_term,
     confirmation_deadline,
     decision_action,
     examination_deadline,
@@ -219,7 +224,7 @@ def pledge_submit(
     pledgee, pledgor, initiator = _filing_parties(actor, pledgor_uscc, pledgee_uscc)
     day = today_or(today)
     amount = clean_debt(debt_amount)
-    clean_term(term_start, term_end)
+    check_debt_term(term_start, term_end, filed_on=day)
     contract = clean_contract_no(contract_no)
     wanted = resolve_rights(rights)
     # An application left unconfirmed past its deadline holds nothing (even before the daily job).
@@ -511,7 +516,7 @@ def pledge_resubmit(
             locked.term_start = term_start
         if term_end is not None:
             locked.term_end = term_end
-        clean_term(locked.term_start, locked.term_end)
+        check_debt_term(locked.term_start, locked.term_end, filed_on=day)
         if contract_no is not None:
             locked.contract_no = clean_contract_no(contract_no)
         if scope is not None:

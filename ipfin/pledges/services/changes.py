@@ -23,7 +23,13 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str
-from ipfin.pledges.domain import ChangeState, PledgeAction, blocking_failures, term_checks
+from ipfin.pledges.domain import (
+    ChangeState,
+    PledgeAction,
+    blocking_failures,
+    check_debt_term,
+    term_checks,
+)
 from ipfin.pledges.models import OPEN_CHANGE_STATES, Pledge, PledgeChange
 from ipfin.pledges.selectors import pledge_facts
 from ipfin.pledges.services.common import (
@@ -31,7 +37,6 @@ from ipfin.pledges.services.common import (
     change_transition,
     checks_json,
     clean_debt,
-    clean_term,
     confirmation_deadline,
     decision_action,
     examination_deadline,
@@ -132,7 +137,7 @@ def pledge_change(
                 before["debt_amount"] = money_str(locked.debt_amount)
                 after["debt_amount"] = money_str(amount)
         if term_end is not None and term_end != locked.term_end:
-            clean_term(locked.term_start, term_end)
+            check_debt_term(locked.term_start, term_end, filed_on=day)
             _term_refusal(locked, term_end, day)
             before["term_end"] = locked.term_end.isoformat()
             after["term_end"] = term_end.isoformat()

@@ -66,16 +66,6 @@ def clean_debt(raw: Decimal | str | int) -> Decimal:
     return amount_in(raw, "debt_amount", label_zh="被担保主债权数额", label_en="The debt amount")
 
 
-def clean_term(term_start: date, term_end: date) -> None:
-    if term_end < term_start:
-        raise invalid(
-            None,
-            "term_invalid",
-            f"债务履行期限止日 {term_end} 早于起日 {term_start}。",
-            f"The debt term ends ({term_end}) before it starts ({term_start}).",
-        )
-
-
 def clean_contract_no(contract_no: str) -> str:
     text = (contract_no or "").strip()
     if not text or len(text) > 100:
