@@ -53,12 +53,27 @@ def _sha256(uploaded_file: UploadedFile[bytes]) -> str:
     return digest.hexdigest()
 
 
+def _refuse_unless_open(pledge: Pledge) -> None:
+    """A decided pledge (registered, rejected, released, withdrawn, declined, lapsed) takes no
+    contract: 409 `pledge_closed` with its state."""
+    if pledge.state not in _OPEN_STATES:
+        raise Conflict(
+            "该质押登记已登记或已结束，不能再上传合同。",
+            "The pledge is registered or closed: no more contracts can be uploaded.",
+            code="pledge_closed",
+            extra={"state": pledge.state},
+        )
+
+
 def pledge_document_upload(
     *, actor: User, pledge: Pledge, uploaded_file: UploadedFile[bytes], kind: str = CONTRACT
 ) -> PledgeDocument:
     """Attach the signed pledge contract (PDF only: %PDF- header, .pdf name, PDF content type),
-    stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the pledge is active."""
+    stored under MEDIA_ROOT with its SHA-256. Pledgee only, while the application is open: once
+    decided, any upload is a 409 whatever the file (checked before the file, again under the
+    row lock). The UI's upload and the API's both come here."""
     require_pledgee(actor, pledge)
+    _refuse_unless_open(pledge)
     name = file_name_in(uploaded_file.name)
     size = uploaded_file.size or 0
     if size > settings.IPFIN_CONTRACT_MAX_BYTES:
@@ -85,12 +100,7 @@ def pledge_document_upload(
     sha256 = _sha256(uploaded_file)
     with transaction.atomic():
         locked = lock_pledge(pledge)
-        if locked.state not in _OPEN_STATES:
-            raise Conflict(
-                "该质押登记已登记或已结束，不能再上传合同。",
-                "The pledge is registered or closed: no more contracts can be uploaded.",
-                code="pledge_closed",
-            )
+        _refuse_unless_open(locked)  # decided meanwhile
         # The stored name is ours (no user-controlled path); the original name is kept apart.
         uploaded_file.name = f"{locked.pk}-{uuid.uuid4().hex}.pdf"
         document = PledgeDocument(
