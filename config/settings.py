@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication and the locale: a retried API POST replays its first answer.
+    "ipfin.accounts.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -31,6 +31,7 @@ from ninja.parser import Parser
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError, ValidationFailed, invalid
 from ipfin.common.inputs import MAX_FILE_NAME_LENGTH
+from ipfin.openapi import complete_document
 
 # --- request parsing: every JSON body, query string and form of the API comes through here --------
 
@@ -80,6 +81,9 @@ def _reject_unstorable(data: Any, root: str) -> None:
     )
 
 
+_JSON_KIND = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "布尔值"}
+
+
 class InvalidJson(ValidationFailed):
     code = "invalid_json"
 
@@ -110,6 +114,14 @@ class ApiParser(Parser):
                 f"The request body is not valid JSON{reason}. Send a JSON object with "
                 f"Content-Type: application/json (this request: {content_type}).",
             ) from exc
+        if not isinstance(data, dict):
+            # Every body of this API is an object; a list or a scalar would otherwise be read as
+            # an empty object (all fields defaulted) and, for a partial update, accepted.
+            raise ValidationFailed(
+                f"请求体须为 JSON 对象（{{…}}），不能是{_JSON_KIND.get(type(data), '其他值')}。",
+                f"The request body must be a JSON object ({{…}}), not {type(data).__name__}.",
+                code="body_not_object",
+            )
         _reject_unstorable(data, "body")
         return data
 
@@ -122,7 +134,18 @@ class ApiParser(Parser):
         return result
 
 
-api = NinjaAPI(
+class IpfinApi(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document is completed by ipfin.openapi (errors, security,
+    idempotency) so that it says what the server answers."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return complete_document(self, document)
+
+
+api = IpfinApi(
     title="ipfin API",
     version="1",
     description="知识产权金融服务平台 — IP registry and pledge registration. "

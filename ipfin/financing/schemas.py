@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from ipfin.common.schemas import OrganisationRef
 from ipfin.pledges.schemas import MoneyIn
 
 # --- input ---------------------------------------------------------------------------------------
@@ -73,11 +74,6 @@ class RespondIn(Schema):
 # --- output --------------------------------------------------------------------------------------
 
 
-class OrgRef(Schema):
-    id: int
-    name: str
-
-
 class VersionOut(Schema):
     id: int
     version: int
@@ -108,7 +104,7 @@ class ProductOut(Schema):
     kind: str
     kind_label: str
     name: str
-    provider: OrgRef
+    provider: OrganisationRef
     is_active: bool
     current: VersionOut
 
@@ -134,7 +130,7 @@ class PolicyOut(Schema):
     kind_label: str
     title: str
     summary: str
-    issuer: OrgRef
+    issuer: OrganisationRef
     conditions: dict[str, Any]
     subsidy_share: str | None
     cap_per_enterprise: str | None
@@ -156,8 +152,8 @@ class DemandOut(Schema):
     id: int
     state: str
     state_label: str
-    enterprise: OrgRef
-    filed_by: OrgRef
+    enterprise: OrganisationRef
+    filed_by: OrganisationRef
     amount: str
     term_months: int
     purpose: str
@@ -166,7 +162,7 @@ class DemandOut(Schema):
     created_at: dt.datetime
 
 
-class RuleOut(Schema):
+class MatchRuleOut(Schema):
     rule: str
     passed: bool
     message: str
@@ -188,7 +184,7 @@ class MatchOut(Schema):
     rank: int | None
     score: str | None
     components: list[ComponentOut]
-    rules: list[RuleOut]
+    rules: list[MatchRuleOut]
 
 
 class MatchesOut(Schema):
@@ -206,8 +202,8 @@ class MatchesOut(Schema):
 class LedgerOut(Schema):
     id: int
     demand_id: int
-    enterprise: OrgRef
-    bank: OrgRef
+    enterprise: OrganisationRef
+    bank: OrganisationRef
     product_version_id: int | None
     product_name: str | None
     match_score: str | None

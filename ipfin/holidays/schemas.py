@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from ninja import Field, Schema
 
+from ipfin.common.schemas import ErrorOut
 from ipfin.holidays.domain import MAX_FESTIVAL_LENGTH, MAX_RANGE_DAYS
 from ipfin.holidays.services import MAX_NOTICE_LENGTH
 
@@ -12,11 +12,6 @@ from ipfin.holidays.services import MAX_NOTICE_LENGTH
 MAX_HOLIDAYS = 120
 MAX_WORKDAYS = 60
 MAX_WORKING_DAYS_QUERY = 366
-
-
-class ErrorOut(Schema):
-    detail: Any
-    code: str
 
 
 class DayIn(Schema):

@@ -32,8 +32,8 @@ from ipfin.loans.schemas import (
     ClaimIn,
     ClaimOut,
     ClassifyIn,
-    DeclineIn,
     DisburseIn,
+    LoanDeclineIn,
     LoanIn,
     LoanOut,
     LoanSummaryOut,
@@ -216,7 +216,7 @@ def loan_approve(request: HttpRequest, loan_id: int, payload: ApproveIn) -> dict
 
 
 @router.post("/loans/{int:loan_id}/decline", response=LoanOut)
-def loan_decline(request: HttpRequest, loan_id: int, payload: DeclineIn) -> dict[str, Any]:
+def loan_decline(request: HttpRequest, loan_id: int, payload: LoanDeclineIn) -> dict[str, Any]:
     loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
     services.loan_decline(actor=request.user, loan=loan, reason=payload.reason)
     return _fresh(request, loan_id)

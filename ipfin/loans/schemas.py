@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from ipfin.common.schemas import OrganisationRef
 from ipfin.pledges.schemas import MoneyIn
 
 # --- input ---------------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class ApproveIn(Schema):
     penalty_surcharge: Any = Field(None, description="罚息加收比例, default 0.5 (= +50 %)")
 
 
-class DeclineIn(Schema):
+class LoanDeclineIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
@@ -113,17 +114,12 @@ class SchedulePreviewOut(Schema):
     total_payment: str
 
 
-class OrgRef(Schema):
-    id: int
-    name: str
-
-
 class LoanSummaryOut(Schema):
     id: int
     state: str
     state_label: str
-    bank: OrgRef
-    enterprise: OrgRef
+    bank: OrganisationRef
+    enterprise: OrganisationRef
     requested_amount: str
     principal: str | None
     annual_rate: str | None
@@ -212,7 +208,7 @@ class ClaimOut(Schema):
     id: int
     policy_id: int
     policy_title: str
-    enterprise: OrgRef
+    enterprise: OrganisationRef
     year: int
     state: str
     state_label: str

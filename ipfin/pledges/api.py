@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError
 from ipfin.common.money import money_str
+from ipfin.common.schemas import ErrorOut
 from ipfin.pledges import selectors, services
 from ipfin.pledges.domain import PledgeAction, allowed_actions, allowed_change_actions
 from ipfin.pledges.models import Pledge, PledgeChange
@@ -32,7 +33,6 @@ from ipfin.pledges.schemas import (
     DecisionIn,
     DeclineIn,
     DocumentOut,
-    ErrorOut,
     PledgeIn,
     PledgeOut,
     PledgePageOut,

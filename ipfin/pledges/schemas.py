@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+from ipfin.common.schemas import OrganisationRef
 from ipfin.pledges.models import Pledge
 from ipfin.registry.schemas import column_length
 
@@ -39,11 +40,6 @@ _CONTRACT_NO_LENGTH = column_length(Pledge, "contract_no")
 
 
 # --- input ---------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: Any
-    code: str
 
 
 class PledgeIn(Schema):
@@ -149,11 +145,6 @@ class CheckOut(Schema):
     message_zh: str
     message_en: str
     right: str | None = Field(None, description="the right the result is about, if any")
-
-
-class OrganisationRef(Schema):
-    id: int
-    name: str
 
 
 class PledgorRef(Schema):

@@ -17,12 +17,12 @@ from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str
+from ipfin.common.schemas import ErrorOut
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.encumbrances import public_pledges_for_right
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.schemas import (
     AnnuityOut,
-    ErrorOut,
     EventConflictOut,
     EventCreatedOut,
     EventIn,

@@ -212,13 +212,6 @@ class EventConflictOut(Schema):
     )
 
 
-class ErrorOut(Schema):
-    """The shared error body: `detail` in the request's language, a stable `code`."""
-
-    detail: Any
-    code: str
-
-
 class PledgeEntryOut(Schema):
     """An entry of the public pledge register (公告)."""
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 
+from ipfin.common.schemas import OrganisationRef
+
 
 def _decimal_text(value: Any) -> Any:
     """A string or JSON number as text for the service's decimal parser (which names the field
@@ -142,11 +144,6 @@ class RecheckIn(Schema):
         "internal model takes them (method bank_internal); omitted: the bank's latest "
         "bank_internal valuation of each right",
     )
-
-
-class OrganisationRef(Schema):
-    id: int
-    name: str
 
 
 class ValuationRightOut(Schema):

@@ -30,13 +30,13 @@ from ipfin.whitelist.models import (
 from ipfin.whitelist.schemas import (
     BatchIn,
     BatchOut,
+    BatchPreviewIn,
     BatchSummaryOut,
     FiguresOut,
     FollowUpIn,
     FollowUpOut,
     ImportOut,
     ImportReportOut,
-    PreviewIn,
     PreviewOut,
     PushIn,
     PushResultOut,
@@ -193,7 +193,7 @@ def _screened(s: selectors.ScoredEnterprise) -> dict[str, Any]:
 
 
 @router.post("/whitelist/batches/preview", response=PreviewOut)
-def batch_preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
+def batch_preview(request: HttpRequest, payload: BatchPreviewIn) -> dict[str, Any]:
     """Who a rule takes in and who it leaves out, and why (nothing is stored)."""
     rule = selectors.rule_get(actor=request.user, pk=payload.rule_id)
     on = payload.on or timezone.localdate()

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+from ipfin.common.schemas import OrganisationRef
+
 
 def _money_input(value: Any) -> str | None:
     """A string or JSON number as text for the service's money parser (a float by its shortest
@@ -47,7 +49,7 @@ class RuleIn(Schema):
     required_list_kinds: list[str] = Field(default_factory=list, max_length=10)
 
 
-class PreviewIn(Schema):
+class BatchPreviewIn(Schema):
     rule_id: int
     on: dt.date | None = Field(None, description="score date (default today)")
 
@@ -81,11 +83,6 @@ class RecommendationDecisionIn(Schema):
 
 
 # --- output --------------------------------------------------------------------------------------
-
-
-class OrgRef(Schema):
-    id: int
-    name: str
 
 
 class EnterpriseRefOut(Schema):
@@ -128,7 +125,7 @@ class ImportReportOut(ImportOut):
 class RuleOut(Schema):
     id: int
     name: str
-    owner: OrgRef
+    owner: OrganisationRef
     min_credit_score: int | None
     industries: list[str]
     park_ids: list[int]
@@ -165,7 +162,7 @@ class PreviewOut(Schema):
 class FollowUpOut(Schema):
     id: int
     entry_id: int
-    bank: OrgRef
+    bank: OrganisationRef
     status: str
     status_label: str
     amount: str | None
@@ -185,7 +182,7 @@ class EntryOut(Schema):
 
 
 class PushOut(Schema):
-    bank: OrgRef
+    bank: OrganisationRef
     pushed_at: dt.datetime
 
 
@@ -193,7 +190,7 @@ class BatchSummaryOut(Schema):
     id: int
     title: str
     state: str
-    rule: OrgRef
+    rule: OrganisationRef
     scored_on: dt.date
     entry_count: int
     created_at: dt.datetime
@@ -213,7 +210,7 @@ class PushResultOut(Schema):
 
 class RecommendationOut(Schema):
     id: int
-    bank: OrgRef
+    bank: OrganisationRef
     enterprise: EnterpriseRefOut
     reason: str
     intended_amount: str | None

@@ -1,0 +1,178 @@
+"""`Idempotency-Key` for the API's POSTs: a bank system that retries after a timeout gets the first
+answer again, and the write happens once.
+
+- A POST under /api/ with the header, from an authenticated client (a bearer token's user or a
+  session's), claims the key for that client: a row inserted before the view runs (a unique
+  constraint on (user, key), so that of ten requests at once exactly one runs).
+- The others wait for the first answer (up to IDEMPOTENCY_WAIT_SECONDS) and get it replayed, with
+  the header `Idempotent-Replayed: true`; still running after that: 409 `idempotency_in_progress`.
+- The same key with another method, path or body is a 422 `idempotency_key_reused`; a key that is
+  not 1–255 visible ASCII characters a 422 `idempotency_key_invalid`.
+- Answers below 500 are kept (a refusal is an answer too); a server error frees the key, so that
+  the retry runs. Keys are kept for 24 hours per client; an older one is claimed afresh.
+- Without the header, or anonymous (the calculators), nothing changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from ipfin.accounts.models import ApiToken, IdempotentRequest, hash_token
+
+__all__ = ["HEADER", "KEEP_FOR", "IdempotencyMiddleware"]
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = timedelta(hours=24)
+WAIT_SECONDS = 10.0
+_POLL = 0.05
+
+
+def _error(status: int, code: str, zh: str, en: str) -> JsonResponse:
+    english = (get_language() or "").startswith("en")
+    return JsonResponse({"detail": en if english else zh, "code": code}, status=status)
+
+
+def _client(request: HttpRequest) -> int | None:
+    """The user the request acts for: its bearer token's, else its session's; None: anonymous
+    (or a bad token, which the API itself answers with 401)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if header:
+        if scheme.lower() != "bearer" or not raw.strip():
+            return None
+        return (
+            ApiToken.objects.filter(token_hash=hash_token(raw.strip()), revoked_at__isnull=True)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 255 and all(33 <= ord(c) <= 126 for c in key)
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    """SHA-256 of the method, the full path and the body. A multipart body is taken as its fields
+    and files' contents (its boundary differs between two sends of the same form)."""
+    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+    if (request.content_type or "").startswith("multipart/"):
+        for name, values in sorted(request.POST.lists()):
+            digest.update(repr((name, values)).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(repr((name, upload.name, upload.size)).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> tuple[bool, IdempotentRequest]:
+    """(True, the new row) when this request runs; (False, the existing row) when another did."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                row = IdempotentRequest.objects.create(
+                    user_id=user_id, key=key, fingerprint=fingerprint
+                )
+            return True, row
+        except IntegrityError:
+            existing = IdempotentRequest.objects.filter(user_id=user_id, key=key).first()
+            if existing is None:  # freed meanwhile (a server error): claim again
+                continue
+            if existing.created_at < timezone.now() - KEEP_FOR:
+                IdempotentRequest.objects.filter(pk=existing.pk).delete()
+                continue
+            return False, existing
+    raise RuntimeError("could not claim the idempotency key")
+
+
+def _replay(row: IdempotentRequest, fingerprint: str) -> HttpResponse | None:
+    """The first answer to `row`'s key; None when it was freed meanwhile (run the request)."""
+    if row.fingerprint != fingerprint:
+        return _error(
+            422,
+            "idempotency_key_reused",
+            "该 Idempotency-Key 已用于另一请求（方法、路径或请求体不同）。请为新请求使用新的键。",
+            "This Idempotency-Key was used for another request (method, path or body differ). "
+            "Use a new key for a new request.",
+        )
+    deadline = time.monotonic() + WAIT_SECONDS
+    current: IdempotentRequest | None = row
+    while current is not None and current.status is None and time.monotonic() < deadline:
+        time.sleep(_POLL)
+        current = IdempotentRequest.objects.filter(pk=row.pk).first()
+    if current is None:
+        return None
+    if current.status is None:
+        return _error(
+            409,
+            "idempotency_in_progress",
+            "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+            "The request with this Idempotency-Key is still being processed; retry later.",
+        )
+    response = HttpResponse(
+        bytes(current.body), status=current.status, content_type=current.content_type or None
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        user_id = _client(request)
+        if user_id is None:
+            return self.get_response(request)
+        if not _valid_key(key):
+            return _error(
+                422,
+                "idempotency_key_invalid",
+                "Idempotency-Key 须为 1–255 个可见 ASCII 字符（建议使用 UUID）。",
+                "Idempotency-Key must be 1–255 visible ASCII characters (a UUID is best).",
+            )
+        fingerprint = _fingerprint(request)
+        claimed, row = _claim(user_id, key, fingerprint)
+        if not claimed:
+            replayed = _replay(row, fingerprint)
+            if replayed is not None:
+                return replayed
+            claimed, row = _claim(user_id, key, fingerprint)
+            if not claimed:
+                return _replay(row, fingerprint) or self.get_response(request)
+        return self._run(request, row)
+
+    def _run(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotentRequest.objects.filter(pk=row.pk).delete()
+            raise
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            IdempotentRequest.objects.filter(pk=row.pk).delete()
+            return response
+        fields: dict[str, Any] = {
+            "status": response.status_code,
+            "content_type": response.get("Content-Type", ""),
+            "body": response.content,
+        }
+        IdempotentRequest.objects.filter(pk=row.pk).update(**fields)
+        return response

@@ -1,0 +1,128 @@
+"""The OpenAPI document says what the server answers (ipfin.openapi): security only where auth
+applies, the shared error body for every status an operation can refuse with, the idempotency
+header on the authenticated POSTs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_READS = {
+    ("get", "/api/v1/rights"), ("get", "/api/v1/rights/{number}"),
+    ("get", "/api/v1/lpr"), ("get", "/api/v1/products"), ("get", "/api/v1/policies"),
+    ("get", "/api/v1/pledges/public"), ("get", "/api/v1/calendar"),
+    ("post", "/api/v1/valuations/preview"), ("post", "/api/v1/schedules/preview"),
+}  # fmt: skip
+
+
+@pytest.fixture
+def document(api_client: Any) -> dict[str, Any]:
+    response = api_client().get("/api/schema")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m, p, op) for p, ops in document["paths"].items() for m, op in ops.items()]
+
+
+def test_public_operations_declare_no_security_and_answer_without_a_token(
+    document: dict[str, Any], api_client: Any
+) -> None:
+    ops = {(m, p): op for m, p, op in _operations(document)}
+    for method, path in PUBLIC_READS:
+        assert "security" not in ops[(method, path)], (method, path)
+    anonymous = api_client()
+    for path in ("/api/v1/lpr", "/api/v1/products", "/api/v1/policies", "/api/v1/rights"):
+        assert anonymous.get(path).status_code == 200, path
+
+
+def test_every_other_operation_declares_the_bearer_token_or_the_session(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["ApiAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["session"]["in"] == "cookie"
+    private = [(m, p, op) for m, p, op in _operations(document) if "security" in op]
+    assert len(private) >= 70
+    for method, path, op in private:
+        assert op["security"] == [{"ApiAuth": []}, {"session": []}], (method, path)
+        assert {"401", "403"} <= set(op["responses"]), (method, path)
+
+
+def test_every_refusal_an_operation_can_answer_is_declared_with_the_error_body(
+    document: dict[str, Any],
+) -> None:
+    error = document["components"]["schemas"]["Error"]
+    assert error["required"] == ["detail", "code"]
+    for method, path, op in _operations(document):
+        responses = op["responses"]
+        if "{" in path:
+            assert "404" in responses, (method, path)
+        if op.get("parameters") or "requestBody" in op:
+            assert "422" in responses, (method, path)
+        if method != "get" and "security" in op:
+            assert "409" in responses, (method, path)
+        for status in ("401", "403", "404", "409", "413", "422"):
+            if status in responses:
+                ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+                # The shared body, or an app's more specific one that still carries both.
+                body = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+                assert {"detail", "code"} <= set(body["properties"]), (method, path, status)
+
+
+def test_authenticated_posts_take_an_idempotency_key(document: dict[str, Any]) -> None:
+    posts = [(p, op) for m, p, op in _operations(document) if m == "post" and "security" in op]
+    assert posts
+    for path, op in posts:
+        (header,) = [p for p in op["parameters"] if p["name"] == "Idempotency-Key"]
+        assert (header["in"], header["required"], header["schema"]["maxLength"]) == (
+            "header", False, 255,
+        ), path  # fmt: skip
+    public_posts = [
+        op for m, p, op in _operations(document) if m == "post" and "security" not in op
+    ]
+    assert public_posts and all(
+        all(p["name"] != "Idempotency-Key" for p in op.get("parameters", [])) for op in public_posts
+    )
+
+
+@pytest.mark.parametrize("body", ["[null, null]", '"x"', "3", "true", "null"])
+def test_a_body_that_is_not_an_object_is_422_not_a_defaulted_update(
+    api_client: Any, bank_a_user: Any, body: str
+) -> None:
+    response = api_client(bank_a_user).put(
+        "/api/v1/valuations/bank-model", body, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "body_not_object")
+
+
+def test_every_api_schema_class_has_its_own_name() -> None:
+    """The document keys components by class name: two classes of one name describe each other
+    (the white list's rules were documented with the matching's rule results)."""
+    import importlib
+
+    from ninja import Schema
+
+    from ipfin.api import api
+
+    api.get_openapi_schema()  # every router imported
+    for app in ("registry", "pledges", "valuation", "financing", "whitelist", "loans", "holidays",
+                "accounts", "audit"):  # fmt: skip
+        importlib.import_module(f"ipfin.{app}.api")
+    seen: dict[str, str] = {}
+    stack = list(Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("ipfin."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert seen.setdefault(cls.__name__, where) == where, (
+            cls.__name__,
+            seen[cls.__name__],
+            where,
+        )
