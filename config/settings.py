@@ -7,6 +7,7 @@ Environment variables:
 - DJANGO_ALLOWED_HOSTS comma-separated; default 127.0.0.1,localhost
 - DJANGO_HTTPS        "1" behind TLS: secure cookies, HSTS, SSL redirect
 - IPFIN_EXAMINATION_WORKING_DAYS  examiner deadline in Chinese working days (default 5)
+- IPFIN_DUAL_CONTROL_ABOVE  debt (yuan) above which a registration needs a second examiner (unset)
 - IPFIN_MEDIA_ROOT    where uploaded contracts are stored (default var/media)
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -206,9 +208,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Login throttling (ipfin.accounts.throttle): failures per username and per client address.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("IPFIN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("IPFIN_LOGIN_LOCKOUT_SECONDS", "900"))
+# The client address behind N reverse proxies of our own: the Nth X-Forwarded-For entry from the
+# right (0: REMOTE_ADDR, the header is ignored).
+IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0"))
 
 # Domain configuration.
 IPFIN_EXAMINATION_WORKING_DAYS = int(os.environ.get("IPFIN_EXAMINATION_WORKING_DAYS", "5"))
+# Dual control: an approval of a pledge securing more than this many yuan needs a second examiner
+# (unset: none). The demo sets 50,000,000.
+IPFIN_DUAL_CONTROL_ABOVE = (
+    Decimal(os.environ["IPFIN_DUAL_CONTROL_ABOVE"])
+    if os.environ.get("IPFIN_DUAL_CONTROL_ABOVE", "").strip()
+    else None
+)
 IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
 IPFIN_SHARED_DATA_DIR = Path(
     os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")

@@ -137,6 +137,10 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
         "checks": localise_checks(list(pledge.checks or [])),
         "decision_reason": pledge.decision_reason,
         "decided_at": pledge.decided_at,
+        "approval_proposed_by": (
+            pledge.approval_proposed_by.get_username() if pledge.approval_proposed_by else None
+        ),
+        "approval_proposed_at": pledge.approval_proposed_at,
         "documents": documents,
         "changes": [change_out(c) for c in pledge.changes.order_by("created_at", "id")],
         "allowed_actions": _allowed(pledge, documents),

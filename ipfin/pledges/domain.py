@@ -954,3 +954,12 @@ def run_prechecks(
             "not apply.",
         )
     return c.results
+
+
+def needs_second_examiner(debt_amount: Decimal, threshold: Decimal | None) -> bool:
+    """Dual control (四眼原则) of a registration: an application whose secured debt is ABOVE the
+    configured threshold (strictly more; None: no threshold) is registered only when a second
+    examiner, not the one who proposed the approval, approves it too. A platform control, not a
+    rule of 专利权质押登记办法 (which has one examiner decide): the office turns it on by setting
+    IPFIN_DUAL_CONTROL_ABOVE."""
+    return threshold is not None and debt_amount > threshold

@@ -91,6 +91,17 @@ class Pledge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Dual control (settings.IPFIN_DUAL_CONTROL_ABOVE): the examiner who proposed the approval
+    # of an application above the threshold; a second examiner registers it.
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提议准予登记的审查员"),
+    )
+    approval_proposed_at = models.DateTimeField(_("提议时间"), null=True, blank=True)
     released_on = models.DateField(_("注销日"), null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -224,6 +224,12 @@ class PledgeOut(PledgeSummaryOut):
     checks: list[CheckOut]
     decision_reason: str
     decided_at: dt.datetime | None
+    approval_proposed_by: str | None = Field(
+        ...,
+        description="dual control: the examiner who proposed the approval of an application above "
+        "IPFIN_DUAL_CONTROL_ABOVE; a second examiner registers it (null: no open proposal)",
+    )
+    approval_proposed_at: dt.datetime | None
     documents: list[DocumentOut]
     changes: list[ChangeOut]
     allowed_actions: list[str]

@@ -77,7 +77,9 @@ MAX_RIGHTS_PER_APPLICATION = 200
 
 
 def _pledges() -> QuerySet[Pledge]:
-    return Pledge.objects.select_related("pledgee", "pledgor").prefetch_related(
+    return Pledge.objects.select_related(
+        "pledgee", "pledgor", "approval_proposed_by"
+    ).prefetch_related(
         Prefetch("items", queryset=PledgeItem.objects.select_related("right").order_by("id"))
     )
 

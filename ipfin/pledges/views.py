@@ -330,6 +330,8 @@ def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
         )
         if decided.registration_no:
             return _("已准予登记，登记号 %(no)s。") % {"no": decided.registration_no}
+        if decided.approval_proposed_by_id == request.user.pk:
+            return _("已提议准予登记：担保债权超过双人复核限额，须由另一名审查员复核批准。")
         return _("审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
 
     return _pledge_action(request, pledge_id, act, form_name="decision_form", form=form)

@@ -78,6 +78,9 @@ def _org(
 def cast_parties() -> Cast:
     office = _org(OrganisationKind.IP_OFFICE, "示范市知识产权局", "", None, region="示范市")
     examiner = login("examiner", office, role=Role.EXAMINER, first_name="审查员")
+    # A second examiner: approvals above IPFIN_DUAL_CONTROL_ABOVE (the demo: 50,000,000 yuan) need
+    # two (dual control).
+    login("examiner_b", office, role=Role.EXAMINER, first_name="复核审查员")
     # The office's administrator keeps the working-day calendar (each year's holiday notice).
     login("office_admin", office, role=Role.ADMIN, first_name="管理员")
     regulator = login(

@@ -34,7 +34,10 @@ def demo_output() -> str:
 
 
 def test_demo_prints_the_logins_and_they_work(demo_output):
-    logins = ("bank_a", "bank_b", "examiner", "office_admin", "enterprise_a", "regulator", "park")
+    logins = (
+        "bank_a", "bank_b", "examiner", "examiner_b", "office_admin", "enterprise_a", "regulator",
+        "park",
+    )  # fmt: skip
     for username in logins:
         assert username in demo_output
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None

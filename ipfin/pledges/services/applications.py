@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ from ipfin.pledges.domain import (
     PledgeState,
     check_debt_term,
     format_registration_no,
+    needs_second_examiner,
 )
 from ipfin.pledges.models import (
     Pledge,
@@ -379,6 +381,31 @@ def _active_rights_of(pledge: Pledge) -> list[Any]:
 # --- the examiner's decision ---------------------------------------------------------------------
 
 
+def _propose_approval(actor: User, pledge: Pledge, checks: Any, before: dict[str, Any]) -> Pledge:
+    """The maker's half of a dual-control approval: the proposal is recorded (audited, the office
+    told); the application stays submitted until a second examiner approves it."""
+    pledge.checks = checks_json(checks)
+    pledge.approval_proposed_by = actor
+    pledge.approval_proposed_at = timezone.now()
+    pledge.save(update_fields=["checks", "approval_proposed_by", "approval_proposed_at"])
+    audit_record(
+        actor=actor,
+        action="pledge.approve_proposed",
+        obj=pledge,
+        before=before,
+        after={"debt_amount": pledge.debt_amount, "threshold": settings.IPFIN_DUAL_CONTROL_ABOVE},
+    )
+    notify_orgs(
+        ip_office_ids(),
+        pledge,
+        "pledge.approve_proposed",
+        f"质押登记申请 #{pledge.pk} 已由 {actor.get_username()} 提议准予登记，待另一名审查员复核。",
+        f"Approval of pledge application #{pledge.pk} was proposed by {actor.get_username()}; "
+        "a second examiner must approve it.",
+    )
+    return pledge
+
+
 def pledge_decide(
     *,
     actor: User,
@@ -442,6 +469,16 @@ def pledge_decide(
                 exclude_pledge_id=locked.pk,
             )
             refuse_if_blocked(checks)
+            if needs_second_examiner(locked.debt_amount, settings.IPFIN_DUAL_CONTROL_ABOVE):
+                if locked.approval_proposed_by_id is None:
+                    return _propose_approval(actor, locked, checks, before)
+                if locked.approval_proposed_by_id == actor.pk:
+                    raise PermissionDenied(
+                        "该申请的担保债权超过双人复核限额：您已提议准予登记，须由另一名审查员复核批准。",
+                        "The secured debt is above the dual-control threshold: you proposed the "
+                        "approval, a second examiner must approve it.",
+                        code="checker_is_maker",
+                    )
             locked.checks = checks_json(checks)
             locked.registration_no = _next_registration_no(day.year)
             locked.effective_date = day
@@ -449,6 +486,9 @@ def pledge_decide(
             release_items(locked)
         locked.state = new_state
         locked.decision_reason = reason
+        if action is not PledgeAction.APPROVE:
+            # A rejection or a correction request ends an open proposal to approve.
+            locked.approval_proposed_by, locked.approval_proposed_at = None, None
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save()

@@ -30,6 +30,10 @@ class Command(BaseCommand):
             ("bank_a", "银行A 信贷员 / bank A loan officer"),
             ("bank_b", "银行B 信贷员 / bank B loan officer"),
             ("examiner", "知识产权局 审查员 / IP office examiner"),
+            (
+                "examiner_b",
+                "知识产权局 复核审查员 / second examiner (dual control above 5,000万元)",
+            ),
             ("office_admin", "知识产权局 管理员 / IP office administrator (working-day calendar)"),
             (
                 "enterprise_a",

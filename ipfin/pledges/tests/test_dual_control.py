@@ -1,0 +1,119 @@
+"""Dual control (IPFIN_DUAL_CONTROL_ABOVE): an approval of an application securing more than the
+threshold is proposed by one examiner and registered by another; the checker is never the maker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.accounts.models import Organisation, Role, User
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import PermissionDenied
+from ipfin.pledges.domain import PledgeState, needs_second_examiner
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.services import pledge_decide
+
+THRESHOLD = Decimal("50000000.00")
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=2))
+def test_only_a_debt_strictly_above_the_threshold_needs_a_second_examiner(debt: Decimal) -> None:
+    assert needs_second_examiner(debt, THRESHOLD) == (debt > THRESHOLD)
+    assert needs_second_examiner(debt, None) is False
+
+
+@pytest.fixture
+def dual_control(settings: Any) -> None:
+    settings.IPFIN_DUAL_CONTROL_ABOVE = THRESHOLD
+
+
+@pytest.fixture
+def second_examiner(make_user: Callable[..., User], examiner: User) -> User:
+    assert examiner.organisation is not None
+    return make_user("examiner_b", examiner.organisation, Role.EXAMINER)
+
+
+@pytest.fixture
+def large(make_pledge: Callable[..., Pledge], upload_contract: Callable[..., Any]) -> Pledge:
+    pledge = make_pledge(debt_amount="60000000.00")
+    upload_contract(pledge)
+    return pledge
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_first_approval_is_a_proposal_and_a_second_examiner_registers(
+    dual_control: None, examiner: User, second_examiner: User, large: Pledge
+) -> None:
+    proposed = pledge_decide(actor=examiner, pledge=large, decision="approve")
+    assert (proposed.state, proposed.registration_no) == (PledgeState.SUBMITTED, None)
+    assert proposed.approval_proposed_by == examiner
+    assert AuditRecord.objects.filter(action="pledge.approve_proposed").count() == 1
+    registered = pledge_decide(actor=second_examiner, pledge=proposed, decision="approve")
+    assert registered.state == PledgeState.REGISTERED and registered.registration_no
+    assert registered.decided_by == second_examiner
+
+
+def test_the_checker_is_never_the_maker(dual_control: None, examiner: User, large: Pledge) -> None:
+    pledge_decide(actor=examiner, pledge=large, decision="approve")
+    with pytest.raises(PermissionDenied) as refused:
+        pledge_decide(actor=examiner, pledge=large, decision="approve")
+    assert refused.value.code == "checker_is_maker"
+    large.refresh_from_db()
+    assert (large.state, large.registration_no) == (PledgeState.SUBMITTED, None)
+
+
+def test_at_or_below_the_threshold_and_without_one_one_examiner_registers(
+    settings: Any, examiner: User, make_pledge: Callable[..., Pledge],
+    upload_contract: Callable[..., Any],
+) -> None:  # fmt: skip
+    settings.IPFIN_DUAL_CONTROL_ABOVE = THRESHOLD
+    at = make_pledge(debt_amount="50000000.00")
+    upload_contract(at)
+    assert pledge_decide(actor=examiner, pledge=at, decision="approve").registration_no
+    settings.IPFIN_DUAL_CONTROL_ABOVE = None
+    big = make_pledge(debt_amount="90000000.00")
+    upload_contract(big)
+    assert pledge_decide(actor=examiner, pledge=big, decision="approve").registration_no
+
+
+def test_a_correction_request_ends_the_proposal(
+    dual_control: None, examiner: User, second_examiner: User, large: Pledge
+) -> None:
+    pledge_decide(actor=examiner, pledge=large, decision="approve")
+    corrected = pledge_decide(
+        actor=second_examiner, pledge=large, decision="correct", reason="合同金额与申请不一致"
+    )
+    assert corrected.approval_proposed_by is None
+
+
+def test_over_the_api_the_proposal_shows_and_the_maker_gets_403(
+    dual_control: None, api_client: Any, examiner: User, second_examiner: User, large: Pledge
+) -> None:
+    url = f"/api/v1/pledges/{large.pk}/decision"
+    first = api_client(examiner).post_json(url, {"decision": "approve"})
+    assert first.status_code == 200, first.content
+    assert (first.json()["state"], first.json()["approval_proposed_by"]) == (
+        "submitted",
+        "examiner",
+    )
+    again = api_client(examiner).post_json(url, {"decision": "approve"})
+    assert (again.status_code, again.json()["code"]) == (403, "checker_is_maker")
+    second = api_client(second_examiner).post_json(url, {"decision": "approve"})
+    assert (second.status_code, second.json()["state"]) == (200, "registered")
+
+
+def test_the_examiners_page_says_a_second_examiner_must_approve(
+    dual_control: None, client_for: Any, examiner: User, second_examiner: User, large: Pledge,
+    enterprise_a: Organisation,
+) -> None:  # fmt: skip
+    page = client_for(examiner).post(f"/pledges/{large.pk}/decision/", {"decision": "approve"})
+    assert page.status_code in (200, 302)
+    html = client_for(second_examiner).get(f"/pledges/{large.pk}/").content.decode()
+    assert 'data-testid="approval-proposed"' in html and "须由另一名审查员复核批准" in html
