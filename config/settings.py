@@ -229,7 +229,13 @@ IPFIN_SHARED_DATA_DIR = Path(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Credit codes and ID numbers are masked to their last four characters (ipfin.common.masking).
+    "formatters": {
+        "plain": {
+            "()": "ipfin.common.masking.MaskingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "ipfin": {"handlers": ["console"], "level": "INFO"},
