@@ -114,12 +114,48 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["organisation", "read_at"])]
 
 
-class LoginFailure(models.Model):
-    """Failed login attempts, counted per username and per client address for throttling."""
+class LoginOutcome(models.TextChoices):
+    PENDING = "pending", _("核验中")
+    FAILED = "failed", _("失败")
+    SUCCEEDED = "succeeded", _("成功")
+    REFUSED = "refused", _("因锁定拒绝")
+
+
+class LoginAttempt(models.Model):
+    """Every login attempt on the login page, kept for audit and analysis (never deleted by a
+    login): recorded as `pending` before its password is checked, then `failed` or `succeeded`;
+    `refused` when the throttle turned it away unchecked (ipfin.accounts.throttle)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip_address = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    outcome = models.CharField(max_length=16, choices=LoginOutcome.choices)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_attempt_username_at"),
+            models.Index(fields=["ip_address", "at"], name="login_attempt_address_at"),
+        ]
+
+
+class ThrottleScope(models.TextChoices):
+    USERNAME = "username", _("用户名")
+    ADDRESS = "address", _("客户端地址")
+
+
+class LoginThrottle(models.Model):
+    """One row per name login attempts are counted under (a username, a client address): the row
+    an attempt locks while it counts and records itself, so that concurrent attempts for one name
+    queue (ipfin.accounts.throttle)."""
+
+    scope = models.CharField(max_length=8, choices=ThrottleScope.choices)
+    key = models.CharField(max_length=150)
+    last_attempt_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key")
+        ]
 
 
 class IdempotentRequest(models.Model):

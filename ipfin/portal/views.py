@@ -20,7 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.models import Notification, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm
 from ipfin.accounts.selectors import notification_list
-from ipfin.accounts.throttle import login_failed, login_locked, login_succeeded
+from ipfin.accounts.throttle import (
+    login_attempt_failed,
+    login_attempt_start,
+    login_attempt_succeeded,
+)
 from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
@@ -56,8 +60,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         form = LoginForm(request.POST)
-        username = request.POST.get("username", "")
-        if login_locked(request, username):
+        # Counted before the password is checked: a refused attempt is never checked.
+        attempt = login_attempt_start(request, request.POST.get("username", ""))
+        if attempt is None:
             error = _("登录失败次数过多，请稍后再试。")
             status = 429
         else:
@@ -72,11 +77,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 else None
             )
             if user is None:
-                login_failed(request, username)
+                login_attempt_failed(attempt)
                 error = _("用户名或密码错误。")
                 status = 401
             else:
-                login_succeeded(request, username)
+                login_attempt_succeeded(attempt)
                 login(request, user)
                 return redirect(next_url or "portal:home")
     context = {"error": error, "next": next_url or ""}

@@ -168,14 +168,15 @@ def test_list_pages_run_the_same_queries_at_two_sizes(
 def test_login_with_a_nul_or_overlong_username_is_an_ordinary_failed_login(
     bank_a_user, username, counted_as
 ):
-    from ipfin.accounts.models import LoginFailure
+    from ipfin.accounts.models import LoginAttempt, LoginOutcome
 
     resp = Client().post("/login/", {"username": username, "password": "pw-for-tests-1"})
     assert resp.status_code == 401
     assert 'data-testid="login-error"' in _html(resp)
     assert "_auth_user_id" not in Client().session
-    failure = LoginFailure.objects.get()
+    failure = LoginAttempt.objects.get()
     assert failure.username == counted_as  # counted for throttling, within the column
+    assert failure.outcome == LoginOutcome.FAILED
 
 
 def test_nul_usernames_count_towards_the_lockout(settings, bank_a_user):
