@@ -9,6 +9,7 @@ Environment variables:
 - IPFIN_EXAMINATION_WORKING_DAYS  examiner deadline in Chinese working days (default 5)
 - IPFIN_DUAL_CONTROL_ABOVE  debt (yuan) above which a registration needs a second examiner (unset)
 - IPFIN_MEDIA_ROOT    where uploaded contracts are stored (default var/media)
+- IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
 """
 
 from __future__ import annotations
@@ -175,9 +176,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("IPFIN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served publicly: contracts are downloaded through a permission check
 
-# Nothing correctness-relevant lives in the cache (throttling counts are in the database), so the
-# embedded default needs no cache server.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Nothing correctness-relevant lives in the cache (login throttling counts are in the database), so
+# the embedded default needs no cache server. The anonymous calculators' rate counts live here, per
+# process with this local-memory cache (ipfin.accounts.ratelimit), with room for many addresses.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 
 # Security defaults. Plain HTTP on 127.0.0.1 works with DEBUG off; DJANGO_HTTPS=1 turns on the
 # settings a TLS deployment needs (and that `ipfin check --deploy` asks for).
@@ -208,6 +215,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Login throttling (ipfin.accounts.throttle): failures per username and per client address.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("IPFIN_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("IPFIN_LOGIN_LOCKOUT_SECONDS", "900"))
+# The anonymous calculators (POST /api/v1/valuations/preview, /api/v1/schedules/preview): requests
+# per client address, "N/s|m|h|d" (ipfin.accounts.ratelimit); logged-in callers are not counted.
+IPFIN_ANON_CALCULATOR_RATE = os.environ.get("IPFIN_ANON_CALCULATOR_RATE", "30/m")
 # The client address behind N reverse proxies of our own: the Nth X-Forwarded-For entry from the
 # right (0: REMOTE_ADDR, the header is ignored).
 IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0"))
@@ -221,6 +231,8 @@ IPFIN_DUAL_CONTROL_ABOVE = (
     if os.environ.get("IPFIN_DUAL_CONTROL_ABOVE", "").strip()
     else None
 )
+# API bearer tokens expire after this many days unless issued for fewer (or more, up to 365).
+IPFIN_API_TOKEN_DAYS = int(os.environ.get("IPFIN_API_TOKEN_DAYS", "90"))
 IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
 IPFIN_SHARED_DATA_DIR = Path(
     os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")

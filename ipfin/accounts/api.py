@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from ipfin.accounts.models import Notification, Organisation, OrganisationKind
-from ipfin.accounts.permissions import Perm, permissions_of, require
-from ipfin.accounts.selectors import notification_list
-from ipfin.accounts.services import organisation_create
+from ipfin.accounts.models import ApiToken, Notification, Organisation, OrganisationKind, hash_token
+from ipfin.accounts.permissions import Perm, permissions_of, require, require_login
+from ipfin.accounts.selectors import api_token_get, api_tokens_of, notification_list
+from ipfin.accounts.services import (
+    MAX_TOKEN_DAYS,
+    api_token_issue,
+    api_token_revoke,
+    organisation_create,
+)
 
 router = Router()
 
@@ -84,3 +91,66 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status
     require(request.user, Perm.REGISTRY_WRITE)
     org = organisation_create(actor=request.user, **payload.dict())
     return Status(201, org)
+
+
+# --- the caller's own API tokens -----------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    id: int
+    prefix: str = Field(description="the token's first 8 characters, to tell tokens apart")
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    usable: bool = Field(description="neither revoked nor expired")
+
+
+class TokenIssueIn(Schema):
+    name: str = Field("", max_length=100, description="what uses it, e.g. the core system's name")
+    days: int | None = Field(
+        None, ge=1, le=MAX_TOKEN_DAYS, description="validity in days (default: the setting, 90)"
+    )
+
+
+class TokenIssuedOut(TokenOut):
+    token: str = Field(description="the bearer token itself: shown once, only its hash is stored")
+
+
+def _token_out(token: ApiToken) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "id": token.pk,
+        "prefix": token.prefix,
+        "name": token.name,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+        "usable": token.revoked_at is None and token.expires_at > now,
+    }
+
+
+@router.get("/tokens", response=list[TokenOut])
+def token_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The caller's own API tokens, newest first (never the tokens themselves)."""
+    return [_token_out(t) for t in api_tokens_of(actor=request.user)]
+
+
+@router.post("/tokens", response={201: TokenIssuedOut})
+def token_issue(request: HttpRequest, payload: TokenIssueIn) -> Status[dict[str, Any]]:
+    """A new token for the caller, valid for `days` (default 90): the answer is the only time the
+    token is shown."""
+    user = require_login(request.user)
+    raw = api_token_issue(user=user, days=payload.days, name=payload.name)
+    token = ApiToken.objects.get(token_hash=hash_token(raw))
+    return Status(201, {**_token_out(token), "token": raw})
+
+
+@router.post("/tokens/{int:token_id}/revoke", response=TokenOut)
+def token_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
+    """Revoke one of the caller's tokens (another user's: 404). A system using it is refused
+    from now on (401)."""
+    token = api_token_get(actor=request.user, token_id=token_id)
+    return _token_out(api_token_revoke(actor=require_login(request.user), token=token))

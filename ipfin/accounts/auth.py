@@ -41,8 +41,9 @@ class ApiAuth(AuthBase):
             if scheme.lower() != "bearer" or not raw.strip():
                 raise AuthenticationError()
             token = (
-                ApiToken.objects.select_related("user__organisation")
-                .filter(token_hash=hash_token(raw.strip()), revoked_at__isnull=True)
+                ApiToken.objects.usable()
+                .select_related("user__organisation")
+                .filter(token_hash=hash_token(raw.strip()))
                 .first()
             )
             if token is None or not token.user.is_active:

@@ -50,7 +50,8 @@ def _client(request: HttpRequest) -> int | None:
         if scheme.lower() != "bearer" or not raw.strip():
             return None
         return (
-            ApiToken.objects.filter(token_hash=hash_token(raw.strip()), revoked_at__isnull=True)
+            ApiToken.objects.usable()
+            .filter(token_hash=hash_token(raw.strip()))
             .values_list("user_id", flat=True)
             .first()
         )

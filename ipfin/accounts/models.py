@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,15 +86,30 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        """Tokens that authenticate now: neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def _token_expiry() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=settings.IPFIN_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for system clients. Only the SHA-256 of the token is stored."""
+    """A bearer token for system clients. Only the SHA-256 of the token is stored; it expires
+    (settings.IPFIN_API_TOKEN_DAYS by default) and can be revoked."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
+    name = models.CharField(_("用途"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), default=_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
 
 class Notification(models.Model):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from ipfin.accounts.models import Notification, Organisation, OrganisationKind
+from ipfin.accounts.models import ApiToken, Notification, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, require_login, tenant_scope
+from ipfin.common.errors import NotFound
 
 
 def notification_list(*, actor: Actor, limit: int = 100) -> list[Notification]:
@@ -21,3 +22,17 @@ def ip_office_ids() -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def api_tokens_of(*, actor: Actor) -> QuerySet[ApiToken]:
+    """The actor's own API tokens, newest first."""
+    user = require_login(actor)
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_get(*, actor: Actor, token_id: int) -> ApiToken:
+    """One of the actor's own tokens; another user's is a 404 like any object not theirs."""
+    token = api_tokens_of(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("没有该令牌。", "No such token.", code="token_not_found")
+    return token

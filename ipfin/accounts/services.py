@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import (
@@ -20,7 +23,7 @@ from ipfin.accounts.models import (
 )
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 
 
 @transaction.atomic
@@ -103,14 +106,51 @@ def user_create(
     return user
 
 
-def api_token_issue(*, user: User) -> str:
-    """Create a bearer token for `user` and return it; only its hash is stored."""
+MAX_TOKEN_DAYS = 365
+
+
+def api_token_issue(*, user: User, days: int | None = None, name: str = "") -> str:
+    """Create a bearer token for `user`, valid for `days` (default settings.IPFIN_API_TOKEN_DAYS,
+    1–365), and return it: shown once, only its SHA-256 is stored."""
+    days = settings.IPFIN_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise invalid(
+            "days",
+            "token_days_invalid",
+            f"有效期须为 1–{MAX_TOKEN_DAYS} 天。",
+            f"A token is valid for 1 to {MAX_TOKEN_DAYS} days.",
+        )
     raw = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, token_hash=hash_token(raw), prefix=raw[:8])
+    token = ApiToken.objects.create(
+        user=user,
+        token_hash=hash_token(raw),
+        prefix=raw[:8],
+        name=(name or "").strip()[:100],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
     audit_record(
-        actor=user, action="api_token.issue", object_type="accounts.apitoken", object_id=raw[:8]
+        actor=user,
+        action="api_token.issue",
+        obj=token,
+        after={"prefix": token.prefix, "name": token.name, "expires_at": token.expires_at},
     )
     return raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens (a system using it is refused from now on). Revoking a
+    revoked token changes nothing."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.user_id != actor.pk:
+        raise PermissionDenied("只能撤销自己的令牌。", "Only your own tokens.", code="not_owner")
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor, action="api_token.revoke", obj=locked, after={"prefix": locked.prefix}
+        )
+    return locked
 
 
 def notify(

@@ -25,3 +25,18 @@ class AuditFilterForm(BaseForm):
     object_type = forms.CharField(label=_("对象类型"), max_length=64, required=False)
     object_id = forms.CharField(label=_("对象编号"), max_length=64, required=False)
     action = forms.CharField(label=_("操作"), max_length=64, required=False)
+
+
+class TokenIssueForm(BaseForm):
+    """A new API token for the user's own system: what uses it and for how long."""
+
+    name = forms.CharField(label=_("用途（如信贷系统）"), max_length=100, required=False)
+    days = forms.IntegerField(label=_("有效天数"), min_value=1, max_value=365, initial=90)
+
+
+class TokenRevokeForm(BaseForm):
+    """Revoking is irreversible: the user confirms it."""
+
+    confirm = forms.BooleanField(
+        label=_("我确认撤销该令牌：使用它的系统将无法再访问接口。"), required=True
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind
-from ipfin.accounts.permissions import Perm, has_perm
-from ipfin.accounts.selectors import notification_list
+from ipfin.accounts.permissions import Perm, has_perm, require_login
+from ipfin.accounts.selectors import api_token_get, api_tokens_of, notification_list
+from ipfin.accounts.services import api_token_issue, api_token_revoke
 from ipfin.accounts.throttle import (
     login_attempt_failed,
     login_attempt_start,
@@ -29,10 +31,10 @@ from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges.views import state_counts
-from ipfin.portal.forms import AuditFilterForm, LoginForm
+from ipfin.portal.forms import AuditFilterForm, LoginForm, TokenIssueForm, TokenRevokeForm
 from ipfin.registry import selectors as registry_selectors
 from ipfin.web.forms import SearchForm
-from ipfin.web.views import domain_errors
+from ipfin.web.views import domain_errors, run_action
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -178,6 +180,63 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/audit_trail.html", context, status=200 if form.is_valid() else 400
     )
+
+
+# --- the user's own API tokens ------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens (for their bank's or enterprise's own systems): list, issue (the
+    token shown once, on this answer only), revoke with a confirmation."""
+    issue_form = TokenIssueForm(request.POST if request.method == "POST" else None)
+    issued: dict[str, str] = {}
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {
+            "tokens": list(api_tokens_of(actor=request.user)),
+            "issue_form": issue_form,
+            "revoke_form": TokenRevokeForm(),
+            "issued": issued.get("raw", ""),
+            "action_error": error,
+            "now": timezone.now(),
+        }
+        return render(request, "portal/api_tokens.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def act() -> str:
+        issued["raw"] = api_token_issue(
+            user=require_login(request.user),
+            days=issue_form.cleaned_data["days"],
+            name=issue_form.cleaned_data["name"],
+        )
+        return _("已生成新令牌。请立即复制保存：离开本页后无法再次查看。")
+
+    return run_action(request, act, form=issue_form, on_success=page, on_failure=page)
+
+
+@login_required
+@domain_errors
+@require_POST
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = api_token_get(actor=request.user, token_id=token_id)
+    form = TokenRevokeForm(request.POST)
+
+    def act() -> str:
+        api_token_revoke(actor=require_login(request.user), token=token)
+        return _("令牌 %(prefix)s… 已撤销。") % {"prefix": token.prefix}
+
+    def back() -> HttpResponse:
+        return redirect("portal:api_tokens")
+
+    def refused(status: int, error: str) -> HttpResponse:
+        messages.error(request, _("请勾选确认后再撤销令牌。") if status == 400 else error)
+        return redirect("portal:api_tokens")
+
+    return run_action(request, act, form=form, on_success=back, on_failure=refused)
 
 
 # --- public query --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.test import Client, override_settings
 
-from ipfin.accounts.models import Notification, Organisation, User
+from ipfin.accounts.models import ApiToken, Notification, Organisation, User
 from ipfin.accounts.services import api_token_issue, user_create
 from ipfin.api import api
 from ipfin.demo.scenarios.base import DEMO_PASSWORD
@@ -101,6 +101,7 @@ CREATES = {
     ("POST", "/loans"),
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
+    ("POST", "/tokens"),  # a token for the caller itself
     # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
     ("PUT", "/calendar/{year}"),
 }
@@ -218,6 +219,8 @@ OWNED: dict[str, Owned] = {
     "import_id": Owned(ImportedList, _office_only(ImportedList)),
     "rule_id": Owned(ScreeningRule, _office_only(ScreeningRule)),
     "claim_id": Owned(SubsidyClaim, _claims),
+    # A user's API tokens are that user's alone (bank A's user's tokens, for the callers here).
+    "token_id": Owned(ApiToken, lambda a, x: ApiToken.objects.filter(user__organisation=a)),
     "product_id": Owned(Product, _products),
     "uscc": Owned(Organisation, _credit, (EnterpriseCreditProfile,), lookup="uscc"),
     "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
@@ -243,6 +246,7 @@ LISTS: dict[str, str | None] = {
     "/valuations/bank-model": None,  # the caller's own bank's model
     "/whitelist/figures": None,  # aggregates; a bank's figures are its own follow-ups
     "/whitelist/figures/export.xlsx": None,
+    "/tokens": None,  # the caller's own tokens by construction (accounts/tests/test_tokens.py)
     "/audit": None,  # the office and the regulator only: every sweep caller gets 401 / 403
     "/audit/verification": None,
 }
