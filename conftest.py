@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -82,6 +83,13 @@ def _fast_password_hashing(settings: Any) -> None:
 def _media_root(settings: Any, tmp_path: Path) -> None:
     """Uploaded files (contracts, reports) go to a temporary directory, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the anonymous calculators' rate counts
+    (ipfin.accounts.ratelimit) of one test never refuse another's calls."""
+    caches["default"].clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
@@ -178,6 +179,30 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "Authentication required.", "not_authenticated")
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # An operation's throttle refused the request before its body was read (the anonymous
+    # calculators: ipfin.accounts.ratelimit). Retry-After in whole seconds (RFC 9110 10.2.3).
+    seconds = max(1, math.ceil(exc.wait or 1))
+    response = _domain_error(
+        request,
+        RateLimited(
+            f"请求过于频繁：未登录的调用方每个地址可调用的次数有限，请 {seconds} 秒后重试"
+            "（登录后或以 API 令牌调用不受此限制）。",
+            f"Too many requests: an anonymous caller has a limited number of calls per address; "
+            f"retry in {seconds} seconds (logged-in callers and API tokens are not limited).",
+            extra={"retry_after": seconds},
+        ),
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 # --- requests Django refuses to read (its limits, a malformed multipart body): 4xx, never a 500 ---

@@ -13,7 +13,8 @@ with an authenticator. Completed here, in one place, from what the API's own lay
   and the services' validation), 413 for a body over the upload limit;
 - every authenticated POST takes the optional `Idempotency-Key` header (ipfin.accounts.idempotency)
   and says that a replay carries `Idempotent-Replayed: true`.
-An operation that already declares a status keeps its own declaration.
+An operation that already declares a status keeps its own declaration. An operation with a
+throttle (the anonymous calculators, ipfin.accounts.ratelimit) also declares 429 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ ERROR_TEXT = {
     "404": "No such object, or not visible to this caller",
     "409": "Conflicts with the object's state, or the idempotency key's request is still running",
     "413": "The request body is over the upload limit",
+    "429": "Too many requests from this address for an anonymous caller (rate_limited): retry "
+    "after Retry-After seconds",
     "422": "The input is invalid (schema or business rules); `code` says which",
 }
 IDEMPOTENCY_KEY = {
@@ -56,6 +59,10 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+RETRY_AFTER = {
+    "description": "Seconds until the address may call again",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 
 def _public_operation_ids(api: NinjaAPI) -> tuple[set[str], set[str]]:
@@ -74,11 +81,25 @@ def _public_operation_ids(api: NinjaAPI) -> tuple[set[str], set[str]]:
     return no_auth, optional
 
 
-def _error_response(status: str) -> dict[str, Any]:
+def _throttled_operation_ids(api: NinjaAPI) -> set[str]:
+    """Operations with a django-ninja throttle: they can answer 429."""
     return {
+        api.get_openapi_operation_id(operation)
+        for router in api._get_bound_routers()
+        for path_view in router.path_operations.values()
+        for operation in path_view.operations
+        if operation.throttle_objects
+    }
+
+
+def _error_response(status: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": ERROR_TEXT[status],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    if status == "429":
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    return response
 
 
 def complete_document(api: NinjaAPI, document: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +116,11 @@ def complete_document(api: NinjaAPI, document: dict[str, Any]) -> dict[str, Any]
     for operations in document.get("paths", {}).values():
         for method, op in operations.items():
             _complete_operation(method, op, op["operationId"], no_auth, optional)
+    throttled = _throttled_operation_ids(api)
+    for operations in document.get("paths", {}).values():
+        for op in operations.values():
+            if op["operationId"] in throttled:
+                op["responses"].setdefault("429", _error_response("429"))
     components["schemas"].pop("ErrorOut", None)
     return document
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from ninja import Body, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.loans import selectors, services
 from ipfin.loans.domain.status import allowed_actions
@@ -56,11 +57,17 @@ def _rate(value: Decimal | None) -> str | None:
 # --- schedule preview ----------------------------------------------------------------------------
 
 
-@router.post("/schedules/preview", response=SchedulePreviewOut, auth=ApiAuth(optional=True))
+@router.post(
+    "/schedules/preview",
+    response=SchedulePreviewOut,
+    auth=ApiAuth(optional=True),
+    throttle=ANON_CALCULATOR_THROTTLE,
+)
 def schedule_preview(request: HttpRequest, payload: SchedulePreviewIn) -> dict[str, Any]:
     """The instalments of a loan (annuity 等额本息, equal_principal 等额本金, interest_only
     先息后本) under 30/360, actual/360 or actual/365, each to the fen, the last absorbing the
-    rounding; nothing is saved."""
+    rounding; nothing is saved. Anonymous callers: at most IPFIN_ANON_CALCULATOR_RATE requests
+    per address (429 `rate_limited` with Retry-After), shared with POST /valuations/preview."""
     schedule = services.schedule_preview(data=payload.dict())
     return {
         "installments": [

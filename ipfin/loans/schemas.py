@@ -8,14 +8,23 @@ Rates are fractions (0.0435 = 4.35 %), as strings or numbers. Dates are ISO 8601
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from ipfin.common.schemas import OrganisationRef
+from ipfin.loans.domain.schedules import MAX_MONTHS
 from ipfin.pledges.schemas import MoneyIn
 
 # --- input ---------------------------------------------------------------------------------------
+
+
+# The term's bound as the document shows it; the schedule's engine refuses the same (MAX_MONTHS).
+# A JSON schema only: pydantic's `le=` on an `Any` field is a TypeError (a 500) for "twelve".
+LooseMonths = Annotated[
+    Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_MONTHS})
+]
 
 
 class SchedulePreviewIn(Schema):
@@ -23,7 +32,7 @@ class SchedulePreviewIn(Schema):
 
     principal: Any = Field(None, description='yuan, e.g. "1000000.00"')
     annual_rate: Any = Field(None, description='a fraction, e.g. "0.0435" for 4.35 %')
-    months: Any = Field(None, description="1–360")
+    months: LooseMonths = Field(None, description=f"1–{MAX_MONTHS} (the number of instalments)")
     method: Any = Field(None, description="annuity | equal_principal | interest_only")
     start_date: Any = Field(None, description="YYYY-MM-DD: the disbursement date")
     day_count: Any = Field("30/360", description="30/360 | actual/360 | actual/365")

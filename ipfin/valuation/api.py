@@ -27,6 +27,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
@@ -100,9 +101,16 @@ def _fresh(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
 # --- preview -------------------------------------------------------------------------------------
 
 
-@router.post("/valuations/preview", response=dict[str, Any], auth=_public)
+@router.post(
+    "/valuations/preview",
+    response=dict[str, Any],
+    auth=_public,
+    throttle=ANON_CALCULATOR_THROTTLE,
+)
 def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
-    """Compute an approach without saving: {method, value: "123.45", ...the explanation}."""
+    """Compute an approach without saving: {method, value: "123.45", ...the explanation}.
+    Anonymous callers: at most IPFIN_ANON_CALCULATOR_RATE requests per address (429
+    `rate_limited` with Retry-After), shared with POST /schedules/preview."""
     return services.valuation_preview(data=payload.model_dump(exclude_none=True))
 
 

@@ -16,6 +16,9 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 
 from ipfin.common.schemas import OrganisationRef
+from ipfin.valuation.domain.income import MAX_LIFE_YEARS
+from ipfin.valuation.domain.montecarlo import MAX_DRAWS
+from ipfin.valuation.services.approaches import MAX_COMPARABLES, MAX_REVENUE_YEARS
 
 
 def _decimal_text(value: Any) -> Any:
@@ -41,10 +44,14 @@ DecimalIn = Annotated[
 # One flat schema for the three approaches: `method` picks the approach and the service checks the
 # fields it needs (a missing, non-numeric or impossible one is a 422 naming it, e.g. "life_years"
 # or "comparables[2].weight"), so that every refusal has the same {detail, code, field} shape.
-# The JSON schema below documents the types; validation of the values is the service's.
+# The JSON schema below documents the types and the bounds; validation of the values is the
+# engine's, with the same constants (MAX_DRAWS, MAX_LIFE_YEARS, MAX_REVENUE_YEARS,
+# MAX_COMPARABLES), so that the document and the server cannot disagree. (pydantic's `le=` on these
+# `Any` fields would be a TypeError, a 500, for a value it cannot compare, such as "abc".)
 
 _DEC = {"type": "string", "format": "decimal"}
 _RANGE = {"type": "object", "properties": {"low": _DEC, "high": _DEC}, "required": ["low", "high"]}
+_LIFE = f"0 < N ≤ {MAX_LIFE_YEARS} years, and at most the remaining legal term of the right valued"
 
 
 _PARTS = {
@@ -58,15 +65,16 @@ _MONTE_CARLO = {
         "growth": _RANGE,
         "share_rate": _RANGE,
         "discount_rate": _RANGE,
-        "life_years": _RANGE,
+        "life_years": {**_RANGE, "description": _LIFE},
         "first_year_revenue": _DEC,
-        "draws": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "draws": {"type": "integer", "minimum": 1, "maximum": MAX_DRAWS, "default": 10_000},
         "seed": {"type": "integer", "minimum": 0},
     },
 }
 _FACTORS = ("price", "technical", "economic", "remaining_life_ratio", "time", "weight")
 _COMPARABLES = {
     "type": "array",
+    "maxItems": MAX_COMPARABLES,
     "items": {
         "type": "object",
         "properties": {**{k: _DEC for k in _FACTORS}, "label": {"type": "string"}},
@@ -78,7 +86,9 @@ LooseDecimal = Annotated[Any, WithJsonSchema(_DEC)]
 LooseMethod = Annotated[
     Any, WithJsonSchema({"type": "string", "enum": ["income", "cost", "market"]})
 ]
-LooseRevenues = Annotated[Any, WithJsonSchema({"type": "array", "items": _DEC})]
+LooseRevenues = Annotated[
+    Any, WithJsonSchema({"type": "array", "items": _DEC, "maxItems": MAX_REVENUE_YEARS})
+]
 LooseBool = Annotated[Any, WithJsonSchema({"type": "boolean"})]
 LooseParts = Annotated[Any, WithJsonSchema(_PARTS)]
 LooseMonteCarlo = Annotated[Any, WithJsonSchema(_MONTE_CARLO)]
@@ -101,7 +111,9 @@ class PreviewIn(Schema):
     discount_rate: LooseDecimal = Field(
         None, description="income: 折现率 r (required unless discount_rate_parts)"
     )
-    life_years: LooseDecimal = Field(None, description="income: 收益期限 N, years (required)")
+    life_years: LooseDecimal = Field(
+        None, description=f"income: 收益期限 N, years (required): {_LIFE}"
+    )
     mid_year: LooseBool = Field(
         None, description="income: 期中折现, every year at t − ½ (default false)"
     )

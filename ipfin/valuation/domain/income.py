@@ -51,9 +51,14 @@ __all__ = [
 # Significant digits of the local decimal context of the single-valuation functions: far beyond
 # the 15 digits of any amount, so that only the final rounding to the fen is visible.
 PRECISION = 34
-# The longest economic life accepted: no patent, trademark period or copyright runs for more
-# than a century of income that could be forecast.
-MAX_LIFE_YEARS = 100
+# The longest economic life accepted (收益期限, years). 50 is the longest fixed term of
+# protection in Chinese IP law: a copyright of a legal person's work, and the post-mortem part of
+# a natural person's (著作权法 2020 art. 23); an invention patent runs 20 years from filing plus
+# any term compensation (专利法 2020 art. 42), a registered trademark 10 years at a time (商标法
+# art. 39-40), an IC layout 10 years. An income forecast further out than 50 years is not one an
+# appraiser can support (资产评估执业准则—无形资产: the economic life is at most the legal term and
+# usually far shorter), and the bound keeps one preview's work small for an anonymous caller.
+MAX_LIFE_YEARS = 50
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -208,10 +213,10 @@ def income_value(inputs: IncomeInputs) -> IncomeResult:
     with n = ⌈N⌉, f_n = N − ⌊N⌋ for a fractional life N (else 1), s_t = t, or t − ½ for every
     year with `mid_year` (期中折现). Computed at 34 significant digits, rounded once to the fen.
 
-    Raises `ValuationInputError` for: life ≤ 0, > 100 years or beyond the remaining legal term
-    ("life_years"); r ≤ −1 ("discount_rate"); K outside [0, 1] ("share_rate"); d outside [0, 1)
-    ("share_decay"); T outside [0, 1) ("tax_rate"); a revenue count other than ⌈N⌉ or a negative
-    revenue ("revenues" / "revenues[i]").
+    Raises `ValuationInputError` for: life ≤ 0, over MAX_LIFE_YEARS (50) or beyond the remaining
+    legal term ("life_years"); r ≤ −1 ("discount_rate"); K outside [0, 1] ("share_rate"); d
+    outside [0, 1) ("share_decay"); T outside [0, 1) ("tax_rate"); a revenue count other than ⌈N⌉
+    or a negative revenue ("revenues" / "revenues[i]").
     """
     with localcontext(prec=PRECISION):
         life = decimal_input("life_years", inputs.life_years)

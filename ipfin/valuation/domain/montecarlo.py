@@ -27,9 +27,13 @@ from ipfin.valuation.domain.income import MAX_LIFE_YEARS, income_value_batch, ro
 
 __all__ = ["MAX_DRAWS", "MonteCarloInputs", "MonteCarloResult", "Range", "income_monte_carlo"]
 
-# The most draws one call may ask for (80 MB of revenues at a 100-year horizon): enough for any
-# percentile to two significant digits many times over.
-MAX_DRAWS = 1_000_000
+# The most draws one call may ask for. With n draws the rank of an estimated percentile p is off
+# by at most 1.96·√(p(1 − p)/n) with 95 % confidence: at 20,000 draws the P10 and P90 estimates
+# lie between the 9.6th and 10.4th (89.6th and 90.4th) percentiles, the P50 within ±0.7 points:
+# finer than the judgement in the input ranges themselves (the default is 10,000). It is also a
+# bound on the work of one anonymous preview: 20,000 draws over the longest life (50 years) take
+# about 30 ms and 11 MB, where 1,000,000 over 100 years took 4 s and a gigabyte.
+MAX_DRAWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,8 @@ def income_monte_carlo(inputs: MonteCarloInputs) -> MonteCarloResult:
     Returns P10, P50, P90 and the mean of V, rounded to the fen.
 
     Raises `ValuationInputError` for an impossible range (low > high, r ≤ −1, g < −1, K outside
-    [0, 1], N ≤ 0 or > 100), a negative first-year revenue, T or d outside [0, 1), a number of
-    draws outside 1..1,000,000 ("draws") or a negative seed ("seed").
+    [0, 1], N ≤ 0 or > MAX_LIFE_YEARS = 50), a negative first-year revenue, T or d outside [0, 1),
+    a number of draws outside 1..MAX_DRAWS = 20,000 ("draws") or a negative seed ("seed").
     """
     _require(
         isinstance(inputs.draws, int) and 1 <= inputs.draws <= MAX_DRAWS,

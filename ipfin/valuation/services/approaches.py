@@ -20,6 +20,7 @@ from ipfin.common.money import MAX_AMOUNT, money_str
 from ipfin.valuation.domain.cost import CostInputs, cost_value
 from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.domain.income import (
+    MAX_LIFE_YEARS,
     DiscountRateParts,
     IncomeInputs,
     income_value,
@@ -27,7 +28,16 @@ from ipfin.valuation.domain.income import (
 from ipfin.valuation.domain.market import Comparable, market_value
 from ipfin.valuation.domain.montecarlo import MonteCarloInputs, Range, income_monte_carlo
 
-__all__ = ["APPROACHES", "ApproachResult", "compute", "parse_bool", "parse_decimal", "preview"]
+__all__ = [
+    "APPROACHES",
+    "MAX_COMPARABLES",
+    "MAX_REVENUE_YEARS",
+    "ApproachResult",
+    "compute",
+    "parse_bool",
+    "parse_decimal",
+    "preview",
+]
 
 APPROACHES = ("income", "cost", "market")
 # Plain decimal text: optional sign, digits, optional fraction (no exponent, no separators, no
@@ -38,8 +48,10 @@ _DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 # result inside the decimal context (a 1e999999 would otherwise reach the database as an error).
 _MAX_ABS = Decimal(10) ** 15
 _MAX_PLACES = 12
-_MAX_REVENUE_YEARS = 100
-_MAX_COMPARABLES = 200
+# One revenue a year of the longest economic life (n = ⌈N⌉ ≤ MAX_LIFE_YEARS), and comparables
+# well beyond any market approach's handful; the API's schema documents both.
+MAX_REVENUE_YEARS = MAX_LIFE_YEARS
+MAX_COMPARABLES = 200
 _RATE_PLACES = 6
 
 
@@ -192,11 +204,11 @@ def _revenues(data: Mapping[str, Any]) -> tuple[Decimal, ...]:
     raw = _required(data, "revenues")
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
         raise _refuse("revenues", "“revenues”应为数组。", "'revenues' must be a list.")
-    if len(raw) > _MAX_REVENUE_YEARS:
+    if len(raw) > MAX_REVENUE_YEARS:
         raise _refuse(
             "revenues",
-            f"收益额最多 {_MAX_REVENUE_YEARS} 个年度。",
-            f"At most {_MAX_REVENUE_YEARS} yearly revenues.",
+            f"收益额最多 {MAX_REVENUE_YEARS} 个年度。",
+            f"At most {MAX_REVENUE_YEARS} yearly revenues.",
         )
     return tuple(parse_decimal(item, f"revenues[{i}]") for i, item in enumerate(raw))
 
@@ -239,7 +251,12 @@ def _monte_carlo(raw: Any, inputs: IncomeInputs) -> tuple[dict[str, Any], dict[s
             f"The high end of the economic life cannot exceed the remaining legal term "
             f"({inputs.remaining_legal_years} years).",
         )
-    result = income_monte_carlo(mc)
+    try:
+        result = income_monte_carlo(mc)
+    except ValuationInputError as exc:
+        # The engine names its own fields ("draws", "life_years"); here they are the block's, not
+        # the point estimates' of the same name.
+        raise _refuse(f"monte_carlo.{exc.field}", exc.detail_zh, exc.detail_en) from None
 
     def rng(r: Range) -> dict[str, str]:
         return {"low": str(r.low), "high": str(r.high)}
@@ -355,11 +372,11 @@ def _market(data: Mapping[str, Any]) -> ApproachResult:
     raw = _required(data, "comparables")
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
         raise _refuse("comparables", "“comparables”应为数组。", "'comparables' must be a list.")
-    if len(raw) > _MAX_COMPARABLES:
+    if len(raw) > MAX_COMPARABLES:
         raise _refuse(
             "comparables",
-            f"可比案例最多 {_MAX_COMPARABLES} 个。",
-            f"At most {_MAX_COMPARABLES} comparables.",
+            f"可比案例最多 {MAX_COMPARABLES} 个。",
+            f"At most {MAX_COMPARABLES} comparables.",
         )
     comparables = []
     for i, item in enumerate(raw):

@@ -169,7 +169,7 @@ def test_discount_rate_build_up() -> None:
     [
         ({"life_years": D(0), "revenues": ()}, "life_years"),
         ({"life_years": D(-1), "revenues": ()}, "life_years"),
-        ({"life_years": D(101), "revenues": (D(1),) * 101}, "life_years"),
+        ({"life_years": D(51), "revenues": (D(1),) * 51}, "life_years"),  # MAX_LIFE_YEARS + 1
         ({"remaining_legal_years": D("2.5")}, "life_years"),
         ({"discount_rate": D(-1)}, "discount_rate"),
         ({"discount_rate": D("-1.5")}, "discount_rate"),
@@ -200,14 +200,14 @@ def test_impossible_inputs_are_refused(overrides: dict[str, object], field: str)
 
 
 def test_value_beyond_the_largest_amount_is_refused() -> None:
-    # r = −0.99 over 100 years: the last year alone is discounted by 0.01^100, i.e. multiplied by
-    # 10^200; no stored amount can hold that, so it is a 422, not an overflow.
+    # r = −0.99 over 50 years: the last year alone is discounted by 0.01^50, i.e. multiplied by
+    # 10^100; no stored amount can hold that, so it is a 422, not an overflow.
     absurd = IncomeInputs(
-        revenues=(D(1_000_000),) * 100,
+        revenues=(D(1_000_000),) * 50,
         share_rate=D("0.1"),
         tax_rate=D("0.25"),
         discount_rate=D("-0.99"),
-        life_years=D(100),
+        life_years=D(50),
     )
     with pytest.raises(ValuationInputError) as caught:
         income_value(absurd)

@@ -1,0 +1,115 @@
+"""The anonymous calculators' rate limit: requests per client address, for callers who are not
+logged in (POST /api/v1/valuations/preview and POST /api/v1/schedules/preview, which anyone may
+call and which compute on every request).
+
+Rule. An anonymous request (no bearer token, no session: `request.user` is not authenticated once
+the operation's `ApiAuth(optional=True)` has run) counts against its client address. With the
+setting IPFIN_ANON_CALCULATOR_RATE = "N/period" (period s, m, h or d; default "30/m"), the N + 1st
+request of an address within one period is refused before its body is read: 429 `rate_limited`
+with `Retry-After`, the whole seconds until the period ends. Authenticated callers are not limited
+by this rule: they are known, and what they compute is bounded by the inputs' own limits.
+
+Addresses. `client_address` (ipfin.accounts.throttle): REMOTE_ADDR, or behind
+IPFIN_TRUSTED_PROXY_COUNT proxies of our own the address the outermost of them saw, never one the
+client wrote in X-Forwarded-For. An IPv6 address counts as its /64, the block one subscriber gets,
+so that the addresses of one network do not each get N.
+
+Counting. Fixed periods aligned on the epoch: one counter per (address, period) in Django's
+default cache, created by `add` and raised by `incr`, both atomic in the local-memory cache (it
+takes a lock) as in Redis or memcached, so two requests at once never both take the last place.
+Each period admits N; a burst across the boundary of two periods can reach 2N in a short time.
+The limit bounds the work an address gets, it is not an exact sliding quota.
+
+Where the counts live. The embedded default cache (LocMemCache, config/settings.py CACHES) is per
+process: with P server processes an address may make up to P·N requests a period, N in each, and
+a restart forgets the counts. A deployment with several processes that wants one count per address
+sets a shared cache (Redis, memcached or the database cache) as CACHES["default"].
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from ninja.throttling import BaseThrottle
+
+from ipfin.accounts.throttle import client_address
+
+__all__ = ["ANON_CALCULATOR_THROTTLE", "AnonymousRateThrottle", "clock", "parse_rate"]
+
+_RATE = re.compile(r"\s*(\d+)\s*/\s*([smhd])\s*")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+# The time, read through this name so that a test can hold it still.
+clock = time.time
+
+
+def parse_rate(text: str, setting: str = "IPFIN_ANON_CALCULATOR_RATE") -> tuple[int, int]:
+    """A rate as (requests, seconds): "30/m" is (30, 60). Anything else is an ImproperlyConfigured
+    naming the setting."""
+    match = _RATE.fullmatch(str(text))
+    if match is None or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(
+            f"{setting} must be N/s, N/m, N/h or N/d with N ≥ 1 (e.g. 30/m), not {text!r}"
+        )
+    return int(match.group(1)), _PERIODS[match.group(2)]
+
+
+def _address_bucket(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
+
+
+class AnonymousRateThrottle(BaseThrottle):
+    """django-ninja throttle of anonymous requests per client address (see the module docstring);
+    the rate is read from `setting` on each request, the counts are shared by every operation that
+    uses the same `scope`."""
+
+    def __init__(self, *, scope: str, setting: str) -> None:
+        self.scope = scope
+        self.setting = setting
+
+    def rate(self) -> tuple[int, int]:
+        return parse_rate(getattr(settings, self.setting), self.setting)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        limit, period = self.rate()
+        now = clock()
+        window = int(now // period)
+        key = (
+            f"ipfin:rate:{self.scope}:{period}:{window}:{_address_bucket(client_address(request))}"
+        )
+        cache = caches["default"]
+        # Kept a little past the period's end; `add` does nothing if the counter exists.
+        timeout = int((window + 1) * period - now) + 2
+        cache.add(key, 0, timeout=timeout)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # culled between add and incr: this request opens it again
+            cache.add(key, 1, timeout=timeout)
+            count = 1
+        return count <= limit
+
+    def wait(self) -> float:
+        """Seconds until the current period ends (> 0): when the address may call again."""
+        _, period = self.rate()
+        return period - clock() % period
+
+
+# The anonymous calculators share one count per address.
+ANON_CALCULATOR_THROTTLE = AnonymousRateThrottle(
+    scope="calculator", setting="IPFIN_ANON_CALCULATOR_RATE"
+)

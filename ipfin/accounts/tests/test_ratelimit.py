@@ -1,0 +1,160 @@
+"""The anonymous calculators' rate limit (ipfin.accounts.ratelimit) over the real API: per client
+address, IPFIN_ANON_CALCULATOR_RATE (30/m) for POST /valuations/preview and POST /schedules/preview
+together; the 31st call of a minute is 429 `rate_limited` with Retry-After, before the body is
+read; logged-in callers (a bearer token, a session) are not counted; the document declares it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+
+from ipfin.accounts import ratelimit
+from ipfin.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+VALUATION = "/api/v1/valuations/preview"
+SCHEDULE = "/api/v1/schedules/preview"
+INCOME = {
+    "method": "income",
+    "revenues": ["1000000"] * 3,
+    "share_rate": "0.25",
+    "tax_rate": "0.25",
+    "discount_rate": "0.10",
+    "life_years": "3",
+}
+TERMS = {
+    "principal": "12000",
+    "annual_rate": "0.12",
+    "months": 3,
+    "method": "annuity",
+    "start_date": "2025-01-31",
+}
+# 20 seconds into a minute (1,000,020 is a multiple of 60): 40 seconds until the next one.
+START = 1_000_040.0
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The rate limit's clock, held still at START; the test moves it by setting now[0]."""
+    held = [START]
+    monkeypatch.setattr(ratelimit, "clock", lambda: held[0])
+    return held
+
+
+def _post(client: Client, path: str, body: dict[str, Any], **extra: Any) -> Any:
+    return client.post(path, body, content_type="application/json", **extra)
+
+
+def _anonymous(address: str = "192.0.2.10") -> Client:
+    return Client(REMOTE_ADDR=address)
+
+
+def test_the_31st_anonymous_call_in_a_minute_is_429_with_retry_after(now: list[float]) -> None:
+    client = _anonymous()
+    for i in range(30):
+        response = _post(client, VALUATION, INCOME)
+        assert response.status_code == 200, (i, response.json())
+    refused = _post(client, VALUATION, INCOME)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"
+    assert refused.json()["code"] == "rate_limited"
+    assert refused.json()["retry_after"] == 40
+    assert refused.json()["detail"]
+    # Refused before the body is read: a body that is not even JSON gets the same answer.
+    broken = client.post(VALUATION, "{not json", content_type="application/json")
+    assert broken.status_code == 429
+    # The next minute admits the address again.
+    now[0] = START + 40
+    assert _post(client, VALUATION, INCOME).status_code == 200
+
+
+def test_the_two_calculators_share_one_count_per_address(now: list[float]) -> None:
+    client = _anonymous()
+    for _ in range(15):
+        assert _post(client, VALUATION, INCOME).status_code == 200
+        assert _post(client, SCHEDULE, TERMS).status_code == 200
+    assert _post(client, SCHEDULE, TERMS).status_code == 429
+    assert _post(client, VALUATION, INCOME).status_code == 429
+
+
+def test_another_address_is_counted_apart_and_a_forged_forwarded_for_is_not(
+    now: list[float],
+) -> None:
+    limited = _anonymous("192.0.2.10")
+    for _ in range(30):
+        assert _post(limited, SCHEDULE, TERMS).status_code == 200
+    assert _post(limited, SCHEDULE, TERMS).status_code == 429
+    # No proxy of ours in front (IPFIN_TRUSTED_PROXY_COUNT = 0): the header is the client's say.
+    forged = _post(limited, SCHEDULE, TERMS, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert forged.status_code == 429
+    assert _post(_anonymous("192.0.2.11"), SCHEDULE, TERMS).status_code == 200
+
+
+def test_an_ipv6_address_counts_as_its_64(now: list[float]) -> None:
+    for i in range(30):
+        client = _anonymous(f"2001:db8:0:1::{i + 1:x}")
+        assert _post(client, SCHEDULE, TERMS).status_code == 200
+    assert _post(_anonymous("2001:db8:0:1::ffff"), SCHEDULE, TERMS).status_code == 429
+    assert _post(_anonymous("2001:db8:0:2::1"), SCHEDULE, TERMS).status_code == 200
+
+
+def test_authenticated_callers_are_not_limited(
+    now: list[float],
+    api_client: Callable[..., Any],
+    bank_a_user: User,
+    enterprise_a_user: User,
+) -> None:
+    token = api_client(bank_a_user)
+    session = Client()
+    session.force_login(enterprise_a_user)
+    for i in range(35):
+        assert token.post_json(VALUATION, INCOME).status_code == 200, i
+        assert _post(session, SCHEDULE, TERMS).status_code == 200, i
+    # Their calls took nothing from the address's anonymous count.
+    assert _post(_anonymous("127.0.0.1"), SCHEDULE, TERMS).status_code == 200
+
+
+def test_the_rate_is_a_setting(now: list[float], settings: Any) -> None:
+    settings.IPFIN_ANON_CALCULATOR_RATE = "2/h"
+    client = _anonymous()
+    assert _post(client, SCHEDULE, TERMS).status_code == 200
+    assert _post(client, SCHEDULE, TERMS).status_code == 200
+    refused = _post(client, SCHEDULE, TERMS)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == str(3600 - int(START) % 3600)
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"), [("30/m", (30, 60)), ("1/s", (1, 1)), (" 500 / h ", (500, 3600))]
+)
+def test_parse_rate(text: str, rate: tuple[int, int]) -> None:
+    assert ratelimit.parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["30", "30/minute", "0/m", "-1/m", "30/5m", ""])
+def test_a_malformed_rate_is_a_configuration_error_naming_the_setting(text: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="IPFIN_ANON_CALCULATOR_RATE"):
+        ratelimit.parse_rate(text)
+
+
+def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
+    api_client: Callable[..., Any],
+) -> None:
+    document = api_client().get("/api/schema").json()
+    limited = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, op in operations.items()
+        if "429" in op["responses"]
+    }
+    assert limited == {("post", VALUATION), ("post", SCHEDULE)}
+    response = document["paths"][VALUATION]["post"]["responses"]["429"]
+    assert response["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert response["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
