@@ -12,7 +12,9 @@ with an authenticator. Completed here, in one place, from what the API's own lay
   409 for a write (a state conflict, an idempotency key in use), 422 for any input (the ApiParser's
   and the services' validation), 413 for a body over the upload limit;
 - every authenticated POST takes the optional `Idempotency-Key` header (ipfin.accounts.idempotency)
-  and says that a replay carries `Idempotent-Replayed: true`.
+  and says that a replay carries `Idempotent-Replayed: true`;
+- an edit of a versioned record declares its required `If-Match` header itself
+  (ipfin.common.versioning) and answers 428 without it.
 An operation that already declares a status keeps its own declaration. An operation with a
 throttle (the anonymous calculators, ipfin.accounts.ratelimit) also declares 429 with `Retry-After`.
 """
@@ -43,11 +45,13 @@ ERROR_TEXT = {
     "401": "Not authenticated, or a bad bearer token",
     "403": "Not allowed for this user or organisation (or a session without its CSRF token)",
     "404": "No such object, or not visible to this caller",
-    "409": "Conflicts with the object's state, or the idempotency key's request is still running",
+    "409": "Conflicts with the object's state, the idempotency key's request is still running, "
+    "or If-Match names another version than the stored one (version_conflict, current_version)",
     "413": "The request body is over the upload limit",
     "429": "Too many requests from this address for an anonymous caller (rate_limited): retry "
     "after Retry-After seconds",
     "422": "The input is invalid (schema or business rules); `code` says which",
+    "428": "The edit names no version: send If-Match with the ETag of the read (version_required)",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -148,6 +152,8 @@ def _complete_operation(
         statuses.append("422")
     if "requestBody" in op:
         statuses.append("413")
+    if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
+        statuses.append("428")
     if method == "post" and not public:
         parameters.append(dict(IDEMPOTENCY_KEY))
     # django-ninja keys its statuses by int: one key per status, as JSON writes them.

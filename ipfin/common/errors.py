@@ -54,6 +54,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionRequired(DomainError):
+    """A write that must say which state it was made from (If-Match) and did not: 428."""
+
+    status = 428
+    code = "precondition_required"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"

@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.holidays.domain import ArrangementDay, DayKind, parse_day_lines
 from ipfin.holidays.services import MAX_NOTICE_LENGTH
-from ipfin.web.forms import BaseForm, DateInput
+from ipfin.web.forms import DateInput, VersionedForm
 
 _MAX_TEXT = 20_000
 
 
-class ArrangementForm(BaseForm):
+class ArrangementForm(VersionedForm):
     notice = forms.CharField(
         label=_("通知名称及文号"),
         max_length=MAX_NOTICE_LENGTH,

@@ -21,6 +21,9 @@ class HolidayArrangement(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Optimistic locking (ipfin.common.versioning): one more on every save; an edit names the
+    # version it was made from, and a stale one is refused (409 version_conflict).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -55,6 +55,11 @@ class YearOut(Schema):
     published_on: date | None
     holidays: list[DayOut]
     workdays: list[DayOut]
+    version: int = Field(
+        ...,
+        description="The office's record's version (0: none recorded yet), also the ETag: send "
+        "it as If-Match to record the year.",
+    )
 
 
 class YearSummaryOut(Schema):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from ipfin.common.versioning import UNSAVED
 from ipfin.common.workdays import (
     PACKAGE_CALENDAR,
     CalendarSource,
@@ -56,6 +57,8 @@ class YearView:
     notice: str
     published_on: date | None
     arrangement: YearArrangement | None
+    # The office's record's version (ipfin.common.versioning): 0 while it has recorded none.
+    version: int = UNSAVED
 
     def days(self, kind: DayKind) -> list[tuple[date, str]]:
         if self.arrangement is None:
@@ -73,6 +76,7 @@ def year_view(year: int, calendar: WorkingCalendar | None = None) -> YearView:
         notice=record.notice if record else "",
         published_on=record.published_on if record else None,
         arrangement=calendar.arrangement(year),
+        version=record.version if record else UNSAVED,
     )
 
 
@@ -91,6 +95,7 @@ def calendar_years(today: date) -> list[YearView]:
                 notice=record.notice if record else "",
                 published_on=record.published_on if record else None,
                 arrangement=calendar.arrangement(year),
+                version=record.version if record else UNSAVED,
             )
         )
     return views

@@ -16,6 +16,7 @@ from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import ValidationFailed
+from ipfin.common.versioning import UNSAVED, check_version
 from ipfin.holidays.domain import ArrangementDay, Problem, check_arrangement
 from ipfin.holidays.models import HolidayArrangement, HolidayArrangementDay
 
@@ -49,13 +50,16 @@ def arrangement_save(
     *,
     actor: User,
     year: int,
+    version: int | None,
     notice: str,
     published_on: date | None,
     days: Sequence[ArrangementDay],
 ) -> HolidayArrangement:
     """Record `year`'s holiday arrangement (IP office administrators). Every mistake is reported
     at once (422 with `problems`) and nothing is saved; the write is audited with the year's
-    arrangement before and after."""
+    arrangement before and after. `version` is the year's record as the edit was made from (0:
+    none recorded yet); another than the stored one is a 409 `version_conflict`, none a 428
+    (ipfin.common.versioning)."""
     require(actor, Perm.CALENDAR_MANAGE)
     notice = (notice or "").strip()
     problems = check_arrangement(year, days)
@@ -81,13 +85,18 @@ def arrangement_save(
     if problems:
         raise problems_error(problems)
     with transaction.atomic():
-        record = HolidayArrangement.objects.select_for_update().filter(year=year).first()
-        before = _snapshot(record)
-        if record is None:
-            record = HolidayArrangement(year=year)
+        # Locked, or created (a concurrent first save of the year waits on the unique year, then
+        # finds the row and is refused as stale).
+        record, created = HolidayArrangement.objects.select_for_update().get_or_create(
+            year=year, defaults={"notice": notice}
+        )
+        current = UNSAVED if created else record.version
+        check_version(current=current, expected=version)
+        before = None if created else _snapshot(record)
         record.notice = notice
         record.published_on = published_on
         record.updated_by = actor
+        record.version = current + 1
         record.save()
         record.days.all().delete()
         HolidayArrangementDay.objects.bulk_create(

@@ -63,6 +63,7 @@ def calendar_edit(request: HttpRequest, year: int) -> HttpResponse:
                 "published_on": view.published_on,
                 "holidays": arrangement_lines(view.days(DayKind.HOLIDAY)),
                 "workdays": arrangement_lines(view.days(DayKind.WORKDAY)),
+                "version": view.version,
             },
         )
 
@@ -77,6 +78,7 @@ def calendar_edit(request: HttpRequest, year: int) -> HttpResponse:
         services.arrangement_save(
             actor=request.user,
             year=year,
+            version=form.cleaned_data["version"],
             notice=form.cleaned_data["notice"],
             published_on=form.cleaned_data["published_on"],
             days=form.cleaned_data["days"],

@@ -10,12 +10,13 @@ import math
 from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.common import versioning
 from ipfin.common.money import money_str
 from ipfin.common.schemas import ErrorOut
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
@@ -120,7 +121,15 @@ def _right_out(right: Right, *, pledges: list[dict[str, Any]]) -> RightOut:
         events=[EventOut(id=e.pk, type=e.type, date=e.date, payload=e.payload) for e in events],
         status=_status_out(right, right_status(right, on=today)),
         pledges=[PledgeEntryOut(**p) for p in pledges],
+        version=right.version,
     )
+
+
+def _versioned(response: HttpResponse, right: Right) -> RightOut:
+    """The right as answered to a read or an edit of it, with its version as the ETag."""
+    prefetch_related_objects([right], "events")  # read once: for the log and for the status
+    response[versioning.ETAG] = versioning.etag(right.version)
+    return _right_out(right, pledges=list(public_pledges_for_right(right)))
 
 
 @router.post("/rights", response={201: RightOut})
@@ -135,19 +144,25 @@ def create_right(request: HttpRequest, payload: RightIn) -> Status[RightOut]:
 @router.patch(
     "/rights/{number}",
     response={200: RightOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra=versioning.openapi_write(),
 )
-def set_term_facts(request: HttpRequest, number: str, payload: TermFactsIn) -> RightOut:
+def set_term_facts(
+    request: HttpRequest, response: HttpResponse, number: str, payload: TermFactsIn
+) -> RightOut:
     """Record or correct what a right's true term depends on (the IP office): first commercial
     use and creation of an IC layout (条例 art. 12), the author, the author's death, creation and
     first publication of a copyright (著作权法 art. 23), a utility model's same-day invention
     application. Only the fields sent change; null clears one. The answer's status shows the
-    term that follows."""
+    term that follows. `If-Match` names the right's version as read (its ETag): a stale one is a
+    409 `version_conflict` with `current_version`, none a 428 `version_required`."""
     right = right_get(number=number)
     right = right_term_facts_set(
-        actor=request.user, right=right, **payload.model_dump(exclude_unset=True)
+        actor=request.user,
+        right=right,
+        version=versioning.if_match_version(request.headers.get(versioning.IF_MATCH)),
+        **payload.model_dump(exclude_unset=True),
     )
-    prefetch_related_objects([right], "events")
-    return _right_out(right, pledges=list(public_pledges_for_right(right)))
+    return _versioned(response, right)
 
 
 @router.post(
@@ -227,11 +242,11 @@ def list_rights(
     }
 
 
-@router.get("/rights/{number}", response=RightOut, auth=_public)
-def get_right(request: HttpRequest, number: str) -> RightOut:
-    right = right_get(number=number)
-    prefetch_related_objects([right], "events")  # read once: for the log and for the status
-    return _right_out(right, pledges=list(public_pledges_for_right(right)))
+@router.get(
+    "/rights/{number}", response=RightOut, auth=_public, openapi_extra=versioning.openapi_read()
+)
+def get_right(request: HttpRequest, response: HttpResponse, number: str) -> RightOut:
+    return _versioned(response, right_get(number=number))
 
 
 @router.get("/rights/{number}/status", response=StatusOnOut, auth=_public)

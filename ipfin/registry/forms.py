@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.registry.models import RightKindChoices
 from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
-from ipfin.web.forms import BaseForm, DateInput, MoneyField, SearchForm
+from ipfin.web.forms import BaseForm, DateInput, MoneyField, SearchForm, VersionedForm
 
 
 class RightSearchForm(SearchForm):
@@ -123,7 +123,7 @@ class RightEventForm(BaseForm):
         return payload
 
 
-class RightTermFactsForm(BaseForm):
+class RightTermFactsForm(VersionedForm):
     """What a right's true term rests on, as the examiner records it (only the fields of the
     right's kind are shown): IC layouts (条例 art. 12), copyright (著作权法 art. 23), a utility
     model's same-day invention (专利法 art. 9). Shape only: the registry service checks the
@@ -155,7 +155,7 @@ class RightTermFactsForm(BaseForm):
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "terms")
         super().__init__(*args, **kwargs)
-        keep = self.KIND_FIELDS.get(kind, ())
+        keep = (*self.KIND_FIELDS.get(kind, ()), "version")
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -166,8 +166,10 @@ class RightTermFactsForm(BaseForm):
         if right.kind not in cls.KIND_FIELDS:
             return None
         initial = {name: getattr(right, name) for name in cls.KIND_FIELDS[right.kind]}
-        return cls(kind=right.kind, initial=initial)
+        return cls(kind=right.kind, initial={**initial, "version": right.version})
 
     def facts(self) -> dict[str, Any]:
         """The cleaned values under right_term_facts_set's names (blank clears)."""
-        return {name: (value or None) for name, value in self.cleaned_data.items()}
+        return {
+            name: (value or None) for name, value in self.cleaned_data.items() if name != "version"
+        }

@@ -545,7 +545,9 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
                 if _event_key(e.type.value, e.date, e.payload) not in present
             ]
             if changed:
-                to_update.append(Right(**current, updated_at=now))
+                # A changed right is a new version of it (ipfin.common.versioning): an edit
+                # made from the version before the import is refused as stale.
+                to_update.append(Right(**current, updated_at=now, version=models.F("version") + 1))
                 fields.update(changed)
             if changed or missing_owners or missing_events:
                 counts.updated += 1
@@ -555,7 +557,7 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
             events.extend(missing_events)
         if to_update:
             Right.objects.bulk_update(
-                to_update, sorted(fields | {"updated_at"}), batch_size=len(to_update)
+                to_update, sorted(fields | {"updated_at", "version"}), batch_size=len(to_update)
             )
     owners_table.insert(owners)
     events_table.insert(events)

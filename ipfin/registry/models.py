@@ -84,6 +84,9 @@ class Right(models.Model):
     same_day_invention = models.CharField(
         _("同日申请的发明专利"), max_length=40, blank=True, default=""
     )
+    # Optimistic locking (ipfin.common.versioning): one more on every save; an edit names the
+    # version it was made from, and a stale one is refused (409 version_conflict).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -257,6 +257,11 @@ class RightOut(Schema):
     events: list[EventOut]
     status: StatusOut = Field(..., description="legal status today")
     pledges: list[PledgeEntryOut] = Field(..., description="public pledge register entries")
+    version: int = Field(
+        ...,
+        description="The right's version, also the ETag: send it as If-Match to correct its "
+        "term facts (PATCH).",
+    )
 
 
 class RightPageOut(Schema):

@@ -23,6 +23,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
+from ipfin.common.versioning import check_version
 from ipfin.registry.domain import (
     KIND_ZH,
     PATENT_KINDS,
@@ -626,11 +627,12 @@ def _term_facts_json(right: Right) -> dict[str, Any]:
 
 
 @transaction.atomic
-def right_term_facts_set(*, actor: User, right: Right, **facts: Any) -> Right:
+def right_term_facts_set(*, actor: User, right: Right, version: int | None, **facts: Any) -> Right:
     """The office records (or corrects, or clears with None) the facts a right's true term
     depends on — first commercial use, creation, author, the author's death, first publication —
     and a utility model's same-day invention. Audited with the facts and the status before and
-    after."""
+    after. `version` is the right's as the edit was made from: another than the stored one is a
+    409 `version_conflict`, none a 428 (ipfin.common.versioning)."""
     require(actor, Perm.REGISTRY_WRITE)
     unknown = set(facts) - set(TERM_FACT_FIELDS)
     if unknown:
@@ -639,6 +641,7 @@ def right_term_facts_set(*, actor: User, right: Right, **facts: Any) -> Right:
         raise invalid(None, "nothing_to_change", "没有需要变更的内容。", "Nothing would change.")
     today = _today()
     right = Right.objects.select_for_update().get(pk=right.pk)
+    check_version(current=right.version, expected=version)
     cleaned = clean_term_facts(RightKind(right.kind), right.filing_date, facts, today=today)
     before = {
         "facts": _term_facts_json(right),
@@ -647,7 +650,8 @@ def right_term_facts_set(*, actor: User, right: Right, **facts: Any) -> Right:
     for field, value in cleaned.items():
         setattr(right, field, value)
     _check_term_fact_order(right)
-    right.save(update_fields=[*cleaned, "updated_at"])
+    right.version += 1
+    right.save(update_fields=[*cleaned, "version", "updated_at"])
     _check_same_applicant(right)
     after = {
         "facts": _term_facts_json(right),

@@ -84,7 +84,10 @@ def right_detail(request: HttpRequest, number: str) -> HttpResponse:
 
         def act() -> str:
             registry_services.right_term_facts_set(
-                actor=request.user, right=right, **terms_form.facts()
+                actor=request.user,
+                right=right,
+                version=terms_form.cleaned_data["version"],
+                **terms_form.facts(),
             )
             return _("保护期相关事实已登记。")
 

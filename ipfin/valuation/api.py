@@ -5,12 +5,14 @@
 - POST /valuations (banks and valuation agencies), GET /valuations, GET /valuations/{id},
   POST /valuations/{id}/issue (the maker), POST /valuations/{id}/recheck (the client bank; an
   optional body {reference_values: {number: "amount"}}, else its own bank_internal valuations).
-- GET/PUT /valuations/bank-model: the caller's bank's internal model.
+- GET/PUT /valuations/bank-model: the caller's bank's internal model (a PUT names the version
+  read in If-Match: ipfin.common.versioning).
 - GET /rights/{number}/score: the public indicator score with each indicator's contribution
   (optional dimension weights and an expert's assessments recompute it).
 - GET /rights/{number}/comparables: the register's priced transfers and licences of similar
   rights, with suggested market-approach factors (public).
-- GET/PUT /enterprises/{uscc}/credit-score: the "IP + credit" scorecard and its profile.
+- GET/PUT /enterprises/{uscc}/credit-score: the "IP + credit" scorecard and its profile (a PUT
+  names the profile's version read in If-Match).
 
 Every endpoint on a valuation first reads it through `valuation_get` (404 for another tenant's),
 then calls the service, which checks the permission for the action.
@@ -21,13 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
+from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
@@ -131,28 +134,45 @@ def valuation_list(request: HttpRequest, state: str | None = None) -> list[dict[
     return [_summary(v) for v in valuations]
 
 
-def _bank_model_out(request: HttpRequest) -> dict[str, Any]:
-    model = selectors.bank_model_of(getattr(request.user, "organisation_id", None))
+def _bank_model_out(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    bank_id = getattr(request.user, "organisation_id", None)
+    model = selectors.bank_model_of(bank_id)
+    version = selectors.bank_model_version(bank_id)
+    response[versioning.ETAG] = versioning.etag(version)
     return {
         "haircuts": {k: str(v) for k, v in model.haircuts.items()},
         "max_pledge_rates": {k: str(v) for k, v in model.max_pledge_rates.items()},
         "recheck_threshold": str(model.recheck_threshold),
         "score_floor": str(model.score_floor),
+        "version": version,
     }
 
 
-@router.get("/valuations/bank-model", response=BankModelOut)
-def bank_model(request: HttpRequest) -> dict[str, Any]:
-    """The caller's bank's internal valuation model (the default one until it sets its own)."""
+@router.get(
+    "/valuations/bank-model", response=BankModelOut, openapi_extra=versioning.openapi_read()
+)
+def bank_model(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """The caller's bank's internal valuation model (the default one until it sets its own),
+    with its `version` (and ETag; 0 until it sets its own)."""
     require(request.user, Perm.VALUATION_WRITE)
-    return _bank_model_out(request)
+    return _bank_model_out(request, response)
 
 
-@router.put("/valuations/bank-model", response=BankModelOut)
-def bank_model_put(request: HttpRequest, payload: BankModelIn) -> dict[str, Any]:
-    """Set the caller's bank's internal model (only the fields given change)."""
-    services.bank_model_update(actor=request.user, **payload.dict(exclude_none=True))
-    return _bank_model_out(request)
+@router.put(
+    "/valuations/bank-model", response=BankModelOut, openapi_extra=versioning.openapi_write()
+)
+def bank_model_put(
+    request: HttpRequest, response: HttpResponse, payload: BankModelIn
+) -> dict[str, Any]:
+    """Set the caller's bank's internal model (only the fields given change). `If-Match` names
+    the version read (`"0"` while the bank has set none): a stale one is a 409
+    `version_conflict` with `current_version`, none a 428 `version_required`."""
+    services.bank_model_update(
+        actor=request.user,
+        version=versioning.if_match_version(request.headers.get(versioning.IF_MATCH)),
+        **payload.dict(exclude_none=True),
+    )
+    return _bank_model_out(request, response)
 
 
 @router.get("/valuations/{int:valuation_id}", response=ValuationOut)
@@ -237,7 +257,8 @@ def right_comparables(
 # --- "IP + credit" -------------------------------------------------------------------------------
 
 
-def _credit_out(data: dict[str, Any]) -> dict[str, Any]:
+def _credit_out(response: HttpResponse, data: dict[str, Any]) -> dict[str, Any]:
+    response[versioning.ETAG] = versioning.etag(data["version"])
     profile = dict(data["profile"])
     for key in ("rd_expense_ratio", "revenue_growth", "debt_ratio"):
         value = profile[key]
@@ -246,20 +267,36 @@ def _credit_out(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "profile": profile}
 
 
-@router.get("/enterprises/{uscc}/credit-score", response=CreditScoreOut)
-def credit_score(request: HttpRequest, uscc: str) -> dict[str, Any]:
-    """The "IP + credit" scorecard (the enterprise itself, banks, the IP office, regulators)."""
-    return _credit_out(selectors.credit_score_get(actor=request.user, uscc=uscc))
+@router.get(
+    "/enterprises/{uscc}/credit-score",
+    response=CreditScoreOut,
+    openapi_extra=versioning.openapi_read(),
+)
+def credit_score(request: HttpRequest, response: HttpResponse, uscc: str) -> dict[str, Any]:
+    """The "IP + credit" scorecard (the enterprise itself, banks, the IP office, regulators),
+    with the `version` (and ETag) of the profile behind it (0 while none is stored)."""
+    return _credit_out(response, selectors.credit_score_get(actor=request.user, uscc=uscc))
 
 
-@router.put("/enterprises/{uscc}/credit-score", response=CreditScoreOut)
-def credit_profile_put(request: HttpRequest, uscc: str, payload: CreditProfileIn) -> dict[str, Any]:
+@router.put(
+    "/enterprises/{uscc}/credit-score",
+    response=CreditScoreOut,
+    openapi_extra=versioning.openapi_write(),
+)
+def credit_profile_put(
+    request: HttpRequest, response: HttpResponse, uscc: str, payload: CreditProfileIn
+) -> dict[str, Any]:
     """Update the profile behind the scorecard (the enterprise itself or a bank); only the
-    fields given change. Returns the new scorecard."""
+    fields given change. Returns the new scorecard. `If-Match` names the profile's version as
+    read (`"0"` while none is stored): a stale one is a 409 `version_conflict` with
+    `current_version`, none a 428 `version_required`."""
     services.credit_profile_update(
-        actor=request.user, uscc=uscc, **payload.model_dump(exclude_unset=True)
+        actor=request.user,
+        uscc=uscc,
+        version=versioning.if_match_version(request.headers.get(versioning.IF_MATCH)),
+        **payload.model_dump(exclude_unset=True),
     )
-    return _credit_out(selectors.credit_score_get(actor=request.user, uscc=uscc))
+    return _credit_out(response, selectors.credit_score_get(actor=request.user, uscc=uscc))
 
 
 __all__ = ["router"]

@@ -186,6 +186,9 @@ class BankValuationModel(models.Model):
     score_floor = models.DecimalField(
         _("评分系数下限"), max_digits=7, decimal_places=6, default=Decimal("0.50")
     )
+    # Optimistic locking (ipfin.common.versioning): one more on every save; an edit names the
+    # version it was made from, and a stale one is refused (409 version_conflict).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -322,6 +325,9 @@ class EnterpriseCreditProfile(models.Model):
     tax_credit_grade = models.CharField(
         _("纳税信用等级"), max_length=1, choices=TaxCreditChoices.choices, blank=True
     )
+    # Optimistic locking (ipfin.common.versioning): one more on every save; an edit names the
+    # version it was made from, and a stale one is refused (409 version_conflict).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -335,6 +335,11 @@ class CreditScoreOut(Schema):
     groups: dict[str, int]
     factors: list[CreditFactorOut]
     profile: CreditProfileOut
+    version: int = Field(
+        ...,
+        description="The stored profile's version (0: none stored yet), also the ETag: send it "
+        "as If-Match to update the profile.",
+    )
 
 
 # --- banks' models -------------------------------------------------------------------------------
@@ -352,3 +357,8 @@ class BankModelOut(Schema):
     max_pledge_rates: dict[str, str]
     recheck_threshold: str
     score_floor: str
+    version: int = Field(
+        ...,
+        description="The bank's stored model's version (0: it has set none, the default model "
+        "applies), also the ETag: send it as If-Match to set the model.",
+    )

@@ -35,6 +35,7 @@ from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require_login, tenant_scope
 from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.common.versioning import UNSAVED
 from ipfin.registry.domain import (
     EventType,
     Status,
@@ -76,6 +77,7 @@ __all__ = [
     "EXPERT_INDICATORS",
     "MAX_COMPARABLES",
     "bank_model_of",
+    "bank_model_version",
     "credit_profile_of",
     "credit_score_get",
     "credit_scores_bulk",
@@ -529,6 +531,14 @@ def bank_model_of(bank_id: int | None) -> BankModel:
     )
 
 
+def bank_model_version(bank_id: int | None) -> int:
+    """The version of the bank's stored model (ipfin.common.versioning); 0 while it has set
+    none."""
+    rows = BankValuationModel.objects.filter(bank_id=bank_id) if bank_id else None
+    version = rows.values_list("version", flat=True).first() if rows is not None else None
+    return UNSAVED if version is None else version
+
+
 # --- "IP + credit" -------------------------------------------------------------------------------
 
 
@@ -683,4 +693,5 @@ def credit_score_get(*, actor: Actor, uscc: str, on: date | None = None) -> dict
             "updated_at": profile.updated_at,
         },
         "on": day,
+        "version": UNSAVED if profile._state.adding else profile.version,
     }

@@ -56,6 +56,26 @@ class BaseForm(forms.Form):
         return placed
 
 
+class VersionedForm(BaseForm):
+    """A form that edits a stored record in place carries the version it was filled from (a
+    hidden input; 0 for a record never saved), which the service compares with the stored one
+    under the row's lock (ipfin.common.versioning). A stale form is refused (409
+    `version_conflict`): the refusal is shown above the form's inputs, which keep what was typed,
+    and the hidden version stays the stale one, so that saving again is refused again until the
+    page is opened anew and shows the other save. The view fills `initial["version"]` from the
+    record and passes `cleaned_data["version"]` to the service."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2_147_483_647
+    )
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        if exc.code in {"version_conflict", "version_required"}:
+            self.add_error(None, message)
+            return True
+        return super().add_refusal(exc, message)
+
+
 class MoneyField(forms.CharField):
     """An amount in yuan: digits, at most two decimals, more than zero (Decimal, never float)."""
 

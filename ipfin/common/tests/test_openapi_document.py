@@ -126,3 +126,30 @@ def test_every_api_schema_class_has_its_own_name() -> None:
             seen[cls.__name__],
             where,
         )
+
+
+VERSIONED_EDITS = {
+    ("put", "/api/v1/valuations/bank-model"),
+    ("put", "/api/v1/enterprises/{uscc}/credit-score"),
+    ("put", "/api/v1/calendar/{year}"),
+    ("patch", "/api/v1/rights/{number}"),
+}
+
+
+def test_edits_in_place_take_if_match_and_declare_409_and_428(document: dict[str, Any]) -> None:
+    """ipfin.common.versioning: the edits of a record in place, and only they, require If-Match
+    and answer 409 version_conflict / 428 version_required with the shared body; they and the
+    reads of those records answer the ETag."""
+    taking = set()
+    for method, path, op in _operations(document):
+        headers = [p for p in op.get("parameters", []) if p["name"] == "If-Match"]
+        if not headers:
+            continue
+        taking.add((method, path))
+        assert (headers[0]["in"], headers[0]["required"]) == ("header", True), path
+        for status in ("409", "428"):
+            schema = op["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Error"}, (path, status)
+        assert "ETag" in op["responses"]["200"]["headers"], path
+        assert "ETag" in document["paths"][path]["get"]["responses"]["200"]["headers"], path
+    assert taking == VERSIONED_EDITS

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.common.versioning import UNSAVED
 from ipfin.demo.scenarios.base import History
 from ipfin.demo.scenarios.parties import Cast, enterprise_login
 from ipfin.financing import services as financing
@@ -136,7 +137,10 @@ def record_profiles(cast: Cast, today: date) -> None:
     for name, facts in ENTERPRISE_PROFILES.items():
         org = firms[name]
         actor = cast.enterprise_a if org == cast.firms[0] else _profile_keeper(org)
-        credit_profile_update(actor=actor, uscc=org.uscc or "", today=today, **facts)
+        # The demo loads once, into an empty database: each profile is new (version 0).
+        credit_profile_update(
+            actor=actor, uscc=org.uscc or "", version=UNSAVED, today=today, **facts
+        )
 
 
 def publish_catalogue(cast: Cast, history: History) -> Catalogue:

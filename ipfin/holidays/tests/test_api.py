@@ -61,6 +61,7 @@ def test_missing_year_answers_missing(api_client: Any) -> None:
         "published_on": None,
         "holidays": [],
         "workdays": [],
+        "version": 0,
     }
 
 
@@ -80,7 +81,9 @@ def test_working_days_uses_the_official_calendar(api_client: Any) -> None:
 
 
 def test_office_admin_records_a_year(api_client: Any, office_admin: Any) -> None:
-    response = api_client(office_admin).put(URL, _body(), content_type="application/json")
+    response = api_client(office_admin).put(
+        URL, _body(), content_type="application/json", HTTP_IF_MATCH='"0"'
+    )
     assert response.status_code == 200, response.content
     assert response.json()["source"] == "office"
     assert response.json()["holidays"] == [
@@ -94,7 +97,9 @@ def test_a_weekday_as_adjusted_working_day_is_422_naming_the_problem(
 ) -> None:
     monday = next(date(NEXT, 1, d) for d in range(1, 8) if date(NEXT, 1, d).weekday() == 0)
     body = _body(workdays=[{"date": monday.isoformat(), "festival": ""}])
-    response = api_client(office_admin).put(URL, body, content_type="application/json")
+    response = api_client(office_admin).put(
+        URL, body, content_type="application/json", HTTP_IF_MATCH='"0"'
+    )
     assert response.status_code == 422
     data = response.json()
     assert data["code"] == "workday_not_weekend"
@@ -111,7 +116,8 @@ def test_schema_constraints_are_422(api_client: Any, office_admin: Any) -> None:
         _body(holidays=[{"date": f"{NEXT}-01-01", "festival": "节" * 33}]),
         _body(holidays=[{"date": f"{NEXT}-01-{d:02d}"} for d in range(1, 32)] * 4),
     ):
-        assert client.put(URL, body, content_type="application/json").status_code == 422
+        response = client.put(URL, body, content_type="application/json", HTTP_IF_MATCH='"0"')
+        assert response.status_code == 422
 
 
 @pytest.mark.parametrize(("who", "status"), [(None, 401), ("examiner", 403), ("bank_a_user", 403)])
@@ -119,7 +125,9 @@ def test_only_office_administrators_write(
     api_client: Any, request: Any, who: str | None, status: int
 ) -> None:
     user = request.getfixturevalue(who) if who else None
-    response = api_client(user).put(URL, _body(), content_type="application/json")
+    response = api_client(user).put(
+        URL, _body(), content_type="application/json", HTTP_IF_MATCH='"0"'
+    )
     assert response.status_code == status
     assert not HolidayArrangement.objects.filter(year=NEXT).exists()
 

@@ -59,6 +59,7 @@ def test_office_admin_records_a_year_and_deadlines_follow(office_admin: Any) -> 
     record = arrangement_save(
         actor=office_admin,
         year=NEXT,
+        version=0,
         notice=NOTICE,
         published_on=date(NEXT - 1, 11, 4),
         days=_days(),
@@ -78,9 +79,13 @@ def test_office_admin_records_a_year_and_deadlines_follow(office_admin: Any) -> 
 
 
 def test_saving_again_replaces_the_year_and_audits_before_and_after(office_admin: Any) -> None:
-    arrangement_save(actor=office_admin, year=NEXT, notice=NOTICE, published_on=None, days=_days())
+    arrangement_save(
+        actor=office_admin, year=NEXT, version=0, notice=NOTICE, published_on=None, days=_days()
+    )
     one_day = [ArrangementDay(date(NEXT, 1, 1), H, "元旦")]
-    arrangement_save(actor=office_admin, year=NEXT, notice="更正", published_on=None, days=one_day)
+    arrangement_save(
+        actor=office_admin, year=NEXT, version=1, notice="更正", published_on=None, days=one_day
+    )
     record = HolidayArrangement.objects.get(year=NEXT)
     assert record.notice == "更正"
     assert list(record.days.values_list("day", flat=True)) == [date(NEXT, 1, 1)]
@@ -96,7 +101,12 @@ def test_every_mistake_is_reported_and_nothing_saved(office_admin: Any) -> None:
     ]
     with pytest.raises(ValidationFailed) as caught:
         arrangement_save(
-            actor=office_admin, year=NEXT, notice="", published_on=date(NEXT + 1, 1, 1), days=bad
+            actor=office_admin,
+            year=NEXT,
+            version=0,
+            notice="",
+            published_on=date(NEXT + 1, 1, 1),
+            days=bad,
         )
     assert [p["code"] for p in caught.value.extra["problems"]] == [
         "notice_required",
@@ -114,7 +124,9 @@ def test_only_office_administrators_record_the_calendar(who: str, request: Any) 
     actor = None if who == "anonymous" else request.getfixturevalue(who)
     expected = NotAuthenticated if actor is None else PermissionDenied
     with pytest.raises(expected):
-        arrangement_save(actor=actor, year=NEXT, notice=NOTICE, published_on=None, days=_days())
+        arrangement_save(
+            actor=actor, year=NEXT, version=0, notice=NOTICE, published_on=None, days=_days()
+        )
     assert not HolidayArrangement.objects.filter(year=NEXT).exists()
 
 
@@ -125,7 +137,9 @@ def test_system_check_warns_from_15_december_until_next_year_is_entered(office_a
     assert [w.id for w in warnings] == [CHECK_ID]
     assert warnings[0].level == 30  # a warning, never an error: the build does not fail on it
     assert str(NEXT) in warnings[0].msg and f"/calendar/{NEXT}/edit/" in warnings[0].hint
-    arrangement_save(actor=office_admin, year=NEXT, notice=NOTICE, published_on=None, days=_days())
+    arrangement_save(
+        actor=office_admin, year=NEXT, version=0, notice=NOTICE, published_on=None, days=_days()
+    )
     assert holiday_arrangement_check(today=date(last, 12, 15)) == []
 
 

@@ -68,7 +68,12 @@ def test_edit_form_errors_sit_next_to_their_field(office_admin: Any) -> None:
     assert "第 2 行" in form.errors["holidays"][0]
     response = client.post(
         f"/calendar/{NEXT}/edit/",
-        {"notice": "通知", "holidays": f"{NEXT}-01-01 元旦", "workdays": f"{monday} 元旦"},
+        {
+            "notice": "通知",
+            "holidays": f"{NEXT}-01-01 元旦",
+            "workdays": f"{monday} 元旦",
+            "version": "0",
+        },
     )
     assert response.status_code == 422
     assert "星期一" in response.context["form"].errors["workdays"][0]
@@ -82,6 +87,7 @@ def test_edit_form_saves_and_shows_the_year(office_admin: Any) -> None:
             "notice": "通知（测试）",
             "published_on": f"{NEXT - 1}-11-04",
             "holidays": f"{NEXT}-01-01 元旦",
+            "version": "0",
         },
         follow=True,
     )

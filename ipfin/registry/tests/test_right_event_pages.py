@@ -153,6 +153,7 @@ def test_examiner_records_a_copyright_author_and_the_term_follows_zzf_art23(
             "terms-author_kind": "organisation",
             "terms-first_published_on": "2018-03-01",
             "terms-created_on": "2018-01-01",
+            "terms-version": "1",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -165,6 +166,7 @@ def test_examiner_records_a_copyright_author_and_the_term_follows_zzf_art23(
             "form": "term_facts",
             "terms-author_kind": "organisation",
             "terms-author_died_on": "2020-01-01",
+            "terms-version": "2",
         },
         follow=True,
     )

@@ -138,6 +138,7 @@ def test_copyright_term_unknown_until_the_author_is_recorded_zzf_art23(
         f"/api/v1/rights/{right.number}",
         {"author_died_on": "2020-02-02"},
         content_type="application/json",
+        HTTP_IF_MATCH='"1"',
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"]["expiry_date"] == "2071-01-01"
@@ -152,7 +153,9 @@ def test_term_facts_belong_to_their_kinds_and_follow_each_other(
 ) -> None:
     patent = make_right()
     with pytest.raises(ValidationFailed) as caught:
-        right_term_facts_set(actor=examiner, right=patent, author_kind="person")
+        right_term_facts_set(
+            actor=examiner, right=patent, version=patent.version, author_kind="person"
+        )
     assert caught.value.code == "field_not_for_kind"
     work = make_right(
         kind="copyright",
@@ -161,20 +164,31 @@ def test_term_facts_belong_to_their_kinds_and_follow_each_other(
         grant_date=date(2019, 6, 1),
     )
     with pytest.raises(ValidationFailed) as caught:
-        right_term_facts_set(actor=examiner, right=work, created_on=date(2019, 6, 1))
+        right_term_facts_set(
+            actor=examiner, right=work, version=work.version, created_on=date(2019, 6, 1)
+        )
     assert caught.value.code == "created_after"  # creation after the filing
     with pytest.raises(ValidationFailed) as caught:
         right_term_facts_set(
-            actor=examiner, right=work, author_kind="organisation", author_died_on=date(2020, 1, 1)
+            actor=examiner,
+            right=work,
+            version=work.version,
+            author_kind="organisation",
+            author_died_on=date(2020, 1, 1),
         )
     assert caught.value.code == "author_died_not_person"
     with pytest.raises(ValidationFailed) as caught:
         right_term_facts_set(
-            actor=examiner, right=work, first_published_on=timezone.localdate() + timedelta(days=1)
+            actor=examiner,
+            right=work,
+            version=work.version,
+            first_published_on=timezone.localdate() + timedelta(days=1),
         )
     assert caught.value.code == "date_out_of_range"
     with pytest.raises(PermissionDenied):
-        right_term_facts_set(actor=bank_a_user, right=work, author_kind="organisation")
+        right_term_facts_set(
+            actor=bank_a_user, right=work, version=work.version, author_kind="organisation"
+        )
     work.refresh_from_db()
     assert (work.author_kind, work.created_on, work.first_published_on) == ("", None, None)
 
@@ -185,18 +199,25 @@ def test_same_day_invention_is_a_valid_invention_filed_the_same_day_zlf_art9(
     um = make_right(kind="utility_model", filing_date=date(2016, 4, 1), grant_date=date(2016, 9, 1))
     with pytest.raises(ValidationFailed):
         right_term_facts_set(
-            actor=examiner, right=um, same_day_invention=patent_no("utility_model")
+            actor=examiner,
+            right=um,
+            version=um.version,
+            same_day_invention=patent_no("utility_model"),
         )
     other_day = make_right(filing_date=date(2016, 4, 2), grant_date=None)
     with pytest.raises(ValidationFailed) as caught:
-        right_term_facts_set(actor=examiner, right=um, same_day_invention=other_day.number)
+        right_term_facts_set(
+            actor=examiner, right=um, version=um.version, same_day_invention=other_day.number
+        )
     assert caught.value.code == "same_day_invention_not_same_day"
     same_day = make_right(filing_date=date(2016, 4, 1), grant_date=None)
-    right_term_facts_set(actor=examiner, right=um, same_day_invention=same_day.number)
+    right_term_facts_set(
+        actor=examiner, right=um, version=um.version, same_day_invention=same_day.number
+    )
     um.refresh_from_db()
     assert um.same_day_invention == same_day.number
     unknown = patent_no("invention", 2016)  # not in the register: taken as entered
-    right_term_facts_set(actor=examiner, right=um, same_day_invention=unknown)
+    right_term_facts_set(actor=examiner, right=um, version=um.version, same_day_invention=unknown)
     um.refresh_from_db()
     assert um.same_day_invention == unknown
 
@@ -242,7 +263,9 @@ def test_same_day_invention_of_another_applicant_is_refused_zlf_art9(
     )
     other = make_right(filing_date=date(2016, 4, 1), grant_date=None, owners=[{"name": "乙公司"}])
     with pytest.raises(ValidationFailed) as caught:
-        right_term_facts_set(actor=examiner, right=um, same_day_invention=other.number)
+        right_term_facts_set(
+            actor=examiner, right=um, version=um.version, same_day_invention=other.number
+        )
     assert caught.value.code == "same_day_invention_other_applicant"
     um.refresh_from_db()
     assert um.same_day_invention == ""
@@ -257,7 +280,10 @@ def test_term_facts_endpoint_declares_its_statuses(
     assert (
         api_client(bank_a_user)
         .patch(
-            f"/api/v1/rights/{right.number}", {"created_on": None}, content_type="application/json"
+            f"/api/v1/rights/{right.number}",
+            {"created_on": None},
+            content_type="application/json",
+            HTTP_IF_MATCH='"1"',
         )
         .status_code
         == 403
@@ -267,12 +293,16 @@ def test_term_facts_endpoint_declares_its_statuses(
             f"/api/v1/rights/{right.number}",
             {"author_kind": "person"},
             content_type="application/json",
+            HTTP_IF_MATCH='"1"',
         ).status_code
         == 422
     )
     assert (
         office.patch(
-            "/api/v1/rights/201510999999.9", {"created_on": None}, content_type="application/json"
+            "/api/v1/rights/201510999999.9",
+            {"created_on": None},
+            content_type="application/json",
+            HTTP_IF_MATCH='"1"',
         ).status_code
         == 404
     )

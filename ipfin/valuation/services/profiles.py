@@ -19,6 +19,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import PermissionDenied, invalid
 from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
+from ipfin.common.versioning import UNSAVED, check_version
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.domain.bank import BankModel
 from ipfin.valuation.models import (
@@ -77,6 +78,7 @@ def _model_dict(model: BankModel) -> dict[str, Any]:
 def bank_model_update(
     *,
     actor: User,
+    version: int | None,
     haircuts: dict[str, Any] | None = None,
     max_pledge_rates: dict[str, Any] | None = None,
     recheck_threshold: Any = None,
@@ -84,7 +86,10 @@ def bank_model_update(
 ) -> BankValuationModel:
     """Set the actor's bank's internal model; fields left None keep their value (the default
     model's, for a bank that had none). Haircuts are in [0, 1] by right kind, pledge rates in
-    (0, 1] by product, the threshold in [0, 10], the floor in [0, 1]."""
+    (0, 1] by product, the threshold in [0, 10], the floor in [0, 1]. `version` is the model's
+    as the edit was made from (0: the bank has set none): another than the stored one is a 409
+    `version_conflict`, none a 428 (ipfin.common.versioning); the values kept are those of the
+    version locked, never of an earlier read."""
     require(actor, Perm.VALUATION_WRITE)
     if acting_organisation(actor).kind != OrganisationKind.BANK:
         raise PermissionDenied(
@@ -92,10 +97,9 @@ def bank_model_update(
             "Only a bank can set an internal valuation model.",
             code="forbidden",
         )
-    current = bank_model_of(actor.organisation_id)
-    new = _model_dict(current)
+    given: dict[str, Any] = {}
     if haircuts is not None:
-        new["haircuts"] = {**new["haircuts"], **_rates(haircuts, "haircuts", Decimal(0))}
+        given["haircuts"] = _rates(haircuts, "haircuts", Decimal(0))
     if max_pledge_rates is not None:
         rates = _rates(max_pledge_rates, "max_pledge_rates", Decimal(0))
         for product, rate in rates.items():
@@ -106,29 +110,39 @@ def bank_model_update(
                     "最高质押率必须大于 0。",
                     "A maximum pledge rate must be greater than 0.",
                 )
-        new["max_pledge_rates"] = rates
+        given["max_pledge_rates"] = rates
     if recheck_threshold is not None:
-        new["recheck_threshold"] = str(
+        given["recheck_threshold"] = str(
             _rate(recheck_threshold, "recheck_threshold", Decimal(0), Decimal(10))
         )
     if score_floor is not None:
-        new["score_floor"] = str(_rate(score_floor, "score_floor", Decimal(0), Decimal(1)))
-    # The engine's own checks (unknown kinds, empty product codes) before anything is saved.
-    BankModel(
-        haircuts={k: Decimal(v) for k, v in new["haircuts"].items()},
-        max_pledge_rates={k: Decimal(v) for k, v in new["max_pledge_rates"].items()},
-        recheck_threshold=Decimal(new["recheck_threshold"]),
-        score_floor=Decimal(new["score_floor"]),
-    )
+        given["score_floor"] = str(_rate(score_floor, "score_floor", Decimal(0), Decimal(1)))
     with transaction.atomic():
-        row, _created = BankValuationModel.objects.select_for_update().get_or_create(
+        # Locked, or created (a concurrent first save waits on the bank's row, then finds it and
+        # is refused as stale).
+        row, created = BankValuationModel.objects.select_for_update().get_or_create(
             bank_id=actor.organisation_id
+        )
+        current_version = UNSAVED if created else row.version
+        check_version(current=current_version, expected=version)
+        current = BankModel.default() if created else bank_model_of(actor.organisation_id)
+        new = _model_dict(current)
+        if "haircuts" in given:
+            new["haircuts"] = {**new["haircuts"], **given["haircuts"]}
+        new.update({k: v for k, v in given.items() if k != "haircuts"})
+        # The engine's own checks (unknown kinds, empty product codes) before anything is saved.
+        BankModel(
+            haircuts={k: Decimal(v) for k, v in new["haircuts"].items()},
+            max_pledge_rates={k: Decimal(v) for k, v in new["max_pledge_rates"].items()},
+            recheck_threshold=Decimal(new["recheck_threshold"]),
+            score_floor=Decimal(new["score_floor"]),
         )
         row.haircuts = new["haircuts"]
         row.max_pledge_rates = new["max_pledge_rates"]
         row.recheck_threshold = Decimal(new["recheck_threshold"])
         row.score_floor = Decimal(new["score_floor"])
         row.updated_by = actor
+        row.version = current_version + 1
         row.save()
         audit_record(
             actor=actor,
@@ -142,6 +156,20 @@ def bank_model_update(
 
 
 # --- the credit profile --------------------------------------------------------------------------
+
+
+_PROFILE_FIELDS = (
+    "rd_expense_ratio",
+    "high_tech",
+    "specialised_sme",
+    "established_on",
+    "credit_rating",
+    "overdue_count_24m",
+    "revenue",
+    "revenue_growth",
+    "debt_ratio",
+    "tax_credit_grade",
+)
 
 
 def _profile_dict(p: EnterpriseCreditProfile) -> dict[str, Any]:
@@ -183,7 +211,7 @@ def _choice(raw: Any, field: str, allowed: list[str]) -> str:
 
 
 def credit_profile_update(
-    *, actor: User, uscc: str, today: date | None = None, **fields: Any
+    *, actor: User, uscc: str, version: int | None, today: date | None = None, **fields: Any
 ) -> EnterpriseCreditProfile:
     """Set facts of the enterprise `uscc`'s credit profile; only the fields given change. Who may:
     the enterprise itself, or a bank it is a customer of (the pledgee of one of its pledge
@@ -192,8 +220,10 @@ def credit_profile_update(
     Fields: rd_expense_ratio [0, 10], high_tech, specialised_sme,
     established_on (not in the future), credit_rating (AAA..C), overdue_count_24m (≥ 0),
     revenue (yuan, ≥ 0), revenue_growth (≥ −1), debt_ratio [0, 5], tax_credit_grade (A/B/M/C/D).
+    `version` is the profile's as the edit was made from (0: none stored yet): another than the
+    stored one is a 409 `version_conflict`, none a 428 (ipfin.common.versioning).
     """
-    org, profile = credit_profile_of(actor=actor, uscc=uscc)
+    org, _stored = credit_profile_of(actor=actor, uscc=uscc)
     own = getattr(actor, "organisation", None)
     if actor.organisation_id != org.pk and not (
         own is not None
@@ -206,8 +236,7 @@ def credit_profile_update(
             "profile.",
             code="forbidden",
         )
-    known = set(_profile_dict(profile))
-    unknown = sorted(set(fields) - known)
+    unknown = sorted(set(fields) - set(_PROFILE_FIELDS))
     if unknown:
         raise invalid(
             unknown[0],
@@ -215,15 +244,43 @@ def credit_profile_update(
             f"未知字段“{unknown[0]}”。",
             f"Unknown field {unknown[0]!r}.",
         )
-    day = today or timezone.localdate()
-    before = _profile_dict(profile) if profile.pk else None
+    changes = _profile_changes(fields, today or timezone.localdate())
+    with transaction.atomic():
+        # Locked, or created (a concurrent first save waits on the enterprise's row, then finds
+        # it and is refused as stale).
+        profile, created = EnterpriseCreditProfile.objects.select_for_update().get_or_create(
+            organisation=org
+        )
+        current = UNSAVED if created else profile.version
+        check_version(current=current, expected=version)
+        before = None if created else _profile_dict(profile)
+        for field, value in changes.items():
+            setattr(profile, field, value)
+        profile.updated_by = actor
+        profile.version = current + 1
+        profile.save()
+        audit_record(
+            actor=actor,
+            action="valuation.credit_profile_update",
+            obj=profile,
+            object_id=org.pk,
+            before=before,
+            after=_profile_dict(profile),
+        )
+    return profile
+
+
+def _profile_changes(fields: dict[str, Any], day: date) -> dict[str, Any]:
+    """The profile's new values of the `fields` given, checked (a 422 naming the first wrong
+    one)."""
+    changes: dict[str, Any] = {}
     if "rd_expense_ratio" in fields:
-        profile.rd_expense_ratio = _optional_rate(
+        changes["rd_expense_ratio"] = _optional_rate(
             fields["rd_expense_ratio"], "rd_expense_ratio", Decimal(0), Decimal(10)
         )
     for flag in ("high_tech", "specialised_sme"):
         if flag in fields:
-            setattr(profile, flag, parse_bool(fields[flag], flag))
+            changes[flag] = parse_bool(fields[flag], flag)
     if "established_on" in fields:
         value = fields["established_on"]
         if value is not None and not isinstance(value, date):
@@ -243,13 +300,13 @@ def credit_profile_update(
                 "成立日期不能晚于今日。",
                 "established_on is in the future.",
             )
-        profile.established_on = value
+        changes["established_on"] = value
     if "credit_rating" in fields:
-        profile.credit_rating = _choice(
+        changes["credit_rating"] = _choice(
             fields["credit_rating"], "credit_rating", list(RatingChoices.values)
         )
     if "tax_credit_grade" in fields:
-        profile.tax_credit_grade = _choice(
+        changes["tax_credit_grade"] = _choice(
             fields["tax_credit_grade"], "tax_credit_grade", list(TaxCreditChoices.values)
         )
     if "overdue_count_24m" in fields:
@@ -261,27 +318,16 @@ def credit_profile_update(
                 "逾期次数应为 0 至 10000 的整数。",
                 "overdue_count_24m must be a whole number from 0 to 10000.",
             )
-        profile.overdue_count_24m = int(count)
+        changes["overdue_count_24m"] = int(count)
     if "revenue" in fields:
         raw = fields["revenue"]
-        profile.revenue = optional_amount_in(raw, "revenue", positive=False, label_zh="营业收入")
+        changes["revenue"] = optional_amount_in(raw, "revenue", positive=False, label_zh="营业收入")
     if "revenue_growth" in fields:
-        profile.revenue_growth = _optional_rate(
+        changes["revenue_growth"] = _optional_rate(
             fields["revenue_growth"], "revenue_growth", Decimal(-1), Decimal(1000)
         )
     if "debt_ratio" in fields:
-        profile.debt_ratio = _optional_rate(
+        changes["debt_ratio"] = _optional_rate(
             fields["debt_ratio"], "debt_ratio", Decimal(0), Decimal(5)
         )
-    with transaction.atomic():
-        profile.updated_by = actor
-        profile.save()
-        audit_record(
-            actor=actor,
-            action="valuation.credit_profile_update",
-            obj=profile,
-            object_id=org.pk,
-            before=before,
-            after=_profile_dict(profile),
-        )
-    return profile
+    return changes

@@ -389,6 +389,7 @@ def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
         "/api/v1/valuations/bank-model",
         {"haircuts": {"invention": "0"}, "score_floor": "1", "recheck_threshold": "0.15"},
         content_type="application/json",
+        HTTP_IF_MATCH='"0"',
     )
     assert model.status_code == 200, model.json()
     assert model.json()["haircuts"]["invention"] == "0"
@@ -612,6 +613,7 @@ def test_credit_score_enterprise_bank_and_others(
         url,
         {"credit_rating": "AA", "overdue_count_24m": 0, "revenue": "50000000.00"},
         content_type="application/json",
+        HTTP_IF_MATCH='"0"',
     )
     assert put.status_code == 200, put.json()
     assert put.json()["profile"]["credit_rating"] == "AA"
@@ -622,16 +624,23 @@ def test_credit_score_enterprise_bank_and_others(
     # A bank the enterprise has no pledge with reads the score but cannot set its facts.
     stranger = api_client(bank_b_user)
     assert stranger.get(url).status_code == 200
-    refused = stranger.put(url, {"credit_rating": "C"}, content_type="application/json")
+    refused = stranger.put(
+        url, {"credit_rating": "C"}, content_type="application/json", HTTP_IF_MATCH='"1"'
+    )
     assert refused.status_code == 403
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 1
 
-    bad = own.put(url, {"debt_ratio": "9"}, content_type="application/json")
+    bad = own.put(url, {"debt_ratio": "9"}, content_type="application/json", HTTP_IF_MATCH='"1"')
     assert bad.status_code == 422 and bad.json()["field"] == "debt_ratio"
 
     other = api_client(make_user("ent_b", make_org("enterprise", "乙公司")))
     assert other.get(url).status_code == 404
-    assert other.put(url, {"high_tech": True}, content_type="application/json").status_code == 404
+    assert (
+        other.put(
+            url, {"high_tech": True}, content_type="application/json", HTTP_IF_MATCH='"1"'
+        ).status_code
+        == 404
+    )
     assert public.get(url).status_code == 401
     assert own.get("/api/v1/enterprises/91110000000000000X/credit-score").status_code in (404, 422)
 

@@ -167,6 +167,7 @@ def test_credit_score_counts_valid_rights_and_uses_the_profile(
     credit_profile_update(
         actor=enterprise_a_user,
         uscc=enterprise_a.uscc,
+        version=0,
         high_tech=True,
         specialised_sme=True,
         established_on=date(today.year - 12, 1, 1),

@@ -654,7 +654,9 @@ def test_split_sums_exactly_and_is_never_negative(
 
 def test_bank_model_update_and_default(bank_a_user: User, bank_a: Organisation) -> None:
     assert bank_model_of(bank_a.pk).recheck_threshold == Decimal("0.30")  # the default
-    bank_model_update(actor=bank_a_user, haircuts={"invention": "0.10"}, recheck_threshold="0.2")
+    bank_model_update(
+        actor=bank_a_user, version=0, haircuts={"invention": "0.10"}, recheck_threshold="0.2"
+    )
     model = bank_model_of(bank_a.pk)
     assert model.haircuts["invention"] == Decimal("0.10")
     assert model.haircuts["utility_model"] == Decimal("0.35")  # kept from the default
@@ -666,7 +668,7 @@ def test_bank_model_update_and_default(bank_a_user: User, bank_a: Organisation) 
 
 def test_bank_model_refusals_change_nothing(agency_user: User, bank_a_user: User) -> None:
     with pytest.raises(PermissionDenied):
-        bank_model_update(actor=agency_user, recheck_threshold="0.2")
+        bank_model_update(actor=agency_user, version=0, recheck_threshold="0.2")
     for kwargs in (
         {"haircuts": {"invention": "1.5"}},
         {"haircuts": {"patent": "0.1"}},
@@ -675,7 +677,7 @@ def test_bank_model_refusals_change_nothing(agency_user: User, bank_a_user: User
         {"recheck_threshold": "-0.1"},
     ):
         with pytest.raises(ValidationFailed):
-            bank_model_update(actor=bank_a_user, **kwargs)
+            bank_model_update(actor=bank_a_user, version=0, **kwargs)
     assert BankValuationModel.objects.count() == 0
     assert not AuditRecord.objects.filter(action="valuation.bank_model_update").exists()
 
@@ -697,11 +699,12 @@ def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
     credit_profile_update(
         actor=enterprise_a_user,
         uscc=enterprise_a.uscc,
+        version=0,
         high_tech=True,
         rd_expense_ratio="0.06",
         established_on="2015-03-01",
     )
-    credit_profile_update(actor=bank_a_user, uscc=enterprise_a.uscc, credit_rating="aa")
+    credit_profile_update(actor=bank_a_user, uscc=enterprise_a.uscc, version=1, credit_rating="aa")
     profile = EnterpriseCreditProfile.objects.get(organisation=enterprise_a)
     assert profile.high_tech is True
     assert profile.rd_expense_ratio == Decimal("0.06")
@@ -710,7 +713,9 @@ def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
     # Another bank, with no pledge of enterprise_a's, may read but not set its facts.
     with pytest.raises(PermissionDenied):
-        credit_profile_update(actor=bank_b_user, uscc=enterprise_a.uscc, credit_rating="c")
+        credit_profile_update(
+            actor=bank_b_user, uscc=enterprise_a.uscc, version=2, credit_rating="c"
+        )
     profile.refresh_from_db()
     assert profile.credit_rating == "AA"
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
@@ -728,11 +733,11 @@ def test_credit_profile_refusals_change_nothing(
     assert enterprise_a.uscc is not None
     other = make_user("ent_b", make_org("enterprise", "乙公司"))
     with pytest.raises(NotFound):
-        credit_profile_update(actor=other, uscc=enterprise_a.uscc, high_tech=True)
+        credit_profile_update(actor=other, uscc=enterprise_a.uscc, version=0, high_tech=True)
     with pytest.raises(NotFound):  # an agency may not even see it
-        credit_profile_update(actor=agency_user, uscc=enterprise_a.uscc, high_tech=True)
+        credit_profile_update(actor=agency_user, uscc=enterprise_a.uscc, version=0, high_tech=True)
     with pytest.raises(PermissionDenied):  # the IP office sees it but does not set it
-        credit_profile_update(actor=examiner, uscc=enterprise_a.uscc, high_tech=True)
+        credit_profile_update(actor=examiner, uscc=enterprise_a.uscc, version=0, high_tech=True)
     for kwargs in (
         {"credit_rating": "ZZ"},
         {"tax_credit_grade": "Q"},
@@ -742,5 +747,7 @@ def test_credit_profile_refusals_change_nothing(
         {"nickname": "x"},
     ):
         with pytest.raises(ValidationFailed):
-            credit_profile_update(actor=enterprise_a_user, uscc=enterprise_a.uscc, **kwargs)
+            credit_profile_update(
+                actor=enterprise_a_user, uscc=enterprise_a.uscc, version=0, **kwargs
+            )
     assert EnterpriseCreditProfile.objects.count() == 0

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django import forms
 
-from ipfin.web.forms import PercentField, split_list
+from ipfin.common.errors import invalid
+from ipfin.common.versioning import version_conflict
+from ipfin.web.forms import PercentField, VersionedForm, split_list
 
 
 def test_split_list_takes_every_separator_once_in_order() -> None:
@@ -54,3 +56,24 @@ def test_percent_field_bounds_and_decimals(typed: str, code: str) -> None:
         field.clean(typed)
     assert exc.value.code == code
     assert field.clean("99.9999") == Decimal("0.999999")
+
+
+class _Edit(VersionedForm):
+    notice = forms.CharField()
+
+
+def test_a_versioned_form_carries_its_version_hidden_and_shows_a_stale_refusal_above() -> None:
+    form = _Edit({"notice": "x", "version": "3"})
+    assert form.is_valid() and form.cleaned_data["version"] == 3
+    assert 'type="hidden" name="version" value="3"' in str(form["version"])
+    assert form.add_refusal(version_conflict(4), "已被他人修改（当前版本 4）") is True
+    assert form.non_field_errors() == ["已被他人修改（当前版本 4）"]
+    assert not form.has_error("version") and not form.has_error("notice")
+
+
+def test_a_versioned_form_places_other_refusals_as_every_form_does() -> None:
+    form = _Edit({"notice": "x", "version": "1"})
+    assert form.is_valid()
+    refusal = invalid("notice", "notice_required", "请填写", "Enter it")
+    assert form.add_refusal(refusal, "请填写") is True
+    assert form.errors["notice"] == ["请填写"]
