@@ -1,4 +1,4 @@
-"""Response headers that every page of the UI carries, set in one place.
+"""Response headers set in one place for every page, API answer and download.
 
 `ContentSecurityPolicyMiddleware`: the Content-Security-Policy header on every HTML response, the
 policy being `settings.IPFIN_CONTENT_SECURITY_POLICY` (Django 5.2 has no CSP support of its own;
@@ -9,6 +9,14 @@ inline, a confirmation before an irreversible form and the language select that 
 are `data-confirm` and `data-autosubmit` in web/static/web/ipfin.js. htmx comes from django_htmx's
 static files and is told (meta htmx-config in web/base.html) neither to add its indicator <style>
 nor to evaluate code. A response that already has the header keeps its own.
+
+`NoStoreForAuthenticatedMiddleware`: `Cache-Control: no-store` on every response to a request that
+presents credentials, so that no browser or proxy cache keeps a page, an API answer or a download
+(a pledge contract, an Excel export, a valuation report) of a logged-in user: a request with a
+session whose user is logged in, or one with an `Authorization` header (a bearer token; also when
+the answer is an idempotent replay, which never reaches the authenticator, and when the token is
+refused). It replaces any Cache-Control a view set. It sits after WhiteNoise, whose static files
+stay cacheable, and after authentication. Anonymous visitors' responses are left as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-__all__ = ["ContentSecurityPolicyMiddleware"]
+__all__ = ["ContentSecurityPolicyMiddleware", "NoStoreForAuthenticatedMiddleware"]
 
 HEADER = "Content-Security-Policy"
 
@@ -32,4 +40,18 @@ class ContentSecurityPolicyMiddleware:
         content_type = response.get("Content-Type", "")
         if content_type.startswith("text/html") and HEADER not in response:
             response[HEADER] = settings.IPFIN_CONTENT_SECURITY_POLICY
+        return response
+
+
+class NoStoreForAuthenticatedMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read after the view: the API's authenticator sets request.user from a bearer token, and
+        # a login or logout has changed it.
+        user = getattr(request, "user", None)
+        if "Authorization" in request.headers or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = "no-store"
         return response
