@@ -3,11 +3,14 @@ class name, so two different classes of one name would silently describe each ot
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+import re
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import BeforeValidator
 
-__all__ = ["ErrorOut", "OrganisationRef"]
+__all__ = ["ErrorOut", "IsoDate", "OrganisationRef"]
 
 
 class OrganisationRef(Schema):
@@ -23,3 +26,20 @@ class ErrorOut(Schema):
 
     detail: Any
     code: str
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """A date is written YYYY-MM-DD. pydantic would also read a number, or a string of one, as
+    seconds since 1970 (`on=-2e-302` became 1970-01-01): refused here, before it can."""
+    if isinstance(value, datetime.date) or value is None:
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+# Every date the API reads: an ISO 8601 calendar date, nothing pydantic would coerce into one.
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date_only)]

@@ -9,7 +9,6 @@ in the request's language (`message` / `detail`) next to both languages where st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +20,7 @@ from ninja import Query, Router, Schema, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.schemas import IsoDate
 from ipfin.financing import presentation, selectors, services
 from ipfin.financing.domain.matching import Match
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
@@ -80,7 +80,7 @@ def _version(v: ProductVersion, rate: Decimal | None) -> dict[str, Any]:
     }
 
 
-def _products(products: Sequence[Product], on: date) -> list[dict[str, Any]]:
+def _products(products: Sequence[Product], on: IsoDate) -> list[dict[str, Any]]:
     """The products with their terms on sale and today's rates (one LPR read per tenor)."""
     rates = selectors.annual_rates([selectors.current_terms(p) for p in products], on=on)
     return [_product(p, rates[selectors.current_terms(p).pk]) for p in products]
@@ -135,7 +135,7 @@ def _demand(d: Demand) -> dict[str, Any]:
     }
 
 
-def _match(m: Match, product: Product, on: date) -> dict[str, Any]:
+def _match(m: Match, product: Product, on: IsoDate) -> dict[str, Any]:
     en = _english()
     return {
         "product": _products([product], on)[0],
@@ -256,12 +256,12 @@ def product_withdraw(request: HttpRequest, product_id: int) -> dict[str, Any]:
 
 class LprOut(Schema):
     tenor: str
-    on: date
+    on: IsoDate
     rate: str
 
 
 @router.get("/lpr", response=LprOut, auth=_public)
-def lpr(request: HttpRequest, tenor: str = "1y", on: date | None = None) -> dict[str, Any]:
+def lpr(request: HttpRequest, tenor: str = "1y", on: IsoDate | None = None) -> dict[str, Any]:
     """The LPR of a tenor in force on a day (today by default)."""
     day = on or timezone.localdate()
     return {"tenor": tenor, "on": day, "rate": str(selectors.lpr_rate(tenor=tenor, on=day))}

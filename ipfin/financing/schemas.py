@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.pledges.schemas import MoneyIn
 
 # --- input ---------------------------------------------------------------------------------------
@@ -54,8 +54,8 @@ class PolicyIn(Schema):
     cap_per_enterprise: MoneyIn | None = None
     annual_budget: MoneyIn | None = None
     year: int | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class DemandIn(Schema):
@@ -136,8 +136,8 @@ class PolicyOut(Schema):
     cap_per_enterprise: str | None
     annual_budget: str | None
     year: int | None
-    valid_from: dt.date | None
-    valid_to: dt.date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
     is_active: bool
     created_at: dt.datetime
 
@@ -208,7 +208,7 @@ class LedgerOut(Schema):
     product_name: str | None
     match_score: str | None
     pushed_at: dt.datetime
-    due_date: dt.date
+    due_date: IsoDate
     overdue: bool
     response: str
     reason: str

@@ -19,6 +19,7 @@ from ninja import Field as NinjaField
 from ninja import Path, Query, Router, Schema
 
 from ipfin.common import versioning
+from ipfin.common.schemas import IsoDate
 from ipfin.holidays import selectors, services
 from ipfin.holidays.domain import FIRST_YEAR, LAST_YEAR, ArrangementDay, DayKind, festival_en
 from ipfin.holidays.schemas import (
@@ -39,7 +40,7 @@ class YearPath(Schema):
 
 
 class WorkingDaysQuery(Schema):
-    start: date = NinjaField(
+    start: IsoDate = NinjaField(
         ..., ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR - 2, 12, 31)
     )  # a year's count from the last allowed day stays far from date.max
     days: int = NinjaField(..., ge=0, le=MAX_WORKING_DAYS_QUERY)

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
-
 from ninja import Field, Schema
 
-from ipfin.common.schemas import ErrorOut
+from ipfin.common.schemas import ErrorOut, IsoDate
 from ipfin.holidays.domain import MAX_FESTIVAL_LENGTH, MAX_RANGE_DAYS
 from ipfin.holidays.services import MAX_NOTICE_LENGTH
 
@@ -15,7 +13,7 @@ MAX_WORKING_DAYS_QUERY = 366
 
 
 class DayIn(Schema):
-    date: date
+    date: IsoDate
     festival: str = Field("", max_length=MAX_FESTIVAL_LENGTH)
 
 
@@ -27,7 +25,7 @@ class ArrangementIn(Schema):
         description="The notice's title and number, e.g. 国务院办公厅关于2027年部分节假日安排的通知"
         "（国办发明电〔2026〕×号）.",
     )
-    published_on: date | None = None
+    published_on: IsoDate | None = None
     holidays: list[DayIn] = Field(
         ..., min_length=1, max_length=MAX_HOLIDAYS, description="Every day off (放假)."
     )
@@ -39,7 +37,7 @@ class ArrangementIn(Schema):
 
 
 class DayOut(Schema):
-    date: date
+    date: IsoDate
     festival: str
     festival_en: str
 
@@ -52,7 +50,7 @@ class YearOut(Schema):
         "chinese_calendar package; missing: neither (Monday to Friday count as working days).",
     )
     notice: str
-    published_on: date | None
+    published_on: IsoDate | None
     holidays: list[DayOut]
     workdays: list[DayOut]
     version: int = Field(
@@ -66,15 +64,15 @@ class YearSummaryOut(Schema):
     year: int
     source: str
     notice: str
-    published_on: date | None
+    published_on: IsoDate | None
     holidays_count: int
     workdays_count: int
 
 
 class WorkingDayOut(Schema):
-    start: date
+    start: IsoDate
     days: int
-    date: date
+    date: IsoDate
     sources: dict[str, str] = Field(
         ..., description="Each year the count crossed and where its arrangement came from."
     )

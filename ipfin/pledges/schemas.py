@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.pledges.models import Pledge
 from ipfin.registry.schemas import column_length
 
@@ -57,8 +57,8 @@ class PledgeIn(Schema):
     )
     rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
     debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
-    term_start: dt.date
-    term_end: dt.date
+    term_start: IsoDate
+    term_end: IsoDate
     contract_no: str = Field(..., max_length=_CONTRACT_NO_LENGTH)
     scope: str = Field("", max_length=2000, description="担保范围")
     forfeiture_clause: bool = Field(False, description="合同含流质条款")
@@ -76,8 +76,8 @@ class PledgeIn(Schema):
 class PrecheckIn(Schema):
     pledgor_uscc: str = Field("", max_length=40, description="an enterprise's own by default")
     rights: list[str] = Field(..., min_length=1, max_length=200)
-    term_start: dt.date
-    term_end: dt.date
+    term_start: IsoDate
+    term_end: IsoDate
     forfeiture_clause: bool = False
     co_owner_consent: bool = False
     proceed_despite_invalidation: bool = False
@@ -87,7 +87,7 @@ class PrecheckIn(Schema):
 class DecisionIn(Schema):
     decision: Literal["approve", "reject", "correct"]
     reason: str = Field("", max_length=2000)
-    effective_date: dt.date | None = Field(
+    effective_date: IsoDate | None = Field(
         None,
         description="the day of the approval if given: a pledge arises on registration (民法典 "
         "art. 444), any other date is a 422",
@@ -104,7 +104,7 @@ class ChangeDecisionIn(Schema):
 
 
 class ReleaseIn(Schema):
-    released_on: dt.date | None = Field(
+    released_on: IsoDate | None = Field(
         None, description="today if given: a release is registered at once, never back-dated"
     )
     basis: Literal["debt_discharged", "pledge_waived", "joint"] = Field(
@@ -116,7 +116,7 @@ class ReleaseIn(Schema):
 
 class ChangeIn(Schema):
     debt_amount: MoneyIn | None = None
-    term_end: dt.date | None = None
+    term_end: IsoDate | None = None
     scope: str | None = Field(None, max_length=2000)
     reason: str = Field(..., max_length=2000)
 
@@ -124,8 +124,8 @@ class ChangeIn(Schema):
 class ResubmitIn(Schema):
     rights: list[str] | None = Field(None, min_length=1, max_length=200)
     debt_amount: MoneyIn | None = None
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
+    term_start: IsoDate | None = None
+    term_end: IsoDate | None = None
     contract_no: str | None = Field(None, max_length=_CONTRACT_NO_LENGTH)
     scope: str | None = Field(None, max_length=2000)
     forfeiture_clause: bool | None = None
@@ -177,13 +177,13 @@ class ChangeOut(Schema):
     state: str
     state_label: str
     initiator: str = Field(..., description="pledgee | pledgor: who filed it")
-    changed_on: dt.date = Field(..., description="the day it was filed")
+    changed_on: IsoDate = Field(..., description="the day it was filed")
     before: dict[str, Any]
     after: dict[str, Any]
     reason: str
-    confirm_by: dt.date | None
-    deadline: dt.date | None
-    effective_date: dt.date | None = Field(..., description="the approval day")
+    confirm_by: IsoDate | None
+    deadline: IsoDate | None
+    effective_date: IsoDate | None = Field(..., description="the approval day")
     decision_reason: str
     allowed_actions: list[str]
 
@@ -193,7 +193,7 @@ class PledgeSummaryOut(Schema):
     state: str
     state_label: str
     initiator: str = Field(..., description="pledgee | pledgor: who filed the joint application")
-    confirm_by: dt.date | None = Field(
+    confirm_by: IsoDate | None = Field(
         ..., description="the other party confirms by this day, or the application lapses"
     )
     registration_no: str | None
@@ -201,12 +201,12 @@ class PledgeSummaryOut(Schema):
     pledgor: PledgorRef
     rights: list[PledgeRightOut]
     debt_amount: str
-    term_start: dt.date
-    term_end: dt.date
+    term_start: IsoDate
+    term_end: IsoDate
     contract_no: str
-    deadline: dt.date | None
-    effective_date: dt.date | None
-    released_on: dt.date | None
+    deadline: IsoDate | None
+    effective_date: IsoDate | None
+    released_on: IsoDate | None
     submitted_at: dt.datetime
 
 
@@ -218,7 +218,7 @@ class PledgeOut(PledgeSummaryOut):
     proceed_despite_same_day: bool
     confirmed_at: dt.datetime | None
     release_basis: str | None
-    release_requested_on: dt.date | None = Field(
+    release_requested_on: IsoDate | None = Field(
         ..., description="the pledgor's request for a joint release, if any"
     )
     checks: list[CheckOut]
@@ -245,8 +245,8 @@ class PledgePageOut(Schema):
 class PublicPledgeOut(Schema):
     registration_no: str | None
     state: str
-    effective_date: dt.date | None
-    released_on: dt.date | None
+    effective_date: IsoDate | None
+    released_on: IsoDate | None
     pledgee: str
     pledgor: str
     rights: list[dict[str, str]]

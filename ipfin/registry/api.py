@@ -5,7 +5,6 @@ Reads are public (the register is open to inspection); writes are the IP office'
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -18,7 +17,7 @@ from ninja import Query, Router, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common import versioning
 from ipfin.common.money import money_str
-from ipfin.common.schemas import ErrorOut
+from ipfin.common.schemas import ErrorOut, IsoDate
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.encumbrances import public_pledges_for_right
 from ipfin.registry.models import Right, RightOwner
@@ -250,7 +249,7 @@ def get_right(request: HttpRequest, response: HttpResponse, number: str) -> Righ
 
 
 @router.get("/rights/{number}/status", response=StatusOnOut, auth=_public)
-def get_status(request: HttpRequest, number: str, on: dt.date | None = None) -> StatusOnOut:
+def get_status(request: HttpRequest, number: str, on: IsoDate | None = None) -> StatusOnOut:
     right = right_get(number=number)
     day = on or timezone.localdate()
     status = _status_out(right, right_status(right, on=day))

@@ -5,13 +5,13 @@ Dates are ISO 8601; money is a string with two decimals; rates and shares are de
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
 from ninja import Field, Schema
 
+from ipfin.common.schemas import IsoDate
 from ipfin.registry.domain import AuthorKind, CompensationKind, RightKind
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
@@ -40,18 +40,18 @@ class RightIn(Schema):
     number: str = Field(..., max_length=60, description="申请号 / 注册号, any accepted spelling")
     kind: RightKind
     title: str = Field(..., max_length=column_length(Right, "title"))
-    filing_date: dt.date
-    grant_date: dt.date | None = None
+    filing_date: IsoDate
+    grant_date: IsoDate | None = None
     owners: list[OwnerIn] = Field(..., max_length=100)
     publication_no: str = Field("", max_length=column_length(Right, "publication_no"))
     ipc_main: str = Field("", max_length=column_length(Right, "ipc_main"))
     mark_text: str = Field("", max_length=column_length(Right, "mark_text"))
     nice_classes: list[int] = Field(default_factory=list, max_length=45)
     similar_groups: list[str] = Field(default_factory=list, max_length=500)
-    first_commercial_use: dt.date | None = Field(
+    first_commercial_use: IsoDate | None = Field(
         None, description="IC layouts: first commercial exploitation anywhere (条例 art. 12)"
     )
-    created_on: dt.date | None = Field(
+    created_on: IsoDate | None = Field(
         None, description="IC layouts and copyright: the day the creation was completed"
     )
     author_kind: AuthorKind | None = Field(
@@ -60,10 +60,10 @@ class RightIn(Schema):
         "(法人或非法人组织: "
         "50 years after first publication), 著作权法 art. 23",
     )
-    author_died_on: dt.date | None = Field(
+    author_died_on: IsoDate | None = Field(
         None, description="copyright of a natural person: the author's death"
     )
-    first_published_on: dt.date | None = Field(
+    first_published_on: IsoDate | None = Field(
         None, description="copyright of an organisation: first publication"
     )
     same_day_invention: str | None = Field(
@@ -77,11 +77,11 @@ class RightIn(Schema):
 class TermFactsIn(Schema):
     """The facts a right's true term depends on; only the fields given change (null clears)."""
 
-    first_commercial_use: dt.date | None = None
-    created_on: dt.date | None = None
+    first_commercial_use: IsoDate | None = None
+    created_on: IsoDate | None = None
     author_kind: AuthorKind | None = None
-    author_died_on: dt.date | None = None
-    first_published_on: dt.date | None = None
+    author_died_on: IsoDate | None = None
+    first_published_on: IsoDate | None = None
     same_day_invention: str | None = Field(None, max_length=40)
 
 
@@ -93,7 +93,7 @@ class EventIn(Schema):
         description="annuity_paid, term_compensation, invalidation_requested, transfer, licence, "
         "renewal_filed, renewed, ...",
     )
-    date: dt.date
+    date: IsoDate
     year: int | None = Field(None, description="annuity_paid: the patent year paid")
     days: int | None = Field(
         None,
@@ -146,14 +146,14 @@ class EventIn(Schema):
 
 class AnnuityOut(Schema):
     year: int
-    due_date: dt.date
+    due_date: IsoDate
     amount: str | None = Field(None, description="official annuity in yuan, before 费减")
 
 
 class StatusOut(Schema):
     status: str
-    since: dt.date | None
-    expiry_date: dt.date | None = Field(
+    since: IsoDate | None
+    expiry_date: IsoDate | None = Field(
         ...,
         description="first day no longer in force by the term (term compensation and renewals "
         "included); null when the register lacks what the term depends on (term_note says what)",
@@ -164,7 +164,7 @@ class StatusOut(Schema):
     renewal_pending: bool = Field(
         False, description="trademarks: a renewal filed in time and not yet approved"
     )
-    grace_until: dt.date | None
+    grace_until: IsoDate | None
     unpaid_year: int | None
     late_fee_rate: str | None
     invalidation_pending: bool
@@ -175,7 +175,7 @@ class StatusOut(Schema):
 
 class StatusOnOut(StatusOut):
     number: str
-    on: dt.date
+    on: IsoDate
 
 
 class OwnerOut(Schema):
@@ -183,14 +183,14 @@ class OwnerOut(Schema):
     uscc: str
     share: str
     organisation_id: int | None
-    valid_from: dt.date
-    valid_to: dt.date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
 
 
 class EventOut(Schema):
     id: int
     type: str
-    date: dt.date
+    date: IsoDate
     payload: dict[str, Any]
 
 
@@ -217,8 +217,8 @@ class PledgeEntryOut(Schema):
 
     registration_no: str | None
     state: str
-    effective_date: dt.date | None
-    released_on: dt.date | None
+    effective_date: IsoDate | None
+    released_on: IsoDate | None
     pledgee: str | None
     pledgor: str | None
 
@@ -227,8 +227,8 @@ class RightSummaryOut(Schema):
     number: str
     kind: str
     title: str
-    filing_date: dt.date
-    grant_date: dt.date | None
+    filing_date: IsoDate
+    grant_date: IsoDate | None
     publication_no: str
     mark_text: str
     owners: list[str]
@@ -239,18 +239,18 @@ class RightOut(Schema):
     number: str
     kind: str
     title: str
-    filing_date: dt.date
-    grant_date: dt.date | None
+    filing_date: IsoDate
+    grant_date: IsoDate | None
     publication_no: str
     ipc_main: str
     mark_text: str
     nice_classes: list[int]
     similar_groups: list[str]
-    first_commercial_use: dt.date | None
-    created_on: dt.date | None
+    first_commercial_use: IsoDate | None
+    created_on: IsoDate | None
     author_kind: str | None
-    author_died_on: dt.date | None
-    first_published_on: dt.date | None
+    author_died_on: IsoDate | None
+    first_published_on: IsoDate | None
     same_day_invention: str | None
     owners: list[OwnerOut] = Field(..., description="current owners")
     holder_history: list[OwnerOut] = Field(..., description="every owner over time")

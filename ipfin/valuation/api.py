@@ -20,7 +20,6 @@ then calls the service, which checks the permission for the action.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +31,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.schemas import IsoDate
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import Valuation
@@ -240,7 +240,7 @@ def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> 
 def right_comparables(
     request: HttpRequest,
     number: str,
-    on: dt.date | None = None,
+    on: IsoDate | None = None,
     limit: int = Query(10, ge=1, le=selectors.MAX_COMPARABLES),
 ) -> list[dict[str, Any]]:
     """Comparables for the market approach (public): the register's transfers and licences

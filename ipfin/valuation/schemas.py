@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.valuation.domain.income import MAX_LIFE_YEARS
 from ipfin.valuation.domain.montecarlo import MAX_DRAWS
 from ipfin.valuation.services.approaches import MAX_COMPARABLES, MAX_REVENUE_YEARS
@@ -146,7 +146,7 @@ class ValuationIn(Schema):
         "bank_internal: {reference_values: {number: amount}, loan_amount, product}",
     )
     client_bank_uscc: str | None = Field(None, max_length=40, description="委托银行")
-    valuation_date: dt.date | None = Field(None, description="评估基准日 (default today)")
+    valuation_date: IsoDate | None = Field(None, description="评估基准日 (default today)")
 
 
 class RecheckIn(Schema):
@@ -171,7 +171,7 @@ class ValuationOut(Schema):
     state: str
     method: str
     value: str
-    valuation_date: dt.date
+    valuation_date: IsoDate
     organisation: OrganisationRef
     client_bank: OrganisationRef | None
     rights: list[ValuationRightOut]
@@ -192,7 +192,7 @@ class ValuationSummaryOut(Schema):
     state: str
     method: str
     value: str
-    valuation_date: dt.date
+    valuation_date: IsoDate
     organisation: OrganisationRef
     client_bank: OrganisationRef | None
     flagged: bool
@@ -245,7 +245,7 @@ class RightScoreOut(Schema):
 class ComparableSourceOut(Schema):
     id: int
     type: str = Field(..., description="transfer (转让) | licence (许可)")
-    date: dt.date
+    date: IsoDate
     price: str = Field(..., description="转让价款 / 许可使用费 as recorded, yuan")
     licence_type: str | None = Field(None, description="licence: exclusive | sole | ordinary")
 
@@ -293,7 +293,7 @@ class CreditProfileIn(Schema):
     rd_expense_ratio: DecimalIn | None = None
     high_tech: bool | None = None
     specialised_sme: bool | None = None
-    established_on: dt.date | None = None
+    established_on: IsoDate | None = None
     credit_rating: str | None = Field(None, max_length=3)
     overdue_count_24m: int | None = Field(None, ge=0, le=10_000)
     revenue: DecimalIn | None = None
@@ -316,7 +316,7 @@ class CreditProfileOut(Schema):
     rd_expense_ratio: str | None
     high_tech: bool
     specialised_sme: bool
-    established_on: dt.date | None
+    established_on: IsoDate | None
     credit_rating: str | None
     overdue_count_24m: int
     revenue: str | None
@@ -329,7 +329,7 @@ class CreditProfileOut(Schema):
 class CreditScoreOut(Schema):
     uscc: str | None
     name: str
-    on: dt.date
+    on: IsoDate
     total: int
     grade: str
     groups: dict[str, int]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 
 
 def _money_input(value: Any) -> str | None:
@@ -51,7 +51,7 @@ class RuleIn(Schema):
 
 class BatchPreviewIn(Schema):
     rule_id: int
-    on: dt.date | None = Field(None, description="score date (default today)")
+    on: IsoDate | None = Field(None, description="score date (default today)")
 
 
 class BatchIn(Schema):
@@ -152,7 +152,7 @@ class ScreenedOut(Schema):
 
 class PreviewOut(Schema):
     rule_id: int
-    on: dt.date
+    on: IsoDate
     included_count: int
     excluded_count: int
     included: list[ScreenedOut]
@@ -191,7 +191,7 @@ class BatchSummaryOut(Schema):
     title: str
     state: str
     rule: OrganisationRef
-    scored_on: dt.date
+    scored_on: IsoDate
     entry_count: int
     created_at: dt.datetime
     published_at: dt.datetime | None

@@ -153,3 +153,14 @@ def test_edits_in_place_take_if_match_and_declare_409_and_428(document: dict[str
         assert "ETag" in op["responses"]["200"]["headers"], path
         assert "ETag" in document["paths"][path]["get"]["responses"]["200"]["headers"], path
     assert taking == VERSIONED_EDITS
+
+
+@pytest.mark.parametrize("on", ["-2.1773649375412098e-302", "1700000000", "2026-1-3", "true"])
+def test_a_date_is_written_yyyy_mm_dd_never_a_number_read_as_seconds(
+    api_client: Any, right: Any, on: str
+) -> None:
+    """Found by the fuzzing: pydantic read `on=-2.17e-302` as 1970-01-01 and answered 200."""
+    response = api_client().get(f"/api/v1/rights/{right.number}/status", {"on": on})
+    assert response.status_code == 422
+    ok = api_client().get(f"/api/v1/rights/{right.number}/status", {"on": "2026-12-03"})
+    assert (ok.status_code, ok.json()["on"]) == (200, "2026-12-03")
