@@ -212,6 +212,11 @@ def test_demand_match_answer_loan_repayment_release(
     expect(approve.locator("#id_pledge_id")).to_have_value(str(pledge.pk))
     expect(approve.locator("#id_pledge_id option:checked")).to_contain_text(pledge.registration_no)
     expect(approve.locator("#id_principal")).to_have_value(re.compile(r"^800000(\.00)?$"))
+    # The approval names the valuation it rests on (none is picked for the bank): its own.
+    choice = approve.locator("#id_valuation_id")
+    expect(choice).to_have_value("")
+    own = approve.locator("#id_valuation_id option", has_text="1760000.00")
+    choice.select_option(own.get_attribute("value") or "")
     shot("05_loan_approval_form")
     page.get_by_test_id("approve-submit").click()
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "approved")

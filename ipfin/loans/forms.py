@@ -59,9 +59,9 @@ class ApproveForm(BaseForm):
     day_count = forms.ChoiceField(label=_("计息基准"), choices=DayCountChoices.choices)
     annual_rate = PercentField(label=_("年利率（%，留空则按产品LPR加点）"), **_RATE_BOUNDS)
     pledge_id = forms.TypedChoiceField(label=_("质押登记"), coerce=int)
-    valuation_id = forms.TypedChoiceField(
-        label=_("评估报告（留空则取最新）"), coerce=int, required=False, empty_value=None
-    )
+    # Always chosen by the bank (none is picked for it): its own valuations and the agencies'
+    # reports it rechecked without a flag (`ipfin.loans.selectors.pledge_valuations`).
+    valuation_id = forms.TypedChoiceField(label=_("评估报告"), coerce=int)
 
     def __init__(
         self,

@@ -60,8 +60,11 @@ class ApproveIn(Schema):
     annual_rate: Any = Field(
         None, description="a fraction; omitted: the product's LPR on the day + its spread"
     )
-    valuation_id: int | None = Field(
-        None, description="omitted: the latest issued valuation of the pledged rights"
+    valuation_id: int = Field(
+        ...,
+        description="the valuation the approval rests on, always named (none is picked): the "
+        "bank's own issued valuation of the pledged rights, or a valuation agency's report for "
+        "the bank that it rechecked and the recheck did not flag",
     )
     penalty_surcharge: Any = Field(None, description="罚息加收比例, default 0.5 (= +50 %)")
 

@@ -6,6 +6,8 @@
 - `loan_position`: what is due and what would settle the loan on a day (penalties brought up to
   that day), from the pure `ipfin.loans.domain`.
 - `bank_pledges_for`: the registered pledges a bank holds over an enterprise (the approval form).
+- `pledge_valuations` / `pledge_valuation`: the valuations of a pledge's rights an approval may
+  name (the valuation app's `loan_backing_refusal` decides which may back it).
 - `subsidy_claim_list` / `subsidy_claim_get`: an enterprise sees its own claims, the IP office and
   regulators all. `subsidy_policies`, `subsidy_runs`: the subsidy policies and allocation runs.
 """
@@ -43,8 +45,12 @@ from ipfin.loans.models import (
     SubsidyClaim,
 )
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
-from ipfin.valuation.models import Valuation
-from ipfin.valuation.selectors import reliable_valuations_of, valuation_list
+from ipfin.valuation.models import Valuation, ValuationState
+from ipfin.valuation.selectors import (
+    loan_backing_refusal,
+    reliable_valuations_of,
+    valuation_list,
+)
 
 __all__ = [
     "LoanPosition",
@@ -52,6 +58,8 @@ __all__ = [
     "loan_get",
     "loan_list",
     "loan_position",
+    "pledge_valuation",
+    "pledge_valuations",
     "subsidy_claim_get",
     "subsidy_claim_list",
     "subsidy_policies",
@@ -267,12 +275,36 @@ def release_pledge_due(loan: Loan) -> bool:
     return release_due(loan.state, pledge_state, other_loans_on_pledge(loan))
 
 
-def pledge_valuations(*, actor: Actor, pledge: Pledge) -> list[Valuation]:
-    """Issued (or rechecked) valuations the bank may see whose rights are all pledged under
-    `pledge`, the latest first: the valuations an approval may rely on. A report the recheck
-    flagged (it deviates from the bank's own value beyond the bank's threshold) is never one."""
-    right_ids = set(
+def _pledged_right_ids(pledge: Pledge) -> set[int]:
+    return set(
         PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
     )
-    found = reliable_valuations_of(right_ids, within=valuation_list(actor=actor))
-    return [valuation for valuation, _rights in found]
+
+
+def pledge_valuations(*, actor: Actor, pledge: Pledge) -> list[Valuation]:
+    """The valuations an approval on `pledge` may name (the approval form's choices), the latest
+    first: issued (or rechecked) valuations the bank may see whose rights are all pledged under
+    `pledge` and that may back a loan of the pledgee bank (`loan_backing_refusal`: its own
+    valuation, or an agency's report it rechecked and the recheck did not flag)."""
+    found = reliable_valuations_of(_pledged_right_ids(pledge), within=valuation_list(actor=actor))
+    return [
+        valuation
+        for valuation, _rights in found
+        if loan_backing_refusal(valuation, bank_id=pledge.pledgee_id) is None
+    ]
+
+
+def pledge_valuation(*, actor: Actor, pledge: Pledge, valuation_id: int) -> Valuation | None:
+    """The valuation `valuation_id` if the actor sees it, it is issued or rechecked and all its
+    rights are pledged under `pledge` (flagged or not: the approval says why one may not back
+    it); None otherwise."""
+    valuation = (
+        valuation_list(actor=actor)
+        .filter(pk=valuation_id, state__in=[ValuationState.ISSUED, ValuationState.RECHECKED])
+        .prefetch_related("items")
+        .first()
+    )
+    if valuation is None:
+        return None
+    rights = {item.right_id for item in valuation.items.all()}
+    return valuation if rights and rights <= _pledged_right_ids(pledge) else None

@@ -177,7 +177,9 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         valuations: dict[int, str] = {}
         for pledge in pledges:
             for v in selectors.pledge_valuations(actor=user, pledge=pledge):
-                valuations[v.pk] = f"#{v.pk} · {money_str(v.value)} · {v.valuation_date}"
+                valuations[v.pk] = (
+                    f"#{v.pk} · {money_str(v.value)} · {v.valuation_date} · {v.organisation.name}"
+                )
         context["approve_form"] = forms.get("approve_form") or ApproveForm(
             initial={
                 "principal": loan.requested_amount,

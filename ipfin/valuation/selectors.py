@@ -3,6 +3,9 @@
 - `valuation_list` / `valuation_get`: a valuation is visible to the organisation that made it and
   to its client bank; the IP office and regulators see all (`Perm.VALUATION_VIEW_ALL`). Another
   tenant's valuation is a 404, never a 403.
+- `loan_backing_refusal`: whether a valuation may back a bank's loan approval (the rule, once):
+  the bank's own issued valuation, or a valuation agency's report for it that the bank rechecked
+  and that the recheck did not flag.
 - `right_score_get`: the public indicator score of a right with each indicator's contribution:
   the stored `RightScore` (from `ipfin score_portfolio`), or, when none is stored yet (or other
   weights are asked for), computed on the fly over the right's cohort (one set-based read of the
@@ -34,7 +37,7 @@ from django.utils import timezone
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require_login, tenant_scope
-from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.common.errors import NotFound, ValidationFailed, invalid
 from ipfin.common.versioning import UNSAVED
 from ipfin.registry.domain import (
     EventType,
@@ -81,11 +84,13 @@ __all__ = [
     "credit_profile_of",
     "credit_score_get",
     "credit_scores_bulk",
+    "loan_backing_refusal",
     "market_comparables",
     "reliable_valuations_of",
     "right_score_get",
     "valuation_get",
     "valuation_list",
+    "valuation_not_usable",
 ]
 
 _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
@@ -143,6 +148,75 @@ def reliable_valuations_of(
         if rights <= right_ids:
             found.append((valuation, rights))
     return found
+
+
+def loan_backing_refusal(valuation: Valuation, *, bank_id: int) -> ValidationFailed | None:
+    """Why `valuation` may not back a loan approval of the bank `bank_id` (a 422 on
+    `valuation_id`), or None when it may. The rule, in one place:
+
+    - the bank's own valuation (it made it: `organisation` is the bank, whatever the method; it
+      may name itself as client bank), once issued: it needs no recheck, it is the bank's own
+      figure (above 10,000,000.00 yuan a `bank_internal` one backs nothing: the approval's
+      internal-valuation line);
+    - an external report, made by a valuation agency for this bank as its client bank, only once
+      the bank has rechecked it (评估复核) — `valuation_not_rechecked` while it is merely issued —
+      and only when the recheck did not flag it (`valuation_flagged`: it deviates from the bank's
+      own value beyond the bank's threshold). There is no action to accept a flagged report: the
+      bank values the rights itself or commissions a new report (a flagged valuation, whoever
+      made it, backs nothing);
+    - nothing else: a valuation another bank made (`valuation_other_bank`) backs no loan of this
+      bank even when it names this bank as client bank (only an agency may name another
+      organisation's bank, `valuation_create`; a row from before that rule is still refused), and
+      a draft or another client's report is `valuation_not_usable`.
+    """
+    if valuation.state not in (ValuationState.ISSUED, ValuationState.RECHECKED):
+        return valuation_not_usable()
+    if valuation.flagged:
+        return invalid(
+            "valuation_id",
+            "valuation_flagged",
+            "该评估报告经复核，偏离度超过阈值，已被标记，不能作为授信依据。",
+            "The bank's recheck flagged the report (its deviation exceeds the threshold): it "
+            "cannot back a loan.",
+            deviation=str(valuation.deviation),
+            threshold=str(valuation.threshold),
+        )
+    if valuation.organisation_id == bank_id:
+        return None
+    if valuation.client_bank_id != bank_id:
+        return valuation_not_usable()
+    if valuation.organisation.kind != OrganisationKind.VALUATION_AGENCY:
+        return invalid(
+            "valuation_id",
+            "valuation_other_bank",
+            "该评估报告由其他银行作出，不能作为本行授信的依据：只接受本行自己的评估或评估机构出具、"
+            "经本行复核的评估报告。",
+            "The valuation was made by another bank: a loan of this bank rests only on its own "
+            "valuation or on a valuation agency's report it has rechecked.",
+        )
+    if valuation.state != ValuationState.RECHECKED:
+        return invalid(
+            "valuation_id",
+            "valuation_not_rechecked",
+            "评估机构出具的外部评估报告须经本行复核后才能作为授信依据，请先复核。",
+            "An external valuation report backs a loan only once the bank has rechecked it: "
+            "recheck it first.",
+            state=str(valuation.state),
+        )
+    return None
+
+
+def valuation_not_usable() -> ValidationFailed:
+    """The 422 `valuation_not_usable` on `valuation_id`: a draft, or a valuation the bank does not
+    see or that values rights outside the pledge."""
+    return invalid(
+        "valuation_id",
+        "valuation_not_usable",
+        "该评估报告不可用：须为已出具的、评估质押登记中的知识产权的报告（本行自己的评估，或评估机构"
+        "为本行出具并经本行复核的报告）。",
+        "The valuation cannot be used: it must be issued and value rights of the pledge (the "
+        "bank's own valuation, or a valuation agency's report for the bank that it rechecked).",
+    )
 
 
 def valuation_get(*, actor: Actor, pk: int) -> Valuation:

@@ -291,7 +291,7 @@ def _detail_context(
     result = valuation.result if isinstance(valuation.result, dict) else {}
     result = {**result, "value": str(valuation.value)}
     # The services decide; these only choose the buttons (maker issues, client bank rechecks).
-    can_recheck = _can_write(user) and state == "issued" and client
+    can_recheck = _can_write(user) and state == "issued" and client and not own
     if can_recheck and recheck_form is None:
         recheck_form = _recheck_form(request, valuation)
     return {

@@ -38,6 +38,7 @@ from ipfin.loans.services._loan import (
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.valuation.domain.bank import internal_valuation_allowed
 from ipfin.valuation.models import Valuation, ValuationMethod
+from ipfin.valuation.selectors import loan_backing_refusal, valuation_not_usable
 from ipfin.valuation.services.valuations import internal_valuation_refused
 
 __all__ = [
@@ -90,42 +91,49 @@ def _pledge_for(loan: Loan, pledge_id: Any, on: date) -> Pledge:
     return pledge
 
 
-def _may_rest_on(valuation: Valuation, amount: Decimal) -> bool:
-    """A bank's internal valuation backs a loan of at most 10,000,000.00 yuan, that figure
-    included (seed 000: 1000万元以下; 民法典 art. 1259); above it an external valuation report is
-    the platform's rule."""
-    return valuation.method != ValuationMethod.BANK_INTERNAL or internal_valuation_allowed(amount)
+def _may_rest_on(valuation: Valuation, loan: Loan, amount: Decimal) -> bool:
+    """A bank's internal valuation (内部评估: one the bank made itself, with its internal model or
+    by any approach) backs a loan of at most 10,000,000.00 yuan, that figure included (seed 000:
+    1000万元以下; 民法典 art. 1259); above it an external valuation report — a valuation agency's,
+    rechecked by the bank (`loan_backing_refusal`) — is the platform's rule. (The bank's own
+    cost, income or market valuation is no external report: judged by the method alone, it
+    would carry a loan of any size past the line.)"""
+    internal = (
+        valuation.method == ValuationMethod.BANK_INTERNAL
+        or valuation.organisation_id == loan.bank_id
+    )
+    return not internal or internal_valuation_allowed(amount)
 
 
-def _valuation_for(actor: User, pledge: Pledge, valuation_id: Any, amount: Decimal) -> Valuation:
-    """The valuation given, else the latest usable one a loan of `amount` may rest on (above the
-    internal-valuation line, the latest that is not the bank's internal valuation)."""
-    usable = loan_selectors.pledge_valuations(actor=actor, pledge=pledge)
-    if valuation_id not in (None, ""):
-        wanted = int_in(valuation_id, "valuation_id")
-        chosen = next((v for v in usable if v.pk == wanted), None)
-        if chosen is None:
-            raise invalid(
-                "valuation_id",
-                "valuation_not_usable",
-                "该评估报告不可用：须为已出具的、评估质押登记中的知识产权的报告，且未被复核标记为偏离。",
-                "The valuation cannot be used: it must be issued, value rights of the pledge and "
-                "not be flagged by the recheck.",
-            )
-        if not _may_rest_on(chosen, amount):
-            raise internal_valuation_refused(amount, field="valuation_id")
-        return chosen
-    if not usable:
+def _valuation_for(
+    actor: User, loan: Loan, pledge: Pledge, valuation_id: Any, amount: Decimal
+) -> Valuation:
+    """The valuation the approval names and rests on — never one picked for it: a 422
+    `valuation_required` without one. It must be issued and value only rights of the pledge
+    (`valuation_not_usable` otherwise) and be one that may back a loan of the bank
+    (`loan_backing_refusal`: the bank's own valuation, or a valuation agency's report the bank
+    rechecked without a flag; `valuation_not_rechecked`, `valuation_flagged`,
+    `valuation_other_bank`), read again under a row lock so that a recheck running at the same
+    time is seen; above the internal-valuation line not the bank's own (`_may_rest_on`)."""
+    if valuation_id in (None, ""):
         raise invalid(
             "valuation_id",
             "valuation_required",
-            "没有可用的评估报告：请先对质押的知识产权进行评估并出具报告。",
-            "No usable valuation: value the pledged rights and issue the report first.",
+            "请选择授信所依据的评估报告（本行自己的评估，或评估机构出具并经本行复核的报告）。",
+            "Name the valuation the approval rests on (valuation_id): the bank's own valuation, "
+            "or a valuation agency's report the bank has rechecked.",
         )
-    fitting = [v for v in usable if _may_rest_on(v, amount)]
-    if not fitting:  # only internal valuations, for a loan above the line
+    wanted = int_in(valuation_id, "valuation_id")
+    visible = loan_selectors.pledge_valuation(actor=actor, pledge=pledge, valuation_id=wanted)
+    if visible is None:
+        raise valuation_not_usable()
+    chosen = Valuation.objects.select_for_update().get(pk=visible.pk)
+    refusal = loan_backing_refusal(chosen, bank_id=loan.bank_id)
+    if refusal is not None:
+        raise refusal
+    if not _may_rest_on(chosen, loan, amount):
         raise internal_valuation_refused(amount, field="valuation_id")
-    return fitting[0]
+    return chosen
 
 
 def _approved_rate(
@@ -163,18 +171,19 @@ def loan_approve(
     principal: Decimal | str | int,
     months: int | str,
     pledge_id: int | str,
+    valuation_id: int | str | None,
     method: str | None = None,
     day_count: str | None = None,
     annual_rate: Decimal | str | None = None,
-    valuation_id: int | str | None = None,
     penalty_surcharge: Decimal | str | None = None,
     today: date | None = None,
 ) -> Loan:
     """Credit approval (授信审批): the limit, rate, term and method, and the pledge registration the
-    loan relies on. Records the valuation relied on (the one given, else the latest usable one)
-    and the pledge rate = principal ÷ valuation value; refuses a pledge rate above the product's
-    maximum, a principal above the debt the pledge secures, and a principal above 10,000,000.00
-    yuan resting on the bank's internal valuation (422 internal_valuation_not_allowed)."""
+    loan relies on. Records the valuation relied on — the one `valuation_id` names, required
+    (422 valuation_required; see `_valuation_for` for which may back a loan) — and the pledge
+    rate = principal ÷ valuation value; refuses a pledge rate above the product's maximum, a
+    principal above the debt the pledge secures, and a principal above 10,000,000.00 yuan resting
+    on the bank's internal valuation (422 internal_valuation_not_allowed)."""
     _require_bank(actor, loan)
     day = today_or(today)
     with transaction.atomic():
@@ -223,7 +232,7 @@ def loan_approve(
                 f"The principal exceeds the {money_str(pledge.debt_amount)} yuan debt the "
                 "pledge secures.",
             )
-        valuation = _valuation_for(actor, pledge, valuation_id, amount)
+        valuation = _valuation_for(actor, locked, pledge, valuation_id, amount)
         value = valuation.value
         if value <= 0:
             raise invalid(

@@ -2,7 +2,8 @@
 a registered pledge of bank_a over it (filed by the bank, approved by the examiner), an issued
 valuation of it by bank_a (cost approach: 1,000,000 × 1.1 × 8/10 = 880,000.00), bank_a's loan
 product (1y LPR + 50 bp, max pledge rate 50 %), and a `lend` helper that takes a loan from
-application to disbursement on given dates."""
+application to disbursement on given dates (approved on the valuation it names, by default the
+latest the bank may name)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,24 @@ from typing import Any
 
 import pytest
 
-from ipfin.accounts.models import Organisation, Role, User
+from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
 from ipfin.financing.models import Policy, ProductVersion
 from ipfin.financing.services import policy_publish, product_publish
 from ipfin.loans import services
 from ipfin.loans.models import Loan
+from ipfin.loans.selectors import pledge_valuations
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_submit
 from ipfin.pledges.tests.factories import signer_for
 from ipfin.registry.models import Right
 from ipfin.valuation.models import Valuation
-from ipfin.valuation.services.valuations import valuation_create, valuation_issue
+from ipfin.valuation.services.valuations import (
+    valuation_create,
+    valuation_issue,
+    valuation_recheck,
+)
 
 _seq = itertools.count(1)
 
@@ -95,6 +101,37 @@ def value_right(bank_a_user: User) -> Callable[..., Valuation]:
 
 
 @pytest.fixture
+def agency_user(make_org: Callable[..., Organisation], make_user: Callable[..., User]) -> User:
+    return make_user("agency", make_org(OrganisationKind.VALUATION_AGENCY, "甲资产评估有限公司"))
+
+
+@pytest.fixture
+def agency_report(
+    agency_user: User, bank_a: Organisation, bank_a_user: User
+) -> Callable[..., Valuation]:
+    """A valuation agency's issued cost report over `right` for bank_a as client bank (cost ×
+    1.1 × 8/10: 1,000,000 → 880,000.00); with `bank_value`, rechecked by bank_a against that
+    reference value of the right (flagged beyond the default threshold, 30 %)."""
+
+    def make(right: Right, cost: str = "1000000", bank_value: str | None = None) -> Valuation:
+        valuation = valuation_create(
+            actor=agency_user,
+            rights=[right.number],
+            method="cost",
+            inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+            client_bank_uscc=bank_a.uscc,
+        )
+        valuation = valuation_issue(actor=agency_user, valuation=valuation)
+        if bank_value is None:
+            return valuation
+        return valuation_recheck(
+            actor=bank_a_user, valuation=valuation, reference_values={right.number: bank_value}
+        )
+
+    return make
+
+
+@pytest.fixture
 def pledged(
     enterprise_a: Organisation,
     pledge_over: Callable[..., tuple[Pledge, Right]],
@@ -105,6 +142,11 @@ def pledged(
     valuation = value_right(right)
     assert valuation.value == VALUATION_VALUE
     return pledge, valuation
+
+
+def _latest_usable(bank_user: User, pledge: Pledge) -> int | None:
+    usable = pledge_valuations(actor=bank_user, pledge=pledge)
+    return usable[0].pk if usable else None
 
 
 @pytest.fixture
@@ -123,8 +165,11 @@ def lend(bank_a_user: User, enterprise_a: Organisation) -> Callable[..., Loan]:
         start: date = date(2025, 1, 15),
         enterprise: Organisation | None = None,
         product_version_id: int | None = None,
+        valuation_id: int | None = None,
         until: str = "disbursed",
     ) -> Loan:
+        """`valuation_id` None: the latest valuation the bank may name for the pledge (the
+        approval itself never picks one)."""
         org = enterprise or enterprise_a
         loan = services.loan_apply(
             actor=bank_a_user,
@@ -143,6 +188,7 @@ def lend(bank_a_user: User, enterprise_a: Organisation) -> Callable[..., Loan]:
             principal=principal,
             months=months,
             pledge_id=pledge.pk,
+            valuation_id=valuation_id or _latest_usable(bank_a_user, pledge),
             annual_rate=rate,
             today=start,
         )

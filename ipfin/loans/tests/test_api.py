@@ -176,12 +176,30 @@ def test_life_cycle_over_the_api(
     # Pledge rate cap: 50 % of 880,000.00.
     resp = apis.bank.post_json(
         f"/api/v1/loans/{loan_id}/approve",
-        {"principal": "440000.01", "months": 12, "pledge_id": pledged[0].pk},
+        {"principal": "300000", "months": 12, "pledge_id": pledged[0].pk},
+    )
+    # The approval names the valuation it rests on (a required field): none is picked for it.
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_input"
+    assert [e["loc"][-1] for e in resp.json()["detail"]] == ["valuation_id"]
+    resp = apis.bank.post_json(
+        f"/api/v1/loans/{loan_id}/approve",
+        {
+            "principal": "440000.01",
+            "months": 12,
+            "pledge_id": pledged[0].pk,
+            "valuation_id": pledged[1].pk,
+        },
     )
     assert resp.status_code == 422 and resp.json()["code"] == "pledge_rate_exceeded"
     resp = apis.bank.post_json(
         f"/api/v1/loans/{loan_id}/approve",
-        {"principal": "300000", "months": 12, "pledge_id": pledged[0].pk, "annual_rate": "0.036"},
+        {
+            "principal": "300000",
+            "months": 12,
+            "pledge_id": pledged[0].pk,
+            "valuation_id": pledged[1].pk,
+            "annual_rate": "0.036",
+        },
     )
     assert resp.status_code == 200, resp.content
     body = resp.json()

@@ -236,6 +236,7 @@ def test_approval_refuses_a_pledge_effective_after_the_approval_day(
         "principal": "120000",
         "months": 3,
         "pledge_id": pledged[0].pk,
+        "valuation_id": pledged[1].pk,
         "annual_rate": "0.12",
     }
     # Registered on 2024-01-02: an approval on 2024-01-01 may not rely on it.

@@ -238,6 +238,7 @@ def test_rate_from_the_product_is_lpr_on_the_approval_day_plus_spread(
         principal="300000",
         months=12,
         pledge_id=pledged[0].pk,
+        valuation_id=pledged[1].pk,
         today=date(2025, 6, 1),
     )
     # 1-year LPR from 2025-05-20: 3.00 %; + 50 bp = 3.50 %.
@@ -270,6 +271,7 @@ def test_pledge_rate_above_the_product_maximum_is_refused(
             principal="440000.01",
             months=12,
             pledge_id=pledged[0].pk,
+            valuation_id=pledged[1].pk,
             annual_rate="0.04",
         )
     assert err.value.code == "pledge_rate_exceeded"
@@ -282,6 +284,7 @@ def test_pledge_rate_above_the_product_maximum_is_refused(
         principal="440000.00",
         months=12,
         pledge_id=pledged[0].pk,
+        valuation_id=pledged[1].pk,
         annual_rate="0.04",
     )
     assert approved.pledge_rate == D("0.500000")
@@ -303,6 +306,7 @@ def test_approval_needs_a_registered_pledge_of_this_bank_over_the_borrower(
             principal="120000",
             months=3,
             pledge_id=other_pledge.pk,
+            valuation_id=pledged[1].pk,
             annual_rate="0.05",
         )
     assert err.value.code == "pledge_other_pledgor"
@@ -314,6 +318,7 @@ def test_approval_needs_a_registered_pledge_of_this_bank_over_the_borrower(
             principal="120000",
             months=3,
             pledge_id=pledged[0].pk,
+            valuation_id=pledged[1].pk,
             annual_rate="0.05",
         )
     assert err.value.code == "pledge_not_registered"
@@ -326,6 +331,7 @@ def test_approval_needs_a_registered_pledge_of_this_bank_over_the_borrower(
             principal="120000",
             months=3,
             pledge_id=big.pk,
+            valuation_id=pledged[1].pk,
             annual_rate="0.05",
         )
     assert err.value.code == "pledge_debt_exceeded"
@@ -346,6 +352,7 @@ def test_approval_without_a_valuation_of_the_pledged_rights_is_refused(
             principal="120000",
             months=3,
             pledge_id=pledge.pk,
+            valuation_id=None,
             annual_rate="0.05",
         )
     assert err.value.code == "valuation_required"
@@ -369,7 +376,7 @@ def test_a_valuation_flagged_by_the_recheck_cannot_back_an_approval(
                 annual_rate="0.05",
                 valuation_id=chosen,
             )
-        expected = "valuation_required" if chosen is None else "valuation_not_usable"
+        expected = "valuation_required" if chosen is None else "valuation_flagged"
         assert err.value.code == expected
     loan.refresh_from_db()
     assert loan.state == "applied" and loan.valuation_id is None
@@ -391,7 +398,12 @@ def test_enterprise_may_not_approve(
     loan = lend(pledged[0], until="applied")
     with pytest.raises(PermissionDenied):
         services.loan_approve(
-            actor=enterprise_a_user, loan=loan, principal="1", months=3, pledge_id=pledged[0].pk
+            actor=enterprise_a_user,
+            loan=loan,
+            principal="1",
+            months=3,
+            pledge_id=pledged[0].pk,
+            valuation_id=pledged[1].pk,
         )
 
 
@@ -442,6 +454,7 @@ def test_enterprise_applies_from_its_demand_and_disbursement_marks_it_financed(
         principal="300000",
         months=12,
         pledge_id=pledged[0].pk,
+        valuation_id=pledged[1].pk,
         annual_rate="0.035",
     )
     services.loan_disburse(actor=bank_a_user, loan=loan)

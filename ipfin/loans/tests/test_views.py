@@ -72,6 +72,7 @@ def test_bank_drives_the_loan_from_its_page(
             "day_count": "30/360",
             "annual_rate": "4.5",
             "pledge_id": str(pledged[0].pk),
+            "valuation_id": str(pledged[1].pk),
         },
     )
     assert resp.status_code == 422
@@ -85,6 +86,7 @@ def test_bank_drives_the_loan_from_its_page(
             "day_count": "30/360",
             "annual_rate": "4.5",
             "pledge_id": str(pledged[0].pk),
+            "valuation_id": str(pledged[1].pk),
         },
     )
     assert resp.status_code == 302

@@ -7,6 +7,10 @@ notifies the other party in-app. A refused action changes nothing.
 States (Apache Fineract style: one service per transition):
     draft --issue (the maker)--> issued --recheck (the client bank)--> rechecked
 
+Only a valuation agency names another organisation's bank as client bank; a bank names only
+itself (`_client_bank`). An agency's report backs the client bank's loan only once rechecked and
+not flagged (`ipfin.valuation.selectors.loan_backing_refusal`).
+
 Recheck (评估复核, issue 4: "a recheck flags an external report whose value deviates from the
 internal one by more than the bank's threshold"). The figure the report is held against must be
 the bank's own, independent of the report: a figure derived from the report's value (say, the
@@ -221,9 +225,30 @@ def _transition(valuation: Valuation, expected: ValuationState, action: str) -> 
 
 
 def _client_bank(actor: User, client_bank_uscc: str | None) -> Organisation | None:
+    """The client bank (委托银行) a new valuation names, if any. Who may name one:
+
+    - a valuation agency, any bank registered on the platform (a 422 `client_bank_unknown`
+      otherwise): the bank that engaged it, which then rechecks the report;
+    - a bank, only itself (its own valuation, whose maker IS the client bank);
+    - nobody else. A bank naming another bank is a 403 `client_bank_not_allowed`: it is not a
+      valuer another bank engages, and its figure would reach that bank as if it were a report
+      made for it (the other bank's loan approval could rest on it). A 403, not a 422: the
+      request is well formed and the bank exists; what is refused is who asks, and no other
+      value of the field but the asker's own credit code would be accepted.
+    """
     if not client_bank_uscc:
         return None
     code = clean_uscc(client_bank_uscc)
+    own = acting_organisation(actor)
+    if own.kind != OrganisationKind.VALUATION_AGENCY:
+        if own.kind == OrganisationKind.BANK and own.uscc == code:
+            return own
+        raise PermissionDenied(
+            "只有评估机构可以为其他银行出具评估报告：银行只能将本行作为自己评估的委托银行。",
+            "Only a valuation agency may name another organisation's bank as client bank: a "
+            "bank may name only itself, for its own valuation.",
+            code="client_bank_not_allowed",
+        )
     bank = Organisation.objects.filter(uscc=code, kind=OrganisationKind.BANK).first()
     if bank is None:
         raise invalid(
@@ -231,13 +256,6 @@ def _client_bank(actor: User, client_bank_uscc: str | None) -> Organisation | No
             "client_bank_unknown",
             f"统一社会信用代码为 {code} 的银行尚未在平台注册。",
             f"No bank with credit code {code} is registered on the platform.",
-        )
-    if bank.pk == actor.organisation_id:
-        raise invalid(
-            None,
-            "client_bank_self",
-            "委托银行不能是评估机构本身。",
-            "The client bank cannot be the valuer itself.",
         )
     return bank
 
@@ -350,7 +368,8 @@ def valuation_create(
     the income approach the economic life may not exceed the remaining legal term, which is the
     longest of the package's rights on the valuation date (the package earns while one of them
     is in force): a longer `life_years` is a 422. bank_internal: see `_bank_internal` (banks
-    only). The client bank (optional) sees the report and is notified when it is issued.
+    only). The client bank (optional; see `_client_bank` for who may name one) sees the report
+    and is notified when it is issued.
     """
     require(actor, Perm.VALUATION_WRITE)
     if method not in ValuationMethod.values:
@@ -451,16 +470,18 @@ def valuation_issue(*, actor: User, valuation: Valuation) -> Valuation:
 
 
 def _recheck_actor_check(actor: User, valuation: Valuation) -> None:
-    """Only the client bank rechecks: the maker gets a 403, anyone else a 404."""
+    """Only the client bank rechecks another's report: the maker gets a 403 (also a bank that
+    named itself client of its own valuation: a recheck holds a report against the bank's own
+    figure, which its own valuation already is), anyone else a 404."""
     require(actor, Perm.VALUATION_WRITE)
     org_id = acting_organisation(actor).pk
+    if valuation.organisation_id == org_id:
+        raise PermissionDenied(
+            "只有委托银行可以复核评估报告，评估报告的出具方不能复核自己的报告。",
+            "Only the client bank can recheck a valuation, never its maker.",
+            code="forbidden",
+        )
     if valuation.client_bank_id != org_id:
-        if valuation.organisation_id == org_id:
-            raise PermissionDenied(
-                "只有委托银行可以复核评估报告。",
-                "Only the client bank can recheck a valuation.",
-                code="forbidden",
-            )
         raise _not_found()
 
 
