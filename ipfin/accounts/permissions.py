@@ -1,10 +1,12 @@
 """The one permission layer. UI views, API endpoints and services all ask here.
 
-Two questions only:
+Three questions only:
 - `require(user, perm)`: may this user perform this kind of action at all? (role-based)
 - `tenant_scope(user, ...)`: which rows of a tenant-owned table may this user see? (row-based)
-Selectors apply `tenant_scope`; services call `require` before they write. Nothing else filters by
-tenant on its own.
+- `customer_scope(user, ...)`: which enterprises' own records (an enterprise's credit profile)
+  may this user read? (the enterprise itself; a bank, the enterprises it deals with)
+Selectors apply `tenant_scope` and `customer_scope`; services call `require` before they write.
+Nothing else filters by tenant on its own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, TypeAlias
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
+from ipfin.accounts.customers import customers_of
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.common.errors import NotAuthenticated, PermissionDenied
 
@@ -179,3 +182,31 @@ def tenant_scope(user: Any, *org_fields: str, view_all: Perm | None = None) -> Q
     for field in org_fields:
         q |= Q(**{field: org_id})
     return q
+
+
+def customer_scope(user: Any, *, view_all: Perm | None = None) -> Q | None:
+    """The enterprises (rows of `Organisation`) whose own records this user may read, such as
+    an enterprise's credit profile and "IP + credit" score. Returns None when the user may read
+    every one (`view_all` granted: the supervisors), a Q otherwise:
+
+    - an organisation reads its own;
+    - a bank reads, besides, the enterprises it deals with — that have a pledge or a pledge
+      application naming it as pledgee (any state), a loan application to it (any state), a
+      financing demand pushed to it (a feedback ledger row), or an entry in a published
+      white-list batch pushed to it (`ipfin.accounts.customers`: each app provides its part).
+      Not any enterprise by its credit code: a bank is no supervisor (DOMAIN.md, Roles: a bank
+      sees its own customers);
+    - anyone else (anonymous, no organisation) reads none.
+    The selectors answer 404 for an enterprise outside the scope, as for another tenant's row.
+    """
+    if view_all is not None and has_perm(user, view_all):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return Q(pk__in=[])
+    own = Q(pk=org.pk)
+    if org.kind != OrganisationKind.BANK:
+        return own
+    return own | customers_of(org.pk)

@@ -11,6 +11,8 @@
   enterprise's "IP + credit" score, the LPR of the day) put through the pure matching
   (`ipfin.financing.domain.matching`), with the reasons for every product, matched or not.
 - `ledger_list`: the feedback ledger rows the actor may see, each with its `overdue` flag.
+- `bank_customers`: the enterprises whose demands were pushed to a bank (this app's part of
+  `ipfin.accounts.customers`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from ipfin.valuation.selectors import credit_scores_bulk, reliable_valuations_of
 __all__ = [
     "MAX_COMPARE",
     "DemandMatches",
+    "bank_customers",
     "demand_facts",
     "demand_get",
     "demand_list",
@@ -84,6 +87,13 @@ BP = Decimal(10_000)  # basis points in one
 
 
 # --- LPR -----------------------------------------------------------------------------------------
+
+
+def bank_customers(bank_id: int) -> Q:
+    """The enterprises (a Q over Organisation) with a demand pushed to the bank `bank_id` (a
+    feedback ledger row for it): `ipfin.accounts.customers`' financing part."""
+    pushed = DemandResponse.objects.filter(bank_id=bank_id)
+    return Q(pk__in=pushed.values("demand__enterprise_id"))
 
 
 def _valid_tenor(tenor: str) -> str:

@@ -6,6 +6,8 @@
 - `loan_position`: what is due and what would settle the loan on a day (penalties brought up to
   that day), from the pure `ipfin.loans.domain`.
 - `bank_pledges_for`: the registered pledges a bank holds over an enterprise (the approval form).
+- `bank_customers`: the enterprises with a loan application to a bank (this app's part of
+  `ipfin.accounts.customers`).
 - `pledge_valuations` / `pledge_valuation`: the valuations of a pledge's rights an approval may
   name (the valuation app's `loan_backing_refusal` decides which may back it).
 - `subsidy_claim_list` / `subsidy_claim_get`: an enterprise sees its own claims, the IP office and
@@ -54,6 +56,7 @@ from ipfin.valuation.selectors import (
 
 __all__ = [
     "LoanPosition",
+    "bank_customers",
     "bank_pledges_for",
     "loan_get",
     "loan_list",
@@ -143,6 +146,12 @@ def loan_position(loan: Loan, on: date) -> LoanPosition | None:
         amount_due=amount_due(states, terms, on),
         amount_to_settle=amount_to_settle(states, terms, on),
     )
+
+
+def bank_customers(bank_id: int) -> Q:
+    """The enterprises (a Q over Organisation) with a loan application, in any state, to the bank
+    `bank_id`: `ipfin.accounts.customers`' loans part."""
+    return Q(pk__in=Loan.objects.filter(bank_id=bank_id).values("enterprise_id"))
 
 
 def bank_pledges_for(*, actor: Actor, enterprise_id: int) -> QuerySet[Pledge]:

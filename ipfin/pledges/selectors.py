@@ -5,6 +5,8 @@
   never a 403, so that its existence is not revealed.
 - `pledges_public_for_right` / `pledges_public_search`: the public register (registered and
   released pledges only; no amounts, no pending applications).
+- `bank_customers`: the enterprises with a pledge or pledge application naming a bank as pledgee
+  (this app's part of `ipfin.accounts.customers`).
 - `pledge_facts` / `pledge_precheck`: the register's facts about the rights of an application, as
   the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
 """
@@ -55,6 +57,7 @@ from ipfin.registry.selectors import (
 __all__ = [
     "PUBLIC_STATES",
     "awaiting_my_confirmation",
+    "bank_customers",
     "change_queue",
     "examiner_queue",
     "pledge_change_get",
@@ -74,6 +77,12 @@ PUBLIC_STATES = (PledgeState.REGISTERED.value, PledgeState.RELEASED.value)
 # A trademark of the pledgor that still stands on the register (for 商标一并质押).
 _CURRENT_MARK_STATUSES = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 MAX_RIGHTS_PER_APPLICATION = 200
+
+
+def bank_customers(bank_id: int) -> Q:
+    """The enterprises (a Q over Organisation) that have a pledge or a pledge application, in any
+    state, naming the bank `bank_id` as pledgee: `ipfin.accounts.customers`' pledges part."""
+    return Q(pk__in=Pledge.objects.filter(pledgee_id=bank_id).values("pledgor_id"))
 
 
 def _pledges() -> QuerySet[Pledge]:

@@ -15,7 +15,7 @@
 - `market_comparables`: the register's priced transfers and licences of other rights of the same
   kind, most similar first, with suggested adjustment factors for the market approach.
 - `credit_score_get`: the "IP + credit" scorecard of an enterprise, for the enterprise itself,
-  banks and the valuation supervisors (IP office, regulators).
+  a bank it deals with (`may_see_credit`) and the valuation supervisors (IP office, regulators).
 - `bank_model_of`: a bank's internal model as the engine takes it (the default when it has none).
 """
 
@@ -30,13 +30,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Avg, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Actor, Perm, has_perm, require_login, tenant_scope
+from ipfin.accounts.permissions import (
+    Actor,
+    Perm,
+    customer_scope,
+    require_login,
+    tenant_scope,
+)
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
 from ipfin.common.versioning import UNSAVED
 from ipfin.registry.domain import (
@@ -86,6 +92,7 @@ __all__ = [
     "credit_scores_bulk",
     "loan_backing_refusal",
     "market_comparables",
+    "may_see_credit",
     "reliable_valuations_of",
     "right_score_get",
     "valuation_get",
@@ -616,39 +623,40 @@ def bank_model_version(bank_id: int | None) -> int:
 # --- "IP + credit" -------------------------------------------------------------------------------
 
 
-def _enterprise(uscc: str) -> Organisation:
-    code = clean_uscc(uscc)
-    org = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE).first()
-    if org is None:
-        raise NotFound(
-            f"未找到统一社会信用代码为 {code} 的企业。",
-            f"No enterprise with credit code {code}.",
-            code="enterprise_not_found",
-        )
-    return org
+def _no_enterprise(code: str) -> NotFound:
+    return NotFound(
+        f"未找到统一社会信用代码为 {code} 的企业。",
+        f"No enterprise with credit code {code}.",
+        code="enterprise_not_found",
+    )
+
+
+def _credit_readers(actor: Actor) -> Q | None:
+    """Who reads an enterprise's credit profile and score: `customer_scope` with the valuation
+    supervisors' `Perm.VALUATION_VIEW_ALL` — the enterprise itself; a bank, only an enterprise
+    it deals with (a pledge or pledge application naming it as pledgee, a loan application to
+    it, a demand pushed to it, an entry of a published white-list batch pushed to it); the IP
+    office and regulators, every one (None). The rule is `customer_scope`'s, stated there once."""
+    return customer_scope(actor, view_all=Perm.VALUATION_VIEW_ALL)
 
 
 def may_see_credit(actor: Actor, org: Organisation) -> bool:
-    """The enterprise itself, any bank (its lenders-to-be) and the supervisors."""
-    if getattr(actor, "organisation_id", None) == org.pk:
-        return True
-    if has_perm(actor, Perm.VALUATION_VIEW_ALL):
-        return True
-    own = getattr(actor, "organisation", None)
-    return own is not None and own.kind == OrganisationKind.BANK
+    """Whether `actor` may read the credit profile of the enterprise `org` (`_credit_readers`)."""
+    scope = _credit_readers(actor)
+    return scope is None or Organisation.objects.filter(scope, pk=org.pk).exists()
 
 
 def credit_profile_of(*, actor: Actor, uscc: str) -> tuple[Organisation, EnterpriseCreditProfile]:
-    """The enterprise and its stored profile (an unsaved empty one if none); 404 for an actor
-    who may not see it."""
+    """The enterprise and its stored profile (an unsaved empty one if none); a 404
+    `enterprise_not_found` for an unknown credit code and, alike, for one the actor may not read
+    (`_credit_readers`: another bank's customer is not revealed)."""
     require_login(actor)
-    org = _enterprise(uscc)
-    if not may_see_credit(actor, org):
-        raise NotFound(
-            f"未找到统一社会信用代码为 {org.uscc} 的企业。",
-            f"No enterprise with credit code {org.uscc}.",
-            code="enterprise_not_found",
-        )
+    code = clean_uscc(uscc)
+    orgs = Organisation.objects.filter(uscc=code, kind=OrganisationKind.ENTERPRISE)
+    scope = _credit_readers(actor)
+    org = (orgs if scope is None else orgs.filter(scope)).first()
+    if org is None:
+        raise _no_enterprise(code)
     profile = EnterpriseCreditProfile.objects.filter(organisation=org).first()
     return org, profile or EnterpriseCreditProfile(organisation=org)
 

@@ -11,6 +11,8 @@
   credit_scores_bulk` (a fixed number of queries).
 - `screening_preview`: every enterprise, in or out, with the criteria met and failed.
   `screening_candidates`: the set-based query that narrows the enterprises before scoring.
+- `bank_customers`: the enterprises in a published batch pushed to a bank (this app's part of
+  `ipfin.accounts.customers`).
 - `conversion_figures`: pushed → contacted → credit granted → disbursed / declined, per batch, per
   bank or per (batch, bank), from SQL aggregates over the latest follow-up of each (entry, bank).
 """
@@ -71,6 +73,7 @@ from ipfin.whitelist.models import (
 __all__ = [
     "FIGURE_FIELDS",
     "ScoredEnterprise",
+    "bank_customers",
     "banks_for_push",
     "batch_get",
     "batch_list",
@@ -97,6 +100,16 @@ _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 
 
 _M = TypeVar("_M", bound=Model)
+
+
+def bank_customers(bank_id: int) -> Q:
+    """The enterprises (a Q over Organisation) with an entry in a published white-list batch
+    pushed to the bank `bank_id`: `ipfin.accounts.customers`' whitelist part. (A bank's own
+    recommendation of an enterprise does not count: the bank alone would make it.)"""
+    entries = WhitelistEntry.objects.filter(
+        batch__state=BatchState.PUBLISHED, batch__pushes__bank_id=bank_id
+    )
+    return Q(pk__in=entries.values("enterprise_id"))
 
 
 def is_office(actor: Actor) -> bool:

@@ -190,14 +190,27 @@ def _products(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
     return _not_party(Product.objects.filter(provider=a), x, "provider")
 
 
+def _customers(bank: Organisation) -> Q:
+    # The enterprises a bank deals with, from the tables' own fields: a pledge or pledge
+    # application naming it as pledgee, a loan application to it, a demand pushed to it (a
+    # ledger row), an entry of a published white-list batch pushed to it.
+    entries = WhitelistEntry.objects.filter(batch__state="published", batch__pushes__bank=bank)
+    return (
+        Q(pk__in=Pledge.objects.filter(pledgee=bank).values("pledgor"))
+        | Q(pk__in=Loan.objects.filter(bank=bank).values("enterprise"))
+        | Q(pk__in=DemandResponse.objects.filter(bank=bank).values("demand__enterprise"))
+        | Q(pk__in=entries.values("enterprise"))
+    )
+
+
 def _credit(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
-    # An enterprise's credit scorecard: itself, any bank and the supervisors may read it; the
-    # enterprise or a bank it has pledged rights to may update its facts (a stranger bank's
-    # update is refused: ipfin/valuation/tests, services.profiles.credit_profile_update). For
-    # the sweep's reads it is "foreign" to another enterprise only.
+    # An enterprise's credit scorecard: the enterprise itself, the supervisors and a bank that
+    # deals with it (_customers) may read it — not any bank by the credit code; the enterprise
+    # or a bank it has pledged rights to may update its facts. Bank A's customers are foreign to
+    # every other party but a bank that deals with them too.
+    rows = Organisation.objects.filter(_customers(a), kind="enterprise")
     if x is not None and x.kind == "bank":
-        return Organisation.objects.none()
-    rows = Organisation.objects.filter(pk__in=Loan.objects.filter(bank=a).values("enterprise"))
+        rows = rows.exclude(_customers(x))
     return _not_party(rows, x, "pk", "park")
 
 
@@ -323,9 +336,7 @@ def _foreign(demo: Demo, param: str, caller: str) -> list[Any]:
 
 # (path parameter, caller) with nothing foreign to probe, by design, with the reason. Every other
 # case must find rows, or the sweep would pass without sending a request.
-NOTHING_FOREIGN: dict[tuple[str, str], str] = {
-    ("uscc", "bank_b"): "any bank may read an enterprise's credit scorecard (see _credit)",
-}
+NOTHING_FOREIGN: dict[tuple[str, str], str] = {}
 
 
 def _probes(values: list[Any], param: str, caller: str) -> None:
@@ -409,7 +420,7 @@ def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
     (param,) = _path_params(method, path)
     reader = "office" if param in {"import_id", "rule_id"} else "bank_a"  # office material
     values = _foreign(demo, param, "bank_b")
-    if param == "uscc":  # bank A reads its borrowers' scorecards (any bank may read one)
+    if param == "uscc":  # bank A reads its customers' scorecards
         values = list(OWNED[param].foreign(demo.bank_a, None).values_list("uscc", flat=True))
     if param in {"batch_id", "entry_id"}:  # drafts are the office's: only what was pushed
         pushed = WhitelistPush.objects.filter(bank=demo.bank_a).values("batch")

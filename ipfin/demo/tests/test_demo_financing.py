@@ -53,10 +53,13 @@ def test_demo_parties_park_insurer_guarantor_sizes_and_profiles(demo_output):
     assert all(f.size and f.industry for f in firms)
     # every demo enterprise has its "IP + credit" profile, and the scorecard reads it
     assert EnterpriseCreditProfile.objects.filter(organisation__in=firms).count() == len(firms)
-    bank_a = User.objects.get(username="bank_a")
+    # (read by the office: a bank reads only its customers' scorecards; bank A, enterprise A's)
+    examiner = User.objects.get(username="examiner")
     for firm in firms:
-        card = credit_score_get(actor=bank_a, uscc=firm.uscc)
+        card = credit_score_get(actor=examiner, uscc=firm.uscc)
         assert 0 <= card["total"] <= 100
+    bank_a = User.objects.get(username="bank_a")
+    assert credit_score_get(actor=bank_a, uscc=firm_a.uscc)["name"] == firm_a.name
 
 
 def test_demo_catalogue_and_policies(demo_output):

@@ -186,10 +186,11 @@ def test_credit_score_visibility(
     make_org: Callable[..., Organisation],
 ) -> None:
     assert enterprise_a.uscc is not None
-    assert credit_score_get(actor=bank_b_user, uscc=enterprise_a.uscc)["name"] == enterprise_a.name
     assert credit_score_get(actor=examiner, uscc=enterprise_a.uscc)["uscc"] == enterprise_a.uscc
     with pytest.raises(NotFound):
         credit_score_get(actor=agency_user, uscc=enterprise_a.uscc)
+    with pytest.raises(NotFound):  # a bank with no dealings with it (test_credit_access.py)
+        credit_score_get(actor=bank_b_user, uscc=enterprise_a.uscc)
     bank = make_org("bank", "丙银行")
     assert bank.uscc is not None
     with pytest.raises(NotFound):  # a bank is not an enterprise

@@ -711,8 +711,9 @@ def test_credit_profile_update_by_the_enterprise_and_by_a_bank(
     assert profile.established_on == date(2015, 3, 1)
     assert profile.credit_rating == "AA"
     assert AuditRecord.objects.filter(action="valuation.credit_profile_update").count() == 2
-    # Another bank, with no pledge of enterprise_a's, may read but not set its facts.
-    with pytest.raises(PermissionDenied):
+    # Another bank, with no dealings with enterprise_a, may neither read nor set its facts: a
+    # 404, as for another tenant's row (test_credit_access.py).
+    with pytest.raises(NotFound):
         credit_profile_update(
             actor=bank_b_user, uscc=enterprise_a.uscc, version=2, credit_rating="c"
         )
