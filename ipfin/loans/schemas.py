@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.loans.domain.schedules import MAX_MONTHS
 from ipfin.pledges.schemas import MoneyIn
 
@@ -85,12 +85,12 @@ class ClassifyIn(Schema):
 
 
 class DisburseIn(Schema):
-    disbursed_on: dt.date | None = None
+    disbursed_on: IsoDate | None = None
 
 
 class RepaymentIn(Schema):
     amount: MoneyIn
-    paid_on: dt.date | None = None
+    paid_on: IsoDate | None = None
 
 
 class ClaimIn(Schema):
@@ -113,7 +113,7 @@ class AllocateIn(Schema):
 
 class InstallmentRowOut(Schema):
     n: int
-    due_date: dt.date
+    due_date: IsoDate
     principal: str
     interest: str
     payment: str
@@ -138,8 +138,8 @@ class LoanSummaryOut(Schema):
     months: int | None
     method: str
     day_count: str
-    disbursed_on: dt.date | None
-    maturity_date: dt.date | None
+    disbursed_on: IsoDate | None
+    maturity_date: IsoDate | None
     outstanding_principal: str
     days_past_due: int
     classification: str
@@ -148,7 +148,7 @@ class LoanSummaryOut(Schema):
 
 class InstallmentOut(Schema):
     n: int
-    due_date: dt.date
+    due_date: IsoDate
     principal: str
     interest: str
     payment: str
@@ -156,12 +156,12 @@ class InstallmentOut(Schema):
     interest_paid: str
     penalty: str
     penalty_paid: str
-    settled_on: dt.date | None
+    settled_on: IsoDate | None
 
 
 class RepaymentOut(Schema):
     id: int
-    paid_on: dt.date
+    paid_on: IsoDate
     amount: str
     penalty: str
     interest: str
@@ -172,7 +172,7 @@ class RepaymentOut(Schema):
 
 
 class PositionOut(Schema):
-    on: dt.date
+    on: IsoDate
     outstanding_principal: str
     amount_due: str
     amount_to_settle: str
@@ -196,15 +196,15 @@ class LoanOut(LoanSummaryOut):
     valuation_id: int | None
     valuation_value: str | None
     pledge_rate: str | None
-    approved_on: dt.date | None
-    closed_on: dt.date | None
+    approved_on: IsoDate | None
+    closed_on: IsoDate | None
     decline_reason: str
     assessed_classification: str = Field(
         ..., description="the bank's own category ('' if none); classification is the worse"
     )
     assessed_reason: str
-    assessed_on: dt.date | None
-    written_off_on: dt.date | None
+    assessed_on: IsoDate | None
+    written_off_on: IsoDate | None
     write_off_reason: str
     rights: list[str]
     installments: list[InstallmentOut]
