@@ -6,7 +6,6 @@ serialises the transactions anyway)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.test import Client
 
 from ipfin.accounts.models import LoginAttempt, LoginOutcome, User
 from ipfin.audit.models import AuditRecord
+from ipfin.common.tests.concurrency import all_at_once
 
 LIMIT = 5
 RIGHT = "pw-for-tests-1"
@@ -40,25 +40,13 @@ def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def logins_at_once(username: str, passwords: list[str]) -> list[tuple[int, bool]]:
     """POST /login/ once per password, each from its own thread (own Client, own connection),
     released together. Returns (status, logged in) per attempt."""
-    barrier = threading.Barrier(len(passwords))
-    results: list[tuple[int, bool]] = [(0, False)] * len(passwords)
 
-    def attempt(i: int) -> None:
-        try:
-            client = Client()
-            barrier.wait(timeout=30)
-            resp = client.post("/login/", {"username": username, "password": passwords[i]})
-            results[i] = (resp.status_code, "_auth_user_id" in client.session)
-        finally:
-            connection.close()
+    def attempt(i: int) -> tuple[int, bool]:
+        client = Client()
+        resp = client.post("/login/", {"username": username, "password": passwords[i]})
+        return resp.status_code, "_auth_user_id" in client.session
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(passwords))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
+    return all_at_once(len(passwords), attempt)
 
 
 @pytest.mark.postgres_only

@@ -17,11 +17,11 @@ from django.test import Client
 
 from ipfin.accounts.models import Role, User
 from ipfin.audit.models import AuditRecord
+from ipfin.common.tests.concurrency import THREADS, run_at_once
 from ipfin.common.workdays import covered_years
 from ipfin.holidays.domain import ArrangementDay, DayKind
 from ipfin.holidays.models import HolidayArrangement
 from ipfin.holidays.services import arrangement_save
-from ipfin.pledges.tests.test_concurrency import THREADS, run_at_once
 
 NEXT = covered_years().stop
 URL = f"/api/v1/calendar/{NEXT}"

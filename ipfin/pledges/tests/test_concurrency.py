@@ -8,7 +8,6 @@ test_services.py (test_database_alone_rejects_a_second_active_item).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -18,39 +17,11 @@ from django.db import connection
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
-from ipfin.common.errors import Conflict
+from ipfin.common.tests.concurrency import THREADS, run_at_once
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeItem
 from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_change, pledge_confirm, pledge_decide, pledge_submit
 from ipfin.registry.models import Right
-
-THREADS = 8
-
-
-def run_at_once(work: Callable[[int], Any]) -> list[tuple[str, Any]]:
-    """Run work(0..THREADS-1) in threads released together by a barrier; each thread uses its own
-    connection and closes it. Returns ("ok", value) / ("conflict", code) / ("error", repr)."""
-    barrier = threading.Barrier(THREADS)
-    results: list[tuple[str, Any]] = [("error", "did not run")] * THREADS
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except Conflict as exc:
-            results[i] = ("conflict", exc.code)
-        except Exception as exc:  # reported, and the test fails on it
-            results[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
 
 
 @pytest.mark.postgres_only

@@ -18,7 +18,7 @@ from django.test import Client
 
 from ipfin.accounts.models import User
 from ipfin.audit.models import AuditRecord
-from ipfin.pledges.tests.test_concurrency import THREADS, run_at_once
+from ipfin.common.tests.concurrency import THREADS, run_at_once
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_term_facts_set
 from ipfin.registry.tests.test_import import cnipr_row, run, write_cnipr

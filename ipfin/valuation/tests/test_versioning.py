@@ -15,7 +15,7 @@ from django.db import connection
 from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict
-from ipfin.pledges.tests.test_concurrency import THREADS, run_at_once
+from ipfin.common.tests.concurrency import THREADS, run_at_once
 from ipfin.registry.models import Right
 from ipfin.valuation.models import BankValuationModel, EnterpriseCreditProfile
 from ipfin.valuation.services import bank_model_update, credit_profile_update
