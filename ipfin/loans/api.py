@@ -342,16 +342,35 @@ def _run(run: SubsidyAllocationRun) -> dict[str, Any]:
         "total_awarded": money_str(run.total_awarded),
         "scaled": run.scaled,
         "scale_factor": f"{run.scale_factor:f}",
+        "proposed_by": run.run_by.get_username(),
+        "confirmed_by": run.confirmed_by.get_username() if run.confirmed_by else None,
+        "confirmed_at": run.confirmed_at,
         "claims": [_claim(c) for c in claims.order_by("pk")],
     }
 
 
 @router.post("/subsidies/allocate", response={201: RunOut})
 def allocate(request: HttpRequest, payload: AllocateIn) -> Status[dict[str, Any]]:
-    """Allocate a policy's budget for a year among its approved claims (IP office), pro rata
-    to the fen when over budget."""
+    """Propose the allocation of a policy's budget for a year among its approved claims (IP
+    office), pro rata to the fen when over budget. Maker-checker: the claims are allocated only
+    when a second office user confirms it (POST /subsidies/allocations/{run_id}/confirm)."""
     run = services.subsidy_allocate(actor=request.user, **payload.dict())
     return Status(201, _run(run))
+
+
+@router.post("/subsidies/allocations/{int:run_id}/confirm", response=RunOut)
+def allocation_confirm(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """Confirm a proposed allocation (an office user other than its proposer: else 403
+    `checker_is_maker`); the claims are allocated and the enterprises told."""
+    return _run(services.subsidy_allocation_confirm(actor=request.user, run_id=run_id))
+
+
+@router.post("/subsidies/allocations/{int:run_id}/discard", response={204: None})
+def allocation_discard(request: HttpRequest, run_id: int) -> Status[None]:
+    """Send a proposed allocation back (not its proposer): it is removed and can be proposed
+    anew."""
+    services.subsidy_allocation_discard(actor=request.user, run_id=run_id)
+    return Status(204, None)
 
 
 __all__ = ["loan_detail", "router"]

@@ -393,6 +393,17 @@ class SubsidyAllocationRun(models.Model):
     claims_count = models.PositiveIntegerField(_("申请数"), default=0)
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     run_at = models.DateTimeField(auto_now_add=True)
+    # Maker-checker: a run is a proposal (by run_by) until a second office user confirms it; only
+    # then are the claims allocated and the enterprises told.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("复核人"),
+    )
+    confirmed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-id"]

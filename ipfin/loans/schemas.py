@@ -243,4 +243,9 @@ class RunOut(Schema):
     total_awarded: str
     scaled: bool
     scale_factor: str
+    proposed_by: str = Field(description="the office user who proposed the allocation (maker)")
+    confirmed_by: str | None = Field(
+        description="who confirmed it (checker); null: proposed, the claims not yet allocated"
+    )
+    confirmed_at: dt.datetime | None
     claims: list[ClaimOut]

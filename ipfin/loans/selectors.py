@@ -228,7 +228,9 @@ def subsidy_runs(*, actor: Actor) -> QuerySet[SubsidyAllocationRun]:
     """Allocation runs: the IP office and regulators see them (the figures are public policy
     outcomes, but the enterprises see their own awards on their claims)."""
     require_login(actor)
-    runs = SubsidyAllocationRun.objects.select_related("policy").order_by("-year", "-id")
+    runs = SubsidyAllocationRun.objects.select_related("policy", "run_by", "confirmed_by").order_by(
+        "-year", "-id"
+    )
     if not _sees_all_claims(actor):
         return runs.filter(Q(pk__in=[]))
     return runs

@@ -24,4 +24,14 @@ urlpatterns = [
     path("subsidies/", views.subsidy_claims, name="subsidy_claims"),
     path("subsidies/<int:claim_id>/review/", views.subsidy_review, name="subsidy_review"),
     path("subsidies/allocate/", views.subsidy_allocate, name="subsidy_allocate"),
+    path(
+        "subsidies/allocations/<int:run_id>/confirm/",
+        views.subsidy_allocation_confirm,
+        name="subsidy_allocation_confirm",
+    ),
+    path(
+        "subsidies/allocations/<int:run_id>/discard/",
+        views.subsidy_allocation_discard,
+        name="subsidy_allocation_discard",
+    ),
 ]

@@ -446,7 +446,9 @@ def subsidy_allocate(request: HttpRequest) -> HttpResponse:
 
     def allocate() -> str:
         run = services.subsidy_allocate(actor=request.user, **form.cleaned_data)
-        return _("贴息已核定：共 %(total)s 元。") % {"total": money_str(run.total_awarded)}
+        return _("核定方案已提出：共 %(total)s 元，待另一人复核确认后生效。") % {
+            "total": money_str(run.total_awarded)
+        }
 
     return run_action(
         request,
@@ -454,6 +456,40 @@ def subsidy_allocate(request: HttpRequest) -> HttpResponse:
         form=form,
         on_success=lambda: redirect("loans:subsidy_claims"),
         on_failure=_subsidy_page_again(request, allocate_form=form),
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def subsidy_allocation_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
+    def confirm() -> str:
+        run = services.subsidy_allocation_confirm(actor=request.user, run_id=run_id)
+        return _("贴息已核定：共 %(total)s 元，已通知各企业。") % {
+            "total": money_str(run.total_awarded)
+        }
+
+    return run_action(
+        request,
+        confirm,
+        on_success=lambda: redirect("loans:subsidy_claims"),
+        on_failure=_subsidy_page_again(request),
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def subsidy_allocation_discard(request: HttpRequest, run_id: int) -> HttpResponse:
+    def discard() -> str:
+        services.subsidy_allocation_discard(actor=request.user, run_id=run_id)
+        return _("核定方案已退回，可重新核定。")
+
+    return run_action(
+        request,
+        discard,
+        on_success=lambda: redirect("loans:subsidy_claims"),
+        on_failure=_subsidy_page_again(request),
     )
 
 

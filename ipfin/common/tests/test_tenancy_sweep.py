@@ -38,7 +38,8 @@ from ipfin.api import api
 from ipfin.demo.scenarios.base import DEMO_PASSWORD
 from ipfin.demo.scenarios.parties import ENTERPRISES
 from ipfin.financing.models import Demand, DemandResponse, Product
-from ipfin.loans.models import Installment, Loan, Repayment, SubsidyClaim
+from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
+from ipfin.loans.services import subsidy_allocate, subsidy_claim_review
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
 from ipfin.registry.models import Right, RightEvent
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
@@ -232,6 +233,8 @@ OWNED: dict[str, Owned] = {
     "import_id": Owned(ImportedList, _office_only(ImportedList)),
     "rule_id": Owned(ScreeningRule, _office_only(ScreeningRule)),
     "claim_id": Owned(SubsidyClaim, _claims),
+    # Allocation runs are the office's (proposed by one office user, confirmed by another).
+    "run_id": Owned(SubsidyAllocationRun, _office_only(SubsidyAllocationRun), (SubsidyClaim,)),
     # A user's API tokens are that user's alone (bank A's user's tokens, for the callers here).
     "token_id": Owned(ApiToken, lambda a, x: ApiToken.objects.filter(user__organisation=a)),
     "product_id": Owned(Product, _products),
@@ -311,6 +314,11 @@ def demo(
         enterprise_b = users.get("enterprise_b") or user_create(
             username="enterprise_b", password=DEMO_PASSWORD, organisation=firm_b
         )
+        # The demo's subsidy claim approved and its allocation proposed by the office (a run to
+        # probe; the demo itself leaves the claim for the office to review).
+        claim = SubsidyClaim.objects.get()
+        subsidy_claim_review(actor=users["examiner"], claim=claim, decision="approve")
+        subsidy_allocate(actor=users["examiner"], policy_id=claim.policy_id, year=claim.year)
         demo = Demo(
             bank_a=bank_a,
             clients={

@@ -29,7 +29,7 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, NotFound, invalid
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import int_in
 from ipfin.common.money import money_str
 from ipfin.financing.models import Policy, PolicyKind
@@ -282,18 +282,18 @@ def subsidy_claim_review(
 
 
 def subsidy_allocate(*, actor: User, policy_id: int | str, year: int | str) -> SubsidyAllocationRun:
-    """Allocate the policy's budget for `year` among its approved claims (see the module doc)."""
+    """Propose the allocation of the policy's budget for `year` among its approved claims (see the
+    module doc): the run and each claim's figures are stored, the claims stay approved until a
+    second office user confirms it (`subsidy_allocation_confirm`; maker-checker) or it is
+    discarded (`subsidy_allocation_discard`)."""
     require(actor, Perm.SUBSIDY_REVIEW)
     policy = subsidy_policy(policy_id)
     claim_year = int_in(year, "year")
     with transaction.atomic():
         Policy.objects.select_for_update().filter(pk=policy.pk).first()  # one run at a time
-        if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
-            raise Conflict(
-                f"{claim_year} 年度的贴息已核定。",
-                f"The {claim_year} subsidy has been allocated already.",
-                code="allocation_done",
-            )
+        existing = SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).first()
+        if existing is not None:
+            _refuse_existing_run(existing, claim_year)
         pending = SubsidyClaim.objects.filter(
             policy=policy, year=claim_year, state=ClaimState.SUBMITTED
         ).count()
@@ -349,13 +349,12 @@ def subsidy_allocate(*, actor: User, policy_id: int | str, year: int | str) -> S
             claim.capped = line.capped
             claim.awarded = line.awarded
             claim.allocation_run = run
-            claim.state = ClaimState.ALLOCATED
         SubsidyClaim.objects.bulk_update(
-            claims, ["eligible", "capped", "awarded", "allocation_run", "state"]
+            claims, ["eligible", "capped", "awarded", "allocation_run"]
         )
         audit_record(
             actor=actor,
-            action="subsidy.allocate",
+            action="subsidy.allocate_proposed",
             obj=run,
             before=None,
             after={
@@ -368,12 +367,105 @@ def subsidy_allocate(*, actor: User, policy_id: int | str, year: int | str) -> S
                 "awards": {str(c.pk): money_str(c.awarded or _ZERO) for c in claims},
             },
         )
+        notify_orgs(
+            ip_office_ids(),
+            run,
+            "subsidy.allocate_proposed",
+            f"{claim_year} 年度贴息核定方案已由 {actor.get_username()} 提出，待另一人复核确认。",
+            f"The {claim_year} subsidy allocation was proposed by {actor.get_username()}; a "
+            "second person must confirm it.",
+        )
+    return run
+
+
+def _refuse_existing_run(run: SubsidyAllocationRun, year: int) -> None:
+    if run.confirmed_by_id is None:
+        raise Conflict(
+            f"{year} 年度已有待复核的核定方案，请先确认或退回。",
+            f"A proposed {year} allocation waits for confirmation; confirm or discard it first.",
+            code="allocation_proposed",
+            extra={"run_id": run.pk},
+        )
+    raise Conflict(
+        f"{year} 年度的贴息已核定。",
+        f"The {year} subsidy has been allocated already.",
+        code="allocation_done",
+    )
+
+
+def _locked_proposal(actor: User, run_id: int | str) -> SubsidyAllocationRun:
+    """The proposed run, locked, for the checker: never its maker (403), never a confirmed one."""
+    require(actor, Perm.SUBSIDY_REVIEW)
+    run = (
+        SubsidyAllocationRun.objects.select_for_update().filter(pk=int_in(run_id, "run_id")).first()
+    )
+    if run is None:
+        raise NotFound("没有该核定方案。", "No such allocation.", code="allocation_not_found")
+    if run.confirmed_by_id is not None:
+        raise Conflict(
+            f"{run.year} 年度的贴息已核定。",
+            f"The {run.year} subsidy has been allocated already.",
+            code="allocation_done",
+        )
+    if run.run_by_id == actor.pk:
+        raise PermissionDenied(
+            "核定方案须由提出人以外的另一人复核。",
+            "The allocation must be confirmed by someone other than its proposer.",
+            code="checker_is_maker",
+        )
+    return run
+
+
+def subsidy_allocation_confirm(*, actor: User, run_id: int | str) -> SubsidyAllocationRun:
+    """The checker confirms a proposed allocation: its claims are allocated with the proposed
+    figures and the enterprises are told."""
+    with transaction.atomic():
+        run = _locked_proposal(actor, run_id)
+        claims = list(
+            SubsidyClaim.objects.select_for_update()
+            .filter(allocation_run=run, state=ClaimState.APPROVED)
+            .order_by("pk")
+        )
+        for claim in claims:
+            claim.state = ClaimState.ALLOCATED
+        SubsidyClaim.objects.bulk_update(claims, ["state"])
+        run.confirmed_by = actor
+        run.confirmed_at = timezone.now()
+        run.save(update_fields=["confirmed_by", "confirmed_at"])
+        audit_record(
+            actor=actor,
+            action="subsidy.allocate",
+            obj=run,
+            after={
+                "policy_id": run.policy_id,
+                "year": run.year,
+                "proposed_by": run.run_by_id,
+                "total_awarded": money_str(run.total_awarded),
+                "awards": {str(c.pk): money_str(c.awarded or _ZERO) for c in claims},
+            },
+        )
         for claim in claims:
             notify_orgs(
                 [claim.enterprise_id],
                 claim,
                 "subsidy.allocate",
-                f"您的 {claim_year} 年度贴息已核定：{money_str(claim.awarded or _ZERO)} 元。",
-                f"Your {claim_year} interest subsidy: {money_str(claim.awarded or _ZERO)} yuan.",
+                f"您的 {run.year} 年度贴息已核定：{money_str(claim.awarded or _ZERO)} 元。",
+                f"Your {run.year} interest subsidy: {money_str(claim.awarded or _ZERO)} yuan.",
             )
     return run
+
+
+def subsidy_allocation_discard(*, actor: User, run_id: int | str) -> None:
+    """The checker sends a proposed allocation back: the run is removed and its claims are
+    approved again without figures, so that the allocation can be proposed anew."""
+    with transaction.atomic():
+        run = _locked_proposal(actor, run_id)
+        claims = SubsidyClaim.objects.select_for_update().filter(allocation_run=run)
+        claims.update(allocation_run=None, eligible=None, capped=None, awarded=None)
+        audit_record(
+            actor=actor,
+            action="subsidy.allocate_discarded",
+            obj=run,
+            before={"year": run.year, "total_awarded": money_str(run.total_awarded)},
+        )
+        run.delete()

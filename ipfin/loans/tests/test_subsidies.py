@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
-from ipfin.common.errors import ValidationFailed
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import PermissionDenied, ValidationFailed
 from ipfin.financing.models import Policy
 from ipfin.loans import services
 from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
@@ -78,8 +79,10 @@ def test_subsidy_end_to_end_scaled_to_the_budget(
     borrowers: dict[str, tuple[Organisation, User]],
     subsidy_policy: Policy,
     office_user: User,
+    make_user: Callable[..., User],
 ) -> None:
     office = api_client(office_user)
+    office_checker = make_user("office_checker", office_user.organisation)
     claim_ids = {}
     for key in "ABC":
         resp = api_client(borrowers[key][1]).post_json(
@@ -134,6 +137,17 @@ def test_subsidy_end_to_end_scaled_to_the_budget(
     total = sum(D(c["awarded"]) for c in run["claims"])
     assert total == subsidy_policy.annual_budget  # never over budget, exact
     assert all(D(c["awarded"]) <= D("1000.00") for c in run["claims"])  # never over the cap
+    # Maker-checker: proposed, not yet allocated; the maker may not confirm its own proposal.
+    assert (run["proposed_by"], run["confirmed_by"]) == ("office", None)
+    assert set(SubsidyClaim.objects.values_list("state", flat=True)) == {"approved"}
+    resp = office.post_json("/api/v1/subsidies/allocate", allocate)
+    assert resp.status_code == 409 and resp.json()["code"] == "allocation_proposed"
+    confirm = f"/api/v1/subsidies/allocations/{run['id']}/confirm"
+    resp = office.post_json(confirm)
+    assert resp.status_code == 403 and resp.json()["code"] == "checker_is_maker"
+    resp = api_client(office_checker).post_json(confirm)
+    assert (resp.status_code, resp.json()["confirmed_by"]) == (200, "office_checker")
+    assert set(SubsidyClaim.objects.values_list("state", flat=True)) == {"allocated"}
     # Final: one run per policy and year.
     resp = office.post_json("/api/v1/subsidies/allocate", allocate)
     assert resp.status_code == 409 and resp.json()["code"] == "allocation_done"
@@ -219,3 +233,37 @@ def test_only_the_office_reviews_and_allocates(
     assert resp.status_code == 403
     claim.refresh_from_db()
     assert claim.state == "submitted"
+
+
+def test_a_discarded_proposal_is_removed_and_can_be_proposed_again(
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    office_user: User,
+    make_user: Callable[..., User],
+) -> None:
+    checker = make_user("office_checker", office_user.organisation)
+    claim = services.subsidy_claim_submit(
+        actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2025, today=date(2026, 1, 5)
+    )
+    services.subsidy_claim_review(actor=office_user, claim=claim, decision="approve")
+    run = services.subsidy_allocate(actor=office_user, policy_id=subsidy_policy.pk, year=2025)
+    with pytest.raises(PermissionDenied) as refused:
+        services.subsidy_allocation_discard(actor=office_user, run_id=run.pk)
+    assert refused.value.code == "checker_is_maker"
+    services.subsidy_allocation_discard(actor=checker, run_id=run.pk)
+    claim.refresh_from_db()
+    assert (claim.state, claim.allocation_run_id, claim.awarded) == ("approved", None, None)
+    assert not SubsidyAllocationRun.objects.exists()
+    again = services.subsidy_allocate(actor=checker, policy_id=subsidy_policy.pk, year=2025)
+    confirmed = services.subsidy_allocation_confirm(actor=office_user, run_id=again.pk)
+    claim.refresh_from_db()
+    assert (confirmed.confirmed_by, claim.state) == (office_user, "allocated")
+    actions = list(
+        AuditRecord.objects.filter(action__startswith="subsidy.allocate")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "subsidy.allocate_proposed", "subsidy.allocate_discarded",
+        "subsidy.allocate_proposed", "subsidy.allocate",
+    ]  # fmt: skip

@@ -154,6 +154,7 @@ def test_enterprise_applies_through_the_form(
 
 
 def test_subsidy_pages(
+    make_user: Callable[..., User],
     browser: Callable[..., Client],
     enterprise_a_user: User,
     office_user: User,
@@ -187,6 +188,22 @@ def test_subsidy_pages(
     resp = office.post(
         "/loans/subsidies/allocate/", {"policy_id": str(subsidy_policy.pk), "year": "2025"}
     )
+    assert resp.status_code == 302
+    # Maker-checker: a proposal with its figures; allocated once a second office user confirms.
+    claim.refresh_from_db()
+    assert (claim.state, str(claim.awarded)) == ("approved", "600.00")
+    run = claim.allocation_run
+    assert run is not None
+    assert (
+        f'data-testid="allocation-confirm-{run.pk}"'
+        not in office.get("/loans/subsidies/").content.decode()
+    )  # not to its maker
+    checker = browser(make_user("office_checker", office_user.organisation))
+    assert (
+        f'data-testid="allocation-confirm-{run.pk}"'
+        in checker.get("/loans/subsidies/").content.decode()
+    )
+    resp = checker.post(f"/loans/subsidies/allocations/{run.pk}/confirm/")
     assert resp.status_code == 302
     claim.refresh_from_db()
     assert (claim.state, str(claim.awarded)) == ("allocated", "600.00")
