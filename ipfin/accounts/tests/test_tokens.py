@@ -91,7 +91,8 @@ def test_the_commands_issue_for_some_days_list_and_revoke(bank_a_user: User) -> 
     with pytest.raises(CommandError, match="1 to 365"):
         call_command("issue_token", "bank_a", "--days", "400", stdout=StringIO())
     listing = StringIO()
-    call_command("revoke_token", "bank_a", raw[:8], stdout=listing)
+    # `--` ends the options: a prefix may begin with "-" (token_urlsafe's alphabet has it).
+    call_command("revoke_token", "bank_a", "--", raw[:8], stdout=listing)
     assert f"{raw[:8]}  batch" in listing.getvalue() and "revoked" in listing.getvalue()
     token.refresh_from_db()
     assert token.revoked_at is not None
@@ -125,3 +126,11 @@ def test_the_users_page_issues_a_token_once_and_revokes_only_with_confirmation(
     assert token.revoked_at is not None
     bad = page.post("/account/tokens/", {"days": "400"})
     assert bad.status_code == 400
+
+
+def test_a_prefix_beginning_with_a_dash_is_revoked_after_the_double_dash(bank_a_user: User) -> None:
+    ApiToken.objects.create(
+        user=bank_a_user, token_hash="0" * 64, prefix="-H7N4RfI", expires_at=timezone.now()
+    )
+    call_command("revoke_token", "bank_a", "--", "-H7N4RfI", stdout=StringIO())
+    assert ApiToken.objects.get(prefix="-H7N4RfI").revoked_at is not None

@@ -1,5 +1,6 @@
-"""`ipfin revoke_token USERNAME [PREFIX ...] [--all]`: list a user's API tokens, or revoke some
-(by the prefix `issue_token` printed) or all of them (a leaked token, a system retired)."""
+"""`ipfin revoke_token USERNAME [--all] [-- PREFIX ...]`: list a user's API tokens, or revoke some
+(by the prefix `issue_token` printed; write `--` before the prefixes, since one may begin with
+"-") or all of them (a leaked token, a system retired)."""
 
 from __future__ import annotations
 
