@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError
@@ -18,6 +19,20 @@ from ninja.utils import check_csrf
 from ipfin.accounts.models import ApiToken, hash_token
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def bearer_tokens(request: HttpRequest) -> QuerySet[ApiToken] | None:
+    """The usable token the request's `Authorization: Bearer <token>` names (at most one row):
+    None when the request has no Authorization header; no row when the header is malformed or
+    the token unknown, revoked or expired. The one reading of the header, shared by the
+    authenticator and the idempotency layer."""
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return ApiToken.objects.none()
+    return ApiToken.objects.usable().filter(token_hash=hash_token(raw.strip()))
 
 
 class ApiAuth(AuthBase):
@@ -35,17 +50,9 @@ class ApiAuth(AuthBase):
         self.optional = optional
 
     def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization")
-        if header:
-            scheme, _, raw = header.partition(" ")
-            if scheme.lower() != "bearer" or not raw.strip():
-                raise AuthenticationError()
-            token = (
-                ApiToken.objects.usable()
-                .select_related("user__organisation")
-                .filter(token_hash=hash_token(raw.strip()))
-                .first()
-            )
+        tokens = bearer_tokens(request)
+        if tokens is not None:
+            token = tokens.select_related("user__organisation").first()
             if token is None or not token.user.is_active:
                 raise AuthenticationError()
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

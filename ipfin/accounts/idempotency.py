@@ -26,7 +26,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from ipfin.accounts.models import ApiToken, IdempotentRequest, hash_token
+from ipfin.accounts.auth import bearer_tokens
+from ipfin.accounts.models import IdempotentRequest
 
 __all__ = ["HEADER", "KEEP_FOR", "IdempotencyMiddleware"]
 
@@ -44,17 +45,9 @@ def _error(status: int, code: str, zh: str, en: str) -> JsonResponse:
 def _client(request: HttpRequest) -> int | None:
     """The user the request acts for: its bearer token's, else its session's; None: anonymous
     (or a bad token, which the API itself answers with 401)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if header:
-        if scheme.lower() != "bearer" or not raw.strip():
-            return None
-        return (
-            ApiToken.objects.usable()
-            .filter(token_hash=hash_token(raw.strip()))
-            .values_list("user_id", flat=True)
-            .first()
-        )
+    tokens = bearer_tokens(request)
+    if tokens is not None:
+        return tokens.values_list("user_id", flat=True).first()
     user = getattr(request, "user", None)
     return user.pk if user is not None and user.is_authenticated else None
 

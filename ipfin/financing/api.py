@@ -9,6 +9,7 @@ in the request's language (`message` / `detail`) next to both languages where st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -80,7 +81,7 @@ def _version(v: ProductVersion, rate: Decimal | None) -> dict[str, Any]:
     }
 
 
-def _products(products: Sequence[Product], on: IsoDate) -> list[dict[str, Any]]:
+def _products(products: Sequence[Product], on: date) -> list[dict[str, Any]]:
     """The products with their terms on sale and today's rates (one LPR read per tenor)."""
     rates = selectors.annual_rates([selectors.current_terms(p) for p in products], on=on)
     return [_product(p, rates[selectors.current_terms(p).pk]) for p in products]
@@ -135,7 +136,7 @@ def _demand(d: Demand) -> dict[str, Any]:
     }
 
 
-def _match(m: Match, product: Product, on: IsoDate) -> dict[str, Any]:
+def _match(m: Match, product: Product, on: date) -> dict[str, Any]:
     en = _english()
     return {
         "product": _products([product], on)[0],
