@@ -402,11 +402,7 @@ def _locked_proposal(actor: User, run_id: int | str) -> SubsidyAllocationRun:
     if run is None:
         raise NotFound("没有该核定方案。", "No such allocation.", code="allocation_not_found")
     if run.confirmed_by_id is not None:
-        raise Conflict(
-            f"{run.year} 年度的贴息已核定。",
-            f"The {run.year} subsidy has been allocated already.",
-            code="allocation_done",
-        )
+        _refuse_existing_run(run, run.year)  # allocation_done
     if run.run_by_id == actor.pk:
         raise PermissionDenied(
             "核定方案须由提出人以外的另一人复核。",

@@ -148,6 +148,8 @@ def test_subsidy_end_to_end_scaled_to_the_budget(
     resp = api_client(office_checker).post_json(confirm)
     assert (resp.status_code, resp.json()["confirmed_by"]) == (200, "office_checker")
     assert set(SubsidyClaim.objects.values_list("state", flat=True)) == {"allocated"}
+    resp = api_client(office_checker).post_json(confirm)  # confirmed already
+    assert resp.status_code == 409 and resp.json()["code"] == "allocation_done"
     # Final: one run per policy and year.
     resp = office.post_json("/api/v1/subsidies/allocate", allocate)
     assert resp.status_code == 409 and resp.json()["code"] == "allocation_done"
