@@ -54,6 +54,9 @@ class Organisation(models.Model):
         verbose_name=_("所在园区"),
     )
     size = models.CharField(_("企业规模"), max_length=8, choices=EnterpriseSize.choices, blank=True)
+    # Off by default (the demo leaves it off): when on, every login of the organisation's users
+    # asks for a one-time password from an authenticator app, or a recovery code.
+    totp_required = models.BooleanField(_("要求两步验证"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +113,34 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (the second factor, `ipfin.accounts.totp`): the shared secret,
+    whether the user proved the app holds it (`confirmed_at`), and the last time step accepted
+    (no code is accepted twice)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    # The base32 secret: the server must read it back to compute codes, so it cannot be hashed;
+    # the database is as confidential as the password hashes beside it.
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code of a user; only its salted SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
 
 
 class Notification(models.Model):

@@ -151,6 +151,27 @@ def require(user: Any, perm: Perm) -> User:
     return logged_in
 
 
+def require_organisation_admin(user: Any, organisation: Organisation | None) -> User:
+    """The logged-in administrator (role `admin`) of `organisation`, or a superuser: who turns the
+    organisation's second-factor requirement on or off and resets a member's lost authenticator.
+    PermissionDenied `not_organisation_admin` (403) for anyone else (for a user of no
+    organisation, anyone but a superuser)."""
+    logged_in = require_login(user)
+    if logged_in.is_superuser:
+        return logged_in
+    if (
+        organisation is None
+        or logged_in.role != Role.ADMIN
+        or logged_in.organisation_id != organisation.pk
+    ):
+        raise PermissionDenied(
+            "只有本机构的管理员可以执行此操作。",
+            "Only an administrator of the organisation may do this.",
+            code="not_organisation_admin",
+        )
+    return logged_in
+
+
 def acting_organisation(user: User) -> Organisation:
     """The organisation a user acts for; PermissionDenied `no_organisation` (403) for an account
     that belongs to none (a superuser may hold every permission and still have none)."""

@@ -2,8 +2,21 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from ipfin.accounts.models import ApiToken, Notification, Organisation, OrganisationKind
-from ipfin.accounts.permissions import Actor, require_login, tenant_scope
+from ipfin.accounts.models import (
+    ApiToken,
+    Notification,
+    Organisation,
+    OrganisationKind,
+    RecoveryCode,
+    TotpDevice,
+    User,
+)
+from ipfin.accounts.permissions import (
+    Actor,
+    require_login,
+    require_organisation_admin,
+    tenant_scope,
+)
 from ipfin.common.errors import NotFound
 
 
@@ -36,3 +49,27 @@ def api_token_get(*, actor: Actor, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound("没有该令牌。", "No such token.", code="token_not_found")
     return token
+
+
+def totp_device_of(user: User) -> TotpDevice | None:
+    """The user's authenticator, confirmed or being set up; None when there is none."""
+    return TotpDevice.objects.filter(user=user).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def organisation_members_second_factor(*, actor: Actor, organisation: Organisation) -> list[User]:
+    """The organisation's users, each with `second_factor_on` (a confirmed authenticator): what
+    its administrator sees to know who still has to set one up. Administrators only."""
+    require_organisation_admin(actor, organisation)
+    users = list(User.objects.filter(organisation=organisation).order_by("username"))
+    confirmed = set(
+        TotpDevice.objects.filter(user__in=users, confirmed_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    for user in users:
+        user.second_factor_on = user.pk in confirmed  # type: ignore[attr-defined]
+    return users

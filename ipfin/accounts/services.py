@@ -1,4 +1,4 @@
-"""Writes for accounts: organisations, users, API tokens, notifications."""
+"""Writes for accounts: organisations, users, API tokens, the second factor, notifications."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
@@ -17,13 +18,33 @@ from ipfin.accounts.models import (
     Notification,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
     Role,
+    TotpDevice,
     User,
     hash_token,
 )
-from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.permissions import Perm, require, require_organisation_admin
+from ipfin.accounts.throttle import (
+    login_attempt_failed,
+    login_attempt_start,
+    login_attempt_succeeded,
+)
+from ipfin.accounts.totp import (
+    new_recovery_codes,
+    new_totp_secret,
+    recovery_code_hash,
+    totp_matching_step,
+)
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
+from ipfin.common.errors import (
+    Conflict,
+    DomainError,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+    invalid,
+)
 
 
 @transaction.atomic
@@ -149,6 +170,196 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         locked.save(update_fields=["revoked_at"])
         audit_record(
             actor=actor, action="api_token.revoke", obj=locked, after={"prefix": locked.prefix}
+        )
+    return locked
+
+
+# --- the second factor (TOTP and recovery codes; rules in ipfin.accounts.totp) -------------------
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether a login of `user` asks for a second factor: the user turned one on, or the
+    user's organisation requires it (then a user without one enrols at the next login)."""
+    org = user.organisation
+    return (
+        bool(org is not None and org.totp_required)
+        or TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    )
+
+
+def _code_refused() -> ValidationFailed:
+    return invalid(
+        "code",
+        "second_factor_invalid",
+        "验证码不正确或已使用过，请输入验证器应用当前显示的 6 位数字，或一个未用过的恢复码。",
+        "The code is wrong or was used already: enter the 6 digits your authenticator app shows "
+        "now, or a recovery code not used before.",
+    )
+
+
+@transaction.atomic
+def totp_enrolment_start(*, user: User) -> TotpDevice:
+    """The authenticator to set up: the user's unconfirmed one (the same secret on every visit,
+    so a QR code scanned a minute ago stays good), or a new one. Conflict
+    `second_factor_enabled` (409) when the user has a confirmed one."""
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is not None and device.confirmed_at is not None:
+        raise Conflict(
+            "两步验证已开启。", "The second factor is on already.", code="second_factor_enabled"
+        )
+    if device is None:
+        device = TotpDevice.objects.create(user=user, secret=new_totp_secret())
+    return device
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    RecoveryCode.objects.filter(user=user).delete()
+    codes = new_recovery_codes()
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(user=user, code_hash=recovery_code_hash(user.pk, code)) for code in codes]
+    )
+    return codes
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, user: User, code: str) -> list[str]:
+    """Turn the second factor on once the user typed a code of the new authenticator (proof the
+    app holds the secret). Returns the ten recovery codes, shown this once. ValidationFailed
+    `second_factor_invalid` (422, on `code`) for a wrong code."""
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is None or device.confirmed_at is not None:
+        raise Conflict(
+            "没有待确认的验证器，请重新开始设置。",
+            "No authenticator is waiting to be confirmed: start the set-up again.",
+            code="second_factor_not_pending",
+        )
+    step = totp_matching_step(device.secret, code, timezone.now(), after_step=device.last_step)
+    if step is None:
+        raise _code_refused()
+    device.confirmed_at = timezone.now()
+    device.last_step = step
+    device.save(update_fields=["confirmed_at", "last_step"])
+    codes = _new_recovery_codes(user)
+    audit_record(actor=user, action="second_factor.enable", obj=user, after={"user": user.pk})
+    return codes
+
+
+def second_factor_check(*, user: User, code: str) -> str:
+    """Accept `code` as the user's second factor: a one-time password of a step later than the
+    last one accepted (claimed with one conditional UPDATE, so two requests with the same code
+    cannot both pass), or an unused recovery code (likewise claimed once; audited, with the
+    number left). Returns "totp" or "recovery_code"; ValidationFailed `second_factor_invalid`
+    (422, on `code`) otherwise."""
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        raise _code_refused()
+    step = totp_matching_step(device.secret, code, timezone.now(), after_step=device.last_step)
+    if step is not None:
+        claimed = TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step)
+        if claimed:
+            return "totp"
+        raise _code_refused()
+    with transaction.atomic():
+        used = RecoveryCode.objects.filter(
+            user=user, code_hash=recovery_code_hash(user.pk, code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if not used:
+            raise _code_refused()
+        left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+        audit_record(
+            actor=user,
+            action="second_factor.recovery_code_used",
+            obj=user,
+            after={"user": user.pk, "recovery_codes_left": left},
+        )
+    return "recovery_code"
+
+
+def second_factor_login(*, request: HttpRequest, user: User, code: str) -> list[str]:
+    """The second step of a login whose password was right: `code` is checked as the user's
+    second factor — or, for a user whose organisation requires one and who has none yet, as the
+    first code of the authenticator being set up (then the recovery codes are returned, to be
+    shown once). Each try counts in the login throttle like a password (a 6-digit code cannot be
+    guessed by trying them all): TooManyAttempts (429) once the username's or the address's
+    limit is reached, and nothing is checked."""
+    attempt = login_attempt_start(request, user.username)
+    if attempt is None:
+        raise TooManyAttempts(
+            "登录失败次数过多，请稍后再试。", "Too many failed logins: try again later."
+        )
+    try:
+        if TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+            second_factor_check(user=user, code=code)
+            codes: list[str] = []
+        else:
+            codes = totp_enrolment_confirm(user=user, code=code)
+    except DomainError:
+        login_attempt_failed(attempt)
+        raise
+    login_attempt_succeeded(attempt)
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User, code: str) -> list[str]:
+    """New recovery codes (the old ones stop working) once the user proved the second factor."""
+    second_factor_check(user=user, code=code)
+    codes = _new_recovery_codes(user)
+    audit_record(
+        actor=user, action="second_factor.recovery_codes_renew", obj=user, after={"user": user.pk}
+    )
+    return codes
+
+
+@transaction.atomic
+def second_factor_disable(*, user: User, code: str) -> None:
+    """Turn one's own second factor off (proved with a code). Conflict
+    `second_factor_required_by_organisation` (409) when the organisation requires it."""
+    org = user.organisation
+    if org is not None and org.totp_required:
+        raise Conflict(
+            "本机构要求两步验证，不能关闭。",
+            "Your organisation requires the second factor: it cannot be turned off.",
+            code="second_factor_required_by_organisation",
+        )
+    second_factor_check(user=user, code=code)
+    TotpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    audit_record(actor=user, action="second_factor.disable", obj=user, after={"user": user.pk})
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User | None, user: User) -> None:
+    """Remove a member's authenticator and recovery codes (a lost phone): the member sets up a new
+    one at the next login if the organisation requires it. By the organisation's administrator
+    (`actor` None: the operator's command line)."""
+    if actor is not None:
+        require_organisation_admin(actor, user.organisation)
+    TotpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    audit_record(actor=actor, action="second_factor.reset", obj=user, after={"user": user.pk})
+
+
+@transaction.atomic
+def organisation_second_factor_set(
+    *, actor: User | None, organisation: Organisation, required: bool
+) -> Organisation:
+    """Turn the organisation's second-factor requirement on or off (its administrator; `actor`
+    None: the operator's command line). Members without an authenticator set one up at their
+    next login; sessions already open run to their end."""
+    if actor is not None:
+        require_organisation_admin(actor, organisation)
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if locked.totp_required != required:
+        before = locked.totp_required
+        locked.totp_required = required
+        locked.save(update_fields=["totp_required"])
+        audit_record(
+            actor=actor,
+            action="organisation.second_factor",
+            obj=locked,
+            before={"totp_required": before},
+            after={"totp_required": required},
         )
     return locked
 

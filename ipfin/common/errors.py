@@ -61,6 +61,13 @@ class PreconditionRequired(DomainError):
     code = "precondition_required"
 
 
+class TooManyAttempts(DomainError):
+    """Refused before anything was checked: too many recent failures (login throttle): 429."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"

@@ -40,3 +40,30 @@ class TokenRevokeForm(BaseForm):
     confirm = forms.BooleanField(
         label=_("我确认撤销该令牌：使用它的系统将无法再访问接口。"), required=True
     )
+
+
+class SecondFactorForm(BaseForm):
+    """A one-time password from the authenticator app (6 digits), or a recovery code."""
+
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=32,
+        help_text=_("验证器应用当前显示的 6 位数字；手机不在身边时，可输入一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+
+class SecondFactorDisableForm(SecondFactorForm):
+    confirm = forms.BooleanField(label=_("我确认关闭两步验证：此后登录只需密码。"), required=True)
+
+
+class OrganisationSecondFactorForm(BaseForm):
+    """The organisation's requirement, on or off (its administrator)."""
+
+    required = forms.BooleanField(label=_("要求本机构所有用户使用两步验证"), required=False)
+
+
+class SecondFactorResetForm(BaseForm):
+    confirm = forms.BooleanField(
+        label=_("我确认重置该用户的两步验证：其验证器和恢复码将失效。"), required=True
+    )

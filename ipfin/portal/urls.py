@@ -7,10 +7,17 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
+    path("login/verify/", views.login_second_factor, name="login_second_factor"),
     path("logout/", views.logout_view, name="logout"),
     path("public/", views.public_query, name="public_query"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/security/", views.account_security, name="account_security"),
+    path(
+        "account/security/members/<int:user_id>/reset/",
+        views.second_factor_reset_view,
+        name="second_factor_reset",
+    ),
     path(
         "account/tokens/<int:token_id>/revoke/",
         views.api_token_revoke_view,

@@ -4,6 +4,7 @@ thin: one selector per panel."""
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from typing import Any
 
@@ -18,20 +19,48 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.accounts.models import Notification, OrganisationKind
+from ipfin.accounts.models import Notification, OrganisationKind, Role, User
 from ipfin.accounts.permissions import Perm, has_perm, require_login
-from ipfin.accounts.selectors import api_token_get, api_tokens_of, notification_list
-from ipfin.accounts.services import api_token_issue, api_token_revoke
+from ipfin.accounts.selectors import (
+    api_token_get,
+    api_tokens_of,
+    notification_list,
+    organisation_members_second_factor,
+    recovery_codes_left,
+    totp_device_of,
+)
+from ipfin.accounts.services import (
+    api_token_issue,
+    api_token_revoke,
+    organisation_second_factor_set,
+    recovery_codes_renew,
+    second_factor_disable,
+    second_factor_login,
+    second_factor_required,
+    second_factor_reset,
+    totp_enrolment_confirm,
+    totp_enrolment_start,
+)
 from ipfin.accounts.throttle import (
     login_attempt_failed,
     login_attempt_start,
     login_attempt_succeeded,
 )
+from ipfin.accounts.totp import totp_uri
 from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges.views import state_counts
-from ipfin.portal.forms import AuditFilterForm, LoginForm, TokenIssueForm, TokenRevokeForm
+from ipfin.portal.forms import (
+    AuditFilterForm,
+    LoginForm,
+    OrganisationSecondFactorForm,
+    SecondFactorDisableForm,
+    SecondFactorForm,
+    SecondFactorResetForm,
+    TokenIssueForm,
+    TokenRevokeForm,
+)
 from ipfin.registry import selectors as registry_selectors
 from ipfin.web.forms import SearchForm
 from ipfin.web.views import domain_errors, run_action
@@ -84,10 +113,86 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 status = 401
             else:
                 login_attempt_succeeded(attempt)
+                if second_factor_required(user):
+                    # Not logged in yet: the session only remembers whose password was right,
+                    # for a few minutes, and the second step logs in.
+                    request.session.cycle_key()
+                    request.session[_SECOND_FACTOR_PENDING] = {
+                        "user": user.pk,
+                        "backend": user.backend,
+                        "since": int(time.time()),
+                        "next": next_url or "",
+                    }
+                    return redirect("portal:login_second_factor")
                 login(request, user)
                 return redirect(next_url or "portal:home")
     context = {"error": error, "next": next_url or ""}
     return render(request, "portal/login.html", context, status=status)
+
+
+_SECOND_FACTOR_PENDING = "second_factor_pending"
+# How long the second step waits after the password: longer than setting up an app takes.
+SECOND_FACTOR_PENDING_SECONDS = 600
+
+
+def _qr_svg(text: str) -> str:
+    """`text` as a QR code, an inline SVG (no script, no image request: the CSP allows it)."""
+    import segno
+
+    return str(segno.make(text, error="m").svg_inline(scale=4, border=2))
+
+
+def _enrolment(user: User) -> dict[str, Any]:
+    """What the user needs to set up an authenticator: the secret (grouped for typing by hand)
+    and its QR code."""
+    device = totp_enrolment_start(user=user)
+    uri = totp_uri(device.secret, account=user.username, issuer=_("知识产权金融服务平台"))
+    grouped = " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4))
+    return {"secret": grouped, "qr_svg": _qr_svg(uri)}
+
+
+@require_http_methods(["GET", "POST"])
+def login_second_factor(request: HttpRequest) -> HttpResponse:
+    """The second step of a login: a code of the user's authenticator (or a recovery code); a
+    user whose organisation requires the second factor and who has none sets one up here first
+    and is shown the recovery codes once."""
+    pending = request.session.get(_SECOND_FACTOR_PENDING) or {}
+    fresh = time.time() - pending.get("since", 0) <= SECOND_FACTOR_PENDING_SECONDS
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first() if fresh else None
+    if user is None:
+        request.session.pop(_SECOND_FACTOR_PENDING, None)
+        messages.error(request, _("登录已超时，请重新输入用户名和密码。"))
+        return redirect("portal:login")
+    device = totp_device_of(user)
+    enrolling = device is None or device.confirmed_at is None
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
+    shown: dict[str, list[str]] = {}
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context: dict[str, Any] = {"form": form, "error": error, "enrolling": enrolling}
+        if enrolling:
+            context.update(_enrolment(user))
+        return render(request, "portal/login_second_factor.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def act() -> str:
+        shown["codes"] = second_factor_login(
+            request=request, user=user, code=form.cleaned_data["code"]
+        )
+        return _("已开启两步验证。") if enrolling else _("登录成功。")
+
+    def logged_in() -> HttpResponse:
+        request.session.pop(_SECOND_FACTOR_PENDING, None)
+        login(request, user, backend=pending["backend"])
+        next_url = _safe_next(request, pending.get("next")) or ""
+        if shown["codes"]:
+            context = {"codes": shown["codes"], "next": next_url}
+            return render(request, "portal/recovery_codes.html", context)
+        return redirect(next_url or "portal:home")
+
+    return run_action(request, act, form=form, on_success=logged_in, on_failure=page)
 
 
 @require_POST
@@ -235,6 +340,113 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     def refused(status: int, error: str) -> HttpResponse:
         messages.error(request, _("请勾选确认后再撤销令牌。") if status == 400 else error)
         return redirect("portal:api_tokens")
+
+    return run_action(request, act, form=form, on_success=back, on_failure=refused)
+
+
+# --- the second factor: the user's own, and the organisation's requirement ----------------------
+
+_SECURITY_FORMS = {
+    "enrol": SecondFactorForm,
+    "renew": SecondFactorForm,
+    "disable": SecondFactorDisableForm,
+    "require": OrganisationSecondFactorForm,
+}
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def account_security(request: HttpRequest) -> HttpResponse:
+    """The user's second factor (set up, renew the recovery codes, turn off) and, for an
+    organisation's administrator, the organisation's requirement and who has set one up."""
+    user = require_login(request.user)
+    org = user.organisation
+    is_admin = org is not None and (user.role == Role.ADMIN or user.is_superuser)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    forms = {
+        name: form_class(request.POST if name == action else None)
+        for name, form_class in _SECURITY_FORMS.items()
+    }
+    if org is not None and action != "require":
+        forms["require"] = OrganisationSecondFactorForm(initial={"required": org.totp_required})
+    shown: dict[str, list[str]] = {}
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        device = totp_device_of(user)
+        on = device is not None and device.confirmed_at is not None
+        context: dict[str, Any] = {
+            "forms": forms,
+            "on": on,
+            "setting_up": device is not None and not on,
+            "codes_left": recovery_codes_left(user) if on else 0,
+            "codes": shown.get("codes", []),
+            "org": org,
+            "is_admin": is_admin,
+            "members": (
+                organisation_members_second_factor(actor=user, organisation=org)
+                if is_admin and org is not None
+                else []
+            ),
+            "reset_form": SecondFactorResetForm(),
+            "action_error": error,
+        }
+        if device is not None and not on:
+            context.update(_enrolment(user))
+        return render(request, "portal/account_security.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    if action == "start":
+        totp_enrolment_start(user=user)
+        return redirect("portal:account_security")
+    if action not in _SECURITY_FORMS:
+        return page(400, _("请求无效。"))
+    form = forms[action]
+
+    def act() -> str:
+        code = form.cleaned_data.get("code", "")
+        if action == "enrol":
+            shown["codes"] = totp_enrolment_confirm(user=user, code=code)
+            return _("已开启两步验证。请保存下面的恢复码。")
+        if action == "renew":
+            shown["codes"] = recovery_codes_renew(user=user, code=code)
+            return _("已生成新的恢复码，旧的恢复码已失效。")
+        if action == "disable":
+            second_factor_disable(user=user, code=code)
+            return _("已关闭两步验证。")
+        assert org is not None
+        required = form.cleaned_data["required"]
+        organisation_second_factor_set(actor=user, organisation=org, required=required)
+        return _("本机构已要求两步验证。") if required else _("本机构已不再要求两步验证。")
+
+    def done() -> HttpResponse:
+        return page() if shown else redirect("portal:account_security")
+
+    return run_action(request, act, form=form, on_success=done, on_failure=page)
+
+
+@login_required
+@domain_errors
+@require_POST
+def second_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator resets a member's lost authenticator (with a confirmation)."""
+    admin = require_login(request.user)
+    member = User.objects.filter(pk=user_id, organisation_id=admin.organisation_id).first()
+    if member is None or admin.organisation_id is None:
+        return redirect("portal:account_security")
+    form = SecondFactorResetForm(request.POST)
+
+    def act() -> str:
+        second_factor_reset(actor=admin, user=member)
+        return _("已重置 %(user)s 的两步验证。") % {"user": member.username}
+
+    def back() -> HttpResponse:
+        return redirect("portal:account_security")
+
+    def refused(status: int, error: str) -> HttpResponse:
+        messages.error(request, _("请勾选确认后再重置。") if status == 400 else error)
+        return redirect("portal:account_security")
 
     return run_action(request, act, form=form, on_success=back, on_failure=refused)
 
