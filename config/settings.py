@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ipfin.financing",
     "ipfin.loans",
     "ipfin.whitelist",
+    "ipfin.risk",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

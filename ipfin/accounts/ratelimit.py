@@ -1,6 +1,7 @@
 """The anonymous calculators' rate limit: requests per client address, for callers who are not
-logged in (POST /api/v1/valuations/preview and POST /api/v1/schedules/preview, which anyone may
-call and which compute on every request).
+logged in (POST /api/v1/valuations/preview, POST /api/v1/schedules/preview and the risk
+calculators POST /api/v1/risk/compensation/preview and /api/v1/risk/npl-tolerance/preview, which
+anyone may call and which compute on every request).
 
 Rule. An anonymous request (no bearer token, no session: `request.user` is not authenticated once
 the operation's `ApiAuth(optional=True)` has run) counts against its client address. With the

@@ -152,7 +152,12 @@ def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
         for method, op in operations.items()
         if "429" in op["responses"]
     }
-    assert limited == {("post", VALUATION), ("post", SCHEDULE)}
+    assert limited == {
+        ("post", VALUATION),
+        ("post", SCHEDULE),
+        ("post", "/api/v1/risk/compensation/preview"),
+        ("post", "/api/v1/risk/npl-tolerance/preview"),
+    }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]
     assert response["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"

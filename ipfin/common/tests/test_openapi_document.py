@@ -15,6 +15,7 @@ PUBLIC_READS = {
     ("get", "/api/v1/lpr"), ("get", "/api/v1/products"), ("get", "/api/v1/policies"),
     ("get", "/api/v1/pledges/public"), ("get", "/api/v1/calendar"),
     ("post", "/api/v1/valuations/preview"), ("post", "/api/v1/schedules/preview"),
+    ("post", "/api/v1/risk/compensation/preview"), ("post", "/api/v1/risk/npl-tolerance/preview"),
 }  # fmt: skip
 
 
@@ -111,7 +112,7 @@ def test_every_api_schema_class_has_its_own_name() -> None:
 
     api.get_openapi_schema()  # every router imported
     for app in ("registry", "pledges", "valuation", "financing", "whitelist", "loans", "holidays",
-                "accounts", "audit"):  # fmt: skip
+                "accounts", "audit", "risk"):  # fmt: skip
         importlib.import_module(f"ipfin.{app}.api")
     seen: dict[str, str] = {}
     stack = list(Schema.__subclasses__())

@@ -78,6 +78,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/policies"): "published government policies",
     ("POST", "/valuations/preview"): "a calculator: stores nothing, reads only public data",
     ("POST", "/schedules/preview"): "a repayment-schedule calculator: stores nothing",
+    ("POST", "/risk/compensation/preview"): "a compensation calculator: stores nothing",
+    ("POST", "/risk/npl-tolerance/preview"): "an NPL-tolerance calculator: stores nothing",
     ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
     ("POST", "/pledges/precheck"): "checks a draft against the public register, stores nothing",
     ("GET", "/calendar"): "the State Council's published holiday arrangements",
