@@ -16,6 +16,7 @@ from ipfin.accounts.services import (
     api_token_revoke,
     organisation_create,
 )
+from ipfin.common.schemas import uscc_field
 
 router = Router()
 
@@ -74,7 +75,8 @@ class OrganisationIn(Schema):
     # characters are refused for every field by the API's parser (ipfin/api.py).
     kind: OrganisationKind
     name: str = Field(..., max_length=_column_length("name"))
-    uscc: str | None = None  # validated and normalised to its 18 characters by the service
+    # Validated and normalised to its 18 characters by the service.
+    uscc: str | None = uscc_field(None, empty=True)
     region: str = Field("", max_length=_column_length("region"))
 
 

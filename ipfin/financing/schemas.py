@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.pledges.schemas import MoneyIn
 
 # --- input ---------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ class PolicyIn(Schema):
 
 
 class DemandIn(Schema):
-    enterprise_uscc: str = Field(..., max_length=40)
+    enterprise_uscc: str = uscc_field(description="企业统一社会信用代码")
     amount: MoneyIn
     term_months: int
     purpose: str = Field(..., max_length=2000)

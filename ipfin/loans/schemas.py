@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.loans.domain.schedules import MAX_MONTHS
 from ipfin.pledges.schemas import MoneyIn
 
@@ -39,7 +39,7 @@ class SchedulePreviewIn(Schema):
 
 
 class LoanIn(Schema):
-    enterprise_uscc: str = Field(..., max_length=40, description="借款企业统一社会信用代码")
+    enterprise_uscc: str = uscc_field(description="借款企业统一社会信用代码")
     product_version_id: int | None = Field(None, description="the product version applied for")
     amount: MoneyIn = Field(..., description="申请金额 (yuan)")
     months: int = Field(..., description="申请期限（月）")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.pledges.models import Pledge
 from ipfin.registry.schemas import column_length
 
@@ -47,13 +47,13 @@ class PledgeIn(Schema):
     pledgor (`pledgor_uscc`), an enterprise names the pledgee bank (`pledgee_uscc`). It awaits the
     other party's confirmation (state awaiting_confirmation)."""
 
-    pledgor_uscc: str | None = Field(
-        None, max_length=40, description="出质人统一社会信用代码 (required when a bank files)"
+    pledgor_uscc: str | None = uscc_field(
+        None, description="出质人统一社会信用代码 (required when a bank files)", empty=True
     )
-    pledgee_uscc: str | None = Field(
+    pledgee_uscc: str | None = uscc_field(
         None,
-        max_length=40,
         description="质权人（银行）统一社会信用代码 (required when an enterprise files)",
+        empty=True,
     )
     rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
     debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
@@ -74,7 +74,9 @@ class PledgeIn(Schema):
 
 
 class PrecheckIn(Schema):
-    pledgor_uscc: str = Field("", max_length=40, description="an enterprise's own by default")
+    pledgor_uscc: str = uscc_field(
+        "", description="出质人统一社会信用代码; an enterprise's own by default", empty=True
+    )
     rights: list[str] = Field(..., min_length=1, max_length=200)
     term_start: IsoDate
     term_end: IsoDate

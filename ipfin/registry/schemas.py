@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Model
 from ninja import Field, Schema
 
-from ipfin.common.schemas import IsoDate
+from ipfin.common.schemas import IsoDate, uscc_field
 from ipfin.registry.domain import AuthorKind, CompensationKind, RightKind
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
@@ -30,7 +30,7 @@ def column_length(model: type[Model], field: str) -> int:
 
 class OwnerIn(Schema):
     name: str = Field(..., max_length=column_length(RightOwner, "name"))
-    uscc: str | None = Field(None, max_length=40, description="统一社会信用代码 (optional)")
+    uscc: str | None = uscc_field(None, description="统一社会信用代码 (optional)", empty=True)
     share: Decimal | None = Field(
         None, description="fraction in (0, 1]; all omitted → equal shares; given → sum exactly 1"
     )
@@ -108,7 +108,7 @@ class EventIn(Schema):
     scope: str | None = Field(None, description="invalidated: whole (default) | partial")
     licence_type: str | None = Field(None, description="licence: exclusive | sole | ordinary")
     licensee: str | None = Field(None, max_length=300, description="licence: the licensee")
-    licensee_uscc: str | None = Field(None, max_length=40)
+    licensee_uscc: str | None = uscc_field(None, description="被许可人统一社会信用代码", empty=True)
     owners: list[OwnerIn] | None = Field(None, max_length=100, description="transfer: new owners")
     requester: str | None = Field(None, max_length=300, description="invalidation_requested")
     court: str | None = Field(None, max_length=300, description="preservation: the court")

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 
-from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.valuation.domain.income import MAX_LIFE_YEARS
 from ipfin.valuation.domain.montecarlo import MAX_DRAWS
 from ipfin.valuation.services.approaches import MAX_COMPARABLES, MAX_REVENUE_YEARS
@@ -145,7 +145,9 @@ class ValuationIn(Schema):
         description="the preview's fields for income / cost / market (without `method`); "
         "bank_internal: {reference_values: {number: amount}, loan_amount, product}",
     )
-    client_bank_uscc: str | None = Field(None, max_length=40, description="委托银行")
+    client_bank_uscc: str | None = uscc_field(
+        None, description="委托银行统一社会信用代码", empty=True
+    )
     valuation_date: IsoDate | None = Field(None, description="评估基准日 (default today)")
 
 

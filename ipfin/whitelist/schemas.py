@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 
 
 def _money_input(value: Any) -> str | None:
@@ -71,7 +71,7 @@ class FollowUpIn(Schema):
 
 
 class RecommendationIn(Schema):
-    enterprise_uscc: str = Field(..., max_length=40)
+    enterprise_uscc: str = uscc_field(description="企业统一社会信用代码")
     reason: str = Field(..., max_length=1000)
     intended_amount: MoneyIn = None
 

@@ -1,0 +1,87 @@
+"""The credit-code pattern the OpenAPI document gives every input holding a 统一社会信用代码 (GB
+32100-2015) agrees with the service's own check (ipfin.accounts.domain.validate_uscc): nothing the
+service accepts is outside the pattern, and what the pattern admits fails, if at all, only on a
+check character the pattern cannot express."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.accounts.domain import UsccError, UsccErrorCode, make_uscc, validate_uscc
+from ipfin.common.schemas import USCC_PATTERN
+
+PATTERN = re.compile(USCC_PATTERN)
+
+
+@given(st.from_regex(PATTERN, fullmatch=True))
+def test_gb_32100_what_the_pattern_admits_fails_only_on_a_check_character(text: str) -> None:
+    try:
+        validate_uscc(text)
+    except UsccError as exc:
+        assert exc.code in {
+            UsccErrorCode.DIVISION,
+            UsccErrorCode.ORG_CODE_CHECK,
+            UsccErrorCode.CHECK_CHAR,
+        }, (text, exc.code)
+
+
+@st.composite
+def _pasted_codes(draw: st.DrawFn) -> str:
+    """A valid code as a user may paste it: any letters in lower case, whitespace anywhere."""
+    code = make_uscc(seq=draw(st.integers(min_value=0, max_value=10**8 - 1)))
+    text = ""
+    for char in code:
+        text += draw(st.sampled_from(["", " ", "\t", "\u3000", "  "]))
+        text += char.lower() if draw(st.booleans()) else char
+    return text + draw(st.sampled_from(["", " ", "\n"]))
+
+
+@given(_pasted_codes())
+def test_gb_32100_nothing_the_service_accepts_is_outside_the_pattern(text: str) -> None:
+    validate_uscc(text)  # accepted
+    if len(text) <= 40:  # the schema's maxLength
+        assert PATTERN.fullmatch(text), text
+
+
+@given(st.integers(min_value=0, max_value=10**8 - 1))
+def test_gb_32100_every_valid_code_spelled_as_users_paste_it_matches(seq: int) -> None:
+    code = make_uscc(seq=seq)
+    for spelling in (code, code.lower(), f" {code[:4]} {code[4:8]} {code[8:]}\u3000"):
+        assert PATTERN.fullmatch(spelling)
+        assert validate_uscc(spelling) == code
+
+
+@pytest.mark.django_db
+def test_every_credit_code_input_of_the_document_carries_the_pattern(api_client: Any) -> None:
+    document = api_client().get("/api/schema").json()
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content.get("schema", {})
+    }
+    schemas = document["components"]["schemas"]
+    pending = list(bodies)
+    while pending:  # and the schemas those bodies hold (an owner inside a right, say)
+        refs = re.findall(
+            r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(schemas[pending.pop()])
+        )
+        pending += [ref for ref in refs if ref not in bodies]
+        bodies.update(refs)
+    seen = []
+    for name, schema in schemas.items():
+        if name not in bodies:
+            continue
+        for field, spec in schema.get("properties", {}).items():
+            if field == "uscc" or field.endswith("_uscc"):
+                seen.append((name, field))
+                assert "pattern" in spec, (name, field)
+                assert re.compile(spec["pattern"]).fullmatch(make_uscc(seq=42)), (name, field)
+    assert len(seen) >= 8, seen
