@@ -40,6 +40,10 @@ _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CODE_BODY_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _DIGITS = frozenset("0123456789")
 USCC_LENGTH = 18
+# The longest input read as a code (whitespace included): a pasted code with spaces between its
+# groups fits easily; anything longer is refused as too long before it is normalised. The API
+# document states the same bound (ipfin.common.schemas.USCC_MAX_LENGTH).
+USCC_MAX_INPUT_LENGTH = 40
 
 
 class UsccErrorCode(StrEnum):
@@ -135,11 +139,14 @@ def uscc_check_char(first17: str) -> str:
 def validate_uscc(raw: str) -> str:
     """The canonical form of a unified social credit code, or `UsccError`.
 
-    Normalises first: all whitespace removed (also inside, e.g. a pasted "9144 0300 ..." or a
+    Refuses an input of more than `USCC_MAX_INPUT_LENGTH` characters as it stands. Then
+    normalises: all whitespace removed (also inside, e.g. a pasted "9144 0300 ..." or a
     full-width space), letters upper-cased. Checks, in this order: length, alphabet, the 6-digit
     division code, the organisation code's check character (position 17), the check character
     (position 18).
     """
+    if len(raw) > USCC_MAX_INPUT_LENGTH:
+        raise _length_error("统一社会信用代码", "A unified social credit code", 18, len(raw))
     code = "".join(raw.split()).upper()
     if len(code) != USCC_LENGTH:
         raise _length_error("统一社会信用代码", "A unified social credit code", 18, len(code))

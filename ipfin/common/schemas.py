@@ -57,14 +57,13 @@ USCC_MAX_LENGTH = 40
 def uscc_field(
     default: Any = ..., *, description: str = "统一社会信用代码", empty: bool = False
 ) -> Any:
-    """An input holding a credit code: at most 40 characters (pydantic refuses longer: 422
-    `invalid_input`) and, in the document only, the pattern above — the service's own check then
-    answers a code the pattern excludes with its precise reason (`uscc_length`, `uscc_charset`)
-    rather than a bare pattern mismatch. `empty`: "" is also accepted (it means "the default")."""
+    """An input holding a credit code. The document states its bounds — at most 40 characters,
+    the pattern above — and the service enforces exactly those (validate_uscc refuses more than
+    40 characters too), answering with its precise reason (`uscc_length`, `uscc_charset`, ...)
+    rather than a bare schema mismatch. `empty`: "" is also accepted (it means "the default")."""
     pattern = _USCC_OR_EMPTY_PATTERN if empty else USCC_PATTERN
     return Field(
         default,
-        max_length=USCC_MAX_LENGTH,
         description=description,
-        json_schema_extra={"pattern": pattern},
+        json_schema_extra={"pattern": pattern, "maxLength": USCC_MAX_LENGTH},
     )

@@ -13,8 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipfin.accounts.domain import UsccError, UsccErrorCode, make_uscc, validate_uscc
-from ipfin.common.schemas import USCC_PATTERN
+from ipfin.accounts.domain import (
+    USCC_MAX_INPUT_LENGTH,
+    UsccError,
+    UsccErrorCode,
+    make_uscc,
+    validate_uscc,
+)
+from ipfin.common.schemas import USCC_MAX_LENGTH, USCC_PATTERN
 
 PATTERN = re.compile(USCC_PATTERN)
 
@@ -24,6 +30,9 @@ def test_gb_32100_what_the_pattern_admits_fails_only_on_a_check_character(text: 
     try:
         validate_uscc(text)
     except UsccError as exc:
+        if len(text) > USCC_MAX_LENGTH:  # the document's maxLength excludes it as well
+            assert exc.code == UsccErrorCode.LENGTH
+            return
         assert exc.code in {
             UsccErrorCode.DIVISION,
             UsccErrorCode.ORG_CODE_CHECK,
@@ -44,9 +53,21 @@ def _pasted_codes(draw: st.DrawFn) -> str:
 
 @given(_pasted_codes())
 def test_gb_32100_nothing_the_service_accepts_is_outside_the_pattern(text: str) -> None:
-    validate_uscc(text)  # accepted
-    if len(text) <= 40:  # the schema's maxLength
-        assert PATTERN.fullmatch(text), text
+    try:
+        validate_uscc(text)
+    except UsccError as exc:
+        assert len(text) > USCC_MAX_LENGTH and exc.code == UsccErrorCode.LENGTH
+    else:
+        assert len(text) <= USCC_MAX_LENGTH and PATTERN.fullmatch(text), text
+
+
+def test_the_document_and_the_service_bound_the_input_alike() -> None:
+    assert USCC_MAX_INPUT_LENGTH == USCC_MAX_LENGTH
+    padded = " " * (USCC_MAX_LENGTH - 18) + make_uscc(seq=7)
+    assert validate_uscc(padded) == make_uscc(seq=7)
+    with pytest.raises(UsccError) as too_long:
+        validate_uscc(" " + padded)
+    assert too_long.value.code == UsccErrorCode.LENGTH
 
 
 @given(st.integers(min_value=0, max_value=10**8 - 1))
@@ -82,6 +103,6 @@ def test_every_credit_code_input_of_the_document_carries_the_pattern(api_client:
         for field, spec in schema.get("properties", {}).items():
             if field == "uscc" or field.endswith("_uscc"):
                 seen.append((name, field))
-                assert "pattern" in spec, (name, field)
+                assert "pattern" in spec and spec["maxLength"] == USCC_MAX_LENGTH, (name, field)
                 assert re.compile(spec["pattern"]).fullmatch(make_uscc(seq=42)), (name, field)
     assert len(seen) >= 8, seen
