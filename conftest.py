@@ -215,6 +215,21 @@ def regulator_user(make_org: Callable[..., Organisation], make_user: Callable[..
 
 
 @pytest.fixture
+def open_case(regulator_user: User) -> Callable[[Organisation], Any]:
+    """Open a supervision case of `regulator_user`'s regulator on an organisation: only then
+    does the regulator read that organisation's single records."""
+    from ipfin.accounts.services import supervision_case_open
+
+    def open_on(subject: Organisation) -> Any:
+        assert subject.uscc is not None
+        return supervision_case_open(
+            actor=regulator_user, subject_uscc=subject.uscc, reason="知识产权质押贷款专项检查"
+        )
+
+    return open_on
+
+
+@pytest.fixture
 def enterprise_b(make_org: Callable[..., Organisation]) -> Organisation:
     return make_org(OrganisationKind.ENTERPRISE, "乙制造有限公司")
 

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After authentication and the locale: a retried API POST replays its first answer.
     "ipfin.accounts.idempotency.IdempotencyMiddleware",
+    # A regulator's reads through its supervision cases are audited once the answer is made.
+    "ipfin.accounts.middleware.SupervisionReadAuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

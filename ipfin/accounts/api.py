@@ -7,16 +7,31 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from ipfin.accounts.models import ApiToken, Notification, Organisation, OrganisationKind, hash_token
+from ipfin.accounts.models import (
+    ApiToken,
+    Notification,
+    Organisation,
+    OrganisationKind,
+    SupervisionCase,
+    hash_token,
+)
 from ipfin.accounts.permissions import Perm, permissions_of, require, require_login
-from ipfin.accounts.selectors import api_token_get, api_tokens_of, notification_list
+from ipfin.accounts.selectors import (
+    api_token_get,
+    api_tokens_of,
+    notification_list,
+    supervision_case_get,
+    supervision_case_list,
+)
 from ipfin.accounts.services import (
     MAX_TOKEN_DAYS,
     api_token_issue,
     api_token_revoke,
     organisation_create,
+    supervision_case_close,
+    supervision_case_open,
 )
-from ipfin.common.schemas import uscc_field
+from ipfin.common.schemas import OrganisationRef, uscc_field
 
 router = Router()
 
@@ -156,3 +171,74 @@ def token_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
     from now on (401)."""
     token = api_token_get(actor=request.user, token_id=token_id)
     return _token_out(api_token_revoke(actor=require_login(request.user), token=token))
+
+
+# --- supervision cases (a regulator's reads of single records) ----------------------------------
+
+
+class SupervisionCaseIn(Schema):
+    subject_uscc: str = uscc_field(description="检查对象（银行、企业、园区等）统一社会信用代码")
+    reason: str = Field(..., min_length=4, max_length=500, description="立案事由")
+
+
+class SupervisionCaseCloseIn(Schema):
+    note: str = Field("", max_length=500, description="结案说明")
+
+
+class SupervisionCaseOut(Schema):
+    id: int
+    subject: OrganisationRef
+    reason: str
+    opened_by: str
+    opened_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    close_note: str
+    open: bool
+
+
+def _case_out(case: SupervisionCase) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "subject": {"id": case.subject_id, "name": case.subject.name},
+        "reason": case.reason,
+        "opened_by": case.opened_by.username,
+        "opened_at": case.opened_at,
+        "closed_by": case.closed_by.username if case.closed_by else None,
+        "closed_at": case.closed_at,
+        "close_note": case.close_note,
+        "open": case.closed_at is None,
+    }
+
+
+@router.get("/supervision/cases", response=list[SupervisionCaseOut])
+def supervision_cases(request: HttpRequest) -> list[dict[str, Any]]:
+    """The caller's regulator's supervision cases, open ones first. While a case is open, the
+    regulator reads the subject's single records (loans, valuations, demands, subsidy claims,
+    credit profile, white-list pushes and follow-ups); every such request leaves a
+    `supervision.read` audit record. Regulators only (403 otherwise)."""
+    return [_case_out(case) for case in supervision_case_list(actor=request.user)]
+
+
+@router.post("/supervision/cases", response={201: SupervisionCaseOut})
+def supervision_case_create(
+    request: HttpRequest, payload: SupervisionCaseIn
+) -> Status[dict[str, Any]]:
+    """Open a case on an organisation (404 `organisation_not_found` for no bank, enterprise, park,
+    insurer, guarantor or agency with that code; 409 `supervision_case_open` when one is open
+    on it already)."""
+    case = supervision_case_open(
+        actor=require_login(request.user), subject_uscc=payload.subject_uscc, reason=payload.reason
+    )
+    return Status(201, _case_out(case))
+
+
+@router.post("/supervision/cases/{int:case_id}/close", response=SupervisionCaseOut)
+def supervision_case_end(
+    request: HttpRequest, case_id: int, payload: SupervisionCaseCloseIn
+) -> dict[str, Any]:
+    """Close a case: the subject's single records are out of reach again (closing a closed case
+    changes nothing)."""
+    case = supervision_case_get(actor=request.user, case_id=case_id)
+    closed = supervision_case_close(actor=require_login(request.user), case=case, note=payload.note)
+    return _case_out(closed)

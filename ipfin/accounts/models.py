@@ -143,6 +143,40 @@ class RecoveryCode(models.Model):
         ]
 
 
+class SupervisionCase(models.Model):
+    """A regulator's supervision case (监管检查) on one organisation: while it is open, the
+    regulator's users read that organisation's single records (its loans, valuations, demands,
+    subsidy claims, credit profile; `permissions.tenant_scope`), each request audited
+    (`supervision.read`). Without one, a regulator reads aggregates only (DOMAIN.md, Roles)."""
+
+    regulator = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="supervision_cases_opened"
+    )
+    subject = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="supervision_cases",
+        verbose_name=_("检查对象"),
+    )
+    reason = models.CharField(_("立案事由"), max_length=500)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_note = models.CharField(_("结案说明"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regulator", "subject"],
+                condition=models.Q(closed_at__isnull=True),
+                name="supervision_case_one_open_per_subject",
+            )
+        ]
+
+
 class Notification(models.Model):
     """An in-app notification for every member of an organisation (or one user)."""
 

@@ -5,6 +5,8 @@ Three questions only:
 - `tenant_scope(user, ...)`: which rows of a tenant-owned table may this user see? (row-based)
 - `customer_scope(user, ...)`: which enterprises' own records (an enterprise's credit profile)
   may this user read? (the enterprise itself; a bank, the enterprises it deals with)
+A regulator's "view all" over single records reaches only what its open supervision cases name
+(`_case_scope`), and each such read is audited.
 Selectors apply `tenant_scope` and `customer_scope`; services call `require` before they write.
 Nothing else filters by tenant on its own.
 """
@@ -18,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from ipfin.accounts.customers import customers_of
-from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
+from ipfin.accounts.models import Organisation, OrganisationKind, Role, SupervisionCase, User
 from ipfin.common.errors import NotAuthenticated, PermissionDenied
 
 # Who calls a selector: a logged-in user or nobody (the public reads). A service's actor is a
@@ -49,6 +51,11 @@ class Perm(StrEnum):
     SUBSIDY_APPLY = "loans.subsidy_apply"  # claim interest subsidies (enterprises)
     SUBSIDY_REVIEW = "loans.subsidy_review"  # review and allocate subsidies (IP office)
     CALENDAR_MANAGE = "calendar.manage"  # record each year's holiday arrangement (IP office admin)
+    RISK_SCHEME_MANAGE = "risk.scheme_manage"  # compensation schemes, fund budgets (IP office)
+    RISK_CLAIM_FILE = "risk.claim_file"  # claim compensation on one's own bad loans (banks)
+    RISK_CLAIM_REVIEW = "risk.claim_review"  # approve, pay and settle claims (IP office)
+    RISK_VIEW_ALL = "risk.view_all"  # every claim and fund ledger (IP office, regulators)
+    SUPERVISE = "supervision.open"  # open and close supervision cases (regulators)
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -61,6 +68,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.DEMAND_RESPOND,
             Perm.WHITELIST_FOLLOW_UP,
             Perm.LOAN_MANAGE,
+            Perm.RISK_CLAIM_FILE,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH}),
@@ -78,6 +86,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.WHITELIST_VIEW_ALL,
             Perm.LOAN_VIEW_ALL,
             Perm.SUBSIDY_REVIEW,
+            Perm.RISK_SCHEME_MANAGE,
+            Perm.RISK_CLAIM_REVIEW,
+            Perm.RISK_VIEW_ALL,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),
@@ -111,9 +122,22 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.FINANCING_VIEW_ALL,
             Perm.LOAN_VIEW_ALL,
             Perm.WHITELIST_VIEW_ALL,
+            Perm.SUPERVISE,
+            Perm.RISK_VIEW_ALL,
         }
     ),
 }
+
+# The supervisors' reads of single records. A regulator (`Perm.SUPERVISE`) holds them only over
+# the organisations its open supervision cases name (DOMAIN.md, Roles: a regulator reads
+# "aggregates across banks"); the IP office keeps them whole (it runs the register and the
+# programmes those records belong to).
+_SUPERVISED_READS = frozenset(
+    {Perm.LOAN_VIEW_ALL, Perm.VALUATION_VIEW_ALL, Perm.FINANCING_VIEW_ALL, Perm.WHITELIST_VIEW_ALL}
+)
+# Set on the user object of a request whose reads went through supervision cases: the ids of
+# those cases, which `SupervisionReadAuditMiddleware` records once the answer is made.
+SUPERVISION_READ_MARK = "_supervision_cases_read"
 
 
 def permissions_of(user: Any) -> frozenset[Perm]:
@@ -193,6 +217,8 @@ def tenant_scope(user: Any, *org_fields: str, view_all: Perm | None = None) -> Q
     granted), a Q otherwise; an anonymous user or one without an organisation sees nothing.
     """
     if view_all is not None and has_perm(user, view_all):
+        if view_all in _SUPERVISED_READS and has_perm(user, Perm.SUPERVISE):
+            return _case_scope(user, org_fields)
         return None
     org_id = (
         getattr(user, "organisation_id", None) if getattr(user, "is_authenticated", False) else None
@@ -221,6 +247,8 @@ def customer_scope(user: Any, *, view_all: Perm | None = None) -> Q | None:
     The selectors answer 404 for an enterprise outside the scope, as for another tenant's row.
     """
     if view_all is not None and has_perm(user, view_all):
+        if view_all in _SUPERVISED_READS and has_perm(user, Perm.SUPERVISE):
+            return _case_scope(user, ("pk",))
         return None
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
@@ -231,3 +259,24 @@ def customer_scope(user: Any, *, view_all: Perm | None = None) -> Q | None:
     if org.kind != OrganisationKind.BANK:
         return own
     return own | customers_of(org.pk)
+
+
+def _case_scope(user: Any, org_fields: tuple[str, ...]) -> Q:
+    """The rows of a regulator's supervised read: those whose organisation fields name the subject
+    of one of its organisation's open supervision cases; none without a case. Marks the user (for
+    this request) with the cases read through, so that the read is audited."""
+    cases = list(
+        SupervisionCase.objects.filter(
+            regulator_id=user.organisation_id, closed_at__isnull=True
+        ).values_list("pk", "subject_id")
+    )
+    if not cases:
+        return Q(pk__in=[])
+    read: set[int] = getattr(user, SUPERVISION_READ_MARK, set())
+    read.update(pk for pk, _ in cases)
+    setattr(user, SUPERVISION_READ_MARK, read)
+    subjects = sorted({subject for _, subject in cases})
+    q = Q()
+    for field in org_fields:
+        q |= Q(**{f"{field}__in": subjects})
+    return q

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from ipfin.accounts.models import (
     ApiToken,
@@ -8,11 +8,14 @@ from ipfin.accounts.models import (
     Organisation,
     OrganisationKind,
     RecoveryCode,
+    SupervisionCase,
     TotpDevice,
     User,
 )
 from ipfin.accounts.permissions import (
     Actor,
+    Perm,
+    require,
     require_login,
     require_organisation_admin,
     tenant_scope,
@@ -73,3 +76,21 @@ def organisation_members_second_factor(*, actor: Actor, organisation: Organisati
     for user in users:
         user.second_factor_on = user.pk in confirmed  # type: ignore[attr-defined]
     return users
+
+
+def supervision_case_list(*, actor: Actor) -> QuerySet[SupervisionCase]:
+    """The supervision cases of the actor's regulator, open ones first, newest first."""
+    user = require(actor, Perm.SUPERVISE)
+    return (
+        SupervisionCase.objects.filter(regulator_id=user.organisation_id)
+        .select_related("subject", "opened_by", "closed_by")
+        .order_by(F("closed_at").desc(nulls_first=True), "-opened_at", "-id")
+    )
+
+
+def supervision_case_get(*, actor: Actor, case_id: int) -> SupervisionCase:
+    """One of the regulator's cases; another regulator's is a 404 like any object not theirs."""
+    case = supervision_case_list(actor=actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("没有该监管检查。", "No such case.", code="supervision_case_not_found")
+    return case

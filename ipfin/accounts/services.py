@@ -20,6 +20,7 @@ from ipfin.accounts.models import (
     OrganisationKind,
     RecoveryCode,
     Role,
+    SupervisionCase,
     TotpDevice,
     User,
     hash_token,
@@ -40,6 +41,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import (
     Conflict,
     DomainError,
+    NotFound,
     PermissionDenied,
     TooManyAttempts,
     ValidationFailed,
@@ -362,6 +364,102 @@ def organisation_second_factor_set(
             after={"totp_required": required},
         )
     return locked
+
+
+# --- supervision cases (a regulator's reads of single records) ----------------------------------
+
+SUPERVISED_KINDS = frozenset(
+    {
+        OrganisationKind.BANK,
+        OrganisationKind.ENTERPRISE,
+        OrganisationKind.PARK,
+        OrganisationKind.INSURER,
+        OrganisationKind.GUARANTOR,
+        OrganisationKind.VALUATION_AGENCY,
+    }
+)
+MIN_REASON_LENGTH = 4
+
+
+@transaction.atomic
+def supervision_case_open(*, actor: User, subject_uscc: str, reason: str) -> SupervisionCase:
+    """Open a supervision case on the organisation with credit code `subject_uscc`: from now on
+    the regulator's users read its single records (each read audited). The reason is required
+    (at least 4 characters: what the inspection is about). Conflict `supervision_case_open`
+    (409) when the regulator has an open case on it already; 404 for no such organisation."""
+    user = require(actor, Perm.SUPERVISE)
+    regulator = user.organisation
+    assert regulator is not None  # SUPERVISE is granted to regulators' users only
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise invalid(
+            "reason",
+            "reason_required",
+            f"请写明立案事由（至少 {MIN_REASON_LENGTH} 个字）。",
+            f"State the reason for the case (at least {MIN_REASON_LENGTH} characters).",
+        )
+    code = clean_uscc(subject_uscc)
+    subject = Organisation.objects.filter(uscc=code, kind__in=SUPERVISED_KINDS).first()
+    if subject is None:
+        raise NotFound(
+            "没有该统一社会信用代码的受监管机构。",
+            "No supervised organisation has this credit code.",
+            code="organisation_not_found",
+        )
+    Organisation.objects.select_for_update().get(pk=regulator.pk)  # one open case at a time
+    if SupervisionCase.objects.filter(
+        regulator=regulator, subject=subject, closed_at__isnull=True
+    ).exists():
+        raise Conflict(
+            "对该机构已有未结案的监管检查。",
+            "A case on this organisation is open already.",
+            code="supervision_case_open",
+        )
+    case = SupervisionCase.objects.create(
+        regulator=regulator, subject=subject, reason=reason[:500], opened_by=user
+    )
+    audit_record(
+        actor=user,
+        action="supervision.open",
+        obj=case,
+        after={"subject": subject.pk, "reason": case.reason},
+    )
+    return case
+
+
+@transaction.atomic
+def supervision_case_close(
+    *, actor: User, case: SupervisionCase, note: str = ""
+) -> SupervisionCase:
+    """Close a case: the subject's single records are out of the regulator's reach again.
+    Closing a closed case changes nothing."""
+    user = require(actor, Perm.SUPERVISE)
+    locked = SupervisionCase.objects.select_for_update().get(pk=case.pk)
+    if locked.regulator_id != user.organisation_id:
+        raise NotFound("没有该监管检查。", "No such case.", code="supervision_case_not_found")
+    if locked.closed_at is None:
+        locked.closed_at = timezone.now()
+        locked.closed_by = user
+        locked.close_note = (note or "").strip()[:500]
+        locked.save(update_fields=["closed_at", "closed_by", "close_note"])
+        audit_record(
+            actor=user, action="supervision.close", obj=locked, after={"note": locked.close_note}
+        )
+    return locked
+
+
+def supervision_reads_record(
+    *, user: User, case_ids: list[int], method: str, path: str, query: str, status: int
+) -> None:
+    """The audit record of one request's reads through supervision cases: one per case."""
+    for case_id in case_ids:
+        audit_record(
+            actor=user,
+            action="supervision.read",
+            object_type="accounts.supervisioncase",
+            object_id=case_id,
+            after={"method": method, "path": path, "query": query, "status": status},
+        )
 
 
 def notify(

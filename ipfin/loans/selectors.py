@@ -176,8 +176,12 @@ def bank_pledges_for(*, actor: Actor, enterprise_id: int) -> QuerySet[Pledge]:
 # --- subsidies -----------------------------------------------------------------------------------
 
 
-def _sees_all_claims(actor: Actor) -> bool:
-    return has_perm(actor, Perm.SUBSIDY_REVIEW) or has_perm(actor, Perm.LOAN_VIEW_ALL)
+def _claim_scope(actor: Actor) -> Q | None:
+    """The office's reviewers see every claim; the supervisors as tenant_scope lets them (a
+    regulator: the enterprises its open cases name); an enterprise its own."""
+    if has_perm(actor, Perm.SUBSIDY_REVIEW):
+        return None
+    return tenant_scope(actor, "enterprise_id", view_all=Perm.LOAN_VIEW_ALL)
 
 
 def subsidy_claim_list(
@@ -187,12 +191,12 @@ def subsidy_claim_list(
     year: int | None = None,
     state: str | None = None,
 ) -> QuerySet[SubsidyClaim]:
-    """The claims `actor` may see (enterprise: its own; IP office, regulators: all)."""
+    """The claims `actor` may see (enterprise: its own; IP office: all; a regulator: those of
+    the enterprises its open supervision cases name)."""
     require_login(actor)
     claims = SubsidyClaim.objects.select_related("policy", "enterprise", "allocation_run")
-    if not _sees_all_claims(actor):
-        scope = tenant_scope(actor, "enterprise_id")
-        assert scope is not None
+    scope = _claim_scope(actor)
+    if scope is not None:
         claims = claims.filter(scope)
     if policy_id is not None:
         claims = claims.filter(policy_id=policy_id)
@@ -231,7 +235,7 @@ def subsidy_runs(*, actor: Actor) -> QuerySet[SubsidyAllocationRun]:
     runs = SubsidyAllocationRun.objects.select_related("policy", "run_by", "confirmed_by").order_by(
         "-year", "-id"
     )
-    if not _sees_all_claims(actor):
+    if not (has_perm(actor, Perm.SUBSIDY_REVIEW) or has_perm(actor, Perm.LOAN_VIEW_ALL)):
         return runs.filter(Q(pk__in=[]))
     return runs
 

@@ -67,3 +67,19 @@ class SecondFactorResetForm(BaseForm):
     confirm = forms.BooleanField(
         label=_("我确认重置该用户的两步验证：其验证器和恢复码将失效。"), required=True
     )
+
+
+class SupervisionCaseForm(BaseForm):
+    """A regulator opens a supervision case on an organisation."""
+
+    subject_uscc = forms.CharField(label=_("检查对象统一社会信用代码"), max_length=40)
+    reason = forms.CharField(
+        label=_("立案事由"), max_length=500, min_length=4, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SupervisionCaseCloseForm(BaseForm):
+    note = forms.CharField(label=_("结案说明"), max_length=500, required=False)
+    confirm = forms.BooleanField(
+        label=_("我确认结案：此后不能再查看该机构的单笔业务数据。"), required=True
+    )

@@ -12,6 +12,12 @@ urlpatterns = [
     path("public/", views.public_query, name="public_query"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("supervision/", views.supervision_cases_view, name="supervision_cases"),
+    path(
+        "supervision/<int:case_id>/close/",
+        views.supervision_case_close_view,
+        name="supervision_case_close",
+    ),
     path("account/security/", views.account_security, name="account_security"),
     path(
         "account/security/members/<int:user_id>/reset/",

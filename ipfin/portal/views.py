@@ -27,6 +27,8 @@ from ipfin.accounts.selectors import (
     notification_list,
     organisation_members_second_factor,
     recovery_codes_left,
+    supervision_case_get,
+    supervision_case_list,
     totp_device_of,
 )
 from ipfin.accounts.services import (
@@ -38,6 +40,8 @@ from ipfin.accounts.services import (
     second_factor_login,
     second_factor_required,
     second_factor_reset,
+    supervision_case_close,
+    supervision_case_open,
     totp_enrolment_confirm,
     totp_enrolment_start,
 )
@@ -58,6 +62,8 @@ from ipfin.portal.forms import (
     SecondFactorDisableForm,
     SecondFactorForm,
     SecondFactorResetForm,
+    SupervisionCaseCloseForm,
+    SupervisionCaseForm,
     TokenIssueForm,
     TokenRevokeForm,
 )
@@ -447,6 +453,66 @@ def second_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse
     def refused(status: int, error: str) -> HttpResponse:
         messages.error(request, _("请勾选确认后再重置。") if status == 400 else error)
         return redirect("portal:account_security")
+
+    return run_action(request, act, form=form, on_success=back, on_failure=refused)
+
+
+# --- supervision cases (regulators) -------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def supervision_cases_view(request: HttpRequest) -> HttpResponse:
+    """A regulator's supervision cases: open one (its single records then readable, each read
+    audited), close one with a confirmation."""
+    form = SupervisionCaseForm(request.POST if request.method == "POST" else None)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {
+            "cases": list(supervision_case_list(actor=request.user)),
+            "form": form,
+            "close_form": SupervisionCaseCloseForm(),
+            "action_error": error,
+        }
+        return render(request, "portal/supervision_cases.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def act() -> str:
+        case = supervision_case_open(
+            actor=require_login(request.user),
+            subject_uscc=form.cleaned_data["subject_uscc"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("已对 %(name)s 立案检查。") % {"name": case.subject.name}
+
+    def back() -> HttpResponse:
+        return redirect("portal:supervision_cases")
+
+    return run_action(request, act, form=form, on_success=back, on_failure=page)
+
+
+@login_required
+@domain_errors
+@require_POST
+def supervision_case_close_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = supervision_case_get(actor=request.user, case_id=case_id)
+    form = SupervisionCaseCloseForm(request.POST)
+
+    def act() -> str:
+        supervision_case_close(
+            actor=require_login(request.user), case=case, note=form.cleaned_data["note"]
+        )
+        return _("已结案：%(name)s。") % {"name": case.subject.name}
+
+    def back() -> HttpResponse:
+        return redirect("portal:supervision_cases")
+
+    def refused(status: int, error: str) -> HttpResponse:
+        messages.error(request, _("请勾选确认后再结案。") if status == 400 else error)
+        return redirect("portal:supervision_cases")
 
     return run_action(request, act, form=form, on_success=back, on_failure=refused)
 

@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.test import Client, override_settings
 
-from ipfin.accounts.models import ApiToken, Notification, Organisation, User
+from ipfin.accounts.models import ApiToken, Notification, Organisation, SupervisionCase, User
 from ipfin.accounts.services import api_token_issue, user_create
 from ipfin.api import api
 from ipfin.demo.scenarios.base import DEMO_PASSWORD
@@ -105,6 +105,7 @@ CREATES = {
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
     ("POST", "/tokens"),  # a token for the caller itself
+    ("POST", "/supervision/cases"),  # a regulator's own case (accounts/tests/test_supervision.py)
     # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
     ("PUT", "/calendar/{year}"),
 }
@@ -239,6 +240,9 @@ OWNED: dict[str, Owned] = {
     "run_id": Owned(SubsidyAllocationRun, _office_only(SubsidyAllocationRun), (SubsidyClaim,)),
     # A user's API tokens are that user's alone (bank A's user's tokens, for the callers here).
     "token_id": Owned(ApiToken, lambda a, x: ApiToken.objects.filter(user__organisation=a)),
+    # Supervision cases are the regulator's: no sweep caller (a bank, an enterprise, anonymous)
+    # reaches any (the demo's regulator has one open on bank A).
+    "case_id": Owned(SupervisionCase, lambda a, x: SupervisionCase.objects.all()),
     "product_id": Owned(Product, _products),
     "uscc": Owned(Organisation, _credit, (EnterpriseCreditProfile,), lookup="uscc"),
     "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
@@ -266,6 +270,7 @@ LISTS: dict[str, str | None] = {
     "/whitelist/figures/export.xlsx": None,
     "/tokens": None,  # the caller's own tokens by construction (accounts/tests/test_tokens.py)
     "/audit": None,  # the office and the regulator only: every sweep caller gets 401 / 403
+    "/supervision/cases": None,  # regulators only: every sweep caller gets 401 / 403
     "/audit/verification": None,
 }
 

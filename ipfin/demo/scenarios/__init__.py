@@ -8,7 +8,8 @@ audit trail and notifications) and returns what the next one builds on:
 3. `pledges`    — pledge applications in every state, two registered half a year ago;
 4. `valuations` — the agency's three approaches, a recheck that flags a report, a bank's own;
 5. `catalogue`  — credit profiles, the banks', insurer's and guarantor's products, the policies;
-6. `lending`    — a loan in each stage, demands with their feedback ledger, a subsidy claim;
+6. `lending`    — a loan in each stage, demands with their feedback ledger, a subsidy claim, the
+                  regulator's supervision case on bank A;
 7. `whitelist`  — an imported list, a batch pushed to bank A, a draft, a bank's recommendation.
 
 Dates are relative to today (`History`), so the states stay true whenever the demo is loaded.

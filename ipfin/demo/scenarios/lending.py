@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.services import supervision_case_open
 from ipfin.demo.scenarios.base import History, demo_right
 from ipfin.demo.scenarios.catalogue import BANK_A_LOAN_V2, Catalogue
 from ipfin.demo.scenarios.parties import Cast
@@ -86,6 +87,13 @@ def lend(cast: Cast, catalogue: Catalogue, history: History) -> None:
         policy_id=catalogue.subsidy.pk,
         year=catalogue.subsidy_year,
         today=history.today,
+    )
+    # The regulator reads single records only under a case: one open on bank A, so that the
+    # demo's regulator sees what a supervised bank's loans look like (and its reads audited).
+    bank_a_org = cast.bank_a.organisation
+    assert bank_a_org is not None and bank_a_org.uscc is not None
+    supervision_case_open(
+        actor=cast.regulator, subject_uscc=bank_a_org.uscc, reason="知识产权质押融资业务专项检查"
     )
 
 

@@ -310,6 +310,7 @@ def test_demand_list_is_tenant_scoped(
     office_user: User,
     regulator_user: User,
     bank_a_loan: ProductVersion,
+    open_case: Callable[[Organisation], Any],
 ) -> None:
     demand = file_demand()
     services.demand_push(actor=enterprise_a_user, demand=demand)
@@ -321,6 +322,8 @@ def test_demand_list_is_tenant_scoped(
     assert visible(park_user) == [demand.pk]
     assert visible(bank_a_user) == [demand.pk]  # pushed to it
     assert visible(office_user) == [demand.pk]
+    assert visible(regulator_user) == []  # aggregates only, until a case opens
+    open_case(enterprise_a_user.organisation)
     assert visible(regulator_user) == [demand.pk]
     assert visible(enterprise_b_user) == []
     assert visible(bank_b_user) == []

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.services import supervision_case_open
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
 from ipfin.financing.services import demand_push
 from ipfin.registry.models import Right
@@ -153,12 +154,17 @@ def test_demand_pages_for_each_role(
 ) -> None:
     demand = file_demand()
     demand_push(actor=enterprise_a_user, demand=demand)
+    regulator = next(user for user in users if user.username == "regulator")
+    assert client_for(regulator).get(f"/financing/demands/{demand.pk}/").status_code == 404
+    supervision_case_open(
+        actor=regulator, subject_uscc=enterprise_a_user.organisation.uscc, reason="融资需求专项检查"
+    )
     for user in users:
         client = client_for(user)
         assert client.get("/financing/demands/").status_code == 200, user
         assert client.get("/financing/ledger/").status_code == 200, user
         detail = client.get(f"/financing/demands/{demand.pk}/")
-        # The insurer and the regulator: the insurer sees nothing, the regulator everything.
+        # The insurer sees nothing; the regulator what its case opens (enterprise A's demand).
         expected = 404 if user.username == "insurer" else 200
         assert detail.status_code == expected, user
     anonymous = client_for(None)

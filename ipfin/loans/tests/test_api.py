@@ -255,6 +255,7 @@ def test_tenancy_other_parties_get_404(
     office_user: User,
     regulator_user: User,
     enterprise_a_user: User,
+    open_case: Callable[[Organisation], Any],
 ) -> None:
     loan = lend(pledged[0], until="applied")
     for user in (bank_b_user, enterprise_b_user):
@@ -263,6 +264,8 @@ def test_tenancy_other_parties_get_404(
         assert client.get("/api/v1/loans").json() == []
     resp = api_client(bank_b_user).post_json(f"/api/v1/loans/{loan.pk}/decline", {"reason": "no"})
     assert resp.status_code == 404
+    assert api_client(regulator_user).get(f"/api/v1/loans/{loan.pk}").status_code == 404
+    open_case(loan.bank)
     for user in (office_user, regulator_user, enterprise_a_user):
         client = api_client(user)
         assert client.get(f"/api/v1/loans/{loan.pk}").status_code == 200

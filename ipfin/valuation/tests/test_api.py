@@ -495,12 +495,14 @@ def test_create_unknown_right_and_unknown_client_bank(
 # --- tenancy -------------------------------------------------------------------------------------
 
 
-def test_tenancy_other_bank_gets_404_supervisors_see_all(
+def test_tenancy_other_bank_gets_404_the_office_sees_all_the_regulator_through_a_case(
     bank_a_api: Any,
     bank_b_api: Any,
     api_client: Callable[..., Any],
     examiner: User,
     regulator_user: User,
+    bank_a: Organisation,
+    open_case: Callable[[Organisation], Any],
     make_right: Callable[..., Right],
 ) -> None:
     right = make_right()
@@ -517,6 +519,10 @@ def test_tenancy_other_bank_gets_404_supervisors_see_all(
     )
     assert bank_b_api.get("/api/v1/valuations").json() == []
     assert [v["id"] for v in bank_a_api.get("/api/v1/valuations").json()] == [valuation_id]
+    regulator = api_client(regulator_user)
+    assert regulator.get(f"/api/v1/valuations/{valuation_id}").status_code == 404
+    assert regulator.get("/api/v1/valuations").json() == []
+    open_case(bank_a)
     for supervisor in (examiner, regulator_user):
         client = api_client(supervisor)
         assert client.get(f"/api/v1/valuations/{valuation_id}").status_code == 200

@@ -132,14 +132,18 @@ def test_a_bank_reads_the_credit_profile_of_an_enterprise_it_deals_with(
     assert bank_b_api.get(_url(profiled.uscc)).status_code == 404  # still not bank B's
 
 
-def test_the_enterprise_and_the_supervisors_read_it_another_enterprise_does_not(
+def test_the_enterprise_the_office_and_a_regulator_with_a_case_read_it_another_does_not(
     profiled: Organisation,
     api_client: Callable[..., Any],
     enterprise_a_user: User,
     enterprise_b_user: User,
     examiner: User,
     regulator_user: User,
+    open_case: Callable[[Organisation], Any],
 ) -> None:
+    # DOMAIN.md, Roles: a regulator reads aggregates; one enterprise's profile only under a case.
+    assert api_client(regulator_user).get(_url(profiled.uscc)).status_code == 404
+    open_case(profiled)
     for reader in (enterprise_a_user, examiner, regulator_user):
         assert api_client(reader).get(_url(profiled.uscc)).status_code == 200
     assert api_client(enterprise_b_user).get(_url(profiled.uscc)).status_code == 404

@@ -54,6 +54,7 @@ def test_valuation_scope_maker_client_supervisors(
     bank_b_user: User,
     examiner: User,
     regulator_user: User,
+    open_case: Callable[[Organisation], Any],
     enterprise_a_user: User,
     make_right: Callable[..., Right],
 ) -> None:
@@ -64,7 +65,10 @@ def test_valuation_scope_maker_client_supervisors(
     assert ids(agency_user) == {for_a.pk}
     assert ids(bank_a_user) == {for_a.pk}
     assert ids(bank_b_user) == {own_b.pk}
-    assert ids(examiner) == ids(regulator_user) == {for_a.pk, own_b.pk}
+    assert ids(examiner) == {for_a.pk, own_b.pk}
+    assert ids(regulator_user) == set()  # aggregates only, until a case opens
+    open_case(bank_a)  # the client bank of the agency's valuation
+    assert ids(regulator_user) == {for_a.pk}
     assert ids(enterprise_a_user) == set()
     assert valuation_get(actor=bank_a_user, pk=for_a.pk).pk == for_a.pk
     with pytest.raises(NotFound):

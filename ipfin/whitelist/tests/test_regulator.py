@@ -1,6 +1,6 @@
-"""Regulators read the white list (batches, follow-ups, conversion figures) and write nothing:
-`Perm.WHITELIST_VIEW_ALL` without MANAGE or FOLLOW_UP. Banks keep seeing only what was pushed
-to them."""
+"""Regulators read the white list (batches and conversion figures; a bank's pushes and
+follow-ups only under a supervision case on that bank) and write nothing: `Perm.WHITELIST_VIEW_ALL`
+without MANAGE or FOLLOW_UP. Banks keep seeing only what was pushed to them."""
 
 from __future__ import annotations
 
@@ -55,10 +55,16 @@ def test_regulator_reads_batches_and_figures_over_the_api(
     api_client: Callable[..., Any],
     regulator_user: User,
     granted: WhitelistBatch,
+    bank_a: Organisation,
     bank_b: Organisation,
+    open_case: Callable[[Organisation], Any],
 ) -> None:
     api = api_client(regulator_user)
     assert [b["id"] for b in api.get(f"{API}/batches").json()] == [granted.pk]
+    # A bank's dealings with the listed enterprises are single records: only under a case.
+    closed = api.get(f"{API}/batches/{granted.pk}").json()
+    assert closed["pushes"] == [] and all(e["follow_ups"] == [] for e in closed["entries"])
+    open_case(bank_a)
     detail = api.get(f"{API}/batches/{granted.pk}").json()
     # 3 entries (high, mid, low), the push to bank A and bank A's follow-up with its bank.
     assert len(detail["entries"]) == 3
@@ -115,8 +121,12 @@ def test_regulator_writes_nothing(
 
 
 def test_regulator_pages_show_figures_and_batches_without_forms(
-    regulator_user: User, granted: WhitelistBatch
+    regulator_user: User,
+    granted: WhitelistBatch,
+    bank_a: Organisation,
+    open_case: Callable[[Organisation], Any],
 ) -> None:
+    open_case(bank_a)
     client = Client()
     client.force_login(regulator_user)
     listing = client.get("/whitelist/batches/")
