@@ -1,0 +1,334 @@
+"""The risk scan's reading, set-based: a fixed number of queries whatever the number of pledges,
+the rules on NumPy columns (`domain.annuity_watch` and the comparisons below); Python objects are
+made only for the findings.
+
+As of a day `on`, the scan reads every right of every pledge in force on that day (registered,
+effective on or before it, not released by then) and every loan those pledges secure that was
+disbursed and not yet closed or written off on that day. It looks only at events, instalments and
+classifications dated on or before `on`:
+
+1. the pledged rights with their pledge (one query over pledge items, pledges and rights);
+2. their legal events aggregated per right (one GROUP BY): the highest annuity year paid, the term
+   compensation, the renewals, the first whole invalidation, the latest transfer or licence, and
+   for each procedure (invalidation, preservation, dispute) the latest opening and closing date —
+   open when the latest opening is later than the latest closing (on the same day, when the
+   opening was recorded later);
+3. the loans on those pledges (one query) and their first instalment unpaid on `on` (one GROUP BY).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState
+from ipfin.loans.models import Installment, Loan
+from ipfin.pledges.domain import PledgeState
+from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.registry.domain import TRADEMARK_TERM_YEARS
+from ipfin.registry.models import RightEvent
+from ipfin.risk.domain.alerts import AlertKind, Finding
+from ipfin.risk.domain.annuity_watch import (
+    KIND_CODES,
+    NOT_A_PATENT,
+    AnnuityState,
+    add_years_columns,
+    annuity_watch,
+    patent_expiry_columns,
+)
+
+__all__ = ["ScanRead", "scan_findings"]
+
+_NAT = np.datetime64("NaT", "D")
+_LOAN_STATES = [LoanState.DISBURSED, LoanState.REPAYING, LoanState.CLOSED, LoanState.WRITTEN_OFF]
+
+
+@dataclass(frozen=True)
+class ScanRead:
+    """What the scan read (its summary says it)."""
+
+    pledged_rights: int
+    loans: int
+
+
+def _pledges_in_force(on: date) -> QuerySet[Pledge]:
+    return Pledge.objects.filter(
+        Q(state=PledgeState.REGISTERED) | Q(state=PledgeState.RELEASED, released_on__gt=on),
+        effective_date__lte=on,
+    )
+
+
+def _opening(kind: str | list[str], field: str = "date") -> Max:
+    kinds = [kind] if isinstance(kind, str) else kind
+    return Max(Case(When(type__in=kinds, then=F(field))))
+
+
+_PROCEDURES = {
+    "inv": ("invalidation_requested", ["invalidation_dismissed", "invalidated"]),
+    "pres": ("preservation", ["preservation_lifted"]),
+    "disp": ("dispute", ["dispute_resolved"]),
+}
+_EVENT_COLUMNS = [
+    "right_id",
+    "paid_year",
+    "compensation",
+    "renewals",
+    "invalidated",
+    "moved",
+    *[f"{p}_{part}" for p in _PROCEDURES for part in ("open", "open_id", "close", "close_id")],
+]
+
+
+def _events(pledged: QuerySet[Any], on: date) -> np.ndarray:
+    year = Cast(KeyTextTransform("year", "payload"), IntegerField())
+    days = Cast(KeyTextTransform("days", "payload"), IntegerField())
+    procedures: dict[str, Any] = {}
+    for prefix, (opens, closes) in _PROCEDURES.items():
+        procedures[f"{prefix}_open"] = _opening(opens)
+        procedures[f"{prefix}_open_id"] = _opening(opens, "id")
+        procedures[f"{prefix}_close"] = _opening(closes)
+        procedures[f"{prefix}_close_id"] = _opening(closes, "id")
+    rows = (
+        RightEvent.objects.filter(right_id__in=pledged, date__lte=on)
+        .values("right_id")
+        .annotate(
+            paid_year=Max(Case(When(type="annuity_paid", then=year))),
+            compensation=Max(Case(When(type="term_compensation", then=days))),
+            renewals=Count("id", filter=Q(type="renewed")),
+            invalidated=Min(
+                Case(When(Q(type="invalidated") & ~Q(payload__scope="partial"), then=F("date")))
+            ),
+            moved=_opening(["transfer", "licence"]),
+            **procedures,
+        )
+        .order_by("right_id")
+        .values_list(*_EVENT_COLUMNS)
+    )
+    return np.array(list(rows), dtype=object).reshape(-1, len(_EVENT_COLUMNS))
+
+
+def _aligned(rows: np.ndarray, keys: np.ndarray, column: int, missing: Any) -> np.ndarray:
+    """Column `column` of `rows` (sorted by their first column) for each of `keys`, `missing`
+    where `keys` has no row."""
+    out = np.full(len(keys), missing, dtype=object)
+    if not len(rows):
+        return out
+    ids = rows[:, 0].astype(np.int64)
+    at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+    found = ids[at] == keys
+    out[found] = rows[at[found], column]
+    return out
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]")
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    return np.where(values == None, 0, values).astype(np.int64)  # noqa: E711 - elementwise
+
+
+def _open_since(events: np.ndarray, keys: np.ndarray, prefix: str) -> np.ndarray:
+    column = _EVENT_COLUMNS.index
+    opened = _dates(_aligned(events, keys, column(f"{prefix}_open"), None))
+    closed = _dates(_aligned(events, keys, column(f"{prefix}_close"), None))
+    opened_id = _ints(_aligned(events, keys, column(f"{prefix}_open_id"), None))
+    closed_id = _ints(_aligned(events, keys, column(f"{prefix}_close_id"), None))
+    later = np.isnat(closed) | (opened > closed) | ((opened == closed) & (opened_id > closed_id))
+    return np.where(~np.isnat(opened) & later, opened, _NAT)
+
+
+def scan_findings(on: date) -> tuple[list[Finding], ScanRead]:
+    """Every alert the facts on `on` call for (see the module and `domain.alerts`)."""
+    pledges = _pledges_in_force(on)
+    items = PledgeItem.objects.filter(active=True, pledge__in=pledges.values("pk"))
+    rows = list(
+        items.order_by("right_id", "pledge_id").values_list(
+            "right_id",
+            "pledge_id",
+            "pledge__pledgee_id",
+            "pledge__effective_date",
+            "right__number",
+            "right__kind",
+            "right__filing_date",
+            "right__grant_date",
+        )
+    )
+    loans = _loans(pledges, on)
+    if not rows:
+        return [], ScanRead(0, len(loans))
+    cols = np.array(rows, dtype=object)
+    right_id, pledge_id = cols[:, 0].astype(np.int64), cols[:, 1].astype(np.int64)
+    bank_id, effective = cols[:, 2].astype(np.int64), _dates(cols[:, 3])
+    number, kind_text = cols[:, 4], cols[:, 5]
+    filing, grant = _dates(cols[:, 6]), _dates(cols[:, 7])
+    events = _events(items.values("right_id"), on)
+    column = _EVENT_COLUMNS.index
+
+    kind = np.full(len(rows), NOT_A_PATENT, dtype=np.int64)
+    for text, code in KIND_CODES.items():
+        kind[kind_text == text] = code
+    compensation = _ints(_aligned(events, right_id, column("compensation"), None))
+    patent_expiry = patent_expiry_columns(kind, filing, compensation)
+    renewals = _ints(_aligned(events, right_id, column("renewals"), 0))
+    trademark = kind_text == "trademark"
+    expiry = np.where(
+        trademark,
+        add_years_columns(
+            np.where(np.isnat(grant), filing, grant), TRADEMARK_TERM_YEARS * (1 + renewals)
+        ),
+        patent_expiry,
+    )
+    expiry = np.where(trademark & np.isnat(grant), _NAT, expiry)
+    watch = annuity_watch(
+        kind=kind,
+        filing=filing,
+        grant=grant,
+        paid_year=_ints(_aligned(events, right_id, column("paid_year"), None)),
+        expiry=patent_expiry,
+        on=on,
+    )
+
+    findings: list[Finding] = []
+
+    def emit(mask: np.ndarray, kind: AlertKind, when: np.ndarray, **extra: np.ndarray) -> None:
+        for i in np.flatnonzero(mask):
+            findings.append(
+                Finding(
+                    kind=kind,
+                    right_id=int(right_id[i]),
+                    right_number=str(number[i]),
+                    pledge_id=int(pledge_id[i]),
+                    loan_id=int(extra["loan"][i]) if "loan" in extra else None,
+                    bank_id=int(bank_id[i]),
+                    date=when[i].astype(date),
+                    year=int(watch.year[i]) if kind in _ANNUITY_KINDS else None,
+                    maturity=extra["maturity"][i].astype(date) if "maturity" in extra else None,
+                )
+            )
+
+    emit(watch.state == AnnuityState.DUE_SOON, AlertKind.ANNUITY_DUE, watch.due)
+    emit(watch.state == AnnuityState.GRACE, AlertKind.GRACE_PERIOD, watch.grace_until)
+    emit(watch.state == AnnuityState.LAPSED, AlertKind.LAPSED, watch.due)
+    invalidated = _dates(_aligned(events, right_id, column("invalidated"), None))
+    emit(~np.isnat(invalidated), AlertKind.INVALIDATED, invalidated)
+    for prefix, alert in (
+        ("inv", AlertKind.INVALIDATION_REQUESTED),
+        ("pres", AlertKind.PRESERVATION),
+        ("disp", AlertKind.DISPUTE),
+    ):
+        since = _open_since(events, right_id, prefix)
+        emit(~np.isnat(since), alert, since)
+    moved = _dates(_aligned(events, right_id, column("moved"), None))
+    emit(~np.isnat(moved) & (moved >= effective), AlertKind.TRANSFER_ATTEMPT, moved)
+
+    # Loans: the latest-maturing loan of each pledge is the one a right's term must outlast.
+    if len(loans):
+        by_pledge = loans[np.lexsort((loans["maturity"], loans["pledge"]))]
+        last = np.r_[by_pledge["pledge"][1:] != by_pledge["pledge"][:-1], True]
+        latest = by_pledge[last]
+        at = np.searchsorted(latest["pledge"], pledge_id)
+        has_loan = (at < len(latest)) & (
+            latest["pledge"][np.minimum(at, len(latest) - 1)] == pledge_id
+        )
+        chosen = latest[np.minimum(at, len(latest) - 1)]
+        maturity = np.where(has_loan, chosen["maturity"], _NAT)
+        short = has_loan & ~np.isnat(expiry) & ~np.isnat(maturity) & (expiry < maturity)
+        emit(
+            short,
+            AlertKind.EXPIRES_BEFORE_MATURITY,
+            expiry,
+            loan=chosen["id"],
+            maturity=maturity,
+        )
+        findings.extend(_loan_findings(loans, pledge_id, right_id, number, bank_id))
+    return findings, ScanRead(len(rows), len(loans))
+
+
+_ANNUITY_KINDS = frozenset({AlertKind.ANNUITY_DUE, AlertKind.GRACE_PERIOD, AlertKind.LAPSED})
+_LOAN_DTYPE = np.dtype(
+    [("id", np.int64), ("pledge", np.int64), ("bank", np.int64), ("maturity", "datetime64[D]"),
+     ("bad_since", "datetime64[D]"), ("overdue_since", "datetime64[D]")]
+)  # fmt: skip
+
+
+def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
+    """The loans the pledges secure, live on `on`: id, pledge, bank, maturity, since when it is
+    classified non-performing (NaT: it is not, on `on`), its first instalment unpaid on `on`."""
+    live = Loan.objects.filter(
+        pledge__in=pledges.values("pk"), state__in=_LOAN_STATES, disbursed_on__lte=on
+    ).exclude(Q(closed_on__lte=on) | Q(written_off_on__lte=on))
+    rows = list(
+        live.order_by("pk").values_list(
+            "pk", "pledge_id", "bank_id", "maturity_date", "classification", "classified_on"
+        )
+    )
+    out = np.zeros(len(rows), dtype=_LOAN_DTYPE)
+    if not rows:
+        return out
+    cols = np.array(rows, dtype=object)
+    out["id"], out["pledge"], out["bank"] = (cols[:, i].astype(np.int64) for i in range(3))
+    out["maturity"] = _dates(cols[:, 3])
+    classified_on = _dates(cols[:, 5])
+    bad = np.isin(cols[:, 4], [c.value for c in NON_PERFORMING]) & (
+        classified_on <= np.datetime64(on)
+    )
+    out["bad_since"] = np.where(bad, classified_on, _NAT)
+    unpaid = list(
+        Installment.objects.filter(loan__in=live.values("pk"), due_date__lt=on)
+        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=on))
+        .values("loan_id")
+        .annotate(first=Min("due_date"))
+        .order_by("loan_id")
+        .values_list("loan_id", "first")
+    )
+    if unpaid:
+        overdue = np.array(unpaid, dtype=object)
+        out["overdue_since"] = _dates(_aligned(overdue, out["id"], 1, None))
+    else:
+        out["overdue_since"] = _NAT
+    return out
+
+
+def _loan_findings(
+    loans: np.ndarray,
+    pledge_id: np.ndarray,
+    right_id: np.ndarray,
+    number: np.ndarray,
+    bank_id: np.ndarray,
+) -> list[Finding]:
+    """borrower_overdue: one per loan overdue or non-performing, naming its pledge's first right."""
+    since = np.where(
+        np.isnat(loans["overdue_since"]),
+        loans["bad_since"],
+        np.where(
+            np.isnat(loans["bad_since"]),
+            loans["overdue_since"],
+            np.minimum(loans["overdue_since"], loans["bad_since"]),
+        ),
+    )
+    order = np.argsort(pledge_id, kind="stable")  # the rows come sorted by right, then pledge
+    at = np.searchsorted(pledge_id[order], loans["pledge"])
+    findings = []
+    for i in np.flatnonzero(~np.isnat(since)):
+        row = order[min(at[i], len(order) - 1)]
+        if pledge_id[row] != loans["pledge"][i]:
+            continue  # its pledge has no right left in force: nothing to name
+        findings.append(
+            Finding(
+                kind=AlertKind.BORROWER_OVERDUE,
+                right_id=int(right_id[row]),
+                right_number=str(number[row]),
+                pledge_id=int(loans["pledge"][i]),
+                loan_id=int(loans["id"][i]),
+                bank_id=int(loans["bank"][i]),
+                date=since[i].astype(date),
+            )
+        )
+    return findings

@@ -1,0 +1,180 @@
+"""The risk scan's findings (ipfin.risk.scanning) over real pledges, loans and register events:
+each alert kind both ways, and the scan as of a day reading nothing dated after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import User
+from ipfin.loans.models import Loan
+from ipfin.loans.services import loan_classify_manual
+
+# The loans app's builders, as fixtures here too.
+from ipfin.loans.tests.conftest import lend, pledge_over, pledged, value_right  # noqa: F401
+from ipfin.pledges.models import Pledge
+from ipfin.registry.domain import annuity_due_date, grace_end
+from ipfin.registry.models import Right, RightEvent
+from ipfin.registry.services import right_event_record
+from ipfin.risk.domain.alerts import AlertKind, Finding, Severity, alert_message
+from ipfin.risk.scanning import scan_findings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pledged_right(pledged: tuple[Pledge, Any]) -> tuple[Pledge, Right]:  # noqa: F811
+    """bank_a's registered pledge over enterprise_a's right (valued: a loan may rest on it)."""
+    pledge, _valuation = pledged
+    item = pledge.items.get()
+    return pledge, item.right
+
+
+def _kinds(on: date, right: Right | None = None) -> dict[AlertKind, Finding]:
+    findings, _read = scan_findings(on)
+    return {f.kind: f for f in findings if right is None or f.right_id == right.pk}
+
+
+def _event(examiner: User, right: Right, type: str, on: date, **payload: Any) -> None:
+    right_event_record(actor=examiner, right=right, type=type, date=on, payload=payload or None)
+
+
+def _next_annuity(right: Right) -> tuple[int, date]:
+    paid = [e.payload["year"] for e in RightEvent.objects.filter(right=right, type="annuity_paid")]
+    year = max(paid) + 1
+    return year, annuity_due_date(right.filing_date, right.grant_date, year)
+
+
+def test_a_pledged_right_in_good_standing_raises_nothing(
+    pledged_right: tuple[Pledge, Right], today: date
+) -> None:
+    findings, read = scan_findings(today)
+    assert read.pledged_rights == 1
+    assert [f for f in findings if f.kind is not AlertKind.ANNUITY_DUE] == []
+
+
+def test_implementing_rules_115_116_annuity_due_then_grace_then_lapsed(
+    pledged_right: tuple[Pledge, Right],
+) -> None:
+    pledge, right = pledged_right
+    year, due = _next_annuity(right)
+    assert AlertKind.ANNUITY_DUE not in _kinds(due - timedelta(days=61), right)
+    soon = _kinds(due - timedelta(days=30), right)[AlertKind.ANNUITY_DUE]
+    assert (soon.date, soon.year, soon.pledge_id, soon.bank_id) == (
+        due,
+        year,
+        pledge.pk,
+        pledge.pledgee_id,
+    )
+    assert soon.severity is Severity.MEDIUM
+    grace = _kinds(due + timedelta(days=10), right)
+    assert AlertKind.ANNUITY_DUE not in grace
+    assert grace[AlertKind.GRACE_PERIOD].date == grace_end(due)
+    assert grace[AlertKind.GRACE_PERIOD].severity is Severity.HIGH
+    lapsed = _kinds(grace_end(due) + timedelta(days=1), right)
+    assert lapsed[AlertKind.LAPSED].date == due and AlertKind.GRACE_PERIOD not in lapsed
+    zh, en = alert_message(lapsed[AlertKind.LAPSED])
+    assert right.number in zh and f"year-{year}" in en
+
+
+def test_procedures_open_and_close_preservation_dispute_invalidation(
+    pledged_right: tuple[Pledge, Right], examiner: User, today: date
+) -> None:
+    _pledge, right = pledged_right
+    frozen_on = today - timedelta(days=20)
+    _event(examiner, right, "preservation", frozen_on)
+    _event(examiner, right, "dispute", today - timedelta(days=15))
+    _event(examiner, right, "invalidation_requested", today - timedelta(days=10))
+    found = _kinds(today, right)
+    assert found[AlertKind.PRESERVATION].date == frozen_on
+    assert AlertKind.DISPUTE in found and AlertKind.INVALIDATION_REQUESTED in found
+    # Before the ruling, nothing: the scan as of a day reads nothing dated after it.
+    assert AlertKind.PRESERVATION not in _kinds(frozen_on - timedelta(days=1), right)
+
+    _event(examiner, right, "preservation_lifted", today - timedelta(days=5))
+    _event(examiner, right, "dispute_resolved", today - timedelta(days=5))
+    _event(examiner, right, "invalidated", today - timedelta(days=2), scope="whole")
+    found = _kinds(today, right)
+    assert AlertKind.PRESERVATION not in found and AlertKind.DISPUTE not in found
+    assert AlertKind.INVALIDATION_REQUESTED not in found
+    assert found[AlertKind.INVALIDATED].date == today - timedelta(days=2)
+
+
+def test_a_partial_invalidation_closes_the_request_and_is_no_invalidated_alert(
+    pledged_right: tuple[Pledge, Right], examiner: User, today: date
+) -> None:
+    _pledge, right = pledged_right
+    _event(examiner, right, "invalidation_requested", today - timedelta(days=10))
+    _event(examiner, right, "invalidated", today - timedelta(days=1), scope="partial")
+    found = _kinds(today, right)
+    assert AlertKind.INVALIDATED not in found and AlertKind.INVALIDATION_REQUESTED not in found
+
+
+def test_civil_code_art_444_a_transfer_or_licence_while_pledged_is_flagged(
+    pledged_right: tuple[Pledge, Right], examiner: User, today: date
+) -> None:
+    pledge, right = pledged_right
+    licensed_on = today - timedelta(days=3)
+    # Recorded with the pledgee's written consent (the register refuses it without): the bank is
+    # still told at once, its collateral is now licensed.
+    _event(
+        examiner,
+        right,
+        "licence",
+        licensed_on,
+        licensee="丙公司",
+        licence_type="exclusive",
+        pledgee_consent=True,
+        consent_document="同意函-2026-001",
+    )
+    found = _kinds(today, right)[AlertKind.TRANSFER_ATTEMPT]
+    assert found.date == licensed_on and found.severity is Severity.HIGH
+    assert pledge.effective_date is not None and licensed_on >= pledge.effective_date
+
+
+def test_borrower_overdue_from_the_first_unpaid_instalment_and_from_the_classification(
+    pledged_right: tuple[Pledge, Right],
+    lend: Callable[..., Loan],  # noqa: F811
+    bank_a_user: User,
+) -> None:
+    pledge, right = pledged_right
+    loan = lend(pledge)  # disbursed 2025-01-15, instalments due on the 15th of Feb, Mar, Apr
+    assert AlertKind.BORROWER_OVERDUE not in _kinds(date(2025, 2, 15))
+    overdue = _kinds(date(2025, 2, 16))[AlertKind.BORROWER_OVERDUE]
+    assert (overdue.loan_id, overdue.date, overdue.right_id) == (
+        loan.pk,
+        date(2025, 2, 15),
+        right.pk,
+    )
+    before_disbursal = _kinds(date(2025, 1, 10))
+    assert AlertKind.BORROWER_OVERDUE not in before_disbursal
+    loan_classify_manual(
+        actor=bank_a_user,
+        loan=loan,
+        category="substandard",
+        reason="经营困难",
+        today=date(2025, 2, 10),
+    )
+    assert _kinds(date(2025, 2, 12))[AlertKind.BORROWER_OVERDUE].date == date(2025, 2, 10)
+
+
+def test_a_right_expiring_before_the_loan_matures_is_flagged(
+    pledged_right: tuple[Pledge, Right],
+    lend: Callable[..., Loan],  # noqa: F811
+) -> None:
+    pledge, right = pledged_right
+    loan = lend(pledge)  # matures 2025-04-15
+    # A utility model filed 2015-03-01 ends on 2025-03-01 (专利法 art. 42: 10 years). Set on the
+    # stored right directly: the register would not take a pledge of such a right today.
+    Right.objects.filter(pk=right.pk).update(
+        kind="utility_model", filing_date=date(2015, 3, 1), grant_date=date(2016, 1, 4)
+    )
+    found = _kinds(date(2025, 1, 20), right)[AlertKind.EXPIRES_BEFORE_MATURITY]
+    assert (found.date, found.loan_id, found.maturity) == (
+        date(2025, 3, 1),
+        loan.pk,
+        loan.maturity_date,
+    )
