@@ -20,15 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Sum, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState
-from ipfin.loans.models import Installment, Loan
+from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.registry.domain import TRADEMARK_TERM_YEARS
@@ -42,10 +43,17 @@ from ipfin.risk.domain.annuity_watch import (
     annuity_watch,
     patent_expiry_columns,
 )
+from ipfin.valuation.models import ValuationRight, ValuationState
 
 __all__ = ["ScanRead", "scan_findings"]
 
 _NAT = np.datetime64("NaT", "D")
+_ZERO = Decimal("0.00")
+# The fall below the approved value that is reported, and the share of a bank's IP-pledge balance
+# in one industry or park above which it is (settings IPFIN_RISK_VALUE_DECLINE and
+# IPFIN_RISK_CONCENTRATION_SHARE override them for the daily scan).
+DEFAULT_VALUE_DECLINE = Decimal("0.20")
+DEFAULT_CONCENTRATION_SHARE = Decimal("0.50")
 _LOAN_STATES = [LoanState.DISBURSED, LoanState.REPAYING, LoanState.CLOSED, LoanState.WRITTEN_OFF]
 
 
@@ -144,8 +152,16 @@ def _open_since(events: np.ndarray, keys: np.ndarray, prefix: str) -> np.ndarray
     return np.where(~np.isnat(opened) & later, opened, _NAT)
 
 
-def scan_findings(on: date) -> tuple[list[Finding], ScanRead]:
-    """Every alert the facts on `on` call for (see the module and `domain.alerts`)."""
+def scan_findings(
+    on: date,
+    *,
+    decline: Decimal = DEFAULT_VALUE_DECLINE,
+    concentration: Decimal = DEFAULT_CONCENTRATION_SHARE,
+) -> tuple[list[Finding], ScanRead]:
+    """Every alert the facts on `on` call for (see the module and `domain.alerts`). `decline`:
+    the fall of the collateral's value below the one a loan was approved on that is reported
+    (products carry no threshold of their own yet: 20% by default); `concentration`: the share of
+    a bank's IP-pledge balance in one industry or one park above which it is reported."""
     pledges = _pledges_in_force(on)
     items = PledgeItem.objects.filter(active=True, pledge__in=pledges.values("pk"))
     rows = list(
@@ -247,14 +263,20 @@ def scan_findings(on: date) -> tuple[list[Finding], ScanRead]:
             loan=chosen["id"],
             maturity=maturity,
         )
-        findings.extend(_loan_findings(loans, pledge_id, right_id, number, bank_id))
+        first_right = _first_right_of_pledge(loans, pledge_id, right_id, number)
+        findings.extend(_loan_findings(loans, first_right))
+        latest = _latest_valuations(items, on, right_id, pledge_id)
+        findings.extend(_value_findings(loans, first_right, latest, decline))
+        findings.extend(_concentration_findings(loans, on, concentration))
     return findings, ScanRead(len(rows), len(loans))
 
 
 _ANNUITY_KINDS = frozenset({AlertKind.ANNUITY_DUE, AlertKind.GRACE_PERIOD, AlertKind.LAPSED})
 _LOAN_DTYPE = np.dtype(
     [("id", np.int64), ("pledge", np.int64), ("bank", np.int64), ("maturity", "datetime64[D]"),
-     ("bad_since", "datetime64[D]"), ("overdue_since", "datetime64[D]")]
+     ("bad_since", "datetime64[D]"), ("overdue_since", "datetime64[D]"),
+     ("valuation", np.int64), ("approved_value", "O"), ("max_rate", "O"), ("outstanding", "O"),
+     ("industry", "O"), ("park", np.int64)]
 )  # fmt: skip
 
 
@@ -266,7 +288,18 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     ).exclude(Q(closed_on__lte=on) | Q(written_off_on__lte=on))
     rows = list(
         live.order_by("pk").values_list(
-            "pk", "pledge_id", "bank_id", "maturity_date", "classification", "classified_on"
+            "pk",
+            "pledge_id",
+            "bank_id",
+            "maturity_date",
+            "classification",
+            "classified_on",
+            "valuation_id",
+            "valuation_value",
+            "product_version__max_pledge_rate",
+            "principal",
+            "enterprise__industry",
+            "enterprise__park_id",
         )
     )
     out = np.zeros(len(rows), dtype=_LOAN_DTYPE)
@@ -275,6 +308,18 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     cols = np.array(rows, dtype=object)
     out["id"], out["pledge"], out["bank"] = (cols[:, i].astype(np.int64) for i in range(3))
     out["maturity"] = _dates(cols[:, 3])
+    out["valuation"] = _ints(cols[:, 6])
+    out["approved_value"], out["max_rate"] = cols[:, 7], cols[:, 8]
+    out["industry"], out["park"] = cols[:, 10], _ints(cols[:, 11])
+    repaid = list(
+        Repayment.objects.filter(loan__in=live.values("pk"), paid_on__lte=on)
+        .values("loan_id")
+        .annotate(total=Sum("principal_part"))
+        .order_by("loan_id")
+        .values_list("loan_id", "total")
+    )
+    paid = _aligned(np.array(repaid, dtype=object).reshape(-1, 2), out["id"], 1, _ZERO)
+    out["outstanding"] = cols[:, 9] - paid  # Decimal yuan, exact
     classified_on = _dates(cols[:, 5])
     bad = np.isin(cols[:, 4], [c.value for c in NON_PERFORMING]) & (
         classified_on <= np.datetime64(on)
@@ -296,13 +341,33 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     return out
 
 
-def _loan_findings(
-    loans: np.ndarray,
-    pledge_id: np.ndarray,
-    right_id: np.ndarray,
-    number: np.ndarray,
-    bank_id: np.ndarray,
-) -> list[Finding]:
+def _first_right_of_pledge(
+    loans: np.ndarray, pledge_id: np.ndarray, right_id: np.ndarray, number: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each loan, the (right id, number) of its pledge's first right in force (0, "": none):
+    what an alert about the loan names."""
+    order = np.argsort(pledge_id, kind="stable")  # the rows come sorted by right, then pledge
+    at = np.minimum(np.searchsorted(pledge_id[order], loans["pledge"]), len(order) - 1)
+    row = order[at]
+    found = pledge_id[row] == loans["pledge"]
+    return np.where(found, right_id[row], 0), np.where(found, number[row], "")
+
+
+def _loan_finding(
+    loans: np.ndarray, first: tuple[np.ndarray, np.ndarray], i: int, kind: AlertKind, when: Any
+) -> Finding:
+    return Finding(
+        kind=kind,
+        right_id=int(first[0][i]) or None,
+        right_number=str(first[1][i]),
+        pledge_id=int(loans["pledge"][i]),
+        loan_id=int(loans["id"][i]),
+        bank_id=int(loans["bank"][i]),
+        date=when if isinstance(when, date) else when.astype(date),
+    )
+
+
+def _loan_findings(loans: np.ndarray, first: tuple[np.ndarray, np.ndarray]) -> list[Finding]:
     """borrower_overdue: one per loan overdue or non-performing, naming its pledge's first right."""
     since = np.where(
         np.isnat(loans["overdue_since"]),
@@ -313,22 +378,119 @@ def _loan_findings(
             np.minimum(loans["overdue_since"], loans["bad_since"]),
         ),
     )
-    order = np.argsort(pledge_id, kind="stable")  # the rows come sorted by right, then pledge
-    at = np.searchsorted(pledge_id[order], loans["pledge"])
-    findings = []
-    for i in np.flatnonzero(~np.isnat(since)):
-        row = order[min(at[i], len(order) - 1)]
-        if pledge_id[row] != loans["pledge"][i]:
-            continue  # its pledge has no right left in force: nothing to name
-        findings.append(
-            Finding(
-                kind=AlertKind.BORROWER_OVERDUE,
-                right_id=int(right_id[row]),
-                right_number=str(number[row]),
-                pledge_id=int(loans["pledge"][i]),
-                loan_id=int(loans["id"][i]),
-                bank_id=int(loans["bank"][i]),
-                date=since[i].astype(date),
-            )
-        )
+    live = ~np.isnat(since) & (first[0] > 0)
+    findings = [
+        _loan_finding(loans, first, i, AlertKind.BORROWER_OVERDUE, since[i])
+        for i in np.flatnonzero(live)
+    ]
+    return findings
+
+
+def _latest_valuations(
+    items: QuerySet[PledgeItem], on: date, right_id: np.ndarray, pledge_id: np.ndarray
+) -> np.ndarray:
+    """Per pledge, the latest issued valuation (by valuation date, then id) of any of its rights
+    on or before `on`: rows (pledge, valuation id, valuation date, value), sorted by pledge."""
+    rows = list(
+        ValuationRight.objects.filter(
+            right_id__in=items.values("right_id"),
+            valuation__state=ValuationState.ISSUED,
+            valuation__valuation_date__lte=on,
+        ).values_list("right_id", "valuation_id", "valuation__valuation_date", "valuation__value")
+    )
+    if not rows:
+        return np.zeros((0, 4), dtype=object)
+    cols = np.array(rows, dtype=object)
+    # Each valuation row belongs to the pledges of its right (the rows are sorted by right).
+    v_right = cols[:, 0].astype(np.int64)
+    start = np.searchsorted(right_id, v_right, side="left")
+    stop = np.searchsorted(right_id, v_right, side="right")
+    repeat = stop - start
+    rows_of = np.repeat(np.arange(len(cols)), repeat)
+    if not len(rows_of):
+        return np.zeros((0, 4), dtype=object)
+    offsets = np.cumsum(repeat) - repeat
+    pledge_rows = start[rows_of] + (np.arange(len(rows_of)) - offsets[rows_of])
+    pledges = pledge_id[pledge_rows]
+    v_id = cols[rows_of, 1].astype(np.int64)
+    v_date = _dates(cols[rows_of, 2])
+    order = np.lexsort((v_id, v_date, pledges))
+    pledges, v_id, v_date = pledges[order], v_id[order], v_date[order]
+    value = cols[rows_of, 3][order]
+    last = np.r_[pledges[1:] != pledges[:-1], True]
+    out = np.empty((int(last.sum()), 4), dtype=object)
+    out[:, 0], out[:, 1], out[:, 2], out[:, 3] = (
+        pledges[last],
+        v_id[last],
+        v_date[last],
+        value[last],
+    )
+    return out
+
+
+def _value_findings(
+    loans: np.ndarray, first: tuple[np.ndarray, np.ndarray], latest: np.ndarray, decline: Decimal
+) -> list[Finding]:
+    """value_decline: the latest valuation of the collateral, made after the one the loan was
+    approved on, is lower than that one by more than `decline`; pledge_rate_exceeded: the
+    outstanding principal on `on` above the product's maximum pledge rate × the latest value.
+    Both dated by the latest valuation's date; compared in exact decimals."""
+    if not len(latest):
+        return []
+    at = np.minimum(
+        np.searchsorted(latest[:, 0].astype(np.int64), loans["pledge"]), len(latest) - 1
+    )
+    mine = latest[at]
+    has = mine[:, 0].astype(np.int64) == loans["pledge"]
+    value, when = mine[:, 3], _dates(mine[:, 2])
+    newer = has & (mine[:, 1].astype(np.int64) != loans["valuation"])
+    approved = loans["approved_value"]
+    known = approved != None  # noqa: E711 - elementwise over an object column
+    floor = np.where(known, approved, _ZERO) * (1 - decline)
+    fell = newer & known & (value < floor)
+    rate = loans["max_rate"]
+    capped = rate != None  # noqa: E711 - elementwise over an object column
+    over = has & capped & (loans["outstanding"] > np.where(capped, rate, _ZERO) * value)
+    findings = [
+        _loan_finding(loans, first, i, AlertKind.VALUE_DECLINE, when[i])
+        for i in np.flatnonzero(fell & (first[0] > 0))
+    ]
+    findings += [
+        _loan_finding(loans, first, i, AlertKind.PLEDGE_RATE_EXCEEDED, when[i])
+        for i in np.flatnonzero(over & (first[0] > 0))
+    ]
+    return findings
+
+
+def _concentration_findings(loans: np.ndarray, on: date, share: Decimal) -> list[Finding]:
+    """concentration: per bank, its IP-pledge balance on `on` by the borrowers' industry and by
+    their park; a group above `share` of the bank's balance is reported (the subject names it)."""
+    findings: list[Finding] = []
+    live = loans[loans["outstanding"] > 0] if len(loans) else loans
+    for dimension, column in (("industry", live["industry"]), ("park", live["park"])):
+        text = column.astype(str)
+        keys = np.char.add(f"{dimension}:", text)
+        known = (text != "") & (text != "0") & (text != "None")
+        for bank in np.unique(live["bank"]):
+            of_bank = live["bank"] == bank
+            total = live["outstanding"][of_bank].sum()
+            if total <= 0:
+                continue
+            groups = np.unique(keys[of_bank & known])
+            for group in groups:
+                part = live["outstanding"][of_bank & (keys == group)].sum()
+                if part > share * total:
+                    findings.append(
+                        Finding(
+                            kind=AlertKind.CONCENTRATION,
+                            right_id=None,
+                            right_number="",
+                            pledge_id=None,
+                            loan_id=None,
+                            bank_id=int(bank),
+                            date=on,
+                            subject=str(group),
+                            share=(part / total).quantize(Decimal("0.0001")),
+                        )
+                    )
     return findings

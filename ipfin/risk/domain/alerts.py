@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 __all__ = ["SEVERITY", "AlertKind", "Finding", "Severity", "alert_message"]
@@ -49,6 +50,9 @@ class AlertKind(StrEnum):
     TRANSFER_ATTEMPT = "transfer_attempt"
     EXPIRES_BEFORE_MATURITY = "expires_before_maturity"
     BORROWER_OVERDUE = "borrower_overdue"
+    VALUE_DECLINE = "value_decline"
+    PLEDGE_RATE_EXCEEDED = "pledge_rate_exceeded"
+    CONCENTRATION = "concentration"
 
 
 class Severity(StrEnum):
@@ -68,6 +72,9 @@ SEVERITY: dict[AlertKind, Severity] = {
     AlertKind.TRANSFER_ATTEMPT: Severity.HIGH,
     AlertKind.EXPIRES_BEFORE_MATURITY: Severity.MEDIUM,
     AlertKind.BORROWER_OVERDUE: Severity.HIGH,
+    AlertKind.VALUE_DECLINE: Severity.MEDIUM,
+    AlertKind.PLEDGE_RATE_EXCEEDED: Severity.HIGH,
+    AlertKind.CONCENTRATION: Severity.LOW,
 }
 
 
@@ -84,10 +91,16 @@ class Finding:
     date: dt.date
     year: int | None = None  # annuity kinds: the annuity year
     maturity: dt.date | None = None  # expires_before_maturity: the loan's maturity
+    subject: str = ""  # concentration: "industry:<name>" or "park:<id>"
+    share: Decimal | None = None  # concentration: the group's share of the bank's balance
 
     @property
-    def key(self) -> tuple[str, int | None, int | None, int | None, dt.date]:
-        return (self.kind.value, self.right_id, self.pledge_id, self.loan_id, self.date)
+    def key(self) -> str:
+        """The alert's identity: the same facts give the same key on every scan. A
+        concentration is one alert while it lasts (its subject, not the day it was measured)."""
+        when = "" if self.kind is AlertKind.CONCENTRATION else self.date.isoformat()
+        parts = (self.kind.value, self.right_id, self.pledge_id, self.loan_id, self.subject, when)
+        return "|".join("" if part is None else str(part) for part in parts)
 
     @property
     def severity(self) -> Severity:
@@ -158,5 +171,26 @@ def alert_message(finding: Finding) -> tuple[str, str]:
                 f"以 {n} 等质押的贷款自 {d} 起逾期或已列为不良（次级、可疑、损失）。",
                 f"The loan secured by {n} has been overdue since {d}, or is classified "
                 "non-performing (substandard, doubtful, loss).",
+            )
+        case AlertKind.VALUE_DECLINE:
+            return (
+                f"以 {n} 等质押的贷款：质物最新评估值（{d}）较审批时下降超过预警线。",
+                f"The loan secured by {n}: the collateral's latest valuation ({d}) is below the "
+                "value it was approved on by more than the warning line.",
+            )
+        case AlertKind.PLEDGE_RATE_EXCEEDED:
+            return (
+                f"以 {n} 等质押的贷款：贷款余额÷质物最新评估值（{d}）已超过产品最高质押率。",
+                f"The loan secured by {n}: the outstanding principal ÷ the collateral's latest "
+                f"value ({d}) is above the product's maximum pledge rate.",
+            )
+        case AlertKind.CONCENTRATION:
+            what, _, name = finding.subject.partition(":")
+            share = f"{(finding.share or Decimal(0)) * 100:.2f}%"
+            zh_what = "行业" if what == "industry" else "园区"
+            return (
+                f"知识产权质押贷款余额的 {share} 集中于同一{zh_what}（{name}），超过集中度预警线。",
+                f"{share} of the IP-pledge loan balance is in one {what} ({name}), above the "
+                "concentration warning line.",
             )
     raise ValueError(f"unknown alert kind {finding.kind!r}")  # pragma: no cover

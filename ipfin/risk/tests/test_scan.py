@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from ipfin.accounts.models import User
+from ipfin.accounts.models import Organisation, User
 from ipfin.loans.models import Loan
 from ipfin.loans.services import loan_classify_manual
 
 # The loans app's builders, as fixtures here too.
-from ipfin.loans.tests.conftest import lend, pledge_over, pledged, value_right  # noqa: F401
+from ipfin.loans.tests.conftest import lend, pledge_over, pledged, product, value_right  # noqa: F401
 from ipfin.pledges.models import Pledge
 from ipfin.registry.domain import annuity_due_date, grace_end
 from ipfin.registry.models import Right, RightEvent
@@ -178,3 +179,54 @@ def test_a_right_expiring_before_the_loan_matures_is_flagged(
         loan.pk,
         loan.maturity_date,
     )
+
+
+def test_value_decline_beyond_the_line_and_the_pledge_rate_exceeded(
+    pledged_right: tuple[Pledge, Right],
+    lend: Callable[..., Loan],  # noqa: F811
+    value_right: Callable[..., Any],  # noqa: F811
+    product: Any,  # noqa: F811 - the loans app's product: maximum pledge rate 50%
+    today: date,
+) -> None:
+    pledge, right = pledged_right
+    # 400,000.00 on a collateral valued 880,000.00: a pledge rate of 45.45%, within 50%.
+    loan = lend(pledge, principal="400000.00", product_version_id=product.pk)
+    quiet = _kinds(today)
+    assert AlertKind.VALUE_DECLINE not in quiet and AlertKind.PLEDGE_RATE_EXCEEDED not in quiet
+    # A new valuation 5% lower (836,000.00): within the 20% line, and 400,000 ≤ 50% × 836,000.
+    value_right(right, cost="950000")
+    quiet = _kinds(today)
+    assert AlertKind.VALUE_DECLINE not in quiet and AlertKind.PLEDGE_RATE_EXCEEDED not in quiet
+    # Half the value (440,000.00): 50% below the approved value, and 400,000 > 50% × 440,000.
+    value_right(right, cost="500000")
+    found = _kinds(today)
+    decline = found[AlertKind.VALUE_DECLINE]
+    assert (decline.loan_id, decline.date, decline.right_id) == (loan.pk, today, right.pk)
+    assert found[AlertKind.PLEDGE_RATE_EXCEEDED].severity is Severity.HIGH
+    # The same facts with a 60% line: no decline reported.
+    lenient, _ = scan_findings(today, decline=Decimal("0.60"))
+    assert AlertKind.VALUE_DECLINE not in {f.kind for f in lenient}
+
+
+def test_concentration_of_a_banks_balance_in_one_industry(
+    pledged_right: tuple[Pledge, Right],
+    lend: Callable[..., Loan],  # noqa: F811
+    enterprise_a: Organisation,
+    today: date,
+) -> None:
+    pledge, _right = pledged_right
+    Organisation.objects.filter(pk=enterprise_a.pk).update(industry="软件和信息技术服务业")
+    lend(pledge)
+    found = [f for f in scan_findings(today)[0] if f.kind is AlertKind.CONCENTRATION]
+    assert [(f.subject, f.share, f.bank_id) for f in found] == [
+        ("industry:软件和信息技术服务业", Decimal("1.0000"), pledge.pledgee_id)
+    ]
+    assert found[0].severity is Severity.LOW
+    zh, en = alert_message(found[0])
+    assert "100.00%" in zh and "industry" in en
+    # Above any share below 100%; with the whole balance allowed in one industry, nothing.
+    assert not [
+        f
+        for f in scan_findings(today, concentration=Decimal("1"))[0]
+        if f.kind is AlertKind.CONCENTRATION
+    ]
