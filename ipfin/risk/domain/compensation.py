@@ -66,6 +66,8 @@ __all__ = [
     "CompensationMode",
     "ProceedsApplied",
     "compensate",
+    "mode_in",
+    "shares_in",
 ]
 
 _FEN_PER_YUAN = 100
@@ -138,7 +140,8 @@ def _amount(value: Decimal, field: str, label_zh: str) -> int:
     return _fen(amount_in(value, field, positive=False, label_zh=label_zh, label_en=field))
 
 
-def _mode(value: str) -> CompensationMode:
+def mode_in(value: str) -> CompensationMode:
+    """`value` as a CompensationMode; else a 422 `mode_invalid` naming `mode`."""
     try:
         return CompensationMode(value)
     except ValueError:
@@ -150,7 +153,10 @@ def _mode(value: str) -> CompensationMode:
         ) from None
 
 
-def _shares(shares: ByParty) -> ByParty:
+def shares_in(shares: ByParty) -> ByParty:
+    """Each share a fraction 0..1 with at most MAX_PLACES decimals (422 `share_invalid` naming
+    `shares.<party>`), all four summing to exactly 1 (422 `shares_sum_invalid` naming `shares`):
+    the one check of a scheme's shares, here and where a scheme is saved (ipfin.risk.services)."""
     values = {
         party: ratio_in(
             getattr(shares, party),
@@ -194,8 +200,8 @@ def _apply_proceeds(proceeds: int, owed: tuple[int, int, int]) -> tuple[int, int
 def compensate(case: CompensationCase) -> Compensation:
     """The advance, the proceeds as applied, the loss and its split, and the settlement of
     `case` (see the module docstring for the rule)."""
-    mode = _mode(case.mode)
-    shares = _shares(case.shares)
+    mode = mode_in(case.mode)
+    shares = shares_in(case.shares)
     principal = _amount(case.principal, "principal", "本金")
     interest = _amount(case.interest, "interest", "欠息")
     balance = _amount(case.fund_balance, "fund_balance", "补偿基金余额")

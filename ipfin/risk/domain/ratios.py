@@ -15,7 +15,7 @@ from decimal import Decimal
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import exact_decimal_in
 
-__all__ = ["MAX_PLACES", "RATIO_PATTERN", "ratio_in"]
+__all__ = ["MAX_PLACES", "RATIO_PATTERN", "ratio_in", "ratio_text"]
 
 MAX_PLACES = 10
 # The text of such a fraction: 0, 1, 0.x or 1.0 with one to MAX_PLACES decimals.
@@ -37,3 +37,9 @@ def ratio_in(value: object, field: str, code: str, label_zh: str) -> Decimal:
             max_places=MAX_PLACES,
         )
     return number
+
+
+def ratio_text(value: Decimal) -> str:
+    """A stored fraction as the API writes it: without trailing zeros ("0.4", "1", "0"), so that
+    a share reads back as it was sent whatever the column's places."""
+    return f"{value.normalize():f}"

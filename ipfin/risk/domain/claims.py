@@ -1,0 +1,116 @@
+"""A compensation claim's life (风险补偿申请): the bank claims on its non-performing loan, the IP
+office reviews it, the fund pays, and after the disposal the settlement posts.
+
+Pure: no Django. Source: issue 12 ("A claim's life: the bank claims on a loan classified
+non-performing → the office reviews (maker-checker: the reviewer is not the claimant) → the advance
+is paid → after disposal the settlement posts") and DOMAIN.md ("风险补偿 ... front-loaded 前置:
+advanced on default, settled after disposal"); the policy seeds 000-003 are not kept in ../shared.
+
+The states and what moves them (one table, `ipfin.common.workflow`):
+
+    filed ──approve──▶ approved ──pay──▶ awaiting_disposal ──settle──▶ settled ──pay──▶ closed
+      └───reject───▶ rejected
+
+- `approved`: a front-loaded advance is owed to the bank and waits for a second office user to
+  release it (maker-checker: the approver never pays);
+- `awaiting_disposal`: nothing is owed; the pledge is being disposed of;
+- `settled`: the fund's final part exceeds the advance; the difference waits to be released.
+
+A state that waits for a payment is passed over when there is nothing to pay (`next_state` with
+`payable` 0): an approval without an advance (mode after_disposal, or nothing left to advance)
+goes straight to `awaiting_disposal`, a settlement at or below the advance straight to `closed`.
+A loan has at most one claim that is not rejected (`LIVE_STATES`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from ipfin.common.workflow import IllegalTransition, Workflow
+
+__all__ = [
+    "LIVE_STATES",
+    "ClaimAction",
+    "ClaimState",
+    "IllegalTransition",
+    "allowed_actions",
+    "next_state",
+]
+
+
+class ClaimState(StrEnum):
+    FILED = "filed"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    AWAITING_DISPOSAL = "awaiting_disposal"
+    SETTLED = "settled"
+    CLOSED = "closed"
+
+    @property
+    def label_zh(self) -> str:
+        return _STATE_ZH[self]
+
+
+class ClaimAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    PAY = "pay"
+    SETTLE = "settle"
+
+
+_STATE_ZH = {
+    ClaimState.FILED: "待审核",
+    ClaimState.REJECTED: "未通过",
+    ClaimState.APPROVED: "已批准，代偿款待拨付",
+    ClaimState.AWAITING_DISPOSAL: "待处置结算",
+    ClaimState.SETTLED: "已结算，补偿款待拨付",
+    ClaimState.CLOSED: "已结清",
+}
+_ACTION_ZH = {
+    ClaimAction.APPROVE: "批准",
+    ClaimAction.REJECT: "驳回",
+    ClaimAction.PAY: "拨付",
+    ClaimAction.SETTLE: "结算",
+}
+
+TRANSITIONS: dict[tuple[ClaimState | None, ClaimAction], ClaimState] = {
+    (ClaimState.FILED, ClaimAction.APPROVE): ClaimState.APPROVED,
+    (ClaimState.FILED, ClaimAction.REJECT): ClaimState.REJECTED,
+    (ClaimState.APPROVED, ClaimAction.PAY): ClaimState.AWAITING_DISPOSAL,
+    (ClaimState.AWAITING_DISPOSAL, ClaimAction.SETTLE): ClaimState.SETTLED,
+    (ClaimState.SETTLED, ClaimAction.PAY): ClaimState.CLOSED,
+}
+# A state waiting for a payment → where the claim goes when there is nothing to pay.
+_NOTHING_TO_PAY = {
+    ClaimState.APPROVED: ClaimState.AWAITING_DISPOSAL,
+    ClaimState.SETTLED: ClaimState.CLOSED,
+}
+# Every state but `rejected`: a loan has at most one such claim.
+LIVE_STATES: frozenset[ClaimState] = frozenset(ClaimState) - {ClaimState.REJECTED}
+
+_WORKFLOW: Workflow[ClaimState, ClaimAction] = Workflow(
+    state_type=ClaimState,
+    action_type=ClaimAction,
+    transitions=TRANSITIONS,
+    state_zh=_STATE_ZH,
+    action_zh=_ACTION_ZH,
+    message_zh="补偿申请当前状态为“{state}”，不能{action}。",
+    message_en="A compensation claim in state {state} does not allow {action}.",
+)
+
+
+def next_state(
+    state: ClaimState | str | None, action: ClaimAction | str, *, payable: Decimal = Decimal(0)
+) -> ClaimState:
+    """The state after `action`, `payable` being what the fund then owes the bank on the claim
+    (a waiting state is passed over when it is 0); `IllegalTransition` (→ 409) when the state
+    does not allow the action."""
+    after = _WORKFLOW.next_state(state, action)
+    if payable <= 0 and after in _NOTHING_TO_PAY:
+        return _NOTHING_TO_PAY[after]
+    return after
+
+
+def allowed_actions(state: ClaimState | str | None) -> frozenset[ClaimAction]:
+    return _WORKFLOW.allowed_actions(state)
