@@ -720,11 +720,68 @@ _SOFTWARE_RE = re.compile(r"((?:19|20)\d{2})SR(\d{6,8})", re.ASCII)
 _WORKS_RE = re.compile(r"国作登字-((?:19|20)\d{2})-([A-Z])-(\d{8})", re.ASCII)
 _IC_LAYOUT_RE = re.compile(r"BS\.?(\d{8,10})(?:\.?([0-9X]))?", re.ASCII)
 _COPYRIGHT_EXAMPLES = "2019SR0123456 / 国作登字-2019-F-00123456"
-_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+_DASH_CHARACTERS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # ‐‑‒–—―− (typed for '-')
+_DASHES = str.maketrans(dict.fromkeys(_DASH_CHARACTERS, "-"))
+
+# The characters a number may be typed with, as one regex character class that Python's `re`,
+# ECMA-262 (the OpenAPI document's dialect) and Hypothesis' from_regex read alike: '-' first (a
+# literal in every dialect), ASCII and full-width digits and letters, '.' and '．', the dashes
+# `_DASHES` folds and '－', whitespace (the characters both Python's str.split and ECMA's \s take
+# as such; the ones only one of them does — \x1c-\x1f, \x85, \ufeff — are not in it), and the
+# CJK characters of the accepted formats (第…号, 国作登字). Non-ASCII characters stand as
+# themselves, not as \u escapes, which some regex dialects do not read.
+_NUMBER_CHARACTERS = (
+    "-0-9A-Za-z"
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # ０-９ Ａ-Ｚ ａ-ｚ
+    ".\uff0e\uff0d"  # . ． －
+    "\u2010-\u2015\u2212"  # _DASH_CHARACTERS
+    r"\t\n\v\f\r"
+    " \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    "第号国作登字"
+)
+# The schemas' max_length of a number (RightIn.number): the service refuses longer input too.
+RIGHT_NUMBER_MAX_LENGTH = 60
+# What the OpenAPI document states for every input holding a 申请号 / 注册号 / 登记号: nothing the
+# service accepts is outside it (normalize_number refuses any other character and more than
+# RIGHT_NUMBER_MAX_LENGTH characters before reading the format); what it admits may still be
+# refused by the service for its format, check digit or kind, with the service's own code.
+RIGHT_NUMBER_PATTERN = f"^[{_NUMBER_CHARACTERS}]{{1,{RIGHT_NUMBER_MAX_LENGTH}}}$"
+_NUMBER_SPELLING = re.compile(RIGHT_NUMBER_PATTERN)
+_NOT_A_NUMBER_CHARACTER = re.compile(f"[^{_NUMBER_CHARACTERS}]")
+
+
+def is_number_spelling(raw: str) -> bool:
+    """Whether `raw` is within RIGHT_NUMBER_PATTERN: 1 to RIGHT_NUMBER_MAX_LENGTH characters, each
+    one a number may be typed with. Says nothing about the format: see normalize_number."""
+    return _NUMBER_SPELLING.fullmatch(raw) is not None
+
+
+def _check_spelling(raw: str) -> None:
+    """Refuse (BAD_FORMAT), before any folding, input longer than RIGHT_NUMBER_MAX_LENGTH or with a
+    character outside RIGHT_NUMBER_PATTERN. NFKC alone would read more: superscript, subscript and
+    circled digits (², ₂, ①), letterlike symbols (ℕ) and other compatibility forms would become
+    digits and letters. Nobody types a number with them, and the document's pattern, which must
+    hold everything the service accepts, does not admit them."""
+    if len(raw) > RIGHT_NUMBER_MAX_LENGTH:
+        shown = raw[:RIGHT_NUMBER_MAX_LENGTH]
+        raise NumberFormatError(
+            NumberErrorCode.BAD_FORMAT,
+            f"编号“{shown}…”过长：申请号 / 注册号 / 登记号最多 {RIGHT_NUMBER_MAX_LENGTH} 个字符",
+            f"number {shown!r}... is too long: a number has at most {RIGHT_NUMBER_MAX_LENGTH} "
+            "characters",
+        )
+    stray = _NOT_A_NUMBER_CHARACTER.search(raw)
+    if stray is not None:
+        raise NumberFormatError(
+            NumberErrorCode.BAD_FORMAT,
+            f"“{raw}”含有申请号 / 注册号 / 登记号中不能出现的字符 {stray[0]!r}",
+            f"{raw!r} contains {stray[0]!r}, which no application or registration number holds",
+        )
 
 
 def _clean(raw: str) -> str:
-    # NFKC folds full-width digits, letters, '．' and '－'; whitespace anywhere is dropped.
+    # After _check_spelling: NFKC folds full-width digits, letters, '．' and '－' (and U+2011 to
+    # U+2010, a dash folded below); whitespace anywhere is dropped.
     text = unicodedata.normalize("NFKC", raw).translate(_DASHES).upper()
     return "".join(text.split())
 
@@ -782,8 +839,13 @@ def normalize_number(kind: RightKind, raw: str) -> str:
     - Trademarks: registration number of 1-10 digits (第…号 accepted), leading zeros dropped.
     - Copyright: `YYYYSR` + 6-8 digits (software) or `国作登字-YYYY-L-NNNNNNNN` (works).
     - IC layouts: `BS.` + 8-10 digits with an optional check character, not verified.
-    Full-width characters are folded (NFKC) and whitespace is ignored everywhere.
+    Full-width characters are folded (NFKC) and whitespace is ignored everywhere. Before that,
+    input of more than RIGHT_NUMBER_MAX_LENGTH characters, or with a character outside
+    RIGHT_NUMBER_PATTERN, is refused (BAD_FORMAT): NFKC would also fold superscript or circled
+    digits (², ①) into digits, which nobody types, and the document's pattern must hold every
+    number accepted here.
     """
+    _check_spelling(raw)
     text = _clean(raw)
     if kind in PATENT_KINDS:
         canonical, number_kind = _parse_patent(raw)
@@ -822,7 +884,10 @@ def kind_from_application_no(number: str) -> RightKind | None:
 
     Patent numbers by their type digit (check digit verified), software / works copyright and IC
     layouts by their prefixes. Trademarks are never inferred: a bare 1-10 digit number is ambiguous.
+    Input outside RIGHT_NUMBER_PATTERN denotes no kind.
     """
+    if not is_number_spelling(number):
+        return None
     text = _clean(number)
     if text.startswith("BS"):
         kind = RightKind.IC_LAYOUT

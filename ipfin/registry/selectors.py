@@ -28,6 +28,7 @@ from ipfin.registry.domain import (
     RightFacts,
     RightKind,
     StatusResult,
+    is_number_spelling,
     kind_from_application_no,
     legal_status,
     normalize_number,
@@ -62,10 +63,12 @@ def number_candidates(raw: str) -> list[str]:
     Input may be non-canonical: CN / ZL prefix, no dot, spaces, full-width digits, 第…号. A patent
     number with a valid check digit gives its one canonical form; a bare run of digits may also be
     a trademark registration number; the stripped input itself is the last resort (imported data
-    whose number fits no known format is still found by its exact text).
+    whose number fits no known format is still found by its exact text). Input outside
+    RIGHT_NUMBER_PATTERN (a character no number is typed with, more than RIGHT_NUMBER_MAX_LENGTH
+    characters) denotes nothing, as the document's pattern says.
     """
     text = raw.strip()
-    if not text or _unsearchable(text) or len(text) > MAX_NUMBER_LENGTH * 2:
+    if not text or _unsearchable(text) or not is_number_spelling(raw):
         # Nothing the register holds; never sent to the database (a NUL is an error there).
         return []
     candidates: list[str] = []
