@@ -1,23 +1,113 @@
-"""The risk calculators: a request's fields parsed by the input layer (ipfin.common.inputs) and
-handed to the pure rules. Nothing is read from or written to the database."""
+"""Writes of risk sharing and compensation (风险分担、风险补偿, issue 12; DOMAIN.md glossary "risk
+compensation"), and the two calculators.
+
+The calculators (`compensation_preview`, `npl_tolerance_preview`): a request's fields parsed by
+the input layer (ipfin.common.inputs) and handed to the pure rules; nothing read or written.
+
+Schemes and funds (the IP office, `Perm.RISK_SCHEME_MANAGE`):
+- `scheme_create` / `scheme_update`: a scheme of a fund (an organisation of kind `risk_fund`):
+  mode, shares (checked by the compensation rule's own `shares_in`: each 0..1, summing to exactly
+  1, else a 422 naming `shares`), the fund's caps per loan and per bank and year, `eligibility`
+  (ipfin.risk.domain.eligibility). An update names the version it was made from
+  (ipfin.common.versioning: 409 `version_conflict`, 428 `version_required`).
+- `fund_budget`: a budget entry feeds the fund (Dr fund_cash / Cr budget_income).
+
+A claim's life (ipfin.risk.domain.claims):
+- `claim_file` (the bank, `Perm.RISK_CLAIM_FILE`): on its own loan, disbursed and classified
+  non-performing (次级, 可疑 or 损失: ipfin.loans.domain.status.NON_PERFORMING; else 409
+  `loan_not_non_performing`), covered by the scheme (else 422 `loan_not_eligible`), with no other
+  claim on the loan that is not rejected (409 `claim_exists`, also under concurrent filings: the
+  loan's row lock and a partial unique index). The scheme's terms are copied onto the claim; the
+  loan's outstanding principal and the interest due and unpaid on the day are its figures.
+- `claim_approve` / `claim_reject` (an IP office user, `Perm.RISK_CLAIM_REVIEW`; never the
+  claimant): the approval computes the advance by the pure rule (`compensate`): mode
+  front_loaded, min(fund share × principal to the fen, the cap for this loan, the fund's
+  balance), where the cap for this loan is the lower of the scheme's cap per loan and what is
+  left of the bank's cap for the year (cap per bank and year − what the fund paid the bank this
+  year under the scheme); after_disposal, 0.00. An advance above 0 is owed to the bank
+  (Dr advances_receivable / Cr bank_payable) until released.
+- `claim_pay` (a second IP office user: maker-checker): releases what the fund owes the bank on
+  the claim (Dr bank_payable / Cr fund_cash). The user who made it owed (who approved the claim;
+  for a settlement, who settled it) is refused (403 `checker_is_maker`). Under the fund's row lock:
+  a payment above the balance is a 409 `fund_insufficient`, one taking the fund's payments to the
+  bank under the scheme in the calendar year above the cap per bank and year a 409
+  `bank_year_cap_exceeded`; nothing is posted and the claim waits (a budget entry, or the next
+  year, lets it be paid).
+- `claim_settle` (the IP office; the disposal flow will call it): after the disposal, the pure
+  rule with the proceeds and the disposal costs: proceeds to costs, interest, principal; the loss
+  split by the shares, the fund's part capped by the cap for this loan (per loan, and the advance
+  plus what is left of the bank's year); settlement = fund's part − advance, posted either way
+  (ipfin.risk.domain.ledger). A positive settlement is owed to the bank and released by `claim_pay`
+  (maker-checker again); a negative one is returned by the bank out of the proceeds it holds.
+
+Every write to a fund's ledger (and to a scheme, whose caps the payments read) first locks the
+fund's organisation row (`select_for_update`), then the claim: the balance and the year's
+payments read under that lock cannot change before the posting is saved, so concurrent payments
+never take the balance below zero nor a bank past its cap. Each write is audited
+(ipfin.audit.services.audit_record) and the other party told (the office of a new claim, the bank
+of each decision).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ipfin.common.inputs import amount_in, decimal_in, optional_amount_in
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
+from ipfin.common.inputs import amount_in, decimal_in, int_in, optional_amount_in
+from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.versioning import check_version
+from ipfin.common.workflow import IllegalTransition, transition_conflict
+from ipfin.financing.models import Product
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
+from ipfin.loans.models import Installment, Loan
+from ipfin.registry.models import Right
+from ipfin.risk import selectors
+from ipfin.risk.domain.claims import LIVE_STATES, ClaimAction, ClaimState, next_state
 from ipfin.risk.domain.compensation import (
     PARTIES,
     ByParty,
     Compensation,
     CompensationCase,
     compensate,
+    mode_in,
+    shares_in,
+)
+from ipfin.risk.domain.eligibility import Eligibility, LoanFacts, eligibility_in, ineligible
+from ipfin.risk.domain.ledger import (
+    Posting,
+    advance_posting,
+    budget_posting,
+    payment_posting,
+    settlement_posting,
 )
 from ipfin.risk.domain.npl import NplTolerance, npl_tolerance
+from ipfin.risk.domain.ratios import ratio_text
+from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
 
-__all__ = ["compensation_preview", "npl_tolerance_preview"]
+__all__ = [
+    "claim_approve",
+    "claim_file",
+    "claim_pay",
+    "claim_reject",
+    "claim_settle",
+    "compensation_preview",
+    "fund_budget",
+    "npl_tolerance_preview",
+    "scheme_create",
+    "scheme_update",
+]
 
 
 def _money(data: Mapping[str, Any], field: str) -> Decimal:
@@ -53,3 +143,770 @@ def npl_tolerance_preview(*, data: Mapping[str, Any]) -> NplTolerance:
         ip_balance=_money(data, "ip_balance"),
         bank_npl_ratio=decimal_in(data.get("bank_npl_ratio"), "bank_npl_ratio"),
     )
+
+
+# --- schemes -------------------------------------------------------------------------------------
+
+_NAME_MAX = 200
+_MEMO_MAX = 500
+_REASON_MAX = 2000
+_ZERO = Decimal("0.00")
+# A loan a claim may be filed on: disbursed (and not closed); a written-off loan is still claimed.
+_CLAIMABLE = (LoanState.DISBURSED, LoanState.REPAYING, LoanState.WRITTEN_OFF)
+
+
+def _name(raw: Any) -> str:
+    text = str(raw or "").strip()
+    if not text or len(text) > _NAME_MAX:
+        raise invalid(
+            "name",
+            "name_required",
+            f"请填写方案名称（不超过 {_NAME_MAX} 个字符）。",
+            f"Enter the scheme's name (at most {_NAME_MAX} characters).",
+        )
+    return text
+
+
+def _scheme_shares(raw: Any) -> ByParty:
+    """The four shares, each an exact decimal, checked by the compensation rule (`shares_in`)."""
+    if not isinstance(raw, Mapping):
+        raise invalid(
+            "shares",
+            "shares_invalid",
+            "分担比例应为 {fund, bank, guarantor, insurer} 四方的小数。",
+            "shares is an object {fund, bank, guarantor, insurer} of decimals.",
+        )
+    return shares_in(ByParty(*(decimal_in(raw.get(p), f"shares.{p}") for p in PARTIES)))
+
+
+def _eligibility(raw: Any) -> Eligibility:
+    """The conditions (pure check), and the banks and products they name exist."""
+    rule = eligibility_in(raw)
+    if rule.bank_ids is not None:
+        found = Organisation.objects.filter(pk__in=rule.bank_ids, kind=OrganisationKind.BANK)
+        missing = sorted(set(rule.bank_ids) - set(found.values_list("pk", flat=True)))
+        if missing:
+            raise invalid(
+                "eligibility.bank_ids",
+                "eligibility_invalid",
+                f"没有编号为 {missing[0]} 的银行。",
+                f"No bank with id {missing[0]}.",
+            )
+    if rule.product_ids is not None:
+        found_products = Product.objects.filter(pk__in=rule.product_ids)
+        missing = sorted(set(rule.product_ids) - set(found_products.values_list("pk", flat=True)))
+        if missing:
+            raise invalid(
+                "eligibility.product_ids",
+                "eligibility_invalid",
+                f"没有编号为 {missing[0]} 的产品。",
+                f"No product with id {missing[0]}.",
+            )
+    return rule
+
+
+def _scheme_fields(
+    *,
+    name: Any,
+    mode: Any,
+    shares: Any,
+    fund_cap_per_loan: Any,
+    fund_cap_per_bank_year: Any,
+    eligibility: Any,
+) -> dict[str, Any]:
+    """The scheme's columns from the request's values, each refusal a 422 naming its field."""
+    parsed = _scheme_shares(shares)
+    return {
+        "name": _name(name),
+        "mode": mode_in(str(mode)).value,
+        "share_fund": parsed.fund,
+        "share_bank": parsed.bank,
+        "share_guarantor": parsed.guarantor,
+        "share_insurer": parsed.insurer,
+        "fund_cap_per_loan": optional_amount_in(
+            fund_cap_per_loan, "fund_cap_per_loan", positive=False, label_zh="单笔贷款补偿上限"
+        ),
+        "fund_cap_per_bank_year": optional_amount_in(
+            fund_cap_per_bank_year,
+            "fund_cap_per_bank_year",
+            positive=False,
+            label_zh="单家银行年度补偿上限",
+        ),
+        "eligibility": _eligibility(eligibility).as_json(),
+    }
+
+
+def _shares_of(terms: RiskScheme | RiskClaim) -> ByParty:
+    return ByParty(
+        Decimal(terms.share_fund),
+        Decimal(terms.share_bank),
+        Decimal(terms.share_guarantor),
+        Decimal(terms.share_insurer),
+    )
+
+
+def _scheme_snapshot(scheme: RiskScheme) -> dict[str, Any]:
+    return {
+        "fund_id": scheme.fund_id,
+        "name": scheme.name,
+        "mode": scheme.mode,
+        "shares": {p: ratio_text(getattr(_shares_of(scheme), p)) for p in PARTIES},
+        "fund_cap_per_loan": money_str_or_none(scheme.fund_cap_per_loan),
+        "fund_cap_per_bank_year": money_str_or_none(scheme.fund_cap_per_bank_year),
+        "eligibility": scheme.eligibility,
+        "version": scheme.version,
+    }
+
+
+def _fund_for_scheme(fund_id: Any) -> Organisation:
+    """The fund a new scheme names in its body: a 422 naming `fund_id` when it is no fund."""
+    pk = int_in(fund_id, "fund_id")
+    fund = Organisation.objects.filter(pk=pk, kind=OrganisationKind.RISK_FUND).first()
+    if fund is None:
+        raise invalid(
+            "fund_id",
+            "fund_not_found",
+            "没有该风险补偿基金（机构类型须为“风险补偿基金”）。",
+            "No such risk-compensation fund (an organisation of kind risk_fund).",
+        )
+    return fund
+
+
+def _fund_not_found() -> NotFound:
+    return NotFound(
+        "未找到该风险补偿基金。", "No such risk-compensation fund.", code="fund_not_found"
+    )
+
+
+def _lock_fund(fund_id: int) -> Organisation:
+    """The fund's row, locked: every write to its ledger (and to its schemes) queues here."""
+    fund = (
+        Organisation.objects.select_for_update()
+        .filter(pk=fund_id, kind=OrganisationKind.RISK_FUND)
+        .first()
+    )
+    if fund is None:
+        raise _fund_not_found()
+    return fund
+
+
+def scheme_create(
+    *,
+    actor: User,
+    fund_id: Any,
+    name: Any,
+    mode: Any,
+    shares: Any,
+    fund_cap_per_loan: Any = None,
+    fund_cap_per_bank_year: Any = None,
+    eligibility: Any = None,
+) -> RiskScheme:
+    """A new scheme of a fund (the IP office); see the module docstring."""
+    require(actor, Perm.RISK_SCHEME_MANAGE)
+    fund = _fund_for_scheme(fund_id)
+    fields = _scheme_fields(
+        name=name,
+        mode=mode,
+        shares=shares,
+        fund_cap_per_loan=fund_cap_per_loan,
+        fund_cap_per_bank_year=fund_cap_per_bank_year,
+        eligibility=eligibility,
+    )
+    with transaction.atomic():
+        scheme = RiskScheme.objects.create(
+            fund=fund, created_by=actor, updated_by=actor, version=1, **fields
+        )
+        audit_record(
+            actor=actor, action="risk.scheme_create", obj=scheme, after=_scheme_snapshot(scheme)
+        )
+    return scheme
+
+
+def scheme_update(
+    *,
+    actor: User,
+    scheme_id: int,
+    version: int | None,
+    name: Any,
+    mode: Any,
+    shares: Any,
+    fund_cap_per_loan: Any = None,
+    fund_cap_per_bank_year: Any = None,
+    eligibility: Any = None,
+) -> RiskScheme:
+    """Replace a scheme's terms (not its fund), made from `version` (ipfin.common.versioning).
+    Claims already filed keep the terms they were filed under; the cap per bank and year is
+    read by each payment."""
+    require(actor, Perm.RISK_SCHEME_MANAGE)
+    fields = _scheme_fields(
+        name=name,
+        mode=mode,
+        shares=shares,
+        fund_cap_per_loan=fund_cap_per_loan,
+        fund_cap_per_bank_year=fund_cap_per_bank_year,
+        eligibility=eligibility,
+    )
+    with transaction.atomic():
+        fund_id = RiskScheme.objects.filter(pk=scheme_id).values_list("fund_id", flat=True).first()
+        if fund_id is not None:
+            _lock_fund(fund_id)  # a payment reading the cap waits for the edit, and vice versa
+        scheme = RiskScheme.objects.select_for_update().filter(pk=scheme_id).first()
+        if scheme is None:
+            raise NotFound(
+                "未找到该风险补偿方案。", "No such compensation scheme.", code="scheme_not_found"
+            )
+        check_version(current=scheme.version, expected=version)
+        before = _scheme_snapshot(scheme)
+        for field, value in fields.items():
+            setattr(scheme, field, value)
+        scheme.version += 1
+        scheme.updated_by = actor
+        scheme.save()
+        audit_record(
+            actor=actor,
+            action="risk.scheme_update",
+            obj=scheme,
+            before=before,
+            after=_scheme_snapshot(scheme),
+        )
+    return scheme
+
+
+# --- the fund's ledger ---------------------------------------------------------------------------
+
+
+def _today(today: date | None) -> date:
+    return today if today is not None else timezone.localdate()
+
+
+def _post(
+    fund: Organisation,
+    posting: Posting,
+    *,
+    actor: User,
+    day: date,
+    memo: str,
+    claim: RiskClaim | None = None,
+) -> LedgerEntry:
+    """Save a posting (already checked by ipfin.risk.domain.ledger.posting: two or more lines,
+    each a debit or a credit, Σdebit = Σcredit) with its lines. The caller holds the fund's lock."""
+    entry = LedgerEntry.objects.create(
+        fund=fund,
+        kind=posting.kind.value,
+        posted_on=day,
+        memo=memo[:_MEMO_MAX],
+        claim=claim,
+        posted_by=actor,
+    )
+    LedgerLine.objects.bulk_create(
+        LedgerLine(entry=entry, account=line.account.value, debit=line.debit, credit=line.credit)
+        for line in posting.lines
+    )
+    return entry
+
+
+def _posting_json(entry: LedgerEntry, posting: Posting) -> dict[str, Any]:
+    return {
+        "transaction_id": str(entry.transaction_id),
+        "kind": entry.kind,
+        "posted_on": entry.posted_on.isoformat(),
+        "lines": [
+            [line.account.value, money_str(line.debit), money_str(line.credit)]
+            for line in posting.lines
+        ],
+    }
+
+
+def fund_budget(
+    *, actor: User, fund_id: int, amount: Any, memo: Any, today: date | None = None
+) -> LedgerEntry:
+    """A budget entry of `amount` (> 0) feeds the fund: Dr fund_cash / Cr budget_income. The memo
+    (摘要, e.g. the appropriation's document number) is required."""
+    require(actor, Perm.RISK_SCHEME_MANAGE)
+    value = amount_in(amount, "amount", label_zh="注资金额")
+    text = str(memo or "").strip()
+    if not text or len(text) > _MEMO_MAX:
+        raise invalid(
+            "memo",
+            "memo_required",
+            f"请填写摘要（如预算文号，不超过 {_MEMO_MAX} 个字符）。",
+            f"Enter a memo, e.g. the appropriation's reference (at most {_MEMO_MAX} characters).",
+        )
+    day = _today(today)
+    with transaction.atomic():
+        fund = _lock_fund(fund_id)
+        before = selectors.fund_balance(fund.pk)
+        posting = budget_posting(value)
+        entry = _post(fund, posting, actor=actor, day=day, memo=text)
+        audit_record(
+            actor=actor,
+            action="risk.fund_budget",
+            obj=entry,
+            before={"balance": money_str(before)},
+            after={
+                **_posting_json(entry, posting),
+                "fund_id": fund.pk,
+                "memo": text,
+                "balance": money_str(before + value),
+            },
+        )
+    return entry
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+def _transition(state: str, action: ClaimAction, payable: Decimal = _ZERO) -> ClaimState:
+    try:
+        return next_state(state, action, payable=payable)
+    except IllegalTransition as exc:
+        raise transition_conflict(exc) from exc
+
+
+def _loan_for_claim(bank: Organisation, loan_id: Any) -> Loan:
+    """The bank's own loan, locked (a loan the bank did not grant is as unknown: 422 naming
+    `loan_id`, the id comes in the body)."""
+    pk = int_in(loan_id, "loan_id")
+    loan = Loan.objects.select_for_update().filter(pk=pk, bank=bank).first()
+    if loan is None:
+        raise invalid("loan_id", "loan_not_found", "未找到该贷款。", "No such loan of your bank.")
+    return loan
+
+
+def _require_non_performing(loan: Loan) -> None:
+    """次级, 可疑 or 损失 (《商业银行金融资产风险分类办法》 arts. 10-12), on a disbursed loan."""
+    if loan.state not in _CLAIMABLE or RiskCategory(loan.classification) not in NON_PERFORMING:
+        raise Conflict(
+            "只能就已放款且分类为次级、可疑或损失的不良贷款申请风险补偿"
+            f"（该贷款为“{loan.get_classification_display()}”类，状态“{loan.get_state_display()}”）。",
+            "Compensation is claimed only on a disbursed loan classified substandard, doubtful or "
+            f"loss (this loan: {loan.classification}, {loan.state}).",
+            code="loan_not_non_performing",
+            extra={"classification": loan.classification, "state": loan.state},
+        )
+
+
+def _loan_facts(loan: Loan) -> LoanFacts:
+    product_id = (
+        Loan.objects.filter(pk=loan.pk)
+        .values_list("product_version__product_id", flat=True)
+        .first()
+    )
+    kinds: frozenset[str] = frozenset()
+    if loan.pledge_id is not None:
+        kinds = frozenset(
+            Right.objects.filter(pledge_items__pledge_id=loan.pledge_id).values_list(
+                "kind", flat=True
+            )
+        )
+    return LoanFacts(
+        bank_id=loan.bank_id,
+        product_id=product_id,
+        right_kinds=kinds,
+        principal=Decimal(loan.principal or _ZERO),
+    )
+
+
+def _unpaid_interest(loan: Loan, day: date) -> Decimal:
+    """Interest of the instalments due on or before `day` not yet paid (one SQL aggregate)."""
+    total = Installment.objects.filter(loan=loan, due_date__lte=day).aggregate(
+        unpaid=Sum(F("interest") - F("interest_paid"))
+    )["unpaid"]
+    return Decimal(total or _ZERO).quantize(Decimal("0.01"))
+
+
+def _claim_exists(existing: RiskClaim) -> Conflict:
+    return Conflict(
+        f"该贷款已有风险补偿申请 #{existing.pk}（{ClaimState(existing.state).label_zh}）。",
+        f"The loan already has compensation claim #{existing.pk} ({existing.state}).",
+        code="claim_exists",
+        extra={"claim_id": existing.pk, "state": existing.state},
+    )
+
+
+def _claim_snapshot(claim: RiskClaim) -> dict[str, Any]:
+    return {
+        "state": claim.state,
+        "scheme_id": claim.scheme_id,
+        "loan_id": claim.loan_id,
+        "principal": money_str(claim.principal),
+        "interest": money_str(claim.interest),
+        "advance": money_str_or_none(claim.advance),
+        "proceeds": money_str_or_none(claim.proceeds),
+        "disposal_costs": money_str_or_none(claim.disposal_costs),
+        "loss": money_str_or_none(claim.loss),
+        "fund_part": money_str_or_none(claim.fund_part),
+        "settlement": money_str_or_none(claim.settlement),
+    }
+
+
+def _label(claim: RiskClaim) -> tuple[str, str]:
+    return f"贷款 #{claim.loan_id} 的风险补偿申请 #{claim.pk}", (
+        f"Compensation claim #{claim.pk} on loan #{claim.loan_id}"
+    )
+
+
+def claim_file(
+    *, actor: User, loan_id: Any, scheme_id: Any, today: date | None = None
+) -> RiskClaim:
+    """The bank claims compensation on its own non-performing loan under a scheme (see the
+    module docstring)."""
+    require(actor, Perm.RISK_CLAIM_FILE)
+    bank = acting_organisation(actor)
+    scheme_pk = int_in(scheme_id, "scheme_id")
+    day = _today(today)
+    with transaction.atomic():
+        loan = _loan_for_claim(bank, loan_id)
+        scheme = RiskScheme.objects.filter(pk=scheme_pk).first()
+        if scheme is None:
+            raise invalid(
+                "scheme_id", "scheme_not_found", "未找到该风险补偿方案。", "No such scheme."
+            )
+        _require_non_performing(loan)
+        misses = ineligible(eligibility_in(scheme.eligibility), _loan_facts(loan))
+        if misses:
+            raise invalid(
+                "loan_id",
+                "loan_not_eligible",
+                "该贷款不在方案的补偿范围之内：" + "；".join(m.zh for m in misses),
+                "The scheme does not cover the loan: " + "; ".join(m.en for m in misses),
+                conditions=[m.condition for m in misses],
+            )
+        existing = RiskClaim.objects.filter(
+            loan=loan, state__in=[s.value for s in LIVE_STATES]
+        ).first()
+        if existing is not None:
+            raise _claim_exists(existing)
+        try:
+            with transaction.atomic():
+                claim = RiskClaim.objects.create(
+                    scheme=scheme,
+                    loan=loan,
+                    bank=bank,
+                    mode=scheme.mode,
+                    share_fund=scheme.share_fund,
+                    share_bank=scheme.share_bank,
+                    share_guarantor=scheme.share_guarantor,
+                    share_insurer=scheme.share_insurer,
+                    fund_cap_per_loan=scheme.fund_cap_per_loan,
+                    principal=loan.outstanding_principal,
+                    interest=_unpaid_interest(loan, day),
+                    filed_by=actor,
+                )
+        except IntegrityError:  # a concurrent filing on the loan won
+            winner = RiskClaim.objects.filter(
+                loan=loan, state__in=[s.value for s in LIVE_STATES]
+            ).first()
+            if winner is None:
+                raise
+            raise _claim_exists(winner) from None
+        audit_record(
+            actor=actor,
+            action="risk.claim_file",
+            obj=claim,
+            after={**_claim_snapshot(claim), "classification": loan.classification},
+        )
+        label_zh, label_en = _label(claim)
+        notify_orgs(
+            ip_office_ids(),
+            claim,
+            "risk.claim_file",
+            f"{bank.name} 提交了{label_zh}，待审核。",
+            f"{bank.name} filed {label_en[0].lower()}{label_en[1:]}; it awaits review.",
+        )
+    return claim
+
+
+def _locked_claim(claim: RiskClaim | int) -> tuple[Organisation, RiskClaim]:
+    """The claim's fund and the claim, locked in that order (as every ledger write locks)."""
+    pk = claim if isinstance(claim, int) else claim.pk
+    fund_id = RiskClaim.objects.filter(pk=pk).values_list("scheme__fund_id", flat=True).first()
+    if fund_id is None:
+        raise NotFound(
+            "未找到该风险补偿申请。", "No such compensation claim.", code="risk_claim_not_found"
+        )
+    fund = _lock_fund(fund_id)
+    locked = RiskClaim.objects.select_for_update().select_related("scheme").get(pk=pk)
+    return fund, locked
+
+
+def _year_room(claim: RiskClaim, day: date) -> Decimal | None:
+    """What is left of the bank's cap for `day`'s year under the claim's scheme (None: no cap)."""
+    cap = claim.scheme.fund_cap_per_bank_year
+    if cap is None:
+        return None
+    paid = selectors.paid_to_bank(scheme_id=claim.scheme_id, bank_id=claim.bank_id, year=day.year)
+    return max(Decimal(cap) - paid, _ZERO)
+
+
+def _lowest(*caps: Decimal | None) -> Decimal | None:
+    given = [c for c in caps if c is not None]
+    return min(given) if given else None
+
+
+_MEMO_ZH = {
+    ClaimAction.APPROVE: "批准代偿",
+    ClaimAction.PAY: "拨付",
+    ClaimAction.SETTLE: "处置后结算",
+}
+
+
+def _step_done(
+    *,
+    actor: User,
+    action: ClaimAction,
+    claim: RiskClaim,
+    before: dict[str, Any],
+    message: tuple[str, str],
+    fund: Organisation | None = None,
+    posting: Posting | None = None,
+    day: date | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The end of every step of a claim, in its transaction: the step's posting saved (if any),
+    the audit record (before and after, with the posting) and the bank told."""
+    posted = None
+    if posting is not None:
+        assert fund is not None and day is not None
+        memo = f"{_label(claim)[0]} {_MEMO_ZH[action]}"
+        entry = _post(fund, posting, actor=actor, day=day, memo=memo, claim=claim)
+        posted = _posting_json(entry, posting)
+    after = {**_claim_snapshot(claim), **(extra or {}), "posting": posted}
+    audit_record(
+        actor=actor, action=f"risk.claim_{action.value}", obj=claim, before=before, after=after
+    )
+    zh, en = message
+    notify_orgs([claim.bank_id], claim, f"risk.claim_{action.value}", zh, en)
+
+
+def claim_approve(*, actor: User, claim: RiskClaim, today: date | None = None) -> RiskClaim:
+    """The IP office approves a filed claim (the maker of its advance): the advance by the pure
+    rule, owed to the bank until a second office user releases it (`claim_pay`)."""
+    require(actor, Perm.RISK_CLAIM_REVIEW)
+    day = _today(today)
+    with transaction.atomic():
+        fund, locked = _locked_claim(claim)
+        _transition(locked.state, ClaimAction.APPROVE)
+        if locked.filed_by_id == actor.pk:
+            raise PermissionDenied(
+                "补偿申请须由申请人以外的人审核。",
+                "A claim is reviewed by someone other than its claimant.",
+                code="checker_is_maker",
+            )
+        _require_non_performing(Loan.objects.get(pk=locked.loan_id))
+        balance = selectors.fund_balance(fund.pk)
+        room = _year_room(locked, day)
+        result = compensate(
+            CompensationCase(
+                mode=locked.mode,
+                principal=Decimal(locked.principal),
+                interest=Decimal(locked.interest),
+                shares=_shares_of(locked),
+                fund_balance=max(balance, _ZERO),
+                fund_cap_per_loan=_lowest(locked.fund_cap_per_loan, room),
+            )
+        )
+        before = _claim_snapshot(locked)
+        locked.advance = result.advance
+        locked.state = _transition(locked.state, ClaimAction.APPROVE, result.advance)
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        label_zh, label_en = _label(locked)
+        if result.advance > 0:
+            zh = f"{label_zh} 已批准，代偿金额 {money_str(result.advance)} 元，待拨付。"
+            en = (
+                f"{label_en} was approved: an advance of {money_str(result.advance)} yuan, to be "
+                "paid."
+            )
+        else:
+            zh = f"{label_zh} 已批准，处置后结算。"
+            en = f"{label_en} was approved; it is settled after the disposal."
+        _step_done(
+            actor=actor,
+            action=ClaimAction.APPROVE,
+            claim=locked,
+            before=before,
+            message=(zh, en),
+            fund=fund,
+            posting=advance_posting(result.advance) if result.advance > 0 else None,
+            day=day,
+            extra={"fund_balance": money_str(balance), "year_room": money_str_or_none(room)},
+        )
+    return locked
+
+
+def claim_reject(*, actor: User, claim: RiskClaim, reason: Any) -> RiskClaim:
+    """The IP office rejects a filed claim, with its reason; the bank may claim again."""
+    require(actor, Perm.RISK_CLAIM_REVIEW)
+    text = str(reason or "").strip()[:_REASON_MAX]
+    with transaction.atomic():
+        _fund, locked = _locked_claim(claim)
+        new_state = _transition(locked.state, ClaimAction.REJECT)
+        if not text:
+            raise invalid("reason", "reason_required", "驳回须说明理由。", "A reason is required.")
+        before = _claim_snapshot(locked)
+        locked.state = new_state
+        locked.review_reason = text
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        label_zh, label_en = _label(locked)
+        _step_done(
+            actor=actor,
+            action=ClaimAction.REJECT,
+            claim=locked,
+            before=before,
+            message=(f"{label_zh} 未通过：{text}", f"{label_en} was rejected: {text}"),
+            extra={"reason": text},
+        )
+    return locked
+
+
+def claim_pay(*, actor: User, claim: RiskClaim, today: date | None = None) -> RiskClaim:
+    """A second IP office user releases what the fund owes the bank on the claim (the checker);
+    see the module docstring for the refusals."""
+    require(actor, Perm.RISK_CLAIM_REVIEW)
+    day = _today(today)
+    with transaction.atomic():
+        fund, locked = _locked_claim(claim)
+        new_state = _transition(locked.state, ClaimAction.PAY)
+        maker = (
+            locked.settled_by_id if locked.state == ClaimState.SETTLED else locked.reviewed_by_id
+        )
+        if maker == actor.pk:
+            raise PermissionDenied(
+                "拨付须由批准（或结算）人以外的另一人复核执行。",
+                "The payment must be released by someone other than who approved (or settled) "
+                "the claim.",
+                code="checker_is_maker",
+            )
+        amount = selectors.claim_payable(locked.pk)
+        balance = selectors.fund_balance(fund.pk)
+        if amount > balance:
+            raise Conflict(
+                f"基金余额 {money_str(balance)} 元，不足以拨付 {money_str(amount)} 元。",
+                f"The fund's balance of {money_str(balance)} yuan does not cover the payment of "
+                f"{money_str(amount)} yuan.",
+                code="fund_insufficient",
+                extra={"balance": money_str(balance), "amount": money_str(amount)},
+            )
+        cap = locked.scheme.fund_cap_per_bank_year
+        if cap is not None:
+            paid = selectors.paid_to_bank(
+                scheme_id=locked.scheme_id, bank_id=locked.bank_id, year=day.year
+            )
+            if paid + amount > cap:
+                raise Conflict(
+                    f"本方案 {day.year} 年已向该银行拨付 {money_str(paid)} 元，再拨付 "
+                    f"{money_str(amount)} 元将超过年度上限 {money_str(cap)} 元。",
+                    f"The scheme paid the bank {money_str(paid)} yuan in {day.year}; "
+                    f"{money_str(amount)} yuan more would exceed its cap of {money_str(cap)}.",
+                    code="bank_year_cap_exceeded",
+                    extra={
+                        "cap": money_str(cap),
+                        "paid": money_str(paid),
+                        "amount": money_str(amount),
+                        "year": day.year,
+                    },
+                )
+        before = {**_claim_snapshot(locked), "balance": money_str(balance)}
+        locked.state = new_state
+        locked.paid_by = actor
+        locked.paid_at = timezone.now()
+        locked.save()
+        label_zh, label_en = _label(locked)
+        _step_done(
+            actor=actor,
+            action=ClaimAction.PAY,
+            claim=locked,
+            before=before,
+            message=(
+                f"{label_zh}：基金已拨付 {money_str(amount)} 元。",
+                f"{label_en}: the fund paid {money_str(amount)} yuan.",
+            ),
+            fund=fund,
+            posting=payment_posting(amount),
+            day=day,
+            extra={
+                "amount": money_str(amount),
+                "maker_id": maker,
+                "balance": money_str(balance - amount),
+            },
+        )
+    return locked
+
+
+def claim_settle(
+    *,
+    actor: User,
+    claim: RiskClaim,
+    proceeds: Any,
+    disposal_costs: Any = None,
+    today: date | None = None,
+) -> RiskClaim:
+    """After the disposal of the pledge: the fund's final part of the loss by the pure rule, and
+    the settlement against the advance posted either way (see the module docstring)."""
+    require(actor, Perm.RISK_CLAIM_REVIEW)
+    amount = amount_in(proceeds, "proceeds", positive=False, label_zh="处置所得")
+    costs = optional_amount_in(
+        disposal_costs, "disposal_costs", positive=False, label_zh="处置费用"
+    )
+    day = _today(today)
+    with transaction.atomic():
+        fund, locked = _locked_claim(claim)
+        _transition(locked.state, ClaimAction.SETTLE)
+        advance = Decimal(locked.advance or _ZERO)
+        room = _year_room(locked, day)
+        # The cap for this loan: per loan, and no more this year than the advance plus what is
+        # left of the bank's year (so that the settlement's payment fits in it). The advance
+        # granted is passed as the "balance": the rule then gives back exactly that advance, and
+        # its settlement is the fund's part less the advance granted.
+        result = compensate(
+            CompensationCase(
+                mode=locked.mode,
+                principal=Decimal(locked.principal),
+                interest=Decimal(locked.interest),
+                shares=_shares_of(locked),
+                fund_balance=advance,
+                fund_cap_per_loan=_lowest(
+                    locked.fund_cap_per_loan, None if room is None else advance + room
+                ),
+                proceeds=amount,
+                disposal_costs=costs,
+            )
+        )
+        assert result.advance == advance and result.shares is not None
+        assert result.loss is not None and result.settlement is not None
+        before = _claim_snapshot(locked)
+        locked.proceeds = amount
+        locked.disposal_costs = costs if costs is not None else _ZERO
+        locked.loss = result.loss
+        locked.fund_part = result.shares.fund
+        locked.settlement = result.settlement
+        locked.state = _transition(locked.state, ClaimAction.SETTLE, max(result.settlement, _ZERO))
+        locked.settled_by = actor
+        locked.settled_at = timezone.now()
+        locked.save()
+        label_zh, label_en = _label(locked)
+        figure = money_str(abs(result.settlement))
+        if result.settlement > 0:
+            zh = f"{label_zh} 已结算：基金尚应补偿 {figure} 元，待拨付。"
+            en = f"{label_en} was settled: the fund owes {figure} yuan more, to be paid."
+        elif result.settlement < 0:
+            zh = f"{label_zh} 已结算：银行应退还基金代偿款 {figure} 元（已自处置所得中记收）。"
+            en = f"{label_en} was settled: the bank returns {figure} yuan of the advance."
+        else:
+            zh, en = f"{label_zh} 已结算，无差额。", f"{label_en} was settled; nothing is owed."
+        _step_done(
+            actor=actor,
+            action=ClaimAction.SETTLE,
+            claim=locked,
+            before=before,
+            message=(zh, en),
+            fund=fund,
+            posting=settlement_posting(result.shares.fund, advance),
+            day=day,
+            extra={"year_room": money_str_or_none(room)},
+        )
+    return locked
