@@ -14,6 +14,7 @@ from ninja import Field, Schema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.pledges.schemas import MoneyIn
+from ipfin.registry.schemas import RightNumber
 
 # --- input ---------------------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ class DemandIn(Schema):
     amount: MoneyIn
     term_months: int
     purpose: str = Field(..., max_length=2000)
-    rights: list[str] = Field(..., min_length=1, max_length=200)
+    rights: list[RightNumber] = Field(..., min_length=1, max_length=200)
 
 
 class RespondIn(Schema):

@@ -16,6 +16,7 @@ from pydantic import WithJsonSchema
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.loans.domain.schedules import MAX_MONTHS
 from ipfin.pledges.schemas import MoneyIn
+from ipfin.registry.schemas import RightNumber
 
 # --- input ---------------------------------------------------------------------------------------
 
@@ -46,7 +47,7 @@ class LoanIn(Schema):
     method: str = Field(..., max_length=20, description="annuity | equal_principal | interest_only")
     day_count: str = Field("30/360", max_length=12)
     demand_id: int | None = Field(None, description="the matched financing demand, if any")
-    rights: list[str] = Field(default_factory=list, max_length=200)
+    rights: list[RightNumber] = Field(default_factory=list, max_length=200)
     bank_id: int | None = Field(None, description="the bank, for a direct application")
     purpose: str = Field("", max_length=2000)
 

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.pledges.models import Pledge
-from ipfin.registry.schemas import column_length
+from ipfin.registry.schemas import RightNumber, column_length
 
 
 def _money_input(value: Any) -> str:
@@ -55,7 +55,9 @@ class PledgeIn(Schema):
         description="质权人（银行）统一社会信用代码 (required when an enterprise files)",
         empty=True,
     )
-    rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
+    rights: list[RightNumber] = Field(
+        ..., min_length=1, max_length=200, description="申请号 / 注册号 / 登记号"
+    )
     debt_amount: MoneyIn = Field(..., description='被担保主债权数额 (yuan), e.g. "5000000.00"')
     term_start: IsoDate
     term_end: IsoDate
@@ -77,7 +79,7 @@ class PrecheckIn(Schema):
     pledgor_uscc: str = uscc_field(
         "", description="出质人统一社会信用代码; an enterprise's own by default", empty=True
     )
-    rights: list[str] = Field(..., min_length=1, max_length=200)
+    rights: list[RightNumber] = Field(..., min_length=1, max_length=200)
     term_start: IsoDate
     term_end: IsoDate
     forfeiture_clause: bool = False
@@ -124,7 +126,7 @@ class ChangeIn(Schema):
 
 
 class ResubmitIn(Schema):
-    rights: list[str] | None = Field(None, min_length=1, max_length=200)
+    rights: list[RightNumber] | None = Field(None, min_length=1, max_length=200)
     debt_amount: MoneyIn | None = None
     term_start: IsoDate | None = None
     term_end: IsoDate | None = None

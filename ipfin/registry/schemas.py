@@ -6,13 +6,20 @@ Dates are ISO 8601; money is a string with two decimals; rates and shares are de
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Model
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from ipfin.common.schemas import IsoDate, uscc_field
-from ipfin.registry.domain import AuthorKind, CompensationKind, RightKind
+from ipfin.registry.domain import (
+    RIGHT_NUMBER_MAX_LENGTH,
+    RIGHT_NUMBER_PATTERN,
+    AuthorKind,
+    CompensationKind,
+    RightKind,
+)
 from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.services import CONSENT_DOCUMENT_MAX_LENGTH
 
@@ -28,6 +35,42 @@ def column_length(model: type[Model], field: str) -> int:
     return length
 
 
+# 申请号 / 注册号 / 登记号 (patents: ZC 0006-2003; trademarks; copyright; IC layouts): the document
+# states the pattern of the characters a number may be typed with and at most
+# RIGHT_NUMBER_MAX_LENGTH of them; the service (registry.domain.normalize_number) refuses anything
+# else with `number_bad_format` and reads the format, check digit and kind itself, answering with
+# its own codes. pydantic does not check the pattern, so that those codes stay the answer.
+
+
+def _right_number_schema(max_length: int) -> dict[str, Any]:
+    return {"pattern": RIGHT_NUMBER_PATTERN, "maxLength": max_length}
+
+
+# An item of a list of rights (`rights: list[RightNumber]`): the document shows
+# `items: {type: string, pattern, maxLength}`; the service answers for each item (an unknown or
+# malformed one is a 422 `right_not_found` naming it).
+RightNumber = Annotated[
+    str, WithJsonSchema({"type": "string", **_right_number_schema(RIGHT_NUMBER_MAX_LENGTH)})
+]
+
+
+def right_number_field(
+    default: Any = ...,
+    *,
+    description: str = "申请号 / 注册号 / 登记号, any accepted spelling",
+    max_length: int | None = None,
+) -> Any:
+    """An input holding one right's number. The document states the pattern and at most
+    RIGHT_NUMBER_MAX_LENGTH characters, as the service enforces them. `max_length`: a bound
+    pydantic enforces as well (the fields that had one keep it; the document states it then)."""
+    return Field(
+        default,
+        max_length=max_length,
+        description=description,
+        json_schema_extra=_right_number_schema(max_length or RIGHT_NUMBER_MAX_LENGTH),
+    )
+
+
 class OwnerIn(Schema):
     name: str = Field(..., max_length=column_length(RightOwner, "name"))
     uscc: str | None = uscc_field(None, description="统一社会信用代码 (optional)", empty=True)
@@ -37,7 +80,7 @@ class OwnerIn(Schema):
 
 
 class RightIn(Schema):
-    number: str = Field(..., max_length=60, description="申请号 / 注册号, any accepted spelling")
+    number: str = right_number_field(max_length=RIGHT_NUMBER_MAX_LENGTH)
     kind: RightKind
     title: str = Field(..., max_length=column_length(Right, "title"))
     filing_date: IsoDate
@@ -66,7 +109,7 @@ class RightIn(Schema):
     first_published_on: IsoDate | None = Field(
         None, description="copyright of an organisation: first publication"
     )
-    same_day_invention: str | None = Field(
+    same_day_invention: str | None = right_number_field(
         None,
         max_length=40,
         description="utility models: the same applicant's invention application for the same "
@@ -82,7 +125,9 @@ class TermFactsIn(Schema):
     author_kind: AuthorKind | None = None
     author_died_on: IsoDate | None = None
     first_published_on: IsoDate | None = None
-    same_day_invention: str | None = Field(None, max_length=40)
+    same_day_invention: str | None = right_number_field(
+        None, max_length=40, description="utility models: the same day's invention (申请号)"
+    )
 
 
 class EventIn(Schema):

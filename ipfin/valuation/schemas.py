@@ -16,6 +16,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
+from ipfin.registry.schemas import RightNumber
 from ipfin.valuation.domain.income import MAX_LIFE_YEARS
 from ipfin.valuation.domain.montecarlo import MAX_DRAWS
 from ipfin.valuation.services.approaches import MAX_COMPARABLES, MAX_REVENUE_YEARS
@@ -138,7 +139,9 @@ class PreviewIn(Schema):
 
 
 class ValuationIn(Schema):
-    rights: list[str] = Field(..., min_length=1, max_length=200, description="申请号 / 注册号")
+    rights: list[RightNumber] = Field(
+        ..., min_length=1, max_length=200, description="申请号 / 注册号 / 登记号"
+    )
     method: Literal["income", "cost", "market", "bank_internal"]
     inputs: dict[str, Any] = Field(
         ...,

@@ -5,7 +5,6 @@ check character the pattern cannot express."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -21,6 +20,7 @@ from ipfin.accounts.domain import (
     validate_uscc,
 )
 from ipfin.common.schemas import USCC_MAX_LENGTH, USCC_PATTERN
+from ipfin.common.tests.openapi_inputs import request_body_schemas
 
 PATTERN = re.compile(USCC_PATTERN)
 
@@ -81,25 +81,8 @@ def test_gb_32100_every_valid_code_spelled_as_users_paste_it_matches(seq: int) -
 @pytest.mark.django_db
 def test_every_credit_code_input_of_the_document_carries_the_pattern(api_client: Any) -> None:
     document = api_client().get("/api/schema").json()
-    bodies = {
-        content["schema"]["$ref"].rsplit("/", 1)[-1]
-        for operations in document["paths"].values()
-        for operation in operations.values()
-        for content in operation.get("requestBody", {}).get("content", {}).values()
-        if "$ref" in content.get("schema", {})
-    }
-    schemas = document["components"]["schemas"]
-    pending = list(bodies)
-    while pending:  # and the schemas those bodies hold (an owner inside a right, say)
-        refs = re.findall(
-            r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(schemas[pending.pop()])
-        )
-        pending += [ref for ref in refs if ref not in bodies]
-        bodies.update(refs)
     seen = []
-    for name, schema in schemas.items():
-        if name not in bodies:
-            continue
+    for name, schema in request_body_schemas(document).items():
         for field, spec in schema.get("properties", {}).items():
             if field == "uscc" or field.endswith("_uscc"):
                 seen.append((name, field))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
+from ipfin.common.tests.openapi_inputs import request_body_schemas
 from ipfin.registry.domain import (
     RIGHT_NUMBER_MAX_LENGTH,
     RIGHT_NUMBER_PATTERN,
@@ -286,3 +288,81 @@ def test_a_request_naming_a_right_with_a_circled_digit_names_no_right_shishi_xiz
     with pytest.raises(ValidationFailed) as info:
         rights_named([CIRCLED_FOUR], at_most=5, per_zh="", per_en="")
     assert info.value.code == "right_not_found"
+
+
+CIRCLED = dict(zip("0123456789", "⓪①②③④⑤⑥⑦⑧⑨", strict=True))
+
+
+def _full_width(number: str) -> str:
+    return "".join(chr(ord(char) + 0xFEE0) if char.isascii() else char for char in number)
+
+
+@pytest.mark.django_db
+def test_a_list_of_rights_names_each_as_typed_and_no_right_by_a_circled_digit_shishi_xize(
+    bank_a_api: Any, patent: Right, enterprise_a: Any, today: date
+) -> None:
+    """A request body's `rights` (here the pre-check's): each item within the pattern is read as
+    the service reads it; an item outside it names no right (422 right_not_found naming it)."""
+    body = {
+        "pledgor_uscc": enterprise_a.uscc,
+        "term_start": today.isoformat(),
+        "term_end": (today + timedelta(days=365)).isoformat(),
+    }
+    typed = f"ＺＬ {_full_width(patent.number)}"
+    assert PATTERN.fullmatch(typed)
+    response = bank_a_api.post_json("/api/v1/pledges/precheck", body | {"rights": [typed]})
+    assert response.status_code == 200, response.content
+    circled = "ZL " + "".join(CIRCLED.get(char, char) for char in patent.number)
+    assert unicodedata.normalize("NFKC", circled) == f"ZL {patent.number}"  # what was read
+    response = bank_a_api.post_json("/api/v1/pledges/precheck", body | {"rights": [circled]})
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "right_not_found"
+    assert response.json()["right"] == circled
+
+
+# --- the document ---------------------------------------------------------------------------------
+
+# The inputs holding right numbers: one number, a list of them. reference_values (a bank's
+# internal valuation) is keyed by number inside a free-form object the document does not detail.
+NUMBER_FIELDS = {"number", "same_day_invention", "rights"}
+
+
+def _string_schemas(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas a property's strings must meet: the property itself, its anyOf branches and
+    their items (a list of numbers)."""
+    found = [spec]
+    for branch in spec.get("anyOf", []):
+        found += _string_schemas(branch)
+    if "items" in spec:
+        found += _string_schemas(spec["items"])
+    return found
+
+
+@pytest.mark.django_db
+def test_every_right_number_input_of_the_document_carries_the_pattern(api_client: Any) -> None:
+    document = api_client().get("/api/schema").json()
+    valid = application_no("invention", 2021, 12345)
+    seen = []
+    for name, schema in request_body_schemas(document).items():
+        for field, spec in schema.get("properties", {}).items():
+            if field not in NUMBER_FIELDS and "申请号" not in spec.get("description", ""):
+                continue
+            seen.append((name, field))
+            stated = [s for s in _string_schemas(spec) if "pattern" in s]
+            assert stated, (name, field)
+            for string in stated:
+                assert string["pattern"] == RIGHT_NUMBER_PATTERN, (name, field)
+                assert string["maxLength"] <= RIGHT_NUMBER_MAX_LENGTH, (name, field)
+                pattern = re.compile(string["pattern"])
+                assert pattern.fullmatch(valid) and pattern.fullmatch(f"ZL {valid}"), (name, field)
+    assert {
+        ("RightIn", "number"),
+        ("RightIn", "same_day_invention"),
+        ("TermFactsIn", "same_day_invention"),
+        ("PledgeIn", "rights"),
+        ("PrecheckIn", "rights"),
+        ("ResubmitIn", "rights"),
+        ("DemandIn", "rights"),
+        ("LoanIn", "rights"),
+        ("ValuationIn", "rights"),
+    } <= set(seen), seen
