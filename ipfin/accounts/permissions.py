@@ -55,6 +55,9 @@ class Perm(StrEnum):
     RISK_CLAIM_FILE = "risk.claim_file"  # claim compensation on one's own bad loans (banks)
     RISK_CLAIM_REVIEW = "risk.claim_review"  # approve, pay and settle claims (IP office)
     RISK_VIEW_ALL = "risk.view_all"  # every claim and fund ledger (IP office, regulators)
+    RISK_SCAN = "risk.scan"  # run the early-warning scan (IP office)
+    RISK_ALERT_HANDLE = "risk.alert_handle"  # acknowledge and resolve alerts (banks, IP office)
+    RISK_ALERTS_ALL = "risk.alerts_all"  # read every bank's alerts (IP office)
     SUPERVISE = "supervision.open"  # open and close supervision cases (regulators)
 
 
@@ -69,6 +72,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.WHITELIST_FOLLOW_UP,
             Perm.LOAN_MANAGE,
             Perm.RISK_CLAIM_FILE,
+            Perm.RISK_ALERT_HANDLE,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH}),
@@ -89,6 +93,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_SCHEME_MANAGE,
             Perm.RISK_CLAIM_REVIEW,
             Perm.RISK_VIEW_ALL,
+            Perm.RISK_SCAN,
+            Perm.RISK_ALERT_HANDLE,
+            Perm.RISK_ALERTS_ALL,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),
@@ -133,7 +140,13 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
 # "aggregates across banks"); the IP office keeps them whole (it runs the register and the
 # programmes those records belong to).
 _SUPERVISED_READS = frozenset(
-    {Perm.LOAN_VIEW_ALL, Perm.VALUATION_VIEW_ALL, Perm.FINANCING_VIEW_ALL, Perm.WHITELIST_VIEW_ALL}
+    {
+        Perm.LOAN_VIEW_ALL,
+        Perm.VALUATION_VIEW_ALL,
+        Perm.FINANCING_VIEW_ALL,
+        Perm.WHITELIST_VIEW_ALL,
+        Perm.RISK_VIEW_ALL,  # a bank's compensation claims (the funds' ledgers stay readable)
+    }
 )
 # Set on the user object of a request whose reads went through supervision cases: the ids of
 # those cases, which `SupervisionReadAuditMiddleware` records once the answer is made.

@@ -23,9 +23,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.risk.domain.alerts import AlertKind, Severity
 from ipfin.risk.domain.claims import LIVE_STATES, ClaimState
 from ipfin.risk.domain.compensation import CompensationMode
 from ipfin.risk.domain.ledger import Account, PostingKind
@@ -322,5 +323,97 @@ class LedgerLine(models.Model):
             models.CheckConstraint(
                 condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
                 name="ledgerline_debit_or_credit",
+            ),
+        ]
+
+
+# --- early warning (风险预警) ---------------------------------------------------------------
+
+
+class AlertKindChoices(models.TextChoices):
+    ANNUITY_DUE = AlertKind.ANNUITY_DUE.value, _("年费即将到期")
+    GRACE_PERIOD = AlertKind.GRACE_PERIOD.value, _("年费滞纳期")
+    LAPSED = AlertKind.LAPSED.value, _("专利权终止")
+    INVALIDATION_REQUESTED = AlertKind.INVALIDATION_REQUESTED.value, _("被请求宣告无效")
+    INVALIDATED = AlertKind.INVALIDATED.value, _("被宣告无效")
+    PRESERVATION = AlertKind.PRESERVATION.value, _("财产保全")
+    DISPUTE = AlertKind.DISPUTE.value, _("权属纠纷")
+    TRANSFER_ATTEMPT = AlertKind.TRANSFER_ATTEMPT.value, _("出质后转让或许可")
+    EXPIRES_BEFORE_MATURITY = AlertKind.EXPIRES_BEFORE_MATURITY.value, _("保护期早于贷款到期")
+    BORROWER_OVERDUE = AlertKind.BORROWER_OVERDUE.value, _("借款人逾期或不良")
+    VALUE_DECLINE = AlertKind.VALUE_DECLINE.value, _("质物价值下降")
+    PLEDGE_RATE_EXCEEDED = AlertKind.PLEDGE_RATE_EXCEEDED.value, _("超过最高质押率")
+    CONCENTRATION = AlertKind.CONCENTRATION.value, _("集中度")
+
+
+class SeverityChoices(models.TextChoices):
+    HIGH = Severity.HIGH.value, _("高")
+    MEDIUM = Severity.MEDIUM.value, _("中")
+    LOW = Severity.LOW.value, _("低")
+
+
+class AlertStatusChoices(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ACKNOWLEDGED = "acknowledged", _("已知悉")
+    RESOLVED = "resolved", _("已解除")
+
+
+class RiskAlert(models.Model):
+    """One early-warning alert to a pledgee bank (and the office), as the daily scan found it
+    (ipfin.risk.scanning, ipfin.risk.domain.alerts). `key` is the alert's identity: while an alert
+    with a key is live (open or acknowledged) a scan finding the same facts moves its `last_seen`
+    and creates nothing; the scan resolves it when its cause is gone, with the reason."""
+
+    key = models.CharField(max_length=200)
+    kind = models.CharField(_("预警类型"), max_length=32, choices=AlertKindChoices.choices)
+    severity = models.CharField(_("级别"), max_length=8, choices=SeverityChoices.choices)
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="risk_alerts"
+    )
+    right = models.ForeignKey(
+        "registry.Right", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    right_number = models.CharField(_("权利号"), max_length=40, blank=True)
+    pledge = models.ForeignKey(
+        "pledges.Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField(_("关键日期"))
+    subject = models.CharField(max_length=200, blank=True)
+    message_zh = models.CharField(max_length=500)
+    message_en = models.CharField(max_length=500)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AlertStatusChoices.choices, default="open"
+    )
+    first_seen = models.DateField(_("首次发现"))
+    last_seen = models.DateField(_("最近发现"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(_("解除说明"), max_length=500, blank=True)
+    resolved_by_scan = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["bank", "status"]), models.Index(fields=["status", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~Q(status="resolved"), name="risk_alert_one_live_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "acknowledged", "resolved"]),
+                name="risk_alert_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_seen__gte=F("first_seen")), name="risk_alert_seen_in_order"
             ),
         ]

@@ -354,7 +354,7 @@ def _first_right_of_pledge(
 
 
 def _loan_finding(
-    loans: np.ndarray, first: tuple[np.ndarray, np.ndarray], i: int, kind: AlertKind, when: Any
+    loans: np.ndarray, first: tuple[np.ndarray, np.ndarray], i: Any, kind: AlertKind, when: Any
 ) -> Finding:
     return Finding(
         kind=kind,
@@ -446,11 +446,12 @@ def _value_findings(
     newer = has & (mine[:, 1].astype(np.int64) != loans["valuation"])
     approved = loans["approved_value"]
     known = approved != None  # noqa: E711 - elementwise over an object column
-    floor = np.where(known, approved, _ZERO) * (1 - decline)
+    zero = np.array(_ZERO, dtype=object)
+    floor = np.where(known, approved, zero) * (1 - decline)
     fell = newer & known & (value < floor)
     rate = loans["max_rate"]
     capped = rate != None  # noqa: E711 - elementwise over an object column
-    over = has & capped & (loans["outstanding"] > np.where(capped, rate, _ZERO) * value)
+    over = has & capped & (loans["outstanding"] > np.where(capped, rate, zero) * value)
     findings = [
         _loan_finding(loans, first, i, AlertKind.VALUE_DECLINE, when[i])
         for i in np.flatnonzero(fell & (first[0] > 0))

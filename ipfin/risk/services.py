@@ -51,16 +51,18 @@ of each decision).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
-from ipfin.accounts.permissions import Perm, acting_organisation, require
+from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -74,6 +76,7 @@ from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Installment, Loan
 from ipfin.registry.models import Right
 from ipfin.risk import selectors
+from ipfin.risk.domain.alerts import Finding, alert_message
 from ipfin.risk.domain.claims import LIVE_STATES, ClaimAction, ClaimState, next_state
 from ipfin.risk.domain.compensation import (
     PARTIES,
@@ -94,9 +97,13 @@ from ipfin.risk.domain.ledger import (
 )
 from ipfin.risk.domain.npl import NplTolerance, npl_tolerance
 from ipfin.risk.domain.ratios import ratio_text
-from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
+from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
+from ipfin.risk.scanning import DEFAULT_CONCENTRATION_SHARE, DEFAULT_VALUE_DECLINE, scan_findings
 
 __all__ = [
+    "ScanSummary",
+    "alert_acknowledge",
+    "alert_resolve",
     "claim_approve",
     "claim_file",
     "claim_pay",
@@ -105,6 +112,7 @@ __all__ = [
     "compensation_preview",
     "fund_budget",
     "npl_tolerance_preview",
+    "risk_scan",
     "scheme_create",
     "scheme_update",
 ]
@@ -909,4 +917,201 @@ def claim_settle(
             day=day,
             extra={"year_room": money_str_or_none(room)},
         )
+    return locked
+
+
+# --- early warning (风险预警) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What one scan did: what it read, what it found, and what changed."""
+
+    on: date
+    pledged_rights: int
+    loans: int
+    found: int
+    created: int
+    seen_again: int
+    resolved: int
+    by_kind: dict[str, int]
+
+
+_LIVE = ["open", "acknowledged"]
+
+
+def _settings_decimal(name: str, default: Decimal) -> Decimal:
+    raw = getattr(settings, name, None)
+    return default if raw in (None, "") else Decimal(str(raw))
+
+
+def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
+    """The daily early-warning scan as of `on` (idempotent: the same day twice changes nothing
+    more). Every finding (ipfin.risk.scanning) is an alert: a new one is created (and its bank
+    and the office told, one notification per organisation per scan); one already live is seen
+    again (`last_seen` moves). A live alert seen on or before `on` that the scan no longer finds
+    is resolved, with the reason that its cause is gone. A scan of an earlier day than an alert
+    was last seen resolves nothing (history is not rewritten). `actor` None: the daily job;
+    else the IP office (`Perm.RISK_SCAN`)."""
+    if actor is not None:
+        require(actor, Perm.RISK_SCAN)
+    findings, read = scan_findings(
+        on,
+        decline=_settings_decimal("IPFIN_RISK_VALUE_DECLINE", DEFAULT_VALUE_DECLINE),
+        concentration=_settings_decimal(
+            "IPFIN_RISK_CONCENTRATION_SHARE", DEFAULT_CONCENTRATION_SHARE
+        ),
+    )
+    by_key = {finding.key: finding for finding in findings}
+    with transaction.atomic():
+        live = RiskAlert.objects.select_for_update().filter(status__in=_LIVE)
+        known = dict(live.values_list("key", "pk"))
+        seen = [known[key] for key in by_key if key in known]
+        seen_again = RiskAlert.objects.filter(pk__in=seen, last_seen__lt=on).update(last_seen=on)
+        gone = live.exclude(key__in=list(by_key)).filter(last_seen__lte=on)
+        resolved = gone.update(
+            status="resolved",
+            resolved_at=timezone.now(),
+            resolved_by_scan=True,
+            resolution=f"{on.isoformat()} 扫描确认风险原因已消除 / cause gone at the scan of {on}",
+        )
+        new = [_alert_row(finding, on) for key, finding in by_key.items() if key not in known]
+        # Two scans at once: the second insert of a key finds the first's live alert and skips.
+        created = RiskAlert.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        by_kind: dict[str, int] = {}
+        for finding in findings:
+            by_kind[finding.kind.value] = by_kind.get(finding.kind.value, 0) + 1
+        summary = ScanSummary(
+            on=on,
+            pledged_rights=read.pledged_rights,
+            loans=read.loans,
+            found=len(findings),
+            created=len(created),
+            seen_again=seen_again,
+            resolved=resolved,
+            by_kind=dict(sorted(by_kind.items())),
+        )
+        audit_record(
+            actor=actor,
+            action="risk.scan",
+            object_type="risk.scan",
+            object_id=on.isoformat(),
+            after={
+                "on": on.isoformat(),
+                "found": summary.found,
+                "created": summary.created,
+                "resolved": summary.resolved,
+                "by_kind": summary.by_kind,
+            },
+        )
+        _tell_banks(new, on)
+    return summary
+
+
+def _alert_row(finding: Finding, on: date) -> RiskAlert:
+    zh, en = alert_message(finding)
+    return RiskAlert(
+        key=finding.key,
+        kind=finding.kind.value,
+        severity=finding.severity.value,
+        bank_id=finding.bank_id,
+        right_id=finding.right_id,
+        right_number=finding.right_number,
+        pledge_id=finding.pledge_id,
+        loan_id=finding.loan_id,
+        date=finding.date,
+        subject=finding.subject,
+        message_zh=zh[:500],
+        message_en=en[:500],
+        first_seen=on,
+        last_seen=on,
+    )
+
+
+def _tell_banks(new: list[RiskAlert], on: date) -> None:
+    """One notification per bank with new alerts (how many, how many high), and one to the
+    office with the total: a scan of a thousand findings is not a thousand messages."""
+    if not new:
+        return
+    per_bank: dict[int, list[int]] = {}
+    for alert in new:
+        counts = per_bank.setdefault(alert.bank_id, [0, 0])
+        counts[0] += 1
+        counts[1] += alert.severity == "high"
+    for bank_id, (count, high) in per_bank.items():
+        notify_orgs(
+            [bank_id],
+            None,
+            "risk.alerts",
+            f"{on.isoformat()} 风险预警扫描：新增 {count} 条预警（其中高风险 {high} 条），"
+            "请及时处理。",
+            f"Risk scan of {on.isoformat()}: {count} new alerts ({high} high); please act on them.",
+        )
+    notify_orgs(
+        ip_office_ids(),
+        None,
+        "risk.alerts",
+        f"{on.isoformat()} 风险预警扫描：新增 {len(new)} 条预警，涉及 {len(per_bank)} 家银行。",
+        f"Risk scan of {on.isoformat()}: {len(new)} new alerts at {len(per_bank)} banks.",
+    )
+
+
+def _live_alert(alert_id: int, actor: User) -> RiskAlert:
+    alert = RiskAlert.objects.select_for_update().filter(pk=alert_id).first()
+    if alert is None or not (
+        has_perm(actor, Perm.RISK_ALERTS_ALL) or alert.bank_id == actor.organisation_id
+    ):
+        raise NotFound("没有该预警。", "No such alert.", code="alert_not_found")
+    return alert
+
+
+def _note(note: str, *, required: bool) -> str:
+    text = (note or "").strip()
+    if required and len(text) < 2:
+        raise invalid(
+            "note",
+            "note_required",
+            "请写明处理情况（至少 2 个字）。",
+            "Say what was done (at least 2 characters).",
+        )
+    return text[:500]
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: RiskAlert, note: str = "") -> RiskAlert:
+    """The bank (or the office) has seen the alert and is acting on it. Only an open alert:
+    Conflict `alert_not_open` (409) otherwise."""
+    require(actor, Perm.RISK_ALERT_HANDLE)
+    locked = _live_alert(alert.pk, actor)
+    if locked.status != "open":
+        raise Conflict("该预警不是待处理状态。", "The alert is not open.", code="alert_not_open")
+    locked.status = "acknowledged"
+    locked.acknowledged_by = actor
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledge_note = _note(note, required=False)
+    locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledge_note"])
+    audit_record(
+        actor=actor,
+        action="risk.alert_acknowledge",
+        obj=locked,
+        after={"note": locked.acknowledge_note},
+    )
+    return locked
+
+
+@transaction.atomic
+def alert_resolve(*, actor: User, alert: RiskAlert, note: str) -> RiskAlert:
+    """Close an alert by hand, with a note saying what was done (required). A resolved alert:
+    Conflict `alert_resolved` (409). If the cause is still there, the next scan raises a new one."""
+    require(actor, Perm.RISK_ALERT_HANDLE)
+    locked = _live_alert(alert.pk, actor)
+    if locked.status == "resolved":
+        raise Conflict("该预警已解除。", "The alert is resolved already.", code="alert_resolved")
+    text = _note(note, required=True)
+    locked.status = "resolved"
+    locked.resolved_by = actor
+    locked.resolved_at = timezone.now()
+    locked.resolution = text
+    locked.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
+    audit_record(actor=actor, action="risk.alert_resolve", obj=locked, after={"note": text})
     return locked
