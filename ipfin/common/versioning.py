@@ -2,10 +2,10 @@
 
 Two editors (a bank's system retrying, a clerk with an old page open) must not silently overwrite
 each other. Each record edited in place — a bank's internal valuation model, an enterprise's credit
-profile, a year's holiday arrangement, a right's term facts — carries `version`: 1 when first
-saved, one more on every save. Reads answer it, as `version` in the JSON and as the header
-`ETag: "<version>"`. An edit carries the version it was made from: on the API the header
-`If-Match: "<version>"` (the one mechanism there), on a web form a hidden `version` input (a
+profile, a year's holiday arrangement, a right's term facts, a risk-compensation scheme — carries
+`version`: 1 when first saved, one more on every save. Reads answer it, as `version` in the JSON
+and as the header `ETag: "<version>"`. An edit carries the version it was made from: on the API the
+header `If-Match: "<version>"` (the one mechanism there), on a web form a hidden `version` input (a
 browser's form sends no headers); both reach the service's `version` argument, and the service,
 holding the row's lock, compares it with the stored one (`check_version`):
 

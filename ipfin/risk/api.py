@@ -1,10 +1,18 @@
-"""REST adapters of the risk rules: parse → one service → serialise.
+"""REST adapters of the risk rules: parse → one selector / service → serialise.
 
 - POST /risk/compensation/preview: the compensation of a defaulted loan under a scheme (the
   fund's advance, the proceeds applied, the loss and its split, the settlement), nothing saved.
 - POST /risk/npl-tolerance/preview: a bank's IP-pledge NPL ratio against its tolerance.
+- Compensation schemes: POST /risk/schemes and PUT /risk/schemes/{scheme_id} (IP office; the edit
+  with If-Match), GET /risk/schemes and GET /risk/schemes/{scheme_id} (public: published rules).
+- A fund's ledger: POST /risk/funds/{fund_id}/budget (IP office), GET /risk/funds/{fund_id}/ledger
+  (IP office, regulators).
+- Claims: POST /risk/claims (a bank), GET /risk/claims and /risk/claims/{risk_claim_id} (a bank
+  its own, the office all, a regulator under a supervision case; another bank's is a 404), POST
+  /risk/claims/{risk_claim_id}/approve | reject | pay | settle (IP office; pay by another office
+  user than the approver).
 
-Both are calculators open to anyone (no security in the document; a bad bearer token is still a
+The two calculators are open to anyone (no security in the document; a bad bearer token is still a
 401). Anonymous callers share the calculators' count per address, IPFIN_ANON_CALCULATOR_RATE
 (ipfin.accounts.ratelimit: 429 `rate_limited` with Retry-After), with POST /valuations/preview
 and POST /schedules/preview. A field the schema refuses is a 422 `invalid_input`; a rule the
@@ -14,25 +22,44 @@ schema cannot state is a 422 with its code and `field`.
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
+from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
-from ipfin.risk import services
+from ipfin.risk import selectors, services
+from ipfin.risk.domain.claims import ClaimState, allowed_actions
 from ipfin.risk.domain.compensation import ByParty, ProceedsApplied
 from ipfin.risk.domain.npl import ratio_6
+from ipfin.risk.domain.ratios import ratio_text
+from ipfin.risk.models import LedgerEntry, RiskClaim, RiskScheme
+from ipfin.risk.presentation import claim_figures
 from ipfin.risk.schemas import (
     CompensationPreviewIn,
     CompensationPreviewOut,
+    FundBudgetIn,
+    FundLedgerOut,
+    LedgerEntryOut,
     NplTolerancePreviewIn,
     NplTolerancePreviewOut,
+    RiskClaimIn,
+    RiskClaimOut,
+    RiskClaimRejectIn,
+    RiskClaimSettleIn,
+    RiskSchemeIn,
+    RiskSchemeOut,
+    RiskSchemeTermsIn,
 )
 
 router = Router()
+LIST_LIMIT = 500
+_ZERO = Decimal("0.00")
 
 
 def _amounts(figures: ByParty | ProceedsApplied | None) -> dict[str, str] | None:
@@ -80,3 +107,259 @@ def npl_tolerance_preview(request: HttpRequest, payload: NplTolerancePreviewIn) 
         "limit": f"{ratio_6(result.limit):f}",
         "tolerated": result.tolerated,
     }
+
+
+# --- compensation schemes ------------------------------------------------------------------------
+
+
+def _shares(terms: RiskScheme | RiskClaim) -> dict[str, str]:
+    return {
+        "fund": ratio_text(terms.share_fund),
+        "bank": ratio_text(terms.share_bank),
+        "guarantor": ratio_text(terms.share_guarantor),
+        "insurer": ratio_text(terms.share_insurer),
+    }
+
+
+def _org(org: Organisation) -> dict[str, Any]:
+    return {"id": org.pk, "name": org.name}
+
+
+def _scheme(scheme: RiskScheme) -> dict[str, Any]:
+    return {
+        "id": scheme.pk,
+        "name": scheme.name,
+        "fund": _org(scheme.fund),
+        "mode": scheme.mode,
+        "mode_label": str(scheme.get_mode_display()),
+        "shares": _shares(scheme),
+        "fund_cap_per_loan": money_str_or_none(scheme.fund_cap_per_loan),
+        "fund_cap_per_bank_year": money_str_or_none(scheme.fund_cap_per_bank_year),
+        "eligibility": scheme.eligibility,
+        "version": scheme.version,
+        "created_at": scheme.created_at,
+        "updated_at": scheme.updated_at,
+    }
+
+
+def _versioned(response: HttpResponse, scheme: RiskScheme) -> dict[str, Any]:
+    response[versioning.ETAG] = versioning.etag(scheme.version)
+    return _scheme(scheme)
+
+
+def _terms(payload: RiskSchemeTermsIn) -> dict[str, Any]:
+    data = payload.model_dump(exclude={"eligibility", "fund_id"})
+    data["eligibility"] = payload.eligibility.model_dump(exclude_none=True, mode="json")
+    return data
+
+
+@router.post("/risk/schemes", response={201: RiskSchemeOut})
+def scheme_create(request: HttpRequest, payload: RiskSchemeIn) -> Status[dict[str, Any]]:
+    """A compensation scheme of a fund (IP office): mode, the shares of a loss (decimal strings
+    summing to exactly 1, else 422 `shares_sum_invalid` naming `shares`), the fund's caps per
+    loan and per bank and year, and which loans it covers (`eligibility`)."""
+    scheme = services.scheme_create(actor=request.user, fund_id=payload.fund_id, **_terms(payload))
+    return Status(201, _scheme(selectors.scheme_get(scheme.pk)))
+
+
+@router.get("/risk/schemes", response=list[RiskSchemeOut], auth=ApiAuth(optional=True))
+def scheme_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The compensation schemes, newest first: published rules, open to anyone."""
+    return [_scheme(s) for s in selectors.scheme_list()[:LIST_LIMIT]]
+
+
+@router.get(
+    "/risk/schemes/{int:scheme_id}",
+    response=RiskSchemeOut,
+    auth=ApiAuth(optional=True),
+    openapi_extra=versioning.openapi_read(),
+)
+def scheme_get(request: HttpRequest, response: HttpResponse, scheme_id: int) -> dict[str, Any]:
+    """One scheme (public), with its `version` and the ETag an edit sends back as If-Match."""
+    return _versioned(response, selectors.scheme_get(scheme_id))
+
+
+@router.put(
+    "/risk/schemes/{int:scheme_id}",
+    response=RiskSchemeOut,
+    openapi_extra=versioning.openapi_write(),
+)
+def scheme_update(
+    request: HttpRequest, response: HttpResponse, scheme_id: int, payload: RiskSchemeTermsIn
+) -> dict[str, Any]:
+    """Replace a scheme's terms (IP office; its fund stays). `If-Match` names the version read:
+    a stale one is a 409 `version_conflict` with `current_version`, none a 428. Claims already
+    filed keep the terms they were filed under."""
+    services.scheme_update(
+        actor=request.user,
+        scheme_id=scheme_id,
+        version=versioning.if_match_version(request.headers.get(versioning.IF_MATCH)),
+        **_terms(payload),
+    )
+    return _versioned(response, selectors.scheme_get(scheme_id))
+
+
+# --- the fund's ledger ---------------------------------------------------------------------------
+
+
+def _entry(entry: LedgerEntry, balance: Decimal) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "transaction_id": str(entry.transaction_id),
+        "kind": entry.kind,
+        "kind_label": str(entry.get_kind_display()),
+        "posted_on": entry.posted_on,
+        "memo": entry.memo,
+        "claim_id": entry.claim_id,
+        "lines": [
+            {
+                "account": line.account,
+                "account_label": str(line.get_account_display()),
+                "debit": money_str(line.debit),
+                "credit": money_str(line.credit),
+            }
+            for line in entry.lines.all()
+        ],
+        "balance": money_str(balance + _ZERO),  # + 0: never -0.00
+    }
+
+
+@router.post("/risk/funds/{int:fund_id}/budget", response={201: LedgerEntryOut})
+def fund_budget(
+    request: HttpRequest, fund_id: int, payload: FundBudgetIn
+) -> Status[dict[str, Any]]:
+    """A budget entry feeds the fund (IP office): Dr fund_cash / Cr budget_income; the answer is
+    the posting with the balance after it."""
+    fund = selectors.fund_get(actor=request.user, fund_id=fund_id)
+    entry = services.fund_budget(
+        actor=request.user, fund_id=fund.pk, amount=payload.amount, memo=payload.memo
+    )
+    return Status(201, _entry(entry, selectors.fund_balance(fund.pk, through=entry.pk)))
+
+
+@router.get("/risk/funds/{int:fund_id}/ledger", response=FundLedgerOut)
+def fund_ledger(request: HttpRequest, fund_id: int) -> dict[str, Any]:
+    """The fund's postings, newest first, each with its lines (Σdebit = Σcredit) and the balance
+    after it, and the balance now (IP office, regulators)."""
+    fund = selectors.fund_get(actor=request.user, fund_id=fund_id)
+    entries = selectors.fund_ledger(fund)
+    return {
+        "fund": _org(fund),
+        "balance": money_str(selectors.fund_balance(fund.pk)),
+        "count": LedgerEntry.objects.filter(fund=fund).count(),
+        "items": [_entry(e, e.balance) for e in entries[:LIST_LIMIT]],
+    }
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+def _username(user: User | None) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _claim(claim: RiskClaim) -> dict[str, Any]:
+    granted, paid = Decimal(claim.owed), Decimal(claim.paid)
+    return {
+        "id": claim.pk,
+        "state": claim.state,
+        "state_label": str(claim.get_state_display()),
+        "scheme": {"id": claim.scheme.pk, "name": claim.scheme.name},
+        "fund": _org(claim.scheme.fund),
+        "loan_id": claim.loan_id,
+        "bank": _org(claim.bank),
+        "enterprise": _org(claim.loan.enterprise),
+        "mode": claim.mode,
+        "shares": _shares(claim),
+        "fund_cap_per_loan": money_str_or_none(claim.fund_cap_per_loan),
+        **claim_figures(claim),
+        "granted": money_str(granted),
+        "paid": money_str(paid),
+        "payable": money_str(granted - paid + _ZERO),
+        "review_reason": claim.review_reason,
+        "filed_by": claim.filed_by.get_username(),
+        "filed_at": claim.filed_at,
+        "reviewed_by": _username(claim.reviewed_by),
+        "reviewed_at": claim.reviewed_at,
+        "settled_by": _username(claim.settled_by),
+        "settled_at": claim.settled_at,
+        "paid_by": _username(claim.paid_by),
+        "paid_at": claim.paid_at,
+        "allowed_actions": sorted(a.value for a in allowed_actions(claim.state)),
+    }
+
+
+def _fresh(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+    return _claim(selectors.claim_get(actor=request.user, claim_id=claim_id))
+
+
+@router.post("/risk/claims", response={201: RiskClaimOut})
+def claim_file(request: HttpRequest, payload: RiskClaimIn) -> Status[dict[str, Any]]:
+    """The bank claims compensation on its own loan classified 次级, 可疑 or 损失 (else 409
+    `loan_not_non_performing`) under a scheme covering it (else 422 `loan_not_eligible`); a loan
+    with a claim that is not rejected: 409 `claim_exists`."""
+    claim = services.claim_file(
+        actor=request.user, loan_id=payload.loan_id, scheme_id=payload.scheme_id
+    )
+    return Status(201, _fresh(request, claim.pk))
+
+
+@router.get("/risk/claims", response=list[RiskClaimOut])
+def claim_list(request: HttpRequest, state: ClaimState | None = None) -> list[dict[str, Any]]:
+    """The caller's claims, newest first (a bank: its own; the IP office: all; a regulator: those
+    of the banks its open supervision cases name)."""
+    claims = selectors.claim_list(actor=request.user, state=state)
+    return [_claim(c) for c in claims[:LIST_LIMIT]]
+
+
+@router.get("/risk/claims/{int:risk_claim_id}", response=RiskClaimOut)
+def claim_get(request: HttpRequest, risk_claim_id: int) -> dict[str, Any]:
+    return _fresh(request, risk_claim_id)
+
+
+@router.post("/risk/claims/{int:risk_claim_id}/approve", response=RiskClaimOut)
+def claim_approve(request: HttpRequest, risk_claim_id: int) -> dict[str, Any]:
+    """The IP office approves a filed claim (the maker): front_loaded, the advance = min(fund
+    share × principal, the cap for the loan — per loan and what is left of the bank's year —,
+    the fund's balance), owed to the bank until another office user pays it."""
+    claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
+    services.claim_approve(actor=request.user, claim=claim)
+    return _fresh(request, risk_claim_id)
+
+
+@router.post("/risk/claims/{int:risk_claim_id}/reject", response=RiskClaimOut)
+def claim_reject(
+    request: HttpRequest, risk_claim_id: int, payload: RiskClaimRejectIn
+) -> dict[str, Any]:
+    """The IP office rejects a filed claim with its reason; the loan may be claimed again."""
+    claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
+    services.claim_reject(actor=request.user, claim=claim, reason=payload.reason)
+    return _fresh(request, risk_claim_id)
+
+
+@router.post("/risk/claims/{int:risk_claim_id}/pay", response=RiskClaimOut)
+def claim_pay(request: HttpRequest, risk_claim_id: int) -> dict[str, Any]:
+    """The checker releases what the fund owes the bank on the claim: an office user other than
+    who approved (or settled) it, else 403 `checker_is_maker`. Above the fund's balance: 409
+    `fund_insufficient`; past the scheme's cap for the bank this year: 409
+    `bank_year_cap_exceeded`. Retried with the same Idempotency-Key, it pays once."""
+    claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
+    services.claim_pay(actor=request.user, claim=claim)
+    return _fresh(request, risk_claim_id)
+
+
+@router.post("/risk/claims/{int:risk_claim_id}/settle", response=RiskClaimOut)
+def claim_settle(
+    request: HttpRequest, risk_claim_id: int, payload: RiskClaimSettleIn
+) -> dict[str, Any]:
+    """After the disposal (IP office): proceeds to disposal costs, unpaid interest, principal;
+    the loss split by the shares, the fund's part capped; settlement = fund's part − advance,
+    posted either way (owed to the bank and paid by the checker, or returned by the bank)."""
+    claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
+    services.claim_settle(
+        actor=request.user,
+        claim=claim,
+        proceeds=payload.proceeds,
+        disposal_costs=payload.disposal_costs,
+    )
+    return _fresh(request, risk_claim_id)

@@ -1,5 +1,6 @@
-"""Input and output schemas of the risk calculators. The JSON schema states exactly what the
-server reads, and pydantic holds every request to it (a 422 `invalid_input` listing the fields):
+"""Input and output schemas of the risk API: the calculators, the compensation schemes, the fund's
+ledger and the claims. The JSON schema states exactly what the server reads, and pydantic holds
+every request to it (a 422 `invalid_input` listing the fields):
 
 - money is a string of yuan, at most two decimals, at most MAX_AMOUNT (13 digits before the
   point): `MONEY_PATTERN`, as `ipfin.common.money.parse_money` reads it (no sign, no separators,
@@ -9,17 +10,21 @@ server reads, and pydantic holds every request to it (a 422 `invalid_input` list
 
 What the schema cannot say (the shares sum to exactly 1, the non-performing balance is at most the
 balance, proceeds before disposal costs) the rules refuse with a 422 naming the field
-(`ipfin.risk.domain`). Money out: strings with two decimals; ratios out: six decimals.
+(`ipfin.risk.domain`). Money out: strings with two decimals; the calculators' ratios out: six
+decimals; a scheme's shares out as they were sent (no trailing zeros).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from ipfin.common.money import MAX_AMOUNT
+from ipfin.common.schemas import OrganisationRef
+from ipfin.registry.domain import RightKind
 from ipfin.risk.domain.compensation import CompensationMode
 from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
 
@@ -107,3 +112,180 @@ class NplTolerancePreviewOut(Schema):
     ip_npl_ratio: str = Field(..., description="six decimals, rounded half up (0 with no loans)")
     limit: str = Field(..., description="bank_npl_ratio + 0.03, six decimals")
     tolerated: bool = Field(..., description="ip_npl_ratio ≤ limit, compared exactly")
+
+
+# --- schemes ------------------------------------------------------------------------------------
+
+_NAME_MAX = 200
+_MEMO_MAX = 500
+
+
+class RiskEligibilityIn(Schema):
+    """Which loans the scheme covers; each condition optional (omitted: none), all must be met
+    (ipfin.risk.domain.eligibility). A key not listed here is refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bank_ids: list[int] | None = Field(
+        None, min_length=1, description="the banks taking part (合作银行)"
+    )
+    product_ids: list[int] | None = Field(
+        None, min_length=1, description="the loan products covered (financing product ids)"
+    )
+    right_kinds: list[RightKind] | None = Field(
+        None, min_length=1, description="every pledged right is of one of these kinds"
+    )
+    max_principal: MoneyText | None = Field(
+        None, description="the loan's principal at most this (inclusive, yuan)"
+    )
+
+
+class RiskSchemeTermsIn(Schema):
+    name: str = Field(..., min_length=1, max_length=_NAME_MAX)
+    mode: CompensationMode = Field(
+        ..., description="after_disposal: paid after disposal; front_loaded: 前置, advanced"
+    )
+    shares: CompensationSharesIn = Field(
+        ..., description="fund, bank, guarantor, insurer: decimal strings summing to exactly 1"
+    )
+    fund_cap_per_loan: MoneyText | None = Field(None, description="omitted: no cap")
+    fund_cap_per_bank_year: MoneyText | None = Field(
+        None, description="what the fund pays one bank in a calendar year; omitted: no cap"
+    )
+    eligibility: RiskEligibilityIn = Field(
+        default_factory=RiskEligibilityIn, description="omitted or {}: every loan"
+    )
+
+
+class RiskSchemeIn(RiskSchemeTermsIn):
+    fund_id: int = Field(..., description="the fund: an organisation of kind risk_fund")
+
+
+class RiskSharesOut(Schema):
+    fund: str
+    bank: str
+    guarantor: str
+    insurer: str
+
+
+class RiskEligibilityOut(Schema):
+    bank_ids: list[int] | None = None
+    product_ids: list[int] | None = None
+    right_kinds: list[str] | None = None
+    max_principal: str | None = None
+
+
+class RiskSchemeOut(Schema):
+    id: int
+    name: str
+    fund: OrganisationRef
+    mode: str
+    mode_label: str
+    shares: RiskSharesOut
+    fund_cap_per_loan: str | None
+    fund_cap_per_bank_year: str | None
+    eligibility: RiskEligibilityOut
+    version: int = Field(..., description="also the ETag: send it as If-Match to edit the scheme")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+# --- the fund's ledger ----------------------------------------------------------------------------
+
+
+class FundBudgetIn(Schema):
+    amount: MoneyText = Field(..., description="the budget entry (yuan, above 0)")
+    memo: str = Field(
+        ..., min_length=1, max_length=_MEMO_MAX, description="摘要: e.g. the appropriation's number"
+    )
+
+
+class LedgerLineOut(Schema):
+    account: str = Field(
+        ...,
+        description="fund_cash, advances_receivable, bank_payable, budget_income, "
+        "compensation_expense",
+    )
+    account_label: str
+    debit: str
+    credit: str
+
+
+class LedgerEntryOut(Schema):
+    id: int
+    transaction_id: str
+    kind: str = Field(..., description="budget, advance, payment, settlement")
+    kind_label: str
+    posted_on: datetime.date
+    memo: str
+    claim_id: int | None
+    lines: list[LedgerLineOut] = Field(..., description="Σdebit = Σcredit")
+    balance: str = Field(..., description="the fund's balance (fund_cash) after this posting")
+
+
+class FundLedgerOut(Schema):
+    fund: OrganisationRef
+    balance: str = Field(..., description="the fund's balance now")
+    count: int = Field(..., description="postings in all; `items` holds the newest 500")
+    items: list[LedgerEntryOut] = Field(..., description="newest first")
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+
+class RiskClaimIn(Schema):
+    loan_id: int = Field(..., description="the bank's own loan, classified 次级, 可疑 or 损失")
+    scheme_id: int
+
+
+class RiskClaimRejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class RiskClaimSettleIn(Schema):
+    proceeds: MoneyText = Field(..., description="what the disposal realised (yuan)")
+    disposal_costs: MoneyText | None = Field(None, description="omitted: 0.00")
+
+
+class RiskSchemeRef(Schema):
+    id: int
+    name: str
+
+
+class RiskClaimOut(Schema):
+    id: int
+    state: str = Field(
+        ..., description="filed, rejected, approved, awaiting_disposal, settled, closed"
+    )
+    state_label: str
+    scheme: RiskSchemeRef
+    fund: OrganisationRef
+    loan_id: int
+    bank: OrganisationRef
+    enterprise: OrganisationRef
+    mode: str
+    shares: RiskSharesOut = Field(..., description="the scheme's shares when the claim was filed")
+    fund_cap_per_loan: str | None
+    principal: str = Field(..., description="outstanding principal when filed")
+    interest: str = Field(..., description="interest due and unpaid when filed")
+    advance: str | None = Field(..., description="set on approval; 0.00 for after_disposal")
+    proceeds: str | None
+    disposal_costs: str | None
+    loss: str | None
+    fund_part: str | None = Field(..., description="the fund's final part of the loss")
+    settlement: str | None = Field(
+        ..., description="fund_part − advance: > 0 the fund pays more, < 0 the bank returns"
+    )
+    granted: str = Field(..., description="all the fund has owed the bank on the claim")
+    paid: str = Field(..., description="all the fund has paid the bank on the claim")
+    payable: str = Field(..., description="granted − paid: waits for the checker")
+    review_reason: str
+    filed_by: str
+    filed_at: datetime.datetime
+    reviewed_by: str | None
+    reviewed_at: datetime.datetime | None
+    settled_by: str | None
+    settled_at: datetime.datetime | None
+    paid_by: str | None
+    paid_at: datetime.datetime | None
+    allowed_actions: list[str]

@@ -4,8 +4,9 @@
   government policies they implement): anyone reads them.
 - `fund_get` / `fund_ledger`: a fund's postings with their lines and the balance after each, for
   the IP office and the regulators (`Perm.RISK_VIEW_ALL`); anyone else is refused (403).
-- `claim_list` / `claim_get`: a bank sees its own claims, the IP office and the regulators all;
-  another tenant's claim is a 404, never a 403.
+- `claim_list` / `claim_get`: a bank sees its own claims, the IP office all, a regulator those of
+  the banks its open supervision cases name (`Perm.RISK_VIEW_ALL` is a supervised read,
+  ipfin.accounts.permissions); another tenant's claim is a 404, never a 403.
 - Set-based figures the services read under the fund's lock: `fund_balance` (the fund_cash
   account's balance, one SQL aggregate), `paid_to_bank` (what a scheme's fund paid a bank in a
   year), `claim_payable` (what the fund owes the bank on a claim).
@@ -83,9 +84,12 @@ def _sum(lines: QuerySet[LedgerLine], expression: F | object) -> Decimal:
     return Decimal(total).quantize(Decimal("0.01")) + _ZERO
 
 
-def fund_balance(fund_id: int) -> Decimal:
-    """The fund's balance: Σdebit − Σcredit of its fund_cash account (one SQL aggregate)."""
+def fund_balance(fund_id: int, *, through: int | None = None) -> Decimal:
+    """The fund's balance: Σdebit − Σcredit of its fund_cash account (one SQL aggregate); with
+    `through`, the balance right after that posting (entry id)."""
     lines = LedgerLine.objects.filter(entry__fund_id=fund_id, account=_CASH)
+    if through is not None:
+        lines = lines.filter(entry_id__lte=through)
     return _sum(lines, F("debit") - F("credit"))
 
 
@@ -159,9 +163,10 @@ def _payable_lines(column: str) -> Subquery:
 
 
 def claim_list(*, actor: Actor, state: ClaimState | None = None) -> QuerySet[RiskClaim]:
-    """The claims `actor` may see (a bank: its own; the IP office and regulators: all), newest
-    first, each with `owed` (what the fund has granted the bank on it: bank_payable credits) and
-    `paid` (what it released: bank_payable debits), both in SQL."""
+    """The claims `actor` may see (a bank: its own; the IP office: all; a regulator: those of
+    the banks its open supervision cases name), newest first, each with `owed` (what the fund
+    has granted the bank on it: bank_payable credits) and `paid` (what it released:
+    bank_payable debits), both in SQL."""
     require_login(actor)
     claims = RiskClaim.objects.select_related(
         "scheme__fund", "loan__enterprise", "bank", "filed_by", "reviewed_by", "settled_by"

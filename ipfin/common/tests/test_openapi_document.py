@@ -16,6 +16,7 @@ PUBLIC_READS = {
     ("get", "/api/v1/pledges/public"), ("get", "/api/v1/calendar"),
     ("post", "/api/v1/valuations/preview"), ("post", "/api/v1/schedules/preview"),
     ("post", "/api/v1/risk/compensation/preview"), ("post", "/api/v1/risk/npl-tolerance/preview"),
+    ("get", "/api/v1/risk/schemes"), ("get", "/api/v1/risk/schemes/{scheme_id}"),
 }  # fmt: skip
 
 
@@ -134,6 +135,7 @@ VERSIONED_EDITS = {
     ("put", "/api/v1/enterprises/{uscc}/credit-score"),
     ("put", "/api/v1/calendar/{year}"),
     ("patch", "/api/v1/rights/{number}"),
+    ("put", "/api/v1/risk/schemes/{scheme_id}"),
 }
 
 

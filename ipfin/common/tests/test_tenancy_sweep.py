@@ -33,15 +33,17 @@ from django.forms.models import model_to_dict
 from django.test import Client, override_settings
 
 from ipfin.accounts.models import ApiToken, Notification, Organisation, SupervisionCase, User
-from ipfin.accounts.services import api_token_issue, user_create
+from ipfin.accounts.services import api_token_issue, organisation_create, user_create
 from ipfin.api import api
 from ipfin.demo.scenarios.base import DEMO_PASSWORD
 from ipfin.demo.scenarios.parties import ENTERPRISES
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
-from ipfin.loans.services import subsidy_allocate, subsidy_claim_review
+from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
 from ipfin.registry.models import Right, RightEvent
+from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
+from ipfin.risk.services import claim_file, scheme_create
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
 from ipfin.whitelist.models import (
     BankRecommendation,
@@ -80,6 +82,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/schedules/preview"): "a repayment-schedule calculator: stores nothing",
     ("POST", "/risk/compensation/preview"): "a compensation calculator: stores nothing",
     ("POST", "/risk/npl-tolerance/preview"): "an NPL-tolerance calculator: stores nothing",
+    ("GET", "/risk/schemes"): "compensation schemes are published rules (like the policies)",
+    ("GET", "/risk/schemes/{scheme_id}"): "one published compensation scheme",
     ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
     ("POST", "/pledges/precheck"): "checks a draft against the public register, stores nothing",
     ("GET", "/calendar"): "the State Council's published holiday arrangements",
@@ -104,6 +108,8 @@ CREATES = {
     ("POST", "/loans"),
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
+    ("POST", "/risk/schemes"),  # the office's scheme (risk/tests/test_compensation_api.py)
+    ("POST", "/risk/claims"),  # on the bank's own loan: another's is a 422 loan_not_found
     ("POST", "/tokens"),  # a token for the caller itself
     ("POST", "/supervision/cases"),  # a regulator's own case (accounts/tests/test_supervision.py)
     # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
@@ -190,6 +196,11 @@ def _claims(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
     return _not_party(SubsidyClaim.objects.all(), x, "enterprise")
 
 
+def _risk_claims(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
+    # A compensation claim is its bank's; the IP office reviews it (enterprises see none).
+    return _not_party(RiskClaim.objects.filter(bank=a), x, "bank")
+
+
 def _products(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
     return _not_party(Product.objects.filter(provider=a), x, "provider")
 
@@ -244,6 +255,15 @@ OWNED: dict[str, Owned] = {
     # reaches any (the demo's regulator has one open on bank A).
     "case_id": Owned(SupervisionCase, lambda a, x: SupervisionCase.objects.all()),
     "product_id": Owned(Product, _products),
+    # Risk compensation: the funds' ledgers and the schemes are the office's (regulators read the
+    # ledgers); a claim is its bank's.
+    "fund_id": Owned(
+        Organisation,
+        lambda a, x: Organisation.objects.filter(kind="risk_fund"),
+        (LedgerEntry, LedgerLine),
+    ),
+    "scheme_id": Owned(RiskScheme, _office_only(RiskScheme), (RiskClaim,)),
+    "risk_claim_id": Owned(RiskClaim, _risk_claims, (LedgerEntry, LedgerLine)),
     "uscc": Owned(Organisation, _credit, (EnterpriseCreditProfile,), lookup="uscc"),
     "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
 }
@@ -259,6 +279,7 @@ LISTS: dict[str, str | None] = {
     "/ledger": "row_id",
     "/loans": "loan_id",
     "/subsidies/claims": "claim_id",
+    "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",
     "/whitelist/recommendations": "rec_id",
     "/whitelist/imports": "import_id",
@@ -326,6 +347,22 @@ def demo(
         claim = SubsidyClaim.objects.get()
         subsidy_claim_review(actor=users["examiner"], claim=claim, decision="approve")
         subsidy_allocate(actor=users["examiner"], policy_id=claim.policy_id, year=claim.year)
+        # A compensation fund, its scheme, and bank A's claim on its loan classified 次级 by the
+        # bank (the demo has none): a fund, a scheme and a claim to probe.
+        fund = organisation_create(actor=None, kind="risk_fund", name="风险补偿基金")
+        scheme = scheme_create(
+            actor=users["examiner"],
+            fund_id=fund.pk,
+            name="前置代偿方案",
+            mode="front_loaded",
+            shares={"fund": "0.4", "bank": "0.3", "guarantor": "0.2", "insurer": "0.1"},
+        )
+        loan = Loan.objects.filter(bank=bank_a, state__in=["disbursed", "repaying"]).first()
+        assert loan is not None
+        loan_classify_manual(
+            actor=users["bank_a"], loan=loan, category="substandard", reason="经营困难"
+        )
+        claim_file(actor=users["bank_a"], loan_id=loan.pk, scheme_id=scheme.pk)
         demo = Demo(
             bank_a=bank_a,
             clients={
@@ -433,7 +470,8 @@ def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
     # The other way round: bank A reaches the ids the sweep uses (they are real and reachable),
     # except the office's own material and what is public/another party's by construction.
     (param,) = _path_params(method, path)
-    reader = "office" if param in {"import_id", "rule_id"} else "bank_a"  # office material
+    office_material = {"import_id", "rule_id", "fund_id"}
+    reader = "office" if param in office_material else "bank_a"
     values = _foreign(demo, param, "bank_b")
     if param == "uscc":  # bank A reads its customers' scorecards
         values = list(OWNED[param].foreign(demo.bank_a, None).values_list("uscc", flat=True))
