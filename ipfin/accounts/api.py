@@ -31,7 +31,7 @@ from ipfin.accounts.services import (
     supervision_case_close,
     supervision_case_open,
 )
-from ipfin.common.schemas import OrganisationRef, uscc_field
+from ipfin.common.schemas import ErrorOut, OrganisationRef, uscc_field
 
 router = Router()
 
@@ -220,7 +220,7 @@ def supervision_cases(request: HttpRequest) -> list[dict[str, Any]]:
     return [_case_out(case) for case in supervision_case_list(actor=request.user)]
 
 
-@router.post("/supervision/cases", response={201: SupervisionCaseOut})
+@router.post("/supervision/cases", response={201: SupervisionCaseOut, 404: ErrorOut})
 def supervision_case_create(
     request: HttpRequest, payload: SupervisionCaseIn
 ) -> Status[dict[str, Any]]:

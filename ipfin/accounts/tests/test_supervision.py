@@ -113,6 +113,8 @@ def test_the_api_refuses_an_unknown_organisation_and_a_short_reason(
 
     unknown = api.post_json(CASES, {"subject_uscc": make_uscc(seq=999_999), "reason": "专项检查"})
     assert unknown.status_code == 404 and unknown.json()["code"] == "organisation_not_found"
+    declared = api.get("/api/schema").json()["paths"]["/api/v1/supervision/cases"]["post"]
+    assert "404" in declared["responses"]  # the document says so (found by .ci/api_fuzz)
     short = api.post_json(CASES, {"subject_uscc": make_uscc(seq=1), "reason": "查"})
     assert short.status_code == 422
 
