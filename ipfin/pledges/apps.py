@@ -12,11 +12,14 @@ class PledgesConfig(AppConfig):
         from ipfin.accounts import customers
         from ipfin.pledges.selectors import (
             bank_customers,
+            pledgees_holding,
             pledges_holding,
             pledges_public_for_right,
         )
         from ipfin.registry import encumbrances
 
-        encumbrances.provide(registered=pledges_holding, public=pledges_public_for_right)
+        encumbrances.provide(
+            registered=pledges_holding, public=pledges_public_for_right, pledgees=pledgees_holding
+        )
         # A bank's customers, for the permission layer (accounts/customers.py).
         customers.provide("pledges", bank_customers)

@@ -246,6 +246,23 @@ def pledges_holding(right: Right, on: date) -> list[tuple[str, str]]:
     return [(str(number), str(pledgee)) for number, pledgee in rows]
 
 
+def pledgees_holding(right: Right, on: date) -> list[int]:
+    """The pledgees (organisation ids, once each) of the pledges holding `right` on `on` (as
+    `pledges_holding` reads them): told at once of an event recorded on the right."""
+    rows = (
+        PledgeItem.objects.filter(
+            right=right,
+            pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
+            pledge__effective_date__lte=on,
+        )
+        .filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
+        .order_by("pledge__pledgee_id")
+        .values_list("pledge__pledgee_id", flat=True)
+        .distinct()
+    )
+    return [int(pk) for pk in rows]
+
+
 def pledges_public_for_right(right: Right) -> list[dict[str, Any]]:
     """The right's registered and released pledges as the public register shows them, oldest first:
     registration_no, state, effective_date, released_on, pledgee and pledgor names."""

@@ -49,7 +49,7 @@ from ipfin.registry.domain import (
     renewal_window,
     term_expiry,
 )
-from ipfin.registry.encumbrances import registered_pledges_of
+from ipfin.registry.encumbrances import pledgees_of, registered_pledges_of
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
     REGISTER_FLOOR,
@@ -1133,6 +1133,16 @@ def right_event_record(
         f"您的知识产权 {right.number} 已登记{_EVENT_ZH[event_type]}（{date}）。",
         f"A {event_type.value.replace('_', ' ')} event dated {date} was recorded on your IP right "
         f"{right.number}.",
+    )
+    # The pledgee banks are told at once (their collateral changed), not only at the next scan.
+    notify_orgs(
+        [pk for pk in pledgees_of(right, today) if pk not in org_ids],
+        right,
+        f"right.event.{event_type.value}",
+        f"您的质押物（知识产权 {right.number}）已登记{_EVENT_ZH[event_type]}（{date}），"
+        "请关注对贷款的影响。",
+        f"A {event_type.value.replace('_', ' ')} event dated {date} was recorded on IP right "
+        f"{right.number}, pledged to you: check what it means for the loan.",
     )
     return event
 

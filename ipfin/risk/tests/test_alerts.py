@@ -146,3 +146,13 @@ def test_the_daily_command_prints_its_summary(frozen: tuple[Pledge, Right], toda
     call_command("risk_scan", "--on", today.isoformat(), stdout=out)
     assert '"preservation": 1' in out.getvalue()
     assert '"created": ' in out.getvalue()
+
+
+def test_an_event_on_a_pledged_right_tells_the_pledgee_at_once(
+    frozen: tuple[Pledge, Right], bank_a: Organisation, bank_b: Organisation
+) -> None:
+    _pledge, right = frozen  # the preservation was recorded by the fixture, before any scan
+    told = Notification.objects.filter(verb="right.event.preservation", object_id=str(right.pk))
+    assert told.filter(organisation=bank_a).count() == 1
+    assert "质押物" in told.get(organisation=bank_a).message_zh
+    assert not told.filter(organisation=bank_b).exists()
