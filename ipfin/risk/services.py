@@ -98,6 +98,7 @@ from ipfin.risk.domain.ledger import (
 from ipfin.risk.domain.npl import NplTolerance, npl_tolerance
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
+from ipfin.risk.presentation import claim_figures
 from ipfin.risk.scanning import DEFAULT_CONCENTRATION_SHARE, DEFAULT_VALUE_DECLINE, scan_findings
 
 __all__ = [
@@ -537,14 +538,7 @@ def _claim_snapshot(claim: RiskClaim) -> dict[str, Any]:
         "state": claim.state,
         "scheme_id": claim.scheme_id,
         "loan_id": claim.loan_id,
-        "principal": money_str(claim.principal),
-        "interest": money_str(claim.interest),
-        "advance": money_str_or_none(claim.advance),
-        "proceeds": money_str_or_none(claim.proceeds),
-        "disposal_costs": money_str_or_none(claim.disposal_costs),
-        "loss": money_str_or_none(claim.loss),
-        "fund_part": money_str_or_none(claim.fund_part),
-        "settlement": money_str_or_none(claim.settlement),
+        **claim_figures(claim),
     }
 
 
@@ -634,7 +628,8 @@ def _locked_claim(claim: RiskClaim | int) -> tuple[Organisation, RiskClaim]:
             "未找到该风险补偿申请。", "No such compensation claim.", code="risk_claim_not_found"
         )
     fund = _lock_fund(fund_id)
-    locked = RiskClaim.objects.select_for_update().select_related("scheme").get(pk=pk)
+    # The claim's row only (`of`): the fund's lock above is what serialises its ledger.
+    locked = RiskClaim.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=pk)
     return fund, locked
 
 
