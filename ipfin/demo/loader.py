@@ -20,6 +20,7 @@ from ipfin.demo.scenarios.lending import lend
 from ipfin.demo.scenarios.parties import AGENCY, ENTERPRISES, PARK, cast_parties
 from ipfin.demo.scenarios.pledges import file_pledges
 from ipfin.demo.scenarios.register import enter_rights, import_real_patents
+from ipfin.demo.scenarios.risk import watch_risks
 from ipfin.demo.scenarios.valuations import value_rights
 from ipfin.demo.scenarios.whitelist import draw_up_whitelist
 from ipfin.financing.models import Demand, DemandResponse, Policy, ProductVersion
@@ -50,7 +51,14 @@ def load_demo(*, data_dir: str | None = None, stdout: TextIO | None = None) -> l
         record_profiles(cast, history.today)
         lend(cast, publish_catalogue(cast, history), history)
         draw_up_whitelist(cast)
-    return [f"导入真实专利 / real rights imported: {imported}", *_summary(scored)]
+    with transaction.atomic():
+        scan = watch_risks(cast, history)
+    return [
+        f"导入真实专利 / real rights imported: {imported}",
+        *_summary(scored),
+        f"风险预警 / risk alerts: {scan.created} "
+        f"({', '.join(f'{kind} {n}' for kind, n in scan.by_kind.items())})",
+    ]
 
 
 def _score_portfolio(stdout: TextIO | None) -> bool:

@@ -11,6 +11,9 @@
   its own, the office all, a regulator under a supervision case; another bank's is a 404), POST
   /risk/claims/{risk_claim_id}/approve | reject | pay | settle (IP office; pay by another office
   user than the approver).
+- Early warning: GET /risk/alerts (a bank its own, the office all), GET /risk/alerts/summary
+  (counts; also the regulator), POST /risk/alerts/{alert_id}/acknowledge | resolve (the bank or
+  the office, with a note), POST /risk/scan {on} (IP office).
 
 The two calculators are open to anyone (no security in the document; a bad bearer token is still a
 401). Anonymous callers share the calculators' count per address, IPFIN_ANON_CALCULATOR_RATE
@@ -26,10 +29,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Status
+from django.utils import timezone
+from django.utils.translation import get_language
+from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.permissions import require_login
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
@@ -38,7 +44,7 @@ from ipfin.risk.domain.claims import ClaimState, allowed_actions
 from ipfin.risk.domain.compensation import ByParty, ProceedsApplied
 from ipfin.risk.domain.npl import ratio_6
 from ipfin.risk.domain.ratios import ratio_text
-from ipfin.risk.models import LedgerEntry, RiskClaim, RiskScheme
+from ipfin.risk.models import LedgerEntry, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.presentation import claim_figures
 from ipfin.risk.schemas import (
     CompensationPreviewIn,
@@ -48,10 +54,17 @@ from ipfin.risk.schemas import (
     LedgerEntryOut,
     NplTolerancePreviewIn,
     NplTolerancePreviewOut,
+    RiskAlertFilter,
+    RiskAlertNoteIn,
+    RiskAlertOut,
+    RiskAlertPageOut,
+    RiskAlertSummaryOut,
     RiskClaimIn,
     RiskClaimOut,
     RiskClaimRejectIn,
     RiskClaimSettleIn,
+    RiskScanIn,
+    RiskScanOut,
     RiskSchemeIn,
     RiskSchemeOut,
     RiskSchemeTermsIn,
@@ -363,3 +376,77 @@ def claim_settle(
         disposal_costs=payload.disposal_costs,
     )
     return _fresh(request, risk_claim_id)
+
+
+# --- early-warning alerts (风险预警) ----------------------------------------------------------
+
+
+def _alert(alert: RiskAlert, english: bool) -> dict[str, Any]:
+    note = alert.resolution or alert.acknowledge_note
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "bank": {"id": alert.bank_id, "name": alert.bank.name},
+        "right_number": alert.right_number,
+        "pledge_id": alert.pledge_id,
+        "loan_id": alert.loan_id,
+        "date": alert.date,
+        "message": alert.message_en if english else alert.message_zh,
+        "status": alert.status,
+        "first_seen": alert.first_seen,
+        "last_seen": alert.last_seen,
+        "note": note,
+    }
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@router.get("/risk/alerts", response=RiskAlertPageOut)
+def alert_list(request: HttpRequest, filters: Query[RiskAlertFilter]) -> dict[str, Any]:
+    """Early-warning alerts, the most severe and most pressing first: a bank its own, the IP
+    office every bank's; the regulator reads the counts (GET /risk/alerts/summary), 403 here."""
+    rows = selectors.alert_list(actor=request.user, status=filters.status, kind=filters.kind)
+    page = list(rows[filters.offset : filters.offset + filters.limit])
+    english = _english()
+    return {
+        "items": [_alert(alert, english) for alert in page],
+        "count": rows.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }
+
+
+@router.get("/risk/alerts/summary", response=RiskAlertSummaryOut)
+def alert_summary(request: HttpRequest) -> dict[str, Any]:
+    """Counts of the live alerts by severity and kind (a bank its own; the office and the
+    regulator every bank's)."""
+    return selectors.alert_summary(actor=request.user)
+
+
+@router.post("/risk/alerts/{int:alert_id}/acknowledge", response=RiskAlertOut)
+def alert_acknowledge(request: HttpRequest, alert_id: int, payload: RiskAlertNoteIn) -> Any:
+    """The bank has seen the alert and acts on it (only an open one: 409 `alert_not_open`)."""
+    alert = selectors.alert_get(actor=request.user, alert_id=alert_id)
+    done = services.alert_acknowledge(actor=request.user, alert=alert, note=payload.note)
+    return _alert(selectors.alert_get(actor=request.user, alert_id=done.pk), _english())
+
+
+@router.post("/risk/alerts/{int:alert_id}/resolve", response=RiskAlertOut)
+def alert_resolve(request: HttpRequest, alert_id: int, payload: RiskAlertNoteIn) -> Any:
+    """Close the alert with a note saying what was done (422 `note_required` without one; 409
+    `alert_resolved` if it is already)."""
+    alert = selectors.alert_get(actor=request.user, alert_id=alert_id)
+    done = services.alert_resolve(actor=request.user, alert=alert, note=payload.note)
+    return _alert(selectors.alert_get(actor=request.user, alert_id=done.pk), _english())
+
+
+@router.post("/risk/scan", response=RiskScanOut)
+def risk_scan(request: HttpRequest, payload: RiskScanIn) -> dict[str, Any]:
+    """Run the early-warning scan as of `on` (IP office; the daily job runs it too): idempotent,
+    set-based. Its summary: what it read, found, created, saw again and resolved, by kind."""
+    on = payload.on or timezone.localdate()
+    summary = services.risk_scan(on=on, actor=require_login(request.user))
+    return asdict(summary)

@@ -17,13 +17,14 @@ decimals; a scheme's shares out as they were sent (no trailing zeros).
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints
 
 from ipfin.common.money import MAX_AMOUNT
-from ipfin.common.schemas import OrganisationRef
+from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.registry.domain import RightKind
 from ipfin.risk.domain.compensation import CompensationMode
 from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
@@ -289,3 +290,67 @@ class RiskClaimOut(Schema):
     paid_by: str | None
     paid_at: datetime.datetime | None
     allowed_actions: list[str]
+
+
+# --- early-warning alerts ------------------------------------------------------------------------
+
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+AlertKindName = Literal[
+    "annuity_due", "grace_period", "lapsed", "invalidation_requested", "invalidated",
+    "preservation", "dispute", "transfer_attempt", "expires_before_maturity",
+    "borrower_overdue", "value_decline", "pledge_rate_exceeded", "concentration",
+]  # fmt: skip
+
+
+class RiskAlertFilter(Schema):
+    status: AlertStatus | None = None
+    kind: AlertKindName | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class RiskAlertOut(Schema):
+    id: int
+    kind: AlertKindName
+    severity: Literal["high", "medium", "low"]
+    bank: OrganisationRef
+    right_number: str = Field(description="the pledged right concerned; empty for concentration")
+    pledge_id: int | None
+    loan_id: int | None
+    date: dt.date = Field(description="the date that matters: due date, last day, expiry, ...")
+    message: str = Field(description="what a loan officer reads, in the request's language")
+    status: AlertStatus
+    first_seen: dt.date
+    last_seen: dt.date
+    note: str = Field(description="the bank's note when acknowledged or resolved, or the scan's")
+
+
+class RiskAlertPageOut(Schema):
+    items: list[RiskAlertOut]
+    count: int = Field(description="alerts matching the filters, all pages")
+    limit: int
+    offset: int
+
+
+class RiskAlertNoteIn(Schema):
+    note: str = Field("", max_length=500, description="what was done (required to resolve)")
+
+
+class RiskAlertSummaryOut(Schema):
+    by_severity: dict[str, int] = Field(description="live alerts (open, acknowledged)")
+    by_kind: dict[str, int]
+
+
+class RiskScanIn(Schema):
+    on: IsoDate | None = Field(None, description="the day to scan as of (default today)")
+
+
+class RiskScanOut(Schema):
+    on: dt.date
+    pledged_rights: int
+    loans: int
+    found: int
+    created: int
+    seen_again: int
+    resolved: int
+    by_kind: dict[str, int]

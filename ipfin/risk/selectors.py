@@ -18,25 +18,39 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
+    Count,
     DecimalField,
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce
 
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.accounts.permissions import Actor, Perm, require, require_login, tenant_scope
-from ipfin.common.errors import NotFound
+from ipfin.accounts.permissions import (
+    Actor,
+    Perm,
+    has_perm,
+    require,
+    require_login,
+    tenant_scope,
+)
+from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.risk.domain.claims import ClaimState
-from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
+from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
 
 __all__ = [
+    "alert_get",
+    "alert_list",
+    "alert_summary",
     "claim_get",
     "claim_list",
     "claim_payable",
@@ -189,3 +203,70 @@ def claim_get(*, actor: Actor, claim_id: int) -> RiskClaim:
             "未找到该风险补偿申请。", "No such compensation claim.", code="risk_claim_not_found"
         )
     return claim
+
+
+# --- early-warning alerts ------------------------------------------------------------------------
+
+
+def _alert_scope(actor: Actor) -> Q | None:
+    """A bank reads its own alerts, the IP office every bank's (`Perm.RISK_ALERTS_ALL`); anyone
+    else is refused (403): the regulator reads the counts (`alert_summary`), not the alerts."""
+    require_login(actor)
+    if has_perm(actor, Perm.RISK_ALERTS_ALL):
+        return None
+    if not has_perm(actor, Perm.RISK_ALERT_HANDLE):
+        raise PermissionDenied(
+            "您没有查看风险预警的权限。", "You may not read risk alerts.", code="forbidden"
+        )
+    return tenant_scope(actor, "bank_id")
+
+
+def alert_list(
+    *, actor: Actor, status: str | None = None, kind: str | None = None
+) -> QuerySet[RiskAlert]:
+    """The alerts `actor` may read, the most severe and most pressing first: high before medium
+    before low, then by the date that matters (soonest first), then newest."""
+    scope = _alert_scope(actor)
+    rows = RiskAlert.objects.select_related("bank", "loan", "pledge")
+    if scope is not None:
+        rows = rows.filter(scope)
+    if status:
+        rows = rows.filter(status=status)
+    if kind:
+        rows = rows.filter(kind=kind)
+    severity_rank = Case(
+        When(severity="high", then=Value(0)),
+        When(severity="medium", then=Value(1)),
+        default=Value(2),
+    )
+    return rows.annotate(severity_rank=severity_rank).order_by("severity_rank", "date", "-id")
+
+
+def alert_get(*, actor: Actor, alert_id: int) -> RiskAlert:
+    """One alert the actor may read; another bank's is a 404, never a 403."""
+    alert = alert_list(actor=actor).filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound("没有该预警。", "No such alert.", code="alert_not_found")
+    return alert
+
+
+def alert_summary(*, actor: Actor) -> dict[str, dict[str, int]]:
+    """Counts of the live alerts (open and acknowledged) by severity and by kind, from one GROUP
+    BY: a bank its own, the IP office and the regulator (`Perm.STATS_READ`) every bank's."""
+    require_login(actor)
+    rows = RiskAlert.objects.filter(status__in=["open", "acknowledged"])
+    if not (has_perm(actor, Perm.RISK_ALERTS_ALL) or has_perm(actor, Perm.STATS_READ)):
+        if not has_perm(actor, Perm.RISK_ALERT_HANDLE):
+            raise PermissionDenied(
+                "您没有查看风险预警的权限。", "You may not read risk alerts.", code="forbidden"
+            )
+        scope = tenant_scope(actor, "bank_id")
+        rows = rows.filter(scope) if scope is not None else rows
+    by_severity = {"high": 0, "medium": 0, "low": 0}
+    by_kind: dict[str, int] = {}
+    for severity, kind, count in (
+        rows.values("severity", "kind").annotate(n=Count("id")).values_list("severity", "kind", "n")
+    ):
+        by_severity[severity] = by_severity.get(severity, 0) + count
+        by_kind[kind] = by_kind.get(kind, 0) + count
+    return {"by_severity": by_severity, "by_kind": dict(sorted(by_kind.items()))}

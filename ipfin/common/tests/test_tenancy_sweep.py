@@ -42,7 +42,7 @@ from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRu
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
 from ipfin.registry.models import Right, RightEvent
-from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
+from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.services import claim_file, scheme_create
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
 from ipfin.whitelist.models import (
@@ -112,6 +112,8 @@ CREATES = {
     ("POST", "/risk/claims"),  # on the bank's own loan: another's is a 422 loan_not_found
     ("POST", "/tokens"),  # a token for the caller itself
     ("POST", "/supervision/cases"),  # a regulator's own case (accounts/tests/test_supervision.py)
+    # The office's daily scan: no path id, it writes each bank's alerts (risk/tests/test_alerts.py)
+    ("POST", "/risk/scan"),
     # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
     ("PUT", "/calendar/{year}"),
 }
@@ -251,6 +253,8 @@ OWNED: dict[str, Owned] = {
     "run_id": Owned(SubsidyAllocationRun, _office_only(SubsidyAllocationRun), (SubsidyClaim,)),
     # A user's API tokens are that user's alone (bank A's user's tokens, for the callers here).
     "token_id": Owned(ApiToken, lambda a, x: ApiToken.objects.filter(user__organisation=a)),
+    # Bank A's early-warning alerts (the demo's scan raises them).
+    "alert_id": Owned(RiskAlert, lambda a, x: RiskAlert.objects.filter(bank=a)),
     # Supervision cases are the regulator's: no sweep caller (a bank, an enterprise, anonymous)
     # reaches any (the demo's regulator has one open on bank A).
     "case_id": Owned(SupervisionCase, lambda a, x: SupervisionCase.objects.all()),
@@ -291,6 +295,8 @@ LISTS: dict[str, str | None] = {
     "/whitelist/figures/export.xlsx": None,
     "/tokens": None,  # the caller's own tokens by construction (accounts/tests/test_tokens.py)
     "/audit": None,  # the office and the regulator only: every sweep caller gets 401 / 403
+    "/risk/alerts": "alert_id",
+    "/risk/alerts/summary": None,  # counts of the caller's own (a bank), all for the office
     "/supervision/cases": None,  # regulators only: every sweep caller gets 401 / 403
     "/audit/verification": None,
 }

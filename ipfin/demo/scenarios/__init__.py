@@ -10,7 +10,9 @@ audit trail and notifications) and returns what the next one builds on:
 5. `catalogue`  — credit profiles, the banks', insurer's and guarantor's products, the policies;
 6. `lending`    — a loan in each stage, demands with their feedback ledger, a subsidy claim, the
                   regulator's supervision case on bank A;
-7. `whitelist`  — an imported list, a batch pushed to bank A, a draft, a bank's recommendation.
+7. `whitelist`  — an imported list, a batch pushed to bank A, a draft, a bank's recommendation;
+8. `risk`       — a court's preservation of one of bank A's pledged patents, and the daily
+                  early-warning scan as of today.
 
 Dates are relative to today (`History`), so the states stay true whenever the demo is loaded.
 Tests build their worlds from the same scenarios (the tenancy sweep, the demo tests).

@@ -156,3 +156,19 @@ def test_an_event_on_a_pledged_right_tells_the_pledgee_at_once(
     assert told.filter(organisation=bank_a).count() == 1
     assert "质押物" in told.get(organisation=bank_a).message_zh
     assert not told.filter(organisation=bank_b).exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_four_scans_at_once_leave_one_live_alert_per_fact(
+    frozen: tuple[Pledge, Right], today: date
+) -> None:
+    from django.db import connection
+
+    from ipfin.common.tests.concurrency import all_at_once
+
+    assert connection.vendor == "postgresql"
+    all_at_once(4, lambda _i: risk_scan(on=today))
+    live = RiskAlert.objects.exclude(status="resolved")
+    assert live.count() == live.values("key").distinct().count()
+    assert _preservations().count() == 1
