@@ -10,6 +10,7 @@ urlpatterns = [
     path("financing/", include("ipfin.financing.urls")),
     path("calendar/", include("ipfin.holidays.urls")),
     path("valuations/", include("ipfin.valuation.urls")),
+    path("risk/", include("ipfin.risk.urls")),
     path("", include("ipfin.pledges.urls")),
     path("", include("ipfin.registry.urls")),
     path("", include("ipfin.portal.urls")),

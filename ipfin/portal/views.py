@@ -68,6 +68,7 @@ from ipfin.portal.forms import (
     TokenRevokeForm,
 )
 from ipfin.registry import selectors as registry_selectors
+from ipfin.risk.views import dashboard_context as risk_dashboard_context
 from ipfin.web.forms import SearchForm
 from ipfin.web.views import domain_errors, run_action
 
@@ -255,6 +256,9 @@ def home(request: HttpRequest) -> HttpResponse:
         pledges = pledge_selectors.pledge_list(actor=user)
         context["state_counts"] = state_counts(pledges)
         context["pledges"] = list(pledges[:20])
+    if role == "bank":
+        # A bank's home page is its risk dashboard first (alerts, annuity deadlines, coverage).
+        context["risk"] = risk_dashboard_context(request)
     elif role == "regulator":
         context["stats"] = _regulator_stats(user)
     if role == "enterprise" and user.organisation.uscc:

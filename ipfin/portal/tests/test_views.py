@@ -126,7 +126,9 @@ def test_list_pages_run_the_same_queries_at_two_sizes(
     number = first.items.get().right.number
     pages = [
         (bank, "/pledges/", 6),
-        (bank, "/", 9),  # +2 since the joint application: what awaits the bank's confirmation
+        # +2 since the joint application (what awaits the bank's confirmation), +5 the risk
+        # dashboard (alert counts, annuity timeline, coverage, exposure by industry and by park).
+        (bank, "/", 14),
         (exam, "/examiner/queue/", 6),  # +1: the change applications awaiting a decision
         (exam, "/", 9),  # +1: the last walk of the audit chain
         (firm, "/", 11),  # +2 likewise, for the pledgor

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -27,6 +27,16 @@ def yuan(value: Any) -> str:
     if _english():
         return f"CNY {to_fen(amount):,.2f}"
     return format_yuan_zh(amount)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A ratio as a percentage with two decimals, rounded half-up: 0.324749 → "32.47%", 1 →
+    "100.00%"; "—" for None."""
+    if value is None or value == "":
+        return "—"
+    ratio = value if isinstance(value, Decimal) else Decimal(str(value))
+    return f"{(ratio * 100).quantize(Decimal('0.01'), ROUND_HALF_UP):,}%"
 
 
 def field_of(obj: Any, name: str) -> Any:
