@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ipfin.loans",
     "ipfin.whitelist",
     "ipfin.risk",
+    "ipfin.disposals",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",
