@@ -29,20 +29,31 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ipfin.accounts.permissions import Actor, Perm, has_perm, require_login, tenant_scope
+from ipfin.accounts.models import Organisation, OrganisationKind
+from ipfin.accounts.permissions import (
+    Actor,
+    Perm,
+    has_perm,
+    require,
+    require_login,
+    tenant_scope,
+)
 from ipfin.common.errors import PermissionDenied
-from ipfin.loans.domain.status import LoanState
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import PledgeItem
-from ipfin.risk.models import RiskAlert
+from ipfin.risk.domain.claims import LIVE_STATES
+from ipfin.risk.models import RiskAlert, RiskClaim
 from ipfin.valuation.models import Valuation, ValuationState
 
 __all__ = [
     "Coverage",
     "Exposure",
     "annuity_timeline",
+    "claimable_loans",
     "collateral_coverage",
     "exposure",
+    "fund_list",
 ]
 
 _FOUR = Decimal("0.0001")
@@ -163,3 +174,27 @@ def exposure(*, actor: Actor, unknown: str = "—") -> dict[str, list[Exposure]]
         "industry": _grouped(rows, "enterprise__industry", unknown),
         "park": _grouped(rows, "enterprise__park__name", unknown),
     }
+
+
+def claimable_loans(*, actor: Actor) -> QuerySet[Loan]:
+    """The bank's own disbursed loans classified 次级/可疑/损失 with no claim under way: what it
+    may claim compensation on (the service checks it again)."""
+    require_login(actor)
+    org_id = getattr(actor, "organisation_id", None)
+    live_claims = RiskClaim.objects.filter(state__in=[s.value for s in LIVE_STATES])
+    return (
+        Loan.objects.filter(
+            bank_id=org_id,
+            state__in=_LIVE_LOANS,
+            classification__in=[c.value for c in NON_PERFORMING],
+        )
+        .exclude(pk__in=live_claims.values("loan_id"))
+        .select_related("enterprise")
+        .order_by("pk")
+    )
+
+
+def fund_list(*, actor: Actor) -> list[Organisation]:
+    """The risk-compensation funds, by name (the IP office and the regulators)."""
+    require(actor, Perm.RISK_VIEW_ALL)
+    return list(Organisation.objects.filter(kind=OrganisationKind.RISK_FUND).order_by("name"))

@@ -1,0 +1,88 @@
+"""The compensation pages over real HTTP: a bank files a claim on its non-performing loan, one
+office user approves, another releases the advance (the same user is refused, 403 with the
+reason on the page), the fund's ledger shows the posting and the balance; the settlement after the
+disposal. Fixtures from this app's conftest (a front-loaded scheme, a budget, a 次级 loan)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.loans.models import Loan
+from ipfin.risk.models import RiskClaim, RiskScheme
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claim_approve_pay_by_another_and_the_ledger(
+    client_for: Callable[[User], Client],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    office_user: User,
+    checker: User,
+    fund: Organisation,
+) -> None:
+    budget("1000000.00")
+    loan = npl_loan()
+    bank = client_for(bank_a_user)
+    page = bank.get("/risk/claims/").content.decode()
+    assert f'value="{loan.pk}"' in page and scheme.name in page
+    filed = bank.post("/risk/claims/", {"loan_id": loan.pk, "scheme_id": scheme.pk})
+    assert filed.status_code == 302
+    claim = RiskClaim.objects.get(loan=loan)
+    assert "no-claimable" in bank.get("/risk/claims/").content.decode()  # one claim per loan
+
+    office = client_for(office_user)
+    detail = office.get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-approve"' in detail and "data-confirm=" in detail
+    assert office.post(f"/risk/claims/{claim.pk}/approve/").status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "approved" and claim.advance == Decimal("160000.00")  # 40% × 400,000
+
+    refused = office.post(f"/risk/claims/{claim.pk}/pay/")
+    assert refused.status_code == 403
+    assert 'data-testid="action-error"' in refused.content.decode()
+    assert client_for(checker).post(f"/risk/claims/{claim.pk}/pay/").status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "awaiting_disposal"
+
+    ledger = office.get(f"/risk/funds/{fund.pk}/").content.decode()
+    assert "840,000.00" in ledger or "84.00 万元" in ledger  # 1,000,000 − 160,000
+    # The bank sees its claim, but no review button; another bank sees nothing.
+    mine = bank.get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-actions"' not in mine
+    assert bank.get(f"/risk/funds/{fund.pk}/").status_code == 403
+
+
+def test_the_settlement_form_reports_bad_input_next_to_the_field(
+    client_for: Callable[[User], Client],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    office_user: User,
+    checker: User,
+) -> None:
+    budget("1000000.00")
+    loan = npl_loan()
+    client_for(bank_a_user).post("/risk/claims/", {"loan_id": loan.pk, "scheme_id": scheme.pk})
+    claim = RiskClaim.objects.get(loan=loan)
+    office = client_for(office_user)
+    office.post(f"/risk/claims/{claim.pk}/approve/")
+    client_for(checker).post(f"/risk/claims/{claim.pk}/pay/")
+    bad = office.post(f"/risk/claims/{claim.pk}/settle/", {"proceeds": "1,000.00"})
+    assert bad.status_code == 400
+    assert "请输入金额" in bad.content.decode()
+    done = office.post(
+        f"/risk/claims/{claim.pk}/settle/", {"proceeds": "250000.00", "disposal_costs": "10000.00"}
+    )
+    assert done.status_code == 302
+    claim.refresh_from_db()
+    assert claim.proceeds == Decimal("250000.00") and claim.settlement is not None
