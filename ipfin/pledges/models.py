@@ -37,6 +37,9 @@ class ReleaseBasisChoices(models.TextChoices):
     DEBT_DISCHARGED = "debt_discharged", _("主债务已履行完毕")
     PLEDGE_WAIVED = "pledge_waived", _("质权人放弃质权")
     JOINT = "joint", _("双方共同申请注销")
+    # The pledgee sold the right to realise its pledge (质权实现, 民法典 art. 436): set by the
+    # disposal's completion (ipfin.disposals), never offered in the release form or API.
+    REALISED = "realised", _("质权已实现（质物处置）")
 
 
 class Pledge(models.Model):

@@ -697,7 +697,9 @@ def pledge_release(
 ) -> Pledge:
     """注销登记, registered at once on the office's behalf on the pledgee's declaration that the
     debt is discharged or that it waives the pledge (`basis` debt_discharged | pledge_waived), or
-    jointly (`joint`: the pledgor's request on record, `pledge_release_request`; 409 without it).
+    jointly (`joint`: the pledgor's request on record, `pledge_release_request`; 409 without it),
+    or, at the completion of its sale by the pledgee, that the pledge is realised (`realised`,
+    民法典 art. 436: ipfin.disposals; the form and the API do not offer it).
     Like the registration itself (民法典 art. 444) it is never back-dated: the release date is the
     day it is registered (`released_on`, if given, must be that day; 422 otherwise). The rights are
     free from then on; who filed it, on what ground and the date are recorded, the public register
