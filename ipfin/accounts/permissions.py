@@ -59,6 +59,12 @@ class Perm(StrEnum):
     RISK_ALERT_HANDLE = "risk.alert_handle"  # acknowledge and resolve alerts (banks, IP office)
     RISK_ALERTS_ALL = "risk.alerts_all"  # read every bank's alerts (IP office)
     SUPERVISE = "supervision.open"  # open and close supervision cases (regulators)
+    # 质物处置 (ipfin.disposals): list a defaulted pledge and complete its sale (the pledgee bank);
+    # bid on the trading board (enterprises, banks, insurers, guarantors: buyers of IP); buy a
+    # listing no one bid on after 180 days (收储: the designated institution, a trading centre).
+    DISPOSAL_MANAGE = "disposals.manage"
+    DISPOSAL_BID = "disposals.bid"
+    DISPOSAL_BACKSTOP = "disposals.backstop"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -73,13 +79,16 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.LOAN_MANAGE,
             Perm.RISK_CLAIM_FILE,
             Perm.RISK_ALERT_HANDLE,
+            Perm.DISPOSAL_MANAGE,
+            Perm.DISPOSAL_BID,
         }
     ),
-    (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH}),
-    (OrganisationKind.GUARANTOR, None): frozenset({Perm.PRODUCT_PUBLISH}),
+    (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
+    (OrganisationKind.GUARANTOR, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
     (OrganisationKind.ENTERPRISE, None): frozenset(
-        {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN}
+        {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN, Perm.DISPOSAL_BID}
     ),
+    (OrganisationKind.TRADING_CENTRE, None): frozenset({Perm.DISPOSAL_BACKSTOP}),
     (OrganisationKind.PARK, None): frozenset({Perm.DEMAND_FILE, Perm.POLICY_PUBLISH}),
     # Financing is the IP office's business whatever the role; pledge decisions stay with examiners.
     (OrganisationKind.IP_OFFICE, None): frozenset(

@@ -1,4 +1,6 @@
-"""Writes to the register: create a right, record a legal event. Only the IP office writes here.
+"""Writes to the register: create a right, record a legal event. Only the IP office writes here,
+but for one event: the transfer of a pledged right sold by its pledgee realising the pledge
+(`right_transfer_on_realisation`, the disposal's completion).
 
 Each service checks the permission, validates with the pure domain (numbers, terms, annuity
 years), saves inside one transaction, writes the audit record (with the legal status today before
@@ -20,7 +22,7 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.versioning import check_version
@@ -1080,7 +1082,62 @@ def right_event_record(
 ) -> RightEvent:
     """Record a legal event (annuity paid, invalidation, preservation, transfer, licence, ...)."""
     require(actor, Perm.REGISTRY_WRITE)
-    event_type = _clean_event_type(type)
+    return _event_record(
+        actor=actor, right=right, event_type=_clean_event_type(type), date=date, payload=payload
+    )
+
+
+@transaction.atomic
+def right_transfer_on_realisation(
+    *,
+    actor: User,
+    right: Right,
+    date: datetime.date,
+    buyer: Organisation,
+    price: Decimal | None,
+    basis: str,
+    note: str = "",
+) -> RightEvent:
+    """The transfer of a pledged right to the buyer at the pledgee's realisation of its pledge
+    (质权实现: 民法典 art. 436 ¶2, sold at auction or otherwise; ipfin.disposals completes the
+    sale), recorded as a transfer event like any other, its checks included.
+
+    The pledgee's consent (民法典 art. 444 ¶2) is the sale itself: `pledgee_consent` true and
+    `consent_document` the sale's reference (`basis`). Only the pledgee may record it, as the
+    seller (`Perm.DISPOSAL_MANAGE`, and its organisation holds a pledge registered on the right
+    on `date`; otherwise 403 `not_pledgee`); the buyer becomes the sole owner. `price` is the
+    consideration of this right (None when several rights were sold as one lot: the note says
+    so), read by the market approach's comparables."""
+    require(actor, Perm.DISPOSAL_MANAGE)
+    if actor.organisation_id is None or actor.organisation_id not in pledgees_of(right, date):
+        raise PermissionDenied(
+            "只有该知识产权的质权人可以登记质权实现所致的转让。",
+            "Only the right's pledgee records a transfer by the realisation of its pledge.",
+            code="not_pledgee",
+        )
+    payload: dict[str, Any] = {
+        "owners": [{"name": buyer.name, "uscc": buyer.uscc or ""}],
+        "pledgee_consent": True,
+        "consent_document": basis,
+    }
+    if price is not None:
+        payload["price"] = money_str(price)
+    if note:
+        payload["note"] = note
+    return _event_record(
+        actor=actor, right=right, event_type=EventType.TRANSFER, date=date, payload=payload
+    )
+
+
+def _event_record(
+    *,
+    actor: User,
+    right: Right,
+    event_type: EventType,
+    date: datetime.date,
+    payload: dict[str, Any] | None,
+) -> RightEvent:
+    """The event recorded, once the caller checked who may record it (in its transaction)."""
     today = _today()
     check_fact_date("date", date, today=today)
     # One writer per right at a time: the checks below read the event log.
@@ -1158,4 +1215,5 @@ __all__ = [
     "right_create",
     "right_event_record",
     "right_term_facts_set",
+    "right_transfer_on_realisation",
 ]

@@ -136,9 +136,7 @@ def test_bids_are_taken_from_the_listing_day_until_before_the_close_issue12() ->
     assert bid_refusal(board(), D("600000.00"), CLOSES) is BidRefusal.CLOSED
 
 
-def test_a_bid_in_the_last_five_minutes_moves_the_close_five_minutes_after_it_sifa_paimai_art20() -> (
-    None
-):
+def test_a_late_bid_moves_the_close_five_minutes_after_it_sifa_paimai_art20() -> None:
     two_before = CLOSES - timedelta(minutes=2)
     assert close_after_bid(CLOSES, two_before) == CLOSES + timedelta(minutes=3)
     after = place_bid(board(), D("600000.00"), two_before)

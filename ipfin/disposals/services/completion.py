@@ -1,0 +1,240 @@
+"""`disposal_complete`: the sale completed in one transaction (see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.selectors import ip_office_ids
+from ipfin.accounts.services import notify_orgs
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, invalid
+from ipfin.common.inputs import optional_amount_in
+from ipfin.common.money import money_str
+from ipfin.disposals import selectors
+from ipfin.disposals.domain import (
+    DisposalAction,
+    DisposalMethod,
+    DisposalState,
+    backstop_from,
+    split_proceeds,
+)
+from ipfin.disposals.models import Disposal
+from ipfin.disposals.services._common import (
+    REPAYABLE,
+    ZERO,
+    defaulted_loan,
+    instant,
+    label,
+    lock,
+    now_or,
+    pledged_right_ids,
+    snapshot,
+    transition,
+)
+from ipfin.loans.domain import amount_to_settle
+from ipfin.loans.domain.status import LoanState
+from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.selectors import instalment_states, loan_terms
+from ipfin.loans.services import loan_close, loan_repay
+from ipfin.pledges.models import Pledge, PledgeStateChoices, ReleaseBasisChoices
+from ipfin.pledges.services import pledge_release
+from ipfin.registry.services import right_transfer_on_realisation
+
+__all__ = ["disposal_complete"]
+
+
+def _owed(loan: Loan, day: date) -> Decimal:
+    """What repays the loan in full on `day` (penalties to the day, interest earned, principal:
+    the loans app's own rule), from its instalments; 0.00 for a loan with none."""
+    rows = list(Installment.objects.filter(loan=loan).order_by("n"))
+    if not rows or loan.disbursed_on is None or day < loan.disbursed_on:
+        return ZERO
+    return amount_to_settle(instalment_states(rows), loan_terms(loan), day)
+
+
+def _sale(locked: Disposal, at: datetime) -> tuple[Organisation, Decimal]:
+    """The buyer and the price: the backstop's, or the leading bid's once bidding closed."""
+    if locked.state == DisposalState.BACKSTOPPED:
+        assert locked.buyer is not None and locked.price is not None
+        return locked.buyer, Decimal(locked.price)
+    if at < locked.closes_at:
+        raise Conflict(
+            f"竞价尚未截止（截止于 {instant(locked.closes_at)}）。",
+            f"Bidding is still open (it closes at {instant(locked.closes_at)}).",
+            code="bidding_open",
+            extra={"closes_at": instant(locked.closes_at)},
+        )
+    if locked.leading_bidder is None or locked.leading_amount is None:
+        first_day = backstop_from(locked.listed_on)
+        raise Conflict(
+            f"无人出价，不能成交；挂牌 180 日后（{first_day} 起）可由交易中心收储。",
+            f"No bid: nothing to complete; the trading centre may buy it from {first_day}.",
+            code="no_bid",
+            extra={"backstop_from": first_day.isoformat()},
+        )
+    return locked.leading_bidder, Decimal(locked.leading_amount)
+
+
+def _transfer_rights(
+    actor: User, locked: Disposal, pledge: Pledge, buyer: Organisation, price: Decimal, day: date
+) -> list[int]:
+    """The lot's rights transferred to the buyer in the register (a lot of several rights records
+    its price once, in each event's note). The pledge must still hold exactly the lot: a change
+    of the pledge's rights since the listing is a 409 `pledge_rights_changed`."""
+    rights = list(locked.rights.order_by("pk"))
+    if {right.pk for right in rights} != pledged_right_ids(pledge):
+        raise Conflict(
+            "挂牌后质押的知识产权已变更，与挂牌标的不一致，不能成交。",
+            "The pledge's rights changed after the listing: they are not the lot listed.",
+            code="pledge_rights_changed",
+        )
+    label_zh, _en = label(locked)
+    method = DisposalMethod(locked.method).label_zh
+    basis = f"{label_zh}成交确认（{method}，成交价 {money_str(price)} 元）"
+    lot = len(rights) > 1
+    note = f"与其他 {len(rights) - 1} 项知识产权一并成交，总价 {money_str(price)} 元" if lot else ""
+    events = [
+        right_transfer_on_realisation(
+            actor=actor,
+            right=right,
+            date=day,
+            buyer=buyer,
+            price=None if lot else price,
+            basis=basis,
+            note=note,
+        )
+        for right in rights
+    ]
+    return [event.pk for event in events]
+
+
+def disposal_complete(
+    *, actor: User, disposal: Disposal, disposal_costs: Any = None, now: datetime | None = None
+) -> Disposal:
+    """The pledgee bank completes the sale (module docstring): the register's transfer, the
+    pledge's release, the price applied to the loan, the claim named; one transaction."""
+    require(actor, Perm.DISPOSAL_MANAGE)
+    costs = optional_amount_in(
+        disposal_costs, "disposal_costs", positive=False, label_zh="处置费用"
+    )
+    at = now_or(now)
+    day = timezone.localdate(at)
+    with transaction.atomic():
+        locked = lock(selectors.seller_disposal(actor=actor, disposal_id=disposal.pk))
+        new_state = transition(locked.state, DisposalAction.COMPLETE)
+        buyer, price = _sale(locked, at)
+        spent = costs if costs is not None else ZERO
+        if spent > price:
+            raise invalid(
+                "disposal_costs",
+                "disposal_costs_exceed_price",
+                f"处置费用不能超过成交价 {money_str(price)} 元。",
+                f"The disposal costs cannot exceed the price of {money_str(price)} yuan.",
+            )
+        pledge = Pledge.objects.select_for_update().get(pk=locked.pledge_id)
+        if pledge.state != PledgeStateChoices.REGISTERED:
+            raise Conflict(
+                "该质押已不在登记状态，不能成交。",
+                "The pledge is no longer registered: the sale cannot be completed.",
+                code="pledge_not_registered",
+                extra={"state": pledge.state},
+            )
+        loan = defaulted_loan(pledge)
+        owed = _owed(loan, day)
+        proceeds = split_proceeds(price, spent, owed)
+        before = snapshot(locked)
+        events = _transfer_rights(actor, locked, pledge, buyer, price, day)
+        pledge_release(actor=actor, pledge=pledge, basis=ReleaseBasisChoices.REALISED, today=day)
+        repayment: Repayment | None = None
+        closed = False
+        if loan.state in REPAYABLE and proceeds.to_loan > 0:
+            repayment = loan_repay(
+                actor=actor, loan=loan, amount=proceeds.to_loan, paid_on=day, today=day
+            )
+            if repayment.full_repayment:
+                loan_close(actor=actor, loan=loan, today=day)
+                closed = True
+        claim = selectors.live_claim_of(loan.pk)
+        locked.state = new_state.value
+        locked.buyer = buyer
+        locked.price = price
+        locked.disposal_costs = spent
+        locked.owed = owed
+        locked.to_loan = proceeds.to_loan
+        locked.to_pledgor = proceeds.to_pledgor
+        locked.shortfall = proceeds.shortfall
+        locked.repayment = repayment
+        locked.claim = claim
+        locked.completed_on = day
+        locked.completed_by = actor
+        locked.completed_at = at
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="disposal.complete",
+            obj=locked,
+            before=before,
+            after={
+                **snapshot(locked),
+                "completed_on": day.isoformat(),
+                "disposal_costs": money_str(spent),
+                "owed": money_str(owed),
+                "to_loan": money_str(proceeds.to_loan),
+                "to_pledgor": money_str(proceeds.to_pledgor),
+                "shortfall": money_str(proceeds.shortfall),
+                "right_event_ids": events,
+                "pledge_released": True,
+                "repayment_id": repayment.pk if repayment else None,
+                "loan_state": LoanState.CLOSED.value if closed else loan.state,
+                "recovered_after_write_off": (
+                    money_str(proceeds.to_loan) if loan.state == LoanState.WRITTEN_OFF else None
+                ),
+                "claim_id": claim.pk if claim else None,
+            },
+        )
+        _tell_parties(locked, loan, buyer, claim, closed)
+    return locked
+
+
+def _tell_parties(
+    locked: Disposal, loan: Loan, buyer: Organisation, claim: Any, closed: bool
+) -> None:
+    label_zh, label_en = label(locked)
+    price = money_str(Decimal(locked.price or ZERO))
+    notify_orgs(
+        [buyer.pk],
+        locked,
+        "disposal.complete",
+        f"{label_zh} 已成交：成交价 {price} 元，知识产权已登记转让至贵单位名下。",
+        f"{label_en} is completed: price {price} yuan; the rights are registered in your name.",
+    )
+    back = money_str(Decimal(locked.to_pledgor or ZERO))
+    short = money_str(Decimal(locked.shortfall or ZERO))
+    debt_zh = "贷款已结清" if closed else f"尚欠 {short} 元仍由借款人清偿"
+    debt_en = "the loan is closed" if closed else f"{short} yuan is still owed by the borrower"
+    notify_orgs(
+        [locked.pledgor_id, loan.enterprise_id],
+        locked,
+        "disposal.complete",
+        f"{label_zh} 已成交（成交价 {price} 元），质押已注销；返还出质人 {back} 元，{debt_zh}。",
+        f"{label_en} is completed ({price} yuan) and the pledge released; {back} yuan goes "
+        f"back to the pledgor, {debt_en}.",
+    )
+    if claim is not None:
+        costs = money_str(Decimal(locked.disposal_costs or ZERO))
+        notify_orgs(
+            ip_office_ids(),
+            claim,
+            "disposal.claim_settlement",
+            f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}）：处置所得 {price} 元，处置费用 "
+            f"{costs} 元；请据此办理风险补偿申请 #{claim.pk} 的处置后结算。",
+            f"The pledge of loan #{loan.pk} was sold ({label_en}): proceeds {price} yuan, "
+            f"disposal costs {costs} yuan; settle compensation claim #{claim.pk} with them.",
+        )

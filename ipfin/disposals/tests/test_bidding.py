@@ -1,0 +1,240 @@
+"""Public bidding on a listing and the backstop (ipfin.disposals.services.bid_place,
+disposal_backstop): each rule both ways, a refused bid changing nothing. The concurrent bids are
+in test_bidding_concurrency.py (PostgreSQL).
+
+Test names carry their source: `issue12` (issue 12, "Disposal (质物处置)": ascending bids, at least
+the reserve then the previous bid plus the increment, before the close; 挂牌180天内无意向方揭牌 →
+收储), `sifa_paimai_art20` (a bid in the last five minutes moves the close to five minutes after
+it), `minfadian_art201_203` (180 days: the listing day not counted, the last day to 24:00),
+`minfadian_art428` (the pledgee may not take the pledged property for itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils.timezone import localtime
+
+from ipfin.accounts.models import Notification, Organisation, OrganisationKind, User
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed
+from ipfin.disposals.models import Bid, Disposal
+from ipfin.disposals.services import disposal_backstop
+from ipfin.disposals.tests.conftest import FLOOR, INCREMENT, days_ago, opening
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+Bidding = Callable[..., Any]
+
+
+def unchanged(listing: Disposal, kind: type[Exception], call: Callable[[], Any]) -> Any:
+    before = (Disposal.objects.filter(pk=listing.pk).values().get(), Bid.objects.count())
+    with pytest.raises(kind) as info:
+        call()
+    assert (Disposal.objects.filter(pk=listing.pk).values().get(), Bid.objects.count()) == before
+    return info.value
+
+
+def test_the_first_bid_is_at_least_the_reserve_issue12(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User
+) -> None:
+    low = unchanged(listing, Conflict, lambda: bid(enterprise_b_user, FLOOR - D("0.01")))
+    assert (low.code, low.extra["minimum"]) == ("bid_too_low", "616000.00")
+    placed = bid(enterprise_b_user, FLOOR)
+    listing.refresh_from_db()
+    assert (placed.amount, placed.bidder_no) == (FLOOR, 1)
+    assert (listing.leading_amount, listing.leading_bidder_id) == (
+        FLOOR,
+        enterprise_b_user.organisation_id,
+    )
+    record = AuditRecord.objects.get(action="disposal.bid", object_id=str(listing.pk))
+    assert record.after["amount"] == "616000.00" and record.after["bidder_no"] == 1
+
+
+def test_each_later_bid_is_at_least_the_previous_plus_the_increment_issue12(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User, bank_b_user: User
+) -> None:
+    bid(enterprise_b_user, FLOOR)
+    short = FLOOR + INCREMENT - D("0.01")
+    error = unchanged(listing, Conflict, lambda: bid(bank_b_user, short, timedelta(hours=2)))
+    assert (error.code, error.extra["minimum"]) == ("bid_too_low", "626000.00")
+    assert unchanged(listing, Conflict, lambda: bid(bank_b_user, FLOOR)).code == "bid_too_low"
+    bid(bank_b_user, FLOOR + INCREMENT, timedelta(hours=2))
+    bid(enterprise_b_user, D("700000.00"), timedelta(hours=3))  # any jump above the minimum
+    assert list(
+        Bid.objects.filter(disposal=listing).order_by("pk").values_list("amount", flat=True)
+    ) == [
+        FLOOR,
+        FLOOR + INCREMENT,
+        D("700000.00"),
+    ]
+
+
+def test_the_overtaken_bidder_is_told_and_keeps_its_number(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User, bank_b_user: User
+) -> None:
+    bid(enterprise_b_user, FLOOR)
+    bid(bank_b_user, FLOOR + INCREMENT, timedelta(hours=2))
+    told = Notification.objects.filter(
+        organisation_id=enterprise_b_user.organisation_id, verb="disposal.outbid"
+    )
+    assert told.count() == 1 and "626000.00" in told.get().message_zh
+    again = bid(enterprise_b_user, FLOOR + 2 * INCREMENT, timedelta(hours=3))
+    assert again.bidder_no == 1
+    assert Bid.objects.get(bidder_id=bank_b_user.organisation_id).bidder_no == 2
+    # Raising its own bid tells nobody.
+    bid(enterprise_b_user, FLOOR + 3 * INCREMENT, timedelta(hours=4))
+    assert not Notification.objects.filter(
+        organisation_id=enterprise_b_user.organisation_id, verb="disposal.outbid"
+    ).exclude(pk=told.get().pk)
+
+
+def test_bids_are_taken_from_the_listing_day_until_the_close_issue12(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User
+) -> None:
+    early = unchanged(
+        listing, Conflict, lambda: bid(enterprise_b_user, FLOOR, -timedelta(seconds=1))
+    )
+    assert early.code == "bidding_not_open"
+    close = listing.closes_at - opening(listing.listed_on)
+    late = unchanged(listing, Conflict, lambda: bid(enterprise_b_user, FLOOR, close))
+    assert (late.code, late.extra["closes_at"]) == (
+        "bidding_closed",
+        localtime(listing.closes_at).isoformat(),
+    )
+    assert bid(enterprise_b_user, FLOOR, close - timedelta(microseconds=1)).amount == FLOOR
+
+
+def test_a_bid_in_the_last_five_minutes_moves_the_close_five_minutes_after_it_sifa_paimai_art20(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User, bank_b_user: User
+) -> None:
+    close = listing.closes_at
+    until = close - opening(listing.listed_on)
+    bid(enterprise_b_user, FLOOR, until - timedelta(minutes=6))  # earlier: the close stays
+    listing.refresh_from_db()
+    assert listing.closes_at == close
+    bid(bank_b_user, FLOOR + INCREMENT, until - timedelta(minutes=2))
+    listing.refresh_from_db()
+    assert listing.closes_at == close + timedelta(minutes=3)
+    # After the first close, before the moved one: still open, and moved again.
+    bid(enterprise_b_user, FLOOR + 2 * INCREMENT, until + timedelta(minutes=2))
+    listing.refresh_from_db()
+    assert listing.closes_at == close + timedelta(minutes=7)
+    moved = until + timedelta(minutes=7)
+    assert unchanged(listing, Conflict, lambda: bid(bank_b_user, D("900000.00"), moved)).code == (
+        "bidding_closed"
+    )
+
+
+def test_the_pledgee_the_pledgor_and_the_borrower_may_not_bid_minfadian_art428(
+    listing: Disposal, bid: Bidding, bank_a_user: User, enterprise_a_user: User
+) -> None:
+    for party in (bank_a_user, enterprise_a_user):
+        error = unchanged(listing, PermissionDenied, lambda p=party: bid(p, FLOOR))
+        assert error.code == "party_may_not_bid"
+
+
+@pytest.mark.parametrize(
+    "kind", [OrganisationKind.TRADING_CENTRE, OrganisationKind.VALUATION_AGENCY,
+             OrganisationKind.IP_OFFICE, OrganisationKind.REGULATOR, OrganisationKind.RISK_FUND]
+)  # fmt: skip
+def test_only_enterprises_banks_insurers_and_guarantors_bid_issue12(
+    listing: Disposal,
+    bid: Bidding,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    insurer_user: User,
+    kind: str,
+) -> None:
+    """Who buys IP: enterprises, and banks, insurers and guarantors (funds); not the trading
+    centre that runs the board and backstops it, the agencies that value the rights, nor the
+    public bodies."""
+    outsider = make_user(f"user-{kind}", make_org(kind))
+    assert unchanged(listing, PermissionDenied, lambda: bid(outsider, FLOOR)).code == "forbidden"
+    assert bid(insurer_user, FLOOR).amount == FLOOR
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "616000.001", "abc"])
+def test_an_amount_that_is_not_money_is_422(
+    listing: Disposal, bid: Bidding, enterprise_b_user: User, amount: str
+) -> None:
+    error = unchanged(listing, ValidationFailed, lambda: bid(enterprise_b_user, amount))
+    assert (error.code, error.extra["field"]) == ("amount_invalid", "amount")
+
+
+# --- backstop (收储) ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def old_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
+    """Listed 181 days ago: today the backstop is open."""
+    day = days_ago(181)
+    return list_pledge(listed_on=day, today=day)
+
+
+def test_backstop_within_180_days_is_too_early_then_open_minfadian_art201_203_issue12(
+    old_listing: Disposal, centre_user: User, today: date
+) -> None:
+    on_180th = old_listing.listed_on + timedelta(days=180)
+    error = unchanged(
+        old_listing,
+        Conflict,
+        lambda: disposal_backstop(
+            actor=centre_user, disposal=old_listing, price="500000.00", today=on_180th
+        ),
+    )
+    assert (error.code, error.extra["backstop_from"]) == ("backstop_too_early", today.isoformat())
+    bought = disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00")
+    assert (bought.state, bought.buyer_id, bought.price) == (
+        "backstopped",
+        centre_user.organisation_id,
+        D("500000.00"),
+    )
+    told = Notification.objects.filter(verb="disposal.backstop", object_id=str(bought.pk))
+    assert set(told.values_list("organisation_id", flat=True)) == {
+        old_listing.bank_id,
+        old_listing.pledgor_id,
+    }
+    assert AuditRecord.objects.filter(action="disposal.backstop").count() == 1
+
+
+def test_no_backstop_while_a_bid_stands_issue12(
+    old_listing: Disposal, bid: Bidding, enterprise_b_user: User, centre_user: User
+) -> None:
+    bid(enterprise_b_user, FLOOR, on=old_listing)
+    error = unchanged(
+        old_listing,
+        Conflict,
+        lambda: disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00"),
+    )
+    assert (error.code, error.extra["leading_amount"]) == ("bid_stands", "616000.00")
+
+
+def test_only_the_trading_centre_backstops_and_once(
+    old_listing: Disposal, centre_user: User, bank_b_user: User, bank_a_user: User
+) -> None:
+    for user in (bank_a_user, bank_b_user):
+        error = unchanged(
+            old_listing,
+            PermissionDenied,
+            lambda u=user: disposal_backstop(actor=u, disposal=old_listing, price="1.00"),
+        )
+        assert error.code == "forbidden"
+    disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00")
+    again = unchanged(
+        old_listing,
+        Conflict,
+        lambda: disposal_backstop(actor=centre_user, disposal=old_listing, price="600000.00"),
+    )
+    assert again.code == "illegal_transition"
+
+
+def test_a_backstopped_listing_takes_no_bid(
+    old_listing: Disposal, centre_user: User, bid: Bidding, enterprise_b_user: User
+) -> None:
+    disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00")
+    error = unchanged(old_listing, Conflict, lambda: bid(enterprise_b_user, FLOOR, on=old_listing))
+    assert error.code == "illegal_transition"

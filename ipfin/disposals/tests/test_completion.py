@@ -1,0 +1,265 @@
+"""Completing a sale (ipfin.disposals.services.disposal_complete): the register's transfer, the
+pledge's release, the price applied to the loan, the claim named, in one transaction; each
+refusal changing nothing.
+
+Test names carry their source: `issue12` (issue 12, "A completed sale records the transfer in the
+registry, releases the pledge, settles the loan and posts the compensation settlement"),
+`minfadian_art436` (the pledgee is paid first out of the price), `minfadian_art438` (the rest is
+the pledgor's, a shortfall still the debtor's), `minfadian_art444` (no transfer of a pledged right
+without the pledgee's consent: here the sale is the pledgee's own act)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ipfin.accounts.models import Notification, Organisation, OrganisationKind, User
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.disposals.models import Disposal
+from ipfin.disposals.services import disposal_backstop, disposal_complete
+from ipfin.disposals.tests.conftest import FLOOR, days_ago
+from ipfin.loans.models import Loan, Repayment
+from ipfin.loans.services import loan_write_off
+from ipfin.pledges.models import Pledge
+from ipfin.registry.models import Right, RightEvent, RightOwner
+from ipfin.registry.services import right_transfer_on_realisation
+from ipfin.risk.services import claim_file, scheme_create
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+Defaulted = Callable[..., tuple[Pledge, Right, Loan]]
+
+
+def state_of(disposal: Disposal) -> tuple[Any, ...]:
+    """What a refused completion must leave as it was."""
+    pledge = Pledge.objects.get(pk=disposal.pledge_id)
+    loan = Loan.objects.get(pk=disposal.loan_id)
+    return (
+        Disposal.objects.filter(pk=disposal.pk).values().get(),
+        (pledge.state, pledge.release_basis),
+        (loan.state, loan.outstanding_principal),
+        sorted(RightOwner.objects.filter(valid_to__isnull=True).values_list("right_id", "name")),
+        RightEvent.objects.count(),
+        Repayment.objects.count(),
+    )
+
+
+def refused(disposal: Disposal, kind: type[Exception], **kw: Any) -> Any:
+    before = state_of(disposal)
+    with pytest.raises(kind) as info:
+        disposal_complete(disposal=disposal, **kw)
+    assert state_of(disposal) == before
+    return info.value
+
+
+@pytest.fixture
+def sold(listing: Disposal, bid: Callable[..., Any], enterprise_b_user: User) -> Disposal:
+    """The listing with enterprise_b's bid of 900,000.00 standing; its close has passed."""
+    bid(enterprise_b_user, D("900000.00"))
+    listing.refresh_from_db()
+    return listing
+
+
+def test_the_sale_transfers_the_right_releases_the_pledge_and_repays_the_loan_issue12(
+    sold: Disposal, bank_a_user: User, enterprise_b: Organisation, today: date
+) -> None:
+    loan = Loan.objects.get(pk=sold.loan_id)
+    (right,) = sold.rights.all()
+    done = disposal_complete(actor=bank_a_user, disposal=sold, disposal_costs="20000.00")
+    assert (done.state, done.buyer_id, done.price, done.completed_on) == (
+        "completed",
+        enterprise_b.pk,
+        D("900000.00"),
+        today,
+    )
+    # The register: the buyer is the sole owner from today, the transfer carries the consent.
+    owners = RightOwner.objects.filter(right=right, valid_to__isnull=True)
+    assert [(o.organisation_id, o.share) for o in owners] == [(enterprise_b.pk, 1)]
+    event = RightEvent.objects.get(right=right, type="transfer")
+    assert event.date == today and event.payload["price"] == "900000.00"
+    assert event.payload["pledgee_consent"] is True
+    assert event.payload["consent_document"].startswith(f"质物处置项目 #{sold.pk}成交确认")
+    # The pledge: released today, realised.
+    pledge = Pledge.objects.get(pk=sold.pledge_id)
+    assert (pledge.state, pledge.release_basis, pledge.released_on) == (
+        "released",
+        "realised",
+        today,
+    )
+    # The loan: repaid in full with the price less the costs, and closed.
+    loan.refresh_from_db()
+    repayment = Repayment.objects.get(loan=loan)
+    assert (loan.state, loan.outstanding_principal) == ("closed", 0)
+    assert done.repayment_id == repayment.pk and repayment.amount == done.to_loan == done.owed
+    assert done.owed > D("408000.00")  # principal, interest and the penalties to today
+    assert done.to_pledgor == D("880000.00") - done.owed and done.shortfall == 0
+    record = AuditRecord.objects.get(action="disposal.complete", object_id=str(sold.pk))
+    assert record.after["loan_state"] == "closed" and record.after["pledge_released"] is True
+    assert record.after["right_event_ids"] == [event.pk]
+
+
+def test_what_exceeds_the_debt_goes_back_to_the_pledgor_and_the_parties_are_told_minfadian_art438(
+    sold: Disposal, bank_a_user: User, enterprise_b: Organisation
+) -> None:
+    done = disposal_complete(actor=bank_a_user, disposal=sold)
+    assert done.disposal_costs == 0
+    assert done.to_loan + done.to_pledgor == D("900000.00")
+    buyer = Notification.objects.get(organisation=enterprise_b, verb="disposal.complete")
+    assert "900000.00" in buyer.message_zh
+    pledgor = Notification.objects.get(organisation_id=sold.pledgor_id, verb="disposal.complete")
+    assert str(done.to_pledgor) in pledgor.message_zh and "贷款已结清" in pledgor.message_zh
+
+
+def test_a_price_below_the_debt_leaves_the_shortfall_owed_and_the_loan_open_minfadian_art438(
+    defaulted: Callable[..., Any],
+    list_pledge: Callable[..., Disposal],
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+) -> None:
+    pledge, _right, loan = defaulted(principal="600000.00")
+    listing = list_pledge(pledge)
+    bid(enterprise_b_user, FLOOR, on=listing)
+    done = disposal_complete(actor=bank_a_user, disposal=listing, disposal_costs="16000.00")
+    assert (done.to_loan, done.to_pledgor) == (D("600000.00"), 0)
+    assert done.shortfall == done.owed - D("600000.00") > 0
+    loan.refresh_from_db()
+    assert loan.state == "repaying" and loan.outstanding_principal > 0
+    assert Repayment.objects.get(loan=loan).amount == D("600000.00")
+    # Writing the shortfall off is the bank's own decision, never the sale's side effect.
+    assert loan.written_off_on is None
+    assert Pledge.objects.get(pk=pledge.pk).state == "released"
+
+
+def test_a_written_off_loan_records_the_recovery_on_the_disposal_only_issue12(
+    defaulted: Callable[..., Any],
+    list_pledge: Callable[..., Disposal],
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+) -> None:
+    """账销案存: a written-off loan takes no repayment (its state is final); the price repays the
+    debt off the books, recorded on the disposal and its audit record."""
+    pledge, _right, loan = defaulted(category="loss")
+    loan_write_off(
+        actor=bank_a_user, loan=loan, reason="认定损失，予以核销", today=date(2025, 7, 1)
+    )
+    listing = list_pledge(pledge)
+    bid(enterprise_b_user, D("900000.00"), on=listing)
+    done = disposal_complete(actor=bank_a_user, disposal=listing)
+    loan.refresh_from_db()
+    assert loan.state == "written_off" and not Repayment.objects.filter(loan=loan).exists()
+    assert done.repayment_id is None and done.to_loan == done.owed > 0
+    record = AuditRecord.objects.get(action="disposal.complete", object_id=str(listing.pk))
+    assert record.after["recovered_after_write_off"] == str(done.to_loan)
+
+
+def test_a_backstopped_listing_is_sold_to_the_trading_centre_issue12(
+    list_pledge: Callable[..., Disposal], centre_user: User, centre: Organisation, bank_a_user: User
+) -> None:
+    day = days_ago(181)
+    listing = list_pledge(listed_on=day, today=day)
+    disposal_backstop(actor=centre_user, disposal=listing, price="500000.00")
+    done = disposal_complete(actor=bank_a_user, disposal=listing)
+    (right,) = listing.rights.all()
+    assert (done.buyer_id, done.price) == (centre.pk, D("500000.00"))
+    assert RightOwner.objects.get(right=right, valid_to__isnull=True).organisation_id == centre.pk
+
+
+def test_a_claim_on_the_loan_is_named_and_the_office_told_its_figures_issue12(
+    sold: Disposal,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+) -> None:
+    """claim_settle is the IP office's action (Perm.RISK_CLAIM_REVIEW): the seller's completion
+    names the claim and tells the office the proceeds and costs its settlement takes."""
+    fund = make_org(OrganisationKind.RISK_FUND, "风险补偿基金")
+    scheme = scheme_create(
+        actor=office_user,
+        fund_id=fund.pk,
+        name="前置代偿",
+        mode="front_loaded",
+        shares={"fund": "0.4", "bank": "0.3", "guarantor": "0.2", "insurer": "0.1"},
+    )
+    claim = claim_file(actor=bank_a_user, loan_id=sold.loan_id, scheme_id=scheme.pk)
+    done = disposal_complete(actor=bank_a_user, disposal=sold, disposal_costs="20000.00")
+    assert done.claim_id == claim.pk
+    told = Notification.objects.get(verb="disposal.claim_settlement")
+    assert told.organisation_id == office_user.organisation_id
+    assert "900000.00" in told.message_zh and "20000.00" in told.message_zh
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+
+def test_before_the_close_the_sale_is_not_completed_issue12(
+    listing: Disposal, bid: Callable[..., Any], enterprise_b_user: User, bank_a_user: User
+) -> None:
+    bid(enterprise_b_user, FLOOR)
+    listing.refresh_from_db()
+    early = listing.closes_at - timedelta(seconds=1)
+    error = refused(listing, Conflict, actor=bank_a_user, now=early)
+    assert (error.code, error.extra["closes_at"]) == (
+        "bidding_open",
+        timezone.localtime(listing.closes_at).isoformat(),
+    )
+
+
+def test_without_a_bid_nothing_is_sold_but_the_backstop_is_named_issue12(
+    listing: Disposal, bank_a_user: User
+) -> None:
+    error = refused(listing, Conflict, actor=bank_a_user)
+    assert (error.code, error.extra["backstop_from"]) == (
+        "no_bid",
+        (listing.listed_on + timedelta(days=181)).isoformat(),
+    )
+
+
+def test_only_the_pledgee_completes_its_own_sale(
+    sold: Disposal, bank_b_user: User, enterprise_b_user: User, centre_user: User
+) -> None:
+    assert refused(sold, NotFound, actor=bank_b_user).code == "disposal_not_found"
+    for user in (enterprise_b_user, centre_user):
+        assert refused(sold, PermissionDenied, actor=user).code == "forbidden"
+
+
+def test_costs_above_the_price_are_refused(sold: Disposal, bank_a_user: User) -> None:
+    error = refused(sold, ValidationFailed, actor=bank_a_user, disposal_costs="900000.01")
+    assert (error.code, error.extra["field"]) == ("disposal_costs_exceed_price", "disposal_costs")
+
+
+def test_a_sale_is_completed_once(sold: Disposal, bank_a_user: User) -> None:
+    disposal_complete(actor=bank_a_user, disposal=sold)
+    assert refused(sold, Conflict, actor=bank_a_user).code == "illegal_transition"
+
+
+def test_a_failure_late_in_the_completion_leaves_everything_as_it_was_issue12(
+    sold: Disposal, bank_a_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction: the register's transfer and the release are undone when the loan's
+    repayment fails."""
+
+    def failing(**kw: Any) -> Any:
+        raise Conflict("还款登记失败", "the repayment failed", code="repayment_failed")
+
+    monkeypatch.setattr("ipfin.disposals.services.completion.loan_repay", failing)
+    assert refused(sold, Conflict, actor=bank_a_user).code == "repayment_failed"
+
+
+def test_only_a_pledgee_of_the_right_records_a_transfer_by_realisation_minfadian_art444(
+    sold: Disposal, bank_b_user: User, enterprise_b: Organisation, today: date
+) -> None:
+    (right,) = sold.rights.all()
+    before = RightEvent.objects.count()
+    with pytest.raises(PermissionDenied) as info:
+        right_transfer_on_realisation(
+            actor=bank_b_user, right=right, date=today, buyer=enterprise_b, price=None, basis="x"
+        )
+    assert info.value.code == "not_pledgee" and RightEvent.objects.count() == before
