@@ -333,6 +333,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.whitelist.api.router", tags=["whitelist"])
     api.add_router("/v1/", "ipfin.loans.api.router", tags=["loans"])
     api.add_router("/v1/", "ipfin.risk.api.router", tags=["risk"])
+    api.add_router("/v1/", "ipfin.disposals.api.router", tags=["disposals"])
     api.add_router("/v1/", "ipfin.holidays.api.router", tags=["calendar"])
     api.add_router("/v1/", "ipfin.audit.api.router", tags=["audit"])
 

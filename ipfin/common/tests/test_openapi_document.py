@@ -17,6 +17,7 @@ PUBLIC_READS = {
     ("post", "/api/v1/valuations/preview"), ("post", "/api/v1/schedules/preview"),
     ("post", "/api/v1/risk/compensation/preview"), ("post", "/api/v1/risk/npl-tolerance/preview"),
     ("get", "/api/v1/risk/schemes"), ("get", "/api/v1/risk/schemes/{scheme_id}"),
+    ("get", "/api/v1/disposals"), ("get", "/api/v1/disposals/{disposal_id}"),
 }  # fmt: skip
 
 
@@ -113,7 +114,7 @@ def test_every_api_schema_class_has_its_own_name() -> None:
 
     api.get_openapi_schema()  # every router imported
     for app in ("registry", "pledges", "valuation", "financing", "whitelist", "loans", "holidays",
-                "accounts", "audit", "risk"):  # fmt: skip
+                "accounts", "audit", "risk", "disposals"):  # fmt: skip
         importlib.import_module(f"ipfin.{app}.api")
     seen: dict[str, str] = {}
     stack = list(Schema.__subclasses__())

@@ -37,6 +37,8 @@ from ipfin.accounts.services import api_token_issue, organisation_create, user_c
 from ipfin.api import api
 from ipfin.demo.scenarios.base import DEMO_PASSWORD
 from ipfin.demo.scenarios.parties import ENTERPRISES
+from ipfin.disposals.models import Bid, Disposal
+from ipfin.disposals.tests.sweep import bank_a_listing
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
@@ -89,6 +91,11 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/calendar"): "the State Council's published holiday arrangements",
     ("GET", "/calendar/{year}"): "one year's published holiday arrangement",
     ("GET", "/calendar/working-days"): "a working-day calculator over the published arrangements",
+    # 挂牌公告: a listing, its reserve, its bids (bidders by number only) and, once sold, the buyer
+    # and the price (the register shows the transfer anyway); how the price was applied to the
+    # loan is in it only for the parties (disposals/tests/test_api.py).
+    ("GET", "/disposals"): "the trading board of defaulted pledges is public (挂牌公告)",
+    ("GET", "/disposals/{disposal_id}"): "one public listing of the trading board",
 }
 
 # Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
@@ -110,6 +117,10 @@ CREATES = {
     ("POST", "/subsidies/allocate"),
     ("POST", "/risk/schemes"),  # the office's scheme (risk/tests/test_compensation_api.py)
     ("POST", "/risk/claims"),  # on the bank's own loan: another's is a 422 loan_not_found
+    ("POST", "/disposals"),  # of the bank's own pledge: another's is a 422 pledge_not_found
+    # A bid is the bidder's own on a public listing: any enterprise, bank, insurer or guarantor
+    # but the loan's parties bids on another bank's listing (disposals/tests/test_bidding.py).
+    ("POST", "/disposals/{disposal_id}/bids"),
     ("POST", "/tokens"),  # a token for the caller itself
     ("POST", "/supervision/cases"),  # a regulator's own case (accounts/tests/test_supervision.py)
     # The office's daily scan: no path id, it writes each bank's alerts (risk/tests/test_alerts.py)
@@ -269,6 +280,11 @@ OWNED: dict[str, Owned] = {
     "scheme_id": Owned(RiskScheme, _office_only(RiskScheme), (RiskClaim,)),
     "risk_claim_id": Owned(RiskClaim, _risk_claims, (LedgerEntry, LedgerLine)),
     "uscc": Owned(Organisation, _credit, (EnterpriseCreditProfile,), lookup="uscc"),
+    # A listing is its seller's (the pledgee bank) to complete; the backstop is a trading
+    # centre's (no sweep caller is one). Its reading is public (PUBLIC above).
+    "disposal_id": Owned(
+        Disposal, lambda a, x: Disposal.objects.filter(bank=a), (Bid, RightEvent, Repayment)
+    ),
     "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
 }
 
@@ -369,6 +385,8 @@ def demo(
             actor=users["bank_a"], loan=loan, category="substandard", reason="经营困难"
         )
         claim_file(actor=users["bank_a"], loan_id=loan.pk, scheme_id=scheme.pk)
+        # A listing of bank A on the trading board (the demo has none).
+        bank_a_listing(bank=users["bank_a"], examiner=users["examiner"])
         demo = Demo(
             bank_a=bank_a,
             clients={
