@@ -1129,15 +1129,48 @@ def right_transfer_on_realisation(
     )
 
 
+# What the platform itself pays, with no user (`right_annuity_record_system`): the annuity
+# deposit of a pledge (预缴年费, ipfin.pledges).
+SYSTEM_PAYMENT_SOURCES = frozenset({"deposit"})
+
+
+@transaction.atomic
+def right_annuity_record_system(
+    *, right: Right, year: int, date: datetime.date, source: str
+) -> RightEvent:
+    """An annuity recorded paid by the platform itself, with no user: paid from a pledge's annuity
+    deposit (预缴年费, issue 12 seed 000 — not on disk — as issue 12 states it: "on each due date
+    the annuity is recorded paid from the deposit"), dated on its due date.
+
+    The same checks as a payment recorded at the office's desk (`right_event_record`): the year is
+    one the patent owes and is not paid yet, the date is not after its grace period and the right
+    is not terminated on it (专利法实施细则 2023 r. 115-116, 专利收费标准); a refusal is the same
+    422 with its code. The event has no `recorded_by`, its payload says `source`, and the audit
+    record is the system's (actor None) with `source`; the owners and the pledgees are told as for
+    any event. `source` is one of SYSTEM_PAYMENT_SOURCES (else a ValueError: the caller's bug)."""
+    if source not in SYSTEM_PAYMENT_SOURCES:
+        raise ValueError(f"unknown system payment source {source!r}")
+    return _event_record(
+        actor=None,
+        right=right,
+        event_type=EventType.ANNUITY_PAID,
+        date=date,
+        payload={"year": year},
+        source=source,
+    )
+
+
 def _event_record(
     *,
-    actor: User,
+    actor: User | None,
     right: Right,
     event_type: EventType,
     date: datetime.date,
     payload: dict[str, Any] | None,
+    source: str | None = None,
 ) -> RightEvent:
-    """The event recorded, once the caller checked who may record it (in its transaction)."""
+    """The event recorded, once the caller checked who may record it (in its transaction);
+    `actor` None with the `source` of a payment the platform made itself."""
     today = _today()
     check_fact_date("date", date, today=today)
     # One writer per right at a time: the checks below read the event log.
@@ -1150,6 +1183,8 @@ def _event_record(
             f"The event date {date} is before the filing date {right.filing_date}.",
         )
     cleaned = _clean_payload(right, event_type, date, dict(payload or {}))
+    if source is not None:
+        cleaned["source"] = source
     # Before any write (the owners of a transfer included): a refusal changes nothing.
     _require_pledgee_consent(right, event_type, date, cleaned)
     before = right_status(right, on=today)
@@ -1176,6 +1211,8 @@ def _event_record(
     if before_owners is not None:
         audit_before["owners"] = before_owners
         audit_after["owners"] = cleaned["owners"]
+    if source is not None:
+        audit_after["source"] = source
     audit_record(
         actor=actor,
         action=f"right.event.{event_type.value}",
@@ -1209,9 +1246,11 @@ __all__ = [
     "LICENCE_TYPES",
     "PLEDGEE_CONSENT_EVENTS",
     "RIGHT_EXTRA_FIELDS",
+    "SYSTEM_PAYMENT_SOURCES",
     "check_fact_date",
     "clean_number",
     "clean_owners",
+    "right_annuity_record_system",
     "right_create",
     "right_event_record",
     "right_term_facts_set",
