@@ -31,8 +31,15 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ipfin.common.errors import invalid
+from ipfin.common.money import to_fen
 from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
-from ipfin.registry.domain import TERMINAL_STATUSES, RightKind, Status
+from ipfin.registry.domain import (
+    TERMINAL_STATUSES,
+    RightKind,
+    Status,
+    annuity_amount,
+    annuity_schedule,
+)
 
 __all__ = [
     "ACTIVE_STATES",
@@ -46,6 +53,8 @@ __all__ = [
     "WARNING_RULES",
     "ChangeState",
     "CheckResult",
+    "DepositOutcome",
+    "DepositYear",
     "IllegalTransition",
     "MarkFacts",
     "OwnerFacts",
@@ -57,8 +66,11 @@ __all__ = [
     "Rule",
     "allowed_actions",
     "allowed_change_actions",
+    "annuity_deposit_years",
     "blocking_failures",
     "check_debt_term",
+    "deposit_refund",
+    "deposit_total",
     "format_registration_no",
     "goods_overlap",
     "is_registration_no",
@@ -963,3 +975,65 @@ def needs_second_examiner(debt_amount: Decimal, threshold: Decimal | None) -> bo
     rule of 专利权质押登记办法 (which has one examiner decide): the office turns it on by setting
     IPFIN_DUAL_CONTROL_ABOVE."""
     return threshold is not None and debt_amount > threshold
+
+
+# --- annuity deposits (预缴年费) ---------------------------------------------------------------
+# Issue 12 (seed 000, not on disk, as the issue states it): the pledgor or the pledgee bank deposits
+# the annuities falling due during the pledge's term; on each due date the platform records the
+# annuity paid from the deposit; what is left is refunded when the pledge is released. The years
+# and the fees are the register's (专利法实施细则 2023 r. 115: owed from the grant year, each due on
+# the filing anniversary, the grant year's on the grant date; 专利收费标准: the official fee of
+# each year, `annuity_amount`). 费减 fee reductions (DOMAIN.md: commonly to 15 %) are not
+# modelled: the deposit holds the full official fee, as the register shows it.
+
+
+class DepositOutcome(StrEnum):
+    """What became of one deposited year (none yet while it is not due)."""
+
+    PAID = "paid"  # recorded paid from the deposit, dated on its due date
+    PAID_OTHERWISE = "paid_otherwise"  # the register already had the year paid: not paid twice
+    NOT_PAYABLE = "not_payable"  # the register refused it (e.g. the right ended before the date)
+
+
+@dataclass(frozen=True)
+class DepositYear:
+    """One annuity a deposit covers: the patent year, its due date and its official fee."""
+
+    year: int
+    due_date: date
+    amount: Decimal
+
+
+def annuity_deposit_years(
+    kind: RightKind,
+    filing_date: date,
+    grant_date: date | None,
+    paid_years: Iterable[int],
+    *,
+    start: date,
+    end: date,
+) -> tuple[DepositYear, ...]:
+    """The annuities a deposit made on `start` for a pledge whose term ends on `end` covers: every
+    year of the register's schedule (`annuity_schedule`: the basic term, as the register accepts
+    payments) due from `start` to `end`, both days included (民法典 art. 1259: 以内 / 届满
+    include the day), not already paid (`paid_years`), each with its full official fee to the fen.
+    Nothing for a right that owes no annuities (not a patent, not granted)."""
+    if grant_date is None:
+        return ()
+    paid = set(paid_years)
+    return tuple(
+        DepositYear(year=year, due_date=due, amount=to_fen(annuity_amount(kind, year)))
+        for year, due in annuity_schedule(kind, filing_date, grant_date)
+        if start <= due <= end and year not in paid
+    )
+
+
+def deposit_total(amounts: Iterable[Decimal]) -> Decimal:
+    """The amount deposited: the sum of the years' fees, exact to the fen."""
+    return to_fen(sum(amounts, Decimal("0.00")))
+
+
+def deposit_refund(years: Iterable[tuple[Decimal, str | None]]) -> Decimal:
+    """What a released pledge's deposit gives back: every year's fee not paid from it (not due,
+    paid otherwise, or refused by the register), so that paid + refund = deposited to the fen."""
+    return deposit_total(amount for amount, outcome in years if outcome != DepositOutcome.PAID)

@@ -251,3 +251,111 @@ class RegistrationCounter(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class DepositOutcomeChoices(models.TextChoices):
+    """ipfin.pledges.domain.DepositOutcome, with its labels."""
+
+    PAID = "paid", _("已从预缴款中缴纳")
+    PAID_OTHERWISE = "paid_otherwise", _("已另行缴纳")
+    NOT_PAYABLE = "not_payable", _("无法缴纳")
+
+
+class AnnuityDeposit(models.Model):
+    """预缴年费 (issue 12, seed 000): the annuities of one pledged right falling due during the
+    pledge's term, deposited by the pledgor or the pledgee bank (`depositor`). `amount` is the sum
+    of its years' fees; each year is paid from it on its due date (`AnnuityDepositYear`); when the
+    pledge is released what was not paid is refunded (`refunded_on`, `refund_amount`). Live while
+    not refunded: at most one live deposit per pledge and right."""
+
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.PROTECT,
+        related_name="annuity_deposits",
+        verbose_name=_("质押登记"),
+    )
+    right = models.ForeignKey(
+        "registry.Right", on_delete=models.PROTECT, related_name="+", verbose_name=_("知识产权")
+    )
+    depositor = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("预缴方"),
+    )
+    amount = models.DecimalField(_("预缴金额"), max_digits=16, decimal_places=2)
+    created_on = models.DateField(_("预缴日"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    refunded_on = models.DateField(_("退还日"), null=True, blank=True)
+    refund_amount = models.DecimalField(
+        _("退还金额"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("预缴年费")
+        verbose_name_plural = _("预缴年费")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="annuity_deposit_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_on__isnull=True, refund_amount__isnull=True)
+                | Q(
+                    refunded_on__isnull=False,
+                    refund_amount__gte=0,
+                    refund_amount__lte=models.F("amount"),
+                ),
+                name="annuity_deposit_refund_within_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["pledge", "right"],
+                condition=Q(refunded_on__isnull=True),
+                name="one_live_annuity_deposit",
+            ),
+        ]
+
+
+class AnnuityDepositYear(models.Model):
+    """One annuity a deposit covers: the patent year, its due date and its fee. Settled on its due
+    date (`drawn_on`) as `outcome`: paid from the deposit (`event`, the register's annuity_paid
+    event), paid otherwise, or not payable (`refusal`: the register's code)."""
+
+    deposit = models.ForeignKey(AnnuityDeposit, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    due_date = models.DateField(_("缴费期限"))
+    amount = models.DecimalField(_("年费"), max_digits=16, decimal_places=2)
+    drawn_on = models.DateField(_("扣缴日"), null=True, blank=True)
+    outcome = models.CharField(
+        _("结果"), max_length=16, choices=DepositOutcomeChoices.choices, blank=True, default=""
+    )
+    event = models.ForeignKey(
+        "registry.RightEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["deposit_id", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["deposit", "year"], name="annuity_deposit_year_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="annuity_deposit_year_positive"),
+            models.CheckConstraint(
+                condition=Q(drawn_on__isnull=True, outcome="")
+                | (Q(drawn_on__isnull=False) & ~Q(outcome="")),
+                name="annuity_deposit_year_drawn_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="paid", event__isnull=False)
+                | (~Q(outcome="paid") & Q(event__isnull=True)),
+                name="annuity_deposit_year_paid_has_event",
+            ),
+        ]
+        indexes = [
+            # The daily draw reads the years not settled yet by due date.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(drawn_on__isnull=True),
+                name="annuity_deposit_year_due",
+            )
+        ]

@@ -9,11 +9,13 @@
   (this app's part of `ipfin.accounts.customers`).
 - `pledge_facts` / `pledge_precheck`: the register's facts about the rights of an application, as
   the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
+- `annuity_deposit_list`: a pledge's annuity deposits (预缴年费), for whoever may see the pledge;
+  `covered_annuities`: the (right, year) pairs a live deposit will pay, for the risk scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -41,7 +43,14 @@ from ipfin.pledges.domain import (
     check_debt_term,
     run_prechecks,
 )
-from ipfin.pledges.models import Pledge, PledgeChange, PledgeItem, PledgeStateChoices
+from ipfin.pledges.models import (
+    AnnuityDeposit,
+    AnnuityDepositYear,
+    Pledge,
+    PledgeChange,
+    PledgeItem,
+    PledgeStateChoices,
+)
 from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
@@ -56,9 +65,11 @@ from ipfin.registry.selectors import (
 
 __all__ = [
     "PUBLIC_STATES",
+    "annuity_deposit_list",
     "awaiting_my_confirmation",
     "bank_customers",
     "change_queue",
+    "covered_annuities",
     "examiner_queue",
     "pledge_change_get",
     "pledge_facts",
@@ -207,6 +218,43 @@ def pledge_change_get(*, actor: Actor, change_id: int) -> PledgeChange:
             code="pledge_change_not_found",
         )
     return change
+
+
+# --- annuity deposits (预缴年费) ---------------------------------------------------------------
+
+
+def annuity_deposit_list(*, actor: Actor, pledge_id: int) -> QuerySet[AnnuityDeposit]:
+    """The annuity deposits of a pledge `actor` may see (its parties, the IP office: `pledge_get`,
+    another tenant's pledge a 404), oldest first, with their right, depositor and years."""
+    pledge = pledge_get(actor=actor, pledge_id=pledge_id)
+    return (
+        AnnuityDeposit.objects.filter(pledge=pledge)
+        .select_related("right", "depositor")
+        .prefetch_related(Prefetch("years", queryset=AnnuityDepositYear.objects.order_by("year")))
+        .order_by("created_at", "id")
+    )
+
+
+def covered_annuities(
+    right_ids: Iterable[int] | QuerySet[Any] | None = None,
+) -> set[tuple[int, int]]:
+    """(right id, annuity year) of each year that a live deposit (not refunded) covers and that is
+    not settled yet: the platform will pay it on its due date, so the risk scan raises no
+    annuity_due / grace_period alert for it (issue 12: "No annuity_due/grace_period alert for a
+    year that is covered"). Of the rights `right_ids` (ids, or a queryset of ids used as a
+    subquery), of every right when None. One query, never an IN list of the caller's ids: the
+    live deposit years are few, a long list of ids is filtered here. No actor: the scan's read."""
+    rows = AnnuityDepositYear.objects.filter(
+        deposit__refunded_on__isnull=True, drawn_on__isnull=True
+    )
+    if isinstance(right_ids, QuerySet):
+        rows = rows.filter(deposit__right_id__in=right_ids)
+    found = rows.values_list("deposit__right_id", "year")
+    pairs = {(int(right_id), int(year)) for right_id, year in found}
+    if right_ids is None or isinstance(right_ids, QuerySet):
+        return pairs
+    wanted = set(right_ids)
+    return {pair for pair in pairs if pair[0] in wanted}
 
 
 # --- the public register -------------------------------------------------------------------------

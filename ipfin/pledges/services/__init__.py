@@ -3,7 +3,9 @@
 - applications: the joint application (submit, confirm, decline, lapse), the examiner's decision,
   correction, release, withdrawal;
 - changes: change registration (变更登记) as its own joint application;
-- documents: the pledge contract.
+- documents: the pledge contract;
+- deposits: annuity deposits (预缴年费) of pledged patents: made, drawn on the due dates,
+  refunded at the release.
 """
 
 from ipfin.pledges.services.applications import (
@@ -26,12 +28,22 @@ from ipfin.pledges.services.changes import (
     pledge_change_withdraw,
     pledge_changes_lapse_unconfirmed,
 )
+from ipfin.pledges.services.deposits import (
+    DrawSummary,
+    annuity_deposit_create,
+    annuity_deposit_draw,
+    annuity_deposit_refund,
+)
 from ipfin.pledges.services.documents import CONTRACT, FileTooLarge, pledge_document_upload
 
 __all__ = [
     "CONTRACT",
     "DECISIONS",
+    "DrawSummary",
     "FileTooLarge",
+    "annuity_deposit_create",
+    "annuity_deposit_draw",
+    "annuity_deposit_refund",
     "pledge_change",
     "pledge_change_confirm",
     "pledge_change_decide",

@@ -78,6 +78,7 @@ from ipfin.pledges.services.common import (
     today_or,
     transition,
 )
+from ipfin.pledges.services.deposits import annuity_deposit_refund
 from ipfin.pledges.services.documents import CONTRACT
 
 __all__ = [
@@ -703,7 +704,8 @@ def pledge_release(
     Like the registration itself (民法典 art. 444) it is never back-dated: the release date is the
     day it is registered (`released_on`, if given, must be that day; 422 otherwise). The rights are
     free from then on; who filed it, on what ground and the date are recorded, the public register
-    shows the date, and open change applications of the pledge are closed."""
+    shows the date, and open change applications of the pledge are closed. Its annuity deposits
+    (预缴年费) are settled in the same transaction: `annuity_deposit_refund`."""
     require_pledgee(actor, pledge)
     day = today_or(today)
     if basis not in ReleaseBasisChoices.values:
@@ -740,6 +742,8 @@ def pledge_release(
         locked.released_by = actor
         locked.release_basis = basis
         locked.save()
+        # 预缴年费: what fell due while in force is paid, the rest refunded (issue 12).
+        annuity_deposit_refund(pledge=locked, on=released, actor=actor)
         audit_record(
             actor=actor,
             action="pledge.release",
