@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,12 +21,20 @@ from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError
-from ipfin.common.money import money_str
+from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
 from ipfin.pledges import selectors, services
-from ipfin.pledges.domain import PledgeAction, allowed_actions, allowed_change_actions
-from ipfin.pledges.models import Pledge, PledgeChange
+from ipfin.pledges.domain import (
+    DepositOutcome,
+    PledgeAction,
+    allowed_actions,
+    allowed_change_actions,
+)
+from ipfin.pledges.models import AnnuityDeposit, Pledge, PledgeChange
 from ipfin.pledges.schemas import (
+    AnnuityDepositIn,
+    AnnuityDepositListOut,
+    AnnuityDepositOut,
     ChangeDecisionIn,
     ChangeIn,
     ChangeOut,
@@ -390,6 +399,71 @@ def withdraw(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
     services.pledge_withdraw(actor=request.user, pledge=pledge)
     return _fresh(request, pledge_id)
+
+
+# --- annuity deposits (预缴年费) ---------------------------------------------------------------
+
+
+def annuity_deposit_out(deposit: AnnuityDeposit) -> dict[str, Any]:
+    years = list(deposit.years.all())
+    paid = sum((y.amount for y in years if y.outcome == DepositOutcome.PAID), Decimal("0.00"))
+    return {
+        "id": deposit.pk,
+        "pledge_id": deposit.pledge_id,
+        "right_number": deposit.right.number,
+        "depositor": {"id": deposit.depositor.pk, "name": deposit.depositor.name},
+        "created_on": deposit.created_on,
+        "total": money_str(deposit.amount),
+        "paid": money_str(paid),
+        "live": deposit.refunded_on is None,
+        "refunded_on": deposit.refunded_on,
+        "refund_amount": money_str_or_none(deposit.refund_amount),
+        "years": [
+            {
+                "year": y.year,
+                "due_date": y.due_date,
+                "amount": money_str(y.amount),
+                "outcome": y.outcome or None,
+                "drawn_on": y.drawn_on,
+                "event_id": y.event_id,
+            }
+            for y in years
+        ],
+    }
+
+
+@router.post(
+    "/pledges/{int:pledge_id}/annuity-deposits", response={201: AnnuityDepositOut, **_WRITE}
+)
+def annuity_deposit_create(
+    request: HttpRequest, pledge_id: int, payload: AnnuityDepositIn
+) -> Status[dict[str, Any]]:
+    """预缴年费 (issue 12): the pledgor or the pledgee bank deposits the annuities of one patent of
+    a registered pledge in force that fall due from today to the end of the debt term and are
+    unpaid; each is recorded paid from the deposit on its due date (专利法实施细则 r. 115-116), what
+    is left refunded at the release. Fees are the full official ones (费减 not applied). 409
+    pledge_not_in_force, annuity_deposit_exists, right_not_in_force, nothing_to_cover; 422
+    right_not_in_pledge; anyone but the parties 404."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    deposit = services.annuity_deposit_create(
+        actor=request.user, pledge=pledge, right_number=payload.right_number
+    )
+    found = selectors.annuity_deposit_list(actor=request.user, pledge_id=pledge_id)
+    return Status(201, annuity_deposit_out(found.get(pk=deposit.pk)))
+
+
+@router.get(
+    "/pledges/{int:pledge_id}/annuity-deposits",
+    response={200: AnnuityDepositListOut, 401: ErrorOut, 404: ErrorOut},
+)
+def annuity_deposit_list(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """The pledge's annuity deposits, oldest first (its parties and the IP office; another
+    tenant's pledge 404)."""
+    items = [
+        annuity_deposit_out(d)
+        for d in selectors.annuity_deposit_list(actor=request.user, pledge_id=pledge_id)
+    ]
+    return {"items": items, "count": len(items)}
 
 
 __all__ = ["localise_checks", "router"]

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.pledges.models import Pledge
-from ipfin.registry.schemas import RightNumber, column_length
+from ipfin.registry.schemas import RightNumber, column_length, right_number_field
 
 
 def _money_input(value: Any) -> str:
@@ -138,6 +138,15 @@ class ResubmitIn(Schema):
     proceed_despite_same_day: bool | None = None
 
 
+class AnnuityDepositIn(Schema):
+    """预缴年费: the right of the pledge whose annuities, due until the end of the debt term, the
+    caller's organisation (the pledgor or the pledgee bank) deposits."""
+
+    right_number: str = right_number_field(
+        description="申请号 of a patent of the pledge, any accepted spelling"
+    )
+
+
 # --- output --------------------------------------------------------------------------------------
 
 
@@ -254,3 +263,38 @@ class PublicPledgeOut(Schema):
     pledgee: str
     pledgor: str
     rights: list[dict[str, str]]
+
+
+class AnnuityDepositYearOut(Schema):
+    year: int = Field(..., description="the patent year (专利法实施细则 r. 115)")
+    due_date: IsoDate = Field(..., description="paid from the deposit on this day")
+    amount: str = Field(..., description="the full official fee (专利收费标准; 费减 not applied)")
+    outcome: Literal["paid", "paid_otherwise", "not_payable"] | None = Field(
+        ...,
+        description="null until its due date; paid (from the deposit), paid_otherwise (the "
+        "register had it paid: refunded), not_payable (the register refused it: refunded)",
+    )
+    drawn_on: IsoDate | None = Field(..., description="the day it was settled (its due date)")
+    event_id: int | None = Field(..., description="the register's annuity_paid event, if paid")
+
+
+class AnnuityDepositOut(Schema):
+    """An annuity deposit (预缴年费) of one right of a pledge: the years it covers, what it paid
+    and, once the pledge is released, what was refunded. Money: strings with two decimals."""
+
+    id: int
+    pledge_id: int
+    right_number: str
+    depositor: OrganisationRef = Field(..., description="the pledgor or the pledgee bank")
+    created_on: IsoDate
+    total: str = Field(..., description="the amount deposited: the sum of the years' fees")
+    paid: str = Field(..., description="the fees paid from the deposit so far")
+    live: bool = Field(..., description="false once refunded (the pledge released)")
+    refunded_on: IsoDate | None
+    refund_amount: str | None = Field(..., description="total − paid, set at the release")
+    years: list[AnnuityDepositYearOut]
+
+
+class AnnuityDepositListOut(Schema):
+    items: list[AnnuityDepositOut] = Field(..., description="oldest first")
+    count: int
