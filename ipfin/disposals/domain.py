@@ -21,7 +21,8 @@ act). Where the issue leaves a figure open, the court's online-auction rules are
 - Bidding (`bid_refusal`, `place_bid`): ascending; the first bid at least the reserve, each
   later one at least the leading bid plus the increment (`minimum_bid`); from the start of the
   listing day, strictly before the close; the close is at least `MIN_BIDDING` (24 hours) after
-  the start of the listing day (法释〔2016〕18号 art. 20: 竞价时间应当不少于二十四小时).
+  the start of the listing day (法释〔2016〕18号 art. 20: 竞价时间应当不少于二十四小时), at most
+  `MAX_BIDDING` (a year: the platform's bound), the listing day at most `MAX_LEAD` ahead.
 - Anti-sniping (`close_after_bid`): a bid in the last `ANTI_SNIPING` (5 minutes) before the close
   moves the close to 5 minutes after the bid (art. 20: 竞价程序结束前五分钟内……有出价的，竞价时间自
   该出价时点顺延五分钟); the close never moves earlier, so a bid exactly 5 minutes before it
@@ -48,6 +49,8 @@ from ipfin.registry.domain import add_months
 __all__ = [
     "ANTI_SNIPING",
     "BACKSTOP_DAYS",
+    "MAX_BIDDING",
+    "MAX_LEAD",
     "MIN_BIDDING",
     "RESERVE_FLOOR_SHARE",
     "TRANSITIONS",
@@ -74,6 +77,10 @@ __all__ = [
 RESERVE_FLOOR_SHARE = Decimal("0.7")
 VALUATION_FRESH_MONTHS = 12
 MIN_BIDDING = timedelta(hours=24)
+# The platform's own bounds, not the law's: a listing is announced at most a year ahead and bids
+# are taken for at most a year (beyond them a date is a typing mistake, not a plan).
+MAX_LEAD = timedelta(days=365)
+MAX_BIDDING = timedelta(days=365)
 ANTI_SNIPING = timedelta(minutes=5)
 BACKSTOP_DAYS = 180
 _ZERO = Decimal("0.00")

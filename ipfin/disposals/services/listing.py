@@ -19,6 +19,8 @@ from ipfin.common.inputs import amount_in, date_in, int_in
 from ipfin.common.money import money_str
 from ipfin.disposals import selectors
 from ipfin.disposals.domain import (
+    MAX_BIDDING,
+    MAX_LEAD,
     MIN_BIDDING,
     VALUATION_FRESH_MONTHS,
     DisposalAction,
@@ -143,6 +145,22 @@ def _listing_fields(
             f"挂牌日不能早于今日 {today}（180 天收储期自挂牌日起算）。",
             f"The listing day cannot be before today, {today} (the 180 days of the backstop "
             "run from it).",
+        )
+    if listed > today + MAX_LEAD:
+        raise invalid(
+            "listed_on",
+            "listed_on_too_far",
+            f"挂牌日最迟为一年后（{today + MAX_LEAD}）。",
+            f"The listing day is at most a year ahead ({today + MAX_LEAD}).",
+        )
+    latest_close = selectors.opens_at(listed) + MAX_BIDDING
+    if closes > latest_close:
+        raise invalid(
+            "closes_at",
+            "closes_at_too_late",
+            f"竞价时间最长一年：截止时间不晚于 {instant(latest_close)}。",
+            f"Bidding lasts at most a year: the close is not after {instant(latest_close)}.",
+            latest=instant(latest_close),
         )
     earliest_close = selectors.opens_at(listed) + MIN_BIDDING
     if closes < earliest_close:

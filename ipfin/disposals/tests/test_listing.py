@@ -250,6 +250,33 @@ def test_bidding_lasts_at_least_24_hours_sifa_paimai_art20(
     assert exactly.closes_at == day + timedelta(hours=24)
 
 
+def test_a_listing_at_most_a_year_ahead_and_bidding_at_most_a_year(
+    defaulted: Defaulted,
+    list_pledge: Callable[..., Disposal],
+    value_on: Callable[..., Valuation],
+    listed_on: date,
+) -> None:
+    """The platform's own bounds (a date beyond them is a typing mistake, 9999-12-31 was a 500)."""
+    pledge, right, _loan = defaulted()
+    far = listed_on + timedelta(days=366)
+    error = refused(
+        ValidationFailed,
+        list_pledge,
+        pledge=pledge,
+        listed_on=far,
+        today=listed_on,
+        valuation_id=value_on([right], listed_on).pk,
+        closes_at=opening(far) + timedelta(days=2),
+    )
+    assert (error.code, error.extra["field"]) == ("listed_on_too_far", "listed_on")
+    year = opening(listed_on) + timedelta(days=365)
+    late = refused(
+        ValidationFailed, list_pledge, pledge=pledge, closes_at=year + timedelta(seconds=1)
+    )
+    assert (late.code, late.extra["field"]) == ("closes_at_too_late", "closes_at")
+    assert list_pledge(pledge, closes_at=year).closes_at == year
+
+
 @pytest.mark.parametrize(
     ("field", "value", "code"),
     [
