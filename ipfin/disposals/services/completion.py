@@ -46,8 +46,11 @@ from ipfin.loans.services import loan_close, loan_repay
 from ipfin.pledges.models import Pledge, PledgeStateChoices, ReleaseBasisChoices
 from ipfin.pledges.services import pledge_release
 from ipfin.registry.services import right_transfer_on_realisation
+from ipfin.risk.domain.claims import ClaimState
 
 __all__ = ["disposal_complete"]
+
+_SETTLED = (ClaimState.SETTLED.value, ClaimState.CLOSED.value)
 
 
 def _owed(loan: Loan, day: date) -> Decimal:
@@ -227,7 +230,8 @@ def _tell_parties(
         f"{label_en} is completed ({price} yuan) and the pledge released; {back} yuan goes "
         f"back to the pledgor, {debt_en}.",
     )
-    if claim is not None:
+    # A claim already settled (or closed) took its figures from an earlier disposal: nothing to do.
+    if claim is not None and claim.state not in _SETTLED:
         costs = money_str(Decimal(locked.disposal_costs or ZERO))
         notify_orgs(
             ip_office_ids(),
