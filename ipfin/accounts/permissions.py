@@ -58,6 +58,11 @@ class Perm(StrEnum):
     RISK_SCAN = "risk.scan"  # run the early-warning scan (IP office)
     RISK_ALERT_HANDLE = "risk.alert_handle"  # acknowledge and resolve alerts (banks, IP office)
     RISK_ALERTS_ALL = "risk.alerts_all"  # read every bank's alerts (IP office)
+    RISK_NPL_REPORT = "risk.npl_report"  # report its overall NPL ratio per quarter (banks)
+    # Anomaly signals and every bank's NPL tolerance (IP office, regulators): aggregates and
+    # evidence for supervision (DOMAIN.md Roles: the regulator reads "NPL tolerance, anomaly
+    # signals").
+    RISK_SIGNALS_READ = "risk.signals_read"
     SUPERVISE = "supervision.open"  # open and close supervision cases (regulators)
     # 质物处置 (ipfin.disposals): list a defaulted pledge and complete its sale (the pledgee bank);
     # bid on the trading board (enterprises, banks, insurers, guarantors: buyers of IP); buy a
@@ -81,6 +86,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_ALERT_HANDLE,
             Perm.DISPOSAL_MANAGE,
             Perm.DISPOSAL_BID,
+            Perm.RISK_NPL_REPORT,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
@@ -105,6 +111,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_SCAN,
             Perm.RISK_ALERT_HANDLE,
             Perm.RISK_ALERTS_ALL,
+            Perm.RISK_SIGNALS_READ,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),
@@ -140,6 +147,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.WHITELIST_VIEW_ALL,
             Perm.SUPERVISE,
             Perm.RISK_VIEW_ALL,
+            Perm.RISK_SIGNALS_READ,
         }
     ),
 }

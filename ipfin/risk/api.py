@@ -3,6 +3,10 @@
 - POST /risk/compensation/preview: the compensation of a defaulted loan under a scheme (the
   fund's advance, the proceeds applied, the loss and its split, the settlement), nothing saved.
 - POST /risk/npl-tolerance/preview: a bank's IP-pledge NPL ratio against its tolerance.
+- NPL tolerance: POST /risk/bank-npl (a bank reports its overall ratio for a quarter; a second
+  report of the quarter replaces the first: 201 then 200), GET /risk/npl-tolerance?period= (each
+  bank's IP-pledge NPL ratio at the quarter's end against it: a bank its own, the regulator and
+  the IP office every bank's).
 - Compensation schemes: POST /risk/schemes and PUT /risk/schemes/{scheme_id} (IP office; the edit
   with If-Match), GET /risk/schemes and GET /risk/schemes/{scheme_id} (public: published rules).
 - A fund's ledger: POST /risk/funds/{fund_id}/budget (IP office), GET /risk/funds/{fund_id}/ledger
@@ -11,6 +15,8 @@
   its own, the office all, a regulator under a supervision case; another bank's is a 404), POST
   /risk/claims/{risk_claim_id}/approve | reject | pay | settle (IP office; pay by another office
   user than the approver).
+- Anomaly signals (虚构合同、数据异常): GET /risk/signals (the IP office and the regulator), each
+  with its evidence; none blocks anything.
 - Early warning: GET /risk/alerts (a bank its own, the office all), GET /risk/alerts/summary
   (counts; also the regulator), POST /risk/alerts/{alert_id}/acknowledge | resolve (the bank or
   the office, with a note), POST /risk/scan {on} (IP office).
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -42,16 +49,20 @@ from ipfin.common.money import money_str, money_str_or_none
 from ipfin.risk import selectors, services
 from ipfin.risk.domain.claims import ClaimState, allowed_actions
 from ipfin.risk.domain.compensation import ByParty, ProceedsApplied
-from ipfin.risk.domain.npl import ratio_6
+from ipfin.risk.domain.npl import Quarter, ratio_6
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.risk.models import LedgerEntry, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.presentation import claim_figures
 from ipfin.risk.schemas import (
+    BankNplIn,
+    BankNplOut,
     CompensationPreviewIn,
     CompensationPreviewOut,
     FundBudgetIn,
     FundLedgerOut,
     LedgerEntryOut,
+    NplToleranceFilter,
+    NplToleranceOut,
     NplTolerancePreviewIn,
     NplTolerancePreviewOut,
     RiskAlertFilter,
@@ -68,6 +79,8 @@ from ipfin.risk.schemas import (
     RiskSchemeIn,
     RiskSchemeOut,
     RiskSchemeTermsIn,
+    RiskSignalFilter,
+    RiskSignalPageOut,
 )
 
 router = Router()
@@ -119,6 +132,71 @@ def npl_tolerance_preview(request: HttpRequest, payload: NplTolerancePreviewIn) 
         "ip_npl_ratio": f"{ratio_6(result.ip_npl_ratio):f}",
         "limit": f"{ratio_6(result.limit):f}",
         "tolerated": result.tolerated,
+    }
+
+
+# --- NPL tolerance (不良容忍度) -----------------------------------------------------------------
+
+
+def _ratio_6(value: Fraction | Decimal | None) -> str | None:
+    return None if value is None else f"{ratio_6(Fraction(value)):f}"
+
+
+@router.post("/risk/bank-npl", response={200: BankNplOut, 201: BankNplOut})
+def bank_npl_report(request: HttpRequest, payload: BankNplIn) -> Status[dict[str, Any]]:
+    """A bank reports its overall NPL ratio for a quarter that has ended (422 `period_invalid`,
+    `period_not_ended`, `ratio_invalid`): 201 for the quarter's first report; a second one
+    replaces it (200, with `previous_ratio`; both values stay in the audit trail). Banks only."""
+    saved = services.bank_npl_report(actor=request.user, period=payload.period, ratio=payload.ratio)
+    report = saved.report
+    return Status(
+        201 if saved.created else 200,
+        {
+            "period": report.period,
+            "period_end": report.period_end,
+            "bank": _org(report.bank),
+            "ratio": ratio_text(Decimal(report.ratio)),
+            "previous_ratio": None
+            if saved.previous_ratio is None
+            else ratio_text(saved.previous_ratio),
+            "revision": report.revision,
+            "reported_at": report.reported_at,
+            "reported_by": report.reported_by.get_username(),
+        },
+    )
+
+
+@router.get("/risk/npl-tolerance", response=NplToleranceOut)
+def npl_tolerance(request: HttpRequest, filters: Query[NplToleranceFilter]) -> dict[str, Any]:
+    """不良容忍度 per bank at the end of `period` (default: the last quarter ended): the balance of
+    its IP-pledge loans on the quarter's last day and of those classified 次级, 可疑 or 损失 that
+    day, their ratio, and against the overall ratio the bank reported: limit = ratio + 0.03,
+    tolerated when the IP-pledge ratio is at most the limit (exact). Without a report,
+    `bank_npl_ratio`, `limit` and `tolerated` are null. A bank reads its own row; the regulator
+    and the IP office every bank's; anyone else 403."""
+    quarter, rows = selectors.npl_tolerance_list(actor=request.user, period=filters.period)
+    return _npl_page(quarter, rows)
+
+
+def _npl_page(quarter: Quarter, rows: list[selectors.BankNplFigures]) -> dict[str, Any]:
+    return {
+        "period": str(quarter),
+        "period_end": quarter.last_day,
+        "count": len(rows),
+        "items": [
+            {
+                "bank": {"id": row.bank_id, "name": row.bank_name},
+                "ip_balance": money_str(row.ip_balance),
+                "ip_npl_balance": money_str(row.ip_npl_balance),
+                "ip_npl_ratio": _ratio_6(row.ip_npl_ratio),
+                "bank_npl_ratio": _ratio_6(row.bank_npl_ratio),
+                "limit": _ratio_6(row.limit),
+                "tolerated": row.tolerated,
+                "reported_at": row.reported_at,
+                "revision": row.revision,
+            }
+            for row in rows
+        ],
     }
 
 
@@ -450,3 +528,54 @@ def risk_scan(request: HttpRequest, payload: RiskScanIn) -> dict[str, Any]:
     on = payload.on or timezone.localdate()
     summary = services.risk_scan(on=on, actor=require_login(request.user))
     return asdict(summary)
+
+
+# --- anomaly signals (虚构合同、数据异常) -------------------------------------------------------
+
+
+@router.get("/risk/signals", response=RiskSignalPageOut)
+def signal_list(request: HttpRequest, filters: Query[RiskSignalFilter]) -> dict[str, Any]:
+    """Anomaly signals for the IP office and the regulator (anyone else 403), each with its
+    evidence — ids, numbers, figures — and none blocking anything: the same contract number or
+    contract file (SHA-256) on pledges of different parties; a right pledged and released three
+    times or more within a year with rising debts; valuations with a robust z-score beyond 3.5
+    in their cohort (right kind, and IPC subclass with 30 reports or more); a bank's loans
+    bunching within 2 % below an approval threshold (more than 3 times what its own distribution
+    leads to expect); a bank's figures failing Benford's first-digit test (chi-square, p < 0.01,
+    at least 300 figures). In kind order, then by key."""
+    every = selectors.signal_list(actor=request.user)
+    by_kind: dict[str, int] = {}
+    for signal in every:
+        by_kind[signal.kind] = by_kind.get(signal.kind, 0) + 1
+    chosen = [s for s in every if filters.kind is None or s.kind == filters.kind]
+    page = chosen[filters.offset : filters.offset + filters.limit]
+    named = {o for s in page for o in (*s.organisation_ids, s.bank_id) if o is not None}
+    names = dict(Organisation.objects.filter(pk__in=named).values_list("pk", "name"))
+    english = _english()
+
+    def org(pk: int) -> dict[str, Any]:
+        return {"id": pk, "name": names.get(pk, "")}
+
+    return {
+        "items": [
+            {
+                "kind": s.kind,
+                "key": s.key,
+                "bank": org(s.bank_id) if s.bank_id is not None else None,
+                "message": s.message_en if english else s.message_zh,
+                "evidence": {
+                    "pledge_ids": list(s.pledge_ids),
+                    "loan_ids": list(s.loan_ids),
+                    "valuation_ids": list(s.valuation_ids),
+                    "organisations": [org(pk) for pk in s.organisation_ids],
+                    "right_numbers": list(s.right_numbers),
+                    "figures": s.figures,
+                },
+            }
+            for s in page
+        ],
+        "count": len(chosen),
+        "by_kind": by_kind,
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }

@@ -417,3 +417,52 @@ class RiskAlert(models.Model):
                 condition=Q(last_seen__gte=F("first_seen")), name="risk_alert_seen_in_order"
             ),
         ]
+
+
+# --- NPL tolerance (不良容忍度) -----------------------------------------------------------------
+
+
+class BankNplReport(models.Model):
+    """A bank's overall NPL ratio for a quarter, as it reports it (issue 12, NPL tolerance:
+    `POST /risk/bank-npl {period, ratio}`); the IP-pledge ratio it is compared with is computed
+    at the period's end (ipfin.risk.selectors.npl_tolerance_list), never stored.
+
+    One row per bank and quarter. A second report of the same quarter replaces the ratio (a bank
+    corrects a figure it misreported, as it would resubmit a statistical return): `revision`
+    counts the reports, and each one leaves an audit record with the ratio before and after
+    (ipfin.risk.services.bank_npl_report)."""
+
+    bank = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="npl_reports",
+        verbose_name=_("银行"),
+    )
+    # ipfin.risk.domain.npl.PERIOD_PATTERN, e.g. "2026Q3"; `period_end` its last day.
+    period = models.CharField(_("报告期"), max_length=6)
+    period_end = models.DateField(_("报告期末"))
+    ratio = models.DecimalField(_("整体不良贷款率"), max_digits=11, decimal_places=10)
+    revision = models.PositiveIntegerField(_("报送次数"), default=1)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("报送时间"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_end", "bank_id"]
+        verbose_name = _("银行不良贷款率报送")
+        verbose_name_plural = _("银行不良贷款率报送")
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "period"], name="bank_npl_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(ratio__gte=0) & Q(ratio__lte=1), name="bank_npl_ratio_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^[0-9]{4}Q[1-4]$"), name="bank_npl_period_format"
+            ),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="bank_npl_revision_1_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.ratio}"

@@ -27,6 +27,7 @@ from ipfin.common.money import MAX_AMOUNT
 from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.registry.domain import RightKind
 from ipfin.risk.domain.compensation import CompensationMode
+from ipfin.risk.domain.npl import PERIOD_PATTERN
 from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
 
 _WHOLE_DIGITS = len(str(int(MAX_AMOUNT)))  # 13
@@ -34,6 +35,8 @@ MONEY_PATTERN = rf"^[0-9]{{1,{_WHOLE_DIGITS}}}(\.[0-9]{{1,2}})?$"
 
 MoneyText = Annotated[str, StringConstraints(pattern=MONEY_PATTERN, max_length=_WHOLE_DIGITS + 3)]
 RatioText = Annotated[str, StringConstraints(pattern=RATIO_PATTERN, max_length=MAX_PLACES + 2)]
+# A quarter, "2026Q3" (ipfin.risk.domain.npl.PERIOD_PATTERN: ASCII digits in every engine).
+PeriodText = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN, max_length=6)]
 
 
 # --- compensation ---------------------------------------------------------------------------------
@@ -113,6 +116,58 @@ class NplTolerancePreviewOut(Schema):
     ip_npl_ratio: str = Field(..., description="six decimals, rounded half up (0 with no loans)")
     limit: str = Field(..., description="bank_npl_ratio + 0.03, six decimals")
     tolerated: bool = Field(..., description="ip_npl_ratio ≤ limit, compared exactly")
+
+
+class BankNplIn(Schema):
+    period: PeriodText = Field(
+        ..., description='the quarter, ended before today, written YYYYQn: e.g. "2026Q3"'
+    )
+    ratio: RatioText = Field(
+        ...,
+        description='the bank\'s overall NPL ratio for the quarter, 0 to 1 (1.62 % is "0.0162")',
+    )
+
+
+class BankNplOut(Schema):
+    period: str
+    period_end: datetime.date = Field(..., description="the quarter's last day")
+    bank: OrganisationRef
+    ratio: str = Field(..., description="as reported (exact, no trailing zeros)")
+    previous_ratio: str | None = Field(
+        ..., description="the ratio this report replaced; null for the quarter's first report"
+    )
+    revision: int = Field(..., description="1 for the first report of the quarter, then 2, 3...")
+    reported_at: datetime.datetime
+    reported_by: str
+
+
+class NplToleranceFilter(Schema):
+    period: PeriodText | None = Field(
+        None, description="a quarter that has ended, e.g. 2026Q3; omitted: the last one ended"
+    )
+
+
+class NplToleranceItemOut(Schema):
+    bank: OrganisationRef
+    ip_balance: str = Field(..., description="the bank's IP-pledge loans on the period's last day")
+    ip_npl_balance: str = Field(..., description="of which classified 次级, 可疑 or 损失 that day")
+    ip_npl_ratio: str = Field(..., description="ip_npl_balance ÷ ip_balance, six decimals")
+    bank_npl_ratio: str | None = Field(
+        ..., description="the bank's overall ratio as it reported it, six decimals; null: none"
+    )
+    limit: str | None = Field(..., description="bank_npl_ratio + 0.03, six decimals; null: none")
+    tolerated: bool | None = Field(
+        ..., description="ip_npl_ratio ≤ limit, compared exactly; null without a report"
+    )
+    reported_at: datetime.datetime | None
+    revision: int | None = Field(..., description="how many times the bank reported the quarter")
+
+
+class NplToleranceOut(Schema):
+    period: str
+    period_end: datetime.date = Field(..., description="the day the balances are taken at")
+    items: list[NplToleranceItemOut] = Field(..., description="one per bank, in the banks' order")
+    count: int
 
 
 # --- schemes ------------------------------------------------------------------------------------
@@ -354,3 +409,45 @@ class RiskScanOut(Schema):
     seen_again: int
     resolved: int
     by_kind: dict[str, int]
+
+
+# --- anomaly signals (虚构合同、数据异常) -------------------------------------------------------
+
+SignalKindName = Literal[
+    "shared_contract_no", "shared_contract_file", "repeated_pledges", "valuation_outlier",
+    "loan_bunching", "benford",
+]  # fmt: skip
+
+
+class RiskSignalFilter(Schema):
+    kind: SignalKindName | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class RiskSignalEvidenceOut(Schema):
+    pledge_ids: list[int] = Field(description="at most 100 of each kind of id")
+    loan_ids: list[int]
+    valuation_ids: list[int]
+    organisations: list[OrganisationRef] = Field(description="the parties, banks and makers named")
+    right_numbers: list[str]
+    figures: dict[str, str] = Field(
+        description="the figures the signal rests on, by name (numbers as text: amounts in yuan "
+        "with two decimals, ratios, counts, the test's statistic and p-value)"
+    )
+
+
+class RiskSignalOut(Schema):
+    kind: SignalKindName
+    key: str = Field(description="the signal's identity: the same facts give the same key")
+    bank: OrganisationRef | None = Field(description="the bank the signal is about, if one")
+    message: str = Field(description="what was found, in the request's language")
+    evidence: RiskSignalEvidenceOut
+
+
+class RiskSignalPageOut(Schema):
+    items: list[RiskSignalOut]
+    count: int = Field(description="signals matching the filter, all pages")
+    by_kind: dict[str, int] = Field(description="signals of each kind (before the filter)")
+    limit: int
+    offset: int

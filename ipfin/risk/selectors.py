@@ -10,17 +10,27 @@
 - Set-based figures the services read under the fund's lock: `fund_balance` (the fund_cash
   account's balance, one SQL aggregate), `paid_to_bank` (what a scheme's fund paid a bank in a
   year), `claim_payable` (what the fund owes the bank on a claim).
+- `signal_list`: the anomaly signals (ipfin.risk.anomalies), for the IP office and the
+  regulator (`Perm.RISK_SIGNALS_READ`) only.
+- `npl_tolerance_list`: each bank's IP-pledge NPL ratio at a quarter's end against its reported
+  overall ratio (不良容忍度; `ip_pledge_balances` computes the balances in one SQL GROUP BY); a
+  bank reads its own, the regulator and the IP office every bank's.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -33,6 +43,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import (
@@ -44,10 +55,22 @@ from ipfin.accounts.permissions import (
     tenant_scope,
 )
 from ipfin.common.errors import NotFound, PermissionDenied
+from ipfin.loans.domain.status import NON_PERFORMING, OVERDUE_FLOORS, LoanState
+from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.risk.anomalies import Signal, in_fen, read_signals
 from ipfin.risk.domain.claims import ClaimState
-from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
+from ipfin.risk.domain.npl import Quarter, ip_npl_ratio, npl_tolerance, period_in
+from ipfin.risk.models import (
+    BankNplReport,
+    LedgerEntry,
+    LedgerLine,
+    RiskAlert,
+    RiskClaim,
+    RiskScheme,
+)
 
 __all__ = [
+    "BankNplFigures",
     "alert_get",
     "alert_list",
     "alert_summary",
@@ -57,9 +80,12 @@ __all__ = [
     "fund_balance",
     "fund_get",
     "fund_ledger",
+    "ip_pledge_balances",
+    "npl_tolerance_list",
     "paid_to_bank",
     "scheme_get",
     "scheme_list",
+    "signal_list",
 ]
 
 _MONEY = DecimalField(max_digits=15, decimal_places=2)
@@ -270,3 +296,186 @@ def alert_summary(*, actor: Actor) -> dict[str, dict[str, int]]:
         by_severity[severity] = by_severity.get(severity, 0) + count
         by_kind[kind] = by_kind.get(kind, 0) + count
     return {"by_severity": by_severity, "by_kind": dict(sorted(by_kind.items()))}
+
+
+# --- NPL tolerance (不良容忍度) -----------------------------------------------------------------
+
+# Non-performing by days past due: more than this many (办法 art. 10: 次级 from 91 days).
+_NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
+_NPL_CATEGORIES = sorted(category.value for category in NON_PERFORMING)
+_ON_BOOKS = [LoanState.DISBURSED, LoanState.REPAYING, LoanState.CLOSED, LoanState.WRITTEN_OFF]
+
+
+def ip_pledge_balances(
+    *, on: date, bank_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Each bank's IP-pledge balance and its non-performing part on the day `on`, in fen: {bank
+    id: (balance, npl balance)}, from one SQL GROUP BY (issue 12, NPL tolerance: "balance of
+    IP-pledge loans classified 次级, 可疑 or 损失 ÷ balance of all its IP-pledge loans").
+
+    - IP-pledge loans: the bank's loans secured by a pledge registration, disbursed on or before
+      `on`, neither closed nor written off by then. A write-off (核销) takes the loan off the
+      bank's books (账销案存), so from its day it is in neither balance, as in the bank's own
+      ratio.
+    - The balance on the day: the principal less the principal repaid on or before it (the
+      repayments' principal parts, early repayments included), not the loan's
+      `outstanding_principal`, which is today's.
+    - Classified 次级, 可疑 or 损失 on the day. The loan keeps only its current classification, so
+      the category on `on` is rebuilt from what is dated: (1) the overdue floor (《商业银行金融资产
+      风险分类办法》 arts. 10-12: more than 90 days past due is 次级 at least), recomputed for
+      `on` from the instalments' due dates and settlement dates — as the daily `loan_classify`
+      would have classified it that day; (2) the bank's own assessment (`assessed_classification`)
+      from its `assessed_on`. The approximation: the loan row keeps only the bank's latest
+      assessment, so an assessment it later revised (before or after `on`) is not seen for `on`
+      (the audit trail keeps each one, with the wall-clock time it was recorded, not read here),
+      and a loan assessed only after `on` counts by its floor alone. The stored `classification`
+      and `classified_on` are not used: they say what the category is since `classified_on`,
+      nothing about a day before it, and what they said on a day after it the floor and the
+      assessment already give.
+    """
+    repaid = (
+        Repayment.objects.filter(loan=OuterRef("pk"), paid_on__lte=on)
+        .values("loan")
+        .annotate(total=Sum(in_fen(F("principal_part"))))
+        .values("total")
+    )
+    overdue = Installment.objects.filter(
+        Q(settled_on__isnull=True) | Q(settled_on__gt=on),
+        loan=OuterRef("pk"),
+        due_date__lt=on - timedelta(days=_NPL_AFTER_DAYS),
+    )
+    assessed = Q(assessed_classification__in=_NPL_CATEGORIES, assessed_on__lte=on)
+    loans = (
+        Loan.objects.filter(pledge__isnull=False, state__in=_ON_BOOKS, disbursed_on__lte=on)
+        .exclude(closed_on__lte=on)
+        .exclude(written_off_on__lte=on)
+    )
+    if bank_ids is not None:
+        loans = loans.filter(bank_id__in=bank_ids)
+    outstanding = in_fen(F("principal")) - Coalesce(
+        Subquery(repaid, output_field=BigIntegerField()), Value(0)
+    )
+    rows = (
+        loans.values("bank_id")
+        .annotate(
+            balance=Sum(outstanding, output_field=BigIntegerField()),
+            npl=Sum(
+                Case(
+                    When(Q(Exists(overdue)) | assessed, then=outstanding),
+                    default=Value(0),
+                    output_field=BigIntegerField(),
+                )
+            ),
+        )
+        .order_by()
+        .values_list("bank_id", "balance", "npl")
+    )
+    return {bank: (int(balance), int(npl)) for bank, balance, npl in rows}
+
+
+@dataclass(frozen=True)
+class BankNplFigures:
+    """One bank's NPL tolerance for a quarter: the IP-pledge balances at its end (yuan), the
+    IP-pledge ratio (exact), and — once the bank reported its overall ratio — the limit and
+    whether the ratio is within it (ipfin.risk.domain.npl); without a report those are None."""
+
+    bank_id: int
+    bank_name: str
+    period: Quarter
+    ip_balance: Decimal
+    ip_npl_balance: Decimal
+    ip_npl_ratio: Fraction
+    bank_npl_ratio: Decimal | None
+    limit: Fraction | None
+    tolerated: bool | None
+    reported_at: datetime | None
+    revision: int | None
+
+
+def _npl_readers(actor: Actor) -> list[int] | None:
+    """The banks whose tolerance `actor` reads: every bank (None) for the regulator
+    (`Perm.STATS_READ`) and the IP office (`Perm.RISK_SIGNALS_READ`), a bank its own; anyone else
+    is refused (403)."""
+    user = require_login(actor)
+    if has_perm(user, Perm.STATS_READ) or has_perm(user, Perm.RISK_SIGNALS_READ):
+        return None
+    if has_perm(user, Perm.RISK_NPL_REPORT) and user.organisation_id is not None:
+        return [user.organisation_id]
+    raise PermissionDenied(
+        "您没有查看不良容忍度的权限。",
+        "You may not read the NPL tolerance.",
+        code="forbidden",
+    )
+
+
+def npl_tolerance_list(
+    *, actor: Actor, period: Any = None, today: date | None = None
+) -> tuple[Quarter, list[BankNplFigures]]:
+    """The NPL tolerance of each bank `actor` may read for `period` (a quarter ended before
+    `today`; None: the last ended quarter; else 422 `period_invalid` / `period_not_ended`), in
+    the order the banks were registered (their ids: the same on every database, where names
+    would sort by each one's collation). A bank always reads its own row; the others list every
+    bank with an IP-pledge balance at the quarter's end or a report for it. Three queries
+    whatever the number of banks: the balances (`ip_pledge_balances`), the reports, the banks'
+    names."""
+    bank_ids = _npl_readers(actor)
+    day = today or timezone.localdate()
+    quarter = Quarter.of(day).previous() if period in (None, "") else period_in(period, today=day)
+    balances = ip_pledge_balances(on=quarter.last_day, bank_ids=bank_ids)
+    reports = BankNplReport.objects.filter(period=str(quarter))
+    if bank_ids is not None:
+        reports = reports.filter(bank_id__in=bank_ids)
+    reported = {report.bank_id: report for report in reports}
+    banks = Organisation.objects.filter(
+        pk__in=sorted({*balances, *reported, *(bank_ids or [])})
+    ).order_by("pk")
+    figures = []
+    for bank_id, name in banks.values_list("pk", "name"):
+        balance_fen, npl_fen = balances.get(bank_id, (0, 0))
+        balance = Decimal(balance_fen).scaleb(-2)
+        npl = Decimal(npl_fen).scaleb(-2)
+        report = reported.get(bank_id)
+        if report is None:
+            ratio, limit, tolerated = (
+                ip_npl_ratio(ip_npl_balance=npl, ip_balance=balance),
+                None,
+                None,
+            )
+        else:
+            result = npl_tolerance(
+                ip_npl_balance=npl, ip_balance=balance, bank_npl_ratio=Decimal(report.ratio)
+            )
+            ratio, limit, tolerated = result.ip_npl_ratio, result.limit, result.tolerated
+        figures.append(
+            BankNplFigures(
+                bank_id=bank_id,
+                bank_name=name,
+                period=quarter,
+                ip_balance=balance,
+                ip_npl_balance=npl,
+                ip_npl_ratio=ratio,
+                bank_npl_ratio=Decimal(report.ratio) if report is not None else None,
+                limit=limit,
+                tolerated=tolerated,
+                reported_at=report.reported_at if report is not None else None,
+                revision=report.revision if report is not None else None,
+            )
+        )
+    return quarter, figures
+
+
+# --- anomaly signals (虚构合同、数据异常) -------------------------------------------------------
+
+
+def signal_list(
+    *, actor: Actor, kind: str | None = None, benford_min_figures: int | None = None
+) -> list[Signal]:
+    """The anomaly signals (ipfin.risk.anomalies), of `kind` if given: for the IP office and the
+    regulator (`Perm.RISK_SIGNALS_READ`, DOMAIN.md Roles: the regulator reads "anomaly
+    signals"); anyone else is refused (403). The evidence names single pledges, loans and
+    valuations by id; reading those records stays with their own selectors (a regulator's under a
+    supervision case). `benford_min_figures` is for the tests."""
+    require(actor, Perm.RISK_SIGNALS_READ)
+    options = {} if benford_min_figures is None else {"benford_min_figures": benford_min_figures}
+    signals = read_signals(**options)
+    return [s for s in signals if kind is None or s.kind == kind]

@@ -12,6 +12,16 @@ Schemes and funds (the IP office, `Perm.RISK_SCHEME_MANAGE`):
   (ipfin.common.versioning: 409 `version_conflict`, 428 `version_required`).
 - `fund_budget`: a budget entry feeds the fund (Dr fund_cash / Cr budget_income).
 
+NPL tolerance (不良容忍度, issue 12; DOMAIN.md glossary "NPL tolerance"):
+- `bank_npl_report` (a bank, `Perm.RISK_NPL_REPORT`): its overall NPL ratio for a quarter that
+  has ended (`period` "2026Q3": 422 `period_invalid`, `period_not_ended`; `ratio` an exact
+  decimal 0..1 with at most ten decimals: 422 `ratio_invalid`, `decimal_invalid`). A second
+  report of the same quarter replaces the first — a bank corrects a misreported figure as it
+  resubmits a statistical return, and the tolerance read afterwards uses the corrected one —
+  rather than a 409 that would leave a known-wrong figure in force; the audit record of each
+  report holds the ratio before and after, and `revision` counts them. Concurrent first reports
+  make one row (the unique bank-and-period index; the loser replaces, as a second report does).
+
 A claim's life (ipfin.risk.domain.claims):
 - `claim_file` (the bank, `Perm.RISK_CLAIM_FILE`): on its own loan, disbursed and classified
   non-performing (次级, 可疑 or 损失: ipfin.loans.domain.status.NON_PERFORMING; else 409
@@ -95,16 +105,25 @@ from ipfin.risk.domain.ledger import (
     payment_posting,
     settlement_posting,
 )
-from ipfin.risk.domain.npl import NplTolerance, npl_tolerance
-from ipfin.risk.domain.ratios import ratio_text
-from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
+from ipfin.risk.domain.npl import NplTolerance, npl_tolerance, period_in
+from ipfin.risk.domain.ratios import ratio_in, ratio_text
+from ipfin.risk.models import (
+    BankNplReport,
+    LedgerEntry,
+    LedgerLine,
+    RiskAlert,
+    RiskClaim,
+    RiskScheme,
+)
 from ipfin.risk.presentation import claim_figures
 from ipfin.risk.scanning import DEFAULT_CONCENTRATION_SHARE, DEFAULT_VALUE_DECLINE, scan_findings
 
 __all__ = [
+    "NplReported",
     "ScanSummary",
     "alert_acknowledge",
     "alert_resolve",
+    "bank_npl_report",
     "claim_approve",
     "claim_file",
     "claim_pay",
@@ -152,6 +171,77 @@ def npl_tolerance_preview(*, data: Mapping[str, Any]) -> NplTolerance:
         ip_balance=_money(data, "ip_balance"),
         bank_npl_ratio=decimal_in(data.get("bank_npl_ratio"), "bank_npl_ratio"),
     )
+
+
+# --- NPL tolerance: the banks' reports ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NplReported:
+    """A bank's report as saved, and the ratio it replaced (None: the quarter's first)."""
+
+    report: BankNplReport
+    previous_ratio: Decimal | None
+
+    @property
+    def created(self) -> bool:
+        return self.previous_ratio is None
+
+
+def _npl_snapshot(report: BankNplReport) -> dict[str, Any]:
+    return {
+        "bank_id": report.bank_id,
+        "period": report.period,
+        "ratio": ratio_text(Decimal(report.ratio)),
+        "revision": report.revision,
+        "reported_by": report.reported_by.get_username(),
+    }
+
+
+def bank_npl_report(
+    *, actor: User, period: Any, ratio: Any, today: date | None = None
+) -> NplReported:
+    """The acting bank's overall NPL ratio for `period`, a quarter ended before `today` (module
+    docstring: a second report of the quarter replaces the first, audited with both values)."""
+    require(actor, Perm.RISK_NPL_REPORT)
+    bank = acting_organisation(actor)
+    quarter = period_in(period, today=today or timezone.localdate())
+    value = ratio_in(decimal_in(ratio, "ratio"), "ratio", "ratio_invalid", "整体不良贷款率")
+    with transaction.atomic():
+        reports = BankNplReport.objects.select_for_update().filter(bank=bank, period=str(quarter))
+        report = reports.first()
+        before: dict[str, Any] | None = None
+        previous: Decimal | None = None
+        created = False
+        if report is None:
+            try:
+                with transaction.atomic():
+                    report = BankNplReport.objects.create(
+                        bank=bank,
+                        period=str(quarter),
+                        period_end=quarter.last_day,
+                        ratio=value,
+                        reported_by=actor,
+                        reported_at=timezone.now(),
+                    )
+                created = True
+            except IntegrityError:  # a concurrent first report won: this one replaces it
+                report = reports.get()
+        if not created:
+            before, previous = _npl_snapshot(report), Decimal(report.ratio)
+            report.ratio = value
+            report.revision += 1
+            report.reported_by = actor
+            report.reported_at = timezone.now()
+            report.save(update_fields=["ratio", "revision", "reported_by", "reported_at"])
+        audit_record(
+            actor=actor,
+            action="risk.bank_npl_report",
+            obj=report,
+            before=before,
+            after=_npl_snapshot(report),
+        )
+    return NplReported(report, previous)
 
 
 # --- schemes -------------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ CREATES = {
     # A bid is the bidder's own on a public listing: any enterprise, bank, insurer or guarantor
     # but the loan's parties bids on another bank's listing (disposals/tests/test_bidding.py).
     ("POST", "/disposals/{disposal_id}/bids"),
+    # The caller's own bank's quarterly NPL ratio (risk/tests/test_npl_tolerance_api.py).
+    ("POST", "/risk/bank-npl"),
     ("POST", "/tokens"),  # a token for the caller itself
     ("POST", "/supervision/cases"),  # a regulator's own case (accounts/tests/test_supervision.py)
     # The office's daily scan: no path id, it writes each bank's alerts (risk/tests/test_alerts.py)
@@ -313,6 +315,8 @@ LISTS: dict[str, str | None] = {
     "/audit": None,  # the office and the regulator only: every sweep caller gets 401 / 403
     "/risk/alerts": "alert_id",
     "/risk/alerts/summary": None,  # counts of the caller's own (a bank), all for the office
+    "/risk/npl-tolerance": None,  # a bank's own row only: checked against the items' banks below
+    "/risk/signals": None,  # the office and the regulator only: every sweep caller gets 401 / 403
     "/supervision/cases": None,  # regulators only: every sweep caller gets 401 / 403
     "/audit/verification": None,
 }
@@ -542,6 +546,13 @@ def test_list_shows_no_other_tenants_rows(demo: Demo, path: str, caller: str) ->
                 failures.append(f"{caller} GET {path} shows {param} {sorted(leaked)}")
         elif path == "/whitelist/figures":
             failures += _figures_leaks(payload, demo, caller)
+        elif path == "/risk/npl-tolerance":
+            org = demo.orgs[caller]
+            banks = {item["bank"]["id"] for item in _items(payload)}
+            if org is None or banks - {org.pk}:
+                failures.append(f"{caller} GET {path} shows banks {sorted(banks)}")
+        elif path == "/risk/signals":  # no sweep caller is the office or a regulator
+            failures.append(f"{caller} GET {path}: 200")
         elif path == "/notifications":
             org = demo.orgs[caller]
             others = Notification.objects.filter(pk__in=_ids(payload)).exclude(organisation=org)
@@ -560,6 +571,12 @@ def _figures_leaks(payload: Any, demo: Demo, caller: str) -> list[str]:
     batches = {r["batch_id"] for r in payload["by_batch"]} & set(_foreign(demo, "batch_id", caller))
     leaks = [f"{caller} figures show bank {b}" for b in banks if org is None or b != org.pk]
     return leaks + [f"{caller} figures show batch {b}" for b in sorted(batches)]
+
+
+def test_owner_npl_tolerance_shows_its_own_row(demo: Demo) -> None:
+    # The key the check above reads is the right one: bank A's answer is bank A's row.
+    payload = demo.clients["bank_a"].get(PREFIX + "/risk/npl-tolerance").json()
+    assert [item["bank"]["id"] for item in payload["items"]] == [demo.bank_a.pk]
 
 
 def test_owner_figures_show_its_own_rows(demo: Demo) -> None:

@@ -85,6 +85,7 @@ __all__ = [
     "REPEAT_MIN",
     "ROBUST_Z_LIMIT",
     "ROUND_THRESHOLDS",
+    "ROUND_THRESHOLDS_YUAN",
     "SUBCLASS_COHORT_MIN",
     "Benford",
     "Bunching",

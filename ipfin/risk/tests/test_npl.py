@@ -6,6 +6,7 @@ DOMAIN.md and issue 12 state it), `minfadian_art1259` (以内 includes the figur
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import MAX_AMOUNT
-from ipfin.risk.domain.npl import NplTolerance, npl_tolerance, ratio_6
+from ipfin.risk.domain.npl import NplTolerance, Quarter, npl_tolerance, period_in, ratio_6
 from ipfin.risk.domain.ratios import MAX_PLACES
 
 D = Decimal
@@ -162,3 +163,59 @@ def test_a_higher_npl_balance_or_a_lower_bank_ratio_never_turns_it_tolerated_see
     lower = max(D(0), bank - less)
     stricter = npl_tolerance(ip_npl_balance=npl, ip_balance=balance, bank_npl_ratio=lower)
     assert stricter.tolerated <= base.tolerated
+
+
+# --- the reporting period (issue 12: `{period: "2026Q3", ratio}`) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2026Q1", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026Q2", date(2026, 4, 1), date(2026, 6, 30)),
+        ("2026Q3", date(2026, 7, 1), date(2026, 9, 30)),
+        ("2026Q4", date(2026, 10, 1), date(2026, 12, 31)),
+        ("2024Q1", date(2024, 1, 1), date(2024, 3, 31)),
+    ],
+)
+def test_a_period_is_a_calendar_quarter_issue12(text: str, first: date, last: date) -> None:
+    quarter = period_in(text)
+    assert (str(quarter), quarter.first_day, quarter.last_day) == (text, first, last)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("2026q3", "2026Q0", "2026Q5", "26Q3", "2026Q3 ", " 2026Q3", "2026Q3\n", "２０２６Q3"),
+        *("0000Q1", "2026-Q3", "20261Q3"),
+    ],
+)
+def test_anything_but_yyyyqn_is_period_invalid_issue12(text: str) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        period_in(text)
+    assert (info.value.code, info.value.extra["field"]) == ("period_invalid", "period")
+
+
+@pytest.mark.parametrize("value", [None, 2026, D("2026"), b"2026Q3"])
+def test_a_period_is_text(value: Any) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        period_in(value)
+    assert info.value.code == "period_invalid"
+
+
+def test_a_quarter_has_ended_from_the_day_after_its_last_issue12() -> None:
+    with pytest.raises(ValidationFailed) as info:
+        period_in("2026Q3", today=date(2026, 9, 30))
+    assert (info.value.code, info.value.extra["period_end"]) == ("period_not_ended", "2026-09-30")
+    assert period_in("2026Q3", today=date(2026, 10, 1)) == Quarter(2026, 3)
+
+
+@given(st.dates(min_value=date(1, 4, 1), max_value=date(9999, 9, 30)))
+def test_each_day_is_in_one_quarter_and_quarters_follow_each_other(day: date) -> None:
+    quarter = Quarter.of(day)
+    assert quarter.first_day <= day <= quarter.last_day
+    assert period_in(str(quarter)) == quarter
+    previous = quarter.previous()
+    assert previous.last_day + timedelta(days=1) == quarter.first_day
+    assert previous < quarter and not quarter.ended(quarter.last_day)
+    assert quarter.ended(quarter.last_day + timedelta(days=1))
