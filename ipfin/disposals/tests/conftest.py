@@ -5,7 +5,8 @@ of the right by bank_a based on a given day (cost approach: 1,000,000 → 880,00
 reserve's floor is 616,000.00); a trading centre; bidders of each kind that may bid; and `listing`:
 bank_a's listing of the pledge made on LISTED (ten days ago), its close two days after the listing
 day began, so that bids are placed with an explicit `now` inside that window and the sale is
-completed today (the register records only what has happened: no transfer dated in the future).
+completed today (the register records only what has happened: no transfer dated in the future);
+`open_listing`: one listed today and open for two days, for bids on the server's clock.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ def listed_on() -> date:
 
 def opening(day: date) -> datetime:
     return opens_at(day)
+
+
+def listing_body(pledge: Pledge, valuation_id: int, **kw: Any) -> dict[str, Any]:
+    """A good listing of `pledge` as typed by the bank (the API's body, the form's fields): today,
+    method listing, reserve 616,000.00, increment 5,000.00, closing three days later."""
+    today = days_ago(0)
+    return {
+        "pledge_id": pledge.pk,
+        "method": "listing",
+        "valuation_id": valuation_id,
+        "reserve_price": "616000.00",
+        "increment": "5000.00",
+        "listed_on": today.isoformat(),
+        "closes_at": (opening(today) + timedelta(days=3)).isoformat(),
+        **kw,
+    }
 
 
 @pytest.fixture
@@ -151,6 +168,13 @@ def list_pledge(
 @pytest.fixture
 def listing(list_pledge: Callable[..., Disposal]) -> Disposal:
     return list_pledge()
+
+
+@pytest.fixture
+def open_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
+    """Listed today, open for two days: bids over HTTP (the server's clock) are taken."""
+    today = days_ago(0)
+    return list_pledge(listed_on=today, today=today)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from ipfin.accounts.models import User
 from ipfin.disposals.models import Bid, Disposal
-from ipfin.disposals.tests.conftest import days_ago, opening
+from ipfin.disposals.tests.conftest import days_ago, listing_body
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right
@@ -41,27 +41,6 @@ def anonymous(api_client: Callable[..., Any]) -> Any:
     return api_client()
 
 
-@pytest.fixture
-def open_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
-    """Listed today, open for two days: bids over the API (the server's clock) are taken."""
-    today = days_ago(0)
-    return list_pledge(listed_on=today, today=today)
-
-
-def body(pledge: Pledge, valuation_id: int, **kw: Any) -> dict[str, Any]:
-    today = days_ago(0)
-    return {
-        "pledge_id": pledge.pk,
-        "method": "listing",
-        "valuation_id": valuation_id,
-        "reserve_price": "616000.00",
-        "increment": "5000.00",
-        "listed_on": today.isoformat(),
-        "closes_at": (opening(today) + timedelta(days=3)).isoformat(),
-        **kw,
-    }
-
-
 # --- POST /disposals ---------------------------------------------------------------------------
 
 
@@ -72,7 +51,7 @@ def test_the_pledgee_lists_over_the_api_issue12(
 ) -> None:
     pledge, right, _loan = defaulted()
     valuation = value_on([right], days_ago(1))
-    response = bank_a_api.post_json(BOARD, body(pledge, valuation.pk))
+    response = bank_a_api.post_json(BOARD, listing_body(pledge, valuation.pk))
     assert response.status_code == 201, response.content
     data = response.json()
     assert (data["state"], data["method"], data["method_label"]) == (
@@ -107,7 +86,7 @@ def test_listing_refusals_over_the_api(
 ) -> None:
     pledge, right, _loan = defaulted()
     valuation = value_on([right], days_ago(1))
-    good = body(pledge, valuation.pk)
+    good = listing_body(pledge, valuation.pk)
     assert anonymous.post_json(BOARD, good).status_code == 401
     assert api_client(enterprise_a_user).post_json(BOARD, good).status_code == 403
     other = api_client(bank_b_user).post_json(BOARD, good)
@@ -140,7 +119,7 @@ def test_a_performing_loans_pledge_is_409_over_the_api(
     bank_a_api: Any,
 ) -> None:
     pledge, right, _loan = defaulted(category=None)
-    response = bank_a_api.post_json(BOARD, body(pledge, value_on([right], days_ago(1)).pk))
+    response = bank_a_api.post_json(BOARD, listing_body(pledge, value_on([right], days_ago(1)).pk))
     assert (response.status_code, response.json()["code"]) == (409, "loan_not_defaulted")
 
 
