@@ -49,14 +49,23 @@ def _unstorable(text: str) -> bool:
     return False
 
 
+# The integers a database column of ours holds (BigAutoField ids, counts): 64-bit signed. A JSON
+# number beyond them would reach the database driver as an overflow (a 500), never a row.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 def _find_unstorable(data: Any, root: str) -> list[str | int] | None:
     """The location (as pydantic writes it: ["body", "owners", 1, "name"]) of the first string in
-    `data`, a key or a value at any depth, that cannot be stored; None if there is none."""
+    `data`, a key or a value at any depth, that cannot be stored, or of the first integer beyond
+    64 bits; None if there is none."""
     stack: list[tuple[Any, list[str | int]]] = [(data, [root])]
     while stack:  # iterative: a deeply nested body cannot exhaust the interpreter's stack
         value, loc = stack.pop()
         if isinstance(value, str):
             if _unstorable(value):
+                return loc
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not _INT_MIN <= value <= _INT_MAX:
                 return loc
         elif isinstance(value, dict):
             for key in value:
@@ -74,12 +83,25 @@ def _reject_unstorable(data: Any, root: str) -> None:
     if loc is None:
         return
     field = ".".join(str(part) for part in loc[1:]) or root
+    if _is_int_at(data, loc[1:]):
+        raise ValidationFailed(
+            f"“{field}”的数值超出可保存的范围。",
+            f"{field!r} is a number beyond what can be stored (64-bit).",
+            code="number_out_of_range",
+            extra={"loc": loc},
+        )
     raise ValidationFailed(
         f"“{field}”含有无法保存的字符（NUL 控制字符或无效的 Unicode 代理字符）。",
         f"{field!r} contains a character that cannot be stored (NUL or an unpaired surrogate).",
         code="invalid_text",
         extra={"loc": loc},
     )
+
+
+def _is_int_at(data: Any, path: list[str | int]) -> bool:
+    for part in path:
+        data = data[part]
+    return isinstance(data, int) and not isinstance(data, bool)
 
 
 _JSON_KIND = {list: "数组", str: "字符串", int: "数字", float: "数字", bool: "布尔值"}

@@ -18,6 +18,7 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.schemas import ErrorOut
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.models import (
     FollowUpStatus,
@@ -270,7 +271,7 @@ def _batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/whitelist/batches", response={201: BatchOut})
+@router.post("/whitelist/batches", response={201: BatchOut, 404: ErrorOut})
 def batch_create(request: HttpRequest, payload: BatchIn) -> Status[dict[str, Any]]:
     """A draft batch of the enterprises the rule selects now (scores snapshotted)."""
     rule = selectors.rule_get(actor=request.user, pk=payload.rule_id)

@@ -264,3 +264,23 @@ def test_batch_detail_and_list_take_the_same_queries_at_two_sizes(
     assert len(body["entries"]) == 3
     assert all(len(e["follow_ups"]) >= 1 for e in body["entries"])
     assert len(office_api.get(f"{API}/batches").json()) == 2
+
+
+def test_a_batch_of_an_unknown_rule_is_a_declared_404(office_api: Any) -> None:
+    response = office_api.post_json("/api/v1/whitelist/batches", {"rule_id": 999_999})
+    assert response.status_code == 404
+    declared = office_api.get("/api/schema").json()["paths"]["/api/v1/whitelist/batches"]["post"]
+    assert "404" in declared["responses"]  # found by .ci/api_fuzz's stateful phase
+
+
+def test_an_id_beyond_64_bits_is_a_422_not_a_server_error(
+    office_api: Any, published_batch: Any
+) -> None:
+    # Found by .ci/api_fuzz: the driver overflowed on -358141059944274722816 (a 500).
+    response = office_api.post_json(
+        f"/api/v1/whitelist/batches/{published_batch.pk}/push",
+        {"bank_ids": [1, -358141059944274722816]},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "number_out_of_range"
+    assert response.json()["loc"] == ["body", "bank_ids", 1]
