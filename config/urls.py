@@ -11,6 +11,7 @@ urlpatterns = [
     path("calendar/", include("ipfin.holidays.urls")),
     path("valuations/", include("ipfin.valuation.urls")),
     path("risk/", include("ipfin.risk.urls")),
+    path("disposals/", include("ipfin.disposals.urls")),
     path("", include("ipfin.pledges.urls")),
     path("", include("ipfin.registry.urls")),
     path("", include("ipfin.portal.urls")),

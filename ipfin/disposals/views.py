@@ -1,0 +1,204 @@
+"""The disposal pages (质物处置 / 交易大厅): the public board, a listing's page with the bid, the
+backstop and the completion forms by role. Thin: one selector
+or service per page or action (ipfin.disposals.selectors, services); every action runs through
+`run_action`, so a refusal answers its own status with the message in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ipfin.accounts.permissions import Perm, has_perm, require_login
+from ipfin.disposals import selectors, services
+from ipfin.disposals.domain import DisposalState, backstop_from
+from ipfin.disposals.forms import (
+    BackstopForm,
+    BidForm,
+    CompleteForm,
+    DisposalFilterForm,
+)
+from ipfin.disposals.models import Disposal, DisposalStateChoices
+from ipfin.disposals.presentation import Phase, board_row
+from ipfin.web.templatetags.ipfin_web import yuan
+from ipfin.web.views import domain_errors, run_action
+
+LISTINGS_PER_PAGE = 30
+ALL = gettext_lazy("全部")
+
+
+# --- the board -----------------------------------------------------------------------------------
+
+
+@domain_errors
+@require_http_methods(["GET"])
+def board(request: HttpRequest) -> HttpResponse:
+    """The trading board (public, as the API's reads): the latest listed first, by state."""
+    form = DisposalFilterForm(request.GET or None)
+    form.fields["state"].choices = [("", ALL), *DisposalStateChoices.choices]  # type: ignore[attr-defined]
+    chosen = form.cleaned_data.get("state") if form.is_bound and form.is_valid() else None
+    rows = selectors.disposal_list(
+        actor=request.user, state=DisposalState(chosen) if chosen else None
+    )
+    page = Paginator(rows, LISTINGS_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [board_row(disposal, now) for disposal in page.object_list],
+        "state": chosen or "",
+    }
+    return render(request, "disposals/board.html", context)
+
+
+# --- one listing ---------------------------------------------------------------------------------
+
+
+def _is_party(request: HttpRequest, disposal: Disposal) -> bool:
+    """The pledgee, the pledgor or the borrower (who may not bid: the service says why)."""
+    org_id = getattr(request.user, "organisation_id", None)
+    if org_id is None:
+        return False
+    return org_id in {disposal.bank_id, disposal.pledgor_id, disposal.loan.enterprise_id}
+
+
+def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> dict[str, Any]:
+    user = request.user
+    now = timezone.now()
+    row = board_row(disposal, now)
+    now_phase = row.phase
+    org_id = getattr(user, "organisation_id", None)
+    seller = org_id == disposal.bank_id and has_perm(user, Perm.DISPOSAL_MANAGE)
+    party = _is_party(request, disposal)
+    first_backstop_day = backstop_from(disposal.listed_on)
+    no_bid = disposal.leading_amount is None
+    can_bid = now_phase is Phase.OPEN and has_perm(user, Perm.DISPOSAL_BID) and not party
+    can_complete = seller and (
+        (now_phase is Phase.CLOSED and not no_bid) or disposal.state == DisposalState.BACKSTOPPED
+    )
+    centre = has_perm(user, Perm.DISPOSAL_BACKSTOP) and disposal.state == DisposalState.LISTED
+    can_backstop = centre and no_bid and timezone.localdate() >= first_backstop_day
+    completed = disposal.state == DisposalState.COMPLETED
+    return {
+        "disposal": disposal,
+        "row": row,
+        "phase": now_phase.value,
+        "bids": list(disposal.bids.all()),
+        "rights": list(disposal.rights.all()),
+        "org_id": org_id,
+        "seller": seller,
+        "party": party and has_perm(user, Perm.DISPOSAL_BID),
+        "backstop_from": first_backstop_day,
+        "can_bid": can_bid,
+        "bid_form": given.get("bid_form") or BidForm(),
+        "can_complete": can_complete,
+        "complete_form": given.get("complete_form") or CompleteForm(),
+        "centre_waits": centre and no_bid and not can_backstop,
+        "can_backstop": can_backstop,
+        "backstop_form": given.get("backstop_form") or BackstopForm(),
+        "settlement": completed and selectors.settlement_visible(actor=user, disposal=disposal),
+        "action_error": given.get("error", ""),
+        "anonymous": not user.is_authenticated,
+    }
+
+
+def _detail(
+    request: HttpRequest, disposal_id: int, status: int = 200, **given: Any
+) -> HttpResponse:
+    disposal = selectors.disposal_get(actor=request.user, disposal_id=disposal_id)
+    context = _detail_context(request, disposal, **given)
+    return render(request, "disposals/detail.html", context, status=status)
+
+
+@domain_errors
+@require_http_methods(["GET"])
+def disposal_detail(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    return _detail(request, disposal_id)
+
+
+def _action(
+    request: HttpRequest,
+    disposal_id: int,
+    run: Callable[[Disposal], str],
+    *,
+    form: Any,
+    key: str,
+) -> HttpResponse:
+    """Run one service on the listing: back to its page with the message, or the page again with
+    the form and the refusal at the refusal's status."""
+    disposal = selectors.disposal_get(actor=request.user, disposal_id=disposal_id)
+
+    def refused(status: int, error: str) -> HttpResponse:
+        return _detail(request, disposal_id, status, **{key: form, "error": error})
+
+    return run_action(
+        request,
+        lambda: run(disposal),
+        form=form,
+        on_success=lambda: redirect("disposals:disposal_detail", disposal_id),
+        on_failure=refused,
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def bid_place(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    form = BidForm(request.POST)
+
+    def run(disposal: Disposal) -> str:
+        bid = services.bid_place(
+            actor=require_login(request.user), disposal=disposal, amount=form.cleaned_data["amount"]
+        )
+        return _("出价成功：您的竞买号为 %(no)s，出价 %(amount)s。") % {
+            "no": bid.bidder_no,
+            "amount": yuan(bid.amount),
+        }
+
+    return _action(request, disposal_id, run, form=form, key="bid_form")
+
+
+@login_required
+@domain_errors
+@require_POST
+def disposal_backstop(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    form = BackstopForm(request.POST)
+
+    def run(disposal: Disposal) -> str:
+        services.disposal_backstop(
+            actor=require_login(request.user), disposal=disposal, price=form.cleaned_data["price"]
+        )
+        return _("已收储。质权人办理成交后，知识产权登记转让至贵单位名下。")
+
+    return _action(request, disposal_id, run, form=form, key="backstop_form")
+
+
+@login_required
+@domain_errors
+@require_POST
+def disposal_complete(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    form = CompleteForm(request.POST)
+
+    def run(disposal: Disposal) -> str:
+        done = services.disposal_complete(
+            actor=require_login(request.user),
+            disposal=disposal,
+            disposal_costs=form.cleaned_data["disposal_costs"],
+        )
+        return _(
+            "已成交：知识产权已登记转让给买受人，质押已注销；%(to_loan)s 用于清偿贷款，"
+            "%(to_pledgor)s 返还出质人。"
+        ) % {
+            "to_loan": yuan(done.to_loan or 0),
+            "to_pledgor": yuan(done.to_pledgor or 0),
+        }
+
+    return _action(request, disposal_id, run, form=form, key="complete_form")
