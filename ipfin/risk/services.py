@@ -129,6 +129,7 @@ __all__ = [
     "claim_pay",
     "claim_reject",
     "claim_settle",
+    "claim_settle_on_disposal",
     "compensation_preview",
     "fund_budget",
     "npl_tolerance_preview",
@@ -941,6 +942,33 @@ def claim_settle(
     """After the disposal of the pledge: the fund's final part of the loss by the pure rule, and
     the settlement against the advance posted either way (see the module docstring)."""
     require(actor, Perm.RISK_CLAIM_REVIEW)
+    return _settle(
+        actor=actor, claim=claim, proceeds=proceeds, disposal_costs=disposal_costs, today=today
+    )
+
+
+def claim_settle_on_disposal(
+    *, actor: User, loan_id: int, proceeds: Any, disposal_costs: Any, today: date | None = None
+) -> RiskClaim | None:
+    """The settlement posted by the disposal itself (质物处置 completed on the trading board,
+    ipfin.disposals): the loan's claim awaiting its disposal is settled with the sale's proceeds
+    and costs, in the sale's transaction, by the pledgee bank that completed it
+    (`Perm.DISPOSAL_MANAGE`). None when the loan has no claim awaiting a disposal. The payment
+    the settlement may owe the bank stays maker-checker: an IP office user releases it."""
+    require(actor, Perm.DISPOSAL_MANAGE)
+    claim = RiskClaim.objects.filter(
+        loan_id=loan_id, bank_id=actor.organisation_id, state=ClaimState.AWAITING_DISPOSAL
+    ).first()
+    if claim is None:
+        return None
+    return _settle(
+        actor=actor, claim=claim, proceeds=proceeds, disposal_costs=disposal_costs, today=today
+    )
+
+
+def _settle(
+    *, actor: User, claim: RiskClaim, proceeds: Any, disposal_costs: Any, today: date | None
+) -> RiskClaim:
     amount = amount_in(proceeds, "proceeds", positive=False, label_zh="处置所得")
     costs = optional_amount_in(
         disposal_costs, "disposal_costs", positive=False, label_zh="处置费用"

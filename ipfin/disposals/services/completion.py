@@ -47,6 +47,7 @@ from ipfin.pledges.models import Pledge, PledgeStateChoices, ReleaseBasisChoices
 from ipfin.pledges.services import pledge_release
 from ipfin.registry.services import right_transfer_on_realisation
 from ipfin.risk.domain.claims import ClaimState
+from ipfin.risk.services import claim_settle_on_disposal
 
 __all__ = ["disposal_complete"]
 
@@ -165,6 +166,13 @@ def disposal_complete(
                 loan_close(actor=actor, loan=loan, today=day)
                 closed = True
         claim = selectors.live_claim_of(loan.pk)
+        if claim is not None and claim.state == ClaimState.AWAITING_DISPOSAL:
+            # The compensation settles with this sale, in its transaction (issue 12: "a completed
+            # sale ... posts the compensation settlement"); a payment it owes the bank is still
+            # released by an IP office user (maker-checker).
+            claim = claim_settle_on_disposal(
+                actor=actor, loan_id=loan.pk, proceeds=price, disposal_costs=spent, today=day
+            )
         locked.state = new_state.value
         locked.buyer = buyer
         locked.price = price
@@ -230,8 +238,21 @@ def _tell_parties(
         f"{label_en} is completed ({price} yuan) and the pledge released; {back} yuan goes "
         f"back to the pledgor, {debt_en}.",
     )
+    # A claim settled by this sale: the office releases what the fund still owes, if anything.
+    if claim is not None and claim.settled_at is not None and claim.proceeds == locked.price:
+        settlement = money_str(Decimal(claim.settlement or ZERO))
+        notify_orgs(
+            ip_office_ids(),
+            claim,
+            "disposal.claim_settled",
+            f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}），风险补偿申请 #{claim.pk} "
+            f"已随成交结算，结算差额 {settlement} 元；如基金尚应补偿，请复核拨付。",
+            f"The pledge of loan #{loan.pk} was sold ({label_en}) and compensation claim "
+            f"#{claim.pk} settled with it (settlement {settlement} yuan); release what the fund "
+            "still owes, if anything.",
+        )
     # A claim already settled (or closed) took its figures from an earlier disposal: nothing to do.
-    if claim is not None and claim.state not in _SETTLED:
+    elif claim is not None and claim.state not in _SETTLED:
         costs = money_str(Decimal(locked.disposal_costs or ZERO))
         notify_orgs(
             ip_office_ids(),

@@ -29,7 +29,13 @@ from ipfin.loans.services import loan_write_off
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.services import right_transfer_on_realisation
-from ipfin.risk.services import claim_file, scheme_create
+from ipfin.risk.services import (
+    claim_approve,
+    claim_file,
+    claim_pay,
+    fund_budget,
+    scheme_create,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -194,6 +200,42 @@ def test_a_claim_on_the_loan_is_named_and_the_office_told_its_figures_issue12(
     told = Notification.objects.get(verb="disposal.claim_settlement")
     assert told.organisation_id == office_user.organisation_id
     assert "900000.00" in told.message_zh and "20000.00" in told.message_zh
+
+
+def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
+    sold: Disposal,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The advance paid, the claim awaits the disposal: completing the sale posts the settlement
+    (issue 12: "a completed sale ... posts the compensation settlement"); what the fund may still
+    owe the bank is released by an office user, not by the bank that settled."""
+    fund = make_org(OrganisationKind.RISK_FUND, "风险补偿基金")
+    checker = make_user("checker", office_user.organisation)
+    scheme = scheme_create(
+        actor=office_user,
+        fund_id=fund.pk,
+        name="前置代偿",
+        mode="front_loaded",
+        shares={"fund": "0.4", "bank": "0.3", "guarantor": "0.2", "insurer": "0.1"},
+    )
+    fund_budget(actor=office_user, fund_id=fund.pk, amount="5000000.00", memo="财金〔2026〕1号")
+    claim = claim_file(actor=bank_a_user, loan_id=sold.loan_id, scheme_id=scheme.pk)
+    claim_approve(actor=office_user, claim=claim)
+    claim_pay(actor=checker, claim=claim)
+    claim.refresh_from_db()
+    assert claim.state == "awaiting_disposal"
+
+    disposal_complete(actor=bank_a_user, disposal=sold, disposal_costs="20000.00")
+    claim.refresh_from_db()
+    assert claim.state in ("settled", "closed")
+    assert (claim.proceeds, claim.disposal_costs) == (D("900000.00"), D("20000.00"))
+    assert claim.settled_by == bank_a_user and claim.settlement is not None
+    assert claim.advance is not None and claim.fund_part is not None
+    assert claim.settlement == claim.fund_part - claim.advance
+    assert Notification.objects.filter(verb="disposal.claim_settled").exists()
 
 
 # --- refusals ----------------------------------------------------------------------------------
