@@ -42,7 +42,13 @@ from ipfin.disposals.tests.sweep import bank_a_listing
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
-from ipfin.pledges.models import Pledge, PledgeChange, PledgeDocument
+from ipfin.pledges.models import (
+    AnnuityDeposit,
+    AnnuityDepositYear,
+    Pledge,
+    PledgeChange,
+    PledgeDocument,
+)
 from ipfin.registry.models import Right, RightEvent
 from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.services import claim_file, scheme_create
@@ -250,7 +256,9 @@ def _rights(a: Organisation, x: Organisation | None) -> QuerySet[Any]:
 
 
 OWNED: dict[str, Owned] = {
-    "pledge_id": Owned(Pledge, _pledges, (PledgeDocument, PledgeChange)),
+    "pledge_id": Owned(
+        Pledge, _pledges, (PledgeDocument, PledgeChange, AnnuityDeposit, AnnuityDepositYear)
+    ),
     "change_id": Owned(PledgeChange, _pledge_changes),
     "valuation_id": Owned(Valuation, _valuations),
     "loan_id": Owned(Loan, _loans, (Installment, Repayment)),
