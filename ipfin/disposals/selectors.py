@@ -12,6 +12,9 @@
 - `live_claim_of`: the loan's compensation claim that is not rejected, if any (ipfin.risk).
 - `board_of`: a listing as the bidding rule sees it (`opens_at`: the start of the listing day in
   the platform's time zone).
+- `listable_pledges` / `reserve_valuations`: the listing form's choices for the pledgee bank —
+  its registered pledges securing a defaulted loan with no live listing, and for one of them the
+  valuations the service would accept as the reserve's basis (the services check both again).
 """
 
 from __future__ import annotations
@@ -19,23 +22,32 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from ipfin.accounts.permissions import Actor, Perm, tenant_scope
+from ipfin.accounts.permissions import Actor, Perm, acting_organisation, require, tenant_scope
 from ipfin.common.errors import NotFound
-from ipfin.disposals.domain import Board, DisposalState
+from ipfin.disposals.domain import VALUATION_FRESH_MONTHS, Board, DisposalState
+from ipfin.disposals.models import LIVE_STATES as LIVE_DISPOSAL_STATES
 from ipfin.disposals.models import Bid, Disposal
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState
+from ipfin.loans.models import Loan
+from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.registry.domain import add_months
 from ipfin.risk.domain.claims import LIVE_STATES
 from ipfin.risk.models import RiskClaim
+from ipfin.valuation.models import Valuation
+from ipfin.valuation.selectors import loan_backing_refusal, reliable_valuations_of, valuation_list
 
 __all__ = [
     "board_of",
     "disposal_get",
     "disposal_list",
     "disposal_not_found",
+    "listable_pledges",
     "live_claim_of",
     "opens_at",
+    "reserve_valuations",
     "seller_disposal",
     "settlement_visible",
 ]
@@ -114,3 +126,53 @@ def board_of(disposal: Disposal) -> Board:
         closes_at=disposal.closes_at,
         leading=None if disposal.leading_amount is None else Decimal(disposal.leading_amount),
     )
+
+
+# --- the listing form's choices ------------------------------------------------------------------
+
+
+def listable_pledges(*, actor: Actor) -> QuerySet[Pledge]:
+    """The actor's bank's registered pledges that secure a defaulted loan (disbursed and
+    classified 次级/可疑/损失, or written off: the listing service's rule) and have no live
+    listing, newest first, with their active items' rights and their pledgor."""
+    bank = acting_organisation(require(actor, Perm.DISPOSAL_MANAGE))
+    defaulted = Loan.objects.filter(pledge=OuterRef("pk")).filter(
+        Q(state=LoanState.WRITTEN_OFF.value)
+        | Q(
+            state__in=[LoanState.DISBURSED.value, LoanState.REPAYING.value],
+            classification__in=[category.value for category in NON_PERFORMING],
+        )
+    )
+    live = Disposal.objects.filter(pledge=OuterRef("pk"), state__in=LIVE_DISPOSAL_STATES)
+    return (
+        Pledge.objects.filter(pledgee_id=bank.pk, state=PledgeStateChoices.REGISTERED)
+        .filter(Exists(defaulted))
+        .exclude(Exists(live))
+        .select_related("pledgor")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=PledgeItem.objects.filter(active=True).select_related("right"),
+            )
+        )
+        .order_by("-effective_date", "-id")
+    )
+
+
+def reserve_valuations(*, actor: Actor, pledge: Pledge, today: date) -> list[Valuation]:
+    """The valuations a listing of `pledge` may rest its reserve on, the latest first: those the
+    pledgee may rely on as for a loan approval (`loan_backing_refusal`), of exactly the pledge's
+    rights, based within the 12 months before `today` (a listing day is today or later, so an
+    older one is stale for any listing)."""
+    rights = frozenset(
+        PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
+    )
+    earliest = add_months(today, -VALUATION_FRESH_MONTHS)
+    within = valuation_list(actor=actor).filter(
+        valuation_date__gte=earliest, valuation_date__lte=today
+    )
+    return [
+        valuation
+        for valuation, of in reliable_valuations_of(set(rights), within=within)
+        if of == rights and loan_backing_refusal(valuation, bank_id=pledge.pledgee_id) is None
+    ]

@@ -1,5 +1,5 @@
 """The disposal pages (质物处置 / 交易大厅): the public board, a listing's page with the bid, the
-backstop and the completion forms by role. Thin: one selector
+backstop and the completion forms by role, and the pledgee bank's listing form. Thin: one selector
 or service per page or action (ipfin.disposals.selectors, services); every action runs through
 `run_action`, so a refusal answers its own status with the message in place."""
 
@@ -17,17 +17,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.accounts.permissions import Perm, has_perm, require_login
+from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.disposals import selectors, services
 from ipfin.disposals.domain import DisposalState, backstop_from
 from ipfin.disposals.forms import (
     BackstopForm,
     BidForm,
     CompleteForm,
+    DisposalCreateForm,
     DisposalFilterForm,
 )
 from ipfin.disposals.models import Disposal, DisposalStateChoices
 from ipfin.disposals.presentation import Phase, board_row
+from ipfin.pledges.models import Pledge
+from ipfin.valuation.models import Valuation
 from ipfin.web.templatetags.ipfin_web import yuan
 from ipfin.web.views import domain_errors, run_action
 
@@ -55,6 +58,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [board_row(disposal, now) for disposal in page.object_list],
         "state": chosen or "",
+        "can_list": has_perm(request.user, Perm.DISPOSAL_MANAGE),
     }
     return render(request, "disposals/board.html", context)
 
@@ -202,3 +206,88 @@ def disposal_complete(request: HttpRequest, disposal_id: int) -> HttpResponse:
         }
 
     return _action(request, disposal_id, run, form=form, key="complete_form")
+
+
+# --- the listing form ----------------------------------------------------------------------------
+
+
+def _pledge_label(pledge: Pledge) -> str:
+    rights = "、".join(item.right.number for item in pledge.items.all())
+    return f"{pledge.registration_no} · {pledge.pledgor.name} · {rights}"
+
+
+def _valuation_label(valuation: Valuation) -> str:
+    return _("#%(id)s · 评估值 %(value)s · 基准日 %(date)s · %(org)s") % {
+        "id": valuation.pk,
+        "value": yuan(valuation.value),
+        "date": valuation.valuation_date.isoformat(),
+        "org": valuation.organisation.name,
+    }
+
+
+def _listable(request: HttpRequest) -> list[tuple[Pledge, list[Valuation]]]:
+    """The bank's listable pledges, each with the valuations its reserve may rest on."""
+    today = timezone.localdate()
+    return [
+        (pledge, selectors.reserve_valuations(actor=request.user, pledge=pledge, today=today))
+        for pledge in selectors.listable_pledges(actor=request.user)
+    ]
+
+
+def _create_form(request: HttpRequest, listable: list[tuple[Pledge, list[Valuation]]]) -> Any:
+    """The listing form: the pledges, and their valuations grouped under each pledge's number;
+    on GET `?pledge=<id>` (or the only pledge) chosen, on its latest valuation."""
+    pledges = [(pledge.pk, _pledge_label(pledge)) for pledge, _valuations in listable]
+    groups = [
+        (pledge.registration_no, [(v.pk, _valuation_label(v)) for v in valuations])
+        for pledge, valuations in listable
+    ]
+    choose = [("", _("请选择"))]
+    choices = {"pledges": [*choose, *pledges], "valuations": [*choose, *groups]}
+    if request.method == "POST":
+        return DisposalCreateForm(request.POST, **choices)
+    initial: dict[str, Any] = {"method": "auction", "listed_on": timezone.localdate()}
+    wanted = request.GET.get("pledge", "")
+    for pledge, valuations in listable:
+        if wanted == str(pledge.pk) or len(listable) == 1:
+            initial["pledge_id"] = pledge.pk
+            initial["valuation_id"] = valuations[0].pk if valuations else None
+    return DisposalCreateForm(initial=initial, **choices)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def disposal_new(request: HttpRequest) -> HttpResponse:
+    """The pledgee bank lists a pledge of a defaulted loan (`?pledge=<id>` chooses it)."""
+    require(request.user, Perm.DISPOSAL_MANAGE)
+    listable = _listable(request)
+    form = _create_form(request, listable)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {
+            "form": form,
+            "action_error": error,
+            "has_pledges": bool(listable),
+            # Pledges with no valuation to rest a reserve on: the bank values them first.
+            "unvalued": [pledge for pledge, valuations in listable if not valuations],
+        }
+        return render(request, "disposals/new.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Disposal] = {}
+
+    def act() -> str:
+        made["disposal"] = services.disposal_create(
+            actor=require_login(request.user), **form.cleaned_data
+        )
+        return _("已挂牌：处置项目已在交易大厅公开。")
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("disposals:disposal_detail", made["disposal"].pk),
+        on_failure=page,
+    )
