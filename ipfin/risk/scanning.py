@@ -46,6 +46,7 @@ from ipfin.loans.domain.status import NON_PERFORMING, LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.pledges.selectors import covered_annuities
 from ipfin.registry.domain import TRADEMARK_TERM_YEARS
 from ipfin.registry.models import RightEvent
 from ipfin.risk.domain.alerts import AlertKind, Finding
@@ -273,6 +274,9 @@ def scan_findings(
         patent_expiry,
     )
     expiry = np.where(trademark & np.isnat(grant), _NAT, expiry)
+    # A year a live annuity deposit covers is paid by the platform on its due date (预缴年费):
+    # no annuity_due / grace_period alert for it.
+    covered = covered_annuities(items.values("right_id"))
     watch = annuity_watch(
         kind=kind,
         filing=filing,
@@ -300,8 +304,17 @@ def scan_findings(
                 )
             )
 
-    emit(watch.state == AnnuityState.DUE_SOON, AlertKind.ANNUITY_DUE, watch.due)
-    emit(watch.state == AnnuityState.GRACE, AlertKind.GRACE_PERIOD, watch.grace_until)
+    if covered:
+        pairs = np.array(sorted(covered), dtype=np.int64)
+        covered_mask = np.isin(right_id * 1000 + watch.year, pairs[:, 0] * 1000 + pairs[:, 1])
+    else:
+        covered_mask = np.zeros(len(right_id), dtype=bool)
+    emit((watch.state == AnnuityState.DUE_SOON) & ~covered_mask, AlertKind.ANNUITY_DUE, watch.due)
+    emit(
+        (watch.state == AnnuityState.GRACE) & ~covered_mask,
+        AlertKind.GRACE_PERIOD,
+        watch.grace_until,
+    )
     emit(watch.state == AnnuityState.LAPSED, AlertKind.LAPSED, watch.due)
     invalidated = _dates(_aligned(events, right_id, column("invalidated"), None))
     emit(~np.isnat(invalidated), AlertKind.INVALIDATED, invalidated)

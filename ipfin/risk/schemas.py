@@ -409,6 +409,8 @@ class RiskScanOut(Schema):
     seen_again: int
     resolved: int
     by_kind: dict[str, int]
+    deposit_years_paid: int = Field(description="annuity years paid from deposits (预缴年费)")
+    deposit_amount_paid: str = Field(description="their fees, yuan")
 
 
 # --- anomaly signals (虚构合同、数据异常) -------------------------------------------------------

@@ -84,6 +84,7 @@ from ipfin.common.workflow import IllegalTransition, transition_conflict
 from ipfin.financing.models import Product
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Installment, Loan
+from ipfin.pledges.services.deposits import annuity_deposit_draw
 from ipfin.registry.models import Right
 from ipfin.risk import selectors
 from ipfin.risk.domain.alerts import Finding, alert_message
@@ -1048,6 +1049,9 @@ class ScanSummary:
     seen_again: int
     resolved: int
     by_kind: dict[str, int]
+    # 预缴年费: the annuity years this scan paid from deposits on their due dates, and their fees
+    deposit_years_paid: int = 0
+    deposit_amount_paid: str = "0.00"
 
 
 _LIVE = ["open", "acknowledged"]
@@ -1068,6 +1072,9 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
     else the IP office (`Perm.RISK_SCAN`)."""
     if actor is not None:
         require(actor, Perm.RISK_SCAN)
+    # First the annuities falling due are paid from their deposits (issue 12, 预缴年费): the scan
+    # then reads them paid.
+    drawn = annuity_deposit_draw(on=on)
     findings, read = scan_findings(
         on,
         decline=_settings_decimal("IPFIN_RISK_VALUE_DECLINE", DEFAULT_VALUE_DECLINE),
@@ -1103,6 +1110,8 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
             seen_again=seen_again,
             resolved=resolved,
             by_kind=dict(sorted(by_kind.items())),
+            deposit_years_paid=drawn.years,
+            deposit_amount_paid=money_str(drawn.amount),
         )
         audit_record(
             actor=actor,

@@ -172,3 +172,28 @@ def test_four_scans_at_once_leave_one_live_alert_per_fact(
     live = RiskAlert.objects.exclude(status="resolved")
     assert live.count() == live.values("key").distinct().count()
     assert _preservations().count() == 1
+
+
+def test_issue12_a_year_covered_by_an_annuity_deposit_raises_no_annuity_alert(
+    pledged: tuple[Pledge, Any],  # noqa: F811
+    bank_a_user: User,
+    today: date,
+) -> None:
+    from ipfin.pledges.services.deposits import annuity_deposit_create
+    from ipfin.risk.scanning import scan_findings
+
+    pledge, _valuation = pledged
+    right = pledge.items.get().right
+    # The fixture's patent: its next annuity falls due about now (filed three years ago).
+    on = today + timedelta(days=20)
+    before = {f.kind.value for f in scan_findings(on)[0] if f.right_id == right.pk}
+    assert before & {"annuity_due", "grace_period"}, before
+    deposit = annuity_deposit_create(actor=bank_a_user, pledge=pledge, right_number=right.number)
+    assert deposit.years.count() >= 1
+    summary = risk_scan(on=on)
+    assert not RiskAlert.objects.filter(
+        right=right, kind__in=["annuity_due", "grace_period"]
+    ).exists()
+    # What fell due by today was paid from the deposit by the scan itself.
+    paid = deposit.years.filter(drawn_on__isnull=False).count()
+    assert summary.deposit_years_paid == paid
