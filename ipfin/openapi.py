@@ -152,8 +152,11 @@ def _complete_operation(
         statuses.append("422")
     if "requestBody" in op:
         statuses.append("413")
-    if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
-        statuses.append("428")
+    if any(
+        p.get("in") == "header" and p.get("name") == "If-Match" and p.get("required")
+        for p in parameters
+    ):
+        statuses.append("428")  # only where the header is required: none, no edit
     if method == "post" and not public:
         parameters.append(dict(IDEMPOTENCY_KEY))
     # django-ninja keys its statuses by int: one key per status, as JSON writes them.

@@ -129,6 +129,19 @@ def openapi_read() -> dict[str, Any]:
     return {"responses": {200: {"headers": {ETAG: copy.deepcopy(_ETAG_HEADER)}}}}
 
 
+def openapi_optional_write() -> dict[str, Any]:
+    """`openapi_extra` of a write that appends a new version (a product's next terms): If-Match
+    optional — sent, a version published in between is a 409 `version_conflict`; not sent, the
+    write proceeds (nothing is overwritten either way)."""
+    parameter = copy.deepcopy(_IF_MATCH_PARAMETER)
+    parameter["required"] = False
+    parameter["description"] = (
+        'The version the new terms were drawn from ("3"; "0" for a new product). Another version '
+        "than the latest: 409 version_conflict, nothing published. Optional."
+    )
+    return {"parameters": [parameter]}
+
+
 def openapi_write() -> dict[str, Any]:
     """`openapi_extra` of an edit of a versioned record: the required If-Match header, and the
     ETag of the new version on its 200 answer (ipfin.openapi adds the 409 and 428 refusals)."""

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.common import versioning
 from ipfin.common.errors import ValidationFailed
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import IsoDate
@@ -239,11 +240,16 @@ def product_detail(request: HttpRequest, product_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/products", response={201: ProductOut})
+@router.post(
+    "/products", response={201: ProductOut}, openapi_extra=versioning.openapi_optional_write()
+)
 def product_publish(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
-    """Publish a product (version 1) or a new version of the caller's product `code`."""
+    """Publish a product (version 1) or a new version of the caller's product `code`. With
+    `If-Match: "<n>"` (the version the terms were drawn from; "0" for a new product) a version
+    published in between is a 409 `version_conflict` and nothing is published."""
     data = payload.dict()
-    version = services.product_publish(actor=request.user, **data)
+    based_on = versioning.if_match_version(request.headers.get(versioning.IF_MATCH))
+    version = services.product_publish(actor=request.user, based_on=based_on, **data)
     product = selectors.product_get(pk=version.product_id)
     return Status(201, _products([product], timezone.localdate())[0])
 

@@ -37,6 +37,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
+from ipfin.common.versioning import check_version
 from ipfin.financing import selectors
 from ipfin.financing.domain.terms import RepaymentMethod
 from ipfin.financing.models import (
@@ -379,10 +380,21 @@ def _version_snapshot(v: ProductVersion) -> dict[str, Any]:
 
 
 def product_publish(
-    *, actor: User, code: str, kind: str, name: str, terms: Mapping[str, Any]
+    *,
+    actor: User,
+    code: str,
+    kind: str,
+    name: str,
+    terms: Mapping[str, Any],
+    based_on: int | None = None,
 ) -> ProductVersion:
     """Publish the terms of the actor's product `code`: version 1 of a new product, else the next
-    version (the earlier versions stay as they were). Puts a withdrawn product back on sale."""
+    version (the earlier versions stay as they were). Puts a withdrawn product back on sale.
+
+    Publishing appends a version and overwrites none, so it needs no version to proceed; a client
+    that says which version its terms were drawn from (`based_on`: the API's If-Match, 0 for a
+    product it believes new) is refused with 409 `version_conflict` when another version was
+    published in between — two clerks' edits never silently supersede each other."""
     require(actor, Perm.PRODUCT_PUBLISH)
     provider = acting_organisation(actor)
     code = _text(code, "code", required=True, max_length=40)
@@ -414,6 +426,8 @@ def product_publish(
             )
         before = {"name": product.name, "is_active": product.is_active}
         last = product.versions.aggregate(n=Max("version"))["n"] or 0
+        if based_on is not None:
+            check_version(current=last, expected=based_on)
         version = ProductVersion.objects.create(
             product=product, version=last + 1, published_by=actor, **clean
         )

@@ -140,6 +140,22 @@ VERSIONED_EDITS = {
 }
 
 
+# Writes that append a new version (overwriting none) take If-Match optionally: sent, a version
+# published in between is a 409; never a 428.
+VERSIONED_APPENDS = {("post", "/api/v1/products")}
+
+
+def test_appends_take_if_match_optionally_and_declare_409_not_428(
+    document: dict[str, Any],
+) -> None:
+    ops = {(m, p): op for m, p, op in _operations(document)}
+    for key in VERSIONED_APPENDS:
+        op = ops[key]
+        (header,) = [p for p in op["parameters"] if p["name"] == "If-Match"]
+        assert header["required"] is False, key
+        assert "409" in op["responses"] and "428" not in op["responses"], key
+
+
 def test_edits_in_place_take_if_match_and_declare_409_and_428(document: dict[str, Any]) -> None:
     """ipfin.common.versioning: the edits of a record in place, and only they, require If-Match
     and answer 409 version_conflict / 428 version_required with the shared body; they and the
@@ -147,7 +163,7 @@ def test_edits_in_place_take_if_match_and_declare_409_and_428(document: dict[str
     taking = set()
     for method, path, op in _operations(document):
         headers = [p for p in op.get("parameters", []) if p["name"] == "If-Match"]
-        if not headers:
+        if not headers or (method, path) in VERSIONED_APPENDS:
             continue
         taking.add((method, path))
         assert (headers[0]["in"], headers[0]["required"]) == ("header", True), path

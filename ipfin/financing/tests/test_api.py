@@ -284,3 +284,28 @@ def test_ledger_overdue_flag_over_api(
     demand_push(actor=enterprise_a_user, demand=file_demand(), today=date(2025, 6, 3))
     (row,) = api_client(bank_a_user).get("/api/v1/ledger?overdue=true").json()
     assert row["overdue"] is True and row["due_date"] == "2025-06-10"
+
+
+def test_a_republish_drawn_from_a_stale_version_is_a_409_and_publishes_nothing(
+    api_client: Client, bank_a_user: User
+) -> None:
+    """Two clerks edit the product's terms from version 1: the first publishes version 2, the
+    second's If-Match "1" is refused (issue 11: no lost update); without If-Match publishing
+    appends as before."""
+    bank = api_client(bank_a_user)
+    first = bank.post_json("/api/v1/products", PRODUCT, HTTP_IF_MATCH='"0"').json()
+    assert first["current"]["version"] == 1
+    clerk_a = {**PRODUCT, "terms": {**PRODUCT["terms"], "rate_spread_bp": 80}}
+    clerk_b = {**PRODUCT, "terms": {**PRODUCT["terms"], "rate_spread_bp": 95}}
+    assert bank.post_json("/api/v1/products", clerk_a, HTTP_IF_MATCH='"1"').status_code == 201
+    stale = bank.post_json("/api/v1/products", clerk_b, HTTP_IF_MATCH='"1"')
+    assert stale.status_code == 409
+    assert (stale.json()["code"], stale.json()["current_version"]) == ("version_conflict", 2)
+    listed = api_client(None).get("/api/v1/products").json()
+    assert [p["current"]["rate_spread_bp"] for p in listed] == [80]
+    new_again = bank.post_json("/api/v1/products", clerk_b, HTTP_IF_MATCH='"0"')
+    assert new_again.status_code == 409  # "a new product" — but it exists
+    operation = bank.get("/api/schema").json()["paths"]["/api/v1/products"]["post"]
+    if_match = next(p for p in operation["parameters"] if p["name"] == "If-Match")
+    assert if_match["required"] is False and "428" not in operation["responses"]
+    assert "409" in operation["responses"]
