@@ -21,7 +21,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -33,17 +32,15 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import (
     Actor,
     Perm,
-    has_perm,
     require,
     require_login,
-    tenant_scope,
 )
-from ipfin.common.errors import PermissionDenied
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import PledgeItem
 from ipfin.risk.domain.claims import LIVE_STATES
 from ipfin.risk.models import RiskAlert, RiskClaim
+from ipfin.risk.selectors import alert_scope
 from ipfin.valuation.models import Valuation, ValuationState
 
 __all__ = [
@@ -61,20 +58,8 @@ _LIVE_LOANS = [LoanState.DISBURSED, LoanState.REPAYING]
 _ANNUITY_KINDS = ["annuity_due", "grace_period", "lapsed"]
 
 
-def _scope(actor: Actor) -> Q | None:
-    """The bank's own rows (`bank_id`), every bank's for the IP office; 403 for anyone else."""
-    require_login(actor)
-    if has_perm(actor, Perm.RISK_ALERTS_ALL):
-        return None
-    if not has_perm(actor, Perm.RISK_ALERT_HANDLE):
-        raise PermissionDenied(
-            "您没有查看风险看板的权限。", "You may not read the risk dashboard.", code="forbidden"
-        )
-    return tenant_scope(actor, "bank_id")
-
-
 def _scoped(rows: QuerySet, actor: Actor) -> QuerySet:  # type: ignore[type-arg]
-    scope = _scope(actor)
+    scope = alert_scope(actor, what_zh="风险看板", what_en="the risk dashboard")
     return rows if scope is None else rows.filter(scope)
 
 

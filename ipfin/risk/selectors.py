@@ -73,6 +73,7 @@ __all__ = [
     "BankNplFigures",
     "alert_get",
     "alert_list",
+    "alert_scope",
     "alert_summary",
     "claim_get",
     "claim_list",
@@ -234,15 +235,19 @@ def claim_get(*, actor: Actor, claim_id: int) -> RiskClaim:
 # --- early-warning alerts ------------------------------------------------------------------------
 
 
-def _alert_scope(actor: Actor) -> Q | None:
-    """A bank reads its own alerts, the IP office every bank's (`Perm.RISK_ALERTS_ALL`); anyone
-    else is refused (403): the regulator reads the counts (`alert_summary`), not the alerts."""
+def alert_scope(
+    actor: Actor, *, what_zh: str = "风险预警", what_en: str = "risk alerts"
+) -> Q | None:
+    """The rows of a bank's risk book (`bank_id`) the actor reads: a bank its own, the IP office
+    every bank's (`Perm.RISK_ALERTS_ALL`, None); anyone else is refused (403, naming `what`): the
+    regulator reads the counts (`alert_summary`), not the alerts. The alerts, the dashboard's
+    panels and the services' handling all ask here."""
     require_login(actor)
     if has_perm(actor, Perm.RISK_ALERTS_ALL):
         return None
     if not has_perm(actor, Perm.RISK_ALERT_HANDLE):
         raise PermissionDenied(
-            "您没有查看风险预警的权限。", "You may not read risk alerts.", code="forbidden"
+            f"您没有查看{what_zh}的权限。", f"You may not read {what_en}.", code="forbidden"
         )
     return tenant_scope(actor, "bank_id")
 
@@ -252,7 +257,7 @@ def alert_list(
 ) -> QuerySet[RiskAlert]:
     """The alerts `actor` may read, the most severe and most pressing first: high before medium
     before low, then by the date that matters (soonest first), then newest."""
-    scope = _alert_scope(actor)
+    scope = alert_scope(actor)
     rows = RiskAlert.objects.select_related("bank", "loan", "pledge")
     if scope is not None:
         rows = rows.filter(scope)

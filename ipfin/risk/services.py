@@ -72,7 +72,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
-from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -1179,10 +1179,11 @@ def _tell_banks(new: list[RiskAlert], on: date) -> None:
 
 
 def _live_alert(alert_id: int, actor: User) -> RiskAlert:
-    alert = RiskAlert.objects.select_for_update().filter(pk=alert_id).first()
-    if alert is None or not (
-        has_perm(actor, Perm.RISK_ALERTS_ALL) or alert.bank_id == actor.organisation_id
-    ):
+    """The alert, locked, if the actor may handle it (the one alert scope); else 404."""
+    scope = selectors.alert_scope(actor)
+    rows = RiskAlert.objects.select_for_update().filter(pk=alert_id)
+    alert = (rows if scope is None else rows.filter(scope)).first()
+    if alert is None:
         raise NotFound("没有该预警。", "No such alert.", code="alert_not_found")
     return alert
 
