@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipfin.common.pdf  # the PDFs' font instances, made once (ipfin.common.pdf)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -10,6 +10,8 @@ Environment variables:
 - IPFIN_DUAL_CONTROL_ABOVE  debt (yuan) above which a registration needs a second examiner (unset)
 - IPFIN_MEDIA_ROOT    where uploaded contracts are stored (default var/media)
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
+- IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
+                      $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
 """
 
 from __future__ import annotations
@@ -249,6 +251,14 @@ IPFIN_API_TOKEN_DAYS = int(os.environ.get("IPFIN_API_TOKEN_DAYS", "90"))
 IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
 IPFIN_SHARED_DATA_DIR = Path(
     os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")
+)
+# The regular and bold instances of the PDFs' font, made once from the installed variable font
+# (ipfin.common.pdf): outside the checkout, so that a fresh clone does not make them again.
+IPFIN_FONT_CACHE_DIR = Path(
+    os.environ.get(
+        "IPFIN_FONT_CACHE_DIR",
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ipfin" / "fonts",
+    )
 )
 
 LOGGING = {

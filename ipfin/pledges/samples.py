@@ -15,26 +15,24 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["contract_file", "contract_pdf", "file_pledge", "other_party_confirms"]
+from ipfin.common.pdf import DOC_KWARGS, FONT, FONT_BOLD, register_fonts
 
-_FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese (no font file)
+__all__ = ["contract_file", "contract_pdf", "file_pledge", "other_party_confirms"]
 
 
 def contract_pdf(contract_no: str) -> bytes:
     """A one-page PDF titled 质押合同 with the contract number; the same number, the same bytes
-    (no creation date or random document id), so that its SHA-256 is reproducible."""
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    (no creation date or random document id), so that its SHA-256 is reproducible. Its font is
+    embedded (ipfin.common.pdf), as in every PDF the platform writes."""
+    register_fonts()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, **DOC_KWARGS)
     canvas.setTitle(f"质押合同 {contract_no}")
-    canvas.setFont(_FONT, 18)
+    canvas.setFont(FONT_BOLD, 18)
     canvas.drawString(72, 770, "知识产权质押合同")
-    canvas.setFont(_FONT, 11)
+    canvas.setFont(FONT, 11)
     canvas.drawString(72, 740, f"合同编号 / Contract no.: {contract_no}")
     canvas.drawString(72, 720, "（演示与测试用样本 / sample for the demo and the tests）")
     canvas.showPage()
