@@ -19,7 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ipfin migrate --noinput
 	$(BIN)/ipfin load_demo
-	IPFIN_DUAL_CONTROL_ABOVE=$${IPFIN_DUAL_CONTROL_ABOVE-50000000} $(BIN)/ipfin runserver 127.0.0.1:8000
+	IPFIN_DEMO=1 IPFIN_DUAL_CONTROL_ABOVE=$${IPFIN_DUAL_CONTROL_ABOVE-50000000} $(BIN)/ipfin runserver 127.0.0.1:8000
 
 # The browser test drives Debian's Chromium; install it when we can (as root), else it is skipped
 # with a reason (under CI=true a missing browser is a failure).

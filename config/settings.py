@@ -7,11 +7,12 @@ Environment variables:
 - DJANGO_ALLOWED_HOSTS comma-separated; default 127.0.0.1,localhost
 - DJANGO_HTTPS        "1" behind TLS: secure cookies, HSTS, SSL redirect
 - IPFIN_EXAMINATION_WORKING_DAYS  examiner deadline in Chinese working days (default 5)
+- IPFIN_DEMO          1 under `make demo`: the login page lists the demo logins (never in prod)
 - IPFIN_DUAL_CONTROL_ABOVE  debt (yuan) above which a registration needs a second examiner (unset)
 - IPFIN_MEDIA_ROOT    where uploaded contracts are stored (default var/media)
-- IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
 - IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
                       $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
+- IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ MIDDLEWARE = [
     "ipfin.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Chinese unless the user chose English (pages ignore Accept-Language; the API keeps it).
+    "ipfin.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -241,6 +243,8 @@ IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0")
 IPFIN_EXAMINATION_WORKING_DAYS = int(os.environ.get("IPFIN_EXAMINATION_WORKING_DAYS", "5"))
 # Dual control: an approval of a pledge securing more than this many yuan needs a second examiner
 # (unset: none). The demo sets 50,000,000.
+# The server runs as the demo (`make demo` sets IPFIN_DEMO=1): the login page lists the demo logins.
+IPFIN_DEMO = os.environ.get("IPFIN_DEMO", "").strip().lower() in ("1", "true", "yes")
 IPFIN_DUAL_CONTROL_ABOVE = (
     Decimal(os.environ["IPFIN_DUAL_CONTROL_ABOVE"])
     if os.environ.get("IPFIN_DUAL_CONTROL_ABOVE", "").strip()
@@ -248,10 +252,6 @@ IPFIN_DUAL_CONTROL_ABOVE = (
 )
 # API bearer tokens expire after this many days unless issued for fewer (or more, up to 365).
 IPFIN_API_TOKEN_DAYS = int(os.environ.get("IPFIN_API_TOKEN_DAYS", "90"))
-IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
-IPFIN_SHARED_DATA_DIR = Path(
-    os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")
-)
 # The regular and bold instances of the PDFs' font, made once from the installed variable font
 # (ipfin.common.pdf): outside the checkout, so that a fresh clone does not make them again.
 IPFIN_FONT_CACHE_DIR = Path(
@@ -259,6 +259,10 @@ IPFIN_FONT_CACHE_DIR = Path(
         "IPFIN_FONT_CACHE_DIR",
         Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ipfin" / "fonts",
     )
+)
+IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
+IPFIN_SHARED_DATA_DIR = Path(
+    os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 )
 
 LOGGING = {
@@ -279,3 +283,5 @@ LOGGING = {
 }
 
 LANGUAGE_COOKIE_NAME = "ipfin_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the language chosen is remembered for a year
+LANGUAGE_COOKIE_SAMESITE = "Lax"

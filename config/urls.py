@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from ipfin.api import api
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: the icon is one SVG.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}web/favicon.svg", permanent=True),
+    ),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("loans/", include("ipfin.loans.urls")),

@@ -79,3 +79,22 @@ def screenshots() -> Path:
 def _media_root(settings: Any, tmp_path: Path) -> None:
     """Uploaded contracts go to a temporary directory, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def nav_to(page: Any, testid: str) -> None:
+    """Follow a link of the navigation: open its menu (a <details> group; at narrow widths the
+    menu button first), then click it, as a user does."""
+    link = page.get_by_test_id(testid)
+    toggle = page.get_by_test_id("nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    group = page.locator("details.nav-group", has=link)
+    if group.count() and group.first.get_attribute("open") is None:
+        group.first.locator("summary").click()
+    link.click()
+
+
+def logout(page: Any) -> None:
+    """Log out through the account menu (the user's name opens it)."""
+    page.get_by_test_id("who").click()
+    page.get_by_test_id("logout").click()

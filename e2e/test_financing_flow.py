@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import logout, nav_to
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
 from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
@@ -57,7 +58,7 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 def _logout(page: Any, base: str) -> None:
-    page.get_by_test_id("logout").click()
+    logout(page)
     page.wait_for_url(f"{base}/public/")
 
 
@@ -141,7 +142,7 @@ def test_demand_match_answer_loan_repayment_release(
 
     # --- the enterprise files a demand and sees the matches --------------------------------------
     _login(page, base, "enterprise_a")
-    page.get_by_test_id("nav-demands").click()
+    nav_to(page, "nav-demands")
     page.get_by_test_id("demand-new").click()
     page.wait_for_url(f"{base}/financing/demands/new/")
     expect(page.get_by_test_id("own-rights")).to_contain_text(patent.number)
@@ -179,7 +180,7 @@ def test_demand_match_answer_loan_repayment_release(
 
     # --- bank A answers "interested" in its ledger -----------------------------------------------
     _login(page, base, "bank_a")
-    page.get_by_test_id("nav-ledger").click()
+    nav_to(page, "nav-ledger")
     page.wait_for_url(f"{base}/financing/ledger/")
     row = page.locator(f'[data-testid=ledger-table] tr[data-ledger-id="{row_id}"]')
     expect(row).to_contain_text(f"#{demand_id}")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import logout, nav_to
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.pledges.models import Pledge
 from ipfin.registry.tests.factories import make_patent
@@ -33,7 +34,7 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 def _logout(page: Any, base: str) -> None:
-    page.get_by_test_id("logout").click()
+    logout(page)
     page.wait_for_url(f"{base}/public/")
 
 
@@ -141,7 +142,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
 
     # --- the examiner approves from the queue ---------------------------------------------------
     _login(page, base, "examiner")
-    page.get_by_test_id("nav-queue").click()
+    nav_to(page, "nav-queue")
     page.wait_for_url(f"{base}/examiner/queue/")
     expect(
         page.locator(f'[data-testid=queue-table] tr[data-pledge-id="{pledge_id}"]')

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import logout
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.disposals.models import Disposal
 from ipfin.loans.models import Loan
@@ -37,7 +38,7 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 def _logout(page: Any) -> None:
-    page.get_by_test_id("logout").click()
+    logout(page)
 
 
 @pytest.mark.e2e

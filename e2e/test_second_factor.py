@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from e2e.conftest import logout
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import organisation_second_factor_set
 from ipfin.accounts.totp import totp_code, totp_step
@@ -66,7 +67,7 @@ def test_a_required_second_factor_is_set_up_and_used_on_a_phone(
     page.get_by_test_id("recovery-codes-continue").click()
     expect(page.get_by_test_id("who")).to_contain_text("bank_a")
 
-    page.get_by_test_id("logout").click()
+    logout(page)
     password()
     expect(page.get_by_test_id("second-factor-form")).to_be_visible()
     expect(page.get_by_test_id("totp-setup")).to_have_count(0)

@@ -9,7 +9,7 @@ time, numbers"). Floats are refused everywhere: 0.1 + 0.2 is not a sum of money.
   `MAX_AMOUNT`, or `ValueError` (`AmountTooLarge` above the bound).
 - `money_str`: canonical text, exactly two decimals, no separators ("1234.50"): API and CSV output;
   `money_str_or_none` for an optional amount.
-- `format_yuan_zh` / `wan_yuan`: UI display in 元 or 万元 (10,000 yuan).
+- `wan_yuan`: the amount in 万元 (10,000 yuan). Display text comes from `ipfin.common.display`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = [
     "MAX_AMOUNT",
     "WAN",
     "AmountTooLarge",
-    "format_yuan_zh",
     "largest_remainder",
     "money_str",
     "money_str_or_none",
@@ -142,14 +141,6 @@ def wan_yuan(x: Decimal) -> Decimal:
     Rounded once, from the exact amount (not from the fen-rounded one, which could round twice).
     """
     return _quantize_fen(_to_decimal(x).scaleb(-4))
-
-
-def format_yuan_zh(x: Decimal) -> str:
-    """UI text: "1,250.00 万元" from 10,000 yuan up (by absolute value), "9,999.99 元" below."""
-    value = _to_decimal(x)
-    if abs(_quantize_fen(value)) >= WAN:
-        return f"{wan_yuan(value):,.2f} 万元"
-    return f"{_quantize_fen(value):,.2f} 元"
 
 
 def largest_remainder(total: int, weights: Sequence[tuple[K, int]]) -> dict[K, int]:

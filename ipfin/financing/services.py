@@ -34,6 +34,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
@@ -673,9 +674,9 @@ def demand_file(
                 organisation_id=enterprise.pk,
                 verb="demand.file",
                 message_zh=f"{filer.name} 已代贵企业提交融资需求 #{demand.pk}"
-                f"（{money_str(value)} 元，{months} 个月）。",
+                f"（{yuan_exact(value)}，{months} 个月）。",
                 message_en=f"{filer.name} filed financing demand #{demand.pk} on your behalf "
-                f"({money_str(value)} yuan, {months} months).",
+                f"({yuan_en(value)}, {months} months).",
                 obj=demand,
             )
     return demand
@@ -831,9 +832,9 @@ def demand_push(*, actor: User, demand: Demand, today: date | None = None) -> li
                 organisation_id=row.bank_id,
                 verb="demand.push",
                 message_zh=f"新的融资需求 #{locked.pk}：{locked.enterprise.name}，"
-                f"{money_str(locked.amount)} 元，{locked.term_months} 个月；请于 {due} 前反馈。",
+                f"{yuan_exact(locked.amount)}，{locked.term_months} 个月；请于 {due} 前反馈。",
                 message_en=f"New financing demand #{locked.pk}: {locked.enterprise.name}, "
-                f"{money_str(locked.amount)} yuan, {locked.term_months} months; please answer "
+                f"{yuan_en(locked.amount)}, {locked.term_months} months; please answer "
                 f"by {due}.",
                 obj=row,
             )

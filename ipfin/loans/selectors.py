@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from ipfin.accounts.permissions import (
     Actor,
@@ -35,7 +35,7 @@ from ipfin.accounts.permissions import (
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.financing.models import Policy, PolicyKind
 from ipfin.loans.domain import InstalmentState, LoanTerms, amount_due, amount_to_settle
-from ipfin.loans.domain.status import ACTIVE_STATES, release_due
+from ipfin.loans.domain.status import ACTIVE_STATES, LoanState, release_due
 from ipfin.loans.models import (
     ClaimState,
     Installment,
@@ -55,6 +55,7 @@ from ipfin.valuation.selectors import (
 )
 
 __all__ = [
+    "Headline",
     "LoanPosition",
     "bank_customers",
     "bank_pledges_for",
@@ -63,6 +64,7 @@ __all__ = [
     "loan_position",
     "pledge_valuation",
     "pledge_valuations",
+    "public_headline",
     "subsidy_claim_get",
     "subsidy_claim_list",
     "subsidy_policies",
@@ -323,3 +325,44 @@ def pledge_valuation(*, actor: Actor, pledge: Pledge, valuation_id: int) -> Valu
         return None
     rights = {item.right_id for item in valuation.items.all()}
     return valuation if rights and rights <= _pledged_right_ids(pledge) else None
+
+
+# --- the landing page's headline figures (public) -------------------------------------------------
+
+LOANS_FINANCED_STATES = (
+    LoanState.DISBURSED.value,
+    LoanState.REPAYING.value,
+    LoanState.CLOSED.value,
+    LoanState.WRITTEN_OFF.value,
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What the platform has carried, as the landing page shows it to anyone: pledges in force on
+    the register (count and the debt they secure) and the IP-pledge loans disbursed through the
+    platform (count, principal, distinct borrowers). Aggregates only: no party is named."""
+
+    registered_pledges: int
+    registered_debt: Decimal
+    loans: int
+    financed: Decimal
+    borrowers: int
+
+
+def public_headline() -> Headline:
+    """Three aggregate queries, whatever the size of the register (the landing page caches the
+    result for a few minutes: an anonymous visitor costs no more than a cache read)."""
+    pledges = Pledge.objects.filter(state=PledgeStateChoices.REGISTERED).aggregate(
+        n=Count("id"), debt=Sum("debt_amount")
+    )
+    loans = Loan.objects.filter(state__in=LOANS_FINANCED_STATES).aggregate(
+        n=Count("id"), principal=Sum("principal"), borrowers=Count("enterprise", distinct=True)
+    )
+    return Headline(
+        registered_pledges=pledges["n"] or 0,
+        registered_debt=pledges["debt"] or Decimal(0),
+        loans=loans["n"] or 0,
+        financed=loans["principal"] or Decimal(0),
+        borrowers=loans["borrowers"] or 0,
+    )

@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("guide/", views.guide, name="guide"),
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.login_second_factor, name="login_second_factor"),
     path("logout/", views.logout_view, name="logout"),

@@ -8,9 +8,11 @@ import time
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,8 +55,10 @@ from ipfin.accounts.throttle import (
 from ipfin.accounts.totp import totp_uri
 from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
+from ipfin.loans import selectors as loan_selectors
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges.views import state_counts
+from ipfin.portal.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 from ipfin.portal.forms import (
     AuditFilterForm,
     LoginForm,
@@ -133,8 +137,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     return redirect("portal:login_second_factor")
                 login(request, user)
                 return redirect(next_url or "portal:home")
-    context = {"error": error, "next": next_url or ""}
+    context = {
+        "error": error,
+        "next": next_url or "",
+        # A failed login keeps the name typed (never the password).
+        "username": (request.POST.get("username", "") if request.method == "POST" else "")[:150],
+        "demo_logins": _demo_logins(),
+    }
     return render(request, "portal/login.html", context, status=status)
+
+
+def _demo_logins() -> dict[str, Any] | None:
+    """The demo's logins and password, on a demo server with the demo data loaded only."""
+    if not settings.IPFIN_DEMO:
+        return None
+    if not User.objects.filter(username=DEMO_LOGINS[0][0]).exists():
+        return None
+    return {"password": DEMO_PASSWORD, "logins": DEMO_LOGINS}
 
 
 _SECOND_FACTOR_PENDING = "second_factor_pending"
@@ -231,11 +250,37 @@ def _regulator_stats(user: Any) -> dict[str, Any]:
     return pledge_selectors.pledge_stats(actor=user)
 
 
+# The landing page's figures are aggregates over the whole register: cached for a few minutes so
+# that anonymous visitors cost a cache read, not three aggregate queries each.
+HEADLINE_CACHE_KEY = "portal:landing-headline"
+HEADLINE_CACHE_SECONDS = 300
+
+
+def _headline() -> loan_selectors.Headline:
+    cached = cache.get(HEADLINE_CACHE_KEY)
+    if isinstance(cached, loan_selectors.Headline):
+        return cached
+    figures = loan_selectors.public_headline()
+    cache.set(HEADLINE_CACHE_KEY, figures, HEADLINE_CACHE_SECONDS)
+    return figures
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    """`/` for a visitor: what the platform is for, whom it serves, the public query, headline
+    figures and the ways in (products, policies, the guide, the login)."""
+    return render(request, "portal/landing.html", {"headline": _headline()})
+
+
+def guide(request: HttpRequest) -> HttpResponse:
+    """办事指南: how each main job is done on the platform and the rules it follows."""
+    return render(request, "portal/guide.html")
+
+
 @domain_errors
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return redirect("portal:public_query")
+        return landing(request)
     today = timezone.localdate()
     role = _home_role(user)
     context: dict[str, Any] = {"role": role, "today": today, "notifications": _notifications(user)}

@@ -142,6 +142,25 @@ class Problem(StrEnum):
 
 SKIPS: frozenset[Problem] = frozenset({Problem.NO_APPLICATION_NUMBER, Problem.NOT_CN})
 
+# What each problem is, in a word (Chinese, English): summaries count rows by these.
+PROBLEM_LABELS: dict[Problem, tuple[str, str]] = {
+    Problem.MISSING_NUMBER: ("缺少申请号", "no application number"),
+    Problem.BAD_NUMBER: ("申请号格式错误", "malformed application number"),
+    Problem.BAD_CHECK_DIGIT: ("申请号校验位错误", "wrong check digit"),
+    Problem.UNKNOWN_PATENT_TYPE: ("专利类型无法识别", "unknown patent type"),
+    Problem.KIND_MISMATCH: ("类型与申请号不符", "kind does not match the number"),
+    Problem.UNKNOWN_KIND: ("权利类型无法识别", "unknown kind of right"),
+    Problem.MISSING_TITLE: ("缺少名称", "no title"),
+    Problem.MISSING_FILING_DATE: ("缺少申请日", "no filing date"),
+    Problem.BAD_DATE: ("日期无法识别", "unreadable date"),
+    Problem.GRANT_BEFORE_FILING: ("授权日早于申请日", "grant date before the filing date"),
+    Problem.DUPLICATE_IN_FILE: ("文件内重复", "duplicate in the file"),
+    Problem.FIELD_TOO_LONG: ("字段过长", "field too long"),
+    Problem.BAD_RECORD: ("记录无法读取", "unreadable record"),
+    Problem.NO_APPLICATION_NUMBER: ("无申请号", "no application number"),
+    Problem.NOT_CN: ("非中国专利", "not a Chinese patent"),
+}
+
 _NUMBER_PROBLEM = {
     NumberErrorCode.BAD_FORMAT: Problem.BAD_NUMBER,
     NumberErrorCode.BAD_CHECK_DIGIT: Problem.BAD_CHECK_DIGIT,

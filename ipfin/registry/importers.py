@@ -599,7 +599,7 @@ def write_records(
 
 def rights_import(
     *,
-    actor: User,
+    actor: User | None,
     paths: Iterable[Path | str],
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ipfin.common.money import format_yuan_zh, to_fen
+from ipfin.common import display
 from ipfin.registry.domain import RightFacts, Status, StatusResult, legal_status
 from ipfin.registry.labels import (
     ANNUITY_CAVEAT,
@@ -47,10 +47,7 @@ def event_label(code: str) -> str:
 def price_text(raw: Any) -> str:
     """A recorded price (canonical text in yuan) as the `yuan` template filter shows it; not
     imported from the filter's module, which imports this one."""
-    amount = to_fen(Decimal(str(raw)))
-    if (get_language() or "").startswith("en"):
-        return f"CNY {amount:,.2f}"
-    return format_yuan_zh(amount)
+    return display.yuan(Decimal(str(raw)), english=(get_language() or "").startswith("en"))
 
 
 def event_detail(event: RightEvent) -> str:

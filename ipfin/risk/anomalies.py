@@ -32,6 +32,7 @@ from django.db.models import BigIntegerField, Count, DecimalField, F, Max, Min, 
 from django.db.models.functions import Cast, Round, Substr, Upper
 
 from ipfin.accounts.models import Organisation, OrganisationKind
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.loans.models import Loan, Repayment
 from ipfin.pledges.models import Pledge, PledgeDocument, PledgeItem
 from ipfin.registry.domain import RightKind
@@ -95,7 +96,16 @@ class Signal:
 
 
 def _yuan(fen: int | np.integer[Any]) -> str:
+    """The canonical text of an amount in fen, for the alert's data (not for reading)."""
     return f"{Decimal(int(fen)).scaleb(-2):f}"
+
+
+def _yuan_zh(fen: int | np.integer[Any]) -> str:
+    return yuan_exact(Decimal(int(fen)).scaleb(-2))
+
+
+def _yuan_en(fen: int | np.integer[Any]) -> str:
+    return yuan_en(Decimal(int(fen)).scaleb(-2))
 
 
 def _ids(values: Iterable[Any]) -> tuple[int, ...]:
@@ -227,11 +237,11 @@ def _repeated_pledges() -> list[Signal]:
                 kind="repeated_pledges",
                 key=f"repeated_pledges:{number}:{first[2]}",
                 message_zh=f"权利 {number} 自 {first[3]} 起 {len(members)} 次出质又注销，"
-                f"担保债权额逐次上升（{_yuan(first[5])} 元至 {_yuan(last[5])} 元），"
+                f"担保债权额逐次上升（{_yuan_zh(first[5])}至 {_yuan_zh(last[5])}），"
                 "相邻三次均在一年以内。",
                 message_en=f"Right {number} was pledged and released {len(members)} times from "
-                f"{first[3]}, the secured debt rising each time ({_yuan(first[5])} to "
-                f"{_yuan(last[5])} yuan), each three within a year.",
+                f"{first[3]}, the secured debt rising each time ({_yuan_en(first[5])} to "
+                f"{_yuan_en(last[5])}), each three within a year.",
                 pledge_ids=tuple(int(m[2]) for m in members),
                 organisation_ids=_ids(o for m in members for o in (m[6], m[7])),
                 right_numbers=(number,),
@@ -310,12 +320,12 @@ def _valuation_outliers() -> list[Signal]:
             Signal(
                 kind="valuation_outlier",
                 key=f"valuation:{row[0]}",
-                message_zh=f"评估 #{row[0]} 每项权利估值 {_yuan(round(per_right[i]))} 元，"
+                message_zh=f"评估 #{row[0]} 每项权利估值 {_yuan_zh(round(per_right[i]))}，"
                 f"{'高于' if higher else '低于'}同类（{cohort}，{int(scores.size[i])} 份）中位数 "
-                f"{_yuan(median)} 元，稳健 z 值 {z:.2f}。",
+                f"{_yuan_zh(median)}，稳健 z 值 {z:.2f}。",
                 message_en=f"Valuation #{row[0]} values each right at "
-                f"{_yuan(round(per_right[i]))} yuan, far {'above' if higher else 'below'} its "
-                f"cohort ({cohort}, {int(scores.size[i])} reports; median {_yuan(median)} yuan): "
+                f"{_yuan_en(round(per_right[i]))}, far {'above' if higher else 'below'} its "
+                f"cohort ({cohort}, {int(scores.size[i])} reports; median {_yuan_en(median)}): "
                 f"robust z {z:.2f}.",
                 bank_id=row[8],
                 valuation_ids=(int(row[0]),),

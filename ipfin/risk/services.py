@@ -76,6 +76,7 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import money_pair, yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in, optional_amount_in
 from ipfin.common.money import money_str, money_str_or_none
@@ -809,11 +810,8 @@ def claim_approve(*, actor: User, claim: RiskClaim, today: date | None = None) -
         locked.save()
         label_zh, label_en = _label(locked)
         if result.advance > 0:
-            zh = f"{label_zh} 已批准，代偿金额 {money_str(result.advance)} 元，待拨付。"
-            en = (
-                f"{label_en} was approved: an advance of {money_str(result.advance)} yuan, to be "
-                "paid."
-            )
+            zh = f"{label_zh} 已批准，代偿金额 {yuan_exact(result.advance)}，待拨付。"
+            en = f"{label_en} was approved: an advance of {yuan_en(result.advance)}, to be paid."
         else:
             zh = f"{label_zh} 已批准，处置后结算。"
             en = f"{label_en} was approved; it is settled after the disposal."
@@ -880,9 +878,9 @@ def claim_pay(*, actor: User, claim: RiskClaim, today: date | None = None) -> Ri
         balance = selectors.fund_balance(fund.pk)
         if amount > balance:
             raise Conflict(
-                f"基金余额 {money_str(balance)} 元，不足以拨付 {money_str(amount)} 元。",
-                f"The fund's balance of {money_str(balance)} yuan does not cover the payment of "
-                f"{money_str(amount)} yuan.",
+                f"基金余额 {yuan_exact(balance)}，不足以拨付 {yuan_exact(amount)}。",
+                f"The fund's balance of {yuan_en(balance)} does not cover the payment of "
+                f"{yuan_en(amount)}.",
                 code="fund_insufficient",
                 extra={"balance": money_str(balance), "amount": money_str(amount)},
             )
@@ -893,10 +891,10 @@ def claim_pay(*, actor: User, claim: RiskClaim, today: date | None = None) -> Ri
             )
             if paid + amount > cap:
                 raise Conflict(
-                    f"本方案 {day.year} 年已向该银行拨付 {money_str(paid)} 元，再拨付 "
-                    f"{money_str(amount)} 元将超过年度上限 {money_str(cap)} 元。",
-                    f"The scheme paid the bank {money_str(paid)} yuan in {day.year}; "
-                    f"{money_str(amount)} yuan more would exceed its cap of {money_str(cap)}.",
+                    f"本方案 {day.year} 年已向该银行拨付 {yuan_exact(paid)}，再拨付 "
+                    f"{yuan_exact(amount)}将超过年度上限 {yuan_exact(cap)}。",
+                    f"The scheme paid the bank {yuan_en(paid)} in {day.year}; "
+                    f"{yuan_en(amount)} more would exceed its cap of {money_str(cap)}.",
                     code="bank_year_cap_exceeded",
                     extra={
                         "cap": money_str(cap),
@@ -917,8 +915,8 @@ def claim_pay(*, actor: User, claim: RiskClaim, today: date | None = None) -> Ri
             claim=locked,
             before=before,
             message=(
-                f"{label_zh}：基金已拨付 {money_str(amount)} 元。",
-                f"{label_en}: the fund paid {money_str(amount)} yuan.",
+                f"{label_zh}：基金已拨付 {yuan_exact(amount)}。",
+                f"{label_en}: the fund paid {yuan_en(amount)}.",
             ),
             fund=fund,
             posting=payment_posting(amount),
@@ -1011,13 +1009,13 @@ def _settle(
         locked.settled_at = timezone.now()
         locked.save()
         label_zh, label_en = _label(locked)
-        figure = money_str(abs(result.settlement))
+        figure_zh, figure_en = money_pair(abs(result.settlement))
         if result.settlement > 0:
-            zh = f"{label_zh} 已结算：基金尚应补偿 {figure} 元，待拨付。"
-            en = f"{label_en} was settled: the fund owes {figure} yuan more, to be paid."
+            zh = f"{label_zh} 已结算：基金尚应补偿 {figure_zh}，待拨付。"
+            en = f"{label_en} was settled: the fund owes {figure_en} more, to be paid."
         elif result.settlement < 0:
-            zh = f"{label_zh} 已结算：银行应退还基金代偿款 {figure} 元（已自处置所得中记收）。"
-            en = f"{label_en} was settled: the bank returns {figure} yuan of the advance."
+            zh = f"{label_zh} 已结算：银行应退还基金代偿款 {figure_zh}（已自处置所得中记收）。"
+            en = f"{label_en} was settled: the bank returns {figure_en} of the advance."
         else:
             zh, en = f"{label_zh} 已结算，无差额。", f"{label_en} was settled; nothing is owed."
         _step_done(

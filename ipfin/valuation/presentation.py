@@ -26,7 +26,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ipfin.common.money import format_yuan_zh, to_fen, wan_yuan
+from ipfin.common import display
 from ipfin.registry.labels import status_label
 from ipfin.registry.models import RightKindChoices
 from ipfin.registry.selectors import current_owners, rights_status_bulk
@@ -83,28 +83,25 @@ def yuan_text(value: Any) -> str:
     amount = _decimal(value)
     if amount is None:
         return "—"
-    if is_english():
-        return f"CNY {to_fen(amount):,.2f}"
-    return format_yuan_zh(amount)
+    return display.yuan(amount, english=is_english())
 
 
 def value_text(value: Any) -> str:
-    """The value in 元 and in 万元: "1,234,567.89 元（123.46 万元）"."""
+    """The value to the fen and by size: "1,234,567.89 元（123.46 万元）"; in English the exact
+    figure only, "CNY 1,234,567.89"."""
     amount = _decimal(value)
     if amount is None:
         return "—"
     if is_english():
-        return f"CNY {to_fen(amount):,.2f} ({wan_yuan(amount):,.2f} × 10,000 yuan)"
-    return f"{to_fen(amount):,.2f} 元（{wan_yuan(amount):,.2f} 万元）"
+        return display.yuan_en(amount)
+    exact, scaled = display.yuan_exact(amount), display.yuan_scaled(amount)
+    return exact if exact == scaled else f"{exact}（{scaled}）"
 
 
 def percent(value: Any) -> str:
     """A rate given as a decimal fraction, shown as a percentage: "0.0825" → "8.25%"."""
     rate = _decimal(value)
-    if rate is None:
-        return "—"
-    pct = (rate * 100).quantize(Decimal("0.0001")).normalize()
-    return f"{pct:f}%"
+    return "—" if rate is None else display.percent(rate)
 
 
 def _number(value: Any, places: int | None = None) -> str:
@@ -484,9 +481,7 @@ def _amount_text(value: Any) -> str:
     amount = _decimal(value)
     if amount is None:
         return "—"
-    if is_english():
-        return f"CNY {to_fen(amount):,.2f}"
-    return f"{to_fen(amount):,.2f} 元"
+    return display.yuan(amount, english=is_english(), exact=True)
 
 
 def recheck_text(valuation: Any) -> str | None:

@@ -10,6 +10,12 @@ are `data-confirm` and `data-autosubmit` in web/static/web/ipfin.js. htmx comes 
 static files and is told (meta htmx-config in web/base.html) neither to add its indicator <style>
 nor to evaluate code. A response that already has the header keeps its own.
 
+`ChineseFirstLocaleMiddleware` (in place of Django's LocaleMiddleware): the pages are in Simplified
+Chinese unless the user has chosen English with the language switch (Django's set_language view,
+remembered in the `LANGUAGE_COOKIE_NAME` cookie for a year); the browser's Accept-Language is
+ignored for pages, so an English browser still meets the Chinese platform first. The API keeps
+Accept-Language (its documented way for a client to ask for English messages), cookie first.
+
 `NoStoreForAuthenticatedMiddleware`: `Cache-Control: no-store` on every response to a request that
 presents credentials, so that no browser or proxy cache keeps a page, an API answer or a download
 (a pledge contract, an Excel export, a valuation report) of a logged-in user: a request with a
@@ -25,8 +31,17 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
-__all__ = ["ContentSecurityPolicyMiddleware", "NoStoreForAuthenticatedMiddleware"]
+__all__ = [
+    "ChineseFirstLocaleMiddleware",
+    "ContentSecurityPolicyMiddleware",
+    "NoStoreForAuthenticatedMiddleware",
+]
+
+API_PREFIX = "/api/"
 
 HEADER = "Content-Security-Policy"
 
@@ -54,4 +69,33 @@ class NoStoreForAuthenticatedMiddleware:
         user = getattr(request, "user", None)
         if "Authorization" in request.headers or (user is not None and user.is_authenticated):
             response["Cache-Control"] = "no-store"
+        return response
+
+
+def chosen_language(request: HttpRequest) -> str | None:
+    """The language the user chose with the switch (its cookie), if it is one we offer."""
+    raw = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if not raw:
+        return None
+    try:
+        return translation.get_supported_language_variant(raw)
+    except LookupError:
+        return None
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith(API_PREFIX):
+            super().process_request(request)
+            return
+        language = chosen_language(request) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            return super().process_response(request, response)
+        # The page depends on the cookie only (no Accept-Language in Vary: it changes nothing).
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -33,6 +33,7 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in, file_name_in
 from ipfin.common.money import money_str
@@ -643,9 +644,9 @@ def follow_up_record(
                 entry.batch,
                 "whitelist.follow_up",
                 f"{acting_organisation(actor)} 对白名单企业 {entry.enterprise.name} {label_zh}，"
-                f"金额 {money_str(clean_amount or Decimal(0))} 元。",
+                f"金额 {yuan_exact(clean_amount or Decimal(0))}。",
                 f"{acting_organisation(actor)} recorded {status.replace('_', ' ')} for "
-                f"{entry.enterprise.name}: {money_str(clean_amount or Decimal(0))} yuan.",
+                f"{entry.enterprise.name}: {yuan_en(clean_amount or Decimal(0))}.",
             )
     return follow_up
 

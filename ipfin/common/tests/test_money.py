@@ -10,7 +10,6 @@ from ipfin.common.money import (
     FEN,
     MAX_AMOUNT,
     AmountTooLarge,
-    format_yuan_zh,
     money_str,
     parse_money,
     to_fen,
@@ -208,7 +207,7 @@ def test_money_str_has_exactly_two_decimals(x: Decimal) -> None:
     assert Decimal(text) == to_fen(x)
 
 
-# --- wan_yuan and format_yuan_zh --------------------------------------------------------------
+# --- wan_yuan ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -231,30 +230,6 @@ def test_wan_yuan(x: Decimal, expected: str) -> None:
 @given(non_negative_amounts)
 def test_wan_yuan_is_within_half_a_hundredth_of_a_wan(x: Decimal) -> None:
     assert abs(wan_yuan(x) * 10_000 - x) <= 50
-
-
-@pytest.mark.parametrize(
-    ("x", "expected"),
-    [
-        (Decimal("12500000"), "1,250.00 万元"),
-        (Decimal("123456789.12"), "12,345.68 万元"),
-        (Decimal("10000"), "1.00 万元"),
-        (Decimal("9999.995"), "1.00 万元"),  # rounds to 10,000.00 yuan first
-        (Decimal("9999.99"), "9,999.99 元"),
-        (Decimal("1234.5"), "1,234.50 元"),
-        (Decimal("0"), "0.00 元"),
-        (Decimal("0.004"), "0.00 元"),
-        (Decimal("-20000"), "-2.00 万元"),
-        (Decimal("-9999.99"), "-9,999.99 元"),
-    ],
-)
-def test_format_yuan_zh(x: Decimal, expected: str) -> None:
-    assert format_yuan_zh(x) == expected
-
-
-def test_format_yuan_zh_rejects_float() -> None:
-    with pytest.raises(TypeError):
-        format_yuan_zh(12500000.0)  # type: ignore[arg-type]
 
 
 # --- the upper bound ------------------------------------------------------------------------------

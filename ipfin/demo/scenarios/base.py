@@ -7,10 +7,9 @@ from datetime import date, timedelta
 
 from ipfin.accounts.models import Organisation, Role, User
 from ipfin.accounts.services import user_create
+from ipfin.portal.demo_accounts import DEMO_PASSWORD
 from ipfin.registry.domain import add_months
 from ipfin.registry.models import Right
-
-DEMO_PASSWORD = "ipfin-demo-2026"  # noqa: S105 - printed by load_demo, demo data only
 
 
 @dataclass(frozen=True)

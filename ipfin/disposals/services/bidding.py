@@ -14,6 +14,7 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import money_pair, yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, PermissionDenied
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
@@ -56,16 +57,16 @@ def _bid_refused(refusal: BidRefusal, board: Board) -> Conflict:
             code=refusal.value,
             extra={"closes_at": instant(board.closes_at)},
         )
-    lowest = money_str(minimum_bid(board))
+    lowest_zh, lowest_en = money_pair(minimum_bid(board))
     return Conflict(
-        f"出价须不低于 {lowest} 元（"
+        f"出价须不低于 {lowest_zh}（"
         + ("起拍价" if board.leading is None else "当前最高出价加加价幅度")
         + "）。",
-        f"A bid must be at least {lowest} yuan ("
+        f"A bid must be at least {lowest_en} ("
         + ("the reserve" if board.leading is None else "the leading bid plus the increment")
         + ").",
         code=refusal.value,
-        extra={"minimum": lowest},
+        extra={"minimum": money_str(minimum_bid(board))},
     )
 
 
@@ -136,7 +137,7 @@ def bid_place(*, actor: User, disposal: Disposal, amount: Any, now: datetime | N
                 [overtaken],
                 locked,
                 "disposal.outbid",
-                f"您在{label_zh}的出价已被超过：当前最高出价 {money_str(value)} 元，竞价截止于 "
+                f"您在{label_zh}的出价已被超过：当前最高出价 {yuan_exact(value)}，竞价截止于 "
                 f"{timezone.localtime(after.closes_at):%Y-%m-%d %H:%M}。",
                 f"Your bid on {label_en} was overtaken: the leading bid is {money_str(value)} "
                 f"yuan; bidding closes at {instant(after.closes_at)}.",
@@ -161,8 +162,8 @@ def disposal_backstop(
         new_state = transition(locked.state, DisposalAction.BACKSTOP)
         if locked.leading_amount is not None:
             raise Conflict(
-                f"已有竞买人出价（{money_str(locked.leading_amount)} 元），不能收储。",
-                f"A bid stands ({money_str(locked.leading_amount)} yuan): no backstop.",
+                f"已有竞买人出价（{yuan_exact(locked.leading_amount)}），不能收储。",
+                f"A bid stands ({yuan_en(locked.leading_amount)}): no backstop.",
                 code="bid_stands",
                 extra={"leading_amount": money_str(locked.leading_amount)},
             )
@@ -189,7 +190,7 @@ def disposal_backstop(
             [locked.bank_id, locked.pledgor_id],
             locked,
             "disposal.backstop",
-            f"{label_zh} 挂牌 180 日无人出价，已由 {centre.name} 以 {money_str(value)} 元收储，"
+            f"{label_zh} 挂牌 180 日无人出价，已由 {centre.name} 以 {yuan_exact(value)}收储，"
             "待质权人办理成交。",
             f"{label_en} had no bid in 180 days: {centre.name} buys it for {money_str(value)} "
             "yuan; the pledgee completes the sale.",

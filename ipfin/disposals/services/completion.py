@@ -14,6 +14,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import money_pair, yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
@@ -101,9 +102,9 @@ def _transfer_rights(
         )
     label_zh, _en = label(locked)
     method = DisposalMethod(locked.method).label_zh
-    basis = f"{label_zh}成交确认（{method}，成交价 {money_str(price)} 元）"
+    basis = f"{label_zh}成交确认（{method}，成交价 {yuan_exact(price)}）"
     lot = len(rights) > 1
-    note = f"与其他 {len(rights) - 1} 项知识产权一并成交，总价 {money_str(price)} 元" if lot else ""
+    note = f"与其他 {len(rights) - 1} 项知识产权一并成交，总价 {yuan_exact(price)}" if lot else ""
     events = [
         right_transfer_on_realisation(
             actor=actor,
@@ -139,8 +140,8 @@ def disposal_complete(
             raise invalid(
                 "disposal_costs",
                 "disposal_costs_exceed_price",
-                f"处置费用不能超过成交价 {money_str(price)} 元。",
-                f"The disposal costs cannot exceed the price of {money_str(price)} yuan.",
+                f"处置费用不能超过成交价 {yuan_exact(price)}。",
+                f"The disposal costs cannot exceed the price of {yuan_en(price)}.",
             )
         pledge = Pledge.objects.select_for_update().get(pk=locked.pledge_id)
         if pledge.state != PledgeStateChoices.REGISTERED:
@@ -218,48 +219,48 @@ def _tell_parties(
     locked: Disposal, loan: Loan, buyer: Organisation, claim: Any, closed: bool
 ) -> None:
     label_zh, label_en = label(locked)
-    price = money_str(Decimal(locked.price or ZERO))
+    price_zh, price_en = money_pair(Decimal(locked.price or ZERO))
     notify_orgs(
         [buyer.pk],
         locked,
         "disposal.complete",
-        f"{label_zh} 已成交：成交价 {price} 元，知识产权已登记转让至贵单位名下。",
-        f"{label_en} is completed: price {price} yuan; the rights are registered in your name.",
+        f"{label_zh} 已成交：成交价 {price_zh}，知识产权已登记转让至贵单位名下。",
+        f"{label_en} is completed: price {price_en}; the rights are registered in your name.",
     )
-    back = money_str(Decimal(locked.to_pledgor or ZERO))
-    short = money_str(Decimal(locked.shortfall or ZERO))
-    debt_zh = "贷款已结清" if closed else f"尚欠 {short} 元仍由借款人清偿"
-    debt_en = "the loan is closed" if closed else f"{short} yuan is still owed by the borrower"
+    back_zh, back_en = money_pair(Decimal(locked.to_pledgor or ZERO))
+    short_zh, short_en = money_pair(Decimal(locked.shortfall or ZERO))
+    debt_zh = "贷款已结清" if closed else f"尚欠 {short_zh}仍由借款人清偿"
+    debt_en = "the loan is closed" if closed else f"{short_en} is still owed by the borrower"
     notify_orgs(
         [locked.pledgor_id, loan.enterprise_id],
         locked,
         "disposal.complete",
-        f"{label_zh} 已成交（成交价 {price} 元），质押已注销；返还出质人 {back} 元，{debt_zh}。",
-        f"{label_en} is completed ({price} yuan) and the pledge released; {back} yuan goes "
+        f"{label_zh} 已成交（成交价 {price_zh}），质押已注销；返还出质人 {back_zh}，{debt_zh}。",
+        f"{label_en} is completed ({price_en}) and the pledge released; {back_en} goes "
         f"back to the pledgor, {debt_en}.",
     )
     # A claim settled by this sale: the office releases what the fund still owes, if anything.
     if claim is not None and claim.settled_at is not None and claim.proceeds == locked.price:
-        settlement = money_str(Decimal(claim.settlement or ZERO))
+        settlement_zh, settlement_en = money_pair(Decimal(claim.settlement or ZERO))
         notify_orgs(
             ip_office_ids(),
             claim,
             "disposal.claim_settled",
             f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}），风险补偿申请 #{claim.pk} "
-            f"已随成交结算，结算差额 {settlement} 元；如基金尚应补偿，请复核拨付。",
+            f"已随成交结算，结算差额 {settlement_zh}；如基金尚应补偿，请复核拨付。",
             f"The pledge of loan #{loan.pk} was sold ({label_en}) and compensation claim "
-            f"#{claim.pk} settled with it (settlement {settlement} yuan); release what the fund "
+            f"#{claim.pk} settled with it (settlement {settlement_en}); release what the fund "
             "still owes, if anything.",
         )
     # A claim already settled (or closed) took its figures from an earlier disposal: nothing to do.
     elif claim is not None and claim.state not in _SETTLED:
-        costs = money_str(Decimal(locked.disposal_costs or ZERO))
+        costs_zh, costs_en = money_pair(Decimal(locked.disposal_costs or ZERO))
         notify_orgs(
             ip_office_ids(),
             claim,
             "disposal.claim_settlement",
-            f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}）：处置所得 {price} 元，处置费用 "
-            f"{costs} 元；请据此办理风险补偿申请 #{claim.pk} 的处置后结算。",
-            f"The pledge of loan #{loan.pk} was sold ({label_en}): proceeds {price} yuan, "
-            f"disposal costs {costs} yuan; settle compensation claim #{claim.pk} with them.",
+            f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}）：处置所得 {price_zh}，处置费用 "
+            f"{costs_zh}；请据此办理风险补偿申请 #{claim.pk} 的处置后结算。",
+            f"The pledge of loan #{loan.pk} was sold ({label_en}): proceeds {price_en}, "
+            f"disposal costs {costs_en}; settle compensation claim #{claim.pk} with them.",
         )

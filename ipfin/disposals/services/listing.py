@@ -14,6 +14,7 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import amount_in, date_in, int_in
 from ipfin.common.money import money_str
@@ -223,10 +224,10 @@ def disposal_create(
             raise invalid(
                 "reserve_price",
                 "reserve_below_floor",
-                f"起拍价不得低于评估值 {money_str(valuation.value)} 元的 70%，即 "
-                f"{money_str(floor)} 元。",
+                f"起拍价不得低于评估值 {yuan_exact(valuation.value)}的 70%，即 "
+                f"{yuan_exact(floor)}。",
                 f"The reserve may not be below 70 % of the valuation of "
-                f"{money_str(valuation.value)} yuan: {money_str(floor)}.",
+                f"{yuan_en(valuation.value)}: {money_str(floor)}.",
                 floor=money_str(floor),
             )
         try:
@@ -263,9 +264,9 @@ def disposal_create(
             disposal,
             "disposal.create",
             f"质权人 {bank.name} 已将质押登记 {pledge.registration_no} 项下的知识产权挂牌处置"
-            f"（{label_zh}，{how.label_zh}，起拍价 {money_str(reserve)} 元，{listed} 挂牌）。",
+            f"（{label_zh}，{how.label_zh}，起拍价 {yuan_exact(reserve)}，{listed} 挂牌）。",
             f"The pledgee {bank.name} listed the rights of pledge {pledge.registration_no} for "
-            f"disposal ({label_en}, {how.value}, reserve {money_str(reserve)} yuan, listed on "
+            f"disposal ({label_en}, {how.value}, reserve {yuan_en(reserve)}, listed on "
             f"{listed}).",
         )
     return disposal

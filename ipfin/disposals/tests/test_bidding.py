@@ -81,7 +81,7 @@ def test_the_overtaken_bidder_is_told_and_keeps_its_number(
     told = Notification.objects.filter(
         organisation_id=enterprise_b_user.organisation_id, verb="disposal.outbid"
     )
-    assert told.count() == 1 and "626000.00" in told.get().message_zh
+    assert told.count() == 1 and "626,000.00 元" in told.get().message_zh
     again = bid(enterprise_b_user, FLOOR + 2 * INCREMENT, timedelta(hours=3))
     assert again.bidder_no == 1
     assert Bid.objects.get(bidder_id=bank_b_user.organisation_id).bidder_no == 2

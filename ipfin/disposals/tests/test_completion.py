@@ -117,9 +117,9 @@ def test_what_exceeds_the_debt_goes_back_to_the_pledgor_and_the_parties_are_told
     assert done.disposal_costs == 0
     assert done.to_loan + done.to_pledgor == D("900000.00")
     buyer = Notification.objects.get(organisation=enterprise_b, verb="disposal.complete")
-    assert "900000.00" in buyer.message_zh
+    assert "900,000.00 元" in buyer.message_zh
     pledgor = Notification.objects.get(organisation_id=sold.pledgor_id, verb="disposal.complete")
-    assert str(done.to_pledgor) in pledgor.message_zh and "贷款已结清" in pledgor.message_zh
+    assert f"{done.to_pledgor:,} 元" in pledgor.message_zh and "贷款已结清" in pledgor.message_zh
 
 
 def test_a_price_below_the_debt_leaves_the_shortfall_owed_and_the_loan_open_minfadian_art438(
@@ -199,7 +199,7 @@ def test_a_claim_on_the_loan_is_named_and_the_office_told_its_figures_issue12(
     assert done.claim_id == claim.pk
     told = Notification.objects.get(verb="disposal.claim_settlement")
     assert told.organisation_id == office_user.organisation_id
-    assert "900000.00" in told.message_zh and "20000.00" in told.message_zh
+    assert "900,000.00 元" in told.message_zh and "20,000.00 元" in told.message_zh
 
 
 def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(

@@ -213,7 +213,7 @@ def test_a_too_low_bid_is_refused_next_to_the_amount_and_changes_nothing_issue12
 ) -> None:
     low = firm.post(page_of(open_listing, "bids"), {"amount": "615999.99"})
     assert low.status_code == 409
-    assert "出价须不低于 616000.00 元（起拍价）" in field_errors(low, "amount")
+    assert "出价须不低于 616,000.00 元（起拍价）" in field_errors(low, "amount")
     assert 'value="615999.99"' in low.content.decode()  # what was typed is kept
     shape = firm.post(page_of(open_listing, "bids"), {"amount": "0"})
     assert shape.status_code == 400 and "金额必须大于零" in field_errors(shape, "amount")
@@ -401,7 +401,7 @@ def test_the_pledgee_lists_a_defaulted_pledge_with_errors_next_to_fields_issue12
 
     low = bank_a_web.post(NEW, listing_form(pledge, valuation.pk, reserve_price="615999.99"))
     assert low.status_code == 422
-    assert "616000.00" in field_errors(low, "reserve_price")
+    assert "616,000.00 元" in field_errors(low, "reserve_price")
     soon = listing_form(pledge, valuation.pk)
     soon["closes_at"] = timezone.localtime(opening(days_ago(0)) + timedelta(hours=23)).strftime(
         "%Y-%m-%dT%H:%M"

@@ -38,6 +38,7 @@ from django.utils import timezone
 from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import money_pair, yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str
 from ipfin.pledges.domain import (
@@ -246,9 +247,9 @@ def annuity_deposit_create(
             deposit,
             "pledge.annuity_deposit",
             f"{label_zh}：已为知识产权 {right.number} 预缴第 {first.year} 至第 {last.year} 年的"
-            f"年费共 {money_str(deposit.amount)} 元，将于各年缴费期限届至时缴纳。",
+            f"年费共 {yuan_exact(deposit.amount)}，将于各年缴费期限届至时缴纳。",
             f"{label_en}: the annuities of {right.number} for years {first.year} to {last.year} "
-            f"({money_str(deposit.amount)} yuan) were deposited and will be paid on their due "
+            f"({yuan_en(deposit.amount)}) were deposited and will be paid on their due "
             "dates.",
         )
     return deposit
@@ -364,33 +365,33 @@ def _settle(year_id: int, deposit_id: int, paid_otherwise: bool) -> DrawSummary:
 def _tell_depositor(
     deposit: AnnuityDeposit, right: Right, year: AnnuityDepositYear, outcome: DepositOutcome
 ) -> None:
-    amount = money_str(year.amount)
+    amount_zh, amount_en = money_pair(year.amount)
     if outcome is DepositOutcome.PAID:
         zh = (
-            f"已从预缴款中缴纳知识产权 {right.number} 第 {year.year} 年年费 {amount} 元"
+            f"已从预缴款中缴纳知识产权 {right.number} 第 {year.year} 年年费 {amount_zh}"
             f"（{year.due_date}）。"
         )
         en = (
-            f"The year {year.year} annuity of {right.number} ({amount} yuan) was paid from the "
+            f"The year {year.year} annuity of {right.number} ({amount_en}) was paid from the "
             f"deposit on {year.due_date}."
         )
     elif outcome is DepositOutcome.PAID_OTHERWISE:
         zh = (
             f"知识产权 {right.number} 第 {year.year} 年年费已另行缴纳，未从预缴款中扣缴；"
-            f"该年 {amount} 元将在质押注销时退还。"
+            f"该年 {amount_zh}将在质押注销时退还。"
         )
         en = (
             f"The year {year.year} annuity of {right.number} was already paid otherwise: "
-            f"nothing was taken from the deposit; its {amount} yuan is refunded at the release."
+            f"nothing was taken from the deposit; its {amount_en} is refunded at the release."
         )
     else:
         zh = (
             f"知识产权 {right.number} 第 {year.year} 年年费无法缴纳（{year.refusal}），"
-            f"该年 {amount} 元将在质押注销时退还。"
+            f"该年 {amount_zh}将在质押注销时退还。"
         )
         en = (
             f"The year {year.year} annuity of {right.number} could not be paid ({year.refusal}); "
-            f"its {amount} yuan is refunded at the release."
+            f"its {amount_en} is refunded at the release."
         )
     notify_orgs([deposit.depositor_id], deposit, "pledge.annuity_deposit_draw", zh, en)
 
@@ -456,15 +457,15 @@ def annuity_deposit_refund(
             before=before,
             after=deposit_snapshot(deposit),
         )
-        refund = money_str(deposit.refund_amount)
+        refund_zh, refund_en = money_pair(deposit.refund_amount)
         notify_orgs(
             [deposit.depositor_id],
             deposit,
             "pledge.annuity_deposit_refund",
-            f"{label_zh} 已注销（{on}）：知识产权 {deposit.right.number} 的预缴年费余额 {refund} "
-            "元予以退还。",
+            f"{label_zh} 已注销（{on}）：知识产权 {deposit.right.number} 的预缴年费余额 {refund_zh}"
+            "予以退还。",
             f"{label_en} was released on {on}: what is left of the annuity deposit for "
-            f"{deposit.right.number}, {refund} yuan, is refunded.",
+            f"{deposit.right.number}, {refund_en}, is refunded.",
         )
         refunded.append(deposit)
     return refunded

@@ -19,12 +19,6 @@ def _html(resp) -> str:
     return resp.content.decode()
 
 
-def test_anonymous_home_goes_to_the_public_query():
-    resp = Client().get("/")
-    assert resp.status_code == 302
-    assert resp["Location"] == "/public/"
-
-
 def test_login_then_back_to_the_page_asked_for(bank_a_user):
     client = Client()
     page = client.get("/login/?next=/pledges/new/")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
@@ -169,9 +170,8 @@ def ineligible(rule: Eligibility, loan: LoanFacts) -> list[Ineligible]:
         misses.append(
             Ineligible(
                 "max_principal",
-                f"贷款本金超过该方案的单笔上限 {money_str(rule.max_principal)} 元。",
-                f"The principal is above the scheme's ceiling of "
-                f"{money_str(rule.max_principal)} yuan.",
+                f"贷款本金超过该方案的单笔上限 {yuan_exact(rule.max_principal)}。",
+                f"The principal is above the scheme's ceiling of {yuan_en(rule.max_principal)}.",
             )
         )
     return misses

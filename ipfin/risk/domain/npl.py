@@ -47,6 +47,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in
 from ipfin.risk.domain.ratios import ratio_in
@@ -89,8 +90,9 @@ def npl_tolerance(
         raise invalid(
             "ip_npl_balance",
             "npl_above_balance",
-            f"不良贷款余额（{npl} 元）不能超过知识产权质押贷款余额（{balance} 元）。",
-            f"ip_npl_balance ({npl}) cannot exceed ip_balance ({balance}).",
+            f"不良贷款余额（{yuan_exact(npl)}）不能超过知识产权质押贷款余额（{yuan_exact(balance)}）。",
+            f"The NPL balance ({yuan_en(npl)}) cannot exceed the IP-pledge loan balance "
+            f"({yuan_en(balance)}).",
         )
     ratio = ip_npl_ratio(ip_npl_balance=npl, ip_balance=balance)
     limit = Fraction(bank_ratio) + TOLERANCE_MARGIN

@@ -103,7 +103,7 @@ def test_cost_report_has_the_breakdown(agency_user, right):
     text = _text(report.valuation_report_pdf(valuation))
     assert "成本法" in text
     assert "1,200,000.00" in text
-    assert "80%" in text
+    assert "80.00%" in text
     assert "864,000.00 元（86.40 万元）" in text
 
 
@@ -204,7 +204,7 @@ def test_monte_carlo_score_and_recheck_sections(agency_user, bank_a, bank_a_user
     assert "估值复核" in text
     flat = text.replace("\n", "")
     assert (
-        "银行内部评估值 300,000.00 元，外部评估值 325,413.22 元，偏离度 8.4711%（阈值 30%）"
+        "银行内部评估值 300,000.00 元，外部评估值 325,413.22 元，偏离度 8.47%（阈值 30.00%）"
         "：偏离在阈值以内。"
     ) in flat
     assert "本行评估值来源：复核时填写。" in flat
@@ -212,7 +212,7 @@ def test_monte_carlo_score_and_recheck_sections(agency_user, bank_a, bank_a_user
     assert "复核明细" in flat
     english = _text(report.valuation_report_pdf(valuation, score=score, language="en"))
     assert (
-        "Bank's internal value CNY 300,000.00, external value CNY 325,413.22, deviation 8.4711%"
+        "Bank's internal value CNY 300,000.00, external value CNY 325,413.22, deviation 8.47%"
         in english.replace("\n", " ")
     )
     assert "甲银行" in text  # the client bank
@@ -247,8 +247,11 @@ def test_range_bar_places_the_interval_inside_the_axis():
 
 def test_percent_and_value_text():
     assert presentation.percent("0.0825") == "8.25%"
-    assert presentation.percent(Decimal("0.25")) == "25%"
-    assert presentation.value_text(Decimal("9999.99")) == "9,999.99 元（1.00 万元）"
+    assert presentation.percent(Decimal("0.25")) == "25.00%"
+    # Below 1万 the exact figure is all there is to say; above it the figure by size follows.
+    assert presentation.value_text(Decimal("9999.99")) == "9,999.99 元"
+    assert presentation.value_text(Decimal("1234567.89")) == "1,234,567.89 元（123.46 万元）"
+    assert presentation.value_text(Decimal("250000000")) == "250,000,000.00 元（2.50 亿元）"
     assert presentation.value_text(None) == "—"
 
 

@@ -270,7 +270,7 @@ def test_detail_page_shows_inputs_result_and_issue_button(client_for, agency_use
     html = _html(client_for(agency_user).get(f"/valuations/{valuation.pk}/"))
     assert 'data-state="draft"' in html
     assert "325,413.22 元（32.54 万元）" in html
-    assert "25%" in html  # K shown as a percentage
+    assert "25.00%" in html  # K shown as a percentage
     assert 'data-testid="valuation-issue"' in html
     assert 'data-testid="valuation-recheck"' not in html
     assert 'data-testid="valuation-score"' in html
@@ -333,7 +333,7 @@ def test_maker_issues_and_client_bank_rechecks(client_for, agency_user, bank_a_u
     assert 'data-testid="valuation-recheck-result"' in html
     assert 'data-flagged="true"' in html
     assert (
-        "银行内部评估值 200,000.00 元，外部评估值 325,413.22 元，偏离度 62.7066%（阈值 30%）"
+        "银行内部评估值 200,000.00 元，外部评估值 325,413.22 元，偏离度 62.71%（阈值 30.00%）"
         "：偏离超过阈值，已标记，需复核。"
     ) in html
     assert 'data-testid="valuation-recheck-lines"' in html
@@ -370,7 +370,7 @@ def test_recheck_form_is_prefilled_from_the_banks_own_internal_valuation(
     assert rechecked.recheck["basis"] == f"bank_internal #{internal.pk}"
     html = _html(client.get(f"/valuations/{issued.pk}/"))
     assert 'data-flagged="false"' in html
-    assert "偏离度 1.6916%（阈值 30%）：偏离在阈值以内。" in html
+    assert "偏离度 1.69%（阈值 30.00%）：偏离在阈值以内。" in html
     assert f"本行评估值来源：本行内部评估 #{internal.pk}。" in html
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from ipfin.common.money import format_yuan_zh, to_fen
+from ipfin.common import display
 
 register = template.Library()
 
@@ -19,24 +22,65 @@ def _english() -> bool:
 
 @register.filter
 def yuan(value: Any) -> str:
-    """An amount in the page's language: "1,250.00 万元" / "9,999.99 元" in Chinese
-    (ipfin.common.money.format_yuan_zh), "CNY 12,500,000.00" in English; empty for None."""
-    if value is None or value == "":
-        return ""
-    amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    if _english():
-        return f"CNY {to_fen(amount):,.2f}"
-    return format_yuan_zh(amount)
+    """An amount in the page's language, the unit chosen by size (ipfin.common.display):
+    "9,999.99 元", "1,250.00 万元", "100.00 亿元"; "CNY 12,500,000.00" in English; "" for None."""
+    return display.yuan(value, english=_english())
+
+
+@register.filter
+def yuan_exact(value: Any) -> str:
+    """An amount to the fen in 元 ("1,200,000.00 元" / "CNY 1,200,000.00"): schedules,
+    repayments, ledgers, wherever the fen matter; "" for None."""
+    return display.yuan(value, english=_english(), exact=True)
 
 
 @register.filter
 def percent(value: Any) -> str:
     """A ratio as a percentage with two decimals, rounded half-up: 0.324749 → "32.47%", 1 →
     "100.00%"; "—" for None."""
+    return display.percent(value)
+
+
+@register.filter
+def lpr_rate(lpr: Any, spread_bp: Any) -> str:
+    """A price on the LPR: "3.00% + 50bp"."""
+    if lpr is None or spread_bp is None:
+        return "—"
+    return display.lpr_rate(lpr, spread_bp)
+
+
+@register.filter
+def amount_range(low: Any, high: Any) -> str:
+    """ "100.00 万元 至 500.00 万元", "至 500.00 万元", "100.00 万元 起" (never a dash)."""
+    return display.amount_range(low, high, english=_english()) or "—"
+
+
+@register.filter
+def day(value: Any) -> SafeString | str:
+    """A date (or the local date of a datetime) as <time datetime="2026-12-04">2026-12-04</time>,
+    which the style sheet never wraps inside a badge or a cell; "—" for None."""
     if value is None or value == "":
         return "—"
-    ratio = value if isinstance(value, Decimal) else Decimal(str(value))
-    return f"{(ratio * 100).quantize(Decimal('0.01'), ROUND_HALF_UP):,}%"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    if not isinstance(value, date):
+        return str(value)
+    iso = value.isoformat()
+    return format_html('<time datetime="{}">{}</time>', iso, iso)
+
+
+@register.filter
+def moment(value: Any) -> SafeString | str:
+    """A point in time to the minute, local time: <time>2026-12-04 09:30</time>; "—" for None."""
+    if value is None or value == "":
+        return "—"
+    if not isinstance(value, datetime):
+        return day(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+    )
 
 
 def field_of(obj: Any, name: str) -> Any:

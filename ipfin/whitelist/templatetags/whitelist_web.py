@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -21,14 +20,6 @@ def reason_text(reason: Any) -> str:
     if not isinstance(reason, dict):
         return str(reason)
     return str(reason.get("en" if _english() else "zh") or reason.get("zh") or "")
-
-
-@register.filter
-def percent(rate: Decimal | None) -> str:
-    """A ratio (0.2500) as "25.00%"; "—" when there is none (nothing pushed)."""
-    if rate is None:
-        return "—"
-    return f"{rate * 100:.2f}%"
 
 
 @register.filter

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -168,9 +169,8 @@ def test_office_decides_a_recommendation(
 
 def test_pages_in_english(office_user: User, published_batch: WhitelistBatch) -> None:
     client = _client(office_user)
-    html = client.get(
-        f"/whitelist/batches/{published_batch.pk}/", HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # chosen with the language switch
+    html = client.get(f"/whitelist/batches/{published_batch.pk}/").content.decode()
     assert "White list" in html and "Latest follow-up" in html
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
-from ipfin.demo.loader import DEMO_PASSWORD, load_demo
+from ipfin.demo.loader import load_demo
+from ipfin.portal.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -26,26 +28,12 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
         self.stdout.write("")
         self.stdout.write(f"登录 / logins (password for all: {DEMO_PASSWORD})")
-        for username, what in [
-            ("bank_a", "银行A 信贷员 / bank A loan officer"),
-            ("bank_b", "银行B 信贷员 / bank B loan officer"),
-            ("examiner", "知识产权局 审查员 / IP office examiner"),
-            (
-                "examiner_b",
-                "知识产权局 复核审查员 / second examiner (dual control above 5,000万元)",
-            ),
-            ("office_admin", "知识产权局 管理员 / IP office administrator (working-day calendar)"),
-            (
-                "enterprise_a",
-                "企业A 财务 / enterprise A finance staff (confirms pledge applications)",
-            ),
-            ("enterprise_d", "企业D 财务 / enterprise D finance staff"),
-            ("regulator", "金融监管 分析员 / regulator analyst"),
-            ("park", "园区 管委会 / park administration (files demands for member firms)"),
-            ("agency", "评估机构 评估师 / valuation agency appraiser"),
-            ("insurer", "保险机构 / insurer (publishes insurance products)"),
-            ("guarantor", "担保机构 / guarantor (publishes guarantee products)"),
-        ]:
+        with translation.override("zh-hans"):
+            chinese = [(username, str(who)) for username, who in DEMO_LOGINS]
+        with translation.override("en"):
+            english = [str(who) for _, who in DEMO_LOGINS]
+        for (username, zh), en in zip(chinese, english, strict=True):
+            what = f"{zh} / {en}"
             self.stdout.write(f"  {username:<13} {what}")
         self.stdout.write("")
         self.stdout.write(
