@@ -184,8 +184,17 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     page.goto(f"{base}/pledges/{pledge_id}/")
     page.select_option("#id_release-basis", "debt_discharged")
     page.check("#id_release-acknowledge")
+    # The release asks first, naming the registration and that it cannot be undone.
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_test_id("release-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "released")
+    assert asked == [f"注销质押登记 {registration_no} 后，知识产权即解除质押，不能恢复。确定注销？"]
     shot("09_pledge_released")
     _logout(page, base)
 

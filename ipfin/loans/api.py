@@ -143,6 +143,8 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
         "assessed_on": loan.assessed_on,
         "written_off_on": loan.written_off_on,
         "write_off_reason": loan.write_off_reason,
+        "security_waived_on": loan.security_waived_on,
+        "security_waiver_reason": loan.security_waiver_reason,
         "rights": [r.number for r in loan.rights.all()],
         "installments": [
             {

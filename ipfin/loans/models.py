@@ -174,6 +174,14 @@ class Loan(models.Model):
     written_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # 放弃担保 (issue 13): the pledgee released the pledge while the loan was outstanding,
+    # declaring that it waives the security (民法典 arts. 393(3), 435); the loan is unsecured
+    # from that day (`ipfin.pledges.services.pledge_release` with `waive_security`).
+    security_waived_on = models.DateField(_("放弃担保日"), null=True, blank=True)
+    security_waiver_reason = models.TextField(_("放弃担保理由"), blank=True)
+    security_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -265,6 +273,19 @@ class Loan(models.Model):
                     & Q(classification="loss")
                 ),
                 name="loan_written_off_is_loss",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(security_waived_on__isnull=True)
+                    & Q(security_waiver_reason="")
+                    & Q(security_waived_by__isnull=True)
+                )
+                | (
+                    Q(security_waived_on__isnull=False)
+                    & ~Q(security_waiver_reason="")
+                    & Q(security_waived_by__isnull=False)
+                ),
+                name="loan_security_waiver_complete",
             ),
             models.CheckConstraint(
                 condition=Q(outstanding_principal__gte=0)

@@ -207,6 +207,12 @@ class LoanOut(LoanSummaryOut):
     assessed_on: IsoDate | None
     written_off_on: IsoDate | None
     write_off_reason: str
+    security_waived_on: IsoDate | None = Field(
+        ...,
+        description="放弃担保日: the pledgee released the pledge while the loan was owed, waiving "
+        "the security (民法典 arts. 393(3), 435); the loan is unsecured from that day",
+    )
+    security_waiver_reason: str = Field(..., description="why the security was waived ('' if not)")
     rights: list[str]
     installments: list[InstallmentOut]
     repayments: list[RepaymentOut]

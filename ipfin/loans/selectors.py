@@ -8,6 +8,8 @@
 - `bank_pledges_for`: the registered pledges a bank holds over an enterprise (the approval form).
 - `bank_customers`: the enterprises with a loan application to a bank (this app's part of
   `ipfin.accounts.customers`).
+- `secured_loans`: the loans of a pledge's pledgee that the pledge still secures (what its
+  release asks about, through `ipfin.pledges.securing`).
 - `pledge_valuations` / `pledge_valuation`: the valuations of a pledge's rights an approval may
   name (the valuation app's `loan_backing_refusal` decides which may back it).
 - `subsidy_claim_list` / `subsidy_claim_get`: an enterprise sees its own claims, the IP office and
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from ipfin.accounts.permissions import (
     Actor,
@@ -35,7 +37,7 @@ from ipfin.accounts.permissions import (
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.financing.models import Policy, PolicyKind
 from ipfin.loans.domain import InstalmentState, LoanTerms, amount_due, amount_to_settle
-from ipfin.loans.domain.status import ACTIVE_STATES, LoanState, release_due
+from ipfin.loans.domain.status import ACTIVE_STATES, SECURED_STATES, LoanState, release_due
 from ipfin.loans.models import (
     ClaimState,
     Installment,
@@ -47,6 +49,7 @@ from ipfin.loans.models import (
     SubsidyClaim,
 )
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.pledges.securing import SecuredLoan
 from ipfin.valuation.models import Valuation, ValuationState
 from ipfin.valuation.selectors import (
     loan_backing_refusal,
@@ -65,6 +68,7 @@ __all__ = [
     "pledge_valuation",
     "pledge_valuations",
     "public_headline",
+    "secured_loans",
     "subsidy_claim_get",
     "subsidy_claim_list",
     "subsidy_policies",
@@ -284,6 +288,31 @@ def other_loans_on_pledge(loan: Loan) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def secured_loans(pledge: Pledge, lock: bool = False) -> list[SecuredLoan]:
+    """The loans of `pledge`'s pledgee bank that the pledge still secures, by id: approved and
+    not yet disbursed (owed: the principal approved), or disbursed, repaying or written off with
+    principal outstanding or an instalment unsettled (owed: the principal outstanding). A loan
+    closed or repaid in full is not among them, nor another bank's loan. One query; `lock=True`
+    locks the rows (FOR UPDATE, in the caller's transaction: a repayment, closure or write-off
+    then waits, and the rows are re-read as committed before they are returned)."""
+    unsettled = Installment.objects.filter(loan_id=OuterRef("pk"), settled_on__isnull=True)
+    loans = Loan.objects.filter(
+        pledge_id=pledge.pk, bank_id=pledge.pledgee_id, state__in=SECURED_STATES
+    ).filter(Q(state=LoanState.APPROVED) | Q(outstanding_principal__gt=0) | Exists(unsettled))
+    if lock:
+        loans = loans.select_for_update(of=("self",))
+    rows = loans.order_by("pk").values_list("pk", "state", "principal", "outstanding_principal")
+    return [
+        SecuredLoan(
+            loan_id=pk,
+            state=state,
+            disbursed=state != LoanState.APPROVED,
+            owed=Decimal(outstanding if state != LoanState.APPROVED else principal or 0),
+        )
+        for pk, state, principal, outstanding in rows
+    ]
 
 
 def release_pledge_due(loan: Loan) -> bool:

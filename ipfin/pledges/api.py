@@ -371,16 +371,45 @@ def change_decide(
     return change_out(decided)
 
 
-@router.post("/pledges/{int:pledge_id}/release", response={200: PledgeOut, **_WRITE})
+_RELEASE_STATUSES = {
+    "responses": {
+        409: {
+            "description": "Not registered (transition_conflict), a joint release the pledgor has "
+            "not requested (joint_release_not_requested), or the pledge still secures an "
+            "outstanding loan of the pledgee bank and no waiver was declared "
+            "(pledge_secures_outstanding_loan: `loans` lists each loan's id, state, disbursed "
+            "and outstanding amount, the message names them with the amount)"
+        },
+        422: {
+            "description": "A bad body, released_on other than today (released_on_invalid), or "
+            "waive_security without a reason (waiver_reason_required)"
+        },
+    }
+}
+
+
+@router.post(
+    "/pledges/{int:pledge_id}/release",
+    response={200: PledgeOut, **_WRITE},
+    openapi_extra=_RELEASE_STATUSES,
+)
 def release(
     request: HttpRequest, pledge_id: int, payload: Body[ReleaseIn | None] = None
 ) -> dict[str, Any]:
     """注销登记, registered at once on the office's behalf, filed by the pledgee (`basis`:
-    debt_discharged or pledge_waived) or jointly (`joint`); `released_on` defaults to today."""
+    debt_discharged or pledge_waived) or jointly (`joint`); `released_on` defaults to today.
+    While the pledge secures an outstanding loan of the pledgee bank: 409 unless
+    `waive_security` is true with a `reason` (the loan then records that it is unsecured)."""
     pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
-    released_on = payload.released_on if payload is not None else None
-    basis = payload.basis if payload is not None else "debt_discharged"
-    services.pledge_release(actor=request.user, pledge=pledge, released_on=released_on, basis=basis)
+    body = payload if payload is not None else ReleaseIn()
+    services.pledge_release(
+        actor=request.user,
+        pledge=pledge,
+        released_on=body.released_on,
+        basis=body.basis,
+        waive_security=body.waive_security,
+        reason=body.reason,
+    )
     return _fresh(request, pledge_id)
 
 

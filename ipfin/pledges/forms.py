@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common.errors import DomainError
 from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
 
 
@@ -151,10 +152,29 @@ class ReleaseForm(BaseForm):
         label=_("确认注销：注销后知识产权即解除质押，不能恢复"),
         error_messages={"required": _("请勾选确认后再提交。")},
     )
+    # While the pledge secures an outstanding loan of the bank (the page lists them): the
+    # bank's declaration that it waives the security, with its reason (民法典 arts. 393, 435).
+    waive_security = forms.BooleanField(
+        label=_("放弃担保：本行知悉上列贷款尚未清偿，注销后该贷款成为无担保贷款"),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("放弃担保的理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "release")
         super().__init__(*args, **kwargs)
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        """A release refused because the pledge still secures a loan: next to the waiver."""
+        if exc.code == "pledge_secures_outstanding_loan":
+            self.add_error("waive_security", message)
+            return True
+        return super().add_refusal(exc, message)
 
 
 class DocumentUploadForm(BaseForm):

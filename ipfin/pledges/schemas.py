@@ -116,6 +116,19 @@ class ReleaseIn(Schema):
         description="主债务已履行完毕 / 质权人放弃质权 (the pledgee's declaration) / 双方共同申请 "
         "(joint: needs the pledgor's request, POST /pledges/{id}/release-request)",
     )
+    waive_security: bool = Field(
+        False,
+        description="放弃担保: while the pledge still secures an outstanding loan of the pledgee "
+        "bank the release is refused (409 pledge_secures_outstanding_loan, naming the loans) "
+        "unless the bank declares that it waives the security (民法典 arts. 393(3), 435): true, "
+        "with a `reason`; the loans then record that they are unsecured",
+    )
+    reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="why the security is waived (required with waive_security: 422 "
+        "waiver_reason_required)",
+    )
 
 
 class ChangeIn(Schema):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require
+from ipfin.common.display import yuan
 from ipfin.common.errors import DomainError, NotFound
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges import services as pledge_services
@@ -33,6 +34,7 @@ from ipfin.pledges.forms import (
     ReleaseForm,
 )
 from ipfin.pledges.models import Pledge, PledgeStateChoices
+from ipfin.pledges.securing import SecuredLoan, outstanding_loans
 from ipfin.web.views import domain_errors, error_404, run_action
 
 SEARCH_LIMIT = 50
@@ -248,7 +250,30 @@ def _pledge_context(
     }
     if not context["has_contract"]:
         _without_approve(context["decision_form"])
+    # The pledgee's loans the pledge still secures: its release then waives the security.
+    secured = outstanding_loans(pledge) if context["can_release"] else []
+    context["secured_loans"] = secured
+    context["release_confirm"] = _release_confirm(pledge, secured)
     return context
+
+
+def _release_confirm(pledge: Pledge, secured: list[SecuredLoan]) -> str:
+    """What the release's confirmation says will happen: the rights freed for good, and each
+    outstanding loan left unsecured."""
+    if not secured:
+        return _("注销质押登记 %(no)s 后，知识产权即解除质押，不能恢复。确定注销？") % {
+            "no": pledge.registration_no
+        }
+    english = (get_language() or "").startswith("en")
+    loans = _list_separator().join(
+        _("#%(id)s（未偿 %(owed)s）")
+        % {"id": x.loan_id, "owed": yuan(x.owed, english=english, exact=True)}
+        for x in secured
+    )
+    return _(
+        "注销质押登记 %(no)s 后，知识产权即解除质押，不能恢复；本行放弃担保，贷款 %(loans)s "
+        "成为无担保贷款。确定注销？"
+    ) % {"no": pledge.registration_no, "loans": loans}
 
 
 @login_required
@@ -337,6 +362,10 @@ def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
     return _pledge_action(request, pledge_id, act, form_name="decision_form", form=form)
 
 
+def _list_separator() -> str:
+    return ", " if (get_language() or "").startswith("en") else "、"
+
+
 @login_required
 @domain_errors
 @require_POST
@@ -344,9 +373,19 @@ def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
     form = ReleaseForm(request.POST)
 
     def act(pledge: Pledge) -> str:
+        data = form.cleaned_data
+        secured = outstanding_loans(pledge)
         pledge_services.pledge_release(
-            actor=request.user, pledge=pledge, basis=form.cleaned_data["basis"]
+            actor=request.user,
+            pledge=pledge,
+            basis=data["basis"],
+            waive_security=data["waive_security"],
+            reason=data["reason"],
         )
+        if secured:
+            return _("质押登记已注销；本行已放弃担保，贷款 %(loans)s 现为无担保贷款。") % {
+                "loans": _list_separator().join(f"#{x.loan_id}" for x in secured)
+            }
         return _("质押登记已注销。")
 
     return _pledge_action(request, pledge_id, act, form_name="release_form", form=form)

@@ -33,6 +33,7 @@ __all__ = [
     "FINAL_STATES",
     "NON_PERFORMING",
     "OVERDUE_FLOORS",
+    "SECURED_STATES",
     "TECHNICAL_OVERDUE_DAYS",
     "TRANSITIONS",
     "IllegalTransition",
@@ -169,6 +170,14 @@ ACTIVE_STATES: frozenset[LoanState] = frozenset(
 )
 FINAL_STATES: frozenset[LoanState] = frozenset(
     {LoanState.DECLINED, LoanState.CLOSED, LoanState.WRITTEN_OFF}
+)
+# The states in which a loan's pledge still secures it (issue 13): from approval (the pledge is
+# named and the principal committed) until it is repaid; a written-off loan too (核销 is 账销案存:
+# the debt stands, and the pledge is what the bank may still realise, 民法典 art. 436). Within
+# them a disbursed loan is secured while anything of it is owed (principal outstanding or an
+# instalment unsettled): `ipfin.loans.selectors.secured_loans`.
+SECURED_STATES: frozenset[LoanState] = frozenset(
+    {LoanState.APPROVED, LoanState.DISBURSED, LoanState.REPAYING, LoanState.WRITTEN_OFF}
 )
 
 # (state before, action) -> state after; `None` is "no loan yet". Nothing else is allowed.

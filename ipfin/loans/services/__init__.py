@@ -4,6 +4,7 @@
 - `approval`: `loan_approve`, `loan_decline`;
 - `servicing`: `loan_disburse`, `loan_repay`, `loan_close`, `loan_classify`;
 - `risk`: `loan_classify_manual` (the bank's own classification), `loan_write_off` (核销);
+- `security`: `loan_security_waive` (放弃担保: the pledge released while the loan is owed);
 - `subsidies`: `subsidy_claim_submit`, `subsidy_claim_review`, `subsidy_allocate`.
 
 One function per transition of the state machine (`ipfin.loans.domain.status`). Each
@@ -36,6 +37,7 @@ Import from here: `from ipfin.loans.services import loan_apply, subsidy_allocate
 from ipfin.loans.services.approval import loan_approve, loan_decline
 from ipfin.loans.services.origination import loan_apply, schedule_preview
 from ipfin.loans.services.risk import loan_classify_manual, loan_write_off
+from ipfin.loans.services.security import loan_security_waive
 from ipfin.loans.services.servicing import loan_classify, loan_close, loan_disburse, loan_repay
 from ipfin.loans.services.subsidies import (
     eligible_interest,
@@ -59,6 +61,7 @@ __all__ = [
     "loan_decline",
     "loan_disburse",
     "loan_repay",
+    "loan_security_waive",
     "loan_write_off",
     "schedule_preview",
     "subsidy_allocate",

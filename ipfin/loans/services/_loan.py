@@ -94,6 +94,9 @@ def _snapshot(loan: Loan) -> dict[str, Any]:
         "assessed_classification": loan.assessed_classification,
         "written_off_on": loan.written_off_on.isoformat() if loan.written_off_on else None,
         "closed_on": loan.closed_on.isoformat() if loan.closed_on else None,
+        "security_waived_on": (
+            loan.security_waived_on.isoformat() if loan.security_waived_on else None
+        ),
     }
 
 

@@ -33,6 +33,7 @@ from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, PermissionDenied, invalid
+from ipfin.common.money import money_str
 from ipfin.pledges.domain import (
     CheckResult,
     PledgeAction,
@@ -48,6 +49,7 @@ from ipfin.pledges.models import (
     RegistrationCounter,
     ReleaseBasisChoices,
 )
+from ipfin.pledges.securing import SecuredLoan, record_waiver
 from ipfin.pledges.selectors import resolve_rights
 from ipfin.pledges.services.changes_close import close_open_changes
 from ipfin.pledges.services.common import (
@@ -80,6 +82,7 @@ from ipfin.pledges.services.common import (
 )
 from ipfin.pledges.services.deposits import annuity_deposit_refund
 from ipfin.pledges.services.documents import CONTRACT
+from ipfin.pledges.services.security import secured_loans_or_waiver
 
 __all__ = [
     "DECISIONS",
@@ -694,6 +697,8 @@ def pledge_release(
     pledge: Pledge,
     released_on: date | None = None,
     basis: str = ReleaseBasisChoices.DEBT_DISCHARGED,
+    waive_security: bool = False,
+    reason: str | None = None,
     today: date | None = None,
 ) -> Pledge:
     """注销登记, registered at once on the office's behalf on the pledgee's declaration that the
@@ -701,6 +706,10 @@ def pledge_release(
     jointly (`joint`: the pledgor's request on record, `pledge_release_request`; 409 without it),
     or, at the completion of its sale by the pledgee, that the pledge is realised (`realised`,
     民法典 art. 436: ipfin.disposals; the form and the API do not offer it).
+    While the pledge still secures a loan of the pledgee that is owed, the release is refused
+    (409 `pledge_secures_outstanding_loan`, naming the loan and what is owed) unless the bank
+    declares that it waives the security (`waive_security` and a `reason`; 民法典 arts. 393(3),
+    435): the loans then record that they are unsecured (`ipfin.pledges.services.security`).
     Like the registration itself (民法典 art. 444) it is never back-dated: the release date is the
     day it is registered (`released_on`, if given, must be that day; 422 otherwise). The rights are
     free from then on; who filed it, on what ground and the date are recorded, the public register
@@ -734,6 +743,12 @@ def pledge_release(
                 f"注销登记即时办理，注销日即今日 {day}，不能为 {released}。",
                 f"A release is registered at once: its date is today, {day}, not {released}.",
             )
+        secured: list[SecuredLoan] = []
+        waiver = ""
+        if basis != ReleaseBasisChoices.REALISED:
+            secured, waiver = secured_loans_or_waiver(
+                locked, waive_security=waive_security, reason=reason
+            )
         before = snapshot(locked)
         release_items(locked)
         close_open_changes(locked, actor)
@@ -744,12 +759,20 @@ def pledge_release(
         locked.save()
         # 预缴年费: what fell due while in force is paid, the rest refunded (issue 12).
         annuity_deposit_refund(pledge=locked, on=released, actor=actor)
+        if secured:
+            record_waiver(actor=actor, pledge=locked, loans=secured, reason=waiver, on=released)
+        after = snapshot(locked, before["rights"])
+        if secured:
+            after["security_waived"] = {
+                "reason": waiver,
+                "loans": [{"id": x.loan_id, "owed": money_str(x.owed)} for x in secured],
+            }
         audit_record(
             actor=actor,
             action="pledge.release",
             obj=locked,
             before=before,
-            after=snapshot(locked, before["rights"]),
+            after=after,
         )
         label_zh, label_en = label(locked)
         notify_orgs(
