@@ -38,6 +38,8 @@ class Perm(StrEnum):
     STATS_READ = "stats.read"
     VALUATION_WRITE = "valuation.write"  # make, issue and recheck valuations (banks, agencies)
     VALUATION_VIEW_ALL = "valuation.view_all"  # see every valuation (IP office, regulators)
+    # Upload the agency's seal image printed on its reports (a valuation agency's administrators).
+    VALUATION_SEAL_MANAGE = "valuation.seal_manage"
     PRODUCT_PUBLISH = "financing.product_publish"  # publish products (banks, insurers, guarantors)
     POLICY_PUBLISH = "financing.policy_publish"  # publish policies (IP office, parks)
     DEMAND_FILE = "financing.demand_file"  # file financing demands (enterprises, their parks)
@@ -115,6 +117,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),
+    (OrganisationKind.VALUATION_AGENCY, Role.ADMIN): frozenset({Perm.VALUATION_SEAL_MANAGE}),
     (OrganisationKind.IP_OFFICE, Role.EXAMINER): frozenset(
         {
             Perm.PLEDGE_DECIDE,

@@ -17,7 +17,7 @@ package has another digest, so a stale instance is never used.
 `register_fonts()` registers `FONT` and `FONT_BOLD` with ReportLab once per process (a family,
 so that <b> in a Paragraph picks the bold face). A document passes `initialFontName=FONT` to its
 canvas (`DOC_KWARGS`) so that the page preamble names no standard-14 font (Helvetica), and sets
-`FONT` on every style, table and chart string.
+`FONT` on every style, table (`TABLE_FONT`) and chart string.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "FONT",
     "FONT_BOLD",
     "FONT_SOURCE_LICENCE",
+    "TABLE_FONT",
     "font_files",
     "register_fonts",
 ]
@@ -48,6 +49,9 @@ FONT_SOURCE_LICENCE = "SIL Open Font License 1.1 (Noto Sans SC)"
 # Keyword arguments of every ReportLab document template / canvas ipfin makes: the page
 # preamble's initial font is ours, so the file names no unembedded font.
 DOC_KWARGS: dict[str, Any] = {"initialFontName": FONT}
+# The first command of every ReportLab TableStyle ipfin makes: a table sets its cells' font (its
+# default Helvetica) before drawing each cell, even a Paragraph, so the page would name it.
+TABLE_FONT: tuple[Any, ...] = ("FONTNAME", (0, 0), (-1, -1), FONT)
 
 _PACKAGE = "justmytype_intl_cjk"
 _SOURCE = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")

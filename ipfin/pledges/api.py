@@ -13,14 +13,14 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
-from ipfin.common.errors import DomainError
+from ipfin.common.errors import DomainError, NotFound
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
 from ipfin.pledges import selectors, services
@@ -493,6 +493,48 @@ def annuity_deposit_list(request: HttpRequest, pledge_id: int) -> dict[str, Any]
         for d in selectors.annuity_deposit_list(actor=request.user, pledge_id=pledge_id)
     ]
     return {"items": items, "count": len(items)}
+
+
+_NOTICE_STATUSES = {
+    "responses": {
+        200: {
+            "description": "The office's notice of its decision on the application, as PDF "
+            "(专利权质押登记通知书 with the registration number, 商标专用权质权登记证 for "
+            "trademarks, or 不予登记通知书 with the reasons), fonts embedded",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        404: {
+            "description": "No such pledge or not one of the caller's (pledge_not_found), or "
+            "not decided yet: no notice (notice_not_found)"
+        },
+    }
+}
+
+
+@router.get(
+    "/pledges/{int:pledge_id}/notice.pdf",
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    openapi_extra=_NOTICE_STATUSES,
+)
+def notice_pdf(request: HttpRequest, pledge_id: int) -> FileResponse:
+    """The notice made with the examiner's decision (专利权质押登记办法: the parties are sent it),
+    for the pledge's two parties and the IP office, through the contract's permission path (any
+    other bank or enterprise 404)."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    notices = [d for d in pledge.documents.all() if d.kind in services.NOTICE_KINDS]
+    if not notices:
+        raise NotFound(
+            "该申请尚未作出登记或不予登记的决定，没有审查通知书。",
+            "The application has not been registered or refused: there is no notice.",
+            code="notice_not_found",
+        )
+    notice = max(notices, key=lambda d: (d.uploaded_at, d.pk))
+    return FileResponse(
+        notice.file.open("rb"),
+        as_attachment=True,
+        filename=notice.original_name,
+        content_type="application/pdf",
+    )
 
 
 __all__ = ["localise_checks", "router"]

@@ -41,6 +41,7 @@ from ipfin.valuation.schemas import (
     ComparableOut,
     CreditProfileIn,
     CreditScoreOut,
+    IssueIn,
     PreviewIn,
     RecheckIn,
     RightScoreOut,
@@ -94,6 +95,7 @@ def _detail(valuation: Valuation) -> dict[str, Any]:
         "deviation": dec_str(valuation.deviation) if valuation.deviation is not None else None,
         "threshold": dec_str(valuation.threshold) if valuation.threshold is not None else None,
         "recheck": valuation.recheck,
+        "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
     }
 
 
@@ -181,10 +183,14 @@ def valuation_detail(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
 
 
 @router.post("/valuations/{int:valuation_id}/issue", response=ValuationOut)
-def issue(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
-    """Issue (出具) a draft (the organisation that made it)."""
+def issue(
+    request: HttpRequest, valuation_id: int, payload: IssueIn | None = None
+) -> dict[str, Any]:
+    """Issue (出具) a draft (the organisation that made it), signed by `appraisers`: a valuation
+    agency's report by two different appraisers (资产评估法 art. 26; 422 appraisers_required)."""
     valuation = selectors.valuation_get(actor=request.user, pk=valuation_id)
-    services.valuation_issue(actor=request.user, valuation=valuation)
+    appraisers = payload.appraisers if payload is not None else []
+    services.valuation_issue(actor=request.user, valuation=valuation, appraisers=appraisers)
     return _fresh(request, valuation_id)
 
 

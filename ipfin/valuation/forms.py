@@ -417,3 +417,33 @@ class RecheckForm(BaseForm):
             self.add_error(self.field_name(self.numbers.index(number)), message)
         else:
             self.add_error(None, message)
+
+
+class IssueForm(BaseForm):
+    """Issuing a report: the two appraisers (资产评估师) who sign it (资产评估法 art. 26). The
+    service decides whether they are required (a valuation agency's report) and refuses two
+    equal names; its refusal (`appraisers`) goes above both inputs."""
+
+    appraiser_one = forms.CharField(label=_("资产评估师（一）"), max_length=50, required=False)
+    appraiser_two = forms.CharField(label=_("资产评估师（二）"), max_length=50, required=False)
+
+    def appraisers(self) -> list[str]:
+        return [
+            self.cleaned_data.get("appraiser_one", ""),
+            self.cleaned_data.get("appraiser_two", ""),
+        ]
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        if exc.extra.get("field") == "appraisers":
+            self.add_error(None, message)
+            return True
+        return super().add_refusal(exc, message)
+
+
+class SealUploadForm(BaseForm):
+    """The agency's seal image; the service checks what it is (PNG or JPEG, size, pixels)."""
+
+    image = forms.FileField(
+        label=_("印章图片（PNG 或 JPEG，最大 2 MB）"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )

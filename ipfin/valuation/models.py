@@ -16,6 +16,7 @@ credit profiles.
   plain columns, so that a million rows go in with one binary COPY (no JSON to build per row).
   The cohort percentile is not stored: it is points / (100·α_d·w_i), with the run's weights.
 - `EnterpriseCreditProfile`: the non-registry facts of the "IP + credit" scorecard.
+- `AgencySeal`: a valuation agency's seal image, printed on the reports it issues.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ class Valuation(models.Model):
     rechecked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The appraisers who sign the report (资产评估师), entered when it is issued: an agency's
+    # report is signed by at least two who did the work (资产评估法 2016 art. 26); two different
+    # names, or none (a bank's own valuation, a draft).
+    appraiser_one = models.CharField(_("签字资产评估师"), max_length=50, blank=True, default="")
+    appraiser_two = models.CharField(_("签字资产评估师"), max_length=50, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -129,6 +135,10 @@ class Valuation(models.Model):
                 condition=Q(deviation__isnull=True) | Q(deviation__gte=0),
                 name="valuation_deviation_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(appraiser_two="") | ~Q(appraiser_two=models.F("appraiser_one")),
+                name="valuation_appraisers_differ",
+            ),
         ]
         indexes = [
             models.Index(fields=["organisation", "state"]),
@@ -137,6 +147,41 @@ class Valuation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_method_display()} {self.value}"
+
+
+class AgencySeal(models.Model):
+    """A valuation agency's seal (评估机构印章) as an image, uploaded by its administrator and
+    printed on the signature block of the reports it issues (资产评估法 art. 26: the report bears
+    the agency's seal). PNG or JPEG, checked as an image and size-capped by the service
+    (`services.agency.agency_seal_upload`); stored under MEDIA_ROOT with its SHA-256."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="valuation_seal",
+        verbose_name=_("评估机构"),
+    )
+    image = models.ImageField(_("印章图片"), upload_to="agency_seals/")
+    content_type = models.CharField(max_length=16)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("评估机构印章")
+        verbose_name_plural = _("评估机构印章")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/png", "image/jpeg"]),
+                name="agency_seal_png_or_jpeg",
+            ),
+        ]
 
 
 class ValuationRight(models.Model):

@@ -163,6 +163,16 @@ class RecheckIn(Schema):
     )
 
 
+class IssueIn(Schema):
+    appraisers: list[Annotated[str, Field(max_length=50)]] = Field(
+        default_factory=list,
+        max_length=2,
+        description="the two appraisers (资产评估师) who sign the report: required, two "
+        "different names, for a valuation agency's report (资产评估法 art. 26; 422 "
+        "appraisers_required); optional for a bank's own valuation",
+    )
+
+
 class ValuationRightOut(Schema):
     number: str
     kind: str
@@ -190,6 +200,7 @@ class ValuationOut(Schema):
     threshold: str | None
     flagged: bool
     recheck: dict[str, Any]
+    appraisers: list[str]
 
 
 class ValuationSummaryOut(Schema):

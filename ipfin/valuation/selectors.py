@@ -39,7 +39,9 @@ from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import (
     Actor,
     Perm,
+    acting_organisation,
     customer_scope,
+    require,
     require_login,
     tenant_scope,
 )
@@ -73,6 +75,7 @@ from ipfin.valuation.domain.indicator import (
     score_rights,
 )
 from ipfin.valuation.models import (
+    AgencySeal,
     BankValuationModel,
     EnterpriseCreditProfile,
     RightScore,
@@ -777,3 +780,10 @@ def credit_score_get(*, actor: Actor, uscc: str, on: date | None = None) -> dict
         "on": day,
         "version": UNSAVED if profile._state.adding else profile.version,
     }
+
+
+def agency_seal_of(*, actor: Actor) -> AgencySeal | None:
+    """The seal image of the actor's own valuation agency, for its administrators
+    (`Perm.VALUATION_SEAL_MANAGE`; anyone else 401/403); None before one is uploaded."""
+    organisation = acting_organisation(require(actor, Perm.VALUATION_SEAL_MANAGE))
+    return AgencySeal.objects.filter(organisation=organisation).first()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -31,10 +31,13 @@ from ipfin.valuation import services as valuation_services
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
 from ipfin.valuation.forms import (
     ExpertScoreForm,
+    IssueForm,
     RecheckForm,
+    SealUploadForm,
     ValuationForm,
     comparables_text,
 )
+from ipfin.valuation.services.agency import agency_seal_upload
 from ipfin.valuation.services.valuations import bank_reference_values
 from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
 
@@ -308,6 +311,8 @@ def _detail_context(
         "chart_width": CHART_WIDTH,
         "chart_height": chart_height,
         "can_issue": _can_write(user) and state == "draft" and own,
+        "issue_form": IssueForm(),
+        "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
         "can_recheck": can_recheck,
         "recheck_form": recheck_form if can_recheck else None,
         "recheck_text": presentation.recheck_text(valuation),
@@ -347,7 +352,17 @@ def valuation_detail(request: HttpRequest, valuation_id: int) -> HttpResponse:
     return render(request, "valuation/detail.html", _detail_context(request, valuation))
 
 
-def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: str) -> HttpResponse:
+def _valuation_action(
+    request: HttpRequest,
+    valuation_id: int,
+    act: Any,
+    done: str,
+    *,
+    form: Any = None,
+    form_key: str | None = None,
+) -> HttpResponse:
+    """Run `act(actor=, valuation=)` (`run_action`, after `form` if any is valid): redirect to the
+    page with `done`, or show the page again with the error and the form (as `form_key`)."""
     valuation = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
 
     def run() -> str:
@@ -357,12 +372,15 @@ def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: s
     def shown_again(status: int, error: str) -> HttpResponse:
         fresh = valuation_selectors.valuation_get(actor=request.user, pk=valuation_id)
         context = _detail_context(request, fresh)
+        if form_key is not None:
+            context[form_key] = form
         context["action_error"] = error
         return render(request, "valuation/detail.html", context, status=status)
 
     return run_action(
         request,
         run,
+        form=form,
         on_success=lambda: redirect("valuation:valuation_detail", valuation_id=valuation_id),
         on_failure=shown_again,
     )
@@ -372,8 +390,17 @@ def _valuation_action(request: HttpRequest, valuation_id: int, act: Any, done: s
 @domain_errors
 @require_POST
 def valuation_issue(request: HttpRequest, valuation_id: int) -> HttpResponse:
+    """The maker issues its draft, signed by the two appraisers the form names (资产评估法
+    art. 26); a refusal is shown above the form's inputs, which keep what was typed."""
+    form = IssueForm(request.POST)
+
+    def issue(*, actor: Any, valuation: Any) -> None:
+        valuation_services.valuation_issue(
+            actor=actor, valuation=valuation, appraisers=form.appraisers()
+        )
+
     return _valuation_action(
-        request, valuation_id, valuation_services.valuation_issue, _("评估报告已出具。")
+        request, valuation_id, issue, _("评估报告已出具。"), form=form, form_key="issue_form"
     )
 
 
@@ -438,3 +465,41 @@ def valuation_list(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "valuation/list.html", context)
+
+
+@login_required
+@domain_errors
+def agency_seal(request: HttpRequest) -> HttpResponse:
+    """评估机构印章: the agency administrator's page to upload the seal image printed on the
+    reports its agency issues (资产评估法 art. 26); shows the current one."""
+    seal = valuation_selectors.agency_seal_of(actor=request.user)
+    form = SealUploadForm()
+    if request.method != "POST":
+        return render(request, "valuation/agency_seal.html", {"seal": seal, "form": form})
+    form = SealUploadForm(request.POST, request.FILES)
+
+    def act() -> str:
+        agency_seal_upload(actor=request.user, uploaded_file=form.cleaned_data["image"])
+        return _("评估机构印章已上传，将印在本机构此后下载的正式评估报告上。")
+
+    def shown_again(status: int, error: str) -> HttpResponse:
+        context = {"seal": seal, "form": form, "action_error": error}
+        return render(request, "valuation/agency_seal.html", context, status=status)
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("valuation:agency_seal"),
+        on_failure=shown_again,
+    )
+
+
+@login_required
+@domain_errors
+def agency_seal_image(request: HttpRequest) -> HttpResponse:
+    """The current seal image, for the agency's administrators only."""
+    seal = valuation_selectors.agency_seal_of(actor=request.user)
+    if seal is None:
+        return error_404(request)
+    return FileResponse(seal.image.open("rb"), content_type=seal.content_type)

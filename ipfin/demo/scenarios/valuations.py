@@ -9,6 +9,9 @@ from ipfin.demo.scenarios.base import demo_right
 from ipfin.demo.scenarios.parties import Cast
 from ipfin.valuation import services as valuations
 
+# The agency's two signing appraisers (资产评估法 art. 26: an agency's report is signed by two).
+APPRAISERS = ["周明远", "陈书婷"]
+
 
 def value_rights(cast: Cast) -> None:
     _reports_for_bank_a(cast)
@@ -49,7 +52,7 @@ def _reports_for_bank_a(cast: Cast) -> None:
         },
         client_bank_uscc=bank_a_uscc,
     )
-    valuations.valuation_issue(actor=cast.agency, valuation=chip)
+    valuations.valuation_issue(actor=cast.agency, valuation=chip, appraisers=APPRAISERS)
 
     # 2. A report far above what the revenues support (a 30 % share of 20 million a year):
     #    bank A's recheck flags it.
@@ -66,7 +69,9 @@ def _reports_for_bank_a(cast: Cast) -> None:
         },
         client_bank_uscc=bank_a_uscc,
     )
-    inflated = valuations.valuation_issue(actor=cast.agency, valuation=inflated)
+    inflated = valuations.valuation_issue(
+        actor=cast.agency, valuation=inflated, appraisers=APPRAISERS
+    )
     # Bank A's own figure for the right (its reference value, what its internal model takes).
     valuations.valuation_recheck(
         actor=cast.bank_a,

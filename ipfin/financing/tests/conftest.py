@@ -120,7 +120,7 @@ def valuation_of(
             method="cost",
             inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
         )
-        return valuation_issue(actor=user, valuation=valuation)
+        return valuation_issue(actor=user, valuation=valuation, appraisers=["王评估", "李评估"])
 
     return make
 

@@ -121,7 +121,9 @@ def agency_report(
             inputs={"cost": cost, "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
             client_bank_uscc=bank_a.uscc,
         )
-        valuation = valuation_issue(actor=agency_user, valuation=valuation)
+        valuation = valuation_issue(
+            actor=agency_user, valuation=valuation, appraisers=["王评估", "李评估"]
+        )
         if bank_value is None:
             return valuation
         return valuation_recheck(

@@ -4,6 +4,7 @@
   correction, release, withdrawal;
 - changes: change registration (变更登记) as its own joint application;
 - documents: the pledge contract;
+- notices: the decision's notice (登记通知书 / 不予登记通知书), made in the decision's transaction;
 - deposits: annuity deposits (预缴年费) of pledged patents: made, drawn on the due dates,
   refunded at the release.
 """
@@ -35,10 +36,12 @@ from ipfin.pledges.services.deposits import (
     annuity_deposit_refund,
 )
 from ipfin.pledges.services.documents import CONTRACT, FileTooLarge, pledge_document_upload
+from ipfin.pledges.services.notices import NOTICE_KINDS, pledge_notice_store
 
 __all__ = [
     "CONTRACT",
     "DECISIONS",
+    "NOTICE_KINDS",
     "DrawSummary",
     "FileTooLarge",
     "annuity_deposit_create",
@@ -54,6 +57,7 @@ __all__ = [
     "pledge_decide",
     "pledge_decline",
     "pledge_document_upload",
+    "pledge_notice_store",
     "pledge_release",
     "pledge_release_request",
     "pledge_resubmit",

@@ -49,6 +49,7 @@ from ipfin.pledges.models import (
     RegistrationCounter,
     ReleaseBasisChoices,
 )
+from ipfin.pledges.notices import REFUSAL, REGISTRATION
 from ipfin.pledges.securing import SecuredLoan, record_waiver
 from ipfin.pledges.selectors import resolve_rights
 from ipfin.pledges.services.changes_close import close_open_changes
@@ -82,6 +83,7 @@ from ipfin.pledges.services.common import (
 )
 from ipfin.pledges.services.deposits import annuity_deposit_refund
 from ipfin.pledges.services.documents import CONTRACT
+from ipfin.pledges.services.notices import pledge_notice_store
 from ipfin.pledges.services.security import secured_loans_or_waiver
 
 __all__ = [
@@ -410,6 +412,11 @@ def _propose_approval(actor: User, pledge: Pledge, checks: Any, before: dict[str
     return pledge
 
 
+# The notice each final decision sends the parties (ipfin.pledges.notices): a correction request
+# is not a decision on the application and has none.
+_NOTICES = {PledgeAction.APPROVE: REGISTRATION, PledgeAction.REJECT: REFUSAL}
+
+
 def pledge_decide(
     *,
     actor: User,
@@ -503,6 +510,9 @@ def pledge_decide(
             before=before,
             after={**snapshot(locked, before["rights"]), "reason": reason},
         )
+        if action in _NOTICES:
+            # The notice goes with the decision, in its transaction (办法 art. 12).
+            pledge_notice_store(actor=actor, pledge=locked, kind=_NOTICES[action], on=day)
         label_zh, label_en = label(locked)
         if action is PledgeAction.APPROVE:
             zh = f"{label_zh} 已准予登记，登记号 {locked.registration_no}，生效日 {day}。"

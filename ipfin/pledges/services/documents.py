@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.inputs import file_name_in
+from ipfin.common.uploads import upload_sha256
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeDocument
 from ipfin.pledges.services.common import lock_pledge, require_pledgee
@@ -42,15 +42,6 @@ def _read_head(uploaded_file: UploadedFile[bytes], n: int) -> bytes:
     head: bytes = uploaded_file.read(n)
     uploaded_file.seek(0)
     return head
-
-
-def _sha256(uploaded_file: UploadedFile[bytes]) -> str:
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    return digest.hexdigest()
 
 
 def _refuse_unless_open(pledge: Pledge) -> None:
@@ -97,7 +88,7 @@ def pledge_document_upload(
             "质押合同须为 PDF 文件。",
             "The pledge contract must be a PDF file.",
         )
-    sha256 = _sha256(uploaded_file)
+    sha256 = upload_sha256(uploaded_file)
     with transaction.atomic():
         locked = lock_pledge(pledge)
         _refuse_unless_open(locked)  # decided meanwhile

@@ -789,6 +789,7 @@ def test_full_flow(
         "pledge.amend",
         "pledge.confirm",
         "pledge.approve",
+        "pledge.notice_generate",  # the registration notice, with the approval
         "pledge.change_approve",
         "pledge.release",
     ]

@@ -84,6 +84,7 @@ from ipfin.valuation.selectors import bank_model_of
 from ipfin.valuation.services.approaches import compute, dec_str, parse_decimal
 
 __all__ = [
+    "APPRAISER_NAME_MAX",
     "MAX_RIGHTS_PER_VALUATION",
     "bank_reference_values",
     "internal_valuation_refused",
@@ -204,6 +205,7 @@ def _snapshot(valuation: Valuation, numbers: Sequence[str] | None = None) -> dic
         ),
         "deviation": str(valuation.deviation) if valuation.deviation is not None else None,
         "flagged": valuation.flagged,
+        "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
     }
 
 
@@ -433,11 +435,46 @@ def valuation_create(
 # --- issue ---------------------------------------------------------------------------------------
 
 
-def valuation_issue(*, actor: User, valuation: Valuation) -> Valuation:
-    """The maker issues (出具) its draft: the client bank, if any, is notified."""
+APPRAISER_NAME_MAX = 50
+
+
+def _appraisers(actor: User, names: Sequence[str] | None) -> tuple[str, str]:
+    """The appraisers (资产评估师) who sign the report, cleaned. A valuation agency's report is
+    signed by at least two appraisers who did the work (资产评估法 2016 art. 26; 资产评估执业准则
+    ——资产评估报告 2018): two different names, else a 422 `appraisers_required` naming
+    `appraisers`. A bank's own valuation is no asset-valuation report: names are optional."""
+    cleaned = [" ".join(str(n).split()) for n in (names or [])]
+    cleaned = [n for n in cleaned if n]
+    if any(len(n) > APPRAISER_NAME_MAX for n in cleaned):
+        raise invalid(
+            "appraisers",
+            "appraiser_name_too_long",
+            f"资产评估师姓名最多 {APPRAISER_NAME_MAX} 个字符。",
+            f"An appraiser's name has at most {APPRAISER_NAME_MAX} characters.",
+        )
+    agency = acting_organisation(actor).kind == OrganisationKind.VALUATION_AGENCY
+    if len(cleaned) > 2 or len(set(cleaned)) != len(cleaned) or (agency and len(cleaned) != 2):
+        raise invalid(
+            "appraisers",
+            "appraisers_required",
+            "评估机构出具的评估报告须由两名不同的承办资产评估师签名（资产评估法第二十六条）：请填写"
+            "两名资产评估师的姓名。",
+            "A valuation agency's report is signed by two different appraisers who did the work "
+            "(Asset Appraisal Law art. 26): give the two appraisers' names.",
+        )
+    padded = [*cleaned, "", ""]
+    return padded[0], padded[1]
+
+
+def valuation_issue(
+    *, actor: User, valuation: Valuation, appraisers: Sequence[str] | None = None
+) -> Valuation:
+    """The maker issues (出具) its draft, signed by `appraisers` (`_appraisers`: two names for a
+    valuation agency's report): the client bank, if any, is notified."""
     require(actor, Perm.VALUATION_WRITE)
     if valuation.organisation_id != actor.organisation_id:
         raise _not_found()
+    one, two = _appraisers(actor, appraisers)
     with transaction.atomic():
         locked = _lock(valuation)
         _transition(locked, ValuationState.DRAFT, "issued")
@@ -445,6 +482,7 @@ def valuation_issue(*, actor: User, valuation: Valuation) -> Valuation:
         locked.state = ValuationState.ISSUED
         locked.issued_at = timezone.now()
         locked.issued_by = actor
+        locked.appraiser_one, locked.appraiser_two = one, two
         locked.save()
         audit_record(
             actor=actor,

@@ -44,6 +44,8 @@ INCOME_INPUTS: dict[str, Any] = {
 }
 # 187,500 × (1/1.1 + 1/1.1² + 1/1.1³ + 1/1.1⁴ + 1/1.1⁵) = 187,500 × 3.790786769 = 710,772.52
 INCOME_VALUE = "710772.52"
+# The two appraisers who sign an agency's report (资产评估法 art. 26).
+APPRAISERS = ["王评估", "李评估"]
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.registry.models import Right
 from ipfin.valuation.models import Valuation
-from ipfin.valuation.tests.conftest import INCOME_VALUE
+from ipfin.valuation.tests.conftest import APPRAISERS, INCOME_VALUE
+
+# The two appraisers who sign an agency's report when it is issued (资产评估法 art. 26).
+SIGNED = {"appraisers": APPRAISERS}
 
 PREVIEW = "/api/v1/valuations/preview"
 MILLION = "1000000"
@@ -301,7 +304,7 @@ def test_agency_flow_create_issue_and_bank_recheck_flags(
     # Recheck needs an issued report.
     assert bank_a_api.post_json(f"/api/v1/valuations/{valuation_id}/recheck").status_code == 409
 
-    issued = agency_api.post_json(f"/api/v1/valuations/{valuation_id}/issue")
+    issued = agency_api.post_json(f"/api/v1/valuations/{valuation_id}/issue", SIGNED)
     assert issued.status_code == 200, issued.json()
     assert issued.json()["state"] == "issued" and issued.json()["issued_at"]
     # The maker cannot recheck its own report.
@@ -349,7 +352,7 @@ def test_recheck_of_a_fair_report_with_the_figure_as_a_json_number(
 ) -> None:
     right = make_right()
     created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
-    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
+    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue", SIGNED)
     response = bank_a_api.post_json(
         f"/api/v1/valuations/{created['id']}/recheck",
         {"reference_values": {right.number: 700000}},
@@ -367,7 +370,7 @@ def test_recheck_refuses_a_figure_that_is_not_an_amount(
 ) -> None:
     right = make_right()
     created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
-    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
+    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue", SIGNED)
     url = f"/api/v1/valuations/{created['id']}/recheck"
     bad = bank_a_api.post_json(url, {"reference_values": {right.number: "lots"}})
     assert bad.status_code == 422
@@ -427,7 +430,7 @@ def test_bank_flow_own_model_internal_valuation_and_recheck_within_threshold(
     # its internal valuation above (800,000). |710,772.52 − 800,000| / 800,000 = 89,227.48 /
     # 800,000 = 0.1115344 ≤ 0.15: not flagged.
     created = _create(agency_api, right, client_bank_uscc=bank_a.uscc).json()
-    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue")
+    agency_api.post_json(f"/api/v1/valuations/{created['id']}/issue", SIGNED)
     rechecked = bank_a_api.generic("POST", f"/api/v1/valuations/{created['id']}/recheck")
     assert rechecked.status_code == 200, rechecked.json()
     data = rechecked.json()

@@ -1,6 +1,6 @@
 """The PDF valuation report: made from a valuation saved through the real services, opened with
-pypdf, its text read back. Chinese is set in ReportLab's built-in CID font STSong-Light, so the
-report renders on a machine without any CJK font installed (the font is named, not embedded)."""
+pypdf, its text read back. Every font is embedded (ipfin.common.pdf), so the report shows every
+Chinese character and symbol in any viewer; its fonts are read back with pypdf."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import pypdf
 import pytest
 
 from ipfin.accounts.models import OrganisationKind
+from ipfin.common.tests.pdf_fonts import assert_fonts_embedded
 from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation import presentation, report
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
 from ipfin.valuation.services import valuation_create, valuation_issue, valuation_recheck
+from ipfin.valuation.tests.conftest import APPRAISERS
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +71,9 @@ def test_income_report_is_a_pdf_with_the_value_and_the_method(agency_user, right
     assert "170,454.55" in text
     # a draft says so
     assert "草稿" in text
-    # Chinese is set in the built-in CID font, no font file embedded
-    assert b"STSong-Light" in pdf
-    assert b"FontFile" not in pdf
+    # every font embedded, none named only (no STSong-Light, no Helvetica)
+    assert_fonts_embedded(pdf)
+    assert b"STSong-Light" not in pdf
 
 
 def test_report_in_english(agency_user, right):
@@ -161,7 +163,7 @@ def test_monte_carlo_score_and_recheck_sections(agency_user, bank_a, bank_a_user
         inputs=inputs,
         client_bank_uscc=bank_a.uscc,
     )
-    valuation = valuation_issue(actor=agency_user, valuation=valuation)
+    valuation = valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
     # The bank's own value of the right: 300,000. Deviation |325,413.22 − 300,000| / 300,000 =
     # 25,413.22 / 300,000 = 0.0847107 → 8.4711% ≤ 30%. Collateral (information): 300,000 × 0.80
     # × 0.5 = 120,000.00; loan at 50%: 60,000.00.

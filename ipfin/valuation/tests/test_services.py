@@ -39,7 +39,7 @@ from ipfin.valuation.services import (
     valuation_recheck,
 )
 from ipfin.valuation.services.valuations import bank_reference_values
-from ipfin.valuation.tests.conftest import INCOME_VALUE
+from ipfin.valuation.tests.conftest import APPRAISERS, INCOME_VALUE
 
 
 def _create(actor: User, rights: list[Right], inputs: dict[str, Any], **kw: Any) -> Valuation:
@@ -304,7 +304,7 @@ def test_issue_notifies_the_client_bank_and_is_audited(
     income_inputs: dict[str, Any],
 ) -> None:
     valuation = _create(agency_user, [make_right()], income_inputs, client_bank_uscc=bank_a.uscc)
-    issued = valuation_issue(actor=agency_user, valuation=valuation)
+    issued = valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
     assert issued.state == "issued"
     assert issued.issued_at is not None and issued.issued_by_id == agency_user.pk
     audit = AuditRecord.objects.get(action="valuation.issue")
@@ -325,10 +325,10 @@ def test_issue_by_another_organisation_or_twice_changes_nothing(
         valuation_issue(actor=bank_b_user, valuation=valuation)
     valuation.refresh_from_db()
     assert valuation.state == "draft" and valuation.issued_at is None
-    valuation_issue(actor=agency_user, valuation=valuation)
+    valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
     audits = AuditRecord.objects.count()
     with pytest.raises(Conflict):
-        valuation_issue(actor=agency_user, valuation=valuation)
+        valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
     assert AuditRecord.objects.count() == audits
 
 
@@ -342,7 +342,7 @@ def _issued(
     agency_user: User, bank: Organisation, rights: list[Right], inputs: dict[str, Any]
 ) -> Valuation:
     valuation = _create(agency_user, rights, inputs, client_bank_uscc=bank.uscc)
-    return valuation_issue(actor=agency_user, valuation=valuation)
+    return valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
 
 
 def _bank_internal(bank_user: User, values: dict[Right, str]) -> Valuation:
@@ -607,7 +607,7 @@ def test_recheck_refused_for_maker_other_bank_and_drafts(
     draft = _create(agency_user, [right], income_inputs, client_bank_uscc=bank_a.uscc)
     with pytest.raises(Conflict):
         valuation_recheck(actor=bank_a_user, valuation=draft, reference_values=figures)
-    issued = valuation_issue(actor=agency_user, valuation=draft)
+    issued = valuation_issue(actor=agency_user, valuation=draft, appraisers=APPRAISERS)
     with pytest.raises(PermissionDenied):
         valuation_recheck(actor=agency_user, valuation=issued, reference_values=figures)
     with pytest.raises(NotFound):

@@ -27,6 +27,7 @@ from ipfin.valuation.forms import ValuationForm, parse_comparables, parse_revenu
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.selectors import market_comparables, right_score_get
 from ipfin.valuation.services import valuation_create, valuation_issue
+from ipfin.valuation.tests.conftest import APPRAISERS
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def issued(agency_user, bank_a, right):
         inputs=INCOME_INPUTS,
         client_bank_uscc=bank_a.uscc,
     )
-    return valuation_issue(actor=agency_user, valuation=valuation)
+    return valuation_issue(actor=agency_user, valuation=valuation, appraisers=APPRAISERS)
 
 
 # --- the calculator ------------------------------------------------------------------------------
@@ -290,7 +291,8 @@ def test_maker_issues_and_client_bank_rechecks(client_for, agency_user, bank_a_u
     resp = bank_client.post(f"/valuations/{valuation.pk}/issue/")
     assert resp.status_code == 404
     assert Valuation.objects.get().state == "draft"
-    resp = agency_client.post(f"/valuations/{valuation.pk}/issue/")
+    signed = {"appraiser_one": APPRAISERS[0], "appraiser_two": APPRAISERS[1]}
+    resp = agency_client.post(f"/valuations/{valuation.pk}/issue/", signed)
     assert resp.status_code == 302
     assert Valuation.objects.get().state == "issued"
     # the bank sees the recheck form, one amount per right (nothing to prefill: the bank has not
@@ -341,7 +343,7 @@ def test_maker_issues_and_client_bank_rechecks(client_for, agency_user, bank_a_u
     assert "80,000.00" in html
     assert 'data-testid="valuation-recheck-form"' not in html  # done
     # issuing twice is a conflict shown on the page
-    resp = agency_client.post(f"/valuations/{valuation.pk}/issue/")
+    resp = agency_client.post(f"/valuations/{valuation.pk}/issue/", signed)
     assert resp.status_code == 409
 
 
