@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ipfin.accounts.models import User
+from ipfin.audit import labels as audit_labels
 from ipfin.web.forms import BaseForm
 
 
@@ -19,12 +23,26 @@ class LoginForm(BaseForm):
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
 
-class AuditFilterForm(BaseForm):
-    """The audit trail's filters (all optional): the object's type and id, the action."""
+def _audit_actions() -> list[tuple[str, Any]]:
+    return [("", _("全部操作")), *audit_labels.action_choices()]
 
-    object_type = forms.CharField(label=_("对象类型"), max_length=64, required=False)
+
+def _audit_object_types() -> list[tuple[str, Any]]:
+    return [("", _("全部对象")), *audit_labels.object_type_choices()]
+
+
+class AuditFilterForm(BaseForm):
+    """The audit trail's filters (all optional): the object's kind and number, the action. The
+    kinds and actions are chosen by their labels (ipfin.audit.labels); the values sent are the
+    codes the records store."""
+
+    object_type = forms.ChoiceField(
+        label=_("对象类型"), choices=_audit_object_types, required=False
+    )
     object_id = forms.CharField(label=_("对象编号"), max_length=64, required=False)
-    action = forms.CharField(label=_("操作"), max_length=64, required=False)
+    action = forms.ChoiceField(
+        label=pgettext_lazy("audit", "操作"), choices=_audit_actions, required=False
+    )
 
 
 class TokenIssueForm(BaseForm):

@@ -71,6 +71,7 @@ from ipfin.portal.forms import (
     TokenIssueForm,
     TokenRevokeForm,
 )
+from ipfin.portal.presentation import audit_rows
 from ipfin.registry import selectors as registry_selectors
 from ipfin.risk.views import dashboard_context as risk_dashboard_context
 from ipfin.web.forms import SearchForm
@@ -321,8 +322,9 @@ AUDIT_PAGE = 50
 @login_required
 @domain_errors
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    """The audit trail, newest first, filtered by object and action, 50 a page; the last walk of
-    its hash chain on top."""
+    """The audit trail, newest first, filtered by object and action, 50 a page, each action and
+    object by its label (portal.presentation.audit_rows); the last walk of its hash chain on
+    top."""
     form = AuditFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     records = audit_selectors.audit_list(
@@ -335,6 +337,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": audit_rows(list(page.object_list), viewer=request.user),
         "audit_check": audit_selectors.audit_verification_latest(actor=request.user),
     }
     return render(
