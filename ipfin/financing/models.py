@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common.display import basis_points
+
 
 class ProductKind(models.TextChoices):
     LOAN = "loan", _("贷款")
@@ -135,11 +137,12 @@ class ProductVersion(models.Model):
 
     @property
     def rate_text(self) -> str:
-        """ "LPR(1y) + 50bp" as the catalogue shows it; empty without a rate."""
+        """ "1年期LPR + 50bp" as the catalogue shows it (the tenor's label in the page's
+        language); empty without a rate."""
         if not self.lpr_tenor or self.rate_spread_bp is None:
             return ""
-        sign = "+" if self.rate_spread_bp >= 0 else "−"
-        return f"LPR({self.lpr_tenor}) {sign} {abs(self.rate_spread_bp)}bp"
+        tenor = dict(LprTenor.choices).get(self.lpr_tenor, self.lpr_tenor)
+        return f"{tenor} {basis_points(self.rate_spread_bp)}"
 
 
 class LprQuote(models.Model):

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common import display
 from ipfin.financing.models import Product, ProductVersion
 from ipfin.financing.selectors import annual_rates, current_terms
 from ipfin.registry.models import RightKindChoices
@@ -25,9 +27,16 @@ _KIND_LABELS = dict(RightKindChoices.choices)
 
 
 def _range(low: Any, high: Any) -> str:
+    """ "6 至 36" / "6 to 36", "至 36" without a lower bound: never a dash that reads as a minus."""
+    english = (get_language() or "").startswith("en")
     if low is None and high is None:
         return "—"
-    return f"{'' if low is None else low} – {'' if high is None else high}"
+    word_to, word_from = ("to", "from") if english else ("至", "起")
+    if low is None:
+        return f"{word_to} {high}"
+    if high is None:
+        return f"{word_from} {low}" if english else f"{low} {word_from}"
+    return f"{low} {word_to} {high}"
 
 
 def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list[dict[str, Any]]:
@@ -39,13 +48,18 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         if not v.lpr_tenor or v.rate_spread_bp is None:
             return "—"
         annual = rates[v.pk]
-        return v.rate_text + ("" if annual is None else f" = {annual * 100:.2f}%")
+        return v.rate_text + ("" if annual is None else f" = {display.rate_percent(annual)}")
 
     def pct(x: Decimal | None) -> str:
-        return "—" if x is None else f"{x * 100:.2f}%"
+        return display.percent(x)
+
+    english = (get_language() or "").startswith("en")
 
     def money(x: Decimal | None) -> str:
-        return "" if x is None else f"{x:,.2f}"
+        return "—" if x is None else display.yuan(x, english=english)
+
+    def money_range(low: Decimal | None, high: Decimal | None) -> str:
+        return display.amount_range(low, high, english=english) or "—"
 
     def listed(xs: Sequence[Any], labels: dict[str, Any] | None = None) -> str:
         if not xs:
@@ -58,9 +72,9 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         ("version", "版本", "Version", lambda p, v: str(v.version)),
         (
             "amount",
-            "金额范围（元）",
-            "Amount range (yuan)",
-            lambda p, v: _range(money(v.amount_min) or None, money(v.amount_max) or None),
+            "金额范围",
+            "Amount range",
+            lambda p, v: money_range(v.amount_min, v.amount_max),
         ),
         (
             "term",
@@ -95,9 +109,9 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         ("coverage_ratio", "保障比例", "Coverage ratio", lambda p, v: pct(v.coverage_ratio)),
         (
             "coverage_max",
-            "最高保额（元）",
-            "Max coverage (yuan)",
-            lambda p, v: money(v.coverage_max) or "—",
+            "最高保额",
+            "Max coverage",
+            lambda p, v: money(v.coverage_max),
         ),
     ]
     return [

@@ -58,8 +58,9 @@ class MethodChoices(models.TextChoices):
 
 class DayCountChoices(models.TextChoices):
     THIRTY_360 = DayCount.THIRTY_360.value, "30/360"
-    ACTUAL_360 = DayCount.ACTUAL_360.value, "actual/360"
-    ACTUAL_365 = DayCount.ACTUAL_365.value, "actual/365"
+    # The labels say what the code means: the period's actual days over 360 (or 365) a year.
+    ACTUAL_360 = DayCount.ACTUAL_360.value, _("实际天数/360")
+    ACTUAL_365 = DayCount.ACTUAL_365.value, _("实际天数/365")
 
 
 class Loan(models.Model):

@@ -59,9 +59,9 @@ def event_detail(event: RightEvent) -> str:
             if payload.get("year") is not None:
                 parts.append(_("第 %(year)s 年年费") % {"year": payload["year"]})
             if payload.get("amount"):
-                parts.append(_("金额 %(amount)s 元") % {"amount": payload["amount"]})
+                parts.append(_("金额 %(amount)s") % {"amount": price_text(payload["amount"])})
             if payload.get("late_fee") and payload.get("late_fee") != "0.00":
-                parts.append(_("滞纳金 %(fee)s 元") % {"fee": payload["late_fee"]})
+                parts.append(_("滞纳金 %(fee)s") % {"fee": price_text(payload["late_fee"])})
         case "term_compensation":
             if payload.get("days"):
                 parts.append(_("补偿 %(days)s 天") % {"days": payload["days"]})
@@ -85,7 +85,9 @@ def event_detail(event: RightEvent) -> str:
                 parts.append(_("许可使用费 %(amount)s") % {"amount": price_text(payload["price"])})
         case "transfer":
             owners = payload.get("owners") or []
-            names = "、".join(str(o.get("name", "")) for o in owners if isinstance(o, dict))
+            names = _list_separator().join(
+                str(o.get("name", "")) for o in owners if isinstance(o, dict)
+            )
             if names:
                 parts.append(_("受让人：%(names)s") % {"names": names})
             if payload.get("price"):
@@ -97,7 +99,13 @@ def event_detail(event: RightEvent) -> str:
             pass
     if payload.get("note"):
         parts.append(str(payload["note"]))
-    return "；".join(parts)
+    english = (get_language() or "").startswith("en")
+    return ("; " if english else "；").join(parts)
+
+
+def _list_separator() -> str:
+    """ "、" between the items of a list in Chinese, ", " in English."""
+    return ", " if (get_language() or "").startswith("en") else "、"
 
 
 def last_day_of_protection(status: StatusResult) -> date | None:

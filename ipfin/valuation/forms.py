@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
-from ipfin.web.forms import BaseForm, NumberText, PercentField
+from ipfin.web.forms import BaseForm, NumberText, PercentField, money_input_error
 
 METHODS = ("income", "cost", "market")
 
@@ -74,9 +74,7 @@ class AmountField(NumberText):
         try:
             return parse_money(str(text))
         except (ValueError, TypeError):
-            raise forms.ValidationError(
-                _("请输入金额（元），最多两位小数，不含千位分隔符。"), code="invalid_money"
-            ) from None
+            raise money_input_error(str(text), zero_allowed=True) from None
 
 
 def parse_revenues(raw: str) -> list[Decimal]:
@@ -197,14 +195,14 @@ class ValuationForm(BaseForm):
     cost = AmountField(label=_("研发成本 C（元）"))
     price_index = NumberField(label=_("价格指数（成本调整到评估基准日，无调整填 1）"))
     profit_rate = PercentField(label=_("合理利润率 p（%）"))
-    used_years = NumberField(label=_("已使用年限 n_used（年）"))
-    remaining_years = NumberField(label=_("剩余经济寿命 n_rem（年）"))
+    used_years = NumberField(label=_("已使用年限 m（年）"))
+    remaining_years = NumberField(label=_("剩余经济寿命 n（年）"))
     obsolescence = PercentField(label=_("经济性贬值率 f（%）"))
     # 市场法
     comparables = forms.CharField(
         label=_("可比交易"),
         help_text=_(
-            "每行一个：价格（元）, 技术系数, 经济系数, 寿命系数 n_rem/n_rem,i, 时间系数, 权重"
+            "每行一个：价格（元）, 技术系数, 经济系数, 寿命系数（剩余保护期之比）, 时间系数, 权重"
             "[, 说明]。系数为倍数（1 表示无需修正），权重按合计归一。"
         ),
         required=False,

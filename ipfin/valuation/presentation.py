@@ -145,9 +145,9 @@ def method_formula(method: str) -> str:
         ),
         "cost": _(
             "成本法（GB/T 42748-2023《专利评估指引》）："
-            "评估值 V = C × (1 + p) × n_rem ÷ (n_used + n_rem) × (1 − f)，"
+            "评估值 V = C × (1 + p) × n ÷ (m + n) × (1 − f)，"
             "其中 C 为按价格指数调整后的研发成本（重置成本），p 为合理利润率，"
-            "n_rem ÷ (n_used + n_rem) 为成新率（n_used 已使用年限，n_rem 剩余经济寿命），"
+            "n ÷ (m + n) 为成新率（m 为已使用年限，n 为剩余经济寿命），"
             "f 为经济性贬值率。"
         ),
         "bank_internal": _(
@@ -159,7 +159,7 @@ def method_formula(method: str) -> str:
             "市场法（GB/T 42748-2023《专利评估指引》）："
             "评估值 V = Σ w_i × P_i × a_i × b_i × c_i × d_i ÷ Σ w_i，"
             "其中 P_i 为可比交易（转让、许可）的价格，a_i、b_i、c_i、d_i 分别为技术、经济、"
-            "剩余寿命（n_rem ÷ n_rem,i）和交易时间（价格指数）修正系数，w_i 为相似度权重。"
+            "剩余寿命（n ÷ n_i）和交易时间（价格指数）修正系数，w_i 为相似度权重。"
         ),
     }
     return formulas.get(method, "")
@@ -182,8 +182,8 @@ def _input_specs() -> dict[str, list[tuple[str, str, str]]]:
             ("cost", _("研发成本 C（元）"), "money"),
             ("price_index", _("价格指数"), "number"),
             ("profit_rate", _("合理利润率 p"), "rate"),
-            ("used_years", _("已使用年限 n_used（年）"), "years"),
-            ("remaining_years", _("剩余经济寿命 n_rem（年）"), "years"),
+            ("used_years", _("已使用年限 m（年）"), "years"),
+            ("remaining_years", _("剩余经济寿命 n（年）"), "years"),
             ("obsolescence", _("经济性贬值率 f"), "rate"),
         ],
         "market": [],
@@ -323,7 +323,7 @@ def calculation_table(
     if method == "cost" and (result.get("replacement_cost") is not None):
         rows = [
             [_("重置成本 C × 价格指数 × (1 + p)"), _number(result.get("replacement_cost"), 2)],
-            [_("成新率 n_rem ÷ (n_used + n_rem)"), percent(result.get("newness_rate"))],
+            [_("成新率 n ÷ (m + n)"), percent(result.get("newness_rate"))],
             [_("经济性贬值率 f"), percent(result.get("obsolescence"))],
             [_("评估值 V"), _number(result.get("value"), 2)],
         ]

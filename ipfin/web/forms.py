@@ -4,15 +4,16 @@ services' job, so the UI and the API can never disagree."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.common import display
 from ipfin.common.errors import DomainError
-from ipfin.common.money import parse_money
+from ipfin.common.money import MAX_AMOUNT, parse_money
 
 # List items: one per line; commas and semicolons (also full-width, and 、) separate too.
 _LIST_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -76,6 +77,35 @@ class VersionedForm(BaseForm):
         return super().add_refusal(exc, message)
 
 
+def money_input_error(text: str, *, zero_allowed: bool = False) -> forms.ValidationError:
+    """What is wrong with an amount that `parse_money` refused, in the user's words: a negative
+    amount "必须大于零", one above the bound "超过上限 9,999,999,999,999.99 元" (also written as
+    1e20), thousands separators, more than two decimals, or not a number at all."""
+    raw = text.strip()
+    plain = raw.replace(",", "").replace("，", "")
+    try:
+        number: Decimal | None = Decimal(plain)
+    except InvalidOperation:
+        number = None
+    if number is not None and number.is_finite():
+        if number < 0 or raw.startswith("-"):
+            if zero_allowed:
+                return forms.ValidationError(_("金额不能为负数。"), code="negative")
+            return forms.ValidationError(_("金额必须大于零。"), code="not_positive")
+        if number > MAX_AMOUNT:
+            return forms.ValidationError(
+                _("超过上限 %(max)s。") % {"max": display.yuan_exact(MAX_AMOUNT)}, code="too_large"
+            )
+        if plain != raw:
+            return forms.ValidationError(
+                _("请不要输入千位分隔符，例如 1200000.50。"), code="separators"
+            )
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            return forms.ValidationError(_("金额最多两位小数（到分）。"), code="too_precise")
+    return forms.ValidationError(_("请输入金额（元），例如 1200000.50。"), code="invalid_money")
+
+
 class MoneyField(forms.CharField):
     """An amount in yuan: digits, at most two decimals, more than zero (Decimal, never float)."""
 
@@ -86,9 +116,7 @@ class MoneyField(forms.CharField):
         try:
             amount = parse_money(text)
         except (ValueError, TypeError):
-            raise forms.ValidationError(
-                _("请输入金额（元），最多两位小数，不含千位分隔符。"), code="invalid_money"
-            ) from None
+            raise money_input_error(str(text)) from None
         if amount <= 0:
             raise forms.ValidationError(_("金额必须大于零。"), code="not_positive")
         return amount

@@ -144,7 +144,9 @@ def test_the_board_is_public_with_labels_links_and_the_nav_link_issue12(
     for shown in ("拍卖", "61.60 万元", "1.00 万元", "挂牌中", "竞价中", "1 次出价"):
         assert shown in text, shown
     closes = timezone.localtime(open_listing.closes_at).strftime("%Y-%m-%d %H:%M")
-    assert f'<td class="nowrap" data-testid="closes-{open_listing.pk}">{closes}</td>' in html
+    # A point in time in a <time> element, which never wraps.
+    assert f'<td class="nowrap" data-testid="closes-{open_listing.pk}"><time datetime="' in html
+    assert f">{closes}</time></td>" in html
     assert 'class="badge disposal-listed"' in html
     # Anonymous: no listing button (the pledgee bank's).
     assert 'data-testid="disposal-new"' not in html
@@ -410,7 +412,7 @@ def test_the_pledgee_lists_a_defaulted_pledge_with_errors_next_to_fields_issue12
     assert too_soon.status_code == 422
     assert "不少于 24 小时" in field_errors(too_soon, "closes_at")
     shape = bank_a_web.post(NEW, listing_form(pledge, valuation.pk, increment="1,000"))
-    assert shape.status_code == 400 and "请输入金额" in field_errors(shape, "increment")
+    assert shape.status_code == 400 and "千位分隔符" in field_errors(shape, "increment")
     mismatch = bank_a_web.post(NEW, listing_form(other, valuation.pk))  # the other pledge's
     assert mismatch.status_code == 422
     assert "全部知识产权一致" in field_errors(mismatch, "valuation_id")

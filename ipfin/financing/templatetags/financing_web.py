@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ipfin.common import display
 from ipfin.registry.models import RightKindChoices
 
 register = template.Library()
@@ -16,10 +17,11 @@ register = template.Library()
 
 @register.filter
 def rate_pct(value: Any) -> str:
-    """A fraction as a percentage with two decimals ("0.035" → "3.50%"); empty for None."""
+    """A fraction as a percentage with two decimals ("0.035" → "3.50%"; ipfin.common.display);
+    empty for None."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(str(value)) * 100:.2f}%"
+    return display.percent(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
 @register.filter

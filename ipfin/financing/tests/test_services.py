@@ -202,7 +202,7 @@ def test_compare(bank_a_loan: ProductVersion, bank_b_loan: ProductVersion) -> No
     assert [p.pk for p in products] == ids
     rows = {r["key"]: r["values"] for r in presentation.compare_rows(products, on=date(2025, 6, 1))}
     # 1y LPR 3.00 % on 2025-06-01: + 150 bp = 4.50 %, + 50 bp = 3.50 %.
-    assert rows["rate"] == ["LPR(1y) + 150bp = 4.50%", "LPR(1y) + 50bp = 3.50%"]
+    assert rows["rate"] == ["1年期LPR + 150bp = 4.50%", "1年期LPR + 50bp = 3.50%"]
     assert rows["max_pledge_rate"] == ["50.00%", "50.00%"]
     with pytest.raises(ValidationFailed):
         selectors.product_compare(ids=[bank_a_loan.product_id])

@@ -103,7 +103,7 @@ def test_bank_publishes_through_the_form(bank_a_user: User) -> None:
     version = ProductVersion.objects.get()
     assert version.regions == ["江苏省", "浙江省"] and version.rate_spread_bp == 60
     page = client.get(f"/financing/products/{version.product_id}/?x=1").content.decode()
-    assert "LPR(1y) + 60bp" in page and 'data-testid="product-withdraw"' in page
+    assert "1年期LPR + 60bp" in page and 'data-testid="product-withdraw"' in page
     prefilled = client.get(f"/financing/products/new/?from={version.product_id}").content.decode()
     assert 'value="WEB-1"' in prefilled
     response = client.post("/financing/products/new/", {**form, "rate_spread_bp": "70"})

@@ -97,7 +97,7 @@ def test_deposit_covers_the_unpaid_annuities_due_in_the_pledge_term_shishi_xize_
     assert [y["year"] for y in record.after["years"]] == [3, 4]
     told = Notification.objects.get(verb="pledge.annuity_deposit")
     assert told.organisation_id == enterprise_a.pk  # the other party
-    assert "2100.00" in told.message_zh and "2100.00" in told.message_en
+    assert "2,100.00 元" in told.message_zh and "CNY 2,100.00" in told.message_en
     assert covered_annuities([deposit_case.right.pk]) == {
         (deposit_case.right.pk, 3),
         (deposit_case.right.pk, 4),
@@ -348,7 +348,7 @@ def test_release_refunds_what_was_not_paid_to_the_fen_issue12(
     assert record.actor_id == bank_a_user.pk
     assert record.before["refund_amount"] is None and record.after["refund_amount"] == "1200.00"
     told = Notification.objects.get(verb="pledge.annuity_deposit_refund")
-    assert told.organisation_id == bank_a.pk and "1200.00" in told.message_zh
+    assert told.organisation_id == bank_a.pk and "1,200.00 元" in told.message_zh
     assert covered_annuities([deposit_case.right.pk]) == set()
     # Refunded: nothing more is ever drawn.
     assert annuity_deposit_draw(on=timezone.localdate() + timedelta(days=800)) == DrawSummary()

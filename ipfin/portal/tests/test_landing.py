@@ -124,3 +124,12 @@ def test_a_favicon_exists():
     icon = Path(settings.BASE_DIR) / "ipfin" / "web" / "static" / "web" / "favicon.svg"
     assert icon.read_text().startswith("<svg")
     assert 'rel="icon"' in _html(Client().get("/"))
+
+
+def test_the_readme_names_every_demo_login_its_password_and_the_reset():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# ") and "make demo" in readme.split("\n\n", 2)[1]
+    assert f"`{DEMO_PASSWORD}`" in readme
+    for username, _who in DEMO_LOGINS:
+        assert f"`{username}`" in readme, username
+    assert "`make clean` resets the demo" in readme

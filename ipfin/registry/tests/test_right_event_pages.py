@@ -77,7 +77,7 @@ def test_a_bad_price_is_a_form_error_and_records_nothing(
         },
     )
     assert response.status_code == 400  # the page again, the form's mistake next to its input
-    assert "请输入金额（元）" in response.content.decode()
+    assert "请不要输入千位分隔符" in response.content.decode()
     assert RightEvent.objects.count() == before
 
 

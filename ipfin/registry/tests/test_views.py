@@ -22,6 +22,11 @@ pytestmark = pytest.mark.django_db
 IMPORTED = "cn-patents-cnipr-export/cnipr_export_199.csv"
 
 
+def _time(day) -> str:
+    """A date as the pages print it: in a <time> element (ipfin_web's `day` filter)."""
+    return f'<time datetime="{day:%Y-%m-%d}">{day:%Y-%m-%d}</time>'
+
+
 def _html(resp) -> str:
     return resp.content.decode()
 
@@ -67,7 +72,7 @@ def test_timeline_shows_a_lapse_from_the_unpaid_due_date(examiner, enterprise_a)
     html = _html(Client().get(f"/rights/{patent.number}/"))
     assert 'data-testid="right-status" data-status="lapsed"' in html
     timeline = html[html.index('data-testid="right-timeline"') :]
-    row = re.search(rf"<td>{unpaid_due:%Y-%m-%d}</td>.*?</tr>", timeline, re.S).group(0)
+    row = re.search(rf"<td>{_time(unpaid_due)}</td>.*?</tr>", timeline, re.S).group(0)
     assert 'class="badge lapsed"' in row
     assert "终止（未缴年费）" in row
 
@@ -113,7 +118,7 @@ def test_right_page_shows_the_last_day_of_protection_and_the_day_the_term_ends(p
     )
     assert "保护期限届满日" not in html  # no label a reader could take for the last day in force
     timeline = html[html.index('data-testid="right-timeline"') :]
-    row = re.search(rf"<td>{expiry:%Y-%m-%d}</td>.*?</tr>", timeline, re.S).group(0)
+    row = re.search(rf"<td>{_time(expiry)}</td>.*?</tr>", timeline, re.S).group(0)
     assert "期限届满失效" in row
     assert f"保护期限至 {last_day:%Y-%m-%d}" in row
     assert 'class="badge expired"' in row
@@ -206,7 +211,7 @@ def test_an_expired_right_has_one_timeline_entry_for_the_end_of_its_term(examine
     assert status.status.value == "expired" and status.since == status.expiry_date
     html = _html(Client().get(f"/rights/{patent.number}/"))
     timeline = html[html.index('data-testid="right-timeline"') :]
-    rows = re.findall(rf"<td>{status.expiry_date:%Y-%m-%d}</td>.*?</tr>", timeline, re.S)
+    rows = re.findall(rf"<td>{_time(status.expiry_date)}</td>.*?</tr>", timeline, re.S)
     assert len(rows) == 1  # not also a bare "期限届满" on the same day
     assert "期限届满失效" in rows[0] and 'class="badge expired"' in rows[0]
     last_day = status.expiry_date - timedelta(days=1)

@@ -79,7 +79,7 @@ def test_the_settlement_form_reports_bad_input_next_to_the_field(
     client_for(checker).post(f"/risk/claims/{claim.pk}/pay/")
     bad = office.post(f"/risk/claims/{claim.pk}/settle/", {"proceeds": "1,000.00"})
     assert bad.status_code == 400
-    assert "请输入金额" in bad.content.decode()
+    assert "请不要输入千位分隔符" in bad.content.decode()
     done = office.post(
         f"/risk/claims/{claim.pk}/settle/", {"proceeds": "250000.00", "disposal_costs": "10000.00"}
     )

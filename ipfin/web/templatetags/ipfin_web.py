@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ipfin.common import display
@@ -53,6 +54,18 @@ def lpr_rate(lpr: Any, spread_bp: Any) -> str:
 def amount_range(low: Any, high: Any) -> str:
     """ "100.00 万元 至 500.00 万元", "至 500.00 万元", "100.00 万元 起" (never a dash)."""
     return display.amount_range(low, high, english=_english()) or "—"
+
+
+# A letter, an underscore and a subscript (R_t, K_t, w_i, n_rem,i): formula notation, not a code.
+_SUBSCRIPT = re.compile(r"(?<![A-Za-z0-9])([A-Za-zΣ])_([A-Za-z0-9]+(?:,[a-z])?)")
+
+
+@register.filter
+def math(text: Any) -> SafeString:
+    """Formula text with its subscripts set as subscripts: "R_t × K_t" → R<sub>t</sub> ×
+    K<sub>t</sub> (escaped first: the text stays text)."""
+    escaped = str(conditional_escape(text))
+    return mark_safe(_SUBSCRIPT.sub(r"\1<sub>\2</sub>", escaped))  # noqa: S308 - escaped above
 
 
 @register.filter

@@ -47,3 +47,47 @@ document.addEventListener("click", (event) => {
     }
   });
 });
+
+// Data tables on phones: every cell carries its column's heading (data-label), so that the style
+// sheet can show each row as a card at narrow widths. Run on load and on every htmx swap.
+function labelTableCells(root) {
+  root.querySelectorAll("table.data").forEach((table) => {
+    const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!headings.length || table.hasAttribute("data-keep-table")) {
+      return;
+    }
+    table.classList.add("stackable");
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      let column = 0;
+      Array.from(row.children).forEach((cell) => {
+        if (!cell.hasAttribute("data-label") && headings[column]) {
+          cell.setAttribute("data-label", headings[column]);
+        }
+        column += Number(cell.getAttribute("colspan") || 1);
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelTableCells(document));
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.target instanceof Element) {
+    labelTableCells(event.target.closest("table") ? event.target.closest("table").parentElement : event.target);
+  }
+});
+
+// A field marked invalid by the server (aria-invalid, its message named in aria-describedby)
+// drops the mark and hides its message as soon as the user changes it: the error sits next to
+// the field while it is wrong, and goes when it is corrected (the server checks again on submit).
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (!(field instanceof HTMLElement) || field.getAttribute("aria-invalid") !== "true") {
+    return;
+  }
+  field.removeAttribute("aria-invalid");
+  (field.getAttribute("aria-describedby") || "").split(/\s+/).forEach((id) => {
+    const message = id ? document.getElementById(id) : null;
+    if (message && /error/.test(id)) {
+      message.hidden = true;
+    }
+  });
+});
