@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from ipfin.accounts.customers import customers_of
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, SupervisionCase, User
-from ipfin.common.errors import NotAuthenticated, PermissionDenied
+from ipfin.common.errors import Conflict, NotAuthenticated, PermissionDenied
 
 # Who calls a selector: a logged-in user or nobody (the public reads). A service's actor is a
 # `User`; `require` and `require_login` answer the user they let through.
@@ -34,6 +34,9 @@ class Perm(StrEnum):
     PLEDGE_CO_SIGN = "pledge.co_sign"  # file or confirm jointly as pledgor (enterprises)
     PLEDGE_DECIDE = "pledge.decide"  # examine: approve, reject, request correction
     PLEDGE_VIEW_ALL = "pledge.view_all"  # see every application, not only one's own
+    # Assign an examination case to an examiner, or take it back (the office's administrators,
+    # who supervise the examiners; an examiner claims a case for itself with PLEDGE_DECIDE).
+    PLEDGE_ASSIGN = "pledge.assign"
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
     VALUATION_WRITE = "valuation.write"  # make, issue and recheck valuations (banks, agencies)
@@ -138,6 +141,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             # Deadlines are counted on it: the administrators keep it, not the examiners whose
             # own deadlines it sets.
             Perm.CALENDAR_MANAGE,
+            Perm.PLEDGE_ASSIGN,
         }
     ),
     (OrganisationKind.REGULATOR, None): frozenset(
@@ -225,6 +229,49 @@ def require_organisation_admin(user: Any, organisation: Organisation | None) -> 
             "只有本机构的管理员可以执行此操作。",
             "Only an administrator of the organisation may do this.",
             code="not_organisation_admin",
+        )
+    return logged_in
+
+
+def may_examine(user: Any) -> bool:
+    """Whether `user` may hold examination cases (claim one, be assigned one): an active user
+    holding `Perm.PLEDGE_DECIDE` (the IP office's examiners and administrators)."""
+    return bool(getattr(user, "is_active", False)) and has_perm(user, Perm.PLEDGE_DECIDE)
+
+
+def case_holders(organisation: Organisation | None) -> Q:
+    """The users (a Q over User) who may hold `organisation`'s examination cases: its active
+    users whose role is granted `Perm.PLEDGE_DECIDE` by the grants table (none for an
+    organisation whose kind decides nothing). What `may_examine` answers for one user."""
+    if organisation is None:
+        return Q(pk__in=[])
+    if Perm.PLEDGE_DECIDE in _GRANTS.get((organisation.kind, None), frozenset()):
+        roles = [str(role) for role in Role]
+    else:
+        roles = [
+            str(role)
+            for role in Role
+            if Perm.PLEDGE_DECIDE in _GRANTS.get((organisation.kind, role), frozenset())
+        ]
+    return Q(organisation_id=organisation.pk, is_active=True, role__in=roles)
+
+
+def require_case_holder(user: Any, assignee: User | None) -> User:
+    """The logged-in user holding `Perm.PLEDGE_DECIDE` who may decide a case held by `assignee`
+    (None: held by no one): anyone when no one holds it, else only its holder. A case another
+    examiner claimed or was assigned is refused with 409 `case_claimed_by_other`, naming the
+    holder, until it is released or reassigned (the office's administrators: `Perm.PLEDGE_ASSIGN`).
+    """
+    logged_in = require(user, Perm.PLEDGE_DECIDE)
+    if assignee is not None and assignee.pk != logged_in.pk:
+        name = assignee.get_full_name() or assignee.get_username()
+        raise Conflict(
+            f"本案已由审查员 {name} 认领或承办：只有承办审查员可以作出审查决定；"
+            "如需由您办理，请管理员改派。",
+            f"Examiner {name} holds this case: only the examiner holding it may decide it; ask an "
+            "administrator to reassign it to you.",
+            code="case_claimed_by_other",
+            extra={"assignee": assignee.get_username()},
         )
     return logged_in
 

@@ -35,6 +35,7 @@ from ipfin.pledges.schemas import (
     AnnuityDepositIn,
     AnnuityDepositListOut,
     AnnuityDepositOut,
+    CaseAssignIn,
     ChangeDecisionIn,
     ChangeIn,
     ChangeOut,
@@ -150,9 +151,22 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
             pledge.approval_proposed_by.get_username() if pledge.approval_proposed_by else None
         ),
         "approval_proposed_at": pledge.approval_proposed_at,
+        **_holder(pledge),
         "documents": documents,
-        "changes": [change_out(c) for c in pledge.changes.order_by("created_at", "id")],
+        "changes": [
+            change_out(c)
+            for c in pledge.changes.select_related("assignee").order_by("created_at", "id")
+        ],
         "allowed_actions": _allowed(pledge, documents),
+    }
+
+
+def _holder(case: Pledge | PledgeChange) -> dict[str, Any]:
+    """Who holds an examination case (the examiner's desk)."""
+    holder = case.assignee
+    return {
+        "assignee": holder.get_username() if holder is not None else None,
+        "assigned_at": case.assigned_at,
     }
 
 
@@ -171,6 +185,7 @@ def change_out(change: PledgeChange) -> dict[str, Any]:
         "deadline": change.deadline,
         "effective_date": change.effective_date,
         "decision_reason": change.decision_reason,
+        **_holder(change),
         "allowed_actions": sorted(
             a.value for a in allowed_change_actions(change.state) - _SYSTEM_ACTIONS
         ),
@@ -295,6 +310,66 @@ def decide(request: HttpRequest, pledge_id: int, payload: DecisionIn) -> dict[st
     with _localised_errors():
         services.pledge_decide(actor=request.user, pledge=pledge, **payload.dict())
     return _fresh(request, pledge_id)
+
+
+# --- the examiner's desk: who holds a case -------------------------------------------------------
+
+
+@router.post("/pledges/{int:pledge_id}/claim", response={200: PledgeOut, **_WRITE})
+def claim(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """An examiner takes the application waiting for a decision for itself (`assignee`): while
+    it holds it, no other examiner decides it (their decision: 409 case_claimed_by_other). 409
+    case_already_claimed when someone holds it (`assignee` in the body names who), 409
+    case_not_open when it is not waiting for a decision; 403 for anyone but the office's
+    examiners and administrators; 404 for an unknown pledge or another tenant's. Audited."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    services.case_claim(actor=request.user, case=pledge)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/assign", response={200: PledgeOut, **_WRITE})
+def assign(request: HttpRequest, pledge_id: int, payload: CaseAssignIn) -> dict[str, Any]:
+    """An administrator of the office gives the application to an examiner of the office, or to
+    another one (a reassignment, also of a claimed case); the examiner is told. 403 for anyone
+    but the office's administrators; 422 assignee_invalid for a username that is no active
+    examiner of the caller's office; 409 case_not_open when the application is not waiting for a
+    decision; 404 for an unknown pledge. Audited with the holder before and after."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    assignee = selectors.case_examiner(actor=request.user, username=payload.assignee)
+    services.case_assign(actor=request.user, case=pledge, assignee=assignee)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledges/{int:pledge_id}/unclaim", response={200: PledgeOut, **_WRITE})
+def unclaim(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
+    """The application goes back to the queue, held by no one: by its holder or an
+    administrator of the office (another examiner: 403 case_claimed_by_other); 409
+    case_not_claimed when no one holds it; 404 for an unknown pledge. Audited."""
+    pledge = selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    services.case_claim_release(actor=request.user, case=pledge)
+    return _fresh(request, pledge_id)
+
+
+@router.post("/pledge-changes/{int:change_id}/claim", response={200: ChangeOut, **_WRITE})
+def change_claim(request: HttpRequest, change_id: int) -> dict[str, Any]:
+    """As POST /pledges/{pledge_id}/claim, for a change application waiting for a decision."""
+    change = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    return change_out(services.case_claim(actor=request.user, case=change))
+
+
+@router.post("/pledge-changes/{int:change_id}/assign", response={200: ChangeOut, **_WRITE})
+def change_assign(request: HttpRequest, change_id: int, payload: CaseAssignIn) -> dict[str, Any]:
+    """As POST /pledges/{pledge_id}/assign, for a change application waiting for a decision."""
+    change = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    assignee = selectors.case_examiner(actor=request.user, username=payload.assignee)
+    return change_out(services.case_assign(actor=request.user, case=change, assignee=assignee))
+
+
+@router.post("/pledge-changes/{int:change_id}/unclaim", response={200: ChangeOut, **_WRITE})
+def change_unclaim(request: HttpRequest, change_id: int) -> dict[str, Any]:
+    """As POST /pledges/{pledge_id}/unclaim, for a change application."""
+    change = selectors.pledge_change_get(actor=request.user, change_id=change_id)
+    return change_out(services.case_claim_release(actor=request.user, case=change))
 
 
 @router.post("/pledges/{int:pledge_id}/resubmit", response={200: PledgeOut, **_WRITE})

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -46,6 +46,7 @@ __all__ = [
     "BLOCKING_RULES",
     "CHANGE_TRANSITIONS",
     "CONFIRMATION_WORKING_DAYS",
+    "DECLARED_RULES",
     "EARLIEST_TERM_START",
     "FINAL_STATES",
     "NEAR_EXPIRY_DAYS",
@@ -69,6 +70,7 @@ __all__ = [
     "annuity_deposit_years",
     "blocking_failures",
     "check_debt_term",
+    "declared_risks",
     "deposit_refund",
     "deposit_total",
     "format_registration_no",
@@ -461,16 +463,48 @@ def blocking_failures(checks: Iterable[CheckResult]) -> list[CheckResult]:
     return [check for check in checks if check.blocks]
 
 
+# Grounds of refusal the parties may proceed past by declaring that they know of them (办法
+# art. 12): an invalidation procedure pending, a same-day invention application.
+DECLARED_RULES: frozenset[Rule] = frozenset(
+    {Rule.NO_INVALIDATION_PENDING, Rule.NO_SAME_DAY_INVENTION}
+)
+
+
+def declared_risks(checks: Iterable[Mapping[str, object]]) -> list[Mapping[str, object]]:
+    """The stored pre-check results (`CheckResult.as_dict`) of a ground of refusal that stands and
+    that the parties declared they proceed past (an invalidation pending, a same-day invention):
+    not passed, not blocking. What the examiner's desk and the pledge page show as a warning."""
+    return [
+        check
+        for check in checks
+        if check.get("rule") in DECLARED_RULES
+        and not check.get("passed")
+        and not check.get("blocking")
+    ]
+
+
 @dataclass
 class _Collector:
     results: list[CheckResult] = field(default_factory=list)
 
-    def add(self, rule: Rule, passed: bool, zh: str, en: str, right: str | None = None) -> None:
+    def add(
+        self,
+        rule: Rule,
+        passed: bool,
+        zh: str,
+        en: str,
+        right: str | None = None,
+        *,
+        declared: bool = False,
+    ) -> None:
+        """`declared`: the parties' declaration lets the application through a ground of refusal
+        that stands (办法 art. 12: they proceed, informed): the rule is not met, and a warning
+        instead of a refusal (one of `DECLARED_RULES`), never shown as passed."""
         self.results.append(
             CheckResult(
                 rule=rule.value,
                 passed=passed,
-                blocking=rule in BLOCKING_RULES,
+                blocking=rule in BLOCKING_RULES and not declared,
                 message_zh=zh,
                 message_en=en,
                 right_number=right,
@@ -598,13 +632,16 @@ def _check_invalidation(c: _Collector, app: PledgeApplication, r: PledgedRight) 
             r.number,
         )
     elif app.proceed_despite_invalidation:
+        # Not met, and not refused: the parties proceed, informed (办法 art. 12). A warning the
+        # examiner and the parties see as one (amber, with words), never a green tick.
         c.add(
             Rule.NO_INVALIDATION_PENDING,
-            True,
+            False,
             f"{r.number}：无效宣告程序正在进行；双方当事人已声明知悉并仍请求办理质押登记。",
             f"{r.number}: an invalidation procedure is pending; both parties have declared that "
             "they are aware of it and still ask for registration.",
             r.number,
+            declared=True,
         )
     else:
         c.add(
@@ -634,13 +671,14 @@ def _check_same_day(c: _Collector, app: PledgeApplication, r: PledgedRight) -> N
     elif app.proceed_despite_same_day:
         c.add(
             Rule.NO_SAME_DAY_INVENTION,
-            True,
+            False,
             f"{r.number}：同一申请人同日对同样的发明创造已申请发明专利（{r.same_day_invention}）；"
             "双方当事人已声明知悉并仍请求办理质押登记。",
             f"{r.number}: the same applicant filed invention application {r.same_day_invention} "
             "for the same creation on the same day; both parties have declared that they are "
             "aware of it and still ask for registration.",
             r.number,
+            declared=True,
         )
     else:
         c.add(
@@ -1037,3 +1075,146 @@ def deposit_refund(years: Iterable[tuple[Decimal, str | None]]) -> Decimal:
     """What a released pledge's deposit gives back: every year's fee not paid from it (not due,
     paid otherwise, or refused by the register), so that paid + refund = deposited to the fen."""
     return deposit_total(amount for amount, outcome in years if outcome != DepositOutcome.PAID)
+
+
+# --- the examiner's desk: what the queue of cases is filtered and sorted by ----------------------
+
+
+class CaseKind(StrEnum):
+    """What the office examines: a registration (质押登记申请) or a change of one (变更登记申请).
+    A release (注销) is registered at once on the pledgee's declaration: no case."""
+
+    REGISTRATION = "registration"
+    CHANGE = "change"
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands on the desk (the queue's state filter)."""
+
+    SUBMITTED = "submitted"  # waiting for a decision (a proposed approval included)
+    AWAITING_CHECK = "awaiting_check"  # an approval proposed, a second examiner to approve
+    CORRECTION_REQUESTED = "correction_requested"  # sent back to the parties
+    DECIDED = "decided"  # registered / changed, or refused (released ones included)
+    ALL = "all"  # all of the above
+
+
+class DeadlineWindow(StrEnum):
+    ALL = "all"
+    OVERDUE = "overdue"  # the deadline is before today
+    DUE = "due"  # the deadline is today or within the next N working days
+
+
+class ClaimFilter(StrEnum):
+    ALL = "all"
+    MINE = "mine"  # held by the examiner looking
+    UNCLAIMED = "unclaimed"  # held by no one
+
+
+class CaseSort(StrEnum):
+    DEADLINE = "deadline"  # the nearest deadline first (the default)
+    DEADLINE_DESC = "-deadline"
+    FILED = "filed"  # the earliest filed first
+    FILED_DESC = "-filed"
+    BANK = "bank"  # by the pledgee's name
+    BANK_DESC = "-bank"
+    AMOUNT = "amount"  # the smallest secured debt first
+    AMOUNT_DESC = "-amount"
+
+
+class RightKindGroup(StrEnum):
+    """The kinds of right a case's rights are filtered by: patents of any kind, trademarks,
+    copyrights, IC layout designs."""
+
+    PATENT = "patent"
+    TRADEMARK = "trademark"
+    COPYRIGHT = "copyright"
+    IC_LAYOUT = "ic_layout"
+
+
+RIGHT_KIND_GROUPS: dict[RightKindGroup, frozenset[RightKind]] = {
+    RightKindGroup.PATENT: frozenset(
+        {RightKind.INVENTION, RightKind.UTILITY_MODEL, RightKind.DESIGN}
+    ),
+    RightKindGroup.TRADEMARK: frozenset({RightKind.TRADEMARK}),
+    RightKindGroup.COPYRIGHT: frozenset({RightKind.COPYRIGHT}),
+    RightKindGroup.IC_LAYOUT: frozenset({RightKind.IC_LAYOUT}),
+}
+# "Due within N working days": N from 1 to this (three months of working days).
+MAX_DUE_WITHIN_DAYS = 60
+DEFAULT_DUE_WITHIN_DAYS = 3
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The queue's filters and order, as the page's GET parameters and the API's query parse
+    them (each value one of its vocabulary: `case_query` refuses any other)."""
+
+    status: CaseStatus = CaseStatus.SUBMITTED
+    deadline: DeadlineWindow = DeadlineWindow.ALL
+    within_days: int = DEFAULT_DUE_WITHIN_DAYS
+    kind: CaseKind | None = None  # None: both kinds
+    right_kind: RightKindGroup | None = None  # None: any
+    bank_id: int | None = None  # the pledgee
+    claim: ClaimFilter = ClaimFilter.ALL
+    sort: CaseSort = CaseSort.DEADLINE
+
+
+def _one_of(enum: type[StrEnum], value: object, field: str, zh: str, en: str) -> StrEnum:
+    try:
+        return enum(str(value))
+    except ValueError:
+        allowed = [member.value for member in enum]
+        raise invalid(
+            field,
+            f"{field}_invalid",
+            f"{zh}“{str(value)[:40]}”无效。",
+            f"{en} {str(value)[:40]!r} is not one of {', '.join(allowed)}.",
+            allowed=allowed,
+        ) from None
+
+
+def case_query(
+    *,
+    status: str | None = None,
+    deadline: str | None = None,
+    within_days: int | None = None,
+    kind: str | None = None,
+    right_kind: str | None = None,
+    bank_id: int | None = None,
+    claim: str | None = None,
+    sort: str | None = None,
+) -> CaseQuery:
+    """The queue's filters from raw values (None or "": the default), or a 422 naming the first
+    bad one (`status_invalid`, `deadline_invalid`, `within_days_invalid`, `kind_invalid`,
+    `right_kind_invalid`, `claim_invalid`, `sort_invalid`, `bank_invalid`), with the values
+    allowed."""
+    days = DEFAULT_DUE_WITHIN_DAYS if within_days is None else within_days
+    if not 1 <= days <= MAX_DUE_WITHIN_DAYS:
+        raise invalid(
+            "within_days",
+            "within_days_invalid",
+            f"到期工作日数应在 1 至 {MAX_DUE_WITHIN_DAYS} 之间。",
+            f"The number of working days must be from 1 to {MAX_DUE_WITHIN_DAYS}.",
+            min=1,
+            max=MAX_DUE_WITHIN_DAYS,
+        )
+    if bank_id is not None and bank_id < 1:
+        raise invalid("bank", "bank_invalid", "请选择一家银行。", "Choose a bank.")
+    return CaseQuery(
+        status=CaseStatus(_one_of(CaseStatus, status or "submitted", "status", "状态", "status")),
+        deadline=DeadlineWindow(
+            _one_of(DeadlineWindow, deadline or "all", "deadline", "审查期限条件", "deadline")
+        ),
+        within_days=days,
+        kind=CaseKind(_one_of(CaseKind, kind, "kind", "案件类型", "kind")) if kind else None,
+        right_kind=(
+            RightKindGroup(
+                _one_of(RightKindGroup, right_kind, "right_kind", "权利类型", "right_kind")
+            )
+            if right_kind
+            else None
+        ),
+        bank_id=bank_id,
+        claim=ClaimFilter(_one_of(ClaimFilter, claim or "all", "claim", "认领条件", "claim")),
+        sort=CaseSort(_one_of(CaseSort, sort or "deadline", "sort", "排序方式", "sort")),
+    )

@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.accounts.models import Organisation, User
 from ipfin.common.errors import DomainError
+from ipfin.pledges.domain import MAX_DUE_WITHIN_DAYS, CaseQuery, case_query
 from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
 
 
@@ -193,10 +195,174 @@ class DecisionForm(BaseForm):
             ("correct", _("通知补正")),
         ],
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择审查决定。"),
+            "invalid_choice": _("请选择准予登记、不予登记或通知补正。"),
+        },
     )
     reason = forms.CharField(
-        label=_("理由 / 审查意见"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("理由 / 审查意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The case as the page showed it (services.seen_token): a decision on a case that changed
+    # since is refused (409 version_conflict) instead of deciding what the examiner did not see.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        """A conflict concerns the decision as a whole (already decided, changed since the page
+        was opened: `version_conflict`, held by another examiner: `case_claimed_by_other`): shown
+        above the form's inputs, which keep what was entered, and above the page too, since the
+        form may no longer be offered. A refusal about one input goes next to it (`reason`,
+        `decision`)."""
+        if exc.status == 409:
+            self.add_error(None, message)
+            return False
+        return super().add_refusal(exc, message)
+
+
+class CaseFilterForm(BaseForm):
+    """The examiner's desk's filters and order (GET parameters): each a choice among the desk's
+    vocabulary (`domain.case_query`), a bank among the banks, a page number; a bad value is said
+    next to its filter. Blank: the default."""
+
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[
+            ("submitted", _("待审查")),
+            ("awaiting_check", _("待复核（已提议准予登记）")),
+            ("correction_requested", _("待补正")),
+            ("decided", _("已审结")),
+            ("all", _("全部")),
+        ],
+    )
+    deadline = forms.ChoiceField(
+        label=_("审查期限"),
+        required=False,
+        choices=[
+            ("all", _("不限")),
+            ("overdue", _("已过审查期限")),
+            ("due", _("即将到期")),
+        ],
+    )
+    within_days = forms.IntegerField(
+        label=_("到期工作日数"),
+        required=False,
+        min_value=1,
+        max_value=MAX_DUE_WITHIN_DAYS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("“即将到期”：今日起若干个工作日内到期"),
+        error_messages={
+            "invalid": _("请输入 1 至 %(max)s 之间的整数。") % {"max": MAX_DUE_WITHIN_DAYS},
+            "min_value": _("请输入 1 至 %(max)s 之间的整数。") % {"max": MAX_DUE_WITHIN_DAYS},
+            "max_value": _("请输入 1 至 %(max)s 之间的整数。") % {"max": MAX_DUE_WITHIN_DAYS},
+        },
+    )
+    kind = forms.ChoiceField(
+        label=_("案件类型"),
+        required=False,
+        choices=[("", _("全部")), ("registration", _("质押登记")), ("change", _("变更登记"))],
+    )
+    right_kind = forms.ChoiceField(
+        label=_("权利类型"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("patent", _("专利")),
+            ("trademark", _("商标")),
+            ("copyright", _("著作权")),
+            ("ic_layout", _("集成电路布图设计")),
+        ],
+    )
+    bank = forms.ModelChoiceField(
+        label=_("质权人（银行）"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label=_("全部"),
+        error_messages={"invalid_choice": _("没有这家银行，请从列表中选择。")},
+    )
+    claim = forms.ChoiceField(
+        label=_("认领"),
+        required=False,
+        choices=[("all", _("全部")), ("mine", _("我的案件")), ("unclaimed", _("未认领"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("deadline", _("审查期限（近→远）")),
+            ("-deadline", _("审查期限（远→近）")),
+            ("filed", _("提交时间（早→晚）")),
+            ("-filed", _("提交时间（晚→早）")),
+            ("bank", _("质权人名称")),
+            ("-amount", _("债权数额（大→小）")),
+            ("amount", _("债权数额（小→大）")),
+        ],
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("页码应为正整数。"),
+            "min_value": _("页码应为正整数。"),
+            "max_value": _("页码过大。"),
+        },
+    )
+
+    def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_errors = _("请从列表中选择。")
+        for name in ("status", "deadline", "kind", "right_kind", "claim", "sort"):
+            self.fields[name].error_messages["invalid_choice"] = choice_errors
+        if banks is not None:
+            field = self.fields["bank"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = banks
+
+    def query(self) -> CaseQuery:
+        """The cleaned filters as the selector takes them."""
+        data = self.cleaned_data
+        bank = data.get("bank")
+        return case_query(
+            status=data.get("status") or None,
+            deadline=data.get("deadline") or None,
+            within_days=data.get("within_days"),
+            kind=data.get("kind") or None,
+            right_kind=data.get("right_kind") or None,
+            bank_id=bank.pk if bank is not None else None,
+            claim=data.get("claim") or None,
+            sort=data.get("sort") or None,
+        )
+
+
+class CaseAssignForm(BaseForm):
+    """An administrator gives a case to an examiner of the office (the view sets the choices)."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("承办审查员"),
+        queryset=User.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("请选择审查员。"),
+            "invalid_choice": _("请从列表中选择本局的审查员。"),
+        },
+    )
+
+    def __init__(self, *args: Any, examiners: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if examiners is not None:
+            field = self.fields["assignee"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = examiners
+            field.label_from_instance = _examiner_label  # type: ignore[method-assign]
+
+
+def _examiner_label(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
 
 
 class PledgeCorrectionForm(_PledgeParticulars):

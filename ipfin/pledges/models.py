@@ -105,6 +105,18 @@ class Pledge(models.Model):
         verbose_name=_("提议准予登记的审查员"),
     )
     approval_proposed_at = models.DateTimeField(_("提议时间"), null=True, blank=True)
+    # The examiner's desk: the examiner who holds the case (claimed it, or was assigned it by an
+    # office administrator); while held, no other examiner decides it (services/assignment.py).
+    # Kept after the decision, as who examined it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办审查员"),
+    )
+    assigned_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     released_on = models.DateField(_("注销日"), null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -229,7 +241,18 @@ class PledgeChange(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     effective_date = models.DateField(_("变更生效日"), null=True, blank=True)
+    # As on Pledge: the examiner who holds the change application (services/assignment.py).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办审查员"),
+    )
+    assigned_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]

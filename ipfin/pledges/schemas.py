@@ -98,6 +98,16 @@ class DecisionIn(Schema):
     )
 
 
+class CaseAssignIn(Schema):
+    assignee: str = Field(
+        ...,
+        min_length=1,
+        max_length=150,
+        description="the username of an active examiner (or administrator) of the caller's own "
+        "IP office; anyone else is a 422 assignee_invalid",
+    )
+
+
 class DeclineIn(Schema):
     reason: str = Field("", max_length=2000)
 
@@ -211,6 +221,10 @@ class ChangeOut(Schema):
     deadline: IsoDate | None
     effective_date: IsoDate | None = Field(..., description="the approval day")
     decision_reason: str
+    assignee: str | None = Field(
+        ..., description="the examiner holding the change application (null: no one)"
+    )
+    assigned_at: dt.datetime | None
     allowed_actions: list[str]
 
 
@@ -256,6 +270,13 @@ class PledgeOut(PledgeSummaryOut):
         "IPFIN_DUAL_CONTROL_ABOVE; a second examiner registers it (null: no open proposal)",
     )
     approval_proposed_at: dt.datetime | None
+    assignee: str | None = Field(
+        ...,
+        description="the examiner holding the case (the username; it claimed the case or an "
+        "administrator of the office assigned it; kept after the decision): only it decides the "
+        "case while it holds it. null: no one holds it",
+    )
+    assigned_at: dt.datetime | None
     documents: list[DocumentOut]
     changes: list[ChangeOut]
     allowed_actions: list[str]

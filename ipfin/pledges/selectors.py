@@ -11,6 +11,9 @@
   the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
 - `annuity_deposit_list`: a pledge's annuity deposits (预缴年费), for whoever may see the pledge;
   `covered_annuities`: the (right, year) pairs a live deposit will pay, for the risk scan.
+- `examiner_cases` / `case_details` / `case_examiners`: the examiner's desk — the queue of
+  registrations and change applications, filtered and sorted in one query (a UNION ALL), what a
+  page of it shows besides, and the examiners a case may be assigned to.
 """
 
 from __future__ import annotations
@@ -19,28 +22,52 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 
 from ipfin.accounts.inputs import clean_uscc
+from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import (
     Actor,
     Perm,
     acting_organisation,
+    case_holders,
     has_perm,
     require,
     require_login,
     tenant_scope,
 )
 from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
+    RIGHT_KIND_GROUPS,
+    CaseKind,
+    CaseQuery,
+    CaseSort,
+    CaseStatus,
     ChangeState,
     CheckResult,
+    ClaimFilter,
+    DeadlineWindow,
     MarkFacts,
     OwnerFacts,
     PledgeApplication,
     PledgedRight,
     PledgeState,
     check_debt_term,
+    declared_risks,
     run_prechecks,
 )
 from ipfin.pledges.models import (
@@ -68,8 +95,13 @@ __all__ = [
     "annuity_deposit_list",
     "awaiting_my_confirmation",
     "bank_customers",
+    "case_banks",
+    "case_details",
+    "case_examiner",
+    "case_examiners",
     "change_queue",
     "covered_annuities",
+    "examiner_cases",
     "examiner_queue",
     "pledge_change_get",
     "pledge_facts",
@@ -98,7 +130,7 @@ def bank_customers(bank_id: int) -> Q:
 
 def _pledges() -> QuerySet[Pledge]:
     return Pledge.objects.select_related(
-        "pledgee", "pledgor", "approval_proposed_by"
+        "pledgee", "pledgor", "approval_proposed_by", "assignee"
     ).prefetch_related(
         Prefetch("items", queryset=PledgeItem.objects.select_related("right").order_by("id"))
     )
@@ -146,7 +178,10 @@ def pledge_get(*, actor: Actor, pledge_id: int) -> Pledge:
     """One pledge `actor` may see, with its rights, documents and changes; NotFound otherwise."""
     pledge = (
         pledge_list(actor=actor)
-        .prefetch_related("documents", "changes")
+        .prefetch_related(
+            "documents",
+            Prefetch("changes", queryset=PledgeChange.objects.select_related("assignee")),
+        )
         .filter(pk=pledge_id)
         .first()
     )
@@ -162,6 +197,209 @@ def examiner_queue(*, actor: Actor) -> QuerySet[Pledge]:
     examiners). An application still awaiting the other party's confirmation is not there."""
     require(actor, Perm.PLEDGE_DECIDE)
     return _pledges().filter(state=PledgeState.SUBMITTED).order_by("deadline", "submitted_at", "id")
+
+
+# --- the examiner's desk -------------------------------------------------------------------------
+
+# The columns of one row of the desk's queue, the same for both kinds of case (a UNION ALL).
+CASE_COLUMNS = (
+    "c_kind",
+    "c_id",
+    "c_pledge",
+    "c_state",
+    "c_proposed",
+    "c_deadline",
+    "c_filed",
+    "c_bank",
+    "c_bank_name",
+    "c_pledgor_name",
+    "c_amount",
+    "c_regno",
+    "c_assignee",
+    "c_assignee_username",
+    "c_assignee_first",
+    "c_assignee_last",
+    "c_checks",  # a registration's stored pre-check (its declared risks); null for a change
+    "c_after",  # a change's new terms; null for a registration
+)
+_CASE_ORDER: dict[CaseSort, tuple[str, ...]] = {
+    CaseSort.DEADLINE: ("c_deadline", "c_filed"),
+    CaseSort.DEADLINE_DESC: ("-c_deadline", "-c_filed"),
+    CaseSort.FILED: ("c_filed",),
+    CaseSort.FILED_DESC: ("-c_filed",),
+    CaseSort.BANK: ("c_bank_name", "c_deadline", "c_filed"),
+    CaseSort.BANK_DESC: ("-c_bank_name", "c_deadline", "c_filed"),
+    CaseSort.AMOUNT: ("c_amount", "c_deadline", "c_filed"),
+    CaseSort.AMOUNT_DESC: ("-c_amount", "c_deadline", "c_filed"),
+}
+_DECIDED_REGISTRATIONS = (
+    PledgeState.REGISTERED.value,
+    PledgeState.REJECTED.value,
+    PledgeState.RELEASED.value,
+)
+_DECIDED_CHANGES = (ChangeState.APPROVED.value, ChangeState.REJECTED.value)
+
+
+def _case_state_filter(query: CaseQuery, *, change: bool) -> Q | None:
+    """The rows of one kind in the status asked for; None: that kind has none in it."""
+    submitted = Q(state=PledgeState.SUBMITTED.value)
+    correction = Q(state=PledgeState.CORRECTION_REQUESTED.value)
+    decided = (
+        Q(state__in=_DECIDED_CHANGES)
+        if change
+        else Q(state__in=_DECIDED_REGISTRATIONS, decided_at__isnull=False)
+    )
+    match query.status:
+        case CaseStatus.SUBMITTED:
+            return submitted
+        case CaseStatus.AWAITING_CHECK:
+            return None if change else submitted & Q(approval_proposed_by__isnull=False)
+        case CaseStatus.CORRECTION_REQUESTED:
+            return correction
+        case CaseStatus.DECIDED:
+            return decided
+    return submitted | correction | decided
+
+
+def _case_rows(
+    rows: QuerySet[Any], query: CaseQuery, *, actor: User, change: bool, today: date, due_by: date
+) -> QuerySet[Any] | None:
+    """One kind's part of the queue, filtered, as the CASE_COLUMNS."""
+    state = _case_state_filter(query, change=change)
+    if state is None:
+        return None
+    rows = rows.filter(state)
+    via = "pledge__" if change else ""
+    if query.deadline is DeadlineWindow.OVERDUE:
+        rows = rows.filter(deadline__lt=today)
+    elif query.deadline is DeadlineWindow.DUE:
+        rows = rows.filter(deadline__gte=today, deadline__lte=due_by)
+    if query.right_kind is not None:
+        kinds = sorted(RIGHT_KIND_GROUPS[query.right_kind])
+        rows = rows.filter(
+            Exists(
+                PledgeItem.objects.filter(
+                    pledge_id=OuterRef("pledge_id" if change else "pk"), right__kind__in=kinds
+                )
+            )
+        )
+    if query.bank_id is not None:
+        rows = rows.filter(**{f"{via}pledgee_id": query.bank_id})
+    if query.claim is ClaimFilter.MINE:
+        rows = rows.filter(assignee_id=actor.pk)
+    elif query.claim is ClaimFilter.UNCLAIMED:
+        rows = rows.filter(assignee__isnull=True)
+    kind = CaseKind.CHANGE if change else CaseKind.REGISTRATION
+    columns: QuerySet[Any] = (
+        rows.order_by()
+        .annotate(
+            c_kind=Value(kind.value, output_field=CharField()),
+            c_id=F("pk"),
+            c_pledge=F("pledge_id" if change else "pk"),
+            c_state=F("state"),
+            c_proposed=(
+                Value(None, output_field=IntegerField()) if change else F("approval_proposed_by_id")
+            ),
+            c_deadline=F("deadline"),
+            c_filed=F("created_at" if change else "submitted_at"),
+            c_bank=F(f"{via}pledgee_id"),
+            c_bank_name=F(f"{via}pledgee__name"),
+            c_pledgor_name=F(f"{via}pledgor__name"),
+            c_amount=F(f"{via}debt_amount"),
+            c_regno=F(f"{via}registration_no"),
+            c_assignee=F("assignee_id"),
+            c_assignee_username=F("assignee__username"),
+            c_assignee_first=F("assignee__first_name"),
+            c_assignee_last=F("assignee__last_name"),
+            c_checks=Value(None, output_field=JSONField()) if change else F("checks"),
+            c_after=F("after") if change else Value(None, output_field=JSONField()),
+        )
+        .values(*CASE_COLUMNS)
+    )
+    return columns
+
+
+def examiner_cases(*, actor: Actor, query: CaseQuery, today: date) -> QuerySet[Any]:
+    """The desk's queue (IP office examiners and administrators, `Perm.PLEDGE_DECIDE`): the
+    registrations and change applications `query` asks for, as dicts of CASE_COLUMNS, in its
+    order (ties by kind and id), for the caller to page (count and slice: two queries whatever the
+    number of rows; one more for the working-day calendar when `query` asks for the cases due
+    within N working days). `today` is the day deadlines are compared with."""
+    user = require(actor, Perm.PLEDGE_DECIDE)
+    due_by = today
+    if query.deadline is DeadlineWindow.DUE:
+        due_by = working_calendar().add_working_days(today, query.within_days)
+    parts = [
+        part
+        for kind, rows, change in (
+            (CaseKind.REGISTRATION, Pledge.objects.all(), False),
+            (CaseKind.CHANGE, PledgeChange.objects.all(), True),
+        )
+        if query.kind in (None, kind)
+        and (part := _case_rows(rows, query, actor=user, change=change, today=today, due_by=due_by))
+        is not None
+    ]
+    cases = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+    return cases.order_by(*_CASE_ORDER[query.sort], "c_kind", "c_id")
+
+
+class CaseDetails(NamedTuple):
+    rights: dict[int, list[tuple[str, str]]]  # pledge id -> [(number, kind)] in item order
+    declared: dict[int, list[tuple[str, str]]]  # pledge id -> [(rule, right)] declared risks
+
+
+def case_details(rows: Sequence[dict[str, Any]]) -> CaseDetails:
+    """What a page of `examiner_cases` shows besides its columns, for all its rows at once (one
+    query, whatever the number of rows): the pledges' rights, and the rights whose stored
+    pre-check records a ground of refusal the parties declared they proceed past
+    (`domain.declared_risks`: a registration's)."""
+    pledge_ids = sorted({int(row["c_pledge"]) for row in rows})
+    rights: dict[int, list[tuple[str, str]]] = {pk: [] for pk in pledge_ids}
+    items = (
+        PledgeItem.objects.filter(pledge_id__in=pledge_ids)
+        .order_by("pledge_id", "id")
+        .values_list("pledge_id", "right__number", "right__kind")
+    )
+    for pledge_id, number, kind in items:
+        rights[int(pledge_id)].append((str(number), str(kind)))
+    declared: dict[int, list[tuple[str, str]]] = {}
+    for row in rows:
+        risky = [
+            (str(check.get("rule")), str(check.get("right") or ""))
+            for check in declared_risks(row["c_checks"] or [])
+        ]
+        if risky:
+            declared[int(row["c_pledge"])] = risky
+    return CaseDetails(rights=rights, declared=declared)
+
+
+def case_banks(*, actor: Actor) -> QuerySet[Organisation]:
+    """The banks the desk's queue may be filtered by (every bank: a pledgee), by name."""
+    require(actor, Perm.PLEDGE_DECIDE)
+    return Organisation.objects.filter(kind=OrganisationKind.BANK).order_by("name", "pk")
+
+
+def case_examiners(*, actor: Actor) -> QuerySet[User]:
+    """The users a case of the office may be assigned to: the active examiners and administrators
+    of the actor's own office (`permissions.case_holders`), by name (IP office, `PLEDGE_ASSIGN`)."""
+    user = require(actor, Perm.PLEDGE_ASSIGN)
+    return User.objects.filter(case_holders(user.organisation)).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def case_examiner(*, actor: Actor, username: str) -> User:
+    """The examiner of the actor's office named `username` (`case_examiners`), or a 422
+    `assignee_invalid` naming the field `assignee`."""
+    found = case_examiners(actor=actor).filter(username=username).first()
+    if found is None:
+        raise ValidationFailed(
+            f"“{username[:40]}”不是本局在职的审查员。",
+            f"{username[:40]!r} is not an active examiner of your office.",
+            code="assignee_invalid",
+            extra={"field": "assignee"},
+        )
+    return found
 
 
 def awaiting_my_confirmation(*, actor: Actor) -> tuple[list[Pledge], list[PledgeChange]]:
@@ -196,7 +434,7 @@ def change_queue(*, actor: Actor) -> QuerySet[PledgeChange]:
     require(actor, Perm.PLEDGE_DECIDE)
     return (
         PledgeChange.objects.filter(state=ChangeState.SUBMITTED)
-        .select_related("pledge__pledgee", "pledge__pledgor")
+        .select_related("pledge__pledgee", "pledge__pledgor", "assignee")
         .order_by("deadline", "created_at", "id")
     )
 
@@ -207,7 +445,7 @@ def pledge_change_get(*, actor: Actor, change_id: int) -> PledgeChange:
     scope = tenant_scope(
         actor, "pledge__pledgee_id", "pledge__pledgor_id", view_all=Perm.PLEDGE_VIEW_ALL
     )
-    changes = PledgeChange.objects.select_related("pledge__pledgee", "pledge__pledgor")
+    changes = PledgeChange.objects.select_related("pledge__pledgee", "pledge__pledgor", "assignee")
     if scope is not None:
         changes = changes.filter(scope)
     change = changes.filter(pk=change_id).first()

@@ -18,6 +18,33 @@ urlpatterns = [
         views.pledge_document_download,
         name="pledge_document_download",
     ),
+    path(
+        "pledges/<int:pledge_id>/documents/<int:document_id>/inline/",
+        views.pledge_document_inline,
+        name="pledge_document_inline",
+    ),
+    path("pledges/<int:pledge_id>/claim/", views.pledge_claim, name="pledge_claim"),
+    path(
+        "pledges/<int:pledge_id>/claim/release/",
+        views.pledge_claim_release,
+        name="pledge_claim_release",
+    ),
+    path("pledges/<int:pledge_id>/assign/", views.pledge_assign, name="pledge_assign"),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/claim/",
+        views.pledge_change_claim,
+        name="pledge_change_claim",
+    ),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/claim/release/",
+        views.pledge_change_claim_release,
+        name="pledge_change_claim_release",
+    ),
+    path(
+        "pledges/<int:pledge_id>/changes/<int:change_id>/assign/",
+        views.pledge_change_assign,
+        name="pledge_change_assign",
+    ),
     path("pledges/<int:pledge_id>/decision/", views.pledge_decide, name="pledge_decide"),
     path("pledges/<int:pledge_id>/release/", views.pledge_release, name="pledge_release"),
     path("pledges/<int:pledge_id>/change/", views.pledge_change, name="pledge_change"),

@@ -10,20 +10,26 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.common.display import yuan
 from ipfin.common.errors import DomainError, NotFound
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges import services as pledge_services
+from ipfin.pledges.domain import CaseKind, CaseQuery, declared_risks
 from ipfin.pledges.forms import (
+    CaseAssignForm,
+    CaseFilterForm,
     ConfirmForm,
     DecisionForm,
     DeclineForm,
@@ -33,7 +39,7 @@ from ipfin.pledges.forms import (
     PledgeCorrectionForm,
     ReleaseForm,
 )
-from ipfin.pledges.models import Pledge, PledgeStateChoices
+from ipfin.pledges.models import ChangeStateChoices, Pledge, PledgeStateChoices
 from ipfin.pledges.securing import SecuredLoan, outstanding_loans
 from ipfin.web.views import domain_errors, error_404, run_action
 
@@ -197,10 +203,36 @@ def _change_rows(user: Any, pledge: Pledge, party: str | None) -> list[dict[str,
                 "change": change,
                 "can_confirm": awaiting and party is not None and party != change.initiator,
                 "can_withdraw": party is not None and change.state in _OPEN_APPLICATION,
-                "can_decide": can_decide and change.state == "submitted",
+                **_holding(user, change, can_decide),
             }
         )
     return rows
+
+
+def _holding(user: Any, case: Any, examines: bool) -> dict[str, Any]:
+    """What the examiner's desk shows of who holds a case (a registration or a change) and what
+    `user` may do about it; the services enforce (`services/assignment.py`)."""
+    open_case = case.state == "submitted"
+    holder = case.assignee
+    mine = holder is not None and holder.pk == getattr(user, "pk", None)
+    assigns = has_perm(user, Perm.PLEDGE_ASSIGN)
+    held_by_other = examines and holder is not None and not mine
+    return {
+        "holder": holder,
+        "holder_name": _holder_name(holder),
+        "held_by_me": mine,
+        "held_by_other": held_by_other,
+        "can_claim": examines and open_case and holder is None,
+        "can_release_claim": examines and open_case and holder is not None and (mine or assigns),
+        "can_assign": assigns and open_case,
+        "can_decide": examines and open_case and not held_by_other,
+        "seen": pledge_services.seen_token(case),
+    }
+
+
+def _examiners(user: Any, needed: bool) -> Any:
+    """The examiners a case may be assigned to, read only when the page offers an assignment."""
+    return pledge_selectors.case_examiners(actor=user) if needed else None
 
 
 def _pledge_context(
@@ -211,7 +243,8 @@ def _pledge_context(
     state = pledge.state
     party = _party(user, pledge)
     pledgee = party == "pledgee"
-    can_decide = has_perm(user, Perm.PLEDGE_DECIDE)
+    examines = has_perm(user, Perm.PLEDGE_DECIDE)
+    holding = _holding(user, pledge, examines)
     documents = list(pledge.documents.all())
     change_rows = _change_rows(user, pledge, party)
     open_change = any(r["change"].state in _OPEN_APPLICATION for r in change_rows)
@@ -230,7 +263,13 @@ def _pledge_context(
         and party == pledge.initiator
         and state == "awaiting_confirmation",
         "can_upload": pledgee and state in _OPEN_APPLICATION,
-        "can_decide": can_decide and state == "submitted",
+        **holding,
+        "examines": examines,
+        # The contract the examiner reads inline on the case page (the latest uploaded).
+        "contract": next(
+            (d for d in reversed(documents) if d.kind == pledge_services.CONTRACT), None
+        ),
+        "declared_risks": declared_risks(pledge.checks or []),
         "can_release": pledgee and state == "registered",
         "can_request_release": party == "pledgor"
         and state == "registered"
@@ -239,8 +278,16 @@ def _pledge_context(
         "can_resubmit": party is not None and state == "correction_requested",
         "can_withdraw": party is not None and state in _OPEN_APPLICATION,
         "upload_form": DocumentUploadForm(),
-        "decision_form": DecisionForm(),
+        "decision_form": DecisionForm(initial={"seen": holding["seen"]}),
         "change_decision_form": DecisionForm(prefix="change-decision"),
+        "assign_form": CaseAssignForm(
+            examiners=_examiners(user, holding["can_assign"]),
+            initial={"assignee": pledge.assignee_id},
+        ),
+        "change_assign_form": CaseAssignForm(
+            examiners=_examiners(user, any(r["can_assign"] for r in change_rows)),
+            prefix="change-assign",
+        ),
         "change_form": PledgeChangeForm(),
         "correction_form": PledgeCorrectionForm.for_pledge(pledge),
         "confirm_form": ConfirmForm(),
@@ -340,6 +387,132 @@ def pledge_document_download(
     )
 
 
+# Who may frame the inline contract: this site's own pages only (the examiner's case page); every
+# other response keeps frame-ancestors 'none' and X-Frame-Options DENY (config/settings.py).
+INLINE_FRAME_POLICY = "frame-ancestors 'self'"
+
+
+@login_required
+@domain_errors
+@xframe_options_sameorigin
+def pledge_document_inline(request: HttpRequest, pledge_id: int, document_id: int) -> HttpResponse:
+    """The pledge contract shown inside the examiner's case page (Content-Disposition: inline;
+    X-Frame-Options SAMEORIGIN and frame-ancestors 'self' on this response only): for the office's
+    examiners (`Perm.PLEDGE_DECIDE`; anyone else 403). The download link stays beside it."""
+    require(request.user, Perm.PLEDGE_DECIDE)
+    pledge = pledge_selectors.pledge_get(actor=request.user, pledge_id=pledge_id)
+    document = next((d for d in pledge.documents.all() if d.pk == document_id), None)
+    if document is None:
+        return error_404(request)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=False,
+        filename=document.original_name,
+        content_type="application/pdf",
+    )
+    response["Content-Security-Policy"] = INLINE_FRAME_POLICY
+    return response
+
+
+# --- the examiner's desk: who holds a case --------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_claim(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    def act(pledge: Pledge) -> str:
+        pledge_services.case_claim(actor=request.user, case=pledge)
+        return _("您已认领质押登记申请 #%(id)s，由您承办审查。") % {"id": pledge.pk}
+
+    return _pledge_action(request, pledge_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_claim_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    def act(pledge: Pledge) -> str:
+        pledge_services.case_claim_release(actor=request.user, case=pledge)
+        return _("质押登记申请 #%(id)s 已退回审查队列，任何审查员均可认领。") % {"id": pledge.pk}
+
+    return _pledge_action(request, pledge_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_assign(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    form = CaseAssignForm(
+        request.POST, examiners=pledge_selectors.case_examiners(actor=request.user)
+    )
+
+    def act(pledge: Pledge) -> str:
+        held = pledge_services.case_assign(
+            actor=request.user, case=pledge, assignee=form.cleaned_data["assignee"]
+        )
+        return _("质押登记申请 #%(id)s 已指派给 %(who)s 承办。") % {
+            "id": pledge.pk,
+            "who": _holder_name(held.assignee),
+        }
+
+    return _pledge_action(request, pledge_id, act, form_name="assign_form", form=form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_claim(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    def act(change: Any) -> str:
+        pledge_services.case_claim(actor=request.user, case=change)
+        return _("您已认领变更登记申请 #%(id)s，由您承办审查。") % {"id": change.pk}
+
+    return _change_action(request, pledge_id, change_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_claim_release(
+    request: HttpRequest, pledge_id: int, change_id: int
+) -> HttpResponse:
+    def act(change: Any) -> str:
+        pledge_services.case_claim_release(actor=request.user, case=change)
+        return _("变更登记申请 #%(id)s 已退回审查队列。") % {"id": change.pk}
+
+    return _change_action(request, pledge_id, change_id, act)
+
+
+@login_required
+@domain_errors
+@require_POST
+def pledge_change_assign(request: HttpRequest, pledge_id: int, change_id: int) -> HttpResponse:
+    form = CaseAssignForm(
+        request.POST,
+        examiners=pledge_selectors.case_examiners(actor=request.user),
+        prefix="change-assign",
+    )
+
+    def act(change: Any) -> str:
+        held = pledge_services.case_assign(
+            actor=request.user, case=change, assignee=form.cleaned_data["assignee"]
+        )
+        return _("变更登记申请 #%(id)s 已指派给 %(who)s 承办。") % {
+            "id": change.pk,
+            "who": _holder_name(held.assignee),
+        }
+
+    return _change_action(
+        request, pledge_id, change_id, act, form_name="change_assign_form", form=form
+    )
+
+
+def _holder_name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
 @login_required
 @domain_errors
 @require_POST
@@ -352,6 +525,7 @@ def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
             pledge=pledge,
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data["reason"],
+            seen=form.cleaned_data["seen"] or None,
         )
         if decided.registration_no:
             return _("已准予登记，登记号 %(no)s。") % {"no": decided.registration_no}
@@ -508,6 +682,7 @@ def pledge_change_decide(request: HttpRequest, pledge_id: int, change_id: int) -
             change=change,
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data["reason"],
+            seen=form.cleaned_data["seen"] or None,
         )
         return _("变更登记审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
 
@@ -564,19 +739,90 @@ def pledge_withdraw(request: HttpRequest, pledge_id: int) -> HttpResponse:
 # --- examiner ------------------------------------------------------------------------------------
 
 
+CASES_PER_PAGE = 25
+
+
 @login_required
 @domain_errors
 def examiner_queue(request: HttpRequest) -> HttpResponse:
+    """The examiner's desk: registrations and change applications filtered (state, deadline in
+    working days, kind of case and of right, bank, mine or unclaimed) and sorted by the GET
+    parameters, a page at a time with the filters kept in the page links. A bad parameter is said
+    next to its filter (400), never a server error. A fixed number of queries per page."""
+    require(request.user, Perm.PLEDGE_DECIDE)
     today = timezone.localdate()
-    queue = pledge_selectors.examiner_queue(actor=request.user)
-    changes = pledge_selectors.change_queue(actor=request.user)
-    context = {
-        "queue": list(queue[:LIST_LIMIT]),
-        "change_queue": list(changes[:LIST_LIMIT]),
-        "today": today,
-        "limit": LIST_LIMIT,
-    }
+    banks = pledge_selectors.case_banks(actor=request.user)
+    form = CaseFilterForm(request.GET or None, banks=banks)
+    context: dict[str, Any] = {"form": form, "today": today, "rows": [], "page": None}
+    if form.is_bound and not form.is_valid():
+        context["filter_error"] = _("筛选条件有误，请按提示更正。")
+        return render(request, "pledges/examiner_queue.html", context, status=400)
+    query = form.query() if form.is_bound else CaseQuery()
+    cases = pledge_selectors.examiner_cases(actor=request.user, query=query, today=today)
+    page_no = form.cleaned_data.get("page") if form.is_bound else None
+    page = Paginator(cases, CASES_PER_PAGE).get_page(page_no or 1)
+    rows = list(page.object_list)
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context.update(
+        {
+            "page": page,
+            "rows": case_rows(rows, pledge_selectors.case_details(rows), request.user, today),
+            "query": kept.urlencode(),
+            "filtered": form.is_bound,
+        }
+    )
     return render(request, "pledges/examiner_queue.html", context)
+
+
+def case_rows(
+    rows: list[dict[str, Any]], details: Any, user: Any, today: Any
+) -> list[dict[str, Any]]:
+    """A page of the desk's queue as the template shows it: each case with its labels (never a
+    code), its deadline and the working days left, who holds it, its rights and any risk the
+    parties declared they proceed past."""
+    calendar = working_calendar()
+    labels = {
+        CaseKind.REGISTRATION: dict(PledgeStateChoices.choices),
+        CaseKind.CHANGE: dict(ChangeStateChoices.choices),
+    }
+    shown = []
+    for row in rows:
+        kind = CaseKind(row["c_kind"])
+        deadline = row["c_deadline"]
+        open_case = row["c_state"] == PledgeStateChoices.SUBMITTED
+        first, last = row["c_assignee_first"] or "", row["c_assignee_last"] or ""
+        holder = f"{last}{first}".strip() or row["c_assignee_username"]
+        shown.append(
+            {
+                "kind": kind.value,
+                "id": row["c_id"],
+                "pledge_id": row["c_pledge"],
+                "state": row["c_state"],
+                "state_label": labels[kind].get(row["c_state"], ""),
+                "proposed": row["c_proposed"] is not None and open_case,
+                "open": open_case,
+                "deadline": deadline,
+                "overdue": open_case and deadline is not None and deadline < today,
+                "due_today": open_case and deadline == today,
+                "days_left": (
+                    calendar.working_days_between(today, deadline)
+                    if open_case and deadline is not None and deadline > today
+                    else None
+                ),
+                "filed": row["c_filed"],
+                "bank": row["c_bank_name"],
+                "pledgor": row["c_pledgor_name"],
+                "amount": row["c_amount"],
+                "registration_no": row["c_regno"],
+                "holder": holder,
+                "mine": row["c_assignee"] is not None and row["c_assignee"] == user.pk,
+                "rights": details.rights.get(row["c_pledge"], []),
+                "declared": details.declared.get(row["c_pledge"], []),
+                "after": row["c_after"] if kind is CaseKind.CHANGE else None,
+            }
+        )
+    return shown
 
 
 def state_counts(pledges: Any) -> list[dict[str, Any]]:

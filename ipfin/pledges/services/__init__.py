@@ -6,7 +6,8 @@
 - documents: the pledge contract;
 - notices: the decision's notice (登记通知书 / 不予登记通知书), made in the decision's transaction;
 - deposits: annuity deposits (预缴年费) of pledged patents: made, drawn on the due dates,
-  refunded at the release.
+  refunded at the release;
+- assignment: the examiner's desk, who holds a case (claim, assign, release the claim).
 """
 
 from ipfin.pledges.services.applications import (
@@ -20,6 +21,12 @@ from ipfin.pledges.services.applications import (
     pledge_submit,
     pledge_withdraw,
     pledges_lapse_unconfirmed,
+)
+from ipfin.pledges.services.assignment import (
+    case_assign,
+    case_claim,
+    case_claim_release,
+    seen_token,
 )
 from ipfin.pledges.services.changes import (
     pledge_change,
@@ -47,6 +54,9 @@ __all__ = [
     "annuity_deposit_create",
     "annuity_deposit_draw",
     "annuity_deposit_refund",
+    "case_assign",
+    "case_claim",
+    "case_claim_release",
     "pledge_change",
     "pledge_change_confirm",
     "pledge_change_decide",
@@ -64,4 +74,5 @@ __all__ = [
     "pledge_submit",
     "pledge_withdraw",
     "pledges_lapse_unconfirmed",
+    "seen_token",
 ]

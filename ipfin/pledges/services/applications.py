@@ -52,6 +52,7 @@ from ipfin.pledges.models import (
 from ipfin.pledges.notices import REFUSAL, REGISTRATION
 from ipfin.pledges.securing import SecuredLoan, record_waiver
 from ipfin.pledges.selectors import resolve_rights
+from ipfin.pledges.services.assignment import release_claim_in_place, require_examinable
 from ipfin.pledges.services.changes_close import close_open_changes
 from ipfin.pledges.services.common import (
     DECISIONS,
@@ -394,6 +395,8 @@ def _propose_approval(actor: User, pledge: Pledge, checks: Any, before: dict[str
     pledge.approval_proposed_by = actor
     pledge.approval_proposed_at = timezone.now()
     pledge.save(update_fields=["checks", "approval_proposed_by", "approval_proposed_at"])
+    # The maker lets the case go: a second examiner claims it to check and approve.
+    release_claim_in_place(actor=actor, case=pledge, why="approval_proposed")
     audit_record(
         actor=actor,
         action="pledge.approve_proposed",
@@ -425,9 +428,13 @@ def pledge_decide(
     reason: str = "",
     effective_date: date | None = None,
     today: date | None = None,
+    seen: str | None = None,
 ) -> Pledge:
     """The examiner's decision on a confirmed application: approve, reject or request correction.
-    An application not yet confirmed by the other party cannot be decided (409).
+    An application not yet confirmed by the other party cannot be decided (409). A case another
+    examiner holds is not decided (409 `case_claimed_by_other`); a decision made from a page of the
+    case that is no longer current (`seen`, the form's token) is refused (409 `version_conflict`;
+    services/assignment.py).
 
     Approval re-runs the pre-check against the register as it is on the decision day (a right may
     have lapsed meanwhile) and refuses with the results (422) when a blocking rule fails; it then
@@ -444,10 +451,11 @@ def pledge_decide(
     with transaction.atomic():
         locked = lock_pledge(pledge)
         new_state = transition(locked.state, action)
+        require_examinable(actor, locked, seen)
         before = snapshot(locked)
         if action is not PledgeAction.APPROVE and not reason:
             raise invalid(
-                None,
+                "reason",
                 "reason_required",
                 "不予登记或要求补正时须说明理由。",
                 "A reason is required to reject or to request a correction.",

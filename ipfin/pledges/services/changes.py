@@ -32,6 +32,7 @@ from ipfin.pledges.domain import (
 )
 from ipfin.pledges.models import OPEN_CHANGE_STATES, Pledge, PledgeChange
 from ipfin.pledges.selectors import pledge_facts
+from ipfin.pledges.services.assignment import require_examinable
 from ipfin.pledges.services.common import (
     active_rights,
     change_transition,
@@ -285,11 +286,14 @@ def pledge_change_decide(
     decision: str,
     reason: str = "",
     today: date | None = None,
+    seen: str | None = None,
 ) -> PledgeChange:
     """The examiner decides a confirmed change application. Approval applies the new terms to the
     registered pledge from the decision day (the change's effective date); the term end is checked
     again against today's register. Rejection and a correction request need a reason and leave
-    the registered terms as they are."""
+    the registered terms as they are. As for an application (`pledge_decide`): 409
+    `case_claimed_by_other` while another examiner holds it, 409 `version_conflict` for a
+    decision made from a page that is no longer current (`seen`)."""
     require(actor, Perm.PLEDGE_DECIDE)
     action = decision_action(decision, "准予变更")
     reason = (reason or "").strip()
@@ -297,9 +301,10 @@ def pledge_change_decide(
     with transaction.atomic():
         locked = _lock_change(change)
         new_state = change_transition(locked.state, action)
+        require_examinable(actor, locked, seen)
         if action is not PledgeAction.APPROVE and not reason:
             raise invalid(
-                None,
+                "reason",
                 "reason_required",
                 "不予变更或要求补正时须说明理由。",
                 "A reason is required to reject or to request a correction.",

@@ -200,7 +200,7 @@ def decision_action(decision: str, approve_zh: str) -> PledgeAction:
     if action is None:
         reject_zh = "不予登记" if approve_zh == "准予登记" else "不予变更"
         raise invalid(
-            None,
+            "decision",
             "decision_invalid",
             f"审查决定应为 approve（{approve_zh}）、reject（{reject_zh}）或 correct（要求补正）。",
             "decision must be approve, reject or correct.",

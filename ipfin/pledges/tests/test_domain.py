@@ -31,6 +31,7 @@ from ipfin.pledges.domain import (
     Rule,
     allowed_actions,
     blocking_failures,
+    declared_risks,
     format_registration_no,
     goods_overlap,
     is_registration_no,
@@ -255,7 +256,9 @@ def test_same_day_invention_refuses_unless_both_parties_proceed_banfa() -> None:
     failed = outcome(Rule.NO_SAME_DAY_INVENTION, app(), [um])
     assert failed.blocks and "201910123456.7" in failed.message_zh
     declared = outcome(Rule.NO_SAME_DAY_INVENTION, app(proceed_despite_same_day=True), [um])
-    assert declared.passed and "知悉" in declared.message_zh
+    # Let through, and still not met: a warning, never a tick (issue 13).
+    assert not declared.blocks and not declared.passed and not declared.blocking
+    assert "知悉" in declared.message_zh
     plain = right("201920123457.X", kind=RightKind.UTILITY_MODEL)
     assert outcome(Rule.NO_SAME_DAY_INVENTION, app(), [plain]).passed
     # Not a utility model: one application-level "does not apply".
@@ -329,8 +332,28 @@ def test_no_invalidation_pending_unless_both_proceed_banfa_art12() -> None:
     declared = outcome(
         Rule.NO_INVALIDATION_PENDING, app(proceed_despite_invalidation=True), pending
     )
-    assert declared.passed
-    assert "声明" in declared.message_zh  # passed, with a note
+    # The parties proceed, informed: not refused, and not passed either — a warning (issue 13:
+    # a pending invalidation declared by the parties is never a green tick).
+    assert not declared.blocks
+    assert not declared.passed and not declared.blocking
+    assert "声明" in declared.message_zh
+    assert declared_risks([declared.as_dict()]) == [declared.as_dict()]
+    # A rule met, a refusal and a mere warning rule are no declared risk.
+    plain = outcome(Rule.NO_INVALIDATION_PENDING, app(), [right()])
+    assert declared_risks([plain.as_dict(), failed.as_dict()]) == []
+
+
+def test_declared_risks_read_stored_results_of_both_declarations_banfa_art12() -> None:
+    um = right("201920123456.1", kind=RightKind.UTILITY_MODEL, same_day_invention="201910123456.7")
+    pending = right("201910000001.5", invalidation_pending=True)
+    declared = app(proceed_despite_invalidation=True, proceed_despite_same_day=True)
+    checks = [c.as_dict() for c in run_prechecks(declared, [um, pending])]
+    risks = declared_risks(checks)
+    assert {(c["rule"], c["right"]) for c in risks} == {
+        (Rule.NO_SAME_DAY_INVENTION.value, um.number),
+        (Rule.NO_INVALIDATION_PENDING.value, pending.number),
+    }
+    assert not blocking_failures(run_prechecks(declared, [um, pending]))
 
 
 @pytest.mark.parametrize(
@@ -574,9 +597,9 @@ def test_every_rule_reports_for_every_right(
         assert result(checks, Rule.NOT_ALREADY_PLEDGED, r.number).passed is (
             not r.already_pledged_or_pending
         )
-        assert result(checks, Rule.NO_INVALIDATION_PENDING, r.number).passed is (
-            not r.invalidation_pending or proceed
-        )
+        invalidation = result(checks, Rule.NO_INVALIDATION_PENDING, r.number)
+        assert invalidation.passed is not r.invalidation_pending
+        assert invalidation.blocks is (r.invalidation_pending and not proceed)
     blocked = bool(blocking_failures(checks))
     # A forfeiture clause only warns (民法典 art. 428): it never blocks.
     clean = all(

@@ -123,7 +123,9 @@ def test_list_pages_run_the_same_queries_at_two_sizes(
         # +2 since the joint application (what awaits the bank's confirmation), +5 the risk
         # dashboard (alert counts, annuity timeline, coverage, exposure by industry and by park).
         (bank, "/", 14),
-        (exam, "/examiner/queue/", 6),  # +1: the change applications awaiting a decision
+        # The desk (issue 13): both kinds of case in one query (a UNION), their count for the
+        # pages, their rights, the banks of the bank filter, the working-day calendar.
+        (exam, "/examiner/queue/", 8),
         (exam, "/", 9),  # +1: the last walk of the audit chain
         (firm, "/", 11),  # +2 likewise, for the pledgor
         (bank, f"/pledges/{first.pk}/", 7),
