@@ -131,6 +131,7 @@ def _styles() -> _Styles:
             spaceBefore=9,
             spaceAfter=4,
             textColor=colors.HexColor("#0b5cad"),
+            keepWithNext=1,  # a heading never ends a page
         ),
         body=base,
         small=ParagraphStyle("ipfin-small", parent=base, fontSize=8.5, leading=12),
@@ -139,7 +140,13 @@ def _styles() -> _Styles:
             "ipfin-value", parent=base, fontName=FONT_BOLD, fontSize=15, leading=22
         ),
         h3=ParagraphStyle(
-            "ipfin-h3", parent=base, fontName=FONT_BOLD, fontSize=10.5, spaceBefore=4, spaceAfter=2
+            "ipfin-h3",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            spaceBefore=4,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         warning=ParagraphStyle("ipfin-warning", parent=base, textColor=colors.HexColor("#b42318")),
     )
@@ -442,7 +449,10 @@ def _build(valuation: Any, scores: list[tuple[Any, Any]]) -> bytes:
     story: list[Any] = [
         _p(title, st.title),
         Spacer(1, 2 * mm),
-        _p(f"{_('报告编号')}：{number}", ParagraphStyle("n", parent=st.body, alignment=TA_CENTER)),
+        _p(
+            _("报告编号：%(number)s") % {"number": number},
+            ParagraphStyle("n", parent=st.body, alignment=TA_CENTER),
+        ),
         Spacer(1, 5 * mm),
         _facts_table(
             [
@@ -575,7 +585,7 @@ def _build(valuation: Any, scores: list[tuple[Any, Any]]) -> bytes:
             % {"type": _("银行内部认定价值") if method == "bank_internal" else _("市场价值")},
             st.body,
         ),
-        _p(f"{_('评估值')}：{value_text(value)}", st.value),
+        _p(_("评估值：%(value)s") % {"value": value_text(value)}, st.value),
     ]
     mc = result.get("monte_carlo")
     if isinstance(mc, Mapping) and all(mc.get(k) is not None for k in ("p10", "p50", "p90")):
