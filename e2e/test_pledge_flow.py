@@ -155,8 +155,18 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     expect(page.locator("input[name=decision][value=approve]")).to_be_enabled()
     page.check("input[name=decision][value=approve]")
     shot("06_examiner_decision")
+    # The decision asks first, saying what each decision does and that it cannot be withdrawn.
+    confirmed: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        confirmed.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.get_by_test_id("decision-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "registered")
+    assert len(confirmed) == 1 and "准予登记即办理登记" in confirmed[0], confirmed
+    assert "不能撤回" in confirmed[0]
     registration_no = page.get_by_test_id("registration-no").inner_text().strip()
     assert re.fullmatch(r"Y\d{13}", registration_no), registration_no
     _logout(page, base)
@@ -209,5 +219,5 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     assert pledge.state == "released"
     assert pledge.registration_no == registration_no
     assert pledge.released_on == today
-    assert pledge.documents.get().sha256 == hashlib.sha256(PDF).hexdigest()
+    assert pledge.documents.get(kind="contract").sha256 == hashlib.sha256(PDF).hexdigest()
     context.close()
