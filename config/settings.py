@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ipfin.web.context_processors.navigation",
+                "ipfin.web.context_processors.punctuation",
             ],
         },
     }

@@ -20,6 +20,8 @@ rate ("3.50%"); `lpr_rate(lpr, spread_bp)` → "3.00% + 50bp" (a negative spread
 Ranges: `amount_range(low, high)` → "100.00 万元 至 500.00 万元", "至 500.00 万元" (no lower bound),
 "100.00 万元 起" (no upper bound), never a dash that reads as a minus sign; English "CNY 1.00 to
 CNY 5.00", "up to CNY 5.00", "from CNY 1.00".
+Spreadsheets: amounts and ratios stay numbers, shown with `EXCEL_MONEY_FORMAT` and
+`EXCEL_PERCENT_FORMAT` (the same two decimals and separators).
 Negative amounts carry a true minus sign (U+2212) in Chinese, "−1,200.00 元", and ASCII "-" in
 English, "CNY -1,200.00".
 """
@@ -31,6 +33,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from ipfin.common.money import to_fen
 
 __all__ = [
+    "EXCEL_MONEY_FORMAT",
+    "EXCEL_PERCENT_FORMAT",
     "MINUS",
     "YI",
     "amount_range",
@@ -44,6 +48,11 @@ __all__ = [
     "yuan_exact",
     "yuan_scaled",
 ]
+
+# Spreadsheets keep amounts and ratios as numbers (so they sum and sort); these number formats
+# show them as the pages do: thousands separators and two decimals, percentages with two.
+EXCEL_MONEY_FORMAT = "#,##0.00"
+EXCEL_PERCENT_FORMAT = "0.00%"
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)

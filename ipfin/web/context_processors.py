@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from ipfin.accounts.permissions import Perm, permissions_of
 
@@ -10,3 +11,15 @@ from ipfin.accounts.permissions import Perm, permissions_of
 def navigation(request: HttpRequest) -> dict[str, Any]:
     perms = permissions_of(getattr(request, "user", None))
     return {"ipfin_perms": {p.name: (p in perms) for p in Perm}}
+
+
+_CHINESE_PUNCTUATION = {"colon": "：", "lp": "（", "rp": "）", "sep": "、", "semi": "；"}
+_ENGLISH_PUNCTUATION = {"colon": ": ", "lp": " (", "rp": ")", "sep": ", ", "semi": "; "}
+
+
+def punctuation(request: HttpRequest) -> dict[str, Any]:
+    """`P`: the punctuation a template puts between translated words and data, full-width in
+    Chinese (规则：…（…）), ASCII in English (Rule: … (…)), so an English page has no Chinese
+    punctuation of ours."""
+    english = (get_language() or "").startswith("en")
+    return {"P": _ENGLISH_PUNCTUATION if english else _CHINESE_PUNCTUATION}

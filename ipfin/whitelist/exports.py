@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipfin.accounts.models import User
+from ipfin.common.display import EXCEL_MONEY_FORMAT, EXCEL_PERCENT_FORMAT
 from ipfin.common.excel import append_row
 from ipfin.whitelist import selectors
 from ipfin.whitelist.models import FollowUpStatus, WhitelistBatch
@@ -25,8 +26,8 @@ from ipfin.whitelist.models import FollowUpStatus, WhitelistBatch
 __all__ = ["XLSX_CONTENT_TYPE", "batch_workbook", "figures_workbook"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_MONEY = "#,##0.00"
-_PERCENT = "0.00%"
+_MONEY = EXCEL_MONEY_FORMAT
+_PERCENT = EXCEL_PERCENT_FORMAT
 _STATUS_ZH = dict(FollowUpStatus.choices)
 
 
