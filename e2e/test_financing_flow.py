@@ -1,14 +1,16 @@
 """The financing flow in a real browser, end to end:
 
-the enterprise files a demand offering its patent → sees the matching products (and why the
-other one does not match) → pushes it to the banks → bank A answers "interested" in its feedback
-ledger → the enterprise applies for a loan from the demand with bank A's product → bank A approves
-it on its registered pledge over that patent → disburses → records the repayment that settles it →
-closes it → follows the release prompt → the pledge is released, and the public query shows it.
+the enterprise files a demand offering its patent (free of any pledge) → sees the matching
+products (and why the other one does not match) → pushes it to the banks → bank A answers
+"interested" in its feedback ledger → bank A's pledge of the patent is registered → the enterprise
+applies for a loan from the demand with bank A's product → bank A approves it on that registered
+pledge → disburses → records the repayment that settles it → closes it → follows the release
+prompt → the pledge is released, and the public query shows it. Each irreversible step asks first
+and its confirmation is accepted.
 
-The parties, the patent, bank A's registered pledge and valuation, and the two banks' products are
-set up through the services (the pledge flow's UI is test_pledge_flow.py's); everything after that
-happens in the browser.
+The parties, the patent, bank A's valuation and the two banks' products, and the pledge once bank
+A has answered, are set up through the services (the pledge flow's UI is test_pledge_flow.py's);
+everything else happens in the browser.
 """
 
 from __future__ import annotations
@@ -64,28 +66,12 @@ def _logout(page: Any, base: str) -> None:
 
 def _setup(
     examiner: User, bank_a_user: User, bank_b_user: User, enterprise_a: Organisation
-) -> tuple[Any, Pledge, ProductVersion, ProductVersion]:
-    """Enterprise A's patent, bank A's registered pledge over it (debt 5,000,000.00) and its
-    valuation (cost approach: 2,000,000 × 1.1 × 8/10 = 1,760,000.00, so bank A's 50 % pledge rate
-    covers up to 880,000.00), bank A's loan product for patents and bank B's for trademarks only."""
-    today = timezone.localdate()
+) -> tuple[Any, ProductVersion, ProductVersion]:
+    """Enterprise A's patent (free of any pledge: matching offers no pledged right) and bank A's
+    valuation of it (cost approach: 2,000,000 × 1.1 × 8/10 = 1,760,000.00, so bank A's 50 %
+    pledge rate covers up to 880,000.00), bank A's loan product for patents and bank B's for
+    trademarks only."""
     patent = make_patent(examiner=examiner, owner=enterprise_a, title="一种融资流程测试用芯片")
-    pledge, _checks = pledge_submit(
-        actor=bank_a_user,
-        pledgor_uscc=enterprise_a.uscc or "",
-        rights=[patent.number],
-        debt_amount="5000000.00",
-        term_start=today,
-        term_end=today + timedelta(days=3 * 365),
-        contract_no="ZY-E2E-FIN-0001",
-    )
-    if not User.objects.filter(organisation=enterprise_a).exists():
-        user_create(username="enterprise_a_signer", password="pw-e2e-1", organisation=enterprise_a)
-    pledge = other_party_confirms(pledge)  # the pledgor signs the joint application
-    pledge_document_upload(
-        actor=bank_a_user, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
-    )
-    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
     valuation = valuation_create(
         actor=bank_a_user,
         rights=[patent.number],
@@ -103,7 +89,32 @@ def _setup(
         name="商标质押贷",
         terms={**LOAN_TERMS, "accepted_right_kinds": ["trademark"]},
     )
-    return patent, pledge, ours, theirs
+    return patent, ours, theirs
+
+
+def _register_pledge(
+    examiner: User, bank_a_user: User, enterprise_a: Organisation, patent: Any
+) -> Pledge:
+    """Bank A's registered pledge over the patent (debt 5,000,000.00): filed by the bank, signed
+    by the enterprise, registered by the examiner (the pledge flow's UI is
+    test_pledge_flow.py's)."""
+    today = timezone.localdate()
+    pledge, _checks = pledge_submit(
+        actor=bank_a_user,
+        pledgor_uscc=enterprise_a.uscc or "",
+        rights=[patent.number],
+        debt_amount="5000000.00",
+        term_start=today,
+        term_end=today + timedelta(days=3 * 365),
+        contract_no="ZY-E2E-FIN-0001",
+    )
+    if not User.objects.filter(organisation=enterprise_a).exists():
+        user_create(username="enterprise_a_signer", password="pw-e2e-1", organisation=enterprise_a)
+    pledge = other_party_confirms(pledge)  # the pledgor signs the joint application
+    pledge_document_upload(
+        actor=bank_a_user, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
+    )
+    return pledge_decide(actor=examiner, pledge=pledge, decision="approve")
 
 
 @pytest.fixture
@@ -131,11 +142,20 @@ def test_demand_match_answer_loan_repayment_release(
 ) -> None:
     from playwright.sync_api import expect
 
-    patent, pledge, ours, theirs = _setup(examiner, bank_a_user, bank_b_user, enterprise_a)
+    patent, ours, theirs = _setup(examiner, bank_a_user, bank_b_user, enterprise_a)
     base = live_server.url
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
+    # Every irreversible step asks first (push, approval, disbursement, repayment, closure,
+    # release): each confirmation is read and accepted.
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
 
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"fin_{name}.png"), full_page=True)
@@ -192,6 +212,8 @@ def test_demand_match_answer_loan_repayment_release(
     expect(row.get_by_test_id("ledger-response")).to_have_text("有意向")
     shot("03_bank_ledger_answered")
     _logout(page, base)
+    # Bank A and the enterprise register the pledge of the patent the loan will rest on.
+    pledge = _register_pledge(examiner, bank_a_user, enterprise_a, patent)
 
     # --- the enterprise applies from the demand with bank A's product ----------------------------
     _login(page, base, "enterprise_a")
@@ -274,3 +296,12 @@ def test_demand_match_answer_loan_repayment_release(
     assert loan.outstanding_principal == 0 and loan.product_version_id == ours.pk
     assert Demand.objects.get(pk=demand_id).state == "financed"
     assert Pledge.objects.get(pk=pledge.pk).state == "released"
+    # Each confirmation named its object and what would happen.
+    assert [m.split("：")[0] for m in asked] == [
+        f"将融资需求 #{demand_id} 推送至符合条件的银行",
+        f"审批通过贷款 #{loan.pk}",
+        f"为贷款 #{loan.pk} 放款 800,000.00 元",
+        f"登记贷款 #{loan.pk} 的还款",
+        f"结清贷款 #{loan.pk}",
+        f"注销质押登记 {pledge.registration_no} 后，知识产权即解除质押，不能恢复。确定注销？",
+    ]

@@ -323,6 +323,7 @@ def demand_matches(request: HttpRequest, demand_id: int) -> dict[str, Any]:
         "valuation_ids": list(report.valuation.valuation_ids),
         "rights_valued": report.valuation.rights_valued,
         "rights_total": report.valuation.rights_total,
+        "held_rights": list(report.facts.held_rights),
         "credit_score": report.credit.total,
         "credit_grade": report.credit.grade,
         "reference_rate": str(report.facts.reference_rate),

@@ -221,7 +221,16 @@ class DemandForm(BaseForm):
 
 
 class RespondForm(BaseForm):
-    response = forms.ChoiceField(label=_("反馈"), choices=ResponseKind.choices)
+    # No answer is proposed (issue 13, "defaults that fail"): the bank chooses one, and a form
+    # sent without a choice is an error next to the choice.
+    response = forms.ChoiceField(
+        label=_("反馈"),
+        choices=[("", _("请选择")), *ResponseKind.choices],
+        error_messages={
+            "required": _("请选择反馈。"),
+            "invalid_choice": _("请从列表中选择反馈。"),
+        },
+    )
     reason = forms.CharField(
         label=_("说明（不予受理时必填）"),
         required=False,

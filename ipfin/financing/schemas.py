@@ -194,6 +194,11 @@ class MatchesOut(Schema):
     valuation_ids: list[int]
     rights_valued: int
     rights_total: int
+    held_rights: list[str] = Field(
+        ...,
+        description="the offered rights held by a pledge or a pending pledge application (a "
+        "co-owner's too): left out of matching (专利权质押登记办法 art. 12); rule rights_free",
+    )
     credit_score: int | None
     credit_grade: str | None
     reference_rate: str

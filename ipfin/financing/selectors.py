@@ -55,6 +55,7 @@ from ipfin.financing.models import (
     ProductKind,
     ProductVersion,
 )
+from ipfin.pledges.selectors import right_held
 from ipfin.registry.domain import RightKind
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import clean_search_text
@@ -458,8 +459,12 @@ def _credit_info(enterprise: Organisation, on: date) -> CreditInfo:
 
 
 def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCover, CreditInfo]:
-    """A demand as matching sees it on `on`."""
-    rights = list(demand.rights.all())
+    """A demand as matching sees it on `on`. Its rights held by a pledge or a pending
+    application (`pledges.selectors.right_held`, whoever the pledgor: a co-owner's too) are left
+    out, their numbers kept in `held_rights`: one query marks them (an EXISTS subquery), and the
+    kinds and the valuation are the free rights' only."""
+    offered = list(demand.rights.annotate(held=right_held()))
+    rights = [r for r in offered if not r.held]
     cover = _valuation_cover({r.pk for r in rights})
     credit = _credit_info(demand.enterprise, on)
     reference = _LprCache(on).rate(LprTenor.ONE_YEAR)
@@ -474,6 +479,7 @@ def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCov
         valuation=cover.value,
         credit_score=credit.total,
         reference_rate=reference if reference is not None else Decimal("0.03"),
+        held_rights=tuple(r.number for r in offered if r.held),
     )
     return facts, cover, credit
 

@@ -29,6 +29,7 @@ from ipfin.financing.forms import (
     RespondForm,
 )
 from ipfin.financing.models import DemandState, PolicyKind, ResponseKind
+from ipfin.pledges.selectors import right_held
 from ipfin.registry.selectors import owner_rights
 from ipfin.web.views import domain_errors, run_action
 
@@ -259,7 +260,11 @@ def demand_new(request: HttpRequest) -> HttpResponse:
     own_rights: list[Any] = []
     org = request.user.organisation
     if org is not None and org.kind == OrganisationKind.ENTERPRISE and org.uscc:
-        own_rights = list(owner_rights(uscc=org.uscc, on=timezone.localdate())[:50])
+        # Only the rights free to pledge are offered (a right held by a pledge or a pending
+        # application, a co-owner's too, is left out: `right_held`).
+        own_rights = list(
+            owner_rights(uscc=org.uscc, on=timezone.localdate()).filter(~right_held())[:50]
+        )
     template = "financing/demand_form.html"
     if request.method != "POST":
         form = DemandForm(enterprises=enterprises)
@@ -288,8 +293,30 @@ def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
     return demand_page(request, demand_id)
 
 
+def _with_answers(rows: list[Any], respond: tuple[int, RespondForm] | None) -> list[Any]:
+    """Each ledger row with what its answer form shows (`row.answer`): the bank's recorded
+    answer, or nothing chosen when it has none; for the row just sent with errors, what was sent
+    and the errors, next to their inputs."""
+    for row in rows:
+        row.answer = {"response": row.response, "reason": row.reason}
+        if respond is not None and respond[0] == row.pk:
+            form = respond[1]
+            row.answer = {
+                "response": form.data.get("response", ""),
+                "reason": form.data.get("reason", ""),
+                "response_errors": form.errors.get("response", []),
+                "reason_errors": form.errors.get("reason", []),
+            }
+    return rows
+
+
 def demand_page(
-    request: HttpRequest, demand_id: int, *, status: int = 200, error: str = ""
+    request: HttpRequest,
+    demand_id: int,
+    *,
+    status: int = 200,
+    error: str = "",
+    respond: tuple[int, RespondForm] | None = None,
 ) -> HttpResponse:
     """The demand's page; after a refused action, again with the refusal at its status."""
     user = request.user
@@ -302,10 +329,12 @@ def demand_page(
         demand.filed_by_org_id,
         demand.enterprise.park_id,
     )
-    ledger = list(selectors.ledger_list(actor=user, today=today).filter(demand=demand))
+    ledger = _with_answers(
+        list(selectors.ledger_list(actor=user, today=today).filter(demand=demand)), respond
+    )
     context = {
         "demand": demand,
-        "rights": list(demand.rights.all()),
+        "rights": list(demand.rights.annotate(held=right_held())),
         "report": report,
         "products": report.products,
         "ledger": ledger,
@@ -369,13 +398,22 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return _ledger_page(request)
 
 
-def _ledger_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
+def _ledger_page(
+    request: HttpRequest,
+    *,
+    status: int = 200,
+    error: str = "",
+    respond: tuple[int, RespondForm] | None = None,
+) -> HttpResponse:
     today = timezone.localdate()
     overdue_only = request.GET.get("overdue") == "1"
-    rows = list(
-        selectors.ledger_list(actor=request.user, today=today, overdue_only=overdue_only)[
-            :LIST_LIMIT
-        ]
+    rows = _with_answers(
+        list(
+            selectors.ledger_list(actor=request.user, today=today, overdue_only=overdue_only)[
+                :LIST_LIMIT
+            ]
+        ),
+        respond,
     )
     context = {
         "rows": rows,
@@ -426,10 +464,11 @@ def ledger_respond(request: HttpRequest, row_id: int) -> HttpResponse:
         return redirect("financing:ledger")
 
     def again(status: int, error: str) -> HttpResponse:
-        if status == 400:
-            error = _("请选择反馈，说明不超过 2000 字。")
+        # The errors sit next to the row's inputs (the form's, or a refusal naming one); the
+        # message above the table says to check them.
+        sent = (row_id, form)
         if demand_id is not None:
-            return demand_page(request, demand_id, status=status, error=error)
-        return _ledger_page(request, status=status, error=error)
+            return demand_page(request, demand_id, status=status, error=error, respond=sent)
+        return _ledger_page(request, status=status, error=error, respond=sent)
 
     return run_action(request, act, form=form, on_success=back, on_failure=again)

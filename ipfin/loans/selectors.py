@@ -13,7 +13,8 @@
 - `pledge_valuations` / `pledge_valuation`: the valuations of a pledge's rights an approval may
   name (the valuation app's `loan_backing_refusal` decides which may back it).
 - `subsidy_claim_list` / `subsidy_claim_get`: an enterprise sees its own claims, the IP office and
-  regulators all. `subsidy_policies`, `subsidy_runs`: the subsidy policies and allocation runs.
+  regulators all. `subsidy_policies`, `subsidy_runs`: the subsidy policies and allocation runs;
+  `subsidy_open_policy`: the policy open for claims on a day (what the claim form proposes).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ __all__ = [
     "secured_loans",
     "subsidy_claim_get",
     "subsidy_claim_list",
+    "subsidy_open_policy",
     "subsidy_policies",
     "subsidy_runs",
 ]
@@ -231,6 +233,23 @@ def subsidy_policies() -> QuerySet[Policy]:
         )
         .select_related("issuer")
         .order_by("-created_at", "-id")
+    )
+
+
+def subsidy_open_policy(*, on: date) -> Policy | None:
+    """The interest-subsidy policy open for claims on `on`, newest first: active, with a share
+    and a budget (`subsidy_policies`), for a year it names, in force on `on` (valid_from and
+    valid_to, where set, both included: 民法典 art. 1259) and not yet allocated for that year (an
+    allocated year takes no more claims). None when no policy is open: the claim form then
+    proposes no year rather than one no policy would take. One query."""
+    allocated = SubsidyAllocationRun.objects.filter(policy_id=OuterRef("pk"), year=OuterRef("year"))
+    return (
+        subsidy_policies()
+        .filter(year__isnull=False)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exclude(Exists(allocated))
+        .first()
     )
 
 

@@ -373,7 +373,12 @@ def _policy_choices() -> list[tuple[int, str]]:
 def _subsidy_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
     user = request.user
     policies = _policy_choices()
-    year = timezone.localdate().year
+    # The year proposed is the one an open policy takes (none open: no year proposed, rather
+    # than a calendar year no policy would accept), with that policy chosen.
+    open_policy = selectors.subsidy_open_policy(on=timezone.localdate())
+    initial = (
+        {"policy_id": open_policy.pk, "year": open_policy.year} if open_policy is not None else {}
+    )
     can_apply = has_perm(user, Perm.SUBSIDY_APPLY)
     can_review = has_perm(user, Perm.SUBSIDY_REVIEW)
     context: dict[str, Any] = {
@@ -385,11 +390,11 @@ def _subsidy_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
     }
     if can_apply:
         context["claim_form"] = forms.get("claim_form") or ClaimForm(
-            initial={"year": year - 1}, policies=policies
+            initial=initial, policies=policies
         )
     if can_review:
         context["allocate_form"] = forms.get("allocate_form") or AllocateForm(
-            initial={"year": year - 1}, policies=policies
+            initial=initial, policies=policies
         )
     return context
 

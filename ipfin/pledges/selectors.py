@@ -9,6 +9,8 @@
   (this app's part of `ipfin.accounts.customers`).
 - `pledge_facts` / `pledge_precheck`: the register's facts about the rights of an application, as
   the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
+- `right_held`: the EXISTS subquery of a right held by a pledge or a pending application (what
+  financing's matching leaves out);
 - `annuity_deposit_list`: a pledge's annuity deposits (预缴年费), for whoever may see the pledge;
   `covered_annuities`: the (right, year) pairs a live deposit will pay, for the risk scan.
 - `examiner_cases` / `case_details` / `case_examiners`: the examiner's desk — the queue of
@@ -113,6 +115,7 @@ __all__ = [
     "pledges_public_for_right",
     "pledges_public_search",
     "resolve_rights",
+    "right_held",
 ]
 
 # What the public register shows: registrations in force and released ones, never applications.
@@ -585,6 +588,15 @@ def pledges_public_search(*, q: str = "", limit: int = 50) -> list[dict[str, Any
 
 
 # --- the facts behind the pre-check --------------------------------------------------------------
+
+
+def right_held() -> Exists:
+    """Whether the right of a Right queryset's row (OuterRef("pk")) is held by a pledge: one
+    registered, or an application pending (an active PledgeItem), whoever the pledgor: a
+    co-owner's pledge holds the whole right, and a right never carries two (办法 art. 12; the
+    index `one_active_pledge_per_right`). One EXISTS subquery: `rights.filter(~right_held())`
+    keeps those free to pledge, `rights.annotate(held=right_held())` marks them."""
+    return Exists(PledgeItem.objects.filter(right_id=OuterRef("pk"), active=True))
 
 
 def resolve_rights(numbers: Sequence[str]) -> list[Right]:

@@ -81,7 +81,7 @@ def lend(cast: Cast, catalogue: Catalogue, history: History) -> None:
         actor=cast.bank_a, code="ZC-IPL", kind="loan", name="知识产权质押贷", terms=BANK_A_LOAN_V2
     )
     _bank_b_loan(cast, catalogue.bank_b_loan, b, history)
-    _demands(cast, a_v2, a, [chip, bus], history.today)
+    _demands(cast, a_v2, a, [demo_right("存算一体芯片的编译优化方法")], history.today)
     loans.subsidy_claim_submit(
         actor=cast.enterprise_a,
         policy_id=catalogue.subsidy.pk,
@@ -165,9 +165,11 @@ def _bank_b_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
 def _demands(
     cast: Cast, product: ProductVersion, on: Collateral, rights: list[Right], today: date
 ) -> None:
-    """Enterprise A's demand for 1,200,000 over its two pledged chip patents, pushed to both
-    banks (covered by bank A's own valuation of both, 3,080,000: × 0.6 for bank A, × 0.4 =
-    1,232,000 for bank B): bank A is interested, bank B declines; the loan from it is approved.
+    """Enterprise A's demand for 1,200,000 over its compiler patent, free of any pledge (its chip
+    patents, pledged to bank A, may not be offered: matching leaves a pledged right out), pushed
+    to both banks (not yet valued: the pledge rate is checked when a valuation is issued): bank
+    A is interested and lends under its registered pledge of the chip patents, bank B declines;
+    the loan from it is approved.
     The park's demand for enterprise A over its "芯途" trademark, pushed two weeks ago: bank A (the
     only product taking trademarks) has not answered by the deadline; reminded today."""
     firm_a = cast.firms[0]
@@ -189,13 +191,13 @@ def _demands(
         actor=cast.bank_a,
         response_id=rows[cast.bank_a.organisation_id].pk,
         response="interested",
-        reason="可按最高额质押追加授信，请提交近两年财务报表。",
+        reason="可在本行已登记的最高额质押项下追加授信，请提交近两年财务报表。",
     )
     financing.demand_respond(
         actor=cast.bank_b,
         response_id=rows[cast.bank_b.organisation_id].pk,
         response="declined",
-        reason="拟质押专利已在他行办理质押登记。",
+        reason="企业主要专利已在他行质押，本行暂不受理。",
     )
     loan = loans.loan_apply(
         actor=cast.enterprise_a,

@@ -192,8 +192,13 @@ def _enterprise_a_rights(register: Register, cast: Cast) -> None:
             [(a, Decimal("0.6")), (b, Decimal("0.4"))], inv, "一种半导体纳米涂层材料",
             filed_years_ago=4, granted_years_ago=2, ipc="C09D5/00", paid=False,
         ),
+        # free of any pledge: what enterprise A's financing demand offers (scenario lending)
+        "compiler": r.patent(
+            a, inv, "存算一体芯片的编译优化方法",
+            filed_years_ago=4, granted_years_ago=1, ipc="G06F8/41", paid=False,
+        ),
     }  # fmt: skip
-    for key in ("chip", "bus", "package", "invalidation", "shared"):
+    for key in ("chip", "bus", "package", "invalidation", "shared", "compiler"):
         r.pay(register[key], until=r.today)
     # The annuity due about two months ago (the filing anniversary) is unpaid: grace period.
     grace_due = add_months(r.today, -2)

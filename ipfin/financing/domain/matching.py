@@ -12,6 +12,10 @@ Two stages, both explained:
    all pass:
    - `product_active`: the product is on sale (上架);
    - `product_kind_loan`: it is a loan (insurance and guarantees are not matched to demands);
+   - `rights_free`: the offered rights already held by a pledge (registered, or an application
+     pending; a co-owner's too) are not offered: matching counts only the others (their kinds,
+     their valuation), and fails when none is left (专利权质押登记办法 art. 12: a right already
+     pledged is refused registration);
    - `amount_in_range`, `term_in_range`: the demand's amount and term within the product's ranges
      (a missing bound is no bound);
    - `right_kinds_accepted`: every offered right is of a kind the product accepts (an empty list
@@ -88,6 +92,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 class Rule(StrEnum):
     PRODUCT_ACTIVE = "product_active"
     PRODUCT_KIND_LOAN = "product_kind_loan"
+    RIGHTS_FREE = "rights_free"
     AMOUNT_IN_RANGE = "amount_in_range"
     TERM_IN_RANGE = "term_in_range"
     RIGHT_KINDS_ACCEPTED = "right_kinds_accepted"
@@ -102,9 +107,11 @@ class Rule(StrEnum):
 class DemandFacts:
     """What matching needs to know about a demand and its enterprise.
 
-    `right_kinds`: the kind of each offered right (one entry per right). `valuation`: the value of
-    the offered rights from issued valuations (None: none exists). `credit_score`: the enterprise's
-    "IP + credit" total, 0–100 (None: no profile). `reference_rate`: the 1-year LPR on the day.
+    `right_kinds`: the kind of each offered right free to pledge (one entry per right).
+    `held_rights`: the numbers of the offered rights held by a pledge or a pending application,
+    left out of matching. `valuation`: the value of the free rights from issued valuations (None:
+    none exists). `credit_score`: the enterprise's "IP + credit" total, 0–100 (None: no
+    profile). `reference_rate`: the 1-year LPR on the day.
     """
 
     amount: Decimal
@@ -116,6 +123,7 @@ class DemandFacts:
     valuation: Decimal | None = None
     credit_score: int | None = None
     reference_rate: Decimal = Decimal("0.03")
+    held_rights: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # The database refuses these too (demand_amount_positive, demand_term_positive).
@@ -258,6 +266,35 @@ def admits(
 
 def _rule(rule: Rule, passed: bool, zh: str, en: str) -> RuleResult:
     return RuleResult(rule=rule, passed=passed, message_zh=zh, message_en=en)
+
+
+def _free_rule(d: DemandFacts) -> RuleResult:
+    """专利权质押登记办法 art. 12: a right already pledged (or under a pending application) is
+    not registered again, so it is not offered; the other offered rights are matched."""
+    held_zh, held_en = "、".join(d.held_rights), ", ".join(d.held_rights)
+    if not d.held_rights:
+        return _rule(
+            Rule.RIGHTS_FREE,
+            True,
+            "所提供的知识产权均未质押，也无待决的质押登记申请。",
+            "None of the offered rights is pledged or under a pending pledge application.",
+        )
+    if not d.right_kinds:
+        return _rule(
+            Rule.RIGHTS_FREE,
+            False,
+            f"所提供的知识产权（{held_zh}）均已质押或正在办理质押登记，没有可质押的权利。",
+            f"Every offered right ({held_en}) is pledged or under a pending pledge application: "
+            "none is left to pledge.",
+        )
+    n = len(d.right_kinds)
+    return _rule(
+        Rule.RIGHTS_FREE,
+        True,
+        f"{held_zh} 已质押或正在办理质押登记，不计入匹配；按其余 {n} 项权利匹配。",
+        f"{held_en}: pledged or under a pending pledge application, left out; "
+        + (f"the other {n} rights are matched." if n > 1 else "the other right is matched."),
+    )
 
 
 def _amount_rule(d: DemandFacts, p: ProductTerms) -> RuleResult:
@@ -421,6 +458,7 @@ def check_rules(d: DemandFacts, p: ProductTerms) -> tuple[RuleResult, ...]:
             if p.kind == LOAN
             else "Not a loan product (insurance and guarantees are not matched to demands).",
         ),
+        _free_rule(d),
         _amount_rule(d, p),
         _term_rule(d, p),
         _kinds_rule(d, p),
