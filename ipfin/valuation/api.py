@@ -24,6 +24,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
@@ -31,7 +32,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
-from ipfin.common.schemas import IsoDate
+from ipfin.common.schemas import ErrorOut, IsoDate
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import Valuation
@@ -43,6 +44,7 @@ from ipfin.valuation.schemas import (
     CreditScoreOut,
     IssueIn,
     PreviewIn,
+    PreviewOut,
     RecheckIn,
     RightScoreOut,
     ValuationIn,
@@ -54,6 +56,10 @@ from ipfin.valuation.services.approaches import dec_str
 router = Router()
 _public = ApiAuth(optional=True)
 LIST_LIMIT = 500
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
 
 
 def _org(org: Any) -> dict[str, Any] | None:
@@ -96,6 +102,7 @@ def _detail(valuation: Valuation) -> dict[str, Any]:
         "threshold": dec_str(valuation.threshold) if valuation.threshold is not None else None,
         "recheck": valuation.recheck,
         "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
+        "warnings": [w.as_dict(_english()) for w in selectors.valuation_warnings(valuation)],
     }
 
 
@@ -106,16 +113,32 @@ def _fresh(request: HttpRequest, valuation_id: int) -> dict[str, Any]:
 # --- preview -------------------------------------------------------------------------------------
 
 
+_PREVIEW_STATUSES = {
+    "responses": {
+        422: {
+            "description": "An input no value can be computed from (valuation_input, naming the "
+            "field: a negative discount rate, an income period beyond the remaining legal term "
+            "of the rights on the valuation date, ...), a right unknown (right_not_found) or "
+            "whose term the register cannot compute (term_unknown), a valuation date after "
+            "today (valuation_date_invalid), or a malformed body"
+        },
+    }
+}
+
+
 @router.post(
     "/valuations/preview",
-    response=dict[str, Any],
+    response={200: PreviewOut, 422: ErrorOut},
     auth=_public,
     throttle=ANON_CALCULATOR_THROTTLE,
+    openapi_extra=_PREVIEW_STATUSES,
 )
 def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
-    """Compute an approach without saving: {method, value: "123.45", ...the explanation}.
-    Anonymous callers: at most IPFIN_ANON_CALCULATOR_RATE requests per address (429
-    `rate_limited` with Retry-After), shared with POST /schedules/preview."""
+    """Compute an approach without saving: {method, value: "123.45", ...the explanation,
+    warnings}. With `rights` (and `valuation_date`) the preview applies the rules of saving a
+    valuation of those rights (issue 13: preview equals save) and warns of a pending invalidation
+    or a grace period. Anonymous callers: at most IPFIN_ANON_CALCULATOR_RATE requests per address
+    (429 `rate_limited` with Retry-After), shared with POST /schedules/preview."""
     return services.valuation_preview(data=payload.model_dump(exclude_none=True))
 
 

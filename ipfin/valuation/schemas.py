@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
 from ipfin.registry.schemas import RightNumber
@@ -133,6 +133,49 @@ class PreviewIn(Schema):
     comparables: LooseComparables = Field(
         None, description="market: 可比案例 (required, weight > 0)"
     )
+    # the rights valued and the valuation date: the rules of saving (issue 13)
+    rights: list[RightNumber] | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="申请号 / 注册号 / 登记号 of the rights valued (optional). Given, the preview "
+        "applies the rules of saving a valuation of them (POST /valuations): the income period "
+        "may not exceed the remaining legal term on the valuation date (422 valuation_input on "
+        "life_years, the message giving the term; term_unknown when the register cannot compute "
+        "it), an unknown number is a 422 right_not_found, and `warnings` name a pending "
+        "invalidation or a grace period",
+    )
+    valuation_date: IsoDate | None = Field(
+        None,
+        description="评估基准日 with `rights` (default today; not after today: 422 "
+        "valuation_date_invalid)",
+    )
+
+
+class ValuationWarningOut(Schema):
+    code: Literal["invalidation_pending", "grace_period"] = Field(
+        ...,
+        description="invalidation_pending: an invalidation request undecided on the valuation "
+        "date (专利法 arts. 45, 47); grace_period: an annuity unpaid in its 6 months' grace "
+        "(专利法 art. 44) or a trademark in its renewal grace (商标法 art. 40)",
+    )
+    right: str = Field(..., description="the right's number")
+    message: str = Field(..., description="what it means for the value, in the request's language")
+
+
+class PreviewOut(BaseModel):
+    """The approach's value and its explanation (the keys of the method: `years`,
+    `discount_rate_parts`, `monte_carlo`, `comparables`, `replacement_cost`, ...), and the
+    warnings of the rights valued (empty without `rights`). A plain pydantic model: the
+    explanation's keys pass through (`extra="allow"`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: Literal["income", "cost", "market"]
+    value: str
+    warnings: list[ValuationWarningOut]
+    rights: list[str] = Field(default_factory=list, description="the rights valued, if given")
+    valuation_date: IsoDate | None = Field(None, description="评估基准日, with `rights`")
 
 
 # --- valuations ----------------------------------------------------------------------------------
@@ -201,6 +244,11 @@ class ValuationOut(Schema):
     flagged: bool
     recheck: dict[str, Any]
     appraisers: list[str]
+    warnings: list[ValuationWarningOut] = Field(
+        ...,
+        description="the rights' pending invalidation or grace period on the valuation date "
+        "(issue 13): what the value assumes away",
+    )
 
 
 class ValuationSummaryOut(Schema):

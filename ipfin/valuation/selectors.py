@@ -50,6 +50,7 @@ from ipfin.common.versioning import UNSAVED
 from ipfin.registry.domain import (
     EventType,
     Status,
+    StatusResult,
     TermUnknown,
     legal_status,
     remaining_term_years,
@@ -74,6 +75,7 @@ from ipfin.valuation.domain.indicator import (
     grade_of,
     score_rights,
 )
+from ipfin.valuation.domain.warnings import ValuationWarning, right_warnings
 from ipfin.valuation.models import (
     AgencySeal,
     BankValuationModel,
@@ -98,9 +100,12 @@ __all__ = [
     "may_see_credit",
     "reliable_valuations_of",
     "right_score_get",
+    "rights_warnings",
+    "statuses_warnings",
     "valuation_get",
     "valuation_list",
     "valuation_not_usable",
+    "valuation_warnings",
 ]
 
 _IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
@@ -235,6 +240,31 @@ def valuation_get(*, actor: Actor, pk: int) -> Valuation:
     if valuation is None:
         raise NotFound("未找到该评估报告。", "No such valuation.", code="valuation_not_found")
     return valuation
+
+
+def statuses_warnings(
+    rights: Sequence[Right], statuses: Mapping[int, StatusResult]
+) -> list[ValuationWarning]:
+    """The warnings of `rights` (in their order) from their legal statuses on one day
+    (`valuation.domain.warnings.right_warnings`)."""
+    return [w for r in rights for w in right_warnings(r.number, r.kind, statuses[r.pk])]
+
+
+def rights_warnings(rights: Sequence[Right], *, on: date) -> list[ValuationWarning]:
+    """The warnings of `rights` as the register stood on `on` (one query for their events)."""
+    return statuses_warnings(rights, rights_status_bulk(rights, on=on))
+
+
+def valuation_warnings(valuation: Valuation, *, on: date | None = None) -> list[ValuationWarning]:
+    """What the reader of `valuation` must be warned of about its rights (issue 13): a pending
+    invalidation, an annuity (or a trademark's renewal) in its grace period, as the register
+    stood on the valuation date (评估基准日; `on` for another day). The same rule the preview and
+    the save apply (`services.assessment.assess`); its page, its API and its report show them.
+    Each is a `ValuationWarning`: code, the right's number, message_zh / message_en
+    (`.message(english)`, `.as_dict(english)`). The rights of `valuation_get` are prefetched:
+    then one query."""
+    rights = [item.right for item in valuation.items.all()]
+    return rights_warnings(rights, on=on or valuation.valuation_date)
 
 
 # --- indicator scores ----------------------------------------------------------------------------

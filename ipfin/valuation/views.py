@@ -62,13 +62,16 @@ def _show_error(form: ValuationForm, exc: DomainError) -> str:
     return "" if form.add_refusal(exc, message) else message
 
 
-def _preview(form: ValuationForm) -> tuple[dict[str, Any] | None, str, int]:
-    """The engine's result for the form's inputs, or why there is none: (result, error text for
-    the result block, status). Field errors go onto the form (400 shape, 422 engine)."""
+def _preview(form: ValuationForm, right: Any) -> tuple[dict[str, Any] | None, str, int]:
+    """The engine's result for the form's inputs on the calculator's right, under the rules of
+    saving it (`valuation_preview` with the right: the income period within its remaining legal
+    term, its warnings), or why there is none: (result, error text for the result block,
+    status). Field errors go onto the form (400 shape, 422 engine)."""
     if not form.is_valid():
         return None, "", 400
+    data = {**form.payload(), "rights": [right.number]}
     try:
-        return valuation_services.valuation_preview(data=form.payload()), "", 200
+        return valuation_services.valuation_preview(data=data), "", 200
     except DomainError as exc:
         return None, _show_error(form, exc), exc.status
 
@@ -84,6 +87,9 @@ def _result_context(method: str, result: dict[str, Any], inputs: dict[str, Any])
         "formula": presentation.method_formula(method),
         "table": presentation.calculation_table(method, result, inputs),
         "monte_carlo": mc if isinstance(mc, dict) else None,
+        # The preview's warnings ({code, right, message}); a saved valuation's come from the
+        # register on its valuation date (`_detail_context`).
+        "warnings": result.get("warnings") or [],
         "range": (
             range_bar(mc["p10"], mc["p50"], mc["p90"], value)
             if isinstance(mc, dict) and all(mc.get(k) is not None for k in ("p10", "p50", "p90"))
@@ -155,7 +161,7 @@ def _calculator_with_comparables(request: HttpRequest, right: Any) -> HttpRespon
     data = {**_INITIAL, "method": "market", "comparables": comparables_text(rows)}
     if found:
         form = ValuationForm(data)
-        result, error, status = _preview(form)
+        result, error, status = _preview(form, right)
     else:
         form, result, error, status = ValuationForm(initial=data), None, "", 200
     context = _calculator_context(request, right, form, result, error)
@@ -181,7 +187,7 @@ def valuation_calculator(request: HttpRequest, number: str) -> HttpResponse:
         context = _calculator_context(request, right, form, None, "")
         return render(request, "valuation/calculator.html", context)
     form = ValuationForm(request.POST)
-    result, error, status = _preview(form)
+    result, error, status = _preview(form, right)
     if request.htmx:
         # The live preview: only the result block, field errors travelling out of band. Always a
         # 200: htmx swaps no 4xx response, and an error is what the block must show then.
@@ -303,6 +309,11 @@ def _detail_context(
         "rights": [(r, statuses.get(r.pk)) for r in rights],
         "input_rows": presentation.input_rows(valuation.method, inputs),
         **_result_context(valuation.method, result, inputs),
+        # A pending invalidation or a grace period on the valuation date (issue 13).
+        "warnings": [
+            w.as_dict(_language() == "en")
+            for w in valuation_selectors.statuses_warnings(rights, statuses)
+        ],
         "score": score,
         "score_dimensions": _dimensions(score),
         "expert_form": expert_form,

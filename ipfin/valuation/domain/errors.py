@@ -9,7 +9,7 @@ from ipfin.common.inputs import exact_decimal
 
 
 class ValuationInputError(ValidationFailed):
-    """An input no valuation can be computed from (negative life, r ≤ −1, weights not summing to 1,
+    """An input no valuation can be computed from (negative life, r < 0, weights not summing to 1,
     a comparable with weight ≤ 0, ...). `field` names the input, as the API spells it."""
 
     code = "valuation_input"

@@ -38,11 +38,14 @@ from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
 __all__ = [
     "DISCOUNT_RATE_PART_LABELS",
     "MAX_LIFE_YEARS",
+    "NEGATIVE_RATE_EN",
+    "NEGATIVE_RATE_ZH",
     "PRECISION",
     "DiscountRateParts",
     "IncomeInputs",
     "IncomeResult",
     "IncomeYear",
+    "discount_rate_refusal",
     "income_value",
     "income_value_batch",
     "rounded_value",
@@ -172,19 +175,39 @@ def _validate_life(life: Decimal, legal: Decimal | None) -> None:
     if legal is not None and life > legal:
         raise ValuationInputError(
             "life_years",
-            f"收益期限（{life} 年）不能超过剩余法定保护期限（{legal} 年）。",
+            f"收益期限（{life} 年）不能超过剩余法定保护期限（{legal} 年）：保护期届满后权利不再"
+            "受法律保护，不能再产生收益。",
             f"The economic life ({life} years) cannot exceed the remaining legal term "
-            f"({legal} years).",
+            f"({legal} years): once the term ends the right is no longer protected and earns "
+            "nothing.",
         )
+
+
+# 折现率 (issue 13): never negative. It is the return an investor requires of the right's income:
+# the risk-free rate plus risk premia (累加法, `DiscountRateParts`), none of them below zero; a
+# negative rate would make income further away worth more than income now. A discount rate at or
+# below the growth rate needs no refusal here: the income approach sums a finite number of years
+# (n = ⌈N⌉ ≤ MAX_LIFE_YEARS) with no perpetual terminal value (no Gordon growth term r − g), so
+# the sum is finite for every r ≥ 0 and every growth the Monte Carlo draws.
+NEGATIVE_RATE_ZH = (
+    "折现率不能为负数：折现率是投资者对该收益要求的回报率，由无风险报酬率加风险报酬率构成，"
+    "不低于零。"
+)
+NEGATIVE_RATE_EN = (
+    "The discount rate cannot be negative: it is the return an investor requires of the income, "
+    "the risk-free rate plus risk premia, never below zero."
+)
+
+
+def discount_rate_refusal(lowest: Decimal | float, field: str = "discount_rate") -> None:
+    """The one rule on a discount rate (or the low end of its range): a ValuationInputError on
+    `field` when it is negative (see NEGATIVE_RATE_ZH)."""
+    if not lowest >= 0:  # also NaN
+        raise ValuationInputError(field, NEGATIVE_RATE_ZH, NEGATIVE_RATE_EN)
 
 
 def _validate_rates(share_rate: Decimal, share_decay: Decimal, tax: Decimal, r: Decimal) -> None:
-    if r <= -1:
-        raise ValuationInputError(
-            "discount_rate",
-            "折现率必须大于 −100%。",
-            "The discount rate must be greater than −100%.",
-        )
+    discount_rate_refusal(r)
     if not 0 <= share_rate <= 1:
         raise ValuationInputError(
             "share_rate",
@@ -214,7 +237,7 @@ def income_value(inputs: IncomeInputs) -> IncomeResult:
     year with `mid_year` (期中折现). Computed at 34 significant digits, rounded once to the fen.
 
     Raises `ValuationInputError` for: life ≤ 0, over MAX_LIFE_YEARS (50) or beyond the remaining
-    legal term ("life_years"); r ≤ −1 ("discount_rate"); K outside [0, 1] ("share_rate"); d
+    legal term ("life_years"); r < 0 ("discount_rate"); K outside [0, 1] ("share_rate"); d
     outside [0, 1) ("share_decay"); T outside [0, 1) ("tax_rate"); a revenue count other than ⌈N⌉
     or a negative revenue ("revenues" / "revenues[i]").
     """
@@ -357,9 +380,7 @@ def income_value_batch(
         "年度收益额的个数少于收益期限所需。",
         "fewer yearly revenues than the economic life needs.",
     )
-    _check_rows(
-        (r > -1) & np.isfinite(r), "discount_rate", "折现率必须大于 −100%。", "r must be > −1."
-    )
+    _check_rows((r >= 0) & np.isfinite(r), "discount_rate", NEGATIVE_RATE_ZH, NEGATIVE_RATE_EN)
     _check_rows(
         (k >= 0) & (k <= 1), "share_rate", "分成率必须在 0 到 1 之间。", "K must be in [0, 1]."
     )

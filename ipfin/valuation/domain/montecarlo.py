@@ -23,7 +23,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ipfin.valuation.domain.errors import ValuationInputError
-from ipfin.valuation.domain.income import MAX_LIFE_YEARS, income_value_batch, rounded_value
+from ipfin.valuation.domain.income import (
+    MAX_LIFE_YEARS,
+    discount_rate_refusal,
+    income_value_batch,
+    rounded_value,
+)
 
 __all__ = ["MAX_DRAWS", "MonteCarloInputs", "MonteCarloResult", "Range", "income_monte_carlo"]
 
@@ -113,7 +118,7 @@ def income_monte_carlo(inputs: MonteCarloInputs) -> MonteCarloResult:
     V_i = Σ_t R_{i,t} · K_i(1 − d)^{t−1} · (1 − T) · f_{i,t} / (1 + r_i)^{s_t} (see `income`).
     Returns P10, P50, P90 and the mean of V, rounded to the fen.
 
-    Raises `ValuationInputError` for an impossible range (low > high, r ≤ −1, g < −1, K outside
+    Raises `ValuationInputError` for an impossible range (low > high, r < 0, g < −1, K outside
     [0, 1], N ≤ 0 or > MAX_LIFE_YEARS = 50), a negative first-year revenue, T or d outside [0, 1),
     a number of draws outside 1..MAX_DRAWS = 20,000 ("draws") or a negative seed ("seed").
     """
@@ -154,12 +159,7 @@ def income_monte_carlo(inputs: MonteCarloInputs) -> MonteCarloResult:
         "分成率范围必须在 0 到 1 之间。",
         "The share rate range must lie between 0 and 1.",
     )
-    _require(
-        rate[0] > -1,
-        "discount_rate",
-        "折现率必须大于 −100%。",
-        "The discount rate must be greater than −100%.",
-    )
+    discount_rate_refusal(rate[0])
     _require(
         life[0] > 0 and life[1] <= MAX_LIFE_YEARS,
         "life_years",

@@ -57,12 +57,9 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import FEN, MAX_AMOUNT, largest_remainder, money_str, to_fen
-from ipfin.registry.domain import TermUnknown, remaining_term_years
 from ipfin.registry.models import Right
 from ipfin.registry.selectors import (
     number_candidates,
-    right_status,
-    right_term_note,
     rights_named,
 )
 from ipfin.valuation.domain.bank import (
@@ -81,7 +78,12 @@ from ipfin.valuation.models import (
     ValuationState,
 )
 from ipfin.valuation.selectors import bank_model_of
-from ipfin.valuation.services.approaches import compute, dec_str, parse_decimal
+from ipfin.valuation.services.approaches import dec_str, parse_decimal
+from ipfin.valuation.services.assessment import (
+    assess,
+    check_valuation_date,
+    remaining_legal_years,
+)
 
 __all__ = [
     "APPRAISER_NAME_MAX",
@@ -89,6 +91,7 @@ __all__ = [
     "bank_reference_values",
     "internal_valuation_refused",
     "remaining_legal_years",
+    "resolve_rights",
     "split_by_score",
     "valuation_create",
     "valuation_issue",
@@ -131,30 +134,11 @@ def internal_valuation_refused(loan_amount: Decimal, *, field: str) -> Validatio
 # --- rights --------------------------------------------------------------------------------------
 
 
-def _resolve_rights(numbers: Sequence[str]) -> list[Right]:
+def resolve_rights(numbers: Sequence[str]) -> list[Right]:
     """The rights a valuation names (`rights_named`: at most MAX_RIGHTS_PER_VALUATION)."""
     return rights_named(
         numbers, at_most=MAX_RIGHTS_PER_VALUATION, per_zh="一次评估", per_en="A valuation"
     )
-
-
-def remaining_legal_years(right: Right, *, on: date) -> Decimal:
-    """Years (to 0.01, rounded down) from `on` to the end of the right's legal term, by its legal
-    status on that day (ipfin.registry.domain.legal_status; term compensation, IC-layout and
-    copyright terms included); 0 once the right has ended (lapsed, expired, invalidated,
-    surrendered). A 422 `term_unknown` when the register lacks what the term depends on: the
-    income period cannot be bounded by a guessed date."""
-    try:
-        return remaining_term_years(right_status(right, on=on), on)
-    except TermUnknown:
-        note_zh, note_en = right_term_note(right) or ("保护期无法计算。", "The term is unknown.")
-        raise ValidationFailed(
-            f"{right.number}：{note_zh}收益期限无法以剩余法定保护期限约束，请先补录相关事实。",
-            f"{right.number}: {note_en} The income period cannot be bounded by the remaining "
-            "legal term; record the missing facts first.",
-            code="term_unknown",
-            extra={"right": right.number},
-        ) from None
 
 
 def split_by_score(total: Decimal, scores: Sequence[float | None]) -> list[Decimal]:
@@ -366,12 +350,12 @@ def valuation_create(
 ) -> Valuation:
     """Value one right or a package (`rights`: numbers) with `method` and store a draft.
 
-    income / cost / market: `inputs` as `valuation_preview` takes them (without `method`); for
-    the income approach the economic life may not exceed the remaining legal term, which is the
-    longest of the package's rights on the valuation date (the package earns while one of them
-    is in force): a longer `life_years` is a 422. bank_internal: see `_bank_internal` (banks
-    only). The client bank (optional; see `_client_bank` for who may name one) sees the report
-    and is notified when it is issued.
+    income / cost / market: `inputs` as `valuation_preview` takes them (without `method`),
+    under the preview's rules (`assessment.assess`: for the income approach the economic life may
+    not exceed the remaining legal term, the longest of the package's rights on the valuation
+    date, the package earning while one of them is in force: a longer `life_years` is a 422).
+    bank_internal: see `_bank_internal` (banks only). The client bank (optional; see
+    `_client_bank` for who may name one) sees the report and is notified when it is issued.
     """
     require(actor, Perm.VALUATION_WRITE)
     if method not in ValuationMethod.values:
@@ -387,22 +371,16 @@ def valuation_create(
         )
     day = _today(today)
     base_date = valuation_date or day
-    if base_date > day:
-        raise invalid(
-            None,
-            "valuation_date_invalid",
-            "评估基准日不能晚于今日。",
-            "The valuation date cannot be in the future.",
-        )
+    check_valuation_date(base_date, today=day)
     client = _client_bank(actor, client_bank_uscc)
-    wanted = _resolve_rights(rights)
+    wanted = resolve_rights(rights)
     if method == ValuationMethod.BANK_INTERNAL:
         value, echo, details = _bank_internal(actor, wanted, inputs)
     else:
-        legal: Decimal | None = None
-        if method == ValuationMethod.INCOME:
-            legal = max(remaining_legal_years(r, on=base_date) for r in wanted)
-        outcome = compute({**inputs, "method": method}, remaining_legal_years=legal)
+        # The preview's rules, in one place (issue 13): `assessment.assess`.
+        outcome = assess(
+            rights=wanted, method=method, inputs=inputs, valuation_date=base_date, today=day
+        ).result
         value, echo, details = outcome.value, outcome.inputs, outcome.details
     with transaction.atomic():
         valuation = Valuation.objects.create(

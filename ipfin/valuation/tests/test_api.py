@@ -260,8 +260,14 @@ def test_preview_discount_rate_disagreeing_with_its_parts(public: Any) -> None:
 
 
 def test_preview_result_beyond_any_amount_is_422_not_500(public: Any) -> None:
-    # r = −0.99 over 50 years: 1/0.01^50 = 1e100 times the income.
-    body = _income(revenues=[MILLION] * 50, life_years="50", discount_rate="-0.99")
+    # 50 years of 10^14 yuan, all of it the right's, untaxed, undiscounted: 5 × 10^15 yuan.
+    body = _income(
+        revenues=[str(10**14)] * 50,
+        life_years="50",
+        discount_rate="0",
+        share_rate="1",
+        tax_rate="0",
+    )
     response = public.post_json(PREVIEW, body)
     assert response.status_code == 422, response.json()
     assert response.json()["code"] == "valuation_input"

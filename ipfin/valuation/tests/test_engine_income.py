@@ -110,20 +110,16 @@ def test_share_rate_decays_each_year() -> None:
     assert [y.income_after_tax for y in result.years] == [D(75_000), D(81_000)]
 
 
-def test_zero_and_negative_discount_rates_above_minus_one() -> None:
+def test_a_zero_discount_rate_is_taken_a_negative_one_refused_issue13() -> None:
     # r = 0: V = Σ R·K·(1 − T) = 3 × 75,000 = 225,000.00
     assert income_value(inputs(discount_rate=D(0))).value == D("225000.00")
-    # r = −0.5 (allowed, > −1): one year, 100 × 1 × 1 / 0.5 = 200.00
-    result = income_value(
-        IncomeInputs(
-            revenues=(D(100),),
-            share_rate=D(1),
-            tax_rate=D(0),
-            discount_rate=D("-0.5"),
-            life_years=D(1),
-        )
-    )
-    assert result.value == D("200.00")
+    # A negative rate would make later income worth more than income now: refused.
+    for rate in (D("-0.0001"), D("-0.5")):
+        with pytest.raises(ValuationInputError) as caught:
+            income_value(inputs(discount_rate=rate))
+        assert caught.value.field == "discount_rate"
+        assert "折现率不能为负数" in caught.value.detail_zh
+        assert "cannot be negative" in caught.value.detail_en
 
 
 def test_life_below_one_year() -> None:
@@ -200,13 +196,13 @@ def test_impossible_inputs_are_refused(overrides: dict[str, object], field: str)
 
 
 def test_value_beyond_the_largest_amount_is_refused() -> None:
-    # r = −0.99 over 50 years: the last year alone is discounted by 0.01^50, i.e. multiplied by
-    # 10^100; no stored amount can hold that, so it is a 422, not an overflow.
+    # 50 years of 10^14 yuan, all of it the right's, untaxed, undiscounted: 5 × 10^15 yuan, more
+    # than any stored amount can hold, so it is a 422, not an overflow.
     absurd = IncomeInputs(
-        revenues=(D(1_000_000),) * 50,
-        share_rate=D("0.1"),
-        tax_rate=D("0.25"),
-        discount_rate=D("-0.99"),
+        revenues=(D(10) ** 14,) * 50,
+        share_rate=D(1),
+        tax_rate=D(0),
+        discount_rate=D(0),
         life_years=D(50),
     )
     with pytest.raises(ValuationInputError) as caught:
@@ -248,6 +244,7 @@ def test_batch_hand_computed() -> None:
         ("life_years", 4.0, "revenues"),  # horizon 3 < ⌈4⌉
         ("life_years", np.nan, "life_years"),
         ("discount_rate", -1.0, "discount_rate"),
+        ("discount_rate", -0.01, "discount_rate"),
         ("discount_rate", np.nan, "discount_rate"),
         ("share_rate", 1.5, "share_rate"),
         ("share_decay", 1.0, "share_decay"),
@@ -288,7 +285,7 @@ def test_batch_refuses_negative_revenue_and_bad_shapes() -> None:
 
 # Bounded so that every value stays below MAX_AMOUNT (about 10^13 yuan) even scaled by 100:
 # 10^8 × Σ_{t≤30} 1.12^t ≈ 2.7 × 10^10, × 100 < 10^13.
-rates = st.decimals(min_value=D("-0.1"), max_value=D("0.5"), places=4)
+rates = st.decimals(min_value=D(0), max_value=D("0.5"), places=4)
 shares = st.decimals(min_value=D(0), max_value=D(1), places=4)
 decays = st.decimals(min_value=D(0), max_value=D("0.5"), places=4)
 taxes = st.decimals(min_value=D(0), max_value=D("0.5"), places=4)

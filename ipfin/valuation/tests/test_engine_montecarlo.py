@@ -168,6 +168,7 @@ def test_percentiles_lie_between_the_corners(
         ({"share_rate": Range(D(0), D("1.1"))}, "share_rate"),
         ({"share_rate": Range(D("-0.1"), D("0.1"))}, "share_rate"),
         ({"discount_rate": Range(D(-1), D("0.1"))}, "discount_rate"),
+        ({"discount_rate": Range(D("-0.01"), D("0.1"))}, "discount_rate"),  # issue 13
         ({"life_years": Range(D(0), D(5))}, "life_years"),
         ({"life_years": Range(D(5), D(51))}, "life_years"),  # MAX_LIFE_YEARS + 1
         ({"tax_rate": D(1)}, "tax_rate"),
@@ -184,8 +185,15 @@ def test_impossible_inputs_are_refused(overrides: dict[str, object], field: str)
 
 
 def test_value_beyond_the_largest_amount_is_refused() -> None:
-    # r = −0.99 over 50 years multiplies the last year by 10^100: a 422, not an overflow.
-    absurd = dataclasses.replace(BASE, discount_rate=fixed("-0.99"), life_years=fixed("50"))
+    # 10^14 yuan a year growing 50 % a year for 50 years, undiscounted: beyond any stored
+    # amount, a 422, not an overflow.
+    absurd = dataclasses.replace(
+        BASE,
+        first_year_revenue=D(10) ** 14,
+        growth=fixed("0.5"),
+        discount_rate=fixed("0"),
+        life_years=fixed("50"),
+    )
     with pytest.raises(ValuationInputError) as caught:
         income_monte_carlo(absurd)
     assert caught.value.field == "first_year_revenue"
