@@ -20,22 +20,33 @@ from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import DomainError, NotFound
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
 from ipfin.pledges import selectors, services
 from ipfin.pledges.domain import (
+    DEFAULT_DUE_WITHIN_DAYS,
+    MAX_DUE_WITHIN_DAYS,
     DepositOutcome,
     PledgeAction,
     allowed_actions,
     allowed_change_actions,
+    case_query,
 )
-from ipfin.pledges.models import AnnuityDeposit, Pledge, PledgeChange
+from ipfin.pledges.models import (
+    AnnuityDeposit,
+    ChangeStateChoices,
+    Pledge,
+    PledgeChange,
+    PledgeStateChoices,
+)
 from ipfin.pledges.schemas import (
     AnnuityDepositIn,
     AnnuityDepositListOut,
     AnnuityDepositOut,
     CaseAssignIn,
+    CasePageOut,
     ChangeDecisionIn,
     ChangeIn,
     ChangeOut,
@@ -257,6 +268,94 @@ def public_search(
 def queue(request: HttpRequest) -> list[dict[str, Any]]:
     """Applications waiting for an examiner's decision, the nearest deadline first."""
     return [_summary(p) for p in selectors.examiner_queue(actor=request.user)]
+
+
+@router.get("/pledges/cases", response={200: CasePageOut, 401: ErrorOut, 403: ErrorOut})
+def cases(
+    request: HttpRequest,
+    status: str = Query(
+        "submitted",
+        description="submitted (waiting for a decision) | awaiting_check (an approval proposed) "
+        "| correction_requested | decided | all",
+    ),
+    deadline: str = Query(
+        "all", description="all | overdue (before today) | due (today or within `within_days`)"
+    ),
+    within_days: int = Query(
+        DEFAULT_DUE_WITHIN_DAYS,
+        ge=1,
+        le=MAX_DUE_WITHIN_DAYS,
+        description="with deadline=due: working days from today, on the office's calendar",
+    ),
+    kind: str = Query("", description="registration | change; empty: both"),
+    right_kind: str = Query("", description="patent | trademark | copyright | ic_layout"),
+    bank: int | None = Query(None, ge=1, le=MAX_OFFSET, description="the pledgee's id"),
+    claim: str = Query("all", description="all | mine | unclaimed"),
+    sort: str = Query(
+        "deadline",
+        description="deadline | -deadline | filed | -filed | bank | -bank | amount | -amount",
+    ),
+    limit: int = Query(
+        PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"page size, 1–{MAX_PAGE_SIZE}"
+    ),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="rows to skip before the page"),
+) -> dict[str, Any]:
+    """The examiner's desk (the office's examiners and administrators; anyone else 403): the
+    registrations and change applications the filters ask for, in the order asked, one page at a
+    time with the total — the queue of /examiner/queue/, with the same vocabulary. A value
+    outside it is a 422 naming the parameter (`status_invalid`, `deadline_invalid`,
+    `kind_invalid`, `right_kind_invalid`, `claim_invalid`, `sort_invalid`) with the values
+    allowed; a fixed number of queries whatever the page size."""
+    require(request.user, Perm.PLEDGE_DECIDE)
+    query = case_query(
+        status=status,
+        deadline=deadline,
+        within_days=within_days,
+        kind=kind or None,
+        right_kind=right_kind or None,
+        bank_id=bank,
+        claim=claim,
+        sort=sort,
+    )
+    rows = selectors.examiner_cases(actor=request.user, query=query, today=timezone.localdate())
+    total = rows.count()
+    page = list(rows[offset : offset + limit]) if offset < total else []
+    details = selectors.case_details(page)
+    return {"total": total, "limit": limit, "offset": offset, "items": _cases(page, details)}
+
+
+def _cases(rows: list[dict[str, Any]], details: Any) -> list[dict[str, Any]]:
+    labels = {
+        "registration": dict(PledgeStateChoices.choices),
+        "change": dict(ChangeStateChoices.choices),
+    }
+    return [
+        {
+            "kind": row["c_kind"],
+            "id": row["c_id"],
+            "pledge_id": row["c_pledge"],
+            "state": row["c_state"],
+            "state_label": str(labels[row["c_kind"]].get(row["c_state"], "")),
+            "approval_proposed": row["c_proposed"] is not None,
+            "deadline": row["c_deadline"],
+            "filed_at": row["c_filed"],
+            "pledgee": {"id": row["c_bank"], "name": row["c_bank_name"]},
+            "pledgor": row["c_pledgor_name"],
+            "debt_amount": money_str(row["c_amount"]),
+            "registration_no": row["c_regno"],
+            "assignee": row["c_assignee_username"],
+            "rights": [
+                {"number": number, "kind": kind}
+                for number, kind in details.rights.get(row["c_pledge"], [])
+            ],
+            "declared_risks": [
+                {"rule": rule, "right": right}
+                for rule, right in details.declared.get(row["c_pledge"], [])
+            ],
+            "change": row["c_after"],
+        }
+        for row in rows
+    ]
 
 
 @router.get("/pledges/{int:pledge_id}", response=PledgeOut)

@@ -282,6 +282,52 @@ class PledgeOut(PledgeSummaryOut):
     allowed_actions: list[str]
 
 
+class CaseRightOut(Schema):
+    number: str
+    kind: str
+
+
+class DeclaredRiskOut(Schema):
+    rule: str = Field(
+        ..., description="no_invalidation_pending | no_same_day_invention: the ground declared"
+    )
+    right: str
+
+
+class CaseOut(Schema):
+    """One case of the examiner's desk: a registration or a change application."""
+
+    kind: str = Field(..., description="registration | change")
+    id: int = Field(..., description="the pledge's id (registration) or the change's (change)")
+    pledge_id: int
+    state: str
+    state_label: str
+    approval_proposed: bool = Field(
+        ..., description="dual control: an approval proposed, a second examiner to approve it"
+    )
+    deadline: IsoDate | None
+    filed_at: dt.datetime = Field(..., description="when the application (or change) was filed")
+    pledgee: OrganisationRef
+    pledgor: str = Field(..., description="the pledgor's name")
+    debt_amount: str = Field(..., description="the pledge's secured debt, two decimals")
+    registration_no: str | None
+    assignee: str | None = Field(..., description="the examiner holding it (null: no one)")
+    rights: list[CaseRightOut]
+    declared_risks: list[DeclaredRiskOut] = Field(
+        ...,
+        description="grounds of refusal the parties declared they proceed past (办法 art. 12): "
+        "not passed, not blocking — warnings for the examiner",
+    )
+    change: dict[str, Any] | None = Field(..., description="a change's new terms; null otherwise")
+
+
+class CasePageOut(Schema):
+    total: int = Field(..., description="the cases matching the filters, over all pages")
+    limit: int
+    offset: int
+    items: list[CaseOut]
+
+
 class PledgePageOut(Schema):
     total: int = Field(..., description="pledges the caller may see (in `state`), over all pages")
     limit: int = Field(..., description="the page size asked for")

@@ -304,6 +304,7 @@ LISTS: dict[str, str | None] = {
     "/pledges": "pledge_id",
     "/pledges/queue": "pledge_id",
     "/pledge-changes/queue": None,  # examiners only: every sweep caller gets 401 / 403
+    "/pledges/cases": None,  # the examiner's desk: every sweep caller gets 401 / 403
     "/valuations": "valuation_id",
     "/demands": "demand_id",
     "/ledger": "row_id",

@@ -150,3 +150,51 @@ def test_the_document_declares_every_status_of_the_desk(path: str) -> None:
     operation = api.get_openapi_schema()["paths"][f"{API}{path}"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(operation["responses"])
     assert operation["description"] or operation.get("summary")
+
+
+def test_the_desk_over_the_api_with_the_queues_filters(
+    api_client: Callable[..., Any],
+    examiner: User,
+    bank_a_user: User,
+    bank_b_user: User,
+    enterprise_a: Organisation,
+    make_pledge: Callable[..., Pledge],
+    count_queries: Callable[[Callable[[], object]], int],
+) -> None:
+    client = api_client(examiner)
+    mine = make_pledge()
+    client.post_json(f"{API}/pledges/{mine.pk}/claim")
+    change = change_waiting(examiner=examiner, bank_user=bank_a_user, pledgor=enterprise_a)
+    both = client.get(f"{API}/pledges/cases")
+    assert both.status_code == 200
+    body = both.json()
+    assert body["total"] == 2
+    assert {(c["kind"], c["id"]) for c in body["items"]} == {
+        ("registration", mine.pk),
+        ("change", change.pk),
+    }
+    registration = next(c for c in body["items"] if c["kind"] == "registration")
+    assert registration["assignee"] == "examiner" and registration["state_label"] == "待审查"
+    assert registration["debt_amount"] == "5000000.00" and registration["rights"]
+    assert next(c for c in body["items"] if c["kind"] == "change")["change"] == {
+        "debt_amount": "6000000.00"
+    }
+    only_mine = client.get(f"{API}/pledges/cases?claim=mine").json()
+    assert [(c["kind"], c["id"]) for c in only_mine["items"]] == [("registration", mine.pk)]
+    changes = client.get(f"{API}/pledges/cases?kind=change&sort=-amount&limit=1").json()
+    assert changes["total"] == 1 and changes["items"][0]["id"] == change.pk
+    bad = client.get(f"{API}/pledges/cases?status=pending")
+    assert bad.status_code == 422 and bad.json()["code"] == "status_invalid"
+    assert "submitted" in bad.json()["allowed"]
+    assert client.get(f"{API}/pledges/cases?within_days=0").status_code == 422
+    assert client.get(f"{API}/pledges/cases?sort=price").json()["code"] == "sort_invalid"
+    assert api_client(bank_a_user).get(f"{API}/pledges/cases").status_code == 403
+    assert api_client(None).get(f"{API}/pledges/cases").status_code == 401
+    # A fixed number of queries whatever the number of cases.
+    few = count_queries(lambda: client.get(f"{API}/pledges/cases?status=all"))
+    for _ in range(3):
+        make_pledge()
+        change_waiting(examiner=examiner, bank_user=bank_b_user, pledgor=enterprise_a)
+    many = count_queries(lambda: client.get(f"{API}/pledges/cases?status=all"))
+    assert client.get(f"{API}/pledges/cases?status=all").json()["total"] > 8
+    assert few == many
