@@ -223,7 +223,7 @@ def test_demand_match_answer_loan_repayment_release(
     page.wait_for_url(re.compile(r".*/loans/\d+/$"))
     loan_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "applied")
-    expect(page.get_by_test_id("loan-summary")).to_contain_text("知识产权质押贷 (v1)")
+    expect(page.get_by_test_id("loan-summary")).to_contain_text("知识产权质押贷（第 1 版）")
     expect(page.get_by_test_id("loan-summary")).to_contain_text(AMOUNT_ZH)
     shot("04_loan_applied")
     _logout(page, base)
@@ -238,7 +238,7 @@ def test_demand_match_answer_loan_repayment_release(
     # The approval names the valuation it rests on (none is picked for the bank): its own.
     choice = approve.locator("#id_valuation_id")
     expect(choice).to_have_value("")
-    own = approve.locator("#id_valuation_id option", has_text="1760000.00")
+    own = approve.locator("#id_valuation_id option", has_text="1,760,000.00 元")
     choice.select_option(own.get_attribute("value") or "")
     shot("05_loan_approval_form")
     page.get_by_test_id("approve-submit").click()
@@ -246,8 +246,8 @@ def test_demand_match_answer_loan_repayment_release(
     expect(page.get_by_test_id("messages")).to_contain_text("授信审批已通过")
     expect(page.get_by_test_id("principal")).to_have_text(AMOUNT_ZH)
     expect(page.get_by_test_id("annual-rate")).to_contain_text("+ 50bp")
-    # pledge rate 800,000 / 1,760,000 = 0.454545
-    expect(page.get_by_test_id("pledge-rate")).to_have_text("0.454545")
+    # pledge rate 800,000 / 1,760,000 = 0.454545, shown as a percentage
+    expect(page.get_by_test_id("pledge-rate")).to_have_text("45.45%")
     expect(page.get_by_test_id("loan-summary")).to_contain_text(pledge.registration_no)
 
     page.get_by_test_id("disburse-submit").click()
@@ -261,7 +261,7 @@ def test_demand_match_answer_loan_repayment_release(
     # --- ... records the repayment that settles it, closes it ------------------------------------
     page.get_by_test_id("repay").locator("#id_amount").fill("800000.00")
     page.get_by_test_id("repay-submit").click()
-    expect(page.get_by_test_id("messages")).to_contain_text("已登记还款 800000.00 元")
+    expect(page.get_by_test_id("messages")).to_contain_text("已登记还款 800,000.00 元")
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "repaying")
     expect(page.get_by_test_id("outstanding")).to_have_text("0.00 元")
     expect(page.locator("[data-testid=repayments] tbody tr")).to_have_count(1)

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require
 from ipfin.common.errors import DomainError, ValidationFailed
-from ipfin.common.money import money_str
 from ipfin.financing import selectors as financing_selectors
 from ipfin.financing.models import ProductKind, ProductVersion, ResponseKind
 from ipfin.financing.views import demand_page
@@ -36,6 +35,7 @@ from ipfin.loans.forms import (
     WriteOffForm,
 )
 from ipfin.loans.models import Loan, LoanStateChoices, RiskCategoryChoices
+from ipfin.web.templatetags.ipfin_web import yuan_exact
 from ipfin.web.views import action_refusal, domain_errors, run_action
 
 LIST_LIMIT = 100
@@ -153,7 +153,7 @@ def loan_new(request: HttpRequest) -> HttpResponse:
 
 def _pledge_label(pledge: Any) -> str:
     rights = "、".join(item.right.number for item in pledge.items.all())
-    return f"{pledge.registration_no} · {money_str(pledge.debt_amount)} · {rights}"
+    return f"{pledge.registration_no} · {yuan_exact(pledge.debt_amount)} · {rights}"
 
 
 def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         for pledge in pledges:
             for v in selectors.pledge_valuations(actor=user, pledge=pledge):
                 valuations[v.pk] = (
-                    f"#{v.pk} · {money_str(v.value)} · {v.valuation_date} · {v.organisation.name}"
+                    f"#{v.pk} · {yuan_exact(v.value)} · {v.valuation_date} · {v.organisation.name}"
                 )
         context["approve_form"] = forms.get("approve_form") or ApproveForm(
             initial={
@@ -308,12 +308,12 @@ def loan_repay(request: HttpRequest, loan_id: int) -> HttpResponse:
             paid_on=form.cleaned_data["paid_on"],
         )
         return _(
-            "已登记还款 %(amount)s 元：罚息 %(penalty)s，利息 %(interest)s，本金 %(principal)s。"
+            "已登记还款 %(amount)s：罚息 %(penalty)s，利息 %(interest)s，本金 %(principal)s。"
         ) % {
-            "amount": money_str(repayment.amount),
-            "penalty": money_str(repayment.penalty_part),
-            "interest": money_str(repayment.interest_part),
-            "principal": money_str(repayment.principal_part),
+            "amount": yuan_exact(repayment.amount),
+            "penalty": yuan_exact(repayment.penalty_part),
+            "interest": yuan_exact(repayment.interest_part),
+            "principal": yuan_exact(repayment.principal_part),
         }
 
     return _loan_action(request, loan_id, act, form_name="repayment_form", form=form)
@@ -410,8 +410,8 @@ def subsidy_claims(request: HttpRequest) -> HttpResponse:
 
     def submit() -> str:
         claim = services.subsidy_claim_submit(actor=request.user, **form.cleaned_data)
-        return _("贴息申请已提交：实付利息 %(interest)s 元。") % {
-            "interest": money_str(claim.interest_paid)
+        return _("贴息申请已提交：实付利息 %(interest)s。") % {
+            "interest": yuan_exact(claim.interest_paid)
         }
 
     return run_action(
@@ -451,8 +451,8 @@ def subsidy_allocate(request: HttpRequest) -> HttpResponse:
 
     def allocate() -> str:
         run = services.subsidy_allocate(actor=request.user, **form.cleaned_data)
-        return _("核定方案已提出：共 %(total)s 元，待另一人复核确认后生效。") % {
-            "total": money_str(run.total_awarded)
+        return _("核定方案已提出：共 %(total)s，待另一人复核确认后生效。") % {
+            "total": yuan_exact(run.total_awarded)
         }
 
     return run_action(
@@ -470,8 +470,8 @@ def subsidy_allocate(request: HttpRequest) -> HttpResponse:
 def subsidy_allocation_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
     def confirm() -> str:
         run = services.subsidy_allocation_confirm(actor=request.user, run_id=run_id)
-        return _("贴息已核定：共 %(total)s 元，已通知各企业。") % {
-            "total": money_str(run.total_awarded)
+        return _("贴息已核定：共 %(total)s，已通知各企业。") % {
+            "total": yuan_exact(run.total_awarded)
         }
 
     return run_action(

@@ -318,7 +318,7 @@ def _release_confirm(pledge: Pledge, secured: list[SecuredLoan]) -> str:
         for x in secured
     )
     return _(
-        "注销质押登记 %(no)s 后，知识产权即解除质押，不能恢复；本行放弃担保，贷款 %(loans)s "
+        "注销质押登记 %(no)s 后，知识产权即解除质押，不能恢复；本行放弃担保，贷款 %(loans)s"
         "成为无担保贷款。确定注销？"
     ) % {"no": pledge.registration_no, "loans": loans}
 

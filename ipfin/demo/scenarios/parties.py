@@ -120,6 +120,8 @@ def cast_parties() -> Cast:
             agency_user,
             _org(OrganisationKind.VALUATION_AGENCY, agency_name, agency_division, 800),
             first_name="评估师",
+            # The agency's administrator too: it uploads the seal its reports carry.
+            role=Role.ADMIN,
         ),
         insurer=insurer,
         guarantor=guarantor,

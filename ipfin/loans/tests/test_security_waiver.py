@@ -269,7 +269,7 @@ def test_the_release_form_shows_the_loan_and_asks_for_the_waiver_minfadian_art39
     assert 'name="release-waive_security"' in page and 'name="release-reason"' in page
     assert (
         f"注销质押登记 {pledge.registration_no} 后，知识产权即解除质押，不能恢复；本行放弃担保，"
-        f"贷款 #{loan.pk}（未偿 120,000.00 元） 成为无担保贷款。确定注销？" in page
+        f"贷款 #{loan.pk}（未偿 120,000.00 元）成为无担保贷款。确定注销？" in page
     )
     form = {"release-basis": "debt_discharged", "release-acknowledge": "on"}
     refused = client.post(f"/pledges/{pledge.pk}/release/", form)
