@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.common import display
 from ipfin.financing.models import Product, ProductVersion
 from ipfin.financing.selectors import annual_rates, current_terms
 from ipfin.registry.models import RightKindChoices
+from ipfin.web.language import is_english
 
 REPAYMENT_LABELS = {
     "annuity": _("等额本息"),
@@ -28,7 +28,7 @@ _KIND_LABELS = dict(RightKindChoices.choices)
 
 def _range(low: Any, high: Any) -> str:
     """ "6 至 36" / "6 to 36", "至 36" without a lower bound: never a dash that reads as a minus."""
-    english = (get_language() or "").startswith("en")
+    english = is_english()
     if low is None and high is None:
         return "—"
     word_to, word_from = ("to", "from") if english else ("至", "起")
@@ -53,7 +53,7 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
     def pct(x: Decimal | None) -> str:
         return display.percent(x)
 
-    english = (get_language() or "").startswith("en")
+    english = is_english()
 
     def money(x: Decimal | None) -> str:
         return "—" if x is None else display.yuan(x, english=english)

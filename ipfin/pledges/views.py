@@ -41,6 +41,7 @@ from ipfin.pledges.forms import (
 )
 from ipfin.pledges.models import ChangeStateChoices, Pledge, PledgeStateChoices
 from ipfin.pledges.securing import SecuredLoan, outstanding_loans
+from ipfin.web.language import is_english, list_separator
 from ipfin.web.views import domain_errors, error_404, run_action
 
 SEARCH_LIMIT = 50
@@ -311,8 +312,8 @@ def _release_confirm(pledge: Pledge, secured: list[SecuredLoan]) -> str:
         return _("注销质押登记 %(no)s 后，知识产权即解除质押，不能恢复。确定注销？") % {
             "no": pledge.registration_no
         }
-    english = (get_language() or "").startswith("en")
-    loans = _list_separator().join(
+    english = is_english()
+    loans = list_separator().join(
         _("#%(id)s（未偿 %(owed)s）")
         % {"id": x.loan_id, "owed": yuan(x.owed, english=english, exact=True)}
         for x in secured
@@ -536,10 +537,6 @@ def pledge_decide(request: HttpRequest, pledge_id: int) -> HttpResponse:
     return _pledge_action(request, pledge_id, act, form_name="decision_form", form=form)
 
 
-def _list_separator() -> str:
-    return ", " if (get_language() or "").startswith("en") else "、"
-
-
 @login_required
 @domain_errors
 @require_POST
@@ -558,7 +555,7 @@ def pledge_release(request: HttpRequest, pledge_id: int) -> HttpResponse:
         )
         if secured:
             return _("质押登记已注销；本行已放弃担保，贷款 %(loans)s 现为无担保贷款。") % {
-                "loans": _list_separator().join(f"#{x.loan_id}" for x in secured)
+                "loans": list_separator().join(f"#{x.loan_id}" for x in secured)
             }
         return _("质押登记已注销。")
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ipfin.common import display
@@ -27,6 +26,7 @@ from ipfin.registry.labels import (
     status_label,
 )
 from ipfin.registry.models import EventTypeChoices, Right, RightEvent
+from ipfin.web.language import is_english, list_separator
 
 _EVENT_LABELS = dict(EventTypeChoices.choices)
 
@@ -47,7 +47,7 @@ def event_label(code: str) -> str:
 def price_text(raw: Any) -> str:
     """A recorded price (canonical text in yuan) as the `yuan` template filter shows it; not
     imported from the filter's module, which imports this one."""
-    return display.yuan(Decimal(str(raw)), english=(get_language() or "").startswith("en"))
+    return display.yuan(Decimal(str(raw)), english=is_english())
 
 
 def event_detail(event: RightEvent) -> str:
@@ -85,7 +85,7 @@ def event_detail(event: RightEvent) -> str:
                 parts.append(_("许可使用费 %(amount)s") % {"amount": price_text(payload["price"])})
         case "transfer":
             owners = payload.get("owners") or []
-            names = _list_separator().join(
+            names = list_separator().join(
                 str(o.get("name", "")) for o in owners if isinstance(o, dict)
             )
             if names:
@@ -99,13 +99,7 @@ def event_detail(event: RightEvent) -> str:
             pass
     if payload.get("note"):
         parts.append(str(payload["note"]))
-    english = (get_language() or "").startswith("en")
-    return ("; " if english else "；").join(parts)
-
-
-def _list_separator() -> str:
-    """ "、" between the items of a list in Chinese, ", " in English."""
-    return ", " if (get_language() or "").startswith("en") else "、"
+    return ("; " if is_english() else "；").join(parts)
 
 
 def last_day_of_protection(status: StatusResult) -> date | None:

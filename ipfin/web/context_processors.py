@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import get_language
 
 from ipfin.accounts.permissions import Perm, permissions_of
+from ipfin.web.language import is_english
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,5 +21,4 @@ def punctuation(request: HttpRequest) -> dict[str, Any]:
     """`P`: the punctuation a template puts between translated words and data, full-width in
     Chinese (规则：…（…）), ASCII in English (Rule: … (…)), so an English page has no Chinese
     punctuation of ours."""
-    english = (get_language() or "").startswith("en")
-    return {"P": _ENGLISH_PUNCTUATION if english else _CHINESE_PUNCTUATION}
+    return {"P": _ENGLISH_PUNCTUATION if is_english() else _CHINESE_PUNCTUATION}

@@ -10,29 +10,25 @@ from django import template
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from ipfin.common import display
+from ipfin.web.language import is_english
 
 register = template.Library()
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 @register.filter
 def yuan(value: Any) -> str:
     """An amount in the page's language, the unit chosen by size (ipfin.common.display):
     "9,999.99 元", "1,250.00 万元", "100.00 亿元"; "CNY 12,500,000.00" in English; "" for None."""
-    return display.yuan(value, english=_english())
+    return display.yuan(value, english=is_english())
 
 
 @register.filter
 def yuan_exact(value: Any) -> str:
     """An amount to the fen in 元 ("1,200,000.00 元" / "CNY 1,200,000.00"): schedules,
     repayments, ledgers, wherever the fen matter; "" for None."""
-    return display.yuan(value, english=_english(), exact=True)
+    return display.yuan(value, english=is_english(), exact=True)
 
 
 @register.filter
@@ -53,7 +49,7 @@ def lpr_rate(lpr: Any, spread_bp: Any) -> str:
 @register.filter
 def amount_range(low: Any, high: Any) -> str:
     """ "100.00 万元 至 500.00 万元", "至 500.00 万元", "100.00 万元 起" (never a dash)."""
-    return display.amount_range(low, high, english=_english()) or "—"
+    return display.amount_range(low, high, english=is_english()) or "—"
 
 
 # A letter, an underscore and a subscript (R_t, K_t, w_i, n_rem,i): formula notation, not a code.
@@ -105,7 +101,7 @@ def field_of(obj: Any, name: str) -> Any:
 @register.filter
 def localized(obj: Any, base: str) -> str:
     """`obj.<base>_en` when the page is in English, else `obj.<base>_zh` (dicts or objects)."""
-    value = field_of(obj, f"{base}_en" if _english() else f"{base}_zh")
+    value = field_of(obj, f"{base}_en" if is_english() else f"{base}_zh")
     if not value:
         value = field_of(obj, f"{base}_zh") or field_of(obj, base) or ""
     return str(value)
