@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
-from typing import TextIO
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -35,10 +34,9 @@ from ipfin.whitelist.models import WhitelistBatch
 __all__ = ["DEMO_PASSWORD", "ENTERPRISES", "load_demo"]
 
 
-def load_demo(*, data_dir: str | None = None, stdout: TextIO | None = None) -> list[str]:
+def load_demo(*, data_dir: str | None = None) -> list[str]:
     """Load the demo once; the summary lines load_demo prints (Chinese / English), every figure
-    a number. `stdout` is unused (kept for the command's signature): nothing is printed while
-    loading."""
+    a number. Nothing is printed while loading."""
     if User.objects.filter(username="examiner").exists():
         return ["已加载过演示数据，未重复加载 / demo data already loaded, nothing added"]
     real_dir = Path(data_dir) if data_dir else Path(settings.IPFIN_SHARED_DATA_DIR)

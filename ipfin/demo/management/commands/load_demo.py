@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = load_demo(data_dir=options["data_dir"], stdout=self.stdout)
+        summary = load_demo(data_dir=options["data_dir"])
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo data ready"))
         for line in summary:
