@@ -100,7 +100,8 @@ RIGHT_COLUMNS = [
     "number", "kind", "title", "filing_date", "grant_date", "publication_no", "ipc_main",
     "ipc_codes", "inventors", "address", "region", "abstract", "mark_text", "nice_classes",
     "similar_groups", "source", "created_at", "updated_at", "cited_by_count",
-    "claims_count", "family_size", "author_kind", "same_day_invention",
+    "claims_count", "family_size", "author_kind", "same_day_invention", "applicant_type",
+    "applicant_count",
 ]  # fmt: skip
 
 
@@ -141,6 +142,12 @@ def load_register(n: int = RIGHTS, seed: int = SEED) -> dict[str, int]:
     cited = np.where(rng.random(n) < 0.5, rng.poisson(3, size=n), -1)
     claims = np.where(rng.random(n) < 0.3, rng.integers(1, 30, size=n), -1)
     family = np.where(rng.random(n) < 0.2, rng.integers(1, 12, size=n), -1)
+    applicant = rng.choice(
+        np.array(["enterprise", "university", "institute", "individual", ""]),
+        size=n,
+        p=[0.70, 0.12, 0.05, 0.10, 0.03],
+    )
+    applicants = 1 + rng.geometric(0.8, size=n) - 1
 
     bodies = [
         f"{y}{'2' if u else '1'}{i:07d}"
@@ -159,11 +166,12 @@ def load_register(n: int = RIGHTS, seed: int = SEED) -> dict[str, int]:
     right_lines = [
         f"{b}.{d}\t{'utility_model' if u else 'invention'}\t一种装置{i}\t{f}\t{g}\t\t"
         f"{m}1/00\t{m}1/00{(';' + s + '3/02') if e else ''}{(';' + m + '5/00') if e > 1 else ''}"
-        f"\t\t\t\t\t\t[]\t[]\tbench\t{now}\t{now}\t{opt(c)}\t{opt(cl)}\t{opt(fa)}\t\t\n"
-        for i, (b, d, u, f, g, m, s, e, c, cl, fa) in enumerate(
+        f"\t\t\t\t\t\t[]\t[]\tbench\t{now}\t{now}\t{opt(c)}\t{opt(cl)}\t{opt(fa)}\t\t"
+        f"\t{at}\t{ac}\n"
+        for i, (b, d, u, f, g, m, s, e, c, cl, fa, at, ac) in enumerate(
             zip(bodies, digits, utility.tolist(), filing_s, grant_s, main_s, second_s,
                 extra_codes.tolist(), cited.tolist(), claims.tolist(), family.tolist(),
-                strict=True)
+                applicant.tolist(), applicants.tolist(), strict=True)
         )
     ]  # fmt: skip
     with transaction.atomic():

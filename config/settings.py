@@ -242,6 +242,13 @@ IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0")
 
 # Domain configuration.
 IPFIN_EXAMINATION_WORKING_DAYS = int(os.environ.get("IPFIN_EXAMINATION_WORKING_DAYS", "5"))
+# The 价值度 score: a right's cohort backs off until it holds at least this many rights of its
+# kind (ipfin.valuation.domain.cohorts), and the shares of the register in grades A, B, C, D.
+IPFIN_SCORE_MIN_COHORT = int(os.environ.get("IPFIN_SCORE_MIN_COHORT", "30"))
+IPFIN_SCORE_GRADE_SHARES = tuple(
+    float(share)
+    for share in os.environ.get("IPFIN_SCORE_GRADE_SHARES", "0.15,0.25,0.40,0.20").split(",")
+)
 # Dual control: an approval of a pledge securing more than this many yuan needs a second examiner
 # (unset: none). The demo sets 50,000,000.
 # The server runs as the demo (`make demo` sets IPFIN_DEMO=1): the login page lists the demo logins.

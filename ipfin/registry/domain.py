@@ -903,3 +903,109 @@ def kind_from_application_no(number: str) -> RightKind | None:
     except NumberFormatError:
         return None
     return kind
+
+
+# --- applicants ----------------------------------------------------------------------------------
+
+APPLICANT_TYPES = ("enterprise", "university", "institute", "individual", "public")
+# The incoPat / CNIPA export's own 申请人类型 values, mapped onto ours.
+APPLICANT_TYPE_LABELS: dict[str, str] = {
+    "企业": "enterprise",
+    "公司": "enterprise",
+    "大专院校": "university",
+    "高校": "university",
+    "院校": "university",
+    "科研单位": "institute",
+    "科研机构": "institute",
+    "个人": "individual",
+    "机关团体": "public",
+}
+# Name markers, checked in this order (a company named 研究院有限公司 is a company; an
+# institute named …大学…研究所 is the university's institute: the university).
+_ENTERPRISE_SUFFIX = re.compile(
+    r"(有限公司|有限责任公司|股份公司|有限合伙|合伙企业|公司|集团|厂|商行|工作室|事务所|合作社"
+    r"|经营部|门市部)$"
+)
+_UNIVERSITY_ZH = ("大学", "学院", "职业技术")
+_INSTITUTE_ZH = (
+    "研究院", "研究所", "研究中心", "科学院", "实验室", "研究会", "设计院", "勘察", "研究总院"
+)  # fmt: skip
+_ENTERPRISE_ZH = ("公司", "集团", "企业", "工厂", "制造厂", "合作社", "商行")
+_PUBLIC_ZH = (
+    "医院", "局", "委员会", "协会", "学会", "部队", "政府", "中心", "办公室", "站", "所", "学校",
+    "中学", "小学",
+)  # fmt: skip
+_UNIVERSITY_EN = re.compile(r"\b(UNIV|UNIVERSITY|COLLEGE|SCHOOL)\b")
+_INSTITUTE_EN = re.compile(
+    r"\b(INST|INSTITUTE|ACAD|ACADEMY|LAB|LABS|LABORATORY|CAS|RES|GESELLSCHAFT)\b"
+)
+# A company's legal form decides before any other word (a power bureau's "CO LTD" is a company).
+_COMPANY_EN = re.compile(
+    r"\b(CO|COMPANY|LTD|LIMITED|CORP|CORPORATION|INC|LLC|GMBH|AG|KK|SA|S A|NV|BV|PLC|UG|OOO)\b"
+)
+_ENTERPRISE_EN = re.compile(
+    r"\b(IND|TECH|TECHN|TECHNOLOGY|GROUP|HOLDINGS|ELECTRONIC|ELECTRONICS|OPTO|PLANT|FACTORY|MFG|"
+    r"MACH|PRODUCT|PRODUCTS|BIOLOG)\b"
+)
+_PUBLIC_EN = re.compile(
+    r"\b(HOSPITAL|ARMY|ARMED|POLICE|POLICES|PLA|BUREAU|MINISTRY|COUNCIL|ASS|ASSOCIATION)\b"
+)
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_LATIN_PERSON = re.compile(r"^[A-Z][A-Z'\-]*( [A-Z][A-Z'\-]*){1,2}$")
+
+
+def applicant_type_of(name: str) -> str:
+    """The type of an applicant from its name (one of APPLICANT_TYPES), "" when the name does
+    not tell. Chinese names by their markers (…有限公司 an enterprise even when it holds 研究院;
+    大学/学院 a university; 研究院/研究所 an institute; 医院/局/协会 a public body; two to four
+    Chinese characters and nothing else a person); the upper-case English names of the Lens
+    exports by their words (UNIV, INST/ACAD, CO/LTD/CORP, HOSPITAL/ARMY; two or three plain
+    words a person)."""
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    if not text:
+        return ""
+    if re.search(r"[\u4e00-\u9fff]", text):
+        compact = re.sub(r"\s+", "", text)
+        if _ENTERPRISE_SUFFIX.search(compact):
+            return "enterprise"
+        if any(marker in compact for marker in _UNIVERSITY_ZH):
+            return "university"
+        if any(marker in compact for marker in _INSTITUTE_ZH):
+            return "institute"
+        if any(marker in compact for marker in _ENTERPRISE_ZH):
+            return "enterprise"
+        if _CJK_NAME.match(compact):
+            return "individual"
+        if any(compact.endswith(marker) for marker in _PUBLIC_ZH):
+            return "public"
+        return ""
+    upper = re.sub(r"[^A-Z0-9'& \-]", " ", text.upper())
+    upper = re.sub(r"\s+", " ", upper).strip()
+    if _UNIVERSITY_EN.search(upper):
+        return "university"
+    if _INSTITUTE_EN.search(upper):
+        return "institute"
+    if _COMPANY_EN.search(upper):
+        return "enterprise"
+    if _PUBLIC_EN.search(upper):
+        return "public"
+    if _ENTERPRISE_EN.search(upper):
+        return "enterprise"
+    if _LATIN_PERSON.match(upper):
+        return "individual"
+    return ""
+
+
+def applicants_summary(names: Iterable[str], stated_type: str = "") -> tuple[str, int | None]:
+    """(the first-named applicant's type, the number of distinct applicants) of a filing;
+    `stated_type` is a source's own 申请人类型 (taken when it is one we know).
+    No names: ("", None)."""
+    distinct: list[str] = []
+    for name in names:
+        cleaned = (name or "").strip()
+        if cleaned and cleaned not in distinct:
+            distinct.append(cleaned)
+    stated = APPLICANT_TYPE_LABELS.get((stated_type or "").strip().split(";")[0].strip(), "")
+    if not distinct:
+        return stated, None
+    return stated or applicant_type_of(distinct[0]), len(distinct)

@@ -68,6 +68,7 @@ from ipfin.registry.domain import (
     NumberFormatError,
     RightKind,
     annuity_schedule,
+    applicants_summary,
     cn_application_check_digit,
     first_annuity_year,
     kind_from_application_no,
@@ -217,6 +218,19 @@ class RightRecord:
     claims_count: int | None = None
     cited_by_count: int | None = None
     family_size: int | None = None
+    # Backward citations: the references the patent lists (CNIPR 参考文献 counted, incoPat 引证数);
+    # an empty cell is unknown (None), never 0.
+    backward_citations: int | None = None
+    # The applicants at filing when the source names them apart from the current owners
+    # (incoPat 申请人); else the owners listed are the applicants. `stated_applicant_type`: the
+    # source's own 申请人类型, when it has one.
+    applicants: tuple[str, ...] | None = None
+    stated_applicant_type: str = ""
+
+    def applicant_facts(self) -> tuple[str, int | None]:
+        """(the first-named applicant's type, the number of applicants) at filing."""
+        names = self.applicants if self.applicants is not None else self.owners
+        return applicants_summary(names, self.stated_applicant_type)
 
     @property
     def owners_from(self) -> date:
@@ -236,6 +250,15 @@ class _Bad(Exception):
 
 
 # --- small parsers -------------------------------------------------------------------------------
+
+
+def _references_or_none(raw: object) -> int | None:
+    """The count of references a CNIPR 参考文献 cell lists (";"-separated); empty: unknown."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    return len([part for part in re.split(r"[;；]", text) if part.strip()])
+
 
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>\d{4})[.\-/年](?P<m>\d{1,2})[.\-/月](?P<d>\d{1,2})日?(?:[ T].*)?"),
@@ -516,6 +539,7 @@ def _cnipr(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> RightRecord
         region=region_from_address(address),
         abstract=_text(row.get("摘要")),
         owners=split_names(row.get("申请（专利权）人")),
+        backward_citations=_references_or_none(row.get("参考文献")),
         events=grant_annuity_event(kind, filing, grant),
     )
 
@@ -555,6 +579,9 @@ def _legal_status(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> Righ
         region=region_from_code(row.get("国省代码")) or region_from_address(address),
         abstract=_text(row.get("申请摘要")),
         owners=split_names(row.get("当前权利人")) or split_names(row.get("申请人")),
+        applicants=split_names(row.get("申请人")) or None,
+        stated_applicant_type=str(row.get("申请人类型") or ""),
+        backward_citations=count_or_none(row.get("引证数")),
         events=events,
         family_size=count_or_none(row.get("简单同族数量")),
     )

@@ -83,6 +83,9 @@ MERGED_FIELDS = (
     "claims_count",
     "cited_by_count",
     "family_size",
+    "backward_citations",
+    "applicant_type",
+    "applicant_count",
 )
 _MAX_LENGTH = {f.name: f.max_length for f in Right._meta.concrete_fields if f.max_length}
 _OWNER_NAME_MAX: int = getattr(RightOwner._meta.get_field("name"), "max_length", None) or 300
@@ -335,6 +338,7 @@ def right_from_record(record: RightRecord, source: str) -> Right:
 
 
 def _right_values(record: RightRecord) -> dict[str, Any]:
+    applicant_type, applicant_count = record.applicant_facts()
     return {
         "number": record.number,
         "kind": record.kind.value,
@@ -353,6 +357,9 @@ def _right_values(record: RightRecord) -> dict[str, Any]:
         "claims_count": record.claims_count,
         "cited_by_count": record.cited_by_count,
         "family_size": record.family_size,
+        "backward_citations": record.backward_citations,
+        "applicant_type": applicant_type,
+        "applicant_count": applicant_count,
     }
 
 

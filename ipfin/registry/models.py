@@ -40,6 +40,17 @@ class EventTypeChoices(models.TextChoices):
     RENEWED = "renewed", _("核准续展")
 
 
+class ApplicantTypeChoices(models.TextChoices):
+    """The first-named applicant's type, as CNIPA's statistics and the incoPat exports name
+    them (申请人类型); "" = unknown. Classified by `ipfin.registry.domain.applicant_type_of`."""
+
+    ENTERPRISE = "enterprise", _("企业")
+    UNIVERSITY = "university", _("大专院校")
+    INSTITUTE = "institute", _("科研单位")
+    INDIVIDUAL = "individual", _("个人")
+    PUBLIC = "public", _("机关团体")
+
+
 class AuthorKindChoices(models.TextChoices):
     PERSON = "person", _("自然人")
     ORGANISATION = "organisation", _("法人或非法人组织")
@@ -70,6 +81,13 @@ class Right(models.Model):
     claims_count = models.PositiveIntegerField(_("权利要求项数"), null=True, blank=True)
     cited_by_count = models.PositiveIntegerField(_("被引证次数"), null=True, blank=True)
     family_size = models.PositiveIntegerField(_("简单同族数量"), null=True, blank=True)
+    # Backward citations (OECD): the references the patent lists (CNIPR 参考文献, incoPat 引证数).
+    backward_citations = models.PositiveIntegerField(_("引证文献数"), null=True, blank=True)
+    # The applicants at filing: the first-named one's type and how many there were.
+    applicant_type = models.CharField(
+        _("申请人类型"), max_length=16, choices=ApplicantTypeChoices.choices, blank=True, default=""
+    )
+    applicant_count = models.PositiveSmallIntegerField(_("申请人数"), null=True, blank=True)
     # What the true term depends on beyond the filing date (null = not recorded):
     # IC layouts (条例 art. 12) and copyright (著作权法 art. 23).
     first_commercial_use = models.DateField(_("首次商业利用日"), null=True, blank=True)

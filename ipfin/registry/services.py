@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ipfin.accounts.domain import UsccError, validate_uscc
-from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
@@ -43,6 +43,7 @@ from ipfin.registry.domain import (
     add_years,
     annuity_amount,
     annuity_schedule,
+    applicants_summary,
     grace_end,
     late_fee_rate,
     legal_status,
@@ -104,6 +105,7 @@ RIGHT_EXTRA_FIELDS = frozenset(
         "mark_text",
         "nice_classes",
         "similar_groups",
+        "backward_citations",
         "source",
     }
 )
@@ -350,6 +352,19 @@ def clean_number(kind: RightKind, number: str) -> str:
         raise ValidationFailed(exc.message_zh, exc.message_en, code=exc.code.value) from exc
 
 
+def _applicant_facts(owners: list[dict[str, Any]]) -> tuple[str, int | None]:
+    """The applicants at filing are the owners entered with the right: the first one's type
+    (its organisation's kind when it is a registered enterprise, else read from its name) and
+    how many there are (applicants_summary)."""
+    applicant_type, count = applicants_summary([str(o["name"]) for o in owners])
+    first_uscc = str(owners[0].get("uscc") or "") if owners else ""
+    if first_uscc:
+        kind = Organisation.objects.filter(uscc=first_uscc).values_list("kind", flat=True).first()
+        if kind == OrganisationKind.ENTERPRISE:
+            applicant_type = "enterprise"
+    return applicant_type, count
+
+
 def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
     unknown = set(extra) - RIGHT_EXTRA_FIELDS
     if unknown:
@@ -555,6 +570,7 @@ def right_create(
         grant_date=grant_date,
         **fields,
     )
+    right.applicant_type, right.applicant_count = _applicant_facts(cleaned_owners)
     _check_term_fact_order(right)
     try:
         with transaction.atomic():  # a savepoint: a concurrent insert of the same number

@@ -262,6 +262,11 @@ class ScoreRun(models.Model):
     rights_scored = models.PositiveIntegerField(default=0)
     weights = models.JSONField(default=dict)
     seconds = models.JSONField(default=dict)  # per stage: read, score, write
+    # The run's cohort minimum and grade calibration, so that a run reproduces: the shares of
+    # A, B, C, D asked for and the lower bounds of A, B, C found on this run's scores.
+    min_cohort = models.PositiveIntegerField(null=True, blank=True)
+    grade_shares = models.JSONField(default=list, blank=True)
+    grade_thresholds = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -291,6 +296,12 @@ class RightScore(models.Model):
     technical = models.FloatField()
     economic = models.FloatField()
     cohort_size = models.IntegerField()
+    # The cohort (ipfin.valuation.domain.cohorts): its basis (index into COHORT_BASES) and the
+    # filing years it spans; share_below: the share of the run's rights scoring lower.
+    cohort_basis = models.IntegerField(default=0, db_default=0)
+    cohort_from = models.IntegerField(null=True)
+    cohort_to = models.IntegerField(null=True)
+    share_below = models.FloatField(null=True)
     c_remaining_life_years = models.FloatField()
     c_granted = models.FloatField()
     c_invalidation_count = models.FloatField()
@@ -305,6 +316,13 @@ class RightScore(models.Model):
     c_expert_legal = models.FloatField()
     c_expert_technical = models.FloatField()
     c_expert_economic = models.FloatField()
+    # Indicators added with the cohort backoff (0 in the rows of earlier runs).
+    c_invalidations_survived = models.FloatField(default=0.0, db_default=0.0)
+    c_backward_citations = models.FloatField(default=0.0, db_default=0.0)
+    c_grant_lag_days = models.FloatField(default=0.0, db_default=0.0)
+    c_applicant_count = models.FloatField(default=0.0, db_default=0.0)
+    c_pledge_count = models.FloatField(default=0.0, db_default=0.0)
+    c_applicant_type = models.FloatField(default=0.0, db_default=0.0)
 
     class Meta:
         verbose_name = _("价值度评分")

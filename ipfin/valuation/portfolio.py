@@ -33,22 +33,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from numpy.typing import NDArray
 
+from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.registry.models import Right, RightEvent, RightOwner
-from ipfin.valuation.domain.indicator import GRADES, INDICATOR_NAMES, ScoreBatch
+from ipfin.valuation.domain.cohorts import Cohorts, backoff_cohorts
+from ipfin.valuation.domain.indicator import (
+    APPLICANT_TYPE_CODES,
+    GRADES,
+    INDICATOR_NAMES,
+    ScoreBatch,
+    share_below,
+)
 from ipfin.valuation.models import RightScore
 
 __all__ = [
     "KIND_CODES",
     "Portfolio",
-    "cohort_filter",
+    "cohorts_of",
     "read_portfolio",
     "score_columns",
     "tech_field",
@@ -96,8 +105,17 @@ _RAW = (
     "author",
     "died_day",
     "published_day",
+    "field3",
+    "field1",
+    "backward",
+    "app_type",
+    "app_count",
+    "survived",
+    "pledges",
 )
 _AUTHOR_CODES = {"person": 1, "organisation": 2}
+# The applicant types ranked (ipfin.valuation.domain.indicator.APPLICANT_TYPE_CODES); others 0.
+_APPLICANT_CODES = {k: int(v) for k, v in APPLICANT_TYPE_CODES.items()}
 
 
 @dataclass
@@ -105,12 +123,16 @@ class Portfolio:
     """The rights read, in id order, with their indicator columns (float64, NaN = unknown)."""
 
     right_id: NDArray[np.int64]
-    cohort: NDArray[np.int64]
+    cohorts: Cohorts
     columns: dict[str, NDArray[np.float64]]
-    cohort_size: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    kind: NDArray[np.int64]
 
     def __len__(self) -> int:
         return int(self.right_id.shape[0])
+
+    @property
+    def cohort_size(self) -> NDArray[np.int64]:
+        return self.cohorts.size
 
 
 def tech_field(ipc_main: str, kind: str) -> str:
@@ -133,11 +155,6 @@ def _year_sql(vendor: str) -> str:
     if vendor == "postgresql":
         return "CAST(EXTRACT(YEAR FROM r.filing_date) AS integer)"
     return "CAST(strftime('%%Y', r.filing_date) AS INTEGER)"
-
-
-def cohort_filter() -> str:
-    """A `where` for `read_portfolio` selecting one cohort; params: (filing year, tech field)."""
-    return f"{_year_sql(connection.vendor)} = %s AND {_FIELD_SQL} = %s"
 
 
 def _sql(vendor: str, *, on: date, where: str = "") -> str:
@@ -172,7 +189,22 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
         comp_days = "CAST(json_extract(e.payload, '$.days') AS INTEGER)"
         ipc = "r.ipc_codes"
         int_t = "INTEGER"
-    field = f"hashtextextended({_FIELD_SQL}, 0)" if vendor == "postgresql" else _FIELD_SQL
+    # The IPC class (3 characters) and section (1) of the field; a right without IPC keeps its
+    # "~kind" field at every level (the prefix of "~kind" would do as well: the kind is in the key).
+    field3_sql = f"SUBSTR({_FIELD_SQL}, 1, 3)"
+    field1_sql = f"SUBSTR({_FIELD_SQL}, 1, 1)"
+    if vendor == "postgresql":
+        field = f"hashtextextended({_FIELD_SQL}, 0)"
+        field3 = f"hashtextextended({field3_sql}, 0)"
+        field1 = f"hashtextextended({field1_sql}, 0)"
+    else:
+        field, field3, field1 = _FIELD_SQL, field3_sql, field1_sql
+    applicant = "CASE r.applicant_type " + " ".join(
+        f"WHEN '{k}' THEN {v}" for k, v in _APPLICANT_CODES.items()
+    )
+    applicant += " ELSE 0 END"
+    pledge_t = Pledge._meta.db_table
+    item_t = PledgeItem._meta.db_table
     year = _year_sql(vendor)
     kind = "CASE r.kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in KIND_CODES.items())
     kind += f" ELSE {_MISSING} END"
@@ -187,6 +219,7 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
     selected = f"(SELECT r.id FROM {right_t} r WHERE {where})"  # noqa: S608
     subset = f"AND e.right_id IN {selected}" if where else ""
     owner_subset = f"AND o.right_id IN {selected}" if where else ""
+    pledge_subset = f"AND i.right_id IN {selected}" if where else ""
     rights_where = f"WHERE {where}" if where else ""
 
     def cast(expr: str) -> str:
@@ -206,12 +239,20 @@ WITH ev AS (
         SUM(CASE WHEN e.type = 'surrender' THEN 1 ELSE 0 END) AS sur,
         MAX(CASE WHEN e.type = 'annuity_paid' THEN {paid} END) AS paid_year,
         SUM(CASE WHEN e.type = 'term_compensation' THEN COALESCE({comp_days}, 0) ELSE 0 END)
-            AS comp
+            AS comp,
+        SUM(CASE WHEN e.type = 'invalidation_dismissed' OR (e.type = 'invalidated'
+            AND COALESCE({scope}, '') = 'partial') THEN 1 ELSE 0 END) AS survived
     FROM {event_t} e
     WHERE e.date <= {day} AND e.type IN ('invalidation_requested', 'invalidated', 'dispute',
         'preservation', 'licence', 'transfer', 'renewed', 'surrender', 'annuity_paid',
-        'term_compensation') {subset}
+        'term_compensation', 'invalidation_dismissed') {subset}
     GROUP BY e.right_id
+), pl AS (
+    SELECT i.right_id, COUNT(*) AS n
+    FROM {item_t} i JOIN {pledge_t} p ON p.id = i.pledge_id
+    WHERE p.effective_date IS NOT NULL AND p.effective_date <= {day}
+        AND p.registration_no <> '' {pledge_subset}
+    GROUP BY i.right_id
 ), ow AS (
     SELECT o.right_id, COUNT(*) AS n
     FROM {owner_t} o
@@ -244,9 +285,17 @@ SELECT
     {cast("COALESCE(" + days.format(col="r.created_on") + f", {_MISSING})")},
     {cast(author)},
     {cast("COALESCE(" + days.format(col="r.author_died_on") + f", {_MISSING})")},
-    {cast("COALESCE(" + days.format(col="r.first_published_on") + f", {_MISSING})")}
+    {cast("COALESCE(" + days.format(col="r.first_published_on") + f", {_MISSING})")},
+    {field3},
+    {field1},
+    {cast(f"COALESCE(r.backward_citations, {_MISSING})")},
+    {cast(applicant)},
+    {cast(f"COALESCE(r.applicant_count, {_MISSING})")},
+    {cast("COALESCE(ev.survived, 0)")},
+    {cast("COALESCE(pl.n, 0)")}
 FROM {right_t} r
 LEFT JOIN ev ON ev.right_id = r.id
+LEFT JOIN pl ON pl.right_id = r.id
 LEFT JOIN ow ON ow.right_id = r.id
 {rights_where}
 """  # noqa: S608 - table names from the models, values embedded from a date object only
@@ -254,7 +303,7 @@ LEFT JOIN ow ON ow.right_id = r.id
 
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _PG_TRAILER = b"\xff\xff"
-_WIDE = frozenset({"id", "field"})  # bigint; every other column an integer
+_WIDE = frozenset({"id", "field", "field3", "field1"})  # bigint; every other column an integer
 # Rows per packed group (see `_read_postgresql`): by blocks of right ids.
 _PACK_SHIFT = 16
 
@@ -344,17 +393,18 @@ def _from_rows(rows: Sequence[Sequence[Any]], *, ipc_text: bool) -> dict[str, ND
     if not rows:
         return {name: np.zeros(0, dtype=np.int64) for name in _RAW}
     at = {name: i for i, name in enumerate(_RAW)}
-    text_columns = {"field", "ipc_count"} if ipc_text else set()
+    text_columns = {"field", "field3", "field1", "ipc_count"} if ipc_text else set()
     numeric = [i for name, i in at.items() if name not in text_columns]
     ints = np.array([[row[i] for i in numeric] for row in rows], dtype=np.int64)
     out = {_RAW[i]: ints[:, k] for k, i in enumerate(numeric)}
     if ipc_text:
-        codes: dict[str, int] = {}
-        out["field"] = np.fromiter(
-            (codes.setdefault(row[at["field"]], len(codes)) for row in rows),
-            dtype=np.int64,
-            count=len(rows),
-        )
+        for name in ("field", "field3", "field1"):
+            codes: dict[str, int] = {}
+            out[name] = np.fromiter(
+                (codes.setdefault(row[at[name]], len(codes)) for row in rows),
+                dtype=np.int64,
+                count=len(rows),
+            )
         out["ipc_count"] = _ipc_subclass_counts([row[at["ipc_count"]] for row in rows])
     return out
 
@@ -369,15 +419,25 @@ def _read_sqlite(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.int64]
 # --- columns -------------------------------------------------------------------------------------
 
 
-def cohort_of(year: NDArray[np.int64], field: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Cohort codes 0..C−1 from (filing year, technology-field code), in (year, code) order."""
-    if year.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    _, field_index = np.unique(field, return_inverse=True)
-    fields = int(field_index.max()) + 1
-    key = (year - year.min()) * fields + field_index.ravel()
-    _, cohort = np.unique(key, return_inverse=True)
-    return cohort.astype(np.int64).ravel()
+def _factorised(codes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Dense codes 0..K−1 of any integers (hashes of the fields' texts)."""
+    if codes.size == 0:
+        return codes
+    _, inverse = np.unique(codes, return_inverse=True)
+    result: NDArray[np.int64] = inverse.astype(np.int64).ravel()
+    return result
+
+
+def cohorts_of(raw: Mapping[str, NDArray[np.int64]], min_size: int) -> Cohorts:
+    """Each right's backed-off cohort (ipfin.valuation.domain.cohorts) from the raw columns."""
+    return backoff_cohorts(
+        kind=np.maximum(raw["kind"], 0),
+        year=raw["year"],
+        subclass=_factorised(raw["field"]),
+        ipc_class=_factorised(raw["field3"]),
+        section=_factorised(raw["field1"]),
+        min_size=min_size,
+    )
 
 
 def _add_years(days: NDArray[np.int64], years: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -484,8 +544,19 @@ def score_columns(
     remaining = np.where(ended, 0.0, np.maximum(expiry - today, 0) / 365.25)
     remaining = np.where(term_unknown & ~ended, np.nan, remaining)
 
+    # Grant lag (OECD): days from filing to grant, for granted patents only (a trademark's or a
+    # copyright's registration is not an examination of an invention: unknown, neutral).
+    lag = np.where(granted & np.isin(kind, _PATENT_CODES), grant - filing, _MISSING)
+    applicant_type = raw["app_type"].astype(np.float64)
+    applicant_type[raw["app_type"] <= 0] = np.nan
     columns: dict[str, NDArray[np.float64]] = {
         "remaining_life_years": remaining.astype(np.float64),
+        "invalidations_survived": raw["survived"].astype(np.float64),
+        "backward_citations": _nan_if(raw["backward"], raw["backward"] == _MISSING),
+        "grant_lag_days": _nan_if(lag, lag < 0),
+        "applicant_count": _nan_if(raw["app_count"], raw["app_count"] <= 0),
+        "pledge_count": raw["pledges"].astype(np.float64),
+        "applicant_type": applicant_type,
         "granted": (granted | (kind == 4)).astype(np.float64),
         "invalidation_count": np.maximum(raw["inv_req"], raw["inv_any"]).astype(np.float64),
         "litigation_count": raw["litig"].astype(np.float64),
@@ -501,23 +572,27 @@ def score_columns(
     return columns
 
 
-def read_portfolio(*, on: date, where: str = "", params: Sequence[Any] = ()) -> Portfolio:
-    """Every right (or those `where` selects, alias r) with its indicator columns as of `on`."""
+def read_portfolio(
+    *, on: date, where: str = "", params: Sequence[Any] = (), min_cohort: int | None = None
+) -> Portfolio:
+    """Every right (or those `where` selects, alias r) with its indicator columns as of `on`,
+    and its cohort backed off to at least `min_cohort` rights of its kind (default the setting
+    IPFIN_SCORE_MIN_COHORT) among the rights read."""
     vendor = connection.vendor
     sql = _sql(vendor, on=on, where=where)
-    # The filter appears three times: in the events' and the owners' GROUP BY, and on the rights.
-    all_params = list(params) * 3 if where else []
+    # The filter appears four times: in the events', the pledges' and the owners' GROUP BY, and
+    # on the rights.
+    all_params = list(params) * 4 if where else []
     if vendor == "postgresql":
         raw = _read_postgresql(sql, all_params)
     else:
         raw = _read_sqlite(sql, all_params)
-    cohort = cohort_of(raw["year"], raw["field"])
-    sizes = np.bincount(cohort) if cohort.size else np.zeros(0, dtype=np.int64)
+    minimum = settings.IPFIN_SCORE_MIN_COHORT if min_cohort is None else min_cohort
     return Portfolio(
         right_id=raw["id"],
-        cohort=cohort,
+        cohorts=cohorts_of(raw, minimum),
         columns=score_columns(raw, on=on),
-        cohort_size=sizes[cohort].astype(np.int64) if cohort.size else cohort,
+        kind=raw["kind"],
     )
 
 
@@ -525,16 +600,28 @@ def read_portfolio(*, on: date, where: str = "", params: Sequence[Any] = ()) -> 
 
 _FLOAT_COLUMNS = (
     "score",
+    "share_below",
     "legal",
     "technical",
     "economic",
     *(f"c_{name}" for name in INDICATOR_NAMES),
 )
-_COLUMNS = ("right_id", "run_id", "grade", "cohort_size", *_FLOAT_COLUMNS)
+_INT_COLUMNS = ("cohort_size", "cohort_basis", "cohort_from", "cohort_to")
+_COLUMNS = ("right_id", "run_id", "grade", *_INT_COLUMNS, *_FLOAT_COLUMNS)
+
+
+def _int_arrays(portfolio: Portfolio) -> dict[str, NDArray[np.int64]]:
+    cohorts = portfolio.cohorts
+    return {
+        "cohort_size": cohorts.size,
+        "cohort_basis": cohorts.basis.astype(np.int64),
+        "cohort_from": cohorts.year_from,
+        "cohort_to": cohorts.year_to,
+    }
 
 
 def _float_arrays(batch: ScoreBatch) -> dict[str, NDArray[np.float64]]:
-    arrays = {"score": batch.score, **batch.dimensions}
+    arrays = {"score": batch.score, "share_below": share_below(batch.score), **batch.dimensions}
     for name in INDICATOR_NAMES:
         arrays[f"c_{name}"] = batch.contributions[name]
     return arrays
@@ -555,8 +642,8 @@ def _copy_postgresql(
     floats = _float_arrays(batch)
     dtype = np.dtype(
         [("n", ">i2"), ("l_right_id", ">i4"), ("right_id", ">i8"), ("l_run_id", ">i4"),
-         ("run_id", ">i8"), ("l_grade", ">i4"), ("grade", grades.dtype),
-         ("l_cohort_size", ">i4"), ("cohort_size", ">i4")]
+         ("run_id", ">i8"), ("l_grade", ">i4"), ("grade", grades.dtype)]
+        + [item for name in _INT_COLUMNS for item in ((f"l_{name}", ">i4"), (name, ">i4"))]
         + [item for name in _FLOAT_COLUMNS for item in ((f"l_{name}", ">i4"), (name, ">f8"))]
     )  # fmt: skip
     n = len(portfolio)
@@ -565,7 +652,9 @@ def _copy_postgresql(
     table["l_right_id"], table["right_id"] = 8, portfolio.right_id
     table["l_run_id"], table["run_id"] = 8, run_id
     table["l_grade"], table["grade"] = grades.dtype.itemsize, grades
-    table["l_cohort_size"], table["cohort_size"] = 4, portfolio.cohort_size
+    for name, values in _int_arrays(portfolio).items():
+        table[f"l_{name}"] = 4
+        table[name] = values
     for name in _FLOAT_COLUMNS:
         table[f"l_{name}"] = 8
         table[name] = floats[name]
@@ -586,6 +675,7 @@ def _insert_sqlite(
     portfolio: Portfolio, batch: ScoreBatch, run_id: int, advance: Callable[[int], None]
 ) -> None:
     floats = _float_arrays(batch)
+    ints = _int_arrays(portfolio)
     grades = batch.grade_labels()
     n = len(portfolio)
     quote = connection.ops.quote_name
@@ -601,7 +691,7 @@ def _insert_sqlite(
                 portfolio.right_id[start:stop].tolist(),
                 [run_id] * (stop - start),
                 grades[start:stop],
-                portfolio.cohort_size[start:stop].tolist(),
+                *(ints[name][start:stop].tolist() for name in _INT_COLUMNS),
                 *(floats[name][start:stop].tolist() for name in _FLOAT_COLUMNS),
                 strict=True,
             )

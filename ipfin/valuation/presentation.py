@@ -17,6 +17,7 @@ Strings are gettext'd: they follow the active language (the PDF renders under
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ipfin.common import display
 from ipfin.registry.labels import status_label
@@ -574,3 +576,89 @@ def recheck_table(valuation: Any) -> CalculationTable | None:
         rows=rows,
         numeric=[False, False, True, True, True, True, True],
     )
+
+
+# --- the indicator score's cohort and grade, in words --------------------------------------------
+
+COHORT_BASIS_LABELS: Mapping[str, Any] = {
+    "subclass_year": gettext_lazy("同小类同年"),
+    "subclass_years": gettext_lazy("同小类前后两年"),
+    "class_years": gettext_lazy("同大类前后两年"),
+    "section_years": gettext_lazy("同部前后两年"),
+    "kind": gettext_lazy("同类型全部"),
+}
+
+
+def _years_text(years: Sequence[int | None]) -> str:
+    if len(years) != 2 or years[0] is None or years[1] is None:
+        return ""
+    low, high = int(years[0]), int(years[1])
+    if low == high:
+        return _("%(year)s 年") % {"year": low}
+    return _("%(low)s 至 %(high)s 年") % {"low": low, "high": high}
+
+
+def cohort_sentence(score: Any) -> str:
+    """Which rights a score's percentiles were taken among (the cohort after backoff), in words:
+    "与 45 项同为发明专利、IPC小类 G06F、2012 至 2016 年申请的权利比较"."""
+    cohort = field_of(score, "cohort") or {}
+    if not cohort.get("size"):
+        return ""
+    basis = cohort.get("basis") or "subclass_year"
+    size = int(cohort.get("size") or 0)
+    kind = _kind_label(str(cohort.get("kind") or ""))
+    years = _years_text(cohort.get("filing_years") or [cohort.get("filing_year")] * 2)
+    field = str(cohort.get("tech_field") or "")
+    if basis == "kind":
+        return _("与全部 %(n)s 项%(kind)s比较（%(years)s申请）") % {
+            "n": f"{size:,}",
+            "kind": kind,
+            "years": years,
+        }
+    level = {
+        "subclass_year": _("IPC小类"),
+        "subclass_years": _("IPC小类"),
+        "class_years": _("IPC大类"),
+        "section_years": _("IPC部"),
+    }.get(basis, _("IPC小类"))
+    if not field or field.startswith("~"):
+        return _("与 %(n)s 项同为%(kind)s、%(years)s申请的权利比较") % {
+            "n": f"{size:,}",
+            "kind": kind,
+            "years": years,
+        }
+    return _("与 %(n)s 项同为%(kind)s、%(level)s %(field)s、%(years)s申请的权利比较") % {
+        "n": f"{size:,}",
+        "kind": kind,
+        "level": level,
+        "field": field,
+        "years": years,
+    }
+
+
+def grade_sentence(score: Any) -> str:
+    """The grade and where the score stands: "B：高于 68% 的参评权利" with the run's calibration
+    ("A 为前 15%，B 为其后 25%，…") or the fixed bounds when no run calibrated them."""
+    grade = str(field_of(score, "grade") or "—")
+    share = field_of(score, "share_below")
+    scale = field_of(score, "grade_scale") or {}
+    head = grade
+    if share is not None:
+        head = _("%(grade)s：高于 %(share)s 的参评权利") % {
+            "grade": grade,
+            "share": f"{math.floor(float(share) * 100)}%",
+        }
+    shares = scale.get("shares") if isinstance(scale, Mapping) else None
+    if shares:
+        rule = _(
+            "等级按本批次评分分布划定：A 为前 %(a)s，B 为其后 %(b)s，C 为其后 %(c)s，D 为其余"
+        ) % {
+            "a": display.percent(Decimal(str(shares["A"])), 0),
+            "b": display.percent(Decimal(str(shares["B"])), 0),
+            "c": display.percent(Decimal(str(shares["C"])), 0),
+        }
+    else:
+        rule = _("等级按固定分数线划定：A ≥ 65，B ≥ 55，C ≥ 45，D 其余")
+    if is_english():
+        return f"{head} ({rule})"
+    return f"{head}（{rule}）"

@@ -60,7 +60,9 @@ from ipfin.valuation.models import AgencySeal
 from ipfin.valuation.presentation import (
     REPORT_SCORE_LIMIT,
     calculation_table,
+    cohort_sentence,
     field_of,
+    grade_sentence,
     input_rows,
     is_english,
     issue_date,
@@ -310,8 +312,11 @@ def _score_block(right: Any, score: Any, st: _Styles, width: float, *, named: bo
         "grade": field_of(score, "grade") or "—",
         "dims": dim_text,
     }
+    parts = [text for text in (grade_sentence(score), cohort_sentence(score)) if text]
+    standing = ("; ".join(parts) + ".") if is_english() else ("；".join(parts) + "。")
     return [
         _p(f"{label}：{summary}" if named and label else summary, st.body),
+        _p(standing, st.body),
         Spacer(1, 2 * mm),
         _contribution_chart(bars, width),
     ]

@@ -282,14 +282,47 @@ class ContributionOut(Schema):
 
 class CohortOut(Schema):
     filing_year: int
-    tech_field: str
-    size: int
+    basis: Literal["subclass_year", "subclass_years", "class_years", "section_years", "kind"] = (
+        Field(
+            ...,
+            description="the cohort the percentiles were taken in, backed off until it holds at "
+            "least IPFIN_SCORE_MIN_COHORT rights of the kind (default 30): same IPC subclass and "
+            "filing year → same subclass, filing years within ±2 → same IPC class (3 characters), "
+            "±2 years → same IPC section, ±2 years → every right of the kind",
+        )
+    )
+    kind: str = Field(..., description="the right's kind: cohorts never mix kinds")
+    tech_field: str = Field(
+        ...,
+        description="the technology field at the cohort's level: the IPC subclass, class or "
+        'section; "~<kind>" for a right without IPC; empty for the whole kind',
+    )
+    filing_years: list[int] = Field(
+        ..., min_length=2, max_length=2, description="[from, to]: the filing years it spans"
+    )
+    size: int = Field(..., description="the rights in the cohort, this one included")
+
+
+class GradeScaleOut(Schema):
+    calibrated: bool = Field(
+        ..., description="true: the bounds were set from the run's own score distribution"
+    )
+    shares: dict[str, float] | None = Field(
+        ..., description="the shares of the register asked for per grade (A, B, C, D)"
+    )
+    thresholds: dict[str, float] = Field(
+        ..., description="the lowest score of grades A, B and C (D is below C's)"
+    )
 
 
 class RightScoreOut(Schema):
     number: str
     score: float
     grade: str
+    share_below: float | None = Field(
+        ..., description="the share of the rights scored (same run) whose score is lower, 0–1"
+    )
+    grade_scale: GradeScaleOut
     dimensions: dict[str, float]
     contributions: list[ContributionOut]
     cohort: CohortOut

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
@@ -65,15 +65,19 @@ from ipfin.registry.selectors import (
     rights_status_bulk,
 )
 from ipfin.valuation.domain.bank import BankModel
+from ipfin.valuation.domain.cohorts import COHORT_BASES
 from ipfin.valuation.domain.credit import CreditScore, EnterpriseProfile, credit_score
 from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.domain.indicator import (
     DIMENSIONS,
+    FIXED_GRADE_SCALE,
+    GRADES,
     INDICATORS,
+    GradeScale,
     ScoreWeights,
     explain,
-    grade_of,
     score_rights,
+    share_below,
 )
 from ipfin.valuation.domain.warnings import ValuationWarning, right_warnings
 from ipfin.valuation.models import (
@@ -85,7 +89,8 @@ from ipfin.valuation.models import (
     Valuation,
     ValuationState,
 )
-from ipfin.valuation.portfolio import cohort_filter, read_portfolio, tech_field
+from ipfin.valuation.portfolio import read_portfolio, tech_field
+from ipfin.valuation.presentation import COHORT_BASIS_LABELS
 
 __all__ = [
     "EXPERT_INDICATORS",
@@ -101,6 +106,7 @@ __all__ = [
     "reliable_valuations_of",
     "right_score_get",
     "rights_warnings",
+    "score_spread",
     "statuses_warnings",
     "valuation_get",
     "valuation_list",
@@ -345,10 +351,54 @@ def _plain(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _run_scale(run: ScoreRun | None) -> GradeScale:
+    """The grade bounds a run found (FIXED_GRADE_SCALE before any calibrated run)."""
+    bounds = list(run.grade_thresholds or []) if run is not None else []
+    if len(bounds) != len(GRADES) - 1:
+        return FIXED_GRADE_SCALE
+    shares = tuple(float(v) for v in (run.grade_shares or [])) if run is not None else ()
+    return GradeScale(
+        (float(bounds[0]), float(bounds[1]), float(bounds[2])),
+        (shares[0], shares[1], shares[2], shares[3]) if len(shares) == len(GRADES) else None,
+    )
+
+
+def _scale_dict(scale: GradeScale) -> dict[str, Any]:
+    return {
+        "calibrated": scale.shares is not None,
+        "shares": dict(zip(GRADES, scale.shares, strict=True)) if scale.shares else None,
+        "thresholds": dict(zip(GRADES, scale.thresholds, strict=False)),
+    }
+
+
+def _cohort_dict(
+    right: Right, basis: str, year_from: int | None, year_to: int | None, size: int
+) -> dict[str, Any]:
+    """The cohort a right was ranked in: its basis (COHORT_BASES), the technology field at that
+    level (IPC subclass, class or section; the whole kind: null), the filing years and size."""
+    field = tech_field(right.ipc_main, right.kind)
+    if field.startswith("~"):
+        field_at_level: str | None = field
+    else:
+        width = {"subclass_year": 4, "subclass_years": 4, "class_years": 3, "section_years": 1}
+        field_at_level = field[: width[basis]] if basis in width else None
+    if basis == "kind":
+        field_at_level = None
+    year = right.filing_date.year
+    return {
+        "filing_year": year,
+        "basis": basis,
+        "kind": right.kind,
+        "tech_field": field_at_level if field_at_level is not None else "",
+        "filing_years": [year_from if year_from is not None else year,
+                         year_to if year_to is not None else year],
+        "size": size,
+    }  # fmt: skip
+
+
 def _stored_score(
     right: Right,
     stored: RightScore,
-    cohort: dict[str, Any],
     day: date,
     experts: Mapping[str, Decimal],
 ) -> dict[str, Any]:
@@ -362,6 +412,7 @@ def _stored_score(
         dimensions=run_weights.get("dimensions") or ScoreWeights.default().dimensions,
         indicators=run_weights.get("indicators") or ScoreWeights.default().indicators,
     )
+    scale = _run_scale(run)
     points_per_unit = weights.points_per_unit()
     score = float(stored.score)
     dimensions = {d: float(getattr(stored, d)) for d in DIMENSIONS}
@@ -384,13 +435,26 @@ def _stored_score(
             points, percentile = new_points, (new if unit > 0 else None)
         contributions.append(_contribution_dict(spec.name, value, percentile, points))
     score = min(max(score, 0.0), 100.0)
+    basis_index = int(stored.cohort_basis or 0)
+    basis = COHORT_BASES[basis_index] if 0 <= basis_index < len(COHORT_BASES) else COHORT_BASES[0]
+    if experts:
+        among = RightScore.objects.filter(run_id=stored.run_id)
+        below = among.filter(score__lt=score).count()
+        total = among.count()
+        share = below / total if total else None
+    else:
+        share = stored.share_below
     return {
         "number": right.number,
         "score": score,
-        "grade": stored.grade if not experts else grade_of(score),
+        "grade": stored.grade if not experts else scale.label(score),
+        "share_below": share,
+        "grade_scale": _scale_dict(scale),
         "dimensions": dimensions,
         "contributions": contributions,
-        "cohort": {**cohort, "size": stored.cohort_size},
+        "cohort": _cohort_dict(
+            right, basis, stored.cohort_from, stored.cohort_to, stored.cohort_size
+        ),
         "stored": True,
         "run_id": stored.run_id,
         "scored_at": stored.scored_at,
@@ -409,20 +473,20 @@ def right_score_get(
     economic weights summing to 1; a 422 otherwise) recomputes with those weights. `experts`
     ({expert_legal, expert_technical, expert_economic: 0–100}; a 422 otherwise) are an expert's
     assessments of this right: only those indicators change; `experts` in the result echoes
-    the ones used (decimal strings)."""
+    the ones used (decimal strings).
+
+    Computed now (no stored score, or other weights): the rights of the same kind are read and
+    the right's cohort backed off among them exactly as the portfolio run does (the backoff of a
+    right depends only on the rights of its kind); graded on the last run's bounds."""
     right = right_get(number=number)
     day = on or timezone.localdate()
     weights = _weights(dimensions)
     given = _experts(experts)
     echo = {name: _plain(value) for name, value in given.items()}
-    field = tech_field(right.ipc_main, right.kind)
-    cohort = {"filing_year": right.filing_date.year, "tech_field": field}
     stored = RightScore.objects.filter(right_id=right.pk).first() if weights is None else None
     if stored is not None:
-        return {**_stored_score(right, stored, cohort, day, given), "experts": echo}
-    portfolio = read_portfolio(
-        on=day, where=cohort_filter(), params=[right.filing_date.year, field]
-    )
+        return {**_stored_score(right, stored, day, given), "experts": echo}
+    portfolio = read_portfolio(on=day, where="r.kind = %s", params=[right.kind])
     index = int(np.flatnonzero(portfolio.right_id == right.pk)[0])
     columns = dict(portfolio.columns)
     for name, value in given.items():
@@ -431,21 +495,58 @@ def right_score_get(
         column = np.full(len(portfolio), np.nan)
         column[index] = float(value)
         columns[name] = column
-    batch = score_rights(columns, np.zeros(len(portfolio), dtype=np.int64), weights=weights)
+    scale = _run_scale(ScoreRun.objects.exclude(finished_at=None).order_by("-pk").first())
+    batch = score_rights(columns, portfolio.cohorts, weights=weights, grading=scale)
     result = explain(batch, columns, index)
+    cohorts = portfolio.cohorts
     return {
         "number": right.number,
         "score": result.score,
         "grade": result.grade,
+        "share_below": float(share_below(batch.score[index : index + 1], batch.score)[0]),
+        "grade_scale": _scale_dict(scale),
         "dimensions": dict(result.dimensions),
         "contributions": [
             _contribution_dict(c.name, c.raw, c.percentile, c.points) for c in result.contributions
         ],
-        "cohort": {**cohort, "size": len(portfolio)},
+        "cohort": _cohort_dict(
+            right,
+            COHORT_BASES[int(cohorts.basis[index])],
+            int(cohorts.year_from[index]),
+            int(cohorts.year_to[index]),
+            int(cohorts.size[index]),
+        ),
         "stored": False,
         "run_id": None,
         "scored_at": None,
         "experts": echo,
+    }
+
+
+def score_spread() -> dict[str, Any] | None:
+    """The stored scores' spread (None when nothing is stored): rights per grade, quartiles,
+    interquartile range, lowest and highest, and rights per cohort basis (labelled)."""
+    rows = RightScore.objects.values_list("score", "grade", "cohort_basis")
+    if not rows.exists():
+        return None
+    scores = np.fromiter(rows.values_list("score", flat=True), dtype=np.float64)
+    grades = dict(RightScore.objects.order_by().values_list("grade").annotate(n=Count("pk")))
+    bases = dict(RightScore.objects.order_by().values_list("cohort_basis").annotate(n=Count("pk")))
+    q1, q2, q3 = (float(q) for q in np.percentile(scores, [25, 50, 75]))
+    return {
+        "rights": int(scores.shape[0]),
+        "grades": {g: int(grades.get(g, 0)) for g in GRADES},
+        "q1": q1,
+        "q2": q2,
+        "q3": q3,
+        "iqr": q3 - q1,
+        "low": float(scores.min()),
+        "high": float(scores.max()),
+        "basis": {
+            str(COHORT_BASIS_LABELS[COHORT_BASES[b]]): int(n)
+            for b, n in sorted(bases.items())
+            if 0 <= b < len(COHORT_BASES)
+        },
     }
 
 

@@ -316,6 +316,8 @@ def _detail_context(
         ],
         "score": score,
         "score_dimensions": _dimensions(score),
+        "score_grade_text": presentation.grade_sentence(score) if score else "",
+        "score_cohort_text": presentation.cohort_sentence(score) if score else "",
         "expert_form": expert_form,
         "score_experts": _experts_used(expert_form, score),
         "bars": bars,

@@ -98,13 +98,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ipfin.valuation.domain.cohorts import Cohorts, LevelPlan, partition_cohorts, window_sums_3d
+from ipfin.valuation.domain.cohorts import window_sums as _window_sums
 from ipfin.valuation.domain.errors import ValuationInputError
 
 __all__ = [
@@ -157,18 +159,25 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
     _S("remaining_life_years", "legal", "剩余保护期", "remaining legal term", "data", True),
     _S("granted", "legal", "授权状态", "granted", "data", True),
     _S("invalidation_count", "legal", "无效宣告请求次数", "invalidation requests", "data", False),
+    _S("invalidations_survived", "legal", "经无效宣告仍维持有效次数", "invalidations survived",
+       "data", True),
     _S("litigation_count", "legal", "纠纷与保全次数", "disputes and preservations", "data", False),
     _S("co_owner_count", "legal", "共有人数", "co-owners", "data", False),
     _S("expert_legal", "legal", "法律专家评分", "expert legal assessment", "expert", True),
     _S("claims_count", "technical", "权利要求数", "claims", "data", True),
     _S("cited_by_count", "technical", "被引用次数", "forward citations", "data", True),
+    _S("backward_citations", "technical", "引证文献数", "backward citations", "data", True),
     _S("ipc_subclass_count", "technical", "IPC小类数（技术覆盖面）",
        "IPC subclasses (technology breadth)", "data", True),
+    _S("grant_lag_days", "technical", "授权周期（天）", "grant lag (days)", "data", False),
+    _S("applicant_count", "technical", "共同申请人数", "co-applicants", "data", True),
     _S("expert_technical", "technical", "技术专家评分", "expert technical assessment", "expert",
        True),
     _S("family_size", "economic", "同族专利数", "patent family size", "data", True),
     _S("licence_count", "economic", "许可次数", "licences", "data", True),
     _S("transfer_count", "economic", "转让次数", "transfers", "data", True),
+    _S("pledge_count", "economic", "质押登记次数", "pledges registered", "data", True),
+    _S("applicant_type", "economic", "申请人类型", "applicant type", "data", True),
     _S("expert_economic", "economic", "经济专家评分", "expert economic assessment", "expert", True),
 )  # fmt: skip
 del _S
@@ -176,31 +185,43 @@ INDICATOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in INDICATORS)
 _SPEC_BY_NAME: Mapping[str, IndicatorSpec] = MappingProxyType({s.name: s for s in INDICATORS})
 # Counts: non-negative integers. Everything else is checked by its own rule in `_checked_columns`.
 _COUNT_INDICATORS = frozenset(
-    {"invalidation_count", "litigation_count", "co_owner_count", "claims_count", "cited_by_count",
-     "ipc_subclass_count", "family_size", "licence_count", "transfer_count"}
+    {"invalidation_count", "invalidations_survived", "litigation_count", "co_owner_count",
+     "claims_count", "cited_by_count", "backward_citations", "ipc_subclass_count",
+     "grant_lag_days", "applicant_count", "family_size", "licence_count", "transfer_count",
+     "pledge_count"}
 )  # fmt: skip
+# Applicant type as an ordinal code (see the module docstring); other types are unknown (NaN).
+APPLICANT_TYPE_CODES: Mapping[str, float] = MappingProxyType(
+    {"university": 1.0, "institute": 2.0, "enterprise": 3.0}
+)
 
 DEFAULT_DIMENSION_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {"legal": 0.40, "technical": 0.30, "economic": 0.30}
 )
 DEFAULT_INDICATOR_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        # legal: 0.30 + 0.20 + 0.10 + 0.10 + 0.10 + 0.20 = 1
-        "remaining_life_years": 0.30,
+        # legal: 0.25 + 0.20 + 0.10 + 0.05 + 0.10 + 0.10 + 0.20 = 1
+        "remaining_life_years": 0.25,
         "granted": 0.20,
         "invalidation_count": 0.10,
+        "invalidations_survived": 0.05,
         "litigation_count": 0.10,
         "co_owner_count": 0.10,
         "expert_legal": 0.20,
-        # technical: 0.25 + 0.30 + 0.20 + 0.25 = 1
-        "claims_count": 0.25,
-        "cited_by_count": 0.30,
-        "ipc_subclass_count": 0.20,
+        # technical: 0.15 + 0.20 + 0.10 + 0.15 + 0.10 + 0.05 + 0.25 = 1
+        "claims_count": 0.15,
+        "cited_by_count": 0.20,
+        "backward_citations": 0.10,
+        "ipc_subclass_count": 0.15,
+        "grant_lag_days": 0.10,
+        "applicant_count": 0.05,
         "expert_technical": 0.25,
-        # economic: 0.30 + 0.25 + 0.20 + 0.25 = 1
-        "family_size": 0.30,
-        "licence_count": 0.25,
-        "transfer_count": 0.20,
+        # economic: 0.25 + 0.15 + 0.15 + 0.10 + 0.10 + 0.25 = 1
+        "family_size": 0.25,
+        "licence_count": 0.15,
+        "transfer_count": 0.15,
+        "pledge_count": 0.10,
+        "applicant_type": 0.10,
         "expert_economic": 0.25,
     }
 )
@@ -208,13 +229,18 @@ DEFAULT_INDICATOR_WEIGHTS: Mapping[str, float] = MappingProxyType(
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 # Lower bounds of A, B, C (D is everything below the last).
 GRADE_THRESHOLDS: tuple[float, ...] = (65.0, 55.0, 45.0)
+# Shares of the register in grades A, B, C, D when the bounds are calibrated (calibrate_grades).
+DEFAULT_GRADE_SHARES: tuple[float, float, float, float] = (0.15, 0.25, 0.40, 0.20)
 _GRADE_EPS = 1e-9
+_RANK_DECIMALS = 9
 # Below this dimension weight a value degree is summed from percentiles, not divided out of points.
 _DIMENSION_DIVISOR_MIN = 1e-6
 _WEIGHT_TOLERANCE = 1e-9
 # Histogram ranking while the (cohort × distinct value) table stays this small relative to n.
 _HIST_CELLS_MIN = 1 << 16
 _HIST_CELLS_PER_ROW = 2
+_WINDOW_CELLS_PER_ROW = 8
+_WINDOW_PAIRS_MAX_DISTINCT = 1024
 # Integer codes up to this are handled with bincount lookups (larger ones: a comparison sort).
 _INT_LOOKUP_MAX = 1 << 22
 # Fixed-point scales tried for fractional values: years counted in days (/365.25, /365, /366) or
@@ -280,6 +306,30 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class GradeScale:
+    """The lower bounds of grades A, B and C on the 0–100 score (D is everything below C's),
+    and the shares of the register they were calibrated to (None: the fixed bounds)."""
+
+    thresholds: tuple[float, float, float]
+    shares: tuple[float, float, float, float] | None = None
+
+    def grade(self, score: FloatArray) -> NDArray[np.int8]:
+        grade = np.zeros(score.shape[0], dtype=np.int8)
+        for threshold in self.thresholds:
+            grade += score < threshold - _GRADE_EPS
+        return grade
+
+    def grade_one(self, score: float) -> int:
+        return sum(1 for threshold in self.thresholds if score < threshold - _GRADE_EPS)
+
+    def label(self, score: float) -> str:
+        return GRADES[self.grade_one(score)]
+
+
+FIXED_GRADE_SCALE = GradeScale((GRADE_THRESHOLDS[0], GRADE_THRESHOLDS[1], GRADE_THRESHOLDS[2]))
+
+
+@dataclass(frozen=True)
 class ScoreBatch:
     """Scores of n rights. `contributions[name][k]` are the points indicator `name` adds to right
     k's score (Σ over indicators == score[k]); `dimensions` are LVD, TVD, EVD on 0–100."""
@@ -289,6 +339,7 @@ class ScoreBatch:
     dimensions: dict[str, FloatArray]
     percentiles: dict[str, FloatArray]
     contributions: dict[str, FloatArray]
+    scale: GradeScale = field(default_factory=lambda: FIXED_GRADE_SCALE)
 
     def __len__(self) -> int:
         return int(self.score.shape[0])
@@ -401,6 +452,11 @@ def _checked_columns(
             if low < 0 or (np.floor(values) < values).any():
                 raise _refuse_column(
                     name, f"{name} 须为非负整数", f"{name} must be a non-negative whole number"
+                )
+        elif name == "applicant_type":
+            if low < 1 or high > 3 or (np.floor(values) < values).any():
+                raise _refuse_column(
+                    name, "applicant_type 只能为 1、2 或 3", "applicant_type must be 1, 2 or 3"
                 )
         elif name == "granted":
             if low < 0 or high > 1 or ((values > 0) & (values < 1)).any():
@@ -581,38 +637,259 @@ def _expert_percentile(values: FloatArray) -> FloatArray:
     return result
 
 
-def _grade(score: FloatArray) -> NDArray[np.int8]:
-    grade = np.zeros(score.shape[0], dtype=np.int8)
-    for threshold in GRADE_THRESHOLDS:
-        grade += score < threshold - _GRADE_EPS
-    return grade
+def grade_shares(shares: Iterable[object]) -> tuple[float, float, float, float]:
+    """The shares of A, B, C, D checked: four finite numbers in [0, 1] summing to 1 (1e-9)."""
+    values = list(shares)
+    ok = len(values) == len(GRADES) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
+        for v in values
+    )
+    if not ok or abs(math.fsum(float(v) for v in values) - 1.0) > _WEIGHT_TOLERANCE:  # type: ignore[arg-type]
+        raise ValuationInputError(
+            "grade_shares",
+            "A、B、C、D 四档的占比须为 0 至 1 之间的四个数，合计为 1",
+            "the shares of grades A, B, C, D must be four numbers from 0 to 1 summing to 1",
+        )
+    a, b, c, d = (float(v) for v in values)  # type: ignore[arg-type]
+    return a, b, c, d
 
 
-def _grade_one(score: float) -> int:
-    return sum(1 for threshold in GRADE_THRESHOLDS if score < threshold - _GRADE_EPS)
+def calibrate_grades(
+    score: FloatArray, shares: Iterable[object] = DEFAULT_GRADE_SHARES
+) -> GradeScale:
+    """Grade bounds set from the scores' own distribution: A the top `shares[0]` of the rights,
+    B the next `shares[1]`, C the next `shares[2]`, D the rest (by default 15/25/40/20%).
+
+    A right's standing is its mid-rank, m = (count below + ½·count equal) / n; the lower bound of
+    a grade is the lowest score whose m reaches the grade's cut (1 − s_A for A, 1 − s_A − s_B for
+    B, s_D for C). So rights with equal scores always share a grade — the grade their middle
+    falls in (a register where every score is 50 is all C, not all A) — and a grade's share is
+    its target up to the ties at its bounds. A bound no score reaches is 101 (an empty grade);
+    no scores: the fixed bounds. O(n): the r-th highest score by partition (r = ⌈s·n⌉ for the
+    cumulative share s), then its tie group's mid-rank decides between it and the next score
+    above — no lower score can reach the cut, and the next one above always does."""
+    checked = grade_shares(shares)
+    n = int(score.shape[0])
+    if n == 0:
+        return GradeScale(FIXED_GRADE_SCALE.thresholds, checked)
+    # Ranked to 1e-9: two sums of the same points in another order are the same score.
+    score = np.round(score, _RANK_DECIMALS)
+    bounds: list[float] = []
+    cumulative = 0.0
+    for share in checked[:3]:
+        cumulative += share
+        top = math.ceil(cumulative * n - 1e-9)  # the r-th highest score, 1-based
+        cut = 1.0 - cumulative
+        if top < 1:
+            bounds.append(101.0)
+            continue
+        value = float(np.partition(score, n - top)[n - top])
+        less = int(np.count_nonzero(score < value))
+        equal = int(np.count_nonzero(score == value))
+        if (less + 0.5 * equal) / n >= cut - 1e-12:
+            bounds.append(value)
+        else:
+            above = score[score > value]
+            bounds.append(float(above.min()) if above.size else 101.0)
+    return GradeScale((bounds[0], bounds[1], bounds[2]), checked)
 
 
-def grade_of(score: float) -> str:
-    """The grade (one of GRADES) of one score: the same thresholds as `score_rights`."""
-    return GRADES[_grade_one(score)]
+def calibrate_grades_reference(
+    scores: list[float], shares: Iterable[object] = DEFAULT_GRADE_SHARES
+) -> GradeScale:
+    """The same bounds the plain way: every distinct score's mid-rank, the lowest reaching each
+    grade's cut (the tests' oracle)."""
+    checked = grade_shares(shares)
+    n = len(scores)
+    if n == 0:
+        return GradeScale(FIXED_GRADE_SCALE.thresholds, checked)
+    ordered = sorted(round(s, _RANK_DECIMALS) for s in scores)
+    bounds: list[float] = []
+    cumulative = 0.0
+    for share in checked[:3]:
+        cumulative += share
+        cut = 1.0 - cumulative
+        found = 101.0
+        if math.ceil(cumulative * n - 1e-9) >= 1:
+            for value in sorted(set(ordered)):
+                less = bisect_left(ordered, value)
+                equal = bisect_right(ordered, value) - less
+                if (less + 0.5 * equal) / n >= cut - 1e-12:
+                    found = value
+                    break
+        bounds.append(found)
+    return GradeScale((bounds[0], bounds[1], bounds[2]), checked)
+
+
+def share_below(score: FloatArray, among: FloatArray | None = None) -> FloatArray:
+    """For each score, the share of `among` (default: the scores themselves) strictly below it."""
+    reference = np.sort(score if among is None else among)
+    if reference.shape[0] == 0:
+        return np.zeros(score.shape[0])
+    below: FloatArray = np.searchsorted(reference, score, side="left") / reference.shape[0]
+    return below
+
+
+def grade_of(score: float, scale: GradeScale = FIXED_GRADE_SCALE) -> str:
+    """The grade (one of GRADES) of one score on `scale`."""
+    return scale.label(score)
+
+
+def _cohort_arrays(cohort: NDArray[np.int64] | Cohorts) -> Cohorts:
+    """`cohort` as Cohorts: given so, or as one code per right (a partition)."""
+    if isinstance(cohort, Cohorts):
+        return cohort
+    codes, _ = _checked_cohort(cohort)
+    return partition_cohorts(codes)
+
+
+def _window_percentile(
+    values: FloatArray,
+    plan: LevelPlan,
+    n_years: int,
+    higher_is_better: bool,
+    whole: bool,
+) -> FloatArray:
+    """Percentiles of the rights placed at a windowed level, each within the members of its
+    group filed within ±YEAR_WINDOW years of its own year (`values`: the members' values).
+
+    One histogram over (group, value) pairs × years: the pairs are numbered in (group, value)
+    order, the counts summed over each window of years (`_window_sums`), then accumulated down
+    the pairs; for a right with pair p in group g at year y, count_less is the accumulation
+    before p within g and count_equal the window count of p, both at column y. Exactly the
+    definition's percentiles, without listing the overlapping cohorts."""
+    result = np.full(plan.at.shape[0], 0.5)
+    valid = ~np.isnan(values)
+    if not valid.any():
+        return result
+    coded = _integer_codes(values, valid, whole)
+    if coded is None:
+        distinct_values, inverse = np.unique(values[valid], return_inverse=True)
+        codes = np.zeros(values.shape[0], dtype=np.int64)
+        codes[valid] = inverse.ravel()
+        distinct = int(distinct_values.shape[0])
+    else:
+        codes, distinct = coded
+    assert plan.member_year is not None
+    members = values.shape[0]
+    # A window's table is summed once per cell: it pays up to a few cells per member.
+    limit = max(_HIST_CELLS_MIN, _WINDOW_CELLS_PER_ROW * members)
+    cells = plan.n_groups * n_years
+    if cells * (distinct + 1) > limit and coded is not None:
+        codes, distinct = _dense(codes, distinct)
+    if cells * (distinct + 1) <= limit:
+        return _window_histogram(codes, distinct, plan, n_years, higher_is_better)
+    if distinct > _WINDOW_PAIRS_MAX_DISTINCT:
+        # Nearly every value distinct (a term in days): the (pair × year) table would hold about
+        # members × years cells; ranking each window's members outright is cheaper.
+        index, window, n_windows, own = plan.window_memberships(n_years)
+        ranked = _cohort_percentile(values[index], window, n_windows, higher_is_better, whole)
+        out: FloatArray = ranked[own]
+        return out
+    known = np.flatnonzero(valid)
+    key = plan.member_group[known] * (distinct + 1) + codes[known]
+    if plan.n_groups * (distinct + 1) <= max(_HIST_CELLS_MIN, _HIST_CELLS_PER_ROW * known.size):
+        present = np.zeros(plan.n_groups * (distinct + 1), dtype=np.bool_)
+        present[key] = True
+        pair_keys = np.flatnonzero(present)
+        lookup = np.cumsum(present, dtype=np.int64) - 1
+        pair = lookup[key]
+    else:
+        pair_keys, inverse = np.unique(key, return_inverse=True)
+        pair = inverse.astype(np.int64).ravel()
+    pairs = int(pair_keys.shape[0])
+    table = np.bincount(pair * n_years + plan.member_year[known], minlength=pairs * n_years)
+    window = _window_sums(table.reshape(pairs, n_years))
+    before = np.cumsum(window, axis=0)
+    before -= window  # the counts of the pairs before each pair, over every group so far
+    pair_group = pair_keys // (distinct + 1)
+    group_first = np.searchsorted(pair_group, np.arange(plan.n_groups))
+    group_end = np.searchsorted(pair_group, np.arange(plan.n_groups), side="right")
+    padded = np.vstack([before, before[-1:] + window[-1:]])  # row `pairs`: everything
+    start_counts = padded[np.minimum(group_first, pairs)]
+    sizes = padded[group_end] - start_counts
+    member_pair = np.full(values.shape[0], -1, dtype=np.int64)
+    member_pair[known] = pair
+    at_pair = member_pair[plan.at]
+    asked = at_pair >= 0
+    p = at_pair[asked]
+    g = plan.member_group[plan.at][asked]
+    y = plan.member_year[plan.at][asked]
+    less = before[p, y] - start_counts[g, y]
+    pct = (less + 0.5 * window[p, y]) / np.maximum(sizes[g, y], 1)
+    result[asked] = pct if higher_is_better else 1.0 - pct
+    return result
+
+
+def _window_histogram(
+    codes: IntArray, distinct: int, plan: LevelPlan, n_years: int, higher_is_better: bool
+) -> FloatArray:
+    """`_window_percentile` with one dense (group, year, value) histogram, while it is small:
+    summed over each window of years, accumulated along the values; unknown values (code
+    `distinct`) are left out and score ½."""
+    assert plan.member_year is not None
+    width = distinct + 1
+    key = (plan.member_group * n_years + plan.member_year) * width + codes
+    hist = np.bincount(key, minlength=plan.n_groups * n_years * width)
+    hist = hist.reshape(plan.n_groups, n_years, width)
+    hist[:, :, distinct] = 0
+    window = window_sums_3d(hist)
+    cumulative = np.cumsum(window, axis=2)
+    size = np.maximum(cumulative[:, :, -1], 1)
+    asked = key[plan.at]
+    flat_window = window.ravel()
+    less_equal = cumulative.ravel()[asked]
+    equal = flat_window[asked]
+    cell = asked // width
+    pct: FloatArray = (less_equal - 0.5 * equal) / size.ravel()[cell]
+    if not higher_is_better:
+        pct = 1.0 - pct
+    pct[codes[plan.at] == distinct] = 0.5
+    return pct
+
+
+def _level_percentile(
+    values: FloatArray, cohorts: Cohorts, higher_is_better: bool, whole: bool
+) -> FloatArray:
+    """Each right's percentile within its own cohort, level by level."""
+    plans = cohorts.levels
+    if len(plans) == 1 and not plans[0].windowed and plans[0].members.shape[0] == len(cohorts):
+        plan = plans[0]  # one partition of every right: no gathering
+        return _cohort_percentile(values, plan.member_group, plan.n_groups, higher_is_better, whole)
+    pct = np.full(len(cohorts), 0.5)
+    for plan in plans:
+        member_values = values[plan.members]
+        if plan.windowed:
+            pct[plan.rows] = _window_percentile(
+                member_values, plan, cohorts.n_years, higher_is_better, whole
+            )
+        else:
+            pct[plan.rows] = _cohort_percentile(
+                member_values, plan.member_group, plan.n_groups, higher_is_better, whole
+            )[plan.at]
+    return pct
 
 
 def score_rights(
     columns: Mapping[str, NDArray[np.float64]],
-    cohort: NDArray[np.int64],
+    cohort: NDArray[np.int64] | Cohorts,
     weights: ScoreWeights | None = None,
+    grading: GradeScale | Iterable[float] | None = None,
 ) -> ScoreBatch:
     """Score n rights at once: percentiles, contributions, LVD/TVD/EVD, score and grade.
 
     `columns` maps indicator names (`INDICATOR_NAMES`) to float64 arrays of length n, NaN for
     unknown; a column not given is unknown for every right. `cohort` holds each right's cohort
-    code (`cohort_codes`). Impossible values (negative counts, non-whole counts, granted not 0/1,
-    expert scores outside 0–100, infinities) raise `ValuationInputError` naming the column.
+    code (`cohort_codes`) or is a `Cohorts` (backed off, `backoff_cohorts`): each right's
+    percentiles are taken over its own cohort's memberships. `grading` is a `GradeScale` to grade
+    on, or the shares of A, B, C, D to calibrate the bounds on these scores (default
+    `DEFAULT_GRADE_SHARES`). Impossible values (negative counts, non-whole counts, granted not
+    0/1, expert scores outside 0–100, infinities) raise `ValuationInputError` naming the column.
     """
     weights = weights or ScoreWeights.default()
     weights.validate()
-    codes, n_cohorts = _checked_cohort(cohort)
-    n = codes.shape[0]
+    cohorts = _cohort_arrays(cohort)
+    n = len(cohorts)
     checked = _checked_columns(columns, n)
     points_per_unit = weights.points_per_unit()
     percentiles: dict[str, FloatArray] = {}
@@ -627,8 +904,8 @@ def score_rights(
         elif spec.source == "expert":
             pct = _expert_percentile(values)
         else:
-            whole = spec.name in _COUNT_INDICATORS or spec.name == "granted"
-            pct = _cohort_percentile(values, codes, n_cohorts, spec.higher_is_better, whole)
+            whole = spec.name in _COUNT_INDICATORS or spec.name in ("granted", "applicant_type")
+            pct = _level_percentile(values, cohorts, spec.higher_is_better, whole)
         percentiles[spec.name] = pct
         contributions[spec.name] = np.multiply(pct, points_per_unit[spec.name], out=block[row])
     score = np.zeros(n)
@@ -647,13 +924,21 @@ def score_rights(
                 degree += percentiles[name] * (100.0 * float(weights.indicators.get(name, 0.0)))
             dimensions[dimension] = degree
     np.clip(score, 0.0, 100.0, out=score)
-    return ScoreBatch(score, _grade(score), dimensions, percentiles, contributions)
+    scale = _scale(score, grading)
+    return ScoreBatch(score, scale.grade(score), dimensions, percentiles, contributions, scale)
+
+
+def _scale(score: FloatArray, grading: GradeScale | Iterable[float] | None) -> GradeScale:
+    if isinstance(grading, GradeScale):
+        return grading
+    return calibrate_grades(score, DEFAULT_GRADE_SHARES if grading is None else grading)
 
 
 def score_rights_reference(
     columns: Mapping[str, NDArray[np.float64]],
-    cohort: NDArray[np.int64],
+    cohort: NDArray[np.int64] | Cohorts,
     weights: ScoreWeights | None = None,
+    grading: GradeScale | Iterable[float] | None = None,
 ) -> ScoreBatch:
     """The same score as `score_rights`, computed the plain way: right by right, in Python.
 
@@ -663,11 +948,14 @@ def score_rights_reference(
     """
     weights = weights or ScoreWeights.default()
     weights.validate()
-    codes, _ = _checked_cohort(cohort)
-    n = codes.shape[0]
+    cohorts = _cohort_arrays(cohort)
+    n = len(cohorts)
     checked = _checked_columns(columns, n)
     points_per_unit = weights.points_per_unit()
-    cohort_list: list[int] = codes.tolist()
+    rows, cohort_codes_, own = cohorts.memberships()
+    member_row: list[int] = rows.tolist()
+    member_cohort: list[int] = cohort_codes_.tolist()
+    cohort_list = [member_cohort[m] for m in own.tolist()]
     pct_lists: dict[str, list[float]] = {}
     for spec in INDICATORS:
         column = checked[spec.name]
@@ -678,9 +966,9 @@ def score_rights_reference(
                 pct_list.append(0.5 if math.isnan(value) else value / 100.0)
         else:
             known: dict[int, list[float]] = {}
-            for code, value in zip(cohort_list, values, strict=True):
-                if not math.isnan(value):
-                    known.setdefault(code, []).append(value)
+            for code, row in zip(member_cohort, member_row, strict=True):
+                if not math.isnan(values[row]):
+                    known.setdefault(code, []).append(values[row])
             for peers in known.values():
                 peers.sort()
             for code, value in zip(cohort_list, values, strict=True):
@@ -694,7 +982,6 @@ def score_rights_reference(
                 pct_list.append(pct if spec.higher_is_better else 1.0 - pct)
         pct_lists[spec.name] = pct_list
     scores: list[float] = []
-    grades: list[int] = []
     contribution_lists: dict[str, list[float]] = {name: [] for name in INDICATOR_NAMES}
     dimension_lists: dict[str, list[float]] = {d: [] for d in DIMENSIONS}
     for k in range(n):
@@ -710,15 +997,22 @@ def score_rights_reference(
             )
         total = min(max(total, 0.0), 100.0)
         scores.append(total)
-        grades.append(_grade_one(total))
         for dimension in DIMENSIONS:
             dimension_lists[dimension].append(by_dimension[dimension])
+    if isinstance(grading, GradeScale):
+        scale = grading
+    else:
+        scale = calibrate_grades_reference(
+            scores, DEFAULT_GRADE_SHARES if grading is None else grading
+        )
+    grades = [scale.grade_one(total) for total in scores]
     return ScoreBatch(
         np.array(scores, dtype=np.float64),
         np.array(grades, dtype=np.int8),
         {d: np.array(v, dtype=np.float64) for d, v in dimension_lists.items()},
         {name: np.array(v, dtype=np.float64) for name, v in pct_lists.items()},
         {name: np.array(v, dtype=np.float64) for name, v in contribution_lists.items()},
+        scale,
     )
 
 

@@ -553,8 +553,9 @@ def test_list_filters_by_state_and_refuses_unknown_states(
 
 
 def test_score_contributions_sum_to_the_score(
-    public: Any, make_right: Callable[..., Right]
+    public: Any, make_right: Callable[..., Right], settings: Any
 ) -> None:
+    settings.IPFIN_SCORE_MIN_COHORT = 2
     right = make_right(ipc_main="G06F16/33", ipc_codes="G06F16/33;H04L9/00")
     make_right(ipc_main="G06F17/00")  # a peer in the same cohort
     response = public.get(f"/api/v1/rights/{right.number}/score")
@@ -563,7 +564,12 @@ def test_score_contributions_sum_to_the_score(
     assert data["number"] == right.number
     assert data["stored"] is False
     assert data["cohort"]["tech_field"] == "G06F" and data["cohort"]["size"] == 2
-    assert len(data["contributions"]) == 14
+    assert data["cohort"]["basis"] == "subclass_year" and data["cohort"]["kind"] == "invention"
+    year = right.filing_date.year
+    assert data["cohort"]["filing_years"] == [year, year]
+    assert data["grade_scale"]["calibrated"] is False  # no run yet: the fixed bounds
+    assert 0 <= data["share_below"] <= 1
+    assert len(data["contributions"]) == 20
     assert sum(c["points"] for c in data["contributions"]) == pytest.approx(data["score"])
     assert 0 <= data["score"] <= 100 and data["grade"] in {"A", "B", "C", "D"}
     breadth = next(c for c in data["contributions"] if c["name"] == "ipc_subclass_count")

@@ -53,22 +53,32 @@ def arr(*values: float) -> NDArray[np.float64]:
 #   expert technical (absolute, /100): r0 0.8, r1 ½, r2 0.4, r3 ½
 #
 # Default weights, points per unit percentile = 100·α_d·w_i:
-#   legal α 0.4: remaining 0.3 → 12, granted 0.2 → 8, invalidation 0.1 → 4, litigation → 4,
-#                co-owners → 4, expert_legal 0.2 → 8                               (Σ 40)
-#   technical β 0.3: claims 0.25 → 7.5, cited_by 0.3 → 9, ipc 0.2 → 6, expert 0.25 → 7.5   (Σ 30)
-#   economic γ 0.3: family 0.3 → 9, licences 0.25 → 7.5, transfers 0.2 → 6, expert → 7.5  (Σ 30)
+#   legal α 0.4: remaining 0.25 → 10, granted 0.2 → 8, invalidation requests 0.1 → 4,
+#                invalidations survived 0.05 → 2, litigation → 4, co-owners → 4,
+#                expert_legal 0.2 → 8                                               (Σ 40)
+#   technical β 0.3: claims 0.15 → 4.5, cited_by 0.2 → 6, backward citations 0.1 → 3,
+#                ipc 0.15 → 4.5, grant lag 0.1 → 3, co-applicants 0.05 → 1.5,
+#                expert 0.25 → 7.5                                                  (Σ 30)
+#   economic γ 0.3: family 0.25 → 7.5, licences 0.15 → 4.5, transfers → 4.5, pledges 0.1 → 3,
+#                applicant type → 3, expert → 7.5                                   (Σ 30)
+# An unknown indicator adds half its points: technical 6 + 3 + 4.5 + 3 + 1.5 = 18 at ½ → 9.
 #
-# r0: legal 12·0.375 + 8·½ + 4·½ + 4·½ + 4·0.75 + 8·½ = 4.5 + 4 + 2 + 2 + 3 + 4 = 19.5
-#     technical 7.5·(1/6) + 9·½ + 6·½ + 7.5·0.8 = 1.25 + 4.5 + 3 + 6 = 14.75
-#     economic all ½: 15                                          score 49.25 → C (45 ≤ s < 55)
-# r1: legal 9 + 4 + 2 + 2 + 3 + 4 = 24; technical 5 + 4.5 + 3 + 3.75 = 16.25; economic 15
-#                                                                  score 55.25 → B (55 ≤ s < 65)
-# r2: legal 1.5 + 4 + 2 + 2 + 1.5 + 4 = 15; technical 5 + 4.5 + 3 + 3 = 15.5; economic 15
-#                                                                  score 45.5 → C
-# r3: legal 9 + 4 + 2 + 2 + 0.5 + 4 = 21.5; technical 3.75 + 4.5 + 3 + 3.75 = 15; economic 15
-#                                                                  score 51.5 → C
-# Value degrees of r0 (0–100): legal 19.5/0.4 = 48.75, technical 14.75/0.3 = 49.1666…,
-# economic 50.
+# r0: legal 10·0.375 + 8·½ + 4·½ + 2·½ + 4·½ + 4·0.75 + 8·½ = 3.75 + 4 + 2 + 1 + 2 + 3 + 4 = 19.75
+#     technical 4.5·(1/6) + 9 + 7.5·0.8 = 0.75 + 9 + 6 = 15.75
+#     economic all ½: 15                                                          score 50.5
+# r1: legal 7.5 + 4 + 2 + 1 + 2 + 3 + 4 = 23.5; technical 3 + 9 + 3.75 = 15.75  score 54.25
+# r2: legal 1.25 + 4 + 2 + 1 + 2 + 1.5 + 4 = 15.75; technical 3 + 9 + 3 = 15     score 45.75
+# r3: legal 7.5 + 4 + 2 + 1 + 2 + 0.5 + 4 = 21; technical 2.25 + 9 + 3.75 = 15  score 51.0
+# Cohort 1: remaining life tied (½ each); claims r4 0.25, r5 0.75; co-owners (↓) r4 0.75, r5 0.25
+# r4: legal 5 + 4 + 2 + 1 + 2 + 3 + 4 = 21; technical 1.125 + 9 + 3.75 = 13.875   score 49.875
+# r5: legal 5 + 4 + 2 + 1 + 2 + 1 + 4 = 19; technical 3.375 + 9 + 3.75 = 16.125  score 50.125
+# Value degrees of r0 (0–100): legal 19.75/0.4 = 49.375, technical 15.75/0.3 = 52.5, economic 50.
+#
+# Fixed bounds (A ≥ 65, B ≥ 55, C ≥ 45): all six are C.
+# Calibrated (A 15%, B 25%, C 40%, D 20% of 6 rights; cuts on the mid-rank 0.85, 0.60, 0.20):
+#   sorted 45.75 r2, 49.875 r4, 50.125 r5, 50.5 r0, 51.0 r3, 54.25 r1 → mid-ranks 1/12, 3/12, …
+#   A: the lowest score with mid-rank ≥ 0.85 is 54.25 (11/12); B ≥ 0.60: 50.5 (7/12 < 0.6 → no,
+#   51.0 is 9/12) → 51.0; C ≥ 0.20: 49.875 (3/12) → r1 A; r3 B; r0, r5, r4 C; r2 D.
 
 
 def tiny_cohort() -> tuple[Columns, NDArray[np.int64]]:
@@ -97,15 +107,54 @@ def test_hand_computed_cohort_percentiles():
 
 def test_hand_computed_cohort_scores_grades_and_contributions():
     columns, cohort = tiny_cohort()
-    batch = score_rights(columns, cohort)
-    assert batch.score[:4] == pytest.approx([49.25, 55.25, 45.5, 51.5], abs=1e-9)
-    assert batch.grade_labels()[:4] == ["C", "B", "C", "C"]
-    assert batch.contributions["remaining_life_years"][0] == pytest.approx(4.5, abs=1e-12)
-    assert batch.contributions["claims_count"][0] == pytest.approx(1.25, abs=1e-12)
+    batch = score_rights(columns, cohort, grading=ind.FIXED_GRADE_SCALE)
+    assert batch.score == pytest.approx([50.5, 54.25, 45.75, 51.0, 49.875, 50.125], abs=1e-9)
+    assert batch.grade_labels() == ["C"] * 6
+    assert batch.contributions["remaining_life_years"][0] == pytest.approx(3.75, abs=1e-12)
+    assert batch.contributions["claims_count"][0] == pytest.approx(0.75, abs=1e-12)
     assert batch.contributions["expert_technical"][0] == pytest.approx(6.0, abs=1e-12)
-    assert batch.dimensions["legal"][0] == pytest.approx(48.75, abs=1e-9)
-    assert batch.dimensions["technical"][0] == pytest.approx(14.75 / 0.3, abs=1e-9)
+    assert batch.dimensions["legal"][0] == pytest.approx(49.375, abs=1e-9)
+    assert batch.dimensions["technical"][0] == pytest.approx(52.5, abs=1e-9)
     assert batch.dimensions["economic"][0] == pytest.approx(50.0, abs=1e-9)
+
+
+def test_hand_computed_calibrated_grades_follow_the_register_distribution():
+    columns, cohort = tiny_cohort()
+    batch = score_rights(columns, cohort)  # default: calibrated 15/25/40/20
+    assert batch.scale.thresholds == pytest.approx((54.25, 51.0, 49.875), abs=1e-9)
+    assert batch.scale.shares == ind.DEFAULT_GRADE_SHARES
+    assert batch.grade_labels() == ["C", "A", "D", "B", "C", "C"]
+    reference = score_rights_reference(columns, cohort)
+    assert reference.grade_labels() == batch.grade_labels()
+    # Other shares: half A, half D.
+    halves = score_rights(columns, cohort, grading=(0.5, 0.0, 0.0, 0.5))
+    assert halves.grade_labels() == ["A", "A", "D", "A", "D", "D"]
+
+
+def test_tied_scores_share_the_grade_their_middle_falls_in():
+    # Everyone equal: mid-rank ½ for all, which is C's band (0.20 to 0.60): all C, never all A.
+    scale = ind.calibrate_grades(np.full(10, 50.0))
+    assert scale.label(50.0) == "C"
+    assert scale.thresholds[:2] == (101.0, 101.0)
+    # 7 of 10 tied at the top: their mid-rank (3 + 3.5)/10 = 0.65 is B's; the 3 below are D.
+    scale = ind.calibrate_grades(arr(*([80.0] * 7 + [10.0, 20.0, 30.0])))
+    assert [scale.label(v) for v in (80.0, 30.0, 20.0, 10.0)] == ["B", "C", "D", "D"]
+
+
+@given(st.lists(st.integers(0, 20).map(lambda v: v / 2), max_size=40), st.data())
+def test_calibration_agrees_with_the_plain_reference(scores, draw):
+    cut = sorted(draw.draw(st.lists(st.integers(0, 20), min_size=3, max_size=3)))
+    shares = (cut[0] / 20, (cut[1] - cut[0]) / 20, (cut[2] - cut[1]) / 20, (20 - cut[2]) / 20)
+    ours = ind.calibrate_grades(np.array(scores, dtype=np.float64), shares)
+    theirs = ind.calibrate_grades_reference(scores, shares)
+    assert ours.thresholds == theirs.thresholds
+
+
+def test_grade_shares_are_validated():
+    for bad in ((0.5, 0.5), (0.5, 0.5, 0.5, -0.5), (0.2, 0.2, 0.2, 0.2), (math.nan, 0, 0, 1)):
+        with pytest.raises(ValuationInputError) as error:
+            ind.grade_shares(bad)
+        assert error.value.field == "grade_shares"
 
 
 def test_other_cohorts_do_not_move_a_cohorts_scores():
@@ -119,8 +168,8 @@ def test_explain_returns_raw_values_percentiles_and_points():
     columns, cohort = tiny_cohort()
     batch = score_rights(columns, cohort)
     result = explain(batch, columns, 3)
-    assert result.score == pytest.approx(51.5, abs=1e-9)
-    assert result.grade == "C"
+    assert result.score == pytest.approx(51.0, abs=1e-9)
+    assert result.grade == "B"  # calibrated on the six: see the table above
     by_name = {c.name: c for c in result.contributions}
     assert [c.name for c in result.contributions] == list(INDICATOR_NAMES)
     assert by_name["claims_count"].raw is None  # NaN: unknown
@@ -132,7 +181,7 @@ def test_explain_returns_raw_values_percentiles_and_points():
     assert by_name["co_owner_count"].label_zh == "共有人数"
     assert by_name["co_owner_count"].dimension == "legal"
     assert math.fsum(c.points for c in result.contributions) == pytest.approx(result.score)
-    assert result.dimensions["legal"] == pytest.approx(21.5 / 0.4, abs=1e-9)
+    assert result.dimensions["legal"] == pytest.approx(21 / 0.4, abs=1e-9)
     with pytest.raises(IndexError):
         explain(batch, columns, 6)
 
@@ -146,7 +195,8 @@ def test_everything_unknown_scores_fifty():
 CLAIMS_ONLY = ScoreWeights(
     {"legal": 0.0, "technical": 1.0, "economic": 0.0},
     {**ind.DEFAULT_INDICATOR_WEIGHTS, "claims_count": 1.0, "cited_by_count": 0.0,
-     "ipc_subclass_count": 0.0, "expert_technical": 0.0},
+     "backward_citations": 0.0, "ipc_subclass_count": 0.0, "grant_lag_days": 0.0,
+     "applicant_count": 0.0, "expert_technical": 0.0},
 )  # fmt: skip
 
 
@@ -163,13 +213,17 @@ CLAIMS_ONLY = ScoreWeights(
 )
 def test_grade_thresholds_are_inclusive_lower_bounds(below, grade):
     claims = arr(*([0.0] * below + [1.0] * 2 + [2.0] * (18 - below)))
-    batch = score_rights({"claims_count": claims}, np.zeros(20, dtype=np.int64), CLAIMS_ONLY)
+    batch = score_rights(
+        {"claims_count": claims}, np.zeros(20, dtype=np.int64), CLAIMS_ONLY, ind.FIXED_GRADE_SCALE
+    )
     assert batch.score[below] == pytest.approx(100 * (below + 1) / 20, abs=1e-9)
     assert batch.grade_labels()[below] == grade
 
 
 def test_grading_tolerates_round_off_but_not_more():
-    grades = ind._grade(arr(64.99, 65 - 1e-10, 65.0, 55 - 1e-6, 44.999999, 100.0, 0.0))
+    grades = ind.FIXED_GRADE_SCALE.grade(
+        arr(64.99, 65 - 1e-10, 65.0, 55 - 1e-6, 44.999999, 100.0, 0.0)
+    )
     assert [GRADES[g] for g in grades] == ["B", "A", "A", "C", "D", "A", "D"]
 
 
@@ -179,9 +233,9 @@ def test_custom_weights_change_points():
     batch = score_rights(columns, cohort, CLAIMS_ONLY)
     assert batch.score[:4] == pytest.approx([100 / 6, 200 / 3, 200 / 3, 50.0], abs=1e-9)
     assert batch.contributions["remaining_life_years"].tolist() == [0.0] * 6
-    # A dimension weighted 0 still shows its value degree: r0's legal degree is 48.75 as above
+    # A dimension weighted 0 still shows its value degree: r0's legal degree is 49.375 as above
     # (same legal indicator weights); its technical degree is now all claims: 100 · 1/6.
-    assert batch.dimensions["legal"][0] == pytest.approx(48.75, abs=1e-9)
+    assert batch.dimensions["legal"][0] == pytest.approx(49.375, abs=1e-9)
     assert batch.dimensions["technical"][0] == pytest.approx(100 / 6, abs=1e-9)
 
 
@@ -287,6 +341,8 @@ def right_batches(draw: st.DrawFn, min_size: int = 1) -> tuple[Columns, NDArray[
             element = st.one_of(st.just(NAN), st.floats(0, 100))
         elif spec.name == "granted":
             element = st.sampled_from([0.0, 1.0, NAN])
+        elif spec.name == "applicant_type":
+            element = st.sampled_from([1.0, 2.0, 3.0, NAN])
         elif spec.name == "remaining_life_years":
             element = st.one_of(st.just(NAN), st.sampled_from([0.0, 1.5, 7.25]), st.floats(0, 20))
         else:
@@ -347,7 +403,13 @@ def test_unknown_values_are_neutral(data, draw):
 @given(
     right_batches(),
     st.data(),
-    st.sampled_from([s.name for s in INDICATORS if s.source == "data" and s.name != "granted"]),
+    st.sampled_from(
+        [
+            s.name
+            for s in INDICATORS
+            if s.source == "data" and s.name not in ("granted", "applicant_type")
+        ]
+    ),
 )
 def test_better_in_one_indicator_and_equal_elsewhere_never_scores_lower(data, draw, name):
     """Append a twin of right `a` in a's cohort, better on `name` only: it never scores lower."""

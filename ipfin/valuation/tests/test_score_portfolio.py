@@ -20,10 +20,13 @@ from ipfin.registry.models import Right
 from ipfin.registry.selectors import right_status
 from ipfin.registry.services import right_event_record
 from ipfin.registry.tests.factories import patent_no
-from ipfin.valuation.domain.indicator import INDICATOR_NAMES
+from ipfin.valuation.domain.cohorts import COHORT_BASES
+from ipfin.valuation.domain.indicator import DEFAULT_DIMENSION_WEIGHTS, INDICATOR_NAMES
 from ipfin.valuation.models import RightScore, ScoreRun
 from ipfin.valuation.portfolio import read_portfolio
 from ipfin.valuation.selectors import right_score_get
+
+DEFAULT_DIMENSIONS = {k: str(v) for k, v in DEFAULT_DIMENSION_WEIGHTS.items()}
 
 
 @pytest.fixture
@@ -109,9 +112,17 @@ def test_each_stored_row_explains_its_score(register: dict[str, Right]) -> None:
         assert row.legal + row.technical + row.economic >= 0
         assert all(getattr(row, f"c_{name}") >= 0 for name in INDICATOR_NAMES)
         assert row.grade in {"A", "B", "C", "D"}
-    # The same cohort (2006 × G06F) holds the old invention alone: every percentile ½.
+    # A register this small backs every cohort off to the whole kind (fewer than 30 rights of a
+    # kind anywhere): the old invention is ranked among every invention.
     old = RightScore.objects.get(right_id=register["old"].pk)
-    assert old.cohort_size == 1
+    assert old.cohort_size == Right.objects.filter(kind="invention").count() == 7
+    assert old.cohort_basis == COHORT_BASES.index("kind")
+    latest = max(r.filing_date.year for r in Right.objects.filter(kind="invention"))
+    assert (old.cohort_from, old.cohort_to) == (2006, latest)
+    run = ScoreRun.objects.get(pk=old.run_id)
+    assert run.min_cohort == 30 and run.grade_shares == [0.15, 0.25, 0.40, 0.20]
+    assert len(run.grade_thresholds) == 3
+    assert 0 <= (old.share_below or 0) < 1
 
 
 def test_progress_bar_on_request(register: dict[str, Right]) -> None:
@@ -150,11 +161,24 @@ def test_columns_agree_with_the_register(register: dict[str, Right], today: date
     assert value("cited_by_count", "plain") == 12 and value("cited_by_count", "broad") == 0
     assert np.isnan(value("cited_by_count", "pending"))
     assert value("claims_count", "broad") == 20
-    # Cohorts: filing year × IPC subclass (or kind): plain, broad, pending share 20xx × G06F.
-    cohort = portfolio.cohort
-    assert cohort[index[register["plain"].pk]] == cohort[index[register["broad"].pk]]
-    assert cohort[index[register["plain"].pk]] != cohort[index[register["old"].pk]]
-    assert cohort[index[register["mark"].pk]] != cohort[index[register["plain"].pk]]
+    lag = (register["plain"].grant_date - register["plain"].filing_date).days  # type: ignore[operator]
+    assert value("grant_lag_days", "plain") == lag
+    assert np.isnan(value("grant_lag_days", "pending"))  # not granted: unknown
+    assert np.isnan(value("grant_lag_days", "mark"))  # a registration is not an examination
+    assert value("pledge_count", "plain") == 0
+    assert value("invalidations_survived", "invalidated") == 0
+    # Cohorts of at least one right: kind × filing year × IPC subclass; plain, broad and
+    # pending share (invention, 20xx, G06F); the old one, the trademark are elsewhere.
+    narrow = read_portfolio(on=today, min_cohort=1).cohorts
+    _rows, member_cohort, own = narrow.memberships()
+
+    def cohort(key: str) -> int:
+        return int(member_cohort[own[index[register[key].pk]]])
+
+    assert cohort("plain") == cohort("broad") == cohort("pending")
+    assert cohort("plain") != cohort("old")
+    assert cohort("mark") != cohort("plain")
+    assert set(narrow.basis_labels()) == {"subclass_year"}
 
 
 def test_columnar_terms_agree_with_the_domain_true_terms(
@@ -229,7 +253,16 @@ def test_stored_score_equals_the_one_computed_on_the_fly(register: dict[str, Rig
     stored = right_score_get(number=register["plain"].number)
     assert stored["stored"] is True and stored["run_id"] is not None
     assert stored["score"] == pytest.approx(fly["score"])
-    assert stored["cohort"]["size"] == fly["cohort"]["size"] == 3
+    inventions = Right.objects.filter(kind="invention").count()
+    assert stored["cohort"]["size"] == fly["cohort"]["size"] == inventions
+    assert stored["cohort"]["basis"] == fly["cohort"]["basis"] == "kind"
+    assert stored["cohort"]["filing_years"] == fly["cohort"]["filing_years"]
+    # Before any run the grade is on the fixed bounds; the run calibrates them on the register.
+    assert fly["grade_scale"]["calibrated"] is False
+    assert stored["grade_scale"]["calibrated"] is True
+    again = right_score_get(number=register["plain"].number, dimensions=DEFAULT_DIMENSIONS)
+    assert again["stored"] is False and again["grade_scale"] == stored["grade_scale"]
+    assert again["grade"] == stored["grade"] and again["score"] == pytest.approx(stored["score"])
     by_name = {c["name"]: c for c in fly["contributions"]}
     for c in stored["contributions"]:
         assert c["points"] == pytest.approx(by_name[c["name"]]["points"])

@@ -101,7 +101,10 @@ def test_valuation_list_query_count_does_not_grow(
 # --- scores --------------------------------------------------------------------------------------
 
 
-def test_score_on_the_fly_is_relative_to_the_cohort(make_right: Callable[..., Right]) -> None:
+def test_score_on_the_fly_is_relative_to_the_cohort(
+    make_right: Callable[..., Right], settings: Any
+) -> None:
+    settings.IPFIN_SCORE_MIN_COHORT = 1  # no backoff: the (kind, year, subclass) cells
     cited = make_right(ipc_main="G06F16/33")
     plain = make_right(ipc_main="G06F16/34")
     other_field = make_right(ipc_main="A01K47/00")
@@ -123,8 +126,28 @@ def test_score_on_the_fly_is_relative_to_the_cohort(make_right: Callable[..., Ri
     assert citations(alone)["raw"] == 100
     assert citations(alone)["percentile"] == pytest.approx(0.5)
     assert [c["name"] for c in top["contributions"]] == list(INDICATOR_NAMES)
-    # points = 100 · α_technical · w_cited · p = 100 · 0.30 · 0.30 · 0.75 = 6.75
-    assert citations(top)["points"] == pytest.approx(6.75)
+    # points = 100 · α_technical · w_cited · p = 100 · 0.30 · 0.20 · 0.75 = 4.5
+    assert citations(top)["points"] == pytest.approx(4.5)
+    assert top["cohort"]["basis"] == "subclass_year" and top["cohort"]["size"] == 2
+
+
+def test_score_on_the_fly_backs_off_to_the_kind(make_right: Callable[..., Right]) -> None:
+    """Two inventions in different subclasses and one utility model: under the default minimum
+    (30) both inventions are ranked among every invention, never with the utility model."""
+    cited = make_right(ipc_main="G06F16/33")
+    other = make_right(ipc_main="A01K47/00")
+    model = make_right(kind="utility_model", ipc_main="G06F16/33")
+    Right.objects.filter(pk=cited.pk).update(cited_by_count=10)
+    Right.objects.filter(pk=other.pk).update(cited_by_count=1)
+    Right.objects.filter(pk=model.pk).update(cited_by_count=100)
+    top = right_score_get(number=cited.number)
+    assert top["cohort"]["basis"] == "kind" and top["cohort"]["size"] == 2
+    assert top["cohort"]["tech_field"] == ""
+    year = cited.filing_date.year
+    assert top["cohort"]["filing_years"] == [min(year, other.filing_date.year),
+                                             max(year, other.filing_date.year)]  # fmt: skip
+    cites = next(c for c in top["contributions"] if c["name"] == "cited_by_count")
+    assert cites["percentile"] == pytest.approx(0.75)  # above the A01K one; the model not counted
 
 
 def test_score_with_dimension_weights(make_right: Callable[..., Right]) -> None:

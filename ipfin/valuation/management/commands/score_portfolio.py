@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ipfin.common.commands import add_day_argument
 from ipfin.common.errors import DomainError
 from ipfin.common.progress import add_progress_argument, command_progress
+from ipfin.valuation.selectors import score_spread
 from ipfin.valuation.services.scoring import portfolio_score
 
 
@@ -21,11 +22,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         add_progress_argument(parser)
         add_day_argument(parser, "--on", help="评分基准日 / the scoring day (YYYY-MM-DD)")
+        parser.add_argument(
+            "--min-cohort",
+            type=int,
+            default=None,
+            help="比较队列的最小规模（默认 IPFIN_SCORE_MIN_COHORT）/ the minimum cohort size",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = command_progress(self, options["progress"], unit="项")
         try:
-            run = portfolio_score(on=options["on"], progress=progress)
+            run = portfolio_score(
+                on=options["on"], progress=progress, min_cohort=options["min_cohort"]
+            )
         except DomainError as exc:
             raise CommandError(exc.detail_zh) from exc
         finally:
@@ -45,3 +54,19 @@ class Command(BaseCommand):
                 "run": run.pk,
             }
         )
+        spread = score_spread()
+        if spread is not None:
+            self.stdout.write(
+                _(
+                    "分布：A %(A)s、B %(B)s、C %(C)s、D %(D)s；下四分位 %(q1).1f，中位数 "
+                    "%(q2).1f，上四分位 %(q3).1f（四分位距 %(iqr).1f），最低 %(low).1f，最高 "
+                    "%(high).1f；比较队列 %(basis)s"
+                )
+                % {
+                    **spread["grades"],
+                    **{k: spread[k] for k in ("q1", "q2", "q3", "iqr", "low", "high")},
+                    "basis": "，".join(
+                        f"{label} {count}" for label, count in spread["basis"].items()
+                    ),
+                }
+            )
