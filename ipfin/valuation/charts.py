@@ -48,6 +48,8 @@ class Bar:
     percentile: float | None
     raw: float | None
     fraction: float
+    reason_zh: str = ""
+    reason_en: str = ""
 
     @property
     def missing(self) -> bool:
@@ -57,6 +59,10 @@ class Bar:
     def label(self, language: str | None) -> str:
         english = (language or "").startswith("en")
         return (self.label_en if english else self.label_zh) or self.label_zh or self.name
+
+    def reason(self, language: str | None) -> str:
+        english = (language or "").startswith("en")
+        return (self.reason_en if english else self.reason_zh) or self.reason_zh
 
 
 def contribution_bars(contributions: Iterable[Any]) -> list[Bar]:
@@ -76,6 +82,8 @@ def contribution_bars(contributions: Iterable[Any]) -> list[Bar]:
             percentile=_float(_get(c, "percentile")),
             raw=_float(_get(c, "raw")),
             fraction=(p / longest) if longest > 0 else 0.0,
+            reason_zh=str(_get(c, "reason_zh") or ""),
+            reason_en=str(_get(c, "reason_en") or ""),
         )
         for c, p in zip(items, points, strict=True)
     ]
@@ -95,6 +103,7 @@ class SvgBarRow:
 
     bar: Bar
     label: str
+    reason: str
     y: float
     text_y: float
     x: float
@@ -122,6 +131,7 @@ def svg_bar_rows(
             SvgBarRow(
                 bar=bar,
                 label=bar.label(language),
+                reason=bar.reason(language),
                 y=round(top, 2),
                 text_y=round(top + bar_height * 0.8, 2),
                 x=label_width,

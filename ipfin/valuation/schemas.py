@@ -273,6 +273,8 @@ class ContributionOut(Schema):
     label_en: str
     source: str
     higher_is_better: bool
+    reason_zh: str = Field(..., description="why the indicator signals value, and which way")
+    reason_en: str
     raw: float | None = Field(..., description="the indicator's value; null = unknown (neutral)")
     percentile: float | None = Field(
         ..., description="rank within the cohort, 0–1 (null for an indicator of weight 0)"

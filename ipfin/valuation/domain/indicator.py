@@ -15,8 +15,9 @@ Normalisation (the OECD patent-quality indicators' approach, Squicciarini, Derni
 "Measuring Patent Quality", OECD STI Working Paper 2013/03): a raw count means little across
 fields and vintages (a 2008 patent has had more time to be cited than a 2022 one; claims are
 drafted differently in G06F and in A01K), so each data indicator is turned into its percentile
-rank within its cohort, the rights of the same filing year and the same technology field (IPC
-subclass), with the mid-rank for ties:
+rank within its cohort — the rights of the same kind, filing year and technology field (IPC
+subclass), backed off to wider years and fields until the cohort is large enough
+(ipfin.valuation.domain.cohorts) — with the mid-rank for ties:
 
     p = (count_less + ½·count_equal) / cohort_size         (higher is better)
     p = 1 − (count_less + ½·count_equal) / cohort_size     (lower is better)
@@ -43,6 +44,9 @@ legal (法律价值度)
   worth fighting over — Harhoff, Scherer & Vopel 2003 — but the legal dimension scores stability.)
 - litigation_count — ↓, data — 依赖性/侵权纠纷: disputes and preservations (财产保全) on record;
   a preserved right cannot be freely pledged, transferred or disposed of.
+- invalidations_survived — ↑, data — 稳定性: invalidation requests dismissed, or ending in a
+  partial invalidation, that the right came through (维持有效): its validity has been tested and
+  held (Harhoff, Scherer & Vopel 2003: opposed-and-upheld patents are the valuable ones).
 - co_owner_count — ↓, data — 权属: co-owned rights need all co-owners' consent to be pledged,
   transferred or exclusively licensed (专利法 2020 art. 14). (The count of owners beyond the
   first or the count of all owners rank identically: percentiles are shift-invariant.)
@@ -53,8 +57,19 @@ technical (技术价值度)
   "number of claims"; Tong & Frame 1994).
 - cited_by_count — ↑, data — 技术先进性: forward citations measure the technological
   importance of the invention for later inventions (OECD "forward citations"; Trajtenberg 1990).
+- backward_citations — ↑, data — 技术基础: the references the patent lists (CNIPR 参考文献,
+  incoPat 引证数); OECD "backward citations": an invention building on a documented body of prior
+  art, and a patent whose scope the examiner has delimited against it (Harhoff et al. 2003).
 - ipc_subclass_count — ↑, data — 技术应用范围: the number of distinct IPC subclasses the patent
   is classified in measures its technological breadth (OECD "patent scope"; Lerner 1994).
+- grant_lag_days — ↓, data — 审查周期: days from filing to grant, patents only (OECD "grant lag";
+  Harhoff & Wagner 2009: applicants speed up their valuable applications, contested and weaker
+  ones take longer). Ranked within the kind, so a utility model is never compared with an
+  examined invention. A pending application, a trademark, a copyright: unknown.
+- applicant_count — ↑, data — 合作研发: the applicants named at filing; a joint application
+  pools the applicants' research (产学研合作). Ranked in the technical dimension; the legal one
+  counts the current co-owners against the right (above), so the same facts can weigh both ways
+  and the explanation shows each.
 - expert_technical — ↑, expert — 成熟度, 可替代性, 先进性 judged by an expert, 0–100.
 
 economic (经济价值度)
@@ -64,23 +79,29 @@ economic (经济价值度)
   use the right.
 - transfer_count — ↑, data — 市场交易: recorded assignments are market evidence of a buyer
   (OECD / Serrano 2010: traded patents are more valuable).
+- pledge_count — ↑, data — 融资记录: pledges registered on the platform on or before the day: a
+  lender accepted the right as collateral after its own valuation.
+- applicant_type — ↑, data — 实施能力: the first-named applicant's type as an ordinal,
+  university 1 < research institute 2 < enterprise 3 (APPLICANT_TYPE_CODES): CNIPA's annual
+  中国专利调查报告 finds enterprises' patents put to use (产业化) far more often than research
+  institutes', and those more often than universities'. Individuals and public bodies are not
+  placed on that scale (the survey gives no such order for them): unknown, neutral.
 - expert_economic — ↑, expert — 市场规模, 市场占有率, 竞争情况 judged by an expert, 0–100.
 
 Default weights (`ScoreWeights.default()`; any other set may be passed, validated to sum to 1):
 α legal 0.40 (a bank lends against an enforceable, unencumbered right first), β technical 0.30,
 γ economic 0.30; inside each dimension the weights in `DEFAULT_INDICATOR_WEIGHTS`.
 
-Grades (`GRADES`, thresholds `GRADE_THRESHOLDS` on the 0–100 score; a score within 1e-9 below a
-threshold counts as reaching it, so that float round-off never flips a grade):
-    A ≥ 65   strong: well above its cohort on most indicators
-    B ≥ 55   above its cohort's middle
-    C ≥ 45   around the middle (a right with every indicator unknown scores exactly 50: C)
-    D < 45   weak: below its cohort on most indicators
-Because the score is built from percentiles, a right at the middle of its cohort on every indicator
-scores 50, and averaging fourteen percentiles pulls scores towards 50 (count data is tied at zero
-for most rights; absent expert inputs sit at ½). On the benchmark's realistic synthetic register
-(`benchmarks/valuation_score_core.py`) these thresholds give about 0.5% A, 20% B, 59% C, 20% D.
-Grades say how a right stands against its peers, not an amount of money.
+Grades are calibrated on the scores of the run (`calibrate_grades`): A the top 15% of the rights,
+B the next 25%, C the next 40%, D the rest by default (`DEFAULT_GRADE_SHARES`; the setting
+IPFIN_SCORE_GRADE_SHARES), by each score's mid-rank so that equal scores share a grade. The bounds
+found are stored with the run and reused for every score computed later until the next run.
+Because the score is built from percentiles, a right at the middle of its cohort on every
+indicator scores 50 and averaging twenty percentiles pulls scores towards 50 (count data is tied
+at zero for most rights; absent expert inputs sit at ½): fixed bounds (`FIXED_GRADE_SCALE`:
+A ≥ 65, B ≥ 55, C ≥ 45 — used only before any run) put almost every right in C, calibrated ones
+spread them as the register does. Grades say how a right stands against its peers, not an amount
+of money.
 
 Performance: `score_rights` is columnar (no Python loop over rights). Each indicator's values get
 an order-preserving integer code — counts are their own codes; a remaining term computed from
@@ -117,6 +138,7 @@ __all__ = [
     "GRADE_THRESHOLDS",
     "INDICATORS",
     "INDICATOR_NAMES",
+    "INDICATOR_REASONS",
     "IndicatorContribution",
     "IndicatorSpec",
     "RightScore",
@@ -182,6 +204,50 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
 )  # fmt: skip
 del _S
 INDICATOR_NAMES: tuple[str, ...] = tuple(spec.name for spec in INDICATORS)
+# Why each indicator signals value, and which way (the module docstring gives the sources).
+INDICATOR_REASONS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "remaining_life_years": ("剩余保护期越长，权利可获益、可担保的期限越长（越高越好）",
+                             "a longer remaining term earns and secures longer (higher is better)"),
+    "granted": ("已授权的权利才能行使和出质（越高越好）",
+                "only a granted right can be enforced and pledged (higher is better)"),
+    "invalidation_count": ("无效宣告请求是对有效性的挑战，出质价值可能落空（越少越好）",
+                           "invalidation requests challenge validity (fewer is better)"),
+    "invalidations_survived": ("经无效宣告程序仍维持有效，稳定性经过检验（越多越好）",
+                               "validity tested and upheld in invalidation (more is better)"),
+    "litigation_count": ("权属纠纷与财产保全限制处分（越少越好）",
+                         "disputes and preservations restrict dealings (fewer is better)"),
+    "co_owner_count": ("共有权利出质、转让须经全体共有人同意（专利法第十四条）（越少越好）",
+                       "co-owned rights need every co-owner's consent (fewer is better)"),
+    "expert_legal": ("专家对法律价值的评分（0–100）", "an expert's legal assessment (0–100)"),
+    "claims_count": ("权利要求越多，保护范围越宽、越稳固（越多越好）",
+                     "more claims, broader and sturdier protection (more is better)"),
+    "cited_by_count": ("被后续专利引用，说明技术重要（越多越好）",
+                       "cited by later patents: technologically important (more is better)"),
+    "backward_citations": ("列出的引证文献，技术基础扎实、保护范围经审查界定（越多越好）",
+                           "references listed: documented prior art (more is better)"),
+    "ipc_subclass_count": ("分类号涉及的IPC小类越多，技术覆盖面越广（越多越好）",
+                           "more IPC subclasses, broader technology (more is better)"),
+    "grant_lag_days": ("申请到授权的天数；有价值的申请往往审查更快（越短越好）",
+                       "days from filing to grant; valuable applications go faster (shorter is "
+                       "better)"),
+    "applicant_count": ("共同申请人越多，研发投入越多（越多越好）",
+                        "more applicants pooled their research (more is better)"),
+    "expert_technical": ("专家对技术价值的评分（0–100）",
+                         "an expert's technical assessment (0–100)"),
+    "family_size": ("在多个国家或地区寻求保护，申请人看重其价值（越多越好）",
+                    "protection sought abroad costs money: valued (more is better)"),
+    "licence_count": ("许可备案说明有人付费使用（越多越好）",
+                      "recorded licences: someone pays to use it (more is better)"),
+    "transfer_count": ("转让说明有买方（越多越好）",
+                       "recorded transfers: a buyer was found (more is better)"),
+    "pledge_count": ("曾被银行接受为质押物（越多越好）",
+                     "a lender accepted it as collateral before (more is better)"),
+    "applicant_type": ("企业专利的实施率高于科研单位、科研单位高于高校（企业最高）",
+                       "enterprises put patents to use more than institutes, institutes more than "
+                       "universities (enterprise highest)"),
+    "expert_economic": ("专家对经济价值的评分（0–100）",
+                        "an expert's economic assessment (0–100)"),
+})  # fmt: skip
 _SPEC_BY_NAME: Mapping[str, IndicatorSpec] = MappingProxyType({s.name: s for s in INDICATORS})
 # Counts: non-negative integers. Everything else is checked by its own rule in `_checked_columns`.
 _COUNT_INDICATORS = frozenset(
