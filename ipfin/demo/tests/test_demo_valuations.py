@@ -77,3 +77,28 @@ def test_demo_calculator_has_comparables_from_the_register(demo_output):
     optics = Right.objects.get(number=transfer["number"])
     holders = list(optics.owners.order_by("valid_from").values_list("name", flat=True))
     assert holders == ["示范光电技术研究院", "深圳创维光电技术有限公司"]
+
+
+def test_the_demo_register_scores_discriminate(demo_output):
+    """Issue 14 on the register built from ../shared/data: the grades are spread by the run's own
+    calibration (no grade holds more than 60% of the rights), every cohort holds at least the
+    minimum or the whole kind, and the scores are no longer stuck at 50 (median below the upper
+    quartile)."""
+    import numpy as np
+
+    from ipfin.registry.models import Right
+    from ipfin.valuation.domain.cohorts import COHORT_BASES
+    from ipfin.valuation.models import RightScore, ScoreRun
+
+    rows = list(RightScore.objects.values_list("score", "grade", "cohort_basis", "cohort_size"))
+    assert len(rows) == Right.objects.count() > 500
+    run = ScoreRun.objects.order_by("-pk").first()
+    assert run is not None and run.min_cohort == 30 and len(run.grade_thresholds) == 3
+    grades = [grade for _score, grade, _basis, _size in rows]
+    assert max(grades.count(g) for g in "ABCD") <= 0.6 * len(rows)
+    assert all(grades.count(g) > 0 for g in "ABCD")
+    kind = COHORT_BASES.index("kind")
+    assert all(size >= 30 for _s, _g, basis, size in rows if basis != kind)
+    scores = np.array([score for score, *_ in rows])
+    q1, median, q3 = np.percentile(scores, [25, 50, 75])
+    assert q1 < median < q3
