@@ -313,7 +313,7 @@ def _score_block(right: Any, score: Any, st: _Styles, width: float, *, named: bo
         "dims": dim_text,
     }
     parts = [text for text in (grade_sentence(score), cohort_sentence(score)) if text]
-    standing = ("; ".join(parts) + ".") if is_english() else ("；".join(parts) + "。")
+    standing = (". ".join(parts) + ".") if is_english() else ("；".join(parts) + "。")
     return [
         _p(f"{label}：{summary}" if named and label else summary, st.body),
         _p(standing, st.body),
