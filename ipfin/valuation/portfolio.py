@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 
 from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.registry.models import Right, RightEvent, RightOwner
-from ipfin.valuation.domain.cohorts import Cohorts, backoff_cohorts
+from ipfin.valuation.domain.cohorts import YEAR_WINDOW, Cohorts, backoff_cohorts
 from ipfin.valuation.domain.indicator import (
     APPLICANT_TYPE_CODES,
     GRADES,
@@ -57,8 +57,10 @@ from ipfin.valuation.models import RightScore
 __all__ = [
     "KIND_CODES",
     "Portfolio",
+    "RightCohort",
     "cohorts_of",
     "read_portfolio",
+    "right_cohort",
     "score_columns",
     "tech_field",
     "write_scores",
@@ -155,6 +157,63 @@ def _year_sql(vendor: str) -> str:
     if vendor == "postgresql":
         return "CAST(EXTRACT(YEAR FROM r.filing_date) AS integer)"
     return "CAST(strftime('%%Y', r.filing_date) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class RightCohort:
+    """One right's cohort after backoff, found by counting (`right_cohort`): its basis, the
+    filing years it spans, its size, and a `where` (with params) that reads exactly its rights."""
+
+    basis: str
+    year_from: int
+    year_to: int
+    size: int
+    where: str
+    params: list[Any]
+
+
+def right_cohort(*, kind: str, year: int, field: str, min_size: int) -> RightCohort:
+    """The cohort of a right of `kind` filed in `year` with technology field `field`
+    (`tech_field`), backed off exactly as `read_portfolio` backs off every right's
+    (ipfin.valuation.domain.cohorts), decided by one COUNT over the rights of the kind filed
+    within ±YEAR_WINDOW years (and, only if none of those levels is large enough, a count of the
+    kind): so that scoring one right reads its cohort, never the whole register."""
+    year_sql = _year_sql(connection.vendor)
+    low, high = year - YEAR_WINDOW, year + YEAR_WINDOW
+    span = (date(low, 1, 1), date(high + 1, 1, 1))
+    right_t = Right._meta.db_table
+    in_years = "r.kind = %s AND r.filing_date >= %s AND r.filing_date < %s"
+    prefixes = (field, field[:3], field[:1])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT "  # noqa: S608 - SQL of this module; values are parameters
+            f"SUM(CASE WHEN {_FIELD_SQL} = %s AND {year_sql} = %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {_FIELD_SQL} = %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN SUBSTR({_FIELD_SQL}, 1, 3) = %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN SUBSTR({_FIELD_SQL}, 1, 1) = %s THEN 1 ELSE 0 END) "
+            f"FROM {right_t} r WHERE {in_years}",
+            [field, year, *prefixes, kind, *span],
+        )
+        counts = [int(v or 0) for v in cursor.fetchone()]
+    if counts[0] >= min_size:
+        where = f"r.kind = %s AND {year_sql} = %s AND {_FIELD_SQL} = %s"
+        return RightCohort("subclass_year", year, year, counts[0], where, [kind, year, field])
+    for basis, size, width, prefix in (
+        ("subclass_years", counts[1], 4, prefixes[0]),
+        ("class_years", counts[2], 3, prefixes[1]),
+        ("section_years", counts[3], 1, prefixes[2]),
+    ):
+        if size >= min_size:
+            where = f"{in_years} AND SUBSTR({_FIELD_SQL}, 1, {width}) = %s"
+            return RightCohort(basis, low, high, size, where, [kind, *span, prefix])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MIN({year_sql}), MAX({year_sql}) FROM {right_t} r "  # noqa: S608
+            "WHERE r.kind = %s",
+            [kind],
+        )
+        size, first, last = cursor.fetchone()
+    return RightCohort("kind", int(first), int(last), int(size), "r.kind = %s", [kind])
 
 
 def _sql(vendor: str, *, on: date, where: str = "") -> str:

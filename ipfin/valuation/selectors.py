@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
@@ -78,7 +79,6 @@ from ipfin.valuation.domain.indicator import (
     ScoreWeights,
     explain,
     score_rights,
-    share_below,
 )
 from ipfin.valuation.domain.warnings import ValuationWarning, right_warnings
 from ipfin.valuation.models import (
@@ -90,7 +90,7 @@ from ipfin.valuation.models import (
     Valuation,
     ValuationState,
 )
-from ipfin.valuation.portfolio import read_portfolio, tech_field
+from ipfin.valuation.portfolio import read_portfolio, right_cohort, tech_field
 from ipfin.valuation.presentation import COHORT_BASIS_LABELS
 
 __all__ = [
@@ -440,13 +440,7 @@ def _stored_score(
     score = min(max(score, 0.0), 100.0)
     basis_index = int(stored.cohort_basis or 0)
     basis = COHORT_BASES[basis_index] if 0 <= basis_index < len(COHORT_BASES) else COHORT_BASES[0]
-    if experts:
-        among = RightScore.objects.filter(run_id=stored.run_id)
-        below = among.filter(score__lt=score).count()
-        total = among.count()
-        share = below / total if total else None
-    else:
-        share = stored.share_below
+    share = _share_below_stored(score) if experts else stored.share_below
     return {
         "number": right.number,
         "score": score,
@@ -489,7 +483,13 @@ def right_score_get(
     stored = RightScore.objects.filter(right_id=right.pk).first() if weights is None else None
     if stored is not None:
         return {**_stored_score(right, stored, day, given), "experts": echo}
-    portfolio = read_portfolio(on=day, where="r.kind = %s", params=[right.kind])
+    cohort = right_cohort(
+        kind=right.kind,
+        year=right.filing_date.year,
+        field=tech_field(right.ipc_main, right.kind),
+        min_size=settings.IPFIN_SCORE_MIN_COHORT,
+    )
+    portfolio = read_portfolio(on=day, where=cohort.where, params=cohort.params)
     index = int(np.flatnonzero(portfolio.right_id == right.pk)[0])
     columns = dict(portfolio.columns)
     for name, value in given.items():
@@ -499,31 +499,37 @@ def right_score_get(
         column[index] = float(value)
         columns[name] = column
     scale = _run_scale(ScoreRun.objects.exclude(finished_at=None).order_by("-pk").first())
-    batch = score_rights(columns, portfolio.cohorts, weights=weights, grading=scale)
+    # The rights read are exactly this right's cohort: one cohort for all of them.
+    batch = score_rights(
+        columns, np.zeros(len(portfolio), dtype=np.int64), weights=weights, grading=scale
+    )
     result = explain(batch, columns, index)
-    cohorts = portfolio.cohorts
     return {
         "number": right.number,
         "score": result.score,
         "grade": result.grade,
-        "share_below": float(share_below(batch.score[index : index + 1], batch.score)[0]),
+        "share_below": _share_below_stored(result.score),
         "grade_scale": _scale_dict(scale),
         "dimensions": dict(result.dimensions),
         "contributions": [
             _contribution_dict(c.name, c.raw, c.percentile, c.points) for c in result.contributions
         ],
         "cohort": _cohort_dict(
-            right,
-            COHORT_BASES[int(cohorts.basis[index])],
-            int(cohorts.year_from[index]),
-            int(cohorts.year_to[index]),
-            int(cohorts.size[index]),
+            right, cohort.basis, cohort.year_from, cohort.year_to, len(portfolio)
         ),
         "stored": False,
         "run_id": None,
         "scored_at": None,
         "experts": echo,
     }
+
+
+def _share_below_stored(score: float) -> float | None:
+    """The share of the last run's stored scores below `score` (None before any run)."""
+    counts = RightScore.objects.aggregate(
+        total=Count("pk"), below=Count("pk", filter=Q(score__lt=score))
+    )
+    return counts["below"] / counts["total"] if counts["total"] else None
 
 
 def score_spread() -> dict[str, Any] | None:

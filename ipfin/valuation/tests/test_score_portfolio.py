@@ -279,3 +279,33 @@ def test_empty_register(db: Any) -> None:
 def test_one_points_column_per_engine_indicator() -> None:
     columns = {f.name for f in RightScore._meta.concrete_fields if f.name.startswith("c_")}
     assert columns == {f"c_{name}" for name in INDICATOR_NAMES}
+
+
+@pytest.mark.parametrize("minimum", [1, 2, 3, 5, 30])
+def test_one_rights_cohort_is_read_by_counting_not_by_reading_the_register(
+    register: dict[str, Right], today: date, minimum: int
+) -> None:
+    """`right_cohort` (what a score computed now reads) finds the same cohort as the run's
+    backoff over the whole register: same basis, same years, exactly the same rights."""
+    from ipfin.valuation.portfolio import right_cohort, tech_field
+
+    whole = read_portfolio(on=today, min_cohort=minimum)
+    member_row, member_cohort, own = whole.cohorts.memberships()
+    index = {int(pk): i for i, pk in enumerate(whole.right_id)}
+    for key, right in register.items():
+        found = right_cohort(
+            kind=right.kind,
+            year=right.filing_date.year,
+            field=tech_field(right.ipc_main, right.kind),
+            min_size=minimum,
+        )
+        i = index[right.pk]
+        assert found.basis == whole.cohorts.basis_labels()[i], key
+        assert (found.year_from, found.year_to) == (
+            whole.cohorts.year_from[i],
+            whole.cohorts.year_to[i],
+        ), key
+        mine = {int(whole.right_id[r]) for r in member_row[member_cohort == member_cohort[own[i]]]}
+        read = read_portfolio(on=today, where=found.where, params=found.params)
+        assert set(read.right_id.tolist()) == mine, key
+        assert found.size == len(mine)
