@@ -256,7 +256,15 @@ def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> 
     dimension weights (legal, technical, economic; summing to 1) recompute it on the fly;
     optional expert assessments (expert_legal, expert_technical, expert_economic; 0–100) replace
     the neutral ½ of those indicators, the data indicators keeping their cohort percentiles
-    (`experts` in the result echoes those used). A bad value is a 422 naming its field."""
+    (`experts` in the result echoes those used). A bad value is a 422 naming its field.
+
+    `cohort` says which rights the percentiles were taken among: the same kind, IPC subclass and
+    filing year, backed off (`basis`) to filing years within ±2, the IPC class, the section, then
+    every right of the kind, until at least IPFIN_SCORE_MIN_COHORT rights (default 30).
+    `grade` is on the bounds the last `score_portfolio` run calibrated on the register
+    (`grade_scale`: A the top 15%, B the next 25%, C the next 40%, D the rest by default; the
+    fixed bounds 65/55/45 before any run); `share_below` is the share of that run's rights that
+    score lower (null before any run)."""
     given = {k: v for k, v in query.dict().items() if v is not None}
     weights = {k: v for k, v in given.items() if k in _DIMENSION_PARAMS}
     experts = {k: v for k, v in given.items() if k not in _DIMENSION_PARAMS}
