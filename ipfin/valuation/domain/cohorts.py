@@ -272,8 +272,11 @@ def backoff_cohorts(
     counts: list[int] = []
     for name, codes in (("subclass", subclass), ("ipc_class", ipc_class), ("section", section)):
         dense, count = _dense(_codes(name, codes, n))
-        groups.append(kinds * count + dense)
-        counts.append(n_kinds * count)
+        # (kind, field) pairs numbered densely: the histograms hold the pairs that occur, never
+        # every kind × every field.
+        pair, pairs = _dense(kinds * count + dense)
+        groups.append(pair)
+        counts.append(pairs)
 
     basis = np.full(n, _KIND_LEVEL, dtype=np.int8)
     unplaced = np.ones(n, dtype=np.bool_)
