@@ -906,9 +906,19 @@ def kind_from_application_no(number: str) -> RightKind | None:
 
 
 # --- applicants ----------------------------------------------------------------------------------
+#
+# The type of the first-named applicant at filing, in the categories CNIPA's statistics and the
+# commercial exports use (申请人类型: 企业 / 大专院校 / 科研单位 / 个人 / 机关团体). The exports
+# rarely state it, so it is read from the name. A Chinese name's head noun comes last, so the
+# legal form at the end decides first (北京铁科英迈技术有限公司, 中铁西北科学研究院有限公司 are
+# companies); an institute inside a university (…大学…研究所) is not a legal person of its own and
+# counts as the university. The Lens exports give upper-case English names, often cut at 30
+# characters, so their words are matched as words or stems. When nothing tells, "" (unknown):
+# a wrong type is worse for the score than a missing one.
 
 APPLICANT_TYPES = ("enterprise", "university", "institute", "individual", "public")
-# The incoPat / CNIPA export's own 申请人类型 values, mapped onto ours.
+# A source's own 申请人类型 values, mapped onto ours (the incoPat-style legal-status sample says
+# 科研机构; CNIPA's statistics say 科研单位).
 APPLICANT_TYPE_LABELS: dict[str, str] = {
     "企业": "enterprise",
     "公司": "enterprise",
@@ -920,67 +930,93 @@ APPLICANT_TYPE_LABELS: dict[str, str] = {
     "个人": "individual",
     "机关团体": "public",
 }
-# Name markers, checked in this order (a company named 研究院有限公司 is a company; an
-# institute named …大学…研究所 is the university's institute: the university).
-_ENTERPRISE_SUFFIX = re.compile(
-    r"(有限公司|有限责任公司|股份公司|有限合伙|合伙企业|公司|集团|厂|商行|工作室|事务所|合作社"
-    r"|经营部|门市部)$"
+
+# Chinese names, checked in this order.
+_ENTERPRISE_SUFFIX_ZH = re.compile(
+    r"(公司|集团|厂|商行|工作室|事务所|合作社|经营部|门市部|有限合伙|合伙企业|企业)$"
 )
-_UNIVERSITY_ZH = ("大学", "学院", "职业技术")
-_INSTITUTE_ZH = (
-    "研究院", "研究所", "研究中心", "科学院", "实验室", "研究会", "设计院", "勘察", "研究总院"
-)  # fmt: skip
-_ENTERPRISE_ZH = ("公司", "集团", "企业", "工厂", "制造厂", "合作社", "商行")
+_SCHOOL_ZH = re.compile(r"(中学|小学|幼儿园|附中|附小|党校)$")  # schools below college: public
+_UNIVERSITY_ZH = ("大学", "学院", "学校")
+_INSTITUTE_ZH = ("研究院", "研究所", "研究中心", "科学院", "实验室", "设计院", "研究总院")
+_ENTERPRISE_ZH = ("公司", "集团", "企业", "工厂", "合作社", "商行", "工作室", "事务所")
 _PUBLIC_ZH = (
-    "医院", "局", "委员会", "协会", "学会", "部队", "政府", "中心", "办公室", "站", "所", "学校",
-    "中学", "小学",
+    "医院", "卫生院", "保健院", "局", "厅", "委员会", "协会", "联合会", "研究会", "基金会", "商会",
+    "部队", "政府", "办公室", "办事处", "管理处", "法院", "检察院", "大队", "支队", "总队",
+    "站", "所", "气象台", "电视台", "广播电台", "博物馆", "图书馆", "纪念馆", "文化馆",
 )  # fmt: skip
-_UNIVERSITY_EN = re.compile(r"\b(UNIV|UNIVERSITY|COLLEGE|SCHOOL)\b")
-_INSTITUTE_EN = re.compile(
-    r"\b(INST|INSTITUTE|ACAD|ACADEMY|LAB|LABS|LABORATORY|CAS|RES|GESELLSCHAFT)\b"
+# Markers that are also common given names (张学会, 王中心): they count only in a name longer
+# than a person's.
+_PUBLIC_ZH_LONG = ("学会", "中心")
+# A person: two to four Chinese characters, or a transliterated name joined by "·".
+_PERSON_ZH = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}(?:·[\u4e00-\u9fff]{1,8})+)$"
 )
-# A company's legal form decides before any other word (a power bureau's "CO LTD" is a company).
-_COMPANY_EN = re.compile(
-    r"\b(CO|COMPANY|LTD|LIMITED|CORP|CORPORATION|INC|LLC|GMBH|AG|KK|SA|S A|NV|BV|PLC|UG|OOO)\b"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# English (Lens) names, upper case, checked in this order.
+_LEGAL_FORM_EN = (
+    r"CO|COMPANY|LTD|LIMITED|CORP|CORPORATION|INC|INCORPORATED|LLC|GMBH|AG|KK|SA|S A|NV|BV|PLC"
+    r"|UG|SPA|SRL|SAS|OOO|ZAO|OAO|PAO|HAFTUNGSBESCHRAENKT|OTVETSTVENNOSTJU"
+)
+# At the end of a name only the unmistakable forms count: a cut name can end in "AG" (ACADEMY OF
+# AG…) or "SA" without being a company.
+_ENDS_IN_LEGAL_FORM_EN = re.compile(
+    r"\b(CO|COMPANY|LTD|LIMITED|CORP|CORPORATION|INC|INCORPORATED|LLC|GMBH|PLC)$"
+)
+_SCHOOL_EN = re.compile(r"\b(HIGH|MIDDLE|PRIMARY|SECONDARY) SCHOOL\b")
+# INST OF TECHNOLOGY is a 学院 (金陵科技学院: JINLING INST TECHNOLOGY).
+_UNIVERSITY_EN = re.compile(
+    r"\b(UNIV|UNIVERSITY|COLLEGE|SCHOOL|POLYTECHNIC"
+    r"|INST(ITUTE)?( OF)? (TECH|TECHNOLOGY|VOCATIONAL))\b"
+)
+_INSTITUTE_EN = re.compile(
+    r"\b(INST|INSTITUTE|ACAD|ACADEMY|LAB|LABS|LABORATORY|LABORATORIES|CAS|CAAS|CAMS|CAF"
+    r"|RES (CENTER|CENTRE|CT)|RESEARCH (CENTER|CENTRE)|GESELLSCHAFT)\b"
+)
+_COMPANY_EN = re.compile(rf"\b({_LEGAL_FORM_EN})\b")
+_PUBLIC_EN = re.compile(
+    r"\b(HOSPITAL|ARMY|ARMED|POLICE|POLICES|PLA|TROOP|TROOPS|BUREAU|MINISTRY|COUNCIL|ASS"
+    r"|ASSOCIATION|SOCIETY|COMMITTEE|COMMISSION|GOVERNMENT|ADMINISTRATION|STATION|OBSERVATORY"
+    r"|PUBLIC SECURITY)\b"
 )
 _ENTERPRISE_EN = re.compile(
-    r"\b(IND|TECH|TECHN|TECHNOLOGY|GROUP|HOLDINGS|ELECTRONIC|ELECTRONICS|OPTO|PLANT|FACTORY|MFG|"
-    r"MACH|PRODUCT|PRODUCTS|BIOLOG)\b"
+    r"\b(IND|INDUSTRY|INDUSTRIES|INDUSTRIAL|TECH|TECHN|TECHNOLOGY|GROUP|HOLDINGS|ELECTRONIC"
+    r"|ELECTRONICS|OPTO|PLANT|FACTORY|MFG|MACH|PRODUCT|PRODUCTS|BIOLOG|TRADING|GOODS)\b"
 )
-_PUBLIC_EN = re.compile(
-    r"\b(HOSPITAL|ARMY|ARMED|POLICE|POLICES|PLA|BUREAU|MINISTRY|COUNCIL|ASS|ASSOCIATION)\b"
+# Two or three plain words: a person (HUILIAN TANG, QI YUFEN, KIM NAM-I) unless one of them
+# begins like a word no person's name holds (the exports cut names: MECHANIZA, TECHNOLOGY C).
+_PERSON_EN = re.compile(r"^[A-Z][A-Z'\-]*( [A-Z][A-Z'\-]*){1,2}$")
+_NOT_A_PERSON_EN = re.compile(
+    r"\b(AGRIC|MECHANI|SCIEN|ENGINEER|INFORMA|ELECTR|INTERNAT|DEVELOP|EQUIP|MATERIAL|AVIAT"
+    r"|AERO|OPTIC|FOREST|SECURIT|SERVIC|INTELLIG|NETWORK|SYSTEM|MANUFACT|MEDIC|PHARMA|CHEMI"
+    r"|ENVIRON|ENERG|POWER|NATIONAL|PROVINC|MUNICIP|COUNTY|CENTER|CENTRE|INSTRUMENT|CONSTRUCT"
+    r"|DESIGN|TRADE|FOOD|HEALTH|BUILDING|SOFT|DIGITAL|CHINA|CHINESE)"
 )
-_CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
-_LATIN_PERSON = re.compile(r"^[A-Z][A-Z'\-]*( [A-Z][A-Z'\-]*){1,2}$")
 
 
-def applicant_type_of(name: str) -> str:
-    """The type of an applicant from its name (one of APPLICANT_TYPES), "" when the name does
-    not tell. Chinese names by their markers (…有限公司 an enterprise even when it holds 研究院;
-    大学/学院 a university; 研究院/研究所 an institute; 医院/局/协会 a public body; two to four
-    Chinese characters and nothing else a person); the upper-case English names of the Lens
-    exports by their words (UNIV, INST/ACAD, CO/LTD/CORP, HOSPITAL/ARMY; two or three plain
-    words a person)."""
-    text = unicodedata.normalize("NFKC", name or "").strip()
-    if not text:
-        return ""
-    if re.search(r"[\u4e00-\u9fff]", text):
-        compact = re.sub(r"\s+", "", text)
-        if _ENTERPRISE_SUFFIX.search(compact):
-            return "enterprise"
-        if any(marker in compact for marker in _UNIVERSITY_ZH):
-            return "university"
-        if any(marker in compact for marker in _INSTITUTE_ZH):
-            return "institute"
-        if any(marker in compact for marker in _ENTERPRISE_ZH):
-            return "enterprise"
-        if _CJK_NAME.match(compact):
-            return "individual"
-        if any(compact.endswith(marker) for marker in _PUBLIC_ZH):
-            return "public"
-        return ""
-    upper = re.sub(r"[^A-Z0-9'& \-]", " ", text.upper())
-    upper = re.sub(r"\s+", " ", upper).strip()
+def _chinese_applicant_type(compact: str) -> str:
+    if _ENTERPRISE_SUFFIX_ZH.search(compact):
+        return "enterprise"
+    if _SCHOOL_ZH.search(compact):
+        return "public"
+    if any(marker in compact for marker in _UNIVERSITY_ZH):
+        return "university"
+    if any(marker in compact for marker in _INSTITUTE_ZH):
+        return "institute"
+    if any(marker in compact for marker in _ENTERPRISE_ZH):
+        return "enterprise"
+    if compact.endswith(_PUBLIC_ZH) or (len(compact) > 4 and compact.endswith(_PUBLIC_ZH_LONG)):
+        return "public"
+    if _PERSON_ZH.match(compact):
+        return "individual"
+    return ""
+
+
+def _english_applicant_type(upper: str) -> str:
+    if _ENDS_IN_LEGAL_FORM_EN.search(upper):
+        return "enterprise"  # …RES INST CO LTD: a company, whatever it calls itself
+    if _SCHOOL_EN.search(upper):
+        return "public"
     if _UNIVERSITY_EN.search(upper):
         return "university"
     if _INSTITUTE_EN.search(upper):
@@ -991,21 +1027,42 @@ def applicant_type_of(name: str) -> str:
         return "public"
     if _ENTERPRISE_EN.search(upper):
         return "enterprise"
-    if _LATIN_PERSON.match(upper):
+    if _PERSON_EN.match(upper) and not _NOT_A_PERSON_EN.search(upper):
         return "individual"
     return ""
 
 
+def applicant_type_of(name: str) -> str:
+    """The type of an applicant from its name: one of APPLICANT_TYPES, or "" when the name does
+    not tell.
+
+    Chinese names (any Chinese character): a legal form at the end (…公司, …集团, …厂, …事务所)
+    is an enterprise, even when the name holds 研究院; a name ending 中学/小学 a public body;
+    大学/学院/学校 a university; 研究院/研究所/研究中心/科学院/实验室 an institute; 公司/集团/企业
+    anywhere an enterprise; a name ending 医院/局/委员会/协会/部队/…站/…所 (学会, 中心 only after
+    more than four characters) a public body; two to four Chinese characters and nothing else a
+    person. English names, upper-cased, by whole words: a legal form at the end (CO LTD, CORP,
+    INC, GMBH, S A) an enterprise; UNIV/COLLEGE/SCHOOL or INST OF TECHNOLOGY a university;
+    INST/ACAD/LAB/CAS/RES CENTER an institute; a legal form elsewhere an enterprise;
+    HOSPITAL/ARMY/BUREAU/ASSOCIATION a public body; IND/TECH/GROUP an enterprise; two or three
+    plain words without an organisation's word a person."""
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    if not text:
+        return ""
+    if _CJK.search(text):
+        return _chinese_applicant_type("".join(text.split()))
+    upper = re.sub(r"[^A-Z0-9'&\-]+", " ", text.upper()).strip()
+    return _english_applicant_type(upper)
+
+
 def applicants_summary(names: Iterable[str], stated_type: str = "") -> tuple[str, int | None]:
-    """(the first-named applicant's type, the number of distinct applicants) of a filing;
-    `stated_type` is a source's own 申请人类型 (taken when it is one we know).
-    No names: ("", None)."""
-    distinct: list[str] = []
-    for name in names:
-        cleaned = (name or "").strip()
-        if cleaned and cleaned not in distinct:
-            distinct.append(cleaned)
-    stated = APPLICANT_TYPE_LABELS.get((stated_type or "").strip().split(";")[0].strip(), "")
+    """(the first-named applicant's type, the number of distinct applicants) of a filing.
+
+    `stated_type` is a source's own 申请人类型 (its first value when it lists one per applicant),
+    taken when it is one of APPLICANT_TYPE_LABELS; else the first name is classified. No names:
+    (the stated type or "", None) - the number of applicants is unknown, never 0."""
+    distinct = list(dict.fromkeys(cleaned for name in names if (cleaned := (name or "").strip())))
+    stated = APPLICANT_TYPE_LABELS.get((stated_type or "").split(";")[0].strip(), "")
     if not distinct:
         return stated, None
     return stated or applicant_type_of(distinct[0]), len(distinct)

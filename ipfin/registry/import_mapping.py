@@ -46,6 +46,24 @@ none of these sources carries a USCC. Co-owners get equal shares in millionths (
 precision); when 1/n is not exact the remainder goes to the first-named owner, so the shares sum
 to 1.
 
+Applicants and backward citations (what the 价值度 score's applicant and citation indicators read;
+Right.applicant_type, applicant_count, backward_citations):
+
+- applicant_type: the type of the first-named applicant at filing (enterprise, university,
+  institute, individual, public; "" = unknown). The legal-status sample states it (申请人类型:
+  科研机构 → institute, see `domain.APPLICANT_TYPE_LABELS`); every other source names the
+  applicants only, and the first name is classified by `domain.applicant_type_of` ("" when the
+  name does not tell, e.g. a cut Lens name such as "BEIJING AERONAUTICAL & SPACE U").
+- applicant_count: the number of distinct applicants at filing. The applicants are the names the
+  row lists as applicants: CNIPR 申请（专利权）人, legal-status 申请人 (not 当前权利人, the current
+  holder), Lens Applicants, qichacha AssigneestringList / ApplicantCn. No name: None (unknown).
+- backward_citations: the references the patent lists (OECD "backward citations"). CNIPR 参考文献:
+  the number of non-empty ';'-separated entries, an empty cell is None (unknown), never 0 - the
+  shipped export leaves it empty in every row; legal-status 引证数: the integer, empty None. Lens
+  (its Cited Count is forward citations, cited_by_count), qichacha (Cites is null) and the others:
+  None.
+On a right already in the register a source that leaves a fact unknown never erases it.
+
 Row numbers are what a spreadsheet shows: CSV row 1 is the header, the first record is row 2;
 JSON records are numbered from 1.
 """
@@ -218,11 +236,11 @@ class RightRecord:
     claims_count: int | None = None
     cited_by_count: int | None = None
     family_size: int | None = None
-    # Backward citations: the references the patent lists (CNIPR 参考文献 counted, incoPat 引证数);
-    # an empty cell is unknown (None), never 0.
+    # Backward citations: the references the patent lists (CNIPR 参考文献 counted, legal-status
+    # 引证数); an empty cell is unknown (None), never 0.
     backward_citations: int | None = None
     # The applicants at filing when the source names them apart from the current owners
-    # (incoPat 申请人); else the owners listed are the applicants. `stated_applicant_type`: the
+    # (legal-status 申请人); else the owners listed are the applicants. `stated_applicant_type`: the
     # source's own 申请人类型, when it has one.
     applicants: tuple[str, ...] | None = None
     stated_applicant_type: str = ""
@@ -580,7 +598,7 @@ def _legal_status(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> Righ
         abstract=_text(row.get("申请摘要")),
         owners=split_names(row.get("当前权利人")) or split_names(row.get("申请人")),
         applicants=split_names(row.get("申请人")) or None,
-        stated_applicant_type=str(row.get("申请人类型") or ""),
+        stated_applicant_type=_text(row.get("申请人类型")),
         backward_citations=count_or_none(row.get("引证数")),
         events=events,
         family_size=count_or_none(row.get("简单同族数量")),

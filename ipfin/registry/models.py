@@ -41,8 +41,10 @@ class EventTypeChoices(models.TextChoices):
 
 
 class ApplicantTypeChoices(models.TextChoices):
-    """The first-named applicant's type, as CNIPA's statistics and the incoPat exports name
-    them (申请人类型); "" = unknown. Classified by `ipfin.registry.domain.applicant_type_of`."""
+    """The first-named applicant's type, in CNIPA's statistics' categories (申请人类型);
+    "" = unknown. Public bodies (机关团体) are government bodies, associations, hospitals, armed
+    forces and schools below college. Read from a source's own 申请人类型 when it has one
+    (domain.APPLICANT_TYPE_LABELS), else from the name (domain.applicant_type_of)."""
 
     ENTERPRISE = "enterprise", _("企业")
     UNIVERSITY = "university", _("大专院校")
@@ -81,9 +83,14 @@ class Right(models.Model):
     claims_count = models.PositiveIntegerField(_("权利要求项数"), null=True, blank=True)
     cited_by_count = models.PositiveIntegerField(_("被引证次数"), null=True, blank=True)
     family_size = models.PositiveIntegerField(_("简单同族数量"), null=True, blank=True)
-    # Backward citations (OECD): the references the patent lists (CNIPR 参考文献, incoPat 引证数).
+    # Backward citations (OECD): how many references the patent lists (CNIPR 参考文献 counted,
+    # the legal-status export's 引证数, or given to right_create); null = unknown.
     backward_citations = models.PositiveIntegerField(_("引证文献数"), null=True, blank=True)
-    # The applicants at filing: the first-named one's type and how many there were.
+    # The applicants at filing (not the current holders): the first-named one's type ("" =
+    # unknown: the source neither states it nor does the name tell) and how many distinct
+    # applicants there were (null = unknown). Set by the imports (import_mapping's docstring
+    # names each source's columns), by right_create from the owners entered, and for rights
+    # registered before by migration 0005 from their earliest owners.
     applicant_type = models.CharField(
         _("申请人类型"), max_length=16, choices=ApplicantTypeChoices.choices, blank=True, default=""
     )

@@ -112,6 +112,7 @@ RIGHT_EXTRA_FIELDS = frozenset(
 LICENCE_TYPES = ("exclusive", "sole", "ordinary")  # 独占 / 排他 / 普通
 _SHARE_QUANTUM = Decimal("0.000001")  # RightOwner.share has six decimal places
 _NICE_CLASSES = range(1, 46)  # 尼斯分类 classes 1-45
+_POSITIVE_INT_MAX = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
 
 # The dealings with a right that need the pledgee's consent while it is pledged (民法典 art. 444
 # ¶2: transfer, licence; 专利审查指南: surrender), and the fields recording that consent:
@@ -389,6 +390,18 @@ def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
             "similar_groups_invalid",
             "类似群应为 4 位数字编号（如 0901）。",
             "Similar groups must be 4-digit codes such as 0901.",
+        )
+    citations = fields.get("backward_citations", 0)
+    if (
+        isinstance(citations, bool)
+        or not isinstance(citations, int)
+        or not 0 <= citations <= _POSITIVE_INT_MAX
+    ):
+        raise invalid(
+            "backward_citations",
+            "backward_citations_invalid",
+            "引证文献数应为 0 至 2147483647 之间的整数。",
+            "Backward citations must be a whole number from 0 to 2147483647.",
         )
     if (classes or groups) and kind is not RightKind.TRADEMARK:
         raise invalid(

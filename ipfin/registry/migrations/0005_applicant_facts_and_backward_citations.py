@@ -5,23 +5,47 @@ from django.db import migrations, models
 from ipfin.registry.domain import applicants_summary
 
 
+# A registered enterprise is an enterprise whatever its name says (as in services.right_create).
+_ENTERPRISE_KIND = "enterprise"
+_BATCH = 2000
+
+
 def fill_applicant_facts(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """The applicants of the rights already registered: their earliest owners (those from the
-    smallest valid_from), in id order; the first one's type read from its name."""
+    """The applicants of the rights already registered are their earliest owners (the rows from
+    the smallest valid_from), in the order entered: the first one's type (its organisation's kind
+    when it is linked to a registered enterprise, else read from its name by the pure
+    `applicants_summary`) and how many distinct names there are. Rights without owners stay
+    unknown. Streams the owners in (right, valid_from, id) order, so memory stays flat."""
     Right = apps.get_model("registry", "Right")
     RightOwner = apps.get_model("registry", "RightOwner")
-    first: dict[int, object] = {}
-    names: dict[int, list[str]] = {}
-    for right_id, name, valid_from in RightOwner.objects.order_by(
-        "right_id", "valid_from", "id"
-    ).values_list("right_id", "name", "valid_from"):
-        if first.setdefault(right_id, valid_from) == valid_from:
-            names.setdefault(right_id, []).append(name)
+    rows = RightOwner.objects.order_by("right_id", "valid_from", "id").values_list(
+        "right_id", "valid_from", "name", "organisation__kind"
+    )
     changed = []
-    for right in Right.objects.filter(pk__in=list(names)).only("pk"):
-        right.applicant_type, right.applicant_count = applicants_summary(names[right.pk])
-        changed.append(right)
-    Right.objects.bulk_update(changed, ["applicant_type", "applicant_count"], batch_size=2000)
+
+    def settle(right_id, names, first_kind):  # type: ignore[no-untyped-def]
+        applicant_type, applicant_count = applicants_summary(names)
+        if first_kind == _ENTERPRISE_KIND:
+            applicant_type = _ENTERPRISE_KIND
+        changed.append(
+            Right(pk=right_id, applicant_type=applicant_type, applicant_count=applicant_count)
+        )
+        if len(changed) >= _BATCH:
+            Right.objects.bulk_update(changed, ["applicant_type", "applicant_count"])
+            changed.clear()
+
+    current = None
+    for right_id, valid_from, name, org_kind in rows.iterator(chunk_size=_BATCH):
+        if current is None or right_id != current[0]:
+            if current is not None:
+                settle(current[0], current[2], current[3])
+            current = (right_id, valid_from, [name], org_kind)
+        elif valid_from == current[1]:
+            current[2].append(name)
+    if current is not None:
+        settle(current[0], current[2], current[3])
+    if changed:
+        Right.objects.bulk_update(changed, ["applicant_type", "applicant_count"])
 
 
 class Migration(migrations.Migration):
