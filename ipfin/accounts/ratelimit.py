@@ -1,7 +1,8 @@
 """The anonymous calculators' rate limit: requests per client address, for callers who are not
 logged in (POST /api/v1/valuations/preview, POST /api/v1/schedules/preview and the risk
 calculators POST /api/v1/risk/compensation/preview and /api/v1/risk/npl-tolerance/preview, which
-anyone may call and which compute on every request).
+anyone may call and which compute on every request; GET /api/v1/rights/{number}/score when its
+query gives weights or expert assessments, which recompute the score over the right's cohort).
 
 Rule. An anonymous request (no bearer token, no session: `request.user` is not authenticated once
 the operation's `ApiAuth(optional=True)` has run) counts against its client address. With the
@@ -41,7 +42,14 @@ from ninja.throttling import BaseThrottle
 
 from ipfin.accounts.throttle import client_address
 
-__all__ = ["ANON_CALCULATOR_THROTTLE", "AnonymousRateThrottle", "clock", "parse_rate"]
+__all__ = [
+    "ANON_CALCULATOR_THROTTLE",
+    "ANON_SCORE_THROTTLE",
+    "AnonymousRateThrottle",
+    "ComputingRequestThrottle",
+    "clock",
+    "parse_rate",
+]
 
 _RATE = re.compile(r"\s*(\d+)\s*/\s*([smhd])\s*")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -110,7 +118,30 @@ class AnonymousRateThrottle(BaseThrottle):
         return period - clock() % period
 
 
+class ComputingRequestThrottle(AnonymousRateThrottle):
+    """The same count, for an operation that is a plain read unless the query asks it to compute
+    (any of `parameters` given): only the computing requests are counted and refused."""
+
+    def __init__(self, *, scope: str, setting: str, parameters: frozenset[str]) -> None:
+        super().__init__(scope=scope, setting=setting)
+        self.parameters = parameters
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        if not any(request.GET.get(name) for name in self.parameters):
+            return True
+        return super().allow_request(request)
+
+
 # The anonymous calculators share one count per address.
 ANON_CALCULATOR_THROTTLE = AnonymousRateThrottle(
     scope="calculator", setting="IPFIN_ANON_CALCULATOR_RATE"
+)
+# GET /rights/{number}/score recomputes the score with the weights or expert assessments given:
+# a calculator then, counted with the others; without them it reads the stored score.
+ANON_SCORE_THROTTLE = ComputingRequestThrottle(
+    scope="calculator",
+    setting="IPFIN_ANON_CALCULATOR_RATE",
+    parameters=frozenset(
+        {"legal", "technical", "economic", "expert_legal", "expert_technical", "expert_economic"}
+    ),
 )

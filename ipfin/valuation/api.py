@@ -29,7 +29,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
+from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
@@ -250,7 +250,9 @@ class ScoreQuery(Schema):
 _DIMENSION_PARAMS = ("legal", "technical", "economic")
 
 
-@router.get("/rights/{number}/score", response=RightScoreOut, auth=_public)
+@router.get(
+    "/rights/{number}/score", response=RightScoreOut, auth=_public, throttle=ANON_SCORE_THROTTLE
+)
 def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> dict[str, Any]:
     """The right's 价值度 score, grade and each indicator's contribution (public). Optional
     dimension weights (legal, technical, economic; summing to 1) recompute it on the fly;
@@ -264,7 +266,9 @@ def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> 
     `grade` is on the bounds the last `score_portfolio` run calibrated on the register
     (`grade_scale`: A the top 15%, B the next 25%, C the next 40%, D the rest by default; the
     fixed bounds 65/55/45 before any run); `share_below` is the share of that run's rights that
-    score lower (null before any run)."""
+    score lower (null before any run). Anonymous callers who give weights or expert assessments
+    are counted with the calculators (IPFIN_ANON_CALCULATOR_RATE per address: 429 `rate_limited`
+    beyond it); reading the stored score is not counted."""
     given = {k: v for k, v in query.dict().items() if v is not None}
     weights = {k: v for k, v in given.items() if k in _DIMENSION_PARAMS}
     experts = {k: v for k, v in given.items() if k not in _DIMENSION_PARAMS}

@@ -157,9 +157,30 @@ def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
         ("post", SCHEDULE),
         ("post", "/api/v1/risk/compensation/preview"),
         ("post", "/api/v1/risk/npl-tolerance/preview"),
+        ("get", "/api/v1/rights/{number}/score"),
     }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]
     assert response["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
     assert response["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+
+
+def test_the_score_counts_only_when_it_recomputes(
+    now: list[float], make_right: Callable[..., Any]
+) -> None:
+    """GET /rights/{n}/score with weights or expert assessments recomputes over the cohort: a
+    calculator, counted with the others; the plain read is never counted."""
+    right = make_right()
+    client = _anonymous()
+    path = f"/api/v1/rights/{right.number}/score"
+    for _ in range(40):
+        assert client.get(path).status_code == 200
+    for _ in range(20):
+        assert _post(client, VALUATION, INCOME).status_code == 200
+    for i in range(10):
+        response = client.get(path, {"expert_legal": "80"})
+        assert response.status_code == 200, (i, response.json())
+    refused = client.get(path, {"legal": "0.5", "technical": "0.25", "economic": "0.25"})
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert client.get(path).status_code == 200  # reading the stored score: still allowed
