@@ -281,14 +281,17 @@ def backoff_cohorts(
     basis = np.full(n, _KIND_LEVEL, dtype=np.int8)
     unplaced = np.ones(n, dtype=np.bool_)
     size = np.zeros(n, dtype=np.int64)
-    hists: list[IntArray] = []
-    # Level 0: (group, year) cells; levels 1-3: windows of ±W years over the cells.
+    # Level 0: (group, year) cells; levels 1-3: windows of ±W years over the cells (level 1 over
+    # level 0's cells). A level only runs while some right is still unplaced.
+    hist = np.zeros((0, n_years), dtype=np.int64)
     for level in range(4):
+        if not unplaced.any():
+            break
         group = groups[max(level - 1, 0)]
-        group_count = counts[max(level - 1, 0)]
         cell = group * n_years + y
-        hist = np.bincount(cell, minlength=group_count * n_years).reshape(group_count, n_years)
-        hists.append(hist)
+        if level != 1:
+            hist = np.bincount(cell, minlength=counts[max(level - 1, 0)] * n_years)
+            hist = hist.reshape(-1, n_years)
         level_size = (hist if level == 0 else window_sums(hist)).ravel()[cell]
         placed = unplaced & (level_size >= min_size)
         basis[placed] = level
@@ -321,11 +324,19 @@ def backoff_cohorts(
             plans.append(LevelPlan(0, rows, rows, cells, None, n_cells,
                                    np.arange(rows.size, dtype=np.int64)))  # fmt: skip
             continue
-        # The members: every right of the groups (kinds, at the last level) of the placed rights.
-        group = kinds if level == _KIND_LEVEL else groups[level - 1]
-        needed = np.zeros(n_kinds if level == _KIND_LEVEL else counts[level - 1], dtype=np.bool_)
-        needed[group[rows]] = True
-        members = everyone[needed[group]]
+        # The members: every right of the kinds of the placed rights (the last level), or of
+        # their groups filed within ±W years of one of them (a windowed level).
+        if level == _KIND_LEVEL:
+            group = kinds
+            needed_kind = np.zeros(n_kinds, dtype=np.bool_)
+            needed_kind[kinds[rows]] = True
+            members = everyone[needed_kind[kinds]]
+        else:
+            group = groups[level - 1]
+            centres = np.zeros((counts[level - 1], n_years), dtype=np.int64)
+            centres[group[rows], y[rows]] = 1
+            near = window_sums(centres).ravel() > 0
+            members = everyone[near[group * n_years + y]]
         member_group, n_groups = _dense(group[members])
         plans.append(
             LevelPlan(

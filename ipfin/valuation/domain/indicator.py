@@ -809,12 +809,16 @@ def _cohort_arrays(cohort: NDArray[np.int64] | Cohorts) -> Cohorts:
     return partition_cohorts(codes)
 
 
+WindowCache = dict[int, tuple[IntArray, IntArray, int, IntArray]]
+
+
 def _window_percentile(
     values: FloatArray,
     plan: LevelPlan,
     n_years: int,
     higher_is_better: bool,
     whole: bool,
+    cache: WindowCache | None = None,
 ) -> FloatArray:
     """Percentiles of the rights placed at a windowed level, each within the members of its
     group filed within ±YEAR_WINDOW years of its own year (`values`: the members' values).
@@ -848,7 +852,12 @@ def _window_percentile(
     if distinct > _WINDOW_PAIRS_MAX_DISTINCT:
         # Nearly every value distinct (a term in days): the (pair × year) table would hold about
         # members × years cells; ranking each window's members outright is cheaper.
-        index, window, n_windows, own = plan.window_memberships(n_years)
+        # Spelled out once per level and shared by every such indicator of the batch.
+        if cache is None:
+            cache = {}
+        if plan.level not in cache:
+            cache[plan.level] = plan.window_memberships(n_years)
+        index, window, n_windows, own = cache[plan.level]
         ranked = _cohort_percentile(values[index], window, n_windows, higher_is_better, whole)
         out: FloatArray = ranked[own]
         return out
@@ -915,7 +924,11 @@ def _window_histogram(
 
 
 def _level_percentile(
-    values: FloatArray, cohorts: Cohorts, higher_is_better: bool, whole: bool
+    values: FloatArray,
+    cohorts: Cohorts,
+    higher_is_better: bool,
+    whole: bool,
+    cache: WindowCache | None = None,
 ) -> FloatArray:
     """Each right's percentile within its own cohort, level by level."""
     plans = cohorts.levels
@@ -927,7 +940,7 @@ def _level_percentile(
         member_values = values[plan.members]
         if plan.windowed:
             pct[plan.rows] = _window_percentile(
-                member_values, plan, cohorts.n_years, higher_is_better, whole
+                member_values, plan, cohorts.n_years, higher_is_better, whole, cache
             )
         else:
             pct[plan.rows] = _cohort_percentile(
@@ -963,15 +976,19 @@ def score_rights(
     # One block, a row per indicator (INDICATORS is ordered by dimension): each dimension's
     # points are then one reduction over its rows.
     block = np.empty((len(INDICATORS), n))
+    windows: WindowCache = {}
     for row, spec in enumerate(INDICATORS):
         values = checked[spec.name]
         if values is None:
             pct = np.full(n, 0.5)
         elif spec.source == "expert":
             pct = _expert_percentile(values)
+        elif n == 0 or np.fmin.reduce(values) == np.fmax.reduce(values) or np.isnan(values).all():
+            # Every known value equal (or none known): the mid-rank is ½ in any cohort.
+            pct = np.full(n, 0.5)
         else:
             whole = spec.name in _COUNT_INDICATORS or spec.name in ("granted", "applicant_type")
-            pct = _level_percentile(values, cohorts, spec.higher_is_better, whole)
+            pct = _level_percentile(values, cohorts, spec.higher_is_better, whole, windows)
         percentiles[spec.name] = pct
         contributions[spec.name] = np.multiply(pct, points_per_unit[spec.name], out=block[row])
     score = np.zeros(n)
