@@ -110,8 +110,13 @@ the round trip — and are ranked with one histogram over (cohort, code) cells (
 cumulative sum along each cohort's row, one gather) while the table is small, else with two
 stable radix sorts (code, then cohort) and one pass over the runs of equal (cohort, code). Values
 with no such code take a comparison argsort instead of the first radix sort. The percentiles are
-exactly those of the definition either way. `score_rights_reference` is the plain per-row Python
-implementation of the same score (the benchmark's baseline and the tests' oracle).
+exactly those of the definition either way. A cohort backed off to a window of filing years
+(`LevelPlan.windowed`) overlaps its neighbours; it is ranked with one (group, year, value)
+histogram summed over the window while that table is small, else a (group, value) × year table,
+else — values nearly all distinct, a term in days — with the windows spelled out once per level
+(each member once per window it falls in) and ranked as a partition. `score_rights_reference` is
+the plain per-row Python implementation of the same score, over `Cohorts.memberships` (the
+benchmark's baseline and the tests' oracle).
 """
 
 from __future__ import annotations
