@@ -151,6 +151,17 @@ _FIELD_SQL = (
     "CASE WHEN REPLACE(r.ipc_main, ' ', '') <> '' "
     "THEN UPPER(SUBSTR(REPLACE(r.ipc_main, ' ', ''), 1, 4)) ELSE '~' || r.kind END"
 )
+# The IPC class (3 characters) and section (1) of the field. A right without IPC keeps its
+# "~kind" field at the subclass level and a prefix of it above: the kind is in the key anyway.
+_CLASS_SQL = f"SUBSTR({_FIELD_SQL}, 1, 3)"
+_SECTION_SQL = f"SUBSTR({_FIELD_SQL}, 1, 1)"
+# The field each windowed level groups by (subclass, class, section) and its width in characters
+# (None: the whole field).
+_LEVEL_FIELDS: tuple[tuple[str, int | None], ...] = (
+    (_FIELD_SQL, None),
+    (_CLASS_SQL, 3),
+    (_SECTION_SQL, 1),
+)
 
 
 def _year_sql(vendor: str) -> str:
@@ -183,29 +194,32 @@ def right_cohort(*, kind: str, year: int, field: str, min_size: int) -> RightCoh
     span = (date(low, 1, 1), date(high + 1, 1, 1))
     right_t = Right._meta.db_table
     in_years = "r.kind = %s AND r.filing_date >= %s AND r.filing_date < %s"
-    prefixes = (field, field[:3], field[:1])
+    # The windowed levels, each with the expression the run groups by and this right's value of
+    # it (the whole field at the subclass level: a right without IPC has "~kind" there).
+    levels = [
+        (basis, expression, field[:width] if width else field)
+        for basis, (expression, width) in zip(
+            ("subclass_years", "class_years", "section_years"), _LEVEL_FIELDS, strict=True
+        )
+    ]
+    sums = ", ".join(
+        f"SUM(CASE WHEN {expression} = %s THEN 1 ELSE 0 END)" for _, expression, _ in levels
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT "  # noqa: S608 - SQL of this module; values are parameters
-            f"SUM(CASE WHEN {_FIELD_SQL} = %s AND {year_sql} = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN {_FIELD_SQL} = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN SUBSTR({_FIELD_SQL}, 1, 3) = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN SUBSTR({_FIELD_SQL}, 1, 1) = %s THEN 1 ELSE 0 END) "
+            f"SUM(CASE WHEN {_FIELD_SQL} = %s AND {year_sql} = %s THEN 1 ELSE 0 END), {sums} "
             f"FROM {right_t} r WHERE {in_years}",
-            [field, year, *prefixes, kind, *span],
+            [field, year, *(value for _, _, value in levels), kind, *span],
         )
         counts = [int(v or 0) for v in cursor.fetchone()]
     if counts[0] >= min_size:
         where = f"r.kind = %s AND {year_sql} = %s AND {_FIELD_SQL} = %s"
         return RightCohort("subclass_year", year, year, counts[0], where, [kind, year, field])
-    for basis, size, width, prefix in (
-        ("subclass_years", counts[1], 4, prefixes[0]),
-        ("class_years", counts[2], 3, prefixes[1]),
-        ("section_years", counts[3], 1, prefixes[2]),
-    ):
+    for (basis, expression, value), size in zip(levels, counts[1:], strict=True):
         if size >= min_size:
-            where = f"{in_years} AND SUBSTR({_FIELD_SQL}, 1, {width}) = %s"
-            return RightCohort(basis, low, high, size, where, [kind, *span, prefix])
+            where = f"{in_years} AND {expression} = %s"
+            return RightCohort(basis, low, high, size, where, [kind, *span, value])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), MIN({year_sql}), MAX({year_sql}) FROM {right_t} r "  # noqa: S608
@@ -248,16 +262,12 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
         comp_days = "CAST(json_extract(e.payload, '$.days') AS INTEGER)"
         ipc = "r.ipc_codes"
         int_t = "INTEGER"
-    # The IPC class (3 characters) and section (1) of the field; a right without IPC keeps its
-    # "~kind" field at every level (the prefix of "~kind" would do as well: the kind is in the key).
-    field3_sql = f"SUBSTR({_FIELD_SQL}, 1, 3)"
-    field1_sql = f"SUBSTR({_FIELD_SQL}, 1, 1)"
     if vendor == "postgresql":
         field = f"hashtextextended({_FIELD_SQL}, 0)"
-        field3 = f"hashtextextended({field3_sql}, 0)"
-        field1 = f"hashtextextended({field1_sql}, 0)"
+        field3 = f"hashtextextended({_CLASS_SQL}, 0)"
+        field1 = f"hashtextextended({_SECTION_SQL}, 0)"
     else:
-        field, field3, field1 = _FIELD_SQL, field3_sql, field1_sql
+        field, field3, field1 = _FIELD_SQL, _CLASS_SQL, _SECTION_SQL
     applicant = "CASE r.applicant_type " + " ".join(
         f"WHEN '{k}' THEN {v}" for k, v in _APPLICANT_CODES.items()
     )

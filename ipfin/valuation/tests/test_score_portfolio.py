@@ -309,3 +309,24 @@ def test_one_rights_cohort_is_read_by_counting_not_by_reading_the_register(
         read = read_portfolio(on=today, where=found.where, params=found.params)
         assert set(read.right_id.tolist()) == mine, key
         assert found.size == len(mine)
+
+
+def test_a_right_without_ipc_backs_off_to_its_kind_within_two_years(
+    make_right: Callable[..., Right], settings: Any
+) -> None:
+    """Trademarks carry no IPC: one field ("~trademark") at every level. Three filed in three
+    consecutive years, minimum 3: each backs off to the trademarks filed within ±2 years, and a
+    score computed now reads exactly those three (not a 4-character prefix of the field)."""
+    settings.IPFIN_SCORE_MIN_COHORT = 3
+    marks = [
+        make_right(kind="trademark", mark_text=f"星{i}", nice_classes=[9],
+                   filing_date=date(2019 + i, 3, 1), grant_date=date(2020 + i, 3, 1))
+        for i in range(3)
+    ]  # fmt: skip
+    for mark in marks:
+        result = right_score_get(number=mark.number, dimensions=DEFAULT_DIMENSIONS)
+        assert result["cohort"]["basis"] == "subclass_years"
+        assert result["cohort"]["size"] == 3
+    whole = read_portfolio(on=date(2025, 1, 1), min_cohort=3)
+    index = {int(pk): i for i, pk in enumerate(whole.right_id)}
+    assert {whole.cohorts.basis_labels()[index[m.pk]] for m in marks} == {"subclass_years"}
