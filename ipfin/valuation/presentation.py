@@ -32,6 +32,7 @@ from ipfin.common import display
 from ipfin.registry.labels import status_label
 from ipfin.registry.models import RightKindChoices
 from ipfin.registry.selectors import current_owners, rights_status_bulk
+from ipfin.valuation.domain.indicator import FIXED_GRADE_SCALE
 
 __all__ = [
     "CalculationTable",
@@ -658,7 +659,13 @@ def grade_sentence(score: Any) -> str:
             "c": display.percent(Decimal(str(shares["C"])), 0),
         }
     else:
-        rule = _("等级按固定分数线划定：A ≥ 65，B ≥ 55，C ≥ 45，D 其余")
+        bounds = scale.get("thresholds") if isinstance(scale, Mapping) else None
+        bounds = bounds or dict(zip("ABC", FIXED_GRADE_SCALE.thresholds, strict=True))
+        rule = _("等级按固定分数线划定：A ≥ %(a)s，B ≥ %(b)s，C ≥ %(c)s，D 其余") % {
+            "a": f"{float(bounds['A']):g}",
+            "b": f"{float(bounds['B']):g}",
+            "c": f"{float(bounds['C']):g}",
+        }
     if is_english():
         return f"{head} ({rule})"
     return f"{head}（{rule}）"

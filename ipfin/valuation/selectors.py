@@ -374,27 +374,30 @@ def _scale_dict(scale: GradeScale) -> dict[str, Any]:
     }
 
 
+# The technology field a cohort level names: the subclass levels the whole field (at most four
+# characters, or "~kind" without IPC), the class and section levels its first 3 and 1.
+_LEVEL_FIELD_WIDTH = {"class_years": 3, "section_years": 1}
+
+
 def _cohort_dict(
     right: Right, basis: str, year_from: int | None, year_to: int | None, size: int
 ) -> dict[str, Any]:
     """The cohort a right was ranked in: its basis (COHORT_BASES), the technology field at that
-    level (IPC subclass, class or section; the whole kind: null), the filing years and size."""
+    level (IPC subclass, class or section; "~kind" without IPC; "" for the whole kind), the
+    filing years and size."""
     field = tech_field(right.ipc_main, right.kind)
-    if field.startswith("~"):
-        field_at_level: str | None = field
-    else:
-        width = {"subclass_year": 4, "subclass_years": 4, "class_years": 3, "section_years": 1}
-        field_at_level = field[: width[basis]] if basis in width else None
     if basis == "kind":
-        field_at_level = None
+        field = ""
+    elif not field.startswith("~"):
+        field = field[: _LEVEL_FIELD_WIDTH.get(basis, len(field))]
     year = right.filing_date.year
     return {
         "filing_year": year,
         "basis": basis,
         "kind": right.kind,
-        "tech_field": field_at_level if field_at_level is not None else "",
-        "filing_years": [year_from if year_from is not None else year,
-                         year_to if year_to is not None else year],
+        "tech_field": field,
+        "filing_years": [year if year_from is None else year_from,
+                         year if year_to is None else year_to],
         "size": size,
     }  # fmt: skip
 
@@ -472,9 +475,9 @@ def right_score_get(
     assessments of this right: only those indicators change; `experts` in the result echoes
     the ones used (decimal strings).
 
-    Computed now (no stored score, or other weights): the rights of the same kind are read and
-    the right's cohort backed off among them exactly as the portfolio run does (the backoff of a
-    right depends only on the rights of its kind); graded on the last run's bounds."""
+    Computed now (no stored score, or other weights): the right's cohort is found by counting
+    (`portfolio.right_cohort`, the same backoff as the portfolio run) and only its rights are
+    read and ranked; graded on the last run's bounds."""
     right = right_get(number=number)
     day = on or timezone.localdate()
     weights = _weights(dimensions)
@@ -535,10 +538,9 @@ def _share_below_stored(score: float) -> float | None:
 def score_spread() -> dict[str, Any] | None:
     """The stored scores' spread (None when nothing is stored): rights per grade, quartiles,
     interquartile range, lowest and highest, and rights per cohort basis (labelled)."""
-    rows = RightScore.objects.values_list("score", "grade", "cohort_basis")
-    if not rows.exists():
+    scores = np.fromiter(RightScore.objects.values_list("score", flat=True), dtype=np.float64)
+    if scores.size == 0:
         return None
-    scores = np.fromiter(rows.values_list("score", flat=True), dtype=np.float64)
     grades = dict(RightScore.objects.order_by().values_list("grade").annotate(n=Count("pk")))
     bases = dict(RightScore.objects.order_by().values_list("cohort_basis").annotate(n=Count("pk")))
     q1, q2, q3 = (float(q) for q in np.percentile(scores, [25, 50, 75]))

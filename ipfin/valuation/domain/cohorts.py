@@ -138,43 +138,33 @@ class Cohorts:
 
     def memberships(self) -> tuple[IntArray, IntArray, IntArray]:
         """(member_row, member_cohort, own): every (cohort, right) pair spelled out, cohorts
-        numbered densely, and each right's own pair — the plain form the reference ranks over."""
+        numbered densely level after level, and each right's own pair — the plain form the
+        reference ranks over."""
         rows: list[IntArray] = []
-        keys: list[IntArray] = []
-        own_key = np.zeros(len(self), dtype=np.int64)
-        offset = 0
+        cohorts: list[IntArray] = []
+        own = np.zeros(len(self), dtype=np.int64)
+        offset = 0  # cohorts numbered so far
+        position = 0  # pairs listed so far
         for plan in self.levels:
-            span = plan.n_groups * (self.n_years if plan.windowed else 1)
-            if plan.member_year is None:
-                rows.append(plan.members)
-                keys.append(offset + plan.member_group)
-                own_key[plan.rows] = offset + plan.member_group[plan.at]
+            if plan.windowed:
+                index, code, count, placed = plan.window_memberships(self.n_years)
+                members = plan.members[index]
             else:
-                centre_of_placed = plan.member_group[plan.at] * self.n_years
-                centre_of_placed += plan.member_year[plan.at]
-                own_key[plan.rows] = offset + centre_of_placed
-                needed = np.zeros(span, dtype=np.bool_)
-                needed[centre_of_placed] = True
-                for shift in range(-YEAR_WINDOW, YEAR_WINDOW + 1):
-                    centre = plan.member_year + shift
-                    inside = (centre >= 0) & (centre < self.n_years)
-                    key = plan.member_group * self.n_years + centre
-                    inside[inside] = needed[key[inside]]
-                    rows.append(plan.members[inside])
-                    keys.append(offset + key[inside])
-            offset += span
+                members, code, count, placed = (
+                    plan.members,
+                    plan.member_group,
+                    plan.n_groups,
+                    plan.at,
+                )
+            rows.append(members)
+            cohorts.append(offset + code)
+            own[plan.rows] = position + placed
+            offset += count
+            position += int(members.shape[0])
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        member_row = np.concatenate(rows)
-        unique_keys, member_cohort = np.unique(np.concatenate(keys), return_inverse=True)
-        member_cohort = member_cohort.astype(np.int64).ravel()
-        n = len(self)
-        order = np.lexsort((member_row, member_cohort))
-        pair = member_cohort[order] * n + member_row[order]
-        own_cohort = np.searchsorted(unique_keys, own_key)
-        own = order[np.searchsorted(pair, own_cohort * n + np.arange(n))]
-        return member_row, member_cohort, own.astype(np.int64)
+        return np.concatenate(rows), np.concatenate(cohorts), own
 
 
 def _codes(name: str, values: IntArray | NDArray[np.integer], n: int) -> IntArray:
@@ -200,15 +190,12 @@ def _dense(codes: IntArray) -> tuple[IntArray, int]:
     return lookup[codes], int(lookup[-1]) + 1
 
 
-def partition_cohorts(cohort: IntArray | NDArray[np.integer]) -> Cohorts:
-    """Cohorts given directly as one code per right (no backoff: basis subclass_year)."""
-    codes = np.asarray(cohort).astype(np.int64, copy=False).ravel()
+def partition_cohorts(cohort: IntArray) -> Cohorts:
+    """Cohorts given directly as one non-negative code per right (no backoff: basis
+    subclass_year); `indicator.score_rights` checks and factorises a caller's codes first."""
+    codes = _codes("cohort", cohort, int(np.asarray(cohort).shape[0]))
     n = codes.shape[0]
-    if n and int(codes.min()) < 0:
-        _, inverse = np.unique(codes, return_inverse=True)
-        dense, count = inverse.astype(np.int64).ravel(), int(inverse.max()) + 1
-    else:
-        dense, count = _dense(codes)
+    dense, count = _dense(codes)
     sizes = np.bincount(dense, minlength=count)[dense] if n else dense
     everyone = np.arange(n, dtype=np.int64)
     plan = LevelPlan(0, everyone, everyone, dense, None, count, everyone)
@@ -218,17 +205,13 @@ def partition_cohorts(cohort: IntArray | NDArray[np.integer]) -> Cohorts:
 
 def window_sums(hist: IntArray) -> IntArray:
     """hist[g, y] summed over y−W..y+W (rows are groups, columns years 0..Y−1)."""
-    groups, years = hist.shape
-    padded = np.zeros((groups, years + 2 * YEAR_WINDOW + 1), dtype=np.int64)
-    np.cumsum(hist, axis=1, out=padded[:, YEAR_WINDOW + 1 : YEAR_WINDOW + 1 + years])
-    padded[:, YEAR_WINDOW + 1 + years :] = padded[:, YEAR_WINDOW + years : YEAR_WINDOW + 1 + years]
-    # padded[:, j + W + 1] = Σ hist[:, :j+1]; the window [y−W, y+W] is c[y+2W+1] − c[y].
-    result: IntArray = padded[:, 2 * YEAR_WINDOW + 1 :] - padded[:, :years]
+    result: IntArray = window_sums_3d(hist[:, :, None])[:, :, 0]
     return result
 
 
 def window_sums_3d(hist: IntArray) -> IntArray:
-    """hist[g, y, v] summed over y−W..y+W (axis 1 is the years)."""
+    """hist[g, y, v] summed over y−W..y+W (axis 1 is the years): a cumulative sum along the
+    years, padded so that each window is the difference of two of its entries."""
     groups, years, width = hist.shape
     padded = np.zeros((groups, years + 2 * YEAR_WINDOW + 1, width), dtype=hist.dtype)
     np.cumsum(hist, axis=1, out=padded[:, YEAR_WINDOW + 1 : YEAR_WINDOW + 1 + years])
