@@ -6,8 +6,9 @@ other encumbrances, pending litigation).
 Read from the register's own legal status (`registry.selectors.rights_status_bulk`: the same
 `StatusResult` the valuation page and the pre-check use) and its recorded events, all on the
 valuation date:
-- an annuity unpaid, within its 6 months' grace (专利法 art. 44; 实施细则 r. 116): a warning;
-- an invalidation request pending (专利法 art. 45): a warning;
+- an invalidation request pending (专利法 art. 45), an annuity unpaid within its 6 months' grace
+  (专利法 art. 44; 实施细则 r. 116) or a trademark in its renewal grace (商标法 art. 40): a
+  warning, worded as the valuation's own warnings (`domain.warnings.right_warnings`);
 - a court's preservation (保全) or an ownership dispute suspending procedures: a warning;
 - the pledges registered over the right (`pledges.selectors.pledges_holding`, 民法典 art. 444);
 - the licences recorded (备案) on or before the date, with their type and licensee.
@@ -23,9 +24,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ipfin.pledges.selectors import pledges_holding
-from ipfin.registry.domain import EventType, Status
+from ipfin.registry.domain import EventType
 from ipfin.registry.models import RightEvent
 from ipfin.registry.selectors import rights_status_bulk
+from ipfin.valuation.domain.warnings import right_warnings
 
 __all__ = ["Matter", "special_matters"]
 
@@ -60,35 +62,11 @@ def special_matters(rights: list[Any], on: date) -> list[Matter]:
     for right in rights:
         status = statuses[right.pk]
         number = right.number
-        if status.status == Status.GRACE_PERIOD:
+        # The grace period and a pending invalidation: the valuation's own warnings
+        # (domain.warnings.right_warnings, as its preview, page and API show them).
+        for warning in right_warnings(number, right.kind, status):
             matters.append(
-                Matter(
-                    number,
-                    _(
-                        "【警示】%(number)s：截至评估基准日，第 %(year)s 年度年费未缴，处于滞纳期"
-                        "（至 %(until)s）；期满仍未缴纳的，专利权自应缴年费期满之日起终止（专利法"
-                        "第四十四条）。评估结论以该年费按期补缴为前提。"
-                    )
-                    % {
-                        "number": number,
-                        "year": status.unpaid_year,
-                        "until": f"{status.grace_until:%Y-%m-%d}" if status.grace_until else "—",
-                    },
-                    True,
-                )
-            )
-        if status.invalidation_pending:
-            matters.append(
-                Matter(
-                    number,
-                    _(
-                        "【警示】%(number)s：截至评估基准日，有无效宣告请求尚未审结；专利权被宣告"
-                        "无效的，视为自始即不存在（专利法第四十七条）。评估结论未考虑其被宣告无效"
-                        "的可能。"
-                    )
-                    % {"number": number},
-                    True,
-                )
+                Matter(number, _("【警示】%(text)s") % {"text": warning.message(english)}, True)
             )
         if status.preserved:
             matters.append(

@@ -29,6 +29,8 @@ from ipfin.registry.selectors import right_status
 from ipfin.registry.services import right_event_record
 from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation import report
+from ipfin.valuation.domain.warnings import right_warnings
+from ipfin.valuation.matters import special_matters
 from ipfin.valuation.models import AgencySeal, Valuation
 from ipfin.valuation.services import valuation_create, valuation_issue
 from ipfin.valuation.services.agency import SEAL_MAX_BYTES, agency_seal_upload
@@ -215,6 +217,10 @@ def test_a_right_in_its_grace_period_is_a_warning_zhuanlifa_art44(
     text = pdf_text(report.valuation_report_pdf(_issued(agency_user, [late])))
     matters = text[text.find("十、特别事项说明") : text.find("十一、使用限制说明")]
     assert "【警示】" in matters and late.number in matters and "滞纳期" in matters
+    # The report words it as the valuation's page, preview and API do: one rule, one text.
+    [page_warning] = right_warnings(late.number, late.kind, right_status(late, on=today))
+    [report_warning] = [m for m in special_matters([late], today) if m.warning]
+    assert report_warning.text == f"【警示】{page_warning.message_zh}"
 
 
 def test_a_pending_invalidation_a_pledge_and_a_licence_are_stated_zhuanlifa_art45_minfadian_art444(
