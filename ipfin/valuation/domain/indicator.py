@@ -151,7 +151,6 @@ __all__ = [
     "ScoreWeights",
     "cohort_codes",
     "explain",
-    "grade_of",
     "score_rights",
     "score_rights_reference",
 ]
@@ -799,11 +798,6 @@ def share_below(score: FloatArray, among: FloatArray | None = None) -> FloatArra
         return np.zeros(score.shape[0])
     below: FloatArray = np.searchsorted(reference, score, side="left") / reference.shape[0]
     return below
-
-
-def grade_of(score: float, scale: GradeScale = FIXED_GRADE_SCALE) -> str:
-    """The grade (one of GRADES) of one score on `scale`."""
-    return scale.label(score)
 
 
 def _cohort_arrays(cohort: NDArray[np.int64] | Cohorts) -> Cohorts:
