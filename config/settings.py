@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "ipfin.whitelist",
     "ipfin.risk",
     "ipfin.disposals",
+    "ipfin.stats",
+    "ipfin.zoneindex",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

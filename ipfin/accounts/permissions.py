@@ -13,6 +13,7 @@ Nothing else filters by tenant on its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeAlias
 
@@ -39,6 +40,9 @@ class Perm(StrEnum):
     PLEDGE_ASSIGN = "pledge.assign"
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
+    # The monitoring figures of one's own book (ipfin.stats): a bank its loans, a park its member
+    # enterprises' loans; STATS_READ (IP office administrators, regulators) reads them all.
+    STATS_OWN = "stats.own"
     VALUATION_WRITE = "valuation.write"  # make, issue and recheck valuations (banks, agencies)
     VALUATION_VIEW_ALL = "valuation.view_all"  # see every valuation (IP office, regulators)
     # Upload the agency's seal image printed on its reports (a valuation agency's administrators).
@@ -92,6 +96,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.DISPOSAL_MANAGE,
             Perm.DISPOSAL_BID,
             Perm.RISK_NPL_REPORT,
+            Perm.STATS_OWN,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
@@ -100,7 +105,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
         {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN, Perm.DISPOSAL_BID}
     ),
     (OrganisationKind.TRADING_CENTRE, None): frozenset({Perm.DISPOSAL_BACKSTOP}),
-    (OrganisationKind.PARK, None): frozenset({Perm.DEMAND_FILE, Perm.POLICY_PUBLISH}),
+    (OrganisationKind.PARK, None): frozenset(
+        {Perm.DEMAND_FILE, Perm.POLICY_PUBLISH, Perm.STATS_OWN}
+    ),
     # Financing is the IP office's business whatever the role; pledge decisions stay with examiners.
     (OrganisationKind.IP_OFFICE, None): frozenset(
         {
@@ -287,6 +294,28 @@ def acting_organisation(user: User) -> Organisation:
             code="no_organisation",
         )
     return org
+
+
+@dataclass(frozen=True)
+class StatsScope:
+    """Whose loans a user's monitoring figures cover: every loan (`bank_id` and `park_id` None),
+    one bank's loans, or the loans of one park's member enterprises."""
+
+    bank_id: int | None = None
+    park_id: int | None = None
+
+
+def stats_scope(user: Any) -> StatsScope:
+    """The monitoring scope of `user` (ipfin.stats): all loans with `Perm.STATS_READ` (the IP
+    office's administrators, regulators), its own with `Perm.STATS_OWN` (a bank its loans, a park
+    its members'); 401 anonymous, 403 anyone else."""
+    logged_in = require_login(user)
+    if has_perm(logged_in, Perm.STATS_READ):
+        return StatsScope()
+    org = acting_organisation(require(logged_in, Perm.STATS_OWN))
+    if org.kind == OrganisationKind.PARK:
+        return StatsScope(park_id=org.pk)
+    return StatsScope(bank_id=org.pk)
 
 
 def tenant_scope(user: Any, *org_fields: str, view_all: Perm | None = None) -> Q | None:

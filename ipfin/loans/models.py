@@ -299,6 +299,31 @@ class Loan(models.Model):
         return f"#{self.pk}"
 
 
+class LoanClassification(models.Model):
+    """One change of a loan's effective five-category classification, from the day `on`: the
+    history the statistics read a loan's category "as of" a past day from (the latest change on
+    or before it; none yet: 正常, as every loan is at disbursement). Written by the services that
+    set `Loan.classification` (`loan_classify`, `loan_classify_manual`, `loan_write_off`), never
+    edited."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="classifications")
+    effective_on = models.DateField(_("分类日"))
+    category = models.CharField(_("五级分类"), max_length=16, choices=RiskCategoryChoices.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["loan_id", "effective_on", "id"]
+        verbose_name = _("分类变动")
+        verbose_name_plural = _("分类变动")
+        indexes = [models.Index(fields=["loan", "effective_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=RiskCategoryChoices.values),
+                name="loanclassification_category_valid",
+            ),
+        ]
+
+
 class Installment(models.Model):
     """One instalment of the schedule and what has been paid of it."""
 

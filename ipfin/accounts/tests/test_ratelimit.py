@@ -157,6 +157,7 @@ def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
         ("post", SCHEDULE),
         ("post", "/api/v1/risk/compensation/preview"),
         ("post", "/api/v1/risk/npl-tolerance/preview"),
+        ("post", "/api/v1/index/preview"),
         ("get", "/api/v1/rights/{number}/score"),
     }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]

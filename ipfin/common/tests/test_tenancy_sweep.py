@@ -90,6 +90,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/schedules/preview"): "a repayment-schedule calculator: stores nothing",
     ("POST", "/risk/compensation/preview"): "a compensation calculator: stores nothing",
     ("POST", "/risk/npl-tolerance/preview"): "an NPL-tolerance calculator: stores nothing",
+    ("POST", "/index/preview"): "the demonstration-zone index calculator: stores nothing",
     ("GET", "/risk/schemes"): "compensation schemes are published rules (like the policies)",
     ("GET", "/risk/schemes/{scheme_id}"): "one published compensation scheme",
     ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
@@ -328,6 +329,10 @@ LISTS: dict[str, str | None] = {
     "/risk/signals": None,  # the office and the regulator only: every sweep caller gets 401 / 403
     "/supervision/cases": None,  # regulators only: every sweep caller gets 401 / 403
     "/audit/verification": None,
+    # A bank's or a park's own loans' figures (stats/tests/test_indicators.py, test_park_growth.py);
+    # called here without a period, a 422.
+    "/stats/indicators": None,
+    "/stats/park-growth": None,
 }
 
 ACCEPTED_READ = {401, 403, 404}

@@ -3,6 +3,7 @@ the product's ranges, and the loan as the pure domain sees it."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
-from ipfin.loans.models import Loan
+from ipfin.loans.models import Loan, LoanClassification
 
 BP = Decimal(10_000)
 _RATE_PLACES = Decimal("0.000001")  # the annual_rate column: six decimals (0.0335 = 3.35 %)
@@ -98,6 +99,13 @@ def _snapshot(loan: Loan) -> dict[str, Any]:
             loan.security_waived_on.isoformat() if loan.security_waived_on else None
         ),
     }
+
+
+def _record_classification(loan: Loan, previous: str, on: date) -> None:
+    """Keep the history the statistics read categories "as of" a day from: a row when the loan's
+    effective category is no longer `previous`."""
+    if loan.classification != previous:
+        LoanClassification.objects.create(loan=loan, effective_on=on, category=loan.classification)
 
 
 def _label(loan: Loan) -> tuple[str, str]:

@@ -40,7 +40,13 @@ from ipfin.loans.domain.status import (
 )
 from ipfin.loans.models import Installment, Loan
 from ipfin.loans.services._common import today_or, transition
-from ipfin.loans.services._loan import _label, _lock, _require_bank, _snapshot
+from ipfin.loans.services._loan import (
+    _label,
+    _lock,
+    _record_classification,
+    _require_bank,
+    _snapshot,
+)
 
 __all__ = ["loan_classify_manual", "loan_write_off"]
 
@@ -109,6 +115,7 @@ def loan_classify_manual(
                 days_past_due=dpd,
             )
         before = _snapshot(locked)
+        previous = locked.classification
         locked.assessed_classification = assessed.value
         locked.assessed_reason = text
         locked.assessed_on = day
@@ -117,6 +124,7 @@ def loan_classify_manual(
         locked.classification = classify(dpd, assessed=assessed).value
         locked.classified_on = day
         locked.save()
+        _record_classification(locked, previous, day)
         audit_record(
             actor=actor,
             action="loan.classify_manual",
@@ -149,6 +157,7 @@ def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None =
                 extra={"classification": category.value, "days_past_due": dpd},
             )
         before = _snapshot(locked)
+        previous = locked.classification
         locked.state = new_state
         locked.days_past_due = dpd
         locked.classification = category.value
@@ -157,6 +166,7 @@ def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None =
         locked.write_off_reason = text
         locked.written_off_by = actor
         locked.save()
+        _record_classification(locked, previous, day)
         amount = money_str(locked.outstanding_principal)
         audit_record(
             actor=actor,

@@ -28,12 +28,13 @@ from ipfin.loans.domain.status import (
     is_non_performing,
     release_due,
 )
-from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.models import Installment, Loan, LoanClassification, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms, other_loans_on_pledge
 from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,
+    _record_classification,
     _require_bank,
     _snapshot,
 )
@@ -215,12 +216,14 @@ def loan_repay(
             recorded_by=actor,
         )
         dpd = days_past_due(oldest_unpaid_due_date(states), day)
+        previous = locked.classification
         locked.state = new_state
         locked.outstanding_principal = outstanding_principal(states)
         locked.days_past_due = dpd
         locked.classification = classify(dpd, assessed=locked.assessed_classification or None).value
         locked.classified_on = day
         locked.save()
+        _record_classification(locked, previous, day)
         audit_record(
             actor=actor,
             action="loan.repay",
@@ -278,6 +281,7 @@ def loan_close(*, actor: User, loan: Loan, today: date | None = None) -> Loan:
                 code="loan_not_repaid",
             )
         before = _snapshot(locked)
+        previous = locked.classification
         locked.state = new_state
         locked.closed_on = day
         locked.closed_by = actor
@@ -285,6 +289,7 @@ def loan_close(*, actor: User, loan: Loan, today: date | None = None) -> Loan:
         locked.classification = RiskCategory.NORMAL
         locked.classified_on = day
         locked.save()
+        _record_classification(locked, previous, day)
         others = other_loans_on_pledge(locked)
         pledge = (
             Pledge.objects.filter(pk=locked.pledge_id).first()
@@ -354,6 +359,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
         .order_by("pk")
     )
     changed: list[Loan] = []
+    history: list[LoanClassification] = []
     checked = non_performing = 0
     with transaction.atomic():
         for loan in active:
@@ -380,6 +386,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
                         "on": day.isoformat(),
                     },
                 )
+                history.append(LoanClassification(loan=loan, effective_on=day, category=category))
             loan.days_past_due = dpd
             loan.classification = category
             loan.classified_on = day
@@ -387,6 +394,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
         Loan.objects.bulk_update(
             changed, ["days_past_due", "classification", "classified_on"], batch_size=1000
         )
+        LoanClassification.objects.bulk_create(history, batch_size=1000)
         if changed:
             Loan.objects.filter(pk__in=[loan.pk for loan in changed]).update(
                 updated_at=timezone.now()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "ipfin.stats"
+    label = "stats"
+    verbose_name = "统计监测"

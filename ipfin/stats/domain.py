@@ -1,0 +1,251 @@
+"""统计监测: the rules of the monitoring figures, without Django.
+
+The policy documents ask the regulators and the IP office to monitor IP-pledge financing by bank,
+park, region and quarter (seed 001: 新增贷款金额、贷款余额、客户数量、质押率、不良率; seed 002:
+按季度监测) and to hold parks to a 20% growth target (seed 001: 入园惠企). The figures are summed
+in SQL (`ipfin.stats.selectors`); this module holds what is decided about them:
+
+- `DEFINITIONS`: each figure's definition, in the API's description and the report's notes;
+- periods: a quarter `2026Q3`, a year `2026`, and the quarters a [from, to] range covers;
+- ratios: a quotient rounded half up to 6 decimals, 0 when there is nothing to divide by (an empty
+  period answers zeros, never a division error);
+- growth: year on year, `None` when the year before had nothing, the target met only when both
+  the projects and the amount grew by at least 20% (以上 includes the figure itself, 民法典 art.
+  1259).
+
+Money is integer fen here (`ipfin.common.money` formats it); ratios are `Decimal`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from ipfin.risk.domain.npl import Quarter, ratio_6
+
+__all__ = [
+    "ADDITIVE_ALWAYS",
+    "DEFINITIONS",
+    "GROWTH_TARGET",
+    "MAX_PERIOD_DAYS",
+    "Dimension",
+    "Figures",
+    "Period",
+    "PeriodError",
+    "growth",
+    "meets_target",
+    "parse_period",
+    "quarters_of",
+    "ratio",
+]
+
+# 入园惠企 (seed 001): a park's IP-pledge financing projects and amount each grow by 20% a year.
+GROWTH_TARGET = Decimal("0.20")
+# The longest range one request may cover: ten years (forty quarters, one query each by quarter).
+MAX_PERIOD_DAYS = 3653
+
+
+class Dimension(StrEnum):
+    BANK = "bank"
+    PARK = "park"
+    REGION = "region"
+    RIGHT_KIND = "right_kind"
+    PRODUCT = "product"
+    SIZE = "size"
+    QUARTER = "quarter"
+
+
+# Each figure: (name, 中文, English definition). The same text is the API's description and the
+# quarterly report's notes (附注).
+DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    ("new_loans", "新增贷款笔数：放款日在统计期内（含起止日）的知识产权质押贷款笔数。",
+     "new loans: IP-pledge loans disbursed within [from, to], both days included."),
+    ("new_loan_amount", "新增贷款金额：上述贷款的放款金额（授信本金）之和。",
+     "new loan amount: the principal disbursed by those loans."),
+    ("balance", "贷款余额：截至统计期末日的未还本金（放款本金减去期末日及以前的还本金额；"
+     "已核销贷款不计）。",
+     "balance: principal outstanding at `to` (principal disbursed less the principal repaid on or "
+     "before `to`; loans written off on or before `to` count 0)."),
+    ("customers", "客户数量：期末日贷款余额大于零的借款企业户数（同一企业只计一次）。",
+     "customers: distinct borrowers with a balance at `to`."),
+    ("first_time_borrowers", "首贷户数：在平台记录的第一笔贷款于统计期内放款的借款企业户数。",
+     "first-time borrowers: borrowers whose first loan on record was disbursed in the period."),
+    ("sole_ip_collateral", "纯知识产权质押笔数：新增贷款中以已登记的知识产权质押为担保的笔数"
+     "（贷款与担保、保险合同的关联上线前，凡有质押登记的贷款均计入）。",
+     "sole IP collateral: new loans secured by a registered IP pledge (until guarantees and "
+     "insurance are tied to loans, every loan with a pledge registration counts)."),
+    ("avg_pledge_rate", "平均质押率：新增贷款的质押率（本金÷审批所依据的评估值）按本金加权平均。",
+     "average pledge rate: principal ÷ the value the loan was approved on, averaged over the new "
+     "loans weighted by principal."),
+    ("avg_rate", "平均利率：新增贷款的年利率按本金加权平均。",
+     "average rate: the new loans' annual rates averaged weighted by principal."),
+    ("npl_balance", "不良贷款余额：期末日五级分类为次级、可疑、损失的贷款余额"
+     "（按期末日及以前最近一次分类）。",
+     "NPL balance: the balance at `to` of loans classified 次级/可疑/损失 as of `to` (their latest "
+     "classification on or before it)."),
+    ("npl_ratio", "不良率：不良贷款余额÷贷款余额。",
+     "NPL ratio: NPL balance ÷ balance."),
+    ("subsidies_paid", "贴息核定金额：统计期内复核确认的贴息分配中核定给企业的贴息。"
+     "贴息按企业核定，"
+     "按银行、产品或权利类型统计时，一份申请所涉贷款分属不同行（产品、类型）的，"
+     "列入“未能归属”行。",
+     "subsidies paid: interest subsidies awarded by allocation runs confirmed in the period. A "
+     "subsidy is awarded to an enterprise: by bank, product or right kind, a claim whose loans "
+     "fall in several rows is shown in the row \"not attributable\"."),
+    ("compensation_paid", "风险补偿支付金额：统计期内风险补偿基金向银行拨付的补偿款，"
+     "减去处置后结算中银行退回的款项。",
+     "compensation paid: what the risk-compensation funds paid banks in the period, less "
+     "what banks returned at settlement after disposal."),
+)  # fmt: skip
+DEFINITION_BY_NAME = {name: (zh, en) for name, zh, en in DEFINITIONS}
+
+# Fields that sum over the rows to the total in every cut. `balance` and `npl_balance` add up too,
+# except by quarter (each quarter's row holds them at its own end); `customers` and
+# `first_time_borrowers` are distinct borrowers: they add up where a borrower falls in one row
+# only (park, region, size; first-time borrowers also by quarter).
+ADDITIVE_ALWAYS = (
+    "new_loans",
+    "new_loan_amount",
+    "sole_ip_collateral",
+    "subsidies_paid",
+    "compensation_paid",
+)
+
+
+class PeriodError(ValueError):
+    """A period the figures cannot be computed for; `field` names the input."""
+
+    def __init__(self, field: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.field = field
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end], both days included, and its name (`2026Q3`, `2026`, or the two dates)."""
+
+    start: date
+    end: date
+    name: str
+
+    @classmethod
+    def between(cls, start: date, end: date) -> Period:
+        if end < start:
+            raise PeriodError(
+                "to", "统计期末日不能早于起始日。", "`to` must not be earlier than `from`."
+            )
+        if (end - start).days > MAX_PERIOD_DAYS:
+            raise PeriodError(
+                "to", "统计期不能超过十年。", "A period may not be longer than ten years."
+            )
+        return cls(start, end, f"{start.isoformat()}..{end.isoformat()}")
+
+    @property
+    def is_year(self) -> bool:
+        return len(self.name) == 4
+
+    def previous_year(self) -> Period:
+        """The same span one year earlier (29 February falls back to the 28th)."""
+        return Period(_year_earlier(self.start), _year_earlier(self.end), self.name)
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+_PERIOD = re.compile(r"^([0-9]{4})(?:Q([1-4]))?$")  # [0-9]: \d also matches other scripts
+
+
+def parse_period(text: str) -> Period:
+    """`2026Q3` (a quarter) or `2026` (a year); PeriodError `period` otherwise."""
+    match = _PERIOD.match(text.strip().upper())
+    if match is None or not 1900 <= int(match.group(1)) <= 2999:
+        raise PeriodError(
+            "period",
+            f"统计期应写作“2026Q3”（季度）或“2026”（年度），收到：{text[:20]}",
+            f"A period is written 2026Q3 (a quarter) or 2026 (a year), got {text[:20]!r}.",
+        )
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return Period(date(year, 1, 1), date(year, 12, 31), str(year))
+    quarter = Quarter(year, int(match.group(2)))
+    return Period(quarter.first_day, quarter.last_day, str(quarter))
+
+
+def quarters_of(period: Period) -> list[Period]:
+    """The quarters [start, end] touches, each clipped to it, named `2026Q3`, in order."""
+    out = []
+    day = period.start
+    while day <= period.end:
+        quarter = Quarter.of(day)
+        end = min(quarter.last_day, period.end)
+        out.append(Period(day, end, str(quarter)))
+        day = end + timedelta(days=1)
+    return out
+
+
+def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
+    """numerator ÷ denominator rounded half up (away from zero) to 6 decimals, from the exact
+    quotient (`ipfin.risk.domain.npl.ratio_6`); 0 when the denominator is 0."""
+    if denominator == 0:
+        return Decimal("0.000000")
+    exact = Fraction(numerator) / Fraction(denominator)
+    rounded = ratio_6(abs(exact))
+    return -rounded if exact < 0 else rounded
+
+
+def growth(current: Decimal | int, previous: Decimal | int) -> Decimal | None:
+    """(current − previous) ÷ previous to 6 decimals; None when there was nothing the year
+    before (growth from zero is not a rate)."""
+    if previous == 0:
+        return None
+    return ratio(Decimal(current) - Decimal(previous), previous)
+
+
+def meets_target(projects_growth: Decimal | None, amount_growth: Decimal | None) -> bool:
+    """入园惠企's target: both growths at least 20% (inclusive); never met without a base year."""
+    if projects_growth is None or amount_growth is None:
+        return False
+    return projects_growth >= GROWTH_TARGET and amount_growth >= GROWTH_TARGET
+
+
+@dataclass
+class Figures:
+    """One row's figures: counts, money in integer fen, and the weighted sums the averages come
+    from (Σ principal × pledge rate, Σ principal × annual rate, over the new loans)."""
+
+    new_loans: int = 0
+    new_loan_fen: int = 0
+    balance_fen: int = 0
+    customers: int = 0
+    first_time_borrowers: int = 0
+    sole_ip_collateral: int = 0
+    pledge_rate_weighted: Decimal = Decimal(0)
+    rate_weighted: Decimal = Decimal(0)
+    npl_fen: int = 0
+    subsidies_fen: int = 0
+    compensation_fen: int = 0
+
+    @property
+    def avg_pledge_rate(self) -> Decimal:
+        return ratio(self.pledge_rate_weighted, self.new_loan_fen)
+
+    @property
+    def avg_rate(self) -> Decimal:
+        return ratio(self.rate_weighted, self.new_loan_fen)
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        return ratio(self.npl_fen, self.balance_fen)
+
+    def is_empty(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self))

@@ -1,0 +1,416 @@
+"""Reads of the monitoring figures (统计监测), limited to the actor, summed in SQL.
+
+Every figure is one GROUP BY over the loans (never a loop over rows in Python): a loan's facts as
+of the period's end (`_FACTS_SQL`: the principal repaid on or before it, its latest classification
+on or before it, its borrower's first disbursement on record), grouped by the cut's key; the
+subsidies and the compensation paid in the period the same way over their own tables. Money is
+summed in integer fen (each amount rounded to the fen first, so that SQLite's floating point
+gives exact sums). The definitions are `ipfin.stats.domain.DEFINITIONS`.
+
+Who sees what (`ipfin.accounts.permissions.stats_scope`): the IP office's administrators and the
+regulators every loan; a bank its own loans, whatever the cut; a park its member enterprises'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
+from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
+from ipfin.financing.models import Product
+from ipfin.registry.models import RightKindChoices
+from ipfin.stats.domain import (
+    Dimension,
+    Figures,
+    Period,
+    growth,
+    meets_target,
+    quarters_of,
+)
+
+__all__ = ["IndicatorRow", "indicator_table", "park_growth"]
+
+# Keys that are not an organisation, a product, a kind or a region of the register.
+NONE_KEY = "none"
+MIXED_KEY = "mixed"
+UNATTRIBUTED_KEY = "unattributed"
+TOTAL_KEY = "total"
+
+# Each cut: the SQL of a loan's key (text) over the aliases l (the loan) and e (its borrower),
+# and the joins it needs.
+# A loan's right kind: the kinds of the rights its pledge registration covers (a disbursed loan
+# always rests on one).
+_RIGHT_KINDS_JOIN = (
+    "LEFT JOIN (SELECT pi.pledge_id, MIN(r.kind) AS lo, MAX(r.kind) AS hi "
+    "FROM pledges_pledgeitem pi JOIN registry_right r ON r.id = pi.right_id "
+    "GROUP BY pi.pledge_id) rk ON rk.pledge_id = l.pledge_id"
+)
+_KEYS: dict[Dimension, tuple[str, str]] = {
+    Dimension.BANK: ("CAST(l.bank_id AS TEXT)", ""),
+    Dimension.PARK: (f"COALESCE(CAST(e.park_id AS TEXT), '{NONE_KEY}')", ""),
+    Dimension.REGION: (f"CASE WHEN e.region = '' THEN '{NONE_KEY}' ELSE e.region END", ""),
+    Dimension.SIZE: (f"CASE WHEN e.size = '' THEN '{NONE_KEY}' ELSE e.size END", ""),
+    Dimension.PRODUCT: (
+        f"COALESCE(CAST(pv.product_id AS TEXT), '{NONE_KEY}')",
+        "LEFT JOIN financing_productversion pv ON pv.id = l.product_version_id",
+    ),
+    Dimension.RIGHT_KIND: (
+        f"CASE WHEN rk.lo IS NULL THEN '{NONE_KEY}' WHEN rk.lo = rk.hi THEN rk.lo "
+        f"ELSE '{MIXED_KEY}' END",
+        _RIGHT_KINDS_JOIN,
+    ),
+}
+# Cuts by an attribute of the loan: a subsidy claim (awarded to an enterprise, over its loans) is
+# attributed to a row only when all its loans fall in it.
+_LOAN_CUTS = frozenset({Dimension.BANK, Dimension.PRODUCT, Dimension.RIGHT_KIND})
+_NPL_CATEGORIES = "('substandard', 'doubtful', 'loss')"
+
+
+def _fen(column: str) -> str:
+    """A money column in integer fen: rounded first (SQLite keeps decimals as REAL)."""
+    return f"CAST(ROUND({column} * 100) AS BIGINT)"
+
+
+def _scope_sql(scope: StatsScope, loan: str = "l", borrower: str = "e") -> tuple[str, list[Any]]:
+    if scope.bank_id is not None:
+        return f" AND {loan}.bank_id = %s", [scope.bank_id]
+    if scope.park_id is not None:
+        return f" AND {borrower}.park_id = %s", [scope.park_id]
+    return "", []
+
+
+_FACTS_SQL = """
+WITH repaid AS (
+    SELECT p.loan_id, SUM({repaid_fen}) AS fen
+    FROM loans_repayment p WHERE p.paid_on <= %s GROUP BY p.loan_id
+), latest AS (
+    SELECT c.loan_id, c.category,
+           ROW_NUMBER() OVER (PARTITION BY c.loan_id ORDER BY c.effective_on DESC, c.id DESC) AS n
+    FROM loans_loanclassification c WHERE c.effective_on <= %s
+), firsts AS (
+    SELECT f.enterprise_id, MIN(f.disbursed_on) AS first_on
+    FROM loans_loan f WHERE f.disbursed_on IS NOT NULL GROUP BY f.enterprise_id
+), facts AS (
+    SELECT {key} AS key, l.enterprise_id AS borrower,
+           CASE WHEN l.disbursed_on >= %s THEN 1 ELSE 0 END AS is_new,
+           {principal_fen} AS principal_fen,
+           CASE WHEN l.written_off_on IS NOT NULL AND l.written_off_on <= %s THEN 0
+                ELSE {principal_fen} - COALESCE(r.fen, 0) END AS balance_fen,
+           CASE WHEN c.category IN {npl} THEN 1 ELSE 0 END AS npl,
+           l.pledge_rate, l.annual_rate, l.pledge_id, fi.first_on
+    FROM loans_loan l
+    JOIN accounts_organisation e ON e.id = l.enterprise_id
+    JOIN firsts fi ON fi.enterprise_id = l.enterprise_id
+    LEFT JOIN repaid r ON r.loan_id = l.id
+    LEFT JOIN latest c ON c.loan_id = l.id AND c.n = 1
+    {joins}
+    WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s{scope}
+)
+SELECT key,
+       SUM(is_new),
+       SUM(is_new * principal_fen),
+       SUM(balance_fen),
+       COUNT(DISTINCT CASE WHEN balance_fen > 0 THEN borrower END),
+       COUNT(DISTINCT CASE WHEN is_new = 1 AND first_on >= %s THEN borrower END),
+       SUM(CASE WHEN is_new = 1 AND pledge_id IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN is_new = 1 THEN principal_fen * pledge_rate ELSE 0 END),
+       SUM(CASE WHEN is_new = 1 THEN principal_fen * annual_rate ELSE 0 END),
+       SUM(npl * balance_fen)
+FROM facts GROUP BY key
+"""
+
+_SUBSIDIES_SQL = """
+SELECT key, SUM(fen) FROM (
+    SELECT s.id,
+           CASE WHEN COUNT(l.id) = 0 THEN '{unattributed}'
+                WHEN MIN({key}) = MAX({key}) THEN MIN({key})
+                ELSE '{unattributed}' END AS key,
+           MAX({awarded_fen}) AS fen
+    FROM loans_subsidyclaim s
+    JOIN loans_subsidyallocationrun ar ON ar.id = s.allocation_run_id
+    JOIN accounts_organisation e ON e.id = s.enterprise_id
+    LEFT JOIN loans_subsidyclaim_loans sl ON sl.subsidyclaim_id = s.id
+    LEFT JOIN loans_loan l ON l.id = sl.loan_id{loan_scope}
+    {joins}
+    WHERE s.state = 'allocated' AND s.awarded IS NOT NULL
+      AND ar.confirmed_at >= %s AND ar.confirmed_at < %s{scope}
+    GROUP BY s.id{having}
+) t GROUP BY key
+"""
+
+_COMPENSATION_SQL = """
+SELECT {key} AS key, SUM({credit_fen} - {debit_fen})
+FROM risk_ledgerline ll
+JOIN risk_ledgerentry le ON le.id = ll.entry_id
+JOIN risk_riskclaim rc ON rc.id = le.claim_id
+JOIN loans_loan l ON l.id = rc.loan_id
+JOIN accounts_organisation e ON e.id = l.enterprise_id
+{joins}
+WHERE ll.account = 'fund_cash' AND le.kind IN ('payment', 'settlement')
+  AND le.posted_on >= %s AND le.posted_on <= %s{scope}
+GROUP BY 1
+"""
+
+
+def _key_of(by: Dimension | None, constant: str) -> tuple[str, str]:
+    if by is None or by == Dimension.QUARTER:
+        return f"'{constant}'", ""
+    return _KEYS[by]
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(0) if value is None else Decimal(str(value))
+
+
+def _figures(
+    scope: StatsScope, period: Period, by: Dimension | None, constant: str = TOTAL_KEY
+) -> dict[str, Figures]:
+    """Each key's figures over `period` (one key, `constant`, when `by` is None or quarter)."""
+    key, joins = _key_of(by, constant)
+    scope_sql, scope_params = _scope_sql(scope)
+    out: dict[str, Figures] = {}
+    sql = _FACTS_SQL.format(
+        key=key,
+        joins=joins,
+        scope=scope_sql,
+        npl=_NPL_CATEGORIES,
+        repaid_fen=_fen("p.principal_part"),
+        principal_fen=_fen("l.principal"),
+    )
+    params = [period.end, period.end, period.start, period.end, period.end, *scope_params]
+    params.append(period.start)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            out[row[0]] = Figures(
+                new_loans=int(row[1] or 0),
+                new_loan_fen=int(row[2] or 0),
+                balance_fen=int(row[3] or 0),
+                customers=int(row[4] or 0),
+                first_time_borrowers=int(row[5] or 0),
+                sole_ip_collateral=int(row[6] or 0),
+                pledge_rate_weighted=_decimal(row[7]),
+                rate_weighted=_decimal(row[8]),
+                npl_fen=int(row[9] or 0),
+            )
+        for found, fen in _subsidies(cursor, scope, period, by, constant):
+            out.setdefault(found, Figures()).subsidies_fen = int(fen or 0)
+        for found, fen in _compensation(cursor, scope, period, by, constant):
+            out.setdefault(found, Figures()).compensation_fen = int(fen or 0)
+    return out
+
+
+def _day_bounds(period: Period) -> tuple[Any, Any]:
+    """The instants [start 00:00, end + 1 day 00:00) in the platform's time zone, as the database
+    compares a datetime column with them."""
+    zone = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.combine(period.start, time.min), zone)
+    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), zone)
+    adapt = connection.ops.adapt_datetimefield_value
+    return adapt(start), adapt(end)
+
+
+def _subsidies(
+    cursor: Any, scope: StatsScope, period: Period, by: Dimension | None, constant: str
+) -> list[tuple[str, int]]:
+    key, joins = _key_of(by, constant)
+    loan_scope, having, params_join, params_where = "", "", [], []
+    if scope.bank_id is not None:
+        # A bank: the claims over at least one of its loans, attributed by its own loans.
+        loan_scope = " AND l.bank_id = %s"
+        params_join = [scope.bank_id]
+        having = " HAVING COUNT(l.id) > 0"
+    scope_sql = ""
+    if scope.park_id is not None:
+        scope_sql, params_where = " AND e.park_id = %s", [scope.park_id]
+    if by not in _LOAN_CUTS:
+        # Cuts by the enterprise: the claim's own enterprise decides, loans or not.
+        sql = _SUBSIDIES_SQL.replace("WHEN COUNT(l.id) = 0 THEN '{unattributed}'\n", "")
+    else:
+        sql = _SUBSIDIES_SQL
+    lo, hi = _day_bounds(period)
+    cursor.execute(
+        sql.format(
+            unattributed=UNATTRIBUTED_KEY,
+            key=key,
+            joins=joins,
+            loan_scope=loan_scope,
+            scope=scope_sql,
+            having=having,
+            awarded_fen=_fen("s.awarded"),
+        ),
+        [*params_join, lo, hi, *params_where],
+    )
+    return list(cursor.fetchall())
+
+
+def _compensation(
+    cursor: Any, scope: StatsScope, period: Period, by: Dimension | None, constant: str
+) -> list[tuple[str, int]]:
+    key, joins = _key_of(by, constant)
+    scope_sql, scope_params = _scope_sql(scope)
+    cursor.execute(
+        _COMPENSATION_SQL.format(
+            key=key,
+            joins=joins,
+            scope=scope_sql,
+            credit_fen=_fen("ll.credit"),
+            debit_fen=_fen("ll.debit"),
+        ),
+        [period.start, period.end, *scope_params],
+    )
+    return list(cursor.fetchall())
+
+
+# --- labels ---------------------------------------------------------------------------------------
+
+
+def _labels(by: Dimension, keys: list[str]) -> dict[str, str]:
+    special = {
+        NONE_KEY: {
+            Dimension.PARK: _("未入园企业"),
+            Dimension.REGION: _("未填地区"),
+            Dimension.SIZE: _("未填规模"),
+            Dimension.PRODUCT: _("未关联产品"),
+            Dimension.RIGHT_KIND: _("未列明质押权利"),
+        }.get(by, _("未分类")),
+        MIXED_KEY: _("多类权利组合质押"),
+        UNATTRIBUTED_KEY: _("未能归属（贴息按企业核定，所涉贷款分属多行）"),
+    }
+    labels = {key: special[key] for key in keys if key in special}
+    ids = [int(key) for key in keys if key.isdigit()]
+    if by in (Dimension.BANK, Dimension.PARK):
+        names = Organisation.objects.filter(pk__in=ids).values_list("pk", "name")
+        labels.update({str(pk): name for pk, name in names})
+    elif by == Dimension.PRODUCT:
+        products = Product.objects.filter(pk__in=ids).values_list("pk", "name", "provider__name")
+        labels.update({str(pk): f"{name}（{provider}）" for pk, name, provider in products})
+    elif by == Dimension.RIGHT_KIND:
+        labels.update({v: str(label) for v, label in RightKindChoices.choices if v in keys})
+    elif by == Dimension.SIZE:
+        labels.update({v: str(label) for v, label in EnterpriseSize.choices if v in keys})
+    for key in keys:
+        labels.setdefault(key, key)  # a region is its own label
+    return labels
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    key: str
+    label: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    period: Period
+    by: Dimension
+    rows: list[IndicatorRow]
+    total: Figures
+    scope: StatsScope
+
+
+def indicator_table(*, actor: Actor, period: Period, by: Dimension) -> IndicatorTable:
+    """The monitoring figures of `period` cut `by`, and their total, over the loans the actor may
+    see. By quarter, a row per quarter the period touches (clipped to it): its flows within it,
+    its balances at its own end. An empty period: no rows, a zero total."""
+    scope = stats_scope(actor)
+    total = _figures(scope, period, None).get(TOTAL_KEY, Figures())
+    if by == Dimension.QUARTER:
+        rows = []
+        for quarter in quarters_of(period):
+            figures = _figures(scope, quarter, None, constant=quarter.name).get(quarter.name)
+            if figures is not None and not figures.is_empty():
+                rows.append(IndicatorRow(quarter.name, quarter.name, figures))
+        return IndicatorTable(period, by, rows, total, scope)
+    found = {k: f for k, f in _figures(scope, period, by).items() if not f.is_empty()}
+    labels = _labels(by, list(found))
+    special = {NONE_KEY, MIXED_KEY, UNATTRIBUTED_KEY}
+    ordered = sorted(
+        found.items(),
+        key=lambda item: (
+            item[0] in special,
+            -item[1].balance_fen,
+            -item[1].new_loan_fen,
+            labels[item[0]],
+        ),
+    )
+    rows = [IndicatorRow(key, labels[key], figures) for key, figures in ordered]
+    return IndicatorTable(period, by, rows, total, scope)
+
+
+# --- park growth (入园惠企) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParkGrowth:
+    park_id: int
+    park_name: str
+    projects: int
+    amount_fen: int
+    prev_projects: int
+    prev_amount_fen: int
+    projects_growth: Decimal | None
+    amount_growth: Decimal | None
+    meets_target: bool
+
+
+_PARK_SQL = """
+SELECT e.park_id,
+       SUM(CASE WHEN l.disbursed_on >= %s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN l.disbursed_on >= %s THEN {principal_fen} ELSE 0 END),
+       SUM(CASE WHEN l.disbursed_on < %s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN l.disbursed_on < %s THEN {principal_fen} ELSE 0 END)
+FROM loans_loan l JOIN accounts_organisation e ON e.id = l.enterprise_id
+WHERE e.park_id IS NOT NULL AND l.disbursed_on >= %s AND l.disbursed_on <= %s{scope}
+GROUP BY e.park_id
+"""
+
+
+def park_growth(*, actor: Actor, year: int) -> list[ParkGrowth]:
+    """Each park's IP-pledge loans (projects) and amount disbursed in `year` and the year before,
+    their growth and whether both met the 20% target. Every park for the office and the
+    regulators, its own for a park, the parks of its own borrowers for a bank."""
+    scope = stats_scope(actor)
+    start, end, prev_start = date(year, 1, 1), date(year, 12, 31), date(year - 1, 1, 1)
+    scope_sql, scope_params = _scope_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PARK_SQL.format(principal_fen=_fen("l.principal"), scope=scope_sql),
+            [start, start, start, start, prev_start, end, *scope_params],
+        )
+        sums = {row[0]: [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}
+    parks = Organisation.objects.filter(kind=OrganisationKind.PARK)
+    if scope.park_id is not None:
+        parks = parks.filter(pk=scope.park_id)
+    elif scope.bank_id is not None:
+        parks = parks.filter(pk__in=list(sums))
+    out = []
+    for park_id, name in parks.order_by("name", "pk").values_list("pk", "name"):
+        projects, amount, prev_projects, prev_amount = sums.get(park_id, [0, 0, 0, 0])
+        projects_growth = growth(projects, prev_projects)
+        amount_growth = growth(amount, prev_amount)
+        out.append(
+            ParkGrowth(
+                park_id=park_id,
+                park_name=name,
+                projects=projects,
+                amount_fen=amount,
+                prev_projects=prev_projects,
+                prev_amount_fen=prev_amount,
+                projects_growth=projects_growth,
+                amount_growth=amount_growth,
+                meets_target=meets_target(projects_growth, amount_growth),
+            )
+        )
+    return out
