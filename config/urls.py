@@ -18,6 +18,7 @@ urlpatterns = [
     path("calendar/", include("ipfin.holidays.urls")),
     path("valuations/", include("ipfin.valuation.urls")),
     path("risk/", include("ipfin.risk.urls")),
+    path("stats/", include("ipfin.stats.urls")),
     path("disposals/", include("ipfin.disposals.urls")),
     path("", include("ipfin.pledges.urls")),
     path("", include("ipfin.registry.urls")),

@@ -5,6 +5,8 @@
   and in `ipfin.stats.domain.DEFINITIONS`).
 - GET /stats/park-growth?year=: each park's projects and amount against the year before and the
   20% target (入园惠企).
+- GET /stats/reports/{period}.pdf and .xlsx: the quarterly monitoring report (季度监测报告), or
+  the annual summary for a year (ipfin.stats.reports).
 The IP office's administrators and the regulators read every loan's figures; a bank its own loans'
 (whatever the cut); a park its member enterprises'; anyone else 403.
 """
@@ -14,13 +16,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from ipfin.common.errors import invalid
 from ipfin.common.money import money_str
-from ipfin.stats import selectors
-from ipfin.stats.domain import GROWTH_TARGET, Figures, Period, PeriodError
+from ipfin.stats import reports, selectors
+from ipfin.stats.domain import GROWTH_TARGET, Figures, Period, PeriodError, parse_period
 from ipfin.stats.schemas import IndicatorFilter, IndicatorsOut, ParkGrowthFilter, ParkGrowthPageOut
 
 router = Router()
@@ -109,3 +111,45 @@ def stats_park_growth(request: HttpRequest, filters: Query[ParkGrowthFilter]) ->
         "parks": [item for item in items if item["projects_growth"] is not None],
         "without_base": [item for item in items if item["projects_growth"] is None],
     }
+
+
+# --- the quarterly report --------------------------------------------------------------------
+
+
+def _report(request: HttpRequest, period: str) -> reports.MonitoringReport:
+    try:
+        parsed = parse_period(period)
+    except PeriodError as error:
+        raise invalid(error.field, "period_invalid", error.message_zh, error.message_en) from None
+    return reports.monitoring_report(actor=request.user, period=parsed)
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/stats/reports/{period}.pdf")
+def stats_report_pdf(request: HttpRequest, period: str) -> HttpResponse:
+    """季度监测报告 as PDF: `period` a quarter (2026Q3) or a year (2026, the annual summary).
+    Amounts in 万元 to two decimals, the tables by bank, region, right kind and park, the
+    quarterly trend, park growth, NPL tolerance, charts, and the notes with the definitions.
+    Over the loans the caller may see (a bank its own, a park its members'); 422
+    `period_invalid` for another period."""
+    report = _report(request, period)
+    return _download(
+        reports.report_pdf(report), reports.PDF_CONTENT_TYPE, f"ipfin-monitoring-{period}.pdf"
+    )
+
+
+@router.get("/stats/reports/{period}.xlsx")
+def stats_report_xlsx(request: HttpRequest, period: str) -> HttpResponse:
+    """The same report as an Excel workbook: one sheet per table, every figure a number (万元,
+    ratios as percentages), a notes sheet with the definitions."""
+    report = _report(request, period)
+    return _download(
+        reports.report_workbook(report),
+        reports.XLSX_CONTENT_TYPE,
+        f"ipfin-monitoring-{period}.xlsx",
+    )

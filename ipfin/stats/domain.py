@@ -116,6 +116,34 @@ ADDITIVE_ALWAYS = (
 )
 
 
+# The provinces of GB/T 2260 (行政区划代码): the first two digits of a division code. A region
+# recorded as a code is labelled with its province ("北京市 110108"); other text is shown as is.
+PROVINCES: dict[str, tuple[str, str]] = {
+    "11": ("北京市", "Beijing"), "12": ("天津市", "Tianjin"), "13": ("河北省", "Hebei"),
+    "14": ("山西省", "Shanxi"), "15": ("内蒙古自治区", "Inner Mongolia"),
+    "21": ("辽宁省", "Liaoning"), "22": ("吉林省", "Jilin"), "23": ("黑龙江省", "Heilongjiang"),
+    "31": ("上海市", "Shanghai"), "32": ("江苏省", "Jiangsu"), "33": ("浙江省", "Zhejiang"),
+    "34": ("安徽省", "Anhui"), "35": ("福建省", "Fujian"), "36": ("江西省", "Jiangxi"),
+    "37": ("山东省", "Shandong"), "41": ("河南省", "Henan"), "42": ("湖北省", "Hubei"),
+    "43": ("湖南省", "Hunan"), "44": ("广东省", "Guangdong"), "45": ("广西壮族自治区", "Guangxi"),
+    "46": ("海南省", "Hainan"), "50": ("重庆市", "Chongqing"), "51": ("四川省", "Sichuan"),
+    "52": ("贵州省", "Guizhou"), "53": ("云南省", "Yunnan"), "54": ("西藏自治区", "Tibet"),
+    "61": ("陕西省", "Shaanxi"), "62": ("甘肃省", "Gansu"), "63": ("青海省", "Qinghai"),
+    "64": ("宁夏回族自治区", "Ningxia"), "65": ("新疆维吾尔自治区", "Xinjiang"),
+    "71": ("台湾省", "Taiwan"), "81": ("香港特别行政区", "Hong Kong"),
+    "82": ("澳门特别行政区", "Macao"),
+}  # fmt: skip
+_DIVISION = re.compile(r"^[1-8][0-9]{5}$")
+
+
+def region_label(region: str, *, english: bool = False) -> str:
+    """A region as read: a six-digit division code with its province's name first."""
+    province = PROVINCES.get(region[:2]) if _DIVISION.match(region) else None
+    if province is None:
+        return region
+    return f"{province[1] if english else province[0]} {region}"
+
+
 class PeriodError(ValueError):
     """A period the figures cannot be computed for; `field` names the input."""
 
@@ -234,6 +262,26 @@ class Figures:
     npl_fen: int = 0
     subsidies_fen: int = 0
     compensation_fen: int = 0
+
+    @property
+    def new_loan_amount(self) -> Decimal:
+        return Decimal(self.new_loan_fen).scaleb(-2)
+
+    @property
+    def balance(self) -> Decimal:
+        return Decimal(self.balance_fen).scaleb(-2)
+
+    @property
+    def npl_balance(self) -> Decimal:
+        return Decimal(self.npl_fen).scaleb(-2)
+
+    @property
+    def subsidies_paid(self) -> Decimal:
+        return Decimal(self.subsidies_fen).scaleb(-2)
+
+    @property
+    def compensation_paid(self) -> Decimal:
+        return Decimal(self.compensation_fen).scaleb(-2)
 
     @property
     def avg_pledge_rate(self) -> Decimal:

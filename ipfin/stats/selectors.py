@@ -19,13 +19,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
-from ipfin.financing.models import Product
+from ipfin.financing.models import Demand, DemandState, Product
 from ipfin.registry.models import RightKindChoices
+from ipfin.risk.anomalies import in_fen
 from ipfin.stats.domain import (
     Dimension,
     Figures,
@@ -33,9 +36,17 @@ from ipfin.stats.domain import (
     growth,
     meets_target,
     quarters_of,
+    region_label,
 )
 
-__all__ = ["IndicatorRow", "indicator_table", "park_growth"]
+__all__ = [
+    "IndicatorRow",
+    "IndicatorTable",
+    "ParkGrowth",
+    "indicator_table",
+    "member_demands",
+    "park_growth",
+]
 
 # Keys that are not an organisation, a product, a kind or a region of the register.
 NONE_KEY = "none"
@@ -207,13 +218,18 @@ def _figures(
     return out
 
 
-def _day_bounds(period: Period) -> tuple[Any, Any]:
-    """The instants [start 00:00, end + 1 day 00:00) in the platform's time zone, as the database
-    compares a datetime column with them."""
+def _instants(period: Period) -> tuple[datetime, datetime]:
+    """The instants [start 00:00, end + 1 day 00:00) in the platform's time zone."""
     zone = timezone.get_default_timezone()
     start = timezone.make_aware(datetime.combine(period.start, time.min), zone)
     end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), zone)
+    return start, end
+
+
+def _day_bounds(period: Period) -> tuple[Any, Any]:
+    """`_instants` as the database compares a datetime column with them in raw SQL."""
     adapt = connection.ops.adapt_datetimefield_value
+    start, end = _instants(period)
     return adapt(start), adapt(end)
 
 
@@ -296,8 +312,11 @@ def _labels(by: Dimension, keys: list[str]) -> dict[str, str]:
         labels.update({v: str(label) for v, label in RightKindChoices.choices if v in keys})
     elif by == Dimension.SIZE:
         labels.update({v: str(label) for v, label in EnterpriseSize.choices if v in keys})
+    elif by == Dimension.REGION:
+        english = (get_language() or "zh").startswith("en")
+        labels.update({k: region_label(k, english=english) for k in keys if k not in labels})
     for key in keys:
-        labels.setdefault(key, key)  # a region is its own label
+        labels.setdefault(key, key)
     return labels
 
 
@@ -364,6 +383,14 @@ class ParkGrowth:
     amount_growth: Decimal | None
     meets_target: bool
 
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_fen).scaleb(-2)
+
+    @property
+    def prev_amount(self) -> Decimal:
+        return Decimal(self.prev_amount_fen).scaleb(-2)
+
 
 _PARK_SQL = """
 SELECT e.park_id,
@@ -414,3 +441,41 @@ def park_growth(*, actor: Actor, year: int) -> list[ParkGrowth]:
             )
         )
     return out
+
+
+# --- a park's members' demands -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemandCount:
+    state: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+def member_demands(*, actor: Actor, period: Period) -> list[DemandCount]:
+    """The financing demands a park's member enterprises filed in `period`, by state (count and
+    amount asked), for the park's dashboard; the office and the regulators: every park member's.
+    One GROUP BY."""
+    scope = stats_scope(actor)
+    lo, hi = _instants(period)
+    demands = Demand.objects.filter(created_at__gte=lo, created_at__lt=hi)
+    if scope.park_id is not None:
+        demands = demands.filter(enterprise__park_id=scope.park_id)
+    elif scope.bank_id is not None:
+        return []
+    else:
+        demands = demands.filter(enterprise__park__isnull=False)
+    rows = {
+        state: (n, amount)
+        for state, n, amount in demands.order_by()
+        .values("state")
+        .annotate(n=Count("id"), amount=Sum(in_fen("amount")))
+        .values_list("state", "n", "amount")
+    }
+    return [
+        DemandCount(value, str(label), rows[value][0], Decimal(rows[value][1] or 0).scaleb(-2))
+        for value, label in DemandState.choices
+        if value in rows
+    ]

@@ -149,6 +149,7 @@ def test_by_park_region_and_size_borrowers_add_up(
     assert (size["small"]["label"], size["medium"]["first_time_borrowers"]) == ("小型", 1)
     region = _rows(_get(client, **Q1, by="region"))
     assert set(region) == {"110108", "320571"}
+    assert region["110108"]["label"] == "北京市 110108"
 
 
 def test_by_right_kind_and_product(
