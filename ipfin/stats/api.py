@@ -7,6 +7,8 @@
   20% target (入园惠企).
 - GET /stats/reports/{period}.pdf and .xlsx: the quarterly monitoring report (季度监测报告), or
   the annual summary for a year (ipfin.stats.reports).
+- POST /stats/bank-returns (a form's JSON), POST /stats/bank-returns/upload (a file), GET
+  /stats/bank-returns?period=: the banks' quarterly returns, reconciled with the platform's.
 The IP office's administrators and the regulators read every loan's figures; a bank its own loans'
 (whatever the cut); a park its member enterprises'; anyone else 403.
 """
@@ -17,13 +19,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from ipfin.common.errors import invalid
 from ipfin.common.money import money_str
-from ipfin.stats import reports, selectors
+from ipfin.stats import reports, selectors, services
 from ipfin.stats.domain import GROWTH_TARGET, Figures, Period, PeriodError, parse_period
-from ipfin.stats.schemas import IndicatorFilter, IndicatorsOut, ParkGrowthFilter, ParkGrowthPageOut
+from ipfin.stats.schemas import (
+    BankReturnFilter,
+    BankReturnIn,
+    BankReturnOut,
+    BankReturnsUploadOut,
+    IndicatorFilter,
+    IndicatorsOut,
+    ParkGrowthFilter,
+    ParkGrowthPageOut,
+)
 
 router = Router()
 
@@ -153,3 +165,77 @@ def stats_report_xlsx(request: HttpRequest, period: str) -> HttpResponse:
         reports.XLSX_CONTENT_TYPE,
         f"ipfin-monitoring-{period}.xlsx",
     )
+
+
+# --- the banks' returns ----------------------------------------------------------------------
+
+
+def return_out(row: selectors.ReturnReconciled) -> dict[str, Any]:
+    return {
+        "bank": {"id": row.bank_id, "name": row.bank_name},
+        "period": row.period,
+        "npl_ratio": None if row.npl_ratio is None else f"{Decimal(row.npl_ratio):.6f}",
+        "total_loan_balance": money_str(row.total_loan_balance),
+        "ip_loan_balance": money_str(row.ip_loan_balance),
+        "ip_new_loans": row.ip_new_loans,
+        "ip_new_amount": money_str(row.ip_new_amount),
+        "revision": row.revision,
+        "reported_at": row.reported_at,
+        "platform_balance": money_str(row.platform_balance),
+        "platform_new_loans": row.platform_new_loans,
+        "platform_new_amount": money_str(row.platform_new_amount),
+        "balance_difference": money_str(row.balance_difference),
+        "amount_difference": money_str(row.amount_difference),
+    }
+
+
+def _quarter(text: str) -> Period:
+    try:
+        period = parse_period(text)
+    except PeriodError as error:
+        raise invalid("period", "period_invalid", error.message_zh, error.message_en) from None
+    if period.is_year:
+        raise invalid(
+            "period", "period_invalid", "报告期应为季度，如 2026Q3。", "A quarter, e.g. 2026Q3."
+        )
+    return period
+
+
+def _returned(request: HttpRequest, periods: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for period in sorted(set(periods)):
+        rows += selectors.bank_return_list(actor=request.user, period=_quarter(period))
+    mine = request.user.organisation_id  # type: ignore[union-attr]
+    return [return_out(row) for row in rows if row.bank_id == mine]
+
+
+@router.post("/stats/bank-returns", response={201: BankReturnOut})
+def bank_return_submit(request: HttpRequest, payload: BankReturnIn) -> Status[dict[str, Any]]:
+    """银行季度报送: the acting bank's figures for a quarter that has ended — its overall NPL
+    ratio (the NPL tolerance's), the balance of its whole loan book, its own tally of its
+    IP-pledge lending. A second return of the quarter replaces the first (`revision`). The answer
+    sets them beside the platform's figures for the bank and quarter. Banks only (403)."""
+    stored = services.bank_return_submit(actor=request.user, data=payload.dict())
+    return Status(201, _returned(request, [stored.period])[0])
+
+
+@router.post("/stats/bank-returns/upload", response={201: BankReturnsUploadOut})
+def bank_returns_upload(request: HttpRequest, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+    """The same returns from a file (multipart `file`, CSV or .xlsx, ≤ 1 MB, ≤ 200 rows): the
+    header names the columns (报告期, 全行不良贷款率, 全行各项贷款余额, 知识产权质押贷款余额,
+    本季新增知识产权质押贷款笔数, 本季新增知识产权质押贷款金额, or their English names), a row
+    per quarter. Every row is checked first: any error is a 422 `rows_invalid` listing each
+    (`errors: [{row, field, detail, code}]`, the header being row 1) and nothing is stored."""
+    stored = services.bank_returns_upload(actor=request.user, uploaded_file=file)
+    items = _returned(request, [row.period for row in stored])
+    return Status(201, {"stored": len(stored), "items": items})
+
+
+@router.get("/stats/bank-returns", response=list[BankReturnOut])
+def bank_return_list(
+    request: HttpRequest, filters: Query[BankReturnFilter]
+) -> list[dict[str, Any]]:
+    """The returns for a quarter: a bank its own, the IP office and the regulators every bank's,
+    each beside the platform's figures (differences: reported − platform)."""
+    rows = selectors.bank_return_list(actor=request.user, period=_quarter(filters.period))
+    return [return_out(row) for row in rows]

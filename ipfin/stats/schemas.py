@@ -79,3 +79,41 @@ class ParkGrowthPageOut(Schema):
     without_base: list[ParkGrowthOut] = Field(
         ..., description="parks with no loans the year before: growth null, target not met"
     )
+
+
+class BankReturnIn(Schema):
+    """One quarter's return of the acting bank; amounts in yuan, the ratio a fraction (1.62% is
+    "0.0162"; "1.62%" is read too)."""
+
+    period: str = Field(..., max_length=6, description="a quarter that has ended, e.g. 2026Q3")
+    npl_ratio: str = Field(..., max_length=20, description="the bank's overall NPL ratio")
+    total_loan_balance: str = Field(..., max_length=20, description="全行各项贷款余额 (yuan)")
+    ip_loan_balance: str = Field(..., max_length=20, description="its IP-pledge loan balance")
+    ip_new_loans: int = Field(..., ge=0, le=10_000_000, description="IP-pledge loans granted")
+    ip_new_amount: str = Field(..., max_length=20, description="their amount (yuan)")
+
+
+class BankReturnOut(Schema):
+    bank: OrganisationRef
+    period: str
+    npl_ratio: str | None = Field(..., description="six decimals; null: not reported")
+    total_loan_balance: str
+    ip_loan_balance: str
+    ip_new_loans: int
+    ip_new_amount: str
+    revision: int = Field(..., description="how many times the bank returned the quarter")
+    reported_at: datetime.datetime
+    platform_balance: str = Field(..., description="the platform's IP-pledge balance of the bank")
+    platform_new_loans: int
+    platform_new_amount: str
+    balance_difference: str = Field(..., description="reported − platform")
+    amount_difference: str = Field(..., description="reported − platform")
+
+
+class BankReturnFilter(Schema):
+    period: str = Field(..., max_length=6, description="a quarter, e.g. 2026Q3")
+
+
+class BankReturnsUploadOut(Schema):
+    stored: int
+    items: list[BankReturnOut]

@@ -29,6 +29,7 @@ from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.financing.models import Demand, DemandState, Product
 from ipfin.registry.models import RightKindChoices
 from ipfin.risk.anomalies import in_fen
+from ipfin.risk.models import BankNplReport
 from ipfin.stats.domain import (
     Dimension,
     Figures,
@@ -38,11 +39,13 @@ from ipfin.stats.domain import (
     quarters_of,
     region_label,
 )
+from ipfin.stats.models import BankReturn
 
 __all__ = [
     "IndicatorRow",
     "IndicatorTable",
     "ParkGrowth",
+    "bank_return_list",
     "indicator_table",
     "member_demands",
     "park_growth",
@@ -479,3 +482,68 @@ def member_demands(*, actor: Actor, period: Period) -> list[DemandCount]:
         for value, label in DemandState.choices
         if value in rows
     ]
+
+
+# --- the banks' returns, reconciled -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnReconciled:
+    """A bank's return for a quarter beside the platform's own figures for the same bank and
+    quarter: the differences are what the bank reported less what the platform computed."""
+
+    bank_id: int
+    bank_name: str
+    period: str
+    npl_ratio: Decimal | None
+    total_loan_balance: Decimal
+    ip_loan_balance: Decimal
+    ip_new_loans: int
+    ip_new_amount: Decimal
+    revision: int
+    reported_at: datetime
+    platform_balance: Decimal
+    platform_new_loans: int
+    platform_new_amount: Decimal
+
+    @property
+    def balance_difference(self) -> Decimal:
+        return self.ip_loan_balance - self.platform_balance
+
+    @property
+    def amount_difference(self) -> Decimal:
+        return self.ip_new_amount - self.platform_new_amount
+
+
+def bank_return_list(*, actor: Actor, period: Period) -> list[ReturnReconciled]:
+    """The returns for the quarter `period` a user may read (a bank its own; the office and the
+    regulators every bank's), each with the platform's figures for it: three queries."""
+    scope = stats_scope(actor)
+    if scope.park_id is not None:
+        return []
+    returns = BankReturn.objects.filter(period=period.name).select_related("bank")
+    if scope.bank_id is not None:
+        returns = returns.filter(bank_id=scope.bank_id)
+    ratios = dict(BankNplReport.objects.filter(period=period.name).values_list("bank_id", "ratio"))
+    platform = _figures(scope, period, Dimension.BANK)
+    out = []
+    for row in returns.order_by("bank_id"):
+        figures = platform.get(str(row.bank_id), Figures())
+        out.append(
+            ReturnReconciled(
+                bank_id=row.bank_id,
+                bank_name=row.bank.name,
+                period=row.period,
+                npl_ratio=ratios.get(row.bank_id),
+                total_loan_balance=row.total_loan_balance,
+                ip_loan_balance=row.ip_loan_balance,
+                ip_new_loans=row.ip_new_loans,
+                ip_new_amount=row.ip_new_amount,
+                revision=row.revision,
+                reported_at=row.reported_at,
+                platform_balance=figures.balance,
+                platform_new_loans=figures.new_loans,
+                platform_new_amount=figures.new_loan_amount,
+            )
+        )
+    return out

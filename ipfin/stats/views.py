@@ -10,18 +10,23 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ipfin.accounts.permissions import stats_scope
+from ipfin.accounts.models import User
+from ipfin.accounts.permissions import Perm, has_perm, stats_scope
+from ipfin.common.errors import DomainError
 from ipfin.risk.domain.npl import Quarter, ratio_6
-from ipfin.stats import charts, reports
+from ipfin.stats import charts, reports, services
 from ipfin.stats.domain import DEFINITIONS, Figures, Period, PeriodError, parse_period
-from ipfin.stats.selectors import member_demands
+from ipfin.stats.forms import BankReturnForm, BankReturnUploadForm
+from ipfin.stats.selectors import bank_return_list, member_demands
+from ipfin.stats.services import RETURN_COLUMNS
 from ipfin.web.language import is_english
-from ipfin.web.views import domain_errors
+from ipfin.web.views import domain_errors, run_action
 
 PERIOD_CHOICES = 12  # quarters offered in the period menu, the latest ended first
 
@@ -132,3 +137,108 @@ def _breakdown_title(by: str) -> str:
         "right_kind": _("分权利类型"),
         "park": _("分园区"),
     }[by]
+
+
+# --- the banks' returns ------------------------------------------------------------------------
+
+
+def _ended_quarters(today: Any) -> list[tuple[str, str]]:
+    quarter = Quarter.of(today).previous()
+    out = []
+    for _i in range(PERIOD_CHOICES):
+        out.append((str(quarter), str(quarter)))
+        quarter = quarter.previous()
+    return out
+
+
+def _returns_page(
+    request: HttpRequest,
+    *,
+    form: BankReturnForm | None = None,
+    upload: BankReturnUploadForm | None = None,
+    row_errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    scope = stats_scope(request.user)
+    quarters = _ended_quarters(timezone.localdate())
+    chosen = request.GET.get("period") or quarters[0][0]
+    if chosen not in {value for value, _label in quarters}:
+        chosen = quarters[0][0]
+    can_submit = has_perm(request.user, Perm.RISK_NPL_REPORT)
+    context = {
+        "scope": scope,
+        "can_submit": can_submit,
+        "quarters": quarters,
+        "period_value": chosen,
+        "form": form or BankReturnForm(quarters=quarters, initial={"period": quarters[0][0]}),
+        "upload": upload or BankReturnUploadForm(),
+        "row_errors": row_errors or [],
+        "error": error,
+        "columns": [zh for _field, zh, _en in RETURN_COLUMNS],
+        "returns": bank_return_list(actor=request.user, period=parse_period(chosen)),
+    }
+    return render(request, "stats/returns.html", context, status=status)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET"])
+def bank_returns(request: HttpRequest) -> HttpResponse:
+    return _returns_page(request)
+
+
+@login_required
+@domain_errors
+@require_POST
+def bank_return_submit(request: HttpRequest) -> HttpResponse:
+    quarters = _ended_quarters(timezone.localdate())
+    form = BankReturnForm(request.POST, quarters=quarters)
+
+    def act() -> str:
+        user = request.user
+        assert isinstance(user, User)  # login_required
+        return _submitted(services.bank_return_submit(actor=user, data=form.service_data()))
+
+    def done() -> HttpResponse:
+        return redirect(f"{reverse('stats:returns')}?period={form.cleaned_data['period']}")
+
+    def failed(status: int, error: str) -> HttpResponse:
+        return _returns_page(request, form=form, status=status, error=error)
+
+    return run_action(request, act, form=form, on_success=done, on_failure=failed)
+
+
+def _submitted(row: Any) -> str:
+    return _("已报送 %(period)s 季度数据（第 %(n)s 次）。") % {
+        "period": row.period,
+        "n": row.revision,
+    }
+
+
+@login_required
+@domain_errors
+@require_POST
+def bank_returns_upload(request: HttpRequest) -> HttpResponse:
+    upload = BankReturnUploadForm(request.POST, request.FILES)
+    row_errors: list[dict[str, Any]] = []
+
+    def refused(exc: DomainError) -> None:
+        row_errors.extend(exc.extra.get("errors", []))
+
+    def act() -> str:
+        user = request.user
+        assert isinstance(user, User)  # login_required
+        stored = services.bank_returns_upload(actor=user, uploaded_file=upload.cleaned_data["file"])
+        return _("已从文件报送 %(n)s 个季度的数据。") % {"n": len(stored)}
+
+    return run_action(
+        request,
+        act,
+        form=upload,
+        on_success=lambda: redirect("stats:returns"),
+        on_failure=lambda status, error: _returns_page(
+            request, upload=upload, row_errors=row_errors, status=status, error=error
+        ),
+        on_refusal=refused,
+    )

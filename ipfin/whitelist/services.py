@@ -12,9 +12,6 @@ list of its kind and earlier imports stay, with their reports; screening reads c
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -34,9 +31,10 @@ from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.display import yuan_en, yuan_exact
-from ipfin.common.errors import Conflict, ValidationFailed, invalid
-from ipfin.common.inputs import amount_in, file_name_in
+from ipfin.common.errors import Conflict, invalid
+from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
+from ipfin.common.tables import FileTooLarge, TableLimits, read_table
 from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
@@ -84,13 +82,11 @@ __all__ = [
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 _IN_CHUNK = 2_000  # values per IN (...) list: far below SQLite's and PostgreSQL's limits
-_XLSX_MAGIC = b"PK\x03\x04"
 MAX_CRITERIA_VALUES = 100
 
 
-class FileTooLarge(ValidationFailed):
-    status = 413
-    code = "file_too_large"
+# 白名单 imports: a list of enterprises as CSV or Excel (ipfin.common.tables).
+_LIST_FILES = TableLimits(MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, "名单", "list")
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
@@ -124,93 +120,6 @@ _FIELD_ZH = {
 
 
 # --- import --------------------------------------------------------------------------------------
-
-
-def _read_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, bytes]:
-    """The file's name (≤ 200 characters) and its bytes, after the size and type checks (≤ 5 MB;
-    .csv/.xlsx)."""
-    name = file_name_in(uploaded_file.name)
-    size = uploaded_file.size or 0
-    if size > MAX_IMPORT_BYTES:
-        raise FileTooLarge(
-            f"文件过大：最大 {MAX_IMPORT_BYTES // (1024 * 1024)} MB。",
-            f"The file is too large: at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
-            extra={"max_bytes": MAX_IMPORT_BYTES},
-        )
-    if size == 0:
-        raise invalid(None, "file_empty", "文件为空。", "The file is empty.")
-    if not name.lower().endswith((".csv", ".xlsx")):
-        raise invalid(
-            None,
-            "file_type",
-            "名单须为 CSV（.csv）或 Excel（.xlsx）文件。",
-            "The list must be a CSV (.csv) or Excel (.xlsx) file.",
-        )
-    uploaded_file.seek(0)
-    data: bytes = uploaded_file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:  # the declared size may lie
-        raise FileTooLarge(
-            "文件过大。", "The file is too large.", extra={"max_bytes": MAX_IMPORT_BYTES}
-        )
-    return name, data
-
-
-def _too_many_rows() -> ValidationFailed:
-    return invalid(
-        None,
-        "too_many_rows",
-        f"名单不能超过 {MAX_IMPORT_ROWS} 行。",
-        f"A list may have at most {MAX_IMPORT_ROWS} rows.",
-        max_rows=MAX_IMPORT_ROWS,
-    )
-
-
-def _csv_rows(data: bytes) -> list[list[object]]:
-    # UTF-8 (with or without BOM) first; Excel in a Chinese locale saves CSV as GBK / GB 18030.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string but a truncated multibyte tail
-        raise invalid(None, "file_unreadable", "无法识别文件编码。", "Unknown text encoding.")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows: list[list[object]] = []
-    for row in csv.reader(io.StringIO(text), dialect):
-        rows.append(list(row))
-        if len(rows) > MAX_IMPORT_ROWS + 1:
-            raise _too_many_rows()
-    return rows
-
-
-def _xlsx_rows(data: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook  # only the import path needs it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not data.startswith(_XLSX_MAGIC):
-        raise invalid(
-            None, "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise invalid(
-            None, "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[object]] = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
-                raise _too_many_rows()
-        return rows
-    finally:
-        workbook.close()
 
 
 def _lookups(
@@ -264,8 +173,7 @@ def list_import(
     title = _clean_text(name, field="name", max_length=200, required=False) or str(
         ListKind(kind).label
     )
-    filename, data = _read_upload(uploaded_file)
-    sheet = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)
+    filename, sheet = read_table(uploaded_file, _LIST_FILES)
     try:
         header = detect_header(sheet)
     except ImportFormatError as exc:

@@ -128,6 +128,9 @@ CREATES = {
     # A bid is the bidder's own on a public listing: any enterprise, bank, insurer or guarantor
     # but the loan's parties bids on another bank's listing (disposals/tests/test_bidding.py).
     ("POST", "/disposals/{disposal_id}/bids"),
+    # The acting bank's own quarterly returns (stats/tests/test_bank_returns.py).
+    ("POST", "/stats/bank-returns"),
+    ("POST", "/stats/bank-returns/upload"),
     # The caller's own bank's quarterly NPL ratio (risk/tests/test_npl_tolerance_api.py).
     ("POST", "/risk/bank-npl"),
     ("POST", "/tokens"),  # a token for the caller itself
@@ -333,6 +336,7 @@ LISTS: dict[str, str | None] = {
     # called here without a period, a 422.
     "/stats/indicators": None,
     "/stats/park-growth": None,
+    "/stats/bank-returns": None,  # a bank's own returns (stats/tests/test_bank_returns.py)
 }
 
 # Operations whose path parameter names no object but a period: the answer is computed over the

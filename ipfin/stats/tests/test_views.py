@@ -75,3 +75,46 @@ def test_others_are_refused_and_anonymous_visitors_sent_to_log_in(
     assert client_for(enterprise_a_user).get(URL).status_code == 403
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_bank_returns_a_quarter_by_form_and_sees_it_reconciled(
+    book: Book, bank_a_user: User, client_for: Callable[[User], Any]
+) -> None:
+    from ipfin.stats.models import BankReturn
+
+    client = client_for(bank_a_user)
+    page = client.get("/stats/returns/").content.decode()
+    assert 'data-testid="return-form"' in page and 'data-testid="return-upload"' in page
+    bad = client.post(
+        "/stats/returns/submit/",
+        {"period": "2025Q1", "npl_ratio": "1.62", "total_loan_balance": "100",
+         "ip_loan_balance": "200", "ip_new_loans": "2", "ip_new_amount": "600000"},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert "知识产权质押贷款余额不能超过全行各项贷款余额" in bad.content.decode()
+    assert not BankReturn.objects.exists()
+    response = client.post(
+        "/stats/returns/submit/",
+        {"period": "2025Q1", "npl_ratio": "1.62", "total_loan_balance": "8000000000",
+         "ip_loan_balance": "270000", "ip_new_loans": "2", "ip_new_amount": "600000"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "3,333.33 元" in page  # 270,000.00 reported − 266,666.67 on the platform
+    assert "1.62%" in page
+
+
+def test_an_uploaded_file_with_an_error_lists_its_rows_on_the_page(
+    bank_a_user: User, client_for: Callable[[User], Any]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ipfin.stats.services import RETURN_COLUMNS
+
+    header = ",".join(zh for _field, zh, _en in RETURN_COLUMNS)
+    csv = f"{header}\n2025Q1,0.0162,100,50,1,50\n2025Q2,abc,100,50,1,50\n"
+    upload = SimpleUploadedFile("r.csv", csv.encode("utf-8"))
+    response = client_for(bank_a_user).post("/stats/returns/upload/", {"file": upload})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="row-errors"' in page and "第 3 行" in page
