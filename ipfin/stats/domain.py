@@ -84,9 +84,9 @@ DEFINITIONS: tuple[tuple[str, str, str], ...] = (
     ("avg_rate", "平均利率：新增贷款的年利率按本金加权平均。",
      "average rate: the new loans' annual rates averaged weighted by principal."),
     ("npl_balance", "不良贷款余额：期末日五级分类为次级、可疑、损失的贷款余额"
-     "（按期末日及以前最近一次分类）。",
+     "（按期末日及以前最近一次分类；期末日逾期超过90天的，至少为次级）。",
      "NPL balance: the balance at `to` of loans classified 次级/可疑/损失 as of `to` (their latest "
-     "classification on or before it)."),
+     "classification on or before it; more than 90 days past due that day is 次级 at least)."),
     ("npl_ratio", "不良率：不良贷款余额÷贷款余额。",
      "NPL ratio: NPL balance ÷ balance."),
     ("subsidies_paid", "贴息核定金额：统计期内复核确认的贴息分配中核定给企业的贴息。"

@@ -1,8 +1,11 @@
 """Reads of the monitoring figures (统计监测), limited to the actor, summed in SQL.
 
 Every figure is one GROUP BY over the loans (never a loop over rows in Python): a loan's facts as
-of the period's end (`_FACTS_SQL`: the principal repaid on or before it, its latest classification
-on or before it, its borrower's first disbursement on record), grouped by the cut's key; the
+of the period's end (`_FACTS_SQL`: the principal repaid on or before it, whether it was
+non-performing then — its latest recorded classification on or before the day (LoanClassification)
+was 次级, 可疑 or 损失, or an instalment unsettled that day was more than 90 days past due, the
+overdue floor the daily classification applies, 办法 art. 10, so that a day the job did not run is
+still read right — and its borrower's first disbursement on record), grouped by the cut's key; the
 subsidies and the compensation paid in the period the same way over their own tables. Money is
 summed in integer fen (each amount rounded to the fen first, so that SQLite's floating point
 gives exact sums). The definitions are `ipfin.stats.domain.DEFINITIONS`.
@@ -27,6 +30,7 @@ from django.utils.translation import gettext as _
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.financing.models import Demand, DemandState, Product
+from ipfin.loans.domain.status import NON_PERFORMING, OVERDUE_FLOORS
 from ipfin.registry.models import RightKindChoices
 from ipfin.risk.anomalies import in_fen
 from ipfin.risk.models import BankNplReport
@@ -85,6 +89,8 @@ _KEYS: dict[Dimension, tuple[str, str]] = {
 # attributed to a row only when all its loans fall in it.
 _LOAN_CUTS = frozenset({Dimension.BANK, Dimension.PRODUCT, Dimension.RIGHT_KIND})
 _NPL_CATEGORIES = "('substandard', 'doubtful', 'loss')"
+# Non-performing by days past due alone: more than this many (办法 art. 10: 次级 from 91 days).
+NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
 
 
 def _fen(column: str) -> str:
@@ -117,7 +123,11 @@ WITH repaid AS (
            {principal_fen} AS principal_fen,
            CASE WHEN l.written_off_on IS NOT NULL AND l.written_off_on <= %s THEN 0
                 ELSE {principal_fen} - COALESCE(r.fen, 0) END AS balance_fen,
-           CASE WHEN c.category IN {npl} THEN 1 ELSE 0 END AS npl,
+           CASE WHEN c.category IN {npl} OR EXISTS (
+                    SELECT 1 FROM loans_installment i
+                    WHERE i.loan_id = l.id AND i.due_date < %s
+                      AND (i.settled_on IS NULL OR i.settled_on > %s)
+                ) THEN 1 ELSE 0 END AS npl,
            l.pledge_rate, l.annual_rate, l.pledge_id, fi.first_on
     FROM loans_loan l
     JOIN accounts_organisation e ON e.id = l.enterprise_id
@@ -198,7 +208,17 @@ def _figures(
         repaid_fen=_fen("p.principal_part"),
         principal_fen=_fen("l.principal"),
     )
-    params = [period.end, period.end, period.start, period.end, period.end, *scope_params]
+    overdue_before = period.end - timedelta(days=NPL_AFTER_DAYS)
+    params = [
+        period.end,
+        period.end,
+        period.start,
+        period.end,
+        overdue_before,
+        period.end,
+        period.end,
+        *scope_params,
+    ]
     params.append(period.start)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

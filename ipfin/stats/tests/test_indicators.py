@@ -246,3 +246,18 @@ def test_the_document_declares_the_statuses(api_client: Callable[..., Any]) -> N
     assert operation.get("security")
     names = {p["name"] for p in operation["parameters"]}
     assert {"from", "to", "by"} <= names
+
+
+def test_a_loan_more_than_90_days_past_due_is_npl_even_unclassified_measures_art_10(
+    book: Book, regulator_user: User, api_client: Callable[..., Any], bank_a: Any
+) -> None:
+    # L1's second instalment fell due on 15 March 2025 and was never paid: on 30 June it is 107
+    # days past due, 次级 at least (《商业银行金融资产风险分类办法》 art. 10), though no daily
+    # classification ran to record it.
+    body = _get(api_client(regulator_user), **{"from": "2025-04-01", "to": "2025-06-30"})
+    rows = _rows(_get(api_client(regulator_user), **{"from": "2025-04-01", "to": "2025-06-30"}))
+    assert rows[str(bank_a.pk)]["npl_balance"] == "266666.67"
+    assert body["total"]["npl_balance"] == "566666.67"  # and L3, 次级 since 1 February
+    # On 13 June the instalment was 90 days late: 关注, not yet non-performing.
+    early = _rows(_get(api_client(regulator_user), **{"from": "2025-04-01", "to": "2025-06-13"}))
+    assert early[str(bank_a.pk)]["npl_balance"] == "0.00"
