@@ -183,6 +183,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "risk.claim_pay": pgettext_lazy("audit", "拨付风险补偿款"),
             "risk.claim_settle": pgettext_lazy("audit", "质物处置后结算风险补偿"),
             "risk.bank_npl_report": pgettext_lazy("audit", "报送银行不良贷款率"),
+            "stats.bank_return": pgettext_lazy("audit", "报送银行季度数据"),
             "risk.scan": pgettext_lazy("audit", "每日风险扫描"),
             "risk.alert_acknowledge": pgettext_lazy("audit", "确认风险预警"),
             "risk.alert_resolve": pgettext_lazy("audit", "办结风险预警"),
