@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ipfin.whitelist",
     "ipfin.risk",
     "ipfin.disposals",
+    "ipfin.outreach",
     "ipfin.stats",
     "ipfin.zoneindex",
     "ipfin.web",

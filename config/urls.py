@@ -20,6 +20,8 @@ urlpatterns = [
     path("risk/", include("ipfin.risk.urls")),
     path("stats/", include("ipfin.stats.urls")),
     path("disposals/", include("ipfin.disposals.urls")),
+    path("library/", include("ipfin.outreach.urls")),
+    path("index/", include("ipfin.zoneindex.urls")),
     path("", include("ipfin.pledges.urls")),
     path("", include("ipfin.registry.urls")),
     path("", include("ipfin.portal.urls")),

@@ -358,6 +358,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.disposals.api.router", tags=["disposals"])
     api.add_router("/v1/", "ipfin.holidays.api.router", tags=["calendar"])
     api.add_router("/v1/", "ipfin.audit.api.router", tags=["audit"])
+    api.add_router("/v1/", "ipfin.outreach.api.router", tags=["outreach"])
     api.add_router("/v1/", "ipfin.stats.api.router", tags=["stats"])
     api.add_router("/v1/", "ipfin.zoneindex.api.router", tags=["index"])
 

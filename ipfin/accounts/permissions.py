@@ -79,6 +79,8 @@ class Perm(StrEnum):
     DISPOSAL_MANAGE = "disposals.manage"
     DISPOSAL_BID = "disposals.bid"
     DISPOSAL_BACKSTOP = "disposals.backstop"
+    OUTREACH_PUBLISH = "outreach.publish"  # the library: articles, events, experts (IP office)
+    ZONE_INDEX_MANAGE = "zoneindex.manage"  # index systems, zone values, runs (IP office)
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -124,6 +126,8 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_ALERT_HANDLE,
             Perm.RISK_ALERTS_ALL,
             Perm.RISK_SIGNALS_READ,
+            Perm.OUTREACH_PUBLISH,
+            Perm.ZONE_INDEX_MANAGE,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),

@@ -16,12 +16,14 @@ from ipfin.accounts.models import Organisation, User
 from ipfin.demo.scenarios.base import History
 from ipfin.demo.scenarios.catalogue import publish_catalogue, record_profiles
 from ipfin.demo.scenarios.lending import lend
+from ipfin.demo.scenarios.outreach import stock_library
 from ipfin.demo.scenarios.parties import ENTERPRISES, cast_parties
 from ipfin.demo.scenarios.pledges import file_pledges
 from ipfin.demo.scenarios.register import RealImport, enter_rights, import_real_patents
 from ipfin.demo.scenarios.risk import watch_risks
 from ipfin.demo.scenarios.valuations import value_rights
 from ipfin.demo.scenarios.whitelist import draw_up_whitelist
+from ipfin.demo.scenarios.zone_index import publish_zone_index
 from ipfin.financing.models import Demand, DemandResponse, Policy, ProductVersion
 from ipfin.loans.models import Loan, LoanStateChoices, SubsidyClaim
 from ipfin.pledges.models import Pledge
@@ -54,8 +56,10 @@ def load_demo(*, data_dir: str | None = None) -> list[str]:
         record_profiles(cast, history.today)
         lend(cast, publish_catalogue(cast, history), history)
         draw_up_whitelist(cast)
+        stock_library(cast, history)
     with transaction.atomic():
         scan = watch_risks(cast, history)
+        publish_zone_index(cast, history)
     kind_labels = dict(AlertKindChoices.choices)
     kinds = "，".join(f"{kind_labels.get(kind, kind)} {n}" for kind, n in scan.by_kind.items())
     return [

@@ -81,7 +81,9 @@ __all__ = [
     "competition_ranks",
     "entropy_weights",
     "fixed_weights",
+    "index_options",
     "normalise",
+    "stored_index",
     "zone_index",
 ]
 
@@ -131,6 +133,27 @@ class ZoneIndex:
     scores: Floats  # (n,), Σ_j contributions
     ranks: NDArray[np.int64]  # (n,), 1 = the highest score
     order: NDArray[np.int64]  # (n,), the zones' indices by rank, ties in the order given
+
+    def ranked(self) -> dict[str, Any]:
+        """The index as plain data (JSON-ready floats and ints): `weights` by code in the order
+        given, `zones` by rank, each with its `zone`, `score`, `rank` and `contributions` by
+        code."""
+        codes = self.codes
+        scores = self.scores.tolist()
+        ranks = self.ranks.tolist()
+        contributions = self.contributions.tolist()
+        return {
+            "weights": dict(zip(codes, self.weights.tolist(), strict=True)),
+            "zones": [
+                {
+                    "zone": self.zones[i],
+                    "score": scores[i],
+                    "rank": ranks[i],
+                    "contributions": dict(zip(codes, contributions[i], strict=True)),
+                }
+                for i in self.order.tolist()
+            ],
+        }
 
 
 # --- the rules on columns -------------------------------------------------------------------------
@@ -214,15 +237,7 @@ def zone_index(
 ) -> ZoneIndex:
     """The index of the zones (`zone_names[i]` with `zone_values[i]`, a value per indicator code),
     or a 422 naming the first input that is refused (module docstring)."""
-    how = _choice(IndexMethod, method, "method", "method_invalid", "标准化方法")
-    weigh = _choice(IndexWeighting, weighting, "weighting", "weighting_invalid", "赋权方法")
-    if weigh is IndexWeighting.ENTROPY and how is not IndexMethod.MINMAX:
-        raise invalid(
-            "weighting",
-            "entropy_needs_minmax",
-            "熵权法只能与极差标准化（method 为 minmax）同用：Z-score 标准化的值可能为负。",
-            "Entropy weighting needs method minmax: z-scores can be negative.",
-        )
+    how, weigh = index_options(method, weighting)
     codes, negative, given = _indicators_in(indicators, weigh)
     names = _zones_in(zone_names, zone_values)
     if weigh is IndexWeighting.ENTROPY and len(names) < 2:
@@ -249,6 +264,22 @@ def zone_index(
         ranks=ranks,
         order=order,
     )
+
+
+def index_options(method: str, weighting: str) -> tuple[IndexMethod, IndexWeighting]:
+    """The method and the weighting, or a 422: `method_invalid`, `weighting_invalid`,
+    `entropy_needs_minmax` (weighting). The one check of the pair, for the calculator and for an
+    indicator system that is configured before any zone has a value."""
+    how = _choice(IndexMethod, method, "method", "method_invalid", "标准化方法")
+    weigh = _choice(IndexWeighting, weighting, "weighting", "weighting_invalid", "赋权方法")
+    if weigh is IndexWeighting.ENTROPY and how is not IndexMethod.MINMAX:
+        raise invalid(
+            "weighting",
+            "entropy_needs_minmax",
+            "熵权法只能与极差标准化（method 为 minmax）同用：Z-score 标准化的值可能为负。",
+            "Entropy weighting needs method minmax: z-scores can be negative.",
+        )
+    return how, weigh
 
 
 def _choice(kind: type[_E], value: str, field: str, code: str, label_zh: str) -> _E:
@@ -415,3 +446,44 @@ def _values_in(codes: tuple[str, ...], zone_values: Sequence[Mapping[str, float]
         i, j = (int(v) for v in bad[0])
         _finite(float(values[i, j]), f"zones[{i}].values.{codes[j]}")
     return values
+
+
+# --- a stored run ---------------------------------------------------------------------------------
+
+
+def stored_index(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The results of a stored run (ipfin.zoneindex.models.IndexRun) from its `inputs`, exactly
+    what the rule gives for them, so that a run is reproduced from what it stored:
+
+        {"method", "weighting",
+         "indicators": [{"code", "direction", "weight": a float, None under entropy, ...}],
+         "zones": [{"zone_id": int, "name": str, "values": {code: float}}]}
+
+    Each zone is given to the rule under its id (names need not be unique); the results are
+    `ZoneIndex.ranked()` with each zone's `zone_id` and `name` in place of that key. Any other
+    key of an indicator (its names, its dimension, its source) describes it and is not read."""
+    zones = inputs["zones"]
+    names = {str(zone["zone_id"]): zone for zone in zones}
+    result = zone_index(
+        method=inputs["method"],
+        weighting=inputs["weighting"],
+        indicators=[
+            IndicatorSpec(spec["code"], spec["direction"], spec.get("weight"))
+            for spec in inputs["indicators"]
+        ],
+        zone_names=[str(zone["zone_id"]) for zone in zones],
+        zone_values=[zone["values"] for zone in zones],
+    ).ranked()
+    return {
+        "weights": result["weights"],
+        "zones": [
+            {
+                "zone_id": names[row["zone"]]["zone_id"],
+                "name": names[row["zone"]]["name"],
+                "score": row["score"],
+                "rank": row["rank"],
+                "contributions": row["contributions"],
+            }
+            for row in result["zones"]
+        ],
+    }

@@ -42,6 +42,7 @@ from ipfin.disposals.tests.sweep import bank_a_listing
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
+from ipfin.outreach.models import Article
 from ipfin.pledges.models import (
     AnnuityDeposit,
     AnnuityDepositYear,
@@ -62,6 +63,7 @@ from ipfin.whitelist.models import (
     WhitelistFollowUp,
     WhitelistPush,
 )
+from ipfin.zoneindex.models import IndexRun, IndicatorDef, IndicatorSystem, ZoneValue
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +105,15 @@ PUBLIC: dict[tuple[str, str], str] = {
     # loan is in it only for the parties (disposals/tests/test_api.py).
     ("GET", "/disposals"): "the trading board of defaulted pledges is public (挂牌公告)",
     ("GET", "/disposals/{disposal_id}"): "one public listing of the trading board",
+    # The office's public library (issue 15): what it published, for everyone; its drafts only
+    # for the office (state=…: 401 / 403 for anyone else, outreach/tests/test_api.py).
+    ("GET", "/outreach/articles"): "the library's published cases and guides (宣传与服务资源库)",
+    ("GET", "/outreach/articles/{article_id}"): "one published article; a draft is a 404",
+    ("GET", "/outreach/events"): "published events any organisation may register for",
+    ("GET", "/outreach/experts"): "the expert and talent pools, their contacts masked",
+    # The demonstration-zone index as published (issue 15): the office's runs once published.
+    ("GET", "/index/published"): "the published demonstration-zone rankings (示范区指数)",
+    ("GET", "/index/zones/{zone_id}/history"): "a zone's scores in the published rankings",
 }
 
 # Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
@@ -139,6 +150,13 @@ CREATES = {
     ("POST", "/risk/scan"),
     # The office's record of a public notice, keyed by year: no tenant owns it (office admin only).
     ("PUT", "/calendar/{year}"),
+    ("POST", "/outreach/articles"),  # the office's draft (outreach/tests/test_api.py)
+    # A registration is the caller's own organisation's on a public event, like a bid on a public
+    # listing; another organisation's registrations are never named (outreach/tests/test_api.py).
+    ("POST", "/outreach/events/{event_id}/registrations"),
+    # The office's pick of experts: records picks, names no tenant's object (test_expert_pick.py).
+    ("POST", "/outreach/experts/pick"),
+    ("POST", "/index/systems"),  # the office's indicator system (zoneindex/tests/test_api.py)
 }
 
 
@@ -300,6 +318,15 @@ OWNED: dict[str, Owned] = {
         Disposal, lambda a, x: Disposal.objects.filter(bank=a), (Bid, RightEvent, Repayment)
     ),
     "number": Owned(Right, _rights, (RightEvent,), lookup="number"),
+    # The library's articles are the office's: only the office publishes one (its readers are
+    # public, PUBLIC above).
+    "article_id": Owned(Article, _office_only(Article)),
+    # The demonstration-zone index's systems and runs are the office's working material (the
+    # published rankings are public, PUBLIC above).
+    "system_id": Owned(
+        IndicatorSystem, _office_only(IndicatorSystem), (IndicatorDef, ZoneValue, IndexRun)
+    ),
+    "index_run_id": Owned(IndexRun, _office_only(IndexRun)),
 }
 
 # List endpoints: the path parameter whose rows the items are (their "id"), or None for lists
@@ -336,6 +363,7 @@ LISTS: dict[str, str | None] = {
     # called here without a period, a 422.
     "/stats/indicators": None,
     "/stats/park-growth": None,
+    "/index/systems": None,  # the office's indicator systems: every sweep caller gets 401 / 403
     "/stats/bank-returns": None,  # a bank's own returns (stats/tests/test_bank_returns.py)
 }
 
@@ -343,7 +371,10 @@ LISTS: dict[str, str | None] = {
 # caller's own scope, like a list's (a bank its own loans); checked where they are built.
 CALLER_SCOPED: dict[tuple[str, str], str] = {
     ("GET", "/stats/reports/{period}.pdf"): "the caller's loans (stats/tests/test_reports.py)",
-    ("GET", "/stats/reports/{period}.xlsx"): "the caller's loans (stats/tests/test_reports.py)",
+    (
+        "GET",
+        "/stats/reports/{period}.xlsx",
+    ): "the caller's loans (stats/tests/test_reports.py)",
 }
 
 ACCEPTED_READ = {401, 403, 404}
