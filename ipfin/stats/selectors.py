@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -107,48 +107,81 @@ def _scope_sql(scope: StatsScope, loan: str = "l", borrower: str = "e") -> tuple
 
 
 _FACTS_SQL = """
-WITH repaid AS (
+WITH live AS (
+    SELECT l.id, l.enterprise_id, l.bank_id, l.principal, l.pledge_rate, l.annual_rate,
+           l.pledge_id, l.product_version_id, l.disbursed_on, l.written_off_on
+    FROM loans_loan l
+    WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s
+      AND (l.disbursed_on >= %s
+           OR ((l.closed_on IS NULL OR l.closed_on > %s)
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s)))
+), repaid AS (
     SELECT p.loan_id, SUM({repaid_fen}) AS fen
-    FROM loans_repayment p WHERE p.paid_on <= %s GROUP BY p.loan_id
+    FROM loans_repayment p JOIN live ON live.id = p.loan_id
+    WHERE p.paid_on <= %s GROUP BY p.loan_id
+), overdue AS (
+    SELECT DISTINCT i.loan_id
+    FROM loans_installment i JOIN live ON live.id = i.loan_id
+    WHERE i.due_date < %s AND (i.settled_on IS NULL OR i.settled_on > %s)
+), earlier AS (
+    SELECT DISTINCT o.enterprise_id
+    FROM loans_loan o
+    WHERE o.disbursed_on < %s
+      AND o.enterprise_id IN (SELECT n.enterprise_id FROM live n WHERE n.disbursed_on >= %s)
 ), latest AS (
     SELECT c.loan_id, c.category,
            ROW_NUMBER() OVER (PARTITION BY c.loan_id ORDER BY c.effective_on DESC, c.id DESC) AS n
     FROM loans_loanclassification c WHERE c.effective_on <= %s
-), firsts AS (
-    SELECT f.enterprise_id, MIN(f.disbursed_on) AS first_on
-    FROM loans_loan f WHERE f.disbursed_on IS NOT NULL GROUP BY f.enterprise_id
 ), facts AS (
     SELECT {key} AS key, l.enterprise_id AS borrower,
            CASE WHEN l.disbursed_on >= %s THEN 1 ELSE 0 END AS is_new,
            {principal_fen} AS principal_fen,
            CASE WHEN l.written_off_on IS NOT NULL AND l.written_off_on <= %s THEN 0
                 ELSE {principal_fen} - COALESCE(r.fen, 0) END AS balance_fen,
-           CASE WHEN c.category IN {npl} OR EXISTS (
-                    SELECT 1 FROM loans_installment i
-                    WHERE i.loan_id = l.id AND i.due_date < %s
-                      AND (i.settled_on IS NULL OR i.settled_on > %s)
-                ) THEN 1 ELSE 0 END AS npl,
-           l.pledge_rate, l.annual_rate, l.pledge_id, fi.first_on
-    FROM loans_loan l
+           c.category, od.loan_id AS overdue, ea.enterprise_id AS borrowed_before,
+           l.pledge_rate, l.annual_rate, l.pledge_id
+    FROM live l
     JOIN accounts_organisation e ON e.id = l.enterprise_id
-    JOIN firsts fi ON fi.enterprise_id = l.enterprise_id
     LEFT JOIN repaid r ON r.loan_id = l.id
     LEFT JOIN latest c ON c.loan_id = l.id AND c.n = 1
+    LEFT JOIN overdue od ON od.loan_id = l.id
+    LEFT JOIN earlier ea ON ea.enterprise_id = l.enterprise_id
     {joins}
-    WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s{scope}
+    WHERE 1 = 1{scope}
+), flagged AS (
+    SELECT f.*,
+           CASE WHEN f.category IN {npl} OR f.overdue IS NOT NULL THEN 1 ELSE 0 END AS npl,
+           CASE WHEN f.is_new = 1 AND f.borrowed_before IS NULL THEN 1 ELSE 0 END AS first_time
+    FROM facts f
+), per_borrower AS (
+    SELECT key, borrower,
+           SUM(is_new) AS new_loans,
+           SUM(is_new * principal_fen) AS new_fen,
+           SUM(balance_fen) AS balance_fen,
+           MAX(CASE WHEN balance_fen > 0 THEN 1 ELSE 0 END) AS customer,
+           MAX(first_time) AS first_time,
+           SUM(CASE WHEN is_new = 1 AND pledge_id IS NOT NULL THEN 1 ELSE 0 END) AS sole,
+           SUM(CASE WHEN is_new = 1 THEN principal_fen * pledge_rate ELSE 0 END) AS pledge_w,
+           SUM(CASE WHEN is_new = 1 THEN principal_fen * annual_rate ELSE 0 END) AS rate_w,
+           SUM(npl * balance_fen) AS npl_fen
+    FROM flagged GROUP BY key, borrower
 )
-SELECT key,
-       SUM(is_new),
-       SUM(is_new * principal_fen),
-       SUM(balance_fen),
-       COUNT(DISTINCT CASE WHEN balance_fen > 0 THEN borrower END),
-       COUNT(DISTINCT CASE WHEN is_new = 1 AND first_on >= %s THEN borrower END),
-       SUM(CASE WHEN is_new = 1 AND pledge_id IS NOT NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN is_new = 1 THEN principal_fen * pledge_rate ELSE 0 END),
-       SUM(CASE WHEN is_new = 1 THEN principal_fen * annual_rate ELSE 0 END),
-       SUM(npl * balance_fen)
-FROM facts GROUP BY key
+SELECT key, SUM(new_loans), SUM(new_fen), SUM(balance_fen), SUM(customer), SUM(first_time),
+       SUM(sole), SUM(pledge_w), SUM(rate_w), SUM(npl_fen)
+FROM per_borrower GROUP BY key
+UNION ALL
+SELECT '{total}', SUM(new_loans), SUM(new_fen), SUM(balance_fen), SUM(customer), SUM(first_time),
+       SUM(sole), SUM(pledge_w), SUM(rate_w), SUM(npl_fen)
+FROM (
+    SELECT borrower, SUM(new_loans) AS new_loans, SUM(new_fen) AS new_fen,
+           SUM(balance_fen) AS balance_fen, MAX(customer) AS customer,
+           MAX(first_time) AS first_time, SUM(sole) AS sole, SUM(pledge_w) AS pledge_w,
+           SUM(rate_w) AS rate_w, SUM(npl_fen) AS npl_fen
+    FROM per_borrower GROUP BY borrower
+) borrowers
 """
+# The key of the row the facts' query adds with the total over every row (a borrower counted once).
+_ALL_KEY = "*all*"  # never a key of a row: ids, codes and divisions have no "*"
 
 _SUBSIDIES_SQL = """
 SELECT key, SUM(fen) FROM (
@@ -201,6 +234,7 @@ def _figures(
     scope_sql, scope_params = _scope_sql(scope)
     out: dict[str, Figures] = {}
     sql = _FACTS_SQL.format(
+        total=_ALL_KEY,
         key=key,
         joins=joins,
         scope=scope_sql,
@@ -209,18 +243,11 @@ def _figures(
         principal_fen=_fen("l.principal"),
     )
     overdue_before = period.end - timedelta(days=NPL_AFTER_DAYS)
-    params = [
-        period.end,
-        period.end,
-        period.start,
-        period.end,
-        overdue_before,
-        period.end,
-        period.end,
-        *scope_params,
-    ]
-    params.append(period.start)
-    with connection.cursor() as cursor:
+    end, start = period.end, period.start
+    params = [end, start, end, end, end, overdue_before, end, start, start, end, start, end]
+    params += scope_params
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune(cursor)
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             out[row[0]] = Figures(
@@ -234,11 +261,29 @@ def _figures(
                 rate_weighted=_decimal(row[8]),
                 npl_fen=int(row[9] or 0),
             )
+        everything = out.setdefault(_ALL_KEY, Figures())
         for found, fen in _subsidies(cursor, scope, period, by, constant):
             out.setdefault(found, Figures()).subsidies_fen = int(fen or 0)
+            everything.subsidies_fen += int(fen or 0)
         for found, fen in _compensation(cursor, scope, period, by, constant):
             out.setdefault(found, Figures()).compensation_fen = int(fen or 0)
+            everything.compensation_fen += int(fen or 0)
     return out
+
+
+def _split(figures: dict[str, Figures]) -> tuple[dict[str, Figures], Figures]:
+    """(the rows, the total) of `_figures`' answer."""
+    total = figures.pop(_ALL_KEY, Figures())
+    return figures, total
+
+
+def _tune(cursor: Any) -> None:
+    """PostgreSQL, for this transaction only: enough memory for the per-borrower aggregate to
+    stay in memory (else it spills to disk), and no JIT compilation (its estimate of the join
+    sizes makes PostgreSQL compile the plan, which costs more than the query saves)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _instants(period: Period) -> tuple[datetime, datetime]:
@@ -367,15 +412,16 @@ def indicator_table(*, actor: Actor, period: Period, by: Dimension) -> Indicator
     see. By quarter, a row per quarter the period touches (clipped to it): its flows within it,
     its balances at its own end. An empty period: no rows, a zero total."""
     scope = stats_scope(actor)
-    total = _figures(scope, period, None).get(TOTAL_KEY, Figures())
     if by == Dimension.QUARTER:
+        _rows, total = _split(_figures(scope, period, None))
         rows = []
         for quarter in quarters_of(period):
             figures = _figures(scope, quarter, None, constant=quarter.name).get(quarter.name)
             if figures is not None and not figures.is_empty():
                 rows.append(IndicatorRow(quarter.name, quarter.name, figures))
         return IndicatorTable(period, by, rows, total, scope)
-    found = {k: f for k, f in _figures(scope, period, by).items() if not f.is_empty()}
+    cut, total = _split(_figures(scope, period, by))
+    found = {k: f for k, f in cut.items() if not f.is_empty()}
     labels = _labels(by, list(found))
     special = {NONE_KEY, MIXED_KEY, UNATTRIBUTED_KEY}
     ordered = sorted(
