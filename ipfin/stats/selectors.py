@@ -89,6 +89,9 @@ _KEYS: dict[Dimension, tuple[str, str]] = {
 # attributed to a row only when all its loans fall in it.
 _LOAN_CUTS = frozenset({Dimension.BANK, Dimension.PRODUCT, Dimension.RIGHT_KIND})
 _NPL_CATEGORIES = "('substandard', 'doubtful', 'loss')"
+# Cuts whose key reads the borrower (alias e); the facts join it only for those and a park's scope.
+_BORROWER_CUTS = frozenset({Dimension.PARK, Dimension.REGION, Dimension.SIZE})
+_BORROWER_JOIN = "\n    JOIN accounts_organisation e ON e.id = l.enterprise_id"
 # Non-performing by days past due alone: more than this many (办法 art. 10: 次级 from 91 days).
 NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
 
@@ -106,79 +109,80 @@ def _scope_sql(scope: StatsScope, loan: str = "l", borrower: str = "e") -> tuple
     return "", []
 
 
+# Stocks (balance, NPL, customers) from the loans on the books at the end only: one closed on or
+# before it was repaid in full by then (`loan_close` refuses any other) and one written off counts
+# 0. The repayments are those loans' (chosen in loans_loan, whose statistics the planner has, not
+# in the CTE). Flows from the loans disbursed in the period; a borrower is a first-time one unless
+# one loan of theirs was disbursed before it (EXISTS: the first such loan answers). Distinct
+# borrowers are counted from DISTINCT subqueries; the sums go straight to the keys' rows.
 _FACTS_SQL = """
-WITH live AS (
-    SELECT l.id, l.enterprise_id, l.bank_id, l.principal, l.pledge_rate, l.annual_rate,
-           l.pledge_id, l.product_version_id, l.disbursed_on, l.written_off_on
-    FROM loans_loan l
+WITH stocked AS (
+    SELECT l.id, {key} AS key, l.enterprise_id AS borrower, {principal_fen} AS principal_fen
+    FROM loans_loan l{borrower_join}
+    {joins}
     WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s
-      AND (l.disbursed_on >= %s
-           OR ((l.closed_on IS NULL OR l.closed_on > %s)
-               AND (l.written_off_on IS NULL OR l.written_off_on > %s)))
+      AND (l.closed_on IS NULL OR l.closed_on > %s)
+      AND (l.written_off_on IS NULL OR l.written_off_on > %s){scope}
 ), repaid AS (
     SELECT p.loan_id, SUM({repaid_fen}) AS fen
-    FROM loans_repayment p JOIN live ON live.id = p.loan_id
-    WHERE p.paid_on <= %s GROUP BY p.loan_id
-), overdue AS (
-    SELECT DISTINCT i.loan_id
-    FROM loans_installment i JOIN live ON live.id = i.loan_id
-    WHERE i.due_date < %s AND (i.settled_on IS NULL OR i.settled_on > %s)
-), earlier AS (
-    SELECT DISTINCT o.enterprise_id
-    FROM loans_loan o
-    WHERE o.disbursed_on < %s
-      AND o.enterprise_id IN (SELECT n.enterprise_id FROM live n WHERE n.disbursed_on >= %s)
+    FROM loans_repayment p JOIN loans_loan o ON o.id = p.loan_id
+    WHERE p.paid_on <= %s
+      AND (o.closed_on IS NULL OR o.closed_on > %s)
+      AND (o.written_off_on IS NULL OR o.written_off_on > %s)
+    GROUP BY p.loan_id
 ), latest AS (
     SELECT c.loan_id, c.category,
            ROW_NUMBER() OVER (PARTITION BY c.loan_id ORDER BY c.effective_on DESC, c.id DESC) AS n
     FROM loans_loanclassification c WHERE c.effective_on <= %s
-), facts AS (
-    SELECT {key} AS key, l.enterprise_id AS borrower,
-           CASE WHEN l.disbursed_on >= %s THEN 1 ELSE 0 END AS is_new,
-           {principal_fen} AS principal_fen,
-           CASE WHEN l.written_off_on IS NOT NULL AND l.written_off_on <= %s THEN 0
-                ELSE {principal_fen} - COALESCE(r.fen, 0) END AS balance_fen,
-           c.category, od.loan_id AS overdue, ea.enterprise_id AS borrowed_before,
-           l.pledge_rate, l.annual_rate, l.pledge_id
-    FROM live l
-    JOIN accounts_organisation e ON e.id = l.enterprise_id
-    LEFT JOIN repaid r ON r.loan_id = l.id
-    LEFT JOIN latest c ON c.loan_id = l.id AND c.n = 1
-    LEFT JOIN overdue od ON od.loan_id = l.id
-    LEFT JOIN earlier ea ON ea.enterprise_id = l.enterprise_id
+), overdue AS (
+    SELECT DISTINCT i.loan_id FROM loans_installment i
+    WHERE i.due_date < %s AND (i.settled_on IS NULL OR i.settled_on > %s)
+), stock AS (
+    SELECT s.key, s.borrower, s.principal_fen - COALESCE(r.fen, 0) AS balance_fen,
+           CASE WHEN c.category IN {npl} OR o.loan_id IS NOT NULL THEN 1 ELSE 0 END AS npl
+    FROM stocked s
+    LEFT JOIN repaid r ON r.loan_id = s.id
+    LEFT JOIN latest c ON c.loan_id = s.id AND c.n = 1
+    LEFT JOIN overdue o ON o.loan_id = s.id
+), flows AS (
+    SELECT {key} AS key, l.enterprise_id AS borrower, {principal_fen} AS principal_fen,
+           l.pledge_rate, l.annual_rate, l.pledge_id,
+           CASE WHEN EXISTS (
+               SELECT 1 FROM loans_loan f
+               WHERE f.enterprise_id = l.enterprise_id AND f.disbursed_on < %s
+           ) THEN 0 ELSE 1 END AS first_time
+    FROM loans_loan l{borrower_join}
     {joins}
-    WHERE 1 = 1{scope}
-), flagged AS (
-    SELECT f.*,
-           CASE WHEN f.category IN {npl} OR f.overdue IS NOT NULL THEN 1 ELSE 0 END AS npl,
-           CASE WHEN f.is_new = 1 AND f.borrowed_before IS NULL THEN 1 ELSE 0 END AS first_time
-    FROM facts f
-), per_borrower AS (
-    SELECT key, borrower,
-           SUM(is_new) AS new_loans,
-           SUM(is_new * principal_fen) AS new_fen,
-           SUM(balance_fen) AS balance_fen,
-           MAX(CASE WHEN balance_fen > 0 THEN 1 ELSE 0 END) AS customer,
-           MAX(first_time) AS first_time,
-           SUM(CASE WHEN is_new = 1 AND pledge_id IS NOT NULL THEN 1 ELSE 0 END) AS sole,
-           SUM(CASE WHEN is_new = 1 THEN principal_fen * pledge_rate ELSE 0 END) AS pledge_w,
-           SUM(CASE WHEN is_new = 1 THEN principal_fen * annual_rate ELSE 0 END) AS rate_w,
-           SUM(npl * balance_fen) AS npl_fen
-    FROM flagged GROUP BY key, borrower
+    WHERE l.disbursed_on >= %s AND l.disbursed_on <= %s{scope}
+), parts AS (
+    SELECT key, 0 AS new_loans, 0 AS new_fen, balance_fen, npl * balance_fen AS npl_fen,
+           0 AS customers, 0 AS firsts, 0 AS sole, 0 AS pledge_w, 0 AS rate_w
+    FROM stock
+    UNION ALL
+    SELECT key, 1, principal_fen, 0, 0, 0, 0, CASE WHEN pledge_id IS NOT NULL THEN 1 ELSE 0 END,
+           principal_fen * pledge_rate, principal_fen * annual_rate
+    FROM flows
+    UNION ALL
+    SELECT key, 0, 0, 0, 0, 1, 0, 0, 0, 0
+    FROM (SELECT DISTINCT key, borrower FROM stock WHERE balance_fen > 0) s
+    UNION ALL
+    SELECT key, 0, 0, 0, 0, 0, 1, 0, 0, 0
+    FROM (SELECT DISTINCT key, borrower FROM flows WHERE first_time = 1) f
+), by_key AS (
+    SELECT key, SUM(new_loans) AS new_loans, SUM(new_fen) AS new_fen,
+           SUM(balance_fen) AS balance_fen, SUM(customers) AS customers, SUM(firsts) AS firsts,
+           SUM(sole) AS sole, SUM(pledge_w) AS pledge_w, SUM(rate_w) AS rate_w,
+           SUM(npl_fen) AS npl_fen
+    FROM parts GROUP BY key
 )
-SELECT key, SUM(new_loans), SUM(new_fen), SUM(balance_fen), SUM(customer), SUM(first_time),
-       SUM(sole), SUM(pledge_w), SUM(rate_w), SUM(npl_fen)
-FROM per_borrower GROUP BY key
+SELECT key, new_loans, new_fen, balance_fen, customers, firsts, sole, pledge_w, rate_w, npl_fen
+FROM by_key
 UNION ALL
-SELECT '{total}', SUM(new_loans), SUM(new_fen), SUM(balance_fen), SUM(customer), SUM(first_time),
+SELECT '{total}', SUM(new_loans), SUM(new_fen), SUM(balance_fen),
+       (SELECT COUNT(*) FROM (SELECT DISTINCT borrower FROM stock WHERE balance_fen > 0) s),
+       (SELECT COUNT(*) FROM (SELECT DISTINCT borrower FROM flows WHERE first_time = 1) f),
        SUM(sole), SUM(pledge_w), SUM(rate_w), SUM(npl_fen)
-FROM (
-    SELECT borrower, SUM(new_loans) AS new_loans, SUM(new_fen) AS new_fen,
-           SUM(balance_fen) AS balance_fen, MAX(customer) AS customer,
-           MAX(first_time) AS first_time, SUM(sole) AS sole, SUM(pledge_w) AS pledge_w,
-           SUM(rate_w) AS rate_w, SUM(npl_fen) AS npl_fen
-    FROM per_borrower GROUP BY borrower
-) borrowers
+FROM by_key
 """
 # The key of the row the facts' query adds with the total over every row (a borrower counted once).
 _ALL_KEY = "*all*"  # never a key of a row: ids, codes and divisions have no "*"
@@ -238,14 +242,15 @@ def _figures(
         key=key,
         joins=joins,
         scope=scope_sql,
+        borrower_join=_BORROWER_JOIN if by in _BORROWER_CUTS or scope.park_id is not None else "",
         npl=_NPL_CATEGORIES,
         repaid_fen=_fen("p.principal_part"),
         principal_fen=_fen("l.principal"),
     )
     overdue_before = period.end - timedelta(days=NPL_AFTER_DAYS)
     end, start = period.end, period.start
-    params = [end, start, end, end, end, overdue_before, end, start, start, end, start, end]
-    params += scope_params
+    params = [end, end, end, *scope_params, end, end, end, end, overdue_before, end]
+    params += [start, start, end, *scope_params]
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
         cursor.execute(sql, params)
@@ -278,11 +283,9 @@ def _split(figures: dict[str, Figures]) -> tuple[dict[str, Figures], Figures]:
 
 
 def _tune(cursor: Any) -> None:
-    """PostgreSQL, for this transaction only: enough memory for the per-borrower aggregate to
-    stay in memory (else it spills to disk), and no JIT compilation (its estimate of the join
-    sizes makes PostgreSQL compile the plan, which costs more than the query saves)."""
+    """PostgreSQL, for this transaction only: no JIT compilation (its estimate of the join sizes
+    makes PostgreSQL compile the plan, which costs more than the query saves)."""
     if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
 
 
@@ -414,9 +417,13 @@ def indicator_table(*, actor: Actor, period: Period, by: Dimension) -> Indicator
     scope = stats_scope(actor)
     if by == Dimension.QUARTER:
         _rows, total = _split(_figures(scope, period, None))
+        quarters = quarters_of(period)
         rows = []
-        for quarter in quarters_of(period):
-            figures = _figures(scope, quarter, None, constant=quarter.name).get(quarter.name)
+        for quarter in quarters:
+            if len(quarters) == 1:  # the period lies within one quarter: its row is the total
+                figures: Figures | None = total
+            else:
+                figures = _figures(scope, quarter, None, constant=quarter.name).get(quarter.name)
             if figures is not None and not figures.is_empty():
                 rows.append(IndicatorRow(quarter.name, quarter.name, figures))
         return IndicatorTable(period, by, rows, total, scope)
