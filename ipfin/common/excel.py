@@ -21,9 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar, overload
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["FORMULA_TRIGGERS", "append_row", "safe_text"]
+__all__ = ["FORMULA_TRIGGERS", "XLSX_CONTENT_TYPE", "append_row", "header_sheet", "safe_text"]
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The first characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,3 +59,17 @@ def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
     for column, value in enumerate(row, 1):
         if isinstance(value, str):
             ws.cell(row=written, column=column).data_type = "s"
+
+
+def header_sheet(
+    wb: Workbook, title: str, header: Iterable[str], *, first: bool = False
+) -> Worksheet:
+    """A sheet titled `title` (the workbook's first, or a new one) with `header` as its bold,
+    frozen first row."""
+    ws: Worksheet = wb.active if first else wb.create_sheet()  # type: ignore[assignment]
+    ws.title = title
+    append_row(ws, header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    return ws

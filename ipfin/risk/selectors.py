@@ -55,7 +55,7 @@ from ipfin.accounts.permissions import (
     tenant_scope,
 )
 from ipfin.common.errors import NotFound, PermissionDenied
-from ipfin.loans.domain.status import NON_PERFORMING, OVERDUE_FLOORS, LoanState
+from ipfin.loans.domain.status import NON_PERFORMING, NPL_AFTER_DAYS, LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.risk.anomalies import Signal, in_fen, read_signals
 from ipfin.risk.domain.claims import ClaimState
@@ -305,8 +305,6 @@ def alert_summary(*, actor: Actor) -> dict[str, dict[str, int]]:
 
 # --- NPL tolerance (不良容忍度) -----------------------------------------------------------------
 
-# Non-performing by days past due: more than this many (办法 art. 10: 次级 from 91 days).
-_NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
 _NPL_CATEGORIES = sorted(category.value for category in NON_PERFORMING)
 _ON_BOOKS = [LoanState.DISBURSED, LoanState.REPAYING, LoanState.CLOSED, LoanState.WRITTEN_OFF]
 
@@ -347,7 +345,7 @@ def ip_pledge_balances(
     overdue = Installment.objects.filter(
         Q(settled_on__isnull=True) | Q(settled_on__gt=on),
         loan=OuterRef("pk"),
-        due_date__lt=on - timedelta(days=_NPL_AFTER_DAYS),
+        due_date__lt=on - timedelta(days=NPL_AFTER_DAYS),
     )
     assessed = Q(assessed_classification__in=_NPL_CATEGORIES, assessed_on__lte=on)
     loans = (

@@ -178,17 +178,6 @@ class Period:
     def is_year(self) -> bool:
         return len(self.name) == 4
 
-    def previous_year(self) -> Period:
-        """The same span one year earlier (29 February falls back to the 28th)."""
-        return Period(_year_earlier(self.start), _year_earlier(self.end), self.name)
-
-
-def _year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
-
 
 _PERIOD = re.compile(r"^([0-9]{4})(?:Q([1-4]))?$")  # [0-9]: \d also matches other scripts
 

@@ -44,7 +44,7 @@ from reportlab.platypus import (
 
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.common.display import EXCEL_PERCENT_FORMAT
-from ipfin.common.excel import append_row
+from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.common.money import wan_yuan
 from ipfin.common.pdf import DOC_KWARGS, FONT, FONT_BOLD, TABLE_FONT, register_fonts
 from ipfin.risk.domain.npl import Quarter, ratio_6
@@ -63,7 +63,6 @@ __all__ = [
 ]
 
 PDF_CONTENT_TYPE = "application/pdf"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WAN_FORMAT = "#,##0.00"
 TREND_QUARTERS = 8
 BREAKDOWNS: tuple[tuple[Dimension, str], ...] = (
@@ -186,12 +185,7 @@ def monitoring_report(
 
 
 def _sheet(wb: Workbook, title: str, header: Sequence[str], *, first: bool = False) -> Worksheet:
-    ws: Worksheet = wb.active if first else wb.create_sheet()  # type: ignore[assignment]
-    ws.title = title
-    append_row(ws, header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
+    ws = header_sheet(wb, title, header, first=first)
     ws.column_dimensions["A"].width = 36
     return ws
 

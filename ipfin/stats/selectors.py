@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.financing.models import Demand, DemandState, Product
-from ipfin.loans.domain.status import NON_PERFORMING, OVERDUE_FLOORS
+from ipfin.loans.domain.status import NPL_AFTER_DAYS
 from ipfin.registry.models import RightKindChoices
 from ipfin.risk.anomalies import in_fen
 from ipfin.risk.models import BankNplReport
@@ -92,8 +92,6 @@ _NPL_CATEGORIES = "('substandard', 'doubtful', 'loss')"
 # Cuts whose key reads the borrower (alias e); the facts join it only for those and a park's scope.
 _BORROWER_CUTS = frozenset({Dimension.PARK, Dimension.REGION, Dimension.SIZE})
 _BORROWER_JOIN = "\n    JOIN accounts_organisation e ON e.id = l.enterprise_id"
-# Non-performing by days past due alone: more than this many (办法 art. 10: 次级 from 91 days).
-NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
 
 
 def _fen(column: str) -> str:

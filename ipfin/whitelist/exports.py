@@ -14,31 +14,23 @@ from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipfin.accounts.models import User
 from ipfin.common.display import EXCEL_MONEY_FORMAT, EXCEL_PERCENT_FORMAT
-from ipfin.common.excel import append_row
+from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.whitelist import selectors
 from ipfin.whitelist.models import FollowUpStatus, WhitelistBatch
 
 __all__ = ["XLSX_CONTENT_TYPE", "batch_workbook", "figures_workbook"]
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MONEY = EXCEL_MONEY_FORMAT
 _PERCENT = EXCEL_PERCENT_FORMAT
 _STATUS_ZH = dict(FollowUpStatus.choices)
 
 
 def _sheet(wb: Workbook, title: str, header: Sequence[str], *, first: bool = False) -> Worksheet:
-    ws: Worksheet = wb.active if first else wb.create_sheet()  # type: ignore[assignment]
-    ws.title = title
-    append_row(ws, header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    return ws
+    return header_sheet(wb, title, header, first=first)
 
 
 def _format(

@@ -32,6 +32,7 @@ __all__ = [
     "ACTIVE_STATES",
     "FINAL_STATES",
     "NON_PERFORMING",
+    "NPL_AFTER_DAYS",
     "OVERDUE_FLOORS",
     "SECURED_STATES",
     "TECHNICAL_OVERDUE_DAYS",
@@ -92,6 +93,8 @@ OVERDUE_FLOORS: tuple[tuple[int, RiskCategory], ...] = (
     (90, RiskCategory.SUBSTANDARD),
     (0, RiskCategory.SPECIAL_MENTION),
 )
+# Non-performing by days past due alone: more than this many (办法 art. 10: 次级 from 91 days).
+NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NON_PERFORMING)
 # 办法 art. 9: an overdue of at most 7 days for operational or technical reasons does not make a
 # loan 关注.
 TECHNICAL_OVERDUE_DAYS = 7
