@@ -98,3 +98,31 @@ def logout(page: Any) -> None:
     """Log out through the account menu (the user's name opens it)."""
     page.get_by_test_id("who").click()
     page.get_by_test_id("logout").click()
+
+
+class Dialogs:
+    """Answers the page's confirmation dialogs, in order, and records what each one asked.
+
+    One listener for the page's whole life: `page.once("dialog", …)` drops its listener before it
+    runs, and Playwright then tells the browser side that nobody listens any more, which can
+    dismiss the dialog before the handler's accept arrives ("Dialog.accept: No dialog is
+    showing"). Queue the answer with `accept_next()` / `dismiss_next()` before the click; a
+    dialog nobody queued an answer for is accepted, as a user who reads it and goes on would."""
+
+    def __init__(self, page: Any) -> None:
+        self.asked: list[str] = []
+        self._answers: list[bool] = []
+        page.on("dialog", self._answer)
+
+    def accept_next(self) -> None:
+        self._answers.append(True)
+
+    def dismiss_next(self) -> None:
+        self._answers.append(False)
+
+    def _answer(self, dialog: Any) -> None:
+        self.asked.append(dialog.message)
+        if self._answers.pop(0) if self._answers else True:
+            dialog.accept()
+        else:
+            dialog.dismiss()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import Dialogs
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.registry.tests.factories import make_patent
@@ -88,19 +89,14 @@ def test_pages_work_under_the_content_security_policy(
 
     # --- a withdrawal asks first: dismissed, nothing happens; accepted, it is withdrawn ---------
     page.goto(f"{base}/pledges/{pledge.pk}/")
-    asked: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
+    dialogs = Dialogs(page)
+    dialogs.dismiss_next()
     page.get_by_test_id("withdraw-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", pledge.state)
-    assert asked == ["确定撤回本申请？撤回后不能恢复。"]
+    assert dialogs.asked == ["确定撤回本申请？撤回后不能恢复。"]
     pledge.refresh_from_db()
     assert pledge.state != PledgeStateChoices.WITHDRAWN
-    page.once("dialog", lambda dialog: dialog.accept())
+    dialogs.accept_next()
     page.get_by_test_id("withdraw-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute(
         "data-state", PledgeStateChoices.WITHDRAWN

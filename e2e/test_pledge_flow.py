@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import logout, nav_to
+from e2e.conftest import Dialogs, logout, nav_to
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.pledges.models import Pledge
 from ipfin.registry.tests.factories import make_patent
@@ -68,6 +68,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    dialogs = Dialogs(page)
     page.set_default_timeout(20_000)
 
     def shot(name: str) -> None:
@@ -156,15 +157,11 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     page.check("input[name=decision][value=approve]")
     shot("06_examiner_decision")
     # The decision asks first, saying what each decision does and that it cannot be withdrawn.
-    confirmed: list[str] = []
-
-    def confirm(dialog: Any) -> None:
-        confirmed.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", confirm)
+    asked_before = len(dialogs.asked)
+    dialogs.accept_next()
     page.get_by_test_id("decision-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "registered")
+    confirmed = dialogs.asked[asked_before:]
     assert len(confirmed) == 1 and "准予登记即办理登记" in confirmed[0], confirmed
     assert "不能撤回" in confirmed[0]
     registration_no = page.get_by_test_id("registration-no").inner_text().strip()
@@ -195,16 +192,13 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     page.select_option("#id_release-basis", "debt_discharged")
     page.check("#id_release-acknowledge")
     # The release asks first, naming the registration and that it cannot be undone.
-    asked: list[str] = []
-
-    def accept(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
+    asked_before = len(dialogs.asked)
+    dialogs.accept_next()
     page.get_by_test_id("release-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "released")
-    assert asked == [f"注销质押登记 {registration_no} 后，知识产权即解除质押，不能恢复。确定注销？"]
+    assert dialogs.asked[asked_before:] == [
+        f"注销质押登记 {registration_no} 后，知识产权即解除质押，不能恢复。确定注销？"
+    ]
     shot("09_pledge_released")
     _logout(page, base)
 

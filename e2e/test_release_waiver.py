@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import Dialogs
 from ipfin.accounts.models import Organisation, User
 from ipfin.loans.tests.factories import pledge_with_loan
 from ipfin.registry.tests.factories import make_patent
@@ -62,26 +63,21 @@ def test_a_release_under_a_live_loan_is_refused_without_the_waiver_minfadian_art
     page.screenshot(path=str(screenshots / "waiver_01_release_form.png"), full_page=True)
 
     # --- the confirmation names what will happen; dismissed, nothing is sent ---------------------
-    asked: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.dismiss()
-
+    dialogs = Dialogs(page)
     page.check("#id_release-acknowledge")
     posts.clear()
-    page.once("dialog", dismiss)
+    dialogs.dismiss_next()
     page.get_by_test_id("release-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "registered")
-    assert len(asked) == 1
-    assert f"注销质押登记 {pledge.registration_no}" in asked[0]
-    assert f"贷款 #{loan.pk}" in asked[0] and "成为无担保贷款" in asked[0]
+    assert len(dialogs.asked) == 1
+    assert f"注销质押登记 {pledge.registration_no}" in dialogs.asked[0]
+    assert f"贷款 #{loan.pk}" in dialogs.asked[0] and "成为无担保贷款" in dialogs.asked[0]
     assert posts == []  # dismissed: the form was not submitted
     pledge.refresh_from_db()
     assert pledge.state == "registered"
 
     # --- accepted without the waiver: refused, the reason next to the waiver box ----------------
-    page.once("dialog", lambda dialog: dialog.accept())
+    dialogs.accept_next()
     page.get_by_test_id("release-submit").click()
     page.wait_for_load_state()
     waiver = page.locator("#id_release-waive_security").locator("xpath=..")
@@ -96,7 +92,7 @@ def test_a_release_under_a_live_loan_is_refused_without_the_waiver_minfadian_art
     page.check("#id_release-acknowledge")
     page.check("#id_release-waive_security")
     page.fill("#id_release-reason", "借款人已提供保证金担保")
-    page.once("dialog", lambda dialog: dialog.accept())
+    dialogs.accept_next()
     page.get_by_test_id("release-submit").click()
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "released")
     page.goto(f"{base}/loans/{loan.pk}/")
