@@ -17,10 +17,13 @@ ones). Then, warm, best of 3:
 - baseline: ONE hand-written SQL aggregate, the quarter's new loans per bank and their balance from
   the stored column `outstanding_principal` (BASELINE_SQL), the cheapest way to ask for a table
   by bank;
-- value: `indicator_table(actor=<a regulator user>, period=2025Q3, by=Dimension.BANK)`.
+- value: `indicator_table(actor=<a regulator user>, period=2025Q3, by=Dimension.BANK)` with the
+  quarter end's position snapshot taken, as the daily job `snapshot_positions` leaves it.
 
-The new-loan counts and amounts per bank must equal the baseline's, or the benchmark fails. The
-detail (row counts, every timing, and the same table by park, region and quarter) goes to stderr.
+The same table is first timed from the loans' history (no snapshot yet): the new-loan counts and
+amounts per bank must equal the baseline's, and the table from the snapshot must equal it, or the
+benchmark fails. The detail (row counts, every timing — from the history, taking the snapshot —
+and the same table by park, region and quarter) goes to stderr.
 The database is dropped at the end; without PostgreSQL it says so on stderr and exits 1.
 
 Prints one JSON line: {"bench", "value", "unit": "s", "baseline", "ratio" (value / baseline)}.
@@ -35,7 +38,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -381,7 +384,8 @@ def run() -> list[dict[str, Any]]:
         load_seconds = time.perf_counter() - started
 
         from ipfin.stats.domain import Dimension, parse_period
-        from ipfin.stats.selectors import indicator_table
+        from ipfin.stats.selectors import indicator_table, positions_snapshot_is_fresh
+        from ipfin.stats.services import positions_snapshot_take
 
         period = parse_period(PERIOD)
 
@@ -389,8 +393,14 @@ def run() -> list[dict[str, Any]]:
             return lambda: indicator_table(actor=regulator, period=period, by=by)
 
         baseline_runs, expected = _best(lambda: _baseline(period))
+        history_runs, from_history = _best(table(Dimension.BANK))
+        _check(from_history, expected)
+        started = time.perf_counter()
+        snapshot = positions_snapshot_take(as_of=period.end, today=SNAPSHOT + timedelta(days=1))
+        snapshot_seconds = time.perf_counter() - started
         runs, by_bank = _best(table(Dimension.BANK))
-        _check(by_bank, expected)
+        if not positions_snapshot_is_fresh(period.end) or by_bank != from_history:
+            raise RuntimeError("the figures from the snapshot differ from the loans' history")
         cuts = (Dimension.PARK, Dimension.REGION, Dimension.QUARTER)
         others = {by.value: _best(table(by)) for by in cuts}
     finally:
@@ -403,6 +413,9 @@ def run() -> list[dict[str, Any]]:
         "bank_rows": len(by_bank.rows),
         "load_seconds": round(load_seconds, 2),
         "seconds": [round(s, 3) for s in runs],
+        "from_history_seconds": [round(s, 3) for s in history_runs],
+        "snapshot_take_seconds": round(snapshot_seconds, 2),
+        "snapshot_loans": snapshot.loans,
         "baseline_seconds": [round(s, 3) for s in baseline_runs],
         **{
             f"by_{by}_seconds": [round(s, 3) for s in timings]

@@ -30,6 +30,7 @@ from ipfin.pledges.models import Pledge
 from ipfin.portal.demo_accounts import DEMO_PASSWORD
 from ipfin.registry.models import Right
 from ipfin.risk.models import AlertKindChoices
+from ipfin.stats.services import positions_snapshots_refresh
 from ipfin.valuation.models import ScoreRun, Valuation
 from ipfin.whitelist.models import WhitelistBatch
 
@@ -60,12 +61,15 @@ def load_demo(*, data_dir: str | None = None) -> list[str]:
     with transaction.atomic():
         scan = watch_risks(cast, history)
         publish_zone_index(cast, history)
+    # The daily job: each quarter end's positions, which the monitoring figures read.
+    snapshots = positions_snapshots_refresh(today=history.today)
     kind_labels = dict(AlertKindChoices.choices)
     kinds = "，".join(f"{kind_labels.get(kind, kind)} {n}" for kind, n in scan.by_kind.items())
     return [
         *_import_lines(imported, real_dir),
         *_summary(scored),
         f"风险预警 / risk alerts: {scan.created}" + (f"（{kinds}）" if kinds else ""),
+        f"季末时点快照 / quarter-end position snapshots: {len(snapshots)}",
     ]
 
 

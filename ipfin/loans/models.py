@@ -202,7 +202,20 @@ class Loan(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("贷款")
         verbose_name_plural = _("贷款")
-        indexes = [models.Index(fields=["state", "classification"])]
+        indexes = [
+            models.Index(fields=["state", "classification"]),
+            # The statistics: the loans disbursed in a period, whether their borrower had one
+            # before (ipfin.stats.selectors) ...
+            models.Index(fields=["disbursed_on"], name="loan_disbursed_on"),
+            models.Index(fields=["enterprise", "disbursed_on"], name="loan_borrower_disbursed_on"),
+            # ... and whether a loan closed or written off was changed after a period-end
+            # snapshot was taken (an ended loan is seldom written to again: a small index).
+            models.Index(
+                fields=["updated_at"],
+                name="loan_ended_updated_at",
+                condition=Q(closed_on__isnull=False) | Q(written_off_on__isnull=False),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=LoanStateChoices.values), name="loan_state_valid"

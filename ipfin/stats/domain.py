@@ -210,6 +210,17 @@ def quarters_of(period: Period) -> list[Period]:
     return out
 
 
+def quarter_ends(first: date, today: date) -> list[date]:
+    """The last days of the quarters from the one holding `first` up to the last one that is over
+    before `today` (a quarter ending today is not over), in order."""
+    out = []
+    quarter = Quarter.of(first)
+    while quarter.last_day < today:
+        out.append(quarter.last_day)
+        quarter = Quarter.of(quarter.last_day + timedelta(days=1))
+    return out
+
+
 def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
     """numerator ÷ denominator rounded half up (away from zero) to 6 decimals, from the exact
     quotient (`ipfin.risk.domain.npl.ratio_6`); 0 when the denominator is 0."""

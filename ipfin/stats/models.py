@@ -57,3 +57,54 @@ class BankReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_id} {self.period}"
+
+
+class PositionSnapshot(models.Model):
+    """The positions of every loan on the books at the end of a day (`as_of`), taken once the day
+    is over (ipfin.stats.services.positions_snapshot_take, the daily job `snapshot_positions`):
+    what the statistics read a period's balances and NPL from instead of each loan's history —
+    period-end figures (时点数) as banks report them.
+
+    The marks are the highest ids of the repayments, classifications and instalments when it was
+    taken: a row added since that touches `as_of` or before makes the snapshot stale, and the
+    statistics read the history again until the job takes it anew
+    (ipfin.stats.selectors._FRESH_SNAPSHOT_SQL)."""
+
+    as_of = models.DateField(_("时点"), unique=True)
+    taken_at = models.DateTimeField(_("生成时间"))
+    loans = models.PositiveIntegerField(_("在贷笔数"))
+    repayment_mark = models.BigIntegerField(default=0)
+    classification_mark = models.BigIntegerField(default=0)
+    installment_mark = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("时点余额快照")
+        verbose_name_plural = _("时点余额快照")
+
+    def __str__(self) -> str:
+        return f"{self.as_of}"
+
+
+class LoanPosition(models.Model):
+    """One loan on the books at its snapshot's day: its balance in fen and whether it was
+    non-performing (1) then. `loan_id`, `bank_id`, `enterprise_id`, `pledge_id` and
+    `product_version_id` are the loan's, copied (fixed once a loan is disbursed) under the loan's
+    own column names, so that the statistics' cuts read a position as they read a loan."""
+
+    snapshot = models.ForeignKey(PositionSnapshot, on_delete=models.CASCADE, related_name="+")
+    loan_id = models.BigIntegerField()
+    bank_id = models.BigIntegerField()
+    enterprise_id = models.BigIntegerField()
+    pledge_id = models.BigIntegerField(null=True)
+    product_version_id = models.BigIntegerField(null=True)
+    balance_fen = models.BigIntegerField()
+    npl = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(npl__in=[0, 1]), name="loan_position_npl_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}:{self.loan_id}"

@@ -110,12 +110,12 @@ def _scope_sql(scope: StatsScope, loan: str = "l", borrower: str = "e") -> tuple
 # Stocks (balance, NPL, customers) from the loans on the books at the end only: one closed on or
 # before it was repaid in full by then (`loan_close` refuses any other) and one written off counts
 # 0. The repayments are those loans' (chosen in loans_loan, whose statistics the planner has, not
-# in the CTE). Flows from the loans disbursed in the period; a borrower is a first-time one unless
-# one loan of theirs was disbursed before it (EXISTS: the first such loan answers). Distinct
-# borrowers are counted from DISTINCT subqueries; the sums go straight to the keys' rows.
-_FACTS_SQL = """
-WITH stocked AS (
-    SELECT l.id, {key} AS key, l.enterprise_id AS borrower, {principal_fen} AS principal_fen
+# in the CTE). A loan's position: its key, its borrower, the columns a cut reads (fixed once it is
+# disbursed), its balance and whether it was non-performing.
+_LIVE_STOCK_SQL = """
+stocked AS (
+    SELECT l.id, {key} AS key, l.enterprise_id AS borrower, l.bank_id, l.pledge_id,
+           l.product_version_id, {principal_fen} AS principal_fen
     FROM loans_loan l{borrower_join}
     {joins}
     WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s
@@ -136,13 +136,32 @@ WITH stocked AS (
     SELECT DISTINCT i.loan_id FROM loans_installment i
     WHERE i.due_date < %s AND (i.settled_on IS NULL OR i.settled_on > %s)
 ), stock AS (
-    SELECT s.key, s.borrower, s.principal_fen - COALESCE(r.fen, 0) AS balance_fen,
+    SELECT s.id, s.key, s.borrower, s.bank_id, s.pledge_id, s.product_version_id,
+           s.principal_fen - COALESCE(r.fen, 0) AS balance_fen,
            CASE WHEN c.category IN {npl} OR o.loan_id IS NOT NULL THEN 1 ELSE 0 END AS npl
     FROM stocked s
     LEFT JOIN repaid r ON r.loan_id = s.id
     LEFT JOIN latest c ON c.loan_id = s.id AND c.n = 1
     LEFT JOIN overdue o ON o.loan_id = s.id
-), flows AS (
+)"""
+
+# The same positions read from a snapshot of the day (stats.LoanPosition, `l` as the loan: the
+# columns a cut reads have the loan's names), when one was taken and nothing recorded since
+# changes that day (`_fresh_snapshot`).
+_SNAPSHOT_STOCK_SQL = """
+stock AS (
+    SELECT {key} AS key, l.enterprise_id AS borrower, l.balance_fen, l.npl
+    FROM stats_loanposition l{borrower_join}
+    {joins}
+    WHERE l.snapshot_id = %s{scope}
+)"""
+
+# Flows from the loans disbursed in the period; a borrower is a first-time one unless one loan of
+# theirs was disbursed before it (EXISTS: the first such loan answers). Distinct borrowers are
+# counted from DISTINCT subqueries. Each part is summed by key on its own (a few hundred rows each),
+# then the parts by key: the wide sums never run over every loan.
+_FACTS_SQL = """
+WITH {stock}, flows AS (
     SELECT {key} AS key, l.enterprise_id AS borrower, {principal_fen} AS principal_fen,
            l.pledge_rate, l.annual_rate, l.pledge_id,
            CASE WHEN EXISTS (
@@ -153,19 +172,20 @@ WITH stocked AS (
     {joins}
     WHERE l.disbursed_on >= %s AND l.disbursed_on <= %s{scope}
 ), parts AS (
-    SELECT key, 0 AS new_loans, 0 AS new_fen, balance_fen, npl * balance_fen AS npl_fen,
-           0 AS customers, 0 AS firsts, 0 AS sole, 0 AS pledge_w, 0 AS rate_w
-    FROM stock
+    SELECT key, 0 AS new_loans, 0 AS new_fen, SUM(balance_fen) AS balance_fen,
+           SUM(npl * balance_fen) AS npl_fen, 0 AS customers, 0 AS firsts, 0 AS sole,
+           0 AS pledge_w, 0 AS rate_w
+    FROM stock GROUP BY key
     UNION ALL
-    SELECT key, 1, principal_fen, 0, 0, 0, 0, CASE WHEN pledge_id IS NOT NULL THEN 1 ELSE 0 END,
-           principal_fen * pledge_rate, principal_fen * annual_rate
-    FROM flows
+    SELECT key, COUNT(*), SUM(principal_fen), 0, 0, 0, 0, COUNT(pledge_id),
+           SUM(principal_fen * pledge_rate), SUM(principal_fen * annual_rate)
+    FROM flows GROUP BY key
     UNION ALL
-    SELECT key, 0, 0, 0, 0, 1, 0, 0, 0, 0
-    FROM (SELECT DISTINCT key, borrower FROM stock WHERE balance_fen > 0) s
+    SELECT key, 0, 0, 0, 0, COUNT(*), 0, 0, 0, 0
+    FROM (SELECT DISTINCT key, borrower FROM stock WHERE balance_fen > 0) s GROUP BY key
     UNION ALL
-    SELECT key, 0, 0, 0, 0, 0, 1, 0, 0, 0
-    FROM (SELECT DISTINCT key, borrower FROM flows WHERE first_time = 1) f
+    SELECT key, 0, 0, 0, 0, 0, COUNT(*), 0, 0, 0
+    FROM (SELECT DISTINCT key, borrower FROM flows WHERE first_time = 1) f GROUP BY key
 ), by_key AS (
     SELECT key, SUM(new_loans) AS new_loans, SUM(new_fen) AS new_fen,
            SUM(balance_fen) AS balance_fen, SUM(customers) AS customers, SUM(firsts) AS firsts,
@@ -235,23 +255,27 @@ def _figures(
     key, joins = _key_of(by, constant)
     scope_sql, scope_params = _scope_sql(scope)
     out: dict[str, Figures] = {}
-    sql = _FACTS_SQL.format(
-        total=_ALL_KEY,
-        key=key,
-        joins=joins,
-        scope=scope_sql,
-        borrower_join=_BORROWER_JOIN if by in _BORROWER_CUTS or scope.park_id is not None else "",
-        npl=_NPL_CATEGORIES,
-        repaid_fen=_fen("p.principal_part"),
-        principal_fen=_fen("l.principal"),
-    )
-    overdue_before = period.end - timedelta(days=NPL_AFTER_DAYS)
     end, start = period.end, period.start
-    params = [end, end, end, *scope_params, end, end, end, end, overdue_before, end]
-    params += [start, start, end, *scope_params]
+    parts = {
+        "key": key,
+        "joins": joins,
+        "scope": scope_sql,
+        "borrower_join": (
+            _BORROWER_JOIN if by in _BORROWER_CUTS or scope.park_id is not None else ""
+        ),
+    }
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
-        cursor.execute(sql, params)
+        snapshot = _fresh_snapshot(cursor, end)
+        if snapshot is None:
+            stock, params = live_stock_sql(end, parts, scope_params)
+        else:
+            stock = _SNAPSHOT_STOCK_SQL.format(**parts)
+            params = [snapshot, *scope_params]
+        sql = _FACTS_SQL.format(
+            stock=stock, total=_ALL_KEY, principal_fen=_fen("l.principal"), **parts
+        )
+        cursor.execute(sql, [*params, start, start, end, *scope_params])
         for row in cursor.fetchall():
             out[row[0]] = Figures(
                 new_loans=int(row[1] or 0),
@@ -272,6 +296,56 @@ def _figures(
             out.setdefault(found, Figures()).compensation_fen = int(fen or 0)
             everything.compensation_fen += int(fen or 0)
     return out
+
+
+def live_stock_sql(
+    end: date, parts: dict[str, str], scope_params: list[Any]
+) -> tuple[str, list[Any]]:
+    """The CTEs that end in `stock` (each loan on the books at `end`: key, borrower, balance in
+    fen, NPL 0/1) computed from the loans' history, and their parameters. Also what a snapshot
+    stores (ipfin.stats.services.positions_snapshot_take)."""
+    sql = _LIVE_STOCK_SQL.format(
+        npl=_NPL_CATEGORIES,
+        repaid_fen=_fen("p.principal_part"),
+        principal_fen=_fen("l.principal"),
+        **parts,
+    )
+    overdue_before = end - timedelta(days=NPL_AFTER_DAYS)
+    return sql, [end, end, end, *scope_params, end, end, end, end, overdue_before, end]
+
+
+# A snapshot of `as_of` still tells the day's positions when nothing recorded after it was taken
+# touches that day or before: no repayment paid, classification effective or loan disbursed (its
+# schedule's instalments are new rows) on or before it, no loan closed or written off on or before
+# it updated since. Ids only grow, so each test reads the rows added since (the primary key's
+# index); a stale snapshot is not read, the figures come from the history instead.
+_FRESH_SNAPSHOT_SQL = """
+SELECT s.id FROM stats_positionsnapshot s
+WHERE s.as_of = %s
+  AND NOT EXISTS (SELECT 1 FROM loans_repayment p
+                  WHERE p.id > s.repayment_mark AND p.paid_on <= s.as_of)
+  AND NOT EXISTS (SELECT 1 FROM loans_loanclassification c
+                  WHERE c.id > s.classification_mark AND c.effective_on <= s.as_of)
+  AND NOT EXISTS (SELECT 1 FROM loans_installment i JOIN loans_loan l ON l.id = i.loan_id
+                  WHERE i.id > s.installment_mark AND l.disbursed_on <= s.as_of)
+  AND NOT EXISTS (SELECT 1 FROM loans_loan l
+                  WHERE (l.closed_on IS NOT NULL OR l.written_off_on IS NOT NULL)
+                    AND l.updated_at > s.taken_at
+                    AND (l.closed_on <= s.as_of OR l.written_off_on <= s.as_of))
+"""
+
+
+def _fresh_snapshot(cursor: Any, as_of: date) -> int | None:
+    """The id of the positions' snapshot of `as_of` if there is one and it is still true."""
+    cursor.execute(_FRESH_SNAPSHOT_SQL, [as_of])
+    row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def positions_snapshot_is_fresh(as_of: date) -> bool:
+    """Whether a snapshot of `as_of` exists and still tells that day's positions."""
+    with connection.cursor() as cursor:
+        return _fresh_snapshot(cursor, as_of) is not None
 
 
 def _split(figures: dict[str, Figures]) -> tuple[dict[str, Figures], Figures]:

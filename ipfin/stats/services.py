@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -29,12 +29,22 @@ from ipfin.common.errors import ValidationFailed, invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str
 from ipfin.common.tables import TableLimits, read_table
+from ipfin.loans.models import Loan
 from ipfin.risk.domain.npl import period_in
 from ipfin.risk.domain.ratios import ratio_in
 from ipfin.risk.services import bank_npl_report
-from ipfin.stats.models import BankReturn
+from ipfin.stats.domain import quarter_ends
+from ipfin.stats.models import BankReturn, PositionSnapshot
+from ipfin.stats.selectors import live_stock_sql, positions_snapshot_is_fresh
 
-__all__ = ["RETURN_COLUMNS", "ReturnRow", "bank_return_submit", "bank_returns_upload"]
+__all__ = [
+    "RETURN_COLUMNS",
+    "ReturnRow",
+    "bank_return_submit",
+    "bank_returns_upload",
+    "positions_snapshot_take",
+    "positions_snapshots_refresh",
+]
 
 # The file's columns: (field, the header a bank writes, its English header). Either header works.
 RETURN_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -246,3 +256,68 @@ def bank_returns_upload(
         raise invalid("file", "file_empty", "文件没有数据行。", "The file has no data rows.")
     with transaction.atomic():
         return [_store(actor, row, day) for row in parsed]
+
+
+# --- period-end positions -----------------------------------------------------------------------
+
+_TAKE_POSITIONS_SQL = """
+INSERT INTO stats_loanposition
+    (snapshot_id, loan_id, bank_id, enterprise_id, pledge_id, product_version_id, balance_fen, npl)
+WITH {stock}
+SELECT %s, id, bank_id, borrower, pledge_id, product_version_id, balance_fen, npl FROM stock
+"""
+
+
+def _mark(cursor: Any, table: str) -> int:
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - our own tables
+    return int(cursor.fetchone()[0])
+
+
+def positions_snapshot_take(*, as_of: date, today: date | None = None) -> PositionSnapshot:
+    """Take (or take anew) the snapshot of every loan's position at the end of `as_of`, a day
+    that is over: one INSERT ... SELECT of the same positions the statistics compute from the
+    loans' history (ipfin.stats.selectors.live_stock_sql). The marks are read first, under the
+    same transaction: a row recorded meanwhile can only make the snapshot look stale, never
+    fresh when it is not."""
+    day = today or timezone.localdate()
+    if as_of >= day:
+        raise invalid(
+            "as_of",
+            "day_not_over",
+            f"时点 {as_of.isoformat()} 尚未结束，只能对已过去的日期生成快照。",
+            f"{as_of.isoformat()} is not over: only a past day can be snapshotted.",
+        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        marks = {
+            "repayment_mark": _mark(cursor, "loans_repayment"),
+            "classification_mark": _mark(cursor, "loans_loanclassification"),
+            "installment_mark": _mark(cursor, "loans_installment"),
+        }
+        taken_at = timezone.now()
+        PositionSnapshot.objects.filter(as_of=as_of).delete()
+        snapshot = PositionSnapshot.objects.create(as_of=as_of, taken_at=taken_at, loans=0, **marks)
+        parts = {"key": "''", "joins": "", "scope": "", "borrower_join": ""}
+        stock, params = live_stock_sql(as_of, parts, [])
+        cursor.execute(_TAKE_POSITIONS_SQL.format(stock=stock), [*params, snapshot.pk])
+        snapshot.loans = cursor.rowcount
+        snapshot.save(update_fields=["loans"])
+    if connection.vendor == "postgresql":
+        # Statistics for the planner now rather than when autovacuum next passes: without them
+        # it takes the new positions for a handful and joins the borrowers row by row.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE stats_loanposition")
+    return snapshot
+
+
+def positions_snapshots_refresh(*, today: date | None = None) -> list[PositionSnapshot]:
+    """The daily job: take the snapshot of every quarter's end since the first disbursement up to
+    the last one that is over, where it is missing or stale. The snapshots taken, oldest first."""
+    day = today or timezone.localdate()
+    first = Loan.objects.filter(disbursed_on__isnull=False).order_by("disbursed_on").first()
+    if first is None or first.disbursed_on is None:
+        return []
+    taken = []
+    for as_of in quarter_ends(first.disbursed_on, day):
+        if not positions_snapshot_is_fresh(as_of):
+            taken.append(positions_snapshot_take(as_of=as_of, today=day))
+    return taken

@@ -17,6 +17,7 @@ from ipfin.stats.domain import (
     growth,
     meets_target,
     parse_period,
+    quarter_ends,
     quarters_of,
     ratio,
 )
@@ -79,3 +80,33 @@ def test_the_quarters_of_a_period_tile_it_exactly(start: date, days: int) -> Non
     for quarter in quarters:
         assert parse_period(quarter.name).start <= quarter.start <= quarter.end
         assert quarter.end <= parse_period(quarter.name).end
+
+
+def test_quarter_ends_are_the_quarters_over_before_today() -> None:
+    assert quarter_ends(date(2024, 11, 20), date(2025, 7, 1)) == [
+        date(2024, 12, 31),
+        date(2025, 3, 31),
+        date(2025, 6, 30),
+    ]
+    assert quarter_ends(date(2025, 6, 30), date(2025, 6, 30)) == []  # not over on its own day
+    assert quarter_ends(date(2025, 6, 30), date(2025, 7, 1)) == [date(2025, 6, 30)]
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)),
+    st.integers(0, 3000),
+)
+def test_quarter_ends_cover_every_quarter_from_the_first_day_once(first: date, days: int) -> None:
+    today = first + timedelta(days=days)
+    ends = quarter_ends(first, today)
+    assert all(end < today for end in ends)
+    assert all((end + timedelta(days=1)).day == 1 for end in ends)
+    assert all((end + timedelta(days=1)).month in (1, 4, 7, 10) for end in ends)
+    assert ends == sorted(set(ends))
+    if ends:
+        assert ends[0] >= first and ends[0] - first < timedelta(days=92)
+    # The next quarter end left out is not over yet.
+    after = ends[-1] + timedelta(days=1) if ends else first
+    assert quarter_ends(after, today + timedelta(days=400))[0] >= today
+    for a, b in itertools.pairwise(ends):
+        assert timedelta(days=89) <= b - a <= timedelta(days=92)
