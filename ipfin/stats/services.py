@@ -277,8 +277,8 @@ def positions_snapshot_take(*, as_of: date, today: date | None = None) -> Positi
     """Take (or take anew) the snapshot of every loan's position at the end of `as_of`, a day
     that is over: one INSERT ... SELECT of the same positions the statistics compute from the
     loans' history (ipfin.stats.selectors.live_stock_sql). The marks are read first, under the
-    same transaction: a row recorded meanwhile can only make the snapshot look stale, never
-    fresh when it is not."""
+    same transaction and, on PostgreSQL, with the tables they bound locked against writers: a
+    row recorded meanwhile can only make the snapshot look stale, never fresh when it is not."""
     day = today or timezone.localdate()
     if as_of >= day:
         raise invalid(
@@ -288,6 +288,15 @@ def positions_snapshot_take(*, as_of: date, today: date | None = None) -> Positi
             f"{as_of.isoformat()} is not over: only a past day can be snapshotted.",
         )
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Ids are handed out before their rows commit: without this a row with an id under
+            # a mark could commit after the snapshot was read and never make it stale. SHARE
+            # waits for the writers in flight and holds new ones until the snapshot is taken (a
+            # few seconds a night). SQLite has one writer at a time already.
+            cursor.execute(
+                "LOCK TABLE loans_repayment, loans_loanclassification, loans_installment, "
+                "loans_loan IN SHARE MODE"
+            )
         marks = {
             "repayment_mark": _mark(cursor, "loans_repayment"),
             "classification_mark": _mark(cursor, "loans_loanclassification"),

@@ -6,6 +6,7 @@ and the history answers again until the daily job takes it anew."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.core.management import CommandError, call_command
 from ipfin.accounts.models import User
 from ipfin.common.errors import ValidationFailed
 from ipfin.loans import services as loans
+from ipfin.loans.models import LoanClassification
 from ipfin.stats.models import LoanPosition, PositionSnapshot
 from ipfin.stats.selectors import positions_snapshot_is_fresh
 from ipfin.stats.services import positions_snapshot_take, positions_snapshots_refresh
@@ -158,3 +160,58 @@ def test_the_daily_job_takes_each_quarter_end_once_and_again_when_stale(
 
 def test_no_loan_disbursed_no_snapshot(db: Any) -> None:
     assert positions_snapshots_refresh(today=date(2025, 7, 1)) == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_write_in_flight_is_waited_for_never_missed(book: Book) -> None:
+    """Ids are handed out before their rows commit. A classification in flight (id n) while a
+    later one (id n + 1) commits: without the snapshot's table lock the marks would pass n, the
+    snapshot would miss row n and still be read as fresh. With it, the snapshot waits for the
+    writer in flight and holds its row."""
+    from django.db import connection, transaction
+
+    in_flight, commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                LoanClassification.objects.create(
+                    loan_id=book.l1.pk, effective_on=date(2025, 3, 20), category="doubtful"
+                )
+                in_flight.set()
+                commit.wait(10)
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+            in_flight.set()
+        finally:
+            connection.close()
+
+    taken: list[PositionSnapshot] = []
+
+    def snapshot() -> None:
+        try:
+            taken.append(positions_snapshot_take(as_of=date(2025, 3, 31), today=date(2025, 4, 1)))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=writer)
+    first.start()
+    assert in_flight.wait(10)
+    LoanClassification.objects.create(  # a later id, committed first
+        loan_id=book.l2.pk, effective_on=date(2025, 3, 20), category="special_mention"
+    )
+    taker = threading.Thread(target=snapshot)
+    taker.start()
+    taker.join(1.5)
+    assert taker.is_alive(), "the snapshot did not wait for the write in flight"
+    commit.set()
+    first.join(10)
+    taker.join(30)
+    assert not errors and len(taken) == 1
+    assert positions_snapshot_is_fresh(date(2025, 3, 31))
+    l1 = LoanPosition.objects.get(snapshot=taken[0], loan_id=book.l1.pk)
+    assert l1.npl == 1  # 可疑 since 20 March: the row in flight is in the snapshot
