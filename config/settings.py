@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "ipfin.outreach",
     "ipfin.stats",
     "ipfin.zoneindex",
+    "ipfin.securitisation",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

@@ -361,6 +361,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.outreach.api.router", tags=["outreach"])
     api.add_router("/v1/", "ipfin.stats.api.router", tags=["stats"])
     api.add_router("/v1/", "ipfin.zoneindex.api.router", tags=["index"])
+    api.add_router("/v1/", "ipfin.securitisation.api.router", tags=["securitisation"])
 
 
 _register_routers()

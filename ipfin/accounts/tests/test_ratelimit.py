@@ -158,6 +158,7 @@ def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
         ("post", "/api/v1/risk/compensation/preview"),
         ("post", "/api/v1/risk/npl-tolerance/preview"),
         ("post", "/api/v1/index/preview"),
+        ("post", "/api/v1/abs/waterfall/preview"),
         ("get", "/api/v1/rights/{number}/score"),
     }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]

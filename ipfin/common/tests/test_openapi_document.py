@@ -16,7 +16,7 @@ PUBLIC_READS = {
     ("get", "/api/v1/pledges/public"), ("get", "/api/v1/calendar"),
     ("post", "/api/v1/valuations/preview"), ("post", "/api/v1/schedules/preview"),
     ("post", "/api/v1/risk/compensation/preview"), ("post", "/api/v1/risk/npl-tolerance/preview"),
-    ("post", "/api/v1/index/preview"),
+    ("post", "/api/v1/index/preview"), ("post", "/api/v1/abs/waterfall/preview"),
     ("get", "/api/v1/index/published"), ("get", "/api/v1/index/zones/{zone_id}/history"),
     ("get", "/api/v1/risk/schemes"), ("get", "/api/v1/risk/schemes/{scheme_id}"),
     ("get", "/api/v1/disposals"), ("get", "/api/v1/disposals/{disposal_id}"),

@@ -93,6 +93,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/risk/compensation/preview"): "a compensation calculator: stores nothing",
     ("POST", "/risk/npl-tolerance/preview"): "an NPL-tolerance calculator: stores nothing",
     ("POST", "/index/preview"): "the demonstration-zone index calculator: stores nothing",
+    ("POST", "/abs/waterfall/preview"): "the securitisation waterfall calculator: stores nothing",
     ("GET", "/risk/schemes"): "compensation schemes are published rules (like the policies)",
     ("GET", "/risk/schemes/{scheme_id}"): "one published compensation scheme",
     ("POST", "/whitelist/batches/preview"): "office calculator over public data (stores nothing)",
