@@ -3,6 +3,7 @@ per period a decimal string; the bounds are the service's (ipfin.securitisation.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -10,7 +11,10 @@ from ninja import Field, Schema
 from ipfin.securitisation.services import (
     MAX_NAME_LENGTH,
     MAX_PERIODS,
+    MAX_POOL_TRANCHES,
     MAX_RATE_DECIMALS,
+    MAX_SCENARIOS,
+    MAX_STRESSES,
     MAX_TRANCHES,
 )
 
@@ -62,3 +66,95 @@ class WaterfallPreviewOut(Schema):
     periods: list[WaterfallPeriodOut]
     final: dict[str, WaterfallTrancheEndOut]
     fees_unpaid: str = Field(..., description="senior fees still unpaid after the last period")
+
+
+# --- the pool preview ----------------------------------------------------------------------------
+
+SHARE_PATTERN = r"^(0(\.[0-9]{1,8})?|1(\.0{1,8})?)$"
+
+
+class PoolRulesIn(Schema):
+    performing_only: bool = Field(True, description="only loans classified 正常, no day past due")
+    min_months_left: int = Field(1, ge=0, le=600, description="months to maturity, at least")
+    max_obligor_share: str = Field(
+        "0.10", pattern=SHARE_PATTERN, description="of the pool's balance, per borrower"
+    )
+    max_industry_share: str = Field(
+        "0.40", pattern=SHARE_PATTERN, description="of the pool's balance, per industry"
+    )
+
+
+class PoolTrancheIn(Schema):
+    name: str = Field(..., min_length=1, max_length=MAX_NAME_LENGTH)
+    share: str = Field(
+        ..., pattern=SHARE_PATTERN, description="of the pool's balance; the shares add up to 1"
+    )
+    rate: str = Field(..., pattern=SHARE_PATTERN, description="interest rate per month")
+
+
+class PoolStressIn(Schema):
+    name: str = Field(..., min_length=1, max_length=MAX_NAME_LENGTH)
+    pd_multiplier: str = Field(
+        ...,
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$",
+        description="default probabilities × this (at most 999.9999)",
+    )
+    recovery_haircut: str = Field(
+        "0", pattern=SHARE_PATTERN, description="recovery rate less this (never below 0)"
+    )
+
+
+class PoolPreviewIn(Schema):
+    rules: PoolRulesIn = Field(default_factory=PoolRulesIn)
+    tranches: list[PoolTrancheIn] = Field(
+        ..., min_length=1, max_length=MAX_POOL_TRANCHES, description="in order of priority"
+    )
+    senior_fee_rate: str = Field(
+        "0.0002", pattern=SHARE_PATTERN, description="senior fees per month, of the pool's balance"
+    )
+    monthly_pd: str = Field(
+        "0.002", pattern=SHARE_PATTERN, description="each loan's probability of default a month"
+    )
+    recovery_rate: str = Field(
+        "0.4", pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$", description="of the balance"
+    )
+    scenarios: int = Field(2_000, ge=100, le=MAX_SCENARIOS)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+    stresses: list[PoolStressIn] = Field(default_factory=list, max_length=MAX_STRESSES)
+
+
+class PoolExcludedOut(Schema):
+    loan_id: int
+    reason: str = Field(
+        ..., description="not_performing | too_short | obligor_limit | industry_limit"
+    )
+
+
+class PoolCashFlowOut(Schema):
+    month: int = Field(..., description="1 = the month after the cut-off day")
+    principal: str
+    interest: str
+
+
+class PoolStressResultOut(Schema):
+    stress: str
+    expected_loss: float = Field(..., description="mean loss ÷ the tranche's balance")
+    loss_probability: float = Field(..., description="share of the scenarios with any loss")
+
+
+class PoolTrancheOut(Schema):
+    name: str
+    balance: str
+    rate: str
+    results: list[PoolStressResultOut]
+
+
+class PoolPreviewOut(Schema):
+    cutoff: dt.date
+    loans: list[int] = Field(..., description="the loans in the pool")
+    excluded: list[PoolExcludedOut]
+    balance: str
+    senior_fees: str = Field(..., description="per month")
+    cash_flows: list[PoolCashFlowOut]
+    tranches: list[PoolTrancheOut]
+    mean_defaults: dict[str, float] = Field(..., description="by stress: loans defaulting")

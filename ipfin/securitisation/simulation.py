@@ -210,7 +210,8 @@ def _interest(balance: IntArray, rate_e8: int) -> IntArray:
     """balance × rate rounded half-up to the fen, exactly in int64 (balance split at 1e8 so that
     neither product leaves int64)."""
     high, low = np.divmod(balance, RATE_SCALE)
-    return high * rate_e8 + (low * rate_e8 + RATE_SCALE // 2) // RATE_SCALE
+    interest: IntArray = high * rate_e8 + (low * rate_e8 + RATE_SCALE // 2) // RATE_SCALE
+    return interest
 
 
 def _waterfall_losses(

@@ -1,0 +1,140 @@
+"""POST /api/v1/abs/pools/preview over the real HTTP stack and the real loan services (issue 16:
+the pool builder over a bank's IP-pledge loans — eligibility, concentration per obligor, the
+projected cash flows from the loans' schedules, the tranches' expected loss under stress)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import User
+from ipfin.loans.models import Loan
+from ipfin.securitisation import services
+from ipfin.stats.tests.conftest import _lend, _pledge
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/abs/pools/preview"
+
+
+@pytest.fixture
+def book(
+    make_org: Callable[..., Any],
+    bank_a_user: User,
+    bank_b_user: User,
+    examiner: User,
+    make_right: Callable[..., Any],
+    upload_contract: Callable[..., Any],
+    today: Any,
+) -> dict[str, Loan]:
+    """Bank A lends 400,000 and 300,000 to 甲 (12 months) and 200,000 to 乙 (24 months); bank B
+    lends 乙 100,000. All disbursed ten days ago, nothing due yet."""
+    first = make_org(name="甲科技有限公司", industry="软件")
+    second = make_org(name="乙科技有限公司", industry="医药")
+    kw = {"examiner": examiner, "make_right": make_right, "upload_contract": upload_contract}
+    start = today - timedelta(days=10)
+    loans = {}
+    for key, bank, borrower, principal, months in (
+        ("a1", bank_a_user, first, "400000.00", 12),
+        ("a2", bank_a_user, first, "300000.00", 12),
+        ("a3", bank_a_user, second, "200000.00", 24),
+        ("b1", bank_b_user, second, "100000.00", 12),
+    ):
+        pledge, right = _pledge(bank_user=bank, enterprise=borrower, today=today, **kw)
+        loans[key] = _lend(
+            bank, borrower, pledge, right, principal=principal, rate="0.06", months=months,
+            start=start,
+        )  # fmt: skip
+    return loans
+
+
+def body(**change: Any) -> dict[str, Any]:
+    return {
+        "rules": {"max_obligor_share": "0.6", "max_industry_share": "1"},
+        "tranches": [
+            {"name": "优先级", "share": "0.8", "rate": "0.004"},
+            {"name": "次级", "share": "0.2", "rate": "0.008"},
+        ],
+        "monthly_pd": "0.002",
+        "scenarios": 500,
+        "seed": 7,
+        "stresses": [{"name": "全部违约", "pd_multiplier": "500", "recovery_haircut": "0.2"}],
+        **change,
+    }
+
+
+def test_the_bank_pools_its_own_loans_within_the_obligor_limit_issue16(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    response = api_client(bank_a_user).post_json(URL, body())
+    assert response.status_code == 200, response.content
+    got = response.json()
+    # 甲 holds 700,000 of 900,000 (77.8 %) against 60 %: its 400,000 leaves; then 300,000 of
+    # 500,000 is 60 %, within. Bank B's loan is nowhere.
+    assert got["loans"] == [book["a2"].pk, book["a3"].pk]
+    assert got["excluded"] == [{"loan_id": book["a1"].pk, "reason": "obligor_limit"}]
+    assert got["balance"] == "500000.00"
+    assert sum(Decimal(row["principal"]) for row in got["cash_flows"]) == Decimal("500000.00")
+    assert len(got["cash_flows"]) == 24  # the 24-month loan's last instalment
+    assert Decimal(got["cash_flows"][0]["interest"]) > 0
+    assert [(t["name"], t["balance"]) for t in got["tranches"]] == [
+        ("优先级", "400000.00"),
+        ("次级", "100000.00"),
+    ]
+    assert got["senior_fees"] == "100.00"  # 500,000 × 0.0002 a month
+    # Every loan defaults in the first month under the stress (p = 1), recovering 20 %: both
+    # tranches lose in every scenario; in the base case the junior loses at least as often.
+    assert got["mean_defaults"]["全部违约"] == 2.0
+    senior, junior = ({r["stress"]: r for r in t["results"]} for t in got["tranches"])
+    assert senior["全部违约"]["loss_probability"] == 1.0 == junior["全部违约"]["loss_probability"]
+    assert junior["全部违约"]["expected_loss"] > senior["全部违约"]["expected_loss"] > 0
+    assert junior["base"]["loss_probability"] >= senior["base"]["loss_probability"]
+
+
+def test_the_same_seed_answers_the_same(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    client = api_client(bank_a_user)
+    first = client.post_json(URL, body()).json()
+    assert client.post_json(URL, body()).json() == first
+
+
+def test_a_performing_rule_and_a_bad_request_both_ways(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any], monkeypatch: Any
+) -> None:
+    client = api_client(bank_a_user)
+    Loan.objects.filter(pk=book["a3"].pk).update(days_past_due=3, classification="special_mention")
+    loose = {"max_obligor_share": "1", "max_industry_share": "1"}
+    got = client.post_json(URL, body(rules=loose)).json()
+    assert got["loans"] == [book["a1"].pk, book["a2"].pk]
+    assert got["excluded"] == [{"loan_id": book["a3"].pk, "reason": "not_performing"}]
+    # Under the default 60 % per borrower, 甲's two loans are 100 % of what is left: no pool.
+    empty = client.post_json(URL, body()).json()
+    assert (empty["loans"], empty["balance"], empty["cash_flows"]) == ([], "0.00", [])
+    relaxed = body(rules={**loose, "performing_only": False})
+    assert client.post_json(URL, relaxed).json()["excluded"] == []
+    shares = body(tranches=[{"name": "A", "share": "0.7", "rate": "0.004"}])
+    refused = client.post_json(URL, shares)
+    assert (refused.status_code, refused.json()["code"]) == (422, "tranche_shares_invalid")
+    monkeypatch.setattr(services, "MAX_SIMULATED_CELLS", 999)
+    refused = client.post_json(URL, body(rules=loose))  # 2 loans × 500 scenarios
+    assert (refused.status_code, refused.json()["code"]) == (422, "pool_too_large")
+    too_many = client.post_json(URL, body(scenarios=10_001))
+    assert (too_many.status_code, too_many.json()["code"]) == (422, "invalid_input")
+
+
+def test_only_a_banks_staff_may_build_a_pool(
+    book: dict[str, Loan],
+    regulator_user: User,
+    enterprise_a_user: User,
+    api_client: Callable[..., Any],
+) -> None:
+    assert api_client().post_json(URL, body()).status_code == 401
+    assert api_client(regulator_user).post_json(URL, body()).status_code == 403
+    assert api_client(enterprise_a_user).post_json(URL, body()).status_code == 403
+    document = api_client().get("/api/schema").json()
+    operation = document["paths"][URL]["post"]
+    assert operation.get("security") and {"200", "401", "403", "422"} <= set(operation["responses"])
