@@ -1,7 +1,8 @@
 """REST adapter of securitisation (知识产权证券化).
 
 - POST /abs/pools/preview: a pool of the bank's own loans, its cash flows and each tranche's
-  expected loss under stresses (a bank's staff); nothing saved.
+  expected loss under stresses (a bank's staff); nothing saved. POST /abs/pools/report.pdf and
+  .xlsx: the same as the investor report (ipfin.securitisation.reports).
 - POST /abs/waterfall/preview: the sequential-pay waterfall of the collections, senior fees and
   tranches given (ipfin.securitisation.domain), nothing saved; open to anyone (a calculator,
   counted with the other calculators per address for anonymous callers:
@@ -14,13 +15,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common.money import money_str
-from ipfin.securitisation import services
+from ipfin.securitisation import reports, selectors, services
 from ipfin.securitisation.domain import Waterfall, yuan
 from ipfin.securitisation.pools import PoolRules
 from ipfin.securitisation.schemas import (
@@ -95,33 +96,7 @@ def pool_preview(request: HttpRequest, payload: PoolPreviewIn) -> dict[str, Any]
     in the base case and under each stress (default probabilities × the multiplier, recovery
     less the haircut). Refused with a 422 naming the field: shares not adding up to 1, repeated
     names, more scenarios × loans than a preview may simulate. Nothing is stored."""
-    rules = payload.rules
-    result = services.pool_preview(
-        actor=request.user,
-        rules=PoolRules(
-            performing_only=rules.performing_only,
-            min_months_left=rules.min_months_left,
-            max_obligor_share=Decimal(rules.max_obligor_share),
-            max_industry_share=Decimal(rules.max_industry_share),
-        ),
-        tranches=[
-            services.TrancheShare(t.name.strip(), Decimal(t.share), Decimal(t.rate))
-            for t in payload.tranches
-        ],
-        senior_fee_rate=Decimal(payload.senior_fee_rate),
-        monthly_pd=Decimal(payload.monthly_pd),
-        recovery_rate=Decimal(payload.recovery_rate),
-        scenarios=payload.scenarios,
-        seed=payload.seed,
-        stresses=[
-            Stress(
-                s.name.strip(),
-                float(Decimal(s.pd_multiplier)),
-                int(Decimal(s.recovery_haircut).scaleb(4)),
-            )
-            for s in payload.stresses
-        ],
-    )
+    result = _pool(request, payload)
     return {
         "cutoff": result.cutoff,
         "loans": [c.loan_id for c in result.selection.included],
@@ -158,3 +133,76 @@ def pool_preview(request: HttpRequest, payload: PoolPreviewIn) -> dict[str, Any]
             for r in result.results
         },
     }
+
+
+def _pool(request: HttpRequest, payload: PoolPreviewIn) -> services.PoolPreview:
+    rules = payload.rules
+    result = services.pool_preview(
+        actor=request.user,
+        rules=PoolRules(
+            performing_only=rules.performing_only,
+            min_months_left=rules.min_months_left,
+            max_obligor_share=Decimal(rules.max_obligor_share),
+            max_industry_share=Decimal(rules.max_industry_share),
+        ),
+        tranches=[
+            services.TrancheShare(t.name.strip(), Decimal(t.share), Decimal(t.rate))
+            for t in payload.tranches
+        ],
+        senior_fee_rate=Decimal(payload.senior_fee_rate),
+        monthly_pd=Decimal(payload.monthly_pd),
+        recovery_rate=Decimal(payload.recovery_rate),
+        scenarios=payload.scenarios,
+        seed=payload.seed,
+        stresses=[
+            Stress(
+                s.name.strip(),
+                float(Decimal(s.pd_multiplier)),
+                int(Decimal(s.recovery_haircut).scaleb(4)),
+            )
+            for s in payload.stresses
+        ],
+    )
+    return result
+
+
+def _context(
+    request: HttpRequest, payload: PoolPreviewIn, result: services.PoolPreview
+) -> reports.ReportContext:
+    organisation = getattr(request.user, "organisation", None)
+    return reports.ReportContext(
+        bank=organisation.name if organisation is not None else "",
+        monthly_pd=Decimal(payload.monthly_pd),
+        recovery_rate=Decimal(payload.recovery_rate),
+        senior_fee_rate=Decimal(payload.senior_fee_rate),
+        scenarios=payload.scenarios,
+        seed=payload.seed,
+        max_obligor_share=Decimal(payload.rules.max_obligor_share),
+        max_industry_share=Decimal(payload.rules.max_industry_share),
+        borrowers=selectors.borrower_names(result),
+    )
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.post("/abs/pools/report.pdf", auth=ApiAuth())
+def pool_report_pdf(request: HttpRequest, payload: PoolPreviewIn) -> HttpResponse:
+    """The pool's investor report (资产池测算报告) as PDF, from the same request as
+    /abs/pools/preview: the pool, the tranches' expected loss and probability of loss under each
+    stress, the concentration, the monthly cash flows, the loans left out and the notes with the
+    model's assumptions; amounts in 万元. A bank's staff; nothing is stored."""
+    result = _pool(request, payload)
+    content = reports.investor_report_pdf(result, _context(request, payload, result))
+    return _download(content, reports.PDF_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.pdf")
+
+
+@router.post("/abs/pools/report.xlsx", auth=ApiAuth())
+def pool_report_xlsx(request: HttpRequest, payload: PoolPreviewIn) -> HttpResponse:
+    """The same report as an Excel workbook: one sheet per table, every figure a number."""
+    result = _pool(request, payload)
+    content = reports.investor_report_workbook(result, _context(request, payload, result))
+    return _download(content, reports.XLSX_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.xlsx")

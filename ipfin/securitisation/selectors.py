@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 
+from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Actor, Perm, require
 from ipfin.loans.models import Installment, LoanStateChoices
 from ipfin.loans.selectors import loan_list
@@ -95,3 +97,9 @@ def projected_pool(
         recovery_bp=np.full(len(ids), recovery_bp, dtype=np.int64),
     )
     return pool, ids
+
+
+def borrower_names(preview: Any) -> dict[int, str]:
+    """The names of a pool's borrowers (the bank's own customers), by id."""
+    ids = {loan.obligor for loan in preview.selection.included}
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))

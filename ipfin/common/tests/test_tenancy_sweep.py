@@ -377,6 +377,14 @@ CALLER_SCOPED: dict[tuple[str, str], str] = {
         "/stats/reports/{period}.xlsx",
     ): "the caller's loans (stats/tests/test_reports.py)",
     ("POST", "/abs/pools/preview"): "the bank's own loans (securitisation/tests/test_pool_api.py)",
+    (
+        "POST",
+        "/abs/pools/report.pdf",
+    ): "the bank's own loans (securitisation/tests/test_pool_api.py)",
+    (
+        "POST",
+        "/abs/pools/report.xlsx",
+    ): "the bank's own loans (securitisation/tests/test_pool_api.py)",
 }
 
 ACCEPTED_READ = {401, 403, 404}

@@ -138,3 +138,56 @@ def test_only_a_banks_staff_may_build_a_pool(
     document = api_client().get("/api/schema").json()
     operation = document["paths"][URL]["post"]
     assert operation.get("security") and {"200", "401", "403", "422"} <= set(operation["responses"])
+
+
+def test_the_investor_report_opens_as_pdf_and_workbook_issue16(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    client = api_client(bank_a_user)
+    stressed = body(
+        tranches=[
+            {"name": "=HYPERLINK(1)", "share": "0.8", "rate": "0.004"},
+            {"name": "次级", "share": "0.2", "rate": "0.008"},
+        ]
+    )
+    pdf = client.post_json("/api/v1/abs/pools/report.pdf", stressed)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for words in (
+        "资产池测算报告",
+        "乙科技有限公司",
+        "超过单一借款人集中度上限",
+        "全部违约",
+        "50.00",
+    ):
+        assert words in text, words
+    workbook = client.post_json("/api/v1/abs/pools/report.xlsx", stressed)
+    assert workbook.status_code == 200
+    sheets = load_workbook(io.BytesIO(workbook.content))
+    assert sheets.sheetnames == [
+        "资产池概况",
+        "分层与压力测试",
+        "现金流预测",
+        "集中度",
+        "剔除明细",
+        "附注",
+    ]
+    summary = {
+        row[0]: row[1] for row in sheets["资产池概况"].iter_rows(min_row=2, values_only=True)
+    }
+    assert summary["资产池余额（万元）"] == 50  # 500,000 yuan, a number
+    tranche_rows = list(sheets["分层与压力测试"].iter_rows(min_row=2, values_only=True))
+    assert tranche_rows[0][0] == "'=HYPERLINK(1)"  # inert text, never a formula
+    assert {row[3] for row in tranche_rows} == {"base", "全部违约"}
+    flows = list(sheets["现金流预测"].iter_rows(min_row=2, values_only=True))
+    # Each month rounded to 0.01 万元 on its own: the sum is within half a unit a row of 50.
+    assert abs(sum(Decimal(str(row[1])) for row in flows) - 50) <= Decimal("0.005") * len(flows)
+    refused = api_client(bank_a_user).post_json(
+        "/api/v1/abs/pools/report.pdf", body(tranches=[{"name": "A", "share": "0.5", "rate": "0"}])
+    )
+    assert refused.status_code == 422
