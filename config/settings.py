@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "ipfin.stats",
     "ipfin.zoneindex",
     "ipfin.securitisation",
+    "ipfin.guarantees",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

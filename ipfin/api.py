@@ -362,6 +362,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.stats.api.router", tags=["stats"])
     api.add_router("/v1/", "ipfin.zoneindex.api.router", tags=["index"])
     api.add_router("/v1/", "ipfin.securitisation.api.router", tags=["securitisation"])
+    api.add_router("/v1/", "ipfin.guarantees.api.router", tags=["guarantees"])
 
 
 _register_routers()

@@ -81,6 +81,9 @@ class Perm(StrEnum):
     DISPOSAL_BACKSTOP = "disposals.backstop"
     OUTREACH_PUBLISH = "outreach.publish"  # the library: articles, events, experts (IP office)
     ZONE_INDEX_MANAGE = "zoneindex.manage"  # index systems, zone values, runs (IP office)
+    # 融资担保 (ipfin.guarantees): issue or decline a guarantee a bank asks for, pay it when
+    # called (guarantors).
+    GUARANTEE_ISSUE = "guarantees.issue"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -102,7 +105,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
         }
     ),
     (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
-    (OrganisationKind.GUARANTOR, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
+    (OrganisationKind.GUARANTOR, None): frozenset(
+        {Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID, Perm.GUARANTEE_ISSUE}
+    ),
     (OrganisationKind.ENTERPRISE, None): frozenset(
         {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN, Perm.DISPOSAL_BID}
     ),

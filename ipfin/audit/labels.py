@@ -192,6 +192,13 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
     (
         pgettext_lazy("audit group", "质物处置"),
         {
+            "guarantee.request": pgettext_lazy("audit", "申请融资担保"),
+            "guarantee.issue": pgettext_lazy("audit", "出具融资担保"),
+            "guarantee.decline": pgettext_lazy("audit", "拒绝出具融资担保"),
+            "guarantee.fee_charge": pgettext_lazy("audit", "收取担保费"),
+            "guarantee.call": pgettext_lazy("audit", "担保索赔"),
+            "guarantee.pay": pgettext_lazy("audit", "担保代偿"),
+            "guarantee.recover": pgettext_lazy("audit", "担保处置回收结算"),
             "disposal.create": pgettext_lazy("audit", "质物处置挂牌"),
             "disposal.bid": pgettext_lazy("audit", "竞买出价"),
             "disposal.backstop": pgettext_lazy("audit", "交易中心兜底收储"),

@@ -40,6 +40,7 @@ from ipfin.demo.scenarios.parties import ENTERPRISES
 from ipfin.disposals.models import Bid, Disposal
 from ipfin.disposals.tests.sweep import bank_a_listing
 from ipfin.financing.models import Demand, DemandResponse, Product
+from ipfin.guarantees.models import Guarantee
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.outreach.models import Article
@@ -132,6 +133,7 @@ CREATES = {
     ("POST", "/whitelist/batches"),
     ("POST", "/whitelist/recommendations"),
     ("POST", "/loans"),
+    ("POST", "/guarantees"),  # on the caller's own loan (guarantees/tests/test_api.py)
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
     ("POST", "/risk/schemes"),  # the office's scheme (risk/tests/test_compensation_api.py)
@@ -328,6 +330,8 @@ OWNED: dict[str, Owned] = {
         IndicatorSystem, _office_only(IndicatorSystem), (IndicatorDef, ZoneValue, IndexRun)
     ),
     "index_run_id": Owned(IndexRun, _office_only(IndexRun)),
+    # A guarantee is its bank's and its guarantor's (the demo's on bank A's loan 1).
+    "guarantee_id": Owned(Guarantee, lambda a, x: Guarantee.objects.filter(bank=a)),
 }
 
 # List endpoints: the path parameter whose rows the items are (their "id"), or None for lists
@@ -341,6 +345,7 @@ LISTS: dict[str, str | None] = {
     "/demands": "demand_id",
     "/ledger": "row_id",
     "/loans": "loan_id",
+    "/guarantees": "guarantee_id",
     "/subsidies/claims": "claim_id",
     "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",

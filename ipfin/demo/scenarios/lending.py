@@ -17,6 +17,7 @@ from ipfin.demo.scenarios.catalogue import BANK_A_LOAN_V2, Catalogue
 from ipfin.demo.scenarios.parties import Cast
 from ipfin.financing import services as financing
 from ipfin.financing.models import ProductVersion
+from ipfin.guarantees import services as guarantees
 from ipfin.loans import selectors as loan_selectors
 from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
@@ -125,6 +126,17 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
         purpose="流片及量产备货",
     )
     _approved(cast.bank_a, loan, "1000000", 12, on, d0)
+    # 质押+担保: the guarantor covers half the loss up to 400,000.00 for 1.5 % a year; its fee
+    # (15,000.00) is charged when the loan is disbursed.
+    asked = guarantees.guarantee_request(
+        actor=cast.bank_a,
+        loan_id=loan.pk,
+        guarantor_id=cast.guarantor.organisation_id,
+        share="0.5",
+        cap="400000.00",
+        fee_rate="0.015",
+    )
+    guarantees.guarantee_decide(actor=cast.guarantor, guarantee=asked, decision="issue")
     loans.loan_disburse(actor=cast.bank_a, loan=loan, today=d0)
     for n in (1, 2):
         _pay_due(loan, cast.bank_a, add_months(d0, n), today)

@@ -38,6 +38,7 @@ from ipfin.loans.services._loan import (
     _require_bank,
     _snapshot,
 )
+from ipfin.loans.signals import loan_disbursed
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 
 __all__ = [
@@ -120,6 +121,7 @@ def loan_disburse(
             before=before,
             after={**_snapshot(locked), "total_interest": money_str(schedule.total_interest)},
         )
+        loan_disbursed.send(sender=Loan, loan=locked, actor=actor)
         label_zh, label_en = _label(locked)
         first = schedule.installments[0]
         notify_orgs(

@@ -1,0 +1,122 @@
+"""REST adapter of guarantees (融资担保): parse → one service / selector → serialise.
+
+- POST /guarantees (the lending bank): ask a guarantor to guarantee one of its loans.
+- GET /guarantees, GET /guarantees/{guarantee_id}: a bank its loans' guarantees, a guarantor
+  those asked of it, the IP office and (under supervision) the regulators every one.
+- POST /guarantees/{guarantee_id}/decision (the guarantor): issue or decline.
+- POST /guarantees/{guarantee_id}/call (the bank, on default), …/pay (the guarantor), …/recovery
+  (the bank, after the disposal: what comes back to the guarantor).
+Another party's guarantee is a 404; a step out of order a 409 `guarantee_state_invalid`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from ipfin.accounts.auth import ApiAuth
+from ipfin.common.money import money_str, money_str_or_none
+from ipfin.guarantees import selectors, services
+from ipfin.guarantees.models import Guarantee
+from ipfin.guarantees.schemas import (
+    GuaranteeDecisionIn,
+    GuaranteeIn,
+    GuaranteeOut,
+    GuaranteeRecoveryIn,
+)
+
+router = Router(auth=ApiAuth())
+LIST_LIMIT = 500
+
+
+def _out(g: Guarantee) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "loan_id": g.loan_id,
+        "bank": {"id": g.bank_id, "name": g.bank.name},
+        "guarantor": {"id": g.guarantor_id, "name": g.guarantor.name},
+        "state": g.state,
+        "state_label": str(g.get_state_display()),
+        "share": f"{Decimal(g.share).normalize():f}",
+        "cap": money_str(Decimal(g.cap)),
+        "fee_rate": f"{Decimal(g.fee_rate).normalize():f}",
+        "fee": money_str_or_none(g.fee),
+        "fee_charged_on": g.fee_charged_on,
+        "decline_reason": g.decline_reason,
+        "loss": money_str_or_none(g.loss),
+        "due": money_str_or_none(g.due),
+        "paid": money_str_or_none(g.paid),
+        "paid_on": g.paid_on,
+        "proceeds": money_str_or_none(g.proceeds),
+        "refund": money_str_or_none(g.refund),
+    }
+
+
+def _fresh(request: HttpRequest, g: Guarantee) -> dict[str, Any]:
+    return _out(selectors.guarantee_get(actor=request.user, guarantee_id=g.pk))
+
+
+@router.post("/guarantees", response={201: GuaranteeOut})
+def guarantee_request(request: HttpRequest, payload: GuaranteeIn) -> Status[dict[str, Any]]:
+    """The lending bank asks a guarantor to cover `share` of the loan's loss up to `cap`, for a
+    fee of `fee_rate` a year of the principal over the loan's term (charged on disbursement).
+    404 for a loan not the bank's; 409 `guarantee_exists` while another is asked for or in force,
+    `loan_state_invalid` for a closed, written-off or declined loan; 422 naming the field."""
+    g = services.guarantee_request(actor=request.user, **payload.dict())
+    return Status(201, _fresh(request, g))
+
+
+@router.get("/guarantees", response=list[GuaranteeOut])
+def guarantee_list(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
+    """The guarantees the caller may see, newest first (at most 500)."""
+    return [_out(g) for g in selectors.guarantee_list(actor=request.user, state=state)[:LIST_LIMIT]]
+
+
+@router.get("/guarantees/{guarantee_id}", response=GuaranteeOut)
+def guarantee_detail(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
+    """One guarantee the caller may see; 404 otherwise."""
+    return _out(selectors.guarantee_get(actor=request.user, guarantee_id=guarantee_id))
+
+
+@router.post("/guarantees/{guarantee_id}/decision", response=GuaranteeOut)
+def guarantee_decide(
+    request: HttpRequest, guarantee_id: int, payload: GuaranteeDecisionIn
+) -> dict[str, Any]:
+    """The guarantor issues (the fee is charged at once if the loan is disbursed) or declines
+    with a reason."""
+    g = services.guarantee_decide(
+        actor=request.user,
+        guarantee=guarantee_id,
+        decision=payload.decision,
+        reason=payload.reason,
+    )
+    return _fresh(request, g)
+
+
+@router.post("/guarantees/{guarantee_id}/call", response=GuaranteeOut)
+def guarantee_call(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
+    """The bank calls the guarantee once the loan is classified 次级, 可疑 or 损失 (else 409
+    `loan_not_non_performing`): the loss is the principal outstanding, the guarantor owes share ×
+    loss within the cap."""
+    return _fresh(request, services.guarantee_call(actor=request.user, guarantee=guarantee_id))
+
+
+@router.post("/guarantees/{guarantee_id}/pay", response=GuaranteeOut)
+def guarantee_pay(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
+    """The guarantor pays what is due on a called guarantee, dated today."""
+    return _fresh(request, services.guarantee_pay(actor=request.user, guarantee=guarantee_id))
+
+
+@router.post("/guarantees/{guarantee_id}/recovery", response=GuaranteeOut)
+def guarantee_recover(
+    request: HttpRequest, guarantee_id: int, payload: GuaranteeRecoveryIn
+) -> dict[str, Any]:
+    """After the disposal: the principal it recovered shrinks the loss; the guarantor's part is
+    taken again on it and what it paid beyond that is returned to it (`refund`)."""
+    g = services.guarantee_recover(
+        actor=request.user, guarantee=guarantee_id, proceeds=payload.proceeds
+    )
+    return _fresh(request, g)

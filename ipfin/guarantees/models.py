@@ -1,0 +1,90 @@
+"""A guarantee on an IP-pledge loan (质押+担保, seed 002): the lending bank asks a guarantor
+(担保机构) to cover a share of the loan's loss up to a cap for a fee; the guarantor issues or
+declines it; the fee is charged when the loan is disbursed (at once if it already is); on default
+the bank calls it for the guarantor's part of the loss, the guarantor pays, and what a later
+disposal recovers is shared back (ipfin.guarantees.domain for the money rules).
+
+At most one live guarantee (requested, issued, called or paid) per loan: a database constraint,
+so that two requests at once cannot both stand."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class GuaranteeStateChoices(models.TextChoices):
+    REQUESTED = "requested", _("待出具")
+    ISSUED = "issued", _("已出具")
+    DECLINED = "declined", _("已拒绝")
+    CALLED = "called", _("已索赔")
+    PAID = "paid", _("已代偿")
+    SETTLED = "settled", _("已结算")
+
+
+LIVE_STATES = ("requested", "issued", "called", "paid")
+
+
+class Guarantee(models.Model):
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="guarantees", verbose_name=_("贷款")
+    )
+    bank = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="guarantees_asked",
+        verbose_name=_("贷款银行"),
+    )
+    guarantor = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="guarantees_given",
+        verbose_name=_("担保机构"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=GuaranteeStateChoices.choices, default="requested"
+    )
+    share = models.DecimalField(_("担保比例"), max_digits=11, decimal_places=10)
+    cap = models.DecimalField(_("担保责任上限"), max_digits=15, decimal_places=2)
+    fee_rate = models.DecimalField(_("年担保费率"), max_digits=11, decimal_places=10)
+    fee = models.DecimalField(_("担保费"), max_digits=15, decimal_places=2, null=True, blank=True)
+    fee_charged_on = models.DateField(_("担保费收取日"), null=True, blank=True)
+    decline_reason = models.CharField(_("拒绝理由"), max_length=500, blank=True)
+    loss = models.DecimalField(_("索赔时损失"), max_digits=15, decimal_places=2, null=True)
+    due = models.DecimalField(_("应代偿金额"), max_digits=15, decimal_places=2, null=True)
+    paid = models.DecimalField(_("已代偿金额"), max_digits=15, decimal_places=2, null=True)
+    paid_on = models.DateField(_("代偿日"), null=True, blank=True)
+    proceeds = models.DecimalField(_("处置回收"), max_digits=15, decimal_places=2, null=True)
+    refund = models.DecimalField(_("返还担保机构"), max_digits=15, decimal_places=2, null=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("融资担保")
+        verbose_name_plural = _("融资担保")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(state__in=LIVE_STATES),
+                name="guarantee_one_live_per_loan",
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1) & Q(cap__gt=0),
+                name="guarantee_terms_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_rate__gte=0) & Q(fee_rate__lte=1), name="guarantee_fee_rate_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"guarantee #{self.pk} on loan #{self.loan_id}"

@@ -1,0 +1,55 @@
+"""Schemas of the guarantees API. Money is a string of yuan with at most two decimals; a share or
+a rate a decimal string from 0 to 1 with at most ten decimals (RATIO_PATTERN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
+
+RatioText = Annotated[str, StringConstraints(pattern=RATIO_PATTERN, max_length=MAX_PLACES + 2)]
+MoneyText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+
+
+class GuaranteeIn(Schema):
+    loan_id: int = Field(..., ge=1, le=2**63 - 1, description="one of the bank's own loans")
+    guarantor_id: int = Field(..., ge=1, le=2**63 - 1, description="a guarantor (担保机构)")
+    share: RatioText = Field(..., description='share of the loss covered, above 0, e.g. "0.6"')
+    cap: MoneyText = Field(..., description="at most this much (yuan), above 0")
+    fee_rate: RatioText = Field(..., description="guarantee fee a year, of the principal")
+
+
+class GuaranteeDecisionIn(Schema):
+    decision: Literal["issue", "decline"]
+    reason: str = Field("", max_length=500, description="required to decline")
+
+
+class GuaranteeRecoveryIn(Schema):
+    proceeds: MoneyText = Field(..., description="principal the disposal recovered (yuan)")
+
+
+class GuaranteeOut(Schema):
+    id: int
+    loan_id: int
+    bank: OrganisationRef
+    guarantor: OrganisationRef
+    state: str
+    state_label: str
+    share: str
+    cap: str
+    fee_rate: str
+    fee: str | None = Field(
+        ..., description="charged on disbursement: principal × rate × months / 12"
+    )
+    fee_charged_on: IsoDate | None
+    decline_reason: str
+    loss: str | None = Field(..., description="the principal outstanding when called")
+    due: str | None = Field(..., description="share × loss, within the cap")
+    paid: str | None
+    paid_on: IsoDate | None
+    proceeds: str | None
+    refund: str | None = Field(..., description="returned to the guarantor after the disposal")

@@ -1,0 +1,337 @@
+"""Writes of guarantees (ipfin.guarantees.models): each under the guarantee's row lock, audited,
+the other party told.
+
+- `guarantee_request` (the lending bank, `LOAN_MANAGE`): on one of its own loans not yet closed,
+  written off or declined, a guarantor, the share of the loss covered, the cap and the annual fee
+  rate (ipfin.guarantees.domain.GuaranteeTerms); 409 `guarantee_exists` while another is live.
+- `guarantee_decide` (the guarantor, `GUARANTEE_ISSUE`): issue or decline (with a reason). An
+  issued guarantee on a disbursed loan has its fee charged at once, dated the disbursement; on a
+  loan not yet disbursed the fee is charged when it is (`charge_fee_on_disbursement`, the
+  receiver of ipfin.loans.signals.loan_disbursed, in the disbursement's transaction).
+- `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — the loss is
+  the principal outstanding; the guarantor owes its part (share × loss within the cap).
+- `guarantee_pay` (the guarantor): pays what is due, dated.
+- `guarantee_recover` (the bank): the disposal recovered `proceeds` of the principal; the loss
+  shrinks, the guarantor's part is taken again and what it paid beyond it is returned to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
+from ipfin.accounts.services import notify_orgs
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, NotFound, invalid
+from ipfin.common.inputs import amount_in, decimal_in, int_in
+from ipfin.common.money import money_str, money_str_or_none
+from ipfin.guarantees.domain import GuaranteeTerms, after_recovery, guarantee_fee, guarantor_part
+from ipfin.guarantees.models import LIVE_STATES, Guarantee
+from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory
+from ipfin.loans.models import Loan
+from ipfin.loans.selectors import loan_list
+
+__all__ = [
+    "charge_fee_on_disbursement",
+    "guarantee_call",
+    "guarantee_decide",
+    "guarantee_pay",
+    "guarantee_recover",
+    "guarantee_request",
+]
+
+_OPEN_LOAN_STATES = ("applied", "approved", "disbursed", "repaying")
+_REASON_MAX = 500
+
+
+def _snapshot(g: Guarantee) -> dict[str, Any]:
+    return {
+        "loan": g.loan_id,
+        "guarantor": g.guarantor_id,
+        "state": g.state,
+        "share": f"{Decimal(g.share).normalize():f}",
+        "cap": money_str(Decimal(g.cap)),
+        "fee_rate": f"{Decimal(g.fee_rate).normalize():f}",
+        "fee": money_str_or_none(g.fee),
+        "fee_charged_on": g.fee_charged_on.isoformat() if g.fee_charged_on else None,
+        "loss": money_str_or_none(g.loss),
+        "due": money_str_or_none(g.due),
+        "paid": money_str_or_none(g.paid),
+        "proceeds": money_str_or_none(g.proceeds),
+        "refund": money_str_or_none(g.refund),
+    }
+
+
+def _terms(g: Guarantee) -> GuaranteeTerms:
+    return GuaranteeTerms(Decimal(g.share), Decimal(g.cap), Decimal(g.fee_rate))
+
+
+def _label(g: Guarantee) -> tuple[str, str]:
+    return f"贷款 #{g.loan_id} 的融资担保", f"the guarantee on loan #{g.loan_id}"
+
+
+def _not_found() -> NotFound:
+    return NotFound("未找到该担保。", "No such guarantee.", code="guarantee_not_found")
+
+
+def _locked(g: Guarantee | int, org: Organisation, side: str) -> Guarantee:
+    """The guarantee under its row lock, if `org` is its bank (side "bank") or its guarantor
+    (side "guarantor"); 404 otherwise (another party's guarantee is not acknowledged)."""
+    pk = g.pk if isinstance(g, Guarantee) else g
+    locked = Guarantee.objects.select_for_update().filter(pk=pk, **{f"{side}_id": org.pk}).first()
+    if locked is None:
+        raise _not_found()
+    return locked
+
+
+def _wrong_state(g: Guarantee, wanted: str) -> Conflict:
+    return Conflict(
+        f"担保当前状态为“{g.get_state_display()}”，不能{wanted}。",
+        f"The guarantee is {g.state}: it cannot be {wanted}.",
+        code="guarantee_state_invalid",
+        extra={"state": g.state},
+    )
+
+
+def _fee_now(g: Guarantee, loan: Loan) -> None:
+    """Charge the fee, dated the disbursement (the loan is disbursed)."""
+    assert loan.principal is not None and loan.months is not None
+    g.fee = guarantee_fee(Decimal(loan.principal), Decimal(g.fee_rate), loan.months)
+    g.fee_charged_on = loan.disbursed_on
+
+
+def guarantee_request(
+    *, actor: User, loan_id: Any, guarantor_id: Any, share: Any, cap: Any, fee_rate: Any
+) -> Guarantee:
+    require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(actor)
+    loan_pk = int_in(loan_id, "loan_id")
+    terms = GuaranteeTerms.parse(decimal_in(share, "share"), cap, decimal_in(fee_rate, "fee_rate"))
+    guarantor = Organisation.objects.filter(
+        pk=int_in(guarantor_id, "guarantor_id"), kind=OrganisationKind.GUARANTOR
+    ).first()
+    if guarantor is None:
+        raise invalid(
+            "guarantor_id", "guarantor_not_found", "未找到该担保机构。", "No such guarantor."
+        )
+    with transaction.atomic():
+        loan = loan_list(actor=actor).select_for_update(of=("self",)).filter(pk=loan_pk).first()
+        if loan is None or loan.bank_id != bank.pk:
+            raise NotFound("未找到该贷款。", "No such loan.", code="loan_not_found")
+        if loan.state not in _OPEN_LOAN_STATES:
+            raise Conflict(
+                f"贷款状态为“{loan.get_state_display()}”，不能再申请担保。",
+                f"The loan is {loan.state}: a guarantee can no longer be asked for.",
+                code="loan_state_invalid",
+            )
+        if Guarantee.objects.filter(loan=loan, state__in=LIVE_STATES).exists():
+            raise _exists()
+        try:
+            with transaction.atomic():
+                g = Guarantee.objects.create(
+                    loan=loan,
+                    bank=bank,
+                    guarantor=guarantor,
+                    share=terms.share,
+                    cap=terms.cap,
+                    fee_rate=terms.fee_rate,
+                    requested_by=actor,
+                )
+        except IntegrityError:  # a concurrent request on the loan won
+            raise _exists() from None
+        audit_record(actor=actor, action="guarantee.request", obj=g, after=_snapshot(g))
+        zh, en = _label(g)
+        notify_orgs(
+            [guarantor.pk],
+            g,
+            "guarantee.request",
+            f"{bank.name} 申请{zh}（担保比例 {_percent(terms.share)}，"
+            f"上限 {money_str(terms.cap)} 元），待出具。",
+            f"{bank.name} asks for {en} ({_percent(terms.share)} of the loss, at most "
+            f"{money_str(terms.cap)} yuan).",
+        )
+    return g
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"
+
+
+def _exists() -> Conflict:
+    return Conflict(
+        "该贷款已有有效的担保申请或担保。",
+        "The loan already has a guarantee asked for or in force.",
+        code="guarantee_exists",
+    )
+
+
+def guarantee_decide(
+    *, actor: User, guarantee: Guarantee | int, decision: Any, reason: Any = ""
+) -> Guarantee:
+    require(actor, Perm.GUARANTEE_ISSUE)
+    guarantor = acting_organisation(actor)
+    if decision not in ("issue", "decline"):
+        raise invalid(
+            "decision",
+            "decision_invalid",
+            "决定应为出具（issue）或拒绝（decline）。",
+            "decision is issue or decline.",
+        )
+    text = reason.strip() if isinstance(reason, str) else ""
+    if (decision == "decline" and not text) or len(text) > _REASON_MAX:
+        raise invalid(
+            "reason",
+            "reason_required",
+            f"拒绝须说明理由（不超过 {_REASON_MAX} 字）。",
+            f"A refusal needs its reason (at most {_REASON_MAX} characters).",
+        )
+    with transaction.atomic():
+        g = _locked(guarantee, guarantor, "guarantor")
+        if g.state != "requested":
+            raise _wrong_state(g, "出具或拒绝" if decision == "issue" else "拒绝")
+        before = _snapshot(g)
+        g.decided_by = actor
+        if decision == "decline":
+            g.state = "declined"
+            g.decline_reason = text
+        else:
+            g.state = "issued"
+            loan = Loan.objects.get(pk=g.loan_id)
+            if loan.disbursed_on is not None:
+                _fee_now(g, loan)
+        g.save()
+        if decision == "issue":
+            audit_record(
+                actor=actor, action="guarantee.issue", obj=g, before=before, after=_snapshot(g)
+            )
+        else:
+            audit_record(
+                actor=actor, action="guarantee.decline", obj=g, before=before, after=_snapshot(g)
+            )
+        zh, en = _label(g)
+        if decision == "issue":
+            fee = f"，担保费 {money_str(Decimal(g.fee))} 元" if g.fee is not None else ""
+            notify_orgs(
+                [g.bank_id], g, "guarantee.issue", f"{guarantor.name} 已出具{zh}{fee}。",
+                f"{guarantor.name} issued {en}.",
+            )  # fmt: skip
+        else:
+            notify_orgs(
+                [g.bank_id], g, "guarantee.decline", f"{guarantor.name} 拒绝出具{zh}：{text}",
+                f"{guarantor.name} declined {en}: {text}",
+            )  # fmt: skip
+    return g
+
+
+def charge_fee_on_disbursement(*, loan: Loan, actor: User) -> Guarantee | None:
+    """The issued guarantee of a loan just disbursed, its fee charged (in the disbursement's
+    transaction); None when the loan has no issued guarantee without its fee."""
+    g = (
+        Guarantee.objects.select_for_update()
+        .filter(loan_id=loan.pk, state="issued", fee__isnull=True)
+        .first()
+    )
+    if g is None:
+        return None
+    before = _snapshot(g)
+    _fee_now(g, loan)
+    g.save()
+    audit_record(
+        actor=actor, action="guarantee.fee_charge", obj=g, before=before, after=_snapshot(g)
+    )
+    return g
+
+
+def guarantee_call(*, actor: User, guarantee: Guarantee | int) -> Guarantee:
+    require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(actor)
+    with transaction.atomic():
+        g = _locked(guarantee, bank, "bank")
+        if g.state != "issued":
+            raise _wrong_state(g, "索赔")
+        loan = Loan.objects.get(pk=g.loan_id)
+        if RiskCategory(loan.classification) not in NON_PERFORMING or loan.disbursed_on is None:
+            raise Conflict(
+                "只能在贷款被分类为次级、可疑或损失后向担保机构索赔"
+                f"（该贷款为“{loan.get_classification_display()}”类）。",
+                "A guarantee is called only once the loan is classified substandard, doubtful "
+                f"or loss (this loan: {loan.classification}).",
+                code="loan_not_non_performing",
+            )
+        before = _snapshot(g)
+        g.loss = Decimal(loan.outstanding_principal)
+        g.due = guarantor_part(Decimal(g.loss), _terms(g))
+        g.state = "called"
+        g.save()
+        audit_record(actor=actor, action="guarantee.call", obj=g, before=before, after=_snapshot(g))
+        zh, en = _label(g)
+        notify_orgs(
+            [g.guarantor_id], g, "guarantee.call",
+            f"{bank.name} 就{zh}索赔：损失 {money_str(g.loss)} 元，应代偿 {money_str(g.due)} 元。",
+            f"{bank.name} called {en}: loss {money_str(g.loss)} yuan, "
+            f"{money_str(g.due)} yuan due.",
+        )  # fmt: skip
+    return g
+
+
+def guarantee_pay(
+    *, actor: User, guarantee: Guarantee | int, today: date | None = None
+) -> Guarantee:
+    require(actor, Perm.GUARANTEE_ISSUE)
+    guarantor = acting_organisation(actor)
+    with transaction.atomic():
+        g = _locked(guarantee, guarantor, "guarantor")
+        if g.state != "called":
+            raise _wrong_state(g, "代偿")
+        before = _snapshot(g)
+        g.paid = g.due
+        g.paid_on = today or timezone.localdate()
+        g.state = "paid"
+        g.save()
+        audit_record(actor=actor, action="guarantee.pay", obj=g, before=before, after=_snapshot(g))
+        zh, en = _label(g)
+        paid = money_str(Decimal(g.paid or 0))
+        notify_orgs(
+            [g.bank_id], g, "guarantee.pay", f"{guarantor.name} 已就{zh}代偿 {paid} 元。",
+            f"{guarantor.name} paid {paid} yuan on {en}.",
+        )  # fmt: skip
+    return g
+
+
+def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any) -> Guarantee:
+    require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(actor)
+    amount = amount_in(proceeds, "proceeds", positive=False, label_zh="处置回收本金")
+    with transaction.atomic():
+        g = _locked(guarantee, bank, "bank")
+        if g.state != "paid":
+            raise _wrong_state(g, "结算处置回收")
+        assert g.paid is not None and g.loss is not None
+        result = after_recovery(Decimal(g.paid), Decimal(g.loss), amount, _terms(g))
+        before = _snapshot(g)
+        g.proceeds = amount
+        g.refund = result.refund
+        g.state = "settled"
+        g.save()
+        audit_record(
+            actor=actor,
+            action="guarantee.recover",
+            obj=g,
+            before=before,
+            after={**_snapshot(g), "loss_after": money_str(result.loss)},
+        )
+        zh, en = _label(g)
+        refund = money_str(result.refund)
+        notify_orgs(
+            [g.guarantor_id], g, "guarantee.recover",
+            f"{zh}：处置回收 {money_str(amount)} 元，银行应返还担保机构 {refund} 元。",
+            f"{en}: the disposal recovered {money_str(amount)} yuan; the bank returns "
+            f"{refund} yuan to the guarantor.",
+        )  # fmt: skip
+    return g

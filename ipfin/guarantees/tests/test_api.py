@@ -1,0 +1,206 @@
+"""Guarantees on loans over the real HTTP stack and the real loan services (issue 16, 质押+担保):
+the bank asks, the guarantor issues (the fee charged on disbursement) or declines, the bank calls
+it on default, the guarantor pays its share within the cap, a disposal's recovery comes back in
+part; each party sees only its own; every step audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.audit.models import AuditRecord
+from ipfin.guarantees.models import Guarantee
+from ipfin.loans import services as loans
+from ipfin.loans.models import Loan
+from ipfin.loans.tests.factories import bank_valuation
+from ipfin.stats.tests.conftest import _pledge
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/guarantees"
+
+
+@pytest.fixture
+def guarantor(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org(OrganisationKind.GUARANTOR, "示范融资担保有限公司")
+
+
+@pytest.fixture
+def guarantor_user(make_user: Callable[..., User], guarantor: Organisation) -> User:
+    return make_user("guarantor_staff", guarantor)
+
+
+@pytest.fixture
+def approved(
+    make_org: Callable[..., Organisation],
+    bank_a_user: User,
+    examiner: User,
+    make_right: Callable[..., Any],
+    upload_contract: Callable[..., Any],
+    today: date,
+) -> Loan:
+    """Bank A's loan of 1,000,000.00 yuan over 12 months to 甲, approved ten days ago."""
+    borrower = make_org(name="甲科技有限公司")
+    kw = {"examiner": examiner, "make_right": make_right, "upload_contract": upload_contract}
+    pledge, right = _pledge(bank_user=bank_a_user, enterprise=borrower, today=today, **kw)
+    valuation = bank_valuation(bank_a_user, right)
+    loan = loans.loan_apply(
+        actor=bank_a_user, enterprise_uscc=borrower.uscc or "", product_version_id=None,
+        amount="1000000.00", months=12, method="equal_principal", day_count="30/360",
+    )  # fmt: skip
+    return loans.loan_approve(
+        actor=bank_a_user, loan=loan, principal="1000000.00", months=12, pledge_id=pledge.pk,
+        valuation_id=valuation.pk, annual_rate="0.05", today=today - timedelta(days=10),
+    )  # fmt: skip
+
+
+def ask(client: Any, loan: Loan, guarantor: Organisation, **change: Any) -> Any:
+    body = {
+        "loan_id": loan.pk,
+        "guarantor_id": guarantor.pk,
+        "share": "0.6",
+        "cap": "500000.00",
+        "fee_rate": "0.015",
+        **change,
+    }
+    return client.post_json(URL, body)
+
+
+def test_issue_then_disbursement_charges_the_fee_then_default_call_pay_and_recovery_issue16(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    asked = ask(bank, approved, guarantor)
+    assert asked.status_code == 201, asked.content
+    gid = asked.json()["id"]
+    issued = issuer.post_json(f"{URL}/{gid}/decision", {"decision": "issue"}).json()
+    assert (issued["state"], issued["fee"]) == ("issued", None)  # not disbursed yet
+    loans.loan_disburse(actor=bank_a_user, loan=approved, today=today)
+    charged = bank.get(f"{URL}/{gid}").json()
+    # 1,000,000 × 1.5 % × 12 / 12, dated the disbursement.
+    assert (charged["fee"], charged["fee_charged_on"]) == ("15000.00", today.isoformat())
+    early = bank.post_json(f"{URL}/{gid}/call", {})
+    assert (early.status_code, early.json()["code"]) == (409, "loan_not_non_performing")
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), category="substandard",
+        reason="借款人停产，现金流中断", today=today,
+    )  # fmt: skip
+    called = bank.post_json(f"{URL}/{gid}/call", {}).json()
+    # 60 % of the 1,000,000.00 outstanding is 600,000.00: the cap, 500,000.00, is what is due.
+    assert (called["state"], called["loss"], called["due"]) == ("called", "1000000.00", "500000.00")
+    paid = issuer.post_json(f"{URL}/{gid}/pay", {}).json()
+    assert (paid["state"], paid["paid"], paid["paid_on"]) == (
+        "paid",
+        "500000.00",
+        today.isoformat(),
+    )
+    settled = bank.post_json(f"{URL}/{gid}/recovery", {"proceeds": "400000.00"}).json()
+    # The loss is now 600,000.00: 60 % is 360,000.00, so 140,000.00 goes back to the guarantor.
+    assert (settled["state"], settled["refund"]) == ("settled", "140000.00")
+    actions = list(
+        AuditRecord.objects.filter(action__startswith="guarantee.").values_list("action", flat=True)
+    )
+    assert sorted(actions) == sorted(
+        ["guarantee.request", "guarantee.issue", "guarantee.fee_charge", "guarantee.call",
+         "guarantee.pay", "guarantee.recover"]
+    )  # fmt: skip
+
+
+def test_issued_on_a_disbursed_loan_the_fee_is_charged_at_once_dated_the_disbursement(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    start = today - timedelta(days=3)
+    loans.loan_disburse(actor=bank_a_user, loan=approved, disbursed_on=start, today=today)
+    gid = ask(api_client(bank_a_user), approved, guarantor, fee_rate="0.02").json()["id"]
+    issued = api_client(guarantor_user).post_json(f"{URL}/{gid}/decision", {"decision": "issue"})
+    assert (issued.json()["fee"], issued.json()["fee_charged_on"]) == (
+        "20000.00",
+        start.isoformat(),
+    )
+
+
+def test_a_refusal_needs_its_reason_and_frees_the_loan_for_another_request(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+) -> None:
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    gid = ask(bank, approved, guarantor).json()["id"]
+    again = ask(bank, approved, guarantor)
+    assert (again.status_code, again.json()["code"]) == (409, "guarantee_exists")
+    bare = issuer.post_json(f"{URL}/{gid}/decision", {"decision": "decline"})
+    assert (bare.status_code, bare.json()["field"]) == (422, "reason")
+    declined = issuer.post_json(
+        f"{URL}/{gid}/decision", {"decision": "decline", "reason": "反担保措施不足"}
+    ).json()
+    assert (declined["state"], declined["decline_reason"]) == ("declined", "反担保措施不足")
+    assert ask(bank, approved, guarantor).status_code == 201
+    twice = issuer.post_json(f"{URL}/{gid}/decision", {"decision": "issue"})
+    assert (twice.status_code, twice.json()["code"]) == (409, "guarantee_state_invalid")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"share": "0"}, "share"),
+        ({"share": "1.5"}, "share"),
+        ({"cap": "0"}, "cap"),
+        ({"cap": "1.005"}, "cap"),
+        ({"fee_rate": "2"}, "fee_rate"),
+    ],
+)
+def test_bad_terms_are_a_422_naming_the_field(
+    approved: Loan,
+    guarantor: Organisation,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    change: dict[str, str],
+    field: str,
+) -> None:
+    response = ask(api_client(bank_a_user), approved, guarantor, **change)
+    assert response.status_code == 422, response.content
+    got = response.json()
+    assert got.get("field") == field or field in str(got["detail"])
+
+
+def test_each_party_sees_only_its_own(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    bank_b_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    enterprise_a_user: User,
+    api_client: Callable[..., Any],
+) -> None:
+    gid = ask(api_client(bank_a_user), approved, guarantor).json()["id"]
+    other = make_user("other_guarantor", make_org(OrganisationKind.GUARANTOR, "另一担保公司"))
+    for stranger in (bank_b_user, other, enterprise_a_user):
+        client = api_client(stranger)
+        assert client.get(f"{URL}/{gid}").status_code == 404
+        assert client.get(URL).json() == []
+    assert (
+        api_client(other).post_json(f"{URL}/{gid}/decision", {"decision": "issue"}).status_code
+        == 404
+    )
+    # Bank B may not ask for a guarantee on bank A's loan, nor a guarantor ask at all.
+    assert ask(api_client(bank_b_user), approved, guarantor).status_code == 404
+    assert ask(api_client(guarantor_user), approved, guarantor).status_code == 403
+    assert api_client(guarantor_user).get(URL).json()[0]["id"] == gid
+    assert Guarantee.objects.count() == 1
