@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "ipfin.zoneindex",
     "ipfin.securitisation",
     "ipfin.guarantees",
+    "ipfin.insurance",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

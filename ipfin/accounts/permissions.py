@@ -84,6 +84,9 @@ class Perm(StrEnum):
     # 融资担保 (ipfin.guarantees): issue or decline a guarantee a bank asks for, pay it when
     # called (guarantors).
     GUARANTEE_ISSUE = "guarantees.issue"
+    # 知识产权保险 (ipfin.insurance): issue policies as the lead insurer, assess and pay claims
+    # (insurers).
+    INSURANCE_ISSUE = "insurance.issue"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -104,7 +107,9 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.STATS_OWN,
         }
     ),
-    (OrganisationKind.INSURER, None): frozenset({Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID}),
+    (OrganisationKind.INSURER, None): frozenset(
+        {Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID, Perm.INSURANCE_ISSUE}
+    ),
     (OrganisationKind.GUARANTOR, None): frozenset(
         {Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID, Perm.GUARANTEE_ISSUE}
     ),

@@ -41,6 +41,7 @@ from ipfin.disposals.models import Bid, Disposal
 from ipfin.disposals.tests.sweep import bank_a_listing
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.guarantees.models import Guarantee
+from ipfin.insurance.models import InsuranceClaim, Policy
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.outreach.models import Article
@@ -134,6 +135,7 @@ CREATES = {
     ("POST", "/whitelist/recommendations"),
     ("POST", "/loans"),
     ("POST", "/guarantees"),  # on the caller's own loan (guarantees/tests/test_api.py)
+    ("POST", "/insurance/policies"),  # insurers only (insurance/tests/test_api.py)
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
     ("POST", "/risk/schemes"),  # the office's scheme (risk/tests/test_compensation_api.py)
@@ -332,6 +334,14 @@ OWNED: dict[str, Owned] = {
     "index_run_id": Owned(IndexRun, _office_only(IndexRun)),
     # A guarantee is its bank's and its guarantor's (the demo's on bank A's loan 1).
     "guarantee_id": Owned(Guarantee, lambda a, x: Guarantee.objects.filter(bank=a)),
+    # A policy is its parties' (the demo's guarantee insurance insures bank A's loan 1), a claim
+    # its claimant's and its insurers' (bank A's notice on that policy).
+    "insurance_policy_id": Owned(
+        Policy, lambda a, x: Policy.objects.filter(beneficiary=a), (InsuranceClaim,)
+    ),
+    "insurance_claim_id": Owned(
+        InsuranceClaim, lambda a, x: InsuranceClaim.objects.filter(claimant=a)
+    ),
 }
 
 # List endpoints: the path parameter whose rows the items are (their "id"), or None for lists
@@ -346,6 +356,7 @@ LISTS: dict[str, str | None] = {
     "/ledger": "row_id",
     "/loans": "loan_id",
     "/guarantees": "guarantee_id",
+    "/insurance/policies": "insurance_policy_id",
     "/subsidies/claims": "claim_id",
     "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",

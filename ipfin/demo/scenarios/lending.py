@@ -18,6 +18,7 @@ from ipfin.demo.scenarios.parties import Cast
 from ipfin.financing import services as financing
 from ipfin.financing.models import ProductVersion
 from ipfin.guarantees import services as guarantees
+from ipfin.insurance import services as insurance
 from ipfin.loans import selectors as loan_selectors
 from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
@@ -138,9 +139,31 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
     )
     guarantees.guarantee_decide(actor=cast.guarantor, guarantee=asked, decision="issue")
     loans.loan_disburse(actor=cast.bank_a, loan=loan, today=d0)
+    # 质押融资保证保险 on the same loan: 30 % of the bank's loss, up to 300,000.00, at 1 %.
+    policy = insurance.policy_issue(
+        actor=cast.insurer,
+        data={
+            "kind": "pledge_guarantee",
+            "loan_id": loan.pk,
+            "loss_share": "0.3",
+            "sum_insured": "300000.00",
+            "rate": "0.01",
+            "starts_on": d0,
+            "ends_on": add_months(d0, 12),
+        },
+    )
     for n in (1, 2):
         _pay_due(loan, cast.bank_a, add_months(d0, n), today)
     _pay_due(loan, cast.bank_a, history.loan_a_late_payment, today)
+    # The fourth instalment is unpaid: the bank gives the insurer notice (报案), as the policy
+    # asks it to once the borrower is overdue.
+    insurance.claim_notify(
+        actor=cast.bank_a,
+        policy_id=policy.pk,
+        amount="300000.00",
+        description="借款人第 4 期还款逾期，依保单约定报案，待质物处置后核定损失。",
+        today=today,
+    )
 
 
 def _bank_b_loan(cast: Cast, product: ProductVersion, on: Collateral, history: History) -> None:

@@ -1,0 +1,157 @@
+"""IP insurance policies and their claims (知识产权保险, issue 16; money rules in
+ipfin.insurance.domain).
+
+A policy is issued by its lead insurer to a policyholder — an enterprise, or a park for all its
+members (一园一保) — on its rights (one: a right; several: a package), on the enterprise, or, for
+pledge-financing guarantee insurance (质押融资保证保险), on one loan with its bank as the
+beneficiary. The premium is rate × sum insured; a co-insurance pool (共保体, the lead among its
+members) shares it, and every payout, to the fen by largest remainder. A claim goes notified →
+assessed → paid (or rejected); what the policy has paid is never more than its sum insured."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ipfin.insurance.domain import ProductKind
+
+
+class PolicyKindChoices(models.TextChoices):
+    PLEDGE_GUARANTEE = ProductKind.PLEDGE_GUARANTEE.value, _("知识产权质押融资保证保险")
+    ENFORCEMENT = ProductKind.ENFORCEMENT.value, _("知识产权执行保险")
+    INFRINGEMENT_LIABILITY = ProductKind.INFRINGEMENT_LIABILITY.value, _("知识产权侵权责任保险")
+    INFRINGED_LOSS = ProductKind.INFRINGED_LOSS.value, _("知识产权被侵权损失保险")
+    APPLICATION_COST = ProductKind.APPLICATION_COST.value, _("专利申请费用损失保险")
+    TRANSFORMATION_COST = ProductKind.TRANSFORMATION_COST.value, _("专利成果转化费用损失保险")
+    OVERSEAS_INFRINGEMENT = ProductKind.OVERSEAS_INFRINGEMENT.value, _("海外知识产权侵权责任保险")
+
+
+class SubjectChoices(models.TextChoices):
+    RIGHT = "right", _("单项知识产权")
+    PACKAGE = "package", _("知识产权组合")
+    ENTERPRISE = "enterprise", _("企业")
+    PARK = "park", _("园区（一园一保）")
+    LOAN = "loan", _("质押贷款")
+
+
+class Policy(models.Model):
+    insurer = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="policies_led",
+        verbose_name=_("主承保机构"),
+    )
+    kind = models.CharField(_("险种"), max_length=32, choices=PolicyKindChoices.choices)
+    subject = models.CharField(_("保险标的"), max_length=12, choices=SubjectChoices.choices)
+    policyholder = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="policies_held",
+        verbose_name=_("投保人"),
+    )
+    beneficiary = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="policies_benefiting",
+        null=True,
+        blank=True,
+        verbose_name=_("被保险银行"),
+    )
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="policies", null=True, blank=True
+    )
+    rights = models.ManyToManyField("registry.Right", related_name="policies", blank=True)
+    sum_insured = models.DecimalField(_("保险金额"), max_digits=15, decimal_places=2)
+    rate = models.DecimalField(_("保险费率"), max_digits=11, decimal_places=10)
+    premium = models.DecimalField(_("保险费"), max_digits=15, decimal_places=2)
+    deductible = models.DecimalField(_("免赔额"), max_digits=15, decimal_places=2, default=0)
+    loss_share = models.DecimalField(
+        _("赔付比例"), max_digits=11, decimal_places=10, null=True, blank=True
+    )
+    starts_on = models.DateField(_("起保日"))
+    ends_on = models.DateField(_("终保日"))
+    paid_out = models.DecimalField(_("累计赔付"), max_digits=15, decimal_places=2, default=0)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("保险保单")
+        verbose_name_plural = _("保险保单")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sum_insured__gt=0)
+                & Q(premium__gte=0)
+                & Q(deductible__gte=0)
+                & Q(paid_out__gte=0)
+                & Q(paid_out__lte=models.F("sum_insured")),
+                name="policy_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="policy_term_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"policy #{self.pk}"
+
+
+class PolicyMember(models.Model):
+    """An insurer of the policy's co-insurance pool, its share and its part of the premium."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="members")
+    insurer = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="policy_shares"
+    )
+    position = models.PositiveSmallIntegerField()
+    share = models.DecimalField(_("共保份额"), max_digits=11, decimal_places=10)
+    premium_part = models.DecimalField(_("分摊保险费"), max_digits=15, decimal_places=2)
+
+    class Meta:
+        ordering = ["policy_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "insurer"], name="policy_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}:{self.insurer_id}"
+
+
+class ClaimStateChoices(models.TextChoices):
+    NOTIFIED = "notified", _("已报案")
+    ASSESSED = "assessed", _("已定损")
+    PAID = "paid", _("已赔付")
+    REJECTED = "rejected", _("已拒赔")
+
+
+class InsuranceClaim(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="insurance_claims"
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ClaimStateChoices.choices, default="notified"
+    )
+    amount_claimed = models.DecimalField(_("索赔金额"), max_digits=15, decimal_places=2)
+    description = models.CharField(_("出险经过"), max_length=1000)
+    assessed_loss = models.DecimalField(_("核定损失"), max_digits=15, decimal_places=2, null=True)
+    payout = models.DecimalField(_("赔付金额"), max_digits=15, decimal_places=2, null=True)
+    parts = models.JSONField(_("共保分摊"), default=dict)
+    reject_reason = models.CharField(_("拒赔理由"), max_length=500, blank=True)
+    notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    notified_at = models.DateTimeField(auto_now_add=True)
+    paid_on = models.DateField(_("赔付日"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-notified_at", "-id"]
+        verbose_name = _("保险理赔")
+        verbose_name_plural = _("保险理赔")
+
+    def __str__(self) -> str:
+        return f"insurance claim #{self.pk}"

@@ -1,0 +1,115 @@
+"""Schemas of the IP insurance API. Money is a string of yuan with at most two decimals; a share or
+a rate a decimal string from 0 to 1 with at most ten decimals (RATIO_PATTERN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.insurance.domain import ProductKind
+from ipfin.insurance.services import MAX_MEMBERS, MAX_RIGHTS
+from ipfin.registry.schemas import RightNumber
+from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
+
+RatioText = Annotated[str, StringConstraints(pattern=RATIO_PATTERN, max_length=MAX_PLACES + 2)]
+MoneyText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+Kind = Literal[
+    "pledge_guarantee",
+    "enforcement",
+    "infringement_liability",
+    "infringed_loss",
+    "application_cost",
+    "transformation_cost",
+    "overseas_infringement",
+]
+assert set(Kind.__args__) == {k.value for k in ProductKind}  # type: ignore[attr-defined]
+
+
+class InsuranceCoInsurerIn(Schema):
+    insurer_id: int = Field(..., ge=1, le=2**63 - 1)
+    share: RatioText
+
+
+class InsurancePolicyIn(Schema):
+    kind: Kind
+    policyholder_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="an enterprise or a park (一园一保); not for pledge_guarantee",
+    )
+    loan_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="pledge_guarantee: the disbursed loan insured"
+    )
+    loss_share: RatioText | None = Field(
+        None, description="pledge_guarantee: the share of the bank's loss paid"
+    )
+    rights: list[RightNumber] = Field(default_factory=list, max_length=MAX_RIGHTS)
+    sum_insured: MoneyText
+    rate: RatioText = Field(..., description="premium = rate × sum insured, half-up to the fen")
+    deductible: MoneyText = "0"
+    starts_on: IsoDate
+    ends_on: IsoDate
+    co_insurers: list[InsuranceCoInsurerIn] = Field(
+        default_factory=list,
+        max_length=MAX_MEMBERS,
+        description="the other insurers of the pool; the lead keeps the rest of the shares",
+    )
+
+
+class InsurancePolicyMemberOut(Schema):
+    insurer: OrganisationRef
+    share: str
+    premium_part: str
+
+
+class InsurancePolicyOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    subject: str
+    insurer: OrganisationRef
+    policyholder: OrganisationRef
+    beneficiary: OrganisationRef | None
+    loan_id: int | None
+    rights: list[str]
+    sum_insured: str
+    rate: str
+    premium: str
+    deductible: str
+    loss_share: str | None
+    starts_on: IsoDate
+    ends_on: IsoDate
+    paid_out: str
+    members: list[InsurancePolicyMemberOut]
+
+
+class InsuranceClaimIn(Schema):
+    amount: MoneyText
+    description: str = Field(..., min_length=1, max_length=1000)
+
+
+class InsuranceAssessmentIn(Schema):
+    decision: Literal["pay", "reject"]
+    loss: MoneyText | None = Field(
+        None, description="pay: the loss assessed (pledge_guarantee: the bank's loss)"
+    )
+    reason: str = Field("", max_length=500, description="reject: why")
+
+
+class InsuranceClaimOut(Schema):
+    id: int
+    policy_id: int
+    claimant: OrganisationRef
+    state: str
+    state_label: str
+    amount_claimed: str
+    description: str
+    assessed_loss: str | None
+    payout: str | None
+    parts: dict[str, str] = Field(..., description="the payout by insurer id (co-insurance)")
+    reject_reason: str
+    paid_on: IsoDate | None

@@ -1,0 +1,457 @@
+"""Writes of IP insurance (ipfin.insurance.models): audited, the other parties told.
+
+- `policy_issue` (the lead insurer, `INSURANCE_ISSUE`): the kind, the policyholder (an enterprise,
+  or a park: 一园一保), its rights (numbers; none: the enterprise or the park is the subject), the
+  sum insured, the rate (premium = rate × sum insured, half-up to the fen), the deductible, the
+  term, and the co-insurers with their shares (the lead's share is what they leave: the shares
+  sum to exactly 1); the premium is split among them to the fen by largest remainder.
+  Pledge-financing guarantee insurance (质押融资保证保险) is on one loan: the policyholder is its
+  borrower, the beneficiary its bank, `loss_share` the share of the bank's loss it pays.
+- `claim_notify` (the policyholder's or the beneficiary's staff): notice of a loss, the amount
+  claimed and what happened, within the policy's term.
+- `claim_assess` (the lead insurer): the loss it assesses; the payout is the loss less the
+  deductible (guarantee insurance: loss_share × the bank's loss), within what is left of the sum
+  insured; or a rejection with its reason.
+- `claim_pay` (the lead insurer): pays the payout, split among the co-insurers by share.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require, require_login
+from ipfin.accounts.services import notify_orgs
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
+from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
+from ipfin.common.money import money_str, money_str_or_none
+from ipfin.insurance.domain import (
+    CoInsurance,
+    ProductKind,
+    claim_payout,
+    guarantee_insurance_part,
+    premium,
+)
+from ipfin.insurance.models import InsuranceClaim, Policy, PolicyMember
+from ipfin.loans.models import Loan
+from ipfin.registry.models import Right
+from ipfin.risk.domain.ratios import ratio_in
+
+__all__ = ["claim_assess", "claim_notify", "claim_pay", "policy_issue"]
+
+MAX_RIGHTS = 200
+MAX_MEMBERS = 10
+_TEXT_MAX = 1000
+
+
+def _snapshot(p: Policy) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "subject": p.subject,
+        "policyholder": p.policyholder_id,
+        "beneficiary": p.beneficiary_id,
+        "loan": p.loan_id,
+        "sum_insured": money_str(Decimal(p.sum_insured)),
+        "rate": f"{Decimal(p.rate).normalize():f}",
+        "premium": money_str(Decimal(p.premium)),
+        "deductible": money_str(Decimal(p.deductible)),
+        "loss_share": None if p.loss_share is None else f"{Decimal(p.loss_share).normalize():f}",
+        "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
+        "paid_out": money_str(Decimal(p.paid_out)),
+        "members": [
+            {
+                "insurer": m.insurer_id,
+                "share": f"{Decimal(m.share).normalize():f}",
+                "premium_part": money_str(Decimal(m.premium_part)),
+            }
+            for m in p.members.order_by("position")
+        ],
+    }
+
+
+def _claim_snapshot(c: InsuranceClaim) -> dict[str, Any]:
+    return {
+        "policy": c.policy_id,
+        "claimant": c.claimant_id,
+        "state": c.state,
+        "amount_claimed": money_str(Decimal(c.amount_claimed)),
+        "assessed_loss": money_str_or_none(c.assessed_loss),
+        "payout": money_str_or_none(c.payout),
+        "parts": c.parts,
+    }
+
+
+def _org(raw: Any, field: str, kinds: tuple[str, ...], zh: str) -> Organisation:
+    found = Organisation.objects.filter(pk=int_in(raw, field), kind__in=kinds).first()
+    if found is None:
+        raise invalid(field, "organisation_not_found", f"未找到该{zh}。", f"No such {field}.")
+    return found
+
+
+def _members(lead: Organisation, raw: Any) -> CoInsurance:
+    """The pool: the co-insurers given ({insurer_id, share}), the lead first with the share
+    they leave (all of it when none is given)."""
+    listed = raw if isinstance(raw, list) else []
+    if len(listed) > MAX_MEMBERS:
+        raise invalid(
+            "co_insurers",
+            "members_too_many",
+            f"共保机构至多 {MAX_MEMBERS} 家。",
+            f"At most {MAX_MEMBERS} co-insurers.",
+        )
+    others: list[tuple[int, Decimal]] = []
+    for i, item in enumerate(listed):
+        entry = item if isinstance(item, dict) else {}
+        insurer = _org(
+            entry.get("insurer_id"),
+            f"co_insurers[{i}].insurer_id",
+            (OrganisationKind.INSURER,),
+            "保险机构",
+        )
+        share = ratio_in(
+            decimal_in(entry.get("share"), f"co_insurers[{i}].share"),
+            f"co_insurers[{i}].share",
+            "share_invalid",
+            "共保份额",
+        )
+        if insurer.pk == lead.pk:
+            raise invalid(
+                f"co_insurers[{i}].insurer_id",
+                "insurer_repeated",
+                "主承保机构不必列入共保机构（其份额为其余份额之外的部分）。",
+                "The lead insurer is not listed among the co-insurers (it keeps the rest).",
+            )
+        others.append((insurer.pk, share))
+    rest = Decimal(1) - sum((share for _, share in others), Decimal(0))
+    if rest <= 0:
+        raise invalid(
+            "co_insurers",
+            "shares_sum_invalid",
+            "共保机构的份额之和应小于 1（其余由主承保机构承担）。",
+            "The co-insurers' shares must leave the lead insurer a share above 0.",
+        )
+    return CoInsurance.of([(lead.pk, rest), *others])
+
+
+def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
+    require(actor, Perm.INSURANCE_ISSUE)
+    lead = acting_organisation(actor)
+    kind_raw = data.get("kind")
+    if kind_raw not in {k.value for k in ProductKind}:
+        raise invalid(
+            "kind",
+            "kind_invalid",
+            "请选择险种。",
+            "kind is one of " + ", ".join(k.value for k in ProductKind) + ".",
+        )
+    kind = ProductKind(kind_raw)
+    sum_insured = amount_in(data.get("sum_insured"), "sum_insured", label_zh="保险金额")
+    rate = ratio_in(decimal_in(data.get("rate"), "rate"), "rate", "rate_invalid", "保险费率")
+    deductible = amount_in(
+        data.get("deductible", "0"), "deductible", positive=False, label_zh="免赔额"
+    )
+    starts_on = date_in(data.get("starts_on"), "starts_on")
+    ends_on = date_in(data.get("ends_on"), "ends_on")
+    if ends_on < starts_on:
+        raise invalid(
+            "ends_on", "term_invalid", "终保日不能早于起保日。", "ends_on is before starts_on."
+        )
+    pool = _members(lead, data.get("co_insurers"))
+    loan: Loan | None = None
+    beneficiary: Organisation | None = None
+    loss_share: Decimal | None = None
+    rights: list[Right] = []
+    if kind is ProductKind.PLEDGE_GUARANTEE:
+        loan = Loan.objects.filter(pk=int_in(data.get("loan_id"), "loan_id")).first()
+        if loan is None or loan.disbursed_on is None:
+            raise invalid(
+                "loan_id", "loan_not_found", "未找到已放款的该笔贷款。", "No such disbursed loan."
+            )
+        policyholder = Organisation.objects.get(pk=loan.enterprise_id)
+        beneficiary = Organisation.objects.get(pk=loan.bank_id)
+        loss_share = ratio_in(
+            decimal_in(data.get("loss_share"), "loss_share"),
+            "loss_share",
+            "share_invalid",
+            "赔付比例",
+        )
+        if loss_share == 0:
+            raise invalid(
+                "loss_share", "share_invalid", "赔付比例应大于 0。", "loss_share must be above 0."
+            )
+        subject = "loan"
+    else:
+        policyholder = _org(
+            data.get("policyholder_id"),
+            "policyholder_id",
+            (OrganisationKind.ENTERPRISE, OrganisationKind.PARK),
+            "投保企业或园区",
+        )
+        numbers = data.get("rights") or []
+        if not isinstance(numbers, list) or len(numbers) > MAX_RIGHTS:
+            raise invalid(
+                "rights",
+                "rights_invalid",
+                f"保险标的至多 {MAX_RIGHTS} 项知识产权。",
+                f"At most {MAX_RIGHTS} rights.",
+            )
+        rights = list(Right.objects.filter(number__in=[str(n) for n in numbers]))
+        if len(rights) != len(set(map(str, numbers))):
+            raise invalid(
+                "rights",
+                "right_not_found",
+                "保险标的中有未登记的知识产权。",
+                "A right listed is not on the register.",
+            )
+        if policyholder.kind == OrganisationKind.PARK:
+            subject = "park"
+        elif not rights:
+            subject = "enterprise"
+        else:
+            subject = "right" if len(rights) == 1 else "package"
+    charged = premium(sum_insured, rate)
+    parts = pool.split(charged)
+    with transaction.atomic():
+        policy = Policy.objects.create(
+            insurer=lead,
+            kind=kind.value,
+            subject=subject,
+            policyholder=policyholder,
+            beneficiary=beneficiary,
+            loan=loan,
+            sum_insured=sum_insured,
+            rate=rate,
+            premium=charged,
+            deductible=deductible,
+            loss_share=loss_share,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            issued_by=actor,
+        )
+        policy.rights.set(rights)
+        PolicyMember.objects.bulk_create(
+            [
+                PolicyMember(
+                    policy=policy,
+                    insurer_id=insurer,
+                    position=n,
+                    share=share,
+                    premium_part=parts[insurer],
+                )
+                for n, (insurer, share) in enumerate(pool.members)
+            ]
+        )
+        audit_record(
+            actor=actor, action="insurance.policy_issue", obj=policy, after=_snapshot(policy)
+        )
+        notify_orgs(
+            [
+                policyholder.pk,
+                beneficiary.pk if beneficiary else None,
+                *(insurer for insurer, _ in pool.members[1:]),
+            ],
+            policy,
+            "insurance.policy_issue",
+            f"{lead.name} 出具了{kind.label_zh}保单 #{policy.pk}："
+            f"保险金额 {money_str(sum_insured)} 元，"
+            f"保险费 {money_str(charged)} 元。",
+            f"{lead.name} issued policy #{policy.pk} ({kind.value}): sum insured "
+            f"{money_str(sum_insured)} yuan, premium {money_str(charged)} yuan.",
+        )
+    return policy
+
+
+def _policy_for_claimant(actor: User, policy_id: Any) -> tuple[Organisation, Policy]:
+    """The policy under its row lock, if the actor's organisation is a party to it (404
+    otherwise); only its policyholder or its insured bank may claim (403 for its insurers)."""
+    user = require_login(actor)
+    org = acting_organisation(user)
+    policy = Policy.objects.select_for_update().filter(pk=int_in(policy_id, "policy_id")).first()
+    parties = set()
+    if policy is not None:
+        parties = {policy.insurer_id, policy.policyholder_id, policy.beneficiary_id}
+        parties |= set(policy.members.values_list("insurer_id", flat=True))
+    if policy is None or org.pk not in parties:
+        raise NotFound("未找到该保单。", "No such policy.", code="policy_not_found")
+    if org.pk not in (policy.policyholder_id, policy.beneficiary_id):
+        raise PermissionDenied(
+            "只有投保人或被保险银行可以报案。",
+            "Only the policyholder or the insured bank may give notice of a claim.",
+            code="forbidden",
+        )
+    return org, policy
+
+
+def claim_notify(
+    *, actor: User, policy_id: Any, amount: Any, description: Any, today: date | None = None
+) -> InsuranceClaim:
+    claimed = amount_in(amount, "amount", label_zh="索赔金额")
+    text = description.strip() if isinstance(description, str) else ""
+    if not text or len(text) > _TEXT_MAX:
+        raise invalid(
+            "description",
+            "description_required",
+            f"请说明出险经过（不超过 {_TEXT_MAX} 字）。",
+            f"Say what happened (at most {_TEXT_MAX} characters).",
+        )
+    day = today or timezone.localdate()
+    with transaction.atomic():
+        org, policy = _policy_for_claimant(actor, policy_id)
+        if not policy.starts_on <= day <= policy.ends_on:
+            raise Conflict(
+                f"保单保险期间为 {policy.starts_on} 至 {policy.ends_on}，今日不在期间内。",
+                f"The policy runs from {policy.starts_on} to {policy.ends_on}; today is outside.",
+                code="policy_not_in_force",
+            )
+        claim = InsuranceClaim.objects.create(
+            policy=policy,
+            claimant=org,
+            amount_claimed=claimed,
+            description=text,
+            notified_by=actor,
+        )
+        audit_record(
+            actor=actor, action="insurance.claim_notify", obj=claim, after=_claim_snapshot(claim)
+        )
+        notify_orgs(
+            [policy.insurer_id],
+            claim,
+            "insurance.claim_notify",
+            f"{org.name} 就保单 #{policy.pk} 报案，索赔 {money_str(claimed)} 元。",
+            f"{org.name} gave notice of a claim of {money_str(claimed)} yuan on policy "
+            f"#{policy.pk}.",
+        )
+    return claim
+
+
+def _lead_claim(actor: User, claim_id: Any) -> tuple[Organisation, InsuranceClaim]:
+    require(actor, Perm.INSURANCE_ISSUE)
+    lead = acting_organisation(actor)
+    claim = (
+        InsuranceClaim.objects.select_for_update()
+        .select_related("policy")
+        .filter(pk=int_in(claim_id, "insurance_claim_id"), policy__insurer_id=lead.pk)
+        .first()
+    )
+    if claim is None:
+        raise NotFound("未找到该理赔案件。", "No such claim.", code="claim_not_found")
+    return lead, claim
+
+
+def claim_assess(
+    *, actor: User, claim_id: Any, decision: Any, loss: Any = None, reason: Any = ""
+) -> InsuranceClaim:
+    with transaction.atomic():
+        _lead, claim = _lead_claim(actor, claim_id)
+        if claim.state != "notified":
+            raise Conflict(
+                f"理赔案件当前为“{claim.get_state_display()}”，不能再定损。",
+                f"The claim is {claim.state}: it cannot be assessed again.",
+                code="claim_state_invalid",
+            )
+        before = _claim_snapshot(claim)
+        policy = Policy.objects.select_for_update().get(pk=claim.policy_id)
+        if decision == "reject":
+            text = reason.strip() if isinstance(reason, str) else ""
+            if not text or len(text) > 500:
+                raise invalid(
+                    "reason",
+                    "reason_required",
+                    "拒赔须说明理由（不超过 500 字）。",
+                    "A rejection needs its reason (at most 500 characters).",
+                )
+            claim.state, claim.reject_reason = "rejected", text
+        elif decision == "pay":
+            assessed = amount_in(loss, "loss", positive=False, label_zh="核定损失")
+            paid_before = Decimal(policy.paid_out)
+            if policy.kind == ProductKind.PLEDGE_GUARANTEE.value:
+                assert policy.loss_share is not None
+                payout = guarantee_insurance_part(
+                    assessed, Decimal(policy.loss_share), Decimal(policy.sum_insured), paid_before
+                )
+            else:
+                payout = claim_payout(
+                    assessed, Decimal(policy.deductible), Decimal(policy.sum_insured), paid_before
+                )
+            pool = CoInsurance(
+                tuple((m.insurer_id, Decimal(m.share)) for m in policy.members.order_by("position"))
+            )
+            claim.assessed_loss = assessed
+            claim.payout = payout
+            claim.parts = {str(k): money_str(v) for k, v in pool.split(payout).items()}
+            claim.state = "assessed"
+        else:
+            raise invalid(
+                "decision",
+                "decision_invalid",
+                "决定应为赔付（pay）或拒赔（reject）。",
+                "decision is pay or reject.",
+            )
+        claim.save()
+        audit_record(
+            actor=actor,
+            action="insurance.claim_assess",
+            obj=claim,
+            before=before,
+            after=_claim_snapshot(claim),
+        )
+        if claim.state == "assessed":
+            loss_text = money_str_or_none(claim.assessed_loss)
+            outcome_zh = f"核定损失 {loss_text} 元，赔付 {money_str_or_none(claim.payout)} 元"
+        else:
+            outcome_zh = f"拒赔：{claim.reject_reason}"
+        notify_orgs(
+            [claim.claimant_id],
+            claim,
+            "insurance.claim_assess",
+            f"保单 #{policy.pk} 的理赔案件 #{claim.pk}：{outcome_zh}。",
+            f"Claim #{claim.pk} on policy #{policy.pk}: {claim.state}.",
+        )
+    return claim
+
+
+def claim_pay(*, actor: User, claim_id: Any, today: date | None = None) -> InsuranceClaim:
+    with transaction.atomic():
+        _lead, claim = _lead_claim(actor, claim_id)
+        if claim.state != "assessed":
+            raise Conflict(
+                f"理赔案件当前为“{claim.get_state_display()}”，不能赔付。",
+                f"The claim is {claim.state}: it cannot be paid.",
+                code="claim_state_invalid",
+            )
+        policy = Policy.objects.select_for_update().get(pk=claim.policy_id)
+        assert claim.payout is not None
+        payout = Decimal(claim.payout)
+        if Decimal(policy.paid_out) + payout > Decimal(policy.sum_insured):
+            raise Conflict(
+                "赔付将超过保险金额，请重新定损。",
+                "Paying this would exceed the sum insured: assess the claim again.",
+                code="sum_insured_exceeded",
+            )
+        before = _claim_snapshot(claim)
+        claim.state = "paid"
+        claim.paid_on = today or timezone.localdate()
+        claim.save()
+        policy.paid_out = Decimal(policy.paid_out) + payout
+        policy.save(update_fields=["paid_out"])
+        audit_record(
+            actor=actor,
+            action="insurance.claim_pay",
+            obj=claim,
+            before=before,
+            after={**_claim_snapshot(claim), "policy_paid_out": money_str(policy.paid_out)},
+        )
+        notify_orgs(
+            [claim.claimant_id],
+            claim,
+            "insurance.claim_pay",
+            f"保单 #{policy.pk} 的理赔案件 #{claim.pk} 已赔付 {money_str(payout)} 元。",
+            f"Claim #{claim.pk} on policy #{policy.pk}: {money_str(payout)} yuan paid.",
+        )
+    return claim
