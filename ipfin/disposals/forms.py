@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
 from ipfin.disposals.models import MethodChoices
-from ipfin.web.forms import BaseForm, DateInput, MoneyField
+from ipfin.web.forms import BaseForm, DateInput, DateTimeInput, MoneyField
 
 # Refusals of a bid that are about its amount: shown next to it.
 _AMOUNT_REFUSALS = {"bid_too_low"}
@@ -46,15 +46,6 @@ class CompleteForm(BaseForm):
         help_text=_("从成交价中先行扣除的评估、交易、过户等费用；不填即为零。"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """The browser's date-and-time input (in the platform's time zone: the form makes it aware)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class DisposalCreateForm(BaseForm):

@@ -16,10 +16,7 @@ office, on the public site"). Policies and products are the financing catalogue'
   counted one at a time.
 - An attendee's phone is a mainland mobile number (`mobile_in`: 11 digits, 1[3-9]xxxxxxxxx, as
   the three operators number them; spaces, hyphens and a +86 / 86 prefix are read through).
-- Contacts shown publicly are masked (`mask_phone`: the first three and last four digits,
-  "138****5678", as Chinese sites show a mobile number; `mask_email`: the first character of the
-  local part and the domain, "z***@example.com"). `ipfin.common.masking` masks credit codes and
-  ID numbers in log lines only; it has no contact masking, hence these two.
+- Contacts shown publicly are masked by `ipfin.common.masking` (`mask_phone`, `mask_email`).
 - A field of expertise (`field_code`) is an IPC section, class or subclass ("G", "G06", "G06F")
   or an industry tag ("新材料"): IPC codes in upper case, tags as written, at most
   `MAX_FIELD_LENGTH` characters. An expert matches a field when the field is one of the
@@ -54,8 +51,6 @@ __all__ = [
     "event_next_state",
     "field_code",
     "field_codes",
-    "mask_email",
-    "mask_phone",
     "mobile_in",
     "registration_refusal",
 ]
@@ -218,31 +213,6 @@ def mobile_in(raw: str) -> str | None:
             text = text[len(prefix) :]
             break
     return text if _MOBILE.fullmatch(text) else None
-
-
-def mask_phone(phone: str) -> str:
-    """A phone number as shown publicly: "138****5678" (its first three and last four digits);
-    a shorter number keeps only its last four; "" stays ""."""
-    text = (phone or "").strip()
-    if not text:
-        return ""
-    if len(text) >= 11:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    if len(text) <= 4:
-        return "*" * len(text)
-    return "*" * (len(text) - 4) + text[-4:]
-
-
-def mask_email(email: str) -> str:
-    """An email address as shown publicly: the first character of the local part and the
-    domain, "z***@example.com"; "" stays "", an address without @ is masked whole ("***")."""
-    text = (email or "").strip()
-    if not text:
-        return ""
-    local, at, domain = text.rpartition("@")
-    if not at or not local:
-        return "***"
-    return f"{local[0]}***@{domain}"
 
 
 # --- fields of expertise and tags ----------------------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.disposals.forms import DateTimeInput
 from ipfin.outreach.domain import MAX_PICK
 from ipfin.outreach.models import (
     ArticleKindChoices,
@@ -22,7 +21,7 @@ from ipfin.outreach.models import (
 )
 from ipfin.outreach.selectors import ALL_STATES
 from ipfin.outreach.services import MAX_CAPACITY
-from ipfin.web.forms import BaseForm, split_list
+from ipfin.web.forms import BaseForm, DateTimeInput, split_list
 
 ALL = _("全部")
 _LIST_HELP = _("多项以逗号、顿号或换行分隔。")

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.outreach.domain import mask_email, mask_phone
+from ipfin.common.masking import mask_email, mask_phone
 
 
 class ArticleKindChoices(models.TextChoices):

@@ -208,8 +208,7 @@ _ALL_KEY = "*all*"  # never a key of a row: ids, codes and divisions have no "*"
 _SUBSIDIES_SQL = """
 SELECT key, SUM(fen) FROM (
     SELECT s.id,
-           CASE WHEN COUNT(l.id) = 0 THEN '{unattributed}'
-                WHEN MIN({key}) = MAX({key}) THEN MIN({key})
+           CASE {no_loans}WHEN MIN({key}) = MAX({key}) THEN MIN({key})
                 ELSE '{unattributed}' END AS key,
            MAX({awarded_fen}) AS fen
     FROM loans_subsidyclaim s
@@ -389,15 +388,14 @@ def _subsidies(
     scope_sql = ""
     if scope.park_id is not None:
         scope_sql, params_where = " AND e.park_id = %s", [scope.park_id]
-    if by not in _LOAN_CUTS:
-        # Cuts by the enterprise: the claim's own enterprise decides, loans or not.
-        sql = _SUBSIDIES_SQL.replace("WHEN COUNT(l.id) = 0 THEN '{unattributed}'\n", "")
-    else:
-        sql = _SUBSIDIES_SQL
+    # Cuts by the enterprise: the claim's own enterprise decides, loans or not; cuts by a loan's
+    # attribute: a claim over no loan is not attributable.
+    no_loans = "" if by not in _LOAN_CUTS else f"WHEN COUNT(l.id) = 0 THEN '{UNATTRIBUTED_KEY}' "
     lo, hi = _day_bounds(period)
     cursor.execute(
-        sql.format(
+        _SUBSIDIES_SQL.format(
             unattributed=UNATTRIBUTED_KEY,
+            no_loans=no_loans,
             key=key,
             joins=joins,
             loan_scope=loan_scope,

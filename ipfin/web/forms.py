@@ -29,6 +29,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time input (in the platform's time zone: the form makes it aware)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 class BaseForm(forms.Form):
     """No label suffix: the layout separates labels (":" is wrong in Chinese text). A service's
     refusal about one input is shown next to it (`add_refusal`, called by `run_action`)."""

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipfin.common.masking import mask_email, mask_phone
 from ipfin.common.workflow import IllegalTransition
 from ipfin.outreach.domain import (
     ARTICLE_TRANSITIONS,
@@ -21,8 +22,6 @@ from ipfin.outreach.domain import (
     event_next_state,
     field_code,
     field_codes,
-    mask_email,
-    mask_phone,
     mobile_in,
     registration_refusal,
 )
