@@ -39,7 +39,10 @@ class InsurancePolicyIn(Schema):
         None,
         ge=1,
         le=2**63 - 1,
-        description="an enterprise or a park (一园一保); not for pledge_guarantee",
+        description="an enterprise or a park (一园一保); pledge_guarantee: the loan's borrower",
+    )
+    beneficiary_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="pledge_guarantee: the loan's bank (the insured)"
     )
     loan_id: int | None = Field(
         None, ge=1, le=2**63 - 1, description="pledge_guarantee: the disbursed loan insured"

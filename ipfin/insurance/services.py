@@ -168,10 +168,21 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
     loss_share: Decimal | None = None
     rights: list[Right] = []
     if kind is ProductKind.PLEDGE_GUARANTEE:
-        loan = Loan.objects.filter(pk=int_in(data.get("loan_id"), "loan_id")).first()
-        if loan is None or loan.disbursed_on is None:
+        # The insurer names the loan, its borrower and its bank, as the application it insures
+        # states them: a loan that is not exactly that is "not found", whichever part differs, so
+        # that an insurer learns nothing of a bank's loans it did not already know.
+        loan_pk = int_in(data.get("loan_id"), "loan_id")
+        holder_pk = int_in(data.get("policyholder_id"), "policyholder_id")
+        bank_pk = int_in(data.get("beneficiary_id"), "beneficiary_id")
+        loan = Loan.objects.filter(
+            pk=loan_pk, enterprise_id=holder_pk, bank_id=bank_pk, disbursed_on__isnull=False
+        ).first()
+        if loan is None:
             raise invalid(
-                "loan_id", "loan_not_found", "未找到已放款的该笔贷款。", "No such disbursed loan."
+                "loan_id",
+                "loan_not_found",
+                "未找到该借款企业在该银行的已放款贷款。",
+                "No disbursed loan with that id, borrower and bank.",
             )
         policyholder = Organisation.objects.get(pk=loan.enterprise_id)
         beneficiary = Organisation.objects.get(pk=loan.bank_id)

@@ -145,6 +145,8 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
         data={
             "kind": "pledge_guarantee",
             "loan_id": loan.pk,
+            "policyholder_id": loan.enterprise_id,
+            "beneficiary_id": loan.bank_id,
             "loss_share": "0.3",
             "sum_insured": "300000.00",
             "rate": "0.01",

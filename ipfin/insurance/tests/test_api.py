@@ -137,12 +137,18 @@ def test_pledge_guarantee_insurance_pays_its_share_of_the_banks_loss_issue16(
     body = {
         "kind": "pledge_guarantee",
         "loan_id": disbursed.pk,
+        "policyholder_id": disbursed.enterprise_id,
+        "beneficiary_id": disbursed.bank_id,
         "loss_share": "0.4",
         "sum_insured": "300000.00",
         "rate": "0.01",
         **term(today),
         "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.3"}],
     }
+    # A loan named with another borrower or bank is "not found", as a missing one is.
+    for wrong in ({"beneficiary_id": lead.organisation_id}, {"policyholder_id": 999_999}):
+        refused = api_client(lead).post_json(URL, {**body, **wrong})
+        assert (refused.status_code, refused.json()["code"]) == (422, "loan_not_found")
     policy = api_client(lead).post_json(URL, body).json()
     assert policy["beneficiary"]["id"] == bank_a_user.organisation_id
     assert (policy["subject"], policy["premium"]) == ("loan", "3000.00")
