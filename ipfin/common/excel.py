@@ -11,7 +11,10 @@ would run in another party's copy of the export. The rule, applied to every TEXT
 - every string is stored as a string cell (openpyxl `data_type` "s"): openpyxl itself turns a
   string starting with `=` into a formula and `#N/A` into an error value unless told otherwise;
 - anything that is not a string (Decimal and int amounts, negative ones included, dates, None)
-  is written unchanged, so numbers stay numbers and dates stay dates.
+  is written unchanged, so numbers stay numbers and dates stay dates;
+- control characters an .xlsx cannot hold (below U+0020 but tab, line feed and carriage
+  return) are dropped from the text first (`writable`): openpyxl refuses them, and a name typed
+  with one would otherwise make the whole export fail.
 
 Plain Python, no Django: the workbook writers of every app call `append_row` (or `safe_text`).
 """
@@ -22,10 +25,18 @@ from collections.abc import Iterable
 from typing import Any, TypeVar, overload
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["FORMULA_TRIGGERS", "XLSX_CONTENT_TYPE", "append_row", "header_sheet", "safe_text"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "XLSX_CONTENT_TYPE",
+    "append_row",
+    "header_sheet",
+    "safe_text",
+    "writable",
+]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,10 +58,20 @@ def safe_text(value: object) -> object:
     return value
 
 
+def writable(value: object) -> object:
+    """A string without the control characters an .xlsx cannot hold (XML 1.0 allows none below
+    U+0020 but tab, line feed and carriage return: openpyxl refuses to write them), then through
+    `safe_text` — in that order, so that a formula hidden behind a control character is caught;
+    any value that is not a string unchanged."""
+    if isinstance(value, str):
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
 def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
-    """Append one row below the sheet's last: every string through `safe_text` and stored as a
+    """Append one row below the sheet's last: every string through `writable` and stored as a
     string cell (never a formula or an error value), every other value as it is."""
-    row = [safe_text(value) for value in values]
+    row = [writable(value) for value in values]
     if not row:
         return
     ws.append(row)

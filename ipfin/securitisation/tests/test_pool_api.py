@@ -191,3 +191,13 @@ def test_the_investor_report_opens_as_pdf_and_workbook_issue16(
         "/api/v1/abs/pools/report.pdf", body(tranches=[{"name": "A", "share": "0.5", "rate": "0"}])
     )
     assert refused.status_code == 422
+
+
+def test_a_name_with_a_control_character_still_exports(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    """Found by the API fuzzing: a tranche named "â\\x14" made the workbook's export a 500."""
+    named = body(tranches=[{"name": "â\x14", "share": "1", "rate": "0"}], stresses=[])
+    for suffix in ("pdf", "xlsx"):
+        response = api_client(bank_a_user).post_json(f"/api/v1/abs/pools/report.{suffix}", named)
+        assert response.status_code == 200, (suffix, response.content[:200])
