@@ -20,6 +20,7 @@ from ninja import Router
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
+from ipfin.common.downloads import attachment
 from ipfin.common.money import money_str
 from ipfin.securitisation import reports, selectors, services
 from ipfin.securitisation.domain import Waterfall, yuan
@@ -183,12 +184,6 @@ def _context(
     )
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.post("/abs/pools/report.pdf", auth=ApiAuth())
 def pool_report_pdf(request: HttpRequest, payload: PoolPreviewIn) -> HttpResponse:
     """The pool's investor report (资产池测算报告) as PDF, from the same request as
@@ -197,7 +192,7 @@ def pool_report_pdf(request: HttpRequest, payload: PoolPreviewIn) -> HttpRespons
     model's assumptions; amounts in 万元. A bank's staff; nothing is stored."""
     result = _pool(request, payload)
     content = reports.investor_report_pdf(result, _context(request, payload, result))
-    return _download(content, reports.PDF_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.pdf")
+    return attachment(content, reports.PDF_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.pdf")
 
 
 @router.post("/abs/pools/report.xlsx", auth=ApiAuth())
@@ -205,4 +200,4 @@ def pool_report_xlsx(request: HttpRequest, payload: PoolPreviewIn) -> HttpRespon
     """The same report as an Excel workbook: one sheet per table, every figure a number."""
     result = _pool(request, payload)
     content = reports.investor_report_workbook(result, _context(request, payload, result))
-    return _download(content, reports.XLSX_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.xlsx")
+    return attachment(content, reports.XLSX_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.xlsx")

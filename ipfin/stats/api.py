@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from ipfin.common.downloads import attachment
 from ipfin.common.errors import invalid
 from ipfin.common.money import money_str
 from ipfin.stats import reports, selectors, services
@@ -136,12 +137,6 @@ def _report(request: HttpRequest, period: str) -> reports.MonitoringReport:
     return reports.monitoring_report(actor=request.user, period=parsed)
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.get("/stats/reports/{period}.pdf")
 def stats_report_pdf(request: HttpRequest, period: str) -> HttpResponse:
     """季度监测报告 as PDF: `period` a quarter (2026Q3) or a year (2026, the annual summary).
@@ -150,7 +145,7 @@ def stats_report_pdf(request: HttpRequest, period: str) -> HttpResponse:
     Over the loans the caller may see (a bank its own, a park its members'); 422
     `period_invalid` for another period."""
     report = _report(request, period)
-    return _download(
+    return attachment(
         reports.report_pdf(report), reports.PDF_CONTENT_TYPE, f"ipfin-monitoring-{period}.pdf"
     )
 
@@ -160,7 +155,7 @@ def stats_report_xlsx(request: HttpRequest, period: str) -> HttpResponse:
     """The same report as an Excel workbook: one sheet per table, every figure a number (万元,
     ratios as percentages), a notes sheet with the definitions."""
     report = _report(request, period)
-    return _download(
+    return attachment(
         reports.report_workbook(report),
         reports.XLSX_CONTENT_TYPE,
         f"ipfin-monitoring-{period}.xlsx",

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from ipfin.common.downloads import attachment
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
 from ipfin.whitelist import exports, selectors, services
@@ -305,9 +306,7 @@ def batch_push(request: HttpRequest, batch_id: int, payload: PushIn) -> dict[str
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(content, exports.XLSX_CONTENT_TYPE, filename)
 
 
 @router.get("/whitelist/batches/{int:batch_id}/export.xlsx")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ipfin.common.downloads import attachment
 from ipfin.web.views import domain_errors, run_action
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.forms import (
@@ -47,9 +48,7 @@ def _base(request: HttpRequest, section: str) -> dict[str, Any]:
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(content, exports.XLSX_CONTENT_TYPE, filename)
 
 
 # --- imports -------------------------------------------------------------------------------------
