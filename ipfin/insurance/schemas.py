@@ -3,19 +3,16 @@ a rate a decimal string from 0 to 1 with at most ten decimals (RATIO_PATTERN).""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
 
 from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.insurance.domain import ProductKind
 from ipfin.insurance.services import MAX_MEMBERS, MAX_RIGHTS
 from ipfin.registry.schemas import RightNumber
-from ipfin.risk.domain.ratios import MAX_PLACES, RATIO_PATTERN
+from ipfin.risk.schemas import MoneyText, RatioText
 
-RatioText = Annotated[str, StringConstraints(pattern=RATIO_PATTERN, max_length=MAX_PLACES + 2)]
-MoneyText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
 Kind = Literal[
     "pledge_guarantee",
     "enforcement",

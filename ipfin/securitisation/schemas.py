@@ -8,6 +8,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from ipfin.risk.schemas import MONEY_PATTERN
 from ipfin.securitisation.services import (
     MAX_NAME_LENGTH,
     MAX_PERIODS,
@@ -18,7 +19,6 @@ from ipfin.securitisation.services import (
     MAX_TRANCHES,
 )
 
-MONEY_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
 RATE_PATTERN = rf"^(0(\.[0-9]{{1,{MAX_RATE_DECIMALS}}})?|1(\.0{{1,{MAX_RATE_DECIMALS}}})?)$"
 
 
