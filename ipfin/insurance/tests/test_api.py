@@ -15,9 +15,8 @@ import pytest
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.audit.models import AuditRecord
 from ipfin.insurance.models import Policy
-from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
-from ipfin.loans.tests.factories import bank_valuation
+from ipfin.loans.tests.factories import bank_valuation, lend_on
 from ipfin.stats.tests.conftest import _pledge
 
 pytestmark = pytest.mark.django_db
@@ -44,16 +43,11 @@ def disbursed(
     borrower = make_org(name="甲科技有限公司")
     kw = {"examiner": examiner, "make_right": make_right, "upload_contract": upload_contract}
     pledge, right = _pledge(bank_user=bank_a_user, enterprise=borrower, today=today, **kw)
-    valuation = bank_valuation(bank_a_user, right)
-    loan = loans.loan_apply(
-        actor=bank_a_user, enterprise_uscc=borrower.uscc or "", product_version_id=None,
-        amount="800000.00", months=12, method="equal_principal", day_count="30/360",
+    return lend_on(
+        bank_user=bank_a_user, enterprise=borrower, pledge=pledge,
+        valuation=bank_valuation(bank_a_user, right), principal="800000.00", months=12,
+        annual_rate="0.05", start=today,
     )  # fmt: skip
-    loan = loans.loan_approve(
-        actor=bank_a_user, loan=loan, principal="800000.00", months=12, pledge_id=pledge.pk,
-        valuation_id=valuation.pk, annual_rate="0.05", today=today - timedelta(days=5),
-    )  # fmt: skip
-    return loans.loan_disburse(actor=bank_a_user, loan=loan, today=today)
 
 
 def term(today: date) -> dict[str, str]:

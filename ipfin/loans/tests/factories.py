@@ -49,13 +49,18 @@ def lend_on(
     valuation: Valuation,
     principal: str = "120000.00",
     start: date | None = None,
+    months: int = 3,
+    annual_rate: str = "0.12",
+    disburse: bool = True,
 ) -> Loan:
+    """Equal principal, 30/360; approved on `start` (default today) and disbursed then unless
+    `disburse` is False."""
     loan = loans.loan_apply(
         actor=bank_user,
         enterprise_uscc=enterprise.uscc or "",
         product_version_id=None,
         amount=principal,
-        months=3,
+        months=months,
         method="equal_principal",
         day_count="30/360",
     )
@@ -63,12 +68,14 @@ def lend_on(
         actor=bank_user,
         loan=loan,
         principal=principal,
-        months=3,
+        months=months,
         pledge_id=pledge.pk,
         valuation_id=valuation.pk,
-        annual_rate="0.12",
+        annual_rate=annual_rate,
         today=start,
     )
+    if not disburse:
+        return loan
     return loans.loan_disburse(actor=bank_user, loan=loan, today=start)
 
 

@@ -26,7 +26,7 @@ import pytest
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
-from ipfin.loans.tests.factories import bank_valuation
+from ipfin.loans.tests.factories import bank_valuation, lend_on
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import other_party_confirms
 from ipfin.pledges.services import pledge_decide, pledge_submit
@@ -89,27 +89,16 @@ def _lend(
     months: int,
     start: date,
 ) -> Loan:
-    valuation = bank_valuation(bank_user, right)
-    loan = loans.loan_apply(
-        actor=bank_user,
-        enterprise_uscc=enterprise.uscc or "",
-        product_version_id=None,
-        amount=principal,
-        months=months,
-        method="equal_principal",
-        day_count="30/360",
-    )
-    loan = loans.loan_approve(
-        actor=bank_user,
-        loan=loan,
+    return lend_on(
+        bank_user=bank_user,
+        enterprise=enterprise,
+        pledge=pledge,
+        valuation=bank_valuation(bank_user, right),
         principal=principal,
+        start=start,
         months=months,
-        pledge_id=pledge.pk,
-        valuation_id=valuation.pk,
         annual_rate=rate,
-        today=start,
     )
-    return loans.loan_disburse(actor=bank_user, loan=loan, today=start)
 
 
 @pytest.fixture
