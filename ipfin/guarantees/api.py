@@ -27,6 +27,7 @@ from ipfin.guarantees.schemas import (
     GuaranteeOut,
     GuaranteeRecoveryIn,
 )
+from ipfin.risk.domain.ratios import ratio_text
 
 router = Router(auth=ApiAuth())
 LIST_LIMIT = 500
@@ -40,9 +41,9 @@ def _out(g: Guarantee) -> dict[str, Any]:
         "guarantor": {"id": g.guarantor_id, "name": g.guarantor.name},
         "state": g.state,
         "state_label": str(g.get_state_display()),
-        "share": f"{Decimal(g.share).normalize():f}",
+        "share": ratio_text(Decimal(g.share)),
         "cap": money_str(Decimal(g.cap)),
-        "fee_rate": f"{Decimal(g.fee_rate).normalize():f}",
+        "fee_rate": ratio_text(Decimal(g.fee_rate)),
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on,
         "decline_reason": g.decline_reason,

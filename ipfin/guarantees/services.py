@@ -28,6 +28,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
@@ -36,6 +37,7 @@ from ipfin.guarantees.models import LIVE_STATES, Guarantee
 from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_list
+from ipfin.risk.domain.ratios import ratio_text
 
 __all__ = [
     "charge_fee_on_disbursement",
@@ -55,9 +57,9 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
         "loan": g.loan_id,
         "guarantor": g.guarantor_id,
         "state": g.state,
-        "share": f"{Decimal(g.share).normalize():f}",
+        "share": ratio_text(Decimal(g.share)),
         "cap": money_str(Decimal(g.cap)),
-        "fee_rate": f"{Decimal(g.fee_rate).normalize():f}",
+        "fee_rate": ratio_text(Decimal(g.fee_rate)),
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on.isoformat() if g.fee_charged_on else None,
         "loss": money_str_or_none(g.loss),
@@ -151,16 +153,12 @@ def guarantee_request(
             [guarantor.pk],
             g,
             "guarantee.request",
-            f"{bank.name} 申请{zh}（担保比例 {_percent(terms.share)}，"
+            f"{bank.name} 申请{zh}（担保比例 {percent(terms.share)}，"
             f"上限 {money_str(terms.cap)} 元），待出具。",
-            f"{bank.name} asks for {en} ({_percent(terms.share)} of the loss, at most "
+            f"{bank.name} asks for {en} ({percent(terms.share)} of the loss, at most "
             f"{money_str(terms.cap)} yuan).",
         )
     return g
-
-
-def _percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}%"
 
 
 def _exists() -> Conflict:

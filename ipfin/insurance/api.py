@@ -30,13 +30,10 @@ from ipfin.insurance.schemas import (
     InsurancePolicyIn,
     InsurancePolicyOut,
 )
+from ipfin.risk.domain.ratios import ratio_text
 
 router = Router(auth=ApiAuth())
 LIST_LIMIT = 500
-
-
-def _ratio(value: Any) -> str:
-    return f"{Decimal(value).normalize():f}"
 
 
 def _policy(p: Policy) -> dict[str, Any]:
@@ -53,17 +50,17 @@ def _policy(p: Policy) -> dict[str, Any]:
         "loan_id": p.loan_id,
         "rights": sorted(r.number for r in p.rights.all()),
         "sum_insured": money_str(Decimal(p.sum_insured)),
-        "rate": _ratio(p.rate),
+        "rate": ratio_text(Decimal(p.rate)),
         "premium": money_str(Decimal(p.premium)),
         "deductible": money_str(Decimal(p.deductible)),
-        "loss_share": None if p.loss_share is None else _ratio(p.loss_share),
+        "loss_share": None if p.loss_share is None else ratio_text(Decimal(p.loss_share)),
         "starts_on": p.starts_on,
         "ends_on": p.ends_on,
         "paid_out": money_str(Decimal(p.paid_out)),
         "members": [
             {
                 "insurer": {"id": m.insurer_id, "name": m.insurer.name},
-                "share": _ratio(m.share),
+                "share": ratio_text(Decimal(m.share)),
                 "premium_part": money_str(Decimal(m.premium_part)),
             }
             for m in p.members.all()

@@ -41,7 +41,7 @@ from ipfin.insurance.domain import (
 from ipfin.insurance.models import InsuranceClaim, Policy, PolicyMember
 from ipfin.loans.models import Loan
 from ipfin.registry.models import Right
-from ipfin.risk.domain.ratios import ratio_in
+from ipfin.risk.domain.ratios import ratio_in, ratio_text
 
 __all__ = ["claim_assess", "claim_notify", "claim_pay", "policy_issue"]
 
@@ -58,16 +58,16 @@ def _snapshot(p: Policy) -> dict[str, Any]:
         "beneficiary": p.beneficiary_id,
         "loan": p.loan_id,
         "sum_insured": money_str(Decimal(p.sum_insured)),
-        "rate": f"{Decimal(p.rate).normalize():f}",
+        "rate": ratio_text(Decimal(p.rate)),
         "premium": money_str(Decimal(p.premium)),
         "deductible": money_str(Decimal(p.deductible)),
-        "loss_share": None if p.loss_share is None else f"{Decimal(p.loss_share).normalize():f}",
+        "loss_share": None if p.loss_share is None else ratio_text(Decimal(p.loss_share)),
         "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
         "paid_out": money_str(Decimal(p.paid_out)),
         "members": [
             {
                 "insurer": m.insurer_id,
-                "share": f"{Decimal(m.share).normalize():f}",
+                "share": ratio_text(Decimal(m.share)),
                 "premium_part": money_str(Decimal(m.premium_part)),
             }
             for m in p.members.order_by("position")

@@ -22,6 +22,7 @@ from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common.downloads import attachment
 from ipfin.common.money import money_str
+from ipfin.risk.domain.ratios import ratio_text
 from ipfin.securitisation import reports, selectors, services
 from ipfin.securitisation.domain import Waterfall, yuan
 from ipfin.securitisation.pools import PoolRules
@@ -117,7 +118,7 @@ def pool_preview(request: HttpRequest, payload: PoolPreviewIn) -> dict[str, Any]
             {
                 "name": t.name,
                 "balance": _yuan(t.balance_fen),
-                "rate": f"{Decimal(t.rate_e8).scaleb(-8).normalize():f}",
+                "rate": ratio_text(Decimal(t.rate_e8).scaleb(-8)),
                 "results": [
                     {
                         "stress": r.stress.name,

@@ -26,10 +26,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ipfin.common.display import EXCEL_PERCENT_FORMAT
+from ipfin.common.display import EXCEL_PERCENT_FORMAT, percent
 from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.common.money import wan_yuan
 from ipfin.common.pdf import DOC_KWARGS, FONT, FONT_BOLD, TABLE_FONT, register_fonts
+from ipfin.risk.domain.ratios import ratio_text
 from ipfin.securitisation.services import PoolPreview
 
 __all__ = [
@@ -71,7 +72,8 @@ def _wan(fen: int) -> Decimal:
 
 
 def _percent(value: float | Decimal) -> str:
-    return f"{Decimal(str(value)) * 100:.2f}%"
+    """A share or a probability (the simulation's are floats) as the platform shows a ratio."""
+    return percent(Decimal(str(value)))
 
 
 def _concentration(preview: PoolPreview, key: str, context: ReportContext) -> list[tuple[str, int]]:
@@ -233,7 +235,7 @@ def investor_report_pdf(preview: PoolPreview, context: ReportContext) -> bytes:
                 [
                     Paragraph(escape(spec.name), cell),
                     f"{_wan(spec.balance_fen):,.2f}",
-                    f"{Decimal(spec.rate_e8).scaleb(-8).normalize():f}",
+                    ratio_text(Decimal(spec.rate_e8).scaleb(-8)),
                     Paragraph(escape(outcome.stress.name), cell),
                     _percent(outcome.result.expected_loss(spec.name)),
                     _percent(outcome.result.loss_probability(spec.name)),
