@@ -21,17 +21,21 @@ initial balance; the probability of loss the share of scenarios where it is abov
 
 Exactness: amounts are integer fen. The pool's collections are sums of integer fen taken in
 float64, exact below 2**53 fen (about 90 trillion yuan, checked); the waterfall runs in int64.
-`simulate_per_scenario` is the same model one scenario at a time in plain Python (the benchmark's
-baseline and the test's oracle): both give the same losses for the same draws.
+`simulate_per_scenario` is the same model one scenario at a time in plain Python, through the
+waterfall rule itself (the benchmark's baseline and the test's oracle): both give the same losses
+for the same draws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
+
+from ipfin.securitisation.domain import Tranche, sequential_waterfall, yuan
 
 __all__ = [
     "Pool",
@@ -272,14 +276,18 @@ def simulate_per_scenario(
     seed: int,
     stress: Stress | None = None,
 ) -> dict[str, list[int]]:
-    """The same model one scenario at a time in plain Python, from the same draws: each
-    tranche's loss per scenario. The benchmark's baseline and the tests' oracle."""
+    """The same model one scenario at a time in plain Python, from the same draws, each
+    scenario's collections through the waterfall rule itself
+    (ipfin.securitisation.domain.sequential_waterfall): each tranche's loss per scenario. The
+    benchmark's baseline and the tests' oracle."""
     stress = stress or Stress("base")
     tau = default_months(pool, scenarios, seed, stress.pd_multiplier).tolist()
     schedule = pool.schedule.tolist()
     recovery = _recoveries(pool, stress.recovery_haircut_bp).tolist()
     months = pool.months
     scheduled = [sum(column) for column in zip(*schedule, strict=True)]
+    fee = yuan(fee_fen)
+    notes = [Tranche(t.name, yuan(t.balance_fen), Decimal(t.rate_e8).scaleb(-8)) for t in tranches]
     out: dict[str, list[int]] = {t.name: [] for t in tranches}
     for row in tau:
         collections = list(scheduled)
@@ -288,27 +296,8 @@ def simulate_per_scenario(
                 for t in range(month, months):
                     collections[t] -= schedule[loan][t]
                 collections[month] += recovery[loan][month]
-        balance = {t.name: t.balance_fen for t in tranches}
-        owed = dict.fromkeys(balance, 0)
-        fees_carried = 0
-        for available in collections:
-            due = fees_carried + fee_fen
-            paid = min(available, due)
-            fees_carried = due - paid
-            available -= paid
-            for tranche in tranches:
-                high, low = divmod(balance[tranche.name], RATE_SCALE)
-                interest = high * tranche.rate_e8 + (low * tranche.rate_e8 + RATE_SCALE // 2) // (
-                    RATE_SCALE
-                )
-                due = interest + owed[tranche.name]
-                paid = min(available, due)
-                owed[tranche.name] = due - paid
-                available -= paid
-            for tranche in tranches:
-                paid = min(available, balance[tranche.name])
-                balance[tranche.name] -= paid
-                available -= paid
+        result = sequential_waterfall([yuan(fen) for fen in collections], fee, notes)
         for tranche in tranches:
-            out[tranche.name].append(balance[tranche.name] + owed[tranche.name])
+            end = result.final[tranche.name]
+            out[tranche.name].append(end.balance + end.interest_shortfall)
     return out
