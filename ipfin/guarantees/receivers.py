@@ -1,5 +1,7 @@
-"""The guarantees' answers to the loans' signals (ipfin.loans.signals), connected when the app is
-ready: a disbursement charges the fee of the loan's issued guarantee."""
+"""The guarantees' answers to the loans' and the risk claims' signals (ipfin.loans.signals,
+ipfin.risk.signals), connected when the app is ready: a disbursement charges the fee of the loan's
+issued guarantee; a compensation claim takes the guarantee's share and cap, and its settlement
+fixes the guarantor's part."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from ipfin.loans.signals import loan_disbursed
+from ipfin.risk.signals import claim_settled, loss_cover
 
 
 @receiver(loan_disbursed, dispatch_uid="guarantees.charge_fee_on_disbursement")
@@ -15,3 +18,17 @@ def _charge_fee(sender: Any, loan: Any, actor: Any, **_: Any) -> None:
     from ipfin.guarantees.services import charge_fee_on_disbursement
 
     charge_fee_on_disbursement(loan=loan, actor=actor)
+
+
+@receiver(loss_cover, dispatch_uid="guarantees.guarantee_cover")
+def _cover(sender: Any, loan: Any, **_: Any) -> Any:
+    from ipfin.guarantees.services import guarantee_cover
+
+    return guarantee_cover(loan=loan)
+
+
+@receiver(claim_settled, dispatch_uid="guarantees.settle_by_claim")
+def _settled(sender: Any, claim: Any, actor: Any, **_: Any) -> None:
+    from ipfin.guarantees.services import guarantee_settle_by_claim
+
+    guarantee_settle_by_claim(claim=claim, actor=actor)

@@ -13,6 +13,14 @@ the other party told.
 - `guarantee_pay` (the guarantor): pays what is due, dated.
 - `guarantee_recover` (the bank): the disposal recovered `proceeds` of the principal; the loss
   shrinks, the guarantor's part is taken again and what it paid beyond it is returned to it.
+  Only for a loan without a compensation claim: a claim's settlement settles its guarantee
+  (409 `settled_by_claim`).
+
+Inside the risk waterfall (issue 16; ipfin.risk.signals): a compensation claim filed on the loan
+splits the loss with the issued guarantee's share within its cap (`guarantee_cover`), and its
+settlement after the disposal fixes the guarantor's part (`guarantee_settle_by_claim`): an issued
+guarantee is called for that part, a called one's due becomes that part, a paid one gets back
+what it paid beyond it (or is called again for the difference, a rounding fen at most).
 """
 
 from __future__ import annotations
@@ -38,14 +46,18 @@ from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_list
 from ipfin.risk.domain.ratios import ratio_text
+from ipfin.risk.models import RiskClaim
+from ipfin.risk.signals import ContractCover
 
 __all__ = [
     "charge_fee_on_disbursement",
     "guarantee_call",
+    "guarantee_cover",
     "guarantee_decide",
     "guarantee_pay",
     "guarantee_recover",
     "guarantee_request",
+    "guarantee_settle_by_claim",
 ]
 
 _OPEN_LOAN_STATES = ("applied", "approved", "disbursed", "repaying")
@@ -310,6 +322,13 @@ def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any)
         g = _locked(guarantee, bank, "bank")
         if g.state != "paid":
             raise _wrong_state(g, "结算处置回收")
+        if RiskClaim.objects.filter(loan_id=g.loan_id).exclude(state="rejected").exists():
+            raise Conflict(
+                "该贷款已申请风险补偿：担保机构的分担由补偿申请处置后结算确定。",
+                "The loan has a compensation claim: its settlement after the disposal fixes the "
+                "guarantor's part.",
+                code="settled_by_claim",
+            )
         assert g.paid is not None and g.loss is not None
         result = after_recovery(Decimal(g.paid), Decimal(g.loss), amount, _terms(g))
         before = _snapshot(g)
@@ -332,4 +351,59 @@ def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any)
             f"{en}: the disposal recovered {money_str(amount)} yuan; the bank returns "
             f"{refund} yuan to the guarantor.",
         )  # fmt: skip
+    return g
+
+
+def guarantee_cover(*, loan: Loan) -> ContractCover | None:
+    """The loan's guarantee that bears part of its loss, as a compensation claim is filed: one
+    issued, called or paid (a requested one covers nothing yet)."""
+    g = Guarantee.objects.filter(loan_id=loan.pk, state__in=("issued", "called", "paid")).first()
+    if g is None:
+        return None
+    return ContractCover("guarantor", f"guarantee:{g.pk}", Decimal(g.share), Decimal(g.cap))
+
+
+def guarantee_settle_by_claim(*, claim: RiskClaim, actor: User) -> Guarantee | None:
+    """The claim's settlement fixes the guarantor's part of the loss (see the module docstring);
+    None when the claim found no guarantee on the loan."""
+    refs = [c["ref"] for c in claim.cover or [] if c["party"] == "guarantor"]
+    if not refs:
+        return None
+    g = Guarantee.objects.select_for_update().get(pk=int(refs[0].partition(":")[2]))
+    if g.state not in ("issued", "called", "paid"):
+        return None  # settled or declined since: nothing more is owed either way
+    assert claim.guarantor_part is not None and claim.loss is not None
+    part, paid = Decimal(claim.guarantor_part), Decimal(g.paid or 0)
+    before = _snapshot(g)
+    g.loss = Decimal(claim.loss)
+    g.proceeds = claim.proceeds
+    g.due = part
+    g.refund = max(paid - part, Decimal("0.00"))
+    g.state = "called" if part > paid else "settled"
+    g.save()
+    audit_record(
+        actor=actor,
+        action="guarantee.settle_by_claim",
+        obj=g,
+        before=before,
+        after={**_snapshot(g), "risk_claim": claim.pk},
+    )
+    zh, en = _label(g)
+    if part > paid:
+        owed = money_str(part - paid)
+        text = (
+            f"{zh}：风险补偿申请 #{claim.pk} 处置后结算，担保机构分担 {money_str(part)} 元，"
+            f"尚应代偿 {owed} 元。",
+            f"{en}: compensation claim #{claim.pk} was settled after the disposal; the "
+            f"guarantor's part is {money_str(part)} yuan, {owed} yuan still to pay.",
+        )
+    else:
+        refund = money_str(g.refund)
+        text = (
+            f"{zh}：风险补偿申请 #{claim.pk} 处置后结算，担保机构分担 {money_str(part)} 元，"
+            f"银行应返还担保机构 {refund} 元。",
+            f"{en}: compensation claim #{claim.pk} was settled after the disposal; the "
+            f"guarantor's part is {money_str(part)} yuan, the bank returns {refund} yuan.",
+        )
+    notify_orgs([g.guarantor_id, g.bank_id], g, "guarantee.settle_by_claim", *text)
     return g

@@ -13,6 +13,14 @@
   deductible (guarantee insurance: loss_share × the bank's loss), within what is left of the sum
   insured; or a rejection with its reason.
 - `claim_pay` (the lead insurer): pays the payout, split among the co-insurers by share.
+
+Inside the risk waterfall (issue 16; ipfin.risk.signals): a compensation claim filed on a loan
+splits the loss with its pledge-financing guarantee insurance policy in force that day (the
+earliest issued, if several): its `loss_share`, within what is left of the sum insured
+(`policy_cover`). The claim's settlement after the disposal fixes the insurer's part
+(`claim_from_settlement`): the bank's notified claim on the policy is assessed at that part, or,
+if the bank gave no notice, a claim is opened and assessed at it, in the bank's name; the lead
+insurer then pays it (`claim_pay`), split among the co-insurers.
 """
 
 from __future__ import annotations
@@ -42,8 +50,17 @@ from ipfin.insurance.models import InsuranceClaim, Policy, PolicyMember
 from ipfin.loans.models import Loan
 from ipfin.registry.models import Right
 from ipfin.risk.domain.ratios import ratio_in, ratio_text
+from ipfin.risk.models import RiskClaim
+from ipfin.risk.signals import ContractCover
 
-__all__ = ["claim_assess", "claim_notify", "claim_pay", "policy_issue"]
+__all__ = [
+    "claim_assess",
+    "claim_from_settlement",
+    "claim_notify",
+    "claim_pay",
+    "policy_cover",
+    "policy_issue",
+]
 
 MAX_RIGHTS = 200
 MAX_MEMBERS = 10
@@ -466,3 +483,80 @@ def claim_pay(*, actor: User, claim_id: Any, today: date | None = None) -> Insur
             f"Claim #{claim.pk} on policy #{policy.pk}: {money_str(payout)} yuan paid.",
         )
     return claim
+
+
+def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
+    return (
+        Policy.objects.filter(
+            loan_id=loan_id,
+            kind=ProductKind.PLEDGE_GUARANTEE.value,
+            starts_on__lte=day,
+            ends_on__gte=day,
+        )
+        .order_by("starts_on", "id")
+        .first()
+    )
+
+
+def policy_cover(*, loan: Loan, day: date) -> ContractCover | None:
+    """The loan's pledge-financing guarantee insurance in force on `day`: its share of the bank's
+    loss, within what is left of its sum insured."""
+    policy = _waterfall_policy(loan.pk, day)
+    if policy is None:
+        return None
+    assert policy.loss_share is not None
+    left = max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00"))
+    return ContractCover("insurer", f"policy:{policy.pk}", Decimal(policy.loss_share), left)
+
+
+def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | None:
+    """The claim's settlement fixes the insurer's part (see the module docstring); None when the
+    claim found no policy on the loan, or its part is 0."""
+    refs = [c["ref"] for c in claim.cover or [] if c["party"] == "insurer"]
+    if not refs or claim.insurer_part is None or Decimal(claim.insurer_part) <= 0:
+        return None
+    policy = Policy.objects.select_for_update().get(pk=int(refs[0].partition(":")[2]))
+    part = min(
+        Decimal(claim.insurer_part),
+        max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00")),
+    )
+    pool = CoInsurance(
+        tuple((m.insurer_id, Decimal(m.share)) for m in policy.members.order_by("position"))
+    )
+    open_claim = (
+        InsuranceClaim.objects.select_for_update()
+        .filter(policy=policy, claimant_id=claim.bank_id, state="notified")
+        .order_by("id")
+        .first()
+    )
+    before = None if open_claim is None else _claim_snapshot(open_claim)
+    if open_claim is None:
+        open_claim = InsuranceClaim(
+            policy=policy,
+            claimant_id=claim.bank_id,
+            amount_claimed=part,
+            description=f"风险补偿申请 #{claim.pk} 处置后结算：银行损失中保险应分担部分。",
+            notified_by=actor,
+        )
+    open_claim.assessed_loss = claim.loss
+    open_claim.payout = part
+    open_claim.parts = {str(k): money_str(v) for k, v in pool.split(part).items()}
+    open_claim.state = "assessed"
+    open_claim.save()
+    audit_record(
+        actor=actor,
+        action="insurance.claim_by_settlement",
+        obj=open_claim,
+        before=before,
+        after={**_claim_snapshot(open_claim), "risk_claim": claim.pk},
+    )
+    notify_orgs(
+        [policy.insurer_id, claim.bank_id],
+        open_claim,
+        "insurance.claim_by_settlement",
+        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应赔付 {money_str(part)} 元"
+        f"（理赔案件 #{open_claim.pk}），待保险机构赔付。",
+        f"Compensation claim #{claim.pk} was settled after the disposal: policy #{policy.pk} "
+        f"owes {money_str(part)} yuan (claim #{open_claim.pk}), to be paid by the insurer.",
+    )
+    return open_claim

@@ -185,6 +185,26 @@ class RiskClaim(SchemeTerms):
     settlement = models.DecimalField(
         _("结算差额"), null=True, blank=True, max_digits=15, decimal_places=2
     )
+    # The loan's contracts that bear part of the loss (issue 16), as found when filed: the
+    # guarantee's cap, what was left of the policy's sum insured (None: no contract, no cap) and
+    # what each contract is ([{party, ref, share, applied, cap}], ipfin.risk.signals.loss_cover).
+    guarantor_cap = models.DecimalField(
+        _("担保责任上限"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    insurer_cap = models.DecimalField(
+        _("保险剩余保额"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    cover = models.JSONField(_("担保与保险"), default=list, blank=True)
+    # The settlement's split of the loss besides the fund's part.
+    bank_part = models.DecimalField(
+        _("银行分担"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    guarantor_part = models.DecimalField(
+        _("担保机构分担"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
+    insurer_part = models.DecimalField(
+        _("保险机构分担"), null=True, blank=True, max_digits=15, decimal_places=2
+    )
     review_reason = models.TextField(_("审核意见"), blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -308,6 +308,17 @@ class RiskSchemeRef(Schema):
     name: str
 
 
+class RiskClaimCoverOut(Schema):
+    party: Literal["guarantor", "insurer"]
+    ref: str = Field(..., description='the contract: "guarantee:<id>" or "policy:<id>"')
+    share: str = Field(..., description="the share of the loss the contract covers")
+    applied: str = Field(
+        ..., description="the share the claim applies: less where the fund's and earlier "
+        "contracts' shares leave less than the contract covers"
+    )  # fmt: skip
+    cap: str | None = Field(..., description="the contract's cap (None: none)")
+
+
 class RiskClaimOut(Schema):
     id: int
     state: str = Field(
@@ -320,8 +331,17 @@ class RiskClaimOut(Schema):
     bank: OrganisationRef
     enterprise: OrganisationRef
     mode: str
-    shares: RiskSharesOut = Field(..., description="the scheme's shares when the claim was filed")
+    shares: RiskSharesOut = Field(
+        ..., description="the shares the claim splits the loss by: the scheme's when it was "
+        "filed, the guarantor's and the insurer's taken from the loan's guarantee and "
+        "pledge-financing guarantee insurance policy where it carries them (see cover)"
+    )  # fmt: skip
     fund_cap_per_loan: str | None
+    guarantor_cap: str | None = Field(..., description="the guarantee's cap (None: none)")
+    insurer_cap: str | None = Field(
+        ..., description="what was left of the policy's sum insured when filed (None: none)"
+    )
+    cover: list[RiskClaimCoverOut]
     principal: str = Field(..., description="outstanding principal when filed")
     interest: str = Field(..., description="interest due and unpaid when filed")
     advance: str | None = Field(..., description="set on approval; 0.00 for after_disposal")
@@ -329,6 +349,11 @@ class RiskClaimOut(Schema):
     disposal_costs: str | None
     loss: str | None
     fund_part: str | None = Field(..., description="the fund's final part of the loss")
+    bank_part: str | None = Field(..., description="the bank's part of the loss")
+    guarantor_part: str | None = Field(
+        ..., description="the guarantor's part of the loss, within its cap"
+    )
+    insurer_part: str | None = Field(..., description="the insurer's part, within its cap")
     settlement: str | None = Field(
         ..., description="fund_part − advance: > 0 the fund pays more, < 0 the bank returns"
     )

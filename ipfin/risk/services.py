@@ -95,9 +95,11 @@ from ipfin.risk.domain.compensation import (
     ByParty,
     Compensation,
     CompensationCase,
+    Cover,
     compensate,
     mode_in,
     shares_in,
+    shares_with_cover,
 )
 from ipfin.risk.domain.eligibility import Eligibility, LoanFacts, eligibility_in, ineligible
 from ipfin.risk.domain.ledger import (
@@ -119,6 +121,7 @@ from ipfin.risk.models import (
 )
 from ipfin.risk.presentation import claim_figures
 from ipfin.risk.scanning import DEFAULT_CONCENTRATION_SHARE, DEFAULT_VALUE_DECLINE, scan_findings
+from ipfin.risk.signals import claim_settled, covers_of
 
 __all__ = [
     "NplReported",
@@ -672,6 +675,29 @@ def claim_file(
         ).first()
         if existing is not None:
             raise _claim_exists(existing)
+        # The loan's guarantee and pledge-financing guarantee insurance (issue 16) take the
+        # guarantor's and the insurer's shares in place of the scheme's, within what is left.
+        contracts = covers_of(loan, day)
+        guarantee, policy = contracts.get("guarantor"), contracts.get("insurer")
+        covered = shares_with_cover(
+            _shares_of(scheme),
+            Cover(
+                guarantor_share=None if guarantee is None else guarantee.share,
+                guarantor_cap=None if guarantee is None else guarantee.cap,
+                insurer_share=None if policy is None else policy.share,
+                insurer_cap=None if policy is None else policy.cap,
+            ),
+        )
+        cover = [
+            {
+                "party": c.party,
+                "ref": c.ref,
+                "share": ratio_text(c.share),
+                "applied": ratio_text(getattr(covered.shares, c.party)),
+                "cap": money_str_or_none(c.cap),
+            }
+            for c in contracts.values()
+        ]
         try:
             with transaction.atomic():
                 claim = RiskClaim.objects.create(
@@ -679,10 +705,13 @@ def claim_file(
                     loan=loan,
                     bank=bank,
                     mode=scheme.mode,
-                    share_fund=scheme.share_fund,
-                    share_bank=scheme.share_bank,
-                    share_guarantor=scheme.share_guarantor,
-                    share_insurer=scheme.share_insurer,
+                    share_fund=covered.shares.fund,
+                    share_bank=covered.shares.bank,
+                    share_guarantor=covered.shares.guarantor,
+                    share_insurer=covered.shares.insurer,
+                    guarantor_cap=None if guarantee is None else guarantee.cap,
+                    insurer_cap=None if policy is None else policy.cap,
+                    cover=cover,
                     fund_cap_per_loan=scheme.fund_cap_per_loan,
                     principal=loan.outstanding_principal,
                     interest=_unpaid_interest(loan, day),
@@ -994,6 +1023,8 @@ def _settle(
                 ),
                 proceeds=amount,
                 disposal_costs=costs,
+                guarantor_cap=locked.guarantor_cap,
+                insurer_cap=locked.insurer_cap,
             )
         )
         assert result.advance == advance and result.shares is not None
@@ -1003,6 +1034,9 @@ def _settle(
         locked.disposal_costs = costs if costs is not None else _ZERO
         locked.loss = result.loss
         locked.fund_part = result.shares.fund
+        locked.bank_part = result.shares.bank
+        locked.guarantor_part = result.shares.guarantor
+        locked.insurer_part = result.shares.insurer
         locked.settlement = result.settlement
         locked.state = _transition(locked.state, ClaimAction.SETTLE, max(result.settlement, _ZERO))
         locked.settled_by = actor
@@ -1029,6 +1063,8 @@ def _settle(
             day=day,
             extra={"year_room": money_str_or_none(room)},
         )
+        # The guarantee and the policy take their parts in this transaction (issue 16).
+        claim_settled.send(sender=RiskClaim, claim=locked, actor=actor, day=day)
     return locked
 
 

@@ -30,6 +30,7 @@ from ipfin.risk.forms import (
     RiskScanForm,
 )
 from ipfin.risk.models import AlertKindChoices, AlertStatusChoices
+from ipfin.risk.presentation import claim_cover_lines
 from ipfin.web.views import domain_errors, run_action
 
 ALERTS_PER_PAGE = 30
@@ -226,6 +227,7 @@ def _claim_page(
     reviewer = has_perm(request.user, Perm.RISK_CLAIM_REVIEW)
     context = {
         "claim": claim,
+        "cover": claim_cover_lines(claim),
         "can": {
             name: reviewer and name in actions for name in ("approve", "reject", "pay", "settle")
         },

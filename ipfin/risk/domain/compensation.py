@@ -28,13 +28,23 @@ The rule (`compensate`), with the shares s = {fund, bank, guarantor, insurer} (e
    (`ipfin.common.money.largest_remainder`): each party first gets its exact quota rounded down to
    the fen, and the fen left over go one each to the largest remainders, equal remainders in the
    order fund, bank, guarantor, insurer. The parts sum to the loss exactly. The fund's part is
-   then capped by fund_cap_per_loan; the excess is borne by the bank.
+   then capped by fund_cap_per_loan, the guarantor's by guarantor_cap and the insurer's by
+   insurer_cap (a guarantee's 担保责任上限, what is left of a policy's sum insured); each excess is
+   borne by the bank.
 4. settlement = the fund's final part − advance: positive, the fund pays the bank that much more;
    negative, the bank returns that much to the fund.
 
 Before disposal (`proceeds` not given) only the advance is known: the result carries `proceeds`,
 `loss`, `shares` and `settlement` as None; they are not computed as if nothing had been
 recovered. `disposal_costs` without `proceeds` is refused (a 422 naming `disposal_costs`).
+
+The shares of a loan that carries a guarantee or a pledge-financing guarantee insurance policy
+(`shares_with_cover`, issue 16): the guarantor's and the insurer's shares are the contracts'
+(the scheme's stand only where no contract does), the fund keeps the scheme's share, and the bank
+bears the rest. The fund's share is served first (it is public money under a published scheme),
+then the guarantee, then the policy, each within what is left of the whole: a contract that
+would take the parts past 1 covers only what is left (`limited` says so), never more than the
+loss.
 
 The fund's balance bounds the advance only: whether the fund can pay a positive settlement is
 its ledger's business, not this rule's.
@@ -64,10 +74,13 @@ __all__ = [
     "Compensation",
     "CompensationCase",
     "CompensationMode",
+    "Cover",
+    "CoveredShares",
     "ProceedsApplied",
     "compensate",
     "mode_in",
     "shares_in",
+    "shares_with_cover",
 ]
 
 _FEN_PER_YUAN = 100
@@ -106,6 +119,8 @@ class CompensationCase:
     fund_cap_per_loan: Decimal | None = None  # None: no cap
     proceeds: Decimal | None = None
     disposal_costs: Decimal | None = None  # None with proceeds: 0.00
+    guarantor_cap: Decimal | None = None  # None: no cap
+    insurer_cap: Decimal | None = None  # None: no cap
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,14 @@ def compensate(case: CompensationCase) -> Compensation:
         if case.fund_cap_per_loan is None
         else _amount(case.fund_cap_per_loan, "fund_cap_per_loan", "单笔贷款补偿上限")
     )
+    party_caps = {
+        "guarantor": None
+        if case.guarantor_cap is None
+        else _amount(case.guarantor_cap, "guarantor_cap", "担保责任上限"),
+        "insurer": None
+        if case.insurer_cap is None
+        else _amount(case.insurer_cap, "insurer_cap", "保险剩余保额"),
+    }
 
     advance = 0
     if mode is CompensationMode.FRONT_LOADED:
@@ -238,9 +261,10 @@ def compensate(case: CompensationCase) -> Compensation:
 
     parts = largest_remainder(loss, _weights(shares))
     split = {party: parts[i] for i, party in enumerate(PARTIES)}
-    if cap is not None and split["fund"] > cap:
-        split["bank"] += split["fund"] - cap
-        split["fund"] = cap
+    for party, party_cap in (("fund", cap), *party_caps.items()):
+        if party_cap is not None and split[party] > party_cap:
+            split["bank"] += split[party] - party_cap
+            split[party] = party_cap
 
     return Compensation(
         advance=_yuan(advance),
@@ -249,3 +273,42 @@ def compensate(case: CompensationCase) -> Compensation:
         shares=ByParty(**{party: _yuan(fen) for party, fen in split.items()}),
         settlement=_yuan(split["fund"] - advance),
     )
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The loan's contracts that bear part of its loss (None: no such contract): the guarantee's
+    share and its cap (担保比例, 担保责任上限), the pledge-financing guarantee insurance policy's
+    share and what is left of its sum insured."""
+
+    guarantor_share: Decimal | None = None
+    guarantor_cap: Decimal | None = None
+    insurer_share: Decimal | None = None
+    insurer_cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CoveredShares:
+    shares: ByParty
+    limited: tuple[str, ...]  # the parties whose contract share was cut to what was left
+
+
+def shares_with_cover(scheme: ByParty, cover: Cover) -> CoveredShares:
+    """The shares a claim splits the loss by (see the module docstring): the scheme's fund share,
+    the contracts' guarantor and insurer shares where they stand (else the scheme's), each within
+    what is left of 1 in the order fund, guarantor, insurer, and the bank the rest. Σ = 1."""
+    checked = shares_in(scheme)
+    left = Decimal(1) - checked.fund
+    limited: list[str] = []
+    parts: dict[str, Decimal] = {"fund": checked.fund}
+    for party, contract in (
+        ("guarantor", cover.guarantor_share),
+        ("insurer", cover.insurer_share),
+    ):
+        wanted = getattr(checked, party) if contract is None else contract
+        if wanted > left:
+            limited.append(party)
+            wanted = left
+        parts[party] = wanted
+        left -= wanted
+    return CoveredShares(ByParty(bank=left, **parts), tuple(limited))

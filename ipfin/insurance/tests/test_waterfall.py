@@ -1,0 +1,206 @@
+"""A loan's guarantee and its pledge-financing guarantee insurance inside the risk-compensation
+waterfall (issue 16), through the real services: the claim takes the contracts' shares and caps,
+its settlement after the disposal fixes the guarantor's part (refund of what it paid beyond it)
+and the insurer's (a claim assessed at it, paid split among the co-insurers).
+
+The loan is the risk tests' `npl_loan`: 400,000.00 at 12 % over 3 months from 2025-01-15, 次级 on
+CLAIM_DAY with 8,000.00 of interest unpaid; the scheme's shares are 0.4 / 0.3 / 0.2 / 0.1 with
+the fund's 300,000.00 cap per loan. Names carry their sources: seed002 (质押+担保), seed004_8
+(质押融资保证保险), seed000 (the fund), minfadian_art561 (costs, interest, principal)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.audit.models import AuditRecord
+from ipfin.common.errors import Conflict
+from ipfin.guarantees import services as guarantees
+from ipfin.guarantees.models import Guarantee
+from ipfin.insurance import services as insurance
+from ipfin.insurance.models import InsuranceClaim, Policy
+from ipfin.loans.models import Loan
+from ipfin.risk.models import RiskClaim, RiskScheme
+from ipfin.risk.services import claim_approve, claim_file, claim_pay, claim_settle
+from ipfin.risk.tests.conftest import CLAIM_DAY
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def guarantor_user(make_org: Callable[..., Organisation], make_user: Callable[..., User]) -> User:
+    return make_user("guarantor_staff", make_org(OrganisationKind.GUARANTOR, "示范融资担保公司"))
+
+
+@pytest.fixture
+def insurer_users(
+    make_org: Callable[..., Organisation], make_user: Callable[..., User]
+) -> list[User]:
+    return [
+        make_user(f"insurer_{n}", make_org(OrganisationKind.INSURER, name))
+        for n, name in enumerate(("甲财产保险股份有限公司", "乙财产保险股份有限公司"))
+    ]
+
+
+def _guarantee(loan: Loan, bank_user: User, guarantor_user: User, *, cap: str) -> Guarantee:
+    asked = guarantees.guarantee_request(
+        actor=bank_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
+        share="0.3", cap=cap, fee_rate="0.015",
+    )  # fmt: skip
+    return guarantees.guarantee_decide(actor=guarantor_user, guarantee=asked, decision="issue")
+
+
+def _policy(loan: Loan, insurers: list[User], sum_insured: str = "100000.00") -> Policy:
+    lead, second = insurers
+    return insurance.policy_issue(
+        actor=lead,
+        data={
+            "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
+            "beneficiary_id": loan.bank_id, "loss_share": "0.2", "sum_insured": sum_insured,
+            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2026-01-14",
+            "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.4"}],
+        },
+    )  # fmt: skip
+
+
+def test_guarantee_and_policy_share_the_loss_in_the_waterfall_seed002_seed004_8_seed000(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    checker: User,
+    guarantor_user: User,
+    insurer_users: list[User],
+) -> None:
+    loan = npl_loan()
+    g = _guarantee(loan, bank_a_user, guarantor_user, cap="60000.00")
+    policy = _policy(loan, insurer_users)
+    budget("1000000.00")
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    # The contracts' shares replace the scheme's guarantor and insurer shares (0.3 and 0.2), the
+    # bank bears the rest: 0.1.
+    assert (claim.share_fund, claim.share_bank, claim.share_guarantor, claim.share_insurer) == (
+        D("0.4"), D("0.1"), D("0.3"), D("0.2"),
+    )  # fmt: skip
+    assert (claim.guarantor_cap, claim.insurer_cap) == (D("60000.00"), D("100000.00"))
+    assert {c["ref"] for c in claim.cover} == {f"guarantee:{g.pk}", f"policy:{policy.pk}"}
+    # On default the bank calls the guarantee: 0.3 × 400,000.00 = 120,000.00, capped at 60,000.00.
+    called = guarantees.guarantee_call(actor=bank_a_user, guarantee=g)
+    guarantees.guarantee_pay(actor=guarantor_user, guarantee=called, today=CLAIM_DAY)
+    claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    claim = claim_pay(actor=checker, claim=claim, today=CLAIM_DAY)
+    assert claim.advance == D("160000.00")
+    # Proceeds 250,000.00: costs 10,000.00, interest 8,000.00, principal 232,000.00 (民法典 art.
+    # 561); loss 168,000.00: fund 0.4 = 67,200.00, guarantor 0.3 = 50,400.00 (within its
+    # 60,000.00), insurer 0.2 = 33,600.00, bank 0.1 = 16,800.00.
+    settled = claim_settle(
+        actor=office_user, claim=claim, proceeds="250000.00", disposal_costs="10000.00"
+    )
+    assert (settled.loss, settled.fund_part, settled.guarantor_part) == (
+        D("168000.00"), D("67200.00"), D("50400.00"),
+    )  # fmt: skip
+    assert (settled.insurer_part, settled.bank_part) == (D("33600.00"), D("16800.00"))
+    # The guarantor paid 60,000.00; its part is 50,400.00: 9,600.00 comes back to it.
+    g.refresh_from_db()
+    assert (g.state, g.due, g.paid, g.refund, g.loss) == (
+        "settled", D("50400.00"), D("60000.00"), D("9600.00"), D("168000.00"),
+    )  # fmt: skip
+    # The insurer owes its part: a claim in the bank's name, assessed at it, split 0.6 / 0.4.
+    ins = InsuranceClaim.objects.get(policy=policy)
+    lead, second = insurer_users
+    assert (ins.state, ins.payout, ins.claimant_id) == ("assessed", D("33600.00"), loan.bank_id)
+    assert ins.parts == {
+        str(lead.organisation_id): "20160.00",
+        str(second.organisation_id): "13440.00",
+    }
+    paid = insurance.claim_pay(actor=lead, claim_id=ins.pk, today=CLAIM_DAY)
+    policy.refresh_from_db()
+    assert (paid.state, policy.paid_out) == ("paid", D("33600.00"))
+    # Both settlements are on the audit trail.
+    assert {"guarantee.settle_by_claim", "insurance.claim_by_settlement"} <= set(
+        AuditRecord.objects.values_list("action", flat=True)
+    )
+
+
+def test_the_caps_bind_and_the_bank_bears_the_excess_and_an_uncalled_guarantee_is_called_seed002(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    guarantor_user: User,
+    insurer_users: list[User],
+) -> None:
+    loan = npl_loan()
+    g = _guarantee(loan, bank_a_user, guarantor_user, cap="20000.00")
+    policy = _policy(loan, insurer_users, sum_insured="10000.00")
+    later = make_scheme(mode="after_disposal")
+    budget("1000000.00")
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=later.pk, today=CLAIM_DAY)
+    claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    # Nothing recovered: loss 400,000.00 (民法典 art. 561: the 8,000.00 of interest is not part of
+    # it). Guarantor 120,000.00 → its cap 20,000.00; insurer 80,000.00 → 10,000.00 left of the
+    # sum insured; the bank's 40,000.00 + 100,000.00 + 70,000.00 of excess.
+    settled = claim_settle(actor=office_user, claim=claim, proceeds="0.00")
+    assert (settled.fund_part, settled.guarantor_part, settled.insurer_part, settled.bank_part) == (
+        D("160000.00"), D("20000.00"), D("10000.00"), D("210000.00"),
+    )  # fmt: skip
+    assert (
+        sum(
+            (settled.fund_part, settled.guarantor_part, settled.insurer_part, settled.bank_part),
+            D(0),
+        )
+        == settled.loss
+    )
+    # The guarantee was never called: the settlement calls it for the guarantor's part.
+    g.refresh_from_db()
+    assert (g.state, g.due, g.paid) == ("called", D("20000.00"), None)
+    paid = guarantees.guarantee_pay(actor=guarantor_user, guarantee=g, today=CLAIM_DAY)
+    assert (paid.state, paid.paid) == ("paid", D("20000.00"))
+    # Its separate recovery settlement would count the loss a second time: refused.
+    with pytest.raises(Conflict) as refused:
+        guarantees.guarantee_recover(actor=bank_a_user, guarantee=g, proceeds="0.00")
+    assert refused.value.code == "settled_by_claim"
+    assert InsuranceClaim.objects.get(policy=policy).payout == D("10000.00")
+
+
+def test_a_contract_past_what_the_fund_leaves_covers_only_what_is_left_seed002(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    bank_a_user: User,
+    guarantor_user: User,
+    insurer_users: list[User],
+) -> None:
+    # Fund 0.6: the guarantee's 0.3 fits, the policy's 0.2 gets the 0.1 left, the bank none.
+    heavy = make_scheme(shares={"fund": "0.6", "bank": "0.4", "guarantor": "0", "insurer": "0"})
+    loan = npl_loan()
+    _guarantee(loan, bank_a_user, guarantor_user, cap="60000.00")
+    _policy(loan, insurer_users)
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=heavy.pk, today=CLAIM_DAY)
+    assert (claim.share_fund, claim.share_guarantor, claim.share_insurer, claim.share_bank) == (
+        D("0.6"), D("0.3"), D("0.1"), D("0"),
+    )  # fmt: skip
+    insurer = next(c for c in claim.cover if c["party"] == "insurer")
+    assert (insurer["share"], insurer["applied"]) == ("0.2", "0.1")
+
+
+def test_without_contracts_the_schemes_shares_stand_and_nothing_is_opened_seed000(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    bank_a_user: User,
+    office_user: User,
+) -> None:
+    loan = npl_loan()
+    claim: RiskClaim = claim_file(
+        actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY
+    )
+    assert (claim.share_bank, claim.share_guarantor, claim.cover) == (D("0.3"), D("0.2"), [])
+    claim = claim_approve(actor=office_user, claim=claim, today=date(2025, 6, 2))
+    assert not InsuranceClaim.objects.exists() and not Guarantee.objects.exists()

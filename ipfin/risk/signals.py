@@ -1,0 +1,46 @@
+"""What the risk services ask of and announce to the apps above them (guarantees, insurance), which
+the risk app may not import: Django signals, sent inside the service's transaction, so that a
+receiver's writes commit or roll back with the claim's.
+
+- `loss_cover(sender=RiskClaim, loan=..., day=...)`: asked when a claim is filed; each receiver
+  answers with the `ContractCover` the loan carries on `day` (a guarantee, a pledge-financing
+  guarantee insurance policy) or None. The claim splits the loss with those contracts' shares
+  within their caps (ipfin.risk.domain.compensation.shares_with_cover).
+- `claim_settled(sender=RiskClaim, claim=..., actor=..., day=...)`: the claim was settled after the
+  disposal: its `loss`, `guarantor_part` and `insurer_part` are what the guarantee and the policy
+  bear of the loss, for their apps to call, refund or pay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.dispatch import Signal
+
+__all__ = ["ContractCover", "claim_settled", "covers_of", "loss_cover"]
+
+loss_cover = Signal()
+claim_settled = Signal()
+
+
+@dataclass(frozen=True)
+class ContractCover:
+    party: str  # "guarantor" or "insurer" (ipfin.risk.domain.compensation.PARTIES)
+    ref: str  # what the contract is, for the record: "guarantee:12", "policy:7"
+    share: Decimal  # of the loss it covers
+    cap: Decimal | None  # at most this much (None: no cap)
+
+
+def covers_of(loan: Any, day: Any) -> dict[str, ContractCover]:
+    """The contracts the receivers report for `loan` on `day`, one per party (a second contract
+    for the same party is a receiver's bug: refused loudly rather than one silently dropped)."""
+    found: dict[str, ContractCover] = {}
+    for _receiver, answer in loss_cover.send(sender=None, loan=loan, day=day):
+        if answer is None:
+            continue
+        if not isinstance(answer, ContractCover) or answer.party in found:
+            raise RuntimeError(f"loss_cover: unexpected answer {answer!r}")
+        found[answer.party] = answer
+    return found
