@@ -18,6 +18,8 @@ urlpatterns = [
     path("calendar/", include("ipfin.holidays.urls")),
     path("valuations/", include("ipfin.valuation.urls")),
     path("risk/", include("ipfin.risk.urls")),
+    path("guarantees/", include("ipfin.guarantees.urls")),
+    path("insurance/", include("ipfin.insurance.urls")),
     path("stats/", include("ipfin.stats.urls")),
     path("disposals/", include("ipfin.disposals.urls")),
     path("library/", include("ipfin.outreach.urls")),

@@ -94,6 +94,18 @@ def nav_to(page: Any, testid: str) -> None:
     link.click()
 
 
+TEST_PASSWORD = "pw-for-tests-1"  # every user the root conftest's make_user creates
+
+
+def login(page: Any, base: str, username: str, password: str = TEST_PASSWORD) -> None:
+    """Log in through the login page, as a user would, and wait for the home page."""
+    page.goto(f"{base}/login/")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"{base}/")
+
+
 def logout(page: Any) -> None:
     """Log out through the account menu (the user's name opens it)."""
     page.get_by_test_id("who").click()

@@ -16,22 +16,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from e2e.conftest import login
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import file_pledge
 from ipfin.registry.services import right_event_record
 from ipfin.registry.tests.factories import make_patent
 
-PASSWORD = "pw-for-tests-1"
 NARROW = {"width": 390, "height": 844}
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _cases(page: Any) -> list[str]:
@@ -102,7 +94,7 @@ def test_examiner_filters_claims_reads_the_contract_and_decides(
         page.screenshot(path=str(screenshots / f"desk_{name}.png"), full_page=True)
 
     # --- the queue, filtered ----------------------------------------------------------------------
-    _login(page, base, "examiner")
+    login(page, base, "examiner")
     page.goto(f"{base}/examiner/queue/")
     expect(page.locator("h1")).to_have_text("审查队列")
     assert set(_cases(page)) == {f"registration-{case.pk}", f"registration-{other.pk}"}
@@ -177,7 +169,7 @@ def test_examiner_filters_claims_reads_the_contract_and_decides(
     phone = browser.new_context(locale="zh-CN", viewport=NARROW)
     page = phone.new_page()
     page.set_default_timeout(20_000)
-    _login(page, base, "examiner")
+    login(page, base, "examiner")
     page.goto(f"{base}/examiner/queue/?status=all")
     assert len(_cases(page)) == 2
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import logout, nav_to
+from e2e.conftest import login, logout, nav_to
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
 from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
@@ -38,7 +38,6 @@ from ipfin.pledges.services import pledge_decide, pledge_document_upload, pledge
 from ipfin.registry.tests.factories import make_patent
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
 
-PASSWORD = "pw-for-tests-1"
 AMOUNT = Decimal("800000.00")
 # How a Chinese finance page writes it, worked out by hand (800,000 yuan ÷ 10,000 = 80 万元, two
 # decimals), not by the formatter under test.
@@ -49,14 +48,6 @@ LOAN_TERMS: dict[str, Any] = {
     "accepted_right_kinds": ["invention", "utility_model"],
     "repayment_methods": ["annuity", "equal_principal"],
 }
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _logout(page: Any, base: str) -> None:
@@ -161,7 +152,7 @@ def test_demand_match_answer_loan_repayment_release(
         page.screenshot(path=str(screenshots / f"fin_{name}.png"), full_page=True)
 
     # --- the enterprise files a demand and sees the matches --------------------------------------
-    _login(page, base, "enterprise_a")
+    login(page, base, "enterprise_a")
     nav_to(page, "nav-demands")
     page.get_by_test_id("demand-new").click()
     page.wait_for_url(f"{base}/financing/demands/new/")
@@ -199,7 +190,7 @@ def test_demand_match_answer_loan_repayment_release(
     _logout(page, base)
 
     # --- bank A answers "interested" in its ledger -----------------------------------------------
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     nav_to(page, "nav-ledger")
     page.wait_for_url(f"{base}/financing/ledger/")
     row = page.locator(f'[data-testid=ledger-table] tr[data-ledger-id="{row_id}"]')
@@ -216,7 +207,7 @@ def test_demand_match_answer_loan_repayment_release(
     pledge = _register_pledge(examiner, bank_a_user, enterprise_a, patent)
 
     # --- the enterprise applies from the demand with bank A's product ----------------------------
-    _login(page, base, "enterprise_a")
+    login(page, base, "enterprise_a")
     page.goto(f"{base}/financing/demands/{demand_id}/")
     expect(page.get_by_test_id("ledger-response")).to_have_text("有意向")
     page.get_by_test_id("demand-apply").click()
@@ -229,7 +220,7 @@ def test_demand_match_answer_loan_repayment_release(
     _logout(page, base)
 
     # --- bank A approves on its registered pledge, disburses -------------------------------------
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     page.goto(f"{base}/loans/{loan_id}/")
     approve = page.get_by_test_id("approve")
     expect(approve.locator("#id_pledge_id")).to_have_value(str(pledge.pk))

@@ -16,21 +16,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import Dialogs, logout, nav_to
+from e2e.conftest import Dialogs, login, logout, nav_to
 from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.pledges.models import Pledge
 from ipfin.registry.tests.factories import make_patent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PASSWORD = "pw-for-tests-1"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"{base}/")
 
 
 def _logout(page: Any, base: str) -> None:
@@ -78,7 +69,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     page.goto(f"{base}/login/")
     expect(page.locator("h1")).to_have_text("登录")
     shot("01_login")
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     expect(page.get_by_test_id("home-bank")).to_be_visible()
     shot("02_bank_home")
     page.get_by_test_id("new-pledge").click()
@@ -125,7 +116,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     _logout(page, base)
 
     # --- the pledgor reads the pre-check and confirms -------------------------------------------
-    _login(page, base, "enterprise_a")
+    login(page, base, "enterprise_a")
     expect(page.get_by_test_id("home-to-confirm")).to_be_visible()
     page.get_by_test_id(f"to-confirm-{pledge_id}").click()
     page.wait_for_url(f"{base}/pledges/{pledge_id}/")
@@ -142,7 +133,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     _logout(page, base)
 
     # --- the examiner approves from the queue ---------------------------------------------------
-    _login(page, base, "examiner")
+    login(page, base, "examiner")
     nav_to(page, "nav-queue")
     page.wait_for_url(f"{base}/examiner/queue/")
     expect(
@@ -187,7 +178,7 @@ def test_bank_applies_examiner_approves_public_sees_it_bank_releases(
     shot("08_right_page")
 
     # --- the bank releases ----------------------------------------------------------------------
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     page.goto(f"{base}/pledges/{pledge_id}/")
     page.select_option("#id_release-basis", "debt_discharged")
     page.check("#id_release-acknowledge")

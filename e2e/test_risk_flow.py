@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import logout
+from e2e.conftest import login, logout
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.disposals.models import Disposal
 from ipfin.loans.models import Loan
@@ -26,15 +26,6 @@ from ipfin.pledges.models import Pledge
 from ipfin.registry.services import right_event_record
 from ipfin.risk.models import RiskClaim
 from ipfin.risk.services import fund_budget, scheme_create
-
-PASSWORD = "pw-for-tests-1"
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
 
 
 def _logout(page: Any) -> None:
@@ -85,14 +76,14 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     page.on("dialog", lambda dialog: dialog.accept())  # every confirmation, accepted
 
     # 1. The office runs the scan from its risk page.
-    _login(page, base, "office")
+    login(page, base, "office")
     page.goto(f"{base}/risk/")
     page.get_by_test_id("risk-scan-run").click()
     expect(page.get_by_test_id("messages")).to_contain_text("已完成")
     _logout(page)
 
     # 2. Bank A's home page: the alert, high severity.
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     expect(page.get_by_test_id("home-risk")).to_be_visible()
     assert int(page.get_by_test_id("alerts-high").inner_text()) >= 2  # preservation, overdue
     page.screenshot(path=str(screenshots / "risk_01_bank_home.png"), full_page=True)
@@ -109,21 +100,21 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     _logout(page)
 
     # 4. One office user approves; the same user cannot pay; another does.
-    _login(page, base, "office")
+    login(page, base, "office")
     page.goto(f"{base}/risk/claims/{claim.pk}/")
     page.get_by_test_id("claim-approve").click()
     expect(page.get_by_test_id("claim-advance")).to_contain_text("16.00 万元")
     page.get_by_test_id("claim-pay").click()
     expect(page.get_by_test_id("action-error")).to_be_visible()
     _logout(page)
-    _login(page, base, "office_checker")
+    login(page, base, "office_checker")
     page.goto(f"{base}/risk/claims/{claim.pk}/")
     page.get_by_test_id("claim-pay").click()
     expect(page.get_by_test_id("claim-state")).to_contain_text("待处置")
     _logout(page)
 
     # 5. The bank lists the pledge on the trading board (valuation 880,000.00: floor 616,000.00).
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     page.goto(f"{base}/disposals/new/?pledge={pledge.pk}")
     page.get_by_label("起拍价（元）").fill("620000.00")
     page.get_by_label("加价幅度（元）").fill("10000.00")
@@ -136,7 +127,7 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     _logout(page)
 
     # 6. An enterprise bids twice; a bid below the next minimum is refused next to the amount.
-    _login(page, base, "enterprise_b")
+    login(page, base, "enterprise_b")
     page.goto(f"{base}/disposals/{disposal.pk}/")
     page.get_by_label("出价（元）").fill("620000.00")
     page.get_by_test_id("bid-submit").click()
@@ -154,7 +145,7 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     Disposal.objects.filter(pk=disposal.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
 
     # 7. The bank completes the sale; the claim settles with it.
-    _login(page, base, "bank_a")
+    login(page, base, "bank_a")
     page.goto(f"{base}/disposals/{disposal.pk}/")
     page.get_by_test_id("complete-submit").click()
     expect(page.get_by_test_id("disposal-state")).to_contain_text("已成交")

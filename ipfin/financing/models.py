@@ -162,6 +162,9 @@ class LprQuote(models.Model):
 
 class PolicyKind(models.TextChoices):
     SUBSIDY = "subsidy", _("贴息")
+    # Fee and premium subsidies (贴费, issue 16): a share of the guarantee fees and insurance
+    # premiums paid, under the same share, cap and budget as 贴息 (ipfin.loans.domain.subsidy).
+    FEE_SUBSIDY = "fee_subsidy", _("贴费")
     RISK_COMPENSATION = "risk_compensation", _("风险补偿")
     OTHER = "other", _("其他")
 

@@ -47,7 +47,7 @@ class ProductIn(Schema):
 
 
 class PolicyIn(Schema):
-    kind: Literal["subsidy", "risk_compensation", "other"]
+    kind: Literal["subsidy", "fee_subsidy", "risk_compensation", "other"]
     title: str = Field(..., max_length=200)
     summary: str = Field("", max_length=10_000)
     conditions: dict[str, Any] = Field(default_factory=dict)

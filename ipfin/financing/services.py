@@ -74,6 +74,8 @@ __all__ = [
     "product_withdraw",
 ]
 
+# The fees a fee subsidy (贴费) may pay part of: their receivers answer ipfin.loans.signals.
+SUBSIDISED_FEES = ("guarantee_fee", "premium")
 DEFAULT_LEDGER_RESPONSE_DAYS = 5
 MAX_TERM_MONTHS = 360
 MAX_LIST_ITEMS = 50
@@ -518,15 +520,30 @@ def policy_publish(
         "valid_from": valid_from,
         "valid_to": valid_to,
     }
-    if kind == PolicyKind.SUBSIDY and (
+    if kind in (PolicyKind.SUBSIDY, PolicyKind.FEE_SUBSIDY) and (
         fields["subsidy_share"] is None or fields["annual_budget"] is None or fields["year"] is None
     ):
         raise invalid(
             "subsidy_share",
             "subsidy_terms_required",
-            "贴息政策须规定贴息比例、年度预算和年度。",
-            "An interest subsidy needs its share, its annual budget and its year.",
+            "贴息、贴费政策须规定补贴比例、年度预算和年度。",
+            "A subsidy needs its share, its annual budget and its year.",
         )
+    if kind == PolicyKind.FEE_SUBSIDY:
+        fees = fields["conditions"].get("fees", list(SUBSIDISED_FEES))
+        if (
+            not isinstance(fees, list)
+            or not fees
+            or any(f not in SUBSIDISED_FEES for f in fees)
+            or len(set(fees)) != len(fees)
+        ):
+            raise invalid(
+                "conditions",
+                "fees_invalid",
+                "贴费政策的 fees 应列出补贴的费用：guarantee_fee（担保费）、premium（保险费）。",
+                "A fee subsidy's conditions.fees lists the fees it pays part of: guarantee_fee, "
+                "premium.",
+            )
     if valid_from and valid_to and valid_to < valid_from:
         raise invalid(
             "valid_to",

@@ -1,7 +1,8 @@
 """The guarantees' answers to the loans' and the risk claims' signals (ipfin.loans.signals,
 ipfin.risk.signals), connected when the app is ready: a disbursement charges the fee of the loan's
 issued guarantee; a compensation claim takes the guarantee's share and cap, and its settlement
-fixes the guarantor's part."""
+fixes the guarantor's part; a fee-subsidy claim (贴费) reads the guarantee fees the borrower
+paid."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from ipfin.loans.signals import loan_disbursed
+from ipfin.loans.signals import FeePaid, loan_disbursed, subsidy_fees
 from ipfin.risk.signals import claim_settled, loss_cover
 
 
@@ -32,3 +33,17 @@ def _settled(sender: Any, claim: Any, actor: Any, **_: Any) -> None:
     from ipfin.guarantees.services import guarantee_settle_by_claim
 
     guarantee_settle_by_claim(claim=claim, actor=actor)
+
+
+@receiver(subsidy_fees, dispatch_uid="guarantees.fees_paid")
+def _fees(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], **_: Any) -> Any:
+    """The guarantee fees charged in `year` on the enterprise's loans (a fee is charged once, on
+    disbursement, and paid by the borrower)."""
+    if "guarantee_fee" not in kinds:
+        return []
+    from ipfin.guarantees.models import Guarantee
+
+    rows = Guarantee.objects.filter(
+        loan__enterprise_id=enterprise.pk, fee__gt=0, fee_charged_on__year=year
+    ).values_list("pk", "fee", "fee_charged_on")
+    return [FeePaid("guarantee_fee", f"guarantee:{pk}", fee, on) for pk, fee, on in rows]

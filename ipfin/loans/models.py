@@ -435,6 +435,11 @@ class ClaimState(models.TextChoices):
     ALLOCATED = "allocated", _("已核定")
 
 
+class SubsidyBasis(models.TextChoices):
+    INTEREST = "interest", _("贷款利息")
+    FEES = "fees", _("担保费、保险费")
+
+
 class SubsidyAllocationRun(models.Model):
     """The allocation of a policy's budget for a year among its approved claims (one per year)."""
 
@@ -494,8 +499,18 @@ class SubsidyClaim(models.Model):
         _("状态"), max_length=16, choices=ClaimState.choices, default=ClaimState.SUBMITTED
     )
     loans = models.ManyToManyField(Loan, related_name="subsidy_claims", blank=True)
+    # What the claim is a share of: the interest (贴息) or the fees (贴费) paid in the year.
+    basis = models.CharField(
+        _("补贴对象"), max_length=8, choices=SubsidyBasis.choices, default=SubsidyBasis.INTEREST
+    )
     # Interest actually paid in the year on the eligible loans, from the recorded repayments.
     interest_paid = models.DecimalField(_("年度实付利息"), max_digits=15, decimal_places=2)
+    # 贴费: the guarantee fees and premiums paid in the year, from the guarantees and policies
+    # (ipfin.loans.signals.subsidy_fees), each line {kind, ref, amount, on}, and their total.
+    fees_paid = models.DecimalField(
+        _("年度实付担保费、保险费"), max_digits=15, decimal_places=2, default=0
+    )
+    fees = models.JSONField(_("费用明细"), default=list, blank=True)
     eligible = models.DecimalField(
         _("按比例可贴息"), null=True, blank=True, max_digits=15, decimal_places=2
     )
@@ -540,6 +555,10 @@ class SubsidyClaim(models.Model):
                 condition=Q(interest_paid__gte=0), name="subsidy_claim_interest_not_negative"
             ),
             models.CheckConstraint(
+                condition=Q(fees_paid__gte=0) & Q(basis__in=SubsidyBasis.values),
+                name="subsidy_claim_fees_valid",
+            ),
+            models.CheckConstraint(
                 condition=~Q(state="rejected") | ~Q(review_reason=""),
                 name="subsidy_claim_reject_needs_reason",
             ),
@@ -555,3 +574,8 @@ class SubsidyClaim(models.Model):
                 name="subsidy_claim_allocated_within_cap",
             ),
         ]
+
+    @property
+    def base_paid(self) -> Decimal:
+        """What the subsidy is a share of: the interest paid, or the fees paid (贴费)."""
+        return Decimal(self.fees_paid if self.basis == SubsidyBasis.FEES else self.interest_paid)

@@ -223,6 +223,13 @@ class LoanOut(LoanSummaryOut):
     allowed_actions: list[str]
 
 
+class SubsidyFeeLineOut(Schema):
+    kind: Literal["guarantee_fee", "premium"]
+    ref: str = Field(..., description='the record: "guarantee:<id>" or "policy:<id>"')
+    amount: str
+    on: dt.date = Field(..., description="the day it was charged")
+
+
 class ClaimOut(Schema):
     id: int
     policy_id: int
@@ -231,7 +238,12 @@ class ClaimOut(Schema):
     year: int
     state: str
     state_label: str
-    interest_paid: str
+    basis: Literal["interest", "fees"] = Field(
+        ..., description="what the subsidy is a share of: interest (贴息) or fees (贴费)"
+    )
+    interest_paid: str = Field(..., description="贴息: interest paid in the year (0.00 for 贴费)")
+    fees_paid: str = Field(..., description="贴费: guarantee fees and premiums paid in the year")
+    fees: list[SubsidyFeeLineOut] = Field(..., description="贴费: each fee paid")
     loan_ids: list[int]
     eligible: str | None
     capped: str | None

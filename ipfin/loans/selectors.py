@@ -223,10 +223,10 @@ def subsidy_claim_get(*, actor: Actor, claim_id: int) -> SubsidyClaim:
 
 
 def subsidy_policies() -> QuerySet[Policy]:
-    """Active interest-subsidy policies with a share and a budget, newest first (public)."""
+    """Active subsidy policies (贴息, 贴费) with a share and a budget, newest first (public)."""
     return (
         Policy.objects.filter(
-            kind=PolicyKind.SUBSIDY,
+            kind__in=(PolicyKind.SUBSIDY, PolicyKind.FEE_SUBSIDY),
             is_active=True,
             subsidy_share__isnull=False,
             annual_budget__isnull=False,

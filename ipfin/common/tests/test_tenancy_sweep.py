@@ -462,7 +462,7 @@ def demo(django_db_setup: Any, django_db_blocker: Any, demo_media: Path) -> Iter
         )
         # The demo's subsidy claim approved and its allocation proposed by the office (a run to
         # probe; the demo itself leaves the claim for the office to review).
-        claim = SubsidyClaim.objects.get()
+        claim = SubsidyClaim.objects.get(basis="interest")
         subsidy_claim_review(actor=users["examiner"], claim=claim, decision="approve")
         subsidy_allocate(actor=users["examiner"], policy_id=claim.policy_id, year=claim.year)
         # A compensation fund, its scheme, and bank A's claim on its loan classified 次级 by the

@@ -119,6 +119,7 @@ class Catalogue:
     bank_b_loan: ProductVersion
     subsidy: Policy  # the interest subsidy for the year of bank A's late instalment
     subsidy_year: int
+    fee_subsidy: Policy  # the park's guarantee-fee subsidy (贴费) for the year of bank A's loan
 
 
 def _profile_keeper(org: Organisation) -> User:
@@ -179,11 +180,17 @@ def publish_catalogue(cast: Cast, history: History) -> Catalogue:
         actor=cast.bank_b, code="KC-IPL", kind="loan", name="科创知识产权贷", terms=BANK_B_LOAN
     )
 
-    subsidy, year = _publish_policies(cast, history)
-    return Catalogue(bank_a_loan=a_v1, bank_b_loan=b_loan, subsidy=subsidy, subsidy_year=year)
+    subsidy, year, fee_subsidy = _publish_policies(cast, history)
+    return Catalogue(
+        bank_a_loan=a_v1,
+        bank_b_loan=b_loan,
+        subsidy=subsidy,
+        subsidy_year=year,
+        fee_subsidy=fee_subsidy,
+    )
 
 
-def _publish_policies(cast: Cast, history: History) -> tuple[Policy, int]:
+def _publish_policies(cast: Cast, history: History) -> tuple[Policy, int, Policy]:
     # Policies: the IP office's interest subsidy for the year the demo's interest was paid in (the
     # late third instalment of bank A's loan), its risk-compensation pool, and a park policy.
     subsidy_year = history.loan_a_late_payment.year
@@ -207,12 +214,20 @@ def _publish_policies(cast: Cast, history: History) -> tuple[Policy, int]:
         "单笔最高200万元。",
         conditions={"ip_pledge_loan": True, "banks": "合作银行"},
     )
-    financing.policy_publish(
+    # 贴费: the park pays half the guarantee fees its firms paid in the year bank A's loan was
+    # disbursed (its guarantee's fee was charged then), at most 20,000.00 a firm.
+    fee_year = history.loan_a_disbursed.year
+    fee_subsidy = financing.policy_publish(
         actor=cast.park,
-        kind="other",
-        title="园区企业融资担保费补贴",
-        summary="园区入驻企业通过合作担保机构获得贷款的，按担保费的50%给予补贴。",
-        conditions={"park_members": True},
+        kind="fee_subsidy",
+        title=f"园区企业{fee_year}年度融资担保费补贴",
+        summary="园区企业以知识产权质押方式获得贷款并由合作担保机构提供担保的，按当年实际支付"
+        "担保费的50%给予补贴，每家企业每年最高2万元；预算用完时按比例核减。",
+        conditions={"fees": ["guarantee_fee"]},
+        subsidy_share="0.5",
+        cap_per_enterprise="20000.00",
+        annual_budget="500000.00",
+        year=fee_year,
     )
 
-    return subsidy, subsidy_year
+    return subsidy, subsidy_year, fee_subsidy

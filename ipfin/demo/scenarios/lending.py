@@ -3,7 +3,7 @@ valuation its loan is approved on); bank A's loan to enterprise A is disbursed w
 and 2 paid on their days, 3 paid 9 days late (penalty interest) and 4 unpaid (关注); bank B's loan
 to enterprise B is settled early and closed, its pledge waiting for release; enterprise A's demand
 is answered by both banks and a loan from it approved; the park's demand is overdue and reminded;
-enterprise A claims the interest subsidy."""
+enterprise A claims the interest subsidy and the park's guarantee-fee subsidy (贴费)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,13 @@ def lend(cast: Cast, catalogue: Catalogue, history: History) -> None:
         actor=cast.enterprise_a,
         policy_id=catalogue.subsidy.pk,
         year=catalogue.subsidy_year,
+        today=history.today,
+    )
+    # 贴费: enterprise A claims the park's subsidy of the guarantee fee it paid on its loan.
+    loans.subsidy_claim_submit(
+        actor=cast.enterprise_a,
+        policy_id=catalogue.fee_subsidy.pk,
+        year=history.loan_a_disbursed.year,
         today=history.today,
     )
     # The regulator reads single records only under a case: one open on bank A, so that the

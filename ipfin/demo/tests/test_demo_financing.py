@@ -139,11 +139,17 @@ def test_demo_loans_in_each_stage_and_the_subsidy_claim(demo_output):
     assert (ask.organisation_id, ask.object_id) == (closed.bank_id, str(closed.pledge_id))
 
     # Enterprise A's claim: the interest it paid in the policy's year, from the repayments.
-    claim = SubsidyClaim.objects.get()
+    claim = SubsidyClaim.objects.get(basis="interest")
     assert claim.state == "submitted" and claim.enterprise == repaying.enterprise
     paid = repaying.repayments.filter(paid_on__year=claim.year).aggregate(s=Sum("interest_part"))
     assert claim.interest_paid == paid["s"].quantize(Decimal("0.01")) > 0
     assert list(claim.loans.all()) == [repaying]
+    # And the park's guarantee-fee subsidy (贴费): the fee charged when the loan was disbursed.
+    fees = SubsidyClaim.objects.get(basis="fees")
+    guarantee = repaying.guarantees.get()
+    assert fees.enterprise == repaying.enterprise and fees.policy.kind == "fee_subsidy"
+    assert fees.fees_paid == guarantee.fee > 0
+    assert [f["ref"] for f in fees.fees] == [f"guarantee:{guarantee.pk}"]
 
 
 def test_demo_second_run_adds_no_financing(demo_output):

@@ -1,12 +1,15 @@
-"""Interest subsidy (贴息): each approved claim's award, the per-enterprise cap and the budget.
+"""Subsidies (贴息 and 贴费): each approved claim's award, the per-enterprise cap and the budget.
+The one allocation of both the interest subsidies and the fee and premium subsidies (issue 16:
+a guarantee fee or an insurance premium paid, "allocated pro rata to the fen exactly as the
+interest subsidies are"): a claim's `paid` is the interest paid or the fees paid.
 
 Pure: no Django. All arithmetic on awards is exact, in integer fen; nothing is lost or created by
 rounding: the sums are exact.
 
 The rule, in three steps (`allocate_subsidy`):
 
-1. Eligible amount per claim: `to_fen(interest_paid × share)` (e.g. 50 % of the interest the
-   enterprise actually paid in the year on its IP-pledge loan).
+1. Eligible amount per claim: `to_fen(paid × share)` (e.g. 50 % of the interest the enterprise
+   actually paid in the year on its IP-pledge loan, or of the guarantee fees it paid).
 2. Cap per enterprise per year: the cap applies to the enterprise's total over all its claims.
    When that total exceeds the cap, the cap is split across the enterprise's claims in proportion to
    their eligible amounts (largest-remainder method, below). A claim's capped amount never exceeds
@@ -55,7 +58,7 @@ _SCALE_FACTOR_PLACES = Decimal("1E-10")
 class SubsidyClaim:
     claim_id: str
     enterprise_id: str
-    interest_paid: Decimal  # interest actually paid in the year, yuan
+    paid: Decimal  # what the subsidy is a share of: interest or fees paid in the year, yuan
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class SubsidyPolicy:
 class AllocationLine:
     claim_id: str
     enterprise_id: str
-    eligible: Decimal  # interest_paid × share, to the fen
+    eligible: Decimal  # paid × share, to the fen
     capped: Decimal  # after the enterprise's cap
     awarded: Decimal  # after the budget
 
@@ -147,7 +150,7 @@ def allocate_subsidy(claims: Iterable[SubsidyClaim], policy: SubsidyPolicy) -> A
                 "enterprise_id", "validation_failed", "企业不能为空。", "enterprise_id is required."
             )
         seen.add(claim.claim_id)
-        paid = _amount(claim.interest_paid, "interest_paid", "实付利息")
+        paid = _amount(claim.paid, "paid", "实付金额")
         eligible[claim.claim_id] = _fen(to_fen(paid * share))
         by_enterprise[claim.enterprise_id].append((claim.claim_id, eligible[claim.claim_id]))
 

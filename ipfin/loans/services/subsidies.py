@@ -1,4 +1,10 @@
-"""Writes of interest subsidies (贴息): claims, their review and the allocation of the budget.
+"""Writes of subsidies (贴息 and 贴费): claims, their review and the allocation of the budget.
+
+A fee subsidy (贴费, a policy of kind `fee_subsidy`, issue 16) runs the same way: its claim's base
+is the guarantee fees and insurance premiums the enterprise paid in the year (the kinds the
+policy's `conditions.fees` names, default both), as the guarantees and the policies record them
+(ipfin.loans.signals.subsidy_fees), never entered; the same review, the same allocation
+(`allocate_subsidy`: share, cap per enterprise, pro rata to the fen) and the same maker-checker.
 
 - `subsidy_claim_submit` (the enterprise, `Perm.SUBSIDY_APPLY`): a claim under a subsidy policy
   for a year. The interest claimed is computed here, never entered: the interest parts of the
@@ -33,11 +39,20 @@ from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import int_in
 from ipfin.common.money import money_str
 from ipfin.financing.models import Policy, PolicyKind
+from ipfin.financing.services import SUBSIDISED_FEES
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.domain.subsidy import SubsidyClaim as ClaimIn
 from ipfin.loans.domain.subsidy import SubsidyPolicy, allocate_subsidy
-from ipfin.loans.models import ClaimState, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
+from ipfin.loans.models import (
+    ClaimState,
+    Loan,
+    Repayment,
+    SubsidyAllocationRun,
+    SubsidyBasis,
+    SubsidyClaim,
+)
 from ipfin.loans.services._common import today_or
+from ipfin.loans.signals import FeePaid, fees_paid
 
 __all__ = [
     "eligible_interest",
@@ -53,11 +68,12 @@ _ZERO = Decimal("0.00")
 
 
 def subsidy_policy(policy_id: Any) -> Policy:
-    """An active interest-subsidy policy with its share and budget set (a 422 naming the field
-    otherwise: the id comes in the request's body)."""
+    """An active subsidy policy (贴息 or 贴费) with its share and budget set (a 422 naming the
+    field otherwise: the id comes in the request's body)."""
     pk = int_in(policy_id, "policy_id")
     policy = Policy.objects.select_related("issuer").filter(pk=pk).first()
-    if policy is None or policy.kind != PolicyKind.SUBSIDY or not policy.is_active:
+    kinds = (PolicyKind.SUBSIDY, PolicyKind.FEE_SUBSIDY)
+    if policy is None or policy.kind not in kinds or not policy.is_active:
         raise invalid(
             "policy_id",
             "policy_not_found",
@@ -131,6 +147,13 @@ def eligible_interest(
     return total.quantize(Decimal("0.01")), ids
 
 
+def _fee_lines(policy: Policy, enterprise: Organisation, year: int) -> list[FeePaid]:
+    """The fees of the kinds the policy pays part of (`conditions.fees`, default all) that the
+    enterprise paid in `year`, as the guarantees and the policies record them."""
+    kinds = tuple(_conditions(policy).get("fees") or SUBSIDISED_FEES)
+    return fees_paid(enterprise, year, kinds)
+
+
 def subsidy_claim_submit(
     *, actor: User, policy_id: int | str, year: int | str, today: date | None = None
 ) -> SubsidyClaim:
@@ -174,21 +197,51 @@ def subsidy_claim_submit(
         .exists()
     ):
         raise _claim_exists(claim_year)
-    interest, loan_ids = eligible_interest(policy=policy, enterprise=enterprise, year=claim_year)
-    if interest <= 0:
-        raise invalid(
-            "year",
-            "no_eligible_interest",
-            f"{claim_year} 年度没有符合条件的贷款利息支付记录。",
-            f"No interest was paid in {claim_year} on an eligible loan.",
+    if policy.kind == PolicyKind.FEE_SUBSIDY:
+        interest, loan_ids = _ZERO, list[int]()
+        fee_lines = _fee_lines(policy, enterprise, claim_year)
+        fees = sum((line.amount for line in fee_lines), _ZERO)
+        if fees <= 0:
+            raise invalid(
+                "year",
+                "no_eligible_fees",
+                f"{claim_year} 年度没有符合条件的担保费或保险费支付记录。",
+                f"No guarantee fee or premium covered by the policy was paid in {claim_year}.",
+            )
+        basis, what_zh, what_en = SubsidyBasis.FEES, "贴费", "fee subsidy"
+        base_zh, base_en = (
+            f"实付担保费、保险费 {money_str(fees)} 元",
+            f"{money_str(fees)} yuan of fees",
         )
+    else:
+        interest, loan_ids = eligible_interest(
+            policy=policy, enterprise=enterprise, year=claim_year
+        )
+        if interest <= 0:
+            raise invalid(
+                "year",
+                "no_eligible_interest",
+                f"{claim_year} 年度没有符合条件的贷款利息支付记录。",
+                f"No interest was paid in {claim_year} on an eligible loan.",
+            )
+        fee_lines, fees = [], _ZERO
+        basis, what_zh, what_en = SubsidyBasis.INTEREST, "贴息", "subsidy"
+        base_zh = f"实付利息 {money_str(interest)} 元"
+        base_en = f"{money_str(interest)} yuan of interest paid"
+    lines = [
+        {"kind": f.kind, "ref": f.ref, "amount": money_str(f.amount), "on": f.on.isoformat()}
+        for f in fee_lines
+    ]
     try:
         with transaction.atomic():
             claim = SubsidyClaim.objects.create(
                 policy=policy,
                 enterprise=enterprise,
                 year=claim_year,
+                basis=basis,
                 interest_paid=interest,
+                fees_paid=fees,
+                fees=lines,
                 submitted_by=actor,
             )
             claim.loans.set(loan_ids)
@@ -200,7 +253,10 @@ def subsidy_claim_submit(
                 after={
                     "policy_id": policy.pk,
                     "year": claim_year,
+                    "basis": basis.value,
                     "interest_paid": money_str(interest),
+                    "fees_paid": money_str(fees),
+                    "fees": lines,
                     "loan_ids": loan_ids,
                 },
             )
@@ -208,10 +264,9 @@ def subsidy_claim_submit(
                 [*ip_office_ids(), policy.issuer_id],
                 claim,
                 "subsidy.claim_submit",
-                f"{enterprise.name} 申请 {claim_year} 年度贴息（{policy.title}），实付利息 "
-                f"{money_str(interest)} 元。",
-                f"{enterprise.name} claims the {claim_year} subsidy ({policy.title}) on "
-                f"{money_str(interest)} yuan of interest paid.",
+                f"{enterprise.name} 申请 {claim_year} 年度{what_zh}（{policy.title}），{base_zh}。",
+                f"{enterprise.name} claims the {claim_year} {what_en} ({policy.title}) on "
+                f"{base_en}.",
             )
     except IntegrityError:  # a concurrent claim won the race: the partial unique index
         raise _claim_exists(claim_year) from None
@@ -326,7 +381,7 @@ def subsidy_allocate(*, actor: User, policy_id: int | str, year: int | str) -> S
                 ClaimIn(
                     claim_id=f"{c.pk:012d}",
                     enterprise_id=str(c.enterprise_id),
-                    interest_paid=Decimal(c.interest_paid).quantize(Decimal("0.01")),
+                    paid=Decimal(c.base_paid).quantize(Decimal("0.01")),
                 )
                 for c in claims
             ],

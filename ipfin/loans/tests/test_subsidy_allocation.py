@@ -139,7 +139,7 @@ def test_zero_budget_and_no_claims() -> None:
         ("cap_per_enterprise", [], SubsidyPolicy(D("0.5"), D(-1), D(1))),
         ("budget", [], SubsidyPolicy(D("0.5"), None, D("1.001"))),
         ("budget", [], SubsidyPolicy(D("0.5"), None, D("NaN"))),
-        ("interest_paid", [claim("a", "E", -1)], SubsidyPolicy(D("0.5"), None, D(1))),
+        ("paid", [claim("a", "E", -1)], SubsidyPolicy(D("0.5"), None, D(1))),
         ("claim_id", [claim("a", "E", 1), claim("a", "F", 1)], SubsidyPolicy(D("0.5"), None, D(1))),
         ("claim_id", [claim("", "E", 1)], SubsidyPolicy(D("0.5"), None, D(1))),
         ("enterprise_id", [claim("a", "", 1)], SubsidyPolicy(D("0.5"), None, D(1))),
@@ -231,7 +231,7 @@ def test_more_interest_never_gives_less_award_when_not_scaled(
     i = pick % len(claims)
     before = allocate_subsidy(claims, roomy)
     bigger = [*claims]
-    bigger[i] = claim(claims[i].claim_id, claims[i].enterprise_id, claims[i].interest_paid + more)
+    bigger[i] = claim(claims[i].claim_id, claims[i].enterprise_id, claims[i].paid + more)
     after = allocate_subsidy(bigger, roomy)
     assert not before.scaled and not after.scaled
     assert after.lines[i].awarded >= before.lines[i].awarded

@@ -1,0 +1,130 @@
+"""Fee and premium subsidies (贴费, issue 16; seeds 000 §13 and 004 (二)) through the real services:
+a policy pays a share of the guarantee fees and insurance premiums an enterprise paid in a year,
+within a cap per enterprise and the year's budget, allocated exactly as the interest subsidies
+are (ipfin.loans.domain.subsidy.allocate_subsidy, the same review and maker-checker). The fees
+come from the guarantees and policies themselves, never typed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.common.errors import ValidationFailed
+from ipfin.financing.services import policy_publish
+from ipfin.guarantees import services as guarantees
+from ipfin.insurance import services as insurance
+from ipfin.loans.models import Loan
+from ipfin.loans.services import (
+    subsidy_allocate,
+    subsidy_allocation_confirm,
+    subsidy_claim_review,
+    subsidy_claim_submit,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+CLAIMED_ON = date(2026, 1, 10)
+
+
+@pytest.fixture
+def contracts(
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> Loan:
+    """Enterprise A's loan of 400,000.00 (3 months, disbursed 2025-01-15) with an issued guarantee
+    (fee 1.5 % a year: 1,500.00, charged on 2025-01-15) and a policy it holds (premium 1,000.00,
+    cover from 2025-01-15)."""
+    loan = npl_loan(category=None)
+    guarantor = make_user("guarantor_staff", make_org(OrganisationKind.GUARANTOR, "担保公司"))
+    insurer = make_user("insurer_staff", make_org(OrganisationKind.INSURER, "财产保险公司"))
+    asked = guarantees.guarantee_request(
+        actor=bank_a_user, loan_id=loan.pk, guarantor_id=guarantor.organisation_id,
+        share="0.5", cap="200000.00", fee_rate="0.015",
+    )  # fmt: skip
+    guarantees.guarantee_decide(actor=guarantor, guarantee=asked, decision="issue")
+    insurance.policy_issue(
+        actor=insurer,
+        data={
+            "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
+            "beneficiary_id": loan.bank_id, "loss_share": "0.2", "sum_insured": "100000.00",
+            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2026-01-14",
+        },
+    )  # fmt: skip
+    return loan
+
+
+def _policy(office_user: User, **change: Any) -> Any:
+    fields: dict[str, Any] = {
+        "kind": "fee_subsidy",
+        "title": "2025年知识产权质押融资担保费、保险费补贴",
+        "conditions": {"fees": ["guarantee_fee", "premium"]},
+        "subsidy_share": "0.5",
+        "cap_per_enterprise": "1000.00",
+        "annual_budget": "10000.00",
+        "year": 2025,
+    }
+    return policy_publish(actor=office_user, **{**fields, **change})
+
+
+def test_the_fees_paid_are_read_capped_per_enterprise_and_allocated_seed000_13_seed004_2(
+    contracts: Loan, office_user: User, checker: User, enterprise_a_user: User
+) -> None:
+    policy = _policy(office_user)
+    claim = subsidy_claim_submit(
+        actor=enterprise_a_user, policy_id=policy.pk, year=2025, today=CLAIMED_ON
+    )
+    # 1,500.00 of guarantee fee + 1,000.00 of premium, both from their records.
+    assert (claim.basis, claim.fees_paid, claim.interest_paid) == ("fees", D("2500.00"), D("0"))
+    assert [(f["kind"], f["amount"], f["on"]) for f in claim.fees] == [
+        ("guarantee_fee", "1500.00", "2025-01-15"),
+        ("premium", "1000.00", "2025-01-15"),
+    ]
+    subsidy_claim_review(actor=office_user, claim=claim, decision="approve")
+    run = subsidy_allocate(actor=office_user, policy_id=policy.pk, year=2025)
+    subsidy_allocation_confirm(actor=checker, run_id=run.pk)
+    claim.refresh_from_db()
+    # 50 % of 2,500.00 is 1,250.00; the cap per enterprise, 1,000.00, is what is awarded.
+    assert (claim.state, claim.eligible, claim.capped, claim.awarded) == (
+        "allocated", D("1250.00"), D("1000.00"), D("1000.00"),
+    )  # fmt: skip
+
+
+def test_a_policy_for_premiums_only_reads_the_premiums_only_seed004_2(
+    contracts: Loan, office_user: User, enterprise_a_user: User
+) -> None:
+    policy = _policy(office_user, conditions={"fees": ["premium"]})
+    claim = subsidy_claim_submit(
+        actor=enterprise_a_user, policy_id=policy.pk, year=2025, today=CLAIMED_ON
+    )
+    assert (claim.fees_paid, [f["kind"] for f in claim.fees]) == (D("1000.00"), ["premium"])
+
+
+def test_no_fee_paid_in_the_year_is_refused_naming_the_year(
+    contracts: Loan, office_user: User, enterprise_a_user: User
+) -> None:
+    policy = _policy(office_user, year=2026)
+    with pytest.raises(ValidationFailed) as refused:
+        subsidy_claim_submit(
+            actor=enterprise_a_user, policy_id=policy.pk, year=2026, today=date(2026, 12, 1)
+        )
+    assert (refused.value.code, refused.value.extra["field"]) == ("no_eligible_fees", "year")
+
+
+@pytest.mark.parametrize("fees", [["annuity"], [], "premium", ["premium", "premium"]])
+def test_a_fee_subsidy_names_the_fees_it_pays_part_of(office_user: User, fees: Any) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _policy(office_user, conditions={"fees": fees})
+    assert refused.value.code == "fees_invalid"
+
+
+def test_a_fee_subsidy_needs_its_share_budget_and_year(office_user: User) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _policy(office_user, annual_budget=None)
+    assert refused.value.code == "subsidy_terms_required"
