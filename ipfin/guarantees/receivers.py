@@ -1,8 +1,8 @@
 """The guarantees' answers to the loans' and the risk claims' signals (ipfin.loans.signals,
 ipfin.risk.signals), connected when the app is ready: a disbursement charges the fee of the loan's
-issued guarantee; a compensation claim takes the guarantee's share and cap, and its settlement
-fixes the guarantor's part; a fee-subsidy claim (贴费) reads the guarantee fees the borrower
-paid."""
+issued guarantee; an approval records the guarantee issued by then; a compensation claim takes
+the guarantee's share and cap, and its settlement fixes the guarantor's part; a fee-subsidy
+claim (贴费) reads the guarantee fees the borrower paid."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from ipfin.loans.signals import FeePaid, loan_disbursed, subsidy_fees
+from ipfin.loans.signals import FeePaid, loan_disbursed, loan_securities, subsidy_fees
 from ipfin.risk.signals import claim_settled, loss_cover
 
 
@@ -47,3 +47,24 @@ def _fees(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], **_: 
         loan__enterprise_id=enterprise.pk, fee__gt=0, fee_charged_on__year=year
     ).values_list("pk", "fee", "fee_charged_on")
     return [FeePaid("guarantee_fee", f"guarantee:{pk}", fee, on) for pk, fee, on in rows]
+
+
+@receiver(loan_securities, dispatch_uid="guarantees.approval_rests_on")
+def _securities(sender: Any, loan: Any, **_: Any) -> Any:
+    """The guarantee issued on the loan, as the approval rests on it."""
+    from ipfin.common.money import money_str
+    from ipfin.guarantees.models import Guarantee
+    from ipfin.risk.domain.ratios import ratio_text
+
+    return [
+        {
+            "kind": "guarantee",
+            "ref": f"guarantee:{g.pk}",
+            "label": g.guarantor.name,
+            "share": ratio_text(g.share),
+            "cap": money_str(g.cap),
+        }
+        for g in Guarantee.objects.filter(loan_id=loan.pk, state="issued").select_related(
+            "guarantor"
+        )
+    ]

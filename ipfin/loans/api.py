@@ -135,6 +135,7 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
         "valuation_id": loan.valuation_id,
         "valuation_value": money_str_or_none(loan.valuation_value),
         "pledge_rate": _rate(loan.pledge_rate),
+        "securities": loan.securities,
         "approved_on": loan.approved_on,
         "closed_on": loan.closed_on,
         "decline_reason": loan.decline_reason,

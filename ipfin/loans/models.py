@@ -142,6 +142,10 @@ class Loan(models.Model):
     pledge_rate = models.DecimalField(
         _("质押率"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    # The credit enhancements the approval rests on, as they stood when it was given (issue 16:
+    # "a loan approval records the guarantee it rests on"): [{kind, ref, label, share, cap}],
+    # from the apps above that keep them (ipfin.loans.signals.loan_securities).
+    securities = models.JSONField(_("增信措施"), default=list, blank=True)
     approved_on = models.DateField(_("审批日"), null=True, blank=True)
     disbursed_on = models.DateField(_("放款日"), null=True, blank=True)
     maturity_date = models.DateField(_("到期日"), null=True, blank=True)

@@ -185,6 +185,14 @@ class PledgeRef(Schema):
     state: str
 
 
+class LoanSecurityOut(Schema):
+    kind: Literal["guarantee"]
+    ref: str = Field(..., description='the record: "guarantee:<id>"')
+    label: str = Field(..., description="who gives it, in words")
+    share: str = Field(..., description="the share of the loss it covers")
+    cap: str = Field(..., description="at most this much (yuan)")
+
+
 class LoanOut(LoanSummaryOut):
     product_version_id: int | None
     demand_id: int | None
@@ -197,6 +205,9 @@ class LoanOut(LoanSummaryOut):
     valuation_id: int | None
     valuation_value: str | None
     pledge_rate: str | None
+    securities: list[LoanSecurityOut] = Field(
+        ..., description="the credit enhancements the approval rests on, as they stood then"
+    )
     approved_on: IsoDate | None
     closed_on: IsoDate | None
     decline_reason: str

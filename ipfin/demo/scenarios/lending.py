@@ -133,9 +133,9 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
         method="annuity",
         purpose="流片及量产备货",
     )
-    _approved(cast.bank_a, loan, "1000000", 12, on, d0)
-    # 质押+担保: the guarantor covers half the loss up to 400,000.00 for 1.5 % a year; its fee
-    # (15,000.00) is charged when the loan is disbursed.
+    # 质押+担保: on the application, the guarantor covers half the loss up to 400,000.00 for
+    # 1.5 % a year; the approval records the guarantee it rests on, and the fee (15,000.00) is
+    # charged when the loan is disbursed.
     asked = guarantees.guarantee_request(
         actor=cast.bank_a,
         loan_id=loan.pk,
@@ -145,6 +145,7 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
         fee_rate="0.015",
     )
     guarantees.guarantee_decide(actor=cast.guarantor, guarantee=asked, decision="issue")
+    _approved(cast.bank_a, loan, "1000000", 12, on, d0)
     loans.loan_disburse(actor=cast.bank_a, loan=loan, today=d0)
     # 质押融资保证保险 on the same loan: 30 % of the bank's loss, up to 300,000.00, at 1 %.
     policy = insurance.policy_issue(

@@ -150,6 +150,8 @@ def test_demo_loans_in_each_stage_and_the_subsidy_claim(demo_output):
     assert fees.enterprise == repaying.enterprise and fees.policy.kind == "fee_subsidy"
     assert fees.fees_paid == guarantee.fee > 0
     assert [f["ref"] for f in fees.fees] == [f"guarantee:{guarantee.pk}"]
+    # The approval recorded the guarantee it rests on (issued on the application).
+    assert [s["ref"] for s in repaying.securities] == [f"guarantee:{guarantee.pk}"]
 
 
 def test_demo_second_run_adds_no_financing(demo_output):

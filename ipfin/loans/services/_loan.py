@@ -88,6 +88,7 @@ def _snapshot(loan: Loan) -> dict[str, Any]:
         "valuation_id": loan.valuation_id,
         "valuation_value": money(loan.valuation_value),
         "pledge_rate": f"{loan.pledge_rate:f}" if loan.pledge_rate is not None else None,
+        "securities": loan.securities,
         "disbursed_on": loan.disbursed_on.isoformat() if loan.disbursed_on else None,
         "outstanding_principal": money(loan.outstanding_principal),
         "days_past_due": loan.days_past_due,

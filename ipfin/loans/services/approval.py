@@ -35,6 +35,7 @@ from ipfin.loans.services._loan import (
     _require_bank,
     _snapshot,
 )
+from ipfin.loans.signals import securities_of
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.valuation.domain.bank import internal_valuation_allowed
 from ipfin.valuation.models import Valuation, ValuationMethod
@@ -183,7 +184,8 @@ def loan_approve(
     (422 valuation_required; see `_valuation_for` for which may back a loan) — and the pledge
     rate = principal ÷ valuation value; refuses a pledge rate above the product's maximum, a
     principal above the debt the pledge secures, and a principal above 10,000,000.00 yuan resting
-    on the bank's internal valuation (422 internal_valuation_not_allowed)."""
+    on the bank's internal valuation (422 internal_valuation_not_allowed). Records too the credit
+    enhancements it rests on: the guarantee issued on the loan by then (`securities`)."""
     _require_bank(actor, loan)
     day = today_or(today)
     with transaction.atomic():
@@ -270,6 +272,8 @@ def loan_approve(
         locked.pledge_rate = pledge_rate.quantize(_PLEDGE_RATE_PLACES, ROUND_HALF_UP)
         locked.approved_on = day
         locked.approved_by = actor
+        # The guarantee it rests on, recorded as it stands (issued) at the approval.
+        locked.securities = securities_of(locked)
         locked.save()
         audit_record(
             actor=actor, action="loan.approve", obj=locked, before=before, after=_snapshot(locked)
