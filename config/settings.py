@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "ipfin.securitisation",
     "ipfin.guarantees",
     "ipfin.insurance",
+    "ipfin.trading",
     "ipfin.web",
     "ipfin.portal",
     "ipfin.demo",

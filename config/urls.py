@@ -20,6 +20,7 @@ urlpatterns = [
     path("risk/", include("ipfin.risk.urls")),
     path("guarantees/", include("ipfin.guarantees.urls")),
     path("insurance/", include("ipfin.insurance.urls")),
+    path("trading/", include("ipfin.trading.urls")),
     path("stats/", include("ipfin.stats.urls")),
     path("disposals/", include("ipfin.disposals.urls")),
     path("library/", include("ipfin.outreach.urls")),

@@ -363,6 +363,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.zoneindex.api.router", tags=["index"])
     api.add_router("/v1/", "ipfin.securitisation.api.router", tags=["securitisation"])
     api.add_router("/v1/", "ipfin.guarantees.api.router", tags=["guarantees"])
+    api.add_router("/v1/", "ipfin.trading.api.router", tags=["trading"])
     api.add_router("/v1/", "ipfin.insurance.api.router", tags=["insurance"])
 
 

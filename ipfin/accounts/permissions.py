@@ -87,6 +87,13 @@ class Perm(StrEnum):
     # 知识产权保险 (ipfin.insurance): issue policies as the lead insurer, assess and pay claims
     # (insurers).
     INSURANCE_ISSUE = "insurance.issue"
+    # 知识产权运营 (ipfin.trading): offer one's own rights for sale or licence and agree a deal
+    # (enterprises); express interest in a listing (enterprises); consent, as pledgee, to a deal
+    # on a pledged right (banks); record a deal in the register (trading centres).
+    TRADE_LIST = "trading.list"
+    TRADE_INTEREST = "trading.interest"
+    TRADE_CONSENT = "trading.consent"
+    TRADE_RECORD = "trading.record"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -105,6 +112,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.DISPOSAL_BID,
             Perm.RISK_NPL_REPORT,
             Perm.STATS_OWN,
+            Perm.TRADE_CONSENT,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset(
@@ -114,9 +122,16 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
         {Perm.PRODUCT_PUBLISH, Perm.DISPOSAL_BID, Perm.GUARANTEE_ISSUE}
     ),
     (OrganisationKind.ENTERPRISE, None): frozenset(
-        {Perm.DEMAND_FILE, Perm.SUBSIDY_APPLY, Perm.PLEDGE_CO_SIGN, Perm.DISPOSAL_BID}
+        {
+            Perm.DEMAND_FILE,
+            Perm.SUBSIDY_APPLY,
+            Perm.PLEDGE_CO_SIGN,
+            Perm.DISPOSAL_BID,
+            Perm.TRADE_LIST,
+            Perm.TRADE_INTEREST,
+        }
     ),
-    (OrganisationKind.TRADING_CENTRE, None): frozenset({Perm.DISPOSAL_BACKSTOP}),
+    (OrganisationKind.TRADING_CENTRE, None): frozenset({Perm.DISPOSAL_BACKSTOP, Perm.TRADE_RECORD}),
     (OrganisationKind.PARK, None): frozenset(
         {Perm.DEMAND_FILE, Perm.POLICY_PUBLISH, Perm.STATS_OWN}
     ),

@@ -21,6 +21,7 @@ from ipfin.demo.scenarios.parties import ENTERPRISES, cast_parties
 from ipfin.demo.scenarios.pledges import file_pledges
 from ipfin.demo.scenarios.register import RealImport, enter_rights, import_real_patents
 from ipfin.demo.scenarios.risk import watch_risks
+from ipfin.demo.scenarios.trading import open_trading_board
 from ipfin.demo.scenarios.valuations import value_rights
 from ipfin.demo.scenarios.whitelist import draw_up_whitelist
 from ipfin.demo.scenarios.zone_index import publish_zone_index
@@ -58,6 +59,7 @@ def load_demo(*, data_dir: str | None = None) -> list[str]:
         lend(cast, publish_catalogue(cast, history), history)
         draw_up_whitelist(cast)
         stock_library(cast, history)
+        open_trading_board(cast, history)
     with transaction.atomic():
         scan = watch_risks(cast, history)
         publish_zone_index(cast, history)

@@ -513,6 +513,16 @@ def _public_row(pledge: Pledge, rights: list[Right]) -> dict[str, Any]:
     }
 
 
+def _items_holding(right: Right, on: date) -> QuerySet[PledgeItem]:
+    """The items of the pledges holding `right` on `on`: registered (effective) on or before `on`
+    and not released by then."""
+    return PledgeItem.objects.filter(
+        right=right,
+        pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
+        pledge__effective_date__lte=on,
+    ).filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
+
+
 def pledges_holding(right: Right, on: date) -> list[tuple[str, str]]:
     """(registration_no, pledgee's name) of each pledge holding `right` on `on`, by number: those
     registered (effective) on or before `on` and not released by then.
@@ -523,28 +533,30 @@ def pledges_holding(right: Right, on: date) -> list[tuple[str, str]]:
     ipfin.registry.encumbrances.
     """
     rows = (
-        PledgeItem.objects.filter(
-            right=right,
-            pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
-            pledge__effective_date__lte=on,
-        )
-        .filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
+        _items_holding(right, on)
         .order_by("pledge__registration_no")
         .values_list("pledge__registration_no", "pledge__pledgee__name")
     )
     return [(str(number), str(pledgee)) for number, pledgee in rows]
 
 
+def pledges_holding_by_pledgee(right: Right, on: date) -> list[tuple[str, int]]:
+    """(registration_no, pledgee's organisation id) of each pledge holding `right` on `on` (as
+    `pledges_holding` reads them): whose consent a dealing with the right needs (民法典 art. 444
+    ¶2; ipfin.trading)."""
+    rows = (
+        _items_holding(right, on)
+        .order_by("pledge__registration_no")
+        .values_list("pledge__registration_no", "pledge__pledgee_id")
+    )
+    return [(str(number), int(pledgee)) for number, pledgee in rows]
+
+
 def pledgees_holding(right: Right, on: date) -> list[int]:
     """The pledgees (organisation ids, once each) of the pledges holding `right` on `on` (as
     `pledges_holding` reads them): told at once of an event recorded on the right."""
     rows = (
-        PledgeItem.objects.filter(
-            right=right,
-            pledge__state__in=(PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED),
-            pledge__effective_date__lte=on,
-        )
-        .filter(Q(pledge__released_on__isnull=True) | Q(pledge__released_on__gt=on))
+        _items_holding(right, on)
         .order_by("pledge__pledgee_id")
         .values_list("pledge__pledgee_id", flat=True)
         .distinct()

@@ -27,4 +27,5 @@ DEMO_LOGINS: tuple[tuple[str, Promise], ...] = (
     ("agency", _("评估机构 评估师")),
     ("insurer", _("保险机构（发布保险产品）")),
     ("guarantor", _("担保机构（发布担保产品）")),
+    ("centre", _("知识产权运营中心（登记交易大厅的成交）")),
 )

@@ -1,6 +1,7 @@
 """Writes to the register: create a right, record a legal event. Only the IP office writes here,
-but for one event: the transfer of a pledged right sold by its pledgee realising the pledge
-(`right_transfer_on_realisation`, the disposal's completion).
+but for two kinds of event: the transfer of a pledged right sold by its pledgee realising the
+pledge (`right_transfer_on_realisation`, the disposal's completion), and a transfer or licence
+agreed on the trading board, recorded by the trading centre (`right_dealing_record`).
 
 Each service checks the permission, validates with the pure domain (numbers, terms, annuity
 years), saves inside one transaction, writes the audit record (with the legal status today before
@@ -1158,6 +1159,33 @@ def right_transfer_on_realisation(
     )
 
 
+@transaction.atomic
+def right_dealing_record(
+    *,
+    actor: User,
+    right: Right,
+    type: str,  # "transfer" or "licence", as the API names it
+    date: datetime.date,
+    payload: dict[str, Any],
+) -> RightEvent:
+    """A transfer or a licence agreed on the trading board (知识产权运营, ipfin.trading), recorded
+    by the trading centre that brokered it (`Perm.TRADE_RECORD`), as any other such event, its
+    checks included: the pledgee's consent (民法典 art. 444 ¶2) is the deal's consents, named in
+    the payload's `consent_document`."""
+    require(actor, Perm.TRADE_RECORD)
+    event_type = _clean_event_type(type)
+    if event_type not in (EventType.TRANSFER, EventType.LICENCE):
+        raise invalid(
+            "type",
+            "dealing_type_invalid",
+            "交易登记只能是转让或许可。",
+            "A deal is recorded as a transfer or a licence.",
+        )
+    return _event_record(
+        actor=actor, right=right, event_type=event_type, date=date, payload=payload
+    )
+
+
 # What the platform itself pays, with no user (`right_annuity_record_system`): the annuity
 # deposit of a pledge (预缴年费, ipfin.pledges).
 SYSTEM_PAYMENT_SOURCES = frozenset({"deposit"})
@@ -1281,6 +1309,7 @@ __all__ = [
     "clean_owners",
     "right_annuity_record_system",
     "right_create",
+    "right_dealing_record",
     "right_event_record",
     "right_term_facts_set",
     "right_transfer_on_realisation",

@@ -20,6 +20,8 @@ PUBLIC_READS = {
     ("get", "/api/v1/index/published"), ("get", "/api/v1/index/zones/{zone_id}/history"),
     ("get", "/api/v1/risk/schemes"), ("get", "/api/v1/risk/schemes/{scheme_id}"),
     ("get", "/api/v1/disposals"), ("get", "/api/v1/disposals/{disposal_id}"),
+    ("get", "/api/v1/trading/listings"), ("get", "/api/v1/trading/listings/{trading_listing_id}"),
+    ("get", "/api/v1/trading/stats"),
 }  # fmt: skip
 
 

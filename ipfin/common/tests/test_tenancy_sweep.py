@@ -55,6 +55,7 @@ from ipfin.pledges.models import (
 from ipfin.registry.models import Right, RightEvent
 from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.services import claim_file, scheme_create
+from ipfin.trading.models import Deal, DealConsent, Listing
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
 from ipfin.whitelist.models import (
     BankRecommendation,
@@ -108,6 +109,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     # loan is in it only for the parties (disposals/tests/test_api.py).
     ("GET", "/disposals"): "the trading board of defaulted pledges is public (挂牌公告)",
     ("GET", "/disposals/{disposal_id}"): "one public listing of the trading board",
+    # The operations board (知识产权运营): its listings and figures are public, as the disposals'.
+    ("GET", "/trading/listings"): "rights offered for sale or licence are public (挂牌公告)",
+    ("GET", "/trading/listings/{trading_listing_id}"): "one public listing of the board",
+    ("GET", "/trading/stats"): "the board's figures by year: aggregates, nobody's own",
     # The office's public library (issue 15): what it published, for everyone; its drafts only
     # for the office (state=…: 401 / 403 for anyone else, outreach/tests/test_api.py).
     ("GET", "/outreach/articles"): "the library's published cases and guides (宣传与服务资源库)",
@@ -135,6 +140,9 @@ CREATES = {
     ("POST", "/whitelist/recommendations"),
     ("POST", "/loans"),
     ("POST", "/guarantees"),  # on the caller's own loan (guarantees/tests/test_api.py)
+    ("POST", "/trading/listings"),  # of a right the caller holds (trading/tests/test_api.py)
+    # An interest is the caller's own on a public listing, like a bid (trading/tests/test_api.py).
+    ("POST", "/trading/listings/{trading_listing_id}/interests"),
     ("POST", "/insurance/policies"),  # insurers only (insurance/tests/test_api.py)
     ("POST", "/subsidies/claims"),
     ("POST", "/subsidies/allocate"),
@@ -342,6 +350,20 @@ OWNED: dict[str, Owned] = {
     "insurance_claim_id": Owned(
         InsuranceClaim, lambda a, x: InsuranceClaim.objects.filter(claimant=a)
     ),
+    # A listing is its holder's to withdraw and to deal (its reading is public); the demo's are
+    # enterprise A's.
+    "trading_listing_id": Owned(
+        Listing, lambda a, x: _not_party(Listing.objects.all(), x, "owner"), (Deal, DealConsent)
+    ),
+    # A deal is its parties': the demo's licence of bank A's pledged right awaits bank A's
+    # consent (its counterparty, enterprise C, is no sweep caller).
+    "trading_deal_id": Owned(
+        Deal,
+        lambda a, x: _not_party(
+            Deal.objects.filter(consents__pledgee=a), x, "seller", "counterparty"
+        ),
+        (DealConsent, RightEvent),
+    ),
 }
 
 # List endpoints: the path parameter whose rows the items are (their "id"), or None for lists
@@ -357,6 +379,8 @@ LISTS: dict[str, str | None] = {
     "/loans": "loan_id",
     "/guarantees": "guarantee_id",
     "/insurance/policies": "insurance_policy_id",
+    "/trading/deals": "trading_deal_id",
+    "/trading/interests": None,  # the caller's own and those in its listings (test_api.py)
     "/subsidies/claims": "claim_id",
     "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",

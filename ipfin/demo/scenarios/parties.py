@@ -50,7 +50,7 @@ class Cast:
     firms: list[Organisation]  # ENTERPRISES in order: A (in the park) … F
 
 
-def _org(
+def register_organisation(
     kind: str,
     name: str,
     division: str,
@@ -76,7 +76,9 @@ def _org(
 
 
 def cast_parties() -> Cast:
-    office = _org(OrganisationKind.IP_OFFICE, "示范市知识产权局", "", None, region="示范市")
+    office = register_organisation(
+        OrganisationKind.IP_OFFICE, "示范市知识产权局", "", None, region="示范市"
+    )
     examiner = login("examiner", office, role=Role.EXAMINER, first_name="审查员")
     # A second examiner: approvals above IPFIN_DUAL_CONTROL_ABOVE (the demo: 50,000,000 yuan) need
     # two (dual control).
@@ -84,16 +86,17 @@ def cast_parties() -> Cast:
     # The office's administrator keeps the working-day calendar (each year's holiday notice).
     login("office_admin", office, role=Role.ADMIN, first_name="管理员")
     regulator = login(
-        "regulator", _org(OrganisationKind.REGULATOR, "示范市金融监管局", "", None, region="")
+        "regulator",
+        register_organisation(OrganisationKind.REGULATOR, "示范市金融监管局", "", None, region=""),
     )
     bank_a, bank_b = (
-        login(username, _org(OrganisationKind.BANK, name, division, 700 + i))
+        login(username, register_organisation(OrganisationKind.BANK, name, division, 700 + i))
         for i, (username, name, division) in enumerate(BANKS)
     )
     park_user, park_name, park_division = PARK
-    park = _org(OrganisationKind.PARK, park_name, park_division, 600)
+    park = register_organisation(OrganisationKind.PARK, park_name, park_division, 600)
     firms = [
-        _org(
+        register_organisation(
             OrganisationKind.ENTERPRISE,
             name,
             division,
@@ -106,7 +109,7 @@ def cast_parties() -> Cast:
     ]
     agency_user, agency_name, agency_division = AGENCY
     insurer, guarantor = (
-        login(username, _org(kind, name, division, 650 + i))
+        login(username, register_organisation(kind, name, division, 650 + i))
         for i, (username, kind, name, division) in enumerate(PROVIDERS)
     )
     return Cast(
@@ -118,7 +121,9 @@ def cast_parties() -> Cast:
         enterprise_a=login("enterprise_a", firms[0]),
         agency=login(
             agency_user,
-            _org(OrganisationKind.VALUATION_AGENCY, agency_name, agency_division, 800),
+            register_organisation(
+                OrganisationKind.VALUATION_AGENCY, agency_name, agency_division, 800
+            ),
             first_name="评估师",
             # The agency's administrator too: it uploads the seal its reports carry.
             role=Role.ADMIN,
