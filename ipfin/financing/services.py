@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 # The fees a fee subsidy (贴费) may pay part of: their receivers answer ipfin.loans.signals.
-SUBSIDISED_FEES = ("guarantee_fee", "premium")
+SUBSIDISED_FEES = ("guarantee_fee", "premium", "evaluation_fee")
 DEFAULT_LEDGER_RESPONSE_DAYS = 5
 MAX_TERM_MONTHS = 360
 MAX_LIST_ITEMS = 50
@@ -540,9 +540,10 @@ def policy_publish(
             raise invalid(
                 "conditions",
                 "fees_invalid",
-                "贴费政策的 fees 应列出补贴的费用：guarantee_fee（担保费）、premium（保险费）。",
+                "贴费政策的 fees 应列出补贴的费用：guarantee_fee（担保费）、premium（保险费）、"
+                "evaluation_fee（评估费）。",
                 "A fee subsidy's conditions.fees lists the fees it pays part of: guarantee_fee, "
-                "premium.",
+                "premium, evaluation_fee.",
             )
     if valid_from and valid_to and valid_to < valid_from:
         raise invalid(

@@ -235,8 +235,10 @@ class LoanOut(LoanSummaryOut):
 
 
 class SubsidyFeeLineOut(Schema):
-    kind: Literal["guarantee_fee", "premium"]
-    ref: str = Field(..., description='the record: "guarantee:<id>" or "policy:<id>"')
+    kind: Literal["guarantee_fee", "premium", "evaluation_fee"]
+    ref: str = Field(
+        ..., description='the record: "guarantee:<id>", "policy:<id>" or "valuation:<id>"'
+    )
     amount: str
     on: dt.date = Field(..., description="the day it was charged")
 

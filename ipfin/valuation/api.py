@@ -102,6 +102,12 @@ def _detail(valuation: Valuation) -> dict[str, Any]:
         "threshold": dec_str(valuation.threshold) if valuation.threshold is not None else None,
         "recheck": valuation.recheck,
         "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
+        "fee": money_str(valuation.fee) if valuation.fee is not None else None,
+        "fee_payer": (
+            {"id": valuation.fee_payer_id, "name": valuation.fee_payer.name}
+            if valuation.fee_payer is not None
+            else None
+        ),
         "warnings": [w.as_dict(_english()) for w in selectors.valuation_warnings(valuation)],
     }
 
@@ -213,7 +219,13 @@ def issue(
     agency's report by two different appraisers (资产评估法 art. 26; 422 appraisers_required)."""
     valuation = selectors.valuation_get(actor=request.user, pk=valuation_id)
     appraisers = payload.appraisers if payload is not None else []
-    services.valuation_issue(actor=request.user, valuation=valuation, appraisers=appraisers)
+    services.valuation_issue(
+        actor=request.user,
+        valuation=valuation,
+        appraisers=appraisers,
+        fee=payload.fee if payload is not None else None,
+        fee_payer_uscc=payload.fee_payer_uscc if payload is not None else None,
+    )
     return _fresh(request, valuation_id)
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
-from ipfin.web.forms import BaseForm, NumberText, PercentField, money_input_error
+from ipfin.web.forms import BaseForm, MoneyField, NumberText, PercentField, money_input_error
 
 METHODS = ("income", "cost", "market")
 
@@ -424,6 +424,18 @@ class IssueForm(BaseForm):
 
     appraiser_one = forms.CharField(label=_("资产评估师（一）"), max_length=50, required=False)
     appraiser_two = forms.CharField(label=_("资产评估师（二）"), max_length=50, required=False)
+    fee = MoneyField(
+        label=_("评估费（元，可不填）"),
+        required=False,
+        help_text=_("本报告收取的评估费；企业可据此申请贴费。"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    fee_payer_uscc = forms.CharField(
+        label=_("评估费付费方统一社会信用代码"),
+        max_length=40,
+        required=False,
+        help_text=_("被评估知识产权的现权利人。"),
+    )
 
     def appraisers(self) -> list[str]:
         return [

@@ -100,6 +100,17 @@ class Valuation(models.Model):
     # names, or none (a bank's own valuation, a draft).
     appraiser_one = models.CharField(_("签字资产评估师"), max_length=50, blank=True, default="")
     appraiser_two = models.CharField(_("签字资产评估师"), max_length=50, blank=True, default="")
+    # The evaluation fee (评估费) the maker charged for the report and who paid it (the enterprise
+    # holding the rights valued), stated when it is issued: the base of a fee subsidy (贴费).
+    fee = models.DecimalField(_("评估费"), max_digits=15, decimal_places=2, null=True, blank=True)
+    fee_payer = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="valuation_fees_paid",
+        verbose_name=_("评估费付费方"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +118,11 @@ class Valuation(models.Model):
         verbose_name_plural = _("价值评估")
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="valuation_value_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(fee__isnull=True) & Q(fee_payer__isnull=True))
+                | (Q(fee__gt=0) & Q(fee_payer__isnull=False)),
+                name="valuation_fee_with_its_payer",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=ValuationState.values), name="valuation_state_valid"
             ),

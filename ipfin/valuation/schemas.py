@@ -16,6 +16,7 @@ from ninja import Field, Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
+from ipfin.pledges.schemas import MoneyIn
 from ipfin.registry.schemas import RightNumber
 from ipfin.valuation.domain.income import MAX_LIFE_YEARS
 from ipfin.valuation.domain.montecarlo import MAX_DRAWS
@@ -214,6 +215,15 @@ class IssueIn(Schema):
         "different names, for a valuation agency's report (资产评估法 art. 26; 422 "
         "appraisers_required); optional for a bank's own valuation",
     )
+    fee: MoneyIn | None = Field(
+        None,
+        description="the evaluation fee (评估费) charged for the report, yuan (a 贴费 base)",
+    )
+    fee_payer_uscc: str | None = uscc_field(
+        None,
+        description="with fee: the credit code of the enterprise that paid it, a current holder "
+        "of a right valued (422 fee_payer_invalid)",
+    )
 
 
 class ValuationRightOut(Schema):
@@ -244,6 +254,8 @@ class ValuationOut(Schema):
     flagged: bool
     recheck: dict[str, Any]
     appraisers: list[str]
+    fee: str | None = Field(..., description="the evaluation fee stated when issued (yuan)")
+    fee_payer: OrganisationRef | None = Field(..., description="the enterprise that paid it")
     warnings: list[ValuationWarningOut] = Field(
         ...,
         description="the rights' pending invalidation or grace period on the valuation date "

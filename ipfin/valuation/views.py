@@ -409,7 +409,11 @@ def valuation_issue(request: HttpRequest, valuation_id: int) -> HttpResponse:
 
     def issue(*, actor: Any, valuation: Any) -> None:
         valuation_services.valuation_issue(
-            actor=actor, valuation=valuation, appraisers=form.appraisers()
+            actor=actor,
+            valuation=valuation,
+            appraisers=form.appraisers(),
+            fee=form.cleaned_data.get("fee"),
+            fee_payer_uscc=form.cleaned_data.get("fee_payer_uscc"),
         )
 
     return _valuation_action(

@@ -25,6 +25,7 @@ from ipfin.loans.services import (
     subsidy_claim_review,
     subsidy_claim_submit,
 )
+from ipfin.valuation.services.valuations import valuation_create, valuation_issue
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -128,3 +129,42 @@ def test_a_fee_subsidy_needs_its_share_budget_and_year(office_user: User) -> Non
     with pytest.raises(ValidationFailed) as refused:
         _policy(office_user, annual_budget=None)
     assert refused.value.code == "subsidy_terms_required"
+
+
+def test_an_evaluation_fee_stated_on_an_issued_report_is_a_fee_subsidys_base_seed004_2(
+    make_right: Callable[..., Any],
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+    office_user: User,
+    enterprise_a_user: User,
+    today: date,
+) -> None:
+    agency = make_user("agency_staff", make_org(OrganisationKind.VALUATION_AGENCY, "甲评估公司"))
+    right = make_right()
+    draft = valuation_create(
+        actor=agency, rights=[right.number], method="cost",
+        inputs={"cost": "1000000", "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+    )  # fmt: skip
+    signed = {"appraisers": ["张三", "李四"]}
+    # The payer is a holder of a right valued: enterprise B is none.
+    with pytest.raises(ValidationFailed) as refused:
+        valuation_issue(
+            actor=agency, valuation=draft, fee="8000.00", fee_payer_uscc=enterprise_b.uscc,
+            **signed,
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.extra["field"]) == (
+        "fee_payer_invalid", "fee_payer_uscc",
+    )  # fmt: skip
+    issued = valuation_issue(
+        actor=agency, valuation=draft, fee="8000.00", fee_payer_uscc=enterprise_a.uscc, **signed
+    )
+    assert (issued.fee, issued.fee_payer_id) == (D("8000.00"), enterprise_a.pk)
+    policy = _policy(office_user, conditions={"fees": ["evaluation_fee"]}, year=today.year)
+    claim = subsidy_claim_submit(
+        actor=enterprise_a_user, policy_id=policy.pk, year=today.year, today=today
+    )
+    assert (claim.fees_paid, [f["ref"] for f in claim.fees]) == (
+        D("8000.00"), [f"valuation:{issued.pk}"],
+    )  # fmt: skip

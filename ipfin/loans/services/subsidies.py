@@ -1,10 +1,11 @@
 """Writes of subsidies (贴息 and 贴费): claims, their review and the allocation of the budget.
 
 A fee subsidy (贴费, a policy of kind `fee_subsidy`, issue 16) runs the same way: its claim's base
-is the guarantee fees and insurance premiums the enterprise paid in the year (the kinds the
-policy's `conditions.fees` names, default both), as the guarantees and the policies record them
-(ipfin.loans.signals.subsidy_fees), never entered; the same review, the same allocation
-(`allocate_subsidy`: share, cap per enterprise, pro rata to the fen) and the same maker-checker.
+is the guarantee fees, insurance premiums and evaluation fees the enterprise paid in the year (the
+kinds the policy's `conditions.fees` names, default all), as the guarantees, the policies
+(ipfin.loans.signals.subsidy_fees) and the valuation reports record them, never entered; the
+same review, the same allocation (`allocate_subsidy`: share, cap per enterprise, pro rata to the
+fen) and the same maker-checker.
 
 - `subsidy_claim_submit` (the enterprise, `Perm.SUBSIDY_APPLY`): a claim under a subsidy policy
   for a year. The interest claimed is computed here, never entered: the interest parts of the
@@ -53,6 +54,7 @@ from ipfin.loans.models import (
 )
 from ipfin.loans.services._common import today_or
 from ipfin.loans.signals import FeePaid, fees_paid
+from ipfin.valuation.models import Valuation
 
 __all__ = [
     "eligible_interest",
@@ -151,7 +153,18 @@ def _fee_lines(policy: Policy, enterprise: Organisation, year: int) -> list[FeeP
     """The fees of the kinds the policy pays part of (`conditions.fees`, default all) that the
     enterprise paid in `year`, as the guarantees and the policies record them."""
     kinds = tuple(_conditions(policy).get("fees") or SUBSIDISED_FEES)
-    return fees_paid(enterprise, year, kinds)
+    lines = fees_paid(enterprise, year, kinds)
+    if "evaluation_fee" in kinds:
+        # The evaluation fees stated on the reports issued in the year, the enterprise their payer.
+        rows = Valuation.objects.filter(
+            fee_payer=enterprise, fee__gt=0, issued_at__year=year
+        ).values_list("pk", "fee", "issued_at")
+        lines += [
+            FeePaid("evaluation_fee", f"valuation:{pk}", Decimal(fee), timezone.localdate(at))
+            for pk, fee, at in rows
+            if fee is not None
+        ]
+    return sorted(lines, key=lambda line: (line.on, line.kind, line.ref))
 
 
 def subsidy_claim_submit(

@@ -55,9 +55,9 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from ipfin.common.inputs import amount_in
+from ipfin.common.inputs import amount_in, optional_amount_in
 from ipfin.common.money import FEN, MAX_AMOUNT, largest_remainder, money_str, to_fen
-from ipfin.registry.models import Right
+from ipfin.registry.models import Right, RightOwner
 from ipfin.registry.selectors import (
     number_candidates,
     rights_named,
@@ -190,6 +190,8 @@ def _snapshot(valuation: Valuation, numbers: Sequence[str] | None = None) -> dic
         "deviation": str(valuation.deviation) if valuation.deviation is not None else None,
         "flagged": valuation.flagged,
         "appraisers": [n for n in (valuation.appraiser_one, valuation.appraiser_two) if n],
+        "fee": money_str(valuation.fee) if valuation.fee is not None else None,
+        "fee_payer_id": valuation.fee_payer_id,
     }
 
 
@@ -444,23 +446,57 @@ def _appraisers(actor: User, names: Sequence[str] | None) -> tuple[str, str]:
     return padded[0], padded[1]
 
 
+def _fee_payer(valuation: Valuation, uscc: Any) -> Organisation:
+    """The enterprise paying the evaluation fee: a current holder of a right valued (422
+    `fee_payer_invalid` naming `fee_payer_uscc` otherwise)."""
+    code = clean_uscc(str(uscc or ""))
+    payer = (
+        Organisation.objects.filter(
+            uscc=code,
+            pk__in=RightOwner.objects.filter(
+                right__in=valuation.rights.all(), valid_to__isnull=True
+            ).values("organisation_id"),
+        ).first()
+        if code
+        else None
+    )
+    if payer is None:
+        raise invalid(
+            "fee_payer_uscc",
+            "fee_payer_invalid",
+            "评估费付费方应为被评估知识产权的现权利人（请填写其统一社会信用代码）。",
+            "The fee's payer is a current holder of a right valued (its credit code).",
+        )
+    return payer
+
+
 def valuation_issue(
-    *, actor: User, valuation: Valuation, appraisers: Sequence[str] | None = None
+    *,
+    actor: User,
+    valuation: Valuation,
+    appraisers: Sequence[str] | None = None,
+    fee: Any = None,
+    fee_payer_uscc: Any = None,
 ) -> Valuation:
     """The maker issues (出具) its draft, signed by `appraisers` (`_appraisers`: two names for a
-    valuation agency's report): the client bank, if any, is notified."""
+    valuation agency's report): the client bank, if any, is notified. It may state the
+    evaluation fee it charged (`fee`) and the enterprise that paid it (`fee_payer_uscc`, a
+    current holder of a right valued): what a fee subsidy (贴费) reads."""
     require(actor, Perm.VALUATION_WRITE)
     if valuation.organisation_id != actor.organisation_id:
         raise _not_found()
     one, two = _appraisers(actor, appraisers)
+    charged = optional_amount_in(fee, "fee", label_zh="评估费")
     with transaction.atomic():
         locked = _lock(valuation)
         _transition(locked, ValuationState.DRAFT, "issued")
+        payer = _fee_payer(locked, fee_payer_uscc) if charged is not None else None
         before = _snapshot(locked)
         locked.state = ValuationState.ISSUED
         locked.issued_at = timezone.now()
         locked.issued_by = actor
         locked.appraiser_one, locked.appraiser_two = one, two
+        locked.fee, locked.fee_payer = charged, payer
         locked.save()
         audit_record(
             actor=actor,
