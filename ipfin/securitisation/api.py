@@ -3,6 +3,8 @@
 - POST /abs/pools/preview: a pool of the bank's own loans, its cash flows and each tranche's
   expected loss under stresses (a bank's staff); nothing saved. POST /abs/pools/report.pdf and
   .xlsx: the same as the investor report (ipfin.securitisation.reports).
+- POST /abs/royalties, GET /abs/royalties: the bank's licence-royalty receivables (the
+  licence-back structure), a pool's other kind of asset.
 - POST /abs/waterfall/preview: the sequential-pay waterfall of the collections, senior fees and
   tranches given (ipfin.securitisation.domain), nothing saved; open to anyone (a calculator,
   counted with the other calculators per address for anonymous callers:
@@ -16,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
@@ -25,10 +27,13 @@ from ipfin.common.money import money_str
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.securitisation import reports, selectors, services
 from ipfin.securitisation.domain import Waterfall, yuan
+from ipfin.securitisation.models import RoyaltyReceivable
 from ipfin.securitisation.pools import PoolRules
 from ipfin.securitisation.schemas import (
     PoolPreviewIn,
     PoolPreviewOut,
+    RoyaltyIn,
+    RoyaltyOut,
     WaterfallPreviewIn,
     WaterfallPreviewOut,
 )
@@ -101,6 +106,7 @@ def pool_preview(request: HttpRequest, payload: PoolPreviewIn) -> dict[str, Any]
     result = _pool(request, payload)
     return {
         "cutoff": result.cutoff,
+        "assets": payload.assets,
         "loans": [c.loan_id for c in result.selection.included],
         "excluded": [
             {"loan_id": loan_id, "reason": reason}
@@ -141,6 +147,7 @@ def _pool(request: HttpRequest, payload: PoolPreviewIn) -> services.PoolPreview:
     rules = payload.rules
     result = services.pool_preview(
         actor=request.user,
+        assets=payload.assets,
         rules=PoolRules(
             performing_only=rules.performing_only,
             min_months_left=rules.min_months_left,
@@ -202,3 +209,36 @@ def pool_report_xlsx(request: HttpRequest, payload: PoolPreviewIn) -> HttpRespon
     result = _pool(request, payload)
     content = reports.investor_report_workbook(result, _context(request, payload, result))
     return attachment(content, reports.XLSX_CONTENT_TYPE, f"ipfin-abs-pool-{result.cutoff}.xlsx")
+
+
+def _royalty(r: RoyaltyReceivable) -> dict[str, Any]:
+    payments = sorted(r.payments.all(), key=lambda p: p.due_on)
+    return {
+        "id": r.pk,
+        "right_number": r.right.number,
+        "licence_event_id": r.licence_event_id,
+        "licensor": {"id": r.licensor_id, "name": r.licensor.name},
+        "licensee": {"id": r.licensee_id, "name": r.licensee.name},
+        "payments": [{"due_on": p.due_on, "amount": money_str(p.amount)} for p in payments],
+        "total": money_str(sum((p.amount for p in payments), Decimal(0))),
+    }
+
+
+@router.post("/abs/royalties", response={201: RoyaltyOut}, auth=ApiAuth())
+def royalty_record(request: HttpRequest, payload: RoyaltyIn) -> Status[dict[str, Any]]:
+    """The bank records a licence-royalty receivable it originates for a pool: the royalties the
+    licensee owes, by date, on a licence of the right the register records (422
+    `licence_not_recorded` otherwise; `due_on_invalid` for a date not after today or repeated)."""
+    receivable = services.royalty_record(
+        actor=request.user,
+        number=payload.number,
+        licensee_uscc=payload.licensee_uscc,
+        payments=[p.dict() for p in payload.payments],
+    )
+    return Status(201, _royalty(selectors.royalty_list(actor=request.user).get(pk=receivable.pk)))
+
+
+@router.get("/abs/royalties", response=list[RoyaltyOut], auth=ApiAuth())
+def royalty_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The bank's own royalty receivables, newest first (at most 500)."""
+    return [_royalty(r) for r in selectors.royalty_list(actor=request.user)[:500]]

@@ -4,16 +4,19 @@ per period a decimal string; the bounds are the service's (ipfin.securitisation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from ipfin.risk.schemas import MONEY_PATTERN
+from ipfin.common.schemas import IsoDate, OrganisationRef, uscc_field
+from ipfin.registry.schemas import RightNumber
+from ipfin.risk.schemas import MONEY_PATTERN, MoneyText
 from ipfin.securitisation.services import (
     MAX_NAME_LENGTH,
     MAX_PERIODS,
     MAX_POOL_TRANCHES,
     MAX_RATE_DECIMALS,
+    MAX_ROYALTY_PAYMENTS,
     MAX_SCENARIOS,
     MAX_STRESSES,
     MAX_TRANCHES,
@@ -105,6 +108,9 @@ class PoolStressIn(Schema):
 
 
 class PoolPreviewIn(Schema):
+    assets: Literal["loans", "royalties"] = Field(
+        "loans", description="the bank's loans, or its licence-royalty receivables (/abs/royalties)"
+    )
     rules: PoolRulesIn = Field(default_factory=PoolRulesIn)
     tranches: list[PoolTrancheIn] = Field(
         ..., min_length=1, max_length=MAX_POOL_TRANCHES, description="in order of priority"
@@ -151,10 +157,41 @@ class PoolTrancheOut(Schema):
 
 class PoolPreviewOut(Schema):
     cutoff: dt.date
-    loans: list[int] = Field(..., description="the loans in the pool")
+    assets: Literal["loans", "royalties"]
+    loans: list[int] = Field(
+        ..., description="the assets in the pool: loan ids, or royalty receivable ids"
+    )
     excluded: list[PoolExcludedOut]
     balance: str
     senior_fees: str = Field(..., description="per month")
     cash_flows: list[PoolCashFlowOut]
     tranches: list[PoolTrancheOut]
     mean_defaults: dict[str, float] = Field(..., description="by stress: loans defaulting")
+
+
+class RoyaltyPaymentIn(Schema):
+    due_on: IsoDate = Field(..., description="after today; each date once")
+    amount: MoneyText
+
+
+class RoyaltyIn(Schema):
+    number: RightNumber = Field(..., description="the right licensed")
+    licensee_uscc: str = uscc_field(
+        description="the licensee (the obligor): the register records a licence of the right to it"
+    )
+    payments: list[RoyaltyPaymentIn] = Field(..., min_length=1, max_length=MAX_ROYALTY_PAYMENTS)
+
+
+class RoyaltyPaymentOut(Schema):
+    due_on: dt.date
+    amount: str
+
+
+class RoyaltyOut(Schema):
+    id: int
+    right_number: str
+    licence_event_id: int = Field(..., description="the licence recorded in the register")
+    licensor: OrganisationRef
+    licensee: OrganisationRef
+    payments: list[RoyaltyPaymentOut]
+    total: str

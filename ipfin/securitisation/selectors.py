@@ -1,23 +1,34 @@
-"""Reads for securitisation: a bank's loans as pool candidates, and the projected cash flows of
-the loans chosen (each unsettled instalment's principal and interest still due, by month from
-the cut-off day), limited to the loans the actor may see (ipfin.loans.selectors.loan_list)."""
+"""Reads for securitisation: a bank's loans, or its licence-royalty receivables, as pool
+candidates, and the projected cash flows of those chosen (each unsettled instalment's principal
+and interest still due, or each royalty still to come, by month from the cut-off day), limited
+to what the actor may see (ipfin.loans.selectors.loan_list; the bank's own receivables)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db.models import Max, QuerySet, Sum
 
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Actor, Perm, require
 from ipfin.loans.models import Installment, LoanStateChoices
 from ipfin.loans.selectors import loan_list
+from ipfin.securitisation.models import RoyaltyPayment, RoyaltyReceivable
 from ipfin.securitisation.pools import PoolCandidate
 from ipfin.securitisation.simulation import Pool
 
-__all__ = ["month_index", "pool_candidates", "projected_pool"]
+__all__ = [
+    "month_index",
+    "pool_candidates",
+    "projected_pool",
+    "projected_royalty_pool",
+    "royalty_candidates",
+    "royalty_list",
+]
 
 _ON_THE_BOOKS = (LoanStateChoices.DISBURSED, LoanStateChoices.REPAYING)
 
@@ -64,39 +75,106 @@ def pool_candidates(*, actor: Actor, cutoff: date) -> list[PoolCandidate]:
     ]
 
 
-def projected_pool(
-    loan_ids: Sequence[int], cutoff: date, monthly_pd: float, recovery_bp: int
-) -> tuple[Pool, list[int]]:
-    """The chosen loans' schedules as a Pool (fen by month from the cut-off; a loan's balance at
-    the start of each month is what it owes after the principal due before it), and the loan ids
-    in the Pool's row order. Columns: the instalments are read once and placed with numpy."""
-    ids = sorted(loan_ids)
-    rows = list(
-        Installment.objects.filter(loan_id__in=ids, settled_on__isnull=True)
-        .order_by()
-        .values_list(
-            "loan_id", "due_date", "principal", "principal_paid", "interest", "interest_paid"
-        )
-    )
-    position = {loan_id: i for i, loan_id in enumerate(ids)}
-    loan_row = np.array([position[r[0]] for r in rows], dtype=np.int64)
-    month = np.array([month_index(cutoff, r[1]) for r in rows], dtype=np.int64)
-    principal = np.array([int((r[2] - r[3]).scaleb(2)) for r in rows], dtype=np.int64)
-    interest = np.array([int((r[4] - r[5]).scaleb(2)) for r in rows], dtype=np.int64)
+def _pool_of(
+    ids: Sequence[int],
+    rows: Sequence[tuple[int, int, int, int]],
+    monthly_pd: float,
+    recovery_bp: int,
+) -> Pool:
+    """A Pool from (asset id, month, principal fen, interest fen) rows: each asset's principal
+    and interest due by month, placed with numpy; its balance at the start of each month is what
+    it owes after the principal due before it."""
+    position = {asset: i for i, asset in enumerate(ids)}
+    asset_row = np.array([position[r[0]] for r in rows], dtype=np.int64)
+    month = np.array([r[1] for r in rows], dtype=np.int64)
+    principal = np.array([r[2] for r in rows], dtype=np.int64)
+    interest = np.array([r[3] for r in rows], dtype=np.int64)
     months = int(month.max()) + 1 if len(rows) else 1
     due_principal = np.zeros((len(ids), months), dtype=np.int64)
     due_interest = np.zeros((len(ids), months), dtype=np.int64)
-    np.add.at(due_principal, (loan_row, month), principal)
-    np.add.at(due_interest, (loan_row, month), interest)
+    np.add.at(due_principal, (asset_row, month), principal)
+    np.add.at(due_interest, (asset_row, month), interest)
     owed = due_principal.sum(axis=1)
     balance = owed[:, None] - np.cumsum(due_principal, axis=1) + due_principal
-    pool = Pool(
+    return Pool(
         schedule=due_principal + due_interest,
         balance=balance,
         monthly_pd=np.full(len(ids), monthly_pd),
         recovery_bp=np.full(len(ids), recovery_bp, dtype=np.int64),
     )
-    return pool, ids
+
+
+def projected_pool(
+    loan_ids: Sequence[int], cutoff: date, monthly_pd: float, recovery_bp: int
+) -> tuple[Pool, list[int]]:
+    """The chosen loans' schedules as a Pool (fen by month from the cut-off), and the loan ids in
+    the Pool's row order. The instalments are read once."""
+    ids = sorted(loan_ids)
+    rows = [
+        (loan_id, month_index(cutoff, due), int((p - pp).scaleb(2)), int((i - ip).scaleb(2)))
+        for loan_id, due, p, pp, i, ip in Installment.objects.filter(
+            loan_id__in=ids, settled_on__isnull=True
+        )
+        .order_by()
+        .values_list(
+            "loan_id", "due_date", "principal", "principal_paid", "interest", "interest_paid"
+        )
+    ]
+    return _pool_of(ids, rows, monthly_pd, recovery_bp), ids
+
+
+def royalty_list(*, actor: Actor) -> QuerySet[RoyaltyReceivable]:
+    """The bank's own royalty receivables, newest first (a bank's staff, `LOAN_MANAGE`)."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    return (
+        RoyaltyReceivable.objects.filter(bank_id=user.organisation_id)
+        .select_related("right", "licensor", "licensee")
+        .prefetch_related("payments")
+        .order_by("-created_at", "-id")
+    )
+
+
+def royalty_candidates(*, actor: Actor, cutoff: date) -> list[PoolCandidate]:
+    """The bank's royalty receivables as candidates for a pool: the licensee is the obligor and
+    its industry the pool's; the balance the royalties due after the cut-off (a royalty owed is
+    a performing asset until it falls due unpaid: none is in arrears here)."""
+    rows = (
+        RoyaltyPayment.objects.filter(receivable__in=royalty_list(actor=actor), due_on__gt=cutoff)
+        .order_by()
+        .values("receivable_id", "receivable__licensee_id", "receivable__licensee__industry")
+        .annotate(total=Sum("amount"), last=Max("due_on"))
+        .order_by("receivable_id")
+    )
+    return [
+        PoolCandidate(
+            loan_id=row["receivable_id"],
+            obligor=row["receivable__licensee_id"],
+            industry=row["receivable__licensee__industry"] or "",
+            # SQLite sums DECIMAL columns as REAL: to the fen by its text.
+            balance_fen=int(Decimal(str(row["total"])).quantize(Decimal("0.01")).scaleb(2)),
+            classification="normal",
+            days_past_due=0,
+            months_left=month_index(cutoff, row["last"]) + 1,
+        )
+        for row in rows
+    ]
+
+
+def projected_royalty_pool(
+    receivable_ids: Sequence[int], cutoff: date, monthly_pd: float, recovery_bp: int
+) -> tuple[Pool, list[int]]:
+    """The chosen receivables' royalties due after the cut-off as a Pool: each royalty is
+    collected whole (no interest part), the balance the royalties still to come."""
+    ids = sorted(receivable_ids)
+    rows = [
+        (receivable, month_index(cutoff, due), int(amount.scaleb(2)), 0)
+        for receivable, due, amount in RoyaltyPayment.objects.filter(
+            receivable_id__in=ids, due_on__gt=cutoff
+        )
+        .order_by()
+        .values_list("receivable_id", "due_on", "amount")
+    ]
+    return _pool_of(ids, rows, monthly_pd, recovery_bp), ids
 
 
 def borrower_names(preview: Any) -> dict[int, str]:

@@ -10,14 +10,27 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db import transaction
 from django.utils import timezone
 
-from ipfin.common.errors import invalid
-from ipfin.common.inputs import amount_in, decimal_in
-from ipfin.common.money import largest_remainder
+from ipfin.accounts.inputs import clean_uscc
+from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.permissions import Perm, acting_organisation, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import NotFound, invalid
+from ipfin.common.inputs import amount_in, date_in, decimal_in
+from ipfin.common.money import largest_remainder, money_str
+from ipfin.registry.models import RightEvent, RightOwner
+from ipfin.registry.selectors import right_get
 from ipfin.securitisation.domain import Tranche, Waterfall, interest_fen, sequential_waterfall
+from ipfin.securitisation.models import RoyaltyPayment, RoyaltyReceivable
 from ipfin.securitisation.pools import PoolRules, PoolSelection, select_pool
-from ipfin.securitisation.selectors import pool_candidates, projected_pool
+from ipfin.securitisation.selectors import (
+    pool_candidates,
+    projected_pool,
+    projected_royalty_pool,
+    royalty_candidates,
+)
 from ipfin.securitisation.simulation import (
     Pool,
     SimulationResult,
@@ -34,6 +47,7 @@ __all__ = [
     "PoolPreview",
     "TrancheShare",
     "pool_preview",
+    "royalty_record",
     "waterfall_preview",
 ]
 
@@ -149,6 +163,7 @@ def pool_preview(
     *,
     actor: Any,
     rules: PoolRules,
+    assets: str = "loans",
     tranches: list[TrancheShare],
     senior_fee_rate: Decimal,
     monthly_pd: Decimal,
@@ -158,11 +173,17 @@ def pool_preview(
     stresses: list[Stress],
     today: date | None = None,
 ) -> PoolPreview:
-    """A pool of the bank's own loans cut today: the loans chosen by `rules` (ipfin.
-    securitisation.pools), their projected monthly principal and interest, the tranches sized
+    """A pool of the bank's own loans (`assets` "loans") or licence-royalty receivables
+    ("royalties") cut today: the assets chosen by `rules` (ipfin.securitisation.pools), their
+    projected monthly principal and interest (a royalty is collected whole), the tranches sized
     by their shares of the pool's balance (largest remainder, to the fen), and each tranche's
     expected loss and probability of loss in the base case and under each stress
     (ipfin.securitisation.simulation). Nothing is stored."""
+    if assets not in ("loans", "royalties"):
+        raise invalid(
+            "assets", "assets_invalid", "资产类型应为贷款或许可使用费应收账款。",
+            "assets is loans or royalties.",
+        )  # fmt: skip
     cutoff = today or timezone.localdate()
     names = [t.name for t in tranches]
     if len(set(names)) != len(names):
@@ -188,7 +209,12 @@ def pool_preview(
             "回收率最多精确到万分之一。",
             "recovery_rate: at most four decimals.",
         )
-    selection = select_pool(pool_candidates(actor=actor, cutoff=cutoff), rules)
+    candidates = (
+        pool_candidates(actor=actor, cutoff=cutoff)
+        if assets == "loans"
+        else royalty_candidates(actor=actor, cutoff=cutoff)
+    )
+    selection = select_pool(candidates, rules)
     loans = len(selection.included)
     if loans * scenarios > MAX_SIMULATED_CELLS:
         raise invalid(
@@ -200,7 +226,8 @@ def pool_preview(
             "may simulate: ask for fewer scenarios.",
             max_cells=MAX_SIMULATED_CELLS,
         )
-    pool, _ids = projected_pool(
+    project = projected_pool if assets == "loans" else projected_royalty_pool
+    pool, _ids = project(
         [c.loan_id for c in selection.included],
         cutoff,
         float(monthly_pd),
@@ -235,3 +262,97 @@ def _principal_part(pool: Pool) -> Any:
     what is left)."""
     following = np.concatenate([pool.balance[:, 1:], np.zeros_like(pool.balance[:, :1])], axis=1)
     return pool.balance - following
+
+
+# --- licence-royalty receivables ----------------------------------------------------------------
+
+MAX_ROYALTY_PAYMENTS = 240  # twenty years of monthly royalties
+
+
+def royalty_record(
+    *, actor: User, number: Any, licensee_uscc: Any, payments: Any, today: date | None = None
+) -> RoyaltyReceivable:
+    """The bank records a licence-royalty receivable it originates for a pool (the licence-back
+    structure): the royalties the licensee owes on a licence of the right recorded in the
+    register (422 `licence_not_recorded` naming `licensee_uscc` when the register has no licence
+    of the right to that licensee), payable to a current holder of the right (the licensor), by
+    date: 1 to 240 payments, each after today, each date once, each amount above 0 (a 422
+    naming `payments[i].due_on` or `payments[i].amount`)."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(user)
+    day = today or timezone.localdate()
+    try:
+        right = right_get(number=str(number or ""))
+    except NotFound:
+        raise invalid(
+            "number", "right_not_found", "登记簿中没有该编号的知识产权。", "No such right."
+        ) from None
+    code = clean_uscc(str(licensee_uscc or ""))
+    licensee = Organisation.objects.filter(uscc=code).first() if code else None
+    licence = (
+        RightEvent.objects.filter(right=right, type="licence", payload__licensee_uscc=code)
+        .order_by("-date", "-id")
+        .first()
+        if licensee is not None
+        else None
+    )
+    if licensee is None or licence is None:
+        raise invalid(
+            "licensee_uscc",
+            "licence_not_recorded",
+            "登记簿中没有该知识产权许可给该被许可人的许可备案。",
+            "The register records no licence of the right to that licensee.",
+        )
+    holder = (
+        RightOwner.objects.filter(right=right, valid_to__isnull=True, organisation__isnull=False)
+        .order_by("id")
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if holder is None:
+        raise invalid(
+            "number", "licensor_unknown", "该知识产权的权利人未在平台注册。",
+            "The right's holder is not registered on the platform.",
+        )  # fmt: skip
+    if not isinstance(payments, list) or not 1 <= len(payments) <= MAX_ROYALTY_PAYMENTS:
+        raise invalid(
+            "payments", "payments_invalid",
+            f"请列出 1 到 {MAX_ROYALTY_PAYMENTS} 期应付许可使用费。",
+            f"payments: 1 to {MAX_ROYALTY_PAYMENTS} royalties due.",
+        )  # fmt: skip
+    schedule: dict[date, Decimal] = {}
+    for i, item in enumerate(payments):
+        entry = item if isinstance(item, dict) else {}
+        due = date_in(entry.get("due_on"), f"payments[{i}].due_on")
+        if due <= day or due in schedule:
+            raise invalid(
+                f"payments[{i}].due_on", "due_on_invalid",
+                "应付日须晚于今天，且各期不重复。", "Each due date is after today, and once.",
+            )  # fmt: skip
+        schedule[due] = amount_in(
+            entry.get("amount"), f"payments[{i}].amount", label_zh="许可使用费"
+        )
+    with transaction.atomic():
+        receivable = RoyaltyReceivable.objects.create(
+            bank=bank,
+            right=right,
+            licence_event=licence,
+            licensor_id=holder,
+            licensee=licensee,
+            created_by=user,
+        )
+        RoyaltyPayment.objects.bulk_create(
+            [RoyaltyPayment(receivable=receivable, due_on=d, amount=a) for d, a in schedule.items()]
+        )
+        audit_record(
+            actor=user,
+            action="abs.royalty_record",
+            obj=receivable,
+            after={
+                "right": right.number,
+                "licence_event": licence.pk,
+                "licensee": licensee.pk,
+                "payments": {d.isoformat(): money_str(a) for d, a in sorted(schedule.items())},
+            },
+        )
+    return receivable

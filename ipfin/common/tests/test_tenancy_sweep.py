@@ -141,6 +141,9 @@ CREATES = {
     ("POST", "/loans"),
     ("POST", "/guarantees"),  # on the caller's own loan (guarantees/tests/test_api.py)
     ("POST", "/trading/listings"),  # of a right the caller holds (trading/tests/test_api.py)
+    # The bank's own royalty receivable on a registered licence (securitisation/tests/
+    # test_royalties.py).
+    ("POST", "/abs/royalties"),
     # An interest is the caller's own on a public listing, like a bid (trading/tests/test_api.py).
     ("POST", "/trading/listings/{trading_listing_id}/interests"),
     ("POST", "/insurance/policies"),  # insurers only (insurance/tests/test_api.py)
@@ -381,6 +384,7 @@ LISTS: dict[str, str | None] = {
     "/insurance/policies": "insurance_policy_id",
     "/trading/deals": "trading_deal_id",
     "/trading/interests": None,  # the caller's own and those in its listings (test_api.py)
+    "/abs/royalties": None,  # the bank's own receivables (securitisation/tests/test_royalties.py)
     "/subsidies/claims": "claim_id",
     "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",

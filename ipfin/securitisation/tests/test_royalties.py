@@ -1,0 +1,116 @@
+"""Licence-royalty receivables as a pool's assets (issue 16: "licence-royalty receivables (the
+licence-back structure of the Pudong IP ABS deals)"), over the real HTTP stack: a bank records
+the royalties a licensee owes on a licence the register records, and pools them; the pool's cash
+flows are the royalties by month (no interest part), its balance what is still to come; each
+refusal names its field; a bank sees only its own receivables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.registry.domain import add_months
+from ipfin.registry.models import Right
+from ipfin.registry.services import right_event_record
+from ipfin.securitisation.tests.test_pool_api import body
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/abs/royalties"
+
+
+@pytest.fixture
+def licensed(
+    make_right: Callable[..., Right], examiner: User, enterprise_b: Organisation, today: date
+) -> Right:
+    """Enterprise A's right, licensed (ordinary) to enterprise B, recorded today."""
+    right = make_right()
+    right_event_record(
+        actor=examiner, right=right, type="licence", date=today,
+        payload={
+            "licence_type": "ordinary", "licensee": enterprise_b.name,
+            "licensee_uscc": enterprise_b.uscc, "price": "360000.00",
+        },
+    )  # fmt: skip
+    return right
+
+
+def _payments(today: date, *amounts: str) -> list[dict[str, str]]:
+    return [
+        {"due_on": add_months(today, n).isoformat(), "amount": amount}
+        for n, amount in enumerate(amounts, start=1)
+    ]
+
+
+def test_royalties_recorded_on_a_registered_licence_make_a_pool_issue16(
+    licensed: Right,
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    bank = api_client(bank_a_user)
+    made = bank.post_json(
+        URL,
+        {
+            "number": licensed.number,
+            "licensee_uscc": enterprise_b.uscc,
+            "payments": _payments(today, "100000.00", "100000.00", "160000.00"),
+        },
+    )
+    assert made.status_code == 201, made.content
+    got = made.json()
+    assert (got["licensor"]["id"], got["licensee"]["id"], got["total"]) == (
+        enterprise_a.pk, enterprise_b.pk, "360000.00",
+    )  # fmt: skip
+    assert [r["id"] for r in bank.get(URL).json()] == [got["id"]]
+    assert api_client(bank_b_user).get(URL).json() == []  # another bank's are not its
+    pool = bank.post_json(
+        "/api/v1/abs/pools/preview",
+        body(assets="royalties", rules={"max_obligor_share": "1", "max_industry_share": "1"}),
+    ).json()
+    assert (pool["assets"], pool["loans"], pool["balance"]) == (
+        "royalties", [got["id"]], "360000.00",
+    )  # fmt: skip
+    flows = [(c["principal"], c["interest"]) for c in pool["cash_flows"]]
+    assert flows == [("100000.00", "0.00"), ("100000.00", "0.00"), ("160000.00", "0.00")]
+    assert [t["balance"] for t in pool["tranches"]] == ["288000.00", "72000.00"]
+
+
+def test_a_receivable_needs_the_registered_licence_and_future_dates_each_once(
+    licensed: Right,
+    make_right: Callable[..., Right],
+    enterprise_b: Organisation,
+    enterprise_a: Organisation,
+    bank_a_user: User,
+    enterprise_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    bank = api_client(bank_a_user)
+    good = {"number": licensed.number, "licensee_uscc": enterprise_b.uscc}
+    # No licence of this right to enterprise A, nor of an unlicensed right to enterprise B.
+    for wrong in (
+        {"licensee_uscc": enterprise_a.uscc},
+        {"number": make_right().number},
+    ):
+        refused = bank.post_json(URL, {**good, **wrong, "payments": _payments(today, "1.00")})
+        assert (refused.status_code, refused.json()["code"]) == (422, "licence_not_recorded")
+    past = [{"due_on": today.isoformat(), "amount": "1.00"}]
+    refused = bank.post_json(URL, {**good, "payments": past})
+    assert (refused.status_code, refused.json()["field"]) == (422, "payments[0].due_on")
+    twice = _payments(today, "1.00") * 2
+    refused = bank.post_json(URL, {**good, "payments": twice})
+    assert (refused.status_code, refused.json()["field"]) == (422, "payments[1].due_on")
+    assert (
+        api_client(enterprise_a_user)
+        .post_json(URL, {**good, "payments": _payments(today, "1.00")})
+        .status_code
+        == 403
+    )
+    assert bank.get(URL).json() == []
