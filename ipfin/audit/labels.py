@@ -198,6 +198,8 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "insurance.claim_pay": pgettext_lazy("audit", "保险赔付"),
             "insurance.claim_by_settlement": pgettext_lazy("audit", "风险补偿结算确定保险赔付"),
             "abs.royalty_record": pgettext_lazy("audit", "登记许可使用费应收账款"),
+            "abs.programme_create": pgettext_lazy("audit", "发起资产支持专项计划"),
+            "abs.programme_answer": pgettext_lazy("audit", "答复资产支持专项计划邀请"),
             "trading.listing_create": pgettext_lazy("audit", "挂牌交易知识产权"),
             "trading.listing_withdraw": pgettext_lazy("audit", "撤回交易挂牌"),
             "trading.interest_express": pgettext_lazy("audit", "提交交易意向"),

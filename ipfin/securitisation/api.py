@@ -27,11 +27,14 @@ from ipfin.common.money import money_str
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.securitisation import reports, selectors, services
 from ipfin.securitisation.domain import Waterfall, yuan
-from ipfin.securitisation.models import RoyaltyReceivable
+from ipfin.securitisation.models import PoolProgramme, RoyaltyReceivable
 from ipfin.securitisation.pools import PoolRules
 from ipfin.securitisation.schemas import (
     PoolPreviewIn,
     PoolPreviewOut,
+    ProgrammeAnswerIn,
+    ProgrammeIn,
+    ProgrammeOut,
     RoyaltyIn,
     RoyaltyOut,
     WaterfallPreviewIn,
@@ -148,6 +151,7 @@ def _pool(request: HttpRequest, payload: PoolPreviewIn) -> services.PoolPreview:
     result = services.pool_preview(
         actor=request.user,
         assets=payload.assets,
+        programme_id=payload.programme_id,
         rules=PoolRules(
             performing_only=rules.performing_only,
             min_months_left=rules.min_months_left,
@@ -242,3 +246,49 @@ def royalty_record(request: HttpRequest, payload: RoyaltyIn) -> Status[dict[str,
 def royalty_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The bank's own royalty receivables, newest first (at most 500)."""
     return [_royalty(r) for r in selectors.royalty_list(actor=request.user)[:500]]
+
+
+def _programme(p: PoolProgramme) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "arranger": {"id": p.arranger_id, "name": p.arranger.name},
+        "members": [
+            {"bank": {"id": m.bank_id, "name": m.bank.name}, "state": m.state}
+            for m in p.members.all()
+        ],
+        "created_at": p.created_at,
+    }
+
+
+def _fresh_programme(request: HttpRequest, programme_id: int) -> dict[str, Any]:
+    return _programme(selectors.programme_list(actor=request.user).get(pk=programme_id))
+
+
+@router.post("/abs/programmes", response={201: ProgrammeOut}, auth=ApiAuth())
+def programme_create(request: HttpRequest, payload: ProgrammeIn) -> Status[dict[str, Any]]:
+    """The arranging bank opens a programme of several banks' loans and invites the others (422
+    `banks_invalid` naming `bank_ids`: not banks, itself, or repeated). Its pools are previewed
+    with `programme_id`: the arranger's loans and those of each bank that accepted."""
+    programme = services.programme_create(
+        actor=request.user, name=payload.name, bank_ids=payload.bank_ids
+    )
+    return Status(201, _fresh_programme(request, programme.pk))
+
+
+@router.get("/abs/programmes", response=list[ProgrammeOut], auth=ApiAuth())
+def programme_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The programmes the bank arranges or is invited to, newest first (at most 500)."""
+    return [_programme(p) for p in selectors.programme_list(actor=request.user)[:500]]
+
+
+@router.post("/abs/programmes/{int:abs_programme_id}/answer", response=ProgrammeOut, auth=ApiAuth())
+def programme_answer(
+    request: HttpRequest, abs_programme_id: int, payload: ProgrammeAnswerIn
+) -> dict[str, Any]:
+    """An invited bank accepts (its loans join the programme's pools, their figures shared with
+    the arranger) or declines, once (409 `programme_answered`); 404 for a bank not invited."""
+    services.programme_answer(
+        actor=request.user, programme_id=abs_programme_id, decision=payload.decision
+    )
+    return _fresh_programme(request, abs_programme_id)

@@ -59,3 +59,52 @@ class RoyaltyPayment(models.Model):
             models.UniqueConstraint(fields=["receivable", "due_on"], name="royalty_one_per_day"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="royalty_amount_positive"),
         ]
+
+
+class MemberStateChoices(models.TextChoices):
+    INVITED = "invited", _("待答复")
+    ACCEPTED = "accepted", _("已同意")
+    DECLINED = "declined", _("已拒绝")
+
+
+class PoolProgramme(models.Model):
+    """A pool of several banks' loans (issue 16: "IP-pledge loans of one or several banks"): the
+    arranging bank invites others; each that accepts contributes its eligible loans, and shares
+    their loan-level figures with the arranger, to the pools the arranger previews."""
+
+    name = models.CharField(_("专项计划名称"), max_length=200)
+    arranger = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="abs_programmes_arranged",
+        verbose_name=_("牵头银行"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("资产支持专项计划")
+        verbose_name_plural = _("资产支持专项计划")
+
+
+class ProgrammeMember(models.Model):
+    programme = models.ForeignKey(PoolProgramme, on_delete=models.CASCADE, related_name="members")
+    bank = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="abs_memberships"
+    )
+    state = models.CharField(
+        _("答复"), max_length=10, choices=MemberStateChoices.choices, default="invited"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "bank"], name="programme_bank_once"),
+        ]

@@ -15,6 +15,7 @@ from ipfin.securitisation.services import (
     MAX_NAME_LENGTH,
     MAX_PERIODS,
     MAX_POOL_TRANCHES,
+    MAX_PROGRAMME_BANKS,
     MAX_RATE_DECIMALS,
     MAX_ROYALTY_PAYMENTS,
     MAX_SCENARIOS,
@@ -111,6 +112,12 @@ class PoolPreviewIn(Schema):
     assets: Literal["loans", "royalties"] = Field(
         "loans", description="the bank's loans, or its licence-royalty receivables (/abs/royalties)"
     )
+    programme_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="a programme the bank arranges: the loans of every bank that accepted too",
+    )
     rules: PoolRulesIn = Field(default_factory=PoolRulesIn)
     tranches: list[PoolTrancheIn] = Field(
         ..., min_length=1, max_length=MAX_POOL_TRANCHES, description="in order of priority"
@@ -195,3 +202,27 @@ class RoyaltyOut(Schema):
     licensee: OrganisationRef
     payments: list[RoyaltyPaymentOut]
     total: str
+
+
+class ProgrammeIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    bank_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        ..., min_length=1, max_length=MAX_PROGRAMME_BANKS, description="the banks invited"
+    )
+
+
+class ProgrammeAnswerIn(Schema):
+    decision: Literal["accept", "decline"]
+
+
+class ProgrammeMemberOut(Schema):
+    bank: OrganisationRef
+    state: Literal["invited", "accepted", "declined"]
+
+
+class ProgrammeOut(Schema):
+    id: int
+    name: str
+    arranger: OrganisationRef
+    members: list[ProgrammeMemberOut]
+    created_at: dt.datetime

@@ -11,19 +11,22 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from ipfin.accounts.models import Organisation
 from ipfin.accounts.permissions import Actor, Perm, require
-from ipfin.loans.models import Installment, LoanStateChoices
+from ipfin.common.errors import invalid
+from ipfin.loans.models import Installment, Loan, LoanStateChoices
 from ipfin.loans.selectors import loan_list
-from ipfin.securitisation.models import RoyaltyPayment, RoyaltyReceivable
+from ipfin.securitisation.models import PoolProgramme, RoyaltyPayment, RoyaltyReceivable
 from ipfin.securitisation.pools import PoolCandidate
 from ipfin.securitisation.simulation import Pool
 
 __all__ = [
     "month_index",
     "pool_candidates",
+    "programme_banks",
+    "programme_list",
     "projected_pool",
     "projected_royalty_pool",
     "royalty_candidates",
@@ -42,12 +45,48 @@ def month_index(cutoff: date, due: date) -> int:
     return max(months, 0)
 
 
-def pool_candidates(*, actor: Actor, cutoff: date) -> list[PoolCandidate]:
-    """The bank's own loans on the books as candidates for a pool (Perm.LOAN_MANAGE)."""
+def programme_list(*, actor: Actor) -> QuerySet[PoolProgramme]:
+    """The programmes the bank arranges or is invited to, newest first (`LOAN_MANAGE`)."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    org = user.organisation_id
+    ids = PoolProgramme.objects.filter(Q(arranger_id=org) | Q(members__bank_id=org)).values("pk")
+    return (
+        PoolProgramme.objects.filter(pk__in=ids)
+        .select_related("arranger")
+        .prefetch_related("members__bank")
+        .order_by("-created_at", "-id")
+    )
+
+
+def programme_banks(*, actor: Actor, programme_id: int) -> list[int]:
+    """The banks whose loans a programme's pool draws on: its arranger and each bank that
+    accepted; only the arranger previews its pools (404 for anyone else)."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    programme = PoolProgramme.objects.filter(pk=programme_id, arranger_id=user.organisation_id)
+    found = programme.first()
+    if found is None:
+        raise invalid(
+            "programme_id",
+            "programme_not_found",
+            "未找到本行牵头的该专项计划。",
+            "No such programme arranged by your bank.",
+        )
+    accepted = found.members.filter(state="accepted").values_list("bank_id", flat=True)
+    return [found.arranger_id, *accepted]
+
+
+def pool_candidates(
+    *, actor: Actor, cutoff: date, bank_ids: Sequence[int] | None = None
+) -> list[PoolCandidate]:
+    """The bank's own loans on the books as candidates for a pool (Perm.LOAN_MANAGE); with
+    `bank_ids` (a programme's banks, `programme_banks`), those banks' loans, which each bank
+    that accepted agreed to contribute."""
     require(actor, Perm.LOAN_MANAGE)
+    loans = (
+        loan_list(actor=actor) if bank_ids is None else Loan.objects.filter(bank_id__in=bank_ids)
+    )
     rows = (
-        loan_list(actor=actor)
-        .filter(state__in=_ON_THE_BOOKS, outstanding_principal__gt=0)
+        loans.filter(state__in=_ON_THE_BOOKS, outstanding_principal__gt=0)
         .order_by("id")
         .values_list(
             "id",

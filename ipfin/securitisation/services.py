@@ -16,17 +16,24 @@ from django.utils import timezone
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require
+from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import NotFound, invalid
-from ipfin.common.inputs import amount_in, date_in, decimal_in
+from ipfin.common.errors import Conflict, NotFound, invalid
+from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import largest_remainder, money_str
 from ipfin.registry.models import RightEvent, RightOwner
 from ipfin.registry.selectors import right_get
 from ipfin.securitisation.domain import Tranche, Waterfall, interest_fen, sequential_waterfall
-from ipfin.securitisation.models import RoyaltyPayment, RoyaltyReceivable
+from ipfin.securitisation.models import (
+    PoolProgramme,
+    ProgrammeMember,
+    RoyaltyPayment,
+    RoyaltyReceivable,
+)
 from ipfin.securitisation.pools import PoolRules, PoolSelection, select_pool
 from ipfin.securitisation.selectors import (
     pool_candidates,
+    programme_banks,
     projected_pool,
     projected_royalty_pool,
     royalty_candidates,
@@ -47,6 +54,8 @@ __all__ = [
     "PoolPreview",
     "TrancheShare",
     "pool_preview",
+    "programme_answer",
+    "programme_create",
     "royalty_record",
     "waterfall_preview",
 ]
@@ -164,6 +173,7 @@ def pool_preview(
     actor: Any,
     rules: PoolRules,
     assets: str = "loans",
+    programme_id: int | None = None,
     tranches: list[TrancheShare],
     senior_fee_rate: Decimal,
     monthly_pd: Decimal,
@@ -173,7 +183,8 @@ def pool_preview(
     stresses: list[Stress],
     today: date | None = None,
 ) -> PoolPreview:
-    """A pool of the bank's own loans (`assets` "loans") or licence-royalty receivables
+    """A pool of the bank's own loans (`assets` "loans"; with `programme_id`, the loans of the
+    programme's arranger and of each bank that accepted) or licence-royalty receivables
     ("royalties") cut today: the assets chosen by `rules` (ipfin.securitisation.pools), their
     projected monthly principal and interest (a royalty is collected whole), the tranches sized
     by their shares of the pool's balance (largest remainder, to the fen), and each tranche's
@@ -209,8 +220,16 @@ def pool_preview(
             "回收率最多精确到万分之一。",
             "recovery_rate: at most four decimals.",
         )
+    if programme_id is not None and assets != "loans":
+        raise invalid(
+            "programme_id", "programme_loans_only",
+            "多家银行的专项计划只汇集贷款。", "A programme of several banks pools loans only.",
+        )  # fmt: skip
+    banks = (
+        None if programme_id is None else programme_banks(actor=actor, programme_id=programme_id)
+    )
     candidates = (
-        pool_candidates(actor=actor, cutoff=cutoff)
+        pool_candidates(actor=actor, cutoff=cutoff, bank_ids=banks)
         if assets == "loans"
         else royalty_candidates(actor=actor, cutoff=cutoff)
     )
@@ -356,3 +375,115 @@ def royalty_record(
             },
         )
     return receivable
+
+
+# --- programmes of several banks --------------------------------------------------------------
+
+MAX_PROGRAMME_BANKS = 20
+
+
+def _programme_snapshot(programme: PoolProgramme) -> dict[str, Any]:
+    return {
+        "name": programme.name,
+        "arranger": programme.arranger_id,
+        "members": {str(m.bank_id): m.state for m in programme.members.all()},
+    }
+
+
+def programme_create(*, actor: User, name: Any, bank_ids: Any) -> PoolProgramme:
+    """The arranging bank opens a programme and invites other banks to contribute their loans
+    (1 to 20 banks, each a bank, not itself, once; a 422 naming `bank_ids` otherwise)."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    arranger = acting_organisation(user)
+    title = name.strip() if isinstance(name, str) else ""
+    if not title or len(title) > 200:
+        raise invalid(
+            "name", "name_required", "请填写专项计划名称（不超过 200 字）。",
+            "name: 1 to 200 characters.",
+        )  # fmt: skip
+    ids = bank_ids if isinstance(bank_ids, list) else []
+    banks = list(
+        Organisation.objects.filter(pk__in=[i for i in ids if isinstance(i, int)], kind="bank")
+        .exclude(pk=arranger.pk)
+        .values_list("pk", flat=True)
+    )
+    if (
+        not 1 <= len(ids) <= MAX_PROGRAMME_BANKS
+        or len(set(ids)) != len(ids)
+        or len(banks) != len(ids)
+    ):
+        raise invalid(
+            "bank_ids", "banks_invalid",
+            f"请邀请 1 到 {MAX_PROGRAMME_BANKS} 家其他银行，各一次。",
+            f"Invite 1 to {MAX_PROGRAMME_BANKS} other banks, each once.",
+        )  # fmt: skip
+    with transaction.atomic():
+        programme = PoolProgramme.objects.create(name=title, arranger=arranger, created_by=user)
+        ProgrammeMember.objects.bulk_create(
+            [ProgrammeMember(programme=programme, bank_id=bank) for bank in banks]
+        )
+        audit_record(
+            actor=user,
+            action="abs.programme_create",
+            obj=programme,
+            after=_programme_snapshot(programme),
+        )
+        notify_orgs(
+            banks,
+            programme,
+            "abs.programme_invite",
+            f"{arranger.name} 邀请贵行以知识产权质押贷款参加资产支持专项计划“{title}”；"
+            "同意即向牵头银行提供入池贷款的逐笔数据。",
+            f"{arranger.name} invites your bank to contribute IP-pledge loans to the programme "
+            f'"{title}"; accepting shares the pooled loans\' figures with the arranger.',
+        )
+    return programme
+
+
+def programme_answer(*, actor: User, programme_id: Any, decision: Any) -> PoolProgramme:
+    """An invited bank accepts (its eligible loans join the programme's pools, their figures
+    shared with the arranger) or declines; once (409 `programme_answered`); 404 for a bank not
+    invited."""
+    user = require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(user)
+    if decision not in ("accept", "decline"):
+        raise invalid(
+            "decision", "decision_invalid", "请选择同意或拒绝。", "decision is accept or decline."
+        )
+    with transaction.atomic():
+        member = (
+            ProgrammeMember.objects.select_for_update()
+            .select_related("programme")
+            .filter(programme_id=int_in(programme_id, "abs_programme_id"), bank=bank)
+            .first()
+        )
+        if member is None:
+            raise NotFound(
+                "未找到邀请贵行的该专项计划。", "No such programme.", code="programme_not_found"
+            )
+        if member.state != "invited":
+            raise Conflict(
+                "贵行已答复该专项计划的邀请。",
+                "Your bank has answered this invitation already.",
+                code="programme_answered",
+            )
+        before = _programme_snapshot(member.programme)
+        member.state = "accepted" if decision == "accept" else "declined"
+        member.answered_by, member.answered_at = user, timezone.now()
+        member.save()
+        audit_record(
+            actor=user,
+            action="abs.programme_answer",
+            obj=member.programme,
+            before=before,
+            after=_programme_snapshot(member.programme),
+        )
+        word_zh = "同意参加" if decision == "accept" else "拒绝参加"
+        notify_orgs(
+            [member.programme.arranger_id],
+            member.programme,
+            "abs.programme_answer",
+            f"{bank.name} {word_zh}专项计划“{member.programme.name}”。",
+            f'{bank.name} {decision}ed the programme "{member.programme.name}".',
+        )
+    return member.programme

@@ -55,6 +55,7 @@ from ipfin.pledges.models import (
 from ipfin.registry.models import Right, RightEvent
 from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, RiskScheme
 from ipfin.risk.services import claim_file, scheme_create
+from ipfin.securitisation.models import PoolProgramme, ProgrammeMember
 from ipfin.trading.models import Deal, DealConsent, Listing
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
 from ipfin.whitelist.models import (
@@ -144,6 +145,7 @@ CREATES = {
     # The bank's own royalty receivable on a registered licence (securitisation/tests/
     # test_royalties.py).
     ("POST", "/abs/royalties"),
+    ("POST", "/abs/programmes"),  # arranged by the caller's bank (test_programmes.py)
     # An interest is the caller's own on a public listing, like a bid (trading/tests/test_api.py).
     ("POST", "/trading/listings/{trading_listing_id}/interests"),
     ("POST", "/insurance/policies"),  # insurers only (insurance/tests/test_api.py)
@@ -353,6 +355,15 @@ OWNED: dict[str, Owned] = {
     "insurance_claim_id": Owned(
         InsuranceClaim, lambda a, x: InsuranceClaim.objects.filter(claimant=a)
     ),
+    # A programme of several banks' loans is its arranger's and its invited banks' (the demo's:
+    # bank A arranges, bank B is invited, so bank B has none foreign: NOTHING_FOREIGN).
+    "abs_programme_id": Owned(
+        PoolProgramme,
+        lambda a, x: _not_party(
+            PoolProgramme.objects.filter(arranger=a), x, "arranger", "members__bank"
+        ),
+        (ProgrammeMember,),
+    ),
     # A listing is its holder's to withdraw and to deal (its reading is public); the demo's are
     # enterprise A's.
     "trading_listing_id": Owned(
@@ -385,6 +396,10 @@ LISTS: dict[str, str | None] = {
     "/trading/deals": "trading_deal_id",
     "/trading/interests": None,  # the caller's own and those in its listings (test_api.py)
     "/abs/royalties": None,  # the bank's own receivables (securitisation/tests/test_royalties.py)
+    # The programmes the bank arranges or is invited to (test_programmes.py: an invited bank sees
+    # the one it is invited to; the demo's invites the sweep's bank B, so its list is checked
+    # there, not here).
+    "/abs/programmes": None,
     "/subsidies/claims": "claim_id",
     "/risk/claims": "risk_claim_id",
     "/whitelist/batches": "batch_id",
@@ -536,7 +551,9 @@ def _foreign(demo: Demo, param: str, caller: str) -> list[Any]:
 
 # (path parameter, caller) with nothing foreign to probe, by design, with the reason. Every other
 # case must find rows, or the sweep would pass without sending a request.
-NOTHING_FOREIGN: dict[tuple[str, str], str] = {}
+NOTHING_FOREIGN: dict[tuple[str, str], str] = {
+    ("abs_programme_id", "bank_b"): "bank B is invited to the demo's programme: a party to it",
+}
 
 
 def _probes(values: list[Any], param: str, caller: str) -> None:

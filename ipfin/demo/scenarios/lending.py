@@ -25,6 +25,7 @@ from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.registry.domain import add_months
 from ipfin.registry.models import Right
+from ipfin.securitisation import services as securitisation
 from ipfin.valuation import services as valuations
 from ipfin.valuation.models import Valuation
 
@@ -96,6 +97,15 @@ def lend(cast: Cast, catalogue: Catalogue, history: History) -> None:
         policy_id=catalogue.fee_subsidy.pk,
         year=history.loan_a_disbursed.year,
         today=history.today,
+    )
+    # Securitisation: bank A arranges a programme of several banks' IP-pledge loans and invites
+    # bank B, whose answer is pending.
+    bank_b_org = cast.bank_b.organisation
+    assert bank_b_org is not None
+    securitisation.programme_create(
+        actor=cast.bank_a,
+        name="示范市知识产权质押贷款资产支持专项计划（第一期）",
+        bank_ids=[bank_b_org.pk],
     )
     # The regulator reads single records only under a case: one open on bank A, so that the
     # demo's regulator sees what a supervised bank's loans look like (and its reads audited).
