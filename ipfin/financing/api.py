@@ -75,6 +75,7 @@ def _version(v: ProductVersion, rate: Decimal | None) -> dict[str, Any]:
         "regions": list(v.regions),
         "park_ids": list(v.park_ids),
         "industries": list(v.industries),
+        "insurance_kind": v.insurance_kind,
         "premium_rate": _dec(v.premium_rate),
         "coverage_ratio": _dec(v.coverage_ratio),
         "coverage_max": money_str_or_none(v.coverage_max),

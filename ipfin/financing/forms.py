@@ -10,7 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import Organisation, OrganisationKind
-from ipfin.financing.models import LprTenor, PolicyKind, ProductKind, ProductVersion, ResponseKind
+from ipfin.financing.models import (
+    InsuranceKindChoices,
+    LprTenor,
+    PolicyKind,
+    ProductKind,
+    ProductVersion,
+    ResponseKind,
+)
 from ipfin.financing.presentation import REPAYMENT_LABELS
 from ipfin.registry.models import RightKindChoices
 from ipfin.web.forms import BaseForm, DateInput, MoneyField, split_list
@@ -95,6 +102,11 @@ class ProductForm(BaseForm):
     park_ids = forms.MultipleChoiceField(
         label=_("适用园区（不选即不限）"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    insurance_kind = forms.ChoiceField(
+        label=_("险种（保险产品）"),
+        required=False,
+        choices=[("", "—"), *InsuranceKindChoices.choices],
+    )
     premium_rate = forms.DecimalField(
         label=_("费率（保险、担保，0–1）"), required=False, max_digits=7, decimal_places=6
     )
@@ -129,6 +141,7 @@ class ProductForm(BaseForm):
             "regions": "，".join(version.regions),
             "industries": "，".join(version.industries),
             "park_ids": [str(x) for x in version.park_ids],
+            "insurance_kind": version.insurance_kind,
             "premium_rate": version.premium_rate,
             "coverage_ratio": version.coverage_ratio,
             "coverage_max": version.coverage_max,
@@ -155,6 +168,7 @@ class ProductForm(BaseForm):
             "regions": split_list(data["regions"]),
             "industries": split_list(data["industries"]),
             "park_ids": [int(x) for x in data["park_ids"]],
+            "insurance_kind": data["insurance_kind"],
             "premium_rate": text(data["premium_rate"]),
             "coverage_ratio": text(data["coverage_ratio"]),
             "coverage_max": text(data["coverage_max"]),

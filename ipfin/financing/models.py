@@ -21,6 +21,17 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.display import basis_points
+from ipfin.financing.domain.insurance_kinds import InsuranceKind
+
+
+class InsuranceKindChoices(models.TextChoices):
+    PLEDGE_GUARANTEE = InsuranceKind.PLEDGE_GUARANTEE.value, _("知识产权质押融资保证保险")
+    ENFORCEMENT = InsuranceKind.ENFORCEMENT.value, _("知识产权执行保险")
+    INFRINGEMENT_LIABILITY = InsuranceKind.INFRINGEMENT_LIABILITY.value, _("知识产权侵权责任保险")
+    INFRINGED_LOSS = InsuranceKind.INFRINGED_LOSS.value, _("知识产权被侵权损失保险")
+    APPLICATION_COST = InsuranceKind.APPLICATION_COST.value, _("专利申请费用损失保险")
+    TRANSFORMATION_COST = InsuranceKind.TRANSFORMATION_COST.value, _("专利成果转化费用损失保险")
+    OVERSEAS_INFRINGEMENT = InsuranceKind.OVERSEAS_INFRINGEMENT.value, _("海外知识产权侵权责任保险")
 
 
 class ProductKind(models.TextChoices):
@@ -95,7 +106,10 @@ class ProductVersion(models.Model):
     regions = models.JSONField(_("适用地区"), default=list, blank=True)
     park_ids = models.JSONField(_("适用园区"), default=list, blank=True)
     industries = models.JSONField(_("适用行业"), default=list, blank=True)
-    # Insurance and guarantees.
+    # Insurance and guarantees; an insurance product's kind (险种, issue 16).
+    insurance_kind = models.CharField(
+        _("险种"), max_length=32, choices=InsuranceKindChoices.choices, blank=True, default=""
+    )
     premium_rate = models.DecimalField(_("费率"), max_digits=7, decimal_places=6, null=True)
     coverage_ratio = models.DecimalField(_("保障比例"), max_digits=5, decimal_places=4, null=True)
     coverage_max = models.DecimalField(_("最高保额"), max_digits=15, decimal_places=2, null=True)

@@ -34,6 +34,10 @@ class ProductTermsIn(Schema):
     regions: list[str] = Field(default_factory=list, max_length=50)
     park_ids: list[int] = Field(default_factory=list, max_length=50)
     industries: list[str] = Field(default_factory=list, max_length=50)
+    insurance_kind: Literal[
+        "pledge_guarantee", "enforcement", "infringement_liability", "infringed_loss",
+        "application_cost", "transformation_cost", "overseas_infringement", "",
+    ] = Field("", description="险种: required for an insurance product")  # fmt: skip
     premium_rate: str | None = Field(None, max_length=20)
     coverage_ratio: str | None = Field(None, max_length=20)
     coverage_max: MoneyIn | None = None
@@ -93,6 +97,7 @@ class VersionOut(Schema):
     regions: list[str]
     park_ids: list[int]
     industries: list[str]
+    insurance_kind: str = Field(..., description="险种 of an insurance product ('' otherwise)")
     premium_rate: str | None
     coverage_ratio: str | None
     coverage_max: str | None

@@ -40,6 +40,7 @@ from ipfin.common.inputs import optional_amount_in
 from ipfin.common.money import money_str
 from ipfin.common.versioning import check_version
 from ipfin.financing import selectors
+from ipfin.financing.domain.insurance_kinds import InsuranceKind
 from ipfin.financing.domain.terms import RepaymentMethod
 from ipfin.financing.models import (
     Demand,
@@ -102,6 +103,7 @@ _TERM_KEYS = (
     "regions",
     "park_ids",
     "industries",
+    "insurance_kind",
     "premium_rate",
     "coverage_ratio",
     "coverage_max",
@@ -298,6 +300,7 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
         "regions": _str_list(terms.get("regions"), "regions"),
         "park_ids": _park_ids(terms.get("park_ids")),
         "industries": _str_list(terms.get("industries"), "industries"),
+        "insurance_kind": str(terms.get("insurance_kind") or ""),
         "premium_rate": _fraction(
             terms.get("premium_rate"), "premium_rate", allow_zero=True, allow_one=False
         ),
@@ -350,6 +353,17 @@ def clean_terms(kind: str, terms: Mapping[str, Any]) -> dict[str, Any]:
             "保险和担保产品须公布费率。",
             "Insurance and guarantee products must publish their premium or fee rate.",
         )
+    kinds = {k.value for k in InsuranceKind}
+    if kind == ProductKind.INSURANCE and t["insurance_kind"] not in kinds:
+        raise invalid(
+            "insurance_kind",
+            "insurance_kind_required",
+            "保险产品须注明险种：质押融资保证保险、执行保险、侵权责任保险、被侵权损失保险、"
+            "专利申请费用损失保险、专利成果转化费用损失保险或海外侵权责任保险。",
+            "An insurance product names its kind: " + ", ".join(sorted(kinds)) + ".",
+        )
+    if kind != ProductKind.INSURANCE:
+        t["insurance_kind"] = ""
     return t
 
 
@@ -373,6 +387,7 @@ def _version_snapshot(v: ProductVersion) -> dict[str, Any]:
         "regions": list(v.regions),
         "park_ids": list(v.park_ids),
         "industries": list(v.industries),
+        "insurance_kind": v.insurance_kind,
         "premium_rate": dec(v.premium_rate),
         "coverage_ratio": dec(v.coverage_ratio),
         "coverage_max": dec(v.coverage_max),

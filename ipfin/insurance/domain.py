@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
 from ipfin.common.errors import invalid
 from ipfin.common.money import largest_remainder, to_fen
+from ipfin.financing.domain.insurance_kinds import InsuranceKind
 from ipfin.risk.domain.ratios import MAX_PLACES, ratio_in
 
 __all__ = [
@@ -35,31 +35,8 @@ __all__ = [
 _ZERO = Decimal("0.00")
 
 
-class ProductKind(StrEnum):
-    """The kinds of IP insurance the seeds name."""
-
-    PLEDGE_GUARANTEE = "pledge_guarantee"  # 知识产权质押融资保证保险
-    ENFORCEMENT = "enforcement"  # 知识产权执行保险
-    INFRINGEMENT_LIABILITY = "infringement_liability"  # 知识产权侵权责任保险
-    INFRINGED_LOSS = "infringed_loss"  # 知识产权被侵权损失保险
-    APPLICATION_COST = "application_cost"  # 专利申请费用损失保险
-    TRANSFORMATION_COST = "transformation_cost"  # 专利成果转化费用损失保险
-    OVERSEAS_INFRINGEMENT = "overseas_infringement"  # 海外知识产权侵权责任保险
-
-    @property
-    def label_zh(self) -> str:
-        return _KIND_ZH[self]
-
-
-_KIND_ZH = {
-    ProductKind.PLEDGE_GUARANTEE: "知识产权质押融资保证保险",
-    ProductKind.ENFORCEMENT: "知识产权执行保险",
-    ProductKind.INFRINGEMENT_LIABILITY: "知识产权侵权责任保险",
-    ProductKind.INFRINGED_LOSS: "知识产权被侵权损失保险",
-    ProductKind.APPLICATION_COST: "专利申请费用损失保险",
-    ProductKind.TRANSFORMATION_COST: "专利成果转化费用损失保险",
-    ProductKind.OVERSEAS_INFRINGEMENT: "海外知识产权侵权责任保险",
-}
+# The seven kinds, one definition with the catalogue's (ipfin.financing.domain.insurance_kinds).
+ProductKind = InsuranceKind
 
 
 def premium(sum_insured: Decimal, rate: object) -> Decimal:

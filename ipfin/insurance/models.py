@@ -15,17 +15,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.insurance.domain import ProductKind
+from ipfin.financing.models import InsuranceKindChoices
 
-
-class PolicyKindChoices(models.TextChoices):
-    PLEDGE_GUARANTEE = ProductKind.PLEDGE_GUARANTEE.value, _("知识产权质押融资保证保险")
-    ENFORCEMENT = ProductKind.ENFORCEMENT.value, _("知识产权执行保险")
-    INFRINGEMENT_LIABILITY = ProductKind.INFRINGEMENT_LIABILITY.value, _("知识产权侵权责任保险")
-    INFRINGED_LOSS = ProductKind.INFRINGED_LOSS.value, _("知识产权被侵权损失保险")
-    APPLICATION_COST = ProductKind.APPLICATION_COST.value, _("专利申请费用损失保险")
-    TRANSFORMATION_COST = ProductKind.TRANSFORMATION_COST.value, _("专利成果转化费用损失保险")
-    OVERSEAS_INFRINGEMENT = ProductKind.OVERSEAS_INFRINGEMENT.value, _("海外知识产权侵权责任保险")
+# The seven kinds with their labels: the catalogue's (ipfin.financing.models).
+PolicyKindChoices = InsuranceKindChoices
 
 
 class SubjectChoices(models.TextChoices):

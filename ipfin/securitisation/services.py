@@ -21,6 +21,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import largest_remainder, money_str
+from ipfin.registry.domain import add_months
 from ipfin.registry.models import RightEvent, RightOwner
 from ipfin.registry.selectors import right_get
 from ipfin.securitisation.domain import Tranche, Waterfall, interest_fen, sequential_waterfall
@@ -296,7 +297,7 @@ def royalty_record(
     register (422 `licence_not_recorded` naming `licensee_uscc` when the register has no licence
     of the right to that licensee), payable to a current holder of the right (the licensor), by
     date: 1 to 240 payments, each after today, each date once, each amount above 0 (a 422
-    naming `payments[i].due_on` or `payments[i].amount`)."""
+    naming `payments[i].due_on` or `payments[i].amount`), none more than 600 months ahead."""
     user = require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(user)
     day = today or timezone.localdate()
@@ -339,14 +340,18 @@ def royalty_record(
             f"请列出 1 到 {MAX_ROYALTY_PAYMENTS} 期应付许可使用费。",
             f"payments: 1 to {MAX_ROYALTY_PAYMENTS} royalties due.",
         )  # fmt: skip
+    # Within the periods a pool projects (fifty years): a date beyond would make the pool's
+    # monthly columns, and the simulation's, as long as the attacker liked.
+    last_day = add_months(day, MAX_PERIODS)
     schedule: dict[date, Decimal] = {}
     for i, item in enumerate(payments):
         entry = item if isinstance(item, dict) else {}
         due = date_in(entry.get("due_on"), f"payments[{i}].due_on")
-        if due <= day or due in schedule:
+        if due <= day or due in schedule or due > last_day:
             raise invalid(
                 f"payments[{i}].due_on", "due_on_invalid",
-                "应付日须晚于今天，且各期不重复。", "Each due date is after today, and once.",
+                f"应付日须晚于今天、在 {MAX_PERIODS // 12} 年之内，且各期不重复。",
+                f"Each due date is after today, within {MAX_PERIODS // 12} years, and once.",
             )  # fmt: skip
         schedule[due] = amount_in(
             entry.get("amount"), f"payments[{i}].amount", label_zh="许可使用费"

@@ -152,6 +152,7 @@ def publish_catalogue(cast: Cast, history: History) -> Catalogue:
         name="知识产权质押融资保证保险",
         terms={
             "description": "为知识产权质押贷款提供保证保险，保险公司承担约定比例的贷款损失。",
+            "insurance_kind": "pledge_guarantee",
             "amount_max": "5000000",
             "term_max_months": 36,
             "premium_rate": "0.015",

@@ -61,11 +61,14 @@ LOAN_TERMS: dict[str, Any] = {
 
 @pytest.fixture
 def publish() -> Callable[..., ProductVersion]:
-    """Publish through the service; defaults: a loan with LOAN_TERMS, overridable per key."""
+    """Publish through the service; defaults: a loan with LOAN_TERMS, overridable per key (an
+    insurance product: pledge-financing guarantee insurance, issue 16's kinds)."""
 
     def do(actor: User, code: str = "IP-LOAN", kind: str = "loan", **terms: Any) -> ProductVersion:
         name = terms.pop("name", f"{code} 产品")
-        base = dict(LOAN_TERMS) if kind == "loan" else {"premium_rate": "0.01"}
+        base: dict[str, Any] = dict(LOAN_TERMS) if kind == "loan" else {"premium_rate": "0.01"}
+        if kind == "insurance":
+            base["insurance_kind"] = "pledge_guarantee"
         base.update(terms)
         return product_publish(actor=actor, code=code, kind=kind, name=name, terms=base)
 

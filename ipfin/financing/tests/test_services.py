@@ -131,6 +131,21 @@ def test_kind_cannot_change_and_insurer_publishes_insurance(
     with pytest.raises(ValidationFailed) as exc:
         publish(insurer_user, "INS-2", kind="insurance", premium_rate=None)
     assert exc.value.code == "premium_required"
+    assert v.insurance_kind == "pledge_guarantee"
+
+
+@pytest.mark.parametrize("kind", ["", "life", "loan"])
+def test_an_insurance_product_names_one_of_the_seven_kinds_issue16_seed004_8(
+    insurer_user: User, publish: Callable[..., ProductVersion], kind: str
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        publish(insurer_user, "INS-3", kind="insurance", insurance_kind=kind)
+    assert (exc.value.code, exc.value.extra["field"]) == (
+        "insurance_kind_required",
+        "insurance_kind",
+    )
+    enforcement = publish(insurer_user, "INS-4", kind="insurance", insurance_kind="enforcement")
+    assert enforcement.get_insurance_kind_display() == "知识产权执行保险"
 
 
 def test_withdraw_and_republish(

@@ -104,6 +104,10 @@ def test_a_receivable_needs_the_registered_licence_and_future_dates_each_once(
     past = [{"due_on": today.isoformat(), "amount": "1.00"}]
     refused = bank.post_json(URL, {**good, "payments": past})
     assert (refused.status_code, refused.json()["field"]) == (422, "payments[0].due_on")
+    # Fifty years and a day ahead: a pool's columns would be as long as the caller liked.
+    far = [{"due_on": add_months(today, 601).isoformat(), "amount": "1.00"}]
+    refused = bank.post_json(URL, {**good, "payments": far})
+    assert (refused.status_code, refused.json()["field"]) == (422, "payments[0].due_on")
     twice = _payments(today, "1.00") * 2
     refused = bank.post_json(URL, {**good, "payments": twice})
     assert (refused.status_code, refused.json()["field"]) == (422, "payments[1].due_on")
