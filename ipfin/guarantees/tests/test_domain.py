@@ -87,3 +87,19 @@ def test_no_part_exceeds_the_cap_or_the_loss_and_a_recovery_never_costs_more(
     recovery = after_recovery(part, loss, proceeds, terms)
     assert recovery.part <= part and recovery.refund == part - recovery.part
     assert recovery.loss == max(loss - proceeds, 0)
+
+
+@given(
+    principal=_money,
+    rate=st.integers(0, 10**10).map(lambda n: Decimal(n).scaleb(-10)),
+    months=st.integers(1, 600),
+)
+def test_the_fee_is_its_exact_amount_to_the_half_fen_and_grows_with_the_term(
+    principal: Decimal, rate: Decimal, months: int
+) -> None:
+    fee = guarantee_fee(principal, rate, months)
+    exact = principal * rate * months / 12
+    assert fee == fee.quantize(Decimal("0.01")) and fee >= 0
+    assert abs(fee - exact) <= Decimal("0.005")
+    if months < 600:
+        assert guarantee_fee(principal, rate, months + 1) >= fee

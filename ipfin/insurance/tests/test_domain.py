@@ -116,3 +116,28 @@ def test_every_kind_the_seeds_name_has_its_chinese_name() -> None:
     assert len(ProductKind) == 7
     assert ProductKind.PLEDGE_GUARANTEE.label_zh == "知识产权质押融资保证保险"
     assert all(kind.label_zh.endswith("保险") for kind in ProductKind)
+
+
+_fen = st.integers(0, 10**12).map(lambda fen: Decimal(fen).scaleb(-2))
+_rate = st.integers(0, 10**10).map(lambda n: Decimal(n).scaleb(-10))
+
+
+@given(_fen, _rate)
+def test_the_premium_is_its_exact_amount_to_the_half_fen(
+    sum_insured: Decimal, rate: Decimal
+) -> None:
+    charged = premium(sum_insured, rate)
+    assert charged == charged.quantize(Decimal("0.01")) and charged >= 0
+    assert abs(charged - rate * sum_insured) <= Decimal("0.005")
+
+
+@given(_fen, _fen, _fen, _fen, _rate)
+def test_no_payout_exceeds_the_sum_left_or_the_loss_it_covers(
+    loss: Decimal, deductible: Decimal, sum_insured: Decimal, paid_before: Decimal, share: Decimal
+) -> None:
+    left = max(sum_insured - paid_before, Decimal(0))
+    payout = claim_payout(loss, deductible, sum_insured, paid_before)
+    assert Decimal(0) <= payout <= left and payout <= max(loss - deductible, Decimal(0))
+    part = guarantee_insurance_part(loss, share, sum_insured, paid_before)
+    assert Decimal(0) <= part <= left
+    assert part <= share * loss + Decimal("0.005")
