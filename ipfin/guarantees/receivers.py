@@ -36,7 +36,14 @@ def _settled(sender: Any, claim: Any, actor: Any, **_: Any) -> None:
 
 
 @receiver(subsidy_fees, dispatch_uid="guarantees.fees_paid")
-def _fees(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], **_: Any) -> Any:
+def _fees(
+    sender: Any,
+    enterprise: Any,
+    year: int,
+    kinds: tuple[str, ...],
+    ip_pledge_only: bool = True,
+    **_: Any,
+) -> Any:
     """The guarantee fees charged in `year` on the enterprise's loans (a fee is charged once, on
     disbursement, and paid by the borrower)."""
     if "guarantee_fee" not in kinds:
@@ -45,7 +52,10 @@ def _fees(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], **_: 
 
     rows = Guarantee.objects.filter(
         loan__enterprise_id=enterprise.pk, fee__gt=0, fee_charged_on__year=year
-    ).values_list("pk", "fee", "fee_charged_on")
+    )
+    if ip_pledge_only:
+        rows = rows.filter(loan__pledge__isnull=False)
+    rows = rows.values_list("pk", "fee", "fee_charged_on")
     return [FeePaid("guarantee_fee", f"guarantee:{pk}", fee, on) for pk, fee, on in rows]
 
 

@@ -356,8 +356,14 @@ def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any)
 
 def guarantee_cover(*, loan: Loan) -> ContractCover | None:
     """The loan's guarantee that bears part of its loss, as a compensation claim is filed: one
-    issued, called or paid (a requested one covers nothing yet)."""
-    g = Guarantee.objects.filter(loan_id=loan.pk, state__in=("issued", "called", "paid")).first()
+    issued, called, paid, or settled by its own recovery (its share of the loss stands; the
+    settlement then leaves that guarantee as it was settled); a requested or declined one covers
+    nothing."""
+    g = (
+        Guarantee.objects.filter(loan_id=loan.pk, state__in=("issued", "called", "paid", "settled"))
+        .order_by("-id")
+        .first()
+    )
     if g is None:
         return None
     return ContractCover("guarantor", f"guarantee:{g.pk}", Decimal(g.share), Decimal(g.cap))

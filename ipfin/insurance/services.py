@@ -20,7 +20,9 @@ earliest issued, if several): its `loss_share`, within what is left of the sum i
 (`policy_cover`). The claim's settlement after the disposal fixes the insurer's part
 (`claim_from_settlement`): the bank's notified claim on the policy is assessed at that part, or,
 if the bank gave no notice, a claim is opened and assessed at it, in the bank's name; the lead
-insurer then pays it (`claim_pay`), split among the co-insurers.
+insurer then pays it (`claim_pay`), split among the co-insurers. What the policy already paid
+or assessed counts towards that part (never paid twice), and while the loan has a compensation
+claim the lead insurer assesses no claim on such a policy itself (409 `settled_by_claim`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
@@ -396,6 +399,18 @@ def claim_assess(
                 )
             claim.state, claim.reject_reason = "rejected", text
         elif decision == "pay":
+            if (
+                policy.loan_id is not None
+                and RiskClaim.objects.filter(loan_id=policy.loan_id)
+                .exclude(state="rejected")
+                .exists()
+            ):
+                raise Conflict(
+                    "该贷款已申请风险补偿：保险的分担由补偿申请处置后结算确定。",
+                    "The loan has a compensation claim: its settlement after the disposal fixes "
+                    "the insurer's part.",
+                    code="settled_by_claim",
+                )
             assessed = amount_in(loss, "loss", positive=False, label_zh="核定损失")
             paid_before = Decimal(policy.paid_out)
             if policy.kind == ProductKind.PLEDGE_GUARANTEE.value:
@@ -485,6 +500,13 @@ def claim_pay(*, actor: User, claim_id: Any, today: date | None = None) -> Insur
     return claim
 
 
+def pool_member_ids(policy: Policy) -> list[int]:
+    """The co-insurers of a policy besides its lead (each shares its payouts)."""
+    return list(
+        policy.members.exclude(insurer_id=policy.insurer_id).values_list("insurer_id", flat=True)
+    )
+
+
 def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
     return (
         Policy.objects.filter(
@@ -516,10 +538,19 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
     if not refs or claim.insurer_part is None or Decimal(claim.insurer_part) <= 0:
         return None
     policy = Policy.objects.select_for_update().get(pk=int(refs[0].partition(":")[2]))
+    # The insurer's part of the loss is all it owes for it: what it paid on the policy, or has
+    # assessed and not paid yet, counts towards it (a claim the bank made the usual way before
+    # the settlement is not paid a second time).
+    pending = InsuranceClaim.objects.filter(policy=policy, state="assessed").aggregate(
+        s=Sum("payout")
+    )["s"]
+    already = Decimal(policy.paid_out) + Decimal(str(pending or 0))
     part = min(
-        Decimal(claim.insurer_part),
+        max(Decimal(claim.insurer_part) - already, Decimal("0.00")),
         max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00")),
-    )
+    ).quantize(Decimal("0.01"))
+    if part <= 0:
+        return None
     pool = CoInsurance(
         tuple((m.insurer_id, Decimal(m.share)) for m in policy.members.order_by("position"))
     )
@@ -551,7 +582,7 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
         after={**_claim_snapshot(open_claim), "risk_claim": claim.pk},
     )
     notify_orgs(
-        [policy.insurer_id, claim.bank_id],
+        [policy.insurer_id, *pool_member_ids(policy), claim.bank_id],
         open_claim,
         "insurance.claim_by_settlement",
         f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应赔付 {money_str(part)} 元"

@@ -43,11 +43,14 @@ class FeePaid:
     on: date  # when it was charged
 
 
-def fees_paid(enterprise: Any, year: int, kinds: tuple[str, ...]) -> list[FeePaid]:
-    """Every receiver's lines, in the order charged (then by record)."""
+def fees_paid(
+    enterprise: Any, year: int, kinds: tuple[str, ...], *, ip_pledge_only: bool = True
+) -> list[FeePaid]:
+    """Every receiver's lines, in the order charged (then by record); `ip_pledge_only`: the fees
+    of IP-pledge loans only (a guarantee's)."""
     lines: list[FeePaid] = []
     for _receiver, answer in subsidy_fees.send(
-        sender=None, enterprise=enterprise, year=year, kinds=kinds
+        sender=None, enterprise=enterprise, year=year, kinds=kinds, ip_pledge_only=ip_pledge_only
     ):
         lines.extend(answer if isinstance(answer, list) else [])
     return sorted(lines, key=lambda line: (line.on, line.kind, line.ref))

@@ -410,6 +410,10 @@ def subsidy_claims(request: HttpRequest) -> HttpResponse:
 
     def submit() -> str:
         claim = services.subsidy_claim_submit(actor=request.user, **form.cleaned_data)
+        if claim.basis == "fees":
+            return _("贴费申请已提交：实付担保费、保险费、评估费 %(fees)s。") % {
+                "fees": yuan_exact(claim.fees_paid)
+            }
         return _("贴息申请已提交：实付利息 %(interest)s。") % {
             "interest": yuan_exact(claim.interest_paid)
         }

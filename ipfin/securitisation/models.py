@@ -42,6 +42,10 @@ class RoyaltyReceivable(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One receivable per licence: its royalties are sold once, whichever bank records them.
+        constraints = [
+            models.UniqueConstraint(fields=["licence_event"], name="royalty_once_per_licence")
+        ]
         verbose_name = _("许可使用费应收账款")
         verbose_name_plural = _("许可使用费应收账款")
 

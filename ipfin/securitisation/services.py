@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
@@ -289,6 +289,14 @@ def _principal_part(pool: Pool) -> Any:
 MAX_ROYALTY_PAYMENTS = 240  # twenty years of monthly royalties
 
 
+def _receivable_exists() -> Conflict:
+    return Conflict(
+        "该许可的许可使用费应收账款已登记。",
+        "The royalties of this licence are recorded already.",
+        code="receivable_exists",
+    )
+
+
 def royalty_record(
     *, actor: User, number: Any, licensee_uscc: Any, payments: Any, today: date | None = None
 ) -> RoyaltyReceivable:
@@ -297,7 +305,8 @@ def royalty_record(
     register (422 `licence_not_recorded` naming `licensee_uscc` when the register has no licence
     of the right to that licensee), payable to a current holder of the right (the licensor), by
     date: 1 to 240 payments, each after today, each date once, each amount above 0 (a 422
-    naming `payments[i].due_on` or `payments[i].amount`), none more than 600 months ahead."""
+    naming `payments[i].due_on` or `payments[i].amount`), none more than 600 months ahead. One
+    receivable per licence (409 `receivable_exists`): its royalties are sold once."""
     user = require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(user)
     day = today or timezone.localdate()
@@ -356,15 +365,21 @@ def royalty_record(
         schedule[due] = amount_in(
             entry.get("amount"), f"payments[{i}].amount", label_zh="许可使用费"
         )
+    if RoyaltyReceivable.objects.filter(licence_event=licence).exists():
+        raise _receivable_exists()
     with transaction.atomic():
-        receivable = RoyaltyReceivable.objects.create(
-            bank=bank,
-            right=right,
-            licence_event=licence,
-            licensor_id=holder,
-            licensee=licensee,
-            created_by=user,
-        )
+        try:
+            with transaction.atomic():
+                receivable = RoyaltyReceivable.objects.create(
+                    bank=bank,
+                    right=right,
+                    licence_event=licence,
+                    licensor_id=holder,
+                    licensee=licensee,
+                    created_by=user,
+                )
+        except IntegrityError:  # a concurrent record of the same licence won
+            raise _receivable_exists() from None
         RoyaltyPayment.objects.bulk_create(
             [RoyaltyPayment(receivable=receivable, due_on=d, amount=a) for d, a in schedule.items()]
         )

@@ -6,18 +6,22 @@
   only an ordinary licence (专利法 art. 14: "共有人可以单独实施或者以普通许可方式许可他人实施该
   专利"; 422 `right_co_owned`). One open listing of a right by its holder (409 `listing_exists`).
   The pledgees of a pledged right are told at once.
-- `listing_withdraw` (the holder): an open listing without a live deal.
+- `listing_withdraw` (the holder): an open listing without a live deal. While a deal of the
+  holder on the right waits for consent or for its record, the right is not listed again (409
+  `deal_pending`): a second deal could otherwise sell it twice.
 - `interest_express` (`TRADE_INTEREST`, never the holder): an optional offer and a message, once
   per party and listing (409 `interest_exists`).
 - `deal_agree` (the holder): with one party that expressed interest, at a price (from a reserve,
-  never below it) and on a date. While a registered pledge holds the right, each pledgee must
-  consent (民法典 art. 444 ¶2): the deal waits for them; else it is ready to be recorded.
+  never below it) and on a date (not before the listing, 422 `agreed_before_listing`). While a
+  registered pledge holds the right, on the deal's day or today, each pledgee must consent (民法典
+  art. 444 ¶2): the deal waits for them; else it is ready to be recorded.
 - `deal_consent` (the pledgee's bank, `TRADE_CONSENT`): consent with the consent letter's number,
   or refuse with a reason; a refusal ends the deal and reopens the listing.
 - `deal_record` (a trading centre, `TRADE_RECORD`): the ready deal recorded in the register as a
   transfer (the counterparty becomes the sole holder) or a licence, dated the deal, with its price
   and the pledgees' consents (ipfin.registry.services.right_dealing_record, the register's own
-  checks included).
+  checks included), only while the seller still holds the right (alone, for a sale or an exclusive
+  or sole licence; 409 `seller_not_holder`).
 """
 
 from __future__ import annotations
@@ -157,6 +161,18 @@ def listing_create(*, actor: User, data: dict[str, Any], today: date | None = No
             "转让或独占、排他许可须全体共有人共同办理。",
             "The right is co-owned: one co-owner alone may grant only an ordinary licence "
             "(Patent Law art. 14); a sale or an exclusive or sole licence needs all of them.",
+        )
+    live = Deal.objects.filter(
+        listing__right=right,
+        seller=org,
+        state__in=(DealState.AWAITING_CONSENT, DealState.READY),
+    ).first()
+    if live is not None:
+        raise Conflict(
+            f"该知识产权已有未登记的交易 #{live.pk}，登记或终止前不能再挂牌。",
+            f"The right has deal #{live.pk} not yet recorded: it cannot be listed again before.",
+            code="deal_pending",
+            extra={"deal_id": live.pk},
         )
     status = right_status(right, on=day).status
     if status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
@@ -312,6 +328,13 @@ def deal_agree(
     with transaction.atomic():
         org, listing = _own_listing(actor, listing_id)
         _listing_open(listing)
+        if on < listing.listed_on:
+            raise invalid(
+                "agreed_on",
+                "agreed_before_listing",
+                f"成交日不能早于挂牌日 {listing.listed_on}。",
+                f"agreed_on may not be before the listing's day, {listing.listed_on}.",
+            )
         interest = Interest.objects.filter(
             pk=int_in(interest_id, "interest_id"), listing=listing
         ).first()
@@ -323,7 +346,10 @@ def deal_agree(
                 "Choose a party that expressed interest in this listing.",
             )
         deal_price_check(listing.price_kind, Decimal(listing.price), amount)
-        pledges = pledges_holding_by_pledgee(listing.right, day)
+        # The pledges holding the right on the deal's day (what the register checks the record
+        # against) and today (a pledgee since then is asked too).
+        pledges = pledges_holding_by_pledgee(listing.right, on)
+        pledges += pledges_holding_by_pledgee(listing.right, day)
         # One answer per pledgee, whatever the number of its pledges on the right.
         pledgees: dict[int, str] = {}
         for number, pledgee in pledges:
@@ -411,6 +437,7 @@ def deal_consent(
         deal.state = deal_state(list(deal.consents.values_list("state", flat=True))).value
         deal.save(update_fields=["state"])
         if deal.state == DealState.REFUSED:
+            # The listing opens again (no other can be open: no relisting while a deal is live).
             Listing.objects.filter(pk=deal.listing_id).update(state="open")
         audit_record(
             actor=actor,
@@ -446,6 +473,16 @@ def deal_record(*, actor: User, deal_id: Any) -> Deal:
                 f"交易当前为“{deal.get_state_display()}”，不能登记。",
                 f"The deal is {deal.state}: it cannot be recorded.",
                 code="deal_state_invalid",
+            )
+        holders = {o.organisation_id for o in _owners_now(deal.listing.right)}
+        if deal.seller_id not in holders or (
+            (deal.kind == ListingKind.SALE or deal.licence_type != "ordinary") and len(holders) > 1
+        ):
+            raise Conflict(
+                "卖方已不是（或不再是唯一的）该知识产权的权利人，不能登记该交易。",
+                "The seller no longer holds the right (or no longer alone): the deal cannot be "
+                "recorded.",
+                code="seller_not_holder",
             )
         buyer = deal.counterparty
         payload: dict[str, Any] = {"price": money_str(deal.price)}

@@ -168,3 +168,18 @@ def test_an_evaluation_fee_stated_on_an_issued_report_is_a_fee_subsidys_base_see
     assert (claim.fees_paid, [f["ref"] for f in claim.fees]) == (
         D("8000.00"), [f"valuation:{issued.pk}"],
     )  # fmt: skip
+
+
+def test_a_banks_own_valuation_states_no_evaluation_fee(
+    make_right: Callable[..., Any], bank_a_user: User, enterprise_a: Organisation
+) -> None:
+    right = make_right()
+    draft = valuation_create(
+        actor=bank_a_user, rights=[right.number], method="cost",
+        inputs={"cost": "1000000", "profit_rate": "0.1", "used_years": "2", "remaining_years": "8"},
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        valuation_issue(
+            actor=bank_a_user, valuation=draft, fee="8000.00", fee_payer_uscc=enterprise_a.uscc
+        )
+    assert (refused.value.code, refused.value.extra["field"]) == ("fee_not_agency", "fee")

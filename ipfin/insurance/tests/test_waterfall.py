@@ -204,3 +204,47 @@ def test_without_contracts_the_schemes_shares_stand_and_nothing_is_opened_seed00
     assert (claim.share_bank, claim.share_guarantor, claim.cover) == (D("0.3"), D("0.2"), [])
     claim = claim_approve(actor=office_user, claim=claim, today=date(2025, 6, 2))
     assert not InsuranceClaim.objects.exists() and not Guarantee.objects.exists()
+
+
+def test_what_the_policy_paid_before_counts_towards_its_part_never_paid_twice_seed004_8(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    checker: User,
+    insurer_users: list[User],
+) -> None:
+    loan = npl_loan()
+    policy = _policy(loan, insurer_users)
+    lead = insurer_users[0]
+    # The bank claimed the usual way and was paid 20,000.00 before any compensation claim.
+    early = InsuranceClaim.objects.create(
+        policy=policy, claimant_id=loan.bank_id, amount_claimed=D("100000.00"),
+        description="逾期报案", notified_by=bank_a_user,
+    )  # fmt: skip
+    insurance.claim_assess(actor=lead, claim_id=early.pk, decision="pay", loss=D("100000.00"))
+    insurance.claim_pay(actor=lead, claim_id=early.pk, today=CLAIM_DAY)
+    budget("1000000.00")
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    # While the compensation claim stands the insurer assesses no claim on the policy itself.
+    notice = InsuranceClaim.objects.create(
+        policy=policy, claimant_id=loan.bank_id, amount_claimed=D("1.00"),
+        description="再次报案", notified_by=bank_a_user,
+    )  # fmt: skip
+    with pytest.raises(Conflict) as refused:
+        insurance.claim_assess(actor=lead, claim_id=notice.pk, decision="pay", loss=D("1.00"))
+    assert refused.value.code == "settled_by_claim"
+    claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    claim = claim_pay(actor=checker, claim=claim, today=CLAIM_DAY)
+    # Loss 168,000.00: the insurer's part is 0.2 of it, 33,600.00; it paid 20,000.00 already, so
+    # the settlement assesses the bank's open notice at the 13,600.00 left.
+    settled = claim_settle(
+        actor=office_user, claim=claim, proceeds="250000.00", disposal_costs="10000.00"
+    )
+    assert settled.insurer_part == D("33600.00")
+    notice.refresh_from_db()
+    assert (notice.state, notice.payout) == ("assessed", D("13600.00"))
+    paid = insurance.claim_pay(actor=lead, claim_id=notice.pk, today=CLAIM_DAY)
+    policy.refresh_from_db()
+    assert paid.state == "paid" and policy.paid_out == D("33600.00")

@@ -151,9 +151,11 @@ def eligible_interest(
 
 def _fee_lines(policy: Policy, enterprise: Organisation, year: int) -> list[FeePaid]:
     """The fees of the kinds the policy pays part of (`conditions.fees`, default all) that the
-    enterprise paid in `year`, as the guarantees and the policies record them."""
+    enterprise paid in `year`, as the guarantees and the policies record them; guarantee fees on
+    IP-pledge loans only unless the policy says `"ip_pledge_loan": false`, as for 贴息."""
     kinds = tuple(_conditions(policy).get("fees") or SUBSIDISED_FEES)
-    lines = fees_paid(enterprise, year, kinds)
+    ip_pledge_only = _conditions(policy).get("ip_pledge_loan", True) is not False
+    lines = fees_paid(enterprise, year, kinds, ip_pledge_only=ip_pledge_only)
     if "evaluation_fee" in kinds:
         # The evaluation fees stated on the reports issued in the year, the enterprise their payer.
         rows = Valuation.objects.filter(
@@ -336,11 +338,12 @@ def subsidy_claim_review(
             before=before,
             after={"state": locked.state, "reason": locked.review_reason},
         )
+        what = "贴费" if locked.basis == SubsidyBasis.FEES else "贴息"
         if decision == "approve":
-            zh = f"您的 {locked.year} 年度贴息申请 #{locked.pk} 已审核通过，待核定金额。"
+            zh = f"您的 {locked.year} 年度{what}申请 #{locked.pk} 已审核通过，待核定金额。"
             en = f"Your {locked.year} subsidy claim #{locked.pk} was approved; amount to follow."
         else:
-            zh = f"您的 {locked.year} 年度贴息申请 #{locked.pk} 未通过：{locked.review_reason}"
+            zh = f"您的 {locked.year} 年度{what}申请 #{locked.pk} 未通过：{locked.review_reason}"
             en = (
                 f"Your {locked.year} subsidy claim #{locked.pk} was rejected: "
                 f"{locked.review_reason}"

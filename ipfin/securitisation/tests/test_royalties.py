@@ -118,3 +118,22 @@ def test_a_receivable_needs_the_registered_licence_and_future_dates_each_once(
         == 403
     )
     assert bank.get(URL).json() == []
+
+
+def test_a_licences_royalties_are_recorded_once_whichever_bank(
+    licensed: Right,
+    enterprise_b: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    body = {
+        "number": licensed.number,
+        "licensee_uscc": enterprise_b.uscc,
+        "payments": _payments(today, "1000.00"),
+    }
+    assert api_client(bank_a_user).post_json(URL, body).status_code == 201
+    for bank in (bank_a_user, bank_b_user):
+        again = api_client(bank).post_json(URL, body)
+        assert (again.status_code, again.json()["code"]) == (409, "receivable_exists")

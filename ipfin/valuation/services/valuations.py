@@ -487,6 +487,14 @@ def valuation_issue(
         raise _not_found()
     one, two = _appraisers(actor, appraisers)
     charged = optional_amount_in(fee, "fee", label_zh="评估费")
+    if charged is not None and acting_organisation(actor).kind != OrganisationKind.VALUATION_AGENCY:
+        raise invalid(
+            "fee",
+            "fee_not_agency",
+            "只有评估机构出具的评估报告可以载明评估费（银行内部评估不收取评估费）。",
+            "Only a valuation agency's report states an evaluation fee (a bank's own valuation "
+            "charges none).",
+        )
     with transaction.atomic():
         locked = _lock(valuation)
         _transition(locked, ValuationState.DRAFT, "issued")
