@@ -95,6 +95,18 @@ def right_get(*, number: str) -> Right:
     )
 
 
+def right_named(number: object, field: str = "number") -> Right:
+    """The one right a request names by `field` (any accepted spelling): an unknown number is a
+    422 `right_not_found` naming the field (the request refers to the right; the right is not the
+    resource, so not a 404)."""
+    try:
+        return right_get(number=str(number or ""))
+    except NotFound:
+        raise invalid(
+            field, "right_not_found", "登记簿中没有该编号的知识产权。", "No such right."
+        ) from None
+
+
 def rights_named(numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: str) -> list[Right]:
     """The rights a request names (any accepted spelling), deduplicated, in the order given: at
     least one, at most `at_most` ("{per_zh}最多包含 … 项", "{per_en} may cover at most …").

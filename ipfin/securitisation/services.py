@@ -23,7 +23,7 @@ from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import largest_remainder, money_str
 from ipfin.registry.domain import add_months
 from ipfin.registry.models import RightEvent, RightOwner
-from ipfin.registry.selectors import right_get
+from ipfin.registry.selectors import right_named
 from ipfin.securitisation.domain import Tranche, Waterfall, interest_fen, sequential_waterfall
 from ipfin.securitisation.models import (
     PoolProgramme,
@@ -310,12 +310,7 @@ def royalty_record(
     user = require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(user)
     day = today or timezone.localdate()
-    try:
-        right = right_get(number=str(number or ""))
-    except NotFound:
-        raise invalid(
-            "number", "right_not_found", "登记簿中没有该编号的知识产权。", "No such right."
-        ) from None
+    right = right_named(number)
     code = clean_uscc(str(licensee_uscc or ""))
     licensee = Organisation.objects.filter(uscc=code).first() if code else None
     licence = (

@@ -43,7 +43,7 @@ from ipfin.common.money import money_str, money_str_or_none
 from ipfin.pledges.selectors import pledges_holding_by_pledgee
 from ipfin.registry.domain import Status
 from ipfin.registry.models import Right, RightOwner
-from ipfin.registry.selectors import right_get, right_status
+from ipfin.registry.selectors import current_owners, right_named, right_status
 from ipfin.registry.services import LICENCE_TYPES, right_dealing_record
 from ipfin.trading.domain import (
     ConsentState,
@@ -107,7 +107,7 @@ def _text(raw: Any, field: str, zh: str, *, required: bool, limit: int) -> str:
 
 
 def _owners_now(right: Right) -> list[RightOwner]:
-    return list(RightOwner.objects.filter(right=right, valid_to__isnull=True))
+    return current_owners(right, on=timezone.localdate())
 
 
 def listing_create(*, actor: User, data: dict[str, Any], today: date | None = None) -> Listing:
@@ -138,12 +138,7 @@ def listing_create(*, actor: User, data: dict[str, Any], today: date | None = No
         )
     price = amount_in(data.get("price"), "price", label_zh="挂牌价")
     terms = _text(data.get("terms"), "terms", "交易条件", required=False, limit=_TEXT_MAX)
-    try:
-        right = right_get(number=str(data.get("number") or ""))
-    except NotFound:
-        raise invalid(
-            "number", "right_not_found", "登记簿中没有该编号的知识产权。", "No such right."
-        ) from None
+    right = right_named(data.get("number"))
     owners = _owners_now(right)
     if org.pk not in {o.organisation_id for o in owners}:
         raise invalid(
