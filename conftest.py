@@ -389,3 +389,25 @@ def upload_contract(bank_a_user: User) -> Callable[..., PledgeDocument]:
         )
 
     return upload
+
+
+@pytest.fixture
+def process_env(tmp_path: Path) -> Callable[[], dict[str, str]]:
+    """The environment for another process of ours (a server, a Celery worker) that must use the
+    test database this test uses: its DATABASE_URL (the test database's own name), its own var
+    folder. Its rows are visible to that process only once committed: use it with
+    `transactional_db`."""
+
+    def env() -> dict[str, str]:
+        s = connection.settings_dict
+        if connection.vendor == "sqlite":
+            url = f"sqlite:///{s['NAME']}"
+        else:
+            host = s.get("HOST") or "127.0.0.1"
+            port = s.get("PORT") or 5432
+            url = f"postgres://{s.get('USER') or 'postgres'}@{host}:{port}/{s['NAME']}"
+        out = {k: v for k, v in os.environ.items() if k not in ("IPFIN_TEST_DB", "PYTEST_ADDOPTS")}
+        out.update(DATABASE_URL=url, IPFIN_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+        return out
+
+    return env

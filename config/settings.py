@@ -13,6 +13,12 @@ Environment variables:
 - IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
                       $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
+- IPFIN_WEBHOOK_ALLOW_HTTP     "1": webhooks may use http:// (default https only)
+- IPFIN_WEBHOOK_ALLOW_PRIVATE  "1": webhooks may call loopback and private addresses (tests, a
+                      bank's own network; default public addresses only)
+- IPFIN_WEBHOOK_TIMEOUT        seconds a receiver has to answer a delivery (default 10)
+- IPFIN_WEBHOOK_FIRST_RETRY_SECONDS  the first wait after a failed delivery, doubled after each
+                      further failure up to an hour (default 30)
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ INSTALLED_APPS = [
     "ipfin.common",
     "ipfin.accounts",
     "ipfin.audit",
+    "ipfin.feed",
     "ipfin.holidays",
     "ipfin.registry",
     "ipfin.pledges",
@@ -265,6 +272,23 @@ IPFIN_DUAL_CONTROL_ABOVE = (
     if os.environ.get("IPFIN_DUAL_CONTROL_ABOVE", "").strip()
     else None
 )
+
+
+# The change feed's webhooks (ipfin.feed).
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+IPFIN_WEBHOOK_ALLOW_HTTP = _flag("IPFIN_WEBHOOK_ALLOW_HTTP")
+IPFIN_WEBHOOK_ALLOW_PRIVATE = _flag("IPFIN_WEBHOOK_ALLOW_PRIVATE")
+IPFIN_WEBHOOK_TIMEOUT = float(os.environ.get("IPFIN_WEBHOOK_TIMEOUT", "10"))
+# The serving process delivers them itself once a minute when no broker runs them (the demo).
+IPFIN_WEBHOOK_DELIVER_IN_PROCESS = (
+    _flag("IPFIN_WEBHOOK_DELIVER_IN_PROCESS")
+    if "IPFIN_WEBHOOK_DELIVER_IN_PROCESS" in os.environ
+    else os.environ.get("IPFIN_DEMO", "").strip().lower() in ("1", "true", "yes")
+)
+IPFIN_WEBHOOK_FIRST_RETRY_SECONDS = float(os.environ.get("IPFIN_WEBHOOK_FIRST_RETRY_SECONDS", "30"))
 # API bearer tokens expire after this many days unless issued for fewer (or more, up to 365).
 IPFIN_API_TOKEN_DAYS = int(os.environ.get("IPFIN_API_TOKEN_DAYS", "90"))
 # The regular and bold instances of the PDFs' font, made once from the installed variable font

@@ -365,6 +365,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.guarantees.api.router", tags=["guarantees"])
     api.add_router("/v1/", "ipfin.trading.api.router", tags=["trading"])
     api.add_router("/v1/", "ipfin.insurance.api.router", tags=["insurance"])
+    api.add_router("/v1/", "ipfin.feed.api.router", tags=["feed"])
 
 
 _register_routers()

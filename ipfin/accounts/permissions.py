@@ -94,6 +94,11 @@ class Perm(StrEnum):
     TRADE_INTEREST = "trading.interest"
     TRADE_CONSENT = "trading.consent"
     TRADE_RECORD = "trading.record"
+    # The change feed (ipfin.feed): read the events about one's own pledges, pledged rights and
+    # loans, and subscribe webhooks to them (banks; enterprises, of their own pledges and rights;
+    # the IP office); FEED_ALL reads every organisation's events (the IP office).
+    FEED_READ = "feed.read"
+    FEED_ALL = "feed.all"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -113,6 +118,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_NPL_REPORT,
             Perm.STATS_OWN,
             Perm.TRADE_CONSENT,
+            Perm.FEED_READ,
         }
     ),
     (OrganisationKind.INSURER, None): frozenset(
@@ -129,6 +135,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.DISPOSAL_BID,
             Perm.TRADE_LIST,
             Perm.TRADE_INTEREST,
+            Perm.FEED_READ,
         }
     ),
     (OrganisationKind.TRADING_CENTRE, None): frozenset({Perm.DISPOSAL_BACKSTOP, Perm.TRADE_RECORD}),
@@ -153,6 +160,8 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.RISK_SIGNALS_READ,
             Perm.OUTREACH_PUBLISH,
             Perm.ZONE_INDEX_MANAGE,
+            Perm.FEED_READ,
+            Perm.FEED_ALL,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),

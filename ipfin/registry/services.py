@@ -27,6 +27,8 @@ from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, in
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.versioning import check_version
+from ipfin.feed.domain import EventType as FeedEventType
+from ipfin.feed.services import event_publish
 from ipfin.registry.domain import (
     KIND_ZH,
     PATENT_KINDS,
@@ -1217,6 +1219,36 @@ def right_annuity_record_system(
     )
 
 
+# What makes a change of legal status for the change feed: the status itself, and the two flags a
+# pledgee watches (an invalidation request pending, the right preserved by a court).
+_STATUS_FIELDS = ("status", "invalidation_pending", "preserved")
+
+
+def _feed_status_change(
+    right: Right,
+    event: RightEvent,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    owner_ids: set[int],
+    pledgee_ids: Sequence[int],
+) -> None:
+    """Tell the change feed (ipfin.feed) when a recorded event changed the right's legal status
+    today: its owners and the banks holding a pledge on it read it."""
+    if all(before.get(k) == after.get(k) for k in _STATUS_FIELDS):
+        return
+    event_publish(
+        FeedEventType.RIGHT_STATUS_CHANGED,
+        {
+            "right_number": right.number,
+            "right_kind": right.kind,
+            "before": {k: before.get(k) for k in _STATUS_FIELDS},
+            "after": {k: after.get(k) for k in _STATUS_FIELDS},
+            "event": {"id": event.pk, "type": event.type, "date": event.date},
+        },
+        [*sorted(owner_ids), *pledgee_ids],
+    )
+
+
 def _event_record(
     *,
     actor: User | None,
@@ -1285,9 +1317,13 @@ def _event_record(
         f"A {event_type.value.replace('_', ' ')} event dated {date} was recorded on your IP right "
         f"{right.number}.",
     )
+    pledgees = pledgees_of(right, today)
+    _feed_status_change(
+        right, event, audit_before["status"], audit_after["status"], org_ids, pledgees
+    )
     # The pledgee banks are told at once (their collateral changed), not only at the next scan.
     notify_orgs(
-        [pk for pk in pledgees_of(right, today) if pk not in org_ids],
+        [pk for pk in pledgees if pk not in org_ids],
         right,
         f"right.event.{event_type.value}",
         f"您的质押物（知识产权 {right.number}）已登记{_EVENT_ZH[event_type]}（{date}），"

@@ -82,6 +82,8 @@ from ipfin.common.inputs import amount_in, decimal_in, int_in, optional_amount_i
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.versioning import check_version
 from ipfin.common.workflow import IllegalTransition, transition_conflict
+from ipfin.feed.domain import EventType as FeedEventType
+from ipfin.feed.services import Occurrence, events_publish
 from ipfin.financing.models import Product
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Installment, Loan
@@ -1161,7 +1163,37 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
             },
         )
         _tell_banks(new, on)
+        _feed_alerts([alert.key for alert in new], on)
     return summary
+
+
+def _feed_alerts(keys: list[str], on: date) -> None:
+    """Tell the change feed (ipfin.feed) of each alert this scan raised: its bank reads it. Read
+    back by key, in chunks (the insert skipped conflicts, so it gave no ids)."""
+    occurrences: list[Occurrence] = []
+    for start in range(0, len(keys), 2000):
+        rows = RiskAlert.objects.filter(
+            key__in=keys[start : start + 2000], status__in=_LIVE, first_seen=on
+        ).order_by("pk")
+        occurrences.extend(
+            Occurrence(
+                FeedEventType.RISK_ALERT_RAISED,
+                {
+                    "alert_id": a.pk,
+                    "kind": a.kind,
+                    "severity": a.severity,
+                    "right_number": a.right_number,
+                    "pledge_id": a.pledge_id,
+                    "loan_id": a.loan_id,
+                    "date": a.date,
+                    "message_zh": a.message_zh,
+                    "message_en": a.message_en,
+                },
+                [a.bank_id],
+            )
+            for a in rows
+        )
+    events_publish(occurrences)
 
 
 def _alert_row(finding: Finding, on: date) -> RiskAlert:

@@ -39,6 +39,8 @@ from ipfin.demo.scenarios.base import DEMO_PASSWORD
 from ipfin.demo.scenarios.parties import ENTERPRISES
 from ipfin.disposals.models import Bid, Disposal
 from ipfin.disposals.tests.sweep import bank_a_listing
+from ipfin.feed.models import Delivery, Webhook
+from ipfin.feed.services import webhook_create
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.guarantees.models import Guarantee
 from ipfin.insurance.models import InsuranceClaim, Policy
@@ -127,6 +129,7 @@ PUBLIC: dict[tuple[str, str], str] = {
 
 # Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
 CREATES = {
+    ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),
     ("POST", "/organisations"),
@@ -369,6 +372,8 @@ OWNED: dict[str, Owned] = {
     "trading_listing_id": Owned(
         Listing, lambda a, x: _not_party(Listing.objects.all(), x, "owner"), (Deal, DealConsent)
     ),
+    # A webhook is its organisation's (the sweep subscribes one for bank A), with its log.
+    "webhook_id": Owned(Webhook, lambda a, x: Webhook.objects.filter(organisation=a), (Delivery,)),
     # A deal is its parties': the demo's licence of bank A's pledged right awaits bank A's
     # consent (its counterparty, enterprise C, is no sweep caller).
     "trading_deal_id": Owned(
@@ -425,6 +430,10 @@ LISTS: dict[str, str | None] = {
     "/stats/park-growth": None,
     "/index/systems": None,  # the office's indicator systems: every sweep caller gets 401 / 403
     "/stats/bank-returns": None,  # a bank's own returns (stats/tests/test_bank_returns.py)
+    "/webhooks": "webhook_id",
+    # The events naming the caller (feed/tests/test_feed.py: another bank's pledge steps are not
+    # in a bank's feed); the items are events, not objects of a path parameter.
+    "/events": None,
 }
 
 # Operations whose path parameter names no object but a period: the answer is computed over the
@@ -526,6 +535,12 @@ def demo(django_db_setup: Any, django_db_blocker: Any, demo_media: Path) -> Iter
         claim_file(actor=users["bank_a"], loan_id=loan.pk, scheme_id=scheme.pk)
         # A listing of bank A on the trading board (the demo has none).
         bank_a_listing(bank=users["bank_a"], examiner=users["examiner"])
+        # A webhook of bank A's (the demo has none).
+        webhook_create(
+            actor=users["bank_a"],
+            url="https://hooks.bank-a.example/ipfin",
+            events=["pledge.decided"],
+        )
         demo = Demo(
             bank_a=bank_a,
             clients={

@@ -16,6 +16,8 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
+from ipfin.feed.domain import EventType as FeedEventType
+from ipfin.feed.services import Occurrence, events_publish
 from ipfin.financing.services import demand_mark_financed
 from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.domain.schedules import repayment_schedule
@@ -357,11 +359,19 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
                 "installments__due_date", filter=Q(installments__settled_on__isnull=True)
             )
         )
-        .only("pk", "days_past_due", "classification", "classified_on", "assessed_classification")
+        .only(
+            "pk",
+            "bank",
+            "days_past_due",
+            "classification",
+            "classified_on",
+            "assessed_classification",
+        )
         .order_by("pk")
     )
     changed: list[Loan] = []
     history: list[LoanClassification] = []
+    told: list[Occurrence] = []  # the change feed's events (ipfin.feed), one insert at the end
     checked = non_performing = 0
     with transaction.atomic():
         for loan in active:
@@ -389,6 +399,19 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
                     },
                 )
                 history.append(LoanClassification(loan=loan, effective_on=day, category=category))
+                told.append(
+                    Occurrence(
+                        FeedEventType.LOAN_CLASSIFIED,
+                        {
+                            "loan_id": loan.pk,
+                            "before": loan.classification,
+                            "classification": category,
+                            "days_past_due": dpd,
+                            "on": day,
+                        },
+                        [loan.bank_id],
+                    )
+                )
             loan.days_past_due = dpd
             loan.classification = category
             loan.classified_on = day
@@ -397,6 +420,7 @@ def loan_classify(*, today: date | None = None) -> dict[str, int]:
             changed, ["days_past_due", "classification", "classified_on"], batch_size=1000
         )
         LoanClassification.objects.bulk_create(history, batch_size=1000)
+        events_publish(told)
         if changed:
             Loan.objects.filter(pk__in=[loan.pk for loan in changed]).update(
                 updated_at=timezone.now()

@@ -34,6 +34,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, PermissionDenied, invalid
 from ipfin.common.money import money_str
+from ipfin.feed.domain import EventType
 from ipfin.pledges.domain import (
     CheckResult,
     PledgeAction,
@@ -66,6 +67,7 @@ from ipfin.pledges.services.common import (
     confirmation_deadline,
     decision_action,
     examination_deadline,
+    feed_pledge,
     insert_items,
     label,
     lock_pledge,
@@ -326,6 +328,7 @@ def pledge_confirm(*, actor: User, pledge: Pledge, today: date | None = None) ->
             before=before,
             after=snapshot(locked, before["rights"]),
         )
+        feed_pledge(locked, EventType.PLEDGE_SUBMITTED, before["rights"])
         notify_orgs(
             [party_org_id(locked, locked.initiator)],
             locked,
@@ -518,6 +521,13 @@ def pledge_decide(
             before=before,
             after={**snapshot(locked, before["rights"]), "reason": reason},
         )
+        feed_pledge(
+            locked,
+            EventType.PLEDGE_DECIDED,
+            before["rights"],
+            decision=action.value,
+            reason=reason,
+        )
         if action in _NOTICES:
             # The notice goes with the decision, in its transaction (办法 art. 12).
             pledge_notice_store(actor=actor, pledge=locked, kind=_NOTICES[action], on=day)
@@ -634,6 +644,10 @@ def pledge_resubmit(
             before=before,
             after=snapshot(locked, [r.number for r in ordered]),
         )
+        if not amended:  # back with the examiner (an amendment waits for the other party)
+            feed_pledge(
+                locked, EventType.PLEDGE_SUBMITTED, [r.number for r in ordered], resubmitted=True
+            )
         if amended:
             notify_orgs(
                 [other_party_id(locked, party)],
@@ -791,6 +805,9 @@ def pledge_release(
             obj=locked,
             before=before,
             after=after,
+        )
+        feed_pledge(
+            locked, EventType.PLEDGE_RELEASED, before["rights"], release_basis=locked.release_basis
         )
         label_zh, label_en = label(locked)
         notify_orgs(

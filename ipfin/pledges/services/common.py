@@ -19,6 +19,8 @@ from ipfin.common.errors import Conflict, NotFound, PermissionDenied, Validation
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.workflow import transition_conflict
+from ipfin.feed.domain import EventType
+from ipfin.feed.services import event_publish
 from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
     CONFIRMATION_WORKING_DAYS,
@@ -333,3 +335,26 @@ def label(pledge: Pledge) -> tuple[str, str]:
     if pledge.registration_no:
         return f"质押登记 {pledge.registration_no}", f"pledge registration {pledge.registration_no}"
     return f"质押登记申请 #{pledge.pk}", f"pledge application #{pledge.pk}"
+
+
+def feed_pledge(
+    pledge: Pledge, event_type: EventType, numbers: Sequence[str], **extra: Any
+) -> None:
+    """Tell the change feed (ipfin.feed) of a pledge's step, in the step's transaction: the
+    pledgee and the pledgor read it (and their webhooks receive it)."""
+    event_publish(
+        event_type,
+        {
+            "pledge_id": pledge.pk,
+            "state": pledge.state,
+            "registration_no": pledge.registration_no,
+            "pledgee_id": pledge.pledgee_id,
+            "pledgor_id": pledge.pledgor_id,
+            "rights": list(numbers),
+            "debt_amount": money_str(pledge.debt_amount),
+            "effective_date": pledge.effective_date,
+            "released_on": pledge.released_on,
+            **extra,
+        },
+        [pledge.pledgee_id, pledge.pledgor_id],
+    )

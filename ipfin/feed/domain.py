@@ -1,0 +1,129 @@
+"""The change feed's pure rules (no Django): the event types, how a delivery is signed, when a
+failed delivery is tried again, and which addresses a webhook may call.
+
+A delivery is signed as Stripe and GitHub sign theirs, so that a bank's system can check it with
+any HMAC library: `X-Ipfin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
+one `v1` per secret in force (two while a rotated secret's 24 hours of grace run). The receiver
+recomputes the HMAC over the exact bytes it received, compares in constant time, and refuses a
+`t` too far from its clock (replays)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+
+class EventType(StrEnum):
+    PLEDGE_SUBMITTED = "pledge.submitted"  # an application reaches the examiner
+    PLEDGE_DECIDED = "pledge.decided"  # registered, refused, or returned for correction
+    PLEDGE_RELEASED = "pledge.released"  # 注销登记
+    RIGHT_STATUS_CHANGED = "right.status_changed"  # a pledged or owned right's legal status
+    RISK_ALERT_RAISED = "risk.alert_raised"  # the daily scan's new early-warning alert
+    LOAN_CLASSIFIED = "loan.classified"  # a loan's five-category classification changed
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+
+# How long a delivery is tried (the issue: "retried with exponential backoff for 24 hours"), and
+# how long a rotated secret still signs beside its successor.
+RETRY_WINDOW = timedelta(hours=24)
+ROTATION_GRACE = timedelta(hours=24)
+# The longest wait between two tries: with the default first wait of 30 s the waits run 30 s,
+# 1 min, 2 min … 1 h, 1 h …, about 30 tries in the 24 hours.
+MAX_RETRY_WAIT = timedelta(hours=1)
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The hex HMAC-SHA256 of "<timestamp>.<body>" under `secret`."""
+    message = str(timestamp).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secrets: Iterable[str], timestamp: int, body: bytes) -> str:
+    """`t=<timestamp>,v1=<sig>[,v1=<sig>]`: one signature per secret in force, newest first."""
+    parts = [f"t={timestamp}"]
+    parts.extend(f"v1={signature(secret, timestamp, body)}" for secret in secrets)
+    return ",".join(parts)
+
+
+def signature_valid(secret: str, header: str, body: bytes) -> bool:
+    """What a receiver checks: one of the header's `v1` values is the HMAC of its `t` and the
+    body under `secret` (constant-time comparison). The clock check is the receiver's."""
+    fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
+    stamps = [value for key, value in fields if key.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit():
+        return False
+    expected = signature(secret, int(stamps[0]), body)
+    return any(
+        hmac.compare_digest(expected, value.strip()) for key, value in fields if key.strip() == "v1"
+    )
+
+
+def retry_wait(attempts: int, first_wait: timedelta) -> timedelta:
+    """The wait before the next try after `attempts` failed ones (1, 2, …): the first wait
+    doubled each time, never more than MAX_RETRY_WAIT."""
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    if first_wait <= timedelta(0):
+        return timedelta(0)
+    # Capped before doubling so that a long run of failures cannot overflow timedelta.
+    doublings = min(attempts - 1, 32)
+    return min(first_wait * (1 << doublings), MAX_RETRY_WAIT)
+
+
+def next_try(
+    *, now: datetime, first_try: datetime, attempts: int, first_wait: timedelta
+) -> datetime | None:
+    """When a delivery that failed `attempts` times is tried next; None once the retry window
+    that began at its first try is over (the delivery has failed for good)."""
+    at = now + retry_wait(attempts, first_wait)
+    if at > first_try + RETRY_WINDOW:
+        return None
+    return at
+
+
+class UrlProblem(StrEnum):
+    NOT_HTTP = "not_http"  # neither https nor http
+    HTTP_NOT_ALLOWED = "http_not_allowed"  # http where only https is accepted
+    NO_HOST = "no_host"
+    CREDENTIALS = "credentials"  # user:password@ in the address
+    NOT_PUBLIC = "not_public"  # a loopback, private, link-local or reserved address
+
+
+def url_problem(url: str, *, allow_http: bool) -> UrlProblem | None:
+    """What is wrong with a webhook address by its text alone (its host's addresses are checked
+    when it is called: `address_public`)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a malformed port raises here
+    except ValueError:
+        return UrlProblem.NO_HOST
+    del port
+    if parts.scheme not in ("https", "http"):
+        return UrlProblem.NOT_HTTP
+    if parts.scheme == "http" and not allow_http:
+        return UrlProblem.HTTP_NOT_ALLOWED
+    if not parts.hostname:
+        return UrlProblem.NO_HOST
+    if parts.username is not None or parts.password is not None:
+        return UrlProblem.CREDENTIALS
+    return None
+
+
+def address_public(address: str) -> bool:
+    """Whether an IP address is one a webhook may reach: not loopback, private (RFC 1918, unique
+    local), link-local (cloud metadata at 169.254.169.254), multicast, reserved or unspecified.
+    Without this a subscriber could make the platform call its own database or metadata service
+    and read the status of each try in the delivery log (server-side request forgery)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast

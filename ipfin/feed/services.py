@@ -1,0 +1,505 @@
+"""Writes of the change feed: events published in the transactions of the changes they tell of,
+webhooks subscribed, rotated, removed and replayed, and the deliveries tried
+(`webhooks_deliver`, run every minute by `ipfin deliver_webhooks`).
+
+Delivery is at least once: an event is sent until its receiver answers 2xx or 24 hours have
+passed since the first try, waiting longer after each failure (ipfin.feed.domain.next_try); a
+receiver that answered 2xx but whose answer was lost gets the event again, and de-duplicates by
+its id (`X-Ipfin-Event-Id`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.feed.domain import (
+    EVENT_TYPES,
+    ROTATION_GRACE,
+    EventType,
+    UrlProblem,
+    address_public,
+    next_try,
+    signature_header,
+    url_problem,
+)
+from ipfin.feed.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    Event,
+    EventRecipient,
+    FeedHead,
+    Webhook,
+)
+
+# What one organisation may subscribe, and what one replay re-sends: bounds on the work one
+# caller can make the deliverer do.
+WEBHOOK_LIMIT = 10
+REPLAY_LIMIT = 10_000
+FAN_OUT_BATCH = 5_000
+URL_MAX_LENGTH = 500
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One event to publish: its type, its data (JSON), the organisations it is about."""
+
+    type: EventType
+    data: Mapping[str, Any]
+    recipients: Iterable[int | None]
+
+
+def _locked_head() -> FeedHead:
+    head = FeedHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # an emptied database (the migration creates the row)
+        FeedHead.objects.get_or_create(pk=1, defaults={"position": 0})
+        head = FeedHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+@transaction.atomic
+def events_publish(occurrences: Sequence[Occurrence]) -> int:
+    """Publish events in the caller's transaction (a rollback takes them back), placed in the
+    feed after every event already committed: the feed's head row stays locked until the caller
+    commits. Set-based: one insert of the events, one of their recipients, whatever their
+    number. Returns how many were published."""
+    if not occurrences:
+        return 0
+    head = _locked_head()
+    now = timezone.now()
+    events = Event.objects.bulk_create(
+        [
+            Event(
+                position=head.position + i,
+                type=occurrence.type.value,
+                occurred_at=now,
+                data=json.loads(json.dumps(dict(occurrence.data), cls=DjangoJSONEncoder)),
+            )
+            for i, occurrence in enumerate(occurrences, start=1)
+        ],
+        batch_size=2000,
+    )
+    recipients = [
+        EventRecipient(event_id=event.pk, organisation_id=org_id)
+        for event, occurrence in zip(events, occurrences, strict=True)
+        for org_id in dict.fromkeys(occurrence.recipients)
+        if org_id is not None
+    ]
+    EventRecipient.objects.bulk_create(recipients, batch_size=2000)
+    FeedHead.objects.filter(pk=1).update(position=head.position + len(events))
+    return len(events)
+
+
+def event_publish(
+    event_type: EventType, data: Mapping[str, Any], recipients: Iterable[int | None]
+) -> None:
+    """Publish one event (see `events_publish`)."""
+    events_publish([Occurrence(event_type, data, recipients)])
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def _clean_url(raw: Any) -> str:
+    url = (raw if isinstance(raw, str) else "").strip()
+    if not url or len(url) > URL_MAX_LENGTH:
+        raise invalid(
+            "url",
+            "webhook_url_invalid",
+            f"请填写接收推送的网址（不超过 {URL_MAX_LENGTH} 个字符）。",
+            f"Give the address that receives the deliveries (at most {URL_MAX_LENGTH} characters).",
+        )
+    problem = url_problem(url, allow_http=settings.IPFIN_WEBHOOK_ALLOW_HTTP)
+    messages = {
+        UrlProblem.NOT_HTTP: ("网址须以 https:// 开头。", "The address must start with https://."),
+        UrlProblem.HTTP_NOT_ALLOWED: (
+            "推送只发往 https 网址（签名防篡改，传输须加密）。",
+            "Deliveries go to https addresses only (the signature does not encrypt).",
+        ),
+        UrlProblem.NO_HOST: ("网址缺少有效的主机名。", "The address has no valid host name."),
+        UrlProblem.CREDENTIALS: (
+            "网址中不能包含用户名或密码；请用签名验证来源。",
+            "The address may not carry a user name or password: check the signature instead.",
+        ),
+    }
+    if problem is not None:
+        zh, en = messages.get(problem, messages[UrlProblem.NO_HOST])
+        raise invalid("url", "webhook_url_invalid", zh, en)
+    host = urlsplit(url).hostname or ""
+    if not settings.IPFIN_WEBHOOK_ALLOW_PRIVATE and _literal_private(host):
+        raise invalid(
+            "url",
+            "webhook_url_not_public",
+            "推送网址须为公网地址，不能指向本机、内网或链路本地地址。",
+            "The address must be a public one, not loopback, private or link-local.",
+        )
+    return url
+
+
+def _literal_private(host: str) -> bool:
+    """A host given as an IP address that is not public, or a name everyone knows is local."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    stripped = host.strip("[]")
+    if any(ch.isdigit() for ch in stripped) and (":" in stripped or stripped.count(".") == 3):
+        try:
+            ipaddress.ip_address(stripped)
+        except ValueError:
+            return False
+        return not address_public(stripped)
+    return False
+
+
+def _clean_events(raw: Any) -> list[str]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
+        raise invalid(
+            "events",
+            "webhook_events_invalid",
+            "请选择要订阅的事件类型（至少一种）。",
+            "Choose at least one event type to subscribe to.",
+        )
+    unknown = sorted({t for t in raw if t not in EVENT_TYPES})
+    if unknown:
+        raise ValidationFailed(
+            f"未知的事件类型：{'、'.join(unknown)}。可订阅：{'、'.join(EVENT_TYPES)}。",
+            f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.",
+            code="webhook_events_invalid",
+            extra={"field": "events"},
+        )
+    return [t for t in EVENT_TYPES if t in set(raw)]
+
+
+def _snapshot(hook: Webhook) -> dict[str, Any]:
+    return {"url": hook.url, "events": hook.events, "organisation": hook.organisation_id}
+
+
+def webhook_create(*, actor: User, url: Any, events: Any) -> tuple[Webhook, str]:
+    """Subscribe the actor's organisation to events at `url`: answers the webhook and its secret,
+    which is shown this once. At most WEBHOOK_LIMIT live webhooks per organisation (409
+    `webhook_limit`; concurrent subscriptions queue on the organisation's row, so the limit holds
+    under a race)."""
+    require(actor, Perm.FEED_READ)
+    org = acting_organisation(actor)
+    clean_url = _clean_url(url)
+    clean_events = _clean_events(events)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=org.pk).first()
+        live = Webhook.objects.filter(organisation=org, deleted_at__isnull=True).count()
+        if live >= WEBHOOK_LIMIT:
+            raise Conflict(
+                f"每个机构最多订阅 {WEBHOOK_LIMIT} 个推送网址；请先删除不用的订阅。",
+                f"An organisation may hold at most {WEBHOOK_LIMIT} webhooks: delete one first.",
+                code="webhook_limit",
+            )
+        head = FeedHead.objects.filter(pk=1).values_list("position", flat=True).first() or 0
+        secret = _new_secret()
+        hook = Webhook.objects.create(
+            organisation=org,
+            url=clean_url,
+            events=clean_events,
+            secret=secret,
+            cursor=head,
+            sees_all=has_perm(actor, Perm.FEED_ALL),
+            created_by=actor,
+        )
+        audit_record(actor=actor, action="feed.webhook_create", obj=hook, after=_snapshot(hook))
+    return hook, secret
+
+
+def _lock_live(hook: Webhook) -> Webhook:
+    locked = Webhook.objects.select_for_update().get(pk=hook.pk)
+    if locked.deleted_at is not None:
+        raise Conflict("该订阅已删除。", "This webhook was deleted.", code="webhook_deleted")
+    return locked
+
+
+def webhook_rotate(*, actor: User, hook: Webhook) -> tuple[Webhook, str]:
+    """A new secret, shown this once; the one it replaces still signs (beside the new one) for
+    24 hours, so that the bank can switch its receiver over without losing a delivery."""
+    require(actor, Perm.FEED_READ)
+    with transaction.atomic():
+        locked = _lock_live(hook)
+        secret = _new_secret()
+        locked.previous_secret = locked.secret
+        locked.previous_secret_until = timezone.now() + ROTATION_GRACE
+        locked.secret = secret
+        locked.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+        audit_record(
+            actor=actor,
+            action="feed.webhook_rotate",
+            obj=locked,
+            after={"previous_secret_until": locked.previous_secret_until},
+        )
+    return locked, secret
+
+
+def webhook_delete(*, actor: User, hook: Webhook) -> Webhook:
+    """Stop the deliveries (those pending are not tried again); the log stays readable."""
+    require(actor, Perm.FEED_READ)
+    with transaction.atomic():
+        locked = _lock_live(hook)
+        locked.deleted_at = timezone.now()
+        locked.save(update_fields=["deleted_at"])
+        audit_record(
+            actor=actor, action="feed.webhook_delete", obj=locked, before=_snapshot(locked)
+        )
+    return locked
+
+
+def _events_for(hook: Webhook) -> Any:
+    rows = Event.objects.filter(type__in=hook.events)
+    if not hook.sees_all:
+        rows = rows.filter(recipients__organisation_id=hook.organisation_id)
+    return rows
+
+
+def webhook_replay(*, actor: User, hook: Webhook, after: int) -> dict[str, int | None]:
+    """Send again, in order, the webhook's events placed after `after` (at most REPLAY_LIMIT,
+    up to what it has been sent so far; events from before it was created included): delivered
+    or given-up deliveries are tried afresh with a new 24-hour window. Answers how many and the
+    last place replayed (replay again from there for more)."""
+    require(actor, Perm.FEED_READ)
+    with transaction.atomic():
+        locked = _lock_live(hook)
+        rows = list(
+            _events_for(locked)
+            .filter(position__gt=after, position__lte=locked.cursor)
+            .order_by("position")
+            .values_list("pk", "position")[:REPLAY_LIMIT]
+        )
+        ids = [pk for pk, _ in rows]
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            [Delivery(webhook=locked, event_id=pk, next_try_at=now) for pk in ids],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        replayed = Delivery.objects.filter(webhook=locked, event_id__in=ids)
+        count = replayed.count()
+        replayed.update(
+            state=DeliveryState.PENDING,
+            attempts=0,
+            first_try_at=None,
+            next_try_at=now,
+            delivered_at=None,
+            replays=F("replays") + 1,
+        )
+        last = rows[-1][1] if rows else None
+        audit_record(
+            actor=actor,
+            action="feed.webhook_replay",
+            obj=locked,
+            after={"after": after, "replayed": count, "through": last},
+        )
+    return {"replayed": count, "through": last}
+
+
+# --- delivering ------------------------------------------------------------------------------
+
+
+def deliveries_fan_out(*, now: datetime | None = None) -> int:
+    """Make a delivery of each new event for each live webhook subscribed to its type and
+    entitled to read it; moves each webhook's cursor to the feed's head (FAN_OUT_BATCH events at
+    a time). Set-based: one read and one insert per webhook. Returns the deliveries made."""
+    now = now or timezone.now()
+    made = 0
+    for hook_id in Webhook.objects.filter(deleted_at__isnull=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            hook = Webhook.objects.select_for_update().filter(pk=hook_id).first()
+            if hook is None or hook.deleted_at is not None:
+                continue
+            # Read the head first: every event placed at or below it has committed (the head is
+            # moved in the transaction that places them).
+            head = FeedHead.objects.filter(pk=1).values_list("position", flat=True).first() or 0
+            rows = list(
+                _events_for(hook)
+                .filter(position__gt=hook.cursor, position__lte=head)
+                .order_by("position")
+                .values_list("pk", "position")[:FAN_OUT_BATCH]
+            )
+            Delivery.objects.bulk_create(
+                [Delivery(webhook=hook, event_id=pk, next_try_at=now) for pk, _ in rows],
+                batch_size=2000,
+                ignore_conflicts=True,
+            )
+            made += len(rows)
+            hook.cursor = rows[-1][1] if len(rows) == FAN_OUT_BATCH else head
+            hook.save(update_fields=["cursor"])
+    return made
+
+
+def _claim_due(now: datetime, limit: int) -> list[int]:
+    """The deliveries due now, taken for this run: their next try is moved past this run's
+    timeout, so that a deliverer running beside this one (another worker, a second `ipfin
+    deliver_webhooks`) does not send them too; one that dies mid-run leaves them to be tried
+    again once that lease ends (at least once)."""
+    lease = timedelta(seconds=settings.IPFIN_WEBHOOK_TIMEOUT * 2 + 60)
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            state=DeliveryState.PENDING, next_try_at__lte=now, webhook__deleted_at__isnull=True
+        ).order_by("event__position", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        Delivery.objects.filter(pk__in=ids).update(next_try_at=now + lease)
+    return ids
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer like any other non-2xx (never followed: it could lead anywhere,
+    a private address included)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _host_allowed(url: str) -> str | None:
+    """None when every address the host resolves to may be called, else why not."""
+    if settings.IPFIN_WEBHOOK_ALLOW_PRIVATE:
+        return None
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"name not resolved: {exc}"[:300]
+    for info in infos:
+        address = str(info[4][0])
+        if not address_public(address):
+            return f"address {address} is not public"
+    return None
+
+
+def body_of(event: Event) -> bytes:
+    """The delivery's body, exactly the bytes that are signed: `{id, type, occurred_at, data}`."""
+    return json.dumps(
+        {
+            "id": event.position,
+            "type": event.type,
+            "occurred_at": event.occurred_at,
+            "data": event.data,
+        },
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _send(hook: Webhook, event: Event, now: datetime) -> tuple[int | None, str, int]:
+    """POST the event; (status code or None, error, milliseconds)."""
+    refused = _host_allowed(hook.url)
+    if refused is not None:
+        return None, refused, 0
+    body = body_of(event)
+    keys = [hook.secret]
+    if hook.previous_secret and hook.previous_secret_until and hook.previous_secret_until > now:
+        keys.append(hook.previous_secret)
+    request = urllib.request.Request(  # noqa: S310 (the scheme was checked: http or https only)
+        hook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "ipfin-webhooks/1",
+            "X-Ipfin-Event-Id": str(event.position),
+            "X-Ipfin-Event-Type": event.type,
+            "X-Ipfin-Signature": signature_header(keys, int(time.time()), body),
+        },
+    )
+    started = time.monotonic()
+    try:
+        with _OPENER.open(request, timeout=settings.IPFIN_WEBHOOK_TIMEOUT) as answer:
+            answer.read(1024)
+            status: int | None = answer.status
+            error = ""
+    except urllib.error.HTTPError as exc:
+        status, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        status, error = None, f"{type(exc).__name__}: {reason}"[:300]
+    return status, error, int((time.monotonic() - started) * 1000)
+
+
+@dataclass
+class DeliveryRun:
+    fanned_out: int = 0
+    tried: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    given_up: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _try_one(delivery_id: int, run: DeliveryRun) -> None:
+    delivery = Delivery.objects.select_related("webhook", "event").filter(pk=delivery_id).first()
+    if delivery is None or delivery.state != DeliveryState.PENDING:
+        return
+    now = timezone.now()
+    status, error, ms = _send(delivery.webhook, delivery.event, now)
+    ok = status is not None and 200 <= status < 300
+    if not ok and not error:
+        error = f"HTTP {status}"
+    first_try = delivery.first_try_at or now
+    attempts = delivery.attempts + 1
+    fields: dict[str, Any] = {"attempts": attempts, "first_try_at": first_try}
+    if ok:
+        fields.update(state=DeliveryState.DELIVERED, delivered_at=now)
+        run.delivered += 1
+    else:
+        wait = timedelta(seconds=settings.IPFIN_WEBHOOK_FIRST_RETRY_SECONDS)
+        at = next_try(now=now, first_try=first_try, attempts=attempts, first_wait=wait)
+        if at is None:
+            fields.update(state=DeliveryState.FAILED)
+            run.given_up += 1
+        else:
+            fields.update(next_try_at=at)
+            run.retrying += 1
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery, at=now, status_code=status, error=error[:300], duration_ms=ms
+        )
+        # Only while still pending: a replay meanwhile starts the delivery afresh.
+        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
+    run.tried += 1
+
+
+def webhooks_deliver(*, limit: int = 500) -> DeliveryRun:
+    """Fan new events out into deliveries, then try every delivery due (at most `limit`), in the
+    order of the feed. The HTTP calls run outside any transaction."""
+    run = DeliveryRun(fanned_out=deliveries_fan_out())
+    for delivery_id in _claim_due(timezone.now(), limit):
+        _try_one(delivery_id, run)
+    return run

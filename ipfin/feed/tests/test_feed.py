@@ -1,0 +1,144 @@
+"""The change feed from the real services: what each step publishes, who reads it, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.feed.domain import EventType
+from ipfin.feed.models import Event
+from ipfin.feed.services import Occurrence, events_publish
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.services import pledge_release
+from ipfin.pledges.tests.factories import approve
+from ipfin.registry.models import Right
+from ipfin.registry.services import right_event_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _types(page: dict[str, Any], prefix: str = "") -> list[str]:
+    return [item["type"] for item in page["items"] if item["type"].startswith(prefix)]
+
+
+def test_a_pledge_s_steps_reach_its_parties_feed_and_not_another_bank_s(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_user: User,
+    bank_a_api: Any,
+    bank_b_api: Any,
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a_user: User,
+) -> None:
+    pledge = make_pledge()  # filed by bank_a, confirmed by enterprise_a: with the examiner
+    approve(examiner, pledge)
+    pledge_release(actor=bank_a_user, pledge=Pledge.objects.get(pk=pledge.pk))
+
+    page = bank_a_api.get("/api/v1/events").json()
+    assert _types(page) == ["pledge.submitted", "pledge.decided", "pledge.released"]
+    decided = page["items"][1]["data"]
+    assert decided["pledge_id"] == pledge.pk and decided["decision"] == "approve"
+    assert decided["registration_no"] and decided["debt_amount"] == "5000000.00"
+    ids = [item["id"] for item in page["items"]]
+    assert ids == sorted(ids) and page["next"] == ids[-1]
+
+    # The pledgor reads its own pledge's events (and its right's, entered and paid up by the
+    # examiner before); another bank reads none; the office all.
+    pledgor_page = api_client(enterprise_a_user).get("/api/v1/events").json()
+    assert _types(pledgor_page, "pledge.") == _types(page)
+    assert bank_b_api.get("/api/v1/events").json() == {"items": [], "next": 0}
+    assert _types(api_client(office_user).get("/api/v1/events").json(), "pledge.") == _types(page)
+
+    # Paging: after=the first id gives the rest; after=next gives nothing, next unchanged.
+    rest = bank_a_api.get(f"/api/v1/events?after={ids[0]}&limit=1").json()
+    assert [i["id"] for i in rest["items"]] == [ids[1]] and rest["next"] == ids[1]
+    assert bank_a_api.get(f"/api/v1/events?after={ids[-1]}").json() == {
+        "items": [],
+        "next": ids[-1],
+    }
+
+
+def test_a_refused_step_publishes_nothing(
+    make_pledge: Callable[..., Pledge], examiner: User, bank_a_api: Any
+) -> None:
+    """The event is written in the step's transaction: a decision refused (no contract
+    uploaded) leaves no `pledge.decided`."""
+    from ipfin.common.errors import ValidationFailed
+    from ipfin.pledges.services import pledge_decide
+
+    pledge = make_pledge()
+    with pytest.raises(ValidationFailed):
+        pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    assert _types(bank_a_api.get("/api/v1/events").json()) == ["pledge.submitted"]
+
+
+def test_a_status_change_reaches_the_owner_and_the_pledgee(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_api: Any,
+    bank_b_api: Any,
+    today: date,
+) -> None:
+    pledge = make_pledge()
+    approve(examiner, pledge)
+    right = pledge.items.get().right
+    after = bank_a_api.get("/api/v1/events").json()["next"]
+    right_event_record(
+        actor=examiner, right=right, type="invalidation_requested", date=today - timedelta(days=1)
+    )
+    page = bank_a_api.get(f"/api/v1/events?after={after}").json()
+    assert _types(page) == ["right.status_changed"]
+    data = page["items"][0]["data"]
+    assert data["right_number"] == right.number
+    assert data["before"]["invalidation_pending"] is False
+    assert data["after"]["invalidation_pending"] is True
+    assert data["event"]["type"] == "invalidation_requested"
+    assert bank_b_api.get("/api/v1/events").json()["items"] == []
+
+
+def test_an_event_that_changes_no_status_is_not_a_status_change(
+    right: Right, examiner: User, api_client: Callable[..., Any], office_user: User
+) -> None:
+    """A licence recorded on a right in force changes its facts, not its legal status."""
+    office = api_client(office_user)
+    after = office.get("/api/v1/events").json()["next"]
+    right_event_record(
+        actor=examiner,
+        right=right,
+        type="licence",
+        date=right.grant_date + timedelta(days=1),
+        payload={"licensee": "某公司", "licence_type": "ordinary"},
+    )
+    assert office.get(f"/api/v1/events?after={after}").json()["items"] == []
+
+
+def test_the_feed_needs_the_permission_and_bounds_its_page(
+    api_client: Callable[..., Any],
+    enterprise_a_user: User,
+    make_user: Callable[..., User],
+    make_org: Callable[..., Organisation],
+) -> None:
+    guarantor = make_user("g-feed", make_org("guarantor"))
+    assert api_client(guarantor).get("/api/v1/events").status_code == 403
+    assert api_client(None).get("/api/v1/events").status_code == 401
+    client = api_client(enterprise_a_user)
+    assert client.get("/api/v1/events?limit=0").status_code == 422
+    assert client.get("/api/v1/events?limit=1001").status_code == 422
+    assert client.get("/api/v1/events?after=-1").status_code == 422
+
+
+def test_publishing_is_set_based_and_places_in_order(
+    count_queries: Callable[[Callable[[], object]], int], bank_a: Organisation
+) -> None:
+    occurrences = [
+        Occurrence(EventType.LOAN_CLASSIFIED, {"loan_id": i}, [bank_a.pk]) for i in range(300)
+    ]
+    queries = count_queries(lambda: events_publish(occurrences))
+    assert queries <= 8  # the head, the events, the recipients, the head again: not 300 of each
+    positions = list(Event.objects.order_by("pk").values_list("position", flat=True))
+    assert positions == list(range(positions[0], positions[0] + 300))
