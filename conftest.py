@@ -411,3 +411,103 @@ def process_env(tmp_path: Path) -> Callable[[], dict[str, str]]:
         return out
 
     return env
+
+
+# The brokers Celery may use, as the test machines run them at their standard local ports.
+BROKER_URLS = {
+    "rabbitmq": os.environ.get("IPFIN_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+    "redis": os.environ.get("IPFIN_TEST_REDIS_BROKER_URL", "redis://127.0.0.1:6379/15"),
+}
+
+
+def _broker_reachable(url: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        default_port = 6379 if parts.scheme == "redis" else 5672
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def celery_broker(request: pytest.FixtureRequest) -> str:
+    """The broker's URL: RabbitMQ unless a test is parametrized (indirectly) with "redis"."""
+    return BROKER_URLS[getattr(request, "param", "rabbitmq")]
+
+
+@pytest.fixture
+def celery_workers(
+    process_env: Callable[[], dict[str, str]], tmp_path: Path, celery_broker: str
+) -> Any:
+    """Real Celery workers (`ipfin celery worker`) on a real broker (RabbitMQ by default, Redis
+    with `celery_broker` parametrized; both at their standard ports on CI's and the dev
+    machines; IPFIN_TEST_BROKER_URL, IPFIN_TEST_REDIS_BROKER_URL for others), on a queue of this
+    test's own, using this test's database. `start(**env)` starts one (its own process group)
+    and answers it; `env(**extra)` the environment for a process that sends to them. All are
+    killed at the end. Skipped without a broker, except under CI."""
+    import subprocess
+    import sys
+    import uuid
+
+    need(_broker_reachable(celery_broker), f"no message broker at {celery_broker}")
+    queue = f"ipfin-test-{uuid.uuid4().hex[:12]}"
+    started: list[subprocess.Popen[bytes]] = []
+    ipfin = str(Path(sys.executable).with_name("ipfin"))
+
+    class Workers:
+        def env(self, **extra: str) -> dict[str, str]:
+            out = process_env()
+            out.update(CELERY_BROKER_URL=celery_broker, IPFIN_CELERY_QUEUE=queue, **extra)
+            return out
+
+        def start(self, **extra: str) -> subprocess.Popen[bytes]:
+            log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115
+            proc = subprocess.Popen(  # noqa: S603 (our own command)
+                [
+                    ipfin,
+                    "celery",
+                    "worker",
+                    "-Q",
+                    queue,
+                    "-c",
+                    "1",
+                    "-l",
+                    "info",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"{queue}-{len(started)}@%h",
+                ],
+                env=self.env(**extra),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed whole, children too
+            )
+            started.append(proc)
+            return proc
+
+        def log(self, index: int) -> str:
+            return (tmp_path / f"worker-{index}.log").read_text(errors="replace")
+
+    yield Workers()
+    import signal
+
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    # The test's queue goes with it (RabbitMQ keeps a declared queue otherwise).
+    subprocess.run(  # noqa: S603
+        [ipfin, "celery", "purge", "-f", "-Q", queue],
+        env=Workers().env(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )

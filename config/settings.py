@@ -13,6 +13,9 @@ Environment variables:
 - IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
                       $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
+- CELERY_BROKER_URL   the background jobs' broker (amqp://guest:guest@127.0.0.1:5672// or
+                      redis://127.0.0.1:6379/0); unset: every job runs in-process (eager)
+- IPFIN_JOBS_CHUNK_SIZE  rows per chunk of a chunked background job (default 5000)
 - IPFIN_WEBHOOK_ALLOW_HTTP     "1": webhooks may use http:// (default https only)
 - IPFIN_WEBHOOK_ALLOW_PRIVATE  "1": webhooks may call loopback and private addresses (tests, a
                       bank's own network; default public addresses only)
@@ -27,8 +30,10 @@ import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +88,7 @@ INSTALLED_APPS = [
     "ipfin.accounts",
     "ipfin.audit",
     "ipfin.feed",
+    "ipfin.jobs",
     "ipfin.holidays",
     "ipfin.registry",
     "ipfin.pledges",
@@ -272,6 +278,49 @@ IPFIN_DUAL_CONTROL_ABOVE = (
     if os.environ.get("IPFIN_DUAL_CONTROL_ABOVE", "").strip()
     else None
 )
+
+
+# Background jobs (ipfin.jobs) on Celery (config.celery). Without a broker the tasks run in the
+# process that sends them (eager): the demo and the default tests need nothing more.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# One queue for every task; a second deployment (or a test) on the same broker takes its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("IPFIN_CELERY_QUEUE", "ipfin")
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged once it has run: a worker lost in the middle gives it back to the broker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The runs' state and results are kept in the database (ipfin.jobs.models), not in a backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+IPFIN_JOBS_CHUNK_SIZE = int(os.environ.get("IPFIN_JOBS_CHUNK_SIZE", "5000"))
+# Seconds a chunk waits before it commits: set only by the test that kills a worker mid-chunk.
+IPFIN_JOBS_CHUNK_PAUSE = float(os.environ.get("IPFIN_JOBS_CHUNK_PAUSE", "0"))
+
+
+def _nightly(job: str, hour: int, minute: int = 0) -> dict[str, Any]:
+    return {
+        "task": "ipfin.jobs.launch",
+        "args": [job],
+        "schedule": crontab(hour=hour, minute=minute),
+    }
+
+
+# Beat's schedule (`ipfin celery beat`): each daily job at night, in the order their inputs need
+# (the classification before the scan that reads it), the webhooks every minute.
+CELERY_BEAT_SCHEDULE = {
+    "lapse_pledge_applications": _nightly("lapse_pledge_applications", 0, 30),
+    "classify_loans": _nightly("classify_loans", 1),
+    "risk_scan": _nightly("risk_scan", 2),
+    "score_portfolio": _nightly("score_portfolio", 3),
+    "snapshot_positions": _nightly("snapshot_positions", 4),
+    "audit_verify": _nightly("audit_verify", 5),
+    "remind_ledger": _nightly("remind_ledger", 8, 30),
+    "deliver_webhooks": {"task": "ipfin.feed.deliver", "schedule": 60.0},
+}
 
 
 # The change feed's webhooks (ipfin.feed).

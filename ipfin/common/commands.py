@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.management.base import CommandParser
 
-__all__ = ["add_day_argument", "command_date"]
+__all__ = ["add_day_argument", "command_date", "iso_or_none"]
 
 
 def command_date(raw: str) -> date:
@@ -25,3 +25,8 @@ def add_day_argument(
 ) -> None:
     """`name` (default `--today`): the job's day, None (today) when not given."""
     parser.add_argument(name, type=command_date, default=None, help=f"{help}; default today")
+
+
+def iso_or_none(day: date | None) -> str | None:
+    """A day as a background job's parameter (JSON): ISO text, or None for "today"."""
+    return day.isoformat() if day is not None else None

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from ipfin.accounts.models import User
@@ -346,15 +346,26 @@ def loan_close(*, actor: User, loan: Loan, today: date | None = None) -> Loan:
     return locked
 
 
-def loan_classify(*, today: date | None = None) -> dict[str, int]:
+def loans_to_classify() -> QuerySet[Loan]:
+    """The loans the daily classification brings up to the day: those disbursed and not closed."""
+    return Loan.objects.filter(state__in=[LoanState.DISBURSED, LoanState.REPAYING])
+
+
+def loan_classify(
+    *, today: date | None = None, ids: tuple[int, int] | None = None
+) -> dict[str, int]:
     """Bring every disbursed loan's days past due and five-category classification up to `today`
     (the system's daily job, `ipfin classify_loans`). One query reads each active loan's oldest
     unsettled due date; only the loans whose figures change are written, in one bulk update, and
-    each change of category is audited. Returns counts: checked, changed, non_performing."""
+    each change of category is audited. `ids` (lo, hi): only the loans with ids in that closed
+    range (one chunk of the background job, ipfin.loans.jobs). Idempotent: a second run on the
+    same day changes nothing. Returns counts: checked, changed, non_performing."""
     day = today_or(today)
+    rows = loans_to_classify()
+    if ids is not None:
+        rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
     active = (
-        Loan.objects.filter(state__in=[LoanState.DISBURSED, LoanState.REPAYING])
-        .annotate(
+        rows.annotate(
             oldest_unpaid=Min(
                 "installments__due_date", filter=Q(installments__settled_on__isnull=True)
             )

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ipfin.audit.services import audit_verify
+from ipfin.jobs.commands import add_job_arguments, launched_from_command
 
 
 class Command(BaseCommand):
@@ -17,7 +18,12 @@ class Command(BaseCommand):
         "Verify the audit trail's hash chain; non-zero exit when a record was changed or removed."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_job_arguments(parser)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if launched_from_command(self, "audit_verify", {}, options):
+            return
         result = audit_verify()
         self.stdout.write(
             json.dumps(

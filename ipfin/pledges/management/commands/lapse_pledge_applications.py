@@ -11,6 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ipfin.common.commands import add_day_argument
+from ipfin.common.commands import iso_or_none as _iso
+from ipfin.jobs.commands import add_job_arguments, launched_from_command
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
 
@@ -18,9 +20,14 @@ class Command(BaseCommand):
     help = "Lapse pledge and change applications left unconfirmed past their deadline."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        add_job_arguments(parser)
         add_day_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if launched_from_command(
+            self, "lapse_pledge_applications", {"today": _iso(options["today"])}, options
+        ):
+            return
         today = options["today"]
         counts = {
             "applications_lapsed": pledges_lapse_unconfirmed(on=today),

@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from ipfin.common.commands import add_day_argument
+from ipfin.common.commands import iso_or_none as _iso
+from ipfin.jobs.commands import add_job_arguments, launched_from_command
 from ipfin.risk.services import risk_scan
 
 
@@ -20,8 +22,11 @@ class Command(BaseCommand):
     help = "Scan pledged rights and their loans for risks; raise, refresh and close alerts."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        add_job_arguments(parser)
         add_day_argument(parser, name="--on", help="scan as of this day (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if launched_from_command(self, "risk_scan", {"on": _iso(options["on"])}, options):
+            return
         summary = risk_scan(on=options["on"] or timezone.localdate())
         self.stdout.write(json.dumps(dataclasses.asdict(summary), default=str, ensure_ascii=False))

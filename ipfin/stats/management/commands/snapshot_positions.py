@@ -11,7 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ipfin.common.commands import add_day_argument
+from ipfin.common.commands import iso_or_none as _iso
 from ipfin.common.errors import ValidationFailed
+from ipfin.jobs.commands import add_job_arguments, launched_from_command
 from ipfin.stats.services import positions_snapshot_take, positions_snapshots_refresh
 
 
@@ -19,10 +21,15 @@ class Command(BaseCommand):
     help = "Snapshot every loan's balance and NPL status at each quarter end that is over."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        add_job_arguments(parser)
         add_day_argument(parser, help="the day the job runs as (YYYY-MM-DD)")
         add_day_argument(parser, "--as-of", help="snapshot this one past day (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if launched_from_command(
+            self, "snapshot_positions", {"today": _iso(options["today"])}, options
+        ):
+            return
         today, as_of = options["today"], options["as_of"]
         try:
             if as_of is not None:

@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ipfin.common.commands import add_day_argument
+from ipfin.common.commands import iso_or_none as _iso
 from ipfin.common.errors import DomainError
 from ipfin.common.progress import add_progress_argument, command_progress
+from ipfin.jobs.commands import add_job_arguments, launched_from_command
 from ipfin.valuation.selectors import score_spread
 from ipfin.valuation.services.scoring import portfolio_score
 
@@ -20,6 +22,7 @@ class Command(BaseCommand):
     help = "为登记簿中的全部知识产权计算价值度评分并批量保存（可重复运行）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
+        add_job_arguments(parser)
         add_progress_argument(parser)
         add_day_argument(parser, "--on", help="评分基准日 / the scoring day (YYYY-MM-DD)")
         parser.add_argument(
@@ -30,6 +33,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if launched_from_command(
+            self,
+            "score_portfolio",
+            {"on": _iso(options["on"]), "min_cohort": options["min_cohort"]},
+            options,
+        ):
+            return
         progress = command_progress(self, options["progress"], unit="项")
         try:
             run = portfolio_score(

@@ -1,0 +1,39 @@
+"""How a background job is cut into chunks and how its chunks' counts add up (pure: no Django).
+
+A chunk is a closed range of ids [lo, hi] of the rows the job works on: the ids themselves are
+read once, sorted, and cut every `size` ids, so that chunks hold about the same number of rows
+whatever the gaps between ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+# One chunk for a job whose rule spans the whole set (the scoring's cohort percentiles, the
+# scan's closing of alerts no longer found): it runs on a worker, but not in pieces.
+WHOLE = (0, 0)
+
+
+def id_ranges(ids: Sequence[int], size: int) -> list[tuple[int, int]]:
+    """The sorted `ids` cut into closed ranges of at most `size` ids each."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    ordered = sorted(ids)
+    return [
+        (ordered[start], ordered[min(start + size, len(ordered)) - 1])
+        for start in range(0, len(ordered), size)
+    ]
+
+
+def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The run's result from its chunks': numbers summed by key, anything else taken from the
+    last chunk that has it (a whole-set job has one chunk: its result as it is)."""
+    out: dict[str, Any] = {}
+    for result in results:
+        for key, value in result.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                previous = out.get(key, 0)
+                out[key] = (previous if isinstance(previous, int | float) else 0) + value
+            else:
+                out[key] = value
+    return out

@@ -1,0 +1,53 @@
+"""The jobs the platform runs in the background, each registered by its own app (its `jobs`
+module, found at first use): a name, the function that does one chunk's work, and, for a job cut
+into chunks, the function that plans them. Below every app that registers one: the apps call
+down into it, it never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.module_loading import autodiscover_modules
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    # One chunk's work over the ids [lo, hi] (WHOLE for an unchunked job): its counts (JSON).
+    # Runs inside the chunk's transaction: it must not commit on its own.
+    run: Callable[[Params, int, int], Mapping[str, Any]]
+    # The chunks' id ranges (ipfin.jobs.domain.id_ranges); None: one chunk, the whole set.
+    plan: Callable[[Params], list[tuple[int, int]]] | None = None
+    # Why a finished run counts as failed (e.g. the audit chain found broken), or None.
+    failure: Callable[[Mapping[str, Any]], str | None] | None = None
+
+
+_JOBS: dict[str, JobSpec] = {}
+_discovered = False
+
+
+def register(spec: JobSpec) -> JobSpec:
+    _JOBS[spec.name] = spec
+    return spec
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("jobs")
+        _discovered = True
+
+
+def job_spec(name: str) -> JobSpec:
+    """The job registered under `name`; KeyError for an unknown one."""
+    _discover()
+    return _JOBS[name]
+
+
+def job_names() -> list[str]:
+    _discover()
+    return sorted(_JOBS)

@@ -1,0 +1,142 @@
+"""Running background jobs: launch a run (in-process without a broker, on Celery workers with
+one), plan its chunks, do each chunk once, finish the run; wait for a run from the command line.
+
+Every step is idempotent, so that the broker may deliver a task twice (late acknowledgement: a
+task whose worker died is given to another) and a retry may repeat one: planning a planned run
+plans nothing more, a done chunk is skipped, a finished run is not finished again."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ipfin.jobs.domain import WHOLE, combine
+from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.jobs.registry import job_spec
+
+
+def broker_configured() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def job_launch(
+    name: str, params: Mapping[str, Any] | None = None, *, requested_by_id: int | None = None
+) -> JobRun:
+    """Queue a run of the job `name` (KeyError if unknown) and send it: to the workers when a
+    broker is configured, else run it here and now (Celery's eager mode: the same tasks, in this
+    process). A run a user asks for is audited by the service that asks (this app sits below
+    the audit trail)."""
+    job_spec(name)
+    run = JobRun.objects.create(
+        name=name,
+        params=dict(params or {}),
+        on_workers=broker_configured(),
+        requested_by_id=requested_by_id,
+    )
+    from ipfin.jobs.tasks import job_plan  # the tasks call these services: imported when sent
+
+    if run.on_workers:
+        # A worker must find the run: sent once the caller's transaction commits.
+        transaction.on_commit(lambda: job_plan.delay(run.pk))
+    else:
+        job_plan.delay(run.pk)  # eager: runs here, inside the caller's transaction
+    return run
+
+
+def run_plan(run_id: int) -> list[int]:
+    """Cut the run into chunks (once) and mark it running: the indexes of the chunks not done
+    yet (all of them the first time; after a redelivery, those still to do)."""
+    with transaction.atomic():
+        run = JobRun.objects.select_for_update().get(pk=run_id)
+        if run.state in (JobState.DONE, JobState.FAILED):
+            return []
+        if run.chunks_total == 0 and not run.chunks.exists():
+            spec = job_spec(run.name)
+            ranges = spec.plan(run.params) if spec.plan is not None else [WHOLE]
+            JobChunk.objects.bulk_create(
+                [JobChunk(run=run, index=i, lo=lo, hi=hi) for i, (lo, hi) in enumerate(ranges)]
+            )
+            run.chunks_total = len(ranges)
+            run.state = JobState.RUNNING
+            run.started_at = timezone.now()
+            run.save(update_fields=["chunks_total", "state", "started_at"])
+        return list(run.chunks.filter(done=False).values_list("index", flat=True))
+
+
+def chunk_execute(run_id: int, index: int) -> bool:
+    """Do one chunk, once: its work and its `done` mark commit together (a chunk interrupted
+    leaves nothing, a chunk done is skipped). Answers whether it did the work now."""
+    JobChunk.objects.filter(run_id=run_id, index=index, done=False).update(
+        attempts=F("attempts") + 1
+    )
+    run = JobRun.objects.get(pk=run_id)
+    if run.state == JobState.FAILED:
+        return False
+    spec = job_spec(run.name)
+    with transaction.atomic():
+        # The lock keeps a second delivery of the same chunk waiting until this one commits; it
+        # then finds the chunk done.
+        chunk = JobChunk.objects.select_for_update().get(run_id=run_id, index=index)
+        if chunk.done:
+            return False
+        result = dict(spec.run(run.params, chunk.lo, chunk.hi))
+        _pause_for_tests()
+        chunk.done, chunk.result = True, result
+        chunk.save(update_fields=["done", "result"])
+        JobRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+    return True
+
+
+def _pause_for_tests() -> None:
+    """A pause before a chunk commits, set only by the test that kills a worker in the middle of
+    a chunk (IPFIN_JOBS_CHUNK_PAUSE seconds; 0 everywhere else)."""
+    pause = float(getattr(settings, "IPFIN_JOBS_CHUNK_PAUSE", 0) or 0)
+    if pause > 0:
+        time.sleep(pause)
+
+
+def run_finish_if_complete(run_id: int) -> bool:
+    """Finish the run once every chunk is done: its result is its chunks' counts combined, in
+    chunk order. Answers whether this call finished it (one caller does, whatever the race)."""
+    with transaction.atomic():
+        run = JobRun.objects.select_for_update().get(pk=run_id)
+        if run.state not in (JobState.RUNNING, JobState.QUEUED):
+            return False
+        if run.chunks.filter(done=False).exists():
+            return False
+        result = combine(c.result or {} for c in run.chunks.order_by("index"))
+        spec = job_spec(run.name)
+        why = spec.failure(result) if spec.failure is not None else None
+        run.result = result
+        run.state = JobState.FAILED if why else JobState.DONE
+        run.error = why or ""
+        run.finished_at = timezone.now()
+        if run.started_at is None:
+            run.started_at = run.finished_at
+        run.save(update_fields=["result", "state", "error", "finished_at", "started_at"])
+    return True
+
+
+def run_fail(run_id: int, exc: BaseException) -> None:
+    """Mark a run failed (a chunk failed for good): the error kept for the log and the page."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    JobRun.objects.filter(pk=run_id, state__in=[JobState.QUEUED, JobState.RUNNING]).update(
+        state=JobState.FAILED, error=text, finished_at=timezone.now()
+    )
+
+
+def job_wait(run_id: int, seconds: float, *, poll: float = 0.5) -> JobRun:
+    """The run once it has finished (done or failed), or as it stands after `seconds`."""
+    deadline = time.monotonic() + max(0.0, seconds)
+    while True:
+        run = JobRun.objects.get(pk=run_id)
+        if run.state in (JobState.DONE, JobState.FAILED) or time.monotonic() >= deadline:
+            return run
+        time.sleep(poll)

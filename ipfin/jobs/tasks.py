@@ -1,0 +1,55 @@
+"""The Celery tasks behind every background job (ipfin.jobs.services does the work).
+
+Late acknowledgement and `reject_on_worker_lost`: a task is acknowledged to the broker only
+once it has run, so a worker killed in the middle of a chunk gives the chunk back to the broker,
+which hands it to another worker. Database errors (a lost connection, a deadlock, a lock
+timeout) are retried with exponential backoff; a chunk that still fails fails its run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import DatabaseError
+
+from ipfin.jobs import services
+
+_RETRY: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+class JobTask(Task):  # type: ignore[misc]
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        if args:
+            services.run_fail(int(args[0]), exc)
+
+
+@shared_task(name="ipfin.jobs.plan", base=JobTask, **_RETRY)
+def job_plan(self: Task, run_id: int) -> None:
+    indexes = services.run_plan(run_id)
+    if not indexes:
+        services.run_finish_if_complete(run_id)
+    for index in indexes:
+        job_chunk.delay(run_id, index)
+
+
+@shared_task(name="ipfin.jobs.chunk", base=JobTask, **_RETRY)
+def job_chunk(self: Task, run_id: int, index: int) -> None:
+    services.chunk_execute(run_id, index)
+    services.run_finish_if_complete(run_id)
+
+
+@shared_task(name="ipfin.jobs.launch")
+def job_launch(name: str, params: dict[str, Any] | None = None) -> int:
+    """What beat sends on each job's schedule: a new run of `name`."""
+    return services.job_launch(name, params or {}).pk

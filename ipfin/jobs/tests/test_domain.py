@@ -1,0 +1,36 @@
+"""Chunks of ids and the sum of their counts."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.jobs.domain import combine, id_ranges
+
+
+@given(ids=st.sets(st.integers(1, 10**9), max_size=300), size=st.integers(1, 50))
+def test_the_ranges_cover_every_id_once_with_at_most_size_ids_each(
+    ids: set[int], size: int
+) -> None:
+    ranges = id_ranges(list(ids), size)
+    ordered = sorted(ids)
+    covered = [[i for i in ordered if lo <= i <= hi] for lo, hi in ranges]
+    assert [i for chunk in covered for i in chunk] == ordered  # each once, in order
+    assert all(0 < len(chunk) <= size for chunk in covered)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))  # disjoint
+
+
+def test_no_ids_no_chunks() -> None:
+    assert id_ranges([], 10) == []
+
+
+def test_counts_add_up_and_other_values_come_from_the_last_chunk() -> None:
+    assert combine([{"checked": 2, "changed": 1, "on": "a"}, {"checked": 3, "on": "b"}]) == {
+        "checked": 5,
+        "changed": 1,
+        "on": "b",
+    }
+    assert combine([]) == {}
+    assert combine([{"intact": True}]) == {"intact": True}  # a bool is no count

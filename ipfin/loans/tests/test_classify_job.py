@@ -1,0 +1,182 @@
+"""The daily classification as a background job: in-process without a broker (`--async`), and
+on real Celery workers over RabbitMQ, where a worker killed in the middle of a chunk leaves the
+same result as an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ipfin.audit.models import AuditRecord
+from ipfin.feed.models import Event
+from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.loans.models import Loan, LoanClassification
+from ipfin.pledges.models import Pledge
+from ipfin.valuation.models import Valuation
+
+DAY_91 = date(2025, 5, 17)  # 91 days past the first instalment of 2025-02-15: 次级
+_ASYNC_91 = ("classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "30")
+
+
+def _three_loans(lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation]) -> list[Loan]:
+    return [lend(pledged[0], principal="100000.00") for _ in range(3)]
+
+
+def _outcome(loans: list[Loan]) -> dict[str, Any]:
+    """What the classification left: each loan's category, and how many history rows, audit
+    records and feed events each got (one each for a change, however the job ran)."""
+    ids = [loan.pk for loan in loans]
+    return {
+        "categories": sorted(Loan.objects.filter(pk__in=ids).values_list("pk", "classification")),
+        "history": sorted(
+            LoanClassification.objects.filter(loan_id__in=ids, effective_on=DAY_91).values_list(
+                "loan_id", flat=True
+            )
+        ),
+        "audits": sorted(
+            AuditRecord.objects.filter(action="loan.classify").values_list("object_id", flat=True)
+        ),
+        "events": sorted(e.data["loan_id"] for e in Event.objects.filter(type="loan.classified")),
+    }
+
+
+@pytest.mark.django_db
+def test_async_without_a_broker_runs_the_chunks_in_process(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], settings: Any
+) -> None:
+    settings.IPFIN_JOBS_CHUNK_SIZE = 1
+    loans = _three_loans(lend, pledged)
+    out = StringIO()
+    call_command(
+        "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "30", stdout=out
+    )
+    run = JobRun.objects.get()
+    assert (run.name, run.state, run.on_workers) == ("classify_loans", JobState.DONE, False)
+    assert (run.chunks_total, run.chunks_done) == (3, 3)
+    assert run.result == {"checked": 3, "changed": 3, "non_performing": 3}
+    assert '"state": "done"' in out.getvalue()
+    outcome = _outcome(loans)
+    assert [c for _, c in outcome["categories"]] == ["substandard"] * 3
+    ids = sorted(loan.pk for loan in loans)
+    assert outcome["history"] == ids and outcome["events"] == ids
+    assert outcome["audits"] == sorted(str(i) for i in ids)
+
+    # Idempotent: the same day again changes nothing.
+    call_command(
+        "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "30", stdout=out
+    )
+    assert JobRun.objects.order_by("-pk").first().result["changed"] == 0  # type: ignore[union-attr]
+    assert _outcome(loans) == outcome
+
+
+@pytest.mark.django_db
+def test_wait_needs_async_and_a_failed_job_exits_non_zero(settings: Any) -> None:
+    with pytest.raises(CommandError, match="--wait goes with --async"):
+        call_command("classify_loans", "--wait", "5", stdout=StringIO())
+    from ipfin.jobs import services
+
+    run = services.job_launch("audit_verify")
+    assert JobRun.objects.get(pk=run.pk).state == JobState.DONE  # an intact (empty) chain
+    with pytest.raises(KeyError):
+        services.job_launch("no_such_job")
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_workers_a_chunk_killed_midway_is_done_once_by_another_worker(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
+) -> None:
+    loans = _three_loans(lend, pledged)
+    ipfin = str(Path(sys.executable).with_name("ipfin"))
+    # Worker A pauses 20 s inside each chunk, before the chunk commits: it is killed there.
+    # Planned by the worker that takes the run: one loan a chunk, three chunks.
+    worker_a = celery_workers.start(IPFIN_JOBS_CHUNK_PAUSE="20", IPFIN_JOBS_CHUNK_SIZE="1")
+    sender = subprocess.run(  # noqa: S603 (our own command)
+        [ipfin, "classify_loans", "--today", DAY_91.isoformat(), "--async"],
+        env=celery_workers.env(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert sender.returncode == 0, sender.stderr.decode()
+    run = JobRun.objects.get()
+    assert run.on_workers is True
+    _wait_for(
+        lambda: JobChunk.objects.filter(run=run, attempts__gte=1, done=False).exists(),
+        90,
+        "worker A to start a chunk",
+    )
+    os.killpg(worker_a.pid, signal.SIGKILL)  # the whole worker, mid-chunk
+    worker_a.wait(timeout=30)
+    assert not JobChunk.objects.filter(run=run, done=True).exists()  # nothing of it committed
+
+    # Worker B, no pause: the broker gives it the chunk again.
+    celery_workers.start(IPFIN_JOBS_CHUNK_SIZE="1")
+    _wait_for(
+        lambda: JobRun.objects.get(pk=run.pk).state in (JobState.DONE, JobState.FAILED),
+        120,
+        "the run to finish on worker B",
+    )
+    run.refresh_from_db()
+    assert run.state == JobState.DONE, (run.error, celery_workers.log(1))
+    assert (run.chunks_total, run.chunks_done) == (3, 3)
+    assert run.result == {"checked": 3, "changed": 3, "non_performing": 3}
+    killed = JobChunk.objects.filter(run=run, attempts__gte=2)
+    assert killed.count() == 1  # the chunk worker A was killed in ran again, once, on B
+
+    # The same as an uninterrupted run: each loan classified once, one history row, one audit
+    # record and one feed event each.
+    outcome = _outcome(loans)
+    ids = sorted(loan.pk for loan in loans)
+    assert [c for _, c in outcome["categories"]] == ["substandard"] * 3
+    assert outcome["history"] == ids and outcome["events"] == ids
+    assert outcome["audits"] == sorted(str(i) for i in ids)
+
+
+@pytest.mark.parametrize("celery_broker", ["rabbitmq", "redis"], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_on_workers_the_command_waits_and_reports_the_result(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
+) -> None:
+    _three_loans(lend, pledged)
+    celery_workers.start()
+    ipfin = str(Path(sys.executable).with_name("ipfin"))
+    done = subprocess.run(  # noqa: S603
+        [ipfin, "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "90"],
+        env=celery_workers.env(),
+        capture_output=True,
+        timeout=150,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode() + celery_workers.log(0)
+    assert '"state": "done"' in done.stdout.decode()
+    assert '"on_workers": true' in done.stdout.decode()
+    # --wait too short for a paused run: non-zero, and the reason.
+    short = subprocess.run(  # noqa: S603
+        [ipfin, "audit_verify", "--async", "--wait", "0"],
+        env=celery_workers.env(IPFIN_JOBS_CHUNK_PAUSE="5"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert short.returncode != 0
+    assert "not done within" in short.stderr.decode()

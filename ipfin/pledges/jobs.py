@@ -1,0 +1,21 @@
+"""Lapsing the applications left unconfirmed, as a background job (one chunk)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
+
+
+def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
+    raw = params.get("today")
+    day = date.fromisoformat(raw) if raw else None
+    return {
+        "applications_lapsed": pledges_lapse_unconfirmed(on=day),
+        "changes_lapsed": pledge_changes_lapse_unconfirmed(on=day),
+    }
+
+
+register(JobSpec(name="lapse_pledge_applications", run=_run))

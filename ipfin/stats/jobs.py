@@ -1,0 +1,18 @@
+"""The quarter-end snapshots as a background job (one chunk)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.stats.services import positions_snapshots_refresh
+
+
+def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
+    raw = params.get("today")
+    taken = positions_snapshots_refresh(today=date.fromisoformat(raw) if raw else None)
+    return {"snapshots_taken": len(taken), "as_of": [s.as_of.isoformat() for s in taken]}
+
+
+register(JobSpec(name="snapshot_positions", run=_run))

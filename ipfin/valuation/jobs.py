@@ -1,0 +1,23 @@
+"""The nightly scoring of the whole register as a background job: one chunk, since each right is
+ranked within a cohort drawn from the whole register (a chunk of rights could not rank them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.valuation.services.scoring import portfolio_score
+
+
+def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
+    raw = params.get("on")
+    minimum = params.get("min_cohort")
+    run = portfolio_score(
+        on=date.fromisoformat(raw) if raw else None,
+        min_cohort=int(minimum) if minimum is not None else None,
+    )
+    return {"score_run": run.pk, "rights_scored": run.rights_scored}
+
+
+register(JobSpec(name="score_portfolio", run=_run))
