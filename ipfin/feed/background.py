@@ -1,8 +1,10 @@
 """The demo's deliverer: without Celery (no broker, `make demo`), the development server delivers
 the change feed's webhooks itself, once a minute, in a daemon thread of the serving process.
 
-Started only in the process that serves (runserver's reloaded child, or `ipfin serve`), never in
-a management command, a test or a Celery worker (where beat runs `deliver_webhooks`)."""
+Started only in the development server's serving process (runserver's reloaded child), never in
+a management command, a test, `ipfin serve` or a Celery worker: in production beat sends
+`ipfin.feed.deliver` every minute (config.settings CELERY_BEAT_SCHEDULE), or cron runs
+`ipfin deliver_webhooks`."""
 
 from __future__ import annotations
 
@@ -27,9 +29,13 @@ def _serving() -> bool:
 
 
 def _loop(stop: threading.Event) -> None:
+    from django.db import close_old_connections
+
     from ipfin.feed.services import webhooks_deliver
 
     while not stop.wait(INTERVAL_SECONDS):
+        # A connection the database dropped since the last minute is replaced, not reused.
+        close_old_connections()
         try:
             run = webhooks_deliver()
             if run.tried:

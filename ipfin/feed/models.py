@@ -22,6 +22,9 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     occurred_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(encoder=DjangoJSONEncoder)
+    # What the event tells of, for those that could be told twice (two risk scans at once):
+    # an event whose key is already in the feed is not published again.
+    key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         indexes = [models.Index(fields=["type", "position"])]
@@ -98,6 +101,8 @@ class Delivery(models.Model):
     next_try_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     replays = models.PositiveIntegerField(default=0)
+    # The round of tries that holds it (ipfin.feed.services._claim_due); "" when none does.
+    claim = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [

@@ -9,13 +9,11 @@ its id (`X-Ipfin-Event-Id`)."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
+import logging
 import secrets
 import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +49,9 @@ from ipfin.feed.models import (
     FeedHead,
     Webhook,
 )
+from ipfin.feed.sending import Outcome, post
+
+log = logging.getLogger(__name__)
 
 # What one organisation may subscribe, and what one replay re-sends: bounds on the work one
 # caller can make the deliverer do.
@@ -70,6 +71,8 @@ class Occurrence:
     type: EventType
     data: Mapping[str, Any]
     recipients: Iterable[int | None]
+    # Set for an event that could be published twice (ipfin.feed.models.Event.key).
+    key: str | None = None
 
 
 def _locked_head() -> FeedHead:
@@ -89,6 +92,14 @@ def events_publish(occurrences: Sequence[Occurrence]) -> int:
     if not occurrences:
         return 0
     head = _locked_head()
+    # Under the head's lock every event published before is committed and visible: an event
+    # whose key is among them is not published again.
+    keys = [o.key for o in occurrences if o.key is not None]
+    if keys:
+        told = set(Event.objects.filter(key__in=keys).values_list("key", flat=True))
+        occurrences = [o for o in occurrences if o.key is None or o.key not in told]
+        if not occurrences:
+            return 0
     now = timezone.now()
     events = Event.objects.bulk_create(
         [
@@ -97,6 +108,7 @@ def events_publish(occurrences: Sequence[Occurrence]) -> int:
                 type=occurrence.type.value,
                 occurred_at=now,
                 data=json.loads(json.dumps(dict(occurrence.data), cls=DjangoJSONEncoder)),
+                key=occurrence.key,
             )
             for i, occurrence in enumerate(occurrences, start=1)
         ],
@@ -153,6 +165,9 @@ def _clean_url(raw: Any) -> str:
         zh, en = messages.get(problem, messages[UrlProblem.NO_HOST])
         raise invalid("url", "webhook_url_invalid", zh, en)
     host = urlsplit(url).hostname or ""
+    if not _host_name_valid(host):
+        zh, en = messages[UrlProblem.NO_HOST]
+        raise invalid("url", "webhook_url_invalid", zh, en)
     if not settings.IPFIN_WEBHOOK_ALLOW_PRIVATE and _literal_private(host):
         raise invalid(
             "url",
@@ -164,19 +179,25 @@ def _clean_url(raw: Any) -> str:
 
 
 def _literal_private(host: str) -> bool:
-    """A host given as an IP address that is not public, or a name everyone knows is local."""
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
-        ".localhost"
-    ):
+    """A host that is a name everyone knows is local, or an address in any of the spellings the
+    resolver takes (127.1, 2130706433, 0x7f000001, [::1]) that is not public."""
+    name = host.lower().rstrip(".")
+    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
         return True
-    stripped = host.strip("[]")
-    if any(ch.isdigit() for ch in stripped) and (":" in stripped or stripped.count(".") == 3):
-        try:
-            ipaddress.ip_address(stripped)
-        except ValueError:
-            return False
-        return not address_public(stripped)
-    return False
+    try:
+        infos = socket.getaddrinfo(name.strip("[]"), None, flags=socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError, ValueError):
+        return False  # a name: checked when it is called
+    return not all(address_public(str(info[4][0])) for info in infos)
+
+
+def _host_name_valid(host: str) -> bool:
+    """A host the resolver can take (IDNA: no empty or over-long label)."""
+    try:
+        host.rstrip(".").encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _clean_events(raw: Any) -> list[str]:
@@ -312,6 +333,7 @@ def webhook_replay(*, actor: User, hook: Webhook, after: int) -> dict[str, int |
             next_try_at=now,
             delivered_at=None,
             replays=F("replays") + 1,
+            claim="",
         )
         last = rows[-1][1] if rows else None
         audit_record(
@@ -357,48 +379,41 @@ def deliveries_fan_out(*, now: datetime | None = None) -> int:
     return made
 
 
-def _claim_due(now: datetime, limit: int) -> list[int]:
-    """The deliveries due now, taken for this run: their next try is moved past this run's
-    timeout, so that a deliverer running beside this one (another worker, a second `ipfin
-    deliver_webhooks`) does not send them too; one that dies mid-run leaves them to be tried
-    again once that lease ends (at least once)."""
-    lease = timedelta(seconds=settings.IPFIN_WEBHOOK_TIMEOUT * 2 + 60)
+# Deliveries are claimed a few at a time, at most a few per webhook per round, so that one
+# webhook with a long queue (a replay of thousands, a slow receiver) does not hold up the
+# others; each claim is leased for as long as its tries may take.
+CLAIM_BATCH = 10
+CLAIM_PER_WEBHOOK = 3
+
+
+def _claim_due(now: datetime, limit: int, tried: set[int]) -> tuple[str, list[int]]:
+    """Up to `limit` deliveries due now (at most CLAIM_PER_WEBHOOK of one webhook), taken for
+    this round with a claim token: their next try moves past the time this round's tries may
+    take, so a deliverer running beside this one (another worker, a second `ipfin
+    deliver_webhooks`) does not send them too, and a deliverer that dies leaves them to be tried
+    again once the lease ends (at least once). The final update of a try names the token: a
+    replay or a second deliverer meanwhile makes it change nothing. `tried`: the deliveries this
+    run tried already (once a run, however short their wait)."""
+    token = secrets.token_hex(8)
+    lease = timedelta(seconds=settings.IPFIN_WEBHOOK_TIMEOUT * (limit + 1) + 60)
     with transaction.atomic():
         due = Delivery.objects.filter(
             state=DeliveryState.PENDING, next_try_at__lte=now, webhook__deleted_at__isnull=True
         ).order_by("event__position", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        Delivery.objects.filter(pk__in=ids).update(next_try_at=now + lease)
-    return ids
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer like any other non-2xx (never followed: it could lead anywhere,
-    a private address included)."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def _host_allowed(url: str) -> str | None:
-    """None when every address the host resolves to may be called, else why not."""
-    if settings.IPFIN_WEBHOOK_ALLOW_PRIVATE:
-        return None
-    parts = urlsplit(url)
-    try:
-        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        return f"name not resolved: {exc}"[:300]
-    for info in infos:
-        address = str(info[4][0])
-        if not address_public(address):
-            return f"address {address} is not public"
-    return None
+        taken: list[int] = []
+        per_hook: dict[int, int] = {}
+        # Read a few times the batch: enough to fill it fairly across webhooks.
+        for pk, hook_id in due.exclude(pk__in=tried).values_list("pk", "webhook_id")[: limit * 20]:
+            if per_hook.get(hook_id, 0) >= CLAIM_PER_WEBHOOK:
+                continue
+            per_hook[hook_id] = per_hook.get(hook_id, 0) + 1
+            taken.append(pk)
+            if len(taken) >= limit:
+                break
+        Delivery.objects.filter(pk__in=taken).update(next_try_at=now + lease, claim=token)
+    return token, taken
 
 
 def body_of(event: Event) -> bytes:
@@ -416,39 +431,25 @@ def body_of(event: Event) -> bytes:
     ).encode("utf-8")
 
 
-def _send(hook: Webhook, event: Event, now: datetime) -> tuple[int | None, str, int]:
-    """POST the event; (status code or None, error, milliseconds)."""
-    refused = _host_allowed(hook.url)
-    if refused is not None:
-        return None, refused, 0
+def _send(hook: Webhook, event: Event, now: datetime) -> Outcome:
+    """POST the event, signed with each secret in force."""
     body = body_of(event)
     keys = [hook.secret]
     if hook.previous_secret and hook.previous_secret_until and hook.previous_secret_until > now:
         keys.append(hook.previous_secret)
-    request = urllib.request.Request(  # noqa: S310 (the scheme was checked: http or https only)
+    return post(
         hook.url,
-        data=body,
-        method="POST",
-        headers={
+        body,
+        {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "ipfin-webhooks/1",
             "X-Ipfin-Event-Id": str(event.position),
             "X-Ipfin-Event-Type": event.type,
             "X-Ipfin-Signature": signature_header(keys, int(time.time()), body),
         },
+        timeout=settings.IPFIN_WEBHOOK_TIMEOUT,
+        allow_private=settings.IPFIN_WEBHOOK_ALLOW_PRIVATE,
     )
-    started = time.monotonic()
-    try:
-        with _OPENER.open(request, timeout=settings.IPFIN_WEBHOOK_TIMEOUT) as answer:
-            answer.read(1024)
-            status: int | None = answer.status
-            error = ""
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        status, error = None, f"{type(exc).__name__}: {reason}"[:300]
-    return status, error, int((time.monotonic() - started) * 1000)
 
 
 @dataclass
@@ -463,43 +464,62 @@ class DeliveryRun:
         return dict(self.__dict__)
 
 
-def _try_one(delivery_id: int, run: DeliveryRun) -> None:
-    delivery = Delivery.objects.select_related("webhook", "event").filter(pk=delivery_id).first()
-    if delivery is None or delivery.state != DeliveryState.PENDING:
+def _try_one(delivery_id: int, token: str, run: DeliveryRun) -> None:
+    delivery = (
+        Delivery.objects.select_related("webhook", "event")
+        .filter(pk=delivery_id, claim=token, state=DeliveryState.PENDING)
+        .first()
+    )
+    if delivery is None:  # replayed or deleted since the claim
         return
     now = timezone.now()
-    status, error, ms = _send(delivery.webhook, delivery.event, now)
-    ok = status is not None and 200 <= status < 300
-    if not ok and not error:
-        error = f"HTTP {status}"
+    outcome = _send(delivery.webhook, delivery.event, now)
     first_try = delivery.first_try_at or now
     attempts = delivery.attempts + 1
-    fields: dict[str, Any] = {"attempts": attempts, "first_try_at": first_try}
-    if ok:
+    fields: dict[str, Any] = {"attempts": attempts, "first_try_at": first_try, "claim": ""}
+    if outcome.ok:
         fields.update(state=DeliveryState.DELIVERED, delivered_at=now)
-        run.delivered += 1
     else:
         wait = timedelta(seconds=settings.IPFIN_WEBHOOK_FIRST_RETRY_SECONDS)
         at = next_try(now=now, first_try=first_try, attempts=attempts, first_wait=wait)
         if at is None:
             fields.update(state=DeliveryState.FAILED)
-            run.given_up += 1
         else:
             fields.update(next_try_at=at)
-            run.retrying += 1
     with transaction.atomic():
         DeliveryAttempt.objects.create(
-            delivery=delivery, at=now, status_code=status, error=error[:300], duration_ms=ms
+            delivery=delivery,
+            at=now,
+            status_code=outcome.status,
+            error=outcome.error[:300],
+            duration_ms=outcome.ms,
         )
-        # Only while still pending: a replay meanwhile starts the delivery afresh.
-        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
+        # Only under this round's claim: a replay meanwhile started the delivery afresh.
+        updated = Delivery.objects.filter(pk=delivery.pk, claim=token).update(**fields)
     run.tried += 1
+    if updated:
+        if outcome.ok:
+            run.delivered += 1
+        elif fields.get("state") == DeliveryState.FAILED:
+            run.given_up += 1
+        else:
+            run.retrying += 1
 
 
 def webhooks_deliver(*, limit: int = 500) -> DeliveryRun:
     """Fan new events out into deliveries, then try every delivery due (at most `limit`), in the
     order of the feed. The HTTP calls run outside any transaction."""
     run = DeliveryRun(fanned_out=deliveries_fan_out())
-    for delivery_id in _claim_due(timezone.now(), limit):
-        _try_one(delivery_id, run)
+    tried: set[int] = set()
+    while run.tried < limit:
+        token, taken = _claim_due(timezone.now(), min(CLAIM_BATCH, limit - run.tried), tried)
+        if not taken:
+            break
+        tried.update(taken)
+        for delivery_id in taken:
+            try:
+                _try_one(delivery_id, token, run)
+            except Exception:  # one delivery's trouble never stops the others
+                log.exception("webhook delivery %s failed", delivery_id)
+                run.tried += 1
     return run

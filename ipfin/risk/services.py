@@ -1169,7 +1169,9 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
 
 def _feed_alerts(keys: list[str], on: date) -> None:
     """Tell the change feed (ipfin.feed) of each alert this scan raised: its bank reads it. Read
-    back by key, in chunks (the insert skipped conflicts, so it gave no ids)."""
+    back by key, in chunks (the insert skipped conflicts, so it gave no ids); each alert's event
+    is keyed by the alert, so that two scans at once, each reading back the other's alerts,
+    publish it once."""
     occurrences: list[Occurrence] = []
     for start in range(0, len(keys), 2000):
         rows = RiskAlert.objects.filter(
@@ -1190,6 +1192,7 @@ def _feed_alerts(keys: list[str], on: date) -> None:
                     "message_en": a.message_en,
                 },
                 [a.bank_id],
+                key=f"risk.alert:{a.pk}",
             )
             for a in rows
         )

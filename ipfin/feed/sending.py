@@ -1,0 +1,129 @@
+"""One webhook delivery over HTTP, safely: the host is resolved once, every address it resolves
+to must be public (unless the settings allow private ones), and the connection goes to that
+checked address — the name is used only for the TLS certificate check and the Host header, so a
+second DNS answer (rebinding) cannot send the request elsewhere. No proxy, no redirect followed,
+and one deadline for the whole exchange (a receiver dripping its answer a byte at a time is cut
+off at the timeout like a silent one). Every failure is a failed try with a short reason, never
+an exception for the deliverer."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ipfin.feed.domain import address_public
+
+# One reason for every refused or unresolvable host: the log must not tell a subscriber how the
+# platform's own network resolves names.
+NOT_ALLOWED = "host not resolved to an allowed (public) address"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int | None  # the receiver's status code; None: no answer
+    error: str  # why the try failed ("" when it got a 2xx)
+    ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def resolve_checked(host: str, port: int, *, allow_private: bool) -> str | None:
+    """The address to connect to: the first the host resolves to, provided every one is allowed;
+    None otherwise (or when it resolves to none)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return None
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        return None
+    if not allow_private and not all(address_public(a) for a in addresses):
+        return None
+    return addresses[0]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        # The certificate is checked against the name, not the address.
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool
+) -> Outcome:
+    """POST `body` to `url` within `timeout` seconds in all."""
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        https = parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
+    except ValueError:
+        return Outcome(None, "invalid address", elapsed())
+    address = resolve_checked(host, port, allow_private=allow_private)
+    if address is None:
+        return Outcome(None, NOT_ALLOWED, elapsed())
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection: http.client.HTTPConnection = (
+        _PinnedHTTPS(host, port, address, timeout)
+        if https
+        else _PinnedHTTP(host, port, address, timeout)
+    )
+    timed_out = threading.Event()
+
+    def cut_off() -> None:  # the whole exchange's deadline
+        timed_out.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        answer = connection.getresponse()
+        answer.read(1024)
+        status: int | None = answer.status
+        error = "" if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+    except Exception as exc:  # any failure of the exchange is a failed try, logged with its kind
+        status = None
+        error = (
+            f"timed out after {timeout:g} s"
+            if timed_out.is_set() or isinstance(exc, TimeoutError | socket.timeout)
+            else f"{type(exc).__name__}: {exc}"[:300]
+        )
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if timed_out.is_set() and status is not None and error == "":
+        status, error = None, f"timed out after {timeout:g} s"
+    return Outcome(status, error, elapsed())
