@@ -13,6 +13,8 @@ Environment variables:
 - IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
                       $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
+- DATABASE_REPLICA_URL  a read replica of DATABASE_URL (PostgreSQL streaming replication): the
+                      reports and the public query read it; unset: they read the primary
 - CELERY_BROKER_URL   the background jobs' broker (amqp://guest:guest@127.0.0.1:5672// or
                       redis://127.0.0.1:6379/0); unset: every job runs in-process (eager)
 - IPFIN_JOBS_CHUNK_SIZE  rows per chunk of a chunked background job (default 5000)
@@ -158,6 +160,13 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _default_db), conn_max_age=0, conn_health_checks=True
     )
 }
+# A read replica for the reports and the public query (ipfin.common.databases): a PostgreSQL
+# streaming replica of the primary. In the tests it mirrors the primary.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=0, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
@@ -282,7 +291,7 @@ IPFIN_DUAL_CONTROL_ABOVE = (
 
 # Background jobs (ipfin.jobs) on Celery (config.celery). Without a broker the tasks run in the
 # process that sends them (eager): the demo and the default tests need nothing more.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # One queue for every task; a second deployment (or a test) on the same broker takes its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("IPFIN_CELERY_QUEUE", "ipfin")

@@ -99,6 +99,8 @@ class Perm(StrEnum):
     # the IP office); FEED_ALL reads every organisation's events (the IP office).
     FEED_READ = "feed.read"
     FEED_ALL = "feed.all"
+    # Watch the background jobs' runs and start one (the IP office's administrators).
+    JOBS_MANAGE = "jobs.manage"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -187,6 +189,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             # own deadlines it sets.
             Perm.CALENDAR_MANAGE,
             Perm.PLEDGE_ASSIGN,
+            Perm.JOBS_MANAGE,
         }
     ),
     (OrganisationKind.REGULATOR, None): frozenset(

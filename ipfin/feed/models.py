@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
@@ -79,12 +80,13 @@ class Webhook(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("推送订阅")
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "待投递"
-    DELIVERED = "delivered", "已送达"
-    FAILED = "failed", "已放弃"
+    PENDING = "pending", _("待投递")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("已放弃")
 
 
 class Delivery(models.Model):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ipfin.financing.services import ledger_remind
 from ipfin.jobs.registry import JobSpec, Params, register
 
@@ -14,4 +16,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return {"reminders_sent": ledger_remind(today=date.fromisoformat(raw) if raw else None)}
 
 
-register(JobSpec(name="remind_ledger", run=_run))
+register(JobSpec(name="remind_ledger", label=_("需求反馈台账催办"), run=_run))

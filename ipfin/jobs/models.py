@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class JobState(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "运行中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 class JobRun(models.Model):
@@ -38,6 +39,7 @@ class JobRun(models.Model):
     class Meta:
         ordering = ["-pk"]
         indexes = [models.Index(fields=["name", "-queued_at"])]
+        verbose_name = _("后台任务")
 
 
 class JobChunk(models.Model):

@@ -17,6 +17,7 @@ Params = Mapping[str, Any]
 @dataclass(frozen=True)
 class JobSpec:
     name: str
+    label: Any  # what the job does, in words (a lazy translation): the page shows no name
     # One chunk's work over the ids [lo, hi] (WHOLE for an unchunked job): its counts (JSON).
     # Runs inside the chunk's transaction: it must not commit on its own.
     run: Callable[[Params, int, int], Mapping[str, Any]]

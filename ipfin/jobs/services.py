@@ -17,6 +17,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ipfin.accounts.models import User
+from ipfin.accounts.permissions import Perm, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import invalid
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import JobChunk, JobRun, JobState
 from ipfin.jobs.registry import job_spec
@@ -27,12 +31,15 @@ def broker_configured() -> bool:
 
 
 def job_launch(
-    name: str, params: Mapping[str, Any] | None = None, *, requested_by_id: int | None = None
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    requested_by_id: int | None = None,
+    send: bool = True,
 ) -> JobRun:
     """Queue a run of the job `name` (KeyError if unknown) and send it: to the workers when a
     broker is configured, else run it here and now (Celery's eager mode: the same tasks, in this
-    process). A run a user asks for is audited by the service that asks (this app sits below
-    the audit trail)."""
+    process). `send=False`: queued only (the caller sends it once its own writes are done)."""
     job_spec(name)
     run = JobRun.objects.create(
         name=name,
@@ -40,6 +47,12 @@ def job_launch(
         on_workers=broker_configured(),
         requested_by_id=requested_by_id,
     )
+    if send:
+        _send(run)
+    return run
+
+
+def _send(run: JobRun) -> None:
     from ipfin.jobs.tasks import job_plan  # the tasks call these services: imported when sent
 
     if run.on_workers:
@@ -47,7 +60,22 @@ def job_launch(
         transaction.on_commit(lambda: job_plan.delay(run.pk))
     else:
         job_plan.delay(run.pk)  # eager: runs here, inside the caller's transaction
-    return run
+
+
+def job_request(*, actor: User, name: str) -> JobRun:
+    """The IP office's administrator starts a run of a daily job now (as of today), audited."""
+    require(actor, Perm.JOBS_MANAGE)
+    try:
+        job_spec(name)
+    except KeyError:
+        raise invalid(
+            "name", "job_unknown", "没有这个后台任务。", "There is no such background job."
+        ) from None
+    with transaction.atomic():
+        run = job_launch(name, {}, requested_by_id=actor.pk, send=False)
+        audit_record(actor=actor, action="jobs.launch", obj=run, after={"name": name})
+    _send(run)
+    return JobRun.objects.get(pk=run.pk)
 
 
 def run_plan(run_id: int) -> list[int]:

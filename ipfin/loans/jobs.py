@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from ipfin.jobs.domain import id_ranges
 from ipfin.jobs.registry import JobSpec, Params, register
@@ -27,4 +28,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return loan_classify(today=_day(params), ids=(lo, hi))
 
 
-register(JobSpec(name="classify_loans", run=_run, plan=_plan))
+register(JobSpec(name="classify_loans", label=_("贷款五级分类"), run=_run, plan=_plan))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ipfin.jobs.registry import JobSpec, Params, register
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
@@ -18,4 +20,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     }
 
 
-register(JobSpec(name="lapse_pledge_applications", run=_run))
+register(JobSpec(name="lapse_pledge_applications", label=_("逾期未确认申请失效处理"), run=_run))

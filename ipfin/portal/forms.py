@@ -101,3 +101,15 @@ class SupervisionCaseCloseForm(BaseForm):
     confirm = forms.BooleanField(
         label=_("我确认结案：此后不能再查看该机构的单笔业务数据。"), required=True
     )
+
+
+def _job_choices() -> list[tuple[str, Any]]:
+    from ipfin.jobs.registry import job_names, job_spec
+
+    return [(name, job_spec(name).label) for name in job_names()]
+
+
+class JobLaunchForm(BaseForm):
+    """Start a daily job now, chosen by what it does."""
+
+    name = forms.ChoiceField(label=_("任务"), choices=_job_choices)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("public/", views.public_query, name="public_query"),
     path("audit/", views.audit_trail, name="audit_trail"),
+    path("jobs/", views.jobs, name="jobs"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("supervision/", views.supervision_cases_view, name="supervision_cases"),
     path(

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind, Role, User
@@ -55,12 +56,17 @@ from ipfin.accounts.throttle import (
 from ipfin.accounts.totp import totp_uri
 from ipfin.audit import selectors as audit_selectors
 from ipfin.holidays.selectors import missing_arrangement_year
+from ipfin.jobs.models import JobRun, JobState
+from ipfin.jobs.registry import job_spec
+from ipfin.jobs.selectors import job_runs_recent
+from ipfin.jobs.services import job_request
 from ipfin.loans import selectors as loan_selectors
 from ipfin.pledges import selectors as pledge_selectors
 from ipfin.pledges.views import state_counts
 from ipfin.portal.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 from ipfin.portal.forms import (
     AuditFilterForm,
+    JobLaunchForm,
     LoginForm,
     OrganisationSecondFactorForm,
     SecondFactorDisableForm,
@@ -342,6 +348,86 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request, "portal/audit_trail.html", context, status=200 if form.is_valid() else 400
+    )
+
+
+# --- the background jobs ------------------------------------------------------------------------
+
+
+# The counts a run's result holds, in words (a count of another name is not shown).
+JOB_RESULT_LABELS = {
+    "checked": gettext_lazy("检查"),
+    "changed": gettext_lazy("变动"),
+    "non_performing": gettext_lazy("不良"),
+    "reminders_sent": gettext_lazy("催办"),
+    "applications_lapsed": gettext_lazy("失效申请"),
+    "changes_lapsed": gettext_lazy("失效变更"),
+    "rights_scored": gettext_lazy("评分"),
+    "found": gettext_lazy("发现"),
+    "created": gettext_lazy("新增预警"),
+    "resolved": gettext_lazy("解除预警"),
+    "snapshots_taken": gettext_lazy("快照"),
+}
+
+
+def _job_row(run: JobRun) -> dict[str, Any]:
+    try:
+        label = job_spec(run.name).label
+    except KeyError:  # a job no longer registered: its name is all there is
+        label = run.name
+    seconds = None
+    if run.started_at is not None:
+        end = run.finished_at or timezone.now()
+        seconds = f"{(end - run.started_at).total_seconds():.1f} s"
+    summary = ""
+    if isinstance(run.result, dict):
+        counts = [
+            f"{JOB_RESULT_LABELS[k]} {v}"
+            for k, v in run.result.items()
+            if k in JOB_RESULT_LABELS and isinstance(v, int | float)
+        ]
+        summary = _("，").join(counts)
+    return {
+        "run": run,
+        "label": label,
+        "total": max(run.chunks_total, 1),
+        "seconds": seconds,
+        "summary": summary,
+    }
+
+
+@login_required
+@domain_errors
+def jobs(request: HttpRequest) -> HttpResponse:
+    """The background jobs' runs with their progress (refreshed every 3 s while one is live),
+    and a form to start a daily job now (the IP office's administrators)."""
+    job_runs_recent(actor=request.user)  # the permission, before any form is read
+    form = JobLaunchForm(request.POST if request.method == "POST" else None)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        runs = job_runs_recent(actor=request.user)
+        context = {
+            "form": form if request.method == "POST" else JobLaunchForm(),
+            "rows": [_job_row(run) for run in runs],
+            "live": any(run.state in (JobState.QUEUED, JobState.RUNNING) for run in runs),
+            "on_workers": bool(settings.CELERY_BROKER_URL),
+            "error": error,
+        }
+        return render(request, "portal/jobs.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def act() -> str:
+        run = job_request(actor=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        return _("后台任务 #%(id)s 已提交。") % {"id": run.pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("portal:jobs"),
+        on_failure=lambda status, error: page(status, error),
     )
 
 

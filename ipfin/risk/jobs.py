@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ipfin.jobs.registry import JobSpec, Params, register
 from ipfin.risk.services import risk_scan
@@ -24,4 +25,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return result
 
 
-register(JobSpec(name="risk_scan", run=_run))
+register(JobSpec(name="risk_scan", label=_("风险预警扫描"), run=_run))

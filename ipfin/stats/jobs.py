@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ipfin.jobs.registry import JobSpec, Params, register
 from ipfin.stats.services import positions_snapshots_refresh
 
@@ -15,4 +17,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return {"snapshots_taken": len(taken), "as_of": [s.as_of.isoformat() for s in taken]}
 
 
-register(JobSpec(name="snapshot_positions", run=_run))
+register(JobSpec(name="snapshot_positions", label=_("季末贷款余额快照"), run=_run))

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
+from ipfin.common.databases import reporting_connection
 from ipfin.financing.models import Demand, DemandState, Product
 from ipfin.loans.domain.status import NPL_AFTER_DAYS
 from ipfin.registry.models import RightKindChoices
@@ -263,7 +264,8 @@ def _figures(
             _BORROWER_JOIN if by in _BORROWER_CUTS or scope.park_id is not None else ""
         ),
     }
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = reporting_connection()  # the replica when one is configured
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         _tune(cursor)
         snapshot = _fresh_snapshot(cursor, end)
         if snapshot is None:
@@ -557,7 +559,7 @@ def park_growth(*, actor: Actor, year: int) -> list[ParkGrowth]:
     scope = stats_scope(actor)
     start, end, prev_start = date(year, 1, 1), date(year, 12, 31), date(year - 1, 1, 1)
     scope_sql, scope_params = _scope_sql(scope)
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(
             _PARK_SQL.format(principal_fen=_fen("l.principal"), scope=scope_sql),
             [start, start, start, start, prev_start, end, *scope_params],

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ipfin.jobs.registry import JobSpec, Params, register
 from ipfin.valuation.services.scoring import portfolio_score
 
@@ -20,4 +22,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return {"score_run": run.pk, "rights_scored": run.rights_scored}
 
 
-register(JobSpec(name="score_portfolio", run=_run))
+register(JobSpec(name="score_portfolio", label=_("全量知识产权价值度评分"), run=_run))

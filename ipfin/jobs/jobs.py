@@ -1,10 +1,12 @@
-"""The audit trail's verification as a background job. A broken chain fails the run, as
-`ipfin audit_verify` exits non-zero."""
+"""The audit trail's verification as a background job (registered here: the audit app sits
+below the jobs app). A broken chain fails the run, as `ipfin audit_verify` exits non-zero."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from ipfin.audit.services import audit_verify
 from ipfin.jobs.registry import JobSpec, Params, register
@@ -26,4 +28,4 @@ def _broken(result: Mapping[str, Any]) -> str | None:
     return f"audit chain broken at seq {result.get('broken_seq')}: {result.get('reason')}"
 
 
-register(JobSpec(name="audit_verify", run=_verify, failure=_broken))
+register(JobSpec(name="audit_verify", label=_("审计日志哈希链校验"), run=_verify, failure=_broken))

@@ -1,6 +1,6 @@
 """`ipfin audit_verify`: walk the audit trail's hash chain (a daily job) and record the outcome,
 shown to the office. Prints JSON; exits non-zero when the chain is broken, naming the first broken
-record."""
+record. (In the jobs app, whose `--async` it offers: the audit app sits below it.)"""
 
 from __future__ import annotations
 
