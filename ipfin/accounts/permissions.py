@@ -101,6 +101,11 @@ class Perm(StrEnum):
     FEED_ALL = "feed.all"
     # Watch the background jobs' runs and start one (the IP office's administrators).
     JOBS_MANAGE = "jobs.manage"
+    # Import credit data files (纳税信用等级, 信用中国, 裁判文书) that feed the IP + credit
+    # scorecard, and export the pledge registrations and demands to the national platforms
+    # (the IP office).
+    CREDIT_IMPORT = "valuation.credit_import"
+    DATA_EXCHANGE = "exchange.export"
 
 
 # (organisation kind, role) -> permissions; None as role means "any role of that kind".
@@ -164,6 +169,8 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.ZONE_INDEX_MANAGE,
             Perm.FEED_READ,
             Perm.FEED_ALL,
+            Perm.CREDIT_IMPORT,
+            Perm.DATA_EXCHANGE,
         }
     ),
     (OrganisationKind.VALUATION_AGENCY, None): frozenset({Perm.VALUATION_WRITE}),

@@ -21,14 +21,17 @@ from ninja import Query, Router, Schema, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common import versioning
 from ipfin.common.errors import ValidationFailed
+from ipfin.common.exchange import exchange_period
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import IsoDate
 from ipfin.financing import presentation, selectors, services
 from ipfin.financing.domain.matching import Match
+from ipfin.financing.exchange import demands_interchange
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
 from ipfin.financing.schemas import (
     CompareOut,
     DemandIn,
+    DemandInterchangeOut,
     DemandOut,
     LedgerOut,
     MatchesOut,
@@ -365,3 +368,12 @@ def ledger_respond(request: HttpRequest, row_id: int, payload: RespondIn) -> dic
     """The bank of the row answers: interested, need_info, or declined with a reason."""
     services.demand_respond(actor=request.user, response_id=row_id, **payload.dict())
     return _ledger(selectors.ledger_get(actor=request.user, pk=row_id))
+
+
+@router.get("/exports/demands.json", response=DemandInterchangeOut, auth=ApiAuth())
+def demands_export(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
+    """The financing demands filed from `start` to `end` (inclusive, at most 366 days) as an
+    interchange file for the credit-information platforms (信易贷-style), for the IP office to
+    send on (422 `period_invalid`)."""
+    first, last = exchange_period(start, end)
+    return demands_interchange(actor=request.user, start=first, end=last)

@@ -225,3 +225,32 @@ class LedgerOut(Schema):
     reason: str
     answered_at: dt.datetime | None
     reminder_count: int
+
+
+class InterchangePeriodOut(Schema):
+    start: IsoDate
+    end: IsoDate
+
+
+class InterchangeDemandOut(Schema):
+    demand_id: int
+    enterprise_name: str
+    uscc: str | None
+    amount: str = Field(..., description="yuan, two decimals")
+    currency: Literal["CNY"]
+    term_months: int
+    purpose: str
+    collateral: str
+    rights: list[str]
+    state: str
+    state_label: str
+    filed_on: IsoDate
+    financed: bool
+
+
+class DemandInterchangeOut(Schema):
+    format: Literal["ipfin-financing-demands"]
+    version: int
+    generated_at: dt.datetime
+    period: InterchangePeriodOut
+    items: list[InterchangeDemandOut]

@@ -8,12 +8,13 @@ for English) next to `message_zh` and `message_en`, also inside 422 / 409 error 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Body, File, Query, Router, Schema, Status
@@ -21,7 +22,9 @@ from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
+from ipfin.common.downloads import attachment
 from ipfin.common.errors import DomainError, NotFound
+from ipfin.common.exchange import CSV_CONTENT_TYPE, csv_bytes, exchange_period
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
 from ipfin.pledges import selectors, services
@@ -34,6 +37,7 @@ from ipfin.pledges.domain import (
     allowed_change_actions,
     case_query,
 )
+from ipfin.pledges.exchange import NATIONAL_PLEDGE_FIELDS, pledge_registrations
 from ipfin.pledges.models import (
     AnnuityDeposit,
     ChangeStateChoices,
@@ -712,3 +716,17 @@ def notice_pdf(request: HttpRequest, pledge_id: int) -> FileResponse:
 
 
 __all__ = ["localise_checks", "router"]
+
+
+@router.get("/exports/pledge-registrations.csv", auth=ApiAuth())
+def pledge_registrations_export(request: HttpRequest, start: dt.date, end: dt.date) -> HttpResponse:
+    """The pledge registrations effective or released from `start` to `end` (inclusive, at most
+    366 days) in the national IP pledge information platform's fields, one row per pledged
+    right, as CSV (UTF-8 with BOM) for the IP office to send on (422 `period_invalid`)."""
+    first, last = exchange_period(start, end)
+    rows = pledge_registrations(actor=request.user, start=first, end=last)
+    return attachment(
+        csv_bytes(NATIONAL_PLEDGE_FIELDS, rows),
+        CSV_CONTENT_TYPE,
+        f"ipfin-pledge-registrations-{first}-{last}.csv",
+    )

@@ -20,12 +20,14 @@ then calls the service, which checks the permission for the action.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
@@ -35,11 +37,12 @@ from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
-from ipfin.valuation.models import Valuation
+from ipfin.valuation.models import CreditDataImport, Valuation
 from ipfin.valuation.schemas import (
     BankModelIn,
     BankModelOut,
     ComparableOut,
+    CreditImportOut,
     CreditProfileIn,
     CreditScoreOut,
     IssueIn,
@@ -350,6 +353,45 @@ def credit_profile_put(
         **payload.model_dump(exclude_unset=True),
     )
     return _credit_out(response, selectors.credit_score_get(actor=request.user, uscc=uscc))
+
+
+def _credit_import(x: CreditDataImport) -> dict[str, Any]:
+    return {
+        "id": x.pk,
+        "kind": x.kind,
+        "source": x.source,
+        "as_of": x.as_of,
+        "filename": x.filename,
+        "rows_total": x.rows_total,
+        "rows_applied": x.rows_applied,
+        "skipped": x.skipped,
+        "created_at": x.created_at,
+    }
+
+
+@router.post("/credit-imports", response={201: CreditImportOut})
+def credit_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    kind: Form[Literal["tax_grade", "public_credit", "court_judgment"]],
+    source: Form[str],
+    as_of: Form[dt.date],
+) -> Status[dict[str, Any]]:
+    """Import a credit data file (multipart: `file` .csv or .xlsx ≤ 5 MB; `kind`; `source`, the
+    body that published it; `as_of`, the data's date). Every row is checked; a file with any
+    problem is a 422 `credit_file_invalid` whose `problems` name each row, column and reason, and
+    nothing is stored; 409 `credit_file_duplicate` for a file imported before. Rows of
+    enterprises not on the platform are listed as `skipped`."""
+    data_import = services.credit_file_import(
+        actor=request.user, uploaded_file=file, kind=kind, source=source, as_of=as_of
+    )
+    return Status(201, _credit_import(data_import))
+
+
+@router.get("/credit-imports", response=list[CreditImportOut])
+def credit_import_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The credit data files imported, newest first (the IP office)."""
+    return [_credit_import(x) for x in selectors.credit_imports(actor=request.user)[:200]]
 
 
 __all__ = ["router"]

@@ -404,6 +404,11 @@ class EnterpriseCreditProfile(models.Model):
     tax_credit_grade = models.CharField(
         _("纳税信用等级"), max_length=1, choices=TaxCreditChoices.choices, blank=True
     )
+    # Where the tax credit grade comes from: the imported record (its file, source and date), or
+    # None when it was entered by hand (the enterprise or its bank).
+    tax_credit_grade_record = models.ForeignKey(
+        "valuation.CreditRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Optimistic locking (ipfin.common.versioning): one more on every save; an edit names the
     # version it was made from, and a stale one is refused (409 version_conflict).
     version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
@@ -438,4 +443,58 @@ class EnterpriseCreditProfile(models.Model):
                 condition=Q(tax_credit_grade="") | Q(tax_credit_grade__in=TaxCreditChoices.values),
                 name="credit_profile_tax_grade_valid",
             ),
+        ]
+
+
+class CreditFileKindChoices(models.TextChoices):
+    TAX_GRADE = "tax_grade", _("纳税信用等级")
+    PUBLIC_CREDIT = "public_credit", _("信用中国公示记录")
+    COURT_JUDGMENT = "court_judgment", _("裁判文书")
+
+
+class CreditDataImport(models.Model):
+    """One credit data file imported (ipfin.valuation.services.credit_imports): stored only when
+    every row passed its checks; the rows of enterprises not on the platform are listed, not
+    stored."""
+
+    kind = models.CharField(_("数据类别"), max_length=20, choices=CreditFileKindChoices.choices)
+    source = models.CharField(_("数据来源"), max_length=200)
+    as_of = models.DateField(_("数据日期"))
+    filename = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, unique=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_applied = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list)  # [{row, uscc, name}]: not platform enterprises
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("信用数据导入")
+
+
+class CreditRecord(models.Model):
+    """One record about an enterprise from an imported file, with where it came from."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="credit_records"
+    )
+    data_import = models.ForeignKey(
+        CreditDataImport, on_delete=models.PROTECT, related_name="records"
+    )
+    kind = models.CharField(max_length=20, choices=CreditFileKindChoices.choices)
+    value = models.CharField(max_length=20)  # the grade, the record's type, the litigant's role
+    on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "on", "value", "reference"],
+                name="credit_record_once",
+            )
         ]

@@ -423,6 +423,13 @@ class CreditFactorOut(Schema):
     max_points: int
 
 
+class CreditSourceOut(Schema):
+    import_id: int
+    source: str
+    as_of: IsoDate
+    filename: str
+
+
 class CreditProfileOut(Schema):
     rd_expense_ratio: str | None
     high_tech: bool
@@ -434,7 +441,20 @@ class CreditProfileOut(Schema):
     revenue_growth: str | None
     debt_ratio: str | None
     tax_credit_grade: str | None
+    tax_credit_grade_source: CreditSourceOut | None = Field(
+        None, description="the imported file the grade comes from (None: entered by hand)"
+    )
     updated_at: dt.datetime | None
+
+
+class CreditRecordOut(Schema):
+    kind: str
+    kind_label: str
+    value: str
+    on: IsoDate
+    reference: str
+    detail: str
+    source: CreditSourceOut
 
 
 class CreditScoreOut(Schema):
@@ -446,6 +466,11 @@ class CreditScoreOut(Schema):
     groups: dict[str, int]
     factors: list[CreditFactorOut]
     profile: CreditProfileOut
+    credit_records: list[CreditRecordOut] = Field(
+        default_factory=list,
+        description="imported records of the last two years (信用中国, court judgments, tax "
+        "grades), each with its source",
+    )
     version: int = Field(
         ...,
         description="The stored profile's version (0: none stored yet), also the ETag: send it "
@@ -473,3 +498,25 @@ class BankModelOut(Schema):
         description="The bank's stored model's version (0: it has set none, the default model "
         "applies), also the ETag: send it as If-Match to set the model.",
     )
+
+
+class CreditImportProblemOut(Schema):
+    row: int
+    column: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class CreditImportOut(Schema):
+    id: int
+    kind: str
+    source: str
+    as_of: IsoDate
+    filename: str
+    rows_total: int
+    rows_applied: int = Field(..., description="records stored for platform enterprises")
+    skipped: list[dict[str, Any]] = Field(
+        ..., description="rows of enterprises not on the platform: {row, uscc, name}"
+    )
+    created_at: dt.datetime

@@ -25,7 +25,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -84,6 +84,8 @@ from ipfin.valuation.domain.warnings import ValuationWarning, right_warnings
 from ipfin.valuation.models import (
     AgencySeal,
     BankValuationModel,
+    CreditDataImport,
+    CreditRecord,
     EnterpriseCreditProfile,
     RightScore,
     ScoreRun,
@@ -917,11 +919,51 @@ def credit_score_get(*, actor: Actor, uscc: str, on: date | None = None) -> dict
             "revenue_growth": profile.revenue_growth,
             "debt_ratio": profile.debt_ratio,
             "tax_credit_grade": profile.tax_credit_grade or None,
+            "tax_credit_grade_source": _provenance(profile.tax_credit_grade_record),
             "updated_at": profile.updated_at,
         },
+        "credit_records": [
+            {
+                "kind": r.kind,
+                "kind_label": str(r.get_kind_display()),
+                "value": r.value,
+                "on": r.on,
+                "reference": r.reference,
+                "detail": r.detail,
+                "source": _provenance(r),
+            }
+            for r in CreditRecord.objects.filter(
+                organisation=org, on__gte=day - timedelta(days=CREDIT_RECORD_DAYS)
+            ).select_related("data_import")[:CREDIT_RECORD_LIMIT]
+        ],
         "on": day,
         "version": UNSAVED if profile._state.adding else profile.version,
     }
+
+
+# The records shown beside the scorecard: those of the last two years (the scorecard's own
+# window for overdue payments), the latest first.
+CREDIT_RECORD_DAYS = 730
+CREDIT_RECORD_LIMIT = 100
+
+
+def _provenance(record: CreditRecord | None) -> dict[str, Any] | None:
+    """Where an imported record comes from: its file's source, date and import."""
+    if record is None:
+        return None
+    data_import = record.data_import
+    return {
+        "import_id": data_import.pk,
+        "source": data_import.source,
+        "as_of": data_import.as_of,
+        "filename": data_import.filename,
+    }
+
+
+def credit_imports(*, actor: Actor) -> QuerySet[CreditDataImport]:
+    """The credit data files imported, newest first (the IP office)."""
+    require(actor, Perm.CREDIT_IMPORT)
+    return CreditDataImport.objects.order_by("-pk")
 
 
 def agency_seal_of(*, actor: Actor) -> AgencySeal | None:

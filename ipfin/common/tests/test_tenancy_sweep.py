@@ -129,6 +129,8 @@ PUBLIC: dict[tuple[str, str], str] = {
 
 # Creates (no path parameter): the new row is the caller's own; covered by each app's tests.
 CREATES = {
+    # The IP office's (valuation/tests/test_credit_imports.py: a bank is refused).
+    ("POST", "/credit-imports"),
     ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),
@@ -431,6 +433,11 @@ LISTS: dict[str, str | None] = {
     "/index/systems": None,  # the office's indicator systems: every sweep caller gets 401 / 403
     "/stats/bank-returns": None,  # a bank's own returns (stats/tests/test_bank_returns.py)
     "/webhooks": "webhook_id",
+    "/credit-imports": None,  # the IP office only: every sweep caller gets 401 / 403
+    # The IP office's files for the national platforms: called here without their required
+    # period, a 422; a bank's 403 and an anonymous 401 are tested in pledges/tests/test_exchange.py.
+    "/exports/pledge-registrations.csv": None,
+    "/exports/demands.json": None,
     # The events naming the caller (feed/tests/test_feed.py: another bank's pledge steps are not
     # in a bank's feed); the items are events, not objects of a path parameter.
     "/events": None,

@@ -1,0 +1,110 @@
+"""The pledge registrations in the national platform's fields (CSV) and the demands' interchange
+file (JSON): the IP office's, over a bounded period, text cells inert in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from ipfin.accounts.models import Organisation, User
+from ipfin.pledges.exchange import NATIONAL_PLEDGE_FIELDS
+from ipfin.pledges.models import Pledge
+from ipfin.pledges.tests.factories import approve
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode())  # Excel reads the Chinese as Chinese
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_registrations_in_the_national_platform_s_fields(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    enterprise_a: Organisation,
+    api_client: Callable[..., Any],
+    office_user: User,
+    today: Any,
+) -> None:
+    # A name a spreadsheet would run as a formula stays text.
+    Organisation.objects.filter(pk=enterprise_a.pk).update(name='=HYPERLINK("http://x")甲公司')
+    pledge = approve(examiner, make_pledge())
+    make_pledge()  # filed, not registered: not exported
+    office = api_client(office_user)
+    span = f"start={today - timedelta(days=30)}&end={today}"
+    answer = office.get(f"/api/v1/exports/pledge-registrations.csv?{span}")
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/csv")
+    rows = _rows(answer.content)
+    assert rows[0] == list(NATIONAL_PLEDGE_FIELDS)
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["质押登记号"] == pledge.registration_no
+    assert row["登记生效日"] == today.isoformat() and row["登记状态"] == "已登记"
+    assert row["出质人名称"].startswith("'=HYPERLINK")
+    assert row["担保债权数额（元）"] == "5000000.00"
+    assert row["知识产权类型"] == "发明专利"
+
+    earlier = f"start={today - timedelta(days=60)}&end={today - timedelta(days=31)}"
+    assert (
+        len(_rows(office.get(f"/api/v1/exports/pledge-registrations.csv?{earlier}").content)) == 1
+    )
+    too_long = f"start={today - timedelta(days=400)}&end={today}"
+    refused = office.get(f"/api/v1/exports/pledge-registrations.csv?{too_long}")
+    assert (refused.status_code, refused.json()["code"]) == (422, "period_invalid")
+    backwards = office.get(
+        f"/api/v1/exports/pledge-registrations.csv?start={today}&end={today - timedelta(days=1)}"
+    )
+    assert backwards.status_code == 422
+
+
+def test_only_the_office_exports(
+    bank_a_api: Any, api_client: Callable[..., Any], today: Any
+) -> None:
+    span = f"start={today}&end={today}"
+    for path in ("/api/v1/exports/pledge-registrations.csv", "/api/v1/exports/demands.json"):
+        assert bank_a_api.get(f"{path}?{span}").status_code == 403
+        assert api_client(None).get(f"{path}?{span}").status_code == 401
+
+
+def test_the_demands_interchange_file(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a_user: User,
+    enterprise_a: Organisation,
+    right: Any,
+    today: Any,
+) -> None:
+    filed = api_client(enterprise_a_user).post_json(
+        "/api/v1/demands",
+        {
+            "enterprise_uscc": enterprise_a.uscc,
+            "amount": "3000000.00",
+            "term_months": 12,
+            "purpose": "研发投入",
+            "rights": [right.number],
+        },
+    )
+    assert filed.status_code == 201, filed.content
+    body = (
+        api_client(office_user)
+        .get(f"/api/v1/exports/demands.json?start={today}&end={today}")
+        .json()
+    )
+    assert body["format"] == "ipfin-financing-demands" and body["version"] == 1
+    assert body["period"] == {"start": today.isoformat(), "end": today.isoformat()}
+    [item] = body["items"]
+    assert (item["uscc"], item["amount"], item["term_months"], item["rights"]) == (
+        enterprise_a.uscc,
+        "3000000.00",
+        12,
+        [right.number],
+    )
+    assert item["collateral"] == "知识产权质押" and item["financed"] is False
+    assert item["filed_on"] == today.isoformat()

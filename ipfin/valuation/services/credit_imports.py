@@ -1,0 +1,200 @@
+"""Import of credit data files (the IP office): 纳税信用等级 lists, 信用中国 records, court
+judgments. Every row is checked (ipfin.valuation.domain.credit_files); a file with any problem is
+refused with the report of every problem (422 `credit_file_invalid`) and nothing is stored. An
+accepted file stores one record per row of an enterprise on the platform (the others are listed
+as skipped), each with its file, source and date; a tax credit grade newer than the one the
+scorecard has replaces it, with that record as its provenance."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.accounts.permissions import Perm, require
+from ipfin.audit.services import audit_record
+from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.common.tables import TableLimits, read_table
+from ipfin.common.uploads import upload_sha256
+from ipfin.valuation.domain.credit_files import CreditFileKind, CreditRow, parse_credit_file
+from ipfin.valuation.models import CreditDataImport, CreditRecord, EnterpriseCreditProfile
+
+CREDIT_FILES = TableLimits(5 * 1024 * 1024, 50_000, "信用数据文件", "credit data file")
+# At most this many problems are reported: enough to fix a file, not a second copy of it.
+MAX_PROBLEMS = 500
+
+
+def _kind(raw: Any) -> CreditFileKind:
+    try:
+        return CreditFileKind(str(raw))
+    except ValueError:
+        raise invalid(
+            "kind",
+            "credit_kind_invalid",
+            "数据类别应为 tax_grade（纳税信用等级）、public_credit（信用中国公示记录）或 "
+            "court_judgment（裁判文书）。",
+            "kind must be tax_grade, public_credit or court_judgment.",
+        ) from None
+
+
+def _source(raw: Any) -> str:
+    text = (raw if isinstance(raw, str) else "").strip()
+    if not text or len(text) > 200:
+        raise invalid(
+            "source",
+            "credit_source_required",
+            "请填写数据来源（如“国家税务总局广东省税务局 2025 年度纳税信用 A 级名单”），"
+            "不超过 200 字。",
+            "Name the data's source (at most 200 characters).",
+        )
+    return text
+
+
+def _as_of(raw: Any, today: date) -> date:
+    try:
+        day = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    except ValueError:
+        day = None
+    if day is None or day > today:
+        raise invalid(
+            "as_of",
+            "credit_as_of_invalid",
+            f"数据日期应为不晚于今天（{today}）的 YYYY-MM-DD。",
+            f"as_of must be YYYY-MM-DD, not after today ({today}).",
+        )
+    return day
+
+
+def _apply_tax_grade(record: CreditRecord) -> bool:
+    """The grade becomes the scorecard's when it is of a later year than the grade it has from an
+    import, or the scorecard has none from an import. Answers whether it did."""
+    profile, _ = EnterpriseCreditProfile.objects.select_for_update().get_or_create(
+        organisation_id=record.organisation_id
+    )
+    current = profile.tax_credit_grade_record
+    if current is not None and current.on >= record.on:
+        return False
+    EnterpriseCreditProfile.objects.filter(pk=profile.pk).update(
+        tax_credit_grade=record.value,
+        tax_credit_grade_record=record,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    return True
+
+
+def credit_file_import(
+    *,
+    actor: User,
+    uploaded_file: UploadedFile[bytes],
+    kind: Any,
+    source: Any,
+    as_of: Any,
+    today: date | None = None,
+) -> CreditDataImport:
+    require(actor, Perm.CREDIT_IMPORT)
+    day = today or timezone.localdate()
+    file_kind, clean_source, clean_as_of = _kind(kind), _source(source), _as_of(as_of, day)
+    filename, table = read_table(uploaded_file, CREDIT_FILES)
+    sha = upload_sha256(uploaded_file)
+    parsed = parse_credit_file(file_kind, table, today=day)
+    if parsed.problems:
+        raise ValidationFailed(
+            f"文件有 {len(parsed.problems)} 处问题，未导入任何数据；请按报告逐行改正后重新导入。",
+            f"The file has {len(parsed.problems)} problems: nothing was imported. Correct each "
+            "row as the report says and import it again.",
+            code="credit_file_invalid",
+            extra={
+                "problems": [
+                    {
+                        "row": p.row,
+                        "column": p.column,
+                        "code": p.code,
+                        "message_zh": p.message_zh,
+                        "message_en": p.message_en,
+                    }
+                    for p in parsed.problems[:MAX_PROBLEMS]
+                ],
+                "problems_total": len(parsed.problems),
+            },
+        )
+    if not parsed.rows:
+        raise invalid(None, "credit_file_empty", "文件没有数据行。", "The file has no data rows.")
+    enterprises = dict(
+        Organisation.objects.filter(
+            kind=OrganisationKind.ENTERPRISE, uscc__in={r.uscc for r in parsed.rows}
+        ).values_list("uscc", "pk")
+    )
+    kept: list[CreditRow] = [r for r in parsed.rows if r.uscc in enterprises]
+    skipped = [
+        {"row": r.row, "uscc": r.uscc, "name": r.name}
+        for r in parsed.rows
+        if r.uscc not in enterprises
+    ]
+    try:
+        with transaction.atomic():
+            data_import = CreditDataImport.objects.create(
+                kind=file_kind.value,
+                source=clean_source,
+                as_of=clean_as_of,
+                filename=filename,
+                sha256=sha,
+                rows_total=len(parsed.rows),
+                imported_by=actor,
+                skipped=skipped,
+            )
+            CreditRecord.objects.bulk_create(
+                [
+                    CreditRecord(
+                        organisation_id=enterprises[r.uscc],
+                        data_import=data_import,
+                        kind=file_kind.value,
+                        value=r.value,
+                        on=r.on,
+                        reference=r.reference,
+                        detail=r.detail,
+                    )
+                    for r in kept
+                ],
+                batch_size=1000,
+                ignore_conflicts=True,  # a record already imported from another file
+            )
+            stored = list(
+                CreditRecord.objects.filter(data_import=data_import).order_by(
+                    "organisation_id", "on"
+                )
+            )
+            graded = 0
+            if file_kind is CreditFileKind.TAX_GRADE:
+                graded = sum(_apply_tax_grade(record) for record in stored)
+            data_import.rows_applied = len(stored)
+            data_import.save(update_fields=["rows_applied"])
+            audit_record(
+                actor=actor,
+                action="valuation.credit_import",
+                obj=data_import,
+                after={
+                    "kind": file_kind.value,
+                    "source": clean_source,
+                    "as_of": clean_as_of.isoformat(),
+                    "filename": filename,
+                    "sha256": sha,
+                    "rows": len(parsed.rows),
+                    "stored": len(stored),
+                    "already_known": len(kept) - len(stored),
+                    "skipped": len(skipped),
+                    "grades_applied": graded,
+                },
+            )
+    except IntegrityError:
+        raise Conflict(
+            "该文件已导入过（内容相同）。",
+            "This file was imported already (same content).",
+            code="credit_file_duplicate",
+        ) from None
+    return data_import

@@ -1,0 +1,220 @@
+"""Credit data files imported by the IP office (纳税信用等级, 信用中国, 裁判文书): every row
+checked, nothing stored from a file with a problem, the tax grade fed into the IP + credit
+scorecard with its source shown, the other records shown beside it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipfin.accounts.domain import make_uscc
+from ipfin.accounts.models import Organisation, User
+from ipfin.audit.models import AuditRecord
+from ipfin.valuation.domain.credit_files import CreditFileKind, parse_credit_file
+from ipfin.valuation.models import CreditDataImport, CreditRecord, EnterpriseCreditProfile
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/credit-imports"
+
+
+def _csv(rows: list[list[str]], name: str = "credit.csv") -> SimpleUploadedFile:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return SimpleUploadedFile(name, out.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+def _post(client: Any, rows: list[list[str]], kind: str = "tax_grade", **extra: str) -> Any:
+    data = {
+        "file": _csv(rows),
+        "kind": kind,
+        "source": extra.get("source", "国家税务总局某省税务局 纳税信用等级公告"),
+        "as_of": extra.get("as_of", "2026-04-30"),
+    }
+    return client.post(API, data)
+
+
+TAX_HEADER = ["统一社会信用代码", "纳税人名称", "评价年度", "信用等级"]
+
+
+def test_a_tax_grade_file_feeds_the_scorecard_with_its_source(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    enterprise_b: Organisation,
+) -> None:
+    office = api_client(office_user)
+    stranger = make_uscc(seq=987654)
+    answer = _post(
+        office,
+        [
+            TAX_HEADER,
+            [enterprise_a.uscc, enterprise_a.name, "2025", "A"],
+            [enterprise_b.uscc, enterprise_b.name, "2025", "m"],
+            [stranger, "不在平台的企业", "2025", "B"],
+        ],
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["rows_total"], body["rows_applied"]) == (3, 2)
+    assert body["skipped"] == [{"row": 4, "uscc": stranger, "name": "不在平台的企业"}]
+
+    score = api_client(enterprise_a_user).get(
+        f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
+    )
+    profile = score.json()["profile"]
+    assert profile["tax_credit_grade"] == "A"
+    assert profile["tax_credit_grade_source"]["import_id"] == body["id"]
+    assert profile["tax_credit_grade_source"]["source"].startswith("国家税务总局")
+    factor = next(f for f in score.json()["factors"] if f["factor"] == "tax_credit_grade")
+    assert factor["points"] == 8  # A → 8 of 8
+    assert EnterpriseCreditProfile.objects.get(organisation=enterprise_b).tax_credit_grade == "M"
+    record = AuditRecord.objects.get(action="valuation.credit_import")
+    assert record.after["stored"] == 2 and record.after["grades_applied"] == 2
+
+    # An older year's grade does not replace a newer one; a newer one does.
+    _post(office, [TAX_HEADER, [enterprise_a.uscc, "", "2024", "D"]], as_of="2025-04-30")
+    assert EnterpriseCreditProfile.objects.get(organisation=enterprise_a).tax_credit_grade == "A"
+    # The same file again is refused, nothing stored twice.
+    again = _post(
+        office,
+        [
+            TAX_HEADER,
+            [enterprise_a.uscc, enterprise_a.name, "2025", "A"],
+            [enterprise_b.uscc, enterprise_b.name, "2025", "m"],
+            [stranger, "不在平台的企业", "2025", "B"],
+        ],
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "credit_file_duplicate")
+
+
+def test_a_file_with_any_bad_row_is_refused_with_every_problem_and_stores_nothing(
+    api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
+) -> None:
+    bad_code = enterprise_a.uscc[:-1] + ("0" if enterprise_a.uscc[-1] != "0" else "1")  # type: ignore[index]
+    answer = _post(
+        api_client(office_user),
+        [
+            TAX_HEADER,
+            [enterprise_a.uscc, "", "2025", "A"],  # fine
+            [bad_code, "", "2025", "A"],  # checksum
+            [enterprise_a.uscc, "", "2030", "E"],  # year and grade
+        ],
+    )
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["code"] == "credit_file_invalid" and body["problems_total"] == 3
+    assert [(p["row"], p["column"]) for p in body["problems"]] == [
+        (3, "统一社会信用代码"),
+        (4, "信用等级"),
+        (4, "评价年度"),
+    ]
+    assert CreditDataImport.objects.count() == 0 and CreditRecord.objects.count() == 0
+    assert not EnterpriseCreditProfile.objects.filter(organisation=enterprise_a).exists()
+
+
+def test_public_credit_and_court_records_are_shown_beside_the_scorecard(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    today: Any,
+) -> None:
+    office = api_client(office_user)
+    day = today.isoformat()
+    public = _post(
+        office,
+        [
+            ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"],
+            [
+                enterprise_a.uscc,
+                enterprise_a.name,
+                "行政处罚",
+                day,
+                "某市监罚〔2026〕1号",
+                "=cmd|' /C calc'!A0",
+            ],
+        ],
+        kind="public_credit",
+        source="信用中国",
+    )
+    assert public.status_code == 201, public.content
+    court = _post(
+        office,
+        [
+            ["统一社会信用代码", "当事人名称", "案号", "裁判日期", "诉讼地位", "案由"],
+            [
+                enterprise_a.uscc,
+                enterprise_a.name,
+                "（2026）粤01民初1号",
+                day,
+                "被告",
+                "买卖合同纠纷",
+            ],
+        ],
+        kind="court_judgment",
+        source="中国裁判文书网",
+    )
+    assert court.status_code == 201
+    records = (
+        api_client(enterprise_a_user)
+        .get(f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score")
+        .json()["credit_records"]
+    )
+    assert {(r["kind"], r["value"], r["source"]["source"]) for r in records} == {
+        ("public_credit", "行政处罚", "信用中国"),
+        ("court_judgment", "被告", "中国裁判文书网"),
+    }
+    missing_case = _post(
+        office,
+        [
+            ["统一社会信用代码", "当事人名称", "案号", "裁判日期", "诉讼地位"],
+            [enterprise_a.uscc, "", "", day, "原告"],
+        ],
+        kind="court_judgment",
+    )
+    assert missing_case.json()["problems"][0]["code"] == "reference_required"
+
+
+def test_only_the_office_imports(
+    bank_a_api: Any, enterprise_a: Organisation, api_client: Callable[..., Any]
+) -> None:
+    assert _post(bank_a_api, [TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]]).status_code == 403
+    assert bank_a_api.get(API).status_code == 403
+    assert api_client(None).get(API).status_code == 401
+    assert CreditDataImport.objects.count() == 0
+
+
+def test_the_form_fields_are_checked(api_client: Callable[..., Any], office_user: User) -> None:
+    office = api_client(office_user)
+    rows = [TAX_HEADER, [make_uscc(seq=5), "", "2025", "A"]]
+    assert _post(office, rows, as_of="2999-01-01").json()["code"] == "credit_as_of_invalid"
+    assert _post(office, rows, source="").status_code == 422
+    assert _post(office, rows, kind="gossip").status_code == 422
+    no_column = _post(office, [["统一社会信用代码", "评价年度"], [make_uscc(seq=5), "2025"]])
+    assert no_column.json()["problems"][0]["code"] == "column_missing"
+
+
+@given(
+    grade=st.sampled_from(["A", "B", "M", "C", "D", "E", "", "AA"]),
+    year=st.integers(2000, 2100),
+)
+def test_a_row_passes_exactly_when_its_grade_and_year_are_valid(grade: str, year: int) -> None:
+    from datetime import date
+
+    today = date(2026, 12, 4)
+    parsed = parse_credit_file(
+        CreditFileKind.TAX_GRADE,
+        [TAX_HEADER, [make_uscc(seq=77), "x", str(year), grade]],
+        today=today,
+    )
+    valid = grade in ("A", "B", "M", "C", "D") and 2014 <= year <= 2025
+    assert (len(parsed.rows) == 1) is valid
+    assert (not parsed.problems) is valid
