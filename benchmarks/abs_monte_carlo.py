@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._report import bench_line
+
 SCENARIOS = 10_000
 LOANS = 500
 MONTHS = 60
@@ -93,12 +95,4 @@ def run() -> list[dict[str, Any]]:
         },
     }
     print(f"abs_monte_carlo: {json.dumps(detail)}", file=sys.stderr)
-    return [
-        {
-            "bench": "abs_monte_carlo",
-            "value": round(seconds, 3),
-            "unit": "s",
-            "baseline": round(baseline, 3),
-            "ratio": round(seconds / baseline, 4),
-        }
-    ]
+    return [bench_line("abs_monte_carlo", seconds, "s", baseline)]

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._report import bench_line, over_goal
 from benchmarks.valuation_score_portfolio import (
     _copy,
     _create_database,
@@ -246,17 +247,10 @@ def run() -> list[dict[str, Any]]:
         "findings": kinds,
     }
     print(f"risk_scan: {json.dumps(detail, ensure_ascii=False)}", file=sys.stderr)
-    if seconds >= LIMIT_SECONDS:
-        print(f"risk_scan: {seconds:.2f} s is over the {LIMIT_SECONDS} s goal", file=sys.stderr)
-    return [
-        {
-            "bench": "risk_scan",
-            "value": round(seconds, 3),
-            "unit": "s",
-            "baseline": round(baseline, 3),
-            "ratio": round(seconds / baseline, 4),
-        }
-    ]
+    over_goal(
+        "risk_scan", seconds < LIMIT_SECONDS, f"{seconds:.2f} s, the goal under {LIMIT_SECONDS} s"
+    )
+    return [bench_line("risk_scan", seconds, "s", baseline)]
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from benchmarks._report import bench_line, over_goal
 from benchmarks.valuation_score_portfolio import (
     _create_database,
     _drop_database,
@@ -424,20 +425,12 @@ def run() -> list[dict[str, Any]]:
         **{f"by_{by}_rows": len(result.rows) for by, (_timings, result) in others.items()},
     }
     print(f"stats_quarter_report: {json.dumps(detail, ensure_ascii=False)}", file=sys.stderr)
-    if seconds >= LIMIT_SECONDS:
-        print(
-            f"stats_quarter_report: {seconds:.2f} s is over the {LIMIT_SECONDS} s goal",
-            file=sys.stderr,
-        )
-    return [
-        {
-            "bench": "stats_quarter_report",
-            "value": round(seconds, 3),
-            "unit": "s",
-            "baseline": round(baseline, 3),
-            "ratio": round(seconds / baseline, 4),
-        }
-    ]
+    over_goal(
+        "stats_quarter_report",
+        seconds < LIMIT_SECONDS,
+        f"{seconds:.2f} s, the goal under {LIMIT_SECONDS} s",
+    )
+    return [bench_line("stats_quarter_report", seconds, "s", baseline)]
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from benchmarks._report import bench_line, over_goal
+
 RIGHTS = 1_000_000
 SEED = 20_260_105
 SUBCLASSES = 300
@@ -297,20 +299,12 @@ def run() -> list[dict[str, Any]]:
         "summary": summary.strip(),
     }
     print(f"valuation_score_portfolio: {json.dumps(detail, ensure_ascii=False)}", file=sys.stderr)
-    if seconds >= LIMIT_SECONDS:
-        print(
-            f"valuation_score_portfolio: {seconds:.1f} s is over the {LIMIT_SECONDS:.0f} s limit",
-            file=sys.stderr,
-        )
-    return [
-        {
-            "bench": "valuation_score_portfolio",
-            "value": round(seconds, 3),
-            "unit": "s",
-            "baseline": round(baseline, 3),
-            "ratio": round(seconds / baseline, 4),
-        }
-    ]
+    over_goal(
+        "valuation_score_portfolio",
+        seconds < LIMIT_SECONDS,
+        f"{seconds:.1f} s, the limit {LIMIT_SECONDS:.0f} s",
+    )
+    return [bench_line("valuation_score_portfolio", seconds, "s", baseline)]
 
 
 if __name__ == "__main__":
