@@ -60,16 +60,20 @@ def _measure(
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            answer = conn.getresponse()
-            answer.read()
-            latencies[i].append((time.perf_counter() - started) * 1000)
-            if answer.status != 200:
-                failures.append(f"{path}: {answer.status}")
-                return
-        conn.close()
+        try:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                conn.request(method, path, body=body, headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                latencies[i].append((time.perf_counter() - started) * 1000)
+                if answer.status != 200:
+                    failures.append(f"{path}: {answer.status}")
+                    return
+        except Exception as exc:  # a client that dies is a failure, never a quieter run
+            failures.append(f"{path}: {type(exc).__name__}: {exc}")
+        finally:
+            conn.close()
 
     began = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
@@ -79,8 +83,10 @@ def _measure(
         t.join()
     elapsed = time.perf_counter() - began
     if failures:
-        raise RuntimeError(f"api_throughput: non-200 answers: {failures[:3]}")
+        raise RuntimeError(f"api_throughput: failed requests: {failures[:3]}")
     flat = sorted(x for per in latencies for x in per)
+    if not flat:
+        raise RuntimeError(f"api_throughput: no request to {path} completed")
     return len(flat) / elapsed, flat
 
 

@@ -329,6 +329,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit_verify": _nightly("audit_verify", 5),
     "remind_ledger": _nightly("remind_ledger", 8, 30),
     "deliver_webhooks": {"task": "ipfin.feed.deliver", "schedule": 60.0},
+    "sweep_jobs": {"task": "ipfin.jobs.sweep", "schedule": 600.0},
 }
 
 

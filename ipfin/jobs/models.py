@@ -20,6 +20,9 @@ class JobState(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+LIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
 class JobRun(models.Model):
     name = models.CharField(max_length=64)
     params = models.JSONField(default=dict)
@@ -39,6 +42,13 @@ class JobRun(models.Model):
     class Meta:
         ordering = ["-pk"]
         indexes = [models.Index(fields=["name", "-queued_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="job_one_live_run",
+            )
+        ]
         verbose_name = _("后台任务")
 
 

@@ -10,24 +10,33 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import invalid
+from ipfin.common.errors import Conflict, invalid
 from ipfin.jobs.domain import WHOLE, combine
-from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.jobs.models import LIVE_STATES, JobChunk, JobRun, JobState
 from ipfin.jobs.registry import job_spec
 
 
 def broker_configured() -> bool:
     return bool(settings.CELERY_BROKER_URL)
+
+
+# A chunk tried this many times without finishing (its worker killed each time: out of memory,
+# a segfault, a hard time limit) fails its run instead of going round for ever.
+MAX_CHUNK_ATTEMPTS = 5
+# A run queued or running this long without finishing is failed by the sweep (`runs_sweep`): a
+# message the broker lost, a worker gone with its chunk unacknowledged past every redelivery.
+STALE_AFTER = timedelta(hours=6)
 
 
 def job_launch(
@@ -39,27 +48,61 @@ def job_launch(
 ) -> JobRun:
     """Queue a run of the job `name` (KeyError if unknown) and send it: to the workers when a
     broker is configured, else run it here and now (Celery's eager mode: the same tasks, in this
-    process). `send=False`: queued only (the caller sends it once its own writes are done)."""
+    process). `send=False`: queued only (the caller sends it once its own writes are done).
+
+    One live run of a job at a time (409 `job_running`): two classifications of the same day at
+    once would each write the same changes (the database holds the rule: a unique index on the
+    name of the queued and running runs)."""
     job_spec(name)
-    run = JobRun.objects.create(
-        name=name,
-        params=dict(params or {}),
-        on_workers=broker_configured(),
-        requested_by_id=requested_by_id,
-    )
+    try:
+        with transaction.atomic():
+            run = JobRun.objects.create(
+                name=name,
+                params=dict(params or {}),
+                on_workers=broker_configured(),
+                requested_by_id=requested_by_id,
+            )
+    except IntegrityError:
+        live = JobRun.objects.filter(name=name, state__in=LIVE_STATES).first()
+        raise Conflict(
+            f"该任务正在运行（#{live.pk if live else '?'}），请等它结束后再运行。",
+            f"This job is running already (#{live.pk if live else '?'}): wait for it to end.",
+            code="job_running",
+        ) from None
     if send:
         _send(run)
     return run
 
 
 def _send(run: JobRun) -> None:
+    """Send the run to be planned. A failure to send it (the broker unreachable) or, in-process,
+    of the run itself fails the run with the reason, so that no run waits for ever."""
     from ipfin.jobs.tasks import job_plan  # the tasks call these services: imported when sent
+
+    def send() -> None:
+        try:
+            job_plan.delay(run.pk)
+        except Exception as exc:  # the run says why, the caller reads it there
+            run_fail(run.pk, exc)
 
     if run.on_workers:
         # A worker must find the run: sent once the caller's transaction commits.
-        transaction.on_commit(lambda: job_plan.delay(run.pk))
+        transaction.on_commit(send)
     else:
-        job_plan.delay(run.pk)  # eager: runs here, inside the caller's transaction
+        # Eager: runs here, inside the caller's transaction; Celery re-raises a task's error
+        # before its failure handler would run, so the run is failed here.
+        send()
+
+
+def runs_sweep(*, now: datetime | None = None) -> int:
+    """Fail the runs queued or running for longer than STALE_AFTER (beat sends it every ten
+    minutes): how many."""
+    moment = now or timezone.now()
+    return JobRun.objects.filter(state__in=LIVE_STATES, queued_at__lt=moment - STALE_AFTER).update(
+        state=JobState.FAILED,
+        error=f"not finished within {STALE_AFTER}: lost by the broker or its workers",
+        finished_at=moment,
+    )
 
 
 def job_request(*, actor: User, name: str) -> JobRun:
@@ -106,6 +149,16 @@ def chunk_execute(run_id: int, index: int) -> bool:
     )
     run = JobRun.objects.get(pk=run_id)
     if run.state == JobState.FAILED:
+        return False
+    chunk = JobChunk.objects.get(run_id=run_id, index=index)
+    if not chunk.done and chunk.attempts > MAX_CHUNK_ATTEMPTS:
+        run_fail(
+            run_id,
+            RuntimeError(
+                f"chunk {index} tried {chunk.attempts - 1} times without finishing (its worker "
+                "lost each time)"
+            ),
+        )
         return False
     spec = job_spec(run.name)
     with transaction.atomic():

@@ -12,6 +12,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import DatabaseError
 
+from ipfin.common.errors import Conflict
 from ipfin.jobs import services
 
 _RETRY: dict[str, Any] = {
@@ -50,6 +51,16 @@ def job_chunk(self: Task, run_id: int, index: int) -> None:
 
 
 @shared_task(name="ipfin.jobs.launch")
-def job_launch(name: str, params: dict[str, Any] | None = None) -> int:
-    """What beat sends on each job's schedule: a new run of `name`."""
-    return services.job_launch(name, params or {}).pk
+def job_launch(name: str, params: dict[str, Any] | None = None) -> int | None:
+    """What beat sends on each job's schedule: a new run of `name` (none while one runs: its
+    run of the day is that one)."""
+    try:
+        return services.job_launch(name, params or {}).pk
+    except Conflict:
+        return None
+
+
+@shared_task(name="ipfin.jobs.sweep", ignore_result=True)
+def job_sweep() -> int:
+    """Fail the runs stuck past their time (beat, every ten minutes)."""
+    return services.runs_sweep()

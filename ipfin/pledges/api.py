@@ -718,7 +718,18 @@ def notice_pdf(request: HttpRequest, pledge_id: int) -> FileResponse:
 __all__ = ["localise_checks", "router"]
 
 
-@router.get("/exports/pledge-registrations.csv", auth=ApiAuth())
+@router.get(
+    "/exports/pledge-registrations.csv",
+    auth=ApiAuth(),
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "CSV, UTF-8 with BOM, a header row of the platform's columns",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def pledge_registrations_export(request: HttpRequest, start: dt.date, end: dt.date) -> HttpResponse:
     """The pledge registrations effective or released from `start` to `end` (inclusive, at most
     366 days) in the national IP pledge information platform's fields, one row per pledged

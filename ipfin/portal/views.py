@@ -55,6 +55,7 @@ from ipfin.accounts.throttle import (
 )
 from ipfin.accounts.totp import totp_uri
 from ipfin.audit import selectors as audit_selectors
+from ipfin.common.databases import reporting_db
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.jobs.models import JobRun, JobState
 from ipfin.jobs.registry import job_spec
@@ -666,7 +667,7 @@ def public_query(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rights: list[Any] = []
     if q:
-        found = list(registry_selectors.rights_search(q=q)[:SEARCH_LIMIT])
+        found = list(registry_selectors.rights_search(q=q, using=reporting_db())[:SEARCH_LIMIT])
         statuses = registry_selectors.rights_status_bulk(found, on=today)
         rights = [(r, statuses[r.pk]) for r in found]
     pledges = pledge_selectors.pledges_public_search(q=q, limit=SEARCH_LIMIT)

@@ -16,6 +16,7 @@ from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common import versioning
+from ipfin.common.databases import reporting_db
 from ipfin.common.money import money_str
 from ipfin.common.schemas import ErrorOut, IsoDate
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
@@ -211,7 +212,8 @@ def list_rights(
     page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    rights = rights_search(q=q, kind=kind.value if kind else None)
+    # The public query: the replica when one is configured (ipfin.common.databases).
+    rights = rights_search(q=q, kind=kind.value if kind else None, using=reporting_db())
     count = rights.count()
     start = (page - 1) * page_size
     current = Prefetch(

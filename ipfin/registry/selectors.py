@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ipfin.common.databases import reporting_db
+from ipfin.common.databases import PRIMARY
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
@@ -329,12 +329,17 @@ def clean_search_text(q: str) -> str:
 
 
 def rights_search(
-    *, q: str = "", kind: str | None = None, owner_uscc: str | None = None
+    *,
+    q: str = "",
+    kind: str | None = None,
+    owner_uscc: str | None = None,
+    using: str = PRIMARY,
 ) -> QuerySet[Right]:
     """Rights matching `q` in number (any spelling), publication number, title, mark or the name of
-    a current owner; optionally of one kind and/or currently owned by one credit code. Read from
-    the replica when one is configured (the public query: ipfin.common.databases)."""
-    rights = Right.objects.using(reporting_db()).all()
+    a current owner; optionally of one kind and/or currently owned by one credit code. `using`:
+    the database read; the public query passes the replica's (`reporting_db()`), the office's
+    own searches read the primary, which has what they have just recorded."""
+    rights = Right.objects.using(using).all()
     text = clean_search_text(q)
     if text:
         owner_named = RightOwner.objects.filter(

@@ -493,8 +493,10 @@ class CreditRecord(models.Model):
     class Meta:
         ordering = ["-on", "-pk"]
         constraints = [
+            # The same record in two files is stored once; two records of one day differ in
+            # their reference or their content.
             models.UniqueConstraint(
-                fields=["organisation", "kind", "on", "value", "reference"],
-                name="credit_record_once",
+                fields=["organisation", "kind", "on", "value", "reference", "detail"],
+                name="credit_record_once_v2",
             )
         ]

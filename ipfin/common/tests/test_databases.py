@@ -14,7 +14,7 @@ from ipfin.registry.selectors import rights_search
 
 def test_without_a_replica_everything_reads_the_primary() -> None:
     assert reporting_db() == PRIMARY
-    assert rights_search(q="发动机").db == PRIMARY
+    assert rights_search(q="发动机", using=reporting_db()).db == PRIMARY
 
 
 # Only the settings are read here: no connection to the replica is opened.
@@ -24,4 +24,6 @@ def test_with_a_replica_the_public_query_reads_it(settings: Any) -> None:
     with override_settings(DATABASES=databases):
         assert reporting_db() == REPLICA
         # The query is built for the replica (not run: this test has no such connection).
-        assert rights_search(q="发动机", kind="invention").db == REPLICA
+        assert rights_search(q="发动机", kind="invention", using=reporting_db()).db == REPLICA
+        # The office's own search reads the primary: what it has just recorded is there.
+        assert rights_search(q="发动机").db == PRIMARY

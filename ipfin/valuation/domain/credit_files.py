@@ -8,6 +8,7 @@ ones given here), in any order. Dates are YYYY-MM-DD."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -141,6 +142,7 @@ def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: da
     if missing:
         out.problems.extend(missing)
         return out
+    seen: dict[tuple[str, date], int] = {}
     for offset, cells in enumerate(table[1:], start=2):
         values = {c: _text(cells[i]) if i < len(cells) else "" for c, i in found.items()}
         if not any(values.values()):
@@ -184,7 +186,9 @@ def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: da
                     f"纳税信用等级应为 {'、'.join(TAX_GRADES)} 之一。",
                     f"The tax credit grade must be one of {', '.join(TAX_GRADES)}.",
                 )
-            year = int(values["year"]) if values["year"].isdigit() else None
+            raw_year = values["year"]
+            # ASCII digits only (str.isdigit also takes ① and ², which int() refuses).
+            year = int(raw_year) if re.fullmatch(r"[0-9]{4}", raw_year) else None
             if year is None or not FIRST_TAX_YEAR <= year < today.year:
                 problem(
                     "year",
@@ -228,6 +232,17 @@ def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: da
                         "缺少案号。",
                         "The case number is missing.",
                     )
+        if kind is CreditFileKind.TAX_GRADE and uscc and on is not None:
+            # One grade per enterprise and year in a file: two would leave which one counts to
+            # the order of the rows.
+            first = seen.setdefault((uscc, on), offset)
+            if first != offset:
+                problem(
+                    "uscc",
+                    "duplicate_row",
+                    f"与第 {first} 行是同一企业同一评价年度。",
+                    f"The same enterprise and evaluation year as row {first}.",
+                )
         if problems or on is None:
             out.problems.extend(problems)
             continue

@@ -70,22 +70,32 @@ def _as_of(raw: Any, today: date) -> date:
     return day
 
 
-def _apply_tax_grade(record: CreditRecord) -> bool:
-    """The grade becomes the scorecard's when it is of a later year than the grade it has from an
-    import, or the scorecard has none from an import. Answers whether it did."""
+def _apply_tax_grade(record: CreditRecord, actor: User) -> dict[str, Any] | None:
+    """The grade becomes the scorecard's when the scorecard's grade is not from an import (none,
+    or entered by hand), or is from an earlier year, or from an earlier file of the same year (a
+    correction). Answers the change ({organisation, from, to}) or None. The profile's version
+    moves, so an edit made from the version before is refused as stale."""
     profile, _ = EnterpriseCreditProfile.objects.select_for_update().get_or_create(
         organisation_id=record.organisation_id
     )
     current = profile.tax_credit_grade_record
-    if current is not None and current.on >= record.on:
-        return False
+    if current is not None and (current.on, current.data_import_id) >= (
+        record.on,
+        record.data_import_id,
+    ):
+        return None
     EnterpriseCreditProfile.objects.filter(pk=profile.pk).update(
         tax_credit_grade=record.value,
         tax_credit_grade_record=record,
         version=F("version") + 1,
         updated_at=timezone.now(),
+        updated_by=actor,
     )
-    return True
+    return {
+        "organisation": record.organisation_id,
+        "from": profile.tax_credit_grade or None,
+        "to": record.value,
+    }
 
 
 def credit_file_import(
@@ -169,9 +179,12 @@ def credit_file_import(
                     "organisation_id", "on"
                 )
             )
-            graded = 0
+            grades: list[dict[str, Any]] = []
             if file_kind is CreditFileKind.TAX_GRADE:
-                graded = sum(_apply_tax_grade(record) for record in stored)
+                for record in stored:
+                    change = _apply_tax_grade(record, actor)
+                    if change is not None:
+                        grades.append(change)
             data_import.rows_applied = len(stored)
             data_import.save(update_fields=["rows_applied"])
             audit_record(
@@ -188,7 +201,8 @@ def credit_file_import(
                     "stored": len(stored),
                     "already_known": len(kept) - len(stored),
                     "skipped": len(skipped),
-                    "grades_applied": graded,
+                    "grades_applied": len(grades),
+                    "grades": grades[:1000],
                 },
             )
     except IntegrityError:

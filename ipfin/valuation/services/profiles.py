@@ -254,6 +254,12 @@ def credit_profile_update(
         current = UNSAVED if created else profile.version
         check_version(current=current, expected=version)
         before = None if created else _profile_dict(profile)
+        if (
+            "tax_credit_grade" in changes
+            and changes["tax_credit_grade"] != profile.tax_credit_grade
+        ):
+            # Entered by hand now: it no longer comes from the imported file.
+            profile.tax_credit_grade_record = None
         for field, value in changes.items():
             setattr(profile, field, value)
         profile.updated_by = actor

@@ -218,3 +218,55 @@ def test_a_row_passes_exactly_when_its_grade_and_year_are_valid(grade: str, year
     valid = grade in ("A", "B", "M", "C", "D") and 2014 <= year <= 2025
     assert (len(parsed.rows) == 1) is valid
     assert (not parsed.problems) is valid
+
+
+def test_a_hand_edit_takes_the_grade_off_the_file_and_a_later_file_corrects_it(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+) -> None:
+    office = api_client(office_user)
+    _post(office, [TAX_HEADER, [enterprise_a.uscc, "", "2024", "A"]], as_of="2025-04-30")
+    path = f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
+    firm = api_client(enterprise_a_user)
+    read = firm.get(path)
+    edited = firm.put(
+        path,
+        {"tax_credit_grade": "D"},
+        content_type="application/json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+    assert edited.status_code == 200, edited.content
+    profile = edited.json()["profile"]
+    assert (profile["tax_credit_grade"], profile["tax_credit_grade_source"]) == ("D", None)
+    # A file of the same year imported later is the correction: it applies, with its source.
+    later = _post(office, [TAX_HEADER, [enterprise_a.uscc, "", "2024", "B"]], as_of="2025-06-30")
+    profile = firm.get(path).json()["profile"]
+    assert profile["tax_credit_grade"] == "B"
+    assert profile["tax_credit_grade_source"]["import_id"] == later.json()["id"]
+    # A second correction of the same year, imported after it, wins again.
+    third = _post(office, [TAX_HEADER, [enterprise_a.uscc, "x", "2024", "M"]], as_of="2025-07-31")
+    assert third.status_code == 201
+    assert firm.get(path).json()["profile"]["tax_credit_grade"] == "M"
+
+
+def test_odd_years_and_duplicate_rows_are_problems_not_errors(
+    api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
+) -> None:
+    office = api_client(office_user)
+    for year in ("①", "2024²", "9" * 5000, "２０２４"):
+        answer = _post(office, [TAX_HEADER, [enterprise_a.uscc, "", year, "A"]])
+        assert answer.status_code == 422, year[:10]
+        assert answer.json()["problems"][0]["code"] == "tax_year_invalid"
+    twice = _post(
+        office,
+        [
+            TAX_HEADER,
+            [enterprise_a.uscc, "", "2024", "A"],
+            [enterprise_a.uscc, "", "2024", "D"],
+        ],
+    )
+    assert twice.status_code == 422
+    assert [(p["row"], p["code"]) for p in twice.json()["problems"]] == [(3, "duplicate_row")]
+    assert CreditDataImport.objects.count() == 0

@@ -1,0 +1,106 @@
+"""A run never waits for ever and never runs twice at once (found by review): a chunk whose
+worker keeps dying fails its run; a job that fails in-process, or cannot be sent, fails its run
+with the reason; one live run of a job at a time; stuck runs are swept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError
+from django.test import Client
+from django.utils import timezone
+
+from ipfin.accounts.models import User
+from ipfin.common.errors import Conflict
+from ipfin.jobs import registry, services
+from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.jobs.registry import JobSpec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failing_job(monkeypatch: pytest.MonkeyPatch) -> str:
+    def boom(params: Any, lo: int, hi: int) -> dict[str, Any]:
+        raise ValueError("the source table is gone")
+
+    registry.job_spec("audit_verify")  # discovery first, then ours beside the others
+    monkeypatch.setitem(registry._JOBS, "test_failing", JobSpec("test_failing", "失败的任务", boom))
+    return "test_failing"
+
+
+def test_a_job_failing_in_process_fails_its_run_with_the_reason(failing_job: str) -> None:
+    run = services.job_launch(failing_job)
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED
+    assert "ValueError: the source table is gone" in run.error
+    with pytest.raises(CommandError, match="failed"):
+        from ipfin.jobs.commands import launched_from_command
+
+        launched_from_command(
+            type("C", (), {"stdout": StringIO()})(),  # a command's stdout is all it needs
+            failing_job,
+            {},
+            {"send_async": True, "wait": 5},
+        )
+
+
+def test_the_page_shows_a_failed_run_not_an_error_page(
+    client_for: Callable[[User], Client], office_admin: User, failing_job: str
+) -> None:
+    answer = client_for(office_admin).post("/jobs/", {"name": failing_job})
+    assert answer.status_code == 302
+    html = client_for(office_admin).get("/jobs/").content.decode()
+    assert "失败" in html and "the source table is gone" in html
+    assert 'hx-trigger="every 3s"' not in html  # nothing left live
+
+
+def test_a_job_that_cannot_be_sent_fails_its_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipfin.jobs import tasks
+
+    def unreachable(*args: Any) -> None:
+        raise ConnectionRefusedError("broker unreachable")
+
+    monkeypatch.setattr(tasks.job_plan, "delay", unreachable)
+    run = services.job_launch("audit_verify")
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED and "broker unreachable" in run.error
+
+
+def test_one_live_run_of_a_job_at_a_time(
+    client_for: Callable[[User], Client], office_admin: User
+) -> None:
+    live = JobRun.objects.create(name="classify_loans", state=JobState.RUNNING)
+    with pytest.raises(Conflict) as refused:
+        services.job_launch("classify_loans")
+    assert refused.value.code == "job_running"
+    answer = client_for(office_admin).post("/jobs/", {"name": "classify_loans"})
+    assert answer.status_code == 409
+    assert f"#{live.pk}" in answer.content.decode()
+    other = services.job_launch("audit_verify")  # another job may run meanwhile
+    assert JobRun.objects.get(pk=other.pk).state == JobState.DONE
+    JobRun.objects.filter(pk=live.pk).update(state=JobState.DONE)
+    assert services.job_launch("classify_loans").pk != live.pk
+
+
+def test_a_chunk_whose_worker_keeps_dying_fails_its_run() -> None:
+    run = JobRun.objects.create(name="audit_verify", state=JobState.RUNNING, chunks_total=1)
+    JobChunk.objects.create(run=run, index=0, lo=0, hi=0, attempts=services.MAX_CHUNK_ATTEMPTS)
+    assert services.chunk_execute(run.pk, 0) is False  # the attempt after the last allowed
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED and "without finishing" in run.error
+
+
+def test_stuck_runs_are_swept() -> None:
+    old = JobRun.objects.create(
+        name="risk_scan", queued_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=1)
+    )
+    fresh = JobRun.objects.create(name="score_portfolio")
+    assert services.runs_sweep() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.state, fresh.state) == (JobState.FAILED, JobState.QUEUED)
