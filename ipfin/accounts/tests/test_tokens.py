@@ -134,3 +134,20 @@ def test_a_prefix_beginning_with_a_dash_is_revoked_after_the_double_dash(bank_a_
     )
     call_command("revoke_token", "bank_a", "--", "-H7N4RfI", stdout=StringIO())
     assert ApiToken.objects.get(prefix="-H7N4RfI").revoked_at is not None
+
+
+def test_last_used_is_kept_to_the_minute_without_a_write_per_request(
+    client: Any, bank_a_user: User, count_queries: Any
+) -> None:
+    raw = api_token_issue(user=bank_a_user)
+    api = _Bearer(client, raw)
+    first = count_queries(lambda: api.get("/api/v1/me"))  # never used: recorded now
+    token = ApiToken.objects.get(prefix=raw[:8])
+    assert token.last_used_at is not None
+    assert timezone.now() - token.last_used_at < timedelta(seconds=5)
+    again = count_queries(lambda: api.get("/api/v1/me"))  # within the minute: no write
+    assert again == first - 1
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == token.last_used_at
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
+    api.get("/api/v1/me")  # a minute later: recorded again
+    assert timezone.now() - ApiToken.objects.get(pk=token.pk).last_used_at < timedelta(seconds=5)
