@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
 Params = Mapping[str, Any]
+
+
+def day_param(params: Params, name: str) -> date | None:
+    """The day a run is for, as its command sent it (ISO text: ipfin.common.commands.iso_or_none);
+    None: today, as the job's service takes it."""
+    raw = params.get(name)
+    return date.fromisoformat(raw) if raw else None
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,14 @@ idempotent: a loan already classified for the day is left as it is)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.jobs.domain import id_ranges
-from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, register
 from ipfin.loans.services.servicing import loan_classify, loans_to_classify
-
-
-def _day(params: Params) -> date | None:
-    raw = params.get("today")
-    return date.fromisoformat(raw) if raw else None
 
 
 def _plan(params: Params) -> list[tuple[int, int]]:
@@ -25,7 +19,7 @@ def _plan(params: Params) -> list[tuple[int, int]]:
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    return loan_classify(today=_day(params), ids=(lo, hi))
+    return loan_classify(today=day_param(params, "today"), ids=(lo, hi))
 
 
 register(JobSpec(name="classify_loans", label=_("贷款五级分类"), run=_run, plan=_plan))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, register
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    raw = params.get("today")
-    day = date.fromisoformat(raw) if raw else None
+    day = day_param(params, "today")
     return {
         "applications_lapsed": pledges_lapse_unconfirmed(on=day),
         "changes_lapsed": pledge_changes_lapse_unconfirmed(on=day),

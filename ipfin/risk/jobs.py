@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, register
 from ipfin.risk.services import risk_scan
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    raw = params.get("on")
-    summary = risk_scan(on=date.fromisoformat(raw) if raw else timezone.localdate())
+    summary = risk_scan(on=day_param(params, "on") or timezone.localdate())
     result: dict[str, Any] = json.loads(
         json.dumps(dataclasses.asdict(summary), cls=DjangoJSONEncoder)
     )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, register
 from ipfin.stats.services import positions_snapshots_refresh
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    raw = params.get("today")
-    taken = positions_snapshots_refresh(today=date.fromisoformat(raw) if raw else None)
+    taken = positions_snapshots_refresh(today=day_param(params, "today"))
     return {"snapshots_taken": len(taken), "as_of": [s.as_of.isoformat() for s in taken]}
 
 

@@ -3,20 +3,18 @@ ranked within a cohort drawn from the whole register (a chunk of rights could no
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, register
 from ipfin.valuation.services.scoring import portfolio_score
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    raw = params.get("on")
     minimum = params.get("min_cohort")
     run = portfolio_score(
-        on=date.fromisoformat(raw) if raw else None,
+        on=day_param(params, "on"),
         min_cohort=int(minimum) if minimum is not None else None,
     )
     return {"score_run": run.pk, "rights_scored": run.rights_scored}
