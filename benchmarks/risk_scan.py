@@ -22,7 +22,6 @@ Prints one JSON line: {"bench", "value", "unit": "s", "baseline", "ratio" (value
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from datetime import date
@@ -33,11 +32,10 @@ import numpy as np
 from benchmarks._report import bench_line, over_goal
 from benchmarks.valuation_score_portfolio import (
     _copy,
-    _create_database,
     _drop_database,
-    _server_url,
     _setup_django,
     _with_database,
+    bench_database,
     load_register,
 )
 
@@ -205,17 +203,7 @@ def _explain(right_ids: list[int], findings: list[Any], on: date) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    server = _server_url()
-    name = f"ipfin_bench_risk_{os.getpid()}"
-    try:
-        _create_database(server, name)
-    except Exception as exc:
-        print(
-            f"risk_scan: skipped, PostgreSQL is not available at "
-            f"{_with_database(server, 'postgres')} ({exc.__class__.__name__}: {exc}).",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+    server, name = bench_database("risk_scan", "risk")
     on = date.today()
     try:
         _setup_django(_with_database(server, name))

@@ -33,7 +33,6 @@ Run alone with `python -m benchmarks stats_quarter_report`, or with `make bench`
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import time
@@ -44,11 +43,10 @@ from typing import Any
 
 from benchmarks._report import bench_line, over_goal
 from benchmarks.valuation_score_portfolio import (
-    _create_database,
     _drop_database,
-    _server_url,
     _setup_django,
     _with_database,
+    bench_database,
     load_register,
 )
 
@@ -364,20 +362,8 @@ def _exit_on_sigterm(signum: int, _frame: Any) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    server = _server_url()
-    name = f"ipfin_bench_stats_{os.getpid()}"
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        _create_database(server, name)
-    except Exception as exc:
-        print(
-            f"stats_quarter_report: skipped, PostgreSQL is not available at "
-            f"{_with_database(server, 'postgres')} ({exc.__class__.__name__}: {exc}). "
-            "Set DATABASE_URL=postgres://user@host:port/db to a server where the user may "
-            "create databases.",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+    server, name = bench_database("stats_quarter_report", "stats")
     try:
         _setup_django(_with_database(server, name))
         started = time.perf_counter()

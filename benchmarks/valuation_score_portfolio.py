@@ -65,6 +65,25 @@ def _create_database(url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def bench_database(bench: str, short: str) -> tuple[str, str]:
+    """(the server's URL, the name of a fresh database of `bench`'s own on it), or, when no
+    PostgreSQL can be reached, a line on stderr saying so and exit status 1."""
+    server = _server_url()
+    name = f"ipfin_bench_{short}_{os.getpid()}"
+    try:
+        _create_database(server, name)
+    except Exception as exc:
+        print(
+            f"{bench}: skipped, PostgreSQL is not available at "
+            f"{_with_database(server, 'postgres')} ({exc.__class__.__name__}: {exc}). "
+            "Set DATABASE_URL=postgres://user@host:port/db to a server where the user may "
+            "create databases.",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+    return server, name
+
+
 def _drop_database(url: str, name: str) -> None:
     from django.db import connections
 
@@ -261,19 +280,7 @@ def _command() -> tuple[float, str]:
 
 
 def run() -> list[dict[str, Any]]:
-    server = _server_url()
-    name = f"ipfin_bench_score_{os.getpid()}"
-    try:
-        _create_database(server, name)
-    except Exception as exc:
-        print(
-            f"valuation_score_portfolio: skipped, PostgreSQL is not available at "
-            f"{_with_database(server, 'postgres')} ({exc.__class__.__name__}: {exc}). "
-            "Set DATABASE_URL=postgres://user@host:port/db to a server where the user may "
-            "create databases.",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+    server, name = bench_database("valuation_score_portfolio", "score")
     try:
         _setup_django(_with_database(server, name))
         started = time.perf_counter()

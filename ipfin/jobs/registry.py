@@ -15,11 +15,22 @@ from django.utils.module_loading import autodiscover_modules
 Params = Mapping[str, Any]
 
 
+# Keys the jobs' functions find in `params` besides what the command sent: the run's id, and the
+# day (local) it was queued on, one day for all its chunks even when they run past midnight.
+RUN_KEY = "job_run"
+QUEUED_ON_KEY = "job_queued_on"
+
+
 def day_param(params: Params, name: str) -> date | None:
     """The day a run is for, as its command sent it (ISO text: ipfin.common.commands.iso_or_none);
     None: today, as the job's service takes it."""
     raw = params.get(name)
     return date.fromisoformat(raw) if raw else None
+
+
+def run_day(params: Params, name: str) -> date:
+    """The day a chunked run is for: as its command sent it, else the day it was queued on."""
+    return day_param(params, name) or date.fromisoformat(params[QUEUED_ON_KEY])
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,10 @@ class JobSpec:
     plan: Callable[[Params], list[tuple[int, int]]] | None = None
     # Why a finished run counts as failed (e.g. the audit chain found broken), or None.
     failure: Callable[[Mapping[str, Any]], str | None] | None = None
+    # The run's last step once every chunk is done (the scoring of what the chunks read): given
+    # the params and the chunks' combined counts, answers counts to add. Runs in the finishing
+    # transaction; an error leaves the run to be finished again on the task's retry.
+    finish: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
 
 
 _JOBS: dict[str, JobSpec] = {}

@@ -24,7 +24,7 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import LIVE_STATES, JobChunk, JobRun, JobState
-from ipfin.jobs.registry import job_spec
+from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
 
 
 def broker_configured() -> bool:
@@ -130,7 +130,7 @@ def run_plan(run_id: int) -> list[int]:
             return []
         if run.chunks_total == 0 and not run.chunks.exists():
             spec = job_spec(run.name)
-            ranges = spec.plan(run.params) if spec.plan is not None else [WHOLE]
+            ranges = spec.plan(_params(run)) if spec.plan is not None else [WHOLE]
             JobChunk.objects.bulk_create(
                 [JobChunk(run=run, index=i, lo=lo, hi=hi) for i, (lo, hi) in enumerate(ranges)]
             )
@@ -139,6 +139,16 @@ def run_plan(run_id: int) -> list[int]:
             run.started_at = timezone.now()
             run.save(update_fields=["chunks_total", "state", "started_at"])
         return list(run.chunks.filter(done=False).values_list("index", flat=True))
+
+
+def _params(run: JobRun) -> dict[str, Any]:
+    """What the job's functions are given: the params its command sent, the run's id and the
+    day it was queued on (registry.RUN_KEY, registry.QUEUED_ON_KEY)."""
+    return {
+        **run.params,
+        RUN_KEY: run.pk,
+        QUEUED_ON_KEY: timezone.localdate(run.queued_at).isoformat(),
+    }
 
 
 def chunk_execute(run_id: int, index: int) -> bool:
@@ -167,7 +177,7 @@ def chunk_execute(run_id: int, index: int) -> bool:
         chunk = JobChunk.objects.select_for_update().get(run_id=run_id, index=index)
         if chunk.done:
             return False
-        result = dict(spec.run(run.params, chunk.lo, chunk.hi))
+        result = dict(spec.run(_params(run), chunk.lo, chunk.hi))
         _pause_for_tests()
         chunk.done, chunk.result = True, result
         chunk.save(update_fields=["done", "result"])
@@ -194,6 +204,8 @@ def run_finish_if_complete(run_id: int) -> bool:
             return False
         result = combine(c.result or {} for c in run.chunks.order_by("index"))
         spec = job_spec(run.name)
+        if spec.finish is not None:
+            result.update(spec.finish(_params(run), result))
         why = spec.failure(result) if spec.failure is not None else None
         run.result = result
         run.state = JobState.FAILED if why else JobState.DONE

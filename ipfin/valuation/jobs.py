@@ -1,23 +1,50 @@
-"""The nightly scoring of the whole register as a background job: one chunk, since each right is
-ranked within a cohort drawn from the whole register (a chunk of rights could not rank them)."""
+"""The nightly scoring of the whole register as a background job. Each right is ranked within a
+cohort drawn from the whole register, so no chunk can score its rights alone; what the chunks do
+in parallel is the read, the costly part (the aggregation of every right's events, owners and
+pledges): each chunk stages the raw inputs of its range of right ids (`stage_portfolio`), and the
+run's last step scores the whole staged register at once and writes the scores (`portfolio_score`
+with `staged_by`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, day_param, register
+from ipfin.jobs.registry import RUN_KEY, JobSpec, Params, register, run_day
+from ipfin.valuation.portfolio import clear_staged, portfolio_id_ranges, stage_portfolio
 from ipfin.valuation.services.scoring import portfolio_score
 
 
-def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
+def _plan(params: Params) -> list[tuple[int, int]]:
+    # What an earlier run left (a run that failed before its last step) goes now.
+    clear_staged(keep=int(params[RUN_KEY]))
+    return portfolio_id_ranges(settings.IPFIN_SCORE_CHUNK_SIZE)
+
+
+def _stage(params: Params, lo: int, hi: int) -> dict[str, Any]:
+    staged = stage_portfolio(job=int(params[RUN_KEY]), on=run_day(params, "on"), lo=lo, hi=hi)
+    return {"rights_read": staged}
+
+
+def _finish(params: Params, counts: Mapping[str, Any]) -> dict[str, Any]:
     minimum = params.get("min_cohort")
     run = portfolio_score(
-        on=day_param(params, "on"),
+        on=run_day(params, "on"),
         min_cohort=int(minimum) if minimum is not None else None,
+        staged_by=int(params[RUN_KEY]),
     )
     return {"score_run": run.pk, "rights_scored": run.rights_scored}
 
 
-register(JobSpec(name="score_portfolio", label=_("全量知识产权价值度评分"), run=_run))
+register(
+    JobSpec(
+        name="score_portfolio",
+        label=_("全量知识产权价值度评分"),
+        run=_stage,
+        plan=_plan,
+        finish=_finish,
+    )
+)

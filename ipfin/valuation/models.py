@@ -500,3 +500,52 @@ class CreditRecord(models.Model):
                 name="credit_record_once_v2",
             )
         ]
+
+
+class ScoreStage(models.Model):
+    """The raw indicator inputs of a chunk of rights, read by one chunk of a background scoring
+    run (`ipfin.valuation.jobs`): the chunks read the register in parallel, each its range of
+    right ids, server-side (INSERT … SELECT); the run's last step reads them all back, scores the
+    whole register at once (the percentiles rank each right within its cohort, so the scoring
+    itself needs every right) and deletes them. Columns as `ipfin.valuation.portfolio._RAW`
+    names them. On PostgreSQL the table is UNLOGGED (migration 0008): scratch rows, written
+    without WAL, rebuilt by the next run if a crash empties them."""
+
+    pk = models.CompositePrimaryKey("job", "right_id")
+    job = models.BigIntegerField()  # the JobRun's id
+    right_id = models.BigIntegerField()
+    kind = models.BigIntegerField()
+    filing_day = models.BigIntegerField()
+    grant_day = models.BigIntegerField()
+    year = models.BigIntegerField()
+    # The cohort's technology fields: 64-bit hashes of their text on PostgreSQL; the text itself
+    # on SQLite (which stores a value as it comes, whatever the column's declared type), as
+    # ipc_count holds the IPC codes' text there (see portfolio._from_rows).
+    field = models.BigIntegerField()
+    claims = models.BigIntegerField()
+    cited = models.BigIntegerField()
+    family = models.BigIntegerField()
+    inv_req = models.BigIntegerField()
+    inv_any = models.BigIntegerField()
+    inv_whole = models.BigIntegerField()
+    litig = models.BigIntegerField()
+    lic = models.BigIntegerField()
+    tra = models.BigIntegerField()
+    ren = models.BigIntegerField()
+    sur = models.BigIntegerField()
+    paid_year = models.BigIntegerField()
+    owners = models.BigIntegerField()
+    ipc_count = models.BigIntegerField()
+    comp = models.BigIntegerField()
+    fcu_day = models.BigIntegerField()
+    created_day = models.BigIntegerField()
+    author = models.BigIntegerField()
+    died_day = models.BigIntegerField()
+    published_day = models.BigIntegerField()
+    field3 = models.BigIntegerField()
+    field1 = models.BigIntegerField()
+    backward = models.BigIntegerField()
+    app_type = models.BigIntegerField()
+    app_count = models.BigIntegerField()
+    survived = models.BigIntegerField()
+    pledges = models.BigIntegerField()

@@ -52,16 +52,20 @@ from ipfin.valuation.domain.indicator import (
     ScoreBatch,
     share_below,
 )
-from ipfin.valuation.models import RightScore
+from ipfin.valuation.models import RightScore, ScoreStage
 
 __all__ = [
     "KIND_CODES",
     "Portfolio",
     "RightCohort",
+    "clear_staged",
     "cohorts_of",
+    "portfolio_id_ranges",
     "read_portfolio",
+    "read_staged",
     "right_cohort",
     "score_columns",
+    "stage_portfolio",
     "tech_field",
     "write_scores",
 ]
@@ -230,10 +234,18 @@ def right_cohort(*, kind: str, year: int, field: str, min_size: int) -> RightCoh
     return RightCohort("kind", int(first), int(last), int(size), "r.kind = %s", [kind])
 
 
-def _sql(vendor: str, *, on: date, where: str = "") -> str:
+def _sql(vendor: str, *, on: date, where: str = "", ids: tuple[int, int] | None = None) -> str:
     """The one SELECT (rows in no particular order). `where` filters the rights (alias r;
-    placeholders %s); `on` is embedded as a literal (a date object's ISO text) so that the
-    statement can run as a COPY."""
+    placeholders %s); `ids` (lo, hi) keeps the rights with ids in [lo, hi], tested on each
+    table's own right id (an index range, not a semi-join per table); `on` and the ids are
+    embedded as literals (a date object's ISO text, integers) so that the statement can run as
+    a COPY or inside an INSERT … SELECT."""
+    if ids is not None:
+        lo, hi = (int(v) for v in ids)
+        where = " AND ".join(w for w in (where, f"r.id >= {lo} AND r.id <= {hi}") if w)
+        in_ids = f"AND {{t}}.right_id >= {lo} AND {{t}}.right_id <= {hi}"
+    else:
+        in_ids = ""
     day = f"DATE '{on.isoformat()}'" if vendor == "postgresql" else f"'{on.isoformat()}'"
     if vendor == "postgresql":
         days = "({col} - DATE '1970-01-01')"
@@ -286,9 +298,12 @@ def _sql(vendor: str, *, on: date, where: str = "") -> str:
     owner_t = RightOwner._meta.db_table
     # `where` is SQL of this module (cohort_filter, an id test) with %s placeholders for values.
     selected = f"(SELECT r.id FROM {right_t} r WHERE {where})"  # noqa: S608
-    subset = f"AND e.right_id IN {selected}" if where else ""
-    owner_subset = f"AND o.right_id IN {selected}" if where else ""
-    pledge_subset = f"AND i.right_id IN {selected}" if where else ""
+    if in_ids:
+        subset, owner_subset, pledge_subset = (in_ids.format(t=t) for t in ("e", "o", "i"))
+    else:
+        subset = f"AND e.right_id IN {selected}" if where else ""
+        owner_subset = f"AND o.right_id IN {selected}" if where else ""
+        pledge_subset = f"AND i.right_id IN {selected}" if where else ""
     rights_where = f"WHERE {where}" if where else ""
 
     def cast(expr: str) -> str:
@@ -372,7 +387,8 @@ LEFT JOIN ow ON ow.right_id = r.id
 
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _PG_TRAILER = b"\xff\xff"
-_WIDE = frozenset({"id", "field", "field3", "field1"})  # bigint; every other column an integer
+# The element types an array may come in (PostgreSQL's type oids): integer, bigint.
+_INT_OIDS = {23: ">i4", 20: ">i8"}
 # Rows per packed group (see `_read_postgresql`): by blocks of right ids.
 _PACK_SHIFT = 16
 
@@ -409,12 +425,12 @@ def _parse_packed(data: bytes) -> dict[str, NDArray[np.int64]]:
         for name in _RAW:
             (length,) = np.frombuffer(view, dtype=">i4", count=1, offset=offset)
             offset += 4
-            ndim, _flags, _oid, count, _lower = np.frombuffer(
+            ndim, _flags, oid, count, _lower = np.frombuffer(
                 view, dtype=">i4", count=5, offset=offset
             )
-            if ndim != 1 or _flags != 0:
-                raise RuntimeError(f"unexpected array for {name}: NULLs or {ndim} dimensions")
-            element = np.dtype([("l", ">i4"), ("v", ">i8" if name in _WIDE else ">i4")])
+            if ndim != 1 or _flags != 0 or oid not in _INT_OIDS:
+                raise RuntimeError(f"unexpected array for {name}: NULLs, {ndim} dimensions, {oid}")
+            element = np.dtype([("l", ">i4"), ("v", _INT_OIDS[int(oid)])])
             values = np.frombuffer(view, dtype=element, count=int(count), offset=offset + 20)
             parts[name].append(values["v"].astype(np.int64))
             offset += int(length)
@@ -431,13 +447,23 @@ def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.in
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return _from_rows(rows, ipc_text=False)
+    return _copy_packed(sql)
+
+
+def _one_big_scan(cursor: Any) -> None:
+    """Inside a transaction: no JIT compilation (seconds of it for a plan run once), enough
+    memory for the hash aggregates, and no parallel workers (each would aggregate every event
+    again)."""
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _copy_packed(sql: str) -> dict[str, NDArray[np.int64]]:
+    """The raw columns of `sql` (no parameters) through one binary COPY of `_packed_sql`."""
     chunks: list[bytes] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        # One big scan: no JIT compilation (seconds of it for a plan run once), enough memory for
-        # the hash aggregates, and no parallel workers (each would aggregate every event again).
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        _one_big_scan(cursor)
         raw = cursor.cursor
         with raw.copy(f"COPY ({_packed_sql(sql)}) TO STDOUT (FORMAT BINARY)") as copy:
             for chunk in copy:
@@ -656,6 +682,12 @@ def read_portfolio(
         raw = _read_postgresql(sql, all_params)
     else:
         raw = _read_sqlite(sql, all_params)
+    return _portfolio(raw, on=on, min_cohort=min_cohort)
+
+
+def _portfolio(
+    raw: Mapping[str, NDArray[np.int64]], *, on: date, min_cohort: int | None
+) -> Portfolio:
     minimum = settings.IPFIN_SCORE_MIN_COHORT if min_cohort is None else min_cohort
     return Portfolio(
         right_id=raw["id"],
@@ -663,6 +695,70 @@ def read_portfolio(
         columns=score_columns(raw, on=on),
         kind=raw["kind"],
     )
+
+
+# --- staged in chunks (a background run: ipfin.valuation.jobs) ----------------------------------
+
+
+def _stage_columns() -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(c) for c in ("right_id", *_RAW[1:]))
+
+
+def portfolio_id_ranges(size: int) -> list[tuple[int, int]]:
+    """The register's right ids cut into closed ranges of about `size` ids each (by id, from one
+    MIN/MAX/COUNT: the ids of an imported register are dense); one empty range (0, 0) for an
+    empty register."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id), COUNT(*) FROM {Right._meta.db_table}"  # noqa: S608
+        )
+        low, high, count = cursor.fetchone()
+    if not count:
+        return [(0, 0)]
+    pieces = -(-int(count) // size)
+    width = -(-(int(high) - int(low) + 1) // pieces)
+    return [(start, min(start + width - 1, int(high))) for start in range(low, high + 1, width)]
+
+
+def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
+    """Read the raw indicator inputs of the rights with ids in [lo, hi] as of `on` into the
+    stage (`ScoreStage`) under `job`, server-side: one INSERT … SELECT, nothing crosses to the
+    client. Replaces what the stage held for that job and range (running it twice changes
+    nothing). Answers the rights staged."""
+    vendor = connection.vendor
+    target = connection.ops.quote_name(ScoreStage._meta.db_table)
+    select = _sql(vendor, on=on, ids=(lo, hi))
+    bigint = "bigint" if vendor == "postgresql" else "INTEGER"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if vendor == "postgresql":
+            _one_big_scan(cursor)
+        cursor.execute(
+            f"DELETE FROM {target} WHERE job = %s AND right_id >= %s AND right_id <= %s",  # noqa: S608
+            [job, lo, hi],
+        )
+        cursor.execute(
+            f"INSERT INTO {target} (job, {_stage_columns()}) "  # noqa: S608 - our SQL
+            f"SELECT CAST({int(job)} AS {bigint}), q.* FROM ({select}) AS q"
+        )
+        return int(cursor.rowcount)
+
+
+def read_staged(*, job: int, on: date, min_cohort: int | None = None) -> Portfolio:
+    """The portfolio the chunks of `job` staged (`stage_portfolio`), as `read_portfolio` reads
+    it: on PostgreSQL through one binary COPY."""
+    target = connection.ops.quote_name(ScoreStage._meta.db_table)
+    sql = f"SELECT {_stage_columns()} FROM {target} WHERE job = {int(job)}"  # noqa: S608
+    raw = _copy_packed(sql) if connection.vendor == "postgresql" else _read_sqlite(sql, [])
+    return _portfolio(raw, on=on, min_cohort=min_cohort)
+
+
+def clear_staged(*, keep: int | None = None) -> int:
+    """Delete the staged rows of every run but `keep` (None: of all runs). Answers how many."""
+    rows = ScoreStage.objects.all() if keep is None else ScoreStage.objects.exclude(job=keep)
+    return int(rows._raw_delete(rows.db))
 
 
 # --- writing -------------------------------------------------------------------------------------

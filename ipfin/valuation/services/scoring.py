@@ -9,6 +9,9 @@ transaction that replaces every RightScore: binary COPY on PostgreSQL, executema
 A `ScoreRun` row records when, how many, with which weights, cohort minimum, grade shares and
 the grade bounds found, and how long each stage took; one audit record per run. Re-running gives
 the same rows (idempotent: the scores depend on the register, the date and those settings).
+
+As a background job (ipfin.valuation.jobs) the read is cut into chunks of right ids that the
+workers read in parallel into a stage table; the run's last step scores and writes as above.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from ipfin.audit.services import audit_record
 from ipfin.valuation.domain.indicator import ScoreWeights, score_rights
 from ipfin.valuation.domain.indicator import grade_shares as checked_grade_shares
 from ipfin.valuation.models import ScoreRun
-from ipfin.valuation.portfolio import read_portfolio, write_scores
+from ipfin.valuation.portfolio import clear_staged, read_portfolio, read_staged, write_scores
 
 __all__ = ["ScoreProgress", "portfolio_score"]
 
@@ -49,10 +52,13 @@ def portfolio_score(
     progress: ScoreProgress | None = None,
     min_cohort: int | None = None,
     grade_shares: Sequence[float] | None = None,
+    staged_by: int | None = None,
 ) -> ScoreRun:
     """Score every right as of `on` (default today) and replace the stored scores.
     `min_cohort` and `grade_shares` default to the settings IPFIN_SCORE_MIN_COHORT and
-    IPFIN_SCORE_GRADE_SHARES."""
+    IPFIN_SCORE_GRADE_SHARES. `staged_by`: the rights' inputs were read by the chunks of that
+    background run (ipfin.valuation.jobs): read them from the stage, and clear it with the
+    write."""
     day = on or timezone.localdate()
     weights = weights or ScoreWeights.default()
     weights.validate()
@@ -71,7 +77,10 @@ def portfolio_score(
     start = time.perf_counter()
     if progress is not None:
         progress.start("读取", 1)
-    portfolio = read_portfolio(on=day, min_cohort=minimum)
+    if staged_by is None:
+        portfolio = read_portfolio(on=day, min_cohort=minimum)
+    else:
+        portfolio = read_staged(job=staged_by, on=day, min_cohort=minimum)
     n = len(portfolio)
     seconds["read"] = time.perf_counter() - start
     if progress is not None:
@@ -93,6 +102,8 @@ def portfolio_score(
     )
     if progress is not None:
         progress.finish()
+    if staged_by is not None:
+        clear_staged()
 
     run.finished_at = timezone.now()
     run.rights_scored = n

@@ -1,0 +1,152 @@
+"""The nightly scoring as a background job: the chunks read their ranges of rights into the stage
+in parallel, the last step scores the whole staged register. On SQLite and PostgreSQL in-process
+(no broker), and on two real Celery workers over RabbitMQ: the same scores as the command's own
+run, whichever way and however often it ran."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ipfin.accounts.models import User
+from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.registry.models import Right
+from ipfin.registry.services import right_event_record
+from ipfin.valuation.models import RightScore, ScoreRun, ScoreStage
+from ipfin.valuation.portfolio import portfolio_id_ranges, read_staged, stage_portfolio
+
+
+def _register(make_right: Callable[..., Right], examiner: User, day: date) -> list[Right]:
+    rights = [
+        make_right(ipc_main="G06F16/33", ipc_codes="G06F16/33;G06F17/30"),
+        make_right(ipc_main="G06F3/01", ipc_codes="G06F3/01;H04L9/00;A61B5/00"),
+        make_right(grant_date=None, ipc_main="G06F1/00"),
+        make_right(ipc_main="H01M10/42"),
+        make_right(kind="utility_model", ipc_main="H01M10/44"),
+        make_right(kind="trademark", mark_text="星火", nice_classes=[9]),
+        make_right(ipc_main=""),
+    ]
+    right_event_record(
+        actor=examiner, right=rights[3], type="licence", date=day - timedelta(days=9),
+        payload={"licence_type": "ordinary", "licensee": "丙公司"},
+    )  # fmt: skip
+    right_event_record(
+        actor=examiner, right=rights[0], type="preservation", date=day - timedelta(days=3)
+    )
+    return rights
+
+
+def _scores() -> dict[int, tuple[Any, ...]]:
+    fields = ("score", "grade", "cohort_size", "cohort_basis", "share_below", "c_licence_count")
+    return {row[0]: row[1:] for row in RightScore.objects.values_list("right_id", *fields)}
+
+
+def test_id_ranges_cover_the_register_in_pieces_of_the_size_asked(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    assert portfolio_id_ranges(3) == [(0, 0)]  # an empty register: one empty range
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    ranges = portfolio_id_ranges(3)
+    assert len(ranges) == 3  # 7 rights, 3 a chunk
+    assert ranges[0][0] == ids[0] and ranges[-1][1] == ids[-1]
+    covered = [i for i in ids if any(lo <= i <= hi for lo, hi in ranges)]
+    assert covered == ids
+    assert all(hi < lo2 for (_, hi), (lo2, _) in itertools.pairwise(ranges))
+    with pytest.raises(ValueError):
+        portfolio_id_ranges(0)
+
+
+def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    from ipfin.valuation.portfolio import read_portfolio
+
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    middle = ids[3]
+    assert stage_portfolio(job=41, on=today, lo=ids[0], hi=middle) == 4
+    assert stage_portfolio(job=41, on=today, lo=middle + 1, hi=ids[-1]) == 3
+    assert stage_portfolio(job=41, on=today, lo=ids[0], hi=middle) == 4  # a chunk again
+    assert ScoreStage.objects.filter(job=41).count() == 7
+
+    staged = read_staged(job=41, on=today, min_cohort=2)
+    direct = read_portfolio(on=today, min_cohort=2)
+    order_s, order_d = staged.right_id.argsort(), direct.right_id.argsort()
+    assert staged.right_id[order_s].tolist() == direct.right_id[order_d].tolist() == ids
+    for name, column in direct.columns.items():
+        assert staged.columns[name][order_s].tolist() == pytest.approx(
+            column[order_d].tolist(), nan_ok=True
+        ), name
+    assert staged.cohorts.size[order_s].tolist() == direct.cohorts.size[order_d].tolist()
+
+
+def test_background_run_in_chunks_scores_as_the_command_does(
+    make_right: Callable[..., Right], examiner: User, settings: Any, today: date
+) -> None:
+    _register(make_right, examiner, today)
+    call_command("score_portfolio", "--on", today.isoformat(), "--no-progress", stdout=StringIO())
+    direct = _scores()
+    assert len(direct) == 7
+
+    settings.IPFIN_SCORE_CHUNK_SIZE = 2
+    out = StringIO()
+    call_command(
+        "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "60", stdout=out
+    )
+    run = JobRun.objects.get(name="score_portfolio")
+    assert run.state == JobState.DONE, run.error
+    assert (run.chunks_total, run.chunks_done) == (4, 4)
+    assert run.result is not None
+    assert run.result["rights_read"] == run.result["rights_scored"] == 7
+    assert ScoreRun.objects.filter(pk=run.result["score_run"]).exists()
+    assert _scores() == direct
+    assert not ScoreStage.objects.exists()  # the stage is cleared with the write
+
+    # A stage an earlier failed run left behind goes at the next run's start, and its rows are
+    # never scored.
+    ScoreStage.objects.create(job=run.pk, right_id=10**9, **dict.fromkeys(_RAW_REST, 0))
+    call_command(
+        "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "60", stdout=StringIO()
+    )
+    again = JobRun.objects.filter(name="score_portfolio").order_by("-pk").first()
+    assert again is not None and again.state == JobState.DONE
+    assert again.result is not None and again.result["rights_scored"] == 7
+    assert _scores() == direct and not ScoreStage.objects.exists()
+
+
+_RAW_REST = [f.name for f in ScoreStage._meta.concrete_fields if f.name not in ("job", "right_id")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_two_workers_the_chunks_are_shared_and_the_scores_are_the_same(
+    make_right: Callable[..., Right], examiner: User, celery_workers: Any, today: date
+) -> None:
+    _register(make_right, examiner, today)
+    call_command("score_portfolio", "--on", today.isoformat(), "--no-progress", stdout=StringIO())
+    direct = _scores()
+    RightScore.objects.all().delete()
+    for _ in range(2):
+        celery_workers.start(IPFIN_SCORE_CHUNK_SIZE="1")
+    ipfin = str(Path(sys.executable).with_name("ipfin"))
+    done = subprocess.run(  # noqa: S603 (our own command)
+        [ipfin, "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "120"],
+        env=celery_workers.env(),
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode() + celery_workers.log(0)
+    run = JobRun.objects.get(name="score_portfolio")
+    assert run.on_workers and run.state == JobState.DONE
+    assert (run.chunks_total, run.chunks_done) == (7, 7)
+    assert JobChunk.objects.filter(run=run, attempts=1).count() == 7
+    assert _scores() == direct
+    assert not ScoreStage.objects.exists()
