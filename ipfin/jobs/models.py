@@ -30,6 +30,9 @@ class JobRun(models.Model):
     on_workers = models.BooleanField(default=False)  # sent to a broker (else run in-process)
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
+    # Times the run's last step (JobSpec.finish) was begun: a worker lost in it each time fails
+    # the run after MAX_CHUNK_ATTEMPTS, as a chunk's does.
+    finish_attempts = models.PositiveIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(

@@ -196,6 +196,24 @@ def _pause_for_tests() -> None:
 def run_finish_if_complete(run_id: int) -> bool:
     """Finish the run once every chunk is done: its result is its chunks' counts combined, in
     chunk order. Answers whether this call finished it (one caller does, whatever the race)."""
+    run = JobRun.objects.get(pk=run_id)
+    spec = job_spec(run.name)
+    if spec.finish is not None and not run.chunks.filter(done=False).exists():
+        # Counted before the step, in its own commit: a worker lost in the middle of it (its
+        # task redelivered each time) fails the run after MAX_CHUNK_ATTEMPTS.
+        JobRun.objects.filter(pk=run_id, state__in=LIVE_STATES).update(
+            finish_attempts=F("finish_attempts") + 1
+        )
+        run.refresh_from_db()
+        if run.state in LIVE_STATES and run.finish_attempts > MAX_CHUNK_ATTEMPTS:
+            run_fail(
+                run_id,
+                RuntimeError(
+                    f"its last step tried {run.finish_attempts - 1} times without finishing "
+                    "(its worker lost each time)"
+                ),
+            )
+            return False
     with transaction.atomic():
         run = JobRun.objects.select_for_update().get(pk=run_id)
         if run.state not in (JobState.RUNNING, JobState.QUEUED):
@@ -203,7 +221,6 @@ def run_finish_if_complete(run_id: int) -> bool:
         if run.chunks.filter(done=False).exists():
             return False
         result = combine(c.result or {} for c in run.chunks.order_by("index"))
-        spec = job_spec(run.name)
         if spec.finish is not None:
             result.update(spec.finish(_params(run), result))
         why = spec.failure(result) if spec.failure is not None else None

@@ -14,7 +14,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.jobs.registry import RUN_KEY, JobSpec, Params, register, run_day
-from ipfin.valuation.portfolio import clear_staged, portfolio_id_ranges, stage_portfolio
+from ipfin.valuation.portfolio import (
+    clear_staged,
+    portfolio_id_ranges,
+    stage_portfolio,
+    staged_count,
+)
 from ipfin.valuation.services.scoring import portfolio_score
 
 
@@ -30,11 +35,21 @@ def _stage(params: Params, lo: int, hi: int) -> dict[str, Any]:
 
 
 def _finish(params: Params, counts: Mapping[str, Any]) -> dict[str, Any]:
+    # The stage must hold what the chunks read: an UNLOGGED table is emptied by a crash of the
+    # database server, and scoring part of the register would replace every score with ranks
+    # among the wrong peers. The run fails instead, the stored scores untouched.
+    job = int(params[RUN_KEY])
+    staged, read = staged_count(job=job), int(counts.get("rights_read", 0))
+    if staged != read:
+        raise RuntimeError(
+            f"the stage holds {staged} rights where the chunks read {read} (emptied by a crash "
+            "of the database server?): nothing scored; run the scoring again"
+        )
     minimum = params.get("min_cohort")
     run = portfolio_score(
         on=run_day(params, "on"),
         min_cohort=int(minimum) if minimum is not None else None,
-        staged_by=int(params[RUN_KEY]),
+        staged_by=job,
     )
     return {"score_run": run.pk, "rights_scored": run.rights_scored}
 

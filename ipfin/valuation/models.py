@@ -509,7 +509,8 @@ class ScoreStage(models.Model):
     whole register at once (the percentiles rank each right within its cohort, so the scoring
     itself needs every right) and deletes them. Columns as `ipfin.valuation.portfolio._RAW`
     names them. On PostgreSQL the table is UNLOGGED (migration 0008): scratch rows, written
-    without WAL, rebuilt by the next run if a crash empties them."""
+    without WAL; a crash of the server empties it, and the run's last step then finds fewer rows
+    than its chunks read and fails the run, the stored scores untouched."""
 
     pk = models.CompositePrimaryKey("job", "right_id")
     job = models.BigIntegerField()  # the JobRun's id

@@ -66,6 +66,7 @@ __all__ = [
     "right_cohort",
     "score_columns",
     "stage_portfolio",
+    "staged_count",
     "tech_field",
     "write_scores",
 ]
@@ -126,7 +127,8 @@ _APPLICANT_CODES = {k: int(v) for k, v in APPLICANT_TYPE_CODES.items()}
 
 @dataclass
 class Portfolio:
-    """The rights read, in id order, with their indicator columns (float64, NaN = unknown)."""
+    """The rights read (in no particular order), with their indicator columns (float64, NaN =
+    unknown)."""
 
     right_id: NDArray[np.int64]
     cohorts: Cohorts
@@ -739,9 +741,12 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
             f"DELETE FROM {target} WHERE job = %s AND right_id >= %s AND right_id <= %s",  # noqa: S608
             [job, lo, hi],
         )
+        # With a parameter list, even an empty one: the SQL is written for the drivers'
+        # substitution (SQLite's strftime('%%Y', …)), which runs only when params are given.
         cursor.execute(
             f"INSERT INTO {target} (job, {_stage_columns()}) "  # noqa: S608 - our SQL
-            f"SELECT CAST({int(job)} AS {bigint}), q.* FROM ({select}) AS q"
+            f"SELECT CAST({int(job)} AS {bigint}), q.* FROM ({select}) AS q",
+            [],
         )
         return int(cursor.rowcount)
 
@@ -755,10 +760,19 @@ def read_staged(*, job: int, on: date, min_cohort: int | None = None) -> Portfol
     return _portfolio(raw, on=on, min_cohort=min_cohort)
 
 
-def clear_staged(*, keep: int | None = None) -> int:
-    """Delete the staged rows of every run but `keep` (None: of all runs). Answers how many."""
+def staged_count(*, job: int) -> int:
+    return ScoreStage.objects.filter(job=job).count()
+
+
+def clear_staged(*, keep: int | None = None) -> None:
+    """Delete the staged rows of every run but `keep` (None: of all runs; on PostgreSQL a
+    TRUNCATE, not a million row deletions inside the scoring's write transaction)."""
+    if keep is None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(ScoreStage._meta.db_table)}")
+        return
     rows = ScoreStage.objects.all() if keep is None else ScoreStage.objects.exclude(job=keep)
-    return int(rows._raw_delete(rows.db))
+    rows._raw_delete(rows.db)
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -104,3 +104,21 @@ def test_stuck_runs_are_swept() -> None:
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert (old.state, fresh.state) == (JobState.FAILED, JobState.QUEUED)
+
+
+@pytest.mark.django_db
+def test_a_last_step_whose_worker_is_lost_each_time_fails_the_run_after_the_chunks_limit() -> None:
+    from ipfin.jobs.services import MAX_CHUNK_ATTEMPTS, run_finish_if_complete
+
+    run = JobRun.objects.create(
+        name="score_portfolio",
+        state=JobState.RUNNING,
+        chunks_total=1,
+        chunks_done=1,
+        finish_attempts=MAX_CHUNK_ATTEMPTS,  # begun that many times, never finished
+    )
+    JobChunk.objects.create(run=run, index=0, lo=0, hi=0, done=True, result={"rights_read": 0})
+    assert run_finish_if_complete(run.pk) is False
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED
+    assert f"tried {MAX_CHUNK_ATTEMPTS} times" in run.error

@@ -27,11 +27,13 @@ from ipfin.valuation.portfolio import portfolio_id_ranges, read_staged, stage_po
 
 def _register(make_right: Callable[..., Right], examiner: User, day: date) -> list[Right]:
     rights = [
-        make_right(ipc_main="G06F16/33", ipc_codes="G06F16/33;G06F17/30"),
+        make_right(
+            ipc_main="G06F16/33", ipc_codes="G06F16/33;G06F17/30", filing_date=date(2015, 3, 2)
+        ),
         make_right(ipc_main="G06F3/01", ipc_codes="G06F3/01;H04L9/00;A61B5/00"),
         make_right(grant_date=None, ipc_main="G06F1/00"),
         make_right(ipc_main="H01M10/42"),
-        make_right(kind="utility_model", ipc_main="H01M10/44"),
+        make_right(kind="utility_model", ipc_main="H01M10/44", filing_date=date(2019, 7, 8)),
         make_right(kind="trademark", mark_text="星火", nice_classes=[9]),
         make_right(ipc_main=""),
     ]
@@ -46,7 +48,10 @@ def _register(make_right: Callable[..., Right], examiner: User, day: date) -> li
 
 
 def _scores() -> dict[int, tuple[Any, ...]]:
-    fields = ("score", "grade", "cohort_size", "cohort_basis", "share_below", "c_licence_count")
+    fields = (
+        "score", "grade", "cohort_size", "cohort_basis", "cohort_from", "cohort_to",
+        "share_below", "c_licence_count",
+    )  # fmt: skip
     return {row[0]: row[1:] for row in RightScore.objects.values_list("right_id", *fields)}
 
 
@@ -86,6 +91,27 @@ def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
             column[order_d].tolist(), nan_ok=True
         ), name
     assert staged.cohorts.size[order_s].tolist() == direct.cohorts.size[order_d].tolist()
+    # The filing years themselves (SQLite's strftime inside the INSERT … SELECT)
+    assert staged.cohorts.year_from[order_s].tolist() == direct.cohorts.year_from[order_d].tolist()
+    assert {2015, 2019} <= set(direct.cohorts.year_from.tolist())
+
+
+def test_a_stage_short_of_what_the_chunks_read_fails_the_run_and_keeps_the_scores(
+    make_right: Callable[..., Right], examiner: User, today: date
+) -> None:
+    from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
+
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    call_command("score_portfolio", "--on", today.isoformat(), "--no-progress", stdout=StringIO())
+    before = _scores()
+    staged = stage_portfolio(job=52, on=today, lo=ids[0], hi=ids[-1])
+    ScoreStage.objects.filter(job=52, right_id=ids[0]).delete()  # as a crash would empty it
+    finish = job_spec("score_portfolio").finish
+    assert finish is not None
+    params = {RUN_KEY: 52, QUEUED_ON_KEY: today.isoformat()}
+    with pytest.raises(RuntimeError, match="the stage holds 6 rights where the chunks read 7"):
+        finish(params, {"rights_read": staged})
+    assert _scores() == before
 
 
 def test_background_run_in_chunks_scores_as_the_command_does(
