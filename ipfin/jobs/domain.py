@@ -25,6 +25,19 @@ def id_ranges(ids: Sequence[int], size: int) -> list[tuple[int, int]]:
     ]
 
 
+def span_ranges(low: int, high: int, count: int, size: int) -> list[tuple[int, int]]:
+    """The ids from `low` to `high` (`count` of them) cut by value into ceil(count / size) closed
+    ranges of equal width: `id_ranges` without reading the ids, for a table whose ids are dense
+    (an imported register); one empty range (0, 0) when there are none."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    if count < 1:
+        return [(0, 0)]
+    pieces = -(-count // size)
+    width = -(-(high - low + 1) // pieces)
+    return [(start, min(start + width - 1, high)) for start in range(low, high + 1, width)]
+
+
 def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The run's result from its chunks': numbers summed by key, anything else taken from the
     last chunk that has it (a whole-set job has one chunk: its result as it is)."""

@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from numpy.typing import NDArray
 
+from ipfin.jobs.domain import span_ranges
 from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.valuation.domain.cohorts import YEAR_WINDOW, Cohorts, backoff_cohorts
@@ -245,9 +246,6 @@ def _sql(vendor: str, *, on: date, where: str = "", ids: tuple[int, int] | None 
     if ids is not None:
         lo, hi = (int(v) for v in ids)
         where = " AND ".join(w for w in (where, f"r.id >= {lo} AND r.id <= {hi}") if w)
-        in_ids = f"AND {{t}}.right_id >= {lo} AND {{t}}.right_id <= {hi}"
-    else:
-        in_ids = ""
     day = f"DATE '{on.isoformat()}'" if vendor == "postgresql" else f"'{on.isoformat()}'"
     if vendor == "postgresql":
         days = "({col} - DATE '1970-01-01')"
@@ -300,8 +298,10 @@ def _sql(vendor: str, *, on: date, where: str = "", ids: tuple[int, int] | None 
     owner_t = RightOwner._meta.db_table
     # `where` is SQL of this module (cohort_filter, an id test) with %s placeholders for values.
     selected = f"(SELECT r.id FROM {right_t} r WHERE {where})"  # noqa: S608
-    if in_ids:
-        subset, owner_subset, pledge_subset = (in_ids.format(t=t) for t in ("e", "o", "i"))
+    if ids is not None:
+        subset, owner_subset, pledge_subset = (
+            f"AND {t}.right_id >= {lo} AND {t}.right_id <= {hi}" for t in ("e", "o", "i")
+        )
     else:
         subset = f"AND e.right_id IN {selected}" if where else ""
         owner_subset = f"AND o.right_id IN {selected}" if where else ""
@@ -708,21 +708,14 @@ def _stage_columns() -> str:
 
 
 def portfolio_id_ranges(size: int) -> list[tuple[int, int]]:
-    """The register's right ids cut into closed ranges of about `size` ids each (by id, from one
-    MIN/MAX/COUNT: the ids of an imported register are dense); one empty range (0, 0) for an
-    empty register."""
-    if size < 1:
-        raise ValueError("size must be at least 1")
+    """The register's right ids cut into closed ranges of about `size` ids each, from one
+    MIN/MAX/COUNT (ipfin.jobs.domain.span_ranges)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MIN(id), MAX(id), COUNT(*) FROM {Right._meta.db_table}"  # noqa: S608
         )
         low, high, count = cursor.fetchone()
-    if not count:
-        return [(0, 0)]
-    pieces = -(-int(count) // size)
-    width = -(-(int(high) - int(low) + 1) // pieces)
-    return [(start, min(start + width - 1, int(high))) for start in range(low, high + 1, width)]
+    return span_ranges(int(low or 0), int(high or 0), int(count), size)
 
 
 def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
