@@ -23,6 +23,7 @@ from django.utils import timezone
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import ApiToken, Organisation, OrganisationKind, Role, User
 from ipfin.accounts.services import api_token_issue, organisation_create, user_create
+from ipfin.common.localnet import url_reachable
 from ipfin.pledges.domain import CheckResult
 from ipfin.pledges.models import Pledge, PledgeDocument
 from ipfin.pledges.samples import contract_file, other_party_confirms
@@ -430,21 +431,6 @@ BROKER_URLS = {
 }
 
 
-def _broker_reachable(url: str) -> bool:
-    import socket
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    try:
-        default_port = 6379 if parts.scheme == "redis" else 5672
-        with socket.create_connection(
-            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
-        ):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def celery_broker(request: pytest.FixtureRequest) -> str:
     """The broker's URL: RabbitMQ unless a test is parametrized (indirectly) with "redis"."""
@@ -465,7 +451,7 @@ def celery_workers(
     import sys
     import uuid
 
-    need(_broker_reachable(celery_broker), f"no message broker at {celery_broker}")
+    need(url_reachable(celery_broker), f"no message broker at {celery_broker}")
     queue = f"ipfin-test-{uuid.uuid4().hex[:12]}"
     started: list[subprocess.Popen[bytes]] = []
     ipfin = str(Path(sys.executable).with_name("ipfin"))
@@ -506,6 +492,19 @@ def celery_workers(
         def log(self, index: int) -> str:
             return (tmp_path / f"worker-{index}.log").read_text(errors="replace")
 
+        def send(
+            self, *args: str, timeout: float, **extra: str
+        ) -> subprocess.CompletedProcess[bytes]:
+            """`ipfin <args>` run as a process that sends to these workers (its output
+            captured), whatever its exit status."""
+            return subprocess.run(  # noqa: S603 (our own command)
+                [ipfin, *args],
+                env=self.env(**extra),
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+
     yield Workers()
     import signal
 
@@ -514,10 +513,4 @@ def celery_workers(
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     # The test's queue goes with it (RabbitMQ keeps a declared queue otherwise).
-    subprocess.run(  # noqa: S603
-        [ipfin, "celery", "purge", "-f", "-Q", queue],
-        env=Workers().env(),
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    Workers().send("celery", "purge", "-f", "-Q", queue, timeout=60)

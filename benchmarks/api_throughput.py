@@ -37,16 +37,11 @@ from benchmarks.valuation_score_portfolio import (
     _setup_django,
     _with_database,
 )
+from ipfin.common.localnet import free_port
 
 CLIENTS = 50
 GOAL_RATIO = 0.8
 GOAL_P95_MS = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _measure(
@@ -141,7 +136,7 @@ def run() -> list[dict[str, Any]]:
 
         call_command("load_demo", stdout=StringIO())
         token, body = _precheck_body()
-        port = _free_port()
+        port = free_port()
         ipfin = str(Path(sys.executable).with_name("ipfin"))
         env = {**os.environ, "DATABASE_URL": url}
         proc = subprocess.Popen(  # noqa: S603 (our own command)

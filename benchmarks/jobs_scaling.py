@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,6 @@ import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from benchmarks._report import bench_line, over_goal
 from benchmarks.valuation_score_portfolio import (
@@ -43,6 +41,7 @@ from benchmarks.valuation_score_portfolio import (
     bench_database,
     load_register,
 )
+from ipfin.common.localnet import url_reachable
 
 GOAL = 1.7
 _READY_SECONDS = 60.0
@@ -51,15 +50,6 @@ _RUN_SECONDS = 600.0
 
 def _broker_url() -> str:
     return os.environ.get("IPFIN_BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
-
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2):
-            return True
-    except OSError:
-        return False
 
 
 def _start_workers(count: int, env: dict[str, str], queue: str, logs: Path) -> list[Any]:
@@ -124,7 +114,7 @@ def _timed_run() -> tuple[float, dict[str, Any]]:
 
 def run() -> list[dict[str, Any]]:
     broker = _broker_url()
-    if not _reachable(broker):
+    if not url_reachable(broker):
         print(f"jobs_scaling: skipped, no message broker at {broker}", file=sys.stderr)
         raise SystemExit(1)
     server, name = bench_database("jobs_scaling", "jobs")

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,16 +103,11 @@ def test_on_workers_a_chunk_killed_midway_is_done_once_by_another_worker(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
 ) -> None:
     loans = _three_loans(lend, pledged)
-    ipfin = str(Path(sys.executable).with_name("ipfin"))
     # Worker A pauses 20 s inside each chunk, before the chunk commits: it is killed there.
     # Planned by the worker that takes the run: one loan a chunk, three chunks.
     worker_a = celery_workers.start(IPFIN_JOBS_CHUNK_PAUSE="20", IPFIN_JOBS_CHUNK_SIZE="1")
-    sender = subprocess.run(  # noqa: S603 (our own command)
-        [ipfin, "classify_loans", "--today", DAY_91.isoformat(), "--async"],
-        env=celery_workers.env(),
-        capture_output=True,
-        timeout=120,
-        check=False,
+    sender = celery_workers.send(
+        "classify_loans", "--today", DAY_91.isoformat(), "--async", timeout=120
     )
     assert sender.returncode == 0, sender.stderr.decode()
     run = JobRun.objects.get()
@@ -159,24 +151,15 @@ def test_on_workers_the_command_waits_and_reports_the_result(
 ) -> None:
     _three_loans(lend, pledged)
     celery_workers.start()
-    ipfin = str(Path(sys.executable).with_name("ipfin"))
-    done = subprocess.run(  # noqa: S603
-        [ipfin, "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "90"],
-        env=celery_workers.env(),
-        capture_output=True,
-        timeout=150,
-        check=False,
+    done = celery_workers.send(
+        "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "90", timeout=150
     )
     assert done.returncode == 0, done.stderr.decode() + celery_workers.log(0)
     assert '"state": "done"' in done.stdout.decode()
     assert '"on_workers": true' in done.stdout.decode()
     # --wait too short for a paused run: non-zero, and the reason.
-    short = subprocess.run(  # noqa: S603
-        [ipfin, "audit_verify", "--async", "--wait", "0"],
-        env=celery_workers.env(IPFIN_JOBS_CHUNK_PAUSE="5"),
-        capture_output=True,
-        timeout=60,
-        check=False,
+    short = celery_workers.send(
+        "audit_verify", "--async", "--wait", "0", timeout=60, IPFIN_JOBS_CHUNK_PAUSE="5"
     )
     assert short.returncode != 0
     assert "not done within" in short.stderr.decode()

@@ -6,12 +6,9 @@ run, whichever way and however often it ran."""
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,13 +158,8 @@ def test_on_two_workers_the_chunks_are_shared_and_the_scores_are_the_same(
     RightScore.objects.all().delete()
     for _ in range(2):
         celery_workers.start(IPFIN_SCORE_CHUNK_SIZE="1")
-    ipfin = str(Path(sys.executable).with_name("ipfin"))
-    done = subprocess.run(  # noqa: S603 (our own command)
-        [ipfin, "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "120"],
-        env=celery_workers.env(),
-        capture_output=True,
-        timeout=180,
-        check=False,
+    done = celery_workers.send(
+        "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "120", timeout=180
     )
     assert done.returncode == 0, done.stderr.decode() + celery_workers.log(0)
     run = JobRun.objects.get(name="score_portfolio")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from ipfin.common.localnet import free_port
 from ipfin.web.management.commands.serve import gunicorn_argv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Server = tuple[str, "subprocess.Popen[bytes]"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -57,7 +51,7 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> No
 def server(
     process_env: Callable[[], dict[str, str]],
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     ipfin = str(Path(sys.executable).with_name("ipfin"))
     cmd = [ipfin, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
     proc = subprocess.Popen(  # noqa: S603 (our own command)
