@@ -303,6 +303,25 @@ def _events_for(hook: Webhook) -> Any:
     return rows
 
 
+def _queue_deliveries(
+    hook: Webhook, *, after: int, through: int, limit: int, now: datetime
+) -> list[tuple[int, int]]:
+    """The webhook's events placed after `after` up to `through`, the first `limit` in feed
+    order (id, place), each given a delivery due `now` where it has none yet."""
+    rows = list(
+        _events_for(hook)
+        .filter(position__gt=after, position__lte=through)
+        .order_by("position")
+        .values_list("pk", "position")[:limit]
+    )
+    Delivery.objects.bulk_create(
+        [Delivery(webhook=hook, event_id=pk, next_try_at=now) for pk, _ in rows],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return rows
+
+
 def webhook_replay(*, actor: User, hook: Webhook, after: int) -> dict[str, int | None]:
     """Send again, in order, the webhook's events placed after `after` (at most REPLAY_LIMIT,
     up to what it has been sent so far; events from before it was created included): delivered
@@ -311,19 +330,11 @@ def webhook_replay(*, actor: User, hook: Webhook, after: int) -> dict[str, int |
     require(actor, Perm.FEED_READ)
     with transaction.atomic():
         locked = _lock_live(hook)
-        rows = list(
-            _events_for(locked)
-            .filter(position__gt=after, position__lte=locked.cursor)
-            .order_by("position")
-            .values_list("pk", "position")[:REPLAY_LIMIT]
+        now = timezone.now()
+        rows = _queue_deliveries(
+            locked, after=after, through=locked.cursor, limit=REPLAY_LIMIT, now=now
         )
         ids = [pk for pk, _ in rows]
-        now = timezone.now()
-        Delivery.objects.bulk_create(
-            [Delivery(webhook=locked, event_id=pk, next_try_at=now) for pk in ids],
-            batch_size=2000,
-            ignore_conflicts=True,
-        )
         replayed = Delivery.objects.filter(webhook=locked, event_id__in=ids)
         count = replayed.count()
         replayed.update(
@@ -362,16 +373,8 @@ def deliveries_fan_out(*, now: datetime | None = None) -> int:
             # Read the head first: every event placed at or below it has committed (the head is
             # moved in the transaction that places them).
             head = FeedHead.objects.filter(pk=1).values_list("position", flat=True).first() or 0
-            rows = list(
-                _events_for(hook)
-                .filter(position__gt=hook.cursor, position__lte=head)
-                .order_by("position")
-                .values_list("pk", "position")[:FAN_OUT_BATCH]
-            )
-            Delivery.objects.bulk_create(
-                [Delivery(webhook=hook, event_id=pk, next_try_at=now) for pk, _ in rows],
-                batch_size=2000,
-                ignore_conflicts=True,
+            rows = _queue_deliveries(
+                hook, after=hook.cursor, through=head, limit=FAN_OUT_BATCH, now=now
             )
             made += len(rows)
             hook.cursor = rows[-1][1] if len(rows) == FAN_OUT_BATCH else head
