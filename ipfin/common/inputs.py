@@ -38,6 +38,17 @@ __all__ = [
 MAX_FILE_NAME_LENGTH = 200
 
 
+def cell_text(value: object) -> str:
+    """A spreadsheet cell's value as stripped text ("" for an empty cell). A whole float is
+    written without its ".0": Excel holds a code of digits only (a credit code, a year) as a
+    number, 1.2345e17 → "123450000000000000"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def exact_decimal(value: object, *, text: bool = False) -> Decimal | None:
     """The one exact-number check of the pure rules: `value` as a finite `Decimal` if it is a
     Decimal or an int (with `text=True` also a string of a number); None for anything else: a

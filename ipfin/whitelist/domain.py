@@ -39,6 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.common.inputs import cell_text
 
 __all__ = [
     "HEADER_SCAN_ROWS",
@@ -127,19 +128,10 @@ class RawRow:
     name: str
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # Excel holds a code of digits only as a number: 1.2345e17 → "123450000000000000".
-        return str(int(value))
-    return str(value).strip()
-
-
 def normalise_header(value: object) -> str:
     """A header cell reduced for comparison: NFKC, notes in brackets, blanks, asterisks and colons
     removed, case folded ("统一社会信用代码（必填）*" → "统一社会信用代码")."""
-    text = unicodedata.normalize("NFKC", _cell_text(value))
+    text = unicodedata.normalize("NFKC", cell_text(value))
     text = _BRACKETED.sub("", text)
     return _HEADER_NOISE.sub("", text).casefold()
 
@@ -178,7 +170,7 @@ def extract_rows(rows: Sequence[Sequence[object]], header: Header) -> list[RawRo
     def cell(row: Sequence[object], col: int | None) -> str:
         if col is None or col >= len(row):
             return ""
-        return _cell_text(row[col])
+        return cell_text(row[col])
 
     result = []
     for index in range(header.row_index + 1, len(rows)):

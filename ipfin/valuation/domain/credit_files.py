@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ipfin.accounts.domain import UsccError, validate_uscc
+from ipfin.common.inputs import cell_text
 
 
 class CreditFileKind(StrEnum):
@@ -90,14 +91,6 @@ class ParsedFile:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw[:10]) if raw else None
@@ -110,7 +103,7 @@ def header_columns(
 ) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
     """Where each column is (index), the header's name for it, and the required columns missing
     (as problems of row 1)."""
-    names = [_text(h) for h in header]
+    names = [cell_text(h) for h in header]
     found: dict[str, int] = {}
     shown: dict[str, str] = {}
     for column, aliases in _COLUMNS[kind].items():
@@ -144,7 +137,7 @@ def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: da
         return out
     seen: dict[tuple[str, date], int] = {}
     for offset, cells in enumerate(table[1:], start=2):
-        values = {c: _text(cells[i]) if i < len(cells) else "" for c, i in found.items()}
+        values = {c: cell_text(cells[i]) if i < len(cells) else "" for c, i in found.items()}
         if not any(values.values()):
             continue
         problems: list[RowProblem] = []

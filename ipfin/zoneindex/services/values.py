@@ -31,6 +31,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed
+from ipfin.common.inputs import cell_text
 from ipfin.common.tables import TableLimits, read_table
 from ipfin.common.uploads import upload_sha256
 from ipfin.zoneindex.models import (
@@ -74,14 +75,6 @@ class _RowError(Exception):
         self.code, self.zh, self.en = code, zh, en
 
 
-def _cell_text(cell: object) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
-
-
 def _number(cell: object) -> Decimal | None:
     """The cell as an exact number (a float by its shortest text), or None if it is none."""
     if isinstance(cell, bool) or cell is None:
@@ -105,7 +98,7 @@ def _value(cell: object) -> Decimal:
         raise _RowError("value_missing", "缺少数值", "the value is missing")
     number = _number(cell)
     if number is None:
-        shown = _cell_text(cell)[:40]
+        shown = cell_text(cell)[:40]
         raise _RowError(
             "value_invalid", f"数值“{shown}”不是数字", f"the value {shown!r} is no number"
         )
@@ -134,7 +127,7 @@ class _Zones:
             self.by_name.setdefault(name.strip(), []).append(pk)
 
     def find(self, cell: object) -> int:
-        text = _cell_text(cell)
+        text = cell_text(cell)
         if not text:
             raise _RowError("zone_missing", "缺少示范区", "the zone is missing")
         try:
@@ -176,11 +169,11 @@ def _check_rows(
     start = 1 if sheet and _is_header(sheet[0]) else 0
     for number, cells in enumerate(sheet[start:], start=start + 1):
         cells = [*cells[:3], *[None] * (3 - len(cells[:3]))]
-        if all(_cell_text(cell) == "" for cell in cells):
+        if all(cell_text(cell) == "" for cell in cells):
             continue
         try:
             zone_id = zones.find(cells[0])
-            code = _cell_text(cells[1])
+            code = cell_text(cells[1])
             if not code:
                 raise _RowError("code_missing", "缺少指标代码", "the indicator code is missing")
             if code not in kinds:
