@@ -161,14 +161,7 @@ def chunk_execute(run_id: int, index: int) -> bool:
     if run.state == JobState.FAILED:
         return False
     chunk = JobChunk.objects.get(run_id=run_id, index=index)
-    if not chunk.done and chunk.attempts > MAX_CHUNK_ATTEMPTS:
-        run_fail(
-            run_id,
-            RuntimeError(
-                f"chunk {index} tried {chunk.attempts - 1} times without finishing (its worker "
-                "lost each time)"
-            ),
-        )
+    if not chunk.done and _lost_too_often(run_id, f"chunk {index}", chunk.attempts):
         return False
     spec = job_spec(run.name)
     with transaction.atomic():
@@ -205,14 +198,9 @@ def run_finish_if_complete(run_id: int) -> bool:
             finish_attempts=F("finish_attempts") + 1
         )
         run.refresh_from_db()
-        if run.state in LIVE_STATES and run.finish_attempts > MAX_CHUNK_ATTEMPTS:
-            run_fail(
-                run_id,
-                RuntimeError(
-                    f"its last step tried {run.finish_attempts - 1} times without finishing "
-                    "(its worker lost each time)"
-                ),
-            )
+        if run.state in LIVE_STATES and _lost_too_often(
+            run_id, "its last step", run.finish_attempts
+        ):
             return False
     with transaction.atomic():
         run = JobRun.objects.select_for_update().get(pk=run_id)
@@ -231,6 +219,20 @@ def run_finish_if_complete(run_id: int) -> bool:
         if run.started_at is None:
             run.started_at = run.finished_at
         run.save(update_fields=["result", "state", "error", "finished_at", "started_at"])
+    return True
+
+
+def _lost_too_often(run_id: int, what: str, attempts: int) -> bool:
+    """After an attempt at `what` (a chunk, the last step) is counted: when it has been begun
+    more than MAX_CHUNK_ATTEMPTS times, its worker lost each time, the run fails."""
+    if attempts <= MAX_CHUNK_ATTEMPTS:
+        return False
+    run_fail(
+        run_id,
+        RuntimeError(
+            f"{what} tried {attempts - 1} times without finishing (its worker lost each time)"
+        ),
+    )
     return True
 
 
