@@ -302,8 +302,14 @@ class RightScore(models.Model):
         db_constraint=False,
         related_name="score",
     )
+    # No index either: every row holds the latest run (the write replaces them all), so an index
+    # on it would select everything and only cost the write (half a second for a million rows).
     run = models.ForeignKey(
-        ScoreRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        ScoreRun,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     scored_at = models.DateTimeField(db_default=Now())
     score = models.FloatField()
@@ -503,50 +509,22 @@ class CreditRecord(models.Model):
 
 
 class ScoreStage(models.Model):
-    """The raw indicator inputs of a chunk of rights, read by one chunk of a background scoring
+    """The raw indicator inputs of a block of rights, read by one chunk of a background scoring
     run (`ipfin.valuation.jobs`): the chunks read the register in parallel, each its range of
-    right ids, server-side (INSERT … SELECT); the run's last step reads them all back, scores the
-    whole register at once (the percentiles rank each right within its cohort, so the scoring
-    itself needs every right) and deletes them. Columns as `ipfin.valuation.portfolio._RAW`
-    names them. On PostgreSQL the table is UNLOGGED (migration 0008): scratch rows, written
-    without WAL; a crash of the server empties it, and the run's last step then finds fewer rows
-    than its chunks read and fails the run, the stored scores untouched."""
+    right ids; the run's last step reads them all back, scores the whole register at once (the
+    percentiles rank each right within its cohort, so the scoring itself needs every right) and
+    deletes them.
 
-    pk = models.CompositePrimaryKey("job", "right_id")
+    One row per block of right ids (`portfolio._PACK_SHIFT`), its `rights` rows packed into
+    `columns`: big-endian 64-bit integers, row after row, one per name of `portfolio._RAW`. So the
+    last step reads a handful of rows rather than a million (a million COPY messages cost the
+    client seconds of its own). On PostgreSQL the table is UNLOGGED and the packed column not
+    compressed (migration 0009): scratch rows, written without WAL; a crash of the server
+    empties it, and the run's last step then finds fewer rights than its chunks read and fails
+    the run, the stored scores untouched."""
+
+    pk = models.CompositePrimaryKey("job", "first_id")
     job = models.BigIntegerField()  # the JobRun's id
-    right_id = models.BigIntegerField()
-    kind = models.BigIntegerField()
-    filing_day = models.BigIntegerField()
-    grant_day = models.BigIntegerField()
-    year = models.BigIntegerField()
-    # The cohort's technology fields: 64-bit hashes of their text on PostgreSQL; the text itself
-    # on SQLite (which stores a value as it comes, whatever the column's declared type), as
-    # ipc_count holds the IPC codes' text there (see portfolio._from_rows).
-    field = models.BigIntegerField()
-    claims = models.BigIntegerField()
-    cited = models.BigIntegerField()
-    family = models.BigIntegerField()
-    inv_req = models.BigIntegerField()
-    inv_any = models.BigIntegerField()
-    inv_whole = models.BigIntegerField()
-    litig = models.BigIntegerField()
-    lic = models.BigIntegerField()
-    tra = models.BigIntegerField()
-    ren = models.BigIntegerField()
-    sur = models.BigIntegerField()
-    paid_year = models.BigIntegerField()
-    owners = models.BigIntegerField()
-    ipc_count = models.BigIntegerField()
-    comp = models.BigIntegerField()
-    fcu_day = models.BigIntegerField()
-    created_day = models.BigIntegerField()
-    author = models.BigIntegerField()
-    died_day = models.BigIntegerField()
-    published_day = models.BigIntegerField()
-    field3 = models.BigIntegerField()
-    field1 = models.BigIntegerField()
-    backward = models.BigIntegerField()
-    app_type = models.BigIntegerField()
-    app_count = models.BigIntegerField()
-    survived = models.BigIntegerField()
-    pledges = models.BigIntegerField()
+    first_id = models.BigIntegerField()  # the lowest right id of the block
+    rights = models.IntegerField()
+    columns = models.BinaryField()

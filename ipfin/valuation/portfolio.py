@@ -31,6 +31,7 @@ COPY built from NumPy arrays on PostgreSQL; DELETE and one executemany on SQLite
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from numpy.typing import NDArray
 
 from ipfin.jobs.domain import span_ranges
@@ -484,9 +486,19 @@ def _ipc_subclass_counts(texts: Sequence[str | None]) -> NDArray[np.int64]:
     )
 
 
+def _text_code(text: str | None) -> int:
+    """A 64-bit code of a text, the same in every process (unlike Python's salted hash())."""
+    if text is None:
+        return _MISSING
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
 def _from_rows(rows: Sequence[Sequence[Any]], *, ipc_text: bool) -> dict[str, NDArray[np.int64]]:
-    """The raw columns from fetched rows. On SQLite the technology field comes as text (coded
-    here by first appearance: only equality matters) and ipc_codes as text (counted here)."""
+    """The raw columns from fetched rows. On SQLite the technology fields come as text (coded
+    here by `_text_code`: only equality matters, and the same text has the same code in every
+    process, so that chunks read apart agree) and ipc_codes as text (counted here)."""
     if not rows:
         return {name: np.zeros(0, dtype=np.int64) for name in _RAW}
     at = {name: i for i, name in enumerate(_RAW)}
@@ -496,9 +508,12 @@ def _from_rows(rows: Sequence[Sequence[Any]], *, ipc_text: bool) -> dict[str, ND
     out = {_RAW[i]: ints[:, k] for k, i in enumerate(numeric)}
     if ipc_text:
         for name in ("field", "field3", "field1"):
-            codes: dict[str, int] = {}
+            codes: dict[str | None, int] = {}
             out[name] = np.fromiter(
-                (codes.setdefault(row[at[name]], len(codes)) for row in rows),
+                (
+                    codes[text] if text in codes else codes.setdefault(text, _text_code(text))
+                    for text in (row[at[name]] for row in rows)
+                ),
                 dtype=np.int64,
                 count=len(rows),
             )
@@ -702,9 +717,36 @@ def _portfolio(
 # --- staged in chunks (a background run: ipfin.valuation.jobs) ----------------------------------
 
 
-def _stage_columns() -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(quote(c) for c in ("right_id", *_RAW[1:]))
+_PACKED = np.dtype(">i8")
+_TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB: in the cache)
+
+
+def _pack_sql(job: int, select: str) -> str:
+    """The rows of `select` (the columns of `_RAW`, right id first) as ScoreStage rows: one per
+    block of right ids, each row's values as big-endian int8 (int8send) concatenated row after
+    row. A NULL would drop its row from the concatenation; the read back checks the length."""
+    names = [f"c{i}" for i in range(len(_RAW))]
+    row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
+    return (
+        f"SELECT CAST({int(job)} AS bigint), MIN(q.c0), COUNT(*), "  # noqa: S608 - our SQL
+        f"string_agg({row}, ''::bytea) "
+        f"FROM ({select}) AS q({', '.join(names)}) GROUP BY q.c0 >> {_PACK_SHIFT}"
+    )
+
+
+def _packed_blocks(raw: Mapping[str, NDArray[np.int64]]) -> list[tuple[int, int, bytes]]:
+    """(first id, rights, packed rows) per block of right ids, as `_pack_sql` makes them."""
+    ids = raw["id"]
+    if ids.size == 0:
+        return []
+    rows = np.column_stack([raw[name] for name in _RAW]).astype(_PACKED)
+    blocks = ids >> _PACK_SHIFT
+    order = np.argsort(blocks, kind="stable")
+    starts = np.flatnonzero(np.diff(blocks[order], prepend=blocks[order][0] - 1))
+    out = []
+    for part in np.split(order, starts[1:]):
+        out.append((int(ids[part].min()), int(part.size), rows[part].tobytes()))
+    return out
 
 
 def portfolio_id_ranges(size: int) -> list[tuple[int, int]]:
@@ -720,46 +762,85 @@ def portfolio_id_ranges(size: int) -> list[tuple[int, int]]:
 
 def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
     """Read the raw indicator inputs of the rights with ids in [lo, hi] as of `on` into the
-    stage (`ScoreStage`) under `job`, server-side: one INSERT … SELECT, nothing crosses to the
-    client. Replaces what the stage held for that job and range (running it twice changes
-    nothing). Answers the rights staged."""
+    stage (`ScoreStage`) under `job`, packed by blocks of right ids. On PostgreSQL one INSERT …
+    SELECT, nothing crosses to the client; on SQLite through the cursor. Replaces what the
+    stage held for that job and range (running it twice changes nothing). Answers the rights
+    staged."""
     vendor = connection.vendor
     target = connection.ops.quote_name(ScoreStage._meta.db_table)
     select = _sql(vendor, on=on, ids=(lo, hi))
-    bigint = "bigint" if vendor == "postgresql" else "INTEGER"
     with transaction.atomic(), connection.cursor() as cursor:
-        if vendor == "postgresql":
-            _one_big_scan(cursor)
         cursor.execute(
-            f"DELETE FROM {target} WHERE job = %s AND right_id >= %s AND right_id <= %s",  # noqa: S608
+            f"DELETE FROM {target} WHERE job = %s AND first_id >= %s AND first_id <= %s",  # noqa: S608
             [job, lo, hi],
         )
-        # With a parameter list, even an empty one: the SQL is written for the drivers'
-        # substitution (SQLite's strftime('%%Y', …)), which runs only when params are given.
-        cursor.execute(
-            f"INSERT INTO {target} (job, {_stage_columns()}) "  # noqa: S608 - our SQL
-            f"SELECT CAST({int(job)} AS {bigint}), q.* FROM ({select}) AS q",
-            [],
+        if vendor == "postgresql":
+            _one_big_scan(cursor)
+            cursor.execute(
+                f"INSERT INTO {target} (job, first_id, rights, columns) " + _pack_sql(job, select),
+                # With a parameter list, even an empty one: the SQL is written for the driver's
+                # substitution (a literal %% in it), which runs only when params are given.
+                [],
+            )
+            cursor.execute(
+                f"SELECT COALESCE(SUM(rights), 0) FROM {target} "  # noqa: S608
+                "WHERE job = %s AND first_id >= %s AND first_id <= %s",
+                [job, lo, hi],
+            )
+            return int(cursor.fetchone()[0])
+        blocks = _packed_blocks(_read_sqlite(select, []))
+        ScoreStage.objects.bulk_create(
+            ScoreStage(job=job, first_id=first, rights=n, columns=packed)
+            for first, n, packed in blocks
         )
-        return int(cursor.rowcount)
+        return sum(n for _, n, _ in blocks)
 
 
 def read_staged(*, job: int, on: date, min_cohort: int | None = None) -> Portfolio:
     """The portfolio the chunks of `job` staged (`stage_portfolio`), as `read_portfolio` reads
-    it: on PostgreSQL through one binary COPY."""
-    target = connection.ops.quote_name(ScoreStage._meta.db_table)
-    sql = f"SELECT {_stage_columns()} FROM {target} WHERE job = {int(job)}"  # noqa: S608
-    raw = _copy_packed(sql) if connection.vendor == "postgresql" else _read_sqlite(sql, [])
+    it: a handful of packed rows, each read by NumPy in one step."""
+    fetched: list[tuple[int, Any]]
+    if connection.vendor == "postgresql":
+        # bytea in binary, not as hex text twice its size to decode: a cursor binding on the
+        # server (Django's own binds on the client, which has no binary results).
+        target = connection.ops.quote_name(ScoreStage._meta.db_table)
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as raw_cursor:
+            raw_cursor.execute(
+                f"SELECT rights, columns FROM {target} WHERE job = %s ORDER BY first_id",  # noqa: S608
+                [job],
+                binary=True,
+            )
+            fetched = raw_cursor.fetchall()
+    else:
+        stage = ScoreStage.objects.filter(job=job).order_by("first_id")
+        fetched = list(stage.values_list("rights", "columns"))
+    expected = sum(int(n) for n, _ in fetched)
+    data = b"".join(bytes(packed) for _, packed in fetched)
+    if len(data) != expected * len(_RAW) * _PACKED.itemsize:
+        raise RuntimeError(
+            f"the stage of run {job} holds {len(data)} bytes for {expected} rights: "
+            "a block is incomplete; run the scoring again"
+        )
+    rows = np.frombuffer(data, dtype=_PACKED).reshape(expected, len(_RAW))
+    # Into one contiguous native column per name, a block of rows at a time: a column read
+    # straight out of the row-major matrix would sweep all of it once per column.
+    columns = np.empty((len(_RAW), expected), dtype=np.int64)
+    for start in range(0, expected, _TRANSPOSE_ROWS):
+        columns[:, start : start + _TRANSPOSE_ROWS] = rows[start : start + _TRANSPOSE_ROWS].T
+    raw = {name: columns[i] for i, name in enumerate(_RAW)}
     return _portfolio(raw, on=on, min_cohort=min_cohort)
 
 
 def staged_count(*, job: int) -> int:
-    return ScoreStage.objects.filter(job=job).count()
+    """The rights the stage holds for `job`."""
+    total = ScoreStage.objects.filter(job=job).aggregate(n=models.Sum("rights"))["n"]
+    return int(total or 0)
 
 
 def clear_staged(*, keep: int | None = None) -> None:
     """Delete the staged rows of every run but `keep` (None: of all runs; on PostgreSQL a
-    TRUNCATE, not a million row deletions inside the scoring's write transaction)."""
+    TRUNCATE)."""
     if keep is None and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {connection.ops.quote_name(ScoreStage._meta.db_table)}")
@@ -819,17 +900,22 @@ def _copy_postgresql(
         + [item for name in _FLOAT_COLUMNS for item in ((f"l_{name}", ">i4"), (name, ">f8"))]
     )  # fmt: skip
     n = len(portfolio)
-    table = np.empty(n, dtype=dtype)
-    table["n"] = len(_COLUMNS)
-    table["l_right_id"], table["right_id"] = 8, portfolio.right_id
-    table["l_run_id"], table["run_id"] = 8, run_id
-    table["l_grade"], table["grade"] = grades.dtype.itemsize, grades
-    for name, values in _int_arrays(portfolio).items():
-        table[f"l_{name}"] = 4
-        table[name] = values
-    for name in _FLOAT_COLUMNS:
-        table[f"l_{name}"] = 8
-        table[name] = floats[name]
+    ints = _int_arrays(portfolio)
+
+    def rows(start: int, stop: int) -> bytes:
+        table = np.empty(stop - start, dtype=dtype)
+        table["n"] = len(_COLUMNS)
+        table["l_right_id"], table["right_id"] = 8, portfolio.right_id[start:stop]
+        table["l_run_id"], table["run_id"] = 8, run_id
+        table["l_grade"], table["grade"] = grades.dtype.itemsize, grades[start:stop]
+        for name, values in ints.items():
+            table[f"l_{name}"] = 4
+            table[name] = values[start:stop]
+        for name in _FLOAT_COLUMNS:
+            table[f"l_{name}"] = 8
+            table[name] = floats[name][start:stop]
+        return table.tobytes()
+
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in _COLUMNS)
     target = quote(RightScore._meta.db_table)
@@ -837,9 +923,11 @@ def _copy_postgresql(
         cursor.execute(f"TRUNCATE {target}")
         with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_PG_HEADER)
+            # Slice by slice: the next slice is built while the server stores the last one.
             for start in range(0, n, _COPY_CHUNK):
-                copy.write(table[start : start + _COPY_CHUNK].tobytes())
-                advance(min(_COPY_CHUNK, n - start))
+                stop = min(start + _COPY_CHUNK, n)
+                copy.write(rows(start, stop))
+                advance(stop - start)
             copy.write(_PG_TRAILER)
 
 
