@@ -156,7 +156,8 @@ def _baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def _import(path: Path) -> tuple[float, str]:
+def import_file(path: Path) -> tuple[float, str]:
+    """Seconds `import_patents` takes on the file, and its summary."""
     from django.core.management import call_command
 
     out, err = io.StringIO(), io.StringIO()
@@ -182,11 +183,11 @@ def run() -> list[dict[str, Any]]:
         assert Right.objects.count() == ROWS
         _empty_register()
 
-        seconds, summary = _import(path)
+        seconds, summary = import_file(path)
         counts = (Right.objects.count(), RightOwner.objects.count(), RightEvent.objects.count())
         if counts[0] != ROWS:
             raise RuntimeError(f"import created {counts[0]} rights, expected {ROWS}: {summary}")
-        rerun_seconds, rerun_summary = _import(path)
+        rerun_seconds, rerun_summary = import_file(path)
         if "未变 100000" not in rerun_summary:
             raise RuntimeError(f"re-run was not idempotent: {rerun_summary}")
 

@@ -364,7 +364,8 @@ def _right_values(record: RightRecord) -> dict[str, Any]:
 
 
 class _Table:
-    """Batch INSERT of plain rows (attname → value) into one model's table: one executemany.
+    """Batch INSERT of plain rows (attname → value) into one model's table: one executemany, on
+    PostgreSQL one COPY.
 
     Why not bulk_create: on rows this wide, Django's bulk_create prepares every value through the
     field API one by one and spends most of the import's time there (measured on SQLite: 100,000
@@ -387,8 +388,10 @@ class _Table:
         columns = ", ".join(quote(str(f.column)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         table = quote(model._meta.db_table)
-        # Names from the model, quoted by the backend; the values go as parameters.
+        # Names from the model, quoted by the backend; the values go as parameters (or, on
+        # PostgreSQL, as COPY rows the driver adapts as it would the parameters).
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
 
     def _converter(self, f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         ops = self.connection.ops
@@ -429,7 +432,14 @@ class _Table:
             for row in rows
         ]
         with self.connection.cursor() as cursor:
-            cursor.executemany(self.sql, params)
+            if self.connection.vendor != "postgresql":
+                cursor.executemany(self.sql, params)
+                return
+            # One COPY: an INSERT per row costs a round trip each (measured: 100,000 rights with
+            # their owners and events took 23 s of INSERTs on PostgreSQL).
+            with cursor.cursor.copy(self.copy_sql) as copy:
+                for row in params:
+                    copy.write_row(row)
 
 
 _MISSING = object()
