@@ -82,13 +82,16 @@ class ChainBreak:
     reason_en: str
 
 
-def first_break(links: Iterable[ChainLink]) -> tuple[int, ChainBreak | None]:
+def first_break(
+    links: Iterable[ChainLink], *, previous: str = GENESIS, expected_seq: int = 1
+) -> tuple[int, ChainBreak | None]:
     """Walk `links` in chain order: (records checked, the first break or None). A break is a gap
     or repeat in the sequence (a record removed or inserted), a previous hash that is not the
     previous record's hash, or a hash that is not the one of the record's own content (a record
-    changed)."""
+    changed). A walk from the middle of the chain starts after the record stored before its
+    first link: that record's hash as `previous`, its seq + 1 as `expected_seq`; each link is
+    then checked exactly as the walk from the start checks it when nothing before it broke."""
     checked = 0
-    previous, expected_seq = GENESIS, 1
     for link in links:
         checked += 1
         if link.seq != expected_seq:

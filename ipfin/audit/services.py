@@ -15,10 +15,16 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ipfin.accounts.models import User
-from ipfin.audit.domain import GENESIS, chain_hash, first_break, iter_links
+from ipfin.audit.domain import GENESIS, ChainBreak, chain_hash, first_break, iter_links
 from ipfin.audit.models import AuditChainHead, AuditRecord, AuditVerification
 
-__all__ = ["audit_record", "audit_verify"]
+__all__ = [
+    "audit_chain_end",
+    "audit_record",
+    "audit_verify",
+    "audit_verify_range",
+    "audit_verify_record",
+]
 
 
 def _as_stored(value: dict[str, Any] | None) -> Any:
@@ -63,15 +69,33 @@ def audit_record(
     return record
 
 
-def audit_verify() -> AuditVerification:
-    """Walk the whole chain in order and record the outcome: intact, or the first broken record
-    and why (a record changed, removed or inserted; the head not at the last record)."""
-    rows = (
-        AuditRecord.objects.order_by("seq")
+def audit_chain_end() -> int:
+    """The highest seq stored (0: no record)."""
+    last = AuditRecord.objects.aggregate(seq=models.Max("seq"))["seq"]
+    return int(last or 0)
+
+
+def audit_verify_range(lo: int, hi: int | None = None) -> tuple[int, ChainBreak | None]:
+    """Walk the records with seq in [lo, hi] (None: to the end) in order, from the record stored
+    before them (ipfin.audit.domain.first_break): (records checked, the first break among them).
+    Ranges walked apart, in any order, find what one walk of the whole chain finds: its first
+    break is the break of lowest seq among theirs."""
+    before = AuditRecord.objects.filter(seq__lt=lo).order_by("-seq").values("seq", "hash").first()
+    previous, expected = (before["hash"], before["seq"] + 1) if before else (GENESIS, 1)
+    rows = AuditRecord.objects.filter(seq__gte=lo)
+    if hi is not None:
+        rows = rows.filter(seq__lte=hi)
+    links = iter_links(
+        rows.order_by("seq")
         .values("seq", "id", "prev_hash", "hash", *AuditRecord.HASHED)
         .iterator(chunk_size=2000)
     )
-    checked, broken = first_break(iter_links(rows))
+    return first_break(links, previous=previous, expected_seq=expected)
+
+
+def audit_verify_record(checked: int, broken: ChainBreak | None) -> AuditVerification:
+    """Record the outcome of a walk of the whole chain: its first break, or, when none, whether
+    the chain's head is at the last record (records removed from the end leave no gap)."""
     if broken is None:
         head = AuditChainHead.objects.filter(pk=1).first()
         last = AuditRecord.objects.order_by("-seq").values("seq", "id", "hash").first()
@@ -96,3 +120,10 @@ def audit_verify() -> AuditVerification:
         reason_zh=broken.reason_zh,
         reason_en=broken.reason_en,
     )
+
+
+def audit_verify() -> AuditVerification:
+    """Walk the whole chain in order and record the outcome: intact, or the first broken record
+    and why (a record changed, removed or inserted; the head not at the last record)."""
+    checked, broken = audit_verify_range(1)
+    return audit_verify_record(checked, broken)

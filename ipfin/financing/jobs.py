@@ -1,17 +1,25 @@
-"""The feedback ledger's reminders as a background job (one chunk)."""
+"""The feedback ledger's reminders as a background job, cut into chunks of ledger row ids (each
+chunk idempotent: a row already reminded that day is not reminded again)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.financing.services import ledger_remind
+from ipfin.financing.services import ledger_remind, ledger_rows_due
+from ipfin.jobs.domain import id_ranges
 from ipfin.jobs.registry import JobSpec, Params, day_param, register
 
 
+def _plan(params: Params) -> list[tuple[int, int]]:
+    rows = ledger_rows_due(today=day_param(params, "today")).order_by("pk")
+    return id_ranges(list(rows.values_list("pk", flat=True)), settings.IPFIN_JOBS_CHUNK_SIZE)
+
+
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    return {"reminders_sent": ledger_remind(today=day_param(params, "today"))}
+    return {"reminders_sent": ledger_remind(today=day_param(params, "today"), ids=(lo, hi))}
 
 
-register(JobSpec(name="remind_ledger", label=_("需求反馈台账催办"), run=_run))
+register(JobSpec(name="remind_ledger", label=_("需求反馈台账催办"), run=_run, plan=_plan))

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
@@ -933,19 +933,30 @@ def demand_respond(
     return row
 
 
-def ledger_remind(*, today: date | None = None) -> int:
+def ledger_rows_due(*, today: date | None = None) -> QuerySet[DemandResponse]:
+    """The ledger's unanswered rows past their due date whose demand is still open."""
+    day = _today(today)
+    return DemandResponse.objects.filter(
+        response="", due_date__lt=day, demand__state=DemandState.OPEN
+    )
+
+
+def ledger_remind(*, today: date | None = None, ids: tuple[int, int] | None = None) -> int:
     """Remind each bank of its unanswered rows past their due date (demand still open), at most
-    once a day per row: a notification, `reminder_count` + 1. Returns the number of reminders."""
+    once a day per row: a notification, `reminder_count` + 1. `ids` (lo, hi): only the rows with
+    ids in that range (a chunk of the background job). Returns the number of reminders."""
     day = _today(today)
     now = timezone.now()
     reminded = 0
     with transaction.atomic():
         rows = (
-            DemandResponse.objects.select_for_update(of=("self",))
-            .filter(response="", due_date__lt=day, demand__state=DemandState.OPEN)
+            ledger_rows_due(today=day)
+            .select_for_update(of=("self",))
             .select_related("demand__enterprise")
             .order_by("id")
         )
+        if ids is not None:
+            rows = rows.filter(id__gte=ids[0], id__lte=ids[1])
         for row in rows:
             if row.last_reminded_on is not None and row.last_reminded_on >= day:
                 continue

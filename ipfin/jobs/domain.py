@@ -39,14 +39,18 @@ def span_ranges(low: int, high: int, count: int, size: int) -> list[tuple[int, i
 
 
 def combine(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The run's result from its chunks': numbers summed by key, anything else taken from the
-    last chunk that has it (a whole-set job has one chunk: its result as it is)."""
+    """The run's result from its chunks': numbers summed by key, lists joined in chunk order,
+    anything else taken from the last chunk that has it (a whole-set job has one chunk: its
+    result as it is)."""
     out: dict[str, Any] = {}
     for result in results:
         for key, value in result.items():
             if isinstance(value, int | float) and not isinstance(value, bool):
                 previous = out.get(key, 0)
                 out[key] = (previous if isinstance(previous, int | float) else 0) + value
+            elif isinstance(value, list):
+                previous = out.get(key)
+                out[key] = (previous if isinstance(previous, list) else []) + value
             else:
                 out[key] = value
     return out

@@ -98,6 +98,33 @@ def test_first_break_names_a_changed_a_removed_and_an_inserted_record() -> None:
     assert inserted is not None and inserted.record_id == 104  # its previous hash is not 999's
 
 
+@given(
+    n=st.integers(3, 12),
+    split=st.integers(1, 11),
+    tamper=st.sampled_from(["none", "change", "remove"]),
+    at=st.integers(1, 12),
+)
+def test_a_walk_from_the_middle_finds_what_the_whole_walk_finds_after_the_split(
+    n: int, split: int, tamper: str, at: int
+) -> None:
+    """The chunked verification's rule (ipfin.jobs.jobs): a walk starting after the link before
+    the split, with that link's hash and seq, checks every later link as the whole walk does."""
+    links = _links(n)
+    at = min(at, n)
+    if tamper == "change":
+        old = links[at - 1]
+        links[at - 1] = ChainLink(old.seq, old.record_id, old.prev_hash, old.hash, FIELDS)
+    elif tamper == "remove":
+        del links[at - 1]
+    split = min(split, len(links) - 1)
+    head, tail = links[:split], links[split:]
+    _, whole = first_break(links)
+    _, first = first_break(head)
+    _, second = first_break(tail, previous=head[-1].hash, expected_seq=head[-1].seq + 1)
+    found = [b for b in (first, second) if b is not None]
+    assert (min(found, key=lambda b: b.seq) if found else None) == whole
+
+
 # --- the stored chain ----------------------------------------------------------------------------
 
 

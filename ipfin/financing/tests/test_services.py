@@ -581,3 +581,28 @@ def test_reminders_stop_when_the_demand_closes(
     services.demand_push(actor=enterprise_a_user, demand=demand, today=date(2025, 6, 3))
     services.demand_withdraw(actor=enterprise_a_user, demand=demand)
     assert services.ledger_remind(today=timezone.localdate() + timedelta(days=60)) == 0
+
+
+def test_the_background_reminders_run_in_chunks_of_rows_each_reminded_once_a_day(
+    file_demand: Callable[..., Demand],
+    enterprise_a_user: User,
+    bank_a_loan: ProductVersion,
+    bank_b_loan: ProductVersion,
+    settings: Any,
+) -> None:
+    from ipfin.jobs.models import JobRun, JobState
+
+    for _ in range(3):
+        services.demand_push(actor=enterprise_a_user, demand=file_demand(), today=date(2025, 6, 3))
+    due = DemandResponse.objects.filter(response="").count()
+    assert due >= 6  # two banks a demand
+    settings.IPFIN_JOBS_CHUNK_SIZE = 2
+    for expected in (due, 0):  # the same day again: nothing more (each chunk idempotent)
+        call_command(
+            "remind_ledger", "--today", "2025-06-11", "--async", "--wait", "60", stdout=StringIO()
+        )
+        run = JobRun.objects.filter(name="remind_ledger").order_by("-pk")[0]
+        assert run.state == JobState.DONE, run.error
+        assert run.result is not None and run.result["reminders_sent"] == expected
+        assert run.chunks_total == -(-due // 2)  # the same rows, found already reminded
+    assert set(DemandResponse.objects.values_list("reminder_count", flat=True)) == {1}

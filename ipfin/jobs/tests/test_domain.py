@@ -56,4 +56,8 @@ def test_counts_add_up_and_other_values_come_from_the_last_chunk() -> None:
         "on": "b",
     }
     assert combine([]) == {}
+    # Lists are joined in chunk order (each chunk's findings, e.g. the audit chain's breaks).
+    assert combine([{"breaks": [[4, "a"]]}, {"breaks": []}, {"breaks": [[9, "b"]]}]) == {
+        "breaks": [[4, "a"], [9, "b"]]
+    }
     assert combine([{"intact": True}]) == {"intact": True}  # a bool is no count
