@@ -21,6 +21,7 @@ from ipfin.audit.models import AuditChainHead, AuditRecord, AuditVerification
 __all__ = [
     "audit_chain_end",
     "audit_record",
+    "audit_records_through",
     "audit_verify",
     "audit_verify_range",
     "audit_verify_record",
@@ -79,10 +80,18 @@ def audit_verify_range(lo: int, hi: int | None = None) -> tuple[int, ChainBreak 
     """Walk the records with seq in [lo, hi] (None: to the end) in order, from the record stored
     before them (ipfin.audit.domain.first_break): (records checked, the first break among them).
     Ranges walked apart, in any order, find what one walk of the whole chain finds: its first
-    break is the break of lowest seq among theirs."""
-    before = AuditRecord.objects.filter(seq__lt=lo).order_by("-seq").values("seq", "hash").first()
-    previous, expected = (before["hash"], before["seq"] + 1) if before else (GENESIS, 1)
-    rows = AuditRecord.objects.filter(seq__gte=lo)
+    break is the break of lowest seq among theirs. `lo` ≤ 1 walks from the chain's start."""
+    rows = AuditRecord.objects.all()
+    previous, expected = GENESIS, 1
+    if lo > 1:
+        before = (
+            AuditRecord.objects.filter(seq__lt=lo).order_by("-seq").values("seq", "hash").first()
+        )
+        if before is not None:
+            previous, expected = before["hash"], before["seq"] + 1
+        rows = rows.filter(seq__gte=lo)
+    # From the start (lo ≤ 1): every record below `hi`, a forged seq 0 or less among them, is
+    # walked from the genesis, as the single walk does, never taken as the start of the walk.
     if hi is not None:
         rows = rows.filter(seq__lte=hi)
     links = iter_links(
@@ -91,6 +100,11 @@ def audit_verify_range(lo: int, hi: int | None = None) -> tuple[int, ChainBreak 
         .iterator(chunk_size=2000)
     )
     return first_break(links, previous=previous, expected_seq=expected)
+
+
+def audit_records_through(seq: int) -> int:
+    """How many records a walk of the whole chain checks up to the one with `seq`, included."""
+    return AuditRecord.objects.filter(seq__lte=seq).count()
 
 
 def audit_verify_record(checked: int, broken: ChainBreak | None) -> AuditVerification:

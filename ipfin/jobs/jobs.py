@@ -15,7 +15,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.audit.domain import ChainBreak
-from ipfin.audit.services import audit_chain_end, audit_verify_range, audit_verify_record
+from ipfin.audit.services import (
+    audit_chain_end,
+    audit_records_through,
+    audit_verify_range,
+    audit_verify_record,
+)
 from ipfin.jobs.domain import span_ranges
 from ipfin.jobs.registry import JobSpec, Params, register
 
@@ -47,7 +52,13 @@ def _finish(params: Params, counts: Mapping[str, Any]) -> dict[str, Any]:
     if tail_break is not None:
         breaks.append(tail_break)
     first = min(breaks, key=lambda b: b.seq) if breaks else None
-    result = audit_verify_record(int(counts.get("checked", 0)) + tail_checked, first)
+    # What the single walk would have checked: the records up to the break, or all of them.
+    checked = (
+        audit_records_through(first.seq)
+        if first is not None
+        else int(counts.get("checked", 0)) + tail_checked
+    )
+    result = audit_verify_record(checked, first)
     return {
         "intact": result.intact,
         "checked": result.checked,

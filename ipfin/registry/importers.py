@@ -437,7 +437,9 @@ class _Table:
                 return
             # One COPY: an INSERT per row costs a round trip each (measured: 100,000 rights with
             # their owners and events took 23 s of INSERTs on PostgreSQL).
-            with cursor.cursor.copy(self.copy_sql) as copy:
+            # Through Django's error wrapper, as executemany is: a number another import has
+            # just inserted raises IntegrityError, which write_records retries on.
+            with self.connection.wrap_database_errors, cursor.cursor.copy(self.copy_sql) as copy:
                 for row in params:
                     copy.write_row(row)
 

@@ -597,6 +597,13 @@ def test_the_background_reminders_run_in_chunks_of_rows_each_reminded_once_a_day
     due = DemandResponse.objects.filter(response="").count()
     assert due >= 6  # two banks a demand
     settings.IPFIN_JOBS_CHUNK_SIZE = 2
+    call_command(  # the day before anything is due: no chunk, and the run says none was sent
+        "remind_ledger", "--today", "2025-06-10", "--async", "--wait", "60", stdout=StringIO()
+    )
+    quiet = JobRun.objects.get(name="remind_ledger")
+    assert (quiet.state, quiet.chunks_total, quiet.result) == (
+        JobState.DONE, 0, {"reminders_sent": 0},
+    )  # fmt: skip
     for expected in (due, 0):  # the same day again: nothing more (each chunk idempotent)
         call_command(
             "remind_ledger", "--today", "2025-06-11", "--async", "--wait", "60", stdout=StringIO()

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ipfin.accounts.models import User
+from ipfin.audit.domain import GENESIS
 from ipfin.audit.models import AuditRecord, AuditVerification
 from ipfin.audit.services import audit_record, audit_verify
 from ipfin.audit.tests.test_chain import _tamper
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _outcome(v: AuditVerification) -> tuple[Any, ...]:
-    return (v.intact, v.broken_seq, v.broken_record_id, v.reason_en)
+    return (v.intact, v.checked, v.broken_seq, v.broken_record_id, v.reason_en)
 
 
 def _chunked(settings: Any) -> tuple[JobRun, AuditVerification]:
@@ -39,7 +40,7 @@ def _chunked(settings: Any) -> tuple[JobRun, AuditVerification]:
 
 @pytest.mark.parametrize(
     "tamper",
-    ["none", "change_middle", "remove_middle", "remove_chunk_first", "remove_end"],
+    ["none", "change_middle", "remove_middle", "remove_chunk_first", "remove_end", "forge_seq_0"],
 )
 def test_the_chunked_walk_finds_what_the_single_walk_finds(
     bank_a_user: User, settings: Any, tamper: str
@@ -50,7 +51,6 @@ def test_the_chunked_walk_finds_what_the_single_walk_finds(
         for i in range(11)
     ]  # fmt: skip
     seqs = {r.pk: r.seq for r in made}
-    first_seq = made[0].seq
     # seq 1.. are chunked by 3: the record at the start of a chunk is (seq - 1) % 3 == 0.
     chunk_first = next(r for r in made[1:] if (r.seq - 1) % 3 == 0)
     if tamper == "change_middle":
@@ -62,14 +62,24 @@ def test_the_chunked_walk_finds_what_the_single_walk_finds(
         _tamper("DELETE FROM audit_auditrecord WHERE id = %s", [chunk_first.pk])
     elif tamper == "remove_end":
         _tamper("DELETE FROM audit_auditrecord WHERE id = %s", [made[-1].pk])
+    elif tamper == "forge_seq_0":
+        # A record slipped in before the first, chained from the genesis (its hash the genesis'
+        # too, so that the real first record's link to it would hold): walked, never a start.
+        _tamper(
+            "INSERT INTO audit_auditrecord (at, actor_username, action, object_type, object_id, "
+            "seq, prev_hash, hash) VALUES (%s, 'x', 'forged', 'x', '1', 0, %s, %s)",
+            [made[0].at, GENESIS, GENESIS],
+        )
     single = audit_verify()
     run, chunked = _chunked(settings)
     assert _outcome(chunked) == _outcome(single)
     assert chunked.intact == (tamper == "none") == (run.state == JobState.DONE)
     assert run.result is not None and run.result["intact"] == chunked.intact
     if tamper != "none":
-        assert chunked.broken_seq in set(seqs.values()) | {first_seq}
+        assert chunked.broken_seq in set(seqs.values()) | {0}
         assert str(chunked.broken_seq) in run.error
+    if tamper == "forge_seq_0":
+        assert chunked.broken_seq == 0 and "Sequence number 0 where 1" in chunked.reason_en
 
 
 def test_records_written_after_the_plan_are_walked_by_the_last_step(bank_a_user: User) -> None:

@@ -509,3 +509,48 @@ def test_map_rows_pending_cnipr_invention_has_no_grant_and_no_event(shared_data:
     [record] = map_rows(Format.CNIPR, [(2, row)], source="x/y.csv")
     assert isinstance(record, RightRecord)
     assert (record.kind, record.grant_date, record.events) == (RightKind.INVENTION, None, ())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_loses_a_race_for_a_number_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another import commits the same number between this batch's look-up and its write: the
+    COPY's unique violation comes out as Django's IntegrityError (through the connection's
+    error wrapper), and the batch is looked up and written again, merging into the right the
+    other import made."""
+    import threading
+
+    from django.db import connection
+
+    from ipfin.registry import importers
+
+    original = importers._Table.insert
+    raced: list[bool] = []
+
+    def rival(row: dict[str, Any]) -> None:
+        try:
+            Right.objects.create(
+                number=row["number"], kind=row["kind"], title="另一导入",
+                filing_date=row["filing_date"],
+            )  # fmt: skip
+        finally:
+            connection.close()
+
+    def insert_after_a_rival(self: Any, rows: Any) -> None:
+        table = self.connection.ops.quote_name("registry_right")
+        if self.copy_sql.startswith(f"COPY {table} ") and not raced:
+            raced.append(True)
+            other = threading.Thread(target=rival, args=(rows[0],))
+            other.start()
+            other.join()
+        original(self, rows)
+
+    monkeypatch.setattr(importers._Table, "insert", insert_after_a_rival)
+    out, _ = run(write_cnipr(tmp_path / "a" / "race.csv", [cnipr_row("CN201220249767.4")]))
+    assert raced == [True]
+    right = Right.objects.get()
+    assert right.title == "一种测试装置"  # the batch, written again, merged into the rival's
+    assert RightOwner.objects.filter(right=right).count() == 1
+    assert "新建 0，更新 1" in out
