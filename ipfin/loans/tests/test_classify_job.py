@@ -49,6 +49,14 @@ def _outcome(loans: list[Loan]) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
+def test_a_run_with_no_loan_to_classify_reports_zero_counts() -> None:
+    call_command(*_ASYNC_91, stdout=StringIO())
+    run = JobRun.objects.get()
+    assert (run.state, run.chunks_total) == (JobState.DONE, 0)
+    assert run.result == {"checked": 0, "changed": 0, "non_performing": 0}
+
+
+@pytest.mark.django_db
 def test_async_without_a_broker_runs_the_chunks_in_process(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], settings: Any
 ) -> None:
