@@ -3,8 +3,9 @@
 `read_portfolio(on=...)` reads every right's indicator inputs with ONE query: the rights, a
 GROUP BY over their legal events (invalidation requests and decisions, disputes and
 preservations, licences, transfers, renewals, surrenders, the highest annuity year paid) and a
-GROUP BY over their current owners, LEFT JOINed. On PostgreSQL the rows come back as one binary
-COPY parsed by NumPy without a Python loop (every column is a fixed-width integer; the cohort's
+GROUP BY over their current owners, LEFT JOINed. On PostgreSQL the rows come back packed, a
+few rows of 64-bit integers read by NumPy without a Python loop (`_packed_rows_sql`, the same
+packing the background run's stage holds; every column is a fixed-width integer; the cohort's
 technology field as a 64-bit hash of its text, `hashtextextended`, so that no string crosses
 over); on SQLite (the embedded default, small registers) through the cursor. The cohort (filing
 year × IPC main subclass, or × kind for rights without IPC) is then numbered in NumPy, and the
@@ -391,67 +392,65 @@ LEFT JOIN ow ON ow.right_id = r.id
 
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _PG_TRAILER = b"\xff\xff"
-# The element types an array may come in (PostgreSQL's type oids): integer, bigint.
-_INT_OIDS = {23: ">i4", 20: ">i8"}
-# Rows per packed group (see `_read_postgresql`): by blocks of right ids.
+# Rows per packed group (see `_packed_rows_sql`): by blocks of right ids.
 _PACK_SHIFT = 16
+_PACKED = np.dtype(">i8")
+_TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB: in the cache)
 
 
-def _packed_sql(sql: str) -> str:
-    """The rows of `sql` packed into a few rows of arrays, one array per column.
+def _packed_rows_sql(select: str) -> str:
+    """The rows of `select` (the columns of `_RAW`, right id first) packed by blocks of right ids:
+    per block its lowest right id, its count of rights, and its rows' values as big-endian int8
+    (int8send) concatenated row after row.
 
-    COPY sends one message per row, and reading a million messages costs the client seconds
-    of Python (one generator step each). Aggregated by blocks of 65,536 right ids, the same
-    values come as a handful of rows whose int arrays NumPy reads directly. Every array_agg of a
-    group sees the group's rows in the same order, so the arrays stay aligned row by row.
-    """
+    COPY sends one message per row, and reading a million messages costs the client seconds of
+    Python; packed, the same values come as a handful of rows NumPy reads in one step. A NULL
+    would drop its row from the concatenation: `_unpacked` checks the length."""
     names = [f"c{i}" for i in range(len(_RAW))]
-    columns = ", ".join(f"array_agg(q.{name})" for name in names)
+    row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
     return (
-        f"SELECT {columns} FROM ({sql}) AS q({', '.join(names)}) "  # noqa: S608 - our SQL
-        f"GROUP BY q.c0 >> {_PACK_SHIFT}"
+        f"SELECT MIN(q.c0), COUNT(*), string_agg({row}, ''::bytea) "  # noqa: S608 - our SQL
+        f"FROM ({select}) AS q({', '.join(names)}) GROUP BY q.c0 >> {_PACK_SHIFT}"
     )
 
 
-def _parse_packed(data: bytes) -> dict[str, NDArray[np.int64]]:
-    """Columns from a binary COPY of `_packed_sql`: per row, one 1-D int array per column (array
-    binary format: ndim, flags, element type, length, lower bound, then (length, value) pairs)."""
-    if not data.startswith(_PG_HEADER):
-        raise RuntimeError("unexpected COPY output: not PostgreSQL's binary format")
-    parts: dict[str, list[NDArray[np.int64]]] = {name: [] for name in _RAW}
-    offset = len(_PG_HEADER)
-    view = memoryview(data)
-    while True:
-        (fields,) = np.frombuffer(view, dtype=">i2", count=1, offset=offset)
-        offset += 2
-        if fields == -1:
-            break
-        for name in _RAW:
-            (length,) = np.frombuffer(view, dtype=">i4", count=1, offset=offset)
-            offset += 4
-            ndim, _flags, oid, count, _lower = np.frombuffer(
-                view, dtype=">i4", count=5, offset=offset
-            )
-            if ndim != 1 or _flags != 0 or oid not in _INT_OIDS:
-                raise RuntimeError(f"unexpected array for {name}: NULLs, {ndim} dimensions, {oid}")
-            element = np.dtype([("l", ">i4"), ("v", _INT_OIDS[int(oid)])])
-            values = np.frombuffer(view, dtype=element, count=int(count), offset=offset + 20)
-            parts[name].append(values["v"].astype(np.int64))
-            offset += int(length)
-    return {
-        name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-        for name, chunks in parts.items()
-    }
+def _fetch_binary(sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, bytea in binary, not as hex text twice its size to decode: through a
+    cursor binding on the server (Django's own binds on the client, which has no binary
+    results), on Django's connection, inside its transaction."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
+def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray[np.int64]]:
+    """The raw columns from (rights, packed rows) blocks (`_packed_rows_sql`, `_packed_blocks`),
+    each column contiguous and native; refused when a block is shorter than its count."""
+    expected = sum(int(n) for n, _ in blocks)
+    data = b"".join(bytes(packed) for _, packed in blocks)
+    if len(data) != expected * len(_RAW) * _PACKED.itemsize:
+        raise RuntimeError(
+            f"{what} holds {len(data)} bytes for {expected} rights: a block is incomplete; run "
+            "the scoring again"
+        )
+    rows = np.frombuffer(data, dtype=_PACKED).reshape(expected, len(_RAW))
+    # A block of rows at a time: a column read straight out of the row-major matrix would sweep
+    # all of it once per column.
+    columns = np.empty((len(_RAW), expected), dtype=np.int64)
+    for start in range(0, expected, _TRANSPOSE_ROWS):
+        columns[:, start : start + _TRANSPOSE_ROWS] = rows[start : start + _TRANSPOSE_ROWS].T
+    return {name: columns[i] for i, name in enumerate(_RAW)}
 
 
 def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.int64]]:
     if params:
-        # A filtered read is small: through the cursor (COPY takes no server-side parameters).
+        # A filtered read is small: through the cursor, row by row.
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return _from_rows(rows, ipc_text=False)
-    return _copy_packed(sql)
+    return _read_packed(sql)
 
 
 def _one_big_scan(cursor: Any) -> None:
@@ -463,16 +462,14 @@ def _one_big_scan(cursor: Any) -> None:
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
-def _copy_packed(sql: str) -> dict[str, NDArray[np.int64]]:
-    """The raw columns of `sql` (no parameters) through one binary COPY of `_packed_sql`."""
-    chunks: list[bytes] = []
+def _read_packed(sql: str) -> dict[str, NDArray[np.int64]]:
+    """The raw columns of `sql` (no parameters), read packed (`_packed_rows_sql`)."""
     with transaction.atomic(), connection.cursor() as cursor:
         _one_big_scan(cursor)
-        raw = cursor.cursor
-        with raw.copy(f"COPY ({_packed_sql(sql)}) TO STDOUT (FORMAT BINARY)") as copy:
-            for chunk in copy:
-                chunks.append(bytes(chunk))
-    return _parse_packed(b"".join(chunks))
+        blocks = _fetch_binary(
+            f"SELECT p.n, p.packed FROM ({_packed_rows_sql(sql)}) AS p(first_id, n, packed)"  # noqa: S608
+        )
+    return _unpacked(blocks, "the register's read")
 
 
 def _ipc_subclass_counts(texts: Sequence[str | None]) -> NDArray[np.int64]:
@@ -717,25 +714,9 @@ def _portfolio(
 # --- staged in chunks (a background run: ipfin.valuation.jobs) ----------------------------------
 
 
-_PACKED = np.dtype(">i8")
-_TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB: in the cache)
-
-
-def _pack_sql(job: int, select: str) -> str:
-    """The rows of `select` (the columns of `_RAW`, right id first) as ScoreStage rows: one per
-    block of right ids, each row's values as big-endian int8 (int8send) concatenated row after
-    row. A NULL would drop its row from the concatenation; the read back checks the length."""
-    names = [f"c{i}" for i in range(len(_RAW))]
-    row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
-    return (
-        f"SELECT CAST({int(job)} AS bigint), MIN(q.c0), COUNT(*), "  # noqa: S608 - our SQL
-        f"string_agg({row}, ''::bytea) "
-        f"FROM ({select}) AS q({', '.join(names)}) GROUP BY q.c0 >> {_PACK_SHIFT}"
-    )
-
-
 def _packed_blocks(raw: Mapping[str, NDArray[np.int64]]) -> list[tuple[int, int, bytes]]:
-    """(first id, rights, packed rows) per block of right ids, as `_pack_sql` makes them."""
+    """(first id, rights, packed rows) per block of right ids, as `_packed_rows_sql` makes
+    them on the server."""
     ids = raw["id"]
     if ids.size == 0:
         return []
@@ -777,17 +758,14 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
         if vendor == "postgresql":
             _one_big_scan(cursor)
             cursor.execute(
-                f"INSERT INTO {target} (job, first_id, rights, columns) " + _pack_sql(job, select),
+                f"INSERT INTO {target} (job, first_id, rights, columns) "  # noqa: S608
+                f"SELECT CAST({int(job)} AS bigint), p.* FROM ({_packed_rows_sql(select)}) AS p "
+                "RETURNING rights",
                 # With a parameter list, even an empty one: the SQL is written for the driver's
                 # substitution (a literal %% in it), which runs only when params are given.
                 [],
             )
-            cursor.execute(
-                f"SELECT COALESCE(SUM(rights), 0) FROM {target} "  # noqa: S608
-                "WHERE job = %s AND first_id >= %s AND first_id <= %s",
-                [job, lo, hi],
-            )
-            return int(cursor.fetchone()[0])
+            return sum(int(n) for (n,) in cursor.fetchall())
         blocks = _packed_blocks(_read_sqlite(select, []))
         ScoreStage.objects.bulk_create(
             ScoreStage(job=job, first_id=first, rights=n, columns=packed)
@@ -799,36 +777,17 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
 def read_staged(*, job: int, on: date, min_cohort: int | None = None) -> Portfolio:
     """The portfolio the chunks of `job` staged (`stage_portfolio`), as `read_portfolio` reads
     it: a handful of packed rows, each read by NumPy in one step."""
-    fetched: list[tuple[int, Any]]
+    fetched: list[tuple[Any, ...]]
     if connection.vendor == "postgresql":
-        # bytea in binary, not as hex text twice its size to decode: a cursor binding on the
-        # server (Django's own binds on the client, which has no binary results).
         target = connection.ops.quote_name(ScoreStage._meta.db_table)
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as raw_cursor:
-            raw_cursor.execute(
-                f"SELECT rights, columns FROM {target} WHERE job = %s ORDER BY first_id",  # noqa: S608
-                [job],
-                binary=True,
-            )
-            fetched = raw_cursor.fetchall()
+        fetched = _fetch_binary(
+            f"SELECT rights, columns FROM {target} WHERE job = %s ORDER BY first_id",  # noqa: S608
+            [job],
+        )
     else:
         stage = ScoreStage.objects.filter(job=job).order_by("first_id")
         fetched = list(stage.values_list("rights", "columns"))
-    expected = sum(int(n) for n, _ in fetched)
-    data = b"".join(bytes(packed) for _, packed in fetched)
-    if len(data) != expected * len(_RAW) * _PACKED.itemsize:
-        raise RuntimeError(
-            f"the stage of run {job} holds {len(data)} bytes for {expected} rights: "
-            "a block is incomplete; run the scoring again"
-        )
-    rows = np.frombuffer(data, dtype=_PACKED).reshape(expected, len(_RAW))
-    # Into one contiguous native column per name, a block of rows at a time: a column read
-    # straight out of the row-major matrix would sweep all of it once per column.
-    columns = np.empty((len(_RAW), expected), dtype=np.int64)
-    for start in range(0, expected, _TRANSPOSE_ROWS):
-        columns[:, start : start + _TRANSPOSE_ROWS] = rows[start : start + _TRANSPOSE_ROWS].T
-    raw = {name: columns[i] for i, name in enumerate(_RAW)}
+    raw = _unpacked(fetched, f"the stage of run {job}")
     return _portfolio(raw, on=on, min_cohort=min_cohort)
 
 
