@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
@@ -70,32 +70,57 @@ def _as_of(raw: Any, today: date) -> date:
     return day
 
 
-def _apply_tax_grade(record: CreditRecord, actor: User) -> dict[str, Any] | None:
-    """The grade becomes the scorecard's when the scorecard's grade is not from an import (none,
-    or entered by hand), or is from an earlier year, or from an earlier file of the same year (a
-    correction). Answers the change ({organisation, from, to}) or None. The profile's version
-    moves, so an edit made from the version before is refused as stale."""
-    profile, _ = EnterpriseCreditProfile.objects.select_for_update().get_or_create(
-        organisation_id=record.organisation_id
+def _apply_tax_grades(data_import: CreditDataImport, actor: User) -> list[dict[str, Any]]:
+    """Each enterprise's latest grade in the file becomes the scorecard's when the scorecard's
+    grade is not from an import (none, or entered by hand), or is from an earlier year, or from
+    an earlier file of the same year (a correction). Answers the changes ({organisation, from,
+    to}), one per enterprise. The profiles' versions move, so an edit made from the version
+    before is refused as stale.
+
+    Set-based (a file holds up to 50,000 rows): the missing profiles made by one insert, the
+    ones to change locked and read by one query each, changed by one UPDATE."""
+    records = CreditRecord.objects.filter(data_import=data_import)
+    latest = records.filter(organisation_id=OuterRef("organisation_id")).order_by("-on", "-pk")
+    organisations = records.values("organisation_id")
+    EnterpriseCreditProfile.objects.bulk_create(
+        [
+            EnterpriseCreditProfile(organisation_id=org)
+            for org in records.values_list("organisation_id", flat=True).distinct()
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # the enterprises that have a profile keep it
     )
-    current = profile.tax_credit_grade_record
-    if current is not None and (current.on, current.data_import_id) >= (
-        record.on,
-        record.data_import_id,
-    ):
-        return None
-    EnterpriseCreditProfile.objects.filter(pk=profile.pk).update(
-        tax_credit_grade=record.value,
-        tax_credit_grade_record=record,
+    behind = (
+        EnterpriseCreditProfile.objects.filter(organisation_id__in=organisations)
+        .annotate(
+            file_on=Subquery(latest.values("on")[:1]),
+            file_record=Subquery(latest.values("pk")[:1]),
+            file_grade=Subquery(latest.values("value")[:1]),
+        )
+        .filter(
+            Q(tax_credit_grade_record__isnull=True)
+            | Q(tax_credit_grade_record__on__lt=F("file_on"))
+            | Q(
+                tax_credit_grade_record__on=F("file_on"),
+                tax_credit_grade_record__data_import_id__lt=data_import.pk,
+            )
+        )
+    )
+    changes = [
+        {"organisation": org, "from": before or None, "to": after}
+        for org, before, after in behind.select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("organisation_id", "tax_credit_grade", "file_grade")
+    ]
+    # The same rows (locked above: none of them can have changed since).
+    behind.update(
+        tax_credit_grade=Subquery(latest.values("value")[:1]),
+        tax_credit_grade_record_id=Subquery(latest.values("pk")[:1]),
         version=F("version") + 1,
         updated_at=timezone.now(),
         updated_by=actor,
     )
-    return {
-        "organisation": record.organisation_id,
-        "from": profile.tax_credit_grade or None,
-        "to": record.value,
-    }
+    return changes
 
 
 def credit_file_import(
@@ -174,18 +199,13 @@ def credit_file_import(
                 batch_size=1000,
                 ignore_conflicts=True,  # a record already imported from another file
             )
-            stored = list(
-                CreditRecord.objects.filter(data_import=data_import).order_by(
-                    "organisation_id", "on"
-                )
+            stored = CreditRecord.objects.filter(data_import=data_import).count()
+            grades = (
+                _apply_tax_grades(data_import, actor)
+                if file_kind is CreditFileKind.TAX_GRADE
+                else []
             )
-            grades: list[dict[str, Any]] = []
-            if file_kind is CreditFileKind.TAX_GRADE:
-                for record in stored:
-                    change = _apply_tax_grade(record, actor)
-                    if change is not None:
-                        grades.append(change)
-            data_import.rows_applied = len(stored)
+            data_import.rows_applied = stored
             data_import.save(update_fields=["rows_applied"])
             audit_record(
                 actor=actor,
@@ -198,8 +218,8 @@ def credit_file_import(
                     "filename": filename,
                     "sha256": sha,
                     "rows": len(parsed.rows),
-                    "stored": len(stored),
-                    "already_known": len(kept) - len(stored),
+                    "stored": stored,
+                    "already_known": len(kept) - stored,
                     "skipped": len(skipped),
                     "grades_applied": len(grades),
                     "grades": grades[:1000],

@@ -251,6 +251,43 @@ def test_a_hand_edit_takes_the_grade_off_the_file_and_a_later_file_corrects_it(
     assert firm.get(path).json()["profile"]["tax_credit_grade"] == "M"
 
 
+def test_each_enterprise_takes_its_latest_year_in_the_file_once(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+) -> None:
+    """The file is applied by one UPDATE: an enterprise with two years in it takes the later
+    year's grade, one change from its grade before (not one per row); an enterprise whose grade
+    is of a later year than the file's keeps it, and its version does not move."""
+    office = api_client(office_user)
+    _post(office, [TAX_HEADER, [enterprise_b.uscc, "", "2025", "A"]], as_of="2026-04-30")
+    _post(office, [TAX_HEADER, [enterprise_a.uscc, "", "2023", "C"]], as_of="2024-04-30")
+    a_before = EnterpriseCreditProfile.objects.get(organisation=enterprise_a)
+    b_before = EnterpriseCreditProfile.objects.get(organisation=enterprise_b)
+    answer = _post(
+        office,
+        [
+            TAX_HEADER,
+            [enterprise_a.uscc, "", "2025", "B"],
+            [enterprise_a.uscc, "", "2024", "D"],
+            [enterprise_b.uscc, "", "2024", "D"],
+        ],
+        as_of="2026-05-31",
+    )
+    assert answer.status_code == 201, answer.content
+    a_after = EnterpriseCreditProfile.objects.get(organisation=enterprise_a)
+    b_after = EnterpriseCreditProfile.objects.get(organisation=enterprise_b)
+    assert a_after.tax_credit_grade == "B"
+    assert a_after.tax_credit_grade_record is not None
+    assert a_after.tax_credit_grade_record.on.year == 2025
+    assert a_after.version == a_before.version + 1
+    assert (b_after.tax_credit_grade, b_after.version) == ("A", b_before.version)
+    record = AuditRecord.objects.filter(action="valuation.credit_import").latest("pk")
+    assert record.after["grades"] == [{"organisation": enterprise_a.pk, "from": "C", "to": "B"}]
+    assert (record.after["stored"], record.after["grades_applied"]) == (3, 1)
+
+
 def test_odd_years_and_duplicate_rows_are_problems_not_errors(
     api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
 ) -> None:
