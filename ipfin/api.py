@@ -366,6 +366,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", "ipfin.trading.api.router", tags=["trading"])
     api.add_router("/v1/", "ipfin.insurance.api.router", tags=["insurance"])
     api.add_router("/v1/", "ipfin.feed.api.router", tags=["feed"])
+    api.add_router("/v1/", "ipfin.jobs.api.router", tags=["jobs"])
 
 
 _register_routers()

@@ -207,6 +207,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "trading.deal_consent": pgettext_lazy("audit", "质权人答复交易"),
             "trading.deal_record": pgettext_lazy("audit", "登记知识产权交易"),
             "jobs.launch": pgettext_lazy("audit", "手动运行后台任务"),
+            "jobs.request": pgettext_lazy("audit", "提交文件由后台任务处理"),
             "valuation.credit_import": pgettext_lazy("audit", "导入信用数据文件"),
             "feed.webhook_create": pgettext_lazy("audit", "订阅变更推送"),
             "feed.webhook_rotate": pgettext_lazy("audit", "更换推送签名密钥"),

@@ -70,6 +70,14 @@ def _read_upload(uploaded_file: UploadedFile[bytes], limits: TableLimits) -> tup
     return name, data
 
 
+def upload_checked(uploaded_file: UploadedFile[bytes], limits: TableLimits) -> None:
+    """The checks an upload passes before anything reads its rows (its size, not empty, a .csv
+    or .xlsx name): made when a request queues the file for a background run, so that the run
+    is not queued for a file that cannot be read (the run's read_table makes them again)."""
+    _read_upload(uploaded_file, limits)
+    uploaded_file.seek(0)
+
+
 def _too_many_rows(limits: TableLimits) -> ValidationFailed:
     return invalid(
         None,

@@ -25,6 +25,10 @@ LIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 
 class JobRun(models.Model):
     name = models.CharField(max_length=64)
+    # Whose run it is, for a job run on request with its own file (registry.JobSpec.on_request:
+    # a credit data import is its organisation's, "org:<id>"): one live run per job and scope.
+    # Empty for the daily jobs: one live run of each.
+    scope = models.CharField(max_length=64, blank=True, default="")
     params = models.JSONField(default=dict)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
     on_workers = models.BooleanField(default=False)  # sent to a broker (else run in-process)
@@ -47,9 +51,9 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["name", "-queued_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["name"],
+                fields=["name", "scope"],
                 condition=models.Q(state__in=["queued", "running"]),
-                name="job_one_live_run",
+                name="job_one_live_run_per_scope",
             )
         ]
         verbose_name = _("后台任务")
@@ -67,3 +71,25 @@ class JobChunk(models.Model):
     class Meta:
         ordering = ["index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="job_chunk_once")]
+
+
+class JobFileRole(models.TextChoices):
+    INPUT = "input", _("上传的文件")
+    OUTPUT = "output", _("生成的文件")
+
+
+class JobFile(models.Model):
+    """The file a run on request works on (the upload) or makes (an export), kept in the
+    database with its run: any worker reads it, the requester downloads it, whichever machine
+    either is on; a file is at most a few megabytes (each import's own limit)."""
+
+    run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="files")
+    role = models.CharField(max_length=16, choices=JobFileRole.choices)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "role"], name="job_file_per_role")]

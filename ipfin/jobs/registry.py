@@ -48,6 +48,11 @@ class JobSpec:
     # the params and the chunks' combined counts, answers counts to add. Runs in the finishing
     # transaction; an error leaves the run to be finished again on the task's retry.
     finish: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
+    # A long request run in the background (a credit data import): launched with its file by
+    # ipfin.jobs.services.job_request_file, never from the daily jobs' page or schedule.
+    on_request: bool = False
+    # For a job run on request: the page it is requested on (a URL name), linked from its run's.
+    page: str | None = None
 
 
 _JOBS: dict[str, JobSpec] = {}
@@ -73,5 +78,6 @@ def job_spec(name: str) -> JobSpec:
 
 
 def job_names() -> list[str]:
+    """The daily jobs (those run on request with a file are not among them)."""
     _discover()
-    return sorted(_JOBS)
+    return sorted(name for name, spec in _JOBS.items() if not spec.on_request)

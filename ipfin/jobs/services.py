@@ -7,6 +7,7 @@ plans nothing more, a done chunk is skipped, a finished run is not finished agai
 
 from __future__ import annotations
 
+import hashlib
 import time
 import traceback
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,7 +25,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.jobs.domain import WHOLE, combine
-from ipfin.jobs.models import LIVE_STATES, JobChunk, JobRun, JobState
+from ipfin.jobs.models import LIVE_STATES, JobChunk, JobFile, JobFileRole, JobRun, JobState
 from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
 
 
@@ -44,6 +46,7 @@ def job_launch(
     params: Mapping[str, Any] | None = None,
     *,
     requested_by_id: int | None = None,
+    scope: str = "",
     send: bool = True,
 ) -> JobRun:
     """Queue a run of the job `name` (KeyError if unknown) and send it: to the workers when a
@@ -52,18 +55,20 @@ def job_launch(
 
     One live run of a job at a time (409 `job_running`): two classifications of the same day at
     once would each write the same changes (the database holds the rule: a unique index on the
-    name of the queued and running runs)."""
+    name of the queued and running runs). A job run on request is one at a time per `scope`
+    (the organisation whose request it is)."""
     job_spec(name)
     try:
         with transaction.atomic():
             run = JobRun.objects.create(
                 name=name,
                 params=dict(params or {}),
+                scope=scope,
                 on_workers=broker_configured(),
                 requested_by_id=requested_by_id,
             )
     except IntegrityError:
-        live = JobRun.objects.filter(name=name, state__in=LIVE_STATES).first()
+        live = JobRun.objects.filter(name=name, scope=scope, state__in=LIVE_STATES).first()
         raise Conflict(
             f"该任务正在运行（#{live.pk if live else '?'}），请等它结束后再运行。",
             f"This job is running already (#{live.pk if live else '?'}): wait for it to end.",
@@ -109,7 +114,8 @@ def job_request(*, actor: User, name: str) -> JobRun:
     """The IP office's administrator starts a run of a daily job now (as of today), audited."""
     require(actor, Perm.JOBS_MANAGE)
     try:
-        job_spec(name)
+        if job_spec(name).on_request:
+            raise KeyError(name)  # run with its file by the page that takes it
     except KeyError:
         raise invalid(
             "name", "job_unknown", "没有这个后台任务。", "There is no such background job."
@@ -119,6 +125,53 @@ def job_request(*, actor: User, name: str) -> JobRun:
         audit_record(actor=actor, action="jobs.launch", obj=run, after={"name": name})
     _send(run)
     return JobRun.objects.get(pk=run.pk)
+
+
+def job_request_file(
+    *,
+    actor: User,
+    name: str,
+    scope: str,
+    params: Mapping[str, Any],
+    uploaded_file: UploadedFile[bytes],
+) -> JobRun:
+    """Queue a run of the request job `name` (JobSpec.on_request) on the file the actor sent,
+    stored with the run (JobFile) so that whichever worker runs it reads it; audited, then sent
+    (in-process without a broker: the run is over when this returns). The caller has checked
+    the request's own fields and the file's size: what the job finds in the file is the run's
+    result. 409 `job_running` while a run of the same job and scope is live."""
+    spec = job_spec(name)
+    if not spec.on_request:
+        raise ValueError(f"{name} is not run on request")
+    uploaded_file.seek(0)
+    data = uploaded_file.read()
+    uploaded_file.seek(0)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        run = job_launch(name, params, requested_by_id=actor.pk, scope=scope, send=False)
+        JobFile.objects.create(
+            run=run,
+            role=JobFileRole.INPUT,
+            name=(uploaded_file.name or "upload")[:200],
+            content_type=(uploaded_file.content_type or "application/octet-stream")[:100],
+            size=len(data),
+            sha256=digest,
+            data=data,
+        )
+        audit_record(
+            actor=actor,
+            action="jobs.request",
+            obj=run,
+            after={"name": name, "file": uploaded_file.name, "sha256": digest, "bytes": len(data)},
+        )
+    _send(run)
+    return JobRun.objects.get(pk=run.pk)
+
+
+def run_input_file(run_id: int) -> SimpleUploadedFile:
+    """The file a run on request was sent with, as an upload (what the import reads)."""
+    stored = JobFile.objects.get(run_id=run_id, role=JobFileRole.INPUT)
+    return SimpleUploadedFile(stored.name, bytes(stored.data), content_type=stored.content_type)
 
 
 def run_plan(run_id: int) -> list[int]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("public/", views.public_query, name="public_query"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("jobs/", views.jobs, name="jobs"),
+    path("jobs/<int:run_id>/", views.job_run, name="job_run"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("supervision/", views.supervision_cases_view, name="supervision_cases"),
     path(

@@ -4,6 +4,7 @@ thin: one selector per panel."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import unicodedata
 from typing import Any
@@ -18,8 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind, Role, User
@@ -59,7 +60,7 @@ from ipfin.common.databases import reporting_db
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.jobs.models import JobRun, JobState
 from ipfin.jobs.registry import job_spec
-from ipfin.jobs.selectors import job_runs_recent
+from ipfin.jobs.selectors import job_run_get, job_runs_recent
 from ipfin.jobs.services import job_request
 from ipfin.loans import selectors as loan_selectors
 from ipfin.pledges import selectors as pledge_selectors
@@ -368,6 +369,9 @@ JOB_RESULT_LABELS = {
     "created": gettext_lazy("新增预警"),
     "resolved": gettext_lazy("解除预警"),
     "snapshots_taken": gettext_lazy("快照"),
+    "rows_total": gettext_lazy("数据行数"),
+    "rows_applied": gettext_lazy("入库行数"),
+    "rows_skipped": gettext_lazy("跳过行数"),
 }
 
 
@@ -430,6 +434,41 @@ def jobs(request: HttpRequest) -> HttpResponse:
         on_success=lambda: redirect("portal:jobs"),
         on_failure=lambda status, error: page(status, error),
     )
+
+
+@login_required
+@domain_errors
+def job_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run, for the user who requested it (an import sent from its page) or the jobs'
+    administrators: its progress (refreshed every 2 s while it is live) and its outcome; a
+    request refused for what was in its file shows every problem, by row and column."""
+    run = job_run_get(actor=request.user, run_id=run_id)
+    row = _job_row(run)
+    refused = run.result.get("refused") if isinstance(run.result, dict) else None
+    english = (get_language() or "").startswith("en")
+    context: dict[str, Any] = {
+        **row,
+        "live": run.state in (JobState.QUEUED, JobState.RUNNING),
+        "refused": None,
+        "page": None,
+        "is_admin": has_perm(request.user, Perm.JOBS_MANAGE),
+    }
+    if isinstance(refused, dict):
+        context["refused"] = {
+            "message": refused.get("message_en" if english else "message_zh", ""),
+            "problems": [
+                {
+                    "row": p.get("row"),
+                    "column": p.get("column"),
+                    "message": p.get("message_en" if english else "message_zh"),
+                }
+                for p in refused.get("problems", [])
+            ],
+            "total": refused.get("problems_total", 0),
+        }
+    with contextlib.suppress(KeyError):  # a job no longer registered has no page
+        context["page"] = job_spec(run.name).page
+    return render(request, "portal/job_run.html", context)
 
 
 # --- the user's own API tokens ------------------------------------------------------------------

@@ -35,6 +35,8 @@ from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTT
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
+from ipfin.jobs.api import job_run_out
+from ipfin.jobs.schemas import JobRunOut
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
 from ipfin.valuation.models import CreditDataImport, Valuation
@@ -386,6 +388,28 @@ def credit_import(
         actor=request.user, uploaded_file=file, kind=kind, source=source, as_of=as_of
     )
     return Status(201, _credit_import(data_import))
+
+
+@router.post("/credit-imports/jobs", response={202: JobRunOut})
+def credit_import_job(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    kind: Form[Literal["tax_grade", "public_credit", "court_judgment"]],
+    source: Form[str],
+    as_of: Form[dt.date],
+) -> Status[dict[str, Any]]:
+    """The same import as a background run, for a large file: the fields and the file's size
+    and type are checked now (422, nothing queued); 202 with the run, `Location` its address
+    (GET /jobs/{job_id}), polled until done (`result`: import_id, rows_total, rows_applied,
+    rows_skipped) or failed (`result.refused`: the code, message and `problems` the direct
+    import would have answered; nothing stored). 409 `job_running` while the office's previous
+    import runs. Without a broker the run is over when this answers."""
+    run = services.credit_file_import_request(
+        actor=request.user, uploaded_file=file, kind=kind, source=source, as_of=as_of
+    )
+    response["Location"] = f"/api/v1/jobs/{run.pk}"
+    return Status(202, job_run_out(run))
 
 
 @router.get("/credit-imports", response=list[CreditImportOut])

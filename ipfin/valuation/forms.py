@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
 from ipfin.common.money import parse_money
+from ipfin.valuation.models import CreditFileKindChoices
 from ipfin.web.forms import BaseForm, MoneyField, NumberText, PercentField, money_input_error
 
 METHODS = ("income", "cost", "market")
@@ -457,3 +458,33 @@ class SealUploadForm(BaseForm):
         label=_("印章图片（PNG 或 JPEG，最大 2 MB）"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
+
+
+# The refusals about the uploaded file itself, shown next to its input.
+_FILE_CODES = {"file_type", "file_empty", "file_too_large", "file_unreadable", "too_many_rows"}
+
+
+class CreditImportForm(BaseForm):
+    """A credit data file for the IP office to import; the service checks every field."""
+
+    kind = forms.ChoiceField(label=_("数据类别"), choices=CreditFileKindChoices.choices)
+    source = forms.CharField(
+        label=_("数据来源"),
+        max_length=200,
+        help_text=_(
+            "发布数据的机构及名单名称，如“国家税务总局广东省税务局 2025 年度纳税信用 A 级名单”。"
+        ),
+    )
+    as_of = forms.DateField(
+        label=_("数据日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    file = forms.FileField(
+        label=_("数据文件（.csv 或 .xlsx，不超过 5 MB、50,000 行）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def add_refusal(self, exc: DomainError, message: str) -> bool:
+        if exc.code in _FILE_CODES:
+            self.add_error("file", message)
+            return True
+        return super().add_refusal(exc, message)

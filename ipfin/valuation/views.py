@@ -30,6 +30,7 @@ from ipfin.valuation import selectors as valuation_selectors
 from ipfin.valuation import services as valuation_services
 from ipfin.valuation.charts import contribution_bars, range_bar, svg_bar_rows
 from ipfin.valuation.forms import (
+    CreditImportForm,
     ExpertScoreForm,
     IssueForm,
     RecheckForm,
@@ -520,3 +521,44 @@ def agency_seal_image(request: HttpRequest) -> HttpResponse:
     if seal is None:
         return error_404(request)
     return FileResponse(seal.image.open("rb"), content_type=seal.content_type)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def credit_imports(request: HttpRequest) -> HttpResponse:
+    """The IP office's credit data files: those imported, and a form to import one. The file
+    is imported in the background (a file of 50,000 rows takes seconds): the page of its run
+    follows it and shows the outcome, every problem of a file refused."""
+    valuation_selectors.credit_imports(actor=request.user)  # the permission, before the form
+    form = CreditImportForm(request.POST or None, request.FILES or None)
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        context = {
+            "form": form,
+            "imports": list(valuation_selectors.credit_imports(actor=request.user)[:LIST_LIMIT]),
+            "action_error": error,
+        }
+        return render(request, "valuation/credit_imports.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        run = made["run"] = valuation_services.credit_file_import_request(
+            actor=request.user,
+            uploaded_file=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            source=form.cleaned_data["source"],
+            as_of=form.cleaned_data["as_of"],
+        )
+        return _("文件已提交导入（后台任务 #%(id)s）。") % {"id": run.pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
+        on_failure=page,
+    )

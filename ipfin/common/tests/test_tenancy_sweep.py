@@ -44,6 +44,7 @@ from ipfin.feed.services import webhook_create
 from ipfin.financing.models import Demand, DemandResponse, Product
 from ipfin.guarantees.models import Guarantee
 from ipfin.insurance.models import InsuranceClaim, Policy
+from ipfin.jobs.models import JobFile, JobRun
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.outreach.models import Article
@@ -60,6 +61,7 @@ from ipfin.risk.services import claim_file, scheme_create
 from ipfin.securitisation.models import PoolProgramme, ProgrammeMember
 from ipfin.trading.models import Deal, DealConsent, Listing
 from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
+from ipfin.valuation.services import credit_file_import_request
 from ipfin.whitelist.models import (
     BankRecommendation,
     ImportedList,
@@ -131,6 +133,7 @@ PUBLIC: dict[tuple[str, str], str] = {
 CREATES = {
     # The IP office's (valuation/tests/test_credit_imports.py: a bank is refused).
     ("POST", "/credit-imports"),
+    ("POST", "/credit-imports/jobs"),  # the same, as a background run (test_credit_import_jobs)
     ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),
@@ -374,6 +377,12 @@ OWNED: dict[str, Owned] = {
     "trading_listing_id": Owned(
         Listing, lambda a, x: _not_party(Listing.objects.all(), x, "owner"), (Deal, DealConsent)
     ),
+    # A background run is its requester's (the sweep has the office import a credit file).
+    "job_id": Owned(
+        JobRun,
+        lambda a, x: JobRun.objects.filter(requested_by__organisation__kind="ip_office"),
+        (JobFile,),
+    ),
     # A webhook is its organisation's (the sweep subscribes one for bank A), with its log.
     "webhook_id": Owned(Webhook, lambda a, x: Webhook.objects.filter(organisation=a), (Delivery,)),
     # A deal is its parties': the demo's licence of bank A's pledged right awaits bank A's
@@ -542,6 +551,16 @@ def demo(django_db_setup: Any, django_db_blocker: Any, demo_media: Path) -> Iter
         claim_file(actor=users["bank_a"], loan_id=loan.pk, scheme_id=scheme.pk)
         # A listing of bank A on the trading board (the demo has none).
         bank_a_listing(bank=users["bank_a"], examiner=users["examiner"])
+        # A credit data file the office imported in the background (the demo has none).
+        credit_file_import_request(
+            actor=users["examiner"],
+            uploaded_file=SimpleUploadedFile(
+                "grades.csv", f"统一社会信用代码,评价年度,信用等级\n{bank_a.uscc},2025,A\n".encode()
+            ),
+            kind="tax_grade",
+            source="某省税务局",
+            as_of="2026-04-30",
+        )
         # A webhook of bank A's (the demo has none).
         webhook_create(
             actor=users["bank_a"],
@@ -659,7 +678,7 @@ def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
     # The other way round: bank A reaches the ids the sweep uses (they are real and reachable),
     # except the office's own material and what is public/another party's by construction.
     (param,) = _path_params(method, path)
-    office_material = {"import_id", "rule_id", "fund_id"}
+    office_material = {"import_id", "rule_id", "fund_id", "job_id"}
     reader = "office" if param in office_material else "bank_a"
     values = _foreign(demo, param, "bank_b")
     if param == "uscc":  # bank A reads its customers' scorecards

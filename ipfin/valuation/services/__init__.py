@@ -17,7 +17,11 @@ from django.utils.translation import get_language
 from ipfin.common.inputs import date_in
 from ipfin.valuation.services.approaches import preview
 from ipfin.valuation.services.assessment import assess
-from ipfin.valuation.services.credit_imports import credit_file_import
+from ipfin.valuation.services.credit_imports import (
+    CREDIT_IMPORT_JOB,
+    credit_file_import,
+    credit_file_import_request,
+)
 from ipfin.valuation.services.profiles import bank_model_update, credit_profile_update
 from ipfin.valuation.services.valuations import (
     remaining_legal_years,
@@ -29,8 +33,10 @@ from ipfin.valuation.services.valuations import (
 )
 
 __all__ = [
+    "CREDIT_IMPORT_JOB",
     "bank_model_update",
     "credit_file_import",
+    "credit_file_import_request",
     "credit_profile_update",
     "remaining_legal_years",
     "split_by_score",
