@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
+from ipfin.common.errors import DomainError
+
 Params = Mapping[str, Any]
 
 
@@ -51,8 +53,10 @@ class JobSpec:
     # A long request run in the background (a credit data import): launched with its file by
     # ipfin.jobs.services.job_request_file, never from the daily jobs' page or schedule.
     on_request: bool = False
-    # For a job run on request: the page it is requested on (a URL name), linked from its run's.
+    # For a job run on request: the page it is requested on (a URL name), linked from its run's,
+    # and the page of what a finished run made: (URL name, the result's key of its argument).
     page: str | None = None
+    result_page: tuple[str, str] | None = None
 
 
 _JOBS: dict[str, JobSpec] = {}
@@ -81,3 +85,23 @@ def job_names() -> list[str]:
     """The daily jobs (those run on request with a file are not among them)."""
     _discover()
     return sorted(name for name, spec in _JOBS.items() if not spec.on_request)
+
+
+def refusal(exc: DomainError) -> dict[str, Any]:
+    """A run on request refused for what its file holds (its problems, a file imported before):
+    the run's result, with what the direct request would have answered; the same file would be
+    refused again, so this is the outcome, not an error to retry."""
+    return {
+        "refused": {
+            "code": exc.code,
+            "message_zh": exc.detail_zh,
+            "message_en": exc.detail_en,
+            **exc.extra,
+        }
+    }
+
+
+def refused_reason(result: Mapping[str, Any]) -> str | None:
+    """JobSpec.failure of a job run on request: a refused run is failed, with the refusal."""
+    refused = result.get("refused")
+    return str(refused.get("message_en")) if isinstance(refused, dict) else None

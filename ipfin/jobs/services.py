@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,10 +23,10 @@ from django.utils import timezone
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, invalid
+from ipfin.common.errors import Conflict, DomainError, invalid
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import LIVE_STATES, JobChunk, JobFile, JobFileRole, JobRun, JobState
-from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
+from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec, refusal
 
 
 def broker_configured() -> bool:
@@ -110,6 +110,22 @@ def runs_sweep(*, now: datetime | None = None) -> int:
     )
 
 
+# The file a run on request was sent with is kept this long after the run ends (to look into a
+# run that failed), then deleted: what the import keeps of it is its name and SHA-256.
+FILES_KEPT_FOR = timedelta(days=7)
+
+
+def run_files_purge(*, now: datetime | None = None) -> int:
+    """Delete the files of the runs that ended more than FILES_KEPT_FOR ago (beat sends it with
+    the sweep): how many."""
+    moment = now or timezone.now()
+    ended = JobRun.objects.filter(
+        state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=moment - FILES_KEPT_FOR
+    )
+    deleted, _ = JobFile.objects.filter(run__in=ended).delete()
+    return deleted
+
+
 def job_request(*, actor: User, name: str) -> JobRun:
     """The IP office's administrator starts a run of a daily job now (as of today), audited."""
     require(actor, Perm.JOBS_MANAGE)
@@ -143,6 +159,7 @@ def job_request_file(
     spec = job_spec(name)
     if not spec.on_request:
         raise ValueError(f"{name} is not run on request")
+    run_files_purge()  # also where no beat runs the sweep (the demo, no broker)
     uploaded_file.seek(0)
     data = uploaded_file.read()
     uploaded_file.seek(0)
@@ -166,6 +183,23 @@ def job_request_file(
         )
     _send(run)
     return JobRun.objects.get(pk=run.pk)
+
+
+def run_on_request(
+    params: Mapping[str, Any],
+    work: Callable[[User, SimpleUploadedFile], Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The chunk of a run on request (JobSpec.run): `work` done as the user who sent it (whose
+    permission its service checks again) on the file sent with it. A refusal (a file with
+    problems, a file imported before) is the run's result (registry.refusal), not an error to
+    retry: the same file would be refused again."""
+    run = JobRun.objects.select_related("requested_by").get(pk=int(params[RUN_KEY]))
+    if run.requested_by is None:
+        raise RuntimeError(f"run #{run.pk} on request has no requester")
+    try:
+        return dict(work(run.requested_by, run_input_file(run.pk)))
+    except DomainError as refused:
+        return refusal(refused)
 
 
 def run_input_file(run_id: int) -> SimpleUploadedFile:

@@ -62,5 +62,7 @@ def job_launch(name: str, params: dict[str, Any] | None = None) -> int | None:
 
 @shared_task(name="ipfin.jobs.sweep", ignore_result=True)
 def job_sweep() -> int:
-    """Fail the runs stuck past their time (beat, every ten minutes)."""
+    """Fail the runs stuck past their time, and delete the files of runs long ended (beat,
+    every ten minutes)."""
+    services.run_files_purge()
     return services.runs_sweep()

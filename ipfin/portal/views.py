@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
@@ -372,6 +373,7 @@ JOB_RESULT_LABELS = {
     "rows_total": gettext_lazy("数据行数"),
     "rows_applied": gettext_lazy("入库行数"),
     "rows_skipped": gettext_lazy("跳过行数"),
+    "rows_matched": gettext_lazy("匹配行数"),
 }
 
 
@@ -451,6 +453,7 @@ def job_run(request: HttpRequest, run_id: int) -> HttpResponse:
         "live": run.state in (JobState.QUEUED, JobState.RUNNING),
         "refused": None,
         "page": None,
+        "result_url": None,
         "is_admin": has_perm(request.user, Perm.JOBS_MANAGE),
     }
     if isinstance(refused, dict):
@@ -467,7 +470,11 @@ def job_run(request: HttpRequest, run_id: int) -> HttpResponse:
             "total": refused.get("problems_total", 0),
         }
     with contextlib.suppress(KeyError):  # a job no longer registered has no page
-        context["page"] = job_spec(run.name).page
+        spec = job_spec(run.name)
+        context["page"] = spec.page
+        made = run.result.get(spec.result_page[1]) if spec.result_page and run.result else None
+        if run.state == JobState.DONE and spec.result_page and isinstance(made, int):
+            context["result_url"] = reverse(spec.result_page[0], args=[made])
     return render(request, "portal/job_run.html", context)
 
 

@@ -11,12 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.common.errors import DomainError
-from ipfin.jobs.models import JobRun
-from ipfin.jobs.registry import RUN_KEY, JobSpec, Params, register, run_day
-from ipfin.jobs.services import run_input_file
+from ipfin.accounts.models import User
+from ipfin.jobs.registry import (
+    RUN_KEY,
+    JobSpec,
+    Params,
+    refused_reason,
+    register,
+    run_day,
+)
+from ipfin.jobs.services import run_on_request
 from ipfin.valuation.portfolio import (
     clear_staged,
     portfolio_id_ranges,
@@ -70,42 +77,26 @@ register(
 
 
 def _import_credit_file(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    """A credit data file sent by credit_file_import_request: imported as the user who sent it
-    (whose permission is checked again), as of the day it was sent. A refusal (a file with
-    problems, a file imported before) is the run's result, with every problem, not an error to
-    retry: the same file would be refused again."""
-    run = JobRun.objects.select_related("requested_by").get(pk=int(params[RUN_KEY]))
-    if run.requested_by is None:
-        raise RuntimeError("a credit import run has no requester")
-    try:
+    """A credit data file sent by credit_file_import_request, imported as of the day it was
+    sent."""
+
+    def work(actor: User, upload: UploadedFile[bytes]) -> dict[str, Any]:
         data_import = credit_file_import(
-            actor=run.requested_by,
-            uploaded_file=run_input_file(run.pk),
+            actor=actor,
+            uploaded_file=upload,
             kind=params["kind"],
             source=params["source"],
             as_of=params["as_of"],
             today=run_day(params, "today"),
         )
-    except DomainError as refused:
         return {
-            "refused": {
-                "code": refused.code,
-                "message_zh": refused.detail_zh,
-                "message_en": refused.detail_en,
-                **refused.extra,
-            }
+            "import_id": data_import.pk,
+            "rows_total": data_import.rows_total,
+            "rows_applied": data_import.rows_applied,
+            "rows_skipped": len(data_import.skipped),
         }
-    return {
-        "import_id": data_import.pk,
-        "rows_total": data_import.rows_total,
-        "rows_applied": data_import.rows_applied,
-        "rows_skipped": len(data_import.skipped),
-    }
 
-
-def _refused(result: Mapping[str, Any]) -> str | None:
-    refused = result.get("refused")
-    return str(refused.get("message_en")) if isinstance(refused, dict) else None
+    return run_on_request(params, work)
 
 
 register(
@@ -113,7 +104,7 @@ register(
         name=CREDIT_IMPORT_JOB,
         label=_("信用数据文件导入"),
         run=_import_credit_file,
-        failure=_refused,
+        failure=refused_reason,
         on_request=True,
         page="valuation:credit_imports",
     )

@@ -20,6 +20,8 @@ from ninja.files import UploadedFile
 from ipfin.common.downloads import attachment
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
+from ipfin.jobs.api import job_run_out
+from ipfin.jobs.schemas import JobRunOut
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.models import (
     FollowUpStatus,
@@ -134,6 +136,25 @@ def import_list(
     report lists the rows that did not match an enterprise, with row number and reason."""
     imported = services.list_import(actor=request.user, uploaded_file=file, kind=kind, name=name)
     return Status(201, _report(selectors.imported_list_get(actor=request.user, pk=imported.pk)))
+
+
+@router.post("/whitelist/imports/jobs", response={202: JobRunOut})
+def import_list_job(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    kind: Form[str],
+    name: Form[str] = "",
+) -> Status[dict[str, Any]]:
+    """The same import as a background run, for a large list: the kind, the name and the file's
+    size and type are checked now (422, nothing queued); 202 with the run, `Location` its
+    address (GET /jobs/{job_id}), polled until done (`result`: import_id, whose report is GET
+    /whitelist/imports/{import_id}; rows_total, rows_matched) or failed (`result.refused`: the
+    code and message the direct import would have answered). 409 `job_running` while the
+    office's previous list import runs. Without a broker the run is over when this answers."""
+    run = services.list_import_request(actor=request.user, uploaded_file=file, kind=kind, name=name)
+    response["Location"] = f"/api/v1/jobs/{run.pk}"
+    return Status(202, job_run_out(run))
 
 
 @router.get("/whitelist/imports", response=list[ImportOut])

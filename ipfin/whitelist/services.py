@@ -34,7 +34,9 @@ from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
-from ipfin.common.tables import FileTooLarge, TableLimits, read_table
+from ipfin.common.tables import FileTooLarge, TableLimits, read_table, upload_checked
+from ipfin.jobs.models import JobRun
+from ipfin.jobs.services import job_request_file
 from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
@@ -223,6 +225,30 @@ def list_import(
             },
         )
     return imported
+
+
+# The background job that imports a list sent by list_import_request (ipfin.whitelist.jobs).
+LIST_IMPORT_JOB = "whitelist_import"
+
+
+def list_import_request(
+    *, actor: User, uploaded_file: UploadedFile[bytes], kind: str, name: str = ""
+) -> JobRun:
+    """list_import as a background run (a list of 50,000 rows takes seconds): the kind, the name
+    and the file's size and type are checked now (422, nothing queued); the run reads the rows
+    and its result names the import (its report is the import's page), or the refusal. One
+    import of the office's at a time (409 `job_running`)."""
+    require(actor, Perm.WHITELIST_MANAGE)
+    kind = _valid_kind(kind)
+    _clean_text(name, field="name", max_length=200, required=False)
+    upload_checked(uploaded_file, _LIST_FILES)
+    return job_request_file(
+        actor=actor,
+        name=LIST_IMPORT_JOB,
+        scope=f"org:{actor.organisation_id}",
+        params={"kind": kind, "name": name},
+        uploaded_file=uploaded_file,
+    )
 
 
 def _entry(imported: ImportedList, match: RowMatch) -> ImportedListEntry:

@@ -72,22 +72,19 @@ def import_list(request: HttpRequest) -> HttpResponse:
     made: dict[str, Any] = {}
 
     def act() -> str:
-        imported = made["imported"] = services.list_import(
+        run = made["run"] = services.list_import_request(
             actor=request.user,
             uploaded_file=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
             name=form.cleaned_data["name"],
         )
-        return _("已导入 %(total)s 行，匹配 %(matched)s 行。") % {
-            "total": imported.rows_total,
-            "matched": imported.rows_matched,
-        }
+        return _("名单已提交导入（后台任务 #%(id)s）。") % {"id": run.pk}
 
     return run_action(
         request,
         act,
         form=form,
-        on_success=lambda: redirect("whitelist:import_detail", import_id=made["imported"].pk),
+        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
         on_failure=page,
     )
 

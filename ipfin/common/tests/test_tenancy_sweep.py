@@ -134,6 +134,7 @@ CREATES = {
     # The IP office's (valuation/tests/test_credit_imports.py: a bank is refused).
     ("POST", "/credit-imports"),
     ("POST", "/credit-imports/jobs"),  # the same, as a background run (test_credit_import_jobs)
+    ("POST", "/whitelist/imports/jobs"),  # the office's list, in the background (test_api)
     ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ipfin.accounts.models import User
 from ipfin.common.errors import Conflict
 from ipfin.jobs import registry, services
-from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.jobs.models import JobChunk, JobFile, JobFileRole, JobRun, JobState
 from ipfin.jobs.registry import JobSpec
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,38 @@ def test_stuck_runs_are_swept() -> None:
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert (old.state, fresh.state) == (JobState.FAILED, JobState.QUEUED)
+
+
+def test_the_files_of_runs_ended_a_week_ago_are_deleted_the_others_kept() -> None:
+    now = timezone.now()
+
+    def run_with_file(state: str, ended_ago: timedelta | None, name: str) -> JobRun:
+        run = JobRun.objects.create(
+            name=name,
+            scope=name,
+            state=state,
+            finished_at=None if ended_ago is None else now - ended_ago,
+        )
+        JobFile.objects.create(
+            run=run,
+            role=JobFileRole.INPUT,
+            name="a.csv",
+            content_type="text/csv",
+            size=1,
+            sha256="0" * 64,
+            data=b"x",
+        )
+        return run
+
+    week = services.FILES_KEPT_FOR
+    old_done = run_with_file(JobState.DONE, week + timedelta(minutes=1), "a")
+    old_failed = run_with_file(JobState.FAILED, week + timedelta(days=3), "b")
+    recent = run_with_file(JobState.DONE, week - timedelta(minutes=1), "c")
+    live = run_with_file(JobState.RUNNING, None, "d")
+    assert services.run_files_purge(now=now) == 2
+    kept = set(JobFile.objects.values_list("run_id", flat=True))
+    assert kept == {recent.pk, live.pk}
+    assert JobRun.objects.filter(pk__in=[old_done.pk, old_failed.pk]).count() == 2  # runs stay
 
 
 @pytest.mark.django_db

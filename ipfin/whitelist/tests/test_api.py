@@ -284,3 +284,31 @@ def test_an_id_beyond_64_bits_is_a_422_not_a_server_error(
     assert response.status_code == 422
     assert response.json()["code"] == "number_out_of_range"
     assert response.json()["loc"] == ["body", "bank_ids", 1]
+
+
+def test_a_large_list_is_imported_as_a_background_run_whose_result_names_the_report(
+    office_api: Any, bank_a_api: Any, make_enterprise: Callable[..., Organisation]
+) -> None:
+    firm = make_enterprise("甲科技有限公司")
+    upload = csv_file([["统一社会信用代码", "企业名称"], [firm.uscc, ""], ["", "无名"]])
+    sent = office_api.post(f"{API}/imports/jobs", {"file": upload, "kind": "high_tech"})
+    assert sent.status_code == 202, sent.content
+    body = sent.json()
+    assert (body["job"], body["state"]) == ("whitelist_import", "done")
+    result = body["result"]
+    assert (result["rows_total"], result["rows_matched"]) == (2, 1)
+    report = office_api.get(f"{API}/imports/{result['import_id']}")
+    assert report.status_code == 200 and len(report.json()["unmatched"]) == 1
+    assert office_api.get(sent["Location"]).json()["state"] == "done"
+    # Checked before anything is queued: the kind; and only the office sends a list.
+    wrong = office_api.post(f"{API}/imports/jobs", {"file": upload, "kind": "nope"})
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "list_kind_invalid")
+    refused = bank_a_api.post(f"{API}/imports/jobs", {"file": upload, "kind": "high_tech"})
+    assert refused.status_code == 403
+    assert bank_a_api.get(sent["Location"]).status_code == 404
+    # A file without a header the list is read by: the run is failed with the refusal.
+    headless = office_api.post(
+        f"{API}/imports/jobs", {"file": csv_file([["x", "y"], ["1", "2"]]), "kind": "other"}
+    )
+    assert headless.json()["state"] == "failed"
+    assert headless.json()["result"]["refused"]["code"] == "header_not_found"

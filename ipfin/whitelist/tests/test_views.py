@@ -12,6 +12,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.jobs.models import JobRun
 from ipfin.whitelist import services
 from ipfin.whitelist.models import (
     BankRecommendation,
@@ -45,8 +46,13 @@ def test_office_imports_a_list_and_sees_the_report(
     )
     assert response.status_code == 200
     imported = ImportedList.objects.get()
-    assert response.redirect_chain[-1][0] == f"/whitelist/imports/{imported.pk}/"
+    # Imported in the background (in-process here): the run's page, then the import's report.
+    run = JobRun.objects.get(name="whitelist_import")
+    assert response.redirect_chain[-1][0] == f"/jobs/{run.pk}/"
     html = response.content.decode()
+    assert "已完成" in html and "数据行数 2" in html and "匹配行数 1" in html
+    assert f'href="/whitelist/imports/{imported.pk}/"' in html
+    html = client.get(f"/whitelist/imports/{imported.pk}/").content.decode()
     assert 'data-row="3"' in html and "平台无此名称的企业" in html
     bad = client.post(
         "/whitelist/imports/",
@@ -57,7 +63,7 @@ def test_office_imports_a_list_and_sees_the_report(
     page = bad.content.decode()
     assert 'data-testid="action-error"' in page and "CSV" in page
     assert 'data-testid="import-form"' in page
-    assert ImportedList.objects.count() == 1
+    assert ImportedList.objects.count() == 1 and JobRun.objects.count() == 1
 
 
 def test_office_makes_a_rule_previews_and_makes_a_batch(
