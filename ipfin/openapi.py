@@ -15,6 +15,7 @@ with an authenticator. Completed here, in one place, from what the API's own lay
   and says that a replay carries `Idempotent-Replayed: true`;
 - an edit of a versioned record declares its required `If-Match` header itself
   (ipfin.common.versioning) and answers 428 without it.
+A 202 (a request run in the background) declares its `Location` header, the run's address.
 An operation that already declares a status keeps its own declaration. An operation with a
 throttle (the anonymous calculators, ipfin.accounts.ratelimit) also declares 429 with `Retry-After`.
 """
@@ -120,6 +121,15 @@ def complete_document(api: NinjaAPI, document: dict[str, Any]) -> dict[str, Any]
     for operations in document.get("paths", {}).values():
         for method, op in operations.items():
             _complete_operation(method, op, op["operationId"], no_auth, optional)
+    # A 202 is a background run's (ipfin.jobs): its address is in Location.
+    for operations in document.get("paths", {}).values():
+        for op in operations.values():
+            accepted = op.get("responses", {}).get("202")
+            if accepted is not None:
+                accepted.setdefault("headers", {})["Location"] = {
+                    "description": "the run's address (GET /api/v1/jobs/{job_id}): poll it",
+                    "schema": {"type": "string"},
+                }
     throttled = _throttled_operation_ids(api)
     for operations in document.get("paths", {}).values():
         for op in operations.values():

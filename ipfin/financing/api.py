@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema, Status
@@ -26,7 +26,7 @@ from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import IsoDate
 from ipfin.financing import presentation, selectors, services
 from ipfin.financing.domain.matching import Match
-from ipfin.financing.exchange import demands_interchange
+from ipfin.financing.exchange import demands_interchange, demands_interchange_export_request
 from ipfin.financing.models import Demand, DemandResponse, Policy, Product, ProductVersion
 from ipfin.financing.schemas import (
     CompareOut,
@@ -42,6 +42,8 @@ from ipfin.financing.schemas import (
     ProductOut,
     RespondIn,
 )
+from ipfin.jobs.api import accepted
+from ipfin.jobs.schemas import ExportPeriodIn, JobRunOut
 
 router = Router()
 _public = ApiAuth(optional=True)
@@ -377,3 +379,16 @@ def demands_export(request: HttpRequest, start: date, end: date) -> dict[str, An
     send on (422 `period_invalid`)."""
     first, last = exchange_period(start, end)
     return demands_interchange(actor=request.user, start=first, end=last)
+
+
+@router.post("/exports/demands/jobs", auth=ApiAuth(), response={202: JobRunOut})
+def demands_export_job(
+    request: HttpRequest, response: HttpResponse, body: ExportPeriodIn
+) -> Status[dict[str, Any]]:
+    """The same file built in the background, for a long period: the period is checked now
+    (422 `period_invalid`, nothing queued); 202 with the run, `Location` its address (GET
+    /jobs/{job_id}), polled until done (`result.rows_exported`), then the file at GET
+    /jobs/{job_id}/file (kept a week). 409 `job_running` while the organisation's previous
+    export runs."""
+    run = demands_interchange_export_request(actor=request.user, start=body.start, end=body.end)
+    return accepted(request, response, run)

@@ -11,9 +11,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, require
+from ipfin.common.exchange import exchange_period
 from ipfin.common.money import money_str
 from ipfin.financing.models import Demand, DemandState
+from ipfin.jobs.models import JobRun
+from ipfin.jobs.registry import ExportFile
+from ipfin.jobs.services import job_request_export
 
 INTERCHANGE_FORMAT = "ipfin-financing-demands"
 INTERCHANGE_VERSION = 1
@@ -70,3 +75,32 @@ def demands_interchange(*, actor: Actor, start: date, end: date) -> dict[str, An
             for r in rows
         ],
     }
+
+
+# The background job that builds the file (ipfin.financing.jobs), for a period too long to wait
+# for.
+DEMANDS_EXPORT_JOB = "demands_interchange_export"
+JSON_CONTENT_TYPE = "application/json"
+
+
+def demands_interchange_file(*, actor: Actor, start: date, end: date) -> ExportFile:
+    """The interchange file of the period (at most 366 days: else 422 `period_invalid`) as the
+    JSON GET /exports/demands.json answers (the same schema)."""
+    from ipfin.financing.schemas import DemandInterchangeOut  # the API's own serialisation
+
+    first, last = exchange_period(start, end)
+    content = demands_interchange(actor=actor, start=first, end=last)
+    return ExportFile(
+        name=f"ipfin-financing-demands-{first}-{last}.json",
+        content_type=JSON_CONTENT_TYPE,
+        data=DemandInterchangeOut.model_validate(content).model_dump_json().encode(),
+        rows=len(content["items"]),
+    )
+
+
+def demands_interchange_export_request(*, actor: User, start: date, end: date) -> JobRun:
+    """demands_interchange_file as a background run (the period checked now: 422, nothing
+    queued); its file is downloaded from the run once it is done. One export of the
+    organisation's at a time (409 `job_running`)."""
+    require(actor, Perm.DATA_EXCHANGE)
+    return job_request_export(actor=actor, name=DEMANDS_EXPORT_JOB, start=start, end=end)

@@ -10,9 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.accounts.permissions import Perm
+from ipfin.financing.exchange import DEMANDS_EXPORT_JOB, demands_interchange_file
 from ipfin.financing.services import ledger_remind, ledger_rows_due
 from ipfin.jobs.domain import id_ranges
-from ipfin.jobs.registry import JobSpec, Params, register, run_day
+from ipfin.jobs.registry import JobSpec, Params, refused_reason, register, run_day
+from ipfin.jobs.services import period_export
 
 
 def _plan(params: Params) -> list[tuple[int, int]]:
@@ -31,4 +34,17 @@ def _finish(params: Params, counts: Mapping[str, Any]) -> dict[str, Any]:
 
 register(
     JobSpec(name="remind_ledger", label=_("需求反馈台账催办"), run=_run, plan=_plan, finish=_finish)
+)
+
+
+register(
+    JobSpec(
+        name=DEMANDS_EXPORT_JOB,
+        label=_("融资需求数据导出（信易贷交换格式）"),
+        run=period_export(demands_interchange_file),
+        failure=refused_reason,
+        on_request=True,
+        permission=Perm.DATA_EXCHANGE,
+        page="portal:exchange",
+    )
 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.permissions import Perm, has_perm
+from ipfin.common.downloads import attachment
 from ipfin.jobs import selectors
 from ipfin.jobs.models import JobRun
 from ipfin.jobs.registry import job_spec
@@ -17,7 +19,17 @@ from ipfin.jobs.schemas import JobRunOut
 router = Router(auth=ApiAuth())
 
 
-def job_run_out(run: JobRun) -> dict[str, Any]:
+def job_run_out(run: JobRun, actor: Any) -> dict[str, Any]:
+    """The run as the API shows it to `actor`: why a run failed is its refusal (a file's
+    problems) for anyone who may read it, but the text of an unexpected error (an exception,
+    which may name the database's internals) for the jobs' administrators only."""
+    error = run.error
+    refused = isinstance(run.result, dict) and "refused" in run.result
+    if error and not refused and not has_perm(actor, Perm.JOBS_MANAGE):
+        error = (
+            f"The run failed and changed nothing; the platform's administrators can see why "
+            f"(run #{run.pk})."
+        )
     try:
         label = str(job_spec(run.name).label)
     except KeyError:  # a job no longer registered: its name is all there is
@@ -33,14 +45,42 @@ def job_run_out(run: JobRun) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "result": run.result,
-        "error": run.error,
+        "error": error,
     }
+
+
+def accepted(request: HttpRequest, response: HttpResponse, run: JobRun) -> Status[dict[str, Any]]:
+    """The answer to a request run in the background: 202 with the run, Location its address."""
+    response["Location"] = f"/api/v1/jobs/{run.pk}"
+    return Status(202, job_run_out(run, request.user))
 
 
 @router.get("/jobs/{job_id}", response=JobRunOut)
 def job_run(request: HttpRequest, job_id: int) -> dict[str, Any]:
     """A background run the caller requested (an administrator of the jobs: any run)."""
-    return job_run_out(selectors.job_run_get(actor=request.user, run_id=job_id))
+    return job_run_out(selectors.job_run_get(actor=request.user, run_id=job_id), request.user)
 
 
-__all__ = ["job_run_out", "router"]
+@router.get(
+    "/jobs/{job_id}/file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the file the run made (an export): its own content type "
+                "(text/csv, application/json), as an attachment",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
+)
+def job_run_file(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The file a finished export run made, for whoever may read the run (404 while there is
+    none: the run not done, or its file deleted a week after the run ended)."""
+    output = selectors.job_run_output(actor=request.user, run_id=job_id)
+    return attachment(bytes(output.data), output.content_type, output.name)
+
+
+__all__ = ["accepted", "job_run_out", "router"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
+from ipfin.accounts.permissions import Perm
 from ipfin.common.errors import DomainError
 
 Params = Mapping[str, Any]
@@ -51,12 +52,16 @@ class JobSpec:
     # transaction; an error leaves the run to be finished again on the task's retry.
     finish: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
     # A long request run in the background (a credit data import): launched with its file by
-    # ipfin.jobs.services.job_request_file, never from the daily jobs' page or schedule.
+    # ipfin.jobs.services.job_request_run, never from the daily jobs' page or schedule.
     on_request: bool = False
     # For a job run on request: the page it is requested on (a URL name), linked from its run's,
     # and the page of what a finished run made: (URL name, the result's key of its argument).
     page: str | None = None
     result_page: tuple[str, str] | None = None
+    # For a job run on request: the permission its request needs. The requester's colleagues
+    # who hold it read the run too (one run per organisation at a time: the one that keeps
+    # them waiting is theirs to follow).
+    permission: Perm | None = None
 
 
 _JOBS: dict[str, JobSpec] = {}
@@ -85,6 +90,16 @@ def job_names() -> list[str]:
     """The daily jobs (those run on request with a file are not among them)."""
     _discover()
     return sorted(name for name, spec in _JOBS.items() if not spec.on_request)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """What an export run on request makes (ipfin.jobs.services.run_export)."""
+
+    name: str  # the file's name when downloaded
+    content_type: str
+    data: bytes
+    rows: int
 
 
 def refusal(exc: DomainError) -> dict[str, Any]:

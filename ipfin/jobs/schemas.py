@@ -25,3 +25,8 @@ class JobRunOut(Schema):
         "problems, ...} and the run is failed",
     )
     error: str = Field(..., description="why the run failed, empty otherwise")
+
+
+class ExportPeriodIn(Schema):
+    start: dt.date = Field(..., description="the period's first day")
+    end: dt.date = Field(..., description="its last day (at most 366 days in all)")

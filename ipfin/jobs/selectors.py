@@ -3,9 +3,11 @@ administrators (`Perm.JOBS_MANAGE`)."""
 
 from __future__ import annotations
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound
-from ipfin.jobs.models import JobRun
+from ipfin.jobs.models import JobFile, JobFileRole, JobRun
+from ipfin.jobs.registry import job_spec
 
 RECENT = 50
 
@@ -16,11 +18,50 @@ def job_runs_recent(*, actor: Actor, limit: int = RECENT) -> list[JobRun]:
     return list(JobRun.objects.select_related("requested_by").order_by("-pk")[:limit])
 
 
+def _may_read(user: User, run: JobRun) -> bool:
+    if has_perm(user, Perm.JOBS_MANAGE):
+        return True
+    try:
+        needed = job_spec(run.name).permission
+    except KeyError:  # a job no longer registered: its administrators only
+        return False
+    if needed is not None and not has_perm(user, needed):
+        return False  # the requester too, once they may no longer make the request
+    if run.requested_by_id == user.pk:
+        return True
+    return (
+        needed is not None
+        and run.requested_by is not None
+        and run.requested_by.organisation_id == user.organisation_id
+    )
+
+
 def job_run_get(*, actor: Actor, run_id: int) -> JobRun:
-    """One run, for the user who requested it or an administrator of the jobs; anyone else,
-    like an unknown id, gets 404 (whether another organisation's run exists is not told)."""
+    """One run, for the user who requested it and their colleagues, as long as they may make
+    the same request (JobSpec.permission), and for the jobs' administrators; anyone else, like
+    an unknown id, gets 404 (whether another organisation's run exists is not told)."""
     user = require_login(actor)
     run = JobRun.objects.select_related("requested_by").filter(pk=run_id).first()
-    if run is None or (run.requested_by_id != user.pk and not has_perm(user, Perm.JOBS_MANAGE)):
+    if run is None or not _may_read(user, run):
         raise NotFound("没有这个后台任务。", "No such background job run.")
     return run
+
+
+def job_run_output(*, actor: Actor, run_id: int) -> JobFile:
+    """The file a run on request made (an export), for whoever may read the run; 404 while
+    there is none (the run not done, or its file deleted a week after it ended)."""
+    run = job_run_get(actor=actor, run_id=run_id)
+    output = JobFile.objects.filter(run=run, role=JobFileRole.OUTPUT).first()
+    if output is None:
+        raise NotFound(
+            "该任务没有可下载的文件（未完成，或已超过保留期限）。",
+            "This run has no file to download (not done, or past the days it is kept).",
+        )
+    return output
+
+
+def job_runs_requested(*, actor: Actor, names: list[str], limit: int = 20) -> list[JobRun]:
+    """The actor's own latest runs of the jobs `names` (the runs they asked for on a page),
+    newest first."""
+    user = require_login(actor)
+    return list(JobRun.objects.filter(requested_by=user, name__in=names).order_by("-pk")[:limit])

@@ -11,7 +11,7 @@ import hashlib
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,9 +24,10 @@ from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, DomainError, invalid
+from ipfin.common.exchange import exchange_period
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import LIVE_STATES, JobChunk, JobFile, JobFileRole, JobRun, JobState
-from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec, refusal
+from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, ExportFile, job_spec, refusal
 
 
 def broker_configured() -> bool:
@@ -143,16 +144,17 @@ def job_request(*, actor: User, name: str) -> JobRun:
     return JobRun.objects.get(pk=run.pk)
 
 
-def job_request_file(
+def job_request_run(
     *,
     actor: User,
     name: str,
     scope: str,
     params: Mapping[str, Any],
-    uploaded_file: UploadedFile[bytes],
+    uploaded_file: UploadedFile[bytes] | None = None,
 ) -> JobRun:
-    """Queue a run of the request job `name` (JobSpec.on_request) on the file the actor sent,
-    stored with the run (JobFile) so that whichever worker runs it reads it; audited, then sent
+    """Queue a run of the request job `name` (JobSpec.on_request): an import with the file the
+    actor sent, stored with the run (JobFile) so that whichever worker runs it reads it; or an
+    export, whose file the run stores for the actor to download. Audited, then sent
     (in-process without a broker: the run is over when this returns). The caller has checked
     the request's own fields and the file's size: what the job finds in the file is the run's
     result. 409 `job_running` while a run of the same job and scope is live."""
@@ -160,46 +162,109 @@ def job_request_file(
     if not spec.on_request:
         raise ValueError(f"{name} is not run on request")
     run_files_purge()  # also where no beat runs the sweep (the demo, no broker)
-    uploaded_file.seek(0)
-    data = uploaded_file.read()
-    uploaded_file.seek(0)
-    digest = hashlib.sha256(data).hexdigest()
+    sent: dict[str, Any] = {}
+    data = b""
+    if uploaded_file is not None:
+        uploaded_file.seek(0)
+        data = uploaded_file.read()
+        uploaded_file.seek(0)
+        sent = {
+            "file": uploaded_file.name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+        }
     with transaction.atomic():
         run = job_launch(name, params, requested_by_id=actor.pk, scope=scope, send=False)
-        JobFile.objects.create(
-            run=run,
-            role=JobFileRole.INPUT,
-            name=(uploaded_file.name or "upload")[:200],
-            content_type=(uploaded_file.content_type or "application/octet-stream")[:100],
-            size=len(data),
-            sha256=digest,
-            data=data,
-        )
+        if uploaded_file is not None:
+            JobFile.objects.create(
+                run=run,
+                role=JobFileRole.INPUT,
+                name=(uploaded_file.name or "upload")[:200],
+                content_type=(uploaded_file.content_type or "application/octet-stream")[:100],
+                size=len(data),
+                sha256=sent["sha256"],
+                data=data,
+            )
         audit_record(
-            actor=actor,
-            action="jobs.request",
-            obj=run,
-            after={"name": name, "file": uploaded_file.name, "sha256": digest, "bytes": len(data)},
+            actor=actor, action="jobs.request", obj=run, after={"name": name, **params, **sent}
         )
     _send(run)
     return JobRun.objects.get(pk=run.pk)
+
+
+def job_request_export(*, actor: User, name: str, start: date, end: date) -> JobRun:
+    """Queue the export run `name` of the file of a period (checked now: at most 366 days,
+    else 422 `period_invalid`, nothing queued): one export of the organisation's at a time
+    (409 `job_running`). Its file is downloaded from the run once it is done."""
+    first, last = exchange_period(start, end)
+    return job_request_run(
+        actor=actor,
+        name=name,
+        scope=f"org:{actor.organisation_id}",
+        params={"start": first.isoformat(), "end": last.isoformat()},
+    )
+
+
+def period_export(
+    make: Callable[..., ExportFile],
+) -> Callable[[Mapping[str, Any], int, int], dict[str, Any]]:
+    """The chunk (JobSpec.run) of an export queued by job_request_export: `make(actor=, start=,
+    end=)` builds the file of the run's period (run_export)."""
+
+    def run(params: Mapping[str, Any], lo: int, hi: int) -> dict[str, Any]:
+        start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
+        return run_export(params, lambda actor: make(actor=actor, start=start, end=end))
+
+    return run
+
+
+def run_output_store(run_id: int, *, name: str, content_type: str, data: bytes) -> None:
+    """The file a run on request made (an export), kept with the run for its requester to
+    download; inside the chunk's transaction, so that it exists exactly when the chunk is done."""
+    JobFile.objects.create(
+        run_id=run_id,
+        role=JobFileRole.OUTPUT,
+        name=name[:200],
+        content_type=content_type[:100],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
+def _requested(params: Mapping[str, Any]) -> tuple[JobRun, User]:
+    run = JobRun.objects.select_related("requested_by").get(pk=int(params[RUN_KEY]))
+    if run.requested_by is None:
+        raise RuntimeError(f"run #{run.pk} on request has no requester")
+    return run, run.requested_by
 
 
 def run_on_request(
     params: Mapping[str, Any],
     work: Callable[[User, SimpleUploadedFile], Mapping[str, Any]],
 ) -> dict[str, Any]:
-    """The chunk of a run on request (JobSpec.run): `work` done as the user who sent it (whose
-    permission its service checks again) on the file sent with it. A refusal (a file with
-    problems, a file imported before) is the run's result (registry.refusal), not an error to
-    retry: the same file would be refused again."""
-    run = JobRun.objects.select_related("requested_by").get(pk=int(params[RUN_KEY]))
-    if run.requested_by is None:
-        raise RuntimeError(f"run #{run.pk} on request has no requester")
+    """The chunk of an import run on request (JobSpec.run): `work` done as the user who sent
+    it (whose permission its service checks again) on the file sent with it. A refusal (a file
+    with problems, a file imported before) is the run's result (registry.refusal), not an error
+    to retry: the same file would be refused again."""
+    run, actor = _requested(params)
     try:
-        return dict(work(run.requested_by, run_input_file(run.pk)))
+        return dict(work(actor, run_input_file(run.pk)))
     except DomainError as refused:
         return refusal(refused)
+
+
+def run_export(params: Mapping[str, Any], make: Callable[[User], ExportFile]) -> dict[str, Any]:
+    """The chunk of an export run on request: the file `make` builds as the user who asked
+    for it (whose permission it checks again), stored with the run for them to download
+    (run_output_store); the result counts its rows and bytes. A refusal is the run's result."""
+    run, actor = _requested(params)
+    try:
+        made = make(actor)
+    except DomainError as refused:
+        return refusal(refused)
+    run_output_store(run.pk, name=made.name, content_type=made.content_type, data=made.data)
+    return {"rows_exported": made.rows, "bytes": len(made.data)}
 
 
 def run_input_file(run_id: int) -> SimpleUploadedFile:

@@ -24,9 +24,10 @@ from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.downloads import attachment
 from ipfin.common.errors import DomainError, NotFound
-from ipfin.common.exchange import CSV_CONTENT_TYPE, csv_bytes, exchange_period
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
+from ipfin.jobs.api import accepted
+from ipfin.jobs.schemas import ExportPeriodIn, JobRunOut
 from ipfin.pledges import selectors, services
 from ipfin.pledges.domain import (
     DEFAULT_DUE_WITHIN_DAYS,
@@ -37,7 +38,10 @@ from ipfin.pledges.domain import (
     allowed_change_actions,
     case_query,
 )
-from ipfin.pledges.exchange import NATIONAL_PLEDGE_FIELDS, pledge_registrations
+from ipfin.pledges.exchange import (
+    pledge_registrations_export_request,
+    pledge_registrations_file,
+)
 from ipfin.pledges.models import (
     AnnuityDeposit,
     ChangeStateChoices,
@@ -734,10 +738,18 @@ def pledge_registrations_export(request: HttpRequest, start: dt.date, end: dt.da
     """The pledge registrations effective or released from `start` to `end` (inclusive, at most
     366 days) in the national IP pledge information platform's fields, one row per pledged
     right, as CSV (UTF-8 with BOM) for the IP office to send on (422 `period_invalid`)."""
-    first, last = exchange_period(start, end)
-    rows = pledge_registrations(actor=request.user, start=first, end=last)
-    return attachment(
-        csv_bytes(NATIONAL_PLEDGE_FIELDS, rows),
-        CSV_CONTENT_TYPE,
-        f"ipfin-pledge-registrations-{first}-{last}.csv",
-    )
+    made = pledge_registrations_file(actor=request.user, start=start, end=end)
+    return attachment(made.data, made.content_type, made.name)
+
+
+@router.post("/exports/pledge-registrations/jobs", auth=ApiAuth(), response={202: JobRunOut})
+def pledge_registrations_export_job(
+    request: HttpRequest, response: HttpResponse, body: ExportPeriodIn
+) -> Status[dict[str, Any]]:
+    """The same file built in the background, for a long period: the period is checked now
+    (422 `period_invalid`, nothing queued); 202 with the run, `Location` its address (GET
+    /jobs/{job_id}), polled until done (`result.rows_exported`), then the file at GET
+    /jobs/{job_id}/file (kept a week). 409 `job_running` while the organisation's previous
+    export runs."""
+    run = pledge_registrations_export_request(actor=request.user, start=body.start, end=body.end)
+    return accepted(request, response, run)

@@ -9,8 +9,13 @@ from typing import Any
 
 from django.db.models import Q
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, require
+from ipfin.common.exchange import CSV_CONTENT_TYPE, csv_bytes, exchange_period
 from ipfin.common.money import money_str
+from ipfin.jobs.models import JobRun
+from ipfin.jobs.registry import ExportFile
+from ipfin.jobs.services import job_request_export
 from ipfin.pledges.models import PledgeItem, PledgeStateChoices, ReleaseBasisChoices
 from ipfin.registry.domain import KIND_ZH
 
@@ -104,3 +109,28 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
             basis,
         ) in rows
     ]
+
+
+# The background job that builds the file (ipfin.pledges.jobs), for a period too long to wait for.
+PLEDGE_EXPORT_JOB = "pledge_registrations_export"
+
+
+def pledge_registrations_file(*, actor: Actor, start: date, end: date) -> ExportFile:
+    """The registrations of the period (at most 366 days: else 422 `period_invalid`) as the
+    platform's CSV (UTF-8 with BOM, every text cell inert in a spreadsheet)."""
+    first, last = exchange_period(start, end)
+    rows = pledge_registrations(actor=actor, start=first, end=last)
+    return ExportFile(
+        name=f"ipfin-pledge-registrations-{first}-{last}.csv",
+        content_type=CSV_CONTENT_TYPE,
+        data=csv_bytes(NATIONAL_PLEDGE_FIELDS, rows),
+        rows=len(rows),
+    )
+
+
+def pledge_registrations_export_request(*, actor: User, start: date, end: date) -> JobRun:
+    """pledge_registrations_file as a background run (the period checked now: 422, nothing
+    queued); its file is downloaded from the run once it is done. One export of the
+    organisation's at a time (409 `job_running`)."""
+    require(actor, Perm.DATA_EXCHANGE)
+    return job_request_export(actor=actor, name=PLEDGE_EXPORT_JOB, start=start, end=end)

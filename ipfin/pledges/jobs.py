@@ -1,4 +1,5 @@
-"""Lapsing the applications left unconfirmed, as a background job (one chunk)."""
+"""Lapsing the applications left unconfirmed, as a background job (one chunk); the national
+platform's export of the registrations, as a run on request."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, day_param, register
+from ipfin.accounts.permissions import Perm
+from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register
+from ipfin.jobs.services import period_export
+from ipfin.pledges.exchange import PLEDGE_EXPORT_JOB, pledge_registrations_file
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
 
@@ -19,3 +23,16 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
 
 
 register(JobSpec(name="lapse_pledge_applications", label=_("逾期未确认申请失效处理"), run=_run))
+
+
+register(
+    JobSpec(
+        name=PLEDGE_EXPORT_JOB,
+        label=_("质押登记数据导出（全国知识产权质押信息平台格式）"),
+        run=period_export(pledge_registrations_file),
+        failure=refused_reason,
+        on_request=True,
+        permission=Perm.DATA_EXCHANGE,
+        page="portal:exchange",
+    )
+)

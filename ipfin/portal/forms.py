@@ -113,3 +113,14 @@ class JobLaunchForm(BaseForm):
     """Start a daily job now, chosen by what it does."""
 
     name = forms.ChoiceField(label=_("任务"), choices=_job_choices)
+
+
+class ExportPeriodForm(BaseForm):
+    """The period of a file for the national platforms (the service checks its length)."""
+
+    start = forms.DateField(
+        label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

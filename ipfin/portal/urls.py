@@ -14,6 +14,8 @@ urlpatterns = [
     path("audit/", views.audit_trail, name="audit_trail"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<int:run_id>/", views.job_run, name="job_run"),
+    path("jobs/<int:run_id>/file", views.job_run_file, name="job_run_file"),
+    path("exchange/", views.exchange, name="exchange"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("supervision/", views.supervision_cases_view, name="supervision_cases"),
     path(

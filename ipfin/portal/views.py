@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind, Role, User
-from ipfin.accounts.permissions import Perm, has_perm, require_login
+from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.accounts.selectors import (
     api_token_get,
     api_tokens_of,
@@ -58,17 +58,27 @@ from ipfin.accounts.throttle import (
 from ipfin.accounts.totp import totp_uri
 from ipfin.audit import selectors as audit_selectors
 from ipfin.common.databases import reporting_db
+from ipfin.common.downloads import attachment
+from ipfin.common.errors import invalid
+from ipfin.financing.exchange import DEMANDS_EXPORT_JOB, demands_interchange_export_request
 from ipfin.holidays.selectors import missing_arrangement_year
 from ipfin.jobs.models import JobRun, JobState
 from ipfin.jobs.registry import job_spec
-from ipfin.jobs.selectors import job_run_get, job_runs_recent
+from ipfin.jobs.selectors import (
+    job_run_get,
+    job_run_output,
+    job_runs_recent,
+    job_runs_requested,
+)
 from ipfin.jobs.services import job_request
 from ipfin.loans import selectors as loan_selectors
 from ipfin.pledges import selectors as pledge_selectors
+from ipfin.pledges.exchange import PLEDGE_EXPORT_JOB, pledge_registrations_export_request
 from ipfin.pledges.views import state_counts
 from ipfin.portal.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 from ipfin.portal.forms import (
     AuditFilterForm,
+    ExportPeriodForm,
     JobLaunchForm,
     LoginForm,
     OrganisationSecondFactorForm,
@@ -373,6 +383,7 @@ JOB_RESULT_LABELS = {
     "rows_total": gettext_lazy("数据行数"),
     "rows_applied": gettext_lazy("入库行数"),
     "rows_skipped": gettext_lazy("跳过行数"),
+    "rows_exported": gettext_lazy("导出行数"),
     "rows_matched": gettext_lazy("匹配行数"),
 }
 
@@ -454,6 +465,7 @@ def job_run(request: HttpRequest, run_id: int) -> HttpResponse:
         "refused": None,
         "page": None,
         "result_url": None,
+        "has_file": run.state == JobState.DONE and run.files.filter(role="output").exists(),
         "is_admin": has_perm(request.user, Perm.JOBS_MANAGE),
     }
     if isinstance(refused, dict):
@@ -476,6 +488,63 @@ def job_run(request: HttpRequest, run_id: int) -> HttpResponse:
         if run.state == JobState.DONE and spec.result_page and isinstance(made, int):
             context["result_url"] = reverse(spec.result_page[0], args=[made])
     return render(request, "portal/job_run.html", context)
+
+
+# The files for the national platforms the office builds in the background: the choice's value
+# on the page → the service that queues it.
+_EXPORTS = {
+    "pledges": pledge_registrations_export_request,
+    "demands": demands_interchange_export_request,
+}
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def exchange(request: HttpRequest) -> HttpResponse:
+    """数据交换: the IP office builds the files it sends to the national platforms (the pledge
+    registrations in the national pledge information platform's columns, the financing demands
+    as a 信易贷 interchange file) for a period, in the background; the run's page offers the
+    file once it is made."""
+    require(request.user, Perm.DATA_EXCHANGE)
+    form = ExportPeriodForm(request.POST or None)
+    names = [PLEDGE_EXPORT_JOB, DEMANDS_EXPORT_JOB]
+
+    def page(status: int = 200, error: str = "") -> HttpResponse:
+        runs = job_runs_requested(actor=request.user, names=names)
+        context = {"form": form, "rows": [_job_row(r) for r in runs], "action_error": error}
+        return render(request, "portal/exchange.html", context, status=status)
+
+    if request.method != "POST":
+        return page()
+    made: dict[str, Any] = {}
+    export = _EXPORTS.get(request.POST.get("export", ""))
+
+    def act() -> str:
+        if export is None:
+            raise invalid(
+                None, "export_unknown", "请选择要导出的文件。", "Choose a file to export."
+            )
+        run = made["run"] = export(
+            actor=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
+        return _("导出已提交（后台任务 #%(id)s）。") % {"id": run.pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
+        on_failure=page,
+    )
+
+
+@login_required
+@domain_errors
+def job_run_file(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The file a finished export run made, for whoever may read the run."""
+    output = job_run_output(actor=request.user, run_id=run_id)
+    return attachment(bytes(output.data), output.content_type, output.name)
 
 
 # --- the user's own API tokens ------------------------------------------------------------------

@@ -35,7 +35,7 @@ from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTT
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
-from ipfin.jobs.api import job_run_out
+from ipfin.jobs.api import accepted
 from ipfin.jobs.schemas import JobRunOut
 from ipfin.registry.selectors import right_get
 from ipfin.valuation import selectors, services
@@ -408,8 +408,7 @@ def credit_import_job(
     run = services.credit_file_import_request(
         actor=request.user, uploaded_file=file, kind=kind, source=source, as_of=as_of
     )
-    response["Location"] = f"/api/v1/jobs/{run.pk}"
-    return Status(202, job_run_out(run))
+    return accepted(request, response, run)
 
 
 @router.get("/credit-imports", response=list[CreditImportOut])

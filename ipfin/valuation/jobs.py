@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import User
+from ipfin.accounts.permissions import Perm
 from ipfin.jobs.registry import (
     RUN_KEY,
     JobSpec,
@@ -106,6 +107,7 @@ register(
         run=_import_credit_file,
         failure=refused_reason,
         on_request=True,
+        permission=Perm.CREDIT_IMPORT,
         page="valuation:credit_imports",
     )
 )

@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 from ipfin.common.downloads import attachment
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut
-from ipfin.jobs.api import job_run_out
+from ipfin.jobs.api import accepted
 from ipfin.jobs.schemas import JobRunOut
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.models import (
@@ -153,8 +153,7 @@ def import_list_job(
     code and message the direct import would have answered). 409 `job_running` while the
     office's previous list import runs. Without a broker the run is over when this answers."""
     run = services.list_import_request(actor=request.user, uploaded_file=file, kind=kind, name=name)
-    response["Location"] = f"/api/v1/jobs/{run.pk}"
-    return Status(202, job_run_out(run))
+    return accepted(request, response, run)
 
 
 @router.get("/whitelist/imports", response=list[ImportOut])

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.models import User
+from ipfin.accounts.permissions import Perm
 from ipfin.jobs.registry import JobSpec, Params, refused_reason, register
 from ipfin.jobs.services import run_on_request
 from ipfin.whitelist.services import LIST_IMPORT_JOB, list_import
@@ -39,6 +40,7 @@ register(
         run=_import_list,
         failure=refused_reason,
         on_request=True,
+        permission=Perm.WHITELIST_MANAGE,
         page="whitelist:import_list",
         result_page=("whitelist:import_detail", "import_id"),
     )

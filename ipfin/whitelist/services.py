@@ -36,7 +36,7 @@ from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.tables import FileTooLarge, TableLimits, read_table, upload_checked
 from ipfin.jobs.models import JobRun
-from ipfin.jobs.services import job_request_file
+from ipfin.jobs.services import job_request_run
 from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.selectors import credit_scores_bulk
 from ipfin.whitelist import selectors
@@ -242,7 +242,7 @@ def list_import_request(
     kind = _valid_kind(kind)
     _clean_text(name, field="name", max_length=200, required=False)
     upload_checked(uploaded_file, _LIST_FILES)
-    return job_request_file(
+    return job_request_run(
         actor=actor,
         name=LIST_IMPORT_JOB,
         scope=f"org:{actor.organisation_id}",

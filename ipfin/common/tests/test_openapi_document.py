@@ -188,3 +188,24 @@ def test_a_date_is_written_yyyy_mm_dd_never_a_number_read_as_seconds(
     assert response.status_code == 422
     ok = api_client().get(f"/api/v1/rights/{right.number}/status", {"on": "2026-12-03"})
     assert (ok.status_code, ok.json()["on"]) == (200, "2026-12-03")
+
+
+def test_every_background_request_answers_202_with_the_runs_location(
+    document: dict[str, Any],
+) -> None:
+    accepted = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method, op in operations.items()
+        if "202" in op["responses"]
+    }
+    assert accepted == {
+        ("POST", "/api/v1/credit-imports/jobs"),
+        ("POST", "/api/v1/whitelist/imports/jobs"),
+        ("POST", "/api/v1/exports/pledge-registrations/jobs"),
+        ("POST", "/api/v1/exports/demands/jobs"),
+    }
+    for method, path in accepted:
+        response = document["paths"][path][method.lower()]["responses"]["202"]
+        assert response["headers"]["Location"]["schema"] == {"type": "string"}
+        assert response["content"]["application/json"]["schema"]["$ref"].endswith("/JobRunOut")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from ipfin.jobs.models import JobFile, JobRun
 from ipfin.loans.models import Installment, Loan, Repayment, SubsidyAllocationRun, SubsidyClaim
 from ipfin.loans.services import loan_classify_manual, subsidy_allocate, subsidy_claim_review
 from ipfin.outreach.models import Article
+from ipfin.pledges.exchange import pledge_registrations_export_request
 from ipfin.pledges.models import (
     AnnuityDeposit,
     AnnuityDepositYear,
@@ -135,6 +137,9 @@ CREATES = {
     ("POST", "/credit-imports"),
     ("POST", "/credit-imports/jobs"),  # the same, as a background run (test_credit_import_jobs)
     ("POST", "/whitelist/imports/jobs"),  # the office's list, in the background (test_api)
+    # The office's files for the national platforms (pledges/tests/test_exchange_jobs.py).
+    ("POST", "/exports/pledge-registrations/jobs"),
+    ("POST", "/exports/demands/jobs"),
     ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),
@@ -562,6 +567,10 @@ def demo(django_db_setup: Any, django_db_blocker: Any, demo_media: Path) -> Iter
             source="某省税务局",
             as_of="2026-04-30",
         )
+        # And a file for the national platform it exported (its run has a file to download).
+        pledge_registrations_export_request(
+            actor=users["examiner"], start=date(2026, 1, 1), end=date(2026, 12, 31)
+        )
         # A webhook of bank A's (the demo has none).
         webhook_create(
             actor=users["bank_a"],
@@ -690,6 +699,9 @@ def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
             **{"pk__in" if param == "batch_id" else "batch__in": pushed}
         )
         values = list(rows.values_list("pk", flat=True))
+    if path.endswith("/file"):  # only an export's run has a file
+        made = set(JobFile.objects.filter(role="output").values_list("run_id", flat=True))
+        values = [v for v in values if v in made]
     if path.endswith("/notice.pdf"):  # only a decided application has its notice
         noticed = set(
             PledgeDocument.objects.filter(

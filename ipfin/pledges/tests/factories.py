@@ -52,3 +52,19 @@ def approve(examiner: User, pledge: Pledge) -> Pledge:
         actor=pledge.created_by, pledge=pledge, uploaded_file=contract_file(pledge.contract_no)
     )
     return pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+
+
+def file_demand(client: Any, enterprise: Organisation, right: Right) -> None:
+    """The enterprise files a financing demand of 3,000,000.00 yuan for 12 months offering
+    `right`, through the API (`client`: one of its users' api_client)."""
+    filed = client.post_json(
+        "/api/v1/demands",
+        {
+            "enterprise_uscc": enterprise.uscc,
+            "amount": "3000000.00",
+            "term_months": 12,
+            "purpose": "研发投入",
+            "rights": [right.number],
+        },
+    )
+    assert filed.status_code == 201, filed.content

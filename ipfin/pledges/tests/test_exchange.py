@@ -14,7 +14,7 @@ import pytest
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.exchange import NATIONAL_PLEDGE_FIELDS
 from ipfin.pledges.models import Pledge
-from ipfin.pledges.tests.factories import approve
+from ipfin.pledges.tests.factories import approve, file_demand
 
 pytestmark = pytest.mark.django_db
 
@@ -81,17 +81,7 @@ def test_the_demands_interchange_file(
     right: Any,
     today: Any,
 ) -> None:
-    filed = api_client(enterprise_a_user).post_json(
-        "/api/v1/demands",
-        {
-            "enterprise_uscc": enterprise_a.uscc,
-            "amount": "3000000.00",
-            "term_months": 12,
-            "purpose": "研发投入",
-            "rights": [right.number],
-        },
-    )
-    assert filed.status_code == 201, filed.content
+    file_demand(api_client(enterprise_a_user), enterprise_a, right)
     body = (
         api_client(office_user)
         .get(f"/api/v1/exports/demands.json?start={today}&end={today}")

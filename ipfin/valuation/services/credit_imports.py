@@ -22,7 +22,7 @@ from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.tables import TableLimits, read_table, upload_checked
 from ipfin.common.uploads import upload_sha256
 from ipfin.jobs.models import JobRun
-from ipfin.jobs.services import job_request_file
+from ipfin.jobs.services import job_request_run
 from ipfin.valuation.domain.credit_files import CreditFileKind, CreditRow, parse_credit_file
 from ipfin.valuation.models import CreditDataImport, CreditRecord, EnterpriseCreditProfile
 
@@ -79,42 +79,45 @@ def _apply_tax_grades(data_import: CreditDataImport, actor: User) -> list[dict[s
     to}), one per enterprise. The profiles' versions move, so an edit made from the version
     before is refused as stale.
 
-    Set-based (a file holds up to 50,000 rows): the missing profiles made by one insert, the
-    ones to change locked and read by one query each, changed by one UPDATE."""
+    Set-based (a file holds up to 50,000 rows): the missing profiles made by one insert, every
+    profile of the file's enterprises locked (in one order: two imports of overlapping files
+    queue, they do not deadlock), the ones to change read and changed by one UPDATE each."""
     records = CreditRecord.objects.filter(data_import=data_import)
     latest = records.filter(organisation_id=OuterRef("organisation_id")).order_by("-on", "-pk")
     organisations = records.values("organisation_id")
     EnterpriseCreditProfile.objects.bulk_create(
         [
             EnterpriseCreditProfile(organisation_id=org)
-            for org in records.values_list("organisation_id", flat=True).distinct()
+            for org in records.order_by("organisation_id")
+            .values_list("organisation_id", flat=True)
+            .distinct()
         ],
         batch_size=1000,
         ignore_conflicts=True,  # the enterprises that have a profile keep it
     )
-    behind = (
-        EnterpriseCreditProfile.objects.filter(organisation_id__in=organisations)
-        .annotate(
-            file_on=Subquery(latest.values("on")[:1]),
-            file_record=Subquery(latest.values("pk")[:1]),
-            file_grade=Subquery(latest.values("value")[:1]),
-        )
-        .filter(
-            Q(tax_credit_grade_record__isnull=True)
-            | Q(tax_credit_grade_record__on__lt=F("file_on"))
-            | Q(
-                tax_credit_grade_record__on=F("file_on"),
-                tax_credit_grade_record__data_import_id__lt=data_import.pk,
-            )
+    # Locked before the rule is read: a hand edit committed in between would otherwise make a
+    # profile match at the UPDATE that the report did not list.
+    profiles = EnterpriseCreditProfile.objects.filter(organisation_id__in=organisations)
+    list(profiles.select_for_update().order_by("pk").values_list("pk", flat=True))
+    behind = profiles.annotate(
+        file_on=Subquery(latest.values("on")[:1]),
+        file_record=Subquery(latest.values("pk")[:1]),
+        file_grade=Subquery(latest.values("value")[:1]),
+    ).filter(
+        Q(tax_credit_grade_record__isnull=True)
+        | Q(tax_credit_grade_record__on__lt=F("file_on"))
+        | Q(
+            tax_credit_grade_record__on=F("file_on"),
+            tax_credit_grade_record__data_import_id__lt=data_import.pk,
         )
     )
     changes = [
         {"organisation": org, "from": before or None, "to": after}
-        for org, before, after in behind.select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list("organisation_id", "tax_credit_grade", "file_grade")
+        for org, before, after in behind.order_by("pk").values_list(
+            "organisation_id", "tax_credit_grade", "file_grade"
+        )
     ]
-    # The same rows (locked above: none of them can have changed since).
+    # The same rows: every candidate is locked, none can have changed since.
     behind.update(
         tax_credit_grade=Subquery(latest.values("value")[:1]),
         tax_credit_grade_record_id=Subquery(latest.values("pk")[:1]),
@@ -257,7 +260,7 @@ def credit_file_import_request(
     day = today or timezone.localdate()
     file_kind, clean_source, clean_as_of = _kind(kind), _source(source), _as_of(as_of, day)
     upload_checked(uploaded_file, CREDIT_FILES)
-    return job_request_file(
+    return job_request_run(
         actor=actor,
         name=CREDIT_IMPORT_JOB,
         scope=f"org:{actor.organisation_id}",
@@ -265,6 +268,7 @@ def credit_file_import_request(
             "kind": file_kind.value,
             "source": clean_source,
             "as_of": clean_as_of.isoformat(),
+            "today": day.isoformat(),  # the run checks the file's dates against the same day
         },
         uploaded_file=uploaded_file,
     )

@@ -126,9 +126,10 @@ def test_one_import_of_the_office_at_a_time(
 
 
 @pytest.mark.django_db
-def test_a_run_is_seen_by_its_requester_and_the_jobs_administrators_only(
+def test_a_run_is_seen_by_its_requester_their_colleagues_and_the_jobs_administrators(
     api_client: Callable[..., Any],
     office_user: User,
+    examiner: User,
     office_admin: User,
     bank_a_user: User,
     enterprise_a: Organisation,
@@ -137,6 +138,8 @@ def test_a_run_is_seen_by_its_requester_and_the_jobs_administrators_only(
         api_client(office_user), _file([TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]])
     )
     path = answer["Location"]
+    # A colleague who may import credit files follows the run that keeps them waiting.
+    assert api_client(examiner).get(path).status_code == 200
     assert api_client(bank_a_user).get(path).status_code == 404
     assert api_client(bank_a_user).get("/api/v1/jobs/999999").status_code == 404
     assert api_client(office_admin).get(path).status_code == 200
@@ -145,6 +148,23 @@ def test_a_run_is_seen_by_its_requester_and_the_jobs_administrators_only(
         api_client(bank_a_user), _file([TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]])
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_shown_to_the_jobs_administrators_only(
+    api_client: Callable[..., Any], office_user: User, office_admin: User
+) -> None:
+    run = JobRun.objects.create(
+        name=CREDIT_IMPORT_JOB,
+        scope="x",
+        state=JobState.FAILED,
+        requested_by=office_user,
+        error='IntegrityError: duplicate key value violates unique constraint "secret_idx"',
+    )
+    mine = api_client(office_user).get(f"/api/v1/jobs/{run.pk}").json()
+    assert "secret_idx" not in mine["error"] and f"#{run.pk}" in mine["error"]
+    admin = api_client(office_admin).get(f"/api/v1/jobs/{run.pk}").json()
+    assert "secret_idx" in admin["error"]
 
 
 def test_the_daily_jobs_page_cannot_start_a_run_that_needs_a_file() -> None:
