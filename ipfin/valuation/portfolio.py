@@ -7,7 +7,10 @@ GROUP BY over their current owners, LEFT JOINed. On PostgreSQL the rows come bac
 few rows of 64-bit integers read by NumPy without a Python loop (`_packed_rows_sql`, the same
 packing the background run's stage holds; every column is a fixed-width integer; the cohort's
 technology field as a 64-bit hash of its text, `hashtextextended`, so that no string crosses
-over); on SQLite (the embedded default, small registers) through the cursor. The cohort (filing
+over). The whole register's read (the command's, outside a transaction) is cut into
+IPFIN_SCORE_READERS ranges of right ids read over as many connections at once: the aggregation
+is the server's work, one core per connection. On SQLite (the embedded default, small
+registers) through the cursor. The cohort (filing
 year × IPC main subclass, or × kind for rights without IPC) is then numbered in NumPy, and the
 columns derived:
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -453,6 +457,46 @@ def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.in
     return _read_packed(sql)
 
 
+def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
+    """The whole register's raw columns read over `readers` connections at once, each the
+    rights of one range of ids (the aggregation is the server's work: one core per connection;
+    the rows of a right all come from one connection, so each right is read whole). Only where
+    other connections see what this one does: outside a transaction (the command's read),
+    never inside one (a test's, a caller's), where the single read runs instead."""
+    low, high, count = _register_span()
+    ranges = span_ranges(low, high, count, max(1, -(-count // readers)))
+    if len(ranges) < 2:
+        return _read_packed(_sql("postgresql", on=on))
+
+    def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _one_big_scan(cursor)
+                select = _packed_rows_sql(_sql("postgresql", on=on, ids=lo_hi))
+                return [
+                    (n, packed)
+                    for n, packed in _fetch_binary(
+                        f"SELECT p.n, p.packed FROM ({select}) AS p(first_id, n, packed)"  # noqa: S608
+                    )
+                ]
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+        parts = list(pool.map(read, ranges))
+    return _unpacked([block for part in parts for block in part], "the register's read")
+
+
+def _register_span() -> tuple[int, int, int]:
+    """The register's lowest and highest right id and its count of rights (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id), COUNT(*) FROM {Right._meta.db_table}"  # noqa: S608
+        )
+        low, high, count = cursor.fetchone()
+    return int(low or 0), int(high or 0), int(count)
+
+
 def _one_big_scan(cursor: Any) -> None:
     """Inside a transaction: no JIT compilation (seconds of it for a plan run once), enough
     memory for the hash aggregates, and no parallel workers (each would aggregate every event
@@ -692,7 +736,10 @@ def read_portfolio(
     # The filter appears four times: in the events', the pledges' and the owners' GROUP BY, and
     # on the rights.
     all_params = list(params) * 4 if where else []
-    if vendor == "postgresql":
+    readers = settings.IPFIN_SCORE_READERS
+    if vendor == "postgresql" and not where and readers > 1 and not connection.in_atomic_block:
+        raw = _read_in_ranges(on, readers)
+    elif vendor == "postgresql":
         raw = _read_postgresql(sql, all_params)
     else:
         raw = _read_sqlite(sql, all_params)
@@ -733,12 +780,7 @@ def _packed_blocks(raw: Mapping[str, NDArray[np.int64]]) -> list[tuple[int, int,
 def portfolio_id_ranges(size: int) -> list[tuple[int, int]]:
     """The register's right ids cut into closed ranges of about `size` ids each, from one
     MIN/MAX/COUNT (ipfin.jobs.domain.span_ranges)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MIN(id), MAX(id), COUNT(*) FROM {Right._meta.db_table}"  # noqa: S608
-        )
-        low, high, count = cursor.fetchone()
-    return span_ranges(int(low or 0), int(high or 0), int(count), size)
+    return span_ranges(*_register_span(), size)
 
 
 def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:

@@ -1,7 +1,8 @@
 """`portfolio_score`: score every right of the register and store the scores, set-based.
 
-Read (one query, ipfin.valuation.portfolio.read_portfolio, which also backs each right's cohort
-off to at least `min_cohort` rights of its kind) → score (one call of the columnar engine,
+Read (one query per range of rights, the ranges over as many connections at once on PostgreSQL:
+ipfin.valuation.portfolio.read_portfolio, which also backs each right's cohort off to at least
+`min_cohort` rights of its kind) → score (one call of the columnar engine,
 ipfin.valuation.domain.indicator.score_rights, over every right at once: the percentiles are
 cohort-relative, so the cohorts must be complete; the grade bounds are calibrated on this run's
 scores: A the top 15%, B the next 25%, C the next 40%, D the rest by default) → write (one

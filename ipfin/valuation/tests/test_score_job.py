@@ -76,6 +76,49 @@ def test_id_ranges_cover_the_register_in_pieces_of_the_size_asked(
         portfolio_id_ranges(0)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_read_over_several_connections_equals_the_single_read(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: the command's read cut into ranges of rights read over as many connections
+    at once (IPFIN_SCORE_READERS) gives the single query's rights and columns; inside a
+    transaction (where other connections would not see its rows) the single read runs."""
+    from django.db import connection, transaction
+
+    from ipfin.valuation import portfolio
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel read is PostgreSQL's (SQLite has one writer, one reader here)")
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    settings.IPFIN_SCORE_READERS = 1
+    single = portfolio.read_portfolio(on=today, min_cohort=2)
+    settings.IPFIN_SCORE_READERS = 3
+    ranges: list[int] = []
+    original = portfolio._read_in_ranges
+
+    def counted(on: date, readers: int) -> Any:
+        ranges.append(readers)
+        return original(on, readers)
+
+    monkeypatch.setattr(portfolio, "_read_in_ranges", counted)  # a spy: it reads as before
+    several = portfolio.read_portfolio(on=today, min_cohort=2)
+    with transaction.atomic():
+        inside = portfolio.read_portfolio(on=today, min_cohort=2)
+    assert ranges == [3]  # the read inside the transaction was the single one
+    for other in (several, inside):
+        order_s, order_o = single.right_id.argsort(), other.right_id.argsort()
+        assert other.right_id[order_o].tolist() == single.right_id[order_s].tolist() == ids
+        for name, column in single.columns.items():
+            assert other.columns[name][order_o].tolist() == pytest.approx(
+                column[order_s].tolist(), nan_ok=True
+            ), name
+        assert other.cohorts.size[order_o].tolist() == single.cohorts.size[order_s].tolist()
+
+
 def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
     make_right: Callable[..., Right], examiner: User, today: date
 ) -> None:
