@@ -265,11 +265,20 @@ def _sql(vendor: str, *, on: date, where: str = "", ids: tuple[int, int] | None 
             "CASE WHEN (e.payload ->> 'days') ~ '^[0-9]{1,5}$' "
             "THEN CAST(e.payload ->> 'days' AS integer) END"
         )
-        # Distinct subclasses of the codes; a right with one code (no separator: about half of
-        # them) skips the per-row subquery.
+
+        # Distinct subclasses of the codes (an empty code not counted). A right with one code
+        # (no separator) or up to three (compared pairwise: a code past the last is '') skips
+        # the per-row subquery, a tenth of the read's time on a million rights.
+        def sub(k: int) -> str:
+            return f"UPPER(SUBSTR(REPLACE(split_part(r.ipc_codes, ';', {k}), ' ', ''), 1, 4))"
+
         ipc = (
-            "CASE WHEN strpos(r.ipc_codes, ';') = 0 "
+            "CASE WHEN strpos(r.ipc_codes, ';') = 0 "  # noqa: S608 - this module's SQL, no value
             "THEN CASE WHEN TRIM(r.ipc_codes) = '' THEN 0 ELSE 1 END "
+            "WHEN length(r.ipc_codes) - length(replace(r.ipc_codes, ';', '')) <= 2 "
+            f"THEN CAST({sub(1)} <> '' AS integer) "
+            f"+ CAST({sub(2)} <> '' AND {sub(2)} <> {sub(1)} AS integer) "
+            f"+ CAST({sub(3)} <> '' AND {sub(3)} <> {sub(1)} AND {sub(3)} <> {sub(2)} AS integer) "
             "ELSE (SELECT COUNT(DISTINCT UPPER(SUBSTR(REPLACE(c, ' ', ''), 1, 4))) "
             "FROM unnest(string_to_array(r.ipc_codes, ';')) AS c WHERE TRIM(c) <> '') END"
         )

@@ -330,3 +330,38 @@ def test_a_right_without_ipc_backs_off_to_its_kind_within_two_years(
     whole = read_portfolio(on=date(2025, 1, 1), min_cohort=3)
     index = {int(pk): i for i, pk in enumerate(whole.right_id)}
     assert {whole.cohorts.basis_labels()[index[m.pk]] for m in marks} == {"subclass_years"}
+
+
+@pytest.mark.django_db
+def test_ipc_breadth_is_counted_alike_by_the_server_and_in_python(
+    make_right: Callable[..., Right], today: date
+) -> None:
+    """The count of distinct 4-character IPC subclasses (ipc_subclass_count) as the read makes
+    it (on PostgreSQL: pairwise comparison for up to three codes, a subquery beyond) equals the
+    embedded reading's (Python: ipfin.valuation.portfolio._ipc_subclass_counts) on awkward code
+    lists: empty codes, spaces, lower case, repeats, four and more codes."""
+    from ipfin.valuation.portfolio import _ipc_subclass_counts
+
+    lists = [
+        "G06F16/33",
+        "G06F16/33;G06F17/30",
+        "G06F16/33;H04L9/00",
+        ";G06F16/33",
+        "G06F16/33;;",
+        " ; ;",
+        "g06f 16/33;G06F17/30;G06F1/00",
+        "G06F1/00;H04L9/00;G06F3/01",
+        "A61B5/00;H04L9/00;G06F3/01",
+        "H04L9/00;G06F1/00;H04L1/00;A61B5/00",
+        "H04L9/00;;G06F1/00;;H04L1/00;A61B5/00;C12N1/00",
+        "G0 6F1/00;G06F 2/00;g06f3/00;G06F4/00",
+    ]
+    rights = {make_right(ipc_main="G06F1/00", ipc_codes=codes).pk: codes for codes in lists}
+    portfolio = read_portfolio(on=today, min_cohort=1)
+    column = portfolio.columns["ipc_subclass_count"]
+    read = {int(i): column[k] for k, i in enumerate(portfolio.right_id) if int(i) in rights}
+    expected = dict(zip(rights, _ipc_subclass_counts(list(rights.values())), strict=True))
+    for pk, codes in rights.items():
+        got = read[pk]
+        want = float(expected[pk]) if expected[pk] else float("nan")
+        assert got == want or (np.isnan(got) and np.isnan(want)), (codes, got, want)
