@@ -66,11 +66,18 @@ def job_run(request: HttpRequest, job_id: int) -> dict[str, Any]:
     openapi_extra={
         "responses": {
             "200": {
-                "description": "the file the run made (an export): its own content type "
-                "(text/csv, application/json), as an attachment",
+                "description": "the file the run made (an export), as an attachment: the "
+                "pledge registrations' CSV, or the demands' interchange file (the JSON GET "
+                "/exports/demands.json answers)",
+                "headers": {
+                    "Content-Disposition": {
+                        "description": 'attachment; filename="…" (the file\'s name)',
+                        "schema": {"type": "string"},
+                    }
+                },
                 "content": {
                     "text/csv": {"schema": {"type": "string"}},
-                    "application/json": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {}},
                 },
             }
         }

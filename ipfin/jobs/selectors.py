@@ -6,7 +6,7 @@ from __future__ import annotations
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound
-from ipfin.jobs.models import JobFile, JobFileRole, JobRun
+from ipfin.jobs.models import JobFile, JobFileRole, JobRun, JobState
 from ipfin.jobs.registry import job_spec
 
 RECENT = 50
@@ -29,11 +29,8 @@ def _may_read(user: User, run: JobRun) -> bool:
         return False  # the requester too, once they may no longer make the request
     if run.requested_by_id == user.pk:
         return True
-    return (
-        needed is not None
-        and run.requested_by is not None
-        and run.requested_by.organisation_id == user.organisation_id
-    )
+    # The organisation the run was made for (its scope), whatever the requester's is now.
+    return needed is not None and run.scope == f"org:{user.organisation_id}"
 
 
 def job_run_get(*, actor: Actor, run_id: int) -> JobRun:
@@ -52,7 +49,7 @@ def job_run_output(*, actor: Actor, run_id: int) -> JobFile:
     there is none (the run not done, or its file deleted a week after it ended)."""
     run = job_run_get(actor=actor, run_id=run_id)
     output = JobFile.objects.filter(run=run, role=JobFileRole.OUTPUT).first()
-    if output is None:
+    if output is None or run.state != JobState.DONE:  # a run failed late may have made one
         raise NotFound(
             "该任务没有可下载的文件（未完成，或已超过保留期限）。",
             "This run has no file to download (not done, or past the days it is kept).",

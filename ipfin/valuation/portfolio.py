@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import psycopg
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from numpy.typing import NDArray
 
 from ipfin.jobs.domain import span_ranges
@@ -466,34 +466,59 @@ def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.in
     return _read_packed(sql)
 
 
+# At most this many connections for the direct read (each holds 256 MB of work memory).
+MAX_READERS = 8
+
+
 def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
     """The whole register's raw columns read over `readers` connections at once, each the
     rights of one range of ids (the aggregation is the server's work: one core per connection;
-    the rows of a right all come from one connection, so each right is read whole). Only where
-    other connections see what this one does: outside a transaction (the command's read),
-    never inside one (a test's, a caller's), where the single read runs instead."""
-    low, high, count = _register_span()
-    ranges = span_ranges(low, high, count, max(1, -(-count // readers)))
-    if len(ranges) < 2:
-        return _read_packed(_sql("postgresql", on=on))
+    the rows of a right all come from one connection, so each right is read whole).
 
-    def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
+    All the connections read one moment of the register: this one opens a REPEATABLE READ
+    transaction and exports its snapshot (pg_export_snapshot), which every reader's transaction
+    takes before it reads, so that an import committed meanwhile is in none of the ranges, not
+    in some. Only where other connections see what this one does: outside a transaction (the
+    command's read), never inside one (a test's, a caller's: the single read runs there). A
+    reader that cannot connect (the server's connections used up) falls back to the single
+    read."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = str(cursor.fetchone()[0])
+        low, high, count = _register_span()
+        ranges = span_ranges(low, high, count, max(1, -(-count // min(readers, MAX_READERS))))
+        if len(ranges) < 2:
+            return _read_packed(_sql("postgresql", on=on))
+        _before_ranges_read()
+
+        def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
+            try:
+                with transaction.atomic(), connection.cursor() as reader:
+                    reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    reader.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    _one_big_scan(reader)
+                    select = _packed_rows_sql(_sql("postgresql", on=on, ids=lo_hi))
+                    return [
+                        (n, packed)
+                        for n, packed in _fetch_binary(
+                            f"SELECT p.n, p.packed FROM ({select}) AS p(first_id, n, packed)"  # noqa: S608
+                        )
+                    ]
+            finally:
+                connection.close()  # this thread's own connection
+
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                _one_big_scan(cursor)
-                select = _packed_rows_sql(_sql("postgresql", on=on, ids=lo_hi))
-                return [
-                    (n, packed)
-                    for n, packed in _fetch_binary(
-                        f"SELECT p.n, p.packed FROM ({select}) AS p(first_id, n, packed)"  # noqa: S608
-                    )
-                ]
-        finally:
-            connection.close()  # this thread's own connection
-
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        parts = list(pool.map(read, ranges))
+            with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+                parts = list(pool.map(read, ranges))
+        except OperationalError:
+            return _read_packed(_sql("postgresql", on=on))
     return _unpacked([block for part in parts for block in part], "the register's read")
+
+
+def _before_ranges_read() -> None:
+    """Nothing: the moment between the snapshot and the readers' reads, where a test commits
+    a change that none of the ranges may see."""
 
 
 def _register_span() -> tuple[int, int, int]:

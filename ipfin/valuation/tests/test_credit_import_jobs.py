@@ -206,3 +206,46 @@ def test_on_a_worker_the_file_is_read_from_the_database_and_imported(
     assert run.state == JobState.DONE, (run.error, celery_workers.log(0))
     assert run.result is not None and run.result["rows_applied"] == 1
     assert EnterpriseCreditProfile.objects.get(organisation=enterprise_a).tax_credit_grade == "M"
+
+
+@pytest.mark.django_db
+def test_colleagues_are_those_of_the_organisation_the_run_was_made_for(
+    api_client: Callable[..., Any],
+    office_user: User,
+    examiner: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    enterprise_a: Organisation,
+) -> None:
+    answer = _send(
+        api_client(office_user), _file([TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]])
+    )
+    path = answer["Location"]
+    other_office = make_org("ip_office", "另一知识产权局")
+    stranger = make_user("other_office_user", other_office)
+    assert api_client(stranger).get(path).status_code == 404
+    # The requester moves to the other office: its users still do not read the run, which
+    # stays the first office's.
+    User.objects.filter(pk=office_user.pk).update(organisation=other_office)
+    assert api_client(stranger).get(path).status_code == 404
+    assert api_client(examiner).get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_file_is_downloaded_only_from_a_run_that_is_done(
+    api_client: Callable[..., Any], office_user: User
+) -> None:
+    run = JobRun.objects.create(
+        name="pledge_registrations_export",
+        scope=f"org:{office_user.organisation_id}",
+        state=JobState.FAILED,  # swept as stuck, its chunk committed after
+        requested_by=office_user,
+    )
+    JobFile.objects.create(
+        run=run, role="output", name="x.csv", content_type="text/csv", size=1,
+        sha256="0" * 64, data=b"x",
+    )  # fmt: skip
+    office = api_client(office_user)
+    assert office.get(f"/api/v1/jobs/{run.pk}/file").status_code == 404
+    JobRun.objects.filter(pk=run.pk).update(state=JobState.DONE)
+    assert office.get(f"/api/v1/jobs/{run.pk}/file").status_code == 200

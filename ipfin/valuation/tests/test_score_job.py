@@ -119,6 +119,58 @@ def test_the_read_over_several_connections_equals_the_single_read(
         assert other.cohorts.size[order_o].tolist() == single.cohorts.size[order_s].tolist()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_readers_all_read_one_moment_of_the_register(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: a change committed after the read began (here: licences of the first and
+    the last right, in one transaction, between the snapshot and the readers' queries) is in
+    none of the ranges, not in one of them; the next read sees it in both."""
+    import threading
+
+    from django.db import connection
+
+    from ipfin.valuation import portfolio
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel read is PostgreSQL's")
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    first, last = Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])
+    settings.IPFIN_SCORE_READERS = 2
+
+    def commit_licences() -> None:
+        from django.db import connection as own
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                for right in (first, last):
+                    right_event_record(
+                        actor=examiner, right=right, type="licence", date=today,
+                        payload={"licence_type": "ordinary", "licensee": "丁公司"},
+                    )  # fmt: skip
+        finally:
+            own.close()
+
+    def meanwhile() -> None:
+        writer = threading.Thread(target=commit_licences)
+        writer.start()
+        writer.join()
+
+    def licences(p: Any) -> list[float]:
+        at = {int(i): k for k, i in enumerate(p.right_id)}
+        return [float(p.columns["licence_count"][at[i]]) for i in (ids[0], ids[-1])]
+
+    monkeypatch.setattr(portfolio, "_before_ranges_read", meanwhile)
+    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [0.0, 0.0]
+    monkeypatch.setattr(portfolio, "_before_ranges_read", lambda: None)
+    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [1.0, 1.0]
+
+
 def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
     make_right: Callable[..., Right], examiner: User, today: date
 ) -> None:
