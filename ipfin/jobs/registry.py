@@ -58,10 +58,12 @@ class JobSpec:
     # and the page of what a finished run made: (URL name, the result's key of its argument).
     page: str | None = None
     result_page: tuple[str, str] | None = None
-    # For a job run on request: the permission its request needs. The requester's colleagues
-    # who hold it read the run too (one run per organisation at a time: the one that keeps
-    # them waiting is theirs to follow).
-    permission: Perm | None = None
+    # For a job run on request: the permission its request needs (any of several). The
+    # requester's colleagues who hold it read the run too (one run per organisation at a time:
+    # the one that keeps them waiting is theirs to follow), unless `colleagues` is False (a
+    # report whose scope is the requester's own permissions).
+    permission: Perm | tuple[Perm, ...] | None = None
+    colleagues: bool = True
 
 
 _JOBS: dict[str, JobSpec] = {}
@@ -99,7 +101,7 @@ class ExportFile:
     name: str  # the file's name when downloaded
     content_type: str
     data: bytes
-    rows: int
+    rows: int | None  # the rows it holds; None for a report
 
 
 def refusal(exc: DomainError) -> dict[str, Any]:

@@ -22,15 +22,17 @@ def _may_read(user: User, run: JobRun) -> bool:
     if has_perm(user, Perm.JOBS_MANAGE):
         return True
     try:
-        needed = job_spec(run.name).permission
+        spec = job_spec(run.name)
     except KeyError:  # a job no longer registered: its administrators only
         return False
-    if needed is not None and not has_perm(user, needed):
+    needed = spec.permission
+    allowed = () if needed is None else needed if isinstance(needed, tuple) else (needed,)
+    if allowed and not any(has_perm(user, p) for p in allowed):
         return False  # the requester too, once they may no longer make the request
     if run.requested_by_id == user.pk:
         return True
     # The organisation the run was made for (its scope), whatever the requester's is now.
-    return needed is not None and run.scope == f"org:{user.organisation_id}"
+    return needed is not None and spec.colleagues and run.scope == f"org:{user.organisation_id}"
 
 
 def job_run_get(*, actor: Actor, run_id: int) -> JobRun:

@@ -264,7 +264,10 @@ def run_export(params: Mapping[str, Any], make: Callable[[User], ExportFile]) ->
     except DomainError as refused:
         return refusal(refused)
     run_output_store(run.pk, name=made.name, content_type=made.content_type, data=made.data)
-    return {"rows_exported": made.rows, "bytes": len(made.data)}
+    counts = {"bytes": len(made.data)}
+    if made.rows is not None:
+        counts["rows_exported"] = made.rows
+    return counts
 
 
 def run_input_file(run_id: int) -> SimpleUploadedFile:

@@ -16,15 +16,17 @@ The IP office's administrators and the regulators read every loan's figures; a b
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ipfin.common.downloads import attachment
 from ipfin.common.errors import invalid
 from ipfin.common.money import money_str
+from ipfin.jobs.api import accepted
+from ipfin.jobs.schemas import JobRunOut
 from ipfin.stats import reports, selectors, services
 from ipfin.stats.domain import GROWTH_TARGET, Figures, Period, PeriodError, parse_period
 from ipfin.stats.schemas import (
@@ -130,11 +132,25 @@ def stats_park_growth(request: HttpRequest, filters: Query[ParkGrowthFilter]) ->
 
 
 def _report(request: HttpRequest, period: str) -> reports.MonitoringReport:
-    try:
-        parsed = parse_period(period)
-    except PeriodError as error:
-        raise invalid(error.field, "period_invalid", error.message_zh, error.message_en) from None
-    return reports.monitoring_report(actor=request.user, period=parsed)
+    return reports.monitoring_report(actor=request.user, period=reports.report_period(period))
+
+
+class ReportJobIn(Schema):
+    period: str = Field(..., description="a quarter (2026Q3) or a year (2026)", max_length=20)
+    format: Literal["pdf", "xlsx"]
+
+
+@router.post("/stats/reports/jobs", response={202: JobRunOut})
+def stats_report_job(
+    request: HttpRequest, response: HttpResponse, body: ReportJobIn
+) -> Status[dict[str, Any]]:
+    """The same report built in the background: the period and the format are checked now
+    (422 `period_invalid`, nothing queued); 202 with the run, `Location` its address (GET
+    /jobs/{job_id}), polled until done, then the file at GET /jobs/{job_id}/file (kept a
+    week). Built over the caller's own scope and read by the caller alone. 409 `job_running`
+    while the organisation's previous report runs."""
+    run = reports.monitoring_report_request(actor=request.user, period=body.period, fmt=body.format)
+    return accepted(request, response, run)
 
 
 @router.get("/stats/reports/{period}.pdf")

@@ -1,4 +1,5 @@
-"""The quarter-end snapshots as a background job (one chunk)."""
+"""The quarter-end snapshots as a background job (one chunk); the monitoring report built as a
+run on request."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, day_param, register
+from ipfin.accounts.permissions import Perm
+from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register
+from ipfin.jobs.services import run_export
+from ipfin.stats.reports import REPORT_EXPORT_JOB, monitoring_report_file
 from ipfin.stats.services import positions_snapshots_refresh
 
 
@@ -16,3 +20,27 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
 
 
 register(JobSpec(name="snapshot_positions", label=_("季末贷款余额快照"), run=_run))
+
+
+def _report(params: Params, lo: int, hi: int) -> dict[str, Any]:
+    return run_export(
+        params,
+        lambda actor: monitoring_report_file(
+            actor=actor, period=str(params["period"]), fmt=str(params["format"])
+        ),
+    )
+
+
+register(
+    JobSpec(
+        name=REPORT_EXPORT_JOB,
+        label=_("季度监测报告生成"),
+        run=_report,
+        failure=refused_reason,
+        on_request=True,
+        page="stats:dashboard",
+        # Built over the requester's own scope: theirs alone to read.
+        permission=(Perm.STATS_READ, Perm.STATS_OWN),
+        colleagues=False,
+    )
+)

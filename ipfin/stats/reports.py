@@ -42,15 +42,20 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.common.display import EXCEL_PERCENT_FORMAT
+from ipfin.common.errors import invalid
 from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.common.money import wan_yuan
 from ipfin.common.pdf import DOC_KWARGS, FONT, FONT_BOLD, TABLE_FONT, register_fonts
+from ipfin.jobs.models import JobRun
+from ipfin.jobs.registry import ExportFile
+from ipfin.jobs.services import job_request_run
 from ipfin.risk.domain.npl import Quarter, ratio_6
 from ipfin.risk.selectors import BankNplFigures, npl_tolerance_list
 from ipfin.stats import charts
-from ipfin.stats.domain import DEFINITIONS, Dimension, Figures, Period
+from ipfin.stats.domain import DEFINITIONS, Dimension, Figures, Period, PeriodError, parse_period
 from ipfin.stats.selectors import IndicatorTable, ParkGrowth, indicator_table, park_growth
 
 __all__ = [
@@ -441,3 +446,55 @@ def _npl_table(rows: list[BankNplFigures], styles: dict[str, ParagraphStyle]) ->
     table = Table([header, *body], colWidths=[70 * mm] + [28 * mm] * 6, repeatRows=1)
     table.setStyle(_TABLE_STYLE)
     return table
+
+
+# --- the report built in the background (ipfin.stats.jobs) -------------------------------------
+
+REPORT_EXPORT_JOB = "monitoring_report_export"
+REPORT_FORMATS = ("pdf", "xlsx")
+
+
+def report_period(period: str) -> Period:
+    """`period` (2026Q3, 2026) parsed: else 422 `period_invalid` on its field."""
+    try:
+        return parse_period(period)
+    except PeriodError as error:
+        raise invalid(error.field, "period_invalid", error.message_zh, error.message_en) from None
+
+
+def _report_format(fmt: str) -> str:
+    if fmt not in REPORT_FORMATS:
+        raise invalid(
+            "format", "format_invalid", "格式应为 pdf 或 xlsx。", "format must be pdf or xlsx."
+        )
+    return fmt
+
+
+def monitoring_report_file(*, actor: Actor, period: str, fmt: str) -> ExportFile:
+    """The report of `period` (2026Q3, 2026) over the loans `actor` may see, as PDF or Excel
+    (422 `period_invalid`, `format_invalid`)."""
+    report = monitoring_report(actor=actor, period=report_period(period))
+    if _report_format(fmt) == "pdf":
+        data, content_type = report_pdf(report), PDF_CONTENT_TYPE
+    else:
+        data, content_type = report_workbook(report), XLSX_CONTENT_TYPE
+    return ExportFile(
+        name=f"ipfin-monitoring-{report.period.name}.{fmt}",
+        content_type=content_type,
+        data=data,
+        rows=None,  # a report, not rows
+    )
+
+
+def monitoring_report_request(*, actor: User, period: str, fmt: str) -> JobRun:
+    """monitoring_report_file as a background run, built as the requester (their scope: a
+    bank its own loans) and read by them alone; the period and the format are checked now
+    (422, nothing queued). One report of the organisation's at a time (409 `job_running`)."""
+    stats_scope(actor)  # 401/403 now, not in the run
+    clean_period, clean_fmt = report_period(period), _report_format(fmt)
+    return job_request_run(
+        actor=actor,
+        name=REPORT_EXPORT_JOB,
+        scope=f"org:{actor.organisation_id}",
+        params={"period": clean_period.name, "format": clean_fmt},
+    )

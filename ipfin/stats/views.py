@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -241,4 +243,31 @@ def bank_returns_upload(request: HttpRequest) -> HttpResponse:
             request, upload=upload, row_errors=row_errors, status=status, error=error
         ),
         on_refusal=refused,
+    )
+
+
+@login_required
+@domain_errors
+@require_POST
+def report_job(request: HttpRequest) -> HttpResponse:
+    """The monitoring report of the period chosen on the dashboard, built in the background:
+    the run's page follows it and offers the file (a large scope takes a while)."""
+    made: dict[str, Any] = {}
+    period = str(request.POST.get("period", ""))
+
+    def act() -> str:
+        run = made["run"] = reports.monitoring_report_request(
+            actor=request.user, period=period, fmt=str(request.POST.get("format", ""))
+        )
+        return _("报告已提交生成（后台任务 #%(id)s）。") % {"id": run.pk}
+
+    def back(status: int, error: str) -> HttpResponse:
+        messages.error(request, error)
+        return redirect(f"{reverse('stats:dashboard')}?{urlencode({'period': period})}")
+
+    return run_action(
+        request,
+        act,
+        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
+        on_failure=back,
     )

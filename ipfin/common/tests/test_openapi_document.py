@@ -204,6 +204,7 @@ def test_every_background_request_answers_202_with_the_runs_location(
         ("POST", "/api/v1/whitelist/imports/jobs"),
         ("POST", "/api/v1/exports/pledge-registrations/jobs"),
         ("POST", "/api/v1/exports/demands/jobs"),
+        ("POST", "/api/v1/stats/reports/jobs"),
     }
     for method, path in accepted:
         response = document["paths"][path][method.lower()]["responses"]["202"]

@@ -140,6 +140,8 @@ CREATES = {
     # The office's files for the national platforms (pledges/tests/test_exchange_jobs.py).
     ("POST", "/exports/pledge-registrations/jobs"),
     ("POST", "/exports/demands/jobs"),
+    # The caller's own report, over its own scope (stats/tests/test_report_jobs.py).
+    ("POST", "/stats/reports/jobs"),
     ("POST", "/webhooks"),  # the caller's organisation's (feed/tests/test_webhooks.py)
     ("POST", "/rights"),
     ("POST", "/pledges"),
