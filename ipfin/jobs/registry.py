@@ -64,6 +64,9 @@ class JobSpec:
     # report whose scope is the requester's own permissions).
     permission: Perm | tuple[Perm, ...] | None = None
     colleagues: bool = True
+    # A further test of who may read a run (a report: the reader's scope still the one it was
+    # built over), after the permission's; None: none.
+    may_read: Callable[[Any, Any], bool] | None = None
 
 
 _JOBS: dict[str, JobSpec] = {}

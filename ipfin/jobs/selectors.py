@@ -29,6 +29,8 @@ def _may_read(user: User, run: JobRun) -> bool:
     allowed = () if needed is None else needed if isinstance(needed, tuple) else (needed,)
     if allowed and not any(has_perm(user, p) for p in allowed):
         return False  # the requester too, once they may no longer make the request
+    if spec.may_read is not None and not spec.may_read(user, run):
+        return False
     if run.requested_by_id == user.pk:
         return True
     # The organisation the run was made for (its scope), whatever the requester's is now.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ipfin.accounts.permissions import Perm
 from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register
 from ipfin.jobs.services import run_export
-from ipfin.stats.reports import REPORT_EXPORT_JOB, monitoring_report_file
+from ipfin.stats.reports import REPORT_EXPORT_JOB, monitoring_report_file, report_run_readable
 from ipfin.stats.services import positions_snapshots_refresh
 
 
@@ -26,7 +26,10 @@ def _report(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return run_export(
         params,
         lambda actor: monitoring_report_file(
-            actor=actor, period=str(params["period"]), fmt=str(params["format"])
+            actor=actor,
+            period=str(params["period"]),
+            fmt=str(params["format"]),
+            requested_scope=str(params["stats_scope"]),
         ),
     )
 
@@ -42,5 +45,6 @@ register(
         # Built over the requester's own scope: theirs alone to read.
         permission=(Perm.STATS_READ, Perm.STATS_OWN),
         colleagues=False,
+        may_read=report_run_readable,
     )
 )

@@ -45,7 +45,7 @@ from reportlab.platypus import (
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.common.display import EXCEL_PERCENT_FORMAT
-from ipfin.common.errors import invalid
+from ipfin.common.errors import DomainError, PermissionDenied, invalid
 from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.common.money import wan_yuan
 from ipfin.common.pdf import DOC_KWARGS, FONT, FONT_BOLD, TABLE_FONT, register_fonts
@@ -470,9 +470,28 @@ def _report_format(fmt: str) -> str:
     return fmt
 
 
-def monitoring_report_file(*, actor: Actor, period: str, fmt: str) -> ExportFile:
+def scope_key(actor: Actor) -> str:
+    """The actor's monitoring scope as text ("all", "bank:<id>", "park:<id>"): what a report
+    requested in the background is built over and read under."""
+    scope = stats_scope(actor)
+    if scope.park_id is not None:
+        return f"park:{scope.park_id}"
+    return f"bank:{scope.bank_id}" if scope.bank_id is not None else "all"
+
+
+def monitoring_report_file(
+    *, actor: Actor, period: str, fmt: str, requested_scope: str | None = None
+) -> ExportFile:
     """The report of `period` (2026Q3, 2026) over the loans `actor` may see, as PDF or Excel
-    (422 `period_invalid`, `format_invalid`)."""
+    (422 `period_invalid`, `format_invalid`). `requested_scope` (scope_key when it was asked
+    for): refused (403 `stats_scope_changed`) if the actor's scope is another one now."""
+    if requested_scope is not None and scope_key(actor) != requested_scope:
+        raise PermissionDenied(
+            "您的统计范围在提交后已变更，报告未生成；请重新提交。",
+            "Your statistics scope changed after the request: the report was not built. Ask "
+            "for it again.",
+            code="stats_scope_changed",
+        )
     report = monitoring_report(actor=actor, period=report_period(period))
     if _report_format(fmt) == "pdf":
         data, content_type = report_pdf(report), PDF_CONTENT_TYPE
@@ -487,14 +506,23 @@ def monitoring_report_file(*, actor: Actor, period: str, fmt: str) -> ExportFile
 
 
 def monitoring_report_request(*, actor: User, period: str, fmt: str) -> JobRun:
-    """monitoring_report_file as a background run, built as the requester (their scope: a
-    bank its own loans) and read by them alone; the period and the format are checked now
-    (422, nothing queued). One report of the organisation's at a time (409 `job_running`)."""
-    stats_scope(actor)  # 401/403 now, not in the run
+    """monitoring_report_file as a background run, built as the requester over their scope
+    as it is now (a bank its own loans; the run refuses if it has changed) and read by them
+    alone while their scope is the same; the period and the format are checked now (422,
+    nothing queued). One report of the requester's at a time (409 `job_running`)."""
+    key = scope_key(actor)  # 401/403 now, not in the run
     clean_period, clean_fmt = report_period(period), _report_format(fmt)
     return job_request_run(
         actor=actor,
         name=REPORT_EXPORT_JOB,
-        scope=f"org:{actor.organisation_id}",
-        params={"period": clean_period.name, "format": clean_fmt},
+        scope=f"user:{actor.pk}",
+        params={"period": clean_period.name, "format": clean_fmt, "stats_scope": key},
     )
+
+
+def report_run_readable(user: User, run: JobRun) -> bool:
+    """A report run is read (its file downloaded) only under the scope it was built over."""
+    try:
+        return scope_key(user) == run.params.get("stats_scope")
+    except DomainError:
+        return False

@@ -75,3 +75,35 @@ def test_the_dashboard_builds_the_report_in_the_background(
     assert f'href="/jobs/{run.pk}/file"' in html and "季度监测报告生成" in html
     refused = client.post("/stats/report/", {"period": "2025Q9", "format": "pdf"}, follow=True)
     assert "统计期" in refused.content.decode() and JobRun.objects.count() == 1
+
+
+def test_a_report_is_built_and_read_only_under_the_scope_it_was_asked_for(
+    book: Book,
+    bank_a_user: User,
+    bank_b: Any,
+    make_user: Callable[..., User],
+    api_client: Callable[..., Any],
+) -> None:
+    from ipfin.common.errors import PermissionDenied
+    from ipfin.jobs.services import job_launch
+    from ipfin.stats.reports import REPORT_EXPORT_JOB, monitoring_report_file, scope_key
+
+    # A run whose requester's scope changed before it ran builds nothing.
+    with pytest.raises(PermissionDenied) as refused:
+        monitoring_report_file(
+            actor=bank_a_user, period="2025Q1", fmt="pdf", requested_scope="bank:999999"
+        )
+    assert refused.value.code == "stats_scope_changed"
+    assert scope_key(bank_a_user) == f"bank:{bank_a_user.organisation_id}"
+    client = api_client(bank_a_user)
+    sent = client.post_json(JOBS, {"period": "2025Q1", "format": "xlsx"})
+    assert client.get(f"{sent['Location']}/file").status_code == 200
+    # Moved to bank B, the requester no longer reads bank A's figures.
+    User.objects.filter(pk=bank_a_user.pk).update(organisation=bank_b)
+    moved = api_client(User.objects.get(pk=bank_a_user.pk))
+    assert moved.get(f"{sent['Location']}/file").status_code == 404
+    # One live report per user, not per bank: a colleague is not kept waiting by it.
+    colleague = make_user("bank_b_colleague", bank_b)
+    job_launch(REPORT_EXPORT_JOB, {}, scope=f"user:{bank_a_user.pk}", send=False)
+    other = api_client(colleague).post_json(JOBS, {"period": "2025Q1", "format": "pdf"})
+    assert other.status_code == 202, other.content
