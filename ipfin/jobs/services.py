@@ -176,13 +176,11 @@ def job_request_run(
     with transaction.atomic():
         run = job_launch(name, params, requested_by_id=actor.pk, scope=scope, send=False)
         if uploaded_file is not None:
-            JobFile.objects.create(
-                run=run,
-                role=JobFileRole.INPUT,
-                name=(uploaded_file.name or "upload")[:200],
-                content_type=(uploaded_file.content_type or "application/octet-stream")[:100],
-                size=len(data),
-                sha256=sent["sha256"],
+            _store_file(
+                run.pk,
+                JobFileRole.INPUT,
+                name=uploaded_file.name or "upload",
+                content_type=uploaded_file.content_type or "application/octet-stream",
                 data=data,
             )
         audit_record(
@@ -221,9 +219,14 @@ def period_export(
 def run_output_store(run_id: int, *, name: str, content_type: str, data: bytes) -> None:
     """The file a run on request made (an export), kept with the run for its requester to
     download; inside the chunk's transaction, so that it exists exactly when the chunk is done."""
+    _store_file(run_id, JobFileRole.OUTPUT, name=name, content_type=content_type, data=data)
+
+
+def _store_file(run_id: int, role: str, *, name: str, content_type: str, data: bytes) -> None:
+    """A run's file (what it was sent, or what it made), with its size and SHA-256."""
     JobFile.objects.create(
         run_id=run_id,
-        role=JobFileRole.OUTPUT,
+        role=role,
         name=name[:200],
         content_type=content_type[:100],
         size=len(data),
