@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import login
+from e2e.conftest import Dialogs, login
 from ipfin.accounts.models import Organisation, User
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import file_pledge
@@ -88,7 +88,7 @@ def test_examiner_filters_claims_reads_the_contract_and_decides(
             else None
         ),
     )
-    page.on("dialog", lambda dialog: dialog.accept())  # the decision's confirmation: yes
+    dialogs = Dialogs(page)  # the decision's confirmation: yes
 
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"desk_{name}.png"), full_page=True)
@@ -153,12 +153,16 @@ def test_examiner_filters_claims_reads_the_contract_and_decides(
     expect(reason_field).to_contain_text("不予登记或要求补正时须说明理由")
     expect(page.locator("input[name=decision][value=reject]")).to_be_checked()
     shot("03_reason_missing")
+    # The page answered 422 holds the contract's frame again: let it finish loading before the
+    # next click, so that its confirmation is not opened while the frame is still navigating.
+    page.wait_for_load_state("load")
 
     # --- then the decision ------------------------------------------------------------------------
     page.locator("input[name=decision][value=approve]").check()
     page.get_by_test_id("decision-submit").click()
     page.wait_for_url(f"{base}/pledges/{case.pk}/")
     expect(page.get_by_test_id("pledge-state")).to_have_attribute("data-state", "registered")
+    assert len(dialogs.asked) == 2 and all("决定提交后不能撤回" in text for text in dialogs.asked)
     case.refresh_from_db()
     assert case.state == "registered" and case.registration_no and case.decided_by_id == examiner.pk
     expect(page.get_by_test_id("registration-no")).to_have_text(case.registration_no)
