@@ -56,6 +56,7 @@ from ipfin.registry.domain import (
     term_expiry,
 )
 from ipfin.registry.encumbrances import pledgees_of, registered_pledges_of
+from ipfin.registry.import_mapping import ipc_list, normalize_ipc
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
     REGISTER_FLOOR,
@@ -374,6 +375,14 @@ def _clean_extra(kind: RightKind, extra: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"right_create() got unexpected fields: {sorted(unknown)}")
     fields = {k: v for k, v in extra.items() if v is not None}
+    # IPC codes stored as the imports store them (import_mapping.normalize_ipc): no whitespace
+    # at all, no edition suffix, no empty or repeated code. Every reader compares them as
+    # stored (the score's cohorts and IPC breadth on either database, the comparables, the
+    # anomaly scan), so a code typed "G06F 17/30" or with a tab is the same subclass everywhere.
+    if "ipc_main" in fields:
+        fields["ipc_main"] = normalize_ipc(fields["ipc_main"])
+    if "ipc_codes" in fields:
+        fields["ipc_codes"] = ";".join(ipc_list(fields["ipc_codes"]))
     classes = fields.get("nice_classes", [])
     if not isinstance(classes, list) or not all(
         isinstance(c, int) and not isinstance(c, bool) and c in _NICE_CLASSES for c in classes

@@ -541,3 +541,49 @@ def test_only_transfers_and_licences_take_a_price(examiner: User, make_right: Ma
         price="100",
     )
     assert not RightEvent.objects.exists()
+
+
+def test_create_stores_ipc_codes_as_the_imports_do(examiner: User):
+    """IPC codes typed with spaces, a tab, an edition suffix, empty and repeated codes are stored
+    as the imports store them (import_mapping.normalize_ipc), so that every reader compares the
+    same text: here the score's read, whose IPC breadth and cohort field agree on both
+    databases."""
+    from ipfin.valuation.portfolio import read_portfolio, tech_field
+
+    right = right_create(
+        actor=examiner,
+        **_create_kw(
+            ipc_main="g06f 17/30\t(2006.01)I",
+            ipc_codes="G06F 17/30 ;\tH04L9/00(2006.01)I；;G06F17/30; ",
+        ),
+    )
+    right.refresh_from_db()
+    assert right.ipc_main == "g06f17/30"
+    assert right.ipc_codes == "G06F17/30;H04L9/00"
+    assert tech_field(right.ipc_main, right.kind) == "G06F"
+    portfolio = read_portfolio(on=date(2024, 1, 1), min_cohort=1)
+    at = [int(pk) for pk in portfolio.right_id].index(right.pk)
+    assert portfolio.columns["ipc_subclass_count"][at] == 2
+
+
+def test_migration_0007_rewrites_untidy_ipc_codes_and_leaves_tidy_ones(
+    examiner: User, make_right: MakeRight
+):
+    """Rights entered before right_create normalised their IPC codes (written here past the
+    service) are rewritten by the data migration; a tidy right is not touched."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("ipfin.registry.migrations.0007_canonical_ipc_codes")
+    untidy, tidy = make_right(), make_right(ipc_main="G06F17/30", ipc_codes="G06F17/30")
+    Right.objects.filter(pk=untidy.pk).update(
+        ipc_main="G06F 17/30\t", ipc_codes=";G06F 17/30(2006.01)I;;h04l 9/00;G06F17/30"
+    )
+    tidy_before = Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get()
+    migration._canonical(apps, None)
+    assert Right.objects.filter(pk=untidy.pk).values("ipc_main", "ipc_codes").get() == {
+        "ipc_main": "G06F17/30",
+        "ipc_codes": "G06F17/30;h04l9/00",
+    }
+    assert Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get() == tidy_before
