@@ -163,26 +163,20 @@ def job_request_run(
         raise ValueError(f"{name} is not run on request")
     run_files_purge()  # also where no beat runs the sweep (the demo, no broker)
     sent: dict[str, Any] = {}
-    data = b""
-    if uploaded_file is not None:
-        uploaded_file.seek(0)
-        data = uploaded_file.read()
-        uploaded_file.seek(0)
-        sent = {
-            "file": uploaded_file.name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data),
-        }
     with transaction.atomic():
         run = job_launch(name, params, requested_by_id=actor.pk, scope=scope, send=False)
         if uploaded_file is not None:
-            _store_file(
+            uploaded_file.seek(0)
+            data = uploaded_file.read()
+            uploaded_file.seek(0)
+            stored = _store_file(
                 run.pk,
                 JobFileRole.INPUT,
                 name=uploaded_file.name or "upload",
                 content_type=uploaded_file.content_type or "application/octet-stream",
                 data=data,
             )
+            sent = {"file": uploaded_file.name, "sha256": stored.sha256, "bytes": stored.size}
         audit_record(
             actor=actor, action="jobs.request", obj=run, after={"name": name, **params, **sent}
         )
@@ -222,9 +216,11 @@ def run_output_store(run_id: int, *, name: str, content_type: str, data: bytes) 
     _store_file(run_id, JobFileRole.OUTPUT, name=name, content_type=content_type, data=data)
 
 
-def _store_file(run_id: int, role: str, *, name: str, content_type: str, data: bytes) -> None:
+def _store_file(
+    run_id: int, role: str, *, name: str, content_type: str, data: bytes
+) -> JobFile:
     """A run's file (what it was sent, or what it made), with its size and SHA-256."""
-    JobFile.objects.create(
+    return JobFile.objects.create(
         run_id=run_id,
         role=role,
         name=name[:200],

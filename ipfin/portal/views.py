@@ -94,7 +94,7 @@ from ipfin.portal.presentation import audit_rows
 from ipfin.registry import selectors as registry_selectors
 from ipfin.risk.views import dashboard_context as risk_dashboard_context
 from ipfin.web.forms import SearchForm
-from ipfin.web.views import domain_errors, run_action
+from ipfin.web.views import domain_errors, queue_run_action, run_action
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -517,25 +517,19 @@ def exchange(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return page()
-    made: dict[str, Any] = {}
     export = _EXPORTS.get(request.POST.get("export", ""))
 
-    def act() -> str:
+    def queue() -> Any:
         if export is None:
             raise invalid(
                 None, "export_unknown", "请选择要导出的文件。", "Choose a file to export."
             )
-        run = made["run"] = export(
+        return export(
             actor=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
         )
-        return _("导出已提交（后台任务 #%(id)s）。") % {"id": run.pk}
 
-    return run_action(
-        request,
-        act,
-        form=form,
-        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
-        on_failure=page,
+    return queue_run_action(
+        request, queue, _("导出已提交（后台任务 #%(id)s）。"), form=form, on_failure=page
     )
 
 

@@ -28,7 +28,7 @@ from ipfin.stats.forms import BankReturnForm, BankReturnUploadForm
 from ipfin.stats.selectors import bank_return_list, member_demands
 from ipfin.stats.services import RETURN_COLUMNS
 from ipfin.web.language import is_english
-from ipfin.web.views import domain_errors, run_action
+from ipfin.web.views import domain_errors, queue_run_action, run_action
 
 PERIOD_CHOICES = 12  # quarters offered in the period menu, the latest ended first
 
@@ -252,22 +252,17 @@ def bank_returns_upload(request: HttpRequest) -> HttpResponse:
 def report_job(request: HttpRequest) -> HttpResponse:
     """The monitoring report of the period chosen on the dashboard, built in the background:
     the run's page follows it and offers the file (a large scope takes a while)."""
-    made: dict[str, Any] = {}
     period = str(request.POST.get("period", ""))
-
-    def act() -> str:
-        run = made["run"] = reports.monitoring_report_request(
-            actor=request.user, period=period, fmt=str(request.POST.get("format", ""))
-        )
-        return _("报告已提交生成（后台任务 #%(id)s）。") % {"id": run.pk}
 
     def back(status: int, error: str) -> HttpResponse:
         messages.error(request, error)
         return redirect(f"{reverse('stats:dashboard')}?{urlencode({'period': period})}")
 
-    return run_action(
+    return queue_run_action(
         request,
-        act,
-        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
+        lambda: reports.monitoring_report_request(
+            actor=request.user, period=period, fmt=str(request.POST.get("format", ""))
+        ),
+        _("报告已提交生成（后台任务 #%(id)s）。"),
         on_failure=back,
     )

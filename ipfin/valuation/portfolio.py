@@ -494,17 +494,7 @@ def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
 
         def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
             try:
-                with transaction.atomic(), connection.cursor() as reader:
-                    reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    reader.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-                    _one_big_scan(reader)
-                    select = _packed_rows_sql(_sql("postgresql", on=on, ids=lo_hi))
-                    return [
-                        (n, packed)
-                        for n, packed in _fetch_binary(
-                            f"SELECT p.n, p.packed FROM ({select}) AS p(first_id, n, packed)"  # noqa: S608
-                        )
-                    ]
+                return _packed_blocks_read(_sql("postgresql", on=on, ids=lo_hi), snapshot)
             finally:
                 connection.close()  # this thread's own connection
 
@@ -540,14 +530,25 @@ def _one_big_scan(cursor: Any) -> None:
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
+def _packed_blocks_read(sql: str, snapshot: str | None = None) -> list[tuple[int, Any]]:
+    """The (rights, packed rows) blocks of `sql` (no parameters; `_packed_rows_sql`), in a
+    transaction of its own, which reads the exported `snapshot` when one is given."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if snapshot is not None:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        _one_big_scan(cursor)
+        return [
+            (n, packed)
+            for n, packed in _fetch_binary(
+                f"SELECT p.n, p.packed FROM ({_packed_rows_sql(sql)}) AS p(first_id, n, packed)"  # noqa: S608
+            )
+        ]
+
+
 def _read_packed(sql: str) -> dict[str, NDArray[np.int64]]:
     """The raw columns of `sql` (no parameters), read packed (`_packed_rows_sql`)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        _one_big_scan(cursor)
-        blocks = _fetch_binary(
-            f"SELECT p.n, p.packed FROM ({_packed_rows_sql(sql)}) AS p(first_id, n, packed)"  # noqa: S608
-        )
-    return _unpacked(blocks, "the register's read")
+    return _unpacked(_packed_blocks_read(sql), "the register's read")
 
 
 def _ipc_subclass_counts(texts: Sequence[str | None]) -> NDArray[np.int64]:

@@ -40,7 +40,7 @@ from ipfin.valuation.forms import (
 )
 from ipfin.valuation.services.agency import agency_seal_upload
 from ipfin.valuation.services.valuations import bank_reference_values
-from ipfin.web.views import action_refusal, domain_errors, error_404, run_action
+from ipfin.web.views import action_refusal, domain_errors, error_404, queue_run_action, run_action
 
 LIST_LIMIT = 100
 CHART_WIDTH = 720
@@ -543,22 +543,16 @@ def credit_imports(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return page()
-    made: dict[str, Any] = {}
-
-    def act() -> str:
-        run = made["run"] = valuation_services.credit_file_import_request(
+    return queue_run_action(
+        request,
+        lambda: valuation_services.credit_file_import_request(
             actor=request.user,
             uploaded_file=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
             source=form.cleaned_data["source"],
             as_of=form.cleaned_data["as_of"],
-        )
-        return _("文件已提交导入（后台任务 #%(id)s）。") % {"id": run.pk}
-
-    return run_action(
-        request,
-        act,
+        ),
+        _("文件已提交导入（后台任务 #%(id)s）。"),
         form=form,
-        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
         on_failure=page,
     )

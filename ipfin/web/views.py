@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -77,6 +77,32 @@ def run_action(
             messages.success(request, done)
             return on_success()
     return on_failure(status, str(error))
+
+
+def queue_run_action(
+    request: HttpRequest,
+    queue: Callable[[], Any],
+    message: str,
+    *,
+    form: Any = None,
+    on_failure: Callable[[int, str], HttpResponse],
+) -> HttpResponse:
+    """A form action that queues a background run (ipfin.jobs): `queue` calls the service and
+    answers the run; on success `message` (with %(id)s, the run's number) is flashed and the
+    user goes to the run's page, which follows it; otherwise as `run_action`."""
+    queued: list[Any] = []
+
+    def act() -> str:
+        queued.append(queue())
+        return message % {"id": queued[0].pk}
+
+    return run_action(
+        request,
+        act,
+        form=form,
+        on_success=lambda: redirect("portal:job_run", run_id=queued[0].pk),
+        on_failure=on_failure,
+    )
 
 
 def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.common.downloads import attachment
-from ipfin.web.views import domain_errors, run_action
+from ipfin.web.views import domain_errors, queue_run_action, run_action
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.forms import (
     BatchForm,
@@ -69,22 +69,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return page()
-    made: dict[str, Any] = {}
-
-    def act() -> str:
-        run = made["run"] = services.list_import_request(
+    return queue_run_action(
+        request,
+        lambda: services.list_import_request(
             actor=request.user,
             uploaded_file=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
             name=form.cleaned_data["name"],
-        )
-        return _("名单已提交导入（后台任务 #%(id)s）。") % {"id": run.pk}
-
-    return run_action(
-        request,
-        act,
+        ),
+        _("名单已提交导入（后台任务 #%(id)s）。"),
         form=form,
-        on_success=lambda: redirect("portal:job_run", run_id=made["run"].pk),
         on_failure=page,
     )
 
