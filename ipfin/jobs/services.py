@@ -216,9 +216,7 @@ def run_output_store(run_id: int, *, name: str, content_type: str, data: bytes) 
     _store_file(run_id, JobFileRole.OUTPUT, name=name, content_type=content_type, data=data)
 
 
-def _store_file(
-    run_id: int, role: str, *, name: str, content_type: str, data: bytes
-) -> JobFile:
+def _store_file(run_id: int, role: str, *, name: str, content_type: str, data: bytes) -> JobFile:
     """A run's file (what it was sent, or what it made), with its size and SHA-256."""
     return JobFile.objects.create(
         run_id=run_id,
