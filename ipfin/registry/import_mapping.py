@@ -346,8 +346,10 @@ _IPC_EDITION = re.compile(r"\(\d{4}\.\d{2}\)[A-Z]?$")
 
 
 def normalize_ipc(value: Any) -> str:
-    """'E01B3/32(2006.01)I' → 'E01B3/32': the edition and level suffix of CNIPR exports dropped."""
-    return _IPC_EDITION.sub("", "".join(_text(value).split()))
+    """'e01b 3/32(2006.01)I' → 'E01B3/32': upper case, no whitespace, the edition and level
+    suffix of CNIPR exports dropped. The register stores codes so (the score's read compares
+    them as stored)."""
+    return _IPC_EDITION.sub("", "".join(_text(value).split()).upper())
 
 
 def ipc_list(value: Any, separator: str = ";") -> tuple[str, ...]:

@@ -1,9 +1,10 @@
-"""IPC codes stored canonically, as the imports and now right_create store them: no whitespace,
-no edition suffix ("(2006.01)I"), no empty or repeated code. Rights entered before right_create
+"""IPC codes stored canonically, as the imports and now right_create store them: upper case, no
+whitespace, no edition suffix ("(2006.01)I"), no empty or repeated code. Rights entered before right_create
 normalised them may hold "G06F 17/30" or a tab; every reader compares the stored text (the
 score's cohorts and IPC breadth: PostgreSQL's read removed only spaces, the embedded read all
-whitespace), so such a right fell in different subclasses on the two databases. Only the rows
-holding whitespace or a suffix are read and rewritten. The rule is written out here, as it stood
+whitespace), so such a right fell in different subclasses on the two databases; the read now
+compares the stored text as it is. Only the rows holding lower case, whitespace, a suffix or an
+empty code are read and rewritten. The rule is written out here, as it stood
 (ipfin.registry.import_mapping.normalize_ipc), so that a later change to it does not change
 this migration."""
 
@@ -17,7 +18,7 @@ _BATCH = 2000
 
 
 def _code(text: str) -> str:
-    return _EDITION.sub("", "".join(text.split()))
+    return _EDITION.sub("", "".join(text.split()).upper())
 
 
 def _codes(text: str) -> str:
@@ -27,7 +28,7 @@ def _codes(text: str) -> str:
 
 def _canonical(apps, schema_editor):
     Right = apps.get_model("registry", "Right")
-    untidy = r"\s|\(\d{4}\.\d{2}\)|；|;;|^;|;$"
+    untidy = r"[a-z]|\s|\(\d{4}\.\d{2}\)|；|;;|^;|;$"
     rows = Right.objects.filter(Q(ipc_main__regex=untidy) | Q(ipc_codes__regex=untidy))
     batch = []
     for right in rows.only("pk", "ipc_main", "ipc_codes").iterator(chunk_size=_BATCH):

@@ -544,10 +544,10 @@ def test_only_transfers_and_licences_take_a_price(examiner: User, make_right: Ma
 
 
 def test_create_stores_ipc_codes_as_the_imports_do(examiner: User):
-    """IPC codes typed with spaces, a tab, an edition suffix, empty and repeated codes are stored
-    as the imports store them (import_mapping.normalize_ipc), so that every reader compares the
-    same text: here the score's read, whose IPC breadth and cohort field agree on both
-    databases."""
+    """IPC codes typed in lower case, with spaces, a tab, an edition suffix, empty and repeated
+    codes are stored as the imports store them (import_mapping.normalize_ipc), so that every
+    reader compares the same text: here the score's read, whose IPC breadth and cohort field
+    agree on both databases."""
     from ipfin.valuation.portfolio import read_portfolio, tech_field
 
     right = right_create(
@@ -558,7 +558,7 @@ def test_create_stores_ipc_codes_as_the_imports_do(examiner: User):
         ),
     )
     right.refresh_from_db()
-    assert right.ipc_main == "g06f17/30"
+    assert right.ipc_main == "G06F17/30"
     assert right.ipc_codes == "G06F17/30;H04L9/00"
     assert tech_field(right.ipc_main, right.kind) == "G06F"
     portfolio = read_portfolio(on=date(2024, 1, 1), min_cohort=1)
@@ -584,6 +584,6 @@ def test_migration_0007_rewrites_untidy_ipc_codes_and_leaves_tidy_ones(
     migration._canonical(apps, None)
     assert Right.objects.filter(pk=untidy.pk).values("ipc_main", "ipc_codes").get() == {
         "ipc_main": "G06F17/30",
-        "ipc_codes": "G06F17/30;h04l9/00",
+        "ipc_codes": "G06F17/30;H04L9/00",
     }
     assert Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get() == tidy_before
