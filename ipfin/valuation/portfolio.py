@@ -634,38 +634,73 @@ def cohorts_of(raw: Mapping[str, NDArray[np.int64]], min_size: int) -> Cohorts:
     )
 
 
+# Calendar arithmetic on day numbers (days since 1970-01-01) in integers: NumPy's datetime64
+# conversions to months and years cost most of the columns' time (0.7 s of 0.9 s for a million
+# rights). H. Hinnant's civil-calendar algorithms (proleptic Gregorian, exact for any day), the
+# same results as the datetime64 conversions they replace (tested against them).
+
+
+def _civil(days: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+    """(year, month 1-12, day of month 1-31) of each day number."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _first_of_month(year: NDArray[np.int64], month: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The day number of the 1st of `month` (1-12) in `year`."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5
+    result: NDArray[np.int64] = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    return result
+
+
 def _add_years(days: NDArray[np.int64], years: NDArray[np.int64]) -> NDArray[np.int64]:
     """Day numbers `years` calendar years later (same month and day; 29 February → 1 March)."""
-    d = days.astype("datetime64[D]")
-    month = d.astype("datetime64[M]")
-    offset = d - month.astype("datetime64[D]")
-    moved = (month + (12 * years).astype("timedelta64[M]")).astype("datetime64[D]") + offset
-    result: NDArray[np.int64] = moved.astype(np.int64)
-    return result
+    return _civil_add_years(_civil(days), years)
+
+
+def _civil_add_years(
+    civil: tuple[NDArray[np.int64], ...], years: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """`_add_years` of days already split by `_civil` (a column split once, shifted often)."""
+    year, month, day = civil
+    return _first_of_month(year + years, month) + day - 1
+
+
+def _civil_where(
+    condition: NDArray[np.bool_],
+    yes: tuple[NDArray[np.int64], ...],
+    no: tuple[NDArray[np.int64], ...],
+) -> tuple[NDArray[np.int64], ...]:
+    return tuple(np.where(condition, a, b) for a, b in zip(yes, no, strict=True))
 
 
 def _add_months(days: NDArray[np.int64], months: int) -> NDArray[np.int64]:
-    d = days.astype("datetime64[D]")
-    month = d.astype("datetime64[M]")
-    offset = d - month.astype("datetime64[D]")
-    moved = (month + np.timedelta64(months, "M")).astype("datetime64[D]") + offset
-    result: NDArray[np.int64] = moved.astype(np.int64)
-    return result
+    """Day numbers `months` months later, the day of the month kept (past the month's end: into
+    the next month, as the 29 February of `_add_years`)."""
+    year, month, day = _civil(days)
+    index = year * 12 + month - 1 + months
+    return _first_of_month(index // 12, index % 12 + 1) + day - 1
 
 
 def _year_of(days: NDArray[np.int64]) -> NDArray[np.int64]:
-    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return _civil(days)[0]
 
 
 def _end_of_50th_year(days: NDArray[np.int64]) -> NDArray[np.int64]:
     """1 January of the 51st year after each day's year (the first day out of a copyright's
     50 years, to 31 December); _MISSING stays _MISSING."""
-    first_out = (
-        (_year_of(np.where(days == _MISSING, 0, days)) + 51 - 1970)
-        .astype("datetime64[Y]")
-        .astype("datetime64[D]")
-        .astype(np.int64)
-    )
+    year = _year_of(np.where(days == _MISSING, 0, days))
+    first_out = _first_of_month(year + 51, np.ones_like(year))
     result: NDArray[np.int64] = np.where(days == _MISSING, _MISSING, first_out)
     return result
 
@@ -685,7 +720,6 @@ def score_columns(
     filing = raw["filing_day"]
     grant = raw["grant_day"]
     granted = grant != _MISSING
-    grant_or_filing = np.where(granted, grant, filing)
     n = kind.shape[0]
 
     term_years = np.select(
@@ -694,22 +728,31 @@ def score_columns(
          10 * (1 + raw["ren"])],
         default=0,
     ).astype(np.int64)  # fmt: skip
-    expiry = _add_years(np.where(kind == 3, grant_or_filing, filing), term_years)
+    # The filing and grant days split into calendar dates once, shifted by years below.
+    filing_civil, grant_civil = _civil(filing), _civil(grant)
+    expiry = _civil_add_years(
+        _civil_where(kind == 3, _civil_where(granted, grant_civil, filing_civil), filing_civil),
+        term_years,
+    )
     # Inventions: term compensation (专利法 art. 42 ¶2, ¶3) extends the term by its days.
     expiry = np.where(kind == 0, expiry + raw["comp"], expiry)
     # IC layouts (条例 art. 12): 10 years from the earlier of filing and first commercial use,
-    # never more than 15 years after creation.
-    fcu, created = raw["fcu_day"], raw["created_day"]
-    ic_start = np.where(fcu != _MISSING, np.minimum(filing, fcu), filing)
-    ic_end = _add_years(ic_start, np.full(n, 10, dtype=np.int64))
-    ic_cap = _add_years(np.where(created != _MISSING, created, filing), np.full(n, 15, np.int64))
-    ic_end = np.where(created != _MISSING, np.minimum(ic_end, ic_cap), ic_end)
-    expiry = np.where(kind == 5, ic_end, expiry)
+    # never more than 15 years after creation. Computed for the layouts alone (a few).
+    ic = np.flatnonzero(kind == 5)
+    fcu, created, ic_filing = raw["fcu_day"][ic], raw["created_day"][ic], filing[ic]
+    ic_start = np.where(fcu != _MISSING, np.minimum(ic_filing, fcu), ic_filing)
+    ic_end = _add_years(ic_start, np.full(ic.size, 10, dtype=np.int64))
+    ic_cap = _add_years(
+        np.where(created != _MISSING, created, ic_filing), np.full(ic.size, 15, np.int64)
+    )
+    expiry[ic] = np.where(created != _MISSING, np.minimum(ic_end, ic_cap), ic_end)
     # Copyright (著作权法 art. 23; ipfin.registry.domain.copyright_expiry): to 31 December of the
     # 50th year after the author's death (a person's work) or first publication (an
     # organisation's; published only after 50 years from creation: ended then). Unknown: NaN.
-    died, published = raw["died_day"], raw["published_day"]
-    person, organisation = raw["author"] == 1, raw["author"] == 2
+    # Computed for the copyrights alone.
+    works = np.flatnonzero(kind == 4)
+    created, died, published = (raw[k][works] for k in ("created_day", "died_day", "published_day"))
+    person, organisation = raw["author"][works] == 1, raw["author"][works] == 2
     created_end = _end_of_50th_year(created)
     published_end = _end_of_50th_year(published)
     org_end = np.where(
@@ -722,16 +765,17 @@ def score_columns(
         _end_of_50th_year(died),
         np.where(organisation, org_end, _MISSING),
     )
-    expiry = np.where(kind == 4, copyright_end, expiry)
-    term_unknown = (kind == 4) & (copyright_end == _MISSING)
+    expiry[works] = copyright_end
+    term_unknown = np.zeros(n, dtype=bool)
+    term_unknown[works] = copyright_end == _MISSING
 
     # Annuities (patents, from the grant): lapsed when the first unpaid year's due date is more
     # than six months past and before the expiry.
     is_patent = np.isin(kind, _PATENT_CODES) & granted
-    year_gap = _year_of(grant) - _year_of(filing)
-    first_year = year_gap + 1 - (_add_years(filing, year_gap) > grant)
+    year_gap = grant_civil[0] - filing_civil[0]
+    first_year = year_gap + 1 - (_civil_add_years(filing_civil, year_gap) > grant)
     next_year = np.maximum(raw["paid_year"], first_year - 1) + 1
-    due = np.where(next_year == first_year, grant, _add_years(filing, next_year - 1))
+    due = np.where(next_year == first_year, grant, _civil_add_years(filing_civil, next_year - 1))
     lapsed = is_patent & (due < expiry) & (_add_months(due, _GRACE_MONTHS) < today)
 
     ended = lapsed | (raw["inv_whole"] > 0) | (raw["sur"] > 0)
