@@ -21,6 +21,8 @@ Environment variables:
 - IPFIN_SCORE_CHUNK_SIZE  rights each chunk of the background scoring reads (default 125000)
 - IPFIN_SCORE_READERS  connections `ipfin score_portfolio` reads the register over at once on
                       PostgreSQL, each a range of rights (default 2; 1: one query)
+- IPFIN_SCORE_WRITERS  connections it writes the scores over at once on PostgreSQL, into a new
+                      table that replaces the stored one (default 2; 1: one COPY)
 - IPFIN_AUDIT_CHUNK_SIZE  audit records each chunk of the background chain verification walks
   (default 200000)
 - IPFIN_WEBHOOK_ALLOW_HTTP     "1": webhooks may use http:// (default https only)
@@ -317,6 +319,8 @@ IPFIN_AUDIT_CHUNK_SIZE = int(os.environ.get("IPFIN_AUDIT_CHUNK_SIZE", "200000"))
 # The direct scoring's read, cut into this many ranges of rights read over as many connections
 # at once: the aggregation is the server's work, one core per connection.
 IPFIN_SCORE_READERS = max(1, int(os.environ.get("IPFIN_SCORE_READERS", "2")))
+# The direct scoring's write, over this many connections at once into a new table swapped in.
+IPFIN_SCORE_WRITERS = max(1, int(os.environ.get("IPFIN_SCORE_WRITERS", "2")))
 # Seconds a chunk waits before it commits: set only by the test that kills a worker mid-chunk.
 IPFIN_JOBS_CHUNK_PAUSE = float(os.environ.get("IPFIN_JOBS_CHUNK_PAUSE", "0"))
 

@@ -36,6 +36,7 @@ COPY built from NumPy arrays on PostgreSQL; DELETE and one executemany on SQLite
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -974,9 +975,10 @@ def _grade_bytes(batch: ScoreBatch) -> NDArray[np.bytes_]:
     return labels[batch.grade.astype(np.int64)]
 
 
-def _copy_postgresql(
-    portfolio: Portfolio, batch: ScoreBatch, run_id: int, advance: Callable[[int], None]
-) -> None:
+def _binary_rows(
+    portfolio: Portfolio, batch: ScoreBatch, run_id: int
+) -> Callable[[int, int], bytes]:
+    """The rows [start, stop) of the scores as COPY's binary format lays them out."""
     grades = _grade_bytes(batch)
     floats = _float_arrays(batch)
     dtype = np.dtype(
@@ -985,36 +987,171 @@ def _copy_postgresql(
         + [item for name in _INT_COLUMNS for item in ((f"l_{name}", ">i4"), (name, ">i4"))]
         + [item for name in _FLOAT_COLUMNS for item in ((f"l_{name}", ">i4"), (name, ">f8"))]
     )  # fmt: skip
-    n = len(portfolio)
     ints = _int_arrays(portfolio)
+    # What every row holds alike (the field count, each field's length, the run), set once in
+    # a slice's worth of rows and copied whole into each slice: a slice then fills only its
+    # values, half the strided writes.
+    template = np.empty(min(_COPY_CHUNK, len(portfolio)), dtype=dtype)
+    template["n"] = len(_COLUMNS)
+    template["l_right_id"], template["l_run_id"], template["run_id"] = 8, 8, run_id
+    template["l_grade"] = grades.dtype.itemsize
+    for name in _INT_COLUMNS:
+        template[f"l_{name}"] = 4
+    for name in _FLOAT_COLUMNS:
+        template[f"l_{name}"] = 8
 
     def rows(start: int, stop: int) -> bytes:
-        table = np.empty(stop - start, dtype=dtype)
-        table["n"] = len(_COLUMNS)
-        table["l_right_id"], table["right_id"] = 8, portfolio.right_id[start:stop]
-        table["l_run_id"], table["run_id"] = 8, run_id
-        table["l_grade"], table["grade"] = grades.dtype.itemsize, grades[start:stop]
+        table = template[: stop - start].copy()
+        table["right_id"] = portfolio.right_id[start:stop]
+        table["grade"] = grades[start:stop]
         for name, values in ints.items():
-            table[f"l_{name}"] = 4
             table[name] = values[start:stop]
         for name in _FLOAT_COLUMNS:
-            table[f"l_{name}"] = 8
             table[name] = floats[name][start:stop]
         return table.tobytes()
 
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in _COLUMNS)
-    target = quote(RightScore._meta.db_table)
+    return rows
+
+
+def _copy_binary(
+    cursor: Any,
+    target: str,
+    rows: Callable[[int, int], bytes],
+    span: tuple[int, int],
+    advance: Callable[[int], None],
+) -> None:
+    """COPY the rows of `span` into the table `target` (quoted), slice by slice: the next slice
+    is built while the server stores the last one."""
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(_PG_HEADER)
+        for start in range(span[0], span[1], _COPY_CHUNK):
+            stop = min(start + _COPY_CHUNK, span[1])
+            copy.write(rows(start, stop))
+            advance(stop - start)
+        copy.write(_PG_TRAILER)
+
+
+def _copy_postgresql(
+    portfolio: Portfolio, batch: ScoreBatch, run_id: int, advance: Callable[[int], None]
+) -> None:
+    target = connection.ops.quote_name(RightScore._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {target}")
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(_PG_HEADER)
-            # Slice by slice: the next slice is built while the server stores the last one.
-            for start in range(0, n, _COPY_CHUNK):
-                stop = min(start + _COPY_CHUNK, n)
-                copy.write(rows(start, stop))
-                advance(stop - start)
-            copy.write(_PG_TRAILER)
+        _copy_binary(
+            cursor, target, _binary_rows(portfolio, batch, run_id), (0, len(portfolio)), advance
+        )
+
+
+# At most this many connections for the parallel write.
+MAX_WRITERS = 8
+
+
+def _swappable_key() -> str | None:
+    """The name of the score table's primary key when a table built beside it can replace it
+    whole (`_write_swapped`): nothing else the new table would lack — no index, constraint
+    but its checks, trigger, view, foreign key into it, grant, storage option, row security —
+    and it belongs to this connection's user. None otherwise (the write then truncates)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT array_agg(conname::text) FROM pg_constraint "
+            "        WHERE conrelid = c.oid AND contype NOT IN ('c', 'n')), "
+            "       (SELECT array_agg(contype::text) FROM pg_constraint "
+            "        WHERE conrelid = c.oid AND contype NOT IN ('c', 'n')), "
+            "       (SELECT COUNT(*) FROM pg_index WHERE indrelid = c.oid), "
+            "       (SELECT COUNT(*) FROM pg_constraint WHERE confrelid = c.oid), "
+            "       (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = c.oid), "
+            "       (SELECT COUNT(*) FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid "
+            "        WHERE d.refobjid = c.oid AND w.ev_class <> c.oid), "
+            "       c.relacl IS NULL AND c.reloptions IS NULL AND NOT c.relrowsecurity "
+            "       AND pg_get_userbyid(c.relowner) = current_user "
+            "FROM pg_class c WHERE c.oid = %s::regclass",
+            [RightScore._meta.db_table],
+        )
+        names, kinds, indexes, referenced, triggers, views, plain = cursor.fetchone()
+    if kinds != ["p"] or indexes != 1 or referenced or triggers or views or not plain:
+        return None
+    return str(names[0])
+
+
+def _before_scores_swap() -> None:
+    """Nothing: the moment the new scores are written beside the stored ones, not yet in their
+    place, where a test reads what the others see."""
+
+
+def _write_swapped(
+    portfolio: Portfolio,
+    batch: ScoreBatch,
+    run_id: int,
+    advance: Callable[[int], None],
+    writers: int,
+) -> bool:
+    """Write the scores over `writers` connections at once into a new table beside the stored
+    one, then put it in its place in one short transaction (the old dropped, the new renamed):
+    readers see the old scores or the new, never half of each, and wait only for the swap,
+    not for the write. Answers False, nothing changed, where the table cannot be swapped
+    (`_swappable_key`) or a writer cannot connect."""
+    key = _swappable_key()
+    if key is None:
+        return False
+    quote = connection.ops.quote_name
+    table = RightScore._meta.db_table
+    fresh = f"{table}_next_{int(run_id)}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
+        cursor.execute(
+            f"CREATE TABLE {quote(fresh)} (LIKE {quote(table)} INCLUDING DEFAULTS "
+            "INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)"
+        )
+    try:
+        rows = _binary_rows(portfolio, batch, run_id)
+        count = len(portfolio)
+        spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
+        lock = threading.Lock()
+
+        def advance_shared(n: int) -> None:
+            with lock:
+                advance(n)
+
+        def write(span: tuple[int, int]) -> None:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    _copy_binary(cursor, quote(fresh), rows, (span[0], span[1] + 1), advance_shared)
+            finally:
+                connection.close()  # this thread's own connection
+
+        try:
+            with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+                list(pool.map(write, spans))
+        except OperationalError:
+            _drop_table(fresh)
+            return False
+        with connection.cursor() as cursor:
+            # The key built on the new table before the swap: the lock is held for the swap only.
+            cursor.execute(
+                f"ALTER TABLE {quote(fresh)} ADD CONSTRAINT {quote(fresh + '_pkey')} "
+                "PRIMARY KEY (right_id)"
+            )
+        _before_scores_swap()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"DROP TABLE {quote(table)}")
+            cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(table)}")
+            cursor.execute(
+                f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(fresh + '_pkey')} "
+                f"TO {quote(key)}"
+            )
+    except BaseException:
+        _drop_table(fresh)
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {quote(table)}")  # a new table has no statistics yet
+    return True
+
+
+def _drop_table(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
 
 
 def _insert_sqlite(
@@ -1052,11 +1189,22 @@ def write_scores(
     run_id: int,
     advance: Callable[[int], None] = lambda n: None,
 ) -> float:
-    """Replace every stored RightScore with `batch` (one row per right of `portfolio`), in one
-    transaction: readers see the old set or the new one, never half of each. On PostgreSQL the
-    TRUNCATE holds an exclusive lock until the commit, so a score read waits for the write (a few
-    seconds for a million rights) rather than seeing an empty table. Returns the seconds taken."""
+    """Replace every stored RightScore with `batch` (one row per right of `portfolio`):
+    readers see the old set or the new one, never half of each. On PostgreSQL outside a
+    transaction, over IPFIN_SCORE_WRITERS connections into a new table swapped in at the end
+    (`_write_swapped`); otherwise in one transaction, where on PostgreSQL the TRUNCATE holds an
+    exclusive lock until the commit, so a score read waits for the write (a few seconds for a
+    million rights) rather than seeing an empty table. Returns the seconds taken."""
     start = time.perf_counter()
+    writers = min(settings.IPFIN_SCORE_WRITERS, MAX_WRITERS)
+    if (
+        connection.vendor == "postgresql"
+        and writers > 1
+        and len(portfolio) > 1
+        and not connection.in_atomic_block
+        and _write_swapped(portfolio, batch, run_id, advance, writers)
+    ):
+        return time.perf_counter() - start
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _copy_postgresql(portfolio, batch, run_id, advance)

@@ -301,3 +301,155 @@ def test_on_two_workers_the_chunks_are_shared_and_the_scores_are_the_same(
     assert JobChunk.objects.filter(run=run, attempts=1).count() == 7
     assert _scores() == direct
     assert not ScoreStage.objects.exists()
+
+
+def _full_scores() -> dict[int, tuple[Any, ...]]:
+    fields = [f.attname for f in RightScore._meta.concrete_fields if f.attname != "scored_at"]
+    return {row[0]: row[1:] for row in RightScore.objects.values_list(*fields)}
+
+
+def _score_table_shape() -> list[Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'valuation_rightscore'::regclass ORDER BY conname"
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index "
+            "WHERE indrelid = 'valuation_rightscore'::regclass"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM "
+            "information_schema.columns WHERE table_name = 'valuation_rightscore' "
+            "ORDER BY ordinal_position"
+        )
+        return [constraints, indexes, cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_over_several_connections_swaps_in_the_same_scores(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: the command's write over IPFIN_SCORE_WRITERS connections into a new table
+    swapped in at the end stores exactly what the single COPY stores, in a table of the same
+    shape (columns, defaults, key, checks: what the migrations made); while the new scores
+    are written beside them, another connection still reads the old ones, whole."""
+    import threading
+
+    from django.db import connection
+
+    from ipfin.valuation import portfolio
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel write is PostgreSQL's")
+    _register(make_right, examiner, today)
+    shape = _score_table_shape()
+    settings.IPFIN_SCORE_WRITERS = 1
+    old_run = portfolio_score(on=today - timedelta(days=400), min_cohort=2)
+    single_old = _full_scores()
+    single = portfolio_score(on=today, min_cohort=2)
+    expected = {pk: row[1:] for pk, row in _full_scores().items()}  # the run's id aside
+    portfolio_score(on=today - timedelta(days=400), min_cohort=2)  # the old scores again
+
+    settings.IPFIN_SCORE_WRITERS = 3
+    seen: list[dict[int, tuple[Any, ...]]] = []
+
+    def read_elsewhere() -> None:
+        from django.db import connection as own
+
+        try:
+            seen.append(_full_scores())
+        finally:
+            own.close()
+
+    def meanwhile() -> None:
+        reader = threading.Thread(target=read_elsewhere)
+        reader.start()
+        reader.join()
+
+    swapped: list[bool] = []
+    original = portfolio._write_swapped
+
+    def spy(*args: Any) -> bool:
+        swapped.append(original(*args))
+        return swapped[-1]
+
+    monkeypatch.setattr(portfolio, "_before_scores_swap", meanwhile)
+    monkeypatch.setattr(portfolio, "_write_swapped", spy)
+    run = portfolio_score(on=today, min_cohort=2)
+    assert swapped == [True]
+    assert run.pk != single.pk and run.rights_scored == single.rights_scored == 7
+    stored = _full_scores()
+    assert {pk: row[1:] for pk, row in stored.items()} == expected
+    assert {row[0] for row in stored.values()} == {run.pk}
+    # The old scores, all of them, from the other connection during the write.
+    old = {pk: row[1:] for pk, row in single_old.items()}
+    assert [{pk: r[1:] for pk, r in s.items()} for s in seen] == [old]
+    assert {row[0] for row in single_old.values()} == {old_run.pk}
+    assert _score_table_shape() == shape
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'valuation_rightscore_next%%'"
+        )
+        assert cursor.fetchone()[0] == 0
+        # The database's default still stamps a row written without it (the shape carried over).
+        cursor.execute(
+            "SELECT COUNT(*) FROM valuation_rightscore WHERE scored_at > now() - interval '1 hour'"
+        )
+        assert cursor.fetchone()[0] == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: an index the swap would not carry over (added by hand, or by a later
+    migration the swap does not know) makes the write fall back to the single COPY, the index
+    kept; and inside a transaction the single COPY runs."""
+    from django.db import connection, transaction
+
+    from ipfin.valuation import portfolio
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel write is PostgreSQL's")
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+    assert portfolio._swappable_key() == "valuation_rightscore_pkey"
+    calls: list[bool] = []
+    original = portfolio._write_swapped
+
+    def spy(*args: Any) -> bool:
+        calls.append(original(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(portfolio, "_write_swapped", spy)
+    with transaction.atomic():
+        portfolio_score(on=today, min_cohort=2)
+    assert calls == []  # inside a transaction: never tried
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX score_by_grade_test ON valuation_rightscore (grade)")
+    try:
+        assert portfolio._swappable_key() is None
+        run = portfolio_score(on=today, min_cohort=2)
+        assert calls == [False]
+        assert RightScore.objects.filter(run=run).count() == 7
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('score_by_grade_test') IS NOT NULL")
+            assert cursor.fetchone()[0]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS score_by_grade_test")
