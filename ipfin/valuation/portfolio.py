@@ -41,13 +41,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import psycopg
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
+from django.utils import timezone
 from numpy.typing import NDArray
 
 from ipfin.jobs.domain import span_ranges
@@ -61,7 +62,7 @@ from ipfin.valuation.domain.indicator import (
     ScoreBatch,
     share_below,
 )
-from ipfin.valuation.models import RightScore, ScoreStage
+from ipfin.valuation.models import RightScore, ScoreRun, ScoreStage
 
 __all__ = [
     "KIND_CODES",
@@ -1097,6 +1098,7 @@ def _write_swapped(
     quote = connection.ops.quote_name
     table = RightScore._meta.db_table
     fresh = f"{table}_next_{int(run_id)}"
+    _drop_abandoned_tables(table)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
         cursor.execute(
@@ -1147,6 +1149,31 @@ def _write_swapped(
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {quote(table)}")  # a new table has no statistics yet
     return True
+
+
+def _drop_abandoned_tables(table: str) -> None:
+    """Drop the new tables of score runs that will never swap them in (a process killed while
+    writing): those of runs finished, gone, or started more than a day ago. A run still
+    writing keeps its own."""
+    prefix = f"{table}_next_"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND starts_with(tablename, %s)",
+            [prefix],
+        )
+        names = [str(name) for (name,) in cursor.fetchall()]
+    runs = {name: int(name[len(prefix) :]) for name in names if name[len(prefix) :].isdigit()}
+    live = set(
+        ScoreRun.objects.filter(
+            pk__in=runs.values(),
+            finished_at__isnull=True,
+            started_at__gte=timezone.now() - timedelta(days=1),
+        ).values_list("pk", flat=True)
+    )
+    for name, run in runs.items():
+        if run not in live:
+            _drop_table(name)
 
 
 def _drop_table(name: str) -> None:

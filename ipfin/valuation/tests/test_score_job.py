@@ -453,3 +453,41 @@ def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP INDEX IF EXISTS score_by_grade_test")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
+    make_right: Callable[..., Right], examiner: User, today: date, settings: Any
+) -> None:
+    """PostgreSQL: a run killed while writing leaves its new table; the next write drops it
+    (its run finished, gone, or a day old), never the table of a run still writing."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel write is PostgreSQL's")
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+    finished = portfolio_score(on=today, min_cohort=2)
+    writing = ScoreRun.objects.create(started_at=timezone.now())
+    stale = ScoreRun.objects.create(started_at=timezone.now() - timedelta(days=2))
+    names = {
+        run: f"valuation_rightscore_next_{run}"
+        for run in (finished.pk, writing.pk, stale.pk, 999999)
+    }
+    with connection.cursor() as cursor:
+        for name in names.values():
+            cursor.execute(f"CREATE TABLE {name} (LIKE valuation_rightscore)")
+    try:
+        portfolio_score(on=today, min_cohort=2)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE tablename LIKE 'valuation_rightscore_next%%'"
+            )
+            assert {name for (name,) in cursor.fetchall()} == {names[writing.pk]}
+    finally:
+        with connection.cursor() as cursor:
+            for name in names.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
