@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import psycopg
 from django.conf import settings
-from django.db import OperationalError, connection, models, transaction
+from django.db import DatabaseError, OperationalError, connection, models, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
@@ -1048,11 +1048,14 @@ def _copy_postgresql(
 MAX_WRITERS = 8
 
 
-def _swappable_key() -> str | None:
-    """The name of the score table's primary key when a table built beside it can replace it
-    whole (`_write_swapped`): nothing else the new table would lack — no index, constraint
-    but its checks, trigger, view, foreign key into it, grant, storage option, row security —
-    and it belongs to this connection's user. None otherwise (the write then truncates)."""
+def _swappable_key(table: str | None = None) -> str | None:
+    """The name of the score table's primary key when a table built beside it (`LIKE` with its
+    defaults and checks, then keyed) can replace it whole (`_write_swapped`): an ordinary,
+    logged, unpartitioned table owned by this connection's user, with no index but its key,
+    no constraint but its key and checks, no grant (on it or a column), comment, storage
+    option, row security or replica identity of its own, in no publication, and nothing
+    depending on it (a view, a function, a trigger, a policy, statistics, a foreign key into
+    it): whatever the new table would lack. None otherwise (the write then truncates)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT array_agg(conname::text) FROM pg_constraint "
@@ -1061,23 +1064,69 @@ def _swappable_key() -> str | None:
             "        WHERE conrelid = c.oid AND contype NOT IN ('c', 'n')), "
             "       (SELECT COUNT(*) FROM pg_index WHERE indrelid = c.oid), "
             "       (SELECT COUNT(*) FROM pg_constraint WHERE confrelid = c.oid), "
-            "       (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = c.oid), "
-            "       (SELECT COUNT(*) FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid "
-            "        WHERE d.refobjid = c.oid AND w.ev_class <> c.oid), "
-            "       c.relacl IS NULL AND c.reloptions IS NULL AND NOT c.relrowsecurity "
+            # Anything recorded as depending on the table but its own key, checks, defaults,
+            # row type and TOAST table: views, functions, triggers, policies, statistics,
+            # publications, sequences owned by a column.
+            "       (SELECT COUNT(*) FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass "
+            "        AND d.refobjid = c.oid AND NOT (d.classid IN ('pg_constraint'::regclass, "
+            "        'pg_attrdef'::regclass, 'pg_type'::regclass) OR (d.classid = "
+            "        'pg_class'::regclass AND (d.objid IN (SELECT indexrelid FROM pg_index "
+            "        WHERE indrelid = c.oid) OR d.objid = c.reltoastrelid)))), "
+            "       (SELECT COUNT(*) FROM pg_publication_rel WHERE prrelid = c.oid) "
+            "       + (SELECT COUNT(*) FROM pg_description WHERE objoid = c.oid "
+            "          AND classoid = 'pg_class'::regclass) "
+            "       + (SELECT COUNT(*) FROM pg_attribute WHERE attrelid = c.oid "
+            "          AND cardinality(attacl) > 0) "
+            "       + (SELECT COUNT(*) FROM pg_inherits WHERE inhrelid = c.oid "
+            "          OR inhparent = c.oid), "
+            "       c.relkind = 'r' AND c.relpersistence = 'p' AND c.relreplident = 'd' "
+            # Grants: none but the owner's own (a revoked grant leaves them spelt out).
+            "       AND (c.relacl IS NULL OR c.relacl = acldefault('r', c.relowner)) "
+            "       AND c.reloptions IS NULL AND NOT c.relrowsecurity "
             "       AND pg_get_userbyid(c.relowner) = current_user "
             "FROM pg_class c WHERE c.oid = %s::regclass",
-            [RightScore._meta.db_table],
+            [table or RightScore._meta.db_table],
         )
-        names, kinds, indexes, referenced, triggers, views, plain = cursor.fetchone()
-    if kinds != ["p"] or indexes != 1 or referenced or triggers or views or not plain:
+        names, kinds, indexes, referenced, dependents, attached, plain = cursor.fetchone()
+    if kinds != ["p"] or indexes != 1 or referenced or dependents or attached or not plain:
         return None
     return str(names[0])
 
 
+def _columns(table: str) -> list[tuple[Any, ...]]:
+    """The table's columns as a new table built `LIKE` it must repeat them: name, type,
+    nullability, default, storage, compression, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid), a.attstorage, a.attcompression "
+            "FROM pg_attribute a LEFT JOIN pg_attrdef d "
+            "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY a.attnum",
+            [table],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _checks(table: str) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
+            [table],
+        )
+        return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+
+
+class _SwapRefused(Exception):
+    """The stored table changed while the new one was written (a migration, an index added):
+    the new one no longer replaces it whole."""
+
+
 def _before_scores_swap() -> None:
     """Nothing: the moment the new scores are written beside the stored ones, not yet in their
-    place, where a test reads what the others see."""
+    place, where a test reads what the others see, or changes the stored table."""
 
 
 def _write_swapped(
@@ -1090,15 +1139,17 @@ def _write_swapped(
     """Write the scores over `writers` connections at once into a new table beside the stored
     one, then put it in its place in one short transaction (the old dropped, the new renamed):
     readers see the old scores or the new, never half of each, and wait only for the swap,
-    not for the write. Answers False, nothing changed, where the table cannot be swapped
-    (`_swappable_key`) or a writer cannot connect."""
-    key = _swappable_key()
+    not for the write. Under the swap's lock the stored table is checked again, as it is then:
+    changed meanwhile (a migration, an index, a grant), it is kept and the new one dropped.
+    Answers False, the stored scores unchanged, where the table cannot be swapped
+    (`_swappable_key`), a writer cannot connect or the table changed; the caller then writes
+    them the single way."""
+    table = RightScore._meta.db_table
+    key = _swappable_key(table)
     if key is None:
         return False
     quote = connection.ops.quote_name
-    table = RightScore._meta.db_table
     fresh = f"{table}_next_{int(run_id)}"
-    _drop_abandoned_tables(table)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
         cursor.execute(
@@ -1106,6 +1157,9 @@ def _write_swapped(
             "INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)"
         )
     try:
+        shape = (_columns(table), _checks(table))
+        if (_columns(fresh), _checks(fresh)) != shape:
+            raise _SwapRefused
         rows = _binary_rows(portfolio, batch, run_id)
         count = len(portfolio)
         spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
@@ -1122,12 +1176,8 @@ def _write_swapped(
             finally:
                 connection.close()  # this thread's own connection
 
-        try:
-            with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-                list(pool.map(write, spans))
-        except OperationalError:
-            _drop_table(fresh)
-            return False
+        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+            list(pool.map(write, spans))
         with connection.cursor() as cursor:
             # The key built on the new table before the swap: the lock is held for the swap only.
             cursor.execute(
@@ -1137,17 +1187,25 @@ def _write_swapped(
         _before_scores_swap()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+            if _swappable_key(table) != key or (_columns(table), _checks(table)) != shape:
+                raise _SwapRefused
             cursor.execute(f"DROP TABLE {quote(table)}")
             cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(table)}")
             cursor.execute(
                 f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(fresh + '_pkey')} "
                 f"TO {quote(key)}"
             )
+    except (_SwapRefused, OperationalError):
+        _drop_table(fresh)
+        return False
     except BaseException:
         _drop_table(fresh)
         raise
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {quote(table)}")  # a new table has no statistics yet
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {quote(table)}")  # a new table has no statistics yet
+    except DatabaseError:  # the scores are in place: autovacuum will analyse them
+        pass
     return True
 
 
@@ -1224,17 +1282,33 @@ def write_scores(
     million rights) rather than seeing an empty table. Returns the seconds taken."""
     start = time.perf_counter()
     writers = min(settings.IPFIN_SCORE_WRITERS, MAX_WRITERS)
+    reported = 0  # rows a swapped write reported before it gave way to the single write
+
+    def counted(n: int) -> None:
+        nonlocal reported
+        reported += n
+        advance(n)
+
+    def rest(n: int) -> None:
+        nonlocal reported
+        skipped = min(reported, n)
+        reported -= skipped
+        if n > skipped:
+            advance(n - skipped)
+
+    if connection.vendor == "postgresql":
+        _drop_abandoned_tables(RightScore._meta.db_table)
     if (
         connection.vendor == "postgresql"
         and writers > 1
         and len(portfolio) > 1
         and not connection.in_atomic_block
-        and _write_swapped(portfolio, batch, run_id, advance, writers)
+        and _write_swapped(portfolio, batch, run_id, counted, writers)
     ):
         return time.perf_counter() - start
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            _copy_postgresql(portfolio, batch, run_id, advance)
+            _copy_postgresql(portfolio, batch, run_id, rest)
         else:
-            _insert_sqlite(portfolio, batch, run_id, advance)
+            _insert_sqlite(portfolio, batch, run_id, rest)
     return time.perf_counter() - start

@@ -576,14 +576,22 @@ def test_migration_0007_rewrites_untidy_ipc_codes_and_leaves_tidy_ones(
     from django.apps import apps
 
     migration = importlib.import_module("ipfin.registry.migrations.0007_canonical_ipc_codes")
-    untidy, tidy = make_right(), make_right(ipc_main="G06F17/30", ipc_codes="G06F17/30")
+    untidy, spaced, tidy = make_right(), make_right(), make_right(ipc_main="G06F17/30")
     Right.objects.filter(pk=untidy.pk).update(
         ipc_main="G06F 17/30\t", ipc_codes=";G06F 17/30(2006.01)I;;h04l 9/00;G06F17/30"
+    )
+    # Spaces that PostgreSQL's regular expressions do not call whitespace (no-break, ideographic).
+    Right.objects.filter(pk=spaced.pk).update(
+        ipc_main="\xa0G06F17/30", ipc_codes="G06F17/30;\u3000G06F17/31"
     )
     tidy_before = Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get()
     migration._canonical(apps, None)
     assert Right.objects.filter(pk=untidy.pk).values("ipc_main", "ipc_codes").get() == {
         "ipc_main": "G06F17/30",
         "ipc_codes": "G06F17/30;H04L9/00",
+    }
+    assert Right.objects.filter(pk=spaced.pk).values("ipc_main", "ipc_codes").get() == {
+        "ipc_main": "G06F17/30",
+        "ipc_codes": "G06F17/30;G06F17/31",
     }
     assert Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get() == tidy_before

@@ -491,3 +491,99 @@ def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
         with connection.cursor() as cursor:
             for name in names.values():
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_changed_during_the_write_is_kept_and_written_the_single_way(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: a column added to the stored table while the new one is written (a
+    migration run meanwhile) is not lost by the swap: checked again under the swap's lock, the
+    stored table is kept, the new one dropped, and the scores written into the stored table."""
+    from django.db import connection
+
+    from ipfin.valuation import portfolio
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel write is PostgreSQL's")
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+
+    def migrate_meanwhile() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE valuation_rightscore ADD COLUMN note_test text")
+
+    outcomes: list[bool] = []
+    original = portfolio._write_swapped
+
+    def spy(*args: Any) -> bool:
+        outcomes.append(original(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(portfolio, "_before_scores_swap", migrate_meanwhile)
+    monkeypatch.setattr(portfolio, "_write_swapped", spy)
+    try:
+        run = portfolio_score(on=today, min_cohort=2)
+        assert outcomes == [False]
+        assert RightScore.objects.filter(run=run).count() == 7
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.columns "
+                "WHERE table_name = 'valuation_rightscore' AND column_name = 'note_test'"
+            )
+            assert cursor.fetchone()[0] == 1
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'valuation_rightscore_next%%'"
+            )
+            assert cursor.fetchone()[0] == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE valuation_rightscore DROP COLUMN IF EXISTS note_test")
+
+
+@pytest.mark.parametrize(
+    ("added", "removed"),
+    [
+        ("COMMENT ON TABLE valuation_rightscore IS 'scores'",
+         "COMMENT ON TABLE valuation_rightscore IS NULL"),
+        ("COMMENT ON COLUMN valuation_rightscore.grade IS 'A-D'",
+         "COMMENT ON COLUMN valuation_rightscore.grade IS NULL"),
+        ("GRANT SELECT ON valuation_rightscore TO PUBLIC",
+         "REVOKE SELECT ON valuation_rightscore FROM PUBLIC"),
+        ("GRANT SELECT (grade) ON valuation_rightscore TO PUBLIC",
+         "REVOKE SELECT (grade) ON valuation_rightscore FROM PUBLIC"),
+        ("CREATE VIEW score_view_test AS SELECT right_id FROM valuation_rightscore",
+         "DROP VIEW score_view_test"),
+        ("CREATE STATISTICS score_stats_test ON grade, cohort_basis FROM valuation_rightscore",
+         "DROP STATISTICS score_stats_test"),
+        ("ALTER TABLE valuation_rightscore SET (fillfactor = 90)",
+         "ALTER TABLE valuation_rightscore RESET (fillfactor)"),
+        ("ALTER TABLE valuation_rightscore REPLICA IDENTITY FULL",
+         "ALTER TABLE valuation_rightscore REPLICA IDENTITY DEFAULT"),
+    ],
+)  # fmt: skip
+@pytest.mark.django_db(transaction=True)
+def test_what_a_new_table_would_lack_keeps_the_stored_one(added: str, removed: str) -> None:
+    """PostgreSQL: a comment, a grant (on the table or a column), a view, statistics, a storage
+    option or a replica identity of the stored table would be lost by the swap: with any of
+    them the table is not swappable (the write truncates instead)."""
+    from django.db import connection
+
+    from ipfin.valuation import portfolio
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel write is PostgreSQL's")
+    assert portfolio._swappable_key() == "valuation_rightscore_pkey"
+    with connection.cursor() as cursor:
+        cursor.execute(added)
+    try:
+        assert portfolio._swappable_key() is None
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(removed)
+    assert portfolio._swappable_key() == "valuation_rightscore_pkey"

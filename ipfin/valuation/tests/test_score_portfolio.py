@@ -339,7 +339,10 @@ def test_ipc_breadth_is_counted_alike_by_the_server_and_in_python(
     """The count of distinct 4-character IPC subclasses (ipc_subclass_count) as the read makes
     it (on PostgreSQL: pairwise comparison for up to three codes, a subquery beyond) equals the
     embedded reading's (Python: ipfin.valuation.portfolio._ipc_subclass_counts) on awkward code
-    lists: empty codes, spaces, lower case, repeats, four and more codes."""
+    lists as typed: empty codes, spaces, lower case, repeats, four and more codes. They reach
+    the database through right_create, which stores them canonically (the server's read takes
+    the stored text as it is; registry migration 0007 tidied what was stored before), so what
+    this holds is the counting of repeats and of one, three and more codes alike."""
     from ipfin.valuation.portfolio import _ipc_subclass_counts
 
     lists = [
