@@ -308,6 +308,21 @@ def _full_scores() -> dict[int, tuple[Any, ...]]:
     return {row[0]: row[1:] for row in RightScore.objects.values_list(*fields)}
 
 
+def _swap_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each swapped write answered (a spy: it writes as before)."""
+    from ipfin.valuation import portfolio
+
+    outcomes: list[bool] = []
+    original = portfolio._write_swapped
+
+    def spy(*args: Any) -> bool:
+        outcomes.append(original(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(portfolio, "_write_swapped", spy)
+    return outcomes
+
+
 def _score_table_shape() -> list[Any]:
     from django.db import connection
 
@@ -376,15 +391,8 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
         reader.start()
         reader.join()
 
-    swapped: list[bool] = []
-    original = portfolio._write_swapped
-
-    def spy(*args: Any) -> bool:
-        swapped.append(original(*args))
-        return swapped[-1]
-
+    swapped = _swap_outcomes(monkeypatch)
     monkeypatch.setattr(portfolio, "_before_scores_swap", meanwhile)
-    monkeypatch.setattr(portfolio, "_write_swapped", spy)
     run = portfolio_score(on=today, min_cohort=2)
     assert swapped == [True]
     assert run.pk != single.pk and run.rights_scored == single.rights_scored == 7
@@ -429,14 +437,7 @@ def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
     _register(make_right, examiner, today)
     settings.IPFIN_SCORE_WRITERS = 2
     assert portfolio._swappable_key() == "valuation_rightscore_pkey"
-    calls: list[bool] = []
-    original = portfolio._write_swapped
-
-    def spy(*args: Any) -> bool:
-        calls.append(original(*args))
-        return calls[-1]
-
-    monkeypatch.setattr(portfolio, "_write_swapped", spy)
+    calls = _swap_outcomes(monkeypatch)
     with transaction.atomic():
         portfolio_score(on=today, min_cohort=2)
     assert calls == []  # inside a transaction: never tried
@@ -518,15 +519,8 @@ def test_a_table_changed_during_the_write_is_kept_and_written_the_single_way(
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE valuation_rightscore ADD COLUMN note_test text")
 
-    outcomes: list[bool] = []
-    original = portfolio._write_swapped
-
-    def spy(*args: Any) -> bool:
-        outcomes.append(original(*args))
-        return outcomes[-1]
-
+    outcomes = _swap_outcomes(monkeypatch)
     monkeypatch.setattr(portfolio, "_before_scores_swap", migrate_meanwhile)
-    monkeypatch.setattr(portfolio, "_write_swapped", spy)
     try:
         run = portfolio_score(on=today, min_cohort=2)
         assert outcomes == [False]
