@@ -84,7 +84,7 @@ from ipfin.registry.domain import RightKind, Status
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.selectors import (
     clean_search_text,
-    current_owners,
+    current_owners_bulk,
     number_candidates,
     owner_rights,
     right_term_note,
@@ -642,16 +642,19 @@ def pledge_facts(
     """
     ids = [r.pk for r in rights]
     statuses = rights_status_bulk(rights, on=on)
-    held = PledgeItem.objects.filter(right_id__in=ids, active=True)
+    owners = current_owners_bulk(rights, on=on)
+    held = PledgeItem.objects.filter(right_id=OuterRef("pk"), active=True)
     if exclude_pledge_id is not None:
         held = held.exclude(pledge_id=exclude_pledge_id)
-    held_ids = set(held.values_list("right_id", flat=True))
     # 专利实施许可合同备案: an exclusive licence recorded on or before the day (a warning only).
-    exclusive_ids = set(
-        RightEvent.objects.filter(
-            right_id__in=ids, type="licence", date__lte=on, payload__licence_type="exclusive"
-        ).values_list("right_id", flat=True)
+    exclusive = RightEvent.objects.filter(
+        right_id=OuterRef("pk"), type="licence", date__lte=on, payload__licence_type="exclusive"
     )
+    marks = list(
+        Right.objects.filter(pk__in=ids).values_list("pk", Exists(held), Exists(exclusive))
+    )  # one query for both
+    held_ids = {pk for pk, is_held, _ in marks if is_held}
+    exclusive_ids = {pk for pk, _, is_exclusive in marks if is_exclusive}
     facts = []
     for right in rights:
         status = statuses[right.pk]
@@ -670,8 +673,7 @@ def pledge_facts(
                 preserved=status.preserved,
                 disputed=status.disputed,
                 owners=tuple(
-                    OwnerFacts(name=o.name, uscc=o.uscc, share=o.share)
-                    for o in current_owners(right, on=on)
+                    OwnerFacts(name=o.name, uscc=o.uscc, share=o.share) for o in owners[right.pk]
                 ),
                 already_pledged_or_pending=right.pk in held_ids,
                 exclusive_licence=right.pk in exclusive_ids,

@@ -89,10 +89,13 @@ def right_get(*, number: str) -> Right:
     for candidate in candidates:
         if candidate in found:
             return found[candidate]
-    raise NotFound(
+    raise NotFound(*_not_found(number), code="right_not_found")
+
+
+def _not_found(number: object) -> tuple[str, str]:
+    return (
         f"未找到编号为“{number}”的知识产权。",
         f"No IP right with number {number!r} is registered.",
-        code="right_not_found",
     )
 
 
@@ -124,14 +127,18 @@ def rights_named(numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: s
             f"{per_zh}最多包含 {at_most} 项知识产权。",
             f"{per_en} may cover at most {at_most} rights.",
         )
+    # Every spelling of every number looked up at once (one query, not one per number), then
+    # each number resolved as `right_get` resolves it: its most specific candidate found.
+    candidates = {number: number_candidates(str(number)) for number in numbers}
+    wanted = {c for spellings in candidates.values() for c in spellings}
+    by_number = {r.number: r for r in Right.objects.filter(number__in=wanted)} if wanted else {}
     found: dict[int, Right] = {}
     for number in numbers:
-        try:
-            right = right_get(number=str(number))
-        except NotFound as exc:
+        right = next((by_number[c] for c in candidates[number] if c in by_number), None)
+        if right is None:
             raise ValidationFailed(
-                exc.detail_zh, exc.detail_en, code="right_not_found", extra={"right": number}
-            ) from exc
+                *_not_found(number), code="right_not_found", extra={"right": number}
+            )
         found.setdefault(right.pk, right)
     return list(found.values())
 
@@ -277,6 +284,16 @@ def current_owners(right: Right, *, on: date) -> list[RightOwner]:
         .select_related("organisation")
         .order_by("valid_from", "id")
     )
+
+
+def current_owners_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightOwner]]:
+    """`current_owners` of several rights in one query: right id → its owners on `on`, in the
+    same order (a right without any: an empty list)."""
+    owners: dict[int, list[RightOwner]] = {right.pk: [] for right in rights}
+    rows = RightOwner.objects.filter(owned_on(on), right_id__in=list(owners))
+    for owner in rows.select_related("organisation").order_by("right_id", "valid_from", "id"):
+        owners[owner.right_id].append(owner)
+    return owners
 
 
 def owner_history(right: Right) -> list[RightOwner]:

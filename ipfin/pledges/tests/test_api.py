@@ -842,3 +842,24 @@ def test_joint_release_over_the_api(
         {"released_on": (today - timedelta(days=1)).isoformat()},
     )
     assert back_dated.status_code == 409  # already released: the state machine says no first
+
+
+def test_precheck_query_count_is_pinned_whatever_the_rights(
+    bank_a_api: Any,
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    today: date,
+    django_assert_num_queries: Any,
+) -> None:
+    """The pre-check reads the same few queries for one right or five: the token, the rights,
+    their events (status), their owners, and whether each is held by a pledge or under an
+    exclusive licence (one query for both) — never a query per right."""
+    rights = [make_right().number for _ in range(5)]
+    # The token's last use is written at most once a minute: on this first call, not the next.
+    bank_a_api.post_json("/api/v1/pledges/precheck", body(rights[:1], enterprise_a, today))
+    for numbers in (rights[:1], rights):
+        data = body(numbers, enterprise_a, today)
+        with django_assert_num_queries(5):
+            response = bank_a_api.post_json("/api/v1/pledges/precheck", data)
+        assert response.status_code == 200
+        assert all(c["passed"] for c in response.json()["checks"] if c["rule"] != "co_owners")
