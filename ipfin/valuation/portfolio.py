@@ -1093,9 +1093,9 @@ def _swappable_key(table: str | None = None) -> str | None:
     return str(names[0])
 
 
-def _columns(table: str) -> list[tuple[Any, ...]]:
-    """The table's columns as a new table built `LIKE` it must repeat them: name, type,
-    nullability, default, storage, compression, in order."""
+def _shape(table: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What a new table built `LIKE` the stored one must repeat: its columns (name, type,
+    nullability, default, storage, compression, in order) and its checks (name, definition)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
@@ -1106,17 +1106,13 @@ def _columns(table: str) -> list[tuple[Any, ...]]:
             "ORDER BY a.attnum",
             [table],
         )
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def _checks(table: str) -> list[tuple[str, str]]:
-    with connection.cursor() as cursor:
+        columns = [tuple(row) for row in cursor.fetchall()]
         cursor.execute(
             "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
             [table],
         )
-        return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+        return columns, [tuple(row) for row in cursor.fetchall()]
 
 
 class _SwapRefused(Exception):
@@ -1157,8 +1153,8 @@ def _write_swapped(
             "INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)"
         )
     try:
-        shape = (_columns(table), _checks(table))
-        if (_columns(fresh), _checks(fresh)) != shape:
+        shape = _shape(table)
+        if _shape(fresh) != shape:
             raise _SwapRefused
         rows = _binary_rows(portfolio, batch, run_id)
         count = len(portfolio)
@@ -1187,7 +1183,7 @@ def _write_swapped(
         _before_scores_swap()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
-            if _swappable_key(table) != key or (_columns(table), _checks(table)) != shape:
+            if _swappable_key(table) != key or _shape(table) != shape:
                 raise _SwapRefused
             cursor.execute(f"DROP TABLE {quote(table)}")
             cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(table)}")
