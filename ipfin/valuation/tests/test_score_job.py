@@ -61,6 +61,47 @@ def _scores() -> dict[int, tuple[Any, ...]]:
     return {row[0]: row[1:] for row in RightScore.objects.values_list("right_id", *fields)}
 
 
+def _assert_same_portfolio(got: Any, expected: Any, ids: list[int]) -> None:
+    """The same rights (`ids`, in id order), columns (NaN alike), cohort sizes and first
+    cohort years, whatever order each read them in."""
+    order_g, order_e = got.right_id.argsort(), expected.right_id.argsort()
+    assert got.right_id[order_g].tolist() == expected.right_id[order_e].tolist() == ids
+    for name, column in expected.columns.items():
+        assert got.columns[name][order_g].tolist() == pytest.approx(
+            column[order_e].tolist(), nan_ok=True
+        ), name
+    assert got.cohorts.size[order_g].tolist() == expected.cohorts.size[order_e].tolist()
+    assert got.cohorts.year_from[order_g].tolist() == expected.cohorts.year_from[order_e].tolist()
+
+
+def _on_another_connection(work: Callable[[], Any]) -> Callable[[], None]:
+    """A hook that runs `work` in a thread of its own, so on a connection of its own (closed
+    after), and waits for it: another user acting at that moment. What `work` raises is
+    raised by the hook."""
+    import threading
+
+    from django.db import connection
+
+    def hook() -> None:
+        raised: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                raised.append(exc)
+            finally:
+                connection.close()  # this thread's own
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        if raised:
+            raise raised[0]
+
+    return hook
+
+
 def test_id_ranges_cover_the_register_in_pieces_of_the_size_asked(
     make_right: Callable[..., Right], examiner: User, today: date
 ) -> None:
@@ -76,6 +117,7 @@ def test_id_ranges_cover_the_register_in_pieces_of_the_size_asked(
         portfolio_id_ranges(0)
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_read_over_several_connections_equals_the_single_read(
     make_right: Callable[..., Right],
@@ -87,12 +129,10 @@ def test_the_read_over_several_connections_equals_the_single_read(
     """PostgreSQL: the command's read cut into ranges of rights read over as many connections
     at once (IPFIN_SCORE_READERS) gives the single query's rights and columns; inside a
     transaction (where other connections would not see its rows) the single read runs."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from ipfin.valuation import portfolio
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel read is PostgreSQL's (SQLite has one writer, one reader here)")
     ids = sorted(r.pk for r in _register(make_right, examiner, today))
     settings.IPFIN_SCORE_READERS = 1
     single = portfolio.read_portfolio(on=today, min_cohort=2)
@@ -110,15 +150,10 @@ def test_the_read_over_several_connections_equals_the_single_read(
         inside = portfolio.read_portfolio(on=today, min_cohort=2)
     assert ranges == [3]  # the read inside the transaction was the single one
     for other in (several, inside):
-        order_s, order_o = single.right_id.argsort(), other.right_id.argsort()
-        assert other.right_id[order_o].tolist() == single.right_id[order_s].tolist() == ids
-        for name, column in single.columns.items():
-            assert other.columns[name][order_o].tolist() == pytest.approx(
-                column[order_s].tolist(), nan_ok=True
-            ), name
-        assert other.cohorts.size[order_o].tolist() == single.cohorts.size[order_s].tolist()
+        _assert_same_portfolio(other, single, ids)
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_readers_all_read_one_moment_of_the_register(
     make_right: Callable[..., Right],
@@ -130,36 +165,23 @@ def test_the_readers_all_read_one_moment_of_the_register(
     """PostgreSQL: a change committed after the read began (here: licences of the first and
     the last right, in one transaction, between the snapshot and the readers' queries) is in
     none of the ranges, not in one of them; the next read sees it in both."""
-    import threading
-
-    from django.db import connection
-
     from ipfin.valuation import portfolio
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel read is PostgreSQL's")
     ids = sorted(r.pk for r in _register(make_right, examiner, today))
     first, last = Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])
     settings.IPFIN_SCORE_READERS = 2
 
     def commit_licences() -> None:
-        from django.db import connection as own
         from django.db import transaction
 
-        try:
-            with transaction.atomic():
-                for right in (first, last):
-                    right_event_record(
-                        actor=examiner, right=right, type="licence", date=today,
-                        payload={"licence_type": "ordinary", "licensee": "丁公司"},
-                    )  # fmt: skip
-        finally:
-            own.close()
+        with transaction.atomic():
+            for right in (first, last):
+                right_event_record(
+                    actor=examiner, right=right, type="licence", date=today,
+                    payload={"licence_type": "ordinary", "licensee": "丁公司"},
+                )  # fmt: skip
 
-    def meanwhile() -> None:
-        writer = threading.Thread(target=commit_licences)
-        writer.start()
-        writer.join()
+    meanwhile = _on_another_connection(commit_licences)
 
     def licences(p: Any) -> list[float]:
         at = {int(i): k for k, i in enumerate(p.right_id)}
@@ -188,15 +210,8 @@ def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
 
     staged = read_staged(job=41, on=today, min_cohort=2)
     direct = read_portfolio(on=today, min_cohort=2)
-    order_s, order_d = staged.right_id.argsort(), direct.right_id.argsort()
-    assert staged.right_id[order_s].tolist() == direct.right_id[order_d].tolist() == ids
-    for name, column in direct.columns.items():
-        assert staged.columns[name][order_s].tolist() == pytest.approx(
-            column[order_d].tolist(), nan_ok=True
-        ), name
-    assert staged.cohorts.size[order_s].tolist() == direct.cohorts.size[order_d].tolist()
-    # The filing years themselves (SQLite's strftime inside the INSERT … SELECT)
-    assert staged.cohorts.year_from[order_s].tolist() == direct.cohorts.year_from[order_d].tolist()
+    # The filing years themselves too (SQLite's strftime inside the INSERT … SELECT).
+    _assert_same_portfolio(staged, direct, ids)
     assert {2015, 2019} <= set(direct.cohorts.year_from.tolist())
 
 
@@ -345,6 +360,7 @@ def _score_table_shape() -> list[Any]:
         return [constraints, indexes, cursor.fetchall()]
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_write_over_several_connections_swaps_in_the_same_scores(
     make_right: Callable[..., Right],
@@ -357,15 +373,11 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
     swapped in at the end stores exactly what the single COPY stores, in a table of the same
     shape (columns, defaults, key, checks: what the migrations made); while the new scores
     are written beside them, another connection still reads the old ones, whole."""
-    import threading
-
     from django.db import connection
 
     from ipfin.valuation import portfolio
     from ipfin.valuation.services.scoring import portfolio_score
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel write is PostgreSQL's")
     _register(make_right, examiner, today)
     shape = _score_table_shape()
     settings.IPFIN_SCORE_WRITERS = 1
@@ -378,21 +390,12 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
     settings.IPFIN_SCORE_WRITERS = 3
     seen: list[dict[int, tuple[Any, ...]]] = []
 
-    def read_elsewhere() -> None:
-        from django.db import connection as own
-
-        try:
-            seen.append(_full_scores())
-        finally:
-            own.close()
-
-    def meanwhile() -> None:
-        reader = threading.Thread(target=read_elsewhere)
-        reader.start()
-        reader.join()
-
     swapped = _swap_outcomes(monkeypatch)
-    monkeypatch.setattr(portfolio, "_before_scores_swap", meanwhile)
+    monkeypatch.setattr(
+        portfolio,
+        "_before_scores_swap",
+        _on_another_connection(lambda: seen.append(_full_scores())),
+    )
     run = portfolio_score(on=today, min_cohort=2)
     assert swapped == [True]
     assert run.pk != single.pk and run.rights_scored == single.rights_scored == 7
@@ -416,6 +419,7 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
         assert cursor.fetchone()[0] == 7
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
     make_right: Callable[..., Right],
@@ -432,8 +436,6 @@ def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
     from ipfin.valuation import portfolio
     from ipfin.valuation.services.scoring import portfolio_score
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel write is PostgreSQL's")
     _register(make_right, examiner, today)
     settings.IPFIN_SCORE_WRITERS = 2
     assert portfolio._swappable_key() == "valuation_rightscore_pkey"
@@ -456,6 +458,7 @@ def test_the_write_truncates_when_the_table_has_more_than_a_new_one_would_carry(
             cursor.execute("DROP INDEX IF EXISTS score_by_grade_test")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
     make_right: Callable[..., Right], examiner: User, today: date, settings: Any
@@ -467,8 +470,6 @@ def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
 
     from ipfin.valuation.services.scoring import portfolio_score
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel write is PostgreSQL's")
     _register(make_right, examiner, today)
     settings.IPFIN_SCORE_WRITERS = 2
     finished = portfolio_score(on=today, min_cohort=2)
@@ -494,6 +495,7 @@ def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_table_changed_during_the_write_is_kept_and_written_the_single_way(
     make_right: Callable[..., Right],
@@ -510,8 +512,6 @@ def test_a_table_changed_during_the_write_is_kept_and_written_the_single_way(
     from ipfin.valuation import portfolio
     from ipfin.valuation.services.scoring import portfolio_score
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel write is PostgreSQL's")
     _register(make_right, examiner, today)
     settings.IPFIN_SCORE_WRITERS = 2
 
@@ -540,6 +540,7 @@ def test_a_table_changed_during_the_write_is_kept_and_written_the_single_way(
             cursor.execute("ALTER TABLE valuation_rightscore DROP COLUMN IF EXISTS note_test")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     ("added", "removed"),
     [
@@ -570,8 +571,6 @@ def test_what_a_new_table_would_lack_keeps_the_stored_one(added: str, removed: s
 
     from ipfin.valuation import portfolio
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the parallel write is PostgreSQL's")
     assert portfolio._swappable_key() == "valuation_rightscore_pkey"
     with connection.cursor() as cursor:
         cursor.execute(added)
