@@ -279,16 +279,13 @@ def owned_on(on: date) -> Q:
 
 def current_owners(right: Right, *, on: date) -> list[RightOwner]:
     """The registered owners (co-owners with their shares) on `on`; `valid_to` is exclusive."""
-    return list(
-        RightOwner.objects.filter(owned_on(on), right=right)
-        .select_related("organisation")
-        .order_by("valid_from", "id")
-    )
+    return current_owners_bulk([right], on=on)[right.pk]
 
 
 def current_owners_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightOwner]]:
-    """`current_owners` of several rights in one query: right id → its owners on `on`, in the
-    same order (a right without any: an empty list)."""
+    """The registered owners of several rights on `on` in one query: right id → its owners
+    (co-owners with their shares; `valid_to` is exclusive), oldest holding first (a right
+    without any: an empty list)."""
     owners: dict[int, list[RightOwner]] = {right.pk: [] for right in rights}
     rows = RightOwner.objects.filter(owned_on(on), right_id__in=list(owners))
     for owner in rows.select_related("organisation").order_by("right_id", "valid_from", "id"):
