@@ -834,9 +834,11 @@ def _window_percentile(
     coded = _integer_codes(values, valid, whole)
     if coded is None:
         distinct_values, inverse = np.unique(values[valid], return_inverse=True)
-        codes = np.zeros(values.shape[0], dtype=np.int64)
-        codes[valid] = inverse.ravel()
         distinct = int(distinct_values.shape[0])
+        # Unknown values coded `distinct`, as `_integer_codes` codes them: the histogram leaves
+        # that code out (coded 0 they counted as the smallest value).
+        codes = np.full(values.shape[0], distinct, dtype=np.int64)
+        codes[valid] = inverse.ravel()
     else:
         codes, distinct = coded
     assert plan.member_year is not None

@@ -134,6 +134,11 @@ def test_backoff_agrees_with_the_per_right_reference(data):
         assert sorted(mine.tolist()) == sorted(members)
 
 
+# Terms on no fixed-point grid (neither days nor months of a year), ties and unknowns likely.
+odd_terms = st.one_of(st.just(math.nan), st.sampled_from([0.1, 1.05, 2.718, 7.77]),
+                      st.floats(0, 30, allow_subnormal=False))  # fmt: skip
+
+
 @settings(max_examples=120)
 @given(registers(), st.data())
 def test_windowed_percentiles_agree_with_the_per_row_reference(data, draw):
@@ -156,6 +161,15 @@ def test_windowed_percentiles_agree_with_the_per_row_reference(data, draw):
         np.testing.assert_allclose(ours.percentiles[name], theirs.percentiles[name], atol=1e-12)
     np.testing.assert_allclose(ours.score, theirs.score, atol=1e-9)
     assert ours.grade.tolist() == theirs.grade.tolist()
+    # Terms on no fixed-point grid, some unknown: ranked by value, the unknown ones left out of
+    # every window (they were once counted as the smallest term).
+    terms = {"remaining_life_years": np.array(draw.draw(st.lists(odd_terms, min_size=n,
+                                                                  max_size=n)))}  # fmt: skip
+    np.testing.assert_allclose(
+        score_rights(terms, cohorts).percentiles["remaining_life_years"],
+        score_rights_reference(terms, cohorts).percentiles["remaining_life_years"],
+        atol=1e-12,
+    )
 
 
 def test_a_missing_value_is_neutral_in_a_backed_off_cohort():
@@ -205,6 +219,8 @@ def test_every_window_ranking_path_agrees_with_the_reference(path, data, draw):
     cohorts = backoff_cohorts(**args, min_size=m)
     values = st.one_of(st.just(math.nan), st.integers(0, 40).map(float))
     column = np.array(draw.draw(st.lists(values, min_size=n, max_size=n)))
+    # The same paths for values with no integer code (ranked by value, unknowns coded apart).
+    terms = np.array(draw.draw(st.lists(odd_terms, min_size=n, max_size=n)))
     limits = {
         "histogram": (1 << 30, 1 << 30, 1 << 30),
         "pairs": (0, 0, 1 << 30),
@@ -213,10 +229,10 @@ def test_every_window_ranking_path_agrees_with_the_reference(path, data, draw):
     saved = (ind._HIST_CELLS_MIN, ind._WINDOW_CELLS_PER_ROW, ind._WINDOW_PAIRS_MAX_DISTINCT)
     ind._HIST_CELLS_MIN, ind._WINDOW_CELLS_PER_ROW, ind._WINDOW_PAIRS_MAX_DISTINCT = limits
     try:
-        ours = score_rights({"claims_count": column}, cohorts)
+        columns = {"claims_count": column, "remaining_life_years": terms}
+        ours = score_rights(columns, cohorts)
     finally:
         ind._HIST_CELLS_MIN, ind._WINDOW_CELLS_PER_ROW, ind._WINDOW_PAIRS_MAX_DISTINCT = saved
-    theirs = score_rights_reference({"claims_count": column}, cohorts)
-    np.testing.assert_allclose(
-        ours.percentiles["claims_count"], theirs.percentiles["claims_count"], atol=1e-12
-    )
+    theirs = score_rights_reference(columns, cohorts)
+    for name in columns:
+        np.testing.assert_allclose(ours.percentiles[name], theirs.percentiles[name], atol=1e-12)
