@@ -674,6 +674,67 @@ def _sorted_percentile(
     return result
 
 
+def _packed_percentile(
+    codes: IntArray, distinct: int, cohort: IntArray, n_cohorts: int, higher_is_better: bool
+) -> FloatArray | None:
+    """`_sorted_percentile` of integer codes by one sort of 64-bit words: (cohort, code) in the
+    high bits, the row in the low bits — every word distinct, so a plain (SIMD) sort orders the
+    rows by (cohort, code, row) with no index array to carry, and each run of equal high bits is
+    one tie group. None when the three do not fit 63 bits."""
+    n = codes.shape[0]
+    width = distinct + 1
+    row_bits = max(n - 1, 1).bit_length()
+    if row_bits + max(n_cohorts * width - 1, 1).bit_length() > 63:
+        return None
+    words = cohort * width
+    words += codes
+    words <<= row_bits
+    words |= np.arange(n, dtype=np.int64)
+    words.sort()
+    order = words & ((1 << row_bits) - 1)
+    words >>= row_bits  # now each row's (cohort, code), in sorted order
+    change = np.empty(n, dtype=np.bool_)
+    change[0] = True
+    np.not_equal(words[1:], words[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.append(starts, n))
+    run_cohort = words[starts] // width
+    unknown = words[starts] - run_cohort * width == distinct  # the last run of its cohort
+    # A cohort's runs are adjacent: its rows run from its first run's start to its last's end.
+    first = np.flatnonzero(np.diff(run_cohort, prepend=-1))
+    last = np.append(first[1:], starts.shape[0]) - 1
+    cohort_start = np.zeros(n_cohorts, dtype=np.int64)
+    cohort_start[run_cohort[first]] = starts[first]
+    known = np.zeros(n_cohorts, dtype=np.int64)
+    known[run_cohort[first]] = starts[last] + lengths[last] - starts[first]
+    known[run_cohort[unknown]] -= lengths[unknown]
+    less = starts - cohort_start[run_cohort]
+    run_pct = (less + 0.5 * lengths) / np.maximum(known, 1)[run_cohort]
+    if not higher_is_better:
+        run_pct = 1.0 - run_pct
+    run_pct[unknown] = 0.5
+    result = np.empty(n, dtype=np.float64)
+    result[order] = np.repeat(run_pct, lengths)
+    return result
+
+
+def _percentile_of_codes(
+    codes: IntArray, distinct: int, cohort: IntArray, n_cohorts: int, higher_is_better: bool
+) -> FloatArray:
+    """Percentiles of integer codes 0..distinct−1 (unknown: `distinct`) within their cohorts:
+    by one (cohort × code) histogram while it is small, else by sorting."""
+    n = codes.shape[0]
+    limit = max(_HIST_CELLS_MIN, _HIST_CELLS_PER_ROW * n)
+    if n_cohorts * (distinct + 1) > limit:
+        codes, distinct = _dense(codes, distinct)
+    if n_cohorts * (distinct + 1) <= limit:
+        return _histogram_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
+    packed = _packed_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
+    if packed is not None:
+        return packed
+    return _sorted_percentile(codes, codes != distinct, cohort, n_cohorts, higher_is_better)
+
+
 def _cohort_percentile(
     values: FloatArray,
     cohort: IntArray,
@@ -692,12 +753,7 @@ def _cohort_percentile(
     if coded is None:
         return _sorted_percentile(values, valid, cohort, n_cohorts, higher_is_better)
     codes, distinct = coded
-    limit = max(_HIST_CELLS_MIN, _HIST_CELLS_PER_ROW * n)
-    if n_cohorts * (distinct + 1) > limit:
-        codes, distinct = _dense(codes, distinct)
-    if n_cohorts * (distinct + 1) <= limit:
-        return _histogram_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
-    return _sorted_percentile(codes, valid, cohort, n_cohorts, higher_is_better)
+    return _percentile_of_codes(codes, distinct, cohort, n_cohorts, higher_is_better)
 
 
 def _expert_percentile(values: FloatArray) -> FloatArray:
@@ -859,7 +915,7 @@ def _window_percentile(
         if plan.level not in cache:
             cache[plan.level] = plan.window_memberships(n_years)
         index, window, n_windows, own = cache[plan.level]
-        ranked = _cohort_percentile(values[index], window, n_windows, higher_is_better, whole)
+        ranked = _percentile_of_codes(codes[index], distinct, window, n_windows, higher_is_better)
         out: FloatArray = ranked[own]
         return out
     known = np.flatnonzero(valid)

@@ -457,7 +457,9 @@ def test_any_valid_weights_keep_the_score_in_range(raw):
     st.booleans(),
     st.randoms(use_true_random=False),
 )
-def test_histogram_radix_and_comparison_sort_paths_agree(values, n_cohorts, higher_is_better, rnd):
+def test_histogram_radix_packed_and_comparison_sort_paths_agree(
+    values, n_cohorts, higher_is_better, rnd
+):
     column = np.array(values)
     cohort = np.array([rnd.randrange(n_cohorts) for _ in values], dtype=np.int64)
     valid = ~np.isnan(column)
@@ -469,8 +471,22 @@ def test_histogram_radix_and_comparison_sort_paths_agree(values, n_cohorts, high
     by_histogram = ind._histogram_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
     by_radix = ind._sorted_percentile(codes, valid, cohort, n_cohorts, higher_is_better)
     by_value = ind._sorted_percentile(column, valid, cohort, n_cohorts, higher_is_better)
+    by_words = ind._packed_percentile(codes, distinct, cohort, n_cohorts, higher_is_better)
+    assert by_words is not None
     np.testing.assert_allclose(by_histogram, by_radix, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(by_histogram, by_words, rtol=0, atol=1e-15)
     np.testing.assert_allclose(by_histogram, by_value, rtol=0, atol=1e-15)
+
+
+def test_packed_words_step_aside_when_cohort_code_and_row_do_not_fit_63_bits():
+    codes = np.array([0, 2, 1, 2], dtype=np.int64)
+    cohort = np.array([0, 0, 0, 1], dtype=np.int64)
+    assert ind._packed_percentile(codes, 2, cohort, 1 << 61, True) is None
+    # The sorted path then answers, with the same percentiles as the words would.
+    by_words = ind._packed_percentile(codes, 2, cohort, 2, True)
+    by_sort = ind._sorted_percentile(codes, codes != 2, cohort, 2, True)
+    assert by_words is not None
+    assert by_words.tolist() == by_sort.tolist() == [0.25, 0.5, 0.75, 0.5]
 
 
 def test_fixed_point_terms_are_coded_exactly_and_other_floats_are_not():
