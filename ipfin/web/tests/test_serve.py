@@ -1,9 +1,10 @@
 """`ipfin serve`: the production server started for real (gunicorn, two workers) on the test
 database: it answers fifty clients at once, serves the static files through WhiteNoise, restarts
-its workers gracefully on HUP and stops on TERM."""
+its workers gracefully on HUP and stops on TERM; its workers keep their database connections."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from ipfin.common.localnet import free_port
 from ipfin.web.management.commands.serve import gunicorn_argv
@@ -63,7 +65,13 @@ def server(
         yield base, proc
     finally:
         if proc.poll() is None:
-            proc.kill()
+            # TERM first: the workers close their kept database connections as they exit (a
+            # connection left behind would keep the test database from being dropped).
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         proc.wait(timeout=30)
 
 
@@ -75,6 +83,17 @@ def test_the_command_line_is_gunicorn_with_graceful_restarts() -> None:
     assert "--worker-class" not in argv
     threaded = gunicorn_argv(bind="127.0.0.1:1", workers=2, threads=4)
     assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+
+
+@pytest.mark.parametrize("value", ["sixty", "-1", "1.5"])
+def test_a_connection_age_that_is_not_whole_seconds_stops_the_start(value: str) -> None:
+    env = {**os.environ, "IPFIN_DB_CONN_MAX_AGE": value}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipfin", "check"], env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "IPFIN_DB_CONN_MAX_AGE must be a whole number of seconds" in proc.stderr
 
 
 @pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system")
@@ -100,3 +119,33 @@ def test_serve_answers_fifty_clients_serves_static_files_and_restarts_gracefully
     out = proc.stdout.read().decode() if proc.stdout else ""
     # Two workers at the start, two more after the HUP replaced them.
     assert out.count("Booting worker") >= 4, out[-3000:]
+
+
+def _sessions_opened(database: str) -> int:
+    """Sessions PostgreSQL has opened on `database` so far (pg_stat_database.sessions, PG 14+)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [database])
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres_only
+def test_serve_workers_keep_their_database_connections_between_requests(server: Server) -> None:
+    """200 requests from 50 clients on 2 workers × 4 threads open at most one connection per
+    thread (IPFIN_DB_CONN_MAX_AGE, 60 s under `ipfin serve`), not one per request."""
+    base, _proc = server
+    database = connection.settings_dict["NAME"]
+    before = _sessions_opened(database)
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(lambda _: _get(base + "/api/v1/products")[0], range(200)))
+    assert statuses == [200] * 200
+    # A backend reports its session at the latest when it exits (a closed connection) and
+    # within a second otherwise: wait until the count stops moving.
+    opened, deadline = _sessions_opened(database) - before, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(1.2)
+        now = _sessions_opened(database) - before
+        if now == opened:
+            break
+        opened = now
+    assert opened <= 2 * 4 + 2, f"{opened} connections opened for 200 requests"

@@ -5,10 +5,12 @@ are skipped).
     ipfin serve [--bind HOST:PORT] [--workers N] [--threads N]
 
 Defaults from the environment: IPFIN_BIND (127.0.0.1:8000), IPFIN_WEB_WORKERS (2 × cores + 1),
-IPFIN_WEB_THREADS (1). Graceful restarts are gunicorn's: `kill -HUP <pid>` starts new workers on
-the new code and lets the old ones finish their requests (up to 30 s); `kill -TERM` stops after
-the requests in flight. The command becomes the gunicorn master (exec), so that its pid is the
-one to signal."""
+IPFIN_WEB_THREADS (1). Each worker thread keeps its database connection for the next request
+(IPFIN_DB_CONN_MAX_AGE, default 60 seconds here, 0 elsewhere): opening one per request costs
+PostgreSQL a new backend each time. Graceful restarts are gunicorn's: `kill -HUP <pid>` starts
+new workers on the new code and lets the old ones finish their requests (up to 30 s);
+`kill -TERM` stops after the requests in flight. The command becomes the gunicorn master
+(exec), so that its pid is the one to signal."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+# Seconds a worker keeps its database connection (Django's CONN_MAX_AGE) unless
+# IPFIN_DB_CONN_MAX_AGE says otherwise; the health check replaces one the server dropped.
+SERVE_CONN_MAX_AGE = 60
 
 
 def default_workers() -> int:
@@ -83,6 +89,8 @@ class Command(BaseCommand):
         argv = gunicorn_argv(
             bind=options["bind"], workers=max(1, workers), threads=max(1, options["threads"])
         )
+        # The workers read the settings anew after the exec: they inherit this.
+        os.environ.setdefault("IPFIN_DB_CONN_MAX_AGE", str(SERVE_CONN_MAX_AGE))
         self.stdout.write(f"ipfin serve: {' '.join(argv[3:])}")
         self.stdout.flush()
         os.execv(argv[0], argv)  # noqa: S606 (our own interpreter, a fixed module: no shell)
