@@ -3,8 +3,8 @@
 authenticated endpoint (`GET /api/v1/me`, the baseline), each under 50 concurrent clients for a
 fixed time, through the production server (`ipfin serve`: gunicorn, IPFIN_BENCH_WEB_WORKERS
 workers, default 4, each keeping its database connection as `ipfin serve` does unless
-IPFIN_DB_CONN_MAX_AGE says otherwise) on PostgreSQL with the demo's data. The issue's goal: the pre-check at ≥ 0.8×
-the baseline's rate, its p95 latency under 300 ms.
+IPFIN_DB_CONN_MAX_AGE says otherwise) on PostgreSQL with the demo's data. The issue's goal:
+the pre-check at ≥ 0.8× the baseline's rate, its p95 latency under 300 ms.
 
 Creates a PostgreSQL database of its own (ipfin_bench_api_<pid>), migrates it, loads the demo,
 issues a bank's token, starts the server, warms both endpoints, then measures each for

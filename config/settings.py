@@ -170,7 +170,7 @@ def _conn_max_age() -> int:
     request; `ipfin serve` sets 60, so that each of its workers keeps one connection instead of
     opening one per request (2.5× the trivial endpoint's throughput on PostgreSQL)."""
     raw = os.environ.get("IPFIN_DB_CONN_MAX_AGE", "").strip() or "0"
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ImproperlyConfigured(
             f"IPFIN_DB_CONN_MAX_AGE must be a whole number of seconds, not {raw!r}"
         )

@@ -56,8 +56,11 @@ def server(
     port = free_port()
     ipfin = str(Path(sys.executable).with_name("ipfin"))
     cmd = [ipfin, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"]
+    env = process_env()
+    # Serve's own default whatever this shell says (an empty value is no value).
+    env["IPFIN_DB_CONN_MAX_AGE"] = ""
     proc = subprocess.Popen(  # noqa: S603 (our own command)
-        cmd, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -85,7 +88,7 @@ def test_the_command_line_is_gunicorn_with_graceful_restarts() -> None:
     assert threaded[threaded.index("--worker-class") + 1] == "gthread"
 
 
-@pytest.mark.parametrize("value", ["sixty", "-1", "1.5"])
+@pytest.mark.parametrize("value", ["sixty", "-1", "1.5", "²"])
 def test_a_connection_age_that_is_not_whole_seconds_stops_the_start(value: str) -> None:
     env = {**os.environ, "IPFIN_DB_CONN_MAX_AGE": value}
     proc = subprocess.run(

@@ -89,8 +89,10 @@ class Command(BaseCommand):
         argv = gunicorn_argv(
             bind=options["bind"], workers=max(1, workers), threads=max(1, options["threads"])
         )
-        # The workers read the settings anew after the exec: they inherit this.
-        os.environ.setdefault("IPFIN_DB_CONN_MAX_AGE", str(SERVE_CONN_MAX_AGE))
+        # The workers read the settings anew after the exec: they inherit this (an empty value
+        # is no value).
+        if not os.environ.get("IPFIN_DB_CONN_MAX_AGE", "").strip():
+            os.environ["IPFIN_DB_CONN_MAX_AGE"] = str(SERVE_CONN_MAX_AGE)
         self.stdout.write(f"ipfin serve: {' '.join(argv[3:])}")
         self.stdout.flush()
         os.execv(argv[0], argv)  # noqa: S606 (our own interpreter, a fixed module: no shell)
