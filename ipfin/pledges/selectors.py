@@ -88,6 +88,7 @@ from ipfin.registry.selectors import (
     number_candidates,
     owner_rights,
     right_term_note,
+    rights_events_bulk,
     rights_named,
     rights_status_bulk,
 )
@@ -627,6 +628,16 @@ def _mark(right: Right) -> MarkFacts:
     )
 
 
+def _exclusive_licence(event: RightEvent) -> bool:
+    """A recorded licence contract whose payload says it is exclusive (独占许可)."""
+    payload = event.payload
+    return (
+        event.type == "licence"
+        and isinstance(payload, dict)
+        and payload.get("licence_type") == "exclusive"
+    )
+
+
 def pledge_facts(
     *,
     pledgor_uscc: str,
@@ -641,20 +652,18 @@ def pledge_facts(
     lock the Right rows first, so that this read cannot go stale before the insert.
     """
     ids = [r.pk for r in rights]
-    statuses = rights_status_bulk(rights, on=on)
-    owners = current_owners_bulk(rights, on=on)
-    held = PledgeItem.objects.filter(right_id=OuterRef("pk"), active=True)
+    # Each right's events read once: its status and its exclusive licences come from them.
+    events = rights_events_bulk(rights, on=on)
+    statuses = rights_status_bulk(rights, on=on, events=events)
+    owners = current_owners_bulk(rights, on=on, organisation=False)
+    held = PledgeItem.objects.filter(right_id__in=ids, active=True)
     if exclude_pledge_id is not None:
         held = held.exclude(pledge_id=exclude_pledge_id)
+    held_ids = set(held.values_list("right_id", flat=True))
     # 专利实施许可合同备案: an exclusive licence recorded on or before the day (a warning only).
-    exclusive = RightEvent.objects.filter(
-        right_id=OuterRef("pk"), type="licence", date__lte=on, payload__licence_type="exclusive"
-    )
-    marks = list(
-        Right.objects.filter(pk__in=ids).values_list("pk", Exists(held), Exists(exclusive))
-    )  # one query for both
-    held_ids = {pk for pk, is_held, _ in marks if is_held}
-    exclusive_ids = {pk for pk, _, is_exclusive in marks if is_exclusive}
+    exclusive_ids = {
+        pk for pk, recorded in events.items() if any(map(_exclusive_licence, recorded))
+    }
     facts = []
     for right in rights:
         status = statuses[right.pk]

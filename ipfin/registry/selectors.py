@@ -8,8 +8,7 @@ take no actor. Legal status is never stored: it is derived from the event log by
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -224,17 +223,28 @@ def right_status(right: Right, *, on: date) -> StatusResult:
     return legal_status(right_facts(right, on=on), on)
 
 
-def rights_status_bulk(rights: Sequence[Right], *, on: date) -> dict[int, StatusResult]:
-    """Status on `on` of many rights: one query for all their events. Keyed by right id."""
+def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightEvent]]:
+    """The events of many rights dated on or before `on`, in one query: right id → its events,
+    oldest first (a right without any: an empty list)."""
+    by_right: dict[int, list[RightEvent]] = {r.pk: [] for r in rights}
+    if by_right:
+        events = RightEvent.objects.filter(right_id__in=list(by_right), date__lte=on)
+        for event in events.order_by("date", "id"):
+            by_right[event.right_id].append(event)
+    return by_right
+
+
+def rights_status_bulk(
+    rights: Sequence[Right],
+    *,
+    on: date,
+    events: Mapping[int, Sequence[RightEvent]] | None = None,
+) -> dict[int, StatusResult]:
+    """Status on `on` of many rights: one query for all their events (none when the caller
+    read them already with `rights_events_bulk` for the same day). Keyed by right id."""
     check_status_date(on)
     rights = list(rights)
-    by_right: dict[int, list[RightEvent]] = defaultdict(list)
-    if rights:
-        events = RightEvent.objects.filter(
-            right_id__in=[r.pk for r in rights], date__lte=on
-        ).order_by("date", "id")
-        for event in events:
-            by_right[event.right_id].append(event)
+    by_right = rights_events_bulk(rights, on=on) if events is None else events
     return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on) for r in rights}
 
 
@@ -282,13 +292,18 @@ def current_owners(right: Right, *, on: date) -> list[RightOwner]:
     return current_owners_bulk([right], on=on)[right.pk]
 
 
-def current_owners_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightOwner]]:
+def current_owners_bulk(
+    rights: Sequence[Right], *, on: date, organisation: bool = True
+) -> dict[int, list[RightOwner]]:
     """The registered owners of several rights on `on` in one query: right id → its owners
     (co-owners with their shares; `valid_to` is exclusive), oldest holding first (a right
-    without any: an empty list)."""
+    without any: an empty list). `organisation=False` for callers that read only the owners'
+    names, credit codes and shares: no join with the organisations."""
     owners: dict[int, list[RightOwner]] = {right.pk: [] for right in rights}
     rows = RightOwner.objects.filter(owned_on(on), right_id__in=list(owners))
-    for owner in rows.select_related("organisation").order_by("right_id", "valid_from", "id"):
+    if organisation:
+        rows = rows.select_related("organisation")
+    for owner in rows.order_by("right_id", "valid_from", "id"):
         owners[owner.right_id].append(owner)
     return owners
 

@@ -852,8 +852,8 @@ def test_precheck_query_count_is_pinned_whatever_the_rights(
     django_assert_num_queries: Any,
 ) -> None:
     """The pre-check reads the same few queries for one right or five: the token, the rights,
-    their events (status), their owners, and whether each is held by a pledge or under an
-    exclusive licence (one query for both) — never a query per right."""
+    their events (their status and exclusive licences both come from them), their owners, and
+    the pledges holding them — never a query per right."""
     rights = [make_right().number for _ in range(5)]
     # The token's last use is written at most once a minute: on this first call, not the next.
     bank_a_api.post_json("/api/v1/pledges/precheck", body(rights[:1], enterprise_a, today))

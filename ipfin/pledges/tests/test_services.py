@@ -590,6 +590,28 @@ def test_warnings_do_not_block(
     assert pledge.state == "submitted"
 
 
+def test_only_an_exclusive_licence_recorded_by_the_day_warns_patent_law_art_12(
+    make_right: Callable[..., Right], examiner: User, enterprise_a: Organisation, today: date
+) -> None:
+    """专利法 art. 12 / 专利实施许可合同备案办法: the pre-check warns of an exclusive licence
+    recorded on or before the day it checks; an ordinary licence, or an exclusive one recorded
+    later, is no warning."""
+    from ipfin.pledges.selectors import pledge_facts
+
+    exclusive, ordinary, later = make_right(), make_right(), make_right()
+    _event(examiner, exclusive, "licence", today, licence_type="exclusive", licensee="丙公司")
+    _event(examiner, ordinary, "licence", today, licence_type="ordinary", licensee="丁公司")
+    _event(examiner, later, "licence", today, licence_type="exclusive", licensee="戊公司")
+    for right in (exclusive, ordinary):  # recorded ten days ago, `later` today
+        right.events.filter(type="licence").update(date=today - timedelta(days=10))
+    rights = [exclusive, ordinary, later]
+    before = today - timedelta(days=1)
+    facts, _marks = pledge_facts(pledgor_uscc=enterprise_a.uscc, rights=rights, on=before)
+    assert [f.exclusive_licence for f in facts] == [True, False, False]
+    facts, _marks = pledge_facts(pledgor_uscc=enterprise_a.uscc, rights=rights, on=today)
+    assert [f.exclusive_licence for f in facts] == [True, False, True]
+
+
 def test_similar_trademarks_must_be_pledged_together(
     submit: Submit, make_trademark: Callable[..., Right], enterprise_b: Organisation
 ) -> None:
