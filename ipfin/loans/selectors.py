@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from ipfin.accounts.permissions import (
     Actor,
@@ -43,6 +43,7 @@ from ipfin.loans.models import (
     ClaimState,
     Installment,
     Loan,
+    LoanClassification,
     LoanStateChoices,
     Repayment,
     RiskCategoryChoices,
@@ -154,6 +155,16 @@ def loan_position(loan: Loan, on: date) -> LoanPosition | None:
         amount_due=amount_due(states, terms, on),
         amount_to_settle=amount_to_settle(states, terms, on),
     )
+
+
+def category_on(on: date) -> Subquery:
+    """The effective five-category classification on `on` of a Loan queryset's row
+    (OuterRef("pk")): the latest change in its history (`LoanClassification`) dated on or before
+    that day — the category a bank reports for a quarter end is the one last made by then
+    (《商业银行金融资产风险分类办法》); NULL where none was made yet (正常, as at disbursement).
+    The statistics' SQL (ipfin.stats.selectors `_LIVE_STOCK_SQL`, `latest`) reads the same row."""
+    latest = LoanClassification.objects.filter(loan=OuterRef("pk"), effective_on__lte=on)
+    return Subquery(latest.order_by("-effective_on", "-id").values("category")[:1])
 
 
 def bank_customers(bank_id: int) -> Q:

@@ -43,6 +43,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind
@@ -57,6 +58,7 @@ from ipfin.accounts.permissions import (
 from ipfin.common.errors import NotFound, PermissionDenied
 from ipfin.loans.domain.status import NON_PERFORMING, NPL_AFTER_DAYS, LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.selectors import category_on
 from ipfin.risk.anomalies import Signal, in_fen, read_signals
 from ipfin.risk.domain.claims import ClaimState
 from ipfin.risk.domain.npl import Quarter, ip_npl_ratio, npl_tolerance, period_in
@@ -323,18 +325,14 @@ def ip_pledge_balances(
     - The balance on the day: the principal less the principal repaid on or before it (the
       repayments' principal parts, early repayments included), not the loan's
       `outstanding_principal`, which is today's.
-    - Classified 次级, 可疑 or 损失 on the day. The loan keeps only its current classification, so
-      the category on `on` is rebuilt from what is dated: (1) the overdue floor (《商业银行金融资产
-      风险分类办法》 arts. 10-12: more than 90 days past due is 次级 at least), recomputed for
-      `on` from the instalments' due dates and settlement dates — as the daily `loan_classify`
-      would have classified it that day; (2) the bank's own assessment (`assessed_classification`)
-      from its `assessed_on`. The approximation: the loan row keeps only the bank's latest
-      assessment, so an assessment it later revised (before or after `on`) is not seen for `on`
-      (the audit trail keeps each one, with the wall-clock time it was recorded, not read here),
-      and a loan assessed only after `on` counts by its floor alone. The stored `classification`
-      and `classified_on` are not used: they say what the category is since `classified_on`,
-      nothing about a day before it, and what they said on a day after it the floor and the
-      assessment already give.
+    - Classified 次级, 可疑 or 损失 on the day: the category in force on `on` — the latest change
+      of its history dated on or before it (`ipfin.loans.selectors.category_on`: the bank's own
+      assessments and the daily classification alike; one revised after `on` does not reach
+      back) — or more than 90 days past due on `on` (《商业银行金融资产风险分类办法》 arts.
+      10-12: 次级 at least), recomputed from the instalments' due dates and settlement dates (a
+      repayment recorded later but dated before `on` counts from its date). The statistics'
+      stocks (ipfin.stats.selectors) read the same two: a bank's NPL balance is one figure on
+      both pages.
     """
     repaid = (
         Repayment.objects.filter(loan=OuterRef("pk"), paid_on__lte=on)
@@ -347,7 +345,6 @@ def ip_pledge_balances(
         loan=OuterRef("pk"),
         due_date__lt=on - timedelta(days=NPL_AFTER_DAYS),
     )
-    assessed = Q(assessed_classification__in=_NPL_CATEGORIES, assessed_on__lte=on)
     loans = (
         Loan.objects.filter(pledge__isnull=False, state__in=_ON_BOOKS, disbursed_on__lte=on)
         .exclude(closed_on__lte=on)
@@ -364,7 +361,8 @@ def ip_pledge_balances(
             balance=Sum(outstanding, output_field=BigIntegerField()),
             npl=Sum(
                 Case(
-                    When(Q(Exists(overdue)) | assessed, then=outstanding),
+                    When(Exists(overdue), then=outstanding),
+                    When(In(category_on(on), _NPL_CATEGORIES), then=outstanding),
                     default=Value(0),
                     output_field=BigIntegerField(),
                 )

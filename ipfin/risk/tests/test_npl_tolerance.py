@@ -128,6 +128,56 @@ def test_the_banks_own_assessment_counts_from_its_date_fenlei_banfa_art9(
     assert balances(bank_a, date(2025, 7, 1)) == (D("240000.00"), D("240000.00"))
 
 
+def stats_npl(regulator: User, bank: Organisation, period: str = "2025Q2") -> Decimal:
+    """The bank's NPL balance at the period's end on the statistics' page."""
+    from ipfin.stats.domain import Dimension, parse_period
+    from ipfin.stats.selectors import indicator_table
+
+    table = indicator_table(actor=regulator, period=parse_period(period), by=Dimension.BANK)
+    row = next((r for r in table.rows if r.key == str(bank.pk)), None)
+    return Decimal(0) if row is None else row.figures.npl_balance
+
+
+def test_a_classification_revised_after_the_period_end_does_not_reach_back_fenlei_banfa_art9(
+    lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User, regulator_user: User
+) -> None:
+    """The category at the quarter end is the one last made by then: classified 次级 on 10 June
+    and revised to 关注 on 15 July, the loan is non-performing on 30 June, not on 15 July — on
+    the tolerance page and in the statistics alike (the tolerance once read only the loan's
+    latest assessment and counted it performing on 30 June)."""
+    loan = lend_a(start=date(2025, 6, 1))
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="substandard", reason="经营困难",
+        today=date(2025, 6, 10),
+    )  # fmt: skip
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="special_mention", reason="已恢复",
+        today=date(2025, 7, 15),
+    )  # fmt: skip
+    assert balances(bank_a) == (D("120000.00"), D("120000.00"))
+    assert balances(bank_a, date(2025, 7, 15)) == (D("120000.00"), D("0.00"))
+    assert stats_npl(regulator_user, bank_a) == D("120000.00")
+
+
+def test_a_repayment_recorded_late_does_not_undo_the_category_then_in_force_fenlei_banfa_art9(
+    lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User, regulator_user: User
+) -> None:
+    """次级 by the daily classification on 1 June (more than 90 days late); on 10 July the bank
+    records a repayment dated 20 June that settles the late instalments: on 30 June the loan was
+    still classified 次级 (the reclassification is made on 10 July), on both pages."""
+    loan = lend_a(start=date(2025, 1, 15))
+    loans.loan_classify(today=date(2025, 6, 1), ids=(loan.pk, loan.pk))
+    loan.refresh_from_db()
+    assert loan.classification == "substandard"
+    loans.loan_repay(
+        actor=bank_a_user, loan=loan, amount="100000.00", paid_on=date(2025, 6, 20),
+        today=date(2025, 7, 10),
+    )  # fmt: skip
+    balance, npl = balances(bank_a)
+    assert balance > 0 and npl == balance
+    assert stats_npl(regulator_user, bank_a) == npl
+
+
 def test_a_special_mention_assessment_is_performing_fenlei_banfa_art9(
     lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User
 ) -> None:
