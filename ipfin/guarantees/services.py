@@ -3,8 +3,10 @@ the other party told.
 
 - `guarantee_request` (the lending bank, `LOAN_MANAGE`): on one of its own loans not yet closed,
   written off or declined, a guarantor, the share of the loss covered, the cap and the annual fee
-  rate (ipfin.guarantees.domain.GuaranteeTerms); 409 `guarantee_exists` while another is live.
-- `guarantee_decide` (the guarantor, `GUARANTEE_ISSUE`): issue or decline (with a reason). An
+  rate (ipfin.guarantees.domain.GuaranteeTerms); 409 `guarantee_exists` while another is live,
+  409 `settled_by_claim` once a compensation claim stands on the loan (it split the loss already).
+- `guarantee_decide` (the guarantor, `GUARANTEE_ISSUE`): issue or decline (with a reason); no
+  issue once a compensation claim stands on the loan (409 `settled_by_claim`). An
   issued guarantee on a disbursed loan has its fee charged at once, dated the disbursement; on a
   loan not yet disbursed the fee is charged when it is (`charge_fee_on_disbursement`, the
   receiver of ipfin.loans.signals.loan_disbursed, in the disbursement's transaction).
@@ -146,6 +148,8 @@ def guarantee_request(
             )
         if Guarantee.objects.filter(loan=loan, state__in=LIVE_STATES).exists():
             raise _exists()
+        if _claim_filed(loan.pk):
+            raise _split_by_claim()
         try:
             with transaction.atomic():
                 g = Guarantee.objects.create(
@@ -171,6 +175,24 @@ def guarantee_request(
             f"{money_str(terms.cap)} yuan).",
         )
     return g
+
+
+def _claim_filed(loan_id: int) -> bool:
+    """Whether a compensation claim that is not rejected stands on the loan: the claim then
+    fixes how its loss is split (its cover: the guarantee it saw when filed)."""
+    return RiskClaim.objects.filter(loan_id=loan_id).exclude(state="rejected").exists()
+
+
+def _split_by_claim() -> Conflict:
+    """A guarantee asked for or issued after the loan's compensation claim was filed would bear
+    a share of the loss the claim already gave to the scheme's parties: a guarantor would be
+    charged twice on two bases (the claim's split and its own call)."""
+    return Conflict(
+        "该贷款已申请风险补偿，损失的分担已由补偿申请确定：不能再申请或出具担保。",
+        "The loan has a compensation claim, which already splits its loss: a guarantee can no "
+        "longer be asked for or issued on it.",
+        code="settled_by_claim",
+    )
 
 
 def _exists() -> Conflict:
@@ -211,8 +233,12 @@ def guarantee_decide(
             g.state = "declined"
             g.decline_reason = text
         else:
+            # The loan locked as a claim's filing locks it: a claim filed meanwhile is seen here,
+            # or the claim sees this guarantee issued.
+            loan = Loan.objects.select_for_update().get(pk=g.loan_id)
+            if _claim_filed(loan.pk):
+                raise _split_by_claim()
             g.state = "issued"
-            loan = Loan.objects.get(pk=g.loan_id)
             if loan.disbursed_on is not None:
                 _fee_now(g, loan)
         g.save()
@@ -322,7 +348,7 @@ def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any)
         g = _locked(guarantee, bank, "bank")
         if g.state != "paid":
             raise _wrong_state(g, "结算处置回收")
-        if RiskClaim.objects.filter(loan_id=g.loan_id).exclude(state="rejected").exists():
+        if _claim_filed(g.loan_id):
             raise Conflict(
                 "该贷款已申请风险补偿：担保机构的分担由补偿申请处置后结算确定。",
                 "The loan has a compensation claim: its settlement after the disposal fixes the "

@@ -248,3 +248,39 @@ def test_what_the_policy_paid_before_counts_towards_its_part_never_paid_twice_se
     paid = insurance.claim_pay(actor=lead, claim_id=notice.pk, today=CLAIM_DAY)
     policy.refresh_from_db()
     assert paid.state == "paid" and policy.paid_out == D("33600.00")
+
+
+def test_no_guarantee_is_asked_for_or_issued_once_a_claim_split_the_loss_seed002_seed000(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    bank_a_user: User,
+    guarantor_user: User,
+) -> None:
+    """The claim filed without a guarantee gave the scheme's guarantor share (0.2) to its
+    parties; a guarantee issued afterwards would be called for its own share too (0.6 × the
+    principal), the guarantor charged twice on two bases. Refused, nothing changed: one asked
+    for before the claim and issued after it, and one asked for after it."""
+    loan = npl_loan()
+    asked = guarantees.guarantee_request(
+        actor=bank_a_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
+        share="0.6", cap="500000.00", fee_rate="0.015",
+    )  # fmt: skip
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    assert claim.cover == [] and claim.share_guarantor == D("0.2")
+    with pytest.raises(Conflict) as refused:
+        guarantees.guarantee_decide(actor=guarantor_user, guarantee=asked, decision="issue")
+    assert refused.value.code == "settled_by_claim"
+    asked.refresh_from_db()
+    assert asked.state == "requested" and asked.fee is None
+    assert not AuditRecord.objects.filter(action="guarantee.issue").exists()
+    # Declining it stays possible: the bank's request ends without a guarantee.
+    guarantees.guarantee_decide(
+        actor=guarantor_user, guarantee=asked, decision="decline", reason="已申请风险补偿"
+    )
+    with pytest.raises(Conflict) as refused:
+        guarantees.guarantee_request(
+            actor=bank_a_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
+            share="0.6", cap="500000.00", fee_rate="0.015",
+        )  # fmt: skip
+    assert refused.value.code == "settled_by_claim"
+    assert Guarantee.objects.filter(loan=loan).count() == 1
