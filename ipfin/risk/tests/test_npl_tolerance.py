@@ -159,6 +159,45 @@ def test_a_classification_revised_after_the_period_end_does_not_reach_back_fenle
     assert stats_npl(regulator_user, bank_a) == D("120000.00")
 
 
+def test_an_assessment_older_than_the_seeded_history_is_restored_by_migration_0011(
+    lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User, regulator_user: User
+) -> None:
+    """A loan from before the history (0006): migration 0007 seeded its category at its
+    `classified_on`, which a later repayment had moved past the bank's 次级 of 10 June; 0011
+    adds the assessment from its day, so 30 June reads it non-performing again (as the
+    tolerance read it before the history), and a second run adds nothing."""
+    import importlib
+
+    from django.apps import apps
+
+    from ipfin.loans.models import LoanClassification
+
+    seed = importlib.import_module("ipfin.loans.migrations.0007_loan_classification_seed")
+    backfill = importlib.import_module(
+        "ipfin.loans.migrations.0011_classification_history_assessments"
+    )
+    loan = lend_a(start=date(2025, 5, 1))
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="substandard", reason="经营困难",
+        today=date(2025, 6, 10),
+    )  # fmt: skip
+    loans.loan_repay(
+        actor=bank_a_user, loan=loan, amount="1000.00", paid_on=date(2025, 7, 15),
+        today=date(2025, 7, 15),
+    )  # fmt: skip
+    LoanClassification.objects.all().delete()  # as before 0006, then seeded as 0007 seeds
+    seed.seed(apps, None)
+    assert list(LoanClassification.objects.values_list("effective_on", "category")) == [
+        (date(2025, 7, 15), "substandard")
+    ]
+    assert balances(bank_a) == (D("120000.00"), D("0.00"))
+    backfill.backfill(apps, None)
+    assert balances(bank_a) == (D("120000.00"), D("120000.00"))
+    assert stats_npl(regulator_user, bank_a) == D("120000.00")
+    backfill.backfill(apps, None)
+    assert LoanClassification.objects.filter(loan=loan).count() == 2
+
+
 def test_a_repayment_recorded_late_does_not_undo_the_category_then_in_force_fenlei_banfa_art9(
     lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User, regulator_user: User
 ) -> None:
