@@ -698,8 +698,9 @@ def _packed_percentile(
     np.not_equal(words[1:], words[:-1], out=change[1:])
     starts = np.flatnonzero(change)
     lengths = np.diff(np.append(starts, n))
-    run_cohort = words[starts] // width
-    unknown = words[starts] - run_cohort * width == distinct  # the last run of its cohort
+    run_key = words[starts]
+    run_cohort = run_key // width
+    unknown = run_key - run_cohort * width == distinct  # the last run of its cohort
     # A cohort's runs are adjacent: its rows run from its first run's start to its last's end.
     first = np.flatnonzero(np.diff(run_cohort, prepend=-1))
     last = np.append(first[1:], starts.shape[0]) - 1
