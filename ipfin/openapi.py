@@ -16,8 +16,10 @@ with an authenticator. Completed here, in one place, from what the API's own lay
 - an edit of a versioned record declares its required `If-Match` header itself
   (ipfin.common.versioning) and answers 428 without it.
 A 202 (a request run in the background) declares its `Location` header, the run's address.
-An operation that already declares a status keeps its own declaration. An operation with a
-throttle (the anonymous calculators, ipfin.accounts.ratelimit) also declares 429 with `Retry-After`.
+An operation that already declares a status keeps its own declaration. An authenticated read
+whose every refusal is a 404 (it tells nobody what exists) says so with `openapi_extra=
+NO_FORBIDDEN` and declares no 403. An operation with a throttle (the anonymous calculators,
+ipfin.accounts.ratelimit) also declares 429 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from typing import Any
 from django.conf import settings
 from ninja import NinjaAPI
 
-__all__ = ["complete_document"]
+__all__ = ["NO_FORBIDDEN", "complete_document"]
+
+# The `openapi_extra` of an authenticated read that never answers 403: whom it refuses it tells
+# "no such object" (404), so that another organisation's ids reveal nothing. Taken out of the
+# operation by the completion, which then declares no 403.
+_NO_FORBIDDEN_KEY = "x-ipfin-no-forbidden"
+NO_FORBIDDEN: dict[str, Any] = {_NO_FORBIDDEN_KEY: True}
 
 ERROR = {
     "title": "Error",
@@ -143,6 +151,7 @@ def _complete_operation(
     method: str, op: dict[str, Any], op_id: str, no_auth: set[str], optional: set[str]
 ) -> None:
     public = op_id in no_auth or op_id in optional
+    never_forbidden = bool(op.pop(_NO_FORBIDDEN_KEY, False))
     statuses: list[str] = []
     if public:
         op.pop("security", None)
@@ -150,7 +159,7 @@ def _complete_operation(
             statuses.append("401")  # a bad token is refused even where none is needed
     else:
         op["security"] = [{"ApiAuth": []}, {"session": []}]
-        statuses += ["401", "403"]
+        statuses += ["401"] if never_forbidden and method not in WRITE_METHODS else ["401", "403"]
     parameters = op.setdefault("parameters", [])
     if op_id in optional and method in WRITE_METHODS:
         statuses.append("403")  # a session's write without its CSRF token

@@ -15,6 +15,7 @@ from ipfin.jobs import selectors
 from ipfin.jobs.models import JobRun
 from ipfin.jobs.registry import job_spec
 from ipfin.jobs.schemas import JobRunOut
+from ipfin.openapi import NO_FORBIDDEN
 
 router = Router(auth=ApiAuth())
 
@@ -55,7 +56,8 @@ def accepted(request: HttpRequest, response: HttpResponse, run: JobRun) -> Statu
     return Status(202, job_run_out(run, request.user))
 
 
-@router.get("/jobs/{job_id}", response=JobRunOut)
+# Neither read answers 403: another organisation's run is "no such run" (404), as the selector says.
+@router.get("/jobs/{job_id}", response=JobRunOut, openapi_extra=NO_FORBIDDEN)
 def job_run(request: HttpRequest, job_id: int) -> dict[str, Any]:
     """A background run the caller requested (an administrator of the jobs: any run)."""
     return job_run_out(selectors.job_run_get(actor=request.user, run_id=job_id), request.user)
@@ -64,6 +66,7 @@ def job_run(request: HttpRequest, job_id: int) -> dict[str, Any]:
 @router.get(
     "/jobs/{job_id}/file",
     openapi_extra={
+        **NO_FORBIDDEN,
         "responses": {
             "200": {
                 "description": "the file the run made (an export), as an attachment: the "
@@ -80,7 +83,7 @@ def job_run(request: HttpRequest, job_id: int) -> dict[str, Any]:
                     "application/json": {"schema": {}},
                 },
             }
-        }
+        },
     },
 )
 def job_run_file(request: HttpRequest, job_id: int) -> HttpResponse:

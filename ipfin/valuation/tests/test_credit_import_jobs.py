@@ -140,7 +140,9 @@ def test_a_run_is_seen_by_its_requester_their_colleagues_and_the_jobs_administra
     path = answer["Location"]
     # A colleague who may import credit files follows the run that keeps them waiting.
     assert api_client(examiner).get(path).status_code == 200
+    # Another organisation's run is "no such run", never a 403 (the schema declares none).
     assert api_client(bank_a_user).get(path).status_code == 404
+    assert api_client(bank_a_user).get(f"{path}/file").status_code == 404
     assert api_client(bank_a_user).get("/api/v1/jobs/999999").status_code == 404
     assert api_client(office_admin).get(path).status_code == 200
     # Only those who may import credit files may send one.
