@@ -13,7 +13,8 @@ classifications dated on or before `on`:
    for each procedure (invalidation, preservation, dispute) the latest opening and closing date —
    open when the latest opening is later than the latest closing (on the same day, when the
    opening was recorded later);
-3. the loans on those pledges (one query) and their first instalment unpaid on `on` (one GROUP BY).
+3. the loans on those pledges (one query), their first instalment unpaid on `on` (one GROUP BY)
+   and their classification history up to `on` (one query).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState
-from ipfin.loans.models import Installment, Loan, Repayment
+from ipfin.loans.models import Installment, Loan, LoanClassification, Repayment
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.pledges.selectors import covered_annuities
@@ -376,8 +377,6 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
             "pledge_id",
             "bank_id",
             "maturity_date",
-            "classification",
-            "classified_on",
             "valuation_id",
             "valuation_value",
             "product_version__max_pledge_rate",
@@ -392,9 +391,9 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     cols = np.array(rows, dtype=object)
     out["id"], out["pledge"], out["bank"] = (cols[:, i].astype(np.int64) for i in range(3))
     out["maturity"] = _dates(cols[:, 3])
-    out["valuation"] = _ints(cols[:, 6])
-    out["approved_value"], out["max_rate"] = cols[:, 7], cols[:, 8]
-    out["industry"], out["park"] = cols[:, 10], _ints(cols[:, 11])
+    out["valuation"] = _ints(cols[:, 4])
+    out["approved_value"], out["max_rate"] = cols[:, 5], cols[:, 6]
+    out["industry"], out["park"] = cols[:, 8], _ints(cols[:, 9])
     repaid = list(
         Repayment.objects.filter(loan__in=live.values("pk"), paid_on__lte=on)
         .values("loan_id")
@@ -403,12 +402,13 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
         .values_list("loan_id", "total")
     )
     paid = _aligned(np.array(repaid, dtype=object).reshape(-1, 2), out["id"], 1, _ZERO)
-    out["outstanding"] = cols[:, 9] - paid  # Decimal yuan, exact
-    classified_on = _dates(cols[:, 5])
-    bad = np.isin(cols[:, 4], [c.value for c in NON_PERFORMING]) & (
-        classified_on <= np.datetime64(on)
+    out["outstanding"] = cols[:, 7] - paid  # Decimal yuan, exact
+    history = list(
+        LoanClassification.objects.filter(loan__in=live.values("pk"), effective_on__lte=on)
+        .order_by("loan_id", "effective_on", "id")
+        .values_list("loan_id", "effective_on", "category")
     )
-    out["bad_since"] = np.where(bad, classified_on, _NAT)
+    out["bad_since"] = _bad_since(np.array(history, dtype=object).reshape(-1, 3), out["id"])
     unpaid = list(
         Installment.objects.filter(loan__in=live.values("pk"), due_date__lt=on)
         .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=on))
@@ -422,6 +422,33 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
         out["overdue_since"] = _dates(_aligned(overdue, out["id"], 1, None))
     else:
         out["overdue_since"] = _NAT
+    return out
+
+
+def _bad_since(history: np.ndarray, loan_ids: np.ndarray) -> np.ndarray:
+    """Per loan of `loan_ids` (sorted), since when it has been non-performing without a break
+    on the scan's day (NaT: its category in force that day is not 次级/可疑/损失), from its
+    classification history up to that day (`history`: loan, effective_on, category rows sorted
+    by loan, day, id; the latest row is the category in force, as ipfin.loans.selectors
+    `category_on` reads it). Not `Loan.classified_on`, which each repayment and each day's
+    reclassification of an overdue loan move forward: the alert's date, part of its key,
+    would move with them and raise the same non-performing loan again as a new alert."""
+    out = np.full(len(loan_ids), _NAT)
+    if not len(history):
+        return out
+    loan = history[:, 0].astype(np.int64)
+    day = _dates(history[:, 1])
+    bad = np.isin(history[:, 2], [c.value for c in NON_PERFORMING])
+    index = np.arange(len(loan))
+    first_of_loan = np.r_[True, loan[1:] != loan[:-1]]
+    # A run of non-performing changes starts where the loan's previous change was not one.
+    starts = bad & (first_of_loan | ~np.r_[False, bad[:-1]])
+    run_start = np.maximum.accumulate(np.where(starts, index, 0))
+    last = np.r_[loan[1:] != loan[:-1], True]
+    bad_now = last & bad
+    since = day[run_start[bad_now]]
+    where = np.searchsorted(loan_ids, loan[bad_now])
+    out[where] = since
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ipfin.accounts.models import Organisation, User
+from ipfin.loans import services as loans_services
 from ipfin.loans.models import Loan
 from ipfin.loans.services import loan_classify_manual
 
@@ -160,6 +161,43 @@ def test_borrower_overdue_from_the_first_unpaid_instalment_and_from_the_classifi
         today=date(2025, 2, 10),
     )
     assert _kinds(date(2025, 2, 12))[AlertKind.BORROWER_OVERDUE].date == date(2025, 2, 10)
+
+
+def test_borrower_overdue_is_dated_from_the_classification_history_not_the_last_repayment(
+    pledged_right: tuple[Pledge, Right],
+    lend: Callable[..., Loan],  # noqa: F811
+    bank_a_user: User,
+) -> None:
+    """A 次级 of 10 Feb stays the same alert (same date, same key) after the instalment paid
+    when due on the 15th moves the loan's `classified_on`; a scan as of a day before the loan
+    was reclassified 关注 still sees it non-performing since 10 Feb (the category in force)."""
+    pledge, _right = pledged_right
+    loan = lend(pledge)  # disbursed 2025-01-15, instalments due on the 15th of Feb, Mar, Apr
+    loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="substandard", reason="经营困难",
+        today=date(2025, 2, 10),
+    )  # fmt: skip
+    first = loan.installments.get(n=1)
+    loans_services.loan_repay(
+        actor=bank_a_user, loan=loan, amount=first.principal + first.interest,
+        paid_on=date(2025, 2, 15), today=date(2025, 2, 15),
+    )  # fmt: skip
+    loan.refresh_from_db()
+    assert (loan.classification, loan.classified_on) == ("substandard", date(2025, 2, 15))
+    bad = _kinds(date(2025, 2, 20))[AlertKind.BORROWER_OVERDUE]
+    assert (bad.loan_id, bad.date) == (loan.pk, date(2025, 2, 10))
+    loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="special_mention", reason="已补充担保",
+        today=date(2025, 3, 1),
+    )  # fmt: skip
+    assert _kinds(date(2025, 2, 20))[AlertKind.BORROWER_OVERDUE].date == date(2025, 2, 10)
+    assert AlertKind.BORROWER_OVERDUE not in _kinds(date(2025, 3, 5))
+    # Bad again from 10 March: a new run, a new date.
+    loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="doubtful", reason="停产",
+        today=date(2025, 3, 10),
+    )  # fmt: skip
+    assert _kinds(date(2025, 3, 12))[AlertKind.BORROWER_OVERDUE].date == date(2025, 3, 10)
 
 
 def test_a_right_expiring_before_the_loan_matures_is_flagged(
