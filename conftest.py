@@ -291,12 +291,17 @@ def make_right(
     examiner: User, enterprise_a: Organisation, today: date, pay_annuities: Callable[..., None]
 ) -> Callable[..., Right]:
     """A right in force today, entered by the examiner. Defaults: an invention filed three years
-    ago, granted a year ago, wholly owned by enterprise_a, annuities paid up to today.
-    `owners` takes Organisations (equal shares) or owner dicts; `paid=False` skips the annuities."""
+    less a week ago (its fourth year's annuity falls due in six or seven days), granted a year
+    ago, wholly owned by enterprise_a, annuities paid up to today.
+    `owners` takes Organisations (equal shares) or owner dicts; `paid=False` skips the annuities.
+
+    Why the week: filed exactly 3 × 365 days ago, the fourth year's annuity fell due today or
+    tomorrow (a leap day in between), so a request crossing midnight Beijing time read a right
+    in its annuity grace period that the fixture had read as fully paid."""
 
     def make(**kw: Any) -> Right:
         kind = kw.setdefault("kind", "invention")
-        filing = kw.setdefault("filing_date", today - timedelta(days=3 * 365))
+        filing = kw.setdefault("filing_date", today - timedelta(days=3 * 365 - 7))
         if "number" not in kw:
             kw["number"] = (
                 patent_no(kind, filing.year)
