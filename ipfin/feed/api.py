@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
@@ -37,7 +38,9 @@ def _webhook(hook: Webhook, secret: str | None = None) -> dict[str, Any]:
         "url": hook.url,
         "events": hook.events,
         "created_at": hook.created_at,
-        "previous_secret_until": hook.previous_secret_until,
+        "previous_secret_until": max(
+            (r.until for r in hook.retired() if r.until > timezone.now()), default=None
+        ),
         "sees_all": hook.sees_all,
     }
     if secret is not None:
@@ -101,7 +104,8 @@ def webhook_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/webhooks/{int:webhook_id}/rotate", response=WebhookSecretOut)
 def webhook_rotate(request: HttpRequest, webhook_id: int) -> dict[str, Any]:
-    """A new secret, shown this once; the previous one still signs beside it for 24 hours."""
+    """A new secret, shown this once; the one it replaces still signs beside it for 24 hours (as
+    does each one replaced within the last 24 hours; 409 `rotation_limit` past four of them)."""
     hook = selectors.webhook_get(actor=request.user, webhook_id=webhook_id)
     hook, secret = services.webhook_rotate(actor=request.user, hook=hook)
     return _webhook(hook, secret)

@@ -3,7 +3,8 @@ failed delivery is tried again, and which addresses a webhook may call.
 
 A delivery is signed as Stripe and GitHub sign theirs, so that a bank's system can check it with
 any HMAC library: `X-Ipfin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
-one `v1` per secret in force (two while a rotated secret's 24 hours of grace run). The receiver
+one `v1` per secret in force (the current one, and each one it replaced within the last 24 hours:
+a second rotation within a day does not cut off the first secret's grace). The receiver
 recomputes the HMAC over the exact bytes it received, compares in constant time, and refuses a
 `t` too far from its clock (replays)."""
 
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -36,6 +38,42 @@ ROTATION_GRACE = timedelta(hours=24)
 # The longest wait between two tries: with the default first wait of 30 s the waits run 30 s,
 # 1 min, 2 min … 1 h, 1 h …, about 30 tries in the 24 hours.
 MAX_RETRY_WAIT = timedelta(hours=1)
+
+
+# How many replaced secrets may still sign at once: a sixth rotation within 24 hours is refused
+# (each one adds a signature to every delivery until its grace ends).
+MAX_RETIRED_SECRETS = 4
+
+
+@dataclass(frozen=True)
+class RetiredSecret:
+    """A secret replaced by a rotation, still signing until `until`."""
+
+    secret: str
+    until: datetime
+
+
+def secrets_in_force(current: str, retired: Iterable[RetiredSecret], now: datetime) -> list[str]:
+    """The secrets a delivery at `now` is signed with: the current one first, then each replaced
+    one whose grace has not ended, the most recently replaced first."""
+    live = sorted((r for r in retired if r.until > now), key=lambda r: r.until, reverse=True)
+    return [current, *(r.secret for r in live)]
+
+
+class TooManyRotations(ValueError):
+    pass
+
+
+def retire(current: str, retired: Iterable[RetiredSecret], now: datetime) -> list[RetiredSecret]:
+    """The replaced secrets after a rotation at `now`: those still in their grace, and `current`
+    for ROTATION_GRACE from now. Every secret a receiver may have deployed keeps its 24 hours:
+    rotating twice within a day (a lost answer, a leaked secret) leaves the first secret signing
+    until its own grace ends, as promised when it was replaced. TooManyRotations when
+    MAX_RETIRED_SECRETS are already in their grace."""
+    live = [r for r in retired if r.until > now]
+    if len(live) >= MAX_RETIRED_SECRETS:
+        raise TooManyRotations(len(live))
+    return [*live, RetiredSecret(secret=current, until=now + ROTATION_GRACE)]
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

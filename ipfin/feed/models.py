@@ -11,11 +11,15 @@ queues for the audit chain's head in the same way (ipfin.audit.services)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ipfin.feed.domain import RetiredSecret
 
 
 class Event(models.Model):
@@ -64,8 +68,9 @@ class Webhook(models.Model):
     # Kept as given: the platform signs with it (an HMAC needs the key itself, as at every
     # webhook sender); shown to the subscriber once, never answered again.
     secret = models.CharField(max_length=64)
-    previous_secret = models.CharField(max_length=64, blank=True)
-    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    # The secrets rotations replaced, each still signing for 24 hours after it was replaced:
+    # [{"secret": …, "until": ISO 8601}] (ipfin.feed.domain `retire`, `secrets_in_force`).
+    retired_secrets = models.JSONField(default=list, blank=True)
     # The last place fanned out into deliveries: a new webhook starts at the feed's head, so that
     # it receives what happens from then on (the past is for `replay`).
     cursor = models.PositiveBigIntegerField(default=0)
@@ -81,6 +86,15 @@ class Webhook(models.Model):
     class Meta:
         ordering = ["pk"]
         verbose_name = _("推送订阅")
+
+    def retired(self) -> list[RetiredSecret]:
+        return [
+            RetiredSecret(secret=r["secret"], until=datetime.fromisoformat(r["until"]))
+            for r in self.retired_secrets
+        ]
+
+    def set_retired(self, retired: list[RetiredSecret]) -> None:
+        self.retired_secrets = [{"secret": r.secret, "until": r.until.isoformat()} for r in retired]
 
 
 class DeliveryState(models.TextChoices):

@@ -51,7 +51,9 @@ class WebhookOut(Schema):
     events: list[str]
     created_at: dt.datetime
     previous_secret_until: dt.datetime | None = Field(
-        None, description="until when the secret before the last rotation still signs"
+        None,
+        description="until when the secrets replaced by rotations still sign (the last one "
+        "replaced: 24 hours after the last rotation); none while only the current one signs",
     )
     sees_all: bool
 

@@ -32,11 +32,14 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.feed.domain import (
     EVENT_TYPES,
-    ROTATION_GRACE,
+    MAX_RETIRED_SECRETS,
     EventType,
+    TooManyRotations,
     UrlProblem,
     address_public,
     next_try,
+    retire,
+    secrets_in_force,
     signature_header,
     url_problem,
 )
@@ -265,20 +268,32 @@ def _lock_live(hook: Webhook) -> Webhook:
 
 def webhook_rotate(*, actor: User, hook: Webhook) -> tuple[Webhook, str]:
     """A new secret, shown this once; the one it replaces still signs (beside the new one) for
-    24 hours, so that the bank can switch its receiver over without losing a delivery."""
+    24 hours, so that the bank can switch its receiver over without losing a delivery. A second
+    rotation within the 24 hours keeps the first replaced secret signing until its own grace
+    ends (`ipfin.feed.domain.retire`); 409 `rotation_limit` when MAX_RETIRED_SECRETS replaced
+    secrets are still in their grace."""
     require(actor, Perm.FEED_READ)
     with transaction.atomic():
         locked = _lock_live(hook)
+        try:
+            retired = retire(locked.secret, locked.retired(), timezone.now())
+        except TooManyRotations:
+            raise Conflict(
+                f"该订阅在 24 小时内已更换 {MAX_RETIRED_SECRETS} 次密钥，被替换的密钥仍在有效期内；"
+                "请待最早的一个过期后再更换。",
+                f"This webhook's secret was rotated {MAX_RETIRED_SECRETS} times in the last 24 "
+                "hours and the replaced secrets still sign; rotate again once the oldest expires.",
+                code="rotation_limit",
+            ) from None
         secret = _new_secret()
-        locked.previous_secret = locked.secret
-        locked.previous_secret_until = timezone.now() + ROTATION_GRACE
+        locked.set_retired(retired)
         locked.secret = secret
-        locked.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+        locked.save(update_fields=["secret", "retired_secrets"])
         audit_record(
             actor=actor,
             action="feed.webhook_rotate",
             obj=locked,
-            after={"previous_secret_until": locked.previous_secret_until},
+            after={"retired_until": [r.until for r in retired]},
         )
     return locked, secret
 
@@ -437,9 +452,7 @@ def body_of(event: Event) -> bytes:
 def _send(hook: Webhook, event: Event, now: datetime) -> Outcome:
     """POST the event, signed with each secret in force."""
     body = body_of(event)
-    keys = [hook.secret]
-    if hook.previous_secret and hook.previous_secret_until and hook.previous_secret_until > now:
-        keys.append(hook.previous_secret)
+    keys = secrets_in_force(hook.secret, hook.retired(), now)
     return post(
         hook.url,
         body,

@@ -10,12 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipfin.feed.domain import (
+    MAX_RETIRED_SECRETS,
     MAX_RETRY_WAIT,
     RETRY_WINDOW,
+    ROTATION_GRACE,
+    RetiredSecret,
+    TooManyRotations,
     UrlProblem,
     address_public,
     next_try,
+    retire,
     retry_wait,
+    secrets_in_force,
     signature,
     signature_header,
     signature_valid,
@@ -98,3 +104,43 @@ def test_only_public_addresses_may_be_called() -> None:
         assert not address_public(private), private
     assert address_public("8.8.8.8")
     assert address_public("2001:4860:4860::8888")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3 * 24 * 60), min_size=1, max_size=12))
+def test_every_replaced_secret_signs_for_24_hours_after_it_was_replaced(
+    gaps_in_minutes: list[int],
+) -> None:
+    """However often a webhook is rotated, each secret a rotation replaced signs until 24 hours
+    after that rotation, and not after; a rotation is refused only while MAX_RETIRED_SECRETS
+    replaced secrets still sign (and then changes nothing)."""
+    start = datetime(2026, 12, 5, tzinfo=UTC)
+    now, current, retired = start, "s0", []
+    replaced_at: dict[str, datetime] = {}
+    for n, gap in enumerate(gaps_in_minutes, start=1):
+        now += timedelta(minutes=gap)
+        live = [name for name, at in replaced_at.items() if now < at + ROTATION_GRACE]
+        try:
+            retired = retire(current, retired, now)
+        except TooManyRotations:
+            assert len(live) == MAX_RETIRED_SECRETS
+            continue
+        assert len(live) < MAX_RETIRED_SECRETS
+        replaced_at[current] = now
+        current = f"s{n}"
+        signing = secrets_in_force(current, retired, now)
+        assert signing[0] == current
+        assert set(signing[1:]) == {
+            name for name, at in replaced_at.items() if now < at + ROTATION_GRACE
+        }
+    later = now + ROTATION_GRACE
+    assert secrets_in_force(current, retired, later) == [current]
+
+
+def test_the_most_recently_replaced_secret_signs_first_after_the_current_one() -> None:
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    retired = [
+        RetiredSecret("a", now + timedelta(hours=1)),
+        RetiredSecret("b", now + timedelta(hours=20)),
+        RetiredSecret("c", now - timedelta(seconds=1)),
+    ]
+    assert secrets_in_force("new", retired, now) == ["new", "b", "a"]

@@ -202,7 +202,7 @@ def test_rotation_signs_with_both_secrets_for_24_hours(
     assert signature_valid(new["secret"], header, body)
     assert signature_valid(hook["secret"], header, body)
     # After the grace, the old secret no longer signs.
-    Webhook.objects.update(previous_secret_until=timezone.now() - timedelta(seconds=1))
+    _end_grace(Webhook.objects.get(pk=hook["id"]), hook["secret"])
     _classified(bank_a_user.organisation_id)
     webhooks_deliver()
     header, body = receiver.received[-1].headers["X-Ipfin-Signature"], receiver.received[-1].body
@@ -211,6 +211,47 @@ def test_rotation_signs_with_both_secrets_for_24_hours(
     # The list never shows a secret.
     listed = bank_a_api.get("/api/v1/webhooks").json()
     assert [set(h) & {"secret"} for h in listed] == [set()]
+
+
+def _end_grace(webhook: Webhook, secret: str) -> None:
+    """The replaced `secret`'s 24 hours over (as if a day had passed for it alone)."""
+    past = (timezone.now() - timedelta(seconds=1)).isoformat()
+    webhook.retired_secrets = [
+        {**r, "until": past} if r["secret"] == secret else r for r in webhook.retired_secrets
+    ]
+    webhook.save(update_fields=["retired_secrets"])
+
+
+def _signers(receiver: Receiver, *secrets: str) -> list[bool]:
+    header = receiver.received[-1].headers["X-Ipfin-Signature"]
+    return [signature_valid(s, header, receiver.received[-1].body) for s in secrets]
+
+
+@pytest.mark.usefixtures("local_webhooks")
+def test_a_second_rotation_within_24_hours_keeps_the_first_secret_signing(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User
+) -> None:
+    """The bank rotated, lost the answer and rotated again: the secret its receiver still checks
+    keeps its 24 hours, beside the two new ones; each replaced secret's grace ends on its own."""
+    hook = _subscribe(bank_a_api, receiver.url)
+    path = f"/api/v1/webhooks/{hook['id']}/rotate"
+    first = bank_a_api.post_json(path).json()
+    second = bank_a_api.post_json(path).json()
+    _classified(bank_a_user.organisation_id)
+    webhooks_deliver()
+    assert _signers(receiver, hook["secret"], first["secret"], second["secret"]) == [True] * 3
+    _end_grace(Webhook.objects.get(pk=hook["id"]), hook["secret"])
+    _classified(bank_a_user.organisation_id)
+    webhooks_deliver()
+    assert _signers(receiver, hook["secret"], first["secret"], second["secret"]) == [
+        False, True, True,
+    ]  # fmt: skip
+    # At most four replaced secrets sign at once: the sixth rotation within the day waits.
+    for _ in range(3):
+        assert bank_a_api.post_json(path).status_code == 200
+    refused = bank_a_api.post_json(path)
+    assert (refused.status_code, refused.json()["code"]) == (409, "rotation_limit")
+    assert AuditRecord.objects.filter(action="feed.webhook_rotate").count() == 5
 
 
 @pytest.mark.usefixtures("local_webhooks")
