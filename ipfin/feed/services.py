@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, User
@@ -414,22 +415,31 @@ def _claim_due(now: datetime, limit: int, tried: set[int]) -> tuple[str, list[in
     run tried already (once a run, however short their wait)."""
     token = secrets.token_hex(8)
     lease = timedelta(seconds=settings.IPFIN_WEBHOOK_TIMEOUT * (limit + 1) + 60)
+    due = Delivery.objects.filter(state=DeliveryState.PENDING, next_try_at__lte=now)
+    # The first few due of each webhook (a window per webhook, however long its queue: reading
+    # the first N due of all would leave every other webhook behind one with N waiting), the
+    # oldest events first. PostgreSQL locks no rows of a query with a window function, so the
+    # rows are chosen first and locked after (skipping those another deliverer holds).
+    fair = list(
+        due.filter(webhook__deleted_at__isnull=True)
+        .exclude(pk__in=tried)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("webhook_id")],
+                order_by=[F("event__position").asc(), F("pk").asc()],
+            )
+        )
+        .filter(rank__lte=CLAIM_PER_WEBHOOK)
+        .order_by("event__position", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
     with transaction.atomic():
-        due = Delivery.objects.filter(
-            state=DeliveryState.PENDING, next_try_at__lte=now, webhook__deleted_at__isnull=True
-        ).order_by("event__position", "pk")
+        chosen = due.filter(pk__in=fair)
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        taken: list[int] = []
-        per_hook: dict[int, int] = {}
-        # Read a few times the batch: enough to fill it fairly across webhooks.
-        for pk, hook_id in due.exclude(pk__in=tried).values_list("pk", "webhook_id")[: limit * 20]:
-            if per_hook.get(hook_id, 0) >= CLAIM_PER_WEBHOOK:
-                continue
-            per_hook[hook_id] = per_hook.get(hook_id, 0) + 1
-            taken.append(pk)
-            if len(taken) >= limit:
-                break
+            chosen = chosen.select_for_update(skip_locked=True, of=("self",))
+        locked = set(chosen.values_list("pk", flat=True))
+        taken = [pk for pk in fair if pk in locked]
         Delivery.objects.filter(pk__in=taken).update(next_try_at=now + lease, claim=token)
     return token, taken
 

@@ -188,6 +188,27 @@ def test_one_long_queue_does_not_hold_up_another_webhook(
 
 
 @pytest.mark.usefixtures("local_webhooks")
+def test_a_queue_longer_than_many_rounds_does_not_hold_up_another_webhook(
+    receiver: Receiver, bank_a_api: Any, bank_b_api: Any, bank_a_user: User, bank_b_user: User
+) -> None:
+    """Bank A's receiver owes 300 deliveries (a replay, a long outage); bank B's one event,
+    later in the feed, still goes in the first round."""
+    _subscribe(bank_a_api, receiver.url + "/a")
+    _subscribe(bank_b_api, receiver.url + "/b")
+    events_publish(
+        [
+            Occurrence(EventType.LOAN_CLASSIFIED, {"loan_id": i}, [bank_a_user.organisation_id])
+            for i in range(300)
+        ]
+    )
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 999}, [bank_b_user.organisation_id])
+    webhooks_deliver(limit=4)
+    paths = [r.path for r in receiver.received]
+    assert sorted(paths) == ["/ipfin-hook/a"] * 3 + ["/ipfin-hook/b"]
+    assert Delivery.objects.filter(state=DeliveryState.PENDING).count() == 297
+
+
+@pytest.mark.usefixtures("local_webhooks")
 def test_a_replay_during_a_try_is_not_overwritten_by_that_try(
     receiver: Receiver, bank_a_api: Any, bank_a_user: User
 ) -> None:
