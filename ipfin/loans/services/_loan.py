@@ -11,6 +11,8 @@ from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
+from ipfin.feed.domain import EventType as FeedEventType
+from ipfin.feed.services import event_publish
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
 from ipfin.loans.models import Loan, LoanClassification
@@ -104,9 +106,23 @@ def _snapshot(loan: Loan) -> dict[str, Any]:
 
 def _record_classification(loan: Loan, previous: str, on: date) -> None:
     """Keep the history the statistics read categories "as of" a day from: a row when the loan's
-    effective category is no longer `previous`."""
+    effective category is no longer `previous`, told to the lending bank's systems as a
+    `loan.classified` event in the same transaction (as the daily job tells its changes,
+    `loan_classify`): a repayment, a bank's own assessment, a write-off or a closing that
+    changes the category is a change the bank's core system must hear of too."""
     if loan.classification != previous:
         LoanClassification.objects.create(loan=loan, effective_on=on, category=loan.classification)
+        event_publish(
+            FeedEventType.LOAN_CLASSIFIED,
+            {
+                "loan_id": loan.pk,
+                "before": previous,
+                "classification": loan.classification,
+                "days_past_due": loan.days_past_due,
+                "on": on,
+            },
+            [loan.bank_id],
+        )
 
 
 def _label(loan: Loan) -> tuple[str, str]:
