@@ -385,6 +385,11 @@ def loan_classify(
     told: list[Occurrence] = []  # the change feed's events (ipfin.feed), one insert at the end
     checked = non_performing = 0
     with transaction.atomic():
+        # The chunk's loans locked before they are read (in id order, as everyone locks one):
+        # a repayment committing between this read and the bulk update below would otherwise be
+        # overwritten with the category and days past due read before it, and a stale change
+        # told to the bank. A repayment running now finishes first; one starting now waits.
+        list(rows.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
         for loan in active:
             checked += 1
             dpd = days_past_due(loan.oldest_unpaid, day)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -14,11 +15,15 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
+from ipfin.accounts.models import User
 from ipfin.audit.models import AuditRecord
 from ipfin.feed.models import Event
 from ipfin.jobs.models import JobChunk, JobRun, JobState
+from ipfin.loans import services as loan_services
 from ipfin.loans.models import Loan, LoanClassification
+from ipfin.loans.selectors import loan_position
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.models import Valuation
 
@@ -171,3 +176,56 @@ def test_on_workers_the_command_waits_and_reports_the_result(
     )
     assert short.returncode != 0
     assert "not done within" in short.stderr.decode()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_repayment_committing_during_the_daily_job_is_not_overwritten(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], bank_a_user: User
+) -> None:
+    """The daily job reads a 次级 loan while a repayment that settles it is still open; once the
+    repayment commits, the job must not write back the category it read before (the loan stays
+    正常, and no change back to 次级 is told). The job locks its loans before reading them, so it
+    waits for the repayment and reads the loan as repaid."""
+    assert connection.vendor == "postgresql"
+    loan = lend(pledged[0])
+    loan_services.loan_classify(today=date(2025, 5, 17))  # 91 days past due: 次级
+    loan.refresh_from_db()
+    assert loan.classification == "substandard"
+    position = loan_position(loan, date(2025, 5, 18))
+    assert position is not None
+    owed = position.amount_to_settle  # the whole loan with its penalty: repaid in full
+    repaying, go = threading.Event(), threading.Event()
+
+    def repay() -> None:
+        try:
+            actor = User.objects.select_related("organisation").get(pk=bank_a_user.pk)
+            with transaction.atomic():
+                loan_services.loan_repay(
+                    actor=actor, loan=Loan.objects.get(pk=loan.pk), amount=owed,
+                    paid_on=date(2025, 5, 18), today=date(2025, 5, 18),
+                )  # fmt: skip
+                repaying.set()
+                go.wait(10)  # hold the repayment open while the job starts
+        finally:
+            connection.close()
+
+    def classify() -> None:
+        try:
+            loan_services.loan_classify(today=date(2025, 5, 18))
+        finally:
+            connection.close()
+
+    repayer = threading.Thread(target=repay)
+    repayer.start()
+    assert repaying.wait(10)
+    job = threading.Thread(target=classify)
+    job.start()
+    job.join(1.0)  # the job now waits on the repayment's lock (old code: read the loan as 次级)
+    go.set()
+    repayer.join(10)
+    job.join(10)
+    loan.refresh_from_db()
+    assert loan.classification == "normal" and loan.days_past_due == 0
+    told = [e.data["classification"] for e in Event.objects.filter(type="loan.classified")]
+    assert told == ["substandard", "normal"]
