@@ -164,13 +164,21 @@ def address_public(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
         # An IPv4 address carried inside an IPv6 one reaches that IPv4 host: judge it instead
-        # (mapped ::ffff:a.b.c.d, 6to4 2002:AABB:CCDD::, NAT64 64:ff9b::a.b.c.d, Teredo).
+        # (mapped ::ffff:a.b.c.d, SIIT ::ffff:0:a.b.c.d, 6to4 2002:AABB:CCDD::, NAT64
+        # 64:ff9b::a.b.c.d, Teredo).
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and ip in _NAT64:
+        if embedded is None and (ip in _NAT64 or ip in _SIIT):
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             return address_public(str(embedded))
+        # Anything else outside the global unicast block is someone's own network: the
+        # local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215), the old IPv4-compatible ::a.b.c.d
+        # and site-local fec0::/10, which Python still counts as global.
+        if ip not in _GLOBAL_UNICAST:
+            return False
     return ip.is_global and not ip.is_multicast
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_SIIT = ipaddress.IPv6Network("::ffff:0:0:0/96")
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")

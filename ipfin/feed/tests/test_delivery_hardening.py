@@ -144,6 +144,15 @@ def test_addresses_inside_ipv6_are_judged_by_the_ipv4_they_carry() -> None:
     assert not address_public("2002:7f00:1::1")  # 6to4 of 127.0.0.1
     assert not address_public("2002:0a00:0001::1")  # 6to4 of 10.0.0.1
     assert address_public("64:ff9b::808:808")  # NAT64 of 8.8.8.8
+    assert not address_public("::ffff:0:7f00:1")  # SIIT of 127.0.0.1
+    assert address_public("::ffff:0:808:808")  # SIIT of 8.8.8.8
+
+
+def test_ipv6_outside_global_unicast_is_refused() -> None:
+    assert not address_public("64:ff9b:1::a9fe:a9fe")  # local-use NAT64 (RFC 8215)
+    assert not address_public("::7f00:1")  # IPv4-compatible ::127.0.0.1
+    assert not address_public("fec0::1")  # site-local
+    assert address_public("2400:3200::1")  # a public resolver in China, global unicast
 
 
 @pytest.mark.usefixtures("local_webhooks")
