@@ -701,6 +701,20 @@ def right_term_facts_set(*, actor: User, right: Right, version: int | None, **fa
         "status": status_as_dict(right_status(right, on=today)),
     }
     audit_record(actor=actor, action="right.term_facts", obj=right, before=before, after=after)
+    owner_ids = set(
+        RightOwner.objects.filter(
+            right=right, valid_to__isnull=True, organisation__isnull=False
+        ).values_list("organisation_id", flat=True)
+    )
+    _feed_status_change(
+        right,
+        None,
+        before["status"],
+        after["status"],
+        owner_ids,
+        pledgees_of(right, today),
+        term_facts=after["facts"],
+    )
     return right
 
 
@@ -1235,27 +1249,31 @@ _STATUS_FIELDS = ("status", "invalidation_pending", "preserved")
 
 def _feed_status_change(
     right: Right,
-    event: RightEvent,
+    event: RightEvent | None,
     before: dict[str, Any],
     after: dict[str, Any],
     owner_ids: set[int],
     pledgee_ids: Sequence[int],
+    term_facts: dict[str, Any] | None = None,
 ) -> None:
-    """Tell the change feed (ipfin.feed) when a recorded event changed the right's legal status
-    today: its owners and the banks holding a pledge on it read it."""
+    """Tell the change feed (ipfin.feed) when a recorded event (`event`) or the office's record
+    of the facts the term depends on (`term_facts`, the event then null: an author's death
+    date that ends a copyright) changed the right's legal status today: its owners and the
+    banks holding a pledge on it read it."""
     if all(before.get(k) == after.get(k) for k in _STATUS_FIELDS):
         return
-    event_publish(
-        FeedEventType.RIGHT_STATUS_CHANGED,
-        {
-            "right_number": right.number,
-            "right_kind": right.kind,
-            "before": {k: before.get(k) for k in _STATUS_FIELDS},
-            "after": {k: after.get(k) for k in _STATUS_FIELDS},
-            "event": {"id": event.pk, "type": event.type, "date": event.date},
-        },
-        [*sorted(owner_ids), *pledgee_ids],
-    )
+    data: dict[str, Any] = {
+        "right_number": right.number,
+        "right_kind": right.kind,
+        "before": {k: before.get(k) for k in _STATUS_FIELDS},
+        "after": {k: after.get(k) for k in _STATUS_FIELDS},
+        "event": None
+        if event is None
+        else {"id": event.pk, "type": event.type, "date": event.date},
+    }
+    if term_facts is not None:
+        data["term_facts"] = term_facts
+    event_publish(FeedEventType.RIGHT_STATUS_CHANGED, data, [*sorted(owner_ids), *pledgee_ids])
 
 
 def _event_record(

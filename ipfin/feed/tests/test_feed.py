@@ -142,3 +142,34 @@ def test_publishing_is_set_based_and_places_in_order(
     assert queries <= 8  # the head, the events, the recipients, the head again: not 300 of each
     positions = list(Event.objects.order_by("pk").values_list("position", flat=True))
     assert positions == list(range(positions[0], positions[0] + 300))
+
+
+def test_a_term_fact_that_ends_a_copyright_is_a_status_change_for_its_owner_zzf_art23(
+    make_right: Callable[..., Right], examiner: User, enterprise_a: Organisation
+) -> None:
+    """The office records the author's death (著作权法 art. 23: the author's life and 50 years,
+    to 31 December of the 50th year): a work whose author died in 1970 is no longer protected,
+    and its owner's systems hear of it as of any other change of legal status."""
+    from ipfin.registry.services import right_term_facts_set
+
+    work = make_right(
+        kind="copyright", number="国作登字-2019-F-00654321", filing_date=date(2019, 5, 20),
+        grant_date=date(2019, 6, 1), author_kind="person", created_on=date(1960, 1, 1),
+    )  # fmt: skip
+    right_term_facts_set(
+        actor=examiner, right=work, version=work.version, author_died_on=date(1970, 3, 1)
+    )
+    (event,) = Event.objects.filter(type="right.status_changed")
+    assert (event.data["before"]["status"], event.data["after"]["status"]) == (
+        "in_force",
+        "expired",
+    )
+    assert event.data["event"] is None
+    assert event.data["term_facts"]["author_died_on"] == "1970-03-01"
+    assert list(event.recipients.values_list("organisation_id", flat=True)) == [enterprise_a.pk]
+    # A correction that changes no status tells nothing.
+    work.refresh_from_db()
+    right_term_facts_set(
+        actor=examiner, right=work, version=work.version, author_died_on=date(1970, 4, 1)
+    )
+    assert Event.objects.filter(type="right.status_changed").count() == 1
