@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 class EventType(StrEnum):
     PLEDGE_SUBMITTED = "pledge.submitted"  # an application reaches the examiner
-    PLEDGE_DECIDED = "pledge.decided"  # registered, refused, or returned for correction
+    PLEDGE_DECIDED = "pledge.decided"  # registered, refused, returned; a change decided too
     PLEDGE_RELEASED = "pledge.released"  # 注销登记
+    PLEDGE_WITHDRAWN = "pledge.withdrawn"  # an application withdrawn by a party before a decision
     RIGHT_STATUS_CHANGED = "right.status_changed"  # a pledged or owned right's legal status
     RISK_ALERT_RAISED = "risk.alert_raised"  # the daily scan's new early-warning alert
     LOAN_CLASSIFIED = "loan.classified"  # a loan's five-category classification changed

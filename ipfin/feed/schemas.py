@@ -14,6 +14,7 @@ EventTypeName = Literal[
     "pledge.submitted",
     "pledge.decided",
     "pledge.released",
+    "pledge.withdrawn",
     "right.status_changed",
     "risk.alert_raised",
     "loan.classified",

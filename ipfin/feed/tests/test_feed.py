@@ -173,3 +173,51 @@ def test_a_term_fact_that_ends_a_copyright_is_a_status_change_for_its_owner_zzf_
         actor=examiner, right=work, version=work.version, author_died_on=date(1970, 4, 1)
     )
     assert Event.objects.filter(type="right.status_changed").count() == 1
+
+
+def test_a_change_decided_and_a_withdrawal_reach_the_parties_feed(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_user: User,
+    enterprise_a_user: User,
+    bank_a_api: Any,
+    bank_b_api: Any,
+    today: date,
+) -> None:
+    """A bank mirroring its pledges reads the registered debt and term as they now stand after a
+    change registration (变更登记), and learns that an application it was told of was withdrawn."""
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+        pledge_withdraw,
+    )
+
+    pledge = approve(examiner, make_pledge())
+    after = bank_a_api.get("/api/v1/events").json()["next"]
+    change = pledge_change(
+        actor=bank_a_user, pledge=pledge, debt_amount="6000000", reason="展期", today=today
+    )
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change, today=today)
+    pledge_change_decide(actor=examiner, change=change, decision="approve", today=today)
+    other = make_pledge()
+    pledge_withdraw(actor=bank_a_user, pledge=other)
+    page = bank_a_api.get(f"/api/v1/events?after={after}").json()
+    assert _types(page) == ["pledge.decided", "pledge.submitted", "pledge.withdrawn"]
+    decided, withdrawn = page["items"][0]["data"], page["items"][2]["data"]
+    assert (decided["pledge_id"], decided["decision"], decided["debt_amount"]) == (
+        pledge.pk,
+        "approve",
+        "6000000.00",
+    )
+    assert decided["change"] == {
+        "id": change.pk,
+        "after": {"debt_amount": "6000000.00"},
+        "effective_date": today.isoformat(),
+    }
+    assert (withdrawn["pledge_id"], withdrawn["state"], withdrawn["withdrawn_by"]) == (
+        other.pk,
+        "withdrawn",
+        "pledgee",
+    )
+    assert bank_b_api.get(f"/api/v1/events?after={after}").json()["items"] == []

@@ -839,6 +839,7 @@ def pledge_withdraw(*, actor: User, pledge: Pledge) -> Pledge:
             before=before,
             after=snapshot(locked, before["rights"]),
         )
+        feed_pledge(locked, EventType.PLEDGE_WITHDRAWN, before["rights"], withdrawn_by=party)
         notify_orgs(
             [other_party_id(locked, party), *(ip_office_ids() if was_with_office else [])],
             locked,

@@ -23,6 +23,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
 from ipfin.common.money import money_str
+from ipfin.feed.domain import EventType
 from ipfin.pledges.domain import (
     ChangeState,
     PledgeAction,
@@ -41,6 +42,7 @@ from ipfin.pledges.services.common import (
     confirmation_deadline,
     decision_action,
     examination_deadline,
+    feed_pledge,
     label,
     lock_pledge,
     other_party_id,
@@ -339,6 +341,20 @@ def pledge_change_decide(
                 "change_id": locked.pk,
                 "change_state": locked.state,
                 "reason": reason,
+            },
+        )
+        # The decision on a change is the office's decision on the pledge: the banks' systems
+        # that mirror its debt amount and term read the pledge as it now stands.
+        feed_pledge(
+            pledge,
+            EventType.PLEDGE_DECIDED,
+            pledge_before["rights"],
+            decision=action.value,
+            reason=reason,
+            change={
+                "id": locked.pk,
+                "after": locked.after,
+                "effective_date": locked.effective_date,
             },
         )
         label_zh, label_en = label(pledge)
