@@ -2,8 +2,9 @@
 to must be public (unless the settings allow private ones), and the connection goes to that
 checked address — the name is used only for the TLS certificate check and the Host header, so a
 second DNS answer (rebinding) cannot send the request elsewhere. No proxy, no redirect followed,
-and one deadline for the whole exchange (a receiver dripping its answer a byte at a time is cut
-off at the timeout like a silent one). Every failure is a failed try with a short reason, never
+and one deadline for the whole exchange, the name's lookup included (a receiver dripping its answer
+a byte at a time, or a name server that never answers, is cut off at the timeout like a silent
+receiver). Every failure is a failed try with a short reason, never
 an exception for the deliverer."""
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -48,6 +51,21 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> str | None:
     if not allow_private and not all(address_public(a) for a in addresses):
         return None
     return addresses[0]
+
+
+# getaddrinfo takes no timeout: the lookup runs on one of these threads and the try waits for it
+# only as long as its deadline allows. A lookup left behind ends on its own (the resolver's own
+# timeouts); a few threads are enough, as the tries run one after another.
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def resolve_within(host: str, port: int, *, allow_private: bool, timeout: float) -> str | None:
+    """`resolve_checked` within `timeout` seconds; TimeoutError when the lookup takes longer."""
+    lookup = _LOOKUPS.submit(resolve_checked, host, port, allow_private=allow_private)
+    try:
+        return lookup.result(timeout=timeout)
+    except LookupTimeout:
+        raise TimeoutError(host) from None
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
@@ -87,14 +105,19 @@ def post(
         port = parts.port or (443 if https else 80)
     except ValueError:
         return Outcome(None, "invalid address", elapsed())
-    address = resolve_checked(host, port, allow_private=allow_private)
+    try:
+        address = resolve_within(host, port, allow_private=allow_private, timeout=timeout)
+    except TimeoutError:
+        return Outcome(None, f"timed out after {timeout:g} s", elapsed())
     if address is None:
         return Outcome(None, NOT_ALLOWED, elapsed())
+    # What the lookup used of the deadline is gone for the exchange.
+    timeout_left = max(timeout - (time.monotonic() - started), 0.001)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection: http.client.HTTPConnection = (
-        _PinnedHTTPS(host, port, address, timeout)
+        _PinnedHTTPS(host, port, address, timeout_left)
         if https
-        else _PinnedHTTP(host, port, address, timeout)
+        else _PinnedHTTP(host, port, address, timeout_left)
     )
     timed_out = threading.Event()
 
@@ -105,7 +128,7 @@ def post(
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(timeout, cut_off)
+    watchdog = threading.Timer(timeout_left, cut_off)
     watchdog.daemon = True
     watchdog.start()
     try:

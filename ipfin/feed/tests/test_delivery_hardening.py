@@ -122,6 +122,34 @@ def test_the_timeout_holds_for_the_whole_exchange(
     assert tried.status_code is None and "timed out" in tried.error
 
 
+@pytest.mark.usefixtures("local_webhooks")
+def test_a_name_server_that_does_not_answer_is_cut_off_at_the_timeout(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User, monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:  # fmt: skip
+    """The subscriber's name server (outside the platform: stood in for here) takes 5 s to
+    answer; the try is cut off at its 1 s deadline, the run goes on, the try is logged."""
+    settings.IPFIN_WEBHOOK_TIMEOUT = 1
+    released = threading.Event()
+
+    def slow_resolver(host: str, *args: Any, **kwargs: Any) -> list[Any]:
+        released.wait(5)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 9))]
+
+    hook = _subscribe(bank_a_api, "http://slow-dns.bank-a.example/ipfin-hook")
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 1}, [bank_a_user.organisation_id])
+    monkeypatch.setattr(sending.socket, "getaddrinfo", slow_resolver)
+    started = time.monotonic()
+    try:
+        run = webhooks_deliver()
+    finally:
+        released.set()
+    assert time.monotonic() - started < 3
+    assert (run.delivered, run.retrying) == (0, 1)
+    tried = Delivery.objects.get(webhook_id=hook["id"]).tries.get()
+    assert tried.status_code is None and tried.error == "timed out after 1 s"
+
+
 def test_hosts_refused_when_subscribing(bank_a_api: Any) -> None:
     for url in (
         "https://127.1/hook",
