@@ -102,10 +102,21 @@ def _csv_rows(data: bytes, limits: TableLimits) -> list[list[object]]:
     except csv.Error:
         dialect = csv.excel
     rows: list[list[object]] = []
-    for row in csv.reader(io.StringIO(text), dialect):
-        rows.append(list(row))
-        if len(rows) > limits.max_rows + 1:
-            raise _too_many_rows(limits)
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for row in reader:
+            rows.append(list(row))
+            if len(rows) > limits.max_rows + 1:
+                raise _too_many_rows(limits)
+    except csv.Error as exc:  # a cell over the csv module's limit (128 KiB), a broken quote
+        line = reader.line_num
+        raise invalid(
+            None,
+            "file_unreadable",
+            f"文件第 {line} 行无法读取（单元格过长或格式有误）。",
+            f"Line {line} of the file cannot be read (a cell too long, or malformed).",
+            line=line,
+        ) from exc
     return rows
 
 

@@ -503,8 +503,17 @@ class CreditRecord(models.Model):
             # their reference or their content.
             models.UniqueConstraint(
                 fields=["organisation", "kind", "on", "value", "reference", "detail"],
-                name="credit_record_once_v2",
-            )
+                condition=~Q(kind=CreditFileKindChoices.TAX_GRADE),
+                name="credit_record_once_v3",
+            ),
+            # A grade is a file's statement about a year, which a later list may correct and a
+            # still later one correct back: each file keeps its own, so that the scorecard can
+            # name the file its grade comes from (ipfin.valuation.services.credit_imports).
+            models.UniqueConstraint(
+                fields=["data_import", "organisation", "on", "value", "reference", "detail"],
+                condition=Q(kind=CreditFileKindChoices.TAX_GRADE),
+                name="credit_grade_once_per_file",
+            ),
         ]
 
 

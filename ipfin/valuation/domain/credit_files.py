@@ -91,9 +91,18 @@ class ParsedFile:
     problems: list[RowProblem] = field(default_factory=list)
 
 
+# A date cell: YYYY-MM-DD as written, or an Excel date cell read as midnight of that day. Nothing
+# else: `2024-01-015` is not 15 January cut short, and Python's other ISO forms (20240101,
+# 2024-W01-1) are not what a list's clerk writes.
+_DATE_CELL = re.compile(r"(\d{4}-\d{2}-\d{2})(?: 00:00:00)?")
+
+
 def _date(raw: str) -> date | None:
+    match = _DATE_CELL.fullmatch(raw)
+    if match is None:
+        return None
     try:
-        return date.fromisoformat(raw[:10]) if raw else None
+        return date.fromisoformat(match.group(1))
     except ValueError:
         return None
 

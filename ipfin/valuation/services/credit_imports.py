@@ -75,7 +75,10 @@ def _as_of(raw: Any, today: date) -> date:
 def _apply_tax_grades(data_import: CreditDataImport, actor: User) -> list[dict[str, Any]]:
     """Each enterprise's latest grade in the file becomes the scorecard's when the scorecard's
     grade is not from an import (none, or entered by hand), or is from an earlier year, or from
-    an earlier file of the same year (a correction). Answers the changes ({organisation, from,
+    a file of the same year whose data is older (`as_of`; the same date: imported earlier) — a
+    correction list of September beats the original list of April whichever was imported
+    last, and a second correction back to the first grade is applied (each file keeps its own
+    grade records: `credit_grade_once_per_file`). Answers the changes ({organisation, from,
     to}), one per enterprise. The profiles' versions move, so an edit made from the version
     before is refused as stale.
 
@@ -108,6 +111,11 @@ def _apply_tax_grades(data_import: CreditDataImport, actor: User) -> list[dict[s
         | Q(tax_credit_grade_record__on__lt=F("file_on"))
         | Q(
             tax_credit_grade_record__on=F("file_on"),
+            tax_credit_grade_record__data_import__as_of__lt=data_import.as_of,
+        )
+        | Q(
+            tax_credit_grade_record__on=F("file_on"),
+            tax_credit_grade_record__data_import__as_of=data_import.as_of,
             tax_credit_grade_record__data_import_id__lt=data_import.pk,
         )
     )
@@ -170,7 +178,12 @@ def credit_file_import(
             kind=OrganisationKind.ENTERPRISE, uscc__in={r.uscc for r in parsed.rows}
         ).values_list("uscc", "pk")
     )
-    kept: list[CreditRow] = [r for r in parsed.rows if r.uscc in enterprises]
+    # Inserted in the order of the records' unique key: two imports of overlapping files then
+    # wait on each other's conflicting rows in one order, never each on the other's (deadlock).
+    kept: list[CreditRow] = sorted(
+        (r for r in parsed.rows if r.uscc in enterprises),
+        key=lambda r: (enterprises[r.uscc], r.on, r.value, r.reference, r.detail),
+    )
     skipped = [
         {"row": r.row, "uscc": r.uscc, "name": r.name}
         for r in parsed.rows
@@ -202,7 +215,9 @@ def credit_file_import(
                     for r in kept
                 ],
                 batch_size=1000,
-                ignore_conflicts=True,  # a record already imported from another file
+                # A record already imported from another file (a grade: from this one, its own
+                # duplicate rows), stored once.
+                ignore_conflicts=True,
             )
             stored = CreditRecord.objects.filter(data_import=data_import).count()
             grades = (

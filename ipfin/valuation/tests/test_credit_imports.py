@@ -251,6 +251,35 @@ def test_a_hand_edit_takes_the_grade_off_the_file_and_a_later_file_corrects_it(
     assert firm.get(path).json()["profile"]["tax_credit_grade"] == "M"
 
 
+def test_within_a_year_the_list_with_the_later_data_date_wins_and_a_correction_back_applies(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+) -> None:
+    """The September correction list (B) stands when the April original (A) is loaded after it
+    as a backfill; a third list re-correcting to A applies, though its row equals the first's,
+    and the scorecard names that third file."""
+    office = api_client(office_user)
+    path = f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
+    firm = api_client(enterprise_a_user)
+    correction = _post(
+        office, [TAX_HEADER, [enterprise_a.uscc, "", "2024", "B"]], as_of="2025-09-01"
+    )
+    original = _post(
+        office, [TAX_HEADER, [enterprise_a.uscc, "甲", "2024", "A"]], as_of="2025-04-30"
+    )
+    assert (correction.status_code, original.status_code) == (201, 201)
+    profile = firm.get(path).json()["profile"]
+    assert profile["tax_credit_grade"] == "B"
+    assert profile["tax_credit_grade_source"]["import_id"] == correction.json()["id"]
+    back = _post(office, [TAX_HEADER, [enterprise_a.uscc, "乙", "2024", "A"]], as_of="2025-10-15")
+    assert (back.status_code, back.json()["rows_applied"]) == (201, 1)
+    profile = firm.get(path).json()["profile"]
+    assert profile["tax_credit_grade"] == "A"
+    assert profile["tax_credit_grade_source"]["import_id"] == back.json()["id"]
+
+
 def test_each_enterprise_takes_its_latest_year_in_the_file_once(
     api_client: Callable[..., Any],
     office_user: User,
@@ -307,3 +336,43 @@ def test_odd_years_and_duplicate_rows_are_problems_not_errors(
     assert twice.status_code == 422
     assert [(p["row"], p["code"]) for p in twice.json()["problems"]] == [(3, "duplicate_row")]
     assert CreditDataImport.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2024-01-15", "2024-01-15"),
+        ("2024-01-15 00:00:00", "2024-01-15"),  # an Excel date cell
+        ("2024-01-015", None),  # a typo, not 1 January cut short
+        ("2024-01-01 garbage", None),
+        ("20240101", None),
+        ("2024-W01-1", None),
+        ("2024-02-30", None),
+    ],
+)
+def test_a_record_date_is_read_whole_or_is_a_problem(written: str, read: str | None) -> None:
+    from datetime import date
+
+    parsed = parse_credit_file(
+        CreditFileKind.PUBLIC_CREDIT,
+        [
+            ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"],
+            [make_uscc(seq=78), "x", "行政处罚", written, "某罚〔2024〕1号", "罚款"],
+        ],
+        today=date(2026, 12, 4),
+    )
+    assert [r.on.isoformat() for r in parsed.rows] == ([read] if read else [])
+    assert bool(parsed.problems) is (read is None)
+
+
+def test_a_cell_too_long_for_the_reader_is_a_422_naming_the_line(
+    api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
+) -> None:
+    """A 200,000-character cell (within the 5 MB upload) was an unhandled csv.Error: a 500."""
+    answer = _post(
+        api_client(office_user),
+        [TAX_HEADER, [enterprise_a.uscc, "", "2024", "A"], [enterprise_a.uscc, "x" * 200_000]],
+    )
+    assert answer.status_code == 422, answer.content
+    assert (answer.json()["code"], answer.json()["line"]) == ("file_unreadable", 3)
+    assert not CreditDataImport.objects.exists()
