@@ -1,10 +1,18 @@
 """The pledge registrations in the fields of the national IP pledge information platform
 (全国知识产权质押信息平台), for the IP office to send on: one row per pledged right of each
-registration that took effect or was released in the period (set-based: one query)."""
+registration that took effect or was released in the period, and of each change registration
+(变更登记: the secured debt, the term) that took effect in it (one query for the rows, one for
+the changes).
+
+A change overwrites the pledge's terms from its day, so each row's debt and term are those in
+force at the row's event, rebuilt from the changes' own before and after: the registration's
+row shows the terms registered (not those of a later change), a change's row the terms it
+made, a release's row the terms released."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -16,7 +24,13 @@ from ipfin.common.money import money_str
 from ipfin.jobs.models import JobRun
 from ipfin.jobs.registry import ExportFile
 from ipfin.jobs.services import job_request_export
-from ipfin.pledges.models import PledgeItem, PledgeStateChoices, ReleaseBasisChoices
+from ipfin.pledges.domain import ChangeState
+from ipfin.pledges.models import (
+    PledgeChange,
+    PledgeItem,
+    PledgeStateChoices,
+    ReleaseBasisChoices,
+)
 from ipfin.registry.domain import KIND_ZH
 
 # The platform's column names, in its order.
@@ -36,16 +50,31 @@ NATIONAL_PLEDGE_FIELDS = (
     "债务履行期限止",
     "注销日期",
     "注销原因",
+    "变更生效日",
 )
+CHANGE_STATUS = "变更登记"
+_TERMS = ("debt_amount", "term_end")
 
 
 def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[Any]]:
-    """The rows of the registrations effective or released from `start` to `end` (inclusive),
-    by registration number then right number."""
+    """The rows of the registrations effective or released from `start` to `end` (inclusive)
+    and of the change registrations effective in it, by registration number, then the row's
+    event (the registration or release first, then the changes by day), then right number."""
     require(actor, Perm.DATA_EXCHANGE)
     states = dict(PledgeStateChoices.choices)
     bases = dict(ReleaseBasisChoices.choices)
-    rows = (
+    changes = list(
+        PledgeChange.objects.filter(
+            state=ChangeState.APPROVED,
+            pledge__in=PledgeChange.objects.filter(
+                state=ChangeState.APPROVED, effective_date__range=(start, end)
+            ).values("pledge_id"),
+        )
+        .order_by("pledge_id", "effective_date", "pk")
+        .values_list("pledge_id", "effective_date", "before", "after")
+    )
+    changed = {pledge_id for pledge_id, *_ in changes}
+    items = (
         PledgeItem.objects.filter(
             pledge__registration_no__isnull=False,
             pledge__state__in=[PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED],
@@ -53,9 +82,11 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
         .filter(
             Q(pledge__effective_date__range=(start, end))
             | Q(pledge__released_on__range=(start, end))
+            | Q(pledge_id__in=changed)
         )
         .order_by("pledge__registration_no", "right__number")
         .values_list(
+            "pledge_id",
             "pledge__registration_no",
             "pledge__effective_date",
             "pledge__state",
@@ -73,42 +104,78 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
             "pledge__release_basis",
         )
     )
-    return [
-        [
-            reg_no,
-            effective,
-            str(states.get(state, state)),
-            pledgor,
-            pledgor_uscc,
-            pledgee,
-            pledgee_uscc,
-            KIND_ZH.get(kind, kind),
-            number,
-            title,
-            money_str(debt),
-            term_start,
-            term_end,
-            released,
-            str(bases.get(basis, "")) if basis else "",
-        ]
-        for (
-            reg_no,
-            effective,
-            state,
-            pledgor,
-            pledgor_uscc,
-            pledgee,
-            pledgee_uscc,
-            kind,
-            number,
-            title,
-            debt,
-            term_start,
-            term_end,
-            released,
-            basis,
-        ) in rows
-    ]
+    history: dict[int, list[tuple[date, dict[str, Any], dict[str, Any]]]] = {}
+    for pledge_id, on, before, after in changes:
+        history.setdefault(pledge_id, []).append((on, before, after))
+    out: list[tuple[tuple[Any, ...], list[Any]]] = []
+    for (
+        pledge_id,
+        reg_no,
+        effective,
+        state,
+        pledgor,
+        pledgor_uscc,
+        pledgee,
+        pledgee_uscc,
+        kind,
+        number,
+        title,
+        debt,
+        term_start,
+        term_end,
+        released,
+        basis,
+    ) in items:
+        party = [pledgor, pledgor_uscc, pledgee, pledgee_uscc, KIND_ZH.get(kind, kind)]
+        right = [number, title]
+        steps = history.get(pledge_id, [])
+        terms = _registered_terms({"debt_amount": debt, "term_end": term_end}, steps)
+        if start <= effective <= end or (released is not None and start <= released <= end):
+            final = {"debt_amount": debt, "term_end": term_end}
+            shown = final if released is not None and start <= released <= end else terms
+            out.append(
+                (
+                    (reg_no, 0, effective, number),
+                    [
+                        reg_no, effective, str(states.get(state, state)), *party, *right,
+                        money_str(Decimal(str(shown["debt_amount"]))), term_start,
+                        _day(shown["term_end"]), released,
+                        str(bases.get(basis, "")) if basis else "", None,
+                    ],
+                )
+            )  # fmt: skip
+        for on, _before, after in steps:
+            terms = {**terms, **{k: after[k] for k in _TERMS if k in after}}
+            if start <= on <= end:
+                out.append(
+                    (
+                        (reg_no, 1, on, number),
+                        [
+                            reg_no, effective, CHANGE_STATUS, *party, *right,
+                            money_str(Decimal(str(terms["debt_amount"]))), term_start,
+                            _day(terms["term_end"]), None, "", on,
+                        ],
+                    )
+                )  # fmt: skip
+    out.sort(key=lambda row: row[0])
+    return [row for _key, row in out]
+
+
+def _registered_terms(
+    current: dict[str, Any], steps: list[tuple[date, dict[str, Any], dict[str, Any]]]
+) -> dict[str, Any]:
+    """The debt and term end registered before any change: each one's value before the first
+    change of it, else its value now."""
+    terms = dict(current)
+    for field in _TERMS:
+        first = next((before for _on, before, after in steps if field in after), None)
+        if first is not None and field in first:
+            terms[field] = first[field]
+    return terms
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # The background job that builds the file (ipfin.pledges.jobs), for a period too long to wait for.

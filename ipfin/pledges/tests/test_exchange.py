@@ -98,3 +98,48 @@ def test_the_demands_interchange_file(
     )
     assert item["collateral"] == "知识产权质押" and item["financed"] is False
     assert item["filed_on"] == today.isoformat()
+
+
+def test_a_change_registration_is_a_row_and_the_registration_keeps_its_registered_terms(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_user: User,
+    enterprise_a_user: User,
+    api_client: Callable[..., Any],
+    office_user: User,
+    today: Any,
+) -> None:
+    """变更登记 of the debt and the term: the national platform gets a row with the new terms
+    and the change's day; the registration's own row still shows what was registered."""
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+    )
+
+    pledge = approve(examiner, make_pledge())
+    registered_end = pledge.term_end
+    new_end = registered_end + timedelta(days=90)
+    change = pledge_change(
+        actor=bank_a_user, pledge=pledge, debt_amount="6000000", term_end=new_end,
+        reason="展期", today=today,
+    )  # fmt: skip
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change, today=today)
+    pledge_change_decide(actor=examiner, change=change, decision="approve", today=today)
+    span = f"start={today - timedelta(days=30)}&end={today}"
+    rows = _rows(
+        api_client(office_user).get(f"/api/v1/exports/pledge-registrations.csv?{span}").content
+    )
+    assert rows[0] == list(NATIONAL_PLEDGE_FIELDS) and len(rows) == 3
+    registered, changed = (dict(zip(rows[0], r, strict=True)) for r in rows[1:])
+    assert (registered["登记状态"], registered["担保债权数额（元）"]) == ("已登记", "5000000.00")
+    assert (registered["债务履行期限止"], registered["变更生效日"]) == (
+        registered_end.isoformat(),
+        "",
+    )
+    assert (changed["登记状态"], changed["担保债权数额（元）"]) == ("变更登记", "6000000.00")
+    assert (changed["债务履行期限止"], changed["变更生效日"]) == (
+        new_end.isoformat(),
+        today.isoformat(),
+    )
+    assert changed["质押登记号"] == pledge.registration_no
