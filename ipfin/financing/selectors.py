@@ -404,6 +404,7 @@ class ValuationCover:
 class CreditInfo:
     total: int | None
     grade: str | None
+    dishonesty_on: date | None = None  # graded D by a 失信 record of that day (一票否决)
 
 
 @dataclass
@@ -455,7 +456,7 @@ def _credit_info(enterprise: Organisation, on: date) -> CreditInfo:
     card = credit_scores_bulk([enterprise], on=on).get(enterprise.pk)
     if card is None or isinstance(card, ValuationInputError):
         return CreditInfo(None, None)
-    return CreditInfo(int(card.total), str(card.grade))
+    return CreditInfo(int(card.total), str(card.grade), card.dishonesty_on)
 
 
 def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCover, CreditInfo]:

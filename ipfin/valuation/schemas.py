@@ -463,6 +463,11 @@ class CreditScoreOut(Schema):
     on: IsoDate
     total: int
     grade: str
+    dishonesty_on: IsoDate | None = Field(
+        None,
+        description="the day of the 失信被执行人 / 严重失信主体 record of the last two years that "
+        "grades the enterprise D whatever its total (一票否决); null: none",
+    )
     groups: dict[str, int]
     factors: list[CreditFactorOut]
     profile: CreditProfileOut

@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
@@ -85,6 +85,7 @@ from ipfin.valuation.models import (
     AgencySeal,
     BankValuationModel,
     CreditDataImport,
+    CreditFileKindChoices,
     CreditRecord,
     EnterpriseCreditProfile,
     RightScore,
@@ -103,6 +104,7 @@ __all__ = [
     "credit_profile_of",
     "credit_score_get",
     "credit_scores_bulk",
+    "dishonesty_on",
     "loan_backing_refusal",
     "market_comparables",
     "may_see_credit",
@@ -814,8 +816,35 @@ def _years_between(start: date | None, end: date) -> Decimal:
     return (Decimal((end - start).days) / Decimal("365.25")).quantize(Decimal("0.1"))
 
 
+# The 信用中国 records that grade an enterprise D (ipfin.valuation.domain.credit, 一票否决), and
+# how far back a record counts: two years, the window of the records shown beside the scorecard.
+DISHONESTY_RECORDS = ("失信被执行人", "严重失信主体")
+
+
+def dishonesty_on(organisation_ids: Iterable[int], on: date) -> dict[int, date]:
+    """Per enterprise, the day of its latest 失信被执行人 / 严重失信主体 record dated in the two
+    years up to `on` (those without one are absent). One query."""
+    rows = (
+        CreditRecord.objects.filter(
+            organisation_id__in=list(organisation_ids),
+            kind=CreditFileKindChoices.PUBLIC_CREDIT,
+            value__in=DISHONESTY_RECORDS,
+            on__lte=on,
+            on__gt=on - timedelta(days=CREDIT_RECORD_DAYS),
+        )
+        .values("organisation_id")
+        .annotate(latest=Max("on"))
+        .values_list("organisation_id", "latest")
+    )
+    return dict(rows)
+
+
 def _engine_profile(
-    profile: EnterpriseCreditProfile, valid: Sequence[Right], average: float | None, on: date
+    profile: EnterpriseCreditProfile,
+    valid: Sequence[Right],
+    average: float | None,
+    on: date,
+    dishonest: date | None = None,
 ) -> EnterpriseProfile:
     """The scorecard's inputs: the enterprise's valid rights on `on` (and the average stored
     score of those scored) from the register, the rest from its stored profile. The one mapping
@@ -836,6 +865,7 @@ def _engine_profile(
         revenue_growth=profile.revenue_growth,
         debt_ratio=profile.debt_ratio,
         tax_credit_grade=profile.tax_credit_grade or None,
+        dishonesty_on=dishonest,
     )
 
 
@@ -844,9 +874,10 @@ def credit_scores_bulk(
 ) -> dict[int, CreditScore | ValuationInputError]:
     """The scorecard of every enterprise in `orgs` that has a credit profile, keyed by its id
     (those without one are absent), for white-list screening and matching: no actor, the same
-    score whoever looks. Five queries whatever the number: profiles, owned rights, the rights,
-    their events (legal status), their stored scores. A profile the engine refuses (impossible
-    stored values) gives its `ValuationInputError` instead of a score."""
+    score whoever looks. Six queries whatever the number: profiles, owned rights, the rights,
+    their events (legal status), their stored scores, the 失信 records (`dishonesty_on`). A
+    profile the engine refuses (impossible stored values) gives its `ValuationInputError`
+    instead of a score."""
     ids = [org.pk for org in orgs]
     profiles = {
         p.organisation_id: p
@@ -865,13 +896,16 @@ def credit_scores_bulk(
     scores = dict(
         RightScore.objects.filter(right_id__in=valid_ids).values_list("right_id", "score")
     )
+    dishonest = dishonesty_on(profiles, on)
     result: dict[int, CreditScore | ValuationInputError] = {}
     for org_id, profile in profiles.items():
         valid = [rights[pk] for pk in owned.get(code_of.get(org_id, ""), ()) if pk in valid_ids]
         right_scores = [scores[r.pk] for r in valid if r.pk in scores]
         average = math.fsum(right_scores) / len(right_scores) if right_scores else None
         try:
-            result[org_id] = credit_score(_engine_profile(profile, valid, average, on))
+            result[org_id] = credit_score(
+                _engine_profile(profile, valid, average, on, dishonest.get(org_id))
+            )
         except ValuationInputError as exc:
             result[org_id] = exc
     return result
@@ -888,13 +922,15 @@ def credit_score_get(*, actor: Actor, uscc: str, on: date | None = None) -> dict
     average = RightScore.objects.filter(right_id__in=[r.pk for r in valid]).aggregate(
         avg=Avg("score")
     )["avg"]
-    enterprise_profile = _engine_profile(profile, valid, average, day)
+    dishonest = dishonesty_on([org.pk], day).get(org.pk)
+    enterprise_profile = _engine_profile(profile, valid, average, day, dishonest)
     result: CreditScore = credit_score(enterprise_profile)
     return {
         "uscc": org.uscc,
         "name": org.name,
         "total": result.total,
         "grade": result.grade,
+        "dishonesty_on": result.dishonesty_on,
         "groups": dict(result.groups),
         "factors": [
             {

@@ -35,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -360,6 +361,9 @@ class EnterpriseFacts:
     list_kinds: frozenset[str]  # kinds of the current imported lists that name the enterprise
     credit_score: int | None  # None: no credit profile on file (or a profile not scorable)
     score_error: str = ""  # why a profile on file could not be scored
+    # The day of a 失信被执行人 / 严重失信主体 record of the last two years (its scorecard is
+    # graded D, 一票否决): never on a white list, whatever the criteria.
+    dishonesty_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -389,6 +393,15 @@ def screen(facts: EnterpriseFacts, criteria: Criteria) -> Verdict:
     failed: list[Reason] = []
     c = criteria
     score = facts.credit_score
+    if facts.dishonesty_on is not None:
+        failed.append(
+            Reason(
+                "dishonesty_record",
+                f"信用中国记载其为失信被执行人或严重失信主体（{facts.dishonesty_on}），不予推荐",
+                f"listed as a dishonest judgment debtor or seriously dishonest entity on "
+                f"{facts.dishonesty_on} (信用中国): not recommended",
+            )
+        )
     if score is None and facts.score_error:
         failed.append(
             Reason(

@@ -265,6 +265,7 @@ def _facts(
             list_kinds=kinds.get(org.pk, frozenset()),
             credit_score=score.total if score is not None else None,
             score_error=scored.detail_en if isinstance(scored, ValuationInputError) else "",
+            dishonesty_on=score.dishonesty_on if score is not None else None,
         ),
         score,
     )

@@ -32,6 +32,13 @@ specialised_sme 专精特新; tax_credit_grade is the 纳税信用等级; revenu
 Total = the sum of the four groups (30 + 20 + 30 + 20 = 100). Grades: A ≥ 80, B ≥ 65, C ≥ 50,
 D below.
 
+One record overrides the points (一票否决): an enterprise named on the list of 失信被执行人 (the
+courts' dishonest judgment debtors, 最高人民法院关于公布失信被执行人名单信息的若干规定) or of
+严重失信主体 by a 信用中国 record dated within the last two years is graded D whatever its total,
+its points still shown as they are: the joint-punishment memoranda (联合惩戒合作备忘录) restrict
+such enterprises' financing, so no white list or match may read them as a good borrower. The
+record's date is shown with the grade (`dishonesty_on`).
+
 Unknown values (None) never raise: they earn the points in the last column. "Neutral" is about
 half the factor's maximum, used where the missing figure says nothing either way (no right has
 been scored yet; growth or leverage not reported); "low" is below the middle, used where the
@@ -48,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -141,6 +149,8 @@ class EnterpriseProfile:
     revenue_growth: Decimal | None
     debt_ratio: Decimal | None
     tax_credit_grade: str | None
+    # The latest 失信被执行人 / 严重失信主体 record of the last two years (None: none).
+    dishonesty_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class CreditScore:
     grade: str
     groups: dict[str, int]
     factors: tuple[FactorPoints, ...]
+    dishonesty_on: date | None = None  # set: graded D by the record of that day (一票否决)
 
 
 def _refuse(field: str, zh: str, en: str) -> ValuationInputError:
@@ -274,7 +285,11 @@ def credit_score(profile: EnterpriseProfile) -> CreditScore:
         groups[factor.group] += factor.points
     total = sum(groups.values())
     grade = CREDIT_GRADES[sum(1 for threshold in CREDIT_GRADE_THRESHOLDS if total < threshold)]
-    return CreditScore(total=total, grade=grade, groups=groups, factors=factors)
+    if p.dishonesty_on is not None:
+        grade = CREDIT_GRADES[-1]
+    return CreditScore(
+        total=total, grade=grade, groups=groups, factors=factors, dishonesty_on=p.dishonesty_on
+    )
 
 
 _FACTORS: tuple[tuple[str, Group, str, str, int], ...] = (

@@ -376,3 +376,70 @@ def test_a_cell_too_long_for_the_reader_is_a_422_naming_the_line(
     assert answer.status_code == 422, answer.content
     assert (answer.json()["code"], answer.json()["line"]) == ("file_unreadable", 3)
     assert not CreditDataImport.objects.exists()
+
+
+def test_a_dishonesty_record_of_the_last_two_years_grades_the_enterprise_d_yipiao_foujue(
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    today: Any,
+) -> None:
+    """A 失信被执行人 record feeds the scorecard, not only the list beside it: grade D with the
+    record's day, on the page's API and in the white list's bulk read; a 行政处罚, or a 失信 record
+    older than two years, changes nothing."""
+    from datetime import timedelta
+
+    from ipfin.valuation.selectors import credit_scores_bulk
+
+    office = api_client(office_user)
+    grades = [TAX_HEADER] + [[e.uscc, "", "2025", "A"] for e in (enterprise_a, enterprise_b)]
+    assert _post(office, grades).status_code == 201  # both have a profile, graded on points
+    strong = {
+        "credit_rating": "AAA", "high_tech": True, "specialised_sme": True,
+        "rd_expense_ratio": "0.10", "established_on": "2010-01-01", "revenue": "300000000.00",
+        "revenue_growth": "0.30", "debt_ratio": "0.30",
+    }  # fmt: skip
+    for user in (enterprise_a_user, enterprise_b_user):
+        firm = api_client(user)
+        path = f"/api/v1/enterprises/{user.organisation.uscc}/credit-score"
+        edited = firm.put(
+            path, strong, content_type="application/json", HTTP_IF_MATCH=firm.get(path)["ETag"]
+        )
+        assert edited.status_code == 200, edited.content
+        assert edited.json()["grade"] in ("A", "B")  # on its points
+    header = ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"]
+    recent, old = today - timedelta(days=10), today - timedelta(days=3 * 365)
+    listed = _post(
+        office,
+        [
+            header,
+            [enterprise_a.uscc, "", "失信被执行人", recent.isoformat(), "（2026）粤01执1号", ""],
+            [enterprise_b.uscc, "", "失信被执行人", old.isoformat(), "（2023）粤01执2号", ""],
+            [enterprise_b.uscc, "", "行政处罚", recent.isoformat(), "某罚〔2026〕3号", ""],
+        ],
+        kind="public_credit",
+        source="信用中国",
+    )
+    assert listed.status_code == 201, listed.content
+    card = api_client(enterprise_a_user).get(
+        f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
+    )
+    assert (card.json()["grade"], card.json()["dishonesty_on"]) == ("D", recent.isoformat())
+    bulk = credit_scores_bulk([enterprise_a, enterprise_b], on=today)
+    a, b = bulk[enterprise_a.pk], bulk[enterprise_b.pk]
+    assert not isinstance(a, Exception) and not isinstance(b, Exception)
+    assert a.total >= 65 and (a.grade, a.dishonesty_on) == ("D", recent)
+    assert b.total == a.total and (b.grade, b.dishonesty_on) == (edited.json()["grade"], None)
+    # The white list's screening leaves the listed enterprise out, whatever the criteria.
+    from ipfin.whitelist.domain import Criteria
+    from ipfin.whitelist.selectors import _scored
+
+    verdicts = {
+        s.organisation.pk: s.verdict
+        for s in _scored([enterprise_a, enterprise_b], Criteria(), today)
+    }
+    assert [r.code for r in verdicts[enterprise_a.pk].failed] == ["dishonesty_record"]
+    assert verdicts[enterprise_b.pk].included

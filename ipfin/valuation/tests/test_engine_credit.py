@@ -101,6 +101,26 @@ def test_unknown_values_get_the_documented_points_never_an_error():
     assert {f.value for f in result.factors if f.factor in UNKNOWN_POINTS} == {"unknown"}
 
 
+def test_a_dishonesty_record_grades_d_whatever_the_points_yipiao_foujue():
+    """失信被执行人 / 严重失信主体 (最高人民法院关于公布失信被执行人名单信息的若干规定, the joint-
+    punishment memoranda): the points stand as they are, the grade is D, the day is shown."""
+    from datetime import date
+
+    best = replace(
+        EXAMPLE, valid_invention_count=10, valid_right_count=20, credit_rating="AAA",
+        tax_credit_grade="A", rd_expense_ratio=D("0.10"), avg_right_score=D(65),
+    )  # fmt: skip
+    clean = credit_score(best)
+    listed = credit_score(replace(best, dishonesty_on=date(2026, 3, 1)))
+    assert clean.grade == "A" and clean.dishonesty_on is None
+    assert (listed.total, listed.groups, listed.factors) == (
+        clean.total,
+        clean.groups,
+        clean.factors,
+    )
+    assert (listed.grade, listed.dishonesty_on) == ("D", date(2026, 3, 1))
+
+
 def test_the_best_profile_scores_100_and_grades_a():
     best = replace(
         EXAMPLE,

@@ -192,6 +192,15 @@ def test_an_unscorable_profile_says_why() -> None:
     assert "bad debt ratio" in verdict.failed[0].en
 
 
+def test_a_dishonesty_record_excludes_whatever_the_criteria() -> None:
+    from datetime import date
+
+    verdict = screen(_facts(credit_score=90, dishonesty_on=date(2026, 3, 1)), Criteria())
+    assert not verdict.included
+    assert [r.code for r in verdict.failed] == ["dishonesty_record"]
+    assert "2026-03-01" in verdict.failed[0].zh and "失信被执行人" in verdict.failed[0].zh
+
+
 def test_empty_criteria_take_every_scored_enterprise() -> None:
     verdict = screen(_facts(), Criteria())
     assert verdict.included and verdict.met == () and verdict.failed == ()
