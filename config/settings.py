@@ -121,6 +121,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a declared body over IPFIN_MAX_REQUEST_BYTES is a 413.
+    "ipfin.web.middleware.RequestSizeLimitMiddleware",
     "ipfin.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -393,6 +395,9 @@ IPFIN_FONT_CACHE_DIR = Path(
     )
 )
 IPFIN_CONTRACT_MAX_BYTES = int(os.environ.get("IPFIN_CONTRACT_MAX_BYTES", str(20 * 1024 * 1024)))
+# The largest request body read at all (ipfin.web.middleware.RequestSizeLimitMiddleware): the
+# largest upload (a contract) and 1 MB for the form around it.
+IPFIN_MAX_REQUEST_BYTES = IPFIN_CONTRACT_MAX_BYTES + 1024 * 1024
 IPFIN_SHARED_DATA_DIR = Path(
     os.environ.get("IPFIN_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 )

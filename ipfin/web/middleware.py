@@ -23,6 +23,13 @@ session whose user is logged in, or one with an `Authorization` header (a bearer
 the answer is an idempotent replay, which never reaches the authenticator, and when the token is
 refused). It replaces any Cache-Control a view set. It sits after WhiteNoise, whose static files
 stay cacheable, and after authentication. Anonymous visitors' responses are left as they are.
+
+`RequestSizeLimitMiddleware`: a request whose declared body (Content-Length) is over
+`settings.IPFIN_MAX_REQUEST_BYTES` (the largest upload the platform takes, a 20 MB contract,
+and room for the form around it) is refused with 413 before anything reads it. Django's own
+limit (DATA_UPLOAD_MAX_MEMORY_SIZE) leaves uploaded files out, so a multipart body of gigabytes
+was streamed to a temporary file before the endpoint's size check refused it. A front proxy
+should still cap bodies sent without a length (chunked).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -39,6 +46,7 @@ __all__ = [
     "ChineseFirstLocaleMiddleware",
     "ContentSecurityPolicyMiddleware",
     "NoStoreForAuthenticatedMiddleware",
+    "RequestSizeLimitMiddleware",
 ]
 
 API_PREFIX = "/api/"
@@ -99,3 +107,25 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class RequestSizeLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit: int = settings.IPFIN_MAX_REQUEST_BYTES
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        declared = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if declared <= limit:
+            return self.get_response(request)
+        zh = f"请求过大：最多 {limit // (1024 * 1024)} MB。"
+        en = f"The request is too large: at most {limit // (1024 * 1024)} MB."
+        if request.path.startswith(API_PREFIX):
+            # Before the locale middleware: English when the client asks for it first.
+            english = request.headers.get("Accept-Language", "").lower().startswith("en")
+            return JsonResponse(
+                {"detail": en if english else zh, "code": "body_too_large", "max_bytes": limit},
+                status=413,
+            )
+        return HttpResponse(f"{zh}\n{en}\n", status=413, content_type="text/plain; charset=utf-8")

@@ -163,3 +163,25 @@ def test_form_in_another_charset_is_400_bad_request(office_api: Any) -> None:
     )
     error(response, 400, "bad_request")
     assert not ImportedList.objects.exists()
+
+
+def test_an_upload_over_the_request_limit_is_refused_before_it_is_read(
+    office_api: Any, settings: Any, tmp_path: Any
+) -> None:
+    """Django's body limit leaves files out: a multipart upload of any size was streamed to a
+    temporary file before the import's 5 MB check. Over IPFIN_MAX_REQUEST_BYTES (lowered here
+    to 1 MB) the request is a 413 before anything reads it, with nothing written to disk."""
+    settings.IPFIN_MAX_REQUEST_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # any file part that is read goes to disk
+    big = named("big.csv", CSV + b"9" * (2 * 1024 * 1024))
+    answer = office_api.post(IMPORTS, {"file": big, "kind": "high_tech"})
+    data = error(answer, 413, "body_too_large")
+    assert data["max_bytes"] == 1024 * 1024
+    assert list(tmp_path.iterdir()) == []
+    assert not ImportedList.objects.exists()
+    page = office_api.post("/whitelist/imports/new/", {"file": named("big.csv", CSV * 100_000)})
+    assert page.status_code == 413
+    # Within the limit, the same endpoint reads the request as before.
+    small = office_api.post(IMPORTS, {"file": named("ok.csv", CSV), "kind": "high_tech"})
+    assert small.status_code != 413
