@@ -42,6 +42,7 @@ from django.utils import timezone
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
+from ipfin.common.excel import safe_text
 from ipfin.registry.import_mapping import (
     EventRecord,
     Format,
@@ -198,9 +199,10 @@ class ImportSummary:
         writer.writerow(["file", "row", "number", "code", "reason_zh", "reason_en"])
         n = 0
         for f, problem in self.bad_rows():
+            # The number and the messages quote the file's own text: inert in a spreadsheet.
             writer.writerow(
-                [f.source, problem.row, problem.number, problem.code.value,
-                 problem.message_zh, problem.message_en]
+                [safe_text(v) for v in (f.source, problem.row, problem.number, problem.code.value,
+                 problem.message_zh, problem.message_en)]
             )  # fmt: skip
             n += 1
         return n

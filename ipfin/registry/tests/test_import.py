@@ -554,3 +554,17 @@ def test_a_batch_that_loses_a_race_for_a_number_is_written_again(
     assert right.title == "一种测试装置"  # the batch, written again, merged into the rival's
     assert RightOwner.objects.filter(right=right).count() == 1
     assert "新建 0，更新 1" in out
+
+
+@pytest.mark.django_db
+def test_the_report_quotes_the_file_inert_in_a_spreadsheet(tmp_path: Path) -> None:
+    """A bad row's number is the file's own text: a formula there stays text in the report."""
+    path = write_cnipr(
+        tmp_path / "export" / "evil.csv",
+        [cnipr_row("CN201220249767.4"), cnipr_row('=HYPERLINK("http://x")')],
+    )
+    report = tmp_path / "report.csv"
+    run(path, "--report", report)
+    with report.open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["number"].startswith("'=HYPERLINK"), row
