@@ -44,6 +44,7 @@ from ipfin.valuation.schemas import (
     BankModelIn,
     BankModelOut,
     ComparableOut,
+    CreditImportListOut,
     CreditImportOut,
     CreditProfileIn,
     CreditScoreOut,
@@ -357,8 +358,8 @@ def credit_profile_put(
     return _credit_out(response, selectors.credit_score_get(actor=request.user, uscc=uscc))
 
 
-def _credit_import(x: CreditDataImport) -> dict[str, Any]:
-    return {
+def _credit_import(x: CreditDataImport, *, skipped: bool = True) -> dict[str, Any]:
+    out = {
         "id": x.pk,
         "kind": x.kind,
         "source": x.source,
@@ -366,9 +367,12 @@ def _credit_import(x: CreditDataImport) -> dict[str, Any]:
         "filename": x.filename,
         "rows_total": x.rows_total,
         "rows_applied": x.rows_applied,
-        "skipped": x.skipped,
+        "rows_skipped": x.rows_skipped,
         "created_at": x.created_at,
     }
+    if skipped:
+        out["skipped"] = x.skipped
+    return out
 
 
 @router.post("/credit-imports", response={201: CreditImportOut})
@@ -411,10 +415,19 @@ def credit_import_job(
     return accepted(request, response, run)
 
 
-@router.get("/credit-imports", response=list[CreditImportOut])
+@router.get("/credit-imports", response=list[CreditImportListOut])
 def credit_import_list(request: HttpRequest) -> list[dict[str, Any]]:
-    """The credit data files imported, newest first (the IP office)."""
-    return [_credit_import(x) for x in selectors.credit_imports(actor=request.user)[:200]]
+    """The credit data files imported, newest first (the IP office): the last 200, each with
+    how many rows it skipped (the rows themselves: GET /credit-imports/{import_id})."""
+    return [
+        _credit_import(x, skipped=False) for x in selectors.credit_imports(actor=request.user)[:200]
+    ]
+
+
+@router.get("/credit-imports/{int:import_id}", response=CreditImportOut)
+def credit_import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
+    """One imported file with the rows it skipped (enterprises not on the platform)."""
+    return _credit_import(selectors.credit_import_get(actor=request.user, import_id=import_id))
 
 
 __all__ = ["router"]

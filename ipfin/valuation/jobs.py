@@ -94,7 +94,7 @@ def _import_credit_file(params: Params, lo: int, hi: int) -> dict[str, Any]:
             "import_id": data_import.pk,
             "rows_total": data_import.rows_total,
             "rows_applied": data_import.rows_applied,
-            "rows_skipped": len(data_import.skipped),
+            "rows_skipped": data_import.rows_skipped,
         }
 
     return run_on_request(params, work)

@@ -471,6 +471,8 @@ class CreditDataImport(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_applied = models.PositiveIntegerField(default=0)
     skipped = models.JSONField(default=list)  # [{row, uscc, name}]: not platform enterprises
+    # How many: the lists read `rows_skipped`, never `skipped` (a provincial list's 50,000 rows).
+    rows_skipped = models.PositiveIntegerField(default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -513,7 +513,7 @@ class CreditImportProblemOut(Schema):
     message_en: str
 
 
-class CreditImportOut(Schema):
+class CreditImportListOut(Schema):
     id: int
     kind: str
     source: str
@@ -521,7 +521,11 @@ class CreditImportOut(Schema):
     filename: str
     rows_total: int
     rows_applied: int = Field(..., description="records stored for platform enterprises")
+    rows_skipped: int = Field(..., description="rows of enterprises not on the platform")
+    created_at: dt.datetime
+
+
+class CreditImportOut(CreditImportListOut):
     skipped: list[dict[str, Any]] = Field(
         ..., description="rows of enterprises not on the platform: {row, uscc, name}"
     )
-    created_at: dt.datetime

@@ -101,6 +101,8 @@ __all__ = [
     "MAX_COMPARABLES",
     "bank_model_of",
     "bank_model_version",
+    "credit_import_get",
+    "credit_imports",
     "credit_profile_of",
     "credit_score_get",
     "credit_scores_bulk",
@@ -997,9 +999,19 @@ def _provenance(record: CreditRecord | None) -> dict[str, Any] | None:
 
 
 def credit_imports(*, actor: Actor) -> QuerySet[CreditDataImport]:
-    """The credit data files imported, newest first (the IP office)."""
+    """The credit data files imported, newest first (the IP office), without their lists of
+    skipped rows (up to 50,000 each: `rows_skipped` counts them; `credit_import_get` has one)."""
     require(actor, Perm.CREDIT_IMPORT)
-    return CreditDataImport.objects.order_by("-pk")
+    return CreditDataImport.objects.defer("skipped").order_by("-pk")
+
+
+def credit_import_get(*, actor: Actor, import_id: int) -> CreditDataImport:
+    """One imported credit data file with its skipped rows (the IP office; 404 if none)."""
+    require(actor, Perm.CREDIT_IMPORT)
+    found = CreditDataImport.objects.filter(pk=import_id).first()
+    if found is None:
+        raise NotFound("没有这个信用数据导入。", "No such credit data import.")
+    return found
 
 
 def agency_seal_of(*, actor: Actor) -> AgencySeal | None:

@@ -200,6 +200,7 @@ def credit_file_import(
                 rows_total=len(parsed.rows),
                 imported_by=actor,
                 skipped=skipped,
+                rows_skipped=len(skipped),
             )
             CreditRecord.objects.bulk_create(
                 [

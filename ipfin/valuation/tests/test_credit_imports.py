@@ -65,6 +65,13 @@ def test_a_tax_grade_file_feeds_the_scorecard_with_its_source(
     body = answer.json()
     assert (body["rows_total"], body["rows_applied"]) == (3, 2)
     assert body["skipped"] == [{"row": 4, "uscc": stranger, "name": "不在平台的企业"}]
+    # The list counts the skipped rows (a provincial list may skip 50,000); the import's own
+    # address has them.
+    (listed,) = office.get(API).json()
+    assert (listed["id"], listed["rows_skipped"], "skipped" in listed) == (body["id"], 1, False)
+    detail = office.get(f"{API}/{body['id']}").json()
+    assert detail["skipped"] == body["skipped"] and detail["rows_skipped"] == 1
+    assert office.get(f"{API}/999999").status_code == 404
 
     score = api_client(enterprise_a_user).get(
         f"/api/v1/enterprises/{enterprise_a.uscc}/credit-score"
