@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
@@ -59,6 +60,10 @@ def job_launch(
     name of the queued and running runs). A job run on request is one at a time per `scope`
     (the organisation whose request it is)."""
     job_spec(name)
+    if not broker_configured():
+        # No beat sends the sweep here: a run left live by a process killed in the middle of it
+        # (its in-process run cannot be redelivered) would hold the job's slot for good.
+        runs_sweep()
     try:
         with transaction.atomic():
             run = JobRun.objects.create(
@@ -89,15 +94,23 @@ def _send(run: JobRun) -> None:
         try:
             job_plan.delay(run.pk)
         except Exception as exc:  # the run says why, the caller reads it there
-            run_fail(run.pk, exc)
+            # In-process, a database error's retry is Celery's Retry: the error is its cause.
+            cause = exc.exc if isinstance(exc, Retry) and isinstance(exc.exc, Exception) else exc
+            run_fail(run.pk, cause)
 
     if run.on_workers:
         # A worker must find the run: sent once the caller's transaction commits.
         transaction.on_commit(send)
     else:
         # Eager: runs here, inside the caller's transaction; Celery re-raises a task's error
-        # before its failure handler would run, so the run is failed here.
-        send()
+        # before its failure handler would run, so the run is failed here. An interruption
+        # (Ctrl-C, a server's worker timeout: SystemExit) fails it too, then goes on: no other
+        # process will ever finish an in-process run.
+        try:
+            send()
+        except BaseException as exc:
+            run_fail(run.pk, exc)
+            raise
 
 
 def runs_sweep(*, now: datetime | None = None) -> int:
@@ -303,9 +316,11 @@ def _params(run: JobRun) -> dict[str, Any]:
     }
 
 
-def chunk_execute(run_id: int, index: int) -> bool:
+def chunk_execute(run_id: int, index: int, *, retries: int = 0) -> bool:
     """Do one chunk, once: its work and its `done` mark commit together (a chunk interrupted
-    leaves nothing, a chunk done is skipped). Answers whether it did the work now."""
+    leaves nothing, a chunk done is skipped). Answers whether it did the work now. `retries`:
+    how many times the task was retried after a database error (Celery's own count): those
+    attempts ended with an error, not with a lost worker, and are not counted as lost."""
     JobChunk.objects.filter(run_id=run_id, index=index, done=False).update(
         attempts=F("attempts") + 1
     )
@@ -313,7 +328,7 @@ def chunk_execute(run_id: int, index: int) -> bool:
     if run.state == JobState.FAILED:
         return False
     chunk = JobChunk.objects.get(run_id=run_id, index=index)
-    if not chunk.done and _lost_too_often(run_id, f"chunk {index}", chunk.attempts):
+    if not chunk.done and _lost_too_often(run_id, f"chunk {index}", chunk.attempts - retries):
         return False
     spec = job_spec(run.name)
     with transaction.atomic():
@@ -338,9 +353,10 @@ def _pause_for_tests() -> None:
         time.sleep(pause)
 
 
-def run_finish_if_complete(run_id: int) -> bool:
+def run_finish_if_complete(run_id: int, *, retries: int = 0) -> bool:
     """Finish the run once every chunk is done: its result is its chunks' counts combined, in
-    chunk order. Answers whether this call finished it (one caller does, whatever the race)."""
+    chunk order. Answers whether this call finished it (one caller does, whatever the race).
+    `retries`: as for `chunk_execute`."""
     run = JobRun.objects.get(pk=run_id)
     spec = job_spec(run.name)
     if spec.finish is not None and not run.chunks.filter(done=False).exists():
@@ -351,7 +367,7 @@ def run_finish_if_complete(run_id: int) -> bool:
         )
         run.refresh_from_db()
         if run.state in LIVE_STATES and _lost_too_often(
-            run_id, "its last step", run.finish_attempts
+            run_id, "its last step", run.finish_attempts - retries
         ):
             return False
     with transaction.atomic():

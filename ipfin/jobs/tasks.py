@@ -39,18 +39,30 @@ class JobTask(Task):  # type: ignore[misc]
 def job_plan(self: Task, run_id: int) -> None:
     indexes = services.run_plan(run_id)
     if not indexes:
-        services.run_finish_if_complete(run_id)
+        services.run_finish_if_complete(run_id, retries=self.request.retries or 0)
     for index in indexes:
         job_chunk.delay(run_id, index)
 
 
 @shared_task(name="ipfin.jobs.chunk", base=JobTask, **_RETRY)
 def job_chunk(self: Task, run_id: int, index: int) -> None:
-    services.chunk_execute(run_id, index)
-    services.run_finish_if_complete(run_id)
+    # A retry after a database error is not a lost worker: the attempts it makes are not
+    # counted against MAX_CHUNK_ATTEMPTS (max_retries bounds them).
+    retries = self.request.retries or 0
+    services.chunk_execute(run_id, index, retries=retries)
+    services.run_finish_if_complete(run_id, retries=retries)
 
 
-@shared_task(name="ipfin.jobs.launch")
+# Beat's launch of a daily job: retried as the chunks are, so that a database that is briefly
+# unreachable at the scheduled minute does not cost the day its run.
+@shared_task(
+    name="ipfin.jobs.launch",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
 def job_launch(name: str, params: dict[str, Any] | None = None) -> int | None:
     """What beat sends on each job's schedule: a new run of `name` (none while one runs: its
     run of the day is that one)."""

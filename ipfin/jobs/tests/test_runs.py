@@ -106,6 +106,75 @@ def test_stuck_runs_are_swept() -> None:
     assert (old.state, fresh.state) == (JobState.FAILED, JobState.QUEUED)
 
 
+def _register(monkeypatch: pytest.MonkeyPatch, name: str, run: Any) -> str:
+    registry.job_spec("audit_verify")  # discovery first, then ours beside the others
+    monkeypatch.setitem(registry._JOBS, name, JobSpec(name, name, run))
+    return name
+
+
+def test_an_in_process_run_interrupted_fails_and_frees_its_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a broker a run is this process's: a server's worker timeout (SystemExit) in the
+    middle of it left it running for good, and every later launch was a 409 job_running."""
+    calls: list[int] = []
+
+    def interrupted(params: Any, lo: int, hi: int) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemExit(1)
+        return {"done": 1}
+
+    name = _register(monkeypatch, "test_interrupted", interrupted)
+    with pytest.raises(SystemExit):
+        services.job_launch(name)
+    first = JobRun.objects.get(name=name)
+    assert first.state == JobState.FAILED and "SystemExit" in first.error
+    again = services.job_launch(name)
+    assert JobRun.objects.get(pk=again.pk).state == JobState.DONE
+
+
+def test_without_a_broker_a_stale_run_is_swept_by_the_next_launch() -> None:
+    """A process killed outright (no exception to catch) leaves its in-process run live; no
+    beat sweeps without a broker, so the next launch does, past STALE_AFTER."""
+    stale = JobRun.objects.create(
+        name="audit_verify",
+        state=JobState.RUNNING,
+        queued_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=1),
+    )
+    run = services.job_launch("audit_verify")
+    stale.refresh_from_db()
+    assert stale.state == JobState.FAILED
+    assert JobRun.objects.get(pk=run.pk).state == JobState.DONE
+
+
+def test_database_error_retries_are_not_counted_as_lost_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chunk retried after database errors (Celery's retries) is not failed as "its worker
+    lost each time": only the attempts beyond its retries count."""
+    name = _register(monkeypatch, "test_retried", lambda params, lo, hi: {"rows": 1})
+    run = JobRun.objects.create(name=name, state=JobState.RUNNING, chunks_total=1)
+    JobChunk.objects.create(run=run, index=0, lo=0, hi=0, attempts=services.MAX_CHUNK_ATTEMPTS)
+    assert services.chunk_execute(run.pk, 0, retries=3) is True
+    run.refresh_from_db()
+    assert run.state == JobState.RUNNING and run.chunks_done == 1
+
+
+def test_an_in_process_database_error_fails_the_run_with_that_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    def lost(params: Any, lo: int, hi: int) -> dict[str, Any]:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    run = services.job_launch(_register(monkeypatch, "test_db_error", lost))
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED
+    assert run.error.startswith("django.db.utils.OperationalError: server closed"), run.error
+
+
 def test_the_files_of_runs_ended_a_week_ago_are_deleted_the_others_kept() -> None:
     now = timezone.now()
 
