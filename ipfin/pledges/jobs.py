@@ -8,14 +8,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.permissions import Perm
-from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register
+from ipfin.jobs.registry import JobSpec, Params, refused_reason, register, run_day
 from ipfin.jobs.services import period_export
 from ipfin.pledges.exchange import PLEDGE_EXPORT_JOB, pledge_registrations_file
 from ipfin.pledges.services import pledge_changes_lapse_unconfirmed, pledges_lapse_unconfirmed
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    day = day_param(params, "today")
+    day = run_day(params, "today")  # the day queued for, not the day a worker reaches it
     return {
         "applications_lapsed": pledges_lapse_unconfirmed(on=day),
         "changes_lapsed": pledge_changes_lapse_unconfirmed(on=day),

@@ -8,15 +8,16 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.jobs.registry import JobSpec, Params, day_param, register
+from ipfin.jobs.registry import JobSpec, Params, register, run_day
 from ipfin.risk.services import risk_scan
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    summary = risk_scan(on=day_param(params, "on") or timezone.localdate())
+    # The day it was queued for, not the day a worker reaches it (a backlog, a retry past
+    # midnight): as every daily job.
+    summary = risk_scan(on=run_day(params, "on"))
     result: dict[str, Any] = json.loads(
         json.dumps(dataclasses.asdict(summary), cls=DjangoJSONEncoder)
     )

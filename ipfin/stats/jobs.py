@@ -8,14 +8,20 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.accounts.permissions import Perm
-from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register
+from ipfin.jobs.registry import JobSpec, Params, day_param, refused_reason, register, run_day
 from ipfin.jobs.services import run_export
 from ipfin.stats.reports import REPORT_EXPORT_JOB, monitoring_report_file, report_run_readable
-from ipfin.stats.services import positions_snapshots_refresh
+from ipfin.stats.services import positions_snapshot_take, positions_snapshots_refresh
 
 
 def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
-    taken = positions_snapshots_refresh(today=day_param(params, "today"))
+    as_of = day_param(params, "as_of")
+    today = run_day(params, "today")  # the day queued for, not the day a worker reaches it
+    taken = (
+        [positions_snapshot_take(as_of=as_of, today=today)]
+        if as_of is not None
+        else positions_snapshots_refresh(today=today)
+    )
     return {"snapshots_taken": len(taken), "as_of": [s.as_of.isoformat() for s in taken]}
 
 

@@ -223,3 +223,12 @@ def test_a_last_step_whose_worker_is_lost_each_time_fails_the_run_after_the_chun
     run.refresh_from_db()
     assert run.state == JobState.FAILED
     assert f"tried {MAX_CHUNK_ATTEMPTS} times" in run.error
+
+
+def test_the_risk_scan_job_runs_for_the_day_it_was_queued_not_the_day_a_worker_reaches_it() -> None:
+    """Queued at 23:59 on 4 December and reached after midnight (a backlog, a retry): the scan is
+    the 4th's, as classify_loans' always was (it read the worker's day)."""
+    from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY
+
+    result = registry.job_spec("risk_scan").run({QUEUED_ON_KEY: "2026-12-04", RUN_KEY: 0}, 0, 0)
+    assert result["on"] == "2026-12-04"

@@ -1307,3 +1307,22 @@ def test_joint_release_is_the_pledgors_request_completed_by_the_pledgee(
     audit = AuditRecord.objects.get(action="pledge.release")
     assert audit.after["release_basis"] == "joint"
     assert audit.after["release_requested_on"] == today.isoformat()
+
+
+def test_the_lapse_job_runs_for_the_day_it_was_queued_banfa_art3(
+    submit: Submit, make_right: Callable[..., Right], today: date
+) -> None:
+    """Queued on an application's last day to be confirmed and reached by a worker later (a
+    backlog, a retry past midnight): it still counts that day, so the application stands."""
+    from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
+
+    filed_on = today - timedelta(days=60)
+    pledge, _ = submit([make_right()], confirm=False, today=filed_on)
+    assert pledge.confirm_by is not None and pledge.confirm_by < today
+    job = job_spec("lapse_pledge_applications")
+    queued_on = {QUEUED_ON_KEY: pledge.confirm_by.isoformat(), RUN_KEY: 0}
+    assert job.run(queued_on, 0, 0)["applications_lapsed"] == 0
+    pledge.refresh_from_db()
+    assert pledge.state == "awaiting_confirmation"
+    day_after = {QUEUED_ON_KEY: (pledge.confirm_by + timedelta(days=1)).isoformat(), RUN_KEY: 0}
+    assert job.run(day_after, 0, 0)["applications_lapsed"] == 1

@@ -215,3 +215,23 @@ def test_on_postgresql_a_write_in_flight_is_waited_for_never_missed(book: Book) 
     assert positions_snapshot_is_fresh(date(2025, 3, 31))
     l1 = LoanPosition.objects.get(snapshot=taken[0], loan_id=book.l1.pk)
     assert l1.npl == 1  # 可疑 since 20 March: the row in flight is in the snapshot
+
+
+def test_async_as_of_takes_that_day_in_the_background_run(book: Book) -> None:
+    """`--async --as-of` was run as the daily refresh: the day asked for was never taken."""
+    out = StringIO()
+    call_command(
+        "snapshot_positions", "--async", "--wait", "30", "--as-of", "2025-03-31",
+        "--today", "2025-07-01", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["result"]["as_of"] == ["2025-03-31"]
+    assert list(PositionSnapshot.objects.values_list("as_of", flat=True)) == [date(2025, 3, 31)]
+
+
+def test_the_snapshot_job_runs_for_the_day_it_was_queued(book: Book) -> None:
+    """Queued on 1 July 2025 and reached by a worker later: the quarters over by 1 July are
+    taken, not those over by the day the worker runs (2025Q3 and later)."""
+    from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, job_spec
+
+    result = job_spec("snapshot_positions").run({QUEUED_ON_KEY: "2025-07-01", RUN_KEY: 0}, 0, 0)
+    assert result["as_of"] == ["2024-12-31", "2025-03-31", "2025-06-30"]

@@ -27,7 +27,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if launched_from_command(
-            self, "snapshot_positions", {"today": _iso(options["today"])}, options
+            self,
+            "snapshot_positions",
+            {"today": _iso(options["today"]), "as_of": _iso(options["as_of"])},
+            options,
         ):
             return
         today, as_of = options["today"], options["as_of"]
