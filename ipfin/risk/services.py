@@ -67,7 +67,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -1120,6 +1120,7 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
     )
     by_key = {finding.key: finding for finding in findings}
     with transaction.atomic():
+        _one_scan_at_a_time()
         live = RiskAlert.objects.select_for_update().filter(status__in=_LIVE)
         known = dict(live.values_list("key", "pk"))
         seen = [known[key] for key in by_key if key in known]
@@ -1165,6 +1166,21 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
         _tell_banks(new, on)
         _feed_alerts([alert.key for alert in new], on)
     return summary
+
+
+# The key of the scans' lock (PostgreSQL advisory lock, held to the transaction's end).
+_SCAN_LOCK = 0x1F_5C_A0
+
+
+def _one_scan_at_a_time() -> None:
+    """Two scans at once (the daily job and the office's button) queue here for the write: the
+    second then reads the first's new alerts as known. Without it each read the live alerts
+    before the other's inserts, both took the same findings as new, and the banks and the
+    office were told of them twice (the insert itself skipped the duplicates). SQLite's single
+    writer (BEGIN IMMEDIATE) queues them already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCAN_LOCK])
 
 
 def _feed_alerts(keys: list[str], on: date) -> None:

@@ -172,6 +172,9 @@ def test_four_scans_at_once_leave_one_live_alert_per_fact(
     live = RiskAlert.objects.exclude(status="resolved")
     assert live.count() == live.values("key").distinct().count()
     assert _preservations().count() == 1
+    # The banks and the office are told of the new alerts once, not by every scan.
+    told = Notification.objects.filter(verb="risk.alerts")
+    assert told.count() == told.values("organisation_id").distinct().count() >= 2
 
 
 def test_issue12_a_year_covered_by_an_annuity_deposit_raises_no_annuity_alert(
