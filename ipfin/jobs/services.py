@@ -341,7 +341,15 @@ def chunk_execute(run_id: int, index: int, *, retries: int = 0) -> bool:
         _pause_for_tests()
         chunk.done, chunk.result = True, result
         chunk.save(update_fields=["done", "result"])
-        JobRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+        counted = JobRun.objects.filter(pk=run_id, state__in=LIVE_STATES).update(
+            chunks_done=F("chunks_done") + 1
+        )
+        if not counted:
+            # The run was failed meanwhile (the sweep, another chunk): its page says nothing
+            # was changed, and a new run of the job may already be at work. This chunk's
+            # work goes back with it.
+            transaction.set_rollback(True)
+            return False
     return True
 
 

@@ -232,3 +232,27 @@ def test_the_risk_scan_job_runs_for_the_day_it_was_queued_not_the_day_a_worker_r
 
     result = registry.job_spec("risk_scan").run({QUEUED_ON_KEY: "2026-12-04", RUN_KEY: 0}, 0, 0)
     assert result["on"] == "2026-12-04"
+
+
+def test_a_chunk_finishing_after_its_run_was_failed_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sweep fails a run whose chunk is still at work; when that chunk ends, its work is
+    rolled back rather than committed under a run whose page says nothing changed."""
+    from ipfin.audit.models import AuditRecord
+    from ipfin.audit.services import audit_record
+
+    def writes_then_run_is_failed(params: Any, lo: int, hi: int) -> dict[str, Any]:
+        audit_record(actor=None, action="jobs.launch", object_type="test", object_id="late")
+        JobRun.objects.filter(pk=params[registry.RUN_KEY]).update(state=JobState.FAILED)  # sweep
+        return {"rows": 1}
+
+    name = _register(monkeypatch, "test_late_chunk", writes_then_run_is_failed)
+    run = JobRun.objects.create(name=name, state=JobState.RUNNING, chunks_total=1)
+    JobChunk.objects.create(run=run, index=0, lo=0, hi=0)
+    assert services.chunk_execute(run.pk, 0) is False
+    assert not AuditRecord.objects.filter(object_id="late").exists()
+    chunk = JobChunk.objects.get(run=run, index=0)
+    run.refresh_from_db()
+    # (The stand-in for the sweep wrote inside the chunk's transaction and went back with it.)
+    assert (chunk.done, run.chunks_done) == (False, 0)
