@@ -66,6 +66,7 @@ def launched_from_command(
     if finished.state != JobState.DONE:
         raise CommandError(
             f"job #{finished.pk} ({name}) not done within {wait:g} s: {finished.chunks_done} of "
-            f"{finished.chunks_total} chunks done"
+            f"{finished.chunks_total} chunks done; it goes on in the background (the page "
+            f"/jobs/, or GET /api/v1/jobs/{finished.pk})"
         )
     return True

@@ -176,6 +176,7 @@ def test_on_workers_the_command_waits_and_reports_the_result(
     )
     assert short.returncode != 0
     assert "not done within" in short.stderr.decode()
+    assert "goes on in the background" in short.stderr.decode()  # where to follow it
 
 
 @pytest.mark.postgres_only
