@@ -44,6 +44,9 @@ class JobRun(models.Model):
     )
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When its last chunk committed: the sweep fails a run that has made no progress for
+    # STALE_AFTER, not one that is merely long (the register's scoring at national scale).
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ipfin.accounts.models import User
@@ -114,12 +114,18 @@ def _send(run: JobRun) -> None:
 
 
 def runs_sweep(*, now: datetime | None = None) -> int:
-    """Fail the runs queued or running for longer than STALE_AFTER (beat sends it every ten
-    minutes): how many."""
+    """Fail the runs that have made no progress for STALE_AFTER: queued that long ago with no
+    chunk done since (beat sends it every ten minutes): how many. A long run whose chunks keep
+    committing is left to finish."""
     moment = now or timezone.now()
-    return JobRun.objects.filter(state__in=LIVE_STATES, queued_at__lt=moment - STALE_AFTER).update(
+    idle_since = moment - STALE_AFTER
+    return JobRun.objects.filter(
+        Q(progressed_at__isnull=True) | Q(progressed_at__lt=idle_since),
+        state__in=LIVE_STATES,
+        queued_at__lt=idle_since,
+    ).update(
         state=JobState.FAILED,
-        error=f"not finished within {STALE_AFTER}: lost by the broker or its workers",
+        error=f"no progress for {STALE_AFTER}: lost by the broker or its workers",
         finished_at=moment,
     )
 
@@ -342,7 +348,7 @@ def chunk_execute(run_id: int, index: int, *, retries: int = 0) -> bool:
         chunk.done, chunk.result = True, result
         chunk.save(update_fields=["done", "result"])
         counted = JobRun.objects.filter(pk=run_id, state__in=LIVE_STATES).update(
-            chunks_done=F("chunks_done") + 1
+            chunks_done=F("chunks_done") + 1, progressed_at=timezone.now()
         )
         if not counted:
             # The run was failed meanwhile (the sweep, another chunk): its page says nothing

@@ -96,14 +96,26 @@ def test_a_chunk_whose_worker_keeps_dying_fails_its_run() -> None:
 
 
 def test_stuck_runs_are_swept() -> None:
-    old = JobRun.objects.create(
-        name="risk_scan", queued_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=1)
-    )
+    long_ago = timezone.now() - services.STALE_AFTER - timedelta(minutes=1)
+    old = JobRun.objects.create(name="risk_scan", queued_at=long_ago)
     fresh = JobRun.objects.create(name="score_portfolio")
-    assert services.runs_sweep() == 1
-    old.refresh_from_db()
-    fresh.refresh_from_db()
+    # Long, but a chunk committed a minute ago: still at work, left to finish.
+    long_run = JobRun.objects.create(
+        name="classify_loans",
+        state=JobState.RUNNING,
+        queued_at=long_ago - timedelta(hours=3),
+        progressed_at=timezone.now() - timedelta(minutes=1),
+    )
+    # Long, and its last chunk committed more than STALE_AFTER ago: lost.
+    idle = JobRun.objects.create(
+        name="remind_ledger", state=JobState.RUNNING, queued_at=long_ago, progressed_at=long_ago
+    )
+    assert services.runs_sweep() == 2
+    for run in (old, fresh, long_run, idle):
+        run.refresh_from_db()
     assert (old.state, fresh.state) == (JobState.FAILED, JobState.QUEUED)
+    assert (long_run.state, idle.state) == (JobState.RUNNING, JobState.FAILED)
+    assert idle.error.startswith("no progress for")
 
 
 def _register(monkeypatch: pytest.MonkeyPatch, name: str, run: Any) -> str:
