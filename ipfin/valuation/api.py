@@ -418,16 +418,18 @@ def credit_import_job(
 @router.get("/credit-imports", response=list[CreditImportListOut])
 def credit_import_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The credit data files imported, newest first (the IP office): the last 200, each with
-    how many rows it skipped (the rows themselves: GET /credit-imports/{import_id})."""
+    how many rows it skipped (the rows themselves: GET /credit-imports/{credit_import_id})."""
     return [
         _credit_import(x, skipped=False) for x in selectors.credit_imports(actor=request.user)[:200]
     ]
 
 
-@router.get("/credit-imports/{int:import_id}", response=CreditImportOut)
-def credit_import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
+@router.get("/credit-imports/{int:credit_import_id}", response=CreditImportOut)
+def credit_import_detail(request: HttpRequest, credit_import_id: int) -> dict[str, Any]:
     """One imported file with the rows it skipped (enterprises not on the platform)."""
-    return _credit_import(selectors.credit_import_get(actor=request.user, import_id=import_id))
+    return _credit_import(
+        selectors.credit_import_get(actor=request.user, import_id=credit_import_id)
+    )
 
 
 __all__ = ["router"]

@@ -62,7 +62,7 @@ from ipfin.risk.models import LedgerEntry, LedgerLine, RiskAlert, RiskClaim, Ris
 from ipfin.risk.services import claim_file, scheme_create
 from ipfin.securitisation.models import PoolProgramme, ProgrammeMember
 from ipfin.trading.models import Deal, DealConsent, Listing
-from ipfin.valuation.models import EnterpriseCreditProfile, Valuation
+from ipfin.valuation.models import CreditDataImport, EnterpriseCreditProfile, Valuation
 from ipfin.valuation.services import credit_file_import_request
 from ipfin.whitelist.models import (
     BankRecommendation,
@@ -324,6 +324,8 @@ OWNED: dict[str, Owned] = {
     "entry_id": Owned(WhitelistEntry, _entries, (WhitelistFollowUp,)),
     "rec_id": Owned(BankRecommendation, _recommendations, (WhitelistEntry,)),
     "import_id": Owned(ImportedList, _office_only(ImportedList)),
+    # A credit data file is the office's (the sweep has the office import one).
+    "credit_import_id": Owned(CreditDataImport, _office_only(CreditDataImport)),
     "rule_id": Owned(ScreeningRule, _office_only(ScreeningRule)),
     "claim_id": Owned(SubsidyClaim, _claims),
     # Allocation runs are the office's (proposed by one office user, confirmed by another).
@@ -690,7 +692,7 @@ def test_owner_reads_its_own_object(demo: Demo, method: str, path: str) -> None:
     # The other way round: bank A reaches the ids the sweep uses (they are real and reachable),
     # except the office's own material and what is public/another party's by construction.
     (param,) = _path_params(method, path)
-    office_material = {"import_id", "rule_id", "fund_id", "job_id"}
+    office_material = {"import_id", "credit_import_id", "rule_id", "fund_id", "job_id"}
     reader = "office" if param in office_material else "bank_a"
     values = _foreign(demo, param, "bank_b")
     if param == "uscc":  # bank A reads its customers' scorecards
