@@ -481,6 +481,7 @@ def demand_facts(demand: Demand, *, on: date) -> tuple[DemandFacts, ValuationCov
         credit_score=credit.total,
         reference_rate=reference if reference is not None else Decimal("0.03"),
         held_rights=tuple(r.number for r in offered if r.held),
+        dishonesty_on=credit.dishonesty_on,
     )
     return facts, cover, credit
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -111,7 +112,9 @@ class DemandFacts:
     `held_rights`: the numbers of the offered rights held by a pledge or a pending application,
     left out of matching. `valuation`: the value of the free rights from issued valuations (None:
     none exists). `credit_score`: the enterprise's "IP + credit" total, 0–100 (None: no
-    profile). `reference_rate`: the 1-year LPR on the day.
+    profile). `dishonesty_on`: the day of a 失信被执行人 / 严重失信主体 record that grades the
+    enterprise D (一票否决, ipfin.valuation.domain.credit): its score then earns no points.
+    `reference_rate`: the 1-year LPR on the day.
     """
 
     amount: Decimal
@@ -124,6 +127,7 @@ class DemandFacts:
     credit_score: int | None = None
     reference_rate: Decimal = Decimal("0.03")
     held_rights: tuple[str, ...] = ()
+    dishonesty_on: date | None = None
 
     def __post_init__(self) -> None:
         # The database refuses these too (demand_amount_positive, demand_term_positive).
@@ -556,6 +560,16 @@ def _term_points(d: DemandFacts, p: ProductTerms) -> ScoreComponent:
 
 def _enterprise_points(d: DemandFacts) -> ScoreComponent:
     top = COMPONENT_MAX["enterprise_score"]
+    if d.dishonesty_on is not None:
+        return ScoreComponent(
+            "enterprise_score",
+            _points(Decimal(0)),
+            top,
+            False,
+            f"信用中国记载其为失信被执行人或严重失信主体（{d.dishonesty_on}）：不计分。",
+            f"Listed as a dishonest judgment debtor or seriously dishonest entity "
+            f"({d.dishonesty_on}): no points.",
+        )
     if d.credit_score is None:
         return ScoreComponent(
             "enterprise_score",

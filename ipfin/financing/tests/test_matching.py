@@ -175,6 +175,19 @@ def test_unknowns_score_neutral_and_say_so() -> None:
     assert score == D("54.00")
 
 
+def test_a_dishonesty_record_earns_the_enterprise_no_points_yipiao_foujue() -> None:
+    """The scorecard's 一票否决 (ipfin.valuation.domain.credit): a 70-point enterprise listed as a
+    失信被执行人 earns matching nothing for its score, and the reason is given."""
+    from datetime import date
+
+    listed = dataclasses.replace(DEMAND, dishonesty_on=date(2026, 11, 16))
+    score, components = score_product(listed, PRODUCT)
+    enterprise = {c.name: c for c in components}["enterprise_score"]
+    assert enterprise.points == D("0.00") and not enterprise.neutral
+    assert "失信被执行人" in enterprise.detail_zh and "2026-11-16" in enterprise.detail_zh
+    assert score == score_product(DEMAND, PRODUCT)[0] - D("14.00")
+
+
 def test_rate_points_clamp_at_both_ends() -> None:
     cheap = dataclasses.replace(PRODUCT, rate=D("0.025"))  # below the LPR: full points
     dear = dataclasses.replace(PRODUCT, rate=D("0.065"))  # 350 bp above: none
