@@ -701,17 +701,12 @@ def right_term_facts_set(*, actor: User, right: Right, version: int | None, **fa
         "status": status_as_dict(right_status(right, on=today)),
     }
     audit_record(actor=actor, action="right.term_facts", obj=right, before=before, after=after)
-    owner_ids = set(
-        RightOwner.objects.filter(
-            right=right, valid_to__isnull=True, organisation__isnull=False
-        ).values_list("organisation_id", flat=True)
-    )
     _feed_status_change(
         right,
         None,
         before["status"],
         after["status"],
-        owner_ids,
+        _owner_org_ids(right),
         pledgees_of(right, today),
         term_facts=after["facts"],
     )
@@ -1247,6 +1242,15 @@ def right_annuity_record_system(
 _STATUS_FIELDS = ("status", "invalidation_pending", "preserved")
 
 
+def _owner_org_ids(right: Right) -> set[int]:
+    """The platform organisations among the right's current owners (who are told of it)."""
+    return set(
+        RightOwner.objects.filter(
+            right=right, valid_to__isnull=True, organisation__isnull=False
+        ).values_list("organisation_id", flat=True)
+    )
+
+
 def _feed_status_change(
     right: Right,
     event: RightEvent | None,
@@ -1304,11 +1308,7 @@ def _event_record(
     # Before any write (the owners of a transfer included): a refusal changes nothing.
     _require_pledgee_consent(right, event_type, date, cleaned)
     before = right_status(right, on=today)
-    org_ids = {
-        o.organisation_id
-        for o in RightOwner.objects.filter(right=right, valid_to__isnull=True)
-        if o.organisation_id
-    }
+    org_ids = _owner_org_ids(right)
     before_owners = None
     if event_type is EventType.TRANSFER:
         before_owners = _owners_json(
