@@ -129,10 +129,11 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
         party = [pledgor, pledgor_uscc, pledgee, pledgee_uscc, KIND_ZH.get(kind, kind)]
         right = [number, title]
         steps = history.get(pledge_id, [])
-        terms = _registered_terms({"debt_amount": debt, "term_end": term_end}, steps)
-        if start <= effective <= end or (released is not None and start <= released <= end):
-            final = {"debt_amount": debt, "term_end": term_end}
-            shown = final if released is not None and start <= released <= end else terms
+        final = {"debt_amount": debt, "term_end": term_end}
+        terms = _registered_terms(final, steps)
+        released_in = released is not None and start <= released <= end
+        if released_in or start <= effective <= end:
+            shown = final if released_in else terms
             out.append(
                 (
                     (reg_no, 0, effective, number),
