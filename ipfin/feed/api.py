@@ -16,6 +16,7 @@ from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.feed import selectors, services
+from ipfin.feed.domain import in_grace
 from ipfin.feed.models import Delivery, Webhook
 from ipfin.feed.schemas import (
     DeliveryOut,
@@ -38,8 +39,9 @@ def _webhook(hook: Webhook, secret: str | None = None) -> dict[str, Any]:
         "url": hook.url,
         "events": hook.events,
         "created_at": hook.created_at,
-        "previous_secret_until": max(
-            (r.until for r in hook.retired() if r.until > timezone.now()), default=None
+        # The last replaced secret still signing is the one whose grace ends last.
+        "previous_secret_until": next(
+            (r.until for r in in_grace(hook.retired(), timezone.now())), None
         ),
         "sees_all": hook.sees_all,
     }

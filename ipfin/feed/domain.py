@@ -54,11 +54,15 @@ class RetiredSecret:
     until: datetime
 
 
+def in_grace(retired: Iterable[RetiredSecret], now: datetime) -> list[RetiredSecret]:
+    """The replaced secrets that still sign at `now`, the most recently replaced first."""
+    return sorted((r for r in retired if r.until > now), key=lambda r: r.until, reverse=True)
+
+
 def secrets_in_force(current: str, retired: Iterable[RetiredSecret], now: datetime) -> list[str]:
     """The secrets a delivery at `now` is signed with: the current one first, then each replaced
     one whose grace has not ended, the most recently replaced first."""
-    live = sorted((r for r in retired if r.until > now), key=lambda r: r.until, reverse=True)
-    return [current, *(r.secret for r in live)]
+    return [current, *(r.secret for r in in_grace(retired, now))]
 
 
 class TooManyRotations(ValueError):
@@ -71,7 +75,7 @@ def retire(current: str, retired: Iterable[RetiredSecret], now: datetime) -> lis
     rotating twice within a day (a lost answer, a leaked secret) leaves the first secret signing
     until its own grace ends, as promised when it was replaced. TooManyRotations when
     MAX_RETIRED_SECRETS are already in their grace."""
-    live = [r for r in retired if r.until > now]
+    live = in_grace(retired, now)
     if len(live) >= MAX_RETIRED_SECRETS:
         raise TooManyRotations(len(live))
     return [*live, RetiredSecret(secret=current, until=now + ROTATION_GRACE)]
