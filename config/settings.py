@@ -121,13 +121,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Before anything reads the body: a declared body over IPFIN_MAX_REQUEST_BYTES is a 413.
-    "ipfin.web.middleware.RequestSizeLimitMiddleware",
     "ipfin.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the user chose English (pages ignore Accept-Language; the API keeps it).
     "ipfin.web.middleware.ChineseFirstLocaleMiddleware",
+    # Before anything reads the body (the CSRF check, the views), in the request's language: a
+    # declared body over IPFIN_MAX_REQUEST_BYTES is a 413.
+    "ipfin.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -42,6 +42,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from ipfin.common.errors import DomainError
+
 __all__ = [
     "ChineseFirstLocaleMiddleware",
     "ContentSecurityPolicyMiddleware",
@@ -122,10 +124,15 @@ class RequestSizeLimitMiddleware:
         zh = f"请求过大：最多 {limit // (1024 * 1024)} MB。"
         en = f"The request is too large: at most {limit // (1024 * 1024)} MB."
         if request.path.startswith(API_PREFIX):
-            # Before the locale middleware: English when the client asks for it first.
-            english = request.headers.get("Accept-Language", "").lower().startswith("en")
+            # The API's error body, in the language the locale middleware (before this one)
+            # chose for the request, as every API error is.
+            error = DomainError(zh, en, code="body_too_large", extra={"max_bytes": limit})
             return JsonResponse(
-                {"detail": en if english else zh, "code": "body_too_large", "max_bytes": limit},
+                {
+                    "detail": error.detail(translation.get_language()),
+                    "code": error.code,
+                    **error.extra,
+                },
                 status=413,
             )
         return HttpResponse(f"{zh}\n{en}\n", status=413, content_type="text/plain; charset=utf-8")

@@ -178,7 +178,13 @@ def test_an_upload_over_the_request_limit_is_refused_before_it_is_read(
     answer = office_api.post(IMPORTS, {"file": big, "kind": "high_tech"})
     data = error(answer, 413, "body_too_large")
     assert data["max_bytes"] == 1024 * 1024
+    assert data["detail"].startswith("请求过大")
     assert list(tmp_path.iterdir()) == []
+    big.seek(0)
+    english = office_api.post(
+        IMPORTS, {"file": big, "kind": "high_tech"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert error(english, 413, "body_too_large")["detail"].startswith("The request is too large")
     assert not ImportedList.objects.exists()
     page = office_api.post("/whitelist/imports/new/", {"file": named("big.csv", CSV * 100_000)})
     assert page.status_code == 413
