@@ -4,6 +4,8 @@ own webhooks; the IP office reads every event (`Perm.FEED_ALL`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from ipfin.accounts.permissions import Actor, Perm, require, tenant_scope
@@ -50,3 +52,12 @@ def delivery_log(*, actor: Actor, webhook_id: int, state: str | None, limit: int
     if state:
         rows = rows.filter(state=state)
     return list(rows.order_by("-event__position").prefetch_related("tries")[:limit])
+
+
+def keys_told(keys: Iterable[str]) -> set[str]:
+    """Those of `keys` (ipfin.feed.models.Event.key) already published: for a publisher that
+    must know, before it builds an event, whether the feed told it already."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return set()
+    return {k for k in Event.objects.filter(key__in=wanted).values_list("key", flat=True) if k}

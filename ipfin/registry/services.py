@@ -28,7 +28,8 @@ from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.versioning import check_version
 from ipfin.feed.domain import EventType as FeedEventType
-from ipfin.feed.services import event_publish
+from ipfin.feed.selectors import keys_told
+from ipfin.feed.services import Occurrence, event_publish, events_publish
 from ipfin.registry.domain import (
     KIND_ZH,
     PATENT_KINDS,
@@ -62,6 +63,8 @@ from ipfin.registry.selectors import (
     REGISTER_FLOOR,
     right_facts,
     right_status,
+    rights_events_bulk,
+    rights_status_bulk,
     share_str,
     status_as_dict,
 )
@@ -1251,6 +1254,19 @@ def _owner_org_ids(right: Right) -> set[int]:
     )
 
 
+def _status_change_data(
+    right: Right, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """The data of a `right.status_changed` event: the right and its status fields before and
+    after (status_as_dict forms)."""
+    return {
+        "right_number": right.number,
+        "right_kind": right.kind,
+        "before": {k: before.get(k) for k in _STATUS_FIELDS},
+        "after": {k: after.get(k) for k in _STATUS_FIELDS},
+    }
+
+
 def _feed_status_change(
     right: Right,
     event: RightEvent | None,
@@ -1266,18 +1282,111 @@ def _feed_status_change(
     banks holding a pledge on it read it."""
     if all(before.get(k) == after.get(k) for k in _STATUS_FIELDS):
         return
-    data: dict[str, Any] = {
-        "right_number": right.number,
-        "right_kind": right.kind,
-        "before": {k: before.get(k) for k in _STATUS_FIELDS},
-        "after": {k: after.get(k) for k in _STATUS_FIELDS},
-        "event": None
-        if event is None
-        else {"id": event.pk, "type": event.type, "date": event.date},
-    }
+    data = _status_change_data(right, before, after)
+    data["event"] = (
+        None if event is None else {"id": event.pk, "type": event.type, "date": event.date}
+    )
     if term_facts is not None:
         data["term_facts"] = term_facts
     event_publish(FeedEventType.RIGHT_STATUS_CHANGED, data, [*sorted(owner_ids), *pledgee_ids])
+
+
+# The statuses the passing of days brings on with no event recorded: an annuity unpaid on its due
+# day (grace period, 专利法实施细则 2023 r. 116), still unpaid when the grace period ends (专利法
+# art. 44 ¶1 (1): the patent ends), a term run out (专利法 art. 42, 商标法 arts. 39-40).
+TIME_DRIVEN_STATUSES: frozenset[Status] = frozenset(
+    {Status.GRACE_PERIOD, Status.LAPSED, Status.EXPIRED}
+)
+
+
+def rights_time_status_publish(right_ids: Sequence[int], *, on: datetime.date) -> int:
+    """Tell the change feed (ipfin.feed) of the legal-status changes that the passing of days
+    made to these rights by `on`, with no event recorded (see TIME_DRIVEN_STATUSES): the daily
+    risk scan calls it for the pledged rights that entered a grace period, lapsed or reached the
+    end of their term. Recorded events and term facts publish their own changes when recorded
+    (`_feed_status_change`); a status time brings on has no such moment, so the pledgee bank
+    would otherwise hear of it only as a risk alert.
+
+    Each change is keyed by the right, the status and the day it took effect (`since`): a second
+    scan of the day, or the next day's, tells it once. `before` is the status on the last day the
+    new one did not show yet: the day before `on`, or, when the scan missed days, the day found
+    by halving the days between `since` and `on` (a patent ends on the day its annuity fell due,
+    but shows lapsed only when the grace period ends). A fixed number of queries for the rights,
+    their events, the keys told and the owners, then one per change for its pledgees. Returns how
+    many were published."""
+    rights = list(Right.objects.filter(pk__in=set(right_ids)).order_by("pk"))
+    if not rights:
+        return 0
+    events = rights_events_bulk(rights, on=on)
+    now = rights_status_bulk(rights, on=on, events=events)
+    keyed: dict[str, tuple[Right, StatusResult]] = {}
+    for right in rights:
+        after = now[right.pk]
+        if after.status in TIME_DRIVEN_STATUSES and after.since is not None and after.since <= on:
+            key = f"right.status:{right.pk}:{after.status.value}:{after.since.isoformat()}"
+            keyed[key] = (right, after)
+    told = keys_told(keyed)
+    untold = {key: pair for key, pair in keyed.items() if key not in told}
+    owners: dict[int, list[int]] = {}
+    for right_id, org_id in (
+        RightOwner.objects.filter(
+            right_id__in=[right.pk for right, _after in untold.values()],
+            valid_to__isnull=True,
+            organisation__isnull=False,
+        )
+        .order_by("organisation_id")
+        .values_list("right_id", "organisation_id")
+    ):
+        owners.setdefault(right_id, []).append(org_id)
+    occurrences: list[Occurrence] = []
+    for key, (right, after) in untold.items():
+        before = _last_status_before(right, events[right.pk], after, on)
+        if before is None:
+            continue
+        occurrences.append(
+            Occurrence(
+                FeedEventType.RIGHT_STATUS_CHANGED,
+                {
+                    **_status_change_data(right, status_as_dict(before), status_as_dict(after)),
+                    "event": None,
+                    "since": after.since,
+                },
+                [*owners.get(right.pk, []), *pledgees_of(right, on)],
+                key=key,
+            )
+        )
+    return events_publish(occurrences) if occurrences else 0
+
+
+def _last_status_before(
+    right: Right, events: Sequence[RightEvent], after: StatusResult, on: datetime.date
+) -> StatusResult | None:
+    """The right's status on the last day before `on` that it was not yet `after.status`, from
+    its events up to `on` (None when there is no such day: the status is not new). Halving: the
+    day before `since` is not it yet, and once shown a time-driven status stays until an event
+    changes it."""
+
+    def status_on(day: datetime.date) -> StatusResult:
+        day = max(day, REGISTER_FLOOR)
+        upto = [event for event in events if event.date <= day]
+        return rights_status_bulk([right], on=day, events={right.pk: upto})[right.pk]
+
+    one_day = datetime.timedelta(days=1)
+    before = status_on(on - one_day)
+    if before.status != after.status:
+        return before
+    low, high = (after.since or on) - one_day, on - one_day
+    low_status = status_on(low)
+    if low_status.status == after.status:
+        return None
+    while (high - low).days > 1:
+        middle = low + datetime.timedelta(days=(high - low).days // 2)
+        status = status_on(middle)
+        if status.status == after.status:
+            high = middle
+        else:
+            low, low_status = middle, status
+    return low_status
 
 
 def _event_record(

@@ -96,6 +96,9 @@ class ScanRead:
 
     pledged_rights: int
     loans: int
+    # The pledged rights whose term had run out by the day (trademarks: their 10 years, the
+    # renewal grace aside): the scan tells the change feed of their new status.
+    expired_rights: tuple[int, ...] = ()
 
 
 def _pledges_in_force(on: date) -> QuerySet[Pledge]:
@@ -353,7 +356,8 @@ def scan_findings(
         latest = _latest_valuations(items, on, right_id, pledge_id)
         findings.extend(_value_findings(loans, first_right, latest, decline))
         findings.extend(_concentration_findings(loans, on, concentration))
-    return findings, ScanRead(len(rows), len(loans))
+    ended = np.unique(right_id[~np.isnat(expiry) & (expiry <= np.datetime64(on, "D"))])
+    return findings, ScanRead(len(rows), len(loans), tuple(int(i) for i in ended))
 
 
 _ANNUITY_KINDS = frozenset({AlertKind.ANNUITY_DUE, AlertKind.GRACE_PERIOD, AlertKind.LAPSED})

@@ -89,8 +89,9 @@ from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Installment, Loan
 from ipfin.pledges.services.deposits import annuity_deposit_draw
 from ipfin.registry.models import Right
+from ipfin.registry.services import rights_time_status_publish
 from ipfin.risk import selectors
-from ipfin.risk.domain.alerts import Finding, alert_message
+from ipfin.risk.domain.alerts import AlertKind, Finding, alert_message
 from ipfin.risk.domain.claims import LIVE_STATES, ClaimAction, ClaimState, next_state
 from ipfin.risk.domain.compensation import (
     PARTIES,
@@ -1165,8 +1166,20 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
         )
         _tell_banks(new, on)
         _feed_alerts([alert.key for alert in new], on)
+        # The legal status the days changed (no event recorded: a grace period begun, a patent
+        # lapsed, a term run out) reaches the feed as a right.status_changed too.
+        rights_time_status_publish(
+            sorted(
+                {a.right_id for a in new if a.kind in _STATUS_ALERTS and a.right_id is not None}
+                | set(read.expired_rights)
+            ),
+            on=on,
+        )
     return summary
 
+
+# The alerts that announce a status the days brought on (see rights_time_status_publish).
+_STATUS_ALERTS = frozenset({AlertKind.GRACE_PERIOD.value, AlertKind.LAPSED.value})
 
 # The key of the scans' lock (PostgreSQL advisory lock, held to the transaction's end).
 _SCAN_LOCK = 0x1F_5C_A0

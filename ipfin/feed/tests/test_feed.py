@@ -221,3 +221,102 @@ def test_a_change_decided_and_a_withdrawal_reach_the_parties_feed(
         "pledgee",
     )
     assert bank_b_api.get(f"/api/v1/events?after={after}").json()["items"] == []
+
+
+def _status_changes(client: Any, after: int = 0) -> list[dict[str, Any]]:
+    page = client.get(f"/api/v1/events?after={after}&limit=1000").json()
+    return [item["data"] for item in page["items"] if item["type"] == "right.status_changed"]
+
+
+def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_zlf_art44(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_api: Any,
+    bank_b_api: Any,
+    api_client: Callable[..., Any],
+    enterprise_a_user: User,
+) -> None:
+    """No event is recorded when an annuity goes unpaid (专利法实施细则 2023 r. 116: six months'
+    grace) nor when the grace period ends with it unpaid (专利法 art. 44 ¶1 (1): the patent ends
+    on the due day): the daily scan tells the feed, once each, the pledgee bank and the owner."""
+    from ipfin.registry.domain import annuity_due_date, grace_end
+    from ipfin.registry.models import RightEvent
+    from ipfin.risk.services import risk_scan
+
+    pledge = approve(examiner, make_pledge())
+    right = pledge.items.get().right
+    paid = RightEvent.objects.filter(right=right, type="annuity_paid")
+    year = max(e.payload["year"] for e in paid) + 1
+    due = annuity_due_date(right.filing_date, right.grant_date, year)
+    start = bank_a_api.get("/api/v1/events").json()["next"]
+
+    risk_scan(on=due - timedelta(days=1))
+    assert _status_changes(bank_a_api, start) == []
+    risk_scan(on=due + timedelta(days=3))
+    risk_scan(on=due + timedelta(days=3))  # the same day again
+    risk_scan(on=due + timedelta(days=4))  # and the next
+    (grace,) = _status_changes(bank_a_api, start)
+    assert grace["right_number"] == right.number and grace["event"] is None
+    assert (grace["before"]["status"], grace["after"]["status"]) == ("in_force", "grace_period")
+    assert grace["since"] == due.isoformat()
+
+    lapsed_on = grace_end(due) + timedelta(days=1)
+    risk_scan(on=lapsed_on)
+    risk_scan(on=lapsed_on + timedelta(days=1))
+    changes = _status_changes(bank_a_api, start)
+    assert len(changes) == 2
+    assert (changes[1]["before"]["status"], changes[1]["after"]["status"]) == (
+        "grace_period",
+        "lapsed",
+    )
+    assert changes[1]["since"] == due.isoformat()  # the patent ends on the day the annuity fell due
+    # The owner reads the same events; another bank none.
+    assert _status_changes(api_client(enterprise_a_user), start) == changes
+    assert _status_changes(bank_b_api) == []
+
+
+def test_a_trademark_s_term_run_out_reaches_the_pledgee_sbf_art40(
+    count_queries: Callable[[Callable[[], object]], int],
+    make_trademark: Callable[..., Right],
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_api: Any,
+    today: date,
+) -> None:
+    """A registered mark's ten years run out (商标法 art. 39) into six months' renewal grace, then,
+    unrenewed, it ends (art. 40): two changes of legal status with no event recorded, each told
+    once by the daily scan, and nothing for a pledged mark still in its term."""
+    from ipfin.registry.domain import add_years
+    from ipfin.risk.services import risk_scan
+
+    granted = add_years(today, -10) + timedelta(days=10)
+    mark = make_trademark("到期", filing_date=granted - timedelta(days=300), grant_date=granted)
+    fresh = make_trademark("未到期")
+    expiry = add_years(granted, 10)
+    # A debt due before the mark's term ends (the pre-check refuses a longer one).
+    approve(examiner, make_pledge(rights=[mark, fresh], term_end=expiry - timedelta(days=1)))
+    start = bank_a_api.get("/api/v1/events").json()["next"]
+
+    risk_scan(on=expiry - timedelta(days=1))
+    assert _status_changes(bank_a_api, start) == []
+    risk_scan(on=expiry)
+    risk_scan(on=expiry + timedelta(days=1))
+    (grace,) = _status_changes(bank_a_api, start)
+    assert grace["right_number"] == mark.number
+    assert (grace["before"]["status"], grace["after"]["status"]) == ("in_force", "grace_period")
+
+    ended = add_years(expiry, 1)  # past the six months' grace, with no renewal filed
+    risk_scan(on=ended)
+    risk_scan(on=ended + timedelta(days=1))
+    changes = _status_changes(bank_a_api, start)
+    assert [c["right_number"] for c in changes] == [mark.number, mark.number]
+    assert (changes[1]["before"]["status"], changes[1]["after"]["status"]) == (
+        "grace_period",
+        "expired",
+    )
+    assert changes[1]["since"] == expiry.isoformat()
+    # A change told already costs the next day's scan no query of its own.
+    from ipfin.registry.services import rights_time_status_publish
+
+    later = ended + timedelta(days=2)
+    assert count_queries(lambda: rights_time_status_publish([mark.pk, fresh.pk], on=later)) <= 3
