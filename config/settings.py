@@ -345,6 +345,8 @@ IPFIN_SCORE_READERS = max(1, int(os.environ.get("IPFIN_SCORE_READERS", "2")))
 IPFIN_SCORE_WRITERS = max(1, int(os.environ.get("IPFIN_SCORE_WRITERS", "2")))
 # Seconds a chunk waits before it commits: set only by the test that kills a worker mid-chunk.
 IPFIN_JOBS_CHUNK_PAUSE = float(os.environ.get("IPFIN_JOBS_CHUNK_PAUSE", "0"))
+# Seconds between two looks of a run waiting for the jobs it comes after (JobSpec.after).
+IPFIN_JOBS_AFTER_WAIT = float(os.environ.get("IPFIN_JOBS_AFTER_WAIT", "60"))
 
 
 def _nightly(job: str, hour: int, minute: int = 0) -> dict[str, Any]:
@@ -356,7 +358,8 @@ def _nightly(job: str, hour: int, minute: int = 0) -> dict[str, Any]:
 
 
 # Beat's schedule (`ipfin celery beat`): each daily job at night, in the order their inputs need
-# (the classification before the scan that reads it), the webhooks every minute.
+# (the classification before the scan that reads it; a scan sent while the classification still
+# runs waits for it: JobSpec.after), the webhooks every minute.
 CELERY_BEAT_SCHEDULE = {
     "lapse_pledge_applications": _nightly("lapse_pledge_applications", 0, 30),
     "classify_loans": _nightly("classify_loans", 1),

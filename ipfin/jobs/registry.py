@@ -67,6 +67,12 @@ class JobSpec:
     # A further test of who may read a run (a report: the reader's scope still the one it was
     # built over), after the permission's; None: none.
     may_read: Callable[[Any, Any], bool] | None = None
+    # The daily jobs whose output this one reads (the risk scan reads the day's classification):
+    # on the workers a run of it is not begun while a run of one of them is live; it stays queued
+    # and looks again every IPFIN_JOBS_AFTER_WAIT seconds (ipfin.jobs.tasks.job_plan). Beat's
+    # clock alone does not order them: a classification of the whole country can outrun the hour
+    # between the two.
+    after: tuple[str, ...] = ()
 
 
 _JOBS: dict[str, JobSpec] = {}

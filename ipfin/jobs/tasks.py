@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from ipfin.common.errors import Conflict
@@ -37,6 +38,11 @@ class JobTask(Task):  # type: ignore[misc]
 
 @shared_task(name="ipfin.jobs.plan", base=JobTask, **_RETRY)
 def job_plan(self: Task, run_id: int) -> None:
+    if services.run_waits_for(run_id) is not None:
+        # Sent again later as a new message (not a retry: waiting is no failure, and must not
+        # use up the retries a database error has).
+        job_plan.apply_async((run_id,), countdown=settings.IPFIN_JOBS_AFTER_WAIT)
+        return
     indexes = services.run_plan(run_id)
     if not indexes:
         services.run_finish_if_complete(run_id, retries=self.request.retries or 0)

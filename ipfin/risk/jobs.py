@@ -24,4 +24,4 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return result
 
 
-register(JobSpec(name="risk_scan", label=_("风险预警扫描"), run=_run))
+register(JobSpec(name="risk_scan", label=_("风险预警扫描"), run=_run, after=("classify_loans",)))

@@ -25,7 +25,11 @@ def _run(params: Params, lo: int, hi: int) -> dict[str, Any]:
     return {"snapshots_taken": len(taken), "as_of": [s.as_of.isoformat() for s in taken]}
 
 
-register(JobSpec(name="snapshot_positions", label=_("季末贷款余额快照"), run=_run))
+register(
+    JobSpec(
+        name="snapshot_positions", label=_("季末贷款余额快照"), run=_run, after=("classify_loans",)
+    )
+)
 
 
 def _report(params: Params, lo: int, hi: int) -> dict[str, Any]:

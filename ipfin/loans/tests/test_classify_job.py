@@ -230,3 +230,54 @@ def test_a_repayment_committing_during_the_daily_job_is_not_overwritten(
     assert loan.classification == "normal" and loan.days_past_due == 0
     told = [e.data["classification"] for e in Event.objects.filter(type="loan.classified")]
     assert told == ["substandard", "normal"]
+
+
+@pytest.mark.django_db
+def test_a_scan_on_the_workers_waits_for_a_live_classification_not_in_process() -> None:
+    """The risk scan and the quarter-end snapshots read the day's classification
+    (JobSpec.after): sent to the workers while it still runs, they are not begun. In process
+    nothing else runs meanwhile, and a run already begun never waits."""
+    from ipfin.jobs.services import run_waits_for
+
+    classify = JobRun.objects.create(name="classify_loans", state=JobState.RUNNING, on_workers=True)
+    scan = JobRun.objects.create(name="risk_scan", on_workers=True)
+    snapshot = JobRun.objects.create(name="snapshot_positions", on_workers=True)
+    ledger = JobRun.objects.create(name="remind_ledger", on_workers=True)
+    assert run_waits_for(scan.pk) == run_waits_for(snapshot.pk) == "classify_loans"
+    assert run_waits_for(ledger.pk) is None  # reads no classification
+    in_process = JobRun.objects.create(name="risk_scan", scope="x", on_workers=False)
+    assert run_waits_for(in_process.pk) is None
+    JobRun.objects.filter(pk=scan.pk).update(state=JobState.RUNNING)
+    assert run_waits_for(scan.pk) is None
+    JobRun.objects.filter(pk=classify.pk).update(state=JobState.DONE)
+    assert run_waits_for(snapshot.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_workers_the_risk_scan_begins_once_the_classification_is_done(
+    celery_workers: Any,
+) -> None:
+    """Beat sends the scan an hour after the classification; a classification still running
+    then (the whole country's loans) is waited for, not read half done."""
+    from django.utils import timezone
+
+    classify = JobRun.objects.create(
+        name="classify_loans", state=JobState.RUNNING, on_workers=True,
+        started_at=timezone.now(), progressed_at=timezone.now(),
+    )  # fmt: skip
+    celery_workers.start(IPFIN_JOBS_AFTER_WAIT="0.5")
+    sent = celery_workers.send("risk_scan", "--async", "--wait", "4", timeout=90)
+    assert sent.returncode != 0, sent.stdout.decode()  # not done: it waits
+    scan = JobRun.objects.get(name="risk_scan")
+    assert (scan.state, scan.started_at) == (JobState.QUEUED, None), celery_workers.log(0)
+
+    finished = timezone.now()
+    JobRun.objects.filter(pk=classify.pk).update(state=JobState.DONE, finished_at=finished)
+    _wait_for(
+        lambda: JobRun.objects.get(pk=scan.pk).state in (JobState.DONE, JobState.FAILED),
+        90,
+        "the scan to run once the classification is done",
+    )
+    scan.refresh_from_db()
+    assert scan.state == JobState.DONE, (scan.error, celery_workers.log(0))
+    assert scan.started_at is not None and scan.started_at >= finished
