@@ -111,6 +111,16 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _wait_until_ended(run: JobRun, seconds: float, what: str) -> None:
+    """Wait for the run to be done or failed, then read it again."""
+    _wait_for(
+        lambda: JobRun.objects.get(pk=run.pk).state in (JobState.DONE, JobState.FAILED),
+        seconds,
+        what,
+    )
+    run.refresh_from_db()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_on_workers_a_chunk_killed_midway_is_done_once_by_another_worker(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
@@ -136,12 +146,7 @@ def test_on_workers_a_chunk_killed_midway_is_done_once_by_another_worker(
 
     # Worker B, no pause: the broker gives it the chunk again.
     celery_workers.start(IPFIN_JOBS_CHUNK_SIZE="1")
-    _wait_for(
-        lambda: JobRun.objects.get(pk=run.pk).state in (JobState.DONE, JobState.FAILED),
-        120,
-        "the run to finish on worker B",
-    )
-    run.refresh_from_db()
+    _wait_until_ended(run, 120, "the run to finish on worker B")
     assert run.state == JobState.DONE, (run.error, celery_workers.log(1))
     assert (run.chunks_total, run.chunks_done) == (3, 3)
     assert run.result == {"checked": 3, "changed": 3, "non_performing": 3}
@@ -273,11 +278,6 @@ def test_on_workers_the_risk_scan_begins_once_the_classification_is_done(
 
     finished = timezone.now()
     JobRun.objects.filter(pk=classify.pk).update(state=JobState.DONE, finished_at=finished)
-    _wait_for(
-        lambda: JobRun.objects.get(pk=scan.pk).state in (JobState.DONE, JobState.FAILED),
-        90,
-        "the scan to run once the classification is done",
-    )
-    scan.refresh_from_db()
+    _wait_until_ended(scan, 90, "the scan to run once the classification is done")
     assert scan.state == JobState.DONE, (scan.error, celery_workers.log(0))
     assert scan.started_at is not None and scan.started_at >= finished
