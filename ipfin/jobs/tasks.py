@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -28,10 +29,21 @@ _RETRY: dict[str, Any] = {
 }
 
 
+class JobTimeLimit(Exception):
+    """A task stopped at its time limit (IPFIN_JOBS_TIME_LIMIT), in words for the run's page."""
+
+
 class JobTask(Task):  # type: ignore[misc]
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
+        if isinstance(exc, SoftTimeLimitExceeded):
+            limit = settings.IPFIN_JOBS_TIME_LIMIT
+            exc = JobTimeLimit(
+                f"任务运行超过 {limit:g} 秒时限，已停止，本段未保存（IPFIN_JOBS_TIME_LIMIT）。"
+                f" / Stopped after the time limit of {limit:g} s, nothing of the step saved "
+                "(IPFIN_JOBS_TIME_LIMIT)."
+            )
         if args:
             services.run_fail(int(args[0]), exc)
 

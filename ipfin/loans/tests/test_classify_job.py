@@ -281,3 +281,23 @@ def test_on_workers_the_risk_scan_begins_once_the_classification_is_done(
     _wait_until_ended(scan, 90, "the scan to run once the classification is done")
     assert scan.state == JobState.DONE, (scan.error, celery_workers.log(0))
     assert scan.started_at is not None and scan.started_at >= finished
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_workers_a_chunk_past_the_time_limit_is_stopped_and_fails_its_run(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
+) -> None:
+    """A chunk that hangs (here: paused 30 s before it commits) is stopped at the time limit:
+    the worker is free again, nothing of the chunk is saved, and the run says why."""
+    loans = _three_loans(lend, pledged)
+    worker = celery_workers.start(IPFIN_JOBS_CHUNK_PAUSE="30", IPFIN_JOBS_TIME_LIMIT="2")
+    began = time.monotonic()
+    sent = celery_workers.send(*_ASYNC_91, timeout=120)
+    assert sent.returncode != 0
+    assert time.monotonic() - began < 25  # not the 30 s pause: stopped at the limit
+    run = JobRun.objects.get()
+    assert run.state == JobState.FAILED, celery_workers.log(0)
+    assert "time limit of 2 s" in run.error and "IPFIN_JOBS_TIME_LIMIT" in run.error
+    assert not JobChunk.objects.filter(run=run, done=True).exists()
+    assert [c for _, c in _outcome(loans)["categories"]] == ["normal"] * 3
+    assert worker.poll() is None  # the worker lives on
