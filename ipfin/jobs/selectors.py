@@ -6,7 +6,7 @@ from __future__ import annotations
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound
-from ipfin.jobs.models import JobFile, JobFileRole, JobRun, JobState
+from ipfin.jobs.models import LIVE_STATES, JobFile, JobFileRole, JobRun, JobState
 from ipfin.jobs.registry import job_spec
 
 RECENT = 50
@@ -66,3 +66,17 @@ def job_runs_requested(*, actor: Actor, names: list[str], limit: int = 20) -> li
     newest first."""
     user = require_login(actor)
     return list(JobRun.objects.filter(requested_by=user, name__in=names).order_by("-pk")[:limit])
+
+
+def run_waits_for(run: JobRun) -> str | None:
+    """The name of the job a run queued on the workers waits for (JobSpec.after: a live run of
+    it), or None: the run may begin. A run in process never waits (nothing else runs it
+    meanwhile), nor one already begun (a redelivered plan)."""
+    try:
+        after = job_spec(run.name).after
+    except KeyError:  # a job no longer registered waits for nothing
+        return None
+    if not after or not run.on_workers or run.state != JobState.QUEUED:
+        return None
+    live = JobRun.objects.filter(name__in=after, state__in=LIVE_STATES).order_by("queued_at")
+    return live.values_list("name", flat=True).first()

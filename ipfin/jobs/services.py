@@ -312,18 +312,6 @@ def run_plan(run_id: int) -> list[int]:
         return list(run.chunks.filter(done=False).values_list("index", flat=True))
 
 
-def run_waits_for(run_id: int) -> str | None:
-    """The job a run queued on the workers waits for (JobSpec.after: a live run of it), or None:
-    the run may begin. A run in process never waits (nothing else runs it meanwhile), nor one
-    already begun (a redelivered plan)."""
-    run = JobRun.objects.get(pk=run_id)
-    after = job_spec(run.name).after
-    if not after or not run.on_workers or run.state != JobState.QUEUED:
-        return None
-    live = JobRun.objects.filter(name__in=after, state__in=LIVE_STATES).order_by("queued_at")
-    return live.values_list("name", flat=True).first()
-
-
 def _params(run: JobRun) -> dict[str, Any]:
     """What the job's functions are given: the params its command sent, the run's id and the
     day it was queued on (registry.RUN_KEY, registry.QUEUED_ON_KEY)."""

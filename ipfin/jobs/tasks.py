@@ -16,6 +16,8 @@ from django.db import DatabaseError
 
 from ipfin.common.errors import Conflict
 from ipfin.jobs import services
+from ipfin.jobs.models import JobRun
+from ipfin.jobs.selectors import run_waits_for
 
 _RETRY: dict[str, Any] = {
     "bind": True,
@@ -50,7 +52,7 @@ class JobTask(Task):  # type: ignore[misc]
 
 @shared_task(name="ipfin.jobs.plan", base=JobTask, **_RETRY)
 def job_plan(self: Task, run_id: int) -> None:
-    if services.run_waits_for(run_id) is not None:
+    if run_waits_for(JobRun.objects.get(pk=run_id)) is not None:
         # Sent again later as a new message (not a retry: waiting is no failure, and must not
         # use up the retries a database error has).
         job_plan.apply_async((run_id,), countdown=settings.IPFIN_JOBS_AFTER_WAIT)

@@ -69,6 +69,7 @@ from ipfin.jobs.selectors import (
     job_run_output,
     job_runs_recent,
     job_runs_requested,
+    run_waits_for,
 )
 from ipfin.jobs.services import job_request
 from ipfin.loans import selectors as loan_selectors
@@ -388,11 +389,15 @@ JOB_RESULT_LABELS = {
 }
 
 
-def _job_row(run: JobRun) -> dict[str, Any]:
+def _job_label(name: str) -> Any:
     try:
-        label = job_spec(run.name).label
+        return job_spec(name).label
     except KeyError:  # a job no longer registered: its name is all there is
-        label = run.name
+        return name
+
+
+def _job_row(run: JobRun) -> dict[str, Any]:
+    label = _job_label(run.name)
     seconds = None
     if run.started_at is not None:
         end = run.finished_at or timezone.now()
@@ -405,9 +410,12 @@ def _job_row(run: JobRun) -> dict[str, Any]:
             if k in JOB_RESULT_LABELS and isinstance(v, int | float)
         ]
         summary = _("，").join(counts)
+    waits_for = run_waits_for(run)
     return {
         "run": run,
         "label": label,
+        # The job a queued run waits for (JobSpec.after), by what it does.
+        "waiting_for": _job_label(waits_for) if waits_for else None,
         "total": max(run.chunks_total, 1),
         "seconds": seconds,
         "summary": summary,

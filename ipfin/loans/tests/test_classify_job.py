@@ -242,20 +242,23 @@ def test_a_scan_on_the_workers_waits_for_a_live_classification_not_in_process() 
     """The risk scan and the quarter-end snapshots read the day's classification
     (JobSpec.after): sent to the workers while it still runs, they are not begun. In process
     nothing else runs meanwhile, and a run already begun never waits."""
-    from ipfin.jobs.services import run_waits_for
+    from ipfin.jobs.selectors import run_waits_for
+
+    def run_waits_for_id(pk: int) -> str | None:
+        return run_waits_for(JobRun.objects.get(pk=pk))
 
     classify = JobRun.objects.create(name="classify_loans", state=JobState.RUNNING, on_workers=True)
     scan = JobRun.objects.create(name="risk_scan", on_workers=True)
     snapshot = JobRun.objects.create(name="snapshot_positions", on_workers=True)
     ledger = JobRun.objects.create(name="remind_ledger", on_workers=True)
-    assert run_waits_for(scan.pk) == run_waits_for(snapshot.pk) == "classify_loans"
-    assert run_waits_for(ledger.pk) is None  # reads no classification
+    assert run_waits_for_id(scan.pk) == run_waits_for_id(snapshot.pk) == "classify_loans"
+    assert run_waits_for_id(ledger.pk) is None  # reads no classification
     in_process = JobRun.objects.create(name="risk_scan", scope="x", on_workers=False)
-    assert run_waits_for(in_process.pk) is None
+    assert run_waits_for_id(in_process.pk) is None
     JobRun.objects.filter(pk=scan.pk).update(state=JobState.RUNNING)
-    assert run_waits_for(scan.pk) is None
+    assert run_waits_for_id(scan.pk) is None
     JobRun.objects.filter(pk=classify.pk).update(state=JobState.DONE)
-    assert run_waits_for(snapshot.pk) is None
+    assert run_waits_for_id(snapshot.pk) is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -85,3 +85,21 @@ def test_the_page_speaks_english_on_request(
     html = client.get("/jobs/").content.decode()
     assert "Background jobs" in html and "Done" in html
     assert "后台任务" not in html
+
+
+def test_a_run_waiting_for_the_classification_says_so_in_either_language(
+    client_for: Callable[[User], Client], office_admin: User
+) -> None:
+    """A risk scan sent to the workers while the classification runs stays queued
+    (JobSpec.after): the administrator reads why, by what the jobs do, not their names."""
+    JobRun.objects.create(name="classify_loans", state=JobState.RUNNING, on_workers=True)
+    scan = JobRun.objects.create(name="risk_scan", on_workers=True)
+    client = client_for(office_admin)
+    waiting = "等待“贷款五级分类”完成后开始"
+    assert waiting in client.get("/jobs/").content.decode()
+    assert waiting in client.get(f"/jobs/{scan.pk}/").content.decode()
+    client.cookies["ipfin_language"] = "en"
+    english = client.get(f"/jobs/{scan.pk}/").content.decode()
+    assert "Begins once “" in english and "classify_loans" not in english
+    JobRun.objects.filter(name="classify_loans").update(state=JobState.DONE)
+    assert "Begins once" not in client.get(f"/jobs/{scan.pk}/").content.decode()
