@@ -31,22 +31,10 @@ from ninja.parser import Parser
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.errors import DomainError, ValidationFailed, invalid
-from ipfin.common.inputs import MAX_FILE_NAME_LENGTH
+from ipfin.common.inputs import MAX_FILE_NAME_LENGTH, unstorable
 from ipfin.openapi import complete_document
 
 # --- request parsing: every JSON body, query string and form of the API comes through here --------
-
-
-def _unstorable(text: str) -> bool:
-    """True for text no database of ours can store: a NUL character (PostgreSQL text cannot hold
-    one, neither can jsonb) or an unpaired surrogate (not encodable as UTF-8)."""
-    if "\x00" in text:
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 # The integers a database column of ours holds (BigAutoField ids, counts): 64-bit signed. A JSON
@@ -62,14 +50,14 @@ def _find_unstorable(data: Any, root: str) -> list[str | int] | None:
     while stack:  # iterative: a deeply nested body cannot exhaust the interpreter's stack
         value, loc = stack.pop()
         if isinstance(value, str):
-            if _unstorable(value):
+            if unstorable(value):
                 return loc
         elif isinstance(value, int) and not isinstance(value, bool):
             if not _INT_MIN <= value <= _INT_MAX:
                 return loc
         elif isinstance(value, dict):
             for key in value:
-                if isinstance(key, str) and _unstorable(key):
+                if isinstance(key, str) and unstorable(key):
                     return [*loc, key]
             # Pushed in reverse, so that the first offending field in document order is reported.
             stack.extend((item, [*loc, key]) for key, item in reversed(value.items()))

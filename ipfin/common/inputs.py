@@ -38,6 +38,18 @@ __all__ = [
 MAX_FILE_NAME_LENGTH = 200
 
 
+def unstorable(text: str) -> bool:
+    """True for text no database of ours can store: a NUL character (PostgreSQL text cannot hold
+    one, neither can jsonb) or an unpaired surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def cell_text(value: object) -> str:
     """A spreadsheet cell's value as stripped text ("" for an empty cell). A whole float is
     written without its ".0": Excel holds a code of digits only (a credit code, a year) as a

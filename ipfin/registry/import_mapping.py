@@ -37,6 +37,11 @@ Formats (see the SOURCE.md beside each file under ../shared/data/):
   another source brings its application number. So every row is skipped with reason
   "no_application_number" (counted, not an error).
 
+A number twice in one file is a duplicate (the first row loads), except an application's
+publication and its grant (an invention's A and B publications in one CNIPR export): the grant's row
+loads wherever it stands and the other is skipped as "superseded_in_file", as a grant from another
+file is never undone by the application's.
+
 Every granted patent gets one annuity_paid event for `first_annuity_year` on the grant date, source
 "import": the grant registration fee includes that year's annuity (专利法实施细则 r. 115, 2023;
 专利收费标准, 授权当年年费). No other event is ever invented.
@@ -154,12 +159,17 @@ class Problem(StrEnum):
     GRANT_BEFORE_FILING = "grant_before_filing"
     DUPLICATE_IN_FILE = "duplicate_in_file"
     FIELD_TOO_LONG = "field_too_long"
+    BAD_CHARACTER = "bad_character"
     BAD_RECORD = "bad_record"
     NO_APPLICATION_NUMBER = "no_application_number"
     NOT_CN = "not_cn"
+    # An application's publication in the same file as its grant: the grant's row is loaded.
+    SUPERSEDED_IN_FILE = "superseded_in_file"
 
 
-SKIPS: frozenset[Problem] = frozenset({Problem.NO_APPLICATION_NUMBER, Problem.NOT_CN})
+SKIPS: frozenset[Problem] = frozenset(
+    {Problem.NO_APPLICATION_NUMBER, Problem.NOT_CN, Problem.SUPERSEDED_IN_FILE}
+)
 
 # What each problem is, in a word (Chinese, English): summaries count rows by these.
 PROBLEM_LABELS: dict[Problem, tuple[str, str]] = {
@@ -175,9 +185,14 @@ PROBLEM_LABELS: dict[Problem, tuple[str, str]] = {
     Problem.GRANT_BEFORE_FILING: ("授权日早于申请日", "grant date before the filing date"),
     Problem.DUPLICATE_IN_FILE: ("文件内重复", "duplicate in the file"),
     Problem.FIELD_TOO_LONG: ("字段过长", "field too long"),
+    Problem.BAD_CHARACTER: ("含无法保存的字符", "unstorable character"),
     Problem.BAD_RECORD: ("记录无法读取", "unreadable record"),
     Problem.NO_APPLICATION_NUMBER: ("无申请号", "no application number"),
     Problem.NOT_CN: ("非中国专利", "not a Chinese patent"),
+    Problem.SUPERSEDED_IN_FILE: (
+        "被同一文件中的授权记录取代",
+        "superseded by its grant in the file",
+    ),
 }
 
 _NUMBER_PROBLEM = {
@@ -790,24 +805,47 @@ def map_rows(
     fmt: Format, rows: Sequence[tuple[int, Mapping[str, Any]]], *, source: str
 ) -> Iterator[RightRecord | RowProblem]:
     """Every row of a file in order; a number already seen in the file is a duplicate (the first
-    good row with it wins)."""
+    good row with it wins), except an application's publication and its grant (a CNIPR export
+    lists the A and the B publication of an invention): the grant's row is loaded wherever it
+    stands, the other is skipped as superseded (SUPERSEDED_IN_FILE), as a grant imported from
+    another file is never undone by the application's."""
     ctx = file_context(fmt, [row for _, row in rows], source=source)
-    first_row: dict[str, int] = {}
-    for row_no, row in rows:
-        outcome = (
-            map_row(fmt, row, row_no, ctx) if isinstance(row, Mapping) else _not_a_record(row_no)
-        )
-        if isinstance(outcome, RightRecord):
-            seen = first_row.setdefault(outcome.number, row_no)
-            if seen != row_no:
-                outcome = RowProblem(
-                    row_no,
-                    Problem.DUPLICATE_IN_FILE,
-                    f"号码 {outcome.number} 与第 {seen} 行重复",
-                    f"number {outcome.number} repeats row {seen}",
-                    outcome.number,
-                )
-        yield outcome
+    outcomes: list[RightRecord | RowProblem] = [
+        map_row(fmt, row, row_no, ctx) if isinstance(row, Mapping) else _not_a_record(row_no)
+        for row_no, row in rows
+    ]
+    kept: dict[str, int] = {}  # number → the index of the row loaded for it
+    for i, outcome in enumerate(outcomes):
+        if not isinstance(outcome, RightRecord):
+            continue
+        j = kept.setdefault(outcome.number, i)
+        if j == i:
+            continue
+        first = outcomes[j]
+        assert isinstance(first, RightRecord)
+        if first.grant_date is None and outcome.grant_date is not None:
+            outcomes[j], kept[outcome.number] = _superseded(first, outcome.row), i
+        elif first.grant_date is not None and outcome.grant_date is None:
+            outcomes[i] = _superseded(outcome, first.row)
+        else:
+            outcomes[i] = RowProblem(
+                outcome.row,
+                Problem.DUPLICATE_IN_FILE,
+                f"号码 {outcome.number} 与第 {first.row} 行重复",
+                f"number {outcome.number} repeats row {first.row}",
+                outcome.number,
+            )
+    yield from outcomes
+
+
+def _superseded(application: RightRecord, grant_row: int) -> RowProblem:
+    return RowProblem(
+        application.row,
+        Problem.SUPERSEDED_IN_FILE,
+        f"号码 {application.number} 的授权记录见第 {grant_row} 行，以授权记录为准",
+        f"number {application.number} is granted in row {grant_row}: that row is loaded",
+        application.number,
+    )
 
 
 def _not_a_record(row_no: int) -> RowProblem:

@@ -27,6 +27,7 @@ One audit record per imported file (action "registry.import") holds the counts.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections import Counter
@@ -43,6 +44,7 @@ from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.excel import safe_text
+from ipfin.common.inputs import unstorable
 from ipfin.registry.import_mapping import (
     EventRecord,
     Format,
@@ -278,6 +280,37 @@ def _read_json(text: str) -> tuple[Format | None, list[tuple[int, Mapping[str, A
 # --- validation against the schema ---------------------------------------------------------------
 
 
+def _texts(value: Any) -> Iterator[str]:
+    """Every string inside a record's value (event payloads are nested)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def _bad_character(record: RightRecord) -> RowProblem | None:
+    """The row refused, not cut short or stored on one database and not the other: the same
+    file loads the same rows on SQLite and PostgreSQL, and a bad row is in the report instead of
+    failing the batch it falls in."""
+    values = [getattr(record, f.name) for f in dataclasses.fields(record) if f.name != "events"]
+    values += [[e.source, e.payload] for e in record.events]
+    if any(unstorable(text) for text in _texts(values)):
+        return RowProblem(
+            record.row,
+            Problem.BAD_CHARACTER,
+            "含有无法保存的字符（空字符或不成对的代理字符），请检查源文件是否损坏",
+            "holds a character no database can store (NUL or a lone surrogate): is the file "
+            "corrupted?",
+            record.number,
+        )
+    return None
+
+
 def _too_long(record: RightRecord) -> RowProblem | None:
     for name, limit in _MAX_LENGTH.items():
         value = getattr(record, name, None)
@@ -317,7 +350,7 @@ def parse_file(
         if progress is not None and i % _PROGRESS_STEP == 0:
             progress.advance(_PROGRESS_STEP)
         if isinstance(outcome, RightRecord):
-            problem = _too_long(outcome)
+            problem = _bad_character(outcome) or _too_long(outcome)
             if problem is None:
                 records.append(outcome)
                 continue
@@ -509,11 +542,16 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     counts = _BatchCounts()
     rights, owners_table, events_table = _tables()
     numbers = [rec.number for rec in batch]
+    # Locked until the batch commits, in number order (two imports lock alike: no deadlock): an
+    # edit committed between this read and the write below would otherwise be overwritten with
+    # the values read here (the update writes every changed column of the batch to each row).
+    # An edit sent meanwhile waits, then finds the version moved on and is refused as stale.
     existing = {
         values["number"]: values
-        for values in Right.objects.filter(number__in=numbers).values(
-            "id", *MERGED_FIELDS, "number"
-        )
+        for values in Right.objects.select_for_update()
+        .filter(number__in=numbers)
+        .order_by("number")
+        .values("id", *MERGED_FIELDS, "number")
     }
     new = [rec for rec in batch if rec.number not in existing]
     owners: list[dict[str, Any]] = []

@@ -225,10 +225,15 @@ def right_status(right: Right, *, on: date) -> StatusResult:
 
 def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightEvent]]:
     """The events of many rights dated on or before `on`, in one query: right id → its events,
-    oldest first (a right without any: an empty list)."""
+    oldest first (a right without any: an empty list). Read from the database the rights were
+    read from: the public query's rights from the replica get their statuses from the replica
+    too, never a primary ahead of it (one answer, one moment of the register)."""
     by_right: dict[int, list[RightEvent]] = {r.pk: [] for r in rights}
     if by_right:
-        events = RightEvent.objects.filter(right_id__in=list(by_right), date__lte=on)
+        database = rights[0]._state.db or PRIMARY
+        events = RightEvent.objects.using(database).filter(
+            right_id__in=list(by_right), date__lte=on
+        )
         for event in events.order_by("date", "id"):
             by_right[event.right_id].append(event)
     return by_right

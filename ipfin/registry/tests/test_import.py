@@ -568,3 +568,107 @@ def test_the_report_quotes_the_file_inert_in_a_spreadsheet(tmp_path: Path) -> No
     with report.open(encoding="utf-8") as f:
         (row,) = list(csv.DictReader(f))
     assert row["number"].startswith("'=HYPERLINK"), row
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_import_does_not_overwrite_an_edit_committed_while_it_ran(tmp_path: Path) -> None:
+    """The office fills in a right's abstract while an import runs that changes another
+    right's abstract and this right's IPC code (its row states no abstract): the import waits for
+    the correction, reads it, and keeps it. Unlocked, it read the abstract before the correction
+    and wrote that back over it (every changed column of the batch goes to each of its rows)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    number = "201220249768.9"
+    ipc = {"主分类号": "A01B1/00"}
+    run(
+        write_cnipr(
+            tmp_path / "r" / "v1.csv",
+            [cnipr_row("CN201220249767.4", **ipc), cnipr_row("CN201220249768.9", **ipc)],
+        )
+    )
+    v2 = write_cnipr(
+        tmp_path / "r" / "v2.csv",
+        [
+            cnipr_row("CN201220249767.4", **{**ipc, "摘要": "新摘要"}),
+            cnipr_row("CN201220249768.9", **{"主分类号": "B02C1/00"}),
+        ],
+    )  # fmt: skip
+    outcome: list[str] = []
+
+    def importing() -> None:
+        try:
+            outcome.append(run(v2)[0])
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # the correction, in progress: its row locked
+        edited = Right.objects.select_for_update().get(number=number)
+        other = threading.Thread(target=importing)
+        other.start()
+        other.join(timeout=3)
+        assert other.is_alive()  # the import waits for the correction to commit
+        edited.abstract = "审查员补录的摘要"
+        edited.version += 1
+        edited.save(update_fields=["abstract", "version"])
+    other.join(timeout=60)
+    assert outcome and "更新 2" in outcome[0]
+    right = Right.objects.get(number=number)
+    assert (right.abstract, right.ipc_main) == ("审查员补录的摘要", "B02C1/00")
+
+
+@pytest.mark.django_db
+def test_a_row_with_a_character_no_database_stores_is_reported_and_the_others_load(
+    tmp_path: Path,
+) -> None:
+    """A corrupted export with a NUL in one title: PostgreSQL refuses any text holding one, and
+    the batch it fell in failed the whole import after the earlier batches had committed, with
+    no report; SQLite stored it. Now the row is a bad row on both, and the rest loads."""
+    path = write_cnipr(
+        tmp_path / "n" / "nul.csv",
+        [
+            cnipr_row("CN201220249767.4"),
+            cnipr_row("CN201220249768.9", title="一种\x00装置"),
+            cnipr_row("CN201220249770.6"),
+        ],
+    )
+    report = tmp_path / "report.csv"
+    out, err = run(path, "--report", report, "--batch-size", "1")
+    assert sorted(Right.objects.values_list("number", flat=True)) == [
+        "201220249767.4",
+        "201220249770.6",
+    ]
+    with report.open(encoding="utf-8") as f:
+        assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [("3", "bad_character")]
+    assert "新建 2" in out and "无法保存的字符" in err
+
+
+def test_unstorable_text_is_a_nul_or_a_lone_surrogate() -> None:
+    from ipfin.common.inputs import unstorable
+
+    assert unstorable("a\x00b") and unstorable("\ud800")
+    assert not unstorable("一种装置 ABC 🚁")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("grant_first", [False, True])
+def test_an_application_and_its_grant_in_one_file_load_as_the_grant(
+    tmp_path: Path, grant_first: bool
+) -> None:
+    """A CNIPR export lists an invention's A and B publications: the right is the granted one
+    whichever row comes first (before, the first row won and a later grant was an error)."""
+    application = cnipr_row(
+        "CN201210249766.4", **{"公开（公告）号": "CN102644312A", "公开（公告）日": "2012.11.14"}
+    )
+    grant = cnipr_row(
+        "CN201210249766.4", **{"公开（公告）号": "CN102644312B", "公开（公告）日": "2014.06.04"}
+    )
+    rows = [grant, application] if grant_first else [application, grant]
+    out, _ = run(write_cnipr(tmp_path / "g" / "both.csv", rows))
+    right = Right.objects.get()
+    assert (right.grant_date, right.publication_no) == (date(2014, 6, 4), "CN102644312B")
+    assert list(right.events.values_list("date", "payload")) == [(date(2014, 6, 4), {"year": 3})]
+    assert "新建 1" in out and "跳过 1" in out and "错误 0" in out
+    assert "superseded_in_file 1" in out
