@@ -20,6 +20,8 @@ from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from ipfin.feed.domain import address_public
 
 # One reason for every refused or unresolvable host: the log must not tell a subscriber how the
@@ -137,6 +139,8 @@ def post(
         answer.read(1024)
         status: int | None = answer.status
         error = "" if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+    except SoftTimeLimitExceeded:  # the deliverer's task is stopped: not this receiver's failure
+        raise
     except Exception as exc:  # any failure of the exchange is a failed try, logged with its kind
         status = None
         error = (

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -545,6 +546,8 @@ def webhooks_deliver(*, limit: int = 500) -> DeliveryRun:
         for delivery_id in taken:
             try:
                 _try_one(delivery_id, token, run)
+            except SoftTimeLimitExceeded:  # the task is stopped: the rest wait for the next run
+                raise
             except Exception:  # one delivery's trouble never stops the others
                 log.exception("webhook delivery %s failed", delivery_id)
                 run.tried += 1

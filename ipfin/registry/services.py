@@ -11,7 +11,7 @@ and after) and notifies the organisations that own the right.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
@@ -1299,22 +1299,23 @@ TIME_DRIVEN_STATUSES: frozenset[Status] = frozenset(
 )
 
 
-def rights_time_status_publish(right_ids: Sequence[int], *, on: datetime.date) -> int:
+def rights_time_status_publish(pledgees: Mapping[int, Sequence[int]], *, on: datetime.date) -> int:
     """Tell the change feed (ipfin.feed) of the legal-status changes that the passing of days
-    made to these rights by `on`, with no event recorded (see TIME_DRIVEN_STATUSES): the daily
-    risk scan calls it for the pledged rights that entered a grace period, lapsed or reached the
-    end of their term. Recorded events and term facts publish their own changes when recorded
-    (`_feed_status_change`); a status time brings on has no such moment, so the pledgee bank
-    would otherwise hear of it only as a risk alert.
+    made to these rights by `on` (today), with no event recorded (see TIME_DRIVEN_STATUSES):
+    the daily risk scan calls it with the pledged rights it watches and their pledgee banks
+    (right id → bank ids), who are told with the right's owners. Recorded events and term facts
+    publish their own changes when recorded (`_feed_status_change`); a status the days bring on
+    has no such moment, so the pledgee bank would otherwise hear of it only as a risk alert.
 
-    Each change is keyed by the right, the status and the day it took effect (`since`): a second
-    scan of the day, or the next day's, tells it once. `before` is the status on the last day the
-    new one did not show yet: the day before `on`, or, when the scan missed days, the day found
-    by halving the days between `since` and `on` (a patent ends on the day its annuity fell due,
-    but shows lapsed only when the grace period ends). A fixed number of queries for the rights,
-    their events, the keys told and the owners, then one per change for its pledgees. Returns how
-    many were published."""
-    rights = list(Right.objects.filter(pk__in=set(right_ids)).order_by("pk"))
+    A status is told once the day it took effect has ended (`since` before `on`): an annuity
+    paid on its due day is paid in time, so the due day itself is no grace period yet. Each
+    change is keyed by the right, the status and `since`: the next day's scan, or a second one
+    the same day, tells it once. `before` is the status on the last day the new one did not show
+    yet: the day before `on`, or, when the scan missed days, the day found by halving the days
+    between `since` and `on` (a patent ends on the day its annuity fell due, but shows lapsed only
+    when the grace period ends). A fixed number of queries whatever the number of rights: the
+    rights, their events, the keys told, the owners. Returns how many were published."""
+    rights = list(Right.objects.filter(pk__in=list(pledgees)).order_by("pk"))
     if not rights:
         return 0
     events = rights_events_bulk(rights, on=on)
@@ -1322,11 +1323,13 @@ def rights_time_status_publish(right_ids: Sequence[int], *, on: datetime.date) -
     keyed: dict[str, tuple[Right, StatusResult]] = {}
     for right in rights:
         after = now[right.pk]
-        if after.status in TIME_DRIVEN_STATUSES and after.since is not None and after.since <= on:
+        if after.status in TIME_DRIVEN_STATUSES and after.since is not None and after.since < on:
             key = f"right.status:{right.pk}:{after.status.value}:{after.since.isoformat()}"
             keyed[key] = (right, after)
     told = keys_told(keyed)
     untold = {key: pair for key, pair in keyed.items() if key not in told}
+    if not untold:
+        return 0
     owners: dict[int, list[int]] = {}
     for right_id, org_id in (
         RightOwner.objects.filter(
@@ -1351,7 +1354,7 @@ def rights_time_status_publish(right_ids: Sequence[int], *, on: datetime.date) -
                     "event": None,
                     "since": after.since,
                 },
-                [*owners.get(right.pk, []), *pledgees_of(right, on)],
+                [*owners.get(right.pk, []), *sorted(set(pledgees[right.pk]))],
                 key=key,
             )
         )

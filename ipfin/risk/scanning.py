@@ -96,9 +96,13 @@ class ScanRead:
 
     pledged_rights: int
     loans: int
-    # The pledged rights whose term had run out by the day (trademarks: their 10 years, the
-    # renewal grace aside): the scan tells the change feed of their new status.
-    expired_rights: tuple[int, ...] = ()
+    # (right id, pledgee bank id) of the pledged rights whose legal status the days may have
+    # changed: an annuity unpaid past its due day, a term run out by the day (a trademark's ten
+    # years, its renewal grace aside), and every right whose term the scan does not compute in
+    # columns (a copyright, a layout design: the author's life, the first commercial use). The
+    # scan of today tells the change feed of their changes (ipfin.registry.services.
+    # rights_time_status_publish).
+    status_watch: tuple[tuple[int, int], ...] = ()
 
 
 def _pledges_in_force(on: date) -> QuerySet[Pledge]:
@@ -356,8 +360,16 @@ def scan_findings(
         latest = _latest_valuations(items, on, right_id, pledge_id)
         findings.extend(_value_findings(loans, first_right, latest, decline))
         findings.extend(_concentration_findings(loans, on, concentration))
-    ended = np.unique(right_id[~np.isnat(expiry) & (expiry <= np.datetime64(on, "D"))])
-    return findings, ScanRead(len(rows), len(loans), tuple(int(i) for i in ended))
+    watched = (
+        (watch.state == AnnuityState.GRACE)
+        | (watch.state == AnnuityState.LAPSED)
+        | (~np.isnat(expiry) & (expiry <= np.datetime64(on, "D")))
+        | (coded == NOT_A_PATENT)
+    )
+    status_watch = tuple(
+        (int(r), int(b)) for r, b in zip(right_id[watched], bank_id[watched], strict=True)
+    )
+    return findings, ScanRead(len(rows), len(loans), status_watch)
 
 
 _ANNUITY_KINDS = frozenset({AlertKind.ANNUITY_DUE, AlertKind.GRACE_PERIOD, AlertKind.LAPSED})

@@ -91,7 +91,7 @@ from ipfin.pledges.services.deposits import annuity_deposit_draw
 from ipfin.registry.models import Right
 from ipfin.registry.services import rights_time_status_publish
 from ipfin.risk import selectors
-from ipfin.risk.domain.alerts import AlertKind, Finding, alert_message
+from ipfin.risk.domain.alerts import Finding, alert_message
 from ipfin.risk.domain.claims import LIVE_STATES, ClaimAction, ClaimState, next_state
 from ipfin.risk.domain.compensation import (
     PARTIES,
@@ -1167,19 +1167,16 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
         _tell_banks(new, on)
         _feed_alerts([alert.key for alert in new], on)
         # The legal status the days changed (no event recorded: a grace period begun, a patent
-        # lapsed, a term run out) reaches the feed as a right.status_changed too.
-        rights_time_status_publish(
-            sorted(
-                {a.right_id for a in new if a.kind in _STATUS_ALERTS and a.right_id is not None}
-                | set(read.expired_rights)
-            ),
-            on=on,
-        )
+        # lapsed, a term run out) reaches the feed as a right.status_changed too: from the scan
+        # of today only, which reads the register as it now stands (a scan of an earlier day, or
+        # of a later one, would tell the banks of a status that is not, or not yet, the right's).
+        if on == timezone.localdate():
+            pledgees: dict[int, list[int]] = {}
+            for right_id, bank_id in read.status_watch:
+                pledgees.setdefault(right_id, []).append(bank_id)
+            rights_time_status_publish(pledgees, on=on)
     return summary
 
-
-# The alerts that announce a status the days brought on (see rights_time_status_publish).
-_STATUS_ALERTS = frozenset({AlertKind.GRACE_PERIOD.value, AlertKind.LAPSED.value})
 
 # The key of the scans' lock (PostgreSQL advisory lock, held to the transaction's end).
 _SCAN_LOCK = 0x1F_5C_A0

@@ -228,6 +228,35 @@ def _status_changes(client: Any, after: int = 0) -> list[dict[str, Any]]:
     return [item["data"] for item in page["items"] if item["type"] == "right.status_changed"]
 
 
+def _age(right: Right, days: int) -> None:
+    """The register as it will stand `days` later: every date of the right, its events and its
+    owners moved that many days back (the scan of the day reads the register as it now stands,
+    and these tests cannot move the clock)."""
+    from ipfin.registry.models import RightEvent, RightOwner
+
+    back = timedelta(days=days)
+    right.refresh_from_db()
+    right.filing_date -= back
+    right.grant_date = right.grant_date - back if right.grant_date else None
+    right.save(update_fields=["filing_date", "grant_date"])
+    for event in RightEvent.objects.filter(right=right):
+        event.date -= back
+        event.save(update_fields=["date"])
+    for owner in RightOwner.objects.filter(right=right):
+        owner.valid_from -= back
+        owner.save(update_fields=["valid_from"])
+
+
+def _next_due(right: Right) -> date:
+    from ipfin.registry.domain import annuity_due_date
+    from ipfin.registry.models import RightEvent
+
+    paid = RightEvent.objects.filter(right=right, type="annuity_paid")
+    year = max(e.payload["year"] for e in paid) + 1
+    right.refresh_from_db()
+    return annuity_due_date(right.filing_date, right.grant_date, year)
+
+
 def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_zlf_art44(
     make_pledge: Callable[..., Pledge],
     examiner: User,
@@ -235,41 +264,46 @@ def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_
     bank_b_api: Any,
     api_client: Callable[..., Any],
     enterprise_a_user: User,
+    today: date,
 ) -> None:
     """No event is recorded when an annuity goes unpaid (专利法实施细则 2023 r. 116: six months'
     grace) nor when the grace period ends with it unpaid (专利法 art. 44 ¶1 (1): the patent ends
-    on the due day): the daily scan tells the feed, once each, the pledgee bank and the owner."""
-    from ipfin.registry.domain import annuity_due_date, grace_end
-    from ipfin.registry.models import RightEvent
+    on the due day): the scan of the day tells the feed, once each, the pledgee bank and the
+    owner; the due day itself is no grace yet (a payment that day is in time)."""
+    from ipfin.registry.domain import grace_end
     from ipfin.risk.services import risk_scan
 
     pledge = approve(examiner, make_pledge())
     right = pledge.items.get().right
-    paid = RightEvent.objects.filter(right=right, type="annuity_paid")
-    year = max(e.payload["year"] for e in paid) + 1
-    due = annuity_due_date(right.filing_date, right.grant_date, year)
     start = bank_a_api.get("/api/v1/events").json()["next"]
-
-    risk_scan(on=due - timedelta(days=1))
-    assert _status_changes(bank_a_api, start) == []
+    due = _next_due(right)
+    # A scan of another day than today tells nothing: the register as it stands is today's.
     risk_scan(on=due + timedelta(days=3))
-    risk_scan(on=due + timedelta(days=3))  # the same day again
-    risk_scan(on=due + timedelta(days=4))  # and the next
+    risk_scan(on=grace_end(due) + timedelta(days=1))
+    assert _status_changes(bank_a_api, start) == []
+
+    _age(right, (due - today).days)  # today is the due day
+    risk_scan(on=today)
+    assert _status_changes(bank_a_api, start) == []
+    _age(right, 3)  # three days past it, unpaid
+    risk_scan(on=today)
+    risk_scan(on=today)  # the same day again
     (grace,) = _status_changes(bank_a_api, start)
     assert grace["right_number"] == right.number and grace["event"] is None
     assert (grace["before"]["status"], grace["after"]["status"]) == ("in_force", "grace_period")
-    assert grace["since"] == due.isoformat()
+    due = _next_due(right)
+    assert grace["since"] == due.isoformat() == (today - timedelta(days=3)).isoformat()
 
-    lapsed_on = grace_end(due) + timedelta(days=1)
-    risk_scan(on=lapsed_on)
-    risk_scan(on=lapsed_on + timedelta(days=1))
+    _age(right, (grace_end(due) - today).days + 2)  # the grace period ended yesterday
+    risk_scan(on=today)
+    risk_scan(on=today)
     changes = _status_changes(bank_a_api, start)
     assert len(changes) == 2
     assert (changes[1]["before"]["status"], changes[1]["after"]["status"]) == (
         "grace_period",
         "lapsed",
     )
-    assert changes[1]["since"] == due.isoformat()  # the patent ends on the day the annuity fell due
+    assert changes[1]["since"] == _next_due(right).isoformat()  # ended on the due day
     # The owner reads the same events; another bank none.
     assert _status_changes(api_client(enterprise_a_user), start) == changes
     assert _status_changes(bank_b_api) == []
@@ -277,6 +311,7 @@ def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_
 
 def test_a_trademark_s_term_run_out_reaches_the_pledgee_sbf_art40(
     count_queries: Callable[[Callable[[], object]], int],
+    bank_a: Organisation,
     make_trademark: Callable[..., Right],
     make_pledge: Callable[..., Pledge],
     examiner: User,
@@ -285,38 +320,69 @@ def test_a_trademark_s_term_run_out_reaches_the_pledgee_sbf_art40(
 ) -> None:
     """A registered mark's ten years run out (商标法 art. 39) into six months' renewal grace, then,
     unrenewed, it ends (art. 40): two changes of legal status with no event recorded, each told
-    once by the daily scan, and nothing for a pledged mark still in its term."""
+    once by the scan of the day (the second after scans were missed: `before` is still the
+    grace period), and nothing for a pledged mark still in its term."""
     from ipfin.registry.domain import add_years
+    from ipfin.registry.services import rights_time_status_publish
     from ipfin.risk.services import risk_scan
 
     granted = add_years(today, -10) + timedelta(days=10)
     mark = make_trademark("到期", filing_date=granted - timedelta(days=300), grant_date=granted)
     fresh = make_trademark("未到期")
-    expiry = add_years(granted, 10)
     # A debt due before the mark's term ends (the pre-check refuses a longer one).
+    expiry = add_years(granted, 10)
     approve(examiner, make_pledge(rights=[mark, fresh], term_end=expiry - timedelta(days=1)))
     start = bank_a_api.get("/api/v1/events").json()["next"]
 
-    risk_scan(on=expiry - timedelta(days=1))
+    risk_scan(on=today)
     assert _status_changes(bank_a_api, start) == []
-    risk_scan(on=expiry)
-    risk_scan(on=expiry + timedelta(days=1))
+    _age(mark, 20)  # its term ended ten days ago
+    risk_scan(on=today)
     (grace,) = _status_changes(bank_a_api, start)
     assert grace["right_number"] == mark.number
     assert (grace["before"]["status"], grace["after"]["status"]) == ("in_force", "grace_period")
 
-    ended = add_years(expiry, 1)  # past the six months' grace, with no renewal filed
-    risk_scan(on=ended)
-    risk_scan(on=ended + timedelta(days=1))
+    _age(mark, 365)  # past the six months' grace, with no renewal filed
+    risk_scan(on=today)
+    risk_scan(on=today)
     changes = _status_changes(bank_a_api, start)
     assert [c["right_number"] for c in changes] == [mark.number, mark.number]
     assert (changes[1]["before"]["status"], changes[1]["after"]["status"]) == (
         "grace_period",
         "expired",
     )
-    assert changes[1]["since"] == expiry.isoformat()
-    # A change told already costs the next day's scan no query of its own.
-    from ipfin.registry.services import rights_time_status_publish
+    mark.refresh_from_db()
+    assert mark.grant_date is not None
+    assert changes[1]["since"] == add_years(mark.grant_date, 10).isoformat()
+    # A change told already costs the next scan no query of its own.
+    watched = {mark.pk: [bank_a.pk], fresh.pk: [bank_a.pk]}
+    assert count_queries(lambda: rights_time_status_publish(watched, on=today)) <= 3
 
-    later = ended + timedelta(days=2)
-    assert count_queries(lambda: rights_time_status_publish([mark.pk, fresh.pk], on=later)) <= 3
+
+def test_a_copyright_s_term_run_out_reaches_the_pledgee_zzf_art23(
+    make_right: Callable[..., Right],
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_api: Any,
+    today: date,
+) -> None:
+    """A work's term is its author's life and fifty years, to 31 December of the fiftieth year
+    (著作权法 art. 23): the scan computes no copyright term in columns, so it looks at every
+    pledged work, and tells the day after the term ends."""
+    from ipfin.risk.services import risk_scan
+
+    died = date(today.year - 50, 3, 1)  # protected through 31 December of this year
+    work = make_right(
+        kind="copyright", number="国作登字-2019-F-00654322", filing_date=date(2019, 5, 20),
+        grant_date=date(2019, 6, 1), author_kind="person", created_on=date(1960, 1, 1),
+        author_died_on=died,
+    )  # fmt: skip
+    approve(examiner, make_pledge(rights=[work], term_end=date(today.year, 12, 30)))
+    start = bank_a_api.get("/api/v1/events").json()["next"]
+    risk_scan(on=today)
+    assert _status_changes(bank_a_api, start) == []
+    Right.objects.filter(pk=work.pk).update(author_died_on=died.replace(year=died.year - 1))
+    risk_scan(on=today)
+    (ended,) = _status_changes(bank_a_api, start)
+    assert (ended["before"]["status"], ended["after"]["status"]) == ("in_force", "expired")
+    assert ended["since"] == date(today.year, 1, 1).isoformat()

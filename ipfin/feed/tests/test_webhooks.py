@@ -338,3 +338,34 @@ def test_the_command_delivers_and_prints_its_counts(
         "given_up": 0,
     }
     assert len(receiver.received) == 1
+
+
+@pytest.mark.usefixtures("local_webhooks")
+def test_the_deliverer_stopped_at_its_time_limit_stops_and_blames_no_receiver(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User
+) -> None:
+    """Celery stops a task at its soft time limit by raising SoftTimeLimitExceeded from a
+    signal, wherever the task stands: here in the middle of a call to a slow receiver. The
+    deliverer stops (it is not caught as that receiver's failure, the loop does not go on to the
+    hard limit's kill) and the try is not logged against the receiver."""
+    import signal
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    hook = _subscribe(bank_a_api, receiver.url)
+    _classified(bank_a_user.organisation_id)
+    receiver.delay = 2.0
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded):
+            webhooks_deliver()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    log = bank_a_api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
+    assert log[0]["state"] == "pending" and log[0]["tries"] == []
