@@ -19,7 +19,7 @@ Environment variables:
                       redis://127.0.0.1:6379/0); unset: every job runs in-process (eager)
 - IPFIN_JOBS_CHUNK_SIZE  rows per chunk of a chunked background job (default 5000)
 - IPFIN_JOBS_TIME_LIMIT  seconds a task may run on a worker before it is stopped and its run
-                      failed (default 1500)
+                      failed (default 1380)
 - IPFIN_SCORE_CHUNK_SIZE  rights each chunk of the background scoring reads (default 125000)
 - IPFIN_SCORE_READERS  connections `ipfin score_portfolio` reads the register over at once on
                       PostgreSQL, each a range of rights (default 2; 1: one query)
@@ -338,9 +338,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A task that runs past IPFIN_JOBS_TIME_LIMIT seconds is stopped (its chunk rolled back, its run
 # failed with the reason) instead of holding a worker for good; one that ignores the stop is
-# killed a minute later. Under RabbitMQ's consumer timeout (30 minutes by default): a task
-# acknowledged late and still running then would lose its channel. Not applied in process.
-IPFIN_JOBS_TIME_LIMIT = float(os.environ.get("IPFIN_JOBS_TIME_LIMIT", "1500"))
+# killed a minute later. Under RabbitMQ's consumer timeout (30 minutes by default) with room for
+# a retry's wait (up to 5 minutes, held unacknowledged by the worker): a message unacknowledged
+# longer would lose its channel. Not applied in process.
+IPFIN_JOBS_TIME_LIMIT = float(os.environ.get("IPFIN_JOBS_TIME_LIMIT", "1380"))
 CELERY_TASK_SOFT_TIME_LIMIT = IPFIN_JOBS_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = IPFIN_JOBS_TIME_LIMIT + 60
 IPFIN_JOBS_CHUNK_SIZE = int(os.environ.get("IPFIN_JOBS_CHUNK_SIZE", "5000"))

@@ -44,8 +44,10 @@ class JobRun(models.Model):
     )
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
-    # When its last chunk committed: the sweep fails a run that has made no progress for
-    # STALE_AFTER, not one that is merely long (the register's scoring at national scale).
+    # When its last chunk committed (or, queued behind the job it comes after, when a worker
+    # last looked: JobSpec.after): the sweep fails a run that has made no progress for
+    # STALE_AFTER, not one that is merely long (the register's scoring at national scale) nor
+    # one that waits its turn.
     progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

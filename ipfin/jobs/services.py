@@ -312,6 +312,13 @@ def run_plan(run_id: int) -> list[int]:
         return list(run.chunks.filter(done=False).values_list("index", flat=True))
 
 
+def run_still_waiting(run_id: int) -> None:
+    """A run waiting for the job it comes after (JobSpec.after) has just looked again: counted as
+    progress, so that the sweep leaves it (a worker keeps looking) and fails it only once no
+    worker has looked for STALE_AFTER."""
+    JobRun.objects.filter(pk=run_id, state=JobState.QUEUED).update(progressed_at=timezone.now())
+
+
 def _params(run: JobRun) -> dict[str, Any]:
     """What the job's functions are given: the params its command sent, the run's id and the
     day it was queued on (registry.RUN_KEY, registry.QUEUED_ON_KEY)."""

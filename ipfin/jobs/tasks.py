@@ -55,6 +55,7 @@ def job_plan(self: Task, run_id: int) -> None:
     if run_waits_for(JobRun.objects.get(pk=run_id)) is not None:
         # Sent again later as a new message (not a retry: waiting is no failure, and must not
         # use up the retries a database error has).
+        services.run_still_waiting(run_id)
         job_plan.apply_async((run_id,), countdown=settings.IPFIN_JOBS_AFTER_WAIT)
         return
     indexes = services.run_plan(run_id)

@@ -304,3 +304,28 @@ def test_on_workers_a_chunk_past_the_time_limit_is_stopped_and_fails_its_run(
     assert not JobChunk.objects.filter(run=run, done=True).exists()
     assert [c for _, c in _outcome(loans)["categories"]] == ["normal"] * 3
     assert worker.poll() is None  # the worker lives on
+
+
+@pytest.mark.django_db
+def test_a_run_waiting_for_the_classification_is_not_swept_while_workers_look() -> None:
+    """Each look of a waiting run counts as progress: six hours behind a long classification
+    (still committing chunks), the sweep leaves it. Once no worker has looked for six hours, it
+    is swept as any run no worker moves."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ipfin.jobs.services import STALE_AFTER, run_still_waiting, runs_sweep
+
+    long_ago = timezone.now() - STALE_AFTER - timedelta(minutes=1)
+    JobRun.objects.create(
+        name="classify_loans", state=JobState.RUNNING, on_workers=True,
+        queued_at=long_ago, progressed_at=timezone.now(),
+    )  # fmt: skip
+    scan = JobRun.objects.create(name="risk_scan", on_workers=True, queued_at=long_ago)
+    run_still_waiting(scan.pk)
+    assert runs_sweep() == 0
+    scan.refresh_from_db()
+    assert scan.state == JobState.QUEUED
+    later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+    assert runs_sweep(now=later) == 2  # no look, no chunk for six hours: both swept
