@@ -165,6 +165,8 @@ class Problem(StrEnum):
     NOT_CN = "not_cn"
     # An application's publication in the same file as its grant: the grant's row is loaded.
     SUPERSEDED_IN_FILE = "superseded_in_file"
+    # Loaded, but the file names other owners than the register's: the register's are kept.
+    OWNERS_DIFFER = "owners_differ"
 
 
 SKIPS: frozenset[Problem] = frozenset(
@@ -193,6 +195,7 @@ PROBLEM_LABELS: dict[Problem, tuple[str, str]] = {
         "被同一文件中的授权记录取代",
         "superseded by its grant in the file",
     ),
+    Problem.OWNERS_DIFFER: ("权利人与登记簿不同", "owners differ from the register"),
 }
 
 _NUMBER_PROBLEM = {

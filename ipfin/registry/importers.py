@@ -133,6 +133,9 @@ class FileResult:
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     bad: list[RowProblem] = field(default_factory=list)
+    # Rows loaded whose file names other owners than the register holds (OWNERS_DIFFER): the
+    # register's are kept, the rows are reported to be looked into.
+    owners_differ: list[RowProblem] = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
@@ -148,6 +151,7 @@ class FileResult:
             "unchanged": self.unchanged,
             "skipped": dict(self.skipped),
             "bad": len(self.bad),
+            "owners_differ": len(self.owners_differ),
         }
 
 
@@ -195,12 +199,24 @@ class ImportSummary:
             for problem in f.bad:
                 yield f, problem
 
+    @property
+    def owners_differ(self) -> int:
+        return sum(len(f.owners_differ) for f in self.files)
+
+    def reported_rows(self) -> Iterator[tuple[FileResult, RowProblem]]:
+        """The rows to look into: the bad rows, then those whose owners differ (loaded)."""
+        yield from self.bad_rows()
+        for f in self.files:
+            for problem in f.owners_differ:
+                yield f, problem
+
     def write_report(self, out: TextIO) -> int:
-        """The bad rows as CSV (file, row, number, code, reason in Chinese and English)."""
+        """The rows to look into as CSV (file, row, number, code, reason in Chinese and English):
+        the bad rows, and the loaded rows whose owners differ from the register's."""
         writer = csv.writer(out)
         writer.writerow(["file", "row", "number", "code", "reason_zh", "reason_en"])
         n = 0
-        for f, problem in self.bad_rows():
+        for f, problem in self.reported_rows():
             # The number and the messages quote the file's own text: inert in a spreadsheet.
             writer.writerow(
                 [safe_text(v) for v in (f.source, problem.row, problem.number, problem.code.value,
@@ -531,6 +547,7 @@ class _BatchCounts:
     updated: int = 0
     unchanged: int = 0
     conflicts: list[RowProblem] = field(default_factory=list)
+    owners_differ: list[RowProblem] = field(default_factory=list)
 
 
 def _tables() -> tuple[_Table, _Table, _Table]:
@@ -573,6 +590,11 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
         with_owners = set(
             RightOwner.objects.filter(right_id__in=ids_old).values_list("right_id", flat=True)
         )
+        holders: dict[int, set[str]] = {}
+        for right_id, name in RightOwner.objects.filter(
+            right_id__in=ids_old, valid_to__isnull=True
+        ).values_list("right_id", "name"):
+            holders.setdefault(right_id, set()).add(name)
         have_events: dict[int, set[tuple[Any, ...]]] = {}
         for right_id, type_, day, payload in RightEvent.objects.filter(
             right_id__in=ids_old
@@ -597,6 +619,8 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
                 continue
             right_id = current["id"]
             missing_owners = _owner_rows(right_id, rec) if right_id not in with_owners else []
+            if right_id in with_owners and rec.owners and set(rec.owners) != holders.get(right_id):
+                counts.owners_differ.append(_owners_differ(rec, holders.get(right_id, set())))
             present = have_events.get(right_id, set())
             missing_events = [
                 _event_row(right_id, e)
@@ -621,6 +645,23 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     owners_table.insert(owners)
     events_table.insert(events)
     return counts
+
+
+def _owners_differ(record: RightRecord, register: set[str]) -> RowProblem:
+    """A file naming other owners than the register's current ones. The register keeps its own:
+    a transfer takes effect when it is registered with the office (专利法 art. 10 ¶3; 商标法
+    art. 42 ¶4), and a pledged right's transfer needs the pledgee's consent (民法典 art. 444
+    ¶2), so an import never moves a right. The row is reported, to record the transfer or to
+    correct the file."""
+    theirs, ours = "；".join(record.owners), "；".join(sorted(register)) or "—"
+    return RowProblem(
+        record.row,
+        Problem.OWNERS_DIFFER,
+        f"文件中的权利人（{theirs}）与登记簿（{ours}）不同，登记簿未改：权利转移以登记为准",
+        f"the file names other owners ({theirs}) than the register ({ours}); the register is "
+        "unchanged: a transfer takes effect when registered",
+        record.number,
+    )
 
 
 def _chunks(items: Sequence[RightRecord], size: int) -> Iterator[Sequence[RightRecord]]:
@@ -651,6 +692,7 @@ def write_records(
         result.updated += counts.updated
         result.unchanged += counts.unchanged
         result.bad.extend(counts.conflicts)
+        result.owners_differ.extend(counts.owners_differ)
         if on_batch is not None:
             on_batch(len(batch))
     result.bad.sort(key=lambda p: p.row)

@@ -672,3 +672,31 @@ def test_an_application_and_its_grant_in_one_file_load_as_the_grant(
     assert list(right.events.values_list("date", "payload")) == [(date(2014, 6, 4), {"year": 3})]
     assert "新建 1" in out and "跳过 1" in out and "错误 0" in out
     assert "superseded_in_file 1" in out
+
+
+@pytest.mark.django_db
+def test_a_file_naming_other_owners_is_reported_and_never_transfers_the_right_zlf_art10(
+    tmp_path: Path,
+) -> None:
+    """A later export names another holder: the transfer takes effect when registered with the
+    office (专利法 art. 10 ¶3), and a pledged right's needs the pledgee's consent (民法典 art.
+    444 ¶2), so the import keeps the register's owner. Before, the difference was dropped and
+    the row counted as unchanged; now the row is in the report and the summary, and the rest of
+    it still loads."""
+    run(write_cnipr(tmp_path / "o" / "v1.csv", [cnipr_row("CN201220249767.4")]))
+    report = tmp_path / "report.csv"
+    v2 = cnipr_row("CN201220249767.4", "新名称", **{"申请（专利权）人": "乙科技有限公司"})
+    out, err = run(write_cnipr(tmp_path / "o" / "v2.csv", [v2]), "--report", report)
+    right = Right.objects.get()
+    assert list(right.owners.values_list("name", flat=True)) == ["甲科技有限公司"]
+    assert right.title == "新名称"
+    assert "更新 1" in out and "错误 0" in out and "权利人与登记簿不同 1 行" in out
+    assert "乙科技有限公司" in err and "甲科技有限公司" in err
+    with report.open(encoding="utf-8") as f:
+        assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [("2", "owners_differ")]
+    # The same owners in another order are the same owners.
+    both = cnipr_row("CN201220249770.6", **{"申请（专利权）人": "甲公司；乙公司"})
+    run(write_cnipr(tmp_path / "o" / "v3.csv", [both]))
+    swapped = cnipr_row("CN201220249770.6", **{"申请（专利权）人": "乙公司；甲公司"})
+    out, _ = run(write_cnipr(tmp_path / "o" / "v4.csv", [swapped]))
+    assert "权利人与登记簿不同" not in out

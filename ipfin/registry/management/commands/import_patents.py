@@ -2,9 +2,10 @@
 
 PATH is a file or a directory (every recognised .csv / .json under it, recursively). Bad rows are
 listed on stderr with file, row number and reason, the good rows load, and a summary follows on
-stdout; `--report FILE` also writes the bad rows as CSV. The exit status is 0 unless there were bad
-rows and not one row could be loaded (a file that is all errors is a failed import; rows skipped on
-purpose, such as other jurisdictions, are not errors). See ipfin.registry.importers.
+stdout; `--report FILE` also writes the bad rows as CSV, and the loaded rows whose owners differ
+from the register's (kept: an import never transfers a right). The exit status is 0 unless there
+were bad rows and not one row could be loaded (a file that is all errors is a failed import; rows
+skipped on purpose, such as other jurisdictions, are not errors). See ipfin.registry.importers.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             if progress is not None:
                 progress.finish()
 
-        for result, problem in summary.bad_rows():
+        for result, problem in summary.reported_rows():
             self.stderr.write(
                 _("%(file)s 第 %(row)s 行：%(reason)s")
                 % {"file": result.source, "row": problem.row, "reason": problem.message_zh}
@@ -119,3 +120,8 @@ class Command(BaseCommand):
             write(_("错误 %(total)s 行：%(reasons)s") % {"total": summary.bad, "reasons": reasons})
             if report:
                 write(_("错误明细已写入 %(report)s") % {"report": report})
+        if summary.owners_differ:
+            write(
+                _("权利人与登记簿不同 %(total)s 行：已导入其余内容，登记簿的权利人未改（见明细）")
+                % {"total": summary.owners_differ}
+            )
