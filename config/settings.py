@@ -13,6 +13,8 @@ Environment variables:
 - IPFIN_FONT_CACHE_DIR  where the PDFs' static font instances are kept (ipfin.common.pdf; default
                       $XDG_CACHE_HOME/ipfin/fonts or ~/.cache/ipfin/fonts: shared by checkouts)
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
+- IPFIN_ANON_SEARCH_RATE  anonymous searches of the public register per client address (default
+                      60/m)
 - DATABASE_REPLICA_URL  a read replica of DATABASE_URL (PostgreSQL streaming replication): the
                       reports and the public query read it; unset: they read the primary
 - CELERY_BROKER_URL   the background jobs' broker (amqp://guest:guest@127.0.0.1:5672// or
@@ -296,6 +298,7 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("IPFIN_LOGIN_LOCKOUT_SECONDS", "900")
 # The anonymous calculators (POST /api/v1/valuations/preview, /api/v1/schedules/preview): requests
 # per client address, "N/s|m|h|d" (ipfin.accounts.ratelimit); logged-in callers are not counted.
 IPFIN_ANON_CALCULATOR_RATE = os.environ.get("IPFIN_ANON_CALCULATOR_RATE", "30/m")
+IPFIN_ANON_SEARCH_RATE = os.environ.get("IPFIN_ANON_SEARCH_RATE", "60/m")
 # The client address behind N reverse proxies of our own: the Nth X-Forwarded-For entry from the
 # right (0: REMOTE_ADDR, the header is ignored).
 IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0"))

@@ -2,7 +2,9 @@
 logged in (POST /api/v1/valuations/preview, POST /api/v1/schedules/preview and the risk
 calculators POST /api/v1/risk/compensation/preview and /api/v1/risk/npl-tolerance/preview, which
 anyone may call and which compute on every request; GET /api/v1/rights/{number}/score when its
-query gives weights or expert assessments, which recompute the score over the right's cohort).
+query gives weights or expert assessments, which recompute the score over the right's cohort); and
+the anonymous searches of the public register (GET /api/v1/rights, the 公开查询 page with a query),
+with a count of their own, IPFIN_ANON_SEARCH_RATE (default "60/m").
 
 Rule. An anonymous request (no bearer token, no session: `request.user` is not authenticated once
 the operation's `ApiAuth(optional=True)` has run) counts against its client address. With the
@@ -45,6 +47,7 @@ from ipfin.accounts.throttle import client_address
 __all__ = [
     "ANON_CALCULATOR_THROTTLE",
     "ANON_SCORE_THROTTLE",
+    "ANON_SEARCH_THROTTLE",
     "AnonymousRateThrottle",
     "ComputingRequestThrottle",
     "clock",
@@ -132,6 +135,10 @@ class ComputingRequestThrottle(AnonymousRateThrottle):
         return super().allow_request(request)
 
 
+# The public search of the register (GET /api/v1/rights, the 公开查询 page): each search, and
+# the list's count, reads the whole matching set, which for a common word or no word at all is
+# most of the register (30 million rights at national scale): a count of its own per address.
+ANON_SEARCH_THROTTLE = AnonymousRateThrottle(scope="search", setting="IPFIN_ANON_SEARCH_RATE")
 # The anonymous calculators share one count per address.
 ANON_CALCULATOR_THROTTLE = AnonymousRateThrottle(
     scope="calculator", setting="IPFIN_ANON_CALCULATOR_RATE"

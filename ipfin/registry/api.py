@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.databases import reporting_db
 from ipfin.common.money import money_str
@@ -204,7 +205,7 @@ def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[
     )
 
 
-@router.get("/rights", response=RightPageOut, auth=_public)
+@router.get("/rights", response=RightPageOut, auth=_public, throttle=ANON_SEARCH_THROTTLE)
 def list_rights(
     request: HttpRequest,
     q: str = Query("", max_length=MAX_SEARCH_LENGTH),
@@ -212,6 +213,10 @@ def list_rights(
     page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
+    """The public query of the register: rights matching `q` (number, publication number,
+    title, mark, a current owner's name), a page at a time with the count. Anonymous callers: at
+    most IPFIN_ANON_SEARCH_RATE requests per address (429 `rate_limited` with Retry-After); a
+    bank's system calls with its token."""
     # The public query: the replica when one is configured (ipfin.common.databases).
     rights = rights_search(q=q, kind=kind.value if kind else None, using=reporting_db())
     count = rights.count()

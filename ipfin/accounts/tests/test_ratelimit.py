@@ -142,7 +142,7 @@ def test_a_malformed_rate_is_a_configuration_error_naming_the_setting(text: str)
         ratelimit.parse_rate(text)
 
 
-def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
+def test_the_document_declares_429_with_retry_after_on_the_throttled_operations_only(
     api_client: Callable[..., Any],
 ) -> None:
     document = api_client().get("/api/schema").json()
@@ -160,6 +160,7 @@ def test_the_document_declares_429_with_retry_after_on_the_calculators_only(
         ("post", "/api/v1/index/preview"),
         ("post", "/api/v1/abs/waterfall/preview"),
         ("get", "/api/v1/rights/{number}/score"),
+        ("get", "/api/v1/rights"),  # the public search
     }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]
     assert response["content"]["application/json"]["schema"] == {
@@ -186,3 +187,32 @@ def test_the_score_counts_only_when_it_recomputes(
     refused = client.get(path, {"legal": "0.5", "technical": "0.25", "economic": "0.25"})
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     assert client.get(path).status_code == 200  # reading the stored score: still allowed
+
+
+def test_anonymous_searches_of_the_register_have_their_own_count_api_and_page(
+    now: list[float], settings: Any, api_client: Callable[..., Any], bank_a_user: User
+) -> None:
+    """Each public search reads every matching right (and the list counts them: most of the
+    register for a common word); an address past IPFIN_ANON_SEARCH_RATE is refused before any
+    is read, on the API (429 `rate_limited`, Retry-After, declared) and on the 公开查询 page (429,
+    the reason in words). A bank's system with its token is not counted, nor the calculators'
+    count touched."""
+    settings.IPFIN_ANON_SEARCH_RATE = "3/m"
+    client = _anonymous()
+    for _ in range(2):
+        assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200
+    assert client.get("/public/", {"q": "装置"}).status_code == 200
+    refused = client.get("/api/v1/rights")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert refused["Retry-After"] == "40"
+    page = client.get("/public/", {"q": "装置"})
+    assert page.status_code == 429 and page["Retry-After"] == "40"
+    html = page.content.decode()
+    assert "查询过于频繁，请 40 秒后再试" in html and 'data-testid="public-rights"' not in html
+    assert client.get("/public/").status_code == 200  # the page itself, no search: not counted
+    assert _post(client, SCHEDULE, TERMS).status_code == 200  # the calculators' own count
+    bank = api_client(bank_a_user)
+    for _ in range(5):
+        assert bank.get("/api/v1/rights", {"q": "装置"}).status_code == 200
+    now[0] += 60  # the next minute
+    assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200
