@@ -645,6 +645,34 @@ def test_a_row_with_a_character_no_database_stores_is_reported_and_the_others_lo
     assert "新建 2" in out and "无法保存的字符" in err
 
 
+@pytest.mark.django_db
+def test_json_escapes_of_a_lone_surrogate_or_a_nul_are_bad_rows_an_emoji_is_not(
+    tmp_path: Path,
+) -> None:
+    """JSON writes them as escapes, which json.loads turns into text no database stores: the rows
+    are refused; an emoji escaped as a surrogate pair is an ordinary character."""
+    path = tmp_path / "q" / "marks.json"
+    path.parent.mkdir()
+    record = '{{"RegNo": "{no}", "IntCls": 45, "Name": "{name}", "AppDate": "2015/3/4 0:00:00"}}'
+    names = [
+        ("16435657", "企查查\\ud800"),
+        ("16435658", "空\\u0000字"),
+        ("16435659", "笑\\ud83d\\ude01"),
+    ]
+    path.write_text(
+        "[" + ", ".join(record.format(no=no, name=name) for no, name in names) + "]",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    run(path, "--report", report)
+    assert list(Right.objects.values_list("number", "mark_text")) == [("16435659", "笑😁")]
+    with report.open(encoding="utf-8") as f:
+        assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [
+            ("1", "bad_character"),
+            ("2", "bad_character"),
+        ]
+
+
 def test_unstorable_text_is_a_nul_or_a_lone_surrogate() -> None:
     from ipfin.common.inputs import unstorable
 
