@@ -26,6 +26,7 @@ One audit record per imported file (action "registry.import") holds the counts.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -38,7 +39,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connections,
+    models,
+    transaction,
+)
 from django.utils import timezone
 
 from ipfin.accounts.models import User
@@ -121,6 +129,16 @@ class NoProgress:
 class ImportPathError(ValueError):
     """The path does not exist, holds no file in a recognised format, or a CSV file is broken
     (files before it stay imported: a re-run after the fix is idempotent)."""
+
+
+class ImportInterrupted(RuntimeError):
+    """The database failed while a file was written (a lost connection, a full disk): the
+    batches committed before stay, and `summary` says how far each file got. Running the same
+    files again is safe: a row imported already is unchanged the second time."""
+
+    def __init__(self, message: str, summary: ImportSummary) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 @dataclass
@@ -756,7 +774,25 @@ def rights_import(
             continue
         summary.files.append(result)
         progress.start(f"{result.source} 写入", len(records))
-        write_records(result, records, batch_size=batch_size, on_batch=progress.advance)
+        try:
+            write_records(result, records, batch_size=batch_size, on_batch=progress.advance)
+        except DatabaseError as exc:
+            # The batches committed so far stay (each is its own transaction): the record says
+            # how far the file got, and why it stopped, for whoever runs it again.
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            with contextlib.suppress(DatabaseError):  # a database gone cannot record it either
+                audit_record(
+                    actor=actor,
+                    action="registry.import.interrupted",
+                    object_type="registry.right",
+                    object_id=result.format.value[:64],
+                    after={**result.counts(), "error": reason},
+                )
+            raise ImportInterrupted(
+                f"{result.source} 写入中断（{reason}）：已写入 {result.loaded} 行，"
+                "之前的批次已保存；修复后重新运行同一文件即可，已导入的行不会重复。",
+                summary,
+            ) from exc
         audit_record(
             actor=actor,
             action="registry.import",

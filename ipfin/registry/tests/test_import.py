@@ -728,3 +728,60 @@ def test_a_file_naming_other_owners_is_reported_and_never_transfers_the_right_zl
     swapped = cnipr_row("CN201220249770.6", **{"申请（专利权）人": "乙公司；甲公司"})
     out, _ = run(write_cnipr(tmp_path / "o" / "v4.csv", [swapped]))
     assert "权利人与登记簿不同" not in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failing_mid_file_keeps_the_batches_written_and_says_how_far(
+    tmp_path: Path,
+) -> None:
+    """The database refuses the third batch (a trigger standing in for a full disk or a lost
+    server): the two batches before stay, the command says how far the file got and that a
+    re-run is safe, the audit trail records the interruption, and the re-run completes."""
+    from django.db import connection
+
+    failing = "201220249770.6"
+    if connection.vendor == "postgresql":
+        create = [
+            "CREATE FUNCTION ipfin_test_refuse() RETURNS trigger AS $$ BEGIN "
+            f"IF NEW.number = '{failing}' THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER ipfin_test_refuse BEFORE INSERT ON registry_right "
+            "FOR EACH ROW EXECUTE FUNCTION ipfin_test_refuse()",
+        ]
+        drop = [
+            "DROP TRIGGER ipfin_test_refuse ON registry_right",
+            "DROP FUNCTION ipfin_test_refuse()",
+        ]
+    else:
+        create = [
+            "CREATE TRIGGER ipfin_test_refuse BEFORE INSERT ON registry_right "
+            f"WHEN NEW.number = '{failing}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        ]
+        drop = ["DROP TRIGGER ipfin_test_refuse"]
+    path = write_cnipr(
+        tmp_path / "d" / "three.csv",
+        [
+            cnipr_row("CN201220249767.4"),
+            cnipr_row("CN201220249768.9"),
+            cnipr_row("CN201220249770.6"),
+        ],
+    )
+    with connection.cursor() as cursor:
+        for sql in create:
+            cursor.execute(sql)
+    try:
+        with pytest.raises(CommandError, match="写入中断") as raised:
+            run(path, "--batch-size", "1")
+    finally:
+        with connection.cursor() as cursor:
+            for sql in drop:
+                cursor.execute(sql)
+    assert "已写入 2 行" in str(raised.value) and "重新运行同一文件" in str(raised.value)
+    assert sorted(Right.objects.values_list("number", flat=True)) == [
+        "201220249767.4",
+        "201220249768.9",
+    ]
+    record = AuditRecord.objects.get(action="registry.import.interrupted")
+    assert record.after["created"] == 2 and "disk full" in record.after["error"]
+    out, _ = run(path)  # the same file again, the database mended
+    assert "新建 1，更新 0，未变 2" in out

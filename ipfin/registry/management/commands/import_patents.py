@@ -20,6 +20,7 @@ from ipfin.common.progress import add_progress_argument, command_progress
 from ipfin.registry.import_mapping import Problem
 from ipfin.registry.importers import (
     DEFAULT_BATCH_SIZE,
+    ImportInterrupted,
     ImportPathError,
     ImportSummary,
     rights_import,
@@ -53,21 +54,27 @@ class Command(BaseCommand):
             )
         except ImportPathError as exc:
             raise CommandError(str(exc)) from exc
+        except ImportInterrupted as exc:
+            # How far each file got, and its rows to look into so far, before the reason.
+            self._report(exc.summary, options["report"])
+            raise CommandError(str(exc)) from exc
         finally:
             if progress is not None:
                 progress.finish()
+        self._report(summary, options["report"])
+        if summary.bad and not summary.loaded:
+            raise CommandError(_("所有行均有错误，未导入任何数据"))
 
+    def _report(self, summary: ImportSummary, report: str | None) -> None:
         for result, problem in summary.reported_rows():
             self.stderr.write(
                 _("%(file)s 第 %(row)s 行：%(reason)s")
                 % {"file": result.source, "row": problem.row, "reason": problem.message_zh}
             )
-        if options["report"]:
-            with open(options["report"], "w", encoding="utf-8", newline="") as out:
+        if report:
+            with open(report, "w", encoding="utf-8", newline="") as out:
                 summary.write_report(out)
-        self._print_summary(summary, options["report"])
-        if summary.bad and not summary.loaded:
-            raise CommandError(_("所有行均有错误，未导入任何数据"))
+        self._print_summary(summary, report)
 
     def _print_summary(self, summary: ImportSummary, report: str | None) -> None:
         write = self.stdout.write
