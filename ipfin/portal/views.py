@@ -5,7 +5,6 @@ thin: one selector per panel."""
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 import unicodedata
 from typing import Any
@@ -27,7 +26,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.models import Notification, OrganisationKind, Role, User
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
-from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE
 from ipfin.accounts.selectors import (
     api_token_get,
     api_tokens_of,
@@ -97,7 +95,7 @@ from ipfin.portal.presentation import audit_rows
 from ipfin.registry import selectors as registry_selectors
 from ipfin.risk.views import dashboard_context as risk_dashboard_context
 from ipfin.web.forms import SearchForm
-from ipfin.web.views import domain_errors, queue_run_action, run_action
+from ipfin.web.views import domain_errors, queue_run_action, run_action, search_refused
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -784,13 +782,12 @@ def public_query(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()  # a NUL or over-long term: a form error, no search
     q = form.cleaned_data["q"].strip() if valid else ""
     today = timezone.localdate()
-    if q and not ANON_SEARCH_THROTTLE.allow_request(request):
-        # An anonymous address past IPFIN_ANON_SEARCH_RATE: no search (each reads the register).
-        wait = math.ceil(ANON_SEARCH_THROTTLE.wait())
-        context = {"form": form, "q": q, "rate_limited": wait, "today": today}
-        answer = render(request, "portal/public_query.html", context, status=429)
-        answer["Retry-After"] = str(wait)
-        return answer
+    if q:
+        refused = search_refused(
+            request, "portal/public_query.html", {"form": form, "q": q, "today": today}
+        )
+        if refused is not None:
+            return refused
     rights: list[Any] = []
     if q:
         found = list(registry_selectors.rights_search(q=q, using=reporting_db())[:SEARCH_LIMIT])

@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -262,6 +262,11 @@ class RightRecord:
     # source's own 申请人类型, when it has one.
     applicants: tuple[str, ...] | None = None
     stated_applicant_type: str = ""
+    # The owners are the right's current holders as the source knows them (legal-status
+    # 当前权利人); else they are the applicants or holders at publication (CNIPR 申请（专利权）人,
+    # Lens, qichacha), which a registered transfer has since made stale: no difference from the
+    # register's owners is reported for those.
+    owners_current: bool = False
 
     def applicant_facts(self) -> tuple[str, int | None]:
         """(the first-named applicant's type, the number of applicants) at filing."""
@@ -617,6 +622,7 @@ def _legal_status(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> Righ
         region=region_from_code(row.get("国省代码")) or region_from_address(address),
         abstract=_text(row.get("申请摘要")),
         owners=split_names(row.get("当前权利人")) or split_names(row.get("申请人")),
+        owners_current=bool(split_names(row.get("当前权利人"))),
         applicants=split_names(row.get("申请人")) or None,
         stated_applicant_type=_text(row.get("申请人类型")),
         backward_citations=count_or_none(row.get("引证数")),
@@ -805,18 +811,28 @@ def map_row(
 
 
 def map_rows(
-    fmt: Format, rows: Sequence[tuple[int, Mapping[str, Any]]], *, source: str
+    fmt: Format,
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    source: str,
+    refuse: Callable[[RightRecord], RowProblem | None] | None = None,
 ) -> Iterator[RightRecord | RowProblem]:
     """Every row of a file in order; a number already seen in the file is a duplicate (the first
     good row with it wins), except an application's publication and its grant (a CNIPR export
     lists the A and the B publication of an invention): the grant's row is loaded wherever it
     stands, the other is skipped as superseded (SUPERSEDED_IN_FILE), as a grant imported from
-    another file is never undone by the application's."""
+    another file is never undone by the application's. `refuse`: the caller's own checks of a
+    mapped record (what the database can store), made before that choice, so that only a row
+    that loads can supersede another."""
     ctx = file_context(fmt, [row for _, row in rows], source=source)
-    outcomes: list[RightRecord | RowProblem] = [
-        map_row(fmt, row, row_no, ctx) if isinstance(row, Mapping) else _not_a_record(row_no)
-        for row_no, row in rows
-    ]
+    outcomes: list[RightRecord | RowProblem] = []
+    for row_no, row in rows:
+        outcome = (
+            map_row(fmt, row, row_no, ctx) if isinstance(row, Mapping) else _not_a_record(row_no)
+        )
+        if refuse is not None and isinstance(outcome, RightRecord):
+            outcome = refuse(outcome) or outcome
+        outcomes.append(outcome)
     kept: dict[str, int] = {}  # number → the index of the row loaded for it
     for i, outcome in enumerate(outcomes):
         if not isinstance(outcome, RightRecord):

@@ -43,6 +43,7 @@ from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
     IntegrityError,
+    OperationalError,
     connections,
     models,
     transaction,
@@ -332,9 +333,9 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
-# A JSON escape of a NUL or of a UTF-16 surrogate: what json.loads turns into text no database
-# stores (a lone surrogate; a pair is an ordinary character, told apart row by row).
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2})")
+# A JSON escape of a NUL or of a UTF-16 surrogate, high or low: what json.loads turns into text no
+# database stores (a lone surrogate; a pair is an ordinary character, told apart row by row).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 # The record's fields that may hold text (str, or a tuple of str): the events apart.
 _TEXT_FIELDS = tuple(
@@ -411,15 +412,16 @@ def parse_file(
     if progress is not None:
         progress.start(f"{source} 校验", len(rows))
     records: list[RightRecord] = []
-    for i, outcome in enumerate(map_rows(fmt, rows, source=source), start=1):
+
+    def refuse(record: RightRecord) -> RowProblem | None:
+        return (_bad_character(record) if unsure else None) or _too_long(record)
+
+    for i, outcome in enumerate(map_rows(fmt, rows, source=source, refuse=refuse), start=1):
         if progress is not None and i % _PROGRESS_STEP == 0:
             progress.advance(_PROGRESS_STEP)
         if isinstance(outcome, RightRecord):
-            problem = (_bad_character(outcome) if unsure else None) or _too_long(outcome)
-            if problem is None:
-                records.append(outcome)
-                continue
-            outcome = problem
+            records.append(outcome)
+            continue
         if outcome.skipped:
             result.skipped[outcome.code.value] += 1
         else:
@@ -608,15 +610,16 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     counts = _BatchCounts()
     rights, owners_table, events_table = _tables()
     numbers = [rec.number for rec in batch]
-    # Locked until the batch commits, in number order (two imports lock alike: no deadlock): an
-    # edit committed between this read and the write below would otherwise be overwritten with
-    # the values read here (the update writes every changed column of the batch to each row).
-    # An edit sent meanwhile waits, then finds the version moved on and is refused as stale.
+    # Locked until the batch commits, in id order as every writer of several rights locks them
+    # (a pledge's rights, another import: no deadlock between them): an edit committed between
+    # this read and the write below would otherwise be overwritten with the values read here
+    # (the update writes every changed column of the batch to each row). An edit sent meanwhile
+    # waits, then finds the version moved on and is refused as stale.
     existing = {
         values["number"]: values
         for values in Right.objects.select_for_update()
         .filter(number__in=numbers)
-        .order_by("number")
+        .order_by("pk")
         .values("id", *MERGED_FIELDS, "number")
     }
     new = [rec for rec in batch if rec.number not in existing]
@@ -668,8 +671,13 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
                 continue
             right_id = current["id"]
             missing_owners = _owner_rows(right_id, rec) if right_id not in with_owners else []
-            if right_id in with_owners and rec.owners and set(rec.owners) != holders.get(right_id):
-                counts.owners_differ.append(_owners_differ(rec, holders.get(right_id, set())))
+            register_owners = holders.get(right_id, set())
+            if (
+                rec.owners_current
+                and right_id in with_owners
+                and {_plain(n) for n in rec.owners} != {_plain(n) for n in register_owners}
+            ):
+                counts.owners_differ.append(_owners_differ(rec, register_owners))
             present = have_events.get(right_id, set())
             missing_events = [
                 _event_row(right_id, e)
@@ -696,6 +704,11 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     return counts
 
 
+def _plain(name: str) -> str:
+    """A name without its spaces (full-width ones too): the same holder however spaced."""
+    return "".join(name.split())
+
+
 def _owners_differ(record: RightRecord, register: set[str]) -> RowProblem:
     """A file naming other owners than the register's current ones. The register keeps its own:
     a transfer takes effect when it is registered with the office (专利法 art. 10 ¶3; 商标法
@@ -711,6 +724,12 @@ def _owners_differ(record: RightRecord, register: set[str]) -> RowProblem:
         "unchanged: a transfer takes effect when registered",
         record.number,
     )
+
+
+def _rolled_back_by_the_server(exc: OperationalError) -> bool:
+    """A deadlock's victim or a serialisation failure (SQLSTATE class 40, PostgreSQL): nothing of
+    the transaction stays, and the same work run again succeeds."""
+    return str(getattr(exc.__cause__, "sqlstate", "") or "").startswith("40")
 
 
 def _chunks(items: Sequence[RightRecord], size: int) -> Iterator[Sequence[RightRecord]]:
@@ -736,6 +755,11 @@ def write_records(
             except IntegrityError:
                 # Another import inserted one of these numbers since our look-up: look again.
                 if attempt == _ATTEMPTS - 1:
+                    raise
+            except OperationalError as exc:
+                # Chosen as a deadlock's victim (or a serialisation failure) against another
+                # writer of the same rights: the batch rolled back whole, and is written again.
+                if not _rolled_back_by_the_server(exc) or attempt == _ATTEMPTS - 1:
                     raise
         result.created += counts.created
         result.updated += counts.updated

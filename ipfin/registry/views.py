@@ -31,7 +31,7 @@ from ipfin.registry.presenters import (
     licence_type_label,
     right_timeline,
 )
-from ipfin.web.views import domain_errors, error_404, run_action
+from ipfin.web.views import domain_errors, error_404, run_action, search_refused
 
 SEARCH_LIMIT = 50
 LIST_LIMIT = 100
@@ -49,6 +49,13 @@ def right_search(request: HttpRequest) -> HttpResponse:
     rows: list[Any] = []
     searched = bool(q or kind)
     if searched:
+        refused = search_refused(
+            request,
+            "registry/right_search.html",
+            {"form": form, "q": q, "kind": kind, "kinds": RightKindChoices.choices},
+        )
+        if refused is not None:
+            return refused
         rights = list(registry_selectors.rights_search(q=q, kind=kind or None)[:SEARCH_LIMIT])
         statuses = registry_selectors.rights_status_bulk(rights, on=today)
         rows = [(r, statuses[r.pk]) for r in rights]

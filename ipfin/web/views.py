@@ -5,6 +5,7 @@ page), and the error pages. No app's views live here: each app keeps its own vie
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE
 from ipfin.common.errors import DomainError, NotAuthenticated
 
 SEARCH_LIMIT = 50
@@ -140,3 +142,18 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return _error_page(request, 500, _("服务器内部错误，我们已记录此问题。"))
+
+
+def search_refused(
+    request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse | None:
+    """The page of a search of the register refused to an anonymous address past
+    IPFIN_ANON_SEARCH_RATE (ipfin.accounts.ratelimit: each search reads every matching right):
+    429 with Retry-After, the reason in words (`rate_limited`: the seconds to wait), no search
+    made. None: the search may run (counted)."""
+    if ANON_SEARCH_THROTTLE.allow_request(request):
+        return None
+    wait = math.ceil(ANON_SEARCH_THROTTLE.wait())
+    answer = render(request, template, {**context, "rate_limited": wait}, status=429)
+    answer["Retry-After"] = str(wait)
+    return answer

@@ -194,9 +194,9 @@ def test_anonymous_searches_of_the_register_have_their_own_count_api_and_page(
 ) -> None:
     """Each public search reads every matching right (and the list counts them: most of the
     register for a common word); an address past IPFIN_ANON_SEARCH_RATE is refused before any
-    is read, on the API (429 `rate_limited`, Retry-After, declared) and on the 公开查询 page (429,
-    the reason in words). A bank's system with its token is not counted, nor the calculators'
-    count touched."""
+    is read, on the API (429 `rate_limited`, Retry-After, declared) and on the 公开查询 and the
+    登记簿查询 pages (429, the reason in words). A bank's system with its token is not counted,
+    nor the calculators' count touched."""
     settings.IPFIN_ANON_SEARCH_RATE = "3/m"
     client = _anonymous()
     for _ in range(2):
@@ -210,6 +210,12 @@ def test_anonymous_searches_of_the_register_have_their_own_count_api_and_page(
     html = page.content.decode()
     assert "查询过于频繁，请 40 秒后再试" in html and 'data-testid="public-rights"' not in html
     assert client.get("/public/").status_code == 200  # the page itself, no search: not counted
+    # The register's own search page, by a word or by a kind, is the same search: refused too.
+    for query in ({"q": "装置"}, {"kind": "invention"}):
+        register = client.get("/rights/", query)
+        assert register.status_code == 429 and register["Retry-After"] == "40"
+        assert "查询过于频繁" in register.content.decode()
+    assert client.get("/rights/").status_code == 200
     assert _post(client, SCHEDULE, TERMS).status_code == 200  # the calculators' own count
     bank = api_client(bank_a_user)
     for _ in range(5):

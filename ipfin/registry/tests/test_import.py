@@ -657,6 +657,7 @@ def test_json_escapes_of_a_lone_surrogate_or_a_nul_are_bad_rows_an_emoji_is_not(
     names = [
         ("16435657", "企查查\\ud800"),
         ("16435658", "空\\u0000字"),
+        ("16435660", "低\\udc00"),
         ("16435659", "笑\\ud83d\\ude01"),
     ]
     path.write_text(
@@ -670,6 +671,7 @@ def test_json_escapes_of_a_lone_surrogate_or_a_nul_are_bad_rows_an_emoji_is_not(
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [
             ("1", "bad_character"),
             ("2", "bad_character"),
+            ("3", "bad_character"),
         ]
 
 
@@ -703,30 +705,65 @@ def test_an_application_and_its_grant_in_one_file_load_as_the_grant(
 
 
 @pytest.mark.django_db
-def test_a_file_naming_other_owners_is_reported_and_never_transfers_the_right_zlf_art10(
+def _legal_status_file(path: Path, holders: list[str]) -> Path:
+    """A legal-status export (its 当前权利人 are the current holders) of one utility model per
+    holder given."""
+    header = [
+        "申请号",
+        "申请日",
+        "授权公告日",
+        "专利类型",
+        "专利名称",
+        "法律状态",
+        "申请人",
+        "当前权利人",
+    ]
+    numbers = ["CN201220249767.4", "CN201220249770.6"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for number, holder in zip(numbers, holders, strict=False):
+            writer.writerow(
+                [
+                    number,
+                    "20120531",
+                    "20130102",
+                    "实用新型",
+                    "一种测试装置",
+                    "有权",
+                    "甲科技有限公司",
+                    holder,
+                ]
+            )
+    return path
+
+
+@pytest.mark.django_db
+def test_a_file_naming_other_current_holders_is_reported_and_never_transfers_the_right_zlf_art10(
     tmp_path: Path,
 ) -> None:
-    """A later export names another holder: the transfer takes effect when registered with the
-    office (专利法 art. 10 ¶3), and a pledged right's needs the pledgee's consent (民法典 art.
-    444 ¶2), so the import keeps the register's owner. Before, the difference was dropped and
-    the row counted as unchanged; now the row is in the report and the summary, and the rest of
-    it still loads."""
-    run(write_cnipr(tmp_path / "o" / "v1.csv", [cnipr_row("CN201220249767.4")]))
+    """A later legal-status export names another current holder (当前权利人): the transfer takes
+    effect when registered with the office (专利法 art. 10 ¶3), and a pledged right's needs the
+    pledgee's consent (民法典 art. 444 ¶2), so the import keeps the register's owner. Before, the
+    difference was dropped and the row counted as unchanged; now the row is in the report and
+    the summary. A source whose names are the applicants (CNIPR 申请（专利权）人) says nothing of
+    today's holder: no report; nor do the same names spaced otherwise, or in another order."""
+    run(_legal_status_file(tmp_path / "o" / "v1.csv", ["甲科技有限公司", "甲公司；乙公司"]))
     report = tmp_path / "report.csv"
-    v2 = cnipr_row("CN201220249767.4", "新名称", **{"申请（专利权）人": "乙科技有限公司"})
-    out, err = run(write_cnipr(tmp_path / "o" / "v2.csv", [v2]), "--report", report)
-    right = Right.objects.get()
+    out, err = run(
+        _legal_status_file(tmp_path / "o" / "v2.csv", ["乙科技有限公司", "乙 公司；甲公司"]),
+        "--report",
+        report,
+    )
+    right = Right.objects.get(number="201220249767.4")
     assert list(right.owners.values_list("name", flat=True)) == ["甲科技有限公司"]
-    assert right.title == "新名称"
-    assert "更新 1" in out and "错误 0" in out and "权利人与登记簿不同 1 行" in out
+    assert "错误 0" in out and "权利人与登记簿不同 1 行" in out
     assert "乙科技有限公司" in err and "甲科技有限公司" in err
     with report.open(encoding="utf-8") as f:
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [("2", "owners_differ")]
-    # The same owners in another order are the same owners.
-    both = cnipr_row("CN201220249770.6", **{"申请（专利权）人": "甲公司；乙公司"})
-    run(write_cnipr(tmp_path / "o" / "v3.csv", [both]))
-    swapped = cnipr_row("CN201220249770.6", **{"申请（专利权）人": "乙公司；甲公司"})
-    out, _ = run(write_cnipr(tmp_path / "o" / "v4.csv", [swapped]))
+    cnipr = cnipr_row("CN201220249767.4", **{"申请（专利权）人": "丙科技有限公司"})
+    out, _ = run(write_cnipr(tmp_path / "o" / "v3.csv", [cnipr]))
     assert "权利人与登记簿不同" not in out
 
 
@@ -785,3 +822,23 @@ def test_a_database_failing_mid_file_keeps_the_batches_written_and_says_how_far(
     assert record.after["created"] == 2 and "disk full" in record.after["error"]
     out, _ = run(path)  # the same file again, the database mended
     assert "新建 1，更新 0，未变 2" in out
+
+
+@pytest.mark.django_db
+def test_a_grant_row_the_database_cannot_store_leaves_its_application_to_load(
+    tmp_path: Path,
+) -> None:
+    """The choice between an application's row and its grant's is made among rows that load: a
+    grant row refused (a NUL in its title) does not take its application with it."""
+    application = cnipr_row(
+        "CN201210249766.4", **{"公开（公告）号": "CN102644312A", "公开（公告）日": "2012.11.14"}
+    )
+    grant = cnipr_row(
+        "CN201210249766.4",
+        "一种\x00装置",
+        **{"公开（公告）号": "CN102644312B", "公开（公告）日": "2014.06.04"},
+    )
+    out, err = run(write_cnipr(tmp_path / "g" / "bad_grant.csv", [application, grant]))
+    right = Right.objects.get()
+    assert (right.grant_date, right.publication_no) == (None, "CN102644312A")
+    assert "新建 1" in out and "错误 1" in out and "无法保存的字符" in err
