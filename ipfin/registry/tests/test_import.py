@@ -842,3 +842,46 @@ def test_a_grant_row_the_database_cannot_store_leaves_its_application_to_load(
     right = Right.objects.get()
     assert (right.grant_date, right.publication_no) == (None, "CN102644312A")
     assert "新建 1" in out and "错误 1" in out and "无法保存的字符" in err
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_import_and_a_pledge_locking_the_same_rights_wait_for_each_other(
+    tmp_path: Path,
+) -> None:
+    """A pledge application locks its rights in id order (pledges.services.common.lock_rights),
+    and so does an import batch: a pledge holding the first right while the import waits for it
+    can then lock the second. The import locked them in number order, which here is the
+    reverse: it held the second while waiting for the first, and PostgreSQL killed one of the
+    two as a deadlock."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from ipfin.pledges.services.common import lock_rights
+
+    # Entered in the reverse of number order: ids and numbers disagree.
+    path = write_cnipr(
+        tmp_path / "k" / "v1.csv", [cnipr_row("CN201220249770.6"), cnipr_row("CN201220249767.4")]
+    )
+    run(path)
+    first, second = Right.objects.order_by("pk")
+    assert first.number > second.number
+    outcome: list[str] = []
+
+    def importing() -> None:
+        try:
+            outcome.append(run(path)[0])
+        except Exception as exc:  # the test reads what happened to the import
+            outcome.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # a pledge application locking its rights, in two steps
+        lock_rights([first.pk])
+        other = threading.Thread(target=importing)
+        other.start()
+        other.join(timeout=2)  # the import now waits for the first right
+        lock_rights([first.pk, second.pk])
+    other.join(timeout=60)
+    assert outcome and "未变 2" in outcome[0], outcome
