@@ -107,6 +107,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "right.term_facts": pgettext_lazy("audit", "记载保护期限事实"),
             "right_owner.link": pgettext_lazy("audit", "权利人关联至机构"),
             "registry.import": pgettext_lazy("audit", "导入登记数据"),
+            "registry.import.interrupted": pgettext_lazy("audit", "导入登记数据中断"),
         },
     ),
     (
@@ -426,7 +427,7 @@ def object_text(object_type: str, object_id: str, action: str = "") -> str:
         return label
     if object_id.isdigit():
         return f"{label} #{object_id}"
-    if action == "registry.import":
+    if action in ("registry.import", "registry.import.interrupted"):
         source = IMPORT_SOURCE_LABELS.get(object_id, _OTHER_SOURCE)
         return str(_IMPORT_SOURCE) % {"source": source}
     if _DATE.fullmatch(object_id):

@@ -371,18 +371,22 @@ def test_a_copyright_s_term_run_out_reaches_the_pledgee_zzf_art23(
     pledged work, and tells the day after the term ends."""
     from ipfin.risk.services import risk_scan
 
-    died = date(today.year - 50, 3, 1)  # protected through 31 December of this year
+    # Protected through 31 December of next year, whatever today's date (a pledge's debt must
+    # end before the term does).
+    died = date(today.year - 49, 3, 1)
     work = make_right(
         kind="copyright", number="国作登字-2019-F-00654322", filing_date=date(2019, 5, 20),
         grant_date=date(2019, 6, 1), author_kind="person", created_on=date(1960, 1, 1),
         author_died_on=died,
     )  # fmt: skip
-    approve(examiner, make_pledge(rights=[work], term_end=date(today.year, 12, 30)))
+    approve(examiner, make_pledge(rights=[work], term_end=date(today.year + 1, 12, 30)))
     start = bank_a_api.get("/api/v1/events").json()["next"]
     risk_scan(on=today)
     assert _status_changes(bank_a_api, start) == []
-    Right.objects.filter(pk=work.pk).update(author_died_on=died.replace(year=died.year - 1))
+    # The days pass: the same work, its author dead three years longer, ended on the first of
+    # January of last year (a day before today even on New Year's Day).
+    Right.objects.filter(pk=work.pk).update(author_died_on=died.replace(year=died.year - 3))
     risk_scan(on=today)
     (ended,) = _status_changes(bank_a_api, start)
     assert (ended["before"]["status"], ended["after"]["status"]) == ("in_force", "expired")
-    assert ended["since"] == date(today.year, 1, 1).isoformat()
+    assert ended["since"] == date(today.year - 1, 1, 1).isoformat()
