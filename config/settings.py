@@ -22,6 +22,8 @@ Environment variables:
 - IPFIN_JOBS_CHUNK_SIZE  rows per chunk of a chunked background job (default 5000)
 - IPFIN_JOBS_TIME_LIMIT  seconds a task may run on a worker before it is stopped and its run
                       failed (default 1380)
+- IPFIN_JOBS_AFTER_WAIT  seconds between two looks of a run waiting for the job it comes after
+                      (the risk scan behind the classification; default 60)
 - IPFIN_SCORE_CHUNK_SIZE  rights each chunk of the background scoring reads (default 125000)
 - IPFIN_SCORE_READERS  connections `ipfin score_portfolio` reads the register over at once on
                       PostgreSQL, each a range of rights (default 2; 1: one query)

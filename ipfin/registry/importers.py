@@ -32,6 +32,7 @@ import dataclasses
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -705,8 +706,9 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
 
 
 def _plain(name: str) -> str:
-    """A name without its spaces (full-width ones too): the same holder however spaced."""
-    return "".join(name.split())
+    """A name in its compatibility form (NFKC: full-width brackets and letters as half-width ones)
+    without its spaces: the same holder however typed, "（深圳）" or "(深圳)"."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def _owners_differ(record: RightRecord, register: set[str]) -> RowProblem:

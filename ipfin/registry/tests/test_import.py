@@ -701,7 +701,7 @@ def test_an_application_and_its_grant_in_one_file_load_as_the_grant(
     assert (right.grant_date, right.publication_no) == (date(2014, 6, 4), "CN102644312B")
     assert list(right.events.values_list("date", "payload")) == [(date(2014, 6, 4), {"year": 3})]
     assert "新建 1" in out and "跳过 1" in out and "错误 0" in out
-    assert "superseded_in_file 1" in out
+    assert "以同一文件中的授权记录为准 1" in out
 
 
 @pytest.mark.django_db
@@ -748,11 +748,12 @@ def test_a_file_naming_other_current_holders_is_reported_and_never_transfers_the
     pledgee's consent (民法典 art. 444 ¶2), so the import keeps the register's owner. Before, the
     difference was dropped and the row counted as unchanged; now the row is in the report and
     the summary. A source whose names are the applicants (CNIPR 申请（专利权）人) says nothing of
-    today's holder: no report; nor do the same names spaced otherwise, or in another order."""
-    run(_legal_status_file(tmp_path / "o" / "v1.csv", ["甲科技有限公司", "甲公司；乙公司"]))
+    today's holder: no report; nor do the same names spaced otherwise, with half-width brackets,
+    or in another order."""
+    run(_legal_status_file(tmp_path / "o" / "v1.csv", ["甲科技有限公司", "甲（深圳）公司；乙公司"]))
     report = tmp_path / "report.csv"
     out, err = run(
-        _legal_status_file(tmp_path / "o" / "v2.csv", ["乙科技有限公司", "乙 公司；甲公司"]),
+        _legal_status_file(tmp_path / "o" / "v2.csv", ["乙科技有限公司", "乙 公司；甲(深圳)公司"]),
         "--report",
         report,
     )

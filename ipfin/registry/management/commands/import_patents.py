@@ -29,6 +29,7 @@ from ipfin.registry.importers import (
 SKIP_LABELS = {
     Problem.NO_APPLICATION_NUMBER.value: "无申请号",
     Problem.NOT_CN.value: "非中国专利",
+    Problem.SUPERSEDED_IN_FILE.value: "以同一文件中的授权记录为准",
 }
 
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="数据文件或目录")
         add_progress_argument(parser)
-        parser.add_argument("--report", metavar="FILE", help="把错误行写入此 CSV 文件")
+        parser.add_argument(
+            "--report", metavar="FILE", help="把错误行及权利人与登记簿不同的行写入此 CSV 文件"
+        )
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -125,10 +128,10 @@ class Command(BaseCommand):
                 by_code[problem.code.value] = by_code.get(problem.code.value, 0) + 1
             reasons = "，".join(f"{code} {n}" for code, n in sorted(by_code.items()))
             write(_("错误 %(total)s 行：%(reasons)s") % {"total": summary.bad, "reasons": reasons})
-            if report:
-                write(_("错误明细已写入 %(report)s") % {"report": report})
         if summary.owners_differ:
             write(
                 _("权利人与登记簿不同 %(total)s 行：已导入其余内容，登记簿的权利人未改（见明细）")
                 % {"total": summary.owners_differ}
             )
+        if report and (summary.bad or summary.owners_differ):
+            write(_("错误明细已写入 %(report)s") % {"report": report})
