@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.ratelimit import retry_after
 from ipfin.common.errors import DomainError, ValidationFailed, invalid
 from ipfin.common.inputs import MAX_FILE_NAME_LENGTH, unstorable
 from ipfin.openapi import complete_document
@@ -200,7 +200,7 @@ class RateLimited(DomainError):
 def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     # An operation's throttle refused the request before its body was read (the anonymous
     # calculators: ipfin.accounts.ratelimit). Retry-After in whole seconds (RFC 9110 10.2.3).
-    seconds = max(1, math.ceil(exc.wait or 1))
+    seconds = retry_after(exc.wait)
     response = _domain_error(
         request,
         RateLimited(

@@ -33,6 +33,7 @@ sets a shared cache (Redis, memcached or the database cache) as CACHES["default"
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import time
 
@@ -52,6 +53,7 @@ __all__ = [
     "ComputingRequestThrottle",
     "clock",
     "parse_rate",
+    "retry_after",
 ]
 
 _RATE = re.compile(r"\s*(\d+)\s*/\s*([smhd])\s*")
@@ -70,6 +72,11 @@ def parse_rate(text: str, setting: str = "IPFIN_ANON_CALCULATOR_RATE") -> tuple[
             f"{setting} must be N/s, N/m, N/h or N/d with N ≥ 1 (e.g. 30/m), not {text!r}"
         )
     return int(match.group(1)), _PERIODS[match.group(2)]
+
+
+def retry_after(wait: float | None) -> int:
+    """A throttle's wait as Retry-After: whole seconds, at least one (RFC 9110 10.2.3)."""
+    return max(1, math.ceil(wait or 1))
 
 
 def _address_bucket(address: str) -> str:

@@ -54,6 +54,7 @@ from ipfin.feed.models import (
     FeedHead,
     Webhook,
 )
+from ipfin.feed.selectors import keys_told
 from ipfin.feed.sending import Outcome, post
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def events_publish(occurrences: Sequence[Occurrence]) -> int:
     # whose key is among them is not published again.
     keys = [o.key for o in occurrences if o.key is not None]
     if keys:
-        told = set(Event.objects.filter(key__in=keys).values_list("key", flat=True))
+        told = keys_told(keys)
         occurrences = [o for o in occurrences if o.key is None or o.key not in told]
         if not occurrences:
             return 0

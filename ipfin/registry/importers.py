@@ -275,13 +275,9 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def read_table(
-    path: Path, text: str | None = None
-) -> tuple[Format | None, list[tuple[int, Mapping[str, Any]]]]:
-    """(format, [(row number, row)]) of a CSV or JSON file (`text`: its text, read already);
-    (None, []) if not recognised."""
-    if text is None:
-        text = _decode(path.read_bytes())
+def read_table(path: Path, text: str) -> tuple[Format | None, list[tuple[int, Mapping[str, Any]]]]:
+    """(format, [(row number, row)]) of a CSV or JSON file, from its text (`_decode`); (None, [])
+    if not recognised."""
     if path.suffix.lower() == ".json":
         return _read_json(text)
     # Claims and abstracts can exceed the csv module's default 128 KiB field limit.

@@ -5,7 +5,6 @@ page), and the error pages. No app's views live here: each app keeps its own vie
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE
+from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE, retry_after
 from ipfin.common.errors import DomainError, NotAuthenticated
 
 SEARCH_LIMIT = 50
@@ -153,7 +152,7 @@ def search_refused(
     made. None: the search may run (counted)."""
     if ANON_SEARCH_THROTTLE.allow_request(request):
         return None
-    wait = math.ceil(ANON_SEARCH_THROTTLE.wait())
+    wait = retry_after(ANON_SEARCH_THROTTLE.wait())
     answer = render(request, template, {**context, "rate_limited": wait}, status=429)
     answer["Retry-After"] = str(wait)
     return answer
