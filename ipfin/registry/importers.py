@@ -521,15 +521,22 @@ class _Table:
             else:
                 default = None
             plans.append((f.attname, default, self._converter(f)))
-        params = [
-            tuple(
-                default
-                if (value := row.get(attname, _MISSING)) is _MISSING
-                else (value if convert is None or value is None else convert(value))
-                for attname, default, convert in plans
+        # Column by column, then zipped into rows: one comprehension per column instead of a
+        # generator per row (a tenth of the import's Python time went to those generators).
+        columns: list[list[Any]] = []
+        for attname, default, convert in plans:
+            if convert is None:
+                columns.append([row.get(attname, default) for row in rows])
+                continue
+            columns.append(
+                [
+                    default
+                    if (value := row.get(attname, _MISSING)) is _MISSING
+                    else (None if value is None else convert(value))
+                    for row in rows
+                ]
             )
-            for row in rows
-        ]
+        params = list(zip(*columns, strict=True))
         with self.connection.cursor() as cursor:
             if self.connection.vendor != "postgresql":
                 cursor.executemany(self.sql, params)
@@ -615,7 +622,7 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     existing = {
         values["number"]: values
         for values in Right.objects.select_for_update()
-        .filter(number__in=numbers)
+        .filter(number__any_of=numbers)
         .order_by("pk")
         .values("id", *MERGED_FIELDS, "number")
     }
@@ -625,7 +632,9 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     if new:
         rights.insert([{**_right_values(rec), "source": source} for rec in new])
         ids = dict(
-            Right.objects.filter(number__in=[rec.number for rec in new]).values_list("number", "id")
+            Right.objects.filter(number__any_of=[rec.number for rec in new]).values_list(
+                "number", "id"
+            )
         )
         for rec in new:
             right_id = ids[rec.number]
@@ -637,16 +646,16 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
     if old:
         ids_old = [existing[rec.number]["id"] for rec in old]
         with_owners = set(
-            RightOwner.objects.filter(right_id__in=ids_old).values_list("right_id", flat=True)
+            RightOwner.objects.filter(right_id__any_of=ids_old).values_list("right_id", flat=True)
         )
         holders: dict[int, set[str]] = {}
         for right_id, name in RightOwner.objects.filter(
-            right_id__in=ids_old, valid_to__isnull=True
+            right_id__any_of=ids_old, valid_to__isnull=True
         ).values_list("right_id", "name"):
             holders.setdefault(right_id, set()).add(name)
         have_events: dict[int, set[tuple[Any, ...]]] = {}
         for right_id, type_, day, payload in RightEvent.objects.filter(
-            right_id__in=ids_old
+            right_id__any_of=ids_old
         ).values_list("right_id", "type", "date", "payload"):
             have_events.setdefault(right_id, set()).add(_event_key(type_, day, payload or {}))
         to_update: list[Right] = []
