@@ -25,6 +25,14 @@ from ipfin.common.inputs import file_name_in
 __all__ = ["FileTooLarge", "TableLimits", "read_table"]
 
 _XLSX_MAGIC = b"PK\x03\x04"
+# An Excel sheet's columns read at most: a value in the next column is refused, cells further
+# right are not read. No import's table is a tenth as wide; unbounded, one cell in column XFD
+# made every row 16,384 cells.
+MAX_COLUMNS = 256
+# The parts of an .xlsx (XML, deflated) may hold at most this many times the file's size limit
+# once inflated. Honest workbooks inflate about 4-10×; a zip bomb of a few kilobytes inflates to
+# gigabytes, which openpyxl would read whole (the shared strings) before any row limit applies.
+XLSX_MAX_INFLATION = 20
 
 
 class FileTooLarge(ValidationFailed):
@@ -129,6 +137,14 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> list[list[object]]:
             None, "file_unreadable", "无法读取该 Excel 文件。", "The Excel file is unreadable."
         )
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(item.file_size for item in archive.infolist())
+        if inflated > XLSX_MAX_INFLATION * limits.max_bytes:
+            raise FileTooLarge(
+                "文件解压后过大，无法读取。",
+                "The file is too large once decompressed.",
+                extra={"max_bytes": limits.max_bytes},
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise invalid(
@@ -136,11 +152,33 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> list[list[object]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        # The sheet's own <dimension> is not believed: it may claim A1:XFD1048576, and openpyxl
+        # would pad every row and fill every missing row up to it.
+        sheet.reset_dimensions()
         rows: list[list[object]] = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > limits.max_rows + 1:
+        empty_pending = 0  # empty rows kept only if a row with a value follows them
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+            end = len(row)
+            while end and row[end - 1] is None:
+                end -= 1
+            if end == 0:
+                empty_pending += 1
+                if empty_pending > limits.max_rows + 1:  # a value after them would be refused
+                    raise _too_many_rows(limits)
+                continue
+            if end > MAX_COLUMNS:
+                raise invalid(
+                    None,
+                    "too_many_columns",
+                    f"{limits.what_zh}不能超过 {MAX_COLUMNS} 列。",
+                    f"A {limits.what_en} may have at most {MAX_COLUMNS} columns.",
+                    max_columns=MAX_COLUMNS,
+                )
+            if len(rows) + empty_pending + 1 > limits.max_rows + 1:
                 raise _too_many_rows(limits)
+            rows.extend([] for _ in range(empty_pending))
+            empty_pending = 0
+            rows.append(list(row[:end]))
         return rows
     finally:
         workbook.close()
