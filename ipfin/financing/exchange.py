@@ -9,7 +9,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, require
@@ -50,7 +51,9 @@ def demands_interchange(*, actor: Actor, start: date, end: date) -> dict[str, An
         .values_list("demand_id", "right__number")
     ):
         rights[demand_id].append(number)
-    labels = dict(DemandState.choices)
+    # The interchange file is in Chinese whoever asks for it (labels are translated per request).
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {value: str(label) for value, label in DemandState.choices}
     return {
         "format": INTERCHANGE_FORMAT,
         "version": INTERCHANGE_VERSION,
@@ -68,7 +71,7 @@ def demands_interchange(*, actor: Actor, start: date, end: date) -> dict[str, An
                 "collateral": "知识产权质押",
                 "rights": rights.get(r["pk"], []),
                 "state": r["state"],
-                "state_label": str(labels.get(r["state"], r["state"])),
+                "state_label": labels.get(r["state"], r["state"]),
                 "filed_on": timezone.localtime(r["created_at"], zone).date(),
                 "financed": r["financed_loan_id"] is not None,
             }

@@ -6,8 +6,11 @@ the changes).
 
 A change overwrites the pledge's terms from its day, so each row's debt and term are those in
 force at the row's event, rebuilt from the changes' own before and after: the registration's
-row shows the terms registered (not those of a later change), a change's row the terms it
-made, a release's row the terms released."""
+row shows the terms registered (not those of a later change, even one after the period), a
+change's row the terms it made, a release's row the terms released. A row shows the pledge as
+it stood at its event: the registration's row of a pledge released after the period reads
+已登记, without the release (the release's period has that row). The file is in Chinese
+whatever language the request asks for."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, require
@@ -61,29 +66,34 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
     and of the change registrations effective in it, by registration number, then the row's
     event (the registration or release first, then the changes by day), then right number."""
     require(actor, Perm.DATA_EXCHANGE)
-    states = dict(PledgeStateChoices.choices)
-    bases = dict(ReleaseBasisChoices.choices)
+    # The platform's file is in Chinese whoever asks for it (labels are translated per request).
+    with translation.override(settings.LANGUAGE_CODE):
+        states = {value: str(label) for value, label in PledgeStateChoices.choices}
+        bases = {value: str(label) for value, label in ReleaseBasisChoices.choices}
+    changed_in = PledgeChange.objects.filter(
+        state=ChangeState.APPROVED, effective_date__range=(start, end)
+    ).values("pledge_id")
+    in_period = (
+        Q(pledge__effective_date__range=(start, end))
+        | Q(pledge__released_on__range=(start, end))
+        | Q(pledge_id__in=changed_in)
+    )
+    # Every change of every pledge with a row, wherever the change falls: a registration of the
+    # period changed after it shows the terms registered, which only the change's `before` has.
     changes = list(
         PledgeChange.objects.filter(
             state=ChangeState.APPROVED,
-            pledge__in=PledgeChange.objects.filter(
-                state=ChangeState.APPROVED, effective_date__range=(start, end)
-            ).values("pledge_id"),
+            pledge__in=PledgeItem.objects.filter(in_period).values("pledge_id"),
         )
         .order_by("pledge_id", "effective_date", "pk")
         .values_list("pledge_id", "effective_date", "before", "after")
     )
-    changed = {pledge_id for pledge_id, *_ in changes}
     items = (
         PledgeItem.objects.filter(
             pledge__registration_no__isnull=False,
             pledge__state__in=[PledgeStateChoices.REGISTERED, PledgeStateChoices.RELEASED],
         )
-        .filter(
-            Q(pledge__effective_date__range=(start, end))
-            | Q(pledge__released_on__range=(start, end))
-            | Q(pledge_id__in=changed)
-        )
+        .filter(in_period)
         .order_by("pledge__registration_no", "right__number")
         .values_list(
             "pledge_id",
@@ -132,16 +142,22 @@ def pledge_registrations(*, actor: Actor, start: date, end: date) -> list[list[A
         final = {"debt_amount": debt, "term_end": term_end}
         terms = _registered_terms(final, steps)
         released_in = released is not None and start <= released <= end
+        if released_in:
+            # The release's row (the registration's too, when both fall in the period).
+            status, shown = states.get(state, state), final
+            release = [released, bases.get(basis, "") if basis else ""]
+        else:
+            # The registration's row as it stood then: a release after the period is not yet.
+            status, shown = states[PledgeStateChoices.REGISTERED], terms
+            release = [None, ""]
         if released_in or start <= effective <= end:
-            shown = final if released_in else terms
             out.append(
                 (
                     (reg_no, 0, effective, number),
                     [
-                        reg_no, effective, str(states.get(state, state)), *party, *right,
+                        reg_no, effective, status, *party, *right,
                         money_str(Decimal(str(shown["debt_amount"]))), term_start,
-                        _day(shown["term_end"]), released,
-                        str(bases.get(basis, "")) if basis else "", None,
+                        _day(shown["term_end"]), *release, None,
                     ],
                 )
             )  # fmt: skip

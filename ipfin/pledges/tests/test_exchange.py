@@ -143,3 +143,95 @@ def test_a_change_registration_is_a_row_and_the_registration_keeps_its_registere
         today.isoformat(),
     )
     assert changed["质押登记号"] == pledge.registration_no
+
+
+def _past_period_rows(office: Any, today: Any) -> list[dict[str, str]]:
+    """The rows of the period 60 to 31 days ago, by column name."""
+    span = f"start={today - timedelta(days=60)}&end={today - timedelta(days=31)}"
+    rows = _rows(office.get(f"/api/v1/exports/pledge-registrations.csv?{span}").content)
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_a_past_period_s_registration_row_keeps_the_terms_registered_after_a_later_change(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_user: User,
+    enterprise_a_user: User,
+    api_client: Callable[..., Any],
+    office_user: User,
+    today: Any,
+) -> None:
+    """Exported again after a change made since the period, the period's registration row
+    still shows the debt registered (the changes of a pledge with a row are all read, not only
+    those of the period: the row had shown the later change's 6,000,000.00)."""
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+    )
+
+    pledge = approve(examiner, make_pledge())
+    registered_end = pledge.term_end
+    change = pledge_change(
+        actor=bank_a_user, pledge=pledge, debt_amount="6000000",
+        term_end=registered_end + timedelta(days=90), reason="展期", today=today,
+    )  # fmt: skip
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change, today=today)
+    pledge_change_decide(actor=examiner, change=change, decision="approve", today=today)
+    # The registration took effect 40 days ago, in the period; the change is today's, after it.
+    Pledge.objects.filter(pk=pledge.pk).update(effective_date=today - timedelta(days=40))
+    [row] = _past_period_rows(api_client(office_user), today)
+    assert (row["担保债权数额（元）"], row["债务履行期限止"]) == (
+        "5000000.00",
+        registered_end.isoformat(),
+    )
+    assert row["变更生效日"] == ""
+
+
+def test_a_past_period_s_registration_row_does_not_show_a_release_after_the_period(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    office_user: User,
+    today: Any,
+) -> None:
+    from ipfin.pledges.services import pledge_release
+
+    pledge = approve(examiner, make_pledge())
+    pledge_release(actor=bank_a_user, pledge=pledge, today=today)
+    Pledge.objects.filter(pk=pledge.pk).update(effective_date=today - timedelta(days=40))
+    office = api_client(office_user)
+    [row] = _past_period_rows(office, today)
+    assert (row["登记状态"], row["注销日期"], row["注销原因"]) == ("已登记", "", "")
+    # The period of the release has the release's row.
+    span = f"start={today - timedelta(days=30)}&end={today}"
+    rows = _rows(office.get(f"/api/v1/exports/pledge-registrations.csv?{span}").content)
+    released = dict(zip(rows[0], rows[1], strict=True))
+    assert (released["登记状态"], released["注销日期"]) == ("已注销", today.isoformat())
+    assert released["注销原因"] != ""
+
+
+def test_the_exchange_files_are_in_chinese_whatever_language_the_request_asks(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    api_client: Callable[..., Any],
+    office_user: User,
+    enterprise_a_user: User,
+    enterprise_a: Organisation,
+    right: Any,
+    today: Any,
+) -> None:
+    approve(examiner, make_pledge())
+    file_demand(api_client(enterprise_a_user), enterprise_a, right)
+    office = api_client(office_user)
+    span = f"start={today - timedelta(days=30)}&end={today}"
+    answer = office.get(
+        f"/api/v1/exports/pledge-registrations.csv?{span}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    rows = _rows(answer.content)
+    assert dict(zip(rows[0], rows[1], strict=True))["登记状态"] == "已登记"
+    demands = office.get(
+        f"/api/v1/exports/demands.json?start={today}&end={today}", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert demands["items"][0]["state_label"] == "对接中"
