@@ -134,10 +134,23 @@ def header_columns(
     return found, shown, missing
 
 
-def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: date) -> ParsedFile:
+def parse_credit_file(
+    kind: CreditFileKind, table: list[list[Any]], *, today: date, as_of: date | None = None
+) -> ParsedFile:
     """Every data row of `table` (header first) as a CreditRow, or its problems. Blank rows are
-    skipped; a row is taken only if it has no problem."""
+    skipped; a row is taken only if it has no problem.
+
+    `as_of`, the file's data date (no later than today): no row can be later. A record's date
+    is on or before it; a tax grade's evaluation year ended before it (the grades of a year are
+    evaluated after it ends, 纳税信用管理办法 art. 15-16: a list of 30 April 2024 holds 2023's
+    at the latest). The scorecard shows the file's date as the grade's source, and the later
+    list of a year wins by it, so a row past it would be shown with a date it cannot have."""
     out = ParsedFile()
+    latest = today if as_of is None else min(as_of, today)
+    if latest == today:
+        limit_zh, limit_en = f"今天（{today}）", f"today ({today})"
+    else:
+        limit_zh, limit_en = f"文件的数据日期（{latest}）", f"the file's data date ({latest})"
     if not table:
         return out
     found, shown, missing = header_columns(kind, table[0])
@@ -191,23 +204,25 @@ def parse_credit_file(kind: CreditFileKind, table: list[list[Any]], *, today: da
             raw_year = values["year"]
             # ASCII digits only (str.isdigit also takes ① and ², which int() refuses).
             year = int(raw_year) if re.fullmatch(r"[0-9]{4}", raw_year) else None
-            if year is None or not FIRST_TAX_YEAR <= year < today.year:
+            if year is None or not FIRST_TAX_YEAR <= year < latest.year:
                 problem(
                     "year",
                     "tax_year_invalid",
-                    f"评价年度应为 {FIRST_TAX_YEAR} 至 {today.year - 1} 年之间的四位年份。",
-                    f"The evaluation year must be from {FIRST_TAX_YEAR} to {today.year - 1}.",
+                    f"评价年度应为 {FIRST_TAX_YEAR} 至 {latest.year - 1} 年之间的四位年份"
+                    f"（不晚于{limit_zh}之前结束的年度）。",
+                    f"The evaluation year must be from {FIRST_TAX_YEAR} to {latest.year - 1} "
+                    f"(a year ended before {limit_en}).",
                 )
             else:
                 on = date(year, 12, 31)
         else:
             on = _date(values["date"])
-            if on is None or on > today:
+            if on is None or on > latest:
                 problem(
                     "date",
                     "date_invalid",
-                    f"日期应为不晚于今天（{today}）的 YYYY-MM-DD。",
-                    f"The date must be YYYY-MM-DD, not after today ({today}).",
+                    f"日期应为不晚于{limit_zh}的 YYYY-MM-DD。",
+                    f"The date must be YYYY-MM-DD, not after {limit_en}.",
                 )
             if kind is CreditFileKind.PUBLIC_CREDIT:
                 value = values["type"]

@@ -150,7 +150,7 @@ def credit_file_import(
     file_kind, clean_source, clean_as_of = _kind(kind), _source(source), _as_of(as_of, day)
     filename, table = read_table(uploaded_file, CREDIT_FILES)
     sha = upload_sha256(uploaded_file)
-    parsed = parse_credit_file(file_kind, table, today=day)
+    parsed = parse_credit_file(file_kind, table, today=day, as_of=clean_as_of)
     if parsed.problems:
         raise ValidationFailed(
             f"文件有 {len(parsed.problems)} 处问题，未导入任何数据；请按报告逐行改正后重新导入。",

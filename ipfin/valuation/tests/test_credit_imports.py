@@ -151,6 +151,7 @@ def test_public_credit_and_court_records_are_shown_beside_the_scorecard(
         ],
         kind="public_credit",
         source="信用中国",
+        as_of=day,  # the list of today holds today's record
     )
     assert public.status_code == 201, public.content
     court = _post(
@@ -168,6 +169,7 @@ def test_public_credit_and_court_records_are_shown_beside_the_scorecard(
         ],
         kind="court_judgment",
         source="中国裁判文书网",
+        as_of=day,
     )
     assert court.status_code == 201
     records = (
@@ -186,6 +188,7 @@ def test_public_credit_and_court_records_are_shown_beside_the_scorecard(
             [enterprise_a.uscc, "", "", day, "原告"],
         ],
         kind="court_judgment",
+        as_of=day,
     )
     assert missing_case.json()["problems"][0]["code"] == "reference_required"
 
@@ -435,6 +438,7 @@ def test_a_dishonesty_record_of_the_last_two_years_grades_the_enterprise_d_yipia
         ],
         kind="public_credit",
         source="信用中国",
+        as_of=today.isoformat(),
     )
     assert listed.status_code == 201, listed.content
     card = api_client(enterprise_a_user).get(
@@ -456,3 +460,36 @@ def test_a_dishonesty_record_of_the_last_two_years_grades_the_enterprise_d_yipia
     }
     assert [r.code for r in verdicts[enterprise_a.pk].failed] == ["dishonesty_record"]
     assert verdicts[enterprise_b.pk].included
+
+
+def test_no_row_is_later_than_the_file_s_data_date(
+    api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
+) -> None:
+    """The file's data date is shown as the source of what it brings, and the later list of a
+    year wins by it: a record dated after it, or a tax grade of a year not ended before it
+    (纳税信用管理办法 art. 15-16: a year's grades are evaluated after it ends), is refused with
+    its row, and nothing is stored."""
+    office = api_client(office_user)
+    header = ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"]
+    record = [enterprise_a.uscc, "", "失信被执行人", "2025-05-20", "（2025）京01执1号", ""]
+    late = _post(office, [header, record], kind="public_credit", as_of="2025-05-19")
+    assert late.status_code == 422
+    [problem] = late.json()["problems"]
+    assert (problem["row"], problem["code"]) == (2, "date_invalid")
+    assert "2025-05-19" in problem["message_zh"] and "data date" in problem["message_en"]
+    assert (
+        _post(office, [header, record], kind="public_credit", as_of="2025-05-20").status_code == 201
+    )
+
+    too_early = _post(
+        office, [TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]], as_of="2025-12-31"
+    )
+    assert too_early.status_code == 422
+    assert too_early.json()["problems"][0]["code"] == "tax_year_invalid"
+    assert (
+        _post(
+            office, [TAX_HEADER, [enterprise_a.uscc, "", "2025", "A"]], as_of="2026-01-01"
+        ).status_code
+        == 201
+    )
+    assert CreditDataImport.objects.count() == 2
