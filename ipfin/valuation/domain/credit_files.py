@@ -141,10 +141,11 @@ def parse_credit_file(
     skipped; a row is taken only if it has no problem.
 
     `as_of`, the file's data date (no later than today): no row can be later. A record's date
-    is on or before it; a tax grade's evaluation year ended before it (the grades of a year are
-    evaluated after it ends, 纳税信用管理办法 art. 15-16: a list of 30 April 2024 holds 2023's
-    at the latest). The scorecard shows the file's date as the grade's source, and the later
-    list of a year wins by it, so a row past it would be shown with a date it cannot have."""
+    is on or before it; a tax grade's evaluation year ended before it (纳税信用管理办法（试行）
+    art. 15: a tax year is evaluated; art. 23: each April for the year before, so a list of 30
+    April 2024 holds 2023's at the latest). The scorecard shows the file's date as the grade's
+    source, and the later list of a year wins by it, so a row past it would be shown with a date
+    it cannot have."""
     out = ParsedFile()
     latest = today if as_of is None else min(as_of, today)
     if latest == today:

@@ -462,13 +462,13 @@ def test_a_dishonesty_record_of_the_last_two_years_grades_the_enterprise_d_yipia
     assert verdicts[enterprise_b.pk].included
 
 
-def test_no_row_is_later_than_the_file_s_data_date(
+def test_no_row_is_later_than_the_file_s_data_date_nashui_xinyong_guanli_banfa_art_23(
     api_client: Callable[..., Any], office_user: User, enterprise_a: Organisation
 ) -> None:
     """The file's data date is shown as the source of what it brings, and the later list of a
     year wins by it: a record dated after it, or a tax grade of a year not ended before it
-    (纳税信用管理办法 art. 15-16: a year's grades are evaluated after it ends), is refused with
-    its row, and nothing is stored."""
+    (纳税信用管理办法（试行） arts. 15 and 23: a year's grades are determined the April after), is
+    refused with its row, and nothing is stored."""
     office = api_client(office_user)
     header = ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"]
     record = [enterprise_a.uscc, "", "失信被执行人", "2025-05-20", "（2025）京01执1号", ""]
