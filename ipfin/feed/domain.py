@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 
 class EventType(StrEnum):
@@ -156,6 +156,24 @@ def url_problem(url: str, *, allow_http: bool) -> UrlProblem | None:
     if parts.username is not None or parts.password is not None:
         return UrlProblem.CREDENTIALS
     return None
+
+
+# What RFC 3986 lets stand in a path or a query as it is; anything else is percent-encoded.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+def url_as_sent(url: str) -> str:
+    """The address with its path and query percent-encoded (UTF-8), as an HTTP request line
+    must carry them: a Chinese path (/回调) or a space was accepted as typed, then every try
+    failed in the HTTP library before anything was sent, until the delivery was given up a day
+    later. Escapes already there stay; the scheme, host and port are not touched."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        parts._replace(
+            path=quote(parts.path, safe=_PATH_SAFE), query=quote(parts.query, safe=_QUERY_SAFE)
+        )
+    )
 
 
 def address_public(address: str) -> bool:

@@ -70,25 +70,62 @@ def resolve_within(host: str, port: int, *, allow_private: bool, timeout: float)
         raise TimeoutError(host) from None
 
 
+class _Deadline:
+    """The whole exchange's deadline, shared by the watchdog and the connection: the watchdog
+    sets `passed` and shuts the connection's socket down, whatever is then using it, the TLS
+    handshake included (the watchdog looked at the connection's socket, which is set only once
+    the handshake is done: a handshake begun before the deadline ran on, then each read of a
+    dripped answer within its own timeout). A socket opened after the deadline is closed
+    before it is used."""
+
+    def __init__(self) -> None:
+        self.passed = threading.Event()
+        self.sock: socket.socket | None = None
+
+    def opened(self, sock: socket.socket) -> socket.socket:
+        self.sock = sock  # before the check: the watchdog either finds it or is seen here
+        if self.passed.is_set():
+            sock.close()
+            raise TimeoutError("deadline passed while connecting")
+        return sock
+
+    def cut_off(self) -> None:
+        self.passed.set()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int, address: str, timeout: float, deadline: _Deadline
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        self._tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self._tls)
-        self._address = address
+        self._deadline = deadline
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        # The certificate is checked against the name, not the address.
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._deadline.opened(sock)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(
+        self, host: str, port: int, address: str, timeout: float, deadline: _Deadline
+    ) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        # The certificate is checked against the name, not the address. The TLS socket is
+        # handed to the deadline before its handshake: wrapping takes the TCP socket's
+        # descriptor over, so only the TLS socket can be shut down once it exists.
+        tls = self._tls.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
+        self.sock = self._deadline.opened(tls)
+        tls.do_handshake()
 
 
 def post(
@@ -116,21 +153,14 @@ def post(
     # What the lookup used of the deadline is gone for the exchange.
     timeout_left = max(timeout - (time.monotonic() - started), 0.001)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = _Deadline()
+    timed_out = deadline.passed
     connection: http.client.HTTPConnection = (
-        _PinnedHTTPS(host, port, address, timeout_left)
+        _PinnedHTTPS(host, port, address, timeout_left, deadline)
         if https
-        else _PinnedHTTP(host, port, address, timeout_left)
+        else _PinnedHTTP(host, port, address, timeout_left, deadline)
     )
-    timed_out = threading.Event()
-
-    def cut_off() -> None:  # the whole exchange's deadline
-        timed_out.set()
-        sock = connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    watchdog = threading.Timer(timeout_left, cut_off)
+    watchdog = threading.Timer(timeout_left, deadline.cut_off)
     watchdog.daemon = True
     watchdog.start()
     try:

@@ -43,6 +43,7 @@ from ipfin.feed.domain import (
     retire,
     secrets_in_force,
     signature_header,
+    url_as_sent,
     url_problem,
 )
 from ipfin.feed.models import (
@@ -181,7 +182,16 @@ def _clean_url(raw: Any) -> str:
             "推送网址须为公网地址，不能指向本机、内网或链路本地地址。",
             "The address must be a public one, not loopback, private or link-local.",
         )
-    return url
+    sent = url_as_sent(url)
+    if len(sent) > URL_MAX_LENGTH:
+        raise invalid(
+            "url",
+            "webhook_url_invalid",
+            f"网址的路径经百分号编码后超过 {URL_MAX_LENGTH} 个字符。",
+            f"The address is longer than {URL_MAX_LENGTH} characters once its path is "
+            "percent-encoded.",
+        )
+    return sent
 
 
 def _literal_private(host: str) -> bool:
@@ -400,11 +410,33 @@ def deliveries_fan_out(*, now: datetime | None = None) -> int:
     return made
 
 
-# Deliveries are claimed a few at a time, at most a few per webhook per round, so that one
-# webhook with a long queue (a replay of thousands, a slow receiver) does not hold up the
-# others; each claim is leased for as long as its tries may take.
+# Deliveries are claimed a few at a time, at most a few per webhook per round, and each
+# organisation's first before any one's second, so that one webhook with a long queue (a replay
+# of thousands, a slow receiver), or one bank with many webhooks, does not hold up the others;
+# each claim is leased for as long as its tries may take.
 CLAIM_BATCH = 10
 CLAIM_PER_WEBHOOK = 3
+
+
+def _in_turn(candidates: Sequence[tuple[int, int, int]], limit: int) -> list[int]:
+    """The first `limit` of (delivery, organisation, rank in its webhook's queue), given in
+    feed order, taken in turns: each organisation's first, then each one's second, and so on
+    (organisations in the order of their oldest delivery; within one, its webhooks in turn,
+    each webhook's in feed order). In feed order alone, a bank with four webhooks owing old
+    events took every round's ten and another bank's new event waited for all of them."""
+    queues: dict[int, list[tuple[int, int]]] = {}
+    for delivery_id, organisation_id, rank in candidates:
+        queues.setdefault(organisation_id, []).append((rank, delivery_id))
+    # sorted() is stable: the same rank stays in feed order.
+    turns = [sorted(queue, key=lambda item: item[0]) for queue in queues.values()]
+    chosen: list[int] = []
+    for turn in range(max((len(queue) for queue in turns), default=0)):
+        for queue in turns:
+            if turn < len(queue):
+                chosen.append(queue[turn][1])
+                if len(chosen) == limit:
+                    return chosen
+    return chosen
 
 
 def _claim_due(now: datetime, limit: int, tried: set[int]) -> tuple[str, list[int]]:
@@ -419,10 +451,11 @@ def _claim_due(now: datetime, limit: int, tried: set[int]) -> tuple[str, list[in
     lease = timedelta(seconds=settings.IPFIN_WEBHOOK_TIMEOUT * (limit + 1) + 60)
     due = Delivery.objects.filter(state=DeliveryState.PENDING, next_try_at__lte=now)
     # The first few due of each webhook (a window per webhook, however long its queue: reading
-    # the first N due of all would leave every other webhook behind one with N waiting), the
-    # oldest events first. PostgreSQL locks no rows of a query with a window function, so the
-    # rows are chosen first and locked after (skipping those another deliverer holds).
-    fair = list(
+    # the first N due of all would leave every other webhook behind one with N waiting): at
+    # most CLAIM_PER_WEBHOOK rows per webhook with something due, then taken in turns by
+    # organisation. PostgreSQL locks no rows of a query with a window function, so the rows
+    # are chosen first and locked after (skipping those another deliverer holds).
+    candidates = list(
         due.filter(webhook__deleted_at__isnull=True)
         .exclude(pk__in=tried)
         .annotate(
@@ -434,8 +467,9 @@ def _claim_due(now: datetime, limit: int, tried: set[int]) -> tuple[str, list[in
         )
         .filter(rank__lte=CLAIM_PER_WEBHOOK)
         .order_by("event__position", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "webhook__organisation_id", "rank")
     )
+    fair = _in_turn(candidates, limit)
     with transaction.atomic():
         chosen = due.filter(pk__in=fair)
         if connection.features.has_select_for_update_skip_locked:
@@ -495,11 +529,16 @@ class DeliveryRun:
 def _try_one(delivery_id: int, token: str, run: DeliveryRun) -> None:
     delivery = (
         Delivery.objects.select_related("webhook", "event")
-        .filter(pk=delivery_id, claim=token, state=DeliveryState.PENDING)
+        .filter(
+            pk=delivery_id,
+            claim=token,
+            state=DeliveryState.PENDING,
+            webhook__deleted_at__isnull=True,
+        )
         .first()
     )
-    if delivery is None:  # replayed or deleted since the claim
-        return
+    if delivery is None:  # replayed since the claim, or its webhook deleted (the bank has
+        return  # unsubscribed: nothing more is sent with its secret)
     now = timezone.now()
     outcome = _send(delivery.webhook, delivery.event, now)
     first_try = delivery.first_try_at or now

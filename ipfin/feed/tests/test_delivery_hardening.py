@@ -6,7 +6,10 @@ is not overwritten, an event told twice is published once."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +42,16 @@ def _subscribe(client: Any, url: str) -> dict[str, Any]:
     answer = client.post_json("/api/v1/webhooks", {"url": url, "events": ALL})
     assert answer.status_code == 201, answer.content
     return answer.json()
+
+
+def _one_delivery_owed(client: Any, url: str, user: User) -> dict[str, Any]:
+    """A webhook of `user`'s bank at `url`, owed one delivery (fanned out, not yet claimed)."""
+    from ipfin.feed.services import deliveries_fan_out
+
+    hook = _subscribe(client, url)
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 1}, [user.organisation_id])
+    deliveries_fan_out()
+    return hook
 
 
 def _raw_server(reply: Any) -> Iterator[str]:
@@ -120,6 +133,74 @@ def test_the_timeout_holds_for_the_whole_exchange(
     assert (run.delivered, run.retrying) == (0, 1)
     tried = Delivery.objects.get(webhook_id=hook["id"]).tries.get()
     assert tried.status_code is None and "timed out" in tried.error
+
+
+@pytest.fixture
+def tls_files(tmp_path: Any) -> tuple[str, str]:
+    """A self-signed certificate for localhost and its key (made by the system's openssl)."""
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    openssl = shutil.which("openssl")
+    assert openssl is not None, "this test needs the system's openssl"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_a_tls_handshake_begun_before_the_deadline_is_cut_off_at_it(
+    tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deadline 2 s. The TCP connection takes 1 s (a receiver dropping the first SYN), the
+    receiver ends the TLS handshake at 2.5 s, then drips its headers a byte every 0.5 s. The
+    watchdog found no TLS socket at 2 s (there is none until the handshake ends) and the try
+    ran for 10 s, each dripped byte within the read's own timeout; it ends at the deadline."""
+    cert, key = tls_files
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        time.sleep(1.5)  # the handshake ends after the deadline
+        with contextlib.suppress(OSError), server_tls.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+            for _ in range(16):
+                time.sleep(0.5)
+                tls.sendall(b"x")
+            tls.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    connect = socket.create_connection
+
+    def slow_connect(address: Any, timeout: Any = None, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.0)
+        return connect(address, timeout, *args, **kwargs)
+
+    default_context = ssl.create_default_context
+
+    def trusting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        context = default_context(*args, **kwargs)
+        context.load_verify_locations(cert)
+        return context
+
+    monkeypatch.setattr(sending.socket, "create_connection", slow_connect)
+    monkeypatch.setattr(sending.ssl, "create_default_context", trusting)
+    started = time.monotonic()
+    try:
+        outcome = sending.post(
+            f"https://localhost:{port}/hook", b"{}", {}, timeout=2, allow_private=True
+        )
+    finally:
+        server.close()
+    assert time.monotonic() - started < 3.5
+    assert outcome.status is None and "timed out" in outcome.error
 
 
 @pytest.mark.usefixtures("local_webhooks")
@@ -235,14 +316,68 @@ def test_one_long_queue_does_not_hold_up_another_webhook(
 
 
 @pytest.mark.usefixtures("local_webhooks")
+def test_one_bank_with_many_webhooks_does_not_hold_up_another_bank(
+    receiver: Receiver,
+    bank_a_api: Any,
+    bank_b_api: Any,
+    bank_a_user: User,
+    bank_b_user: User,
+) -> None:
+    """Bank A's four webhooks owe 20 old deliveries each (a replay of its history: any bank may
+    have ten webhooks); bank B's one later event still goes in the first round of ten. In feed
+    order, A's 4 × 3 took every round, and B's waited for all 80."""
+    for i in range(4):
+        _subscribe(bank_a_api, receiver.url + f"/a{i}")
+    _subscribe(bank_b_api, receiver.url + "/b")
+    events_publish(
+        [
+            Occurrence(EventType.LOAN_CLASSIFIED, {"loan_id": i}, [bank_a_user.organisation_id])
+            for i in range(20)
+        ]
+    )
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 999}, [bank_b_user.organisation_id])
+    webhooks_deliver(limit=2)
+    paths = [r.path for r in receiver.received]
+    # The two banks' first, in the order of their oldest: A's webhook of the first event, B's.
+    assert paths == ["/ipfin-hook/a0", "/ipfin-hook/b"], paths
+    webhooks_deliver(limit=10)
+    # Then A's webhooks in turn: each of the four once before any of them twice.
+    later = [r.path for r in receiver.received][2:]
+    assert sorted(later[:4]) == [f"/ipfin-hook/a{i}" for i in range(4)], later
+
+
+@pytest.mark.usefixtures("local_webhooks")
+def test_a_delivery_claimed_before_its_webhook_is_deleted_is_not_sent(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User
+) -> None:
+    hook = _one_delivery_owed(bank_a_api, receiver.url, bank_a_user)
+    token, taken = _claim_due(timezone.now(), 10, set())
+    assert len(taken) == 1
+    assert bank_a_api.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    run = DeliveryRun()
+    _try_one(taken[0], token, run)  # the try of a round claimed before the bank unsubscribed
+    assert receiver.received == [] and run.tried == 0
+    assert Delivery.objects.get().attempts == 0
+
+
+@pytest.mark.usefixtures("local_webhooks")
+def test_a_chinese_path_is_subscribed_percent_encoded_and_delivered(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User
+) -> None:
+    """Accepted as typed, /回调 (or a space) failed every try before anything was sent, and
+    was given up a day later."""
+    hook = _subscribe(bank_a_api, receiver.url + "/回调 新")
+    assert hook["url"] == receiver.url + "/%E5%9B%9E%E8%B0%83%20%E6%96%B0"
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 1}, [bank_a_user.organisation_id])
+    assert webhooks_deliver().delivered == 1
+    assert receiver.received[0].path == "/ipfin-hook/%E5%9B%9E%E8%B0%83%20%E6%96%B0"
+
+
+@pytest.mark.usefixtures("local_webhooks")
 def test_a_replay_during_a_try_is_not_overwritten_by_that_try(
     receiver: Receiver, bank_a_api: Any, bank_a_user: User
 ) -> None:
-    hook = _subscribe(bank_a_api, receiver.url)
-    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 1}, [bank_a_user.organisation_id])
-    from ipfin.feed.services import deliveries_fan_out
-
-    deliveries_fan_out()
+    hook = _one_delivery_owed(bank_a_api, receiver.url, bank_a_user)
     Delivery.objects.update(attempts=29, first_try_at=timezone.now() - timedelta(hours=23))
     token, taken = _claim_due(timezone.now(), 10, set())
     assert len(taken) == 1

@@ -25,6 +25,7 @@ from ipfin.feed.domain import (
     signature,
     signature_header,
     signature_valid,
+    url_as_sent,
     url_problem,
 )
 
@@ -84,6 +85,21 @@ def test_url_problems() -> None:
     assert url_problem("https:///nohost", allow_http=False) is UrlProblem.NO_HOST
     assert url_problem("https://u:p@bank.example.com/", allow_http=False) is UrlProblem.CREDENTIALS
     assert url_problem("https://bank.example.com:99999/", allow_http=False) is UrlProblem.NO_HOST
+
+
+def test_a_url_is_kept_as_an_http_request_line_carries_it() -> None:
+    assert url_as_sent("https://bank.example.com/回调?k=值 1") == (
+        "https://bank.example.com/%E5%9B%9E%E8%B0%83?k=%E5%80%BC%201"
+    )
+    plain = "https://bank.example.com:8443/a/b;v=1?x=1&y=%2F#f"
+    assert url_as_sent(plain) == plain  # escapes and reserved characters stay
+    assert url_as_sent(url_as_sent("https://b.example/a b")) == "https://b.example/a%20b"
+
+
+@given(st.text(max_size=40))
+def test_a_url_as_sent_is_ascii_without_spaces(path: str) -> None:
+    sent = url_as_sent("https://bank.example.com/" + path.replace("#", "").replace("?", ""))
+    assert sent.isascii() and not any(c.isspace() or ord(c) < 32 for c in sent)
 
 
 def test_only_public_addresses_may_be_called() -> None:
