@@ -111,8 +111,13 @@ def audit_verify_record(checked: int, broken: ChainBreak | None) -> AuditVerific
     """Record the outcome of a walk of the whole chain: its first break, or, when none, whether
     the chain's head is at the last record (records removed from the end leave no gap)."""
     if broken is None:
-        head = AuditChainHead.objects.filter(pk=1).first()
-        last = AuditRecord.objects.order_by("-seq").values("seq", "id", "hash").first()
+        # The head locked, as each audited write locks it: the last record is read with no
+        # write between (two plain reads, each seeing the latest commits on PostgreSQL, took
+        # a record committed in between for the head's being behind, and an intact chain was
+        # recorded as cut short; writers wait the few milliseconds of these two reads).
+        with transaction.atomic():
+            head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+            last = AuditRecord.objects.order_by("-seq").values("seq", "id", "hash").first()
         head_state = (head.seq, head.hash) if head else (0, GENESIS)
         last_state = (last["seq"], last["hash"]) if last else (0, GENESIS)
         if head_state != last_state:
