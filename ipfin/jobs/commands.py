@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ipfin.common.errors import Conflict
 from ipfin.jobs.models import JobRun, JobState
 from ipfin.jobs.services import job_launch, job_wait
 
@@ -55,7 +56,10 @@ def launched_from_command(
         return False
     if wait is not None and wait < 0:
         raise CommandError("--wait takes a number of seconds, 0 or more")
-    run = job_launch(name, params)
+    try:
+        run = job_launch(name, params)
+    except Conflict as refused:  # a run of it live, or of the job it reads: exit non-zero
+        raise CommandError(f"{refused.detail_zh} / {refused.detail_en}") from None
     if wait is None:
         command.stdout.write(json.dumps(_summary(JobRun.objects.get(pk=run.pk)), default=str))
         return True

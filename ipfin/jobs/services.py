@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
@@ -28,7 +28,7 @@ from ipfin.common.errors import Conflict, DomainError, invalid
 from ipfin.common.exchange import exchange_period
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import LIVE_STATES, JobChunk, JobFile, JobFileRole, JobRun, JobState
-from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, ExportFile, job_spec, refusal
+from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, ExportFile, JobSpec, job_spec, refusal
 
 
 def broker_configured() -> bool:
@@ -59,11 +59,12 @@ def job_launch(
     once would each write the same changes (the database holds the rule: a unique index on the
     name of the queued and running runs). A job run on request is one at a time per `scope`
     (the organisation whose request it is)."""
-    job_spec(name)
+    spec = job_spec(name)
     if not broker_configured():
         # No beat sends the sweep here: a run left live by a process killed in the middle of it
         # (its in-process run cannot be redelivered) would hold the job's slot for good.
         runs_sweep()
+        _refuse_while_read_job_runs(spec)
     try:
         with transaction.atomic():
             run = JobRun.objects.create(
@@ -83,6 +84,32 @@ def job_launch(
     if send:
         _send(run)
     return run
+
+
+def _refuse_while_read_job_runs(spec: JobSpec) -> None:
+    """In-process, a run cannot wait for the job whose output it reads (JobSpec.after) as a
+    worker's run does: refused (409 `job_running`) while a run of that job is live in another
+    process (a classification sent by cron, or from the jobs page in a server's worker), whose
+    chunks commit one by one: the scan would read a day half classified."""
+    live = (
+        JobRun.objects.filter(name__in=spec.after, state__in=LIVE_STATES)
+        .order_by("queued_at")
+        .first()
+        if spec.after
+        else None
+    )
+    if live is not None:
+        label = job_spec(live.name).label
+        with translation.override("zh-hans"):
+            label_zh = str(label)
+        with translation.override("en"):
+            label_en = str(label)
+        raise Conflict(
+            f"“{label_zh}”正在运行（#{live.pk}），本任务读取其结果，请等它结束后再运行。",
+            f"“{label_en}” is running (#{live.pk}) and this job reads what it makes: run this "
+            "once it has ended.",
+            code="job_running",
+        )
 
 
 def _send(run: JobRun) -> None:

@@ -10,7 +10,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -85,6 +85,27 @@ def test_one_live_run_of_a_job_at_a_time(
     assert JobRun.objects.get(pk=other.pk).state == JobState.DONE
     JobRun.objects.filter(pk=live.pk).update(state=JobState.DONE)
     assert services.job_launch("classify_loans").pk != live.pk
+
+
+def test_in_process_a_job_is_refused_while_the_job_it_reads_runs_elsewhere(
+    client_for: Callable[[User], Client], office_admin: User
+) -> None:
+    """Without a broker a run cannot wait as a worker's does (JobSpec.after): the risk scan is
+    refused while a classification runs in another process (cron's, or one sent from the jobs
+    page by another server worker), rather than reading a day half classified."""
+    live = JobRun.objects.create(name="classify_loans", state=JobState.RUNNING)
+    with pytest.raises(Conflict) as refused:
+        services.job_launch("risk_scan")
+    assert refused.value.code == "job_running"
+    assert f"#{live.pk}" in refused.value.detail_zh and "贷款" in refused.value.detail_zh
+    assert not JobRun.objects.filter(name="risk_scan").exists()
+    with pytest.raises(CommandError, match=f"#{live.pk}"):
+        call_command("risk_scan", "--async", "--wait", "5", stdout=StringIO())
+    answer = client_for(office_admin).post("/jobs/", {"name": "risk_scan"})
+    assert answer.status_code == 409
+    JobRun.objects.filter(pk=live.pk).update(state=JobState.DONE)
+    scan = services.job_launch("risk_scan")
+    assert JobRun.objects.get(pk=scan.pk).state == JobState.DONE
 
 
 def test_a_chunk_whose_worker_keeps_dying_fails_its_run() -> None:
