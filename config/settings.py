@@ -242,12 +242,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# `ipfin serve` collects the static files under names hashed by their content (far-future
+# caching, compressed copies: ipfin.web.static_storage) and serves only what it collected.
+STATIC_MANIFEST = os.environ.get("IPFIN_STATIC_MANIFEST", "") == "1"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "ipfin.web.static_storage.ServedStaticStorage"
+        if STATIC_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
-# Serve straight from the app directories too, so `runserver` with DEBUG off needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
+# Elsewhere straight from the app directories too, so `runserver` with DEBUG off needs no
+# collectstatic (those copies win over the collected ones, compressed or not).
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("IPFIN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served publicly: contracts are downloaded through a permission check

@@ -5,6 +5,7 @@ its workers gracefully on HUP and stops on TERM; its workers keep their database
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -111,6 +112,19 @@ def test_serve_answers_fifty_clients_serves_static_files_and_restarts_gracefully
     status, headers, body = _get(base + "/static/web/ipfin.css")
     assert status == 200 and len(body) > 100
     assert "max-age" in headers.get("Cache-Control", "")  # WhiteNoise's caching headers
+    # The pages link the stylesheet by a name hashed from its content: cached for good, and
+    # sent compressed to a browser that takes it (the app directories' copies had won: plain,
+    # cached for 60 s).
+    page = _get(base + "/login/")[2].decode()
+    hashed = re.search(r"/static/web/ipfin\.[0-9a-f]{12}\.css", page)
+    assert hashed is not None, page[:2000]
+    request = urllib.request.Request(  # noqa: S310 (our own loopback server)
+        base + hashed[0], headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310 (our own server)
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in answer.headers["Cache-Control"]
+        assert len(answer.read()) < len(body)
 
     proc.send_signal(signal.SIGHUP)  # graceful restart: new workers, no request refused
     deadline = time.monotonic() + 10

@@ -1,6 +1,6 @@
 """`ipfin serve`: the production server — gunicorn running the WSGI application, with static files
 served by WhiteNoise from the collected static folder (collected first, quickly: unchanged files
-are skipped).
+are skipped), under names hashed by their content: cached for good by browsers, sent compressed.
 
     ipfin serve [--bind HOST:PORT] [--workers N] [--threads N]
 
@@ -15,10 +15,10 @@ new workers on the new code and lets the old ones finish their requests (up to 3
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 # Seconds a worker keeps its database connection (Django's CONN_MAX_AGE) unless
@@ -83,8 +83,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The workers (and the collection) store the static files under hashed names
+        # (config/settings.py STATIC_MANIFEST): this process read its settings before, so the
+        # collection runs as a command of its own with the same environment as the workers.
+        os.environ["IPFIN_STATIC_MANIFEST"] = "1"
         if not options["no_collectstatic"]:
-            call_command("collectstatic", interactive=False, verbosity=0)
+            subprocess.run(
+                [sys.executable, "-m", "ipfin", "collectstatic", "--noinput", "--verbosity", "0"],
+                check=True,
+            )
         workers = options["workers"] or default_workers()
         argv = gunicorn_argv(
             bind=options["bind"], workers=max(1, workers), threads=max(1, options["threads"])
