@@ -54,8 +54,10 @@ ERROR_TEXT = {
     "401": "Not authenticated, or a bad bearer token",
     "403": "Not allowed for this user or organisation (or a session without its CSRF token)",
     "404": "No such object, or not visible to this caller",
-    "409": "Conflicts with the object's state, the idempotency key's request is still running, "
-    "or If-Match names another version than the stored one (version_conflict, current_version)",
+    "409": "Conflicts with the object's state, the idempotency key's request is still running "
+    "or was answered with a secret shown once (idempotency_answer_not_kept, with the object's "
+    "id), or If-Match names another version than the stored one (version_conflict, "
+    "current_version)",
     "413": "The request body is over the upload limit",
     "429": "Too many requests from this address for an anonymous caller (rate_limited): retry "
     "after Retry-After seconds",
@@ -68,7 +70,8 @@ IDEMPOTENCY_KEY = {
     "required": False,
     "description": "Retry safely: the first answer to this key is replayed for 24 hours (header "
     "Idempotent-Replayed: true) and the write happens once. The same key with another body: 422 "
-    "idempotency_key_reused.",
+    "idempotency_key_reused. An answer showing a secret once (a webhook's secret, an API token) "
+    "is not kept: its replay is 409 idempotency_answer_not_kept with the object's id.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from ipfin.accounts.idempotency import shown_once
 from ipfin.accounts.models import (
     ApiToken,
     Notification,
@@ -162,6 +163,7 @@ def token_issue(request: HttpRequest, payload: TokenIssueIn) -> Status[dict[str,
     user = require_login(request.user)
     raw = api_token_issue(user=user, days=payload.days, name=payload.name)
     token = ApiToken.objects.get(token_hash=hash_token(raw))
+    shown_once(request)
     return Status(201, {**_token_out(token), "token": raw})
 
 

@@ -10,12 +10,18 @@ answer again, and the write happens once.
   not 1–255 visible ASCII characters a 422 `idempotency_key_invalid`.
 - Answers below 500 are kept (a refusal is an answer too); a server error frees the key, so that
   the retry runs. Keys are kept for 24 hours per client; an older one is claimed afresh.
+- An answer that shows a secret once (a webhook's signing secret, an API token: `shown_once`) is
+  not kept: what is kept, and replayed, is a 409 `idempotency_answer_not_kept` naming the object
+  made (its `id`), so that a retry never makes a second one and the secret is stored nowhere but
+  hashed or where it is used.
 - Without the header, or anonymous (the calculators), nothing changes.
+- A client's keys past their 24 hours are deleted when it claims a new one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,12 +35,39 @@ from django.utils.translation import get_language
 from ipfin.accounts.auth import bearer_tokens
 from ipfin.accounts.models import IdempotentRequest
 
-__all__ = ["HEADER", "KEEP_FOR", "IdempotencyMiddleware"]
+__all__ = ["HEADER", "KEEP_FOR", "IdempotencyMiddleware", "shown_once"]
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 WAIT_SECONDS = 10.0
 _POLL = 0.05
+
+
+_SHOWN_ONCE = "_ipfin_shown_once"
+
+
+def shown_once(request: HttpRequest) -> None:
+    """Mark the request's answer as showing a secret once: it is not kept for a replay."""
+    setattr(request, _SHOWN_ONCE, True)
+
+
+def _kept_instead(response: HttpResponse) -> bytes:
+    """What a replay of an answer shown once answers: 409, the object made and what to do."""
+    try:
+        made = json.loads(response.content).get("id")
+    except (ValueError, AttributeError):
+        made = None
+    english = (get_language() or "").startswith("en")
+    detail = (
+        "The first request with this key succeeded; its answer showed a secret once and is not "
+        "kept. If it was lost, get a new secret (rotate the webhook's, or issue a new token)."
+        if english
+        else "使用该键的请求已成功；其回复含只显示一次的密钥，不予保存或重放。如未收到，请轮换"
+        "推送密钥或签发新令牌。"
+    )
+    return json.dumps(
+        {"detail": detail, "code": "idempotency_answer_not_kept", "id": made}, ensure_ascii=False
+    ).encode()
 
 
 def _error(status: int, code: str, zh: str, en: str) -> JsonResponse:
@@ -76,6 +109,10 @@ def _fingerprint(request: HttpRequest) -> str:
 
 def _claim(user_id: int, key: str, fingerprint: str) -> tuple[bool, IdempotentRequest]:
     """(True, the new row) when this request runs; (False, the existing row) when another did."""
+    # The client's keys past their time go (one indexed delete): the table holds a day of keys.
+    IdempotentRequest.objects.filter(
+        user_id=user_id, created_at__lt=timezone.now() - KEEP_FOR
+    ).exclude(key=key).delete()
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -168,5 +205,7 @@ class IdempotencyMiddleware:
             "content_type": response.get("Content-Type", ""),
             "body": response.content,
         }
+        if getattr(request, _SHOWN_ONCE, False) and response.status_code < 300:
+            fields.update(status=409, content_type="application/json", body=_kept_instead(response))
         IdempotentRequest.objects.filter(pk=row.pk).update(**fields)
         return response

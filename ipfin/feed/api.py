@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.idempotency import shown_once
 from ipfin.feed import selectors, services
 from ipfin.feed.domain import in_grace
 from ipfin.feed.models import Delivery, Webhook
@@ -95,6 +96,7 @@ def webhook_create(request: HttpRequest, payload: WebhookIn) -> Status[dict[str,
     hook, secret = services.webhook_create(
         actor=request.user, url=payload.url, events=list(payload.events)
     )
+    shown_once(request)
     return Status(201, _webhook(hook, secret))
 
 
@@ -110,6 +112,7 @@ def webhook_rotate(request: HttpRequest, webhook_id: int) -> dict[str, Any]:
     does each one replaced within the last 24 hours; 409 `rotation_limit` past four of them)."""
     hook = selectors.webhook_get(actor=request.user, webhook_id=webhook_id)
     hook, secret = services.webhook_rotate(actor=request.user, hook=hook)
+    shown_once(request)
     return _webhook(hook, secret)
 
 

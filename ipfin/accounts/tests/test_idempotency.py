@@ -100,6 +100,51 @@ def test_a_key_older_than_24_hours_is_a_new_request(
     assert Demand.objects.count() == 2
 
 
+def test_a_client_s_keys_past_24_hours_are_deleted_when_it_claims_another(
+    api_client: Callable[..., Any], enterprise_a_user: User, enterprise_a: Organisation,
+    right: Right,
+) -> None:  # fmt: skip
+    client = api_client(enterprise_a_user)
+    for key in ("k1", "k2"):
+        client.post_json(DEMANDS, _body(enterprise_a, right), **_key(key))
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    client.post_json(DEMANDS, _body(enterprise_a, right), **_key("k3"))
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["k3"]
+
+
+def test_an_answer_showing_a_secret_once_is_not_kept_for_a_replay(
+    api_client: Callable[..., Any], bank_a_user: User, settings: Any
+) -> None:
+    """A bearer token (stored hashed) and a webhook's signing secret were kept in the clear in
+    the idempotency table for good: the retry is answered 409 with the object's id, and the
+    write still happens once."""
+    from ipfin.accounts.models import ApiToken
+    from ipfin.feed.models import Webhook
+
+    settings.IPFIN_WEBHOOK_ALLOW_PRIVATE = True
+    client = api_client(bank_a_user)
+    issued = client.post_json("/api/v1/tokens", {"name": "核心系统"}, **_key("t1"))
+    assert issued.status_code == 201 and issued.json()["token"]
+    tokens = ApiToken.objects.filter(user=bank_a_user).count()
+    hook = {"url": "https://hooks.bank-a.example/ipfin", "events": ["loan.classified"]}
+    made = client.post_json("/api/v1/webhooks", hook, **_key("w1"))
+    assert made.status_code == 201 and made.json()["secret"]
+    rotated = client.post(f"/api/v1/webhooks/{made.json()['id']}/rotate", **_key("r1"))
+    assert rotated.status_code == 200 and rotated.json()["secret"]
+    for body in IdempotentRequest.objects.values_list("body", flat=True):
+        text = bytes(body).decode()
+        for secret in (issued.json()["token"], made.json()["secret"], rotated.json()["secret"]):
+            assert secret not in text
+    again = client.post_json("/api/v1/tokens", {"name": "核心系统"}, **_key("t1"))
+    assert (again.status_code, again.json()["code"]) == (409, "idempotency_answer_not_kept")
+    assert again.json()["id"] == issued.json()["id"] and "token" not in again.json()
+    assert again["Idempotent-Replayed"] == "true"
+    retried = client.post_json("/api/v1/webhooks", hook, **_key("w1"))
+    assert (retried.status_code, retried.json()["id"]) == (409, made.json()["id"])
+    assert ApiToken.objects.filter(user=bank_a_user).count() == tokens
+    assert Webhook.objects.count() == 1
+
+
 @pytest.mark.parametrize("key", ["", "x" * 256, "键", "with space"])
 def test_a_malformed_key_is_422(
     api_client: Callable[..., Any], enterprise_a_user: User, enterprise_a: Organisation,
