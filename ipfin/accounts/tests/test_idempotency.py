@@ -191,3 +191,30 @@ def test_ten_retries_at_once_file_once_and_all_get_the_first_answer(
     assert {status for status, _ in answers} == {201}
     assert len({content for _, content in answers}) == 1
     assert Demand.objects.count() == 1
+
+
+def test_the_migration_deletes_kept_answers_that_hold_a_secret(bank_a_user: User) -> None:
+    """Answers kept before `shown_once`: those with a token or a secret go, and every key past
+    its 24 hours; the others stay."""
+    import importlib
+
+    from django.apps import apps
+
+    scrub = importlib.import_module(
+        "ipfin.accounts.migrations.0008_idempotency_secrets_scrubbed"
+    ).scrub
+    rows = {
+        "token": b'{"id": 1, "token": "ipf_abc"}',
+        "secret": b'{"id": 2, "secret": "f00"}',
+        "demand": b'{"id": 3, "amount": "1.00"}',
+        "old": b'{"id": 4}',
+    }
+    for key, body in rows.items():
+        IdempotentRequest.objects.create(
+            user=bank_a_user, key=key, fingerprint="x", status=201, body=body
+        )
+    IdempotentRequest.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    scrub(apps, None)
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["demand"]
