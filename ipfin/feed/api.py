@@ -60,6 +60,7 @@ def _delivery(d: Delivery) -> dict[str, Any]:
         "replays": d.replays,
         "next_try_at": d.next_try_at if d.state == "pending" else None,
         "delivered_at": d.delivered_at,
+        "tries_total": d.tries_total,
         "tries": [
             {
                 "at": t.at,
@@ -67,7 +68,7 @@ def _delivery(d: Delivery) -> dict[str, Any]:
                 "error": t.error,
                 "duration_ms": t.duration_ms,
             }
-            for t in d.tries.all()
+            for t in reversed(d.latest_tries)  # in the order they were made
         ],
     }
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from ipfin.feed.domain import EVENT_TYPES
+from ipfin.feed.selectors import TRIES_SHOWN
 from ipfin.feed.services import URL_MAX_LENGTH
 
 EventTypeName = Literal[
@@ -87,4 +88,9 @@ class DeliveryOut(Schema):
     replays: int
     next_try_at: dt.datetime | None
     delivered_at: dt.datetime | None
-    tries: list[DeliveryTryOut]
+    tries_total: int = Field(description="every try made, replays included")
+    tries: list[DeliveryTryOut] = Field(
+        description=f"the last {TRIES_SHOWN} tries (tries_total says how many there were), "
+        "oldest first",
+        max_length=TRIES_SHOWN,
+    )

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from ipfin.accounts.permissions import Actor, Perm, require, tenant_scope
 from ipfin.common.errors import NotFound
-from ipfin.feed.models import Delivery, Event, Webhook
+from ipfin.feed.models import Delivery, DeliveryAttempt, Event, Webhook
 
 
 def events_after(*, actor: Actor, after: int, limit: int) -> list[Event]:
@@ -45,13 +45,28 @@ def webhook_get(*, actor: Actor, webhook_id: int, live_only: bool = True) -> Web
     return hook
 
 
+# The tries shown of each delivery, the latest: replays start the tries afresh each time, so a
+# delivery replayed again and again to a failing receiver has no bound on its tries.
+TRIES_SHOWN = 20
+
+
 def delivery_log(*, actor: Actor, webhook_id: int, state: str | None, limit: int) -> list[Delivery]:
-    """The webhook's deliveries, the latest events first, each with its tries."""
+    """The webhook's deliveries, the latest events first, each with its last TRIES_SHOWN tries
+    (`latest_tries`, newest first) and how many it has had (`tries_total`)."""
     hook = webhook_get(actor=actor, webhook_id=webhook_id, live_only=False)
     rows = Delivery.objects.filter(webhook=hook).select_related("event")
     if state:
         rows = rows.filter(state=state)
-    return list(rows.order_by("-event__position").prefetch_related("tries")[:limit])
+    latest = Prefetch(
+        "tries",
+        queryset=DeliveryAttempt.objects.order_by("-pk")[:TRIES_SHOWN],
+        to_attr="latest_tries",
+    )
+    return list(
+        rows.annotate(tries_total=Count("tries"))
+        .order_by("-event__position")
+        .prefetch_related(latest)[:limit]
+    )
 
 
 def keys_told(keys: Iterable[str]) -> set[str]:

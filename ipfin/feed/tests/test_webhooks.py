@@ -4,6 +4,7 @@ make the platform call."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -118,6 +119,35 @@ def test_a_slow_receiver_is_a_failed_try_with_the_reason(
     assert (run.tried, run.delivered, run.retrying) == (1, 0, 1)
     tries = bank_a_api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()[0]["tries"]
     assert tries[0]["status_code"] is None and "timed out" in tries[0]["error"].lower()
+
+
+@pytest.mark.usefixtures("local_webhooks")
+def test_the_log_shows_a_delivery_s_last_tries_and_how_many_it_had(
+    receiver: Receiver, bank_a_api: Any, bank_a_user: User
+) -> None:
+    """Replays start a delivery's tries afresh: replayed again and again to a failing receiver,
+    it had no bound on the tries the log answered."""
+    from ipfin.feed.models import DeliveryAttempt
+    from ipfin.feed.selectors import TRIES_SHOWN
+
+    hook = _subscribe(bank_a_api, receiver.url)
+    _classified(bank_a_user.organisation_id)
+    receiver.script = [500]
+    webhooks_deliver()
+    delivery = Delivery.objects.get()
+    start = timezone.now()
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery=delivery, at=start + timedelta(seconds=i), status_code=503)
+        for i in range(1, 60)
+    )
+    [row] = bank_a_api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
+    assert row["tries_total"] == 60 and len(row["tries"]) == TRIES_SHOWN
+    shown = [t["at"] for t in row["tries"]]
+    assert shown == sorted(shown)  # oldest first
+    last = DeliveryAttempt.objects.order_by("-pk").first()
+    assert last is not None
+    newest = dt.datetime.fromisoformat(row["tries"][-1]["at"].replace("Z", "+00:00"))
+    assert abs(newest - last.at) < timedelta(milliseconds=1)  # the answer keeps milliseconds
 
 
 @pytest.mark.usefixtures("local_webhooks")
