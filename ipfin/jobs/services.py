@@ -435,6 +435,11 @@ def run_finish_if_complete(run_id: int, *, retries: int = 0) -> bool:
         if run.started_at is None:
             run.started_at = run.finished_at
         run.save(update_fields=["result", "state", "error", "finished_at", "started_at"])
+        if "refused" in result:
+            # Refused for what its file holds: nothing of the file is kept (the result holds the
+            # report), as nothing is from a file refused in the request itself. A run failed
+            # otherwise keeps it for FILES_KEPT_FOR, to be looked into.
+            JobFile.objects.filter(run=run, role=JobFileRole.INPUT).delete()
     return True
 
 

@@ -94,6 +94,8 @@ def test_a_file_with_problems_fails_its_run_with_every_problem_and_stores_nothin
     ]
     assert body["error"].startswith("The file has 2 problems")
     assert CreditDataImport.objects.count() == 0 and CreditRecord.objects.count() == 0
+    # Nor is the file itself kept (the run's result holds the report).
+    assert not JobFile.objects.filter(run_id=body["id"]).exists()
 
 
 @pytest.mark.django_db
