@@ -86,7 +86,7 @@ from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.services import Occurrence, events_publish
 from ipfin.financing.models import Product
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
-from ipfin.loans.models import Installment, Loan
+from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.pledges.services.deposits import annuity_deposit_draw
 from ipfin.registry.models import Right
 from ipfin.registry.services import rights_time_status_publish
@@ -906,6 +906,11 @@ def claim_pay(*, actor: User, claim: RiskClaim, today: date | None = None) -> Ri
                 "the claim.",
                 code="checker_is_maker",
             )
+        if locked.state == ClaimState.APPROVED:
+            # The advance is for a loan still non-performing: one repaid and closed, or
+            # reclassified, since the approval gets none (it had been paid all the same, then
+            # waited for a disposal that would never come).
+            _require_non_performing(Loan.objects.get(pk=locked.loan_id))
         amount = selectors.claim_payable(locked.pk)
         balance = selectors.fund_balance(fund.pk)
         if amount > balance:
@@ -979,7 +984,13 @@ def claim_settle(
 
 
 def claim_settle_on_disposal(
-    *, actor: User, loan_id: int, proceeds: Any, disposal_costs: Any, today: date | None = None
+    *,
+    actor: User,
+    loan_id: int,
+    proceeds: Any,
+    disposal_costs: Any,
+    sale_repayment: Repayment | None = None,
+    today: date | None = None,
 ) -> RiskClaim | None:
     """The settlement posted by the disposal itself (质物处置 completed on the trading board,
     ipfin.disposals): the loan's claim awaiting its disposal is settled with the sale's proceeds
@@ -993,12 +1004,42 @@ def claim_settle_on_disposal(
     if claim is None:
         return None
     return _settle(
-        actor=actor, claim=claim, proceeds=proceeds, disposal_costs=disposal_costs, today=today
+        actor=actor,
+        claim=claim,
+        proceeds=proceeds,
+        disposal_costs=disposal_costs,
+        today=today,
+        sale_repayment=sale_repayment,
+    )
+
+
+def _owed_at_settlement(
+    claim: RiskClaim, day: date, sale_repayment: Repayment | None
+) -> tuple[Decimal, Decimal]:
+    """(principal, interest) the settlement's loss is computed on: the loan's figures at filing,
+    lowered to what it owes now where the borrower has repaid since (a repayment, the loan
+    repaid and closed), before the disposal's own proceeds (`sale_repayment`: already applied
+    to the loan in the sale's transaction; the settlement applies the proceeds itself)."""
+    loan = Loan.objects.get(pk=claim.loan_id)
+    principal_now = Decimal(loan.outstanding_principal)
+    interest_now = _unpaid_interest(loan, day)
+    if sale_repayment is not None:
+        principal_now += sale_repayment.principal_part
+        interest_now += sale_repayment.interest_part
+    return (
+        min(Decimal(claim.principal), max(principal_now, _ZERO)),
+        min(Decimal(claim.interest), max(interest_now, _ZERO)),
     )
 
 
 def _settle(
-    *, actor: User, claim: RiskClaim, proceeds: Any, disposal_costs: Any, today: date | None
+    *,
+    actor: User,
+    claim: RiskClaim,
+    proceeds: Any,
+    disposal_costs: Any,
+    today: date | None,
+    sale_repayment: Repayment | None = None,
 ) -> RiskClaim:
     amount = amount_in(proceeds, "proceeds", positive=False, label_zh="处置所得")
     costs = optional_amount_in(
@@ -1010,15 +1051,15 @@ def _settle(
         _transition(locked.state, ClaimAction.SETTLE)
         advance = Decimal(locked.advance or _ZERO)
         room = _year_room(locked, day)
+        principal, interest = _owed_at_settlement(locked, day, sale_repayment)
         # The cap for this loan: per loan, and no more this year than the advance plus what is
-        # left of the bank's year (so that the settlement's payment fits in it). The advance
-        # granted is passed as the "balance": the rule then gives back exactly that advance, and
-        # its settlement is the fund's part less the advance granted.
+        # left of the bank's year (so that the settlement's payment fits in it). The settlement
+        # is the fund's part less the advance paid.
         result = compensate(
             CompensationCase(
                 mode=locked.mode,
-                principal=Decimal(locked.principal),
-                interest=Decimal(locked.interest),
+                principal=principal,
+                interest=interest,
                 shares=_shares_of(locked),
                 fund_balance=advance,
                 fund_cap_per_loan=_lowest(
@@ -1028,6 +1069,7 @@ def _settle(
                 disposal_costs=costs,
                 guarantor_cap=locked.guarantor_cap,
                 insurer_cap=locked.insurer_cap,
+                advance_paid=advance,
             )
         )
         assert result.advance == advance and result.shares is not None
@@ -1064,7 +1106,13 @@ def _settle(
             fund=fund,
             posting=settlement_posting(result.shares.fund, advance),
             day=day,
-            extra={"year_room": money_str_or_none(room)},
+            extra={
+                "year_room": money_str_or_none(room),
+                # The loss's basis: what the loan owed at settlement (lower than at filing when
+                # the borrower repaid since).
+                "principal_owed": money_str(principal),
+                "interest_owed": money_str(interest),
+            },
         )
         # The guarantee and the policy take their parts in this transaction (issue 16).
         claim_settled.send(sender=RiskClaim, claim=locked, actor=actor, day=day)

@@ -172,7 +172,12 @@ def disposal_complete(
             # sale ... posts the compensation settlement"); a payment it owes the bank is still
             # released by an IP office user (maker-checker).
             claim = claim_settle_on_disposal(
-                actor=actor, loan_id=loan.pk, proceeds=price, disposal_costs=spent, today=day
+                actor=actor,
+                loan_id=loan.pk,
+                proceeds=price,
+                disposal_costs=spent,
+                sale_repayment=repayment,
+                today=day,
             )
         locked.state = new_state.value
         locked.buyer = buyer

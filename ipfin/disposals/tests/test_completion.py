@@ -29,6 +29,7 @@ from ipfin.loans.services import loan_write_off
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.services import right_transfer_on_realisation
+from ipfin.risk.models import RiskClaim
 from ipfin.risk.services import (
     claim_approve,
     claim_file,
@@ -202,16 +203,15 @@ def test_a_claim_on_the_loan_is_named_and_the_office_told_its_figures_issue12(
     assert "900,000.00 元" in told.message_zh and "20,000.00 元" in told.message_zh
 
 
-def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
-    sold: Disposal,
-    bank_a_user: User,
+def _advance_paid(
+    disposal: Disposal,
+    bank: User,
     office_user: User,
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
-) -> None:
-    """The advance paid, the claim awaits the disposal: completing the sale posts the settlement
-    (issue 12: "a completed sale ... posts the compensation settlement"); what the fund may still
-    owe the bank is released by an office user, not by the bank that settled."""
+) -> RiskClaim:
+    """A front-loaded scheme's claim on the disposal's loan, approved and its advance paid (by
+    a second office user): the claim awaits the disposal."""
     fund = make_org(OrganisationKind.RISK_FUND, "风险补偿基金")
     checker = make_user("checker", office_user.organisation)
     scheme = scheme_create(
@@ -222,10 +222,24 @@ def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
         shares={"fund": "0.4", "bank": "0.3", "guarantor": "0.2", "insurer": "0.1"},
     )
     fund_budget(actor=office_user, fund_id=fund.pk, amount="5000000.00", memo="财金〔2026〕1号")
-    claim = claim_file(actor=bank_a_user, loan_id=sold.loan_id, scheme_id=scheme.pk)
+    claim = claim_file(actor=bank, loan_id=disposal.loan_id, scheme_id=scheme.pk)
     claim_approve(actor=office_user, claim=claim)
     claim_pay(actor=checker, claim=claim)
     claim.refresh_from_db()
+    return claim
+
+
+def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
+    sold: Disposal,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The advance paid, the claim awaits the disposal: completing the sale posts the settlement
+    (issue 12: "a completed sale ... posts the compensation settlement"); what the fund may still
+    owe the bank is released by an office user, not by the bank that settled."""
+    claim = _advance_paid(sold, bank_a_user, office_user, make_org, make_user)
     assert claim.state == "awaiting_disposal"
 
     disposal_complete(actor=bank_a_user, disposal=sold, disposal_costs="20000.00")
@@ -236,6 +250,31 @@ def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
     assert claim.advance is not None and claim.fund_part is not None
     assert claim.settlement == claim.fund_part - claim.advance
     assert Notification.objects.filter(verb="disposal.claim_settled").exists()
+
+
+def test_a_sale_after_the_borrower_repaid_settles_on_what_the_loan_owed_issue12(
+    listing: Disposal,
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The borrower repaid 350,000.00 after the claim was filed and the advance paid; the sale
+    then covers all the loan owes (no shortfall, the rest to the pledgor): no loss, so the bank
+    returns the advance. The settlement had shared a loss of 58,000.00 on a repaid loan."""
+    from ipfin.loans.services import loan_repay
+
+    claim = _advance_paid(listing, bank_a_user, office_user, make_org, make_user)
+    loan_repay(actor=bank_a_user, loan=Loan.objects.get(pk=listing.loan_id), amount="350000.00")
+    bid(enterprise_b_user, D("650000.00"))
+    listing.refresh_from_db()
+    done = disposal_complete(actor=bank_a_user, disposal=listing, disposal_costs="300000.00")
+    assert done.shortfall == 0 and done.to_pledgor > 0
+    claim.refresh_from_db()
+    assert claim.loss == 0 and claim.fund_part == 0
+    assert claim.advance is not None and claim.settlement == -claim.advance
 
 
 # --- refusals ----------------------------------------------------------------------------------

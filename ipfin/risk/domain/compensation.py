@@ -32,7 +32,9 @@ The rule (`compensate`), with the shares s = {fund, bank, guarantor, insurer} (e
    insurer_cap (a guarantee's 担保责任上限, what is left of a policy's sum insured); each excess is
    borne by the bank.
 4. settlement = the fund's final part − advance: positive, the fund pays the bank that much more;
-   negative, the bank returns that much to the fund.
+   negative, the bank returns that much to the fund. At a settlement the advance is the one paid
+   (`advance_paid`), and `principal` and `interest` are what the loan owes then: what the
+   borrower repaid since the claim was filed is no loss (the fund shares the loss, 风险补偿).
 
 Before disposal (`proceeds` not given) only the advance is known: the result carries `proceeds`,
 `loss`, `shares` and `settlement` as None; they are not computed as if nothing had been
@@ -121,6 +123,9 @@ class CompensationCase:
     disposal_costs: Decimal | None = None  # None with proceeds: 0.00
     guarantor_cap: Decimal | None = None  # None: no cap
     insurer_cap: Decimal | None = None  # None: no cap
+    # At a settlement: the advance the fund paid, taken as it is (computed on the principal at
+    # filing, which repayments since may have lowered); None: computed by step 1.
+    advance_paid: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,9 @@ def compensate(case: CompensationCase) -> Compensation:
     }
 
     advance = 0
-    if mode is CompensationMode.FRONT_LOADED:
+    if case.advance_paid is not None:
+        advance = _amount(case.advance_paid, "advance_paid", "已垫付补偿")
+    elif mode is CompensationMode.FRONT_LOADED:
         advance = min(_fen(to_fen(shares.fund * _yuan(principal))), balance)
         if cap is not None:
             advance = min(advance, cap)

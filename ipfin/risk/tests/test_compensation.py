@@ -77,6 +77,22 @@ def test_front_loaded_advance_then_settlement_after_disposal_seed000_minfadian_a
     assert result.settlement == D("-108000.00")
 
 
+def test_at_a_settlement_the_advance_paid_stands_and_the_loss_is_on_what_is_owed_then() -> None:
+    # The advance of 300,000.00 was paid on 1,000,000.00; the borrower has since repaid down to
+    # 200,000.00 and no interest is unpaid: proceeds 150,000.00 leave a loss of 50,000.00, the
+    # fund's part 20,000.00, and the bank returns 280,000.00 of the advance.
+    result = compensate(
+        case(
+            principal=D("200000.00"),
+            interest=D("0.00"),
+            proceeds=D("150000.00"),
+            advance_paid=D("300000.00"),
+        )
+    )
+    assert result.advance == D("300000.00") and result.loss == D("50000.00")
+    assert parts(result)[0] == D("20000.00") and result.settlement == D("-280000.00")
+
+
 def test_after_disposal_advances_nothing_and_the_fund_pays_its_capped_part_seed000() -> None:
     # loss 1,800,000.00: fund 0.5 → 900,000.00, capped at 500,000.00; the 400,000.00 excess is
     # the bank's: 540,000.00 + 400,000.00. settlement = 500,000.00 − 0.00.

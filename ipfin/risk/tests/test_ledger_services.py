@@ -187,3 +187,57 @@ def _run(
         event(f"settled {'+' if settled.settlement > 0 else '-' if settled.settlement else '0'}")
         if settled.settlement < 0:
             books.returned -= settled.settlement
+
+
+def test_what_the_borrower_repaid_since_the_filing_is_no_loss_to_share(
+    file_claim: Callable[..., RiskClaim],
+    budget: Callable[..., Any],
+    office_user: User,
+    checker: User,
+    bank_a_user: User,
+) -> None:
+    """The settlement's loss is computed on what the loan owes at settlement: the principal at
+    filing, 400,000.00, less what the borrower repaid since (the fund had shared a loss of
+    358,000.00 on a loan owing 125,583.33). The advance paid stays the one paid."""
+    from ipfin.loans.services import loan_repay
+
+    budget("1000000.00")
+    claim = claim_approve(actor=office_user, claim=file_claim(), today=CLAIM_DAY)
+    claim = claim_pay(actor=checker, claim=claim, today=CLAIM_DAY)
+    assert (claim.principal, claim.advance) == (Decimal("400000.00"), Decimal("160000.00"))
+    loan = Loan.objects.get(pk=claim.loan_id)
+    repaid_on = date(2025, 6, 10)
+    loan_repay(actor=bank_a_user, loan=loan, amount="300000.00", paid_on=repaid_on, today=repaid_on)
+    loan.refresh_from_db()
+    owed = loan.outstanding_principal
+    assert Decimal(0) < owed < Decimal("400000.00")
+    settled = claim_settle(
+        actor=office_user, claim=claim, proceeds="50000.00", today=date(2025, 7, 1)
+    )
+    assert owed - Decimal("50000.00") <= settled.loss <= owed
+    assert settled.fund_part == (settled.loss * Decimal("0.4")).quantize(Decimal("0.01"))
+    assert settled.advance == Decimal("160000.00")
+    assert settled.settlement == settled.fund_part - settled.advance < 0  # the bank returns
+
+
+def test_no_advance_is_paid_on_a_loan_repaid_and_closed_since_the_approval(
+    file_claim: Callable[..., RiskClaim],
+    budget: Callable[..., Any],
+    office_user: User,
+    checker: User,
+    bank_a_user: User,
+) -> None:
+    from ipfin.loans.services import loan_close, loan_repay
+
+    budget("1000000.00")
+    claim = claim_approve(actor=office_user, claim=file_claim(), today=CLAIM_DAY)
+    loan = Loan.objects.get(pk=claim.loan_id)
+    repaid_on = date(2025, 6, 10)
+    loan_repay(actor=bank_a_user, loan=loan, amount="425583.33", paid_on=repaid_on, today=repaid_on)
+    loan.refresh_from_db()
+    loan_close(actor=bank_a_user, loan=loan, today=repaid_on)
+    with pytest.raises(Conflict) as refused:
+        claim_pay(actor=checker, claim=claim, today=date(2025, 6, 11))
+    assert refused.value.code == "loan_not_non_performing"
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+    assert RiskClaim.objects.get(pk=claim.pk).state == "approved"
