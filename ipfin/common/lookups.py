@@ -25,7 +25,16 @@ class AnyOf(Lookup):  # type: ignore[type-arg]  # generic only in the stubs
     prepare_rhs = False
 
     def get_prep_lookup(self) -> list[Any]:
-        return list(self.rhs)
+        # Plain values only: a queryset or an expression is `__in`'s business, and a model
+        # instance would reach the driver as it is. None is dropped, as `__in` drops it (no row
+        # equals NULL; kept, `exclude` matched nothing).
+        if not isinstance(self.rhs, list | tuple | set | frozenset):
+            raise TypeError(f"__any_of takes a list of values, not {type(self.rhs).__name__}")
+        values = [value for value in self.rhs if value is not None]
+        for value in values:
+            if not isinstance(value, str | int):
+                raise TypeError(f"__any_of takes strings or integers, not {type(value).__name__}")
+        return values
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper

@@ -156,7 +156,10 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> list[list[object]]:
         # would pad every row and fill every missing row up to it.
         sheet.reset_dimensions()
         rows: list[list[object]] = []
-        empty_pending = 0  # empty rows kept only if a row with a value follows them
+        # Empty rows are kept only if a row with a value follows them (trailing ones are
+        # dropped); more of them in a run than the row limit refuse the file, whatever follows
+        # (a bound on the reading, which a sheet's missing rows would otherwise drag through).
+        empty_pending = 0
         for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
             end = len(row)
             while end and row[end - 1] is None:

@@ -132,8 +132,8 @@ def webhook_deliveries(
     state: str | None = Query(None, pattern="^(pending|delivered|failed)$"),
     limit: int = Query(100, ge=1, le=LOG_LIMIT),
 ) -> list[dict[str, Any]]:
-    """The delivery log, the latest events first: each delivery's state and every try (the
-    receiver's status code or why it got none, how long it took)."""
+    """The delivery log, the latest events first: each delivery's state, how many tries it had
+    and its last 20 (the receiver's status code or why it got none, how long it took)."""
     rows = selectors.delivery_log(
         actor=request.user, webhook_id=webhook_id, state=state, limit=limit
     )

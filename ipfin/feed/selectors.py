@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from ipfin.accounts.permissions import Actor, Perm, require, tenant_scope
 from ipfin.common.errors import NotFound
@@ -62,8 +63,17 @@ def delivery_log(*, actor: Actor, webhook_id: int, state: str | None, limit: int
         queryset=DeliveryAttempt.objects.order_by("-pk")[:TRIES_SHOWN],
         to_attr="latest_tries",
     )
+    # Counted per row of the page (a correlated subquery), not over every delivery the webhook
+    # ever had before the page is cut (a join and GROUP BY: 170-190 ms at 100,000 deliveries).
+    tries = (
+        DeliveryAttempt.objects.filter(delivery=OuterRef("pk"))
+        .order_by()
+        .values("delivery")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
-        rows.annotate(tries_total=Count("tries"))
+        rows.annotate(tries_total=Coalesce(Subquery(tries), 0))
         .order_by("-event__position")
         .prefetch_related(latest)[:limit]
     )

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from ipfin.feed.domain import address_public
+from ipfin.feed.domain import address_public, url_as_sent
 
 # One reason for every refused or unresolvable host: the log must not tell a subscriber how the
 # platform's own network resolves names.
@@ -138,7 +138,8 @@ def post(
         return int((time.monotonic() - started) * 1000)
 
     try:
-        parts = urlsplit(url)
+        # A webhook stored before its address was kept percent-encoded is sent as one now is.
+        parts = urlsplit(url_as_sent(url))
         host = parts.hostname or ""
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)

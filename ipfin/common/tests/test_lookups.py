@@ -47,3 +47,15 @@ def test_any_of_sends_the_list_as_one_parameter_on_postgresql(
         assert list(params) == [numbers]
     else:
         assert len(params) == len(numbers)
+
+
+def test_any_of_drops_none_as_in_does_and_takes_only_plain_values(
+    make_right: Callable[..., Any],
+) -> None:
+    kept, other = make_right(), make_right()
+    assert list(Right.objects.exclude(number__any_of=[kept.number, None])) == [other]
+    assert list(Right.objects.filter(number__any_of=[None])) == []
+    with pytest.raises(TypeError):
+        list(Right.objects.filter(number__any_of=Right.objects.values("number")))
+    with pytest.raises(TypeError):
+        list(RightOwner.objects.filter(right_id__any_of=[kept]))

@@ -371,6 +371,13 @@ def test_a_chinese_path_is_subscribed_percent_encoded_and_delivered(
     event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 1}, [bank_a_user.organisation_id])
     assert webhooks_deliver().delivered == 1
     assert receiver.received[0].path == "/ipfin-hook/%E5%9B%9E%E8%B0%83%20%E6%96%B0"
+    # A webhook stored as typed before (no way to edit it since) is sent encoded too.
+    from ipfin.feed.models import Webhook
+
+    Webhook.objects.filter(pk=hook["id"]).update(url=receiver.url + "/回调 新")
+    event_publish(EventType.LOAN_CLASSIFIED, {"loan_id": 2}, [bank_a_user.organisation_id])
+    assert webhooks_deliver().delivered == 1
+    assert receiver.received[1].path == receiver.received[0].path
 
 
 @pytest.mark.usefixtures("local_webhooks")

@@ -17,8 +17,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 # Seconds a worker keeps its database connection (Django's CONN_MAX_AGE) unless
@@ -79,18 +81,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-collectstatic",
             action="store_true",
-            help="skip collecting the static files (already collected at deployment)",
+            help="skip collecting the static files (collected at deployment with "
+            "IPFIN_STATIC_MANIFEST=1 ipfin collectstatic; without its manifest they are served "
+            "under their plain names)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The workers (and the collection) store the static files under hashed names
         # (config/settings.py STATIC_MANIFEST): this process read its settings before, so the
         # collection runs as a command of its own with the same environment as the workers.
-        os.environ["IPFIN_STATIC_MANIFEST"] = "1"
         if not options["no_collectstatic"]:
+            os.environ["IPFIN_STATIC_MANIFEST"] = "1"
             subprocess.run(
                 [sys.executable, "-m", "ipfin", "collectstatic", "--noinput", "--verbosity", "0"],
                 check=True,
+            )
+        elif (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+            os.environ["IPFIN_STATIC_MANIFEST"] = "1"
+        else:
+            # Collected without the hashed names (or not at all): served as the development
+            # server serves them, from the app directories too.
+            self.stderr.write(
+                "ipfin serve: no manifest in STATIC_ROOT: static files served under their plain "
+                "names (collect with IPFIN_STATIC_MANIFEST=1 ipfin collectstatic)"
             )
         workers = options["workers"] or default_workers()
         argv = gunicorn_argv(
