@@ -248,7 +248,8 @@ def bank_returns_upload(
     if errors:
         raise ValidationFailed(
             f"文件中有 {len(errors)} 处错误，未保存任何数据。",
-            f"The file has {len(errors)} errors: nothing was stored.",
+            f"The file has {len(errors)} error{'s' if len(errors) != 1 else ''}: "
+            "nothing was stored.",
             code="rows_invalid",
             extra={"field": "file", "errors": errors},
         )

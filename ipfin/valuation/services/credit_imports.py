@@ -152,10 +152,11 @@ def credit_file_import(
     sha = upload_sha256(uploaded_file)
     parsed = parse_credit_file(file_kind, table, today=day, as_of=clean_as_of)
     if parsed.problems:
+        count = len(parsed.problems)
         raise ValidationFailed(
-            f"文件有 {len(parsed.problems)} 处问题，未导入任何数据；请按报告逐行改正后重新导入。",
-            f"The file has {len(parsed.problems)} problems: nothing was imported. Correct each "
-            "row as the report says and import it again.",
+            f"文件有 {count} 处问题，未导入任何数据；请按报告逐行改正后重新导入。",
+            f"The file has {count} problem{'s' if count != 1 else ''}: nothing was imported. "
+            "Correct each row as the report says and import it again.",
             code="credit_file_invalid",
             extra={
                 "problems": [

@@ -474,6 +474,14 @@ def test_no_row_is_later_than_the_file_s_data_date_nashui_xinyong_guanli_banfa_a
     record = [enterprise_a.uscc, "", "失信被执行人", "2025-05-20", "（2025）京01执1号", ""]
     late = _post(office, [header, record], kind="public_credit", as_of="2025-05-19")
     assert late.status_code == 422
+    assert late.json()["detail"].startswith("文件有 1 处问题")
+    english = office.post(
+        API,
+        {"file": _csv([header, record]), "kind": "public_credit", "source": "信用中国",
+         "as_of": "2025-05-19"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert english.json()["detail"].startswith("The file has 1 problem: nothing")
     [problem] = late.json()["problems"]
     assert (problem["row"], problem["code"]) == (2, "date_invalid")
     assert "2025-05-19" in problem["message_zh"] and "data date" in problem["message_en"]
