@@ -96,6 +96,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "pledge_change.assign": pgettext_lazy("audit", "分派质押变更审查案件"),
             "pledge_change.claim_release": pgettext_lazy("audit", "退回质押变更审查案件"),
             "pledge.change_approve": pgettext_lazy("audit", "核准质押变更"),
+            "pledge.change_approve_proposed": pgettext_lazy("audit", "提议准予质押变更（待复核）"),
             "pledge.change_reject": pgettext_lazy("audit", "不予质押变更"),
             "pledge.change_request_correction": pgettext_lazy("audit", "要求补正质押变更申请"),
         },

@@ -251,6 +251,12 @@ class PledgeChange(models.Model):
         verbose_name=_("承办审查员"),
     )
     assigned_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # Dual control, as on Pledge: a change raising the secured debt above
+    # IPFIN_DUAL_CONTROL_ABOVE is proposed by one examiner and approved by another.
+    approval_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_proposed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

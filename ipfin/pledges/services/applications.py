@@ -397,7 +397,11 @@ def _propose_approval(actor: User, pledge: Pledge, checks: Any, before: dict[str
     pledge.checks = checks_json(checks)
     pledge.approval_proposed_by = actor
     pledge.approval_proposed_at = timezone.now()
-    pledge.save(update_fields=["checks", "approval_proposed_by", "approval_proposed_at"])
+    # updated_at too: it is the token of the pages open on the case (seen_token), which a
+    # proposal makes stale (a checker on a page without it would approve unawares).
+    pledge.save(
+        update_fields=["checks", "approval_proposed_by", "approval_proposed_at", "updated_at"]
+    )
     # The maker lets the case go: a second examiner claims it to check and approve.
     release_claim_in_place(actor=actor, case=pledge, why="approval_proposed")
     audit_record(

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from ipfin.accounts.permissions import Perm, require
 from ipfin.accounts.selectors import ip_office_ids
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 from ipfin.common.money import money_str
 from ipfin.feed.domain import EventType
 from ipfin.pledges.domain import (
@@ -29,11 +30,12 @@ from ipfin.pledges.domain import (
     PledgeAction,
     blocking_failures,
     check_debt_term,
+    needs_second_examiner,
     term_checks,
 )
 from ipfin.pledges.models import OPEN_CHANGE_STATES, Pledge, PledgeChange
 from ipfin.pledges.selectors import pledge_facts
-from ipfin.pledges.services.assignment import require_examinable
+from ipfin.pledges.services.assignment import release_claim_in_place, require_examinable
 from ipfin.pledges.services.common import (
     active_rights,
     change_transition,
@@ -314,6 +316,19 @@ def pledge_change_decide(
         pledge = lock_pledge(locked.pledge)
         pledge_before = snapshot(pledge)
         transition(pledge.state, PledgeAction.CHANGE)  # 409 unless still registered
+        if action is PledgeAction.APPROVE and _needs_second_examiner(locked):
+            if locked.approval_proposed_by_id is None:
+                return _propose_change_approval(actor, locked, pledge)
+            if locked.approval_proposed_by_id == actor.pk:
+                raise PermissionDenied(
+                    "变更后的担保债权超过双人复核限额：您已提议准予变更，须由另一名审查员复核批准。",
+                    "The changed secured debt is above the dual-control threshold: you proposed "
+                    "the approval, a second examiner must approve it.",
+                    code="checker_is_maker",
+                )
+        if action is not PledgeAction.APPROVE:
+            # A rejection or a correction request ends an open proposal to approve.
+            locked.approval_proposed_by, locked.approval_proposed_at = None, None
         if action is PledgeAction.APPROVE:
             after = locked.after
             if "term_end" in after:
@@ -372,6 +387,32 @@ def pledge_change_decide(
             [pledge.pledgee_id, pledge.pledgor_id], pledge, f"pledge.change_{action.value}", zh, en
         )
     return locked
+
+
+def _needs_second_examiner(change: PledgeChange) -> bool:
+    """A change whose secured debt after it is above the dual-control threshold: registered at
+    or below it, a pledge could otherwise be raised past it by one examiner's approval."""
+    debt = change.after.get("debt_amount")
+    return debt is not None and needs_second_examiner(
+        Decimal(debt), settings.IPFIN_DUAL_CONTROL_ABOVE
+    )
+
+
+def _propose_change_approval(actor: User, change: PledgeChange, pledge: Pledge) -> PledgeChange:
+    """The maker's half of a dual-control approval of a change (as `_propose_approval` of an
+    application): recorded and audited, the change stays confirmed, the case left for a second
+    examiner to claim and approve; the pages open on it are stale (updated_at moves)."""
+    change.approval_proposed_by = actor
+    change.approval_proposed_at = timezone.now()
+    change.save(update_fields=["approval_proposed_by", "approval_proposed_at", "updated_at"])
+    release_claim_in_place(actor=actor, case=change, why="approval_proposed")
+    audit_record(
+        actor=actor,
+        action="pledge.change_approve_proposed",
+        obj=pledge,
+        after={"change_id": change.pk, "after": change.after},
+    )
+    return change
 
 
 def pledge_changes_lapse_unconfirmed(

@@ -117,3 +117,60 @@ def test_the_examiners_page_says_a_second_examiner_must_approve(
     assert page.status_code in (200, 302)
     html = client_for(second_examiner).get(f"/pledges/{large.pk}/").content.decode()
     assert 'data-testid="approval-proposed"' in html and "须由另一名审查员复核批准" in html
+
+
+def test_a_proposal_makes_the_pages_open_on_the_case_stale(
+    dual_control: None, examiner: User, second_examiner: User, large: Pledge
+) -> None:
+    """A checker on a page opened before the proposal (it showed none) would approve unawares:
+    the proposal moves the page's token, and the stale approval is refused."""
+    from ipfin.common.errors import Conflict
+    from ipfin.pledges.services import seen_token
+
+    opened = seen_token(Pledge.objects.get(pk=large.pk))
+    pledge_decide(actor=examiner, pledge=large, decision="approve")
+    with pytest.raises(Conflict) as stale:
+        pledge_decide(actor=second_examiner, pledge=large, decision="approve", seen=opened)
+    assert stale.value.code == "version_conflict"
+    assert Pledge.objects.get(pk=large.pk).state == PledgeState.SUBMITTED
+
+
+def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
+    dual_control: None,
+    examiner: User,
+    second_examiner: User,
+    make_pledge: Callable[..., Pledge],
+    upload_contract: Callable[..., Any],
+    bank_a_user: User,
+    enterprise_a_user: User,
+) -> None:
+    """Registered at the threshold by one examiner, a pledge was raised to 900,000,000.00 by a
+    change one examiner approved: the change's approval is dual-controlled as the application's."""
+    from ipfin.pledges.models import PledgeChange
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+    )
+
+    pledge = make_pledge(debt_amount=str(THRESHOLD))
+    upload_contract(pledge)
+    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    assert pledge.state == PledgeState.REGISTERED  # at the threshold: one examiner
+    change = pledge_change(
+        actor=bank_a_user, pledge=pledge, reason="增额", debt_amount="900000000.00"
+    )
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    proposed = pledge_change_decide(actor=examiner, change=change, decision="approve")
+    # Still awaiting the decision, as confirmed; the proposal recorded.
+    assert (proposed.state, proposed.approval_proposed_by) == (change.state, examiner)
+    assert Pledge.objects.get(pk=pledge.pk).debt_amount == THRESHOLD
+    assert AuditRecord.objects.filter(action="pledge.change_approve_proposed").count() == 1
+    with pytest.raises(PermissionDenied) as maker:
+        pledge_change_decide(actor=examiner, change=proposed, decision="approve")
+    assert maker.value.code == "checker_is_maker"
+    approved = pledge_change_decide(
+        actor=second_examiner, change=PledgeChange.objects.get(pk=change.pk), decision="approve"
+    )
+    assert approved.state == "approved" and approved.decided_by == second_examiner
+    assert Pledge.objects.get(pk=pledge.pk).debt_amount == Decimal("900000000.00")
