@@ -681,6 +681,8 @@ def pledge_change_decide(request: HttpRequest, pledge_id: int, change_id: int) -
             reason=form.cleaned_data["reason"],
             seen=form.cleaned_data["seen"] or None,
         )
+        if decided.state != "approved" and decided.approval_proposed_by_id == request.user.pk:
+            return _("已提议准予变更：变更后的担保债权超过双人复核限额，须由另一名审查员复核批准。")
         return _("变更登记审查决定已保存：%(state)s。") % {"state": decided.get_state_display()}
 
     return _change_action(

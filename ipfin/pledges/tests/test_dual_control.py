@@ -143,6 +143,7 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     upload_contract: Callable[..., Any],
     bank_a_user: User,
     enterprise_a_user: User,
+    client_for: Any,
 ) -> None:
     """Registered at the threshold by one examiner, a pledge was raised to 900,000,000.00 by a
     change one examiner approved: the change's approval is dual-controlled as the application's."""
@@ -169,6 +170,9 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     with pytest.raises(PermissionDenied) as maker:
         pledge_change_decide(actor=examiner, change=proposed, decision="approve")
     assert maker.value.code == "checker_is_maker"
+    # The desk says so: to the maker on deciding, to everyone on the pledge's page.
+    html = client_for(second_examiner).get(f"/pledges/{pledge.pk}/").content.decode()
+    assert f'data-testid="change-approval-proposed-{change.pk}"' in html
     approved = pledge_change_decide(
         actor=second_examiner, change=PledgeChange.objects.get(pk=change.pk), decision="approve"
     )
