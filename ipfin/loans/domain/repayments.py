@@ -49,6 +49,7 @@ from ipfin.common.money import MAX_AMOUNT, to_fen
 from ipfin.loans.domain.schedules import (
     DayCount,
     accrued_interest,
+    days_30_360,
     late_charges,
 )
 
@@ -166,6 +167,22 @@ def _period_start(
     return max(before) if before else terms.disbursed_on
 
 
+def _interest_to_due(
+    balance: Decimal, terms: LoanTerms, period_start: date, on: date, due: date
+) -> Decimal:
+    """The interest `balance` accrues from `on` (not before the period's start) to the period's
+    due date, as the schedule counts the period. Under 30/360 the schedule charges every period
+    30 days (a month at rate / 12): what is left is 30 less the days elapsed by 30E/360, at most
+    30. Counting the rest from `on` to the due date by 30E/360 instead gave a period begun on
+    the last day of February 28 days (28 Feb → 28 Mar), and an early repayment on its first
+    day paid 2 days' interest for no time at all."""
+    start = max(on, period_start)
+    if DayCount(terms.day_count) is DayCount.THIRTY_360:
+        elapsed = min(30, max(0, days_30_360(period_start, start)))
+        return to_fen(balance * terms.annual_rate * Decimal(30 - elapsed) / Decimal(360))
+    return accrued_interest(balance, terms.annual_rate, start, due, terms.day_count)
+
+
 def _earned_unpaid(
     instalments: list[InstalmentState], terms: LoanTerms, on: date
 ) -> tuple[InstalmentState | None, Decimal]:
@@ -174,9 +191,8 @@ def _earned_unpaid(
     if current is None:
         return None, _ZERO
     balance = sum((i.principal_unpaid for i in instalments if i.n >= current.n), _ZERO)
-    start = max(on, _period_start(instalments, current, terms))
-    still_to_accrue = accrued_interest(
-        balance, terms.annual_rate, start, current.due_date, terms.day_count
+    still_to_accrue = _interest_to_due(
+        balance, terms, _period_start(instalments, current, terms), on, current.due_date
     )
     earned = max(_ZERO, current.interest - min(still_to_accrue, current.interest))
     return current, max(_ZERO, earned - current.interest_paid)
@@ -314,9 +330,8 @@ def apply_repayment(
                     inst.interest = inst.interest_paid  # zero: never paid in advance
                 take(inst, 2, inst.principal_unpaid)
         else:
-            start = max(paid_on, _period_start(work, current, terms))
-            saved = accrued_interest(
-                prepaid, terms.annual_rate, start, current.due_date, terms.day_count
+            saved = _interest_to_due(
+                prepaid, terms, _period_start(work, current, terms), paid_on, current.due_date
             )
             current.interest = max(current.interest_paid, current.interest - saved)
             for inst in reversed(work):

@@ -228,7 +228,9 @@ def days_30_360(start: date, end: date) -> int:
 
     A scheduled monthly period counts 30 days (31 Jan → 29 Feb → 31 Mar: 30 and 30), except a period
     that starts on the last day of February and ends before the 30th (28 Feb 2023 → 28 Mar 2023:
-    28). `repayment_schedule` does not use this: its 30/360 periods are 30 days by definition.
+    28). `repayment_schedule` does not use this: its 30/360 periods are 30 days by definition,
+    and an early repayment counts the days of such a period elapsed by this, at most 30
+    (ipfin.loans.domain.repayments._interest_to_due).
     """
     d1 = 30 if _is_month_end(start) else min(start.day, 30)
     d2 = 30 if _is_month_end(end) else min(end.day, 30)

@@ -114,6 +114,33 @@ def test_early_full_repayment_charges_interest_to_the_date() -> None:
     assert outstanding_principal(rows) == 0
 
 
+@pytest.mark.parametrize(
+    ("start", "on", "interest", "first_after"),
+    [
+        (date(2023, 2, 28), date(2023, 2, 28), "0.00", "5000.00"),  # settled on disbursement
+        (date(2024, 2, 29), date(2024, 2, 29), "0.00", "5000.00"),
+        # One day: 1,000,000 × 12 % / 360; the prepaid half saves 29 days: 4,833.33.
+        (date(2023, 2, 28), date(2023, 3, 1), "333.33", "5166.67"),
+        (date(2023, 2, 27), date(2023, 2, 27), "0.00", "5000.00"),
+        # On the first due date: the whole first period (30 days), which the prepayment leaves.
+        (date(2023, 1, 31), date(2023, 2, 28), "10000.00", "10000.00"),
+    ],
+)
+def test_under_30_360_a_period_is_30_days_wherever_it_begins(
+    start: date, on: date, interest: str, first_after: str
+) -> None:
+    """The schedule charges each 30/360 period 30 days; an early repayment pays the days of it
+    elapsed. A period begun on the last day of February was counted 28 days to go (28 Feb → 28
+    Mar by 30E/360), and a loan settled the day it was disbursed paid 2 days' interest."""
+    rows, terms = loan(principal="1000000", months=12, method="interest_only", start=start)
+    assert rows[0].interest == D("10000.00")
+    assert amount_to_settle(rows, terms, on) == D("1000000") + D(interest)
+    partial = apply_repayment(rows, terms, D("500000.00") + D(interest), on)
+    assert partial.interest == D(interest) and partial.prepaid_principal == D("500000.00")
+    # The prepaid half no longer bears the rest of its period (30 days less those elapsed).
+    assert rows[0].interest == D(first_after)
+
+
 def test_partial_prepayment_shortens_the_term_and_lowers_later_interest() -> None:
     rows, terms = loan()
     apply_repayment(rows, terms, D("41200.00"), date(2025, 2, 15))
