@@ -201,11 +201,7 @@ def subsidy_claim_submit(
             " ".join(f[2] for f in failures),
         )
     if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
-        raise Conflict(
-            f"{claim_year} 年度的贴息已核定，不再受理申请。",
-            f"The {claim_year} subsidy has been allocated: no more claims.",
-            code="allocation_done",
-        )
+        raise _allocation_done(claim_year)
     if (
         SubsidyClaim.objects.filter(policy=policy, enterprise=enterprise, year=claim_year)
         .exclude(state=ClaimState.REJECTED)
@@ -249,6 +245,12 @@ def subsidy_claim_submit(
     ]
     try:
         with transaction.atomic():
+            # Under the policy's lock, as the allocation takes it, the year looked at again: a
+            # claim checked while an allocation was committing was stored for a year already
+            # allocated, then never paid (the allocation's confirmation takes its run's claims).
+            Policy.objects.select_for_update().filter(pk=policy.pk).first()
+            if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
+                raise _allocation_done(claim_year)
             claim = SubsidyClaim.objects.create(
                 policy=policy,
                 enterprise=enterprise,
@@ -286,6 +288,14 @@ def subsidy_claim_submit(
     except IntegrityError:  # a concurrent claim won the race: the partial unique index
         raise _claim_exists(claim_year) from None
     return claim
+
+
+def _allocation_done(year: int) -> Conflict:
+    return Conflict(
+        f"{year} 年度的贴息已核定，不再受理申请。",
+        f"The {year} subsidy has been allocated: no more claims.",
+        code="allocation_done",
+    )
 
 
 def _claim_exists(year: int) -> Conflict:

@@ -269,3 +269,53 @@ def test_a_discarded_proposal_is_removed_and_can_be_proposed_again(
         "subsidy.allocate_proposed", "subsidy.allocate_discarded",
         "subsidy.allocate_proposed", "subsidy.allocate",
     ]  # fmt: skip
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_filed_while_the_year_is_being_allocated_is_refused_not_left_unpaid(
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+    office_user: User,
+) -> None:
+    """The allocation of 2025 commits a second after A files its claim: the claim waits for it
+    under the policy's lock and is refused. Checked apart from the lock, it was stored for a
+    year already allocated, approvable, and never paid."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from ipfin.common.errors import Conflict
+
+    day = date(2026, 1, 5)
+    claim = services.subsidy_claim_submit(
+        actor=borrowers["B"][1], policy_id=subsidy_policy.pk, year=2025, today=day
+    )
+    services.subsidy_claim_review(actor=office_user, claim=claim, decision="approve")
+    allocated, release, errors = threading.Event(), threading.Event(), []
+
+    def allocate() -> None:
+        try:
+            with transaction.atomic():
+                services.subsidy_allocate(actor=office_user, policy_id=subsidy_policy.pk, year=2025)
+                allocated.set()
+                release.wait(10)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    allocating = threading.Thread(target=allocate)
+    allocating.start()
+    assert allocated.wait(10)
+    threading.Timer(1.0, release.set).start()
+    try:
+        with pytest.raises(Conflict) as refused:
+            services.subsidy_claim_submit(
+                actor=borrowers["A"][1], policy_id=subsidy_policy.pk, year=2025, today=day
+            )
+    finally:
+        release.set()
+        allocating.join()
+    assert errors == [] and refused.value.code == "allocation_done"
+    assert not SubsidyClaim.objects.filter(enterprise=borrowers["A"][0]).exists()
