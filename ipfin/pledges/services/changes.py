@@ -73,7 +73,15 @@ _FIELDS_ZH = {
 
 
 def _lock_change(change: PledgeChange) -> PledgeChange:
-    return PledgeChange.objects.select_for_update().select_related("pledge").get(pk=change.pk)
+    """The change and its pledge, locked in the order every writer of both takes them: the
+    pledge first (a release locks the pledge, then closes its open changes). Locked change
+    first, a decision and a release at once deadlocked on PostgreSQL."""
+    Pledge.objects.select_for_update().filter(pk=change.pledge_id).first()
+    return (
+        PledgeChange.objects.select_for_update(of=("self",))
+        .select_related("pledge")
+        .get(pk=change.pk)
+    )
 
 
 def _require_registered(change: PledgeChange) -> None:

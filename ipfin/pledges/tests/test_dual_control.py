@@ -178,3 +178,58 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     )
     assert approved.state == "approved" and approved.decided_by == second_examiner
     assert Pledge.objects.get(pk=pledge.pk).debt_amount == Decimal("900000000.00")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_change_decided_while_its_pledge_is_released_waits_and_is_refused(
+    make_pledge: Callable[..., Pledge],
+    upload_contract: Callable[..., Any],
+    examiner: User,
+    bank_a_user: User,
+    enterprise_a_user: User,
+) -> None:
+    """The release holds the pledge, then closes its open change; the examiner decides the
+    change meanwhile. Locking the change first, the decision and the release deadlocked."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from ipfin.common.errors import Conflict
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+        pledge_release,
+    )
+
+    pledge = make_pledge()
+    upload_contract(pledge)
+    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    change = pledge_change(actor=bank_a_user, pledge=pledge, reason="展期", debt_amount="6000000")
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    holding, errors = threading.Event(), []
+
+    def release() -> None:
+        try:
+            with transaction.atomic():
+                Pledge.objects.select_for_update().get(pk=pledge.pk)  # as the release takes it
+                holding.set()
+                time.sleep(1.0)  # the examiner's decision arrives now
+                pledge_release(actor=bank_a_user, pledge=Pledge.objects.get(pk=pledge.pk))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    releasing = threading.Thread(target=release)
+    releasing.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(Conflict):  # the change is closed by then, its pledge released
+            pledge_change_decide(actor=examiner, change=change, decision="approve")
+    finally:
+        releasing.join()
+    assert errors == []
+    assert Pledge.objects.get(pk=pledge.pk).state == PledgeState.RELEASED
