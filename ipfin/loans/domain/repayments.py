@@ -172,14 +172,20 @@ def _interest_to_due(
 ) -> Decimal:
     """The interest `balance` accrues from `on` (not before the period's start) to the period's
     due date, as the schedule counts the period. Under 30/360 the schedule charges every period
-    30 days (a month at rate / 12): what is left is 30 less the days elapsed by 30E/360, at most
-    30. Counting the rest from `on` to the due date by 30E/360 instead gave a period begun on
-    the last day of February 28 days (28 Feb → 28 Mar), and an early repayment on its first
-    day paid 2 days' interest for no time at all."""
+    30 days (a month at rate / 12), whatever its length by 30E/360: what is left is the share of
+    those 30 days not yet elapsed, the share measured by 30E/360 (a 30-day period: 30 less the
+    days elapsed). Counting the rest from `on` to the due date by 30E/360 gave a period begun on
+    the last day of February 28 days (28 Feb → 28 Mar): an early repayment on its first day
+    paid 2 days' interest for no time at all; counting the days elapsed alone moved those 2 days
+    to the period's last day (9,000.00 on 27 Mar, 10,000.00 on 28 Mar)."""
     start = max(on, period_start)
     if DayCount(terms.day_count) is DayCount.THIRTY_360:
-        elapsed = min(30, max(0, days_30_360(period_start, start)))
-        return to_fen(balance * terms.annual_rate * Decimal(30 - elapsed) / Decimal(360))
+        length = days_30_360(period_start, due)
+        elapsed = min(length, max(0, days_30_360(period_start, start)))
+        if length <= 0:
+            return _ZERO
+        left = Decimal(30) * Decimal(length - elapsed) / Decimal(length)
+        return to_fen(balance * terms.annual_rate * left / Decimal(360))
     return accrued_interest(balance, terms.annual_rate, start, due, terms.day_count)
 
 

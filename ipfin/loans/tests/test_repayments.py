@@ -119,8 +119,11 @@ def test_early_full_repayment_charges_interest_to_the_date() -> None:
     [
         (date(2023, 2, 28), date(2023, 2, 28), "0.00", "5000.00"),  # settled on disbursement
         (date(2024, 2, 29), date(2024, 2, 29), "0.00", "5000.00"),
-        # One day: 1,000,000 × 12 % / 360; the prepaid half saves 29 days: 4,833.33.
-        (date(2023, 2, 28), date(2023, 3, 1), "333.33", "5166.67"),
+        # 28 Feb → 28 Mar is 28 days by 30E/360 and is charged 30: a day is 30/28 of one,
+        # 357.14 on 1,000,000 at 12 %; the prepaid half saves the other 27: 4,821.43.
+        (date(2023, 2, 28), date(2023, 3, 1), "357.14", "5178.57"),
+        # Its last day before the due date: no jump of the 2 days at the end either.
+        (date(2023, 2, 28), date(2023, 3, 27), "9642.86", "9821.43"),
         (date(2023, 2, 27), date(2023, 2, 27), "0.00", "5000.00"),
         # On the first due date: the whole first period (30 days), which the prepayment leaves.
         (date(2023, 1, 31), date(2023, 2, 28), "10000.00", "10000.00"),
@@ -129,9 +132,10 @@ def test_early_full_repayment_charges_interest_to_the_date() -> None:
 def test_under_30_360_a_period_is_30_days_wherever_it_begins(
     start: date, on: date, interest: str, first_after: str
 ) -> None:
-    """The schedule charges each 30/360 period 30 days; an early repayment pays the days of it
-    elapsed. A period begun on the last day of February was counted 28 days to go (28 Feb → 28
-    Mar by 30E/360), and a loan settled the day it was disbursed paid 2 days' interest."""
+    """The schedule charges each 30/360 period 30 days; an early repayment pays the share of
+    them elapsed. A period begun on the last day of February was counted 28 days to go (28 Feb
+    → 28 Mar by 30E/360), and a loan settled the day it was disbursed paid 2 days' interest;
+    counted by days elapsed alone, the 2 days fell on the period's last day instead."""
     rows, terms = loan(principal="1000000", months=12, method="interest_only", start=start)
     assert rows[0].interest == D("10000.00")
     assert amount_to_settle(rows, terms, on) == D("1000000") + D(interest)
