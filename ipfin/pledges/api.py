@@ -174,7 +174,9 @@ def _detail(pledge: Pledge) -> dict[str, Any]:
         "documents": documents,
         "changes": [
             change_out(c)
-            for c in pledge.changes.select_related("assignee").order_by("created_at", "id")
+            for c in pledge.changes.select_related("assignee", "approval_proposed_by").order_by(
+                "created_at", "id"
+            )
         ],
         "allowed_actions": _allowed(pledge, documents),
     }
@@ -204,6 +206,10 @@ def change_out(change: PledgeChange) -> dict[str, Any]:
         "deadline": change.deadline,
         "effective_date": change.effective_date,
         "decision_reason": change.decision_reason,
+        "approval_proposed_by": (
+            change.approval_proposed_by.get_username() if change.approval_proposed_by else None
+        ),
+        "approval_proposed_at": change.approval_proposed_at,
         **_holder(change),
         "allowed_actions": sorted(
             a.value for a in allowed_change_actions(change.state) - _SYSTEM_ACTIONS

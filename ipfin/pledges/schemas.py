@@ -221,6 +221,12 @@ class ChangeOut(Schema):
     deadline: IsoDate | None
     effective_date: IsoDate | None = Field(..., description="the approval day")
     decision_reason: str
+    approval_proposed_by: str | None = Field(
+        ...,
+        description="dual control: the examiner who proposed approving a change whose secured "
+        "debt is above the threshold; a second examiner approves it (null: none proposed)",
+    )
+    approval_proposed_at: dt.datetime | None
     assignee: str | None = Field(
         ..., description="the examiner holding the change application (null: no one)"
     )

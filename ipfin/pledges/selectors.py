@@ -29,7 +29,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     JSONField,
     OuterRef,
     Prefetch,
@@ -257,7 +256,8 @@ def _case_state_filter(query: CaseQuery, *, change: bool) -> Q | None:
         case CaseStatus.SUBMITTED:
             return submitted
         case CaseStatus.AWAITING_CHECK:
-            return None if change else submitted & Q(approval_proposed_by__isnull=False)
+            # A proposal to approve, awaiting the second examiner (changes since pledges/0009).
+            return submitted & Q(approval_proposed_by__isnull=False)
         case CaseStatus.CORRECTION_REQUESTED:
             return correction
         case CaseStatus.DECIDED:
@@ -301,9 +301,7 @@ def _case_rows(
             c_id=F("pk"),
             c_pledge=F("pledge_id" if change else "pk"),
             c_state=F("state"),
-            c_proposed=(
-                Value(None, output_field=IntegerField()) if change else F("approval_proposed_by_id")
-            ),
+            c_proposed=F("approval_proposed_by_id"),
             c_deadline=F("deadline"),
             c_filed=F("created_at" if change else "submitted_at"),
             c_bank=F(f"{via}pledgee_id"),

@@ -144,6 +144,7 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     bank_a_user: User,
     enterprise_a_user: User,
     client_for: Any,
+    api_client: Callable[..., Any],
 ) -> None:
     """Registered at the threshold by one examiner, a pledge was raised to 900,000,000.00 by a
     change one examiner approved: the change's approval is dual-controlled as the application's."""
@@ -170,9 +171,17 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     with pytest.raises(PermissionDenied) as maker:
         pledge_change_decide(actor=examiner, change=proposed, decision="approve")
     assert maker.value.code == "checker_is_maker"
-    # The desk says so: to the maker on deciding, to everyone on the pledge's page.
+    # The desk says so: to the maker on deciding, to everyone on the pledge's page, in the
+    # API's answer and in the queue of cases awaiting a second examiner.
     html = client_for(second_examiner).get(f"/pledges/{pledge.pk}/").content.decode()
     assert f'data-testid="change-approval-proposed-{change.pk}"' in html
+    office = api_client(second_examiner)
+    [shown] = office.get(f"/api/v1/pledges/{pledge.pk}").json()["changes"]
+    assert shown["approval_proposed_by"] == examiner.get_username()
+    queue = office.get("/api/v1/pledges/cases?status=awaiting_check").json()
+    assert [(c["kind"], c["id"], c["approval_proposed"]) for c in queue["items"]] == [
+        ("change", change.pk, True)
+    ]
     approved = pledge_change_decide(
         actor=second_examiner, change=PledgeChange.objects.get(pk=change.pk), decision="approve"
     )
