@@ -324,6 +324,11 @@ def pledge_change_decide(
         pledge = lock_pledge(locked.pledge)
         pledge_before = snapshot(pledge)
         transition(pledge.state, PledgeAction.CHANGE)  # 409 unless still registered
+        after = locked.after
+        term_end = date.fromisoformat(after["term_end"]) if "term_end" in after else None
+        if action is PledgeAction.APPROVE and term_end is not None:
+            # Before a proposal too: the maker proposes only what the register allows.
+            _term_refusal(pledge, term_end, day)
         if action is PledgeAction.APPROVE and _needs_second_examiner(locked):
             if locked.approval_proposed_by_id is None:
                 return _propose_change_approval(actor, locked, pledge)
@@ -338,10 +343,7 @@ def pledge_change_decide(
             # A rejection or a correction request ends an open proposal to approve.
             locked.approval_proposed_by, locked.approval_proposed_at = None, None
         if action is PledgeAction.APPROVE:
-            after = locked.after
-            if "term_end" in after:
-                term_end = date.fromisoformat(after["term_end"])
-                _term_refusal(pledge, term_end, day)
+            if term_end is not None:
                 pledge.term_end = term_end
             if "debt_amount" in after:
                 pledge.debt_amount = Decimal(after["debt_amount"])

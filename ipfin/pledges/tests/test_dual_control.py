@@ -242,3 +242,47 @@ def test_a_change_decided_while_its_pledge_is_released_waits_and_is_refused(
         releasing.join()
     assert errors == []
     assert Pledge.objects.get(pk=pledge.pk).state == PledgeState.RELEASED
+
+
+def test_a_change_the_register_refuses_is_not_proposed(
+    dual_control: None,
+    examiner: User,
+    make_pledge: Callable[..., Pledge],
+    upload_contract: Callable[..., Any],
+    bank_a_user: User,
+    enterprise_a_user: User,
+    today: Any,
+) -> None:
+    """A debt term past the rights' own (专利权质押登记办法 art. 12) is refused to the maker, not
+    proposed for the checker to find refused."""
+    from datetime import timedelta
+
+    from ipfin.common.errors import ValidationFailed
+    from ipfin.pledges.models import PledgeChange
+    from ipfin.pledges.services import (
+        pledge_change,
+        pledge_change_confirm,
+        pledge_change_decide,
+    )
+
+    pledge = make_pledge(debt_amount=str(THRESHOLD))
+    upload_contract(pledge)
+    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    new_end = pledge.term_end + timedelta(days=60)
+    change = pledge_change(
+        actor=bank_a_user, pledge=pledge, reason="增额展期", debt_amount="90000000.00",
+        term_end=new_end,
+    )  # fmt: skip
+    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    # The register corrected since the filing: the invention now expires between the old term's
+    # end and the new one's (20 years from its filing, 专利法 art. 42).
+    from ipfin.registry.models import Right
+
+    expires = pledge.term_end + timedelta(days=30)
+    Right.objects.filter(pledge_items__pledge=pledge).update(
+        filing_date=expires.replace(year=expires.year - 20)
+    )
+    assert today < expires < new_end
+    with pytest.raises(ValidationFailed):
+        pledge_change_decide(actor=examiner, change=change, decision="approve")
+    assert PledgeChange.objects.get(pk=change.pk).approval_proposed_by is None
