@@ -3,6 +3,8 @@ administrators (`Perm.JOBS_MANAGE`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, Perm, has_perm, require, require_login
 from ipfin.common.errors import NotFound
@@ -78,5 +80,15 @@ def run_waits_for(run: JobRun) -> str | None:
         return None
     if not after or not run.on_workers or run.state != JobState.QUEUED:
         return None
-    live = JobRun.objects.filter(name__in=after, state__in=LIVE_STATES).order_by("queued_at")
-    return live.values_list("name", flat=True).first()
+    live = live_run_of(after)
+    return live.name if live is not None else None
+
+
+def live_run_of(names: Sequence[str]) -> JobRun | None:
+    """The earliest queued live run of any of the jobs `names` (a job's JobSpec.after), or None:
+    what a run reading their output waits for on the workers, and is refused for in-process."""
+    if not names:
+        return None
+    return (
+        JobRun.objects.filter(name__in=names, state__in=LIVE_STATES).order_by("queued_at").first()
+    )

@@ -29,6 +29,7 @@ from ipfin.common.exchange import exchange_period
 from ipfin.jobs.domain import WHOLE, combine
 from ipfin.jobs.models import LIVE_STATES, JobChunk, JobFile, JobFileRole, JobRun, JobState
 from ipfin.jobs.registry import QUEUED_ON_KEY, RUN_KEY, ExportFile, JobSpec, job_spec, refusal
+from ipfin.jobs.selectors import live_run_of
 
 
 def broker_configured() -> bool:
@@ -91,13 +92,7 @@ def _refuse_while_read_job_runs(spec: JobSpec) -> None:
     worker's run does: refused (409 `job_running`) while a run of that job is live in another
     process (a classification sent by cron, or from the jobs page in a server's worker), whose
     chunks commit one by one: the scan would read a day half classified."""
-    live = (
-        JobRun.objects.filter(name__in=spec.after, state__in=LIVE_STATES)
-        .order_by("queued_at")
-        .first()
-        if spec.after
-        else None
-    )
+    live = live_run_of(spec.after)
     if live is not None:
         label = job_spec(live.name).label
         with translation.override("zh-hans"):
