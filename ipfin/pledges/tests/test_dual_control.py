@@ -15,7 +15,7 @@ from ipfin.accounts.models import Organisation, Role, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import PermissionDenied
 from ipfin.pledges.domain import PledgeState, needs_second_examiner
-from ipfin.pledges.models import Pledge
+from ipfin.pledges.models import Pledge, PledgeChange
 from ipfin.pledges.services import pledge_decide
 
 THRESHOLD = Decimal("50000000.00")
@@ -43,6 +43,35 @@ def large(make_pledge: Callable[..., Pledge], upload_contract: Callable[..., Any
     pledge = make_pledge(debt_amount="60000000.00")
     upload_contract(pledge)
     return pledge
+
+
+@pytest.fixture
+def registered(
+    make_pledge: Callable[..., Pledge], upload_contract: Callable[..., Any], examiner: User
+) -> Callable[..., Pledge]:
+    """A pledge registered by the examiner alone (its debt at most the threshold)."""
+
+    def make(**kw: Any) -> Pledge:
+        pledge = make_pledge(**kw)
+        upload_contract(pledge)
+        pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+        assert pledge.state == PledgeState.REGISTERED
+        return pledge
+
+    return make
+
+
+@pytest.fixture
+def confirmed_change(bank_a_user: User, enterprise_a_user: User) -> Callable[..., PledgeChange]:
+    """A change of a registered pledge filed by the bank and confirmed by the pledgor: awaiting
+    the office's decision."""
+    from ipfin.pledges.services import pledge_change, pledge_change_confirm
+
+    def make(pledge: Pledge, **terms: Any) -> PledgeChange:
+        change = pledge_change(actor=bank_a_user, pledge=pledge, **terms)
+        return pledge_change_confirm(actor=enterprise_a_user, change=change)
+
+    return make
 
 
 pytestmark = pytest.mark.django_db
@@ -139,30 +168,19 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
     dual_control: None,
     examiner: User,
     second_examiner: User,
-    make_pledge: Callable[..., Pledge],
-    upload_contract: Callable[..., Any],
-    bank_a_user: User,
-    enterprise_a_user: User,
+    registered: Callable[..., Pledge],
+    confirmed_change: Callable[..., PledgeChange],
     client_for: Any,
     api_client: Callable[..., Any],
 ) -> None:
     """Registered at the threshold by one examiner, a pledge was raised to 900,000,000.00 by a
     change one examiner approved: the change's approval is dual-controlled as the application's."""
-    from ipfin.pledges.models import PledgeChange
     from ipfin.pledges.services import (
-        pledge_change,
-        pledge_change_confirm,
         pledge_change_decide,
     )
 
-    pledge = make_pledge(debt_amount=str(THRESHOLD))
-    upload_contract(pledge)
-    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
-    assert pledge.state == PledgeState.REGISTERED  # at the threshold: one examiner
-    change = pledge_change(
-        actor=bank_a_user, pledge=pledge, reason="增额", debt_amount="900000000.00"
-    )
-    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    pledge = registered(debt_amount=str(THRESHOLD))  # at the threshold: one examiner
+    change = confirmed_change(pledge, reason="增额", debt_amount="900000000.00")
     proposed = pledge_change_decide(actor=examiner, change=change, decision="approve")
     # Still awaiting the decision, as confirmed; the proposal recorded.
     assert (proposed.state, proposed.approval_proposed_by) == (change.state, examiner)
@@ -192,11 +210,10 @@ def test_a_change_raising_the_debt_above_the_threshold_needs_a_second_examiner(
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_change_decided_while_its_pledge_is_released_waits_and_is_refused(
-    make_pledge: Callable[..., Pledge],
-    upload_contract: Callable[..., Any],
+    registered: Callable[..., Pledge],
+    confirmed_change: Callable[..., PledgeChange],
     examiner: User,
     bank_a_user: User,
-    enterprise_a_user: User,
 ) -> None:
     """The release holds the pledge, then closes its open change; the examiner decides the
     change meanwhile. Locking the change first, the decision and the release deadlocked."""
@@ -207,17 +224,12 @@ def test_a_change_decided_while_its_pledge_is_released_waits_and_is_refused(
 
     from ipfin.common.errors import Conflict
     from ipfin.pledges.services import (
-        pledge_change,
-        pledge_change_confirm,
         pledge_change_decide,
         pledge_release,
     )
 
-    pledge = make_pledge()
-    upload_contract(pledge)
-    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
-    change = pledge_change(actor=bank_a_user, pledge=pledge, reason="展期", debt_amount="6000000")
-    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    pledge = registered()
+    change = confirmed_change(pledge, reason="展期", debt_amount="6000000")
     holding, errors = threading.Event(), []
 
     def release() -> None:
@@ -247,10 +259,8 @@ def test_a_change_decided_while_its_pledge_is_released_waits_and_is_refused(
 def test_a_change_the_register_refuses_is_not_proposed(
     dual_control: None,
     examiner: User,
-    make_pledge: Callable[..., Pledge],
-    upload_contract: Callable[..., Any],
-    bank_a_user: User,
-    enterprise_a_user: User,
+    registered: Callable[..., Pledge],
+    confirmed_change: Callable[..., PledgeChange],
     today: Any,
 ) -> None:
     """A debt term past the rights' own (专利权质押登记办法 art. 12) is refused to the maker, not
@@ -258,22 +268,15 @@ def test_a_change_the_register_refuses_is_not_proposed(
     from datetime import timedelta
 
     from ipfin.common.errors import ValidationFailed
-    from ipfin.pledges.models import PledgeChange
     from ipfin.pledges.services import (
-        pledge_change,
-        pledge_change_confirm,
         pledge_change_decide,
     )
 
-    pledge = make_pledge(debt_amount=str(THRESHOLD))
-    upload_contract(pledge)
-    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    pledge = registered(debt_amount=str(THRESHOLD))
     new_end = pledge.term_end + timedelta(days=60)
-    change = pledge_change(
-        actor=bank_a_user, pledge=pledge, reason="增额展期", debt_amount="90000000.00",
-        term_end=new_end,
-    )  # fmt: skip
-    change = pledge_change_confirm(actor=enterprise_a_user, change=change)
+    change = confirmed_change(
+        pledge, reason="增额展期", debt_amount="90000000.00", term_end=new_end
+    )
     # The register corrected since the filing: the invention now expires between the old term's
     # end and the new one's (20 years from its filing, 专利法 art. 42).
     from ipfin.registry.models import Right
