@@ -20,16 +20,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from decimal import Decimal
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
 
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
     Exists,
     F,
     JSONField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -80,14 +85,15 @@ from ipfin.pledges.models import (
     PledgeStateChoices,
 )
 from ipfin.registry.domain import RightKind, Status
-from ipfin.registry.models import Right, RightEvent
+from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.selectors import (
+    check_status_date,
     clean_search_text,
-    current_owners_bulk,
+    named_candidates,
     number_candidates,
     owner_rights,
+    pick_named,
     right_term_note,
-    rights_events_bulk,
     rights_named,
     rights_status_bulk,
 )
@@ -114,6 +120,7 @@ __all__ = [
     "pledges_holding",
     "pledges_public_for_right",
     "pledges_public_search",
+    "register_reads",
     "resolve_rights",
     "right_held",
 ]
@@ -617,6 +624,146 @@ def resolve_rights(numbers: Sequence[str]) -> list[Right]:
     )
 
 
+class RegisterReads(NamedTuple):
+    """What the pre-check reads of the register about some rights on a day."""
+
+    rights: list[Right]
+    events: dict[int, list[RightEvent]]  # dated on or before the day, oldest first
+    owners: dict[int, list[RightOwner]]  # holding on the day, oldest holding first
+    held: set[int]  # held by a pledge or a pending application (an active PledgeItem)
+
+
+_EVENT_FIELDS = ("id", "type", "date", "payload", "source")
+_OWNER_FIELDS = ("id", "name", "uscc", "share", "valid_from", "valid_to", "organisation_id")
+_SHARE_PLACES = 6  # RightOwner.share's decimal places (a test holds them equal)
+
+
+@cache
+def _reads_sql(vendor: str, by: str, count: int) -> str:
+    """The SQL of `register_reads` on `vendor`, matching rights by `by` ("number" or "id"):
+    every column of each right, its events and its owners on the day as two JSON arrays of
+    arrays (`_EVENT_FIELDS`, `_OWNER_FIELDS` with the share as text: exact on both databases),
+    and whether a pledge holds it. Parameters: the day three times, the pledge to leave out
+    (0: none), then the values (PostgreSQL: one array; SQLite: `count` of them)."""
+    q = connection.ops.quote_name
+    right, event = q(Right._meta.db_table), q(RightEvent._meta.db_table)
+    owner, item = q(RightOwner._meta.db_table), q(PledgeItem._meta.db_table)
+    e = {name: f"e.{q(name)}" for name in (*_EVENT_FIELDS, "right_id")}
+    o = {name: f"o.{q(name)}" for name in (*_OWNER_FIELDS, "right_id")}
+    if vendor == "postgresql":
+        agg, array, match = "json_agg", "json_build_array", f"r.{q(by)} = ANY(%s)"
+        payload, share = e["payload"], f"{o['share']}::text"
+    else:
+        agg, array = "json_group_array", "json_array"
+        match = f"r.{q(by)} IN ({', '.join(['%s'] * count)})"
+        payload, share = f"json({e['payload']})", f"CAST({o['share']} AS TEXT)"
+    event_values = ", ".join([e["id"], e["type"], e["date"], payload, e["source"]])
+    owner_values = ", ".join(share if name == "share" else o[name] for name in _OWNER_FIELDS)
+    # Names from the models, quoted by the backend; every value goes as a parameter.
+    return (
+        f"SELECT r.*, "  # noqa: S608
+        f"(SELECT {agg}({array}({event_values})) FROM {event} e "
+        f"WHERE {e['right_id']} = r.{q('id')} AND {e['date']} <= %s) AS reads_events, "
+        f"(SELECT {agg}({array}({owner_values})) FROM {owner} o "
+        f"WHERE {o['right_id']} = r.{q('id')} AND {o['valid_from']} <= %s "
+        f"AND ({o['valid_to']} IS NULL OR {o['valid_to']} > %s)) AS reads_owners, "
+        f"EXISTS (SELECT 1 FROM {item} i WHERE i.{q('right_id')} = r.{q('id')} "
+        f"AND i.{q('active')} AND i.{q('pledge_id')} <> %s) AS reads_held "
+        f"FROM {right} r WHERE {match}"
+    )
+
+
+def _json_rows(value: Any) -> list[list[Any]]:
+    """A JSON array of arrays as the driver gives it: parsed (psycopg), text (SQLite), or null
+    (PostgreSQL's json_agg of no rows)."""
+    if value is None:
+        return []
+    rows: list[list[Any]] = json.loads(value) if isinstance(value, str | bytes) else value
+    return rows
+
+
+_Loaded = TypeVar("_Loaded", bound=Model)
+
+
+def _loaded(model: type[_Loaded], database: str, **values: Any) -> _Loaded:
+    """An instance as the ORM loads one from `database`: `values` by attname, the fields not
+    given deferred. (`Model.from_db` takes the values in the model's field order.)"""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(database, names, [values[name] for name in names])
+
+
+def register_reads(
+    *,
+    on: date,
+    numbers: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
+    exclude_pledge_id: int | None = None,
+) -> RegisterReads:
+    """The rights with these numbers (exactly as stored) or ids, each with its events dated on or
+    before `on`, its owners holding on `on`, and whether a pledge other than `exclude_pledge_id`
+    holds it: in one query, what `rights_events_bulk`, `current_owners_bulk` and an active
+    PledgeItem look-up read in three (tested equal to them on both databases).
+
+    Why one: the pre-check is what a bank's system calls most; each ORM query cost about 0.6 ms
+    of a 5 ms request, so three of them made it 0.41× the rate of a trivial authenticated
+    endpoint (the issue asks ≥ 0.8×). Rights come in no particular order."""
+    by, values = ("number", list(numbers)) if numbers is not None else ("id", list(ids or ()))
+    if not values:
+        return RegisterReads([], {}, {}, set())
+    vendor = connection.vendor
+    sql = _reads_sql(vendor, by, len(values) if vendor != "postgresql" else 0)
+    params: list[Any] = [on, on, on, exclude_pledge_id or 0]
+    params += [values] if vendor == "postgresql" else values
+    share_places = Decimal(1).scaleb(-_SHARE_PLACES)
+    rights: list[Right] = []
+    events: dict[int, list[RightEvent]] = {}
+    owners: dict[int, list[RightOwner]] = {}
+    held: set[int] = set()
+    database = connection.alias
+    for right in Right.objects.raw(sql, params):
+        rights.append(right)
+        pk = right.pk
+        # The query's extra columns, set on each instance by the raw query set.
+        extra = right.__dict__
+        if extra["reads_held"]:
+            held.add(pk)
+        own_events = [
+            _loaded(
+                RightEvent,
+                database,
+                id=pk_,
+                right_id=pk,
+                type=type_,
+                date=date.fromisoformat(day),
+                payload=payload,
+                source=source,
+            )
+            for pk_, type_, day, payload, source in _json_rows(extra["reads_events"])
+        ]
+        own_events.sort(key=lambda ev: (ev.date, ev.pk))
+        events[pk] = own_events
+        holders = [
+            _loaded(
+                RightOwner,
+                database,
+                id=pk_,
+                right_id=pk,
+                name=name,
+                uscc=uscc,
+                share=Decimal(share).quantize(share_places),
+                valid_from=date.fromisoformat(start),
+                valid_to=date.fromisoformat(end) if end else None,
+                organisation_id=organisation_id,
+            )
+            for pk_, name, uscc, share, start, end, organisation_id in _json_rows(
+                extra["reads_owners"]
+            )
+        ]
+        holders.sort(key=lambda owner: (owner.valid_from, owner.pk))
+        owners[pk] = holders
+    return RegisterReads(rights, events, owners, held)
+
+
 def _mark(right: Right) -> MarkFacts:
     return MarkFacts(
         number=right.number,
@@ -642,22 +789,22 @@ def pledge_facts(
     rights: Sequence[Right],
     on: date,
     exclude_pledge_id: int | None = None,
+    reads: RegisterReads | None = None,
 ) -> tuple[list[PledgedRight], list[MarkFacts]]:
     """The rights as the pre-check sees them on `on`, and the pledgor's other current trademarks.
 
     `already_pledged_or_pending` comes from the active PledgeItems of other pledges than
     `exclude_pledge_id` (the pledge being examined or corrected). Callers that are about to write
-    lock the Right rows first, so that this read cannot go stale before the insert.
+    lock the Right rows first, so that this read cannot go stale before the insert. `reads`: the
+    register's reads of these rights on `on` for that pledge, when the caller made them already
+    (`register_reads`); else they are made here, in one query.
     """
     ids = [r.pk for r in rights]
+    if reads is None:
+        reads = register_reads(on=on, ids=ids, exclude_pledge_id=exclude_pledge_id)
     # Each right's events read once: its status and its exclusive licences come from them.
-    events = rights_events_bulk(rights, on=on)
+    events, owners, held_ids = reads.events, reads.owners, reads.held
     statuses = rights_status_bulk(rights, on=on, events=events)
-    owners = current_owners_bulk(rights, on=on, organisation=False)
-    held = PledgeItem.objects.filter(right_id__in=ids, active=True)
-    if exclude_pledge_id is not None:
-        held = held.exclude(pledge_id=exclude_pledge_id)
-    held_ids = set(held.values_list("right_id", flat=True))
     # 专利实施许可合同备案: an exclusive licence recorded on or before the day (a warning only).
     exclusive_ids = {
         pk for pk, recorded in events.items() if any(map(_exclusive_licence, recorded))
@@ -724,8 +871,18 @@ def pledge_precheck(
         require(actor, Perm.PLEDGE_APPLY)
     check_debt_term(term_start, term_end, filed_on=today)
     pledgor_uscc = clean_uscc(pledgor_uscc)
-    resolved = resolve_rights(rights)
-    facts, other_marks = pledge_facts(pledgor_uscc=pledgor_uscc, rights=resolved, on=today)
+    # The rights named, and all the pre-check reads of them, in one query (`register_reads`).
+    candidates = named_candidates(
+        rights, at_most=MAX_RIGHTS_PER_APPLICATION, per_zh="一次申请", per_en="An application"
+    )
+    check_status_date(today)
+    reads = register_reads(
+        on=today, numbers=sorted({c for spellings in candidates.values() for c in spellings})
+    )
+    resolved = pick_named(candidates, {r.number: r for r in reads.rights})
+    facts, other_marks = pledge_facts(
+        pledgor_uscc=pledgor_uscc, rights=resolved, on=today, reads=reads
+    )
     application = PledgeApplication(
         pledgor_uscc=pledgor_uscc,
         term_start=term_start,

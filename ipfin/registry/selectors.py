@@ -115,6 +115,18 @@ def rights_named(numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: s
     least one, at most `at_most` ("{per_zh}最多包含 … 项", "{per_en} may cover at most …").
     An unknown number is a 422 `right_not_found` naming it: the request refers to the right, the
     right is not the resource."""
+    candidates = named_candidates(numbers, at_most=at_most, per_zh=per_zh, per_en=per_en)
+    # Every spelling of every number looked up at once (one query, not one per number).
+    wanted = sorted({c for spellings in candidates.values() for c in spellings})
+    return pick_named(candidates, {r.number: r for r in Right.objects.filter(number__in=wanted)})
+
+
+def named_candidates(
+    numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: str
+) -> dict[str, list[str]]:
+    """The first half of `rights_named`, for a caller reading the rights its own way: the numbers
+    counted (a 422 `rights_required` / `rights_too_many`), each with the canonical numbers it
+    may denote, most specific first (`number_candidates`)."""
     if not numbers:
         raise invalid(
             None, "rights_required", "请至少选择一项知识产权。", "At least one right is required."
@@ -126,14 +138,18 @@ def rights_named(numbers: Sequence[str], *, at_most: int, per_zh: str, per_en: s
             f"{per_zh}最多包含 {at_most} 项知识产权。",
             f"{per_en} may cover at most {at_most} rights.",
         )
-    # Every spelling of every number looked up at once (one query, not one per number), then
-    # each number resolved as `right_get` resolves it: its most specific candidate found.
-    candidates = {number: number_candidates(str(number)) for number in numbers}
-    wanted = {c for spellings in candidates.values() for c in spellings}
-    by_number = {r.number: r for r in Right.objects.filter(number__in=wanted)} if wanted else {}
+    return {number: number_candidates(str(number)) for number in numbers}
+
+
+def pick_named(
+    candidates: Mapping[str, Sequence[str]], by_number: Mapping[str, Right]
+) -> list[Right]:
+    """The second half of `rights_named`: each number resolved as `right_get` resolves it, to its
+    most specific candidate found in `by_number` (a 422 `right_not_found` naming it when none
+    is), deduplicated, in the order given."""
     found: dict[int, Right] = {}
-    for number in numbers:
-        right = next((by_number[c] for c in candidates[number] if c in by_number), None)
+    for number, spellings in candidates.items():
+        right = next((by_number[c] for c in spellings if c in by_number), None)
         if right is None:
             raise ValidationFailed(
                 *_not_found(number), code="right_not_found", extra={"right": number}

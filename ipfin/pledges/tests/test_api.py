@@ -851,15 +851,15 @@ def test_precheck_query_count_is_pinned_whatever_the_rights(
     today: date,
     django_assert_num_queries: Any,
 ) -> None:
-    """The pre-check reads the same few queries for one right or five: the token, the rights,
+    """The pre-check reads two queries for one right or five: the token, then the rights with
     their events (their status and exclusive licences both come from them), their owners, and
-    the pledges holding them — never a query per right."""
+    whether a pledge holds them, in one (`register_reads`) — never a query per right."""
     rights = [make_right().number for _ in range(5)]
     # The token's last use is written at most once a minute: on this first call, not the next.
     bank_a_api.post_json("/api/v1/pledges/precheck", body(rights[:1], enterprise_a, today))
     for numbers in (rights[:1], rights):
         data = body(numbers, enterprise_a, today)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(2):
             response = bank_a_api.post_json("/api/v1/pledges/precheck", data)
         assert response.status_code == 200
         assert all(c["passed"] for c in response.json()["checks"] if c["rule"] != "co_owners")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.common.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
-from ipfin.pledges.models import Pledge
+from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.pledges.selectors import (
+    _SHARE_PLACES,
     examiner_queue,
     pledge_get,
     pledge_list,
@@ -19,9 +21,11 @@ from ipfin.pledges.selectors import (
     pledge_precheck,
     pledges_public_for_right,
     pledges_public_search,
+    register_reads,
 )
 from ipfin.pledges.services import pledge_decide, pledge_release
-from ipfin.registry.models import Right
+from ipfin.registry.models import Right, RightEvent, RightOwner
+from ipfin.registry.selectors import current_owners_bulk, rights_events_bulk
 
 Submit = Callable[..., tuple[Pledge, list[Any]]]
 
@@ -198,3 +202,97 @@ def test_live_precheck_runs_the_rules_without_filing(
             term_end=today,
             today=today,
         )
+
+
+def test_register_reads_equal_the_three_orm_reads_on_this_database(
+    make_right: Callable[..., Right],
+    submit: Submit,
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+    today: date,
+) -> None:
+    """`register_reads` (one query) answers exactly what `rights_events_bulk`,
+    `current_owners_bulk` and the active PledgeItems answer in three: every field of every
+    right, the events dated on or before the day (payloads as stored, oldest first), the owners
+    holding on the day (shares to their six places, closed and future holdings left out), the
+    rights a pledge holds but the one left out; on SQLite and on PostgreSQL (each CI run)."""
+    rng = random.Random(20261206)
+    # Four with random events, three in force (annuities paid) to be pledged, one co-owned.
+    rights = [make_right(paid=False) for _ in range(4)] + [make_right() for _ in range(3)]
+    rights.append(make_right(owners=[enterprise_a, enterprise_b, {"name": "某研究所"}], paid=False))
+    payloads: list[dict[str, Any]] = [
+        {},
+        {"year": 3, "amount": "900.00"},
+        {"licence_type": "exclusive", "parties": ["甲公司", "乙公司"], "ratio": 0.1},
+        {"scope": "partial", "nested": {"big": 10**20, "flag": True, "none": None}},
+    ]
+    for right in rights[:4]:
+        for _ in range(rng.randint(1, 5)):
+            RightEvent.objects.create(
+                right=right,
+                type=rng.choice(["licence", "annuity_paid", "transfer", "preservation"]),
+                date=today + timedelta(days=rng.randint(-900, 30)),
+                payload=rng.choice(payloads),
+                source=rng.choice(["", "CNIPA 公报"]),
+            )
+    # A holding closed before the day, one closed after it, one not begun.
+    RightOwner.objects.filter(right=rights[1]).update(valid_to=today - timedelta(days=3))
+    RightOwner.objects.create(
+        right=rights[1], name="后手公司", share="0.5", valid_from=today - timedelta(days=3)
+    )
+    RightOwner.objects.filter(right=rights[2]).update(valid_to=today + timedelta(days=3))
+    RightOwner.objects.create(
+        right=rights[3], name="将来公司", share="1", valid_from=today + timedelta(days=1)
+    )
+    kept, _ = submit([rights[4]])
+    left_out, _ = submit([rights[5]])
+    withdrawn, _ = submit([rights[6]])
+    PledgeItem.objects.filter(pledge=withdrawn).update(active=False)
+
+    def owners_of(found: Mapping[int, list[RightOwner]]) -> dict[int, list[tuple[Any, ...]]]:
+        return {
+            pk: [
+                (o.pk, o.right_id, o.name, o.uscc, str(o.share), o.valid_from, o.valid_to,
+                 o.organisation_id)
+                for o in holders
+            ]
+            for pk, holders in found.items()
+        }  # fmt: skip
+
+    def events_of(found: Mapping[int, list[RightEvent]]) -> dict[int, list[tuple[Any, ...]]]:
+        return {
+            pk: [(e.pk, e.right_id, e.type, e.date, e.payload, e.source) for e in events]
+            for pk, events in found.items()
+        }
+
+    def fields_of(right: Right) -> dict[str, Any]:
+        return {f.attname: getattr(right, f.attname) for f in Right._meta.concrete_fields}
+
+    stored = list(Right.objects.filter(pk__in=[r.pk for r in rights]))
+    for day in (today - timedelta(days=400), today, today + timedelta(days=2)):
+        for exclude in (None, int(left_out.pk)):
+            reads = register_reads(
+                on=day, numbers=[r.number for r in rights], exclude_pledge_id=exclude
+            )
+            by_id = register_reads(on=day, ids=[r.pk for r in rights], exclude_pledge_id=exclude)
+            expected_held = set(
+                PledgeItem.objects.filter(active=True)
+                .exclude(pledge_id=exclude or 0)
+                .values_list("right_id", flat=True)
+            )
+            for answer in (reads, by_id):
+                assert sorted(map(fields_of, answer.rights), key=lambda f: f["id"]) == sorted(
+                    map(fields_of, stored), key=lambda f: f["id"]
+                )
+                assert events_of(answer.events) == events_of(rights_events_bulk(stored, on=day))
+                assert owners_of(answer.owners) == owners_of(
+                    current_owners_bulk(stored, on=day, organisation=False)
+                )
+                assert answer.held == expected_held
+                assert (rights[4].pk in answer.held) is True
+                assert (rights[5].pk in answer.held) is (exclude is None)
+                assert rights[6].pk not in answer.held
+    assert register_reads(on=today, numbers=[]) == ([], {}, {}, set())
+    assert register_reads(on=today, numbers=["CN-NO-SUCH"]).rights == []
+    assert kept.pk != left_out.pk
+    assert RightOwner._meta.get_field("share").decimal_places == _SHARE_PLACES
