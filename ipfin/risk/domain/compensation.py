@@ -18,8 +18,11 @@ The rule (`compensate`), with the shares s = {fund, bank, guarantor, insurer} (e
 Σ s exactly 1):
 
 1. advance (mode "front_loaded", paid when the loan becomes non-performing):
-   min(to_fen(s_fund × principal), fund_cap_per_loan, fund_balance), `to_fen` rounding half up
-   (ipfin.common.money); 0.00 in mode "after_disposal".
+   min(the fund's part of the principal, fund_cap_per_loan, fund_balance), the part as step 3
+   splits a loss (largest remainder, to the fen), so that a disposal recovering nothing leaves
+   nothing to settle; 0.00 in mode "after_disposal". (It was s_fund × principal rounded half up
+   on its own: a fen off the split's part, either way, whenever the remainders decided the fen
+   otherwise, and such a claim ended on a settlement of 0.01 one way or the other.)
 2. The disposal proceeds go, in this order, to the disposal costs, then to the unpaid interest,
    then to the principal; what is left goes back to the pledgor. Each step takes at most what it
    is owed. loss = principal − proceeds applied to principal (never below 0; unrecovered costs
@@ -67,7 +70,7 @@ from enum import StrEnum
 
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in
-from ipfin.common.money import largest_remainder, to_fen
+from ipfin.common.money import largest_remainder
 from ipfin.risk.domain.ratios import MAX_PLACES, ratio_in
 
 __all__ = [
@@ -243,7 +246,9 @@ def compensate(case: CompensationCase) -> Compensation:
     if case.advance_paid is not None:
         advance = _amount(case.advance_paid, "advance_paid", "已垫付补偿")
     elif mode is CompensationMode.FRONT_LOADED:
-        advance = min(_fen(to_fen(shares.fund * _yuan(principal))), balance)
+        # The fund's part of the principal split as a loss is split (step 3), not the quota
+        # rounded on its own: a disposal that recovers nothing then settles at exactly 0.00.
+        advance = min(largest_remainder(principal, _weights(shares))[0], balance)
         if cap is not None:
             advance = min(advance, cap)
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipfin.common.errors import ValidationFailed
-from ipfin.common.money import MAX_AMOUNT, to_fen
+from ipfin.common.money import MAX_AMOUNT
 from ipfin.risk.domain.compensation import (
     PARTIES,
     ByParty,
@@ -127,11 +127,24 @@ def test_the_cap_that_does_not_bind_changes_nothing_seed000() -> None:
     assert lower.shares.bank == uncapped.shares.bank + D("0.01")
 
 
-def test_the_advance_is_the_funds_share_rounded_half_up_to_the_fen_seed000() -> None:
-    # 0.5 × 0.05 = 0.025 → 0.03 (ROUND_HALF_UP); one fen less of principal: 0.02.
+def test_the_advance_is_the_funds_part_of_the_principal_split_as_a_loss_is_seed000() -> None:
+    # 0.5 × 0.05 = 0.025: the fen left over goes to the fund (equal remainders: the fund first).
     half = ByParty(fund=D("0.5"), bank=D("0.5"), guarantor=D(0), insurer=D(0))
     assert compensate(case(principal=D("0.05"), shares=half)).advance == D("0.03")
     assert compensate(case(principal=D("0.04"), shares=half)).advance == D("0.02")
+    # Quotas 2.6, 3.7, 3.7 fen: the two fen left over go to the larger remainders, so the fund's
+    # part is 0.02, and so is the advance (half up it was 0.03, then settled at -0.01).
+    smaller = ByParty(fund=D("0.26"), bank=D("0.37"), guarantor=D("0.37"), insurer=D(0))
+    assert compensate(case(principal=D("0.10"), shares=smaller)).advance == D("0.02")
+    # Quotas 0.4, 0.3, 0.3 fen: the one fen goes to the fund (half up it was 0.00, then +0.01).
+    larger = ByParty(fund=D("0.4"), bank=D("0.3"), guarantor=D("0.3"), insurer=D(0))
+    assert compensate(case(principal=D("0.01"), shares=larger)).advance == D("0.01")
+    for shares, principal in ((smaller, D("0.10")), (larger, D("0.01"))):
+        advanced = compensate(case(principal=principal, shares=shares)).advance
+        settled = compensate(
+            case(principal=principal, shares=shares, advance_paid=advanced, proceeds=D(0))
+        )
+        assert settled.settlement == D("0.00")
 
 
 def test_the_advance_is_bounded_by_the_cap_and_by_the_balance_seed000() -> None:
@@ -373,13 +386,22 @@ def test_the_advance_never_exceeds_the_share_the_cap_or_the_balance_seed000(
     if c.mode == "after_disposal":
         assert result.advance == 0
         return
-    share = to_fen(c.shares.fund * c.principal)
+    quota = c.shares.fund * c.principal
     assert 0 <= result.advance <= c.fund_balance
-    assert result.advance <= share
+    assert result.advance < quota + D("0.01")
     if c.fund_cap_per_loan is not None:
         assert result.advance <= c.fund_cap_per_loan
-    # It is the least of the three: one of them.
-    assert result.advance in {share, c.fund_balance, c.fund_cap_per_loan}
+    # It is the least of the three: one of them (the share within a fen of its exact quota).
+    if result.advance not in {c.fund_balance, c.fund_cap_per_loan}:
+        assert quota - D("0.01") < result.advance
+    # A disposal that recovers nothing leaves nothing to settle, unless the fund's balance held
+    # the advance back: the advance is the fund's part of the principal as the loss splits it.
+    nothing = compensate(replace(c, advance_paid=result.advance, proceeds=D(0)))
+    assert nothing.shares is not None
+    if result.advance < c.fund_balance or nothing.shares.fund <= c.fund_balance:
+        assert nothing.settlement == D("0.00")
+    else:
+        assert nothing.settlement == nothing.shares.fund - c.fund_balance
 
 
 @given(cases(), amounts)
