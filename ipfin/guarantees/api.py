@@ -19,6 +19,7 @@ from ninja import Router, Status
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.schemas import ErrorOut
 from ipfin.guarantees import selectors, services
 from ipfin.guarantees.models import Guarantee
 from ipfin.guarantees.schemas import (
@@ -60,7 +61,7 @@ def _fresh(request: HttpRequest, g: Guarantee) -> dict[str, Any]:
     return _out(selectors.guarantee_get(actor=request.user, guarantee_id=g.pk))
 
 
-@router.post("/guarantees", response={201: GuaranteeOut})
+@router.post("/guarantees", response={201: GuaranteeOut, 404: ErrorOut})
 def guarantee_request(request: HttpRequest, payload: GuaranteeIn) -> Status[dict[str, Any]]:
     """The lending bank asks a guarantor to cover `share` of the loan's loss up to `cap`, for a
     fee of `fee_rate` a year of the principal over the loan's term (charged on disbursement).

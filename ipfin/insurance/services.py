@@ -11,18 +11,19 @@
   claimed and what happened, within the policy's term.
 - `claim_assess` (the lead insurer): the loss it assesses; the payout is the loss less the
   deductible (guarantee insurance: loss_share × the bank's loss), within what is left of the sum
-  insured; or a rejection with its reason.
+  insured once the claims paid and those assessed and not yet paid are taken off; or a rejection
+  with its reason.
 - `claim_pay` (the lead insurer): pays the payout, split among the co-insurers by share.
 
 Inside the risk waterfall (issue 16; ipfin.risk.signals): a compensation claim filed on a loan
 splits the loss with its pledge-financing guarantee insurance policy in force that day (the
-earliest issued, if several): its `loss_share`, within what is left of the sum insured
-(`policy_cover`). The claim's settlement after the disposal fixes the insurer's part
-(`claim_from_settlement`): the bank's notified claim on the policy is assessed at that part, or,
-if the bank gave no notice, a claim is opened and assessed at it, in the bank's name; the lead
-insurer then pays it (`claim_pay`), split among the co-insurers. What the policy already paid
-or assessed counts towards that part (never paid twice), and while the loan has a compensation
-claim the lead insurer assesses no claim on such a policy itself (409 `settled_by_claim`).
+earliest issued, if several): its `loss_share`, within its sum insured (`policy_cover`). The
+claim's settlement after the disposal fixes the insurer's part (`claim_from_settlement`): the
+bank's notified claim on the policy is assessed at that part, or, if the bank gave no notice, a
+claim is opened and assessed at it, in the bank's name; the lead insurer then pays it
+(`claim_pay`), split among the co-insurers. What the policy already paid or assessed counts
+towards that part (never paid twice), and while the loan has a compensation claim the lead
+insurer assesses no claim on such a policy itself (409 `settled_by_claim`).
 """
 
 from __future__ import annotations
@@ -362,17 +363,29 @@ def claim_notify(
 
 
 def _lead_claim(actor: User, claim_id: Any) -> tuple[Organisation, InsuranceClaim]:
+    """The lead insurer's claim, locked after its policy: the order a compensation claim's
+    settlement takes them (`claim_from_settlement`), so that the two never deadlock."""
     require(actor, Perm.INSURANCE_ISSUE)
     lead = acting_organisation(actor)
-    claim = (
-        InsuranceClaim.objects.select_for_update()
-        .select_related("policy")
-        .filter(pk=int_in(claim_id, "insurance_claim_id"), policy__insurer_id=lead.pk)
-        .first()
+    mine = InsuranceClaim.objects.filter(
+        pk=int_in(claim_id, "insurance_claim_id"), policy__insurer_id=lead.pk
     )
-    if claim is None:
+    policy_id = mine.values_list("policy_id", flat=True).first()
+    if policy_id is None:
         raise NotFound("未找到该理赔案件。", "No such claim.", code="claim_not_found")
+    Policy.objects.select_for_update().filter(pk=policy_id).first()
+    claim = mine.select_for_update().select_related("policy").get()
     return lead, claim
+
+
+def _assessed_unpaid(policy: Policy, *, besides: int | None = None) -> Decimal:
+    """What the policy's claims assessed and not yet paid will pay (but claim `besides`): it
+    counts against the sum insured as what was paid does (read under the policy's lock, which
+    every assessment and payment takes)."""
+    claims = InsuranceClaim.objects.filter(policy=policy, state="assessed")
+    if besides is not None:
+        claims = claims.exclude(pk=besides)
+    return Decimal(str(claims.aggregate(s=Sum("payout"))["s"] or 0))
 
 
 def claim_assess(
@@ -412,7 +425,9 @@ def claim_assess(
                     code="settled_by_claim",
                 )
             assessed = amount_in(loss, "loss", positive=False, label_zh="核定损失")
-            paid_before = Decimal(policy.paid_out)
+            # Paid, or assessed and waiting to be paid: a second claim assessed against the sum
+            # insured as it stood before the first was paid could then never be paid.
+            paid_before = Decimal(policy.paid_out) + _assessed_unpaid(policy, besides=claim.pk)
             if policy.kind == ProductKind.PLEDGE_GUARANTEE.value:
                 assert policy.loss_share is not None
                 payout = guarantee_insurance_part(
@@ -522,13 +537,18 @@ def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
 
 def policy_cover(*, loan: Loan, day: date) -> ContractCover | None:
     """The loan's pledge-financing guarantee insurance in force on `day`: its share of the bank's
-    loss, within what is left of its sum insured."""
+    loss, within its sum insured. Not within what is left of it: the policy is on this one loan,
+    so what it paid before is part of what it owes for this loss, and the settlement counts it
+    towards the insurer's part (`claim_from_settlement`). Capped here as well, an earlier payout
+    was taken off twice: 50,000.00 paid on a policy owing 80,000.00 of the loss left it 50,000.00
+    to bear, all paid already, and the bank 30,000.00 short."""
     policy = _waterfall_policy(loan.pk, day)
     if policy is None:
         return None
     assert policy.loss_share is not None
-    left = max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00"))
-    return ContractCover("insurer", f"policy:{policy.pk}", Decimal(policy.loss_share), left)
+    return ContractCover(
+        "insurer", f"policy:{policy.pk}", Decimal(policy.loss_share), Decimal(policy.sum_insured)
+    )
 
 
 def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | None:
@@ -541,10 +561,7 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
     # The insurer's part of the loss is all it owes for it: what it paid on the policy, or has
     # assessed and not paid yet, counts towards it (a claim the bank made the usual way before
     # the settlement is not paid a second time).
-    pending = InsuranceClaim.objects.filter(policy=policy, state="assessed").aggregate(
-        s=Sum("payout")
-    )["s"]
-    already = Decimal(policy.paid_out) + Decimal(str(pending or 0))
+    already = Decimal(policy.paid_out) + _assessed_unpaid(policy)
     part = min(
         max(Decimal(claim.insurer_part) - already, Decimal("0.00")),
         max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00")),

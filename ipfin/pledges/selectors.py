@@ -827,7 +827,8 @@ def pledge_facts(
                 preserved=status.preserved,
                 disputed=status.disputed,
                 owners=tuple(
-                    OwnerFacts(name=o.name, uscc=o.uscc, share=o.share) for o in owners[right.pk]
+                    OwnerFacts(name=o.name, uscc=o.uscc, share=o.share)
+                    for o in owners.get(right.pk, ())
                 ),
                 already_pledged_or_pending=right.pk in held_ids,
                 exclusive_licence=right.pk in exclusive_ids,

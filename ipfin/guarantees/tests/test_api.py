@@ -195,8 +195,12 @@ def test_each_party_sees_only_its_own(
         api_client(other).post_json(f"{URL}/{gid}/decision", {"decision": "issue"}).status_code
         == 404
     )
-    # Bank B may not ask for a guarantee on bank A's loan, nor a guarantor ask at all.
-    assert ask(api_client(bank_b_user), approved, guarantor).status_code == 404
+    # Bank B may not ask for a guarantee on bank A's loan, nor a guarantor ask at all; the
+    # document declares that 404 (the loan is named in the body, not the path).
+    refused = ask(api_client(bank_b_user), approved, guarantor)
+    assert (refused.status_code, refused.json()["code"]) == (404, "loan_not_found")
+    declared = api_client().get("/api/schema").json()["paths"][URL]["post"]["responses"]
+    assert "404" in declared
     assert ask(api_client(guarantor_user), approved, guarantor).status_code == 403
     assert api_client(guarantor_user).get(URL).json()[0]["id"] == gid
     assert Guarantee.objects.count() == 1

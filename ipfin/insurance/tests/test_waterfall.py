@@ -284,3 +284,49 @@ def test_no_guarantee_is_asked_for_or_issued_once_a_claim_split_the_loss_seed002
         )  # fmt: skip
     assert refused.value.code == "settled_by_claim"
     assert Guarantee.objects.filter(loan=loan).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("sum_insured", "part", "left_to_pay"),
+    [
+        ("100000.00", "80000.00", "30000.00"),  # 0.2 × 400,000.00 within the sum insured
+        ("60000.00", "60000.00", "10000.00"),  # the sum insured binds
+    ],
+)
+def test_an_earlier_payout_is_taken_off_the_insurers_part_once_seed004_8(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    insurer_users: list[User],
+    sum_insured: str,
+    part: str,
+    left_to_pay: str,
+) -> None:
+    """The policy paid 50,000.00 of the bank's loss the usual way before the compensation claim;
+    the disposal recovers nothing (loss 400,000.00). The insurer's part is its share of the loss
+    within the whole sum insured, and the settlement assesses what is left of it after the
+    50,000.00. The cover used to be capped at the sum insured less the 50,000.00 as well: the
+    part came out 50,000.00, all paid, and the bank was 30,000.00 short."""
+    loan = npl_loan()
+    policy = _policy(loan, insurer_users, sum_insured=sum_insured)
+    lead = insurer_users[0]
+    early = insurance.claim_notify(
+        actor=bank_a_user, policy_id=policy.pk, amount="50000.00", description="逾期报案",
+        today=CLAIM_DAY,
+    )  # fmt: skip
+    insurance.claim_assess(actor=lead, claim_id=early.pk, decision="pay", loss="250000.00")
+    insurance.claim_pay(actor=lead, claim_id=early.pk, today=CLAIM_DAY)
+    budget("1000000.00")
+    scheme = make_scheme(mode="after_disposal")
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    settled = claim_settle(actor=office_user, claim=claim, proceeds="0.00")
+    assert settled.loss == D("400000.00")
+    assert settled.insurer_part == D(part)
+    opened = InsuranceClaim.objects.get(policy=policy, state="assessed")
+    assert opened.payout == D(left_to_pay)
+    insurance.claim_pay(actor=lead, claim_id=opened.pk, today=CLAIM_DAY)
+    policy.refresh_from_db()
+    assert policy.paid_out == D(part)
