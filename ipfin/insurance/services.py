@@ -205,6 +205,14 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
                 "未找到该借款企业在该银行的已放款贷款。",
                 "No disbursed loan with that id, borrower and bank.",
             )
+        if RiskClaim.objects.filter(loan_id=loan.pk).exclude(state="rejected").exists():
+            # Its loss is being shared already (policy_cover is read when the claim is filed):
+            # a policy now could never pay (`settled_by_claim`), and its premium would be owed.
+            raise Conflict(
+                "该贷款已申请风险补偿，损失已在分担中，不能再投保质押融资保证保险。",
+                "The loan has a compensation claim sharing its loss: it cannot be insured now.",
+                code="loan_has_claim",
+            )
         policyholder = Organisation.objects.get(pk=loan.enterprise_id)
         beneficiary = Organisation.objects.get(pk=loan.bank_id)
         loss_share = ratio_in(

@@ -330,3 +330,22 @@ def test_an_earlier_payout_is_taken_off_the_insurers_part_once_seed004_8(
     insurance.claim_pay(actor=lead, claim_id=opened.pk, today=CLAIM_DAY)
     policy.refresh_from_db()
     assert policy.paid_out == D(part)
+
+
+def test_no_policy_is_issued_on_a_loan_whose_loss_a_claim_shares_seed004_8(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    insurer_users: list[User],
+) -> None:
+    """A policy issued once a compensation claim shares the loan's loss could never pay (409
+    `settled_by_claim` on every assessment) while its premium would be owed: refused, 409
+    `loan_has_claim`, and nothing stored."""
+    loan = npl_loan()
+    budget("1000000.00")
+    claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    with pytest.raises(Conflict) as refused:
+        _policy(loan, insurer_users)
+    assert refused.value.code == "loan_has_claim"
+    assert not Policy.objects.filter(loan=loan).exists()
