@@ -40,8 +40,11 @@ __all__ = [
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# The first characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The first characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection),
+# and their full-width forms: typed on a Chinese input method they come out full width, and a
+# spreadsheet opening a CSV may fold them to their ASCII forms (as Excel's own input does), so a
+# reason written "＝HYPERLINK(…)" is treated as the formula it spells.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 _V = TypeVar("_V")
 

@@ -239,11 +239,17 @@ def growth(current: Decimal | int, previous: Decimal | int) -> Decimal | None:
     return ratio(Decimal(current) - Decimal(previous), previous)
 
 
-def meets_target(projects_growth: Decimal | None, amount_growth: Decimal | None) -> bool:
-    """入园惠企's target: both growths at least 20% (inclusive); never met without a base year."""
-    if projects_growth is None or amount_growth is None:
-        return False
-    return projects_growth >= GROWTH_TARGET and amount_growth >= GROWTH_TARGET
+def meets_target(projects: tuple[int, int], amount_fen: tuple[int, int]) -> bool:
+    """入园惠企's target: the projects and the amount (each as (this year, the year before)) both
+    grew at least 20% (inclusive), by the exact quotient; never met without a base year.
+
+    Exact, not the growth shown to 6 decimals: 100,000,001 → 120,000,001 fen is 19.9999998%,
+    shown 0.200000 (half up), and had been reported to the regulator as meeting the target."""
+    target = Fraction(GROWTH_TARGET)
+    return all(
+        previous > 0 and Fraction(current - previous, previous) >= target
+        for current, previous in (projects, amount_fen)
+    )
 
 
 @dataclass

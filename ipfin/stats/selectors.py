@@ -585,7 +585,7 @@ def park_growth(*, actor: Actor, year: int) -> list[ParkGrowth]:
                 prev_amount_fen=prev_amount,
                 projects_growth=projects_growth,
                 amount_growth=amount_growth,
-                meets_target=meets_target(projects_growth, amount_growth),
+                meets_target=meets_target((projects, prev_projects), (amount, prev_amount)),
             )
         )
     return out

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,7 +47,7 @@ from ipfin.registry.domain import Status
 from ipfin.valuation.domain.credit import CreditScore
 from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.models import EnterpriseCreditProfile
-from ipfin.valuation.selectors import credit_scores_bulk
+from ipfin.valuation.selectors import credit_scores_bulk, dishonesty_on
 from ipfin.whitelist.domain import (
     ConversionRates,
     Criteria,
@@ -252,6 +252,7 @@ def _facts(
     org: Organisation,
     kinds: dict[int, frozenset[str]],
     scores: dict[int, CreditScore | ValuationInputError],
+    dishonest: Mapping[int, date],
 ) -> tuple[EnterpriseFacts, CreditScore | None]:
     scored = scores.get(org.pk)
     score = scored if isinstance(scored, CreditScore) else None
@@ -265,7 +266,9 @@ def _facts(
             list_kinds=kinds.get(org.pk, frozenset()),
             credit_score=score.total if score is not None else None,
             score_error=scored.detail_en if isinstance(scored, ValuationInputError) else "",
-            dishonesty_on=score.dishonesty_on if score is not None else None,
+            # From the records themselves: an enterprise without a credit profile has no score
+            # to carry its 失信 record, and passed the screening with it.
+            dishonesty_on=dishonest.get(org.pk),
         ),
         score,
     )
@@ -274,9 +277,10 @@ def _facts(
 def _scored(orgs: Sequence[Organisation], criteria: Criteria, on: date) -> list[ScoredEnterprise]:
     kinds = _current_list_kinds([o.pk for o in orgs])
     scores = credit_scores_bulk(orgs, on=on)
+    dishonest = dishonesty_on([o.pk for o in orgs], on)
     result = []
     for org in orgs:
-        facts, score = _facts(org, kinds, scores)
+        facts, score = _facts(org, kinds, scores, dishonest)
         result.append(ScoredEnterprise(org, score, screen(facts, criteria)))
     # Highest score first, then by name: the order a bank reads the list in.
     result.sort(key=lambda s: (-(s.score.total if s.score else -1), s.organisation.name))

@@ -38,7 +38,7 @@ from ipfin.common.tables import FileTooLarge, TableLimits, read_table, upload_ch
 from ipfin.jobs.models import JobRun
 from ipfin.jobs.services import job_request_run
 from ipfin.valuation.domain.credit import CreditScore
-from ipfin.valuation.selectors import credit_scores_bulk
+from ipfin.valuation.selectors import credit_scores_bulk, dishonesty_on
 from ipfin.whitelist import selectors
 from ipfin.whitelist.domain import (
     EnterpriseRef,
@@ -688,6 +688,16 @@ def recommendation_decide(
                     code="batch_not_draft",
                 )
             enterprise = locked.enterprise
+            # 一票否决, as the screening applies it: a bank's word does not lift a 失信 record.
+            dishonest = dishonesty_on([enterprise.pk], day).get(enterprise.pk)
+            if dishonest is not None:
+                raise Conflict(
+                    f"信用中国记载该企业为失信被执行人或严重失信主体（{dishonest}），不能纳入白名单。",
+                    f"信用中国 lists the enterprise as a dishonest judgment debtor or seriously "
+                    f"dishonest entity ({dishonest}): it cannot be on a white list.",
+                    code="enterprise_dishonest",
+                    extra={"dishonesty_on": dishonest.isoformat()},
+                )
             scored = credit_scores_bulk([enterprise], on=day).get(enterprise.pk)
             score = scored if isinstance(scored, CreditScore) else None
             WhitelistEntry.objects.get_or_create(

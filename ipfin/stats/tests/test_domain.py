@@ -46,10 +46,17 @@ def test_growth_is_none_from_nothing() -> None:
 
 def test_target_seed_001_is_met_at_exactly_twenty_percent_by_both_figures_civil_code_1259() -> None:
     # 入园惠企: "增长 20% 以上" includes 20% itself (民法典 art. 1259).
-    assert meets_target(Decimal("0.200000"), Decimal("0.200000"))
-    assert not meets_target(Decimal("0.199999"), Decimal("0.5"))
-    assert not meets_target(Decimal("0.5"), Decimal("0.199999"))
-    assert not meets_target(None, Decimal("1"))
+    assert meets_target((12, 10), (120_000, 100_000))
+    assert not meets_target((11, 10), (150_000, 100_000))
+    assert not meets_target((15, 10), (119_999, 100_000))
+    assert not meets_target((5, 0), (100, 50))  # no base year
+
+
+def test_target_seed_001_is_judged_on_the_exact_growth_not_the_six_decimals_shown() -> None:
+    # 100,000,001 → 120,000,001 fen: 19.9999998%, shown as 0.200000 (half up): not met.
+    assert growth(120_000_001, 100_000_001) == Decimal("0.200000")
+    assert not meets_target((6, 5), (120_000_001, 100_000_001))
+    assert meets_target((6, 5), (120_000_002, 100_000_001))
 
 
 def test_periods_are_parsed_as_quarters_or_years() -> None:

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.common.errors import Conflict
 from ipfin.registry.models import Right
 from ipfin.valuation.models import RightScore
 from ipfin.valuation.selectors import credit_score_get, credit_scores_bulk
@@ -222,3 +223,64 @@ def test_rule_create_validates(office_user: User, bank_a: Organisation) -> None:
         actor=office_user, name="规则", industries=[" 新材料 ", "", "新材料", "软件"]
     )
     assert rule.industries == ["新材料", "软件"]
+
+
+def _dishonest(org: Organisation, office_user: User, day: date) -> None:
+    """A 信用中国 record of 失信被执行人 dated ten days before `day`."""
+    from ipfin.valuation.models import CreditDataImport, CreditFileKindChoices, CreditRecord
+
+    kind = CreditFileKindChoices.PUBLIC_CREDIT
+    imported = CreditDataImport.objects.create(
+        kind=kind, source="信用中国", as_of=day, filename="records.csv", sha256=f"{org.pk:064x}",
+        imported_by=office_user,
+    )  # fmt: skip
+    CreditRecord.objects.create(
+        organisation=org, data_import=imported, kind=kind, value="失信被执行人",
+        on=day - timedelta(days=10), reference="（2026）粤01执1号",
+    )  # fmt: skip
+
+
+def test_a_dishonest_enterprise_is_screened_out_with_or_without_a_credit_profile(
+    make_enterprise: Callable[..., Organisation],
+    office_user: User,
+) -> None:
+    """一票否决: a 失信被执行人 record of the last two years keeps an enterprise off the list, and
+    an enterprise without a credit profile (no score to carry the record) was let through."""
+    day = timezone.localdate()
+    with_profile = make_enterprise("失信甲有限公司", {"credit_rating": "AAA"})
+    without = make_enterprise("失信乙有限公司", None)
+    honest = make_enterprise("守信丙有限公司", {"credit_rating": "AAA"})
+    for org in (with_profile, without):
+        _dishonest(org, office_user, day)
+    included, excluded = selectors.screening_preview(actor=office_user, criteria=Criteria(), on=day)
+    assert honest.pk in {s.organisation.pk for s in included}
+    out = {s.organisation.pk: s for s in excluded}
+    for org in (with_profile, without):
+        assert "dishonesty_record" in [r.code for r in out[org.pk].verdict.failed]
+
+
+def test_a_banks_recommendation_does_not_lift_a_dishonesty_record(
+    make_enterprise: Callable[..., Organisation],
+    make_rule: Callable[..., ScreeningRule],
+    office_user: User,
+    bank_a_user: User,
+) -> None:
+    """The office accepting a bank's recommendation of an enterprise with a 失信 record: refused
+    (409 `enterprise_dishonest`, naming the record's day), nothing put in the batch, the
+    recommendation still waiting. It had been put on the list the screening kept it off."""
+    day = timezone.localdate()
+    firm = make_enterprise("失信科技有限公司", {"credit_rating": "AAA"})
+    _dishonest(firm, office_user, day)
+    batch = services.batch_create(actor=office_user, rule=make_rule(name="全部"), title="草稿")
+    recommended = services.recommendation_create(
+        actor=bank_a_user, enterprise_uscc=firm.uscc, reason="经营良好"
+    )
+    with pytest.raises(Conflict) as refused:
+        services.recommendation_decide(
+            actor=office_user, recommendation=recommended, decision="accept", batch=batch
+        )
+    assert refused.value.code == "enterprise_dishonest"
+    assert refused.value.extra["dishonesty_on"] == (day - timedelta(days=10)).isoformat()
+    assert not batch.entries.filter(enterprise=firm).exists()
+    recommended.refresh_from_db()
+    assert recommended.state == "received"
