@@ -157,27 +157,34 @@ def listing_create(*, actor: User, data: dict[str, Any], today: date | None = No
             "The right is co-owned: one co-owner alone may grant only an ordinary licence "
             "(Patent Law art. 14); a sale or an exclusive or sole licence needs all of them.",
         )
-    live = Deal.objects.filter(
-        listing__right=right,
-        seller=org,
-        state__in=(DealState.AWAITING_CONSENT, DealState.READY),
-    ).first()
-    if live is not None:
-        raise Conflict(
-            f"该知识产权已有未登记的交易 #{live.pk}，登记或终止前不能再挂牌。",
-            f"The right has deal #{live.pk} not yet recorded: it cannot be listed again before.",
-            code="deal_pending",
-            extra={"deal_id": live.pk},
-        )
-    status = right_status(right, on=day).status
-    if status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
-        raise Conflict(
-            f"该知识产权在 {day} 不处于有效状态，不能挂牌。",
-            f"The right is not in force on {day}: it cannot be listed.",
-            code="right_not_in_force",
-        )
     try:
         with transaction.atomic():
+            # The holder's open listing of the right, locked: a deal being agreed on it holds
+            # that lock until it commits, so the look for a live deal below waits and then sees
+            # it. Read unlocked, a relisting begun while a deal was committing passed the look,
+            # then the unique index once the old listing was dealt: a second open listing of a
+            # right under a live deal, and a second sale of it.
+            list(Listing.objects.select_for_update().filter(right=right, owner=org, state="open"))
+            live = Deal.objects.filter(
+                listing__right=right,
+                seller=org,
+                state__in=(DealState.AWAITING_CONSENT, DealState.READY),
+            ).first()
+            if live is not None:
+                raise Conflict(
+                    f"该知识产权已有未登记的交易 #{live.pk}，登记或终止前不能再挂牌。",
+                    f"The right has deal #{live.pk} not yet recorded: it cannot be listed again "
+                    "before.",
+                    code="deal_pending",
+                    extra={"deal_id": live.pk},
+                )
+            status = right_status(right, on=day).status
+            if status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
+                raise Conflict(
+                    f"该知识产权在 {day} 不处于有效状态，不能挂牌。",
+                    f"The right is not in force on {day}: it cannot be listed.",
+                    code="right_not_in_force",
+                )
             listing = Listing.objects.create(
                 right=right,
                 owner=org,

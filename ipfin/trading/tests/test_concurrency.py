@@ -5,16 +5,20 @@ eight concurrent recordings of a ready deal write one event in the register."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.common.errors import Conflict
 from ipfin.common.tests.concurrency import THREADS, run_at_once
 from ipfin.registry.models import Right, RightEvent
 from ipfin.trading import services
-from ipfin.trading.models import Deal, Interest
+from ipfin.trading.models import Deal, Interest, Listing
 
 
 @pytest.mark.postgres_only
@@ -66,3 +70,68 @@ def test_concurrent_deals_on_one_listing_make_one_and_one_register_event_issue16
     recorded = run_at_once(record)
     assert sorted(kind for kind, _ in recorded) == ["conflict"] * (THREADS - 1) + ["ok"], recorded
     assert RightEvent.objects.filter(right=right, type="transfer").count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_relisting_while_a_deal_commits_waits_for_it_and_is_refused(
+    make_right: Callable[..., Right],
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The holder lists the right again while a deal on its listing is being agreed (the deal's
+    transaction held open at its audit record): the relisting waits for the deal to commit and
+    is refused, 409 `deal_pending`. It had read no deal yet, then passed the unique index once
+    the old listing was dealt: a second open listing of a right under a live deal."""
+    assert connection.vendor == "postgresql"
+    right = make_right()
+    sale = {"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000"}
+    listing = services.listing_create(actor=enterprise_a_user, data=sale)
+    interest = services.interest_express(
+        actor=enterprise_b_user, listing_id=listing.pk, message="意向"
+    )
+    agreeing, go_on = threading.Event(), threading.Event()
+    audit = services.audit_record
+
+    def audit_then_hold(**kw: Any) -> Any:
+        record = audit(**kw)
+        if kw.get("action") == "trading.deal_agree":
+            agreeing.set()
+            go_on.wait(10)  # the deal's transaction stays open here
+        return record
+
+    monkeypatch.setattr(services, "audit_record", audit_then_hold)
+    seller_id = enterprise_a_user.pk
+    outcome: dict[str, Any] = {}
+
+    def agree() -> None:
+        try:
+            actor = User.objects.select_related("organisation").get(pk=seller_id)
+            outcome["deal"] = services.deal_agree(
+                actor=actor, listing_id=listing.pk, interest_id=interest.pk, price="500000"
+            ).pk
+        finally:
+            connection.close()
+
+    def relist() -> None:
+        try:
+            actor = User.objects.select_related("organisation").get(pk=seller_id)
+            outcome["relist"] = ("ok", services.listing_create(actor=actor, data=sale).pk)
+        except Conflict as exc:
+            outcome["relist"] = ("conflict", exc.code)
+        finally:
+            connection.close()
+
+    agreeing_thread = threading.Thread(target=agree)
+    agreeing_thread.start()
+    assert agreeing.wait(10)
+    relisting_thread = threading.Thread(target=relist)
+    relisting_thread.start()
+    time.sleep(1.0)  # the relisting is under way while the deal is uncommitted
+    go_on.set()
+    agreeing_thread.join(20)
+    relisting_thread.join(20)
+    assert isinstance(outcome["deal"], int)
+    assert outcome["relist"] == ("conflict", "deal_pending")
+    assert not Listing.objects.filter(right=right, state="open").exists()
