@@ -122,6 +122,16 @@ def test_a_performing_rule_and_a_bad_request_both_ways(
     monkeypatch.setattr(services, "MAX_SIMULATED_CELLS", 999)
     refused = client.post_json(URL, body(rules=loose))  # 2 loans × 500 scenarios
     assert (refused.status_code, refused.json()["code"]) == (422, "pool_too_large")
+    monkeypatch.undo()
+    # The loans × months × scenarios × runs bound: the months and the stresses count too.
+    accepted = client.post_json(URL, body(rules=loose))
+    assert accepted.status_code == 200
+    months = len(accepted.json()["cash_flows"])
+    runs = 1 + len(body(rules=loose).get("stresses", []))
+    monkeypatch.setattr(services, "MAX_SIMULATED_LOAN_MONTHS", 2 * 500 * months * runs - 1)
+    refused = client.post_json(URL, body(rules=loose))
+    assert (refused.status_code, refused.json()["code"]) == (422, "pool_too_large")
+    assert refused.json()["max_cells"] == 2 * 500 * months * runs - 1
     too_many = client.post_json(URL, body(scenarios=10_001))
     assert (too_many.status_code, too_many.json()["code"]) == (422, "invalid_input")
 
