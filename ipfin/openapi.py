@@ -15,7 +15,8 @@ with an authenticator. Completed here, in one place, from what the API's own lay
   and says that a replay carries `Idempotent-Replayed: true`;
 - an edit of a versioned record declares its required `If-Match` header itself
   (ipfin.common.versioning) and answers 428 without it.
-A 202 (a request run in the background) declares its `Location` header, the run's address.
+A 202 (a request run in the background) declares its `Location` header, the run's address. A
+download (a path ending in .pdf, .xlsx or .csv) declares its 200 as that file.
 An operation that already declares a status keeps its own declaration. An authenticated read
 whose every refusal is a 404 (it tells nobody what exists) says so with `openapi_extra=
 NO_FORBIDDEN` and declares no 403. An operation with a throttle (the anonymous calculators,
@@ -118,6 +119,26 @@ def _error_response(status: str) -> dict[str, Any]:
     return response
 
 
+# A download's address ends in its file's type: what its success answers (the operations return
+# an HttpResponse, of which django-ninja knows nothing).
+FILE_TYPES = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+}
+
+
+def _declare_file(path: str, op: dict[str, Any]) -> None:
+    """An operation whose path ends in .pdf, .xlsx or .csv declares its 200 as that file (a
+    binary string), unless it declares its content itself."""
+    media = next((kind for end, kind in FILE_TYPES.items() if path.endswith(end)), None)
+    if media is None:
+        return
+    ok = op.setdefault("responses", {}).setdefault("200", {"description": "OK"})
+    if not ok.get("content"):
+        ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
+
+
 def complete_document(api: NinjaAPI, document: dict[str, Any]) -> dict[str, Any]:
     """`document` (django-ninja's) completed as the module's docstring says; returned."""
     no_auth, optional = _public_operation_ids(api)
@@ -129,9 +150,10 @@ def complete_document(api: NinjaAPI, document: dict[str, Any]) -> dict[str, Any]
         "name": settings.SESSION_COOKIE_NAME,
         "description": "the web UI's session (unsafe methods also need the CSRF token)",
     }
-    for operations in document.get("paths", {}).values():
+    for path, operations in document.get("paths", {}).items():
         for method, op in operations.items():
             _complete_operation(method, op, op["operationId"], no_auth, optional)
+            _declare_file(path, op)
     # A 202 is a background run's (ipfin.jobs): its address is in Location.
     for operations in document.get("paths", {}).values():
         for op in operations.values():

@@ -193,6 +193,8 @@ def _context(
         max_obligor_share=Decimal(payload.rules.max_obligor_share),
         max_industry_share=Decimal(payload.rules.max_industry_share),
         borrowers=selectors.borrower_names(result),
+        performing_only=payload.rules.performing_only,
+        min_months_left=payload.rules.min_months_left,
     )
 
 

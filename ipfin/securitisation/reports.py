@@ -65,6 +65,9 @@ class ReportContext:
     max_obligor_share: Decimal
     max_industry_share: Decimal
     borrowers: dict[int, str]  # the pool's borrowers' names by id
+    # The eligibility rules the pool was selected by (pools.PoolRules), as the notes state them.
+    performing_only: bool = True
+    min_months_left: int = 1
 
 
 def _wan(fen: int) -> Decimal:
@@ -88,9 +91,18 @@ def _concentration(preview: PoolPreview, key: str, context: ReportContext) -> li
     return sorted(sums.items(), key=lambda item: (-item[1], item[0]))[:TOP]
 
 
+def _eligibility(context: ReportContext) -> str:
+    """The eligibility rules as applied: the notes had stated the default ones whatever the
+    request asked, so a pool taken with overdue loans read as a pool of performing ones."""
+    classified = "正常类、无逾期" if context.performing_only else "不限五级分类，含逾期贷款"
+    months = context.min_months_left
+    left = f"剩余期限不少于 {months} 个月" if months > 0 else "不限剩余期限"
+    return f"{classified}、{left}"
+
+
 def _notes(context: ReportContext, preview: PoolPreview) -> list[str]:
     return [
-        f"截止日：{preview.cutoff.isoformat()}；入池条件：正常类、无逾期、剩余期限不少于 1 个月；"
+        f"截止日：{preview.cutoff.isoformat()}；入池条件：{_eligibility(context)}；"
         f"单一借款人不超过资产池余额的 {_percent(context.max_obligor_share)}，单一行业不超过 "
         f"{_percent(context.max_industry_share)}（超限时逐笔剔除集中度最高者中余额最大的贷款）。",
         "现金流：各笔贷款未结清还款计划的应收本金与利息，按截止日后的月份归集。",

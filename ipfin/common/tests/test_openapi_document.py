@@ -215,3 +215,22 @@ def test_every_background_request_answers_202_with_the_runs_location(
         response = document["paths"][path][method.lower()]["responses"]["202"]
         assert response["headers"]["Location"]["schema"] == {"type": "string"}
         assert response["content"]["application/json"]["schema"]["$ref"].endswith("/JobRunOut")
+
+
+def test_every_download_declares_the_file_it_answers(document: dict[str, Any]) -> None:
+    """A path ending in .pdf, .xlsx or .csv answers that file: its 200 says so (they had said
+    nothing of their content, an HttpResponse being all django-ninja saw)."""
+    kinds = {
+        ".pdf": "application/pdf",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".csv": "text/csv",
+    }
+    downloads = 0
+    for path, operations in document["paths"].items():
+        kind = next((media for end, media in kinds.items() if path.endswith(end)), None)
+        if kind is None:
+            continue
+        for op in operations.values():
+            downloads += 1
+            assert list(op["responses"]["200"]["content"]) == [kind], path
+    assert downloads >= 8  # the pledge notice, the exports, the reports, the pool's report

@@ -211,3 +211,40 @@ def test_a_name_with_a_control_character_still_exports(
     for suffix in ("pdf", "xlsx"):
         response = api_client(bank_a_user).post_json(f"/api/v1/abs/pools/report.{suffix}", named)
         assert response.status_code == 200, (suffix, response.content[:200])
+
+
+def test_the_reports_notes_state_the_eligibility_rules_the_pool_was_taken_by(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    """A pool taken with overdue loans and no minimum term says so in the report's notes, in the
+    workbook and the PDF alike; they had stated the default rules (正常类、无逾期、剩余期限不少于
+    1 个月) whatever the request asked."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    Loan.objects.filter(pk=book["a3"].pk).update(days_past_due=40, classification="substandard")
+    loose = {"max_obligor_share": "1", "max_industry_share": "1"}
+    client = api_client(bank_a_user)
+    asked = {
+        "正常类、无逾期、剩余期限不少于 1 个月": body(rules=loose),
+        "不限五级分类，含逾期贷款、不限剩余期限": body(
+            rules={**loose, "performing_only": False, "min_months_left": 0}
+        ),
+        "正常类、无逾期、剩余期限不少于 6 个月": body(rules={**loose, "min_months_left": 6}),
+    }
+    for stated, request in asked.items():
+        workbook = client.post_json("/api/v1/abs/pools/report.xlsx", request)
+        notes = [
+            row[0]
+            for row in load_workbook(io.BytesIO(workbook.content))["附注"].iter_rows(
+                min_row=2, values_only=True
+            )
+        ]
+        assert f"入池条件：{stated}；" in notes[0]
+        pdf = client.post_json("/api/v1/abs/pools/report.pdf", request)
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert stated.replace(" ", "") in text.replace(" ", "").replace("\n", "")
+    preview = client.post_json(URL, asked["不限五级分类，含逾期贷款、不限剩余期限"]).json()
+    assert book["a3"].pk in preview["loans"]  # the overdue loan is in that pool
