@@ -207,6 +207,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "trading.interest_express": pgettext_lazy("audit", "提交交易意向"),
             "trading.deal_agree": pgettext_lazy("audit", "达成知识产权交易"),
             "trading.deal_consent": pgettext_lazy("audit", "质权人答复交易"),
+            "trading.deal_consent_asked": pgettext_lazy("audit", "请交易达成后的新质权人答复"),
             "trading.deal_record": pgettext_lazy("audit", "登记知识产权交易"),
             "jobs.launch": pgettext_lazy("audit", "手动运行后台任务"),
             "jobs.request": pgettext_lazy("audit", "提交文件由后台任务处理"),

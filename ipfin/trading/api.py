@@ -186,7 +186,9 @@ def deal_consent(
 @router.post("/trading/deals/{int:trading_deal_id}/record", response=DealOut)
 def deal_record(request: HttpRequest, trading_deal_id: int) -> dict[str, Any]:
     """A trading centre records a ready deal in the register, as a transfer or a licence dated
-    the deal (409 `deal_state_invalid`; the register's own refusals as they are)."""
+    the deal (409 `deal_state_invalid`; the register's own refusals as they are). 409
+    `pledgee_consent_required` when the right was pledged since the deal was agreed: its new
+    pledgee is asked (民法典 art. 444 ¶2) and the deal waits for the answer."""
     deal = services.deal_record(actor=request.user, deal_id=trading_deal_id)
     return _fresh_deal(request, deal)
 

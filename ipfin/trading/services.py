@@ -459,8 +459,14 @@ def deal_consent(
     return deal
 
 
-def deal_record(*, actor: User, deal_id: Any) -> Deal:
+def deal_record(*, actor: User, deal_id: Any, today: date | None = None) -> Deal:
+    """The centre records a ready deal in the register. A pledge registered on the right since
+    the deal was agreed stops it (409 `pledgee_consent_required`): the right may not pass
+    without its pledgee's consent (民法典 art. 444 ¶2), so that pledgee is asked now and told,
+    and the deal waits for its answer, as one agreed on a pledged right does."""
     require(actor, Perm.TRADE_RECORD)
+    day = today or timezone.localdate()
+    asked_now: dict[int, str] = {}
     with transaction.atomic():
         deal = (
             Deal.objects.select_for_update()
@@ -486,47 +492,92 @@ def deal_record(*, actor: User, deal_id: Any) -> Deal:
                 "recorded.",
                 code="seller_not_holder",
             )
-        buyer = deal.counterparty
-        payload: dict[str, Any] = {"price": money_str(deal.price)}
-        if deal.kind == ListingKind.SALE:
-            payload["owners"] = [{"name": buyer.name, "uscc": buyer.uscc or ""}]
-        else:
-            payload |= {
-                "licence_type": deal.licence_type,
-                "licensee": buyer.name,
-                **({"licensee_uscc": buyer.uscc} if buyer.uscc else {}),
-            }
         consents = list(deal.consents.all())
-        if consents:
-            payload["pledgee_consent"] = True
-            payload["consent_document"] = f"交易 #{deal.pk} 质权人同意：" + "；".join(
-                c.document for c in consents
+        asked = {c.pledgee_id for c in consents}
+        for number, pledgee in pledges_holding_by_pledgee(deal.listing.right, day):
+            if pledgee not in asked:
+                asked_now.setdefault(pledgee, number)
+        if asked_now:
+            before = _deal_snapshot(deal)
+            DealConsent.objects.bulk_create(
+                [
+                    DealConsent(deal=deal, pledgee_id=pledgee, registration_no=number)
+                    for pledgee, number in asked_now.items()
+                ]
             )
-        before = _deal_snapshot(deal)
-        event = right_dealing_record(
-            actor=actor,
-            right=deal.listing.right,
-            type=registry_event_type(deal.kind),
-            date=deal.agreed_on,
-            payload=payload,
-        )
-        deal.event = event
-        deal.state = DealState.RECORDED.value
-        deal.recorded_by = actor
-        deal.save(update_fields=["event", "state", "recorded_by"])
-        audit_record(
-            actor=actor,
-            action="trading.deal_record",
-            obj=deal,
-            before=before,
-            after=_deal_snapshot(deal),
-        )
-        number = deal.listing.right.number
-        notify_orgs(
-            [deal.seller_id, deal.counterparty_id],
-            deal,
-            "trading.deal_record",
-            f"{number} 的{deal.get_kind_display()}已登记。",
-            f"The {deal.kind} of {number} was recorded in the register.",
+            deal.state = DealState.AWAITING_CONSENT.value
+            deal.save(update_fields=["state"])
+            audit_record(
+                actor=actor,
+                action="trading.deal_consent_asked",
+                obj=deal,
+                before=before,
+                after={**_deal_snapshot(deal), "pledgees_asked": sorted(asked_now)},
+            )
+            number = deal.listing.right.number
+            notify_orgs(
+                list(asked_now),
+                deal,
+                "trading.deal_consent_asked",
+                f"{number} 在交易 #{deal.pk} 达成后出质于贵单位：该交易须经贵单位同意方可登记。",
+                f"{number} was pledged to you after deal #{deal.pk} was agreed: the deal needs "
+                "your consent to be recorded.",
+            )
+        else:
+            _record_ready(actor, deal, consents)
+    if asked_now:
+        raise Conflict(
+            "该知识产权在交易达成后已出质：已请新的质权人答复，经其同意后方可登记。",
+            "The right was pledged after the deal was agreed: its new pledgee has been asked, "
+            "and the deal can be recorded once it consents.",
+            code="pledgee_consent_required",
+            extra={"deal_id": deal.pk, "pledgees": sorted(asked_now)},
         )
     return deal
+
+
+def _record_ready(actor: User, deal: Deal, consents: list[DealConsent]) -> None:
+    """The ready deal, every pledgee's consent given, written in the register (in the
+    transaction and under the lock `deal_record` took)."""
+    buyer = deal.counterparty
+    payload: dict[str, Any] = {"price": money_str(deal.price)}
+    if deal.kind == ListingKind.SALE:
+        payload["owners"] = [{"name": buyer.name, "uscc": buyer.uscc or ""}]
+    else:
+        payload |= {
+            "licence_type": deal.licence_type,
+            "licensee": buyer.name,
+            **({"licensee_uscc": buyer.uscc} if buyer.uscc else {}),
+        }
+    if consents:
+        payload["pledgee_consent"] = True
+        payload["consent_document"] = f"交易 #{deal.pk} 质权人同意：" + "；".join(
+            c.document for c in consents
+        )
+    before = _deal_snapshot(deal)
+    event = right_dealing_record(
+        actor=actor,
+        right=deal.listing.right,
+        type=registry_event_type(deal.kind),
+        date=deal.agreed_on,
+        payload=payload,
+    )
+    deal.event = event
+    deal.state = DealState.RECORDED.value
+    deal.recorded_by = actor
+    deal.save(update_fields=["event", "state", "recorded_by"])
+    audit_record(
+        actor=actor,
+        action="trading.deal_record",
+        obj=deal,
+        before=before,
+        after=_deal_snapshot(deal),
+    )
+    number = deal.listing.right.number
+    notify_orgs(
+        [deal.seller_id, deal.counterparty_id],
+        deal,
+        "trading.deal_record",
+        f"{number} 的{deal.get_kind_display()}已登记。",
+        f"The {deal.kind} of {number} was recorded in the register.",
+    )

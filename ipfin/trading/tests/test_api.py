@@ -7,6 +7,7 @@ public, a deal its parties'."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ import pytest
 from ipfin.accounts.models import Notification, Organisation, User
 from ipfin.audit.models import AuditRecord
 from ipfin.pledges.models import Pledge
+from ipfin.pledges.samples import other_party_confirms
+from ipfin.pledges.services import pledge_decide, pledge_submit
+from ipfin.pledges.tests.factories import signer_for
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.trading.models import Deal, Listing
 
@@ -190,3 +194,60 @@ def test_only_a_right_held_now_and_whole_for_a_sale_may_be_listed_zhuanlifa_art1
     done = api_client(enterprise_a_user).post_json(f"{URL}/listings/{lid}/withdraw", {}).json()
     assert done["state"] == "withdrawn"
     assert api_client(None).get(f"{URL}/listings").json() == []
+
+
+def test_a_pledge_registered_after_the_deal_needs_its_pledgees_consent_minfadian_art444(
+    make_right: Callable[..., Right],
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    bank_a_user: User,
+    examiner: User,
+    centre_user: User,
+    upload_contract: Callable[..., Any],
+    today: date,
+    api_client: Callable[..., Any],
+) -> None:
+    """A sale agreed with no pledge standing is ready; the seller then pledges the right to bank
+    A. Recording the sale now would pass a pledged right without its pledgee's consent (民法典
+    art. 444 ¶2): the centre is refused (409 `pledgee_consent_required`), bank A is asked and
+    told, and the deal waits for its answer; once it consents, the sale is recorded. The
+    register had checked the pledges of the deal's day only, and recorded it."""
+    right = make_right()
+    seller, buyer = api_client(enterprise_a_user), api_client(enterprise_b_user)
+    lid = _list(seller, right).json()["id"]
+    iid = buyer.post_json(f"{URL}/listings/{lid}/interests", {"message": "意向"}).json()["id"]
+    deal = seller.post_json(f"{URL}/listings/{lid}/deal", {"interest_id": iid, "price": "500000"})
+    assert deal.json()["state"] == "ready"
+    did = deal.json()["id"]
+    pledge, _checks = pledge_submit(
+        actor=bank_a_user, pledgor_uscc=enterprise_a.uscc or "", rights=[right.number],
+        debt_amount="3000000.00", term_start=today, term_end=today + timedelta(days=365),
+        contract_no="ZY-T-00001",
+    )  # fmt: skip
+    signer_for(enterprise_a)
+    pledge = other_party_confirms(pledge)
+    upload_contract(pledge)
+    pledge = pledge_decide(actor=examiner, pledge=pledge, decision="approve")
+    centre, bank = api_client(centre_user), api_client(bank_a_user)
+    refused = centre.post_json(f"{URL}/deals/{did}/record", {})
+    assert (refused.status_code, refused.json()["code"]) == (409, "pledgee_consent_required")
+    assert refused.json()["pledgees"] == [bank_a_user.organisation_id]
+    waiting = bank.get(f"{URL}/deals/{did}").json()
+    assert waiting["state"] == "awaiting_consent"
+    assert [(c["registration_no"], c["state"]) for c in waiting["consents"]] == [
+        (pledge.registration_no, "pending")
+    ]
+    assert Notification.objects.filter(
+        organisation_id=bank_a_user.organisation_id, verb="trading.deal_consent_asked"
+    ).exists()
+    assert not RightEvent.objects.filter(right=right, type="transfer").exists()
+    assert AuditRecord.objects.filter(action="trading.deal_consent_asked").count() == 1
+    given = bank.post_json(
+        f"{URL}/deals/{did}/consent", {"decision": "consent", "document": "甲银同意〔2026〕3号"}
+    ).json()
+    assert given["state"] == "ready"
+    recorded = centre.post_json(f"{URL}/deals/{did}/record", {})
+    assert recorded.status_code == 200, recorded.content
+    event = RightEvent.objects.get(pk=recorded.json()["event_id"])
+    assert (event.type, event.payload["pledgee_consent"]) == ("transfer", True)
