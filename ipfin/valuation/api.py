@@ -27,11 +27,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.errors import Throttled
 from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTTLE
+from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTTLE, retry_after
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
@@ -286,12 +287,24 @@ def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> 
     fixed bounds 65/55/45 before any run); `share_below` is the share of that run's rights that
     score lower (null before any run). Anonymous callers who give weights or expert assessments
     are counted with the calculators (IPFIN_ANON_CALCULATOR_RATE per address: 429 `rate_limited`
-    beyond it); reading the stored score is not counted."""
+    beyond it), and so are those asking for a right with no stored score (computed now, as a
+    calculator computes); reading the stored score is not counted."""
     given = {k: v for k, v in query.dict().items() if v is not None}
     weights = {k: v for k, v in given.items() if k in _DIMENSION_PARAMS}
     experts = {k: v for k, v in given.items() if k not in _DIMENSION_PARAMS}
+
+    def count_the_computation() -> None:
+        # A plain GET passed the operation's throttle uncounted, as a read of the stored score;
+        # none is stored, so it computes: counted now. (Uncounted, an anonymous address could
+        # have a cohort read and ranked on every call.)
+        if not given and not ANON_CALCULATOR_THROTTLE.allow_request(request):
+            raise Throttled(retry_after(ANON_CALCULATOR_THROTTLE.wait()))
+
     return selectors.right_score_get(
-        number=number, dimensions=weights or None, experts=experts or None
+        number=number,
+        dimensions=weights or None,
+        experts=experts or None,
+        before_computing=count_the_computation,
     )
 
 

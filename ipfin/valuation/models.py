@@ -83,11 +83,14 @@ class Valuation(models.Model):
     internal_value = models.DecimalField(
         _("银行内部评估值（元）"), max_digits=15, decimal_places=2, null=True, blank=True
     )
+    # A report up to the largest amount against a bank's figure down to 0.01 deviates by up to
+    # 10^15; 12 digits had held under 10^6, and a recheck flagging a flagrant over-valuation
+    # failed on storing it. The threshold goes up to 10 (bank_model_update's range).
     deviation = models.DecimalField(
-        _("偏离度"), max_digits=12, decimal_places=6, null=True, blank=True
+        _("偏离度"), max_digits=22, decimal_places=6, null=True, blank=True
     )
     threshold = models.DecimalField(
-        _("偏离阈值"), max_digits=7, decimal_places=6, null=True, blank=True
+        _("偏离阈值"), max_digits=8, decimal_places=6, null=True, blank=True
     )
     flagged = models.BooleanField(_("偏离超限"), default=False)
     recheck = models.JSONField(_("复核说明"), default=dict, encoder=DjangoJSONEncoder)
@@ -241,8 +244,8 @@ class BankValuationModel(models.Model):
     )
     haircuts = models.JSONField(_("折扣率（按权利类型）"), default=dict)
     max_pledge_rates = models.JSONField(_("最高质押率（按产品）"), default=dict)
-    recheck_threshold = models.DecimalField(
-        _("复核偏离阈值"), max_digits=7, decimal_places=6, default=Decimal("0.30")
+    recheck_threshold = models.DecimalField(  # 0 to 10 (bank_model_update)
+        _("复核偏离阈值"), max_digits=8, decimal_places=6, default=Decimal("0.30")
     )
     score_floor = models.DecimalField(
         _("评分系数下限"), max_digits=7, decimal_places=6, default=Decimal("0.50")

@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -473,6 +473,7 @@ def right_score_get(
     dimensions: Mapping[str, Any] | None = None,
     on: date | None = None,
     experts: Mapping[str, Any] | None = None,
+    before_computing: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """The indicator score of the right `number` (404 if unknown) with each indicator's raw value,
     cohort percentile and points (the points sum to the score). `dimensions` (legal, technical,
@@ -483,7 +484,8 @@ def right_score_get(
 
     Computed now (no stored score, or other weights): the right's cohort is found by counting
     (`portfolio.right_cohort`, the same backoff as the portfolio run) and only its rights are
-    read and ranked; graded on the last run's bounds."""
+    read and ranked; graded on the last run's bounds. `before_computing` is called then, before
+    the cohort is read (the API counts an anonymous caller's computation there)."""
     right = right_get(number=number)
     day = on or timezone.localdate()
     weights = _weights(dimensions)
@@ -492,6 +494,8 @@ def right_score_get(
     stored = RightScore.objects.filter(right_id=right.pk).first() if weights is None else None
     if stored is not None:
         return {**_stored_score(right, stored, day, given), "experts": echo}
+    if before_computing is not None:
+        before_computing()
     cohort = right_cohort(
         kind=right.kind,
         year=right.filing_date.year,
@@ -815,7 +819,10 @@ def credit_profile_of(*, actor: Actor, uscc: str) -> tuple[Organisation, Enterpr
 def _years_between(start: date | None, end: date) -> Decimal:
     if start is None or start > end:
         return Decimal(0)
-    return (Decimal((end - start).days) / Decimal("365.25")).quantize(Decimal("0.1"))
+    # Cut down to 0.1, as the score's average above: 350 days rounded to 1.0 year had scored
+    # in the bin from 1 year.
+    years = Decimal((end - start).days) / Decimal("365.25")
+    return years.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 # The 信用中国 records that grade an enterprise D (ipfin.valuation.domain.credit, 一票否决), and
@@ -854,8 +861,12 @@ def _engine_profile(
     return EnterpriseProfile(
         valid_invention_count=sum(1 for r in valid if r.kind == "invention"),
         valid_right_count=len(valid),
+        # Shown to 0.01, cut down, not rounded: the scorecard's bins are half-open at whole
+        # numbers, and 44.996 rounded to 45.00 scored in the bin from 45 (5 points, not 2).
         avg_right_score=(
-            Decimal(repr(float(average))).quantize(Decimal("0.01")) if average is not None else None
+            Decimal(repr(float(average))).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            if average is not None
+            else None
         ),
         rd_expense_ratio=profile.rd_expense_ratio,
         high_tech=profile.high_tech,

@@ -5,6 +5,7 @@ read; logged-in callers (a bearer token, a session) are not counted; the documen
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -169,21 +170,33 @@ def test_the_document_declares_429_with_retry_after_on_the_throttled_operations_
     assert response["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
 
 
-def test_the_score_counts_only_when_it_recomputes(
+def test_the_score_counts_only_when_it_computes(
     now: list[float], make_right: Callable[..., Any]
 ) -> None:
-    """GET /rights/{n}/score with weights or expert assessments recomputes over the cohort: a
-    calculator, counted with the others; the plain read is never counted."""
-    right = make_right()
+    """GET /rights/{n}/score reads the stored score uncounted, however often; it computes over
+    the right's cohort, counted with the calculators, when weights or expert assessments are
+    given, or when the right has no stored score (added since the last run). That last case had
+    gone uncounted: every plain call read and ranked a cohort."""
+    from django.core.management import call_command
+
+    scored = make_right()
+    call_command("score_portfolio", stdout=io.StringIO())
+    unscored = make_right()  # registered after the run: no stored score
     client = _anonymous()
-    path = f"/api/v1/rights/{right.number}/score"
+    path = f"/api/v1/rights/{scored.number}/score"
     for _ in range(40):
-        assert client.get(path).status_code == 200
+        read = client.get(path)
+        assert read.status_code == 200 and read.json()["stored"] is True
     for _ in range(20):
         assert _post(client, VALUATION, INCOME).status_code == 200
-    for i in range(10):
+    for i in range(5):
         response = client.get(path, {"expert_legal": "80"})
         assert response.status_code == 200, (i, response.json())
+    for i in range(5):
+        computed = client.get(f"/api/v1/rights/{unscored.number}/score")
+        assert computed.status_code == 200 and computed.json()["stored"] is False, i
+    refused = client.get(f"/api/v1/rights/{unscored.number}/score")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     refused = client.get(path, {"legal": "0.5", "technical": "0.25", "economic": "0.25"})
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     assert client.get(path).status_code == 200  # reading the stored score: still allowed

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from ipfin.common.money import FEN, to_fen
+from ipfin.common.money import FEN, MAX_AMOUNT, to_fen
 from ipfin.valuation.domain.errors import ValuationInputError, decimal_input
 
 __all__ = [
@@ -208,7 +208,17 @@ def internal_valuation(rights: Sequence[CollateralRight], model: BankModel) -> I
             factor = max(floor, score / _HUNDRED)
         value = to_fen(reference * (_ONE - haircut) * factor)
         lines.append(InternalLine(right.number, right.kind, reference, factor, haircut, value))
-    return InternalValuation(value=sum((line.value for line in lines), _ZERO), lines=tuple(lines))
+    total = sum((line.value for line in lines), _ZERO)
+    if total > MAX_AMOUNT:
+        # Each line within the largest amount, the package's sum not: refused, as the approaches
+        # refuse a result past it, rather than a database error on storing it.
+        raise ValuationInputError(
+            "rights",
+            f"内部评估值合计超出可记录的金额上限 {MAX_AMOUNT:,} 元，请检查参考价值。",
+            f"the internal values sum past the largest amount that can be recorded "
+            f"({MAX_AMOUNT:,} yuan); check the reference values",
+        )
+    return InternalValuation(value=total, lines=tuple(lines))
 
 
 def max_loan_amount(internal_value: Decimal, product: str, model: BankModel) -> Decimal:

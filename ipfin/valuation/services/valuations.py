@@ -653,6 +653,14 @@ def valuation_recheck(
             if right.pk not in figures:
                 raise _missing_bank_value(right.number)
         bank_total = sum((figures[r.pk][0] for r in rights), Decimal(0))
+        if bank_total > MAX_AMOUNT:
+            raise invalid(
+                "reference_values",
+                "amount_too_large",
+                f"本行对这些权利的评估值合计超出可记录的金额上限 {MAX_AMOUNT:,} 元。",
+                f"The bank's values of these rights sum past the largest amount that can be "
+                f"recorded ({MAX_AMOUNT:,} yuan).",
+            )
         if bank_total <= 0:
             raise invalid(
                 "reference_values",

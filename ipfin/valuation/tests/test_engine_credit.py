@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from ipfin.valuation.domain.credit import (
     credit_score,
 )
 from ipfin.valuation.domain.errors import ValuationInputError
+from ipfin.valuation.models import EnterpriseCreditProfile
 
 D = Decimal
 
@@ -250,3 +252,26 @@ def test_more_inventions_or_fewer_overdues_never_lower_the_score(profile, extra)
     if profile.overdue_count_24m >= 1:
         fewer = replace(profile, overdue_count_24m=profile.overdue_count_24m - 1)
         assert credit_score(fewer).total >= credit_score(profile).total
+
+
+def _points_of(
+    profile: EnterpriseCreditProfile, average: float | None, on: date, factor: str
+) -> int:
+    from ipfin.valuation.selectors import _engine_profile
+
+    score = credit_score(_engine_profile(profile, [], average, on))
+    return next(f.points for f in score.factors if f.factor == factor)
+
+
+def test_a_factor_just_below_a_bins_bound_scores_in_the_bin_below() -> None:
+    """The bins are half-open at whole numbers (average right score < 45 → 2, [45, 55) → 5;
+    years in business < 1 → 0, [1, 3) → 2): a figure just below a bound is in the bin below.
+    Rounded before binning, 44.996 had scored as 45, and 350 days as a year."""
+    on = date(2025, 6, 30)
+    bare = EnterpriseCreditProfile()
+    assert _points_of(bare, 44.996, on, "avg_right_score") == 2
+    assert _points_of(bare, 45.0, on, "avg_right_score") == 5
+    young = EnterpriseCreditProfile(established_on=on - timedelta(days=350))
+    assert _points_of(young, None, on, "years_in_business") == 0
+    of_age = EnterpriseCreditProfile(established_on=on - timedelta(days=366))
+    assert _points_of(of_age, None, on, "years_in_business") == 2
