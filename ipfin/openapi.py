@@ -8,7 +8,7 @@ with an authenticator. Completed here, in one place, from what the API's own lay
 - every operation declares the errors it can answer, each with the shared error body `Error`
   (`{detail, code, ...}`): 401 where a token is read (a bad token is a 401 even on a public read),
   403 where auth applies (a role or organisation that may not), 404 where a path or a query
-  parameter (`…_id`) names an object,
+  parameter (`…_id`, `ids`, `…_ids`) names an object,
   409 for a write (a state conflict, an idempotency key in use), 422 for any input (the ApiParser's
   and the services' validation), 413 for a body over the upload limit;
 - every authenticated POST takes the optional `Idempotency-Key` header (ipfin.accounts.idempotency)
@@ -188,8 +188,12 @@ def _complete_operation(
     parameters = op.setdefault("parameters", [])
     if op_id in optional and method in WRITE_METHODS:
         statuses.append("403")  # a session's write without its CSRF token
-    if any(p.get("in") == "path" or p.get("name", "").endswith("_id") for p in parameters):
-        statuses.append("404")  # a path, or a query naming an object by id
+    names_objects = ("_id", "_ids")
+    if any(
+        p.get("in") == "path" or p.get("name", "").endswith(names_objects) or p.get("name") == "ids"
+        for p in parameters
+    ):
+        statuses.append("404")  # a path, or a query naming objects by id
     if method in WRITE_METHODS and not public:
         statuses.append("409")
     if parameters or "requestBody" in op:

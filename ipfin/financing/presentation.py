@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.accounts.models import Organisation
 from ipfin.common import display
 from ipfin.financing.models import Product, ProductVersion
 from ipfin.financing.selectors import annual_rates, current_terms
@@ -54,6 +55,12 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         return display.percent(x)
 
     english = is_english()
+
+    # The parks by name, never their ids (one query for the products compared).
+    park_ids = {pk for p in products for pk in (current_terms(p).park_ids or [])}
+    park_names: dict[Any, Any] = dict(
+        Organisation.objects.filter(pk__in=park_ids).values_list("pk", "name")
+    )
 
     def money(x: Decimal | None) -> str:
         return "—" if x is None else display.yuan(x, english=english)
@@ -104,7 +111,7 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
         ),
         ("regions", "适用地区", "Regions", lambda p, v: listed(v.regions)),
         ("industries", "适用行业", "Industries", lambda p, v: listed(v.industries)),
-        ("park_ids", "适用园区", "Parks", lambda p, v: listed(v.park_ids)),
+        ("park_ids", "适用园区", "Parks", lambda p, v: listed(v.park_ids, park_names)),
         ("premium_rate", "费率", "Premium / fee rate", lambda p, v: pct(v.premium_rate)),
         ("coverage_ratio", "保障比例", "Coverage ratio", lambda p, v: pct(v.coverage_ratio)),
         (

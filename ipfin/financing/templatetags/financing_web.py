@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +27,14 @@ def rate_pct(value: Any) -> str:
 
 @register.filter
 def bilingual(obj: Any, base: str) -> str:
-    """`obj.<base>_en` when the page is in English, else `obj.<base>_zh`."""
+    """`obj.<base>_en` when the page is in English, else `obj.<base>_zh`; of a mapping (the
+    comparison's rows), its keys of those names. (Read with getattr alone, a mapping's labels
+    came out empty: the comparison's rows had no headings.)"""
     english = (get_language() or "").startswith("en")
-    return str(getattr(obj, f"{base}_en" if english else f"{base}_zh", "") or "")
+    name = f"{base}_en" if english else f"{base}_zh"
+    if isinstance(obj, Mapping):
+        return str(obj.get(name) or "")
+    return str(getattr(obj, name, "") or "")
 
 
 @register.filter

@@ -613,3 +613,24 @@ def test_the_background_reminders_run_in_chunks_of_rows_each_reminded_once_a_day
         assert run.result is not None and run.result["reminders_sent"] == expected
         assert run.chunks_total == -(-due // 2)  # the same rows, found already reminded
     assert set(DemandResponse.objects.values_list("reminder_count", flat=True)) == {1}
+
+
+def test_a_rate_with_more_decimals_than_its_column_is_refused_not_rounded(
+    bank_a_user: User, office_user: User, publish: Callable[..., ProductVersion]
+) -> None:
+    """A pledge rate, a coverage ratio and a subsidy share are stored to four decimals: a fifth
+    is refused, naming the term, where the database had rounded 0.55555 to 0.5556 (looser than
+    the bank's own term) while the audit record kept 0.55555."""
+    for field, value in (("max_pledge_rate", "0.55555"), ("coverage_ratio", "0.12345")):
+        with pytest.raises(ValidationFailed) as refused:
+            publish(bank_a_user, f"ODD-{field}", **{field: value})
+        assert refused.value.extra["field"] == field
+    assert publish(bank_a_user, "FOUR", max_pledge_rate="0.5556").max_pledge_rate == Decimal(
+        "0.5556"
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.policy_publish(
+            actor=office_user, kind="subsidy", title="贴息", subsidy_share="0.123456",
+            annual_budget="1000000", year=2025,
+        )  # fmt: skip
+    assert refused.value.extra["field"] == "subsidy_share"

@@ -342,3 +342,36 @@ def test_enterprise_applies_for_a_loan_after_an_interested_answer(
     assert (loan.demand_id, loan.product_version_id) == (demand.pk, bank_a_loan.pk)
     assert loan.requested_amount == demand.amount and loan.requested_months == 12
     assert loan.method == "annuity"  # the product's first repayment method
+
+
+def test_the_comparison_heads_each_row_and_names_the_parks(
+    bank_a_user: User,
+    bank_b_user: User,
+    park: Organisation,
+    publish: Callable[..., ProductVersion],
+    bank_a_loan: ProductVersion,
+) -> None:
+    """Every row of the product comparison is headed by its term, in Chinese and in English, and
+    the parks a product is for are named. The rows' headings had come out empty (the labels
+    read off a dict with getattr) and the parks as their database ids."""
+    import re
+
+    parked = publish(bank_b_user, "B-PARK", park_ids=[park.pk])
+    path = f"/financing/products/compare/?ids={bank_a_loan.product_id},{parked.product_id}"
+    client = client_for(bank_a_user)
+    html = client.get(path).content.decode()
+    headings = dict(re.findall(r'<tr data-row="(\w+)"><th scope="row">(.*?)</th>', html))
+    assert headings["max_pledge_rate"] == "最高质押率" and headings["park_ids"] == "适用园区"
+    assert all(label.strip() for label in headings.values()), headings
+    parks = re.search(r'<tr data-row="park_ids">(.*?)</tr>', html, re.S)
+    assert parks is not None and park.name in parks.group(1)
+    assert f"<td>{park.pk}</td>" not in parks.group(1)
+    client.cookies["ipfin_language"] = "en"
+    english = client.get(path).content.decode()
+    headings = dict(re.findall(r'<tr data-row="(\w+)"><th scope="row">(.*?)</th>', english))
+    assert headings["max_pledge_rate"] == "Max pledge rate"
+    # An unknown product among those compared: a 404, declared (the ids are a query parameter).
+    unknown = client.get(f"/api/v1/products/compare?ids={bank_a_loan.product_id},999999")
+    assert unknown.status_code == 404
+    document = Client().get("/api/schema").json()
+    assert "404" in document["paths"]["/api/v1/products/compare"]["get"]["responses"]
