@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -79,15 +79,28 @@ def organisation_create(
             code="uscc_required",
         )
     code = clean_uscc(uscc) if uscc else None
-    if code and Organisation.objects.filter(uscc=code).exists():
-        raise Conflict(
-            "该统一社会信用代码已注册。",
-            "An organisation with this code exists.",
-            code="uscc_taken",
-        )
-    org = Organisation.objects.create(
-        kind=kind, name=name, uscc=code, region=region, industry=industry, size=size, park=park
+    taken = Conflict(
+        "该统一社会信用代码已注册。", "An organisation with this code exists.", code="uscc_taken"
     )
+    if code and Organisation.objects.filter(uscc=code).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            org = Organisation.objects.create(
+                kind=kind,
+                name=name,
+                uscc=code,
+                region=region,
+                industry=industry,
+                size=size,
+                park=park,
+            )
+    except IntegrityError:
+        # Registered by a request at the same moment, between the look above and this insert:
+        # the unique code refuses it, and the caller is told so, not answered a 500.
+        if code and Organisation.objects.filter(uscc=code).exists():
+            raise taken from None
+        raise
     audit_record(
         actor=actor,
         action="organisation.create",
