@@ -903,13 +903,20 @@ def demand_respond(
     change its answer while the demand is open. Another bank's row is a 404."""
     require(actor, Perm.DEMAND_RESPOND)
     with transaction.atomic():
-        row = (
-            DemandResponse.objects.select_for_update()
-            .filter(pk=response_id, bank_id=getattr(actor, "organisation_id", None))
-            .first()
+        mine = DemandResponse.objects.filter(
+            pk=response_id, bank_id=getattr(actor, "organisation_id", None)
         )
-        if row is None:  # first: another bank's row is a 404 whatever it sends
+        demand_id = mine.values_list("demand_id", flat=True).first()
+        if demand_id is None:  # first: another bank's row is a 404 whatever it sends
             raise NotFound("未找到该对接记录。", "No such ledger row.", code="ledger_not_found")
+        # The demand locked first, as its withdrawal locks it: an answer and a withdrawal at
+        # once are taken one after the other, and no answer is recorded on a withdrawn demand.
+        demand = (
+            Demand.objects.select_for_update(of=("self",))
+            .select_related("enterprise")
+            .get(pk=demand_id)
+        )
+        row = mine.select_for_update().get()
         if response not in ResponseKind.values:
             raise invalid(
                 "response",
@@ -918,7 +925,6 @@ def demand_respond(
                 "response must be interested, need_info or declined.",
             )
         text = _text(reason, "reason", required=response == ResponseKind.DECLINED)
-        demand = Demand.objects.select_related("enterprise").get(pk=row.demand_id)
         _require_open(demand)
         before = {"response": row.response, "reason": row.reason}
         row.response = response
