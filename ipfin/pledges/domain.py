@@ -1050,18 +1050,20 @@ def annuity_deposit_years(
     *,
     start: date,
     end: date,
+    expiry: date | None = None,
 ) -> tuple[DepositYear, ...]:
     """The annuities a deposit made on `start` for a pledge whose term ends on `end` covers: every
-    year of the register's schedule (`annuity_schedule`: the basic term, as the register accepts
-    payments) due from `start` to `end`, both days included (民法典 art. 1259: 以内 / 届满
-    include the day), not already paid (`paid_years`), each with its full official fee to the fen.
-    Nothing for a right that owes no annuities (not a patent, not granted)."""
+    year of the register's schedule (`annuity_schedule` to `expiry`, the term's end with any
+    compensation, as the register accepts payments; None: the basic term) due from `start` to
+    `end`, both days included (民法典 art. 1259: 以内 / 届满 include the day), not already paid
+    (`paid_years`), each with its full official fee to the fen. Nothing for a right that owes no
+    annuities (not a patent, not granted)."""
     if grant_date is None:
         return ()
     paid = set(paid_years)
     return tuple(
         DepositYear(year=year, due_date=due, amount=to_fen(annuity_amount(kind, year)))
-        for year, due in annuity_schedule(kind, filing_date, grant_date)
+        for year, due in annuity_schedule(kind, filing_date, grant_date, expiry)
         if start <= due <= end and year not in paid
     )
 

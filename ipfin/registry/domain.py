@@ -492,10 +492,19 @@ class _TrademarkTerm:
     renewal_pending: bool  # a renewal filed in time for the current term, not yet approved
 
 
+def trademark_grace_end(expiry: date) -> date:
+    """The last day of a mark's 6 months' grace (商标法 art. 40 ¶1): counted from the term's last
+    day, the day before `expiry` (the first day it is no longer in force: art. 39, ten years
+    from registration), that day not counted (民法典 arts. 201, 202). A mark registered on
+    2012-04-14 runs to 2022-04-13, its grace to 2022-10-13 (counted from `expiry` itself it had
+    run a day longer, to 2022-10-14, and a renewal filed that day was taken as in time)."""
+    return add_months(expiry - timedelta(days=1), GRACE_MONTHS)
+
+
 def renewal_window(expiry: date) -> tuple[date, date]:
     """商标法 art. 40: a renewal may be filed in the 12 months before the term ends and in the 6
     months' grace after it (both ends included)."""
-    return add_months(expiry, -12), add_months(expiry, GRACE_MONTHS)
+    return add_months(expiry, -12), trademark_grace_end(expiry)
 
 
 def _trademark_term(grant_date: date, events: Iterable[Event]) -> _TrademarkTerm:
@@ -606,8 +615,8 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
             in_force_since = max(in_force_since, term.ended_grace)
         if on >= expiry:
             # A renewal filed in time keeps the mark from cancellation until it is decided.
-            if on <= add_months(expiry, GRACE_MONTHS) or renewal_pending:
-                grace = (expiry, add_months(expiry, GRACE_MONTHS), None)
+            if on <= trademark_grace_end(expiry) or renewal_pending:
+                grace = (expiry, trademark_grace_end(expiry), None)
             else:
                 terminations.append((expiry, Status.EXPIRED, None))
     else:

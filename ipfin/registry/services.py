@@ -757,11 +757,14 @@ def _require_granted(right: Right, event_type: EventType) -> datetime.date:
 def _clean_annuity(
     right: Right, on: datetime.date, state: StatusResult, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    """annuity_paid: `year` must be a year the patent owes (from the grant year to the last)."""
+    """annuity_paid: `year` must be a year the patent owes (from the grant year to the last),
+    the years of a term compensation included (专利法 2020 art. 42 ¶2, ¶3: annuities go on in
+    it). Read from the basic term alone, year 21 of a compensated invention was refused, and
+    the patent, its annuity unpayable, showed lapsed inside its extended term."""
     _require_kinds(right, EventType.ANNUITY_PAID, PATENT_KINDS)
     grant = _require_granted(right, EventType.ANNUITY_PAID)
     kind = RightKind(right.kind)
-    schedule = dict(annuity_schedule(kind, right.filing_date, grant))
+    schedule = dict(annuity_schedule(kind, right.filing_date, grant, state.expiry_date))
     year = payload.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or year not in schedule:
         first, last = min(schedule, default=None), max(schedule, default=None)

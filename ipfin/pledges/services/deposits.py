@@ -205,6 +205,7 @@ def annuity_deposit_create(
             [int(y) for y in paid if y is not None],
             start=day,
             end=locked.term_end,
+            expiry=status.expiry_date,  # a term compensation's years included
         )
         if not years:
             raise Conflict(

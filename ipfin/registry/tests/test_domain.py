@@ -611,7 +611,10 @@ def test_trademark_pending() -> None:
     assert legal_status(trademark(), D(2012, 4, 13)).expiry_date == D(2022, 4, 14)
 
 
-def test_trademark_grace_then_expired() -> None:
+def test_trademark_grace_then_expired_shangbiaofa_art39_art40_minfadian_art201() -> None:
+    """Registered 2012-04-14: in force through 2022-04-13 (art. 39, ten years); the 6 months'
+    grace counts from that last day, not counted (民法典 arts. 201, 202), to 2022-10-13 (art.
+    40). It had ended a day late, 2022-10-14."""
     facts = trademark()
     result = legal_status(facts, D(2022, 4, 13))
     assert (result.status, result.since, result.next_annuity) == (
@@ -623,11 +626,14 @@ def test_trademark_grace_then_expired() -> None:
     assert (grace.status, grace.since, grace.grace_until) == (
         Status.GRACE_PERIOD,
         D(2022, 4, 14),
-        D(2022, 10, 14),
+        D(2022, 10, 13),
     )
     assert (grace.unpaid_year, grace.late_fee_rate) == (None, None)
-    assert legal_status(facts, D(2022, 10, 14)).status is Status.GRACE_PERIOD
-    expired = legal_status(facts, D(2022, 10, 15))
+    assert legal_status(facts, D(2022, 10, 13)).status is Status.GRACE_PERIOD
+    assert renewal_window(D(2022, 4, 14)) == (D(2021, 4, 14), D(2022, 10, 13))
+    # A term ending on a month's last day: registered 2012-03-01, in force to 2022-02-28.
+    assert renewal_window(D(2022, 3, 1))[1] == D(2022, 8, 28)
+    expired = legal_status(facts, D(2022, 10, 14))
     assert (expired.status, expired.since, expired.expiry_date) == (
         Status.EXPIRED,
         D(2022, 4, 14),
@@ -1280,8 +1286,9 @@ def trademark_renewals(*events: Event) -> RightFacts:
 
 
 def test_trademark_renewal_window_shangbiaofa_art40() -> None:
-    """商标法 art. 40: 12 months before the term ends, 6 months' grace after (both included)."""
-    assert renewal_window(D(2022, 4, 14)) == (D(2021, 4, 14), D(2022, 10, 14))
+    """商标法 art. 40: 12 months before the term ends, 6 months' grace after (both included); the
+    term's last day is 2022-04-13, so the grace's is 2022-10-13 (民法典 arts. 201, 202)."""
+    assert renewal_window(D(2022, 4, 14)) == (D(2021, 4, 14), D(2022, 10, 13))
 
 
 def test_trademark_renewal_filed_in_grace_keeps_the_mark_until_approved_shangbiaofa_art40() -> None:

@@ -595,3 +595,31 @@ def test_migration_0007_rewrites_untidy_ipc_codes_and_leaves_tidy_ones(
         "ipc_codes": "G06F17/30;G06F17/31",
     }
     assert Right.objects.filter(pk=tidy.pk).values("ipc_main", "ipc_codes").get() == tidy_before
+
+
+def test_an_annuity_of_the_compensated_term_is_paid_zhuanlifa_art42(examiner: User) -> None:
+    """An invention filed 2004-03-10 with 600 days of term compensation (专利法 2020 art. 42 ¶2)
+    owes year 21, due 2024-03-10, as its status says: paid that day, it stays in force. The
+    register had refused year 21 ("owes years 4 to 20"), and the patent then showed lapsed
+    inside its extended term."""
+    from ipfin.registry.domain import RightKind, annuity_schedule
+
+    filed, granted = date(2004, 3, 10), date(2007, 5, 20)
+    right = right_create(
+        actor=examiner, kind="invention", number=patent_no("invention", 2004), title="补偿期专利",
+        filing_date=filed, grant_date=granted, owners=[{"name": "甲科技有限公司"}],
+    )  # fmt: skip
+    right_event_record(
+        actor=examiner, right=right, type="term_compensation", date=date(2008, 1, 1),
+        payload={"days": 600, "kind": "grant_delay"},
+    )  # fmt: skip
+    for year, due in annuity_schedule(RightKind.INVENTION, filed, granted):
+        right_event_record(
+            actor=examiner, right=right, type="annuity_paid", date=due, payload={"year": year}
+        )
+    assert right_status(right, on=date(2024, 3, 1)).next_annuity == (21, date(2024, 3, 10))
+    right_event_record(
+        actor=examiner, right=right, type="annuity_paid", date=date(2024, 3, 10),
+        payload={"year": 21},
+    )  # fmt: skip
+    assert right_status(right, on=date(2024, 12, 1)).status == "in_force"
