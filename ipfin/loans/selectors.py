@@ -308,12 +308,20 @@ def instalment_states(rows: Sequence[Installment]) -> list[InstalmentState]:
 
 
 def other_loans_on_pledge(loan: Loan) -> list[int]:
-    """Other loans that still rely on the loan's pledge registration (any loan not closed,
-    declined or written off: a loan is given its pledge on approval)."""
+    """Other loans that still rely on the loan's pledge registration: any loan applied for,
+    approved, disbursed or repaying (a loan is given its pledge on approval), and one written
+    off that the pledge still secures (`secured_loans`: 账销案存, the bank keeps its claim and
+    its security). Leaving those out, the closing of a sibling loan asked the bank to release a
+    registration that still secured a written-off loan."""
     if loan.pledge_id is None:
         return []
+    unsettled = Installment.objects.filter(loan_id=OuterRef("pk"), settled_on__isnull=True)
+    written_off_owing = Q(state=LoanState.WRITTEN_OFF) & (
+        Q(outstanding_principal__gt=0) | Exists(unsettled)
+    )
     return list(
-        Loan.objects.filter(pledge_id=loan.pledge_id, state__in=ACTIVE_STATES)
+        Loan.objects.filter(pledge_id=loan.pledge_id)
+        .filter(Q(state__in=ACTIVE_STATES) | written_off_owing)
         .exclude(pk=loan.pk)
         .order_by("pk")
         .values_list("pk", flat=True)

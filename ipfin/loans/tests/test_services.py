@@ -518,6 +518,39 @@ def test_a_second_loan_on_the_same_pledge_defers_the_release(
     assert f"#{second.pk}" in note.message_zh
 
 
+def test_a_written_off_loan_the_pledge_still_secures_defers_the_release(
+    lend: Callable[..., Loan],
+    pledged: tuple[Pledge, Valuation],
+    bank_a_user: User,
+) -> None:
+    """Two loans on one pledge: B classified loss and written off (账销案存: the bank keeps its
+    claim, the pledge still secures it), then A repaid and closed. The bank is not asked to
+    release the pledge; it had been, the written-off loan left out of those relying on it."""
+    from ipfin.loans.domain import amount_to_settle
+    from ipfin.loans.selectors import (
+        instalment_states,
+        loan_terms,
+        release_pledge_due,
+        secured_loans,
+    )
+
+    pledge = pledged[0]
+    first, second = lend(pledge), lend(pledge)
+    day = date(2025, 3, 1)
+    services.loan_classify_manual(
+        actor=bank_a_user, loan=second, category="loss", reason="借款人破产", today=day
+    )
+    services.loan_write_off(actor=bank_a_user, loan=second, reason="核销", today=day)
+    first.refresh_from_db()
+    states = instalment_states(list(first.installments.order_by("n")))
+    owed = amount_to_settle(states, loan_terms(first), day)
+    services.loan_repay(actor=bank_a_user, loan=first, amount=owed, paid_on=day, today=day)
+    first = services.loan_close(actor=bank_a_user, loan=first, today=day)
+    assert [s.loan_id for s in secured_loans(pledge)] == [second.pk]
+    assert not Notification.objects.filter(verb="loan.release_request").exists()
+    assert not release_pledge_due(first)
+
+
 def test_a_park_applies_for_its_member_enterprise(
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
