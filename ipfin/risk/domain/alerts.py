@@ -97,14 +97,22 @@ class Finding:
     @property
     def key(self) -> str:
         """The alert's identity: the same facts give the same key on every scan. A
-        concentration is one alert while it lasts (its subject, not the day it was measured)."""
-        when = "" if self.kind is AlertKind.CONCENTRATION else self.date.isoformat()
-        parts = (self.kind.value, self.right_id, self.pledge_id, self.loan_id, self.subject, when)
-        return "|".join("" if part is None else str(part) for part in parts)
+        concentration is one alert while it lasts (its subject, not the day it was measured),
+        and one per bank: it names no right, pledge or loan, so without the bank two banks
+        concentrated in one industry or park made one key, and one of them was never told."""
+        if self.kind is AlertKind.CONCENTRATION:
+            return f"{concentration_key_base(self.subject)}|bank:{self.bank_id}"
+        parts = (self.kind.value, self.right_id, self.pledge_id, self.loan_id, self.subject)
+        return "|".join("" if part is None else str(part) for part in (*parts, self.date))
 
     @property
     def severity(self) -> Severity:
         return SEVERITY[self.kind]
+
+
+def concentration_key_base(subject: str | None) -> str:
+    """A concentration's key before its bank (as keys were written before they named it)."""
+    return f"{AlertKind.CONCENTRATION.value}||||{subject or ''}|"
 
 
 def alert_message(finding: Finding) -> tuple[str, str]:
