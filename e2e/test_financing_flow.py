@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import login, logout, nav_to
+from e2e.conftest import Dialogs, login, logout, nav_to
 from ipfin.accounts.models import Organisation, User
 from ipfin.accounts.services import user_create
 from ipfin.demo.scenarios.catalogue import BANK_A_LOAN
@@ -140,13 +140,7 @@ def test_demand_match_answer_loan_repayment_release(
     page.set_default_timeout(20_000)
     # Every irreversible step asks first (push, approval, disbursement, repayment, closure,
     # release): each confirmation is read and accepted.
-    asked: list[str] = []
-
-    def accept(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
+    dialogs = Dialogs(page)
 
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"fin_{name}.png"), full_page=True)
@@ -279,6 +273,7 @@ def test_demand_match_answer_loan_repayment_release(
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-state", "released")
     shot("10_public_released")
+    asked = dialogs.asked  # read in the tab, before it closes
     context.close()
 
     # --- and the database agrees -----------------------------------------------------------------

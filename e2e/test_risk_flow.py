@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.conftest import login, logout
+from e2e.conftest import Dialogs, login, logout
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.disposals.models import Disposal
 from ipfin.loans.models import Loan
@@ -73,7 +73,7 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # every confirmation, accepted
+    Dialogs(page)  # every confirmation, accepted
 
     # 1. The office runs the scan from its risk page.
     login(page, base, "office")

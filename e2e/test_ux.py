@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from django.apps import apps as django_apps
 
+from e2e.conftest import Dialogs
 from ipfin.demo.loader import load_demo
 from ipfin.portal.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -61,7 +62,7 @@ SCROLL = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
 def _login(page: Any, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.on("dialog", lambda dialog: dialog.accept())  # confirmations accepted, as a user would
+    Dialogs(page)  # confirmations accepted, as a user would
     page.goto(f"{base}/login/")
     page.get_by_test_id("login-username").fill(username)
     page.get_by_test_id("login-password").fill(password)
