@@ -43,7 +43,8 @@ def _range(low: Any, high: Any) -> str:
 def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list[dict[str, Any]]:
     """The comparison table: one row per term, one value per product (text, as shown)."""
     day = on or timezone.localdate()
-    rates = annual_rates([current_terms(p) for p in products], on=day)
+    terms = [current_terms(p) for p in products]
+    rates = annual_rates(terms, on=day)
 
     def rate(v: ProductVersion) -> str:
         if not v.lpr_tenor or v.rate_spread_bp is None:
@@ -57,7 +58,7 @@ def compare_rows(products: Sequence[Product], *, on: date | None = None) -> list
     english = is_english()
 
     # The parks by name, never their ids (one query for the products compared).
-    park_ids = {pk for p in products for pk in (current_terms(p).park_ids or [])}
+    park_ids = {pk for version in terms for pk in (version.park_ids or [])}
     park_names: dict[Any, Any] = dict(
         Organisation.objects.filter(pk__in=park_ids).values_list("pk", "name")
     )
