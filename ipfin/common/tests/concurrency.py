@@ -4,6 +4,7 @@ connection, released together by a barrier."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,3 +56,48 @@ def run_at_once(work: Callable[[int], Any], count: int = THREADS) -> list[tuple[
             return ("error", repr(exc))
 
     return all_at_once(count, outcome)
+
+
+def _outcome(work: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return ("ok", work())
+    except Conflict as exc:
+        return ("conflict", exc.code)
+    except Exception as exc:
+        return ("error", repr(exc))
+    finally:
+        connection.close()
+
+
+def while_held_open(
+    monkeypatch: Any,
+    services: Any,
+    action: str,
+    first: Callable[[], Any],
+    second: Callable[[], Any],
+) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    """`first` run in a thread, its transaction held open just after its audit record `action`
+    (written through `services.audit_record`), while `second` runs in another thread for a
+    second; then `first` goes on and commits. Each one's outcome as `run_at_once` gives it."""
+    reached, go_on = threading.Event(), threading.Event()
+    audit = services.audit_record
+
+    def audit_then_hold(**kw: Any) -> Any:
+        record = audit(**kw)
+        if kw.get("action") == action:
+            reached.set()
+            go_on.wait(10)  # the first write's transaction stays open here
+        return record
+
+    monkeypatch.setattr(services, "audit_record", audit_then_hold)
+    outcomes: dict[str, tuple[str, Any]] = {}
+    held = threading.Thread(target=lambda: outcomes.__setitem__("first", _outcome(first)))
+    held.start()
+    assert reached.wait(10), f"{action} was never recorded"
+    meanwhile = threading.Thread(target=lambda: outcomes.__setitem__("second", _outcome(second)))
+    meanwhile.start()
+    time.sleep(1.0)  # the second is under way while the first is uncommitted
+    go_on.set()
+    held.join(20)
+    meanwhile.join(20)
+    return outcomes["first"], outcomes["second"]

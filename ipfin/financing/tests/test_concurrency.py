@@ -3,16 +3,13 @@ serialises them anyway)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
 
 from ipfin.accounts.models import User
-from ipfin.common.errors import Conflict
+from ipfin.common.tests.concurrency import while_held_open
 from ipfin.financing import services
 from ipfin.financing.models import Demand, DemandResponse, ProductVersion
 
@@ -33,46 +30,20 @@ def test_an_answer_during_the_withdrawal_waits_for_it_and_is_refused(
     assert connection.vendor == "postgresql"
     demand = file_demand()
     (row,) = services.demand_push(actor=enterprise_a_user, demand=demand)
-    withdrawing, go_on = threading.Event(), threading.Event()
-    audit = services.audit_record
-
-    def audit_then_hold(**kw: Any) -> Any:
-        record = audit(**kw)
-        if kw.get("action") == "demand.withdraw":
-            withdrawing.set()
-            go_on.wait(10)  # the withdrawal's transaction stays open here
-        return record
-
-    monkeypatch.setattr(services, "audit_record", audit_then_hold)
-    outcome: dict[str, Any] = {}
     enterprise_id, bank_id = enterprise_a_user.pk, bank_a_user.pk
 
     def withdraw() -> None:
-        try:
-            actor = User.objects.select_related("organisation").get(pk=enterprise_id)
-            services.demand_withdraw(actor=actor, demand=Demand.objects.get(pk=demand.pk))
-        finally:
-            connection.close()
+        actor = User.objects.select_related("organisation").get(pk=enterprise_id)
+        services.demand_withdraw(actor=actor, demand=Demand.objects.get(pk=demand.pk))
 
     def answer() -> None:
-        try:
-            actor = User.objects.select_related("organisation").get(pk=bank_id)
-            services.demand_respond(actor=actor, response_id=row.pk, response="interested")
-            outcome["answer"] = "recorded"
-        except Conflict as exc:
-            outcome["answer"] = exc.code
-        finally:
-            connection.close()
+        actor = User.objects.select_related("organisation").get(pk=bank_id)
+        services.demand_respond(actor=actor, response_id=row.pk, response="interested")
 
-    first = threading.Thread(target=withdraw)
-    first.start()
-    assert withdrawing.wait(10)
-    second = threading.Thread(target=answer)
-    second.start()
-    time.sleep(1.0)  # the answer is under way while the withdrawal is uncommitted
-    go_on.set()
-    first.join(20)
-    second.join(20)
-    assert outcome["answer"] != "recorded"
+    withdrawn, answered = while_held_open(
+        monkeypatch, services, "demand.withdraw", withdraw, answer
+    )
+    assert withdrawn[0] == "ok"
+    assert answered[0] != "ok", answered
     assert DemandResponse.objects.get(pk=row.pk).response == ""
     assert Demand.objects.get(pk=demand.pk).state == "withdrawn"

@@ -5,17 +5,13 @@ eight concurrent recordings of a ready deal write one event in the register."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
-from ipfin.common.errors import Conflict
-from ipfin.common.tests.concurrency import THREADS, run_at_once
+from ipfin.common.tests.concurrency import THREADS, run_at_once, while_held_open
 from ipfin.registry.models import Right, RightEvent
 from ipfin.trading import services
 from ipfin.trading.models import Deal, Interest, Listing
@@ -91,47 +87,19 @@ def test_a_relisting_while_a_deal_commits_waits_for_it_and_is_refused(
     interest = services.interest_express(
         actor=enterprise_b_user, listing_id=listing.pk, message="意向"
     )
-    agreeing, go_on = threading.Event(), threading.Event()
-    audit = services.audit_record
-
-    def audit_then_hold(**kw: Any) -> Any:
-        record = audit(**kw)
-        if kw.get("action") == "trading.deal_agree":
-            agreeing.set()
-            go_on.wait(10)  # the deal's transaction stays open here
-        return record
-
-    monkeypatch.setattr(services, "audit_record", audit_then_hold)
     seller_id = enterprise_a_user.pk
-    outcome: dict[str, Any] = {}
 
-    def agree() -> None:
-        try:
-            actor = User.objects.select_related("organisation").get(pk=seller_id)
-            outcome["deal"] = services.deal_agree(
-                actor=actor, listing_id=listing.pk, interest_id=interest.pk, price="500000"
-            ).pk
-        finally:
-            connection.close()
+    def agree() -> int:
+        actor = User.objects.select_related("organisation").get(pk=seller_id)
+        return services.deal_agree(
+            actor=actor, listing_id=listing.pk, interest_id=interest.pk, price="500000"
+        ).pk
 
-    def relist() -> None:
-        try:
-            actor = User.objects.select_related("organisation").get(pk=seller_id)
-            outcome["relist"] = ("ok", services.listing_create(actor=actor, data=sale).pk)
-        except Conflict as exc:
-            outcome["relist"] = ("conflict", exc.code)
-        finally:
-            connection.close()
+    def relist() -> int:
+        actor = User.objects.select_related("organisation").get(pk=seller_id)
+        return services.listing_create(actor=actor, data=sale).pk
 
-    agreeing_thread = threading.Thread(target=agree)
-    agreeing_thread.start()
-    assert agreeing.wait(10)
-    relisting_thread = threading.Thread(target=relist)
-    relisting_thread.start()
-    time.sleep(1.0)  # the relisting is under way while the deal is uncommitted
-    go_on.set()
-    agreeing_thread.join(20)
-    relisting_thread.join(20)
-    assert isinstance(outcome["deal"], int)
-    assert outcome["relist"] == ("conflict", "deal_pending")
+    agreed, relisted = while_held_open(monkeypatch, services, "trading.deal_agree", agree, relist)
+    assert agreed[0] == "ok" and isinstance(agreed[1], int)
+    assert relisted == ("conflict", "deal_pending")
     assert not Listing.objects.filter(right=right, state="open").exists()
