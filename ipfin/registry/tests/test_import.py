@@ -516,9 +516,10 @@ def test_map_rows_pending_cnipr_invention_has_no_grant_and_no_event(shared_data:
 def test_a_batch_that_loses_a_race_for_a_number_is_written_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another import commits the same number between this batch's look-up and its write: the
-    COPY's unique violation comes out as Django's IntegrityError (through the connection's
-    error wrapper), and the batch is looked up and written again, merging into the right the
+    """Another import commits the same number between this batch's look-up and its write (on
+    PostgreSQL the set-based merge's: after the batch's rights are matched against the register,
+    before the new ones are inserted): the unique violation comes out as Django's
+    IntegrityError, and the batch is looked up and written again, merging into the right the
     other import made."""
     import threading
 
@@ -526,28 +527,27 @@ def test_a_batch_that_loses_a_race_for_a_number_is_written_again(
 
     from ipfin.registry import importers
 
-    original = importers._Table.insert
+    original = importers._StagedFile._insert_new
     raced: list[bool] = []
 
-    def rival(row: dict[str, Any]) -> None:
+    def rival(number: str) -> None:
         try:
             Right.objects.create(
-                number=row["number"], kind=row["kind"], title="另一导入",
-                filing_date=row["filing_date"],
+                number=number, kind=RightKind.UTILITY_MODEL.value, title="另一导入",
+                filing_date=date(2012, 5, 31),
             )  # fmt: skip
         finally:
             connection.close()
 
-    def insert_after_a_rival(self: Any, rows: Any) -> None:
-        table = self.connection.ops.quote_name("registry_right")
-        if self.copy_sql.startswith(f"COPY {table} ") and not raced:
+    def insert_after_a_rival(self: Any, cursor: Any, lo: int, hi: int, now: Any) -> int:
+        if not raced:
             raced.append(True)
-            other = threading.Thread(target=rival, args=(rows[0],))
+            other = threading.Thread(target=rival, args=(self.records[lo].number,))
             other.start()
             other.join()
-        original(self, rows)
+        return original(self, cursor, lo, hi, now)
 
-    monkeypatch.setattr(importers._Table, "insert", insert_after_a_rival)
+    monkeypatch.setattr(importers._StagedFile, "_insert_new", insert_after_a_rival)
     out, _ = run(write_cnipr(tmp_path / "a" / "race.csv", [cnipr_row("CN201220249767.4")]))
     assert raced == [True]
     right = Right.objects.get()
