@@ -205,3 +205,37 @@ def test_the_cases_cover_what_the_merge_decides() -> None:
             seen["owners_differ"] += len(first["owners_differ"])
             transaction.set_rollback(True)
     assert all(seen.values()), seen
+
+
+@pytest.mark.parametrize(
+    ("year", "added"),
+    [(2, 0), (2.0, 0), ("2", 1), (Decimal("2"), 1), (True, 1), (None, 1), (date(2020, 1, 1), 1)],
+    ids=["int", "float", "text", "decimal", "true", "none", "date"],
+)
+def test_an_annuity_year_is_compared_as_stored(year: Any, added: int) -> None:
+    """An annuity year is present when the register holds the same year as stored (JSON): 2.0
+    is 2, but "2", a Decimal (stored as "2") and true are not; a date is the same date each
+    run. Both merges agree. The row-by-row merge had compared the Python values (a Decimal 2 was
+    2, true was 1, a date never matched what it had stored), so the two merges differed."""
+    right = Right.objects.create(
+        number="201810000001.X", kind=RightKind.INVENTION.value, title="一种装置",
+        filing_date=date(2018, 1, 1),
+    )  # fmt: skip
+    RightEvent.objects.create(
+        right=right, type=EventType.ANNUITY_PAID.value, date=date(2019, 1, 1), payload={"year": 1}
+    )
+    RightEvent.objects.create(
+        right=right, type=EventType.ANNUITY_PAID.value, date=date(2020, 1, 1), payload={"year": 2}
+    )
+    record = RightRecord(
+        row=2, number=right.number, kind=RightKind.INVENTION, title="一种装置",
+        filing_date=date(2018, 1, 1),
+        events=(
+            EventRecord(EventType.ANNUITY_PAID, date(2021, 3, 1), "file/x.csv", {"year": year}),
+        ),
+    )  # fmt: skip
+    by_rows = _run([record], set_based=False, batch_size=10)
+    set_based = _run([record], set_based=True, batch_size=10)
+    assert set_based == by_rows
+    assert len(by_rows[0]["events"]) - 2 == added
+    assert len(by_rows[1]["events"]) == len(by_rows[0]["events"])  # a re-run adds nothing
