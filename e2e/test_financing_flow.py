@@ -245,7 +245,11 @@ def test_demand_match_answer_loan_repayment_release(
 
     # --- ... records the repayment that settles it, closes it ------------------------------------
     page.get_by_test_id("repay").locator("#id_amount").fill("800000.00")
-    page.get_by_test_id("repay-submit").click()
+    # The form goes with the page's once-only key (ipfin.accounts.idempotency): a second click
+    # would be the same request, acted on once.
+    with page.expect_request(lambda r: r.method == "POST" and "/repayments/" in r.url) as sent:
+        page.get_by_test_id("repay-submit").click()
+    assert re.search(r"(^|&)_once=[0-9a-f]{32}(&|$)", sent.value.post_data or ""), sent.value
     expect(page.get_by_test_id("messages")).to_contain_text("已登记还款 800,000.00 元")
     expect(page.get_by_test_id("loan-state")).to_have_attribute("data-state", "repaying")
     expect(page.get_by_test_id("outstanding")).to_have_text("0.00 元")

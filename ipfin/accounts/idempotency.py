@@ -16,6 +16,15 @@ answer again, and the write happens once.
   hashed or where it is used.
 - Without the header, or anonymous (the calculators), nothing changes.
 - A client's keys past their 24 hours are deleted when it claims a new one.
+
+The pages' forms get the same protection against a second click (or a form sent again from the
+browser's history): the page's script gives each form, when first sent, a random key in the field
+`_once` (ipfin/web/static/web/ipfin.js). A POST outside /api/ from a signed-in user with that
+field claims the key together with the request's fingerprint (a form changed and sent again is a
+new request). While the first runs, the second waits for it; once it has answered with a redirect
+(the page's "done"), the second is sent where the first went, told that the form was already
+sent and was not acted on again. A first answer that is not a redirect (the form shown again with
+its errors, a refusal) frees the key: nothing was done, so sending it again runs.
 """
 
 from __future__ import annotations
@@ -27,17 +36,21 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ipfin.accounts.auth import bearer_tokens
 from ipfin.accounts.models import IdempotentRequest
 
-__all__ = ["HEADER", "KEEP_FOR", "IdempotencyMiddleware", "shown_once"]
+__all__ = ["FORM_FIELD", "HEADER", "KEEP_FOR", "IdempotencyMiddleware", "shown_once"]
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "_once"
 KEEP_FOR = timedelta(hours=24)
 WAIT_SECONDS = 10.0
 _POLL = 0.05
@@ -131,6 +144,17 @@ def _claim(user_id: int, key: str, fingerprint: str) -> tuple[bool, IdempotentRe
     raise RuntimeError("could not claim the idempotency key")
 
 
+def _answered(row: IdempotentRequest) -> IdempotentRequest | None:
+    """`row` once its request has answered, or as it stands after WAIT_SECONDS; None when it was
+    freed meanwhile (run the request)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    current: IdempotentRequest | None = row
+    while current is not None and current.status is None and time.monotonic() < deadline:
+        time.sleep(_POLL)
+        current = IdempotentRequest.objects.filter(pk=row.pk).first()
+    return current
+
+
 def _replay(row: IdempotentRequest, fingerprint: str) -> HttpResponse | None:
     """The first answer to `row`'s key; None when it was freed meanwhile (run the request)."""
     if row.fingerprint != fingerprint:
@@ -141,11 +165,7 @@ def _replay(row: IdempotentRequest, fingerprint: str) -> HttpResponse | None:
             "This Idempotency-Key was used for another request (method, path or body differ). "
             "Use a new key for a new request.",
         )
-    deadline = time.monotonic() + WAIT_SECONDS
-    current: IdempotentRequest | None = row
-    while current is not None and current.status is None and time.monotonic() < deadline:
-        time.sleep(_POLL)
-        current = IdempotentRequest.objects.filter(pk=row.pk).first()
+    current = _answered(row)
     if current is None:
         return None
     if current.status is None:
@@ -167,6 +187,8 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            return self._form(request)
         key = request.headers.get(HEADER)
         if key is None or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
@@ -208,4 +230,56 @@ class IdempotencyMiddleware:
         if getattr(request, _SHOWN_ONCE, False) and response.status_code < 300:
             fields.update(status=409, content_type="application/json", body=_kept_instead(response))
         IdempotentRequest.objects.filter(pk=row.pk).update(**fields)
+        return response
+
+    def _form(self, request: HttpRequest) -> HttpResponse:
+        """A page's form sent with its `_once` key (see the module docstring)."""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        once = request.POST.get(FORM_FIELD, "")
+        if not _valid_key(once) or len(once) > 64:
+            return self.get_response(request)
+        fingerprint = _fingerprint(request)
+        key = f"form:{once}:{fingerprint[:32]}"
+        for _attempt in range(2):
+            claimed, row = _claim(user.pk, key, fingerprint)
+            if claimed:
+                return self._run_form(request, row)
+            first = _answered(row)
+            if first is None:  # the first was not acted on (its key freed): this one runs
+                continue
+            if first.status is None:
+                messages.warning(request, _("该表单已提交，正在处理中，请稍后刷新页面查看结果。"))
+            else:
+                messages.info(
+                    request,
+                    _("该表单已提交并已处理，本次未重复执行。如需再次提交，请刷新页面后重新填写。"),
+                )
+            # Where the first went; while it still runs, back to the form's page.
+            hosts = {request.get_host()}
+            for location in (
+                bytes(first.body).decode() if first.status is not None else "",
+                request.headers.get("Referer", ""),
+            ):
+                if location and url_has_allowed_host_and_scheme(location, allowed_hosts=hosts):
+                    return HttpResponseRedirect(location)
+            return HttpResponseRedirect("/")
+        return self.get_response(request)
+
+    def _run_form(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotentRequest.objects.filter(pk=row.pk).delete()
+            raise
+        if 300 <= response.status_code < 400 and response.get("Location"):
+            # What a second sending is told: where the first went (kept instead of a body).
+            IdempotentRequest.objects.filter(pk=row.pk).update(
+                status=response.status_code,
+                content_type="text/uri-list",
+                body=response["Location"].encode(),
+            )
+        else:
+            IdempotentRequest.objects.filter(pk=row.pk).delete()
         return response

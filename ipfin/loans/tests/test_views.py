@@ -218,3 +218,104 @@ def test_nav_links(browser: Callable[..., Client], bank_a_user: User, office_use
     assert 'data-testid="nav-loans"' in html and 'data-testid="nav-subsidies"' not in html
     html = browser(office_user).get("/loans/").content.decode()
     assert 'data-testid="nav-loans"' in html and 'data-testid="nav-subsidies"' in html
+
+
+# --- a form sent twice (ipfin.accounts.idempotency, the pages' `_once` key) ----------------------
+
+
+def _repay(client: Client, loan: Loan, amount: str, on: date, once: str | None) -> Any:
+    body = {"amount": amount, "paid_on": on.isoformat()}
+    if once is not None:
+        body["_once"] = once
+    return client.post(
+        f"/loans/{loan.pk}/repayments/", body, HTTP_REFERER=f"http://testserver/loans/{loan.pk}/"
+    )
+
+
+def test_a_repayment_form_sent_twice_is_recorded_once(
+    browser: Callable[..., Client],
+    bank_a_user: User,
+    lend: Callable[..., Loan],
+    pledged: tuple[Pledge, Valuation],
+) -> None:
+    """A second click on 登记还款 (the same page's form, the same key, the same amounts) records
+    nothing more: it is sent where the first went and told the form was already acted on."""
+    loan = lend(pledged[0])
+    bank = browser(bank_a_user)
+    on = date(2025, 2, 15)
+    first = _repay(bank, loan, "1000.00", on, "a" * 32)
+    second = _repay(bank, loan, "1000.00", on, "a" * 32)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second["Location"] == first["Location"]
+    assert loan.repayments.count() == 1
+    page = bank.get(second["Location"]).content.decode()
+    assert "本次未重复执行" in page
+    # A form changed and sent again, or a page loaded afresh (a new key), is a new repayment;
+    # so is a form without the key (a client without the page's script).
+    assert _repay(bank, loan, "2000.00", on, "a" * 32).status_code == 302
+    assert _repay(bank, loan, "1000.00", on, "b" * 32).status_code == 302
+    assert _repay(bank, loan, "1000.00", on, None).status_code == 302
+    assert loan.repayments.count() == 4
+
+
+def test_a_refused_form_sent_again_is_acted_on_again(
+    browser: Callable[..., Client],
+    bank_a_user: User,
+    lend: Callable[..., Loan],
+    pledged: tuple[Pledge, Valuation],
+) -> None:
+    """A first answer that is not a redirect (the form shown again with its error) did nothing:
+    its key is not kept, and the same form sent again runs (and is refused again, on its own)."""
+    from ipfin.accounts.models import IdempotentRequest
+
+    loan = lend(pledged[0])
+    bank = browser(bank_a_user)
+    on = date(2025, 2, 15)
+    for _ in range(2):
+        refused = _repay(bank, loan, "9999999.00", on, "c" * 32)  # above what settles the loan
+        assert refused.status_code == 422
+        assert 'data-testid="action-error"' in refused.content.decode()
+    assert not IdempotentRequest.objects.filter(user=bank_a_user).exists()
+    assert loan.repayments.count() == 0
+
+
+def test_another_users_key_is_theirs(
+    browser: Callable[..., Client],
+    bank_a_user: User,
+    bank_a: Organisation,
+    make_user: Callable[..., User],
+    lend: Callable[..., Loan],
+    pledged: tuple[Pledge, Valuation],
+) -> None:
+    """Keys are per user: a colleague's form with the same key (and body) is theirs to send."""
+    bank_a_user2 = make_user("bank_a_2", bank_a)
+    loan = lend(pledged[0])
+    on = date(2025, 2, 15)
+    assert _repay(browser(bank_a_user), loan, "1000.00", on, "d" * 32).status_code == 302
+    assert _repay(browser(bank_a_user2), loan, "1000.00", on, "d" * 32).status_code == 302
+    assert loan.repayments.count() == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_repayment_form_sent_twice_at_once_is_recorded_once(
+    bank_a_user: User,
+    lend: Callable[..., Loan],
+    pledged: tuple[Pledge, Valuation],
+) -> None:
+    """Two sends of one form arriving together (a double click): one records the repayment, the
+    other waits for it and is sent where it went."""
+    from ipfin.common.tests.concurrency import all_at_once
+
+    loan = lend(pledged[0])
+
+    def send(i: int) -> tuple[int, str]:
+        client = Client()
+        client.force_login(bank_a_user)
+        response = _repay(client, loan, "1000.00", date(2025, 2, 15), "e" * 32)
+        return response.status_code, response["Location"]
+
+    outcomes = all_at_once(4, send)
+    assert [status for status, _ in outcomes] == [302] * 4
+    assert len({location for _, location in outcomes}) == 1
+    assert loan.repayments.count() == 1

@@ -17,6 +17,29 @@ document.addEventListener(
   true,
 );
 
+// Every POST form, when first sent, gets a random key in the field "_once", kept while the page
+// is: a second click, or the form sent again from the browser's history, carries the same key,
+// and the server acts on it once (ipfin.accounts.idempotency). A page loaded afresh makes a new key.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") {
+      return;
+    }
+    if (form.querySelector('input[name="_once"]') === null) {
+      const bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "_once";
+      field.value = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      form.append(field);
+    }
+  },
+  true,
+);
+
 // <select data-autosubmit>: choosing an option submits its form (the language switch).
 document.addEventListener("change", (event) => {
   const field = event.target;
