@@ -190,7 +190,7 @@ class IdempotencyMiddleware:
         if request.method == "POST" and not request.path.startswith("/api/"):
             return self._form(request)
         key = request.headers.get(HEADER)
-        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+        if key is None or request.method != "POST":
             return self.get_response(request)
         user_id = _client(request)
         if user_id is None:

@@ -613,6 +613,17 @@ def _merge(current: dict[str, Any], record: RightRecord) -> list[str]:
     return changed
 
 
+def _grant_before_filing(record: RightRecord) -> RowProblem:
+    """A row whose merge into the register's right would grant it before its filing."""
+    return RowProblem(
+        record.row,
+        Problem.GRANT_BEFORE_FILING,
+        "与登记簿冲突：合并后授权日早于申请日",
+        "conflicts with the register: the grant date would precede the filing",
+        record.number,
+    )
+
+
 @dataclass
 class _BatchCounts:
     created: int = 0
@@ -682,15 +693,7 @@ def _write_batch(batch: Sequence[RightRecord], source: str) -> _BatchCounts:
             current = dict(existing[rec.number])
             changed = _merge(current, rec)
             if current["grant_date"] is not None and current["grant_date"] < current["filing_date"]:
-                counts.conflicts.append(
-                    RowProblem(
-                        rec.row,
-                        Problem.GRANT_BEFORE_FILING,
-                        "与登记簿冲突：合并后授权日早于申请日",
-                        "conflicts with the register: the grant date would precede the filing",
-                        rec.number,
-                    )
-                )
+                counts.conflicts.append(_grant_before_filing(rec))
                 continue
             right_id = current["id"]
             missing_owners = _owner_rows(right_id, rec) if right_id not in with_owners else []
@@ -822,7 +825,7 @@ class _StagedFile:
         payload_encoder = RightEvent._meta.get_field("payload").encoder
         json_columns = {f.attname for f in self.merged if isinstance(f, models.JSONField)}
         rows = []
-        for seq in range(lo, min(hi, len(self.records))):
+        for seq in range(lo, hi):
             rec = self.records[seq]
             values = _right_values(rec)
             row: list[Any] = [seq, rec.number]
@@ -943,15 +946,7 @@ class _StagedFile:
             cursor.execute(self._target_sql(), [lo, hi, locked])
             cursor.execute(f"SELECT seq FROM {self.TARGET} WHERE conflict ORDER BY seq")  # noqa: S608 - this class's SQL
             for (seq,) in cursor.fetchall():
-                counts.conflicts.append(
-                    RowProblem(
-                        self.records[seq].row,
-                        Problem.GRANT_BEFORE_FILING,
-                        "与登记簿冲突：合并后授权日早于申请日",
-                        "conflicts with the register: the grant date would precede the filing",
-                        self.records[seq].number,
-                    )
-                )
+                counts.conflicts.append(_grant_before_filing(self.records[seq]))
             assignments = ", ".join(
                 f"{q(str(f.column))} = t.{q(str(f.column))}" for f in self.merged
             )
