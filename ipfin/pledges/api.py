@@ -17,8 +17,9 @@ from typing import Any
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Body, File, Query, Router, Schema, Status
+from ninja import Body, File, Query, Router, Status
 from ninja.files import UploadedFile
+from pydantic import BaseModel
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
@@ -238,7 +239,7 @@ def submit(request: HttpRequest, payload: PledgeIn) -> Status[dict[str, Any]]:
     return Status(201, _fresh(request, pledge.pk))
 
 
-class ChecksOut(Schema):
+class ChecksOut(BaseModel):  # from a dict, as CheckOut
     checks: list[CheckOut]
 
 

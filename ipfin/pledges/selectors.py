@@ -26,8 +26,9 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
+from weakref import WeakKeyDictionary
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     CharField,
     Count,
@@ -660,8 +661,9 @@ def _reads_sql(vendor: str, by: str, count: int) -> str:
     event_values = ", ".join([e["id"], e["type"], e["date"], payload, e["source"]])
     owner_values = ", ".join(share if name == "share" else o[name] for name in _OWNER_FIELDS)
     # Names from the models, quoted by the backend; every value goes as a parameter.
+    columns = ", ".join(f"r.{q(str(f.column))}" for f in Right._meta.concrete_fields)
     return (
-        f"SELECT r.*, "  # noqa: S608
+        f"SELECT {columns}, "  # noqa: S608
         f"(SELECT {agg}({array}({event_values})) FROM {event} e "
         f"WHERE {e['right_id']} = r.{q('id')} AND {e['date']} <= %s) AS reads_events, "
         f"(SELECT {agg}({array}({owner_values})) FROM {owner} o "
@@ -671,6 +673,30 @@ def _reads_sql(vendor: str, by: str, count: int) -> str:
         f"AND i.{q('active')} AND i.{q('pledge_id')} <> %s) AS reads_held "
         f"FROM {right} r WHERE {match}"
     )
+
+
+# The converters of each of Right's columns on a connection (`_right_loading`), found once per
+# connection: finding them costs about as much as the rest of reading a right.
+_Loading = tuple[list[str], list[tuple[int, Any, list[Any]]]]
+_LOADING: WeakKeyDictionary[Any, _Loading] = WeakKeyDictionary()
+
+
+def _right_loading(db: Any) -> _Loading:
+    """Right's attnames in `_reads_sql`'s column order, and (position, column, converters) for
+    each column whose value the connection `db` gives otherwise than the model holds it (what
+    the ORM's compiler applies to a row: the backend's converters, then the field's)."""
+    found = _LOADING.get(db)
+    if found is None:
+        fields = Right._meta.concrete_fields
+        converting = []
+        for i, field in enumerate(fields):
+            col = field.get_col(Right._meta.db_table)
+            converters = db.ops.get_db_converters(col) + field.get_db_converters(db)
+            if converters:
+                converting.append((i, col, converters))
+        found = ([f.attname for f in fields], converting)
+        _LOADING[db] = found
+    return found
 
 
 def _json_rows(value: Any) -> list[list[Any]]:
@@ -720,11 +746,22 @@ def register_reads(
     owners: dict[int, list[RightOwner]] = {}
     held: set[int] = set()
     database = connection.alias
-    for right in Right.objects.raw(sql, params):
+    # Through the cursor, each right built as the ORM builds it (`_right_loading`): a raw query
+    # set found each column's converters again on every call.
+    names, converting = _right_loading(connections[database])
+    width = len(names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for row in rows:
+        values = list(row[:width])
+        for i, col, converters in converting:
+            for convert in converters:
+                values[i] = convert(values[i], col, connection)
+        right = Right.from_db(database, names, values)
         rights.append(right)
         pk = right.pk
-        # The query's extra columns, set on each instance by the raw query set.
-        extra = right.__dict__
+        extra = dict(zip(("reads_events", "reads_owners", "reads_held"), row[width:], strict=True))
         if extra["reads_held"]:
             held.add(pk)
         own_events = [

@@ -220,6 +220,29 @@ def test_register_reads_equal_the_three_orm_reads_on_this_database(
     # Four with random events, three in force (annuities paid) to be pledged, one co-owned.
     rights = [make_right(paid=False) for _ in range(4)] + [make_right() for _ in range(3)]
     rights.append(make_right(owners=[enterprise_a, enterprise_b, {"name": "某研究所"}], paid=False))
+    # Every kind of column the ORM converts on one database or the other: JSON lists (a mark's
+    # classes and groups), dates (a work's creation, first publication), times (created_at).
+    rights.append(
+        make_right(
+            kind="trademark",
+            mark_text="测试标",
+            nice_classes=[9, 42],
+            similar_groups=["0901", "4220"],
+            paid=False,
+        )
+    )
+    rights.append(
+        make_right(
+            kind="copyright",
+            number="国作登字-2019-F-00654399",
+            filing_date=date(2019, 5, 20),
+            grant_date=date(2019, 6, 1),
+            author_kind="person",
+            created_on=date(1990, 1, 1),
+            first_published_on=date(1991, 2, 3),
+            paid=False,
+        )
+    )
     payloads: list[dict[str, Any]] = [
         {},
         {"year": 3, "amount": "900.00"},
@@ -269,6 +292,7 @@ def test_register_reads_equal_the_three_orm_reads_on_this_database(
         return {f.attname: getattr(right, f.attname) for f in Right._meta.concrete_fields}
 
     stored = list(Right.objects.filter(pk__in=[r.pk for r in rights]))
+    assert {r.kind for r in stored} >= {"trademark", "copyright", "invention"}
     for day in (today - timedelta(days=400), today, today + timedelta(days=2)):
         for exclude in (None, int(left_out.pk)):
             reads = register_reads(
