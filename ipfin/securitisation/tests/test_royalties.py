@@ -24,9 +24,15 @@ URL = "/api/v1/abs/royalties"
 
 @pytest.fixture
 def licensed(
-    make_right: Callable[..., Right], examiner: User, enterprise_b: Organisation, today: date
+    make_right: Callable[..., Right],
+    examiner: User,
+    enterprise_b: Organisation,
+    today: date,
+    submit: Callable[..., Any],
 ) -> Right:
-    """Enterprise A's right, licensed (ordinary) to enterprise B, recorded today."""
+    """Enterprise A's right, licensed (ordinary) to enterprise B, recorded today; enterprise A
+    is bank A's customer (bank A filed a pledge of another of its rights), bank B's not."""
+    submit([make_right()], confirm=False)
     right = make_right()
     right_event_record(
         actor=examiner, right=right, type="licence", date=today,
@@ -127,7 +133,10 @@ def test_a_licences_royalties_are_recorded_once_whichever_bank(
     bank_b_user: User,
     api_client: Callable[..., Any],
     today: date,
+    submit: Callable[..., Any],
+    make_right: Callable[..., Right],
 ) -> None:
+    submit([make_right()], actor=bank_b_user, confirm=False)  # the licensor deals with both
     body = {
         "number": licensed.number,
         "licensee_uscc": enterprise_b.uscc,
@@ -137,3 +146,29 @@ def test_a_licences_royalties_are_recorded_once_whichever_bank(
     for bank in (bank_a_user, bank_b_user):
         again = api_client(bank).post_json(URL, body)
         assert (again.status_code, again.json()["code"]) == (409, "receivable_exists")
+
+
+def test_only_a_bank_the_licensor_deals_with_records_its_royalties_minfadian_art545(
+    licensed: Right,
+    enterprise_b: Organisation,
+    bank_a_user: User,
+    bank_b_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """The royalties are the licensor's claim on the licensee (民法典 art. 545: the creditor
+    assigns its claims): a bank the licensor has no dealings with on the platform is refused,
+    naming the right, and records nothing; else it would hold the one receivable of the
+    licence (409 `receivable_exists`) and keep the licensor's own bank out."""
+    good = {
+        "number": licensed.number,
+        "licensee_uscc": enterprise_b.uscc,
+        "payments": _payments(today, "1000.00"),
+    }
+    stranger = api_client(bank_b_user)
+    refused = stranger.post_json(URL, good)
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        422, "licensor_not_customer", "number",
+    )  # fmt: skip
+    assert stranger.get(URL).json() == []
+    assert api_client(bank_a_user).post_json(URL, good).status_code == 201
