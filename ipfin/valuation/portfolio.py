@@ -415,19 +415,36 @@ _TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB:
 
 
 def _packed_rows_sql(select: str) -> str:
-    """The rows of `select` (the columns of `_RAW`, right id first) packed by blocks of right ids:
-    per block its lowest right id, its count of rights, and its rows' values as big-endian int8
-    (int8send) concatenated row after row.
+    """The rows of `select` (the columns of `_RAW`, right id first: the rights of one block of
+    right ids, `_blocks`) packed into one row: their lowest right id, their count, and their
+    values as big-endian int8 (int8send) concatenated row after row; no row when there are none.
 
     COPY sends one message per row, and reading a million messages costs the client seconds of
     Python; packed, the same values come as a handful of rows NumPy reads in one step. A NULL
-    would drop its row from the concatenation: `_unpacked` checks the length."""
+    would drop its row from the concatenation: `_unpacked` checks the length. One statement per
+    block rather than one grouping every block: the grouping sorted all the rows by their block
+    first (a seventh of the read's time, on rows already read in id order)."""
     names = [f"c{i}" for i in range(len(_RAW))]
     row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
     return (
         f"SELECT MIN(q.c0), COUNT(*), string_agg({row}, ''::bytea) "  # noqa: S608 - our SQL
-        f"FROM ({select}) AS q({', '.join(names)}) GROUP BY q.c0 >> {_PACK_SHIFT}"
+        f"FROM ({select}) AS q({', '.join(names)}) HAVING COUNT(*) > 0"
     )
+
+
+def _blocks(cursor: Any, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The blocks of right ids (aligned on multiples of 2**_PACK_SHIFT) that hold a right with
+    an id in [lo, hi], each as the closed range of its ids within [lo, hi], in order: one scan
+    of the primary key's range."""
+    cursor.execute(
+        f"SELECT DISTINCT id >> {_PACK_SHIFT} FROM {Right._meta.db_table} "  # noqa: S608 - model
+        "WHERE id >= %s AND id <= %s ORDER BY 1",
+        [lo, hi],
+    )
+    size = 1 << _PACK_SHIFT
+    return [
+        (max(lo, block * size), min(hi, block * size + size - 1)) for (block,) in cursor.fetchall()
+    ]
 
 
 def _fetch_binary(sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -460,13 +477,11 @@ def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray
 
 
 def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.int64]]:
-    if params:
-        # A filtered read is small: through the cursor, row by row.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return _from_rows(rows, ipc_text=False)
-    return _read_packed(sql)
+    """A filtered read (small): through the cursor, row by row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _from_rows(rows, ipc_text=False)
 
 
 # At most this many connections for the direct read (each holds 256 MB of work memory).
@@ -492,12 +507,12 @@ def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
         low, high, count = _register_span()
         ranges = span_ranges(low, high, count, max(1, -(-count // min(readers, MAX_READERS))))
         if len(ranges) < 2:
-            return _read_packed(_sql("postgresql", on=on))
+            return _read_packed(on)
         _before_ranges_read()
 
         def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
             try:
-                return _packed_blocks_read(_sql("postgresql", on=on, ids=lo_hi), snapshot)
+                return _packed_blocks_read(on, lo_hi, snapshot)
             finally:
                 connection.close()  # this thread's own connection
 
@@ -505,7 +520,7 @@ def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
             with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
                 parts = list(pool.map(read, ranges))
         except OperationalError:
-            return _read_packed(_sql("postgresql", on=on))
+            return _read_packed(on)
     return _unpacked([block for part in parts for block in part], "the register's read")
 
 
@@ -538,25 +553,30 @@ def _one_big_scan(cursor: Any) -> None:
     cursor.execute("SET LOCAL enable_hashagg = off")
 
 
-def _packed_blocks_read(sql: str, snapshot: str | None = None) -> list[tuple[int, Any]]:
-    """The (rights, packed rows) blocks of `sql` (no parameters; `_packed_rows_sql`), in a
-    transaction of its own, which reads the exported `snapshot` when one is given."""
+def _packed_blocks_read(
+    on: date, span: tuple[int, int] | None = None, snapshot: str | None = None
+) -> list[tuple[int, Any]]:
+    """The (rights, packed rows) blocks of the rights with ids in `span` (None: every right) as
+    of `on`, one statement per block (`_packed_rows_sql`), in a transaction of its own, which
+    reads the exported `snapshot` when one is given."""
     with transaction.atomic(), connection.cursor() as cursor:
         if snapshot is not None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
         _one_big_scan(cursor)
+        lo, hi = span if span is not None else _register_span()[:2]
         return [
             (n, packed)
-            for n, packed in _fetch_binary(
-                f"SELECT p.n, p.packed FROM ({_packed_rows_sql(sql)}) AS p(first_id, n, packed)"  # noqa: S608
+            for block in _blocks(cursor, lo, hi)
+            for _, n, packed in _fetch_binary(
+                _packed_rows_sql(_sql("postgresql", on=on, ids=block))
             )
         ]
 
 
-def _read_packed(sql: str) -> dict[str, NDArray[np.int64]]:
-    """The raw columns of `sql` (no parameters), read packed (`_packed_rows_sql`)."""
-    return _unpacked(_packed_blocks_read(sql), "the register's read")
+def _read_packed(on: date) -> dict[str, NDArray[np.int64]]:
+    """The raw columns of every right as of `on`, read packed (`_packed_rows_sql`)."""
+    return _unpacked(_packed_blocks_read(on), "the register's read")
 
 
 def _ipc_subclass_counts(texts: Sequence[str | None]) -> NDArray[np.int64]:
@@ -826,6 +846,8 @@ def read_portfolio(
     readers = settings.IPFIN_SCORE_READERS
     if vendor == "postgresql" and not where and readers > 1 and not connection.in_atomic_block:
         raw = _read_in_ranges(on, readers)
+    elif vendor == "postgresql" and not where:
+        raw = _read_packed(on)
     elif vendor == "postgresql":
         raw = _read_postgresql(sql, all_params)
     else:
@@ -879,22 +901,32 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
     vendor = connection.vendor
     target = connection.ops.quote_name(ScoreStage._meta.db_table)
     select = _sql(vendor, on=on, ids=(lo, hi))
+    # On its own, the chunk reads one moment of the register although it reads it block by
+    # block (inside a caller's transaction, each block reads the moment it runs).
+    one_moment = vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if one_moment:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(
             f"DELETE FROM {target} WHERE job = %s AND first_id >= %s AND first_id <= %s",  # noqa: S608
             [job, lo, hi],
         )
         if vendor == "postgresql":
             _one_big_scan(cursor)
-            cursor.execute(
-                f"INSERT INTO {target} (job, first_id, rights, columns) "  # noqa: S608
-                f"SELECT CAST({int(job)} AS bigint), p.* FROM ({_packed_rows_sql(select)}) AS p "
-                "RETURNING rights",
-                # With a parameter list, even an empty one: the SQL is written for the driver's
-                # substitution (a literal %% in it), which runs only when params are given.
-                [],
-            )
-            return sum(int(n) for (n,) in cursor.fetchall())
+            staged = 0
+            for block in _blocks(cursor, lo, hi):
+                packed = _packed_rows_sql(_sql(vendor, on=on, ids=block))
+                cursor.execute(
+                    f"INSERT INTO {target} (job, first_id, rights, columns) "  # noqa: S608
+                    f"SELECT CAST({int(job)} AS bigint), p.* FROM ({packed}) AS p "
+                    "RETURNING rights",
+                    # With a parameter list, even an empty one: the SQL is written for the
+                    # driver's substitution (a literal %% in it), which runs only when params
+                    # are given.
+                    [],
+                )
+                staged += sum(int(n) for (n,) in cursor.fetchall())
+            return staged
         blocks = _packed_blocks(_read_sqlite(select, []))
         ScoreStage.objects.bulk_create(
             ScoreStage(job=job, first_id=first, rights=n, columns=packed)

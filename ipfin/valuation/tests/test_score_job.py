@@ -215,6 +215,33 @@ def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
     assert {2015, 2019} <= set(direct.cohorts.year_from.tolist())
 
 
+@pytest.mark.parametrize("shift", [0, 1])
+def test_blocks_of_one_or_two_ids_read_and_stage_the_register_as_one_block_does(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+    shift: int,
+) -> None:
+    """Each block of right ids is read (and staged) by a statement of its own: blocks cut at
+    every id or every second one, within each chunk's range, read the same register as the
+    one block that holds these few rights at the block size of a real run; each chunk stages
+    one row per block it holds, a block cut by a chunk's edge in each."""
+    from ipfin.valuation import portfolio
+    from ipfin.valuation.portfolio import read_portfolio
+
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    whole = read_portfolio(on=today, min_cohort=2)
+    monkeypatch.setattr(portfolio, "_PACK_SHIFT", shift)
+    middle = ids[3]
+    assert stage_portfolio(job=43, on=today, lo=ids[0], hi=middle) == 4
+    assert stage_portfolio(job=43, on=today, lo=middle + 1, hi=ids[-1]) == 3
+    blocks = {(i <= middle, i >> shift) for i in ids}
+    assert ScoreStage.objects.filter(job=43).count() == len(blocks) > 1
+    _assert_same_portfolio(read_staged(job=43, on=today, min_cohort=2), whole, ids)
+    _assert_same_portfolio(read_portfolio(on=today, min_cohort=2), whole, ids)
+
+
 def test_a_stage_short_of_what_the_chunks_read_fails_the_run_and_keeps_the_scores(
     make_right: Callable[..., Right], examiner: User, today: date
 ) -> None:
