@@ -434,14 +434,19 @@ def _packed_rows_sql(select: str) -> str:
 
 def _blocks(cursor: Any, lo: int, hi: int) -> list[tuple[int, int]]:
     """The blocks of right ids (aligned on multiples of 2**_PACK_SHIFT) that hold a right with
-    an id in [lo, hi], each as the closed range of its ids within [lo, hi], in order: one scan
-    of the primary key's range."""
+    an id in [lo, hi], each as the closed range of its ids within [lo, hi], in order: one look-up
+    of the primary key per block (each block's lowest id from the one after the last block),
+    not a scan of every id."""
+    right, shift = Right._meta.db_table, _PACK_SHIFT
     cursor.execute(
-        f"SELECT DISTINCT id >> {_PACK_SHIFT} FROM {Right._meta.db_table} "  # noqa: S608 - model
-        "WHERE id >= %s AND id <= %s ORDER BY 1",
-        [lo, hi],
+        "WITH RECURSIVE b(block) AS ("  # noqa: S608 - the model's table, our shift
+        f"SELECT (SELECT MIN(id) FROM {right} WHERE id >= %s AND id <= %s) >> {shift} "
+        f"UNION ALL SELECT (SELECT MIN(id) FROM {right} WHERE id >= (b.block + 1) << {shift} "
+        f"AND id <= %s) >> {shift} FROM b WHERE b.block IS NOT NULL"
+        ") SELECT block FROM b WHERE block IS NOT NULL",
+        [lo, hi, hi],
     )
-    size = 1 << _PACK_SHIFT
+    size = 1 << shift
     return [
         (max(lo, block * size), min(hi, block * size + size - 1)) for (block,) in cursor.fetchall()
     ]
@@ -564,7 +569,11 @@ def _packed_blocks_read(
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
         _one_big_scan(cursor)
-        lo, hi = span if span is not None else _register_span()[:2]
+        if span is None:  # every right: from the lowest id to the highest (no count)
+            cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Right._meta.db_table}")  # noqa: S608
+            low, high = cursor.fetchone()
+            span = (int(low or 0), int(high or -1))
+        lo, hi = span
         return [
             (n, packed)
             for block in _blocks(cursor, lo, hi)
