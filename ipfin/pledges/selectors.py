@@ -26,7 +26,6 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
-from weakref import WeakKeyDictionary
 
 from django.db import connection, connections
 from django.db.models import (
@@ -675,17 +674,19 @@ def _reads_sql(vendor: str, by: str, count: int) -> str:
     )
 
 
-# The converters of each of Right's columns on a connection (`_right_loading`), found once per
-# connection: finding them costs about as much as the rest of reading a right.
+# The converters of each of Right's columns on a database (`_right_loading`), found once per
+# database alias: finding them cost about as much as the rest of reading a right. One entry per
+# alias, so at most one connection wrapper is held (a backend's converters are bound to its
+# wrapper's operations; keyed by wrapper, every thread's wrapper would be kept).
 _Loading = tuple[list[str], list[tuple[int, Any, list[Any]]]]
-_LOADING: WeakKeyDictionary[Any, _Loading] = WeakKeyDictionary()
+_LOADING: dict[str, _Loading] = {}
 
 
 def _right_loading(db: Any) -> _Loading:
     """Right's attnames in `_reads_sql`'s column order, and (position, column, converters) for
-    each column whose value the connection `db` gives otherwise than the model holds it (what
+    each column whose value the database `db` gives otherwise than the model holds it (what
     the ORM's compiler applies to a row: the backend's converters, then the field's)."""
-    found = _LOADING.get(db)
+    found = _LOADING.get(db.alias)
     if found is None:
         fields = Right._meta.concrete_fields
         converting = []
@@ -695,7 +696,7 @@ def _right_loading(db: Any) -> _Loading:
             if converters:
                 converting.append((i, col, converters))
         found = ([f.attname for f in fields], converting)
-        _LOADING[db] = found
+        _LOADING[db.alias] = found
     return found
 
 

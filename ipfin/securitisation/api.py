@@ -235,7 +235,8 @@ def royalty_record(request: HttpRequest, payload: RoyaltyIn) -> Status[dict[str,
     """The bank records a licence-royalty receivable it originates for a pool: the royalties the
     licensee owes, by date, on a licence of the right the register records (422
     `licence_not_recorded` otherwise; `due_on_invalid` for a date not after today or repeated),
-    payable to a holder of the right who is the bank's customer (422 `licensor_not_customer`)."""
+    payable to a holder of the right who signed a pledge with the bank or was lent by it (422
+    `licensor_not_customer`)."""
     receivable = services.royalty_record(
         actor=request.user,
         number=payload.number,

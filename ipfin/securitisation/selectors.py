@@ -18,6 +18,7 @@ from ipfin.accounts.permissions import Actor, Perm, require
 from ipfin.common.errors import invalid
 from ipfin.loans.models import Installment, Loan, LoanStateChoices
 from ipfin.loans.selectors import loan_list
+from ipfin.pledges.models import Pledge
 from ipfin.securitisation.models import PoolProgramme, RoyaltyPayment, RoyaltyReceivable
 from ipfin.securitisation.pools import PoolCandidate
 from ipfin.securitisation.simulation import Pool
@@ -220,3 +221,19 @@ def borrower_names(preview: Any) -> dict[int, str]:
     """The names of a pool's borrowers (the bank's own customers), by id."""
     ids = {loan.obligor for loan in preview.selection.included}
     return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def dealt_with_by_its_own_act(*, bank_id: int, enterprise_id: int) -> bool:
+    """Whether the enterprise has dealt with the bank on the platform by an act of its own: a
+    pledge between them that both parties signed (the joint application confirmed, 专利权质押登记
+    办法 arts. 3, 7), or a loan from the bank disbursed to it. A pledge application the bank filed
+    alone, or a loan application it recorded, makes the enterprise a customer whose records the
+    bank reads (`permissions.customer_scope`), not one whose claims it may originate."""
+    return (
+        Pledge.objects.filter(
+            pledgee_id=bank_id, pledgor_id=enterprise_id, confirmed_at__isnull=False
+        ).exists()
+        or Loan.objects.filter(
+            bank_id=bank_id, enterprise_id=enterprise_id, disbursed_on__isnull=False
+        ).exists()
+    )

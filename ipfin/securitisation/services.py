@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import Organisation, User
-from ipfin.accounts.permissions import Perm, acting_organisation, customer_scope, require
+from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, invalid
@@ -33,6 +33,7 @@ from ipfin.securitisation.models import (
 )
 from ipfin.securitisation.pools import PoolRules, PoolSelection, select_pool
 from ipfin.securitisation.selectors import (
+    dealt_with_by_its_own_act,
     pool_candidates,
     programme_banks,
     projected_pool,
@@ -326,9 +327,10 @@ def royalty_record(
     date: 1 to 240 payments, each after today, each date once, each amount above 0 (a 422
     naming `payments[i].due_on` or `payments[i].amount`), none more than 600 months ahead. One
     receivable per licence (409 `receivable_exists`): its royalties are sold once. The licensor
-    is the bank's customer (`permissions.customer_scope`; else 422 `licensor_not_customer`
-    naming `number`): the royalties are the licensor's claim (民法典 art. 545), which a bank
-    originates only for an enterprise it deals with."""
+    has dealt with the bank by its own act (`selectors.dealt_with_by_its_own_act`: a pledge it
+    signed, a loan disbursed to it; else 422 `licensor_not_customer` naming `number`): the
+    royalties are the licensor's claim (民法典 art. 545), which a bank originates only for an
+    enterprise that chose to deal with it."""
     user = require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(user)
     day = today or timezone.localdate()
@@ -360,18 +362,17 @@ def royalty_record(
             "number", "licensor_unknown", "该知识产权的权利人未在平台注册。",
             "The right's holder is not registered on the platform.",
         )  # fmt: skip
-    customers = customer_scope(user)
-    if customers is not None and not Organisation.objects.filter(customers, pk=holder).exists():
+    if not dealt_with_by_its_own_act(bank_id=bank.pk, enterprise_id=holder):
         # The royalties are the licensor's claim on the licensee (民法典 art. 545: a creditor
-        # assigns its own claims); a bank originates them only for an enterprise it deals with,
-        # and any other bank recording them first would keep its own bank out (one per licence).
+        # assigns its own claims): a bank originates them only for an enterprise that dealt with
+        # it by its own act; any other bank recording them first would keep its own bank out (one
+        # receivable per licence), and a pledge application a bank files alone proves nothing.
         raise invalid(
             "number", "licensor_not_customer",
-            "该知识产权的权利人不是贵行客户（在本平台与贵行无质押、贷款、融资需求或白名单往来），"
+            "该知识产权的权利人与贵行在本平台没有经其确认的质押或已放款的贷款，"
             "不能登记其许可使用费应收账款。",
-            "The right's holder is not the bank's customer (no pledge, loan, financing demand "
-            "or white-list entry with the bank on the platform): the bank cannot record its "
-            "royalties.",
+            "The right's holder has no pledge it signed with the bank, nor a loan the bank "
+            "disbursed to it, on the platform: the bank cannot record its royalties.",
         )  # fmt: skip
     if not isinstance(payments, list) or not 1 <= len(payments) <= MAX_ROYALTY_PAYMENTS:
         raise invalid(

@@ -563,11 +563,16 @@ def _packed_blocks_read(
 ) -> list[tuple[int, Any]]:
     """The (rights, packed rows) blocks of the rights with ids in `span` (None: every right) as
     of `on`, one statement per block (`_packed_rows_sql`), in a transaction of its own, which
-    reads the exported `snapshot` when one is given."""
+    reads the exported `snapshot` when one is given, else one moment of its own (REPEATABLE
+    READ). Inside a caller's transaction, whose isolation is set already, each block reads the
+    moment it runs, as the chunks of a background run each read theirs."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if snapshot is not None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        elif outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         _one_big_scan(cursor)
         if span is None:  # every right: from the lowest id to the highest (no count)
             cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Right._meta.db_table}")  # noqa: S608
@@ -910,8 +915,10 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
     vendor = connection.vendor
     target = connection.ops.quote_name(ScoreStage._meta.db_table)
     select = _sql(vendor, on=on, ids=(lo, hi))
-    # On its own, the chunk reads one moment of the register although it reads it block by
-    # block (inside a caller's transaction, each block reads the moment it runs).
+    # Called on its own, the chunk reads one moment of the register although it reads it block
+    # by block. Inside a caller's transaction (a background run's chunk is), each block reads the
+    # moment it runs, as the run's chunks each read theirs: a right is read whole by one
+    # statement either way.
     one_moment = vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if one_moment:

@@ -31,8 +31,8 @@ def licensed(
     submit: Callable[..., Any],
 ) -> Right:
     """Enterprise A's right, licensed (ordinary) to enterprise B, recorded today; enterprise A
-    is bank A's customer (bank A filed a pledge of another of its rights), bank B's not."""
-    submit([make_right()], confirm=False)
+    signed a pledge of another of its rights with bank A, none with bank B."""
+    submit([make_right()])
     right = make_right()
     right_event_record(
         actor=examiner, right=right, type="licence", date=today,
@@ -136,7 +136,7 @@ def test_a_licences_royalties_are_recorded_once_whichever_bank(
     submit: Callable[..., Any],
     make_right: Callable[..., Right],
 ) -> None:
-    submit([make_right()], actor=bank_b_user, confirm=False)  # the licensor deals with both
+    submit([make_right()], actor=bank_b_user)  # the licensor signed a pledge with each
     body = {
         "number": licensed.number,
         "licensee_uscc": enterprise_b.uscc,
@@ -148,27 +148,55 @@ def test_a_licences_royalties_are_recorded_once_whichever_bank(
         assert (again.status_code, again.json()["code"]) == (409, "receivable_exists")
 
 
-def test_only_a_bank_the_licensor_deals_with_records_its_royalties_minfadian_art545(
+def test_only_a_bank_the_licensor_dealt_with_records_its_royalties_minfadian_art545(
     licensed: Right,
     enterprise_b: Organisation,
     bank_a_user: User,
     bank_b_user: User,
     api_client: Callable[..., Any],
     today: date,
+    submit: Callable[..., Any],
+    make_right: Callable[..., Right],
 ) -> None:
     """The royalties are the licensor's claim on the licensee (民法典 art. 545: the creditor
-    assigns its claims): a bank the licensor has no dealings with on the platform is refused,
-    naming the right, and records nothing; else it would hold the one receivable of the
-    licence (409 `receivable_exists`) and keep the licensor's own bank out."""
+    assigns its claims): a bank the licensor never dealt with by its own act (a pledge it
+    signed, a loan disbursed to it) is refused, naming the right, and records nothing; else it
+    would hold the one receivable of the licence (409 `receivable_exists`) and keep the
+    licensor's own bank out. A pledge application the bank files alone, unconfirmed, does not
+    make the licensor one it dealt with."""
     good = {
         "number": licensed.number,
         "licensee_uscc": enterprise_b.uscc,
         "payments": _payments(today, "1000.00"),
     }
     stranger = api_client(bank_b_user)
-    refused = stranger.post_json(URL, good)
-    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
-        422, "licensor_not_customer", "number",
-    )  # fmt: skip
+    for attempt in ("no dealings", "an application of its own"):
+        refused = stranger.post_json(URL, good)
+        assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+            422, "licensor_not_customer", "number",
+        ), attempt  # fmt: skip
+        submit([make_right()], actor=bank_b_user, confirm=False)
     assert stranger.get(URL).json() == []
     assert api_client(bank_a_user).post_json(URL, good).status_code == 201
+
+
+def test_a_loan_counts_as_the_licensors_own_dealing_once_disbursed_not_when_only_recorded(
+    enterprise_a: Organisation, bank_b_user: User, today: date
+) -> None:
+    """A loan application a bank records for an enterprise is the bank's act alone; a loan the
+    bank disbursed to it is a dealing the enterprise took part in (`dealt_with_by_its_own_act`)."""
+    from ipfin.loans.models import Loan
+    from ipfin.loans.services import loan_apply
+    from ipfin.securitisation.selectors import dealt_with_by_its_own_act
+
+    bank = bank_b_user.organisation
+    assert bank is not None
+    loan = loan_apply(
+        actor=bank_b_user, enterprise_uscc=enterprise_a.uscc or "", product_version_id=None,
+        amount="100000.00", months=12, method="annuity",
+    )  # fmt: skip
+    assert not dealt_with_by_its_own_act(bank_id=bank.pk, enterprise_id=enterprise_a.pk)
+    # Disbursed: the one step not through the services (the loan's approval and contract are
+    # the loans app's tests' business).
+    Loan.objects.filter(pk=loan.pk).update(disbursed_on=today)
+    assert dealt_with_by_its_own_act(bank_id=bank.pk, enterprise_id=enterprise_a.pk)

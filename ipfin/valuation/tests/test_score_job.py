@@ -193,6 +193,57 @@ def test_the_readers_all_read_one_moment_of_the_register(
     assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [1.0, 1.0]
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_single_read_block_by_block_reads_one_moment_of_the_register(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL, one reader: the read packs each block of right ids by a statement of its own
+    (here blocks of one id); licences of the first and the last right committed after the first
+    block was read are in neither block's rows, not in the last one only; the next read sees
+    both."""
+    from ipfin.valuation import portfolio
+
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    first, last = Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])
+    settings.IPFIN_SCORE_READERS = 1
+    monkeypatch.setattr(portfolio, "_PACK_SHIFT", 0)
+
+    def commit_licences() -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            for right in (first, last):
+                right_event_record(
+                    actor=examiner, right=right, type="licence", date=today,
+                    payload={"licence_type": "ordinary", "licensee": "丁公司"},
+                )  # fmt: skip
+
+    meanwhile = _on_another_connection(commit_licences)
+    fetch, fetched = portfolio._fetch_binary, []
+
+    def fetch_then_commit(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        rows = fetch(sql, params)
+        fetched.append(len(rows))
+        if len(fetched) == 1:
+            meanwhile()  # after the first block's statement, before the others'
+        return rows
+
+    def licences(p: Any) -> list[float]:
+        at = {int(i): k for k, i in enumerate(p.right_id)}
+        return [float(p.columns["licence_count"][at[i]]) for i in (ids[0], ids[-1])]
+
+    monkeypatch.setattr(portfolio, "_fetch_binary", fetch_then_commit)
+    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [0.0, 0.0]
+    assert len(fetched) == len(ids)  # a statement per block
+    monkeypatch.setattr(portfolio, "_fetch_binary", fetch)
+    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [1.0, 1.0]
+
+
 def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
     make_right: Callable[..., Right], examiner: User, today: date
 ) -> None:
