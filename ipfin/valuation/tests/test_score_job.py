@@ -74,6 +74,24 @@ def _assert_same_portfolio(got: Any, expected: Any, ids: list[int]) -> None:
     assert got.cohorts.year_from[order_g].tolist() == expected.cohorts.year_from[order_e].tolist()
 
 
+def _licence_both(examiner: User, rights: list[Right], day: date) -> None:
+    """Ordinary licences of `rights`, recorded in one transaction."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for right in rights:
+            right_event_record(
+                actor=examiner, right=right, type="licence", date=day,
+                payload={"licence_type": "ordinary", "licensee": "丁公司"},
+            )  # fmt: skip
+
+
+def _licences(p: Any, ids: list[int]) -> list[float]:
+    """The licence counts the portfolio `p` read of the first and the last of `ids`."""
+    at = {int(i): k for k, i in enumerate(p.right_id)}
+    return [float(p.columns["licence_count"][at[i]]) for i in (ids[0], ids[-1])]
+
+
 def _on_another_connection(work: Callable[[], Any]) -> Callable[[], None]:
     """A hook that runs `work` in a thread of its own, so on a connection of its own (closed
     after), and waits for it: another user acting at that moment. What `work` raises is
@@ -172,25 +190,14 @@ def test_the_readers_all_read_one_moment_of_the_register(
     settings.IPFIN_SCORE_READERS = 2
 
     def commit_licences() -> None:
-        from django.db import transaction
-
-        with transaction.atomic():
-            for right in (first, last):
-                right_event_record(
-                    actor=examiner, right=right, type="licence", date=today,
-                    payload={"licence_type": "ordinary", "licensee": "丁公司"},
-                )  # fmt: skip
+        _licence_both(examiner, [first, last], today)
 
     meanwhile = _on_another_connection(commit_licences)
 
-    def licences(p: Any) -> list[float]:
-        at = {int(i): k for k, i in enumerate(p.right_id)}
-        return [float(p.columns["licence_count"][at[i]]) for i in (ids[0], ids[-1])]
-
     monkeypatch.setattr(portfolio, "_before_ranges_read", meanwhile)
-    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [0.0, 0.0]
+    assert _licences(portfolio.read_portfolio(on=today, min_cohort=2), ids) == [0.0, 0.0]
     monkeypatch.setattr(portfolio, "_before_ranges_read", lambda: None)
-    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [1.0, 1.0]
+    assert _licences(portfolio.read_portfolio(on=today, min_cohort=2), ids) == [1.0, 1.0]
 
 
 @pytest.mark.postgres_only
@@ -214,14 +221,7 @@ def test_the_single_read_block_by_block_reads_one_moment_of_the_register(
     monkeypatch.setattr(portfolio, "_PACK_SHIFT", 0)
 
     def commit_licences() -> None:
-        from django.db import transaction
-
-        with transaction.atomic():
-            for right in (first, last):
-                right_event_record(
-                    actor=examiner, right=right, type="licence", date=today,
-                    payload={"licence_type": "ordinary", "licensee": "丁公司"},
-                )  # fmt: skip
+        _licence_both(examiner, [first, last], today)
 
     meanwhile = _on_another_connection(commit_licences)
     fetch, fetched = portfolio._fetch_binary, []
@@ -233,15 +233,11 @@ def test_the_single_read_block_by_block_reads_one_moment_of_the_register(
             meanwhile()  # after the first block's statement, before the others'
         return rows
 
-    def licences(p: Any) -> list[float]:
-        at = {int(i): k for k, i in enumerate(p.right_id)}
-        return [float(p.columns["licence_count"][at[i]]) for i in (ids[0], ids[-1])]
-
     monkeypatch.setattr(portfolio, "_fetch_binary", fetch_then_commit)
-    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [0.0, 0.0]
+    assert _licences(portfolio.read_portfolio(on=today, min_cohort=2), ids) == [0.0, 0.0]
     assert len(fetched) == len(ids)  # a statement per block
     monkeypatch.setattr(portfolio, "_fetch_binary", fetch)
-    assert licences(portfolio.read_portfolio(on=today, min_cohort=2)) == [1.0, 1.0]
+    assert _licences(portfolio.read_portfolio(on=today, min_cohort=2), ids) == [1.0, 1.0]
 
 
 def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
