@@ -213,12 +213,16 @@ class IdempotencyMiddleware:
                 return _replay(row, fingerprint) or self.get_response(request)
         return self._run(request, row)
 
-    def _run(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
+    def _respond(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
+        """The answer to the request that claimed `row`; its key freed when the view raises."""
         try:
-            response = self.get_response(request)
+            return self.get_response(request)
         except BaseException:
             IdempotentRequest.objects.filter(pk=row.pk).delete()
             raise
+
+    def _run(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
+        response = self._respond(request, row)
         if response.status_code >= 500 or getattr(response, "streaming", False):
             IdempotentRequest.objects.filter(pk=row.pk).delete()
             return response
@@ -268,11 +272,7 @@ class IdempotencyMiddleware:
         return self.get_response(request)
 
     def _run_form(self, request: HttpRequest, row: IdempotentRequest) -> HttpResponse:
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            IdempotentRequest.objects.filter(pk=row.pk).delete()
-            raise
+        response = self._respond(request, row)
         if 300 <= response.status_code < 400 and response.get("Location"):
             # What a second sending is told: where the first went (kept instead of a body).
             IdempotentRequest.objects.filter(pk=row.pk).update(

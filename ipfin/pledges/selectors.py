@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -749,7 +749,7 @@ def register_reads(
     database = connection.alias
     # Through the cursor, each right built as the ORM builds it (`_right_loading`): a raw query
     # set found each column's converters again on every call.
-    names, converting = _right_loading(connections[database])
+    names, converting = _right_loading(connection)
     width = len(names)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -762,8 +762,8 @@ def register_reads(
         right = Right.from_db(database, names, values)
         rights.append(right)
         pk = right.pk
-        extra = dict(zip(("reads_events", "reads_owners", "reads_held"), row[width:], strict=True))
-        if extra["reads_held"]:
+        events_json, owners_json, is_held = row[width:]
+        if is_held:
             held.add(pk)
         own_events = [
             _loaded(
@@ -776,7 +776,7 @@ def register_reads(
                 payload=payload,
                 source=source,
             )
-            for pk_, type_, day, payload, source in _json_rows(extra["reads_events"])
+            for pk_, type_, day, payload, source in _json_rows(events_json)
         ]
         own_events.sort(key=lambda ev: (ev.date, ev.pk))
         events[pk] = own_events
@@ -793,9 +793,7 @@ def register_reads(
                 valid_to=date.fromisoformat(end) if end else None,
                 organisation_id=organisation_id,
             )
-            for pk_, name, uscc, share, start, end, organisation_id in _json_rows(
-                extra["reads_owners"]
-            )
+            for pk_, name, uscc, share, start, end, organisation_id in _json_rows(owners_json)
         ]
         holders.sort(key=lambda owner: (owner.valid_from, owner.pk))
         owners[pk] = holders

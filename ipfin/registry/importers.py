@@ -38,7 +38,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -865,7 +865,10 @@ class _StagedFile:
             return f"({column} IS NULL OR {column} = '')"
         return f"({column} IS NULL)"
 
+    @cached_property
     def _target_sql(self) -> str:
+        """The statement filling the target with the locked rights' merged values (the same for
+        every batch: built once)."""
         # The register's rights are looked up one by one through the unique number (a LATERAL
         # subquery kept apart by OFFSET 0), whatever the statistics say: with a register just
         # loaded and not yet analysed the planner chose a hash join over a scan of the whole
@@ -897,6 +900,17 @@ class _StagedFile:
             "WHERE s.seq >= %s AND s.seq < %s AND r.id = ANY(%s)) m"
         )
 
+    @cached_property
+    def _update_sql(self) -> str:
+        """The statement writing the changed rights' merged values (built once)."""
+        q = self.q
+        assignments = ", ".join(f"{q(str(f.column))} = t.{q(str(f.column))}" for f in self.merged)
+        return (
+            f"UPDATE registry_right r SET {assignments}, updated_at = %s, "  # noqa: S608 - this class's SQL; values are parameters
+            f"version = r.version + 1 FROM {self.TARGET} t "
+            "WHERE r.id = t.right_id AND t.changed AND NOT t.conflict"
+        )
+
     def _insert_sql(
         self, table: _Table, given: Mapping[str, str], now: Any, **values: Any
     ) -> tuple[str, str, list[Any]]:
@@ -916,7 +930,6 @@ class _StagedFile:
 
     def write_batch(self, lo: int, hi: int) -> _BatchCounts:
         counts = _BatchCounts()
-        q = self.q
         now = timezone.now()
         with self.connection.cursor() as cursor:
             # The batch's records, staged in its own transaction: a record the database refuses
@@ -943,19 +956,11 @@ class _StagedFile:
                 [lo, hi],
             )
             locked = [right_id for (right_id,) in cursor.fetchall()]
-            cursor.execute(self._target_sql(), [lo, hi, locked])
+            cursor.execute(self._target_sql, [lo, hi, locked])
             cursor.execute(f"SELECT seq FROM {self.TARGET} WHERE conflict ORDER BY seq")  # noqa: S608 - this class's SQL
             for (seq,) in cursor.fetchall():
                 counts.conflicts.append(_grant_before_filing(self.records[seq]))
-            assignments = ", ".join(
-                f"{q(str(f.column))} = t.{q(str(f.column))}" for f in self.merged
-            )
-            cursor.execute(
-                f"UPDATE registry_right r SET {assignments}, updated_at = %s, "  # noqa: S608 - this class's SQL; values are parameters
-                f"version = r.version + 1 FROM {self.TARGET} t "
-                "WHERE r.id = t.right_id AND t.changed AND NOT t.conflict",
-                [now],
-            )
+            cursor.execute(self._update_sql, [now])
             self._owners_differ(cursor, counts)
             counts.created = self._insert_new(cursor, lo, hi, now)
             counts.updated, counts.unchanged = self._add_owners_and_events(cursor, lo, hi, now)

@@ -38,8 +38,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -414,10 +415,11 @@ _PACKED = np.dtype(">i8")
 _TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB: in the cache)
 
 
-def _packed_rows_sql(select: str) -> str:
-    """The rows of `select` (the columns of `_RAW`, right id first: the rights of one block of
-    right ids, `_blocks`) packed into one row: their lowest right id, their count, and their
-    values as big-endian int8 (int8send) concatenated row after row; no row when there are none.
+def _packed_rows_sql(on: date, block: tuple[int, int]) -> str:
+    """The raw columns (`_RAW`, right id first) as of `on` of the rights with ids in `block`
+    (one block of right ids, `_blocks`; PostgreSQL) packed into one row: their lowest right id,
+    their count, and their values as big-endian int8 (int8send) concatenated row after row; no
+    row when there are none.
 
     COPY sends one message per row, and reading a million messages costs the client seconds of
     Python; packed, the same values come as a handful of rows NumPy reads in one step. A NULL
@@ -426,6 +428,7 @@ def _packed_rows_sql(select: str) -> str:
     first (a seventh of the read's time, on rows already read in id order)."""
     names = [f"c{i}" for i in range(len(_RAW))]
     row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
+    select = _sql("postgresql", on=on, ids=block)
     return (
         f"SELECT MIN(q.c0), COUNT(*), string_agg({row}, ''::bytea) "  # noqa: S608 - our SQL
         f"FROM ({select}) AS q({', '.join(names)}) HAVING COUNT(*) > 0"
@@ -493,6 +496,22 @@ def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.in
 MAX_READERS = 8
 
 
+@contextmanager
+def _one_moment(snapshot: str | None = None) -> Iterator[Any]:
+    """A transaction and its cursor that read one moment of the register: the exported
+    `snapshot` when one is given, else a moment of its own (REPEATABLE READ; PostgreSQL). Inside
+    a caller's transaction, whose isolation is set already, a savepoint only: each statement
+    then reads the moment it runs, as the chunks of a background run each read theirs (one
+    statement reads a right whole either way)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and (outermost or snapshot is not None):
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if snapshot is not None:
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        yield cursor
+
+
 def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
     """The whole register's raw columns read over `readers` connections at once, each the
     rights of one range of ids (the aggregation is the server's work: one core per connection;
@@ -505,8 +524,7 @@ def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
     command's read), never inside one (a test's, a caller's: the single read runs there). A
     reader that cannot connect (the server's connections used up) falls back to the single
     read."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _one_moment() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = str(cursor.fetchone()[0])
         low, high, count = _register_span()
@@ -562,17 +580,9 @@ def _packed_blocks_read(
     on: date, span: tuple[int, int] | None = None, snapshot: str | None = None
 ) -> list[tuple[int, Any]]:
     """The (rights, packed rows) blocks of the rights with ids in `span` (None: every right) as
-    of `on`, one statement per block (`_packed_rows_sql`), in a transaction of its own, which
-    reads the exported `snapshot` when one is given, else one moment of its own (REPEATABLE
-    READ). Inside a caller's transaction, whose isolation is set already, each block reads the
-    moment it runs, as the chunks of a background run each read theirs."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if snapshot is not None:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-        elif outermost:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    of `on`, one statement per block (`_packed_rows_sql`), in a transaction reading one moment
+    (`_one_moment`: the exported `snapshot` when one is given)."""
+    with _one_moment(snapshot) as cursor:
         _one_big_scan(cursor)
         if span is None:  # every right: from the lowest id to the highest (no count)
             cursor.execute(f"SELECT MIN(id), MAX(id) FROM {Right._meta.db_table}")  # noqa: S608
@@ -582,9 +592,7 @@ def _packed_blocks_read(
         return [
             (n, packed)
             for block in _blocks(cursor, lo, hi)
-            for _, n, packed in _fetch_binary(
-                _packed_rows_sql(_sql("postgresql", on=on, ids=block))
-            )
+            for _, n, packed in _fetch_binary(_packed_rows_sql(on, block))
         ]
 
 
@@ -914,15 +922,9 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
     staged."""
     vendor = connection.vendor
     target = connection.ops.quote_name(ScoreStage._meta.db_table)
-    select = _sql(vendor, on=on, ids=(lo, hi))
-    # Called on its own, the chunk reads one moment of the register although it reads it block
-    # by block. Inside a caller's transaction (a background run's chunk is), each block reads the
-    # moment it runs, as the run's chunks each read theirs: a right is read whole by one
-    # statement either way.
-    one_moment = vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if one_moment:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    # Block by block, one moment of the register (`_one_moment`; inside a background run's
+    # chunk, each block the moment it runs).
+    with _one_moment() as cursor:
         cursor.execute(
             f"DELETE FROM {target} WHERE job = %s AND first_id >= %s AND first_id <= %s",  # noqa: S608
             [job, lo, hi],
@@ -931,7 +933,7 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
             _one_big_scan(cursor)
             staged = 0
             for block in _blocks(cursor, lo, hi):
-                packed = _packed_rows_sql(_sql(vendor, on=on, ids=block))
+                packed = _packed_rows_sql(on, block)
                 cursor.execute(
                     f"INSERT INTO {target} (job, first_id, rights, columns) "  # noqa: S608
                     f"SELECT CAST({int(job)} AS bigint), p.* FROM ({packed}) AS p "
@@ -943,7 +945,7 @@ def stage_portfolio(*, job: int, on: date, lo: int, hi: int) -> int:
                 )
                 staged += sum(int(n) for (n,) in cursor.fetchall())
             return staged
-        blocks = _packed_blocks(_read_sqlite(select, []))
+        blocks = _packed_blocks(_read_sqlite(_sql(vendor, on=on, ids=(lo, hi)), []))
         ScoreStage.objects.bulk_create(
             ScoreStage(job=job, first_id=first, rights=n, columns=packed)
             for first, n, packed in blocks
