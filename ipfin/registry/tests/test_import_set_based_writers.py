@@ -17,6 +17,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
+from ipfin.common.tests.concurrency import all_at_once
 from ipfin.registry.domain import RightKind
 from ipfin.registry.import_mapping import Format, RightRecord
 from ipfin.registry.importers import FileResult, write_records
@@ -46,9 +47,9 @@ def _session() -> psycopg.Connection[Any]:
     )  # fmt: skip
 
 
-def _in_thread(
-    work: Callable[[], None], *, wait: bool = True
-) -> tuple[threading.Thread, list[Any]]:
+def _started(work: Callable[[], None]) -> tuple[threading.Thread, list[Any]]:
+    """`work` started in a thread of its own, on a connection of its own (closed after), not
+    waited for; what it raises is kept in the list. (Waited for: `all_at_once(1, ...)`.)"""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -61,9 +62,6 @@ def _in_thread(
 
     thread = threading.Thread(target=run)
     thread.start()
-    if wait:
-        thread.join(30)
-        assert not thread.is_alive(), "the other writer blocked"
     return thread, errors
 
 
@@ -93,11 +91,10 @@ def test_an_import_locks_the_rights_it_names_in_id_order(set_based: bool) -> Non
     assert a.pk < b.pk
     with _session() as holder:
         holder.execute("SELECT id FROM registry_right WHERE id = %s FOR UPDATE", [a.pk])
-        importing, errors = _in_thread(
+        importing, errors = _started(
             lambda: write_records(
                 _result(), [_record(2, "B1"), _record(3, "A1")], set_based=set_based
-            ),
-            wait=False,
+            )
         )
         _until_someone_waits_for_a_lock()
         with _session() as probe:
@@ -127,22 +124,21 @@ def test_a_right_another_import_adds_meanwhile_is_merged_only_once_locked(set_ba
     def meanwhile(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if state["added"] and not state["edited"] and sql.startswith("UPDATE registry_right"):
             state["edited"] = True
-            _in_thread(edit)
+            all_at_once(1, lambda _i: edit())
         out = execute(sql, params, many, context)
         if not state["added"] and "FOR UPDATE" in sql:
             state["added"] = True
-            _in_thread(add)
+            all_at_once(1, lambda _i: add())
             if not set_based:  # the row-by-row merge writes right after its look-up
                 state["edited"] = True
-                _in_thread(edit)
+                all_at_once(1, lambda _i: edit())
         return out
 
     def run() -> None:
         with connection.execute_wrapper(meanwhile):
             write_records(_result(), [_record(2, "N1")], set_based=set_based)
 
-    _thread, errors = _in_thread(run)
-    assert not errors, errors
+    all_at_once(1, lambda _i: run())
     assert state == {"added": True, "edited": True}
     right = Right.objects.get(number="N1")
     assert (right.title, right.abstract) == ("新名称", "已更正")

@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 
 from ipfin.accounts.models import User
+from ipfin.common.tests.concurrency import all_at_once
 from ipfin.jobs.models import JobChunk, JobRun, JobState
 from ipfin.registry.models import Right
 from ipfin.registry.services import right_event_record
@@ -74,18 +75,6 @@ def _assert_same_portfolio(got: Any, expected: Any, ids: list[int]) -> None:
     assert got.cohorts.year_from[order_g].tolist() == expected.cohorts.year_from[order_e].tolist()
 
 
-def _licence_both(examiner: User, rights: list[Right], day: date) -> None:
-    """Ordinary licences of `rights`, recorded in one transaction."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        for right in rights:
-            right_event_record(
-                actor=examiner, right=right, type="licence", date=day,
-                payload={"licence_type": "ordinary", "licensee": "丁公司"},
-            )  # fmt: skip
-
-
 def _licences(p: Any, ids: list[int]) -> list[float]:
     """The licence counts the portfolio `p` read of the first and the last of `ids`."""
     at = {int(i): k for k, i in enumerate(p.right_id)}
@@ -96,28 +85,29 @@ def _on_another_connection(work: Callable[[], Any]) -> Callable[[], None]:
     """A hook that runs `work` in a thread of its own, so on a connection of its own (closed
     after), and waits for it: another user acting at that moment. What `work` raises is
     raised by the hook."""
-    import threading
-
-    from django.db import connection
 
     def hook() -> None:
-        raised: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                work()
-            except BaseException as exc:
-                raised.append(exc)
-            finally:
-                connection.close()  # this thread's own
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-        if raised:
-            raise raised[0]
+        all_at_once(1, lambda _i: work())
 
     return hook
+
+
+def _licences_meanwhile(examiner: User, ids: list[int], day: date) -> Callable[[], None]:
+    """A hook that records ordinary licences of the first and the last of `ids`, in one
+    transaction on a connection of its own (`_on_another_connection`)."""
+    rights = [Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])]
+
+    def licence() -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            for right in rights:
+                right_event_record(
+                    actor=examiner, right=right, type="licence", date=day,
+                    payload={"licence_type": "ordinary", "licensee": "丁公司"},
+                )  # fmt: skip
+
+    return _on_another_connection(licence)
 
 
 def test_id_ranges_cover_the_register_in_pieces_of_the_size_asked(
@@ -186,13 +176,9 @@ def test_the_readers_all_read_one_moment_of_the_register(
     from ipfin.valuation import portfolio
 
     ids = sorted(r.pk for r in _register(make_right, examiner, today))
-    first, last = Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])
     settings.IPFIN_SCORE_READERS = 2
 
-    def commit_licences() -> None:
-        _licence_both(examiner, [first, last], today)
-
-    meanwhile = _on_another_connection(commit_licences)
+    meanwhile = _licences_meanwhile(examiner, ids, today)
 
     monkeypatch.setattr(portfolio, "_before_ranges_read", meanwhile)
     assert _licences(portfolio.read_portfolio(on=today, min_cohort=2), ids) == [0.0, 0.0]
@@ -216,14 +202,10 @@ def test_the_single_read_block_by_block_reads_one_moment_of_the_register(
     from ipfin.valuation import portfolio
 
     ids = sorted(r.pk for r in _register(make_right, examiner, today))
-    first, last = Right.objects.get(pk=ids[0]), Right.objects.get(pk=ids[-1])
     settings.IPFIN_SCORE_READERS = 1
     monkeypatch.setattr(portfolio, "_PACK_SHIFT", 0)
 
-    def commit_licences() -> None:
-        _licence_both(examiner, [first, last], today)
-
-    meanwhile = _on_another_connection(commit_licences)
+    meanwhile = _licences_meanwhile(examiner, ids, today)
     fetch, fetched = portfolio._fetch_binary, []
 
     def fetch_then_commit(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
