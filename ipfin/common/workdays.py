@@ -182,6 +182,22 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def working_day_from(self, day: date) -> date:
+        """`day` if it is a working day, else the first working day after it (a day falling on
+        a weekend or holiday moved to the day after the rest days end: 民法典 art. 203)."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def working_day_before(self, day: date) -> date:
+        """The last working day strictly before `day`. For every x: `working_day_from(x) < day`
+        exactly when `x <= working_day_before(day)` (the days between are all rest days), which
+        lets a query compare stored dates with one bound instead of moving each of them."""
+        day -= timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def working_days_between(self, a: date, b: date) -> int:
         """The number of working days in the interval (a, b]; 0 when `b <= a`.
 

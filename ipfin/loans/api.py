@@ -113,7 +113,7 @@ def _summary(loan: Loan) -> dict[str, Any]:
 
 def loan_detail(loan: Loan) -> dict[str, Any]:
     position = selectors.loan_position(loan, timezone.localdate())
-    installments = list(loan.installments.all())
+    installments = selectors.instalments_with_payable_days(loan)
     return {
         **_summary(loan),
         "product_version_id": loan.product_version_id,
@@ -151,6 +151,7 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
             {
                 "n": i.n,
                 "due_date": i.due_date,
+                "payable_on": i.payable_on,
                 "principal": money_str(i.principal),
                 "interest": money_str(i.interest),
                 "payment": money_str(i.principal + i.interest),

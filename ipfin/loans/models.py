@@ -16,6 +16,7 @@ Single-row invariants are database constraints; rules across rows live in the se
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -355,6 +356,10 @@ class Installment(models.Model):
     penalty_paid = models.DecimalField(_("已还罚息"), default=0, max_digits=15, decimal_places=2)
     penalty_through = models.DateField(_("罚息计至"), null=True, blank=True)
     settled_on = models.DateField(_("结清日"), null=True, blank=True)
+    # The last day it may be paid without being late (the due date moved past weekends and
+    # holidays, 民法典 art. 203), set by `selectors.instalments_with_payable_days`. Not stored:
+    # it follows the holiday calendar, which the office completes as the State Council publishes.
+    payable_on: datetime.date
 
     class Meta:
         ordering = ["loan_id", "n"]

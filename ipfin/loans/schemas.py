@@ -150,6 +150,14 @@ class LoanSummaryOut(Schema):
 class InstallmentOut(Schema):
     n: int
     due_date: IsoDate
+    payable_on: IsoDate = Field(
+        ...,
+        description=(
+            "the last day the instalment may be paid without being late: the due date, or the "
+            "first working day after it when it falls on a weekend or statutory holiday (民法典 "
+            "art. 203); days past due and penalty interest count from the day after"
+        ),
+    )
     principal: str
     interest: str
     payment: str

@@ -36,9 +36,17 @@ from ipfin.accounts.permissions import (
     tenant_scope,
 )
 from ipfin.common.errors import NotFound, ValidationFailed
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.financing.models import Policy, PolicyKind
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain import InstalmentState, LoanTerms, amount_due, amount_to_settle
-from ipfin.loans.domain.status import ACTIVE_STATES, SECURED_STATES, LoanState, release_due
+from ipfin.loans.domain.status import (
+    ACTIVE_STATES,
+    SECURED_STATES,
+    LoanState,
+    payable_on,
+    release_due,
+)
 from ipfin.loans.models import (
     ClaimState,
     Installment,
@@ -147,7 +155,7 @@ def loan_position(loan: Loan, on: date) -> LoanPosition | None:
         return None
     if loan.disbursed_on is None or on < loan.disbursed_on:
         return None
-    states = instalment_states(list(loan.installments.all()))
+    states = instalment_states(list(loan.installments.all()), working_calendar())
     terms = loan_terms(loan)
     return LoanPosition(
         on=on,
@@ -289,7 +297,23 @@ def loan_terms(loan: Loan) -> LoanTerms:
     )
 
 
-def instalment_states(rows: Sequence[Installment]) -> list[InstalmentState]:
+def instalments_with_payable_days(loan: Loan) -> list[Installment]:
+    """The loan's instalments in order (as prefetched), each with `payable_on` set: the last day
+    it may be paid without being late, its due date moved past weekends and holidays (民法典
+    art. 203; `ipfin.loans.domain.status.payable_on`). The pages and the API show it beside the
+    contract's due date."""
+    calendar = working_calendar()
+    rows = list(loan.installments.all())
+    for row in rows:
+        row.payable_on = payable_on(row.due_date, calendar)
+    return rows
+
+
+def instalment_states(
+    rows: Sequence[Installment], calendar: WorkingCalendar
+) -> list[InstalmentState]:
+    """The instalments as the repayment rules take them, each with its payable day on
+    `calendar` (`payable_on`: the due date moved past weekends and holidays, 民法典 art. 203)."""
     return [
         InstalmentState(
             n=r.n,
@@ -302,6 +326,7 @@ def instalment_states(rows: Sequence[Installment]) -> list[InstalmentState]:
             penalty_paid=Decimal(r.penalty_paid),
             penalty_through=r.penalty_through,
             settled_on=r.settled_on,
+            payable_on=payable_on(r.due_date, calendar),
         )
         for r in rows
     ]

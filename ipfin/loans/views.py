@@ -160,7 +160,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
     user = request.user
     today = timezone.localdate()
     can_manage = has_perm(user, Perm.LOAN_MANAGE) and loan.bank_id == user.organisation_id  # type: ignore[union-attr]
-    installments = list(loan.installments.all())
+    installments = selectors.instalments_with_payable_days(loan)
     context: dict[str, Any] = {
         "loan": loan,
         "installments": installments,

@@ -43,7 +43,8 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from ipfin.loans.domain.status import NON_PERFORMING, LoanState
+from ipfin.holidays.selectors import working_calendar
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState, overdue_cutoff
 from ipfin.loans.models import Installment, Loan, LoanClassification, Repayment
 from ipfin.pledges.domain import PledgeState
 from ipfin.pledges.models import Pledge, PledgeItem
@@ -383,7 +384,9 @@ _LOAN_DTYPE = np.dtype(
 
 def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     """The loans the pledges secure, live on `on`: id, pledge, bank, maturity, since when it is
-    classified non-performing (NaT: it is not, on `on`), its first instalment unpaid on `on`."""
+    classified non-performing (NaT: it is not, on `on`), the due date of its first instalment
+    overdue on `on` (unpaid after its payable day: the due date moved past rest days, 民法典
+    art. 203)."""
     live = Loan.objects.filter(
         pledge__in=pledges.values("pk"), state__in=_LOAN_STATES, disbursed_on__lte=on
     ).exclude(Q(closed_on__lte=on) | Q(written_off_on__lte=on))
@@ -426,7 +429,9 @@ def _loans(pledges: QuerySet[Pledge], on: date) -> np.ndarray:
     )
     out["bad_since"] = _bad_since(np.array(history, dtype=object).reshape(-1, 3), out["id"])
     unpaid = list(
-        Installment.objects.filter(loan__in=live.values("pk"), due_date__lt=on)
+        Installment.objects.filter(
+            loan__in=live.values("pk"), due_date__lte=overdue_cutoff(on, working_calendar())
+        )
         .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=on))
         .values("loan_id")
         .annotate(first=Min("due_date"))

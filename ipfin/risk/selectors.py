@@ -56,7 +56,13 @@ from ipfin.accounts.permissions import (
     tenant_scope,
 )
 from ipfin.common.errors import NotFound, PermissionDenied
-from ipfin.loans.domain.status import NON_PERFORMING, NPL_AFTER_DAYS, LoanState
+from ipfin.holidays.selectors import working_calendar
+from ipfin.loans.domain.status import (
+    NON_PERFORMING,
+    NPL_AFTER_DAYS,
+    LoanState,
+    overdue_cutoff,
+)
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import category_on
 from ipfin.risk.anomalies import Signal, in_fen, read_signals
@@ -343,7 +349,8 @@ def ip_pledge_balances(
     overdue = Installment.objects.filter(
         Q(settled_on__isnull=True) | Q(settled_on__gt=on),
         loan=OuterRef("pk"),
-        due_date__lt=on - timedelta(days=NPL_AFTER_DAYS),
+        # more than 90 days past its payable day (民法典 art. 203: moved past rest days)
+        due_date__lte=overdue_cutoff(on - timedelta(days=NPL_AFTER_DAYS), working_calendar()),
     )
     loans = (
         Loan.objects.filter(pledge__isnull=False, state__in=_ON_BOOKS, disbursed_on__lte=on)

@@ -31,7 +31,8 @@ from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.common.databases import reporting_connection
 from ipfin.financing.models import Demand, DemandState, Product
-from ipfin.loans.domain.status import NPL_AFTER_DAYS
+from ipfin.holidays.selectors import working_calendar
+from ipfin.loans.domain.status import NPL_AFTER_DAYS, overdue_cutoff
 from ipfin.registry.models import RightKindChoices
 from ipfin.risk.anomalies import in_fen
 from ipfin.risk.models import BankNplReport
@@ -135,7 +136,7 @@ stocked AS (
     FROM loans_loanclassification c WHERE c.effective_on <= %s
 ), overdue AS (
     SELECT DISTINCT i.loan_id FROM loans_installment i
-    WHERE i.due_date < %s AND (i.settled_on IS NULL OR i.settled_on > %s)
+    WHERE i.due_date <= %s AND (i.settled_on IS NULL OR i.settled_on > %s)
 ), stock AS (
     SELECT s.id, s.key, s.borrower, s.bank_id, s.pledge_id, s.product_version_id,
            s.principal_fen - COALESCE(r.fen, 0) AS balance_fen,
@@ -311,8 +312,10 @@ def live_stock_sql(
         principal_fen=_fen("l.principal"),
         **parts,
     )
-    overdue_before = end - timedelta(days=NPL_AFTER_DAYS)
-    return sql, [end, end, end, *scope_params, end, end, end, end, overdue_before, end]
+    # More than 90 days past due counted from the payable day (the due date moved past weekends
+    # and holidays, 民法典 art. 203): due on or before the cutoff.
+    cutoff = overdue_cutoff(end - timedelta(days=NPL_AFTER_DAYS), working_calendar())
+    return sql, [end, end, end, *scope_params, end, end, end, end, cutoff, end]
 
 
 # A snapshot of `as_of` still tells the day's positions when nothing recorded after it was taken

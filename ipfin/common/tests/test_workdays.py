@@ -264,6 +264,51 @@ def test_working_days_between_is_additive(start: date, x: int, y: int) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2025-10-08", "2025-10-09"),  # National Day and Mid-Autumn, 1–8 October 2025
+        ("2025-10-01", "2025-10-09"),
+        ("2025-09-28", "2025-09-28"),  # a Sunday worked instead (调休上班)
+        ("2025-10-09", "2025-10-09"),  # a working day stays
+        ("2025-12-27", "2025-12-29"),  # an ordinary weekend
+    ],
+)
+def test_working_day_from_moves_a_rest_day_to_the_next_working_day_minfadian_art_203(
+    day: str, expected: str
+) -> None:
+    assert PACKAGE_CALENDAR.working_day_from(d(day)) == d(expected)
+
+
+def test_working_day_before_the_day_after_national_day_2025() -> None:
+    assert PACKAGE_CALENDAR.working_day_before(d("2025-10-09")) == d("2025-09-30")
+    assert PACKAGE_CALENDAR.working_day_before(d("2025-09-29")) == d("2025-09-28")
+
+
+@given(starts)
+def test_working_day_from_is_the_first_working_day_on_or_after(day: date) -> None:
+    moved = PACKAGE_CALENDAR.working_day_from(day)
+    assert moved >= day and is_working_day(moved)
+    assert all(not is_working_day(day + timedelta(days=k)) for k in range((moved - day).days))
+
+
+@given(starts)
+def test_working_day_before_is_the_last_working_day_before(day: date) -> None:
+    back = PACKAGE_CALENDAR.working_day_before(day)
+    assert back < day and is_working_day(back)
+    assert all(not is_working_day(back + timedelta(days=k)) for k in range(1, (day - back).days))
+
+
+@given(starts, st.integers(min_value=-20, max_value=20))
+def test_moved_before_a_day_exactly_when_on_or_before_the_working_day_before(
+    day: date, offset: int
+) -> None:
+    x = day + timedelta(days=offset)
+    assert (PACKAGE_CALENDAR.working_day_from(x) < day) == (
+        x <= PACKAGE_CALENDAR.working_day_before(day)
+    )
+
+
 @given(starts)
 def test_no_run_of_more_than_nine_days_off(start: date) -> None:
     # No arrangement in the data gives more than 9 consecutive days off (Spring Festival 2026: 9).

@@ -39,6 +39,7 @@ from ipfin.disposals.services._common import (
     snapshot,
     transition,
 )
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain import amount_to_settle
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
@@ -61,7 +62,7 @@ def _owed(loan: Loan, day: date) -> Decimal:
     rows = list(Installment.objects.filter(loan=loan).order_by("n"))
     if not rows or loan.disbursed_on is None or day < loan.disbursed_on:
         return ZERO
-    return amount_to_settle(instalment_states(rows), loan_terms(loan), day)
+    return amount_to_settle(instalment_states(rows, working_calendar()), loan_terms(loan), day)
 
 
 def _sale(locked: Disposal, at: datetime) -> tuple[Organisation, Decimal]:

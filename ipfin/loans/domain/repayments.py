@@ -11,11 +11,12 @@ due on its due date, what has been paid of each, and the penalty charged on it s
 (民法典 art. 561: costs, then interest, then principal; art. 560: of several debts, the one due
 first is paid first; penalty interest before ordinary interest, as bank loan contracts write):
 
-1. Penalty charges are brought up to `paid_on`: every instalment due *before* `paid_on` with
-   principal or interest unpaid is charged, for the days since its due date (or since the last
+1. Penalty charges are brought up to `paid_on`: every instalment payable *before* `paid_on` with
+   principal or interest unpaid is charged, for the days since its payable day (or since the last
    charge), penalty interest on its unpaid principal and compound interest on its unpaid interest,
    both at the penalty rate (contract rate × (1 + surcharge), actual/360; `late_charges`). An
-   instalment paid on its due date is not late.
+   instalment's payable day is its due date, or the first working day after when that falls on a
+   weekend or holiday (`payable_on`, 民法典 art. 203); one paid by then is not late.
 2. The repayment pays, oldest instalment first within each step: (a) penalty charges; (b) the
    interest of the instalments due on or before `paid_on`; (c) their principal.
 3. What is left is an early repayment (提前还款). It first pays the interest earned so far in the
@@ -92,6 +93,13 @@ class InstalmentState:
     penalty_paid: Decimal = _ZERO
     penalty_through: date | None = None  # penalty charged up to this day
     settled_on: date | None = None
+    # The last day it may be paid without being late (`ipfin.loans.domain.status.payable_on`:
+    # the due date moved past weekends and holidays); None: the due date itself.
+    payable_on: date | None = None
+
+    @property
+    def payable(self) -> date:
+        return self.payable_on or self.due_date
 
     @property
     def principal_unpaid(self) -> Decimal:
@@ -150,7 +158,8 @@ def outstanding_principal(instalments: list[InstalmentState]) -> Decimal:
 
 
 def oldest_unpaid_due_date(instalments: list[InstalmentState]) -> date | None:
-    """The due date of the oldest instalment not settled (days past due count from it)."""
+    """The due date of the oldest instalment not settled (days past due count from its payable
+    day: `ipfin.loans.domain.status.days_past_due`)."""
     dates = [i.due_date for i in instalments if i.settled_on is None and not i.settled]
     return min(dates) if dates else None
 
@@ -209,9 +218,9 @@ def charge_penalties(instalments: list[InstalmentState], terms: LoanTerms, on: d
     charged by this call."""
     charged = _ZERO
     for inst in instalments:
-        if inst.due_date >= on or (inst.principal_unpaid == 0 and inst.interest_unpaid == 0):
+        if inst.payable >= on or (inst.principal_unpaid == 0 and inst.interest_unpaid == 0):
             continue
-        since = max(inst.penalty_through or inst.due_date, inst.due_date)
+        since = max(inst.penalty_through or inst.payable, inst.payable)
         if on <= since:
             continue
         charge = late_charges(

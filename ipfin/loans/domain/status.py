@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "days_past_due",
     "is_non_performing",
     "next_state",
+    "overdue_cutoff",
+    "payable_on",
     "release_due",
     "worse",
 ]
@@ -100,11 +103,32 @@ NPL_AFTER_DAYS = min(days for days, category in OVERDUE_FLOORS if category in NO
 TECHNICAL_OVERDUE_DAYS = 7
 
 
-def days_past_due(oldest_unpaid_due_date: date | None, today: date) -> int:
-    """Days the oldest unpaid instalment is late on `today` (0: none unpaid, or not yet due)."""
+def payable_on(due_date: date, calendar: WorkingCalendar) -> date:
+    """The last day an instalment due on `due_date` may be paid without being late: the due date
+    itself, or, when it falls on a weekend or a statutory holiday, the first working day after
+    (民法典 art. 203: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日 —
+    the loan contracts' 遇节假日顺延). The schedule keeps the contract's due date; only lateness
+    counts from this day: days past due, the overdue floor of the classification and penalty
+    interest (no interest is added for the days moved)."""
+    return calendar.working_day_from(due_date)
+
+
+def overdue_cutoff(on: date, calendar: WorkingCalendar) -> date:
+    """The latest due date of an instalment that is overdue on `on` if still unpaid: its payable
+    day (`payable_on`) is before `on` exactly when its due date is on or before this day (the
+    last working day before `on`). Queries compare the stored due dates with it."""
+    return calendar.working_day_before(on)
+
+
+def days_past_due(
+    oldest_unpaid_due_date: date | None, today: date, calendar: WorkingCalendar
+) -> int:
+    """Days the oldest unpaid instalment is late on `today` (0: none unpaid, or not yet payable),
+    counted from its payable day (`payable_on`, 民法典 art. 203): an instalment due on National
+    Day and paid on the first working day after the holiday was never late."""
     if oldest_unpaid_due_date is None:
         return 0
-    return max(0, (today - oldest_unpaid_due_date).days)
+    return max(0, (today - payable_on(oldest_unpaid_due_date, calendar)).days)
 
 
 def category_floor(days: int, *, technical_overdue: bool = False) -> RiskCategory:

@@ -30,6 +30,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, invalid
 from ipfin.common.money import money_str
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain.status import (
     LoanAction,
     LoanState,
@@ -65,7 +66,7 @@ def _days_past_due_on(loan: Loan, day: date) -> int:
     oldest = Installment.objects.filter(loan=loan, settled_on__isnull=True).aggregate(
         oldest=Min("due_date")
     )["oldest"]
-    return days_past_due(oldest, day)
+    return days_past_due(oldest, day, working_calendar())
 
 
 def loan_classify_manual(

@@ -19,6 +19,7 @@ from ipfin.common.money import money_str
 from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.services import Occurrence, events_publish
 from ipfin.financing.services import demand_mark_financed
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain import apply_repayment, oldest_unpaid_due_date, outstanding_principal
 from ipfin.loans.domain.schedules import repayment_schedule
 from ipfin.loans.domain.status import (
@@ -183,7 +184,8 @@ def loan_repay(
             )
         before = _snapshot(locked)
         rows = list(Installment.objects.select_for_update().filter(loan=locked).order_by("n"))
-        states = instalment_states(rows)
+        calendar = working_calendar()
+        states = instalment_states(rows, calendar)
         allocation = apply_repayment(states, loan_terms(locked), value, on)
         for row, state in zip(rows, states, strict=True):
             row.principal = state.principal
@@ -219,7 +221,7 @@ def loan_repay(
             lines=[_line_json(line) for line in allocation.lines],
             recorded_by=actor,
         )
-        dpd = days_past_due(oldest_unpaid_due_date(states), day)
+        dpd = days_past_due(oldest_unpaid_due_date(states), day, calendar)
         previous = locked.classification
         locked.state = new_state
         locked.outstanding_principal = outstanding_principal(states)
@@ -384,6 +386,7 @@ def loan_classify(
     history: list[LoanClassification] = []
     told: list[Occurrence] = []  # the change feed's events (ipfin.feed), one insert at the end
     checked = non_performing = 0
+    calendar = working_calendar()  # days past due count from the payable day (民法典 art. 203)
     with transaction.atomic():
         # The chunk's loans locked before they are read (in id order, as everyone locks one):
         # a repayment committing between this read and the bulk update below would otherwise be
@@ -392,7 +395,7 @@ def loan_classify(
         list(rows.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
         for loan in active:
             checked += 1
-            dpd = days_past_due(loan.oldest_unpaid, day)
+            dpd = days_past_due(loan.oldest_unpaid, day, calendar)
             # The effective category: the worse of the overdue floor and the bank's own.
             category = classify(dpd, assessed=loan.assessed_classification or None).value
             non_performing += is_non_performing(category)

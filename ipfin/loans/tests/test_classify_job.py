@@ -27,7 +27,9 @@ from ipfin.loans.selectors import loan_position
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.models import Valuation
 
-DAY_91 = date(2025, 5, 17)  # 91 days past the first instalment of 2025-02-15: 次级
+# 91 days past the first instalment, due on Saturday 2025-02-15 and payable on Monday the 17th
+# (民法典 art. 203): 次级.
+DAY_91 = date(2025, 5, 19)
 _ASYNC_91 = ("classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "30")
 
 
@@ -195,10 +197,10 @@ def test_a_repayment_committing_during_the_daily_job_is_not_overwritten(
     waits for the repayment and reads the loan as repaid."""
     assert connection.vendor == "postgresql"
     loan = lend(pledged[0])
-    loan_services.loan_classify(today=date(2025, 5, 17))  # 91 days past due: 次级
+    loan_services.loan_classify(today=DAY_91)  # 91 days past due: 次级
     loan.refresh_from_db()
     assert loan.classification == "substandard"
-    position = loan_position(loan, date(2025, 5, 18))
+    position = loan_position(loan, date(2025, 5, 20))
     assert position is not None
     owed = position.amount_to_settle  # the whole loan with its penalty: repaid in full
     repaying, go = threading.Event(), threading.Event()
@@ -209,7 +211,7 @@ def test_a_repayment_committing_during_the_daily_job_is_not_overwritten(
             with transaction.atomic():
                 loan_services.loan_repay(
                     actor=actor, loan=Loan.objects.get(pk=loan.pk), amount=owed,
-                    paid_on=date(2025, 5, 18), today=date(2025, 5, 18),
+                    paid_on=date(2025, 5, 20), today=date(2025, 5, 20),
                 )  # fmt: skip
                 repaying.set()
                 go.wait(10)  # hold the repayment open while the job starts
@@ -218,7 +220,7 @@ def test_a_repayment_committing_during_the_daily_job_is_not_overwritten(
 
     def classify() -> None:
         try:
-            loan_services.loan_classify(today=date(2025, 5, 18))
+            loan_services.loan_classify(today=date(2025, 5, 20))
         finally:
             connection.close()
 

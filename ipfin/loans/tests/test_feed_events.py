@@ -26,8 +26,9 @@ def test_a_classification_change_is_an_event_for_the_loan_s_bank_only(
 ) -> None:
     loan = lend(pledged[0])
     after = bank_a_api.get("/api/v1/events").json()["next"]
-    services.loan_classify(today=date(2025, 5, 17))  # 91 days past due: 次级
-    services.loan_classify(today=date(2025, 5, 18))  # the same category: no event
+    # Due on Saturday 2025-02-15, payable on Monday the 17th (民法典 art. 203).
+    services.loan_classify(today=date(2025, 5, 19))  # 91 days past due: 次级
+    services.loan_classify(today=date(2025, 5, 20))  # the same category: no event
     items = bank_a_api.get(f"/api/v1/events?after={after}").json()["items"]
     assert [(i["type"], i["data"]["loan_id"]) for i in items] == [("loan.classified", loan.pk)]
     data = items[0]["data"]
@@ -35,7 +36,7 @@ def test_a_classification_change_is_an_event_for_the_loan_s_bank_only(
         "normal",
         "substandard",
         91,
-        "2025-05-17",
+        "2025-05-19",
     )
     assert bank_b_api.get(f"/api/v1/events?after={after}").json()["items"] == []
 

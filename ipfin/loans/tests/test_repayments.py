@@ -7,6 +7,7 @@ due 2025-02-15, 03-15, 04-15. Penalty rate 12 % × 1.5 = 18 % a year, actual/360
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -73,6 +74,24 @@ def test_partial_then_late_repayment_charges_penalty_on_the_unpaid_principal() -
     assert (a.penalty, a.interest, a.principal) == (D("243.80"), 0, D("21200.00"))
     assert rows[0].settled_on == date(2025, 3, 10)
     assert oldest_unpaid_due_date(rows) == date(2025, 3, 15)
+
+
+def test_an_instalment_due_on_a_holiday_is_late_only_after_its_payable_day_minfadian_art_203() -> (
+    None
+):
+    """Disbursed 1 September 2025: the first instalment falls due on 1 October, National Day
+    (1–8 October off); payable on the 9th. Paid then: no penalty. Paid on the 10th: one day's
+    penalty, counted from the 9th, not nine from the 1st."""
+    rows, terms = loan(start=date(2025, 9, 1))
+    assert rows[0].due_date == date(2025, 10, 1)
+    moved = [replace(i, payable_on=date(2025, 10, 9)) if i.n == 1 else i for i in rows]
+    assert amount_due(moved, terms, date(2025, 10, 9)) == D("41200.00")
+    on_time = apply_repayment([replace(i) for i in moved], terms, D("41200.00"), date(2025, 10, 9))
+    assert on_time.penalty == 0
+    # A day late: 40,000 × 18 % / 360 = 20.00 and 1,200 × 18 % / 360 = 0.60.
+    assert amount_due(moved, terms, date(2025, 10, 10)) == D("41220.60")
+    # Without the payable day the same payment is nine days late.
+    assert amount_due(rows, terms, date(2025, 10, 10)) == D("41385.40")
 
 
 def test_overdue_interest_bears_compound_interest() -> None:

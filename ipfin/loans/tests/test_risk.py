@@ -27,8 +27,10 @@ from ipfin.pledges.models import Pledge
 from ipfin.valuation.models import Valuation
 
 D = Decimal
-DAY_91 = date(2025, 5, 17)  # 91 days past due: 次级
-DAY_361 = date(2026, 2, 11)  # 361 days past due: 损失
+# The first instalment falls due on Saturday 2025-02-15, payable on Monday 2025-02-17 (民法典
+# art. 203): days past due count from the 17th.
+DAY_91 = date(2025, 5, 19)  # 91 days past due: 次级
+DAY_361 = date(2026, 2, 13)  # 361 days past due: 损失
 
 
 def _state(loan: Loan) -> tuple[Any, ...]:
@@ -158,7 +160,7 @@ def test_bank_may_classify_worse_never_better_than_the_overdue_floor(
     record = AuditRecord.objects.get(action="loan.classify_manual", object_id=str(loan.pk))
     assert (record.after["floor"], record.after["reason"]) == ("substandard", "经营恶化")
     # The daily job keeps the worse of the two: 可疑 while the floor is 次级 (270 days) …
-    services.loan_classify(today=date(2025, 11, 12))
+    services.loan_classify(today=date(2025, 11, 14))
     loan.refresh_from_db()
     assert (loan.days_past_due, loan.classification) == (270, "doubtful")
     # … and 损失 once the floor passes the assessment (361 days).

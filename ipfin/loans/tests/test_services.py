@@ -66,21 +66,22 @@ def test_life_cycle_partial_late_then_early_repayment_and_close(
         today=date(2025, 3, 1),
     )
     loan.refresh_from_db()
-    # Instalment 1 still open on 03-01: 14 days past due → 关注.
+    # Instalment 1 still open on 03-01: due on Saturday 02-15, payable on Monday 02-17 (民法典
+    # art. 203), so 12 days past due → 关注.
     assert (loan.state, loan.days_past_due, loan.classification) == (
         "repaying",
-        14,
+        12,
         "special_mention",
     )
-    # 03-10: 21,200.00 overdue 23 days: penalty 21,200 × 18 % × 23/360 = 243.80.
+    # 03-10: 21,200.00 overdue 21 days from the payable day: 21,200 × 18 % × 21/360 = 222.60.
     r = services.loan_repay(
         actor=bank_a_user,
         loan=loan,
-        amount="21443.80",
+        amount="21422.60",
         paid_on=date(2025, 3, 10),
         today=date(2025, 3, 10),
     )
-    assert (r.penalty_part, r.interest_part, r.principal_part) == (D("243.80"), 0, D("21200.00"))
+    assert (r.penalty_part, r.interest_part, r.principal_part) == (D("222.60"), 0, D("21200.00"))
     loan.refresh_from_db()
     assert (loan.days_past_due, loan.classification) == (0, "normal")
     # 03-12: settle early. 80,000.00 outstanding; interest 02-15 → 03-12 is 27 days (30/360):
@@ -193,19 +194,20 @@ def test_classification_at_the_90_day_boundary(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation]
 ) -> None:
     loan = lend(pledged[0])  # first instalment due 2025-02-15, never paid
-    # 2025-02-15 → 2025-05-16 is 90 days (13 + 31 + 30 + 16): still 关注, not non-performing.
+    # Due on a Saturday: payable on Monday 2025-02-17 (民法典 art. 203), and late from the 18th.
+    # 2025-02-17 → 2025-05-18 is 90 days (11 + 31 + 30 + 18): still 关注, not non-performing.
     out = StringIO()
-    call_command("classify_loans", "--today", "2025-05-16", stdout=out)
+    call_command("classify_loans", "--today", "2025-05-18", stdout=out)
     assert '"non_performing": 0' in out.getvalue()
     loan.refresh_from_db()
     assert (loan.days_past_due, loan.classification) == (90, "special_mention")
     # One day later, 91 days: 次级 (substandard), non-performing.
-    counts = services.loan_classify(today=date(2025, 5, 17))
+    counts = services.loan_classify(today=date(2025, 5, 19))
     assert counts == {"checked": 1, "changed": 1, "non_performing": 1}
     loan.refresh_from_db()
     assert (loan.days_past_due, loan.classification) == (91, "substandard")
-    # 2026-02-11 is 361 days: 损失.
-    services.loan_classify(today=date(2026, 2, 11))
+    # 2026-02-13 is 361 days: 损失.
+    services.loan_classify(today=date(2026, 2, 13))
     loan.refresh_from_db()
     assert loan.classification == "loss"
     changes = AuditRecord.objects.filter(action="loan.classify", object_id=str(loan.pk))
@@ -215,7 +217,7 @@ def test_classification_at_the_90_day_boundary(
         "loss",
     ]
     # Unchanged figures write nothing.
-    assert services.loan_classify(today=date(2026, 2, 11))["changed"] == 0
+    assert services.loan_classify(today=date(2026, 2, 13))["changed"] == 0
 
 
 def test_rate_from_the_product_is_lpr_on_the_approval_day_plus_spread(
@@ -526,6 +528,7 @@ def test_a_written_off_loan_the_pledge_still_secures_defers_the_release(
     """Two loans on one pledge: B classified loss and written off (账销案存: the bank keeps its
     claim, the pledge still secures it), then A repaid and closed. The bank is not asked to
     release the pledge; it had been, the written-off loan left out of those relying on it."""
+    from ipfin.holidays.selectors import working_calendar
     from ipfin.loans.domain import amount_to_settle
     from ipfin.loans.selectors import (
         instalment_states,
@@ -542,7 +545,7 @@ def test_a_written_off_loan_the_pledge_still_secures_defers_the_release(
     )
     services.loan_write_off(actor=bank_a_user, loan=second, reason="核销", today=day)
     first.refresh_from_db()
-    states = instalment_states(list(first.installments.order_by("n")))
+    states = instalment_states(list(first.installments.order_by("n")), working_calendar())
     owed = amount_to_settle(states, loan_terms(first), day)
     services.loan_repay(actor=bank_a_user, loan=first, amount=owed, paid_on=day, today=day)
     first = services.loan_close(actor=bank_a_user, loan=first, today=day)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.loans.domain.status import (
     ACTIVE_STATES,
     FINAL_STATES,
@@ -23,6 +24,8 @@ from ipfin.loans.domain.status import (
     days_past_due,
     is_non_performing,
     next_state,
+    overdue_cutoff,
+    payable_on,
     release_due,
 )
 
@@ -89,11 +92,44 @@ def test_more_days_never_a_better_category(a: int, b: int) -> None:
 
 
 def test_days_past_due() -> None:
-    today = date(2024, 6, 30)
-    assert days_past_due(None, today) == 0
-    assert days_past_due(date(2024, 7, 1), today) == 0  # not yet due
-    assert days_past_due(date(2024, 6, 30), today) == 0  # due today: not late yet
-    assert days_past_due(date(2024, 3, 31), today) == 91
+    today = date(2024, 6, 28)  # a Friday
+    assert days_past_due(None, today, PACKAGE_CALENDAR) == 0
+    assert days_past_due(date(2024, 7, 1), today, PACKAGE_CALENDAR) == 0  # not yet due
+    assert days_past_due(date(2024, 6, 28), today, PACKAGE_CALENDAR) == 0  # due today: not late
+    assert days_past_due(date(2024, 3, 28), today, PACKAGE_CALENDAR) == 92  # a Thursday
+
+
+def test_days_past_due_count_from_the_working_day_after_a_holiday_minfadian_art_203() -> None:
+    national_day = date(2025, 10, 1)  # 1–8 October 2025 off (National Day and Mid-Autumn)
+    assert payable_on(national_day, PACKAGE_CALENDAR) == date(2025, 10, 9)
+    assert days_past_due(national_day, date(2025, 10, 8), PACKAGE_CALENDAR) == 0
+    assert days_past_due(national_day, date(2025, 10, 9), PACKAGE_CALENDAR) == 0  # paid in time
+    assert days_past_due(national_day, date(2025, 10, 10), PACKAGE_CALENDAR) == 1
+    # Due on Sunday 31 March 2024, payable on Monday 1 April: on 30 June it is 90 days late,
+    # not 91, so still 关注 and not yet non-performing (办法 art. 10: more than 90 days).
+    assert days_past_due(date(2024, 3, 31), date(2024, 6, 30), PACKAGE_CALENDAR) == 90
+    assert category_floor(90) is SM
+    # A Sunday worked instead (调休上班, 28 September 2025) is a working day: not moved.
+    assert payable_on(date(2025, 9, 28), PACKAGE_CALENDAR) == date(2025, 9, 28)
+
+
+def test_overdue_cutoff_is_the_last_working_day_before() -> None:
+    # On 9 October 2025 an instalment due up to 30 September is late; one due on 1–8 October
+    # (payable on the 9th) is not.
+    assert overdue_cutoff(date(2025, 10, 9), PACKAGE_CALENDAR) == date(2025, 9, 30)
+
+
+@given(
+    due=st.dates(date(2023, 1, 1), date(2026, 12, 31)),
+    later=st.integers(0, 400),
+)
+def test_days_past_due_against_the_cutoff(due: date, later: int) -> None:
+    """Late on a day exactly when the due date is on or before that day's cutoff, and never more
+    days late than counted from the due date itself."""
+    today = due + timedelta(days=later)
+    late = days_past_due(due, today, PACKAGE_CALENDAR)
+    assert (late > 0) == (due <= overdue_cutoff(today, PACKAGE_CALENDAR))
+    assert 0 <= late <= later
 
 
 def test_labels_and_bad_input() -> None:

@@ -144,8 +144,11 @@ def test_borrower_overdue_from_the_first_unpaid_instalment_and_from_the_classifi
 ) -> None:
     pledge, right = pledged_right
     loan = lend(pledge)  # disbursed 2025-01-15, instalments due on the 15th of Feb, Mar, Apr
+    # Due on Saturday 2025-02-15, payable on Monday the 17th (民法典 art. 203): not overdue
+    # before the 18th; the alert names the instalment's due date.
     assert AlertKind.BORROWER_OVERDUE not in _kinds(date(2025, 2, 15))
-    overdue = _kinds(date(2025, 2, 16))[AlertKind.BORROWER_OVERDUE]
+    assert AlertKind.BORROWER_OVERDUE not in _kinds(date(2025, 2, 17))
+    overdue = _kinds(date(2025, 2, 18))[AlertKind.BORROWER_OVERDUE]
     assert (overdue.loan_id, overdue.date, overdue.right_id) == (
         loan.pk,
         date(2025, 2, 15),
