@@ -15,6 +15,8 @@ Environment variables:
 - IPFIN_ANON_CALCULATOR_RATE  anonymous calculator requests per client address (default 30/m)
 - IPFIN_ANON_SEARCH_RATE  anonymous searches of the public register per client address (default
                       60/m)
+- IPFIN_ANON_READ_RATE  anonymous public reads over many rows (the index ranking, a zone's history,
+                      the trading figures, comparables) per client address (default 120/m)
 - DATABASE_REPLICA_URL  a read replica of DATABASE_URL (PostgreSQL streaming replication): the
                       reports and the public query read it; unset: they read the primary
 - CELERY_BROKER_URL   the background jobs' broker (amqp://guest:guest@127.0.0.1:5672// or
@@ -309,6 +311,7 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("IPFIN_LOGIN_LOCKOUT_SECONDS", "900")
 # per client address, "N/s|m|h|d" (ipfin.accounts.ratelimit); logged-in callers are not counted.
 IPFIN_ANON_CALCULATOR_RATE = os.environ.get("IPFIN_ANON_CALCULATOR_RATE", "30/m")
 IPFIN_ANON_SEARCH_RATE = os.environ.get("IPFIN_ANON_SEARCH_RATE", "60/m")
+IPFIN_ANON_READ_RATE = os.environ.get("IPFIN_ANON_READ_RATE", "120/m")
 # The client address behind N reverse proxies of our own: the Nth X-Forwarded-For entry from the
 # right (0: REMOTE_ADDR, the header is ignored).
 IPFIN_TRUSTED_PROXY_COUNT = int(os.environ.get("IPFIN_TRUSTED_PROXY_COUNT", "0"))

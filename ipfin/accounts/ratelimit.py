@@ -47,6 +47,7 @@ from ipfin.accounts.throttle import client_address
 
 __all__ = [
     "ANON_CALCULATOR_THROTTLE",
+    "ANON_READ_THROTTLE",
     "ANON_SCORE_THROTTLE",
     "ANON_SEARCH_THROTTLE",
     "AnonymousRateThrottle",
@@ -142,10 +143,16 @@ class ComputingRequestThrottle(AnonymousRateThrottle):
         return super().allow_request(request)
 
 
-# The public search of the register (GET /api/v1/rights, the 公开查询 page): each search, and
+# The public search of the register (GET /api/v1/rights, the 公开查询 page; and of the pledges
+# registered, GET /api/v1/pledges/public): each search, and
 # the list's count, reads the whole matching set, which for a common word or no word at all is
 # most of the register (30 million rights at national scale): a count of its own per address.
 ANON_SEARCH_THROTTLE = AnonymousRateThrottle(scope="search", setting="IPFIN_ANON_SEARCH_RATE")
+# The public reads that go over many rows whatever is asked (the index's ranking and a zone's
+# history read every published run's results, the trading board's figures aggregate every
+# listing and deal, the comparables rank the register's priced transfers): a count of their own
+# per address, so that an anonymous caller cannot keep a worker computing them.
+ANON_READ_THROTTLE = AnonymousRateThrottle(scope="read", setting="IPFIN_ANON_READ_RATE")
 # The anonymous calculators share one count per address.
 ANON_CALCULATOR_THROTTLE = AnonymousRateThrottle(
     scope="calculator", setting="IPFIN_ANON_CALCULATOR_RATE"

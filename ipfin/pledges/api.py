@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE
 from ipfin.common.downloads import attachment
 from ipfin.common.errors import DomainError, NotFound
 from ipfin.common.money import money_str, money_str_or_none
@@ -270,12 +271,19 @@ def pledge_list(
     return {"total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.get("/pledges/public", response=list[PublicPledgeOut], auth=ApiAuth(optional=True))
+@router.get(
+    "/pledges/public",
+    response=list[PublicPledgeOut],
+    auth=ApiAuth(optional=True),
+    throttle=ANON_SEARCH_THROTTLE,
+)
 def public_search(
     request: HttpRequest, q: str = Query("", max_length=MAX_SEARCH_LENGTH)
 ) -> list[dict[str, Any]]:
     """The public register of pledges: registered and released ones (no amounts, no pending
-    applications), by registration number, right number, pledgor or pledgee name."""
+    applications), by registration number, right number, pledgor or pledgee name. Anonymous
+    callers: at most IPFIN_ANON_SEARCH_RATE requests per address, with the register's searches
+    (429 `rate_limited` with Retry-After)."""
     return selectors.pledges_public_search(q=q)
 
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from ipfin.accounts.auth import ApiAuth
+from ipfin.accounts.ratelimit import ANON_READ_THROTTLE
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.trading import selectors, services
 from ipfin.trading.models import Deal, Interest, Listing
@@ -193,7 +194,13 @@ def deal_record(request: HttpRequest, trading_deal_id: int) -> dict[str, Any]:
     return _fresh_deal(request, deal)
 
 
-@router.get("/trading/stats", response=list[TradeStatsRow], auth=ApiAuth(optional=True))
+@router.get(
+    "/trading/stats",
+    response=list[TradeStatsRow],
+    auth=ApiAuth(optional=True),
+    throttle=ANON_READ_THROTTLE,
+)
 def trade_stats(request: HttpRequest) -> list[dict[str, Any]]:
-    """The board's figures by year and kind (public)."""
+    """The board's figures by year and kind (public). Anonymous callers: at most
+    IPFIN_ANON_READ_RATE requests per address (429 `rate_limited` with Retry-After)."""
     return selectors.trade_stats()

@@ -32,7 +32,12 @@ from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.permissions import Perm, require
-from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_SCORE_THROTTLE, retry_after
+from ipfin.accounts.ratelimit import (
+    ANON_CALCULATOR_THROTTLE,
+    ANON_READ_THROTTLE,
+    ANON_SCORE_THROTTLE,
+    retry_after,
+)
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.common.schemas import ErrorOut, IsoDate
@@ -308,7 +313,12 @@ def right_score(request: HttpRequest, number: str, query: Query[ScoreQuery]) -> 
     )
 
 
-@router.get("/rights/{number}/comparables", response=list[ComparableOut], auth=_public)
+@router.get(
+    "/rights/{number}/comparables",
+    response=list[ComparableOut],
+    auth=_public,
+    throttle=ANON_READ_THROTTLE,
+)
 def right_comparables(
     request: HttpRequest,
     number: str,
@@ -321,7 +331,9 @@ def right_comparables(
     Each `comparable` is a suggested entry of the preview's `comparables` (price, technical,
     economic, remaining_life_ratio, time, weight): the remaining-life ratio and the similarity
     weight computed, the other factors 1 for the valuer to set; `event` is its source. A
-    licence's price is a licence fee (`is_licence`): the valuer decides whether to use it."""
+    licence's price is a licence fee (`is_licence`): the valuer decides whether to use it.
+    Anonymous callers: at most IPFIN_ANON_READ_RATE requests per address (429 `rate_limited`
+    with Retry-After)."""
     right = right_get(number=number)
     return selectors.market_comparables(right=right, on=on or timezone.localdate(), limit=limit)
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE, retry_after
+from ipfin.accounts.ratelimit import ANON_SEARCH_THROTTLE, AnonymousRateThrottle, retry_after
 from ipfin.common.errors import DomainError, NotAuthenticated
 
 SEARCH_LIMIT = 50
@@ -144,15 +144,19 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 def search_refused(
-    request: HttpRequest, template: str, context: dict[str, Any]
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    throttle: AnonymousRateThrottle = ANON_SEARCH_THROTTLE,
 ) -> HttpResponse | None:
     """The page of a search of the register refused to an anonymous address past
-    IPFIN_ANON_SEARCH_RATE (ipfin.accounts.ratelimit: each search reads every matching right):
-    429 with Retry-After, the reason in words (`rate_limited`: the seconds to wait), no search
-    made. None: the search may run (counted)."""
-    if ANON_SEARCH_THROTTLE.allow_request(request):
+    IPFIN_ANON_SEARCH_RATE (ipfin.accounts.ratelimit: each search reads every matching right),
+    or of another public read past its `throttle`'s rate: 429 with Retry-After, the reason in
+    words (`rate_limited`: the seconds to wait), nothing read. None: the read may run
+    (counted)."""
+    if throttle.allow_request(request):
         return None
-    wait = retry_after(ANON_SEARCH_THROTTLE.wait())
+    wait = retry_after(throttle.wait())
     answer = render(request, template, {**context, "rate_limited": wait}, status=429)
     answer["Retry-After"] = str(wait)
     return answer

@@ -29,7 +29,7 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from ipfin.accounts.auth import ApiAuth
-from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
+from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE, ANON_READ_THROTTLE
 from ipfin.zoneindex import presentation, selectors, services
 from ipfin.zoneindex.domain import IndicatorSpec, zone_index
 from ipfin.zoneindex.models import IndexRun, IndicatorDef, IndicatorSystem
@@ -234,10 +234,16 @@ def index_run_publish(request: HttpRequest, index_run_id: int) -> dict[str, Any]
     return _run(selectors.index_run_get(actor=request.user, pk=index_run_id))
 
 
-@router.get("/index/published", response=list[IndexRunOut], auth=ApiAuth(optional=True))
+@router.get(
+    "/index/published",
+    response=list[IndexRunOut],
+    auth=ApiAuth(optional=True),
+    throttle=ANON_READ_THROTTLE,
+)
 def index_published(request: HttpRequest) -> list[dict[str, Any]]:
     """The latest published run of each system (of any of its versions), by name: each zone's
-    score, rank, values and each indicator's contribution."""
+    score, rank, values and each indicator's contribution. Anonymous callers: at most
+    IPFIN_ANON_READ_RATE requests per address (429 `rate_limited` with Retry-After)."""
     return [_run(run) for run in selectors.published_latest()]
 
 
@@ -245,10 +251,12 @@ def index_published(request: HttpRequest) -> list[dict[str, Any]]:
     "/index/zones/{int:zone_id}/history",
     response=IndexZoneHistoryOut,
     auth=ApiAuth(optional=True),
+    throttle=ANON_READ_THROTTLE,
 )
 def index_zone_history(request: HttpRequest, zone_id: int) -> dict[str, Any]:
     """The zone's score and rank in each published run that ranked it, by year (404 for an id
-    that is no zone)."""
+    that is no zone). Anonymous callers: at most IPFIN_ANON_READ_RATE requests per address, with
+    the ranking's (429 `rate_limited` with Retry-After)."""
     zone = selectors.zone_get(pk=zone_id)
     return {
         "zone": {"id": zone.pk, "name": zone.name},

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, require
+from ipfin.accounts.ratelimit import ANON_READ_THROTTLE
 from ipfin.common.errors import DomainError
-from ipfin.web.views import domain_errors, run_action
+from ipfin.web.views import domain_errors, run_action, search_refused
 from ipfin.zoneindex import presentation, selectors, services
 from ipfin.zoneindex.forms import (
     IndicatorForm,
@@ -42,6 +43,10 @@ RUNS_SHOWN = 50
 
 @domain_errors
 def ranking(request: HttpRequest) -> HttpResponse:
+    # Public: an anonymous address past IPFIN_ANON_READ_RATE is refused before anything is read.
+    refused = search_refused(request, "zoneindex/ranking.html", {}, ANON_READ_THROTTLE)
+    if refused is not None:
+        return refused
     rankings = [(run, presentation.run_table(run)) for run in selectors.published_latest()]
     return render(request, "zoneindex/ranking.html", {"rankings": rankings})
 
@@ -49,6 +54,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
 @domain_errors
 def zone_history(request: HttpRequest, zone_id: int) -> HttpResponse:
     zone = selectors.zone_get(pk=zone_id)
+    refused = search_refused(
+        request, "zoneindex/zone_history.html", {"zone": zone}, ANON_READ_THROTTLE
+    )
+    if refused is not None:
+        return refused
     history = presentation.history_rows(selectors.zone_history(zone=zone))
     context = {"zone": zone, "history": history}
     return render(request, "zoneindex/zone_history.html", context)

@@ -162,6 +162,11 @@ def test_the_document_declares_429_with_retry_after_on_the_throttled_operations_
         ("post", "/api/v1/abs/waterfall/preview"),
         ("get", "/api/v1/rights/{number}/score"),
         ("get", "/api/v1/rights"),  # the public search
+        ("get", "/api/v1/pledges/public"),  # the public search of the registered pledges
+        ("get", "/api/v1/index/published"),  # the public reads over many rows
+        ("get", "/api/v1/index/zones/{zone_id}/history"),
+        ("get", "/api/v1/trading/stats"),
+        ("get", "/api/v1/rights/{number}/comparables"),
     }
     response = document["paths"][VALUATION]["post"]["responses"]["429"]
     assert response["content"]["application/json"]["schema"] == {
@@ -235,3 +240,67 @@ def test_anonymous_searches_of_the_register_have_their_own_count_api_and_page(
         assert bank.get("/api/v1/rights", {"q": "装置"}).status_code == 200
     now[0] += 60  # the next minute
     assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200
+
+
+def test_the_public_pledge_search_counts_with_the_register_s_searches(
+    now: list[float], settings: Any
+) -> None:
+    """GET /pledges/public matches its text over every registration: an anonymous address shares
+    the register's search count (IPFIN_ANON_SEARCH_RATE)."""
+    settings.IPFIN_ANON_SEARCH_RATE = "2/m"
+    client = _anonymous()
+    assert client.get("/api/v1/pledges/public", {"q": "装置"}).status_code == 200
+    assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200
+    for path in ("/api/v1/pledges/public", "/api/v1/rights"):
+        refused = client.get(path, {"q": "装置"})
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited", path
+        assert refused["Retry-After"] == "40"
+
+
+def test_anonymous_public_reads_over_many_rows_have_their_own_count_api_and_pages(
+    now: list[float],
+    settings: Any,
+    api_client: Callable[..., Any],
+    bank_a_user: User,
+    make_org: Callable[..., Any],
+    make_right: Callable[..., Any],
+) -> None:
+    """The index's ranking and a zone's history read every published run's results, the trading
+    figures aggregate every listing and deal, the comparables rank the register's priced
+    transfers: an address past IPFIN_ANON_READ_RATE is refused before anything is read, on the
+    API (429 `rate_limited`, Retry-After, declared) and on the two index pages (429, the reason
+    in words). A bank's system with its token is not counted, nor the searches' count touched."""
+    from ipfin.accounts.models import OrganisationKind
+
+    settings.IPFIN_ANON_READ_RATE = "4/m"
+    zone = make_org(OrganisationKind.PARK)
+    right = make_right()
+    reads = [
+        "/api/v1/index/published",
+        f"/api/v1/index/zones/{zone.pk}/history",
+        "/api/v1/trading/stats",
+        f"/api/v1/rights/{right.number}/comparables",
+    ]
+    client = _anonymous()
+    for path in reads:
+        assert client.get(path).status_code == 200, path
+    for path in reads:
+        refused = client.get(path)
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited", path
+        assert refused["Retry-After"] == "40"
+    # The pages say why, not that nothing was published.
+    for page, instead in (
+        ("/index/", "尚未发布示范区指数"),
+        (f"/index/zones/{zone.pk}/", "该示范区尚未出现在已发布的指数中"),
+    ):
+        answer = client.get(page)
+        assert answer.status_code == 429 and answer["Retry-After"] == "40", page
+        html = answer.content.decode()
+        assert "查询过于频繁，请 40 秒后再试" in html and instead not in html, page
+    assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200  # the searches' count
+    bank = api_client(bank_a_user)
+    for path in reads * 2:
+        assert bank.get(path).status_code == 200, path
+    now[0] += 60  # the next minute
+    assert client.get("/index/").status_code == 200
+    assert client.get(reads[1]).status_code == 200
