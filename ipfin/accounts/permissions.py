@@ -101,6 +101,10 @@ class Perm(StrEnum):
     FEED_ALL = "feed.all"
     # Watch the background jobs' runs and start one (the IP office's administrators).
     JOBS_MANAGE = "jobs.manage"
+    # Register an organisation other than an enterprise (a bank, an insurer, an office, a
+    # regulator...): those act on the platform through their users, so registering one is the
+    # IP office administrators' task; examiners register right holders (enterprises) only.
+    ORGANISATION_MANAGE = "organisations.manage"
     # Import credit data files (纳税信用等级, 信用中国, 裁判文书) that feed the IP + credit
     # scorecard, and export the pledge registrations and demands to the national platforms
     # (the IP office).
@@ -197,6 +201,7 @@ _GRANTS: dict[tuple[str, str | None], frozenset[Perm]] = {
             Perm.CALENDAR_MANAGE,
             Perm.PLEDGE_ASSIGN,
             Perm.JOBS_MANAGE,
+            Perm.ORGANISATION_MANAGE,
         }
     ),
     (OrganisationKind.REGULATOR, None): frozenset(

@@ -63,9 +63,14 @@ def organisation_create(
 ) -> Organisation:
     """Register an organisation. `actor` is the IP office user who registers it; None only for
     the platform's own setup from the command line (`load_demo`, a deployment's first office),
-    which no request can reach: every request's actor is a User."""
+    which no request can reach: every request's actor is a User. An examiner registers right
+    holders (enterprises); any other kind — a bank, an insurer, a guarantor, an agency, a park,
+    an office, a regulator, a fund — only an office administrator (`ORGANISATION_MANAGE`):
+    those act on the platform, and one registered in another's name could be named as a party."""
     if actor is not None:
         require(actor, Perm.REGISTRY_WRITE)
+        if kind != OrganisationKind.ENTERPRISE:
+            require(actor, Perm.ORGANISATION_MANAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(

@@ -113,6 +113,28 @@ def test_bank_cannot_register_organisations(api_client, bank_a_user):
     assert not Organisation.objects.filter(name="X").exists()
 
 
+@pytest.mark.parametrize(
+    "kind", ["bank", "insurer", "guarantor", "valuation_agency", "park", "ip_office", "regulator"]
+)
+def test_an_examiner_registers_right_holders_only_the_office_admin_the_rest(
+    api_client, examiner, office_admin, kind
+):
+    """An examiner registers enterprises (the register's right holders); a bank, an insurer, an
+    office or a regulator acts on the platform through its users: only an office administrator
+    registers one. Refused: 403, nothing registered, nothing audited."""
+    body = {"kind": kind, "name": f"新{kind}", "uscc": make_uscc(seq=41)}
+    audited = AuditRecord.objects.filter(action="organisation.create")
+    before = audited.count()
+    refused = api_client(examiner).post_json("/api/v1/organisations", body)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert not Organisation.objects.filter(name=f"新{kind}").exists()
+    assert audited.count() == before
+    made = api_client(office_admin).post_json("/api/v1/organisations", body)
+    assert made.status_code == 201, made.content
+    assert Organisation.objects.get(pk=made.json()["id"]).kind == kind
+    assert audited.get(object_id=str(made.json()["id"])).actor == office_admin
+
+
 def test_unknown_organisation_kind_is_422(api_client, examiner):
     resp = api_client(examiner).post_json("/api/v1/organisations", {"kind": "pirate", "name": "X"})
     assert resp.status_code == 422
@@ -127,8 +149,8 @@ def test_enterprise_without_credit_code_is_422(api_client, examiner):
     assert not Organisation.objects.filter(name="无代码企业").exists()
 
 
-def test_organisation_name_required(api_client, examiner):
-    resp = api_client(examiner).post_json(
+def test_organisation_name_required(api_client, office_admin):
+    resp = api_client(office_admin).post_json(
         "/api/v1/organisations", {"kind": "bank", "name": "   ", "uscc": make_uscc(seq=99)}
     )
     assert resp.status_code == 422
