@@ -27,10 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
 from chinese_calendar import constants as chinese_calendar_data  # type: ignore[import-untyped]
+from numpy.typing import NDArray
 
 __all__ = [
     "HOLIDAY_DATA_DUE",
+    "LONGEST_REST",
     "PACKAGE_CALENDAR",
     "CalendarSource",
     "WorkingCalendar",
@@ -48,6 +51,11 @@ logger = logging.getLogger("ipfin.workdays")
 # (month, day): the State Council publishes the next year's arrangement in autumn (late October to
 # early December in recent years); from 15 December of year Y the arrangement for Y + 1 is due.
 HOLIDAY_DATA_DUE = (12, 15)
+
+# No arrangement has given a month of rest days in a row (the longest: 10 days, Spring Festival
+# 2020 as extended): a day is moved at most this far (`working_day_from` refuses more), which lets
+# a rule skip the calendar for days further away.
+LONGEST_REST = timedelta(days=31)
 
 _warned_years: set[int] = set()
 _warned_lock = threading.Lock()
@@ -184,9 +192,13 @@ class WorkingCalendar:
 
     def working_day_from(self, day: date) -> date:
         """`day` if it is a working day, else the first working day after it (a day falling on
-        a weekend or holiday moved to the day after the rest days end: 民法典 art. 203)."""
+        a weekend or holiday moved to the day after the rest days end: 民法典 art. 203). Never
+        more than `LONGEST_REST` later: a calendar giving more rest days in a row is refused."""
+        start = day
         while not self.is_working_day(day):
             day += timedelta(days=1)
+            if day - start > LONGEST_REST:
+                raise ValueError(f"more than {LONGEST_REST.days} rest days in a row from {start}")
         return day
 
     def working_day_before(self, day: date) -> date:
@@ -197,6 +209,17 @@ class WorkingCalendar:
         while not self.is_working_day(day):
             day -= timedelta(days=1)
         return day
+
+    def working_days_from_column(self, days: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+        """`working_day_from` of each day of a `datetime64[D]` column (NaT stays NaT), found once
+        per distinct day."""
+        out = days.astype("datetime64[D]")  # a copy
+        known = ~np.isnat(out)
+        if known.any():
+            distinct, inverse = np.unique(out[known], return_inverse=True)
+            moved = [self.working_day_from(day) for day in distinct.astype(object)]
+            out[known] = np.array(moved, dtype="datetime64[D]")[inverse.ravel()]
+        return out
 
     def working_days_between(self, a: date, b: date) -> int:
         """The number of working days in the interval (a, b]; 0 when `b <= a`.

@@ -4,6 +4,7 @@ notices): no actor is needed to read it."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,16 +28,41 @@ __all__ = [
 ]
 
 
-def working_calendar() -> WorkingCalendar:
-    """The calendar every deadline is counted on: the office's arrangements (one query), then the
-    package's, then Monday to Friday."""
+def _office_arrangements() -> dict[int, YearArrangement]:
     by_year: dict[int, list[ArrangementDay]] = defaultdict(list)
     rows = HolidayArrangementDay.objects.values_list("arrangement__year", "day", "kind", "festival")
     for year, day, kind, festival in rows:
         by_year[year].append(ArrangementDay(day, DayKind(kind), festival))
-    return WorkingCalendar(
-        office={year: to_year_arrangement(year, days) for year, days in by_year.items()}
-    )
+    return {year: to_year_arrangement(year, days) for year, days in by_year.items()}
+
+
+class _OfficeArrangements(Mapping[int, YearArrangement]):
+    """The office's arrangements, read (one query) the first time a day is asked about: a read
+    that takes the calendar but meets no deadline to count (a right with nothing outstanding, a
+    loan with nothing due) costs no query."""
+
+    def __init__(self) -> None:
+        self._read: dict[int, YearArrangement] | None = None
+
+    def _years(self) -> dict[int, YearArrangement]:
+        if self._read is None:
+            self._read = _office_arrangements()
+        return self._read
+
+    def __getitem__(self, year: int) -> YearArrangement:
+        return self._years()[year]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._years())
+
+    def __len__(self) -> int:
+        return len(self._years())
+
+
+def working_calendar() -> WorkingCalendar:
+    """The calendar every deadline is counted on: the office's arrangements (one query, made
+    when first needed), then the package's, then Monday to Friday."""
+    return WorkingCalendar(office=_OfficeArrangements())
 
 
 def missing_arrangement_year(today: date) -> int | None:

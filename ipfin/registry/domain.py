@@ -5,7 +5,12 @@ and returns one `StatusResult`. Number formats (申请号 / 注册号 / 登记�
 canonical form by `normalize_number`.
 
 Date conventions: `expiry_date` is the first day a right is NOT in force; `grace_until` is the
-last day (inclusive) of a grace period.
+last day (inclusive) of a grace period. A grace period is a period of the Patent Law or the
+Trademark Law: its last day, when a weekend or a statutory holiday, moves to the first working day
+after (专利法实施细则 2023 r. 6 ¶1, 商标法实施条例 art. 12; 专利审查指南 part V ch. 7 §2.3: the
+rest days are the State Council's holidays and the weekends, as the year's arrangement adjusts
+them), on the `WorkingCalendar` given (default: the `chinese_calendar` package's). A term of
+protection is no such period: `expiry_date` never moves.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from operator import mul
+
+from ipfin.common.workdays import LONGEST_REST, PACKAGE_CALENDAR, WorkingCalendar
 
 
 class RightKind(StrEnum):
@@ -390,21 +397,33 @@ def annuity_schedule(
     return tuple(schedule)
 
 
-def grace_end(due: date) -> date:
-    """Last day of the 6-month grace period after an unpaid due date (inclusive)."""
-    return add_months(due, GRACE_MONTHS)
+def grace_end(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:
+    """Last day of the 6-month grace period after an unpaid due date (inclusive), moved past
+    weekends and holidays to the first working day (专利法实施细则 2023 r. 6 ¶1)."""
+    return calendar.working_day_from(add_months(due, GRACE_MONTHS))
 
 
-def late_fee_rate(due: date, paid: date) -> Decimal:
+def in_grace(day: date, due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> bool:
+    """Whether `day` is on or before the grace period's last day (`grace_end`). The calendar is
+    asked only about a day just past the six months themselves (within `LONGEST_REST`): the
+    register's usual reads (a payment on time, a right in force or long lapsed) take none."""
+    unmoved = add_months(due, GRACE_MONTHS)
+    if day <= unmoved:
+        return True
+    return day <= unmoved + LONGEST_REST and day <= grace_end(due, calendar)
+
+
+def late_fee_rate(due: date, paid: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> Decimal:
     """Late fee as a share of the annuity (专利收费标准, 滞纳金).
 
     Nothing if paid within one month of the due date, then 5% for each full month overdue beyond the
     first: month m (add_months(due, m-1) < paid <= add_months(due, m)) costs 5% x (m-1), so 25% in
-    the sixth. Past the grace period it is too late: ValueError."""
-    if paid > grace_end(due):
-        raise ValueError(f"paid {paid} after the grace period ending {grace_end(due)}")
+    the sixth. Past the grace period it is too late: ValueError. A payment on the days the grace
+    period's last day moved past weekends or holidays (`grace_end`) is still in the sixth month."""
+    if not in_grace(paid, due, calendar):
+        raise ValueError(f"paid {paid} after the grace period ending {grace_end(due, calendar)}")
     month = 1
-    while paid > add_months(due, month):
+    while paid > add_months(due, month) and month < GRACE_MONTHS:
         month += 1
     return LATE_FEE_STEP * (month - 1)
 
@@ -492,22 +511,36 @@ class _TrademarkTerm:
     renewal_pending: bool  # a renewal filed in time for the current term, not yet approved
 
 
-def trademark_grace_end(expiry: date) -> date:
+def trademark_grace_end(expiry: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:
     """The last day of a mark's 6 months' grace (商标法 art. 40 ¶1): counted from the term's last
     day, the day before `expiry` (the first day it is no longer in force: art. 39, ten years
     from registration), that day not counted (民法典 arts. 201, 202). A mark registered on
     2012-04-14 runs to 2022-04-13, its grace to 2022-10-13 (counted from `expiry` itself it had
-    run a day longer, to 2022-10-14, and a renewal filed that day was taken as in time)."""
-    return add_months(expiry - timedelta(days=1), GRACE_MONTHS)
+    run a day longer, to 2022-10-14, and a renewal filed that day was taken as in time). A last
+    day on a weekend or holiday moves to the first working day after (商标法实施条例 art. 12)."""
+    return calendar.working_day_from(add_months(expiry - timedelta(days=1), GRACE_MONTHS))
 
 
-def renewal_window(expiry: date) -> tuple[date, date]:
+def renewal_window(expiry: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> tuple[date, date]:
     """商标法 art. 40: a renewal may be filed in the 12 months before the term ends and in the 6
     months' grace after it (both ends included)."""
-    return add_months(expiry, -12), trademark_grace_end(expiry)
+    return add_months(expiry, -12), trademark_grace_end(expiry, calendar)
 
 
-def _trademark_term(grant_date: date, events: Iterable[Event]) -> _TrademarkTerm:
+def _in_renewal_window(day: date, expiry: date, calendar: WorkingCalendar) -> bool:
+    """`renewal_window(expiry)[0] <= day <= renewal_window(expiry)[1]`, asking the calendar only
+    about a day past the six months themselves."""
+    if day < add_months(expiry, -12):
+        return False
+    unmoved = add_months(expiry - timedelta(days=1), GRACE_MONTHS)
+    if day <= unmoved:
+        return True
+    return day <= unmoved + LONGEST_REST and day <= trademark_grace_end(expiry, calendar)
+
+
+def _trademark_term(
+    grant_date: date, events: Iterable[Event], calendar: WorkingCalendar = PACKAGE_CALENDAR
+) -> _TrademarkTerm:
     """The trademark's term as its renewals stand (商标法 art. 40).
 
     Each approved renewal (`renewed`) adds 10 years. It counts when it was applied for in time: a
@@ -519,11 +552,10 @@ def _trademark_term(grant_date: date, events: Iterable[Event]) -> _TrademarkTerm
     filed_in_time = False
     for event in events:
         expiry = add_years(grant_date, TRADEMARK_TERM_YEARS * (1 + renewals))
-        opens, closes = renewal_window(expiry)
         if event.type is EventType.RENEWAL_FILED:
-            filed_in_time = filed_in_time or opens <= event.date <= closes
+            filed_in_time = filed_in_time or _in_renewal_window(event.date, expiry, calendar)
         elif event.type is EventType.RENEWED:
-            if not (filed_in_time or opens <= event.date <= closes):
+            if not (filed_in_time or _in_renewal_window(event.date, expiry, calendar)):
                 continue
             if event.date >= expiry:
                 ended_grace = event.date
@@ -556,10 +588,13 @@ def right_expiry(facts: RightFacts, events: Iterable[Event] = ()) -> date | None
     return patent_expiry(kind, facts.filing_date, events)
 
 
-def legal_status(facts: RightFacts, on: date) -> StatusResult:
+def legal_status(
+    facts: RightFacts, on: date, calendar: WorkingCalendar = PACKAGE_CALENDAR
+) -> StatusResult:
     """The legal status of a right on `on`, from the register as it stood on that day.
 
     Events dated after `on` are ignored; events of the same date apply in the order given.
+    `calendar`: the working days a grace period's last day moves on (see the module docstring).
     """
     events = sorted((e for e in facts.events if e.date <= on), key=lambda e: e.date)
     procedures = _open_procedures(events)
@@ -609,14 +644,14 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
 
     expiry: date | None
     if kind is RightKind.TRADEMARK:
-        term = _trademark_term(start, events)
+        term = _trademark_term(start, events, calendar)
         expiry, renewal_pending = term.expiry, term.renewal_pending
         if term.ended_grace is not None:
             in_force_since = max(in_force_since, term.ended_grace)
         if on >= expiry:
             # A renewal filed in time keeps the mark from cancellation until it is decided.
-            if on <= trademark_grace_end(expiry) or renewal_pending:
-                grace = (expiry, trademark_grace_end(expiry), None)
+            if _in_renewal_window(on, expiry, calendar) or renewal_pending:
+                grace = (expiry, trademark_grace_end(expiry, calendar), None)
             else:
                 terminations.append((expiry, Status.EXPIRED, None))
     else:
@@ -634,7 +669,7 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
             continue
         due = due_of.get(event.year)
         # A payment after the grace period comes too late and has no effect.
-        if due is None or event.year in settled or event.date > grace_end(due):
+        if due is None or event.year in settled or not in_grace(event.date, due, calendar):
             continue
         settled.add(event.year)
         if event.date > due:  # this payment ended a grace period
@@ -650,8 +685,8 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
     outstanding = next(((y, d) for y, d in schedule if y not in settled and d <= on), None)
     if outstanding is not None:
         year, due = outstanding
-        if on <= grace_end(due):
-            grace = (due, grace_end(due), year)
+        if in_grace(on, due, calendar):
+            grace = (due, grace_end(due, calendar), year)
         else:
             # 专利法 art. 44(1): unpaid annuity ends the patent, from the unpaid due date.
             terminations.append((due, Status.LAPSED, year))
@@ -670,7 +705,7 @@ def legal_status(facts: RightFacts, on: date) -> StatusResult:
         )
     if grace is not None:
         since, until, unpaid = grace
-        rate = late_fee_rate(since, on) if unpaid is not None else None
+        rate = late_fee_rate(since, on, calendar) if unpaid is not None else None
         return result(
             Status.GRACE_PERIOD, since, expiry, grace_until=until, unpaid_year=unpaid, fee_rate=rate
         )

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ipfin.common import display
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import RightFacts, Status, StatusResult, legal_status
 from ipfin.registry.labels import (
     ANNUITY_CAVEAT,
@@ -176,7 +177,8 @@ def right_timeline(
         (event.date, 2 + index, event_label(event.type), event_detail(event))
         for index, event in enumerate(events)
     )
-    current = legal_status(facts, today)
+    calendar = working_calendar()  # a grace period's last day moves past the rest days
+    current = legal_status(facts, today, calendar)
     event_days = {day for day, *_rest in raw}
     expired_by_term = current.status is Status.EXPIRED and current.since == current.expiry_date
     if current.since and current.since not in event_days and not expired_by_term:
@@ -200,7 +202,7 @@ def right_timeline(
             # The term's end ahead: its effect is expiry, whatever annuities fall due meanwhile.
             status = Status.EXPIRED
         else:
-            status = legal_status(facts, day).status
+            status = legal_status(facts, day, calendar).status
         entries.append(
             TimelineEntry(
                 day=day,

@@ -209,7 +209,12 @@ class StatusOut(Schema):
     renewal_pending: bool = Field(
         False, description="trademarks: a renewal filed in time and not yet approved"
     )
-    grace_until: IsoDate | None
+    grace_until: IsoDate | None = Field(
+        ...,
+        description="the grace period's last day (inclusive): six months after the unpaid due "
+        "date or the term's end, moved to the first working day when it falls on a weekend or "
+        "statutory holiday (专利法实施细则 r. 6, 商标法实施条例 art. 12)",
+    )
     unpaid_year: int | None
     late_fee_rate: str | None
     invalidation_pending: bool

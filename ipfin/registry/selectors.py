@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ipfin.common.databases import PRIMARY
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
+from ipfin.common.workdays import PACKAGE_CALENDAR
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
     SCOPE_WHOLE,
@@ -236,7 +238,7 @@ def right_status(right: Right, *, on: date) -> StatusResult:
     """The legal status of `right` as the register stood on `on` (a 422 outside the range a
     status can be computed for: see `check_status_date`)."""
     check_status_date(on)
-    return legal_status(right_facts(right, on=on), on)
+    return legal_status(right_facts(right, on=on), on, working_calendar())
 
 
 def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightEvent]]:
@@ -266,7 +268,9 @@ def rights_status_bulk(
     check_status_date(on)
     rights = list(rights)
     by_right = rights_events_bulk(rights, on=on) if events is None else events
-    return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on) for r in rights}
+    # The grace periods' last days move past the rest days of the office's calendar.
+    calendar = working_calendar() if rights else PACKAGE_CALENDAR
+    return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on, calendar) for r in rights}
 
 
 def share_str(share: Decimal | str) -> str:

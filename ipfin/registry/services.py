@@ -30,6 +30,7 @@ from ipfin.common.versioning import check_version
 from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.selectors import keys_told
 from ipfin.feed.services import Occurrence, event_publish, events_publish
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
     KIND_ZH,
     PATENT_KINDS,
@@ -49,6 +50,7 @@ from ipfin.registry.domain import (
     annuity_schedule,
     applicants_summary,
     grace_end,
+    in_grace,
     late_fee_rate,
     legal_status,
     max_drug_compensation_days,
@@ -784,12 +786,14 @@ def _clean_annuity(
             f"The annuity for year {year} has already been paid.",
         )
     due = schedule[year]
-    if on > grace_end(due):
+    calendar = working_calendar()
+    if not in_grace(on, due, calendar):
+        ends = grace_end(due, calendar)
         raise invalid(
             None,
             "annuity_too_late",
-            f"第 {year} 年年费的滞纳期已于 {grace_end(due)} 届满，专利权已终止；请先办理恢复权利。",
-            f"The grace period for year {year} ended on {grace_end(due)}: the patent has lapsed; "
+            f"第 {year} 年年费的滞纳期已于 {ends} 届满，专利权已终止；请先办理恢复权利。",
+            f"The grace period for year {year} ended on {ends}: the patent has lapsed; "
             "restoration is needed first.",
         )
     if state.status in TERMINAL_STATUSES:
@@ -800,7 +804,7 @@ def _clean_annuity(
             f"The patent is {state.status.value} on {on}: no annuity can be paid.",
         )
     amount = annuity_amount(kind, year)
-    rate = late_fee_rate(due, on) if on > due else Decimal("0.00")
+    rate = late_fee_rate(due, on, calendar) if on > due else Decimal("0.00")
     return {
         "year": year,
         "due_date": due.isoformat(),
@@ -820,7 +824,7 @@ def _clean_renewal(
     _require_granted(right, event_type)
     expiry = state.expiry_date
     assert expiry is not None  # a registered trademark's term is always known
-    opens, closes = renewal_window(expiry)
+    opens, closes = renewal_window(expiry, working_calendar())
     if event_type is EventType.RENEWAL_FILED and state.renewal_pending:
         raise Conflict(
             "该商标已有未决的续展申请。",
@@ -1032,7 +1036,7 @@ def _clean_payload(
     cleaned: dict[str, Any] = {}
     if payload.get("note"):
         cleaned["note"] = str(payload["note"]).strip()
-    state = legal_status(right_facts(right, on=on), on)
+    state = legal_status(right_facts(right, on=on), on, working_calendar())
     match event_type:
         case EventType.ANNUITY_PAID:
             cleaned |= _clean_annuity(right, on, state, payload)

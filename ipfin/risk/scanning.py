@@ -293,6 +293,7 @@ def scan_findings(
         paid_year=_ints(_aligned(events, right_id, column("paid_year"), None)),
         expiry=patent_expiry,
         on=on,
+        calendar=working_calendar(),
     )
 
     findings: list[Finding] = []

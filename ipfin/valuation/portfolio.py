@@ -52,6 +52,8 @@ from django.db import DatabaseError, OperationalError, connection, models, trans
 from django.utils import timezone
 from numpy.typing import NDArray
 
+from ipfin.common.workdays import PACKAGE_CALENDAR, WorkingCalendar
+from ipfin.holidays.selectors import working_calendar
 from ipfin.jobs.domain import span_ranges
 from ipfin.pledges.models import Pledge, PledgeItem
 from ipfin.registry.models import Right, RightEvent, RightOwner
@@ -756,9 +758,13 @@ def _nan_if(values: NDArray[np.int64], missing: NDArray[np.bool_]) -> NDArray[np
 
 
 def score_columns(
-    raw: Mapping[str, NDArray[np.int64]], *, on: date
+    raw: Mapping[str, NDArray[np.int64]],
+    *,
+    on: date,
+    calendar: WorkingCalendar = PACKAGE_CALENDAR,
 ) -> dict[str, NDArray[np.float64]]:
-    """The data indicators' columns (see the module docstring) from the raw integer columns."""
+    """The data indicators' columns (see the module docstring) from the raw integer columns;
+    `calendar`: the working days a grace period's last day moves on."""
     today = int(np.datetime64(on.isoformat(), "D").astype(np.int64))
     kind = raw["kind"]
     filing = raw["filing_day"]
@@ -813,14 +819,18 @@ def score_columns(
     term_unknown = np.zeros(n, dtype=bool)
     term_unknown[works] = copyright_end == _MISSING
 
-    # Annuities (patents, from the grant): lapsed when the first unpaid year's due date is more
-    # than six months past and before the expiry.
+    # Annuities (patents, from the grant): lapsed when the first unpaid year's due date is before
+    # the expiry and its six months' grace is over, its last day moved past weekends and holidays
+    # (专利法实施细则 2023 r. 6 ¶1): over before today exactly when the unmoved last day is on or
+    # before the last working day before today (`registry.domain.grace_end`).
     is_patent = np.isin(kind, _PATENT_CODES) & granted
     year_gap = grant_civil[0] - filing_civil[0]
     first_year = year_gap + 1 - (_civil_add_years(filing_civil, year_gap) > grant)
     next_year = np.maximum(raw["paid_year"], first_year - 1) + 1
     due = np.where(next_year == first_year, grant, _civil_add_years(filing_civil, next_year - 1))
-    lapsed = is_patent & (due < expiry) & (_add_months(due, _GRACE_MONTHS) < today)
+    last_working = np.datetime64(calendar.working_day_before(on).isoformat(), "D")
+    grace_over = _add_months(due, _GRACE_MONTHS) <= last_working.astype(np.int64)
+    lapsed = is_patent & (due < expiry) & grace_over
 
     ended = lapsed | (raw["inv_whole"] > 0) | (raw["sur"] > 0)
     remaining = np.where(ended, 0.0, np.maximum(expiry - today, 0) / 365.25)
@@ -884,7 +894,7 @@ def _portfolio(
     return Portfolio(
         right_id=raw["id"],
         cohorts=cohorts_of(raw, minimum),
-        columns=score_columns(raw, on=on),
+        columns=score_columns(raw, on=on, calendar=working_calendar()),
         kind=raw["kind"],
     )
 

@@ -48,6 +48,7 @@ from ipfin.accounts.permissions import (
 )
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
 from ipfin.common.versioning import UNSAVED
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
     EventType,
     Status,
@@ -696,11 +697,12 @@ def market_comparables(*, right: Right, on: date, limit: int = 10) -> list[dict[
     levels = {len(_SIMILARITY) - rank: level for rank, level in enumerate(_SIMILARITY)}
     levels[0] = _KIND_ONLY
     found: list[dict[str, Any]] = []
+    calendar = working_calendar()
     for event in _priced_candidates(right, on, limit):
         other = event.right
         try:
             years = remaining_term_years(
-                legal_status(right_facts(other, on=event.date), event.date), event.date
+                legal_status(right_facts(other, on=event.date), event.date, calendar), event.date
             )
         except TermUnknown:
             continue  # no life ratio without the comparable's term

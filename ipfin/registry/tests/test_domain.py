@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.registry.domain import (
     PATENT_KINDS,
     TERMINAL_STATUSES,
@@ -36,6 +37,7 @@ from ipfin.registry.domain import (
     compensation_days,
     copyright_expiry,
     first_annuity_year,
+    grace_end,
     ic_layout_expiry,
     kind_from_application_no,
     late_fee_rate,
@@ -631,8 +633,9 @@ def test_trademark_grace_then_expired_shangbiaofa_art39_art40_minfadian_art201()
     assert (grace.unpaid_year, grace.late_fee_rate) == (None, None)
     assert legal_status(facts, D(2022, 10, 13)).status is Status.GRACE_PERIOD
     assert renewal_window(D(2022, 4, 14)) == (D(2021, 4, 14), D(2022, 10, 13))
-    # A term ending on a month's last day: registered 2012-03-01, in force to 2022-02-28.
-    assert renewal_window(D(2022, 3, 1))[1] == D(2022, 8, 28)
+    # A term ending on a month's last day: registered 2012-03-01, in force to 2022-02-28; six
+    # months on is Sunday 2022-08-28, so the grace runs to Monday the 29th (商标法实施条例 art. 12).
+    assert renewal_window(D(2022, 3, 1))[1] == D(2022, 8, 29)
     expired = legal_status(facts, D(2022, 10, 14))
     assert (expired.status, expired.since, expired.expiry_date) == (
         Status.EXPIRED,
@@ -1109,7 +1112,10 @@ def test_status_invariants(data: st.DataObject) -> None:
     if result.status is Status.GRACE_PERIOD:
         assert result.since is not None and result.grace_until is not None
         assert result.since <= on <= result.grace_until
-        assert result.grace_until == add_months(result.since, 6)
+        # Six months on (a mark's from its term's last day, the day before `since`), moved past
+        # rest days (专利法实施细则 r. 6, 商标法实施条例 art. 12).
+        counted_from = result.since - timedelta(days=1) if facts.kind is TM else result.since
+        assert result.grace_until == PACKAGE_CALENDAR.working_day_from(add_months(counted_from, 6))
         if facts.kind in PATENT_KINDS:
             assert result.late_fee_rate == late_fee_rate(result.since, on)
     else:
@@ -1121,7 +1127,7 @@ def test_status_invariants(data: st.DataObject) -> None:
         )
         assert result.unpaid_year is not None
         assert result.since == due_dates[result.unpaid_year]
-        assert on > add_months(result.since, 6)
+        assert on > grace_end(result.since)
     if result.status is Status.EXPIRED:
         assert result.since == result.expiry_date
         assert result.expiry_date is not None and result.expiry_date <= on
@@ -1342,3 +1348,68 @@ def test_compensation_moves_expiry_and_nothing_before_it(data: st.DataObject) ->
     on = data.draw(on_date(facts))
     if on < granted:
         assert legal_status(more, on) == legal_status(facts, on)
+
+
+# --- a grace period's last day on a rest day (专利法实施细则 r. 6 ¶1, 商标法实施条例 art. 12) ---
+
+# Filed 2015-04-01, granted 2017-08-01, years 3-10 paid: year 11 falls due on Tuesday 2025-04-01,
+# its six months' grace on 2025-10-01, National Day; 1-8 October 2025 were days off.
+_HOLIDAY_FILED = D(2015, 4, 1)
+_YEAR11_DUE = D(2025, 4, 1)
+
+
+def _year11_unpaid(*events: Event) -> RightFacts:
+    schedule = dict(annuity_schedule(INV, _HOLIDAY_FILED, GRANTED))
+    payments = tuple(paid(y, schedule[y]) for y in range(3, 11))
+    return RightFacts(INV, _HOLIDAY_FILED, GRANTED, (*payments, *events))
+
+
+def test_a_grace_period_ending_on_national_day_runs_to_the_next_working_day_shishi_xize_r6() -> (
+    None
+):
+    assert grace_end(_YEAR11_DUE) == D(2025, 10, 9)
+    facts = _year11_unpaid()
+    for on in (D(2025, 10, 2), D(2025, 10, 9)):
+        result = legal_status(facts, on)
+        assert (result.status, result.since, result.grace_until) == (
+            Status.GRACE_PERIOD,
+            _YEAR11_DUE,
+            D(2025, 10, 9),
+        ), on
+        assert result.late_fee_rate == Decimal("0.25")  # still the sixth month, not a seventh
+    lapsed = legal_status(facts, D(2025, 10, 10))
+    assert (lapsed.status, lapsed.since, lapsed.unpaid_year) == (Status.LAPSED, _YEAR11_DUE, 11)
+    # Paid on the moved last day: in time, at the sixth month's late fee.
+    assert late_fee_rate(_YEAR11_DUE, D(2025, 10, 9)) == Decimal("0.25")
+    in_time = legal_status(_year11_unpaid(paid(11, D(2025, 10, 9))), D(2025, 11, 1))
+    assert (in_time.status, in_time.since) == (Status.IN_FORCE, D(2025, 10, 9))
+    too_late = legal_status(_year11_unpaid(paid(11, D(2025, 10, 10))), D(2025, 11, 1))
+    assert too_late.status is Status.LAPSED
+
+
+def test_a_grace_period_ending_on_a_weekend_moves_but_a_term_never_does_shishi_xize_r6() -> None:
+    # Due Saturday 2018-03-10 (the worked example's year 4): its grace ends Monday 2018-09-10,
+    # a working day, unmoved; the term's end (2035-03-10, a Saturday) is no period to move.
+    assert grace_end(D(2018, 3, 10)) == D(2018, 9, 10)
+    assert legal_status(invention_all_paid(), D(2035, 3, 10)).status is Status.EXPIRED
+    # Due 2024-07-06: six months on is Monday 2025-01-06, unmoved; due 2024-07-04: Saturday
+    # 2025-01-04 moves to Monday the 6th.
+    assert grace_end(D(2024, 7, 6)) == D(2025, 1, 6)
+    assert grace_end(D(2024, 7, 4)) == D(2025, 1, 6)
+
+
+def test_a_trademark_grace_ending_on_national_day_takes_a_renewal_filed_after_it_sbtl_art12() -> (
+    None
+):
+    """Registered 2015-04-02: the term's last day is 2025-04-01, the grace's 2025-10-01 (National
+    Day), moved to 2025-10-09 (商标法实施条例 art. 12): a renewal filed on the 8th is in time."""
+    registered = D(2015, 4, 2)
+    assert renewal_window(D(2025, 4, 2)) == (D(2024, 4, 2), D(2025, 10, 9))
+    facts = RightFacts(
+        TM, D(2014, 1, 6), registered, (ev(EventType.RENEWAL_FILED, D(2025, 10, 8)),)
+    )
+    assert legal_status(facts, D(2025, 10, 20)).renewal_pending
+    late = RightFacts(
+        TM, D(2014, 1, 6), registered, (ev(EventType.RENEWAL_FILED, D(2025, 10, 10)),)
+    )
+    assert legal_status(late, D(2025, 10, 20)).status is Status.EXPIRED

@@ -12,7 +12,9 @@ the same dates are computed for whole columns:
   paid, a payment after its grace and a restoration are looked at only in `legal_status` for one
   right (the right's page);
 - `DUE_SOON`: its due date falls after the scan day and at most `horizon_days` later (default 60);
-- `GRACE`: the due date has passed, the grace period has not (its last day is given);
+- `GRACE`: the due date has passed, the grace period has not (its last day is given: six months
+  after the due date, moved past weekends and holidays to the first working day, 专利法实施细则
+  2023 r. 6 ¶1, on the calendar given — `registry.domain.grace_end`);
 - `LAPSED`: the grace period is over — the patent ended on the unpaid due date (art. 44);
 - no annuity falls due before the term ends (`expiry`): nothing to watch.
 Dates are `datetime64[D]`; a missing date is NaT; non-patents and ungranted patents get NONE.
@@ -26,6 +28,8 @@ from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ipfin.common.workdays import PACKAGE_CALENDAR, WorkingCalendar
 
 __all__ = [
     "ANNUITY_HORIZON_DAYS",
@@ -118,6 +122,7 @@ def annuity_watch(
     expiry: Days,
     on: date,
     horizon_days: int = ANNUITY_HORIZON_DAYS,
+    calendar: WorkingCalendar = PACKAGE_CALENDAR,
 ) -> AnnuityWatch:
     """The state of each right's next annuity on `on` (see the module's rules). `paid_year` is
     the highest year paid on or before `on` (0: none); `expiry` the term's end (NaT: none)."""
@@ -130,18 +135,23 @@ def annuity_watch(
     due = np.where(year == first, safe_grant, add_years_columns(safe_filing, year - 1))
     owed = patent & (np.isnat(expiry) | (due < np.where(np.isnat(expiry), due, expiry)))
     grace_until = add_months_columns(due, GRACE_MONTHS)
+    # Its last day moved past the rest days is before `on` exactly when the unmoved one is on or
+    # before the last working day before `on`: one bound for the column.
+    over = grace_until <= np.datetime64(calendar.working_day_before(on), "D")
     horizon = day + np.timedelta64(horizon_days, "D")
     state = np.select(
         [
             owed & (due > day) & (due <= horizon),
-            owed & (due <= day) & (day <= grace_until),
-            owed & (grace_until < day),
+            owed & (due <= day) & ~over,
+            owed & over,
         ],
         [AnnuityState.DUE_SOON, AnnuityState.GRACE, AnnuityState.LAPSED],
         AnnuityState.NONE,
     ).astype(np.int8)
     watched = state != AnnuityState.NONE
     nat = np.datetime64("NaT", "D")
+    grace_until = grace_until.copy()
+    grace_until[watched] = calendar.working_days_from_column(grace_until[watched])
     return AnnuityWatch(
         state=state,
         year=np.where(watched, year, 0),

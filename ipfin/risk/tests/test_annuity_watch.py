@@ -147,3 +147,22 @@ def test_the_worked_example_due_in_thirty_days_then_grace_then_lapsed() -> None:
     assert lapsed.state[0] == AnnuityState.LAPSED and lapsed.year[0] == 7
     far = annuity_watch(**args, on=date(2026, 1, 8))
     assert far.state[0] == AnnuityState.NONE
+
+
+def test_a_grace_ending_on_national_day_is_watched_to_the_next_working_day_shishi_xize_r6() -> None:
+    """Year 11 of an invention filed 2015-04-01 falls due on 2025-04-01; six months on is
+    2025-10-01, National Day (1-8 October 2025 off): the grace runs to Thursday the 9th
+    (专利法实施细则 2023 r. 6 ¶1), as `legal_status` reads it."""
+    args = {
+        "kind": np.array([0, 0]),
+        "filing": _col(date(2015, 4, 1), date(2015, 4, 1)),
+        "grant": _col(date(2017, 8, 1), date(2017, 8, 1)),
+        "paid_year": np.array([10, 10]),
+        "expiry": _col(date(2035, 4, 1), date(2035, 4, 1)),
+    }
+    for on in (date(2025, 10, 2), date(2025, 10, 9)):
+        grace = annuity_watch(**args, on=on)
+        assert list(grace.state) == [AnnuityState.GRACE] * 2, on
+        assert list(grace.grace_until) == [np.datetime64("2025-10-09")] * 2
+    lapsed = annuity_watch(**args, on=date(2025, 10, 10))
+    assert list(lapsed.state) == [AnnuityState.LAPSED] * 2

@@ -368,3 +368,21 @@ def test_ipc_breadth_is_counted_alike_by_the_server_and_in_python(
         got = read[pk]
         want = float(expected[pk]) if expected[pk] else float("nan")
         assert got == want or (np.isnan(got) and np.isnan(want)), (codes, got, want)
+
+
+def test_a_grace_ending_on_national_day_keeps_a_patent_alive_to_the_working_day_shishi_xize_r6(
+    make_right: Callable[..., Right], pay_annuities: Callable[..., None]
+) -> None:
+    """Year 11 of an invention filed 2015-04-01 falls due on 2025-04-01 and is not paid; its
+    grace would end on 2025-10-01, National Day, and runs to the 9th (专利法实施细则 2023 r. 6
+    ¶1): the nightly score reads it as alive on the 9th and lapsed on the 10th, as the register's
+    status does."""
+    right = make_right(filing_date=date(2015, 4, 1), grant_date=date(2017, 8, 1), paid=False)
+    pay_annuities(right, until=date(2025, 3, 31))  # years 3 to 10
+    for on, alive in ((date(2025, 10, 9), True), (date(2025, 10, 10), False)):
+        portfolio = read_portfolio(on=on)
+        index = {int(pk): i for i, pk in enumerate(portfolio.right_id)}
+        life = float(portfolio.columns["remaining_life_years"][index[right.pk]])
+        assert (life > 0) is alive, on
+        status = right_status(right, on=on).status
+        assert (status not in TERMINAL_STATUSES) is alive, (on, status)
