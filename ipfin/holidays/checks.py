@@ -13,18 +13,19 @@ from django.core.checks import CheckMessage, Warning, register
 from django.db import DatabaseError
 from django.utils import timezone
 
-from ipfin.common.workdays import PACKAGE_CALENDAR, WorkingCalendar, covered_years
+from ipfin.common.workdays import PACKAGE_CALENDAR, covered_years
 
 CHECK_ID = "ipfin.holidays.W001"
 
 
-def _calendar() -> WorkingCalendar:
+def _missing_year(day: date) -> int | None:
     from ipfin.holidays.selectors import working_calendar
 
     try:
-        return working_calendar()
+        # The office's records are read when first asked about (here, by missing_year).
+        return working_calendar().missing_year(day)
     except DatabaseError:  # not migrated yet (e.g. `ipfin migrate` on a fresh database)
-        return PACKAGE_CALENDAR
+        return PACKAGE_CALENDAR.missing_year(day)
 
 
 @register()
@@ -32,7 +33,7 @@ def holiday_arrangement_check(
     app_configs: Any = None, today: date | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     day = today or timezone.localdate()
-    year = _calendar().missing_year(day)
+    year = _missing_year(day)
     if year is None:
         return []
     covered = covered_years()

@@ -311,6 +311,7 @@ def scan_findings(
                     date=when[i].astype(date),
                     year=int(watch.year[i]) if kind in _ANNUITY_KINDS else None,
                     maturity=extra["maturity"][i].astype(date) if "maturity" in extra else None,
+                    key_date=extra["key_date"][i].astype(date) if "key_date" in extra else None,
                 )
             )
 
@@ -324,6 +325,7 @@ def scan_findings(
         (watch.state == AnnuityState.GRACE) & ~covered_mask,
         AlertKind.GRACE_PERIOD,
         watch.grace_until,
+        key_date=watch.grace_counted,
     )
     emit(watch.state == AnnuityState.LAPSED, AlertKind.LAPSED, watch.due)
     invalidated = _dates(_aligned(events, right_id, column("invalidated"), None))

@@ -68,7 +68,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
@@ -1174,6 +1174,7 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
         known = dict(live.values_list("key", "pk"))
         seen = [known[key] for key in by_key if key in known]
         seen_again = RiskAlert.objects.filter(pk__in=seen, last_seen__lt=on).update(last_seen=on)
+        _redate_seen(live, by_key)
         gone = live.exclude(key__in=list(by_key)).filter(last_seen__lte=on)
         resolved = gone.update(
             status="resolved",
@@ -1271,6 +1272,22 @@ def _feed_alerts(keys: list[str], on: date) -> None:
             for a in rows
         )
     events_publish(occurrences)
+
+
+def _redate_seen(live: QuerySet[RiskAlert], by_key: dict[str, Finding]) -> None:
+    """A live alert found again whose date moved (a grace period's last day, once the office
+    has entered the year's holidays: `Finding.key_date` keeps it the same alert) takes the new
+    day and its message; the others are not written."""
+    moved = [
+        (pk, by_key[key])
+        for pk, key, day in live.filter(key__in=list(by_key)).values_list("pk", "key", "date")
+        if by_key[key].date != day
+    ]
+    for pk, finding in moved:
+        zh, en = alert_message(finding)
+        RiskAlert.objects.filter(pk=pk).update(
+            date=finding.date, message_zh=zh[:500], message_en=en[:500]
+        )
 
 
 def _alert_row(finding: Finding, on: date) -> RiskAlert:

@@ -68,7 +68,8 @@ class PositionSnapshot(models.Model):
     The marks are the highest ids of the repayments, classifications and instalments when it was
     taken: a row added since that touches `as_of` or before makes the snapshot stale, and the
     statistics read the history again until the job takes it anew
-    (ipfin.stats.selectors._FRESH_SNAPSHOT_SQL)."""
+    (ipfin.stats.selectors._FRESH_SNAPSHOT_SQL). So does an edit of the office's holiday
+    arrangements since (an instalment's payable day, from which NPL days count, may move)."""
 
     as_of = models.DateField(_("时点"), unique=True)
     taken_at = models.DateTimeField(_("生成时间"))

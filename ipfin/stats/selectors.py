@@ -336,6 +336,7 @@ WHERE s.as_of = %s
                   WHERE (l.closed_on IS NOT NULL OR l.written_off_on IS NOT NULL)
                     AND l.updated_at > s.taken_at
                     AND (l.closed_on <= s.as_of OR l.written_off_on <= s.as_of))
+  AND NOT EXISTS (SELECT 1 FROM holidays_holidayarrangement h WHERE h.updated_at > s.taken_at)
 """
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, acting_organisation, has_perm, require, require_login
+from ipfin.accounts.ratelimit import ANON_READ_THROTTLE, retry_after
 from ipfin.disposals.domain import DisposalState
 from ipfin.disposals.selectors import disposal_list
 from ipfin.registry.models import Right
@@ -32,8 +33,11 @@ DISPOSAL_ROWS = 20
 @domain_errors
 @require_http_methods(["GET"])
 def board(request: HttpRequest) -> HttpResponse:
-    """The board (public): the open listings, the live disposals, the figures by year."""
+    """The board (public): the open listings, the live disposals, the figures by year. The
+    figures aggregate every listing and deal: an anonymous address past IPFIN_ANON_READ_RATE is
+    shown the board without them (the reason in words), as GET /trading/stats refuses it."""
     kind = request.GET.get("kind", "")
+    figures = ANON_READ_THROTTLE.allow_request(request)
     context = {
         "listings": list(
             selectors.listing_board(kind=kind if kind in ("sale", "licence") else None)[:BOARD_ROWS]
@@ -42,7 +46,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "disposals": list(
             disposal_list(actor=request.user, state=DisposalState.LISTED)[:DISPOSAL_ROWS]
         ),
-        "stats": selectors.trade_stats(),
+        "stats": selectors.trade_stats() if figures else [],
+        "stats_limited": None if figures else retry_after(ANON_READ_THROTTLE.wait()),
         "can_list": has_perm(request.user, Perm.TRADE_LIST),
     }
     return render(request, "trading/board.html", context)

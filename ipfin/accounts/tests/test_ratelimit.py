@@ -297,6 +297,11 @@ def test_anonymous_public_reads_over_many_rows_have_their_own_count_api_and_page
         assert answer.status_code == 429 and answer["Retry-After"] == "40", page
         html = answer.content.decode()
         assert "查询过于频繁，请 40 秒后再试" in html and instead not in html, page
+    # The trading board's page shows its listings, not its figures (they aggregate every deal).
+    board = client.get("/trading/")
+    assert board.status_code == 200
+    html = board.content.decode()
+    assert "查询过于频繁，请 40 秒后再试" in html and "暂无交易" not in html
     assert client.get("/api/v1/rights", {"q": "装置"}).status_code == 200  # the searches' count
     bank = api_client(bank_a_user)
     for path in reads * 2:
@@ -304,3 +309,4 @@ def test_anonymous_public_reads_over_many_rows_have_their_own_count_api_and_page
     now[0] += 60  # the next minute
     assert client.get("/index/").status_code == 200
     assert client.get(reads[1]).status_code == 200
+    assert "暂无交易" in client.get("/trading/").content.decode()

@@ -93,6 +93,10 @@ class Finding:
     maturity: dt.date | None = None  # expires_before_maturity: the loan's maturity
     subject: str = ""  # concentration: "industry:<name>" or "park:<id>"
     share: Decimal | None = None  # concentration: the group's share of the bank's balance
+    # The day the identity uses when it is not `date`: a grace period's six months before its
+    # last day moves past rest days (`date`, shown), which a holiday arrangement entered later
+    # can move again — the same facts, the same alert.
+    key_date: dt.date | None = None
 
     @property
     def key(self) -> str:
@@ -103,7 +107,8 @@ class Finding:
         if self.kind is AlertKind.CONCENTRATION:
             return f"{concentration_key_base(self.subject)}|bank:{self.bank_id}"
         parts = (self.kind.value, self.right_id, self.pledge_id, self.loan_id, self.subject)
-        return "|".join("" if part is None else str(part) for part in (*parts, self.date))
+        day = self.key_date or self.date
+        return "|".join("" if part is None else str(part) for part in (*parts, day))
 
     @property
     def severity(self) -> Severity:

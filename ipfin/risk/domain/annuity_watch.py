@@ -66,6 +66,9 @@ class AnnuityWatch:
     year: Ints  # the annuity year concerned (0 where NONE)
     due: Days  # its due date (NaT where NONE)
     grace_until: Days  # the last day of its grace period (NaT where NONE)
+    # The six months themselves, before moving past rest days (NaT where NONE): what identifies
+    # a grace-period alert, so that entering a year's holidays does not make it another alert.
+    grace_counted: Days
 
 
 def _parts(days: Days) -> tuple[Ints, Ints, Ints]:
@@ -150,6 +153,7 @@ def annuity_watch(
     ).astype(np.int8)
     watched = state != AnnuityState.NONE
     nat = np.datetime64("NaT", "D")
+    counted = grace_until
     grace_until = grace_until.copy()
     grace_until[watched] = calendar.working_days_from_column(grace_until[watched])
     return AnnuityWatch(
@@ -157,4 +161,5 @@ def annuity_watch(
         year=np.where(watched, year, 0),
         due=np.where(watched, due, nat),
         grace_until=np.where(watched, grace_until, nat),
+        grace_counted=np.where(watched, counted, nat),
     )

@@ -271,3 +271,37 @@ def test_concentration_of_a_banks_balance_in_one_industry(
         for f in scan_findings(today, concentration=Decimal("1"))[0]
         if f.kind is AlertKind.CONCENTRATION
     ]
+
+
+def test_a_grace_alert_stays_one_alert_when_the_office_enters_its_holidays_shishi_xize_r6(
+    pledged_right: tuple[Pledge, Right], office_admin: User
+) -> None:
+    """The grace period's last day moves past rest days (专利法实施细则 r. 6); when the office
+    enters a year's holidays that move it further, the scan finds the same alert (the six months
+    identify it), still open, and gives it the new day — no alert closed and raised again, no
+    second message to the bank."""
+    from ipfin.holidays.domain import ArrangementDay, DayKind
+    from ipfin.holidays.selectors import working_calendar, year_view
+    from ipfin.holidays.services import arrangement_save
+    from ipfin.risk.models import RiskAlert
+    from ipfin.risk.services import risk_scan
+
+    _pledge, right = pledged_right
+    _year, due = _next_annuity(right)
+    on = due + timedelta(days=10)
+    risk_scan(on=on)
+    first = RiskAlert.objects.get(kind="grace_period", right_id=right.pk)
+    assert first.date == grace_end(due, working_calendar())
+    arrangement_save(
+        actor=office_admin,
+        year=first.date.year,
+        version=year_view(first.date.year).version,
+        notice="国务院办公厅关于部分节假日安排的通知（测试）",
+        published_on=None,
+        days=[ArrangementDay(first.date, DayKind.HOLIDAY, "测试")],
+    )
+    risk_scan(on=on + timedelta(days=1))
+    again = RiskAlert.objects.get(kind="grace_period", right_id=right.pk)
+    assert (again.pk, again.status, again.key) == (first.pk, first.status, first.key)
+    assert again.date == working_calendar().working_day_from(first.date) > first.date
+    assert again.date.isoformat() in again.message_zh + again.message_en

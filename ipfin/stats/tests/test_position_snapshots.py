@@ -235,3 +235,26 @@ def test_the_snapshot_job_runs_for_the_day_it_was_queued(book: Book) -> None:
 
     result = job_spec("snapshot_positions").run({QUEUED_ON_KEY: "2025-07-01", RUN_KEY: 0}, 0, 0)
     assert result["as_of"] == ["2024-12-31", "2025-03-31", "2025-06-30"]
+
+
+def test_an_edit_of_the_holiday_arrangements_since_makes_it_stale_minfadian_art_203(
+    book: Book, office_admin: User
+) -> None:
+    """An instalment is late from the day after its payable day, the due date moved past rest
+    days on the office's calendar: an arrangement entered or corrected after the snapshot may
+    move a payable day, so the snapshot is read again from the history."""
+    from ipfin.holidays.domain import ArrangementDay, DayKind
+    from ipfin.holidays.selectors import year_view
+    from ipfin.holidays.services import arrangement_save
+
+    positions_snapshot_take(as_of=date(2025, 6, 30), today=date(2025, 7, 1))
+    assert positions_snapshot_is_fresh(date(2025, 6, 30))
+    arrangement_save(
+        actor=office_admin,
+        year=2031,
+        version=year_view(2031).version,
+        notice="国务院办公厅关于2031年部分节假日安排的通知（测试）",
+        published_on=None,
+        days=[ArrangementDay(date(2031, 1, 1), DayKind.HOLIDAY, "元旦")],
+    )
+    assert not positions_snapshot_is_fresh(date(2025, 6, 30))
