@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from ipfin.common.workdays import CalendarSource, YearArrangement
+from ipfin.common.workdays import LONGEST_REST, CalendarSource, YearArrangement
 
 __all__ = [
     "FESTIVALS",
@@ -242,7 +242,32 @@ def check_arrangement(year: int, days: Sequence[ArrangementDay]) -> list[Problem
                     f"The festival name of {d.day} exceeds {MAX_FESTIVAL_LENGTH} characters.",
                 )
             )
+    if not problems:
+        problems.extend(_rest_run_problems(year, seen))
     return problems
+
+
+def _rest_run_problems(year: int, kinds: dict[date, DayKind]) -> list[Problem]:
+    """More rest days in a row (weekends and holidays, less the days worked instead) than any
+    arrangement has given — `LONGEST_REST`, which the deadlines moved past rest days rely on
+    (`WorkingCalendar.working_day_from`): a month marked off by mistake."""
+    day, end, run = date(year, 1, 1), date(year, 12, 31), 0
+    while day <= end:
+        kind = kinds.get(day)
+        rest = kind is DayKind.HOLIDAY or (kind is None and day.weekday() >= 5)
+        run = run + 1 if rest else 0
+        if run > LONGEST_REST.days:
+            return [
+                Problem(
+                    "rest_run_too_long",
+                    "holidays",
+                    f"放假日与周末连续超过 {LONGEST_REST.days} 天（至 {day}），请核对通知。",
+                    f"More than {LONGEST_REST.days} rest days in a row (to {day}): check the "
+                    "notice.",
+                )
+            ]
+        day += timedelta(days=1)
+    return []
 
 
 def to_year_arrangement(year: int, days: Iterable[ArrangementDay]) -> YearArrangement:

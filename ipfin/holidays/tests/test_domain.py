@@ -106,3 +106,16 @@ def test_a_range_line_lists_every_day_of_the_range(first: date, span: int) -> No
     assert [d.day for d in days] == [first + timedelta(days=i) for i in range(span + 1)]
     arrangement = to_year_arrangement(2030, [d for d in days if d.day.year == 2030])
     assert all(not arrangement.is_working_day(d.day) for d in days if d.day.year == 2030)
+
+
+def test_a_month_of_rest_days_in_a_row_is_refused_as_a_mistake() -> None:
+    """Deadlines moved past rest days rely on no arrangement giving more than LONGEST_REST (31)
+    days off in a row (the longest ever: 10, Spring Festival 2020 as extended): a month marked
+    off by mistake is refused before it can stop the calendar from counting."""
+    # 1 March 2027 is a Monday: with the weekend before, 1-29 March marked off make 31 rest days
+    # in a row (27 February to 29 March), allowed; 1-30 March make 32, refused.
+    start = date(2027, 3, 1)
+    allowed = [ArrangementDay(start + timedelta(days=i), H, "") for i in range(29)]
+    assert codes(check_arrangement(2027, allowed)) == []
+    month = [ArrangementDay(start + timedelta(days=i), H, "") for i in range(30)]
+    assert codes(check_arrangement(2027, month)) == ["rest_run_too_long"]
