@@ -403,14 +403,18 @@ def grace_end(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:
     return calendar.working_day_from(add_months(due, GRACE_MONTHS))
 
 
-def in_grace(day: date, due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> bool:
-    """Whether `day` is on or before the grace period's last day (`grace_end`). The calendar is
-    asked only about a day just past the six months themselves (within `LONGEST_REST`): the
+def _on_or_before_moved(day: date, last_day: date, calendar: WorkingCalendar) -> bool:
+    """Whether `day` is on or before `last_day` moved past rest days (`working_day_from`). The
+    calendar is asked only about a day just after `last_day` (within `LONGEST_REST`): the
     register's usual reads (a payment on time, a right in force or long lapsed) take none."""
-    unmoved = add_months(due, GRACE_MONTHS)
-    if day <= unmoved:
+    if day <= last_day:
         return True
-    return day <= unmoved + LONGEST_REST and day <= grace_end(due, calendar)
+    return day <= last_day + LONGEST_REST and day <= calendar.working_day_from(last_day)
+
+
+def in_grace(day: date, due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> bool:
+    """Whether `day` is on or before the grace period's last day (`grace_end`)."""
+    return _on_or_before_moved(day, add_months(due, GRACE_MONTHS), calendar)
 
 
 def late_fee_rate(due: date, paid: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> Decimal:
@@ -518,7 +522,12 @@ def trademark_grace_end(expiry: date, calendar: WorkingCalendar = PACKAGE_CALEND
     2012-04-14 runs to 2022-04-13, its grace to 2022-10-13 (counted from `expiry` itself it had
     run a day longer, to 2022-10-14, and a renewal filed that day was taken as in time). A last
     day on a weekend or holiday moves to the first working day after (商标法实施条例 art. 12)."""
-    return calendar.working_day_from(add_months(expiry - timedelta(days=1), GRACE_MONTHS))
+    return calendar.working_day_from(_mark_grace_unmoved(expiry))
+
+
+def _mark_grace_unmoved(expiry: date) -> date:
+    """Six months from a mark's last day in force, before moving past rest days."""
+    return add_months(expiry - timedelta(days=1), GRACE_MONTHS)
 
 
 def renewal_window(expiry: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> tuple[date, date]:
@@ -532,10 +541,7 @@ def _in_renewal_window(day: date, expiry: date, calendar: WorkingCalendar) -> bo
     about a day past the six months themselves."""
     if day < add_months(expiry, -12):
         return False
-    unmoved = add_months(expiry - timedelta(days=1), GRACE_MONTHS)
-    if day <= unmoved:
-        return True
-    return day <= unmoved + LONGEST_REST and day <= trademark_grace_end(expiry, calendar)
+    return _on_or_before_moved(day, _mark_grace_unmoved(expiry), calendar)
 
 
 def _trademark_term(

@@ -17,7 +17,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ipfin.common.databases import PRIMARY
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
-from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
@@ -268,8 +267,9 @@ def rights_status_bulk(
     check_status_date(on)
     rights = list(rights)
     by_right = rights_events_bulk(rights, on=on) if events is None else events
-    # The grace periods' last days move past the rest days of the office's calendar.
-    calendar = working_calendar() if rights else PACKAGE_CALENDAR
+    # The grace periods' last days move past the rest days of the office's calendar (read only
+    # when one is asked about).
+    calendar = working_calendar()
     return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on, calendar) for r in rights}
 
 

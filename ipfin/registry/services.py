@@ -27,6 +27,7 @@ from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed, in
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.common.versioning import check_version
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.selectors import keys_told
 from ipfin.feed.services import Occurrence, event_publish, events_publish
@@ -757,7 +758,11 @@ def _require_granted(right: Right, event_type: EventType) -> datetime.date:
 
 
 def _clean_annuity(
-    right: Right, on: datetime.date, state: StatusResult, payload: dict[str, Any]
+    right: Right,
+    on: datetime.date,
+    state: StatusResult,
+    payload: dict[str, Any],
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     """annuity_paid: `year` must be a year the patent owes (from the grant year to the last),
     the years of a term compensation included (专利法 2020 art. 42 ¶2, ¶3: annuities go on in
@@ -786,7 +791,6 @@ def _clean_annuity(
             f"The annuity for year {year} has already been paid.",
         )
     due = schedule[year]
-    calendar = working_calendar()
     if not in_grace(on, due, calendar):
         ends = grace_end(due, calendar)
         raise invalid(
@@ -815,7 +819,11 @@ def _clean_annuity(
 
 
 def _clean_renewal(
-    right: Right, event_type: EventType, on: datetime.date, state: StatusResult
+    right: Right,
+    event_type: EventType,
+    on: datetime.date,
+    state: StatusResult,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     """renewal_filed and renewed (商标法 art. 40): trademarks only. A renewal is applied for within
     12 months before the term ends or in the 6 months' grace after it; its approval (renewed) is
@@ -824,7 +832,7 @@ def _clean_renewal(
     _require_granted(right, event_type)
     expiry = state.expiry_date
     assert expiry is not None  # a registered trademark's term is always known
-    opens, closes = renewal_window(expiry, working_calendar())
+    opens, closes = renewal_window(expiry, calendar)
     if event_type is EventType.RENEWAL_FILED and state.renewal_pending:
         raise Conflict(
             "该商标已有未决的续展申请。",
@@ -1036,12 +1044,14 @@ def _clean_payload(
     cleaned: dict[str, Any] = {}
     if payload.get("note"):
         cleaned["note"] = str(payload["note"]).strip()
-    state = legal_status(right_facts(right, on=on), on, working_calendar())
+    # One calendar for the status and the event's own deadline: the office's days read once.
+    calendar = working_calendar()
+    state = legal_status(right_facts(right, on=on), on, calendar)
     match event_type:
         case EventType.ANNUITY_PAID:
-            cleaned |= _clean_annuity(right, on, state, payload)
+            cleaned |= _clean_annuity(right, on, state, payload, calendar)
         case EventType.RENEWED | EventType.RENEWAL_FILED:
-            cleaned |= _clean_renewal(right, event_type, on, state)
+            cleaned |= _clean_renewal(right, event_type, on, state, calendar)
         case EventType.TERM_COMPENSATION:
             cleaned |= _clean_compensation(right, on, payload)
         case EventType.INVALIDATED:
