@@ -9,7 +9,9 @@ last day (inclusive) of a grace period. A grace period is a period of the Patent
 Trademark Law: its last day, when a weekend or a statutory holiday, moves to the first working day
 after (专利法实施细则 2023 r. 6 ¶1, 商标法实施条例 art. 12; 专利审查指南 part V ch. 7 §2.3: the
 rest days are the State Council's holidays and the weekends, as the year's arrangement adjusts
-them), on the `WorkingCalendar` given (default: the `chinese_calendar` package's). A term of
+them), on the `WorkingCalendar` given (default: the `chinese_calendar` package's). So does the
+last day an annuity is paid in time (`annuity_last_day`): an annuity due on a rest day is paid in
+time on the first working day after, and its patent shows no grace period until then. A term of
 protection is no such period: `expiry_date` never moves.
 """
 
@@ -397,6 +399,26 @@ def annuity_schedule(
     return tuple(schedule)
 
 
+def annuity_last_day(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:
+    """The last day an annuity is paid in time: its due date, or, when that is a weekend or a
+    statutory holiday, the first working day after (专利法实施细则 2023 r. 6 ¶1; 专利审查指南
+    part V ch. 7 §2.3: a period's last day on a rest day moves to the first working day after;
+    the guideline's own examples are fee periods). Paid by then, it is paid in time: no grace
+    period begins. The grace period's six months still count from the due date itself
+    (`grace_end`): only a last day moves, never where a period starts."""
+    return calendar.working_day_from(due)
+
+
+def _annuity_overdue(day: date, due: date, calendar: WorkingCalendar) -> bool:
+    """Whether an annuity unpaid on `day` is in its grace period (or past it) on that day: from
+    its last day in time on (`annuity_last_day`), as the register has always shown the due day
+    itself of an unpaid annuity (the status as the day ends). The calendar is asked only about
+    a due date just before `day` (within `LONGEST_REST`)."""
+    if day < due:
+        return False
+    return day > due + LONGEST_REST or day >= calendar.working_day_from(due)
+
+
 def grace_end(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:
     """Last day of the 6-month grace period after an unpaid due date (inclusive), moved past
     weekends and holidays to the first working day (专利法实施细则 2023 r. 6 ¶1)."""
@@ -678,7 +700,9 @@ def legal_status(
         if due is None or event.year in settled or not in_grace(event.date, due, calendar):
             continue
         settled.add(event.year)
-        if event.date > due:  # this payment ended a grace period
+        if not _on_or_before_moved(event.date, due, calendar):
+            # This payment ended a grace period (one by the due date's last day in time,
+            # `annuity_last_day`, was in time: no grace period began).
             in_force_since = max(in_force_since, event.date)
     for event in events:
         if event.type is EventType.RESTORED:
@@ -688,7 +712,12 @@ def legal_status(
                     settled.add(year)
                     in_force_since = max(in_force_since, event.date)
                     break
-    outstanding = next(((y, d) for y, d in schedule if y not in settled and d <= on), None)
+    # The first year unpaid on `on` whose last day in time has come (`annuity_last_day`): a due
+    # date on a rest day is payable, and the patent in force, until the first working day after.
+    outstanding = next(
+        ((y, d) for y, d in schedule if y not in settled and _annuity_overdue(on, d, calendar)),
+        None,
+    )
     if outstanding is not None:
         year, due = outstanding
         if in_grace(on, due, calendar):
@@ -715,7 +744,12 @@ def legal_status(
         return result(
             Status.GRACE_PERIOD, since, expiry, grace_until=until, unpaid_year=unpaid, fee_rate=rate
         )
-    upcoming = next(((y, d) for y, d in schedule if y not in settled and d > on), None)
+    # The next year owed: not yet due, or due on a rest day and still payable (shown with its
+    # due date as the schedule states it).
+    upcoming = next(
+        ((y, d) for y, d in schedule if y not in settled and not _annuity_overdue(on, d, calendar)),
+        None,
+    )
     return result(Status.IN_FORCE, in_force_since, expiry, next_annuity=upcoming)
 
 

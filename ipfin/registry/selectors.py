@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ipfin.common.databases import PRIMARY
 from ipfin.common.errors import NotFound, ValidationFailed, invalid
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
     SCOPE_PARTIAL,
@@ -261,15 +262,17 @@ def rights_status_bulk(
     *,
     on: date,
     events: Mapping[int, Sequence[RightEvent]] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> dict[int, StatusResult]:
     """Status on `on` of many rights: one query for all their events (none when the caller
-    read them already with `rights_events_bulk` for the same day). Keyed by right id."""
+    read them already with `rights_events_bulk` for the same day). Keyed by right id.
+    `calendar`: the office's working days as the caller read them (default: read here)."""
     check_status_date(on)
     rights = list(rights)
     by_right = rights_events_bulk(rights, on=on) if events is None else events
     # The grace periods' last days move past the rest days of the office's calendar (read only
     # when one is asked about).
-    calendar = working_calendar()
+    calendar = calendar or working_calendar()
     return {r.pk: legal_status(_facts(r, by_right.get(r.pk, ())), on, calendar) for r in rights}
 
 

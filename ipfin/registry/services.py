@@ -48,6 +48,7 @@ from ipfin.registry.domain import (
     StatusResult,
     add_years,
     annuity_amount,
+    annuity_last_day,
     annuity_schedule,
     applicants_summary,
     grace_end,
@@ -1336,11 +1337,16 @@ def rights_time_status_publish(pledgees: Mapping[int, Sequence[int]], *, on: dat
     if not rights:
         return 0
     events = rights_events_bulk(rights, on=on)
-    now = rights_status_bulk(rights, on=on, events=events)
+    calendar = working_calendar()  # the office's days, read once when first asked about
+    now = rights_status_bulk(rights, on=on, events=events, calendar=calendar)
     keyed: dict[str, tuple[Right, StatusResult]] = {}
     for right in rights:
         after = now[right.pk]
-        if after.status in TIME_DRIVEN_STATUSES and after.since is not None and after.since < on:
+        if (
+            after.status in TIME_DRIVEN_STATUSES
+            and after.since is not None
+            and _shown_from(after, calendar) < on
+        ):
             key = f"right.status:{right.pk}:{after.status.value}:{after.since.isoformat()}"
             keyed[key] = (right, after)
     told = keys_told(keyed)
@@ -1360,7 +1366,7 @@ def rights_time_status_publish(pledgees: Mapping[int, Sequence[int]], *, on: dat
         owners.setdefault(right_id, []).append(org_id)
     occurrences: list[Occurrence] = []
     for key, (right, after) in untold.items():
-        before = _last_status_before(right, events[right.pk], after, on)
+        before = _last_status_before(right, events[right.pk], after, on, calendar)
         if before is None:
             continue
         occurrences.append(
@@ -1378,8 +1384,22 @@ def rights_time_status_publish(pledgees: Mapping[int, Sequence[int]], *, on: dat
     return events_publish(occurrences) if occurrences else 0
 
 
+def _shown_from(status: StatusResult, calendar: WorkingCalendar) -> datetime.date:
+    """The day a time-driven status first shows: its `since`, but for an annuity's grace period
+    (which counts from the due date) the annuity's last day in time, the due date moved past
+    rest days (`annuity_last_day`): until that day has ended the annuity is paid in time."""
+    assert status.since is not None
+    if status.status is Status.GRACE_PERIOD and status.unpaid_year is not None:
+        return annuity_last_day(status.since, calendar)
+    return status.since
+
+
 def _last_status_before(
-    right: Right, events: Sequence[RightEvent], after: StatusResult, on: datetime.date
+    right: Right,
+    events: Sequence[RightEvent],
+    after: StatusResult,
+    on: datetime.date,
+    calendar: WorkingCalendar,
 ) -> StatusResult | None:
     """The right's status on the last day before `on` that it was not yet `after.status`, from
     its events up to `on` (None when there is no such day: the status is not new). Halving: the
@@ -1389,7 +1409,8 @@ def _last_status_before(
     def status_on(day: datetime.date) -> StatusResult:
         day = max(day, REGISTER_FLOOR)
         upto = [event for event in events if event.date <= day]
-        return rights_status_bulk([right], on=day, events={right.pk: upto})[right.pk]
+        status = rights_status_bulk([right], on=day, events={right.pk: upto}, calendar=calendar)
+        return status[right.pk]
 
     one_day = datetime.timedelta(days=1)
     before = status_on(on - one_day)

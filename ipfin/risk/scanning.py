@@ -320,7 +320,13 @@ def scan_findings(
         covered_mask = np.isin(right_id * 1000 + watch.year, pairs[:, 0] * 1000 + pairs[:, 1])
     else:
         covered_mask = np.zeros(len(right_id), dtype=bool)
-    emit((watch.state == AnnuityState.DUE_SOON) & ~covered_mask, AlertKind.ANNUITY_DUE, watch.due)
+    # Shown with its last day in time (the due date moved past rest days), known by its due date.
+    emit(
+        (watch.state == AnnuityState.DUE_SOON) & ~covered_mask,
+        AlertKind.ANNUITY_DUE,
+        watch.payable_until,
+        key_date=watch.due,
+    )
     emit(
         (watch.state == AnnuityState.GRACE) & ~covered_mask,
         AlertKind.GRACE_PERIOD,

@@ -293,6 +293,7 @@ def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_
     grace) nor when the grace period ends with it unpaid (专利法 art. 44 ¶1 (1): the patent ends
     on the due day): the scan of the day tells the feed, once each, the pledgee bank and the
     owner; the due day itself is no grace yet (a payment that day is in time)."""
+    from ipfin.holidays.selectors import working_calendar
     from ipfin.registry.domain import add_months, grace_end
     from ipfin.risk.services import risk_scan
 
@@ -308,7 +309,8 @@ def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_
     if _with_next_due(right, today) == today:  # (no such day on 29 February but every 4 years)
         risk_scan(on=today)  # today is the due day, unpaid
         assert _status_changes(bank_a_api, start) == []
-    due = _with_next_due(right, today - timedelta(days=3))  # three days past it, unpaid
+    # Three days or more past a due day on a working day (its own last day in time), unpaid.
+    due = _with_next_due(right, working_calendar().working_day_before(today - timedelta(days=2)))
     risk_scan(on=today)
     risk_scan(on=today)  # the same day again
     (grace,) = _status_changes(bank_a_api, start)
@@ -331,6 +333,50 @@ def test_a_grace_period_and_a_lapse_the_days_bring_reach_the_pledgee_sxfxz_r116_
     # The owner reads the same events; another bank none.
     assert _status_changes(api_client(enterprise_a_user), start) == changes
     assert _status_changes(bank_b_api) == []
+
+
+def test_an_annuity_due_on_a_holiday_is_no_grace_period_before_the_next_working_day_shishi_xize_r6(
+    make_pledge: Callable[..., Pledge],
+    examiner: User,
+    office_admin: User,
+    bank_a_api: Any,
+    today: date,
+) -> None:
+    """An annuity due on a rest day is paid in time up to the first working day after (专利法实施
+    细则 2023 r. 6 ¶1, `registry.domain.annuity_last_day`): the days between are no grace
+    period, so the scan tells the feed nothing and raises no grace alert, only the annuity due
+    with its last day. The office enters the three days before today and today as holidays
+    (the scan reads the office's calendar; these tests cannot move the clock)."""
+    from ipfin.holidays.domain import ArrangementDay, DayKind
+    from ipfin.holidays.selectors import working_calendar, year_view
+    from ipfin.holidays.services import arrangement_save
+    from ipfin.registry.selectors import right_status
+    from ipfin.risk.models import RiskAlert
+    from ipfin.risk.services import risk_scan
+
+    pledge = approve(examiner, make_pledge())
+    right = pledge.items.get().right
+    start = bank_a_api.get("/api/v1/events").json()["next"]
+    rest = [today - timedelta(days=k) for k in range(3, -1, -1)]
+    for year in sorted({day.year for day in rest}):
+        arrangement_save(
+            actor=office_admin,
+            year=year,
+            version=year_view(year).version,
+            notice="国务院办公厅关于部分节假日安排的通知（测试）",
+            published_on=None,
+            days=[ArrangementDay(day, DayKind.HOLIDAY, "测试") for day in rest if day.year == year],
+        )
+    due = _with_next_due(right, rest[0])
+    last_day = working_calendar().working_day_from(due)
+    assert last_day > today
+    assert right_status(right, on=today).status.value == "in_force"
+    risk_scan(on=today)
+    assert _status_changes(bank_a_api, start) == []
+    kinds = set(RiskAlert.objects.filter(right_id=right.pk).values_list("kind", flat=True))
+    assert "grace_period" not in kinds
+    alert = RiskAlert.objects.get(right_id=right.pk, kind="annuity_due")
+    assert alert.date == last_day
 
 
 def test_a_trademark_s_term_run_out_reaches_the_pledgee_sbf_art40(

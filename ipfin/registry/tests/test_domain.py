@@ -32,6 +32,7 @@ from ipfin.registry.domain import (
     add_years,
     annuity_amount,
     annuity_due_date,
+    annuity_last_day,
     annuity_schedule,
     cn_application_check_digit,
     compensation_days,
@@ -328,7 +329,13 @@ def test_first_annuity_unpaid_on_grant_date_is_grace_shishi_xize_r115() -> None:
 
 def test_worked_example_grace_then_lapse_zhuanlifa_art44() -> None:
     facts = invention()
-    on_due = legal_status(facts, D(2018, 3, 10))
+    # Due on Saturday 2018-03-10: paid in time up to Monday the 12th (专利法实施细则 2023 r. 6 ¶1,
+    # `annuity_last_day`), the patent in force until then; the grace period, counted from the
+    # due date, shows from that day unpaid.
+    for weekend in (D(2018, 3, 10), D(2018, 3, 11)):
+        still = legal_status(facts, weekend)
+        assert (still.status, still.next_annuity) == (Status.IN_FORCE, (4, D(2018, 3, 10)))
+    on_due = legal_status(facts, D(2018, 3, 12))
     assert on_due.status is Status.GRACE_PERIOD
     assert on_due.since == D(2018, 3, 10)
     assert on_due.grace_until == D(2018, 9, 10)
@@ -390,7 +397,9 @@ def test_restoration_cures_lapse_and_later_years_are_still_owed() -> None:
     restored = legal_status(facts, D(2018, 11, 20))
     assert (restored.status, restored.since) == (Status.IN_FORCE, D(2018, 11, 20))
     assert restored.next_annuity == (5, D(2019, 3, 10))
-    year5 = legal_status(facts, D(2019, 3, 10))
+    # Due on Sunday 2019-03-10, in time up to Monday the 11th (`annuity_last_day`).
+    assert legal_status(facts, D(2019, 3, 10)).status is Status.IN_FORCE
+    year5 = legal_status(facts, D(2019, 3, 11))
     assert (year5.status, year5.since, year5.unpaid_year) == (
         Status.GRACE_PERIOD,
         D(2019, 3, 10),
@@ -1385,6 +1394,48 @@ def test_a_grace_period_ending_on_national_day_runs_to_the_next_working_day_shis
     assert (in_time.status, in_time.since) == (Status.IN_FORCE, D(2025, 10, 9))
     too_late = legal_status(_year11_unpaid(paid(11, D(2025, 10, 10))), D(2025, 11, 1))
     assert too_late.status is Status.LAPSED
+
+
+# Filed 2015-10-01, granted 2017-08-01 (in patent year 2), years 2-10 paid in time: year 11 falls
+# due on 2025-10-01, National Day (1-8 October 2025 off).
+_NATIONAL_DAY_FILED = D(2015, 10, 1)
+_NATIONAL_DAY_DUE = D(2025, 10, 1)
+
+
+def _due_on_national_day(*events: Event) -> RightFacts:
+    schedule = annuity_schedule(INV, _NATIONAL_DAY_FILED, GRANTED)
+    payments = tuple(paid(y, due) for y, due in schedule if y < 11)
+    assert [e.year for e in payments] == list(range(2, 11))
+    return RightFacts(INV, _NATIONAL_DAY_FILED, GRANTED, (*payments, *events))
+
+
+def test_an_annuity_due_on_national_day_is_in_time_on_the_next_working_day_shishi_xize_r6() -> None:
+    """The last day of the period to pay (the due date) on a holiday moves to the first working
+    day after (专利法实施细则 2023 r. 6 ¶1; 专利审查指南 part V ch. 7 §2.3): until it has come
+    the patent is in force, its annuity owed; unpaid on it, the grace period shows, counted from
+    the due date (its six months and late fee unmoved); paid on it, no grace period began."""
+    assert annuity_last_day(_NATIONAL_DAY_DUE) == D(2025, 10, 9)
+    facts = _due_on_national_day()
+    for on in (_NATIONAL_DAY_DUE, D(2025, 10, 5), D(2025, 10, 8)):
+        result = legal_status(facts, on)
+        assert (result.status, result.since, result.next_annuity) == (
+            Status.IN_FORCE,
+            GRANTED,
+            (11, _NATIONAL_DAY_DUE),
+        ), on
+    grace = legal_status(facts, D(2025, 10, 9))
+    assert (grace.status, grace.since, grace.unpaid_year) == (
+        Status.GRACE_PERIOD,
+        _NATIONAL_DAY_DUE,
+        11,
+    )
+    assert (grace.grace_until, grace.late_fee_rate) == (D(2026, 4, 1), Decimal("0.00"))
+    on_time = legal_status(_due_on_national_day(paid(11, D(2025, 10, 9))), D(2025, 10, 20))
+    assert (on_time.status, on_time.since) == (Status.IN_FORCE, GRANTED)
+    late = legal_status(_due_on_national_day(paid(11, D(2025, 10, 10))), D(2025, 10, 20))
+    assert (late.status, late.since) == (Status.IN_FORCE, D(2025, 10, 10))
+    # A due date on a working day is its own last day: unpaid, the grace shows on it.
+    assert annuity_last_day(D(2025, 10, 10)) == D(2025, 10, 10)
 
 
 def test_a_grace_period_ending_on_a_weekend_moves_but_a_term_never_does_shishi_xize_r6() -> None:

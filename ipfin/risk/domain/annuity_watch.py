@@ -11,10 +11,13 @@ the same dates are computed for whole columns:
   on record) — the register's own reading used by the portfolio scoring too: a gap in the years
   paid, a payment after its grace and a restoration are looked at only in `legal_status` for one
   right (the right's page);
-- `DUE_SOON`: its due date falls after the scan day and at most `horizon_days` later (default 60);
-- `GRACE`: the due date has passed, the grace period has not (its last day is given: six months
-  after the due date, moved past weekends and holidays to the first working day, 专利法实施细则
-  2023 r. 6 ¶1, on the calendar given — `registry.domain.grace_end`);
+- `DUE_SOON`: its last day in time is after the scan day (the due date, moved past weekends and
+  holidays to the first working day: `registry.domain.annuity_last_day`), its due date at most
+  `horizon_days` later (default 60); `payable_until` gives that last day;
+- `GRACE`: the last day in time has come unpaid (the register shows the grace period from that
+  day, as `registry.domain.legal_status` does) and the grace period has not passed (its last day
+  is given: six months after the due date, moved past weekends and holidays to the first working
+  day, 专利法实施细则 2023 r. 6 ¶1, on the calendar given — `registry.domain.grace_end`);
 - `LAPSED`: the grace period is over — the patent ended on the unpaid due date (art. 44);
 - no annuity falls due before the term ends (`expiry`): nothing to watch.
 Dates are `datetime64[D]`; a missing date is NaT; non-patents and ungranted patents get NONE.
@@ -23,7 +26,7 @@ Dates are `datetime64[D]`; a missing date is NaT; non-patents and ungranted pate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import IntEnum
 
 import numpy as np
@@ -69,6 +72,9 @@ class AnnuityWatch:
     # The six months themselves, before moving past rest days (NaT where NONE): what identifies
     # a grace-period alert, so that entering a year's holidays does not make it another alert.
     grace_counted: Days
+    # The last day the annuity is paid in time (the due date moved past rest days), where DUE_SOON
+    # (NaT elsewhere).
+    payable_until: Days
 
 
 def _parts(days: Days) -> tuple[Ints, Ints, Ints]:
@@ -141,11 +147,14 @@ def annuity_watch(
     # Its last day moved past the rest days is before `on` exactly when the unmoved one is on or
     # before the last working day before `on`: one bound for the column.
     over = grace_until <= np.datetime64(calendar.working_day_before(on), "D")
+    # Its last day in time (moved past rest days) has come exactly when the due date is on or
+    # before the last working day on or before `on`: one bound for the column as well.
+    started = due <= np.datetime64(calendar.working_day_before(on + timedelta(days=1)), "D")
     horizon = day + np.timedelta64(horizon_days, "D")
     state = np.select(
         [
-            owed & (due > day) & (due <= horizon),
-            owed & (due <= day) & ~over,
+            owed & ~started & (due <= horizon),
+            owed & started & ~over,
             owed & over,
         ],
         [AnnuityState.DUE_SOON, AnnuityState.GRACE, AnnuityState.LAPSED],
@@ -156,10 +165,14 @@ def annuity_watch(
     counted = grace_until
     grace_until = grace_until.copy()
     grace_until[watched] = calendar.working_days_from_column(grace_until[watched])
+    soon = state == AnnuityState.DUE_SOON
+    payable_until = np.full(len(due), nat)
+    payable_until[soon] = calendar.working_days_from_column(due[soon])
     return AnnuityWatch(
         state=state,
         year=np.where(watched, year, 0),
         due=np.where(watched, due, nat),
         grace_until=np.where(watched, grace_until, nat),
         grace_counted=np.where(watched, counted, nat),
+        payable_until=payable_until,
     )

@@ -19,6 +19,7 @@ from ipfin.registry.domain import (
     add_months,
     add_years,
     annuity_due_date,
+    annuity_last_day,
     first_annuity_year,
     grace_end,
     legal_status,
@@ -106,13 +107,19 @@ def test_patent_law_art_44_the_column_watch_agrees_with_legal_status(case: tuple
         assert state is AnnuityState.NONE
     else:
         assert state in (AnnuityState.NONE, AnnuityState.DUE_SOON)
+        # The next year owed, due within the horizon: not yet due, or due on a rest day and
+        # still payable in time (`annuity_last_day` after `on`).
         due_soon = status.next_annuity is not None and (
-            on < status.next_annuity[1] <= on + timedelta(days=60)
+            status.next_annuity[1] <= on + timedelta(days=60)
         )
         assert (state is AnnuityState.DUE_SOON) == due_soon, (status.next_annuity, watch)
         if due_soon:
             assert status.next_annuity is not None
-            assert watch.due[0] == np.datetime64(status.next_annuity[1])
+            due = status.next_annuity[1]
+            assert watch.due[0] == np.datetime64(due)
+            assert (
+                watch.payable_until[0] == np.datetime64(annuity_last_day(due)) > np.datetime64(on)
+            )
 
 
 def test_non_patents_and_ungranted_patents_are_not_watched() -> None:
@@ -166,3 +173,41 @@ def test_a_grace_ending_on_national_day_is_watched_to_the_next_working_day_shish
         assert list(grace.grace_until) == [np.datetime64("2025-10-09")] * 2
     lapsed = annuity_watch(**args, on=date(2025, 10, 10))
     assert list(lapsed.state) == [AnnuityState.LAPSED] * 2
+
+
+def test_an_annuity_due_on_national_day_is_due_soon_until_the_next_working_day_shishi_xize_r6() -> (
+    None
+):
+    """Year 11 of an invention filed 2015-10-01 falls due on National Day 2025 (1-8 October off):
+    payable in time up to Thursday the 9th (专利法实施细则 2023 r. 6 ¶1,
+    `registry.domain.annuity_last_day`), it is watched as due until then — not as a grace
+    period — and as a grace period from that day unpaid, as `legal_status` reads it."""
+    args = {
+        "kind": np.array([0]),
+        "filing": _col(date(2015, 10, 1)),
+        "grant": _col(date(2017, 8, 1)),
+        "paid_year": np.array([10]),
+        "expiry": _col(date(2035, 10, 1)),
+    }
+    for on in (date(2025, 9, 30), date(2025, 10, 1), date(2025, 10, 8)):
+        soon = annuity_watch(**args, on=on)
+        assert soon.state[0] == AnnuityState.DUE_SOON, on
+        assert soon.due[0] == np.datetime64("2025-10-01")
+        assert soon.payable_until[0] == np.datetime64("2025-10-09")
+    grace = annuity_watch(**args, on=date(2025, 10, 9))
+    assert grace.state[0] == AnnuityState.GRACE
+    assert np.isnat(grace.payable_until[0])
+    assert grace.grace_until[0] == np.datetime64("2026-04-01")
+    facts = RightFacts(
+        RightKind.INVENTION,
+        date(2015, 10, 1),
+        date(2017, 8, 1),
+        tuple(
+            Event(
+                EventType.ANNUITY_PAID, annuity_due_date(date(2015, 10, 1), date(2017, 8, 1), y), y
+            )
+            for y in range(2, 11)  # granted in patent year 2
+        ),
+    )
+    assert legal_status(facts, date(2025, 10, 8)).status is Status.IN_FORCE
+    assert legal_status(facts, date(2025, 10, 9)).status is Status.GRACE_PERIOD
