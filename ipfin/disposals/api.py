@@ -8,7 +8,8 @@
 - POST /disposals/{disposal_id}/bids: a bid by a logged-in enterprise, bank, insurer or
   guarantor that is not a party to the loan.
 - POST /disposals/{disposal_id}/backstop: a trading centre buys a listing no one bid on, from the
-  181st day after the listing day (earlier: 409 `backstop_too_early`).
+  181st day after the listing day (earlier: 409 `backstop_too_early`), once bidding has closed
+  (409 `bidding_open`), at no less than 80 % of the reserve (422 `price_too_low`).
 - POST /disposals/{disposal_id}/complete: the pledgee bank completes the sale after the close
   (or once backstopped): the register's transfer, the pledge's release, the price applied to the
   loan; another bank's listing is a 404.
@@ -194,7 +195,10 @@ def disposal_backstop(
 ) -> dict[str, Any]:
     """收储: a trading centre buys a listing with no bid standing (409 `bid_stands`) once the 180
     days after the listing day have run, from `backstop_from` (earlier: 409
-    `backstop_too_early`); the pledgee bank then completes the sale."""
+    `backstop_too_early`), and bidding has closed (409 `bidding_open`), at a price of at least
+    80 % of the reserve (422 `price_too_low`, with `floor`: 民法典 arts. 436 ¶3, 446 — a price
+    that refers to the market; 法释〔2016〕18号 art. 26); the pledgee bank then completes the
+    sale."""
     disposal = selectors.disposal_get(actor=request.user, disposal_id=disposal_id)
     services.disposal_backstop(actor=request.user, disposal=disposal, price=payload.price)
     return _fresh(request, disposal_id)

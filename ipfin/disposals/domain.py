@@ -29,7 +29,12 @@ act). Where the issue leaves a figure open, the court's online-auction rules are
   leaves it where it was.
 - Backstop (收储, `backstop_from`): with no bid standing, the designated institution may buy once
   the 180 days after the listing day have run: the day of listing is not counted (民法典 art. 201)
-  and the last day ends at 24:00 (art. 203), so from the 181st day after `listed_on`.
+  and the last day ends at 24:00 (art. 203), so from the 181st day after `listed_on`; not while
+  bidding is still open (a close set later than that: a bid may yet come), and at a price of at
+  least `backstop_floor` (80 % of the reserve, rounded up to the fen: a pledged right sold
+  otherwise than at auction goes at a price that refers to the market, 民法典 arts. 436 ¶3 and
+  446, and the court's rules let an auction that drew no bid be held again at a reserve lowered
+  by at most 20 %, 法释〔2016〕18号 art. 26: the lowest price the market could next be asked).
 - The price (`split_proceeds`, 民法典 arts. 436, 438, 561): the disposal costs first, then the
   debt owed on the day (penalties, interest, principal as the loan's own waterfall applies them),
   what is left to the pledgor; a shortfall stays owed by the borrower.
@@ -63,6 +68,7 @@ __all__ = [
     "IllegalTransition",
     "Proceeds",
     "allowed_actions",
+    "backstop_floor",
     "backstop_from",
     "bid_refusal",
     "close_after_bid",
@@ -83,6 +89,8 @@ MAX_LEAD = timedelta(days=365)
 MAX_BIDDING = timedelta(days=365)
 ANTI_SNIPING = timedelta(minutes=5)
 BACKSTOP_DAYS = 180
+# The lowest backstop price as a share of the listing's reserve (`backstop_floor`).
+BACKSTOP_FLOOR_SHARE = Decimal("0.8")
 _ZERO = Decimal("0.00")
 
 
@@ -240,6 +248,17 @@ def backstop_from(listed_on: date) -> date:
     """The first day on which the designated institution may buy a listing with no bid: the
     180 days after `listed_on` (the listing day not counted, the last day to 24:00) have run."""
     return listed_on + timedelta(days=BACKSTOP_DAYS + 1)
+
+
+def backstop_floor(reserve: Decimal) -> Decimal:
+    """The lowest price the designated institution may buy a listing at (收储): 80 % of its
+    reserve, rounded up to the fen — the lowest reserve at which the auction that drew no bid
+    could be held again (法释〔2016〕18号 art. 26: 再次拍卖的起拍价降价幅度不得超过前次起拍价
+    的百分之二十), since a pledged right sold otherwise than at auction goes at a price that
+    refers to the market (民法典 arts. 436 ¶3, 446: 应当参照市场价格). Without it the backstop
+    could take the right for a fen and leave the whole debt a shortfall, the pledgor's surplus
+    gone (art. 438)."""
+    return (reserve * BACKSTOP_FLOOR_SHARE).quantize(FEN, rounding=ROUND_CEILING)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ or service per page or action (ipfin.disposals.selectors, services); every actio
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.disposals import selectors, services
-from ipfin.disposals.domain import DisposalState, backstop_from
+from ipfin.disposals.domain import DisposalState, backstop_floor, backstop_from
 from ipfin.disposals.forms import (
     BackstopForm,
     BidForm,
@@ -89,7 +90,13 @@ def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> d
         (now_phase is Phase.CLOSED and not no_bid) or disposal.state == DisposalState.BACKSTOPPED
     )
     centre = has_perm(user, Perm.DISPOSAL_BACKSTOP) and disposal.state == DisposalState.LISTED
-    can_backstop = centre and no_bid and timezone.localdate() >= first_backstop_day
+    # From the 181st day, once bidding has closed (a later close announced: a bid may yet come).
+    can_backstop = (
+        centre
+        and no_bid
+        and timezone.localdate() >= first_backstop_day
+        and now >= disposal.closes_at
+    )
     completed = disposal.state == DisposalState.COMPLETED
     return {
         "disposal": disposal,
@@ -101,6 +108,7 @@ def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> d
         "seller": seller,
         "party": party and has_perm(user, Perm.DISPOSAL_BID),
         "backstop_from": first_backstop_day,
+        "backstop_floor": backstop_floor(Decimal(disposal.reserve_price)),
         "can_bid": can_bid,
         "bid_form": given.get("bid_form") or BidForm(),
         "can_complete": can_complete,

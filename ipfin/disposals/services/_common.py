@@ -40,6 +40,18 @@ def now_or(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
 
 
+def refuse_while_open(locked: Disposal, at: datetime, *, zh: str = "", en: str = "") -> None:
+    """409 `bidding_open` while the listing's bidding runs at `at` (before its close, which a
+    late bid may still move): `zh` / `en` say what waits for the close."""
+    if at < locked.closes_at:
+        raise Conflict(
+            f"竞价尚未截止（截止于 {instant(locked.closes_at)}）{zh}。",
+            f"Bidding is still open (it closes at {instant(locked.closes_at)}){en}.",
+            code="bidding_open",
+            extra={"closes_at": instant(locked.closes_at)},
+        )
+
+
 def transition(state: str | None, action: DisposalAction) -> DisposalState:
     try:
         return next_state(state, action)

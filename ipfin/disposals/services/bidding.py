@@ -4,6 +4,7 @@ docstring)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.display import money_pair, yuan_en, yuan_exact
-from ipfin.common.errors import Conflict, PermissionDenied
+from ipfin.common.errors import Conflict, PermissionDenied, invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import money_str
 from ipfin.disposals import selectors
@@ -23,6 +24,7 @@ from ipfin.disposals.domain import (
     BidRefusal,
     Board,
     DisposalAction,
+    backstop_floor,
     backstop_from,
     bid_refusal,
     minimum_bid,
@@ -34,6 +36,7 @@ from ipfin.disposals.services._common import (
     label,
     lock,
     now_or,
+    refuse_while_open,
     snapshot,
     transition,
 )
@@ -152,7 +155,8 @@ def disposal_backstop(
     *, actor: User, disposal: Disposal, price: Any, today: date | None = None
 ) -> Disposal:
     """The designated institution buys a listing no one bid on (收储), from the 181st day after
-    the listing day, at `price` (module docstring)."""
+    the listing day, once bidding has closed (409 `bidding_open`), at `price`, at least
+    `backstop_floor` of the reserve (422 `price_too_low`) (module docstring)."""
     require(actor, Perm.DISPOSAL_BACKSTOP)
     centre = acting_organisation(actor)
     value = amount_in(price, "price", label_zh="收储价格")
@@ -175,6 +179,17 @@ def disposal_backstop(
                 f"{locked.listed_on} have passed without a bid: from {first_day}.",
                 code="backstop_too_early",
                 extra={"backstop_from": first_day.isoformat()},
+            )
+        # A bid may still come, as the listing announced: the backstop waits for the close.
+        refuse_while_open(locked, timezone.now(), zh="，不能收储", en=": no backstop")
+        floor = backstop_floor(Decimal(locked.reserve_price))
+        if value < floor:
+            raise invalid(
+                "price",
+                "price_too_low",
+                f"收储价格不得低于起拍价的 80%（{yuan_exact(floor)}）。",
+                f"The backstop price is at least 80% of the reserve ({yuan_en(floor)}).",
+                floor=money_str(floor),
             )
         before = snapshot(locked)
         locked.state = new_state.value

@@ -31,11 +31,11 @@ from ipfin.disposals.services._common import (
     REPAYABLE,
     ZERO,
     defaulted_loan,
-    instant,
     label,
     lock,
     now_or,
     pledged_right_ids,
+    refuse_while_open,
     snapshot,
     transition,
 )
@@ -70,13 +70,7 @@ def _sale(locked: Disposal, at: datetime) -> tuple[Organisation, Decimal]:
     if locked.state == DisposalState.BACKSTOPPED:
         assert locked.buyer is not None and locked.price is not None
         return locked.buyer, Decimal(locked.price)
-    if at < locked.closes_at:
-        raise Conflict(
-            f"竞价尚未截止（截止于 {instant(locked.closes_at)}）。",
-            f"Bidding is still open (it closes at {instant(locked.closes_at)}).",
-            code="bidding_open",
-            extra={"closes_at": instant(locked.closes_at)},
-        )
+    refuse_while_open(locked, at)
     if locked.leading_bidder is None or locked.leading_amount is None:
         first_day = backstop_from(locked.listed_on)
         raise Conflict(

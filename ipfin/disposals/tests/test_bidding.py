@@ -201,6 +201,47 @@ def test_backstop_within_180_days_is_too_early_then_open_minfadian_art201_203_is
     assert AuditRecord.objects.filter(action="disposal.backstop").count() == 1
 
 
+def test_no_backstop_while_bidding_is_still_open_minfadian_art436(
+    list_pledge: Callable[..., Disposal], centre_user: User
+) -> None:
+    """Listed 181 days ago with a close announced 300 days after the listing day: the 180 days
+    have run, but a bid may still come until the close, so the trading centre cannot buy it
+    yet (the pledgee and the pledgor would lose a higher bid within the announced window)."""
+    day = days_ago(181)
+    late_close = list_pledge(listed_on=day, today=day, closes_at=opening(day) + timedelta(days=300))
+    error = unchanged(
+        late_close,
+        Conflict,
+        lambda: disposal_backstop(actor=centre_user, disposal=late_close, price="500000.00"),
+    )
+    assert (error.code, error.extra["closes_at"]) == (
+        "bidding_open",
+        localtime(late_close.closes_at).isoformat(),
+    )
+
+
+def test_a_backstop_price_below_80_percent_of_the_reserve_is_refused_minfadian_art436_446(
+    old_listing: Disposal, centre_user: User
+) -> None:
+    """A pledged right sold otherwise than at auction goes at a price referring to the market
+    (民法典 arts. 436 ¶3, 446); the lowest the market could next be asked is a second auction's
+    reserve, at most 20 % below the first (法释〔2016〕18号 art. 26): 80 % of 616,000.00 is
+    492,800.00. A fen less is refused, nothing changed; the floor itself is accepted."""
+    error = unchanged(
+        old_listing,
+        ValidationFailed,
+        lambda: disposal_backstop(actor=centre_user, disposal=old_listing, price="492799.99"),
+    )
+    assert (error.code, error.extra["field"], error.extra["floor"]) == (
+        "price_too_low",
+        "price",
+        "492800.00",
+    )
+    assert not AuditRecord.objects.filter(action="disposal.backstop").exists()
+    bought = disposal_backstop(actor=centre_user, disposal=old_listing, price="492800.00")
+    assert (bought.state, bought.price) == ("backstopped", D("492800.00"))
+
+
 def test_no_backstop_while_a_bid_stands_issue12(
     old_listing: Disposal, bid: Bidding, enterprise_b_user: User, centre_user: User
 ) -> None:
