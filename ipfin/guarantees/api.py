@@ -88,7 +88,8 @@ def guarantee_decide(
     request: HttpRequest, guarantee_id: int, payload: GuaranteeDecisionIn
 ) -> dict[str, Any]:
     """The guarantor issues (the fee is charged at once if the loan is disbursed) or declines
-    with a reason."""
+    with a reason. A loan closed, written off or declined since the request is not guaranteed
+    (409 `loan_state_invalid`)."""
     g = services.guarantee_decide(
         actor=request.user,
         guarantee=guarantee_id,

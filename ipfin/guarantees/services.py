@@ -236,6 +236,14 @@ def guarantee_decide(
             # The loan locked as a claim's filing locks it: a claim filed meanwhile is seen here,
             # or the claim sees this guarantee issued.
             loan = Loan.objects.select_for_update().get(pk=g.loan_id)
+            if loan.state not in _OPEN_LOAN_STATES:
+                # Repaid, written off or declined since the request: there is nothing left to
+                # guarantee, and a fee for cover never given would be charged (and subsidised).
+                raise Conflict(
+                    f"贷款状态已为“{loan.get_state_display()}”，不能再出具担保。",
+                    f"The loan is {loan.state} now: the guarantee can no longer be issued.",
+                    code="loan_state_invalid",
+                )
             if _claim_filed(loan.pk):
                 raise _split_by_claim()
             g.state = "issued"

@@ -128,6 +128,39 @@ def test_issued_on_a_disbursed_loan_the_fee_is_charged_at_once_dated_the_disburs
     )
 
 
+def test_a_guarantee_is_not_issued_on_a_loan_repaid_and_closed_since_the_request_issue16(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """The borrower repays in full and the bank closes the loan while the request waits: the
+    guarantor's issue is refused (409 `loan_state_invalid`), nothing issued, no fee charged for
+    cover never given, nothing audited."""
+    from ipfin.loans.selectors import loan_position
+
+    start = today - timedelta(days=3)
+    loans.loan_disburse(actor=bank_a_user, loan=approved, disbursed_on=start, today=today)
+    gid = ask(api_client(bank_a_user), approved, guarantor).json()["id"]
+    position = loan_position(Loan.objects.get(pk=approved.pk), today)
+    assert position is not None
+    loans.loan_repay(
+        actor=bank_a_user,
+        loan=Loan.objects.get(pk=approved.pk),
+        amount=position.amount_to_settle,
+        paid_on=today,
+        today=today,
+    )
+    loans.loan_close(actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), today=today)
+    refused = api_client(guarantor_user).post_json(f"{URL}/{gid}/decision", {"decision": "issue"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "loan_state_invalid")
+    g = Guarantee.objects.get(pk=gid)
+    assert (g.state, g.fee, g.fee_charged_on) == ("requested", None, None)
+    assert not AuditRecord.objects.filter(action="guarantee.issue").exists()
+
+
 def test_a_refusal_needs_its_reason_and_frees_the_loan_for_another_request(
     approved: Loan,
     guarantor: Organisation,
