@@ -20,6 +20,8 @@ from ipfin.common import versioning
 from ipfin.common.databases import reporting_db
 from ipfin.common.money import money_str
 from ipfin.common.schemas import ErrorOut, IsoDate
+from ipfin.common.workdays import WorkingCalendar
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import RightKind, StatusResult, annuity_amount
 from ipfin.registry.encumbrances import public_pledges_for_right
 from ipfin.registry.models import Right, RightOwner
@@ -40,6 +42,7 @@ from ipfin.registry.schemas import (
 )
 from ipfin.registry.selectors import (
     MAX_SEARCH_LENGTH,
+    annuity_payable_until,
     current_owners,
     owner_history,
     right_get,
@@ -59,7 +62,9 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 
-def _status_out(right: Right, result: StatusResult) -> StatusOut:
+def _status_out(
+    right: Right, result: StatusResult, calendar: WorkingCalendar | None = None
+) -> StatusOut:
     annuity: AnnuityOut | None = None
     if result.next_annuity is not None:
         year, due = result.next_annuity
@@ -67,7 +72,12 @@ def _status_out(right: Right, result: StatusResult) -> StatusOut:
             amount: str | None = money_str(annuity_amount(RightKind(right.kind), year))
         except ValueError:
             amount = None
-        annuity = AnnuityOut(year=year, due_date=due, amount=amount)
+        annuity = AnnuityOut(
+            year=year,
+            due_date=due,
+            payable_until=annuity_payable_until(result, calendar) or due,
+            amount=amount,
+        )
     note = right_term_note(right) if result.expiry_date is None else None
     english = (get_language() or "").startswith("en")
     return StatusOut(
@@ -225,7 +235,8 @@ def list_rights(
         "owners", queryset=RightOwner.objects.filter(valid_to__isnull=True), to_attr="current"
     )
     items = list(rights.prefetch_related(current)[start : start + page_size])
-    statuses = rights_status_bulk(items, on=timezone.localdate())
+    calendar = working_calendar()  # the office's days, read once for the page
+    statuses = rights_status_bulk(items, on=timezone.localdate(), calendar=calendar)
     return {
         "items": [
             {
@@ -237,7 +248,7 @@ def list_rights(
                 "publication_no": r.publication_no,
                 "mark_text": r.mark_text,
                 "owners": [o.name for o in r.current],  # type: ignore[attr-defined]
-                "status": _status_out(r, statuses[r.pk]),
+                "status": _status_out(r, statuses[r.pk], calendar),
             }
             for r in items
         ],

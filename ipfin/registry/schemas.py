@@ -192,6 +192,12 @@ class EventIn(Schema):
 class AnnuityOut(Schema):
     year: int
     due_date: IsoDate
+    payable_until: IsoDate = Field(
+        ...,
+        description="the last day it is paid in time: due_date, or the first working day after "
+        "when that is a weekend or a statutory holiday (专利法实施细则 2023 r. 6 ¶1); until then "
+        "no grace period begins",
+    )
     amount: str | None = Field(None, description="official annuity in yuan, before 费减")
 
 

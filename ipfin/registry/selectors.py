@@ -30,6 +30,7 @@ from ipfin.registry.domain import (
     RightFacts,
     RightKind,
     StatusResult,
+    annuity_last_day,
     is_number_spelling,
     kind_from_application_no,
     legal_status,
@@ -255,6 +256,17 @@ def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[R
         for event in events.order_by("date", "id"):
             by_right[event.right_id].append(event)
     return by_right
+
+
+def annuity_payable_until(
+    status: StatusResult, calendar: WorkingCalendar | None = None
+) -> date | None:
+    """The last day the next annuity owed (`StatusResult.next_annuity`) is paid in time: its due
+    date moved past weekends and holidays on the office's calendar (`annuity_last_day`; the
+    caller's, read once for many rights, or read here); None when none is owed."""
+    if status.next_annuity is None:
+        return None
+    return annuity_last_day(status.next_annuity[1], calendar or working_calendar())
 
 
 def rights_status_bulk(

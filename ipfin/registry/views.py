@@ -159,6 +159,7 @@ def _right_page(
     context = {
         "right": right,
         "status": right_status,
+        "annuity_payable_until": registry_selectors.annuity_payable_until(right_status),
         "today": today,
         "timeline": right_timeline(right, facts, events, today=today),
         "owners": owners,

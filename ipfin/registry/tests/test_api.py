@@ -12,6 +12,7 @@ from django.utils import timezone
 from ipfin.accounts.domain import make_uscc
 from ipfin.accounts.models import Organisation, User
 from ipfin.audit.models import AuditRecord
+from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import add_years
 from ipfin.registry.models import Right, RightEvent
 from ipfin.registry.tests.conftest import REAL_UTILITY_MODEL_NO
@@ -187,9 +188,12 @@ def test_record_event_returns_status_today(office: Any, make_right: MakeRight):
     assert data["payload"]["year"] == 3
     assert data["payload"]["amount"] == "900.00"
     assert data["status"]["status"] == "in_force"
+    due = add_years(right.filing_date, 3)
     assert data["status"]["next_annuity"] == {
         "year": 4,
-        "due_date": add_years(right.filing_date, 3).isoformat(),
+        "due_date": due.isoformat(),
+        # The last day in time: the due date, moved past rest days (专利法实施细则 r. 6 ¶1).
+        "payable_until": working_calendar().working_day_from(due).isoformat(),
         "amount": "1200.00",
     }
     assert RightEvent.objects.get(pk=data["id"]).right_id == right.pk

@@ -216,3 +216,42 @@ def test_an_expired_right_has_one_timeline_entry_for_the_end_of_its_term(examine
     assert "期限届满失效" in rows[0] and 'class="badge expired"' in rows[0]
     last_day = status.expiry_date - timedelta(days=1)
     assert f'data-testid="protected-until">{last_day:%Y-%m-%d}<' in html
+
+
+def test_the_next_annuity_due_on_a_rest_day_shows_its_last_day_in_time_shishi_xize_r6(
+    examiner, enterprise_a
+):
+    """An annuity falling due on a weekend or holiday is paid in time on the first working day
+    after (专利法实施细则 2023 r. 6 ¶1): the right's page says to which day, next to the due
+    date, and the status API gives it as `payable_until`; a due date on a working day has no
+    note and is its own last day."""
+    from ipfin.holidays.selectors import working_calendar
+    from ipfin.registry.domain import add_years
+
+    today = timezone.localdate()
+    calendar = working_calendar()
+    days = [today + timedelta(days=k) for k in range(8, 60)]
+    rest = next(d for d in days if not calendar.is_working_day(d) and d.month != 2)
+    work = next(d for d in days if calendar.is_working_day(d) and d.month != 2)
+    moved = calendar.working_day_from(rest)
+    assert moved > rest
+    on_rest_day = make_patent(
+        examiner=examiner, owner=enterprise_a, filing_date=add_years(rest, -3)
+    )
+    html = _html(Client().get(f"/rights/{on_rest_day.number}/"))
+    assert f"第 4 年，{rest:%Y-%m-%d} 前缴纳" in html
+    note = re.search(r'data-testid="annuity-payable-until">(.*?)</small>', html, re.S)
+    assert note is not None and _time(moved) in note.group(1) and "顺延至" in note.group(1)
+    api = Client().get(f"/api/v1/rights/{on_rest_day.number}/status").json()["next_annuity"]
+    assert (api["year"], api["due_date"], api["payable_until"]) == (
+        4,
+        rest.isoformat(),
+        moved.isoformat(),
+    )
+    on_work_day = make_patent(
+        examiner=examiner, owner=enterprise_a, filing_date=add_years(work, -3)
+    )
+    html = _html(Client().get(f"/rights/{on_work_day.number}/"))
+    assert f"{work:%Y-%m-%d} 前缴纳" in html and "annuity-payable-until" not in html
+    api = Client().get(f"/api/v1/rights/{on_work_day.number}/status").json()["next_annuity"]
+    assert api["payable_until"] == api["due_date"] == work.isoformat()
