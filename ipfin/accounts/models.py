@@ -177,6 +177,10 @@ class SupervisionCase(models.Model):
         ]
 
 
+# A notice's length, each language (ipfin.accounts.services.notify fits a longer one to it).
+MESSAGE_MAX = 500
+
+
 class Notification(models.Model):
     """An in-app notification for every member of an organisation (or one user)."""
 
@@ -185,8 +189,8 @@ class Notification(models.Model):
     )
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
     verb = models.CharField(max_length=64)
-    message_zh = models.CharField(max_length=500)
-    message_en = models.CharField(max_length=500)
+    message_zh = models.CharField(max_length=MESSAGE_MAX)
+    message_en = models.CharField(max_length=MESSAGE_MAX)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ipfin.accounts.inputs import clean_uscc
 from ipfin.accounts.models import (
+    MESSAGE_MAX,
     ApiToken,
     Notification,
     Organisation,
@@ -480,6 +481,13 @@ def supervision_reads_record(
         )
 
 
+def _fitted(message: str) -> str:
+    """A message cut to its column, MESSAGE_MAX (the notice links to the object, where the whole
+    text is read): a reason quoted in full, up to 2,000 characters, made PostgreSQL refuse the
+    notice and with it the whole write (a loan declined at length answered 500)."""
+    return message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
+
+
 def notify(
     *,
     organisation_id: int,
@@ -491,8 +499,8 @@ def notify(
     return Notification.objects.create(
         organisation_id=organisation_id,
         verb=verb,
-        message_zh=message_zh,
-        message_en=message_en,
+        message_zh=_fitted(message_zh),
+        message_en=_fitted(message_en),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
     )

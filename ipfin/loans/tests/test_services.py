@@ -394,6 +394,25 @@ def test_another_bank_gets_404_and_changes_nothing(
     assert loan.state == "applied"
 
 
+def test_a_decline_with_a_long_reason_is_told_to_the_enterprise_cut_to_its_notice(
+    lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], bank_a_user: User
+) -> None:
+    """A reason of 1,500 characters is kept whole on the loan; the enterprise's notice (500
+    characters a language) quotes what fits and links to the loan. Quoted whole, PostgreSQL
+    refused the notice and the decline with it."""
+    from ipfin.accounts.models import Notification
+
+    loan = lend(pledged[0], until="applied")
+    reason = "经审查，" + "企业近三年经营性现金流持续为负，" * 100
+    assert len(reason) > 1500
+    declined = services.loan_decline(actor=bank_a_user, loan=loan, reason=reason)
+    assert (declined.state, declined.decline_reason) == ("declined", reason[:2000])
+    notice = Notification.objects.get(verb="loan.decline", object_id=str(loan.pk))
+    assert len(notice.message_zh) == 500 and notice.message_zh.endswith("…")
+    assert len(notice.message_en) == 500 and notice.message_en.endswith("…")
+    assert "经审查，企业近三年经营性现金流持续为负" in notice.message_zh
+
+
 def test_enterprise_may_not_approve(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], enterprise_a_user: User
 ) -> None:
