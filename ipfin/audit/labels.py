@@ -224,10 +224,12 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "guarantee.pay": pgettext_lazy("audit", "担保代偿"),
             "guarantee.recover": pgettext_lazy("audit", "担保处置回收结算"),
             "guarantee.settle_by_claim": pgettext_lazy("audit", "担保随风险补偿结算"),
+            "guarantee.due_after_sale": pgettext_lazy("audit", "处置成交后调整应代偿金额"),
             "disposal.create": pgettext_lazy("audit", "质物处置挂牌"),
             "disposal.bid": pgettext_lazy("audit", "竞买出价"),
             "disposal.backstop": pgettext_lazy("audit", "交易中心兜底收储"),
             "disposal.complete": pgettext_lazy("audit", "质物处置成交"),
+            "disposal.withdraw": pgettext_lazy("audit", "撤回质物处置挂牌"),
         },
     ),
     (

@@ -13,6 +13,11 @@
 - POST /disposals/{disposal_id}/complete: the pledgee bank completes the sale after the close
   (or once backstopped): the register's transfer, the pledge's release, the price applied to the
   loan; another bank's listing is a 404.
+- POST /disposals/{disposal_id}/withdraw: the pledgee bank takes its listing down before
+  completion (撤回挂牌), with its reason: listed (bids or none) or backstopped (the backstop
+  declined); another bank's listing is a 404, a completed or withdrawn one a 409
+  `illegal_transition`, no reason a 422 `reason_required`. A withdrawn listing stays on the board
+  in its state (as a completed one); the pledge may be listed again.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from ipfin.disposals.schemas import (
     DisposalOut,
     DisposalPageOut,
     DisposalPlacedOut,
+    DisposalWithdrawIn,
 )
 
 router = Router()
@@ -73,8 +79,13 @@ def _disposal(request: HttpRequest, disposal: Disposal, *, one: bool) -> dict[st
     listed = disposal.state == DisposalState.LISTED
     open_now = listed and bid_refusal(board, minimum_bid(board), now) is None
     org_id = getattr(request.user, "organisation_id", None)
-    sold = disposal.state != DisposalState.LISTED
+    sold = disposal.state in (DisposalState.BACKSTOPPED, DisposalState.COMPLETED)
     completed = disposal.state == DisposalState.COMPLETED
+    withdrawn = disposal.state == DisposalState.WITHDRAWN
+    # Both read what only the lending relationship's parties may (selectors.settlement_visible).
+    parties = (completed or withdrawn) and selectors.settlement_visible(
+        actor=request.user, disposal=disposal
+    )
     bids = None
     if one:
         bids = [
@@ -113,12 +124,10 @@ def _disposal(request: HttpRequest, disposal: Disposal, *, one: bool) -> dict[st
         "buyer": _org(disposal.buyer) if sold else None,
         "price": money_str_or_none(disposal.price) if sold else None,
         "completed_on": disposal.completed_on,
+        "withdrawn_at": disposal.withdrawn_at,
+        "withdraw_reason": disposal.withdraw_reason if withdrawn and parties else None,
         "bids": bids,
-        "settlement": (
-            _settlement(disposal)
-            if completed and selectors.settlement_visible(actor=request.user, disposal=disposal)
-            else None
-        ),
+        "settlement": _settlement(disposal) if completed and parties else None,
     }
 
 
@@ -171,7 +180,9 @@ def bid_place(
     bid plus the increment (409 `bid_too_low` with `minimum`), from the listing day (409
     `bidding_not_open`) and before the close (409 `bidding_closed`). A bid in the last 5 minutes
     moves the close to 5 minutes after it. Concurrent bids are taken one at a time: a bid another
-    one overtook is a 409 `bid_too_low`."""
+    one overtook is a 409 `bid_too_low`. The pledge released or the loan no longer defaulted
+    (repaid and closed): 409 `pledge_not_registered` / `loan_not_defaulted`; a backstopped,
+    completed or withdrawn listing: 409 `illegal_transition`."""
     disposal = selectors.disposal_get(actor=request.user, disposal_id=disposal_id)
     bid = services.bid_place(actor=request.user, disposal=disposal, amount=payload.amount)
     after = Disposal.objects.get(pk=disposal_id)
@@ -198,7 +209,8 @@ def disposal_backstop(
     `backstop_too_early`), and bidding has closed (409 `bidding_open`), at a price of at least
     80 % of the reserve (422 `price_too_low`, with `floor`: 民法典 arts. 436 ¶3, 446 — a price
     that refers to the market; 法释〔2016〕18号 art. 26); the pledgee bank then completes the
-    sale."""
+    sale (or withdraws the listing, declining it). The pledge released or the loan no longer
+    defaulted: 409 `pledge_not_registered` / `loan_not_defaulted`."""
     disposal = selectors.disposal_get(actor=request.user, disposal_id=disposal_id)
     services.disposal_backstop(actor=request.user, disposal=disposal, price=payload.price)
     return _fresh(request, disposal_id)
@@ -213,10 +225,32 @@ def disposal_complete(
     transferred to the buyer in the register (the pledgee's consent is the sale, 民法典 art.
     444), the pledge released (basis `realised`, art. 436), the price less `disposal_costs`
     repaying the loan (closed if repaid in full), the rest to the pledgor (art. 438). Another
-    bank's listing is a 404."""
+    bank's listing is a 404; the pledge released or the loan no longer defaulted, a 409
+    `pledge_not_registered` / `loan_not_defaulted`; a withdrawn listing, 409
+    `illegal_transition`."""
     services.disposal_complete(
         actor=request.user,
         disposal=selectors.disposal_get(actor=request.user, disposal_id=disposal_id),
         disposal_costs=payload.disposal_costs if payload is not None else None,
+    )
+    return _fresh(request, disposal_id)
+
+
+@router.post("/disposals/{int:disposal_id}/withdraw", response=DisposalOut)
+def disposal_withdraw(
+    request: HttpRequest, disposal_id: int, payload: DisposalWithdrawIn
+) -> dict[str, Any]:
+    """撤回挂牌: the pledgee bank takes its listing down before completion, with its `reason`
+    (blank: 422 `reason_required`; longer than the schema allows: 422): listed, with or without
+    bids (they lapse), or backstopped (the bank declines the trading centre's purchase). Another
+    bank's listing is a 404; a completed or already withdrawn one a 409 `illegal_transition`.
+    The pledgor and the borrower are told with the reason, the bidders and a declined trading
+    centre of the withdrawal; the pledge may be listed again (a withdrawn listing is not live).
+    The debt repaid in full or the pledge released while listed (民法典 arts. 436, 393(1)), the
+    board refuses bids and the backstop: 409 `loan_not_defaulted` / `pledge_not_registered`."""
+    services.disposal_withdraw(
+        actor=request.user,
+        disposal=selectors.disposal_get(actor=request.user, disposal_id=disposal_id),
+        reason=payload.reason,
     )
     return _fresh(request, disposal_id)

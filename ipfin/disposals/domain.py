@@ -12,7 +12,14 @@ act). Where the issue leaves a figure open, the court's online-auction rules are
 (《最高人民法院关于人民法院网络司法拍卖若干问题的规定》, 法释〔2016〕18号).
 
 - A listing's states (`TRANSITIONS`): listed ─bid─▶ listed; listed ─backstop─▶ backstopped;
-  listed (closed, a bid standing) or backstopped ─complete─▶ completed.
+  listed (closed, a bid standing) or backstopped ─complete─▶ completed; listed (with or without
+  bids) or backstopped ─withdraw─▶ withdrawn (撤回挂牌). Completed and withdrawn are final. The
+  pledgee withdraws what it may no longer sell or no longer wants to: the debt repaid, the
+  loan closed or the pledge released (a pledge secures the debt, 民法典 art. 436, and falls with
+  it, art. 393(1): 主债权消灭 → 担保物权消灭, so nothing is left to realise); an auction that
+  drew no bid, to list again at a new reserve (法释〔2016〕18号 art. 26); a backstop it declines
+  before completing it (the sale is the pledgee's own act, art. 444). A withdrawn listing is
+  not live: the pledge may be listed again.
 - The reserve comes from a fresh valuation: at least `RESERVE_FLOOR_SHARE` (70 %) of the
   valuation's value (`reserve_floor`, rounded up to the fen: the court's rules, art. 10: 起拍价不得
   低于评估价的百分之七十), the valuation's base date at most `VALUATION_FRESH_MONTHS` (12) months
@@ -121,6 +128,7 @@ class DisposalState(StrEnum):
     LISTED = "listed"  # 挂牌中: bids until the close, then completion (a bid) or backstop
     BACKSTOPPED = "backstopped"  # 已收储, awaiting completion
     COMPLETED = "completed"  # 已成交
+    WITHDRAWN = "withdrawn"  # 已撤回: taken down by the pledgee before completion; final
 
     @property
     def label_zh(self) -> str:
@@ -132,18 +140,21 @@ class DisposalAction(StrEnum):
     BID = "bid"
     BACKSTOP = "backstop"
     COMPLETE = "complete"
+    WITHDRAW = "withdraw"
 
 
 _STATE_ZH = {
     DisposalState.LISTED: "挂牌中",
     DisposalState.BACKSTOPPED: "已收储，待成交",
     DisposalState.COMPLETED: "已成交",
+    DisposalState.WITHDRAWN: "已撤回",
 }
 _ACTION_ZH = {
     DisposalAction.LIST: "挂牌",
     DisposalAction.BID: "出价",
     DisposalAction.BACKSTOP: "收储",
     DisposalAction.COMPLETE: "成交",
+    DisposalAction.WITHDRAW: "撤回挂牌",
 }
 
 TRANSITIONS: dict[tuple[DisposalState | None, DisposalAction], DisposalState] = {
@@ -153,6 +164,10 @@ TRANSITIONS: dict[tuple[DisposalState | None, DisposalAction], DisposalState] = 
     # After the close with a bid standing (the service checks the close and the bid).
     (DisposalState.LISTED, DisposalAction.COMPLETE): DisposalState.COMPLETED,
     (DisposalState.BACKSTOPPED, DisposalAction.COMPLETE): DisposalState.COMPLETED,
+    # Before completion only: a completed sale has transferred the rights (a 409 after it). From
+    # `backstopped`, the pledgee declines the trading centre's purchase.
+    (DisposalState.LISTED, DisposalAction.WITHDRAW): DisposalState.WITHDRAWN,
+    (DisposalState.BACKSTOPPED, DisposalAction.WITHDRAW): DisposalState.WITHDRAWN,
 }
 
 _WORKFLOW: Workflow[DisposalState, DisposalAction] = Workflow(

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipfin.common.errors import DomainError
-from ipfin.disposals.models import MethodChoices
+from ipfin.disposals.models import WITHDRAW_REASON_MAX, MethodChoices
 from ipfin.web.forms import BaseForm, DateInput, DateTimeInput, MoneyField
 
 # Refusals of a bid that are about its amount: shown next to it.
@@ -45,6 +45,15 @@ class CompleteForm(BaseForm):
         required=False,
         help_text=_("从成交价中先行扣除的评估、交易、过户等费用；不填即为零。"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class WithdrawForm(BaseForm):
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        max_length=WITHDRAW_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如借款人已全额还款、质押已注销，或拟以新的起拍价重新挂牌。"),
     )
 
 

@@ -6,8 +6,9 @@
   valuation, whose value is copied), the increment, the listing day and the close (moved by
   late bids), the leading bid (kept on the row, written under its lock), the buyer and the price
   once sold (the leading bidder, or the trading centre that backstopped it), and, once
-  completed, how the price was applied (ipfin.disposals.domain.split_proceeds). States:
-  ipfin.disposals.domain.
+  completed, how the price was applied (ipfin.disposals.domain.split_proceeds); once withdrawn
+  by the pledgee, who, when and why (a withdrawn listing is not live: the pledge may be listed
+  again). States: ipfin.disposals.domain.
 - `Bid`: an accepted bid; a refused one leaves no row. `bidder_no` is the bidder's number in
   this listing (竞买号), the only name the public board shows.
 
@@ -38,9 +39,13 @@ class DisposalStateChoices(models.TextChoices):
     LISTED = DisposalState.LISTED.value, _("挂牌中")
     BACKSTOPPED = DisposalState.BACKSTOPPED.value, _("已收储，待成交")
     COMPLETED = DisposalState.COMPLETED.value, _("已成交")
+    WITHDRAWN = DisposalState.WITHDRAWN.value, _("已撤回")
 
 
+# Completed and withdrawn are not live: a withdrawn listing leaves the pledge free to list again.
 LIVE_STATES = [DisposalState.LISTED.value, DisposalState.BACKSTOPPED.value]
+# The longest reason a withdrawal keeps (as the loans' reasons: decline, classify, write-off).
+WITHDRAW_REASON_MAX = 2000
 
 
 class Disposal(models.Model):
@@ -116,6 +121,12 @@ class Disposal(models.Model):
     shortfall = models.DecimalField(
         _("不足清偿部分（元）"), max_digits=15, decimal_places=2, null=True, blank=True
     )
+    # Withdrawal (撤回挂牌) by the pledgee bank, before completion.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("撤回理由"), blank=True)
     repayment = models.ForeignKey(
         "loans.Repayment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -152,6 +163,11 @@ class Disposal(models.Model):
                 condition=~Q(state=DisposalState.COMPLETED.value)
                 | (Q(buyer__isnull=False) & Q(price__gt=0) & Q(completed_on__isnull=False)),
                 name="disposal_completed_has_a_sale",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DisposalState.WITHDRAWN.value)
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdraw_reason="")),
+                name="disposal_withdrawn_has_a_reason",
             ),
             # One live listing of a pledge at a time (also under concurrent requests).
             models.UniqueConstraint(

@@ -20,7 +20,7 @@ class Phase(StrEnum):
     UPCOMING = "upcoming"  # listed, before the listing day begins
     OPEN = "open"  # bids taken now
     CLOSED = "closed"  # listed, the close passed: the pledgee completes (or the centre backstops)
-    OVER = "over"  # backstopped or completed
+    OVER = "over"  # backstopped, completed or withdrawn: no bid is taken
 
 
 def phase(disposal: Disposal, now: datetime) -> Phase:

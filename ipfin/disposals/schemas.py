@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from ipfin.common.schemas import IsoDate, OrganisationRef
 from ipfin.disposals.domain import DisposalMethod, DisposalState
+from ipfin.disposals.models import WITHDRAW_REASON_MAX
 from ipfin.risk.schemas import MoneyText
 
 _ISO_DATETIME = re.compile(
@@ -69,6 +70,15 @@ class DisposalBackstopIn(Schema):
 class DisposalCompleteIn(Schema):
     disposal_costs: MoneyText | None = Field(
         None, description="处置费用 paid out of the price first (yuan); omitted: 0.00"
+    )
+
+
+class DisposalWithdrawIn(Schema):
+    # No min_length: an empty (or blank) reason is the service's 422 `reason_required`.
+    reason: str = Field(
+        ...,
+        max_length=WITHDRAW_REASON_MAX,
+        description="撤回理由 (e.g. the debt repaid, the pledge released, a new reserve)",
     )
 
 
@@ -134,6 +144,10 @@ class DisposalOut(Schema):
     buyer: OrganisationRef | None = Field(..., description="once backstopped or completed")
     price: str | None
     completed_on: dt.date | None
+    withdrawn_at: dt.datetime | None = Field(..., description="once withdrawn (撤回挂牌)")
+    withdraw_reason: str | None = Field(
+        ..., description="once withdrawn; only for those who read the settlement"
+    )
     bids: list[DisposalBidOut] | None = Field(..., description="one listing's read only")
     settlement: DisposalSettlementOut | None
 

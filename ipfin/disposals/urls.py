@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:disposal_id>/bids/", views.bid_place, name="bid_place"),
     path("<int:disposal_id>/backstop/", views.disposal_backstop, name="disposal_backstop"),
     path("<int:disposal_id>/complete/", views.disposal_complete, name="disposal_complete"),
+    path("<int:disposal_id>/withdraw/", views.disposal_withdraw, name="disposal_withdraw"),
 ]

@@ -1,7 +1,7 @@
 """The disposal pages (质物处置 / 交易大厅): the public board, a listing's page with the bid, the
-backstop and the completion forms by role, and the pledgee bank's listing form. Thin: one selector
-or service per page or action (ipfin.disposals.selectors, services); every action runs through
-`run_action`, so a refusal answers its own status with the message in place."""
+backstop, the completion and the withdrawal (撤回挂牌) forms by role, and the pledgee bank's listing
+form. Thin: one selector or service per page or action (ipfin.disposals.selectors, services); every
+action runs through `run_action`, so a refusal answers its own status with the message in place."""
 
 from __future__ import annotations
 
@@ -20,13 +20,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.disposals import selectors, services
-from ipfin.disposals.domain import DisposalState, backstop_floor, backstop_from
+from ipfin.disposals.domain import (
+    DisposalAction,
+    DisposalState,
+    allowed_actions,
+    backstop_floor,
+    backstop_from,
+)
 from ipfin.disposals.forms import (
     BackstopForm,
     BidForm,
     CompleteForm,
     DisposalCreateForm,
     DisposalFilterForm,
+    WithdrawForm,
 )
 from ipfin.disposals.models import Disposal, DisposalStateChoices
 from ipfin.disposals.presentation import Phase, board_row
@@ -98,6 +105,11 @@ def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> d
         and now >= disposal.closes_at
     )
     completed = disposal.state == DisposalState.COMPLETED
+    withdrawn = disposal.state == DisposalState.WITHDRAWN
+    # Both read what only the lending relationship's parties may (selectors.settlement_visible).
+    parties = (completed or withdrawn) and selectors.settlement_visible(
+        actor=user, disposal=disposal
+    )
     return {
         "disposal": disposal,
         "row": row,
@@ -116,7 +128,11 @@ def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> d
         "centre_waits": centre and no_bid and not can_backstop,
         "can_backstop": can_backstop,
         "backstop_form": given.get("backstop_form") or BackstopForm(),
-        "settlement": completed and selectors.settlement_visible(actor=user, disposal=disposal),
+        # Listed or backstopped: the seller may take it down (the transition table says when).
+        "can_withdraw": seller and DisposalAction.WITHDRAW in allowed_actions(disposal.state),
+        "withdraw_form": given.get("withdraw_form") or WithdrawForm(),
+        "withdraw_reason": withdrawn and parties,
+        "settlement": completed and parties,
         "action_error": given.get("error", ""),
         "anonymous": not user.is_authenticated,
     }
@@ -214,6 +230,21 @@ def disposal_complete(request: HttpRequest, disposal_id: int) -> HttpResponse:
         }
 
     return _action(request, disposal_id, run, form=form, key="complete_form")
+
+
+@login_required
+@domain_errors
+@require_POST
+def disposal_withdraw(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    form = WithdrawForm(request.POST)
+
+    def run(disposal: Disposal) -> str:
+        services.disposal_withdraw(
+            actor=require_login(request.user), disposal=disposal, reason=form.cleaned_data["reason"]
+        )
+        return _("已撤回挂牌，相关各方已收到通知；该质押可重新挂牌。")
+
+    return _action(request, disposal_id, run, form=form, key="withdraw_form")
 
 
 # --- the listing form ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@
   those asked of it, the IP office and (under supervision) the regulators every one.
 - POST /guarantees/{guarantee_id}/decision (the guarantor): issue or decline.
 - POST /guarantees/{guarantee_id}/call (the bank, on default), …/pay (the guarantor), …/recovery
-  (the bank, after the disposal: what comes back to the guarantor).
+  (the bank, once the loan is closed or written off: what comes back to the guarantor; a sale of
+  the pledge settles it by itself).
 Another party's guarantee is a 404; a step out of order a 409 `guarantee_state_invalid`.
 """
 
@@ -115,11 +116,16 @@ def guarantee_pay(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
 
 @router.post("/guarantees/{guarantee_id}/recovery", response=GuaranteeOut)
 def guarantee_recover(
-    request: HttpRequest, guarantee_id: int, payload: GuaranteeRecoveryIn
+    request: HttpRequest, guarantee_id: int, payload: GuaranteeRecoveryIn | None = None
 ) -> dict[str, Any]:
-    """After the disposal: the principal it recovered shrinks the loss; the guarantor's part is
-    taken again on it and what it paid beyond that is returned to it (`refund`)."""
+    """Once the loan is closed or written off (409 `recovery_pending` before; a sale of the
+    pledge settles the guarantee by itself): the principal recovered since the call, as the loan
+    records it, shrinks the loss; the guarantor's part is taken again on it and what it paid
+    beyond that is returned to it (`refund`). A `proceeds` given must be the loan's figure (422
+    `proceeds_mismatch`, with `recovered`)."""
     g = services.guarantee_recover(
-        actor=request.user, guarantee=guarantee_id, proceeds=payload.proceeds
+        actor=request.user,
+        guarantee=guarantee_id,
+        proceeds=payload.proceeds if payload is not None else None,
     )
     return _fresh(request, g)

@@ -25,7 +25,11 @@ class GuaranteeDecisionIn(Schema):
 
 
 class GuaranteeRecoveryIn(Schema):
-    proceeds: MoneyText = Field(..., description="principal the disposal recovered (yuan)")
+    proceeds: MoneyText | None = Field(
+        None,
+        description="principal recovered since the call (yuan), as the bank reads it: checked "
+        "against the loan's own record (422 proceeds_mismatch); omitted: the record's figure",
+    )
 
 
 class GuaranteeOut(Schema):

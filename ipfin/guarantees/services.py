@@ -13,10 +13,12 @@ the other party told.
 - `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — the loss is
   the principal outstanding; the guarantor owes its part (share × loss within the cap).
 - `guarantee_pay` (the guarantor): pays what is due, dated.
-- `guarantee_recover` (the bank): the disposal recovered `proceeds` of the principal; the loss
-  shrinks, the guarantor's part is taken again and what it paid beyond it is returned to it.
-  Only for a loan without a compensation claim: a claim's settlement settles its guarantee
-  (409 `settled_by_claim`).
+- `guarantee_recover` (the bank), once the loan is closed or written off (409
+  `recovery_pending` before), and `guarantee_settle_after_sale` (a sale of the pledge, by
+  itself): the principal recovered since the call, as the loan records it, shrinks the loss;
+  the guarantor's part is taken again and what it paid beyond it is returned to it. Only for a
+  loan without a compensation claim: a claim's settlement settles its guarantee (409
+  `settled_by_claim`).
 
 Inside the risk waterfall (issue 16; ipfin.risk.signals): a compensation claim filed on the loan
 splits the loss with the issued guarantee's share within its cap (`guarantee_cover`), and its
@@ -44,7 +46,7 @@ from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.guarantees.domain import GuaranteeTerms, after_recovery, guarantee_fee, guarantor_part
 from ipfin.guarantees.models import LIVE_STATES, Guarantee
-from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory
+from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_list
 from ipfin.risk.domain.ratios import ratio_text
@@ -59,6 +61,7 @@ __all__ = [
     "guarantee_pay",
     "guarantee_recover",
     "guarantee_request",
+    "guarantee_settle_after_sale",
     "guarantee_settle_by_claim",
 ]
 
@@ -348,10 +351,63 @@ def guarantee_pay(
     return g
 
 
-def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any) -> Guarantee:
+# The loan states after which nothing more is recovered on the platform: repaid in full (by the
+# borrower or a sale's price), or written off (账销案存: what comes later is recovered outside it).
+_RECOVERY_OVER = (LoanState.CLOSED.value, LoanState.WRITTEN_OFF.value)
+
+
+def _recovered(g: Guarantee, loan: Loan) -> Decimal:
+    """The principal recovered since the call, as the loan records it: the loss (the principal
+    outstanding when the guarantee was called) less the principal outstanding now — what the
+    borrower repaid since and what a sale's price repaid; never below 0."""
+    assert g.loss is not None
+    return max(Decimal(g.loss) - Decimal(loan.outstanding_principal), Decimal("0.00"))
+
+
+def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: bool) -> None:
+    """A paid guarantee settled on the principal recovered: the loss shrinks, the guarantor's
+    part is taken again and what it paid beyond it is returned to it (ipfin.guarantees.domain
+    .after_recovery); audited, the guarantor told."""
+    assert g.paid is not None and g.loss is not None
+    result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
+    before = _snapshot(g)
+    g.proceeds = recovered
+    g.refund = result.refund
+    g.state = "settled"
+    g.save()
+    audit_record(
+        actor=actor,
+        action="guarantee.recover",
+        obj=g,
+        before=before,
+        after={**_snapshot(g), "loss_after": money_str(result.loss), "by_sale": sale},
+    )
+    zh, en = _label(g)
+    refund, amount = money_str(result.refund), money_str(recovered)
+    notify_orgs(
+        [g.guarantor_id], g, "guarantee.recover",
+        f"{zh}：代偿后收回本金 {amount} 元，银行应返还担保机构 {refund} 元。",
+        f"{en}: {amount} yuan of principal recovered since the call; the bank returns "
+        f"{refund} yuan to the guarantor.",
+    )  # fmt: skip
+
+
+def guarantee_recover(
+    *, actor: User, guarantee: Guarantee | int, proceeds: Any = None
+) -> Guarantee:
+    """The bank settles a paid guarantee once the loan's recovery is over — the loan closed
+    (repaid in full) or written off (409 `recovery_pending` before: what a later sale or
+    repayment recovers would otherwise never reach the guarantor) — on the principal recovered
+    since the call as the loan records it (`_recovered`), never on a figure typed in: a
+    `proceeds` given must be that figure (422 `proceeds_mismatch`, with `recovered`). A sale of
+    the pledge settles it by itself (`guarantee_settle_after_sale`)."""
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
-    amount = amount_in(proceeds, "proceeds", positive=False, label_zh="处置回收本金")
+    stated = (
+        None
+        if proceeds is None
+        else amount_in(proceeds, "proceeds", positive=False, label_zh="处置回收本金")
+    )
     with transaction.atomic():
         g = _locked(guarantee, bank, "bank")
         if g.state != "paid":
@@ -363,28 +419,70 @@ def guarantee_recover(*, actor: User, guarantee: Guarantee | int, proceeds: Any)
                 "guarantor's part.",
                 code="settled_by_claim",
             )
-        assert g.paid is not None and g.loss is not None
-        result = after_recovery(Decimal(g.paid), Decimal(g.loss), amount, _terms(g))
-        before = _snapshot(g)
-        g.proceeds = amount
-        g.refund = result.refund
-        g.state = "settled"
-        g.save()
-        audit_record(
-            actor=actor,
-            action="guarantee.recover",
-            obj=g,
-            before=before,
-            after={**_snapshot(g), "loss_after": money_str(result.loss)},
-        )
-        zh, en = _label(g)
-        refund = money_str(result.refund)
-        notify_orgs(
-            [g.guarantor_id], g, "guarantee.recover",
-            f"{zh}：处置回收 {money_str(amount)} 元，银行应返还担保机构 {refund} 元。",
-            f"{en}: the disposal recovered {money_str(amount)} yuan; the bank returns "
-            f"{refund} yuan to the guarantor.",
-        )  # fmt: skip
+        loan = Loan.objects.select_for_update().get(pk=g.loan_id)
+        if loan.state not in _RECOVERY_OVER:
+            raise Conflict(
+                f"贷款尚在回收中（“{loan.get_state_display()}”）：质物处置成交时自动结算，"
+                "或待贷款结清、核销后结算。",
+                f"The loan is still being recovered ({loan.state}): a sale of the pledge settles "
+                "the guarantee; otherwise settle once the loan is closed or written off.",
+                code="recovery_pending",
+            )
+        recovered = _recovered(g, loan)
+        if stated is not None and stated != recovered:
+            raise invalid(
+                "proceeds",
+                "proceeds_mismatch",
+                f"贷款记录的代偿后收回本金为 {money_str(recovered)} 元，与所填不符。",
+                f"The loan records {money_str(recovered)} yuan of principal recovered since the "
+                "call, not the figure given.",
+                recovered=money_str(recovered),
+            )
+        _settle_recovery(g, recovered, actor, sale=False)
+    return g
+
+
+def guarantee_settle_after_sale(
+    *, loan: Loan, actor: User, off_book: Decimal = Decimal("0.00")
+) -> Guarantee | None:
+    """A sale of the pledge (ipfin.disposals' completion, in its transaction, the loan's
+    repayment recorded) is the recovery a guarantee waits for: a paid guarantee on the loan is
+    settled on the principal recovered since its call; a called one not yet paid owes its part of
+    the loss the sale left (its `due` taken again). `off_book`: what the sale applied to a
+    written-off loan, which takes no repayment (its state is final), counted as recovered
+    principal. Not where a compensation claim shares the loss (its own settlement does it). None
+    when no such guarantee."""
+    if _claim_filed(loan.pk):
+        return None
+    g = (
+        Guarantee.objects.select_for_update()
+        .filter(loan_id=loan.pk, state__in=("called", "paid"))
+        .first()
+    )
+    if g is None:
+        return None
+    fresh = Loan.objects.get(pk=loan.pk)
+    assert g.loss is not None
+    recovered = min(_recovered(g, fresh) + off_book, Decimal(g.loss))
+    if g.state == "paid":
+        _settle_recovery(g, recovered, actor, sale=True)
+        return g
+    before = _snapshot(g)
+    g.proceeds = recovered
+    g.due = guarantor_part(max(Decimal(g.loss) - recovered, Decimal("0.00")), _terms(g))
+    g.save()
+    audit_record(
+        actor=actor, action="guarantee.due_after_sale", obj=g, before=before,
+        after=_snapshot(g),
+    )  # fmt: skip
+    zh, en = _label(g)
+    due = money_str(Decimal(g.due))
+    notify_orgs(
+        [g.guarantor_id], g, "guarantee.recover",
+        f"{zh}：质物处置成交收回本金 {money_str(recovered)} 元，应代偿金额调整为 {due} 元。",
+        f"{en}: the pledge's sale recovered {money_str(recovered)} yuan of principal; "
+        f"{due} yuan is now due.",
+    )  # fmt: skip
     return g
 
 

@@ -1,5 +1,6 @@
 """Helpers the disposal services share: the clock, the transition, the listing's lock and audit
-snapshot, the one defaulted loan a pledge secures."""
+snapshot, the one defaulted loan a pledge secures, and whether a listing may still be realised
+(`still_realisable`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from ipfin.disposals.domain import (
 )
 from ipfin.disposals.models import Disposal
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
-from ipfin.loans.models import Loan
-from ipfin.pledges.models import Pledge, PledgeItem
+from ipfin.loans.models import Installment, Loan
+from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
 
 ZERO = Decimal("0.00")
 # The loans a pledge may still secure: given the pledge on approval, until closed (or declined);
@@ -95,8 +96,39 @@ def lock(disposal: Disposal | int) -> Disposal:
     return locked
 
 
-def defaulted_loan(pledge: Pledge) -> Loan:
-    """The one loan the pledge secures, defaulted (see the module docstring), locked."""
+def loan_not_defaulted(loan: Loan | None, refused: tuple[str, str] | None = None) -> Conflict:
+    """409 `loan_not_defaulted`: `loan` (None: no loan the pledge still secures) is not (or no
+    longer) disbursed and classified 次级/可疑/损失, nor written off, or is repaid in full.
+    `refused`: a listing's action refused since (its words as `still_realisable`'s), else the
+    listing itself."""
+    if refused is None:
+        zh = "只能处置担保违约贷款的质押：贷款已放款且分类为次级、可疑或损失，或已核销。"
+        en = (
+            "Only the pledge of a defaulted loan may be disposed of: disbursed and classified "
+            "substandard, doubtful or loss, or written off."
+        )
+    else:
+        zh = f"该质押担保的贷款已不再违约（已结清、已恢复正常或已不由该质押担保）{refused[0]}。"
+        en = (
+            "The loan the pledge secures is no longer in default (repaid and closed, performing "
+            f"again, or no longer secured by the pledge){refused[1]}."
+        )
+    return Conflict(
+        zh,
+        en,
+        code="loan_not_defaulted",
+        extra={
+            "loan_id": loan.pk if loan else None,
+            "state": loan.state if loan else None,
+            "classification": loan.classification if loan else None,
+            "repaid_in_full": bool(loan and loan.state in REPAYABLE and repaid_in_full(loan)),
+        },
+    )
+
+
+def defaulted_loan(pledge: Pledge, refused: tuple[str, str] | None = None) -> Loan:
+    """The one loan the pledge secures, defaulted (see the module docstring), locked; `refused`
+    as `loan_not_defaulted`'s."""
     loans = list(
         Loan.objects.select_for_update(of=("self",))
         .filter(pledge=pledge, state__in=SECURED)
@@ -118,21 +150,49 @@ def defaulted_loan(pledge: Pledge) -> Loan:
         loan.state == LoanState.WRITTEN_OFF
         or (loan.state in REPAYABLE and RiskCategory(loan.classification) in NON_PERFORMING)
     ):
-        raise Conflict(
-            "只能处置担保违约贷款的质押：贷款已放款且分类为次级、可疑或损失，或已核销。",
-            "Only the pledge of a defaulted loan may be disposed of: disbursed and classified "
-            "substandard, doubtful or loss, or written off.",
-            code="loan_not_defaulted",
-            extra={
-                "loan_id": loan.pk if loan else None,
-                "state": loan.state if loan else None,
-                "classification": loan.classification if loan else None,
-            },
-        )
+        raise loan_not_defaulted(loan, refused)
+    if loan.state in REPAYABLE and repaid_in_full(loan):
+        # Repaid in full, not yet closed by the bank: the debt is extinguished all the same, and
+        # the pledge with it (民法典 art. 393(1)); selling it would take the pledgor's right for a
+        # debt of nothing.
+        raise loan_not_defaulted(loan, refused)
     return loan
+
+
+def repaid_in_full(loan: Loan) -> bool:
+    """No principal left and every instalment settled (interest and penalties paid)."""
+    return (
+        loan.outstanding_principal == 0
+        and not Installment.objects.filter(loan=loan, settled_on__isnull=True).exists()
+    )
 
 
 def pledged_right_ids(pledge: Pledge) -> set[int]:
     return set(
         PledgeItem.objects.filter(pledge=pledge, active=True).values_list("right_id", flat=True)
     )
+
+
+def still_realisable(locked: Disposal, *, zh: str, en: str) -> tuple[Pledge, Loan]:
+    """The listing's pledge and loan, both locked (after the listing's own lock, as completion
+    takes them), when the pledgee may still realise the pledge: the pledge still registered (409
+    `pledge_not_registered`) and the listing's loan still defaulted (409 `loan_not_defaulted`,
+    or `pledge_secures_other_loans`). A pledge secures its debt (民法典 art. 436) and is
+    extinguished with it (art. 393(1): 主债权消灭): once the borrower repaid in full, the loan
+    closed or the pledge was released, nothing is left to sell, and the board takes no bid or
+    backstop, nor does the pledgee complete (it withdraws the listing). `zh` / `en` say what is
+    refused ("，不能出价" / ": no bid")."""
+    pledge = Pledge.objects.select_for_update().get(pk=locked.pledge_id)
+    if pledge.state != PledgeStateChoices.REGISTERED:
+        raise Conflict(
+            f"该质押已不在登记状态{zh}。",
+            f"The pledge is no longer registered{en}.",
+            code="pledge_not_registered",
+            extra={"state": pledge.state},
+        )
+    # The listing's own loan first, so that a closed one is named in the refusal.
+    listed = Loan.objects.select_for_update(of=("self",)).get(pk=locked.loan_id)
+    if listed.state not in SECURED:
+        raise loan_not_defaulted(listed, (zh, en))
+    # Still secured, it is the one loan defaulted_loan answers (or two: a 409 naming both).
+    return pledge, defaulted_loan(pledge, (zh, en))

@@ -38,6 +38,7 @@ from ipfin.disposals.services._common import (
     now_or,
     refuse_while_open,
     snapshot,
+    still_realisable,
     transition,
 )
 from ipfin.loans.models import Loan
@@ -102,6 +103,8 @@ def bid_place(*, actor: User, disposal: Disposal, amount: Any, now: datetime | N
                 code="party_may_not_bid",
             )
         transition(locked.state, DisposalAction.BID)
+        # The debt repaid or the pledge released since the listing: nothing left to sell.
+        still_realisable(locked, zh="，不能出价", en=": no bid is taken")
         board = selectors.board_of(locked)
         refusal = bid_refusal(board, value, at)
         if refusal is not None:
@@ -164,6 +167,7 @@ def disposal_backstop(
     with transaction.atomic():
         locked = lock(disposal)
         new_state = transition(locked.state, DisposalAction.BACKSTOP)
+        still_realisable(locked, zh="，不能收储", en=": no backstop")
         if locked.leading_amount is not None:
             raise Conflict(
                 f"已有竞买人出价（{yuan_exact(locked.leading_amount)}），不能收储。",

@@ -30,22 +30,23 @@ from ipfin.disposals.models import Disposal
 from ipfin.disposals.services._common import (
     REPAYABLE,
     ZERO,
-    defaulted_loan,
     label,
     lock,
     now_or,
     pledged_right_ids,
     refuse_while_open,
     snapshot,
+    still_realisable,
     transition,
 )
+from ipfin.guarantees.services import guarantee_settle_after_sale
 from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain import amount_to_settle
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms
 from ipfin.loans.services import loan_close, loan_repay
-from ipfin.pledges.models import Pledge, PledgeStateChoices, ReleaseBasisChoices
+from ipfin.pledges.models import Pledge, ReleaseBasisChoices
 from ipfin.pledges.services import pledge_release
 from ipfin.registry.services import right_transfer_on_realisation
 from ipfin.risk.domain.claims import ClaimState
@@ -138,15 +139,9 @@ def disposal_complete(
                 f"处置费用不能超过成交价 {yuan_exact(price)}。",
                 f"The disposal costs cannot exceed the price of {yuan_en(price)}.",
             )
-        pledge = Pledge.objects.select_for_update().get(pk=locked.pledge_id)
-        if pledge.state != PledgeStateChoices.REGISTERED:
-            raise Conflict(
-                "该质押已不在登记状态，不能成交。",
-                "The pledge is no longer registered: the sale cannot be completed.",
-                code="pledge_not_registered",
-                extra={"state": pledge.state},
-            )
-        loan = defaulted_loan(pledge)
+        pledge, loan = still_realisable(
+            locked, zh="，不能成交", en=": the sale cannot be completed"
+        )
         owed = _owed(loan, day)
         proceeds = split_proceeds(price, spent, owed)
         before = snapshot(locked)
@@ -174,6 +169,12 @@ def disposal_complete(
                 sale_repayment=repayment,
                 today=day,
             )
+        # A guarantee called or paid on the loan waits for this recovery: what the sale repaid of
+        # the principal shrinks the guarantor's part, in this transaction (not where a
+        # compensation claim shares the loss: its settlement does it).
+        guarantee_settle_after_sale(
+            loan=loan, actor=actor, off_book=proceeds.to_loan if repayment is None else ZERO
+        )
         locked.state = new_state.value
         locked.buyer = buyer
         locked.price = price

@@ -6,7 +6,10 @@ reserve's floor is 616,000.00); a trading centre; bidders of each kind that may 
 bank_a's listing of the pledge made on LISTED (ten days ago), its close two days after the listing
 day began, so that bids are placed with an explicit `now` inside that window and the sale is
 completed today (the register records only what has happened: no transfer dated in the future);
-`open_listing`: one listed today and open for two days, for bids on the server's clock.
+`open_listing`: one listed today and open for two days, for bids on the server's clock;
+`old_listing`: one listed 181 days ago, which the trading centre may backstop today. `repay_in_full`
+and `release_pledge`: the borrower's debt repaid and the loan closed, the pledge released, by the
+loans and pledges apps' own services (what ends a listing's purpose while it is live).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from ipfin.disposals.models import Disposal
 from ipfin.disposals.selectors import opens_at
 from ipfin.disposals.services import bid_place, disposal_create
 from ipfin.loans.models import Loan
-from ipfin.loans.services import loan_classify_manual
+from ipfin.loans.selectors import loan_position
+from ipfin.loans.services import loan_classify_manual, loan_close, loan_repay
 
 # The loans app's builders, as fixtures here too (pytest finds a fixture by its name in scope).
 from ipfin.loans.tests.conftest import (  # noqa: F401
@@ -36,6 +40,7 @@ from ipfin.loans.tests.conftest import (  # noqa: F401
     value_right,
 )
 from ipfin.pledges.models import Pledge
+from ipfin.pledges.services import pledge_release
 from ipfin.registry.models import Right
 from ipfin.valuation.models import Valuation
 from ipfin.valuation.services.valuations import valuation_create, valuation_issue
@@ -175,6 +180,51 @@ def open_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
     """Listed today, open for two days: bids over HTTP (the server's clock) are taken."""
     today = days_ago(0)
     return list_pledge(listed_on=today, today=today)
+
+
+@pytest.fixture
+def old_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
+    """Listed 181 days ago: today the backstop is open."""
+    day = days_ago(181)
+    return list_pledge(listed_on=day, today=day)
+
+
+@pytest.fixture
+def repay_in_full(bank_a_user: User) -> Callable[..., Loan]:
+    """The borrower repays what settles the loan today (the loans app's own figure), and the bank
+    closes it unless `close=False`."""
+
+    def repay(loan: Loan, close: bool = True) -> Loan:
+        loan.refresh_from_db()
+        position = loan_position(loan, timezone.localdate())
+        assert position is not None
+        repayment = loan_repay(actor=bank_a_user, loan=loan, amount=position.amount_to_settle)
+        assert repayment.full_repayment
+        if close:
+            loan_close(actor=bank_a_user, loan=loan)
+        loan.refresh_from_db()
+        return loan
+
+    return repay
+
+
+@pytest.fixture
+def release_pledge(bank_a_user: User) -> Callable[..., Pledge]:
+    """bank_a releases the pledge (注销登记): the debt discharged, or, while the loan is still
+    owed, waiving the security with a reason."""
+
+    def release(pledge: Pledge, waive: bool = False) -> Pledge:
+        if waive:
+            return pledge_release(
+                actor=bank_a_user,
+                pledge=pledge,
+                basis="pledge_waived",
+                waive_security=True,
+                reason="质权人放弃质权",
+            )
+        return pledge_release(actor=bank_a_user, pledge=pledge)
+
+    return release
 
 
 @pytest.fixture

@@ -310,6 +310,65 @@ def test_a_regulator_reads_the_settlement_only_under_a_case(
     assert regulator.get(url(listing)).json()["settlement"] is not None
 
 
+# --- POST /disposals/{id}/withdraw ---------------------------------------------------------------
+
+
+def test_the_pledgee_withdraws_over_the_api_and_the_board_shows_it_minfadian_art436(
+    open_listing: Disposal,
+    api_client: Callable[..., Any],
+    bank_a_api: Any,
+    anonymous: Any,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    bank_b_user: User,
+) -> None:
+    withdraw = url(open_listing, "withdraw")
+    firm = api_client(enterprise_b_user)
+    assert firm.post_json(url(open_listing, "bids"), {"amount": "616000.00"}).status_code == 201
+    body = {"reason": "借款人已全额还款"}
+    assert anonymous.post_json(withdraw, body).status_code == 401
+    other = api_client(bank_b_user).post_json(withdraw, body)
+    assert (other.status_code, other.json()["code"]) == (404, "disposal_not_found")
+    pledgor = api_client(enterprise_a_user).post_json(withdraw, body)
+    assert (pledgor.status_code, pledgor.json()["code"]) == (403, "forbidden")
+    blank = bank_a_api.post_json(withdraw, {"reason": "  "})
+    assert (blank.status_code, blank.json()["code"]) == (422, "reason_required")
+    long = bank_a_api.post_json(withdraw, {"reason": "理" * 2001})
+    assert (long.status_code, long.json()["code"]) == (422, "invalid_input")
+    assert bank_a_api.post_json(withdraw, {}).status_code == 422
+    assert bank_a_api.post_json(url(99999, "withdraw"), body).status_code == 404
+    assert Disposal.objects.get(pk=open_listing.pk).state == "listed"
+
+    done = bank_a_api.post_json(withdraw, body)
+    assert done.status_code == 200, done.content
+    data = done.json()
+    assert (data["state"], data["state_label"], data["withdraw_reason"]) == (
+        "withdrawn",
+        "已撤回",
+        "借款人已全额还款",
+    )
+    assert data["withdrawn_at"] is not None and data["bid_count"] == 1
+    assert (data["bidding_open"], data["minimum_bid"], data["buyer"], data["price"]) == (
+        False,
+        None,
+        None,
+        None,
+    )
+    # The board keeps it, as a completed one, in its state; the reason is the parties'.
+    public = anonymous.get(url(open_listing)).json()
+    assert (public["state"], public["withdraw_reason"]) == ("withdrawn", None)
+    assert firm.get(url(open_listing)).json()["withdraw_reason"] is None
+    mine = api_client(enterprise_a_user).get(url(open_listing)).json()
+    assert mine["withdraw_reason"] == "借款人已全额还款"
+    listed = anonymous.get(BOARD, {"state": "withdrawn"}).json()
+    assert [item["id"] for item in listed["items"]] == [open_listing.pk]
+    assert anonymous.get(BOARD, {"state": "listed"}).json()["count"] == 0
+    late = firm.post_json(url(open_listing, "bids"), {"amount": "700000.00"})
+    assert (late.status_code, late.json()["code"]) == (409, "illegal_transition")
+    twice = bank_a_api.post_json(withdraw, body)
+    assert (twice.status_code, twice.json()["code"]) == (409, "illegal_transition")
+
+
 # --- the document --------------------------------------------------------------------------------
 
 
@@ -323,7 +382,8 @@ def test_the_document_states_the_routes_their_refusals_and_the_public_reads(
     assert {"200", "401", "422"} <= set(board["get"]["responses"])
     assert {"200", "401", "404"} <= set(one["get"]["responses"])
     assert {"201", "401", "403", "409", "413", "422"} <= set(board["post"]["responses"])
-    for action, ok in (("bids", "201"), ("backstop", "200"), ("complete", "200")):
+    actions = (("bids", "201"), ("backstop", "200"), ("complete", "200"), ("withdraw", "200"))
+    for action, ok in actions:
         op = paths[BOARD + "/{disposal_id}/" + action]["post"]
         assert {ok, "401", "403", "404", "409", "422"} <= set(op["responses"]), action
         assert any(p["name"] == "Idempotency-Key" for p in op["parameters"]), action
@@ -332,3 +392,5 @@ def test_the_document_states_the_routes_their_refusals_and_the_public_reads(
     assert listing_in["reserve_price"]["pattern"].startswith("^[0-9]")
     assert listing_in["closes_at"]["format"] == "date-time"
     assert schemas["DisposalBidIn"]["properties"]["amount"]["pattern"].startswith("^[0-9]")
+    assert schemas["DisposalWithdrawIn"]["properties"]["reason"]["maxLength"] == 2000
+    assert "withdrawn" in schemas["DisposalState"]["enum"]

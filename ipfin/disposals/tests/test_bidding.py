@@ -6,7 +6,9 @@ Test names carry their source: `issue12` (issue 12, "Disposal (质物处置)": a
 the reserve then the previous bid plus the increment, before the close; 挂牌180天内无意向方揭牌 →
 收储), `sifa_paimai_art20` (a bid in the last five minutes moves the close to five minutes after
 it), `minfadian_art201_203` (180 days: the listing day not counted, the last day to 24:00),
-`minfadian_art428` (the pledgee may not take the pledged property for itself)."""
+`minfadian_art428` (the pledgee may not take the pledged property for itself),
+`minfadian_art436_393` (the pledge secures the debt, art. 436, and is extinguished with it, art.
+393(1): a debt repaid or a pledge released leaves nothing to bid on or backstop)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed
 from ipfin.disposals.models import Bid, Disposal
 from ipfin.disposals.services import disposal_backstop
 from ipfin.disposals.tests.conftest import FLOOR, INCREMENT, days_ago, opening
+from ipfin.loans.models import Loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -168,13 +171,6 @@ def test_an_amount_that_is_not_money_is_422(
 # --- backstop (收储) ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def old_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
-    """Listed 181 days ago: today the backstop is open."""
-    day = days_ago(181)
-    return list_pledge(listed_on=day, today=day)
-
-
 def test_backstop_within_180_days_is_too_early_then_open_minfadian_art201_203_issue12(
     old_listing: Disposal, centre_user: User, today: date
 ) -> None:
@@ -279,3 +275,83 @@ def test_a_backstopped_listing_takes_no_bid(
     disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00")
     error = unchanged(old_listing, Conflict, lambda: bid(enterprise_b_user, FLOOR, on=old_listing))
     assert error.code == "illegal_transition"
+
+
+# --- a debt repaid, a pledge released (民法典 arts. 436, 393(1)) --------------------------------
+
+
+def test_no_bid_once_the_debt_is_repaid_and_the_loan_closed_minfadian_art436_393(
+    listing: Disposal,
+    bid: Bidding,
+    enterprise_b_user: User,
+    bank_b_user: User,
+    repay_in_full: Callable[..., Loan],
+) -> None:
+    """The pledge secures the debt (art. 436); repaid, the debt is extinguished and the pledge
+    with it (art. 393(1)): the board takes no further bid. Nothing is written."""
+    bid(enterprise_b_user, FLOOR)  # taken while the debt is owed
+    loan = repay_in_full(Loan.objects.get(pk=listing.loan_id))
+    assert loan.state == "closed"
+    error = unchanged(
+        listing, Conflict, lambda: bid(bank_b_user, FLOOR + INCREMENT, timedelta(hours=2))
+    )
+    assert (error.code, error.extra["loan_id"], error.extra["state"]) == (
+        "loan_not_defaulted",
+        loan.pk,
+        "closed",
+    )
+    assert "不能出价" in error.detail_zh
+    assert AuditRecord.objects.filter(action="disposal.bid").count() == 1
+    assert not Notification.objects.filter(verb="disposal.outbid").exists()
+
+
+def test_no_bid_on_a_debt_repaid_in_full_before_the_bank_closes_the_loan_minfadian_art393(
+    listing: Disposal,
+    bid: Bidding,
+    enterprise_b_user: User,
+    repay_in_full: Callable[..., Loan],
+) -> None:
+    """Repaid in full, the loan still open until the bank closes it (and still classified as the
+    bank assessed it): the debt is extinguished all the same."""
+    loan = repay_in_full(Loan.objects.get(pk=listing.loan_id), close=False)
+    assert loan.state == "repaying" and loan.outstanding_principal == 0
+    error = unchanged(listing, Conflict, lambda: bid(enterprise_b_user, FLOOR))
+    assert (error.code, error.extra["repaid_in_full"]) == ("loan_not_defaulted", True)
+
+
+def test_no_bid_and_no_backstop_once_the_pledge_is_released_minfadian_art393(
+    listing: Disposal,
+    old_listing: Disposal,
+    bid: Bidding,
+    enterprise_b_user: User,
+    centre_user: User,
+    release_pledge: Callable[..., Any],
+) -> None:
+    """The bank waived the pledge (the loan still owed and in default): no pledge is left to
+    sell."""
+    for disposal in (listing, old_listing):
+        release_pledge(disposal.pledge, waive=True)
+    error = unchanged(listing, Conflict, lambda: bid(enterprise_b_user, FLOOR))
+    assert (error.code, error.extra["state"]) == ("pledge_not_registered", "released")
+    refused = unchanged(
+        old_listing,
+        Conflict,
+        lambda: disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00"),
+    )
+    assert (refused.code, refused.extra["state"]) == ("pledge_not_registered", "released")
+    assert not AuditRecord.objects.filter(action__in=["disposal.bid", "disposal.backstop"])
+
+
+def test_no_backstop_once_the_debt_is_repaid_and_the_loan_closed_minfadian_art436_393(
+    old_listing: Disposal, centre_user: User, repay_in_full: Callable[..., Loan]
+) -> None:
+    repay_in_full(Loan.objects.get(pk=old_listing.loan_id))
+    error = unchanged(
+        old_listing,
+        Conflict,
+        lambda: disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00"),
+    )
+    assert (error.code, error.extra["state"]) == ("loan_not_defaulted", "closed")
+    assert "不能收储" in error.detail_zh
+    assert not AuditRecord.objects.filter(action="disposal.backstop").exists()
+    assert not Notification.objects.filter(verb="disposal.backstop").exists()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -344,3 +344,126 @@ def test_only_a_pledgee_of_the_right_records_a_transfer_by_realisation_minfadian
             actor=bank_b_user, right=right, date=today, buyer=enterprise_b, price=None, basis="x"
         )
     assert info.value.code == "not_pledgee" and RightEvent.objects.count() == before
+
+
+def test_a_debt_repaid_in_full_is_not_realised_before_the_loan_is_closed_minfadian_art393(
+    sold: Disposal, bank_a_user: User, repay_in_full: Callable[..., Loan]
+) -> None:
+    """The borrower repaid in full after the bid; the bank has not closed the loan yet. The debt
+    is extinguished and the pledge with it (主债权消灭, art. 393(1)): the sale would take the
+    pledgor's right for a debt of nothing (the completion had repaid 0.00 and handed the whole
+    price to the pledgor, the right to the buyer). The bank withdraws the listing instead."""
+    repay_in_full(Loan.objects.get(pk=sold.loan_id), close=False)
+    error = refused(sold, Conflict, actor=bank_a_user)
+    assert (error.code, error.extra["repaid_in_full"]) == ("loan_not_defaulted", True)
+    assert "不能成交" in error.detail_zh
+
+
+@pytest.fixture
+def guarantor_user(make_org: Callable[..., Organisation], make_user: Callable[..., User]) -> User:
+    return make_user(
+        "guarantor_staff", make_org(OrganisationKind.GUARANTOR, "示范融资担保有限公司")
+    )
+
+
+def _guaranteed(loan: Loan, bank_a_user: User, guarantor_user: User, *, pay: bool) -> Any:
+    """A guarantee of half the loss within 1,000,000.00 on `loan`, issued and called (the loan is
+    classified 次级), paid when `pay`."""
+    from ipfin.guarantees.services import (
+        guarantee_call,
+        guarantee_decide,
+        guarantee_pay,
+        guarantee_request,
+    )
+
+    g = guarantee_request(
+        actor=bank_a_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
+        share="0.5", cap="1000000.00", fee_rate="0.01",
+    )  # fmt: skip
+    guarantee_decide(actor=guarantor_user, guarantee=g.pk, decision="issue")
+    g = guarantee_call(actor=bank_a_user, guarantee=g.pk)
+    if pay:
+        g = guarantee_pay(actor=guarantor_user, guarantee=g.pk)
+    return g
+
+
+SoldGuaranteed = Callable[..., tuple[Any, Disposal]]
+
+
+@pytest.fixture
+def sell_guaranteed(
+    defaulted: Defaulted,
+    list_pledge: Callable[..., Disposal],
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+    guarantor_user: User,
+) -> SoldGuaranteed:
+    """A loan of 2,000,000.00 classified `category` with its guarantee (`_guaranteed`; written
+    off first when `write_off`), its pledge then sold for 900,000.00: (the guarantee, reread; the
+    completed disposal)."""
+
+    def sell(*, pay: bool, category: str = "substandard", write_off: bool = False) -> Any:
+        pledge, _right, loan = defaulted(principal="2000000.00", category=category)
+        g = _guaranteed(loan, bank_a_user, guarantor_user, pay=pay)
+        assert (g.loss, g.due) == (D("2000000.00"), D("1000000.00"))
+        if write_off:
+            loan_write_off(
+                actor=bank_a_user, loan=loan, reason="认定损失，予以核销", today=date(2025, 7, 1)
+            )
+        listing = list_pledge(pledge)
+        bid(enterprise_b_user, D("900000.00"), on=listing)
+        done = disposal_complete(actor=bank_a_user, disposal=listing)
+        g.refresh_from_db()
+        return g, done
+
+    return sell
+
+
+def _half_of_what_is_left(recovered: Decimal) -> Decimal:
+    """The guarantor's part (half, within a cap that does not bind) of the 2,000,000.00 loss
+    less what was recovered, half up to the fen."""
+    return ((D("2000000.00") - recovered) * D("0.5")).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def test_the_sale_settles_the_guarantee_paid_on_the_loan_on_what_it_recovered_issue16(
+    sell_guaranteed: SoldGuaranteed, guarantor_user: User
+) -> None:
+    """The guarantor paid its part of the loss (half of 2,000,000.00: 1,000,000.00); the
+    pledge then sells for 900,000.00, which repays part of the principal: the guarantee is settled
+    with the sale, on the principal the loan records as recovered, and the guarantor is told what
+    the bank returns — not left to a figure the bank types in later."""
+    g, done = sell_guaranteed(pay=True)
+    principal = Repayment.objects.get(pk=done.repayment_id).principal_part
+    assert D("0") < principal <= D("900000.00")
+    refund = D("1000000.00") - _half_of_what_is_left(principal)
+    assert (g.state, g.proceeds, g.refund) == ("settled", principal, refund)
+    assert g.refund > 0
+    told = Notification.objects.filter(
+        organisation_id=guarantor_user.organisation_id, verb="guarantee.recover"
+    )
+    assert told.count() == 1 and str(g.refund) in told.get().message_zh.replace(",", "")
+    record = AuditRecord.objects.get(action="guarantee.recover")
+    assert record.after["by_sale"] is True
+
+
+def test_the_sale_lowers_what_a_called_guarantee_still_owes_issue16(
+    sell_guaranteed: SoldGuaranteed,
+) -> None:
+    """Called but not yet paid when the pledge sells: the guarantor owes its part of the loss the
+    sale left, not of the loss before it."""
+    g, done = sell_guaranteed(pay=False)
+    principal = Repayment.objects.get(pk=done.repayment_id).principal_part
+    assert (g.state, g.proceeds, g.due) == ("called", principal, _half_of_what_is_left(principal))
+    assert g.due < D("1000000.00")
+
+
+def test_a_sale_after_the_write_off_settles_the_guarantee_on_what_it_repaid_off_the_books(
+    sell_guaranteed: SoldGuaranteed,
+) -> None:
+    """账销案存: the written-off loan takes no repayment, so the price repaid off the books is the
+    recovery the paid guarantee is settled on (its refund half of it, the share of the loss)."""
+    g, done = sell_guaranteed(pay=True, category="loss", write_off=True)
+    assert done.repayment_id is None and done.to_loan is not None and done.to_loan > 0
+    refund = D("1000000.00") - _half_of_what_is_left(done.to_loan)
+    assert (g.state, g.proceeds, g.refund) == ("settled", done.to_loan, refund)

@@ -76,6 +76,30 @@ def test_the_listing_moves_only_by_its_table_issue12() -> None:
             next_state(state, action)
 
 
+def test_a_listing_is_withdrawn_before_completion_and_stays_withdrawn_minfadian_art436() -> None:
+    """Listed (bids or none) or backstopped, the pledgee takes it down; completed, the rights are
+    transferred and nothing is withdrawn; withdrawn is final (the pledge is listed anew)."""
+    assert next_state("listed", "withdraw") is DisposalState.WITHDRAWN
+    assert next_state("backstopped", "withdraw") is DisposalState.WITHDRAWN
+    assert DisposalAction.WITHDRAW in allowed_actions("listed")
+    assert DisposalAction.WITHDRAW in allowed_actions("backstopped")
+    assert allowed_actions("withdrawn") == frozenset()
+    for state, action in [
+        ("completed", "withdraw"),
+        ("withdrawn", "withdraw"),
+        ("withdrawn", "bid"),
+        ("withdrawn", "backstop"),
+        ("withdrawn", "complete"),
+        (None, "withdraw"),
+    ]:
+        with pytest.raises(IllegalTransition) as info:
+            next_state(state, action)
+        assert info.value.code == "illegal_transition"
+    with pytest.raises(IllegalTransition) as twice:
+        next_state("withdrawn", "withdraw")
+    assert twice.value.message_zh == "处置项目当前状态为“已撤回”，不能撤回挂牌。"
+
+
 # --- the reserve ---------------------------------------------------------------------------------
 
 

@@ -90,6 +90,7 @@ CODES = {
     "listed",
     "backstopped",
     "completed",
+    "withdrawn",
     "bidding",
     "upcoming",
     "open",
@@ -99,6 +100,7 @@ CODES = {
     "party_may_not_bid",
     "disposal_costs",
     "reserve_price",
+    "reason_required",
 }
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
@@ -364,6 +366,86 @@ def test_the_trading_centre_backstops_after_180_days_then_the_pledgee_completes_
     assert 'data-testid="complete-form"' in bank_a_web.get(page_of(old)).content.decode()
     assert bank_a_web.post(page_of(old, "complete"), {}).status_code == 302
     assert Disposal.objects.get(pk=old.pk).state == "completed"
+
+
+# --- withdrawal (撤回挂牌) -----------------------------------------------------------------------
+
+
+def test_the_pledgee_withdraws_on_the_listing_page_with_its_reason_minfadian_art436_issue13(
+    open_listing: Disposal,
+    client_for: Callable[[User], Client],
+    bank_a_web: Client,
+    firm: Client,
+    anonymous: Client,
+    bank_b_user: User,
+    enterprise_a_user: User,
+) -> None:
+    assert firm.post(page_of(open_listing, "bids"), {"amount": "616000.00"}).status_code == 302
+    withdraw_url = page_of(open_listing, "withdraw")
+    html = html_of(bank_a_web, page_of(open_listing))
+    assert 'data-testid="withdraw-form"' in html
+    confirm = re.search(r'data-testid="withdraw-form" data-confirm="([^"]*)"', html)
+    assert confirm and all(what in confirm.group(1) for what in ("撤回挂牌", "出价", "不能恢复"))
+    # Nobody else sees the form or may withdraw: another bank (404), the bidder (403).
+    other_bank = client_for(bank_b_user)
+    for client in (other_bank, firm, anonymous, client_for(enterprise_a_user)):
+        assert 'data-testid="withdraw-form"' not in html_of(client, page_of(open_listing))
+    assert other_bank.post(withdraw_url, {"reason": "x"}).status_code == 404
+    assert firm.post(withdraw_url, {"reason": "x"}).status_code == 403
+    blank = bank_a_web.post(withdraw_url, {"reason": "  "})
+    assert blank.status_code == 400 and field_errors(blank, "reason")
+    assert 'data-testid="withdraw-form"' in blank.content.decode()  # the form again, in place
+    assert_no_codes(blank)
+    assert Disposal.objects.get(pk=open_listing.pk).state == "listed"
+
+    done = bank_a_web.post(withdraw_url, {"reason": "借款人已全额还款，贷款已结清"})
+    assert done.status_code == 302 and done["Location"] == page_of(open_listing)
+    assert Disposal.objects.get(pk=open_listing.pk).state == "withdrawn"
+    mine = bank_a_web.get(page_of(open_listing))
+    text = visible_text(mine)
+    assert "已撤回挂牌" in text and "已撤回" in text and "借款人已全额还款，贷款已结清" in text
+    html = mine.content.decode()
+    assert 'data-testid="withdraw-form"' not in html and 'data-testid="complete-form"' not in html
+    assert_no_codes(mine)
+    # The pledgor reads the reason; the public and the bidder see the state, not the reason.
+    pledgor = visible_text(client_for(enterprise_a_user).get(page_of(open_listing)))
+    assert "借款人已全额还款，贷款已结清" in pledgor
+    for client in (anonymous, firm):
+        page = client.get(page_of(open_listing))
+        assert "已撤回" in visible_text(page) and "借款人已全额还款" not in visible_text(page)
+        assert 'data-testid="bid-form"' not in page.content.decode()
+        assert_no_codes(page)
+    # The board lists it in its state, like a completed listing.
+    board = anonymous.get(BOARD, {"state": "withdrawn"})
+    assert f'data-disposal="{open_listing.pk}"' in board.content.decode()
+    assert "已撤回" in visible_text(board)
+    assert_no_codes(board)
+    again = bank_a_web.post(withdraw_url, {"reason": "再次撤回"})
+    assert again.status_code == 409 and "不能撤回挂牌" in visible_text(again)
+
+
+def test_the_pledgee_declines_a_backstop_on_the_listing_page_minfadian_art444(
+    list_pledge: Callable[..., Disposal],
+    client_for: Callable[[User], Client],
+    centre_user: User,
+    bank_a_web: Client,
+) -> None:
+    day = days_ago(181)
+    old = list_pledge(listed_on=day, today=day)
+    centre = client_for(centre_user)
+    assert centre.post(page_of(old, "backstop"), {"price": "500000.00"}).status_code == 302
+    html = html_of(bank_a_web, page_of(old))
+    assert 'data-testid="complete-form"' in html and 'data-testid="withdraw-form"' in html
+    confirm = re.search(r'data-testid="withdraw-form" data-confirm="([^"]*)"', html)
+    assert confirm and "收储" in confirm.group(1)
+    done = bank_a_web.post(page_of(old, "withdraw"), {"reason": "不同意按收储价格成交"})
+    assert done.status_code == 302
+    page = bank_a_web.get(page_of(old))
+    assert 'data-testid="complete-form"' not in page.content.decode()
+    assert 'data-testid="buyer"' not in page.content.decode()
+    refused = bank_a_web.post(page_of(old, "complete"), {})
+    assert refused.status_code == 409
+    assert Disposal.objects.get(pk=old.pk).state == "withdrawn"
 
 
 # --- the listing form ----------------------------------------------------------------------------

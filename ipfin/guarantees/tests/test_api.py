@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -98,9 +99,37 @@ def test_issue_then_disbursement_charges_the_fee_then_default_call_pay_and_recov
         "500000.00",
         today.isoformat(),
     )
+    # The borrower repays 400,000.00 of principal after the call; the loan is still being
+    # recovered, so the guarantee is not settled yet: what comes later would never reach the
+    # guarantor.
+    repaid = loans.loan_repay(
+        actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), amount="400000.00", today=today
+    )
+    assert repaid.principal_part == Decimal("400000.00")
+    pending = bank.post_json(f"{URL}/{gid}/recovery", {})
+    assert (pending.status_code, pending.json()["code"]) == (409, "recovery_pending")
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), category="loss",
+        reason="借款人已破产清算", today=today,
+    )  # fmt: skip
+    loans.loan_write_off(
+        actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), reason="破产清算终结",
+        today=today,
+    )  # fmt: skip
+    # A figure typed in is checked against the loan's record, nothing settled on it.
+    typed = bank.post_json(f"{URL}/{gid}/recovery", {"proceeds": "0.00"})
+    assert (typed.status_code, typed.json()["code"], typed.json()["recovered"]) == (
+        422,
+        "proceeds_mismatch",
+        "400000.00",
+    )
     settled = bank.post_json(f"{URL}/{gid}/recovery", {"proceeds": "400000.00"}).json()
     # The loss is now 600,000.00: 60 % is 360,000.00, so 140,000.00 goes back to the guarantor.
-    assert (settled["state"], settled["refund"]) == ("settled", "140000.00")
+    assert (settled["state"], settled["proceeds"], settled["refund"]) == (
+        "settled",
+        "400000.00",
+        "140000.00",
+    )
     actions = list(
         AuditRecord.objects.filter(action__startswith="guarantee.").values_list("action", flat=True)
     )

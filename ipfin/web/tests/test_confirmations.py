@@ -64,6 +64,7 @@ IRREVERSIBLE = {
     "disposals:bid_place": "a bid",
     "disposals:disposal_complete": "a sale completed",
     "disposals:disposal_backstop": "the trading centre's backstop",
+    "disposals:disposal_withdraw": "a listing withdrawn (bids lapse, a backstop declined)",
     "portal:api_token_revoke": "an API token revoked",
     "portal:supervision_case_close": "a supervision case closed",
     "portal:second_factor_reset": "a user's second factor reset",
