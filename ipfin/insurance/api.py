@@ -90,7 +90,9 @@ def policy_issue(request: HttpRequest, payload: InsurancePolicyIn) -> Status[dic
     """The lead insurer issues a policy: premium = rate × sum insured, half-up to the fen, split
     among the co-insurance pool (共保体) to the fen by largest remainder (the lead keeps the share
     the co-insurers leave). pledge_guarantee (质押融资保证保险) is on a disbursed loan: the
-    borrower is the policyholder, the bank the insured. 422 naming the field otherwise."""
+    borrower is the policyholder, the bank the insured, one such policy on a loan at a time (409
+    `loan_already_insured` for a term overlapping another's; 409 `loan_has_claim` once a
+    compensation claim shares the loan's loss). 422 naming the field otherwise."""
     policy = services.policy_issue(actor=request.user, data=payload.dict())
     return Status(201, _policy(selectors.policy_get(actor=request.user, policy_id=policy.pk)))
 

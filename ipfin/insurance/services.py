@@ -6,7 +6,8 @@
   term, and the co-insurers with their shares (the lead's share is what they leave: the shares
   sum to exactly 1); the premium is split among them to the fen by largest remainder.
   Pledge-financing guarantee insurance (质押融资保证保险) is on one loan: the policyholder is its
-  borrower, the beneficiary its bank, `loss_share` the share of the bank's loss it pays.
+  borrower, the beneficiary its bank, `loss_share` the share of the bank's loss it pays; one such
+  policy on a loan at a time (terms that overlap another's: 409 `loan_already_insured`).
 - `claim_notify` (the policyholder's or the beneficiary's staff): notice of a loss, the amount
   claimed and what happened, within the policy's term.
 - `claim_assess` (the lead insurer): the loss it assesses; the payout is the loss less the
@@ -16,8 +17,8 @@
 - `claim_pay` (the lead insurer): pays the payout, split among the co-insurers by share.
 
 Inside the risk waterfall (issue 16; ipfin.risk.signals): a compensation claim filed on a loan
-splits the loss with its pledge-financing guarantee insurance policy in force that day (the
-earliest issued, if several): its `loss_share`, within its sum insured (`policy_cover`). The
+splits the loss with its pledge-financing guarantee insurance policy in force that day (one at
+a time: their terms never overlap): its `loss_share`, within its sum insured (`policy_cover`). The
 claim's settlement after the disposal fixes the insurer's part (`claim_from_settlement`): the
 bank's notified claim on the policy is assessed at that part, or, if the bank gave no notice, a
 claim is opened and assessed at it, in the bank's name; the lead insurer then pays it
@@ -160,6 +161,38 @@ def _members(lead: Organisation, raw: Any) -> CoInsurance:
     return CoInsurance.of([(lead.pk, rest), *others])
 
 
+def _refuse_second_cover(loan: Loan, starts_on: date, ends_on: date) -> None:
+    """One pledge-financing guarantee insurance on a loan at a time: the waterfall takes one
+    policy's share of the loss (`policy_cover`), so a second one over the same days would be
+    paid for and never pay — or, dated earlier, take the place of the policy the bank relies on.
+    Under the loan's row lock, so that two insurers at once cannot both issue (409
+    `loan_already_insured`, naming the policy in force and its term)."""
+    Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk", flat=True).get()
+    other = (
+        Policy.objects.filter(
+            loan_id=loan.pk,
+            kind=ProductKind.PLEDGE_GUARANTEE.value,
+            starts_on__lte=ends_on,
+            ends_on__gte=starts_on,
+        )
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if other is not None:
+        raise Conflict(
+            f"该贷款已有质押融资保证保险保单 #{other.pk}（保险期间 {other.starts_on} 至 "
+            f"{other.ends_on}），保险期间不能重叠。",
+            f"The loan is insured already by policy #{other.pk} ({other.starts_on} to "
+            f"{other.ends_on}): the terms may not overlap.",
+            code="loan_already_insured",
+            extra={
+                "policy_id": other.pk,
+                "starts_on": other.starts_on.isoformat(),
+                "ends_on": other.ends_on.isoformat(),
+            },
+        )
+
+
 def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
     require(actor, Perm.INSURANCE_ISSUE)
     lead = acting_organisation(actor)
@@ -258,6 +291,8 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
     charged = premium(sum_insured, rate)
     parts = pool.split(charged)
     with transaction.atomic():
+        if loan is not None:
+            _refuse_second_cover(loan, starts_on, ends_on)
         policy = Policy.objects.create(
             insurer=lead,
             kind=kind.value,

@@ -349,3 +349,74 @@ def test_no_policy_is_issued_on_a_loan_whose_loss_a_claim_shares_seed004_8(
         _policy(loan, insurer_users)
     assert refused.value.code == "loan_has_claim"
     assert not Policy.objects.filter(loan=loan).exists()
+
+
+def _second_policy(loan: Loan, insurer: User, starts_on: str, ends_on: str) -> Policy:
+    return insurance.policy_issue(
+        actor=insurer,
+        data={
+            "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
+            "beneficiary_id": loan.bank_id, "loss_share": "0.5", "sum_insured": "300000.00",
+            "rate": "0.01", "starts_on": starts_on, "ends_on": ends_on,
+        },
+    )  # fmt: skip
+
+
+def test_one_guarantee_insurance_on_a_loan_at_a_time_a_backdated_one_displaces_none_seed004_8(
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    insurer_users: list[User],
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The waterfall takes one policy's share of the loss (`policy_cover`): a second insurer's
+    policy over the same days — dated earlier, so that it would come first — is refused (409
+    `loan_already_insured`, naming the policy in force), nothing stored, and the first stays the
+    one the claim reads; a policy for the days after the first ends is issued."""
+    loan = npl_loan()
+    first = _policy(loan, insurer_users)  # 2025-01-15 to 2026-01-14
+    other = make_user("insurer_c", make_org(OrganisationKind.INSURER, "丙财产保险股份有限公司"))
+    for starts_on, ends_on in (("2025-01-01", "2025-01-15"), ("2024-06-01", "2027-06-01")):
+        with pytest.raises(Conflict) as refused:
+            _second_policy(loan, other, starts_on, ends_on)
+        assert (refused.value.code, refused.value.extra["policy_id"]) == (
+            "loan_already_insured",
+            first.pk,
+        )
+    assert list(Policy.objects.filter(loan=loan)) == [first]
+    cover = insurance.policy_cover(loan=loan, day=date(2025, 6, 1))
+    assert cover is not None and cover.ref == f"policy:{first.pk}"
+    later = _second_policy(loan, other, "2026-01-15", "2027-01-14")
+    assert Policy.objects.filter(loan=loan).count() == 2 and later.pk != first.pk
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_insurers_at_once_issue_one_guarantee_insurance_on_a_loan_seed004_8(
+    npl_loan: Callable[..., Loan],
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """Eight insurers issue on the same loan at the same moment: the loan's row lock lets one
+    through, the others are refused 409 `loan_already_insured`."""
+    from django.db import connection
+
+    from ipfin.common.tests.concurrency import THREADS, run_at_once
+
+    assert connection.vendor == "postgresql"
+    loan = npl_loan()
+    insurers = [
+        make_user(f"insurer_r{i}", make_org(OrganisationKind.INSURER, f"并发{i}财产保险有限公司"))
+        for i in range(THREADS)
+    ]
+
+    def issue(i: int) -> int:
+        actor = User.objects.select_related("organisation").get(pk=insurers[i].pk)
+        return _second_policy(loan, actor, "2025-01-15", "2026-01-14").pk
+
+    results = run_at_once(issue)
+    assert sorted(outcome for outcome, _ in results) == ["conflict"] * (THREADS - 1) + ["ok"]
+    assert {value for outcome, value in results if outcome == "conflict"} == {
+        "loan_already_insured"
+    }
+    assert Policy.objects.filter(loan=loan).count() == 1
