@@ -225,6 +225,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "guarantee.recover": pgettext_lazy("audit", "担保处置回收结算"),
             "guarantee.settle_by_claim": pgettext_lazy("audit", "担保随风险补偿结算"),
             "guarantee.due_after_sale": pgettext_lazy("audit", "处置成交后调整应代偿金额"),
+            "guarantee.recover_interim": pgettext_lazy("audit", "处置成交后记录担保阶段回收"),
             "disposal.create": pgettext_lazy("audit", "质物处置挂牌"),
             "disposal.bid": pgettext_lazy("audit", "竞买出价"),
             "disposal.backstop": pgettext_lazy("audit", "交易中心兜底收储"),

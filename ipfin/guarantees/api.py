@@ -5,8 +5,8 @@
   those asked of it, the IP office and (under supervision) the regulators every one.
 - POST /guarantees/{guarantee_id}/decision (the guarantor): issue or decline.
 - POST /guarantees/{guarantee_id}/call (the bank, on default), …/pay (the guarantor), …/recovery
-  (the bank, once the loan is closed or written off: what comes back to the guarantor; a sale of
-  the pledge settles it by itself).
+  (the bank, once the loan is closed, or written off with its pledge sold or released: what
+  comes back to the guarantor; a sale that ends the recovery settles it by itself).
 Another party's guarantee is a 404; a step out of order a 409 `guarantee_state_invalid`.
 """
 
@@ -118,8 +118,9 @@ def guarantee_pay(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
 def guarantee_recover(
     request: HttpRequest, guarantee_id: int, payload: GuaranteeRecoveryIn | None = None
 ) -> dict[str, Any]:
-    """Once the loan is closed or written off (409 `recovery_pending` before; a sale of the
-    pledge settles the guarantee by itself): the principal recovered since the call, as the loan
+    """Once the loan is closed, or written off with its pledge sold or released (409
+    `recovery_pending` before; a sale that ends the recovery settles the guarantee by itself):
+    the principal recovered since the call, as the loan
     records it, shrinks the loss; the guarantor's part is taken again on it and what it paid
     beyond that is returned to it (`refund`). A `proceeds` given must be the loan's figure (422
     `proceeds_mismatch`, with `recovered`)."""

@@ -13,9 +13,11 @@ the other party told.
 - `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — the loss is
   the principal outstanding; the guarantor owes its part (share × loss within the cap).
 - `guarantee_pay` (the guarantor): pays what is due, dated.
-- `guarantee_recover` (the bank), once the loan is closed or written off (409
-  `recovery_pending` before), and `guarantee_settle_after_sale` (a sale of the pledge, by
-  itself): the principal recovered since the call, as the loan records it, shrinks the loss;
+- `guarantee_recover` (the bank), once the loan is closed, or written off with its pledge sold
+  or released (409 `recovery_pending` before), and `guarantee_settle_after_sale` (a sale of the
+  pledge that ends the recovery, by itself; one that leaves a shortfall records what the bank
+  returns so far): the principal recovered since the call, as the loan records it, shrinks the
+  loss;
   the guarantor's part is taken again and what it paid beyond it is returned to it. Only for a
   loan without a compensation claim: a claim's settlement settles its guarantee (409
   `settled_by_claim`).
@@ -49,6 +51,7 @@ from ipfin.guarantees.models import LIVE_STATES, Guarantee
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_list
+from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.risk.models import RiskClaim
 from ipfin.risk.signals import ContractCover
@@ -107,6 +110,22 @@ def _locked(g: Guarantee | int, org: Organisation, side: str) -> Guarantee:
     if locked is None:
         raise _not_found()
     return locked
+
+
+def _locked_with_loan(g: Guarantee | int, org: Organisation, side: str) -> tuple[Guarantee, Loan]:
+    """`_locked`, its loan locked first: the loan's row, then the guarantee's, the order every
+    path that locks both takes (a disbursement, a sale, a claim's settlement lock the loan and
+    then reach the guarantee); the other order made a recovery and a sale at once deadlock."""
+    pk = g.pk if isinstance(g, Guarantee) else g
+    loan_id = (
+        Guarantee.objects.filter(pk=pk, **{f"{side}_id": org.pk})
+        .values_list("loan_id", flat=True)
+        .first()
+    )
+    if loan_id is None:
+        raise _not_found()
+    loan = Loan.objects.select_for_update().get(pk=loan_id)
+    return _locked(pk, org, side), loan
 
 
 def _wrong_state(g: Guarantee, wanted: str) -> Conflict:
@@ -227,7 +246,9 @@ def guarantee_decide(
             f"A refusal needs its reason (at most {_REASON_MAX} characters).",
         )
     with transaction.atomic():
-        g = _locked(guarantee, guarantor, "guarantor")
+        # The loan locked as a claim's filing locks it: a claim filed meanwhile is seen here,
+        # or the claim sees this guarantee issued.
+        g, loan = _locked_with_loan(guarantee, guarantor, "guarantor")
         if g.state != "requested":
             raise _wrong_state(g, "出具或拒绝" if decision == "issue" else "拒绝")
         before = _snapshot(g)
@@ -236,9 +257,6 @@ def guarantee_decide(
             g.state = "declined"
             g.decline_reason = text
         else:
-            # The loan locked as a claim's filing locks it: a claim filed meanwhile is seen here,
-            # or the claim sees this guarantee issued.
-            loan = Loan.objects.select_for_update().get(pk=g.loan_id)
             if loan.state not in _OPEN_LOAN_STATES:
                 # Repaid, written off or declined since the request: there is nothing left to
                 # guarantee, and a fee for cover never given would be charged (and subsidised).
@@ -351,17 +369,31 @@ def guarantee_pay(
     return g
 
 
-# The loan states after which nothing more is recovered on the platform: repaid in full (by the
-# borrower or a sale's price), or written off (账销案存: what comes later is recovered outside it).
-_RECOVERY_OVER = (LoanState.CLOSED.value, LoanState.WRITTEN_OFF.value)
+def _recovery_over(loan: Loan) -> bool:
+    """Whether nothing more is recovered on the platform: the loan repaid in full (by the
+    borrower or a sale's price), or written off (账销案存) with its pledge no longer registered —
+    a written-off loan's pledge survives the write-off and may still be sold."""
+    if loan.state == LoanState.CLOSED.value:
+        return True
+    if loan.state != LoanState.WRITTEN_OFF.value:
+        return False
+    return (
+        loan.pledge_id is None
+        or Pledge.objects.filter(pk=loan.pledge_id)
+        .exclude(state=PledgeStateChoices.REGISTERED)
+        .exists()
+    )
 
 
 def _recovered(g: Guarantee, loan: Loan) -> Decimal:
-    """The principal recovered since the call, as the loan records it: the loss (the principal
-    outstanding when the guarantee was called) less the principal outstanding now — what the
-    borrower repaid since and what a sale's price repaid; never below 0."""
+    """The principal recovered since the call: the loss (the principal outstanding when the
+    guarantee was called) less the principal outstanding now — what the borrower repaid since
+    and what a sale's price repaid — or, when more, what was recorded at a sale (`proceeds`: a
+    written-off loan's sale repays off the books, its outstanding principal unchanged);
+    recoveries only grow. Never below 0."""
     assert g.loss is not None
-    return max(Decimal(g.loss) - Decimal(loan.outstanding_principal), Decimal("0.00"))
+    by_loan = max(Decimal(g.loss) - Decimal(loan.outstanding_principal), Decimal("0.00"))
+    return max(by_loan, Decimal(g.proceeds or 0))
 
 
 def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: bool) -> None:
@@ -371,6 +403,7 @@ def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: boo
     assert g.paid is not None and g.loss is not None
     result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
     before = _snapshot(g)
+    told = g.refund  # what a sale that left a shortfall told the guarantor already (or None)
     g.proceeds = recovered
     g.refund = result.refund
     g.state = "settled"
@@ -384,23 +417,56 @@ def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: boo
     )
     zh, en = _label(g)
     refund, amount = money_str(result.refund), money_str(recovered)
+    earlier_zh = f"（其中 {money_str(Decimal(told))} 元已于处置成交时告知）" if told else ""
+    earlier_en = f" ({money_str(Decimal(told))} yuan of it told at the sale)" if told else ""
     notify_orgs(
         [g.guarantor_id], g, "guarantee.recover",
-        f"{zh}：代偿后收回本金 {amount} 元，银行应返还担保机构 {refund} 元。",
+        f"{zh}：代偿后收回本金 {amount} 元，银行应返还担保机构共 {refund} 元{earlier_zh}。",
         f"{en}: {amount} yuan of principal recovered since the call; the bank returns "
-        f"{refund} yuan to the guarantor.",
+        f"{refund} yuan in all to the guarantor{earlier_en}.",
+    )  # fmt: skip
+
+
+def _record_interim(g: Guarantee, recovered: Decimal, actor: User) -> None:
+    """A paid guarantee after a sale that left a shortfall: the principal recovered so far and
+    what the bank returns for it now (`refund`), the guarantee still paid (its settlement, once
+    the loan's recovery is over, takes again the whole recovered by then); audited, the
+    guarantor told."""
+    assert g.paid is not None and g.loss is not None
+    result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
+    before = _snapshot(g)
+    g.proceeds = recovered
+    g.refund = result.refund
+    g.save()
+    audit_record(
+        actor=actor,
+        action="guarantee.recover_interim",
+        obj=g,
+        before=before,
+        after={**_snapshot(g), "loss_after": money_str(result.loss), "by_sale": True},
+    )
+    zh, en = _label(g)
+    refund, amount = money_str(result.refund), money_str(recovered)
+    notify_orgs(
+        [g.guarantor_id], g, "guarantee.recover",
+        f"{zh}：质物处置成交，代偿后已收回本金 {amount} 元，银行应先返还担保机构 {refund} 元；"
+        "借款人此后的还款在贷款结清或核销后一并结算。",
+        f"{en}: the pledge's sale recovered {amount} yuan of principal since the call; the "
+        f"bank returns {refund} yuan now, and what the borrower repays later is settled once "
+        "the loan is closed or written off.",
     )  # fmt: skip
 
 
 def guarantee_recover(
     *, actor: User, guarantee: Guarantee | int, proceeds: Any = None
 ) -> Guarantee:
-    """The bank settles a paid guarantee once the loan's recovery is over — the loan closed
-    (repaid in full) or written off (409 `recovery_pending` before: what a later sale or
-    repayment recovers would otherwise never reach the guarantor) — on the principal recovered
-    since the call as the loan records it (`_recovered`), never on a figure typed in: a
-    `proceeds` given must be that figure (422 `proceeds_mismatch`, with `recovered`). A sale of
-    the pledge settles it by itself (`guarantee_settle_after_sale`)."""
+    """The bank settles a paid guarantee once the loan's recovery is over (`_recovery_over`: the
+    loan closed, or written off with its pledge sold or released; 409 `recovery_pending` before:
+    what a later sale or repayment recovers would otherwise never reach the guarantor) — on the
+    principal recovered since the call as the loan records it (`_recovered`), never on a figure
+    typed in: a `proceeds` given must be that figure (422 `proceeds_mismatch`, with
+    `recovered`). A sale that ends the recovery settles it by itself
+    (`guarantee_settle_after_sale`)."""
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
     stated = (
@@ -409,7 +475,7 @@ def guarantee_recover(
         else amount_in(proceeds, "proceeds", positive=False, label_zh="处置回收本金")
     )
     with transaction.atomic():
-        g = _locked(guarantee, bank, "bank")
+        g, loan = _locked_with_loan(guarantee, bank, "bank")
         if g.state != "paid":
             raise _wrong_state(g, "结算处置回收")
         if _claim_filed(g.loan_id):
@@ -419,13 +485,12 @@ def guarantee_recover(
                 "guarantor's part.",
                 code="settled_by_claim",
             )
-        loan = Loan.objects.select_for_update().get(pk=g.loan_id)
-        if loan.state not in _RECOVERY_OVER:
+        if not _recovery_over(loan):
             raise Conflict(
-                f"贷款尚在回收中（“{loan.get_state_display()}”）：质物处置成交时自动结算，"
-                "或待贷款结清、核销后结算。",
-                f"The loan is still being recovered ({loan.state}): a sale of the pledge settles "
-                "the guarantee; otherwise settle once the loan is closed or written off.",
+                f"贷款尚在回收中（“{loan.get_state_display()}”）：待贷款结清，或核销且质押已处置"
+                "或注销后结算。",
+                f"The loan is still being recovered ({loan.get_state_display()}): settle once it "
+                "is closed, or written off with its pledge sold or released.",
                 code="recovery_pending",
             )
         recovered = _recovered(g, loan)
@@ -447,10 +512,12 @@ def guarantee_settle_after_sale(
 ) -> Guarantee | None:
     """A sale of the pledge (ipfin.disposals' completion, in its transaction, the loan's
     repayment recorded) is the recovery a guarantee waits for: a paid guarantee on the loan is
-    settled on the principal recovered since its call; a called one not yet paid owes its part of
-    the loss the sale left (its `due` taken again). `off_book`: what the sale applied to a
-    written-off loan, which takes no repayment (its state is final), counted as recovered
-    principal. Not where a compensation claim shares the loss (its own settlement does it). None
+    settled on the principal recovered since its call when the sale ends the recovery (the loan
+    repaid in full, or written off), else the sale's figures are recorded and it stays paid for
+    the bank to settle once the shortfall is repaid or written off; a called one not yet paid
+    owes its part of the loss the sale left (its `due` taken again). `off_book`: the principal
+    part of what the sale applied to a written-off loan, which takes no repayment (its state is
+    final). Not where a compensation claim shares the loss (its own settlement does it). None
     when no such guarantee."""
     if _claim_filed(loan.pk):
         return None
@@ -465,7 +532,13 @@ def guarantee_settle_after_sale(
     assert g.loss is not None
     recovered = min(_recovered(g, fresh) + off_book, Decimal(g.loss))
     if g.state == "paid":
-        _settle_recovery(g, recovered, actor, sale=True)
+        if _recovery_over(fresh):
+            _settle_recovery(g, recovered, actor, sale=True)
+        else:
+            # A shortfall the borrower still owes: what it repays later reaches the guarantor
+            # too, so the guarantee stays paid, the sale's figures recorded, and the bank
+            # settles it once the loan is closed or written off.
+            _record_interim(g, recovered, actor)
         return g
     before = _snapshot(g)
     g.proceeds = recovered

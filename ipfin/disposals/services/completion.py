@@ -41,7 +41,7 @@ from ipfin.disposals.services._common import (
 )
 from ipfin.guarantees.services import guarantee_settle_after_sale
 from ipfin.holidays.selectors import working_calendar
-from ipfin.loans.domain import amount_to_settle
+from ipfin.loans.domain import amount_to_settle, apply_repayment
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms
@@ -64,6 +64,17 @@ def _owed(loan: Loan, day: date) -> Decimal:
     if not rows or loan.disbursed_on is None or day < loan.disbursed_on:
         return ZERO
     return amount_to_settle(instalment_states(rows, working_calendar()), loan_terms(loan), day)
+
+
+def _principal_off_book(loan: Loan, amount: Decimal, day: date) -> Decimal:
+    """The principal part of `amount` applied on `day` to a written-off loan, which takes no
+    repayment (its state is final): as the loans app would allocate it (penalty, interest, then
+    principal: `apply_repayment` on the loan's instalments, nothing stored)."""
+    rows = list(Installment.objects.filter(loan=loan).order_by("n"))
+    if amount <= 0 or not rows or loan.disbursed_on is None or day < loan.disbursed_on:
+        return ZERO
+    states = instalment_states(rows, working_calendar())
+    return apply_repayment(states, loan_terms(loan), amount, day).principal
 
 
 def _sale(locked: Disposal, at: datetime) -> tuple[Organisation, Decimal]:
@@ -172,9 +183,12 @@ def disposal_complete(
         # A guarantee called or paid on the loan waits for this recovery: what the sale repaid of
         # the principal shrinks the guarantor's part, in this transaction (not where a
         # compensation claim shares the loss: its settlement does it).
-        guarantee_settle_after_sale(
-            loan=loan, actor=actor, off_book=proceeds.to_loan if repayment is None else ZERO
+        off_book = (
+            _principal_off_book(loan, proceeds.to_loan, day)
+            if loan.state == LoanState.WRITTEN_OFF
+            else ZERO
         )
+        guarantee_settle_after_sale(loan=loan, actor=actor, off_book=off_book)
         locked.state = new_state.value
         locked.buyer = buyer
         locked.price = price

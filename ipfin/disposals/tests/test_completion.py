@@ -21,6 +21,7 @@ from django.utils import timezone
 from ipfin.accounts.models import Notification, Organisation, OrganisationKind, User
 from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipfin.common.money import money_str
 from ipfin.disposals.models import Disposal
 from ipfin.disposals.services import disposal_backstop, disposal_complete
 from ipfin.disposals.tests.conftest import FLOOR, days_ago
@@ -401,9 +402,11 @@ def sell_guaranteed(
 ) -> SoldGuaranteed:
     """A loan of 2,000,000.00 classified `category` with its guarantee (`_guaranteed`; written
     off first when `write_off`), its pledge then sold for 900,000.00: (the guarantee, reread; the
-    completed disposal)."""
+    completed disposal), or with `complete=False` the listing with the bid standing."""
 
-    def sell(*, pay: bool, category: str = "substandard", write_off: bool = False) -> Any:
+    def sell(
+        *, pay: bool, category: str = "substandard", write_off: bool = False, complete: bool = True
+    ) -> Any:
         pledge, _right, loan = defaulted(principal="2000000.00", category=category)
         g = _guaranteed(loan, bank_a_user, guarantor_user, pay=pay)
         assert (g.loss, g.due) == (D("2000000.00"), D("1000000.00"))
@@ -413,6 +416,8 @@ def sell_guaranteed(
             )
         listing = list_pledge(pledge)
         bid(enterprise_b_user, D("900000.00"), on=listing)
+        if not complete:  # the listing with its bid standing, the sale not completed
+            return g, listing
         done = disposal_complete(actor=bank_a_user, disposal=listing)
         g.refresh_from_db()
         return g, done
@@ -426,25 +431,45 @@ def _half_of_what_is_left(recovered: Decimal) -> Decimal:
     return ((D("2000000.00") - recovered) * D("0.5")).quantize(D("0.01"), ROUND_HALF_UP)
 
 
-def test_the_sale_settles_the_guarantee_paid_on_the_loan_on_what_it_recovered_issue16(
-    sell_guaranteed: SoldGuaranteed, guarantor_user: User
+def test_a_sale_leaving_a_shortfall_records_the_guarantors_refund_so_far_then_the_rest_issue16(
+    sell_guaranteed: SoldGuaranteed, guarantor_user: User, bank_a_user: User, today: date
 ) -> None:
-    """The guarantor paid its part of the loss (half of 2,000,000.00: 1,000,000.00); the
-    pledge then sells for 900,000.00, which repays part of the principal: the guarantee is settled
-    with the sale, on the principal the loan records as recovered, and the guarantor is told what
-    the bank returns — not left to a figure the bank types in later."""
+    """The guarantor paid its part of the loss (half of 2,000,000.00: 1,000,000.00); the pledge
+    then sells for 900,000.00, which repays part of the principal and leaves a shortfall: the
+    guarantee stays paid with the principal recovered so far and what the bank returns for it
+    now, and the guarantor is told. The borrower later repays the rest; the bank settles: all
+    the principal recovered, everything the guarantor paid comes back."""
+    from ipfin.guarantees.services import guarantee_recover
+    from ipfin.loans.selectors import loan_position
+    from ipfin.loans.services import loan_close, loan_repay
+
     g, done = sell_guaranteed(pay=True)
     principal = Repayment.objects.get(pk=done.repayment_id).principal_part
     assert D("0") < principal <= D("900000.00")
     refund = D("1000000.00") - _half_of_what_is_left(principal)
-    assert (g.state, g.proceeds, g.refund) == ("settled", principal, refund)
+    assert (g.state, g.proceeds, g.refund) == ("paid", principal, refund)
     assert g.refund > 0
     told = Notification.objects.filter(
         organisation_id=guarantor_user.organisation_id, verb="guarantee.recover"
     )
-    assert told.count() == 1 and str(g.refund) in told.get().message_zh.replace(",", "")
-    record = AuditRecord.objects.get(action="guarantee.recover")
+    assert told.count() == 1 and money_str(g.refund) in told.get().message_zh
+    record = AuditRecord.objects.get(action="guarantee.recover_interim")
     assert record.after["by_sale"] is True
+    # Still being recovered: the bank cannot settle yet.
+    with pytest.raises(Conflict) as pending:
+        guarantee_recover(actor=bank_a_user, guarantee=g.pk)
+    assert pending.value.code == "recovery_pending"
+    loan = Loan.objects.get(pk=done.loan_id)
+    position = loan_position(loan, today)
+    assert position is not None
+    loan_repay(actor=bank_a_user, loan=loan, amount=position.amount_to_settle, today=today)
+    loan_close(actor=bank_a_user, loan=Loan.objects.get(pk=loan.pk), today=today)
+    settled = guarantee_recover(actor=bank_a_user, guarantee=g.pk)
+    assert (settled.state, settled.proceeds, settled.refund) == (
+        "settled",
+        D("2000000.00"),
+        D("1000000.00"),
+    )
 
 
 def test_the_sale_lowers_what_a_called_guarantee_still_owes_issue16(
@@ -458,12 +483,77 @@ def test_the_sale_lowers_what_a_called_guarantee_still_owes_issue16(
     assert g.due < D("1000000.00")
 
 
-def test_a_sale_after_the_write_off_settles_the_guarantee_on_what_it_repaid_off_the_books(
+def test_a_sale_after_the_write_off_settles_the_guarantee_on_the_principal_it_repaid_off_the_books(
     sell_guaranteed: SoldGuaranteed,
 ) -> None:
-    """账销案存: the written-off loan takes no repayment, so the price repaid off the books is the
-    recovery the paid guarantee is settled on (its refund half of it, the share of the loss)."""
+    """账销案存: the written-off loan takes no repayment; the price repays the debt off the
+    books, penalties and interest first (民法典 art. 561), so the guarantee is settled on the
+    principal part — what the price left after the rest of the debt owed on the day — not on
+    the whole price."""
     g, done = sell_guaranteed(pay=True, category="loss", write_off=True)
-    assert done.repayment_id is None and done.to_loan is not None and done.to_loan > 0
-    refund = D("1000000.00") - _half_of_what_is_left(done.to_loan)
-    assert (g.state, g.proceeds, g.refund) == ("settled", done.to_loan, refund)
+    assert done.repayment_id is None and done.to_loan is not None and done.owed is not None
+    principal = done.to_loan - (done.owed - D("2000000.00"))
+    assert D("0") < principal < done.to_loan
+    refund = D("1000000.00") - _half_of_what_is_left(principal)
+    assert (g.state, g.proceeds, g.refund) == ("settled", principal, refund)
+
+
+def test_a_written_off_loan_is_not_settled_while_its_pledge_may_still_be_sold_issue16(
+    defaulted: Defaulted, bank_a_user: User, guarantor_user: User
+) -> None:
+    """A written-off loan's pledge survives the write-off and may still be sold: settled now,
+    the guarantor would never see what the sale recovers (409 `recovery_pending`)."""
+    from ipfin.guarantees.services import guarantee_recover
+
+    _pledge, _right, loan = defaulted(principal="2000000.00", category="loss")
+    g = _guaranteed(loan, bank_a_user, guarantor_user, pay=True)
+    loan_write_off(
+        actor=bank_a_user, loan=loan, reason="认定损失，予以核销", today=date(2025, 7, 1)
+    )
+    with pytest.raises(Conflict) as pending:
+        guarantee_recover(actor=bank_a_user, guarantee=g.pk)
+    assert pending.value.code == "recovery_pending"
+    g.refresh_from_db()
+    assert (g.state, g.proceeds, g.refund) == ("paid", None, None)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_recovery_and_a_sale_at_once_queue_on_the_loan_never_deadlock(
+    sell_guaranteed: SoldGuaranteed,
+    bank_a_user: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bank's settlement and the sale of the pledge, at the same moment, on one written-off
+    loan: both take the loan's row lock first, then the guarantee's, so one waits for the
+    other — never a deadlock (they took them in opposite orders, and one died with a database
+    error). Both paths are held between their locks until the other has started."""
+    import contextlib
+    import threading
+
+    from django.db import connection
+
+    from ipfin.common.tests.concurrency import run_at_once
+    from ipfin.guarantees import services as guarantee_services
+
+    assert connection.vendor == "postgresql"
+    g, listing = sell_guaranteed(pay=True, category="loss", write_off=True, complete=False)
+    original = guarantee_services._claim_filed
+    meet = threading.Barrier(2)
+
+    def claim_filed(loan_id: int) -> bool:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meet.wait(timeout=3)
+        return original(loan_id)
+
+    monkeypatch.setattr(guarantee_services, "_claim_filed", claim_filed)
+
+    def work(i: int) -> object:
+        bank = User.objects.select_related("organisation").get(pk=bank_a_user.pk)
+        if i == 0:
+            return guarantee_services.guarantee_recover(actor=bank, guarantee=g.pk).state
+        return disposal_complete(actor=bank, disposal=Disposal.objects.get(pk=listing.pk)).state
+
+    outcomes = run_at_once(work, count=2)
+    assert all(kind != "error" for kind, _ in outcomes), outcomes
+    assert ("ok", "completed") in outcomes

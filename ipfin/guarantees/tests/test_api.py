@@ -116,6 +116,18 @@ def test_issue_then_disbursement_charges_the_fee_then_default_call_pay_and_recov
         actor=bank_a_user, loan=Loan.objects.get(pk=approved.pk), reason="破产清算终结",
         today=today,
     )  # fmt: skip
+    # Written off, its pledge may still be sold: not settled until the bank gives it up.
+    still = bank.post_json(f"{URL}/{gid}/recovery", {})
+    assert (still.status_code, still.json()["code"]) == (409, "recovery_pending")
+    from ipfin.pledges.models import ReleaseBasisChoices
+    from ipfin.pledges.services import pledge_release
+
+    written_off = Loan.objects.select_related("pledge").get(pk=approved.pk)
+    assert written_off.pledge is not None
+    pledge_release(
+        actor=bank_a_user, pledge=written_off.pledge, basis=ReleaseBasisChoices.PLEDGE_WAIVED,
+        waive_security=True, reason="专利已无处置价值，放弃质权", today=today,
+    )  # fmt: skip
     # A figure typed in is checked against the loan's record, nothing settled on it.
     typed = bank.post_json(f"{URL}/{gid}/recovery", {"proceeds": "0.00"})
     assert (typed.status_code, typed.json()["code"], typed.json()["recovered"]) == (
