@@ -396,49 +396,65 @@ def _recovered(g: Guarantee, loan: Loan) -> Decimal:
     return max(by_loan, Decimal(g.proceeds or 0))
 
 
-def _apply_recovery(
-    g: Guarantee, recovered: Decimal, actor: User, *, sale: bool, final: bool
-) -> None:
-    """A paid guarantee on the principal recovered: the loss shrinks, the guarantor's part is
-    taken again and what it paid beyond it is returned to it (ipfin.guarantees.domain
-    .after_recovery). `final`: settled (the loan's recovery is over); else, after a sale that
-    left a shortfall, the figures so far, the guarantee still paid (its settlement takes again
-    the whole recovered by then). Audited, the guarantor told."""
+def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: bool) -> None:
+    """A paid guarantee settled on the principal recovered: the loss shrinks, the guarantor's
+    part is taken again and what it paid beyond it is returned to it (ipfin.guarantees.domain
+    .after_recovery); audited, the guarantor told."""
     assert g.paid is not None and g.loss is not None
     result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
     before = _snapshot(g)
     told = g.refund  # what a sale that left a shortfall told the guarantor already (or None)
     g.proceeds = recovered
     g.refund = result.refund
-    if final:
-        g.state = "settled"
+    g.state = "settled"
     g.save()
     audit_record(
         actor=actor,
-        action="guarantee.recover" if final else "guarantee.recover_interim",
+        action="guarantee.recover",
         obj=g,
         before=before,
         after={**_snapshot(g), "loss_after": money_str(result.loss), "by_sale": sale},
     )
     zh, en = _label(g)
     refund, amount = money_str(result.refund), money_str(recovered)
-    if final:
-        earlier_zh = f"（其中 {money_str(Decimal(told))} 元已于处置成交时告知）" if told else ""
-        earlier_en = f" ({money_str(Decimal(told))} yuan of it told at the sale)" if told else ""
-        text = (
-            f"{zh}：代偿后收回本金 {amount} 元，银行应返还担保机构共 {refund} 元{earlier_zh}。",
-            f"{en}: {amount} yuan of principal recovered since the call; the bank returns "
-            f"{refund} yuan in all to the guarantor{earlier_en}.",
-        )
-    else:
-        text = (
-            f"{zh}：质物处置成交，代偿后已收回本金 {amount} 元，银行应先返还担保机构 {refund} 元；"
-            "借款人此后的还款在贷款结清或核销后一并结算。",
-            f"{en}: the pledge's sale recovered {amount} yuan of principal since the call; the "
-            f"bank returns {refund} yuan now, and what the borrower repays later is settled "
-            "once the loan is closed or written off.",
-        )
-    notify_orgs([g.guarantor_id], g, "guarantee.recover", *text)
+    earlier_zh = f"（其中 {money_str(Decimal(told))} 元已于处置成交时告知）" if told else ""
+    earlier_en = f" ({money_str(Decimal(told))} yuan of it told at the sale)" if told else ""
+    notify_orgs(
+        [g.guarantor_id], g, "guarantee.recover",
+        f"{zh}：代偿后收回本金 {amount} 元，银行应返还担保机构共 {refund} 元{earlier_zh}。",
+        f"{en}: {amount} yuan of principal recovered since the call; the bank returns "
+        f"{refund} yuan in all to the guarantor{earlier_en}.",
+    )  # fmt: skip
+
+
+def _record_interim(g: Guarantee, recovered: Decimal, actor: User) -> None:
+    """A paid guarantee after a sale that left a shortfall: the principal recovered so far and
+    what the bank returns for it now (`refund`), the guarantee still paid (its settlement, once
+    the loan's recovery is over, takes again the whole recovered by then); audited, the
+    guarantor told."""
+    assert g.paid is not None and g.loss is not None
+    result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
+    before = _snapshot(g)
+    g.proceeds = recovered
+    g.refund = result.refund
+    g.save()
+    audit_record(
+        actor=actor,
+        action="guarantee.recover_interim",
+        obj=g,
+        before=before,
+        after={**_snapshot(g), "loss_after": money_str(result.loss), "by_sale": True},
+    )
+    zh, en = _label(g)
+    refund, amount = money_str(result.refund), money_str(recovered)
+    notify_orgs(
+        [g.guarantor_id], g, "guarantee.recover",
+        f"{zh}：质物处置成交，代偿后已收回本金 {amount} 元，银行应先返还担保机构 {refund} 元；"
+        "借款人此后的还款在贷款结清或核销后一并结算。",
+        f"{en}: the pledge's sale recovered {amount} yuan of principal since the call; the "
+        f"bank returns {refund} yuan now, and what the borrower repays later is settled once "
+        "the loan is closed or written off.",
+    )  # fmt: skip
 
 
 def guarantee_recover(
@@ -487,7 +503,7 @@ def guarantee_recover(
                 "call, not the figure given.",
                 recovered=money_str(recovered),
             )
-        _apply_recovery(g, recovered, actor, sale=False, final=True)
+        _settle_recovery(g, recovered, actor, sale=False)
     return g
 
 
@@ -516,10 +532,13 @@ def guarantee_settle_after_sale(
     assert g.loss is not None
     recovered = min(_recovered(g, fresh) + off_book, Decimal(g.loss))
     if g.state == "paid":
-        # A shortfall the borrower still owes: what it repays later reaches the guarantor too,
-        # so the guarantee stays paid, the sale's figures recorded, and the bank settles it once
-        # the loan is closed or written off.
-        _apply_recovery(g, recovered, actor, sale=True, final=_recovery_over(fresh))
+        if _recovery_over(fresh):
+            _settle_recovery(g, recovered, actor, sale=True)
+        else:
+            # A shortfall the borrower still owes: what it repays later reaches the guarantor
+            # too, so the guarantee stays paid, the sale's figures recorded, and the bank
+            # settles it once the loan is closed or written off.
+            _record_interim(g, recovered, actor)
         return g
     before = _snapshot(g)
     g.proceeds = recovered
