@@ -6,7 +6,6 @@ Reads are public (the register is open to inspection); writes are the IP office'
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
@@ -63,24 +62,22 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 
-def _right_status_out(right: Right, on: date) -> StatusOut:
-    """The right's status on `on` as the API gives it: one read of the office's calendar for
-    the status and the next annuity's last day in time."""
-    calendar = working_calendar()
-    return _status_out(right, right_status(right, on=on, calendar=calendar), calendar)
-
-
-def _status_out(right: Right, result: StatusResult, calendar: WorkingCalendar) -> StatusOut:
-    """`result` as the API gives it; `calendar`: the office's days its status was read on."""
+def _status_out(
+    right: Right, result: StatusResult, calendar: WorkingCalendar | None = None
+) -> StatusOut:
     annuity: AnnuityOut | None = None
-    payable_until = annuity_payable_until(result, calendar)
-    if result.next_annuity is not None and payable_until is not None:
+    if result.next_annuity is not None:
         year, due = result.next_annuity
         try:
             amount: str | None = money_str(annuity_amount(RightKind(right.kind), year))
         except ValueError:
             amount = None
-        annuity = AnnuityOut(year=year, due_date=due, payable_until=payable_until, amount=amount)
+        annuity = AnnuityOut(
+            year=year,
+            due_date=due,
+            payable_until=annuity_payable_until(result, calendar) or due,
+            amount=amount,
+        )
     note = right_term_note(right) if result.expiry_date is None else None
     english = (get_language() or "").startswith("en")
     return StatusOut(
@@ -133,7 +130,7 @@ def _right_out(right: Right, *, pledges: list[dict[str, Any]]) -> RightOut:
         owners=[_owner_out(o) for o in current_owners(right, on=today)],
         holder_history=[_owner_out(o) for o in owner_history(right)],
         events=[EventOut(id=e.pk, type=e.type, date=e.date, payload=e.payload) for e in events],
-        status=_right_status_out(right, today),
+        status=_status_out(right, right_status(right, on=today)),
         pledges=[PledgeEntryOut(**p) for p in pledges],
         version=right.version,
     )
@@ -205,6 +202,7 @@ def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[
         date=payload.date,
         payload=payload.payload(),
     )
+    status = right_status(right, on=timezone.localdate())
     return Status(
         201,
         {
@@ -212,7 +210,7 @@ def record_event(request: HttpRequest, number: str, payload: EventIn) -> Status[
             "type": event.type,
             "date": event.date,
             "payload": event.payload,
-            "status": _right_status_out(right, timezone.localdate()),
+            "status": _status_out(right, status),
         },
     )
 
@@ -272,5 +270,5 @@ def get_right(request: HttpRequest, response: HttpResponse, number: str) -> Righ
 def get_status(request: HttpRequest, number: str, on: IsoDate | None = None) -> StatusOnOut:
     right = right_get(number=number)
     day = on or timezone.localdate()
-    status = _right_status_out(right, day)
+    status = _status_out(right, right_status(right, on=day))
     return StatusOnOut(number=right.number, on=day, **status.model_dump())

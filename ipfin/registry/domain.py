@@ -412,10 +412,11 @@ def annuity_last_day(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) ->
 def _annuity_overdue(day: date, due: date, calendar: WorkingCalendar) -> bool:
     """Whether an annuity unpaid on `day` is in its grace period (or past it) on that day: from
     its last day in time on (`annuity_last_day`), as the register has always shown the due day
-    itself of an unpaid annuity (the status as the day ends) — the day after is no longer on or
-    before that last day (`_on_or_before_moved`, which asks the calendar only about a due date
-    just before `day`)."""
-    return not _on_or_before_moved(day + timedelta(days=1), due, calendar)
+    itself of an unpaid annuity (the status as the day ends). The calendar is asked only about
+    a due date just before `day` (within `LONGEST_REST`)."""
+    if day < due:
+        return False
+    return day > due + LONGEST_REST or day >= calendar.working_day_from(due)
 
 
 def grace_end(due: date, calendar: WorkingCalendar = PACKAGE_CALENDAR) -> date:

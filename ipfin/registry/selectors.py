@@ -235,14 +235,11 @@ def check_status_date(on: date) -> date:
     return on
 
 
-def right_status(
-    right: Right, *, on: date, calendar: WorkingCalendar | None = None
-) -> StatusResult:
+def right_status(right: Right, *, on: date) -> StatusResult:
     """The legal status of `right` as the register stood on `on` (a 422 outside the range a
-    status can be computed for: see `check_status_date`). `calendar`: the office's working days
-    as the caller read them (default: read here)."""
+    status can be computed for: see `check_status_date`)."""
     check_status_date(on)
-    return legal_status(right_facts(right, on=on), on, calendar or working_calendar())
+    return legal_status(right_facts(right, on=on), on, working_calendar())
 
 
 def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightEvent]]:
@@ -266,8 +263,7 @@ def annuity_payable_until(
 ) -> date | None:
     """The last day the next annuity owed (`StatusResult.next_annuity`) is paid in time: its due
     date moved past weekends and holidays on the office's calendar (`annuity_last_day`; the
-    caller's — the one its status was read on, read once for many rights — or read here); None
-    when none is owed."""
+    caller's, read once for many rights, or read here); None when none is owed."""
     if status.next_annuity is None:
         return None
     return annuity_last_day(status.next_annuity[1], calendar or working_calendar())

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ipfin.accounts.permissions import Perm, has_perm, require
-from ipfin.holidays.selectors import working_calendar
 from ipfin.registry import selectors as registry_selectors
 from ipfin.registry import services as registry_services
 from ipfin.registry.domain import compensation_days
@@ -145,8 +144,7 @@ def _right_page(
     prefetch_related_objects([right], "events")
     events = list(right.events.all())
     facts = registry_selectors.right_facts(right)
-    calendar = working_calendar()  # the office's days, for the status and the annuity's day
-    right_status = registry_selectors.right_status(right, on=today, calendar=calendar)
+    right_status = registry_selectors.right_status(right, on=today)
     owners = registry_selectors.owner_history(right)
     licences = [
         {
@@ -161,7 +159,7 @@ def _right_page(
     context = {
         "right": right,
         "status": right_status,
-        "annuity_payable_until": registry_selectors.annuity_payable_until(right_status, calendar),
+        "annuity_payable_until": registry_selectors.annuity_payable_until(right_status),
         "today": today,
         "timeline": right_timeline(right, facts, events, today=today),
         "owners": owners,
