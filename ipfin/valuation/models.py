@@ -286,6 +286,9 @@ class ScoreRun(models.Model):
     min_cohort = models.PositiveIntegerField(null=True, blank=True)
     grade_shares = models.JSONField(default=list, blank=True)
     grade_thresholds = models.JSONField(default=list, blank=True)
+    # The scores' spread (`domain.indicator.score_spread`): rights per grade and per cohort
+    # basis, quartiles, lowest and highest; empty for a run that did not finish.
+    spread = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

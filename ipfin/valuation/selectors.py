@@ -95,7 +95,6 @@ from ipfin.valuation.models import (
     ValuationState,
 )
 from ipfin.valuation.portfolio import read_portfolio, right_cohort, tech_field
-from ipfin.valuation.presentation import COHORT_BASIS_LABELS
 
 __all__ = [
     "EXPERT_INDICATORS",
@@ -114,7 +113,6 @@ __all__ = [
     "reliable_valuations_of",
     "right_score_get",
     "rights_warnings",
-    "score_spread",
     "statuses_warnings",
     "valuation_get",
     "valuation_list",
@@ -544,32 +542,6 @@ def _share_below_stored(score: float) -> float | None:
         total=Count("pk"), below=Count("pk", filter=Q(score__lt=score))
     )
     return counts["below"] / counts["total"] if counts["total"] else None
-
-
-def score_spread() -> dict[str, Any] | None:
-    """The stored scores' spread (None when nothing is stored): rights per grade, quartiles,
-    interquartile range, lowest and highest, and rights per cohort basis (labelled)."""
-    scores = np.fromiter(RightScore.objects.values_list("score", flat=True), dtype=np.float64)
-    if scores.size == 0:
-        return None
-    grades = dict(RightScore.objects.order_by().values_list("grade").annotate(n=Count("pk")))
-    bases = dict(RightScore.objects.order_by().values_list("cohort_basis").annotate(n=Count("pk")))
-    q1, q2, q3 = (float(q) for q in np.percentile(scores, [25, 50, 75]))
-    return {
-        "rights": int(scores.shape[0]),
-        "grades": {g: int(grades.get(g, 0)) for g in GRADES},
-        "q1": q1,
-        "q2": q2,
-        "q3": q3,
-        "iqr": q3 - q1,
-        "low": float(scores.min()),
-        "high": float(scores.max()),
-        "basis": {
-            str(COHORT_BASIS_LABELS[COHORT_BASES[b]]): int(n)
-            for b, n in sorted(bases.items())
-            if 0 <= b < len(COHORT_BASES)
-        },
-    }
 
 
 # --- market comparables --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from ipfin.accounts.models import User
 from ipfin.audit.services import audit_record
-from ipfin.valuation.domain.indicator import ScoreWeights, score_rights
+from ipfin.valuation.domain.indicator import ScoreWeights, score_rights, score_spread
 from ipfin.valuation.domain.indicator import grade_shares as checked_grade_shares
 from ipfin.valuation.models import ScoreRun
 from ipfin.valuation.portfolio import clear_staged, read_portfolio, read_staged, write_scores
@@ -110,7 +110,10 @@ def portfolio_score(
     run.rights_scored = n
     run.seconds = {k: round(v, 3) for k, v in seconds.items()}
     run.grade_thresholds = list(batch.scale.thresholds)
-    run.save(update_fields=["finished_at", "rights_scored", "seconds", "grade_thresholds"])
+    run.spread = score_spread(batch.score, batch.grade, portfolio.cohorts.basis) or {}
+    run.save(
+        update_fields=["finished_at", "rights_scored", "seconds", "grade_thresholds", "spread"]
+    )
     audit_record(
         actor=actor,
         action="valuation.score_portfolio",
@@ -122,6 +125,7 @@ def portfolio_score(
             "min_cohort": minimum,
             "grade_shares": list(shares),
             "grade_thresholds": run.grade_thresholds,
+            "spread": run.spread,
         },
     )
     return run

@@ -4,6 +4,7 @@ reference implementation. Pure: no database."""
 from __future__ import annotations
 
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from ipfin.valuation.domain import indicator as ind
+from ipfin.valuation.domain.cohorts import COHORT_BASES
 from ipfin.valuation.domain.errors import ValuationInputError
 from ipfin.valuation.domain.indicator import (
     DIMENSIONS,
@@ -148,6 +150,44 @@ def test_calibration_agrees_with_the_plain_reference(scores, draw):
     ours = ind.calibrate_grades(np.array(scores, dtype=np.float64), shares)
     theirs = ind.calibrate_grades_reference(scores, shares)
     assert ours.thresholds == theirs.thresholds
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 100, allow_nan=False),
+            st.integers(0, len(ind.GRADES) - 1),
+            st.integers(0, len(COHORT_BASES) - 1),
+        ),
+        max_size=60,
+    )
+)
+def test_score_spread_agrees_with_the_plain_count_and_quantiles(rows):
+    scores = [s for s, _g, _b in rows]
+    spread = ind.score_spread(
+        np.array(scores, dtype=np.float64),
+        np.array([g for _s, g, _b in rows], dtype=np.int8),
+        np.array([b for _s, _g, b in rows], dtype=np.int64),
+    )
+    if not rows:
+        assert spread is None
+        return
+    assert spread is not None
+    quartiles = (
+        statistics.quantiles(scores, n=4, method="inclusive") if len(scores) > 1 else scores * 3
+    )
+    assert [spread["q1"], spread["q2"], spread["q3"]] == pytest.approx(quartiles, abs=1e-9)
+    assert spread["iqr"] == pytest.approx(quartiles[2] - quartiles[0], abs=1e-9)
+    assert (spread["low"], spread["high"]) == (min(scores), max(scores))
+    assert spread["rights"] == len(rows)
+    assert spread["grades"] == {
+        grade: sum(1 for _s, g, _b in rows if ind.GRADES[g] == grade) for grade in ind.GRADES
+    }
+    used = sorted({b for _s, _g, b in rows})
+    assert spread["basis"] == {
+        COHORT_BASES[b]: sum(1 for _s, _g, other in rows if other == b) for b in used
+    }
+    assert list(spread["basis"]) == [COHORT_BASES[b] for b in used]  # in COHORT_BASES's order
 
 
 def test_grade_shares_are_validated():

@@ -5,6 +5,8 @@ register's own per-right rules."""
 from __future__ import annotations
 
 import io
+import statistics
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -123,6 +125,33 @@ def test_each_stored_row_explains_its_score(register: dict[str, Right]) -> None:
     assert run.min_cohort == 30 and run.grade_shares == [0.15, 0.25, 0.40, 0.20]
     assert len(run.grade_thresholds) == 3
     assert 0 <= (old.share_below or 0) < 1
+
+
+def test_the_run_records_and_prints_the_spread_of_the_scores_it_stored(
+    register: dict[str, Right],
+) -> None:
+    """The spread comes from the run's own arrays (not by reading the million rows back): it
+    must be the spread of the rows stored, computed here the plain way."""
+    out, _err = _run(progress=False)
+    run = ScoreRun.objects.get()
+    rows = list(RightScore.objects.values_list("score", "grade", "cohort_basis"))
+    scores = [score for score, _grade, _basis in rows]
+    q1, q2, q3 = statistics.quantiles(scores, n=4, method="inclusive")
+    spread = run.spread
+    assert spread["rights"] == len(rows) == len(register)
+    assert spread["grades"] == {g: sum(1 for _s, grade, _b in rows if grade == g) for g in "ABCD"}
+    assert [spread["q1"], spread["q2"], spread["q3"]] == pytest.approx([q1, q2, q3])
+    assert spread["iqr"] == pytest.approx(q3 - q1)
+    assert (spread["low"], spread["high"]) == (min(scores), max(scores))
+    bases = {COHORT_BASES[b]: n for b, n in Counter(b for _s, _g, b in rows).items()}
+    assert spread["basis"] == bases
+    assert (
+        f"分布：A {spread['grades']['A']}、B {spread['grades']['B']}、C {spread['grades']['C']}、"
+        f"D {spread['grades']['D']}；下四分位 {q1:.1f}，中位数 {q2:.1f}，上四分位 {q3:.1f}" in out
+    )
+    assert f"同类型全部 {bases['kind']}" in out  # a register this small ranks by kind
+    audit = AuditRecord.objects.get(action="valuation.score_portfolio")
+    assert audit.after["spread"] == spread
 
 
 def test_progress_bar_on_request(register: dict[str, Right]) -> None:

@@ -14,7 +14,7 @@ from ipfin.common.commands import iso_or_none as _iso
 from ipfin.common.errors import DomainError
 from ipfin.common.progress import add_progress_argument, command_progress
 from ipfin.jobs.commands import add_job_arguments, launched_from_command
-from ipfin.valuation.selectors import score_spread
+from ipfin.valuation.presentation import COHORT_BASIS_LABELS
 from ipfin.valuation.services.scoring import portfolio_score
 
 
@@ -64,8 +64,8 @@ class Command(BaseCommand):
                 "run": run.pk,
             }
         )
-        spread = score_spread()
-        if spread is not None:
+        spread = run.spread
+        if spread:
             self.stdout.write(
                 _(
                     "分布：A %(A)s、B %(B)s、C %(C)s、D %(D)s；下四分位 %(q1).1f，中位数 "
@@ -76,7 +76,8 @@ class Command(BaseCommand):
                     **spread["grades"],
                     **{k: spread[k] for k in ("q1", "q2", "q3", "iqr", "low", "high")},
                     "basis": "，".join(
-                        f"{label} {count}" for label, count in spread["basis"].items()
+                        f"{COHORT_BASIS_LABELS[basis]} {count}"
+                        for basis, count in spread["basis"].items()
                     ),
                 }
             )
