@@ -6,9 +6,11 @@ through here — the same kind of port as `ipfin.registry.encumbrances`.
 A part is a function of the bank's id giving a `Q` over `Organisation` (the enterprises it
 relates to that bank), e.g. `Q(pk__in=Pledge.objects.filter(pledgee_id=bank_id).values(...))`:
 the parts are OR-ed into one filter, so the question stays one query whatever the number of
-parts. The parts provided: pledges (a pledge or pledge application naming the bank as pledgee),
-loans (a loan application to the bank), financing (a demand pushed to the bank: a feedback ledger
-row), whitelist (an entry of a published white-list batch pushed to the bank).
+parts. The parts provided: pledges (a pledge or pledge application naming the bank as pledgee
+that the enterprise filed or confirmed), loans (a loan application the enterprise, or its park,
+made to the bank), financing (a demand pushed to the bank: a feedback ledger row), whitelist (an
+entry of a published white-list batch pushed to the bank). Never what the bank did alone: it
+could name any credit code.
 
 No part provided is a configuration error, never "no customers" nor "everyone".
 """

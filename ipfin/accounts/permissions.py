@@ -399,11 +399,12 @@ def customer_scope(user: Any, *, view_all: Perm | None = None) -> Q | None:
     every one (`view_all` granted: the supervisors), a Q otherwise:
 
     - an organisation reads its own;
-    - a bank reads, besides, the enterprises it deals with — that have a pledge or a pledge
-      application naming it as pledgee (any state), a loan application to it (any state), a
-      financing demand pushed to it (a feedback ledger row), or an entry in a published
-      white-list batch pushed to it (`ipfin.accounts.customers`: each app provides its part).
-      Not any enterprise by its credit code: a bank is no supervisor (DOMAIN.md, Roles: a bank
+    - a bank reads, besides, the enterprises it deals with — that filed or confirmed a pledge
+      or pledge application naming it as pledgee, applied to it for a loan (themselves or
+      through their park), have a financing demand pushed to it (a feedback ledger row), or an
+      entry in a published white-list batch pushed to it (`ipfin.accounts.customers`: each app
+      provides its part). Never by what the bank filed or recorded alone, nor any
+      enterprise by its credit code: a bank is no supervisor (DOMAIN.md, Roles: a bank
       sees its own customers);
     - anyone else (anonymous, no organisation) reads none.
     The selectors answer 404 for an enterprise outside the scope, as for another tenant's row.

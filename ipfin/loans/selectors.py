@@ -6,8 +6,8 @@
 - `loan_position`: what is due and what would settle the loan on a day (penalties brought up to
   that day), from the pure `ipfin.loans.domain`.
 - `bank_pledges_for`: the registered pledges a bank holds over an enterprise (the approval form).
-- `bank_customers`: the enterprises with a loan application to a bank (this app's part of
-  `ipfin.accounts.customers`).
+- `bank_customers`: the enterprises that applied to a bank for a loan, themselves or through
+  their park (this app's part of `ipfin.accounts.customers`).
 - `secured_loans`: the loans of a pledge's pledgee that the pledge still secures (what its
   release asks about, through `ipfin.pledges.securing`).
 - `pledge_valuations` / `pledge_valuation`: the valuations of a pledge's rights an approval may
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from ipfin.accounts.permissions import (
     Actor,
@@ -176,9 +176,17 @@ def category_on(on: date) -> Subquery:
 
 
 def bank_customers(bank_id: int) -> Q:
-    """The enterprises (a Q over Organisation) with a loan application, in any state, to the bank
-    `bank_id`: `ipfin.accounts.customers`' loans part."""
-    return Q(pk__in=Loan.objects.filter(bank_id=bank_id).values("enterprise_id"))
+    """The enterprises (a Q over Organisation) that applied, in any state, for a loan from the
+    bank `bank_id`, themselves or through their park: `ipfin.accounts.customers`' loans part.
+
+    Not an application the bank recorded alone: any bank could record one for any credit code,
+    and so read that enterprise's credit profile without its consent. (A bank-recorded loan
+    still relates them through what the enterprise did: a demand pushed to the bank, a pledge
+    it filed or confirmed.)"""
+    applied = Q(created_by__organisation_id=F("enterprise_id")) | Q(
+        created_by__organisation_id=F("enterprise__park_id")
+    )
+    return Q(pk__in=Loan.objects.filter(applied, bank_id=bank_id).values("enterprise_id"))
 
 
 def bank_pledges_for(*, actor: Actor, enterprise_id: int) -> QuerySet[Pledge]:

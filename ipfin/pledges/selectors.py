@@ -5,8 +5,8 @@
   never a 403, so that its existence is not revealed.
 - `pledges_public_for_right` / `pledges_public_search`: the public register (registered and
   released pledges only; no amounts, no pending applications).
-- `bank_customers`: the enterprises with a pledge or pledge application naming a bank as pledgee
-  (this app's part of `ipfin.accounts.customers`).
+- `bank_customers`: the enterprises that filed or confirmed a pledge or pledge application
+  naming a bank as pledgee (this app's part of `ipfin.accounts.customers`).
 - `pledge_facts` / `pledge_precheck`: the register's facts about the rights of an application, as
   the pure pre-check takes them (used by the services, and by the UI for live pre-check results).
 - `right_held`: the EXISTS subquery of a right held by a pledge or a pending application (what
@@ -79,6 +79,7 @@ from ipfin.pledges.domain import (
 from ipfin.pledges.models import (
     AnnuityDeposit,
     AnnuityDepositYear,
+    PartyChoices,
     Pledge,
     PledgeChange,
     PledgeItem,
@@ -132,10 +133,32 @@ _CURRENT_MARK_STATUSES = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
 MAX_RIGHTS_PER_APPLICATION = 200
 
 
+# The states an application reaches only once both parties have signed it (办法 art. 3: a joint
+# application; the pledgor confirms what the bank filed, or the bank what the pledgor filed).
+_SIGNED_BY_BOTH = (
+    PledgeStateChoices.SUBMITTED,
+    PledgeStateChoices.CORRECTION_REQUESTED,
+    PledgeStateChoices.REGISTERED,
+    PledgeStateChoices.REJECTED,
+    PledgeStateChoices.RELEASED,
+)
+
+
 def bank_customers(bank_id: int) -> Q:
-    """The enterprises (a Q over Organisation) that have a pledge or a pledge application, in any
-    state, naming the bank `bank_id` as pledgee: `ipfin.accounts.customers`' pledges part."""
-    return Q(pk__in=Pledge.objects.filter(pledgee_id=bank_id).values("pledgor_id"))
+    """The enterprises (a Q over Organisation) that took part in a pledge or pledge application
+    naming the bank `bank_id` as pledgee: filed it themselves, or confirmed the bank's (now or
+    before an amendment), or it went on to the examiner: `ipfin.accounts.customers`' pledges part.
+
+    Not an application the bank filed alone and the enterprise never confirmed (awaiting,
+    declined, lapsed, withdrawn before): any bank could file one naming any credit code, and so
+    read that enterprise's credit profile (tax grade, court judgments) without its consent."""
+    took_part = (
+        Q(initiator=PartyChoices.PLEDGOR)
+        | Q(confirmed_at__isnull=False)
+        | Q(state__in=_SIGNED_BY_BOTH)
+    )
+    pledges = Pledge.objects.filter(took_part, pledgee_id=bank_id)
+    return Q(pk__in=pledges.values("pledgor_id"))
 
 
 def _pledges() -> QuerySet[Pledge]:

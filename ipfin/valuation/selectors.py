@@ -763,8 +763,9 @@ def _no_enterprise(code: str) -> NotFound:
 def _credit_readers(actor: Actor) -> Q | None:
     """Who reads an enterprise's credit profile and score: `customer_scope` with the valuation
     supervisors' `Perm.VALUATION_VIEW_ALL` — the enterprise itself; a bank, only an enterprise
-    it deals with (a pledge or pledge application naming it as pledgee, a loan application to
-    it, a demand pushed to it, an entry of a published white-list batch pushed to it); the IP
+    it deals with (a pledge or pledge application naming it as pledgee that the enterprise filed
+    or confirmed, a loan application the enterprise made to it, a demand pushed to it, an entry
+    of a published white-list batch pushed to it); the IP
     office and regulators, every one (None). The rule is `customer_scope`'s, stated there once."""
     return customer_scope(actor, view_all=Perm.VALUATION_VIEW_ALL)
 
