@@ -13,8 +13,9 @@
   (IP office, regulators).
 - Claims: POST /risk/claims (a bank), GET /risk/claims and /risk/claims/{risk_claim_id} (a bank
   its own, the office all, a regulator under a supervision case; another bank's is a 404), POST
-  /risk/claims/{risk_claim_id}/approve | reject | pay | settle (IP office; pay by another office
-  user than the approver).
+  /risk/claims/{risk_claim_id}/approve | reject | pay | settle | refund-received (IP office; pay
+  by another office user than the approver, a bank's return recorded by another than the
+  settler).
 - Anomaly signals (虚构合同、数据异常): GET /risk/signals (the IP office and the regulator), each
   with its evidence; none blocks anything.
 - Early warning: GET /risk/alerts (a bank its own, the office all), GET /risk/alerts/summary
@@ -379,6 +380,9 @@ def _claim(claim: RiskClaim) -> dict[str, Any]:
         "settled_at": claim.settled_at,
         "paid_by": _username(claim.paid_by),
         "paid_at": claim.paid_at,
+        "refund_due": money_str(claim.refund_due),
+        "refund_received_by": _username(claim.refund_received_by),
+        "refund_received_at": claim.refund_received_at,
         "allowed_actions": sorted(a.value for a in allowed_actions(claim.state)),
     }
 
@@ -442,13 +446,25 @@ def claim_pay(request: HttpRequest, risk_claim_id: int) -> dict[str, Any]:
     return _fresh(request, risk_claim_id)
 
 
+@router.post("/risk/claims/{int:risk_claim_id}/refund-received", response=RiskClaimOut)
+def claim_refund_receive(request: HttpRequest, risk_claim_id: int) -> dict[str, Any]:
+    """After a settlement below the advance (state `refund_due`): an office user other than who
+    settled the claim (else 403 `checker_is_maker`) records that the bank's return has come into
+    the fund: posted to the fund's money (Dr fund_cash / Cr bank_receivable), the claim closed.
+    In any other state a 409. Retried with the same Idempotency-Key, it posts once."""
+    claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
+    services.claim_refund_receive(actor=request.user, claim=claim)
+    return _fresh(request, risk_claim_id)
+
+
 @router.post("/risk/claims/{int:risk_claim_id}/settle", response=RiskClaimOut)
 def claim_settle(
     request: HttpRequest, risk_claim_id: int, payload: RiskClaimSettleIn
 ) -> dict[str, Any]:
     """After the disposal (IP office): proceeds to disposal costs, unpaid interest, principal;
     the loss split by the shares, the fund's part capped; settlement = fund's part − advance,
-    posted either way (owed to the bank and paid by the checker, or returned by the bank)."""
+    posted either way (owed to the bank and paid by the checker, or owed by the bank: state
+    `refund_due` until its return is recorded as received, POST …/refund-received)."""
     claim = selectors.claim_get(actor=request.user, claim_id=risk_claim_id)
     services.claim_settle(
         actor=request.user,

@@ -46,12 +46,14 @@ class ClaimStateChoices(models.TextChoices):
     APPROVED = ClaimState.APPROVED.value, _("已批准，代偿款待拨付")
     AWAITING_DISPOSAL = ClaimState.AWAITING_DISPOSAL.value, _("待处置结算")
     SETTLED = ClaimState.SETTLED.value, _("已结算，补偿款待拨付")
+    REFUND_DUE = ClaimState.REFUND_DUE.value, _("已结算，待银行退还代偿款")
     CLOSED = ClaimState.CLOSED.value, _("已结清")
 
 
 class AccountChoices(models.TextChoices):
     FUND_CASH = Account.FUND_CASH.value, _("基金存款")
     ADVANCES_RECEIVABLE = Account.ADVANCES_RECEIVABLE.value, _("应收代偿款")
+    BANK_RECEIVABLE = Account.BANK_RECEIVABLE.value, _("应收银行退还款")
     BANK_PAYABLE = Account.BANK_PAYABLE.value, _("应付银行补偿款")
     BUDGET_INCOME = Account.BUDGET_INCOME.value, _("财政预算注资")
     COMPENSATION_EXPENSE = Account.COMPENSATION_EXPENSE.value, _("风险补偿支出")
@@ -62,6 +64,7 @@ class PostingKindChoices(models.TextChoices):
     ADVANCE = PostingKind.ADVANCE.value, _("批准代偿")
     PAYMENT = PostingKind.PAYMENT.value, _("拨付")
     SETTLEMENT = PostingKind.SETTLEMENT.value, _("处置后结算")
+    REFUND = PostingKind.REFUND.value, _("收回银行退还款")
 
 
 def _shares_0_1() -> Q:
@@ -224,6 +227,11 @@ class RiskClaim(SchemeTerms):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Who recorded the bank's return of its advance as received (after a settlement below it).
+    refund_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refund_received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(SchemeTerms.Meta):
         ordering = ["-filed_at", "-id"]
@@ -269,6 +277,10 @@ class RiskClaim(SchemeTerms):
             models.CheckConstraint(
                 condition=~Q(state="settled") | Q(settlement__gt=0),
                 name="riskclaim_settled_owes_the_bank",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refund_due") | Q(settlement__lt=0),
+                name="riskclaim_refund_due_owed_by_the_bank",
             ),
             models.CheckConstraint(
                 condition=~Q(state="closed") | Q(settlement__isnull=False),

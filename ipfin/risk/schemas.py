@@ -259,8 +259,8 @@ class FundBudgetIn(Schema):
 class LedgerLineOut(Schema):
     account: str = Field(
         ...,
-        description="fund_cash, advances_receivable, bank_payable, budget_income, "
-        "compensation_expense",
+        description="fund_cash, advances_receivable, bank_receivable, bank_payable, "
+        "budget_income, compensation_expense",
     )
     account_label: str
     debit: str
@@ -322,7 +322,8 @@ class RiskClaimCoverOut(Schema):
 class RiskClaimOut(Schema):
     id: int
     state: str = Field(
-        ..., description="filed, rejected, approved, awaiting_disposal, settled, closed"
+        ...,
+        description="filed, rejected, approved, awaiting_disposal, settled, refund_due, closed",
     )
     state_label: str
     scheme: RiskSchemeRef
@@ -369,6 +370,13 @@ class RiskClaimOut(Schema):
     settled_at: datetime.datetime | None
     paid_by: str | None
     paid_at: datetime.datetime | None
+    refund_due: str = Field(
+        ...,
+        description="what the bank is to return of its advance (a settlement below it) and the "
+        "fund has not yet received",
+    )
+    refund_received_by: str | None
+    refund_received_at: datetime.datetime | None
     allowed_actions: list[str]
 
 

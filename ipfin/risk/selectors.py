@@ -101,6 +101,7 @@ _MONEY = DecimalField(max_digits=15, decimal_places=2)
 _ZERO = Decimal("0.00")
 _CASH = "fund_cash"
 _PAYABLE = "bank_payable"
+_RECEIVABLE = "bank_receivable"
 
 
 # --- schemes -------------------------------------------------------------------------------------
@@ -162,6 +163,13 @@ def claim_payable(claim_id: int) -> Decimal:
     return _sum(lines, F("credit") - F("debit"))
 
 
+def claim_refundable(claim_id: int) -> Decimal:
+    """What the bank is to return to the fund on the claim and has not yet: its bank_receivable
+    debits less credits (a settlement below the advance, less the return received)."""
+    lines = LedgerLine.objects.filter(entry__claim_id=claim_id, account=_RECEIVABLE)
+    return _sum(lines, F("debit") - F("credit"))
+
+
 def fund_get(*, actor: Actor, fund_id: int) -> Organisation:
     """A risk-compensation fund, for the IP office and the regulators (403 for anyone else);
     NotFound for an id that is no fund."""
@@ -201,11 +209,13 @@ def fund_ledger(fund: Organisation) -> QuerySet[LedgerEntry]:
 # --- claims --------------------------------------------------------------------------------------
 
 
-def _payable_lines(column: str) -> Subquery:
+def _claim_lines(account: str, amount: Any) -> Subquery:
+    """Σ `amount` (a column or an expression of debit and credit) over the claim's lines on
+    `account`."""
     rows = (
-        LedgerLine.objects.filter(entry__claim=OuterRef("pk"), account=_PAYABLE)
+        LedgerLine.objects.filter(entry__claim=OuterRef("pk"), account=account)
         .values("entry__claim")
-        .annotate(total=Sum(column, output_field=_MONEY))
+        .annotate(total=Sum(amount, output_field=_MONEY))
         .values("total")
     )
     return Subquery(rows, output_field=_MONEY)
@@ -214,11 +224,19 @@ def _payable_lines(column: str) -> Subquery:
 def claim_list(*, actor: Actor, state: ClaimState | None = None) -> QuerySet[RiskClaim]:
     """The claims `actor` may see (a bank: its own; the IP office: all; a regulator: those of
     the banks its open supervision cases name), newest first, each with `owed` (what the fund
-    has granted the bank on it: bank_payable credits) and `paid` (what it released:
-    bank_payable debits), both in SQL."""
+    has granted the bank on it: bank_payable credits), `paid` (what it released:
+    bank_payable debits) and `refund_due` (what the bank is to return and has not:
+    `claim_refundable`), in SQL."""
     require_login(actor)
     claims = RiskClaim.objects.select_related(
-        "scheme__fund", "loan__enterprise", "bank", "filed_by", "reviewed_by", "settled_by"
+        "scheme__fund",
+        "loan__enterprise",
+        "bank",
+        "filed_by",
+        "reviewed_by",
+        "settled_by",
+        "paid_by",
+        "refund_received_by",
     )
     scope = tenant_scope(actor, "bank_id", view_all=Perm.RISK_VIEW_ALL)
     if scope is not None:
@@ -226,7 +244,9 @@ def claim_list(*, actor: Actor, state: ClaimState | None = None) -> QuerySet[Ris
     if state is not None:
         claims = claims.filter(state=state.value)
     return claims.annotate(
-        owed=_money(_payable_lines("credit")), paid=_money(_payable_lines("debit"))
+        owed=_money(_claim_lines(_PAYABLE, "credit")),
+        paid=_money(_claim_lines(_PAYABLE, "debit")),
+        refund_due=_money(_claim_lines(_RECEIVABLE, F("debit") - F("credit"))),
     ).order_by("-filed_at", "-id")
 
 

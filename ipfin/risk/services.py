@@ -48,7 +48,11 @@ A claim's life (ipfin.risk.domain.claims):
   split by the shares, the fund's part capped by the cap for this loan (per loan, and the advance
   plus what is left of the bank's year); settlement = fund's part − advance, posted either way
   (ipfin.risk.domain.ledger). A positive settlement is owed to the bank and released by `claim_pay`
-  (maker-checker again); a negative one is returned by the bank out of the proceeds it holds.
+  (maker-checker again); a negative one is owed by the bank (Dr bank_receivable: to return out
+  of the proceeds it holds), and the claim waits in `refund_due`.
+- `claim_refund_receive` (an IP office user other than who settled it): the bank's return has
+  come into the fund (Dr fund_cash / Cr bank_receivable): only then is it the fund's balance. The
+  claim closes.
 
 Every write to a fund's ledger (and to a scheme, whose caps the payments read) first locks the
 fund's organisation row (`select_for_update`), then the claim: the balance and the year's
@@ -110,6 +114,7 @@ from ipfin.risk.domain.ledger import (
     advance_posting,
     budget_posting,
     payment_posting,
+    refund_posting,
     settlement_posting,
 )
 from ipfin.risk.domain.npl import NplTolerance, npl_tolerance, period_in
@@ -135,6 +140,7 @@ __all__ = [
     "claim_approve",
     "claim_file",
     "claim_pay",
+    "claim_refund_receive",
     "claim_reject",
     "claim_settle",
     "claim_settle_on_disposal",
@@ -776,6 +782,7 @@ _MEMO_ZH = {
     ClaimAction.APPROVE: "批准代偿",
     ClaimAction.PAY: "拨付",
     ClaimAction.SETTLE: "处置后结算",
+    ClaimAction.RECEIVE: "收回银行退还款",
 }
 
 
@@ -1083,7 +1090,7 @@ def _settle(
         locked.guarantor_part = result.shares.guarantor
         locked.insurer_part = result.shares.insurer
         locked.settlement = result.settlement
-        locked.state = _transition(locked.state, ClaimAction.SETTLE, max(result.settlement, _ZERO))
+        locked.state = _transition(locked.state, ClaimAction.SETTLE, result.settlement)
         locked.settled_by = actor
         locked.settled_at = timezone.now()
         locked.save()
@@ -1093,8 +1100,14 @@ def _settle(
             zh = f"{label_zh} 已结算：基金尚应补偿 {figure_zh}，待拨付。"
             en = f"{label_en} was settled: the fund owes {figure_en} more, to be paid."
         elif result.settlement < 0:
-            zh = f"{label_zh} 已结算：银行应退还基金代偿款 {figure_zh}（已自处置所得中记收）。"
-            en = f"{label_en} was settled: the bank returns {figure_en} of the advance."
+            zh = (
+                f"{label_zh} 已结算：银行应自处置所得中退还基金代偿款 {figure_zh}，"
+                "基金收到后确认结清。"
+            )
+            en = (
+                f"{label_en} was settled: the bank is to return {figure_en} of the advance out "
+                "of the proceeds; the claim closes once the fund has received it."
+            )
         else:
             zh, en = f"{label_zh} 已结算，无差额。", f"{label_en} was settled; nothing is owed."
         _step_done(
@@ -1116,6 +1129,48 @@ def _settle(
         )
         # The guarantee and the policy take their parts in this transaction (issue 16).
         claim_settled.send(sender=RiskClaim, claim=locked, actor=actor, day=day)
+    return locked
+
+
+def claim_refund_receive(*, actor: User, claim: RiskClaim, today: date | None = None) -> RiskClaim:
+    """An IP office user records that the bank's return of its advance (a settlement below it)
+    has come into the fund: posted Dr fund_cash / Cr bank_receivable, the claim closed. Not the
+    office user who settled the claim (403 `checker_is_maker`: as for a payment, the one who
+    made the figure never books the money); out of `refund_due`, a 409."""
+    require(actor, Perm.RISK_CLAIM_REVIEW)
+    day = _today(today)
+    with transaction.atomic():
+        fund, locked = _locked_claim(claim)
+        new_state = _transition(locked.state, ClaimAction.RECEIVE)
+        if locked.settled_by_id == actor.pk:
+            raise PermissionDenied(
+                "退还款须由结算人以外的另一人确认收到。",
+                "The return must be recorded as received by someone other than who settled "
+                "the claim.",
+                code="checker_is_maker",
+            )
+        amount = selectors.claim_refundable(locked.pk)
+        assert amount > 0, "a claim in refund_due has a return owed"
+        before = {**_claim_snapshot(locked), "balance": money_str(selectors.fund_balance(fund.pk))}
+        locked.state = new_state
+        locked.refund_received_by = actor
+        locked.refund_received_at = timezone.now()
+        locked.save()
+        label_zh, label_en = _label(locked)
+        _step_done(
+            actor=actor,
+            action=ClaimAction.RECEIVE,
+            claim=locked,
+            before=before,
+            message=(
+                f"{label_zh}：基金已收到退还的代偿款 {yuan_exact(amount)}，已结清。",
+                f"{label_en}: the fund received the return of {yuan_en(amount)}; closed.",
+            ),
+            fund=fund,
+            posting=refund_posting(amount),
+            day=day,
+            extra={"amount": money_str(amount)},
+        )
     return locked
 
 

@@ -16,5 +16,10 @@ urlpatterns = [
     path("claims/<int:claim_id>/reject/", views.claim_reject, name="claim_reject"),
     path("claims/<int:claim_id>/pay/", views.claim_pay, name="claim_pay"),
     path("claims/<int:claim_id>/settle/", views.claim_settle, name="claim_settle"),
+    path(
+        "claims/<int:claim_id>/refund-received/",
+        views.claim_refund_receive,
+        name="claim_refund_receive",
+    ),
     path("funds/<int:fund_id>/", views.fund_ledger, name="fund_ledger"),
 ]

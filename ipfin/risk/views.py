@@ -229,8 +229,10 @@ def _claim_page(
         "claim": claim,
         "cover": claim_cover_lines(claim),
         "can": {
-            name: reviewer and name in actions for name in ("approve", "reject", "pay", "settle")
+            name: reviewer and name in actions
+            for name in ("approve", "reject", "pay", "settle", "receive")
         },
+        "refundable": claim.refund_due,
         "reject_form": forms.get("reject_form") or ClaimRejectForm(),
         "settle_form": forms.get("settle_form") or ClaimSettleForm(),
         "action_error": forms.get("error", ""),
@@ -296,6 +298,17 @@ def claim_pay(request: HttpRequest, claim_id: int) -> HttpResponse:
     def run(claim: Any) -> str:
         services.claim_pay(actor=require_login(request.user), claim=claim)
         return _("已复核拨付。")
+
+    return _claim_action(request, claim_id, run)
+
+
+@login_required
+@domain_errors
+@require_POST
+def claim_refund_receive(request: HttpRequest, claim_id: int) -> HttpResponse:
+    def run(claim: Any) -> str:
+        services.claim_refund_receive(actor=require_login(request.user), claim=claim)
+        return _("已确认收到银行退还的代偿款，申请已结清。")
 
     return _claim_action(request, claim_id, run)
 

@@ -233,7 +233,7 @@ JOIN risk_riskclaim rc ON rc.id = le.claim_id
 JOIN loans_loan l ON l.id = rc.loan_id
 JOIN accounts_organisation e ON e.id = l.enterprise_id
 {joins}
-WHERE ll.account = 'fund_cash' AND le.kind IN ('payment', 'settlement')
+WHERE ll.account = 'fund_cash' AND le.kind IN ('payment', 'settlement', 'refund')
   AND le.posted_on >= %s AND le.posted_on <= %s{scope}
 GROUP BY 1
 """

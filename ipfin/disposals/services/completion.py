@@ -54,7 +54,7 @@ from ipfin.risk.services import claim_settle_on_disposal
 
 __all__ = ["disposal_complete"]
 
-_SETTLED = (ClaimState.SETTLED.value, ClaimState.CLOSED.value)
+_SETTLED = (ClaimState.SETTLED.value, ClaimState.REFUND_DUE.value, ClaimState.CLOSED.value)
 
 
 def _owed(loan: Loan, day: date) -> Decimal:

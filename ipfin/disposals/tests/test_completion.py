@@ -31,10 +31,12 @@ from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.services import right_transfer_on_realisation
 from ipfin.risk.models import RiskClaim
+from ipfin.risk.selectors import fund_balance
 from ipfin.risk.services import (
     claim_approve,
     claim_file,
     claim_pay,
+    claim_refund_receive,
     fund_budget,
     scheme_create,
 )
@@ -239,18 +241,25 @@ def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
 ) -> None:
     """The advance paid, the claim awaits the disposal: completing the sale posts the settlement
     (issue 12: "a completed sale ... posts the compensation settlement"); what the fund may still
-    owe the bank is released by an office user, not by the bank that settled."""
+    owe the bank is released by an office user, not by the bank that settled; what the bank is
+    to return is the fund's money once an office user records it received."""
     claim = _advance_paid(sold, bank_a_user, office_user, make_org, make_user)
     assert claim.state == "awaiting_disposal"
 
     disposal_complete(actor=bank_a_user, disposal=sold, disposal_costs="20000.00")
     claim.refresh_from_db()
-    assert claim.state in ("settled", "closed")
     assert (claim.proceeds, claim.disposal_costs) == (D("900000.00"), D("20000.00"))
     assert claim.settled_by == bank_a_user and claim.settlement is not None
     assert claim.advance is not None and claim.fund_part is not None
     assert claim.settlement == claim.fund_part - claim.advance
     assert Notification.objects.filter(verb="disposal.claim_settled").exists()
+    # The sale repaid most of the loan: the bank owes back part of the advance.
+    assert claim.settlement < 0 and claim.state == "refund_due"
+    fund_id = claim.scheme.fund_id
+    before = fund_balance(fund_id)
+    closed = claim_refund_receive(actor=office_user, claim=claim)
+    assert closed.state == "closed"
+    assert fund_balance(fund_id) == before - claim.settlement
 
 
 def test_a_sale_after_the_borrower_repaid_settles_on_what_the_loan_owed_issue12(

@@ -9,16 +9,19 @@ advanced on default, settled after disposal"); the policy seeds 000-003 are not 
 The states and what moves them (one table, `ipfin.common.workflow`):
 
     filed ──approve──▶ approved ──pay──▶ awaiting_disposal ──settle──▶ settled ──pay──▶ closed
-      └───reject───▶ rejected
+      └───reject───▶ rejected                                 └──▶ refund_due ──receive──▶ closed
 
 - `approved`: a front-loaded advance is owed to the bank and waits for a second office user to
   release it (maker-checker: the approver never pays);
 - `awaiting_disposal`: nothing is owed; the pledge is being disposed of;
 - `settled`: the fund's final part exceeds the advance; the difference waits to be released.
+- `refund_due`: the fund's final part is below the advance paid; the bank is to return the
+  difference, and an office user records it once the fund has received it (`receive`).
 
 A state that waits for a payment is passed over when there is nothing to pay (`next_state` with
 `payable` 0): an approval without an advance (mode after_disposal, or nothing left to advance)
-goes straight to `awaiting_disposal`, a settlement at or below the advance straight to `closed`.
+goes straight to `awaiting_disposal`, a settlement equal to the advance straight to `closed`; a
+settlement below it (`payable` < 0) waits for the bank's return (`refund_due`).
 A loan has at most one claim that is not rejected (`LIVE_STATES`).
 """
 
@@ -45,6 +48,7 @@ class ClaimState(StrEnum):
     APPROVED = "approved"
     AWAITING_DISPOSAL = "awaiting_disposal"
     SETTLED = "settled"
+    REFUND_DUE = "refund_due"
     CLOSED = "closed"
 
     @property
@@ -57,6 +61,7 @@ class ClaimAction(StrEnum):
     REJECT = "reject"
     PAY = "pay"
     SETTLE = "settle"
+    RECEIVE = "receive"
 
 
 _STATE_ZH = {
@@ -65,6 +70,7 @@ _STATE_ZH = {
     ClaimState.APPROVED: "已批准，代偿款待拨付",
     ClaimState.AWAITING_DISPOSAL: "待处置结算",
     ClaimState.SETTLED: "已结算，补偿款待拨付",
+    ClaimState.REFUND_DUE: "已结算，待银行退还代偿款",
     ClaimState.CLOSED: "已结清",
 }
 _ACTION_ZH = {
@@ -72,6 +78,7 @@ _ACTION_ZH = {
     ClaimAction.REJECT: "驳回",
     ClaimAction.PAY: "拨付",
     ClaimAction.SETTLE: "结算",
+    ClaimAction.RECEIVE: "确认收到退还款",
 }
 
 TRANSITIONS: dict[tuple[ClaimState | None, ClaimAction], ClaimState] = {
@@ -80,6 +87,7 @@ TRANSITIONS: dict[tuple[ClaimState | None, ClaimAction], ClaimState] = {
     (ClaimState.APPROVED, ClaimAction.PAY): ClaimState.AWAITING_DISPOSAL,
     (ClaimState.AWAITING_DISPOSAL, ClaimAction.SETTLE): ClaimState.SETTLED,
     (ClaimState.SETTLED, ClaimAction.PAY): ClaimState.CLOSED,
+    (ClaimState.REFUND_DUE, ClaimAction.RECEIVE): ClaimState.CLOSED,
 }
 # A state waiting for a payment → where the claim goes when there is nothing to pay.
 _NOTHING_TO_PAY = {
@@ -104,9 +112,12 @@ def next_state(
     state: ClaimState | str | None, action: ClaimAction | str, *, payable: Decimal = Decimal(0)
 ) -> ClaimState:
     """The state after `action`, `payable` being what the fund then owes the bank on the claim
-    (a waiting state is passed over when it is 0); `IllegalTransition` (→ 409) when the state
-    does not allow the action."""
+    (a waiting state is passed over when it is 0; negative, what the bank is to return of its
+    advance: a settlement waits for it); `IllegalTransition` (→ 409) when the state does not
+    allow the action."""
     after = _WORKFLOW.next_state(state, action)
+    if payable < 0 and after is ClaimState.SETTLED:
+        return ClaimState.REFUND_DUE
     if payable <= 0 and after in _NOTHING_TO_PAY:
         return _NOTHING_TO_PAY[after]
     return after

@@ -14,6 +14,7 @@ The chart of accounts (one per fund; the fund's balance is its `fund_cash` balan
 |------------------------|-----------|-------------|----------------------------------------------|
 | `fund_cash`            | asset     | debit       | the fund's money: its balance                |
 | `advances_receivable`  | asset     | debit       | advances granted before disposal (先行代偿)  |
+| `bank_receivable`      | asset     | debit       | advance a bank is to return, not yet received |
 | `bank_payable`         | liability | credit      | owed to a bank, approved, not yet released   |
 | `budget_income`        | income    | credit      | budget entries (财政预算注资) feeding it     |
 | `compensation_expense` | expense   | debit       | the fund's final part of the losses          |
@@ -27,8 +28,11 @@ What each event posts (Dr = debit, Cr = credit):
 - settlement, the fund's final part P of the loss against the advance A:
   Dr compensation_expense P, Cr advances_receivable A, and the difference either way:
   P > A: Cr bank_payable P − A (the fund owes the bank that much more, released as a payment);
-  P < A: Dr fund_cash A − P (the bank returns it out of the disposal proceeds it holds).
+  P < A: Dr bank_receivable A − P (the bank is to return it, out of the disposal proceeds it
+  holds: owed to the fund, not yet its money).
   P = A = 0 posts nothing (no posting has fewer than two lines).
+- the bank's return of R received:  Dr fund_cash R / Cr bank_receivable R (the money is the
+                                fund's, and its balance, only once it has come in).
 
 Every posting (`posting`): at least two lines; each line a debit or a credit, exactly one of them
 above zero, to the fen; Σdebit = Σcredit. A posting that fails it is a programming error
@@ -55,6 +59,7 @@ __all__ = [
     "budget_posting",
     "payment_posting",
     "posting",
+    "refund_posting",
     "settlement_posting",
 ]
 
@@ -64,6 +69,7 @@ _ZERO = Decimal("0.00")
 class Account(StrEnum):
     FUND_CASH = "fund_cash"
     ADVANCES_RECEIVABLE = "advances_receivable"
+    BANK_RECEIVABLE = "bank_receivable"
     BANK_PAYABLE = "bank_payable"
     BUDGET_INCOME = "budget_income"
     COMPENSATION_EXPENSE = "compensation_expense"
@@ -76,6 +82,7 @@ class Account(StrEnum):
 _ACCOUNT_ZH = {
     Account.FUND_CASH: "基金存款",
     Account.ADVANCES_RECEIVABLE: "应收代偿款",
+    Account.BANK_RECEIVABLE: "应收银行退还款",
     Account.BANK_PAYABLE: "应付银行补偿款",
     Account.BUDGET_INCOME: "财政预算注资",
     Account.COMPENSATION_EXPENSE: "风险补偿支出",
@@ -87,6 +94,7 @@ class PostingKind(StrEnum):
     ADVANCE = "advance"  # a front-loaded advance approved: owed to the bank
     PAYMENT = "payment"  # what is owed to a bank released from the fund's money
     SETTLEMENT = "settlement"  # after disposal: the fund's final part against the advance
+    REFUND = "refund"  # what a bank was to return of an advance, received
 
 
 class UnbalancedPosting(ValueError):
@@ -174,10 +182,18 @@ def settlement_posting(fund_part: Decimal, advance: Decimal) -> Posting | None:
     if fund_part > advance:
         lines.append(_cr(Account.BANK_PAYABLE, fund_part - advance))
     elif fund_part < advance:
-        lines.append(_dr(Account.FUND_CASH, advance - fund_part))
+        lines.append(_dr(Account.BANK_RECEIVABLE, advance - fund_part))
     if not lines:
         return None
     return posting(PostingKind.SETTLEMENT, lines)
+
+
+def refund_posting(amount: Decimal) -> Posting:
+    """`amount` (> 0) a bank was to return of its advance (a settlement below it), received into
+    the fund's money."""
+    return posting(
+        PostingKind.REFUND, [_dr(Account.FUND_CASH, amount), _cr(Account.BANK_RECEIVABLE, amount)]
+    )
 
 
 def balance_of(postings: Iterable[Posting], account: Account) -> Decimal:

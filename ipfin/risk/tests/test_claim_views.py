@@ -14,7 +14,7 @@ from django.test import Client
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.loans.models import Loan
-from ipfin.risk.models import RiskClaim, RiskScheme
+from ipfin.risk.models import LedgerEntry, RiskClaim, RiskScheme
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,14 @@ def test_claim_approve_pay_by_another_and_the_ledger(
 
     ledger = office.get(f"/risk/funds/{fund.pk}/").content.decode()
     assert "840,000.00" in ledger or "84.00 万元" in ledger  # 1,000,000 − 160,000
+    # Each posting shows its date (the page read a field the entry does not have: "—").
+    posted = [e.posted_on.isoformat() for e in LedgerEntry.objects.filter(fund=fund)]
+    assert len(posted) == 3 and all(f'<time datetime="{day}">' in ledger for day in posted)
+    assert ledger.count('data-testid="ledger-posted-on"') == 3 and "—</td>" not in ledger
+    # A posting's second line carries its own headings (a card on a phone).
+    assert ledger.count('data-label="科目"') == sum(
+        e.lines.count() for e in LedgerEntry.objects.filter(fund=fund)
+    )
     # The bank sees its claim, but no review button; another bank sees nothing.
     mine = bank.get(f"/risk/claims/{claim.pk}/").content.decode()
     assert 'data-testid="claim-actions"' not in mine
@@ -86,3 +94,22 @@ def test_the_settlement_form_reports_bad_input_next_to_the_field(
     assert done.status_code == 302
     claim.refresh_from_db()
     assert claim.proceeds == Decimal("250000.00") and claim.settlement is not None
+    # Below the advance: the bank owes 92,800.00 back. The page says so; the settler's own
+    # record of the return is refused on the page, another office user's closes the claim.
+    assert claim.state == "refund_due"
+    page = office.get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-refundable"' in page and "92,800.00" in page
+    assert 'data-testid="claim-receive"' in page and "确定基金已收到银行退还的代偿款" in page
+    assert 'data-testid="claim-pay"' not in page
+    bank_page = client_for(bank_a_user).get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-receive"' not in bank_page  # the bank does not book it
+    refused = office.post(f"/risk/claims/{claim.pk}/refund-received/")
+    assert refused.status_code == 403
+    assert 'data-testid="action-error"' in refused.content.decode()
+    received = client_for(checker).post(f"/risk/claims/{claim.pk}/refund-received/")
+    assert received.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "closed" and claim.refund_received_by == checker
+    closed = office.get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-refund-received"' in closed
+    assert 'data-testid="claim-receive"' not in closed

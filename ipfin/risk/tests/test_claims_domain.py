@@ -48,6 +48,14 @@ def test_nothing_to_pay_passes_over_the_waiting_state_issue12() -> None:
     assert next_state(S.AWAITING_DISPOSAL, A.SETTLE, payable=D(0)) is S.CLOSED
 
 
+def test_a_settlement_below_the_advance_waits_for_the_banks_return_issue12_seed000() -> None:
+    state = next_state(S.AWAITING_DISPOSAL, A.SETTLE, payable=D("-92800.00"))
+    assert state is S.REFUND_DUE  # the bank is to return it: not closed until received
+    assert allowed_actions(state) == {A.RECEIVE}
+    assert next_state(state, A.RECEIVE) is S.CLOSED
+    assert S.REFUND_DUE in LIVE_STATES  # the loan's claim is still live: no second claim
+
+
 @pytest.mark.parametrize(
     ("state", "action"),
     [
@@ -60,6 +68,11 @@ def test_nothing_to_pay_passes_over_the_waiting_state_issue12() -> None:
         (S.CLOSED, A.PAY),
         (S.CLOSED, A.SETTLE),
         (S.SETTLED, A.SETTLE),
+        (S.SETTLED, A.RECEIVE),  # the fund owes the bank: nothing to receive
+        (S.AWAITING_DISPOSAL, A.RECEIVE),
+        (S.REFUND_DUE, A.PAY),  # the bank owes the fund: nothing to pay
+        (S.REFUND_DUE, A.SETTLE),
+        (S.CLOSED, A.RECEIVE),
     ],
 )
 def test_what_a_state_does_not_allow_is_refused_issue12(state: S, action: A) -> None:

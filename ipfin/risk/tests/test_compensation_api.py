@@ -287,17 +287,37 @@ def test_a_claims_life_over_the_api_seed000_issue12(
         claim_url(claim["id"], "settle"), {"proceeds": "250000.00", "disposal_costs": "10000.00"}
     )
     assert settled.status_code == 200, settled.content
-    assert {k: settled.json()[k] for k in ("state", "loss", "fund_part", "settlement")} == {
-        "state": "closed",
+    fields = ("state", "loss", "fund_part", "settlement", "refund_due", "allowed_actions")
+    assert {k: settled.json()[k] for k in fields} == {
+        "state": "refund_due",
         "loss": "168000.00",
         "fund_part": "67200.00",
         "settlement": "-92800.00",
+        "refund_due": "92800.00",
+        "allowed_actions": ["receive"],
     }
+    # Owed by the bank, not yet the fund's money.
+    assert office.get(fund_url(fund, "ledger")).json()["balance"] == "840000.00"
+    maker = office.post_json(claim_url(claim["id"], "refund-received"))
+    assert (maker.status_code, maker.json()["code"]) == (403, "checker_is_maker")
+    received = second.post_json(claim_url(claim["id"], "refund-received"))
+    assert received.status_code == 200, received.content
+    fields = ("state", "refund_due", "refund_received_by", "allowed_actions")
+    assert {k: received.json()[k] for k in fields} == {
+        "state": "closed",
+        "refund_due": "0.00",
+        "refund_received_by": "office_checker",
+        "allowed_actions": [],
+    }
+    again = second.post_json(claim_url(claim["id"], "refund-received"))
+    assert (again.status_code, again.json()["code"]) == (409, "illegal_transition")
     ledger = office.get(fund_url(fund, "ledger")).json()
     assert ledger["balance"] == "932800.00"
-    assert [e["kind"] for e in ledger["items"]] == ["settlement", "payment", "advance", "budget"]
+    kinds = ["refund", "settlement", "payment", "advance", "budget"]
+    assert [e["kind"] for e in ledger["items"]] == kinds
     assert [e["balance"] for e in ledger["items"]] == [
         "932800.00",
+        "840000.00",
         "840000.00",
         "1000000.00",
         "1000000.00",
@@ -383,7 +403,7 @@ def test_another_banks_claim_is_a_404_for_every_action(
 ) -> None:
     claim = file_claim()
     bodies = {"reject": {"reason": "x"}, "settle": {"proceeds": "1.00"}}
-    for action in ("approve", "reject", "pay", "settle"):
+    for action in ("approve", "reject", "pay", "settle", "refund-received"):
         response = bank_b_api.post_json(claim_url(claim, action), bodies.get(action, {}))
         assert (response.status_code, response.json()["code"]) == (404, "risk_claim_not_found")
     claim.refresh_from_db()

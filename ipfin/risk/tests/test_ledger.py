@@ -26,6 +26,7 @@ from ipfin.risk.domain.ledger import (
     budget_posting,
     payment_posting,
     posting,
+    refund_posting,
     settlement_posting,
 )
 
@@ -76,15 +77,24 @@ def test_a_payment_releases_what_is_owed_from_the_funds_money_issue12() -> None:
     }
 
 
-def test_settlement_below_the_advance_the_bank_returns_the_difference_seed000() -> None:
-    # The worked example of test_compensation.py: advance 300,000.00, fund's part 192,000.00.
+def test_settlement_below_the_advance_the_bank_owes_the_difference_until_received_seed000() -> None:
+    """The worked example of test_compensation.py: advance 300,000.00, fund's part 192,000.00.
+    The bank is to return 108,000.00: a receivable, the fund's money only once it comes in (it
+    was posted to fund_cash at once, a balance the fund's bank account did not hold)."""
     p = settlement_posting(D("192000.00"), D("300000.00"))
     assert p is not None
     assert legs(p) == {
         ("compensation_expense", "Dr", D("192000.00")),
         ("advances_receivable", "Cr", D("300000.00")),
-        ("fund_cash", "Dr", D("108000.00")),
+        ("bank_receivable", "Dr", D("108000.00")),
     }
+    assert balance_of([p], Account.FUND_CASH) == 0
+    received = refund_posting(D("108000.00"))
+    assert legs(received) == {
+        ("fund_cash", "Dr", D("108000.00")),
+        ("bank_receivable", "Cr", D("108000.00")),
+    }
+    assert balance_of([p, received], Account.BANK_RECEIVABLE) == 0
 
 
 def test_settlement_above_the_advance_the_fund_owes_the_bank_more_seed000() -> None:
@@ -108,7 +118,7 @@ def test_settlement_after_disposal_without_advance_and_with_nothing_to_share() -
     whole = settlement_posting(D("0.00"), D("5.00"))  # everything recovered: the advance returns
     assert whole is not None and legs(whole) == {
         ("advances_receivable", "Cr", D("5.00")),
-        ("fund_cash", "Dr", D("5.00")),
+        ("bank_receivable", "Dr", D("5.00")),
     }
 
 
@@ -138,7 +148,7 @@ def test_an_unbalanced_posting_is_never_made_issue12(lines: list[Line]) -> None:
 
 
 def test_a_zero_amount_is_no_posting() -> None:
-    for make in (budget_posting, advance_posting, payment_posting):
+    for make in (budget_posting, advance_posting, payment_posting, refund_posting):
         with pytest.raises(UnbalancedPosting):
             make(D("0.00"))
 
@@ -152,6 +162,7 @@ events = st.lists(
         st.tuples(st.just("advance"), fen),
         st.tuples(st.just("settle"), st.integers(min_value=0, max_value=10**9)),
         st.just(("pay", D(0))),
+        st.just(("receive", D(0))),
     ),
     max_size=40,
 )
@@ -162,13 +173,15 @@ def test_every_posting_and_the_whole_ledger_balance_and_cash_reconciles_issue12(
     sequence: list[tuple[str, object]],
 ) -> None:
     """A fund that pays only what it owes and only out of its money: budget entries, advances
-    approved (paid when the money is there), settlements of the advances paid. After every step:
-    each posting has two legs or more and Σdebit = Σcredit, the ledger as a whole too; the money =
-    budget − payments + returns ≥ 0; what is owed = what was approved or settled and not paid;
-    advances receivable = the advances approved and not yet settled."""
+    approved (paid when the money is there), settlements of the advances paid, banks' returns
+    received. After every step: each posting has two legs or more and Σdebit = Σcredit, the
+    ledger as a whole too; the money = budget − payments + returns received ≥ 0; what is owed =
+    what was approved or settled and not paid; advances receivable = the advances approved and
+    not yet settled; what the banks are to return = settled below the advance, not received."""
     ledger: list[Posting] = []
     budget = paid = returned = D(0)
     owed: list[tuple[str, Decimal]] = []  # (what, amount) waiting for payment, oldest first
+    returns: list[Decimal] = []  # what banks are to return, settled and not yet received
     open_advances: list[Decimal] = []  # advances paid, waiting for their settlement
     for kind, value in sequence:
         new: Posting | None = None
@@ -192,8 +205,11 @@ def test_every_posting_and_the_whole_ledger_balance_and_cash_reconciles_issue12(
             new = settlement_posting(part, advance)
             if part > advance:
                 owed.append(("settlement", part - advance))
-            else:
-                returned += advance - part
+            elif part < advance:
+                returns.append(advance - part)
+        elif kind == "receive" and returns:
+            amount = returns.pop(0)
+            new, returned = refund_posting(amount), returned + amount
         if new is None:
             continue
         assert len(new.lines) >= 2
@@ -209,5 +225,6 @@ def test_every_posting_and_the_whole_ledger_balance_and_cash_reconciles_issue12(
         assert balance_of(ledger, Account.ADVANCES_RECEIVABLE) == approved + sum(
             open_advances, D(0)
         )
+        assert balance_of(ledger, Account.BANK_RECEIVABLE) == sum(returns, D(0))
     # The trial balance: the accounts sum to zero.
     assert sum((balance_of(ledger, account) for account in Account), D(0)) == 0

@@ -1,9 +1,10 @@
 """The fund's ledger through the real services, property-tested: random sequences of budget
-entries, claims approved, payments released (or refused), settlements after disposal and the
-turn of a year. After every step, in the database: each posting has two lines or more and
-Σdebit = Σcredit, and so has the whole ledger; the balance (fund_cash, one SQL aggregate) equals
-budget − payments + returns and is never negative; no claim's fund part or advance exceeds the
-cap per loan, no bank is paid more than the cap in a year.
+entries, claims approved, payments released (or refused), settlements after disposal, banks'
+returns received and the turn of a year. After every step, in the database: each posting has two
+lines or more and Σdebit = Σcredit, and so has the whole ledger; the balance (fund_cash, one SQL
+aggregate) equals budget − payments + returns received and is never negative; what the banks are
+to return (bank_receivable) equals the settlements below the advance not yet received; no claim's
+fund part or advance exceeds the cap per loan, no bank is paid more than the cap in a year.
 
 Source: issue 12 ("A fund ledger in double-entry form (every posting two legs, Σdebit = Σcredit,
 the balance reconciles at every step, never below zero); the per-bank-per-year cap holds across
@@ -29,7 +30,13 @@ from ipfin.common.errors import Conflict
 from ipfin.loans.models import Loan
 from ipfin.risk import selectors
 from ipfin.risk.models import LedgerEntry, LedgerLine, RiskClaim, RiskScheme
-from ipfin.risk.services import claim_approve, claim_file, claim_pay, claim_settle
+from ipfin.risk.services import (
+    claim_approve,
+    claim_file,
+    claim_pay,
+    claim_refund_receive,
+    claim_settle,
+)
 from ipfin.risk.tests.conftest import CLAIM_DAY
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +56,7 @@ steps = st.lists(
         st.tuples(st.just("claim")),
         st.tuples(st.just("pay"), st.integers(0, LOANS - 1)),
         st.tuples(st.just("settle"), st.integers(0, LOANS - 1), proceeds),
+        st.tuples(st.just("receive"), st.integers(0, LOANS - 1)),
         st.tuples(st.just("next_year")),
     ),
     min_size=1,
@@ -63,6 +71,7 @@ class Books:
     budget: Decimal = field(default_factory=Decimal)
     paid: Decimal = field(default_factory=Decimal)
     returned: Decimal = field(default_factory=Decimal)
+    to_return: Decimal = field(default_factory=Decimal)
     day: date = CLAIM_DAY
     claims: list[RiskClaim] = field(default_factory=list)
 
@@ -89,6 +98,10 @@ def _check(fund: Organisation, books: Books, scheme: RiskScheme) -> None:
     money = selectors.fund_balance(fund.pk)
     assert money == books.budget - books.paid + books.returned
     assert money >= 0
+    receivable = lines.filter(account="bank_receivable").aggregate(
+        dr=Sum("debit"), cr=Sum("credit")
+    )
+    assert (receivable["dr"] or 0) - (receivable["cr"] or 0) == books.to_return
     for claim in RiskClaim.objects.filter(scheme=scheme):
         assert (claim.advance or 0) <= CAP_PER_LOAN
         assert (claim.fund_part or 0) <= CAP_PER_LOAN
@@ -109,7 +122,7 @@ def _check(fund: Organisation, books: Books, scheme: RiskScheme) -> None:
 # A whole life: advance paid, then returned in part (a negative settlement) or topped up.
 @example(
     opening=D("1000000.00"),
-    sequence=[("claim",), ("pay", 0), ("settle", 0, D("250000.00"))],
+    sequence=[("claim",), ("pay", 0), ("settle", 0, D("250000.00")), ("receive", 0)],
 )
 # A fund-insufficient refusal, the budget, then the payment; an after-the-cap advance.
 @example(
@@ -186,7 +199,15 @@ def _run(
         assert settled.settlement is not None
         event(f"settled {'+' if settled.settlement > 0 else '-' if settled.settlement else '0'}")
         if settled.settlement < 0:
-            books.returned -= settled.settlement
+            books.to_return -= settled.settlement
+    elif kind == "receive" and (due := books.in_state("refund_due")):
+        claim = due[step[1] % len(due)]
+        amount = selectors.claim_refundable(claim.pk)
+        closed = claim_refund_receive(actor=maker, claim=claim, today=books.day)  # not the settler
+        assert closed.state == "closed"
+        event("return received")
+        books.returned += amount
+        books.to_return -= amount
 
 
 def test_what_the_borrower_repaid_since_the_filing_is_no_loss_to_share(

@@ -36,6 +36,7 @@ from ipfin.risk.services import (
     claim_approve,
     claim_file,
     claim_pay,
+    claim_refund_receive,
     claim_reject,
     claim_settle,
     fund_budget,
@@ -584,7 +585,7 @@ def advanced_claim(approved_claim: RiskClaim, checker: User) -> RiskClaim:
 
 
 def test_settlement_below_the_advance_the_bank_returns_it_seed000_minfadian_art561(
-    advanced_claim: RiskClaim, office_user: User, fund: Organisation
+    advanced_claim: RiskClaim, office_user: User, checker: User, fund: Organisation
 ) -> None:
     # Proceeds 250,000.00: costs 10,000.00, interest 8,000.00, principal 232,000.00; loss
     # 168,000.00, the fund's 0.4 = 67,200.00; settlement 67,200.00 − 160,000.00 = −92,800.00.
@@ -596,15 +597,44 @@ def test_settlement_below_the_advance_the_bank_returns_it_seed000_minfadian_art5
         D("67200.00"),
         D("-92800.00"),
     )
-    assert settled.state == "closed"  # nothing owed: the bank returned the difference
-    assert balance(fund) == D("1000000.00") - D("160000.00") + D("92800.00")
+    # The bank owes the fund 92,800.00: not the fund's money until it has come in.
+    assert settled.state == "refund_due"
+    assert selectors.claim_refundable(settled.pk) == D("92800.00")
+    assert balance(fund) == D("1000000.00") - D("160000.00")
     entry = LedgerEntry.objects.get(kind="settlement")
     assert {(x.account, x.debit, x.credit) for x in entry.lines.all()} == {
         ("compensation_expense", D("67200.00"), D("0.00")),
         ("advances_receivable", D("0.00"), D("160000.00")),
-        ("fund_cash", D("92800.00"), D("0.00")),
+        ("bank_receivable", D("92800.00"), D("0.00")),
     }
+    # Who settled it does not book the money; another office user does, once.
+    assert refused(
+        PermissionDenied, lambda: claim_refund_receive(actor=office_user, claim=settled)
+    ).code == ("checker_is_maker")
+    closed = claim_refund_receive(actor=checker, claim=settled)
+    assert (closed.state, closed.refund_received_by) == ("closed", checker)
+    assert balance(fund) == D("1000000.00") - D("160000.00") + D("92800.00")
+    assert selectors.claim_refundable(closed.pk) == D("0.00")
+    received = LedgerEntry.objects.get(kind="refund")
+    assert {(x.account, x.debit, x.credit) for x in received.lines.all()} == {
+        ("fund_cash", D("92800.00"), D("0.00")),
+        ("bank_receivable", D("0.00"), D("92800.00")),
+    }
+    assert refused(Conflict, lambda: claim_refund_receive(actor=checker, claim=closed))
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    audit = AuditRecord.objects.get(action="risk.claim_receive")
+    assert audit.after["amount"] == "92800.00" and audit.after["state"] == "closed"
     balanced_postings()
+
+
+def test_no_return_is_received_on_a_claim_that_owes_none(
+    advanced_claim: RiskClaim, office_user: User, checker: User
+) -> None:
+    for claim in (advanced_claim, claim_settle(actor=office_user, claim=advanced_claim,
+                                               proceeds="0.00")):  # fmt: skip
+        with pytest.raises(Conflict):
+            claim_refund_receive(actor=checker, claim=claim)
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
 def test_settlement_above_the_advance_is_paid_by_a_checker_seed000(

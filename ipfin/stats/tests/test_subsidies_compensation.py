@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +14,15 @@ from ipfin.accounts.models import Organisation, OrganisationKind, Role, User
 from ipfin.financing.services import policy_publish
 from ipfin.loans import services as loans
 from ipfin.loans.models import Repayment
-from ipfin.risk.services import claim_approve, claim_file, claim_pay, fund_budget, scheme_create
+from ipfin.risk.services import (
+    claim_approve,
+    claim_file,
+    claim_pay,
+    claim_refund_receive,
+    claim_settle,
+    fund_budget,
+    scheme_create,
+)
 from ipfin.stats.tests.conftest import Book
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +134,16 @@ def test_compensation_paid_is_the_funds_cash_paid_to_the_bank_in_the_period(
     assert regions["110108"]["compensation_paid"] == "120000.00"
     _, before = _rows(client, **{"from": "2025-01-01", "to": "2025-06-09"})
     assert before["compensation_paid"] == "0.00"  # approved, not yet paid
+    # Sold for all the loan owed: the fund's part is nothing, the bank is to return the whole
+    # advance. The settlement moves no cash; the return counts when the fund receives it.
+    settled = claim_settle(
+        actor=office_user, claim=claim, proceeds="400000.00", today=date(2025, 7, 1)
+    )
+    assert settled.state == "refund_due" and settled.settlement == Decimal("-120000.00")
+    _, q3 = _rows(client, **{"from": "2025-07-01", "to": "2025-09-30"})
+    assert q3["compensation_paid"] == "0.00"
+    claim_refund_receive(actor=checker, claim=settled, today=date(2025, 8, 3))
+    _, q3 = _rows(client, **{"from": "2025-07-01", "to": "2025-09-30"})
+    assert q3["compensation_paid"] == "-120000.00"  # returned: what the fund paid, net
+    _, year = _rows(client, **{"from": "2025-01-01", "to": "2025-12-31"})
+    assert year["compensation_paid"] == "0.00"
