@@ -196,6 +196,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
         pgettext_lazy("audit group", "质物处置"),
         {
             "insurance.policy_issue": pgettext_lazy("audit", "出具保险保单"),
+            "insurance.policy_accept": pgettext_lazy("audit", "被保险银行确认保单"),
             "insurance.claim_notify": pgettext_lazy("audit", "保险报案"),
             "insurance.claim_assess": pgettext_lazy("audit", "保险定损"),
             "insurance.claim_pay": pgettext_lazy("audit", "保险赔付"),

@@ -57,6 +57,7 @@ def _policy(p: Policy) -> dict[str, Any]:
         "starts_on": p.starts_on,
         "ends_on": p.ends_on,
         "paid_out": money_str(Decimal(p.paid_out)),
+        "accepted_at": p.accepted_at,
         "members": [
             {
                 "insurer": {"id": m.insurer_id, "name": m.insurer.name},
@@ -90,9 +91,10 @@ def policy_issue(request: HttpRequest, payload: InsurancePolicyIn) -> Status[dic
     """The lead insurer issues a policy: premium = rate × sum insured, half-up to the fen, split
     among the co-insurance pool (共保体) to the fen by largest remainder (the lead keeps the share
     the co-insurers leave). pledge_guarantee (质押融资保证保险) is on a disbursed loan: the
-    borrower is the policyholder, the bank the insured, one such policy on a loan at a time (409
-    `loan_already_insured` for a term overlapping another's; 409 `loan_has_claim` once a
-    compensation claim shares the loan's loss). 422 naming the field otherwise."""
+    borrower is the policyholder, the bank the insured, who accepts it (POST …/accept) before it
+    covers anything; one such policy on a loan at a time (409 `loan_already_insured` for a term
+    overlapping an accepted one's; 409 `loan_has_claim` once a compensation claim shares the
+    loan's loss). 422 naming the field otherwise."""
     policy = services.policy_issue(actor=request.user, data=payload.dict())
     return Status(201, _policy(selectors.policy_get(actor=request.user, policy_id=policy.pk)))
 
@@ -106,6 +108,16 @@ def policy_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/insurance/policies/{insurance_policy_id}", response=InsurancePolicyOut)
 def policy_detail(request: HttpRequest, insurance_policy_id: int) -> dict[str, Any]:
     """One policy the caller is a party to; 404 otherwise."""
+    return _policy(selectors.policy_get(actor=request.user, policy_id=insurance_policy_id))
+
+
+@router.post("/insurance/policies/{insurance_policy_id}/accept", response=InsurancePolicyOut)
+def policy_accept(request: HttpRequest, insurance_policy_id: int) -> dict[str, Any]:
+    """The insured bank's loan staff accept a pledge-financing guarantee insurance on the bank's
+    loan: from now on it shares the loan's loss. 404 for a policy not on one of the bank's loans;
+    409 `policy_accepted` a second time, `loan_already_insured` over an accepted policy's term,
+    `loan_has_claim` once a compensation claim shares the loss."""
+    services.policy_accept(actor=request.user, policy_id=insurance_policy_id)
     return _policy(selectors.policy_get(actor=request.user, policy_id=insurance_policy_id))
 
 

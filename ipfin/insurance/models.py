@@ -70,6 +70,12 @@ class Policy(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Pledge-financing guarantee insurance: the insured bank's acceptance (its staff's), without
+    # which the policy covers nothing in the waterfall nor keeps another insurer's off the loan.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("银行确认时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

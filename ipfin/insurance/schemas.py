@@ -3,6 +3,7 @@ a rate a decimal string from 0 to 1 with at most ten decimals (RATIO_PATTERN).""
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -84,6 +85,11 @@ class InsurancePolicyOut(Schema):
     starts_on: IsoDate
     ends_on: IsoDate
     paid_out: str
+    accepted_at: datetime.datetime | None = Field(
+        ...,
+        description="pledge_guarantee: when the insured bank accepted it (null: not yet, it "
+        "covers nothing)",
+    )
     members: list[InsurancePolicyMemberOut]
 
 

@@ -7,7 +7,14 @@
   sum to exactly 1); the premium is split among them to the fen by largest remainder.
   Pledge-financing guarantee insurance (质押融资保证保险) is on one loan: the policyholder is its
   borrower, the beneficiary its bank, `loss_share` the share of the bank's loss it pays; one such
-  policy on a loan at a time (terms that overlap another's: 409 `loan_already_insured`).
+  policy on a loan at a time (terms that overlap an accepted one's: 409 `loan_already_insured`).
+- `policy_accept` (the insured bank's loan staff, `LOAN_MANAGE`): the bank accepts a
+  pledge-financing guarantee insurance issued on its loan. Until then the policy covers nothing
+  (the waterfall, a claim's notice: 409 `policy_not_accepted`) and keeps no other policy off the
+  loan: an insurer that knew a loan's ids could otherwise insure it first and shut out the
+  insurer the bank had chosen. Acceptance is refused over an accepted policy's term (409
+  `loan_already_insured`, under the loan's row lock) and once the loan has a compensation claim
+  (409 `loan_has_claim`).
 - `claim_notify` (the policyholder's or the beneficiary's staff): notice of a loss, the amount
   claimed and what happened, within the policy's term.
 - `claim_assess` (the lead insurer): the loss it assesses; the payout is the loss less the
@@ -63,6 +70,7 @@ __all__ = [
     "claim_from_settlement",
     "claim_notify",
     "claim_pay",
+    "policy_accept",
     "policy_cover",
     "policy_issue",
 ]
@@ -86,6 +94,7 @@ def _snapshot(p: Policy) -> dict[str, Any]:
         "loss_share": None if p.loss_share is None else ratio_text(Decimal(p.loss_share)),
         "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
         "paid_out": money_str(Decimal(p.paid_out)),
+        "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
         "members": [
             {
                 "insurer": m.insurer_id,
@@ -161,20 +170,25 @@ def _members(lead: Organisation, raw: Any) -> CoInsurance:
     return CoInsurance.of([(lead.pk, rest), *others])
 
 
-def _refuse_second_cover(loan: Loan, starts_on: date, ends_on: date) -> None:
+def _refuse_second_cover(
+    loan: Loan, starts_on: date, ends_on: date, besides: int | None = None
+) -> None:
     """One pledge-financing guarantee insurance on a loan at a time: the waterfall takes one
     policy's share of the loss (`policy_cover`), so a second one over the same days would be
     paid for and never pay — or, dated earlier, take the place of the policy the bank relies on.
-    Under the loan's row lock, so that two insurers at once cannot both issue (409
-    `loan_already_insured`, naming the policy in force and its term)."""
+    Only accepted policies count (the bank's choice; `besides`: the one being accepted). Under
+    the loan's row lock, so that two at once cannot both pass (409 `loan_already_insured`,
+    naming the policy in force and its term)."""
     Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk", flat=True).get()
     other = (
         Policy.objects.filter(
             loan_id=loan.pk,
             kind=ProductKind.PLEDGE_GUARANTEE.value,
+            accepted_at__isnull=False,
             starts_on__lte=ends_on,
             ends_on__gte=starts_on,
         )
+        .exclude(pk=besides or 0)
         .order_by("starts_on", "id")
         .first()
     )
@@ -190,6 +204,18 @@ def _refuse_second_cover(loan: Loan, starts_on: date, ends_on: date) -> None:
                 "starts_on": other.starts_on.isoformat(),
                 "ends_on": other.ends_on.isoformat(),
             },
+        )
+
+
+def _refuse_once_claimed(loan: Loan) -> None:
+    """A loan whose loss is being shared already (`policy_cover` is read when its compensation
+    claim is filed): a policy issued or accepted now could never pay (`settled_by_claim`), and
+    its premium would be owed (409 `loan_has_claim`)."""
+    if RiskClaim.objects.filter(loan_id=loan.pk).exclude(state="rejected").exists():
+        raise Conflict(
+            "该贷款已申请风险补偿，损失已在分担中，不能再投保质押融资保证保险。",
+            "The loan has a compensation claim sharing its loss: it cannot be insured now.",
+            code="loan_has_claim",
         )
 
 
@@ -238,14 +264,7 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
                 "未找到该借款企业在该银行的已放款贷款。",
                 "No disbursed loan with that id, borrower and bank.",
             )
-        if RiskClaim.objects.filter(loan_id=loan.pk).exclude(state="rejected").exists():
-            # Its loss is being shared already (policy_cover is read when the claim is filed):
-            # a policy now could never pay (`settled_by_claim`), and its premium would be owed.
-            raise Conflict(
-                "该贷款已申请风险补偿，损失已在分担中，不能再投保质押融资保证保险。",
-                "The loan has a compensation claim sharing its loss: it cannot be insured now.",
-                code="loan_has_claim",
-            )
+        _refuse_once_claimed(loan)
         policyholder = Organisation.objects.get(pk=loan.enterprise_id)
         beneficiary = Organisation.objects.get(pk=loan.bank_id)
         loss_share = ratio_in(
@@ -328,7 +347,7 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
         notify_orgs(
             [
                 policyholder.pk,
-                beneficiary.pk if beneficiary else None,
+                beneficiary.pk if beneficiary and loan is None else None,  # below: to accept
                 *(insurer for insurer, _ in pool.members[1:]),
             ],
             policy,
@@ -338,6 +357,65 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
             f"保险费 {money_str(charged)} 元。",
             f"{lead.name} issued policy #{policy.pk} ({kind.value}): sum insured "
             f"{money_str(sum_insured)} yuan, premium {money_str(charged)} yuan.",
+        )
+        if loan is not None and beneficiary is not None:
+            notify_orgs(
+                [beneficiary.pk],
+                policy,
+                "insurance.policy_to_accept",
+                f"保单 #{policy.pk} 承保贷款 #{loan.pk}，须经本行确认后方纳入风险分担。",
+                f"Policy #{policy.pk} insures loan #{loan.pk}: it shares the loss only once "
+                "your bank accepts it.",
+            )
+    return policy
+
+
+def policy_accept(*, actor: User, policy_id: Any) -> Policy:
+    """The insured bank accepts a pledge-financing guarantee insurance on its loan (see the
+    module docstring): a policy not on one of its loans is a 404; one accepted already, a 409
+    `policy_accepted`."""
+    require(actor, Perm.LOAN_MANAGE)
+    bank = acting_organisation(actor)
+    with transaction.atomic():
+        policy = (
+            Policy.objects.select_for_update()
+            .filter(
+                pk=int_in(policy_id, "policy_id"),
+                kind=ProductKind.PLEDGE_GUARANTEE.value,
+                beneficiary_id=bank.pk,
+                loan__isnull=False,
+            )
+            .first()
+        )
+        if policy is None:
+            raise NotFound("未找到该保单。", "No such policy.", code="policy_not_found")
+        if policy.accepted_at is not None:
+            raise Conflict(
+                f"保单 #{policy.pk} 已于 {timezone.localtime(policy.accepted_at):%Y-%m-%d} 确认。",
+                f"Policy #{policy.pk} was accepted already.",
+                code="policy_accepted",
+            )
+        loan = policy.loan
+        assert loan is not None  # filtered above
+        _refuse_second_cover(loan, policy.starts_on, policy.ends_on, besides=policy.pk)
+        _refuse_once_claimed(loan)
+        before = _snapshot(policy)
+        policy.accepted_by = actor
+        policy.accepted_at = timezone.now()
+        policy.save(update_fields=["accepted_by", "accepted_at"])
+        audit_record(
+            actor=actor,
+            action="insurance.policy_accept",
+            obj=policy,
+            before=before,
+            after=_snapshot(policy),
+        )
+        notify_orgs(
+            [policy.insurer_id, policy.policyholder_id, *pool_member_ids(policy)],
+            policy,
+            "insurance.policy_accept",
+            f"{bank.name} 已确认保单 #{policy.pk}（贷款 #{loan.pk}）。",
+            f"{bank.name} accepted policy #{policy.pk} (loan #{loan.pk}).",
         )
     return policy
 
@@ -378,6 +456,13 @@ def claim_notify(
     day = today or timezone.localdate()
     with transaction.atomic():
         org, policy = _policy_for_claimant(actor, policy_id)
+        if policy.loan_id is not None and policy.accepted_at is None:
+            raise Conflict(
+                f"保单 #{policy.pk} 尚未经被保险银行确认，不承担保险责任。",
+                f"Policy #{policy.pk} has not been accepted by the insured bank: it covers "
+                "nothing yet.",
+                code="policy_not_accepted",
+            )
         if not policy.starts_on <= day <= policy.ends_on:
             raise Conflict(
                 f"保单保险期间为 {policy.starts_on} 至 {policy.ends_on}，今日不在期间内。",
@@ -570,6 +655,7 @@ def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
         Policy.objects.filter(
             loan_id=loan_id,
             kind=ProductKind.PLEDGE_GUARANTEE.value,
+            accepted_at__isnull=False,
             starts_on__lte=day,
             ends_on__gte=day,
         )

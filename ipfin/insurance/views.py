@@ -96,7 +96,12 @@ def _detail(request: HttpRequest, policy_id: int, status: int = 200, **given: An
             for c in claims
         ],
         "lead": lead,
-        "can_notify": org_id in (policy.policyholder_id, policy.beneficiary_id),
+        "can_notify": org_id in (policy.policyholder_id, policy.beneficiary_id)
+        and (policy.loan_id is None or policy.accepted_at is not None),
+        "can_accept": policy.loan_id is not None
+        and policy.accepted_at is None
+        and org_id == policy.beneficiary_id
+        and has_perm(request.user, Perm.LOAN_MANAGE),
         "left": policy.sum_insured - policy.paid_out,
         "notice_form": given.get("notice_form") or ClaimNoticeForm(),
         "assess_form": given.get("assess_form") or AssessForm(),
@@ -142,6 +147,19 @@ def claim_notify(request: HttpRequest, policy_id: int) -> HttpResponse:
         return _("已报案，等待保险机构定损。")
 
     return _act(request, policy_id, run, "notice_form", form)
+
+
+@login_required
+@domain_errors
+@require_POST
+def policy_accept(request: HttpRequest, policy_id: int) -> HttpResponse:
+    selectors.policy_get(actor=request.user, policy_id=policy_id)  # 404 for strangers
+
+    def run() -> str:
+        services.policy_accept(actor=require_login(request.user), policy_id=policy_id)
+        return _("已确认保单，该保单自即日起参与本笔贷款的风险分担。")
+
+    return _act(request, policy_id, run, "notice_form")
 
 
 def _claim_policy(request: HttpRequest, claim_id: int) -> int:

@@ -172,6 +172,8 @@ def _bank_a_loan(cast: Cast, product: ProductVersion, on: Collateral, history: H
             "ends_on": add_months(d0, 12),
         },
     )
+    # The bank accepts it: from then on it shares the loan's loss.
+    insurance.policy_accept(actor=cast.bank_a, policy_id=policy.pk)
     for n in (1, 2):
         _pay_due(loan, cast.bank_a, add_months(d0, n), today)
     _pay_due(loan, cast.bank_a, history.loan_a_late_payment, today)

@@ -145,8 +145,24 @@ def test_pledge_guarantee_insurance_pays_its_share_of_the_banks_loss_issue16(
         assert (refused.status_code, refused.json()["code"]) == (422, "loan_not_found")
     policy = api_client(lead).post_json(URL, body).json()
     assert policy["beneficiary"]["id"] == bank_a_user.organisation_id
-    assert (policy["subject"], policy["premium"]) == ("loan", "3000.00")
+    assert (policy["subject"], policy["premium"], policy["accepted_at"]) == (
+        "loan",
+        "3000.00",
+        None,
+    )
     pid = policy["id"]
+    # Until the bank accepts it the policy covers nothing: no notice of a claim. The insurer
+    # cannot accept it for the bank; the bank does, once.
+    early = api_client(bank_a_user).post_json(
+        f"{URL}/{pid}/claims", {"amount": "1.00", "description": "x"}
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "policy_not_accepted")
+    assert api_client(lead).post_json(f"{URL}/{pid}/accept").status_code == 403
+    accepted = api_client(bank_a_user).post_json(f"{URL}/{pid}/accept")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["accepted_at"] is not None
+    again = api_client(bank_a_user).post_json(f"{URL}/{pid}/accept")
+    assert (again.status_code, again.json()["code"]) == (409, "policy_accepted")
     # The insurer cannot give notice on its own policy; the bank can.
     assert (
         api_client(lead)

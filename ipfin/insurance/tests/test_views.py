@@ -113,9 +113,21 @@ def test_insurer_issues_a_co_insured_policy_bank_gives_notice_insurer_assesses_a
     assert [m.premium_part for m in policy.members.order_by("position")] == [
         D("600.00"), D("400.00"),
     ]  # fmt: skip
-    # The borrower and the bank see it; the bank gives notice of a loss.
+    # The borrower and the bank see it; the bank accepts it (confirmed), then gives notice of a
+    # loss. Before its acceptance it offers no notice.
     assert client_for(enterprise_a_user).get(f"/insurance/{policy.pk}/").status_code == 200
     bank = client_for(bank_a_user)
+    waiting = bank.get(f"/insurance/{policy.pk}/").content.decode()
+    assert 'data-testid="policy-accept"' in waiting and "data-confirm=" in waiting
+    assert "待银行确认" in waiting
+    assert (
+        'data-testid="policy-accept"' not in office.get(f"/insurance/{policy.pk}/").content.decode()
+    )
+    assert bank.post(f"/insurance/{policy.pk}/accept/").status_code == 302
+    policy.refresh_from_db()
+    assert policy.accepted_by == bank_a_user
+    accepted = bank.get(f"/insurance/{policy.pk}/").content.decode()
+    assert 'data-testid="policy-accept"' not in accepted and "待银行确认" not in accepted
     notice = {"amount": "50000.00", "description": "借款企业三期本息逾期，质物处置后仍有损失"}
     assert bank.post(f"/insurance/{policy.pk}/claims/", notice).status_code == 302
     claim = InsuranceClaim.objects.get(policy=policy)

@@ -19,7 +19,7 @@ import pytest
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.audit.models import AuditRecord
-from ipfin.common.errors import Conflict
+from ipfin.common.errors import Conflict, NotFound, PermissionDenied
 from ipfin.guarantees import services as guarantees
 from ipfin.guarantees.models import Guarantee
 from ipfin.insurance import services as insurance
@@ -56,9 +56,17 @@ def _guarantee(loan: Loan, bank_user: User, guarantor_user: User, *, cap: str) -
     return guarantees.guarantee_decide(actor=guarantor_user, guarantee=asked, decision="issue")
 
 
+def _bank_user(loan: Loan) -> User:
+    """A loan officer of the loan's bank (who accepts a policy on it)."""
+    user = User.objects.filter(organisation_id=loan.bank_id).order_by("pk").first()
+    assert user is not None
+    return user
+
+
 def _policy(loan: Loan, insurers: list[User], sum_insured: str = "100000.00") -> Policy:
+    """A policy issued by the first insurer (the second co-insures) and accepted by the bank."""
     lead, second = insurers
-    return insurance.policy_issue(
+    issued = insurance.policy_issue(
         actor=lead,
         data={
             "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
@@ -67,6 +75,7 @@ def _policy(loan: Loan, insurers: list[User], sum_insured: str = "100000.00") ->
             "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.4"}],
         },
     )  # fmt: skip
+    return insurance.policy_accept(actor=_bank_user(loan), policy_id=issued.pk)
 
 
 def test_guarantee_and_policy_share_the_loss_in_the_waterfall_seed002_seed004_8_seed000(
@@ -392,13 +401,61 @@ def test_one_guarantee_insurance_on_a_loan_at_a_time_a_backdated_one_displaces_n
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_insurers_at_once_issue_one_guarantee_insurance_on_a_loan_seed004_8(
+def test_an_insurer_that_insures_a_loan_first_covers_nothing_until_the_bank_accepts_seed004_8(
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    bank_b_user: User,
+    insurer_users: list[User],
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """An insurer that knows a loan's ids issues on it first: the policy covers nothing (no share
+    in the waterfall, no notice of a claim: 409 `policy_not_accepted`) and keeps no one off the
+    loan. The insurer the bank chose issues over the same days; the bank accepts that one, and
+    the first can no longer be accepted (409 `loan_already_insured`)."""
+    loan = npl_loan()
+    squatter = make_user("insurer_s", make_org(OrganisationKind.INSURER, "丁财产保险股份有限公司"))
+    first = _second_policy(loan, squatter, "2025-01-15", "2026-01-14")
+    assert first.accepted_at is None
+    assert insurance.policy_cover(loan=loan, day=date(2025, 6, 1)) is None
+    with pytest.raises(Conflict) as early:
+        insurance.claim_notify(actor=bank_a_user, policy_id=first.pk, amount="1000.00",
+                               description="逾期", today=date(2025, 6, 1))  # fmt: skip
+    assert early.value.code == "policy_not_accepted"
+    chosen = _second_policy(loan, insurer_users[0], "2025-02-01", "2026-01-31")
+    # Only the loan's bank accepts, and not an insurer.
+    with pytest.raises(NotFound):
+        insurance.policy_accept(actor=bank_b_user, policy_id=chosen.pk)
+    with pytest.raises(PermissionDenied):
+        insurance.policy_accept(actor=insurer_users[0], policy_id=chosen.pk)
+    accepted = insurance.policy_accept(actor=bank_a_user, policy_id=chosen.pk)
+    assert accepted.accepted_by == bank_a_user and accepted.accepted_at is not None
+    cover = insurance.policy_cover(loan=loan, day=date(2025, 6, 1))
+    assert cover is not None and cover.ref == f"policy:{chosen.pk}"
+    with pytest.raises(Conflict) as again:
+        insurance.policy_accept(actor=bank_a_user, policy_id=chosen.pk)
+    assert again.value.code == "policy_accepted"
+    with pytest.raises(Conflict) as second:
+        insurance.policy_accept(actor=bank_a_user, policy_id=first.pk)
+    assert (second.value.code, second.value.extra["policy_id"]) == (
+        "loan_already_insured",
+        chosen.pk,
+    )
+    first.refresh_from_db()
+    assert first.accepted_at is None
+    assert AuditRecord.objects.filter(action="insurance.policy_accept").count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_bank_accepts_one_of_overlapping_guarantee_insurances_at_once_seed004_8(
     npl_loan: Callable[..., Loan],
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
 ) -> None:
-    """Eight insurers issue on the same loan at the same moment: the loan's row lock lets one
-    through, the others are refused 409 `loan_already_insured`."""
+    """Eight insurers issue on the same loan over the same days (none accepted: all issued), then
+    eight acceptances at the same moment: the loan's row lock lets one through, the others are
+    refused 409 `loan_already_insured`."""
     from django.db import connection
 
     from ipfin.common.tests.concurrency import THREADS, run_at_once
@@ -409,14 +466,16 @@ def test_two_insurers_at_once_issue_one_guarantee_insurance_on_a_loan_seed004_8(
         make_user(f"insurer_r{i}", make_org(OrganisationKind.INSURER, f"并发{i}财产保险有限公司"))
         for i in range(THREADS)
     ]
+    issued = [_second_policy(loan, insurer, "2025-01-15", "2026-01-14").pk for insurer in insurers]
+    bank_user_pk = _bank_user(loan).pk
 
-    def issue(i: int) -> int:
-        actor = User.objects.select_related("organisation").get(pk=insurers[i].pk)
-        return _second_policy(loan, actor, "2025-01-15", "2026-01-14").pk
+    def accept(i: int) -> int:
+        actor = User.objects.select_related("organisation").get(pk=bank_user_pk)
+        return insurance.policy_accept(actor=actor, policy_id=issued[i]).pk
 
-    results = run_at_once(issue)
+    results = run_at_once(accept)
     assert sorted(outcome for outcome, _ in results) == ["conflict"] * (THREADS - 1) + ["ok"]
     assert {value for outcome, value in results if outcome == "conflict"} == {
         "loan_already_insured"
     }
-    assert Policy.objects.filter(loan=loan).count() == 1
+    assert Policy.objects.filter(loan=loan, accepted_at__isnull=False).count() == 1
