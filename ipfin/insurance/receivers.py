@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.dispatch import receiver
 
 from ipfin.loans.signals import FeePaid, subsidy_fees
@@ -30,12 +31,16 @@ def _settled(sender: Any, claim: Any, actor: Any, **_: Any) -> None:
 @receiver(subsidy_fees, dispatch_uid="insurance.premiums_paid")
 def _premiums(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], **_: Any) -> Any:
     """The premiums of the policies the enterprise holds that began in `year` (a premium is paid
-    when the cover begins; a park's policy, 一园一保, is the park's, not a member's)."""
+    when the cover begins; a park's policy, 一园一保, is the park's, not a member's). A policy on a
+    loan counts once its bank has accepted it: before, it covers nothing, and any number of them
+    may be issued on one loan over the same days, each premium subsidised."""
     if "premium" not in kinds:
         return []
     from ipfin.insurance.models import Policy
 
-    rows = Policy.objects.filter(
-        policyholder_id=enterprise.pk, premium__gt=0, starts_on__year=year
-    ).values_list("pk", "premium", "starts_on")
+    rows = (
+        Policy.objects.filter(policyholder_id=enterprise.pk, premium__gt=0, starts_on__year=year)
+        .filter(Q(loan__isnull=True) | Q(accepted_at__isnull=False))
+        .values_list("pk", "premium", "starts_on")
+    )
     return [FeePaid("premium", f"policy:{pk}", premium, on) for pk, premium, on in rows]

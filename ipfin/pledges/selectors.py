@@ -146,8 +146,10 @@ _SIGNED_BY_BOTH = (
 
 def bank_customers(bank_id: int) -> Q:
     """The enterprises (a Q over Organisation) that took part in a pledge or pledge application
-    naming the bank `bank_id` as pledgee: filed it themselves, or confirmed the bank's (now or
-    before an amendment), or it went on to the examiner: `ipfin.accounts.customers`' pledges part.
+    naming the bank `bank_id` as pledgee: filed it themselves, or confirmed the bank's, or it went
+    on to the examiner: `ipfin.accounts.customers`' pledges part. (A bank's amendment of the
+    particulars asks the enterprise to confirm again: until it does, that application relates
+    them no longer.)
 
     Not an application the bank filed alone and the enterprise never confirmed (awaiting,
     declined, lapsed, withdrawn before): any bank could file one naming any credit code, and so

@@ -270,7 +270,7 @@ class LedgerLineOut(Schema):
 class LedgerEntryOut(Schema):
     id: int
     transaction_id: str
-    kind: str = Field(..., description="budget, advance, payment, settlement")
+    kind: str = Field(..., description="budget, advance, payment, settlement, refund")
     kind_label: str
     posted_on: datetime.date
     memo: str

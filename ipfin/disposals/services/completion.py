@@ -254,18 +254,28 @@ def _tell_parties(
         f"{label_en} is completed ({price_en}) and the pledge released; {back_en} goes "
         f"back to the pledgor, {debt_en}.",
     )
-    # A claim settled by this sale: the office releases what the fund still owes, if anything.
+    # A claim settled by this sale: the office releases what the fund still owes, or records the
+    # bank's return of its advance once the fund has it.
     if claim is not None and claim.settled_at is not None and claim.proceeds == locked.price:
-        settlement_zh, settlement_en = money_pair(Decimal(claim.settlement or ZERO))
+        settlement = Decimal(claim.settlement or ZERO)
+        settlement_zh, settlement_en = money_pair(settlement)
+        if settlement < 0:
+            back_zh, back_en = money_pair(-settlement)
+            next_zh = f"银行应退还代偿款 {back_zh}，基金收到后请确认收到"
+            next_en = f"the bank is to return {back_en} of the advance: record it once received"
+        else:
+            next_zh, next_en = (
+                "如基金尚应补偿，请复核拨付",
+                "release what the fund still owes, if anything",
+            )
         notify_orgs(
             ip_office_ids(),
             claim,
             "disposal.claim_settled",
             f"贷款 #{loan.pk} 的质物已处置成交（{label_zh}），风险补偿申请 #{claim.pk} "
-            f"已随成交结算，结算差额 {settlement_zh}；如基金尚应补偿，请复核拨付。",
+            f"已随成交结算，结算差额 {settlement_zh}；{next_zh}。",
             f"The pledge of loan #{loan.pk} was sold ({label_en}) and compensation claim "
-            f"#{claim.pk} settled with it (settlement {settlement_en}); release what the fund "
-            "still owes, if anything.",
+            f"#{claim.pk} settled with it (settlement {settlement_en}); {next_en}.",
         )
     # A claim already settled (or closed) took its figures from an earlier disposal: nothing to do.
     elif claim is not None and claim.state not in _SETTLED:

@@ -253,8 +253,11 @@ def test_a_sale_settles_the_claim_awaiting_it_in_its_transaction_issue12(
     assert claim.advance is not None and claim.fund_part is not None
     assert claim.settlement == claim.fund_part - claim.advance
     assert Notification.objects.filter(verb="disposal.claim_settled").exists()
-    # The sale repaid most of the loan: the bank owes back part of the advance.
+    # The sale repaid most of the loan: the bank owes back part of the advance, and the office
+    # is told to record it once received (not to release a payment).
     assert claim.settlement < 0 and claim.state == "refund_due"
+    told = Notification.objects.get(verb="disposal.claim_settled").message_zh
+    assert "银行应退还代偿款" in told and "确认收到" in told and "复核拨付" not in told
     fund_id = claim.scheme.fund_id
     before = fund_balance(fund_id)
     closed = claim_refund_receive(actor=office_user, claim=claim)

@@ -50,7 +50,7 @@ def contracts(
         share="0.5", cap="200000.00", fee_rate="0.015",
     )  # fmt: skip
     guarantees.guarantee_decide(actor=guarantor, guarantee=asked, decision="issue")
-    insurance.policy_issue(
+    issued = insurance.policy_issue(
         actor=insurer,
         data={
             "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
@@ -58,6 +58,7 @@ def contracts(
             "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2026-01-14",
         },
     )  # fmt: skip
+    insurance.policy_accept(actor=bank_a_user, policy_id=issued.pk)
     return loan
 
 
@@ -105,6 +106,39 @@ def test_a_policy_for_premiums_only_reads_the_premiums_only_seed004_2(
         actor=enterprise_a_user, policy_id=policy.pk, year=2025, today=CLAIMED_ON
     )
     assert (claim.fees_paid, [f["kind"] for f in claim.fees]) == (D("1000.00"), ["premium"])
+
+
+def test_a_premium_counts_once_the_bank_has_accepted_the_policy_on_its_loan_seed004_2(
+    contracts: Loan,
+    npl_loan: Callable[..., Loan],
+    office_user: User,
+    enterprise_a_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """Policies the bank never accepted cover nothing, and any number of them may be issued on
+    one loan over the same days: their premiums are no subsidy's base (three more were issued
+    here on another loan of the enterprise, 1,000.00 of premium each; before, the claim read
+    4,000.00)."""
+    other = npl_loan(category=None)
+    assert other.enterprise_id == contracts.enterprise_id
+    for n in range(3):
+        insurer = make_user(f"insurer_x{n}", make_org(OrganisationKind.INSURER, f"保险{n}公司"))
+        issued = insurance.policy_issue(
+            actor=insurer,
+            data={
+                "kind": "pledge_guarantee", "loan_id": other.pk,
+                "policyholder_id": other.enterprise_id, "beneficiary_id": other.bank_id,
+                "loss_share": "0.2", "sum_insured": "100000.00", "rate": "0.01",
+                "starts_on": "2025-02-01", "ends_on": "2026-01-14",
+            },
+        )  # fmt: skip
+        assert issued.accepted_at is None
+    policy = _policy(office_user, conditions={"fees": ["premium"]})
+    claim = subsidy_claim_submit(
+        actor=enterprise_a_user, policy_id=policy.pk, year=2025, today=CLAIMED_ON
+    )
+    assert (claim.fees_paid, len(claim.fees)) == (D("1000.00"), 1)  # the accepted one alone
 
 
 def test_no_fee_paid_in_the_year_is_refused_naming_the_year(
