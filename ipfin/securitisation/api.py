@@ -236,7 +236,8 @@ def royalty_record(request: HttpRequest, payload: RoyaltyIn) -> Status[dict[str,
     licensee owes, by date, on a licence of the right the register records (422
     `licence_not_recorded` otherwise; `due_on_invalid` for a date not after today or repeated),
     payable to a holder of the right who signed a pledge with the bank or was lent by it (422
-    `licensor_not_customer`)."""
+    `licensor_not_customer`); a right with more than one holder is refused (422 `co_owned_right`:
+    专利法 art. 14, the co-owners share the royalties)."""
     receivable = services.royalty_record(
         actor=request.user,
         number=payload.number,

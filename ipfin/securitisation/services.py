@@ -326,7 +326,9 @@ def royalty_record(
     of the right to that licensee), payable to a current holder of the right (the licensor), by
     date: 1 to 240 payments, each after today, each date once, each amount above 0 (a 422
     naming `payments[i].due_on` or `payments[i].amount`), none more than 600 months ahead. One
-    receivable per licence (409 `receivable_exists`): its royalties are sold once. The licensor
+    receivable per licence (409 `receivable_exists`): its royalties are sold once. A co-owned
+    right is refused (422 `co_owned_right`, 专利法 art. 14: the co-owners share the royalties). The
+    licensor
     has dealt with the bank by its own act (`selectors.dealt_with_by_its_own_act`: a pledge it
     signed, a loan disbursed to it; else 422 `licensor_not_customer` naming `number`): the
     royalties are the licensor's claim (民法典 art. 545), which a bank originates only for an
@@ -351,12 +353,23 @@ def royalty_record(
             "登记簿中没有该知识产权许可给该被许可人的许可备案。",
             "The register records no licence of the right to that licensee.",
         )
-    holder = (
-        RightOwner.objects.filter(right=right, valid_to__isnull=True, organisation__isnull=False)
+    holders = list(
+        RightOwner.objects.filter(right=right, valid_to__isnull=True)
         .order_by("id")
         .values_list("organisation_id", flat=True)
-        .first()
     )
+    if len(holders) > 1:
+        # 专利法 art. 14: the royalties of a co-owned patent's licence are shared among the
+        # co-owners (unless they agreed otherwise, which the register does not show): a
+        # receivable in the first co-owner's name alone would sell the others' shares too.
+        raise invalid(
+            "number", "co_owned_right",
+            "该知识产权为共有，许可使用费依专利法第十四条在全体共有人之间分配；"
+            "平台只登记单一权利人的许可使用费应收账款。",
+            "The right is co-owned: its royalties are shared among all the co-owners (专利法 "
+            "art. 14). The platform records the royalties of a right with one holder only.",
+        )  # fmt: skip
+    holder = holders[0] if holders else None
     if holder is None:
         raise invalid(
             "number", "licensor_unknown", "该知识产权的权利人未在平台注册。",

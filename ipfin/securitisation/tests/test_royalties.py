@@ -200,3 +200,39 @@ def test_a_loan_counts_as_the_licensors_own_dealing_once_disbursed_not_when_only
     # the loans app's tests' business).
     Loan.objects.filter(pk=loan.pk).update(disbursed_on=today)
     assert dealt_with_by_its_own_act(bank_id=bank.pk, enterprise_id=enterprise_a.pk)
+
+
+def test_a_co_owned_rights_royalties_are_not_recorded_in_one_co_owners_name_zhuanlifa_art14(
+    enterprise_a: Organisation,
+    enterprise_b: Organisation,
+    bank_a_user: User,
+    examiner: User,
+    api_client: Callable[..., Any],
+    make_org: Callable[..., Organisation],
+    make_right: Callable[..., Right],
+    submit: Callable[..., Any],
+    today: date,
+) -> None:
+    """专利法 art. 14: the royalties of a co-owned patent's licence are shared among the
+    co-owners. The receivable named the first co-owner alone (and asked only its consent): it
+    sold the others' shares too. Refused, naming the right; nothing recorded."""
+    submit([make_right()])  # enterprise A deals with bank A by its own act
+    partner = make_org("enterprise", "丙科技有限公司")
+    shared = make_right(owners=[enterprise_a, partner])
+    right_event_record(
+        actor=examiner, right=shared, type="licence", date=today,
+        payload={"licence_type": "ordinary", "licensee": enterprise_b.name,
+                 "licensee_uscc": enterprise_b.uscc, "price": "100000.00"},
+    )  # fmt: skip
+    refused = api_client(bank_a_user).post_json(
+        URL,
+        {
+            "number": shared.number,
+            "licensee_uscc": enterprise_b.uscc,
+            "payments": _payments(today, "1000.00"),
+        },
+    )
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        422, "co_owned_right", "number",
+    )  # fmt: skip
+    assert api_client(bank_a_user).get(URL).json() == []
