@@ -1,13 +1,14 @@
 """Issue 16 end to end in a real browser: a guarantee and a pledge-financing guarantee insurance
 policy on a loan → default → the claims paid within the risk-compensation waterfall. Bank A asks
 a guarantor for a guarantee, the guarantor issues it; an insurer issues the policy with a
-co-insurer; the loan defaults; the bank calls the guarantee and the guarantor pays; the bank
-claims compensation and the claim takes the two contracts' shares; the office approves, a second
-office user releases the advance; after the disposal the office settles the claim, which fixes
-each party's part: the guarantor is refunded what it paid beyond its part, and the insurer pays
-its part, split between the co-insurers. Every step through the pages, each confirmation read
-and accepted; the setup before the request (the loan, the fund) and the default through the
-services. Also at 390 px and in English: the guarantee and the policy pages."""
+co-insurer and the bank accepts it; the loan defaults; the bank calls the guarantee and the
+guarantor pays; the bank claims compensation and the claim takes the two contracts' shares; the
+office approves, a second office user releases the advance; after the disposal the office
+settles the claim, which fixes each party's part: the guarantor is refunded what it paid beyond
+its part, and the insurer pays its part, split between the co-insurers. Every step through the
+pages, each confirmation read and accepted; the setup before the request (the loan, the fund)
+and the default through the services. Also at 390 px and in English: the guarantee and the
+policy pages."""
 
 from __future__ import annotations
 
@@ -123,8 +124,14 @@ def test_guarantee_and_policy_on_a_loan_default_claims_paid_within_the_waterfall
         actor=bank_a_user, loan=loan, category="loss", reason="本息逾期一年以上", today=today
     )
 
-    # 4. The bank calls the guarantee: 30 % of 400,000.00 is 120,000.00, the cap 60,000.00 due.
+    # 4. The bank accepts the policy (until then it covers nothing), then calls the guarantee:
+    # 30 % of 400,000.00 is 120,000.00, the cap 60,000.00 due.
     login(page, base, "bank_a")
+    page.goto(f"{base}/insurance/{policy.pk}/")
+    expect(page.get_by_test_id("policy-accepted")).to_contain_text("待银行确认")
+    page.get_by_test_id("policy-accept").click()
+    expect(page.get_by_test_id("policy-accepted")).not_to_contain_text("待银行确认")
+    assert "确认接受该保单" in dialogs.asked[-1]
     page.goto(f"{base}/guarantees/{g.pk}/")
     page.get_by_test_id("guarantee-call").click()
     expect(page.get_by_test_id("guarantee-due")).to_contain_text("60,000.00")
