@@ -41,7 +41,7 @@ from ipfin.disposals.services._common import (
 )
 from ipfin.guarantees.services import guarantee_settle_after_sale
 from ipfin.holidays.selectors import working_calendar
-from ipfin.loans.domain import amount_to_settle, apply_repayment
+from ipfin.loans.domain import InstalmentState, amount_to_settle, apply_repayment
 from ipfin.loans.domain.status import LoanState
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import instalment_states, loan_terms
@@ -57,23 +57,29 @@ __all__ = ["disposal_complete"]
 _SETTLED = (ClaimState.SETTLED.value, ClaimState.REFUND_DUE.value, ClaimState.CLOSED.value)
 
 
-def _owed(loan: Loan, day: date) -> Decimal:
+def _instalments(loan: Loan, day: date) -> list[InstalmentState]:
+    """The loan's instalments as the repayment rules take them, read once for the sale (the
+    rules work on copies); none for a loan not disbursed by `day`."""
+    if loan.disbursed_on is None or day < loan.disbursed_on:
+        return []
+    rows = list(Installment.objects.filter(loan=loan).order_by("n"))
+    return instalment_states(rows, working_calendar()) if rows else []
+
+
+def _owed(loan: Loan, states: list[InstalmentState], day: date) -> Decimal:
     """What repays the loan in full on `day` (penalties to the day, interest earned, principal:
     the loans app's own rule), from its instalments; 0.00 for a loan with none."""
-    rows = list(Installment.objects.filter(loan=loan).order_by("n"))
-    if not rows or loan.disbursed_on is None or day < loan.disbursed_on:
-        return ZERO
-    return amount_to_settle(instalment_states(rows, working_calendar()), loan_terms(loan), day)
+    return amount_to_settle(states, loan_terms(loan), day) if states else ZERO
 
 
-def _principal_off_book(loan: Loan, amount: Decimal, day: date) -> Decimal:
+def _principal_off_book(
+    loan: Loan, states: list[InstalmentState], amount: Decimal, day: date
+) -> Decimal:
     """The principal part of `amount` applied on `day` to a written-off loan, which takes no
     repayment (its state is final): as the loans app would allocate it (penalty, interest, then
     principal: `apply_repayment` on the loan's instalments, nothing stored)."""
-    rows = list(Installment.objects.filter(loan=loan).order_by("n"))
-    if amount <= 0 or not rows or loan.disbursed_on is None or day < loan.disbursed_on:
+    if amount <= 0 or not states:
         return ZERO
-    states = instalment_states(rows, working_calendar())
     return apply_repayment(states, loan_terms(loan), amount, day).principal
 
 
@@ -153,7 +159,8 @@ def disposal_complete(
         pledge, loan = still_realisable(
             locked, zh="，不能成交", en=": the sale cannot be completed"
         )
-        owed = _owed(loan, day)
+        states = _instalments(loan, day)
+        owed = _owed(loan, states, day)
         proceeds = split_proceeds(price, spent, owed)
         before = snapshot(locked)
         events = _transfer_rights(actor, locked, pledge, buyer, price, day)
@@ -184,7 +191,7 @@ def disposal_complete(
         # the principal shrinks the guarantor's part, in this transaction (not where a
         # compensation claim shares the loss: its settlement does it).
         off_book = (
-            _principal_off_book(loan, proceeds.to_loan, day)
+            _principal_off_book(loan, states, proceeds.to_loan, day)
             if loan.state == LoanState.WRITTEN_OFF
             else ZERO
         )
