@@ -46,7 +46,13 @@ from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
-from ipfin.guarantees.domain import GuaranteeTerms, after_recovery, guarantee_fee, guarantor_part
+from ipfin.guarantees.domain import (
+    GuaranteeTerms,
+    Recovery,
+    after_recovery,
+    guarantee_fee,
+    guarantor_part,
+)
 from ipfin.guarantees.models import LIVE_STATES, Guarantee
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Loan
@@ -396,16 +402,24 @@ def _recovered(g: Guarantee, loan: Loan) -> Decimal:
     return max(by_loan, Decimal(g.proceeds or 0))
 
 
-def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: bool) -> None:
-    """A paid guarantee settled on the principal recovered: the loss shrinks, the guarantor's
-    part is taken again and what it paid beyond it is returned to it (ipfin.guarantees.domain
-    .after_recovery); audited, the guarantor told."""
+def _take_recovery(g: Guarantee, recovered: Decimal) -> tuple[dict[str, Any], Recovery]:
+    """A paid guarantee's figures on the principal recovered: the loss shrinks, the guarantor's
+    part is taken again and what it paid beyond it is to be returned to it (`refund`,
+    ipfin.guarantees.domain.after_recovery), not yet saved. Answers the snapshot before, and
+    the result."""
     assert g.paid is not None and g.loss is not None
     result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
     before = _snapshot(g)
-    told = g.refund  # what a sale that left a shortfall told the guarantor already (or None)
     g.proceeds = recovered
     g.refund = result.refund
+    return before, result
+
+
+def _settle_recovery(g: Guarantee, recovered: Decimal, actor: User, *, sale: bool) -> None:
+    """A paid guarantee settled on the principal recovered (`_take_recovery`); audited, the
+    guarantor told."""
+    told = g.refund  # what a sale that left a shortfall told the guarantor already (or None)
+    before, result = _take_recovery(g, recovered)
     g.state = "settled"
     g.save()
     audit_record(
@@ -432,11 +446,7 @@ def _record_interim(g: Guarantee, recovered: Decimal, actor: User) -> None:
     what the bank returns for it now (`refund`), the guarantee still paid (its settlement, once
     the loan's recovery is over, takes again the whole recovered by then); audited, the
     guarantor told."""
-    assert g.paid is not None and g.loss is not None
-    result = after_recovery(Decimal(g.paid), Decimal(g.loss), recovered, _terms(g))
-    before = _snapshot(g)
-    g.proceeds = recovered
-    g.refund = result.refund
+    before, result = _take_recovery(g, recovered)
     g.save()
     audit_record(
         actor=actor,
