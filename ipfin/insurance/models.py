@@ -29,6 +29,11 @@ class SubjectChoices(models.TextChoices):
     LOAN = "loan", _("质押贷款")
 
 
+# The policies that cover anything (a share of a loss, a claim's notice, a premium subsidy's
+# base): all but one on a loan its bank has not accepted (`Policy.awaiting_acceptance`).
+COVERING = Q(loan__isnull=True) | Q(accepted_at__isnull=False)
+
+
 class Policy(models.Model):
     insurer = models.ForeignKey(
         "accounts.Organisation",
@@ -97,6 +102,11 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return f"policy #{self.pk}"
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """On a loan whose bank has not accepted it: it covers nothing yet (`COVERING`)."""
+        return self.loan_id is not None and self.accepted_at is None
 
 
 class PolicyMember(models.Model):

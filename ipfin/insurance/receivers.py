@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.dispatch import receiver
 
 from ipfin.loans.signals import FeePaid, subsidy_fees
@@ -36,11 +35,9 @@ def _premiums(sender: Any, enterprise: Any, year: int, kinds: tuple[str, ...], *
     may be issued on one loan over the same days, each premium subsidised."""
     if "premium" not in kinds:
         return []
-    from ipfin.insurance.models import Policy
+    from ipfin.insurance.models import COVERING, Policy
 
-    rows = (
-        Policy.objects.filter(policyholder_id=enterprise.pk, premium__gt=0, starts_on__year=year)
-        .filter(Q(loan__isnull=True) | Q(accepted_at__isnull=False))
-        .values_list("pk", "premium", "starts_on")
-    )
+    rows = Policy.objects.filter(
+        COVERING, policyholder_id=enterprise.pk, premium__gt=0, starts_on__year=year
+    ).values_list("pk", "premium", "starts_on")
     return [FeePaid("premium", f"policy:{pk}", premium, on) for pk, premium, on in rows]

@@ -58,7 +58,7 @@ from ipfin.insurance.domain import (
     guarantee_insurance_part,
     premium,
 )
-from ipfin.insurance.models import InsuranceClaim, Policy, PolicyMember
+from ipfin.insurance.models import COVERING, InsuranceClaim, Policy, PolicyMember
 from ipfin.loans.models import Loan
 from ipfin.registry.models import Right
 from ipfin.risk.domain.ratios import ratio_in, ratio_text
@@ -182,9 +182,9 @@ def _refuse_second_cover(
     Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk", flat=True).get()
     other = (
         Policy.objects.filter(
+            COVERING,
             loan_id=loan.pk,
             kind=ProductKind.PLEDGE_GUARANTEE.value,
-            accepted_at__isnull=False,
             starts_on__lte=ends_on,
             ends_on__gte=starts_on,
         )
@@ -389,7 +389,7 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
         )
         if policy is None:
             raise NotFound("未找到该保单。", "No such policy.", code="policy_not_found")
-        if policy.accepted_at is not None:
+        if not policy.awaiting_acceptance:
             raise Conflict(
                 f"保单 #{policy.pk} 已于 {timezone.localtime(policy.accepted_at):%Y-%m-%d} 确认。",
                 f"Policy #{policy.pk} was accepted already.",
@@ -456,7 +456,7 @@ def claim_notify(
     day = today or timezone.localdate()
     with transaction.atomic():
         org, policy = _policy_for_claimant(actor, policy_id)
-        if policy.loan_id is not None and policy.accepted_at is None:
+        if policy.awaiting_acceptance:
             raise Conflict(
                 f"保单 #{policy.pk} 尚未经被保险银行确认，不承担保险责任。",
                 f"Policy #{policy.pk} has not been accepted by the insured bank: it covers "
@@ -653,9 +653,9 @@ def pool_member_ids(policy: Policy) -> list[int]:
 def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
     return (
         Policy.objects.filter(
+            COVERING,
             loan_id=loan_id,
             kind=ProductKind.PLEDGE_GUARANTEE.value,
-            accepted_at__isnull=False,
             starts_on__lte=day,
             ends_on__gte=day,
         )

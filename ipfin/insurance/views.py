@@ -97,9 +97,8 @@ def _detail(request: HttpRequest, policy_id: int, status: int = 200, **given: An
         ],
         "lead": lead,
         "can_notify": org_id in (policy.policyholder_id, policy.beneficiary_id)
-        and (policy.loan_id is None or policy.accepted_at is not None),
-        "can_accept": policy.loan_id is not None
-        and policy.accepted_at is None
+        and not policy.awaiting_acceptance,
+        "can_accept": policy.awaiting_acceptance
         and org_id == policy.beneficiary_id
         and has_perm(request.user, Perm.LOAN_MANAGE),
         "left": policy.sum_insured - policy.paid_out,
