@@ -122,8 +122,11 @@ benchmark's baseline and the tests' oracle).
 from __future__ import annotations
 
 import math
+import os
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -160,6 +163,7 @@ __all__ = [
     "score_rights",
     "score_rights_reference",
     "score_spread",
+    "scoring_threads",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -320,6 +324,10 @@ _WINDOW_CELLS_PER_ROW = 8
 _WINDOW_PAIRS_MAX_DISTINCT = 1024
 # Integer codes up to this are handled with bincount lookups (larger ones: a comparison sort).
 _INT_LOOKUP_MAX = 1 << 22
+# The indicators are ranked in threads from this many rights on, by at most this many threads
+# (`scoring_threads`).
+_THREADS_FROM = 200_000
+_MAX_THREADS = 4
 # Fixed-point scales tried for fractional values: years counted in days (/365.25, /365, /366) or
 # in months (/12); see `_integer_codes`.
 _FIXED_POINT_DENOMINATORS = (365.25, 365.0, 366.0, 12.0)
@@ -902,7 +910,35 @@ def _cohort_arrays(cohort: NDArray[np.int64] | Cohorts) -> Cohorts:
     return partition_cohorts(codes)
 
 
-WindowCache = dict[int, tuple[IntArray, IntArray, int, IntArray]]
+class _SharedWindows:
+    """Each windowed level's memberships (`LevelPlan.window_memberships`), spelled out once per
+    batch on first use and shared by every indicator that ranks its members outright, whichever
+    thread asks first (the others wait for it rather than spell them out again)."""
+
+    def __init__(self, cohorts: Cohorts) -> None:
+        self._n_years = cohorts.n_years
+        self._found: dict[int, tuple[IntArray, IntArray, int, IntArray]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, plan: LevelPlan) -> tuple[IntArray, IntArray, int, IntArray]:
+        with self._lock:
+            found = self._found.get(plan.level)
+            if found is None:
+                found = self._found[plan.level] = plan.window_memberships(self._n_years)
+            return found
+
+
+def scoring_threads(n: int) -> int:
+    """Threads for ranking n rights' indicators: one per core the process may use (at most
+    `_MAX_THREADS`) from `_THREADS_FROM` rights on; below that, one (a thread's start costs more
+    than it saves on a small batch, such as a bank's portfolio or one right's score)."""
+    if n < _THREADS_FROM:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_THREADS))
 
 
 def _window_percentile(
@@ -911,7 +947,7 @@ def _window_percentile(
     n_years: int,
     higher_is_better: bool,
     whole: bool,
-    cache: WindowCache | None = None,
+    windows: _SharedWindows | None = None,
 ) -> FloatArray:
     """Percentiles of the rights placed at a windowed level, each within the members of its
     group filed within ±YEAR_WINDOW years of its own year (`values`: the members' values).
@@ -948,11 +984,10 @@ def _window_percentile(
         # Nearly every value distinct (a term in days): the (pair × year) table would hold about
         # members × years cells; ranking each window's members outright is cheaper.
         # Spelled out once per level and shared by every such indicator of the batch.
-        if cache is None:
-            cache = {}
-        if plan.level not in cache:
-            cache[plan.level] = plan.window_memberships(n_years)
-        index, window, n_windows, own = cache[plan.level]
+        if windows is None:
+            index, window, n_windows, own = plan.window_memberships(n_years)
+        else:
+            index, window, n_windows, own = windows.of(plan)
         ranked = _percentile_of_codes(codes[index], distinct, window, n_windows, higher_is_better)
         out: FloatArray = ranked[own]
         return out
@@ -1023,7 +1058,7 @@ def _level_percentile(
     cohorts: Cohorts,
     higher_is_better: bool,
     whole: bool,
-    cache: WindowCache | None = None,
+    windows: _SharedWindows | None = None,
 ) -> FloatArray:
     """Each right's percentile within its own cohort, level by level."""
     plans = cohorts.levels
@@ -1035,7 +1070,7 @@ def _level_percentile(
         member_values = values[plan.members]
         if plan.windowed:
             pct[plan.rows] = _window_percentile(
-                member_values, plan, cohorts.n_years, higher_is_better, whole, cache
+                member_values, plan, cohorts.n_years, higher_is_better, whole, windows
             )
         else:
             pct[plan.rows] = _cohort_percentile(
@@ -1049,6 +1084,7 @@ def score_rights(
     cohort: NDArray[np.int64] | Cohorts,
     weights: ScoreWeights | None = None,
     grading: GradeScale | Iterable[float] | None = None,
+    threads: int | None = None,
 ) -> ScoreBatch:
     """Score n rights at once: percentiles, contributions, LVD/TVD/EVD, score and grade.
 
@@ -1059,6 +1095,8 @@ def score_rights(
     on, or the shares of A, B, C, D to calibrate the bounds on these scores (default
     `DEFAULT_GRADE_SHARES`). Impossible values (negative counts, non-whole counts, granted not
     0/1, expert scores outside 0–100, infinities) raise `ValuationInputError` naming the column.
+    `threads`: how many threads rank the indicators (None: `scoring_threads(n)`); the result is
+    the same whatever the number.
     """
     weights = weights or ScoreWeights.default()
     weights.validate()
@@ -1071,19 +1109,30 @@ def score_rights(
     # One block, a row per indicator (INDICATORS is ordered by dimension): each dimension's
     # points are then one reduction over its rows.
     block = np.empty((len(INDICATORS), n))
-    windows: WindowCache = {}
-    for row, spec in enumerate(INDICATORS):
+    windows = _SharedWindows(cohorts)
+
+    def percentile_of(spec: IndicatorSpec) -> FloatArray:
         values = checked[spec.name]
         if values is None:
-            pct = np.full(n, 0.5)
-        elif spec.source == "expert":
-            pct = _expert_percentile(values)
-        elif n == 0 or np.fmin.reduce(values) == np.fmax.reduce(values) or np.isnan(values).all():
+            return np.full(n, 0.5)
+        if spec.source == "expert":
+            return _expert_percentile(values)
+        if n == 0 or np.fmin.reduce(values) == np.fmax.reduce(values) or np.isnan(values).all():
             # Every known value equal (or none known): the mid-rank is ½ in any cohort.
-            pct = np.full(n, 0.5)
-        else:
-            whole = spec.name in _COUNT_INDICATORS or spec.name in ("granted", "applicant_type")
-            pct = _level_percentile(values, cohorts, spec.higher_is_better, whole, windows)
+            return np.full(n, 0.5)
+        whole = spec.name in _COUNT_INDICATORS or spec.name in ("granted", "applicant_type")
+        return _level_percentile(values, cohorts, spec.higher_is_better, whole, windows)
+
+    workers = scoring_threads(n) if threads is None else max(1, threads)
+    if workers > 1:
+        # Each indicator's percentiles are independent of the others' and NumPy's sorts, sums and
+        # gathers release the GIL: the indicators are shared among threads, one core each
+        # (measured on 1,000,000 rights, two cores: 0.82 s with one thread, 0.53 s with two).
+        with ThreadPoolExecutor(workers, thread_name_prefix="score") as pool:
+            ranked = list(pool.map(percentile_of, INDICATORS))
+    else:
+        ranked = [percentile_of(spec) for spec in INDICATORS]
+    for row, (spec, pct) in enumerate(zip(INDICATORS, ranked, strict=True)):
         percentiles[spec.name] = pct
         contributions[spec.name] = np.multiply(pct, points_per_unit[spec.name], out=block[row])
     score = np.zeros(n)

@@ -236,3 +236,65 @@ def test_every_window_ranking_path_agrees_with_the_reference(path, data, draw):
     theirs = score_rights_reference(columns, cohorts)
     for name in columns:
         np.testing.assert_allclose(ours.percentiles[name], theirs.percentiles[name], atol=1e-12)
+
+
+def test_threads_rank_the_indicators_to_the_same_result_as_one():
+    """The indicators ranked in threads (`score_rights(threads=...)`), two of them terms nearly
+    all distinct that share each windowed level's spelled-out memberships: the same batch, to the
+    bit, as one thread."""
+    from ipfin.valuation.domain.indicator import INDICATORS, scoring_threads
+
+    rng = np.random.default_rng(17)
+    n = 40_000
+    subclass = rng.choice(400, size=n, p=(w := 1.0 / np.arange(1, 401)) / w.sum())
+    args = {
+        "kind": rng.integers(0, 3, n),
+        "year": rng.integers(2005, 2025, n),
+        "subclass": subclass,
+        "ipc_class": subclass // 8,
+        "section": subclass // 60,
+    }
+    cohorts = backoff_cohorts(**args, min_size=30)
+    assert any(plan.windowed for plan in cohorts.levels)
+    columns = {
+        spec.name: rng.poisson(1.5, n).astype(np.float64)
+        for spec in INDICATORS
+        if spec.source != "expert" and spec.name not in ("granted", "applicant_type")
+    }
+    columns["remaining_life_years"] = rng.integers(0, 7300, n) / 365.25
+    columns["grant_lag_days"] = rng.integers(100, 3000, n).astype(np.float64)
+    columns["granted"] = rng.integers(0, 2, n).astype(np.float64)
+    columns["expert_legal"] = np.where(rng.random(n) < 0.1, rng.uniform(0, 100, n), math.nan)
+    for values in columns.values():
+        values[rng.random(n) < 0.02] = math.nan
+    alone = score_rights(columns, cohorts, threads=1)
+    for threads in (2, 4):
+        shared = score_rights(columns, cohorts, threads=threads)
+        assert shared.score.tobytes() == alone.score.tobytes()
+        assert shared.grade.tolist() == alone.grade.tolist()
+        for name in INDICATOR_NAMES:
+            assert shared.percentiles[name].tobytes() == alone.percentiles[name].tobytes()
+            assert shared.contributions[name].tobytes() == alone.contributions[name].tobytes()
+    # A small batch is ranked in one thread; a register's, in one per core (up to four).
+    assert scoring_threads(n) == 1
+    assert 1 <= scoring_threads(1_000_000) <= 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(registers(), st.data())
+def test_threads_agree_with_one_thread_on_any_register(data, draw):
+    args, m = data
+    n = args["year"].shape[0]
+    cohorts = backoff_cohorts(**args, min_size=m)
+    days = st.one_of(st.just(math.nan), st.integers(0, 7000).map(lambda d: d / 365.25))
+    counts = st.one_of(st.just(math.nan), st.integers(0, 5).map(float))
+    columns = {
+        "remaining_life_years": np.array(draw.draw(st.lists(days, min_size=n, max_size=n))),
+        "claims_count": np.array(draw.draw(st.lists(counts, min_size=n, max_size=n))),
+        "cited_by_count": np.array(draw.draw(st.lists(counts, min_size=n, max_size=n))),
+    }
+    alone = score_rights(columns, cohorts, threads=1)
+    shared = score_rights(columns, cohorts, threads=3)
+    assert shared.score.tobytes() == alone.score.tobytes()
+    for name in INDICATOR_NAMES:
+        assert shared.percentiles[name].tobytes() == alone.percentiles[name].tobytes()
