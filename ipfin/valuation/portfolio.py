@@ -413,15 +413,20 @@ _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _PG_TRAILER = b"\xff\xff"
 # Rows per packed group (see `_packed_rows_sql`): by blocks of right ids.
 _PACK_SHIFT = 16
-_PACKED = np.dtype(">i8")
+# A packed row: the right id and the three field hashes as big-endian int8, every other column
+# as big-endian int4 (the SELECT casts each of them to integer already): 148 bytes a right
+# rather than 264 all as int8, a read of a million rights 0.5 s quicker to fetch and unpack.
+_WIDE = frozenset({"id", "field", "field3", "field1"})
+_PACKED = np.dtype([(name, ">i8" if name in _WIDE else ">i4") for name in _RAW])
+_INT4 = (-(2**31), 2**31 - 1)
 _TRANSPOSE_ROWS = 8192  # rows per block of the transposition (a few hundred KB: in the cache)
 
 
 def _packed_rows_sql(on: date, block: tuple[int, int]) -> str:
     """The raw columns (`_RAW`, right id first) as of `on` of the rights with ids in `block`
     (one block of right ids, `_blocks`; PostgreSQL) packed into one row: their lowest right id,
-    their count, and their values as big-endian int8 (int8send) concatenated row after row; no
-    row when there are none.
+    their count, and their values as big-endian int8 (int8send: the id and the field hashes) or
+    int4 (int4send: the rest, `_PACKED`) concatenated row after row; no row when there are none.
 
     COPY sends one message per row, and reading a million messages costs the client seconds of
     Python; packed, the same values come as a handful of rows NumPy reads in one step. A NULL
@@ -429,7 +434,10 @@ def _packed_rows_sql(on: date, block: tuple[int, int]) -> str:
     block rather than one grouping every block: the grouping sorted all the rows by their block
     first (a seventh of the read's time, on rows already read in id order)."""
     names = [f"c{i}" for i in range(len(_RAW))]
-    row = " || ".join(f"int8send(CAST(q.{name} AS bigint))" for name in names)
+    row = " || ".join(
+        f"int8send(CAST(q.{name} AS bigint))" if raw in _WIDE else f"int4send(q.{name})"
+        for name, raw in zip(names, _RAW, strict=True)
+    )
     select = _sql("postgresql", on=on, ids=block)
     return (
         f"SELECT MIN(q.c0), COUNT(*), string_agg({row}, ''::bytea) "  # noqa: S608 - our SQL
@@ -471,18 +479,30 @@ def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray
     """The raw columns from (rights, packed rows) blocks (`_packed_rows_sql`, `_packed_blocks`),
     each column contiguous and native; refused when a block is shorter than its count."""
     expected = sum(int(n) for n, _ in blocks)
-    data = b"".join(bytes(packed) for _, packed in blocks)
-    if len(data) != expected * len(_RAW) * _PACKED.itemsize:
+    size = sum(len(packed) for _, packed in blocks)
+    if size != expected * _PACKED.itemsize:
         raise RuntimeError(
-            f"{what} holds {len(data)} bytes for {expected} rights: a block is incomplete; run "
+            f"{what} holds {size} bytes for {expected} rights: a block is incomplete; run "
             "the scoring again"
         )
-    rows = np.frombuffer(data, dtype=_PACKED).reshape(expected, len(_RAW))
-    # A block of rows at a time: a column read straight out of the row-major matrix would sweep
-    # all of it once per column.
     columns = np.empty((len(_RAW), expected), dtype=np.int64)
-    for start in range(0, expected, _TRANSPOSE_ROWS):
-        columns[:, start : start + _TRANSPOSE_ROWS] = rows[start : start + _TRANSPOSE_ROWS].T
+    at = 0
+    for n, packed in blocks:
+        if not int(n):
+            continue
+        if len(packed) != int(n) * _PACKED.itemsize:
+            raise RuntimeError(
+                f"{what} holds {len(packed)} bytes for a block of {n} rights: run the scoring again"
+            )
+        rows = np.frombuffer(packed, dtype=_PACKED)
+        # A few thousand rows at a time: a field read straight out of the whole block would
+        # sweep all of it once per column.
+        for start in range(0, rows.shape[0], _TRANSPOSE_ROWS):
+            part = rows[start : start + _TRANSPOSE_ROWS]
+            end = at + start + part.shape[0]
+            for i, name in enumerate(_RAW):
+                columns[i, at + start : end] = part[name]
+        at += rows.shape[0]
     return {name: columns[i] for i, name in enumerate(_RAW)}
 
 
@@ -908,7 +928,16 @@ def _packed_blocks(raw: Mapping[str, NDArray[np.int64]]) -> list[tuple[int, int,
     ids = raw["id"]
     if ids.size == 0:
         return []
-    rows = np.column_stack([raw[name] for name in _RAW]).astype(_PACKED)
+    rows = np.empty(ids.shape[0], dtype=_PACKED)
+    for name in _RAW:
+        values = raw[name]
+        if (
+            name not in _WIDE
+            and values.size
+            and (values.min() < _INT4[0] or values.max() > _INT4[1])
+        ):
+            raise ValueError(f"the register's {name} holds a value beyond a 32-bit integer")
+        rows[name] = values
     blocks = ids >> _PACK_SHIFT
     order = np.argsort(blocks, kind="stable")
     starts = np.flatnonzero(np.diff(blocks[order], prepend=blocks[order][0] - 1))

@@ -23,8 +23,10 @@ from ipfin.registry.services import right_event_record
 from ipfin.valuation.models import RightScore, ScoreRun, ScoreStage
 from ipfin.valuation.portfolio import (
     _PACK_SHIFT,
+    _PACKED,
     _RAW,
     _packed_blocks,
+    _unpacked,
     portfolio_id_ranges,
     read_staged,
     stage_portfolio,
@@ -300,7 +302,7 @@ def test_a_packed_block_shorter_than_its_count_of_rights_is_refused(
     stage_portfolio(job=53, on=today, lo=ids[0], hi=ids[-1])
     block = ScoreStage.objects.filter(job=53).order_by("first_id").first()
     assert block is not None
-    block.columns = bytes(block.columns)[: -len(_RAW) * 8]
+    block.columns = bytes(block.columns)[: -_PACKED.itemsize]
     block.save()
     with pytest.raises(RuntimeError, match="a block is incomplete"):
         read_staged(job=53, on=today, min_cohort=2)
@@ -312,10 +314,30 @@ def test_packed_blocks_split_by_block_of_ids_and_read_back_row_by_row() -> None:
     raw["id"] = ids
     blocks = _packed_blocks(raw)
     assert [(first, n) for first, n, _ in blocks] == [(1, 2), (65_536, 2), (200_000, 1)]
-    matrix = np.frombuffer(b"".join(p for _, _, p in blocks), dtype=">i8").reshape(5, len(_RAW))
-    assert sorted(matrix[:, 0].tolist()) == sorted(ids.tolist())
-    for row in matrix:  # every row whole: each column k is (k + 1) times the id
-        assert row.tolist() == [row[0]] + [row[0] * (k + 1) for k in range(1, len(_RAW))]
+    rows = np.frombuffer(b"".join(p for _, _, p in blocks), dtype=_PACKED)
+    assert sorted(rows["id"].tolist()) == sorted(ids.tolist())
+    for row in rows:  # every row whole: each column k is (k + 1) times the id
+        values = [int(v) for v in row.tolist()]
+        assert values == [values[0]] + [values[0] * (k + 1) for k in range(1, len(_RAW))]
+    # The id and the field hashes are 8 bytes, every other column 4 (148 bytes a right).
+    assert _PACKED.itemsize == 4 * 8 + (len(_RAW) - 4) * 4
+    unpacked = _unpacked([(n, packed) for _, n, packed in blocks], "the test's blocks")
+    assert sorted(unpacked["id"].tolist()) == sorted(ids.tolist())
+    for name in _RAW:  # each column k of each right is (k + 1) times its id, as packed
+        k = 0 if name == "id" else _RAW.index(name)
+        assert unpacked[name].tolist() == [i * (k + 1) for i in unpacked["id"].tolist()]
+    assert unpacked["field"].dtype == np.int64
+
+
+def test_packing_refuses_a_count_beyond_a_32_bit_integer() -> None:
+    ids = np.array([1, 2], dtype=np.int64)
+    raw = {name: np.zeros(2, dtype=np.int64) for name in _RAW}
+    raw["id"] = ids
+    raw["field"] = np.array([2**62, -(2**62)], dtype=np.int64)  # a hash: 64 bits kept
+    assert len(_packed_blocks(raw)) == 1
+    raw["claims"] = np.array([1, 2**31], dtype=np.int64)
+    with pytest.raises(ValueError, match="claims holds a value beyond a 32-bit integer"):
+        _packed_blocks(raw)
 
 
 def test_background_run_in_chunks_scores_as_the_command_does(
@@ -342,7 +364,7 @@ def test_background_run_in_chunks_scores_as_the_command_does(
 
     # A stage an earlier failed run left behind goes at the next run's start, and its rows are
     # never scored.
-    ScoreStage.objects.create(job=run.pk, first_id=10**9, rights=1, columns=bytes(len(_RAW) * 8))
+    ScoreStage.objects.create(job=run.pk, first_id=10**9, rights=1, columns=bytes(_PACKED.itemsize))
     call_command(
         "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "60", stdout=StringIO()
     )
