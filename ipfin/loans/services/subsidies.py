@@ -192,6 +192,7 @@ def subsidy_claim_submit(
             f"该政策适用于 {policy.year} 年度。",
             f"The policy applies to the year {policy.year}.",
         )
+    _check_claim_window(policy, day)
     failures = enterprise_eligibility(policy, enterprise)
     if failures:
         raise invalid(
@@ -248,7 +249,9 @@ def subsidy_claim_submit(
             # Under the policy's lock, as the allocation takes it, the year looked at again: a
             # claim checked while an allocation was committing was stored for a year already
             # allocated, then never paid (the allocation's confirmation takes its run's claims).
-            Policy.objects.select_for_update().filter(pk=policy.pk).first()
+            locked = Policy.objects.select_for_update().filter(pk=policy.pk).first()
+            if locked is not None:  # its window as it stands now, not as first read
+                _check_claim_window(locked, day)
             if SubsidyAllocationRun.objects.filter(policy=policy, year=claim_year).exists():
                 raise _allocation_done(claim_year)
             claim = SubsidyClaim.objects.create(
@@ -288,6 +291,25 @@ def subsidy_claim_submit(
     except IntegrityError:  # a concurrent claim won the race: the partial unique index
         raise _claim_exists(claim_year) from None
     return claim
+
+
+def _check_claim_window(policy: Policy, day: date) -> None:
+    """A policy takes claims from its valid_from to its valid_to, both days included (民法典
+    art. 1259: 以上、以下、以内、届满 include the day named), where set: a claim on `day` outside
+    them is a 409 (`policy_not_open`, `policy_closed`), as the claim form proposes no policy out
+    of its window (selectors.subsidy_open_policy)."""
+    if policy.valid_from is not None and day < policy.valid_from:
+        raise Conflict(
+            f"该政策自 {policy.valid_from.isoformat()} 起受理申请。",
+            f"The policy takes claims from {policy.valid_from.isoformat()}.",
+            code="policy_not_open",
+        )
+    if policy.valid_to is not None and day > policy.valid_to:
+        raise Conflict(
+            f"该政策已于 {policy.valid_to.isoformat()} 截止受理申请。",
+            f"The policy stopped taking claims on {policy.valid_to.isoformat()}.",
+            code="policy_closed",
+        )
 
 
 def _allocation_done(year: int) -> Conflict:

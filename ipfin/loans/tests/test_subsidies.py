@@ -22,7 +22,7 @@ import pytest
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.audit.models import AuditRecord
-from ipfin.common.errors import PermissionDenied, ValidationFailed
+from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed
 from ipfin.financing.models import Policy
 from ipfin.loans import services
 from ipfin.loans.models import Loan, SubsidyAllocationRun, SubsidyClaim
@@ -319,3 +319,37 @@ def test_a_claim_filed_while_the_year_is_being_allocated_is_refused_not_left_unp
         allocating.join()
     assert errors == [] and refused.value.code == "allocation_done"
     assert not SubsidyClaim.objects.filter(enterprise=borrowers["A"][0]).exists()
+
+
+def test_a_claim_outside_the_policys_window_is_refused_minfadian_art1259(
+    api_client: Callable[..., Any],
+    borrowers: dict[str, tuple[Organisation, User]],
+    subsidy_policy: Policy,
+) -> None:
+    """A policy takes claims from valid_from to valid_to, both days included (民法典 art. 1259):
+    a claim a day before or a day after is refused (409), through the service as through
+    POST /subsidies/claims, not only by the claim form's proposal."""
+    subsidy_policy.valid_from, subsidy_policy.valid_to = date(2026, 1, 1), date(2026, 3, 31)
+    subsidy_policy.save(update_fields=["valid_from", "valid_to"])
+    _org, user = borrowers["A"]
+    for day, code in ((date(2025, 12, 31), "policy_not_open"), (date(2026, 4, 1), "policy_closed")):
+        with pytest.raises(Conflict) as refused:
+            services.subsidy_claim_submit(
+                actor=user, policy_id=subsidy_policy.pk, year=2025, today=day
+            )
+        assert refused.value.code == code
+    assert not SubsidyClaim.objects.exists()
+    # Today (2026-12-06 or later) is past its end: the API answers 409 with the code.
+    resp = api_client(user).post_json(
+        "/api/v1/subsidies/claims", {"policy_id": subsidy_policy.pk, "year": 2025}
+    )
+    assert resp.status_code == 409 and resp.json()["code"] == "policy_closed"
+    # Its first and its last day both take claims.
+    claim = services.subsidy_claim_submit(
+        actor=user, policy_id=subsidy_policy.pk, year=2025, today=date(2026, 3, 31)
+    )
+    assert claim.interest_paid == D("1200.00")
+    claim.delete()
+    services.subsidy_claim_submit(
+        actor=user, policy_id=subsidy_policy.pk, year=2025, today=date(2026, 1, 1)
+    )
