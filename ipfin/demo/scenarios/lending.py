@@ -226,7 +226,7 @@ def _demands(
     patents, pledged to bank A, may not be offered: matching leaves a pledged right out), pushed
     to both banks (not yet valued: the pledge rate is checked when a valuation is issued): bank
     A is interested and lends under its registered pledge of the chip patents, bank B declines;
-    the loan from it is approved.
+    the loan from it is approved for 1,000,000.00 (the registration's value is shared with loan 1).
     The park's demand for enterprise A over its "芯途" trademark, pushed two weeks ago: bank A (the
     only product taking trademarks) has not answered by the deadline; reminded today."""
     firm_a = cast.firms[0]
@@ -265,7 +265,9 @@ def _demands(
         method="annuity",
         demand_id=demand.pk,
     )
-    _approved(cast.bank_a, loan, "1200000", 12, on, today)
+    # 1,000,000.00 of the 1,200,000 asked: with what loan 1 still owes on the same registration
+    # the two stay within version 2's 60 % of the chip patents' 3,080,000.00 (1,848,000.00).
+    _approved(cast.bank_a, loan, "1000000", 12, on, today)
     overdue = financing.demand_file(
         actor=cast.park,
         enterprise_uscc=firm_a.uscc or "",

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from ipfin.common.workdays import WorkingCalendar
 from ipfin.common.workflow import IllegalTransition, Workflow, WorkflowErrorCode
+from ipfin.loans.domain.schedules import add_months
 
 __all__ = [
     "ACTIVE_STATES",
@@ -49,6 +50,7 @@ __all__ = [
     "days_past_due",
     "is_non_performing",
     "next_state",
+    "npl_hold",
     "overdue_cutoff",
     "payable_on",
     "release_due",
@@ -151,14 +153,67 @@ def worse(a: RiskCategory, b: RiskCategory) -> RiskCategory:
     return a if a.severity >= b.severity else b
 
 
+# 《商业银行金融资产风险分类办法》 (2023 No. 1), the upgrade of a non-performing asset
+# (不良资产上调至正常类或关注类): only once the overdue principal, interest and charges are repaid
+# in full and it has been repaid normally over at least its two latest consecutive repayment
+# periods or six months, whichever is longer.
+UPGRADE_PERIODS = 2
+UPGRADE_MONTHS = 6
+
+
+def npl_hold(
+    *,
+    current: RiskCategory | str,
+    days: int,
+    schedule: Sequence[tuple[date, date | None]],
+    today: date,
+    calendar: WorkingCalendar,
+) -> RiskCategory | None:
+    """次级 while a loan classified non-performing (`current`) may not yet go back to 正常 or 关注,
+    else None (the overdue floor and the bank's assessment decide as ever).
+
+    `schedule`: the loan's instalments as (due date, settled on or None). The arrears are repaid
+    when none is overdue (`days` 0); they were cured on the latest day an instalment was settled
+    after its payable day (`payable_on`). From then on, six months must have passed (`add_months`)
+    and at least `UPGRADE_PERIODS` instalments fallen payable and been settled on time, whichever
+    is longer (monthly periods: six months and two instalments). A loan never late (non-performing
+    by the bank's own assessment, which it revises itself) is not held."""
+    if RiskCategory(current) not in NON_PERFORMING:
+        return None
+    if days > 0:
+        return RiskCategory.SUBSTANDARD  # arrears still unpaid
+    late = [
+        settled
+        for due, settled in schedule
+        if settled is not None and settled > payable_on(due, calendar)
+    ]
+    if not late:
+        return None
+    cured = max(late)
+    on_time = sum(
+        1
+        for due, settled in schedule
+        if cured < payable_on(due, calendar) <= today
+        and settled is not None
+        and settled <= payable_on(due, calendar)
+    )
+    if on_time >= UPGRADE_PERIODS and add_months(cured, UPGRADE_MONTHS) <= today:
+        return None
+    return RiskCategory.SUBSTANDARD
+
+
 def classify(
     days: int,
     *,
     assessed: RiskCategory | str | None = None,
     technical_overdue: bool = False,
+    held: RiskCategory | None = None,
 ) -> RiskCategory:
-    """The loan's category: the bank's own assessment, but never better than the overdue floor."""
+    """The loan's category: the bank's own assessment, but never better than the overdue floor,
+    nor than `held` (`npl_hold`: a non-performing loan not yet to be upgraded)."""
     floor = category_floor(days, technical_overdue=technical_overdue)
+    if held is not None:
+        floor = worse(floor, held)
     return floor if assessed is None else worse(floor, RiskCategory(assessed))
 
 

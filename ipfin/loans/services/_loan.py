@@ -11,11 +11,13 @@ from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.common.errors import NotFound, invalid
 from ipfin.common.money import money_str
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.services import event_publish
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
-from ipfin.loans.models import Loan, LoanClassification
+from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory, npl_hold
+from ipfin.loans.models import Installment, Loan, LoanClassification
 
 BP = Decimal(10_000)
 _RATE_PLACES = Decimal("0.000001")  # the annual_rate column: six decimals (0.0335 = 3.35 %)
@@ -32,6 +34,24 @@ def _require_bank(actor: User, loan: Loan) -> None:
     require(actor, Perm.LOAN_MANAGE)
     if loan.bank_id != getattr(actor, "organisation_id", None):
         raise _not_found()
+
+
+def _npl_held(
+    loan: Loan,
+    days: int,
+    on: date,
+    calendar: WorkingCalendar,
+    schedule: list[tuple[date, date | None]] | None = None,
+) -> RiskCategory | None:
+    """`npl_hold` for `loan` as classified now (its stored classification), over `schedule` (its
+    instalments' due and settlement days; read when not given, only for a non-performing loan)."""
+    if loan.classification not in {c.value for c in NON_PERFORMING}:
+        return None
+    if schedule is None:
+        schedule = list(Installment.objects.filter(loan=loan).values_list("due_date", "settled_on"))
+    return npl_hold(
+        current=loan.classification, days=days, schedule=schedule, today=on, calendar=calendar
+    )
 
 
 def _lock(loan: Loan) -> Loan:

@@ -212,7 +212,7 @@ def loan_approve(
                 "penalty_surcharge must be between 0 and 1 (usually 0.3–0.5), three decimals.",
             )
         # The schedule's own checks (rate a fraction below 1, 1–360 months...), a 422 each.
-        repayment_schedule(
+        schedule = repayment_schedule(
             principal=amount,
             annual_rate=rate,
             months=term,
@@ -234,6 +234,35 @@ def loan_approve(
                 f"The principal exceeds the {money_str(pledge.debt_amount)} yuan debt the "
                 "pledge secures.",
             )
+        # The bank's other loans the registration still secures (read under the pledge's lock,
+        # which every approval on it takes: two approvals at once count each other).
+        secured = loan_selectors.secured_loans(pledge)
+        others = sum((s.owed for s in secured if s.loan_id != locked.pk), Decimal(0))
+        if amount + others > pledge.debt_amount:
+            room = max(pledge.debt_amount - others, Decimal(0))
+            raise invalid(
+                "principal",
+                "pledge_debt_exceeded",
+                f"该质押登记担保的主债权数额 {money_str(pledge.debt_amount)} 元中，本行依赖它的其他"
+                f"贷款尚欠 {money_str(others)} 元，本笔最多 {money_str(room)} 元。",
+                f"Of the {money_str(pledge.debt_amount)} yuan debt the pledge secures, the bank's "
+                f"other loans resting on it still owe {money_str(others)} yuan: this one may be "
+                f"at most {money_str(room)} yuan.",
+                secured_by_others=money_str(others),
+            )
+        maturity = schedule.installments[-1].due_date  # disbursed today; checked again then
+        if maturity > pledge.term_end:
+            raise invalid(
+                "months",
+                "pledge_term_exceeded",
+                f"贷款到期日 {maturity} 晚于该质押登记的债务履行期限 {pledge.term_end}"
+                "（民法典第四百二十七条），请先办理质押变更登记或缩短期限。",
+                f"The loan would fall due on {maturity}, after the term of the debt the pledge "
+                f"registration secures ({pledge.term_end}; Civil Code art. 427): amend the "
+                "registration first, or shorten the term.",
+                maturity_date=maturity.isoformat(),
+                term_end=pledge.term_end.isoformat(),
+            )
         valuation = _valuation_for(actor, locked, pledge, valuation_id, amount)
         value = valuation.value
         if value <= 0:
@@ -245,6 +274,23 @@ def loan_approve(
             )
         pledge_rate = amount / value
         cap = version.max_pledge_rate if version is not None else None
+        if cap is not None and others and amount + others > cap * value:
+            # The rights are the collateral of every loan on the registration: split into
+            # several loans, the principal may not pass the product's rate of their value.
+            room = max(cap * value - others, Decimal(0))
+            raise invalid(
+                "principal",
+                "pledge_rate_exceeded",
+                f"本笔与本行依赖同一质押登记的其他贷款（尚欠 {money_str(others)} 元）合计超过"
+                f"产品最高质押率 {cap * 100:.2f}%（评估值 {money_str(value)} 元），本笔最多 "
+                f"{money_str(room)} 元。",
+                f"With the bank's other loans on the same registration ({money_str(others)} yuan "
+                f"owed) the principal passes the product's maximum pledge rate {cap * 100:.2f}% "
+                f"(valuation {money_str(value)} yuan): this one may be at most "
+                f"{money_str(room)} yuan.",
+                secured_by_others=money_str(others),
+                max_pledge_rate=f"{cap:f}",
+            )
         if cap is not None and amount > cap * value:  # exact: no rounding before the test
             raise invalid(
                 "principal",

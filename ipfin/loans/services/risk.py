@@ -38,12 +38,14 @@ from ipfin.loans.domain.status import (
     category_floor,
     classify,
     days_past_due,
+    worse,
 )
 from ipfin.loans.models import Installment, Loan
 from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,
+    _npl_held,
     _record_classification,
     _require_bank,
     _snapshot,
@@ -103,7 +105,22 @@ def loan_classify_manual(
                 extra={"state": locked.state, "action": "classify"},
             )
         dpd = _days_past_due_on(locked, day)
-        floor = category_floor(dpd)
+        held = _npl_held(locked, dpd, day, working_calendar())
+        floor = worse(category_floor(dpd), held) if held is not None else category_floor(dpd)
+        if held is not None and assessed.severity < floor.severity:
+            raise invalid(
+                "category",
+                "classification_below_floor",
+                f"该贷款为不良贷款，逾期欠款须全部偿还，并在其后至少连续两个还款期且不少于6个月"
+                f"正常还款，方可上调为正常类或关注类；目前至少应为“{floor.label_zh}”类"
+                "（《商业银行金融资产风险分类办法》关于不良资产上调的规定）。",
+                f"The loan is non-performing: it goes back to normal or special mention only once "
+                f"its arrears are repaid and it has been repaid normally over at least two "
+                f"consecutive periods and six months; until then it is at least {floor.value} "
+                "(Measures on risk classification, the upgrade of non-performing assets).",
+                floor=floor.value,
+                days_past_due=dpd,
+            )
         if assessed.severity < floor.severity:
             raise invalid(
                 "category",
@@ -122,7 +139,7 @@ def loan_classify_manual(
         locked.assessed_on = day
         locked.assessed_by = actor
         locked.days_past_due = dpd
-        locked.classification = classify(dpd, assessed=assessed).value
+        locked.classification = classify(dpd, assessed=assessed, held=held).value
         locked.classified_on = day
         locked.save()
         _record_classification(locked, previous, day)

@@ -37,6 +37,7 @@ from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import (
     _label,
     _lock,
+    _npl_held,
     _record_classification,
     _require_bank,
     _snapshot,
@@ -93,6 +94,18 @@ def loan_disburse(
             start_date=start,
             day_count=locked.day_count,
         )
+        maturity = schedule.installments[-1].due_date
+        if maturity > pledge.term_end:
+            # Disbursed later than approved, the schedule ends later: still within the debt term
+            # the registration secures (民法典 art. 427), or the registration is amended first.
+            raise Conflict(
+                f"按放款日 {start} 计，贷款到期日 {maturity} 晚于质押登记的债务履行期限 "
+                f"{pledge.term_end}（民法典第四百二十七条），请先办理质押变更登记。",
+                f"Disbursed on {start}, the loan would fall due on {maturity}, after the term of "
+                f"the debt the pledge registration secures ({pledge.term_end}; Civil Code art. "
+                "427): amend the registration first.",
+                code="pledge_term_exceeded",
+            )
         Installment.objects.bulk_create(
             [
                 Installment(
@@ -223,10 +236,16 @@ def loan_repay(
         )
         dpd = days_past_due(oldest_unpaid_due_date(states), day, calendar)
         previous = locked.classification
+        # A non-performing loan goes back to 正常 or 关注 only after its arrears are paid AND six
+        # months and two instalments paid on time (`npl_hold`), not on the day they are paid.
+        schedule = [(row.due_date, row.settled_on) for row in rows]
+        held = _npl_held(locked, dpd, day, calendar, schedule)
         locked.state = new_state
         locked.outstanding_principal = outstanding_principal(states)
         locked.days_past_due = dpd
-        locked.classification = classify(dpd, assessed=locked.assessed_classification or None).value
+        locked.classification = classify(
+            dpd, assessed=locked.assessed_classification or None, held=held
+        ).value
         locked.classified_on = day
         locked.save()
         _record_classification(locked, previous, day)
@@ -396,8 +415,11 @@ def loan_classify(
         for loan in active:
             checked += 1
             dpd = days_past_due(loan.oldest_unpaid, day, calendar)
-            # The effective category: the worse of the overdue floor and the bank's own.
-            category = classify(dpd, assessed=loan.assessed_classification or None).value
+            # The effective category: the worse of the overdue floor, the bank's own and, for a
+            # non-performing loan not yet to be upgraded, 次级 (`npl_hold`; its instalments are
+            # read for such loans only).
+            held = _npl_held(loan, dpd, day, calendar)
+            category = classify(dpd, assessed=loan.assessed_classification or None, held=held).value
             non_performing += is_non_performing(category)
             if loan.days_past_due == dpd and loan.classification == category:
                 continue

@@ -156,16 +156,18 @@ def test_above_ten_million_the_banks_own_cost_valuation_is_internal_too_minfadia
     it (judged by the method alone, it once carried a loan of any size)."""
     own = value_right(right, cost="20000000")
     assert own.value == D("17600000.00") and own.method == "cost"
-    at_the_line = _approve(
-        bank_a_user, _applied(bank_a_user, enterprise_a, AT_THE_LINE), pledge, AT_THE_LINE, own.pk
-    )
-    assert at_the_line.valuation == own
+    # The loan one fen above first: once the one at the line is approved, the registration's
+    # debt would hold no room for a second loan on it (pledge_debt_exceeded).
     loan = _applied(bank_a_user, enterprise_a, ONE_FEN_ABOVE)
     with pytest.raises(ValidationFailed) as info:
         _approve(bank_a_user, loan, pledge, ONE_FEN_ABOVE, valuation_id=own.pk)
     assert info.value.code == "internal_valuation_not_allowed"
     loan.refresh_from_db()
     assert (loan.state, loan.valuation_id) == ("applied", None)
+    at_the_line = _approve(
+        bank_a_user, _applied(bank_a_user, enterprise_a, AT_THE_LINE), pledge, AT_THE_LINE, own.pk
+    )
+    assert at_the_line.valuation == own
 
 
 def test_above_ten_million_an_agency_report_the_bank_rechecked_backs_the_loan_minfadian_art1259(

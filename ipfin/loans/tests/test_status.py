@@ -24,6 +24,7 @@ from ipfin.loans.domain.status import (
     days_past_due,
     is_non_performing,
     next_state,
+    npl_hold,
     overdue_cutoff,
     payable_on,
     release_due,
@@ -248,3 +249,59 @@ def test_release_due_once_the_last_loan_on_the_pledge_is_closed(
     loan_state: str, pledge_state: str | None, others: list[int], due: bool
 ) -> None:
     assert release_due(loan_state, pledge_state, others) is due
+
+
+# --- a non-performing loan's upgrade (风险分类办法: 不良资产上调) ---------------------------------
+
+MONTHLY = [date(2025, m, 15) for m in range(2, 13)] + [date(2026, 1, 15)]
+
+
+def _held(schedule: list[tuple[date, date | None]], today: date, days: int = 0) -> object:
+    return npl_hold(
+        current=RiskCategory.SUBSTANDARD,
+        days=days,
+        schedule=schedule,
+        today=today,
+        calendar=PACKAGE_CALENDAR,
+    )
+
+
+def test_npl_upgrade_needs_arrears_paid_then_six_months_and_two_periods_on_time() -> None:
+    """Instalments 1–3 (due 15 Feb–15 Apr) paid late on 30 May (cured), the rest on their days:
+    held at 次级 until six months after the cure with two instalments on time since (30 Nov)."""
+    cured = date(2025, 5, 30)
+    schedule: list[tuple[date, date | None]] = [
+        (due, cured if due < cured else due) for due in MONTHLY
+    ]
+    assert _held(schedule, today=cured, days=0) is RiskCategory.SUBSTANDARD  # the day it is paid
+    assert _held(schedule, today=date(2025, 11, 29)) is RiskCategory.SUBSTANDARD  # < 6 months
+    assert _held(schedule, today=date(2025, 11, 30)) is None  # six months, six on time
+    # Still overdue: held whatever the time since.
+    assert _held(schedule, today=date(2026, 6, 1), days=10) is RiskCategory.SUBSTANDARD
+    # A performing loan, or one never late (non-performing by the bank's assessment): not held.
+    assert (
+        npl_hold(
+            current=RiskCategory.SPECIAL_MENTION,
+            days=0,
+            schedule=schedule,
+            today=cured,
+            calendar=PACKAGE_CALENDAR,
+        )
+        is None
+    )
+    assert _held([(due, due) for due in MONTHLY], today=date(2025, 6, 1)) is None
+
+
+def test_npl_upgrade_counts_only_instalments_paid_on_time_after_the_cure() -> None:
+    """Six months after the cure but one instalment since paid late: that payment is the cure
+    (the latest late settlement), and the six months start again from it."""
+    schedule: list[tuple[date, date | None]] = [(due, date(2025, 5, 30)) for due in MONTHLY[:3]]
+    schedule += [(due, due) for due in MONTHLY[3:6]]  # May–Jul on time
+    schedule += [(MONTHLY[6], date(2025, 8, 25))]  # August's paid ten days late
+    schedule += [(due, due) for due in MONTHLY[7:]]
+    assert _held(schedule, today=date(2025, 12, 1)) is RiskCategory.SUBSTANDARD
+    assert _held(schedule, today=date(2026, 2, 25)) is None  # six months from 25 Aug
+    # Classification: held 次级 beats a floor of 正常, and a worse floor or assessment still wins.
+    assert classify(0, held=RiskCategory.SUBSTANDARD) is RiskCategory.SUBSTANDARD
+    assert classify(300, held=RiskCategory.SUBSTANDARD) is RiskCategory.DOUBTFUL
+    assert classify(0, assessed="loss", held=RiskCategory.SUBSTANDARD) is RiskCategory.LOSS

@@ -25,13 +25,21 @@ def lender(
     make_right: Callable[..., Right],
 ) -> Callable[[User], Callable[..., Loan]]:
     """`lender(bank_user)(principal=, start=)`: the bank's loan over its registered pledge of a
-    new right of a new enterprise (registered on REGISTERED_ON, valued by the bank at
-    880,000.00), applied, approved and disbursed on `start` through the loans services."""
+    new right of a new enterprise (registered on REGISTERED_ON, securing 50,000,000.00, valued
+    by the bank at 880,000.00), applied, approved and disbursed on `start` through the loans
+    services."""
 
     def for_bank(bank_user: User) -> Callable[..., Loan]:
         firm = make_org(OrganisationKind.ENTERPRISE)
         right = make_right(owners=[firm])
-        pledge = approve(examiner, file_pledge(bank_user=bank_user, pledgor=firm, rights=[right]))
+        # A registration securing 50,000,000.00: room for the tests' dozens of loans on it (all
+        # of them together stay within the debt it secures, loans.services.approval).
+        pledge = approve(
+            examiner,
+            file_pledge(
+                bank_user=bank_user, pledgor=firm, rights=[right], debt_amount="50000000.00"
+            ),
+        )
         Pledge.objects.filter(pk=pledge.pk).update(effective_date=REGISTERED_ON)
         valuation = bank_valuation(bank_user, right)
 

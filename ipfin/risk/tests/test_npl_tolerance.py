@@ -141,14 +141,16 @@ def stats_npl(regulator: User, bank: Organisation, period: str = "2025Q2") -> De
 def test_a_classification_revised_after_the_period_end_does_not_reach_back_fenlei_banfa_art9(
     lend_a: Callable[..., Loan], bank_a: Organisation, bank_a_user: User, regulator_user: User
 ) -> None:
-    """The category at the quarter end is the one last made by then: classified 次级 on 10 June
+    """The category at the quarter end is the one last made by then: classified 次级 on 25 June
     and revised to 关注 on 15 July, the loan is non-performing on 30 June, not on 15 July — on
     the tolerance page and in the statistics alike (the tolerance once read only the loan's
-    latest assessment and counted it performing on 30 June)."""
-    loan = lend_a(start=date(2025, 6, 1))
+    latest assessment and counted it performing on 30 June). Its first instalment falls due on
+    20 July: never late, its bank may revise its own assessment (a non-performing loan with
+    arrears may not go back to 关注: `npl_hold`)."""
+    loan = lend_a(start=date(2025, 6, 20))
     loans.loan_classify_manual(
         actor=bank_a_user, loan=loan, category="substandard", reason="经营困难",
-        today=date(2025, 6, 10),
+        today=date(2025, 6, 25),
     )  # fmt: skip
     loans.loan_classify_manual(
         actor=bank_a_user, loan=loan, category="special_mention", reason="已恢复",

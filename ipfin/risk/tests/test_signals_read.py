@@ -260,7 +260,7 @@ def test_a_bank_whose_figures_fail_benford_is_a_signal_issue12_seed001(
     bank_b: Organisation,
     regulator_user: User,
 ) -> None:
-    # Bank A: ten principals all beginning with 5, its pledge of 5,000,000.00 and its valuation
+    # Bank A: ten principals all beginning with 5, its pledge of 50,000,000.00 and its valuation
     # of 880,000.00: twelve figures, eleven 5s. Bank B: first digits near Benford's proportions.
     lend_a, lend_b = lender(bank_a_user), lender(bank_b_user)
     for k in range(10):
