@@ -345,10 +345,17 @@ def apply_repayment(
                     inst.interest = inst.interest_paid  # zero: never paid in advance
                 take(inst, 2, inst.principal_unpaid)
         else:
-            saved = _interest_to_due(
-                prepaid, terms, _period_start(work, current, terms), paid_on, current.due_date
-            )
-            current.interest = max(current.interest_paid, current.interest - saved)
+            # The period's interest becomes what it has earned to the day on the balance before
+            # plus what the balance after earns to its due day. Taking off the interest the
+            # prepaid part would have earned, rounded on its own, made two payments on one day
+            # cost a fen more or less than their sum paid at once (to_fen(a) + to_fen(b) is not
+            # to_fen(a + b)); this way a second payment that day starts where the first ended.
+            start = _period_start(work, current, terms)
+            carrying = sum((i.principal_unpaid for i in work if i.n >= current.n), _ZERO)
+            before = _interest_to_due(carrying, terms, start, paid_on, current.due_date)
+            after = _interest_to_due(carrying - prepaid, terms, start, paid_on, current.due_date)
+            earned_to_day = current.interest - min(before, current.interest)
+            current.interest = max(current.interest_paid, earned_to_day + after)
             for inst in reversed(work):
                 if inst.n >= current.n:
                     take(inst, 2, inst.principal_unpaid)

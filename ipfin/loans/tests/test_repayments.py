@@ -167,9 +167,12 @@ def test_under_30_360_a_period_is_30_days_wherever_it_begins(
 def test_partial_prepayment_shortens_the_term_and_lowers_later_interest() -> None:
     rows, terms = loan()
     apply_repayment(rows, terms, D("41200.00"), date(2025, 2, 15))
-    # 03-05, 30,000.00: interest earned to date 533.33 first, then 29,466.67 of principal
-    # against the last instalment (40,000.00 → 10,533.33 left).
-    # Instalment 2's interest drops by 29,466.67 × 12 % × 10/360 = 98.22 → 701.78.
+    # 03-05, 30,000.00: interest earned to date 533.33 first (800.00 less the 266.67 that
+    # 80,000.00 would earn over the 10 days left), then 29,466.67 of principal against the last
+    # instalment (40,000.00 → 10,533.33 left).
+    # Instalment 2's interest: the 533.33 earned plus what the 50,533.33 left earns over the
+    # 10 days, 50,533.33 × 12 % × 10/360 = 168.44 → 701.77 (each part to the fen: a second
+    # payment that day starts where the first ended).
     # Instalment 3's interest is 1 % of the 10,533.33 it still carries: 105.33.
     a = apply_repayment(rows, terms, D("30000.00"), date(2025, 3, 5))
     assert (a.interest, a.principal, a.prepaid_principal) == (
@@ -177,12 +180,12 @@ def test_partial_prepayment_shortens_the_term_and_lowers_later_interest() -> Non
         D("29466.67"),
         D("29466.67"),
     )
-    assert rows[1].interest == D("701.78")
+    assert rows[1].interest == D("701.77")
     assert rows[2].principal_paid == D("29466.67")
     assert rows[2].interest == D("105.33")
     assert outstanding_principal(rows) == D("50533.33")
-    # On 03-15: 40,000.00 + the 168.45 interest still open on instalment 2.
-    assert amount_due(rows, terms, date(2025, 3, 15)) == D("40168.45")
+    # On 03-15: 40,000.00 + the 168.44 interest still open on instalment 2.
+    assert amount_due(rows, terms, date(2025, 3, 15)) == D("40168.44")
 
 
 def test_overpayment_is_refused_with_the_amount_that_settles() -> None:
@@ -285,3 +288,45 @@ def test_settling_early_never_costs_more_than_the_schedule(
     settle = amount_to_settle(rows, terms, on)
     scheduled = sum((r.principal + r.interest for r in rows), D(0))
     assert D(500000) <= settle <= scheduled
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    principal=st.integers(min_value=1_000_00, max_value=5_000_000_00),
+    rate_bp=st.integers(min_value=1, max_value=2400),
+    months=st.integers(min_value=2, max_value=24),
+    method=methods,
+    day_count=day_counts,
+    days=st.integers(min_value=0, max_value=700),
+    per_mille=st.integers(min_value=1, max_value=999),
+)
+def test_paying_in_two_parts_on_one_day_costs_what_paying_at_once_does(
+    principal: int,
+    rate_bp: int,
+    months: int,
+    method: str,
+    day_count: str,
+    days: int,
+    per_mille: int,
+) -> None:
+    """Money is rounded once: what settles the loan after a part paid on a day, plus that part,
+    is what settled it before the part (the interest saved by the part and the interest earned
+    were each rounded to the fen, and a split payment cost a fen more or less: review's case
+    91,532.78 at 12 %, 47,880.44 then 45,313.57 against 93,194.00 at once)."""
+    amount = D(principal).scaleb(-2)
+    rows, terms = loan(str(amount), f"{D(rate_bp).scaleb(-4)}", months, method, day_count)
+    day = START + timedelta(days=days)
+    settle = amount_to_settle(rows, terms, day)
+    part = max(D("0.01"), (settle * per_mille / 1000).quantize(D("0.01")))
+    if part >= settle:
+        return
+    apply_repayment(rows, terms, part, day)
+    assert part + amount_to_settle(rows, terms, day) == settle
+
+
+def test_the_reviews_split_payment_costs_the_same() -> None:
+    rows, terms = loan("91532.78", "0.12", 4, "annuity", "30/360", date(2025, 1, 29))
+    day = date(2025, 3, 21)
+    settle = amount_to_settle(rows, terms, day)
+    apply_repayment(rows, terms, D("47880.44"), day)
+    assert D("47880.44") + amount_to_settle(rows, terms, day) == settle
