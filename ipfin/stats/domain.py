@@ -47,6 +47,10 @@ __all__ = [
 GROWTH_TARGET = Decimal("0.20")
 # The longest range one request may cover: ten years (forty quarters, one query each by quarter).
 MAX_PERIOD_DAYS = 3653
+# The most IP-pledge loans one bank return may state for a quarter (its form, API and file).
+MAX_NEW_LOANS = 10_000_000
+# The years a period may lie in (`parse_period`, `Period.between`).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class Dimension(StrEnum):
@@ -74,10 +78,10 @@ DEFINITIONS: tuple[tuple[str, str, str], ...] = (
      "customers: distinct borrowers with a balance at `to`."),
     ("first_time_borrowers", "首贷户数：在平台记录的第一笔贷款于统计期内放款的借款企业户数。",
      "first-time borrowers: borrowers whose first loan on record was disbursed in the period."),
-    ("sole_ip_collateral", "纯知识产权质押笔数：新增贷款中以已登记的知识产权质押为担保的笔数"
-     "（贷款与担保、保险合同的关联上线前，凡有质押登记的贷款均计入）。",
-     "sole IP collateral: new loans secured by a registered IP pledge (until guarantees and "
-     "insurance are tied to loans, every loan with a pledge registration counts)."),
+    ("sole_ip_collateral", "纯知识产权质押笔数：新增贷款中仅以已登记的知识产权质押为担保的笔数"
+     "（贷款上没有已出具的保证担保，也没有银行已确认的质押融资保证保险）。",
+     "sole IP collateral: new loans secured by a registered IP pledge alone (no guarantee issued "
+     "on the loan, no pledge-financing guarantee insurance its bank accepted)."),
     ("avg_pledge_rate", "平均质押率：新增贷款的质押率（本金÷审批所依据的评估值）按本金加权平均。",
      "average pledge rate: principal ÷ the value the loan was approved on, averaged over the new "
      "loans weighted by principal."),
@@ -164,6 +168,15 @@ class Period:
 
     @classmethod
     def between(cls, start: date, end: date) -> Period:
+        for field, day in (("from", start), ("to", end)):
+            # A day past the calendar's ends has no day after or 90 days before it to count
+            # from (the figures' cut-offs): such a period was a 500.
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise PeriodError(
+                    field,
+                    f"统计期应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间。",
+                    f"A period lies between the years {FIRST_YEAR} and {LAST_YEAR}.",
+                )
         if end < start:
             raise PeriodError(
                 "to", "统计期末日不能早于起始日。", "`to` must not be earlier than `from`."
@@ -185,7 +198,7 @@ _PERIOD = re.compile(r"^([0-9]{4})(?:Q([1-4]))?$")  # [0-9]: \d also matches oth
 def parse_period(text: str) -> Period:
     """`2026Q3` (a quarter) or `2026` (a year); PeriodError `period` otherwise."""
     match = _PERIOD.match(text.strip().upper())
-    if match is None or not 1900 <= int(match.group(1)) <= 2999:
+    if match is None or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         raise PeriodError(
             "period",
             f"统计期应写作“2026Q3”（季度）或“2026”（年度），收到：{text[:20]}",

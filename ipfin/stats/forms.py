@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.stats.domain import MAX_NEW_LOANS
 from ipfin.web.forms import BaseForm, PercentField
 
 
@@ -25,7 +26,7 @@ class BankReturnForm(BaseForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )  # fmt: skip
     ip_new_loans = forms.IntegerField(
-        label=_("本季新增知识产权质押贷款笔数"), min_value=0, max_value=10_000_000
+        label=_("本季新增知识产权质押贷款笔数"), min_value=0, max_value=MAX_NEW_LOANS
     )
     ip_new_amount = forms.CharField(
         label=_("本季新增知识产权质押贷款金额（元）"), max_length=20,

@@ -44,7 +44,7 @@ from reportlab.platypus import (
 
 from ipfin.accounts.models import User
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
-from ipfin.common.display import EXCEL_PERCENT_FORMAT
+from ipfin.common.display import EXCEL_PERCENT_FORMAT, percent
 from ipfin.common.errors import DomainError, PermissionDenied, invalid
 from ipfin.common.excel import XLSX_CONTENT_TYPE, append_row, header_sheet
 from ipfin.common.money import wan_yuan
@@ -116,7 +116,7 @@ def _text(value: Any, unit: str) -> str:
         return f"{value:,}"
     if unit == "wan":
         return f"{value:,.2f}"
-    return f"{Decimal(value) * 100:.2f}%"
+    return percent(value)  # half up, as the dashboard and the workbook's 0.00% show it
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,11 @@ def monitoring_report(
 ) -> MonitoringReport:
     scope = stats_scope(actor)
     day = today or timezone.localdate()
+    if period.start <= day < period.end:
+        # A period still running (the dashboard's 本季度，截至今日) is reported as of today: as of
+        # its last day, instalments due today would count overdue by days yet to come, and a
+        # loan 60 days late would read as non-performing (over 90 days).
+        period = Period(period.start, day, period.name)
     breakdowns = [
         (title, indicator_table(actor=actor, period=period, by=by)) for by, title in BREAKDOWNS
     ]

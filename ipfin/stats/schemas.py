@@ -8,7 +8,7 @@ import datetime
 from ninja import Field, Schema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef
-from ipfin.stats.domain import DEFINITION_BY_NAME, Dimension
+from ipfin.stats.domain import DEFINITION_BY_NAME, MAX_NEW_LOANS, Dimension
 
 
 def _definition(name: str) -> str:
@@ -89,7 +89,7 @@ class BankReturnIn(Schema):
     npl_ratio: str = Field(..., max_length=20, description="the bank's overall NPL ratio")
     total_loan_balance: str = Field(..., max_length=20, description="全行各项贷款余额 (yuan)")
     ip_loan_balance: str = Field(..., max_length=20, description="its IP-pledge loan balance")
-    ip_new_loans: int = Field(..., ge=0, le=10_000_000, description="IP-pledge loans granted")
+    ip_new_loans: int = Field(..., ge=0, le=MAX_NEW_LOANS, description="IP-pledge loans granted")
     ip_new_amount: str = Field(..., max_length=20, description="their amount (yuan)")
 
 

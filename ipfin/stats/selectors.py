@@ -31,7 +31,9 @@ from ipfin.accounts.models import EnterpriseSize, Organisation, OrganisationKind
 from ipfin.accounts.permissions import Actor, StatsScope, stats_scope
 from ipfin.common.databases import reporting_connection
 from ipfin.financing.models import Demand, DemandState, Product
+from ipfin.guarantees.models import Guarantee
 from ipfin.holidays.selectors import working_calendar
+from ipfin.insurance.models import Policy as InsurancePolicy
 from ipfin.loans.domain.status import NPL_AFTER_DAYS, overdue_cutoff
 from ipfin.registry.models import RightKindChoices
 from ipfin.risk.anomalies import in_fen
@@ -165,7 +167,7 @@ stock AS (
 _FACTS_SQL = """
 WITH {stock}, flows AS (
     SELECT {key} AS key, l.enterprise_id AS borrower, {principal_fen} AS principal_fen,
-           l.pledge_rate, l.annual_rate, l.pledge_id,
+           l.pledge_rate, l.annual_rate, {sole} AS sole,
            CASE WHEN EXISTS (
                SELECT 1 FROM loans_loan f
                WHERE f.enterprise_id = l.enterprise_id AND f.disbursed_on < %s
@@ -179,7 +181,7 @@ WITH {stock}, flows AS (
            0 AS pledge_w, 0 AS rate_w
     FROM stock GROUP BY key
     UNION ALL
-    SELECT key, COUNT(*), SUM(principal_fen), 0, 0, 0, 0, COUNT(pledge_id),
+    SELECT key, COUNT(*), SUM(principal_fen), 0, 0, 0, 0, SUM(sole),
            SUM(principal_fen * pledge_rate), SUM(principal_fen * annual_rate)
     FROM flows GROUP BY key
     UNION ALL
@@ -204,6 +206,18 @@ SELECT '{total}', SUM(new_loans), SUM(new_fen), SUM(balance_fen),
        SUM(sole), SUM(pledge_w), SUM(rate_w), SUM(npl_fen)
 FROM by_key
 """
+# 纯知识产权质押 (`sole_ip_collateral`): a loan resting on a pledge registration and on no other
+# credit enhancement: no guarantee given on it (issued, and on to called, paid or settled) and no
+# pledge-financing guarantee insurance its bank accepted (an unaccepted policy covers nothing,
+# ipfin.insurance.models.COVERING).
+_GUARANTEE_T, _POLICY_T = Guarantee._meta.db_table, InsurancePolicy._meta.db_table
+_SOLE_SQL = (  # the models' table names, no value
+    "CASE WHEN l.pledge_id IS NOT NULL "  # noqa: S608
+    f"AND NOT EXISTS (SELECT 1 FROM {_GUARANTEE_T} g WHERE g.loan_id = l.id "
+    "AND g.state IN ('issued', 'called', 'paid', 'settled')) "
+    f"AND NOT EXISTS (SELECT 1 FROM {_POLICY_T} ip WHERE ip.loan_id = l.id "
+    "AND ip.accepted_at IS NOT NULL) THEN 1 ELSE 0 END"
+)
 # The key of the row the facts' query adds with the total over every row (a borrower counted once).
 _ALL_KEY = "*all*"  # never a key of a row: ids, codes and divisions have no "*"
 
@@ -275,7 +289,11 @@ def _figures(
             stock = _SNAPSHOT_STOCK_SQL.format(**parts)
             params = [snapshot, *scope_params]
         sql = _FACTS_SQL.format(
-            stock=stock, total=_ALL_KEY, principal_fen=_fen("l.principal"), **parts
+            stock=stock,
+            total=_ALL_KEY,
+            principal_fen=_fen("l.principal"),
+            sole=_SOLE_SQL,
+            **parts,
         )
         cursor.execute(sql, [*params, start, start, end, *scope_params])
         for row in cursor.fetchall():

@@ -33,7 +33,7 @@ from ipfin.loans.models import Loan
 from ipfin.risk.domain.npl import period_in
 from ipfin.risk.domain.ratios import ratio_in
 from ipfin.risk.services import bank_npl_report
-from ipfin.stats.domain import quarter_ends
+from ipfin.stats.domain import MAX_NEW_LOANS, quarter_ends
 from ipfin.stats.models import BankReturn, PositionSnapshot
 from ipfin.stats.selectors import live_stock_sql, positions_snapshot_is_fresh
 
@@ -104,9 +104,14 @@ def parse_return(data: dict[str, Any], *, today: date) -> ReturnRow:
     raw_count = data.get("ip_new_loans")
     count = int_in(int(raw_count) if isinstance(raw_count, float) and raw_count.is_integer()
                    else _cell(raw_count), "ip_new_loans")  # fmt: skip
-    if count < 0:
+    if not 0 <= count <= MAX_NEW_LOANS:
+        # The bound the API's schema and the form state (a count past it is no return's, and
+        # past 32 bits no column's: the database refused it with a 500).
         raise invalid(
-            "ip_new_loans", "count_invalid", "笔数不能为负数。", "A count is never negative."
+            "ip_new_loans",
+            "count_invalid",
+            f"本季新增笔数应在 0 至 {MAX_NEW_LOANS:,} 之间。",
+            f"The new loans of the quarter must be between 0 and {MAX_NEW_LOANS:,}.",
         )
     amount = amount_in(_cell(data.get("ip_new_amount")), "ip_new_amount",
                        positive=False, label_zh="本季新增知识产权质押贷款金额")  # fmt: skip

@@ -26,6 +26,7 @@ import pytest
 from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
+from ipfin.loans.tests.conftest import lend, pledge_over, pledged, value_right  # noqa: F401
 from ipfin.loans.tests.factories import bank_valuation, lend_on
 from ipfin.pledges.models import Pledge
 from ipfin.pledges.samples import other_party_confirms
