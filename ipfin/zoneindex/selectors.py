@@ -200,11 +200,13 @@ def platform_values(
 
 
 def published_latest() -> list[IndexRun]:
-    """The latest published run of each system name (any version), by name: the public
-    ranking. One query."""
+    """The published run of each system name (any version) for its latest year, the last one
+    published for that year (a correction replaces it), by name: the public ranking. A run of an
+    earlier year published later (history filled in) does not take the current year's place.
+    One query."""
     latest = (
         IndexRun.objects.filter(published=True, system__name=OuterRef("system__name"))
-        .order_by("-published_at", "-id")
+        .order_by("-year", "-published_at", "-id")
         .values("pk")[:1]
     )
     return list(
@@ -232,15 +234,20 @@ class ZoneHistoryEntry:
 
 
 def zone_history(*, zone: Organisation) -> list[ZoneHistoryEntry]:
-    """The zone's score and rank in each published run that ranked it, by year (then by
-    publication), oldest first. One query; each run's stored results are read as stored."""
+    """The zone's score and rank in each system name's published run of each year that ranked
+    it (the last one published for that year: a correction replaces the first), by year, oldest
+    first. One query; each run's stored results are read as stored."""
     runs = (
         IndexRun.objects.filter(published=True)
         .select_related("system")
         .order_by("year", "published_at", "id")
     )
-    entries = []
+    # Each (name, year) once: the last published (the runs come in publication order).
+    last: dict[tuple[str, int], IndexRun] = {}
     for run in runs:
+        last[(run.system.name, run.year)] = run
+    entries = []
+    for run in sorted(last.values(), key=lambda r: (r.year, r.published_at, r.pk)):
         rows = run.results["zones"]
         row = next((r for r in rows if r["zone_id"] == zone.pk), None)
         if row is not None:

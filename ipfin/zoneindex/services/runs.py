@@ -169,15 +169,27 @@ def index_run_reproduce(*, run: IndexRun) -> dict[str, Any]:
 def index_publish(*, actor: User, run: IndexRun) -> IndexRun:
     """The run published: the public ranking of its system's name and a point of each zone's
     history, after it is reproduced from its stored inputs (`index_run_reproduce`). Once (409
-    `index_run_published`); irreversible."""
+    `index_run_published`); irreversible. Only a run of the version now active (409
+    `system_not_active`): a run computed before its version was retired would replace the
+    active version's ranking. A later run of a year already published is its correction: it
+    takes that year's place in the ranking and the zones' history (`selectors`)."""
     require(actor, Perm.ZONE_INDEX_MANAGE)
     with transaction.atomic():
+        system = locked_system(run.system)  # the system before its run, as the computation
         locked = IndexRun.objects.select_for_update().get(pk=run.pk)
         if locked.published:
             raise Conflict(
                 "该次计算已发布。",
                 "The index run is published already.",
                 code="index_run_published",
+            )
+        if system.state != SystemState.ACTIVE:
+            raise Conflict(
+                "该次计算所用的指标体系版本已不在启用中，不能发布；请用启用中的版本重新计算。",
+                "The run's indicator system version is no longer the active one: compute the "
+                "index again with the active version.",
+                code="system_not_active",
+                extra={"state": system.state},
             )
         index_run_reproduce(run=locked)  # what is published is what its inputs give
         locked.published, locked.published_at, locked.published_by = True, timezone.now(), actor

@@ -220,7 +220,54 @@ def test_the_latest_published_run_of_a_name_is_the_ranking_whatever_its_version(
     )
     assert selectors.published_latest() == [second]
     assert second.results == first.results  # the copy computes as the original did
-    assert [h.run for h in selectors.zone_history(zone=parks.a)] == [first, second]
+    # The year once in the zone's history: the later publication takes the first's place.
+    assert [h.run for h in selectors.zone_history(zone=parks.a)] == [second]
+
+
+def test_an_earlier_years_run_published_later_fills_in_the_history_not_the_ranking(
+    uploaded: IndicatorSystem,
+    park_loans: None,
+    parks: Parks,
+    examiner: User,
+    workbook: Callable[..., Any],
+) -> None:
+    year = timezone.localdate().year
+    services.zone_values_upload(
+        actor=examiner, system=uploaded, year=year - 2, uploaded_file=workbook(UPLOADED)
+    )
+    current = services.index_publish(
+        actor=examiner, run=services.index_compute(actor=examiner, system=uploaded, year=year)
+    )
+    earlier = services.index_publish(
+        actor=examiner, run=services.index_compute(actor=examiner, system=uploaded, year=year - 2)
+    )
+    assert selectors.published_latest() == [current]  # it showed the back-filled year
+    assert [h.run for h in selectors.zone_history(zone=parks.a)] == [earlier, current]
+    # A correction of the current year, published later, replaces it in both.
+    correction = services.index_publish(
+        actor=examiner, run=services.index_compute(actor=examiner, system=uploaded, year=year)
+    )
+    assert selectors.published_latest() == [correction]
+    assert [h.run for h in selectors.zone_history(zone=parks.a)] == [earlier, correction]
+
+
+def test_a_run_of_a_retired_version_is_not_published(
+    uploaded: IndicatorSystem, park_loans: None, examiner: User
+) -> None:
+    """A run computed on v1 before v2 was activated would have replaced v2's ranking."""
+    year = timezone.localdate().year
+    stale = services.index_compute(actor=examiner, system=uploaded, year=year)
+    v2 = services.system_new_version(actor=examiner, system=uploaded)
+    services.system_activate(actor=examiner, system=v2)  # v1 retired
+    fresh = services.index_publish(
+        actor=examiner, run=services.index_compute(actor=examiner, system=v2, year=year)
+    )
+    with pytest.raises(Conflict) as refused:
+        services.index_publish(actor=examiner, run=stale)
+    assert refused.value.code == "system_not_active"
+    stale.refresh_from_db()
+    assert not stale.published
+    assert selectors.published_latest() == [fresh]
 
 
 def test_a_bank_may_not_compute_or_publish_and_nothing_changes(
