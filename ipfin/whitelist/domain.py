@@ -61,7 +61,6 @@ __all__ = [
     "detect_header",
     "extract_rows",
     "match_rows",
-    "name_variants",
     "normalise_header",
     "normalise_name",
     "ratio",
@@ -186,16 +185,6 @@ def normalise_name(name: str) -> str:
     """An enterprise name reduced for exact comparison: NFKC (full-width brackets and letters as
     ASCII), every whitespace character removed, case folded."""
     return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-
-
-def name_variants(name: str) -> set[str]:
-    """The spellings under which an enterprise with this name may be stored: as given, normalised,
-    and with the normalised name's brackets full-width (how the registration authorities write
-    them). The services look these up with one `name IN (...)` query, then compare normalised."""
-    stripped = name.strip()
-    compact = "".join(unicodedata.normalize("NFKC", stripped).split())
-    full_width = compact.replace("(", "（").replace(")", "）")
-    return {v for v in (stripped, compact, full_width) if v}
 
 
 class UnmatchedReason(StrEnum):

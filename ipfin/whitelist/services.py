@@ -47,7 +47,6 @@ from ipfin.whitelist.domain import (
     detect_header,
     extract_rows,
     match_rows,
-    name_variants,
     normalise_name,
 )
 from ipfin.whitelist.models import (
@@ -127,7 +126,10 @@ _FIELD_ZH = {
 def _lookups(
     matches_in: Sequence[Any],
 ) -> tuple[dict[str, EnterpriseRef], dict[str, list[EnterpriseRef]]]:
-    """The organisations the rows may name: by canonical code, enterprises by normalised name."""
+    """The organisations the rows may name: by canonical code, enterprises by normalised name
+    (`normalise_name`: every enterprise whose name normalises as a row's does, so that one stored
+    in another case, with full-width letters or inner spaces is found, and two such are seen as
+    ambiguous)."""
     codes: set[str] = set()
     names: set[str] = set()
     for row in matches_in:
@@ -135,7 +137,7 @@ def _lookups(
             with contextlib.suppress(UsccError):
                 codes.add(validate_uscc(row.uscc))
         elif row.name:
-            names |= name_variants(row.name)
+            names.add(normalise_name(row.name))
     by_uscc: dict[str, EnterpriseRef] = {}
     for chunk in _chunks(codes):
         for pk, name, uscc, kind in Organisation.objects.filter(uscc__in=chunk).values_list(
@@ -144,11 +146,15 @@ def _lookups(
             assert uscc is not None  # matched by uscc__in, so never NULL
             by_uscc[uscc] = EnterpriseRef(pk, name, uscc, kind == OrganisationKind.ENTERPRISE)
     by_name: dict[str, list[EnterpriseRef]] = defaultdict(list)
-    for chunk in _chunks(names):
-        for pk, name, uscc in Organisation.objects.filter(
-            kind=OrganisationKind.ENTERPRISE, name__in=chunk
-        ).values_list("pk", "name", "uscc"):
-            by_name[normalise_name(name)].append(EnterpriseRef(pk, name, uscc or ""))
+    if names:
+        # NFKC is no function of either database: the enterprises' names are read and normalised
+        # here, streamed (a list names a few hundred of a register's enterprises; an import is
+        # the office's, a few a year per kind).
+        enterprises = Organisation.objects.filter(kind=OrganisationKind.ENTERPRISE)
+        for pk, name, uscc in enterprises.values_list("pk", "name", "uscc").iterator(5000):
+            key = normalise_name(name)
+            if key in names:
+                by_name[key].append(EnterpriseRef(pk, name, uscc or ""))
     return by_uscc, by_name
 
 

@@ -174,3 +174,42 @@ def test_a_code_held_by_a_bank_is_not_matched(
         actor=office_user, uploaded_file=csv_file([["信用代码"], [bank.uscc]]), kind="other"
     )
     assert imported.entries.get().reason == "not_enterprise"
+
+
+@pytest.mark.parametrize(
+    ("stored", "listed"),
+    [
+        ("ABC智能科技有限公司", "abc智能科技有限公司"),  # another case
+        ("ＡＢＣ智能科技有限公司", "ABC智能科技有限公司"),  # full-width letters stored
+        ("甲乙 科技有限公司", "甲乙科技有限公司"),  # an inner space stored
+        ("丙科技（北京）有限公司", "丙科技(北京)有限公司"),  # full-width brackets stored
+    ],
+)
+def test_a_name_matches_whatever_its_width_case_or_spaces(
+    office_user: User, make_enterprise: Callable[..., Organisation], stored: str, listed: str
+) -> None:
+    """A row names an enterprise by its normalised name (NFKC, no whitespace, case folded), as
+    the matching rule says: an enterprise stored in another spelling is found, not reported
+    name_not_found (only the stored spellings equal to three of the row's were looked up)."""
+    firm = make_enterprise(stored)
+    imported = services.list_import(
+        actor=office_user,
+        uploaded_file=csv_file([["企业名称", "统一社会信用代码"], [listed, ""]]),
+        kind="high_tech",
+    )
+    (entry,) = imported.entries.all()
+    assert (entry.organisation_id, entry.matched) == (firm.pk, True), entry.reason
+
+
+def test_two_enterprises_one_name_apart_only_in_case_are_ambiguous(
+    office_user: User, make_enterprise: Callable[..., Organisation]
+) -> None:
+    make_enterprise("ABC智能科技有限公司")
+    make_enterprise("abc智能科技有限公司")
+    imported = services.list_import(
+        actor=office_user,
+        uploaded_file=csv_file([["企业名称", "统一社会信用代码"], ["ABC智能科技有限公司", ""]]),
+        kind="high_tech",
+    )
+    (entry,) = imported.entries.all()
+    assert (entry.matched, entry.reason) == (False, "name_ambiguous")
