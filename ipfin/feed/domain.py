@@ -41,7 +41,7 @@ ROTATION_GRACE = timedelta(hours=24)
 MAX_RETRY_WAIT = timedelta(hours=1)
 
 
-# How many replaced secrets may still sign at once: a sixth rotation within 24 hours is refused
+# How many replaced secrets may still sign at once: a fifth rotation within 24 hours is refused
 # (each one adds a signature to every delivery until its grace ends).
 MAX_RETIRED_SECRETS = 4
 

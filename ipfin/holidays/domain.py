@@ -9,7 +9,7 @@ its festival. `ipfin.common.workdays.WorkingCalendar` counts working days from i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -166,8 +166,16 @@ def parse_day_lines(
     return days, problems
 
 
-def check_arrangement(year: int, days: Sequence[ArrangementDay]) -> list[Problem]:
+def check_arrangement(
+    year: int,
+    days: Sequence[ArrangementDay],
+    rest_outside: Callable[[date], bool] | None = None,
+) -> list[Problem]:
     """Every mistake in `year`'s arrangement `days` (empty: it may be saved).
+
+    `rest_outside(day)`: whether a day of the years before and after is a rest day as the
+    calendar stands (the run of rest days is checked across New Year too; without it, within
+    the year only).
 
     - the year lies in [FIRST_YEAR, LAST_YEAR] and every day in it;
     - there is at least one holiday (every year has 元旦);
@@ -243,18 +251,30 @@ def check_arrangement(year: int, days: Sequence[ArrangementDay]) -> list[Problem
                 )
             )
     if not problems:
-        problems.extend(_rest_run_problems(year, seen))
+        problems.extend(_rest_run_problems(year, seen, rest_outside))
     return problems
 
 
-def _rest_run_problems(year: int, kinds: dict[date, DayKind]) -> list[Problem]:
+def _rest_run_problems(
+    year: int, kinds: dict[date, DayKind], rest_outside: Callable[[date], bool] | None = None
+) -> list[Problem]:
     """More rest days in a row (weekends and holidays, less the days worked instead) than any
     arrangement has given — `LONGEST_REST`, which the deadlines moved past rest days rely on
-    (`WorkingCalendar.working_day_from`): a month marked off by mistake."""
-    day, end, run = date(year, 1, 1), date(year, 12, 31), 0
+    (`WorkingCalendar.working_day_from`): a month marked off by mistake. With `rest_outside`,
+    a run across New Year counts the neighbouring years' days too (December's holidays of one
+    year and January's of the next, each saved alone, had passed)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    day, end, run = first, last, 0
+    if rest_outside is not None and year > FIRST_YEAR:
+        day = first - LONGEST_REST
+    if rest_outside is not None and year < LAST_YEAR:
+        end = last + LONGEST_REST
     while day <= end:
-        kind = kinds.get(day)
-        rest = kind is DayKind.HOLIDAY or (kind is None and day.weekday() >= 5)
+        if first <= day <= last or rest_outside is None:
+            kind = kinds.get(day)
+            rest = kind is DayKind.HOLIDAY or (kind is None and day.weekday() >= 5)
+        else:
+            rest = rest_outside(day)
         run = run + 1 if rest else 0
         if run > LONGEST_REST.days:
             return [

@@ -19,6 +19,7 @@ from ipfin.common.errors import ValidationFailed
 from ipfin.common.versioning import UNSAVED, check_version
 from ipfin.holidays.domain import ArrangementDay, Problem, check_arrangement
 from ipfin.holidays.models import HolidayArrangement, HolidayArrangementDay
+from ipfin.holidays.selectors import working_calendar
 
 __all__ = ["MAX_NOTICE_LENGTH", "arrangement_save", "problems_error"]
 
@@ -62,7 +63,8 @@ def arrangement_save(
     (ipfin.common.versioning)."""
     require(actor, Perm.CALENDAR_MANAGE)
     notice = (notice or "").strip()
-    problems = check_arrangement(year, days)
+    calendar = working_calendar()  # the neighbouring years as they stand
+    problems = check_arrangement(year, days, lambda day: not calendar.is_working_day(day))
     if not notice or len(notice) > MAX_NOTICE_LENGTH:
         problems.insert(
             0,

@@ -156,3 +156,37 @@ def test_calendar_years_list_every_year_with_its_source() -> None:
     assert by_year[2027] is (
         CalendarSource.PACKAGE if 2027 in covered_years() else CalendarSource.MISSING
     )
+
+
+def test_a_run_of_rest_days_across_new_year_is_caught_with_the_neighbouring_year(
+    office_admin: Any,
+) -> None:
+    """The end of December of one year and January of the next marked off, each saved alone:
+    each year's run is within LONGEST_REST, together they are not (a deadline moved past them
+    found no working day: `working_day_from` raised, and the pages computing payable days with
+    it)."""
+    december = [ArrangementDay(date(NEXT, 12, d), H, "测试") for d in range(1, 32)]
+    following = f"{NEXT + 1}年安排（测试）"
+    arrangement_save(
+        actor=office_admin, year=NEXT, version=0, notice=NOTICE, published_on=None,
+        days=[*_days(), *december[11:]],  # 12–31 December: 20 days
+    )  # fmt: skip
+    january = [ArrangementDay(date(NEXT + 1, 1, d), H, "测试") for d in range(1, 21)]
+    with pytest.raises(ValidationFailed) as caught:  # 12 December to 20 January
+        arrangement_save(
+            actor=office_admin, year=NEXT + 1, version=0, notice=following, published_on=None,
+            days=january,
+        )  # fmt: skip
+    assert caught.value.code == "rest_run_too_long"
+    assert not HolidayArrangement.objects.filter(year=NEXT + 1).exists()
+    arrangement_save(
+        actor=office_admin, year=NEXT + 1, version=0, notice=following, published_on=None,
+        days=january[:3],  # 12 December to 3 January: within the longest run
+    )  # fmt: skip
+    # Nor may December be extended to meet the January saved since.
+    with pytest.raises(ValidationFailed) as caught:
+        arrangement_save(
+            actor=office_admin, year=NEXT, version=1, notice=NOTICE, published_on=None,
+            days=[*_days(), *december],  # 1 December to 3 January
+        )  # fmt: skip
+    assert caught.value.code == "rest_run_too_long"
