@@ -11,6 +11,7 @@ from django.db import transaction
 from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import money_pair
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str
@@ -240,14 +241,16 @@ def loan_approve(
         others = sum((s.owed for s in secured if s.loan_id != locked.pk), Decimal(0))
         if amount + others > pledge.debt_amount:
             room = max(pledge.debt_amount - others, Decimal(0))
+            debt_zh, debt_en = money_pair(pledge.debt_amount)
+            owed_zh, owed_en = money_pair(others)
+            room_zh, room_en = money_pair(room)
             raise invalid(
                 "principal",
                 "pledge_debt_exceeded",
-                f"该质押登记担保的主债权数额 {money_str(pledge.debt_amount)} 元中，本行依赖它的其他"
-                f"贷款尚欠 {money_str(others)} 元，本笔最多 {money_str(room)} 元。",
-                f"Of the {money_str(pledge.debt_amount)} yuan debt the pledge secures, the bank's "
-                f"other loans resting on it still owe {money_str(others)} yuan: this one may be "
-                f"at most {money_str(room)} yuan.",
+                f"该质押登记担保的主债权数额 {debt_zh}中，本行依赖它的其他贷款尚欠 {owed_zh}，"
+                f"本笔最多 {room_zh}。",
+                f"Of the {debt_en} debt the pledge secures, the bank's other loans resting on it "
+                f"still owe {owed_en}: this one may be at most {room_en}.",
                 secured_by_others=money_str(others),
             )
         maturity = schedule.installments[-1].due_date  # disbursed today; checked again then
@@ -278,16 +281,16 @@ def loan_approve(
             # The rights are the collateral of every loan on the registration: split into
             # several loans, the principal may not pass the product's rate of their value.
             room = max(cap * value - others, Decimal(0))
+            (owed_zh, owed_en), (value_zh, value_en) = money_pair(others), money_pair(value)
+            room_zh, room_en = money_pair(room)
             raise invalid(
                 "principal",
                 "pledge_rate_exceeded",
-                f"本笔与本行依赖同一质押登记的其他贷款（尚欠 {money_str(others)} 元）合计超过"
-                f"产品最高质押率 {cap * 100:.2f}%（评估值 {money_str(value)} 元），本笔最多 "
-                f"{money_str(room)} 元。",
-                f"With the bank's other loans on the same registration ({money_str(others)} yuan "
-                f"owed) the principal passes the product's maximum pledge rate {cap * 100:.2f}% "
-                f"(valuation {money_str(value)} yuan): this one may be at most "
-                f"{money_str(room)} yuan.",
+                f"本笔与本行依赖同一质押登记的其他贷款（尚欠 {owed_zh}）合计超过产品最高质押率 "
+                f"{cap * 100:.2f}%（评估值 {value_zh}），本笔最多 {room_zh}。",
+                f"With the bank's other loans on the same registration ({owed_en} owed) the "
+                f"principal passes the product's maximum pledge rate {cap * 100:.2f}% "
+                f"(valuation {value_en}): this one may be at most {room_en}.",
                 secured_by_others=money_str(others),
                 max_pledge_rate=f"{cap:f}",
             )

@@ -37,7 +37,8 @@ def test_loans_on_one_registration_stay_within_its_secured_debt_minfadian_art427
         lend(pledge, principal="250000.00", months=12)
     assert refused.value.code == "pledge_debt_exceeded"
     assert refused.value.extra["secured_by_others"] == "300000.00"
-    assert "本笔最多 200000.00 元" in refused.value.detail_zh
+    assert "本笔最多 200,000.00 元" in refused.value.detail_zh
+    assert "at most CNY 200,000.00" in refused.value.detail_en
     refused_loan = Loan.objects.order_by("-pk").first()
     assert refused_loan is not None and refused_loan.state == "applied"
     # Within what is left (500,000.00 − 300,000.00 owed): approved.
