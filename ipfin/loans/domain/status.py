@@ -177,9 +177,11 @@ def npl_hold(
     after its payable day (`payable_on`). From then on, six months must have passed (`add_months`)
     and at least `UPGRADE_PERIODS` instalments fallen payable and been settled on time, whichever
     is longer (monthly periods: six months and two instalments). A loan never late (non-performing
-    by the bank's own assessment, which it revises itself) is not held."""
+    by the bank's own assessment, which it revises itself) or repaid in full is not held."""
     if RiskCategory(current) not in NON_PERFORMING:
         return None
+    if all(settled is not None for _due, settled in schedule):
+        return None  # repaid in full: nothing is left on the book to be non-performing
     if days > 0:
         return RiskCategory.SUBSTANDARD  # arrears still unpaid
     late = [

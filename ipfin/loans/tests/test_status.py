@@ -257,10 +257,11 @@ MONTHLY = [date(2025, m, 15) for m in range(2, 13)] + [date(2026, 1, 15)]
 
 
 def _held(schedule: list[tuple[date, date | None]], today: date, days: int = 0) -> object:
+    """npl_hold of a 次级 loan on `today`, its instalments as settled by then."""
     return npl_hold(
         current=RiskCategory.SUBSTANDARD,
         days=days,
-        schedule=schedule,
+        schedule=[(due, s if s is not None and s <= today else None) for due, s in schedule],
         today=today,
         calendar=PACKAGE_CALENDAR,
     )
@@ -277,7 +278,8 @@ def test_npl_upgrade_needs_arrears_paid_then_six_months_and_two_periods_on_time(
     assert _held(schedule, today=date(2025, 11, 29)) is RiskCategory.SUBSTANDARD  # < 6 months
     assert _held(schedule, today=date(2025, 11, 30)) is None  # six months, six on time
     # Still overdue: held whatever the time since.
-    assert _held(schedule, today=date(2026, 6, 1), days=10) is RiskCategory.SUBSTANDARD
+    unpaid_last = [*schedule[:-1], (MONTHLY[-1], None)]
+    assert _held(unpaid_last, today=date(2026, 1, 26), days=10) is RiskCategory.SUBSTANDARD
     # A performing loan, or one never late (non-performing by the bank's assessment): not held.
     assert (
         npl_hold(
@@ -290,6 +292,8 @@ def test_npl_upgrade_needs_arrears_paid_then_six_months_and_two_periods_on_time(
         is None
     )
     assert _held([(due, due) for due in MONTHLY], today=date(2025, 6, 1)) is None
+    # Repaid in full on the day of the cure: nothing left on the book, nothing held.
+    assert _held([(due, cured) for due in MONTHLY], today=cured) is None
 
 
 def test_npl_upgrade_counts_only_instalments_paid_on_time_after_the_cure() -> None:
