@@ -406,15 +406,18 @@ def indicator_edit(
         for name, value in fields.items():
             setattr(row, name, value)
         row.save(update_fields=list(fields))
+        removed = 0
         if row.source == IndicatorSource.PLATFORM:
             # Computed from the loans from now on: an uploaded value of its code is not read.
-            ZoneValue.objects.filter(system=locked, code=row.code).delete()
+            removed, _ = ZoneValue.objects.filter(system=locked, code=row.code).delete()
         audit_record(
             actor=actor,
             action="index.indicator_edit",
             obj=row,
             before=before,
-            after=_indicator_after(row),
+            # The uploaded values the edit deleted, counted as the removal of an indicator counts
+            # them: the trail says what went, not only what the indicator became.
+            after={**_indicator_after(row), "values_removed": removed},
         )
     return row
 

@@ -199,6 +199,29 @@ def test_editing_a_draft_indicator_keeps_its_code_and_is_audited(
     assert (audit.before["weight"], audit.after["weight"]) == ("1.000000", "1.500000")
 
 
+def test_switching_an_indicator_to_the_platform_counts_the_values_it_deletes_in_the_audit(
+    draft_system: IndicatorSystem,
+    examiner: User,
+    parks: Parks,
+    workbook: Callable[..., Any],
+) -> None:
+    """The edit deletes the uploaded values of its code (they are no longer read); its audit
+    record says how many, as an indicator's removal does (it said nothing of them)."""
+    services.zone_values_upload(
+        actor=examiner, system=draft_system, year=2025, uploaded_file=workbook(UPLOADED)
+    )
+    rd = draft_system.indicators.get(code="rd")
+    assert ZoneValue.objects.filter(system=draft_system, code="rd").count() == 3
+    services.indicator_edit(
+        actor=examiner, indicator=rd, name_zh="研发强度", name_en="R&D", dimension="ip",
+        source="platform", platform_metric="loan_count", direction="positive", weight="1",
+    )  # fmt: skip
+    assert not ZoneValue.objects.filter(system=draft_system, code="rd").exists()
+    audit = AuditRecord.objects.get(action="index.indicator_edit")
+    assert audit.after["values_removed"] == 3
+    assert audit.after["source"] == "platform"
+
+
 def test_a_bank_configures_nothing(draft_system: IndicatorSystem, bank_a_user: User) -> None:
     before = _snapshot(draft_system)
     for attempt in (
