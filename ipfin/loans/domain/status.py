@@ -184,20 +184,15 @@ def npl_hold(
         return None  # repaid in full: nothing is left on the book to be non-performing
     if days > 0:
         return RiskCategory.SUBSTANDARD  # arrears still unpaid
-    late = [
-        settled
-        for due, settled in schedule
-        if settled is not None and settled > payable_on(due, calendar)
-    ]
+    payable = [(payable_on(due, calendar), settled) for due, settled in schedule]
+    late = [settled for last, settled in payable if settled is not None and settled > last]
     if not late:
         return None
     cured = max(late)
     on_time = sum(
         1
-        for due, settled in schedule
-        if cured < payable_on(due, calendar) <= today
-        and settled is not None
-        and settled <= payable_on(due, calendar)
+        for last, settled in payable
+        if cured < last <= today and settled is not None and settled <= last
     )
     if on_time >= UPGRADE_PERIODS and add_months(cured, UPGRADE_MONTHS) <= today:
         return None

@@ -16,7 +16,7 @@ from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.services import event_publish
 from ipfin.financing.models import ProductVersion
 from ipfin.loans.domain.schedules import DayCount, RepaymentMethod
-from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory, npl_hold
+from ipfin.loans.domain.status import RiskCategory, is_non_performing, npl_hold
 from ipfin.loans.models import Installment, Loan, LoanClassification
 
 BP = Decimal(10_000)
@@ -45,7 +45,7 @@ def _npl_held(
 ) -> RiskCategory | None:
     """`npl_hold` for `loan` as classified now (its stored classification), over `schedule` (its
     instalments' due and settlement days; read when not given, only for a non-performing loan)."""
-    if loan.classification not in {c.value for c in NON_PERFORMING}:
+    if not is_non_performing(loan.classification):
         return None
     if schedule is None:
         schedule = list(Installment.objects.filter(loan=loan).values_list("due_date", "settled_on"))

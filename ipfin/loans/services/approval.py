@@ -236,10 +236,12 @@ def loan_approve(
                 "pledge secures.",
             )
         # The bank's other loans the registration still secures (read under the pledge's lock,
-        # which every approval on it takes: two approvals at once count each other).
+        # which every approval on it takes: two approvals at once count each other). With none,
+        # the check above is the whole of it; with some, they and this one share the debt, as
+        # they share the pledge rate below.
         secured = loan_selectors.secured_loans(pledge)
         others = sum((s.owed for s in secured if s.loan_id != locked.pk), Decimal(0))
-        if amount + others > pledge.debt_amount:
+        if others and amount + others > pledge.debt_amount:
             room = max(pledge.debt_amount - others, Decimal(0))
             debt_zh, debt_en = money_pair(pledge.debt_amount)
             owed_zh, owed_en = money_pair(others)
