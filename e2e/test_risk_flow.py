@@ -113,6 +113,10 @@ def test_default_alert_claim_advance_listing_bids_sale_settlement(
     expect(page.get_by_test_id("claim-state")).to_contain_text("待处置")
     _logout(page)
 
+    # The court lifts its preservation: while it stood, the procedures on the right were
+    # suspended and no bid on it would be taken (409 right_suspended).
+    right_event_record(actor=examiner, right=right, type="preservation_lifted", date=today)
+
     # 5. The bank lists the pledge on the trading board (valuation 880,000.00: floor 616,000.00).
     login(page, base, "bank_a")
     page.goto(f"{base}/disposals/new/?pledge={pledge.pk}")

@@ -184,6 +184,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "risk.claim_reject": pgettext_lazy("audit", "驳回风险补偿申请"),
             "risk.claim_pay": pgettext_lazy("audit", "拨付风险补偿款"),
             "risk.claim_settle": pgettext_lazy("audit", "质物处置后结算风险补偿"),
+            "risk.claim_sale_recorded": pgettext_lazy("audit", "记录质物处置还款，待结算"),
             "risk.claim_receive": pgettext_lazy("audit", "确认收到银行退还的代偿款"),
             "risk.bank_npl_report": pgettext_lazy("audit", "报送银行不良贷款率"),
             "stats.bank_return": pgettext_lazy("audit", "报送银行季度数据"),

@@ -32,6 +32,7 @@ from ninja import Query, Router, Status
 from ipfin.accounts.auth import ApiAuth
 from ipfin.accounts.models import Organisation
 from ipfin.common.money import money_str, money_str_or_none
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.disposals import selectors, services
 from ipfin.disposals.domain import (
     DisposalMethod,
@@ -52,6 +53,7 @@ from ipfin.disposals.schemas import (
     DisposalPlacedOut,
     DisposalWithdrawIn,
 )
+from ipfin.holidays.selectors import working_calendar
 
 router = Router()
 
@@ -73,7 +75,13 @@ def _settlement(disposal: Disposal) -> dict[str, Any]:
     }
 
 
-def _disposal(request: HttpRequest, disposal: Disposal, *, one: bool) -> dict[str, Any]:
+def _disposal(
+    request: HttpRequest,
+    disposal: Disposal,
+    *,
+    one: bool,
+    calendar: WorkingCalendar | None = None,
+) -> dict[str, Any]:
     board = selectors.board_of(disposal)
     now = timezone.now()
     listed = disposal.state == DisposalState.LISTED
@@ -120,7 +128,7 @@ def _disposal(request: HttpRequest, disposal: Disposal, *, one: bool) -> dict[st
         "leading_amount": money_str_or_none(disposal.leading_amount),
         "minimum_bid": money_str(minimum_bid(board)) if open_now else None,
         "bid_count": disposal.bid_count,  # type: ignore[attr-defined]
-        "backstop_from": backstop_from(disposal.listed_on),
+        "backstop_from": backstop_from(disposal.listed_on, calendar or working_calendar()),
         "buyer": _org(disposal.buyer) if sold else None,
         "price": money_str_or_none(disposal.price) if sold else None,
         "completed_on": disposal.completed_on,
@@ -154,8 +162,9 @@ def disposal_list(request: HttpRequest, filters: Query[DisposalFilter]) -> dict[
     """The trading board, the latest listed first (public: 挂牌公告)."""
     rows = selectors.disposal_list(actor=request.user, state=filters.state)
     page = list(rows[filters.offset : filters.offset + filters.limit])
+    calendar = working_calendar()  # one for the page: the office's days read once, not a row
     return {
-        "items": [_disposal(request, disposal, one=False) for disposal in page],
+        "items": [_disposal(request, disposal, one=False, calendar=calendar) for disposal in page],
         "count": rows.count(),
         "limit": filters.limit,
         "offset": filters.offset,

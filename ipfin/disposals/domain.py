@@ -36,7 +36,8 @@ act). Where the issue leaves a figure open, the court's online-auction rules are
   leaves it where it was.
 - Backstop (收储, `backstop_from`): with no bid standing, the designated institution may buy once
   the 180 days after the listing day have run: the day of listing is not counted (民法典 art. 201)
-  and the last day ends at 24:00 (art. 203), so from the 181st day after `listed_on`; not while
+  and the last day ends at 24:00 (art. 203), so from the 181st day after `listed_on` (later when
+  the 180th falls on a rest day: art. 203 ¶1 moves the last day to the next working day); not while
   bidding is still open (a close set later than that: a bid may yet come), and at a price of at
   least `backstop_floor` (80 % of the reserve, rounded up to the fen: a pledged right sold
   otherwise than at auction goes at a price that refers to the market, 民法典 arts. 436 ¶3 and
@@ -55,6 +56,7 @@ from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from ipfin.common.money import FEN
+from ipfin.common.workdays import WorkingCalendar
 from ipfin.common.workflow import IllegalTransition, Workflow
 from ipfin.registry.domain import add_months
 
@@ -259,10 +261,15 @@ def place_bid(board: Board, amount: Decimal, at: datetime) -> Board:
 # --- backstop and proceeds -----------------------------------------------------------------------
 
 
-def backstop_from(listed_on: date) -> date:
+def backstop_from(listed_on: date, calendar: WorkingCalendar) -> date:
     """The first day on which the designated institution may buy a listing with no bid: the
-    180 days after `listed_on` (the listing day not counted, the last day to 24:00) have run."""
-    return listed_on + timedelta(days=BACKSTOP_DAYS + 1)
+    180 days after `listed_on` (the listing day not counted, 民法典 art. 201; the last day to
+    24:00, art. 203 ¶2) have run, a last day on a rest day moved to the first working day after
+    it (art. 203 ¶1: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日;
+    `calendar`: the office's working days). A listing of 2026-04-04 runs to 10-08, not to
+    National Day (10-01): the backstop is open from 10-09."""
+    last_day = calendar.working_day_from(listed_on + timedelta(days=BACKSTOP_DAYS))
+    return last_day + timedelta(days=1)
 
 
 def backstop_floor(reserve: Decimal) -> Decimal:

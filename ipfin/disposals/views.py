@@ -37,6 +37,7 @@ from ipfin.disposals.forms import (
 )
 from ipfin.disposals.models import Disposal, DisposalStateChoices
 from ipfin.disposals.presentation import Phase, board_row
+from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.models import Pledge
 from ipfin.valuation.models import Valuation
 from ipfin.web.templatetags.ipfin_web import yuan
@@ -90,7 +91,7 @@ def _detail_context(request: HttpRequest, disposal: Disposal, **given: Any) -> d
     org_id = getattr(user, "organisation_id", None)
     seller = org_id == disposal.bank_id and has_perm(user, Perm.DISPOSAL_MANAGE)
     party = _is_party(request, disposal)
-    first_backstop_day = backstop_from(disposal.listed_on)
+    first_backstop_day = backstop_from(disposal.listed_on, working_calendar())
     no_bid = disposal.leading_amount is None
     can_bid = now_phase is Phase.OPEN and has_perm(user, Perm.DISPOSAL_BID) and not party
     can_complete = seller and (

@@ -48,6 +48,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require, require_login
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
@@ -60,10 +61,10 @@ from ipfin.insurance.domain import (
 )
 from ipfin.insurance.models import COVERING, InsuranceClaim, Policy, PolicyMember
 from ipfin.loans.models import Loan
-from ipfin.registry.models import Right
+from ipfin.registry.models import Right, RightOwner
 from ipfin.risk.domain.ratios import ratio_in, ratio_text
 from ipfin.risk.models import RiskClaim
-from ipfin.risk.signals import ContractCover
+from ipfin.risk.signals import ContractCover, covers_of, ref_words
 
 __all__ = [
     "claim_assess",
@@ -168,6 +169,35 @@ def _members(lead: Organisation, raw: Any) -> CoInsurance:
             "The co-insurers' shares must leave the lead insurer a share above 0.",
         )
     return CoInsurance.of([(lead.pk, rest), *others])
+
+
+def _refuse_rights_not_held(rights: list[Right], policyholder: Organisation) -> None:
+    """The policyholder must hold an insurable interest in what it insures (保险法 arts. 12, 48):
+    each right is held today by the enterprise, or, for a park's policy (一园一保), by one of its
+    member enterprises (422 `right_not_held`, naming the first that is not). Before, an insurer
+    could issue enterprise A a policy on enterprise B's patent, whose premium then counted in A's
+    premium subsidy."""
+    if not rights:
+        return
+    if policyholder.kind == OrganisationKind.PARK:
+        holders = Organisation.objects.filter(park_id=policyholder.pk).values("pk")
+    else:
+        holders = Organisation.objects.filter(pk=policyholder.pk).values("pk")
+    held = set(
+        RightOwner.objects.filter(
+            right_id__in=[r.pk for r in rights], valid_to__isnull=True, organisation_id__in=holders
+        ).values_list("right_id", flat=True)
+    )
+    for right in rights:
+        if right.pk not in held:
+            raise invalid(
+                "rights",
+                "right_not_held",
+                f"{right.number} 不在投保人（{policyholder.name}）名下，投保人对其没有保险利益。",
+                f"{right.number} is not held by the policyholder ({policyholder.name}): it has "
+                "no insurable interest in it.",
+                number=right.number,
+            )
 
 
 def _refuse_second_cover(
@@ -301,6 +331,7 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
                 "保险标的中有未登记的知识产权。",
                 "A right listed is not on the register.",
             )
+        _refuse_rights_not_held(rights, policyholder)
         if policyholder.kind == OrganisationKind.PARK:
             subject = "park"
         elif not rights:
@@ -399,6 +430,26 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
         assert loan is not None  # filtered above
         _refuse_second_cover(loan, policy.starts_on, policy.ends_on, besides=policy.pk)
         _refuse_once_claimed(loan)
+        # With the loan's guarantee, at most the whole loss (409 `cover_exceeds_loss`; the
+        # guarantees app refuses the same when a guarantee is issued beside an accepted policy).
+        guarantee = covers_of(loan, None).get("guarantor")
+        assert policy.loss_share is not None  # a loan's policy has its share
+        if guarantee is not None and Decimal(policy.loss_share) + guarantee.share > 1:
+            zh, en = ref_words(guarantee.ref)
+            raise Conflict(
+                f"该贷款的担保（{zh}）已承担损失的 {percent(guarantee.share)}，"
+                f"保单赔付比例 {percent(Decimal(policy.loss_share))} 与之合计超过全部损失，"
+                "不能确认。",
+                f"The loan's guarantee ({en}) bears {percent(guarantee.share)} of "
+                f"the loss: with this policy's {percent(Decimal(policy.loss_share))} the two would "
+                "pay more than the whole loss; it cannot be accepted.",
+                code="cover_exceeds_loss",
+                extra={
+                    "share": str(policy.loss_share),
+                    "other": guarantee.ref,
+                    "other_share": str(guarantee.share),
+                },
+            )
         before = _snapshot(policy)
         policy.accepted_by = actor
         policy.accepted_at = timezone.now()
@@ -422,7 +473,11 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
 
 def _policy_for_claimant(actor: User, policy_id: Any) -> tuple[Organisation, Policy]:
     """The policy under its row lock, if the actor's organisation is a party to it (404
-    otherwise); only its policyholder or its insured bank may claim (403 for its insurers)."""
+    otherwise); only its policyholder or its insured bank may claim (403 for its insurers). On a
+    loan's guarantee insurance (质押融资保证保险) the insured is the bank: the borrower who took
+    the policy out is its policyholder, and it is its own default the policy pays for (保险法
+    art. 12 ¶5, art. 22: the insured claims): only the bank gives notice (403 for the borrower;
+    before, the borrower's notice was paid to the borrower and used up the sum insured)."""
     user = require_login(actor)
     org = acting_organisation(user)
     policy = Policy.objects.select_for_update().filter(pk=int_in(policy_id, "policy_id")).first()
@@ -436,6 +491,13 @@ def _policy_for_claimant(actor: User, policy_id: Any) -> tuple[Organisation, Pol
         raise PermissionDenied(
             "只有投保人或被保险银行可以报案。",
             "Only the policyholder or the insured bank may give notice of a claim.",
+            code="forbidden",
+        )
+    if policy.loan_id is not None and org.pk != policy.beneficiary_id:
+        raise PermissionDenied(
+            "贷款保证保险的被保险人是贷款银行，须由银行报案；借款人不能就本保单索赔。",
+            "On a loan's guarantee insurance the insured is the lending bank: the bank gives "
+            "notice, the borrower cannot claim on it.",
             code="forbidden",
         )
     return org, policy
@@ -650,22 +712,18 @@ def pool_member_ids(policy: Policy) -> list[int]:
     )
 
 
-def _waterfall_policy(loan_id: int, day: date) -> Policy | None:
-    return (
-        Policy.objects.filter(
-            COVERING,
-            loan_id=loan_id,
-            kind=ProductKind.PLEDGE_GUARANTEE.value,
-            starts_on__lte=day,
-            ends_on__gte=day,
-        )
-        .order_by("starts_on", "id")
-        .first()
-    )
+def _waterfall_policy(loan_id: int, day: date | None) -> Policy | None:
+    """The loan's covering guarantee insurance in force on `day` (None: of any term, the
+    earliest: what a guarantee issued beside it is weighed against)."""
+    rows = Policy.objects.filter(COVERING, loan_id=loan_id, kind=ProductKind.PLEDGE_GUARANTEE.value)
+    if day is not None:
+        rows = rows.filter(starts_on__lte=day, ends_on__gte=day)
+    return rows.order_by("starts_on", "id").first()
 
 
-def policy_cover(*, loan: Loan, day: date) -> ContractCover | None:
-    """The loan's pledge-financing guarantee insurance in force on `day`: its share of the bank's
+def policy_cover(*, loan: Loan, day: date | None) -> ContractCover | None:
+    """The loan's pledge-financing guarantee insurance in force on `day` (None: of any term): its
+    share of the bank's
     loss, within its sum insured. Not within what is left of it: the policy is on this one loan,
     so what it paid before is part of what it owes for this loss, and the settlement counts it
     towards the insurer's part (`claim_from_settlement`). Capped here as well, an earlier payout

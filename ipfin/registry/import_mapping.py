@@ -156,6 +156,8 @@ class Problem(StrEnum):
     MISSING_TITLE = "missing_title"
     MISSING_FILING_DATE = "missing_filing_date"
     BAD_DATE = "bad_date"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
+    TOO_MANY_OWNERS = "too_many_owners"
     GRANT_BEFORE_FILING = "grant_before_filing"
     DUPLICATE_IN_FILE = "duplicate_in_file"
     FIELD_TOO_LONG = "field_too_long"
@@ -184,6 +186,8 @@ PROBLEM_LABELS: dict[Problem, tuple[str, str]] = {
     Problem.MISSING_TITLE: ("缺少名称", "no title"),
     Problem.MISSING_FILING_DATE: ("缺少申请日", "no filing date"),
     Problem.BAD_DATE: ("日期无法识别", "unreadable date"),
+    Problem.DATE_OUT_OF_RANGE: ("日期晚于今天或早于1900年", "date after today or before 1900"),
+    Problem.TOO_MANY_OWNERS: ("权利人或申请人过多", "too many owners or applicants"),
     Problem.GRANT_BEFORE_FILING: ("授权日早于申请日", "grant date before the filing date"),
     Problem.DUPLICATE_IN_FILE: ("文件内重复", "duplicate in the file"),
     Problem.FIELD_TOO_LONG: ("字段过长", "field too long"),
@@ -634,8 +638,12 @@ def _legal_status(row: Mapping[str, Any], row_no: int, ctx: FileContext) -> Righ
 _LEGAL_STATUS_DATE_COLUMNS = ("申请日", "公开日", "授权公告日", "失效日期", "实质审查日", "颁证日")
 
 
-def legal_status_as_of(rows: Iterable[Mapping[str, Any]]) -> date | None:
-    """The latest date in a legal-status export: the export (and its 法律状态) is no earlier."""
+def legal_status_as_of(rows: Iterable[Mapping[str, Any]], today: date | None = None) -> date | None:
+    """The latest date in a legal-status export no later than `today`: the export (and its
+    法律状态) is no earlier. A date after `today` is a typing error (its row is refused as
+    DATE_OUT_OF_RANGE), never the export's day: one 颁证日 of 20350101 made every patent in force
+    in the file have its annuities to 2035 recorded as paid. `today` None: no bound (a test's
+    file of fixed dates)."""
     latest: date | None = None
     for row in rows:
         for column in _LEGAL_STATUS_DATE_COLUMNS:
@@ -643,7 +651,8 @@ def legal_status_as_of(rows: Iterable[Mapping[str, Any]]) -> date | None:
                 day = parse_date(row.get(column))
             except ValueError:
                 continue
-            if day is not None and (latest is None or day > latest):
+            late = today is not None and day is not None and day > today
+            if day is not None and not late and (latest is None or day > latest):
                 latest = day
     return latest
 
@@ -791,8 +800,10 @@ _MAPPERS = {
 }
 
 
-def file_context(fmt: Format, rows: Sequence[Mapping[str, Any]], *, source: str) -> FileContext:
-    as_of = legal_status_as_of(rows) if fmt is Format.LEGAL_STATUS else None
+def file_context(
+    fmt: Format, rows: Sequence[Mapping[str, Any]], *, source: str, today: date | None = None
+) -> FileContext:
+    as_of = legal_status_as_of(rows, today) if fmt is Format.LEGAL_STATUS else None
     return FileContext(source=source, as_of=as_of)
 
 
@@ -815,6 +826,7 @@ def map_rows(
     rows: Sequence[tuple[int, Mapping[str, Any]]],
     *,
     source: str,
+    today: date | None = None,
     refuse: Callable[[RightRecord], RowProblem | None] | None = None,
 ) -> Iterator[RightRecord | RowProblem]:
     """Every row of a file in order; a number already seen in the file is a duplicate (the first
@@ -824,7 +836,7 @@ def map_rows(
     another file is never undone by the application's. `refuse`: the caller's own checks of a
     mapped record (what the database can store), made before that choice, so that only a row
     that loads can supersede another."""
-    ctx = file_context(fmt, [row for _, row in rows], source=source)
+    ctx = file_context(fmt, [row for _, row in rows], source=source, today=today)
     outcomes: list[RightRecord | RowProblem] = []
     for row_no, row in rows:
         outcome = (

@@ -38,6 +38,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -71,6 +72,7 @@ from ipfin.registry.import_mapping import (
     normalize_column,
 )
 from ipfin.registry.models import Right, RightEvent, RightOwner
+from ipfin.registry.selectors import REGISTER_FLOOR
 
 DEFAULT_BATCH_SIZE = 2000
 # A batch's numbers go into one IN (...) look-up: stay well inside SQLite's 32,766 and
@@ -393,6 +395,45 @@ def _too_long(record: RightRecord) -> RowProblem | None:
     return None
 
 
+# At most this many owners (and applicants) on one right: the register stores the applicants'
+# count as a small integer (at most 32,767), and a row past it stopped a PostgreSQL import's
+# whole batch while SQLite loaded it. Shares to 10⁻⁶ put the sane bound far below.
+MAX_OWNERS = 1_000
+
+
+def _too_many_owners(record: RightRecord) -> RowProblem | None:
+    count = max(len(record.owners), len(record.applicants or ()))
+    if count <= MAX_OWNERS:
+        return None
+    return RowProblem(
+        record.row,
+        Problem.TOO_MANY_OWNERS,
+        f"权利人或申请人有 {count} 个，超过 {MAX_OWNERS} 个",
+        f"{count} owners or applicants, more than {MAX_OWNERS}",
+        record.number,
+    )
+
+
+def _date_out_of_range(record: RightRecord, today: date) -> RowProblem | None:
+    """A date after `today` or before REGISTER_FLOOR (the register's own services refuse both,
+    `check_fact_date`): a filing or grant next year was loaded as a fact, with its grant-year
+    annuity paid on that future day."""
+    dates = [("申请日", "filing date", record.filing_date)]
+    if record.grant_date is not None:
+        dates.append(("授权日", "grant date", record.grant_date))
+    dates += [("事件日期", "event date", event.date) for event in record.events]
+    for zh, en, day in dates:
+        if day > today or day < REGISTER_FLOOR:
+            return RowProblem(
+                record.row,
+                Problem.DATE_OUT_OF_RANGE,
+                f"{zh} {day} 晚于今天（{today}）或早于 {REGISTER_FLOOR.year} 年",
+                f"{en} {day} is after today ({today}) or before {REGISTER_FLOOR.year}",
+                record.number,
+            )
+    return None
+
+
 def parse_file(
     path: Path, progress: Progress | None = None
 ) -> tuple[FileResult | None, list[RightRecord]]:
@@ -413,10 +454,18 @@ def parse_file(
         progress.start(f"{source} 校验", len(rows))
     records: list[RightRecord] = []
 
-    def refuse(record: RightRecord) -> RowProblem | None:
-        return (_bad_character(record) if unsure else None) or _too_long(record)
+    today = timezone.localdate()
 
-    for i, outcome in enumerate(map_rows(fmt, rows, source=source, refuse=refuse), start=1):
+    def refuse(record: RightRecord) -> RowProblem | None:
+        return (
+            (_bad_character(record) if unsure else None)
+            or _too_long(record)
+            or _too_many_owners(record)
+            or _date_out_of_range(record, today)
+        )
+
+    mapped = map_rows(fmt, rows, source=source, today=today, refuse=refuse)
+    for i, outcome in enumerate(mapped, start=1):
         if progress is not None and i % _PROGRESS_STEP == 0:
             progress.advance(_PROGRESS_STEP)
         if isinstance(outcome, RightRecord):

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ipfin.common.databases import PRIMARY
-from ipfin.common.errors import NotFound, ValidationFailed, invalid
+from ipfin.common.errors import Conflict, NotFound, ValidationFailed, invalid
 from ipfin.common.workdays import WorkingCalendar
 from ipfin.holidays.selectors import working_calendar
 from ipfin.registry.domain import (
@@ -29,6 +29,7 @@ from ipfin.registry.domain import (
     NumberFormatError,
     RightFacts,
     RightKind,
+    Status,
     StatusResult,
     annuity_last_day,
     is_number_spelling,
@@ -240,6 +241,38 @@ def right_status(right: Right, *, on: date) -> StatusResult:
     status can be computed for: see `check_status_date`)."""
     check_status_date(on)
     return legal_status(right_facts(right, on=on), on, working_calendar())
+
+
+_TRANSFERABLE = frozenset({Status.IN_FORCE, Status.GRACE_PERIOD})
+
+
+def refuse_untransferable(rights: Sequence[Right], *, on: date, zh: str, en: str) -> None:
+    """Refuse (409) to move any of `rights` to another holder on `on` (a sale of a pledge, a
+    deal on the trading board) where the register would not record it: a court preservation or
+    an ownership dispute suspends the procedures on the right (DOMAIN: "an ownership dispute or
+    a court preservation suspends procedures"; 409 `right_suspended`), and a right no longer in
+    force (lapsed, expired, invalidated as a whole, surrendered) is nothing to sell (409
+    `right_not_in_force`); each names the right. `zh` / `en` say what is refused ("，不能成交"
+    / ": the sale cannot be completed")."""
+    statuses = rights_status_bulk(rights, on=on)
+    for right in sorted(rights, key=lambda r: r.number):
+        status = statuses[right.pk]
+        if status.preserved or status.disputed:
+            why_zh = "被法院保全（冻结）" if status.preserved else "存在权属纠纷"
+            why_en = "a court preservation" if status.preserved else "an ownership dispute"
+            raise Conflict(
+                f"{right.number} {why_zh}，相关程序中止{zh}。",
+                f"{right.number}: {why_en} suspends the procedures on it{en}.",
+                code="right_suspended",
+                extra={"number": right.number},
+            )
+        if status.status not in _TRANSFERABLE:
+            raise Conflict(
+                f"{right.number} 在 {on} 已不处于有效状态{zh}。",
+                f"{right.number} is no longer in force on {on}{en}.",
+                code="right_not_in_force",
+                extra={"number": right.number, "legal_status": status.status.value},
+            )
 
 
 def rights_events_bulk(rights: Sequence[Right], *, on: date) -> dict[int, list[RightEvent]]:

@@ -48,7 +48,7 @@ from ipfin.accounts.ratelimit import ANON_CALCULATOR_THROTTLE
 from ipfin.common import versioning
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.risk import selectors, services
-from ipfin.risk.domain.claims import ClaimState, allowed_actions
+from ipfin.risk.domain.claims import ClaimState
 from ipfin.risk.domain.compensation import ByParty, ProceedsApplied
 from ipfin.risk.domain.npl import Quarter, ratio_6
 from ipfin.risk.domain.ratios import ratio_text
@@ -383,7 +383,7 @@ def _claim(claim: RiskClaim) -> dict[str, Any]:
         "refund_due": money_str(claim.refund_due),
         "refund_received_by": _username(claim.refund_received_by),
         "refund_received_at": claim.refund_received_at,
-        "allowed_actions": sorted(a.value for a in allowed_actions(claim.state)),
+        "allowed_actions": sorted(a.value for a in selectors.allowed_claim_actions(claim)),
     }
 
 

@@ -38,7 +38,7 @@ from ipfin.accounts.permissions import (
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import PledgeItem
-from ipfin.risk.domain.claims import LIVE_STATES
+from ipfin.risk.domain.claims import CLAIMABLE_LOAN_STATES, LIVE_STATES
 from ipfin.risk.models import RiskAlert, RiskClaim
 from ipfin.risk.selectors import alert_scope
 from ipfin.valuation.models import Valuation, ValuationState
@@ -162,15 +162,16 @@ def exposure(*, actor: Actor, unknown: str = "—") -> dict[str, list[Exposure]]
 
 
 def claimable_loans(*, actor: Actor) -> QuerySet[Loan]:
-    """The bank's own disbursed loans classified 次级/可疑/损失 with no claim under way: what it
-    may claim compensation on (the service checks it again)."""
+    """The bank's own loans a claim may be filed on (disbursed, or written off:
+    `CLAIMABLE_LOAN_STATES`, as the service reads them) classified 次级/可疑/损失 with no claim
+    under way: what it may claim compensation on (the service checks it again)."""
     require_login(actor)
     org_id = getattr(actor, "organisation_id", None)
     live_claims = RiskClaim.objects.filter(state__in=[s.value for s in LIVE_STATES])
     return (
         Loan.objects.filter(
             bank_id=org_id,
-            state__in=_LIVE_LOANS,
+            state__in=[s.value for s in CLAIMABLE_LOAN_STATES],
             classification__in=[c.value for c in NON_PERFORMING],
         )
         .exclude(pk__in=live_claims.values("loan_id"))

@@ -180,6 +180,17 @@ class RiskClaim(SchemeTerms):
     disposal_costs = models.DecimalField(
         _("处置费用"), null=True, blank=True, max_digits=15, decimal_places=2
     )
+    # The repayment a sale of the pledge on the trading board (ipfin.disposals) applied to the
+    # loan while the claim stood, before it awaited a disposal: the settlement entered afterwards
+    # counts the sale's proceeds once, against what the loan owed before the sale.
+    sale_repayment = models.ForeignKey(
+        "loans.Repayment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处置还款"),
+    )
     loss = models.DecimalField(_("损失"), null=True, blank=True, max_digits=15, decimal_places=2)
     fund_part = models.DecimalField(
         _("基金最终分担"), null=True, blank=True, max_digits=15, decimal_places=2

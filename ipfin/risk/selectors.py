@@ -61,12 +61,18 @@ from ipfin.loans.domain.status import (
     NON_PERFORMING,
     NPL_AFTER_DAYS,
     LoanState,
+    is_non_performing,
     overdue_cutoff,
 )
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.loans.selectors import category_on
 from ipfin.risk.anomalies import Signal, in_fen, read_signals
-from ipfin.risk.domain.claims import ClaimState
+from ipfin.risk.domain.claims import (
+    CLAIMABLE_LOAN_STATES,
+    ClaimAction,
+    ClaimState,
+    allowed_actions,
+)
 from ipfin.risk.domain.npl import Quarter, ip_npl_ratio, npl_tolerance, period_in
 from ipfin.risk.models import (
     BankNplReport,
@@ -168,6 +174,23 @@ def claim_refundable(claim_id: int) -> Decimal:
     debits less credits (a settlement below the advance, less the return received)."""
     lines = LedgerLine.objects.filter(entry__claim_id=claim_id, account=_RECEIVABLE)
     return _sum(lines, F("debit") - F("credit"))
+
+
+def advance_lapsed(claim: RiskClaim) -> bool:
+    """Whether an approved claim's advance can no longer be paid: its loan is no longer a
+    disbursed (or written-off) loan classified 次级, 可疑 or 损失 (repaid, its pledge sold, or
+    reclassified since the approval), which is what `claim_pay` requires of an advance. Such a
+    claim is settled instead (ipfin.risk.domain.claims). False for any other state."""
+    if claim.state != ClaimState.APPROVED:
+        return False
+    loan = Loan.objects.only("state", "classification").get(pk=claim.loan_id)
+    return loan.state not in CLAIMABLE_LOAN_STATES or not is_non_performing(loan.classification)
+
+
+def allowed_claim_actions(claim: RiskClaim) -> frozenset[ClaimAction]:
+    """What the claim's state allows now, with an approved claim's lapsed advance settled
+    rather than paid (`advance_lapsed`): what the claim's page offers and the API reports."""
+    return allowed_actions(claim.state, advance_lapsed=advance_lapsed(claim))
 
 
 def fund_get(*, actor: Actor, fund_id: int) -> Organisation:

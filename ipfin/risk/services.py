@@ -89,14 +89,20 @@ from ipfin.common.workflow import IllegalTransition, transition_conflict
 from ipfin.feed.domain import EventType as FeedEventType
 from ipfin.feed.services import Occurrence, events_publish
 from ipfin.financing.models import Product
-from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
+from ipfin.loans.domain.status import NON_PERFORMING, RiskCategory
 from ipfin.loans.models import Installment, Loan, Repayment
 from ipfin.pledges.services.deposits import annuity_deposit_draw
 from ipfin.registry.models import Right
 from ipfin.registry.services import rights_time_status_publish
 from ipfin.risk import selectors
 from ipfin.risk.domain.alerts import Finding, alert_message
-from ipfin.risk.domain.claims import LIVE_STATES, ClaimAction, ClaimState, next_state
+from ipfin.risk.domain.claims import (
+    CLAIMABLE_LOAN_STATES,
+    LIVE_STATES,
+    ClaimAction,
+    ClaimState,
+    next_state,
+)
 from ipfin.risk.domain.compensation import (
     PARTIES,
     ByParty,
@@ -142,6 +148,7 @@ __all__ = [
     "claim_pay",
     "claim_refund_receive",
     "claim_reject",
+    "claim_sale_recorded",
     "claim_settle",
     "claim_settle_on_disposal",
     "compensation_preview",
@@ -265,8 +272,6 @@ _NAME_MAX = 200
 _MEMO_MAX = 500
 _REASON_MAX = 2000
 _ZERO = Decimal("0.00")
-# A loan a claim may be filed on: disbursed (and not closed); a written-off loan is still claimed.
-_CLAIMABLE = (LoanState.DISBURSED, LoanState.REPAYING, LoanState.WRITTEN_OFF)
 
 
 def _name(raw: Any) -> str:
@@ -570,9 +575,11 @@ def fund_budget(
 # --- claims --------------------------------------------------------------------------------------
 
 
-def _transition(state: str, action: ClaimAction, payable: Decimal = _ZERO) -> ClaimState:
+def _transition(
+    state: str, action: ClaimAction, payable: Decimal = _ZERO, *, advance_lapsed: bool = False
+) -> ClaimState:
     try:
-        return next_state(state, action, payable=payable)
+        return next_state(state, action, payable=payable, advance_lapsed=advance_lapsed)
     except IllegalTransition as exc:
         raise transition_conflict(exc) from exc
 
@@ -589,7 +596,10 @@ def _loan_for_claim(bank: Organisation, loan_id: Any) -> Loan:
 
 def _require_non_performing(loan: Loan) -> None:
     """次级, 可疑 or 损失 (《商业银行金融资产风险分类办法》 arts. 10-12), on a disbursed loan."""
-    if loan.state not in _CLAIMABLE or RiskCategory(loan.classification) not in NON_PERFORMING:
+    if (
+        loan.state not in CLAIMABLE_LOAN_STATES
+        or RiskCategory(loan.classification) not in NON_PERFORMING
+    ):
         raise Conflict(
             "只能就已放款且分类为次级、可疑或损失的不良贷款申请风险补偿"
             f"（该贷款为“{loan.get_classification_display()}”类，状态“{loan.get_state_display()}”）。",
@@ -1020,13 +1030,54 @@ def claim_settle_on_disposal(
     )
 
 
+def claim_sale_recorded(*, actor: User, loan_id: int, repayment: Repayment) -> RiskClaim | None:
+    """A sale of the loan's pledge (ipfin.disposals) applied `repayment` to the loan while its
+    claim was filed or approved, not yet awaiting the disposal: kept on the claim, so that the
+    settlement the office enters afterwards with the sale's proceeds (as the disposal tells it)
+    applies them to what the loan owed before the sale, once, not again to what the sale left
+    (`_owed_at_settlement`). In the sale's transaction, by its pledgee bank
+    (`Perm.DISPOSAL_MANAGE`); audited. None when the loan has no such claim."""
+    require(actor, Perm.DISPOSAL_MANAGE)
+    with transaction.atomic():
+        locked = (
+            RiskClaim.objects.select_for_update(of=("self",))
+            .filter(
+                loan_id=loan_id,
+                bank_id=actor.organisation_id,
+                state__in=[ClaimState.FILED, ClaimState.APPROVED],
+            )
+            .first()
+        )
+        if locked is None:
+            return None
+        before = _claim_snapshot(locked)
+        locked.sale_repayment = repayment
+        locked.save(update_fields=["sale_repayment"])
+        audit_record(
+            actor=actor,
+            action="risk.claim_sale_recorded",
+            obj=locked,
+            before=before,
+            after={
+                **_claim_snapshot(locked),
+                "repayment_id": repayment.pk,
+                "principal_part": money_str(repayment.principal_part),
+                "interest_part": money_str(repayment.interest_part),
+            },
+        )
+    return locked
+
+
 def _owed_at_settlement(
     claim: RiskClaim, day: date, sale_repayment: Repayment | None
 ) -> tuple[Decimal, Decimal]:
     """(principal, interest) the settlement's loss is computed on: the loan's figures at filing,
     lowered to what it owes now where the borrower has repaid since (a repayment, the loan
-    repaid and closed), before the disposal's own proceeds (`sale_repayment`: already applied
-    to the loan in the sale's transaction; the settlement applies the proceeds itself)."""
+    repaid and closed), before the disposal's own proceeds (`sale_repayment`, or the one kept on
+    the claim by `claim_sale_recorded`: already applied to the loan by the sale; the settlement
+    applies the proceeds itself)."""
+    if sale_repayment is None:
+        sale_repayment = claim.sale_repayment
     loan = Loan.objects.get(pk=claim.loan_id)
     principal_now = Decimal(loan.outstanding_principal)
     interest_now = _unpaid_interest(loan, day)
@@ -1055,8 +1106,14 @@ def _settle(
     day = _today(today)
     with transaction.atomic():
         fund, locked = _locked_claim(claim)
-        _transition(locked.state, ClaimAction.SETTLE)
+        # Settled before its advance was released, where the advance has lapsed (the loan
+        # repaid, its pledge sold or reclassified since the approval: `claim_pay` would refuse
+        # it): nothing was paid, the settlement replaces the advance (ipfin.risk.domain.claims).
+        lapsed = selectors.advance_lapsed(locked)
+        _transition(locked.state, ClaimAction.SETTLE, advance_lapsed=lapsed)
         advance = Decimal(locked.advance or _ZERO)
+        released = locked.state != ClaimState.APPROVED
+        paid = advance if released else _ZERO
         room = _year_room(locked, day)
         principal, interest = _owed_at_settlement(locked, day, sale_repayment)
         # The cap for this loan: per loan, and no more this year than the advance plus what is
@@ -1068,20 +1125,21 @@ def _settle(
                 principal=principal,
                 interest=interest,
                 shares=_shares_of(locked),
-                fund_balance=advance,
+                fund_balance=paid,
                 fund_cap_per_loan=_lowest(
-                    locked.fund_cap_per_loan, None if room is None else advance + room
+                    locked.fund_cap_per_loan, None if room is None else paid + room
                 ),
                 proceeds=amount,
                 disposal_costs=costs,
                 guarantor_cap=locked.guarantor_cap,
                 insurer_cap=locked.insurer_cap,
-                advance_paid=advance,
+                advance_paid=paid,
             )
         )
-        assert result.advance == advance and result.shares is not None
+        assert result.advance == paid and result.shares is not None
         assert result.loss is not None and result.settlement is not None
         before = _claim_snapshot(locked)
+        locked.advance = paid
         locked.proceeds = amount
         locked.disposal_costs = costs if costs is not None else _ZERO
         locked.loss = result.loss
@@ -1090,7 +1148,9 @@ def _settle(
         locked.guarantor_part = result.shares.guarantor
         locked.insurer_part = result.shares.insurer
         locked.settlement = result.settlement
-        locked.state = _transition(locked.state, ClaimAction.SETTLE, result.settlement)
+        locked.state = _transition(
+            locked.state, ClaimAction.SETTLE, result.settlement, advance_lapsed=lapsed
+        )
         locked.settled_by = actor
         locked.settled_at = timezone.now()
         locked.save()
@@ -1117,7 +1177,7 @@ def _settle(
             before=before,
             message=(zh, en),
             fund=fund,
-            posting=settlement_posting(result.shares.fund, advance),
+            posting=settlement_posting(result.shares.fund, advance, released=released),
             day=day,
             extra={
                 "year_room": money_str_or_none(room),
@@ -1125,6 +1185,8 @@ def _settle(
                 # the borrower repaid since).
                 "principal_owed": money_str(principal),
                 "interest_owed": money_str(interest),
+                # An approved advance the settlement replaced, never paid.
+                "advance_withdrawn": None if released else money_str(advance),
             },
         )
         # The guarantee and the policy take their parts in this transaction (issue 16).
@@ -1209,9 +1271,20 @@ def risk_scan(*, on: date, actor: User | None = None) -> ScanSummary:
     again (`last_seen` moves). A live alert seen on or before `on` that the scan no longer finds
     is resolved, with the reason that its cause is gone. A scan of an earlier day than an alert
     was last seen resolves nothing (history is not rewritten). `actor` None: the daily job;
-    else the IP office (`Perm.RISK_SCAN`)."""
+    else the IP office (`Perm.RISK_SCAN`), for today or an earlier day only (422
+    `scan_day_in_future`): a scan as of a later day would raise alerts for what has not happened
+    (a patent lapsed for an annuity not yet due) and tell the banks, and resolve today's real
+    ones; a scan of today would not resolve what it raised, last seen after today."""
     if actor is not None:
         require(actor, Perm.RISK_SCAN)
+        today = timezone.localdate()
+        if on > today:
+            raise invalid(
+                "on",
+                "scan_day_in_future",
+                f"扫描日期不能晚于今天（{today.isoformat()}）。",
+                f"The scan's day cannot be after today ({today.isoformat()}).",
+            )
     # First the annuities falling due are paid from their deposits (issue 12, 预缴年费): the scan
     # then reads them paid.
     drawn = annuity_deposit_draw(on=on)

@@ -75,6 +75,9 @@ class WaterfallPreviewOut(Schema):
 # --- the pool preview ----------------------------------------------------------------------------
 
 SHARE_PATTERN = r"^(0(\.[0-9]{1,8})?|1(\.0{1,8})?)$"
+# A recovery rate and its haircut: the simulation counts them in whole basis points (0.0001), so
+# a finer share is refused, not cut (a haircut of 0.00009 ran as none).
+BASIS_POINTS_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
 
 
 class PoolRulesIn(Schema):
@@ -104,7 +107,9 @@ class PoolStressIn(Schema):
         description="default probabilities × this (at most 999.9999)",
     )
     recovery_haircut: str = Field(
-        "0", pattern=SHARE_PATTERN, description="recovery rate less this (never below 0)"
+        "0",
+        pattern=BASIS_POINTS_PATTERN,
+        description="recovery rate less this (never below 0), in basis points: at most 4 decimals",
     )
 
 
@@ -129,7 +134,7 @@ class PoolPreviewIn(Schema):
         "0.002", pattern=SHARE_PATTERN, description="each loan's probability of default a month"
     )
     recovery_rate: str = Field(
-        "0.4", pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$", description="of the balance"
+        "0.4", pattern=BASIS_POINTS_PATTERN, description="of the balance, at most 4 decimals"
     )
     scenarios: int = Field(2_000, ge=100, le=MAX_SCENARIOS)
     seed: int = Field(1, ge=0, le=2**31 - 1)

@@ -21,9 +21,9 @@ from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import largest_remainder, money_str
-from ipfin.registry.domain import add_months
+from ipfin.registry.domain import Status, add_months
 from ipfin.registry.models import RightEvent, RightOwner
-from ipfin.registry.selectors import right_named
+from ipfin.registry.selectors import right_named, right_status
 from ipfin.securitisation.domain import Tranche, Waterfall, interest_fen, sequential_waterfall
 from ipfin.securitisation.models import (
     PoolProgramme,
@@ -353,6 +353,16 @@ def royalty_record(
             "登记簿中没有该知识产权许可给该被许可人的许可备案。",
             "The register records no licence of the right to that licensee.",
         )
+    status = right_status(right, on=day)
+    if status.status not in (Status.IN_FORCE, Status.GRACE_PERIOD):
+        # A licence of a right invalidated, lapsed or expired owes no royalty to come (专利法
+        # art. 47: an invalidated patent is deemed never to have existed): 200,000.00 of
+        # royalties on a dead right were recorded and pooled as performing.
+        raise invalid(
+            "number", "right_not_in_force",
+            f"该知识产权在 {day} 不处于有效状态，其许可使用费不能作为应收账款登记。",
+            f"The right is not in force on {day}: its royalties cannot be recorded.",
+        )  # fmt: skip
     holders = list(
         RightOwner.objects.filter(right=right, valid_to__isnull=True)
         .order_by("id")
@@ -400,6 +410,13 @@ def royalty_record(
     for i, item in enumerate(payments):
         entry = item if isinstance(item, dict) else {}
         due = date_in(entry.get("due_on"), f"payments[{i}].due_on")
+        if status.expiry_date is not None and due >= status.expiry_date:
+            # The licence ends with the right's term: no royalty falls due after it.
+            raise invalid(
+                f"payments[{i}].due_on", "due_after_expiry",
+                f"应付日须在该知识产权期限届满（{status.expiry_date}）之前。",
+                f"Each due date is before the right's term ends ({status.expiry_date}).",
+            )  # fmt: skip
         if due <= day or due in schedule or due > last_day:
             raise invalid(
                 f"payments[{i}].due_on", "due_on_invalid",

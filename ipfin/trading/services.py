@@ -43,7 +43,12 @@ from ipfin.common.money import money_str, money_str_or_none
 from ipfin.pledges.selectors import pledges_holding_by_pledgee
 from ipfin.registry.domain import Status
 from ipfin.registry.models import Right, RightOwner
-from ipfin.registry.selectors import current_owners, right_named, right_status
+from ipfin.registry.selectors import (
+    current_owners,
+    refuse_untransferable,
+    right_named,
+    right_status,
+)
 from ipfin.registry.services import LICENCE_TYPES, right_dealing_record
 from ipfin.trading.domain import (
     ConsentState,
@@ -348,6 +353,11 @@ def deal_agree(
                 "Choose a party that expressed interest in this listing.",
             )
         deal_price_check(listing.price_kind, Decimal(listing.price), amount)
+        # The seller still holds the right, and it can still change hands (not frozen, not in
+        # dispute, in force): a right sold since the listing (by a pledge's disposal), frozen by
+        # a court or invalidated was dealt again, the deal then stuck "ready" for good.
+        _refuse_not_holder(listing.right, org.pk, listing.kind, listing.licence_type)
+        refuse_untransferable([listing.right], on=day, zh="，不能成交", en=": no deal")
         # The pledges holding the right on the deal's day (what the register checks the record
         # against) and today (a pledgee since then is asked too).
         pledges = pledges_holding_by_pledgee(listing.right, on)
@@ -459,6 +469,21 @@ def deal_consent(
     return deal
 
 
+def _refuse_not_holder(right: Right, seller_id: int, kind: str, licence_type: str) -> None:
+    """The seller holds the right now, alone for a sale or a licence other than an ordinary one
+    (409 `seller_not_holder`)."""
+    holders = {o.organisation_id for o in _owners_now(right)}
+    if seller_id not in holders or (
+        (kind == ListingKind.SALE or licence_type != "ordinary") and len(holders) > 1
+    ):
+        raise Conflict(
+            "卖方已不是（或不再是唯一的）该知识产权的权利人，不能就其成交或登记。",
+            "The seller no longer holds the right (or no longer alone): no deal on it can be "
+            "agreed or recorded.",
+            code="seller_not_holder",
+        )
+
+
 def deal_record(*, actor: User, deal_id: Any, today: date | None = None) -> Deal:
     """The centre records a ready deal in the register. A pledge registered on the right since
     the deal was agreed stops it (409 `pledgee_consent_required`): the right may not pass
@@ -482,16 +507,8 @@ def deal_record(*, actor: User, deal_id: Any, today: date | None = None) -> Deal
                 f"The deal is {deal.state}: it cannot be recorded.",
                 code="deal_state_invalid",
             )
-        holders = {o.organisation_id for o in _owners_now(deal.listing.right)}
-        if deal.seller_id not in holders or (
-            (deal.kind == ListingKind.SALE or deal.licence_type != "ordinary") and len(holders) > 1
-        ):
-            raise Conflict(
-                "卖方已不是（或不再是唯一的）该知识产权的权利人，不能登记该交易。",
-                "The seller no longer holds the right (or no longer alone): the deal cannot be "
-                "recorded.",
-                code="seller_not_holder",
-            )
+        _refuse_not_holder(deal.listing.right, deal.seller_id, deal.kind, deal.licence_type)
+        refuse_untransferable([deal.listing.right], on=day, zh="，不能登记", en=": not recorded")
         consents = list(deal.consents.all())
         asked = {c.pledgee_id for c in consents}
         for number, pledgee in pledges_holding_by_pledgee(deal.listing.right, day):

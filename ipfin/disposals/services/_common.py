@@ -23,6 +23,8 @@ from ipfin.disposals.models import Disposal
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Installment, Loan
 from ipfin.pledges.models import Pledge, PledgeItem, PledgeStateChoices
+from ipfin.registry.models import Right, RightOwner
+from ipfin.registry.selectors import refuse_untransferable
 
 ZERO = Decimal("0.00")
 # The loans a pledge may still secure: given the pledge on approval, until closed (or declined);
@@ -195,4 +197,29 @@ def still_realisable(locked: Disposal, *, zh: str, en: str) -> tuple[Pledge, Loa
     if listed.state not in SECURED:
         raise loan_not_defaulted(listed, (zh, en))
     # Still secured, it is the one loan defaulted_loan answers (or two: a 409 naming both).
-    return pledge, defaulted_loan(pledge, (zh, en))
+    loan = defaulted_loan(pledge, (zh, en))
+    # And the rights can still change hands: not frozen by a court, not in an ownership dispute,
+    # still in force (409 `right_suspended` / `right_not_in_force`, ipfin.registry.selectors).
+    # Before, a right a court had frozen was transferred to the buyer, and a buyer paid the full
+    # price for a patent invalidated as a whole.
+    rights = list(Right.objects.filter(pk__in=pledged_right_ids(pledge)))
+    refuse_untransferable(rights, on=timezone.localdate(), zh=zh, en=en)
+    # The pledgor still holds them: a right it sold meanwhile on the trading board, with the
+    # pledgee's consent (民法典 art. 444 ¶2), is the buyer's; the sale would have taken it from
+    # the buyer and paid the surplus to the former holder (409 `pledgor_not_holder`).
+    held = set(
+        RightOwner.objects.filter(
+            right_id__in=[r.pk for r in rights],
+            organisation_id=locked.pledgor_id,
+            valid_to__isnull=True,
+        ).values_list("right_id", flat=True)
+    )
+    for right in sorted(rights, key=lambda r: r.number):
+        if right.pk not in held:
+            raise Conflict(
+                f"{right.number} 已不在出质人名下{zh}。",
+                f"{right.number} is no longer held by the pledgor{en}.",
+                code="pledgor_not_holder",
+                extra={"number": right.number},
+            )
+    return pledge, loan

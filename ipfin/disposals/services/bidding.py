@@ -41,6 +41,7 @@ from ipfin.disposals.services._common import (
     still_realisable,
     transition,
 )
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.models import Loan
 
 __all__ = ["bid_place", "disposal_backstop"]
@@ -175,7 +176,7 @@ def disposal_backstop(
                 code="bid_stands",
                 extra={"leading_amount": money_str(locked.leading_amount)},
             )
-        first_day = backstop_from(locked.listed_on)
+        first_day = backstop_from(locked.listed_on, working_calendar())
         if day < first_day:
             raise Conflict(
                 f"挂牌日 {locked.listed_on} 起 180 日内无人出价的方可收储：{first_day} 起可收储。",

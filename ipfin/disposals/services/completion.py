@@ -50,7 +50,7 @@ from ipfin.pledges.models import Pledge, ReleaseBasisChoices
 from ipfin.pledges.services import pledge_release
 from ipfin.registry.services import right_transfer_on_realisation
 from ipfin.risk.domain.claims import ClaimState
-from ipfin.risk.services import claim_settle_on_disposal
+from ipfin.risk.services import claim_sale_recorded, claim_settle_on_disposal
 
 __all__ = ["disposal_complete"]
 
@@ -90,7 +90,7 @@ def _sale(locked: Disposal, at: datetime) -> tuple[Organisation, Decimal]:
         return locked.buyer, Decimal(locked.price)
     refuse_while_open(locked, at)
     if locked.leading_bidder is None or locked.leading_amount is None:
-        first_day = backstop_from(locked.listed_on)
+        first_day = backstop_from(locked.listed_on, working_calendar())
         raise Conflict(
             f"无人出价，不能成交；挂牌 180 日后（{first_day} 起）可由交易中心收储。",
             f"No bid: nothing to complete; the trading centre may buy it from {first_day}.",
@@ -187,6 +187,10 @@ def disposal_complete(
                 sale_repayment=repayment,
                 today=day,
             )
+        elif claim is not None and repayment is not None:
+            # A claim filed or approved, settled later by the office with this sale's figures
+            # (told below): it keeps the repayment, so that the proceeds count once.
+            claim_sale_recorded(actor=actor, loan_id=loan.pk, repayment=repayment)
         # A guarantee called or paid on the loan waits for this recovery: what the sale repaid of
         # the principal shrinks the guarantor's part, in this transaction (not where a
         # compensation claim shares the loss: its settlement does it).

@@ -7,8 +7,9 @@ bank_a's listing of the pledge made on LISTED (ten days ago), its close two days
 day began, so that bids are placed with an explicit `now` inside that window and the sale is
 completed today (the register records only what has happened: no transfer dated in the future);
 `open_listing`: one listed today and open for two days, for bids on the server's clock;
-`old_listing`: one listed 181 days ago, which the trading centre may backstop today. `repay_in_full`
-and `release_pledge`: the borrower's debt repaid and the loan closed, the pledge released, by the
+`old_listing`: one listed 181 days ago (a little earlier when its period ended on a rest day:
+`open_backstop_day`), which the trading centre may backstop today. `repay_in_full` and
+`release_pledge`: the borrower's debt repaid and the loan closed, the pledge released, by the
 loans and pledges apps' own services (what ends a listing's purpose while it is live).
 """
 
@@ -23,9 +24,11 @@ import pytest
 from django.utils import timezone
 
 from ipfin.accounts.models import Organisation, OrganisationKind, User
+from ipfin.disposals.domain import backstop_from
 from ipfin.disposals.models import Disposal
 from ipfin.disposals.selectors import opens_at
 from ipfin.disposals.services import bid_place, disposal_create
+from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_position
 from ipfin.loans.services import loan_classify_manual, loan_close, loan_repay
@@ -58,6 +61,22 @@ def days_ago(n: int) -> date:
 
 
 LISTED_DAYS_AGO = 10
+
+
+def open_backstop_day() -> date:
+    """The latest listing day whose backstop is open today: 181 days ago, earlier when the 180th
+    day after it fell on a rest day (民法典 art. 203 ¶1 moves the period's end to the next
+    working day, `backstop_from`)."""
+    calendar = working_calendar()
+    day = days_ago(181)
+    while backstop_from(day, calendar) > timezone.localdate():
+        day -= timedelta(days=1)
+    return day
+
+
+def backstop_day(listed_on: date) -> date:
+    """The first day of the backstop of a listing of `listed_on`, on the office's calendar."""
+    return backstop_from(listed_on, working_calendar())
 
 
 @pytest.fixture
@@ -184,8 +203,8 @@ def open_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
 
 @pytest.fixture
 def old_listing(list_pledge: Callable[..., Disposal]) -> Disposal:
-    """Listed 181 days ago: today the backstop is open."""
-    day = days_ago(181)
+    """Listed 181 days ago (earlier if its period ended on a rest day): the backstop is open."""
+    day = open_backstop_day()
     return list_pledge(listed_on=day, today=day)
 
 

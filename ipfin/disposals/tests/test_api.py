@@ -9,14 +9,13 @@ Test names carry their source: `issue12` (issue 12, "Disposal (质物处置)"), 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from ipfin.accounts.models import User
 from ipfin.disposals.models import Bid, Disposal
-from ipfin.disposals.tests.conftest import days_ago, listing_body
+from ipfin.disposals.tests.conftest import backstop_day, days_ago, listing_body, open_backstop_day
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right
@@ -71,7 +70,7 @@ def test_the_pledgee_lists_over_the_api_issue12(
         "616000.00",
         None,
     )
-    assert data["backstop_from"] == (days_ago(0) + timedelta(days=181)).isoformat()
+    assert data["backstop_from"] == backstop_day(days_ago(0)).isoformat()
     assert data["bids"] == [] and data["settlement"] is None and data["buyer"] is None
 
 
@@ -227,10 +226,8 @@ def test_backstop_statuses_over_the_api_issue12(
     centre = api_client(centre_user)
     early = centre.post_json(url(open_listing, "backstop"), {"price": "500000.00"})
     assert (early.status_code, early.json()["code"]) == (409, "backstop_too_early")
-    assert (
-        early.json()["backstop_from"] == (open_listing.listed_on + timedelta(days=181)).isoformat()
-    )
-    day = days_ago(181)
+    assert early.json()["backstop_from"] == backstop_day(open_listing.listed_on).isoformat()
+    day = open_backstop_day()
     old = list_pledge(listed_on=day, today=day)
     bank = api_client(bank_b_user).post_json(url(old, "backstop"), {"price": "500000.00"})
     assert bank.status_code == 403

@@ -25,7 +25,13 @@ from ipfin.audit.models import AuditRecord
 from ipfin.common.errors import Conflict, PermissionDenied, ValidationFailed
 from ipfin.disposals.models import Bid, Disposal
 from ipfin.disposals.services import disposal_backstop
-from ipfin.disposals.tests.conftest import FLOOR, INCREMENT, days_ago, opening
+from ipfin.disposals.tests.conftest import (
+    FLOOR,
+    INCREMENT,
+    backstop_day,
+    open_backstop_day,
+    opening,
+)
 from ipfin.loans.models import Loan
 
 pytestmark = pytest.mark.django_db
@@ -174,15 +180,22 @@ def test_an_amount_that_is_not_money_is_422(
 def test_backstop_within_180_days_is_too_early_then_open_minfadian_art201_203_issue12(
     old_listing: Disposal, centre_user: User, today: date
 ) -> None:
-    on_180th = old_listing.listed_on + timedelta(days=180)
+    first_day = backstop_day(old_listing.listed_on)
+    assert first_day <= today and first_day >= old_listing.listed_on + timedelta(days=181)
     error = unchanged(
         old_listing,
         Conflict,
         lambda: disposal_backstop(
-            actor=centre_user, disposal=old_listing, price="500000.00", today=on_180th
+            actor=centre_user,
+            disposal=old_listing,
+            price="500000.00",
+            today=first_day - timedelta(days=1),
         ),
     )
-    assert (error.code, error.extra["backstop_from"]) == ("backstop_too_early", today.isoformat())
+    assert (error.code, error.extra["backstop_from"]) == (
+        "backstop_too_early",
+        first_day.isoformat(),
+    )
     bought = disposal_backstop(actor=centre_user, disposal=old_listing, price="500000.00")
     assert (bought.state, bought.buyer_id, bought.price) == (
         "backstopped",
@@ -203,7 +216,7 @@ def test_no_backstop_while_bidding_is_still_open_minfadian_art436(
     """Listed 181 days ago with a close announced 300 days after the listing day: the 180 days
     have run, but a bid may still come until the close, so the trading centre cannot buy it
     yet (the pledgee and the pledgor would lose a higher bid within the announced window)."""
-    day = days_ago(181)
+    day = open_backstop_day()
     late_close = list_pledge(listed_on=day, today=day, closes_at=opening(day) + timedelta(days=300))
     error = unchanged(
         late_close,

@@ -24,19 +24,25 @@ from ipfin.common.errors import Conflict, NotFound, PermissionDenied, Validation
 from ipfin.common.money import money_str
 from ipfin.disposals.models import Disposal
 from ipfin.disposals.services import disposal_backstop, disposal_complete
-from ipfin.disposals.tests.conftest import FLOOR, days_ago
+from ipfin.disposals.tests.conftest import FLOOR, backstop_day, open_backstop_day
 from ipfin.loans.models import Loan, Repayment
 from ipfin.loans.services import loan_write_off
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right, RightEvent, RightOwner
 from ipfin.registry.services import right_transfer_on_realisation
 from ipfin.risk.models import RiskClaim
-from ipfin.risk.selectors import fund_balance
+from ipfin.risk.selectors import (
+    allowed_claim_actions,
+    claim_payable,
+    claim_refundable,
+    fund_balance,
+)
 from ipfin.risk.services import (
     claim_approve,
     claim_file,
     claim_pay,
     claim_refund_receive,
+    claim_settle,
     fund_budget,
     scheme_create,
 )
@@ -173,7 +179,7 @@ def test_a_written_off_loan_records_the_recovery_on_the_disposal_only_issue12(
 def test_a_backstopped_listing_is_sold_to_the_trading_centre_issue12(
     list_pledge: Callable[..., Disposal], centre_user: User, centre: Organisation, bank_a_user: User
 ) -> None:
-    day = days_ago(181)
+    day = open_backstop_day()
     listing = list_pledge(listed_on=day, today=day)
     disposal_backstop(actor=centre_user, disposal=listing, price="500000.00")
     done = disposal_complete(actor=bank_a_user, disposal=listing)
@@ -206,15 +212,9 @@ def test_a_claim_on_the_loan_is_named_and_the_office_told_its_figures_issue12(
     assert "900,000.00 元" in told.message_zh and "20,000.00 元" in told.message_zh
 
 
-def _advance_paid(
-    disposal: Disposal,
-    bank: User,
-    office_user: User,
-    make_org: Callable[..., Organisation],
-    make_user: Callable[..., User],
-) -> RiskClaim:
-    """A front-loaded scheme's claim on the disposal's loan, approved and its advance paid (by
-    a second office user): the claim awaits the disposal."""
+def _scheme_and_checker(
+    office_user: User, make_org: Callable[..., Organisation], make_user: Callable[..., User]
+) -> tuple[Any, User]:
     fund = make_org(OrganisationKind.RISK_FUND, "风险补偿基金")
     checker = make_user("checker", office_user.organisation)
     scheme = scheme_create(
@@ -225,6 +225,19 @@ def _advance_paid(
         shares={"fund": "0.4", "bank": "0.3", "guarantor": "0.2", "insurer": "0.1"},
     )
     fund_budget(actor=office_user, fund_id=fund.pk, amount="5000000.00", memo="财金〔2026〕1号")
+    return scheme, checker
+
+
+def _advance_paid(
+    disposal: Disposal,
+    bank: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> RiskClaim:
+    """A front-loaded scheme's claim on the disposal's loan, approved and its advance paid (by
+    a second office user): the claim awaits the disposal."""
+    scheme, checker = _scheme_and_checker(office_user, make_org, make_user)
     claim = claim_file(actor=bank, loan_id=disposal.loan_id, scheme_id=scheme.pk)
     claim_approve(actor=office_user, claim=claim)
     claim_pay(actor=checker, claim=claim)
@@ -312,7 +325,7 @@ def test_without_a_bid_nothing_is_sold_but_the_backstop_is_named_issue12(
     error = refused(listing, Conflict, actor=bank_a_user)
     assert (error.code, error.extra["backstop_from"]) == (
         "no_bid",
-        (listing.listed_on + timedelta(days=181)).isoformat(),
+        backstop_day(listing.listed_on).isoformat(),
     )
 
 
@@ -569,3 +582,75 @@ def test_a_recovery_and_a_sale_at_once_queue_on_the_loan_never_deadlock(
     outcomes = run_at_once(work, count=2)
     assert all(kind != "error" for kind, _ in outcomes), outcomes
     assert ("ok", "completed") in outcomes
+
+
+def test_a_claim_settled_by_hand_after_the_sale_counts_its_proceeds_once_issue12(
+    listing: Disposal,
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The claim filed before the sale, approved and paid after it; the office settles it with
+    the price and costs the completion told it. The sale's repayment had lowered the loan's
+    principal already, and the settlement took the proceeds off that lowered principal again:
+    a loss of 136,490.01 where the same sale settled by the disposal itself gives 208,000.00
+    (400,000.00 less 616,000.00 − 416,000.00 costs − 8,000.00 interest), the fund's 40 % part
+    28,604.00 too low. The completion now keeps the sale's repayment on the claim."""
+    scheme, checker = _scheme_and_checker(office_user, make_org, make_user)
+    claim = claim_file(actor=bank_a_user, loan_id=listing.loan_id, scheme_id=scheme.pk)
+    bid(enterprise_b_user, FLOOR)  # 616,000.00
+    listing.refresh_from_db()
+    done = disposal_complete(actor=bank_a_user, disposal=listing, disposal_costs="416000.00")
+    claim.refresh_from_db()
+    assert done.repayment is not None and claim.sale_repayment_id == done.repayment.pk
+    kept = AuditRecord.objects.get(action="risk.claim_sale_recorded")
+    assert kept.object_id == str(claim.pk) and kept.actor_id == bank_a_user.pk
+    assert D(Loan.objects.get(pk=listing.loan_id).outstanding_principal) < D("400000.00")
+    claim_approve(actor=office_user, claim=claim)
+    claim_pay(actor=checker, claim=claim)
+    claim_settle(
+        actor=office_user, claim=claim, proceeds=str(done.price), disposal_costs="416000.00"
+    )
+    claim.refresh_from_db()
+    assert claim.loss == D("208000.00")
+    assert claim.fund_part == D("83200.00")  # 40 % of the loss
+
+
+def test_a_claim_approved_before_the_sale_closed_the_loan_settles_without_its_advance_issue12(
+    listing: Disposal,
+    bid: Callable[..., Any],
+    enterprise_b_user: User,
+    bank_a_user: User,
+    office_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """An advance approved but not released when the sale repays and closes the loan can never
+    be paid (the loan is no longer non-performing), and the claim could be neither settled nor
+    rejected: 160,000.00 stayed owed to the bank on the fund's books, the live claim for good.
+    Now the office settles it from `approved`: the sale covers the loan, no loss, the approved
+    advance reversed on the books, the claim closed, nothing paid or to be returned."""
+    scheme, checker = _scheme_and_checker(office_user, make_org, make_user)
+    claim = claim_file(actor=bank_a_user, loan_id=listing.loan_id, scheme_id=scheme.pk)
+    claim_approve(actor=office_user, claim=claim)
+    assert claim_payable(claim.pk) == D("160000.00")
+    bid(enterprise_b_user, D("900000.00"))
+    listing.refresh_from_db()
+    disposal_complete(actor=bank_a_user, disposal=listing, disposal_costs="20000.00")
+    assert Loan.objects.get(pk=listing.loan_id).state == "closed"
+    with pytest.raises(Conflict) as paid:
+        claim_pay(actor=checker, claim=claim)
+    assert paid.value.code == "loan_not_non_performing"
+    claim.refresh_from_db()
+    assert {a.value for a in allowed_claim_actions(claim)} == {"settle"}  # what its page offers
+    settled = claim_settle(
+        actor=office_user, claim=claim, proceeds="900000.00", disposal_costs="20000.00"
+    )
+    assert settled.state == "closed" and settled.loss == D("0.00")
+    assert (settled.advance, settled.settlement) == (D("0.00"), D("0.00"))
+    assert claim_payable(claim.pk) == 0 and claim_refundable(claim.pk) == 0
+    record = AuditRecord.objects.get(action="risk.claim_settle")
+    assert record.after["advance_withdrawn"] == "160000.00"

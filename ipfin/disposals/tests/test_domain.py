@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.disposals.domain import (
     ANTI_SNIPING,
     BidRefusal,
@@ -237,8 +238,18 @@ def test_accepted_bids_ascend_by_the_increment_and_the_close_never_comes_earlier
 def test_the_backstop_is_open_from_the_181st_day_after_listing_minfadian_art201_203() -> None:
     """挂牌180天内无意向方揭牌 (issue 12): the listing day is not counted (民法典 art. 201), the
     180th day after it ends at 24:00 (art. 203); the designated institution buys the next day."""
-    assert backstop_from(date(2026, 1, 1)) == date(2026, 7, 1)
+    assert backstop_from(date(2026, 1, 1), PACKAGE_CALENDAR) == date(2026, 7, 1)
     assert date(2026, 1, 1) + timedelta(days=180) == date(2026, 6, 30)  # still within the period
+
+
+def test_a_period_ending_on_a_holiday_runs_to_the_next_working_day_minfadian_art203() -> None:
+    """民法典 art. 203 ¶1: a last day on a statutory holiday moves to the day after the holiday.
+    Listed 2026-04-04, the 180th day is 10-01 (National Day, rest to 10-07): the period runs to
+    10-08 and the backstop opens on 10-09; it opened on 10-02, in the holiday."""
+    assert date(2026, 4, 4) + timedelta(days=180) == date(2026, 10, 1)
+    assert backstop_from(date(2026, 4, 4), PACKAGE_CALENDAR) == date(2026, 10, 9)
+    # A last day on a Saturday of an ordinary week runs to the Monday.
+    assert backstop_from(date(2026, 1, 26), PACKAGE_CALENDAR) == date(2026, 7, 28)
 
 
 # --- the price --------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ from django.utils import timezone
 
 from ipfin.accounts.models import User
 from ipfin.disposals.models import Bid, Disposal
-from ipfin.disposals.tests.conftest import days_ago, listing_body, opening
+from ipfin.disposals.tests.conftest import (
+    days_ago,
+    listing_body,
+    open_backstop_day,
+    opening,
+)
 from ipfin.loans.models import Loan
 from ipfin.pledges.models import Pledge
 from ipfin.registry.models import Right
@@ -351,7 +356,7 @@ def test_the_trading_centre_backstops_after_180_days_then_the_pledgee_completes_
     early = centre.post(page_of(open_listing, "backstop"), {"price": "500000.00"})
     assert early.status_code == 409 and "收储" in visible_text(early)
 
-    day = days_ago(181)
+    day = open_backstop_day()
     old = list_pledge(listed_on=day, today=day)
     page = centre.get(page_of(old)).content.decode()
     assert 'data-testid="backstop-form"' in page and "data-confirm=" in page
@@ -430,7 +435,7 @@ def test_the_pledgee_declines_a_backstop_on_the_listing_page_minfadian_art444(
     centre_user: User,
     bank_a_web: Client,
 ) -> None:
-    day = days_ago(181)
+    day = open_backstop_day()
     old = list_pledge(listed_on=day, today=day)
     centre = client_for(centre_user)
     assert centre.post(page_of(old, "backstop"), {"price": "500000.00"}).status_code == 302
@@ -543,7 +548,7 @@ def test_no_internal_code_is_shown_on_the_disposal_pages_issue13(
     firm.post(page_of(open_listing, "bids"), {"amount": "616000.00"})
     bid(enterprise_b_user, "900000.00")  # on `listing`, closed: the pledgee completes it
     bank_a_web.post(page_of(listing, "complete"), {"disposal_costs": "1000.00"})
-    day = days_ago(181)
+    day = open_backstop_day()
     old = list_pledge(listed_on=day, today=day, method="reverse_licence")
     centre = client_for(centre_user)
     centre.post(page_of(old, "backstop"), {"price": "500000.00"})

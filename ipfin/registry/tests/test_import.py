@@ -259,7 +259,7 @@ def test_lens_cn_rows_load_others_skipped_and_bad_dates_reported(
     pizza = Right.objects.get(publication_no="CN202448152U")  # DD/MM/YY dates
     assert (pizza.filing_date, pizza.grant_date) == (date(2011, 12, 30), date(2012, 9, 26))
     # Six drones rows give an application date after their own grant: the source's error.
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         bad = list(csv.DictReader(f))
     assert [(b["row"], b["code"]) for b in bad] == [
         (str(n), "grant_before_filing") for n in (166, 184, 226, 227, 228, 3354)
@@ -314,7 +314,8 @@ def test_bad_rows_are_reported_while_good_rows_load(tmp_path: Path) -> None:
         ("甲公司", Decimal("0.5")),
         ("乙公司", Decimal("0.5")),
     ]
-    with report.open(encoding="utf-8") as f:
+    assert report.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    with report.open(encoding="utf-8-sig") as f:
         rows = [(r["file"], r["row"], r["code"]) for r in csv.DictReader(f)]
     assert rows == [
         ("export/mixed.csv", "3", "bad_check_digit"),
@@ -437,7 +438,7 @@ def test_json_with_a_non_record_element_reports_it(tmp_path: Path) -> None:
     run(path, "--report", report)
 
     assert list(Right.objects.values_list("number", "kind")) == [("16435657", "trademark")]
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [
             ("2", "bad_record"),
             ("3", "bad_number"),
@@ -565,7 +566,7 @@ def test_the_report_quotes_the_file_inert_in_a_spreadsheet(tmp_path: Path) -> No
     )
     report = tmp_path / "report.csv"
     run(path, "--report", report)
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         (row,) = list(csv.DictReader(f))
     assert row["number"].startswith("'=HYPERLINK"), row
 
@@ -640,7 +641,7 @@ def test_a_row_with_a_character_no_database_stores_is_reported_and_the_others_lo
         "201220249767.4",
         "201220249770.6",
     ]
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [("3", "bad_character")]
     assert "新建 2" in out and "无法保存的字符" in err
 
@@ -667,7 +668,7 @@ def test_json_escapes_of_a_lone_surrogate_or_a_nul_are_bad_rows_an_emoji_is_not(
     report = tmp_path / "r.csv"
     run(path, "--report", report)
     assert list(Right.objects.values_list("number", "mark_text")) == [("16435659", "笑😁")]
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [
             ("1", "bad_character"),
             ("2", "bad_character"),
@@ -761,7 +762,7 @@ def test_a_file_naming_other_current_holders_is_reported_and_never_transfers_the
     assert list(right.owners.values_list("name", flat=True)) == ["甲科技有限公司"]
     assert "错误 0" in out and "权利人与登记簿不同 1 行" in out
     assert "乙科技有限公司" in err and "甲科技有限公司" in err
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig") as f:
         assert [(r["row"], r["code"]) for r in csv.DictReader(f)] == [("2", "owners_differ")]
     cnipr = cnipr_row("CN201220249767.4", **{"申请（专利权）人": "丙科技有限公司"})
     out, _ = run(write_cnipr(tmp_path / "o" / "v3.csv", [cnipr]))

@@ -9,10 +9,16 @@ advanced on default, settled after disposal"); the policy seeds 000-003 are not 
 The states and what moves them (one table, `ipfin.common.workflow`):
 
     filed ──approve──▶ approved ──pay──▶ awaiting_disposal ──settle──▶ settled ──pay──▶ closed
-      └───reject───▶ rejected                                 └──▶ refund_due ──receive──▶ closed
+      └───reject───▶ rejected      └──settle (advance lapsed)──────────┘
+                                                          └──▶ refund_due ──receive──▶ closed
 
 - `approved`: a front-loaded advance is owed to the bank and waits for a second office user to
-  release it (maker-checker: the approver never pays);
+  release it (maker-checker: the approver never pays); the settlement waits for it. Once the
+  advance has lapsed (`advance_lapsed`: the loan was repaid, its pledge sold, or it was
+  reclassified since the approval, and an advance is paid only on a loan still non-performing)
+  the claim is settled from here instead of paid, the settlement replacing the advance: the fund
+  owes its final part, the advance never paid (before, such a claim could be neither paid,
+  settled nor rejected, its advance owed on the books for good);
 - `awaiting_disposal`: nothing is owed; the pledge is being disposed of;
 - `settled`: the fund's final part exceeds the advance; the difference waits to be released.
 - `refund_due`: the fund's final part is below the advance paid; the bank is to return the
@@ -31,8 +37,10 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ipfin.common.workflow import IllegalTransition, Workflow
+from ipfin.loans.domain.status import LoanState
 
 __all__ = [
+    "CLAIMABLE_LOAN_STATES",
     "LIVE_STATES",
     "ClaimAction",
     "ClaimState",
@@ -94,6 +102,12 @@ _NOTHING_TO_PAY = {
     ClaimState.APPROVED: ClaimState.AWAITING_DISPOSAL,
     ClaimState.SETTLED: ClaimState.CLOSED,
 }
+# The loans a claim may be filed on: disbursed and not closed; a written-off loan is still claimed
+# (核销 ends the bank's books on it, not the loss the fund shares). The service and the claim form
+# read this one list.
+CLAIMABLE_LOAN_STATES: frozenset[LoanState] = frozenset(
+    {LoanState.DISBURSED, LoanState.REPAYING, LoanState.WRITTEN_OFF}
+)
 # Every state but `rejected`: a loan has at most one such claim.
 LIVE_STATES: frozenset[ClaimState] = frozenset(ClaimState) - {ClaimState.REJECTED}
 
@@ -108,14 +122,26 @@ _WORKFLOW: Workflow[ClaimState, ClaimAction] = Workflow(
 )
 
 
+def _settled_early(state: ClaimState | str | None, action: ClaimAction | str) -> bool:
+    return state == ClaimState.APPROVED and action == ClaimAction.SETTLE
+
+
 def next_state(
-    state: ClaimState | str | None, action: ClaimAction | str, *, payable: Decimal = Decimal(0)
+    state: ClaimState | str | None,
+    action: ClaimAction | str,
+    *,
+    payable: Decimal = Decimal(0),
+    advance_lapsed: bool = False,
 ) -> ClaimState:
     """The state after `action`, `payable` being what the fund then owes the bank on the claim
     (a waiting state is passed over when it is 0; negative, what the bank is to return of its
     advance: a settlement waits for it); `IllegalTransition` (→ 409) when the state does not
-    allow the action."""
-    after = _WORKFLOW.next_state(state, action)
+    allow the action. `advance_lapsed`: an approved claim's advance can no longer be paid, the
+    claim is settled instead (see `approved` above)."""
+    if advance_lapsed and _settled_early(state, action):
+        after = ClaimState.SETTLED
+    else:
+        after = _WORKFLOW.next_state(state, action)
     if payable < 0 and after is ClaimState.SETTLED:
         return ClaimState.REFUND_DUE
     if payable <= 0 and after in _NOTHING_TO_PAY:
@@ -123,5 +149,10 @@ def next_state(
     return after
 
 
-def allowed_actions(state: ClaimState | str | None) -> frozenset[ClaimAction]:
-    return _WORKFLOW.allowed_actions(state)
+def allowed_actions(
+    state: ClaimState | str | None, *, advance_lapsed: bool = False
+) -> frozenset[ClaimAction]:
+    allowed = _WORKFLOW.allowed_actions(state)
+    if advance_lapsed and state == ClaimState.APPROVED:
+        return (allowed - {ClaimAction.PAY}) | {ClaimAction.SETTLE}
+    return allowed

@@ -171,9 +171,14 @@ def payment_posting(amount: Decimal) -> Posting:
     )
 
 
-def settlement_posting(fund_part: Decimal, advance: Decimal) -> Posting | None:
+def settlement_posting(
+    fund_part: Decimal, advance: Decimal, *, released: bool = True
+) -> Posting | None:
     """The settlement of the fund's final part `fund_part` of a loss against the `advance`
-    granted (both ≥ 0): see the module docstring; None when both are 0."""
+    granted (both ≥ 0): see the module docstring; None when both are 0. `released` False: the
+    advance was approved (owed to the bank) but never paid; what the fund owes the bank then
+    becomes its final part whichever is larger, the difference to the advance on bank_payable
+    both ways (nothing for the bank to return of money it never had)."""
     lines: list[Line] = []
     if fund_part > 0:
         lines.append(_dr(Account.COMPENSATION_EXPENSE, fund_part))
@@ -182,7 +187,8 @@ def settlement_posting(fund_part: Decimal, advance: Decimal) -> Posting | None:
     if fund_part > advance:
         lines.append(_cr(Account.BANK_PAYABLE, fund_part - advance))
     elif fund_part < advance:
-        lines.append(_dr(Account.BANK_RECEIVABLE, advance - fund_part))
+        account = Account.BANK_RECEIVABLE if released else Account.BANK_PAYABLE
+        lines.append(_dr(account, advance - fund_part))
     if not lines:
         return None
     return posting(PostingKind.SETTLEMENT, lines)

@@ -108,6 +108,27 @@ def test_the_office_runs_the_scan_a_bank_may_not(
     assert bad.status_code == 422
 
 
+def test_the_office_cannot_scan_as_of_a_day_after_today(
+    api_client: Callable[..., Any],
+    alert: RiskAlert,
+    office_user: User,
+    today: date,
+) -> None:
+    """A scan three years ahead was taken: it raised a "lapsed" alert for a patent whose annuity
+    was not yet due, told the bank, and today's scan did not resolve it (last seen after today).
+    Now a 422 on the day, nothing written, and today's scan finds what it found."""
+    live = set(RiskAlert.objects.filter(status__in=["open", "acknowledged"]).values_list("key"))
+    future = today + timedelta(days=3 * 365)
+    ahead = api_client(office_user).post_json("/api/v1/risk/scan", {"on": future.isoformat()})
+    assert ahead.status_code == 422, ahead.content
+    assert ahead.json()["code"] == "scan_day_in_future"
+    assert ahead.json()["field"] == "on"
+    assert ahead.json()["detail"] == f"扫描日期不能晚于今天（{today.isoformat()}）。"
+    assert set(RiskAlert.objects.values_list("key")) == live
+    again = api_client(office_user).post_json("/api/v1/risk/scan", {"on": today.isoformat()})
+    assert again.status_code == 200 and again.json()["created"] == 0
+
+
 def test_the_document_declares_what_the_alert_operations_answer(
     api_client: Callable[..., Any], bank_a: Organisation
 ) -> None:

@@ -14,7 +14,9 @@ from django.test import Client
 
 from ipfin.accounts.models import Organisation, User
 from ipfin.loans.models import Loan
+from ipfin.loans.services import loan_write_off
 from ipfin.risk.models import LedgerEntry, RiskClaim, RiskScheme
+from ipfin.risk.tests.conftest import CLAIM_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +115,21 @@ def test_the_settlement_form_reports_bad_input_next_to_the_field(
     closed = office.get(f"/risk/claims/{claim.pk}/").content.decode()
     assert 'data-testid="claim-refund-received"' in closed
     assert 'data-testid="claim-receive"' not in closed
+
+
+def test_the_claim_form_offers_a_written_off_loan_as_the_service_takes_it(
+    client_for: Callable[[User], Client],
+    scheme: RiskScheme,
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+) -> None:
+    """核销 ends the bank's books on a loan, not the loss the fund shares: the service files a
+    claim on a written-off loan, and the form now offers it (it offered disbursed loans only)."""
+    loan = loan_write_off(
+        actor=bank_a_user, loan=npl_loan(category="loss"), reason="核销", today=CLAIM_DAY
+    )
+    bank = client_for(bank_a_user)
+    assert f'value="{loan.pk}"' in bank.get("/risk/claims/").content.decode()
+    filed = bank.post("/risk/claims/", {"loan_id": loan.pk, "scheme_id": scheme.pk})
+    assert filed.status_code == 302
+    assert RiskClaim.objects.get(loan=loan).state == "filed"

@@ -248,3 +248,21 @@ def test_the_reports_notes_state_the_eligibility_rules_the_pool_was_taken_by(
         assert stated.replace(" ", "") in text.replace(" ", "").replace("\n", "")
     preview = client.post_json(URL, asked["不限五级分类，含逾期贷款、不限剩余期限"]).json()
     assert book["a3"].pk in preview["loans"]  # the overdue loan is in that pool
+
+
+def test_a_haircut_finer_than_a_basis_point_is_refused_not_cut(
+    book: dict[str, Loan], bank_a_user: User, api_client: Callable[..., Any]
+) -> None:
+    """The simulation counts the haircut in whole basis points: "0.00009" ran as no haircut at
+    all, "0.39999999" as 0.3999. A 422 naming the field now, as for the recovery rate; the
+    document says it."""
+    client = api_client(bank_a_user)
+    for haircut in ("0.00009", "0.39999999"):
+        stress = {"name": "压力", "pd_multiplier": "2", "recovery_haircut": haircut}
+        refused = client.post_json(URL, body(stresses=[stress]))
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
+        assert "recovery_haircut" in str(refused.json()["detail"])
+    stress = {"name": "压力", "pd_multiplier": "2", "recovery_haircut": "0.0001"}
+    assert client.post_json(URL, body(stresses=[stress])).status_code == 200
+    schema = api_client().get("/api/schema").json()["components"]["schemas"]["PoolStressIn"]
+    assert schema["properties"]["recovery_haircut"]["pattern"].count("{1,4}") == 2

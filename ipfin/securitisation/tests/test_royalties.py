@@ -236,3 +236,40 @@ def test_a_co_owned_rights_royalties_are_not_recorded_in_one_co_owners_name_zhua
         422, "co_owned_right", "number",
     )  # fmt: skip
     assert api_client(bank_a_user).get(URL).json() == []
+
+
+def test_no_royalty_of_a_dead_right_nor_past_its_term_is_recorded_zhuanlifa_art47(
+    licensed: Right,
+    enterprise_b: Organisation,
+    bank_a_user: User,
+    examiner: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """200,000.00 of royalties on a patent invalidated as a whole were recorded and pooled as
+    performing (专利法 art. 47: deemed never to have existed, nothing more is owed on its
+    licence); a royalty due after the right's term was taken too. Both are 422s naming the
+    field now."""
+    from ipfin.registry.selectors import right_status
+
+    bank = api_client(bank_a_user)
+    good = {"number": licensed.number, "licensee_uscc": enterprise_b.uscc}
+    expiry = right_status(licensed, on=today).expiry_date
+    assert expiry is not None
+    late = [{"due_on": expiry.isoformat(), "amount": "1.00"}]
+    refused = bank.post_json(URL, {**good, "payments": late})
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        422,
+        "due_after_expiry",
+        "payments[0].due_on",
+    )
+    right_event_record(
+        actor=examiner, right=licensed, type="invalidated", date=today, payload={"scope": "whole"}
+    )
+    refused = bank.post_json(URL, {**good, "payments": _payments(today, "200000.00")})
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        422,
+        "right_not_in_force",
+        "number",
+    )
+    assert bank.get(URL).json() == []

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ipfin.accounts.domain import UsccError, validate_uscc
-from ipfin.common.inputs import cell_text
+from ipfin.common.inputs import cell_text, unstorable
 
 
 class CreditFileKind(StrEnum):
@@ -26,7 +26,22 @@ class CreditFileKind(StrEnum):
 
 TAX_GRADES = ("A", "B", "M", "C", "D")
 PUBLIC_CREDIT_TYPES = ("失信被执行人", "行政处罚", "严重失信主体", "经营异常")
-LITIGANT_ROLES = ("原告", "被告", "第三人")
+# The parties' standing as 裁判文书网 names it: at first instance, on appeal (二审), in a retrial
+# (再审) and in enforcement (执行). An appeal's row was refused, and the whole file with it.
+LITIGANT_ROLES = (
+    "原告",
+    "被告",
+    "第三人",
+    "上诉人",
+    "被上诉人",
+    "原审原告",
+    "原审被告",
+    "原审第三人",
+    "再审申请人",
+    "被申请人",
+    "申请执行人",
+    "被执行人",
+)
 # The first year of the 纳税信用等级 (纳税信用管理办法（试行）, 国家税务总局公告2014年第40号).
 FIRST_TAX_YEAR = 2014
 MAX_TEXT = 500
@@ -158,7 +173,7 @@ def parse_credit_file(
     if missing:
         out.problems.extend(missing)
         return out
-    seen: dict[tuple[str, date], int] = {}
+    seen: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     for offset, cells in enumerate(table[1:], start=2):
         values = {c: cell_text(cells[i]) if i < len(cells) else "" for c, i in found.items()}
         if not any(values.values()):
@@ -175,6 +190,17 @@ def parse_credit_file(
         ) -> None:
             sink.append(RowProblem(row, shown.get(column, column), code, zh, en))
 
+        for column, text in values.items():
+            if unstorable(text):
+                # A NUL (or a lone surrogate): SQLite stored it, PostgreSQL failed the whole
+                # import on it with no row named.
+                problem(
+                    column,
+                    "bad_character",
+                    "含有无法保存的字符（空字符或不成对的代理字符），请检查文件是否损坏。",
+                    "Holds a character no database can store (NUL or a lone surrogate): is the "
+                    "file corrupted?",
+                )
         uscc = ""
         try:
             uscc = validate_uscc(values["uscc"])
@@ -253,13 +279,34 @@ def parse_credit_file(
         if kind is CreditFileKind.TAX_GRADE and uscc and on is not None:
             # One grade per enterprise and year in a file: two would leave which one counts to
             # the order of the rows.
-            first = seen.setdefault((uscc, on), offset)
+            first, _ = seen.setdefault((uscc, on), (offset, ()))
             if first != offset:
                 problem(
                     "uscc",
                     "duplicate_row",
                     f"与第 {first} 行是同一企业同一评价年度。",
                     f"The same enterprise and evaluation year as row {first}.",
+                )
+        elif uscc and on is not None and not problems:
+            # A record once per file: the same 信用中国 record twice was counted as known from
+            # another file; one case of one party twice (as plaintiff and as defendant, on two
+            # days) stored both. A public record is the whole row; a case, its number.
+            whole = (value, on, values.get("reference", ""), values.get("detail", ""))
+            key = (uscc, *whole) if kind is CreditFileKind.PUBLIC_CREDIT else (uscc, whole[2])
+            first, earlier = seen.setdefault(key, (offset, whole))
+            if first != offset and earlier == whole:
+                problem(
+                    "uscc",
+                    "duplicate_row",
+                    f"与第 {first} 行重复。",
+                    f"The same record as row {first}.",
+                )
+            elif first != offset:
+                problem(
+                    "reference",
+                    "conflicting_row",
+                    f"与第 {first} 行是同一当事人的同一案号，但内容不同。",
+                    f"The same party's case number as row {first}, with other content.",
                 )
         if problems or on is None:
             out.problems.extend(problems)

@@ -501,3 +501,57 @@ def test_no_row_is_later_than_the_file_s_data_date_nashui_xinyong_guanli_banfa_a
         == 201
     )
     assert CreditDataImport.objects.count() == 2
+
+
+PUBLIC_HEADER = ["统一社会信用代码", "企业名称", "记录类别", "决定日期", "文书号", "内容"]
+COURT_HEADER = ["统一社会信用代码", "当事人名称", "案号", "裁判日期", "诉讼地位", "案由"]
+
+
+def _parsed(kind: CreditFileKind, rows: list[list[str]]) -> Any:
+    from datetime import date
+
+    return parse_credit_file(kind, rows, today=date(2026, 12, 4))
+
+
+def test_a_record_twice_in_a_file_or_one_case_twice_is_a_problem_named_by_row() -> None:
+    """The same 行政处罚 twice was taken (the repeat counted as "already known", as if from
+    another file); one party's case number twice, once as 原告 and once as 被告, stored both."""
+    uscc = make_uscc(seq=81)
+    fine = [uscc, "甲", "行政处罚", "2024-01-15", "某罚〔2024〕1号", "罚款"]
+    parsed = _parsed(CreditFileKind.PUBLIC_CREDIT, [PUBLIC_HEADER, fine, fine])
+    assert [(p.row, p.code) for p in parsed.problems] == [(3, "duplicate_row")]
+    other = [*fine[:4], "某罚〔2024〕2号", "罚款"]
+    assert not _parsed(CreditFileKind.PUBLIC_CREDIT, [PUBLIC_HEADER, fine, other]).problems
+    case = [uscc, "甲", "（2024）京0108民初1号", "2024-03-01", "原告", "合同纠纷"]
+    turned = [uscc, "甲", "（2024）京0108民初1号", "2024-05-01", "被告", "合同纠纷"]
+    parsed = _parsed(CreditFileKind.COURT_JUDGMENT, [COURT_HEADER, case, turned])
+    assert [(p.row, p.code, p.column) for p in parsed.problems] == [(3, "conflicting_row", "案号")]
+    parsed = _parsed(CreditFileKind.COURT_JUDGMENT, [COURT_HEADER, case, case])
+    assert [(p.row, p.code) for p in parsed.problems] == [(3, "duplicate_row")]
+
+
+def test_an_appeal_or_an_enforcement_is_a_court_record_like_any_other() -> None:
+    """裁判文书网 names the parties of a second instance 上诉人 / 被上诉人 and of an enforcement
+    申请执行人 / 被执行人: such a row was refused, and with it the whole file."""
+    uscc = make_uscc(seq=82)
+    rows = [
+        [uscc, "甲", f"（2024）京民终{n}号", "2024-06-01", role, "合同纠纷"]
+        for n, role in enumerate(("上诉人", "被上诉人", "申请执行人", "被执行人"), start=1)
+    ]
+    parsed = _parsed(CreditFileKind.COURT_JUDGMENT, [COURT_HEADER, *rows])
+    assert parsed.problems == [] and [r.value for r in parsed.rows] == [
+        "上诉人",
+        "被上诉人",
+        "申请执行人",
+        "被执行人",
+    ]
+
+
+def test_a_nul_in_a_cell_is_a_problem_of_its_row_and_column() -> None:
+    """SQLite stored it; PostgreSQL failed the import with no row named (a 500, or a failed job).
+    Now the row's problem, naming the column."""
+    uscc = make_uscc(seq=83)
+    row = [uscc, "甲", "行政处罚", "2024-01-15", "某罚〔2024〕1号", "罚\x00款"]
+    parsed = _parsed(CreditFileKind.PUBLIC_CREDIT, [PUBLIC_HEADER, row])
+    assert [(p.row, p.code, p.column) for p in parsed.problems] == [(2, "bad_character", "内容")]
+    assert parsed.rows == []

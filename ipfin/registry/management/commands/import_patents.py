@@ -75,7 +75,9 @@ class Command(BaseCommand):
                 % {"file": result.source, "row": problem.row, "reason": problem.message_zh}
             )
         if report:
-            with open(report, "w", encoding="utf-8", newline="") as out:
+            # With a byte-order mark, as every CSV the platform writes: Excel in a Chinese
+            # locale reads the reasons as UTF-8 only then.
+            with open(report, "w", encoding="utf-8-sig", newline="") as out:
                 summary.write_report(out)
         self._print_summary(summary, report)
 
