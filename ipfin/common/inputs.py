@@ -15,6 +15,7 @@ Pure: no Django, so that the domain modules may use it too.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -168,12 +169,20 @@ def int_in(raw: Any, field: str) -> int:
     raise invalid(field, "integer_invalid", f"{field}必须是整数。", f"{field} must be an integer.")
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def date_in(raw: Any, field: str) -> date:
-    """A date: a `date` (not a datetime) or its ISO text YYYY-MM-DD."""
+    """A date: a `date` (not a datetime) or its ISO text YYYY-MM-DD, exactly: Python's
+    `date.fromisoformat` also reads "20260430" and the week date "2026-W18-4", which the
+    error's own words refuse (and a typo of a day then passed as another day)."""
     if isinstance(raw, date) and not hasattr(raw, "hour"):
         return raw
+    text = str(raw).strip()
     try:
-        return date.fromisoformat(str(raw).strip())
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise invalid(
             field,

@@ -46,6 +46,8 @@ def _out(g: Guarantee) -> dict[str, Any]:
         "share": ratio_text(Decimal(g.share)),
         "cap": money_str(Decimal(g.cap)),
         "fee_rate": ratio_text(Decimal(g.fee_rate)),
+        "period_months": g.period_months,
+        "period_end": services.period_end(g, g.loan),
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on,
         "decline_reason": g.decline_reason,
@@ -65,7 +67,8 @@ def _fresh(request: HttpRequest, g: Guarantee) -> dict[str, Any]:
 @router.post("/guarantees", response={201: GuaranteeOut, 404: ErrorOut})
 def guarantee_request(request: HttpRequest, payload: GuaranteeIn) -> Status[dict[str, Any]]:
     """The lending bank asks a guarantor to cover `share` of the loan's loss up to `cap`, for a
-    fee of `fee_rate` a year of the principal over the loan's term (charged on disbursement).
+    fee of `fee_rate` a year of the principal over the loan's term (charged on disbursement), as
+    a joint-liability guarantee (连带责任保证) for `period_months` after the loan falls due.
     404 for a loan not the bank's; 409 `guarantee_exists` while another is asked for or in force,
     `loan_state_invalid` for a closed, written-off or declined loan; 422 naming the field."""
     g = services.guarantee_request(actor=request.user, **payload.dict())
@@ -103,8 +106,9 @@ def guarantee_decide(
 @router.post("/guarantees/{guarantee_id}/call", response=GuaranteeOut)
 def guarantee_call(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
     """The bank calls the guarantee once the loan is classified 次级, 可疑 or 损失 (else 409
-    `loan_not_non_performing`): the loss is the principal outstanding, the guarantor owes share ×
-    loss within the cap."""
+    `loan_not_non_performing`) and within the guarantee period (else 409
+    `guarantee_period_expired`, 民法典 arts. 692, 693): the loss is the principal outstanding, the
+    guarantor owes share × loss within the cap."""
     return _fresh(request, services.guarantee_call(actor=request.user, guarantee=guarantee_id))
 
 

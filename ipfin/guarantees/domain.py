@@ -13,21 +13,51 @@ half-up); shares and rates are fractions from 0 to 1 with at most ten decimals
 - `after_recovery`: once the pledge is disposed of, the loss is what the proceeds did not cover;
   the guarantor's part is taken again on that smaller loss and what it paid beyond it comes back
   (`refund`, never negative: a recovery never makes the guarantor pay more).
+- `guarantee_period_end`: the last day of the guarantee period (保证期间, 民法典 art. 692): the
+  months agreed after the day the principal debt falls due (six where none was agreed, art. 692
+  ¶2); a guarantee not called by then is discharged (art. 693 ¶2: a joint-liability guarantor,
+  as the platform's guarantees are, art. 688, no longer bears it). A period agreed to end no
+  later than the debt falls due counts as none agreed (art. 692 ¶2): the months are at least 1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from ipfin.common.errors import invalid
 from ipfin.common.inputs import amount_in
 from ipfin.common.money import to_fen
+from ipfin.registry.domain import add_months
 from ipfin.risk.domain.ratios import ratio_in
 
-__all__ = ["GuaranteeTerms", "Recovery", "after_recovery", "guarantee_fee", "guarantor_part"]
+__all__ = [
+    "DEFAULT_PERIOD_MONTHS",
+    "MAX_PERIOD_MONTHS",
+    "GuaranteeTerms",
+    "Recovery",
+    "after_recovery",
+    "guarantee_fee",
+    "guarantee_period_end",
+    "guarantor_part",
+]
 
 MAX_MONTHS = 600
+# 民法典 art. 692 ¶2: no period agreed, six months from the day the principal debt falls due.
+DEFAULT_PERIOD_MONTHS = 6
+MAX_PERIOD_MONTHS = 120  # the platform's bound on an agreed period (ten years)
+
+
+def guarantee_period_end(due_on: date, months: int) -> date:
+    """The last day of a guarantee period of `months` from `due_on`, the day the principal debt
+    falls due (民法典 art. 692; counted as art. 201 ¶1 and art. 202 count a period in months:
+    the day it falls due is not counted, the period ends on the same day of the last month, the
+    month's last day when it has none). No holiday moves it: a guarantee period is neither
+    suspended, interrupted nor extended (art. 692 ¶1)."""
+    if not 1 <= months <= MAX_PERIOD_MONTHS:
+        raise ValueError(f"a guarantee period of {months} months")
+    return add_months(due_on, months)
 
 
 @dataclass(frozen=True)

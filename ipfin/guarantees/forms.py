@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.guarantees.domain import MAX_PERIOD_MONTHS
 from ipfin.web.forms import BaseForm, MoneyField, PercentField
 
 
@@ -34,6 +35,16 @@ class GuaranteeRequestForm(BaseForm):
         max_percent=Decimal(100),
         max_decimals=4,
         help_text=_("按年计；担保费 = 本金 × 年费率 × 贷款月数 / 12，于放款时收取。"),
+    )
+    period_months = forms.IntegerField(
+        label=_("保证期间（月）"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PERIOD_MONTHS,
+        help_text=_(
+            "连带责任保证；自贷款到期之日起计算，银行须在此期间内索赔。不填为六个月"
+            "（民法典第六百九十二条）。"
+        ),
     )
 
 

@@ -49,6 +49,8 @@ class Guarantee(models.Model):
     share = models.DecimalField(_("担保比例"), max_digits=11, decimal_places=10)
     cap = models.DecimalField(_("担保责任上限"), max_digits=15, decimal_places=2)
     fee_rate = models.DecimalField(_("年担保费率"), max_digits=11, decimal_places=10)
+    # 保证期间 (民法典 art. 692): months after the loan falls due (six where none was agreed).
+    period_months = models.PositiveSmallIntegerField(_("保证期间（月）"), default=6)
     fee = models.DecimalField(_("担保费"), max_digits=15, decimal_places=2, null=True, blank=True)
     fee_charged_on = models.DateField(_("担保费收取日"), null=True, blank=True)
     decline_reason = models.CharField(_("拒绝理由"), max_length=500, blank=True)

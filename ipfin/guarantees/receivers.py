@@ -22,10 +22,10 @@ def _charge_fee(sender: Any, loan: Any, actor: Any, **_: Any) -> None:
 
 
 @receiver(loss_cover, dispatch_uid="guarantees.guarantee_cover")
-def _cover(sender: Any, loan: Any, **_: Any) -> Any:
+def _cover(sender: Any, loan: Any, day: Any = None, **_: Any) -> Any:
     from ipfin.guarantees.services import guarantee_cover
 
-    return guarantee_cover(loan=loan)
+    return guarantee_cover(loan=loan, day=day)
 
 
 @receiver(claim_settled, dispatch_uid="guarantees.settle_by_claim")

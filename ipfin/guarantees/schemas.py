@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef
+from ipfin.guarantees.domain import MAX_PERIOD_MONTHS
 from ipfin.risk.schemas import MoneyText, RatioText
 
 
@@ -17,6 +18,14 @@ class GuaranteeIn(Schema):
     share: RatioText = Field(..., description='share of the loss covered, above 0, e.g. "0.6"')
     cap: MoneyText = Field(..., description="at most this much (yuan), above 0")
     fee_rate: RatioText = Field(..., description="guarantee fee a year, of the principal")
+    period_months: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_PERIOD_MONTHS,
+        description="the guarantee period (保证期间, 民法典 art. 692) in months after the loan "
+        "falls due: the bank calls the guarantee within it or the guarantor is discharged (art. "
+        "693); omitted: six, the statute's when none is agreed",
+    )
 
 
 class GuaranteeDecisionIn(Schema):
@@ -42,6 +51,10 @@ class GuaranteeOut(Schema):
     share: str
     cap: str
     fee_rate: str
+    period_months: int = Field(..., description="the guarantee period, months after the due day")
+    period_end: IsoDate | None = Field(
+        ..., description="the last day it may be called (None before the loan is disbursed)"
+    )
     fee: str | None = Field(
         ..., description="charged on disbursement: principal × rate × months / 12"
     )

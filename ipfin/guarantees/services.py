@@ -10,8 +10,11 @@ the other party told.
   issued guarantee on a disbursed loan has its fee charged at once, dated the disbursement; on a
   loan not yet disbursed the fee is charged when it is (`charge_fee_on_disbursement`, the
   receiver of ipfin.loans.signals.loan_disbursed, in the disbursement's transaction).
-- `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — the loss is
-  the principal outstanding; the guarantor owes its part (share × loss within the cap).
+- `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — and within
+  the guarantee period (保证期间: `period_months` after the loan falls due, six where none was
+  agreed, 民法典 art. 692; after it 409 `guarantee_period_expired`, art. 693 ¶2: the platform's
+  guarantees are joint-liability guarantees, 连带责任保证, art. 688), the loss is the principal
+  outstanding; the guarantor owes its part (share × loss within the cap).
 - `guarantee_pay` (the guarantor): pays what is due, dated.
 - `guarantee_recover` (the bank), once the loan is closed, or written off with its pledge sold
   or released (409 `recovery_pending` before), and `guarantee_settle_after_sale` (a sale of the
@@ -47,10 +50,13 @@ from ipfin.common.errors import Conflict, NotFound, invalid
 from ipfin.common.inputs import amount_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.guarantees.domain import (
+    DEFAULT_PERIOD_MONTHS,
+    MAX_PERIOD_MONTHS,
     GuaranteeTerms,
     Recovery,
     after_recovery,
     guarantee_fee,
+    guarantee_period_end,
     guarantor_part,
 )
 from ipfin.guarantees.models import LIVE_STATES, Guarantee
@@ -86,6 +92,7 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
         "share": ratio_text(Decimal(g.share)),
         "cap": money_str(Decimal(g.cap)),
         "fee_rate": ratio_text(Decimal(g.fee_rate)),
+        "period_months": g.period_months,
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on.isoformat() if g.fee_charged_on else None,
         "loss": money_str_or_none(g.loss),
@@ -151,11 +158,19 @@ def _fee_now(g: Guarantee, loan: Loan) -> None:
 
 
 def guarantee_request(
-    *, actor: User, loan_id: Any, guarantor_id: Any, share: Any, cap: Any, fee_rate: Any
+    *,
+    actor: User,
+    loan_id: Any,
+    guarantor_id: Any,
+    share: Any,
+    cap: Any,
+    fee_rate: Any,
+    period_months: Any = None,
 ) -> Guarantee:
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
     loan_pk = int_in(loan_id, "loan_id")
+    months = _period_months(period_months)
     terms = GuaranteeTerms.parse(decimal_in(share, "share"), cap, decimal_in(fee_rate, "fee_rate"))
     guarantor = Organisation.objects.filter(
         pk=int_in(guarantor_id, "guarantor_id"), kind=OrganisationKind.GUARANTOR
@@ -187,6 +202,7 @@ def guarantee_request(
                     share=terms.share,
                     cap=terms.cap,
                     fee_rate=terms.fee_rate,
+                    period_months=months,
                     requested_by=actor,
                 )
         except IntegrityError:  # a concurrent request on the loan won
@@ -203,6 +219,31 @@ def guarantee_request(
             f"{money_str(terms.cap)} yuan).",
         )
     return g
+
+
+def _period_months(raw: Any) -> int:
+    """The guarantee period agreed, in months after the loan falls due (民法典 art. 692): 1 to
+    MAX_PERIOD_MONTHS; none given, the statute's six (art. 692 ¶2). A 422 naming
+    `period_months` otherwise."""
+    if raw in (None, ""):
+        return DEFAULT_PERIOD_MONTHS
+    months = int_in(raw, "period_months")
+    if not 1 <= months <= MAX_PERIOD_MONTHS:
+        raise invalid(
+            "period_months",
+            "period_invalid",
+            f"保证期间应为主债务履行期限届满后 1 至 {MAX_PERIOD_MONTHS} 个月。",
+            f"period_months is 1 to {MAX_PERIOD_MONTHS} months after the loan falls due.",
+        )
+    return months
+
+
+def period_end(g: Guarantee, loan: Loan) -> date | None:
+    """The last day the bank may call the guarantee (保证期间, `guarantee_period_end`): None
+    before the loan is disbursed (it has no due day yet)."""
+    if loan.maturity_date is None:
+        return None
+    return guarantee_period_end(loan.maturity_date, int(g.period_months))
 
 
 def _claim_filed(loan_id: int) -> bool:
@@ -342,14 +383,31 @@ def _refuse_cover_beyond_loss(share: Decimal, covers: dict[str, ContractCover]) 
     )
 
 
-def guarantee_call(*, actor: User, guarantee: Guarantee | int) -> Guarantee:
+def guarantee_call(
+    *, actor: User, guarantee: Guarantee | int, today: date | None = None
+) -> Guarantee:
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
+    day = today or timezone.localdate()
     with transaction.atomic():
         g = _locked(guarantee, bank, "bank")
         if g.state != "issued":
             raise _wrong_state(g, "索赔")
         loan = Loan.objects.get(pk=g.loan_id)
+        last_day = period_end(g, loan)
+        if last_day is not None and day > last_day:
+            # 民法典 art. 693 ¶2: not called within the guarantee period, the joint-liability
+            # guarantor no longer bears the guarantee. Before, a guarantee was called 20 months
+            # after its loan fell due, the guarantor owing 200,000.00 the law discharged.
+            raise Conflict(
+                f"保证期间已于 {last_day} 届满（主债务履行期限届满后 {g.period_months} 个月，"
+                "民法典第六百九十二条、第六百九十三条），担保机构不再承担保证责任。",
+                f"The guarantee period ended on {last_day} ({g.period_months} months after the "
+                "loan fell due; Civil Code arts. 692, 693): the guarantor no longer bears the "
+                "guarantee.",
+                code="guarantee_period_expired",
+                extra={"period_end": last_day.isoformat()},
+            )
         if RiskCategory(loan.classification) not in NON_PERFORMING or loan.disbursed_on is None:
             raise Conflict(
                 "只能在贷款被分类为次级、可疑或损失后向担保机构索赔"
@@ -592,17 +650,21 @@ def guarantee_settle_after_sale(
     return g
 
 
-def guarantee_cover(*, loan: Loan) -> ContractCover | None:
-    """The loan's guarantee that bears part of its loss, as a compensation claim is filed: one
-    issued, called, paid, or settled by its own recovery (its share of the loss stands; the
-    settlement then leaves that guarantee as it was settled); a requested or declined one covers
-    nothing."""
+def guarantee_cover(*, loan: Loan, day: date | None = None) -> ContractCover | None:
+    """The loan's guarantee that bears part of its loss, as a compensation claim is filed on
+    `day`: one issued, called, paid, or settled by its own recovery (its share of the loss
+    stands; the settlement then leaves that guarantee as it was settled); a requested or
+    declined one covers nothing, nor one only issued whose guarantee period ended before `day`
+    (民法典 art. 693 ¶2: never called, it is discharged). `day` None: any day."""
     g = (
         Guarantee.objects.filter(loan_id=loan.pk, state__in=("issued", "called", "paid", "settled"))
         .order_by("-id")
         .first()
     )
     if g is None:
+        return None
+    last_day = period_end(g, loan)
+    if g.state == "issued" and day is not None and last_day is not None and day > last_day:
         return None
     return ContractCover("guarantor", f"guarantee:{g.pk}", Decimal(g.share), Decimal(g.cap))
 

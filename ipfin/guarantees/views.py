@@ -97,6 +97,7 @@ def _detail(
         "can_pay": issuer and g.state == "called",
         "to_pay": (g.due or 0) - paid if g.state == "called" else None,
         "can_call": lender and g.state == "issued",
+        "period_end": services.period_end(g, g.loan),
         "decline_form": given.get("decline_form") or DeclineForm(),
         "action_error": given.get("error", ""),
     }

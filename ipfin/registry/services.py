@@ -72,6 +72,7 @@ from ipfin.registry.selectors import (
     share_str,
     status_as_dict,
 )
+from ipfin.registry.signals import right_transferred
 
 # The facts a right's true term depends on (and the same-day invention of a utility model): set
 # at creation or later by the office (right_term_facts_set).
@@ -1508,6 +1509,8 @@ def _event_record(
         f"A {event_type.value.replace('_', ' ')} event dated {date} was recorded on IP right "
         f"{right.number}, pledged to you: check what it means for the loan.",
     )
+    if event_type is EventType.TRANSFER:
+        right_transferred.send(sender=Right, right=right, event=event, actor=actor)
     return event
 
 

@@ -223,6 +223,7 @@ def _claim_page(
 ) -> HttpResponse:
     claim = selectors.claim_get(actor=request.user, claim_id=claim_id)
     actions = {action.value for action in selectors.allowed_claim_actions(claim)}
+    lapsed = selectors.advance_lapsed(claim)
     reviewer = has_perm(request.user, Perm.RISK_CLAIM_REVIEW)
     context = {
         "claim": claim,
@@ -232,6 +233,7 @@ def _claim_page(
             for name in ("approve", "reject", "pay", "settle", "receive")
         },
         "refundable": claim.refund_due,
+        "advance_lapsed": reviewer and lapsed,
         "reject_form": forms.get("reject_form") or ClaimRejectForm(),
         "settle_form": forms.get("settle_form") or ClaimSettleForm(),
         "action_error": forms.get("error", ""),

@@ -248,21 +248,53 @@ def _listing_open(listing: Listing) -> None:
         )
 
 
+def _withdrawn(listing: Listing, actor: User | None, **why: Any) -> None:
+    """Take the (locked, open) listing off the board, audited (`why`: what the record adds)."""
+    before = _listing_snapshot(listing)
+    listing.state = "withdrawn"
+    listing.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="trading.listing_withdraw",
+        obj=listing,
+        before=before,
+        after={**_listing_snapshot(listing), **why},
+    )
+
+
 def listing_withdraw(*, actor: User, listing_id: Any) -> Listing:
     with transaction.atomic():
         _org, listing = _own_listing(actor, listing_id)
         _listing_open(listing)
-        before = _listing_snapshot(listing)
-        listing.state = "withdrawn"
-        listing.save(update_fields=["state"])
-        audit_record(
-            actor=actor,
-            action="trading.listing_withdraw",
-            obj=listing,
-            before=before,
-            after=_listing_snapshot(listing),
-        )
+        _withdrawn(listing, actor)
     return listing
+
+
+def listings_withdraw_after_transfer(*, right: Right, actor: User | None) -> list[Listing]:
+    """The open listings of `right` by an organisation that no longer holds it (the right was
+    transferred: its pledge sold, a deal recorded, the office's record), withdrawn (audited, the
+    former holder told). Before, a right sold by its pledge's disposal stayed on the public board
+    under its former holder, who could still draw interest in it. A deal agreed on such a listing
+    is refused at its record (409 `seller_not_holder`). The receiver of the register's
+    `right_transferred`, in the transfer's transaction."""
+    holders = {o.organisation_id for o in _owners_now(right)}
+    stale = list(
+        Listing.objects.select_for_update()
+        .select_related("right")
+        .filter(right=right, state="open")
+        .exclude(owner_id__in=[pk for pk in holders if pk is not None])
+        .order_by("pk")
+    )
+    for listing in stale:
+        _withdrawn(listing, actor, reason="right_transferred")
+        notify_orgs(
+            [listing.owner_id],
+            listing,
+            "trading.listing_withdraw",
+            f"{right.number} 已登记转让，贵单位已不是其权利人，其挂牌已撤下。",
+            f"{right.number} was transferred and is no longer yours: its listing was withdrawn.",
+        )
+    return stale
 
 
 def interest_express(

@@ -404,7 +404,7 @@ def _guaranteed(loan: Loan, bank_a_user: User, guarantor_user: User, *, pay: boo
 
     g = guarantee_request(
         actor=bank_a_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
-        share="0.5", cap="1000000.00", fee_rate="0.01",
+        share="0.5", cap="1000000.00", fee_rate="0.01", period_months=36,
     )  # fmt: skip
     guarantee_decide(actor=guarantor_user, guarantee=g.pk, decision="issue")
     g = guarantee_call(actor=bank_a_user, guarantee=g.pk)

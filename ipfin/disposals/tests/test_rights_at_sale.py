@@ -112,3 +112,33 @@ def test_minfadian_art444_a_right_the_pledgor_sold_with_consent_is_not_sold_agai
         right.number,
     )
     assert _holders(right) == [buyer.pk]
+
+
+def test_the_former_holders_trading_listing_is_withdrawn_when_the_pledge_is_sold(
+    listing: Disposal,
+    bid: Callable[..., Any],
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    bank_a_user: User,
+) -> None:
+    """The pledgor's listing of the right on the trading board stayed open after the pledge's
+    sale, under its former holder, drawing interest in a right no longer its own. The sale now
+    withdraws it (audited, the former holder told)."""
+    from ipfin.accounts.models import Notification
+    from ipfin.audit.models import AuditRecord
+    from ipfin.trading.models import Listing
+
+    (right,) = listing.rights.all()
+    offer = listing_create(
+        actor=enterprise_a_user,
+        data={"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000.00"},
+    )
+    bid(enterprise_b_user, D("900000.00"))
+    listing.refresh_from_db()
+    disposal_complete(actor=bank_a_user, disposal=listing)
+    assert Listing.objects.get(pk=offer.pk).state == "withdrawn"
+    record = AuditRecord.objects.get(action="trading.listing_withdraw", object_id=str(offer.pk))
+    assert record.after["reason"] == "right_transferred" and record.actor_id == bank_a_user.pk
+    told = Notification.objects.get(verb="trading.listing_withdraw", organisation=enterprise_a)
+    assert right.number in told.message_zh

@@ -18,6 +18,7 @@ from ipfin.guarantees.models import Guarantee
 from ipfin.loans import services as loans
 from ipfin.loans.models import Loan
 from ipfin.loans.tests.factories import bank_valuation, lend_on
+from ipfin.registry.domain import add_months
 from ipfin.stats.tests.conftest import _pledge
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +279,51 @@ def test_each_party_sees_only_its_own(
     assert ask(api_client(guarantor_user), approved, guarantor).status_code == 403
     assert api_client(guarantor_user).get(URL).json()[0]["id"] == gid
     assert Guarantee.objects.count() == 1
+
+
+def test_minfadian_art692_art693_a_guarantee_is_called_within_its_period_or_not_at_all(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """保证期间: six months after the loan falls due where none was agreed (art. 692 ¶2), the
+    months agreed otherwise; a guarantee not called by its last day is discharged (art. 693 ¶2).
+    A guarantee was called at any time: 20 months after its loan fell due, the guarantor was
+    charged what the law no longer made it owe."""
+    from ipfin.common.errors import Conflict
+    from ipfin.guarantees.services import guarantee_call
+
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    for months in (0, 121, "六"):
+        refused = ask(bank, approved, guarantor, period_months=months)
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
+    asked = ask(bank, approved, guarantor)
+    assert asked.status_code == 201, asked.content
+    assert (asked.json()["period_months"], asked.json()["period_end"]) == (6, None)
+    gid = asked.json()["id"]
+    issuer.post_json(f"{URL}/{gid}/decision", {"decision": "issue"})
+    loans.loan_disburse(actor=bank_a_user, loan=approved, today=today)
+    loan = Loan.objects.get(pk=approved.pk)
+    assert loan.maturity_date is not None
+    last_day = bank.get(f"{URL}/{gid}").json()["period_end"]
+    assert last_day == add_months(loan.maturity_date, 6).isoformat()
+    loans.loan_classify_manual(
+        actor=bank_a_user, loan=loan, category="substandard", reason="借款人停产", today=today
+    )
+    g = Guarantee.objects.get(pk=gid)
+    with pytest.raises(Conflict) as late:
+        guarantee_call(
+            actor=bank_a_user, guarantee=g, today=date.fromisoformat(last_day) + timedelta(days=1)
+        )
+    assert (late.value.code, late.value.extra["period_end"]) == (
+        "guarantee_period_expired",
+        last_day,
+    )
+    assert Guarantee.objects.get(pk=gid).state == "issued"
+    called = guarantee_call(actor=bank_a_user, guarantee=g, today=date.fromisoformat(last_day))
+    assert called.state == "called"
+    page = api_client(guarantor_user).get(f"{URL}/{gid}").json()
+    assert page["period_end"] == last_day

@@ -103,3 +103,19 @@ def test_the_fee_is_its_exact_amount_to_the_half_fen_and_grows_with_the_term(
     assert abs(fee - exact) <= Decimal("0.005")
     if months < 600:
         assert guarantee_fee(principal, rate, months + 1) >= fee
+
+
+def test_minfadian_art692_the_guarantee_period_ends_on_the_same_day_months_later() -> None:
+    """Counted from the day the debt falls due, not that day itself (art. 201), to the same day of
+    the last month, or that month's last day (art. 202); no holiday moves it (art. 692 ¶1)."""
+    from datetime import date
+
+    from ipfin.guarantees.domain import guarantee_period_end
+
+    assert guarantee_period_end(date(2025, 4, 15), 6) == date(2025, 10, 15)
+    assert guarantee_period_end(date(2025, 8, 31), 6) == date(2026, 2, 28)
+    assert guarantee_period_end(date(2026, 4, 1), 6) == date(2026, 10, 1)  # National Day stays
+    assert guarantee_period_end(date(2025, 4, 15), 36) == date(2028, 4, 15)
+    for months in (0, 121):
+        with pytest.raises(ValueError):
+            guarantee_period_end(date(2025, 4, 15), months)

@@ -50,7 +50,7 @@ def test_bank_asks_guarantor_issues_bank_calls_guarantor_pays_seed002(
     assert f'value="{loan.pk}"' in page and "示范融资担保公司" in page
     form = {
         "loan_id": loan.pk, "guarantor_id": guarantor_user.organisation_id,
-        "share": "60", "cap": "100000.00", "fee_rate": "1.5",
+        "share": "60", "cap": "100000.00", "fee_rate": "1.5", "period_months": "36",
     }  # fmt: skip
     # A share over 100 % is refused next to its input, nothing stored.
     bad = bank.post("/guarantees/", {**form, "share": "160"})
@@ -59,6 +59,14 @@ def test_bank_asks_guarantor_issues_bank_calls_guarantor_pays_seed002(
     assert bank.post("/guarantees/", form).status_code == 302
     g = Guarantee.objects.get(loan=loan)
     assert (g.share, g.cap, g.fee_rate) == (D("0.6"), D("100000.00"), D("0.015"))
+    assert g.period_months == 36
+    # The period agreed, and its last day: three years after the loan fell due on 2025-04-15.
+    shown = bank.get(f"/guarantees/{g.pk}/").content.decode()
+    assert "贷款到期后 36 个月，至 2028-04-15" in shown
+    bank.cookies["ipfin_language"] = "en"
+    shown = bank.get(f"/guarantees/{g.pk}/").content.decode()
+    assert "36 months after the loan falls due, until 2028-04-15" in shown
+    del bank.cookies["ipfin_language"]
     # Another bank does not see it, nor can it act on it.
     assert client_for(bank_b_user).get(f"/guarantees/{g.pk}/").status_code == 404
 

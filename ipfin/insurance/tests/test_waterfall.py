@@ -101,7 +101,7 @@ def test_guarantee_and_policy_share_the_loss_in_the_waterfall_seed002_seed004_8_
     assert (claim.guarantor_cap, claim.insurer_cap) == (D("60000.00"), D("100000.00"))
     assert {c["ref"] for c in claim.cover} == {f"guarantee:{g.pk}", f"policy:{policy.pk}"}
     # On default the bank calls the guarantee: 0.3 × 400,000.00 = 120,000.00, capped at 60,000.00.
-    called = guarantees.guarantee_call(actor=bank_a_user, guarantee=g)
+    called = guarantees.guarantee_call(actor=bank_a_user, guarantee=g, today=CLAIM_DAY)
     guarantees.guarantee_pay(actor=guarantor_user, guarantee=called, today=CLAIM_DAY)
     claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
     claim = claim_pay(actor=checker, claim=claim, today=CLAIM_DAY)
@@ -479,3 +479,24 @@ def test_the_bank_accepts_one_of_overlapping_guarantee_insurances_at_once_seed00
         "loan_already_insured"
     }
     assert Policy.objects.filter(loan=loan, accepted_at__isnull=False).count() == 1
+
+
+def test_a_guarantee_never_called_in_its_period_bears_no_share_of_a_later_claim_minfadian_art693(
+    npl_loan: Callable[..., Loan],
+    scheme: RiskScheme,
+    bank_a_user: User,
+    guarantor_user: User,
+) -> None:
+    """The loan fell due on 2025-04-15; its guarantee's period (six months, none agreed) ended on
+    2025-10-15 without a call: the guarantor is discharged (民法典 art. 693 ¶2). A compensation
+    claim filed after that splits the loss without it; one filed within it counts it."""
+    late_loan, loan = npl_loan(), npl_loan()
+    for each in (late_loan, loan):
+        _guarantee(each, bank_a_user, guarantor_user, cap="60000.00")
+    late = claim_file(
+        actor=bank_a_user, loan_id=late_loan.pk, scheme_id=scheme.pk, today=date(2025, 10, 16)
+    )
+    assert late.cover == [] and late.guarantor_cap is None
+    assert late.share_guarantor == D("0.2")  # the scheme's own share, as with no guarantee
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    assert [c["party"] for c in claim.cover] == ["guarantor"]

@@ -133,3 +133,35 @@ def test_the_claim_form_offers_a_written_off_loan_as_the_service_takes_it(
     filed = bank.post("/risk/claims/", {"loan_id": loan.pk, "scheme_id": scheme.pk})
     assert filed.status_code == 302
     assert RiskClaim.objects.get(loan=loan).state == "filed"
+
+
+def test_an_approved_claim_whose_advance_lapsed_offers_its_settlement_and_says_why(
+    client_for: Callable[[User], Client],
+    scheme: RiskScheme,
+    budget: Callable[..., Any],
+    npl_loan: Callable[..., Loan],
+    bank_a_user: User,
+    office_user: User,
+    checker: User,
+) -> None:
+    """The loan is repaid and closed after the approval (here set so directly): the advance can
+    no longer be paid. The page offered a payment that would be refused and no settlement; it
+    now says why and offers the settlement only."""
+    from ipfin.risk.services import claim_approve, claim_file
+
+    budget("1000000.00")
+    loan = npl_loan()
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    page = client_for(checker).get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-pay"' in page and "claim-advance-lapsed" not in page
+    Loan.objects.filter(pk=loan.pk).update(
+        state="closed", outstanding_principal=0, closed_on=CLAIM_DAY
+    )
+    page = client_for(checker).get(f"/risk/claims/{claim.pk}/").content.decode()
+    assert 'data-testid="claim-pay"' not in page and 'data-testid="claim-settle"' in page
+    assert "代偿款不再拨付" in page
+    assert (
+        "claim-advance-lapsed"
+        not in client_for(bank_a_user).get(f"/risk/claims/{claim.pk}/").content.decode()
+    )

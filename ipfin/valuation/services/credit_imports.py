@@ -19,6 +19,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, require
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, ValidationFailed, invalid
+from ipfin.common.inputs import date_in
 from ipfin.common.tables import TableLimits, read_table, upload_checked
 from ipfin.common.uploads import upload_sha256
 from ipfin.jobs.models import JobRun
@@ -59,8 +60,8 @@ def _source(raw: Any) -> str:
 
 def _as_of(raw: Any, today: date) -> date:
     try:
-        day = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
-    except ValueError:
+        day = date_in(raw, "as_of")
+    except ValidationFailed:  # said below, with what the data's date may be
         day = None
     if day is None or day > today:
         raise invalid(
