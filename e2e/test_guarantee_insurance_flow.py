@@ -74,7 +74,8 @@ def test_guarantee_and_policy_on_a_loan_default_claims_paid_within_the_waterfall
     page.set_default_timeout(20_000)
     dialogs = Dialogs(page)
 
-    # 1. Bank A asks the guarantor for a guarantee: 30 % of the loss, at most 60,000.00, 1.5 %.
+    # 1. Bank A asks the guarantor for a guarantee: 30 % of the loss, at most 60,000.00, 1.5 %,
+    # for three years after the loan falls due (保证期间, 民法典 art. 692).
     login(page, base, "bank_a")
     page.goto(f"{base}/guarantees/")
     page.get_by_label("贷款", exact=True).select_option(str(loan.pk))
@@ -82,6 +83,8 @@ def test_guarantee_and_policy_on_a_loan_default_claims_paid_within_the_waterfall
     page.get_by_label("担保比例（%）").fill("30")
     page.get_by_label("担保责任上限（元）").fill("60000.00")
     page.get_by_label("年担保费率（%）").fill("1.5")
+    # Three years after the loan falls due (2025-04-15): it is called today, within them.
+    page.get_by_label("保证期间（月）").fill("36")
     page.get_by_test_id("guarantee-request-submit").click()
     expect(page.get_by_test_id("guarantee-state")).to_contain_text("待出具")
     g = Guarantee.objects.get(loan=loan)
