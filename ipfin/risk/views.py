@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ipfin.accounts.permissions import Perm, has_perm, require_login
 from ipfin.risk import dashboard, selectors, services
+from ipfin.risk.domain.claims import allowed_actions
 from ipfin.risk.forms import (
     AlertAcknowledgeForm,
     AlertFilterForm,
@@ -222,8 +223,8 @@ def _claim_page(
     request: HttpRequest, claim_id: int, status: int = 200, **forms: Any
 ) -> HttpResponse:
     claim = selectors.claim_get(actor=request.user, claim_id=claim_id)
-    actions = {action.value for action in selectors.allowed_claim_actions(claim)}
-    lapsed = selectors.advance_lapsed(claim)
+    lapsed = selectors.advance_lapsed(claim)  # read once: the actions and the page's note
+    actions = {action.value for action in allowed_actions(claim.state, advance_lapsed=lapsed)}
     reviewer = has_perm(request.user, Perm.RISK_CLAIM_REVIEW)
     context = {
         "claim": claim,
