@@ -66,7 +66,7 @@ from ipfin.loans.selectors import loan_list
 from ipfin.pledges.models import Pledge, PledgeStateChoices
 from ipfin.risk.domain.ratios import ratio_text
 from ipfin.risk.models import RiskClaim
-from ipfin.risk.signals import ContractCover, covers_of, ref_words
+from ipfin.risk.signals import ContractCover, covers_of, refuse_cover_beyond_loss
 
 __all__ = [
     "charge_fee_on_disbursement",
@@ -315,7 +315,7 @@ def guarantee_decide(
             if _claim_filed(loan.pk):
                 raise _split_by_claim()
             # The loan's policy of any term: the two may overlap on the day of the loss.
-            _refuse_cover_beyond_loss(Decimal(g.share), covers_of(loan, None))
+            refuse_cover_beyond_loss(Decimal(g.share), covers_of(loan, None).get("insurer"))
             g.state = "issued"
             if loan.disbursed_on is not None:
                 _fee_now(g, loan)
@@ -360,27 +360,6 @@ def charge_fee_on_disbursement(*, loan: Loan, actor: User) -> Guarantee | None:
         actor=actor, action="guarantee.fee_charge", obj=g, before=before, after=_snapshot(g)
     )
     return g
-
-
-def _refuse_cover_beyond_loss(share: Decimal, covers: dict[str, ContractCover]) -> None:
-    """The loan's guarantee and its guarantee insurance together bear at most the whole loss:
-    without a compensation claim each pays its own share of it, and a guarantee of 60 % with a
-    policy of 60 % paid 480,000.00 on a loss of 400,000.00, the bank still holding the pledge
-    (409 `cover_exceeds_loss`, naming the policy and its share; the insurance app refuses the
-    same when the bank accepts a policy beside an issued guarantee)."""
-    other = covers.get("insurer")
-    if other is None or share + other.share <= 1:
-        return
-    zh, en = ref_words(other.ref)
-    raise Conflict(
-        f"该贷款的保证保险（{zh}）已承担损失的 {percent(other.share)}，担保比例至多 "
-        f"{percent(1 - other.share)}（本担保 {percent(share)}），否则两者合计超过全部损失。",
-        f"The loan's guarantee insurance ({en}) bears {percent(other.share)} of the loss: "
-        f"a guarantee may bear at most {percent(1 - other.share)} (this one "
-        f"{percent(share)}), or the two would pay more than the whole loss.",
-        code="cover_exceeds_loss",
-        extra={"share": str(share), "other": other.ref, "other_share": str(other.share)},
-    )
 
 
 def guarantee_call(

@@ -48,7 +48,6 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require, require_login
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
@@ -64,7 +63,7 @@ from ipfin.loans.models import Loan
 from ipfin.registry.models import Right, RightOwner
 from ipfin.risk.domain.ratios import ratio_in, ratio_text
 from ipfin.risk.models import RiskClaim
-from ipfin.risk.signals import ContractCover, covers_of, ref_words
+from ipfin.risk.signals import ContractCover, covers_of, refuse_cover_beyond_loss
 
 __all__ = [
     "claim_assess",
@@ -432,24 +431,8 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
         _refuse_once_claimed(loan)
         # With the loan's guarantee, at most the whole loss (409 `cover_exceeds_loss`; the
         # guarantees app refuses the same when a guarantee is issued beside an accepted policy).
-        guarantee = covers_of(loan, None).get("guarantor")
         assert policy.loss_share is not None  # a loan's policy has its share
-        if guarantee is not None and Decimal(policy.loss_share) + guarantee.share > 1:
-            zh, en = ref_words(guarantee.ref)
-            raise Conflict(
-                f"该贷款的担保（{zh}）已承担损失的 {percent(guarantee.share)}，"
-                f"保单赔付比例 {percent(Decimal(policy.loss_share))} 与之合计超过全部损失，"
-                "不能确认。",
-                f"The loan's guarantee ({en}) bears {percent(guarantee.share)} of "
-                f"the loss: with this policy's {percent(Decimal(policy.loss_share))} the two would "
-                "pay more than the whole loss; it cannot be accepted.",
-                code="cover_exceeds_loss",
-                extra={
-                    "share": str(policy.loss_share),
-                    "other": guarantee.ref,
-                    "other_share": str(guarantee.share),
-                },
-            )
+        refuse_cover_beyond_loss(Decimal(policy.loss_share), covers_of(loan, None).get("guarantor"))
         before = _snapshot(policy)
         policy.accepted_by = actor
         policy.accepted_at = timezone.now()

@@ -21,7 +21,17 @@ from typing import Any
 
 from django.dispatch import Signal
 
-__all__ = ["ContractCover", "claim_settled", "covers_of", "loss_cover", "ref_words"]
+from ipfin.common.display import percent
+from ipfin.common.errors import Conflict
+
+__all__ = [
+    "ContractCover",
+    "claim_settled",
+    "covers_of",
+    "loss_cover",
+    "ref_words",
+    "refuse_cover_beyond_loss",
+]
 
 loss_cover = Signal()
 claim_settled = Signal()
@@ -43,6 +53,26 @@ def ref_words(ref: str) -> tuple[str, str]:
     kind, _, pk = ref.partition(":")
     zh, en = _REF_WORDS.get(kind, ("合同", "contract"))
     return f"{zh} #{pk}", f"{en} #{pk}"
+
+
+def refuse_cover_beyond_loss(share: Decimal, other: ContractCover | None) -> None:
+    """A loan's guarantee and its guarantee insurance together bear at most the whole loss:
+    without a compensation claim each pays its own share of it, and a guarantee of 60 % with a
+    policy of 60 % paid 480,000.00 on a loss of 400,000.00, the bank still holding the pledge.
+    `share`: the contract being issued or accepted; `other`: the loan's other contract, if any
+    (`covers_of(loan, None)`). 409 `cover_exceeds_loss`, naming the other and its share."""
+    if other is None or share + other.share <= 1:
+        return
+    zh, en = ref_words(other.ref)
+    raise Conflict(
+        f"该贷款的{zh}已承担损失的 {percent(other.share)}，与本合同的 {percent(share)} 合计超过"
+        f"全部损失：本合同至多承担 {percent(1 - other.share)}。",
+        f"The loan's {en} bears {percent(other.share)} of the loss: with this contract's "
+        f"{percent(share)} the two would pay more than the whole loss; this one may bear at most "
+        f"{percent(1 - other.share)}.",
+        code="cover_exceeds_loss",
+        extra={"share": str(share), "other": other.ref, "other_share": str(other.share)},
+    )
 
 
 def covers_of(loan: Any, day: Any) -> dict[str, ContractCover]:
