@@ -31,11 +31,15 @@ browser:
 			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "chromium not installed and not root: browser tests will be skipped"; fi
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; default 2, the machines' two cores),
+# each on a test database of its own (pytest-django suffixes its name: _gw0, _gw1). 0: one process.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not e2e" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
