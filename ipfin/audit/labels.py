@@ -202,6 +202,9 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "insurance.claim_assess": pgettext_lazy("audit", "保险定损"),
             "insurance.claim_pay": pgettext_lazy("audit", "保险赔付"),
             "insurance.claim_by_settlement": pgettext_lazy("audit", "风险补偿结算确定保险赔付"),
+            "insurance.refund_by_settlement": pgettext_lazy(
+                "audit", "风险补偿结算确定银行返还保险机构"
+            ),
             "abs.royalty_record": pgettext_lazy("audit", "登记许可使用费应收账款"),
             "abs.programme_create": pgettext_lazy("audit", "发起资产支持专项计划"),
             "abs.programme_answer": pgettext_lazy("audit", "答复资产支持专项计划邀请"),
@@ -212,6 +215,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "trading.deal_consent": pgettext_lazy("audit", "质权人答复交易"),
             "trading.deal_consent_asked": pgettext_lazy("audit", "请交易达成后的新质权人答复"),
             "trading.deal_record": pgettext_lazy("audit", "登记知识产权交易"),
+            "trading.deal_lapse": pgettext_lazy("audit", "交易因卖方不再是权利人而失效"),
             "jobs.launch": pgettext_lazy("audit", "手动运行后台任务"),
             "jobs.request": pgettext_lazy("audit", "提交文件由后台任务处理"),
             "valuation.credit_import": pgettext_lazy("audit", "导入信用数据文件"),

@@ -57,6 +57,7 @@ def _policy(p: Policy) -> dict[str, Any]:
         "starts_on": p.starts_on,
         "ends_on": p.ends_on,
         "paid_out": money_str(Decimal(p.paid_out)),
+        "refund_due": money_str_or_none(p.refund_due),
         "accepted_at": p.accepted_at,
         "members": [
             {
@@ -78,6 +79,7 @@ def _claim(c: InsuranceClaim) -> dict[str, Any]:
         "state_label": str(c.get_state_display()),
         "amount_claimed": money_str(Decimal(c.amount_claimed)),
         "description": c.description,
+        "loss_on": c.loss_on,
         "assessed_loss": money_str_or_none(c.assessed_loss),
         "payout": money_str_or_none(c.payout),
         "parts": c.parts,
@@ -125,13 +127,16 @@ def policy_accept(request: HttpRequest, insurance_policy_id: int) -> dict[str, A
 def claim_notify(
     request: HttpRequest, insurance_policy_id: int, payload: InsuranceClaimIn
 ) -> Status[dict[str, Any]]:
-    """Notice of a loss by the policyholder or the insured bank, within the policy's term (409
-    `policy_not_in_force` otherwise; 403 for its insurers)."""
+    """Notice of a loss by the policyholder or the insured bank: the loss on `loss_on` (today
+    when not given) within the policy's term (409 `policy_not_in_force` otherwise), never after
+    today (422 `loss_in_future`); the notice may come after the term (保险法 arts. 14, 21). 403
+    for its insurers."""
     claim = services.claim_notify(
         actor=request.user,
         policy_id=insurance_policy_id,
         amount=payload.amount,
         description=payload.description,
+        loss_on=payload.loss_on,
     )
     return Status(201, _claim(InsuranceClaim.objects.select_related("claimant").get(pk=claim.pk)))
 

@@ -82,6 +82,12 @@ class PolicyIssueForm(BaseForm):
 
 
 class ClaimNoticeForm(BaseForm):
+    loss_on = forms.DateField(
+        label=_("出险日"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("须在保险期间内；不填为今日。保险期间届满后仍可就期间内的出险报案。"),
+    )
     amount = MoneyField(label=_("索赔金额（元）"), widget=_MONEY)
     description = forms.CharField(
         label=_("出险经过"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})

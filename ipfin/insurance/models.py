@@ -71,6 +71,12 @@ class Policy(models.Model):
     starts_on = models.DateField(_("起保日"))
     ends_on = models.DateField(_("终保日"))
     paid_out = models.DecimalField(_("累计赔付"), max_digits=15, decimal_places=2, default=0)
+    # What the insured bank returns to the insurers once a compensation claim's settlement fixed
+    # their part below what they had paid (ipfin.insurance.services.claim_from_settlement);
+    # null until such a settlement.
+    refund_due = models.DecimalField(
+        _("银行应返还保险机构"), max_digits=15, decimal_places=2, null=True, blank=True
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -147,6 +153,11 @@ class InsuranceClaim(models.Model):
     )
     amount_claimed = models.DecimalField(_("索赔金额"), max_digits=15, decimal_places=2)
     description = models.CharField(_("出险经过"), max_length=1000)
+    # The day of the loss (出险日), within the policy's term; notice may come after the term
+    # (保险法 art. 21: notice "after knowing of the insured event"). Null on a claim made by a
+    # compensation claim's settlement (the bank's loss as settled), and on notices given before
+    # it was recorded (their loss day was the notice's).
+    loss_on = models.DateField(_("出险日"), null=True, blank=True)
     assessed_loss = models.DecimalField(_("核定损失"), max_digits=15, decimal_places=2, null=True)
     payout = models.DecimalField(_("赔付金额"), max_digits=15, decimal_places=2, null=True)
     parts = models.JSONField(_("共保分摊"), default=dict)

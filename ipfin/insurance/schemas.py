@@ -85,6 +85,11 @@ class InsurancePolicyOut(Schema):
     starts_on: IsoDate
     ends_on: IsoDate
     paid_out: str
+    refund_due: str | None = Field(
+        ...,
+        description="what the insured bank returns to the insurers, once a compensation claim's "
+        "settlement fixed their part below what the policy had paid; null until then",
+    )
     accepted_at: datetime.datetime | None = Field(
         ...,
         description="pledge_guarantee: when the insured bank accepted it (null: not yet, it "
@@ -96,6 +101,11 @@ class InsurancePolicyOut(Schema):
 class InsuranceClaimIn(Schema):
     amount: MoneyText
     description: str = Field(..., min_length=1, max_length=1000)
+    loss_on: IsoDate | None = Field(
+        None,
+        description="the day of the loss (出险日), within the policy's term and not after today; "
+        "today when not given. The notice itself may come after the term.",
+    )
 
 
 class InsuranceAssessmentIn(Schema):
@@ -114,6 +124,7 @@ class InsuranceClaimOut(Schema):
     state_label: str
     amount_claimed: str
     description: str
+    loss_on: IsoDate | None = Field(..., description="the day of the loss (出险日)")
     assessed_loss: str | None
     payout: str | None
     parts: dict[str, str] = Field(..., description="the payout by insurer id (co-insurance)")

@@ -94,6 +94,7 @@ def _snapshot(p: Policy) -> dict[str, Any]:
         "loss_share": None if p.loss_share is None else ratio_text(Decimal(p.loss_share)),
         "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
         "paid_out": money_str(Decimal(p.paid_out)),
+        "refund_due": money_str_or_none(p.refund_due),
         "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
         "members": [
             {
@@ -112,6 +113,7 @@ def _claim_snapshot(c: InsuranceClaim) -> dict[str, Any]:
         "claimant": c.claimant_id,
         "state": c.state,
         "amount_claimed": money_str(Decimal(c.amount_claimed)),
+        "loss_on": c.loss_on.isoformat() if c.loss_on else None,
         "assessed_loss": money_str_or_none(c.assessed_loss),
         "payout": money_str_or_none(c.payout),
         "parts": c.parts,
@@ -487,8 +489,21 @@ def _policy_for_claimant(actor: User, policy_id: Any) -> tuple[Organisation, Pol
 
 
 def claim_notify(
-    *, actor: User, policy_id: Any, amount: Any, description: Any, today: date | None = None
+    *,
+    actor: User,
+    policy_id: Any,
+    amount: Any,
+    description: Any,
+    loss_on: Any = None,
+    today: date | None = None,
 ) -> InsuranceClaim:
+    """Notice of a loss that happened on `loss_on` (出险日; None: today) within the policy's
+    term: 409 `policy_not_in_force` for a loss outside it, 422 `loss_in_future` for a day after
+    today. The notice itself may come after the term: the insurer is liable for an insured event
+    within the term (保险法 art. 14), and the insured gives notice "after knowing" of it (art. 21);
+    before, a loss on the term's last days whose notice came a day late was refused. How late
+    a notice may be is not the platform's to decide: the two-year limitation of art. 26 is a
+    defence for the insurer to raise (民法典 art. 193: a court does not apply it on its own)."""
     claimed = amount_in(amount, "amount", label_zh="索赔金额")
     text = description.strip() if isinstance(description, str) else ""
     if not text or len(text) > _TEXT_MAX:
@@ -499,6 +514,14 @@ def claim_notify(
             f"Say what happened (at most {_TEXT_MAX} characters).",
         )
     day = today or timezone.localdate()
+    loss_day = day if loss_on in (None, "") else date_in(loss_on, "loss_on")
+    if loss_day > day:
+        raise invalid(
+            "loss_on",
+            "loss_in_future",
+            f"出险日不能晚于今日（{day}）。",
+            f"loss_on cannot be after today ({day}).",
+        )
     with transaction.atomic():
         org, policy = _policy_for_claimant(actor, policy_id)
         if policy.awaiting_acceptance:
@@ -508,17 +531,21 @@ def claim_notify(
                 "nothing yet.",
                 code="policy_not_accepted",
             )
-        if not policy.starts_on <= day <= policy.ends_on:
+        if not policy.starts_on <= loss_day <= policy.ends_on:
             raise Conflict(
-                f"保单保险期间为 {policy.starts_on} 至 {policy.ends_on}，今日不在期间内。",
-                f"The policy runs from {policy.starts_on} to {policy.ends_on}; today is outside.",
+                f"保单保险期间为 {policy.starts_on} 至 {policy.ends_on}，"
+                f"出险日 {loss_day} 不在期间内。",
+                f"The policy runs from {policy.starts_on} to {policy.ends_on}; the loss day "
+                f"{loss_day} is outside.",
                 code="policy_not_in_force",
+                extra={"loss_on": loss_day.isoformat()},
             )
         claim = InsuranceClaim.objects.create(
             policy=policy,
             claimant=org,
             amount_claimed=claimed,
             description=text,
+            loss_on=loss_day,
             notified_by=actor,
         )
         audit_record(
@@ -610,9 +637,7 @@ def claim_assess(
                 payout = claim_payout(
                     assessed, Decimal(policy.deductible), Decimal(policy.sum_insured), paid_before
                 )
-            pool = CoInsurance(
-                tuple((m.insurer_id, Decimal(m.share)) for m in policy.members.order_by("position"))
-            )
+            pool = _pool(policy)
             claim.assessed_loss = assessed
             claim.payout = payout
             claim.parts = {str(k): money_str(v) for k, v in pool.split(payout).items()}
@@ -721,13 +746,110 @@ def policy_cover(*, loan: Loan, day: date | None) -> ContractCover | None:
     )
 
 
+def _settlement_told(
+    actor: User,
+    claim: RiskClaim,
+    policy: Policy,
+    obj: Policy | InsuranceClaim,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    zh: str,
+    en: str,
+) -> None:
+    """What a compensation claim's settlement changed on the policy (what the bank owes back) or
+    one of its claims (its payout), audited (naming the claim) and told to the policy's insurers
+    and the bank."""
+    action = (
+        "insurance.refund_by_settlement"
+        if isinstance(obj, Policy)
+        else "insurance.claim_by_settlement"
+    )
+    audit_record(
+        actor=actor, action=action, obj=obj, before=before, after={**after, "risk_claim": claim.pk}
+    )
+    notify_orgs([policy.insurer_id, *pool_member_ids(policy), claim.bank_id], obj, action, zh, en)
+
+
+def _pool(policy: Policy) -> CoInsurance:
+    """The policy's co-insurance pool, its members' shares in their order."""
+    members = policy.members.order_by("position")
+    return CoInsurance(tuple((m.insurer_id, Decimal(m.share)) for m in members))
+
+
+def _settle_beyond_part(policy: Policy, claim: RiskClaim, part: Decimal, actor: User) -> None:
+    """What the policy paid or assessed before the settlement beyond the insurer's `part` of the
+    loss as settled: the claims assessed and not yet paid are cut to what the part leaves (in
+    the order they were given; one left nothing is rejected with the settlement as its reason),
+    and what was paid beyond the part is owed back by the bank (`Policy.refund_due`, audited,
+    the insurers and the bank told), as a guarantor's is (`guarantee_settle_by_claim`). Before,
+    an insurer that had paid 40 % of the whole principal on the bank's notice kept it when the
+    pledge's sale left the bank a smaller loss, and its assessed claims were paid in full. Under
+    the policy's lock, which every assessment and payment takes."""
+    paid = Decimal(policy.paid_out)
+    left = max(part - paid, Decimal("0.00"))
+    pool = _pool(policy)
+    for assessed in (
+        InsuranceClaim.objects.select_for_update().filter(policy=policy, state="assessed")
+    ).order_by("id"):
+        payout = Decimal(assessed.payout or 0)
+        if payout <= left:
+            left -= payout
+            continue
+        before, left_before = _claim_snapshot(assessed), left
+        if left > 0:
+            assessed.payout = left
+            assessed.parts = {str(k): money_str(v) for k, v in pool.split(left).items()}
+        else:
+            assessed.state, assessed.payout, assessed.parts = "rejected", None, {}
+            assessed.reject_reason = (
+                f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担的 {money_str(part)} 元"
+                "已由此前的赔付和定损承担。"
+            )
+        left = Decimal("0.00")
+        assessed.save()
+        cut = money_str(left_before)
+        _settlement_told(
+            actor,
+            claim,
+            policy,
+            assessed,
+            before,
+            _claim_snapshot(assessed),
+            f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担 {money_str(part)} 元，理赔案件 "
+            f"#{assessed.pk} 的赔付由 {money_str(payout)} 元调整为 {cut} 元。",
+            f"Compensation claim #{claim.pk} was settled after the disposal: the insurers bear "
+            f"{money_str(part)} yuan, and claim #{assessed.pk} pays {cut} yuan, not "
+            f"{money_str(payout)} yuan.",
+        )
+    refund = max(paid - part, Decimal("0.00"))
+    if refund <= 0:
+        return
+    before = _snapshot(policy)
+    policy.refund_due = refund
+    policy.save(update_fields=["refund_due"])
+    _settlement_told(
+        actor,
+        claim,
+        policy,
+        policy,
+        before,
+        _snapshot(policy),
+        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应分担 {money_str(part)} 元，"
+        f"已赔付 {money_str(paid)} 元，银行应返还保险机构 {money_str(refund)} 元。",
+        f"Compensation claim #{claim.pk} was settled after the disposal: policy #{policy.pk} "
+        f"bears {money_str(part)} yuan and paid {money_str(paid)} yuan; the bank returns "
+        f"{money_str(refund)} yuan to the insurers.",
+    )
+
+
 def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | None:
     """The claim's settlement fixes the insurer's part (see the module docstring); None when the
     claim found no policy on the loan, or its part is 0."""
     refs = [c["ref"] for c in claim.cover or [] if c["party"] == "insurer"]
-    if not refs or claim.insurer_part is None or Decimal(claim.insurer_part) <= 0:
+    if not refs or claim.insurer_part is None:
         return None
     policy = Policy.objects.select_for_update().get(pk=int(refs[0].partition(":")[2]))
+    _settle_beyond_part(policy, claim, Decimal(claim.insurer_part), actor)
     # The insurer's part of the loss is all it owes for it: what it paid on the policy, or has
     # assessed and not paid yet, counts towards it (a claim the bank made the usual way before
     # the settlement is not paid a second time).
@@ -738,9 +860,7 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
     ).quantize(Decimal("0.01"))
     if part <= 0:
         return None
-    pool = CoInsurance(
-        tuple((m.insurer_id, Decimal(m.share)) for m in policy.members.order_by("position"))
-    )
+    pool = _pool(policy)
     open_claim = (
         InsuranceClaim.objects.select_for_update()
         .filter(policy=policy, claimant_id=claim.bank_id, state="notified")
@@ -761,17 +881,13 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
     open_claim.parts = {str(k): money_str(v) for k, v in pool.split(part).items()}
     open_claim.state = "assessed"
     open_claim.save()
-    audit_record(
-        actor=actor,
-        action="insurance.claim_by_settlement",
-        obj=open_claim,
-        before=before,
-        after={**_claim_snapshot(open_claim), "risk_claim": claim.pk},
-    )
-    notify_orgs(
-        [policy.insurer_id, *pool_member_ids(policy), claim.bank_id],
+    _settlement_told(
+        actor,
+        claim,
+        policy,
         open_claim,
-        "insurance.claim_by_settlement",
+        before,
+        _claim_snapshot(open_claim),
         f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应赔付 {money_str(part)} 元"
         f"（理赔案件 #{open_claim.pk}），待保险机构赔付。",
         f"Compensation claim #{claim.pk} was settled after the disposal: policy #{policy.pk} "

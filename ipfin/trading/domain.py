@@ -10,7 +10,9 @@ listing, an expression of interest and a deal, pure.
   他人使用，但是出质人与质权人协商同意的除外"). Each pledgee consents or refuses; one refusal ends
   the deal; all consents make it ready for the trading centre to record in the register.
 
-The states of a deal (`deal_state`): awaiting_consent → ready → recorded, or refused.
+The states of a deal (`deal_state`): awaiting_consent → ready → recorded, or refused; or lapsed,
+when the right leaves the seller before the record (its pledge sold, the office's record of a
+transfer): the seller can no longer transfer or license what it no longer holds.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class DealState(StrEnum):
     READY = "ready"
     RECORDED = "recorded"
     REFUSED = "refused"
+    LAPSED = "lapsed"  # the right left the seller before the record
 
 
 def deal_price_check(price_kind: str, asked: Decimal, agreed: Decimal) -> None:

@@ -86,7 +86,7 @@ class DealOut(Schema):
     licence_type: str
     price: str
     agreed_on: IsoDate
-    state: Literal["awaiting_consent", "ready", "recorded", "refused"]
+    state: Literal["awaiting_consent", "ready", "recorded", "refused", "lapsed"]
     state_label: str
     consents: list[DealConsentOut]
     event_id: int | None = Field(..., description="the register's transfer or licence, recorded")

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -274,10 +275,11 @@ def listings_withdraw_after_transfer(*, right: Right, actor: User | None) -> lis
     """The open listings of `right` by an organisation that no longer holds it (the right was
     transferred: its pledge sold, a deal recorded, the office's record), withdrawn (audited, the
     former holder told). Before, a right sold by its pledge's disposal stayed on the public board
-    under its former holder, who could still draw interest in it. A deal agreed on such a listing
-    is refused at its record (409 `seller_not_holder`). The receiver of the register's
-    `right_transferred`, in the transfer's transaction."""
+    under its former holder, who could still draw interest in it. The live deals on the right
+    whose seller can no longer make them good lapse (`deals_lapse_after_transfer`). The receiver
+    of the register's `right_transferred`, in the transfer's transaction."""
     holders = {o.organisation_id for o in _owners_now(right)}
+    deals_lapse_after_transfer(right=right, holders=holders, actor=actor)
     stale = list(
         Listing.objects.select_for_update()
         .select_related("right")
@@ -295,6 +297,51 @@ def listings_withdraw_after_transfer(*, right: Right, actor: User | None) -> lis
             f"{right.number} was transferred and is no longer yours: its listing was withdrawn.",
         )
     return stale
+
+
+# The deal whose record is writing the register's transfer now (in this thread), if any.
+_deal_being_recorded: ContextVar[int | None] = ContextVar("deal_being_recorded", default=None)
+
+
+def deals_lapse_after_transfer(
+    *, right: Right, holders: set[int | None], actor: User | None
+) -> None:
+    """The deals on `right` still awaiting a pledgee's consent or the centre's record whose seller
+    no longer holds it (alone, where the deal needs that: `_seller_holds`) end as lapsed, their
+    listings withdrawn (audited, both parties and any pledgee still asked told). Before, such a
+    deal was refused at its record (409 `seller_not_holder`) but stayed "ready" for good, no one
+    able to end it, and its listing "dealt"."""
+    live = Deal.objects.select_for_update().filter(
+        listing__right=right, state__in=(DealState.AWAITING_CONSENT, DealState.READY)
+    )
+    recording = _deal_being_recorded.get()
+    if recording is not None:
+        live = live.exclude(pk=recording)
+    for deal in live.order_by("pk"):
+        if _seller_holds(holders, deal.seller_id, deal.kind, deal.licence_type):
+            continue
+        before = _deal_snapshot(deal)
+        deal.state = DealState.LAPSED.value
+        deal.save(update_fields=["state"])
+        audit_record(
+            actor=actor,
+            action="trading.deal_lapse",
+            obj=deal,
+            before=before,
+            after={**_deal_snapshot(deal), "reason": "right_transferred"},
+        )
+        listing = Listing.objects.select_for_update().get(pk=deal.listing_id)
+        if listing.state != "withdrawn":
+            _withdrawn(listing, actor, reason="right_transferred")
+        asked = list(deal.consents.filter(state="pending").values_list("pledgee_id", flat=True))
+        notify_orgs(
+            [deal.seller_id, deal.counterparty_id, *asked],
+            deal,
+            "trading.deal_lapse",
+            f"{right.number} 已登记转让，卖方已不是其权利人：交易 #{deal.pk} 已失效，不再登记。",
+            f"{right.number} was transferred and the seller no longer holds it: deal #{deal.pk} "
+            "lapsed and will not be recorded.",
+        )
 
 
 def interest_express(
@@ -501,13 +548,18 @@ def deal_consent(
     return deal
 
 
+def _seller_holds(holders: set[int | None], seller_id: int, kind: str, licence_type: str) -> bool:
+    """Whether the seller holds the right among `holders` (the organisations holding it now),
+    alone for a sale or a licence other than an ordinary one."""
+    alone_needed = kind == ListingKind.SALE or licence_type != "ordinary"
+    return seller_id in holders and not (alone_needed and len(holders) > 1)
+
+
 def _refuse_not_holder(right: Right, seller_id: int, kind: str, licence_type: str) -> None:
     """The seller holds the right now, alone for a sale or a licence other than an ordinary one
     (409 `seller_not_holder`)."""
     holders = {o.organisation_id for o in _owners_now(right)}
-    if seller_id not in holders or (
-        (kind == ListingKind.SALE or licence_type != "ordinary") and len(holders) > 1
-    ):
+    if not _seller_holds(holders, seller_id, kind, licence_type):
         raise Conflict(
             "卖方已不是（或不再是唯一的）该知识产权的权利人，不能就其成交或登记。",
             "The seller no longer holds the right (or no longer alone): no deal on it can be "
@@ -604,13 +656,20 @@ def _record_ready(actor: User, deal: Deal, consents: list[DealConsent]) -> None:
             c.document for c in consents
         )
     before = _deal_snapshot(deal)
-    event = right_dealing_record(
-        actor=actor,
-        right=deal.listing.right,
-        type=registry_event_type(deal.kind),
-        date=deal.agreed_on,
-        payload=payload,
-    )
+    # A sale's transfer makes the seller a former holder, and the register's announcement of it
+    # lapses the live deals of former holders (deals_lapse_after_transfer): not this one, which
+    # the transfer makes good.
+    token = _deal_being_recorded.set(deal.pk)
+    try:
+        event = right_dealing_record(
+            actor=actor,
+            right=deal.listing.right,
+            type=registry_event_type(deal.kind),
+            date=deal.agreed_on,
+            payload=payload,
+        )
+    finally:
+        _deal_being_recorded.reset(token)
     deal.event = event
     deal.state = DealState.RECORDED.value
     deal.recorded_by = actor

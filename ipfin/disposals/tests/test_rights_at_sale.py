@@ -142,3 +142,49 @@ def test_the_former_holders_trading_listing_is_withdrawn_when_the_pledge_is_sold
     assert record.after["reason"] == "right_transferred" and record.actor_id == bank_a_user.pk
     told = Notification.objects.get(verb="trading.listing_withdraw", organisation=enterprise_a)
     assert right.number in told.message_zh
+
+
+def test_a_deal_awaiting_the_pledgees_consent_lapses_when_the_pledge_is_sold_minfadian_art597(
+    listing: Disposal,
+    bid: Callable[..., Any],
+    enterprise_a: Organisation,
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    bank_a: Organisation,
+    bank_a_user: User,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+) -> None:
+    """The pledgor agreed a sale on the trading board, waiting for the bank's consent, and the
+    bank then sold the pledge: the deal stayed "awaiting consent" for good, the bank still asked
+    to consent to the sale of a right the pledgor no longer held. Now the pledge's sale lapses
+    it (the pledgee, the parties told) and the bank's answer is refused."""
+    from ipfin.accounts.models import Notification
+    from ipfin.trading.models import Deal
+
+    (right,) = listing.rights.all()
+    buyer = make_org(name="丙科技有限公司")
+    offer = listing_create(
+        actor=enterprise_a_user,
+        data={"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000.00"},
+    )
+    interest = interest_express(
+        actor=make_user("ent_c", buyer), listing_id=offer.pk, message="拟购买"
+    )
+    deal = deal_agree(
+        actor=enterprise_a_user, listing_id=offer.pk, interest_id=interest.pk, price="500000.00"
+    )
+    assert deal.state == "awaiting_consent"
+    bid(enterprise_b_user, D("900000.00"))
+    listing.refresh_from_db()
+    disposal_complete(actor=bank_a_user, disposal=listing)
+    assert Deal.objects.get(pk=deal.pk).state == "lapsed"
+    told = set(
+        Notification.objects.filter(verb="trading.deal_lapse").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    assert told == {enterprise_a.pk, buyer.pk, bank_a.pk}
+    with pytest.raises(Conflict) as refused:
+        deal_consent(actor=bank_a_user, deal_id=deal.pk, decision="consent", document="同意函")
+    assert refused.value.code == "deal_state_invalid"

@@ -500,3 +500,114 @@ def test_a_guarantee_never_called_in_its_period_bears_no_share_of_a_later_claim_
     assert late.share_guarantor == D("0.2")  # the scheme's own share, as with no guarantee
     claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
     assert [c["party"] for c in claim.cover] == ["guarantor"]
+
+
+def _paid_then_assessed(
+    loan: Loan,
+    insurers: list[User],
+    bank_user: User,
+    notices: tuple[str, str],
+    losses: tuple[str, str],
+) -> tuple[Policy, InsuranceClaim, InsuranceClaim]:
+    """The bank's two notices on a new policy of the loan before any compensation claim: the
+    first assessed at its loss and paid, the second assessed and left unpaid."""
+    policy = _policy(loan, insurers)
+    lead = insurers[0]
+    first, second = (
+        insurance.claim_notify(
+            actor=bank_user,
+            policy_id=policy.pk,
+            amount=amount,
+            description="报案",
+            today=CLAIM_DAY,
+        )
+        for amount in notices
+    )
+    insurance.claim_assess(actor=lead, claim_id=first.pk, decision="pay", loss=losses[0])
+    insurance.claim_pay(actor=lead, claim_id=first.pk, today=CLAIM_DAY)
+    second = insurance.claim_assess(actor=lead, claim_id=second.pk, decision="pay", loss=losses[1])
+    return policy, first, second
+
+
+def _settled_after_sale(
+    loan: Loan, scheme: RiskScheme, bank_user: User, office_user: User
+) -> RiskClaim:
+    """A compensation claim on the loan, approved and settled after a sale of 250,000.00 that
+    cost 10,000.00: a loss of 168,000.00."""
+    claim = claim_file(actor=bank_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    claim = claim_approve(actor=office_user, claim=claim, today=CLAIM_DAY)
+    return claim_settle(
+        actor=office_user, claim=claim, proceeds="250000.00", disposal_costs="10000.00"
+    )
+
+
+def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_seed004_8(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    insurer_users: list[User],
+    api_client: Callable[..., Any],
+) -> None:
+    """The insurer paid 80,000.00 (0.2 of the whole 400,000.00) on the bank's first notice and
+    assessed 20,000.00 more on a second, before any compensation claim; the pledge's sale then
+    left a loss of 168,000.00, the insurer's part 33,600.00. It kept the 80,000.00 and the
+    20,000.00 was still to be paid (a guarantor in its place is refunded). Now the settlement
+    rejects the assessed claim the part no longer leaves room for and records the 46,400.00 the
+    bank owes back (audited; the insurers and the bank told; on the policy's page and API)."""
+    from ipfin.accounts.models import Notification
+
+    loan = npl_loan()
+    policy, _first, second = _paid_then_assessed(
+        loan, insurer_users, bank_a_user, ("80000.00", "80000.00"), ("400000.00", "400000.00")
+    )
+    assert (second.state, second.payout) == ("assessed", D("20000.00"))
+    budget("1000000.00")
+    claim = _settled_after_sale(loan, make_scheme(mode="after_disposal"), bank_a_user, office_user)
+    assert (claim.loss, claim.insurer_part) == (D("168000.00"), D("33600.00"))
+    policy.refresh_from_db()
+    assert (policy.paid_out, policy.refund_due) == (D("80000.00"), D("46400.00"))
+    second.refresh_from_db()
+    assert (second.state, second.payout) == ("rejected", None)
+    assert f"#{claim.pk}" in second.reject_reason
+    assert InsuranceClaim.objects.filter(policy=policy).count() == 2  # none opened
+    record = AuditRecord.objects.get(action="insurance.refund_by_settlement")
+    assert (record.before["refund_due"], record.after["refund_due"]) == (None, "46400.00")
+    assert record.after["risk_claim"] == claim.pk
+    told = set(
+        Notification.objects.filter(verb="insurance.refund_by_settlement").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    assert told == {loan.bank_id, *(u.organisation_id for u in insurer_users)}
+    shown = api_client(bank_a_user).get(f"/api/v1/insurance/policies/{policy.pk}")
+    assert shown.status_code == 200 and shown.json()["refund_due"] == "46400.00"
+
+
+def test_an_assessed_claim_is_cut_to_what_the_settled_part_leaves_seed004_8(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    insurer_users: list[User],
+) -> None:
+    """Paid 20,000.00, then 80,000.00 assessed and not paid, before the compensation claim; the
+    settled part is 33,600.00: the assessed claim is cut to the 13,600.00 left (split among the
+    co-insurers again), nothing is owed back."""
+    loan = npl_loan()
+    policy, _first, second = _paid_then_assessed(
+        loan, insurer_users, bank_a_user, ("20000.00", "80000.00"), ("100000.00", "400000.00")
+    )
+    lead = insurer_users[0]
+    budget("1000000.00")
+    _settled_after_sale(loan, make_scheme(mode="after_disposal"), bank_a_user, office_user)
+    second.refresh_from_db()
+    assert (second.state, second.payout) == ("assessed", D("13600.00"))
+    assert sum(D(v) for v in second.parts.values()) == D("13600.00")
+    assert len(second.parts) == 2
+    paid = insurance.claim_pay(actor=lead, claim_id=second.pk, today=CLAIM_DAY)
+    policy.refresh_from_db()
+    assert paid.state == "paid" and policy.paid_out == D("33600.00")
+    assert policy.refund_due is None

@@ -24,6 +24,18 @@ def _sale(client: Any, right: Right) -> int:
     return int(response.json()["id"])
 
 
+def _agreed(seller: Any, buyer: Any, right: Right) -> tuple[int, int]:
+    """The right listed for sale by `seller`, `buyer`'s interest, a deal agreed at the asking
+    price: the listing's and the deal's ids."""
+    lid = _sale(seller, right)
+    iid = buyer.post_json(f"{URL}/listings/{lid}/interests", {"message": "意向"}).json()["id"]
+    deal = seller.post_json(
+        f"{URL}/listings/{lid}/deal", {"interest_id": iid, "price": "500000.00"}
+    )
+    assert deal.status_code == 201, deal.content
+    return lid, int(deal.json()["id"])
+
+
 def test_a_right_with_a_live_deal_is_not_listed_again_nor_recorded_for_a_former_holder(
     make_right: Callable[..., Right],
     enterprise_a_user: User,
@@ -123,3 +135,79 @@ def test_a_former_holder_agrees_no_deal_on_its_old_listing(
         f"{URL}/listings/{lid}/deal", {"interest_id": iid, "price": "500000.00"}
     )
     assert (deal.status_code, deal.json()["code"]) == (409, "seller_not_holder")
+
+
+def test_a_deal_lapses_when_its_right_is_transferred_before_the_record_minfadian_art597(
+    make_right: Callable[..., Right],
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    enterprise_b: Organisation,
+    centre_user: User,
+    examiner: User,
+    api_client: Callable[..., Any],
+    client_for: Callable[[User], Any],
+    today: Any,
+) -> None:
+    """A deal agreed, then the right transferred by the office's record before the centre
+    recorded the deal: the record was refused (409 `seller_not_holder`) but the deal stayed
+    "ready" for good, its listing "dealt", no one able to end it. Now the transfer lapses it
+    (民法典 art. 597 ¶1: the seller can no longer pass what it no longer holds), audited, the
+    listing withdrawn, both parties told; the record answers that the deal is lapsed."""
+    from ipfin.accounts.models import Notification
+    from ipfin.audit.models import AuditRecord
+    from ipfin.registry.services import right_event_record
+    from ipfin.trading.models import Deal, Listing
+
+    right = make_right()
+    lid, did = _agreed(api_client(enterprise_a_user), api_client(enterprise_b_user), right)
+    owners = [{"name": enterprise_b.name, "uscc": enterprise_b.uscc}]
+    right_event_record(
+        actor=examiner, right=right, type="transfer", date=today, payload={"owners": owners}
+    )
+    deal = Deal.objects.get(pk=did)
+    assert deal.state == "lapsed"
+    assert Listing.objects.get(pk=lid).state == "withdrawn"
+    record = AuditRecord.objects.get(action="trading.deal_lapse", object_id=str(did))
+    assert (record.before["state"], record.after["state"]) == ("ready", "lapsed")
+    assert record.after["reason"] == "right_transferred" and record.actor_id == examiner.pk
+    told = set(
+        Notification.objects.filter(verb="trading.deal_lapse").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    assert told == {deal.seller_id, deal.counterparty_id}
+    refused = api_client(centre_user).post_json(f"{URL}/deals/{did}/record", {})
+    assert (refused.status_code, refused.json()["code"]) == (409, "deal_state_invalid")
+    shown = api_client(enterprise_a_user).get(f"{URL}/deals/{did}")
+    assert shown.status_code == 200 and shown.json()["state"] == "lapsed"
+    page = client_for(enterprise_b_user)
+    zh = page.get(f"/trading/deals/{did}/").content.decode()
+    assert "已失效：卖方已不是权利人" in zh and "民法典第五百九十七条第一款" in zh
+    assert 'data-testid="deal-record"' not in zh
+    page.cookies["ipfin_language"] = "en"
+    en = page.get(f"/trading/deals/{did}/").content.decode()
+    assert "Lapsed: the seller no longer holds the right" in en and "art. 597" in en
+
+
+def test_recording_a_sale_does_not_lapse_the_deal_it_records(
+    make_right: Callable[..., Right],
+    enterprise_a_user: User,
+    enterprise_b_user: User,
+    enterprise_b: Organisation,
+    centre_user: User,
+    api_client: Callable[..., Any],
+) -> None:
+    """The record's own transfer makes the seller a former holder, and the register announces
+    it: the deal being recorded must end recorded, not lapsed by that announcement."""
+    from ipfin.audit.models import AuditRecord
+    from ipfin.trading.models import Deal
+
+    right = make_right()
+    _lid, did = _agreed(api_client(enterprise_a_user), api_client(enterprise_b_user), right)
+    recorded = api_client(centre_user).post_json(f"{URL}/deals/{did}/record", {})
+    assert recorded.status_code == 200, recorded.content
+    deal = Deal.objects.get(pk=did)
+    assert deal.state == "recorded" and deal.event_id is not None
+    now = RightOwner.objects.filter(right=right, valid_to__isnull=True)
+    assert set(now.values_list("organisation", flat=True)) == {enterprise_b.pk}
+    assert not AuditRecord.objects.filter(action="trading.deal_lapse").exists()
