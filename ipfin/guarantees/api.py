@@ -24,6 +24,7 @@ from ipfin.common.schemas import ErrorOut
 from ipfin.guarantees import selectors, services
 from ipfin.guarantees.models import Guarantee
 from ipfin.guarantees.schemas import (
+    GuaranteeCallIn,
     GuaranteeDecisionIn,
     GuaranteeIn,
     GuaranteeOut,
@@ -47,6 +48,10 @@ def _out(g: Guarantee) -> dict[str, Any]:
         "cap": money_str(Decimal(g.cap)),
         "fee_rate": ratio_text(Decimal(g.fee_rate)),
         "period_months": g.period_months,
+        "liability": g.liability,
+        "liability_label": str(g.get_liability_display()),
+        "sued_on": g.sued_on,
+        "enforcement_ref": g.enforcement_ref,
         "period_end": services.period_end(g, g.loan),
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on,
@@ -68,7 +73,8 @@ def _fresh(request: HttpRequest, g: Guarantee) -> dict[str, Any]:
 def guarantee_request(request: HttpRequest, payload: GuaranteeIn) -> Status[dict[str, Any]]:
     """The lending bank asks a guarantor to cover `share` of the loan's loss up to `cap`, for a
     fee of `fee_rate` a year of the principal over the loan's term (charged on disbursement), as
-    a joint-liability guarantee (连带责任保证) for `period_months` after the loan falls due.
+    a joint-liability guarantee (连带责任保证) or, `liability` "general", a general one (一般保证),
+    for `period_months` after the loan falls due.
     404 for a loan not the bank's; 409 `guarantee_exists` while another is asked for or in force,
     `loan_state_invalid` for a closed, written-off or declined loan; 422 naming the field."""
     g = services.guarantee_request(actor=request.user, **payload.dict())
@@ -104,12 +110,21 @@ def guarantee_decide(
 
 
 @router.post("/guarantees/{guarantee_id}/call", response=GuaranteeOut)
-def guarantee_call(request: HttpRequest, guarantee_id: int) -> dict[str, Any]:
+def guarantee_call(
+    request: HttpRequest, guarantee_id: int, payload: GuaranteeCallIn | None = None
+) -> dict[str, Any]:
     """The bank calls the guarantee once the loan is classified 次级, 可疑 or 损失 (else 409
-    `loan_not_non_performing`) and within the guarantee period (else 409
-    `guarantee_period_expired`, 民法典 arts. 692, 693): the loss is the principal outstanding, the
-    guarantor owes share × loss within the cap."""
-    return _fresh(request, services.guarantee_call(actor=request.user, guarantee=guarantee_id))
+    `loan_not_non_performing`): a joint-liability guarantee within the guarantee period (else
+    409 `guarantee_period_expired`, 民法典 arts. 692, 693 ¶2); a general one with `sued_on`
+    within the period (409 `guarantee_period_expired` after it, art. 693 ¶1; 422
+    `sued_on_required`) and `enforcement_ref` (422 `enforcement_required`, art. 687 ¶2), which a
+    joint one does not take (422 `not_general_guarantee`). The loss is the principal
+    outstanding, the guarantor owes share × loss within the cap."""
+    grounds = payload.dict() if payload is not None else {}
+    return _fresh(
+        request,
+        services.guarantee_call(actor=request.user, guarantee=guarantee_id, **grounds),
+    )
 
 
 @router.post("/guarantees/{guarantee_id}/pay", response=GuaranteeOut)

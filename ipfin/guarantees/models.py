@@ -27,6 +27,14 @@ class GuaranteeStateChoices(models.TextChoices):
 LIVE_STATES = ("requested", "issued", "called", "paid")
 
 
+class LiabilityChoices(models.TextChoices):
+    # 民法典 art. 688: the guarantor is liable as the debtor is, called once the debt is not paid.
+    JOINT = "joint", _("连带责任保证")
+    # 民法典 art. 687: the guarantor may refuse until the debt was tried (or arbitrated) and
+    # enforcement on the debtor's property still left it unpaid (先诉抗辩权).
+    GENERAL = "general", _("一般保证")
+
+
 class Guarantee(models.Model):
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.PROTECT, related_name="guarantees", verbose_name=_("贷款")
@@ -51,6 +59,14 @@ class Guarantee(models.Model):
     fee_rate = models.DecimalField(_("年担保费率"), max_digits=11, decimal_places=10)
     # 保证期间 (民法典 art. 692): months after the loan falls due (six where none was agreed).
     period_months = models.PositiveSmallIntegerField(_("保证期间（月）"), default=6)
+    liability = models.CharField(
+        _("保证方式"), max_length=8, choices=LiabilityChoices.choices, default="joint"
+    )
+    # A general guarantee's call (民法典 arts. 687, 693 ¶1): the day the bank sued the borrower
+    # (or applied for arbitration), within the guarantee period, and the court's ruling that
+    # enforcement left the debt unpaid (or the art. 687 ¶2 ground that dispenses with it).
+    sued_on = models.DateField(_("起诉或申请仲裁日"), null=True, blank=True)
+    enforcement_ref = models.CharField(_("执行结果或免于先诉的情形"), max_length=200, blank=True)
     fee = models.DecimalField(_("担保费"), max_digits=15, decimal_places=2, null=True, blank=True)
     fee_charged_on = models.DateField(_("担保费收取日"), null=True, blank=True)
     decline_reason = models.CharField(_("拒绝理由"), max_length=500, blank=True)

@@ -26,6 +26,28 @@ class GuaranteeIn(Schema):
         "falls due: the bank calls the guarantee within it or the guarantor is discharged (art. "
         "693); omitted: six, the statute's when none is agreed",
     )
+    liability: Literal["joint", "general"] = Field(
+        "joint",
+        description="保证方式 as the contract agrees: joint (连带责任保证, 民法典 art. 688; the "
+        "default) or general (一般保证, art. 687: called only after the borrower was sued and "
+        "enforcement left the debt unpaid)",
+    )
+
+
+class GuaranteeCallIn(Schema):
+    sued_on: IsoDate | None = Field(
+        None,
+        description="general guarantee only (required; 422 not_general_guarantee for a joint "
+        "one): the day the bank sued the borrower or applied for arbitration, not after today, "
+        "within the guarantee period (民法典 art. 693 ¶1)",
+    )
+    enforcement_ref: str | None = Field(
+        None,
+        max_length=200,
+        description="general guarantee only (required): the ruling that enforcement on the "
+        "borrower's property left the debt unpaid (e.g. 终结本次执行程序裁定书's number), or the "
+        "民法典 art. 687 ¶2 ground that dispenses with it",
+    )
 
 
 class GuaranteeDecisionIn(Schema):
@@ -52,6 +74,10 @@ class GuaranteeOut(Schema):
     cap: str
     fee_rate: str
     period_months: int = Field(..., description="the guarantee period, months after the due day")
+    liability: Literal["joint", "general"] = Field(..., description="保证方式")
+    liability_label: str
+    sued_on: IsoDate | None = Field(..., description="general guarantee: the borrower sued on")
+    enforcement_ref: str = Field(..., description="general guarantee: the enforcement's outcome")
     period_end: IsoDate | None = Field(
         ..., description="the last day it may be called (None before the loan is disbursed)"
     )

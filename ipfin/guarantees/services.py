@@ -12,9 +12,12 @@ the other party told.
   receiver of ipfin.loans.signals.loan_disbursed, in the disbursement's transaction).
 - `guarantee_call` (the bank): on default — the loan classified 次级, 可疑 or 损失 — and within
   the guarantee period (保证期间: `period_months` after the loan falls due, six where none was
-  agreed, 民法典 art. 692; after it 409 `guarantee_period_expired`, art. 693 ¶2: the platform's
-  guarantees are joint-liability guarantees, 连带责任保证, art. 688), the loss is the principal
-  outstanding; the guarantor owes its part (share × loss within the cap).
+  agreed, 民法典 art. 692; after it 409 `guarantee_period_expired`, art. 693 ¶2, for a
+  joint-liability guarantee, 连带责任保证, art. 688, the default), the loss is the principal
+  outstanding; the guarantor owes its part (share × loss within the cap). A general guarantee
+  (一般保证, art. 687; `liability` "general" at the request) is called with the day the bank
+  sued the borrower, within the period (art. 693 ¶1), and the ruling that enforcement left the
+  debt unpaid or the art. 687 ¶2 ground that dispenses with it (`_general_call_grounds`).
 - `guarantee_pay` (the guarantor): pays what is due, dated.
 - `guarantee_recover` (the bank), once the loan is closed, or written off with its pledge sold
   or released (409 `recovery_pending` before), and `guarantee_settle_after_sale` (a sale of the
@@ -47,7 +50,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, invalid
-from ipfin.common.inputs import amount_in, decimal_in, int_in
+from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.guarantees.domain import (
     DEFAULT_PERIOD_MONTHS,
@@ -59,7 +62,7 @@ from ipfin.guarantees.domain import (
     guarantee_period_end,
     guarantor_part,
 )
-from ipfin.guarantees.models import LIVE_STATES, Guarantee
+from ipfin.guarantees.models import LIVE_STATES, Guarantee, LiabilityChoices
 from ipfin.loans.domain.status import NON_PERFORMING, LoanState, RiskCategory
 from ipfin.loans.models import Loan
 from ipfin.loans.selectors import loan_list
@@ -93,6 +96,9 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
         "cap": money_str(Decimal(g.cap)),
         "fee_rate": ratio_text(Decimal(g.fee_rate)),
         "period_months": g.period_months,
+        "liability": g.liability,
+        "sued_on": g.sued_on.isoformat() if g.sued_on else None,
+        "enforcement_ref": g.enforcement_ref,
         "fee": money_str_or_none(g.fee),
         "fee_charged_on": g.fee_charged_on.isoformat() if g.fee_charged_on else None,
         "loss": money_str_or_none(g.loss),
@@ -166,11 +172,13 @@ def guarantee_request(
     cap: Any,
     fee_rate: Any,
     period_months: Any = None,
+    liability: Any = None,
 ) -> Guarantee:
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
     loan_pk = int_in(loan_id, "loan_id")
     months = _period_months(period_months)
+    kind = _liability(liability)
     terms = GuaranteeTerms.parse(decimal_in(share, "share"), cap, decimal_in(fee_rate, "fee_rate"))
     guarantor = Organisation.objects.filter(
         pk=int_in(guarantor_id, "guarantor_id"), kind=OrganisationKind.GUARANTOR
@@ -203,6 +211,7 @@ def guarantee_request(
                     cap=terms.cap,
                     fee_rate=terms.fee_rate,
                     period_months=months,
+                    liability=kind,
                     requested_by=actor,
                 )
         except IntegrityError:  # a concurrent request on the loan won
@@ -219,6 +228,95 @@ def guarantee_request(
             f"{money_str(terms.cap)} yuan).",
         )
     return g
+
+
+def _liability(raw: Any) -> str:
+    """The guarantee's liability (保证方式): joint (连带责任保证) where none is given, the
+    platform's guarantors' practice; general (一般保证) when the bank's contract says so. The
+    statute reads a contract silent on it as general (民法典 art. 686 ¶2): the bank states which
+    its contract agrees. 422 `liability_invalid` otherwise."""
+    if raw in (None, ""):
+        return LiabilityChoices.JOINT.value
+    if raw not in LiabilityChoices.values:
+        raise invalid(
+            "liability",
+            "liability_invalid",
+            "保证方式应为连带责任保证（joint）或一般保证（general）。",
+            "liability is joint or general.",
+        )
+    return str(raw)
+
+
+def _general_call_grounds(
+    g: Guarantee, last_day: date | None, day: date, sued_on: Any, enforcement_ref: Any
+) -> tuple[date | None, str]:
+    """What a call states of the borrower's suit and its enforcement: required of a general
+    guarantee, refused of a joint one (422 `not_general_guarantee`).
+
+    A general guarantor may refuse until the debt was tried or arbitrated and enforcement on the
+    borrower's property left it unpaid (民法典 art. 687 ¶2; or one of that paragraph's grounds
+    that dispense with it: the borrower's whereabouts unknown with no property to enforce on, its
+    bankruptcy accepted by a court, proof its property cannot pay, the guarantor's written
+    waiver): 422 `enforcement_required` without the ruling or the ground. It is discharged when
+    the bank did not sue the borrower (or apply for arbitration) within the guarantee period
+    (art. 693 ¶1): 422 `sued_on_required` without that day, 409 `guarantee_period_expired` for
+    a day after the period; the call itself may come later."""
+    general = g.liability == LiabilityChoices.GENERAL
+    ref = enforcement_ref.strip() if isinstance(enforcement_ref, str) else ""
+    if not general:
+        if sued_on not in (None, "") or ref:
+            raise invalid(
+                "sued_on" if sued_on not in (None, "") else "enforcement_ref",
+                "not_general_guarantee",
+                "连带责任保证的索赔无须先起诉借款人并执行（民法典第六百八十八条），请勿填写。",
+                "A joint-liability guarantee is called without first suing the borrower (Civil "
+                "Code art. 688): leave sued_on and enforcement_ref out.",
+            )
+        return None, ""
+    if sued_on in (None, ""):
+        raise invalid(
+            "sued_on",
+            "sued_on_required",
+            "一般保证须写明在保证期间内对借款人提起诉讼或者申请仲裁之日（民法典第六百九十三条）。",
+            "A general guarantee is called with the day the bank sued the borrower (or applied "
+            "for arbitration) within the guarantee period (Civil Code art. 693).",
+        )
+    sued = date_in(sued_on, "sued_on")
+    if sued > day:
+        raise invalid(
+            "sued_on", "date_in_future", "起诉日不能晚于今日。", "sued_on is after today."
+        )
+    if not ref or len(ref) > 200:
+        raise invalid(
+            "enforcement_ref",
+            "enforcement_required",
+            "一般保证须写明就借款人财产依法强制执行仍不能履行的裁定（如终结本次执行程序裁定书文号），"
+            "或民法典第六百八十七条第二款规定的情形（不超过 200 字）。",
+            "A general guarantee is called with the ruling that enforcement on the borrower's "
+            "property left the debt unpaid, or the Civil Code art. 687 ¶2 ground that dispenses "
+            "with it (at most 200 characters).",
+        )
+    if last_day is not None and sued > last_day:
+        raise _period_expired(g, last_day, general=True)
+    return sued, ref
+
+
+def _period_expired(g: Guarantee, last_day: date, *, general: bool) -> Conflict:
+    """The guarantee period ended without what keeps the guarantor bound (民法典 art. 693): a
+    general guarantee's suit of the borrower (¶1), a joint one's call (¶2)."""
+    if general:
+        zh_what, en_what = "银行未在期间内对借款人提起诉讼或者申请仲裁", "the bank did not sue"
+    else:
+        zh_what, en_what = "银行未在期间内索赔", "the guarantee was not called"
+    return Conflict(
+        f"保证期间已于 {last_day} 届满（主债务履行期限届满后 {g.period_months} 个月，"
+        f"民法典第六百九十二条、第六百九十三条），{zh_what}，担保机构不再承担保证责任。",
+        f"The guarantee period ended on {last_day} ({g.period_months} months after the loan fell "
+        f"due; Civil Code arts. 692, 693) and {en_what} within it: the guarantor no longer bears "
+        "the guarantee.",
+        code="guarantee_period_expired",
+        extra={"period_end": last_day.isoformat()},
+    )
 
 
 def _period_months(raw: Any) -> int:
@@ -363,7 +461,12 @@ def charge_fee_on_disbursement(*, loan: Loan, actor: User) -> Guarantee | None:
 
 
 def guarantee_call(
-    *, actor: User, guarantee: Guarantee | int, today: date | None = None
+    *,
+    actor: User,
+    guarantee: Guarantee | int,
+    today: date | None = None,
+    sued_on: Any = None,
+    enforcement_ref: Any = None,
 ) -> Guarantee:
     require(actor, Perm.LOAN_MANAGE)
     bank = acting_organisation(actor)
@@ -374,19 +477,12 @@ def guarantee_call(
             raise _wrong_state(g, "索赔")
         loan = Loan.objects.get(pk=g.loan_id)
         last_day = period_end(g, loan)
-        if last_day is not None and day > last_day:
+        sued, ref = _general_call_grounds(g, last_day, day, sued_on, enforcement_ref)
+        if g.liability == LiabilityChoices.JOINT and last_day is not None and day > last_day:
             # 民法典 art. 693 ¶2: not called within the guarantee period, the joint-liability
             # guarantor no longer bears the guarantee. Before, a guarantee was called 20 months
             # after its loan fell due, the guarantor owing 200,000.00 the law discharged.
-            raise Conflict(
-                f"保证期间已于 {last_day} 届满（主债务履行期限届满后 {g.period_months} 个月，"
-                "民法典第六百九十二条、第六百九十三条），担保机构不再承担保证责任。",
-                f"The guarantee period ended on {last_day} ({g.period_months} months after the "
-                "loan fell due; Civil Code arts. 692, 693): the guarantor no longer bears the "
-                "guarantee.",
-                code="guarantee_period_expired",
-                extra={"period_end": last_day.isoformat()},
-            )
+            raise _period_expired(g, last_day, general=False)
         if RiskCategory(loan.classification) not in NON_PERFORMING or loan.disbursed_on is None:
             raise Conflict(
                 "只能在贷款被分类为次级、可疑或损失后向担保机构索赔"
@@ -399,6 +495,7 @@ def guarantee_call(
         g.loss = Decimal(loan.outstanding_principal)
         g.due = guarantor_part(Decimal(g.loss), _terms(g))
         g.state = "called"
+        g.sued_on, g.enforcement_ref = sued, ref
         g.save()
         audit_record(actor=actor, action="guarantee.call", obj=g, before=before, after=_snapshot(g))
         zh, en = _label(g)

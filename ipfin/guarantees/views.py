@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login
 from ipfin.guarantees import selectors, services
-from ipfin.guarantees.forms import DeclineForm, GuaranteeRequestForm
-from ipfin.guarantees.models import Guarantee
+from ipfin.guarantees.forms import DeclineForm, GeneralCallForm, GuaranteeRequestForm
+from ipfin.guarantees.models import Guarantee, LiabilityChoices
 from ipfin.loans.selectors import loan_list
 from ipfin.web.templatetags.ipfin_web import yuan
 from ipfin.web.views import domain_errors, run_action
@@ -99,6 +99,7 @@ def _detail(
         "can_call": lender and g.state == "issued",
         "period_end": services.period_end(g, g.loan),
         "decline_form": given.get("decline_form") or DeclineForm(),
+        "call_form": given.get("call_form") or GeneralCallForm(),
         "action_error": given.get("error", ""),
     }
     return render(request, "guarantees/detail.html", context, status=status)
@@ -112,12 +113,16 @@ def guarantee_detail(request: HttpRequest, guarantee_id: int) -> HttpResponse:
 
 
 def _action(
-    request: HttpRequest, guarantee_id: int, run: Callable[[], str], form: Any = None
+    request: HttpRequest,
+    guarantee_id: int,
+    run: Callable[[], str],
+    form: Any = None,
+    key: str = "decline_form",
 ) -> HttpResponse:
     selectors.guarantee_get(actor=request.user, guarantee_id=guarantee_id)  # 404 for strangers
 
     def refused(status: int, error: str) -> HttpResponse:
-        return _detail(request, guarantee_id, status, decline_form=form, error=error)
+        return _detail(request, guarantee_id, status, **{key: form, "error": error})
 
     return run_action(
         request,
@@ -165,11 +170,19 @@ def guarantee_decline(request: HttpRequest, guarantee_id: int) -> HttpResponse:
 @domain_errors
 @require_POST
 def guarantee_call(request: HttpRequest, guarantee_id: int) -> HttpResponse:
-    def run() -> str:
-        g = services.guarantee_call(actor=require_login(request.user), guarantee=guarantee_id)
-        return _("已向担保机构索赔：应代偿 %(due)s。") % {"due": yuan(g.due)}
+    g = selectors.guarantee_get(actor=request.user, guarantee_id=guarantee_id)
+    # A general guarantee's call states the borrower's suit and its enforcement; a joint one's
+    # takes nothing (the service refuses either the other way).
+    form = GeneralCallForm(request.POST) if g.liability == LiabilityChoices.GENERAL else None
 
-    return _action(request, guarantee_id, run)
+    def run() -> str:
+        grounds = form.cleaned_data if form is not None else {}
+        called = services.guarantee_call(
+            actor=require_login(request.user), guarantee=guarantee_id, **grounds
+        )
+        return _("已向担保机构索赔：应代偿 %(due)s。") % {"due": yuan(called.due)}
+
+    return _action(request, guarantee_id, run, form, key="call_form")
 
 
 @login_required

@@ -327,3 +327,124 @@ def test_minfadian_art692_art693_a_guarantee_is_called_within_its_period_or_not_
     assert called.state == "called"
     page = api_client(guarantor_user).get(f"{URL}/{gid}").json()
     assert page["period_end"] == last_day
+
+
+def _issued_and_defaulted(issuer: Any, gid: int, loan: Loan, bank_user: User, day: date) -> None:
+    """The guarantee issued, its loan disbursed on `day` and classified 次级 the same day."""
+    issuer.post_json(f"{URL}/{gid}/decision", {"decision": "issue"})
+    loans.loan_disburse(actor=bank_user, loan=loan, today=day)
+    loans.loan_classify_manual(
+        actor=bank_user,
+        loan=Loan.objects.get(pk=loan.pk),
+        category="substandard",
+        reason="借款人停产",
+        today=day,
+    )
+
+
+def test_minfadian_art687_art693_a_general_guarantee_is_called_after_suit_and_enforcement(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    client_for: Callable[[User], Any],
+    today: date,
+) -> None:
+    """The platform knew only joint-liability guarantees: a general guarantee (一般保证), the
+    statute's reading of a contract silent on it (art. 686 ¶2), was called on default like a
+    joint one, though its guarantor may refuse until the borrower was sued and enforcement left
+    the debt unpaid (art. 687 ¶2), and it was refused after the period though the bank had sued
+    the borrower within it (art. 693 ¶1: that, not the call, keeps a general guarantor bound).
+    Now the request says which it is; a general guarantee's call states the suit's day and the
+    enforcement's outcome, checked against the period; a joint one's takes neither."""
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    wrong = ask(bank, approved, guarantor, liability="both")
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "invalid_input")
+    asked = ask(bank, approved, guarantor, liability="general")
+    assert asked.status_code == 201, asked.content
+    assert (asked.json()["liability"], asked.json()["liability_label"]) == ("general", "一般保证")
+    gid = asked.json()["id"]
+    _issued_and_defaulted(issuer, gid, approved, bank_a_user, today)
+    call = f"{URL}/{gid}/call"
+    bare = bank.post_json(call, {})
+    assert (bare.status_code, bare.json()["code"], bare.json()["field"]) == (
+        422,
+        "sued_on_required",
+        "sued_on",
+    )
+    sued = {"sued_on": today.isoformat()}
+    unenforced = bank.post_json(call, sued)
+    assert (unenforced.status_code, unenforced.json()["code"]) == (422, "enforcement_required")
+    future = {"sued_on": (today + timedelta(days=1)).isoformat(), "enforcement_ref": "x"}
+    assert bank.post_json(call, future).json()["code"] == "date_in_future"
+    assert Guarantee.objects.get(pk=gid).state == "issued"
+    # The UI's call form asks the same, its refusal next to the field.
+    page = client_for(bank_a_user)
+    form = page.get(f"/guarantees/{gid}/").content.decode()
+    assert "一般保证" in form and 'name="sued_on"' in form and 'name="enforcement_ref"' in form
+    refused = page.post(f"/guarantees/{gid}/call/", {"sued_on": today.isoformat()})
+    assert refused.status_code == 400 and "errorlist" in refused.content.decode()
+    called = bank.post_json(call, {**sued, "enforcement_ref": "（2026）京0108执恢123号终本裁定"})
+    assert called.status_code == 200, called.content
+    body = called.json()
+    assert (body["state"], body["sued_on"]) == ("called", today.isoformat())
+    assert body["enforcement_ref"] == "（2026）京0108执恢123号终本裁定"
+    record = AuditRecord.objects.filter(action="guarantee.call").get()
+    assert record.after["sued_on"] == today.isoformat() and record.after["liability"] == "general"
+
+
+def test_minfadian_art693_a_general_guarantee_sued_within_the_period_is_called_after_it(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """Sued within the period, the bank calls after it; sued after it, the guarantor is
+    discharged (409 naming the period's end); a joint guarantee takes no suit."""
+    from ipfin.common.errors import Conflict
+    from ipfin.guarantees.services import guarantee_call
+
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    gid = ask(bank, approved, guarantor, liability="general").json()["id"]
+    _issued_and_defaulted(issuer, gid, approved, bank_a_user, today)
+    last_day = date.fromisoformat(bank.get(f"{URL}/{gid}").json()["period_end"])
+    later = last_day + timedelta(days=200)
+    g = Guarantee.objects.get(pk=gid)
+    with pytest.raises(Conflict) as late:
+        guarantee_call(
+            actor=bank_a_user, guarantee=g, today=later,
+            sued_on=last_day + timedelta(days=1), enforcement_ref="终本裁定",
+        )  # fmt: skip
+    assert (late.value.code, late.value.extra["period_end"]) == (
+        "guarantee_period_expired",
+        last_day.isoformat(),
+    )
+    called = guarantee_call(
+        actor=bank_a_user, guarantee=g, today=later, sued_on=last_day, enforcement_ref="终本裁定"
+    )
+    assert called.state == "called" and called.sued_on == last_day
+
+
+def test_minfadian_art688_a_joint_guarantee_is_called_without_a_suit(
+    approved: Loan,
+    guarantor: Organisation,
+    guarantor_user: User,
+    bank_a_user: User,
+    api_client: Callable[..., Any],
+    today: date,
+) -> None:
+    """A joint-liability guarantee (the default) is called on default as it was; a suit or an
+    enforcement stated with it is refused rather than stored as if it mattered."""
+    bank, issuer = api_client(bank_a_user), api_client(guarantor_user)
+    asked = ask(bank, approved, guarantor).json()
+    assert (asked["liability"], asked["liability_label"]) == ("joint", "连带责任保证")
+    _issued_and_defaulted(issuer, asked["id"], approved, bank_a_user, today)
+    call = f"{URL}/{asked['id']}/call"
+    for extra in ({"sued_on": today.isoformat()}, {"enforcement_ref": "终本裁定"}):
+        refused = bank.post_json(call, extra)
+        assert (refused.status_code, refused.json()["code"]) == (422, "not_general_guarantee")
+    called = bank.post_json(call, {})
+    assert called.status_code == 200 and called.json()["sued_on"] is None
