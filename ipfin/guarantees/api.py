@@ -116,10 +116,11 @@ def guarantee_call(
     """The bank calls the guarantee once the loan is classified 次级, 可疑 or 损失 (else 409
     `loan_not_non_performing`): a joint-liability guarantee within the guarantee period (else
     409 `guarantee_period_expired`, 民法典 arts. 692, 693 ¶2); a general one with `sued_on`
-    within the period (409 `guarantee_period_expired` after it, art. 693 ¶1; 422
-    `sued_on_required`) and `enforcement_ref` (422 `enforcement_required`, art. 687 ¶2), which a
-    joint one does not take (422 `not_general_guarantee`). The loss is the principal
-    outstanding, the guarantor owes share × loss within the cap."""
+    within the period, not after today (409 `guarantee_period_expired` after the period, art. 693
+    ¶1; 422 `sued_on_required`, `date_in_future`) and `enforcement_ref` (422
+    `enforcement_required`, art. 687 ¶2), which a joint one does not take (422
+    `not_general_guarantee`). The loss is the principal outstanding, the guarantor owes share ×
+    loss within the cap."""
     grounds = payload.dict() if payload is not None else {}
     return _fresh(
         request,

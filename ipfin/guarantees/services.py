@@ -730,8 +730,10 @@ def guarantee_cover(*, loan: Loan, day: date | None = None) -> ContractCover | N
     """The loan's guarantee that bears part of its loss, as a compensation claim is filed on
     `day`: one issued, called, paid, or settled by its own recovery (its share of the loss
     stands; the settlement then leaves that guarantee as it was settled); a requested or
-    declined one covers nothing, nor one only issued whose guarantee period ended before `day`
-    (民法典 art. 693 ¶2: never called, it is discharged). `day` None: any day."""
+    declined one covers nothing, nor a joint one only issued whose guarantee period ended before
+    `day` (民法典 art. 693 ¶2: never called, it is discharged). A general one stays: it binds its
+    guarantor past the period when the bank sued the borrower within it (art. 693 ¶1), which the
+    platform learns only at a call. `day` None: any day."""
     g = (
         Guarantee.objects.filter(loan_id=loan.pk, state__in=("issued", "called", "paid", "settled"))
         .order_by("-id")
@@ -740,7 +742,8 @@ def guarantee_cover(*, loan: Loan, day: date | None = None) -> ContractCover | N
     if g is None:
         return None
     last_day = period_end(g, loan)
-    if g.state == "issued" and day is not None and last_day is not None and day > last_day:
+    discharged = day is not None and last_day is not None and day > last_day
+    if g.state == "issued" and g.liability == LiabilityChoices.JOINT and discharged:
         return None
     return ContractCover("guarantor", f"guarantee:{g.pk}", Decimal(g.share), Decimal(g.cap))
 

@@ -578,6 +578,21 @@ def _lead_claim(actor: User, claim_id: Any) -> tuple[Organisation, InsuranceClai
     return lead, claim
 
 
+def _shared_by_claim(policy: Policy) -> bool:
+    """Whether a compensation claim standing on the policy's loan took the policy into its cover
+    (its settlement then fixes the insurer's part). A claim filed after the policy's term took
+    none: a notice of a loss within the term, given after it (保险法 art. 21), is then assessed
+    by the insurer as any other; it was refused for good (409 `settled_by_claim`), the claim's
+    settlement never reaching a policy it did not cover."""
+    if policy.loan_id is None:
+        return False
+    ref = f"policy:{policy.pk}"
+    covers = RiskClaim.objects.filter(loan_id=policy.loan_id).exclude(state="rejected")
+    return any(
+        c.get("ref") == ref for cover in covers.values_list("cover", flat=True) for c in cover or []
+    )
+
+
 def _assessed_unpaid(policy: Policy, *, besides: int | None = None) -> Decimal:
     """What the policy's claims assessed and not yet paid will pay (but claim `besides`): it
     counts against the sum insured as what was paid does (read under the policy's lock, which
@@ -612,12 +627,7 @@ def claim_assess(
                 )
             claim.state, claim.reject_reason = "rejected", text
         elif decision == "pay":
-            if (
-                policy.loan_id is not None
-                and RiskClaim.objects.filter(loan_id=policy.loan_id)
-                .exclude(state="rejected")
-                .exists()
-            ):
+            if _shared_by_claim(policy):
                 raise Conflict(
                     "该贷款已申请风险补偿：保险的分担由补偿申请处置后结算确定。",
                     "The loan has a compensation claim: its settlement after the disposal fixes "

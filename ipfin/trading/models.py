@@ -37,7 +37,7 @@ class DealStateChoices(models.TextChoices):
     READY = "ready", _("待交易中心登记")
     RECORDED = "recorded", _("已登记")
     REFUSED = "refused", _("质权人不同意")
-    LAPSED = "lapsed", _("已失效：卖方已不是权利人")
+    LAPSED = "lapsed", _("已失效")
 
 
 class ConsentStateChoices(models.TextChoices):

@@ -16,7 +16,15 @@ from ipfin.common.errors import NotFound
 from ipfin.common.money import money_str
 from ipfin.trading.models import Deal, Interest, Listing
 
-__all__ = ["deal_get", "deal_list", "interest_list", "listing_board", "listing_get", "trade_stats"]
+__all__ = [
+    "deal_get",
+    "deal_list",
+    "deal_went_to_buyer",
+    "interest_list",
+    "listing_board",
+    "listing_get",
+    "trade_stats",
+]
 
 
 def listing_board(*, kind: str | None = None) -> QuerySet[Listing]:
@@ -62,6 +70,20 @@ def deal_get(*, actor: Actor, deal_id: int) -> Deal:
     if found is None:
         raise NotFound("未找到该交易。", "No such deal.", code="deal_not_found")
     return found
+
+
+def deal_went_to_buyer(deal: Deal) -> bool:
+    """Whether a lapsed sale lapsed because its right went to its own buyer by another record
+    (ipfin.trading.services.deals_lapse_after_transfer), as its audit record says."""
+    from ipfin.audit.models import AuditRecord
+
+    lapse = (
+        AuditRecord.objects.filter(action="trading.deal_lapse", object_id=str(deal.pk))
+        .order_by("-id")
+        .values_list("after", flat=True)
+        .first()
+    )
+    return isinstance(lapse, dict) and lapse.get("reason") == "transferred_to_buyer"
 
 
 def trade_stats() -> list[dict[str, Any]]:

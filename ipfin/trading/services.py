@@ -310,7 +310,9 @@ def deals_lapse_after_transfer(
     no longer holds it (alone, where the deal needs that: `_seller_holds`) end as lapsed, their
     listings withdrawn (audited, both parties and any pledgee still asked told). Before, such a
     deal was refused at its record (409 `seller_not_holder`) but stayed "ready" for good, no one
-    able to end it, and its listing "dealt"."""
+    able to end it, and its listing "dealt". A sale whose right went to its own buyer by another
+    record (the office's) lapses too, for it has nothing left to record, but says so: the buyer
+    has the right (`reason` "transferred_to_buyer"), not a seller's failure to pass it."""
     live = Deal.objects.select_for_update().filter(
         listing__right=right, state__in=(DealState.AWAITING_CONSENT, DealState.READY)
     )
@@ -320,6 +322,7 @@ def deals_lapse_after_transfer(
     for deal in live.order_by("pk"):
         if _seller_holds(holders, deal.seller_id, deal.kind, deal.licence_type):
             continue
+        to_buyer = deal.kind == ListingKind.SALE and holders == {deal.counterparty_id}
         before = _deal_snapshot(deal)
         deal.state = DealState.LAPSED.value
         deal.save(update_fields=["state"])
@@ -328,19 +331,34 @@ def deals_lapse_after_transfer(
             action="trading.deal_lapse",
             obj=deal,
             before=before,
-            after={**_deal_snapshot(deal), "reason": "right_transferred"},
+            after={
+                **_deal_snapshot(deal),
+                "reason": "transferred_to_buyer" if to_buyer else "right_transferred",
+            },
         )
         listing = Listing.objects.select_for_update().get(pk=deal.listing_id)
         if listing.state != "withdrawn":
             _withdrawn(listing, actor, reason="right_transferred")
         asked = list(deal.consents.filter(state="pending").values_list("pledgee_id", flat=True))
+        if to_buyer:
+            zh = (
+                f"{right.number} 已另行登记转让给交易 #{deal.pk} 的买方："
+                "该交易无须再由交易中心登记，已结束。"
+            )
+            en = (
+                f"{right.number} was transferred to the buyer of deal #{deal.pk} by another "
+                "record: the trading centre has nothing left to record, and the deal ended."
+            )
+        else:
+            zh = (
+                f"{right.number} 已登记转让，卖方已不是其权利人：交易 #{deal.pk} 已失效，不再登记。"
+            )
+            en = (
+                f"{right.number} was transferred and the seller no longer holds it: deal "
+                f"#{deal.pk} lapsed and will not be recorded."
+            )
         notify_orgs(
-            [deal.seller_id, deal.counterparty_id, *asked],
-            deal,
-            "trading.deal_lapse",
-            f"{right.number} 已登记转让，卖方已不是其权利人：交易 #{deal.pk} 已失效，不再登记。",
-            f"{right.number} was transferred and the seller no longer holds it: deal #{deal.pk} "
-            "lapsed and will not be recorded.",
+            [deal.seller_id, deal.counterparty_id, *asked], deal, "trading.deal_lapse", zh, en
         )
 
 

@@ -233,6 +233,7 @@ def _deal_page(request: HttpRequest, deal_id: int, status: int = 200, **given: A
         and deal.state == "awaiting_consent"
         and has_perm(request.user, Perm.TRADE_CONSENT),
         "can_record": deal.state == "ready" and has_perm(request.user, Perm.TRADE_RECORD),
+        "to_buyer": deal.state == "lapsed" and selectors.deal_went_to_buyer(deal),
         "consent_form": given.get("consent_form") or ConsentForm(),
         "refuse_form": given.get("refuse_form") or RefuseForm(),
         "action_error": given.get("error", ""),

@@ -48,10 +48,12 @@ def insurer_users(
     ]
 
 
-def _guarantee(loan: Loan, bank_user: User, guarantor_user: User, *, cap: str) -> Guarantee:
+def _guarantee(
+    loan: Loan, bank_user: User, guarantor_user: User, *, cap: str, liability: str = "joint"
+) -> Guarantee:
     asked = guarantees.guarantee_request(
         actor=bank_user, loan_id=loan.pk, guarantor_id=guarantor_user.organisation_id,
-        share="0.3", cap=cap, fee_rate="0.015",
+        share="0.3", cap=cap, fee_rate="0.015", liability=liability,
     )  # fmt: skip
     return guarantees.guarantee_decide(actor=guarantor_user, guarantee=asked, decision="issue")
 
@@ -489,10 +491,13 @@ def test_a_guarantee_never_called_in_its_period_bears_no_share_of_a_later_claim_
 ) -> None:
     """The loan fell due on 2025-04-15; its guarantee's period (six months, none agreed) ended on
     2025-10-15 without a call: the guarantor is discharged (民法典 art. 693 ¶2). A compensation
-    claim filed after that splits the loss without it; one filed within it counts it."""
-    late_loan, loan = npl_loan(), npl_loan()
+    claim filed after that splits the loss without it; one filed within it counts it. A general
+    guarantee stays in a claim filed after its period: the bank's suit of the borrower within the
+    period keeps its guarantor bound (art. 693 ¶1), and it can still be called then."""
+    late_loan, loan, general_loan = npl_loan(), npl_loan(), npl_loan()
     for each in (late_loan, loan):
         _guarantee(each, bank_a_user, guarantor_user, cap="60000.00")
+    _guarantee(general_loan, bank_a_user, guarantor_user, cap="60000.00", liability="general")
     late = claim_file(
         actor=bank_a_user, loan_id=late_loan.pk, scheme_id=scheme.pk, today=date(2025, 10, 16)
     )
@@ -500,6 +505,10 @@ def test_a_guarantee_never_called_in_its_period_bears_no_share_of_a_later_claim_
     assert late.share_guarantor == D("0.2")  # the scheme's own share, as with no guarantee
     claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
     assert [c["party"] for c in claim.cover] == ["guarantor"]
+    general = claim_file(
+        actor=bank_a_user, loan_id=general_loan.pk, scheme_id=scheme.pk, today=date(2025, 10, 16)
+    )
+    assert [c["party"] for c in general.cover] == ["guarantor"]
 
 
 def _paid_then_assessed(
@@ -611,3 +620,49 @@ def test_an_assessed_claim_is_cut_to_what_the_settled_part_leaves_seed004_8(
     policy.refresh_from_db()
     assert paid.state == "paid" and policy.paid_out == D("33600.00")
     assert policy.refund_due is None
+
+
+def test_baoxianfa_art14_21_a_notice_after_the_term_is_assessed_beside_a_claim_that_found_no_policy(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    insurer_users: list[User],
+) -> None:
+    """The policy ran to 2025-05-31; the loan's loss happened on 2025-05-20, within it; the
+    compensation claim filed on 2025-06-01 found no policy in force and split the loss without
+    it. The bank's notice of the loss, given after the term (保险法 art. 21), was taken but could
+    never be assessed (409 `settled_by_claim`: "the claim's settlement fixes the insurer's
+    part"), and the settlement never reached it. Now a claim that did not take the policy into
+    its cover leaves the insurer to assess the notice, as any other."""
+    loan = npl_loan()
+    lead, second = insurer_users
+    issued = insurance.policy_issue(
+        actor=lead,
+        data={
+            "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
+            "beneficiary_id": loan.bank_id, "loss_share": "0.2", "sum_insured": "100000.00",
+            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2025-05-31",
+            "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.4"}],
+        },
+    )  # fmt: skip
+    policy = insurance.policy_accept(actor=_bank_user(loan), policy_id=issued.pk)
+    budget("1000000.00")
+    scheme = make_scheme(mode="after_disposal")
+    claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
+    assert not [c for c in claim.cover or [] if c["party"] == "insurer"]
+    notice = insurance.claim_notify(
+        actor=bank_a_user,
+        policy_id=policy.pk,
+        amount="80000.00",
+        description="期内违约",
+        loss_on=date(2025, 5, 20),
+        today=CLAIM_DAY,
+    )
+    assessed = insurance.claim_assess(
+        actor=lead, claim_id=notice.pk, decision="pay", loss="400000.00"
+    )
+    assert (assessed.state, assessed.payout) == ("assessed", D("80000.00"))
+    paid = insurance.claim_pay(actor=lead, claim_id=notice.pk, today=CLAIM_DAY)
+    assert paid.state == "paid"

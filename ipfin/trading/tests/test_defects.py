@@ -137,8 +137,10 @@ def test_a_former_holder_agrees_no_deal_on_its_old_listing(
     assert (deal.status_code, deal.json()["code"]) == (409, "seller_not_holder")
 
 
+@pytest.mark.parametrize("to_buyer", [False, True], ids=["to_a_third_party", "to_the_buyer"])
 def test_a_deal_lapses_when_its_right_is_transferred_before_the_record_minfadian_art597(
     make_right: Callable[..., Right],
+    make_org: Callable[..., Organisation],
     enterprise_a_user: User,
     enterprise_b_user: User,
     enterprise_b: Organisation,
@@ -147,12 +149,15 @@ def test_a_deal_lapses_when_its_right_is_transferred_before_the_record_minfadian
     api_client: Callable[..., Any],
     client_for: Callable[[User], Any],
     today: Any,
+    to_buyer: bool,
 ) -> None:
     """A deal agreed, then the right transferred by the office's record before the centre
     recorded the deal: the record was refused (409 `seller_not_holder`) but the deal stayed
-    "ready" for good, its listing "dealt", no one able to end it. Now the transfer lapses it
-    (民法典 art. 597 ¶1: the seller can no longer pass what it no longer holds), audited, the
-    listing withdrawn, both parties told; the record answers that the deal is lapsed."""
+    "ready" for good, its listing "dealt", no one able to end it. Now the transfer lapses it,
+    audited, the listing withdrawn, both parties told; the record answers that the deal is
+    lapsed. To a third party, the page gives the buyer's remedy (民法典 art. 597 ¶1: the seller
+    can no longer pass what it no longer holds); to the deal's own buyer, it says the buyer has
+    the right and nothing is left to record (no remedy quoted: ownership did pass)."""
     from ipfin.accounts.models import Notification
     from ipfin.audit.models import AuditRecord
     from ipfin.registry.services import right_event_record
@@ -160,7 +165,8 @@ def test_a_deal_lapses_when_its_right_is_transferred_before_the_record_minfadian
 
     right = make_right()
     lid, did = _agreed(api_client(enterprise_a_user), api_client(enterprise_b_user), right)
-    owners = [{"name": enterprise_b.name, "uscc": enterprise_b.uscc}]
+    taker = enterprise_b if to_buyer else make_org(name="丁科技有限公司")
+    owners = [{"name": taker.name, "uscc": taker.uscc}]
     right_event_record(
         actor=examiner, right=right, type="transfer", date=today, payload={"owners": owners}
     )
@@ -169,24 +175,27 @@ def test_a_deal_lapses_when_its_right_is_transferred_before_the_record_minfadian
     assert Listing.objects.get(pk=lid).state == "withdrawn"
     record = AuditRecord.objects.get(action="trading.deal_lapse", object_id=str(did))
     assert (record.before["state"], record.after["state"]) == ("ready", "lapsed")
-    assert record.after["reason"] == "right_transferred" and record.actor_id == examiner.pk
-    told = set(
-        Notification.objects.filter(verb="trading.deal_lapse").values_list(
-            "organisation_id", flat=True
-        )
-    )
-    assert told == {deal.seller_id, deal.counterparty_id}
+    reason = "transferred_to_buyer" if to_buyer else "right_transferred"
+    assert record.after["reason"] == reason and record.actor_id == examiner.pk
+    told = Notification.objects.filter(verb="trading.deal_lapse")
+    assert set(told.values_list("organisation_id", flat=True)) == {
+        deal.seller_id,
+        deal.counterparty_id,
+    }
+    assert ("买方" in told.first().message_zh) is to_buyer  # type: ignore[union-attr]
     refused = api_client(centre_user).post_json(f"{URL}/deals/{did}/record", {})
     assert (refused.status_code, refused.json()["code"]) == (409, "deal_state_invalid")
     shown = api_client(enterprise_a_user).get(f"{URL}/deals/{did}")
     assert shown.status_code == 200 and shown.json()["state"] == "lapsed"
     page = client_for(enterprise_b_user)
     zh = page.get(f"/trading/deals/{did}/").content.decode()
-    assert "已失效：卖方已不是权利人" in zh and "民法典第五百九十七条第一款" in zh
-    assert 'data-testid="deal-record"' not in zh
+    assert "已失效" in zh and 'data-testid="deal-record"' not in zh
+    assert ("民法典第五百九十七条第一款" in zh) is not to_buyer
+    assert ("另行登记转让给本交易的买方" in zh) is to_buyer
     page.cookies["ipfin_language"] = "en"
     en = page.get(f"/trading/deals/{did}/").content.decode()
-    assert "Lapsed: the seller no longer holds the right" in en and "art. 597" in en
+    assert "Lapsed" in en and ("art. 597" in en) is not to_buyer
+    assert ("transferred to this deal's buyer" in en) is to_buyer
 
 
 def test_recording_a_sale_does_not_lapse_the_deal_it_records(
