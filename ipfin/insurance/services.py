@@ -30,8 +30,8 @@ claim's settlement after the disposal fixes the insurer's part (`claim_from_sett
 bank's notified claim on the policy is assessed at that part, or, if the bank gave no notice, a
 claim is opened and assessed at it, in the bank's name; the lead insurer then pays it
 (`claim_pay`), split among the co-insurers. What the policy already paid or assessed counts
-towards that part (never paid twice), and while the loan has a compensation claim the lead
-insurer assesses no claim on such a policy itself (409 `settled_by_claim`).
+towards that part (never paid twice), and while a compensation claim that took the policy into
+its cover stands, the lead insurer assesses no claim on it itself (409 `settled_by_claim`).
 """
 
 from __future__ import annotations
