@@ -34,6 +34,7 @@ from ipfin.risk.domain.ratios import ratio_in
 
 __all__ = [
     "DEFAULT_PERIOD_MONTHS",
+    "MAX_ENFORCEMENT_REF",
     "MAX_PERIOD_MONTHS",
     "GuaranteeTerms",
     "Recovery",
@@ -47,6 +48,8 @@ MAX_MONTHS = 600
 # 民法典 art. 692 ¶2: no period agreed, six months from the day the principal debt falls due.
 DEFAULT_PERIOD_MONTHS = 6
 MAX_PERIOD_MONTHS = 120  # the platform's bound on an agreed period (ten years)
+# A general guarantee's call: the enforcement's ruling (its number) or the art. 687 ¶2 ground.
+MAX_ENFORCEMENT_REF = 200
 
 
 def guarantee_period_end(due_on: date, months: int) -> date:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ipfin.guarantees.domain import MAX_PERIOD_MONTHS
+from ipfin.guarantees.domain import MAX_ENFORCEMENT_REF, MAX_PERIOD_MONTHS
 from ipfin.guarantees.models import LiabilityChoices
 from ipfin.web.forms import BaseForm, DateInput, MoneyField, PercentField
 
@@ -69,7 +69,7 @@ class GeneralCallForm(BaseForm):
     )
     enforcement_ref = forms.CharField(
         label=_("执行结果或免于先诉的情形"),
-        max_length=200,
+        max_length=MAX_ENFORCEMENT_REF,
         help_text=_(
             "如终结本次执行程序裁定书文号；或民法典第六百八十七条第二款规定的情形（借款人下落不明"
             "且无财产可供执行、人民法院已受理借款人破产案件、有证据证明借款人财产不足以履行、"

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ipfin.guarantees.domain import MAX_ENFORCEMENT_REF
+
 
 class GuaranteeStateChoices(models.TextChoices):
     REQUESTED = "requested", _("待出具")
@@ -66,7 +68,9 @@ class Guarantee(models.Model):
     # (or applied for arbitration), within the guarantee period, and the court's ruling that
     # enforcement left the debt unpaid (or the art. 687 ¶2 ground that dispenses with it).
     sued_on = models.DateField(_("起诉或申请仲裁日"), null=True, blank=True)
-    enforcement_ref = models.CharField(_("执行结果或免于先诉的情形"), max_length=200, blank=True)
+    enforcement_ref = models.CharField(
+        _("执行结果或免于先诉的情形"), max_length=MAX_ENFORCEMENT_REF, blank=True
+    )
     fee = models.DecimalField(_("担保费"), max_digits=15, decimal_places=2, null=True, blank=True)
     fee_charged_on = models.DateField(_("担保费收取日"), null=True, blank=True)
     decline_reason = models.CharField(_("拒绝理由"), max_length=500, blank=True)

@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from ipfin.common.schemas import IsoDate, OrganisationRef
-from ipfin.guarantees.domain import MAX_PERIOD_MONTHS
+from ipfin.guarantees.domain import MAX_ENFORCEMENT_REF, MAX_PERIOD_MONTHS
 from ipfin.risk.schemas import MoneyText, RatioText
 
 
@@ -43,7 +43,7 @@ class GuaranteeCallIn(Schema):
     )
     enforcement_ref: str | None = Field(
         None,
-        max_length=200,
+        max_length=MAX_ENFORCEMENT_REF,
         description="general guarantee only (required): the ruling that enforcement on the "
         "borrower's property left the debt unpaid (e.g. 终结本次执行程序裁定书's number), or the "
         "民法典 art. 687 ¶2 ground that dispenses with it",

@@ -54,6 +54,7 @@ from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.guarantees.domain import (
     DEFAULT_PERIOD_MONTHS,
+    MAX_ENFORCEMENT_REF,
     MAX_PERIOD_MONTHS,
     GuaranteeTerms,
     Recovery,
@@ -286,19 +287,31 @@ def _general_call_grounds(
         raise invalid(
             "sued_on", "date_in_future", "起诉日不能晚于今日。", "sued_on is after today."
         )
-    if not ref or len(ref) > 200:
+    if not ref or len(ref) > MAX_ENFORCEMENT_REF:
         raise invalid(
             "enforcement_ref",
             "enforcement_required",
             "一般保证须写明就借款人财产依法强制执行仍不能履行的裁定（如终结本次执行程序裁定书文号），"
-            "或民法典第六百八十七条第二款规定的情形（不超过 200 字）。",
+            f"或民法典第六百八十七条第二款规定的情形（不超过 {MAX_ENFORCEMENT_REF} 字）。",
             "A general guarantee is called with the ruling that enforcement on the borrower's "
             "property left the debt unpaid, or the Civil Code art. 687 ¶2 ground that dispenses "
-            "with it (at most 200 characters).",
+            f"with it (at most {MAX_ENFORCEMENT_REF} characters).",
         )
     if last_day is not None and sued > last_day:
         raise _period_expired(g, last_day, general=True)
     return sued, ref
+
+
+def _discharged_uncalled(g: Guarantee, last_day: date | None, day: date | None) -> bool:
+    """Whether the guarantee, not yet called, is discharged on `day` by its period alone: a joint
+    one whose period ended before it (民法典 art. 693 ¶2). A general one is not: a suit of the
+    borrower within the period keeps it bound past it (¶1), which its call states."""
+    return (
+        g.liability == LiabilityChoices.JOINT
+        and day is not None
+        and last_day is not None
+        and day > last_day
+    )
 
 
 def _period_expired(g: Guarantee, last_day: date, *, general: bool) -> Conflict:
@@ -478,7 +491,7 @@ def guarantee_call(
         loan = Loan.objects.get(pk=g.loan_id)
         last_day = period_end(g, loan)
         sued, ref = _general_call_grounds(g, last_day, day, sued_on, enforcement_ref)
-        if g.liability == LiabilityChoices.JOINT and last_day is not None and day > last_day:
+        if last_day is not None and _discharged_uncalled(g, last_day, day):
             # 民法典 art. 693 ¶2: not called within the guarantee period, the joint-liability
             # guarantor no longer bears the guarantee. Before, a guarantee was called 20 months
             # after its loan fell due, the guarantor owing 200,000.00 the law discharged.
@@ -741,9 +754,7 @@ def guarantee_cover(*, loan: Loan, day: date | None = None) -> ContractCover | N
     )
     if g is None:
         return None
-    last_day = period_end(g, loan)
-    discharged = day is not None and last_day is not None and day > last_day
-    if g.state == "issued" and g.liability == LiabilityChoices.JOINT and discharged:
+    if g.state == "issued" and _discharged_uncalled(g, period_end(g, loan), day):
         return None
     return ContractCover("guarantor", f"guarantee:{g.pk}", Decimal(g.share), Decimal(g.cap))
 

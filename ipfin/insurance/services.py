@@ -786,18 +786,20 @@ def _pool(policy: Policy) -> CoInsurance:
     return CoInsurance(tuple((m.insurer_id, Decimal(m.share)) for m in members))
 
 
-def _settle_beyond_part(policy: Policy, claim: RiskClaim, part: Decimal, actor: User) -> None:
-    """What the policy paid or assessed before the settlement beyond the insurer's `part` of the
-    loss as settled: the claims assessed and not yet paid are cut to what the part leaves (in
-    the order they were given; one left nothing is rejected with the settlement as its reason),
-    and what was paid beyond the part is owed back by the bank (`Policy.refund_due`, audited,
-    the insurers and the bank told), as a guarantor's is (`guarantee_settle_by_claim`). Before,
-    an insurer that had paid 40 % of the whole principal on the bank's notice kept it when the
-    pledge's sale left the bank a smaller loss, and its assessed claims were paid in full. Under
-    the policy's lock, which every assessment and payment takes."""
+def _settle_beyond_part(
+    policy: Policy, pool: CoInsurance, claim: RiskClaim, part: Decimal, actor: User
+) -> Decimal:
+    """What the policy paid or assessed before the settlement, held against the insurer's `part`
+    of the loss as settled: the claims assessed and not yet paid are cut to what the part leaves
+    (in the order they were given; one left nothing is rejected with the settlement as its
+    reason), and what was paid beyond the part is owed back by the bank (`Policy.refund_due`,
+    audited, the insurers and the bank told), as a guarantor's is (`guarantee_settle_by_claim`).
+    Before, an insurer that had paid 40 % of the whole principal on the bank's notice kept it
+    when the pledge's sale left the bank a smaller loss, and its assessed claims were paid in
+    full. Answers what the part leaves once what was paid and what stays assessed are taken off
+    (never paid twice). Under the policy's lock, which every assessment and payment takes."""
     paid = Decimal(policy.paid_out)
     left = max(part - paid, Decimal("0.00"))
-    pool = _pool(policy)
     for assessed in (
         InsuranceClaim.objects.select_for_update().filter(policy=policy, state="assessed")
     ).order_by("id"):
@@ -833,7 +835,7 @@ def _settle_beyond_part(policy: Policy, claim: RiskClaim, part: Decimal, actor: 
         )
     refund = max(paid - part, Decimal("0.00"))
     if refund <= 0:
-        return
+        return left
     before = _snapshot(policy)
     policy.refund_due = refund
     policy.save(update_fields=["refund_due"])
@@ -850,6 +852,7 @@ def _settle_beyond_part(policy: Policy, claim: RiskClaim, part: Decimal, actor: 
         f"bears {money_str(part)} yuan and paid {money_str(paid)} yuan; the bank returns "
         f"{money_str(refund)} yuan to the insurers.",
     )
+    return left
 
 
 def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | None:
@@ -859,18 +862,16 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
     if not refs or claim.insurer_part is None:
         return None
     policy = Policy.objects.select_for_update().get(pk=int(refs[0].partition(":")[2]))
-    _settle_beyond_part(policy, claim, Decimal(claim.insurer_part), actor)
+    pool = _pool(policy)
     # The insurer's part of the loss is all it owes for it: what it paid on the policy, or has
     # assessed and not paid yet, counts towards it (a claim the bank made the usual way before
     # the settlement is not paid a second time).
-    already = Decimal(policy.paid_out) + _assessed_unpaid(policy)
+    left = _settle_beyond_part(policy, pool, claim, Decimal(claim.insurer_part), actor)
     part = min(
-        max(Decimal(claim.insurer_part) - already, Decimal("0.00")),
-        max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00")),
+        left, max(Decimal(policy.sum_insured) - Decimal(policy.paid_out), Decimal("0.00"))
     ).quantize(Decimal("0.01"))
     if part <= 0:
         return None
-    pool = _pool(policy)
     open_claim = (
         InsuranceClaim.objects.select_for_update()
         .filter(policy=policy, claimant_id=claim.bank_id, state="notified")

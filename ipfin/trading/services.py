@@ -250,7 +250,8 @@ def _listing_open(listing: Listing) -> None:
 
 
 def _withdrawn(listing: Listing, actor: User | None, **why: Any) -> None:
-    """Take the (locked, open) listing off the board, audited (`why`: what the record adds)."""
+    """Take the (locked) listing off the board, audited (`why`: what the record adds): an open
+    one, or a dealt one whose deal lapsed."""
     before = _listing_snapshot(listing)
     listing.state = "withdrawn"
     listing.save(update_fields=["state"])

@@ -37,6 +37,17 @@ def _holders(right: Any) -> list[int]:
     return list(rows.values_list("organisation_id", flat=True))
 
 
+def _sale_agreed(right: Any, seller: User, buyer: User) -> Any:
+    """The pledgor's sale of the pledged right on the trading board, agreed with `buyer` at the
+    asking price: it waits for the pledgee bank's consent (民法典 art. 444 ¶2)."""
+    offer = listing_create(
+        actor=seller,
+        data={"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000.00"},
+    )
+    interest = interest_express(actor=buyer, listing_id=offer.pk, message="拟购买")
+    return deal_agree(actor=seller, listing_id=offer.pk, interest_id=interest.pk, price="500000.00")
+
+
 @pytest.mark.parametrize(
     ("event", "payload", "code"),
     [
@@ -92,16 +103,7 @@ def test_minfadian_art444_a_right_the_pledgor_sold_with_consent_is_not_sold_agai
     listing.refresh_from_db()
     centre = make_user("centre", make_org(OrganisationKind.TRADING_CENTRE, "运营中心"))
     buyer = make_org(name="丙科技有限公司")
-    offer = listing_create(
-        actor=enterprise_a_user,
-        data={"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000.00"},
-    )
-    interest = interest_express(
-        actor=make_user("ent_c", buyer), listing_id=offer.pk, message="拟购买"
-    )
-    deal = deal_agree(
-        actor=enterprise_a_user, listing_id=offer.pk, interest_id=interest.pk, price="500000.00"
-    )
+    deal = _sale_agreed(right, enterprise_a_user, make_user("ent_c", buyer))
     deal_consent(actor=bank_a_user, deal_id=deal.pk, decision="consent", document="同意函001")
     deal_record(actor=centre, deal_id=deal.pk)
     assert _holders(right) == [buyer.pk]
@@ -164,16 +166,7 @@ def test_a_deal_awaiting_the_pledgees_consent_lapses_when_the_pledge_is_sold_min
 
     (right,) = listing.rights.all()
     buyer = make_org(name="丙科技有限公司")
-    offer = listing_create(
-        actor=enterprise_a_user,
-        data={"number": right.number, "kind": "sale", "price_kind": "fixed", "price": "500000.00"},
-    )
-    interest = interest_express(
-        actor=make_user("ent_c", buyer), listing_id=offer.pk, message="拟购买"
-    )
-    deal = deal_agree(
-        actor=enterprise_a_user, listing_id=offer.pk, interest_id=interest.pk, price="500000.00"
-    )
+    deal = _sale_agreed(right, enterprise_a_user, make_user("ent_c", buyer))
     assert deal.state == "awaiting_consent"
     bid(enterprise_b_user, D("900000.00"))
     listing.refresh_from_db()

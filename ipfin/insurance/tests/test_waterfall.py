@@ -65,15 +65,18 @@ def _bank_user(loan: Loan) -> User:
     return user
 
 
-def _policy(loan: Loan, insurers: list[User], sum_insured: str = "100000.00") -> Policy:
-    """A policy issued by the first insurer (the second co-insures) and accepted by the bank."""
+def _policy(
+    loan: Loan, insurers: list[User], sum_insured: str = "100000.00", ends_on: str = "2026-01-14"
+) -> Policy:
+    """A policy from 2025-01-15 to `ends_on`, issued by the first insurer (the second
+    co-insures) and accepted by the bank."""
     lead, second = insurers
     issued = insurance.policy_issue(
         actor=lead,
         data={
             "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
             "beneficiary_id": loan.bank_id, "loss_share": "0.2", "sum_insured": sum_insured,
-            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2026-01-14",
+            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": ends_on,
             "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.4"}],
         },
     )  # fmt: skip
@@ -637,17 +640,8 @@ def test_baoxianfa_art14_21_a_notice_after_the_term_is_assessed_beside_a_claim_t
     part"), and the settlement never reached it. Now a claim that did not take the policy into
     its cover leaves the insurer to assess the notice, as any other."""
     loan = npl_loan()
-    lead, second = insurer_users
-    issued = insurance.policy_issue(
-        actor=lead,
-        data={
-            "kind": "pledge_guarantee", "loan_id": loan.pk, "policyholder_id": loan.enterprise_id,
-            "beneficiary_id": loan.bank_id, "loss_share": "0.2", "sum_insured": "100000.00",
-            "rate": "0.01", "starts_on": "2025-01-15", "ends_on": "2025-05-31",
-            "co_insurers": [{"insurer_id": second.organisation_id, "share": "0.4"}],
-        },
-    )  # fmt: skip
-    policy = insurance.policy_accept(actor=_bank_user(loan), policy_id=issued.pk)
+    lead = insurer_users[0]
+    policy = _policy(loan, insurer_users, ends_on="2025-05-31")
     budget("1000000.00")
     scheme = make_scheme(mode="after_disposal")
     claim = claim_file(actor=bank_a_user, loan_id=loan.pk, scheme_id=scheme.pk, today=CLAIM_DAY)
