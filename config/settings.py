@@ -188,6 +188,18 @@ def _conn_max_age() -> int:
     return int(raw)
 
 
+def _prepare_threshold() -> int | None:
+    """IPFIN_DB_PREPARED_STATEMENTS: 1 (the default) lets the few queries that ask for it
+    (`ipfin.common.databases.prepared_cursor`: the pre-check's read of the register) be kept
+    prepared on their PostgreSQL connection; 0 turns that off, as Django's default does, for a
+    pooler in transaction mode that does not carry prepared statements (PgBouncer before 1.21).
+    Django's own queries bind their values in the client and are never prepared either way."""
+    raw = os.environ.get("IPFIN_DB_PREPARED_STATEMENTS", "").strip() or "1"
+    if raw not in ("0", "1"):
+        raise ImproperlyConfigured(f"IPFIN_DB_PREPARED_STATEMENTS must be 0 or 1, not {raw!r}")
+    return 5 if raw == "1" else None  # psycopg's own threshold; None: never prepare
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", _default_db),
@@ -219,6 +231,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif os.environ.get("IPFIN_TEST_DB"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["IPFIN_TEST_DB"]}
+_PREPARE_THRESHOLD = _prepare_threshold()  # read whatever the database: a typo stops the start
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _options = _database.setdefault("OPTIONS", {})
+        _options["prepare_threshold"] = _PREPARE_THRESHOLD
+        if _PREPARE_THRESHOLD is not None:
+            # A prepared statement's plan made once for any values: re-planning it for each
+            # value cost the pre-check's read as much as running it. Only the statements
+            # prepared_cursor prepares are concerned: Django's own are never prepared.
+            _options["options"] = " ".join(
+                filter(None, [_options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
+            )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

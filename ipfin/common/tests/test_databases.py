@@ -73,3 +73,101 @@ def test_the_public_query_reads_every_row_of_its_answer_from_the_replica(
     finally:
         connections[REPLICA].close()
         del connections[REPLICA]
+
+
+# --- statements kept prepared (prepared_cursor) -------------------------------------------------
+
+_PREPARED = (
+    "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s"
+)
+
+
+def _server_form(sql: str) -> str:
+    """`sql` as the server stores it once bound: %s placeholders numbered $1, $2, …"""
+    first, *rest = sql.split("%s")
+    return first + "".join(f"${i}{part}" for i, part in enumerate(rest, start=1))
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_pre_checks_read_is_prepared_once_and_planned_once(
+    right: Any,
+) -> None:
+    """register_reads runs through prepared_cursor: on PostgreSQL its statement is prepared on
+    the connection at its first run and then only executed, on one generic plan (none made per
+    call); the answer is the one Django's usual cursor gives, and the query is still counted."""
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ipfin.common.databases import prepared_cursor
+    from ipfin.pledges.selectors import _reads_sql, register_reads
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    on = date(2026, 1, 5)
+    sql = _reads_sql("postgresql", "number", 0)
+    params = [on, on, on, 0, [right.number]]
+    with connection.cursor() as plain:
+        plain.execute(sql, params)
+        expected = plain.fetchall()
+
+    def plans() -> tuple[int, int]:
+        """(generic, custom) plans of the statement on this connection so far (an earlier test
+        on the same connection may have prepared it already)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_PREPARED, [_server_form(sql)])
+            found = cursor.fetchall()
+        assert len(found) <= 1, found
+        return (found[0][1], found[0][2]) if found else (0, 0)
+
+    generic_before, custom_before = plans()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            with prepared_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                assert cursor.fetchall() == expected
+        reads = register_reads(on=on, numbers=[right.number])
+    assert len(queries) == 4
+    assert [r.pk for r in reads.rights] == [right.pk]
+    assert plans() == (generic_before + 4, custom_before)
+    assert custom_before == 0
+
+
+@pytest.mark.django_db
+def test_without_prepared_statements_the_read_is_neither_prepared_nor_different(
+    right: Any,
+) -> None:
+    """IPFIN_DB_PREPARED_STATEMENTS=0 (prepare_threshold None, Django's default, for a pooler
+    that does not carry them): prepared_cursor is Django's usual cursor, nothing is prepared."""
+    from datetime import date
+
+    from django.db import connection
+
+    from ipfin.common.databases import prepared_cursor
+    from ipfin.pledges.selectors import _reads_sql, register_reads
+
+    if connection.vendor != "postgresql":
+        with prepared_cursor(connection) as cursor:  # SQLite: Django's cursor, as ever
+            cursor.execute("SELECT 1")
+            assert cursor.fetchall() == [(1,)]
+        return
+    sql = _server_form(_reads_sql("postgresql", "number", 0))
+
+    def prepared_runs() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(_PREPARED, [sql])
+            return cursor.fetchall()
+
+    connection.ensure_connection()
+    raw = connection.connection
+    kept = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        before = prepared_runs()  # an earlier test on this connection may have prepared it
+        for _ in range(3):
+            reads = register_reads(on=date(2026, 1, 5), numbers=[right.number])
+            assert [r.pk for r in reads.rights] == [right.pk]
+        assert prepared_runs() == before
+    finally:
+        raw.prepare_threshold = kept

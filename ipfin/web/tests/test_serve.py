@@ -89,15 +89,26 @@ def test_the_command_line_is_gunicorn_with_graceful_restarts() -> None:
     assert threaded[threaded.index("--worker-class") + 1] == "gthread"
 
 
-@pytest.mark.parametrize("value", ["sixty", "-1", "1.5", "²"])
-def test_a_connection_age_that_is_not_whole_seconds_stops_the_start(value: str) -> None:
-    env = {**os.environ, "IPFIN_DB_CONN_MAX_AGE": value}
+@pytest.mark.parametrize(
+    ("variable", "value", "refusal"),
+    [
+        *(
+            ("IPFIN_DB_CONN_MAX_AGE", value, "must be a whole number of seconds")
+            for value in ["sixty", "-1", "1.5", "²"]
+        ),
+        *(("IPFIN_DB_PREPARED_STATEMENTS", value, "must be 0 or 1") for value in ["yes", "2"]),
+    ],
+)
+def test_a_database_setting_out_of_its_range_stops_the_start(
+    variable: str, value: str, refusal: str
+) -> None:
+    env = {**os.environ, variable: value}
     proc = subprocess.run(
         [sys.executable, "-m", "ipfin", "check"], env=env, capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip
     assert proc.returncode != 0
-    assert "IPFIN_DB_CONN_MAX_AGE must be a whole number of seconds" in proc.stderr
+    assert f"{variable} {refusal}" in proc.stderr
 
 
 @pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system")
