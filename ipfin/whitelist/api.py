@@ -289,6 +289,7 @@ def _batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
             for p in selectors.batch_pushes(batch, actor=actor)
         ],
         "entries": entries,
+        "left_out": batch.left_out if selectors.sees_all(actor) else [],
     }
 
 

@@ -156,6 +156,11 @@ class WhitelistBatch(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The enterprises the publication left out for a 失信 record dated after the batch was
+    # drawn up: [{"enterprise_id", "name", "uscc", "dishonesty_on"}] (services.batch_publish).
+    left_out = models.JSONField(
+        _("发布时移出"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -197,10 +197,24 @@ class BatchSummaryOut(Schema):
     published_at: dt.datetime | None
 
 
+class LeftOutOut(Schema):
+    """An enterprise the publication left out of the batch: 信用中国 listed it as a dishonest
+    judgment debtor or seriously dishonest entity on `dishonesty_on` (一票否决)."""
+
+    enterprise_id: int
+    name: str
+    uscc: str
+    dishonesty_on: IsoDate
+
+
 class BatchOut(BatchSummaryOut):
     criteria: dict[str, Any]
     pushes: list[PushOut]
     entries: list[EntryOut]
+    left_out: list[LeftOutOut] = Field(
+        description="The enterprises the publication left out for a 失信 record dated after the "
+        "batch was drawn up; the IP office's view only (empty for a bank)."
+    )
 
 
 class PushResultOut(Schema):

@@ -428,14 +428,29 @@ def _lock_batch(batch: WhitelistBatch) -> WhitelistBatch:
 
 
 def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
+    """Publish a draft batch. An enterprise with a 失信被执行人 / 严重失信主体 record of the last
+    two years on the day of publication is left out of it (一票否决, as the screening and the
+    office's acceptance of a bank's recommendation apply it): the batch may have been drawn up
+    before the record was imported. Those left out are kept on the batch (`left_out`) and in the
+    audit record; a batch they would leave empty is not published (422 `batch_empty`)."""
     require(actor, Perm.WHITELIST_MANAGE)
+    day = timezone.localdate()
     with transaction.atomic():
         locked = _lock_batch(batch)
         if locked.state != BatchState.DRAFT:
             raise Conflict(
                 "该批次已发布。", "The batch is already published.", code="batch_published"
             )
-        count = locked.entries.count()
+        dishonest = selectors.dishonest_entries(locked, day)
+        count = locked.entries.count() - len(dishonest)
+        if count == 0 and dishonest:
+            raise invalid(
+                None,
+                "batch_empty",
+                "批次中的企业均有失信记录，发布时将全部移出，不能发布。",
+                "Every enterprise of the batch has a dishonesty record and would be left out: "
+                "the batch cannot be published.",
+            )
         if count == 0:
             raise invalid(
                 None,
@@ -443,17 +458,43 @@ def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
                 "批次中没有企业，不能发布。",
                 "An empty batch cannot be published.",
             )
+        left_out = [
+            {
+                "enterprise_id": entry.enterprise_id,
+                "name": entry.enterprise.name,
+                "uscc": entry.enterprise.uscc,
+                "dishonesty_on": on.isoformat(),
+            }
+            for entry, on in dishonest
+        ]
+        WhitelistEntry.objects.filter(pk__in=[entry.pk for entry, _ in dishonest]).delete()
         locked.state = BatchState.PUBLISHED
         locked.published_at = timezone.now()
         locked.published_by = actor
-        locked.save(update_fields=["state", "published_at", "published_by"])
+        locked.left_out = left_out
+        locked.save(update_fields=["state", "published_at", "published_by", "left_out"])
         audit_record(
             actor=actor,
             action="whitelist.batch_publish",
             obj=locked,
             before={"state": BatchState.DRAFT},
-            after={"state": BatchState.PUBLISHED, "entries": count},
+            after={"state": BatchState.PUBLISHED, "entries": count, "left_out": left_out},
         )
+        # A bank whose recommendation the office had taken into the batch learns it was left out.
+        for recommendation in BankRecommendation.objects.filter(
+            batch=locked,
+            state=RecommendationState.ACCEPTED,
+            enterprise_id__in=[entry.enterprise_id for entry, _ in dishonest],
+        ).select_related("enterprise"):
+            name = recommendation.enterprise.name
+            notify_orgs(
+                [recommendation.bank_id],
+                recommendation,
+                "whitelist.recommendation_left_out",
+                f"您推荐的企业 {name} 因信用中国的失信记录，未随白名单批次“{locked.title}”发布。",
+                f"{name}, which you recommended, was left out of white-list batch "
+                f"“{locked.title}” at its publication: 信用中国 lists a dishonesty record.",
+            )
     return locked
 
 

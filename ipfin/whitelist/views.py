@@ -220,6 +220,12 @@ def _batch_page(
         "rows": selectors.entries_with_latest(batch, actor=user),
         "pushes": pushes,
         "can_publish": office and batch.state == BatchState.DRAFT,
+        # Who a publication today would leave out (a 失信 record since the batch was drawn up).
+        "leaving_out": (
+            selectors.dishonest_entries(batch, timezone.localdate())
+            if office and batch.state == BatchState.DRAFT
+            else []
+        ),
         "can_push": office and batch.state == BatchState.PUBLISHED,
         "can_follow_up": selectors.is_bank(user),
         "follow_up_form": FollowUpForm(),
