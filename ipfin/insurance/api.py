@@ -7,6 +7,8 @@
 - POST /insurance/policies/{insurance_policy_id}/claims (the policyholder or the insured bank):
   notice of a loss. GET …/claims: a policy's claims.
 - POST /insurance/claims/{insurance_claim_id}/assessment, …/pay (the lead insurer).
+- POST /insurance/policies/{insurance_policy_id}/refund-received (the lead insurer): the bank's
+  refund of what the insurers paid beyond a compensation claim's settlement came in.
 Another party's policy or claim is a 404; a step out of order a 409 `claim_state_invalid`.
 """
 
@@ -29,6 +31,7 @@ from ipfin.insurance.schemas import (
     InsuranceClaimOut,
     InsurancePolicyIn,
     InsurancePolicyOut,
+    InsuranceRefundReceivedIn,
 )
 from ipfin.risk.domain.ratios import ratio_text
 
@@ -58,6 +61,7 @@ def _policy(p: Policy) -> dict[str, Any]:
         "ends_on": p.ends_on,
         "paid_out": money_str(Decimal(p.paid_out)),
         "refund_due": money_str_or_none(p.refund_due),
+        "refund_received_on": p.refund_received_on,
         "accepted_at": p.accepted_at,
         "members": [
             {
@@ -120,6 +124,26 @@ def policy_accept(request: HttpRequest, insurance_policy_id: int) -> dict[str, A
     409 `policy_accepted` a second time, `loan_already_insured` over an accepted policy's term,
     `loan_has_claim` once a compensation claim shares the loss."""
     services.policy_accept(actor=request.user, policy_id=insurance_policy_id)
+    return _policy(selectors.policy_get(actor=request.user, policy_id=insurance_policy_id))
+
+
+@router.post(
+    "/insurance/policies/{insurance_policy_id}/refund-received", response=InsurancePolicyOut
+)
+def policy_refund_receive(
+    request: HttpRequest,
+    insurance_policy_id: int,
+    payload: InsuranceRefundReceivedIn | None = None,
+) -> dict[str, Any]:
+    """The lead insurer records the insured bank's refund (`refund_due`) as received on
+    `received_on` (default today). 404 for a policy the caller's organisation does not lead;
+    409 `no_refund_due` when nothing is owed back, `refund_received` a second time; 422
+    `date_in_future`, `date_before_policy`."""
+    services.policy_refund_receive(
+        actor=request.user,
+        policy_id=insurance_policy_id,
+        received_on=payload.received_on if payload is not None else None,
+    )
     return _policy(selectors.policy_get(actor=request.user, policy_id=insurance_policy_id))
 
 

@@ -102,3 +102,12 @@ class RejectForm(BaseForm):
     reason = forms.CharField(
         label=_("拒赔理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RefundReceivedForm(BaseForm):
+    received_on = forms.DateField(
+        label=_("收到日"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("不填则为今日。"),
+    )

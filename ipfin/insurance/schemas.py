@@ -90,6 +90,11 @@ class InsurancePolicyOut(Schema):
         description="what the insured bank returns to the insurers, once a compensation claim's "
         "settlement fixed their part below what the policy had paid; null until then",
     )
+    refund_received_on: IsoDate | None = Field(
+        ...,
+        description="the day the lead insurer recorded the bank's refund (`refund_due`) as "
+        "received; null until then",
+    )
     accepted_at: datetime.datetime | None = Field(
         ...,
         description="pledge_guarantee: when the insured bank accepted it (null: not yet, it "
@@ -130,3 +135,11 @@ class InsuranceClaimOut(Schema):
     parts: dict[str, str] = Field(..., description="the payout by insurer id (co-insurance)")
     reject_reason: str
     paid_on: IsoDate | None
+
+
+class InsuranceRefundReceivedIn(Schema):
+    received_on: IsoDate | None = Field(
+        None,
+        description="the day the bank's refund came in (default today): not after today, not "
+        "before the policy began",
+    )

@@ -95,6 +95,7 @@ def _snapshot(p: Policy) -> dict[str, Any]:
         "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
         "paid_out": money_str(Decimal(p.paid_out)),
         "refund_due": money_str_or_none(p.refund_due),
+        "refund_received_on": p.refund_received_on.isoformat() if p.refund_received_on else None,
         "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
         "members": [
             {
@@ -456,6 +457,79 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
     return policy
 
 
+def _day_up_to_today(raw: Any, field: str, zh: str, code: str, today: date | None) -> date:
+    """The day given as `field` (None or blank: today), refused after today (422 `code`)."""
+    day = today or timezone.localdate()
+    given = day if raw in (None, "") else date_in(raw, field)
+    if given > day:
+        raise invalid(
+            field, code, f"{zh}不能晚于今日（{day}）。", f"{field} cannot be after today ({day})."
+        )
+    return given
+
+
+def policy_refund_receive(
+    *, actor: User, policy_id: Any, received_on: Any = None, today: date | None = None
+) -> Policy:
+    """The lead insurer records that the insured bank's refund (`refund_due`: what the insurers
+    had paid beyond their part of a compensation claim's settlement) came in, on `received_on`
+    (None: today). A policy not the actor's insurer's as lead is a 404; one with nothing owed
+    back, a 409 `no_refund_due`; recorded already, a 409 `refund_received`; a day after today
+    or before the policy began, a 422. The insured bank and the co-insurers are told."""
+    require(actor, Perm.INSURANCE_ISSUE)
+    lead = acting_organisation(actor)
+    received = _day_up_to_today(received_on, "received_on", "收到日", "date_in_future", today)
+    with transaction.atomic():
+        policy = (
+            Policy.objects.select_for_update()
+            .filter(pk=int_in(policy_id, "policy_id"), insurer_id=lead.pk)
+            .first()
+        )
+        if policy is None:
+            raise NotFound("未找到该保单。", "No such policy.", code="policy_not_found")
+        if policy.refund_due is None or Decimal(policy.refund_due) <= 0:
+            raise Conflict(
+                f"保单 #{policy.pk} 没有银行应返还的款项。",
+                f"Policy #{policy.pk}: the bank owes the insurers nothing back.",
+                code="no_refund_due",
+            )
+        if policy.refund_received_on is not None:
+            raise Conflict(
+                f"保单 #{policy.pk} 的返还款已于 {policy.refund_received_on} 记为收到。",
+                f"Policy #{policy.pk}: the refund was recorded as received on "
+                f"{policy.refund_received_on}.",
+                code="refund_received",
+            )
+        if received < policy.starts_on:
+            raise invalid(
+                "received_on",
+                "date_before_policy",
+                f"收到日不能早于起保日（{policy.starts_on}）。",
+                f"received_on cannot be before the policy began ({policy.starts_on}).",
+            )
+        before = _snapshot(policy)
+        policy.refund_received_on = received
+        policy.refund_received_by = actor
+        policy.save(update_fields=["refund_received_on", "refund_received_by"])
+        audit_record(
+            actor=actor,
+            action="insurance.refund_receive",
+            obj=policy,
+            before=before,
+            after=_snapshot(policy),
+        )
+        amount = money_str(Decimal(policy.refund_due))
+        notify_orgs(
+            [policy.beneficiary_id, *pool_member_ids(policy)],
+            policy,
+            "insurance.refund_receive",
+            f"{lead.name} 已确认于 {received} 收到保单 #{policy.pk} 的返还款 {amount} 元。",
+            f"{lead.name} recorded the refund of {amount} yuan on policy #{policy.pk} as "
+            f"received on {received}.",
+        )
+    return policy
+
+
 def _policy_for_claimant(actor: User, policy_id: Any) -> tuple[Organisation, Policy]:
     """The policy under its row lock, if the actor's organisation is a party to it (404
     otherwise); only its policyholder or its insured bank may claim (403 for its insurers). On a
@@ -514,14 +588,7 @@ def claim_notify(
             f"Say what happened (at most {_TEXT_MAX} characters).",
         )
     day = today or timezone.localdate()
-    loss_day = day if loss_on in (None, "") else date_in(loss_on, "loss_on")
-    if loss_day > day:
-        raise invalid(
-            "loss_on",
-            "loss_in_future",
-            f"出险日不能晚于今日（{day}）。",
-            f"loss_on cannot be after today ({day}).",
-        )
+    loss_day = _day_up_to_today(loss_on, "loss_on", "出险日", "loss_in_future", day)
     with transaction.atomic():
         org, policy = _policy_for_claimant(actor, policy_id)
         if policy.awaiting_acceptance:

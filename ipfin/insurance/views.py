@@ -17,7 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require, require_login
 from ipfin.insurance import selectors, services
-from ipfin.insurance.forms import AssessForm, ClaimNoticeForm, PolicyIssueForm, RejectForm
+from ipfin.insurance.forms import (
+    AssessForm,
+    ClaimNoticeForm,
+    PolicyIssueForm,
+    RefundReceivedForm,
+    RejectForm,
+)
 from ipfin.insurance.models import InsuranceClaim, Policy
 from ipfin.web.templatetags.ipfin_web import yuan
 from ipfin.web.views import domain_errors, run_action
@@ -102,6 +108,11 @@ def _detail(request: HttpRequest, policy_id: int, status: int = 200, **given: An
         and org_id == policy.beneficiary_id
         and has_perm(request.user, Perm.LOAN_MANAGE),
         "left": policy.sum_insured - policy.paid_out,
+        "can_record_refund": lead
+        and policy.refund_due is not None
+        and policy.refund_due > 0
+        and policy.refund_received_on is None,
+        "refund_form": given.get("refund_form") or RefundReceivedForm(),
         "notice_form": given.get("notice_form") or ClaimNoticeForm(),
         "assess_form": given.get("assess_form") or AssessForm(),
         "reject_form": given.get("reject_form") or RejectForm(),
@@ -159,6 +170,22 @@ def policy_accept(request: HttpRequest, policy_id: int) -> HttpResponse:
         return _("已确认保单，该保单自即日起参与本笔贷款的风险分担。")
 
     return _act(request, policy_id, run, "notice_form")
+
+
+@login_required
+@domain_errors
+@require_POST
+def policy_refund_receive(request: HttpRequest, policy_id: int) -> HttpResponse:
+    selectors.policy_get(actor=request.user, policy_id=policy_id)  # 404 for strangers
+    form = RefundReceivedForm(request.POST)
+
+    def run() -> str:
+        services.policy_refund_receive(
+            actor=require_login(request.user), policy_id=policy_id, **form.cleaned_data
+        )
+        return _("已记录收到银行的返还款。")
+
+    return _act(request, policy_id, run, "refund_form", form)
 
 
 def _claim_policy(request: HttpRequest, claim_id: int) -> int:

@@ -553,6 +553,26 @@ def _settled_after_sale(
     )
 
 
+def _owing_back(
+    loan: Loan,
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_user: User,
+    office_user: User,
+    insurers: list[User],
+) -> tuple[Loan, Policy, InsuranceClaim, RiskClaim]:
+    """80,000.00 paid and 20,000.00 assessed on the loan's policy, then a compensation claim
+    settled after the pledge's sale: the insurers' part 33,600.00, 46,400.00 owed back."""
+    policy, _first, second = _paid_then_assessed(
+        loan, insurers, bank_user, ("80000.00", "80000.00"), ("400000.00", "400000.00")
+    )
+    assert (second.state, second.payout) == ("assessed", D("20000.00"))
+    budget("1000000.00")
+    claim = _settled_after_sale(loan, make_scheme(mode="after_disposal"), bank_user, office_user)
+    policy.refresh_from_db()
+    return loan, policy, second, claim
+
+
 def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_seed004_8(
     npl_loan: Callable[..., Loan],
     make_scheme: Callable[..., RiskScheme],
@@ -570,15 +590,10 @@ def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_s
     bank owes back (audited; the insurers and the bank told; on the policy's page and API)."""
     from ipfin.accounts.models import Notification
 
-    loan = npl_loan()
-    policy, _first, second = _paid_then_assessed(
-        loan, insurer_users, bank_a_user, ("80000.00", "80000.00"), ("400000.00", "400000.00")
+    loan, policy, second, claim = _owing_back(
+        npl_loan(), make_scheme, budget, bank_a_user, office_user, insurer_users
     )
-    assert (second.state, second.payout) == ("assessed", D("20000.00"))
-    budget("1000000.00")
-    claim = _settled_after_sale(loan, make_scheme(mode="after_disposal"), bank_a_user, office_user)
     assert (claim.loss, claim.insurer_part) == (D("168000.00"), D("33600.00"))
-    policy.refresh_from_db()
     assert (policy.paid_out, policy.refund_due) == (D("80000.00"), D("46400.00"))
     second.refresh_from_db()
     assert (second.state, second.payout) == ("rejected", None)
@@ -595,6 +610,76 @@ def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_s
     assert told == {loan.bank_id, *(u.organisation_id for u in insurer_users)}
     shown = api_client(bank_a_user).get(f"/api/v1/insurance/policies/{policy.pk}")
     assert shown.status_code == 200 and shown.json()["refund_due"] == "46400.00"
+
+
+def test_the_lead_insurer_records_the_banks_refund_as_received_once(
+    npl_loan: Callable[..., Loan],
+    make_scheme: Callable[..., RiskScheme],
+    budget: Callable[..., Any],
+    bank_a_user: User,
+    office_user: User,
+    insurer_users: list[User],
+    api_client: Callable[..., Any],
+) -> None:
+    """The 46,400.00 the bank owes back (the test above) is recorded as received by the lead
+    insurer, once, on a day not after today nor before the policy began; a co-insurer is not
+    the one to record it (404), nor the bank (403). The bank and the co-insurer are told, the
+    record is audited, and the policy's page says so."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from ipfin.accounts.models import Notification
+
+    lead, co_insurer = insurer_users
+    owing_nothing = _policy(npl_loan(), insurer_users)
+    early = api_client(lead).post_json(
+        f"/api/v1/insurance/policies/{owing_nothing.pk}/refund-received", {}
+    )
+    assert early.status_code == 409 and early.json()["code"] == "no_refund_due"
+    loan, policy, _second, _claim = _owing_back(
+        npl_loan(), make_scheme, budget, bank_a_user, office_user, insurer_users
+    )
+    assert policy.refund_due == D("46400.00")
+    path = f"/api/v1/insurance/policies/{policy.pk}/refund-received"
+
+    page = Client()
+    page.force_login(lead)
+    before = page.get(f"/insurance/{policy.pk}/").content.decode()
+    assert 'data-testid="refund-form"' in before and "尚未收到" in before
+
+    assert api_client(co_insurer).post_json(path, {}).status_code == 404
+    assert api_client(bank_a_user).post_json(path, {}).status_code == 403
+    today = timezone.localdate()
+    for day, code in (
+        (today + timedelta(days=1), "date_in_future"),
+        (policy.starts_on - timedelta(days=1), "date_before_policy"),
+    ):
+        refused = api_client(lead).post_json(path, {"received_on": day.isoformat()})
+        assert refused.status_code == 422 and refused.json()["code"] == code
+    policy.refresh_from_db()
+    assert policy.refund_received_on is None
+
+    done = api_client(lead).post_json(path, {})
+    assert done.status_code == 200, done.content
+    assert done.json()["refund_received_on"] == today.isoformat()
+    assert done.json()["refund_due"] == "46400.00"
+    again = api_client(lead).post_json(path, {"received_on": today.isoformat()})
+    assert again.status_code == 409 and again.json()["code"] == "refund_received"
+
+    record = AuditRecord.objects.get(action="insurance.refund_receive")
+    assert record.before["refund_received_on"] is None
+    assert record.after["refund_received_on"] == today.isoformat()
+    told = set(
+        Notification.objects.filter(verb="insurance.refund_receive").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    assert told == {loan.bank_id, co_insurer.organisation_id}
+    after = page.get(f"/insurance/{policy.pk}/").content.decode()
+    assert 'data-testid="refund-form"' not in after
+    assert f"已于 {today.isoformat()} 收到" in after
 
 
 def test_an_assessed_claim_is_cut_to_what_the_settled_part_leaves_seed004_8(
