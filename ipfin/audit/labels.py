@@ -206,6 +206,7 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
                 "audit", "风险补偿结算确定银行返还保险机构"
             ),
             "insurance.refund_receive": pgettext_lazy("audit", "保险机构确认收到银行返还款"),
+            "guarantee.refund_receive": pgettext_lazy("audit", "担保机构确认收到银行返还款"),
             "abs.royalty_record": pgettext_lazy("audit", "登记许可使用费应收账款"),
             "abs.programme_create": pgettext_lazy("audit", "发起资产支持专项计划"),
             "abs.programme_answer": pgettext_lazy("audit", "答复资产支持专项计划邀请"),

@@ -208,3 +208,17 @@ def file_name_in(raw: str | None, field: str = "file") -> str:
             max_length=MAX_FILE_NAME_LENGTH,
         )
     return name
+
+
+def day_up_to(raw: Any, field: str, *, today: date, label_zh: str, code: str) -> date:
+    """The day given as `field` (None or blank: `today`), refused when after `today` (422
+    `code`): the day something happened or came in, which cannot be tomorrow."""
+    given = today if raw in (None, "") else date_in(raw, field)
+    if given > today:
+        raise invalid(
+            field,
+            code,
+            f"{label_zh}不能晚于今日（{today}）。",
+            f"{field} cannot be after today ({today}).",
+        )
+    return given

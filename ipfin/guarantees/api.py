@@ -6,7 +6,8 @@
 - POST /guarantees/{guarantee_id}/decision (the guarantor): issue or decline.
 - POST /guarantees/{guarantee_id}/call (the bank, on default), …/pay (the guarantor), …/recovery
   (the bank, once the loan is closed, or written off with its pledge sold or released: what
-  comes back to the guarantor; a sale that ends the recovery settles it by itself).
+  comes back to the guarantor; a sale that ends the recovery settles it by itself),
+  …/refund-received (the guarantor: what of that came in, in one or more instalments).
 Another party's guarantee is a 404; a step out of order a 409 `guarantee_state_invalid`.
 """
 
@@ -29,6 +30,7 @@ from ipfin.guarantees.schemas import (
     GuaranteeIn,
     GuaranteeOut,
     GuaranteeRecoveryIn,
+    GuaranteeRefundReceivedIn,
 )
 from ipfin.risk.domain.ratios import ratio_text
 
@@ -62,6 +64,8 @@ def _out(g: Guarantee) -> dict[str, Any]:
         "paid_on": g.paid_on,
         "proceeds": money_str_or_none(g.proceeds),
         "refund": money_str_or_none(g.refund),
+        "refund_received": money_str(Decimal(g.refund_received)),
+        "refund_received_on": g.refund_received_on,
     }
 
 
@@ -148,5 +152,22 @@ def guarantee_recover(
         actor=request.user,
         guarantee=guarantee_id,
         proceeds=payload.proceeds if payload is not None else None,
+    )
+    return _fresh(request, g)
+
+
+@router.post("/guarantees/{guarantee_id}/refund-received", response=GuaranteeOut)
+def guarantee_refund_receive(
+    request: HttpRequest, guarantee_id: int, payload: GuaranteeRefundReceivedIn
+) -> dict[str, Any]:
+    """The guarantor records `amount` of the bank's refund (`refund`) as received on
+    `received_on` (default today); the refund may come in instalments. 404 for another party's
+    guarantee; 409 `no_refund_due` when nothing is outstanding; 422 `refund_exceeds_due` (with
+    `outstanding`), `date_in_future`, `date_before_payment`."""
+    g = services.guarantee_refund_receive(
+        actor=request.user,
+        guarantee=guarantee_id,
+        amount=payload.amount,
+        received_on=payload.received_on,
     )
     return _fresh(request, g)

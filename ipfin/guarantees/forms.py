@@ -82,3 +82,10 @@ class DeclineForm(BaseForm):
     reason = forms.CharField(
         label=_("拒绝理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RefundReceivedForm(BaseForm):
+    amount = MoneyField(label=_("收到金额（元）"))
+    received_on = forms.DateField(
+        label=_("收到日"), required=False, widget=DateInput(), help_text=_("不填则为今日。")
+    )

@@ -9,6 +9,8 @@ so that two requests at once cannot both stand."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -80,6 +82,12 @@ class Guarantee(models.Model):
     paid_on = models.DateField(_("代偿日"), null=True, blank=True)
     proceeds = models.DecimalField(_("处置回收"), max_digits=15, decimal_places=2, null=True)
     refund = models.DecimalField(_("返还担保机构"), max_digits=15, decimal_places=2, null=True)
+    # Of `refund`, what the guarantor recorded as received from the bank so far, and the day of
+    # its latest receipt (services.guarantee_refund_receive).
+    refund_received = models.DecimalField(
+        _("已收到返还款"), max_digits=15, decimal_places=2, default=Decimal("0.00")
+    )
+    refund_received_on = models.DateField(_("最近收到返还款日"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -63,6 +63,19 @@ class GuaranteeRecoveryIn(Schema):
     )
 
 
+class GuaranteeRefundReceivedIn(Schema):
+    amount: MoneyText = Field(
+        ...,
+        description="yuan of the bank's refund received (more than is still owed back: 422 "
+        "refund_exceeds_due, with outstanding)",
+    )
+    received_on: IsoDate | None = Field(
+        None,
+        description="the day it came in (default today): not after today, not before the "
+        "guarantor paid",
+    )
+
+
 class GuaranteeOut(Schema):
     id: int
     loan_id: int
@@ -92,3 +105,9 @@ class GuaranteeOut(Schema):
     paid_on: IsoDate | None
     proceeds: str | None
     refund: str | None = Field(..., description="returned to the guarantor after the disposal")
+    refund_received: str = Field(
+        ..., description="of `refund`, what the guarantor recorded as received so far"
+    )
+    refund_received_on: IsoDate | None = Field(
+        ..., description="the day of the latest receipt of the refund"
+    )

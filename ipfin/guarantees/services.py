@@ -50,7 +50,7 @@ from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.display import percent
 from ipfin.common.errors import Conflict, NotFound, invalid
-from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
+from ipfin.common.inputs import amount_in, date_in, day_up_to, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.guarantees.domain import (
     DEFAULT_PERIOD_MONTHS,
@@ -107,6 +107,8 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
         "paid": money_str_or_none(g.paid),
         "proceeds": money_str_or_none(g.proceeds),
         "refund": money_str_or_none(g.refund),
+        "refund_received": money_str(Decimal(g.refund_received)),
+        "refund_received_on": g.refund_received_on.isoformat() if g.refund_received_on else None,
     }
 
 
@@ -541,6 +543,80 @@ def guarantee_pay(
         notify_orgs(
             [g.bank_id], g, "guarantee.pay", f"{guarantor.name} 已就{zh}代偿 {paid} 元。",
             f"{guarantor.name} paid {paid} yuan on {en}.",
+        )  # fmt: skip
+    return g
+
+
+def refund_outstanding(g: Guarantee) -> Decimal:
+    """What the bank still owes back to the guarantor: `refund` less what came in."""
+    return max(Decimal(g.refund or 0) - Decimal(g.refund_received), Decimal("0.00"))
+
+
+def guarantee_refund_receive(
+    *,
+    actor: User,
+    guarantee: Guarantee | int,
+    amount: Any,
+    received_on: Any = None,
+    today: date | None = None,
+) -> Guarantee:
+    """The guarantor records `amount` of the bank's refund (`refund`: what it paid beyond its
+    part once the recovery was settled) as received on `received_on` (None: today); a refund
+    may come in instalments. Another party's guarantee is a 404; nothing outstanding, a 409
+    `no_refund_due`; more than is outstanding, a 422 `refund_exceeds_due` (with
+    `outstanding`); a day after today or before the guarantor paid, a 422. The bank is told."""
+    require(actor, Perm.GUARANTEE_ISSUE)
+    guarantor = acting_organisation(actor)
+    money = amount_in(amount, "amount", label_zh="收到金额")
+    received = day_up_to(
+        received_on,
+        "received_on",
+        today=today or timezone.localdate(),
+        label_zh="收到日",
+        code="date_in_future",
+    )
+    with transaction.atomic():
+        g = _locked(guarantee, guarantor, "guarantor")
+        outstanding = refund_outstanding(g)
+        if outstanding <= 0:
+            raise Conflict(
+                "银行没有尚待返还担保机构的款项。",
+                "The bank owes the guarantor nothing back.",
+                code="no_refund_due",
+            )
+        if money > outstanding:
+            raise invalid(
+                "amount",
+                "refund_exceeds_due",
+                f"收到金额超过尚待返还的 {money_str(outstanding)} 元。",
+                f"The amount exceeds the {money_str(outstanding)} yuan still owed back.",
+                outstanding=money_str(outstanding),
+            )
+        if g.paid_on is not None and received < g.paid_on:
+            raise invalid(
+                "received_on",
+                "date_before_payment",
+                f"收到日不能早于代偿日（{g.paid_on}）。",
+                f"received_on cannot be before the guarantor paid ({g.paid_on}).",
+            )
+        before = _snapshot(g)
+        g.refund_received = Decimal(g.refund_received) + money
+        g.refund_received_on = received
+        g.save(update_fields=["refund_received", "refund_received_on", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="guarantee.refund_receive",
+            obj=g,
+            before=before,
+            after={**_snapshot(g), "amount": money_str(money)},
+        )
+        zh, en = _label(g)
+        got, left = money_str(money), money_str(refund_outstanding(g))
+        notify_orgs(
+            [g.bank_id], g, "guarantee.refund_receive",
+            f"{guarantor.name} 已确认于 {received} 收到{zh}的返还款 {got} 元，尚待返还 {left} 元。",
+            f"{guarantor.name} recorded {got} yuan of the refund on {en} as received on "
+            f"{received}; {left} yuan still owed back.",
         )  # fmt: skip
     return g
 

@@ -11,4 +11,9 @@ urlpatterns = [
     path("<int:guarantee_id>/decline/", views.guarantee_decline, name="guarantee_decline"),
     path("<int:guarantee_id>/call/", views.guarantee_call, name="guarantee_call"),
     path("<int:guarantee_id>/pay/", views.guarantee_pay, name="guarantee_pay"),
+    path(
+        "<int:guarantee_id>/refund-received/",
+        views.guarantee_refund_receive,
+        name="guarantee_refund_receive",
+    ),
 ]

@@ -17,7 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ipfin.accounts.models import Organisation, OrganisationKind
 from ipfin.accounts.permissions import Perm, has_perm, require_login
 from ipfin.guarantees import selectors, services
-from ipfin.guarantees.forms import DeclineForm, GeneralCallForm, GuaranteeRequestForm
+from ipfin.guarantees.forms import (
+    DeclineForm,
+    GeneralCallForm,
+    GuaranteeRequestForm,
+    RefundReceivedForm,
+)
 from ipfin.guarantees.models import Guarantee, LiabilityChoices
 from ipfin.loans.selectors import loan_list
 from ipfin.web.templatetags.ipfin_web import yuan
@@ -100,6 +105,10 @@ def _detail(
         "period_end": services.period_end(g, g.loan),
         "decline_form": given.get("decline_form") or DeclineForm(),
         "call_form": given.get("call_form") or GeneralCallForm(),
+        "refund_outstanding": services.refund_outstanding(g),
+        "can_record_refund": issuer and services.refund_outstanding(g) > 0,
+        "refund_form": given.get("refund_form")
+        or RefundReceivedForm(initial={"amount": services.refund_outstanding(g)}),
         "action_error": given.get("error", ""),
     }
     return render(request, "guarantees/detail.html", context, status=status)
@@ -194,3 +203,20 @@ def guarantee_pay(request: HttpRequest, guarantee_id: int) -> HttpResponse:
         return _("已代偿，累计代偿 %(paid)s。") % {"paid": yuan(g.paid)}
 
     return _action(request, guarantee_id, run)
+
+
+@login_required
+@domain_errors
+@require_POST
+def guarantee_refund_receive(request: HttpRequest, guarantee_id: int) -> HttpResponse:
+    form = RefundReceivedForm(request.POST)
+
+    def run() -> str:
+        g = services.guarantee_refund_receive(
+            actor=require_login(request.user), guarantee=guarantee_id, **form.cleaned_data
+        )
+        return _("已记录收到返还款；尚待返还 %(left)s。") % {
+            "left": yuan(services.refund_outstanding(g))
+        }
+
+    return _action(request, guarantee_id, run, form, key="refund_form")

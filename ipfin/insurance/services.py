@@ -49,7 +49,7 @@ from ipfin.accounts.permissions import Perm, acting_organisation, require, requi
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
-from ipfin.common.inputs import amount_in, date_in, decimal_in, int_in
+from ipfin.common.inputs import amount_in, date_in, day_up_to, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
 from ipfin.insurance.domain import (
     CoInsurance,
@@ -457,17 +457,6 @@ def policy_accept(*, actor: User, policy_id: Any) -> Policy:
     return policy
 
 
-def _day_up_to_today(raw: Any, field: str, zh: str, code: str, today: date | None) -> date:
-    """The day given as `field` (None or blank: today), refused after today (422 `code`)."""
-    day = today or timezone.localdate()
-    given = day if raw in (None, "") else date_in(raw, field)
-    if given > day:
-        raise invalid(
-            field, code, f"{zh}不能晚于今日（{day}）。", f"{field} cannot be after today ({day})."
-        )
-    return given
-
-
 def policy_refund_receive(
     *, actor: User, policy_id: Any, received_on: Any = None, today: date | None = None
 ) -> Policy:
@@ -478,7 +467,13 @@ def policy_refund_receive(
     or before the policy began, a 422. The insured bank and the co-insurers are told."""
     require(actor, Perm.INSURANCE_ISSUE)
     lead = acting_organisation(actor)
-    received = _day_up_to_today(received_on, "received_on", "收到日", "date_in_future", today)
+    received = day_up_to(
+        received_on,
+        "received_on",
+        today=today or timezone.localdate(),
+        label_zh="收到日",
+        code="date_in_future",
+    )
     with transaction.atomic():
         policy = (
             Policy.objects.select_for_update()
@@ -588,7 +583,7 @@ def claim_notify(
             f"Say what happened (at most {_TEXT_MAX} characters).",
         )
     day = today or timezone.localdate()
-    loss_day = _day_up_to_today(loss_on, "loss_on", "出险日", "loss_in_future", day)
+    loss_day = day_up_to(loss_on, "loss_on", today=day, label_zh="出险日", code="loss_in_future")
     with transaction.atomic():
         org, policy = _policy_for_claimant(actor, policy_id)
         if policy.awaiting_acceptance:

@@ -151,6 +151,44 @@ def test_issue_then_disbursement_charges_the_fee_then_default_call_pay_and_recov
          "guarantee.pay", "guarantee.recover"]
     )  # fmt: skip
 
+    # The bank's refund comes in two instalments, each recorded by the guarantor; the bank is
+    # not the one to record it, and no more than is owed back is taken.
+    refund = f"{URL}/{gid}/refund-received"
+    assert bank.post_json(refund, {"amount": "1.00"}).status_code == 403
+    over = issuer.post_json(refund, {"amount": "140000.01"})
+    assert (over.status_code, over.json()["code"], over.json()["outstanding"]) == (
+        422,
+        "refund_exceeds_due",
+        "140000.00",
+    )
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    late = issuer.post_json(refund, {"amount": "1.00", "received_on": tomorrow})
+    assert (late.status_code, late.json()["code"]) == (422, "date_in_future")
+    first = issuer.post_json(refund, {"amount": "100000.00"}).json()
+    assert (first["refund_received"], first["refund_received_on"]) == (
+        "100000.00",
+        today.isoformat(),
+    )
+    from django.test import Client
+
+    page = Client()
+    page.force_login(guarantor_user)
+    shown = page.get(f"/guarantees/{gid}/").content.decode()
+    assert "尚待返还 40,000.00 元" in shown and 'data-testid="refund-form"' in shown
+    rest = issuer.post_json(refund, {"amount": "40000.00"}).json()
+    assert rest["refund_received"] == "140000.00"
+    done = issuer.post_json(refund, {"amount": "1.00"})
+    assert (done.status_code, done.json()["code"]) == (409, "no_refund_due")
+    assert 'data-testid="refund-form"' not in page.get(f"/guarantees/{gid}/").content.decode()
+    receipts = AuditRecord.objects.filter(action="guarantee.refund_receive").order_by("id")
+    assert [r.after["amount"] for r in receipts] == ["100000.00", "40000.00"]
+    assert [r.after["refund_received"] for r in receipts] == ["100000.00", "140000.00"]
+    from ipfin.accounts.models import Notification
+
+    told = Notification.objects.filter(verb="guarantee.refund_receive")
+    assert {n.organisation_id for n in told} == {approved.bank_id}
+    assert told.count() == 2
+
 
 def test_issued_on_a_disbursed_loan_the_fee_is_charged_at_once_dated_the_disbursement(
     approved: Loan,
