@@ -180,6 +180,29 @@ def test_guarantee_and_policy_on_a_loan_default_claims_paid_within_the_waterfall
     page.goto(f"{base}/guarantees/{g.pk}/")
     expect(page.get_by_test_id("guarantee-state")).to_contain_text("已结算")
     expect(page.get_by_test_id("guarantee-refund")).to_contain_text("9,600.00")
+    expect(page.get_by_test_id("guarantee-refund-received")).to_contain_text("尚未收到")
+    # The bank's refund comes in two instalments, each recorded by the guarantor after the
+    # page asks: 5,000.00 first, then (at 390 px, in English) the rest the form proposes.
+    page.locator("#id_amount").fill("5000.00")
+    page.get_by_test_id("refund-received").click()
+    expect(page.get_by_test_id("guarantee-refund-received")).to_contain_text("尚待返还 4,600.00 元")
+    assert "不能撤销" in dialogs.asked[-1]
+    page.get_by_test_id("language-select").select_option("en")
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#id_amount")).to_have_value("4600.00")
+    width, inner = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width <= inner, f"the page scrolls sideways: {width} > {inner}"
+    page.screenshot(path=str(screenshots / "contracts_02b_refund_phone.png"), full_page=True)
+    page.get_by_test_id("refund-received").click()
+    expect(page.get_by_test_id("guarantee-refund-received")).to_contain_text("received in full")
+    expect(page.get_by_test_id("refund-form")).to_have_count(0)
+    assert "cannot be undone" in dialogs.asked[-1]
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_test_id("language-select").select_option("zh-hans")
+    page.wait_for_load_state()
     logout(page)
 
     # 9. The insurer pays its part, assessed by the settlement, split 60 / 40.

@@ -56,6 +56,7 @@ def test_publication_leaves_out_an_enterprise_found_dishonest_after_the_batch_wa
     assert 'data-testid="leaving-out"' in draft
     assert "后失信科技有限公司" in draft.split('data-testid="leaving-out"')[1].split("</div>")[0]
     assert (day - timedelta(days=10)).isoformat() in draft
+    assert "有失信记录的 1 家企业将移出名单" in draft  # the publish button's confirmation
 
     answer = office_api.post(f"{API}/batches/{batch.pk}/publish")
     assert answer.status_code == 200, answer.content
