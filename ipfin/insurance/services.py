@@ -48,6 +48,7 @@ from ipfin.accounts.models import Organisation, OrganisationKind, User
 from ipfin.accounts.permissions import Perm, acting_organisation, require, require_login
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
+from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, NotFound, PermissionDenied, invalid
 from ipfin.common.inputs import amount_in, date_in, day_up_to, decimal_in, int_in
 from ipfin.common.money import money_str, money_str_or_none
@@ -386,10 +387,10 @@ def policy_issue(*, actor: User, data: dict[str, Any]) -> Policy:
             policy,
             "insurance.policy_issue",
             f"{lead.name} 出具了{kind.label_zh}保单 #{policy.pk}："
-            f"保险金额 {money_str(sum_insured)} 元，"
-            f"保险费 {money_str(charged)} 元。",
+            f"保险金额 {yuan_exact(sum_insured)}，"
+            f"保险费 {yuan_exact(charged)}。",
             f"{lead.name} issued policy #{policy.pk} ({kind.value}): sum insured "
-            f"{money_str(sum_insured)} yuan, premium {money_str(charged)} yuan.",
+            f"{yuan_en(sum_insured)}, premium {yuan_en(charged)}.",
         )
         if loan is not None and beneficiary is not None:
             notify_orgs(
@@ -513,14 +514,15 @@ def policy_refund_receive(
             before=before,
             after=_snapshot(policy),
         )
-        amount = money_str(Decimal(policy.refund_due))
+        refund_due = Decimal(policy.refund_due)
         notify_orgs(
             [policy.beneficiary_id, *pool_member_ids(policy)],
             policy,
             "insurance.refund_receive",
-            f"{lead.name} 已确认于 {received} 收到保单 #{policy.pk} 的返还款 {amount} 元。",
-            f"{lead.name} recorded the refund of {amount} yuan on policy #{policy.pk} as "
-            f"received on {received}.",
+            f"{lead.name} 已确认于 {received} 收到保单 #{policy.pk} 的返还款 "
+            f"{yuan_exact(refund_due)}。",
+            f"{lead.name} recorded the refund of {yuan_en(refund_due)} on policy #{policy.pk} "
+            f"as received on {received}.",
         )
     return policy
 
@@ -617,9 +619,8 @@ def claim_notify(
             [policy.insurer_id],
             claim,
             "insurance.claim_notify",
-            f"{org.name} 就保单 #{policy.pk} 报案，索赔 {money_str(claimed)} 元。",
-            f"{org.name} gave notice of a claim of {money_str(claimed)} yuan on policy "
-            f"#{policy.pk}.",
+            f"{org.name} 就保单 #{policy.pk} 报案，索赔 {yuan_exact(claimed)}。",
+            f"{org.name} gave notice of a claim of {yuan_en(claimed)} on policy #{policy.pk}.",
         )
     return claim
 
@@ -730,16 +731,21 @@ def claim_assess(
             after=_claim_snapshot(claim),
         )
         if claim.state == "assessed":
-            loss_text = money_str_or_none(claim.assessed_loss)
-            outcome_zh = f"核定损失 {loss_text} 元，赔付 {money_str_or_none(claim.payout)} 元"
+            outcome_zh = (
+                f"核定损失 {yuan_exact(claim.assessed_loss)}，赔付 {yuan_exact(claim.payout)}"
+            )
+            outcome_en = (
+                f"loss assessed at {yuan_en(claim.assessed_loss)}, payout {yuan_en(claim.payout)}"
+            )
         else:
             outcome_zh = f"拒赔：{claim.reject_reason}"
+            outcome_en = f"rejected: {claim.reject_reason}"
         notify_orgs(
             [claim.claimant_id],
             claim,
             "insurance.claim_assess",
             f"保单 #{policy.pk} 的理赔案件 #{claim.pk}：{outcome_zh}。",
-            f"Claim #{claim.pk} on policy #{policy.pk}: {claim.state}.",
+            f"Claim #{claim.pk} on policy #{policy.pk}: {outcome_en}.",
         )
     return claim
 
@@ -779,8 +785,8 @@ def claim_pay(*, actor: User, claim_id: Any, today: date | None = None) -> Insur
             [claim.claimant_id],
             claim,
             "insurance.claim_pay",
-            f"保单 #{policy.pk} 的理赔案件 #{claim.pk} 已赔付 {money_str(payout)} 元。",
-            f"Claim #{claim.pk} on policy #{policy.pk}: {money_str(payout)} yuan paid.",
+            f"保单 #{policy.pk} 的理赔案件 #{claim.pk} 已赔付 {yuan_exact(payout)}。",
+            f"Claim #{claim.pk} on policy #{policy.pk}: {yuan_en(payout)} paid.",
         )
     return claim
 
@@ -876,12 +882,11 @@ def _settle_beyond_part(
         else:
             assessed.state, assessed.payout, assessed.parts = "rejected", None, {}
             assessed.reject_reason = (
-                f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担的 {money_str(part)} 元"
+                f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担的 {yuan_exact(part)} "
                 "已由此前的赔付和定损承担。"
             )
         left = Decimal("0.00")
         assessed.save()
-        cut = money_str(left_before)
         _settlement_told(
             actor,
             claim,
@@ -889,11 +894,11 @@ def _settle_beyond_part(
             assessed,
             before,
             _claim_snapshot(assessed),
-            f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担 {money_str(part)} 元，理赔案件 "
-            f"#{assessed.pk} 的赔付由 {money_str(payout)} 元调整为 {cut} 元。",
+            f"风险补偿申请 #{claim.pk} 处置后结算：保险应分担 {yuan_exact(part)}，理赔案件 "
+            f"#{assessed.pk} 的赔付由 {yuan_exact(payout)} 调整为 {yuan_exact(left_before)}。",
             f"Compensation claim #{claim.pk} was settled after the disposal: the insurers bear "
-            f"{money_str(part)} yuan, and claim #{assessed.pk} pays {cut} yuan, not "
-            f"{money_str(payout)} yuan.",
+            f"{yuan_en(part)}, and claim #{assessed.pk} pays {yuan_en(left_before)}, not "
+            f"{yuan_en(payout)}.",
         )
     refund = max(paid - part, Decimal("0.00"))
     if refund <= 0:
@@ -908,11 +913,11 @@ def _settle_beyond_part(
         policy,
         before,
         _snapshot(policy),
-        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应分担 {money_str(part)} 元，"
-        f"已赔付 {money_str(paid)} 元，银行应返还保险机构 {money_str(refund)} 元。",
+        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应分担 {yuan_exact(part)}，"
+        f"已赔付 {yuan_exact(paid)}，银行应返还保险机构 {yuan_exact(refund)}。",
         f"Compensation claim #{claim.pk} was settled after the disposal: policy #{policy.pk} "
-        f"bears {money_str(part)} yuan and paid {money_str(paid)} yuan; the bank returns "
-        f"{money_str(refund)} yuan to the insurers.",
+        f"bears {yuan_en(part)} and paid {yuan_en(paid)}; the bank returns "
+        f"{yuan_en(refund)} to the insurers.",
     )
     return left
 
@@ -961,9 +966,9 @@ def claim_from_settlement(*, claim: RiskClaim, actor: User) -> InsuranceClaim | 
         open_claim,
         before,
         _claim_snapshot(open_claim),
-        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应赔付 {money_str(part)} 元"
+        f"风险补偿申请 #{claim.pk} 处置后结算：保单 #{policy.pk} 应赔付 {yuan_exact(part)}"
         f"（理赔案件 #{open_claim.pk}），待保险机构赔付。",
         f"Compensation claim #{claim.pk} was settled after the disposal: policy #{policy.pk} "
-        f"owes {money_str(part)} yuan (claim #{open_claim.pk}), to be paid by the insurer.",
+        f"owes {yuan_en(part)} (claim #{open_claim.pk}), to be paid by the insurer.",
     )
     return open_claim

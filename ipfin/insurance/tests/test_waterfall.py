@@ -598,6 +598,7 @@ def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_s
     second.refresh_from_db()
     assert (second.state, second.payout) == ("rejected", None)
     assert f"#{claim.pk}" in second.reject_reason
+    assert "保险应分担的 33,600.00 元 已由" in second.reject_reason  # amounts as shown
     assert InsuranceClaim.objects.filter(policy=policy).count() == 2  # none opened
     record = AuditRecord.objects.get(action="insurance.refund_by_settlement")
     assert (record.before["refund_due"], record.after["refund_due"]) == (None, "46400.00")
@@ -677,6 +678,9 @@ def test_the_lead_insurer_records_the_banks_refund_as_received_once(
         )
     )
     assert told == {loan.bank_id, co_insurer.organisation_id}
+    message = Notification.objects.filter(verb="insurance.refund_receive").first()
+    assert message is not None and "返还款 46,400.00 元" in message.message_zh
+    assert "CNY 46,400.00" in message.message_en
     after = page.get(f"/insurance/{policy.pk}/").content.decode()
     assert 'data-testid="refund-form"' not in after
     assert f"已于 {today.isoformat()} 收到" in after
