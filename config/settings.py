@@ -236,13 +236,6 @@ for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
         _options["prepare_threshold"] = _PREPARE_THRESHOLD
-        if _PREPARE_THRESHOLD is not None:
-            # A prepared statement's plan made once for any values: re-planning it for each
-            # value cost the pre-check's read as much as running it. Only the statements
-            # prepared_cursor prepares are concerned: Django's own are never prepared.
-            _options["options"] = " ".join(
-                filter(None, [_options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
-            )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

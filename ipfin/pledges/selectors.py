@@ -55,7 +55,7 @@ from ipfin.accounts.permissions import (
     require_login,
     tenant_scope,
 )
-from ipfin.common.databases import prepared_cursor
+from ipfin.common.databases import prepared_rows
 from ipfin.common.errors import NotFound, ValidationFailed
 from ipfin.holidays.selectors import working_calendar
 from ipfin.pledges.domain import (
@@ -778,9 +778,7 @@ def register_reads(
     names, converting = _right_loading(connection)
     width = len(names)
     # Kept prepared on PostgreSQL: parsing and planning this query cost as much as running it.
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = prepared_rows(connection, sql, params)
     for row in rows:
         values = list(row[:width])
         for i, col, converters in converting:

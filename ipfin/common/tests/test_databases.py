@@ -88,7 +88,7 @@ def _server_form(sql: str) -> str:
     return first + "".join(f"${i}{part}" for i, part in enumerate(rest, start=1))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a request reads
 def test_on_postgresql_the_pre_checks_read_is_prepared_once_and_planned_once(
     right: Any,
 ) -> None:
@@ -171,3 +171,40 @@ def test_without_prepared_statements_the_read_is_neither_prepared_nor_different(
         assert prepared_runs() == before
     finally:
         raw.prepare_threshold = kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_altered_under_a_kept_connection_does_not_break_the_pre_checks_read(
+    right: Any,
+) -> None:
+    """A deploy's migration changes a column's type (a longer title) from another connection
+    while the servers keep theirs: the read prepared before fails once on PostgreSQL ("cached
+    plan must not change result type") and would fail on every call after, psycopg running the
+    statement under the same name; register_reads answers on a new connection instead."""
+    from datetime import date
+
+    import psycopg
+    from django.db import connection
+
+    from ipfin.pledges.selectors import register_reads
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    on = date(2026, 1, 5)
+    for _ in range(2):  # prepared on this connection
+        assert [r.pk for r in register_reads(on=on, numbers=[right.number]).rights] == [right.pk]
+    kept = connection.connection
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"], host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None, user=settings_dict["USER"] or None, autocommit=True,
+    )  # fmt: skip
+    try:
+        other.execute("ALTER TABLE registry_right ALTER COLUMN title TYPE varchar(600)")
+        for _ in range(2):
+            reads = register_reads(on=on, numbers=[right.number])
+            assert [r.pk for r in reads.rights] == [right.pk]
+        assert connection.connection is not kept  # the kept one was dropped, once
+    finally:
+        other.execute("ALTER TABLE registry_right ALTER COLUMN title TYPE varchar(500)")
+        other.close()
