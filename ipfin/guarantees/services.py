@@ -533,7 +533,7 @@ def guarantee_pay(
         if g.state != "called":
             raise _wrong_state(g, "代偿")
         before = _snapshot(g)
-        g.paid = g.due
+        g.paid = Decimal(g.paid or 0) + still_to_pay(g)
         g.paid_on = today or timezone.localdate()
         g.state = "paid"
         g.save()
@@ -545,6 +545,14 @@ def guarantee_pay(
             f"{guarantor.name} paid {paid} yuan on {en}.",
         )  # fmt: skip
     return g
+
+
+def still_to_pay(g: Guarantee) -> Decimal:
+    """What a called guarantee's guarantor pays now: what is due less what it bears already,
+    its payments less the refunds it received (a claim's settlement may call for more after a
+    refund came in)."""
+    borne = Decimal(g.paid or 0) - Decimal(g.refund_received)
+    return max(Decimal(g.due or 0) - borne, Decimal("0.00"))
 
 
 def refund_outstanding(g: Guarantee) -> Decimal:
@@ -846,12 +854,17 @@ def guarantee_settle_by_claim(*, claim: RiskClaim, actor: User) -> Guarantee | N
         return None  # settled or declined since: nothing more is owed either way
     assert claim.guarantor_part is not None and claim.loss is not None
     part, paid = Decimal(claim.guarantor_part), Decimal(g.paid or 0)
+    received = Decimal(g.refund_received)
+    # What the guarantor bears so far: its payments less the refunds that came in already (a
+    # sale's shortfall may have refunded part before this claim). Beyond that, it is called for
+    # the rest, the refunds it received included; below, the bank owes back the difference.
+    owed = part - (paid - received)
     before = _snapshot(g)
     g.loss = Decimal(claim.loss)
     g.proceeds = claim.proceeds
     g.due = part
-    g.refund = max(paid - part, Decimal("0.00"))
-    g.state = "called" if part > paid else "settled"
+    g.refund = received if owed > 0 else paid - part
+    g.state = "called" if owed > 0 else "settled"
     g.save()
     audit_record(
         actor=actor,
@@ -861,21 +874,20 @@ def guarantee_settle_by_claim(*, claim: RiskClaim, actor: User) -> Guarantee | N
         after={**_snapshot(g), "risk_claim": claim.pk},
     )
     zh, en = _label(g)
-    if part > paid:
-        owed = money_str(part - paid)
+    if owed > 0:
         text = (
             f"{zh}：风险补偿申请 #{claim.pk} 处置后结算，担保机构分担 {money_str(part)} 元，"
-            f"尚应代偿 {owed} 元。",
+            f"尚应代偿 {money_str(owed)} 元。",
             f"{en}: compensation claim #{claim.pk} was settled after the disposal; the "
-            f"guarantor's part is {money_str(part)} yuan, {owed} yuan still to pay.",
+            f"guarantor's part is {money_str(part)} yuan, {money_str(owed)} yuan still to pay.",
         )
     else:
-        refund = money_str(g.refund)
+        left = money_str(refund_outstanding(g))
         text = (
             f"{zh}：风险补偿申请 #{claim.pk} 处置后结算，担保机构分担 {money_str(part)} 元，"
-            f"银行应返还担保机构 {refund} 元。",
+            f"银行尚应返还担保机构 {left} 元。",
             f"{en}: compensation claim #{claim.pk} was settled after the disposal; the "
-            f"guarantor's part is {money_str(part)} yuan, the bank returns {refund} yuan.",
+            f"guarantor's part is {money_str(part)} yuan, the bank returns {left} yuan.",
         )
     notify_orgs([g.guarantor_id, g.bank_id], g, "guarantee.settle_by_claim", *text)
     return g

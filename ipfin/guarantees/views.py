@@ -95,12 +95,11 @@ def _detail(
     org_id = getattr(request.user, "organisation_id", None)
     issuer = org_id == g.guarantor_id and has_perm(request.user, Perm.GUARANTEE_ISSUE)
     lender = org_id == g.bank_id and has_perm(request.user, Perm.LOAN_MANAGE)
-    paid = g.paid or 0
     context = {
         "g": g,
         "can_decide": issuer and g.state == "requested",
         "can_pay": issuer and g.state == "called",
-        "to_pay": (g.due or 0) - paid if g.state == "called" else None,
+        "to_pay": services.still_to_pay(g) if g.state == "called" else None,
         "can_call": lender and g.state == "issued",
         "period_end": services.period_end(g, g.loan),
         "decline_form": given.get("decline_form") or DeclineForm(),

@@ -654,3 +654,40 @@ def test_a_claim_approved_before_the_sale_closed_the_loan_settles_without_its_ad
     assert claim_payable(claim.pk) == 0 and claim_refundable(claim.pk) == 0
     record = AuditRecord.objects.get(action="risk.claim_settle")
     assert record.after["advance_withdrawn"] == "160000.00"
+
+
+@pytest.mark.parametrize("above_the_refund", [D("10000.00"), D("450000.01")])
+def test_a_claims_settlement_after_a_refund_came_in_counts_it_issue16(
+    sell_guaranteed: SoldGuaranteed,
+    guarantor_user: User,
+    bank_a_user: User,
+    above_the_refund: Decimal,
+) -> None:
+    """A sale's shortfall refunded the guarantor part of what it paid, and it recorded that
+    refund as received; then a compensation claim's settlement fixes its part higher (the claim's
+    loss counts the interest too). What it bears so far is its payment less that refund: it is
+    called for the difference (not told the bank owes it nothing more while 10,000.00 too much
+    had come back; not asked to pay the whole part again, the refund forgotten), and once it
+    pays, it bears exactly its part. The claim's figures are stated as the risk app's settlement
+    hands them to the guarantee (the claim itself is the risk app's, tested there)."""
+    from ipfin.guarantees import services as guarantees
+    from ipfin.risk.models import RiskClaim
+
+    g, _done = sell_guaranteed(pay=True)
+    paid, interim = Decimal(g.paid), Decimal(g.refund)
+    assert interim > 0
+    guarantees.guarantee_refund_receive(actor=guarantor_user, guarantee=g.pk, amount=interim)
+    part = paid - interim + above_the_refund
+    settled = RiskClaim(
+        pk=10**9, cover=[{"party": "guarantor", "ref": f"guarantee:{g.pk}"}],
+        guarantor_part=part, loss=D("2000000.00"), proceeds=D("900000.00"),
+    )  # fmt: skip
+    g = guarantees.guarantee_settle_by_claim(claim=settled, actor=bank_a_user)
+    assert g is not None and g.state == "called"
+    assert guarantees.still_to_pay(g) == above_the_refund
+    assert guarantees.refund_outstanding(g) == 0
+    told = Notification.objects.filter(verb="guarantee.settle_by_claim").latest("id")
+    assert f"尚应代偿 {above_the_refund} 元" in told.message_zh
+    g = guarantees.guarantee_pay(actor=guarantor_user, guarantee=g.pk)
+    assert Decimal(g.paid) - Decimal(g.refund_received) == part  # what it bears, all told
+    assert (g.paid, g.state) == (paid + above_the_refund, "paid")
