@@ -171,6 +171,9 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "whitelist.recommend": pgettext_lazy("audit", "银行推荐企业"),
             "whitelist.recommendation_accept": pgettext_lazy("audit", "采纳银行推荐"),
             "whitelist.recommendation_decline": pgettext_lazy("audit", "不予采纳银行推荐"),
+            "whitelist.recommendation_left_out": pgettext_lazy(
+                "audit", "发布白名单时因失信记录移出银行推荐的企业"
+            ),
         },
     ),
     (

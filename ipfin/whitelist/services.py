@@ -480,13 +480,35 @@ def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
             before={"state": BatchState.DRAFT},
             after={"state": BatchState.PUBLISHED, "entries": count, "left_out": left_out},
         )
-        # A bank whose recommendation the office had taken into the batch learns it was left out.
-        for recommendation in BankRecommendation.objects.filter(
-            batch=locked,
-            state=RecommendationState.ACCEPTED,
-            enterprise_id__in=[entry.enterprise_id for entry, _ in dishonest],
-        ).select_related("enterprise"):
+        # A bank whose recommendation the office had taken into the batch learns it was left
+        # out: the recommendation reads 未采纳 with the reason (it had still read 已纳入批次).
+        record_of = {entry.enterprise_id: on for entry, on in dishonest}
+        for recommendation in (
+            BankRecommendation.objects.select_for_update()
+            .filter(
+                batch=locked,
+                state=RecommendationState.ACCEPTED,
+                enterprise_id__in=list(record_of),
+            )
+            .select_related("enterprise")
+        ):
             name = recommendation.enterprise.name
+            recommendation.state = RecommendationState.DECLINED
+            recommendation.decision_reason = (
+                f"发布时因信用中国的失信记录（{record_of[recommendation.enterprise_id]}）移出批次"
+            )
+            recommendation.save(update_fields=["state", "decision_reason"])
+            audit_record(
+                actor=actor,
+                action="whitelist.recommendation_left_out",
+                obj=recommendation,
+                before={"state": RecommendationState.ACCEPTED},
+                after={
+                    "state": recommendation.state,
+                    "batch_id": locked.pk,
+                    "reason": recommendation.decision_reason,
+                },
+            )
             notify_orgs(
                 [recommendation.bank_id],
                 recommendation,

@@ -137,3 +137,8 @@ def test_a_bank_whose_recommended_enterprise_is_left_out_is_told(
         "您推荐的企业 后失信科技有限公司 因信用中国的失信记录，未随白名单批次“推荐批”发布。"
     ]
     assert list(batch.entries.values_list("enterprise_id", flat=True)) == [firms["honest"].pk]
+    recommended.refresh_from_db()
+    assert recommended.state == "declined" and recommended.batch_id == batch.pk
+    assert "失信记录" in recommended.decision_reason
+    record = AuditRecord.objects.get(action="whitelist.recommendation_left_out")
+    assert record.after["state"] == "declined"
