@@ -169,18 +169,23 @@ def test_on_workers_a_chunk_killed_midway_is_done_once_by_another_worker(
 def test_on_workers_the_command_waits_and_reports_the_result(
     lend: Callable[..., Loan], pledged: tuple[Pledge, Valuation], celery_workers: Any
 ) -> None:
+    import os
+    import signal
+
     _three_loans(lend, pledged)
-    celery_workers.start()
+    worker = celery_workers.start()
     done = celery_workers.send(
         "classify_loans", "--today", DAY_91.isoformat(), "--async", "--wait", "90", timeout=150
     )
     assert done.returncode == 0, done.stderr.decode() + celery_workers.log(0)
     assert '"state": "done"' in done.stdout.decode()
     assert '"on_workers": true' in done.stdout.decode()
-    # --wait too short for a paused run: non-zero, and the reason.
-    short = celery_workers.send(
-        "audit_verify", "--async", "--wait", "0", timeout=60, IPFIN_JOBS_CHUNK_PAUSE="5"
-    )
+    # --wait too short for the run: non-zero, and the reason. No worker is left to take it: an
+    # idle worker had sometimes verified the short audit chain before the command's one look
+    # (the pause the command's environment asked for is read by the workers, not by it).
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=30)
+    short = celery_workers.send("audit_verify", "--async", "--wait", "0", timeout=60)
     assert short.returncode != 0
     assert "not done within" in short.stderr.decode()
     assert "goes on in the background" in short.stderr.decode()  # where to follow it
