@@ -84,17 +84,19 @@ def prepared_rows(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> l
     was kept) fails once with "cached plan must not change result type", and psycopg would run
     it under the same name again: outside a transaction the connection is dropped and the query
     run once more on a new one; inside one, the error stands (the transaction is lost anyway)."""
-    try:
+
+    def run() -> list[Any]:
         with prepared_cursor(db) as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
+
+    try:
+        return run()
     except NotSupportedError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != _PLAN_CHANGED or db.in_atomic_block:
             raise
     db.close()
-    with prepared_cursor(db) as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return run()
 
 
 _PLAN_CHANGED = "0A000"  # feature_not_supported: "cached plan must not change result type"

@@ -547,12 +547,15 @@ def guarantee_pay(
     return g
 
 
+def _borne(g: Guarantee) -> Decimal:
+    """What the guarantor bears so far: its payments less the refunds it received."""
+    return Decimal(g.paid or 0) - Decimal(g.refund_received)
+
+
 def still_to_pay(g: Guarantee) -> Decimal:
-    """What a called guarantee's guarantor pays now: what is due less what it bears already,
-    its payments less the refunds it received (a claim's settlement may call for more after a
-    refund came in)."""
-    borne = Decimal(g.paid or 0) - Decimal(g.refund_received)
-    return max(Decimal(g.due or 0) - borne, Decimal("0.00"))
+    """What a called guarantee's guarantor pays now: what is due less what it bears already
+    (`_borne`: a claim's settlement may call for more after a refund came in)."""
+    return max(Decimal(g.due or 0) - _borne(g), Decimal("0.00"))
 
 
 def refund_outstanding(g: Guarantee) -> Decimal:
@@ -854,16 +857,15 @@ def guarantee_settle_by_claim(*, claim: RiskClaim, actor: User) -> Guarantee | N
         return None  # settled or declined since: nothing more is owed either way
     assert claim.guarantor_part is not None and claim.loss is not None
     part, paid = Decimal(claim.guarantor_part), Decimal(g.paid or 0)
-    received = Decimal(g.refund_received)
-    # What the guarantor bears so far: its payments less the refunds that came in already (a
-    # sale's shortfall may have refunded part before this claim). Beyond that, it is called for
-    # the rest, the refunds it received included; below, the bank owes back the difference.
-    owed = part - (paid - received)
+    # Held against what the guarantor bears so far (a sale's shortfall may have refunded part
+    # before this claim): beyond it, it is called for the rest, the refunds it received
+    # included; below it, the bank owes back the difference.
+    owed = part - _borne(g)
     before = _snapshot(g)
     g.loss = Decimal(claim.loss)
     g.proceeds = claim.proceeds
     g.due = part
-    g.refund = received if owed > 0 else paid - part
+    g.refund = Decimal(g.refund_received) if owed > 0 else paid - part
     g.state = "called" if owed > 0 else "settled"
     g.save()
     audit_record(

@@ -95,6 +95,7 @@ def _detail(
     org_id = getattr(request.user, "organisation_id", None)
     issuer = org_id == g.guarantor_id and has_perm(request.user, Perm.GUARANTEE_ISSUE)
     lender = org_id == g.bank_id and has_perm(request.user, Perm.LOAN_MANAGE)
+    refund_left = services.refund_outstanding(g)
     context = {
         "g": g,
         "can_decide": issuer and g.state == "requested",
@@ -104,10 +105,11 @@ def _detail(
         "period_end": services.period_end(g, g.loan),
         "decline_form": given.get("decline_form") or DeclineForm(),
         "call_form": given.get("call_form") or GeneralCallForm(),
-        "refund_outstanding": services.refund_outstanding(g),
-        "can_record_refund": issuer and services.refund_outstanding(g) > 0,
-        "refund_form": given.get("refund_form")
-        or RefundReceivedForm(initial={"amount": services.refund_outstanding(g)}),
+        "refund_outstanding": refund_left,
+        "can_record_refund": issuer and refund_left > 0,
+        "refund_form": (
+            given.get("refund_form") or RefundReceivedForm(initial={"amount": refund_left})
+        ),
         "action_error": given.get("error", ""),
     }
     return render(request, "guarantees/detail.html", context, status=status)

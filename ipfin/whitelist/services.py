@@ -427,6 +427,48 @@ def _lock_batch(batch: WhitelistBatch) -> WhitelistBatch:
     return WhitelistBatch.objects.select_for_update().get(pk=batch.pk)
 
 
+def _recommendations_left_out(
+    actor: User, batch: WhitelistBatch, record_of: dict[int, date]
+) -> None:
+    """The banks whose recommendations the office had taken into `batch` learn that its
+    publication left them out (`record_of`: each such enterprise's 失信 record day): the
+    recommendation reads 未采纳 with the reason (it had still read 已纳入批次), audited."""
+    for recommendation in (
+        BankRecommendation.objects.select_for_update()
+        .filter(
+            batch=batch,
+            state=RecommendationState.ACCEPTED,
+            enterprise_id__in=list(record_of),
+        )
+        .select_related("enterprise")
+    ):
+        name = recommendation.enterprise.name
+        recommendation.state = RecommendationState.DECLINED
+        recommendation.decision_reason = (
+            f"发布时因信用中国的失信记录（{record_of[recommendation.enterprise_id]}）移出批次"
+        )
+        recommendation.save(update_fields=["state", "decision_reason"])
+        audit_record(
+            actor=actor,
+            action="whitelist.recommendation_left_out",
+            obj=recommendation,
+            before={"state": RecommendationState.ACCEPTED},
+            after={
+                "state": recommendation.state,
+                "batch_id": batch.pk,
+                "reason": recommendation.decision_reason,
+            },
+        )
+        notify_orgs(
+            [recommendation.bank_id],
+            recommendation,
+            "whitelist.recommendation_left_out",
+            f"您推荐的企业 {name} 因信用中国的失信记录，未随白名单批次“{batch.title}”发布。",
+            f"{name}, which you recommended, was left out of white-list batch "
+            f"“{batch.title}” at its publication: 信用中国 lists a dishonesty record.",
+        )
+
+
 def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
     """Publish a draft batch. An enterprise with a 失信被执行人 / 严重失信主体 record of the last
     two years on the day of publication is left out of it (一票否决, as the screening and the
@@ -480,43 +522,9 @@ def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
             before={"state": BatchState.DRAFT},
             after={"state": BatchState.PUBLISHED, "entries": count, "left_out": left_out},
         )
-        # A bank whose recommendation the office had taken into the batch learns it was left
-        # out: the recommendation reads 未采纳 with the reason (it had still read 已纳入批次).
-        record_of = {entry.enterprise_id: on for entry, on in dishonest}
-        for recommendation in (
-            BankRecommendation.objects.select_for_update()
-            .filter(
-                batch=locked,
-                state=RecommendationState.ACCEPTED,
-                enterprise_id__in=list(record_of),
-            )
-            .select_related("enterprise")
-        ):
-            name = recommendation.enterprise.name
-            recommendation.state = RecommendationState.DECLINED
-            recommendation.decision_reason = (
-                f"发布时因信用中国的失信记录（{record_of[recommendation.enterprise_id]}）移出批次"
-            )
-            recommendation.save(update_fields=["state", "decision_reason"])
-            audit_record(
-                actor=actor,
-                action="whitelist.recommendation_left_out",
-                obj=recommendation,
-                before={"state": RecommendationState.ACCEPTED},
-                after={
-                    "state": recommendation.state,
-                    "batch_id": locked.pk,
-                    "reason": recommendation.decision_reason,
-                },
-            )
-            notify_orgs(
-                [recommendation.bank_id],
-                recommendation,
-                "whitelist.recommendation_left_out",
-                f"您推荐的企业 {name} 因信用中国的失信记录，未随白名单批次“{locked.title}”发布。",
-                f"{name}, which you recommended, was left out of white-list batch "
-                f"“{locked.title}” at its publication: 信用中国 lists a dishonesty record.",
-            )
+        _recommendations_left_out(
+            actor, locked, {entry.enterprise_id: on for entry, on in dishonest}
+        )
     return locked
 
 

@@ -220,17 +220,15 @@ def _batch_page(
         "rows": selectors.entries_with_latest(batch, actor=user),
         "pushes": pushes,
         "can_publish": office and batch.state == BatchState.DRAFT,
-        # Who a publication today would leave out (a 失信 record since the batch was drawn up).
-        "leaving_out": (
-            selectors.dishonest_entries(batch, timezone.localdate())
-            if office and batch.state == BatchState.DRAFT
-            else []
-        ),
         "can_push": office and batch.state == BatchState.PUBLISHED,
         "can_follow_up": selectors.is_bank(user),
         "follow_up_form": FollowUpForm(),
         "action_error": error,
     }
+    # Who a publication today would leave out (a 失信 record since the batch was drawn up).
+    context["leaving_out"] = (
+        selectors.dishonest_entries(batch, timezone.localdate()) if context["can_publish"] else []
+    )
     if context["can_push"]:
         banks = [b for b in selectors.banks_for_push() if b.pk not in pushed_ids]
         context["push_form"] = PushForm(banks=banks) if banks else None
