@@ -67,3 +67,29 @@ def test_a_non_performing_loan_stays_substandard_until_six_months_of_normal_repa
     )
     assert history[-2:] == [(cure, "substandard"),
                             (date(2025, 11, 30), "normal")], history  # fmt: skip
+
+
+def test_the_daily_classification_reads_the_schedules_of_non_performing_loans_at_once(
+    pledged: tuple[Pledge, Valuation], lend: Callable[..., Loan]
+) -> None:
+    """The hold (商业银行金融资产风险分类办法: not upgraded before six months of normal repayment)
+    reads each non-performing loan's schedule: in one query for every such loan of the run, not
+    one per loan (it had been a query per non-performing loan of the register every night)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pledge, _valuation = pledged
+    day = date(2025, 5, 30)  # instalment 1 (payable Mon 17 Feb) 102 days late
+    lend(pledge, months=12, start=date(2025, 1, 15))
+    services.loan_classify(today=day)
+    with CaptureQueriesContext(connection) as one:
+        counts = services.loan_classify(today=day)
+    assert counts == {"checked": 1, "changed": 0, "non_performing": 1}
+    for _ in range(2):
+        lend(pledge, months=12, start=date(2025, 1, 15))
+    services.loan_classify(today=day)
+    with CaptureQueriesContext(connection) as three:
+        counts = services.loan_classify(today=day)
+    assert counts == {"checked": 3, "changed": 0, "non_performing": 3}
+    assert len(three.captured_queries) == len(one.captured_queries)
+    assert set(Loan.objects.values_list("classification", flat=True)) == {"substandard"}
