@@ -29,8 +29,9 @@ columns derived:
 - claims_count, cited_by_count, family_size: as stored on the right (NaN = unknown);
 - ipc_subclass_count: distinct 4-character IPC subclasses in ipc_codes (NaN when none).
 
-`write_scores(...)` replaces every stored `RightScore` in one transaction: TRUNCATE and a binary
-COPY built from NumPy arrays on PostgreSQL; DELETE and one executemany on SQLite.
+`write_scores(...)` replaces every stored `RightScore` at once: on PostgreSQL a binary COPY
+built from NumPy arrays over several connections into a new table swapped in (or TRUNCATE and
+one COPY where the table cannot be swapped); DELETE and one executemany on SQLite.
 """
 
 from __future__ import annotations
@@ -1214,6 +1215,41 @@ def _before_scores_swap() -> None:
     place, where a test reads what the others see, or changes the stored table."""
 
 
+def _on_own_connection(work: Callable[[], Any]) -> Any:
+    """`work` on a connection of its own (a thread's; autocommit), closed after: what it
+    creates is committed at once, so the writers' connections see it, whatever transaction this
+    connection is in."""
+
+    def run() -> Any:
+        try:
+            return work()
+        finally:
+            connection.close()  # the thread's own connection
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def _holds_lock_on(table: str) -> bool:
+    """Whether this connection's transaction holds a lock of any mode on `table`: a connection
+    of its own building a table `LIKE` it would then wait for this one, which waits for it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND locktype = 'relation' AND relation = %s::regclass)",
+            [table],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _analyze(table: str) -> None:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    except DatabaseError:  # the scores are in place: autovacuum will analyse them
+        pass
+
+
 def _write_swapped(
     portfolio: Portfolio,
     batch: ScoreBatch,
@@ -1228,23 +1264,43 @@ def _write_swapped(
     changed meanwhile (a migration, an index, a grant), it is kept and the new one dropped.
     Answers False, the stored scores unchanged, where the table cannot be swapped
     (`_swappable_key`), a writer cannot connect or the table changed; the caller then writes
-    them the single way."""
+    them the single way.
+
+    Inside a transaction (the background run's last step, which finishes the run in the same
+    commit) the new table is built, filled and keyed on connections of their own, and only the
+    swap joins the transaction: it takes effect with the commit, readers waiting from the swap
+    to the commit, and is undone with a rollback (the new table then abandoned, dropped by a
+    later run: `_drop_abandoned_tables`). Not where that transaction already holds a lock on
+    the stored table: building the new table would wait for it."""
     table = RightScore._meta.db_table
     key = _swappable_key(table)
-    if key is None:
+    if key is None or (connection.in_atomic_block and _holds_lock_on(table)):
         return False
     quote = connection.ops.quote_name
     fresh = f"{table}_next_{int(run_id)}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
-        cursor.execute(
-            f"CREATE TABLE {quote(fresh)} (LIKE {quote(table)} INCLUDING DEFAULTS "
-            "INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)"
-        )
-    try:
+
+    def build() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(fresh)}")
+            cursor.execute(
+                f"CREATE TABLE {quote(fresh)} (LIKE {quote(table)} INCLUDING DEFAULTS "
+                "INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)"
+            )
         shape = _shape(table)
         if _shape(fresh) != shape:
             raise _SwapRefused
+        return shape
+
+    def add_key() -> None:
+        # The key built on the new table before the swap: the lock is held for the swap only.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE {quote(fresh)} ADD CONSTRAINT {quote(fresh + '_pkey')} "
+                "PRIMARY KEY (right_id)"
+            )
+
+    try:
+        shape = _on_own_connection(build)
         rows = _binary_rows(portfolio, batch, run_id)
         count = len(portfolio)
         spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
@@ -1263,13 +1319,9 @@ def _write_swapped(
 
         with ThreadPoolExecutor(max_workers=len(spans)) as pool:
             list(pool.map(write, spans))
-        with connection.cursor() as cursor:
-            # The key built on the new table before the swap: the lock is held for the swap only.
-            cursor.execute(
-                f"ALTER TABLE {quote(fresh)} ADD CONSTRAINT {quote(fresh + '_pkey')} "
-                "PRIMARY KEY (right_id)"
-            )
+        _on_own_connection(add_key)
         _before_scores_swap()
+        # A savepoint inside the caller's transaction: a refused swap leaves that usable.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
             if _swappable_key(table) != key or _shape(table) != shape:
@@ -1281,16 +1333,14 @@ def _write_swapped(
                 f"TO {quote(key)}"
             )
     except (_SwapRefused, OperationalError):
-        _drop_table(fresh)
+        _on_own_connection(lambda: _drop_table(fresh))
         return False
     except BaseException:
-        _drop_table(fresh)
+        _on_own_connection(lambda: _drop_table(fresh))
         raise
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {quote(table)}")  # a new table has no statistics yet
-    except DatabaseError:  # the scores are in place: autovacuum will analyse them
-        pass
+    # A new table has no statistics yet. After the commit: inside the caller's transaction it
+    # would keep readers waiting on the swap's lock for as long as it takes.
+    transaction.on_commit(lambda: _analyze(table))
     return True
 
 
@@ -1360,11 +1410,12 @@ def write_scores(
     advance: Callable[[int], None] = lambda n: None,
 ) -> float:
     """Replace every stored RightScore with `batch` (one row per right of `portfolio`):
-    readers see the old set or the new one, never half of each. On PostgreSQL outside a
-    transaction, over IPFIN_SCORE_WRITERS connections into a new table swapped in at the end
-    (`_write_swapped`); otherwise in one transaction, where on PostgreSQL the TRUNCATE holds an
-    exclusive lock until the commit, so a score read waits for the write (a few seconds for a
-    million rights) rather than seeing an empty table. Returns the seconds taken."""
+    readers see the old set or the new one, never half of each. On PostgreSQL over
+    IPFIN_SCORE_WRITERS connections into a new table swapped in at the end (`_write_swapped`,
+    also inside the caller's transaction: the background run's last step); otherwise in one
+    transaction, where on PostgreSQL the TRUNCATE holds an exclusive lock until the commit, so
+    a score read waits for the write (a few seconds for a million rights) rather than seeing an
+    empty table. Returns the seconds taken."""
     start = time.perf_counter()
     writers = min(settings.IPFIN_SCORE_WRITERS, MAX_WRITERS)
     reported = 0  # rows a swapped write reported before it gave way to the single write
@@ -1387,7 +1438,6 @@ def write_scores(
         connection.vendor == "postgresql"
         and writers > 1
         and len(portfolio) > 1
-        and not connection.in_atomic_block
         and _write_swapped(portfolio, batch, run_id, counted, writers)
     ):
         return time.perf_counter() - start
