@@ -61,6 +61,7 @@ def _policy(p: Policy) -> dict[str, Any]:
         "ends_on": p.ends_on,
         "paid_out": money_str(Decimal(p.paid_out)),
         "refund_due": money_str_or_none(p.refund_due),
+        "refund_due_on": p.refund_due_on,
         "refund_received_on": p.refund_received_on,
         "accepted_at": p.accepted_at,
         "members": [
@@ -138,7 +139,7 @@ def policy_refund_receive(
     """The lead insurer records the insured bank's refund (`refund_due`) as received on
     `received_on` (default today). 404 for a policy the caller's organisation does not lead;
     409 `no_refund_due` when nothing is owed back, `refund_received` a second time; 422
-    `date_in_future`, `date_before_policy`."""
+    `date_in_future`, `date_before_policy`, `date_before_settlement`."""
     services.policy_refund_receive(
         actor=request.user,
         policy_id=insurance_policy_id,

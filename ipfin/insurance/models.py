@@ -77,6 +77,8 @@ class Policy(models.Model):
     refund_due = models.DecimalField(
         _("银行应返还保险机构"), max_digits=15, decimal_places=2, null=True, blank=True
     )
+    # The day of that settlement: the refund cannot have come in before it.
+    refund_due_on = models.DateField(_("返还款确定日"), null=True, blank=True)
     # The day the lead insurer recorded that refund as received (services.policy_refund_receive).
     refund_received_on = models.DateField(_("返还款收到日"), null=True, blank=True)
     refund_received_by = models.ForeignKey(

@@ -90,6 +90,11 @@ class InsurancePolicyOut(Schema):
         description="what the insured bank returns to the insurers, once a compensation claim's "
         "settlement fixed their part below what the policy had paid; null until then",
     )
+    refund_due_on: IsoDate | None = Field(
+        ...,
+        description="the day of the settlement that fixed `refund_due`; the refund is not "
+        "recorded as received before it; null until then",
+    )
     refund_received_on: IsoDate | None = Field(
         ...,
         description="the day the lead insurer recorded the bank's refund (`refund_due`) as "

@@ -96,6 +96,7 @@ def _snapshot(p: Policy) -> dict[str, Any]:
         "term": [p.starts_on.isoformat(), p.ends_on.isoformat()],
         "paid_out": money_str(Decimal(p.paid_out)),
         "refund_due": money_str_or_none(p.refund_due),
+        "refund_due_on": p.refund_due_on.isoformat() if p.refund_due_on else None,
         "refund_received_on": p.refund_received_on.isoformat() if p.refund_received_on else None,
         "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
         "members": [
@@ -464,8 +465,9 @@ def policy_refund_receive(
     """The lead insurer records that the insured bank's refund (`refund_due`: what the insurers
     had paid beyond their part of a compensation claim's settlement) came in, on `received_on`
     (None: today). A policy not the actor's insurer's as lead is a 404; one with nothing owed
-    back, a 409 `no_refund_due`; recorded already, a 409 `refund_received`; a day after today
-    or before the policy began, a 422. The insured bank and the co-insurers are told."""
+    back, a 409 `no_refund_due`; recorded already, a 409 `refund_received`; a day after today,
+    before the policy began or before the settlement that fixed the refund (`refund_due_on`),
+    a 422. The insured bank and the co-insurers are told."""
     require(actor, Perm.INSURANCE_ISSUE)
     lead = acting_organisation(actor)
     received = day_up_to(
@@ -502,6 +504,14 @@ def policy_refund_receive(
                 "date_before_policy",
                 f"收到日不能早于起保日（{policy.starts_on}）。",
                 f"received_on cannot be before the policy began ({policy.starts_on}).",
+            )
+        if policy.refund_due_on is not None and received < policy.refund_due_on:
+            raise invalid(
+                "received_on",
+                "date_before_settlement",
+                f"收到日不能早于确定返还款的结算日（{policy.refund_due_on}）。",
+                f"received_on cannot be before the settlement that fixed the refund "
+                f"({policy.refund_due_on}).",
             )
         before = _snapshot(policy)
         policy.refund_received_on = received
@@ -905,7 +915,9 @@ def _settle_beyond_part(
         return left
     before = _snapshot(policy)
     policy.refund_due = refund
-    policy.save(update_fields=["refund_due"])
+    # The settlement's day (the claim's, when it was recorded before this runs).
+    policy.refund_due_on = timezone.localdate(claim.settled_at or timezone.now())
+    policy.save(update_fields=["refund_due", "refund_due_on"])
     _settlement_told(
         actor,
         claim,

@@ -613,7 +613,7 @@ def test_what_the_policy_paid_beyond_its_settled_part_is_owed_back_by_the_bank_s
     assert shown.status_code == 200 and shown.json()["refund_due"] == "46400.00"
 
 
-def test_the_lead_insurer_records_the_banks_refund_as_received_once(
+def test_the_lead_insurer_records_the_banks_refund_as_received_once_not_before_the_settlement(
     npl_loan: Callable[..., Loan],
     make_scheme: Callable[..., RiskScheme],
     budget: Callable[..., Any],
@@ -623,7 +623,8 @@ def test_the_lead_insurer_records_the_banks_refund_as_received_once(
     api_client: Callable[..., Any],
 ) -> None:
     """The 46,400.00 the bank owes back (the test above) is recorded as received by the lead
-    insurer, once, on a day not after today nor before the policy began; a co-insurer is not
+    insurer, once, on a day not after today, nor before the policy began, nor before the
+    settlement that fixed the refund (the day kept as `refund_due_on`); a co-insurer is not
     the one to record it (404), nor the bank (403). The bank and the co-insurer are told, the
     record is audited, and the policy's page says so."""
     from datetime import timedelta
@@ -653,9 +654,12 @@ def test_the_lead_insurer_records_the_banks_refund_as_received_once(
     assert api_client(co_insurer).post_json(path, {}).status_code == 404
     assert api_client(bank_a_user).post_json(path, {}).status_code == 403
     today = timezone.localdate()
+    assert policy.refund_due_on == today  # the settlement's day
+    assert policy.starts_on < today - timedelta(days=1)
     for day, code in (
         (today + timedelta(days=1), "date_in_future"),
         (policy.starts_on - timedelta(days=1), "date_before_policy"),
+        (today - timedelta(days=1), "date_before_settlement"),
     ):
         refused = api_client(lead).post_json(path, {"received_on": day.isoformat()})
         assert refused.status_code == 422 and refused.json()["code"] == code
@@ -666,6 +670,7 @@ def test_the_lead_insurer_records_the_banks_refund_as_received_once(
     assert done.status_code == 200, done.content
     assert done.json()["refund_received_on"] == today.isoformat()
     assert done.json()["refund_due"] == "46400.00"
+    assert done.json()["refund_due_on"] == today.isoformat()
     again = api_client(lead).post_json(path, {"received_on": today.isoformat()})
     assert again.status_code == 409 and again.json()["code"] == "refund_received"
 
@@ -684,6 +689,7 @@ def test_the_lead_insurer_records_the_banks_refund_as_received_once(
     after = page.get(f"/insurance/{policy.pk}/").content.decode()
     assert 'data-testid="refund-form"' not in after
     assert f"已于 {today.isoformat()} 收到" in after
+    assert f"{today.isoformat()} 结算确定" in after
 
 
 def test_an_assessed_claim_is_cut_to_what_the_settled_part_leaves_seed004_8(
