@@ -24,6 +24,7 @@ from ipfin.jobs.api import accepted
 from ipfin.jobs.schemas import JobRunOut
 from ipfin.whitelist import exports, selectors, services
 from ipfin.whitelist.models import (
+    BatchState,
     FollowUpStatus,
     ImportedList,
     ImportedListEntry,
@@ -289,8 +290,18 @@ def _batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
             for p in selectors.batch_pushes(batch, actor=actor)
         ],
         "entries": entries,
-        "left_out": batch.left_out if selectors.sees_all(actor) else [],
+        "left_out": _left_out(actor, batch),
     }
+
+
+def _left_out(actor: Any, batch: WhitelistBatch) -> list[dict[str, Any]]:
+    """Those the publication left out; of a draft, those a publication today would leave out
+    (what its page warns of before the office confirms). The office's view only."""
+    if not selectors.sees_all(actor):
+        return []
+    if batch.state == BatchState.DRAFT:
+        return selectors.left_out_of(selectors.dishonest_entries(batch, timezone.localdate()))
+    return list(batch.left_out)
 
 
 @router.post("/whitelist/batches", response={201: BatchOut, 404: ErrorOut})

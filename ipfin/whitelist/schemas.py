@@ -213,7 +213,8 @@ class BatchOut(BatchSummaryOut):
     entries: list[EntryOut]
     left_out: list[LeftOutOut] = Field(
         description="The enterprises the publication left out for a 失信 record dated after the "
-        "batch was drawn up; the IP office's view only (empty for a bank)."
+        "batch was drawn up; of a draft, those a publication today would leave out. The IP "
+        "office's view only (empty for a bank)."
     )
 
 

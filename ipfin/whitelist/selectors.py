@@ -569,6 +569,20 @@ def dishonest_entries(batch: WhitelistBatch, on: date) -> list[tuple[WhitelistEn
     return [(e, found[e.enterprise_id]) for e in entries if e.enterprise_id in found]
 
 
+def left_out_of(dishonest: list[tuple[WhitelistEntry, date]]) -> list[dict[str, Any]]:
+    """`dishonest_entries` as a batch keeps them (`WhitelistBatch.left_out`) and the API shows
+    them: the enterprise's id, name and credit code, and the record's day."""
+    return [
+        {
+            "enterprise_id": entry.enterprise_id,
+            "name": entry.enterprise.name,
+            "uscc": entry.enterprise.uscc,
+            "dishonesty_on": on.isoformat(),
+        }
+        for entry, on in dishonest
+    ]
+
+
 def entries_with_latest(batch: WhitelistBatch, *, actor: Actor) -> list[dict[str, Any]]:
     """The batch's entries, each with the latest follow-up per bank the actor may see."""
     latest: dict[int, list[WhitelistFollowUp]] = defaultdict(list)

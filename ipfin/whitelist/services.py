@@ -500,15 +500,7 @@ def batch_publish(*, actor: User, batch: WhitelistBatch) -> WhitelistBatch:
                 "批次中没有企业，不能发布。",
                 "An empty batch cannot be published.",
             )
-        left_out = [
-            {
-                "enterprise_id": entry.enterprise_id,
-                "name": entry.enterprise.name,
-                "uscc": entry.enterprise.uscc,
-                "dishonesty_on": on.isoformat(),
-            }
-            for entry, on in dishonest
-        ]
+        left_out = selectors.left_out_of(dishonest)
         WhitelistEntry.objects.filter(pk__in=[entry.pk for entry, _ in dishonest]).delete()
         locked.state = BatchState.PUBLISHED
         locked.published_at = timezone.now()

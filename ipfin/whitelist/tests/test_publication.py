@@ -57,6 +57,18 @@ def test_publication_leaves_out_an_enterprise_found_dishonest_after_the_batch_wa
     assert "后失信科技有限公司" in draft.split('data-testid="leaving-out"')[1].split("</div>")[0]
     assert (day - timedelta(days=10)).isoformat() in draft
     assert "有失信记录的 1 家企业将移出名单" in draft  # the publish button's confirmation
+    left_out = {
+        "enterprise_id": firms["later_dishonest"].pk,
+        "name": "后失信科技有限公司",
+        "uscc": firms["later_dishonest"].uscc,
+        "dishonesty_on": (day - timedelta(days=10)).isoformat(),
+    }
+    # The API says it of the draft too, to the office only.
+    shown = office_api.get(f"{API}/batches/{batch.pk}")
+    assert shown.status_code == 200 and shown.json()["state"] == "draft"
+    assert shown.json()["left_out"] == [left_out]
+    batch.refresh_from_db()
+    assert batch.left_out == []  # nothing stored before the publication
 
     answer = office_api.post(f"{API}/batches/{batch.pk}/publish")
     assert answer.status_code == 200, answer.content
@@ -65,12 +77,6 @@ def test_publication_leaves_out_an_enterprise_found_dishonest_after_the_batch_wa
     kept = {e["enterprise"]["id"] for e in body["entries"]}
     assert firms["honest"].pk in kept and firms["later_dishonest"].pk not in kept
     assert body["entry_count"] == len(entered) - 1
-    left_out = {
-        "enterprise_id": firms["later_dishonest"].pk,
-        "name": "后失信科技有限公司",
-        "uscc": firms["later_dishonest"].uscc,
-        "dishonesty_on": (day - timedelta(days=10)).isoformat(),
-    }
     assert body["left_out"] == [left_out]
     batch.refresh_from_db()
     assert batch.left_out == [left_out]
