@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -1250,6 +1250,23 @@ def _analyze(table: str) -> None:
         pass
 
 
+# The advisory locks (namespace, run) a score run holds while its new table is written: the run's
+# ScoreRun may be uncommitted (the background run's last step), and another session's
+# `_drop_abandoned_tables` would otherwise take the table for abandoned and drop it mid-write.
+_WRITING_LOCK = 0x5C07AB
+
+
+def _writing_key(run_id: int) -> list[int]:
+    return [_WRITING_LOCK, int(run_id) & 0x7FFFFFFF]
+
+
+def _drop_quietly(name: str) -> None:
+    """Drop the new table `name` on a connection of its own; where none can be had (the server
+    refusing connections), leave it to a later run's `_drop_abandoned_tables`."""
+    with suppress(DatabaseError):
+        _on_own_connection(lambda: _drop_table(name))
+
+
 def _write_swapped(
     portfolio: Portfolio,
     batch: ScoreBatch,
@@ -1276,8 +1293,35 @@ def _write_swapped(
     key = _swappable_key(table)
     if key is None or (connection.in_atomic_block and _holds_lock_on(table)):
         return False
-    quote = connection.ops.quote_name
     fresh = f"{table}_next_{int(run_id)}"
+    if connection.in_atomic_block:
+        # Held to the caller's commit or rollback: until then the new table, swapped in or not,
+        # is this run's.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _writing_key(run_id))
+        return _write_beside(portfolio, batch, run_id, advance, writers, key, fresh)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _writing_key(run_id))
+    try:
+        return _write_beside(portfolio, batch, run_id, advance, writers, key, fresh)
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:  # else the session's end
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _writing_key(run_id))
+
+
+def _write_beside(
+    portfolio: Portfolio,
+    batch: ScoreBatch,
+    run_id: int,
+    advance: Callable[[int], None],
+    writers: int,
+    key: str,
+    fresh: str,
+) -> bool:
+    """`_write_swapped`'s work, under its lock: the new table `fresh` built, filled, keyed and
+    swapped in for the stored one (whose key is named `key`)."""
+    table = RightScore._meta.db_table
+    quote = connection.ops.quote_name
 
     def build() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         with connection.cursor() as cursor:
@@ -1333,10 +1377,10 @@ def _write_swapped(
                 f"TO {quote(key)}"
             )
     except (_SwapRefused, OperationalError):
-        _on_own_connection(lambda: _drop_table(fresh))
+        _drop_quietly(fresh)
         return False
     except BaseException:
-        _on_own_connection(lambda: _drop_table(fresh))
+        _drop_quietly(fresh)
         raise
     # A new table has no statistics yet. After the commit: inside the caller's transaction it
     # would keep readers waiting on the swap's lock for as long as it takes.
@@ -1347,7 +1391,8 @@ def _write_swapped(
 def _drop_abandoned_tables(table: str) -> None:
     """Drop the new tables of score runs that will never swap them in (a process killed while
     writing): those of runs finished, gone, or started more than a day ago. A run still
-    writing keeps its own."""
+    writing keeps its own: its run is live, or it holds the table's writing lock (a run whose
+    ScoreRun is not yet committed, as in the background run's last step, looks gone)."""
     prefix = f"{table}_next_"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1365,8 +1410,18 @@ def _drop_abandoned_tables(table: str) -> None:
         ).values_list("pk", flat=True)
     )
     for name, run in runs.items():
-        if run not in live:
+        if run in live:
+            continue
+        with connection.cursor() as cursor:
+            # A run writing it now, its ScoreRun not yet committed, holds this lock.
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _writing_key(run))
+            if not cursor.fetchone()[0]:
+                continue
+        try:
             _drop_table(name)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _writing_key(run))
 
 
 def _drop_table(name: str) -> None:

@@ -778,3 +778,80 @@ def test_a_write_in_a_transaction_rolled_back_keeps_the_stored_scores(
     assert set(RightScore.objects.values_list("run", flat=True)) == {locked.pk}
     assert _scores() != before
     assert _next_tables() == set()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_direct_run_meanwhile_leaves_the_background_runs_new_table_alone(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: while the run's last step writes its new table, its ScoreRun is not yet
+    committed, so another session (a direct `ipfin score_portfolio` starting) would take the
+    table for abandoned and drop it, failing the run (from review). The writing run holds the
+    table's advisory lock to its commit: the other session leaves it alone."""
+    from ipfin.valuation import portfolio
+
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+    settings.IPFIN_SCORE_CHUNK_SIZE = 3
+    outcomes = _swap_outcomes(monkeypatch)
+    meanwhile = _on_another_connection(
+        lambda: portfolio._drop_abandoned_tables(RightScore._meta.db_table)
+    )
+    monkeypatch.setattr(portfolio, "_before_scores_swap", meanwhile)
+    call_command(
+        "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "60", stdout=StringIO()
+    )
+    run = JobRun.objects.get(name="score_portfolio")
+    assert run.state == JobState.DONE, run.error
+    assert outcomes == [True]
+    assert RightScore.objects.count() == 7
+    assert _next_tables() == set()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_a_server_refusing_the_writers_connections_means_the_single_write(
+    in_transaction: bool,
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: where no connection can be had beside the caller's (the server at its
+    max_connections), the write falls back to the single way, in a transaction or not; the
+    new table's clean-up, itself on a connection of its own, had raised instead (from review).
+    The refusal is the server's answer, raised where psycopg would raise it."""
+    import threading
+
+    import psycopg
+    from django.db import connection, transaction
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+    outcomes = _swap_outcomes(monkeypatch)
+    connection.ensure_connection()
+    connect = DatabaseWrapper.get_new_connection
+
+    def full_server(self: Any, params: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            raise psycopg.OperationalError("FATAL: sorry, too many clients already")
+        return connect(self, params)
+
+    monkeypatch.setattr(DatabaseWrapper, "get_new_connection", full_server)
+    if in_transaction:
+        with transaction.atomic():
+            run = portfolio_score(on=today, min_cohort=2)
+    else:
+        run = portfolio_score(on=today, min_cohort=2)
+    assert outcomes == [False]
+    assert RightScore.objects.filter(run=run).count() == 7
