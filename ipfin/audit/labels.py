@@ -150,7 +150,6 @@ ACTION_GROUPS: tuple[tuple[Promise, dict[str, Promise]], ...] = (
             "loan.classify": pgettext_lazy("audit", "按逾期天数调整五级分类"),
             "loan.classify_manual": pgettext_lazy("audit", "人工认定五级分类"),
             "loan.write_off": pgettext_lazy("audit", "核销贷款"),
-            "loan.recovery": pgettext_lazy("audit", "登记核销后收回"),
             "loan.security_waive": pgettext_lazy("audit", "声明放弃质押担保"),
             "subsidy.claim_submit": pgettext_lazy("audit", "提交贴息申请"),
             "subsidy.claim_approve": pgettext_lazy("audit", "贴息申请审核通过"),

@@ -4,7 +4,7 @@
   calculator). A bad field is a 422 `{detail, code, field}`.
 - POST /loans (enterprise, its park, or the bank), GET /loans, GET /loans/{id} (schedule,
   repayments and today's position), POST /loans/{id}/approve | decline | disburse | repayments |
-  close | write-off | recoveries (核销后收回) | classification (the lending bank).
+  close | write-off | classification (the lending bank).
 - POST /subsidies/claims (enterprise), GET /subsidies/claims, POST /subsidies/claims/{id}/review
   and POST /subsidies/allocate (IP office).
 
@@ -38,7 +38,6 @@ from ipfin.loans.schemas import (
     LoanIn,
     LoanOut,
     LoanSummaryOut,
-    RecoveryIn,
     RepaymentIn,
     ReviewIn,
     RunOut,
@@ -145,7 +144,6 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
         "assessed_on": loan.assessed_on,
         "written_off_on": loan.written_off_on,
         "write_off_reason": loan.write_off_reason,
-        **_recoveries(loan),
         "security_waived_on": loan.security_waived_on,
         "security_waiver_reason": loan.security_waiver_reason,
         "rights": [r.number for r in loan.rights.all()],
@@ -191,28 +189,6 @@ def loan_detail(loan: Loan) -> dict[str, Any]:
         ),
         "release_pledge": selectors.release_pledge_due(loan),
         "allowed_actions": sorted(a.value for a in allowed_actions(loan.state)),
-    }
-
-
-def _recoveries(loan: Loan) -> dict[str, Any]:
-    """核销后收回 of a written-off loan: the debt written off, what came in since, each."""
-    recoveries = list(loan.recoveries.all())
-    written_off = loan.written_off_on is not None
-    return {
-        "written_off_debt": money_str(services.written_off_debt(loan)) if written_off else None,
-        "recovered": money_str(sum((r.amount for r in recoveries), Decimal("0.00")))
-        if written_off
-        else None,
-        "recoveries": [
-            {
-                "id": r.pk,
-                "amount": money_str(r.amount),
-                "received_on": r.received_on,
-                "note": r.note,
-                "recorded_at": r.recorded_at,
-            }
-            for r in recoveries
-        ],
     }
 
 
@@ -305,25 +281,6 @@ def loan_write_off(request: HttpRequest, loan_id: int, payload: WriteOffIn) -> d
     loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
     services.loan_write_off(actor=request.user, loan=loan, reason=payload.reason)
     return _fresh(request, loan_id)
-
-
-@router.post("/loans/{int:loan_id}/recoveries", response={201: LoanOut})
-def loan_recovery(
-    request: HttpRequest, loan_id: int, payload: RecoveryIn
-) -> Status[dict[str, Any]]:
-    """核销后收回: the lending bank records an amount recovered on its written-off loan (the
-    write-off does not release the borrower). 409 `loan_not_written_off` for a loan on the
-    books; 422 `date_in_future`, `date_before_write_off`, or `recovery_exceeds_debt` (with
-    `outstanding`) for more than is still owed of the debt written off."""
-    loan = selectors.loan_get(actor=request.user, loan_id=loan_id)
-    services.loan_recovery_record(
-        actor=request.user,
-        loan=loan,
-        amount=payload.amount,
-        received_on=payload.received_on,
-        note=payload.note,
-    )
-    return Status(201, _fresh(request, loan_id))
 
 
 # --- subsidies -----------------------------------------------------------------------------------

@@ -94,20 +94,6 @@ class WriteOffForm(BaseForm):
     )
 
 
-class RecoveryForm(BaseForm):
-    amount = MoneyField(label=_("收回金额（元）"))
-    received_on = forms.DateField(
-        label=_("收回日"), required=False, widget=DateInput(), help_text=_("不填则为今日。")
-    )
-    note = forms.CharField(
-        label=_("说明"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("如：借款人还款、质物处置所得、法院执行款。"),
-    )
-
-
 class DisburseForm(BaseForm):
     disbursed_on = forms.DateField(label=_("放款日"), widget=DateInput())
 

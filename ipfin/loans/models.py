@@ -180,13 +180,6 @@ class Loan(models.Model):
     written_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # What the borrower owed on the write-off day: the principal outstanding with the interest
-    # and penalty accrued and unpaid (the position's amount to settle). 账销案存: the debt stays,
-    # and what the bank recovers afterwards (`WriteOffRecovery`) is held against it. Null for a
-    # loan written off before it was kept: then the principal written off.
-    written_off_debt = models.DecimalField(
-        _("核销时借款人欠款"), max_digits=15, decimal_places=2, null=True, blank=True
-    )
     # 放弃担保 (issue 13): the pledgee released the pledge while the loan was outstanding,
     # declaring that it waives the security (民法典 arts. 393(3), 435); the loan is unsecured
     # from that day (`ipfin.pledges.services.pledge_release` with `waive_security`).
@@ -440,31 +433,6 @@ class Repayment(models.Model):
                 & Q(prepaid_principal__gte=0)
                 & Q(prepaid_principal__lte=F("principal_part")),
                 name="repayment_parts_not_negative",
-            ),
-        ]
-
-
-class WriteOffRecovery(models.Model):
-    """An amount the bank recovered from the borrower after writing the loan off (核销后收回):
-    the write-off does not release the borrower (账销案存), so what comes in later is recorded
-    against the debt written off (`Loan.written_off_debt`), never beyond it."""
-
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="recoveries")
-    amount = models.DecimalField(_("收回金额"), max_digits=15, decimal_places=2)
-    received_on = models.DateField(_("收回日"))
-    note = models.CharField(_("说明"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["loan_id", "received_on", "id"]
-        verbose_name = _("核销后收回")
-        verbose_name_plural = _("核销后收回")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0), name="writeoffrecovery_amount_positive"
             ),
         ]
 

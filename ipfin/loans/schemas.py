@@ -94,14 +94,6 @@ class RepaymentIn(Schema):
     paid_on: IsoDate | None = None
 
 
-class RecoveryIn(Schema):
-    amount: MoneyIn = Field(..., description="收回金额 (yuan)")
-    received_on: IsoDate | None = Field(
-        None, description="收回日: not after today nor before the write-off (default today)"
-    )
-    note: str = Field("", max_length=500, description="说明 (optional)")
-
-
 class ClaimIn(Schema):
     policy_id: int
     year: int
@@ -188,14 +180,6 @@ class RepaymentOut(Schema):
     lines: list[dict[str, Any]]
 
 
-class RecoveryOut(Schema):
-    id: int
-    amount: str
-    received_on: IsoDate
-    note: str
-    recorded_at: dt.datetime
-
-
 class PositionOut(Schema):
     on: IsoDate
     outstanding_principal: str
@@ -242,15 +226,6 @@ class LoanOut(LoanSummaryOut):
     assessed_on: IsoDate | None
     written_off_on: IsoDate | None
     write_off_reason: str
-    written_off_debt: str | None = Field(
-        ...,
-        description="what the borrower owed on the write-off day (principal, interest and "
-        "penalty unpaid); null unless written off",
-    )
-    recovered: str | None = Field(
-        ..., description="核销后收回: recovered since the write-off; null unless written off"
-    )
-    recoveries: list[RecoveryOut]
     security_waived_on: IsoDate | None = Field(
         ...,
         description="放弃担保日: the pledgee released the pledge while the loan was owed, waiving "

@@ -132,7 +132,6 @@ def loan_get(*, actor: Actor, loan_id: int) -> Loan:
                 queryset=Repayment.objects.select_related("recorded_by").order_by("paid_on", "id"),
             ),
             "rights",
-            "recoveries",
         )
         .filter(pk=loan_id)
         .first()

@@ -21,7 +21,6 @@ urlpatterns = [
     path("<int:loan_id>/close/", views.loan_close, name="loan_close"),
     path("<int:loan_id>/classification/", views.loan_classify_manual, name="loan_classify"),
     path("<int:loan_id>/write-off/", views.loan_write_off, name="loan_write_off"),
-    path("<int:loan_id>/recoveries/", views.loan_recovery, name="loan_recovery"),
     path("subsidies/", views.subsidy_claims, name="subsidy_claims"),
     path("subsidies/<int:claim_id>/review/", views.subsidy_review, name="subsidy_review"),
     path("subsidies/allocate/", views.subsidy_allocate, name="subsidy_allocate"),

@@ -6,7 +6,6 @@ call one selector or service, render; the services enforce every rule and permis
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -30,7 +29,6 @@ from ipfin.loans.forms import (
     DeclineForm,
     DisburseForm,
     LoanApplyForm,
-    RecoveryForm,
     RepaymentForm,
     ReviewForm,
     ScheduleForm,
@@ -172,19 +170,6 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "can_manage": can_manage,
         "release_pledge": can_manage and selectors.release_pledge_due(loan),
     }
-    if loan.written_off_on is not None:
-        # 核销后收回: shown to whoever sees the loan; recorded by its bank while any is owed.
-        recoveries = list(loan.recoveries.all())
-        debt = services.written_off_debt(loan)
-        recovered = sum((r.amount for r in recoveries), Decimal("0.00"))
-        context.update(
-            recoveries=recoveries,
-            written_off_debt=debt,
-            recovered=recovered,
-            still_owed=max(debt - recovered, Decimal("0.00")),
-        )
-        if can_manage and debt > recovered:
-            context["recovery_form"] = forms.get("recovery_form") or RecoveryForm()
     if not can_manage:
         return context
     if loan.state == LoanStateChoices.APPLIED:
@@ -363,28 +348,6 @@ def loan_classify_manual(request: HttpRequest, loan_id: int) -> HttpResponse:
         }
 
     return _loan_action(request, loan_id, act, form_name="classify_form", form=form)
-
-
-@login_required
-@domain_errors
-@require_POST
-def loan_recovery(request: HttpRequest, loan_id: int) -> HttpResponse:
-    form = RecoveryForm(request.POST)
-
-    def act(loan: Loan) -> str:
-        recovery = services.loan_recovery_record(
-            actor=request.user,
-            loan=loan,
-            amount=form.cleaned_data["amount"],
-            received_on=form.cleaned_data["received_on"],
-            note=form.cleaned_data["note"],
-        )
-        return _("已登记核销后收回 %(amount)s（%(day)s）。") % {
-            "amount": yuan_exact(recovery.amount),
-            "day": recovery.received_on.isoformat(),
-        }
-
-    return _loan_action(request, loan_id, act, form_name="recovery_form", form=form)
 
 
 @login_required

@@ -36,13 +36,7 @@ Import from here: `from ipfin.loans.services import loan_apply, subsidy_allocate
 
 from ipfin.loans.services.approval import loan_approve, loan_decline
 from ipfin.loans.services.origination import loan_apply, schedule_preview
-from ipfin.loans.services.risk import (
-    loan_classify_manual,
-    loan_recovery_record,
-    loan_write_off,
-    recovered_after_write_off,
-    written_off_debt,
-)
+from ipfin.loans.services.risk import loan_classify_manual, loan_write_off
 from ipfin.loans.services.security import loan_security_waive
 from ipfin.loans.services.servicing import loan_classify, loan_close, loan_disburse, loan_repay
 from ipfin.loans.services.subsidies import (
@@ -66,11 +60,9 @@ __all__ = [
     "loan_close",
     "loan_decline",
     "loan_disburse",
-    "loan_recovery_record",
     "loan_repay",
     "loan_security_waive",
     "loan_write_off",
-    "recovered_after_write_off",
     "schedule_preview",
     "subsidy_allocate",
     "subsidy_allocation_confirm",
@@ -78,5 +70,4 @@ __all__ = [
     "subsidy_claim_review",
     "subsidy_claim_submit",
     "subsidy_policy",
-    "written_off_debt",
 ]

@@ -16,29 +16,19 @@ possible measure, only a very small part or nothing can be recovered: what a wri
 off (cf. 《金融企业呆账核销管理办法（2017年版）》, 财金〔2017〕90号, whose 呆账 are losses that
 meet its conditions). A bank that would write off a 可疑 loan first classifies it 损失 with its
 reason (`loan_classify_manual`), so that both decisions are audited.
-
-Recoveries after the write-off (核销后收回). The debt survives the write-off, so the bank records
-what the borrower (or a sale of the pledge) pays afterwards: `loan_recovery_record`, held against
-what the borrower owed on the write-off day (`Loan.written_off_debt`: principal with the interest
-and penalty accrued and unpaid), never beyond it.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Sum
-from django.utils import timezone
+from django.db.models import Min
 
 from ipfin.accounts.models import User
 from ipfin.accounts.services import notify_orgs
 from ipfin.audit.services import audit_record
-from ipfin.common.display import yuan_en, yuan_exact
 from ipfin.common.errors import Conflict, invalid
-from ipfin.common.inputs import amount_in, day_up_to
 from ipfin.common.money import money_str
 from ipfin.holidays.selectors import working_calendar
 from ipfin.loans.domain.status import (
@@ -50,8 +40,7 @@ from ipfin.loans.domain.status import (
     days_past_due,
     worse,
 )
-from ipfin.loans.models import Installment, Loan, WriteOffRecovery
-from ipfin.loans.selectors import loan_position
+from ipfin.loans.models import Installment, Loan
 from ipfin.loans.services._common import today_or, transition
 from ipfin.loans.services._loan import (
     _label,
@@ -62,9 +51,7 @@ from ipfin.loans.services._loan import (
     _snapshot,
 )
 
-__all__ = ["loan_classify_manual", "loan_recovery_record", "loan_write_off"]
-
-_NOTE_MAX = 500
+__all__ = ["loan_classify_manual", "loan_write_off"]
 
 _CLASSIFIABLE = (LoanState.DISBURSED, LoanState.REPAYING)
 _REASON_MAX = 2000
@@ -189,11 +176,6 @@ def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None =
             )
         before = _snapshot(locked)
         previous = locked.classification
-        # What the borrower owes that day, read before the state leaves the books.
-        position = loan_position(locked, day)
-        locked.written_off_debt = (
-            position.amount_to_settle if position is not None else locked.outstanding_principal
-        )
         locked.state = new_state
         locked.days_past_due = dpd
         locked.classification = category.value
@@ -209,12 +191,7 @@ def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None =
             action="loan.write_off",
             obj=locked,
             before=before,
-            after={
-                **_snapshot(locked),
-                "amount_written_off": amount,
-                "debt_written_off": money_str(locked.written_off_debt),
-                "reason": text,
-            },
+            after={**_snapshot(locked), "amount_written_off": amount, "reason": text},
         )
         label_zh, label_en = _label(locked)
         notify_orgs(
@@ -227,109 +204,3 @@ def loan_write_off(*, actor: User, loan: Loan, reason: str, today: date | None =
             f"write-off does not release the borrower from the debt. Reason: {text}",
         )
     return locked
-
-
-def recovered_after_write_off(loan: Loan) -> Decimal:
-    """What the bank recorded as recovered on `loan` since its write-off (0.00 if nothing)."""
-    total = WriteOffRecovery.objects.filter(loan=loan).aggregate(total=Sum("amount"))["total"]
-    return Decimal(total or 0).quantize(Decimal("0.01"))
-
-
-def written_off_debt(loan: Loan) -> Decimal:
-    """The debt written off: `Loan.written_off_debt`, or the principal written off for a loan
-    written off before that was kept."""
-    debt = (
-        loan.written_off_debt if loan.written_off_debt is not None else loan.outstanding_principal
-    )
-    return Decimal(debt)
-
-
-def loan_recovery_record(
-    *,
-    actor: User,
-    loan: Loan,
-    amount: Any,
-    received_on: Any = None,
-    note: Any = "",
-    today: date | None = None,
-) -> WriteOffRecovery:
-    """核销后收回: the lending bank records `amount` recovered on its written-off loan on
-    `received_on` (None: today), with an optional note (at most 500 characters).
-
-    Refused, nothing recorded: a loan not written off (409 `loan_not_written_off`); a day after
-    today (422 `date_in_future`) or before the write-off (422 `date_before_write_off`); an amount
-    beyond what is still owed of the debt written off (422 `recovery_exceeds_debt`, with
-    `outstanding`). Under the loan's lock: two recoveries recorded at once cannot together pass
-    the debt. Audited (`loan.recovery`); the enterprise is told."""
-    _require_bank(actor, loan)
-    value = amount_in(amount, "amount", label_zh="收回金额")
-    day = day_up_to(
-        received_on, "received_on", today=today_or(today), label_zh="收回日", code="date_in_future"
-    )
-    text = note.strip() if isinstance(note, str) else ""
-    if len(text) > _NOTE_MAX:
-        raise invalid(
-            "note",
-            "note_too_long",
-            f"说明不能超过 {_NOTE_MAX} 字。",
-            f"note is at most {_NOTE_MAX} characters.",
-        )
-    with transaction.atomic():
-        locked = _lock(loan)
-        if locked.state != LoanState.WRITTEN_OFF or locked.written_off_on is None:
-            raise Conflict(
-                "只有已核销的贷款可以登记核销后收回；未核销的贷款请登记还款。",
-                "Only a written-off loan takes recoveries; record a repayment on any other loan.",
-                code="loan_not_written_off",
-            )
-        if day < locked.written_off_on:
-            raise invalid(
-                "received_on",
-                "date_before_write_off",
-                f"收回日不能早于核销日（{locked.written_off_on}）。",
-                f"received_on cannot be before the write-off ({locked.written_off_on}).",
-            )
-        debt = written_off_debt(locked)
-        recovered = recovered_after_write_off(locked)
-        outstanding = max(debt - recovered, Decimal("0.00"))
-        if value > outstanding:
-            raise invalid(
-                "amount",
-                "recovery_exceeds_debt",
-                f"收回金额 {yuan_exact(value)} 超过核销债务尚未收回的 {yuan_exact(outstanding)}"
-                f"（核销时欠款 {yuan_exact(debt)}，已收回 {yuan_exact(recovered)}）。",
-                f"The amount {yuan_en(value)} is more than the {yuan_en(outstanding)} still owed "
-                f"of the debt written off ({yuan_en(debt)}, {yuan_en(recovered)} recovered).",
-                outstanding=money_str(outstanding),
-            )
-        recovery = WriteOffRecovery.objects.create(
-            loan=locked, amount=value, received_on=day, note=text, recorded_by=actor
-        )
-        Loan.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-        after = recovered + value
-        audit_record(
-            actor=actor,
-            action="loan.recovery",
-            obj=locked,
-            before={"recovered": money_str(recovered)},
-            after={
-                "recovered": money_str(after),
-                "amount": money_str(value),
-                "received_on": day.isoformat(),
-                "debt_written_off": money_str(debt),
-                "still_owed": money_str(debt - after),
-                "note": text,
-                "recovery_id": recovery.pk,
-            },
-        )
-        label_zh, label_en = _label(locked)
-        notify_orgs(
-            [locked.enterprise_id],
-            locked,
-            "loan.recovery",
-            f"{label_zh}（已核销）：贷款银行已登记收回 {yuan_exact(value)}（{day}），"
-            f"核销债务尚欠 {yuan_exact(debt - after)}。",
-            f"{label_en} (written off): the bank recorded {yuan_en(value)} recovered on {day}; "
-            f"{yuan_en(debt - after)} of the debt written off is still owed.",
-        )
-    return recovery
