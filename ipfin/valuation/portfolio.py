@@ -1215,6 +1215,11 @@ def _before_scores_swap() -> None:
     place, where a test reads what the others see, or changes the stored table."""
 
 
+def _after_scores_swap() -> None:
+    """Nothing: the moment the new scores are in place in this connection's transaction, where
+    a test reads what the others see before it commits."""
+
+
 def _on_own_connection(work: Callable[[], Any]) -> Any:
     """`work` on a connection of its own (a thread's; autocommit), closed after: what it
     creates is committed at once, so the writers' connections see it, whatever transaction this
@@ -1376,6 +1381,7 @@ def _write_beside(
                 f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(fresh + '_pkey')} "
                 f"TO {quote(key)}"
             )
+        _after_scores_swap()
     except (_SwapRefused, OperationalError):
         _drop_quietly(fresh)
         return False

@@ -709,7 +709,6 @@ def test_the_background_runs_last_step_writes_over_several_connections(
     monkeypatch.setattr(
         portfolio, "_before_scores_swap", _on_another_connection(lambda: seen.append(_scores()))
     )
-    on_commit = portfolio.transaction.on_commit
 
     def read_waiting() -> None:
         from django.db import OperationalError, connection
@@ -721,12 +720,8 @@ def test_the_background_runs_last_step_writes_over_several_connections(
         except OperationalError as waited:
             seen.append(type(waited.__cause__).__name__)
 
-    def after_swap(callback: Callable[[], None], *args: Any, **kwargs: Any) -> None:
-        # Called right after the swap, inside the run's transaction, before its commit.
-        _on_another_connection(read_waiting)()
-        on_commit(callback, *args, **kwargs)
-
-    monkeypatch.setattr(portfolio.transaction, "on_commit", after_swap)
+    # Right after the swap, inside the run's transaction, before its commit.
+    monkeypatch.setattr(portfolio, "_after_scores_swap", _on_another_connection(read_waiting))
     call_command(
         "score_portfolio", "--on", today.isoformat(), "--async", "--wait", "60", stdout=StringIO()
     )
