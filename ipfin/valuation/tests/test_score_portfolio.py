@@ -415,3 +415,36 @@ def test_a_grace_ending_on_national_day_keeps_a_patent_alive_to_the_working_day_
         assert (life > 0) is alive, on
         status = right_status(right, on=on).status
         assert (status not in TERMINAL_STATUSES) is alive, (on, status)
+
+
+@pytest.mark.parametrize("texts_as", ["hashes", "texts"])
+def test_the_field_codes_from_one_sort_equal_each_column_factorised(texts_as: str) -> None:
+    """The cohort's field, class and section codes (`_field_codes`: one sort of the rights, the
+    class and the section spread from each field's) are those `_factorised` gives each column
+    alone: as PostgreSQL hands them over (64-bit hashes of the texts) and as SQLite does (the
+    texts), with rights without IPC ("~kind") among them."""
+    import hashlib
+
+    from ipfin.valuation.portfolio import _factorised, _field_codes
+
+    rng = np.random.default_rng(20261207)
+    # 300 subclasses in 160 classes of 8 sections, and the fields of rights without IPC.
+    fields = [f"{'ABCDEFGH'[i % 8]}{(i // 8) % 20 + 1:02d}{chr(65 + i % 26)}"
+              for i in range(300)] + ["~trademark", "~copyright"]  # fmt: skip
+
+    def code(text: str) -> Any:
+        if texts_as == "texts":
+            return text
+        digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little", signed=True)
+
+    pick = rng.integers(0, len(fields), 50_000)
+    raw = {
+        name: np.array([code(f[:width] if width else f) for f in fields])[pick]
+        for name, width in (("field", None), ("field3", 3), ("field1", 1))
+    }
+    subclass, ipc_class, section = _field_codes(raw)
+    assert subclass.tolist() == _factorised(raw["field"]).tolist()
+    assert ipc_class.tolist() == _factorised(raw["field3"]).tolist()
+    assert section.tolist() == _factorised(raw["field1"]).tolist()
+    assert len(set(ipc_class.tolist())) < len(set(subclass.tolist()))
