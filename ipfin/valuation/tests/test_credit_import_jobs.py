@@ -201,7 +201,11 @@ def test_on_a_worker_the_file_is_read_from_the_database_and_imported(
     assert sent.returncode == 0, sent.stderr.decode()
     line = next(x for x in sent.stdout.decode().splitlines() if x.startswith("RUN "))
     _, run_id, state, on_workers = line.split()
-    assert (state, on_workers) == ("queued", "True")
+    # Sent to the workers (on_workers), not run here: the request returns before the import is
+    # done. A worker may already have begun it when the request read the run back (CI saw
+    # "running" once): that is another process's doing.
+    assert on_workers == "True"
+    assert state in ("queued", "running")
     deadline = time.monotonic() + 90
     run = JobRun.objects.get(pk=int(run_id))
     while run.state in (JobState.QUEUED, JobState.RUNNING) and time.monotonic() < deadline:
