@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import psycopg
@@ -556,15 +556,10 @@ def _read_in_ranges(on: date, readers: int) -> dict[str, NDArray[np.int64]]:
             return _read_packed(on)
         _before_ranges_read()
 
-        def read(lo_hi: tuple[int, int]) -> list[tuple[int, Any]]:
-            try:
-                return _packed_blocks_read(on, lo_hi, snapshot)
-            finally:
-                connection.close()  # this thread's own connection
-
         try:
-            with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-                parts = list(pool.map(read, ranges))
+            parts = _on_own_connections(
+                lambda lo_hi: _packed_blocks_read(on, lo_hi, snapshot), ranges
+            )
         except OperationalError:
             return _read_packed(on)
     return _unpacked([block for part in parts for block in part], "the register's read")
@@ -1239,19 +1234,29 @@ def _after_scores_swap() -> None:
     a test reads what the others see before it commits."""
 
 
-def _on_own_connection(work: Callable[[], Any]) -> Any:
-    """`work` on a connection of its own (a thread's; autocommit), closed after: what it
-    creates is committed at once, so the writers' connections see it, whatever transaction this
-    connection is in."""
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
-    def run() -> Any:
+
+def _on_own_connections(work: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
+    """`work(item)` for every item at once, each in a thread of its own and so on a connection
+    of its own (autocommit unless `work` opens a transaction), closed after; the results in
+    order. What a connection's work commits, the others see, whatever transaction this one is
+    in. A connection that cannot be had raises OperationalError."""
+
+    def run(item: _Item) -> _Result:
         try:
-            return work()
+            return work(item)
         finally:
-            connection.close()  # the thread's own connection
+            connection.close()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(run, items))
+
+
+def _on_own_connection(work: Callable[[], _Result]) -> _Result:
+    """`work()` on a connection of its own (`_on_own_connections`)."""
+    return _on_own_connections(lambda _item: work(), [None])[0]
 
 
 def _holds_lock_on(table: str) -> bool:
@@ -1282,6 +1287,24 @@ _WRITING_LOCK = 0x5C07AB
 
 def _writing_key(run_id: int) -> list[int]:
     return [_WRITING_LOCK, int(run_id) & 0x7FFFFFFF]
+
+
+@contextmanager
+def _writing(run_id: int) -> Iterator[None]:
+    """Hold run `run_id`'s writing lock: inside a transaction to its commit or rollback (until
+    then the new table, swapped in or not, is the run's), else to the block's end."""
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _writing_key(run_id))
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _writing_key(run_id))
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:  # else the session's end
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _writing_key(run_id))
 
 
 def _drop_quietly(name: str) -> None:
@@ -1317,35 +1340,8 @@ def _write_swapped(
     key = _swappable_key(table)
     if key is None or (connection.in_atomic_block and _holds_lock_on(table)):
         return False
-    fresh = f"{table}_next_{int(run_id)}"
-    if connection.in_atomic_block:
-        # Held to the caller's commit or rollback: until then the new table, swapped in or not,
-        # is this run's.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _writing_key(run_id))
-        return _write_beside(portfolio, batch, run_id, advance, writers, key, fresh)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _writing_key(run_id))
-    try:
-        return _write_beside(portfolio, batch, run_id, advance, writers, key, fresh)
-    finally:
-        with suppress(DatabaseError), connection.cursor() as cursor:  # else the session's end
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _writing_key(run_id))
-
-
-def _write_beside(
-    portfolio: Portfolio,
-    batch: ScoreBatch,
-    run_id: int,
-    advance: Callable[[int], None],
-    writers: int,
-    key: str,
-    fresh: str,
-) -> bool:
-    """`_write_swapped`'s work, under its lock: the new table `fresh` built, filled, keyed and
-    swapped in for the stored one (whose key is named `key`)."""
-    table = RightScore._meta.db_table
     quote = connection.ops.quote_name
+    fresh = f"{table}_next_{int(run_id)}"
 
     def build() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         with connection.cursor() as cursor:
@@ -1367,50 +1363,47 @@ def _write_beside(
                 "PRIMARY KEY (right_id)"
             )
 
-    try:
-        shape = _on_own_connection(build)
-        rows = _binary_rows(portfolio, batch, run_id)
-        count = len(portfolio)
-        spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
-        lock = threading.Lock()
+    with _writing(run_id):
+        try:
+            shape = _on_own_connection(build)
+            rows = _binary_rows(portfolio, batch, run_id)
+            count = len(portfolio)
+            spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
+            lock = threading.Lock()
 
-        def advance_shared(n: int) -> None:
-            with lock:
-                advance(n)
+            def advance_shared(n: int) -> None:
+                with lock:
+                    advance(n)
 
-        def write(span: tuple[int, int]) -> None:
-            try:
+            def write(span: tuple[int, int]) -> None:
                 with transaction.atomic(), connection.cursor() as cursor:
                     _copy_binary(cursor, quote(fresh), rows, (span[0], span[1] + 1), advance_shared)
-            finally:
-                connection.close()  # this thread's own connection
 
-        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-            list(pool.map(write, spans))
-        _on_own_connection(add_key)
-        _before_scores_swap()
-        # A savepoint inside the caller's transaction: a refused swap leaves that usable.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
-            if _swappable_key(table) != key or _shape(table) != shape:
-                raise _SwapRefused
-            cursor.execute(f"DROP TABLE {quote(table)}")
-            cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(table)}")
-            cursor.execute(
-                f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(fresh + '_pkey')} "
-                f"TO {quote(key)}"
-            )
-        _after_scores_swap()
-    except (_SwapRefused, OperationalError):
-        _drop_quietly(fresh)
-        return False
-    except BaseException:
-        _drop_quietly(fresh)
-        raise
-    # A new table has no statistics yet. After the commit: inside the caller's transaction it
-    # would keep readers waiting on the swap's lock for as long as it takes.
-    transaction.on_commit(lambda: _analyze(table))
-    return True
+            _on_own_connections(write, spans)
+            _on_own_connection(add_key)
+            _before_scores_swap()
+            # A savepoint inside the caller's transaction: a refused swap leaves that usable.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+                if _swappable_key(table) != key or _shape(table) != shape:
+                    raise _SwapRefused
+                cursor.execute(f"DROP TABLE {quote(table)}")
+                cursor.execute(f"ALTER TABLE {quote(fresh)} RENAME TO {quote(table)}")
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(fresh + '_pkey')} "
+                    f"TO {quote(key)}"
+                )
+            _after_scores_swap()
+        except (_SwapRefused, OperationalError):
+            _drop_quietly(fresh)
+            return False
+        except BaseException:
+            _drop_quietly(fresh)
+            raise
+        # A new table has no statistics yet. After the commit: inside the caller's transaction it
+        # would keep readers waiting on the swap's lock for as long as it takes.
+        transaction.on_commit(lambda: _analyze(table))
+        return True
 
 
 def _drop_abandoned_tables(table: str) -> None:
