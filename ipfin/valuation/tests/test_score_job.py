@@ -416,6 +416,16 @@ def _swap_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return outcomes
 
 
+def _next_tables() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE tablename LIKE 'valuation_rightscore_next%%'"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def _score_table_shape() -> list[Any]:
     from django.db import connection
 
@@ -566,11 +576,7 @@ def test_the_swapped_write_drops_the_new_tables_abandoned_by_killed_runs(
             cursor.execute(f"CREATE TABLE {name} (LIKE valuation_rightscore)")
     try:
         portfolio_score(on=today, min_cohort=2)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT tablename FROM pg_tables WHERE tablename LIKE 'valuation_rightscore_next%%'"
-            )
-            assert {name for (name,) in cursor.fetchall()} == {names[writing.pk]}
+        assert _next_tables() == {names[writing.pk]}
     finally:
         with connection.cursor() as cursor:
             for name in names.values():
@@ -662,16 +668,6 @@ def test_what_a_new_table_would_lack_keeps_the_stored_one(added: str, removed: s
         with connection.cursor() as cursor:
             cursor.execute(removed)
     assert portfolio._swappable_key() == "valuation_rightscore_pkey"
-
-
-def _next_tables() -> set[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE tablename LIKE 'valuation_rightscore_next%%'"
-        )
-        return {name for (name,) in cursor.fetchall()}
 
 
 @pytest.mark.postgres_only
