@@ -1,5 +1,6 @@
 """Benchmark `valuation_score_portfolio`: `ipfin score_portfolio` over 1,000,000 rights in
-PostgreSQL, end to end (read, score, write back), in seconds. The issue asks for < 60 s.
+PostgreSQL, end to end (read, score, write back), in seconds. The issue that asked for it set
+< 60 s; the national-scale issue (17) asks for ≤ 8 s: stderr says when a run misses either.
 
 Creates a fresh PostgreSQL database of its own (ipfin_bench_score_<pid>, on the server
 DATABASE_URL points at, default postgres://postgres@127.0.0.1:5432), migrates it, and loads
@@ -38,6 +39,7 @@ RIGHTS = 1_000_000
 SEED = 20_260_105
 SUBCLASSES = 300
 LIMIT_SECONDS = 60.0
+GOAL_SECONDS = 8.0  # issue 17: "goal ≤ 8 s end to end"
 _CHUNK = 100_000
 
 
@@ -308,8 +310,8 @@ def run() -> list[dict[str, Any]]:
     print(f"valuation_score_portfolio: {json.dumps(detail, ensure_ascii=False)}", file=sys.stderr)
     over_goal(
         "valuation_score_portfolio",
-        seconds < LIMIT_SECONDS,
-        f"{seconds:.1f} s, the limit {LIMIT_SECONDS:.0f} s",
+        seconds <= GOAL_SECONDS,
+        f"{seconds:.1f} s, the goal ≤ {GOAL_SECONDS:.0f} s (the limit {LIMIT_SECONDS:.0f} s)",
     )
     return [bench_line("valuation_score_portfolio", seconds, "s", baseline)]
 

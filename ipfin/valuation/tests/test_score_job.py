@@ -6,6 +6,7 @@ run, whichever way and however often it ran."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from io import StringIO
@@ -244,6 +245,36 @@ def test_staged_read_equals_the_direct_read_and_staging_twice_changes_nothing(
     # The filing years themselves too (SQLite's strftime inside the INSERT … SELECT).
     _assert_same_portfolio(staged, direct, ids)
     assert {2015, 2019} <= set(direct.cohorts.year_from.tolist())
+
+
+def test_the_cohorts_and_the_columns_made_side_by_side_are_those_made_one_after_the_other(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A register as large as `scoring_threads` gives two threads to has its cohorts and its
+    columns made side by side: the same as one after the other (forced here on a small one)."""
+    from ipfin.valuation import portfolio
+
+    ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 1)
+    alone = portfolio.read_portfolio(on=today, min_cohort=2)
+    made = []
+    for name in ("cohorts_of", "score_columns"):  # each made on a thread of the pool
+        original = getattr(portfolio, name)
+
+        def spy(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            made.append(threading.current_thread().name.startswith("portfolio"))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(portfolio, name, spy)
+    monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 2)
+    side_by_side = portfolio.read_portfolio(on=today, min_cohort=2)
+    assert made == [True, True]
+    _assert_same_portfolio(side_by_side, alone, ids)
+    assert side_by_side.cohorts.basis.tolist() == alone.cohorts.basis.tolist()
+    assert side_by_side.cohorts.year_to.tolist() == alone.cohorts.year_to.tolist()
 
 
 @pytest.mark.parametrize("shift", [0, 1])
@@ -505,6 +536,34 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
             "SELECT COUNT(*) FROM valuation_rightscore WHERE scored_at > now() - interval '1 hour'"
         )
         assert cursor.fetchone()[0] == 7
+
+
+def _analysed_columns() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = 'valuation_rightscore'"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_swapped_table_comes_with_statistics_of_the_columns_its_readers_use(
+    make_right: Callable[..., Right], examiner: User, today: date, settings: Any
+) -> None:
+    """PostgreSQL: a new table has no statistics; the swapped write analyses the columns the
+    scores are looked up and aggregated by (right, score) before it answers, and only those
+    (a third of the time of all; autovacuum analyses the rest)."""
+    from ipfin.valuation.portfolio import _ANALYSED_COLUMNS
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = 2
+    portfolio_score(on=today, min_cohort=2)
+    assert _analysed_columns() == set(_ANALYSED_COLUMNS) == {"right_id", "score"}
 
 
 @pytest.mark.postgres_only
