@@ -588,3 +588,28 @@ def test_large_batch_agrees_with_the_reference_on_many_cohorts():
     for values in columns.values():
         values[rng.random(n) < 0.02] = NAN
     assert_batches_agree(score_rights(columns, cohort), score_rights_reference(columns, cohort))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([0.0, 12.5, 49.999999999, 50.0, 50.0, 71.25, 100.0])
+        | st.floats(0, 100, allow_nan=False),
+        max_size=60,
+    )
+)
+def test_share_below_among_the_scores_themselves_counts_those_strictly_lower(
+    scores: list[float],
+) -> None:
+    """The run's share_below, by one sort with ties carried over, is for each score the share of
+    the scores strictly lower (ties count neither way), as the plain count says."""
+    values = np.array(scores, dtype=np.float64)
+    got = ind.share_below(values)
+    expected = [sum(other < s for other in scores) / len(scores) for s in scores]
+    assert got.tolist() == expected
+    assert ind.share_below(values, values).tolist() == expected  # the look-up of another set
+
+
+def test_share_below_with_unknown_scores_looks_each_one_up() -> None:
+    values = arr(30.0, NAN, 10.0, 30.0)
+    assert ind.share_below(values)[[0, 2, 3]].tolist() == [0.25, 0.0, 0.25]
