@@ -479,7 +479,10 @@ def _fetch_binary(sql: str, params: Sequence[Any] | None = None) -> list[tuple[A
 
 def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray[np.int64]]:
     """The raw columns from (rights, packed rows) blocks (`_packed_rows_sql`, `_packed_blocks`),
-    each column contiguous and native; refused when a block is shorter than its count."""
+    each column contiguous and native; refused when a block is shorter than its count. A large
+    read is unpacked by two threads, each a half of the blocks into its own rows of the columns
+    (NumPy's copies release the GIL). Measured on a million rights: 0.6 s on one thread, 0.35 s
+    on two, most of it the kernel giving the columns' 264 MB their pages on first touch."""
     expected = sum(int(n) for n, _ in blocks)
     size = sum(len(packed) for _, packed in blocks)
     if size != expected * _PACKED.itemsize:
@@ -487,15 +490,33 @@ def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray
             f"{what} holds {size} bytes for {expected} rights: a block is incomplete; run "
             "the scoring again"
         )
-    columns = np.empty((len(_RAW), expected), dtype=np.int64)
-    at = 0
     for n, packed in blocks:
-        if not int(n):
-            continue
         if len(packed) != int(n) * _PACKED.itemsize:
             raise RuntimeError(
                 f"{what} holds {len(packed)} bytes for a block of {n} rights: run the scoring again"
             )
+    columns = np.empty((len(_RAW), expected), dtype=np.int64)
+    starts = np.cumsum([0] + [int(n) for n, _ in blocks])
+    placed = [(int(at), packed) for at, (_, packed) in zip(starts, blocks, strict=False)]
+    threads = scoring_threads(expected)
+    if threads > 1 and len(placed) > 1:
+        # Cut at the boundary between blocks nearest to half the rows (each thread a run of
+        # whole blocks).
+        cut = int(np.argmin(np.abs(starts[1:-1] - expected / 2))) + 1
+        with ThreadPoolExecutor(2, thread_name_prefix="unpack") as pool:
+            halves = [pool.submit(_unpack_into, columns, placed[:cut])]
+            halves.append(pool.submit(_unpack_into, columns, placed[cut:]))
+            for half in halves:
+                half.result()
+    else:
+        _unpack_into(columns, placed)
+    return {name: columns[i] for i, name in enumerate(_RAW)}
+
+
+def _unpack_into(columns: NDArray[np.int64], placed: Sequence[tuple[int, Any]]) -> None:
+    """Each (first row, packed rows) block into `columns` (a row per raw column) from its first
+    row on."""
+    for at, packed in placed:
         rows = np.frombuffer(packed, dtype=_PACKED)
         # A few thousand rows at a time: a field read straight out of the whole block would
         # sweep all of it once per column.
@@ -504,8 +525,6 @@ def _unpacked(blocks: Sequence[tuple[int, Any]], what: str) -> dict[str, NDArray
             end = at + start + part.shape[0]
             for i, name in enumerate(_RAW):
                 columns[i, at + start : end] = part[name]
-        at += rows.shape[0]
-    return {name: columns[i] for i, name in enumerate(_RAW)}
 
 
 def _read_postgresql(sql: str, params: Sequence[Any]) -> dict[str, NDArray[np.int64]]:

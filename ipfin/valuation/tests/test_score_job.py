@@ -360,6 +360,46 @@ def test_packed_blocks_split_by_block_of_ids_and_read_back_row_by_row() -> None:
     assert unpacked["field"].dtype == np.int64
 
 
+@pytest.mark.parametrize("sizes", [[3, 1, 4, 1, 5], [1, 9], [9, 1], [2]])
+def test_two_threads_unpack_the_blocks_as_one_does(
+    sizes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large read is unpacked by two threads, each a run of whole blocks into its own rows:
+    the columns are those one thread unpacks, whatever the blocks' sizes (forced on small ones);
+    a block short of its count is refused before either begins."""
+    from ipfin.valuation import portfolio
+
+    ids = np.arange(1, sum(sizes) + 1, dtype=np.int64) * 70_000  # a block of ids each
+    raw = {name: ids * (k + 1) for k, name in enumerate(_RAW)}
+    blocks = _packed_blocks(raw)
+    cut = np.cumsum([0, *sizes])
+    # Regrouped into blocks of the sizes asked (the packed rows of consecutive ids joined).
+    grouped = [
+        (int(cut[i + 1] - cut[i]), b"".join(p for _, _, p in blocks[cut[i] : cut[i + 1]]))
+        for i in range(len(sizes))
+    ]
+    monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 1)
+    alone = _unpacked(grouped, "the test's blocks")
+    threads: list[str] = []
+    original = portfolio._unpack_into
+
+    def spy(*args: Any) -> None:
+        threads.append(threading.current_thread().name)
+        original(*args)
+
+    monkeypatch.setattr(portfolio, "_unpack_into", spy)
+    monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 2)
+    both = _unpacked(grouped, "the test's blocks")
+    assert len(threads) == (2 if len(sizes) > 1 else 1)
+    assert all(name.startswith("unpack") for name in threads) == (len(sizes) > 1)
+    for name in _RAW:
+        assert both[name].tolist() == alone[name].tolist() == raw[name].tolist(), name
+    short = [*grouped[:-1], (grouped[-1][0], grouped[-1][1][: -_PACKED.itemsize])]
+    with pytest.raises(RuntimeError, match="a block is incomplete"):
+        _unpacked(short, "the test's blocks")
+    assert len(threads) == (2 if len(sizes) > 1 else 1)
+
+
 def test_packing_refuses_a_count_beyond_a_32_bit_integer() -> None:
     ids = np.array([1, 2], dtype=np.int64)
     raw = {name: np.zeros(2, dtype=np.int64) for name in _RAW}
