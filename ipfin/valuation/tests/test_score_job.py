@@ -578,6 +578,35 @@ def test_the_write_over_several_connections_swaps_in_the_same_scores(
         assert cursor.fetchone()[0] == 7
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("writers", [1, 2])
+def test_rows_laid_out_slice_by_slice_in_one_buffer_store_what_one_slice_stores(
+    make_right: Callable[..., Right],
+    examiner: User,
+    today: date,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    writers: int,
+) -> None:
+    """PostgreSQL: each writer lays its slices of the binary COPY out in one buffer of its own,
+    each sent before the next is laid over it: slices of two rights (the last of one) store
+    exactly what one slice of all stores, by the single write and by the swapped one."""
+    from ipfin.valuation import portfolio
+    from ipfin.valuation.services.scoring import portfolio_score
+
+    _register(make_right, examiner, today)
+    settings.IPFIN_SCORE_WRITERS = writers
+    portfolio_score(on=today, min_cohort=2)
+    whole = {pk: row[1:] for pk, row in _full_scores().items()}  # the run's id aside
+    monkeypatch.setattr(portfolio, "_COPY_CHUNK", 2)
+    portfolio_score(on=today - timedelta(days=400), min_cohort=2)  # other scores between
+    assert {pk: row[1:] for pk, row in _full_scores().items()} != whole
+    portfolio_score(on=today, min_cohort=2)
+    assert {pk: row[1:] for pk, row in _full_scores().items()} == whole
+    assert len(whole) == 7
+
+
 def _analysed_columns() -> set[str]:
     from django.db import connection
 
