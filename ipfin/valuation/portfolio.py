@@ -53,7 +53,7 @@ from django.db import DatabaseError, OperationalError, connection, models, trans
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from ipfin.common.workdays import PACKAGE_CALENDAR, WorkingCalendar
+from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.holidays.selectors import working_calendar
 from ipfin.jobs.domain import span_ranges
 from ipfin.pledges.models import Pledge, PledgeItem
@@ -816,10 +816,12 @@ def score_columns(
     raw: Mapping[str, NDArray[np.int64]],
     *,
     on: date,
-    calendar: WorkingCalendar = PACKAGE_CALENDAR,
+    last_working_day: date | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """The data indicators' columns (see the module docstring) from the raw integer columns;
-    `calendar`: the working days a grace period's last day moves on."""
+    `last_working_day`: the last working day before `on` (the calendar's, default the package's:
+    a grace period's last day moves past weekends and holidays), found by the caller, so that
+    this stays free of the database (the office's arrangements are a query)."""
     today = int(np.datetime64(on.isoformat(), "D").astype(np.int64))
     kind = raw["kind"]
     filing = raw["filing_day"]
@@ -883,7 +885,9 @@ def score_columns(
     first_year = year_gap + 1 - (_civil_add_years(filing_civil, year_gap) > grant)
     next_year = np.maximum(raw["paid_year"], first_year - 1) + 1
     due = np.where(next_year == first_year, grant, _civil_add_years(filing_civil, next_year - 1))
-    last_working = np.datetime64(calendar.working_day_before(on).isoformat(), "D")
+    if last_working_day is None:
+        last_working_day = PACKAGE_CALENDAR.working_day_before(on)
+    last_working = np.datetime64(last_working_day.isoformat(), "D")
     grace_over = _add_months(due, _GRACE_MONTHS) <= last_working.astype(np.int64)
     lapsed = is_patent & (due < expiry) & grace_over
 
@@ -946,14 +950,16 @@ def _portfolio(
     raw: Mapping[str, NDArray[np.int64]], *, on: date, min_cohort: int | None
 ) -> Portfolio:
     minimum = settings.IPFIN_SCORE_MIN_COHORT if min_cohort is None else min_cohort
-    calendar = working_calendar()  # read here: the threads below do no database work
+    # The office's arrangements read here, in the caller's thread and transaction: a pool
+    # thread would read them on a connection of its own, outside the caller's transaction.
+    last_working_day = working_calendar().working_day_before(on)
     if scoring_threads(raw["id"].shape[0]) > 1:
         # The cohorts and the columns are independent, each a series of NumPy operations that
         # release the GIL: side by side on two cores (a million rights, measured: 0.9–1.1 s one
         # after the other, 0.55–0.75 s side by side).
         with ThreadPoolExecutor(2, thread_name_prefix="portfolio") as pool:
             cohorts = pool.submit(cohorts_of, raw, minimum)
-            columns = pool.submit(score_columns, raw, on=on, calendar=calendar)
+            columns = pool.submit(score_columns, raw, on=on, last_working_day=last_working_day)
             return Portfolio(
                 right_id=raw["id"],
                 cohorts=cohorts.result(),
@@ -963,7 +969,7 @@ def _portfolio(
     return Portfolio(
         right_id=raw["id"],
         cohorts=cohorts_of(raw, minimum),
-        columns=score_columns(raw, on=on, calendar=calendar),
+        columns=score_columns(raw, on=on, last_working_day=last_working_day),
         kind=raw["kind"],
     )
 
@@ -1119,10 +1125,10 @@ def _binary_rows(
 ) -> Callable[[], Callable[[int, int], memoryview]]:
     """The scores' rows as COPY's binary format lays them out: a function giving each writer a
     slicer of its own, which lays the rows [start, stop) out in the writer's one buffer and
-    answers them as bytes (valid until its next call). One buffer per writer, its fixed fields
-    (the field count, each field's length, the run) set once: a new table and a copy of it per
-    slice had cost a million rights 0.7 GB of fresh memory, whose pages the kernel hands out one
-    fault at a time (about as much system time as the writing's own)."""
+    answers a view of their bytes (valid until its next call). One buffer per writer, its fixed
+    fields (the field count, each field's length, the run) set once: a new table and a copy of
+    it per slice had cost a million rights 0.7 GB of fresh memory, whose pages the kernel hands
+    out one fault at a time (about as much system time as the writing's own)."""
     grades = _grade_bytes(batch)
     floats = _float_arrays(batch)
     dtype = np.dtype(
@@ -1323,7 +1329,8 @@ def _analyze(table: str) -> None:
     every column's: 0.15 s of 0.5 s on a million rights, measured). The others' come with
     autovacuum's next look: an ANALYZE limited to some columns leaves the table's count of
     changed rows as it was (PostgreSQL's analyze.c), a million new rows, so autovacuum analyses
-    it whole soon after."""
+    it whole soon after. Where autovacuum is off (the test machines' server), the others have
+    none until an ANALYZE of the table: no reader looks rows up or aggregates by them."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in _ANALYSED_COLUMNS)
     try:
@@ -1420,7 +1427,7 @@ def _write_swapped(
     with _writing(run_id):
         try:
             shape = _on_own_connection(build)
-            rows = _binary_rows(portfolio, batch, run_id)
+            slicer = _binary_rows(portfolio, batch, run_id)
             count = len(portfolio)
             spans = span_ranges(0, count - 1, count, max(1, -(-count // writers)))
             lock = threading.Lock()
@@ -1431,7 +1438,9 @@ def _write_swapped(
 
             def write(span: tuple[int, int]) -> None:
                 with transaction.atomic(), connection.cursor() as cursor:
-                    _copy_binary(cursor, quote(fresh), rows, (span[0], span[1] + 1), advance_shared)
+                    _copy_binary(
+                        cursor, quote(fresh), slicer, (span[0], span[1] + 1), advance_shared
+                    )
 
             _on_own_connections(write, spans)
             _on_own_connection(add_key)

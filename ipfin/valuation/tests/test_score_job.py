@@ -254,10 +254,31 @@ def test_the_cohorts_and_the_columns_made_side_by_side_are_those_made_one_after_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A register as large as `scoring_threads` gives two threads to has its cohorts and its
-    columns made side by side: the same as one after the other (forced here on a small one)."""
+    columns made side by side: the same as one after the other (forced here on a small one).
+    The office's holiday arrangements (for the annuities' grace) are read by the caller, in its
+    transaction, where one entered and not yet committed counts: a pool thread would read them
+    on a connection of its own."""
+    from django.db import connection
+
+    from ipfin.holidays import selectors as holidays
+    from ipfin.holidays.models import HolidayArrangement, HolidayArrangementDay
     from ipfin.valuation import portfolio
 
     ids = sorted(r.pk for r in _register(make_right, examiner, today))
+    arrangement = HolidayArrangement.objects.create(year=today.year + 1, notice="测试")
+    HolidayArrangementDay.objects.create(
+        arrangement=arrangement, day=date(today.year + 1, 1, 2), kind="holiday"
+    )
+    entered = HolidayArrangementDay.objects.count()  # with the one just entered
+    read_by: list[tuple[str, bool, int]] = []
+    office = holidays._office_arrangements
+
+    def office_read() -> Any:
+        days = HolidayArrangementDay.objects.count()  # what this connection sees
+        read_by.append((threading.current_thread().name, connection.in_atomic_block, days))
+        return office()
+
+    monkeypatch.setattr(holidays, "_office_arrangements", office_read)
     monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 1)
     alone = portfolio.read_portfolio(on=today, min_cohort=2)
     made = []
@@ -272,6 +293,7 @@ def test_the_cohorts_and_the_columns_made_side_by_side_are_those_made_one_after_
     monkeypatch.setattr(portfolio, "scoring_threads", lambda n: 2)
     side_by_side = portfolio.read_portfolio(on=today, min_cohort=2)
     assert made == [True, True]
+    assert read_by == [(threading.current_thread().name, True, entered)] * 2
     _assert_same_portfolio(side_by_side, alone, ids)
     assert side_by_side.cohorts.basis.tolist() == alone.cohorts.basis.tolist()
     assert side_by_side.cohorts.year_to.tolist() == alone.cohorts.year_to.tolist()
@@ -397,7 +419,16 @@ def test_two_threads_unpack_the_blocks_as_one_does(
     short = [*grouped[:-1], (grouped[-1][0], grouped[-1][1][: -_PACKED.itemsize])]
     with pytest.raises(RuntimeError, match="a block is incomplete"):
         _unpacked(short, "the test's blocks")
-    assert len(threads) == (2 if len(sizes) > 1 else 1)
+    if len(sizes) > 1:  # a row moved from one block to the next: the bytes add up, not per block
+        first, second = grouped[0], grouped[1]
+        moved = [
+            (first[0], first[1][: -_PACKED.itemsize]),
+            (second[0], first[1][-_PACKED.itemsize :] + second[1]),
+            *grouped[2:],
+        ]
+        with pytest.raises(RuntimeError, match=f"for a block of {first[0]} rights"):
+            _unpacked(moved, "the test's blocks")
+    assert len(threads) == (2 if len(sizes) > 1 else 1)  # neither begun for a refused read
 
 
 def test_packing_refuses_a_count_beyond_a_32_bit_integer() -> None:
