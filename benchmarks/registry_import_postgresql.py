@@ -11,7 +11,13 @@ PostgreSQL database of the benchmark's own (on the server DATABASE_URL points at
 - value: the whole command on the file (read, map and validate each row, look up, write rights,
   owners and events), through `call_command("import_patents", ...)`, into the empty register.
 
-Both in rows per second. Without PostgreSQL it says so on stderr and exits 1.
+Both in rows per second. The detail line on stderr also gives the floor any import of these rows
+has, whatever its reading and checking: the rows the import wrote (rights, owners, events) stored
+again by `INSERT … SELECT` into empty copies of their tables, with the register's indexes
+(`floor_indexed`), and without them, the indexes built after (`floor_load_then_index`), each in
+seconds and as a multiple of the raw COPY. Measured on 2026-12-07: 4.7–6.3× and 2.9–3.5×, so the
+1.5× asked is out of reach of any import that keeps the register's indexes (the public query's
+among them). Without PostgreSQL it says so on stderr and exits 1.
 Run alone with `python -m benchmarks.registry_import_postgresql`, or with `make bench`.
 """
 
@@ -59,6 +65,55 @@ def _raw_copy(path: Path) -> float:
     return seconds
 
 
+_REGISTER_TABLES = ("registry_right", "registry_rightowner", "registry_rightevent")
+
+
+def _storage_floor() -> dict[str, float]:
+    """Seconds to store the rows the import wrote once more, nothing read or checked: into empty
+    copies of their tables with the register's indexes (`floor_indexed`), and into copies
+    without them, their indexes built after (`floor_load_then_index`). The copies are dropped."""
+    from django.db import connection, transaction
+
+    def copies(indexed: bool) -> None:
+        with connection.cursor() as cursor:
+            for table in _REGISTER_TABLES:
+                cursor.execute(f"DROP TABLE IF EXISTS floor_{table}")
+                cursor.execute(
+                    f"CREATE TABLE floor_{table} (LIKE {table} "
+                    f"INCLUDING {'ALL' if indexed else 'DEFAULTS'})"
+                )
+
+    def store() -> float:
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in _REGISTER_TABLES:
+                cursor.execute(f"INSERT INTO floor_{table} SELECT * FROM {table}")  # noqa: S608
+        return time.perf_counter() - start
+
+    copies(indexed=True)
+    indexed = store()
+    copies(indexed=False)
+    loaded = store()
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in _REGISTER_TABLES:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = %s",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(
+                    definition.replace(f" ON {table} ", f" ON floor_{table} ", 1)
+                    .replace(f".{table} ", f".floor_{table} ", 1)
+                    .replace(f"INDEX {name} ", f"INDEX floor_{name} ", 1)
+                )
+        built = time.perf_counter() - start
+        for table in _REGISTER_TABLES:
+            cursor.execute(f"DROP TABLE floor_{table}")
+    return {"floor_indexed": indexed, "floor_load_then_index": loaded + built}
+
+
 def run() -> list[dict[str, Any]]:
     server, name = bench_database("registry_import_postgresql", "import")
     try:
@@ -78,6 +133,7 @@ def run() -> list[dict[str, Any]]:
             rerun_seconds, rerun_summary = import_file(path)
             if f"未变 {ROWS}" not in rerun_summary:
                 raise RuntimeError(f"re-run was not idempotent: {rerun_summary}")
+            floor = _storage_floor()
     finally:
         _drop_database(server, name)
     value, baseline = ROWS / seconds, ROWS / baseline_seconds
@@ -88,13 +144,20 @@ def run() -> list[dict[str, Any]]:
         "rerun_seconds": round(rerun_seconds, 3),
         "owners": counts[1],
         "events": counts[2],
+        **{
+            name: {"seconds": round(taken, 3), "raw_copies": round(taken / baseline_seconds, 2)}
+            for name, taken in floor.items()
+        },
     }
     print(f"registry_import_postgresql: {json.dumps(detail)}", file=sys.stderr)
     ratio = value / baseline
     over_goal(
         "registry_import_postgresql",
         ratio >= GOAL,
-        f"the import takes {1 / ratio:.1f}× the raw COPY, goal within 1.5×",
+        f"the import takes {1 / ratio:.1f}× the raw COPY, goal within 1.5×; its rows stored "
+        f"alone, nothing read or checked, take {floor['floor_indexed'] / baseline_seconds:.1f}× "
+        f"with the register's indexes, "
+        f"{floor['floor_load_then_index'] / baseline_seconds:.1f}× with them built after",
     )
     return [bench_line("registry_import_postgresql", value, "rows/s", baseline, places=1)]
 
