@@ -53,7 +53,6 @@ from django.db import DatabaseError, OperationalError, connection, models, trans
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from ipfin.common.workdays import PACKAGE_CALENDAR
 from ipfin.holidays.selectors import working_calendar
 from ipfin.jobs.domain import span_ranges
 from ipfin.pledges.models import Pledge, PledgeItem
@@ -816,12 +815,12 @@ def score_columns(
     raw: Mapping[str, NDArray[np.int64]],
     *,
     on: date,
-    last_working_day: date | None = None,
+    last_working_day: date,
 ) -> dict[str, NDArray[np.float64]]:
     """The data indicators' columns (see the module docstring) from the raw integer columns;
-    `last_working_day`: the last working day before `on` (the calendar's, default the package's:
-    a grace period's last day moves past weekends and holidays), found by the caller, so that
-    this stays free of the database (the office's arrangements are a query)."""
+    `last_working_day`: the last working day before `on` (a grace period's last day moves past
+    weekends and holidays), found by the caller on the working calendar, so that this stays
+    free of the database (the office's arrangements are a query)."""
     today = int(np.datetime64(on.isoformat(), "D").astype(np.int64))
     kind = raw["kind"]
     filing = raw["filing_day"]
@@ -885,8 +884,6 @@ def score_columns(
     first_year = year_gap + 1 - (_civil_add_years(filing_civil, year_gap) > grant)
     next_year = np.maximum(raw["paid_year"], first_year - 1) + 1
     due = np.where(next_year == first_year, grant, _civil_add_years(filing_civil, next_year - 1))
-    if last_working_day is None:
-        last_working_day = PACKAGE_CALENDAR.working_day_before(on)
     last_working = np.datetime64(last_working_day.isoformat(), "D")
     grace_over = _add_months(due, _GRACE_MONTHS) <= last_working.astype(np.int64)
     lapsed = is_patent & (due < expiry) & grace_over
@@ -958,20 +955,13 @@ def _portfolio(
         # release the GIL: side by side on two cores (a million rights, measured: 0.9–1.1 s one
         # after the other, 0.55–0.75 s side by side).
         with ThreadPoolExecutor(2, thread_name_prefix="portfolio") as pool:
-            cohorts = pool.submit(cohorts_of, raw, minimum)
-            columns = pool.submit(score_columns, raw, on=on, last_working_day=last_working_day)
-            return Portfolio(
-                right_id=raw["id"],
-                cohorts=cohorts.result(),
-                columns=columns.result(),
-                kind=raw["kind"],
-            )
-    return Portfolio(
-        right_id=raw["id"],
-        cohorts=cohorts_of(raw, minimum),
-        columns=score_columns(raw, on=on, last_working_day=last_working_day),
-        kind=raw["kind"],
-    )
+            cohorts_made = pool.submit(cohorts_of, raw, minimum)
+            columns_made = pool.submit(score_columns, raw, on=on, last_working_day=last_working_day)
+            cohorts, columns = cohorts_made.result(), columns_made.result()
+    else:
+        cohorts = cohorts_of(raw, minimum)
+        columns = score_columns(raw, on=on, last_working_day=last_working_day)
+    return Portfolio(right_id=raw["id"], cohorts=cohorts, columns=columns, kind=raw["kind"])
 
 
 # --- staged in chunks (a background run: ipfin.valuation.jobs) ----------------------------------
